@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef SR_UTIL_H
+#define SR_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Allocation failure is not recoverable in a command-line tool. */
+__attribute__((noreturn)) void die_oom(void);
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+__attribute__((format(printf, 1, 2))) char *xasprintf(const char *fmt, ...);
+
+/* A growable NULL-terminated vector of owned strings. */
+struct strv {
+	char **v;
+	size_t n, cap;
+};
+void strv_push(struct strv *sv, char *owned);
+void strv_free(struct strv *sv);
+
+/* Retry on EINTR and short writes/reads; -1 with errno on failure. */
+ssize_t write_all(int fd, const void *buf, size_t len);
+ssize_t read_all(int fd, void *buf, size_t len);
+
+bool str_has_prefix(const char *s, const char *prefix);
+/* True when path equals dir or lies below it (both absolute, normalized). */
+bool path_is_under(const char *path, const char *dir);
+
+/* Lexically normalize an absolute path: collapse //, /./ and /../. */
+char *path_normalize(const char *path);
+
+/* Parse a decimal into [min, max]; -1 on anything else. */
+int parse_long(const char *s, long min, long max, long *ret);
+
+#endif

@@ -1,0 +1,181 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include <errno.h>
+#include <net/if.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "lib/cleanup.h"
+#include "lib/exitcode.h"
+#include "runner/caps.h"
+#include "runner/child.h"
+#include "runner/mounts.h"
+#include "runner/report.h"
+
+/* The signals sandrun and this init pass on to the command. */
+static const int forwarded[] = {
+	SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2,
+};
+
+/* Set once, before the forwarding handler is unblocked. */
+static volatile pid_t command_pid;
+
+static void forward_signal(int sig)
+{
+	int saved = errno;
+
+	/* The command leads its own session; signal its whole group, as a
+	 * terminal would, falling back to the process before setsid(). */
+	if (kill(-command_pid, sig) < 0)
+		kill(command_pid, sig);
+	errno = saved;
+}
+
+static int loopback_up(struct sr_error **err)
+{
+	cleanup_close int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	struct ifreq ifr = { 0 };
+
+	strcpy(ifr.ifr_name, "lo");
+	if (fd < 0 || ioctl(fd, SIOCGIFFLAGS, &ifr) < 0)
+		return sr_error_make(err, SR_EXIT_FAILURE, errno,
+				     "cannot query the loopback interface");
+	ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+	if (ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)
+		return sr_error_make(err, SR_EXIT_FAILURE, errno,
+				     "cannot bring the loopback interface up");
+	return 0;
+}
+
+static int setup(const struct run_config *cfg, struct sr_error **err)
+{
+	if (sethostname(cfg->hostname, strlen(cfg->hostname)) < 0 ||
+	    setdomainname(cfg->domainname, strlen(cfg->domainname)) < 0)
+		return sr_error_make(err, SR_EXIT_FAILURE, errno,
+				     "cannot set the hostname");
+	if (cfg->net == NET_LOOPBACK && loopback_up(err) < 0)
+		return -1;
+	if (mounts_apply(&cfg->plan, err) < 0)
+		return sr_error_wrap(err, "setting up the sandbox's mounts");
+	return 0;
+}
+
+static int exec_status(int errnum)
+{
+	return errnum == ENOENT || errnum == ENOTDIR ? SR_EXIT_NOT_FOUND :
+						       SR_EXIT_CANNOT_EXEC;
+}
+
+/* The command's process: the last steps before execve. */
+__attribute__((noreturn))
+static void exec_command(const struct run_config *cfg, const sigset_t *mask,
+			 int report_fd)
+{
+	struct sr_error *err = NULL;
+
+	for (size_t i = 0; i < ARRAY_SIZE(forwarded); i++)
+		signal(forwarded[i], SIG_DFL);
+	sigprocmask(SIG_SETMASK, mask, NULL);
+	/* A new session: no controlling terminal, so no TIOCSTI into the
+	 * host's terminal, and no job-control signals from it. */
+	setsid();
+	umask(022);
+	if (chdir(cfg->cwd) < 0) {
+		sr_error_make(&err, SR_EXIT_FAILURE, errno,
+			      "cannot change to '%s' inside the sandbox",
+			      cfg->cwd);
+		goto fail;
+	}
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
+		sr_error_make(&err, SR_EXIT_FAILURE, errno,
+			      "cannot set no_new_privs");
+		goto fail;
+	}
+	if (!cfg->root && caps_drop_all(&err) < 0)
+		goto fail;
+	/* execvp() searches the PATH of the environment it runs in. */
+	environ = cfg->env.v;
+	execvp(cfg->argv[0], cfg->argv);
+	if (!strchr(cfg->argv[0], '/') && errno == ENOENT)
+		sr_error_make(&err, SR_EXIT_NOT_FOUND, 0,
+			      "command not found: '%s'", cfg->argv[0]);
+	else
+		sr_error_make(&err, exec_status(errno), errno,
+			      "cannot execute '%s'", cfg->argv[0]);
+fail:
+	report_send_error(report_fd, err);
+	_exit(err->status);
+}
+
+/* pid 1: start the command, reap everything, report its status. */
+__attribute__((noreturn))
+static void run_init(const struct run_config *cfg, int report_fd)
+{
+	struct sigaction sa = { .sa_handler = forward_signal };
+	sigset_t block, old;
+	int status = 0;
+	pid_t pid;
+
+	sigemptyset(&block);
+	for (size_t i = 0; i < ARRAY_SIZE(forwarded); i++)
+		sigaddset(&block, forwarded[i]);
+	sigprocmask(SIG_BLOCK, &block, &old);
+	pid = fork();
+	if (pid < 0) {
+		struct sr_error *err = NULL;
+
+		sr_error_make(&err, SR_EXIT_FAILURE, errno,
+			      "cannot start the command");
+		report_send_error(report_fd, err);
+		_exit(SR_EXIT_FAILURE);
+	}
+	if (pid == 0)
+		exec_command(cfg, &old, report_fd);
+	command_pid = pid;
+	sa.sa_flags = SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < ARRAY_SIZE(forwarded); i++)
+		sigaction(forwarded[i], &sa, NULL);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+
+	for (;;) {
+		int st;
+		pid_t got = waitpid(-1, &st, 0);
+
+		if (got == pid) {
+			status = st;
+			break;
+		}
+		if (got < 0 && errno != EINTR)
+			break;
+	}
+	/* Exiting as pid 1 makes the kernel kill whatever is left in the
+	 * namespace, setsid()'d daemons included. */
+	report_send_status(report_fd, status);
+	_exit(0);
+}
+
+void sandbox_child(const struct run_config *cfg, int go_fd, int report_fd)
+{
+	struct sr_error *err = NULL;
+	char go;
+
+	/* If sandrun dies, so does the sandbox (pid 1 takes all with it). */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	/* The parent writes our id maps, then one byte; EOF means it gave
+	 * up (or died before PDEATHSIG was set). */
+	if (read_all(go_fd, &go, 1) != 1)
+		_exit(SR_EXIT_FAILURE);
+	close(go_fd);
+	if (setup(cfg, &err) < 0) {
+		report_send_error(report_fd, err);
+		_exit(SR_EXIT_FAILURE);
+	}
+	run_init(cfg, report_fd);
+}

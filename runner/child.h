@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef SR_CHILD_H
+#define SR_CHILD_H
+
+#include "runner/config.h"
+
+/*
+ * The sandbox side of the launch, run as pid 1 of the new pid namespace:
+ * wait for the parent to write the id maps (go_fd), set up hostname,
+ * network and mounts, start the command, then act as its init (reap
+ * orphans, forward signals) and send its wait status on report_fd.
+ * Failures are sent on report_fd as errors.  Never returns.
+ */
+__attribute__((noreturn))
+void sandbox_child(const struct run_config *cfg, int go_fd, int report_fd);
+
+#endif

@@ -1,0 +1,8 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef SR_CLI_H
+#define SR_CLI_H
+
+/* Subcommand entry points: each parses its own options and returns an exit code. */
+int cmd_run(int argc, char **argv);
+
+#endif

@@ -1,0 +1,391 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * `sandrun run`: the command line becomes one const struct run_config,
+ * with the mount plan already laid out; launch.c carries it out.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "lib/cleanup.h"
+#include "lib/error.h"
+#include "lib/exitcode.h"
+#include "runner/cli.h"
+#include "runner/config.h"
+#include "runner/env.h"
+#include "runner/launch.h"
+
+static const char run_usage[] =
+	"Usage: sandrun [run] [OPTION]... [--] COMMAND [ARG]...\n"
+	"Run COMMAND inside fresh user, mount, pid, net, uts and ipc namespaces.\n"
+	"\n"
+	"The host's root is visible read-only; the source tree is read-write;\n"
+	"/tmp, /proc and /dev are the sandbox's own.\n"
+	"\n"
+	"Options:\n"
+	"      --src=DIR            the source tree, mounted read-write\n"
+	"                           (default: the current directory)\n"
+	"  -C, --chdir=DIR          working directory inside (default: the current\n"
+	"                           directory)\n"
+	"      --bind=SRC:DST       bind SRC over DST, read-write\n"
+	"      --ro-bind=SRC:DST    bind SRC over DST, read-only\n"
+	"      --tmpfs=DIR          mount a fresh tmpfs over DIR\n"
+	"      --net=MODE           loopback (default: an empty network namespace\n"
+	"                           with its own loopback up), none (loopback down)\n"
+	"                           or host (share the host's network)\n"
+	"      --root               be uid 0 inside and keep capabilities there\n"
+	"      --clean-env          keep only PATH HOME USER LOGNAME TERM and set\n"
+	"                           TZ=UTC LC_ALL=C.UTF-8 SOURCE_DATE_EPOCH\n"
+	"      --epoch=N            set SOURCE_DATE_EPOCH=N (default with\n"
+	"                           --clean-env: the source tree's last git commit)\n"
+	"      --setenv=NAME=VALUE  set a variable for the command\n"
+	"      --unsetenv=NAME      remove a variable from the command's environment\n"
+	"      --meta=FILE          write the run's metadata (JSON) to FILE\n"
+	"  -n, --dry-run            print the sandbox plan and exit\n"
+	"  -h, --help               print this help and exit\n"
+	"\n"
+	"Exit status: the command's own, or 128+N when it died of signal N;\n"
+	"124 usage error, 125 sandbox failure, 126 command not executable,\n"
+	"127 command not found.  See sandrun(1).\n";
+
+enum {
+	OPT_SRC = 256,
+	OPT_BIND,
+	OPT_RO_BIND,
+	OPT_TMPFS,
+	OPT_NET,
+	OPT_ROOT,
+	OPT_CLEAN_ENV,
+	OPT_EPOCH,
+	OPT_SETENV,
+	OPT_UNSETENV,
+	OPT_META,
+};
+
+static const struct option run_options[] = {
+	{ "src", required_argument, NULL, OPT_SRC },
+	{ "chdir", required_argument, NULL, 'C' },
+	{ "bind", required_argument, NULL, OPT_BIND },
+	{ "ro-bind", required_argument, NULL, OPT_RO_BIND },
+	{ "tmpfs", required_argument, NULL, OPT_TMPFS },
+	{ "net", required_argument, NULL, OPT_NET },
+	{ "root", no_argument, NULL, OPT_ROOT },
+	{ "clean-env", no_argument, NULL, OPT_CLEAN_ENV },
+	{ "epoch", required_argument, NULL, OPT_EPOCH },
+	{ "setenv", required_argument, NULL, OPT_SETENV },
+	{ "unsetenv", required_argument, NULL, OPT_UNSETENV },
+	{ "meta", required_argument, NULL, OPT_META },
+	{ "dry-run", no_argument, NULL, 'n' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* A user mount as given on the command line, before the plan exists. */
+struct user_mount {
+	enum mount_op_kind kind;
+	char *src, *dst;
+};
+
+struct run_args {
+	struct user_mount *mounts;
+	size_t n_mounts;
+	struct env_spec env;
+	char *src, *chdir;
+};
+
+__attribute__((format(printf, 1, 2)))
+static int usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "sandrun: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nTry 'sandrun run --help' for more information.\n");
+	return SR_EXIT_USAGE;
+}
+
+/* Make a host path absolute and resolve its symlinks; it must exist. */
+static int resolve_host_path(const char *opt, const char *path, char **ret,
+			     struct sr_error **err)
+{
+	char *real = realpath(path, NULL);
+
+	if (!real)
+		return sr_error_make(err, SR_EXIT_USAGE, errno,
+				     "%s: cannot resolve '%s'", opt, path);
+	*ret = real;
+	return 0;
+}
+
+static int add_user_mount(struct run_args *a, enum mount_op_kind kind,
+			  const char *opt, const char *arg)
+{
+	const char *colon = strchr(arg, ':');
+	struct user_mount *m;
+
+	if (kind != OP_TMPFS && (!colon || colon == arg || !colon[1]))
+		return usage_error("%s needs SRC:DST", opt);
+	if (kind == OP_TMPFS && arg[0] != '/')
+		return usage_error("--tmpfs needs an absolute path, not '%s'", arg);
+	if (kind != OP_TMPFS && colon[1] != '/')
+		return usage_error("%s: the destination must be absolute", opt);
+	a->mounts = xrealloc(a->mounts, (a->n_mounts + 1) * sizeof(*a->mounts));
+	m = &a->mounts[a->n_mounts++];
+	m->kind = kind;
+	if (kind == OP_TMPFS) {
+		m->src = NULL;
+		m->dst = xstrdup(arg);
+	} else {
+		m->src = strndup(arg, (size_t)(colon - arg));
+		if (!m->src)
+			die_oom();
+		m->dst = xstrdup(colon + 1);
+	}
+	return 0;
+}
+
+static void run_args_free(struct run_args *a)
+{
+	for (size_t i = 0; i < a->n_mounts; i++) {
+		free(a->mounts[i].src);
+		free(a->mounts[i].dst);
+	}
+	free(a->mounts);
+	env_spec_free(&a->env);
+	free(a->src);
+	free(a->chdir);
+}
+
+static int parse_run_args(int argc, char **argv, struct run_args *a,
+			  struct run_config *cfg)
+{
+	int c, r;
+	long v;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+:C:nh", run_options, NULL)) != -1) {
+		const char *eq;
+
+		switch (c) {
+		case OPT_SRC:
+			free(a->src);
+			a->src = xstrdup(optarg);
+			break;
+		case 'C':
+			free(a->chdir);
+			a->chdir = xstrdup(optarg);
+			break;
+		case OPT_BIND:
+		case OPT_RO_BIND:
+		case OPT_TMPFS:
+			r = add_user_mount(a, c == OPT_BIND ? OP_BIND :
+					   c == OPT_RO_BIND ? OP_RO_BIND : OP_TMPFS,
+					   argv[optind - 1], optarg);
+			if (r)
+				return r;
+			break;
+		case OPT_NET:
+			if (!strcmp(optarg, "loopback"))
+				cfg->net = NET_LOOPBACK;
+			else if (!strcmp(optarg, "none"))
+				cfg->net = NET_NONE;
+			else if (!strcmp(optarg, "host"))
+				cfg->net = NET_HOST;
+			else
+				return usage_error("--net: unknown mode '%s' "
+						   "(loopback, none or host)", optarg);
+			break;
+		case OPT_ROOT:
+			cfg->root = true;
+			break;
+		case OPT_CLEAN_ENV:
+			a->env.clean = true;
+			break;
+		case OPT_EPOCH:
+			if (parse_long(optarg, 0, LONG_MAX, &v))
+				return usage_error("--epoch: not a number of "
+						   "seconds: '%s'", optarg);
+			a->env.have_epoch = true;
+			a->env.epoch = v;
+			break;
+		case OPT_SETENV:
+			eq = strchr(optarg, '=');
+			if (!eq || eq == optarg)
+				return usage_error("--setenv needs NAME=VALUE, "
+						   "not '%s'", optarg);
+			{
+				cleanup_free char *name =
+					strndup(optarg, (size_t)(eq - optarg));
+
+				if (!name)
+					die_oom();
+				env_spec_add(&a->env, name, eq + 1);
+			}
+			break;
+		case OPT_UNSETENV:
+			if (!*optarg || strchr(optarg, '='))
+				return usage_error("--unsetenv needs a NAME, "
+						   "not '%s'", optarg);
+			env_spec_add(&a->env, optarg, NULL);
+			break;
+		case OPT_META:
+			free(cfg->meta_path);
+			cfg->meta_path = xstrdup(optarg);
+			break;
+		case 'n':
+			cfg->dry_run = true;
+			break;
+		case 'h':
+			fputs(run_usage, stdout);
+			return -1;
+		case '?':
+			if (optopt > 0 && optopt < 256)
+				return usage_error("invalid option -- '%c'", optopt);
+			return usage_error("unrecognized option '%s'",
+					   argv[optind - 1]);
+		case ':':
+			return usage_error("option '%s' requires an argument",
+					   argv[optind - 1]);
+		default:
+			return usage_error("unexpected option '%s'",
+					   argv[optind - 1]);
+		}
+	}
+	if (optind >= argc)
+		return usage_error("%s", "no command given");
+	cfg->argv = &argv[optind];
+	return 0;
+}
+
+/*
+ * The filesystem, in the order it is built: the host root read-only, the
+ * sandbox's own /tmp, /proc and /dev, then the source tree (after /tmp, so
+ * a tree under /tmp is bound over the private /tmp), then the user's mounts
+ * in command-line order.
+ */
+static int build_plan(const struct run_args *a, struct run_config *cfg,
+		      struct sr_error **err)
+{
+	static const char *const devices[] = {
+		"null", "zero", "full", "random", "urandom", "tty",
+	};
+	struct mount_plan *p = &cfg->plan;
+
+	plan_add(p, OP_ROOT, 0, "/", "/", 0);
+	plan_add(p, OP_TMPFS, 0, NULL, "/tmp", 01777);
+	plan_add(p, OP_PROC, 0, NULL, "/proc", 0);
+	plan_add(p, OP_TMPFS, 0, NULL, "/dev", 0755);
+	for (size_t i = 0; i < ARRAY_SIZE(devices); i++) {
+		cleanup_free char *d = xasprintf("/dev/%s", devices[i]);
+
+		plan_add(p, OP_DEV_BIND, OPF_CREATE, d, d, 0);
+	}
+	plan_add(p, OP_DEVPTS, OPF_CREATE, NULL, "/dev/pts", 0);
+	plan_add(p, OP_SYMLINK, 0, "pts/ptmx", "/dev/ptmx", 0);
+	plan_add(p, OP_TMPFS, OPF_CREATE, NULL, "/dev/shm", 01777);
+	plan_add(p, OP_SYMLINK, 0, "/proc/self/fd", "/dev/fd", 0);
+	plan_add(p, OP_SYMLINK, 0, "/proc/self/fd/0", "/dev/stdin", 0);
+	plan_add(p, OP_SYMLINK, 0, "/proc/self/fd/1", "/dev/stdout", 0);
+	plan_add(p, OP_SYMLINK, 0, "/proc/self/fd/2", "/dev/stderr", 0);
+	plan_add(p, OP_BIND, OPF_CREATE | OPF_SRC_TREE, cfg->src, cfg->src, 0);
+
+	for (size_t i = 0; i < a->n_mounts; i++) {
+		const struct user_mount *m = &a->mounts[i];
+		cleanup_free char *src = NULL;
+
+		if (m->kind != OP_TMPFS &&
+		    resolve_host_path(m->kind == OP_BIND ? "--bind" : "--ro-bind",
+				      m->src, &src, err))
+			return -1;
+		plan_add(p, m->kind, 0, src, m->dst, m->kind == OP_TMPFS ? 0755 : 0);
+	}
+	return 0;
+}
+
+static int build_config(const struct run_args *a, struct run_config *cfg,
+			struct sr_error **err)
+{
+	cleanup_free char *here = getcwd(NULL, 0);
+	struct env_spec env = a->env;
+
+	if (!here)
+		return sr_error_make(err, SR_EXIT_FAILURE, errno,
+				     "cannot get the current directory");
+	if (resolve_host_path("--src", a->src ? a->src : here, &cfg->src, err))
+		return -1;
+	if (a->chdir) {
+		cleanup_free char *abs = a->chdir[0] == '/' ? xstrdup(a->chdir) :
+			xasprintf("%s/%s", here, a->chdir);
+
+		cfg->cwd = path_normalize(abs);
+	} else if (a->src && !path_is_under(here, cfg->src)) {
+		cfg->cwd = xstrdup(cfg->src);
+	} else {
+		cfg->cwd = xstrdup(here);
+	}
+	cfg->hostname = xstrdup("sandrun");
+	cfg->domainname = xstrdup("(none)");
+	cfg->uid = getuid();
+	cfg->gid = getgid();
+	cfg->inner_uid = cfg->root ? 0 : cfg->uid;
+	cfg->inner_gid = cfg->root ? 0 : cfg->gid;
+	if (env.clean && !env.have_epoch) {
+		long long e = env_git_epoch(cfg->src);
+
+		if (e >= 0) {
+			env.have_epoch = true;
+			env.epoch = e;
+		}
+	}
+	env_build(&env, environ, &cfg->env);
+	return build_plan(a, cfg, err);
+}
+
+void run_config_free(struct run_config *cfg)
+{
+	free(cfg->src);
+	free(cfg->cwd);
+	free(cfg->hostname);
+	free(cfg->domainname);
+	free(cfg->meta_path);
+	strv_free(&cfg->env);
+	plan_free(&cfg->plan);
+}
+
+int cmd_run(int argc, char **argv)
+{
+	struct run_config cfg = { .net = NET_LOOPBACK };
+	struct run_args args = { 0 };
+	struct sr_error *err = NULL;
+	int r, status = SR_EXIT_FAILURE;
+
+	r = parse_run_args(argc, argv, &args, &cfg);
+	if (r) {
+		status = r < 0 ? SR_EXIT_OK : r;
+		goto out;
+	}
+	if (build_config(&args, &cfg, &err) < 0) {
+		status = sr_error_report(err);
+		goto out;
+	}
+	if (cfg.dry_run) {
+		launch_print_plan(&cfg, stdout);
+		status = SR_EXIT_OK;
+		goto out;
+	}
+	if (launch_run(&cfg, &status, &err) < 0)
+		status = sr_error_report(err);
+out:
+	run_args_free(&args);
+	run_config_free(&cfg);
+	return status;
+}

@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef SR_CONFIG_H
+#define SR_CONFIG_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "lib/util.h"
+#include "runner/plan.h"
+
+enum net_mode {
+	NET_LOOPBACK,	/* empty network namespace, loopback up (default) */
+	NET_NONE,	/* empty network namespace, loopback down */
+	NET_HOST,	/* the host's network namespace */
+};
+
+/* One run's whole configuration: built once from argv, then const. */
+struct run_config {
+	char **argv;		/* the command; borrowed from main's argv */
+	char *src;		/* the source tree, absolute and resolved */
+	char *cwd;		/* working directory inside the sandbox */
+	char *hostname;
+	char *domainname;
+	char *meta_path;	/* run metadata file, or NULL */
+	enum net_mode net;
+	bool root;		/* map the invoker to uid 0 and keep caps */
+	bool dry_run;
+	uid_t uid, gid;		/* the invoker's, outside */
+	uid_t inner_uid;	/* what the invoker is inside */
+	gid_t inner_gid;
+	struct strv env;	/* the command's environment, final */
+	struct mount_plan plan;
+};
+
+void run_config_free(struct run_config *cfg);
+
+#endif

@@ -1,0 +1,256 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The parent's side of a run: clone the sandbox's pid 1 into new
+ * namespaces, write its id maps, forward signals to it, wait, and turn
+ * its report into sandrun's exit status.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "lib/cleanup.h"
+#include "lib/exitcode.h"
+#include "runner/child.h"
+#include "runner/launch.h"
+#include "runner/meta.h"
+#include "runner/report.h"
+#include "runner/userns.h"
+
+static const int forwarded[] = {
+	SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2,
+};
+
+/* The sandbox's pid 1, for the signal handler; 0 when there is none. */
+static volatile pid_t sandbox_pid;
+
+static void forward_signal(int sig)
+{
+	int saved = errno;
+
+	if (sandbox_pid > 0)
+		kill(sandbox_pid, sig);
+	errno = saved;
+}
+
+static int clone_flags(const struct run_config *cfg)
+{
+	int flags = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS |
+		    CLONE_NEWIPC;
+
+	if (cfg->net != NET_HOST)
+		flags |= CLONE_NEWNET;
+	return flags;
+}
+
+static void kill_and_reap(pid_t pid)
+{
+	kill(pid, SIGKILL);
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
+}
+
+static int start_sandbox(const struct run_config *cfg, int report_fds[2],
+			 pid_t *ret_pid, struct sr_error **err)
+{
+	cleanup_close int go_r = -1;
+	cleanup_close int go_w = -1;
+	int go[2];
+	pid_t pid = -1;
+
+	if (pipe2(go, O_CLOEXEC) < 0)
+		return sr_error_make(err, SR_EXIT_FAILURE, errno,
+				     "cannot create a pipe");
+	go_r = go[0];
+	go_w = go[1];
+	fflush(NULL);
+	/* A fork-like clone: the child is pid 1 of its namespace. */
+	pid = (pid_t)syscall(SYS_clone, clone_flags(cfg) | SIGCHLD, 0, 0, 0, 0);
+	if (pid < 0)
+		return userns_diagnose(errno, "clone", err);
+	if (pid == 0) {
+		close(go_w);
+		close(report_fds[0]);
+		sandbox_child(cfg, go_r, report_fds[1]);
+	}
+	if (userns_write_maps(pid, cfg->uid, cfg->gid, cfg->inner_uid,
+			      cfg->inner_gid, err) < 0 ||
+	    write_all(go_w, "g", 1) < 0) {
+		if (!*err)
+			sr_error_make(err, SR_EXIT_FAILURE, errno,
+				      "cannot start the sandbox");
+		kill_and_reap(pid);
+		return -1;
+	}
+	*ret_pid = pid;
+	return 0;
+}
+
+static void set_forwarding(bool on)
+{
+	struct sigaction sa = { .sa_handler = on ? forward_signal : SIG_DFL };
+
+	sa.sa_flags = SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < ARRAY_SIZE(forwarded); i++)
+		sigaction(forwarded[i], &sa, NULL);
+}
+
+/* Collect the sandbox's report: the first error, else the status. */
+static int read_reports(int fd, int *ret_wstatus, struct sr_error **err)
+{
+	struct report rep;
+	bool have_status = false;
+	int r;
+
+	while ((r = report_recv(fd, &rep)) > 0) {
+		if (rep.kind == REPORT_ERROR) {
+			if (!*err)
+				*err = rep.error;
+			else
+				sr_error_free(rep.error);
+		} else {
+			*ret_wstatus = rep.wstatus;
+			have_status = true;
+		}
+	}
+	if (*err)
+		return -1;
+	if (r < 0)
+		return sr_error_make(err, SR_EXIT_FAILURE, 0,
+				     "garbled report from the sandbox");
+	return have_status ? 0 : 1;
+}
+
+static int exit_code(int wstatus)
+{
+	if (WIFSIGNALED(wstatus))
+		return SR_EXIT_SIGNAL_BASE + WTERMSIG(wstatus);
+	return WEXITSTATUS(wstatus);
+}
+
+int launch_run(const struct run_config *cfg, int *ret_status,
+	       struct sr_error **err)
+{
+	cleanup_close int rep_r = -1;
+	struct run_meta meta;
+	int fds[2], st = 0, wstatus = 0, r;
+	pid_t pid = -1;
+
+	meta_start(&meta);
+	if (pipe2(fds, O_CLOEXEC) < 0)
+		return sr_error_make(err, SR_EXIT_FAILURE, errno,
+				     "cannot create a pipe");
+	rep_r = fds[0];
+	r = start_sandbox(cfg, fds, &pid, err);
+	close(fds[1]);
+	if (r < 0)
+		return -1;
+	sandbox_pid = pid;
+	set_forwarding(true);
+	while (waitpid(pid, &st, 0) < 0) {
+		if (errno != EINTR) {
+			st = 0;
+			break;
+		}
+	}
+	sandbox_pid = 0;
+	set_forwarding(false);
+
+	r = read_reports(rep_r, &wstatus, err);
+	if (r < 0)
+		return -1;
+	if (r > 0) {
+		/* pid 1 ended without a report: killed from outside. */
+		if (WIFSIGNALED(st))
+			return sr_error_make(err, SR_EXIT_FAILURE, 0,
+					     "the sandbox was killed by signal "
+					     "%d (%s)", WTERMSIG(st),
+					     strsignal(WTERMSIG(st)));
+		return sr_error_make(err, SR_EXIT_FAILURE, 0,
+				     "the sandbox ended without a status "
+				     "(exit %d)", WEXITSTATUS(st));
+	}
+	*ret_status = exit_code(wstatus);
+	meta_end(&meta, wstatus, *ret_status);
+	if (cfg->meta_path && meta_write(&meta, cfg, cfg->meta_path, err) < 0)
+		return -1;
+	return 0;
+}
+
+/* Print a word for a shell reader: quoted when it needs to be. */
+static void print_word(FILE *f, const char *s)
+{
+	if (*s && !s[strcspn(s, " \t\n'\"\\$`*?[]{}()<>|&;#~!")]) {
+		fputs(s, f);
+		return;
+	}
+	fputc('\'', f);
+	for (; *s; s++) {
+		if (*s == '\'')
+			fputs("'\\''", f);
+		else
+			fputc(*s, f);
+	}
+	fputc('\'', f);
+}
+
+static void print_op(FILE *f, const struct mount_op *op)
+{
+	fputs(plan_op_name(op->kind), f);
+	if (op->src) {
+		fputc(' ', f);
+		print_word(f, op->src);
+	}
+	fputc(' ', f);
+	print_word(f, op->dst);
+	if (op->kind == OP_TMPFS)
+		fprintf(f, " mode=%04o", op->mode);
+	if (op->flags & OPF_SRC_TREE)
+		fputs(" # source tree", f);
+	fputc('\n', f);
+}
+
+void launch_print_plan(const struct run_config *cfg, FILE *f)
+{
+	static const char *const net[] = {
+		[NET_LOOPBACK] = "loopback", [NET_NONE] = "none",
+		[NET_HOST] = "host",
+	};
+
+	fprintf(f, "namespaces user mount pid uts ipc%s\n",
+		cfg->net == NET_HOST ? "" : " net");
+	if (cfg->uid == 0 && cfg->inner_uid == 0)
+		fprintf(f, "uid-map 0 0 4294967295\ngid-map 0 0 4294967295\n");
+	else
+		fprintf(f, "uid-map %u %u 1\ngid-map %u %u 1\n", cfg->inner_uid,
+			cfg->uid, cfg->inner_gid, cfg->gid);
+	fputs("setgroups deny\n", f);
+	fprintf(f, "hostname %s\ndomainname %s\n", cfg->hostname,
+		cfg->domainname);
+	fprintf(f, "network %s\n", net[cfg->net]);
+	for (size_t i = 0; i < cfg->plan.n; i++)
+		print_op(f, &cfg->plan.ops[i]);
+	fputs("pivot-root\n", f);
+	fputs("setsid\numask 0022\nchdir ", f);
+	print_word(f, cfg->cwd);
+	fputs("\nno-new-privs\n", f);
+	fprintf(f, "capabilities %s\n", cfg->root ? "keep" : "drop-all");
+	for (size_t i = 0; i < cfg->env.n; i++) {
+		fputs("env ", f);
+		print_word(f, cfg->env.v[i]);
+		fputc('\n', f);
+	}
+	fputs("exec", f);
+	for (char **a = cfg->argv; *a; a++) {
+		fputc(' ', f);
+		print_word(f, *a);
+	}
+	fputc('\n', f);
+}

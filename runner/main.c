@@ -1,0 +1,77 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include <stdio.h>
+#include <string.h>
+
+#include "lib/exitcode.h"
+#include "lib/util.h"
+#include "runner/cli.h"
+
+#ifndef SANDRUN_VERSION
+#define SANDRUN_VERSION "0.0.0"
+#endif
+
+static const char main_usage[] =
+	"Usage: sandrun [run] [OPTION]... [--] COMMAND [ARG]...\n"
+	"       sandrun SUBCOMMAND [--help] ...\n"
+	"\n"
+	"Run a build in a fresh sandbox.\n"
+	"\n"
+	"Subcommands:\n"
+	"  run       run COMMAND in the sandbox (the default)\n"
+	"  help      print this help\n"
+	"  version   print the version\n"
+	"\n"
+	"Options:\n"
+	"  -h, --help     print this help and exit\n"
+	"      --version  print the version and exit\n"
+	"\n"
+	"'sandrun SUBCOMMAND --help' describes each subcommand; sandrun(1) has\n"
+	"the exit codes.\n";
+
+struct subcommand {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+};
+
+static int cmd_help(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	fputs(main_usage, stdout);
+	return SR_EXIT_OK;
+}
+
+static int cmd_version(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	printf("sandrun %s\n", SANDRUN_VERSION);
+	return SR_EXIT_OK;
+}
+
+static const struct subcommand subcommands[] = {
+	{ "run", cmd_run },
+	{ "help", cmd_help },
+	{ "version", cmd_version },
+};
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		fputs(main_usage, stderr);
+		return SR_EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))
+		return cmd_help(argc, argv);
+	if (!strcmp(argv[1], "--version"))
+		return cmd_version(argc, argv);
+	for (size_t i = 0; i < ARRAY_SIZE(subcommands); i++)
+		if (!strcmp(argv[1], subcommands[i].name))
+			return subcommands[i].fn(argc - 1, argv + 1);
+	/* `sandrun -- CMD` and `sandrun --src=. -- CMD` mean `run`. */
+	if (argv[1][0] == '-')
+		return cmd_run(argc, argv);
+	fprintf(stderr, "sandrun: unknown subcommand '%s'\n"
+		"Try 'sandrun --help' for more information.\n", argv[1]);
+	return SR_EXIT_USAGE;
+}

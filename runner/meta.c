@@ -1,0 +1,106 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <uuid/uuid.h>
+
+#include "lib/cleanup.h"
+#include "lib/exitcode.h"
+#include "lib/json.h"
+#include "runner/meta.h"
+
+void meta_start(struct run_meta *m)
+{
+	uuid_t u;
+
+	uuid_generate_random(u);
+	uuid_unparse_lower(u, m->uuid);
+	clock_gettime(CLOCK_REALTIME, &m->start);
+	m->end = m->start;
+}
+
+void meta_end(struct run_meta *m, int wstatus, int exit_code)
+{
+	clock_gettime(CLOCK_REALTIME, &m->end);
+	m->wstatus = wstatus;
+	m->exit_code = exit_code;
+}
+
+static void write_time(FILE *f, const char *key, const struct timespec *ts)
+{
+	struct tm tm;
+	char buf[64];
+
+	gmtime_r(&ts->tv_sec, &tm);
+	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
+	fprintf(f, "  \"%s\": \"%s.%03ldZ\",\n", key, buf, ts->tv_nsec / 1000000);
+}
+
+static void write_meta(FILE *f, const struct run_meta *m,
+		       const struct run_config *cfg)
+{
+	struct utsname u;
+	char host[256] = "";
+	double secs = (double)(m->end.tv_sec - m->start.tv_sec) +
+		      (double)(m->end.tv_nsec - m->start.tv_nsec) / 1e9;
+
+	uname(&u);
+	gethostname(host, sizeof(host) - 1);
+	fprintf(f, "{\n  \"format\": \"sandrun-meta\",\n  \"version\": 1,\n");
+	fprintf(f, "  \"uuid\": \"%s\",\n", m->uuid);
+	write_time(f, "start", &m->start);
+	write_time(f, "end", &m->end);
+	fprintf(f, "  \"duration_s\": %.3f,\n", secs);
+	fprintf(f, "  \"host\": {\"hostname\": ");
+	json_write_string(f, host);
+	fprintf(f, ", \"kernel\": ");
+	json_write_string(f, u.release);
+	fprintf(f, ", \"machine\": ");
+	json_write_string(f, u.machine);
+	fprintf(f, "},\n  \"uid\": %u,\n  \"gid\": %u,\n", cfg->uid, cfg->gid);
+	fprintf(f, "  \"src\": ");
+	json_write_string(f, cfg->src);
+	fprintf(f, ",\n  \"command\": [");
+	for (char **a = cfg->argv; *a; a++) {
+		if (a != cfg->argv)
+			fputs(", ", f);
+		json_write_string(f, *a);
+	}
+	fprintf(f, "],\n");
+	if (WIFSIGNALED(m->wstatus))
+		fprintf(f, "  \"signal\": %d,\n", WTERMSIG(m->wstatus));
+	else
+		fprintf(f, "  \"status\": %d,\n", WEXITSTATUS(m->wstatus));
+	fprintf(f, "  \"exit_code\": %d\n}\n", m->exit_code);
+}
+
+int meta_write(const struct run_meta *m, const struct run_config *cfg,
+	       const char *path, struct sr_error **err)
+{
+	cleanup_free char *tmp = xasprintf("%s.tmp.%d", path, (int)getpid());
+	FILE *f = fopen(tmp, "we");
+
+	if (!f)
+		return sr_error_make(err, SR_EXIT_FAILURE, errno,
+				     "cannot create '%s'", tmp);
+	write_meta(f, m, cfg);
+	if (fflush(f) != 0 || ferror(f) || fsync(fileno(f)) < 0) {
+		int e = errno;
+
+		fclose(f);
+		unlink(tmp);
+		return sr_error_make(err, SR_EXIT_FAILURE, e,
+				     "cannot write '%s'", tmp);
+	}
+	if (fclose(f) != 0 || rename(tmp, path) < 0) {
+		int e = errno;
+
+		unlink(tmp);
+		return sr_error_make(err, SR_EXIT_FAILURE, e,
+				     "cannot write '%s'", path);
+	}
+	return 0;
+}

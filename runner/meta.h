@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef SR_META_H
+#define SR_META_H
+
+#include <time.h>
+
+#include "lib/error.h"
+#include "runner/config.h"
+
+/*
+ * A run's metadata: everything about a run that is not canonical (its
+ * UUID, times, host), kept out of the canonical trace.
+ */
+struct run_meta {
+	char uuid[37];
+	struct timespec start, end;
+	int wstatus;		/* the command's wait status */
+	int exit_code;		/* what sandrun exited with */
+};
+
+void meta_start(struct run_meta *m);
+void meta_end(struct run_meta *m, int wstatus, int exit_code);
+
+/* Write the metadata as JSON to path, atomically (temp file + rename). */
+int meta_write(const struct run_meta *m, const struct run_config *cfg,
+	       const char *path, struct sr_error **err);
+
+#endif

@@ -1,0 +1,56 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include <stdlib.h>
+
+#include "lib/util.h"
+#include "runner/plan.h"
+
+void plan_add(struct mount_plan *plan, enum mount_op_kind kind,
+	      unsigned flags, const char *src, const char *dst, unsigned mode)
+{
+	struct mount_op *op;
+
+	if (plan->n == plan->cap) {
+		plan->cap = plan->cap ? plan->cap * 2 : 16;
+		plan->ops = xrealloc(plan->ops, plan->cap * sizeof(*plan->ops));
+	}
+	op = &plan->ops[plan->n++];
+	op->kind = kind;
+	op->flags = flags;
+	op->src = src ? xstrdup(src) : NULL;
+	op->dst = path_normalize(dst);
+	op->mode = mode;
+}
+
+void plan_free(struct mount_plan *plan)
+{
+	for (size_t i = 0; i < plan->n; i++) {
+		free(plan->ops[i].src);
+		free(plan->ops[i].dst);
+	}
+	free(plan->ops);
+	plan->ops = NULL;
+	plan->n = plan->cap = 0;
+}
+
+const char *plan_op_name(enum mount_op_kind kind)
+{
+	switch (kind) {
+	case OP_ROOT:
+		return "root-ro-bind";
+	case OP_BIND:
+		return "bind";
+	case OP_RO_BIND:
+		return "ro-bind";
+	case OP_DEV_BIND:
+		return "dev-bind";
+	case OP_TMPFS:
+		return "tmpfs";
+	case OP_PROC:
+		return "proc";
+	case OP_DEVPTS:
+		return "devpts";
+	case OP_SYMLINK:
+		return "symlink";
+	}
+	return "?";
+}

@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef SR_PLAN_H
+#define SR_PLAN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/*
+ * The sandbox's filesystem as a list of operations (the bubblewrap SetupOp
+ * idea): built from the command line in the parent, printed by --dry-run,
+ * applied in order by mounts_apply() in the child.
+ */
+enum mount_op_kind {
+	OP_ROOT,	/* the host root, recursively, read-only */
+	OP_BIND,	/* bind src over dst, read-write */
+	OP_RO_BIND,	/* bind src over dst, read-only */
+	OP_DEV_BIND,	/* bind a host device node over dst (created) */
+	OP_TMPFS,	/* a fresh tmpfs over dst */
+	OP_PROC,	/* a fresh procfs for the sandbox's pid namespace */
+	OP_DEVPTS,	/* a new devpts instance */
+	OP_SYMLINK,	/* create dst as a symlink to src */
+};
+
+enum {
+	OPF_CREATE = 1 << 0,	/* create a missing mount point (in a tmpfs) */
+	OPF_SRC_TREE = 1 << 1,	/* this bind is the source tree ($SRC) */
+};
+
+struct mount_op {
+	enum mount_op_kind kind;
+	unsigned flags;
+	char *src;	/* host path (binds) or link target (symlink) */
+	char *dst;	/* absolute path inside the sandbox */
+	unsigned mode;	/* tmpfs root mode */
+};
+
+struct mount_plan {
+	struct mount_op *ops;
+	size_t n, cap;
+};
+
+void plan_add(struct mount_plan *plan, enum mount_op_kind kind,
+	      unsigned flags, const char *src, const char *dst, unsigned mode);
+void plan_free(struct mount_plan *plan);
+const char *plan_op_name(enum mount_op_kind kind);
+
+#endif
