@@ -1,0 +1,136 @@
+#!/bin/bash
+# The command line: help, version, usage errors, exit codes, --dry-run,
+# the environment options, run metadata, signal forwarding, and the
+# messages for setup failures.
+. "$(dirname "$0")/../tap.sh"
+
+new_scratch
+install_bins
+cd "$SCRATCH" || exit 1
+
+out=$("$SR" --version)
+like "--version prints the version" "$out" '^sandrun [0-9]+\.[0-9]+\.[0-9]+$'
+out=$("$SR" --help)
+like "--help lists run" "$out" 'run +run COMMAND'
+for sub in run help version; do
+	"$SR" "$sub" --help >/dev/null
+	is "'$sub --help' exits 0" "$?" 0
+done
+out=$("$SR" run --help)
+like "run --help documents --ro-bind" "$out" '--ro-bind=SRC:DST'
+
+"$SR" --no-such-option -- true 2>"$SCRATCH/err"
+is "an unknown option is a usage error (124)" "$?" 124
+like "the usage error names the option" "$(cat "$SCRATCH/err")" "unrecognized option '--no-such-option'"
+"$SR" run 2>/dev/null
+is "no command is a usage error" "$?" 124
+"$SR" frobnicate 2>"$SCRATCH/err"
+is "an unknown subcommand is a usage error" "$?" 124
+like "the unknown subcommand is named" "$(cat "$SCRATCH/err")" "unknown subcommand 'frobnicate'"
+"$SR" --net=wifi -- true 2>/dev/null
+is "a bad --net mode is a usage error" "$?" 124
+"$SR" --bind=nowhere -- true 2>/dev/null
+is "--bind without DST is a usage error" "$?" 124
+"$SR" --bind=/no/such/dir:/mnt -- true 2>"$SCRATCH/err"
+is "--bind of a missing source is a usage error" "$?" 124
+like "the missing source is named" "$(cat "$SCRATCH/err")" "cannot resolve '/no/such/dir'"
+
+if ! reason=$(require_sandbox root); then
+	skip_all "cannot create a sandbox here: $reason"
+fi
+
+"$SR" -- sandrun-no-such-command 2>"$SCRATCH/err"
+is "a missing command exits 127" "$?" 127
+is "and says so in one line" "$(cat "$SCRATCH/err")" \
+	"sandrun: command not found: 'sandrun-no-such-command'"
+echo 'echo hi' > "$SCRATCH/notexec"; chmod 644 "$SCRATCH/notexec"
+"$SR" -- "$SCRATCH/notexec" 2>"$SCRATCH/err"
+is "a non-executable command exits 126" "$?" 126
+like "and says why" "$(cat "$SCRATCH/err")" "cannot execute '$SCRATCH/notexec': Permission denied"
+"$SR" run -- true
+is "'sandrun run -- CMD' works" "$?" 0
+
+"$SR" --bind=/etc:/no-such-mountpoint -- true 2>"$SCRATCH/err"
+is "a mount point missing under the read-only root is a sandbox failure (125)" "$?" 125
+like "the failure names the mount and the cause" "$(cat "$SCRATCH/err")" \
+	"bind /etc /no-such-mountpoint: the mount point does not exist"
+is "the failure is one line" "$(wc -l < "$SCRATCH/err")" 1
+"$SR" -C /no/such/dir -- true 2>"$SCRATCH/err"
+is "a missing working directory is a sandbox failure" "$?" 125
+like "and names the directory" "$(cat "$SCRATCH/err")" "cannot change to '/no/such/dir' inside the sandbox"
+
+# --dry-run prints the plan and runs nothing.
+out=$("$SR" --dry-run --tmpfs=/var/cache -- touch "$SCRATCH/dry")
+check "--dry-run runs nothing" test ! -e "$SCRATCH/dry"
+like "--dry-run shows the read-only root" "$out" '^namespaces user mount pid uts ipc net'
+like "--dry-run shows the source tree bind" "$out" "bind $SCRATCH $SCRATCH # source tree"
+like "--dry-run shows the user's tmpfs" "$out" "tmpfs /var/cache mode=0755"
+like "--dry-run ends with the command" "$(echo "$out" | tail -n1)" "^exec touch $SCRATCH/dry$"
+out=$("$SR" --dry-run --net=host -- true)
+like "--net=host keeps the host network namespace" "$out" '^namespaces user mount pid uts ipc$'
+
+# A --tmpfs mount is fresh and writable.
+out=$("$SR" --tmpfs=/var/cache -- sh -c 'ls -A /var/cache; echo x > /var/cache/f && cat /var/cache/f')
+is "--tmpfs gives an empty writable directory" "$out" x
+
+# The environment.
+export SANDRUN_TEST_VAR=from-host
+is "the environment passes through by default" \
+	"$("$SR" -- sh -c 'echo $SANDRUN_TEST_VAR')" from-host
+out=$(TZ=Europe/Paris "$SR" --clean-env --epoch=1700000000 -- env | sort | tr '\n' ' ')
+like "--clean-env drops other variables" "$out" '^[^S]*SOURCE_DATE_EPOCH=1700000000 [^S]*$'
+like "--clean-env sets TZ and LC_ALL" "$out" 'LC_ALL=C.UTF-8 .*TZ=UTC'
+out=$("$SR" --setenv=A=1 --setenv=B=x=y --unsetenv=SANDRUN_TEST_VAR -- env)
+like "--setenv sets" "$out" '^A=1$'
+like "--setenv keeps '=' in the value" "$out" '^B=x=y$'
+check "--unsetenv removes" sh -c "! echo '$out' | grep -q SANDRUN_TEST_VAR"
+git -C "$SCRATCH" init -q 2>/dev/null && \
+	git -C "$SCRATCH" -c user.name=t -c user.email=t@t commit -q --allow-empty -m t \
+	--date='@1234567890 +0000' 2>/dev/null
+if [ -d "$SCRATCH/.git" ]; then
+	out=$(GIT_COMMITTER_DATE= "$SR" --clean-env -- sh -c 'echo $SOURCE_DATE_EPOCH')
+	is "--clean-env takes SOURCE_DATE_EPOCH from the last git commit" "$out" \
+		"$(git -C "$SCRATCH" log -1 --format=%ct)"
+else
+	skip "git is not installed"
+fi
+
+# Run metadata, next to the outputs, never in them.
+"$SR" --meta="$SCRATCH/run.meta.json" -- sh -c 'exit 5'
+is "exit status with --meta" "$?" 5
+meta=$(cat "$SCRATCH/run.meta.json" 2>/dev/null)
+like "the metadata has a UUID" "$meta" '"uuid": "[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[0-9a-f]{4}-[0-9a-f]{12}"'
+like "the metadata has the exit status" "$meta" '"status": 5'
+like "the metadata has host facts" "$meta" '"kernel": "'"$(uname -r)"'"'
+check "no temporary file is left" sh -c "! ls $SCRATCH | grep -q tmp"
+
+# Signals to sandrun reach the command; its status comes back.
+"$SR" -- sh -c 'trap "echo got-term; exit 7" TERM; echo ready; sleep 30 & wait' \
+	> "$SCRATCH/sig.out" &
+pid=$!
+for _ in $(seq 50); do grep -q ready "$SCRATCH/sig.out" && break; sleep 0.1; done
+kill -TERM "$pid"
+wait "$pid"
+is "SIGTERM is forwarded and the trap's status returned" "$?" 7
+like "the command saw the signal" "$(cat "$SCRATCH/sig.out")" got-term
+"$SR" -- sh -c 'echo ready; exec sleep 30' > "$SCRATCH/sig.out" &
+pid=$!
+for _ in $(seq 50); do grep -q ready "$SCRATCH/sig.out" && break; sleep 0.1; done
+kill -INT "$pid"
+wait "$pid"
+is "SIGINT kills the command: 128+2" "$?" 130
+
+# Disabled user namespaces give a one-line error naming the fix.
+if unshare -U -r true 2>/dev/null; then
+	out=$(unshare -U -r sh -c 'echo 0 > /proc/sys/user/max_user_namespaces &&
+		exec "$0" -- true' "$SR" 2>&1)
+	st=$?
+	is "no user namespaces: sandbox failure (125)" "$st" 125
+	like "the error names the sysctl and the fix" "$out" \
+		"^sandrun: cannot create a user namespace \(clone\): user.max_user_namespaces is 0; enable them with 'sysctl -w user.max_user_namespaces=15000'$"
+else
+	skip "unshare -U is not available to make a namespace without user namespaces"
+	skip "(same)"
+fi
+
+done_testing

@@ -1,0 +1,36 @@
+#!/bin/bash
+# The README's demo: a real out-of-tree kernel module built with kbuild
+# (`make -C /usr/src/linux-headers-<version> M=DIR modules`) inside the
+# sandbox, as root and as an unprivileged user, with the tree under /tmp.
+. "$(dirname "$0")/../tap.sh"
+
+KDIR=$(ls -d /usr/src/linux-headers-*-amd64 2>/dev/null | sort -V | tail -n1)
+[ -n "$KDIR" ] || skip_all "no kernel headers (apt-get install linux-headers-amd64)"
+command -v make >/dev/null || skip_all "make is not installed"
+
+new_scratch
+install_bins
+
+for who in $(test_users); do
+	dir=$SCRATCH/$who/demo
+	owned_dir "$who" "$dir"
+	if ! reason=$(cd "$dir" && require_sandbox "$who"); then
+		skip "$who: cannot create a sandbox here: $reason"
+		continue
+	fi
+	cp "$TOP"/contrib/demo-module/{Kbuild,Makefile,hello.c,hello.h} "$dir/"
+	[ "$who" = user ] && [ "$(id -u)" -eq 0 ] && chown -R nobody:nogroup "$dir"
+	before=$(find "$KDIR/" -newer "$dir/hello.c" 2>/dev/null | wc -l)
+	(cd "$dir" && as "$who" "$SR" -- make -C "$KDIR" M="$dir" modules) \
+		> "$SCRATCH/build-$who.log" 2>&1
+	st=$?
+	is "$who: make modules succeeds in the sandbox" "$st" 0
+	[ "$st" -eq 0 ] || diag "$(tail -n 20 "$SCRATCH/build-$who.log")"
+	check "$who: hello.ko was built" test -s "$dir/hello.ko"
+	check "$who: hello.ko is the demo module" grep -q "sandrun demo module" "$dir/hello.ko"
+	like "$who: kbuild linked the module" "$(cat "$SCRATCH/build-$who.log")" 'LD \[M\] .*hello\.ko'
+	after=$(find "$KDIR/" -newer "$dir/hello.c" 2>/dev/null | wc -l)
+	is "$who: nothing was written to the headers tree" "$after" "$before"
+done
+
+done_testing
