@@ -322,6 +322,11 @@ static int build_config(const struct run_args *a, struct run_config *cfg,
 				     "cannot get the current directory");
 	if (resolve_host_path("--src", a->src ? a->src : here, &cfg->src, err))
 		return -1;
+	/* Binding / read-write would undo the read-only root. */
+	if (!strcmp(cfg->src, "/"))
+		return sr_error_make(err, SR_EXIT_USAGE, 0,
+				     "refusing '/' as the source tree (it would "
+				     "make the whole host writable); use --src=DIR");
 	if (a->chdir) {
 		cleanup_free char *abs = a->chdir[0] == '/' ? xstrdup(a->chdir) :
 			xasprintf("%s/%s", here, a->chdir);

@@ -35,6 +35,10 @@ is "--bind without DST is a usage error" "$?" 124
 is "--bind of a missing source is a usage error" "$?" 124
 like "the missing source is named" "$(cat "$SCRATCH/err")" "cannot resolve '/no/such/dir'"
 
+(cd / && "$SR" -- true 2>"$SCRATCH/err")
+is "'/' as the source tree is refused" "$?" 124
+like "and the refusal says why" "$(cat "$SCRATCH/err")" "refusing '/' as the source tree"
+
 if ! reason=$(require_sandbox root); then
 	skip_all "cannot create a sandbox here: $reason"
 fi
