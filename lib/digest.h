@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef SR_DIGEST_H
+#define SR_DIGEST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * Content digests.  XXH3-128 by default (fast); SHA-256 where a
+ * cryptographic digest is wanted.  Bytes are kept in the order the
+ * reference tools print them (`xxhsum -H2`, `sha256sum`), so hex output
+ * can be checked against those tools.  xxhash lives in xxh.c, OpenSSL in
+ * sha256.c.
+ */
+enum digest_algo {
+	DIGEST_XXH128,
+	DIGEST_SHA256,
+};
+
+#define DIGEST_MAX 32
+
+struct digest {
+	uint8_t len;		/* 0: none */
+	uint8_t bytes[DIGEST_MAX];
+};
+
+const char *digest_algo_name(enum digest_algo algo);
+int digest_algo_parse(const char *name, enum digest_algo *ret);
+
+/* Digest everything readable from fd (from its current offset); -1 with
+ * errno on a read error. */
+int digest_fd(enum digest_algo algo, int fd, struct digest *ret);
+void digest_buf(enum digest_algo algo, const void *buf, size_t len,
+		struct digest *ret);
+
+/* Lowercase hex into out (2 * DIGEST_MAX + 1 bytes). */
+void digest_hex(const struct digest *d, char *out);
+
+/* The per-algorithm back ends. */
+int xxh128_fd(int fd, struct digest *ret);
+void xxh128_buf(const void *buf, size_t len, struct digest *ret);
+int sha256_fd(int fd, struct digest *ret);
+void sha256_buf(const void *buf, size_t len, struct digest *ret);
+
+#endif

@@ -1,0 +1,41 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* SHA-256 through OpenSSL 3's EVP interface. */
+#include <errno.h>
+#include <openssl/evp.h>
+#include <unistd.h>
+
+#include "lib/digest.h"
+
+int sha256_fd(int fd, struct digest *ret)
+{
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	unsigned int len = 0;
+	char buf[1 << 16];
+	ssize_t n;
+
+	if (!ctx || !EVP_DigestInit_ex(ctx, EVP_sha256(), NULL)) {
+		EVP_MD_CTX_free(ctx);
+		return errno = ENOMEM, -1;
+	}
+	while ((n = read(fd, buf, sizeof(buf))) != 0) {
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			EVP_MD_CTX_free(ctx);
+			return -1;
+		}
+		EVP_DigestUpdate(ctx, buf, (size_t)n);
+	}
+	EVP_DigestFinal_ex(ctx, ret->bytes, &len);
+	ret->len = (uint8_t)len;
+	EVP_MD_CTX_free(ctx);
+	return 0;
+}
+
+void sha256_buf(const void *buf, size_t len, struct digest *ret)
+{
+	unsigned int n = 0;
+
+	EVP_Digest(buf, len, ret->bytes, &n, EVP_sha256(), NULL);
+	ret->len = (uint8_t)n;
+}

@@ -1,0 +1,446 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Syscall decoders: at the seccomp stop a decoder reads the arguments
+ * into the task's pending event; at the exit stop (when it asked for
+ * one) it adds the result and keeps the fd table and cwd up to date.
+ * Decoders only fill events; tracer_emit() hands them to the spool.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/audit.h>
+#include <linux/openat2.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
+#include "lib/util.h"
+#include "tracer/tracer.h"
+
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+
+static int arg_int(const struct pending *p, int i)
+{
+	return (int)(int32_t)p->args[i];
+}
+
+static bool is_compat(const struct pending *p)
+{
+	return p->arch == AUDIT_ARCH_I386;
+}
+
+/* "/proc/self/fd/N/rest", "/dev/fd/N", "/proc/<tgid>/fd/N": the fd's path. */
+static char *magic_fd_path(struct proc *pr, const char *path)
+{
+	const char *rest = NULL;
+	char *end;
+	long fd;
+	struct fdent *e;
+
+	if (str_has_prefix(path, "/proc/self/fd/"))
+		rest = path + 14;
+	else if (str_has_prefix(path, "/proc/thread-self/fd/"))
+		rest = path + 21;
+	else if (str_has_prefix(path, "/dev/fd/"))
+		rest = path + 8;
+	else if (str_has_prefix(path, "/proc/")) {
+		long pid = strtol(path + 6, &end, 10);
+
+		if (end != path + 6 && pid == pr->tgid && str_has_prefix(end, "/fd/"))
+			rest = end + 4;
+	}
+	if (!rest)
+		return NULL;
+	fd = strtol(rest, &end, 10);
+	if (end == rest || (*end && *end != '/') || fd > INT_MAX)
+		return NULL;
+	e = fd_lookup(pr, (int)fd);
+	if (!e)
+		return NULL;
+	return *end ? xasprintf("%s%s", e->path, end) : xstrdup(e->path);
+}
+
+/* The absolute path a (dirfd, path) pair names, lexically normalized. */
+static char *resolve(struct proc *pr, int dirfd, const char *path)
+{
+	const char *base;
+	char *joined, *out, *magic;
+	struct fdent *e;
+
+	if (!path)
+		return NULL;
+	if (path[0] == '/') {
+		out = path_normalize(path);
+		magic = magic_fd_path(pr, out);
+		if (magic) {
+			free(out);
+			out = path_normalize(magic);
+			free(magic);
+		}
+		return out;
+	}
+	if (dirfd == AT_FDCWD) {
+		base = pr->cwd;
+	} else {
+		e = fd_lookup(pr, dirfd);
+		base = e ? e->path : "/?unknown-fd";
+	}
+	if (!*path)
+		return xstrdup(base);
+	joined = xasprintf("%s/%s", base, path);
+	out = path_normalize(joined);
+	free(joined);
+	return out;
+}
+
+static char *path_arg(struct task *task, int dirfd_idx, int path_idx)
+{
+	struct pending *p = &task->pend;
+	int dirfd = dirfd_idx >= 0 ? arg_int(p, dirfd_idx) : AT_FDCWD;
+	char *raw, *out;
+
+	if (path_idx < 0) {
+		struct fdent *e = fd_lookup(task->proc, dirfd);
+
+		return e ? xstrdup(e->path) : NULL;
+	}
+	raw = mem_read_string(task->tid, p->args[path_idx], PATH_MAX);
+	if (!raw) {
+		/* utimensat(fd, NULL, ...) works on the fd itself. */
+		struct fdent *e = fd_lookup(task->proc, dirfd);
+
+		return e ? xstrdup(e->path) : NULL;
+	}
+	out = resolve(task->proc, dirfd, raw);
+	free(raw);
+	return out;
+}
+
+static void sockaddr_text(struct task *task, uint64_t addr, uint64_t len,
+			  struct event *ev)
+{
+	struct sockaddr_storage ss = { 0 };
+	char buf[INET6_ADDRSTRLEN + 16], ip[INET6_ADDRSTRLEN];
+
+	if (!addr || len < sizeof(sa_family_t))
+		return;
+	if (len > sizeof(ss))
+		len = sizeof(ss);
+	if (mem_read(task->tid, addr, &ss, len) < 0)
+		return;
+	ev->aux = ss.ss_family;
+	if (ss.ss_family == AF_INET) {
+		const struct sockaddr_in *in = (const void *)&ss;
+
+		inet_ntop(AF_INET, &in->sin_addr, ip, sizeof(ip));
+		snprintf(buf, sizeof(buf), "%s:%u", ip, ntohs(in->sin_port));
+		ev->path = xstrdup(buf);
+	} else if (ss.ss_family == AF_INET6) {
+		const struct sockaddr_in6 *in6 = (const void *)&ss;
+
+		inet_ntop(AF_INET6, &in6->sin6_addr, ip, sizeof(ip));
+		snprintf(buf, sizeof(buf), "[%s]:%u", ip, ntohs(in6->sin6_port));
+		ev->path = xstrdup(buf);
+	} else if (ss.ss_family == AF_UNIX) {
+		const struct sockaddr_un *un = (const void *)&ss;
+		size_t n = len - offsetof(struct sockaddr_un, sun_path);
+
+		if (n > 0 && un->sun_path[0] == '\0')
+			ev->path = xasprintf("@%.*s", (int)(n - 1), un->sun_path + 1);
+		else if (n > 0)
+			ev->path = strndup(un->sun_path, strnlen(un->sun_path, n));
+	}
+}
+
+bool decode_entry(struct tracer *t, struct task *task)
+{
+	struct pending *p = &task->pend;
+	const struct sc_desc *d = p->desc;
+	struct event *ev = &p->ev;
+	struct open_how how = { 0 };
+
+	memset(ev, 0, sizeof(*ev));
+	ev->kind = d->kind;
+	ev->pid = task->proc->tgid;
+	ev->name = xstrdup(d->name);
+	p->fd = d->dirfd >= 0 ? arg_int(p, d->dirfd) : -1;
+
+	switch (d->dec) {
+	case DEC_OPEN:
+	case DEC_CREAT:
+	case DEC_OPENAT2:
+		ev->path = path_arg(task, d->dirfd, d->path);
+		if (d->dec == DEC_CREAT) {
+			ev->flags = O_CREAT | O_WRONLY | O_TRUNC;
+		} else if (d->dec == DEC_OPENAT2) {
+			mem_read(task->tid, p->args[d->aux], &how, sizeof(how));
+			ev->flags = (uint32_t)how.flags;
+		} else {
+			ev->flags = (uint32_t)p->args[d->flags];
+		}
+		if (ev->flags & O_CREAT)
+			ev->mode = (uint32_t)p->args[d->dec == DEC_OPEN ? d->aux : 1] & 07777;
+		break;
+	case DEC_PROBE:
+		if (d->flags >= 0)
+			ev->flags = (uint32_t)p->args[d->flags];
+		/* fstat() in disguise: fstatat(fd, "", AT_EMPTY_PATH). */
+		{
+			char *raw = mem_read_string(task->tid, p->args[d->path], PATH_MAX);
+
+			if (raw && !*raw && (ev->flags & AT_EMPTY_PATH)) {
+				free(raw);
+				return false;
+			}
+			ev->path = resolve(task->proc, d->dirfd >= 0 ?
+					   arg_int(p, d->dirfd) : AT_FDCWD, raw);
+			free(raw);
+		}
+		if (d->opts & SCF_NOFOLLOW)
+			ev->flags |= AT_SYMLINK_NOFOLLOW;
+		break;
+	case DEC_READDIR: {
+		struct fdent *e = fd_lookup(task->proc, p->fd);
+
+		if (!e || (e->flags & FDF_LISTED))
+			return false;
+		ev->path = xstrdup(e->path);
+		break;
+	}
+	case DEC_PATH:
+	case DEC_FD:
+	case DEC_CHDIR:
+	case DEC_FCHDIR:
+	case DEC_UNTRACEABLE:
+		ev->path = path_arg(task, d->dirfd, d->path);
+		if (d->flags >= 0)
+			ev->flags = (uint32_t)p->args[d->flags];
+		if (d->kind == EV_UNLINK && (ev->flags & AT_REMOVEDIR))
+			ev->kind = EV_RMDIR;
+		if (d->aux >= 0)
+			ev->mode = (uint32_t)p->args[d->aux] & 07777;
+		break;
+	case DEC_TWO_PATHS:
+		ev->path = path_arg(task, d->dirfd, d->path);
+		ev->path2 = path_arg(task, d->dirfd2, d->path2);
+		if (d->flags >= 0)
+			ev->flags = (uint32_t)p->args[d->flags];
+		break;
+	case DEC_SYMLINK:
+		ev->path = mem_read_string(task->tid, p->args[d->aux], PATH_MAX);
+		ev->path2 = path_arg(task, d->dirfd2, d->path2);
+		break;
+	case DEC_EXEC:
+		if (d->flags >= 0)
+			ev->flags = (uint32_t)p->args[d->flags];
+		ev->path = path_arg(task, d->dirfd, d->path);
+		ev->path2 = xstrdup(task->proc->cwd);
+		ev->argv = mem_read_strv(task->tid, p->args[d->aux], is_compat(p));
+		ev->envp = mem_read_strv(task->tid, p->args[d->aux2], is_compat(p));
+		/* The close-on-exec writers close with a successful exec. */
+		decode_flush_writes(t, task, -1, true);
+		break;
+	case DEC_CLOSE:
+		if (p->fd >= 0) {
+			decode_flush_writes(t, task, p->fd, false);
+			fd_close(task->proc, p->fd);
+		}
+		return false;
+	case DEC_CLOSE_RANGE: {
+		unsigned lo = (unsigned)p->args[0], hi = (unsigned)p->args[1];
+		unsigned flags = (unsigned)p->args[2];
+
+		for (unsigned fd = lo; fd <= hi && (int)fd < task->proc->fds.n; fd++) {
+			struct fdent *e = fd_lookup(task->proc, (int)fd);
+
+			if (!e)
+				continue;
+			if (flags & CLOSE_RANGE_CLOEXEC) {
+				e->flags |= FDF_CLOEXEC;
+				continue;
+			}
+			decode_flush_writes(t, task, (int)fd, false);
+			fd_close(task->proc, (int)fd);
+		}
+		return false;
+	}
+	case DEC_NET:
+		if (!strcmp(d->name, "socket"))
+			ev->aux = (int64_t)p->args[0];
+		else if (d->aux >= 0)
+			sockaddr_text(task, p->args[d->aux], p->args[d->aux2], ev);
+		break;
+	case DEC_DUP:
+	case DEC_FCNTL:
+	case DEC_RANDOM:
+		break;
+	}
+	return (d->opts & SCF_EXIT) != 0;
+}
+
+static void exit_open(struct tracer *t, struct task *task, int fd)
+{
+	struct event *ev = &task->pend.ev;
+	int acc = (int)(ev->flags & O_ACCMODE);
+	uint8_t fl = 0;
+	uint32_t type = 0;
+
+	if (acc != O_RDONLY)
+		fl |= FDF_WRITE;
+	if (ev->flags & O_CLOEXEC)
+		fl |= FDF_CLOEXEC;
+	if (ev->flags & O_PATH)
+		fl &= (uint8_t)~FDF_WRITE;
+	if (ev->path)
+		fd_put(task->proc, fd, ev->path, fl);
+	if (!(ev->flags & O_PATH) && acc != O_WRONLY &&
+	    digest_tracee_fd(t, task->tid, fd, &ev->digest, &type) == 0)
+		ev->mode = type ? type | (ev->mode & 07777) : ev->mode;
+	if (ev->path && (!strcmp(ev->path, "/dev/urandom") ||
+			 !strcmp(ev->path, "/dev/random"))) {
+		struct event r = { .kind = EV_RANDOM, .pid = ev->pid };
+
+		r.name = xstrdup("open");
+		r.path = xstrdup(ev->path);
+		tracer_emit(t, &r);
+	}
+}
+
+static void probe_type(struct task *task, struct event *ev)
+{
+	const struct pending *p = &task->pend;
+	uint64_t buf;
+	uint32_t mode = 0;
+
+	if (p->desc->aux < 0 || !(buf = p->args[p->desc->aux]) || is_compat(p))
+		return;
+	if (p->desc->opts & SCF_STATX) {
+		uint16_t m;
+
+		if (mem_read(task->tid, buf + 28, &m, sizeof(m)) == 0)
+			mode = m;
+	} else if (mem_read(task->tid, buf + 24, &mode, sizeof(mode)) < 0) {
+		mode = 0;
+	}
+	ev->mode = mode & S_IFMT;
+}
+
+static void exit_dup(struct task *task, int newfd, bool cloexec)
+{
+	struct fdent *e = fd_lookup(task->proc, task->pend.fd);
+	uint8_t fl;
+
+	if (!e) {
+		fd_close(task->proc, newfd);
+		return;
+	}
+	fl = (uint8_t)((e->flags & FDF_WRITE) | (cloexec ? FDF_CLOEXEC : 0));
+	fd_put(task->proc, newfd, e->path, fl);
+}
+
+void decode_exit(struct tracer *t, struct task *task, int64_t rval)
+{
+	struct pending *p = &task->pend;
+	const struct sc_desc *d = p->desc;
+	struct event *ev = &p->ev;
+	int res = (int)rval;
+
+	ev->result = res;
+	switch (d->dec) {
+	case DEC_OPEN:
+	case DEC_CREAT:
+	case DEC_OPENAT2:
+		if (res >= 0)
+			exit_open(t, task, res);
+		break;
+	case DEC_PROBE:
+		if (res >= 0)
+			probe_type(task, ev);
+		break;
+	case DEC_READDIR: {
+		struct fdent *e = fd_lookup(task->proc, p->fd);
+
+		if (res < 0 || !e)
+			break;
+		e->flags |= FDF_LISTED;
+		digest_tracee_dir(t, task->tid, p->fd, &ev->digest);
+		break;
+	}
+	case DEC_CHDIR:
+	case DEC_FCHDIR:
+		if (res == 0 && ev->path) {
+			free(task->proc->cwd);
+			task->proc->cwd = xstrdup(ev->path);
+		}
+		break;
+	case DEC_EXEC:
+		/* Success is the PTRACE_EVENT_EXEC stop; here only failure. */
+		if (res >= 0)
+			goto drop;
+		ev->kind = EV_EXEC_FAIL;
+		break;
+	case DEC_DUP:
+		if (res >= 0)
+			exit_dup(task, res, d->flags >= 0 &&
+				 (p->args[d->flags] & O_CLOEXEC));
+		goto drop;
+	case DEC_FCNTL: {
+		int cmd = arg_int(p, d->flags);
+		struct fdent *e = fd_lookup(task->proc, p->fd);
+
+		if (res < 0)
+			goto drop;
+		if (cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC)
+			exit_dup(task, res, cmd == F_DUPFD_CLOEXEC);
+		else if (cmd == F_SETFD && e)
+			e->flags = (uint8_t)((e->flags & ~FDF_CLOEXEC) |
+				   ((p->args[d->aux] & FD_CLOEXEC) ? FDF_CLOEXEC : 0));
+		goto drop;
+	}
+	case DEC_PATH:
+	case DEC_FD:
+	case DEC_TWO_PATHS:
+	case DEC_SYMLINK:
+	case DEC_CLOSE:
+	case DEC_CLOSE_RANGE:
+	case DEC_NET:
+	case DEC_RANDOM:
+	case DEC_UNTRACEABLE:
+		break;
+	}
+	tracer_emit(t, ev);
+	return;
+drop:
+	event_clear(ev);
+}
+
+void decode_flush_writes(struct tracer *t, struct task *task, int only_fd,
+			 bool cloexec_only)
+{
+	struct proc *pr = task->proc;
+	int lo = only_fd >= 0 ? only_fd : 0;
+	int hi = only_fd >= 0 ? only_fd : pr->fds.n - 1;
+
+	for (int fd = lo; fd <= hi; fd++) {
+		struct fdent *e = fd_lookup(pr, fd);
+		struct event ev = { .kind = EV_WROTE, .pid = pr->tgid };
+
+		if (!e || !(e->flags & FDF_WRITE))
+			continue;
+		if (cloexec_only && !(e->flags & FDF_CLOEXEC))
+			continue;
+		ev.path = xstrdup(e->path);
+		digest_tracee_fd(t, task->tid, fd, &ev.digest, NULL);
+		tracer_emit(t, &ev);
+		/* Before an exec that may fail, the fd stays a writer. */
+		if (!cloexec_only)
+			e->flags &= (uint8_t)~FDF_WRITE;
+	}
+}

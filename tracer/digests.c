@@ -1,0 +1,133 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Digests of files as a tracee sees them: through /proc/<tid>/fd/<fd>
+ * (the very file it opened) or /proc/<tid>/root/<path> (its mount
+ * namespace).  Cached by (dev, ino, size, mtime, ctime), so each version
+ * of a file is hashed once.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "lib/cleanup.h"
+#include "lib/util.h"
+#include "tracer/tracer.h"
+
+#define CACHE_LEN 65536
+
+static struct hash_entry *cache_slot(struct tracer *t, const struct stat *st)
+{
+	uint64_t h = (uint64_t)st->st_ino * 0x9e3779b97f4a7c15ull ^
+		     (uint64_t)st->st_dev ^ (uint64_t)st->st_size;
+
+	if (!t->cache) {
+		t->cache = xcalloc(CACHE_LEN, sizeof(*t->cache));
+		t->cache_len = CACHE_LEN;
+	}
+	return &t->cache[h % t->cache_len];
+}
+
+static int64_t ns(const struct timespec *ts)
+{
+	return (int64_t)ts->tv_sec * 1000000000 + ts->tv_nsec;
+}
+
+static int digest_open_fd(struct tracer *t, int fd, struct digest *ret,
+			  uint32_t *ret_type)
+{
+	struct hash_entry *e;
+	struct stat st;
+
+	if (fstat(fd, &st) < 0)
+		return -1;
+	if (ret_type)
+		*ret_type = st.st_mode & S_IFMT;
+	if (!S_ISREG(st.st_mode)) {
+		ret->len = 0;
+		return 0;
+	}
+	e = cache_slot(t, &st);
+	if (e->used && e->dev == st.st_dev && e->ino == st.st_ino &&
+	    e->size == st.st_size && e->mtime == ns(&st.st_mtim) &&
+	    e->ctime == ns(&st.st_ctim)) {
+		*ret = e->digest;
+		return 0;
+	}
+	if (digest_fd(t->opts->algo, fd, ret) < 0)
+		return -1;
+	*e = (struct hash_entry){
+		.dev = st.st_dev, .ino = st.st_ino, .size = st.st_size,
+		.mtime = ns(&st.st_mtim), .ctime = ns(&st.st_ctim),
+		.digest = *ret, .used = true,
+	};
+	return 0;
+}
+
+int digest_tracee_fd(struct tracer *t, pid_t tid, int fd, struct digest *ret,
+		     uint32_t *ret_type)
+{
+	char path[64];
+	cleanup_close int mine = -1;
+
+	snprintf(path, sizeof(path), "/proc/%d/fd/%d", (int)tid, fd);
+	mine = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (mine < 0)
+		return -1;
+	return digest_open_fd(t, mine, ret, ret_type);
+}
+
+int digest_tracee_path(struct tracer *t, pid_t tid, const char *path,
+		       struct digest *ret)
+{
+	cleanup_free char *p = xasprintf("/proc/%d/root%s", (int)tid, path);
+	cleanup_close int fd = open(p, O_RDONLY | O_CLOEXEC | O_NOCTTY |
+				    O_NONBLOCK | O_NOFOLLOW);
+
+	if (fd < 0)
+		return -1;
+	return digest_open_fd(t, fd, ret, NULL);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int digest_tracee_dir(struct tracer *t, pid_t tid, int fd, struct digest *ret)
+{
+	char path[64];
+	struct strv names = { 0 };
+	struct dirent *de;
+	size_t len = 0, off = 0;
+	char *buf;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "/proc/%d/fd/%d", (int)tid, fd);
+	d = opendir(path);
+	if (!d)
+		return -1;
+	while ((de = readdir(d)))
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+			strv_push(&names, xstrdup(de->d_name));
+	closedir(d);
+	if (names.n)
+		qsort(names.v, names.n, sizeof(*names.v), cmp_str);
+	for (size_t i = 0; i < names.n; i++)
+		len += strlen(names.v[i]) + 1;
+	buf = xmalloc(len + 1);
+	for (size_t i = 0; i < names.n; i++) {
+		size_t n = strlen(names.v[i]) + 1;
+
+		memcpy(buf + off, names.v[i], n);	/* NUL-separated */
+		off += n;
+	}
+	digest_buf(t->opts->algo, buf, len, ret);
+	free(buf);
+	strv_free(&names);
+	return 0;
+}

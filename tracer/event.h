@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef SR_EVENT_H
+#define SR_EVENT_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "lib/digest.h"
+
+/*
+ * One observed operation, however it was captured (ptrace today, an
+ * in-process log later).  Decoders fill it; the spool stores it; the
+ * canonicalizer orders and rewrites it.  Paths are absolute, as the
+ * process saw them inside the sandbox.
+ */
+enum ev_kind {
+	EV_EXEC,	/* path, cwd (path2), argv, env; result 0 */
+	EV_EXEC_FAIL,	/* an execve that failed: path, result */
+	EV_SPAWN,	/* other = the new process (host pid) */
+	EV_EXIT,	/* aux = wait status */
+	EV_OPEN,	/* path, flags, result; digest of what was read */
+	EV_WROTE,	/* path, digest of the file as left at close/exit */
+	EV_PROBE,	/* path; result; mode = file type when known */
+	EV_READDIR,	/* path, digest of the sorted names */
+	EV_MKDIR,
+	EV_RMDIR,
+	EV_UNLINK,
+	EV_RENAME,	/* path -> path2 */
+	EV_LINK,	/* path -> path2 */
+	EV_SYMLINK,	/* path2 is the link, path its target (verbatim) */
+	EV_CHMOD,	/* mode */
+	EV_CHOWN,
+	EV_TRUNCATE,
+	EV_UTIMES,
+	EV_MKNOD,
+	EV_CHDIR,
+	EV_NET,		/* name = syscall, aux = family, path = address */
+	EV_RANDOM,	/* a source of nondeterminism: name, path */
+	EV_UNTRACEABLE,	/* a syscall whose effects a tracer cannot see */
+	EV_KIND_MAX,
+};
+
+struct event {
+	enum ev_kind kind;
+	pid_t pid;		/* the process (thread group id) */
+	pid_t other;		/* EV_SPAWN: the child */
+	int result;		/* >= 0, or -errno */
+	uint32_t flags;		/* open flags, probe flags */
+	uint32_t mode;
+	int64_t aux;
+	char *name;		/* syscall name, owned */
+	char *path;
+	char *path2;
+	char **argv;		/* EV_EXEC, NULL-terminated */
+	char **envp;
+	struct digest digest;
+};
+
+const char *ev_kind_name(enum ev_kind kind);
+int ev_kind_parse(const char *name);
+void event_clear(struct event *ev);
+
+#endif

@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef SR_FILTER_H
+#define SR_FILTER_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "lib/error.h"
+
+/*
+ * The seccomp filter, built with libseccomp (the only file that includes
+ * it): SCMP_ACT_TRACE for the syscalls of the table, ALLOW for the rest,
+ * on x86_64 and on the i386 (int 0x80) and x32 entry points, so a 32-bit
+ * open is traced, not missed.
+ */
+enum { FILTER_ARCH_X86_64, FILTER_ARCH_I386, FILTER_ARCH_X32, FILTER_ARCH_COUNT };
+#define FILTER_X32_BIT 0x40000000
+
+/* The number of a syscall on an architecture, or -1 if it has none. */
+int filter_resolve(int arch, const char *name);
+/* The architecture index of a stop (AUDIT_ARCH_* and raw number). */
+int filter_arch_index(uint32_t audit_arch, int nr);
+
+/* Build and load the filter into the calling process. */
+int filter_load(struct sr_error **err);
+/* Print the filter as libseccomp's pseudo-code. */
+int filter_dump(FILE *f, struct sr_error **err);
+
+#endif

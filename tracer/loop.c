@@ -1,0 +1,300 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The ptrace loop: while (dispatch(next_stop())).  Stops arrive for
+ * syscalls the seccomp filter marked (SECCOMP_RET_TRACE), for the exit of
+ * those whose result is needed, and for fork/vfork/clone, exec and exit
+ * events.  Signals and group-stops are passed through unchanged.  A tracee
+ * that vanishes (ESRCH) is an event, not an error: its exit is reported by
+ * waitpid like any other.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ptrace.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <linux/ptrace.h>
+
+#include "lib/exitcode.h"
+#include "lib/util.h"
+#include "tracer/tracer.h"
+
+#define TRACE_OPTIONS (PTRACE_O_TRACESECCOMP | PTRACE_O_TRACEFORK |       \
+		       PTRACE_O_TRACEVFORK | PTRACE_O_TRACECLONE |          \
+		       PTRACE_O_TRACEEXEC | PTRACE_O_TRACEEXIT |            \
+		       PTRACE_O_TRACESYSGOOD | PTRACE_O_EXITKILL)
+
+void tracer_emit(struct tracer *t, struct event *ev)
+{
+	if (spool_append(&t->spool, ev) < 0)
+		t->io_error = true;
+	event_clear(ev);
+}
+
+int tracer_seize(struct tracer *t, pid_t init_pid, struct sr_error **err)
+{
+	struct task *task;
+
+	if (ptrace(PTRACE_SEIZE, init_pid, 0, TRACE_OPTIONS) < 0)
+		return sr_error_make(err, SR_EXIT_FAILURE, errno,
+				     "cannot trace the sandbox (ptrace)");
+	t->init_pid = init_pid;
+	task = task_add(&t->procs, init_pid);
+	task->fresh = false;
+	task->proc = proc_new(init_pid, 0, t->opts->cwd);
+	return 0;
+}
+
+static void resume(pid_t tid, int how, int sig)
+{
+	/* ESRCH: it is gone; waitpid will say so. */
+	ptrace(how, tid, 0, sig);
+}
+
+static void on_seccomp(struct tracer *t, struct task *task)
+{
+	struct ptrace_syscall_info si;
+	const struct sc_desc *d;
+	long n = ptrace(PTRACE_GET_SYSCALL_INFO, task->tid, sizeof(si), &si);
+
+	if (n <= 0 || si.op != PTRACE_SYSCALL_INFO_SECCOMP || !task->proc) {
+		resume(task->tid, PTRACE_CONT, 0);
+		return;
+	}
+	d = sc_lookup(si.arch, (int)si.seccomp.nr);
+	if (!d) {
+		resume(task->tid, PTRACE_CONT, 0);
+		return;
+	}
+	if (task->has_pending)
+		event_clear(&task->pend.ev);
+	task->pend.desc = d;
+	task->pend.arch = si.arch;
+	memcpy(task->pend.args, si.seccomp.args, sizeof(task->pend.args));
+	task->has_pending = true;
+	if (decode_entry(t, task)) {
+		resume(task->tid, PTRACE_SYSCALL, 0);
+		return;
+	}
+	event_clear(&task->pend.ev);
+	task->has_pending = false;
+	resume(task->tid, PTRACE_CONT, 0);
+}
+
+static void on_syscall_exit(struct tracer *t, struct task *task)
+{
+	struct ptrace_syscall_info si;
+	long n = ptrace(PTRACE_GET_SYSCALL_INFO, task->tid, sizeof(si), &si);
+
+	if (n > 0 && si.op == PTRACE_SYSCALL_INFO_EXIT && task->has_pending) {
+		decode_exit(t, task, si.exit.rval);
+		task->has_pending = false;
+	}
+	resume(task->tid, PTRACE_CONT, 0);
+}
+
+static bool is_thread(pid_t tid)
+{
+	char path[64], line[128];
+	FILE *f;
+	long tgid = -1;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)tid);
+	f = fopen(path, "re");
+	if (!f)
+		return false;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "Tgid: %ld", &tgid) == 1)
+			break;
+	fclose(f);
+	return tgid > 0 && tgid != tid;
+}
+
+static void on_fork(struct tracer *t, struct task *parent, int event)
+{
+	unsigned long msg = 0;
+	struct task *child;
+	pid_t cid;
+
+	if (ptrace(PTRACE_GETEVENTMSG, parent->tid, 0, &msg) < 0 || !parent->proc)
+		goto out;
+	cid = (pid_t)msg;
+	child = task_find(&t->procs, cid);
+	if (!child)
+		child = task_add(&t->procs, cid);
+	if (!child->proc) {
+		if (event == PTRACE_EVENT_CLONE && is_thread(cid)) {
+			child->proc = parent->proc;
+			parent->proc->nthreads++;
+		} else {
+			struct event ev = {
+				.kind = EV_SPAWN, .pid = parent->proc->tgid,
+				.other = cid,
+			};
+
+			child->proc = proc_fork(parent->proc, cid);
+			tracer_emit(t, &ev);
+		}
+	}
+	if (child->parked) {
+		child->parked = false;
+		child->fresh = false;
+		resume(cid, PTRACE_CONT, 0);
+	}
+out:
+	resume(parent->tid, PTRACE_CONT, 0);
+}
+
+static void on_exec(struct tracer *t, struct task *task)
+{
+	unsigned long former = 0;
+	struct task *old;
+	struct proc *pr;
+
+	ptrace(PTRACE_GETEVENTMSG, task->tid, 0, &former);
+	/* A non-leader thread exec'd: it now has the leader's tid, and
+	 * its pending execve is under its old tid. */
+	if ((pid_t)former != task->tid && (old = task_find(&t->procs, (pid_t)former))) {
+		if (old->has_pending) {
+			if (task->has_pending)
+				event_clear(&task->pend.ev);
+			task->pend = old->pend;
+			task->has_pending = true;
+			old->has_pending = false;
+		}
+		task_remove(&t->procs, (pid_t)former);
+	}
+	pr = task->proc;
+	if (pr) {
+		/* Only this thread survives an exec. */
+		pr->nthreads = 1;
+		for (int fd = 0; fd < pr->fds.n; fd++)
+			if (pr->fds.v[fd].path && (pr->fds.v[fd].flags & FDF_CLOEXEC))
+				fd_close(pr, fd);
+	}
+	if (pr && task->has_pending && task->pend.desc->dec == DEC_EXEC) {
+		task->pend.ev.result = 0;
+		task->pend.ev.pid = pr->tgid;
+		tracer_emit(t, &task->pend.ev);
+		task->has_pending = false;
+	}
+	resume(task->tid, PTRACE_CONT, 0);
+}
+
+static void on_exit_event(struct tracer *t, struct task *task)
+{
+	unsigned long status = 0;
+	struct proc *pr = task->proc;
+
+	ptrace(PTRACE_GETEVENTMSG, task->tid, 0, &status);
+	if (pr && pr->nthreads <= 1 && !pr->exited) {
+		struct event ev = { .kind = EV_EXIT, .pid = pr->tgid,
+				    .aux = (int64_t)status };
+
+		pr->exited = true;
+		if (pr->tgid != t->init_pid) {
+			decode_flush_writes(t, task, -1, false);
+			tracer_emit(t, &ev);
+		}
+	}
+	resume(task->tid, PTRACE_CONT, 0);
+}
+
+static bool is_stop_signal(int sig)
+{
+	return sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU;
+}
+
+static void dispatch(struct tracer *t, pid_t tid, int status)
+{
+	struct task *task = task_find(&t->procs, tid);
+	int sig = WSTOPSIG(status), event = (unsigned)status >> 16;
+
+	if (!task)
+		task = task_add(&t->procs, tid);
+	if (!task->proc) {
+		/* Its creator's fork event is still to come: wait for it. */
+		task->parked = true;
+		return;
+	}
+	t->stops++;
+	switch (event) {
+	case PTRACE_EVENT_SECCOMP:
+		on_seccomp(t, task);
+		return;
+	case PTRACE_EVENT_FORK:
+	case PTRACE_EVENT_VFORK:
+	case PTRACE_EVENT_CLONE:
+		on_fork(t, task, event);
+		return;
+	case PTRACE_EVENT_EXEC:
+		on_exec(t, task);
+		return;
+	case PTRACE_EVENT_EXIT:
+		on_exit_event(t, task);
+		return;
+	case PTRACE_EVENT_STOP:
+		if (task->fresh || !is_stop_signal(sig)) {
+			task->fresh = false;
+			resume(tid, PTRACE_CONT, 0);
+		} else {
+			/* A group-stop: stay stopped until SIGCONT. */
+			resume(tid, PTRACE_LISTEN, 0);
+		}
+		return;
+	default:
+		break;
+	}
+	if (sig == (SIGTRAP | 0x80)) {
+		on_syscall_exit(t, task);
+		return;
+	}
+	/* A signal for the tracee: deliver it unchanged. */
+	task->fresh = false;
+	resume(tid, PTRACE_CONT, sig);
+}
+
+int tracer_loop(struct tracer *t, int *ret_init_status, struct sr_error **err)
+{
+	bool init_done = false;
+	int status;
+	pid_t tid;
+
+	for (;;) {
+		tid = waitpid(-1, &status, __WALL);
+		if (tid < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == ECHILD)
+				break;
+			return sr_error_make(err, SR_EXIT_FAILURE, errno,
+					     "waiting for the sandbox");
+		}
+		if (WIFEXITED(status) || WIFSIGNALED(status)) {
+			if (tid == t->init_pid) {
+				*ret_init_status = status;
+				init_done = true;
+			}
+			task_remove(&t->procs, tid);
+			continue;
+		}
+		if (WIFSTOPPED(status))
+			dispatch(t, tid, status);
+	}
+	if (!init_done)
+		return sr_error_make(err, SR_EXIT_FAILURE, 0,
+				     "lost track of the sandbox");
+	return 0;
+}
+
+void tracer_free(struct tracer *t)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(t->procs.buckets); i++)
+		while (t->procs.buckets[i])
+			task_remove(&t->procs, t->procs.buckets[i]->tid);
+	free(t->cache);
+	t->cache = NULL;
+	spool_close(&t->spool);
+}

@@ -1,0 +1,127 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/util.h"
+#include "tracer/procs.h"
+
+static struct task **bucket(struct procs *ps, pid_t tid)
+{
+	return &ps->buckets[(unsigned)tid % ARRAY_SIZE(ps->buckets)];
+}
+
+struct task *task_find(struct procs *ps, pid_t tid)
+{
+	for (struct task *t = *bucket(ps, tid); t; t = t->next)
+		if (t->tid == tid)
+			return t;
+	return NULL;
+}
+
+struct task *task_add(struct procs *ps, pid_t tid)
+{
+	struct task *t = xcalloc(1, sizeof(*t));
+	struct task **b = bucket(ps, tid);
+
+	t->tid = tid;
+	t->fresh = true;
+	t->next = *b;
+	*b = t;
+	ps->ntasks++;
+	return t;
+}
+
+void task_detach(struct task *t)
+{
+	if (t->has_pending) {
+		event_clear(&t->pend.ev);
+		t->has_pending = false;
+	}
+	if (t->proc && --t->proc->nthreads <= 0)
+		proc_free(t->proc);
+	t->proc = NULL;
+}
+
+void task_remove(struct procs *ps, pid_t tid)
+{
+	for (struct task **pp = bucket(ps, tid); *pp; pp = &(*pp)->next) {
+		struct task *t = *pp;
+
+		if (t->tid != tid)
+			continue;
+		*pp = t->next;
+		task_detach(t);
+		free(t);
+		ps->ntasks--;
+		return;
+	}
+}
+
+struct proc *proc_new(pid_t tgid, pid_t parent, const char *cwd)
+{
+	struct proc *p = xcalloc(1, sizeof(*p));
+
+	p->tgid = tgid;
+	p->parent = parent;
+	p->cwd = xstrdup(cwd);
+	p->nthreads = 1;
+	return p;
+}
+
+struct proc *proc_fork(const struct proc *parent, pid_t tgid)
+{
+	struct proc *p = proc_new(tgid, parent->tgid, parent->cwd);
+
+	p->fds.n = parent->fds.n;
+	p->fds.v = xcalloc((size_t)p->fds.n + 1, sizeof(*p->fds.v));
+	for (int i = 0; i < p->fds.n; i++) {
+		const struct fdent *e = &parent->fds.v[i];
+
+		if (e->path)
+			p->fds.v[i].path = xstrdup(e->path);
+		p->fds.v[i].flags = e->flags;
+	}
+	return p;
+}
+
+void proc_free(struct proc *p)
+{
+	for (int i = 0; i < p->fds.n; i++)
+		free(p->fds.v[i].path);
+	free(p->fds.v);
+	free(p->cwd);
+	free(p);
+}
+
+struct fdent *fd_lookup(struct proc *p, int fd)
+{
+	if (fd < 0 || fd >= p->fds.n || !p->fds.v[fd].path)
+		return NULL;
+	return &p->fds.v[fd];
+}
+
+void fd_put(struct proc *p, int fd, const char *path, uint8_t flags)
+{
+	if (fd < 0 || fd > (1 << 20))
+		return;
+	if (fd >= p->fds.n) {
+		int n = fd + 16;
+
+		p->fds.v = xrealloc(p->fds.v, (size_t)n * sizeof(*p->fds.v));
+		memset(p->fds.v + p->fds.n, 0,
+		       (size_t)(n - p->fds.n) * sizeof(*p->fds.v));
+		p->fds.n = n;
+	}
+	free(p->fds.v[fd].path);
+	p->fds.v[fd].path = path ? xstrdup(path) : NULL;
+	p->fds.v[fd].flags = flags;
+}
+
+void fd_close(struct proc *p, int fd)
+{
+	if (fd < 0 || fd >= p->fds.n)
+		return;
+	free(p->fds.v[fd].path);
+	p->fds.v[fd].path = NULL;
+	p->fds.v[fd].flags = 0;
+}

@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef SR_PROCS_H
+#define SR_PROCS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "tracer/event.h"
+#include "tracer/syscalls.h"
+
+/* What the tracer knows of the processes it follows. */
+
+enum {
+	FDF_WRITE = 1 << 0,	/* opened for writing: digest at close */
+	FDF_CLOEXEC = 1 << 1,
+	FDF_LISTED = 1 << 2,	/* its directory listing was recorded */
+};
+
+struct fdent {
+	char *path;		/* NULL: not a path we know (pipe, socket) */
+	uint8_t flags;
+};
+
+struct fdtable {
+	struct fdent *v;
+	int n;
+};
+
+/* A thread group. */
+struct proc {
+	pid_t tgid;
+	pid_t parent;		/* the tgid that forked it, 0 for the root */
+	char *cwd;
+	struct fdtable fds;
+	int nthreads;
+	bool exited;
+};
+
+/* A syscall stopped at entry, waiting for its result. */
+struct pending {
+	const struct sc_desc *desc;
+	uint32_t arch;
+	uint64_t args[6];
+	struct event ev;
+	int fd;			/* the fd the syscall works on, or -1 */
+};
+
+/* A thread. */
+struct task {
+	pid_t tid;
+	struct proc *proc;	/* NULL until its creator's fork event */
+	bool parked;		/* stopped before we knew its parent */
+	bool fresh;		/* its first stop is still to come */
+	bool has_pending;
+	struct pending pend;
+	struct task *next;	/* hash chain */
+};
+
+struct procs {
+	struct task *buckets[4096];
+	size_t ntasks;
+};
+
+struct task *task_find(struct procs *ps, pid_t tid);
+struct task *task_add(struct procs *ps, pid_t tid);
+void task_remove(struct procs *ps, pid_t tid);
+/* Drop the task's thread from its process; frees the process with its
+ * last thread. */
+void task_detach(struct task *t);
+
+struct proc *proc_new(pid_t tgid, pid_t parent, const char *cwd);
+/* A forked copy: same cwd, a copy of the fd table. */
+struct proc *proc_fork(const struct proc *parent, pid_t tgid);
+void proc_free(struct proc *p);
+
+struct fdent *fd_lookup(struct proc *p, int fd);
+void fd_put(struct proc *p, int fd, const char *path, uint8_t flags);
+void fd_close(struct proc *p, int fd);
+
+#endif

@@ -1,0 +1,166 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "lib/exitcode.h"
+#include "lib/util.h"
+#include "tracer/spool.h"
+
+struct rec {
+	uint32_t kind;
+	int32_t pid, other, result;
+	uint32_t flags, mode;
+	int64_t aux;
+	uint8_t dlen;
+	uint8_t digest[DIGEST_MAX];
+};
+
+#define NO_STRING UINT32_MAX
+
+int spool_create(struct spool *s, const char *path, struct sr_error **err)
+{
+	int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+
+	if (fd < 0)
+		return sr_error_make(err, SR_EXIT_FAILURE, errno,
+				     "cannot create the spool '%s'", path);
+	/* Nobody needs the name: it goes away with the last descriptor. */
+	unlink(path);
+	s->f = fdopen(fd, "w+");
+	if (!s->f) {
+		close(fd);
+		return sr_error_make(err, SR_EXIT_FAILURE, errno,
+				     "cannot open the spool");
+	}
+	setvbuf(s->f, NULL, _IOFBF, 1 << 20);
+	s->count = 0;
+	return 0;
+}
+
+static void put_str(FILE *f, const char *str)
+{
+	uint32_t n = str ? (uint32_t)strlen(str) : NO_STRING;
+
+	fwrite(&n, sizeof(n), 1, f);
+	if (str)
+		fwrite(str, 1, n, f);
+}
+
+static void put_strv(FILE *f, char **v)
+{
+	uint32_t n = 0;
+
+	for (char **p = v; p && *p; p++)
+		n++;
+	fwrite(&n, sizeof(n), 1, f);
+	for (uint32_t i = 0; i < n; i++)
+		put_str(f, v[i]);
+}
+
+int spool_append(struct spool *s, const struct event *ev)
+{
+	struct rec r = {
+		.kind = ev->kind, .pid = ev->pid, .other = ev->other,
+		.result = ev->result, .flags = ev->flags, .mode = ev->mode,
+		.aux = ev->aux, .dlen = ev->digest.len,
+	};
+
+	memcpy(r.digest, ev->digest.bytes, sizeof(r.digest));
+	fwrite(&r, sizeof(r), 1, s->f);
+	put_str(s->f, ev->name);
+	put_str(s->f, ev->path);
+	put_str(s->f, ev->path2);
+	put_strv(s->f, ev->argv);
+	put_strv(s->f, ev->envp);
+	s->count++;
+	return ferror(s->f) ? -1 : 0;
+}
+
+int spool_rewind(struct spool *s, struct sr_error **err)
+{
+	if (fflush(s->f) != 0 || ferror(s->f))
+		return sr_error_make(err, SR_EXIT_FAILURE, errno,
+				     "cannot write the spool");
+	rewind(s->f);
+	return 0;
+}
+
+static int get_str(FILE *f, char **ret)
+{
+	uint32_t n;
+	char *str;
+
+	if (fread(&n, sizeof(n), 1, f) != 1)
+		return -1;
+	if (n == NO_STRING) {
+		*ret = NULL;
+		return 0;
+	}
+	if (n > (1u << 26))
+		return -1;
+	str = xmalloc(n + 1);
+	if (fread(str, 1, n, f) != n) {
+		free(str);
+		return -1;
+	}
+	str[n] = '\0';
+	*ret = str;
+	return 0;
+}
+
+static int get_strv(FILE *f, char ***ret)
+{
+	uint32_t n;
+	char **v;
+
+	if (fread(&n, sizeof(n), 1, f) != 1 || n > (1u << 20))
+		return -1;
+	if (n == 0) {
+		*ret = NULL;
+		return 0;
+	}
+	v = xcalloc(n + 1, sizeof(*v));
+	*ret = v;
+	for (uint32_t i = 0; i < n; i++)
+		if (get_str(f, &v[i]) < 0 || !v[i])
+			return -1;
+	return 0;
+}
+
+int spool_next(struct spool *s, struct event *ev)
+{
+	struct rec r;
+	size_t n = fread(&r, sizeof(r), 1, s->f);
+
+	memset(ev, 0, sizeof(*ev));
+	if (n != 1)
+		return feof(s->f) && !ferror(s->f) ? 0 : -1;
+	if (r.kind >= EV_KIND_MAX || r.dlen > DIGEST_MAX)
+		return -1;
+	ev->kind = (enum ev_kind)r.kind;
+	ev->pid = r.pid;
+	ev->other = r.other;
+	ev->result = r.result;
+	ev->flags = r.flags;
+	ev->mode = r.mode;
+	ev->aux = r.aux;
+	ev->digest.len = r.dlen;
+	memcpy(ev->digest.bytes, r.digest, sizeof(r.digest));
+	if (get_str(s->f, &ev->name) < 0 || get_str(s->f, &ev->path) < 0 ||
+	    get_str(s->f, &ev->path2) < 0 || get_strv(s->f, &ev->argv) < 0 ||
+	    get_strv(s->f, &ev->envp) < 0) {
+		event_clear(ev);
+		return -1;
+	}
+	return 1;
+}
+
+void spool_close(struct spool *s)
+{
+	if (s->f)
+		fclose(s->f);
+	s->f = NULL;
+}

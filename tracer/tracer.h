@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef SR_TRACER_H
+#define SR_TRACER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "lib/digest.h"
+#include "lib/error.h"
+#include "tracer/procs.h"
+#include "tracer/spool.h"
+
+struct tracer_opts {
+	enum digest_algo algo;
+	const char *cwd;	/* the command's starting directory */
+};
+
+struct hash_entry {
+	dev_t dev;
+	ino_t ino;
+	off_t size;
+	int64_t mtime, ctime;	/* nanoseconds */
+	struct digest digest;
+	bool used;
+};
+
+struct tracer {
+	const struct tracer_opts *opts;
+	struct spool spool;
+	struct procs procs;
+	pid_t init_pid;		/* the sandbox's pid 1: traced, not recorded */
+	struct hash_entry *cache;
+	size_t cache_len;
+	uint64_t stops;
+	bool io_error;
+};
+
+/* Seize the sandbox's pid 1 before it starts the command. */
+int tracer_seize(struct tracer *t, pid_t init_pid, struct sr_error **err);
+
+/*
+ * Follow every process until pid 1 has exited and no tracee is left,
+ * appending events to t->spool.  *ret_init_status is pid 1's wait status.
+ */
+int tracer_loop(struct tracer *t, int *ret_init_status, struct sr_error **err);
+
+void tracer_free(struct tracer *t);
+
+/* Decoders (decode.c).  Entry: returns true when the exit stop is needed. */
+bool decode_entry(struct tracer *t, struct task *task);
+void decode_exit(struct tracer *t, struct task *task, int64_t rval);
+/* Record what is left open for writing, before the fds go away. */
+void decode_flush_writes(struct tracer *t, struct task *task, int only_fd,
+			 bool cloexec_only);
+void tracer_emit(struct tracer *t, struct event *ev);
+
+/* Tracee memory (mem.c). */
+char *mem_read_string(pid_t tid, uint64_t addr, size_t max);
+char **mem_read_strv(pid_t tid, uint64_t addr, bool compat);
+int mem_read(pid_t tid, uint64_t addr, void *buf, size_t len);
+
+/* Content digests of what tracees read and wrote (digests.c). */
+int digest_tracee_fd(struct tracer *t, pid_t tid, int fd, struct digest *ret,
+		     uint32_t *ret_type);
+int digest_tracee_path(struct tracer *t, pid_t tid, const char *path,
+		       struct digest *ret);
+int digest_tracee_dir(struct tracer *t, pid_t tid, int fd, struct digest *ret);
+
+#endif
