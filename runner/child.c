@@ -17,6 +17,7 @@
 #include "runner/child.h"
 #include "runner/mounts.h"
 #include "runner/report.h"
+#include "tracer/filter.h"
 
 /* The signals sandrun and this init pass on to the command. */
 static const int forwarded[] = {
@@ -98,6 +99,10 @@ static void exec_command(const struct run_config *cfg, const sigset_t *mask,
 		goto fail;
 	}
 	if (!cfg->root && caps_drop_all(&err) < 0)
+		goto fail;
+	/* Last, so that nothing of sandrun's own is traced; from here every
+	 * traced syscall stops for the tracer, which seized pid 1. */
+	if (cfg->trace_path && filter_load(&err) < 0)
 		goto fail;
 	/* execvp() searches the PATH of the environment it runs in. */
 	environ = cfg->env.v;

@@ -46,7 +46,12 @@ static const char run_usage[] =
 	"                           --clean-env: the source tree's last git commit)\n"
 	"      --setenv=NAME=VALUE  set a variable for the command\n"
 	"      --unsetenv=NAME      remove a variable from the command's environment\n"
-	"      --meta=FILE          write the run's metadata (JSON) to FILE\n"
+	"  -o, --trace=FILE         write the canonical trace to FILE (default:\n"
+	"                           sandrun.trace in the current directory)\n"
+	"      --no-trace           run in the sandbox without tracing\n"
+	"      --digest=ALGO        content digests: xxh128 (default) or sha256\n"
+	"      --meta=FILE          the run's metadata as JSON (default: the\n"
+	"                           trace's name + .meta.json)\n"
 	"  -n, --dry-run            print the sandbox plan and exit\n"
 	"  -h, --help               print this help and exit\n"
 	"\n"
@@ -66,6 +71,8 @@ enum {
 	OPT_SETENV,
 	OPT_UNSETENV,
 	OPT_META,
+	OPT_NO_TRACE,
+	OPT_DIGEST,
 };
 
 static const struct option run_options[] = {
@@ -81,6 +88,9 @@ static const struct option run_options[] = {
 	{ "setenv", required_argument, NULL, OPT_SETENV },
 	{ "unsetenv", required_argument, NULL, OPT_UNSETENV },
 	{ "meta", required_argument, NULL, OPT_META },
+	{ "trace", required_argument, NULL, 'o' },
+	{ "no-trace", no_argument, NULL, OPT_NO_TRACE },
+	{ "digest", required_argument, NULL, OPT_DIGEST },
 	{ "dry-run", no_argument, NULL, 'n' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -96,7 +106,8 @@ struct run_args {
 	struct user_mount *mounts;
 	size_t n_mounts;
 	struct env_spec env;
-	char *src, *chdir;
+	char *src, *chdir, *trace;
+	bool no_trace;
 };
 
 __attribute__((format(printf, 1, 2)))
@@ -162,6 +173,7 @@ static void run_args_free(struct run_args *a)
 	env_spec_free(&a->env);
 	free(a->src);
 	free(a->chdir);
+	free(a->trace);
 }
 
 static int parse_run_args(int argc, char **argv, struct run_args *a,
@@ -172,7 +184,7 @@ static int parse_run_args(int argc, char **argv, struct run_args *a,
 
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:C:nh", run_options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:C:o:nh", run_options, NULL)) != -1) {
 		const char *eq;
 
 		switch (c) {
@@ -240,6 +252,18 @@ static int parse_run_args(int argc, char **argv, struct run_args *a,
 		case OPT_META:
 			free(cfg->meta_path);
 			cfg->meta_path = xstrdup(optarg);
+			break;
+		case 'o':
+			free(a->trace);
+			a->trace = xstrdup(optarg);
+			break;
+		case OPT_NO_TRACE:
+			a->no_trace = true;
+			break;
+		case OPT_DIGEST:
+			if (digest_algo_parse(optarg, &cfg->algo) < 0)
+				return usage_error("--digest: unknown algorithm "
+						   "'%s' (xxh128 or sha256)", optarg);
 			break;
 		case 'n':
 			cfg->dry_run = true;
@@ -337,6 +361,13 @@ static int build_config(const struct run_args *a, struct run_config *cfg,
 	} else {
 		cfg->cwd = xstrdup(here);
 	}
+	if (!a->no_trace) {
+		cleanup_free char *t = xstrdup(a->trace ? a->trace : "sandrun.trace");
+
+		cfg->trace_path = t[0] == '/' ? xstrdup(t) : xasprintf("%s/%s", here, t);
+		if (!cfg->meta_path)
+			cfg->meta_path = xasprintf("%s.meta.json", cfg->trace_path);
+	}
 	cfg->hostname = xstrdup("sandrun");
 	cfg->domainname = xstrdup("(none)");
 	cfg->uid = getuid();
@@ -362,6 +393,7 @@ void run_config_free(struct run_config *cfg)
 	free(cfg->hostname);
 	free(cfg->domainname);
 	free(cfg->meta_path);
+	free(cfg->trace_path);
 	strv_free(&cfg->env);
 	plan_free(&cfg->plan);
 }

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+#include "lib/digest.h"
 #include "lib/util.h"
 #include "runner/plan.h"
 
@@ -21,7 +22,9 @@ struct run_config {
 	char *cwd;		/* working directory inside the sandbox */
 	char *hostname;
 	char *domainname;
-	char *meta_path;	/* run metadata file, or NULL */
+	char *meta_path;	/* run metadata file */
+	char *trace_path;	/* the canonical trace, NULL with --no-trace */
+	enum digest_algo algo;	/* content digests in the trace */
 	enum net_mode net;
 	bool root;		/* map the invoker to uid 0 and keep caps */
 	bool dry_run;

@@ -20,6 +20,7 @@
 #include "runner/child.h"
 #include "runner/launch.h"
 #include "runner/meta.h"
+#include "runner/record.h"
 #include "runner/report.h"
 #include "runner/userns.h"
 
@@ -57,7 +58,8 @@ static void kill_and_reap(pid_t pid)
 }
 
 static int start_sandbox(const struct run_config *cfg, int report_fds[2],
-			 pid_t *ret_pid, struct sr_error **err)
+			 struct recorder *rec, pid_t *ret_pid,
+			 struct sr_error **err)
 {
 	cleanup_close int go_r = -1;
 	cleanup_close int go_w = -1;
@@ -79,7 +81,9 @@ static int start_sandbox(const struct run_config *cfg, int report_fds[2],
 		close(report_fds[0]);
 		sandbox_child(cfg, go_r, report_fds[1]);
 	}
-	if (userns_write_maps(pid, cfg->uid, cfg->gid, cfg->inner_uid,
+	/* Trace pid 1 from the start: everything it forks is followed. */
+	if ((rec->active && tracer_seize(&rec->tracer, pid, err) < 0) ||
+	    userns_write_maps(pid, cfg->uid, cfg->gid, cfg->inner_uid,
 			      cfg->inner_gid, err) < 0 ||
 	    write_all(go_w, "g", 1) < 0) {
 		if (!*err)
@@ -139,31 +143,48 @@ int launch_run(const struct run_config *cfg, int *ret_status,
 	       struct sr_error **err)
 {
 	cleanup_close int rep_r = -1;
+	struct recorder rec;
 	struct run_meta meta;
 	int fds[2], st = 0, wstatus = 0, r;
 	pid_t pid = -1;
 
 	meta_start(&meta);
-	if (pipe2(fds, O_CLOEXEC) < 0)
+	if (record_begin(&rec, cfg, err) < 0)
+		return -1;
+	if (pipe2(fds, O_CLOEXEC) < 0) {
+		record_free(&rec);
 		return sr_error_make(err, SR_EXIT_FAILURE, errno,
 				     "cannot create a pipe");
+	}
 	rep_r = fds[0];
-	r = start_sandbox(cfg, fds, &pid, err);
+	r = start_sandbox(cfg, fds, &rec, &pid, err);
 	close(fds[1]);
-	if (r < 0)
+	if (r < 0) {
+		record_free(&rec);
 		return -1;
+	}
 	sandbox_pid = pid;
 	set_forwarding(true);
-	while (waitpid(pid, &st, 0) < 0) {
-		if (errno != EINTR) {
-			st = 0;
-			break;
-		}
+	if (rec.active) {
+		r = tracer_loop(&rec.tracer, &st, err);
+	} else {
+		while ((r = (int)waitpid(pid, &st, 0)) < 0 && errno == EINTR)
+			;
+		if (r < 0)
+			sr_error_make(err, SR_EXIT_FAILURE, errno,
+				      "waiting for the sandbox");
 	}
 	sandbox_pid = 0;
 	set_forwarding(false);
+	if (r < 0) {
+		record_free(&rec);
+		return -1;
+	}
 
 	r = read_reports(rep_r, &wstatus, err);
+	if (r == 0)
+		r = record_finish(&rec, cfg, exit_code(wstatus), err);
+	record_free(&rec);
 	if (r < 0)
 		return -1;
 	if (r > 0) {

@@ -1,0 +1,616 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The canonicalizer.  Processes get logical ids from the process tree:
+ * the command is "1", its children "1.1", "1.2", ... ordered by content
+ * (executable, argv, cwd, then a digest of everything they and their
+ * descendants did), never by pid or scheduling.  Host paths under the
+ * roots become $SRC, $TMP, ...; names of temporary files under $TMP that
+ * look random (mkstemp's XXXXXX) become numbered placeholders, numbered
+ * in output order.  No pids, times or inode numbers are written.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include "lib/exitcode.h"
+#include "lib/json.h"
+#include "lib/util.h"
+#include "tracer/canon.h"
+
+struct cproc {
+	pid_t pid;
+	pid_t parent_pid;
+	struct event *evs;
+	size_t n, cap;
+	struct cproc **kids;
+	size_t nkids, kcap;
+	struct cproc *parent;
+	char *key;		/* sort key among siblings */
+	char *id;		/* logical id */
+};
+
+struct canon {
+	const struct canon_opts *opts;
+	struct cproc **all;
+	size_t nall, cap;
+	struct cproc *by_pid[8192];	/* the latest process per pid slot */
+	struct strv temps;		/* real temp names, in numbering order */
+	uint64_t nevents;
+	FILE *out;
+};
+
+/* --- strings: roots and temp names --------------------------------- */
+
+static bool path_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-' ||
+	       c == '+';
+}
+
+/* Rewrite every occurrence of a root's path that ends at a component
+ * boundary: in paths, argv words like -I/src/inc, PWD=/src. */
+static char *rewrite_roots(const struct canon_opts *o, const char *s)
+{
+	size_t cap = strlen(s) + 1, len = 0;
+	char *out = xmalloc(cap);
+
+	while (*s) {
+		bool done = false;
+
+		for (size_t i = 0; i < o->nroots && !done; i++) {
+			const char *rp = o->roots[i].path;
+			size_t n = strlen(rp);
+
+			if (strncmp(s, rp, n) || path_char(s[n]))
+				continue;
+			if (len + strlen(o->roots[i].name) + 1 > cap) {
+				cap = (len + strlen(o->roots[i].name) + 1) * 2;
+				out = xrealloc(out, cap);
+			}
+			memcpy(out + len, o->roots[i].name, strlen(o->roots[i].name));
+			len += strlen(o->roots[i].name);
+			s += n;
+			done = true;
+		}
+		if (done)
+			continue;
+		if (len + 2 > cap) {
+			cap *= 2;
+			out = xrealloc(out, cap);
+		}
+		out[len++] = *s++;
+	}
+	out[len] = '\0';
+	return out;
+}
+
+static bool alnum(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       (c >= '0' && c <= '9');
+}
+
+/*
+ * Where a $TMP/<name> has a random-looking 6-character token at the end
+ * of its stem (mkstemp's XXXXXX: letters and digits, at least one digit
+ * or capital), return its offset in s, else -1.
+ */
+static long temp_token(const char *s, const char *comp)
+{
+	const char *end = comp, *dot;
+	const char *tok;
+	bool mixed = false;
+
+	while (*end && path_char(*end))
+		end++;
+	dot = memchr(comp + 1, '.', (size_t)(end - comp) > 1 ? (size_t)(end - comp - 1) : 0);
+	if (!dot)
+		dot = end;
+	if (dot - comp < 6)
+		return -1;
+	tok = dot - 6;
+	for (int i = 0; i < 6; i++) {
+		if (!alnum(tok[i]))
+			return -1;
+		mixed |= (tok[i] >= 'A' && tok[i] <= 'Z') || (tok[i] >= '0' && tok[i] <= '9');
+	}
+	return mixed ? tok - s : -1;
+}
+
+/*
+ * Replace temp tokens: with "XXXXXX" when numbering is NULL (for sort
+ * keys), else with {N}, N the token's number in first-seen order.
+ */
+static char *rewrite_temps(const char *s, struct strv *numbering)
+{
+	char *out = xstrdup(s);
+	const char *p = out;
+
+	while ((p = strstr(p, "$TMP/"))) {
+		long off = temp_token(out, p + 5);
+		char tok[7], *repl, *next;
+		size_t k;
+
+		if (off < 0) {
+			p += 5;
+			continue;
+		}
+		memcpy(tok, out + off, 6);
+		tok[6] = '\0';
+		if (!numbering) {
+			memcpy(out + off, "XXXXXX", 6);
+			p = out + off + 6;
+			continue;
+		}
+		for (k = 0; k < numbering->n; k++)
+			if (!strcmp(numbering->v[k], tok))
+				break;
+		if (k == numbering->n)
+			strv_push(numbering, xstrdup(tok));
+		repl = xasprintf("{%zu}", k + 1);
+		next = xasprintf("%.*s%s%s", (int)off, out, repl, out + off + 6);
+		p = next + off + strlen(repl);
+		free(repl);
+		free(out);
+		out = next;
+	}
+	return out;
+}
+
+static char *canon_str(struct canon *c, const char *s, bool for_key)
+{
+	char *r = rewrite_roots(c->opts, s);
+	char *t = rewrite_temps(r, for_key ? NULL : &c->temps);
+
+	free(r);
+	return t;
+}
+
+/* --- building the tree --------------------------------------------- */
+
+static struct cproc *proc_get(struct canon *c, pid_t pid, bool create)
+{
+	struct cproc **slot = &c->by_pid[(unsigned)pid % ARRAY_SIZE(c->by_pid)];
+	struct cproc *p;
+
+	for (size_t i = c->nall; i-- > 0;)
+		if (c->all[i]->pid == pid)
+			return c->all[i];
+	if (!create)
+		return NULL;
+	p = xcalloc(1, sizeof(*p));
+	p->pid = pid;
+	if (c->nall == c->cap) {
+		c->cap = c->cap ? c->cap * 2 : 64;
+		c->all = xrealloc(c->all, c->cap * sizeof(*c->all));
+	}
+	c->all[c->nall++] = p;
+	*slot = p;
+	return p;
+}
+
+static void add_kid(struct cproc *parent, struct cproc *kid)
+{
+	if (parent->nkids == parent->kcap) {
+		parent->kcap = parent->kcap ? parent->kcap * 2 : 4;
+		parent->kids = xrealloc(parent->kids, parent->kcap * sizeof(*parent->kids));
+	}
+	parent->kids[parent->nkids++] = kid;
+	kid->parent = parent;
+}
+
+static void add_event(struct cproc *p, struct event *ev)
+{
+	if (p->n == p->cap) {
+		p->cap = p->cap ? p->cap * 2 : 16;
+		p->evs = xrealloc(p->evs, p->cap * sizeof(*p->evs));
+	}
+	p->evs[p->n++] = *ev;
+	memset(ev, 0, sizeof(*ev));
+}
+
+/* The live process a pid names: the newest one (pids are reused). */
+static struct cproc *live(struct canon *c, pid_t pid)
+{
+	return c->by_pid[(unsigned)pid % ARRAY_SIZE(c->by_pid)] &&
+	       c->by_pid[(unsigned)pid % ARRAY_SIZE(c->by_pid)]->pid == pid ?
+	       c->by_pid[(unsigned)pid % ARRAY_SIZE(c->by_pid)] : proc_get(c, pid, false);
+}
+
+static int load(struct canon *c, struct spool *spool, struct cproc ***ret_roots,
+		size_t *ret_n, struct sr_error **err)
+{
+	struct cproc **roots = NULL;
+	size_t nroots = 0;
+	struct event ev;
+	int r;
+
+	while ((r = spool_next(spool, &ev)) > 0) {
+		struct cproc *p;
+
+		c->nevents++;
+		if (ev.kind == EV_SPAWN) {
+			struct cproc *kid = xcalloc(1, sizeof(*kid));
+			struct cproc **slot = &c->by_pid[(unsigned)ev.other % ARRAY_SIZE(c->by_pid)];
+
+			kid->pid = ev.other;
+			kid->parent_pid = ev.pid;
+			if (c->nall == c->cap) {
+				c->cap = c->cap ? c->cap * 2 : 64;
+				c->all = xrealloc(c->all, c->cap * sizeof(*c->all));
+			}
+			c->all[c->nall++] = kid;
+			*slot = kid;
+			if (ev.pid == c->opts->init_pid) {
+				roots = xrealloc(roots, (nroots + 1) * sizeof(*roots));
+				roots[nroots++] = kid;
+				event_clear(&ev);
+				continue;
+			}
+			p = live(c, ev.pid);
+			if (p) {
+				add_kid(p, kid);
+				ev.aux = (int64_t)(p->nkids - 1);	/* kid index */
+				add_event(p, &ev);
+			} else {
+				event_clear(&ev);
+			}
+			continue;
+		}
+		p = live(c, ev.pid);
+		if (!p) {
+			event_clear(&ev);
+			continue;
+		}
+		add_event(p, &ev);
+	}
+	if (r < 0) {
+		free(roots);
+		return sr_error_make(err, SR_EXIT_FAILURE, 0,
+				     "the trace spool is corrupt");
+	}
+	*ret_roots = roots;
+	*ret_n = nroots;
+	return 0;
+}
+
+/* --- serialization ------------------------------------------------- */
+
+static void put_str(struct canon *c, FILE *f, const char *s, bool for_key)
+{
+	char *t = canon_str(c, s, for_key);
+
+	json_write_string(f, t);
+	free(t);
+}
+
+static const char *errname(int res)
+{
+	const char *n = res < 0 ? strerrorname_np(-res) : NULL;
+
+	return n ? n : "ok";
+}
+
+static const char *type_name(uint32_t mode)
+{
+	switch (mode & S_IFMT) {
+	case S_IFREG: return "file";
+	case S_IFDIR: return "dir";
+	case S_IFLNK: return "symlink";
+	case S_IFCHR: return "chardev";
+	case S_IFBLK: return "blockdev";
+	case S_IFIFO: return "fifo";
+	case S_IFSOCK: return "socket";
+	default: return NULL;
+	}
+}
+
+static void open_mode(FILE *f, uint32_t flags)
+{
+	int acc = (int)(flags & O_ACCMODE);
+
+	fputs(flags & O_PATH ? "path" : acc == O_RDONLY ? "r" : acc == O_WRONLY ? "w" : "rw", f);
+	if (flags & O_CREAT)
+		fputs(",create", f);
+	if (flags & O_EXCL)
+		fputs(",excl", f);
+	if (flags & O_TRUNC)
+		fputs(",trunc", f);
+	if (flags & O_APPEND)
+		fputs(",append", f);
+	if (flags & O_DIRECTORY)
+		fputs(",dir", f);
+}
+
+static void put_strv(struct canon *c, FILE *f, const char *key, char **v,
+		     bool for_key)
+{
+	fprintf(f, ",\"%s\":[", key);
+	for (size_t i = 0; v && v[i]; i++) {
+		if (i)
+			fputc(',', f);
+		put_str(c, f, v[i], for_key);
+	}
+	fputc(']', f);
+}
+
+/* One event as a JSON object (without the process id). */
+static void put_event(struct canon *c, FILE *f, const struct cproc *p,
+		      const struct event *ev, bool for_key)
+{
+	char hex[2 * DIGEST_MAX + 1];
+	const char *type;
+
+	fprintf(f, "\"ev\":\"%s\"", ev_kind_name(ev->kind));
+	switch (ev->kind) {
+	case EV_SPAWN: {
+		const struct cproc *kid = p->kids[ev->aux];
+
+		fputs(",\"child\":", f);
+		json_write_string(f, for_key ? kid->key : kid->id);
+		return;
+	}
+	case EV_EXIT:
+		if (WIFSIGNALED((int)ev->aux))
+			fprintf(f, ",\"signal\":\"SIG%s\"", sigabbrev_np(WTERMSIG((int)ev->aux)) ?
+				sigabbrev_np(WTERMSIG((int)ev->aux)) : "?");
+		else
+			fprintf(f, ",\"status\":%d", WEXITSTATUS((int)ev->aux));
+		return;
+	case EV_NET:
+	case EV_RANDOM:
+	case EV_UNTRACEABLE:
+		fputs(",\"call\":", f);
+		json_write_string(f, ev->name ? ev->name : "?");
+		if (ev->kind == EV_NET && ev->aux)
+			fprintf(f, ",\"family\":%lld", (long long)ev->aux);
+		break;
+	case EV_EXEC:
+	case EV_EXEC_FAIL:
+	case EV_OPEN:
+	case EV_WROTE:
+	case EV_PROBE:
+	case EV_READDIR:
+	case EV_MKDIR:
+	case EV_RMDIR:
+	case EV_UNLINK:
+	case EV_RENAME:
+	case EV_LINK:
+	case EV_SYMLINK:
+	case EV_CHMOD:
+	case EV_CHOWN:
+	case EV_TRUNCATE:
+	case EV_UTIMES:
+	case EV_MKNOD:
+	case EV_CHDIR:
+	case EV_KIND_MAX:
+		break;
+	}
+	if (ev->path) {
+		fputs(ev->kind == EV_SYMLINK ? ",\"target\":" :
+		      ev->kind == EV_NET ? ",\"addr\":" : ",\"path\":", f);
+		put_str(c, f, ev->path, for_key);
+	}
+	if (ev->path2 && ev->kind != EV_EXEC_FAIL) {
+		fputs(ev->kind == EV_EXEC ? ",\"cwd\":" :
+		      ev->kind == EV_SYMLINK ? ",\"path\":" : ",\"to\":", f);
+		put_str(c, f, ev->path2, for_key);
+	}
+	if (ev->kind == EV_OPEN) {
+		fputs(",\"mode\":\"", f);
+		open_mode(f, ev->flags);
+		fputc('"', f);
+	}
+	if ((ev->kind == EV_OPEN && (ev->flags & O_CREAT)) ||
+	    ev->kind == EV_MKDIR || ev->kind == EV_CHMOD || ev->kind == EV_MKNOD)
+		fprintf(f, ",\"perm\":\"%04o\"", ev->mode & 07777);
+	if (ev->kind == EV_PROBE && (ev->flags & AT_SYMLINK_NOFOLLOW))
+		fputs(",\"follow\":false", f);
+	if (ev->kind == EV_EXEC) {
+		put_strv(c, f, "argv", ev->argv, for_key);
+		put_strv(c, f, "env", ev->envp, for_key);
+	}
+	if (ev->kind != EV_WROTE && ev->kind != EV_EXEC)
+		fprintf(f, ",\"res\":\"%s\"", errname(ev->result));
+	type = (ev->kind == EV_PROBE || ev->kind == EV_OPEN) && ev->result >= 0 ?
+	       type_name(ev->mode) : NULL;
+	if (type)
+		fprintf(f, ",\"type\":\"%s\"", type);
+	if (ev->digest.len) {
+		digest_hex(&ev->digest, hex);
+		fprintf(f, ",\"digest\":\"%s\"", hex);
+	}
+}
+
+/* --- ordering ------------------------------------------------------- */
+
+static int cmp_key(const void *a, const void *b)
+{
+	const struct cproc *x = *(struct cproc *const *)a;
+	const struct cproc *y = *(struct cproc *const *)b;
+
+	return strcmp(x->key, y->key);
+}
+
+static const struct event *first_exec(const struct cproc *p)
+{
+	for (size_t i = 0; i < p->n; i++)
+		if (p->evs[i].kind == EV_EXEC)
+			return &p->evs[i];
+	return NULL;
+}
+
+/*
+ * A process's key: its first exec's executable, argv and cwd (readable
+ * ordering), then a digest of all it and its subtree did (ties between
+ * identical-looking siblings).  Computed bottom-up.
+ */
+static void compute_key(struct canon *c, struct cproc *p)
+{
+	const struct event *ex = first_exec(p);
+	char *buf = NULL, hex[2 * DIGEST_MAX + 1];
+	size_t len = 0;
+	struct digest d;
+	FILE *f;
+
+	for (size_t i = 0; i < p->nkids; i++)
+		compute_key(c, p->kids[i]);
+	f = open_memstream(&buf, &len);
+	if (!f)
+		die_oom();
+	for (size_t i = 0; i < p->n; i++) {
+		put_event(c, f, p, &p->evs[i], true);
+		fputc('\n', f);
+	}
+	fclose(f);
+	digest_buf(DIGEST_SHA256, buf, len, &d);
+	free(buf);
+	digest_hex(&d, hex);
+	buf = NULL;
+	f = open_memstream(&buf, &len);
+	if (!f)
+		die_oom();
+	if (ex) {
+		put_str(c, f, ex->path ? ex->path : "", true);
+		put_strv(c, f, "argv", ex->argv, true);
+		put_str(c, f, ex->path2 ? ex->path2 : "", true);
+	}
+	fprintf(f, "|%s", hex);
+	fclose(f);
+	p->key = buf;
+	if (p->nkids > 1)
+		qsort(p->kids, p->nkids, sizeof(*p->kids), cmp_key);
+}
+
+static void assign_ids(struct cproc *p, const char *id)
+{
+	p->id = xstrdup(id);
+	for (size_t i = 0; i < p->nkids; i++) {
+		char *kid = xasprintf("%s.%zu", id, i + 1);
+
+		assign_ids(p->kids[i], kid);
+		free(kid);
+	}
+}
+
+static uint64_t write_proc(struct canon *c, const struct cproc *p)
+{
+	uint64_t n = 1;
+
+	fputs("{\"proc\":", c->out);
+	json_write_string(c->out, p->id);
+	if (p->parent) {
+		fputs(",\"parent\":", c->out);
+		json_write_string(c->out, p->parent->id);
+	}
+	fputs("}\n", c->out);
+	for (size_t i = 0; i < p->n; i++) {
+		fputs("{\"p\":", c->out);
+		json_write_string(c->out, p->id);
+		fputc(',', c->out);
+		put_event(c, c->out, p, &p->evs[i], false);
+		fputs("}\n", c->out);
+	}
+	for (size_t i = 0; i < p->nkids; i++)
+		n += write_proc(c, p->kids[i]);
+	return n;
+}
+
+static void write_header(const struct canon_opts *o, FILE *out,
+			 struct canon *c)
+{
+	fprintf(out, "{\"format\":\"sandrun-trace\",\"version\":1,"
+		"\"digest\":\"%s\",\"roots\":[", digest_algo_name(o->algo) );
+	for (size_t i = 0; i < o->nroots; i++) {
+		if (i)
+			fputc(',', out);
+		json_write_string(out, o->roots[i].name);
+	}
+	fputs("],\"command\":[", out);
+	for (size_t i = 0; o->command && o->command[i]; i++) {
+		if (i)
+			fputc(',', out);
+		if (c) {
+			put_str(c, out, o->command[i], false);
+		} else {
+			char *s = rewrite_roots(o, o->command[i]);
+
+			json_write_string(out, s);
+			free(s);
+		}
+	}
+	fputs("]}\n", out);
+}
+
+void canon_write_incomplete(const struct canon_opts *opts, FILE *out,
+			    const char *reason)
+{
+	write_header(opts, out, NULL);
+	fputs("{\"end\":\"incomplete\",\"reason\":", out);
+	json_write_string(out, reason);
+	fputs("}\n", out);
+}
+
+static void free_canon(struct canon *c)
+{
+	for (size_t i = 0; i < c->nall; i++) {
+		struct cproc *p = c->all[i];
+
+		for (size_t j = 0; j < p->n; j++)
+			event_clear(&p->evs[j]);
+		free(p->evs);
+		free(p->kids);
+		free(p->key);
+		free(p->id);
+		free(p);
+	}
+	free(c->all);
+	strv_free(&c->temps);
+}
+
+int canon_write(struct spool *spool, const struct canon_opts *opts, FILE *out,
+		struct sr_error **err)
+{
+	struct canon c = { .opts = opts, .out = out };
+	struct cproc **roots = NULL;
+	size_t nroots = 0;
+	uint64_t nprocs = 0;
+	int r;
+
+	if (spool_rewind(spool, err) < 0)
+		return -1;
+	r = load(&c, spool, &roots, &nroots, err);
+	if (r == 0) {
+		struct cproc top = { .kids = roots, .nkids = nroots };
+
+		/* The command is "1"; should pid 1 ever start more than one
+		 * process, they are "2", "3", ... in content order. */
+		for (size_t i = 0; i < nroots; i++)
+			compute_key(&c, roots[i]);
+		if (nroots > 1)
+			qsort(roots, nroots, sizeof(*roots), cmp_key);
+		(void)top;
+		for (size_t i = 0; i < nroots; i++) {
+			char id[32];
+
+			snprintf(id, sizeof(id), "%zu", i + 1);
+			assign_ids(roots[i], id);
+			roots[i]->parent = NULL;
+		}
+		write_header(opts, out, &c);
+		for (size_t i = 0; i < nroots; i++)
+			nprocs += write_proc(&c, roots[i]);
+		fprintf(out, "{\"end\":\"%s\",\"exit\":%d,\"processes\":%llu,"
+			"\"events\":%llu}\n", opts->end_status, opts->exit_code,
+			(unsigned long long)nprocs,
+			(unsigned long long)(c.nevents - nroots));
+	}
+	free(roots);
+	free_canon(&c);
+	return r;
+}

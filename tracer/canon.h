@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef SR_CANON_H
+#define SR_CANON_H
+
+#include <stdio.h>
+#include <sys/types.h>
+
+#include "lib/digest.h"
+#include "lib/error.h"
+#include "tracer/spool.h"
+
+/* A root: host paths under `path` are written as `name` ($SRC, ...). */
+struct canon_root {
+	const char *name;
+	const char *path;
+};
+
+struct canon_opts {
+	const struct canon_root *roots;	/* longest path first */
+	size_t nroots;
+	enum digest_algo algo;
+	pid_t init_pid;			/* spawns of pid 1 are the roots */
+	char **command;
+	const char *end_status;		/* "complete" or "incomplete" */
+	int exit_code;
+};
+
+/*
+ * Read the spool and write the canonical trace (docs/trace-format.md):
+ * logical process ids from the process tree, siblings ordered by content,
+ * program order within a process, roots rewritten, temp names numbered.
+ */
+int canon_write(struct spool *spool, const struct canon_opts *opts, FILE *out,
+		struct sr_error **err);
+
+/* Write a placeholder trace that says the run did not finish. */
+void canon_write_incomplete(const struct canon_opts *opts, FILE *out,
+			    const char *reason);
+
+#endif
