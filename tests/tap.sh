@@ -84,7 +84,7 @@ install_bins() {
 # reason sandrun gives.
 require_sandbox() {
 	local who=$1 out
-	if ! out=$(cd "$SCRATCH" && as "$who" "$SR" -- true 2>&1); then
+	if ! out=$(as "$who" "$SR" --no-trace -- true 2>&1); then
 		echo "$out"
 		return 1
 	fi
