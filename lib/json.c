@@ -1,6 +1,31 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "lib/json.h"
 
+/* The length of the valid UTF-8 sequence at p, or 0. */
+static size_t utf8_len(const unsigned char *p)
+{
+	size_t n;
+	unsigned cp;
+
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		n = 2, cp = p[0] & 0x1f;
+	else if (p[0] >= 0xe0 && p[0] <= 0xef)
+		n = 3, cp = p[0] & 0x0f;
+	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
+		n = 4, cp = p[0] & 0x07;
+	else
+		return 0;
+	for (size_t i = 1; i < n; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (p[i] & 0x3f);
+	}
+	if ((n == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+	    (n == 4 && (cp < 0x10000 || cp > 0x10ffff)))
+		return 0;
+	return n;
+}
+
 void json_write_string(FILE *f, const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
@@ -24,10 +49,22 @@ void json_write_string(FILE *f, const char *s)
 			fputs("\\r", f);
 			break;
 		default:
-			if (*p < 0x20 || *p >= 0x7f)
+			if (*p >= 0x80) {
+				size_t n = utf8_len(p);
+
+				if (n) {
+					fwrite(p, 1, n, f);
+					p += n - 1;
+				} else {
+					/* Not UTF-8: the byte as U+00XX,
+					 * as docs/trace-format.md says. */
+					fprintf(f, "\\u%04x", *p);
+				}
+			} else if (*p < 0x20 || *p == 0x7f) {
 				fprintf(f, "\\u%04x", *p);
-			else
+			} else {
 				fputc(*p, f);
+			}
 		}
 	}
 	fputc('"', f);

@@ -1,5 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include <errno.h>
+#include <fcntl.h>
+#include <linux/close_range.h>
+#include <sched.h>
+#include <stdio.h>
 #include <net/if.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -17,12 +21,8 @@
 #include "runner/child.h"
 #include "runner/mounts.h"
 #include "runner/report.h"
+#include "runner/signals.h"
 #include "tracer/filter.h"
-
-/* The signals sandrun and this init pass on to the command. */
-static const int forwarded[] = {
-	SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2,
-};
 
 /* Set once, before the forwarding handler is unblocked. */
 static volatile pid_t command_pid;
@@ -67,6 +67,33 @@ static int setup(const struct run_config *cfg, struct sr_error **err)
 	return 0;
 }
 
+static int write_self(const char *file, const char *text)
+{
+	cleanup_close int fd = open(file, O_WRONLY | O_CLOEXEC);
+
+	return fd < 0 || write_all(fd, text, strlen(text)) < 0 ? -1 : 0;
+}
+
+static int lock_mounts(const struct run_config *cfg, struct sr_error **err)
+{
+	char map[64];
+
+	if (unshare(CLONE_NEWUSER | CLONE_NEWNS) < 0)
+		return sr_error_make(err, SR_EXIT_FAILURE, errno,
+				     "cannot lock the sandbox's mounts "
+				     "(nested namespaces)");
+	snprintf(map, sizeof(map), "%u %u 1\n", cfg->inner_uid, cfg->inner_uid);
+	if (write_self("/proc/self/uid_map", map) < 0 ||
+	    write_self("/proc/self/setgroups", "deny\n") < 0)
+		return sr_error_make(err, SR_EXIT_FAILURE, errno,
+				     "cannot map the command's uid");
+	snprintf(map, sizeof(map), "%u %u 1\n", cfg->inner_gid, cfg->inner_gid);
+	if (write_self("/proc/self/gid_map", map) < 0)
+		return sr_error_make(err, SR_EXIT_FAILURE, errno,
+				     "cannot map the command's gid");
+	return 0;
+}
+
 static int exec_status(int errnum)
 {
 	return errnum == ENOENT || errnum == ENOTDIR ? SR_EXIT_NOT_FOUND :
@@ -80,12 +107,25 @@ static void exec_command(const struct run_config *cfg, const sigset_t *mask,
 {
 	struct sr_error *err = NULL;
 
-	for (size_t i = 0; i < ARRAY_SIZE(forwarded); i++)
-		signal(forwarded[i], SIG_DFL);
+	for (size_t i = 0; i < n_forwarded_signals; i++)
+		signal(forwarded_signals[i],
+		       sigismember(&cfg->ignored, forwarded_signals[i]) ?
+		       SIG_IGN : SIG_DFL);
 	sigprocmask(SIG_SETMASK, mask, NULL);
 	/* A new session: no controlling terminal, so no TIOCSTI into the
 	 * host's terminal, and no job-control signals from it. */
 	setsid();
+	/* pid 1 is not dumpable; we must be, to write our own id maps
+	 * (execve resets it anyway). */
+	prctl(PR_SET_DUMPABLE, 1);
+	/* A nested user and mount namespace: the mounts built above become
+	 * locked, so not even uid 0 with capabilities (--root) can make
+	 * the host root writable again. */
+	if (lock_mounts(cfg, &err) < 0)
+		goto fail;
+	/* Nothing of sandrun's but the report pipe (close-on-exec) is
+	 * inherited; neither is anything the invoker left open. */
+	close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
 	umask(022);
 	if (chdir(cfg->cwd) < 0) {
 		sr_error_make(&err, SR_EXIT_FAILURE, errno,
@@ -120,17 +160,20 @@ fail:
 
 /* pid 1: start the command, reap everything, report its status. */
 __attribute__((noreturn))
-static void run_init(const struct run_config *cfg, int report_fd)
+static void run_init(const struct run_config *cfg, const sigset_t *orig_mask,
+		     int report_fd)
 {
 	struct sigaction sa = { .sa_handler = forward_signal };
-	sigset_t block, old;
+	bool have_status = false;
 	int status = 0;
 	pid_t pid;
 
-	sigemptyset(&block);
-	for (size_t i = 0; i < ARRAY_SIZE(forwarded); i++)
-		sigaddset(&block, forwarded[i]);
-	sigprocmask(SIG_BLOCK, &block, &old);
+	/* Off the invoker's terminal, and out of reach of ptrace and
+	 * /proc/1/mem from inside, even for a command that runs as our uid. */
+	setsid();
+	prctl(PR_SET_DUMPABLE, 0);
+	/* An ignored SIGCHLD would make the kernel reap the command. */
+	signal(SIGCHLD, SIG_DFL);
 	pid = fork();
 	if (pid < 0) {
 		struct sr_error *err = NULL;
@@ -141,13 +184,15 @@ static void run_init(const struct run_config *cfg, int report_fd)
 		_exit(SR_EXIT_FAILURE);
 	}
 	if (pid == 0)
-		exec_command(cfg, &old, report_fd);
+		exec_command(cfg, orig_mask, report_fd);
 	command_pid = pid;
 	sa.sa_flags = SA_RESTART;
 	sigemptyset(&sa.sa_mask);
-	for (size_t i = 0; i < ARRAY_SIZE(forwarded); i++)
-		sigaction(forwarded[i], &sa, NULL);
-	sigprocmask(SIG_SETMASK, &old, NULL);
+	for (size_t i = 0; i < n_forwarded_signals; i++)
+		if (!sigismember(&cfg->ignored, forwarded_signals[i]))
+			sigaction(forwarded_signals[i], &sa, NULL);
+	/* Signals that came during setup were queued: forward them now. */
+	sigprocmask(SIG_SETMASK, orig_mask, NULL);
 
 	for (;;) {
 		int st;
@@ -155,6 +200,7 @@ static void run_init(const struct run_config *cfg, int report_fd)
 
 		if (got == pid) {
 			status = st;
+			have_status = true;
 			break;
 		}
 		if (got < 0 && errno != EINTR)
@@ -162,11 +208,20 @@ static void run_init(const struct run_config *cfg, int report_fd)
 	}
 	/* Exiting as pid 1 makes the kernel kill whatever is left in the
 	 * namespace, setsid()'d daemons included. */
+	if (!have_status) {
+		struct sr_error *err = NULL;
+
+		sr_error_make(&err, SR_EXIT_FAILURE, errno,
+			      "lost the command's exit status");
+		report_send_error(report_fd, err);
+		_exit(SR_EXIT_FAILURE);
+	}
 	report_send_status(report_fd, status);
 	_exit(0);
 }
 
-void sandbox_child(const struct run_config *cfg, int go_fd, int report_fd)
+void sandbox_child(const struct run_config *cfg, const sigset_t *orig_mask,
+		   int go_fd, int report_fd)
 {
 	struct sr_error *err = NULL;
 	char go;
@@ -182,5 +237,5 @@ void sandbox_child(const struct run_config *cfg, int go_fd, int report_fd)
 		report_send_error(report_fd, err);
 		_exit(SR_EXIT_FAILURE);
 	}
-	run_init(cfg, report_fd);
+	run_init(cfg, orig_mask, report_fd);
 }

@@ -2,6 +2,8 @@
 #ifndef SR_CHILD_H
 #define SR_CHILD_H
 
+#include <signal.h>
+
 #include "runner/config.h"
 
 /*
@@ -9,9 +11,12 @@
  * wait for the parent to write the id maps (go_fd), set up hostname,
  * network and mounts, start the command, then act as its init (reap
  * orphans, forward signals) and send its wait status on report_fd.
- * Failures are sent on report_fd as errors.  Never returns.
+ * Failures are sent on report_fd as errors.  Starts with the forwarded
+ * signals blocked (queued, not lost, while it sets up); orig_mask is the
+ * invoker's mask, restored once the handlers are in place.  Never returns.
  */
 __attribute__((noreturn))
-void sandbox_child(const struct run_config *cfg, int go_fd, int report_fd);
+void sandbox_child(const struct run_config *cfg, const sigset_t *orig_mask,
+		   int go_fd, int report_fd);
 
 #endif

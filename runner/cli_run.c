@@ -20,6 +20,7 @@
 #include "runner/config.h"
 #include "runner/env.h"
 #include "runner/launch.h"
+#include "runner/signals.h"
 
 static const char run_usage[] =
 	"Usage: sandrun [run] [OPTION]... [--] COMMAND [ARG]...\n"
@@ -299,6 +300,10 @@ static int parse_run_args(int argc, char **argv, struct run_args *a,
 static int build_plan(const struct run_args *a, struct run_config *cfg,
 		      struct sr_error **err)
 {
+	static const char *const proc_ro[] = {
+		"/proc/sys", "/proc/sysrq-trigger", "/proc/irq", "/proc/bus",
+		"/proc/fs",
+	};
 	static const char *const devices[] = {
 		"null", "zero", "full", "random", "urandom", "tty",
 	};
@@ -306,7 +311,15 @@ static int build_plan(const struct run_args *a, struct run_config *cfg,
 
 	plan_add(p, OP_ROOT, 0, "/", "/", 0);
 	plan_add(p, OP_TMPFS, 0, NULL, "/tmp", 01777);
+	/* Private /var/tmp; and no host sockets under /run (D-Bus, docker,
+	 * systemd): a read-only mount does not stop connect(). */
+	plan_add(p, OP_TMPFS, 0, NULL, "/var/tmp", 01777);
+	plan_add(p, OP_TMPFS, 0, NULL, "/run", 0755);
 	plan_add(p, OP_PROC, 0, NULL, "/proc", 0);
+	/* As in bubblewrap: the kernel's knobs stay read-only, whoever the
+	 * command is (root outside is uid 0 inside). */
+	for (size_t i = 0; i < ARRAY_SIZE(proc_ro); i++)
+		plan_add(p, OP_REMOUNT_RO, 0, NULL, proc_ro[i], 0);
 	plan_add(p, OP_TMPFS, 0, NULL, "/dev", 0755);
 	for (size_t i = 0; i < ARRAY_SIZE(devices); i++) {
 		cleanup_free char *d = xasprintf("/dev/%s", devices[i]);
@@ -368,6 +381,7 @@ static int build_config(const struct run_args *a, struct run_config *cfg,
 		if (!cfg->meta_path)
 			cfg->meta_path = xasprintf("%s.meta.json", cfg->trace_path);
 	}
+	ignored_forwarded(&cfg->ignored);
 	cfg->hostname = xstrdup("sandrun");
 	cfg->domainname = xstrdup("(none)");
 	cfg->uid = getuid();

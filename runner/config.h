@@ -2,6 +2,7 @@
 #ifndef SR_CONFIG_H
 #define SR_CONFIG_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <sys/types.h>
 
@@ -32,6 +33,7 @@ struct run_config {
 	uid_t inner_uid;	/* what the invoker is inside */
 	gid_t inner_gid;
 	struct strv env;	/* the command's environment, final */
+	sigset_t ignored;	/* forwarded signals the invoker ignores */
 	struct mount_plan plan;
 };
 

@@ -115,8 +115,15 @@ void env_build(const struct env_spec *spec, char *const *host,
 
 long long env_git_epoch(const char *src)
 {
-	char *argv[] = { "git", "-C", (char *)src, "log", "-1",
-			 "--format=%ct", NULL };
+	/* The tree is writable by builds: its .git/config must not make
+	 * this git run anything (signature checks, fsmonitor, pager). */
+	char *argv[] = { "git", "--no-pager", "-C", (char *)src,
+			 "-c", "core.fsmonitor=false", "-c", "log.showSignature=false",
+			 "-c", "core.pager=cat", "log", "-1", "--no-show-signature",
+			 "--no-textconv", "--format=%ct", NULL };
+	char *envp[] = { "GIT_CONFIG_NOSYSTEM=1", "GIT_CONFIG_GLOBAL=/dev/null",
+			 "GIT_OPTIONAL_LOCKS=0", "GIT_TERMINAL_PROMPT=0",
+			 "PATH=/usr/local/bin:/usr/bin:/bin", NULL };
 	posix_spawn_file_actions_t fa;
 	char buf[64] = { 0 };
 	int fds[2], status;
@@ -132,7 +139,7 @@ long long env_git_epoch(const char *src)
 					 O_WRONLY, 0);
 	posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null",
 					 O_RDONLY, 0);
-	if (posix_spawnp(&pid, "git", &fa, NULL, argv, environ) != 0)
+	if (posix_spawnp(&pid, "git", &fa, NULL, argv, envp) != 0)
 		pid = -1;
 	posix_spawn_file_actions_destroy(&fa);
 	close(fds[1]);

@@ -22,11 +22,8 @@
 #include "runner/meta.h"
 #include "runner/record.h"
 #include "runner/report.h"
+#include "runner/signals.h"
 #include "runner/userns.h"
-
-static const int forwarded[] = {
-	SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2,
-};
 
 /* The sandbox's pid 1, for the signal handler; 0 when there is none. */
 static volatile pid_t sandbox_pid;
@@ -58,8 +55,8 @@ static void kill_and_reap(pid_t pid)
 }
 
 static int start_sandbox(const struct run_config *cfg, int report_fds[2],
-			 struct recorder *rec, pid_t *ret_pid,
-			 struct sr_error **err)
+			 struct recorder *rec, const sigset_t *orig_mask,
+			 pid_t *ret_pid, struct sr_error **err)
 {
 	cleanup_close int go_r = -1;
 	cleanup_close int go_w = -1;
@@ -79,7 +76,7 @@ static int start_sandbox(const struct run_config *cfg, int report_fds[2],
 	if (pid == 0) {
 		close(go_w);
 		close(report_fds[0]);
-		sandbox_child(cfg, go_r, report_fds[1]);
+		sandbox_child(cfg, orig_mask, go_r, report_fds[1]);
 	}
 	/* Trace pid 1 from the start: everything it forks is followed. */
 	if ((rec->active && tracer_seize(&rec->tracer, pid, err) < 0) ||
@@ -96,14 +93,15 @@ static int start_sandbox(const struct run_config *cfg, int report_fds[2],
 	return 0;
 }
 
-static void set_forwarding(bool on)
+static void set_forwarding(const struct run_config *cfg, bool on)
 {
 	struct sigaction sa = { .sa_handler = on ? forward_signal : SIG_DFL };
 
 	sa.sa_flags = SA_RESTART;
 	sigemptyset(&sa.sa_mask);
-	for (size_t i = 0; i < ARRAY_SIZE(forwarded); i++)
-		sigaction(forwarded[i], &sa, NULL);
+	for (size_t i = 0; i < n_forwarded_signals; i++)
+		if (!sigismember(&cfg->ignored, forwarded_signals[i]))
+			sigaction(forwarded_signals[i], &sa, NULL);
 }
 
 /* Collect the sandbox's report: the first error, else the status. */
@@ -145,6 +143,7 @@ int launch_run(const struct run_config *cfg, int *ret_status,
 	cleanup_close int rep_r = -1;
 	struct recorder rec;
 	struct run_meta meta;
+	sigset_t block, orig;
 	int fds[2], st = 0, wstatus = 0, r;
 	pid_t pid = -1;
 
@@ -157,14 +156,21 @@ int launch_run(const struct run_config *cfg, int *ret_status,
 				     "cannot create a pipe");
 	}
 	rep_r = fds[0];
-	r = start_sandbox(cfg, fds, &rec, &pid, err);
+	/* Signals that arrive while the sandbox is set up are queued, then
+	 * forwarded: none is lost. */
+	forwarded_sigset(&block);
+	sigprocmask(SIG_BLOCK, &block, &orig);
+	signal(SIGCHLD, SIG_DFL);
+	r = start_sandbox(cfg, fds, &rec, &orig, &pid, err);
 	close(fds[1]);
 	if (r < 0) {
+		sigprocmask(SIG_SETMASK, &orig, NULL);
 		record_free(&rec);
 		return -1;
 	}
 	sandbox_pid = pid;
-	set_forwarding(true);
+	set_forwarding(cfg, true);
+	sigprocmask(SIG_SETMASK, &orig, NULL);
 	if (rec.active) {
 		r = tracer_loop(&rec.tracer, &st, err);
 	} else {
@@ -175,7 +181,7 @@ int launch_run(const struct run_config *cfg, int *ret_status,
 				      "waiting for the sandbox");
 	}
 	sandbox_pid = 0;
-	set_forwarding(false);
+	set_forwarding(cfg, false);
 	if (r < 0) {
 		record_free(&rec);
 		return -1;
@@ -200,8 +206,15 @@ int launch_run(const struct run_config *cfg, int *ret_status,
 	}
 	*ret_status = exit_code(wstatus);
 	meta_end(&meta, wstatus, *ret_status);
-	if (cfg->meta_path && meta_write(&meta, cfg, cfg->meta_path, err) < 0)
-		return -1;
+	/* The build's status matters more than its metadata: warn only. */
+	if (cfg->meta_path && meta_write(&meta, cfg, cfg->meta_path, err) < 0) {
+		char buf[512];
+
+		fprintf(stderr, "sandrun: warning: %s\n",
+			sr_error_text(*err, buf, sizeof(buf)));
+		sr_error_free(*err);
+		*err = NULL;
+	}
 	return 0;
 }
 

@@ -10,6 +10,7 @@
 #include "lib/cleanup.h"
 #include "lib/exitcode.h"
 #include "lib/json.h"
+#include "lib/outfile.h"
 #include "runner/meta.h"
 
 void meta_start(struct run_meta *m)
@@ -80,27 +81,10 @@ static void write_meta(FILE *f, const struct run_meta *m,
 int meta_write(const struct run_meta *m, const struct run_config *cfg,
 	       const char *path, struct sr_error **err)
 {
-	cleanup_free char *tmp = xasprintf("%s.tmp.%d", path, (int)getpid());
-	FILE *f = fopen(tmp, "we");
+	struct outfile out;
 
-	if (!f)
-		return sr_error_make(err, SR_EXIT_FAILURE, errno,
-				     "cannot create '%s'", tmp);
-	write_meta(f, m, cfg);
-	if (fflush(f) != 0 || ferror(f) || fsync(fileno(f)) < 0) {
-		int e = errno;
-
-		fclose(f);
-		unlink(tmp);
-		return sr_error_make(err, SR_EXIT_FAILURE, e,
-				     "cannot write '%s'", tmp);
-	}
-	if (fclose(f) != 0 || rename(tmp, path) < 0) {
-		int e = errno;
-
-		unlink(tmp);
-		return sr_error_make(err, SR_EXIT_FAILURE, e,
-				     "cannot write '%s'", path);
-	}
-	return 0;
+	if (outfile_open(&out, path, err) < 0)
+		return -1;
+	write_meta(out.f, m, cfg);
+	return outfile_commit(&out, err);
 }

@@ -170,6 +170,7 @@ static int new_fs(const struct mount_op *op, struct sr_error **err)
 	case OP_RO_BIND:
 	case OP_DEV_BIND:
 	case OP_SYMLINK:
+	case OP_REMOUNT_RO:
 		errno = EINVAL;
 		break;
 	}
@@ -227,6 +228,31 @@ static int make_symlink(int rootfd, const struct mount_op *op,
 	return 0;
 }
 
+/* Stack a read-only copy of what is at dst over it (/proc/sys, ...). */
+static int remount_ro(int rootfd, const struct mount_op *op,
+		      struct sr_error **err)
+{
+	struct mount_attr attr = {
+		.attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID |
+			    MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC,
+	};
+	cleanup_close int dst = open_in_root(rootfd, op->dst);
+	cleanup_close int copy = -1;
+
+	if (dst < 0 && errno == ENOENT)
+		return 0;
+	if (dst < 0)
+		return fail(err, errno, op, "cannot open");
+	copy = open_tree(dst, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC |
+			 AT_RECURSIVE | AT_EMPTY_PATH);
+	if (copy < 0 || mount_setattr(copy, "", AT_EMPTY_PATH | AT_RECURSIVE,
+				      &attr, sizeof(attr)) < 0 ||
+	    move_mount(copy, "", dst, "", MOVE_MOUNT_F_EMPTY_PATH |
+		       MOVE_MOUNT_T_EMPTY_PATH) < 0)
+		return fail(err, errno, op, "cannot make it read-only");
+	return 0;
+}
+
 static int apply_op(int rootfd, const struct mount_op *op, int srcfd,
 		    struct sr_error **err)
 {
@@ -236,6 +262,8 @@ static int apply_op(int rootfd, const struct mount_op *op, int srcfd,
 
 	if (op->kind == OP_SYMLINK)
 		return make_symlink(rootfd, op, err);
+	if (op->kind == OP_REMOUNT_RO)
+		return remount_ro(rootfd, op, err);
 	if (is_bind(op->kind)) {
 		struct stat st;
 

@@ -51,6 +51,8 @@ const char *plan_op_name(enum mount_op_kind kind)
 		return "devpts";
 	case OP_SYMLINK:
 		return "symlink";
+	case OP_REMOUNT_RO:
+		return "remount-ro";
 	}
 	return "?";
 }

@@ -19,6 +19,7 @@ enum mount_op_kind {
 	OP_PROC,	/* a fresh procfs for the sandbox's pid namespace */
 	OP_DEVPTS,	/* a new devpts instance */
 	OP_SYMLINK,	/* create dst as a symlink to src */
+	OP_REMOUNT_RO,	/* make what is at dst read-only (if it exists) */
 };
 
 enum {

@@ -8,6 +8,7 @@
 
 #include "lib/cleanup.h"
 #include "lib/exitcode.h"
+#include "lib/outfile.h"
 #include "lib/util.h"
 #include "runner/record.h"
 #include "tracer/canon.h"
@@ -35,48 +36,6 @@ static size_t roots_of(const struct run_config *cfg, struct canon_root *roots)
 	return n;
 }
 
-/* Create path.tmp.PID exclusively (never through a planted symlink). */
-static FILE *create_tmp(const char *path, char **ret_tmp, struct sr_error **err)
-{
-	char *tmp = xasprintf("%s.tmp.%d", path, (int)getpid());
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-	FILE *f;
-
-	if (fd < 0) {
-		sr_error_make(err, SR_EXIT_FAILURE, errno, "cannot create '%s'", tmp);
-		free(tmp);
-		return NULL;
-	}
-	f = fdopen(fd, "w");
-	if (!f) {
-		close(fd);
-		unlink(tmp);
-		free(tmp);
-		sr_error_make(err, SR_EXIT_FAILURE, errno, "cannot open '%s'", path);
-		return NULL;
-	}
-	*ret_tmp = tmp;
-	return f;
-}
-
-static int commit_tmp(FILE *f, char *tmp, const char *path, struct sr_error **err)
-{
-	int e = 0;
-
-	if (fflush(f) != 0 || ferror(f) || fsync(fileno(f)) < 0)
-		e = errno ? errno : EIO;
-	if (fclose(f) != 0 && !e)
-		e = errno;
-	if (!e && rename(tmp, path) < 0)
-		e = errno;
-	if (e) {
-		unlink(tmp);
-		sr_error_make(err, SR_EXIT_FAILURE, e, "cannot write '%s'", path);
-	}
-	free(tmp);
-	return e ? -1 : 0;
-}
-
 static void canon_opts_of(const struct run_config *cfg, struct canon_root *roots,
 			  struct canon_opts *o)
 {
@@ -93,19 +52,18 @@ int record_begin(struct recorder *rec, const struct run_config *cfg,
 {
 	struct canon_root roots[4];
 	struct canon_opts o;
-	char *tmp = NULL, *spool;
-	FILE *f;
+	struct outfile out;
+	char *spool;
 
 	memset(rec, 0, sizeof(*rec));
 	if (!cfg->trace_path)
 		return 0;
 	sc_init();
 	canon_opts_of(cfg, roots, &o);
-	f = create_tmp(cfg->trace_path, &tmp, err);
-	if (!f)
+	if (outfile_open(&out, cfg->trace_path, err) < 0)
 		return -1;
-	canon_write_incomplete(&o, f, "the run did not finish");
-	if (commit_tmp(f, tmp, cfg->trace_path, err) < 0)
+	canon_write_incomplete(&o, out.f, "the run did not finish");
+	if (outfile_commit(&out, err) < 0)
 		return -1;
 	rec->topts.algo = cfg->algo;
 	rec->topts.cwd = cfg->cwd;
@@ -125,8 +83,7 @@ int record_finish(struct recorder *rec, const struct run_config *cfg,
 {
 	struct canon_root roots[4];
 	struct canon_opts o;
-	char *tmp = NULL;
-	FILE *f;
+	struct outfile out;
 
 	if (!rec->active)
 		return 0;
@@ -136,16 +93,13 @@ int record_finish(struct recorder *rec, const struct run_config *cfg,
 	if (rec->tracer.io_error)
 		return sr_error_make(err, SR_EXIT_FAILURE, EIO,
 				     "cannot write the trace spool");
-	f = create_tmp(cfg->trace_path, &tmp, err);
-	if (!f)
+	if (outfile_open(&out, cfg->trace_path, err) < 0)
 		return -1;
-	if (canon_write(&rec->tracer.spool, &o, f, err) < 0) {
-		fclose(f);
-		unlink(tmp);
-		free(tmp);
+	if (canon_write(&rec->tracer.spool, &o, out.f, err) < 0) {
+		outfile_abort(&out);
 		return -1;
 	}
-	return commit_tmp(f, tmp, cfg->trace_path, err);
+	return outfile_commit(&out, err);
 }
 
 void record_free(struct recorder *rec)

@@ -117,12 +117,33 @@ kill -TERM "$pid"
 wait "$pid"
 is "SIGTERM is forwarded and the trap's status returned" "$?" 7
 like "the command saw the signal" "$(cat "$SCRATCH/sig.out")" got-term
-"$SR" -- sh -c 'echo ready; exec sleep 30' > "$SCRATCH/sig.out" &
+# (A background job of a script starts with SIGINT ignored; undo that.)
+env --default-signal=INT "$SR" -- sh -c 'echo ready; exec sleep 30' > "$SCRATCH/sig.out" &
 pid=$!
 for _ in $(seq 50); do grep -q ready "$SCRATCH/sig.out" && break; sleep 0.1; done
 kill -INT "$pid"
 wait "$pid"
 is "SIGINT kills the command: 128+2" "$?" 130
+# nohup: a signal the invoker ignores stays ignored, and is not forwarded.
+(trap '' HUP; exec "$SR" -- sh -c 'echo ready; sleep 1; echo survived') > "$SCRATCH/sig.out" &
+pid=$!
+for _ in $(seq 50); do grep -q ready "$SCRATCH/sig.out" && break; sleep 0.1; done
+kill -HUP "$pid"
+wait "$pid"
+is "an ignored SIGHUP is not forwarded (nohup works)" "$?" 0
+like "the command ran to its end" "$(cat "$SCRATCH/sig.out")" survived
+# A signal during setup is queued and forwarded, not lost.
+"$SR" --no-trace $(for i in $(seq 300); do printf -- '--tmpfs=/mnt/t%d ' "$i"; done) \
+	-- sleep 5 2>/dev/null &
+pid=$!
+sleep 0.05
+kill -TERM "$pid"
+wait "$pid"
+st=$?
+check "SIGTERM during setup is not lost (status $st)" test "$st" = 143 -o "$st" = 125
+# An ignored SIGCHLD in the invoker does not hide the command's status.
+perl -e '$SIG{CHLD}="IGNORE"; exec @ARGV' "$SR" -- sh -c 'exit 3'
+is "an inherited ignored SIGCHLD does not turn failure into success" "$?" 3
 
 # Disabled user namespaces give a one-line error naming the fix.
 if unshare -U -r true 2>/dev/null; then

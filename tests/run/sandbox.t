@@ -38,10 +38,19 @@ for who in $(test_users); do
 	is "$who: --root maps to uid 0" "$(sr "$who" "$src" --root -- id -u)" 0
 
 	# Writing outside the source tree fails and leaves nothing behind.
-	out=$(sr "$who" "$src" -- sh -c "for f in /var/tmp/sandrun-probe-$$ \$HOME/sandrun-probe-$$; do
+	out=$(sr "$who" "$src" -- sh -c "for f in /etc/sandrun-probe-$$ /usr/sandrun-probe-$$ /var/lib/sandrun-probe-$$ \$HOME/sandrun-probe-$$; do
 		(echo x > \$f) 2>/dev/null && echo wrote \$f; done; echo done")
 	is "$who: writing outside the source tree fails" "$out" done
-	check "$who: nothing left outside" test ! -e "$SCRATCH/outside" -a ! -e "/var/tmp/sandrun-probe-$$" -a ! -e "$HOME/sandrun-probe-$$"
+	check "$who: nothing left outside" test ! -e "/etc/sandrun-probe-$$" -a ! -e "/var/lib/sandrun-probe-$$" -a ! -e "$HOME/sandrun-probe-$$"
+	sr "$who" "$src" -- sh -c "echo x > /var/tmp/sandrun-probe-$$"
+	check "$who: /var/tmp is the sandbox's own" test ! -e "/var/tmp/sandrun-probe-$$"
+	out=$(sr "$who" "$src" -- sh -c 'ls -A /run')
+	is "$who: /run is empty inside (no host sockets)" "$out" ""
+	out=$(sr "$who" "$src" -- sh -c '(echo x > /proc/sys/kernel/core_pattern) 2>&1')
+	like "$who: /proc/sys is read-only" "$out" 'Read-only file system'
+	out=$(sr "$who" "$src" --root -- sh -c '(mount -o remount,bind,rw /usr && touch /usr/sandrun-probe) 2>&1; ls /usr/sandrun-probe 2>&1')
+	like "$who: --root cannot remount the host root read-write" "$out" 'No such file'
+	check "$who: and nothing landed" test ! -e /usr/sandrun-probe
 	out=$(sr "$who" "$src" -- sh -c 'touch /etc/sandrun-probe 2>&1')
 	like "$who: the host root is read-only" "$out" 'Read-only file system'
 
