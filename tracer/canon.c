@@ -26,7 +26,8 @@ struct cproc {
 	pid_t parent_pid;
 	struct event *evs;
 	size_t n, cap;
-	struct cproc **kids;
+	struct cproc **kids;	/* in spawn order: EV_SPAWN's aux indexes it */
+	struct cproc **sorted;	/* in content order: ids and output */
 	size_t nkids, kcap;
 	struct cproc *parent;
 	char *key;		/* sort key among siblings */
@@ -39,7 +40,9 @@ struct canon {
 	size_t nall, cap;
 	struct cproc *by_pid[8192];	/* the latest process per pid slot */
 	struct strv temps;		/* real temp names, in numbering order */
+	struct strv temp_set;		/* temp names, sorted for bsearch */
 	uint64_t nevents;
+	uint64_t nwritten;
 	FILE *out;
 };
 
@@ -89,72 +92,74 @@ static char *rewrite_roots(const struct canon_opts *o, const char *s)
 	return out;
 }
 
-static bool alnum(char c)
+static int cmp_strp(const void *a, const void *b)
 {
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	       (c >= '0' && c <= '9');
+	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
 /*
- * Where a $TMP/<name> has a random-looking 6-character token at the end
- * of its stem (mkstemp's XXXXXX: letters and digits, at least one digit
- * or capital), return its offset in s, else -1.
+ * Names the build itself created directly under $TMP, exclusively
+ * (mkstemp, O_EXCL) or as directories (mkdtemp): their names may be
+ * random.  Each is written as {N}, numbered in output order; in sort keys
+ * as {} so that ordering never depends on them.
  */
-static long temp_token(const char *s, const char *comp)
+static void note_temp(struct canon *c, const struct event *ev)
 {
-	const char *end = comp, *dot;
-	const char *tok;
-	bool mixed = false;
+	const char *name, *end;
+	bool created = ev->result >= 0 &&
+		       ((ev->kind == EV_OPEN && (ev->flags & O_CREAT) &&
+			 (ev->flags & O_EXCL)) || ev->kind == EV_MKDIR);
 
-	while (*end && path_char(*end))
-		end++;
-	dot = memchr(comp + 1, '.', (size_t)(end - comp) > 1 ? (size_t)(end - comp - 1) : 0);
-	if (!dot)
-		dot = end;
-	if (dot - comp < 6)
-		return -1;
-	tok = dot - 6;
-	for (int i = 0; i < 6; i++) {
-		if (!alnum(tok[i]))
-			return -1;
-		mixed |= (tok[i] >= 'A' && tok[i] <= 'Z') || (tok[i] >= '0' && tok[i] <= '9');
-	}
-	return mixed ? tok - s : -1;
+	if (!created || !ev->path || !str_has_prefix(ev->path, "/tmp/"))
+		return;
+	name = ev->path + 5;
+	end = strchr(name, '/');
+	if (!*name)
+		return;
+	strv_push(&c->temp_set, end ? strndup(name, (size_t)(end - name)) : xstrdup(name));
 }
 
-/*
- * Replace temp tokens: with "XXXXXX" when numbering is NULL (for sort
- * keys), else with {N}, N the token's number in first-seen order.
- */
-static char *rewrite_temps(const char *s, struct strv *numbering)
+static bool is_temp(const struct canon *c, const char *name, size_t len)
+{
+	char buf[256];
+	char *key = buf;
+
+	if (!c->temp_set.n || len >= sizeof(buf))
+		return false;
+	memcpy(buf, name, len);
+	buf[len] = '\0';
+	return bsearch(&key, c->temp_set.v, c->temp_set.n, sizeof(char *), cmp_strp) != NULL;
+}
+
+static char *rewrite_temps(struct canon *c, const char *s, bool for_key)
 {
 	char *out = xstrdup(s);
-	const char *p = out;
+	size_t pos = 0;
+	char *p;
 
-	while ((p = strstr(p, "$TMP/"))) {
-		long off = temp_token(out, p + 5);
-		char tok[7], *repl, *next;
+	while ((p = strstr(out + pos, "$TMP/"))) {
+		char *name = p + 5, *end = name, *repl, *next;
 		size_t k;
 
-		if (off < 0) {
-			p += 5;
+		while (*end && path_char(*end))
+			end++;
+		if (!is_temp(c, name, (size_t)(end - name))) {
+			pos = (size_t)(name - out);
 			continue;
 		}
-		memcpy(tok, out + off, 6);
-		tok[6] = '\0';
-		if (!numbering) {
-			memcpy(out + off, "XXXXXX", 6);
-			p = out + off + 6;
-			continue;
+		if (for_key) {
+			repl = xstrdup("{}");
+		} else {
+			for (k = 0; k < c->temps.n; k++)
+				if (strlen(c->temps.v[k]) == (size_t)(end - name) &&
+				    !strncmp(c->temps.v[k], name, (size_t)(end - name)))
+					break;
+			if (k == c->temps.n)
+				strv_push(&c->temps, strndup(name, (size_t)(end - name)));
+			repl = xasprintf("{%zu}", k + 1);
 		}
-		for (k = 0; k < numbering->n; k++)
-			if (!strcmp(numbering->v[k], tok))
-				break;
-		if (k == numbering->n)
-			strv_push(numbering, xstrdup(tok));
-		repl = xasprintf("{%zu}", k + 1);
-		next = xasprintf("%.*s%s%s", (int)off, out, repl, out + off + 6);
-		p = next + off + strlen(repl);
+		next = xasprintf("%.*s%s%s", (int)(name - out), out, repl, end);
+		pos = (size_t)(name - out) + strlen(repl);
 		free(repl);
 		free(out);
 		out = next;
@@ -165,7 +170,7 @@ static char *rewrite_temps(const char *s, struct strv *numbering)
 static char *canon_str(struct canon *c, const char *s, bool for_key)
 {
 	char *r = rewrite_roots(c->opts, s);
-	char *t = rewrite_temps(r, for_key ? NULL : &c->temps);
+	char *t = rewrite_temps(c, r, for_key);
 
 	free(r);
 	return t;
@@ -267,8 +272,11 @@ static int load(struct canon *c, struct spool *spool, struct cproc ***ret_roots,
 			event_clear(&ev);
 			continue;
 		}
+		note_temp(c, &ev);
 		add_event(p, &ev);
 	}
+	if (c->temp_set.n)
+		qsort(c->temp_set.v, c->temp_set.n, sizeof(char *), cmp_strp);
 	if (r < 0) {
 		free(roots);
 		return sr_error_make(err, SR_EXIT_FAILURE, 0,
@@ -446,6 +454,141 @@ static const struct event *first_exec(const struct cproc *p)
 }
 
 /*
+ * Changes to the filesystem (and execs) are barriers; between two of
+ * them, a process's observations (probes, reads, listings, spawns,
+ * failed execs, network and randomness) are sorted by content.  Their
+ * order carries no meaning, and a parallel make's varies from run to run
+ * (it stats each target when its job ends).
+ */
+static bool is_barrier(const struct event *ev)
+{
+	switch (ev->kind) {
+	case EV_OPEN:
+		return (ev->flags & (O_ACCMODE | O_CREAT | O_TRUNC)) != O_RDONLY &&
+		       ev->result >= 0;
+	case EV_PROBE:
+	case EV_READDIR:
+	case EV_SPAWN:
+	case EV_EXEC_FAIL:
+	case EV_NET:
+	case EV_RANDOM:
+		return false;
+	case EV_EXEC:
+	case EV_EXIT:
+	case EV_WROTE:
+	case EV_MKDIR:
+	case EV_RMDIR:
+	case EV_UNLINK:
+	case EV_RENAME:
+	case EV_LINK:
+	case EV_SYMLINK:
+	case EV_CHMOD:
+	case EV_CHOWN:
+	case EV_TRUNCATE:
+	case EV_UTIMES:
+	case EV_MKNOD:
+	case EV_CHDIR:
+	case EV_UNTRACEABLE:
+	case EV_KIND_MAX:
+		break;
+	}
+	return true;
+}
+
+struct sortable {
+	char *text;
+	size_t index;
+	struct event ev;
+};
+
+static int cmp_sortable(const void *a, const void *b)
+{
+	const struct sortable *x = a, *y = b;
+	int r = strcmp(x->text, y->text);
+
+	if (r)
+		return r;
+	return x->index < y->index ? -1 : x->index > y->index;
+}
+
+/*
+ * How often a process asks for randomness is itself random (mkstemp
+ * rejection-samples and keeps leftover bits): each source is listed once,
+ * just before the process's exit.
+ */
+static void gather_random(struct canon *c, struct cproc *p)
+{
+	struct event *src = NULL;
+	size_t nsrc = 0, out = 0, exit_at;
+
+	for (size_t i = 0; i < p->n; i++) {
+		struct event *ev = &p->evs[i];
+		bool dup = false;
+
+		if (ev->kind != EV_RANDOM) {
+			p->evs[out++] = *ev;
+			continue;
+		}
+		for (size_t k = 0; k < nsrc && !dup; k++)
+			dup = !strcmp(src[k].name ? src[k].name : "", ev->name ? ev->name : "") &&
+			      !strcmp(src[k].path ? src[k].path : "", ev->path ? ev->path : "");
+		if (dup) {
+			event_clear(ev);
+			continue;
+		}
+		src = xrealloc(src, (nsrc + 1) * sizeof(*src));
+		src[nsrc++] = *ev;
+	}
+	p->n = out;
+	exit_at = p->n && p->evs[p->n - 1].kind == EV_EXIT ? p->n - 1 : p->n;
+	if (p->n + nsrc > p->cap) {
+		p->cap = p->n + nsrc;
+		p->evs = xrealloc(p->evs, p->cap * sizeof(*p->evs));
+	}
+	memmove(&p->evs[exit_at + nsrc], &p->evs[exit_at],
+		(p->n - exit_at) * sizeof(*p->evs));
+	memcpy(&p->evs[exit_at], src, nsrc * sizeof(*src));
+	p->n += nsrc;
+	free(src);
+	(void)c;
+}
+
+static void sort_observations(struct canon *c, struct cproc *p)
+{
+	size_t i = 0;
+
+	gather_random(c, p);
+	while (i < p->n) {
+		size_t j = i;
+		struct sortable *run;
+
+		while (j < p->n && !is_barrier(&p->evs[j]))
+			j++;
+		if (j - i > 1) {
+			run = xcalloc(j - i, sizeof(*run));
+			for (size_t k = i; k < j; k++) {
+				size_t len = 0;
+				FILE *f = open_memstream(&run[k - i].text, &len);
+
+				if (!f)
+					die_oom();
+				put_event(c, f, p, &p->evs[k], true);
+				fclose(f);
+				run[k - i].index = k;
+				run[k - i].ev = p->evs[k];
+			}
+			qsort(run, j - i, sizeof(*run), cmp_sortable);
+			for (size_t k = i; k < j; k++) {
+				p->evs[k] = run[k - i].ev;
+				free(run[k - i].text);
+			}
+			free(run);
+		}
+		i = j + 1;
+	}
+}
+
+/*
  * A process's key: its first exec's executable, argv and cwd (readable
  * ordering), then a digest of all it and its subtree did (ties between
  * identical-looking siblings).  Computed bottom-up.
@@ -460,6 +603,7 @@ static void compute_key(struct canon *c, struct cproc *p)
 
 	for (size_t i = 0; i < p->nkids; i++)
 		compute_key(c, p->kids[i]);
+	sort_observations(c, p);
 	f = open_memstream(&buf, &len);
 	if (!f)
 		die_oom();
@@ -483,8 +627,10 @@ static void compute_key(struct canon *c, struct cproc *p)
 	fprintf(f, "|%s", hex);
 	fclose(f);
 	p->key = buf;
+	p->sorted = xcalloc(p->nkids + 1, sizeof(*p->sorted));
+	memcpy(p->sorted, p->kids, p->nkids * sizeof(*p->kids));
 	if (p->nkids > 1)
-		qsort(p->kids, p->nkids, sizeof(*p->kids), cmp_key);
+		qsort(p->sorted, p->nkids, sizeof(*p->sorted), cmp_key);
 }
 
 static void assign_ids(struct cproc *p, const char *id)
@@ -493,7 +639,7 @@ static void assign_ids(struct cproc *p, const char *id)
 	for (size_t i = 0; i < p->nkids; i++) {
 		char *kid = xasprintf("%s.%zu", id, i + 1);
 
-		assign_ids(p->kids[i], kid);
+		assign_ids(p->sorted[i], kid);
 		free(kid);
 	}
 }
@@ -502,6 +648,7 @@ static uint64_t write_proc(struct canon *c, const struct cproc *p)
 {
 	uint64_t n = 1;
 
+	c->nwritten += p->n;
 	fputs("{\"proc\":", c->out);
 	json_write_string(c->out, p->id);
 	if (p->parent) {
@@ -517,7 +664,7 @@ static uint64_t write_proc(struct canon *c, const struct cproc *p)
 		fputs("}\n", c->out);
 	}
 	for (size_t i = 0; i < p->nkids; i++)
-		n += write_proc(c, p->kids[i]);
+		n += write_proc(c, p->sorted[i]);
 	return n;
 }
 
@@ -565,12 +712,14 @@ static void free_canon(struct canon *c)
 			event_clear(&p->evs[j]);
 		free(p->evs);
 		free(p->kids);
+		free(p->sorted);
 		free(p->key);
 		free(p->id);
 		free(p);
 	}
 	free(c->all);
 	strv_free(&c->temps);
+	strv_free(&c->temp_set);
 }
 
 int canon_write(struct spool *spool, const struct canon_opts *opts, FILE *out,
@@ -608,7 +757,7 @@ int canon_write(struct spool *spool, const struct canon_opts *opts, FILE *out,
 		fprintf(out, "{\"end\":\"%s\",\"exit\":%d,\"processes\":%llu,"
 			"\"events\":%llu}\n", opts->end_status, opts->exit_code,
 			(unsigned long long)nprocs,
-			(unsigned long long)(c.nevents - nroots));
+			(unsigned long long)c.nwritten);
 	}
 	free(roots);
 	free_canon(&c);
