@@ -55,30 +55,42 @@ static bool path_char(char c)
 	       c == '+';
 }
 
-/* Rewrite every occurrence of a root's path that ends at a component
- * boundary: in paths, argv words like -I/src/inc, PWD=/src. */
+static bool separator(char c)
+{
+	return c == ' ' || c == '=' || c == ':' || c == ',' || c == ';' ||
+	       c == '"' || c == '\'' || c == '\t' || c == '\n';
+}
+
+/*
+ * Rewrite every occurrence of a root's path that is a whole path or its
+ * beginning: in paths, and in argv words and environment values such as
+ * -I/src/inc, --sysroot=/src, PWD=/src, PATH=/src/bin:/usr/bin.  Not
+ * inside another path (/tmp in /src/.tmp_1/tmp stays).
+ */
 static char *rewrite_roots(const struct canon_opts *o, const char *s)
 {
 	size_t cap = strlen(s) + 1, len = 0;
 	char *out = xmalloc(cap);
+	bool in_path = false;
 
 	while (*s) {
 		bool done = false;
 
-		for (size_t i = 0; i < o->nroots && !done; i++) {
+		for (size_t i = 0; i < o->nroots && !done && !in_path; i++) {
 			const char *rp = o->roots[i].path;
-			size_t n = strlen(rp);
+			size_t n = strlen(rp), nn = strlen(o->roots[i].name);
 
 			if (strncmp(s, rp, n) || path_char(s[n]))
 				continue;
-			if (len + strlen(o->roots[i].name) + 1 > cap) {
-				cap = (len + strlen(o->roots[i].name) + 1) * 2;
+			if (len + nn + 1 > cap) {
+				cap = (len + nn + 1) * 2;
 				out = xrealloc(out, cap);
 			}
-			memcpy(out + len, o->roots[i].name, strlen(o->roots[i].name));
-			len += strlen(o->roots[i].name);
+			memcpy(out + len, o->roots[i].name, nn);
+			len += nn;
 			s += n;
 			done = true;
+			in_path = true;
 		}
 		if (done)
 			continue;
@@ -86,6 +98,10 @@ static char *rewrite_roots(const struct canon_opts *o, const char *s)
 			cap *= 2;
 			out = xrealloc(out, cap);
 		}
+		if (*s == '/')
+			in_path = true;
+		else if (separator(*s))
+			in_path = false;
 		out[len++] = *s++;
 	}
 	out[len] = '\0';

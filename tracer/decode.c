@@ -278,6 +278,11 @@ bool decode_entry(struct tracer *t, struct task *task)
 			sockaddr_text(task, p->args[d->aux], p->args[d->aux2], ev);
 		break;
 	case DEC_DUP:
+		/* dup2 and dup3 close what was at the new fd, silently: a
+		 * shell restoring stdout after `echo > file` does that. */
+		if (d->aux >= 0 && arg_int(p, d->aux) != p->fd)
+			decode_flush_writes(t, task, arg_int(p, d->aux), false);
+		break;
 	case DEC_FCNTL:
 	case DEC_RANDOM:
 		break;

@@ -1,0 +1,294 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * sc: makes real syscalls, one family per mode, for the tracer tests
+ * (the strace model: a small program per family, and the events it must
+ * produce).  Run in a scratch directory: `sc MODE`.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <linux/sched.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static void must(int ok, const char *what)
+{
+	if (!ok) {
+		fprintf(stderr, "sc: %s: %s\n", what, strerror(errno));
+		exit(99);
+	}
+}
+
+static void write_file(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+	must(fd >= 0, path);
+	must(write(fd, text, strlen(text)) == (ssize_t)strlen(text), "write");
+	close(fd);
+}
+
+static int m_open(void)
+{
+	struct open_how how = { .flags = O_RDONLY };
+	int fd;
+
+	write_file("in.txt", "hello\n");
+	fd = open("in.txt", O_RDONLY);
+	close(fd);
+	fd = creat("created.txt", 0640);
+	must(write(fd, "x", 1) == 1, "write");
+	close(fd);
+	fd = (int)syscall(SYS_openat2, AT_FDCWD, "in.txt", &how, sizeof(how));
+	close(fd);
+	open("missing.txt", O_RDONLY);
+	fd = open("appended.txt", O_WRONLY | O_CREAT | O_APPEND | O_EXCL, 0600);
+	close(fd);
+	return 0;
+}
+
+/* A 32-bit open through int 0x80: the path must live below 4 GiB. */
+static int m_int80(void)
+{
+	char *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT, -1, 0);
+	long ret;
+
+	must(p != MAP_FAILED, "mmap");
+	write_file("in32.txt", "thirty-two\n");
+	strcpy(p, "in32.txt");
+	/* i386: eax=5 (open), ebx=path, ecx=flags */
+	__asm__ volatile("int $0x80"
+			 : "=a"(ret)
+			 : "a"(5), "b"((unsigned)(unsigned long)p), "c"(O_RDONLY)
+			 : "memory", "r8", "r9", "r10", "r11");
+	printf("int80 open returned %ld\n", ret);
+	return ret >= 0 ? 0 : 1;
+}
+
+static void *exec_thread(void *arg)
+{
+	char *argv[] = { "true", "from-thread", NULL };
+
+	(void)arg;
+	execv("/bin/true", argv);
+	return NULL;
+}
+
+static int m_thread_exec(void)
+{
+	pthread_t t;
+
+	pthread_create(&t, NULL, exec_thread, NULL);
+	pthread_join(t, NULL);
+	return 1;
+}
+
+static int m_vfork(void)
+{
+	pid_t pid = vfork();
+	int st;
+
+	if (pid == 0) {
+		execl("/bin/true", "true", "from-vfork", (char *)NULL);
+		_exit(127);
+	}
+	waitpid(pid, &st, 0);
+	return WEXITSTATUS(st);
+}
+
+static int m_clone3(void)
+{
+	struct clone_args args = { .exit_signal = SIGCHLD };
+	long pid = syscall(SYS_clone3, &args, sizeof(args));
+	int st;
+
+	if (pid == 0) {
+		write_file("from-clone3.txt", "c3\n");
+		_exit(7);
+	}
+	must(pid > 0, "clone3");
+	waitpid((pid_t)pid, &st, 0);
+	return WEXITSTATUS(st) == 7 ? 0 : 1;
+}
+
+static int m_dirfd(void)
+{
+	char path[64];
+	int d, fd;
+
+	mkdir("sub", 0755);
+	write_file("sub/rel.txt", "rel\n");
+	d = open("sub", O_RDONLY | O_DIRECTORY);
+	fd = openat(d, "rel.txt", O_RDONLY);
+	close(fd);
+	snprintf(path, sizeof(path), "/proc/self/fd/%d/rel.txt", d);
+	fd = open(path, O_RDONLY);
+	close(fd);
+	fd = dup2(d, 20);
+	fd = openat(20, "via-dup.txt", O_WRONLY | O_CREAT, 0644);
+	close(fd);
+	fd = fcntl(d, F_DUPFD_CLOEXEC, 30);
+	fd = openat(fd, "via-fcntl.txt", O_WRONLY | O_CREAT, 0644);
+	close(fd);
+	return 0;
+}
+
+static int m_rename(void)
+{
+	write_file("old.txt", "new content\n");
+	write_file("target.txt", "old content\n");
+	must(rename("old.txt", "target.txt") == 0, "rename");
+	return 0;
+}
+
+static int m_probe(void)
+{
+	struct stat st;
+	struct statx stx;
+	char buf[64];
+
+	mkdir("adir", 0755);
+	symlink("adir", "alink");
+	stat("adir", &st);
+	lstat("alink", &st);
+	stat("nope", &st);
+	access("adir", R_OK);
+	readlink("alink", buf, sizeof(buf));
+	statx(AT_FDCWD, "adir", 0, STATX_BASIC_STATS, &stx);
+	return 0;
+}
+
+static int m_mutate(void)
+{
+	struct timespec ts[2] = { { 0, 0 }, { 0, 0 } };
+
+	mkdir("d", 0700);
+	write_file("d/f", "f\n");
+	link("d/f", "d/hard");
+	symlink("f", "d/soft");
+	chmod("d/f", 0600);
+	chown("d/f", getuid(), getgid());
+	truncate("d/f", 1);
+	utimensat(AT_FDCWD, "d/f", ts, 0);
+	mknod("d/fifo", S_IFIFO | 0644, 0);
+	unlink("d/hard");
+	unlink("d/soft");
+	unlink("d/fifo");
+	unlink("d/f");
+	rmdir("d");
+	return 0;
+}
+
+static int m_chdir(void)
+{
+	int fd, d;
+
+	mkdir("c1", 0755);
+	mkdir("c2", 0755);
+	chdir("c1");
+	fd = open("in-c1.txt", O_WRONLY | O_CREAT, 0644);
+	close(fd);
+	d = open("../c2", O_RDONLY | O_DIRECTORY);
+	fchdir(d);
+	fd = open("in-c2.txt", O_WRONLY | O_CREAT, 0644);
+	close(fd);
+	return 0;
+}
+
+static int m_net(void)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(9) };
+	int s = socket(AF_INET, SOCK_STREAM, 0);
+
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	connect(s, (struct sockaddr *)&a, sizeof(a));
+	close(s);
+	return 0;
+}
+
+static int m_random(void)
+{
+	char buf[8];
+	int fd;
+
+	getrandom(buf, sizeof(buf), 0);
+	fd = open("/dev/urandom", O_RDONLY);
+	must(read(fd, buf, sizeof(buf)) == sizeof(buf), "read");
+	close(fd);
+	return 0;
+}
+
+static int m_readdir(void)
+{
+	DIR *d;
+
+	mkdir("listed", 0755);
+	write_file("listed/b", "");
+	write_file("listed/a", "");
+	d = opendir("listed");
+	while (readdir(d))
+		;
+	closedir(d);
+	return 0;
+}
+
+static int m_uring(void)
+{
+	char params[120] = { 0 };
+	long fd = syscall(SYS_io_uring_setup, 1, params);
+
+	if (fd >= 0)
+		close((int)fd);
+	return 0;
+}
+
+static int m_signal(void)
+{
+	write_file("before-signal.txt", "x\n");
+	raise(SIGSEGV);
+	return 0;
+}
+
+static int m_write_exit(void)
+{
+	/* Written, never closed: digested at exit. */
+	int fd = open("left-open.txt", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+	must(write(fd, "open at exit\n", 13) == 13, "write");
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct { const char *name; int (*fn)(void); } modes[] = {
+		{ "open", m_open }, { "int80", m_int80 },
+		{ "thread-exec", m_thread_exec }, { "vfork", m_vfork },
+		{ "clone3", m_clone3 }, { "dirfd", m_dirfd },
+		{ "rename", m_rename }, { "probe", m_probe },
+		{ "mutate", m_mutate }, { "chdir", m_chdir }, { "net", m_net },
+		{ "random", m_random }, { "readdir", m_readdir },
+		{ "uring", m_uring }, { "signal", m_signal },
+		{ "write-exit", m_write_exit },
+	};
+
+	for (size_t i = 0; argc == 2 && i < sizeof(modes) / sizeof(*modes); i++)
+		if (!strcmp(argv[1], modes[i].name))
+			return modes[i].fn();
+	fprintf(stderr, "usage: sc MODE\n");
+	return 2;
+}

@@ -1,0 +1,219 @@
+#!/bin/bash
+# The tracer: one small program per syscall family (tests/helpers/sc.c)
+# makes real syscalls under the real sandbox; the canonical events it
+# must produce are checked line by line.  Then determinism (make -j2
+# twice, and in two directories) and a real kbuild make modules.
+. "$(dirname "$0")/../tap.sh"
+
+new_scratch
+install_bins
+if ! reason=$(require_sandbox root); then
+	skip_all "cannot create a sandbox here: $reason"
+fi
+
+# trace MODE: run `sc MODE` in a fresh tree, the trace in $T.
+trace() {
+	local mode=$1
+	W=$SCRATCH/w-$mode
+	T=$SCRATCH/$mode.trace
+	mkdir -p "$W"
+	(cd "$W" && "$SR" -o "$T" --ro-bind="$SCRATCH/bin:$SCRATCH/bin" -- "$SCRATCH/bin/sc" "$mode") \
+		>"$SCRATCH/$mode.out" 2>&1
+	ST=$?
+}
+
+# has DESC LINE-FRAGMENT: the trace has a line containing the fragment.
+has() {
+	if grep -qF -- "$2" "$T"; then ok "$1"; else
+		not_ok "$1"; diag "no line with: $2"; fi
+}
+
+xxh() { xxhsum -H2 "$1" 2>/dev/null | cut -d' ' -f1; }
+
+trace open
+is "open: exit status" "$ST" 0
+has "open: a read open with the content digest" \
+	'"ev":"open","path":"$SRC/in.txt","mode":"r","res":"ok","type":"file","digest":"6bba86c7e069f56d5a10b435f1c8e49c"'
+has "creat: write, create, truncate, permissions" \
+	'"ev":"open","path":"$SRC/created.txt","mode":"w,create,trunc","perm":"0640","res":"ok"'
+has "what was written is digested at close" \
+	"\"ev\":\"wrote\",\"path\":\"\$SRC/created.txt\",\"digest\":\"$(xxh "$W/created.txt")\""
+has "a failed open records the errno" '"path":"$SRC/missing.txt","mode":"r","res":"ENOENT"'
+has "O_EXCL and O_APPEND are recorded" '"path":"$SRC/appended.txt","mode":"w,create,excl,append","perm":"0600"'
+is "openat2 is traced like openat" "$(grep -cF '"path":"$SRC/in.txt","mode":"r","res":"ok"' "$T")" 2
+if command -v xxhsum >/dev/null; then
+	is "digests print as xxhsum -H2 does" "$(xxh "$W/in.txt")" 6bba86c7e069f56d5a10b435f1c8e49c
+else
+	skip "xxhsum is not installed"
+fi
+
+# int 0x80: only where the host runs 32-bit syscalls at all.
+mkdir -p "$SCRATCH/native"
+{ (cd "$SCRATCH/native" && exec "$SCRATCH/bin/sc" int80) >/dev/null 2>&1; } 2>/dev/null
+if [ $? -eq 0 ]; then
+	trace int80
+	has "a 32-bit open through int 0x80 is traced" '"path":"$SRC/in32.txt","mode":"r","res":"ok"'
+else
+	skip "int 0x80 does not work on this host (no IA-32 syscall entry), so the 32-bit open cannot run"
+fi
+
+trace thread-exec
+has "an exec from a non-leader thread is recorded" '"ev":"exec","path":"/bin/true","cwd":"$SRC","argv":["true","from-thread"]'
+is "and the process exits once, with true's status" "$(grep -c '"ev":"exit"' "$T")" 1
+
+trace vfork
+has "vfork: the child is process 1.1" '{"proc":"1.1","parent":"1"}'
+has "vfork: the child's exec" '{"p":"1.1","ev":"exec","path":"/bin/true","cwd":"$SRC","argv":["true","from-vfork"]'
+
+trace clone3
+has "clone3: the child's write is its own" '{"p":"1.1","ev":"open","path":"$SRC/from-clone3.txt"'
+has "clone3: the child's exit status" '{"p":"1.1","ev":"exit","status":7}'
+
+trace dirfd
+has "dirfd-relative open" '"ev":"open","path":"$SRC/sub/rel.txt","mode":"r","res":"ok"'
+is "/proc/self/fd/N/rel resolves through the fd table" \
+	"$(grep -cF '"ev":"open","path":"$SRC/sub/rel.txt","mode":"r","res":"ok"' "$T")" 2
+has "a dup2'd dirfd resolves" '"path":"$SRC/sub/via-dup.txt","mode":"w,create"'
+has "an F_DUPFD_CLOEXEC'd dirfd resolves" '"path":"$SRC/sub/via-fcntl.txt","mode":"w,create"'
+
+trace rename
+has "rename over an existing file" '"ev":"rename","path":"$SRC/old.txt","to":"$SRC/target.txt","res":"ok"'
+
+trace probe
+has "stat of a directory: its type" '"ev":"probe","path":"$SRC/adir","res":"ok","type":"dir"'
+has "lstat of a symlink: no follow, its type" '"ev":"probe","path":"$SRC/alink","follow":false,"res":"ok","type":"symlink"'
+has "a probe that finds nothing" '"ev":"probe","path":"$SRC/nope","res":"ENOENT"'
+
+trace mutate
+for frag in '"ev":"mkdir","path":"$SRC/d","perm":"0700","res":"ok"' \
+	'"ev":"link","path":"$SRC/d/f","to":"$SRC/d/hard","res":"ok"' \
+	'"ev":"symlink","target":"f","path":"$SRC/d/soft","res":"ok"' \
+	'"ev":"chmod","path":"$SRC/d/f","perm":"0600","res":"ok"' \
+	'"ev":"chown","path":"$SRC/d/f","res":"ok"' \
+	'"ev":"truncate","path":"$SRC/d/f","res":"ok"' \
+	'"ev":"utimes","path":"$SRC/d/f","res":"ok"' \
+	'"ev":"mknod","path":"$SRC/d/fifo","perm":"0644","res":"ok"' \
+	'"ev":"unlink","path":"$SRC/d/hard","res":"ok"' \
+	'"ev":"rmdir","path":"$SRC/d","res":"ok"'; do
+	has "mutation: $(echo "$frag" | cut -d'"' -f4)" "$frag"
+done
+
+trace chdir
+has "chdir moves relative paths" '"path":"$SRC/c1/in-c1.txt","mode":"w,create"'
+has "fchdir moves relative paths" '"path":"$SRC/c2/in-c2.txt","mode":"w,create"'
+
+trace net
+has "connect: family and address" '"ev":"net","call":"connect","family":2,"addr":"127.0.0.1:9","res":"ECONNREFUSED"'
+
+trace random
+has "getrandom is a nondeterminism source" '"ev":"random","call":"getrandom"'
+has "so is a read of /dev/urandom" '"ev":"random","call":"open","path":"/dev/urandom"'
+
+trace readdir
+names_digest=$(printf 'a\0b\0' | xxhsum -H2 - 2>/dev/null | cut -d' ' -f1)
+has "a directory listing: the digest of its sorted names" \
+	"\"ev\":\"readdir\",\"path\":\"\$SRC/listed\",\"res\":\"ok\",\"digest\":\"$names_digest\""
+
+trace uring
+has "io_uring_setup is recorded as untraceable" '"ev":"untraceable","call":"io_uring_setup"'
+
+trace signal
+is "a process killed by a signal: sandrun exits 128+11" "$ST" 139
+has "the trace names the signal" '{"p":"1","ev":"exit","signal":"SIGSEGV"}'
+has "and the trace is complete, with the exit code" '{"end":"complete","exit":139,'
+
+trace write-exit
+has "a file still open at exit is digested then" \
+	"\"ev\":\"wrote\",\"path\":\"\$SRC/left-open.txt\",\"digest\":\"$(xxh "$W/left-open.txt")\""
+
+# sha256 on request, as sha256sum prints it.
+W=$SCRATCH/w-sha; mkdir -p "$W"; T=$SCRATCH/sha.trace
+(cd "$W" && "$SR" -o "$T" --digest=sha256 -- sh -c 'echo sha > s.txt; cat s.txt >/dev/null') >/dev/null
+has "--digest=sha256 names its algorithm" '"digest":"sha256"'
+has "--digest=sha256 digests as sha256sum does" "\"digest\":\"$(sha256sum < "$W/s.txt" | cut -d' ' -f1)\""
+
+# No pids, times or host paths in a canonical trace.
+check "no host path of the tree in any trace" sh -c "! grep -lF '$SCRATCH/w-' $SCRATCH/*.trace"
+
+# Determinism: make -j2 twice, and the same tree elsewhere.
+make_tree() {
+	mkdir -p "$1"
+	cat > "$1/Makefile" <<'MK'
+all: prog
+gen.h:
+	echo '#define GEN 42' > gen.h.tmp && mv gen.h.tmp gen.h
+a.o: a.c gen.h
+	$(CC) -c -o $@ a.c
+b.o: b.c gen.h
+	$(CC) -c -o $@ b.c
+c.o: c.c gen.h
+	$(CC) -c -o $@ c.c
+prog: a.o b.o c.o
+	$(CC) -o $@ a.o b.o c.o
+clean:
+	rm -f *.o prog gen.h
+MK
+	printf '#include "gen.h"\nint b(void);int c(void);\nint main(void){return b()+c()-2*GEN;}\n' > "$1/a.c"
+	printf '#include "gen.h"\nint b(void){return GEN;}\n' > "$1/b.c"
+	printf '#include "gen.h"\nint c(void){return GEN;}\n' > "$1/c.c"
+}
+if command -v cc >/dev/null && command -v make >/dev/null; then
+	make_tree "$SCRATCH/one"
+	make_tree "$SCRATCH/two/elsewhere"
+	for i in 1 2 3; do
+		make -s -C "$SCRATCH/one" clean
+		(cd "$SCRATCH/one" && env -u MAKEFLAGS -u MAKELEVEL -u MFLAGS \
+			"$SR" --clean-env -o "$SCRATCH/j2-$i.trace" -- make -j2) >/dev/null 2>&1
+	done
+	(cd "$SCRATCH/two/elsewhere" && env -u MAKEFLAGS -u MAKELEVEL -u MFLAGS \
+		"$SR" --clean-env -o "$SCRATCH/j2-other.trace" -- make -j2) >/dev/null 2>&1
+	check "make -j2 built the program" test -x "$SCRATCH/one/prog"
+	check "make -j2 traced twice: byte-identical traces" cmp "$SCRATCH/j2-1.trace" "$SCRATCH/j2-2.trace"
+	check "and a third time" cmp "$SCRATCH/j2-1.trace" "$SCRATCH/j2-3.trace"
+	check "the same build in another directory: byte-identical" cmp "$SCRATCH/j2-1.trace" "$SCRATCH/j2-other.trace"
+	T=$SCRATCH/j2-1.trace
+	# No event lost: every file the build left behind was written in the trace.
+	has "make -j2: gen.h is written (as gen.h.tmp) with its digest" \
+		"\"ev\":\"wrote\",\"path\":\"\$SRC/gen.h.tmp\",\"digest\":\"$(xxh "$SCRATCH/one/gen.h")\""
+	for f in a.o b.o c.o prog; do
+		has "make -j2: $f is an output with its digest" \
+			"\"ev\":\"wrote\",\"path\":\"\$SRC/$f\",\"digest\":\"$(xxh "$SCRATCH/one/$f")\""
+	done
+	has "make -j2: the temp file renamed into place" '"ev":"rename","path":"$SRC/gen.h.tmp","to":"$SRC/gen.h","res":"ok"'
+	has "temp names under \$TMP are numbered" '"path":"$TMP/{1}"'
+else
+	skip "no C compiler or make"
+fi
+
+# A real kbuild make modules: every process, every .ko with its digest.
+KDIR=$(ls -d /usr/src/linux-headers-*-amd64 2>/dev/null | sort -V | tail -n1)
+if [ -n "$KDIR" ] && command -v strace >/dev/null; then
+	M=$SCRATCH/module
+	mkdir -p "$M"
+	cp "$TOP"/contrib/demo-module/{Kbuild,Makefile,hello.c,hello.h} "$M/"
+	(cd "$M" && env -u MAKEFLAGS -u MAKELEVEL -u MFLAGS \
+		"$SR" -o "$SCRATCH/kbuild.trace" -- make -C "$KDIR" M="$M" modules) >/dev/null 2>&1
+	is "kbuild: make modules succeeds traced" "$?" 0
+	T=$SCRATCH/kbuild.trace
+	has "kbuild: hello.ko is an output with its digest" \
+		"\"ev\":\"wrote\",\"path\":\"\$SRC/hello.ko\",\"digest\":\"$(xxh "$M/hello.ko")\""
+	# The same build of a fresh copy natively under strace: as many
+	# successful execs.
+	N=$SCRATCH/module-native
+	mkdir -p "$N"
+	cp "$TOP"/contrib/demo-module/{Kbuild,Makefile,hello.c,hello.h} "$N/"
+	(cd "$N" && env -u MAKEFLAGS -u MAKELEVEL -u MFLAGS \
+		strace -f -qq -z -e trace=execve -e signal=none -o "$SCRATCH/kbuild.strace" \
+		make -C "$KDIR" M="$N" modules) >/dev/null 2>&1
+	native=$(grep -v 'resumed>' "$SCRATCH/kbuild.strace" | grep -c ' execve(')
+	traced=$(grep -c '"ev":"exec",' "$T")
+	is "kbuild: every process appears (execs: strace $native, sandrun $traced)" "$traced" "$native"
+	has "kbuild: the trace is complete" '{"end":"complete","exit":0,'
+	has "kbuild: roots are rewritten in argv words" '"argv":["nm","$SRC/.tmp_'
+	bad=$(grep -oE '/[A-Za-z0-9_.]*[$](TMP|SRC)' "$T" | head -n 3)
+	is "kbuild: but never inside another path" "$bad" ""
+else
+	skip "no kernel headers or no strace"
+fi
+
+done_testing
