@@ -4,5 +4,7 @@
 
 /* Subcommand entry points: each parses its own options and returns an exit code. */
 int cmd_run(int argc, char **argv);
+int cmd_show(int argc, char **argv);
+int cmd_filter(int argc, char **argv);
 
 #endif

@@ -17,7 +17,9 @@ static const char main_usage[] =
 	"Run a build in a fresh sandbox.\n"
 	"\n"
 	"Subcommands:\n"
-	"  run       run COMMAND in the sandbox (the default)\n"
+	"  run       run COMMAND in the sandbox, tracing it (the default)\n"
+	"  show      print a trace's process tree and events\n"
+	"  filter    print the seccomp filter (--dump) or syscall table (--list)\n"
 	"  help      print this help\n"
 	"  version   print the version\n"
 	"\n"
@@ -51,6 +53,8 @@ static int cmd_version(int argc, char **argv)
 
 static const struct subcommand subcommands[] = {
 	{ "run", cmd_run },
+	{ "show", cmd_show },
+	{ "filter", cmd_filter },
 	{ "help", cmd_help },
 	{ "version", cmd_version },
 };

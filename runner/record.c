@@ -9,6 +9,7 @@
 #include "lib/cleanup.h"
 #include "lib/exitcode.h"
 #include "lib/outfile.h"
+#include "lib/zstdio.h"
 #include "lib/util.h"
 #include "runner/record.h"
 #include "tracer/canon.h"
@@ -84,6 +85,7 @@ int record_finish(struct recorder *rec, const struct run_config *cfg,
 	struct canon_root roots[4];
 	struct canon_opts o;
 	struct outfile out;
+	int r;
 
 	if (!rec->active)
 		return 0;
@@ -95,6 +97,26 @@ int record_finish(struct recorder *rec, const struct run_config *cfg,
 				     "cannot write the trace spool");
 	if (outfile_open(&out, cfg->trace_path, err) < 0)
 		return -1;
+	/* A .zst trace is compressed; the temp file stays the raw stream. */
+	if (zstd_wanted(cfg->trace_path)) {
+		FILE *z = zstd_open_write(out.f, 9);
+		int fd = z ? dup(fileno(out.f)) : -1;
+
+		if (!z || fd < 0)
+			return outfile_abort(&out), sr_error_make(err, SR_EXIT_FAILURE,
+					errno, "cannot start compression");
+		r = canon_write(&rec->tracer.spool, &o, z, err);
+		if (fclose(z) != 0 && r == 0)
+			r = sr_error_make(err, SR_EXIT_FAILURE, errno,
+					  "cannot write '%s'", cfg->trace_path);
+		/* zclose closed out.f; sync and rename through the dup. */
+		out.f = fdopen(fd, "w");
+		if (r < 0) {
+			outfile_abort(&out);
+			return -1;
+		}
+		return outfile_commit(&out, err);
+	}
 	if (canon_write(&rec->tracer.spool, &o, out.f, err) < 0) {
 		outfile_abort(&out);
 		return -1;

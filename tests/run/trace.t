@@ -216,4 +216,51 @@ else
 	skip "no kernel headers or no strace"
 fi
 
+# A compressed trace, and reading traces back.
+W=$SCRATCH/w-zst; mkdir -p "$W"
+(cd "$W" && "$SR" -o "$SCRATCH/z.trace.zst" -- sh -c 'echo z > z.txt') >/dev/null
+is "a .zst trace is zstd" "$(zstd -dc "$SCRATCH/z.trace.zst" 2>/dev/null | head -c 24)" '{"format":"sandrun-trace'
+out=$("$SR" show "$SCRATCH/z.trace.zst")
+like "show reads a compressed trace" "$out" 'open +w,create,trunc \$SRC/z.txt'
+out=$("$SR" show --tree "$SCRATCH/vfork.trace")
+like "show --tree: the child under its parent" "$out" $'1\n.*\n  1.1\n    true from-vfork'
+out=$("$SR" show -p 1.1 "$SCRATCH/clone3.trace")
+like "show -p: one process" "$out" 'exit +status 7'
+check "show -p: only that process" sh -c "! echo '$out' | grep -q 'process 1\$'"
+out=$("$SR" show --path='$SRC/sub/*' "$SCRATCH/dirfd.trace")
+check "show --path: only matching paths" sh -c "! echo '$out' | grep -q ld.so"
+like "show --path: the matching events" "$out" 'via-dup.txt'
+
+head -n 5 "$SCRATCH/open.trace" > "$SCRATCH/truncated.trace"
+"$SR" show "$SCRATCH/truncated.trace" >/dev/null 2>"$SCRATCH/err"
+is "a truncated trace is bad input (123)" "$?" 123
+like "and the error names the file and line" "$(cat "$SCRATCH/err")" "truncated.trace:5: truncated: the trace has no end record"
+sed '3s/.*/{"p":"1","ev":/' "$SCRATCH/open.trace" > "$SCRATCH/corrupt.trace"
+"$SR" show "$SCRATCH/corrupt.trace" >/dev/null 2>"$SCRATCH/err"
+is "a corrupt line is bad input (123)" "$?" 123
+like "with its line number" "$(cat "$SCRATCH/err")" "corrupt.trace:3: invalid JSON"
+sed '1s/"version":1/"version":2/' "$SCRATCH/open.trace" > "$SCRATCH/v2.trace"
+"$SR" show "$SCRATCH/v2.trace" >/dev/null 2>"$SCRATCH/err"
+is "an unknown version is refused (123)" "$?" 123
+is "with a clear message" "$(cat "$SCRATCH/err")" \
+	"sandrun: $SCRATCH/v2.trace:1: unsupported trace format version 2 (this sandrun reads version 1)"
+
+# An interrupted run leaves a trace that says so.
+W=$SCRATCH/w-kill; mkdir -p "$W"
+(cd "$W" && exec "$SR" -o "$SCRATCH/killed.trace" -- sleep 30) &
+pid=$!
+for _ in $(seq 50); do [ -s "$SCRATCH/killed.trace" ] && break; sleep 0.1; done
+kill -KILL "$pid"; wait "$pid" 2>/dev/null
+has_k=$(tail -n 1 "$SCRATCH/killed.trace")
+like "a killed sandrun leaves a trace marked incomplete" "$has_k" '"end":"incomplete"'
+check "and no sleep outlives it" sh -c "! pgrep -f 'sleep 30\$' >/dev/null"
+
+# The filter: traced syscalls on all three entry points.
+dump=$("$SR" filter --dump)
+like "filter --dump: the x86_64 section" "$dump" 'filter for arch x86_64'
+like "filter --dump: the i386 (int 0x80) section traces open (5)" \
+	"$(echo "$dump" | awk '/arch x86 /{f=1} f' | grep -A2 'syscall "open" (5)')" 'TRACE'
+like "filter --dump: the x32 section" "$dump" 'filter for arch x32'
+like "filter --list: io_uring_setup is in the table" "$("$SR" filter --list)" 'io_uring_setup +untraceable'
+
 done_testing

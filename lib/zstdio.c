@@ -1,0 +1,156 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zstd.h>
+
+#include "lib/util.h"
+#include "lib/zstdio.h"
+
+struct zcookie {
+	FILE *raw;
+	ZSTD_CCtx *c;
+	ZSTD_DCtx *d;
+	char *buf;		/* compressed side */
+	size_t cap, pos, len;	/* reader: buf[pos, len) is unread */
+	bool eof, error;
+};
+
+static ssize_t zwrite(void *cookie, const char *data, size_t n)
+{
+	struct zcookie *z = cookie;
+	ZSTD_inBuffer in = { data, n, 0 };
+
+	while (in.pos < in.size) {
+		ZSTD_outBuffer out = { z->buf, z->cap, 0 };
+		size_t r = ZSTD_compressStream2(z->c, &out, &in, ZSTD_e_continue);
+
+		if (ZSTD_isError(r) || fwrite(z->buf, 1, out.pos, z->raw) != out.pos) {
+			errno = EIO;
+			return -1;
+		}
+	}
+	return (ssize_t)n;
+}
+
+static ssize_t zread(void *cookie, char *data, size_t n)
+{
+	struct zcookie *z = cookie;
+	ZSTD_outBuffer out = { data, n, 0 };
+
+	while (out.pos == 0) {
+		ZSTD_inBuffer in;
+		size_t r;
+
+		if (z->pos == z->len) {
+			if (z->eof)
+				return 0;
+			z->len = fread(z->buf, 1, z->cap, z->raw);
+			z->pos = 0;
+			if (z->len == 0) {
+				z->eof = true;
+				if (ferror(z->raw)) {
+					errno = EIO;
+					return -1;
+				}
+				return 0;
+			}
+		}
+		in = (ZSTD_inBuffer){ z->buf, z->len, z->pos };
+		r = ZSTD_decompressStream(z->d, &out, &in);
+		z->pos = in.pos;
+		if (ZSTD_isError(r)) {
+			errno = EILSEQ;
+			return -1;
+		}
+	}
+	return (ssize_t)out.pos;
+}
+
+static int zclose(void *cookie)
+{
+	struct zcookie *z = cookie;
+	int r = 0;
+
+	if (z->c) {
+		for (;;) {
+			ZSTD_inBuffer in = { NULL, 0, 0 };
+			ZSTD_outBuffer out = { z->buf, z->cap, 0 };
+			size_t left = ZSTD_compressStream2(z->c, &out, &in, ZSTD_e_end);
+
+			if (ZSTD_isError(left) ||
+			    fwrite(z->buf, 1, out.pos, z->raw) != out.pos) {
+				r = -1;
+				break;
+			}
+			if (left == 0)
+				break;
+		}
+		ZSTD_freeCCtx(z->c);
+	}
+	if (z->d)
+		ZSTD_freeDCtx(z->d);
+	if (fclose(z->raw) != 0)
+		r = -1;
+	free(z->buf);
+	free(z);
+	if (r)
+		errno = EIO;
+	return r;
+}
+
+FILE *zstd_open_write(FILE *raw, int level)
+{
+	struct zcookie *z = xcalloc(1, sizeof(*z));
+	cookie_io_functions_t io = { .write = zwrite, .close = zclose };
+	FILE *f;
+
+	z->raw = raw;
+	z->c = ZSTD_createCCtx();
+	z->cap = ZSTD_CStreamOutSize();
+	z->buf = xmalloc(z->cap);
+	ZSTD_CCtx_setParameter(z->c, ZSTD_c_compressionLevel, level);
+	f = fopencookie(z, "w", io);
+	if (!f)
+		zclose(z);
+	return f;
+}
+
+FILE *zstd_open_read(FILE *raw)
+{
+	struct zcookie *z = xcalloc(1, sizeof(*z));
+	cookie_io_functions_t io = { .read = zread, .close = zclose };
+	FILE *f;
+
+	z->raw = raw;
+	z->d = ZSTD_createDCtx();
+	z->cap = ZSTD_DStreamInSize();
+	z->buf = xmalloc(z->cap);
+	f = fopencookie(z, "r", io);
+	if (!f)
+		zclose(z);
+	return f;
+}
+
+bool zstd_wanted(const char *path)
+{
+	size_t n = strlen(path);
+
+	return n > 4 && !strcmp(path + n - 4, ".zst");
+}
+
+FILE *zstd_fopen_any(const char *path)
+{
+	static const unsigned char magic[4] = { 0x28, 0xb5, 0x2f, 0xfd };
+	unsigned char head[4] = { 0 };
+	FILE *f = fopen(path, "re");
+
+	if (!f)
+		return NULL;
+	if (fread(head, 1, 4, f) == 4 && !memcmp(head, magic, 4)) {
+		rewind(f);
+		return zstd_open_read(f);
+	}
+	rewind(f);
+	return f;
+}

@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef SR_ZSTDIO_H
+#define SR_ZSTDIO_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+/*
+ * zstd streams as stdio FILEs (fopencookie), so writers and readers of
+ * traces need not know whether a file is compressed.  libzstd is
+ * included here only.  The returned FILE owns `raw` and closes it.
+ */
+FILE *zstd_open_write(FILE *raw, int level);
+FILE *zstd_open_read(FILE *raw);
+
+/* Whether the path names a compressed file (ends in .zst). */
+bool zstd_wanted(const char *path);
+/* Open a trace for reading, compressed or not (by its magic). */
+FILE *zstd_fopen_any(const char *path);
+
+#endif

@@ -1,0 +1,200 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* `sandrun show`: a canonical trace for a person. */
+#include <fnmatch.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "lib/exitcode.h"
+#include "lib/util.h"
+#include "runner/cli.h"
+#include "tracer/trace_read.h"
+
+static const char show_usage[] =
+	"Usage: sandrun show [OPTION]... TRACE\n"
+	"Print a trace's process tree and what each process did.\n"
+	"\n"
+	"  -t, --tree          only the process tree\n"
+	"  -p, --process=ID    only this process (e.g. 1.2)\n"
+	"  -s, --subtree=ID    only this process and its descendants\n"
+	"      --path=GLOB     only events on paths matching GLOB ($SRC/*.c);\n"
+	"                      '*' matches '/' too\n"
+	"  -h, --help          print this help and exit\n"
+	"\n"
+	"TRACE may be zstd-compressed.  Exit status: 0, 123 for a malformed or\n"
+	"unsupported trace, 124 for a usage error.\n";
+
+struct show_opts {
+	bool tree;
+	const char *process, *subtree, *path;
+};
+
+static bool in_scope(const struct show_opts *o, const char *id)
+{
+	size_t n;
+
+	if (o->process)
+		return !strcmp(id, o->process);
+	if (o->subtree) {
+		n = strlen(o->subtree);
+		return !strncmp(id, o->subtree, n) && (id[n] == '\0' || id[n] == '.');
+	}
+	return true;
+}
+
+static int depth(const char *id)
+{
+	int d = 0;
+
+	for (; *id; id++)
+		d += *id == '.';
+	return d;
+}
+
+static void print_argv(const json_t *argv)
+{
+	size_t i;
+	json_t *a;
+
+	json_array_foreach(argv, i, a)
+		printf("%s%s", i ? " " : "", json_string_value(a) ? json_string_value(a) : "?");
+}
+
+static bool path_matches(const struct show_opts *o, const json_t *ev)
+{
+	if (!o->path)
+		return true;
+	return !fnmatch(o->path, jstr(ev, "path"), 0) ||
+	       !fnmatch(o->path, jstr(ev, "to"), 0);
+}
+
+static void print_event(const json_t *ev)
+{
+	const char *kind = jstr(ev, "ev");
+	json_t *status = json_object_get(ev, "status");
+
+	printf("    %-11s", kind);
+	if (!strcmp(kind, "exec")) {
+		print_argv(json_object_get(ev, "argv"));
+		printf("  [%s in %s]\n", jstr(ev, "path"), jstr(ev, "cwd"));
+		return;
+	}
+	if (!strcmp(kind, "exit")) {
+		if (status)
+			printf("status %lld\n", (long long)json_integer_value(status));
+		else
+			printf("killed by %s\n", jstr(ev, "signal"));
+		return;
+	}
+	if (!strcmp(kind, "spawn")) {
+		printf("%s\n", jstr(ev, "child"));
+		return;
+	}
+	if (*jstr(ev, "mode"))
+		printf("%-6s ", jstr(ev, "mode"));
+	if (*jstr(ev, "call"))
+		printf("%s ", jstr(ev, "call"));
+	if (*jstr(ev, "target"))
+		printf("%s -> ", jstr(ev, "target"));
+	printf("%s", *jstr(ev, "path") ? jstr(ev, "path") : jstr(ev, "addr"));
+	if (*jstr(ev, "to"))
+		printf(" -> %s", jstr(ev, "to"));
+	if (*jstr(ev, "res") && strcmp(jstr(ev, "res"), "ok"))
+		printf("  %s", jstr(ev, "res"));
+	if (*jstr(ev, "type"))
+		printf("  (%s)", jstr(ev, "type"));
+	if (*jstr(ev, "digest"))
+		printf("  %s", jstr(ev, "digest"));
+	putchar('\n');
+}
+
+static int show(const struct show_opts *o, const char *path)
+{
+	struct trace_reader r;
+	struct sr_error *err = NULL;
+	json_t *rec;
+	int n;
+
+	if (trace_open(&r, path, &err) < 0) {
+		trace_close(&r);
+		return sr_error_report(err);
+	}
+	printf("trace %s: ", path);
+	print_argv(json_object_get(r.header, "command"));
+	printf("  (digests: %s)\n", jstr(r.header, "digest"));
+	while ((n = trace_next(&r, &rec, &err)) > 0) {
+		const char *id = *jstr(rec, "proc") ? jstr(rec, "proc") : jstr(rec, "p");
+
+		if (!in_scope(o, id)) {
+			json_decref(rec);
+			continue;
+		}
+		if (*jstr(rec, "proc") && !o->tree) {
+			printf("process %s", id);
+			if (*jstr(rec, "parent"))
+				printf(" (parent %s)", jstr(rec, "parent"));
+			putchar('\n');
+		} else if (*jstr(rec, "proc")) {
+			printf("%*s%s\n", 2 * depth(id), "", id);
+		} else if (o->tree) {
+			if (!strcmp(jstr(rec, "ev"), "exec") && path_matches(o, rec)) {
+				printf("%*s  ", 2 * depth(id), "");
+				print_argv(json_object_get(rec, "argv"));
+				putchar('\n');
+			}
+		} else if (path_matches(o, rec)) {
+			print_event(rec);
+		}
+		json_decref(rec);
+	}
+	if (n < 0) {
+		trace_close(&r);
+		return sr_error_report(err);
+	}
+	if (strcmp(jstr(r.end, "end"), "complete"))
+		printf("warning: the trace is incomplete: %s\n", jstr(r.end, "reason"));
+	else
+		printf("end: exit %lld, %lld processes, %lld events\n",
+		       (long long)json_integer_value(json_object_get(r.end, "exit")),
+		       (long long)json_integer_value(json_object_get(r.end, "processes")),
+		       (long long)json_integer_value(json_object_get(r.end, "events")));
+	trace_close(&r);
+	return SR_EXIT_OK;
+}
+
+int cmd_show(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "tree", no_argument, NULL, 't' },
+		{ "process", required_argument, NULL, 'p' },
+		{ "subtree", required_argument, NULL, 's' },
+		{ "path", required_argument, NULL, 'P' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct show_opts o = { 0 };
+	int c;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":tp:s:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 't': o.tree = true; break;
+		case 'p': o.process = optarg; break;
+		case 's': o.subtree = optarg; break;
+		case 'P': o.path = optarg; break;
+		case 'h': fputs(show_usage, stdout); return SR_EXIT_OK;
+		default:
+			fprintf(stderr, "sandrun show: bad option '%s'\n"
+				"Try 'sandrun show --help' for more information.\n",
+				argv[optind - 1]);
+			return SR_EXIT_USAGE;
+		}
+	}
+	if (optind != argc - 1) {
+		fprintf(stderr, "sandrun show: needs exactly one TRACE\n"
+			"Try 'sandrun show --help' for more information.\n");
+		return SR_EXIT_USAGE;
+	}
+	return show(&o, argv[optind]);
+}

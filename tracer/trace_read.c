@@ -1,0 +1,124 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/exitcode.h"
+#include "lib/util.h"
+#include "lib/zstdio.h"
+#include "tracer/trace_read.h"
+
+const char *jstr(const json_t *obj, const char *key)
+{
+	const char *s = json_string_value(json_object_get(obj, key));
+
+	return s ? s : "";
+}
+
+static int bad(struct trace_reader *r, struct sr_error **err, const char *what)
+{
+	return sr_error_make(err, SR_EXIT_BAD_INPUT, 0, "%s:%lu: %s", r->path,
+			     r->line, what);
+}
+
+/* One line as a JSON object; 0 at end of file. */
+static int read_object(struct trace_reader *r, json_t **ret, struct sr_error **err)
+{
+	json_error_t je;
+	ssize_t n;
+	json_t *j;
+
+	errno = 0;
+	n = getline(&r->buf, &r->cap, r->f);
+	if (n < 0) {
+		if (errno)
+			return sr_error_make(err, SR_EXIT_BAD_INPUT, errno,
+					     "%s:%lu: cannot read", r->path, r->line + 1);
+		return 0;
+	}
+	r->line++;
+	if (n == 0 || r->buf[n - 1] != '\n')
+		return bad(r, err, "truncated line");
+	j = json_loadb(r->buf, (size_t)n, JSON_REJECT_DUPLICATES, &je);
+	if (!j) {
+		char msg[256];
+
+		snprintf(msg, sizeof(msg), "invalid JSON: %s (column %d)", je.text, je.column);
+		return bad(r, err, msg);
+	}
+	if (!json_is_object(j)) {
+		json_decref(j);
+		return bad(r, err, "a record must be a JSON object");
+	}
+	*ret = j;
+	return 1;
+}
+
+int trace_open(struct trace_reader *r, const char *path, struct sr_error **err)
+{
+	json_t *version;
+	int ok;
+
+	memset(r, 0, sizeof(*r));
+	r->path = xstrdup(path);
+	r->f = zstd_fopen_any(path);
+	if (!r->f)
+		return sr_error_make(err, SR_EXIT_BAD_INPUT, errno,
+				     "cannot open '%s'", path);
+	ok = read_object(r, &r->header, err);
+	if (ok <= 0) {
+		if (ok == 0)
+			bad(r, err, "empty file, not a sandrun trace");
+		return -1;
+	}
+	if (strcmp(jstr(r->header, "format"), "sandrun-trace"))
+		return bad(r, err, "not a sandrun trace (no \"format\":\"sandrun-trace\" header)");
+	version = json_object_get(r->header, "version");
+	if (!json_is_integer(version) || json_integer_value(version) != TRACE_VERSION) {
+		char msg[128];
+
+		snprintf(msg, sizeof(msg), "unsupported trace format version %lld "
+			 "(this sandrun reads version %d)",
+			 json_is_integer(version) ? (long long)json_integer_value(version) : -1LL,
+			 TRACE_VERSION);
+		return bad(r, err, msg);
+	}
+	return 0;
+}
+
+int trace_next(struct trace_reader *r, json_t **ret, struct sr_error **err)
+{
+	json_t *j;
+	int ok;
+
+	if (r->end)
+		return 0;
+	ok = read_object(r, &j, err);
+	if (ok < 0)
+		return -1;
+	if (ok == 0)
+		return sr_error_make(err, SR_EXIT_BAD_INPUT, 0,
+				     "%s:%lu: truncated: the trace has no end record",
+				     r->path, r->line);
+	if (json_object_get(j, "end")) {
+		r->end = j;
+		return 0;
+	}
+	if (!json_object_get(j, "proc") && !json_is_string(json_object_get(j, "ev"))) {
+		json_decref(j);
+		return bad(r, err, "a record needs \"proc\", \"ev\" or \"end\"");
+	}
+	*ret = j;
+	return 1;
+}
+
+void trace_close(struct trace_reader *r)
+{
+	if (r->f)
+		fclose(r->f);
+	json_decref(r->header);
+	json_decref(r->end);
+	free(r->buf);
+	free(r->path);
+	memset(r, 0, sizeof(*r));
+}

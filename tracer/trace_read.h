@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef SR_TRACE_READ_H
+#define SR_TRACE_READ_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "lib/error.h"
+
+/*
+ * Reading a canonical trace (docs/trace-format.md), compressed or not,
+ * one record at a time.  Errors name the file and line; unknown format
+ * versions are refused.  jansson is included by this module only.
+ */
+#define TRACE_VERSION 1
+
+struct trace_reader {
+	FILE *f;
+	char *path;
+	unsigned long line;
+	json_t *header;
+	json_t *end;		/* the end record, once read */
+	char *buf;
+	size_t cap;
+};
+
+int trace_open(struct trace_reader *r, const char *path, struct sr_error **err);
+/* 1 with a record (a new reference), 0 after the end record, -1 on error. */
+int trace_next(struct trace_reader *r, json_t **ret, struct sr_error **err);
+void trace_close(struct trace_reader *r);
+
+/* A string member, or "" when it is absent. */
+const char *jstr(const json_t *obj, const char *key);
+
+#endif
