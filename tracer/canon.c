@@ -556,6 +556,8 @@ static void gather_random(struct canon *c, struct cproc *p)
 		src[nsrc++] = *ev;
 	}
 	p->n = out;
+	if (!nsrc)
+		return;
 	exit_at = p->n && p->evs[p->n - 1].kind == EV_EXIT ? p->n - 1 : p->n;
 	if (p->n + nsrc > p->cap) {
 		p->cap = p->n + nsrc;
@@ -568,6 +570,7 @@ static void gather_random(struct canon *c, struct cproc *p)
 	free(src);
 	(void)c;
 }
+
 
 static void sort_observations(struct canon *c, struct cproc *p)
 {
@@ -644,7 +647,8 @@ static void compute_key(struct canon *c, struct cproc *p)
 	fclose(f);
 	p->key = buf;
 	p->sorted = xcalloc(p->nkids + 1, sizeof(*p->sorted));
-	memcpy(p->sorted, p->kids, p->nkids * sizeof(*p->kids));
+	if (p->nkids)
+		memcpy(p->sorted, p->kids, p->nkids * sizeof(*p->kids));
 	if (p->nkids > 1)
 		qsort(p->sorted, p->nkids, sizeof(*p->sorted), cmp_key);
 }
