@@ -126,6 +126,16 @@ trace write-exit
 has "a file still open at exit is digested then" \
 	"\"ev\":\"wrote\",\"path\":\"\$SRC/left-open.txt\",\"digest\":\"$(xxh "$W/left-open.txt")\""
 
+# Signals and group-stops pass through unchanged: a shell stops itself,
+# a child wakes it with SIGCONT, a trap sees SIGUSR1.
+W=$SCRATCH/w-stop; mkdir -p "$W"; T=$SCRATCH/stop.trace
+t0=$(date +%s%N)
+out=$(cd "$W" && timeout 20 "$SR" -o "$T" -- sh -c \
+	'trap "echo got-usr1" USR1; (sleep 0.5; kill -CONT $$) & kill -STOP $$; kill -USR1 $$; echo resumed')
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+is "signals reach the tracee's traps, a stopped one resumes on SIGCONT" "$out" $'got-usr1\nresumed'
+check "the group-stop held until SIGCONT came (${ms} ms >= 450)" test "$ms" -ge 450
+
 # sha256 on request, as sha256sum prints it.
 W=$SCRATCH/w-sha; mkdir -p "$W"; T=$SCRATCH/sha.trace
 (cd "$W" && "$SR" -o "$T" --digest=sha256 -- sh -c 'echo sha > s.txt; cat s.txt >/dev/null') >/dev/null
