@@ -6,5 +6,8 @@
 int cmd_run(int argc, char **argv);
 int cmd_show(int argc, char **argv);
 int cmd_filter(int argc, char **argv);
+int cmd_fold(int argc, char **argv);
+int cmd_manifest(int argc, char **argv);
+int cmd_apply(int argc, char **argv);
 
 #endif

@@ -53,6 +53,7 @@ static const char run_usage[] =
 	"      --digest=ALGO        content digests: xxh128 (default) or sha256\n"
 	"      --meta=FILE          the run's metadata as JSON (default: the\n"
 	"                           trace's name + .meta.json)\n"
+	"  -q, --quiet              no summary at the end\n"
 	"  -n, --dry-run            print the sandbox plan and exit\n"
 	"  -h, --help               print this help and exit\n"
 	"\n"
@@ -93,6 +94,7 @@ static const struct option run_options[] = {
 	{ "no-trace", no_argument, NULL, OPT_NO_TRACE },
 	{ "digest", required_argument, NULL, OPT_DIGEST },
 	{ "dry-run", no_argument, NULL, 'n' },
+	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -185,7 +187,7 @@ static int parse_run_args(int argc, char **argv, struct run_args *a,
 
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:C:o:nh", run_options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:C:o:nqh", run_options, NULL)) != -1) {
 		const char *eq;
 
 		switch (c) {
@@ -265,6 +267,9 @@ static int parse_run_args(int argc, char **argv, struct run_args *a,
 			if (digest_algo_parse(optarg, &cfg->algo) < 0)
 				return usage_error("--digest: unknown algorithm "
 						   "'%s' (xxh128 or sha256)", optarg);
+			break;
+		case 'q':
+			cfg->quiet = true;
 			break;
 		case 'n':
 			cfg->dry_run = true;

@@ -29,6 +29,7 @@ struct run_config {
 	enum net_mode net;
 	bool root;		/* map the invoker to uid 0 and keep caps */
 	bool dry_run;
+	bool quiet;		/* no summary at the end */
 	uid_t uid, gid;		/* the invoker's, outside */
 	uid_t inner_uid;	/* what the invoker is inside */
 	gid_t inner_gid;

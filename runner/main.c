@@ -20,6 +20,9 @@ static const char main_usage[] =
 	"  run       run COMMAND in the sandbox, tracing it (the default)\n"
 	"  show      print a trace's process tree and events\n"
 	"  filter    print the seccomp filter (--dump) or syscall table (--list)\n"
+	"  fold      print a run's net filesystem delta (or its --checksum)\n"
+	"  manifest  print a canonical manifest of a tree (mtree)\n"
+	"  apply     apply a delta's $SRC part to a manifest\n"
 	"  help      print this help\n"
 	"  version   print the version\n"
 	"\n"
@@ -55,6 +58,9 @@ static const struct subcommand subcommands[] = {
 	{ "run", cmd_run },
 	{ "show", cmd_show },
 	{ "filter", cmd_filter },
+	{ "fold", cmd_fold },
+	{ "manifest", cmd_manifest },
+	{ "apply", cmd_apply },
 	{ "help", cmd_help },
 	{ "version", cmd_version },
 };

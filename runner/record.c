@@ -13,6 +13,7 @@
 #include "lib/util.h"
 #include "runner/record.h"
 #include "tracer/canon.h"
+#include "tracer/fold.h"
 
 /* $SRC, $HOME and $TMP, longest path first so the most specific wins. */
 static size_t roots_of(const struct run_config *cfg, struct canon_root *roots)
@@ -79,6 +80,35 @@ int record_begin(struct recorder *rec, const struct run_config *cfg,
 	return 0;
 }
 
+/* The run's delta next to the trace, and a summary on stderr. */
+static int write_delta(const struct run_config *cfg, struct sr_error **err)
+{
+	cleanup_free char *path = xasprintf("%s.delta", cfg->trace_path);
+	struct fold_result r;
+	struct outfile out;
+	char hex[65];
+
+	if (fold_trace(cfg->trace_path, &r, err) < 0)
+		return -1;
+	if (outfile_open(&out, path, err) < 0) {
+		fold_free(&r);
+		return -1;
+	}
+	fold_write(out.f, &r);
+	fold_checksum(&r, hex);
+	if (outfile_commit(&out, err) < 0) {
+		fold_free(&r);
+		return -1;
+	}
+	if (!cfg->quiet)
+		fprintf(stderr, "sandrun: %lu processes, %lu files read, %lu created, "
+			"%lu modified, %lu deleted; delta sha256:%.16s (%s)\n",
+			r.processes, r.read, r.created, r.modified, r.deleted, hex,
+			cfg->trace_path);
+	fold_free(&r);
+	return 0;
+}
+
 int record_finish(struct recorder *rec, const struct run_config *cfg,
 		  int exit_code, struct sr_error **err)
 {
@@ -115,13 +145,13 @@ int record_finish(struct recorder *rec, const struct run_config *cfg,
 			outfile_abort(&out);
 			return -1;
 		}
-		return outfile_commit(&out, err);
-	}
-	if (canon_write(&rec->tracer.spool, &o, out.f, err) < 0) {
+	} else if (canon_write(&rec->tracer.spool, &o, out.f, err) < 0) {
 		outfile_abort(&out);
 		return -1;
 	}
-	return outfile_commit(&out, err);
+	if (outfile_commit(&out, err) < 0)
+		return -1;
+	return write_delta(cfg, err);
 }
 
 void record_free(struct recorder *rec)

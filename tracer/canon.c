@@ -41,6 +41,7 @@ struct canon {
 	struct cproc *by_pid[8192];	/* the latest process per pid slot */
 	struct strv temps;		/* real temp names, in numbering order */
 	struct strv temp_set;		/* temp names, sorted for bsearch */
+	struct cproc states;		/* EV_BEFORE and EV_AFTER, any order */
 	uint64_t nevents;
 	uint64_t nwritten;
 	FILE *out;
@@ -283,6 +284,10 @@ static int load(struct canon *c, struct spool *spool, struct cproc ***ret_roots,
 			}
 			continue;
 		}
+		if (ev.kind == EV_BEFORE || ev.kind == EV_AFTER) {
+			add_event(&c->states, &ev);
+			continue;
+		}
 		p = live(c, ev.pid);
 		if (!p) {
 			event_clear(&ev);
@@ -412,6 +417,8 @@ static void put_event(struct canon *c, FILE *f, const struct cproc *p,
 	case EV_UTIMES:
 	case EV_MKNOD:
 	case EV_CHDIR:
+	case EV_BEFORE:
+	case EV_AFTER:
 	case EV_KIND_MAX:
 		break;
 	}
@@ -505,6 +512,8 @@ static bool is_barrier(const struct event *ev)
 	case EV_MKNOD:
 	case EV_CHDIR:
 	case EV_UNTRACEABLE:
+	case EV_BEFORE:
+	case EV_AFTER:
 	case EV_KIND_MAX:
 		break;
 	}
@@ -688,6 +697,63 @@ static uint64_t write_proc(struct canon *c, const struct cproc *p)
 	return n;
 }
 
+/* One path's state: {"state":"before","path":...,"type":...}. */
+static void put_state(struct canon *c, FILE *f, const struct event *ev,
+		      bool for_key)
+{
+	char hex[2 * DIGEST_MAX + 1];
+	const char *type = type_name(ev->mode);
+
+	fprintf(f, "{\"state\":\"%s\",\"path\":", ev->kind == EV_BEFORE ? "before" : "after");
+	put_str(c, f, ev->path, for_key);
+	if (ev->result < 0) {
+		fprintf(f, ",\"type\":\"absent\"}");
+		return;
+	}
+	fprintf(f, ",\"type\":\"%s\",\"perm\":\"%04o\"", type ? type : "other",
+		ev->mode & 07777);
+	if ((ev->mode & S_IFMT) == S_IFREG)
+		fprintf(f, ",\"size\":%lld", (long long)ev->aux);
+	if (ev->path2) {
+		fputs(",\"target\":", f);
+		put_str(c, f, ev->path2, for_key);
+	}
+	if (ev->digest.len) {
+		digest_hex(&ev->digest, hex);
+		fprintf(f, ",\"digest\":\"%s\"", hex);
+	}
+	fputc('}', f);
+}
+
+/* States in canonical order: before then after, each by path. */
+static uint64_t write_states(struct canon *c)
+{
+	struct sortable *v;
+	size_t n = c->states.n;
+
+	if (!n)
+		return 0;
+	v = xcalloc(n, sizeof(*v));
+	for (size_t i = 0; i < n; i++) {
+		const struct event *ev = &c->states.evs[i];
+		/* Every temp name has its number by now (the processes'
+		 * events came first), so numbered paths are stable keys. */
+		char *p = canon_str(c, ev->path, false);
+
+		v[i].text = xasprintf("%d %s", ev->kind == EV_AFTER, p);
+		v[i].index = i;
+		free(p);
+	}
+	qsort(v, n, sizeof(*v), cmp_sortable);
+	for (size_t i = 0; i < n; i++) {
+		put_state(c, c->out, &c->states.evs[v[i].index], false);
+		fputc('\n', c->out);
+		free(v[i].text);
+	}
+	free(v);
+	return n;
+}
+
 static void write_header(const struct canon_opts *o, FILE *out,
 			 struct canon *c)
 {
@@ -738,6 +804,9 @@ static void free_canon(struct canon *c)
 		free(p);
 	}
 	free(c->all);
+	for (size_t j = 0; j < c->states.n; j++)
+		event_clear(&c->states.evs[j]);
+	free(c->states.evs);
 	strv_free(&c->temps);
 	strv_free(&c->temp_set);
 }
@@ -772,12 +841,15 @@ int canon_write(struct spool *spool, const struct canon_opts *opts, FILE *out,
 			roots[i]->parent = NULL;
 		}
 		write_header(opts, out, &c);
+		uint64_t nstates;
+
 		for (size_t i = 0; i < nroots; i++)
 			nprocs += write_proc(&c, roots[i]);
+		nstates = write_states(&c);
 		fprintf(out, "{\"end\":\"%s\",\"exit\":%d,\"processes\":%llu,"
-			"\"events\":%llu}\n", opts->end_status, opts->exit_code,
-			(unsigned long long)nprocs,
-			(unsigned long long)c.nwritten);
+			"\"events\":%llu,\"states\":%llu}\n", opts->end_status,
+			opts->exit_code, (unsigned long long)nprocs,
+			(unsigned long long)c.nwritten, (unsigned long long)nstates);
 	}
 	free(roots);
 	free_canon(&c);

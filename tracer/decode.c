@@ -26,6 +26,8 @@
 #define CLOSE_RANGE_CLOEXEC (1U << 2)
 #endif
 
+static bool decode_args(struct tracer *t, struct task *task);
+
 static int arg_int(const struct pending *p, int i)
 {
 	return (int)(int32_t)p->args[i];
@@ -159,7 +161,62 @@ static void sockaddr_text(struct task *task, uint64_t addr, uint64_t len,
 	}
 }
 
+/* Before a change runs, snapshot what it is about to change. */
+static void before_change(struct tracer *t, struct task *task)
+{
+	const struct event *ev = &task->pend.ev;
+
+	switch (ev->kind) {
+	case EV_OPEN:
+		if ((ev->flags & (O_ACCMODE | O_CREAT | O_TRUNC)) != O_RDONLY &&
+		    !(ev->flags & O_PATH))
+			snapshot_before(t, task->tid, ev->path, false);
+		break;
+	case EV_RENAME:
+		snapshot_rename(t, task->tid, ev->path, ev->path2);
+		break;
+	case EV_LINK:
+	case EV_SYMLINK:
+		snapshot_before(t, task->tid, ev->path2, false);
+		break;
+	case EV_MKDIR:
+	case EV_RMDIR:
+	case EV_UNLINK:
+	case EV_CHMOD:
+	case EV_CHOWN:
+	case EV_TRUNCATE:
+	case EV_MKNOD:
+		snapshot_before(t, task->tid, ev->path, false);
+		break;
+	case EV_EXEC:
+	case EV_EXEC_FAIL:
+	case EV_SPAWN:
+	case EV_EXIT:
+	case EV_WROTE:
+	case EV_PROBE:
+	case EV_READDIR:
+	case EV_UTIMES:
+	case EV_CHDIR:
+	case EV_NET:
+	case EV_RANDOM:
+	case EV_UNTRACEABLE:
+	case EV_BEFORE:
+	case EV_AFTER:
+	case EV_KIND_MAX:
+		break;
+	}
+}
+
 bool decode_entry(struct tracer *t, struct task *task)
+{
+	bool exit_stop = decode_args(t, task);
+
+	if (exit_stop)
+		before_change(t, task);
+	return exit_stop;
+}
+
+static bool decode_args(struct tracer *t, struct task *task)
 {
 	struct pending *p = &task->pend;
 	const struct sc_desc *d = p->desc;

@@ -14,6 +14,7 @@ static const char *const kind_names[EV_KIND_MAX] = {
 	[EV_UTIMES] = "utimes", [EV_MKNOD] = "mknod", [EV_CHDIR] = "chdir",
 	[EV_NET] = "net", [EV_RANDOM] = "random",
 	[EV_UNTRACEABLE] = "untraceable",
+	[EV_BEFORE] = "before", [EV_AFTER] = "after",
 };
 
 const char *ev_kind_name(enum ev_kind kind)

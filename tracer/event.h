@@ -37,6 +37,10 @@ enum ev_kind {
 	EV_NET,		/* name = syscall, aux = family, path = address */
 	EV_RANDOM,	/* a source of nondeterminism: name, path */
 	EV_UNTRACEABLE,	/* a syscall whose effects a tracer cannot see */
+	EV_BEFORE,	/* a path's state before the run first changed it:
+			 * mode = type|perm, aux = size, path2 = link target,
+			 * result = -ENOENT when absent */
+	EV_AFTER,	/* the same path's state when the command ended */
 	EV_KIND_MAX,
 };
 

@@ -135,6 +135,8 @@ static void on_fork(struct tracer *t, struct task *parent, int event)
 			};
 
 			child->proc = proc_fork(parent->proc, cid);
+			if (parent->proc->tgid == t->init_pid && !t->root_pid)
+				t->root_pid = cid;
 			tracer_emit(t, &ev);
 		}
 	}
@@ -196,6 +198,10 @@ static void on_exit_event(struct tracer *t, struct task *task)
 		pr->exited = true;
 		if (pr->tgid != t->init_pid) {
 			decode_flush_writes(t, task, -1, false);
+			/* The command's end is the run's end: what it leaves
+			 * is the after-state (the rest is killed now). */
+			if (pr->tgid == t->root_pid)
+				snapshot_after_all(t, task->tid);
 			tracer_emit(t, &ev);
 		}
 	}
@@ -296,5 +302,6 @@ void tracer_free(struct tracer *t)
 			task_remove(&t->procs, t->procs.buckets[i]->tid);
 	free(t->cache);
 	t->cache = NULL;
+	snapshot_free(t);
 	spool_close(&t->spool);
 }

@@ -104,9 +104,10 @@ int trace_next(struct trace_reader *r, json_t **ret, struct sr_error **err)
 		r->end = j;
 		return 0;
 	}
-	if (!json_object_get(j, "proc") && !json_is_string(json_object_get(j, "ev"))) {
+	if (!json_object_get(j, "proc") && !json_is_string(json_object_get(j, "ev")) &&
+	    !json_is_string(json_object_get(j, "state"))) {
 		json_decref(j);
-		return bad(r, err, "a record needs \"proc\", \"ev\" or \"end\"");
+		return bad(r, err, "a record needs \"proc\", \"ev\", \"state\" or \"end\"");
 	}
 	*ret = j;
 	return 1;

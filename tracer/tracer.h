@@ -34,6 +34,8 @@ struct tracer {
 	size_t cache_len;
 	uint64_t stops;
 	bool io_error;
+	pid_t root_pid;		/* the command: its exit ends the run */
+	struct pathset *touched;	/* paths the run changed (snapshot.c) */
 };
 
 /* Seize the sandbox's pid 1 before it starts the command. */
@@ -54,6 +56,14 @@ void decode_exit(struct tracer *t, struct task *task, int64_t rval);
 void decode_flush_writes(struct tracer *t, struct task *task, int only_fd,
 			 bool cloexec_only);
 void tracer_emit(struct tracer *t, struct event *ev);
+
+/* Snapshots of changed paths (snapshot.c): the state before the first
+ * change, and the state when the command ends. */
+void snapshot_before(struct tracer *t, pid_t tid, const char *path, bool tree);
+void snapshot_rename(struct tracer *t, pid_t tid, const char *src,
+		     const char *dst);
+void snapshot_after_all(struct tracer *t, pid_t tid);
+void snapshot_free(struct tracer *t);
 
 /* Tracee memory (mem.c). */
 char *mem_read_string(pid_t tid, uint64_t addr, size_t max);

@@ -1,0 +1,198 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/exitcode.h"
+#include "lib/mtree.h"
+#include "lib/util.h"
+
+static const char *const type_names[] = {
+	[FS_ABSENT] = "absent", [FS_FILE] = "file", [FS_DIR] = "dir",
+	[FS_LINK] = "link", [FS_FIFO] = "fifo", [FS_CHAR] = "char",
+	[FS_BLOCK] = "block", [FS_SOCKET] = "socket",
+};
+
+const char *fs_type_name(enum fs_type t)
+{
+	return type_names[t];
+}
+
+int fs_type_parse(const char *name)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(type_names); i++)
+		if (!strcmp(type_names[i], name))
+			return (int)i;
+	return -1;
+}
+
+char *mtree_escape(const char *s)
+{
+	char *out = xmalloc(strlen(s) * 4 + 1), *o = out;
+
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p <= 0x20 || *p >= 0x7f || *p == '\\')
+			o += sprintf(o, "\\%03o", *p);
+		else
+			*o++ = (char)*p;
+	}
+	*o = '\0';
+	return out;
+}
+
+void fslist_push(struct fslist *l, struct fsentry *e)
+{
+	if (l->n == l->cap) {
+		l->cap = l->cap ? l->cap * 2 : 64;
+		l->v = xrealloc(l->v, l->cap * sizeof(*l->v));
+	}
+	l->v[l->n++] = *e;
+	memset(e, 0, sizeof(*e));
+}
+
+static int cmp_entry(const void *a, const void *b)
+{
+	return strcmp(((const struct fsentry *)a)->path,
+		      ((const struct fsentry *)b)->path);
+}
+
+void fslist_sort(struct fslist *l)
+{
+	if (l->n > 1)
+		qsort(l->v, l->n, sizeof(*l->v), cmp_entry);
+}
+
+void fsentry_free(struct fsentry *e)
+{
+	free(e->path);
+	free(e->digest);
+	free(e->target);
+	memset(e, 0, sizeof(*e));
+}
+
+void fslist_free(struct fslist *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		fsentry_free(&l->v[i]);
+	free(l->v);
+	free(l->algo);
+	memset(l, 0, sizeof(*l));
+}
+
+static bool str_eq(const char *a, const char *b)
+{
+	return (!a && !b) || (a && b && !strcmp(a, b));
+}
+
+bool fsentry_same(const struct fsentry *a, const struct fsentry *b)
+{
+	if (a->type != b->type)
+		return false;
+	if (a->type == FS_ABSENT)
+		return true;
+	if (a->type == FS_LINK)
+		return str_eq(a->target, b->target);
+	return a->perm == b->perm && a->size == b->size &&
+	       str_eq(a->digest, b->digest);
+}
+
+void mtree_write_entry(FILE *f, const struct fsentry *e, const char *algo)
+{
+	fprintf(f, "%s type=%s", e->path, fs_type_name(e->type));
+	if (e->type == FS_ABSENT) {
+		fputc('\n', f);
+		return;
+	}
+	if (e->type == FS_LINK) {
+		fprintf(f, " link=%s\n", e->target ? e->target : "");
+		return;
+	}
+	fprintf(f, " mode=%04o", e->perm);
+	if (e->type == FS_FILE)
+		fprintf(f, " size=%lld", e->size);
+	if (e->digest)
+		fprintf(f, " %sdigest=%s", algo, e->digest);
+	fputc('\n', f);
+}
+
+static int parse_kv(struct fsentry *e, char *kv, const char *algo)
+{
+	char *eq = strchr(kv, '=');
+	char *end;
+
+	if (!eq)
+		return -1;
+	*eq++ = '\0';
+	if (!strcmp(kv, "type")) {
+		int t = fs_type_parse(eq);
+
+		if (t < 0)
+			return -1;
+		e->type = (enum fs_type)t;
+	} else if (!strcmp(kv, "mode")) {
+		e->perm = (unsigned)strtoul(eq, &end, 8);
+		if (*end || e->perm > 07777)
+			return -1;
+	} else if (!strcmp(kv, "size")) {
+		e->size = strtoll(eq, &end, 10);
+		if (*end || e->size < 0)
+			return -1;
+	} else if (!strcmp(kv, "link")) {
+		e->target = xstrdup(eq);
+	} else if (algo && str_has_prefix(kv, algo) && !strcmp(kv + strlen(algo), "digest")) {
+		e->digest = xstrdup(eq);
+	} else {
+		return -2;	/* a key for someone else: ignored */
+	}
+	return 0;
+}
+
+int mtree_read(FILE *f, const char *name, struct fslist *ret,
+	       struct sr_error **err)
+{
+	char *line = NULL;
+	size_t cap = 0;
+	unsigned long lineno = 0;
+	ssize_t n;
+
+	while ((n = getline(&line, &cap, f)) >= 0) {
+		struct fsentry e = { .type = FS_FILE };
+		char *save = NULL, *tok;
+
+		lineno++;
+		if (n && line[n - 1] == '\n')
+			line[--n] = '\0';
+		if (line[0] == '#') {
+			char *d = strstr(line, "digest=");
+
+			if (d && (str_has_prefix(line, "#sandrun-"))) {
+				free(ret->algo);
+				ret->algo = strndup(d + 7, strcspn(d + 7, " "));
+			}
+			continue;
+		}
+		if (!line[0])
+			continue;
+		if (line[0] == '/' && !strchr(line, ' ')) {
+			free(line);
+			return sr_error_make(err, SR_EXIT_BAD_INPUT, 0,
+					     "%s:%lu: mtree '/set' lines are not supported",
+					     name, lineno);
+		}
+		tok = strtok_r(line, " ", &save);
+		e.path = xstrdup(tok);
+		while ((tok = strtok_r(NULL, " ", &save))) {
+			if (parse_kv(&e, tok, ret->algo) == -1) {
+				fsentry_free(&e);
+				free(line);
+				return sr_error_make(err, SR_EXIT_BAD_INPUT, 0,
+						     "%s:%lu: bad keyword '%s'",
+						     name, lineno, tok);
+			}
+		}
+		fslist_push(ret, &e);
+	}
+	free(line);
+	if (ferror(f))
+		return sr_error_make(err, SR_EXIT_BAD_INPUT, 0, "%s: read error", name);
+	return 0;
+}

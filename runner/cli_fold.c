@@ -1,0 +1,302 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* `sandrun fold`, `sandrun manifest`, `sandrun apply`. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "lib/cleanup.h"
+#include "lib/digest.h"
+#include "lib/exitcode.h"
+#include "lib/mtree.h"
+#include "lib/util.h"
+#include "runner/cli.h"
+#include "tracer/fold.h"
+
+static int usage(const char *text, bool error)
+{
+	fputs(text, error ? stderr : stdout);
+	return error ? SR_EXIT_USAGE : SR_EXIT_OK;
+}
+
+static const char fold_usage[] =
+	"Usage: sandrun fold [--checksum] TRACE\n"
+	"Print the run's net effect on the filesystem (a delta, as mtree lines:\n"
+	"every path whose state changed, with its final state; type=absent for\n"
+	"a removed path).  See docs/delta-format.md.\n"
+	"\n"
+	"  -c, --checksum   print only the delta's SHA-256\n"
+	"  -h, --help       print this help and exit\n"
+	"\n"
+	"Exit status: 0; 123 for a malformed, unsupported or incomplete trace.\n";
+
+int cmd_fold(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "checksum", no_argument, NULL, 'c' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct sr_error *err = NULL;
+	struct fold_result r;
+	bool checksum = false;
+	int c;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "ch", opts, NULL)) != -1) {
+		if (c == 'c')
+			checksum = true;
+		else
+			return usage(fold_usage, c != 'h');
+	}
+	if (optind != argc - 1)
+		return usage(fold_usage, true);
+	if (fold_trace(argv[optind], &r, &err) < 0)
+		return sr_error_report(err);
+	if (checksum) {
+		char hex[65];
+
+		fold_checksum(&r, hex);
+		printf("%s\n", hex);
+	} else {
+		fold_write(stdout, &r);
+	}
+	fold_free(&r);
+	return SR_EXIT_OK;
+}
+
+/* --- manifest ------------------------------------------------------- */
+
+static enum fs_type type_of(mode_t m)
+{
+	switch (m & S_IFMT) {
+	case S_IFREG: return FS_FILE;
+	case S_IFDIR: return FS_DIR;
+	case S_IFLNK: return FS_LINK;
+	case S_IFIFO: return FS_FIFO;
+	case S_IFCHR: return FS_CHAR;
+	case S_IFBLK: return FS_BLOCK;
+	default: return FS_SOCKET;
+	}
+}
+
+static int walk(int parent, const char *rel, enum digest_algo algo,
+		struct fslist *out, struct sr_error **err)
+{
+	DIR *d;
+	struct dirent *de;
+	int fd = openat(parent, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0 || !(d = fdopendir(fd))) {
+		if (fd >= 0)
+			close(fd);
+		return sr_error_make(err, SR_EXIT_FAILURE, errno, "cannot read '%s'", rel);
+	}
+	while ((de = readdir(d))) {
+		struct fsentry e = { 0 };
+		cleanup_free char *path = NULL;
+		struct stat st;
+
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		path = xasprintf("%s/%s", rel, de->d_name);
+		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+			closedir(d);
+			return sr_error_make(err, SR_EXIT_FAILURE, errno, "cannot stat '%s'", path);
+		}
+		e.path = mtree_escape(path);
+		e.type = type_of(st.st_mode);
+		e.perm = st.st_mode & 07777;
+		if (e.type == FS_FILE) {
+			int f = openat(dirfd(d), de->d_name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+			struct digest dg;
+			char hex[2 * DIGEST_MAX + 1];
+
+			e.size = st.st_size;
+			if (f < 0 || digest_fd(algo, f, &dg) < 0) {
+				if (f >= 0)
+					close(f);
+				fsentry_free(&e);
+				closedir(d);
+				return sr_error_make(err, SR_EXIT_FAILURE, errno,
+						     "cannot read '%s'", path);
+			}
+			close(f);
+			digest_hex(&dg, hex);
+			e.digest = xstrdup(hex);
+		} else if (e.type == FS_LINK) {
+			char target[PATH_MAX];
+			ssize_t n = readlinkat(dirfd(d), de->d_name, target, sizeof(target) - 1);
+
+			target[n > 0 ? n : 0] = '\0';
+			e.target = mtree_escape(target);
+		}
+		fslist_push(out, &e);
+		if (S_ISDIR(st.st_mode)) {
+			int sub = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY |
+					 O_NOFOLLOW | O_CLOEXEC);
+			int r;
+
+			if (sub < 0) {
+				closedir(d);
+				return sr_error_make(err, SR_EXIT_FAILURE, errno,
+						     "cannot open '%s'", path);
+			}
+			r = walk(sub, path, algo, out, err);
+			close(sub);
+			if (r < 0) {
+				closedir(d);
+				return -1;
+			}
+		}
+	}
+	closedir(d);
+	return 0;
+}
+
+static const char manifest_usage[] =
+	"Usage: sandrun manifest [--digest=ALGO] DIR\n"
+	"Print a canonical manifest of the tree at DIR as mtree(5) lines:\n"
+	"path (./ relative), type, mode, size, digest, symlink target; no\n"
+	"times, owners or inode numbers.  Sorted bytewise by path.\n"
+	"\n"
+	"      --digest=ALGO  xxh128 (default, key xxh128digest) or sha256\n"
+	"                     (sha256digest, as libarchive reads it)\n"
+	"  -h, --help         print this help and exit\n";
+
+int cmd_manifest(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "digest", required_argument, NULL, 'd' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	enum digest_algo algo = DIGEST_XXH128;
+	struct fslist l = { 0 };
+	struct sr_error *err = NULL;
+	struct stat st;
+	int c, fd;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		if (c == 'd' && digest_algo_parse(optarg, &algo) == 0)
+			continue;
+		return usage(manifest_usage, c != 'h');
+	}
+	if (optind != argc - 1)
+		return usage(manifest_usage, true);
+	fd = open(argv[optind], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		fprintf(stderr, "sandrun: cannot open '%s': %s\n", argv[optind], strerror(errno));
+		return SR_EXIT_FAILURE;
+	}
+	l.algo = xstrdup(digest_algo_name(algo));
+	{
+		struct fsentry root = { .path = xstrdup("."), .type = FS_DIR,
+					.perm = st.st_mode & 07777 };
+
+		fslist_push(&l, &root);
+	}
+	if (walk(fd, ".", algo, &l, &err) < 0) {
+		close(fd);
+		fslist_free(&l);
+		return sr_error_report(err);
+	}
+	close(fd);
+	fslist_sort(&l);
+	printf("#mtree v2.0\n#sandrun-manifest 1 digest=%s\n", l.algo);
+	for (size_t i = 0; i < l.n; i++)
+		mtree_write_entry(stdout, &l.v[i], l.algo);
+	fslist_free(&l);
+	return SR_EXIT_OK;
+}
+
+/* --- apply ---------------------------------------------------------- */
+
+static const char apply_usage[] =
+	"Usage: sandrun apply MANIFEST DELTA\n"
+	"Print the manifest that results from applying the $SRC part of DELTA\n"
+	"(from `sandrun fold`) to MANIFEST (from `sandrun manifest` of the\n"
+	"source tree).  $SRC/x is ./x; paths under other roots are skipped.\n"
+	"\n"
+	"Exit status: 0; 123 for a malformed input or differing digests.\n";
+
+static int read_list(const char *path, struct fslist *l, struct sr_error **err)
+{
+	cleanup_fclose FILE *f = fopen(path, "re");
+
+	if (!f)
+		return sr_error_make(err, SR_EXIT_BAD_INPUT, errno, "cannot open '%s'", path);
+	return mtree_read(f, path, l, err);
+}
+
+/* Remove `path` and everything under it from the sorted list. */
+static void remove_tree(struct fslist *l, const char *path)
+{
+	size_t n = strlen(path), out = 0;
+
+	for (size_t i = 0; i < l->n; i++) {
+		const char *p = l->v[i].path;
+
+		if (!strncmp(p, path, n) && (p[n] == '\0' || p[n] == '/'))
+			fsentry_free(&l->v[i]);
+		else
+			l->v[out++] = l->v[i];
+	}
+	l->n = out;
+}
+
+int cmd_apply(int argc, char **argv)
+{
+	struct fslist man = { 0 }, delta = { 0 };
+	struct sr_error *err = NULL;
+
+	if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")))
+		return usage(apply_usage, false);
+	if (argc != 3)
+		return usage(apply_usage, true);
+	if (read_list(argv[1], &man, &err) < 0 || read_list(argv[2], &delta, &err) < 0)
+		goto fail;
+	if (!man.algo || !delta.algo || strcmp(man.algo, delta.algo)) {
+		sr_error_make(&err, SR_EXIT_BAD_INPUT, 0,
+			      "'%s' and '%s' use different digests (%s, %s)", argv[1],
+			      argv[2], man.algo ? man.algo : "none",
+			      delta.algo ? delta.algo : "none");
+		goto fail;
+	}
+	for (size_t i = 0; i < delta.n; i++) {
+		struct fsentry *d = &delta.v[i];
+		char *rel;
+
+		if (strcmp(d->path, "$SRC") && !str_has_prefix(d->path, "$SRC/"))
+			continue;
+		rel = xasprintf(".%s", d->path + 4);
+		remove_tree(&man, rel);
+		if (d->type != FS_ABSENT) {
+			free(d->path);
+			d->path = rel;
+			fslist_push(&man, d);
+		} else {
+			free(rel);
+		}
+	}
+	fslist_sort(&man);
+	printf("#mtree v2.0\n#sandrun-manifest 1 digest=%s\n", man.algo);
+	for (size_t i = 0; i < man.n; i++)
+		mtree_write_entry(stdout, &man.v[i], man.algo);
+	fslist_free(&man);
+	fslist_free(&delta);
+	return SR_EXIT_OK;
+fail:
+	fslist_free(&man);
+	fslist_free(&delta);
+	return sr_error_report(err);
+}

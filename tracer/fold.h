@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef SR_FOLD_H
+#define SR_FOLD_H
+
+#include <stdio.h>
+
+#include "lib/error.h"
+#include "lib/mtree.h"
+
+/*
+ * A run's net effect on the filesystem, folded from a trace's before and
+ * after states: every path whose state differs, with its final state
+ * (file with mode, size and digest; directory; symlink target; absent).
+ * Temp files that came and went, rename chains and identical rewrites
+ * fold away.  Serialized as mtree lines (docs/delta-format.md).
+ */
+struct fold_result {
+	struct fslist delta;
+	unsigned long processes;
+	unsigned long read;		/* distinct files opened for reading */
+	unsigned long created, modified, deleted;
+};
+
+int fold_trace(const char *trace, struct fold_result *ret, struct sr_error **err);
+void fold_write(FILE *f, const struct fold_result *r);
+/* SHA-256 of the serialized delta, lowercase hex. */
+void fold_checksum(const struct fold_result *r, char hex[65]);
+void fold_free(struct fold_result *r);
+
+#endif

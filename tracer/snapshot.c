@@ -1,0 +1,209 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Before/after snapshots, for exact filesystem deltas.  The first time a
+ * run is about to change a path (at the syscall's entry stop, before it
+ * runs), the path's current state is recorded: absent, or type,
+ * permissions, size, digest or link target.  When the command ends, the
+ * state of every such path is recorded again.  A run's delta is then the
+ * paths whose two states differ: rewriting identical content is no
+ * change, temp files that came and went are no change, and no ordering
+ * between processes is needed.  A directory renamed is snapshotted with
+ * everything below it.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "lib/cleanup.h"
+#include "lib/util.h"
+#include "tracer/tracer.h"
+
+struct pathset {
+	char **slots;
+	size_t cap, n;
+};
+
+static uint64_t hash_str(const char *s)
+{
+	uint64_t h = 1469598103934665603ull;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ull;
+	return h;
+}
+
+/* True if newly added. */
+static bool pathset_add(struct pathset *ps, const char *path)
+{
+	size_t i;
+
+	if (ps->n * 2 >= ps->cap) {
+		struct pathset bigger = { .cap = ps->cap ? ps->cap * 2 : 1024 };
+
+		bigger.slots = xcalloc(bigger.cap, sizeof(char *));
+		for (size_t k = 0; k < ps->cap; k++) {
+			if (!ps->slots[k])
+				continue;
+			i = hash_str(ps->slots[k]) & (bigger.cap - 1);
+			while (bigger.slots[i])
+				i = (i + 1) & (bigger.cap - 1);
+			bigger.slots[i] = ps->slots[k];
+		}
+		bigger.n = ps->n;
+		free(ps->slots);
+		*ps = bigger;
+	}
+	i = hash_str(path) & (ps->cap - 1);
+	while (ps->slots[i]) {
+		if (!strcmp(ps->slots[i], path))
+			return false;
+		i = (i + 1) & (ps->cap - 1);
+	}
+	ps->slots[i] = xstrdup(path);
+	ps->n++;
+	return true;
+}
+
+static void record_state(struct tracer *t, pid_t tid, const char *path,
+			 enum ev_kind kind, int depth);
+
+static void record_children(struct tracer *t, pid_t tid, const char *path,
+			    enum ev_kind kind, int depth)
+{
+	cleanup_free char *full = xasprintf("/proc/%d/root%s", (int)tid, path);
+	struct dirent *de;
+	DIR *d;
+
+	if (depth > 64 || !(d = opendir(full)))
+		return;
+	while ((de = readdir(d))) {
+		cleanup_free char *child = NULL;
+
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		child = xasprintf("%s/%s", strcmp(path, "/") ? path : "", de->d_name);
+		if (kind == EV_AFTER || pathset_add(t->touched, child))
+			record_state(t, tid, child, kind, depth + 1);
+	}
+	closedir(d);
+}
+
+static void record_state(struct tracer *t, pid_t tid, const char *path,
+			 enum ev_kind kind, int depth)
+{
+	cleanup_free char *full = xasprintf("/proc/%d/root%s", (int)tid, path);
+	struct event ev = { .kind = kind, .pid = t->root_pid };
+	struct stat st;
+
+	ev.path = xstrdup(path);
+	if (lstat(full, &st) < 0) {
+		ev.result = -errno;
+		tracer_emit(t, &ev);
+		return;
+	}
+	ev.mode = st.st_mode & (S_IFMT | 07777);
+	if (S_ISREG(st.st_mode)) {
+		ev.aux = st.st_size;
+		digest_tracee_path(t, tid, path, &ev.digest);
+	} else if (S_ISLNK(st.st_mode)) {
+		char target[PATH_MAX];
+		ssize_t n = readlink(full, target, sizeof(target) - 1);
+
+		if (n >= 0) {
+			target[n] = '\0';
+			ev.path2 = xstrdup(target);
+		}
+	}
+	tracer_emit(t, &ev);
+	if (S_ISDIR(st.st_mode) && depth >= 0)
+		record_children(t, tid, path, kind, depth);
+}
+
+void snapshot_before(struct tracer *t, pid_t tid, const char *path, bool tree)
+{
+	if (!path || path[0] != '/')
+		return;
+	if (!t->touched)
+		t->touched = xcalloc(1, sizeof(*t->touched));
+	if (pathset_add(t->touched, path))
+		record_state(t, tid, path, EV_BEFORE, tree ? 0 : -1);
+}
+
+/* rename(src, dst) of a directory moves everything below it: each
+ * src/x is about to vanish and each dst/x to appear. */
+static void rename_tree(struct tracer *t, pid_t tid, const char *src,
+			const char *dst, int depth)
+{
+	cleanup_free char *full = xasprintf("/proc/%d/root%s", (int)tid, src);
+	struct dirent *de;
+	DIR *d;
+
+	if (depth > 64 || !(d = opendir(full)))
+		return;
+	while ((de = readdir(d))) {
+		cleanup_free char *s = NULL;
+		cleanup_free char *n = NULL;
+
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		s = xasprintf("%s/%s", src, de->d_name);
+		n = xasprintf("%s/%s", dst, de->d_name);
+		snapshot_before(t, tid, s, false);
+		snapshot_before(t, tid, n, false);
+		if (de->d_type == DT_DIR)
+			rename_tree(t, tid, s, n, depth + 1);
+	}
+	closedir(d);
+}
+
+void snapshot_rename(struct tracer *t, pid_t tid, const char *src,
+		     const char *dst)
+{
+	snapshot_before(t, tid, src, false);
+	snapshot_before(t, tid, dst, true);
+	if (src && dst)
+		rename_tree(t, tid, src, dst, 0);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void snapshot_after_all(struct tracer *t, pid_t tid)
+{
+	struct pathset *ps = t->touched;
+	char **all;
+	size_t n = 0;
+
+	if (!ps)
+		return;
+	all = xcalloc(ps->n + 1, sizeof(*all));
+	for (size_t i = 0; i < ps->cap; i++)
+		if (ps->slots[i])
+			all[n++] = ps->slots[i];
+	qsort(all, n, sizeof(*all), cmp_str);
+	/* Directories are recorded without descent here: what is below a
+	 * renamed one was added to the set when it was renamed. */
+	for (size_t i = 0; i < n; i++)
+		record_state(t, tid, all[i], EV_AFTER, -1);
+	free(all);
+}
+
+void snapshot_free(struct tracer *t)
+{
+	struct pathset *ps = t->touched;
+
+	if (!ps)
+		return;
+	for (size_t i = 0; i < ps->cap; i++)
+		free(ps->slots[i]);
+	free(ps->slots);
+	free(ps);
+	t->touched = NULL;
+}
