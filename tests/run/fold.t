@@ -1,0 +1,140 @@
+#!/bin/bash
+# Folding: the completeness invariant apply(manifest(before), fold(trace))
+# == manifest(after) on real builds, golden deltas for the hard cases,
+# and bad input.
+. "$(dirname "$0")/../tap.sh"
+
+new_scratch
+install_bins
+if ! reason=$(require_sandbox root); then
+	skip_all "cannot create a sandbox here: $reason"
+fi
+command -v xxhsum >/dev/null || skip_all "xxhsum is not installed (apt-get install xxhash)"
+
+xxh() { xxhsum -H2 "$1" 2>/dev/null | cut -d" " -f1; }
+
+# invariant NAME DIR CMD...: run CMD in DIR under sandrun and check
+# that the folded delta turns the manifest before into the one after.
+invariant() {
+	local name=$1 dir=$2; shift 2
+	"$SR" manifest "$dir" > "$SCRATCH/$name.before"
+	(cd "$dir" && env -u MAKEFLAGS -u MAKELEVEL -u MFLAGS \
+		"$SR" -q -o "$SCRATCH/$name.trace" -- "$@") >"$SCRATCH/$name.log" 2>&1
+	is "$name: the build succeeds" "$?" 0
+	"$SR" manifest "$dir" > "$SCRATCH/$name.after"
+	"$SR" fold "$SCRATCH/$name.trace" > "$SCRATCH/$name.delta"
+	"$SR" apply "$SCRATCH/$name.before" "$SCRATCH/$name.delta" > "$SCRATCH/$name.applied"
+	if cmp -s "$SCRATCH/$name.applied" "$SCRATCH/$name.after"; then
+		ok "$name: apply(manifest(before), fold(trace)) == manifest(after)"
+	else
+		not_ok "$name: apply(manifest(before), fold(trace)) == manifest(after)"
+		diag "$(diff "$SCRATCH/$name.applied" "$SCRATCH/$name.after" | head -n 20)"
+	fi
+	check "$name: run wrote the same delta next to the trace" \
+		cmp -s "$SCRATCH/$name.delta" "$SCRATCH/$name.trace.delta"
+}
+
+# A make -j2 C build: a generated header, a temp file renamed into place,
+# a deleted intermediate, a symlink, a chmod.
+T=$SCRATCH/cbuild
+mkdir -p "$T"
+cat > "$T/Makefile" <<'MK'
+all: prog prog-link
+gen.h:
+	echo '#define GEN 42' > gen.h.tmp && mv gen.h.tmp gen.h
+a.o: a.c gen.h
+	$(CC) -c -o $@ a.c
+b.i: b.c gen.h
+	$(CC) -E -o $@ b.c
+b.o: b.i
+	$(CC) -c -x cpp-output -o $@ b.i && rm -f b.i
+prog: a.o b.o
+	$(CC) -o $@ a.o b.o && chmod 0750 $@
+prog-link: prog
+	ln -sf prog $@
+clean:
+	rm -f *.o prog prog-link gen.h b.i
+.PHONY: clean
+MK
+printf '#include "gen.h"\nint b(void);\nint main(void){return b()-GEN;}\n' > "$T/a.c"
+printf '#include "gen.h"\nint b(void){return GEN;}\n' > "$T/b.c"
+if command -v cc >/dev/null; then
+	invariant make-j2 "$T" make -j2
+	check "make-j2: the intermediate b.i is not in the delta" sh -c "! grep -q 'b.i ' '$SCRATCH/make-j2.delta'"
+	check "make-j2: gen.h.tmp renamed into place is not in the delta" sh -c "! grep -q 'gen.h.tmp' '$SCRATCH/make-j2.delta'"
+	like "make-j2: the chmod shows" "$(grep '/prog ' "$SCRATCH/make-j2.delta")" 'mode=0750'
+	like "make-j2: the symlink shows" "$(grep 'prog-link' "$SCRATCH/make-j2.delta")" 'type=link link=prog'
+	touch "$T/b.c"
+	invariant incremental "$T" make -j2
+	like "incremental: b.o is modified... or the same (deterministic)" \
+		"$(cat "$SCRATCH/incremental.delta")" '^#sandrun-delta 1'
+	check "incremental: a.o was not rebuilt, so not in the delta" sh -c "! grep -q 'a.o ' '$SCRATCH/incremental.delta'"
+	invariant clean "$T" make clean
+	like "clean: removals are type=absent" "$(cat "$SCRATCH/clean.delta")" '\$SRC/a.o type=absent'
+else
+	skip "no C compiler"
+fi
+
+# A real kbuild make modules.
+KDIR=$(ls -d /usr/src/linux-headers-*-amd64 2>/dev/null | sort -V | tail -n1)
+if [ -n "$KDIR" ]; then
+	M=$SCRATCH/module
+	mkdir -p "$M"
+	cp "$TOP"/contrib/demo-module/{Kbuild,Makefile,hello.c,hello.h} "$M/"
+	invariant kbuild "$M" make -C "$KDIR" M="$M" modules
+	like "kbuild: hello.ko is in the delta with its digest" \
+		"$(grep 'hello.ko ' "$SCRATCH/kbuild.delta")" "xxh128digest=$(xxh "$M/hello.ko")"
+	invariant kbuild-clean "$M" make -C "$KDIR" M="$M" clean
+else
+	skip "no kernel headers"
+fi
+
+# Golden deltas for the hard cases.
+golden() {
+	local name=$1 script=$2 want=$3 dir=$SCRATCH/g-$1
+	mkdir -p "$dir"
+	(cd "$dir" && sh -c "$4" 2>/dev/null)	# setup outside the sandbox
+	(cd "$dir" && "$SR" -q -o "$SCRATCH/g-$name.trace" -- sh -c "$script") >/dev/null 2>&1
+	got=$("$SR" fold "$SCRATCH/g-$name.trace" | tail -n +2)
+	# {xxh:FILE} in the golden text is FILE's digest after the run.
+	while [[ $want =~ \{xxh:([^}]*)\} ]]; do
+		want=${want//"${BASH_REMATCH[0]}"/$(xxh "$dir/${BASH_REMATCH[1]}")}
+	done
+	is "golden: $name" "$got" "$want"
+}
+golden rename-over 'echo new > a; mv a b' \
+	'$SRC/a type=absent
+$SRC/b type=file mode=0644 size=4 xxh128digest={xxh:b}' 'echo old > a; echo older > b'
+golden delete-recreate 'rm f; echo same > f' '' 'echo same > f'
+golden delete-recreate-other 'rm f; echo other > f' \
+	'$SRC/f type=file mode=0644 size=6 xxh128digest={xxh:f}' 'echo same > f'
+golden temp-churn 'for i in 1 2 3; do echo $i > t.$i; mv t.$i t.x; rm t.x; done; t=$(mktemp); echo x > $t; rm $t' '' ''
+golden hard-link 'ln f g' '$SRC/g type=file mode=0644 size=2 xxh128digest={xxh:g}' 'echo h > f'
+golden symlink 'ln -s target l; ln -sf other l' '$SRC/l type=link link=other' ''
+golden chmod-only 'chmod 600 f' '$SRC/f type=file mode=0600 size=2 xxh128digest={xxh:f}' 'echo c > f'
+golden two-writers 'echo one > f; sh -c "echo two >> f"' \
+	'$SRC/f type=file mode=0644 size=8 xxh128digest={xxh:f}' ''
+golden same-content 'echo same > f' '' 'echo same > f'
+golden dir-rename 'mkdir d; echo x > d/x; mv d e' \
+	'$SRC/e type=dir mode=0755
+$SRC/e/x type=file mode=0644 size=2 xxh128digest={xxh:e/x}' ''
+
+# Bad input.
+"$SR" fold "$SCRATCH/nope.trace" 2>"$SCRATCH/err"
+is "fold: a missing trace is bad input (123)" "$?" 123
+head -n 3 "$SCRATCH/g-symlink.trace" > "$SCRATCH/short.trace"
+"$SR" fold "$SCRATCH/short.trace" 2>"$SCRATCH/err"
+is "fold: a truncated trace is bad input" "$?" 123
+like "fold: with the line" "$(cat "$SCRATCH/err")" 'short.trace:3: truncated'
+sed '1s/"version":1/"version":9/' "$SCRATCH/g-symlink.trace" > "$SCRATCH/v9.trace"
+"$SR" fold "$SCRATCH/v9.trace" 2>"$SCRATCH/err"
+is "fold: an unknown version is refused" "$?" 123
+like "fold: and named" "$(cat "$SCRATCH/err")" 'v9.trace:1: unsupported trace format version 9'
+printf 'not a manifest line with bad=keys\n' > "$SCRATCH/bad.mtree"
+"$SR" apply "$SCRATCH/bad.mtree" "$SCRATCH/make-j2.delta" 2>"$SCRATCH/err"
+is "apply: a manifest of another digest is refused" "$?" 123
+c1=$("$SR" fold --checksum "$SCRATCH/g-symlink.trace")
+c2=$("$SR" fold "$SCRATCH/g-symlink.trace" | sha256sum | cut -d' ' -f1)
+is "fold --checksum is the SHA-256 of the delta" "$c1" "$c2"
+
+done_testing
