@@ -137,8 +137,10 @@ static int parse_kv(struct fsentry *e, char *kv, const char *algo)
 		if (*end || e->size < 0)
 			return -1;
 	} else if (!strcmp(kv, "link")) {
+		free(e->target);
 		e->target = xstrdup(eq);
 	} else if (algo && str_has_prefix(kv, algo) && !strcmp(kv + strlen(algo), "digest")) {
+		free(e->digest);
 		e->digest = xstrdup(eq);
 	} else {
 		return -2;	/* a key for someone else: ignored */
@@ -179,14 +181,17 @@ int mtree_read(FILE *f, const char *name, struct fslist *ret,
 					     name, lineno);
 		}
 		tok = strtok_r(line, " ", &save);
+		if (!tok)
+			continue;	/* blanks only */
 		e.path = xstrdup(tok);
 		while ((tok = strtok_r(NULL, " ", &save))) {
 			if (parse_kv(&e, tok, ret->algo) == -1) {
+				sr_error_make(err, SR_EXIT_BAD_INPUT, 0,
+					      "%s:%lu: bad keyword '%s'", name,
+					      lineno, tok);
 				fsentry_free(&e);
 				free(line);
-				return sr_error_make(err, SR_EXIT_BAD_INPUT, 0,
-						     "%s:%lu: bad keyword '%s'",
-						     name, lineno, tok);
+				return -1;
 			}
 		}
 		fslist_push(ret, &e);

@@ -123,6 +123,8 @@ int fold_trace(const char *trace, struct fold_result *r, struct sr_error **err)
 	strv_free(&reads);
 	fslist_free(&before);
 	fslist_free(&after);
+	if (n < 0)
+		fold_free(r);
 	return n < 0 ? -1 : 0;
 }
 
