@@ -26,12 +26,14 @@ static int usage(const char *text, bool error)
 }
 
 static const char fold_usage[] =
-	"Usage: sandrun fold [--checksum] TRACE\n"
+	"Usage: sandrun fold [--checksum] [--process=ID | --subtree=ID] TRACE\n"
 	"Print the run's net effect on the filesystem (a delta, as mtree lines:\n"
 	"every path whose state changed, with its final state; type=absent for\n"
 	"a removed path).  See docs/delta-format.md.\n"
 	"\n"
-	"  -c, --checksum   print only the delta's SHA-256\n"
+	"  -c, --checksum      print only the delta's SHA-256\n"
+	"  -p, --process=ID    only what process ID changed (e.g. 1.2)\n"
+	"  -s, --subtree=ID    what process ID and its descendants changed\n"
 	"  -h, --help       print this help and exit\n"
 	"\n"
 	"Exit status: 0; 123 for a malformed, unsupported or incomplete trace.\n";
@@ -40,25 +42,33 @@ int cmd_fold(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "checksum", no_argument, NULL, 'c' },
+		{ "process", required_argument, NULL, 'p' },
+		{ "subtree", required_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct sr_error *err = NULL;
+	const char *scope = NULL;
 	struct fold_result r;
-	bool checksum = false;
+	bool checksum = false, subtree = false;
 	int c;
 
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "ch", opts, NULL)) != -1) {
-		if (c == 'c')
+	while ((c = getopt_long(argc, argv, "cp:s:h", opts, NULL)) != -1) {
+		if (c == 'c') {
 			checksum = true;
-		else
+		} else if ((c == 'p' || c == 's') && !scope) {
+			scope = optarg;
+			subtree = c == 's';
+		} else {
 			return usage(fold_usage, c != 'h');
+		}
 	}
 	if (optind != argc - 1)
 		return usage(fold_usage, true);
-	if (fold_trace(argv[optind], &r, &err) < 0)
+	if ((scope ? fold_scope(argv[optind], scope, subtree, &r, &err) :
+		     fold_trace(argv[optind], &r, &err)) < 0)
 		return sr_error_report(err);
 	if (checksum) {
 		char hex[65];

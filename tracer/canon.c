@@ -354,6 +354,8 @@ static void open_mode(FILE *f, uint32_t flags)
 		fputs(",append", f);
 	if (flags & O_DIRECTORY)
 		fputs(",dir", f);
+	if (flags & EVF_CREATED)
+		fputs(",new", f);
 }
 
 static void put_strv(struct canon *c, FILE *f, const char *key, char **v,
@@ -366,6 +368,32 @@ static void put_strv(struct canon *c, FILE *f, const char *key, char **v,
 		put_str(c, f, v[i], for_key);
 	}
 	fputc(']', f);
+}
+
+/* A path's state: {"type":"file","perm":"0644","size":N,"digest":...}. */
+static void put_fstate(struct canon *c, FILE *f, const struct fstate *st,
+		       bool for_key)
+{
+	char hex[2 * DIGEST_MAX + 1];
+	const char *type = type_name(st->mode);
+
+	if (!st->mode) {
+		fputs("{\"type\":\"absent\"}", f);
+		return;
+	}
+	fprintf(f, "{\"type\":\"%s\",\"perm\":\"%04o\"", type ? type : "other",
+		st->mode & 07777);
+	if ((st->mode & S_IFMT) == S_IFREG)
+		fprintf(f, ",\"size\":%lld", (long long)st->size);
+	if (st->target) {
+		fputs(",\"target\":", f);
+		put_str(c, f, st->target, for_key);
+	}
+	if (st->digest.len) {
+		digest_hex(&st->digest, hex);
+		fprintf(f, ",\"digest\":\"%s\"", hex);
+	}
+	fputc('}', f);
 }
 
 /* One event as a JSON object (without the process id). */
@@ -455,6 +483,13 @@ static void put_event(struct canon *c, FILE *f, const struct cproc *p,
 	if (ev->digest.len) {
 		digest_hex(&ev->digest, hex);
 		fprintf(f, ",\"digest\":\"%s\"", hex);
+	}
+	if (ev->post.has && ev->kind == EV_WROTE) {
+		fprintf(f, ",\"perm\":\"%04o\",\"size\":%lld", ev->post.mode & 07777,
+			(long long)ev->post.size);
+	} else if (ev->post.has) {
+		fputs(",\"after\":", f);
+		put_fstate(c, f, &ev->post, for_key);
 	}
 }
 

@@ -171,6 +171,15 @@ static void before_change(struct tracer *t, struct task *task)
 		if ((ev->flags & (O_ACCMODE | O_CREAT | O_TRUNC)) != O_RDONLY &&
 		    !(ev->flags & O_PATH))
 			snapshot_before(t, task->tid, ev->path, false);
+		/* Will this open create the file?  (O_CREAT does not say.) */
+		if ((ev->flags & O_CREAT) && ev->path) {
+			char *full = xasprintf("/proc/%d/root%s", (int)task->tid, ev->path);
+			struct stat st;
+
+			if (lstat(full, &st) < 0 && errno == ENOENT)
+				task->pend.ev.flags |= EVF_CREATED;
+			free(full);
+		}
 		break;
 	case EV_RENAME:
 		snapshot_rename(t, task->tid, ev->path, ev->path2);
@@ -352,7 +361,7 @@ static void exit_open(struct tracer *t, struct task *task, int fd)
 	struct event *ev = &task->pend.ev;
 	int acc = (int)(ev->flags & O_ACCMODE);
 	uint8_t fl = 0;
-	uint32_t type = 0;
+	struct stat st = { 0 };
 
 	if (acc != O_RDONLY)
 		fl |= FDF_WRITE;
@@ -363,8 +372,8 @@ static void exit_open(struct tracer *t, struct task *task, int fd)
 	if (ev->path)
 		fd_put(task->proc, fd, ev->path, fl);
 	if (!(ev->flags & O_PATH) && acc != O_WRONLY &&
-	    digest_tracee_fd(t, task->tid, fd, &ev->digest, &type) == 0)
-		ev->mode = type ? type | (ev->mode & 07777) : ev->mode;
+	    digest_tracee_fd(t, task->tid, fd, &ev->digest, &st) == 0)
+		ev->mode = (st.st_mode & S_IFMT) | (ev->mode & 07777);
 	if (ev->path && (!strcmp(ev->path, "/dev/urandom") ||
 			 !strcmp(ev->path, "/dev/random"))) {
 		struct event r = { .kind = EV_RANDOM, .pid = ev->pid };
@@ -405,6 +414,48 @@ static void exit_dup(struct task *task, int newfd, bool cloexec)
 	}
 	fl = (uint8_t)((e->flags & FDF_WRITE) | (cloexec ? FDF_CLOEXEC : 0));
 	fd_put(task->proc, newfd, e->path, fl);
+}
+
+/* After a successful change, the state it left its path in. */
+static void post_state(struct tracer *t, struct task *task)
+{
+	struct event *ev = &task->pend.ev;
+
+	switch (ev->kind) {
+	case EV_MKDIR:
+	case EV_CHMOD:
+	case EV_TRUNCATE:
+	case EV_MKNOD:
+		state_tracee_path(t, task->tid, ev->path, &ev->post);
+		break;
+	case EV_RENAME:
+	case EV_LINK:
+	case EV_SYMLINK:
+		state_tracee_path(t, task->tid, ev->path2, &ev->post);
+		break;
+	case EV_UNLINK:
+	case EV_RMDIR:
+		ev->post.has = true;	/* absent */
+		break;
+	case EV_EXEC:
+	case EV_EXEC_FAIL:
+	case EV_SPAWN:
+	case EV_EXIT:
+	case EV_OPEN:
+	case EV_WROTE:
+	case EV_PROBE:
+	case EV_READDIR:
+	case EV_CHOWN:
+	case EV_UTIMES:
+	case EV_CHDIR:
+	case EV_NET:
+	case EV_RANDOM:
+	case EV_UNTRACEABLE:
+	case EV_BEFORE:
+	case EV_AFTER:
+	case EV_KIND_MAX:
+		break;
+	}
 }
 
 void decode_exit(struct tracer *t, struct task *task, int64_t rval)
@@ -477,6 +528,10 @@ void decode_exit(struct tracer *t, struct task *task, int64_t rval)
 	case DEC_UNTRACEABLE:
 		break;
 	}
+	if (res >= 0)
+		post_state(t, task);
+	else
+		ev->flags &= ~EVF_CREATED;
 	tracer_emit(t, ev);
 	return;
 drop:
@@ -493,13 +548,19 @@ void decode_flush_writes(struct tracer *t, struct task *task, int only_fd,
 	for (int fd = lo; fd <= hi; fd++) {
 		struct fdent *e = fd_lookup(pr, fd);
 		struct event ev = { .kind = EV_WROTE, .pid = pr->tgid };
+		struct stat st;
 
 		if (!e || !(e->flags & FDF_WRITE))
 			continue;
 		if (cloexec_only && !(e->flags & FDF_CLOEXEC))
 			continue;
 		ev.path = xstrdup(e->path);
-		digest_tracee_fd(t, task->tid, fd, &ev.digest, NULL);
+		if (digest_tracee_fd(t, task->tid, fd, &ev.digest, &st) == 0) {
+			ev.post.has = true;
+			ev.post.mode = st.st_mode & (S_IFMT | 07777);
+			ev.post.size = st.st_size;
+			ev.post.digest = ev.digest;
+		}
 		tracer_emit(t, &ev);
 		/* Before an exec that may fail, the fd stays a writer. */
 		if (!cloexec_only)

@@ -38,15 +38,15 @@ static int64_t ns(const struct timespec *ts)
 }
 
 static int digest_open_fd(struct tracer *t, int fd, struct digest *ret,
-			  uint32_t *ret_type)
+			  struct stat *ret_st)
 {
 	struct hash_entry *e;
 	struct stat st;
 
 	if (fstat(fd, &st) < 0)
 		return -1;
-	if (ret_type)
-		*ret_type = st.st_mode & S_IFMT;
+	if (ret_st)
+		*ret_st = st;
 	if (!S_ISREG(st.st_mode)) {
 		ret->len = 0;
 		return 0;
@@ -69,7 +69,7 @@ static int digest_open_fd(struct tracer *t, int fd, struct digest *ret,
 }
 
 int digest_tracee_fd(struct tracer *t, pid_t tid, int fd, struct digest *ret,
-		     uint32_t *ret_type)
+		     struct stat *ret_st)
 {
 	char path[64];
 	cleanup_close int mine = -1;
@@ -78,7 +78,33 @@ int digest_tracee_fd(struct tracer *t, pid_t tid, int fd, struct digest *ret,
 	mine = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (mine < 0)
 		return -1;
-	return digest_open_fd(t, mine, ret, ret_type);
+	return digest_open_fd(t, mine, ret, ret_st);
+}
+
+/* The state a path is in now, as the tracee sees it. */
+void state_tracee_path(struct tracer *t, pid_t tid, const char *path,
+		       struct fstate *ret)
+{
+	cleanup_free char *p = xasprintf("/proc/%d/root%s", (int)tid, path);
+	struct stat st;
+
+	memset(ret, 0, sizeof(*ret));
+	ret->has = true;
+	if (lstat(p, &st) < 0)
+		return;		/* absent */
+	ret->mode = st.st_mode & (S_IFMT | 07777);
+	if (S_ISREG(st.st_mode)) {
+		ret->size = st.st_size;
+		digest_tracee_path(t, tid, path, &ret->digest);
+	} else if (S_ISLNK(st.st_mode)) {
+		char target[4096];
+		ssize_t n = readlink(p, target, sizeof(target) - 1);
+
+		if (n >= 0) {
+			target[n] = '\0';
+			ret->target = xstrdup(target);
+		}
+	}
 }
 
 int digest_tracee_path(struct tracer *t, pid_t tid, const char *path,

@@ -42,6 +42,7 @@ void event_clear(struct event *ev)
 	free(ev->name);
 	free(ev->path);
 	free(ev->path2);
+	free(ev->post.target);
 	free_strv(ev->argv);
 	free_strv(ev->envp);
 	memset(ev, 0, sizeof(*ev));

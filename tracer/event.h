@@ -2,6 +2,7 @@
 #ifndef SR_EVENT_H
 #define SR_EVENT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -44,6 +45,19 @@ enum ev_kind {
 	EV_KIND_MAX,
 };
 
+/* The state a change left its path in: per-process deltas replay these. */
+struct fstate {
+	bool has;
+	uint32_t mode;		/* type|perm; 0: absent */
+	int64_t size;
+	struct digest digest;
+	char *target;		/* symlink target */
+};
+
+/* In an EV_OPEN's flags, beside the open flags: the path did not exist
+ * before this open created it. */
+#define EVF_CREATED (1u << 31)
+
 struct event {
 	enum ev_kind kind;
 	pid_t pid;		/* the process (thread group id) */
@@ -58,6 +72,7 @@ struct event {
 	char **argv;		/* EV_EXEC, NULL-terminated */
 	char **envp;
 	struct digest digest;
+	struct fstate post;	/* mutations and EV_WROTE */
 };
 
 const char *ev_kind_name(enum ev_kind kind);

@@ -8,7 +8,7 @@
 #include "tracer/fold.h"
 #include "tracer/trace_read.h"
 
-static int state_entry(const json_t *rec, struct fsentry *e)
+static int state_entry(const json_t *rec, struct fsentry *e, bool need_path)
 {
 	static const struct { const char *name; enum fs_type t; } types[] = {
 		{ "absent", FS_ABSENT }, { "file", FS_FILE }, { "dir", FS_DIR },
@@ -22,7 +22,7 @@ static int state_entry(const json_t *rec, struct fsentry *e)
 	for (i = 0; i < ARRAY_SIZE(types); i++)
 		if (!strcmp(types[i].name, type))
 			break;
-	if (i == ARRAY_SIZE(types) || !*jstr(rec, "path"))
+	if (i == ARRAY_SIZE(types) || (need_path && !*jstr(rec, "path")))
 		return -1;
 	e->type = types[i].t;
 	e->path = mtree_escape(jstr(rec, "path"));
@@ -38,6 +38,12 @@ static int state_entry(const json_t *rec, struct fsentry *e)
 static int cmp_str(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int cmp_entry_path(const void *a, const void *b)
+{
+	return strcmp(((const struct fsentry *)a)->path,
+		      ((const struct fsentry *)b)->path);
 }
 
 static void count_reads(struct strv *reads, struct fold_result *r)
@@ -94,7 +100,7 @@ int fold_trace(const char *trace, struct fold_result *r, struct sr_error **err)
 		if (*state) {
 			struct fsentry e;
 
-			if (state_entry(rec, &e) < 0) {
+			if (state_entry(rec, &e, true) < 0) {
 				json_decref(rec);
 				n = sr_error_make(err, SR_EXIT_BAD_INPUT, 0,
 						  "%s:%lu: bad state record", trace, tr.line);
@@ -126,6 +132,274 @@ int fold_trace(const char *trace, struct fold_result *r, struct sr_error **err)
 	if (n < 0)
 		fold_free(r);
 	return n < 0 ? -1 : 0;
+}
+
+struct change {
+	struct fsentry e;
+	size_t seq;
+	bool known_absent;	/* the scope saw the path absent first */
+	bool changed;		/* a change, not only an observation */
+};
+
+static int cmp_change(const void *a, const void *b)
+{
+	const struct change *x = a, *y = b;
+	int c = strcmp(x->e.path, y->e.path);
+
+	return c ? c : (x->seq < y->seq ? -1 : x->seq > y->seq);
+}
+
+static bool in_scope(const char *p, const char *id, bool subtree)
+{
+	size_t n = strlen(id);
+
+	if (!strcmp(p, id))
+		return true;
+	return subtree && !strncmp(p, id, n) && p[n] == '.';
+}
+
+static void add_change(struct change **v, size_t *n, size_t *cap,
+		       const char *path, const json_t *state, bool absent,
+		       bool changed)
+{
+	struct change *c;
+
+	if (*n == *cap) {
+		*cap = *cap ? *cap * 2 : 64;
+		*v = xrealloc(*v, *cap * sizeof(**v));
+	}
+	c = &(*v)[*n];
+	memset(c, 0, sizeof(*c));
+	c->seq = (*n)++;
+	c->changed = changed;
+	if (state && state_entry(state, &c->e, false) == 0) {
+		free(c->e.path);
+	} else {
+		c->e.type = FS_ABSENT;
+	}
+	c->known_absent = absent;
+	c->e.path = mtree_escape(path);
+}
+
+/* One record of the scope: what it tells about which path. */
+static void replay(const json_t *rec, struct change **v, size_t *n, size_t *cap)
+{
+	const char *ev = jstr(rec, "ev"), *res = jstr(rec, "res");
+	const json_t *after = json_object_get(rec, "after");
+
+	if (!strcmp(ev, "wrote")) {
+		json_t *st = json_pack("{s:s, s:s, s:s, s:O?, s:O?}", "type", "file",
+				       "path", jstr(rec, "path"), "perm", jstr(rec, "perm"),
+				       "size", json_object_get(rec, "size"),
+				       "digest", json_object_get(rec, "digest"));
+
+		add_change(v, n, cap, jstr(rec, "path"), st, false, true);
+		json_decref(st);
+	} else if (after && (!strcmp(ev, "rename") || !strcmp(ev, "link"))) {
+		if (!strcmp(ev, "rename"))
+			add_change(v, n, cap, jstr(rec, "path"), NULL, false, true);
+		add_change(v, n, cap, jstr(rec, "to"), after, false, true);
+	} else if (after) {
+		bool created = !strcmp(ev, "mkdir") || !strcmp(ev, "symlink") ||
+			       !strcmp(ev, "mknod");
+
+		add_change(v, n, cap, jstr(rec, "path"), after, created, true);
+	} else if (!strcmp(ev, "open") && !strcmp(res, "ok") &&
+		   (strstr(jstr(rec, "mode"), ",excl") || strstr(jstr(rec, "mode"), ",new"))) {
+		add_change(v, n, cap, jstr(rec, "path"), NULL, true, false);
+	} else if ((!strcmp(ev, "probe") || !strcmp(ev, "open")) &&
+		   !strcmp(res, "ENOENT")) {
+		add_change(v, n, cap, jstr(rec, "path"), NULL, true, false);
+	}
+}
+
+static struct fsentry *find_entry(struct fslist *l, const char *path)
+{
+	struct fsentry key = { .path = (char *)path };
+
+	return l->n ? bsearch(&key, l->v, l->n, sizeof(*l->v), cmp_entry_path) : NULL;
+}
+
+/*
+ * A path only the scope changed: its run-level before and after states
+ * are the scope's own.  Push the after state if they differ; true when
+ * settled this way.
+ */
+static bool owned(struct fsentry *last, struct strv *outside,
+		  struct fslist *before, struct fslist *after, struct fslist *out)
+{
+	char *key = last->path;
+	struct fsentry *b, *a;
+
+	if (outside->n && bsearch(&key, outside->v, outside->n, sizeof(char *), cmp_str))
+		return false;
+	b = find_entry(before, last->path);
+	a = find_entry(after, last->path);
+	if (!b || !a)
+		return false;
+	if (!fsentry_same(b, a)) {
+		struct fsentry copy = {
+			.path = xstrdup(a->path), .type = a->type, .perm = a->perm,
+			.size = a->size,
+			.digest = a->digest ? xstrdup(a->digest) : NULL,
+			.target = a->target ? xstrdup(a->target) : NULL,
+		};
+
+		fslist_push(out, &copy);
+	}
+	return true;
+}
+
+/* A process of the scope and its records, in trace order. */
+struct sproc {
+	const char *id;
+	json_t **evs;
+	size_t n, cap;
+};
+
+static int cmp_sproc(const void *a, const void *b)
+{
+	return strcmp(((const struct sproc *)a)->id, ((const struct sproc *)b)->id);
+}
+
+/*
+ * Replay in a causal order: a child's whole subtree where its parent
+ * spawned it (the fork/exec/wait pattern of make and compiler drivers:
+ * cc1 writes the temp file, as reads it, then cc removes it).
+ */
+static void walk_scope(struct sproc *procs, size_t np, const char *id,
+		       struct change **v, size_t *n, size_t *cap, int depth)
+{
+	struct sproc key = { .id = id }, *p;
+
+	p = bsearch(&key, procs, np, sizeof(*procs), cmp_sproc);
+	if (!p || depth > 4096)
+		return;
+	for (size_t i = 0; i < p->n; i++) {
+		if (!strcmp(jstr(p->evs[i], "ev"), "spawn"))
+			walk_scope(procs, np, jstr(p->evs[i], "child"), v, n, cap, depth + 1);
+		else
+			replay(p->evs[i], v, n, cap);
+	}
+}
+
+int fold_scope(const char *trace, const char *id, bool subtree,
+	       struct fold_result *r, struct sr_error **err)
+{
+	struct sproc *procs = NULL;
+	size_t np = 0, pcap = 0;
+	struct change *v = NULL, *others = NULL;
+	size_t n = 0, cap = 0, ocap = 0;
+	struct fslist before = { 0 }, after = { 0 };
+	struct strv outside = { 0 };
+	struct trace_reader tr;
+	json_t *rec;
+	int k;
+
+	memset(r, 0, sizeof(*r));
+	if (trace_open(&tr, trace, err) < 0) {
+		trace_close(&tr);
+		return -1;
+	}
+	r->delta.algo = xstrdup(jstr(tr.header, "digest"));
+	while ((k = trace_next(&tr, &rec, err)) > 0) {
+		const char *p = *jstr(rec, "proc") ? jstr(rec, "proc") : jstr(rec, "p");
+		struct sproc *sp;
+
+		if (*jstr(rec, "state")) {
+			struct fsentry e;
+
+			if (state_entry(rec, &e, true) == 0)
+				fslist_push(!strcmp(jstr(rec, "state"), "before") ?
+					    &before : &after, &e);
+			json_decref(rec);
+			continue;
+		}
+		if (!*p || !in_scope(p, id, subtree)) {
+			/* What others change: the scope does not own it. */
+			size_t m = 0;
+
+			replay(rec, &others, &m, &ocap);
+			for (size_t i = 0; i < m; i++) {
+				if (others[i].changed)
+					strv_push(&outside, xstrdup(others[i].e.path));
+				fsentry_free(&others[i].e);
+			}
+			json_decref(rec);
+			continue;
+		}
+		if (*jstr(rec, "proc")) {
+			if (np == pcap) {
+				pcap = pcap ? pcap * 2 : 16;
+				procs = xrealloc(procs, pcap * sizeof(*procs));
+			}
+			procs[np] = (struct sproc){ .id = jstr(rec, "proc") };
+			procs[np].evs = xcalloc(1, sizeof(json_t *));
+			procs[np].evs[0] = rec;		/* keeps id alive */
+			procs[np].n = procs[np].cap = 1;
+			np++;
+			r->processes++;
+			continue;
+		}
+		sp = np ? &procs[np - 1] : NULL;	/* events follow their proc */
+		if (!sp || strcmp(sp->id, p)) {
+			json_decref(rec);
+			continue;
+		}
+		if (sp->n == sp->cap) {
+			sp->cap *= 2;
+			sp->evs = xrealloc(sp->evs, sp->cap * sizeof(*sp->evs));
+		}
+		sp->evs[sp->n++] = rec;
+	}
+	if (k == 0 && !np)
+		k = sr_error_make(err, SR_EXIT_BAD_INPUT, 0, "%s: no process '%s'",
+				  trace, id);
+	if (k == 0) {
+		qsort(procs, np, sizeof(*procs), cmp_sproc);
+		walk_scope(procs, np, id, &v, &n, &cap, 0);
+		if (outside.n > 1)
+			qsort(outside.v, outside.n, sizeof(char *), cmp_str);
+		fslist_sort(&before);
+		fslist_sort(&after);
+	}
+	if (k == 0 && n) {
+		qsort(v, n, sizeof(*v), cmp_change);
+		for (size_t i = 0; i < n;) {
+			size_t j = i;
+			bool absent_first = v[i].known_absent, changed = false;
+
+			while (j < n && !strcmp(v[j].e.path, v[i].e.path))
+				changed |= v[j++].changed;
+			/* v[j - 1] is the last word on this path, unless the
+			 * scope owns the path: then the run's own before and
+			 * after states are exact. */
+			if (changed && owned(&v[j - 1].e, &outside, &before, &after,
+					     &r->delta))
+				;
+			else if (changed && !(absent_first && v[j - 1].e.type == FS_ABSENT))
+				fslist_push(&r->delta, &v[j - 1].e);
+			i = j;
+		}
+		fslist_sort(&r->delta);
+	}
+	for (size_t i = 0; i < n; i++)
+		fsentry_free(&v[i].e);
+	free(v);
+	free(others);
+	strv_free(&outside);
+	fslist_free(&before);
+	fslist_free(&after);
+	for (size_t i = 0; i < np; i++) {
+		for (size_t j = 0; j < procs[i].n; j++)
+			json_decref(procs[i].evs[j]);
+		free(procs[i].evs);
+	}
+	free(procs);
+	trace_close(&tr);
+	if (k < 0)
+		fold_free(r);
+	return k < 0 ? -1 : 0;
 }
 
 void fold_write(FILE *f, const struct fold_result *r)

@@ -2,6 +2,7 @@
 #ifndef SR_FOLD_H
 #define SR_FOLD_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "lib/error.h"
@@ -22,6 +23,16 @@ struct fold_result {
 };
 
 int fold_trace(const char *trace, struct fold_result *ret, struct sr_error **err);
+/*
+ * The changes of one process (or of a process and its descendants):
+ * its changes replayed in program order, each path with the state the
+ * scope left it in.  Paths the scope created and removed (known absent
+ * before: an O_EXCL create, mkdir, or a lookup that found nothing) fold
+ * away.  Within a subtree, a path changed by several processes takes the
+ * state of the last of them in trace order.
+ */
+int fold_scope(const char *trace, const char *id, bool subtree,
+	       struct fold_result *ret, struct sr_error **err);
 void fold_write(FILE *f, const struct fold_result *r);
 /* SHA-256 of the serialized delta, lowercase hex. */
 void fold_checksum(const struct fold_result *r, char hex[65]);

@@ -16,6 +16,10 @@ struct rec {
 	int64_t aux;
 	uint8_t dlen;
 	uint8_t digest[DIGEST_MAX];
+	uint8_t post_has, post_dlen;
+	uint32_t post_mode;
+	int64_t post_size;
+	uint8_t post_digest[DIGEST_MAX];
 };
 
 #define NO_STRING UINT32_MAX
@@ -69,7 +73,13 @@ int spool_append(struct spool *s, const struct event *ev)
 	};
 
 	memcpy(r.digest, ev->digest.bytes, sizeof(r.digest));
+	r.post_has = ev->post.has;
+	r.post_mode = ev->post.mode;
+	r.post_size = ev->post.size;
+	r.post_dlen = ev->post.digest.len;
+	memcpy(r.post_digest, ev->post.digest.bytes, sizeof(r.post_digest));
 	fwrite(&r, sizeof(r), 1, s->f);
+	put_str(s->f, ev->post.target);
 	put_str(s->f, ev->name);
 	put_str(s->f, ev->path);
 	put_str(s->f, ev->path2);
@@ -138,8 +148,13 @@ int spool_next(struct spool *s, struct event *ev)
 	memset(ev, 0, sizeof(*ev));
 	if (n != 1)
 		return feof(s->f) && !ferror(s->f) ? 0 : -1;
-	if (r.kind >= EV_KIND_MAX || r.dlen > DIGEST_MAX)
+	if (r.kind >= EV_KIND_MAX || r.dlen > DIGEST_MAX || r.post_dlen > DIGEST_MAX)
 		return -1;
+	ev->post.has = r.post_has;
+	ev->post.mode = r.post_mode;
+	ev->post.size = r.post_size;
+	ev->post.digest.len = r.post_dlen;
+	memcpy(ev->post.digest.bytes, r.post_digest, sizeof(r.post_digest));
 	ev->kind = (enum ev_kind)r.kind;
 	ev->pid = r.pid;
 	ev->other = r.other;
@@ -149,7 +164,7 @@ int spool_next(struct spool *s, struct event *ev)
 	ev->aux = r.aux;
 	ev->digest.len = r.dlen;
 	memcpy(ev->digest.bytes, r.digest, sizeof(r.digest));
-	if (get_str(s->f, &ev->name) < 0 || get_str(s->f, &ev->path) < 0 ||
+	if (get_str(s->f, &ev->post.target) < 0 || get_str(s->f, &ev->name) < 0 || get_str(s->f, &ev->path) < 0 ||
 	    get_str(s->f, &ev->path2) < 0 || get_strv(s->f, &ev->argv) < 0 ||
 	    get_strv(s->f, &ev->envp) < 0) {
 		event_clear(ev);

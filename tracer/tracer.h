@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include "lib/digest.h"
@@ -72,7 +73,9 @@ int mem_read(pid_t tid, uint64_t addr, void *buf, size_t len);
 
 /* Content digests of what tracees read and wrote (digests.c). */
 int digest_tracee_fd(struct tracer *t, pid_t tid, int fd, struct digest *ret,
-		     uint32_t *ret_type);
+		     struct stat *ret_st);
+void state_tracee_path(struct tracer *t, pid_t tid, const char *path,
+		       struct fstate *ret);
 int digest_tracee_path(struct tracer *t, pid_t tid, const char *path,
 		       struct digest *ret);
 int digest_tracee_dir(struct tracer *t, pid_t tid, int fd, struct digest *ret);

@@ -24,6 +24,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (fold_trace(path, &r, &err) == 0)
 		fold_free(&r);
 	sr_error_free(err);
+	err = NULL;
+	if (fold_scope(path, "1", true, &r, &err) == 0)
+		fold_free(&r);
+	sr_error_free(err);
 	unlink(path);
 	return 0;
 }

@@ -64,6 +64,20 @@ if command -v cc >/dev/null; then
 	check "make-j2: gen.h.tmp renamed into place is not in the delta" sh -c "! grep -q 'gen.h.tmp' '$SCRATCH/make-j2.delta'"
 	like "make-j2: the chmod shows" "$(grep '/prog ' "$SCRATCH/make-j2.delta")" 'mode=0750'
 	like "make-j2: the symlink shows" "$(grep 'prog-link' "$SCRATCH/make-j2.delta")" 'type=link link=prog'
+	# Scopes: the whole tree's replay equals the run's delta; one
+	# compiler's subtree is its object file, its temp files folded away.
+	tr=$SCRATCH/make-j2.trace
+	is "fold --subtree 1 (replayed) equals the run's delta" \
+		"$("$SR" fold -s 1 "$tr")" "$(cat "$SCRATCH/make-j2.delta")"
+	cc_id=$("$SR" show --tree "$tr" | grep -B1 -- '^ *cc -c -o a.o a.c$' | head -n1 | tr -d ' ')
+	is "fold --subtree of the a.c compile: only a.o" \
+		"$("$SR" fold -s "$cc_id" "$tr" | tail -n +2 | cut -d' ' -f1)" '$SRC/a.o'
+	mv_id=$("$SR" show --tree "$tr" | grep -B1 -- '^ *mv gen.h.tmp gen.h$' | head -n1 | tr -d ' ')
+	is "fold --process of the mv: the rename" \
+		"$("$SR" fold -p "$mv_id" "$tr" | tail -n +2 | cut -d' ' -f1,2 | tr '\n' ' ')" \
+		'$SRC/gen.h type=file $SRC/gen.h.tmp type=absent '
+	"$SR" fold -p 9.9 "$tr" >/dev/null 2>"$SCRATCH/err"
+	is "fold --process of no such process: bad input" "$?" 123
 	touch "$T/b.c"
 	invariant incremental "$T" make -j2
 	like "incremental: b.o is modified... or the same (deterministic)" \

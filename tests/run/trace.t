@@ -34,12 +34,12 @@ trace open
 is "open: exit status" "$ST" 0
 has "open: a read open with the content digest" \
 	'"ev":"open","path":"$SRC/in.txt","mode":"r","res":"ok","type":"file","digest":"6bba86c7e069f56d5a10b435f1c8e49c"'
-has "creat: write, create, truncate, permissions" \
-	'"ev":"open","path":"$SRC/created.txt","mode":"w,create,trunc","perm":"0640","res":"ok"'
+has "creat: write, create, truncate, permissions, and that it was new" \
+	'"ev":"open","path":"$SRC/created.txt","mode":"w,create,trunc,new","perm":"0640","res":"ok"'
 has "what was written is digested at close" \
 	"\"ev\":\"wrote\",\"path\":\"\$SRC/created.txt\",\"digest\":\"$(xxh "$W/created.txt")\""
 has "a failed open records the errno" '"path":"$SRC/missing.txt","mode":"r","res":"ENOENT"'
-has "O_EXCL and O_APPEND are recorded" '"path":"$SRC/appended.txt","mode":"w,create,excl,append","perm":"0600"'
+has "O_EXCL and O_APPEND are recorded" '"path":"$SRC/appended.txt","mode":"w,create,excl,append,new","perm":"0600"'
 is "openat2 is traced like openat" "$(grep -cF '"path":"$SRC/in.txt","mode":"r","res":"ok"' "$T")" 2
 if command -v xxhsum >/dev/null; then
 	is "digests print as xxhsum -H2 does" "$(xxh "$W/in.txt")" 6bba86c7e069f56d5a10b435f1c8e49c
@@ -73,8 +73,8 @@ trace dirfd
 has "dirfd-relative open" '"ev":"open","path":"$SRC/sub/rel.txt","mode":"r","res":"ok"'
 is "/proc/self/fd/N/rel resolves through the fd table" \
 	"$(grep -cF '"ev":"open","path":"$SRC/sub/rel.txt","mode":"r","res":"ok"' "$T")" 2
-has "a dup2'd dirfd resolves" '"path":"$SRC/sub/via-dup.txt","mode":"w,create"'
-has "an F_DUPFD_CLOEXEC'd dirfd resolves" '"path":"$SRC/sub/via-fcntl.txt","mode":"w,create"'
+has "a dup2'd dirfd resolves" '"path":"$SRC/sub/via-dup.txt","mode":"w,create,new"'
+has "an F_DUPFD_CLOEXEC'd dirfd resolves" '"path":"$SRC/sub/via-fcntl.txt","mode":"w,create,new"'
 
 trace rename
 has "rename over an existing file" '"ev":"rename","path":"$SRC/old.txt","to":"$SRC/target.txt","res":"ok"'
@@ -99,8 +99,8 @@ for frag in '"ev":"mkdir","path":"$SRC/d","perm":"0700","res":"ok"' \
 done
 
 trace chdir
-has "chdir moves relative paths" '"path":"$SRC/c1/in-c1.txt","mode":"w,create"'
-has "fchdir moves relative paths" '"path":"$SRC/c2/in-c2.txt","mode":"w,create"'
+has "chdir moves relative paths" '"path":"$SRC/c1/in-c1.txt","mode":"w,create,new"'
+has "fchdir moves relative paths" '"path":"$SRC/c2/in-c2.txt","mode":"w,create,new"'
 
 trace net
 has "connect: family and address" '"ev":"net","call":"connect","family":2,"addr":"127.0.0.1:9","res":"ECONNREFUSED"'
@@ -231,7 +231,7 @@ W=$SCRATCH/w-zst; mkdir -p "$W"
 (cd "$W" && "$SR" -o "$SCRATCH/z.trace.zst" -- sh -c 'echo z > z.txt') >/dev/null
 is "a .zst trace is zstd" "$(zstd -dc "$SCRATCH/z.trace.zst" 2>/dev/null | head -c 24)" '{"format":"sandrun-trace'
 out=$("$SR" show "$SCRATCH/z.trace.zst")
-like "show reads a compressed trace" "$out" 'open +w,create,trunc \$SRC/z.txt'
+like "show reads a compressed trace" "$out" 'open +w,create,trunc,new \$SRC/z.txt'
 out=$("$SR" show --tree "$SCRATCH/vfork.trace")
 like "show --tree: the child under its parent" "$out" $'1\n.*\n  1.1\n    true from-vfork'
 out=$("$SR" show -p 1.1 "$SCRATCH/clone3.trace")
