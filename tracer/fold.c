@@ -80,6 +80,13 @@ static void diff_states(struct fslist *before, struct fslist *after,
 	}
 }
 
+/* The records a run-level fold needs; the rest are skipped unparsed. */
+static bool run_fold_wants(const char *line)
+{
+	return str_has_prefix(line, "{\"state\"") || str_has_prefix(line, "{\"proc\"") ||
+	       (strstr(line, "\"ev\":\"open\"") && strstr(line, "\"mode\":\"r\""));
+}
+
 int fold_trace(const char *trace, struct fold_result *r, struct sr_error **err)
 {
 	struct fslist before = { 0 }, after = { 0 };
@@ -94,8 +101,12 @@ int fold_trace(const char *trace, struct fold_result *r, struct sr_error **err)
 		return -1;
 	}
 	r->delta.algo = xstrdup(jstr(tr.header, "digest"));
-	while ((n = trace_next(&tr, &rec, err)) > 0) {
-		const char *state = jstr(rec, "state");
+	while ((n = trace_next_if(&tr, run_fold_wants, &rec, err)) > 0) {
+		const char *state;
+
+		if (n == 2)
+			continue;
+		state = jstr(rec, "state");
 
 		if (*state) {
 			struct fsentry e;

@@ -21,8 +21,9 @@ static int bad(struct trace_reader *r, struct sr_error **err, const char *what)
 			     r->line, what);
 }
 
-/* One line as a JSON object; 0 at end of file. */
-static int read_object(struct trace_reader *r, json_t **ret, struct sr_error **err)
+/* One line as a JSON object; 0 at end of file, 2 when skipped. */
+static int read_object_if(struct trace_reader *r, bool (*want)(const char *),
+			  json_t **ret, struct sr_error **err)
 {
 	json_error_t je;
 	ssize_t n;
@@ -39,6 +40,12 @@ static int read_object(struct trace_reader *r, json_t **ret, struct sr_error **e
 	r->line++;
 	if (n == 0 || r->buf[n - 1] != '\n')
 		return bad(r, err, "truncated line");
+	if (want && !str_has_prefix(r->buf, "{\"end\"") && !want(r->buf)) {
+		if (n < 3 || r->buf[0] != '{' || r->buf[n - 2] != '}' ||
+		    memchr(r->buf, '\0', (size_t)n))
+			return bad(r, err, "a record must be a JSON object");
+		return 2;
+	}
 	j = json_loadb(r->buf, (size_t)n, JSON_REJECT_DUPLICATES, &je);
 	if (!j) {
 		char msg[256];
@@ -52,6 +59,11 @@ static int read_object(struct trace_reader *r, json_t **ret, struct sr_error **e
 	}
 	*ret = j;
 	return 1;
+}
+
+static int read_object(struct trace_reader *r, json_t **ret, struct sr_error **err)
+{
+	return read_object_if(r, NULL, ret, err);
 }
 
 int trace_open(struct trace_reader *r, const char *path, struct sr_error **err)
@@ -88,14 +100,20 @@ int trace_open(struct trace_reader *r, const char *path, struct sr_error **err)
 
 int trace_next(struct trace_reader *r, json_t **ret, struct sr_error **err)
 {
+	return trace_next_if(r, NULL, ret, err);
+}
+
+int trace_next_if(struct trace_reader *r, bool (*want)(const char *line),
+		  json_t **ret, struct sr_error **err)
+{
 	json_t *j;
 	int ok;
 
 	if (r->end)
 		return 0;
-	ok = read_object(r, &j, err);
-	if (ok < 0)
-		return -1;
+	ok = read_object_if(r, want, &j, err);
+	if (ok < 0 || ok == 2)
+		return ok;
 	if (ok == 0)
 		return sr_error_make(err, SR_EXIT_BAD_INPUT, 0,
 				     "%s:%lu: truncated: the trace has no end record",
