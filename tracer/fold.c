@@ -80,11 +80,30 @@ static void diff_states(struct fslist *before, struct fslist *after,
 	}
 }
 
-/* The records a run-level fold needs; the rest are skipped unparsed. */
-static bool run_fold_wants(const char *line)
+/*
+ * The records a run-level fold parses: states and processes.  Successful
+ * reads of files are only counted, by their path as written (canonical
+ * JSON escaping is deterministic, so equal paths are equal strings).
+ */
+static bool run_fold_wants(const char *line, void *ctx)
 {
-	return str_has_prefix(line, "{\"state\"") || str_has_prefix(line, "{\"proc\"") ||
-	       (strstr(line, "\"ev\":\"open\"") && strstr(line, "\"mode\":\"r\""));
+	struct strv *reads = ctx;
+	const char *p, *q;
+
+	if (str_has_prefix(line, "{\"state\"") || str_has_prefix(line, "{\"proc\""))
+		return true;
+	if (!strstr(line, ",\"ev\":\"open\",") || !strstr(line, ",\"mode\":\"r\",") ||
+	    !strstr(line, ",\"res\":\"ok\",\"type\":\"file\""))
+		return false;
+	p = strstr(line, ",\"path\":\"");
+	if (!p)
+		return false;
+	p += 9;
+	for (q = p; *q && *q != '"'; q++)
+		if (*q == '\\' && q[1])
+			q++;
+	strv_push(reads, strndup(p, (size_t)(q - p)));
+	return false;
 }
 
 int fold_trace(const char *trace, struct fold_result *r, struct sr_error **err)
@@ -101,7 +120,7 @@ int fold_trace(const char *trace, struct fold_result *r, struct sr_error **err)
 		return -1;
 	}
 	r->delta.algo = xstrdup(jstr(tr.header, "digest"));
-	while ((n = trace_next_if(&tr, run_fold_wants, &rec, err)) > 0) {
+	while ((n = trace_next_if(&tr, run_fold_wants, &reads, &rec, err)) > 0) {
 		const char *state;
 
 		if (n == 2)
@@ -120,11 +139,6 @@ int fold_trace(const char *trace, struct fold_result *r, struct sr_error **err)
 			fslist_push(!strcmp(state, "before") ? &before : &after, &e);
 		} else if (*jstr(rec, "proc")) {
 			r->processes++;
-		} else if (!strcmp(jstr(rec, "ev"), "open") &&
-			   !strcmp(jstr(rec, "mode"), "r") &&
-			   !strcmp(jstr(rec, "res"), "ok") &&
-			   !strcmp(jstr(rec, "type"), "file")) {
-			strv_push(&reads, xstrdup(jstr(rec, "path")));
 		}
 		json_decref(rec);
 	}

@@ -22,7 +22,8 @@ static int bad(struct trace_reader *r, struct sr_error **err, const char *what)
 }
 
 /* One line as a JSON object; 0 at end of file, 2 when skipped. */
-static int read_object_if(struct trace_reader *r, bool (*want)(const char *),
+static int read_object_if(struct trace_reader *r,
+			  bool (*want)(const char *, void *), void *ctx,
 			  json_t **ret, struct sr_error **err)
 {
 	json_error_t je;
@@ -40,7 +41,7 @@ static int read_object_if(struct trace_reader *r, bool (*want)(const char *),
 	r->line++;
 	if (n == 0 || r->buf[n - 1] != '\n')
 		return bad(r, err, "truncated line");
-	if (want && !str_has_prefix(r->buf, "{\"end\"") && !want(r->buf)) {
+	if (want && !str_has_prefix(r->buf, "{\"end\"") && !want(r->buf, ctx)) {
 		if (n < 3 || r->buf[0] != '{' || r->buf[n - 2] != '}' ||
 		    memchr(r->buf, '\0', (size_t)n))
 			return bad(r, err, "a record must be a JSON object");
@@ -63,7 +64,7 @@ static int read_object_if(struct trace_reader *r, bool (*want)(const char *),
 
 static int read_object(struct trace_reader *r, json_t **ret, struct sr_error **err)
 {
-	return read_object_if(r, NULL, ret, err);
+	return read_object_if(r, NULL, NULL, ret, err);
 }
 
 int trace_open(struct trace_reader *r, const char *path, struct sr_error **err)
@@ -100,10 +101,11 @@ int trace_open(struct trace_reader *r, const char *path, struct sr_error **err)
 
 int trace_next(struct trace_reader *r, json_t **ret, struct sr_error **err)
 {
-	return trace_next_if(r, NULL, ret, err);
+	return trace_next_if(r, NULL, NULL, ret, err);
 }
 
-int trace_next_if(struct trace_reader *r, bool (*want)(const char *line),
+int trace_next_if(struct trace_reader *r,
+		  bool (*want)(const char *line, void *ctx), void *ctx,
 		  json_t **ret, struct sr_error **err)
 {
 	json_t *j;
@@ -111,7 +113,7 @@ int trace_next_if(struct trace_reader *r, bool (*want)(const char *line),
 
 	if (r->end)
 		return 0;
-	ok = read_object_if(r, want, &j, err);
+	ok = read_object_if(r, want, ctx, &j, err);
 	if (ok < 0 || ok == 2)
 		return ok;
 	if (ok == 0)

@@ -33,8 +33,8 @@ int trace_next(struct trace_reader *r, json_t **ret, struct sr_error **err);
  * shape ({...}) and skipped unparsed: 2 for a skipped line.  For readers
  * that need a few kinds of records out of millions.
  */
-int trace_next_if(struct trace_reader *r, bool (*want)(const char *line),
-		  json_t **ret, struct sr_error **err);
+int trace_next_if(struct trace_reader *r, bool (*want)(const char *line, void *ctx),
+		  void *ctx, json_t **ret, struct sr_error **err);
 void trace_close(struct trace_reader *r);
 
 /* A string member, or "" when it is absent. */
