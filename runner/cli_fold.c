@@ -26,7 +26,8 @@ static int usage(const char *text, bool error)
 }
 
 static const char fold_usage[] =
-	"Usage: sandrun fold [--checksum] [--process=ID | --subtree=ID] TRACE\n"
+	"Usage: sandrun fold [--checksum] [--process=ID | --subtree=ID |\n"
+	"                    --split-at=PATTERN] TRACE\n"
 	"Print the run's net effect on the filesystem (a delta, as mtree lines:\n"
 	"every path whose state changed, with its final state; type=absent for\n"
 	"a removed path).  See docs/delta-format.md.\n"
@@ -34,9 +35,35 @@ static const char fold_usage[] =
 	"  -c, --checksum      print only the delta's SHA-256\n"
 	"  -p, --process=ID    only what process ID changed (e.g. 1.2)\n"
 	"  -s, --subtree=ID    what process ID and its descendants changed\n"
+	"      --split-at=GLOB three deltas: before, match (processes whose exec\n"
+	"                      path or argv matches GLOB, with descendants), and\n"
+	"                      after (those that read what the match wrote)\n"
 	"  -h, --help       print this help and exit\n"
 	"\n"
 	"Exit status: 0; 123 for a malformed, unsupported or incomplete trace.\n";
+
+static int print_split(const char *trace, const char *pattern, bool checksum)
+{
+	struct fold_result r[PHASE_COUNT];
+	struct sr_error *err = NULL;
+
+	if (fold_split(trace, pattern, r, &err) < 0)
+		return sr_error_report(err);
+	for (int k = 0; k < PHASE_COUNT; k++) {
+		char hex[65];
+
+		fold_checksum(&r[k], hex);
+		if (checksum) {
+			printf("%s  %s\n", hex, phase_names[k]);
+		} else {
+			printf("#phase %s processes=%lu sha256=%s\n", phase_names[k],
+			       r[k].processes, hex);
+			fold_write(stdout, &r[k]);
+		}
+		fold_free(&r[k]);
+	}
+	return SR_EXIT_OK;
+}
 
 int cmd_fold(int argc, char **argv)
 {
@@ -44,11 +71,12 @@ int cmd_fold(int argc, char **argv)
 		{ "checksum", no_argument, NULL, 'c' },
 		{ "process", required_argument, NULL, 'p' },
 		{ "subtree", required_argument, NULL, 's' },
+		{ "split-at", required_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct sr_error *err = NULL;
-	const char *scope = NULL;
+	const char *scope = NULL, *split = NULL;
 	struct fold_result r;
 	bool checksum = false, subtree = false;
 	int c;
@@ -58,7 +86,9 @@ int cmd_fold(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "cp:s:h", opts, NULL)) != -1) {
 		if (c == 'c') {
 			checksum = true;
-		} else if ((c == 'p' || c == 's') && !scope) {
+		} else if (c == 'S' && !scope && !split) {
+			split = optarg;
+		} else if ((c == 'p' || c == 's') && !scope && !split) {
 			scope = optarg;
 			subtree = c == 's';
 		} else {
@@ -67,6 +97,8 @@ int cmd_fold(int argc, char **argv)
 	}
 	if (optind != argc - 1)
 		return usage(fold_usage, true);
+	if (split)
+		return print_split(argv[optind], split, checksum);
 	if ((scope ? fold_scope(argv[optind], scope, subtree, &r, &err) :
 		     fold_trace(argv[optind], &r, &err)) < 0)
 		return sr_error_report(err);

@@ -308,9 +308,48 @@ static void walk_scope(struct sproc *procs, size_t np, const char *id,
 	}
 }
 
+struct scope_ctx {
+	const char *id;
+	bool subtree;
+};
+
+static bool scope_member(const char *p, void *ctx)
+{
+	const struct scope_ctx *sc = ctx;
+
+	return in_scope(p, sc->id, sc->subtree);
+}
+
 int fold_scope(const char *trace, const char *id, bool subtree,
 	       struct fold_result *r, struct sr_error **err)
 {
+	struct scope_ctx sc = { id, subtree };
+
+	if (fold_set(trace, scope_member, &sc, r, err) < 0)
+		return -1;
+	if (!r->processes) {
+		fold_free(r);
+		return sr_error_make(err, SR_EXIT_BAD_INPUT, 0, "%s: no process '%s'",
+				     trace, id);
+	}
+	return 0;
+}
+
+static const char *parent_id(const char *id, char *buf, size_t len)
+{
+	const char *dot = strrchr(id, '.');
+
+	if (!dot || (size_t)(dot - id) >= len)
+		return NULL;
+	memcpy(buf, id, (size_t)(dot - id));
+	buf[dot - id] = '\0';
+	return buf;
+}
+
+int fold_set(const char *trace, bool (*member)(const char *id, void *ctx),
+	     void *ctx, struct fold_result *r, struct sr_error **err)
+{
+	struct strv order = { 0 };
 	struct sproc *procs = NULL;
 	size_t np = 0, pcap = 0;
 	struct change *v = NULL, *others = NULL;
@@ -340,7 +379,7 @@ int fold_scope(const char *trace, const char *id, bool subtree,
 			json_decref(rec);
 			continue;
 		}
-		if (!*p || !in_scope(p, id, subtree)) {
+		if (!*p || !member(p, ctx)) {
 			/* What others change: the scope does not own it. */
 			size_t m = 0;
 
@@ -359,6 +398,7 @@ int fold_scope(const char *trace, const char *id, bool subtree,
 				procs = xrealloc(procs, pcap * sizeof(*procs));
 			}
 			procs[np] = (struct sproc){ .id = jstr(rec, "proc") };
+			strv_push(&order, xstrdup(jstr(rec, "proc")));
 			procs[np].evs = xcalloc(1, sizeof(json_t *));
 			procs[np].evs[0] = rec;		/* keeps id alive */
 			procs[np].n = procs[np].cap = 1;
@@ -377,12 +417,16 @@ int fold_scope(const char *trace, const char *id, bool subtree,
 		}
 		sp->evs[sp->n++] = rec;
 	}
-	if (k == 0 && !np)
-		k = sr_error_make(err, SR_EXIT_BAD_INPUT, 0, "%s: no process '%s'",
-				  trace, id);
 	if (k == 0) {
 		qsort(procs, np, sizeof(*procs), cmp_sproc);
-		walk_scope(procs, np, id, &v, &n, &cap, 0);
+		/* From each member whose parent is not one, in trace order. */
+		for (size_t i = 0; i < order.n; i++) {
+			char buf[4096];
+			const char *par = parent_id(order.v[i], buf, sizeof(buf));
+
+			if (!par || !member(par, ctx))
+				walk_scope(procs, np, order.v[i], &v, &n, &cap, 0);
+		}
 		if (outside.n > 1)
 			qsort(outside.v, outside.n, sizeof(char *), cmp_str);
 		fslist_sort(&before);
@@ -413,6 +457,7 @@ int fold_scope(const char *trace, const char *id, bool subtree,
 	free(v);
 	free(others);
 	strv_free(&outside);
+	strv_free(&order);
 	fslist_free(&before);
 	fslist_free(&after);
 	for (size_t i = 0; i < np; i++) {

@@ -33,6 +33,20 @@ int fold_trace(const char *trace, struct fold_result *ret, struct sr_error **err
  */
 int fold_scope(const char *trace, const char *id, bool subtree,
 	       struct fold_result *ret, struct sr_error **err);
+/* The same for any set of processes. */
+int fold_set(const char *trace, bool (*member)(const char *id, void *ctx),
+	     void *ctx, struct fold_result *ret, struct sr_error **err);
+
+/*
+ * Phases: the processes whose exec path or argv matches a glob, with
+ * their descendants ("match"); the processes that read, directly or
+ * through others, what the match wrote ("after"); the rest ("before").
+ * Data flow, not time, decides: a trace keeps no clock.
+ */
+enum { PHASE_BEFORE, PHASE_MATCH, PHASE_AFTER, PHASE_COUNT };
+extern const char *const phase_names[PHASE_COUNT];
+int fold_split(const char *trace, const char *pattern,
+	       struct fold_result ret[PHASE_COUNT], struct sr_error **err);
 void fold_write(FILE *f, const struct fold_result *r);
 /* SHA-256 of the serialized delta, lowercase hex. */
 void fold_checksum(const struct fold_result *r, char hex[65]);

@@ -133,6 +133,28 @@ golden dir-rename 'mkdir d; echo x > d/x; mv d e' \
 	'$SRC/e type=dir mode=0755
 $SRC/e/x type=file mode=0644 size=2 xxh128digest={xxh:e/x}' ''
 
+# Phases: before / match / after around a signing step.
+P=$SCRATCH/phases
+mkdir -p "$P"
+printf '#!/bin/sh\ncat "$1" > "$1.signed" && echo SIG >> "$1.signed" && mv "$1.signed" "$1"\n' > "$P/sign.sh"
+chmod +x "$P/sign.sh"
+(cd "$P" && "$SR" -q -o "$SCRATCH/phases.trace" -- sh -c \
+	'echo mod > m.ko; ./sign.sh m.ko; mkdir -p inst; cp m.ko inst/; echo other > unrelated.txt') >/dev/null 2>&1
+out=$("$SR" fold --split-at='*/sign.sh' "$SCRATCH/phases.trace")
+before=$(echo "$out" | sed -n '/^#phase before/,/^#phase match/p')
+match=$(echo "$out" | sed -n '/^#phase match/,/^#phase after/p')
+after=$(echo "$out" | sed -n '/^#phase after/,$p')
+like "split-at: before has the unsigned module" "$before" "m.ko type=file mode=0644 size=4 "
+like "split-at: the match has the signed module" "$match" "m.ko type=file mode=0644 size=8 xxh128digest=$(xxh "$P/m.ko")"
+check "split-at: the signer's temp file folds away" sh -c "! echo '$match' | grep -q signed"
+like "split-at: after has what read the signed module" "$after" 'inst/m.ko type=file'
+check "split-at: unrelated work is not after" sh -c "! echo '$after' | grep -q unrelated"
+like "split-at --checksum: one line per phase, sha256sum style" \
+	"$("$SR" fold -c --split-at='*/sign.sh' "$SCRATCH/phases.trace" | cut -c65- | tr '\n' ' ')" \
+	'^  before   match   after $'
+"$SR" fold --split-at='*/nothing-like-this' "$SCRATCH/phases.trace" >/dev/null 2>&1
+is "split-at: a pattern that matches nothing is bad input" "$?" 123
+
 # Bad input.
 "$SR" fold "$SCRATCH/nope.trace" 2>"$SCRATCH/err"
 is "fold: a missing trace is bad input (123)" "$?" 123
