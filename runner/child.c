@@ -206,8 +206,12 @@ static void run_init(const struct run_config *cfg, const sigset_t *orig_mask,
 		if (got < 0 && errno != EINTR)
 			break;
 	}
-	/* Exiting as pid 1 makes the kernel kill whatever is left in the
-	 * namespace, setsid()'d daemons included. */
+	/* Kill whatever is left (setsid()'d daemons included) and reap it,
+	 * so that nothing writes after this: the tracer takes the run's
+	 * after-state when pid 1 exits. */
+	kill(-1, SIGKILL);
+	while (waitpid(-1, NULL, 0) > 0 || errno == EINTR)
+		;
 	if (!have_status) {
 		struct sr_error *err = NULL;
 

@@ -296,6 +296,19 @@ static void remove_tree(struct fslist *l, const char *path)
 	l->n = out;
 }
 
+static void remove_entry(struct fslist *l, const char *path)
+{
+	size_t out = 0;
+
+	for (size_t i = 0; i < l->n; i++) {
+		if (!strcmp(l->v[i].path, path))
+			fsentry_free(&l->v[i]);
+		else
+			l->v[out++] = l->v[i];
+	}
+	l->n = out;
+}
+
 int cmd_apply(int argc, char **argv)
 {
 	struct fslist man = { 0 }, delta = { 0 };
@@ -321,7 +334,12 @@ int cmd_apply(int argc, char **argv)
 		if (strcmp(d->path, "$SRC") && !str_has_prefix(d->path, "$SRC/"))
 			continue;
 		rel = xasprintf(".%s", d->path + 4);
-		remove_tree(&man, rel);
+		/* A directory that stays one keeps what is below it (a chmod);
+		 * anything else replaces the whole subtree. */
+		if (d->type == FS_DIR)
+			remove_entry(&man, rel);
+		else
+			remove_tree(&man, rel);
 		if (d->type != FS_ABSENT) {
 			free(d->path);
 			d->path = rel;

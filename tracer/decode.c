@@ -497,7 +497,17 @@ void decode_exit(struct tracer *t, struct task *task, int64_t rval)
 		/* Success is the PTRACE_EVENT_EXEC stop; here only failure. */
 		if (res >= 0)
 			goto drop;
+		/* A failed exec (a PATH search) keeps its path only. */
 		ev->kind = EV_EXEC_FAIL;
+		free(ev->path2);
+		ev->path2 = NULL;
+		for (char **a = ev->argv; a && *a; a++)
+			free(*a);
+		for (char **a = ev->envp; a && *a; a++)
+			free(*a);
+		free(ev->argv);
+		free(ev->envp);
+		ev->argv = ev->envp = NULL;
 		break;
 	case DEC_DUP:
 		if (res >= 0)

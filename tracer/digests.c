@@ -11,7 +11,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/magic.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "lib/cleanup.h"
@@ -41,16 +44,23 @@ static int digest_open_fd(struct tracer *t, int fd, struct digest *ret,
 			  struct stat *ret_st)
 {
 	struct hash_entry *e;
+	struct timespec now;
+	struct statfs fs;
 	struct stat st;
 
 	if (fstat(fd, &st) < 0)
 		return -1;
 	if (ret_st)
 		*ret_st = st;
-	if (!S_ISREG(st.st_mode)) {
-		ret->len = 0;
+	ret->len = 0;
+	if (!S_ISREG(st.st_mode) || fstatfs(fd, &fs) < 0)
 		return 0;
-	}
+	/* /proc/self/pagemap says it is a regular file of 256 GiB: files
+	 * of pseudo filesystems have no content to digest. */
+	if (fs.f_type == PROC_SUPER_MAGIC || fs.f_type == SYSFS_MAGIC ||
+	    fs.f_type == DEBUGFS_MAGIC || fs.f_type == TRACEFS_MAGIC ||
+	    fs.f_type == CGROUP2_SUPER_MAGIC)
+		return 0;
 	e = cache_slot(t, &st);
 	if (e->used && e->dev == st.st_dev && e->ino == st.st_ino &&
 	    e->size == st.st_size && e->mtime == ns(&st.st_mtim) &&
@@ -60,11 +70,17 @@ static int digest_open_fd(struct tracer *t, int fd, struct digest *ret,
 	}
 	if (digest_fd(t->opts->algo, fd, ret) < 0)
 		return -1;
-	*e = (struct hash_entry){
-		.dev = st.st_dev, .ino = st.st_ino, .size = st.st_size,
-		.mtime = ns(&st.st_mtim), .ctime = ns(&st.st_ctim),
-		.digest = *ret, .used = true,
-	};
+	/* git's racy rule: a file changed within the last two seconds may
+	 * change again without its times moving (coarse timestamps), so
+	 * its digest is not cached. */
+	clock_gettime(CLOCK_REALTIME, &now);
+	if (ns(&st.st_mtim) < ns(&now) - 2000000000LL &&
+	    ns(&st.st_ctim) < ns(&now) - 2000000000LL)
+		*e = (struct hash_entry){
+			.dev = st.st_dev, .ino = st.st_ino, .size = st.st_size,
+			.mtime = ns(&st.st_mtim), .ctime = ns(&st.st_ctim),
+			.digest = *ret, .used = true,
+		};
 	return 0;
 }
 

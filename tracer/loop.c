@@ -89,7 +89,12 @@ static void on_syscall_exit(struct tracer *t, struct task *task)
 	long n = ptrace(PTRACE_GET_SYSCALL_INFO, task->tid, sizeof(si), &si);
 
 	if (n > 0 && si.op == PTRACE_SYSCALL_INFO_EXIT && task->has_pending) {
-		decode_exit(t, task, si.exit.rval);
+		/* -ERESTARTSYS .. -ERESTART_RESTARTBLOCK: interrupted, and
+		 * restarted through seccomp again; not an event. */
+		if (si.exit.is_error && si.exit.rval >= -516 && si.exit.rval <= -512)
+			event_clear(&task->pend.ev);
+		else
+			decode_exit(t, task, si.exit.rval);
 		task->has_pending = false;
 	}
 	resume(task->tid, PTRACE_CONT, 0);
@@ -128,6 +133,7 @@ static void on_fork(struct tracer *t, struct task *parent, int event)
 		if (event == PTRACE_EVENT_CLONE && is_thread(cid)) {
 			child->proc = parent->proc;
 			parent->proc->nthreads++;
+			parent->proc->alive++;
 		} else {
 			struct event ev = {
 				.kind = EV_SPAWN, .pid = parent->proc->tgid,
@@ -172,6 +178,10 @@ static void on_exec(struct tracer *t, struct task *task)
 	if (pr) {
 		/* Only this thread survives an exec. */
 		pr->nthreads = 1;
+		pr->alive = 1;
+		/* The survivor may carry the old leader's task, whose exit
+		 * stop was already seen. */
+		task->exit_seen = false;
 		for (int fd = 0; fd < pr->fds.n; fd++)
 			if (pr->fds.v[fd].path && (pr->fds.v[fd].flags & FDF_CLOEXEC))
 				fd_close(pr, fd);
@@ -191,18 +201,24 @@ static void on_exit_event(struct tracer *t, struct task *task)
 	struct proc *pr = task->proc;
 
 	ptrace(PTRACE_GETEVENTMSG, task->tid, 0, &status);
-	if (pr && pr->nthreads <= 1 && !pr->exited) {
+	/* Each thread stops here once (exit_group included); the last one
+	 * ends the process. */
+	if (pr && !task->exit_seen) {
+		task->exit_seen = true;
+		pr->alive--;
+	}
+	if (pr && pr->alive <= 0 && !pr->exited) {
 		struct event ev = { .kind = EV_EXIT, .pid = pr->tgid,
 				    .aux = (int64_t)status };
 
 		pr->exited = true;
 		if (pr->tgid != t->init_pid) {
 			decode_flush_writes(t, task, -1, false);
-			/* The command's end is the run's end: what it leaves
-			 * is the after-state (the rest is killed now). */
-			if (pr->tgid == t->root_pid)
-				snapshot_after_all(t, task->tid);
 			tracer_emit(t, &ev);
+		} else {
+			/* pid 1 kills and reaps everything before it exits:
+			 * what is on disk now is the run's after-state. */
+			snapshot_after_all(t, task->tid);
 		}
 	}
 	resume(task->tid, PTRACE_CONT, 0);

@@ -54,9 +54,15 @@ char *mem_read_string(pid_t tid, uint64_t addr, size_t max)
 	return s;
 }
 
+/*
+ * At most what execve accepts (a hostile argv must not make the tracer
+ * read gigabytes): 4 MiB in all; MAX_ARG_STRLEN (128 KiB) a string.
+ */
+#define STRV_MAX_BYTES (4u << 20)
+
 char **mem_read_strv(pid_t tid, uint64_t addr, bool compat)
 {
-	size_t width = compat ? 4 : 8, n = 0, cap = 16;
+	size_t width = compat ? 4 : 8, n = 0, cap = 16, total = 0;
 	char **v;
 
 	if (!addr)
@@ -74,7 +80,9 @@ char **mem_read_strv(pid_t tid, uint64_t addr, bool compat)
 		v[n] = mem_read_string(tid, p, 1 << 17);
 		if (!v[n])
 			break;
-		if (++n >= (1 << 16))
+		total += strlen(v[n]) + 1;
+		n++;
+		if (total > STRV_MAX_BYTES)
 			break;
 	}
 	v[n] = NULL;

@@ -65,6 +65,7 @@ struct proc *proc_new(pid_t tgid, pid_t parent, const char *cwd)
 	p->parent = parent;
 	p->cwd = xstrdup(cwd);
 	p->nthreads = 1;
+	p->alive = 1;
 	return p;
 }
 

@@ -33,7 +33,8 @@ struct proc {
 	pid_t parent;		/* the tgid that forked it, 0 for the root */
 	char *cwd;
 	struct fdtable fds;
-	int nthreads;
+	int nthreads;		/* tasks attached (freed at 0) */
+	int alive;		/* threads not yet at their exit stop */
 	bool exited;
 };
 
@@ -53,6 +54,7 @@ struct task {
 	bool parked;		/* stopped before we knew its parent */
 	bool fresh;		/* its first stop is still to come */
 	bool has_pending;
+	bool exit_seen;		/* its PTRACE_EVENT_EXIT came */
 	struct pending pend;
 	struct task *next;	/* hash chain */
 };

@@ -43,6 +43,7 @@ const struct sc_desc sc_table[] = {
 	P("chmod",             DEC_PATH,        EV_CHMOD,      -1, 0, -1, -1, -1,  1, -1, X),
 	P("fchmodat",          DEC_PATH,        EV_CHMOD,       0, 1, -1, -1, -1,  2, -1, X),
 	P("fchmod",            DEC_FD,          EV_CHMOD,       0, -1, -1, -1, -1,  1, -1, X),
+	P("fchmodat2",         DEC_PATH,        EV_CHMOD,       0, 1, -1, -1,  3,  2, -1, X),
 	P("chown",             DEC_PATH,        EV_CHOWN,      -1, 0, -1, -1, -1, -1, -1, X),
 	P("lchown",            DEC_PATH,        EV_CHOWN,      -1, 0, -1, -1, -1, -1, -1, X | SCF_NOFOLLOW),
 	P("chown32",           DEC_PATH,        EV_CHOWN,      -1, 0, -1, -1, -1, -1, -1, X),

@@ -264,6 +264,31 @@ static int m_signal(void)
 	return 0;
 }
 
+static void *blocked_thread(void *arg)
+{
+	(void)arg;
+	pause();
+	return NULL;
+}
+
+/* exit_group while another thread is blocked: the process still ends. */
+static int m_mt(void)
+{
+	pthread_t t;
+
+	pthread_create(&t, NULL, blocked_thread, NULL);
+	write_file("mt.txt", "threads\n");
+	exit(3);
+}
+
+static int m_fchmodat2(void)
+{
+	write_file("f2.txt", "x\n");
+	if (syscall(452, AT_FDCWD, "f2.txt", 0600, 0) < 0)
+		return errno == ENOSYS ? 77 : 1;
+	return 0;
+}
+
 static int m_write_exit(void)
 {
 	/* Written, never closed: digested at exit. */
@@ -283,7 +308,8 @@ int main(int argc, char **argv)
 		{ "mutate", m_mutate }, { "chdir", m_chdir }, { "net", m_net },
 		{ "random", m_random }, { "readdir", m_readdir },
 		{ "uring", m_uring }, { "signal", m_signal },
-		{ "write-exit", m_write_exit },
+		{ "write-exit", m_write_exit }, { "mt", m_mt },
+		{ "fchmodat2", m_fchmodat2 },
 	};
 
 	for (size_t i = 0; argc == 2 && i < sizeof(modes) / sizeof(*modes); i++)

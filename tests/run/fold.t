@@ -89,6 +89,15 @@ else
 	skip "no C compiler"
 fi
 
+# chmod of a directory keeps what is below it; background writers that
+# outlive the command are killed before the after-state is taken.
+D=$SCRATCH/chmod-dir
+mkdir -p "$D/d" && echo b > "$D/d/g"
+invariant chmod-dir "$D" chmod 700 d
+B=$SCRATCH/background
+mkdir -p "$B"
+invariant background "$B" sh -c 'for i in $(seq 12); do (echo $i > f$i) & done'
+
 # A real kbuild make modules.
 KDIR=$(ls -d /usr/src/linux-headers-*-amd64 2>/dev/null | sort -V | tail -n1)
 if [ -n "$KDIR" ]; then

@@ -126,6 +126,27 @@ trace write-exit
 has "a file still open at exit is digested then" \
 	"\"ev\":\"wrote\",\"path\":\"\$SRC/left-open.txt\",\"digest\":\"$(xxh "$W/left-open.txt")\""
 
+trace mt
+is "exit_group with a thread still blocked: the status" "$ST" 3
+has "and the process's exit is recorded" '{"p":"1","ev":"exit","status":3}'
+has "and what it wrote" '"ev":"wrote","path":"$SRC/mt.txt"'
+
+trace fchmodat2
+if [ "$ST" = 77 ]; then
+	skip "this kernel has no fchmodat2"
+else
+	has "fchmodat2 is traced" '"ev":"chmod","path":"$SRC/f2.txt","perm":"0600","res":"ok"'
+fi
+
+# Reading /proc/self/pagemap (a "regular file" of 256 GiB) must not
+# make the tracer digest it.
+W=$SCRATCH/w-pagemap; mkdir -p "$W"
+(cd "$W" && timeout 60 "$SR" -q -o "$SCRATCH/pagemap.trace" -- head -c 8 /proc/self/pagemap) >/dev/null 2>&1
+is "a read of /proc/self/pagemap finishes" "$?" 0
+# A huge argv is bounded, not read whole.
+(cd "$W" && timeout 60 "$SR" -q -o "$SCRATCH/argv.trace" -- sh -c '/bin/true $(seq 100000)') >/dev/null 2>&1
+is "a 100000-word argv is traced in bounded time and memory" "$?" 0
+
 # Signals and group-stops pass through unchanged: a shell stops itself,
 # a child wakes it with SIGCONT, a trap sees SIGUSR1.
 W=$SCRATCH/w-stop; mkdir -p "$W"; T=$SCRATCH/stop.trace
