@@ -18,6 +18,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <linux/fs.h>
 
 #include "lib/util.h"
 #include "tracer/tracer.h"
@@ -161,6 +162,19 @@ static void sockaddr_text(struct task *task, uint64_t addr, uint64_t len,
 	}
 }
 
+/* snapshot_before() of the physical path (links resolved). */
+static void before(struct tracer *t, struct task *task, const char *path,
+		   bool follow_last)
+{
+	char *phys;
+
+	if (!path)
+		return;
+	phys = snapshot_physical(task->tid, path, follow_last);
+	snapshot_before(t, task->tid, phys, false);
+	free(phys);
+}
+
 /* Before a change runs, snapshot what it is about to change. */
 static void before_change(struct tracer *t, struct task *task)
 {
@@ -170,7 +184,7 @@ static void before_change(struct tracer *t, struct task *task)
 	case EV_OPEN:
 		if ((ev->flags & (O_ACCMODE | O_CREAT | O_TRUNC)) != O_RDONLY &&
 		    !(ev->flags & O_PATH))
-			snapshot_before(t, task->tid, ev->path, false);
+			before(t, task, ev->path, !(ev->flags & O_NOFOLLOW));
 		/* Will this open create the file?  (O_CREAT does not say.) */
 		if ((ev->flags & O_CREAT) && ev->path) {
 			char *full = xasprintf("/proc/%d/root%s", (int)task->tid, ev->path);
@@ -181,21 +195,32 @@ static void before_change(struct tracer *t, struct task *task)
 			free(full);
 		}
 		break;
-	case EV_RENAME:
-		snapshot_rename(t, task->tid, ev->path, ev->path2);
+	case EV_RENAME: {
+		char *src = snapshot_physical(task->tid, ev->path, false);
+		char *dst = ev->path2 ? snapshot_physical(task->tid, ev->path2, false) : NULL;
+
+		snapshot_rename(t, task->tid, src, dst);
+		/* RENAME_EXCHANGE moves both ways. */
+		if (ev->flags & RENAME_EXCHANGE)
+			snapshot_rename(t, task->tid, dst, src);
+		free(src);
+		free(dst);
 		break;
+	}
 	case EV_LINK:
 	case EV_SYMLINK:
-		snapshot_before(t, task->tid, ev->path2, false);
+		before(t, task, ev->path2, false);
 		break;
 	case EV_MKDIR:
 	case EV_RMDIR:
 	case EV_UNLINK:
+	case EV_MKNOD:
+		before(t, task, ev->path, false);
+		break;
 	case EV_CHMOD:
 	case EV_CHOWN:
 	case EV_TRUNCATE:
-	case EV_MKNOD:
-		snapshot_before(t, task->tid, ev->path, false);
+		before(t, task, ev->path, !(ev->flags & AT_SYMLINK_NOFOLLOW));
 		break;
 	case EV_EXEC:
 	case EV_EXEC_FAIL:

@@ -72,6 +72,66 @@ static bool pathset_add(struct pathset *ps, const char *path)
 static void record_state(struct tracer *t, pid_t tid, const char *path,
 			 enum ev_kind kind, int depth);
 
+/* A directory, never through a symlink (a renamed link is a link). */
+static DIR *opendir_nofollow(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	DIR *d;
+
+	if (fd < 0)
+		return NULL;
+	d = fdopendir(fd);
+	if (!d)
+		close(fd);
+	return d;
+}
+
+/*
+ * The path a change really touches, as the tracee sees it: symlinks in
+ * its directories resolved (and in its last component when the syscall
+ * follows it), so that a write through a link is the target's change.
+ */
+char *snapshot_physical(pid_t tid, const char *path, bool follow_last)
+{
+	char *cur = xstrdup(path);
+
+	for (int hops = 0; hops < 40; hops++) {
+		char *resolved = NULL;
+		size_t len = strlen(cur);
+
+		for (size_t i = 1; i <= len && !resolved; i++) {
+			bool last = i == len;
+			char target[PATH_MAX];
+			cleanup_free char *full = NULL;
+			ssize_t n;
+
+			if (!last && cur[i] != '/')
+				continue;
+			if (last && !follow_last)
+				break;
+			full = xasprintf("/proc/%d/root%.*s", (int)tid, (int)i, cur);
+			n = readlink(full, target, sizeof(target) - 1);
+			if (n < 0)
+				continue;	/* not a link (or not there) */
+			target[n] = '\0';
+			if (target[0] == '/') {
+				resolved = xasprintf("%s%s", target, cur + i);
+			} else {
+				char *slash = memrchr(cur, '/', i);
+
+				resolved = xasprintf("%.*s/%s%s", (int)(slash - cur), cur,
+						     target, cur + i);
+			}
+		}
+		if (!resolved)
+			return cur;
+		free(cur);
+		cur = path_normalize(resolved);
+		free(resolved);
+	}
+	return cur;
+}
+
 static void record_children(struct tracer *t, pid_t tid, const char *path,
 			    enum ev_kind kind, int depth)
 {
@@ -79,7 +139,7 @@ static void record_children(struct tracer *t, pid_t tid, const char *path,
 	struct dirent *de;
 	DIR *d;
 
-	if (depth > 64 || !(d = opendir(full)))
+	if (depth > 64 || !(d = opendir_nofollow(full)))
 		return;
 	while ((de = readdir(d))) {
 		cleanup_free char *child = NULL;
@@ -143,7 +203,7 @@ static void rename_tree(struct tracer *t, pid_t tid, const char *src,
 	struct dirent *de;
 	DIR *d;
 
-	if (depth > 64 || !(d = opendir(full)))
+	if (depth > 64 || !(d = opendir_nofollow(full)))
 		return;
 	while ((de = readdir(d))) {
 		cleanup_free char *s = NULL;

@@ -61,6 +61,7 @@ void tracer_emit(struct tracer *t, struct event *ev);
 /* Snapshots of changed paths (snapshot.c): the state before the first
  * change, and the state when the command ends. */
 void snapshot_before(struct tracer *t, pid_t tid, const char *path, bool tree);
+char *snapshot_physical(pid_t tid, const char *path, bool follow_last);
 void snapshot_rename(struct tracer *t, pid_t tid, const char *src,
 		     const char *dst);
 void snapshot_after_all(struct tracer *t, pid_t tid);
