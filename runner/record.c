@@ -69,6 +69,7 @@ int record_begin(struct recorder *rec, const struct run_config *cfg,
 		return -1;
 	rec->topts.algo = cfg->algo;
 	rec->topts.cwd = cfg->cwd;
+	rec->topts.src = cfg->src;
 	rec->tracer.opts = &rec->topts;
 	spool = xasprintf("%s.spool.%d", cfg->trace_path, (int)getpid());
 	if (spool_create(&rec->tracer.spool, spool, err) < 0) {

@@ -153,6 +153,38 @@ static void record_children(struct tracer *t, pid_t tid, const char *path,
 	closedir(d);
 }
 
+/*
+ * A file with other names changes under all of them: find them in the
+ * source tree (by device and inode) and snapshot them too.  Only for
+ * files with more than one link, which builds rarely make.
+ */
+static void other_names(struct tracer *t, pid_t tid, const char *dir,
+			const struct stat *of, int depth)
+{
+	cleanup_free char *full = xasprintf("/proc/%d/root%s", (int)tid, dir);
+	struct dirent *de;
+	DIR *d;
+
+	if (depth > 32 || !(d = opendir_nofollow(full)))
+		return;
+	while ((de = readdir(d))) {
+		cleanup_free char *child = NULL;
+		struct stat st;
+
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		child = xasprintf("%s/%s", dir, de->d_name);
+		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+			continue;
+		if (S_ISDIR(st.st_mode))
+			other_names(t, tid, child, of, depth + 1);
+		else if (st.st_ino == of->st_ino && st.st_dev == of->st_dev &&
+			 pathset_add(t->touched, child))
+			record_state(t, tid, child, EV_BEFORE, -1);
+	}
+	closedir(d);
+}
+
 static void record_state(struct tracer *t, pid_t tid, const char *path,
 			 enum ev_kind kind, int depth)
 {
@@ -170,6 +202,11 @@ static void record_state(struct tracer *t, pid_t tid, const char *path,
 	if (S_ISREG(st.st_mode)) {
 		ev.aux = st.st_size;
 		digest_tracee_path(t, tid, path, &ev.digest);
+		if (kind == EV_BEFORE && st.st_nlink > 1 && t->opts->src) {
+			tracer_emit(t, &ev);
+			other_names(t, tid, t->opts->src, &st, 0);
+			return;
+		}
 	} else if (S_ISLNK(st.st_mode)) {
 		char target[PATH_MAX];
 		ssize_t n = readlink(full, target, sizeof(target) - 1);

@@ -15,6 +15,7 @@
 struct tracer_opts {
 	enum digest_algo algo;
 	const char *cwd;	/* the command's starting directory */
+	const char *src;	/* the source tree (other names of hard links) */
 };
 
 struct hash_entry {

@@ -99,6 +99,10 @@ mkdir -p "$S/r" && echo old > "$S/real" && ln -s real "$S/out" && ln -s r "$S/l"
 	mkdir "$S/r2" && echo 1 > "$S/r2/a" && ln -s r2 "$S/l2"
 invariant symlinks "$S" sh -c 'echo new > out; echo x > l/f; mv l2 l3; chmod 700 .'
 like "symlinks: a write through a link changes its target" "$(cat "$SCRATCH/symlinks.delta")" '\$SRC/real type=file'
+H=$SCRATCH/hardlinks
+mkdir -p "$H/sub" && echo 1 > "$H/a" && ln "$H/a" "$H/sub/b"
+invariant hardlinks "$H" sh -c 'echo 2 >> sub/b'
+like "hardlinks: a write through one name changes the other" "$(cat "$SCRATCH/hardlinks.delta")" '\$SRC/a type=file'
 B=$SCRATCH/background
 mkdir -p "$B"
 invariant background "$B" sh -c 'for i in $(seq 12); do (echo $i > f$i) & done'
