@@ -1,5 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+#include <ctype.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "lib/json.h"
+#include "lib/util.h"
 
 /* The length of the valid UTF-8 sequence at p, or 0. */
 static size_t utf8_len(const unsigned char *p)
@@ -26,7 +32,41 @@ static size_t utf8_len(const unsigned char *p)
 	return n;
 }
 
+static void write_string(FILE *f, const char *s, bool bytes);
+
 void json_write_string(FILE *f, const char *s)
+{
+	write_string(f, s, false);
+}
+
+void json_write_bytes(FILE *f, const char *s)
+{
+	write_string(f, s, true);
+}
+
+char *bytes_unescape(const char *in)
+{
+	char *out = xmalloc(strlen(in) + 1), *o = out;
+
+	while (*in) {
+		if (in[0] == '\\' && in[1] == '\\') {
+			*o++ = '\\';
+			in += 2;
+		} else if (in[0] == '\\' && in[1] == 'x' && isxdigit((unsigned char)in[2]) &&
+			   isxdigit((unsigned char)in[3])) {
+			char hex[3] = { in[2], in[3], 0 };
+
+			*o++ = (char)strtol(hex, NULL, 16);
+			in += 4;
+		} else {
+			*o++ = *in++;
+		}
+	}
+	*o = '\0';
+	return out;
+}
+
+static void write_string(FILE *f, const char *s, bool bytes)
 {
 	const unsigned char *p = (const unsigned char *)s;
 
@@ -37,7 +77,7 @@ void json_write_string(FILE *f, const char *s)
 			fputs("\\\"", f);
 			break;
 		case '\\':
-			fputs("\\\\", f);
+			fputs(bytes ? "\\\\\\\\" : "\\\\", f);
 			break;
 		case '\n':
 			fputs("\\n", f);
@@ -55,9 +95,10 @@ void json_write_string(FILE *f, const char *s)
 				if (n) {
 					fwrite(p, 1, n, f);
 					p += n - 1;
+				} else if (bytes) {
+					fprintf(f, "\\\\x%02x", *p);
 				} else {
-					/* Not UTF-8: the byte as U+00XX,
-					 * as docs/trace-format.md says. */
+					/* Not UTF-8: the byte as U+00XX. */
 					fprintf(f, "\\u%04x", *p);
 				}
 			} else if (*p < 0x20 || *p == 0x7f) {

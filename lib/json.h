@@ -8,4 +8,13 @@
  * not valid UTF-8 are written as \u00XX of the byte). */
 void json_write_string(FILE *f, const char *s);
 
+/*
+ * Write bytes that may not be UTF-8 (paths, argv, environment) as a JSON
+ * string without ambiguity: valid UTF-8 as is; a byte that is not UTF-8
+ * as the four characters \xHH, and a backslash as two backslashes (so
+ * the decoded string says \\).  bytes_unescape() reverses it.
+ */
+void json_write_bytes(FILE *f, const char *s);
+char *bytes_unescape(const char *decoded);
+
 #endif

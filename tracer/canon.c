@@ -314,7 +314,7 @@ static void put_str(struct canon *c, FILE *f, const char *s, bool for_key)
 {
 	char *t = canon_str(c, s, for_key);
 
-	json_write_string(f, t);
+	json_write_bytes(f, t);
 	free(t);
 }
 

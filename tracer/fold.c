@@ -4,9 +4,20 @@
 
 #include "lib/digest.h"
 #include "lib/exitcode.h"
+#include "lib/json.h"
 #include "lib/util.h"
 #include "tracer/fold.h"
 #include "tracer/trace_read.h"
+
+/* A trace string (docs/trace-format.md: \xHH, \\) as an mtree path. */
+static char *path_of(const char *s)
+{
+	char *raw = bytes_unescape(s);
+	char *out = mtree_escape(raw);
+
+	free(raw);
+	return out;
+}
 
 static int state_entry(const json_t *rec, struct fsentry *e, bool need_path)
 {
@@ -25,13 +36,13 @@ static int state_entry(const json_t *rec, struct fsentry *e, bool need_path)
 	if (i == ARRAY_SIZE(types) || (need_path && !*jstr(rec, "path")))
 		return -1;
 	e->type = types[i].t;
-	e->path = mtree_escape(jstr(rec, "path"));
+	e->path = path_of(jstr(rec, "path"));
 	e->perm = (unsigned)strtoul(jstr(rec, "perm"), NULL, 8);
 	e->size = (long long)json_integer_value(json_object_get(rec, "size"));
 	if (*jstr(rec, "digest"))
 		e->digest = xstrdup(jstr(rec, "digest"));
 	if (*jstr(rec, "target"))
-		e->target = mtree_escape(jstr(rec, "target"));
+		e->target = path_of(jstr(rec, "target"));
 	return 0;
 }
 
@@ -203,7 +214,7 @@ static void add_change(struct change **v, size_t *n, size_t *cap,
 		c->e.type = FS_ABSENT;
 	}
 	c->known_absent = absent;
-	c->e.path = mtree_escape(path);
+	c->e.path = path_of(path);
 }
 
 /* One record of the scope: what it tells about which path. */

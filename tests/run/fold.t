@@ -103,6 +103,11 @@ H=$SCRATCH/hardlinks
 mkdir -p "$H/sub" && echo 1 > "$H/a" && ln "$H/a" "$H/sub/b"
 invariant hardlinks "$H" sh -c 'echo 2 >> sub/b'
 like "hardlinks: a write through one name changes the other" "$(cat "$SCRATCH/hardlinks.delta")" '\$SRC/a type=file'
+N=$SCRATCH/names
+mkdir -p "$N"
+invariant names "$N" bash -c $'echo > caf\xe9; echo > caf\xc3\xa9; echo > \'back\\slash\'; echo > \'a b\''
+like "names: a non-UTF-8 name keeps its byte" "$(cat "$SCRATCH/names.delta")" 'caf\\351 type=file'
+like "names: UTF-8 stays UTF-8, apart from it" "$(cat "$SCRATCH/names.delta")" 'caf\\303\\251 type=file'
 B=$SCRATCH/background
 mkdir -p "$B"
 invariant background "$B" sh -c 'for i in $(seq 12); do (echo $i > f$i) & done'
