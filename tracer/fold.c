@@ -308,7 +308,7 @@ static void walk_scope(struct sproc *procs, size_t np, const char *id,
 {
 	struct sproc key = { .id = id }, *p;
 
-	p = bsearch(&key, procs, np, sizeof(*procs), cmp_sproc);
+	p = np ? bsearch(&key, procs, np, sizeof(*procs), cmp_sproc) : NULL;
 	if (!p || depth > 4096)
 		return;
 	for (size_t i = 0; i < p->n; i++) {
@@ -429,7 +429,8 @@ int fold_set(const char *trace, bool (*member)(const char *id, void *ctx),
 		sp->evs[sp->n++] = rec;
 	}
 	if (k == 0) {
-		qsort(procs, np, sizeof(*procs), cmp_sproc);
+		if (np > 1)
+			qsort(procs, np, sizeof(*procs), cmp_sproc);
 		/* From each member whose parent is not one, in trace order. */
 		for (size_t i = 0; i < order.n; i++) {
 			char buf[4096];
