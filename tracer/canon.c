@@ -370,18 +370,18 @@ static void put_strv(struct canon *c, FILE *f, const char *key, char **v,
 	fputc(']', f);
 }
 
-/* A path's state: {"type":"file","perm":"0644","size":N,"digest":...}. */
-static void put_fstate(struct canon *c, FILE *f, const struct fstate *st,
-		       bool for_key)
+/* A path's state, as members: "type":"file","perm":"0644","size":N,... */
+static void put_fstate_members(struct canon *c, FILE *f, const struct fstate *st,
+			       bool for_key)
 {
 	char hex[2 * DIGEST_MAX + 1];
 	const char *type = type_name(st->mode);
 
 	if (!st->mode) {
-		fputs("{\"type\":\"absent\"}", f);
+		fputs("\"type\":\"absent\"", f);
 		return;
 	}
-	fprintf(f, "{\"type\":\"%s\",\"perm\":\"%04o\"", type ? type : "other",
+	fprintf(f, "\"type\":\"%s\",\"perm\":\"%04o\"", type ? type : "other",
 		st->mode & 07777);
 	if ((st->mode & S_IFMT) == S_IFREG)
 		fprintf(f, ",\"size\":%lld", (long long)st->size);
@@ -393,6 +393,13 @@ static void put_fstate(struct canon *c, FILE *f, const struct fstate *st,
 		digest_hex(&st->digest, hex);
 		fprintf(f, ",\"digest\":\"%s\"", hex);
 	}
+}
+
+static void put_fstate(struct canon *c, FILE *f, const struct fstate *st,
+		       bool for_key)
+{
+	fputc('{', f);
+	put_fstate_members(c, f, st, for_key);
 	fputc('}', f);
 }
 
@@ -736,27 +743,15 @@ static uint64_t write_proc(struct canon *c, const struct cproc *p)
 static void put_state(struct canon *c, FILE *f, const struct event *ev,
 		      bool for_key)
 {
-	char hex[2 * DIGEST_MAX + 1];
-	const char *type = type_name(ev->mode);
+	struct fstate st = {
+		.has = true, .mode = ev->result < 0 ? 0 : ev->mode,
+		.size = ev->aux, .digest = ev->digest, .target = ev->path2,
+	};
 
 	fprintf(f, "{\"state\":\"%s\",\"path\":", ev->kind == EV_BEFORE ? "before" : "after");
 	put_str(c, f, ev->path, for_key);
-	if (ev->result < 0) {
-		fprintf(f, ",\"type\":\"absent\"}");
-		return;
-	}
-	fprintf(f, ",\"type\":\"%s\",\"perm\":\"%04o\"", type ? type : "other",
-		ev->mode & 07777);
-	if ((ev->mode & S_IFMT) == S_IFREG)
-		fprintf(f, ",\"size\":%lld", (long long)ev->aux);
-	if (ev->path2) {
-		fputs(",\"target\":", f);
-		put_str(c, f, ev->path2, for_key);
-	}
-	if (ev->digest.len) {
-		digest_hex(&ev->digest, hex);
-		fprintf(f, ",\"digest\":\"%s\"", hex);
-	}
+	fputc(',', f);
+	put_fstate_members(c, f, &st, for_key);
 	fputc('}', f);
 }
 
