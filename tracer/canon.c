@@ -623,10 +623,96 @@ static void gather_random(struct canon *c, struct cproc *p)
 }
 
 
+/*
+ * Threads: between two execs, each thread's events keep their order, but
+ * how threads interleave is the scheduler's.  So the leader's events come
+ * first, then each other thread's, the threads ordered by what they did.
+ */
+struct tgroup {
+	pid_t tid;
+	char *key;
+};
+
+static int cmp_tgroup(const void *a, const void *b)
+{
+	const struct tgroup *x = a, *y = b;
+
+	return strcmp(x->key, y->key);
+}
+
+/* The process's own events: its leader's, and its exit (whichever
+ * thread was last). */
+static bool leader_event(const struct cproc *p, const struct event *ev)
+{
+	return ev->tid == p->pid || !ev->tid || ev->kind == EV_EXIT;
+}
+
+static void group_segment(struct canon *c, struct cproc *p, size_t lo, size_t hi)
+{
+	struct tgroup *g = NULL;
+	struct event *out;
+	size_t ng = 0, o = 0;
+
+	for (size_t i = lo; i < hi; i++) {
+		size_t k;
+
+		if (leader_event(p, &p->evs[i]))
+			continue;
+		for (k = 0; k < ng && g[k].tid != p->evs[i].tid; k++)
+			;
+		if (k == ng) {
+			g = xrealloc(g, (ng + 1) * sizeof(*g));
+			g[ng++] = (struct tgroup){ .tid = p->evs[i].tid };
+		}
+	}
+	if (!ng)
+		return;
+	for (size_t k = 0; k < ng; k++) {
+		size_t len = 0;
+		FILE *f = open_memstream(&g[k].key, &len);
+
+		if (!f)
+			die_oom();
+		for (size_t i = lo; i < hi; i++)
+			if (!leader_event(p, &p->evs[i]) && p->evs[i].tid == g[k].tid) {
+				put_event(c, f, p, &p->evs[i], true);
+				fputc('\n', f);
+			}
+		fclose(f);
+	}
+	qsort(g, ng, sizeof(*g), cmp_tgroup);
+	out = xcalloc(hi - lo, sizeof(*out));
+	for (size_t i = lo; i < hi; i++)
+		if (leader_event(p, &p->evs[i]))
+			out[o++] = p->evs[i];
+	for (size_t k = 0; k < ng; k++) {
+		for (size_t i = lo; i < hi; i++)
+			if (!leader_event(p, &p->evs[i]) && p->evs[i].tid == g[k].tid)
+				out[o++] = p->evs[i];
+		free(g[k].key);
+	}
+	memcpy(&p->evs[lo], out, (hi - lo) * sizeof(*out));
+	free(out);
+	free(g);
+}
+
+static void group_threads(struct canon *c, struct cproc *p)
+{
+	size_t lo = 0;
+
+	for (size_t i = 0; i <= p->n; i++) {
+		if (i == p->n || (p->evs[i].kind == EV_EXEC && i > lo)) {
+			group_segment(c, p, lo, i);
+			lo = i;
+		}
+	}
+}
+
 static void sort_observations(struct canon *c, struct cproc *p)
 {
 	size_t i = 0;
 
+	group_threads(c, p);
 	gather_random(c, p);
 	while (i < p->n) {
 		size_t j = i;

@@ -61,6 +61,7 @@ struct fstate {
 struct event {
 	enum ev_kind kind;
 	pid_t pid;		/* the process (thread group id) */
+	pid_t tid;		/* the thread, for grouping only (never written) */
 	pid_t other;		/* EV_SPAWN: the child */
 	int result;		/* >= 0, or -errno */
 	uint32_t flags;		/* open flags, probe flags */

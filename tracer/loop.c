@@ -28,6 +28,8 @@
 
 void tracer_emit(struct tracer *t, struct event *ev)
 {
+	if (!ev->tid)
+		ev->tid = t->cur_tid;
 	if (spool_append(&t->spool, ev) < 0)
 		t->io_error = true;
 	event_clear(ev);
@@ -242,6 +244,7 @@ static void dispatch(struct tracer *t, pid_t tid, int status)
 		return;
 	}
 	t->stops++;
+	t->cur_tid = tid;
 	switch (event) {
 	case PTRACE_EVENT_SECCOMP:
 		on_seccomp(t, task);

@@ -11,7 +11,7 @@
 
 struct rec {
 	uint32_t kind;
-	int32_t pid, other, result;
+	int32_t pid, tid, other, result;
 	uint32_t flags, mode;
 	int64_t aux;
 	uint8_t dlen;
@@ -67,7 +67,7 @@ static void put_strv(FILE *f, char **v)
 int spool_append(struct spool *s, const struct event *ev)
 {
 	struct rec r = {
-		.kind = ev->kind, .pid = ev->pid, .other = ev->other,
+		.kind = ev->kind, .pid = ev->pid, .tid = ev->tid, .other = ev->other,
 		.result = ev->result, .flags = ev->flags, .mode = ev->mode,
 		.aux = ev->aux, .dlen = ev->digest.len,
 	};
@@ -157,6 +157,7 @@ int spool_next(struct spool *s, struct event *ev)
 	memcpy(ev->post.digest.bytes, r.post_digest, sizeof(r.post_digest));
 	ev->kind = (enum ev_kind)r.kind;
 	ev->pid = r.pid;
+	ev->tid = r.tid;
 	ev->other = r.other;
 	ev->result = r.result;
 	ev->flags = r.flags;

@@ -37,6 +37,7 @@ struct tracer {
 	uint64_t stops;
 	bool io_error;
 	pid_t root_pid;		/* the command: its exit ends the run */
+	pid_t cur_tid;		/* the thread whose stop is being handled */
 	struct pathset *touched;	/* paths the run changed (snapshot.c) */
 };
 

@@ -281,6 +281,33 @@ static int m_mt(void)
 	exit(3);
 }
 
+static void *writer_thread(void *arg)
+{
+	long i = (long)arg;
+	char path[32];
+	struct stat st;
+
+	for (int k = 0; k < 20; k++) {
+		snprintf(path, sizeof(path), "t%ld-%d", i, k);
+		write_file(path, path);
+		stat("nope", &st);
+	}
+	return NULL;
+}
+
+/* Four threads doing I/O at once: the trace must not depend on how
+ * they interleave. */
+static int m_threads(void)
+{
+	pthread_t t[4];
+
+	for (long i = 0; i < 4; i++)
+		pthread_create(&t[i], NULL, writer_thread, (void *)i);
+	for (int i = 0; i < 4; i++)
+		pthread_join(t[i], NULL);
+	return 0;
+}
+
 static int m_fchmodat2(void)
 {
 	write_file("f2.txt", "x\n");
@@ -309,7 +336,7 @@ int main(int argc, char **argv)
 		{ "random", m_random }, { "readdir", m_readdir },
 		{ "uring", m_uring }, { "signal", m_signal },
 		{ "write-exit", m_write_exit }, { "mt", m_mt },
-		{ "fchmodat2", m_fchmodat2 },
+		{ "fchmodat2", m_fchmodat2 }, { "threads", m_threads },
 	};
 
 	for (size_t i = 0; argc == 2 && i < sizeof(modes) / sizeof(*modes); i++)

@@ -131,6 +131,15 @@ is "exit_group with a thread still blocked: the status" "$ST" 3
 has "and the process's exit is recorded" '{"p":"1","ev":"exit","status":3}'
 has "and what it wrote" '"ev":"wrote","path":"$SRC/mt.txt"'
 
+for i in 1 2 3; do
+	trace threads
+	mv "$T" "$SCRATCH/threads-$i.trace"
+	rm -rf "$SCRATCH/w-threads"
+done
+check "four threads doing I/O: three traces byte-identical" \
+	sh -c "cmp -s '$SCRATCH/threads-1.trace' '$SCRATCH/threads-2.trace' && cmp -s '$SCRATCH/threads-1.trace' '$SCRATCH/threads-3.trace'"
+is "and every thread's writes are there" "$(grep -c '"ev":"wrote"' "$SCRATCH/threads-1.trace")" 80
+
 trace fchmodat2
 if [ "$ST" = 77 ]; then
 	skip "this kernel has no fchmodat2"
