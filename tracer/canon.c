@@ -21,177 +21,7 @@
 #include "lib/util.h"
 #include "tracer/canon.h"
 
-struct cproc {
-	pid_t pid;
-	pid_t parent_pid;
-	struct event *evs;
-	size_t n, cap;
-	struct cproc **kids;	/* in spawn order: EV_SPAWN's aux indexes it */
-	struct cproc **sorted;	/* in content order: ids and output */
-	size_t nkids, kcap;
-	struct cproc *parent;
-	char *key;		/* sort key among siblings */
-	char *id;		/* logical id */
-};
-
-struct canon {
-	const struct canon_opts *opts;
-	struct cproc **all;
-	size_t nall, cap;
-	struct cproc *by_pid[8192];	/* the latest process per pid slot */
-	struct strv temps;		/* real temp names, in numbering order */
-	struct strv temp_set;		/* temp names, sorted for bsearch */
-	struct cproc states;		/* EV_BEFORE and EV_AFTER, any order */
-	uint64_t nevents;
-	uint64_t nwritten;
-	FILE *out;
-};
-
-/* --- strings: roots and temp names --------------------------------- */
-
-static bool path_char(char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	       (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-' ||
-	       c == '+';
-}
-
-static bool separator(char c)
-{
-	return c == ' ' || c == '=' || c == ':' || c == ',' || c == ';' ||
-	       c == '"' || c == '\'' || c == '\t' || c == '\n';
-}
-
-/*
- * Rewrite every occurrence of a root's path that is a whole path or its
- * beginning: in paths, and in argv words and environment values such as
- * -I/src/inc, --sysroot=/src, PWD=/src, PATH=/src/bin:/usr/bin.  Not
- * inside another path (/tmp in /src/.tmp_1/tmp stays).
- */
-static char *rewrite_roots(const struct canon_opts *o, const char *s)
-{
-	size_t cap = strlen(s) + 1, len = 0;
-	char *out = xmalloc(cap);
-	bool in_path = false;
-
-	while (*s) {
-		bool done = false;
-
-		for (size_t i = 0; i < o->nroots && !done && !in_path; i++) {
-			const char *rp = o->roots[i].path;
-			size_t n = strlen(rp), nn = strlen(o->roots[i].name);
-
-			if (strncmp(s, rp, n) || path_char(s[n]))
-				continue;
-			if (len + nn + 1 > cap) {
-				cap = (len + nn + 1) * 2;
-				out = xrealloc(out, cap);
-			}
-			memcpy(out + len, o->roots[i].name, nn);
-			len += nn;
-			s += n;
-			done = true;
-			in_path = true;
-		}
-		if (done)
-			continue;
-		if (len + 2 > cap) {
-			cap *= 2;
-			out = xrealloc(out, cap);
-		}
-		if (*s == '/')
-			in_path = true;
-		else if (separator(*s))
-			in_path = false;
-		out[len++] = *s++;
-	}
-	out[len] = '\0';
-	return out;
-}
-
-static int cmp_strp(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/*
- * Names the build itself created directly under $TMP, exclusively
- * (mkstemp, O_EXCL) or as directories (mkdtemp): their names may be
- * random.  Each is written as {N}, numbered in output order; in sort keys
- * as {} so that ordering never depends on them.
- */
-static void note_temp(struct canon *c, const struct event *ev)
-{
-	const char *name, *end;
-	bool created = ev->result >= 0 &&
-		       ((ev->kind == EV_OPEN && (ev->flags & O_CREAT) &&
-			 (ev->flags & O_EXCL)) || ev->kind == EV_MKDIR);
-
-	if (!created || !ev->path || !str_has_prefix(ev->path, "/tmp/"))
-		return;
-	name = ev->path + 5;
-	end = strchr(name, '/');
-	if (!*name)
-		return;
-	strv_push(&c->temp_set, end ? strndup(name, (size_t)(end - name)) : xstrdup(name));
-}
-
-static bool is_temp(const struct canon *c, const char *name, size_t len)
-{
-	char buf[256];
-	char *key = buf;
-
-	if (!c->temp_set.n || len >= sizeof(buf))
-		return false;
-	memcpy(buf, name, len);
-	buf[len] = '\0';
-	return bsearch(&key, c->temp_set.v, c->temp_set.n, sizeof(char *), cmp_strp) != NULL;
-}
-
-static char *rewrite_temps(struct canon *c, const char *s, bool for_key)
-{
-	char *out = xstrdup(s);
-	size_t pos = 0;
-	char *p;
-
-	while ((p = strstr(out + pos, "$TMP/"))) {
-		char *name = p + 5, *end = name, *repl, *next;
-		size_t k;
-
-		while (*end && path_char(*end))
-			end++;
-		if (!is_temp(c, name, (size_t)(end - name))) {
-			pos = (size_t)(name - out);
-			continue;
-		}
-		if (for_key) {
-			repl = xstrdup("{}");
-		} else {
-			for (k = 0; k < c->temps.n; k++)
-				if (strlen(c->temps.v[k]) == (size_t)(end - name) &&
-				    !strncmp(c->temps.v[k], name, (size_t)(end - name)))
-					break;
-			if (k == c->temps.n)
-				strv_push(&c->temps, strndup(name, (size_t)(end - name)));
-			repl = xasprintf("{%zu}", k + 1);
-		}
-		next = xasprintf("%.*s%s%s", (int)(name - out), out, repl, end);
-		pos = (size_t)(name - out) + strlen(repl);
-		free(repl);
-		free(out);
-		out = next;
-	}
-	return out;
-}
-
-static char *canon_str(struct canon *c, const char *s, bool for_key)
-{
-	char *r = rewrite_roots(c->opts, s);
-	char *t = rewrite_temps(c, r, for_key);
-
-	free(r);
-	return t;
-}
+#include "tracer/canon_priv.h"
 
 /* --- building the tree --------------------------------------------- */
 
@@ -293,11 +123,10 @@ static int load(struct canon *c, struct spool *spool, struct cproc ***ret_roots,
 			event_clear(&ev);
 			continue;
 		}
-		note_temp(c, &ev);
+		canon_note_temp(c, &ev);
 		add_event(p, &ev);
 	}
-	if (c->temp_set.n)
-		qsort(c->temp_set.v, c->temp_set.n, sizeof(char *), cmp_strp);
+	canon_sort_temps(c);
 	if (r < 0) {
 		free(roots);
 		return sr_error_make(err, SR_EXIT_FAILURE, 0,
@@ -310,7 +139,7 @@ static int load(struct canon *c, struct spool *spool, struct cproc ***ret_roots,
 
 /* --- serialization ------------------------------------------------- */
 
-static void put_str(struct canon *c, FILE *f, const char *s, bool for_key)
+void canon_put_str(struct canon *c, FILE *f, const char *s, bool for_key)
 {
 	char *t = canon_str(c, s, for_key);
 
@@ -365,7 +194,7 @@ static void put_strv(struct canon *c, FILE *f, const char *key, char **v,
 	for (size_t i = 0; v && v[i]; i++) {
 		if (i)
 			fputc(',', f);
-		put_str(c, f, v[i], for_key);
+		canon_put_str(c, f, v[i], for_key);
 	}
 	fputc(']', f);
 }
@@ -387,7 +216,7 @@ static void put_fstate_members(struct canon *c, FILE *f, const struct fstate *st
 		fprintf(f, ",\"size\":%lld", (long long)st->size);
 	if (st->target) {
 		fputs(",\"target\":", f);
-		put_str(c, f, st->target, for_key);
+		canon_put_str(c, f, st->target, for_key);
 	}
 	if (st->digest.len) {
 		digest_hex(&st->digest, hex);
@@ -404,7 +233,7 @@ static void put_fstate(struct canon *c, FILE *f, const struct fstate *st,
 }
 
 /* One event as a JSON object (without the process id). */
-static void put_event(struct canon *c, FILE *f, const struct cproc *p,
+void canon_put_event(struct canon *c, FILE *f, const struct cproc *p,
 		      const struct event *ev, bool for_key)
 {
 	char hex[2 * DIGEST_MAX + 1];
@@ -460,12 +289,12 @@ static void put_event(struct canon *c, FILE *f, const struct cproc *p,
 	if (ev->path) {
 		fputs(ev->kind == EV_SYMLINK ? ",\"target\":" :
 		      ev->kind == EV_NET ? ",\"addr\":" : ",\"path\":", f);
-		put_str(c, f, ev->path, for_key);
+		canon_put_str(c, f, ev->path, for_key);
 	}
 	if (ev->path2 && ev->kind != EV_EXEC_FAIL) {
 		fputs(ev->kind == EV_EXEC ? ",\"cwd\":" :
 		      ev->kind == EV_SYMLINK ? ",\"path\":" : ",\"to\":", f);
-		put_str(c, f, ev->path2, for_key);
+		canon_put_str(c, f, ev->path2, for_key);
 	}
 	if (ev->kind == EV_OPEN) {
 		fputs(",\"mode\":\"", f);
@@ -519,232 +348,6 @@ static const struct event *first_exec(const struct cproc *p)
 }
 
 /*
- * Changes to the filesystem (and execs) are barriers; between two of
- * them, a process's observations (probes, reads, listings, spawns,
- * failed execs, network and randomness) are sorted by content.  Their
- * order carries no meaning, and a parallel make's varies from run to run
- * (it stats each target when its job ends).
- */
-static bool is_barrier(const struct event *ev)
-{
-	switch (ev->kind) {
-	case EV_OPEN:
-		return (ev->flags & (O_ACCMODE | O_CREAT | O_TRUNC)) != O_RDONLY &&
-		       ev->result >= 0;
-	case EV_PROBE:
-	case EV_READDIR:
-	case EV_SPAWN:
-	case EV_EXEC_FAIL:
-	case EV_NET:
-	case EV_RANDOM:
-		return false;
-	case EV_EXEC:
-	case EV_EXIT:
-	case EV_WROTE:
-	case EV_MKDIR:
-	case EV_RMDIR:
-	case EV_UNLINK:
-	case EV_RENAME:
-	case EV_LINK:
-	case EV_SYMLINK:
-	case EV_CHMOD:
-	case EV_CHOWN:
-	case EV_TRUNCATE:
-	case EV_UTIMES:
-	case EV_MKNOD:
-	case EV_CHDIR:
-	case EV_UNTRACEABLE:
-	case EV_BEFORE:
-	case EV_AFTER:
-	case EV_KIND_MAX:
-		break;
-	}
-	return true;
-}
-
-struct sortable {
-	char *text;
-	size_t index;
-	struct event ev;
-};
-
-static int cmp_sortable(const void *a, const void *b)
-{
-	const struct sortable *x = a, *y = b;
-	int r = strcmp(x->text, y->text);
-
-	if (r)
-		return r;
-	return x->index < y->index ? -1 : x->index > y->index;
-}
-
-/*
- * How often a process asks for randomness is itself random (mkstemp
- * rejection-samples and keeps leftover bits): each source is listed once,
- * just before the process's exit.
- */
-static void gather_random(struct canon *c, struct cproc *p)
-{
-	struct event *src = NULL;
-	size_t nsrc = 0, out = 0, exit_at;
-
-	for (size_t i = 0; i < p->n; i++) {
-		struct event *ev = &p->evs[i];
-		bool dup = false;
-
-		if (ev->kind != EV_RANDOM) {
-			p->evs[out++] = *ev;
-			continue;
-		}
-		for (size_t k = 0; k < nsrc && !dup; k++)
-			dup = !strcmp(src[k].name ? src[k].name : "", ev->name ? ev->name : "") &&
-			      !strcmp(src[k].path ? src[k].path : "", ev->path ? ev->path : "");
-		if (dup) {
-			event_clear(ev);
-			continue;
-		}
-		src = xrealloc(src, (nsrc + 1) * sizeof(*src));
-		src[nsrc++] = *ev;
-	}
-	p->n = out;
-	if (!nsrc)
-		return;
-	exit_at = p->n && p->evs[p->n - 1].kind == EV_EXIT ? p->n - 1 : p->n;
-	if (p->n + nsrc > p->cap) {
-		p->cap = p->n + nsrc;
-		p->evs = xrealloc(p->evs, p->cap * sizeof(*p->evs));
-	}
-	memmove(&p->evs[exit_at + nsrc], &p->evs[exit_at],
-		(p->n - exit_at) * sizeof(*p->evs));
-	memcpy(&p->evs[exit_at], src, nsrc * sizeof(*src));
-	p->n += nsrc;
-	free(src);
-	(void)c;
-}
-
-
-/*
- * Threads: between two execs, each thread's events keep their order, but
- * how threads interleave is the scheduler's.  So the leader's events come
- * first, then each other thread's, the threads ordered by what they did.
- */
-struct tgroup {
-	pid_t tid;
-	char *key;
-};
-
-static int cmp_tgroup(const void *a, const void *b)
-{
-	const struct tgroup *x = a, *y = b;
-
-	return strcmp(x->key, y->key);
-}
-
-/* The process's own events: its leader's, and its exit (whichever
- * thread was last). */
-static bool leader_event(const struct cproc *p, const struct event *ev)
-{
-	return ev->tid == p->pid || !ev->tid || ev->kind == EV_EXIT;
-}
-
-static void group_segment(struct canon *c, struct cproc *p, size_t lo, size_t hi)
-{
-	struct tgroup *g = NULL;
-	struct event *out;
-	size_t ng = 0, o = 0;
-
-	for (size_t i = lo; i < hi; i++) {
-		size_t k;
-
-		if (leader_event(p, &p->evs[i]))
-			continue;
-		for (k = 0; k < ng && g[k].tid != p->evs[i].tid; k++)
-			;
-		if (k == ng) {
-			g = xrealloc(g, (ng + 1) * sizeof(*g));
-			g[ng++] = (struct tgroup){ .tid = p->evs[i].tid };
-		}
-	}
-	if (!ng)
-		return;
-	for (size_t k = 0; k < ng; k++) {
-		size_t len = 0;
-		FILE *f = open_memstream(&g[k].key, &len);
-
-		if (!f)
-			die_oom();
-		for (size_t i = lo; i < hi; i++)
-			if (!leader_event(p, &p->evs[i]) && p->evs[i].tid == g[k].tid) {
-				put_event(c, f, p, &p->evs[i], true);
-				fputc('\n', f);
-			}
-		fclose(f);
-	}
-	qsort(g, ng, sizeof(*g), cmp_tgroup);
-	out = xcalloc(hi - lo, sizeof(*out));
-	for (size_t i = lo; i < hi; i++)
-		if (leader_event(p, &p->evs[i]))
-			out[o++] = p->evs[i];
-	for (size_t k = 0; k < ng; k++) {
-		for (size_t i = lo; i < hi; i++)
-			if (!leader_event(p, &p->evs[i]) && p->evs[i].tid == g[k].tid)
-				out[o++] = p->evs[i];
-		free(g[k].key);
-	}
-	memcpy(&p->evs[lo], out, (hi - lo) * sizeof(*out));
-	free(out);
-	free(g);
-}
-
-static void group_threads(struct canon *c, struct cproc *p)
-{
-	size_t lo = 0;
-
-	for (size_t i = 0; i <= p->n; i++) {
-		if (i == p->n || (p->evs[i].kind == EV_EXEC && i > lo)) {
-			group_segment(c, p, lo, i);
-			lo = i;
-		}
-	}
-}
-
-static void sort_observations(struct canon *c, struct cproc *p)
-{
-	size_t i = 0;
-
-	group_threads(c, p);
-	gather_random(c, p);
-	while (i < p->n) {
-		size_t j = i;
-		struct sortable *run;
-
-		while (j < p->n && !is_barrier(&p->evs[j]))
-			j++;
-		if (j - i > 1) {
-			run = xcalloc(j - i, sizeof(*run));
-			for (size_t k = i; k < j; k++) {
-				size_t len = 0;
-				FILE *f = open_memstream(&run[k - i].text, &len);
-
-				if (!f)
-					die_oom();
-				put_event(c, f, p, &p->evs[k], true);
-				fclose(f);
-				run[k - i].index = k;
-				run[k - i].ev = p->evs[k];
-			}
-			qsort(run, j - i, sizeof(*run), cmp_sortable);
-			for (size_t k = i; k < j; k++) {
-				p->evs[k] = run[k - i].ev;
-				free(run[k - i].text);
-			}
-			free(run);
-		}
-		i = j + 1;
-	}
-}
-
-/*
  * A process's key: its first exec's executable, argv and cwd (readable
  * ordering), then a digest of all it and its subtree did (ties between
  * identical-looking siblings).  Computed bottom-up.
@@ -759,12 +362,12 @@ static void compute_key(struct canon *c, struct cproc *p)
 
 	for (size_t i = 0; i < p->nkids; i++)
 		compute_key(c, p->kids[i]);
-	sort_observations(c, p);
+	canon_sort_observations(c, p);
 	f = open_memstream(&buf, &len);
 	if (!f)
 		die_oom();
 	for (size_t i = 0; i < p->n; i++) {
-		put_event(c, f, p, &p->evs[i], true);
+		canon_put_event(c, f, p, &p->evs[i], true);
 		fputc('\n', f);
 	}
 	fclose(f);
@@ -776,9 +379,9 @@ static void compute_key(struct canon *c, struct cproc *p)
 	if (!f)
 		die_oom();
 	if (ex) {
-		put_str(c, f, ex->path ? ex->path : "", true);
+		canon_put_str(c, f, ex->path ? ex->path : "", true);
 		put_strv(c, f, "argv", ex->argv, true);
-		put_str(c, f, ex->path2 ? ex->path2 : "", true);
+		canon_put_str(c, f, ex->path2 ? ex->path2 : "", true);
 	}
 	fprintf(f, "|%s", hex);
 	fclose(f);
@@ -817,7 +420,7 @@ static uint64_t write_proc(struct canon *c, const struct cproc *p)
 		fputs("{\"p\":", c->out);
 		json_write_string(c->out, p->id);
 		fputc(',', c->out);
-		put_event(c, c->out, p, &p->evs[i], false);
+		canon_put_event(c, c->out, p, &p->evs[i], false);
 		fputs("}\n", c->out);
 	}
 	for (size_t i = 0; i < p->nkids; i++)
@@ -835,7 +438,7 @@ static void put_state(struct canon *c, FILE *f, const struct event *ev,
 	};
 
 	fprintf(f, "{\"state\":\"%s\",\"path\":", ev->kind == EV_BEFORE ? "before" : "after");
-	put_str(c, f, ev->path, for_key);
+	canon_put_str(c, f, ev->path, for_key);
 	fputc(',', f);
 	put_fstate_members(c, f, &st, for_key);
 	fputc('}', f);
@@ -860,7 +463,7 @@ static uint64_t write_states(struct canon *c)
 		v[i].index = i;
 		free(p);
 	}
-	qsort(v, n, sizeof(*v), cmp_sortable);
+	qsort(v, n, sizeof(*v), canon_cmp_sortable);
 	for (size_t i = 0; i < n; i++) {
 		put_state(c, c->out, &c->states.evs[v[i].index], false);
 		fputc('\n', c->out);
@@ -885,9 +488,9 @@ static void write_header(const struct canon_opts *o, FILE *out,
 		if (i)
 			fputc(',', out);
 		if (c) {
-			put_str(c, out, o->command[i], false);
+			canon_put_str(c, out, o->command[i], false);
 		} else {
-			char *s = rewrite_roots(o, o->command[i]);
+			char *s = canon_rewrite_roots(o, o->command[i]);
 
 			json_write_string(out, s);
 			free(s);

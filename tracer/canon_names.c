@@ -1,0 +1,159 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/util.h"
+#include "tracer/canon_priv.h"
+
+/* Roots and temp names in canonical strings. */
+
+static bool path_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-' ||
+	       c == '+';
+}
+
+static bool separator(char c)
+{
+	return c == ' ' || c == '=' || c == ':' || c == ',' || c == ';' ||
+	       c == '"' || c == '\'' || c == '\t' || c == '\n';
+}
+
+/*
+ * Rewrite every occurrence of a root's path that is a whole path or its
+ * beginning: in paths, and in argv words and environment values such as
+ * -I/src/inc, --sysroot=/src, PWD=/src, PATH=/src/bin:/usr/bin.  Not
+ * inside another path (/tmp in /src/.tmp_1/tmp stays).
+ */
+char *canon_rewrite_roots(const struct canon_opts *o, const char *s)
+{
+	size_t cap = strlen(s) + 1, len = 0;
+	char *out = xmalloc(cap);
+	bool in_path = false;
+
+	while (*s) {
+		bool done = false;
+
+		for (size_t i = 0; i < o->nroots && !done && !in_path; i++) {
+			const char *rp = o->roots[i].path;
+			size_t n = strlen(rp), nn = strlen(o->roots[i].name);
+
+			if (strncmp(s, rp, n) || path_char(s[n]))
+				continue;
+			if (len + nn + 1 > cap) {
+				cap = (len + nn + 1) * 2;
+				out = xrealloc(out, cap);
+			}
+			memcpy(out + len, o->roots[i].name, nn);
+			len += nn;
+			s += n;
+			done = true;
+			in_path = true;
+		}
+		if (done)
+			continue;
+		if (len + 2 > cap) {
+			cap *= 2;
+			out = xrealloc(out, cap);
+		}
+		if (*s == '/')
+			in_path = true;
+		else if (separator(*s))
+			in_path = false;
+		out[len++] = *s++;
+	}
+	out[len] = '\0';
+	return out;
+}
+
+static int cmp_strp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/*
+ * Names the build itself created directly under $TMP, exclusively
+ * (mkstemp, O_EXCL) or as directories (mkdtemp): their names may be
+ * random.  Each is written as {N}, numbered in output order; in sort keys
+ * as {} so that ordering never depends on them.
+ */
+void canon_note_temp(struct canon *c, const struct event *ev)
+{
+	const char *name, *end;
+	bool created = ev->result >= 0 &&
+		       ((ev->kind == EV_OPEN && (ev->flags & O_CREAT) &&
+			 (ev->flags & O_EXCL)) || ev->kind == EV_MKDIR);
+
+	if (!created || !ev->path || !str_has_prefix(ev->path, "/tmp/"))
+		return;
+	name = ev->path + 5;
+	end = strchr(name, '/');
+	if (!*name)
+		return;
+	strv_push(&c->temp_set, end ? strndup(name, (size_t)(end - name)) : xstrdup(name));
+}
+
+static bool is_temp(const struct canon *c, const char *name, size_t len)
+{
+	char buf[256];
+	char *key = buf;
+
+	if (!c->temp_set.n || len >= sizeof(buf))
+		return false;
+	memcpy(buf, name, len);
+	buf[len] = '\0';
+	return bsearch(&key, c->temp_set.v, c->temp_set.n, sizeof(char *), cmp_strp) != NULL;
+}
+
+static char *rewrite_temps(struct canon *c, const char *s, bool for_key)
+{
+	char *out = xstrdup(s);
+	size_t pos = 0;
+	char *p;
+
+	while ((p = strstr(out + pos, "$TMP/"))) {
+		char *name = p + 5, *end = name, *repl, *next;
+		size_t k;
+
+		while (*end && path_char(*end))
+			end++;
+		if (!is_temp(c, name, (size_t)(end - name))) {
+			pos = (size_t)(name - out);
+			continue;
+		}
+		if (for_key) {
+			repl = xstrdup("{}");
+		} else {
+			for (k = 0; k < c->temps.n; k++)
+				if (strlen(c->temps.v[k]) == (size_t)(end - name) &&
+				    !strncmp(c->temps.v[k], name, (size_t)(end - name)))
+					break;
+			if (k == c->temps.n)
+				strv_push(&c->temps, strndup(name, (size_t)(end - name)));
+			repl = xasprintf("{%zu}", k + 1);
+		}
+		next = xasprintf("%.*s%s%s", (int)(name - out), out, repl, end);
+		pos = (size_t)(name - out) + strlen(repl);
+		free(repl);
+		free(out);
+		out = next;
+	}
+	return out;
+}
+
+char *canon_str(struct canon *c, const char *s, bool for_key)
+{
+	char *r = canon_rewrite_roots(c->opts, s);
+	char *t = rewrite_temps(c, r, for_key);
+
+	free(r);
+	return t;
+}
+
+void canon_sort_temps(struct canon *c)
+{
+	if (c->temp_set.n > 1)
+		qsort(c->temp_set.v, c->temp_set.n, sizeof(char *), cmp_strp);
+}

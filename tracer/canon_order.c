@@ -1,0 +1,232 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "lib/util.h"
+#include "tracer/canon_priv.h"
+
+/* The order of a process's events in the canonical trace. */
+
+/*
+ * Changes to the filesystem (and execs) are barriers; between two of
+ * them, a process's observations (probes, reads, listings, spawns,
+ * failed execs, network and randomness) are sorted by content.  Their
+ * order carries no meaning, and a parallel make's varies from run to run
+ * (it stats each target when its job ends).
+ */
+static bool is_barrier(const struct event *ev)
+{
+	switch (ev->kind) {
+	case EV_OPEN:
+		return (ev->flags & (O_ACCMODE | O_CREAT | O_TRUNC)) != O_RDONLY &&
+		       ev->result >= 0;
+	case EV_PROBE:
+	case EV_READDIR:
+	case EV_SPAWN:
+	case EV_EXEC_FAIL:
+	case EV_NET:
+	case EV_RANDOM:
+		return false;
+	case EV_EXEC:
+	case EV_EXIT:
+	case EV_WROTE:
+	case EV_MKDIR:
+	case EV_RMDIR:
+	case EV_UNLINK:
+	case EV_RENAME:
+	case EV_LINK:
+	case EV_SYMLINK:
+	case EV_CHMOD:
+	case EV_CHOWN:
+	case EV_TRUNCATE:
+	case EV_UTIMES:
+	case EV_MKNOD:
+	case EV_CHDIR:
+	case EV_UNTRACEABLE:
+	case EV_BEFORE:
+	case EV_AFTER:
+	case EV_KIND_MAX:
+		break;
+	}
+	return true;
+}
+
+
+int canon_cmp_sortable(const void *a, const void *b)
+{
+	const struct sortable *x = a, *y = b;
+	int r = strcmp(x->text, y->text);
+
+	if (r)
+		return r;
+	return x->index < y->index ? -1 : x->index > y->index;
+}
+
+/*
+ * How often a process asks for randomness is itself random (mkstemp
+ * rejection-samples and keeps leftover bits): each source is listed once,
+ * just before the process's exit.
+ */
+static void gather_random(struct canon *c, struct cproc *p)
+{
+	struct event *src = NULL;
+	size_t nsrc = 0, out = 0, exit_at;
+
+	for (size_t i = 0; i < p->n; i++) {
+		struct event *ev = &p->evs[i];
+		bool dup = false;
+
+		if (ev->kind != EV_RANDOM) {
+			p->evs[out++] = *ev;
+			continue;
+		}
+		for (size_t k = 0; k < nsrc && !dup; k++)
+			dup = !strcmp(src[k].name ? src[k].name : "", ev->name ? ev->name : "") &&
+			      !strcmp(src[k].path ? src[k].path : "", ev->path ? ev->path : "");
+		if (dup) {
+			event_clear(ev);
+			continue;
+		}
+		src = xrealloc(src, (nsrc + 1) * sizeof(*src));
+		src[nsrc++] = *ev;
+	}
+	p->n = out;
+	if (!nsrc)
+		return;
+	exit_at = p->n && p->evs[p->n - 1].kind == EV_EXIT ? p->n - 1 : p->n;
+	if (p->n + nsrc > p->cap) {
+		p->cap = p->n + nsrc;
+		p->evs = xrealloc(p->evs, p->cap * sizeof(*p->evs));
+	}
+	memmove(&p->evs[exit_at + nsrc], &p->evs[exit_at],
+		(p->n - exit_at) * sizeof(*p->evs));
+	memcpy(&p->evs[exit_at], src, nsrc * sizeof(*src));
+	p->n += nsrc;
+	free(src);
+	(void)c;
+}
+
+
+/*
+ * Threads: between two execs, each thread's events keep their order, but
+ * how threads interleave is the scheduler's.  So the leader's events come
+ * first, then each other thread's, the threads ordered by what they did.
+ */
+struct tgroup {
+	pid_t tid;
+	char *key;
+};
+
+static int cmp_tgroup(const void *a, const void *b)
+{
+	const struct tgroup *x = a, *y = b;
+
+	return strcmp(x->key, y->key);
+}
+
+/* The process's own events: its leader's, and its exit (whichever
+ * thread was last). */
+static bool leader_event(const struct cproc *p, const struct event *ev)
+{
+	return ev->tid == p->pid || !ev->tid || ev->kind == EV_EXIT;
+}
+
+static void group_segment(struct canon *c, struct cproc *p, size_t lo, size_t hi)
+{
+	struct tgroup *g = NULL;
+	struct event *out;
+	size_t ng = 0, o = 0;
+
+	for (size_t i = lo; i < hi; i++) {
+		size_t k;
+
+		if (leader_event(p, &p->evs[i]))
+			continue;
+		for (k = 0; k < ng && g[k].tid != p->evs[i].tid; k++)
+			;
+		if (k == ng) {
+			g = xrealloc(g, (ng + 1) * sizeof(*g));
+			g[ng++] = (struct tgroup){ .tid = p->evs[i].tid };
+		}
+	}
+	if (!ng)
+		return;
+	for (size_t k = 0; k < ng; k++) {
+		size_t len = 0;
+		FILE *f = open_memstream(&g[k].key, &len);
+
+		if (!f)
+			die_oom();
+		for (size_t i = lo; i < hi; i++)
+			if (!leader_event(p, &p->evs[i]) && p->evs[i].tid == g[k].tid) {
+				canon_put_event(c, f, p, &p->evs[i], true);
+				fputc('\n', f);
+			}
+		fclose(f);
+	}
+	qsort(g, ng, sizeof(*g), cmp_tgroup);
+	out = xcalloc(hi - lo, sizeof(*out));
+	for (size_t i = lo; i < hi; i++)
+		if (leader_event(p, &p->evs[i]))
+			out[o++] = p->evs[i];
+	for (size_t k = 0; k < ng; k++) {
+		for (size_t i = lo; i < hi; i++)
+			if (!leader_event(p, &p->evs[i]) && p->evs[i].tid == g[k].tid)
+				out[o++] = p->evs[i];
+		free(g[k].key);
+	}
+	memcpy(&p->evs[lo], out, (hi - lo) * sizeof(*out));
+	free(out);
+	free(g);
+}
+
+static void group_threads(struct canon *c, struct cproc *p)
+{
+	size_t lo = 0;
+
+	for (size_t i = 0; i <= p->n; i++) {
+		if (i == p->n || (p->evs[i].kind == EV_EXEC && i > lo)) {
+			group_segment(c, p, lo, i);
+			lo = i;
+		}
+	}
+}
+
+void canon_sort_observations(struct canon *c, struct cproc *p)
+{
+	size_t i = 0;
+
+	group_threads(c, p);
+	gather_random(c, p);
+	while (i < p->n) {
+		size_t j = i;
+		struct sortable *run;
+
+		while (j < p->n && !is_barrier(&p->evs[j]))
+			j++;
+		if (j - i > 1) {
+			run = xcalloc(j - i, sizeof(*run));
+			for (size_t k = i; k < j; k++) {
+				size_t len = 0;
+				FILE *f = open_memstream(&run[k - i].text, &len);
+
+				if (!f)
+					die_oom();
+				canon_put_event(c, f, p, &p->evs[k], true);
+				fclose(f);
+				run[k - i].index = k;
+				run[k - i].ev = p->evs[k];
+			}
+			qsort(run, j - i, sizeof(*run), canon_cmp_sortable);
+			for (size_t k = i; k < j; k++) {
+				p->evs[k] = run[k - i].ev;
+				free(run[k - i].text);
+			}
+			free(run);
+		}
+		i = j + 1;
+	}
+}
+
