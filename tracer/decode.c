@@ -168,10 +168,14 @@ static void before(struct tracer *t, struct task *task, const char *path,
 {
 	char *phys;
 
-	if (!path)
+	if (!path || snapshot_seen_lexical(t, path, false))
 		return;
 	phys = snapshot_physical(task->tid, path, follow_last);
 	snapshot_before(t, task->tid, phys, false);
+	/* A path without links resolves to itself for good (a link in it
+	 * may be retargeted, so such a path is resolved every time). */
+	if (!strcmp(phys, path))
+		snapshot_seen_lexical(t, path, true);
 	free(phys);
 }
 

@@ -37,6 +37,21 @@ static uint64_t hash_str(const char *s)
 	return h;
 }
 
+static bool pathset_has(const struct pathset *ps, const char *path)
+{
+	size_t i;
+
+	if (!ps->cap)
+		return false;
+	i = hash_str(path) & (ps->cap - 1);
+	while (ps->slots[i]) {
+		if (!strcmp(ps->slots[i], path))
+			return true;
+		i = (i + 1) & (ps->cap - 1);
+	}
+	return false;
+}
+
 /* True if newly added. */
 static bool pathset_add(struct pathset *ps, const char *path)
 {
@@ -221,6 +236,15 @@ static void record_state(struct tracer *t, pid_t tid, const char *path,
 		record_children(t, tid, path, kind, depth);
 }
 
+bool snapshot_seen_lexical(struct tracer *t, const char *path, bool mark)
+{
+	if (!t->lexical)
+		t->lexical = xcalloc(1, sizeof(*t->lexical));
+	if (mark)
+		return !pathset_add(t->lexical, path);
+	return pathset_has(t->lexical, path);
+}
+
 void snapshot_before(struct tracer *t, pid_t tid, const char *path, bool tree)
 {
 	if (!path || path[0] != '/')
@@ -292,15 +316,19 @@ void snapshot_after_all(struct tracer *t, pid_t tid)
 	free(all);
 }
 
-void snapshot_free(struct tracer *t)
+static void pathset_free(struct pathset *ps)
 {
-	struct pathset *ps = t->touched;
-
 	if (!ps)
 		return;
 	for (size_t i = 0; i < ps->cap; i++)
 		free(ps->slots[i]);
 	free(ps->slots);
 	free(ps);
-	t->touched = NULL;
+}
+
+void snapshot_free(struct tracer *t)
+{
+	pathset_free(t->touched);
+	pathset_free(t->lexical);
+	t->touched = t->lexical = NULL;
 }

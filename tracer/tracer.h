@@ -39,6 +39,7 @@ struct tracer {
 	pid_t root_pid;		/* the command: its exit ends the run */
 	pid_t cur_tid;		/* the thread whose stop is being handled */
 	struct pathset *touched;	/* paths the run changed (snapshot.c) */
+	struct pathset *lexical;	/* paths as named, already resolved */
 };
 
 /* Seize the sandbox's pid 1 before it starts the command. */
@@ -64,6 +65,9 @@ void tracer_emit(struct tracer *t, struct event *ev);
  * change, and the state when the command ends. */
 void snapshot_before(struct tracer *t, pid_t tid, const char *path, bool tree);
 char *snapshot_physical(pid_t tid, const char *path, bool follow_last);
+/* Whether a change to this path as named needs no link resolution any
+ * more (the stop path skips it); with mark, remember that it does not. */
+bool snapshot_seen_lexical(struct tracer *t, const char *path, bool mark);
 void snapshot_rename(struct tracer *t, pid_t tid, const char *src,
 		     const char *dst);
 void snapshot_after_all(struct tracer *t, pid_t tid);
