@@ -103,7 +103,37 @@ static char *resolve(struct proc *pr, int dirfd, const char *path)
 	return out;
 }
 
+static char *path_arg_raw(struct task *task, int dirfd_idx, int path_idx,
+			  char **ret_raw);
+
 static char *path_arg(struct task *task, int dirfd_idx, int path_idx)
+{
+	return path_arg_raw(task, dirfd_idx, path_idx, NULL);
+}
+
+/* The absolute, unnormalized form of a relative path with "..". */
+static char *raw_join(struct proc *pr, int dirfd, const char *path)
+{
+	const char *base;
+	struct fdent *e;
+
+	if (!strstr(path, ".."))
+		return NULL;
+	if (path[0] == '/')
+		return xstrdup(path);
+	if (dirfd == AT_FDCWD) {
+		base = pr->cwd;
+	} else {
+		e = fd_lookup(pr, dirfd);
+		if (!e)
+			return NULL;
+		base = e->path;
+	}
+	return xasprintf("%s/%s", base, path);
+}
+
+static char *path_arg_raw(struct task *task, int dirfd_idx, int path_idx,
+			  char **ret_raw)
 {
 	struct pending *p = &task->pend;
 	int dirfd = dirfd_idx >= 0 ? arg_int(p, dirfd_idx) : AT_FDCWD;
@@ -122,6 +152,8 @@ static char *path_arg(struct task *task, int dirfd_idx, int path_idx)
 		return e ? xstrdup(e->path) : NULL;
 	}
 	out = resolve(task->proc, dirfd, raw);
+	if (ret_raw && out)
+		*ret_raw = raw_join(task->proc, dirfd, raw);
 	free(raw);
 	return out;
 }
@@ -164,13 +196,13 @@ static void sockaddr_text(struct task *task, uint64_t addr, uint64_t len,
 
 /* snapshot_before() of the physical path (links resolved). */
 static void before(struct tracer *t, struct task *task, const char *path,
-		   bool follow_last)
+		   const char *raw, bool follow_last)
 {
 	char *phys;
 
-	if (!path || snapshot_seen_lexical(t, path, false))
+	if (!path || (!raw && snapshot_seen_lexical(t, path, false)))
 		return;
-	phys = snapshot_physical(task->tid, path, follow_last);
+	phys = snapshot_physical(task->tid, raw ? raw : path, follow_last);
 	snapshot_before(t, task->tid, phys, false);
 	/* A path without links resolves to itself for good (a link in it
 	 * may be retargeted, so such a path is resolved every time). */
@@ -188,7 +220,7 @@ static void before_change(struct tracer *t, struct task *task)
 	case EV_OPEN:
 		if ((ev->flags & (O_ACCMODE | O_CREAT | O_TRUNC)) != O_RDONLY &&
 		    !(ev->flags & O_PATH))
-			before(t, task, ev->path, !(ev->flags & O_NOFOLLOW));
+			before(t, task, ev->path, task->pend.raw[0], !(ev->flags & O_NOFOLLOW));
 		/* Will this open create the file?  (O_CREAT does not say.) */
 		if ((ev->flags & O_CREAT) && ev->path) {
 			char *full = xasprintf("/proc/%d/root%s", (int)task->tid, ev->path);
@@ -200,8 +232,10 @@ static void before_change(struct tracer *t, struct task *task)
 		}
 		break;
 	case EV_RENAME: {
-		char *src = snapshot_physical(task->tid, ev->path, false);
-		char *dst = ev->path2 ? snapshot_physical(task->tid, ev->path2, false) : NULL;
+		const char *raw0 = task->pend.raw[0], *raw1 = task->pend.raw[1];
+		char *src = snapshot_physical(task->tid, raw0 ? raw0 : ev->path, false);
+		char *dst = ev->path2 ? snapshot_physical(task->tid, raw1 ? raw1 : ev->path2,
+							   false) : NULL;
 
 		snapshot_rename(t, task->tid, src, dst);
 		/* RENAME_EXCHANGE moves both ways. */
@@ -213,18 +247,18 @@ static void before_change(struct tracer *t, struct task *task)
 	}
 	case EV_LINK:
 	case EV_SYMLINK:
-		before(t, task, ev->path2, false);
+		before(t, task, ev->path2, task->pend.raw[1], false);
 		break;
 	case EV_MKDIR:
 	case EV_RMDIR:
 	case EV_UNLINK:
 	case EV_MKNOD:
-		before(t, task, ev->path, false);
+		before(t, task, ev->path, task->pend.raw[0], false);
 		break;
 	case EV_CHMOD:
 	case EV_CHOWN:
 	case EV_TRUNCATE:
-		before(t, task, ev->path, !(ev->flags & AT_SYMLINK_NOFOLLOW));
+		before(t, task, ev->path, task->pend.raw[0], !(ev->flags & AT_SYMLINK_NOFOLLOW));
 		break;
 	case EV_EXEC:
 	case EV_EXEC_FAIL:
@@ -247,10 +281,16 @@ static void before_change(struct tracer *t, struct task *task)
 
 bool decode_entry(struct tracer *t, struct task *task)
 {
-	bool exit_stop = decode_args(t, task);
+	struct pending *p = &task->pend;
+	bool exit_stop;
 
+	p->raw[0] = p->raw[1] = NULL;
+	exit_stop = decode_args(t, task);
 	if (exit_stop)
 		before_change(t, task);
+	free(p->raw[0]);
+	free(p->raw[1]);
+	p->raw[0] = p->raw[1] = NULL;
 	return exit_stop;
 }
 
@@ -271,7 +311,7 @@ static bool decode_args(struct tracer *t, struct task *task)
 	case DEC_OPEN:
 	case DEC_CREAT:
 	case DEC_OPENAT2:
-		ev->path = path_arg(task, d->dirfd, d->path);
+		ev->path = path_arg_raw(task, d->dirfd, d->path, &p->raw[0]);
 		if (d->dec == DEC_CREAT) {
 			ev->flags = O_CREAT | O_WRONLY | O_TRUNC;
 		} else if (d->dec == DEC_OPENAT2) {
@@ -314,7 +354,7 @@ static bool decode_args(struct tracer *t, struct task *task)
 	case DEC_CHDIR:
 	case DEC_FCHDIR:
 	case DEC_UNTRACEABLE:
-		ev->path = path_arg(task, d->dirfd, d->path);
+		ev->path = path_arg_raw(task, d->dirfd, d->path, &p->raw[0]);
 		if (d->flags >= 0)
 			ev->flags = (uint32_t)p->args[d->flags];
 		if (d->kind == EV_UNLINK && (ev->flags & AT_REMOVEDIR))
@@ -323,14 +363,14 @@ static bool decode_args(struct tracer *t, struct task *task)
 			ev->mode = (uint32_t)p->args[d->aux] & 07777;
 		break;
 	case DEC_TWO_PATHS:
-		ev->path = path_arg(task, d->dirfd, d->path);
-		ev->path2 = path_arg(task, d->dirfd2, d->path2);
+		ev->path = path_arg_raw(task, d->dirfd, d->path, &p->raw[0]);
+		ev->path2 = path_arg_raw(task, d->dirfd2, d->path2, &p->raw[1]);
 		if (d->flags >= 0)
 			ev->flags = (uint32_t)p->args[d->flags];
 		break;
 	case DEC_SYMLINK:
 		ev->path = mem_read_string(task->tid, p->args[d->aux], PATH_MAX);
-		ev->path2 = path_arg(task, d->dirfd2, d->path2);
+		ev->path2 = path_arg_raw(task, d->dirfd2, d->path2, &p->raw[1]);
 		break;
 	case DEC_EXEC:
 		if (d->flags >= 0)

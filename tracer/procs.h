@@ -45,6 +45,9 @@ struct pending {
 	uint64_t args[6];
 	struct event ev;
 	int fd;			/* the fd the syscall works on, or -1 */
+	char *raw[2];		/* path, path2 before lexical normalization,
+				 * when they hold "..": the kernel resolves
+				 * ".." after following links */
 };
 
 /* A thread. */

@@ -102,49 +102,79 @@ static DIR *opendir_nofollow(const char *path)
 }
 
 /*
- * The path a change really touches, as the tracee sees it: symlinks in
- * its directories resolved (and in its last component when the syscall
- * follows it), so that a write through a link is the target's change.
+ * The path a change really touches, as the tracee sees it: walked one
+ * component at a time the way the kernel does, following symlinks in its
+ * directories (and in the last component when the syscall follows it),
+ * and applying ".." to what a link led to, not to the link's name.
  */
 char *snapshot_physical(pid_t tid, const char *path, bool follow_last)
 {
-	char *cur = xstrdup(path);
+	struct strv todo = { 0 };	/* components left, in reverse */
+	char *done = xstrdup("");	/* the resolved prefix */
+	int links = 0;
+	char *copy = xstrdup(path), *save = NULL, *tok;
+	struct strv parts = { 0 };
 
-	for (int hops = 0; hops < 40; hops++) {
-		char *resolved = NULL;
-		size_t len = strlen(cur);
+	for (tok = strtok_r(copy, "/", &save); tok; tok = strtok_r(NULL, "/", &save))
+		strv_push(&parts, xstrdup(tok));
+	free(copy);
+	for (size_t i = parts.n; i-- > 0;)
+		strv_push(&todo, xstrdup(parts.v[i]));
+	strv_free(&parts);
+	while (todo.n) {
+		char *comp = todo.v[--todo.n];
+		bool last = todo.n == 0;
+		char target[PATH_MAX];
+		char *next, *full;
+		ssize_t n = -1;
 
-		for (size_t i = 1; i <= len && !resolved; i++) {
-			bool last = i == len;
-			char target[PATH_MAX];
-			cleanup_free char *full = NULL;
-			ssize_t n;
-
-			if (!last && cur[i] != '/')
-				continue;
-			if (last && !follow_last)
-				break;
-			full = xasprintf("/proc/%d/root%.*s", (int)tid, (int)i, cur);
-			n = readlink(full, target, sizeof(target) - 1);
-			if (n < 0)
-				continue;	/* not a link (or not there) */
-			target[n] = '\0';
-			if (target[0] == '/') {
-				resolved = xasprintf("%s%s", target, cur + i);
-			} else {
-				char *slash = memrchr(cur, '/', i);
-
-				resolved = xasprintf("%.*s/%s%s", (int)(slash - cur), cur,
-						     target, cur + i);
-			}
+		todo.v[todo.n] = NULL;
+		if (!strcmp(comp, ".")) {
+			free(comp);
+			continue;
 		}
-		if (!resolved)
-			return cur;
-		free(cur);
-		cur = path_normalize(resolved);
-		free(resolved);
+		if (!strcmp(comp, "..")) {
+			char *slash = strrchr(done, '/');
+
+			if (slash)
+				*slash = '\0';
+			free(comp);
+			continue;
+		}
+		next = xasprintf("%s/%s", done, comp);
+		free(comp);
+		if ((!last || follow_last) && links < 40) {
+			full = xasprintf("/proc/%d/root%s", (int)tid, next);
+			n = readlink(full, target, sizeof(target) - 1);
+			free(full);
+		}
+		if (n < 0) {
+			free(done);
+			done = next;
+			continue;
+		}
+		/* A link: its target's components come next. */
+		target[n] = '\0';
+		links++;
+		free(next);
+		copy = xstrdup(target);
+		for (tok = strtok_r(copy, "/", &save); tok; tok = strtok_r(NULL, "/", &save))
+			strv_push(&parts, xstrdup(tok));
+		free(copy);
+		for (size_t i = parts.n; i-- > 0;)
+			strv_push(&todo, xstrdup(parts.v[i]));
+		strv_free(&parts);
+		if (target[0] == '/') {
+			free(done);
+			done = xstrdup("");
+		}
 	}
-	return cur;
+	strv_free(&todo);
+	if (!*done) {
+		free(done);
+		return xstrdup("/");
+	}
+	return done;
 }
 
 static void record_children(struct tracer *t, pid_t tid, const char *path,

@@ -96,9 +96,11 @@ mkdir -p "$D/d" && echo b > "$D/d/g"
 invariant chmod-dir "$D" chmod 700 d
 S=$SCRATCH/symlinks
 mkdir -p "$S/r" && echo old > "$S/real" && ln -s real "$S/out" && ln -s r "$S/l" && \
-	mkdir "$S/r2" && echo 1 > "$S/r2/a" && ln -s r2 "$S/l2"
-invariant symlinks "$S" sh -c 'echo new > out; echo x > l/f; mv l2 l3; chmod 700 .'
+	mkdir "$S/r2" && echo 1 > "$S/r2/a" && ln -s r2 "$S/l2" && \
+	mkdir -p "$S/s/d" && ln -s s/d "$S/l4"
+invariant symlinks "$S" sh -c 'echo new > out; echo x > l/f; mv l2 l3; echo y > l4/../g; chmod 700 .'
 like "symlinks: a write through a link changes its target" "$(cat "$SCRATCH/symlinks.delta")" '\$SRC/real type=file'
+like "symlinks: .. after a link is the link's target's parent" "$(cat "$SCRATCH/symlinks.delta")" '\$SRC/s/g type=file'
 H=$SCRATCH/hardlinks
 mkdir -p "$H/sub" && echo 1 > "$H/a" && ln "$H/a" "$H/sub/b"
 invariant hardlinks "$H" sh -c 'echo 2 >> sub/b'
