@@ -43,3 +43,26 @@ void digest_hex(const struct digest *d, char *out)
 	}
 	out[2 * d->len] = '\0';
 }
+
+void digest_init(struct digest_ctx *ctx, enum digest_algo algo)
+{
+	ctx->algo = algo;
+	ctx->state = algo == DIGEST_SHA256 ? sha256_begin() : xxh128_begin();
+}
+
+void digest_update(struct digest_ctx *ctx, const void *buf, size_t len)
+{
+	if (ctx->algo == DIGEST_SHA256)
+		sha256_update(ctx->state, buf, len);
+	else
+		xxh128_update(ctx->state, buf, len);
+}
+
+void digest_final(struct digest_ctx *ctx, struct digest *ret)
+{
+	if (ctx->algo == DIGEST_SHA256)
+		sha256_end(ctx->state, ret);
+	else
+		xxh128_end(ctx->state, ret);
+	ctx->state = NULL;
+}

@@ -36,7 +36,23 @@ void digest_buf(enum digest_algo algo, const void *buf, size_t len,
 /* Lowercase hex into out (2 * DIGEST_MAX + 1 bytes). */
 void digest_hex(const struct digest *d, char *out);
 
+/* Streaming, for digests of files with parts masked. */
+struct digest_ctx {
+	enum digest_algo algo;
+	void *state;
+};
+
+void digest_init(struct digest_ctx *ctx, enum digest_algo algo);
+void digest_update(struct digest_ctx *ctx, const void *buf, size_t len);
+void digest_final(struct digest_ctx *ctx, struct digest *ret);
+
 /* The per-algorithm back ends. */
+void *xxh128_begin(void);
+void xxh128_update(void *state, const void *buf, size_t len);
+void xxh128_end(void *state, struct digest *ret);
+void *sha256_begin(void);
+void sha256_update(void *state, const void *buf, size_t len);
+void sha256_end(void *state, struct digest *ret);
 int xxh128_fd(int fd, struct digest *ret);
 void xxh128_buf(const void *buf, size_t len, struct digest *ret);
 int sha256_fd(int fd, struct digest *ret);

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "lib/digest.h"
+#include "lib/util.h"
 
 int sha256_fd(int fd, struct digest *ret)
 {
@@ -38,4 +39,27 @@ void sha256_buf(const void *buf, size_t len, struct digest *ret)
 
 	EVP_Digest(buf, len, ret->bytes, &n, EVP_sha256(), NULL);
 	ret->len = (uint8_t)n;
+}
+
+void *sha256_begin(void)
+{
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+
+	if (!ctx || !EVP_DigestInit_ex(ctx, EVP_sha256(), NULL))
+		die_oom();
+	return ctx;
+}
+
+void sha256_update(void *state, const void *buf, size_t len)
+{
+	EVP_DigestUpdate(state, buf, len);
+}
+
+void sha256_end(void *state, struct digest *ret)
+{
+	unsigned int len = 0;
+
+	EVP_DigestFinal_ex(state, ret->bytes, &len);
+	ret->len = (uint8_t)len;
+	EVP_MD_CTX_free(state);
 }

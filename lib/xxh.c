@@ -5,6 +5,7 @@
 #include <xxhash.h>
 
 #include "lib/digest.h"
+#include "lib/util.h"
 
 static void canonical(XXH128_hash_t h, struct digest *ret)
 {
@@ -43,4 +44,25 @@ int xxh128_fd(int fd, struct digest *ret)
 void xxh128_buf(const void *buf, size_t len, struct digest *ret)
 {
 	canonical(XXH3_128bits(buf, len), ret);
+}
+
+void *xxh128_begin(void)
+{
+	XXH3_state_t *st = XXH3_createState();
+
+	if (!st)
+		die_oom();
+	XXH3_128bits_reset(st);
+	return st;
+}
+
+void xxh128_update(void *state, const void *buf, size_t len)
+{
+	XXH3_128bits_update(state, buf, len);
+}
+
+void xxh128_end(void *state, struct digest *ret)
+{
+	canonical(XXH3_128bits_digest(state), ret);
+	XXH3_freeState(state);
 }

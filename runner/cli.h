@@ -9,5 +9,6 @@ int cmd_filter(int argc, char **argv);
 int cmd_fold(int argc, char **argv);
 int cmd_manifest(int argc, char **argv);
 int cmd_apply(int argc, char **argv);
+int cmd_hash(int argc, char **argv);
 
 #endif

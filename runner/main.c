@@ -23,6 +23,7 @@ static const char main_usage[] =
 	"  fold      print a run's net filesystem delta (or its --checksum)\n"
 	"  manifest  print a canonical manifest of a tree (mtree)\n"
 	"  apply     apply a delta's $SRC part to a manifest\n"
+	"  hash      digests with module and Authenticode signatures masked\n"
 	"  help      print this help\n"
 	"  version   print the version\n"
 	"\n"
@@ -61,6 +62,7 @@ static const struct subcommand subcommands[] = {
 	{ "fold", cmd_fold },
 	{ "manifest", cmd_manifest },
 	{ "apply", cmd_apply },
+	{ "hash", cmd_hash },
 	{ "help", cmd_help },
 	{ "version", cmd_version },
 };

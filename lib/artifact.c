@@ -1,0 +1,147 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/artifact.h"
+#include "lib/exitcode.h"
+
+static const char modsig_magic[] = "~Module signature appended~\n";
+#define MODSIG_MAGIC_LEN 28
+#define MODSIG_INFO_LEN 12
+#define PKEY_ID_PKCS7 2
+
+const char *region_kind_name(enum region_kind k)
+{
+	switch (k) {
+	case REGION_MODSIG: return "module-signature";
+	case REGION_MODSIG_INFO: return "module-signature-info";
+	case REGION_MODSIG_MAGIC: return "module-signature-magic";
+	case REGION_PE_CHECKSUM: return "pe-checksum";
+	case REGION_PE_CERTDIR: return "pe-certificate-directory";
+	case REGION_PE_CERTTABLE: return "pe-certificate-table";
+	}
+	return "?";
+}
+
+static int bad(struct sr_error **err, const char *name, uint64_t off,
+	       const char *what)
+{
+	return sr_error_make(err, SR_EXIT_BAD_INPUT, 0, "%s: byte %llu: %s",
+			     name, (unsigned long long)off, what);
+}
+
+int modsig_regions(const uint8_t *buf, uint64_t size, const char *name,
+		   struct region *ret, size_t *ret_n, struct sr_error **err)
+{
+	const uint8_t *info;
+	uint64_t sig_len, tail = MODSIG_MAGIC_LEN + MODSIG_INFO_LEN;
+
+	*ret_n = 0;
+	if (size < MODSIG_MAGIC_LEN ||
+	    memcmp(buf + size - MODSIG_MAGIC_LEN, modsig_magic, MODSIG_MAGIC_LEN))
+		return 0;
+	if (size < tail)
+		return bad(err, name, 0, "module signature trailer is truncated "
+			   "(no room for its 12-byte info block)");
+	info = buf + size - tail;
+	if (info[2] != PKEY_ID_PKCS7)
+		return bad(err, name, size - tail + 2,
+			   "module signature id_type is not 2 (PKCS#7)");
+	sig_len = (uint64_t)info[8] << 24 | (uint64_t)info[9] << 16 |
+		  (uint64_t)info[10] << 8 | info[11];
+	if (sig_len == 0 || sig_len > size - tail)
+		return bad(err, name, size - tail + 8,
+			   "module signature sig_len is larger than the file");
+	ret[0] = (struct region){ REGION_MODSIG, size - tail - sig_len, sig_len };
+	ret[1] = (struct region){ REGION_MODSIG_INFO, size - tail, MODSIG_INFO_LEN };
+	ret[2] = (struct region){ REGION_MODSIG_MAGIC, size - MODSIG_MAGIC_LEN,
+				  MODSIG_MAGIC_LEN };
+	*ret_n = 3;
+	return 1;
+}
+
+static uint32_t le32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+	       (uint32_t)p[3] << 24;
+}
+
+static uint16_t le16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] | p[1] << 8);
+}
+
+int pe_regions(const uint8_t *buf, uint64_t size, const char *name,
+	       struct region *ret, size_t *ret_n, struct sr_error **err)
+{
+	uint64_t pe, opt, dd, ndirs, va, len;
+	uint16_t magic;
+
+	*ret_n = 0;
+	if (size < 0x40 || buf[0] != 'M' || buf[1] != 'Z')
+		return 0;
+	pe = le32(buf + 0x3c);
+	if (pe > size - 24 || memcmp(buf + pe, "PE\0\0", 4))
+		return 0;	/* a DOS executable, not PE */
+	opt = pe + 24;
+	if (opt + 2 > size)
+		return bad(err, name, opt, "PE optional header is truncated");
+	magic = le16(buf + opt);
+	if (magic != 0x10b && magic != 0x20b)
+		return bad(err, name, opt, "PE optional header magic is not PE32 or PE32+");
+	dd = opt + (magic == 0x10b ? 96 : 112);
+	ndirs = le32(buf + opt + (magic == 0x10b ? 92 : 108));
+	if (dd > size || opt + 68 > size)
+		return bad(err, name, opt, "PE optional header is truncated");
+	ret[(*ret_n)++] = (struct region){ REGION_PE_CHECKSUM, opt + 64, 4 };
+	if (ndirs < 5 || dd + 5 * 8 > size)
+		return 1;	/* no certificate-table entry */
+	ret[(*ret_n)++] = (struct region){ REGION_PE_CERTDIR, dd + 4 * 8, 8 };
+	va = le32(buf + dd + 4 * 8);
+	len = le32(buf + dd + 4 * 8 + 4);
+	if (len == 0)
+		return 1;
+	if (va < dd + 5 * 8 || va > size || len > size - va)
+		return bad(err, name, dd + 4 * 8,
+			   "PE certificate table lies outside the file");
+	ret[(*ret_n)++] = (struct region){ REGION_PE_CERTTABLE, va, len };
+	return 1;
+}
+
+static int cmp_region(const void *a, const void *b)
+{
+	const struct region *x = a, *y = b;
+
+	return x->off < y->off ? -1 : x->off > y->off;
+}
+
+void masked_digest(const uint8_t *buf, uint64_t size, const struct region *r,
+		   size_t n, enum mask_mode mode, enum digest_algo algo,
+		   struct digest *ret)
+{
+	static const uint8_t zeros[4096];
+	struct region sorted[MAX_REGIONS];
+	struct digest_ctx ctx;
+	uint64_t pos = 0;
+
+	memcpy(sorted, r, n * sizeof(*r));
+	if (n > 1)
+		qsort(sorted, n, sizeof(*sorted), cmp_region);
+	digest_init(&ctx, algo);
+	for (size_t i = 0; i < n && mode != MASK_NONE; i++) {
+		uint64_t off = sorted[i].off, len = sorted[i].len;
+
+		if (off < pos) {	/* overlapping: skip what is done */
+			len = off + len > pos ? off + len - pos : 0;
+			off = pos;
+		}
+		digest_update(&ctx, buf + pos, off - pos);
+		if (mode == MASK_ZERO)
+			for (uint64_t z = 0; z < len; z += sizeof(zeros))
+				digest_update(&ctx, zeros, len - z < sizeof(zeros) ?
+					      len - z : sizeof(zeros));
+		pos = off + len;
+	}
+	digest_update(&ctx, buf + pos, size - pos);
+	digest_final(&ctx, ret);
+}

@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef SR_ARTIFACT_H
+#define SR_ARTIFACT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lib/digest.h"
+#include "lib/error.h"
+
+/*
+ * Regions of an artifact that a signature occupies, found the way the
+ * kernel and Authenticode define them: a Linux module's appended
+ * signature (read from the end of the file, never ELF-aware), or a PE/COFF
+ * image's CheckSum, certificate-table directory entry and certificate
+ * table.  Pure functions over a byte buffer; errors name byte offsets.
+ */
+enum region_kind {
+	REGION_MODSIG,		/* the CMS signature blob */
+	REGION_MODSIG_INFO,	/* struct module_signature, 12 bytes */
+	REGION_MODSIG_MAGIC,	/* "~Module signature appended~\n" */
+	REGION_PE_CHECKSUM,
+	REGION_PE_CERTDIR,
+	REGION_PE_CERTTABLE,
+};
+
+struct region {
+	enum region_kind kind;
+	uint64_t off, len;
+};
+
+#define MAX_REGIONS 4
+
+enum mask_mode {
+	MASK_AUTO,	/* cut what is detected */
+	MASK_NONE,
+	MASK_CUT,	/* leave the regions out */
+	MASK_ZERO,	/* zero-fill the regions, keep the length */
+};
+
+const char *region_kind_name(enum region_kind k);
+
+/* 1 with regions, 0 when there is no trailer, -1 (bad input) if there is
+ * a malformed one.  `name` is for messages. */
+int modsig_regions(const uint8_t *buf, uint64_t size, const char *name,
+		   struct region *ret, size_t *ret_n, struct sr_error **err);
+int pe_regions(const uint8_t *buf, uint64_t size, const char *name,
+	       struct region *ret, size_t *ret_n, struct sr_error **err);
+
+/* The digest of buf with the regions cut out or zeroed. */
+void masked_digest(const uint8_t *buf, uint64_t size, const struct region *r,
+		   size_t n, enum mask_mode mode, enum digest_algo algo,
+		   struct digest *ret);
+
+#endif

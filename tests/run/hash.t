@@ -1,0 +1,131 @@
+#!/bin/bash
+# sandrun hash: masked-signature digests of real signed Debian artifacts
+# (../shared/fixtures), of modules signed here with Debian's sign-file,
+# and of the vmlinuz before and after sbattach --remove and sbsign.
+. "$(dirname "$0")/../tap.sh"
+
+FIX=$TOP/../shared/fixtures/debian-6.1.0-57
+[ -d "$FIX" ] || skip_all "no fixtures at $FIX"
+new_scratch
+SR=$SANDRUN
+
+# The signed payload: [0, size - 40 - sig_len), sig_len big-endian at -32.
+payload() {
+	local f=$1 n sl
+	n=$(stat -c %s "$f")
+	sl=$((16#$(tail -c 32 "$f" | head -c 4 | od -An -tx1 | tr -d ' \n')))
+	head -c $((n - 40 - sl)) "$f"
+}
+
+for m in "$FIX"/*.ko; do
+	b=$(basename "$m")
+	is "$b: masked sha256 is the unsigned payload's" \
+		"$("$SR" hash "$m" | cut -d' ' -f1)" "$(payload "$m" | sha256sum | cut -d' ' -f1)"
+	is "$b: --mask=none is plain sha256sum" \
+		"$("$SR" hash --mask=none "$m")" "$(sha256sum "$m")"
+	if command -v xxhsum >/dev/null; then
+		is "$b: --algo=xxh128 masked is xxhsum -H2 of the payload" \
+			"$("$SR" hash --algo=xxh128 "$m" | cut -d' ' -f1)" \
+			"$(payload "$m" | xxhsum -H2 2>/dev/null | cut -d' ' -f1)"
+	fi
+done
+m=$FIX/tcp_westwood.ko
+n=$(stat -c %s "$m"); sl=$((16#$(tail -c 32 "$m" | head -c 4 | od -An -tx1 | tr -d ' \n')))
+{ payload "$m"; head -c $((sl + 40)) /dev/zero; } > "$SCRATCH/zeroed.ko"
+is "--mask=zero keeps the length and zero-fills signature, info and magic" \
+	"$("$SR" hash --mask=zero "$m" | cut -d' ' -f1)" "$(sha256sum < "$SCRATCH/zeroed.ko" | cut -d' ' -f1)"
+out=$("$SR" hash --json "$m")
+like "--json names the regions" "$out" "\"offset\":$((n - 40 - sl)),\"length\":$sl,\"kind\":\"module-signature\""
+"$SR" hash -v "$m" 2>"$SCRATCH/err" >/dev/null
+like "--verbose says what was masked" "$(cat "$SCRATCH/err")" "masked $((n - 40 - sl))\\+$sl module-signature"
+
+# sha256sum --check works on the output.
+(cd "$FIX" && "$SR" hash --mask=none *.ko) > "$SCRATCH/sums"
+check "sha256sum -c accepts the output" sh -c "cd '$FIX' && sha256sum -c --quiet '$SCRATCH/sums'"
+
+# The EFI-stub vmlinuz: signed, unsigned, re-signed with a test key.
+V=$FIX/vmlinuz-6.1.0-57-amd64
+signed=$("$SR" hash "$V" | cut -d' ' -f1)
+check "the signed vmlinuz's raw and masked hashes differ" \
+	test "$signed" != "$("$SR" hash --mask=none "$V" | cut -d' ' -f1)"
+if command -v sbattach >/dev/null && command -v sbsign >/dev/null; then
+	cp "$V" "$SCRATCH/vmlinuz"; chmod u+w "$SCRATCH/vmlinuz"
+	sbattach --remove "$SCRATCH/vmlinuz" >/dev/null 2>&1
+	is "vmlinuz: masked hash unchanged by sbattach --remove" \
+		"$("$SR" hash "$SCRATCH/vmlinuz" | cut -d' ' -f1)" "$signed"
+	openssl req -new -x509 -newkey rsa:2048 -nodes -subj /CN=sandrun-test/ -days 1 \
+		-keyout "$SCRATCH/db.key" -out "$SCRATCH/db.crt" >/dev/null 2>&1
+	sbsign --key "$SCRATCH/db.key" --cert "$SCRATCH/db.crt" --output "$SCRATCH/vmlinuz.resigned" \
+		"$SCRATCH/vmlinuz" >/dev/null 2>&1
+	check "vmlinuz: re-signed with a test key (raw hash differs)" \
+		test "$(sha256sum < "$SCRATCH/vmlinuz.resigned")" != "$(sha256sum < "$V")"
+	is "vmlinuz: masked hash unchanged by re-signing" \
+		"$("$SR" hash "$SCRATCH/vmlinuz.resigned" | cut -d' ' -f1)" "$signed"
+else
+	skip "no sbsigntool"; skip "no sbsigntool"; skip "no sbsigntool"
+fi
+
+# A module built here, signed with Debian's sign-file: RSA with issuer and
+# serial, EC with the subject key id (-k), different digests.
+SIGN=$(ls /usr/lib/linux-kbuild-*/scripts/sign-file 2>/dev/null | head -n1)
+KDIR=$(ls -d /usr/src/linux-headers-*-amd64 2>/dev/null | sort -V | tail -n1)
+if [ -n "$SIGN" ] && [ -n "$KDIR" ]; then
+	M=$SCRATCH/module; mkdir -p "$M"
+	cp "$TOP"/contrib/demo-module/{Kbuild,Makefile,hello.c,hello.h} "$M/"
+	env -u MAKEFLAGS -u MAKELEVEL make -s -C "$KDIR" M="$M" modules >/dev/null 2>&1
+	printf '[req]\ndistinguished_name=dn\nprompt=no\nx509_extensions=ext\n[dn]\nCN=sandrun test\n[ext]\nbasicConstraints=critical,CA:FALSE\nkeyUsage=digitalSignature\nsubjectKeyIdentifier=hash\n' > "$SCRATCH/x509.genkey"
+	openssl req -new -nodes -utf8 -sha256 -days 1 -batch -x509 -config "$SCRATCH/x509.genkey" \
+		-newkey rsa:2048 -keyout "$SCRATCH/rsa.pem" -out "$SCRATCH/rsa.crt" >/dev/null 2>&1
+	openssl req -new -nodes -utf8 -sha256 -days 1 -batch -x509 -config "$SCRATCH/x509.genkey" \
+		-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 \
+		-keyout "$SCRATCH/ec.pem" -out "$SCRATCH/ec.crt" >/dev/null 2>&1
+	cp "$M/hello.ko" "$SCRATCH/unsigned.ko"
+	cp "$M/hello.ko" "$SCRATCH/rsa.ko"; cp "$M/hello.ko" "$SCRATCH/ec.ko"
+	"$SIGN" sha256 "$SCRATCH/rsa.pem" "$SCRATCH/rsa.crt" "$SCRATCH/rsa.ko"
+	"$SIGN" -k sha512 "$SCRATCH/ec.pem" "$SCRATCH/ec.crt" "$SCRATCH/ec.ko"
+	u=$("$SR" hash "$SCRATCH/unsigned.ko" | cut -d' ' -f1)
+	check "sign-file: raw hashes differ (RSA vs EC)" \
+		test "$(sha256sum < "$SCRATCH/rsa.ko")" != "$(sha256sum < "$SCRATCH/ec.ko")"
+	is "sign-file RSA sha256: masked == unsigned" "$("$SR" hash "$SCRATCH/rsa.ko" | cut -d' ' -f1)" "$u"
+	is "sign-file EC -k sha512: masked == unsigned" "$("$SR" hash "$SCRATCH/ec.ko" | cut -d' ' -f1)" "$u"
+	is "the unsigned module hashes as sha256sum does" "$u" "$(sha256sum < "$SCRATCH/unsigned.ko" | cut -d' ' -f1)"
+else
+	skip "no sign-file or kernel headers"
+fi
+
+# A directory: every file, then the tree.
+mkdir -p "$SCRATCH/tree/sub" && cp "$FIX"/tcp_westwood.ko "$SCRATCH/tree/sub/" && echo x > "$SCRATCH/tree/a"
+out=$("$SR" hash "$SCRATCH/tree")
+is "a directory lists its files, then the tree" "$(echo "$out" | cut -d' ' -f3 | tr '\n' ' ')" \
+	"$SCRATCH/tree/a $SCRATCH/tree/sub/tcp_westwood.ko $SCRATCH/tree/ "
+is "the tree line is the SHA-256 of the file lines" "$(echo "$out" | tail -n1 | cut -d' ' -f1)" \
+	"$(echo "$out" | head -n -1 | sed "s|  $SCRATCH/tree/|  |" | sha256sum | cut -d' ' -f1)"
+
+# Bad input: one line, the byte offset, exit 123; unreadable: 125.
+printf '~Module signature appended~\n' > "$SCRATCH/short.ko"
+"$SR" hash "$SCRATCH/short.ko" >/dev/null 2>"$SCRATCH/err"
+is "a truncated trailer is bad input (123)" "$?" 123
+like "and says so with the offset" "$(cat "$SCRATCH/err")" 'short.ko: byte 0: module signature trailer is truncated'
+{ head -c 100 /dev/zero; printf '\0\0\2\0\0\0\0\0\0\0\377\377'; printf '~Module signature appended~\n'; } > "$SCRATCH/big.ko"
+"$SR" hash "$SCRATCH/big.ko" >/dev/null 2>"$SCRATCH/err"
+is "sig_len larger than the file is bad input" "$?" 123
+like "naming the sig_len offset" "$(cat "$SCRATCH/err")" 'big.ko: byte 108: module signature sig_len is larger than the file'
+{ head -c 100 /dev/zero; printf '\0\0\1\0\0\0\0\0\0\0\0\4'; printf '~Module signature appended~\n'; } > "$SCRATCH/pgp.ko"
+"$SR" hash "$SCRATCH/pgp.ko" >/dev/null 2>"$SCRATCH/err"
+is "a wrong id_type is bad input" "$?" 123
+like "naming the id_type offset" "$(cat "$SCRATCH/err")" 'pgp.ko: byte 102: module signature id_type is not 2'
+cp "$V" "$SCRATCH/bogus.efi"; chmod u+w "$SCRATCH/bogus.efi"
+printf '\377\377\377\177' | dd of="$SCRATCH/bogus.efi" bs=1 seek=232 conv=notrunc 2>/dev/null
+"$SR" hash "$SCRATCH/bogus.efi" >/dev/null 2>"$SCRATCH/err"
+is "a PE certificate table outside the file is bad input" "$?" 123
+like "naming the directory entry's offset" "$(cat "$SCRATCH/err")" 'bogus.efi: byte 232: PE certificate table lies outside the file'
+: > "$SCRATCH/empty"
+is "an empty file hashes like sha256sum" "$("$SR" hash "$SCRATCH/empty" | cut -d' ' -f1)" \
+	"$(sha256sum < /dev/null | cut -d' ' -f1)"
+"$SR" hash "$SCRATCH/no-such-file" >/dev/null 2>"$SCRATCH/err"
+is "an unreadable file is exit 125" "$?" 125
+like "with its name" "$(cat "$SCRATCH/err")" "cannot read '$SCRATCH/no-such-file'"
+"$SR" hash --mask=bogus "$m" >/dev/null 2>&1
+is "a bad --mask is a usage error" "$?" 124
+
+done_testing
