@@ -90,9 +90,9 @@ int pe_regions(const uint8_t *buf, uint64_t size, const char *name,
 	if (magic != 0x10b && magic != 0x20b)
 		return bad(err, name, opt, "PE optional header magic is not PE32 or PE32+");
 	dd = opt + (magic == 0x10b ? 96 : 112);
-	ndirs = le32(buf + opt + (magic == 0x10b ? 92 : 108));
-	if (dd > size || opt + 68 > size)
+	if (dd > size)
 		return bad(err, name, opt, "PE optional header is truncated");
+	ndirs = le32(buf + dd - 4);	/* NumberOfRvaAndSizes */
 	ret[(*ret_n)++] = (struct region){ REGION_PE_CHECKSUM, opt + 64, 4 };
 	if (ndirs < 5 || dd + 5 * 8 > size)
 		return 1;	/* no certificate-table entry */

@@ -125,6 +125,12 @@ is "an empty file hashes like sha256sum" "$("$SR" hash "$SCRATCH/empty" | cut -d
 "$SR" hash "$SCRATCH/no-such-file" >/dev/null 2>"$SCRATCH/err"
 is "an unreadable file is exit 125" "$?" 125
 like "with its name" "$(cat "$SCRATCH/err")" "cannot read '$SCRATCH/no-such-file'"
+for f in "$TOP"/tests/fuzz/corpus/artifact/*; do
+	[[ $(basename "$f") =~ ^[0-9a-f]{40}$ ]] && continue	# make fuzz's own
+	"$SR" hash "$f" >/dev/null 2>&1
+	st=$?
+	check "hash survives fuzz input $(basename "$f") (exit $st)" test "$st" -eq 0 -o "$st" -eq 123
+done
 "$SR" hash --mask=bogus "$m" >/dev/null 2>&1
 is "a bad --mask is a usage error" "$?" 124
 
