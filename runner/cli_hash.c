@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -15,6 +14,7 @@
 #include "lib/cleanup.h"
 #include "lib/exitcode.h"
 #include "lib/json.h"
+#include "lib/mapfile.h"
 #include "lib/util.h"
 #include "runner/cli.h"
 
@@ -70,22 +70,13 @@ static int hash_buf(const struct hash_opts *o, const uint8_t *buf, uint64_t size
 static int hash_file(const struct hash_opts *o, int dirfd, const char *rel,
 		     const char *name, struct hash_out *out, struct sr_error **err)
 {
-	cleanup_close int fd = openat(dirfd, rel, O_RDONLY | O_CLOEXEC);
-	struct stat st;
-	uint8_t *map = NULL;
+	struct mapped m;
 	int r;
 
-	if (fd < 0 || fstat(fd, &st) < 0)
-		return sr_error_make(err, SR_EXIT_FAILURE, errno, "cannot read '%s'", name);
-	if (st.st_size > 0) {
-		map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-		if (map == MAP_FAILED)
-			return sr_error_make(err, SR_EXIT_FAILURE, errno,
-					     "cannot read '%s'", name);
-	}
-	r = hash_buf(o, map ? map : (const uint8_t *)"", (uint64_t)st.st_size, name, out, err);
-	if (map)
-		munmap(map, (size_t)st.st_size);
+	if (map_file(dirfd, rel, name, &m, err) < 0)
+		return -1;
+	r = hash_buf(o, m.buf, m.size, name, out, err);
+	unmap_file(&m);
 	return r;
 }
 

@@ -24,6 +24,7 @@ static const char main_usage[] =
 	"  manifest  print a canonical manifest of a tree (mtree)\n"
 	"  apply     apply a delta's $SRC part to a manifest\n"
 	"  hash      digests with module and Authenticode signatures masked\n"
+	"  verify    check module signatures with X.509 certificates\n"
 	"  help      print this help\n"
 	"  version   print the version\n"
 	"\n"
@@ -63,6 +64,7 @@ static const struct subcommand subcommands[] = {
 	{ "manifest", cmd_manifest },
 	{ "apply", cmd_apply },
 	{ "hash", cmd_hash },
+	{ "verify", cmd_verify },
 	{ "help", cmd_help },
 	{ "version", cmd_version },
 };

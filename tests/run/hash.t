@@ -39,6 +39,24 @@ like "--json names the regions" "$out" "\"offset\":$((n - 40 - sl)),\"length\":$
 "$SR" hash -v "$m" 2>"$SCRATCH/err" >/dev/null
 like "--verbose says what was masked" "$(cat "$SCRATCH/err")" "masked $((n - 40 - sl))\\+$sl module-signature"
 
+# verify: the Debian modules with their certificate, PEM and DER.
+out=$("$SR" verify --cert "$FIX/signing-cert.pem" "$FIX"/*.ko)
+is "verify: the Debian modules verify (PEM)" "$?" 0
+is "verify: one OK line each" "$(echo "$out" | grep -c ': OK ')" 3
+"$SR" verify --cert "$FIX/signing-cert.der" "$FIX/tcp_westwood.ko" >/dev/null
+is "verify: with the DER certificate too" "$?" 0
+cp "$FIX/tcp_westwood.ko" "$SCRATCH/changed-westwood.ko"; chmod u+w "$SCRATCH/changed-westwood.ko"
+printf 'X' | dd of="$SCRATCH/changed-westwood.ko" bs=1 seek=1000 conv=notrunc 2>/dev/null
+out=$("$SR" verify --cert "$FIX/signing-cert.pem" "$SCRATCH/changed-westwood.ko")
+is "verify: a one-byte change fails (exit 1)" "$?" 1
+like "verify: and says FAIL" "$out" 'changed-westwood.ko: FAIL'
+{ head -c 100 /dev/zero; head -c 50 /dev/urandom | tr '\0' x; printf '\0\0\2\0\0\0\0\0\0\0\0\062'; printf '~Module signature appended~\n'; } > "$SCRATCH/garbage.ko"
+"$SR" verify --cert "$FIX/signing-cert.pem" "$SCRATCH/garbage.ko" >/dev/null 2>"$SCRATCH/err"
+is "verify: garbage DER is bad input (123)" "$?" 123
+like "verify: and says so" "$(cat "$SCRATCH/err")" 'not a CMS SignedData'
+"$SR" verify --cert "$SCRATCH/err" "$FIX/tcp_westwood.ko" >/dev/null 2>&1
+is "verify: a certificate that is not one is bad input" "$?" 123
+
 # sha256sum --check works on the output.
 (cd "$FIX" && "$SR" hash --mask=none *.ko) > "$SCRATCH/sums"
 check "sha256sum -c accepts the output" sh -c "cd '$FIX' && sha256sum -c --quiet '$SCRATCH/sums'"
@@ -89,6 +107,24 @@ if [ -n "$SIGN" ] && [ -n "$KDIR" ]; then
 	is "sign-file RSA sha256: masked == unsigned" "$("$SR" hash "$SCRATCH/rsa.ko" | cut -d' ' -f1)" "$u"
 	is "sign-file EC -k sha512: masked == unsigned" "$("$SR" hash "$SCRATCH/ec.ko" | cut -d' ' -f1)" "$u"
 	is "the unsigned module hashes as sha256sum does" "$u" "$(sha256sum < "$SCRATCH/unsigned.ko" | cut -d' ' -f1)"
+	# verify: each with its own certificate, not the other's.
+	out=$("$SR" verify --cert "$SCRATCH/rsa.crt" "$SCRATCH/rsa.ko")
+	is "verify: RSA-signed module with its certificate" "$?" 0
+	like "verify: names issuer and serial, and the digest" "$out" 'OK signer=.sandrun test. issuer=/CN=sandrun test serial=[0-9A-F]+ digest=sha256 '
+	out=$("$SR" verify --cert "$SCRATCH/ec.crt" "$SCRATCH/ec.ko")
+	is "verify: EC-signed module (-k) with its certificate" "$?" 0
+	like "verify: names the subject key id and sha512" "$out" 'OK .*keyid=[0-9a-f]{40} digest=sha512 '
+	"$SR" verify --cert "$SCRATCH/ec.crt" "$SCRATCH/rsa.ko" >/dev/null
+	is "verify: not with another's certificate (exit 1)" "$?" 1
+	# Signature transplant: upstream's signature over a rebuilt payload.
+	"$SR" verify --cert "$SCRATCH/rsa.crt" --signature-from "$SCRATCH/rsa.ko" "$SCRATCH/unsigned.ko" >/dev/null
+	is "transplant: the signature verifies the identical unsigned rebuild" "$?" 0
+	"$SR" verify --cert "$SCRATCH/ec.crt" --signature-from "$SCRATCH/ec.ko" "$SCRATCH/rsa.ko" >/dev/null
+	is "transplant: and a rebuild signed with another key" "$?" 0
+	cp "$SCRATCH/unsigned.ko" "$SCRATCH/changed.ko"
+	printf 'X' | dd of="$SCRATCH/changed.ko" bs=1 seek=200 conv=notrunc 2>/dev/null
+	"$SR" verify --cert "$SCRATCH/rsa.crt" --signature-from "$SCRATCH/rsa.ko" "$SCRATCH/changed.ko" >/dev/null
+	is "transplant: fails after a one-byte change" "$?" 1
 else
 	skip "no sign-file or kernel headers"
 fi

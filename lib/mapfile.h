@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef SR_MAPFILE_H
+#define SR_MAPFILE_H
+
+#include <stdint.h>
+
+#include "lib/error.h"
+
+/* A whole file, read-only, mapped (an empty file is an empty buffer). */
+struct mapped {
+	const uint8_t *buf;
+	uint64_t size;
+	void *map;
+};
+
+int map_file(int dirfd, const char *rel, const char *name, struct mapped *ret,
+	     struct sr_error **err);
+void unmap_file(struct mapped *m);
+
+#endif
