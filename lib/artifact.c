@@ -124,7 +124,8 @@ void masked_digest(const uint8_t *buf, uint64_t size, const struct region *r,
 	struct digest_ctx ctx;
 	uint64_t pos = 0;
 
-	memcpy(sorted, r, n * sizeof(*r));
+	if (n)
+		memcpy(sorted, r, n * sizeof(*r));
 	if (n > 1)
 		qsort(sorted, n, sizeof(*sorted), cmp_region);
 	digest_init(&ctx, algo);
