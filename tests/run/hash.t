@@ -57,6 +57,33 @@ like "verify: and says so" "$(cat "$SCRATCH/err")" 'not a CMS SignedData'
 "$SR" verify --cert "$SCRATCH/err" "$FIX/tcp_westwood.ko" >/dev/null 2>&1
 is "verify: a certificate that is not one is bad input" "$?" 123
 
+# The module hash list (CONFIG_MODULE_HASHES): payload digests, and the
+# v4/v5 Merkle root, recomputed here independently with perl.
+out=$("$SR" hash --module-hashes "$FIX")
+for m in "$FIX"/*.ko; do
+	like "module-hashes: $(basename "$m")'s payload" "$out" "^$(payload "$m" | sha256sum | cut -d' ' -f1)  $m\$"
+done
+root=$(perl -MDigest::SHA=sha256 -e '
+	my @l; my $pos = 0;
+	for my $f (@ARGV) {
+		open(my $h, "<:raw", $f) or die; local $/; my $b = <$h>;
+		if (substr($b, -28) eq "~Module signature appended~\n") {
+			my $sl = unpack("N", substr($b, -32, 4));
+			$b = substr($b, 0, length($b) - 40 - $sl);
+		}
+		push @l, sha256(pack("C N", 1, $pos++) . $b);
+	}
+	while (@l > 1) {
+		my @n;
+		for (my $i = 0; $i < @l; $i += 2) {
+			push @n, sha256("\x02" . $l[$i] . $l[$i + 1 < @l ? $i + 1 : $i]);
+		}
+		@l = @n;
+	}
+	print unpack("H*", $l[0]);' "$FIX"/*.ko)
+is "module-hashes: the Merkle root (leaf 0x01||be32 pos||module, node 0x02||l||r)" \
+	"$(echo "$out" | tail -n1 | cut -d' ' -f1)" "$root"
+
 # sha256sum --check works on the output.
 (cd "$FIX" && "$SR" hash --mask=none *.ko) > "$SCRATCH/sums"
 check "sha256sum -c accepts the output" sh -c "cd '$FIX' && sha256sum -c --quiet '$SCRATCH/sums'"
