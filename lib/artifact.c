@@ -19,6 +19,7 @@ const char *region_kind_name(enum region_kind k)
 	case REGION_PE_CHECKSUM: return "pe-checksum";
 	case REGION_PE_CERTDIR: return "pe-certificate-directory";
 	case REGION_PE_CERTTABLE: return "pe-certificate-table";
+	case REGION_USER: return "user-rule";
 	}
 	return "?";
 }
@@ -106,6 +107,54 @@ int pe_regions(const uint8_t *buf, uint64_t size, const char *name,
 			   "PE certificate table lies outside the file");
 	ret[(*ret_n)++] = (struct region){ REGION_PE_CERTTABLE, va, len };
 	return 1;
+}
+
+static uint64_t le64(const uint8_t *p)
+{
+	return (uint64_t)le32(p) | (uint64_t)le32(p + 4) << 32;
+}
+
+int elf_section(const uint8_t *buf, uint64_t size, const char *name,
+		const char *section, struct region *ret, struct sr_error **err)
+{
+	uint64_t shoff, shnum, shentsize, stroff, strsize;
+	uint16_t shstrndx;
+
+	if (size < 64 || memcmp(buf, "\177ELF", 4))
+		return bad(err, name, 0, "not an ELF file (for a section rule)");
+	if (buf[4] != 2 || buf[5] != 1)
+		return bad(err, name, 4, "only 64-bit little-endian ELF is supported");
+	shoff = le64(buf + 0x28);
+	shentsize = le16(buf + 0x3a);
+	shnum = le16(buf + 0x3c);
+	shstrndx = le16(buf + 0x3e);
+	if (shentsize < 64 || shoff > size || shnum > (size - shoff) / shentsize ||
+	    shstrndx >= shnum)
+		return bad(err, name, 0x28, "ELF section headers lie outside the file");
+	stroff = le64(buf + shoff + shstrndx * shentsize + 0x18);
+	strsize = le64(buf + shoff + shstrndx * shentsize + 0x20);
+	if (stroff > size || strsize > size - stroff)
+		return bad(err, name, shoff + shstrndx * shentsize,
+			   "ELF section names lie outside the file");
+	for (uint64_t i = 0; i < shnum; i++) {
+		const uint8_t *sh = buf + shoff + i * shentsize;
+		uint64_t nameoff = le32(sh), off = le64(sh + 0x18), len = le64(sh + 0x20);
+		uint32_t type = le32(sh + 4);
+
+		if (nameoff >= strsize || strnlen((const char *)buf + stroff + nameoff,
+						  strsize - nameoff) == strsize - nameoff)
+			continue;
+		if (strcmp((const char *)buf + stroff + nameoff, section))
+			continue;
+		if (type == 8 /* SHT_NOBITS */ || len == 0)
+			return 0;
+		if (off > size || len > size - off)
+			return bad(err, name, shoff + i * shentsize,
+				   "ELF section lies outside the file");
+		*ret = (struct region){ REGION_USER, off, len };
+		return 1;
+	}
+	return 0;
 }
 
 static int cmp_region(const void *a, const void *b)

@@ -22,6 +22,7 @@ enum region_kind {
 	REGION_PE_CHECKSUM,
 	REGION_PE_CERTDIR,
 	REGION_PE_CERTTABLE,
+	REGION_USER,		/* from a --rules file */
 };
 
 struct region {
@@ -29,7 +30,7 @@ struct region {
 	uint64_t off, len;
 };
 
-#define MAX_REGIONS 4
+#define MAX_REGIONS 16
 
 enum mask_mode {
 	MASK_AUTO,	/* cut what is detected */
@@ -46,6 +47,11 @@ int modsig_regions(const uint8_t *buf, uint64_t size, const char *name,
 		   struct region *ret, size_t *ret_n, struct sr_error **err);
 int pe_regions(const uint8_t *buf, uint64_t size, const char *name,
 	       struct region *ret, size_t *ret_n, struct sr_error **err);
+
+/* The file range of an ELF64 section by name; 0 if there is none, -1 if
+ * the ELF headers are malformed. */
+int elf_section(const uint8_t *buf, uint64_t size, const char *name,
+		const char *section, struct region *ret, struct sr_error **err);
 
 /* The digest of buf with the regions cut out or zeroed. */
 void masked_digest(const uint8_t *buf, uint64_t size, const struct region *r,

@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <fnmatch.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,16 +37,29 @@ static const char hash_usage[] =
 	"                    module's unsigned payload, in modules.order order (else\n"
 	"                    sorted), then the Merkle root of v4/v5 of the series\n"
 	"      --json        one JSON object per file, with the regions\n"
+	"      --rules=FILE  more regions to mask, one rule a line: GLOB bytes\n"
+	"                    START:END (negative from the end, END empty: to the\n"
+	"                    end) or GLOB section NAME (an ELF64 section's bytes);\n"
+	"                    GLOB matches the path or its last component\n"
 	"  -h, --help        print this help and exit\n"
 	"\n"
 	"Exit status: 0; 123 when an artifact is malformed (a bad signature\n"
 	"trailer or PE header; the message names the byte offset); 125 when a\n"
 	"file cannot be read; 124 usage error.\n";
 
+/* A user mask rule: `GLOB bytes START:END` or `GLOB section NAME`. */
+struct rule {
+	char *glob;
+	char *section;		/* or NULL for a byte range */
+	long long start, end;	/* negative: from the end; end 0: to the end */
+};
+
 struct hash_opts {
 	enum mask_mode mode;
 	enum digest_algo algo;
 	bool verbose, json;
+	struct rule *rules;
+	size_t nrules;
 };
 
 struct hash_out {
@@ -53,6 +67,101 @@ struct hash_out {
 	struct region r[MAX_REGIONS];
 	size_t n;
 };
+
+static int parse_rules(const char *path, struct hash_opts *o, struct sr_error **err)
+{
+	cleanup_fclose FILE *f = fopen(path, "re");
+	char *line = NULL;
+	size_t cap = 0;
+	unsigned long lineno = 0;
+
+	if (!f)
+		return sr_error_make(err, SR_EXIT_BAD_INPUT, errno, "cannot open '%s'", path);
+	while (getline(&line, &cap, f) >= 0) {
+		char glob[1024], kind[32], arg[1024], extra[2];
+		struct rule r = { 0 };
+		int n;
+
+		lineno++;
+		line[strcspn(line, "#\n")] = '\0';
+		n = sscanf(line, "%1023s %31s %1023s %1s", glob, kind, arg, extra);
+		if (n <= 0)
+			continue;
+		if (n != 3) {
+			free(line);
+			return sr_error_make(err, SR_EXIT_BAD_INPUT, 0, "%s:%lu: expected "
+					     "'GLOB bytes START:END' or 'GLOB section NAME'",
+					     path, lineno);
+		}
+		if (!strcmp(kind, "section")) {
+			r.section = xstrdup(arg);
+		} else if (!strcmp(kind, "bytes")) {
+			char *colon = strchr(arg, ':'), *end;
+
+			r.start = colon ? strtoll(arg, &end, 0) : 0;
+			if (!colon || end != colon ||
+			    (colon[1] && (r.end = strtoll(colon + 1, &end, 0), *end))) {
+				free(line);
+				return sr_error_make(err, SR_EXIT_BAD_INPUT, 0, "%s:%lu: bad "
+						     "byte range '%s' (START:END, negative "
+						     "from the end)", path, lineno, arg);
+			}
+		} else {
+			free(line);
+			return sr_error_make(err, SR_EXIT_BAD_INPUT, 0, "%s:%lu: unknown "
+					     "rule kind '%s' (bytes or section)", path,
+					     lineno, kind);
+		}
+		r.glob = xstrdup(glob);
+		o->rules = xrealloc(o->rules, (o->nrules + 1) * sizeof(*o->rules));
+		o->rules[o->nrules++] = r;
+	}
+	free(line);
+	return 0;
+}
+
+static uint64_t clamp_off(long long v, uint64_t size)
+{
+	if (v < 0)
+		return (uint64_t)-v > size ? 0 : size - (uint64_t)-v;
+	return (uint64_t)v > size ? size : (uint64_t)v;
+}
+
+static int apply_rules(const struct hash_opts *o, const uint8_t *buf, uint64_t size,
+		       const char *name, struct hash_out *out, struct sr_error **err)
+{
+	const char *base = strrchr(name, '/') ? strrchr(name, '/') + 1 : name;
+
+	for (size_t i = 0; i < o->nrules; i++) {
+		const struct rule *r = &o->rules[i];
+		struct region reg = { REGION_USER, 0, 0 };
+
+		if (fnmatch(r->glob, name, 0) && fnmatch(r->glob, base, 0))
+			continue;
+		if (r->section) {
+			int k = elf_section(buf, size, name, r->section, &reg, err);
+
+			if (k < 0)
+				return -1;
+			if (k == 0)
+				continue;
+		} else {
+			uint64_t a = clamp_off(r->start, size);
+			uint64_t b = r->end ? clamp_off(r->end, size) : size;
+
+			if (b <= a)
+				continue;
+			reg.off = a;
+			reg.len = b - a;
+		}
+		if (out->n == MAX_REGIONS)
+			return sr_error_make(err, SR_EXIT_BAD_INPUT, 0,
+					     "%s: more than %d masked regions", name,
+					     MAX_REGIONS);
+		out->r[out->n++] = reg;
+	}
+	return 0;
+}
 
 static int hash_buf(const struct hash_opts *o, const uint8_t *buf, uint64_t size,
 		    const char *name, struct hash_out *out, struct sr_error **err)
@@ -64,7 +173,7 @@ static int hash_buf(const struct hash_opts *o, const uint8_t *buf, uint64_t size
 		r = modsig_regions(buf, size, name, out->r, &out->n, err);
 		if (r == 0)
 			r = pe_regions(buf, size, name, out->r, &out->n, err);
-		if (r < 0)
+		if (r < 0 || apply_rules(o, buf, size, name, out, err) < 0)
 			return -1;
 	}
 	masked_digest(buf, size, out->r, out->n,
@@ -300,6 +409,7 @@ int cmd_hash(int argc, char **argv)
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "module-hashes", required_argument, NULL, 'M' },
+		{ "rules", required_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -324,6 +434,13 @@ int cmd_hash(int argc, char **argv)
 		case 'v': o.verbose = true; break;
 		case 'j': o.json = true; break;
 		case 'M': return module_hashes(optarg);
+		case 'R': {
+			struct sr_error *err = NULL;
+
+			if (parse_rules(optarg, &o, &err) < 0)
+				return sr_error_report(err);
+			break;
+		}
 		case 'h': fputs(hash_usage, stdout); return SR_EXIT_OK;
 		default: goto usage;
 		}
@@ -333,6 +450,11 @@ int cmd_hash(int argc, char **argv)
 	for (int i = optind; i < argc; i++)
 		hash_path(&o, argv[i], &worst);
 	fflush(stdout);
+	for (size_t i = 0; i < o.nrules; i++) {
+		free(o.rules[i].glob);
+		free(o.rules[i].section);
+	}
+	free(o.rules);
 	return worst;
 usage:
 	fputs(hash_usage, stderr);

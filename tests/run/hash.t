@@ -84,6 +84,24 @@ root=$(perl -MDigest::SHA=sha256 -e '
 is "module-hashes: the Merkle root (leaf 0x01||be32 pos||module, node 0x02||l||r)" \
 	"$(echo "$out" | tail -n1 | cut -d' ' -f1)" "$root"
 
+# User mask rules: an ELF section, a byte range; bad rules name the line.
+if command -v readelf >/dev/null; then
+	read -r off size <<<"$(readelf -S -W "$m" | sed -n 's/.*\] \.modinfo *PROGBITS *[0-9a-f]* \([0-9a-f]*\) \([0-9a-f]*\).*/\1 \2/p' | { read -r a b; echo $((16#$a)) $((16#$b)); })"
+	printf '# mask the module description\n*.ko section .modinfo\n' > "$SCRATCH/rules"
+	want=$({ payload "$m" | head -c "$off"; payload "$m" | tail -c +$((off + size + 1)); } | sha256sum | cut -d' ' -f1)
+	is "--rules: an ELF section is cut too" "$("$SR" hash --rules "$SCRATCH/rules" "$m" | cut -d' ' -f1)" "$want"
+else
+	skip "no readelf"
+fi
+printf 'tcp_*.ko bytes 0:16\n' > "$SCRATCH/rules"
+is "--rules: a byte range (glob on the last component)" \
+	"$("$SR" hash --rules "$SCRATCH/rules" "$m" | cut -d' ' -f1)" \
+	"$(payload "$m" | tail -c +17 | sha256sum | cut -d' ' -f1)"
+printf '# ok\n*.ko bytes 1-2\n' > "$SCRATCH/rules"
+"$SR" hash --rules "$SCRATCH/rules" "$m" >/dev/null 2>"$SCRATCH/err"
+is "--rules: a bad rule is bad input" "$?" 123
+like "--rules: naming file and line" "$(cat "$SCRATCH/err")" 'rules:2: bad byte range'
+
 # sha256sum --check works on the output.
 (cd "$FIX" && "$SR" hash --mask=none *.ko) > "$SCRATCH/sums"
 check "sha256sum -c accepts the output" sh -c "cd '$FIX' && sha256sum -c --quiet '$SCRATCH/sums'"
