@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* libFuzzer harness: the module-signature trailer and PE parsers. */
+/* libFuzzer harness: the module-signature trailer, PE and ELF parsers. */
 #include <stdint.h>
 
 #include "lib/artifact.h"
@@ -19,6 +19,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	err = NULL;
 	if (pe_regions(data, size, "fuzz", r, &n, &err) >= 0 && n)
 		masked_digest(data, size, r, n, MASK_CUT, DIGEST_XXH128, &d);
+	sr_error_free(err);
+	err = NULL;
+	if (elf_section(data, size, "fuzz", ".modinfo", r, &err) > 0)
+		masked_digest(data, size, r, 1, MASK_ZERO, DIGEST_XXH128, &d);
 	sr_error_free(err);
 	return 0;
 }
