@@ -4,6 +4,7 @@
 
 #include "lib/artifact.h"
 #include "lib/exitcode.h"
+#include "lib/util.h"
 
 static const char modsig_magic[] = "~Module signature appended~\n";
 #define MODSIG_MAGIC_LEN 28
@@ -106,6 +107,68 @@ int pe_regions(const uint8_t *buf, uint64_t size, const char *name,
 		return bad(err, name, dd + 4 * 8,
 			   "PE certificate table lies outside the file");
 	ret[(*ret_n)++] = (struct region){ REGION_PE_CERTTABLE, va, len };
+	return 1;
+}
+
+static int cmp_region_off(const void *a, const void *b)
+{
+	const struct region *x = a, *y = b;
+
+	return x->off < y->off ? -1 : x->off > y->off;
+}
+
+int pe_authenticode_ranges(const uint8_t *buf, uint64_t size, const char *name,
+			   struct region **ret, size_t *ret_n, struct sr_error **err)
+{
+	struct region r[MAX_REGIONS], *v;
+	uint64_t pe, opt, hdr, sect, nsect, certs, hashed, n = 0;
+	size_t nr;
+	int k = pe_regions(buf, size, name, r, &nr, err);
+
+	*ret = NULL;
+	*ret_n = 0;
+	if (k <= 0)
+		return k;
+	if (nr < 2)
+		return bad(err, name, 0x3c, "PE image has no certificate-table entry");
+	pe = le32(buf + 0x3c);
+	opt = pe + 24;
+	hdr = le32(buf + opt + 60);	/* SizeOfHeaders */
+	nsect = le16(buf + pe + 6);
+	sect = opt + le16(buf + pe + 20);	/* after SizeOfOptionalHeader */
+	certs = nr > 2 ? r[2].len : 0;
+	if (hdr < r[1].off + r[1].len || hdr > size)
+		return bad(err, name, opt + 60, "PE SizeOfHeaders is outside the file");
+	if (sect > size || nsect > (size - sect) / 40)
+		return bad(err, name, pe + 6, "PE section table lies outside the file");
+	/* Microsoft's Authenticode spec, as the kernel's verify_pefile.c
+	 * does it: the headers without the CheckSum and the certificate
+	 * entry, the sections in file order, then what follows them but the
+	 * certificate table. */
+	v = xmalloc((nsect + 4) * sizeof(*v));
+	v[n++] = (struct region){ REGION_USER, 0, r[0].off };
+	v[n++] = (struct region){ REGION_USER, r[0].off + 4, r[1].off - r[0].off - 4 };
+	v[n++] = (struct region){ REGION_USER, r[1].off + 8, hdr - r[1].off - 8 };
+	hashed = hdr;
+	for (uint64_t i = 0; i < nsect; i++) {
+		const uint8_t *sh = buf + sect + i * 40;
+		uint64_t len = le32(sh + 16), off = le32(sh + 20);
+
+		if (!len)
+			continue;
+		if (off > size || len > size - off) {
+			free(v);
+			return bad(err, name, sect + i * 40 + 16,
+				   "PE section data lies outside the file");
+		}
+		v[n++] = (struct region){ REGION_USER, off, len };
+		hashed += len;
+	}
+	qsort(v + 3, n - 3, sizeof(*v), cmp_region_off);
+	if (size > hashed + certs)
+		v[n++] = (struct region){ REGION_USER, hashed, size - hashed - certs };
+	*ret = v;
+	*ret_n = n;
 	return 1;
 }
 

@@ -48,6 +48,11 @@ int modsig_regions(const uint8_t *buf, uint64_t size, const char *name,
 int pe_regions(const uint8_t *buf, uint64_t size, const char *name,
 	       struct region *ret, size_t *ret_n, struct sr_error **err);
 
+/* The byte ranges the Authenticode digest covers, in hashing order
+ * (allocated); 0 when buf is not PE, -1 (bad input) when it is malformed. */
+int pe_authenticode_ranges(const uint8_t *buf, uint64_t size, const char *name,
+			   struct region **ret, size_t *ret_n, struct sr_error **err);
+
 /* The file range of an ELF64 section by name; 0 if there is none, -1 if
  * the ELF headers are malformed. */
 int elf_section(const uint8_t *buf, uint64_t size, const char *name,

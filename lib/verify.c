@@ -5,11 +5,15 @@
 #include <openssl/bio.h>
 #include <openssl/cms.h>
 #include <openssl/err.h>
+#include <openssl/evp.h>
 #include <openssl/pem.h>
+#include <openssl/pkcs7.h>
 #include <openssl/x509.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "lib/artifact.h"
 #include "lib/exitcode.h"
 #include "lib/util.h"
 #include "lib/verify.h"
@@ -148,4 +152,252 @@ int verify_cms(const struct certs *c, const uint8_t *sig, size_t sig_len,
 	BIO_free(data);
 	CMS_ContentInfo_free(cms);
 	return 0;
+}
+
+/*
+ * Authenticode: the PE's certificate table holds WIN_CERTIFICATE entries;
+ * a PKCS_SIGNED_DATA one carries PKCS#7 SignedData whose content is an
+ * SpcIndirectDataContent { SpcAttributeTypeAndOptionalValue, DigestInfo }
+ * (Microsoft's "Windows Authenticode Portable Executable Signature
+ * Format").  The signature covers that content's value bytes (after its
+ * SEQUENCE header), the DigestInfo the image's Authenticode digest.
+ */
+#define SPC_INDIRECT_DATA "1.3.6.1.4.1.311.2.1.4"
+#define WIN_CERT_TYPE_PKCS_SIGNED_DATA 2
+
+static int pe_bad(struct sr_error **err, const char *name, uint64_t off,
+		  const char *what)
+{
+	return sr_error_make(err, SR_EXIT_BAD_INPUT, 0, "%s: byte %llu: %s",
+			     name, (unsigned long long)off, what);
+}
+
+/* The PKCS#7 of the first PKCS_SIGNED_DATA entry; 0 when there is none. */
+static int pe_signature(const uint8_t *buf, uint64_t size, const char *name,
+			PKCS7 **ret, struct sr_error **err)
+{
+	struct region r[MAX_REGIONS];
+	size_t n;
+	uint64_t off, end;
+
+	*ret = NULL;
+	if (pe_regions(buf, size, name, r, &n, err) < 0)
+		return -1;
+	if (n < 3)
+		return 0;
+	for (off = r[2].off, end = r[2].off + r[2].len; end - off >= 8;) {
+		uint32_t len = (uint32_t)buf[off] | (uint32_t)buf[off + 1] << 8 |
+			       (uint32_t)buf[off + 2] << 16 | (uint32_t)buf[off + 3] << 24;
+		unsigned type = buf[off + 6] | buf[off + 7] << 8;
+		const unsigned char *p = buf + off + 8;
+
+		if (len < 8 || len > end - off)
+			return pe_bad(err, name, off, "WIN_CERTIFICATE length is outside "
+				      "the certificate table");
+		if (type == WIN_CERT_TYPE_PKCS_SIGNED_DATA) {
+			*ret = d2i_PKCS7(NULL, &p, len - 8);
+			if (!*ret || !PKCS7_type_is_signed(*ret)) {
+				PKCS7_free(*ret);
+				*ret = NULL;
+				ERR_clear_error();
+				return pe_bad(err, name, off + 8,
+					      "Authenticode signature is not PKCS#7 SignedData (bad DER)");
+			}
+			return 1;
+		}
+		off += (len + 7u) & ~7u;
+	}
+	return 0;
+}
+
+/* The SpcIndirectDataContent's value bytes and its DigestInfo. */
+static int spc_content(PKCS7 *p7, const unsigned char **ret, long *ret_len,
+		       X509_SIG **ret_di)
+{
+	PKCS7 *inner = p7->d.sign->contents;
+	ASN1_TYPE *t;
+	const unsigned char *p, *q;
+	long len, elen;
+	int tag, cls;
+	char oid[64];
+
+	if (!inner || !inner->type || !(t = inner->d.other) ||
+	    t->type != V_ASN1_SEQUENCE)
+		return -1;
+	OBJ_obj2txt(oid, sizeof(oid), inner->type, 1);
+	if (strcmp(oid, SPC_INDIRECT_DATA))
+		return -1;
+	p = t->value.sequence->data;
+	len = t->value.sequence->length;
+	if (ASN1_get_object(&p, &elen, &tag, &cls, len) & 0x80 || tag != V_ASN1_SEQUENCE)
+		return -1;
+	*ret = p;
+	*ret_len = elen;
+	/* skip SpcAttributeTypeAndOptionalValue, then the DigestInfo */
+	q = p;
+	if (ASN1_get_object(&q, &len, &tag, &cls, elen) & 0x80 ||
+	    len > elen - (q - p))
+		return -1;
+	q += len;
+	*ret_di = d2i_X509_SIG(NULL, &q, elen - (q - p));
+	return *ret_di ? 0 : -1;
+}
+
+static int authenticode_digest(const uint8_t *buf, uint64_t size, const char *name,
+			       const EVP_MD *md, unsigned char *ret, unsigned *ret_len,
+			       struct sr_error **err)
+{
+	struct region *v;
+	size_t n;
+	EVP_MD_CTX *ctx;
+	int k = pe_authenticode_ranges(buf, size, name, &v, &n, err);
+
+	if (k <= 0)
+		return k < 0 ? -1 : pe_bad(err, name, 0, "not a PE image");
+	ctx = EVP_MD_CTX_new();
+	EVP_DigestInit_ex(ctx, md, NULL);
+	for (size_t i = 0; i < n; i++)
+		EVP_DigestUpdate(ctx, buf + v[i].off, v[i].len);
+	EVP_DigestFinal_ex(ctx, ret, ret_len);
+	EVP_MD_CTX_free(ctx);
+	free(v);
+	return 0;
+}
+
+/* OpenSSL 3.0's PKCS7_verify leaks its content BIO when a signer's
+ * digest is unknown: refuse such signatures before. */
+static int signer_digests_known(PKCS7 *p7)
+{
+	STACK_OF(PKCS7_SIGNER_INFO) *sis = PKCS7_get_signer_info(p7);
+
+	STACK_OF(X509_ALGOR) *mds = p7->d.sign->md_algs;
+
+	if (!sis || !sk_PKCS7_SIGNER_INFO_num(sis))
+		return 0;
+	for (int i = 0; i < sk_X509_ALGOR_num(mds); i++)
+		if (!EVP_get_digestbyobj(sk_X509_ALGOR_value(mds, i)->algorithm))
+			return 0;
+	for (int i = 0; i < sk_PKCS7_SIGNER_INFO_num(sis); i++) {
+		PKCS7_SIGNER_INFO *si = sk_PKCS7_SIGNER_INFO_value(sis, i);
+
+		if (!si->digest_alg || !EVP_get_digestbyobj(si->digest_alg->algorithm))
+			return 0;
+	}
+	return 1;
+}
+
+/* The signer must be a given certificate or chain up to one; times and
+ * purposes are not checked, as firmware does not check them either. */
+static int trusted(const struct certs *c, X509 *signer, STACK_OF(X509) *extra)
+{
+	X509_STORE *store = X509_STORE_new();
+	X509_STORE_CTX *ctx = X509_STORE_CTX_new();
+	int ok = 0;
+
+	for (int i = 0; i < sk_X509_num(c->stack); i++) {
+		if (!X509_cmp(sk_X509_value(c->stack, i), signer))
+			ok = 1;
+		X509_STORE_add_cert(store, sk_X509_value(c->stack, i));
+	}
+	if (!ok && X509_STORE_CTX_init(ctx, store, signer, extra) == 1) {
+		X509_STORE_CTX_set_flags(ctx, X509_V_FLAG_PARTIAL_CHAIN |
+					 X509_V_FLAG_NO_CHECK_TIME);
+		ok = X509_verify_cert(ctx) == 1;
+	}
+	X509_STORE_CTX_free(ctx);
+	X509_STORE_free(store);
+	ERR_clear_error();
+	return ok;
+}
+
+int verify_authenticode(const struct certs *c, const uint8_t *sigbuf, uint64_t sigsize,
+			const char *signame, const uint8_t *img, uint64_t imgsize,
+			const char *name, struct verify_result *r, struct sr_error **err)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned mdlen = 0;
+	const unsigned char *content, *want;
+	long content_len;
+	X509_SIG *di = NULL;
+	const X509_ALGOR *alg;
+	const ASN1_OCTET_STRING *want_os;
+	const EVP_MD *evp;
+	STACK_OF(X509) *signers;
+	BIO *data;
+	PKCS7 *p7;
+	int k;
+
+	memset(r, 0, sizeof(*r));
+	k = pe_signature(sigbuf, sigsize, signame, &p7, err);
+	if (k <= 0)
+		return k;
+	if (spc_content(p7, &content, &content_len, &di) < 0) {
+		PKCS7_free(p7);
+		ERR_clear_error();
+		return sr_error_make(err, SR_EXIT_BAD_INPUT, 0,
+				     "%s: the Authenticode signature holds no SpcIndirectDataContent",
+				     signame);
+	}
+	X509_SIG_get0(di, &alg, &want_os);
+	evp = EVP_get_digestbyobj(alg->algorithm);
+	if (!evp || EVP_MD_get_size(evp) < 20 || !signer_digests_known(p7)) {
+		X509_SIG_free(di);
+		PKCS7_free(p7);
+		return sr_error_make(err, SR_EXIT_BAD_INPUT, 0,
+				     "%s: unknown or unsupported Authenticode digest algorithm",
+				     signame);
+	}
+	snprintf(r->digest, sizeof(r->digest), "%s", OBJ_nid2sn(EVP_MD_type(evp)));
+	for (char *q = r->digest; *q; q++)
+		*q = (char)tolower((unsigned char)*q);
+	if (authenticode_digest(img, imgsize, name, evp, md, &mdlen, err) < 0) {
+		X509_SIG_free(di);
+		PKCS7_free(p7);
+		return -1;
+	}
+	memcpy(r->md, md, mdlen);
+	r->md_len = mdlen;
+	want = ASN1_STRING_get0_data(want_os);
+	if ((unsigned)ASN1_STRING_length(want_os) != mdlen || memcmp(want, md, mdlen)) {
+		snprintf(r->reason, sizeof(r->reason),
+			 "the image's Authenticode digest does not match the signed one");
+		goto out;
+	}
+	data = BIO_new_mem_buf(content, (int)content_len);
+	/* the signature over the content; the signer's certificate may be
+	 * embedded (it usually is), trust is decided below */
+	k = PKCS7_verify(p7, c->stack, NULL, data, NULL, PKCS7_BINARY | PKCS7_NOVERIFY);
+	BIO_free(data);
+	if (k != 1) {
+		unsigned long e = ERR_peek_last_error();
+
+		snprintf(r->reason, sizeof(r->reason), "%s",
+			 e && ERR_reason_error_string(e) ? ERR_reason_error_string(e) :
+			 "signature does not match");
+		goto out;
+	}
+	signers = PKCS7_get0_signers(p7, c->stack, 0);
+	if (signers && sk_X509_num(signers)) {
+		X509 *x = sk_X509_value(signers, 0);
+		char name_[256];
+		BIGNUM *bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(x), NULL);
+		char *hex = bn ? BN_bn2hex(bn) : NULL;
+
+		X509_NAME_get_text_by_NID(X509_get_subject_name(x), NID_commonName,
+					  r->signer, sizeof(r->signer));
+		X509_NAME_oneline(X509_get_issuer_name(x), name_, sizeof(name_));
+		snprintf(r->id, sizeof(r->id), "issuer=%s serial=%s", name_, hex ? hex : "?");
+		OPENSSL_free(hex);
+		BN_free(bn);
+		r->ok = trusted(c, x, p7->d.sign->cert);
+		if (!r->ok)
+			snprintf(r->reason, sizeof(r->reason),
+				 "the signer is not a given certificate and does not chain to one");
+	}
+	sk_X509_free(signers);
+out:
+	ERR_clear_error();
+	X509_SIG_free(di);
+	PKCS7_free(p7);
+	return 1;
 }

@@ -25,11 +25,24 @@ struct verify_result {
 	char id[512];		/* issuer+serial or subject key id */
 	char digest[32];	/* sha256, sha512, ... */
 	char reason[256];	/* why it failed */
+	unsigned char md[64];	/* Authenticode: the image's digest */
+	unsigned md_len;
 };
 
 /* -1 (bad input) when the signature is not a CMS SignedData. */
 int verify_cms(const struct certs *c, const uint8_t *sig, size_t sig_len,
 	       const uint8_t *payload, size_t payload_len, const char *name,
 	       struct verify_result *ret, struct sr_error **err);
+
+/*
+ * Authenticode: the PKCS#7 in sigbuf's certificate table checked against
+ * img's Authenticode digest (sigbuf == img but for a transplant).  The
+ * signer is trusted when it is a given certificate or chains to one.
+ * 1 with the result, 0 when sigbuf carries no Authenticode signature, -1
+ * (bad input) when the PE or its signature is malformed.
+ */
+int verify_authenticode(const struct certs *c, const uint8_t *sigbuf, uint64_t sigsize,
+			const char *signame, const uint8_t *img, uint64_t imgsize,
+			const char *name, struct verify_result *r, struct sr_error **err);
 
 #endif

@@ -21,12 +21,33 @@ static const char verify_usage[] =
 	"trusted as given.  With --signature-from, the signature of SIGNED is\n"
 	"checked against each PATH's payload (a rebuilt module, signed or not):\n"
 	"success proves the rebuild bit-identical without the private key.\n"
+	"A PE image (an EFI-stub vmlinuz) is checked by its Authenticode\n"
+	"signature; its signer must be a given certificate or chain to one.\n"
 	"\n"
 	"Prints per file: OK or FAIL, the signer, its issuer and serial or key\n"
-	"id, the digest algorithm, and the payload's SHA-256 (the masked hash).\n"
+	"id, the digest algorithm, and the payload's SHA-256 (the masked hash)\n"
+	"or the image's Authenticode digest.\n"
 	"\n"
 	"Exit status: 0 when all verify; 1 when one fails; 123 for a malformed\n"
 	"module, signature or certificate; 125 when a file cannot be read.\n";
+
+/* PATH: OK|FAIL (reason) signer='CN' ID digest=ALGO KIND-sha256=HEX */
+static int report(const char *path, const struct verify_result *r, const char *kind)
+{
+	printf("%s: %s", path, r->ok ? "OK" : "FAIL");
+	if (!r->ok)
+		printf(" (%s)", r->reason);
+	if (r->signer[0])
+		printf(" signer='%s'", r->signer);
+	if (r->id[0])
+		printf(" %s", r->id);
+	printf(" digest=%s %s-%s=", r->digest[0] ? r->digest : "?", kind,
+	       !strcmp(kind, "payload") || !r->digest[0] ? "sha256" : r->digest);
+	for (unsigned i = 0; i < r->md_len; i++)
+		printf("%02x", r->md[i]);
+	putchar('\n');
+	return r->ok ? SR_EXIT_OK : SR_EXIT_DIFFERS;
+}
 
 static int verify_one(const struct certs *c, const struct mapped *sigsrc,
 		      const char *signame, const char *path)
@@ -49,11 +70,21 @@ static int verify_one(const struct certs *c, const struct mapped *sigsrc,
 		unmap_file(&m);
 		return sr_error_report(err);
 	}
+	if (!ns) {
+		/* not a module signature: an Authenticode-signed PE image? */
+		int k = verify_authenticode(c, s->buf, s->size, sigsrc ? signame : path,
+					    m.buf, m.size, path, &r, &err);
+
+		if (k != 0) {
+			unmap_file(&m);
+			return k < 0 ? sr_error_report(err) : report(path, &r, "authenticode");
+		}
+	}
 	payload_len = np ? pr[0].off : m.size;
 	masked_digest(m.buf, payload_len, NULL, 0, MASK_NONE, DIGEST_SHA256, &d);
 	digest_hex(&d, hex);
 	if (!ns) {
-		printf("%s: FAIL (%s has no module signature) payload-sha256=%s\n",
+		printf("%s: FAIL (%s has no module or Authenticode signature) payload-sha256=%s\n",
 		       path, sigsrc ? signame : "it", hex);
 		unmap_file(&m);
 		return SR_EXIT_DIFFERS;
@@ -63,14 +94,10 @@ static int verify_one(const struct certs *c, const struct mapped *sigsrc,
 		unmap_file(&m);
 		return sr_error_report(err);
 	}
-	printf("%s: %s", path, r.ok ? "OK" : "FAIL");
-	if (!r.ok)
-		printf(" (%s)", r.reason);
-	if (r.signer[0])
-		printf(" signer='%s'", r.signer);
-	printf(" %s digest=%s payload-sha256=%s\n", r.id, r.digest, hex);
+	r.md_len = d.len;
+	memcpy(r.md, d.bytes, d.len);
 	unmap_file(&m);
-	return r.ok ? SR_EXIT_OK : SR_EXIT_DIFFERS;
+	return report(path, &r, "payload");
 }
 
 int cmd_verify(int argc, char **argv)
