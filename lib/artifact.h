@@ -63,4 +63,9 @@ void masked_digest(const uint8_t *buf, uint64_t size, const struct region *r,
 		   size_t n, enum mask_mode mode, enum digest_algo algo,
 		   struct digest *ret);
 
+/* The same, read from fd (size bytes): -1 with errno when a read fails
+ * or the file shrank meanwhile. */
+int masked_digest_fd(int fd, uint64_t size, const struct region *r, size_t n,
+		     enum mask_mode mode, enum digest_algo algo, struct digest *ret);
+
 #endif

@@ -11,6 +11,7 @@ struct mapped {
 	const uint8_t *buf;
 	uint64_t size;
 	void *map;
+	int fd;			/* open until unmap_file, -1 for none */
 };
 
 int map_file(int dirfd, const char *rel, const char *name, struct mapped *ret,

@@ -1,11 +1,29 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* XXH3-128 through libxxhash: the only file that includes it. */
 #include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
 #include <unistd.h>
 #include <xxhash.h>
 
 #include "lib/digest.h"
 #include "lib/util.h"
+#include "lib/xxh_priv.h"
+
+/* A streaming state tagged with the implementation that made it. */
+struct xxh_state {
+	bool avx2;
+	void *st;
+};
+
+static bool have_avx2(void)
+{
+	static int cached = -1;
+
+	if (cached < 0)
+		cached = __builtin_cpu_supports("avx2") ? 1 : 0;
+	return cached;
+}
 
 static void canonical(XXH128_hash_t h, struct digest *ret)
 {
@@ -20,49 +38,69 @@ static void canonical(XXH128_hash_t h, struct digest *ret)
 
 int xxh128_fd(int fd, struct digest *ret)
 {
-	XXH3_state_t *st = XXH3_createState();
+	void *st = xxh128_begin();
 	char buf[1 << 16];
 	ssize_t n;
 
-	if (!st)
-		return errno = ENOMEM, -1;
-	XXH3_128bits_reset(st);
 	while ((n = read(fd, buf, sizeof(buf))) != 0) {
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			XXH3_freeState(st);
+			xxh128_end(st, ret);
 			return -1;
 		}
-		XXH3_128bits_update(st, buf, (size_t)n);
+		xxh128_update(st, buf, (size_t)n);
 	}
-	canonical(XXH3_128bits_digest(st), ret);
-	XXH3_freeState(st);
+	xxh128_end(st, ret);
 	return 0;
 }
 
 void xxh128_buf(const void *buf, size_t len, struct digest *ret)
 {
+	if (have_avx2()) {
+		ret->len = 16;
+		xxh128_avx2_buf(buf, len, ret->bytes);
+		return;
+	}
 	canonical(XXH3_128bits(buf, len), ret);
 }
 
 void *xxh128_begin(void)
 {
-	XXH3_state_t *st = XXH3_createState();
+	struct xxh_state *s = xmalloc(sizeof(*s));
 
-	if (!st)
+	s->avx2 = have_avx2();
+	if (s->avx2) {
+		s->st = xxh128_avx2_begin();
+		return s;
+	}
+	s->st = XXH3_createState();
+	if (!s->st)
 		die_oom();
-	XXH3_128bits_reset(st);
-	return st;
+	XXH3_128bits_reset(s->st);
+	return s;
 }
 
 void xxh128_update(void *state, const void *buf, size_t len)
 {
-	XXH3_128bits_update(state, buf, len);
+	struct xxh_state *s = state;
+
+	if (s->avx2)
+		xxh128_avx2_update(s->st, buf, len);
+	else
+		XXH3_128bits_update(s->st, buf, len);
 }
 
 void xxh128_end(void *state, struct digest *ret)
 {
-	canonical(XXH3_128bits_digest(state), ret);
-	XXH3_freeState(state);
+	struct xxh_state *s = state;
+
+	if (s->avx2) {
+		ret->len = 16;
+		xxh128_avx2_end(s->st, ret->bytes);
+	} else {
+		canonical(XXH3_128bits_digest(s->st), ret);
+		XXH3_freeState(s->st);
+	}
+	free(s);
 }

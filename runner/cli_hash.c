@@ -5,9 +5,11 @@
 #include <fcntl.h>
 #include <fnmatch.h>
 #include <getopt.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -21,6 +23,7 @@
 
 static const char hash_usage[] =
 	"Usage: sandrun hash [OPTION]... PATH...\n"
+	"       sandrun hash --check [OPTION]... [FILE]...\n"
 	"Print a digest per file, sha256sum style (DIGEST  PATH), with signature\n"
 	"regions masked: a Linux module's appended signature, a PE/EFI image's\n"
 	"CheckSum, certificate-table entry and certificate table.  A directory\n"
@@ -37,13 +40,19 @@ static const char hash_usage[] =
 	"                    module's unsigned payload, in modules.order order (else\n"
 	"                    sorted), then the Merkle root of v4/v5 of the series\n"
 	"      --json        one JSON object per file, with the regions\n"
+	"  -c, --check       read DIGEST  PATH lines from the FILEs (or stdin) and\n"
+	"                    check them with the same masking: PATH: OK or FAILED\n"
+	"      --quiet       (--check) do not print OK lines\n"
+	"      --status      (--check) print nothing, the exit status says\n"
+	"  -j, --jobs=N      hash N files at once (default: the online CPUs)\n"
 	"      --rules=FILE  more regions to mask, one rule a line: GLOB bytes\n"
 	"                    START:END (negative from the end, END empty: to the\n"
 	"                    end) or GLOB section NAME (an ELF64 section's bytes);\n"
 	"                    GLOB matches the path or its last component\n"
 	"  -h, --help        print this help and exit\n"
 	"\n"
-	"Exit status: 0; 123 when an artifact is malformed (a bad signature\n"
+	"Exit status: 0; 1 when --check finds a mismatch or an unreadable file;\n"
+	"123 when an artifact is malformed (a bad signature\n"
 	"trailer or PE header; the message names the byte offset); 125 when a\n"
 	"file cannot be read; 124 usage error.\n";
 
@@ -163,7 +172,7 @@ static int apply_rules(const struct hash_opts *o, const uint8_t *buf, uint64_t s
 	return 0;
 }
 
-static int hash_buf(const struct hash_opts *o, const uint8_t *buf, uint64_t size,
+static int find_regions(const struct hash_opts *o, const uint8_t *buf, uint64_t size,
 		    const char *name, struct hash_out *out, struct sr_error **err)
 {
 	int r = 0;
@@ -176,8 +185,6 @@ static int hash_buf(const struct hash_opts *o, const uint8_t *buf, uint64_t size
 		if (r < 0 || apply_rules(o, buf, size, name, out, err) < 0)
 			return -1;
 	}
-	masked_digest(buf, size, out->r, out->n,
-		      o->mode == MASK_AUTO ? MASK_CUT : o->mode, o->algo, &out->d);
 	return 0;
 }
 
@@ -189,7 +196,11 @@ static int hash_file(const struct hash_opts *o, int dirfd, const char *rel,
 
 	if (map_file(dirfd, rel, name, &m, err) < 0)
 		return -1;
-	r = hash_buf(o, m.buf, m.size, name, out, err);
+	r = find_regions(o, m.buf, m.size, name, out, err);
+	if (r == 0 && masked_digest_fd(m.fd, m.size, out->r, out->n,
+				       o->mode == MASK_AUTO ? MASK_CUT : o->mode,
+				       o->algo, &out->d) < 0)
+		r = sr_error_make(err, SR_EXIT_FAILURE, errno, "cannot read '%s'", name);
 	unmap_file(&m);
 	return r;
 }
@@ -252,56 +263,291 @@ static void list_tree(const char *dir, const char *rel, struct strv *out)
 	closedir(d);
 }
 
-static int hash_path(const struct hash_opts *o, const char *path, int *worst)
-{
-	struct sr_error *err = NULL;
+/*
+ * Jobs: the files to hash, in output order.  Workers take the next job
+ * from a shared counter and hash it; the main thread consumes results in
+ * order as they complete, so the output is the same with any -j.
+ */
+enum job_kind {
+	JOB_FILE,
+	JOB_TREE,	/* the tree checksum over jobs [first, this) */
+};
+
+struct job {
+	enum job_kind kind;
+	char *name;		/* as printed */
+	char *rel;		/* opened relative to the tree's dirfd */
+	int dirfd;		/* AT_FDCWD or the tree's (owned by the TREE job) */
+	size_t first;		/* JOB_TREE */
+	char *want;		/* --check: the expected hex digest */
 	struct hash_out h;
+	struct sr_error *err;
+	bool done;
+};
+
+struct jobs {
+	struct job *v;
+	size_t n, cap;
+	size_t next;		/* the next job a worker takes */
+	const struct hash_opts *o;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+};
+
+static struct job *job_add(struct jobs *js, enum job_kind kind, char *name)
+{
+	struct job *j;
+
+	if (js->n == js->cap) {
+		js->cap = js->cap ? 2 * js->cap : 64;
+		js->v = xrealloc(js->v, js->cap * sizeof(*js->v));
+	}
+	j = &js->v[js->n++];
+	*j = (struct job){ .kind = kind, .name = name, .dirfd = AT_FDCWD };
+	return j;
+}
+
+/* A path: one file, or a directory's files then its tree job. */
+static void add_path(struct jobs *js, const char *path)
+{
 	struct stat st;
+	struct strv files = { 0 };
+	struct job *t;
+	size_t first = js->n;
+	int dfd;
 
-	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
-		struct strv files = { 0 };
-		struct digest_ctx tree;
-		struct digest td;
-		char hex[2 * DIGEST_MAX + 1];
-		cleanup_close int dfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (stat(path, &st) < 0 || !S_ISDIR(st.st_mode)) {
+		job_add(js, JOB_FILE, xstrdup(path));
+		return;
+	}
+	dfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	list_tree(path, "", &files);
+	if (files.n > 1)
+		qsort(files.v, files.n, sizeof(char *), cmp_str);
+	for (size_t i = 0; i < files.n; i++) {
+		struct job *j = job_add(js, JOB_FILE, xasprintf("%s/%s", path, files.v[i]));
 
-		list_tree(path, "", &files);
-		if (files.n > 1)
-			qsort(files.v, files.n, sizeof(char *), cmp_str);
-		digest_init(&tree, DIGEST_SHA256);
-		for (size_t i = 0; i < files.n; i++) {
-			cleanup_free char *name = xasprintf("%s/%s", path, files.v[i]);
-			char line[2 * DIGEST_MAX + 8];
+		j->rel = files.v[i];
+		j->dirfd = dfd;
+	}
+	free(files.v);
+	t = job_add(js, JOB_TREE, xstrdup(path));
+	t->first = first;
+	t->dirfd = dfd;
+}
 
-			if (hash_file(o, dfd, files.v[i], name, &h, &err) < 0) {
-				int s = sr_error_report(err);
+static void *worker(void *arg)
+{
+	struct jobs *js = arg;
 
-				err = NULL;
-				*worst = *worst ? *worst : s;
-				continue;
-			}
-			print(o, name, &h);
-			digest_hex(&h.d, hex);
-			snprintf(line, sizeof(line), "%s  ", hex);
-			digest_update(&tree, line, strlen(line));
-			digest_update(&tree, files.v[i], strlen(files.v[i]));
-			digest_update(&tree, "\n", 1);
+	for (;;) {
+		struct job *j;
+
+		pthread_mutex_lock(&js->lock);
+		while (js->next < js->n && js->v[js->next].kind != JOB_FILE) {
+			js->v[js->next].done = true;
+			js->next++;
 		}
-		digest_final(&tree, &td);
-		digest_hex(&td, hex);
-		if (!o->json)
-			printf("%s  %s/\n", hex, path);
-		strv_free(&files);
-		return 0;
+		if (js->next >= js->n) {
+			pthread_cond_broadcast(&js->cond);
+			pthread_mutex_unlock(&js->lock);
+			return NULL;
+		}
+		j = &js->v[js->next++];
+		pthread_mutex_unlock(&js->lock);
+		hash_file(js->o, j->dirfd, j->rel ? j->rel : j->name, j->name, &j->h, &j->err);
+		pthread_mutex_lock(&js->lock);
+		j->done = true;
+		pthread_cond_broadcast(&js->cond);
+		pthread_mutex_unlock(&js->lock);
 	}
-	if (hash_file(o, AT_FDCWD, path, path, &h, &err) < 0) {
-		int s = sr_error_report(err);
+}
 
-		*worst = *worst ? *worst : s;
-		return -1;
+/* The tree checksum: the SHA-256 of its "DIGEST  REL\n" lines. */
+static void tree_digest(const struct jobs *js, const struct job *t, struct digest *ret)
+{
+	struct digest_ctx tree;
+
+	digest_init(&tree, DIGEST_SHA256);
+	for (size_t i = t->first; i < (size_t)(t - js->v); i++) {
+		char hex[2 * DIGEST_MAX + 1];
+
+		if (js->v[i].err)
+			continue;
+		digest_hex(&js->v[i].h.d, hex);
+		digest_update(&tree, hex, strlen(hex));
+		digest_update(&tree, "  ", 2);
+		digest_update(&tree, js->v[i].rel, strlen(js->v[i].rel));
+		digest_update(&tree, "\n", 1);
 	}
-	print(o, path, &h);
-	return 0;
+	digest_final(&tree, ret);
+}
+
+struct check_stats {
+	unsigned long failed, unreadable;
+	bool quiet, status;
+};
+
+/* Consumes one finished job: prints it, or compares it (--check). */
+static void consume(const struct jobs *js, struct job *j, struct check_stats *cs,
+		    int *worst)
+{
+	char hex[2 * DIGEST_MAX + 1];
+
+	if (j->kind == JOB_TREE) {
+		tree_digest(js, j, &j->h.d);
+		j->h.n = 0;
+	} else if (j->err) {
+		if (cs) {
+			if (!cs->status)
+				printf("%s: FAILED open or read\n", j->name);
+			cs->unreadable++;
+		}
+		if (!cs || !cs->status) {
+			int s = sr_error_report(j->err);
+
+			if (!cs)
+				*worst = *worst ? *worst : s;
+		} else {
+			sr_error_free(j->err);
+		}
+		j->err = NULL;
+		return;
+	}
+	if (!cs) {
+		if (j->kind == JOB_FILE)
+			print(js->o, j->name, &j->h);
+		else if (!js->o->json)
+			printf("%s  %s/\n", (digest_hex(&j->h.d, hex), hex), j->name);
+		return;
+	}
+	if (!j->want)		/* a file of a checked tree */
+		return;
+	digest_hex(&j->h.d, hex);
+	if (strcasecmp(hex, j->want)) {
+		cs->failed++;
+		if (!cs->status)
+			printf("%s%s: FAILED\n", j->name, j->kind == JOB_TREE ? "/" : "");
+	} else if (!cs->quiet && !cs->status) {
+		printf("%s%s: OK\n", j->name, j->kind == JOB_TREE ? "/" : "");
+	}
+}
+
+static unsigned default_jobs(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return n < 1 ? 1 : n > 16 ? 16 : (unsigned)n;
+}
+
+static void run_jobs(struct jobs *js, unsigned nthreads, struct check_stats *cs,
+		     int *worst)
+{
+	pthread_t *t;
+	unsigned started = 0;
+
+	if (nthreads > js->n)
+		nthreads = js->n ? (unsigned)js->n : 1;
+	t = xcalloc(nthreads, sizeof(*t));
+	pthread_mutex_init(&js->lock, NULL);
+	pthread_cond_init(&js->cond, NULL);
+	for (unsigned i = 0; i < nthreads; i++)
+		if (pthread_create(&t[i], NULL, worker, js) == 0)
+			started++;
+	if (!started)		/* no threads: hash here */
+		worker(js);
+	for (size_t i = 0; i < js->n; i++) {
+		pthread_mutex_lock(&js->lock);
+		while (!js->v[i].done)
+			pthread_cond_wait(&js->cond, &js->lock);
+		pthread_mutex_unlock(&js->lock);
+		consume(js, &js->v[i], cs, worst);
+	}
+	for (unsigned i = 0; i < started; i++)
+		pthread_join(t[i], NULL);
+	pthread_cond_destroy(&js->cond);
+	pthread_mutex_destroy(&js->lock);
+	free(t);
+}
+
+static void jobs_free(struct jobs *js)
+{
+	for (size_t i = 0; i < js->n; i++) {
+		if (js->v[i].kind == JOB_TREE && js->v[i].dirfd >= 0)
+			close(js->v[i].dirfd);
+		free(js->v[i].name);
+		free(js->v[i].rel);
+		free(js->v[i].want);
+	}
+	free(js->v);
+}
+
+/*
+ * --check: lines "DIGEST  PATH" or "DIGEST *PATH" (sha256sum's), a tree
+ * as "DIGEST  DIR/".  The algorithm follows the digest's length unless
+ * --algo says; malformed lines are FILE:LINE errors.
+ */
+static int read_checks(const char *file, struct jobs *js, struct hash_opts *o,
+		       bool algo_given)
+{
+	FILE *f = strcmp(file, "-") ? fopen(file, "re") : stdin;
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t len;
+	unsigned long lineno = 0;
+	int bad = 0;
+
+	if (!f) {
+		fprintf(stderr, "sandrun: %s: %s\n", file, strerror(errno));
+		return SR_EXIT_FAILURE;
+	}
+	while ((len = getline(&line, &cap, f)) >= 0) {
+		size_t hexlen = strspn(line, "0123456789abcdefABCDEF");
+		enum digest_algo algo;
+		char *path;
+		struct job *j;
+
+		lineno++;
+		if (len && line[len - 1] == '\n')
+			line[--len] = '\0';
+		if (!len || line[0] == '#')
+			continue;
+		algo = hexlen == 64 ? DIGEST_SHA256 : DIGEST_XXH128;
+		path = line + hexlen + 2;
+		if ((hexlen != 64 && hexlen != 32) || (size_t)len < hexlen + 3 ||
+		    line[hexlen] != ' ' || (line[hexlen + 1] != ' ' && line[hexlen + 1] != '*') ||
+		    (algo_given && algo != o->algo) ||
+		    (!algo_given && js->n && algo != o->algo)) {
+			fprintf(stderr, "sandrun: %s:%lu: not a line of this algorithm's "
+				"'DIGEST  PATH' (sha256sum style)\n", file, lineno);
+			bad = SR_EXIT_BAD_INPUT;
+			continue;
+		}
+		o->algo = algo;
+		line[hexlen] = '\0';
+		if (len - (path - line) > 1 && path[len - (path - line) - 1] == '/') {
+			size_t before = js->n;
+
+			path[len - (path - line) - 1] = '\0';
+			add_path(js, path);
+			if (js->v[js->n - 1].kind != JOB_TREE) {
+				fprintf(stderr, "sandrun: %s:%lu: '%s' is not a directory\n",
+					file, lineno, path);
+				bad = SR_EXIT_BAD_INPUT;
+			}
+			/* only the tree line is checked: drop its file jobs' output */
+			for (size_t i = before; i < js->n - 1; i++)
+				js->v[i].want = NULL;
+			js->v[js->n - 1].want = xstrdup(line);
+			continue;
+		}
+		j = job_add(js, JOB_FILE, xstrdup(path));
+		j->want = xstrdup(line);
+	}
+	free(line);
+	if (f != stdin)
+		fclose(f);
+	return bad;
 }
 
 /* The modules of a tree: modules.order's lines, else every .ko, sorted. */
@@ -407,18 +653,27 @@ int cmd_hash(int argc, char **argv)
 		{ "mask", required_argument, NULL, 'm' },
 		{ "algo", required_argument, NULL, 'a' },
 		{ "verbose", no_argument, NULL, 'v' },
-		{ "json", no_argument, NULL, 'j' },
+		{ "json", no_argument, NULL, 'J' },
 		{ "module-hashes", required_argument, NULL, 'M' },
 		{ "rules", required_argument, NULL, 'R' },
+		{ "check", no_argument, NULL, 'c' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "status", no_argument, NULL, 's' },
+		{ "jobs", required_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct hash_opts o = { .mode = MASK_AUTO, .algo = DIGEST_SHA256 };
+	struct check_stats cs = { 0 };
+	struct jobs js = { .o = &o };
+	bool check = false, algo_given = false;
+	unsigned nthreads = default_jobs();
 	int c, worst = 0;
+	char *end;
 
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "vh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "vhcj:", opts, NULL)) != -1) {
 		switch (c) {
 		case 'm':
 			if (!strcmp(optarg, "auto")) o.mode = MASK_AUTO;
@@ -430,9 +685,18 @@ int cmd_hash(int argc, char **argv)
 		case 'a':
 			if (digest_algo_parse(optarg, &o.algo) < 0)
 				goto usage;
+			algo_given = true;
 			break;
 		case 'v': o.verbose = true; break;
-		case 'j': o.json = true; break;
+		case 'J': o.json = true; break;
+		case 'c': check = true; break;
+		case 'q': cs.quiet = true; break;
+		case 's': cs.status = true; break;
+		case 'j':
+			nthreads = (unsigned)strtoul(optarg, &end, 10);
+			if (*end || !*optarg || nthreads < 1 || nthreads > 256)
+				goto usage;
+			break;
 		case 'M': return module_hashes(optarg);
 		case 'R': {
 			struct sr_error *err = NULL;
@@ -445,11 +709,33 @@ int cmd_hash(int argc, char **argv)
 		default: goto usage;
 		}
 	}
-	if (optind >= argc)
+	if (optind >= argc && !check)
 		goto usage;
-	for (int i = optind; i < argc; i++)
-		hash_path(&o, argv[i], &worst);
+	if (check) {
+		if (optind >= argc)
+			worst = read_checks("-", &js, &o, algo_given);
+		for (int i = optind; i < argc; i++) {
+			int r = read_checks(argv[i], &js, &o, algo_given);
+
+			worst = r > worst ? r : worst;
+		}
+	} else {
+		for (int i = optind; i < argc; i++)
+			add_path(&js, argv[i]);
+	}
+	run_jobs(&js, nthreads, check ? &cs : NULL, &worst);
+	jobs_free(&js);
 	fflush(stdout);
+	if (check && !cs.status) {
+		if (cs.unreadable)
+			fprintf(stderr, "sandrun: WARNING: %lu listed file%s could not be read\n",
+				cs.unreadable, cs.unreadable == 1 ? "" : "s");
+		if (cs.failed)
+			fprintf(stderr, "sandrun: WARNING: %lu computed checksum%s did NOT match\n",
+				cs.failed, cs.failed == 1 ? "" : "s");
+	}
+	if (check && worst == SR_EXIT_OK && (cs.failed || cs.unreadable))
+		worst = SR_EXIT_DIFFERS;
 	for (size_t i = 0; i < o.nrules; i++) {
 		free(o.rules[i].glob);
 		free(o.rules[i].section);

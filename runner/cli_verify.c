@@ -113,7 +113,7 @@ int cmd_verify(int argc, char **argv)
 	const char *sigfrom = NULL;
 	struct sr_error *err = NULL;
 	struct certs *c = NULL;
-	struct mapped sig = { 0 };
+	struct mapped sig = { .fd = -1 };
 	int ch, worst = SR_EXIT_OK;
 
 	optind = 1;

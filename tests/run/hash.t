@@ -106,6 +106,43 @@ like "--rules: naming file and line" "$(cat "$SCRATCH/err")" 'rules:2: bad byte 
 (cd "$FIX" && "$SR" hash --mask=none *.ko) > "$SCRATCH/sums"
 check "sha256sum -c accepts the output" sh -c "cd '$FIX' && sha256sum -c --quiet '$SCRATCH/sums'"
 
+# hash --check: masked digests, checked with the same masking.
+for m in "$FIX"/*.ko; do
+	echo "$(payload "$m" | sha256sum | cut -d' ' -f1)  $m"
+done > "$SCRATCH/payload-sums"
+out=$("$SR" hash --check "$SCRATCH/payload-sums")
+is "--check: signed modules match their unsigned payloads' sums (exit 0)" "$?" 0
+is "--check: one OK line each" "$(echo "$out" | grep -c ': OK$')" 3
+cp "$FIX/tcp_westwood.ko" "$SCRATCH/w.ko"; chmod u+w "$SCRATCH/w.ko"
+echo "$(payload "$SCRATCH/w.ko" | sha256sum | cut -d' ' -f1)  $SCRATCH/w.ko" > "$SCRATCH/w.sums"
+printf 'X' | dd of="$SCRATCH/w.ko" bs=1 seek=1000 conv=notrunc 2>/dev/null
+out=$("$SR" hash -c "$SCRATCH/w.sums" 2>"$SCRATCH/err")
+is "--check: a one-byte change fails (exit 1)" "$?" 1
+is "--check: says FAILED" "$out" "$SCRATCH/w.ko: FAILED"
+like "--check: and warns like sha256sum" "$(cat "$SCRATCH/err")" '1 computed checksum did NOT match'
+out=$("$SR" hash -c --status "$SCRATCH/w.sums" 2>&1)
+is "--check --status: exit 1" "$?" 1
+is "--check --status: prints nothing" "$out" ""
+is "--check --quiet: no OK lines" "$("$SR" hash -c --quiet "$SCRATCH/payload-sums")" ""
+echo "0000000000000000000000000000000000000000000000000000000000000000  $SCRATCH/nonexistent" > "$SCRATCH/gone.sums"
+out=$("$SR" hash -c "$SCRATCH/gone.sums" 2>/dev/null)
+is "--check: a missing file fails (exit 1)" "$?" 1
+is "--check: FAILED open or read" "$out" "$SCRATCH/nonexistent: FAILED open or read"
+printf '%s\nnot a digest line\n' "$(head -n1 "$SCRATCH/payload-sums")" > "$SCRATCH/bad.sums"
+"$SR" hash -c "$SCRATCH/bad.sums" >/dev/null 2>"$SCRATCH/err"
+is "--check: a malformed line is bad input (123)" "$?" 123
+like "--check: with file and line" "$(cat "$SCRATCH/err")" "bad.sums:2: not a line"
+"$SR" hash --algo=xxh128 "$FIX"/*.ko > "$SCRATCH/xxh.sums"
+check "--check: xxh128 lines are recognised by their length" "$SR" hash -c --quiet "$SCRATCH/xxh.sums"
+mkdir -p "$SCRATCH/ctree/sub"; cp "$FIX"/*.ko "$SCRATCH/ctree/"; cp "$FIX/signing-cert.pem" "$SCRATCH/ctree/sub/"
+(cd "$SCRATCH" && "$SR" hash ctree) | tail -n1 > "$SCRATCH/cctree.sums"
+is "--check: a tree line checks the tree" "$(cd "$SCRATCH" && "$SR" hash -c "$SCRATCH/cctree.sums")" "ctree/: OK"
+echo x >> "$SCRATCH/ctree/sub/signing-cert.pem"
+(cd "$SCRATCH" && "$SR" hash -c "$SCRATCH/cctree.sums" >/dev/null 2>&1)
+is "--check: a changed file below fails the tree" "$?" 1
+# parallel hashing: the same output, in the same order, with any -j.
+is "-j1 and -j4 give the same output" "$("$SR" hash -j1 "$SCRATCH/ctree" "$FIX")" "$("$SR" hash -j4 "$SCRATCH/ctree" "$FIX")"
+
 # The EFI-stub vmlinuz: signed, unsigned, re-signed with a test key.
 V=$FIX/vmlinuz-6.1.0-57-amd64
 signed=$("$SR" hash "$V" | cut -d' ' -f1)
