@@ -24,7 +24,8 @@ static const char main_usage[] =
 	"  manifest  print a canonical manifest of a tree (mtree)\n"
 	"  apply     apply a delta's $SRC part to a manifest\n"
 	"  hash      digests with module and Authenticode signatures masked\n"
-	"  verify    check module signatures with X.509 certificates\n"
+	"  verify    check module and Authenticode signatures with certificates\n"
+	"  diff      explain why two runs differ: root causes first\n"
 	"  help      print this help\n"
 	"  version   print the version\n"
 	"\n"
@@ -65,6 +66,7 @@ static const struct subcommand subcommands[] = {
 	{ "apply", cmd_apply },
 	{ "hash", cmd_hash },
 	{ "verify", cmd_verify },
+	{ "diff", cmd_diff },
 	{ "help", cmd_help },
 	{ "version", cmd_version },
 };

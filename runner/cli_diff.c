@@ -1,0 +1,308 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* `sandrun diff`: why two runs of a build differ. */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "lib/exitcode.h"
+#include "lib/json.h"
+#include "runner/cli.h"
+#include "tracer/diff.h"
+
+static const char diff_usage[] =
+	"Usage: sandrun diff [--json] [--all] A.trace B.trace\n"
+	"Explain why two runs of a build differ, from their traces: the root\n"
+	"causes first (the first processes that saw a different input: a file's\n"
+	"content, a file found on one side only, a directory listing, an\n"
+	"environment variable, argv or executable), each with the final outputs\n"
+	"it reaches; then the steps that saw identical inputs but produced\n"
+	"different outputs (nondeterministic), with the randomness they drew;\n"
+	"then a summary of what differs downstream.  Processes are matched by\n"
+	"their place in the tree and their content; traces recorded in other\n"
+	"directories, on other hosts or by other users compare equal when the\n"
+	"builds are.\n"
+	"\n"
+	"      --json   one JSON object for tools (documented in sandrun(1))\n"
+	"      --all    list every difference that reaches no output too\n"
+	"  -h, --help   print this help and exit\n"
+	"\n"
+	"Exit status: 0 when the runs are equivalent, 1 when they differ, 123\n"
+	"when a trace is unusable (malformed, truncated, another format version,\n"
+	"different digests), 124 usage error.\n";
+
+#define SHOW_PATHS 5
+
+static const char *describe(const struct diff_cause *c, char *buf, size_t len)
+{
+	switch (c->kind) {
+	case CAUSE_CONTENT:
+		snprintf(buf, len, "%s was read with different content", c->what);
+		break;
+	case CAUSE_FOUND:
+		snprintf(buf, len, "%s was looked up and found on one side only", c->what);
+		break;
+	case CAUSE_LISTING:
+		snprintf(buf, len, "the listing of directory %s differs", c->what);
+		break;
+	case CAUSE_ENV:
+		snprintf(buf, len, "environment variable %s differs", c->what);
+		break;
+	case CAUSE_ARGV:
+		snprintf(buf, len, "a process was started differently (%s)", c->what);
+		break;
+	case CAUSE_NET:
+		snprintf(buf, len, "a network operation had another result (%s)", c->what);
+		break;
+	case CAUSE_NONDET:
+		snprintf(buf, len, "process %s saw identical inputs but did not "
+			 "produce identical results", c->what);
+		break;
+	}
+	return buf;
+}
+
+/* A value for people: a read's "ok file DIGEST" says the digest only. */
+static void print_side(const char *side, const struct diff_cause *c, const char *v)
+{
+	if (!*v)
+		printf("       %s: (absent)\n", side);
+	else if (c->kind == CAUSE_CONTENT && !strncmp(v, "ok file ", 8))
+		printf("       %s: %s\n", side, v + 8);
+	else if (c->kind == CAUSE_FOUND && !strncmp(v, "ok", 2))
+		printf("       %s: found%s\n", side, v + 2);
+	else if (c->kind == CAUSE_FOUND)
+		printf("       %s: not found (%s)\n", side, v);
+	else
+		printf("       %s: %s\n", side, v);
+}
+
+/* A process as "ID (argv...)", long command lines cut. */
+static void print_proc(const char *prefix, const struct diff_proc_ref *p)
+{
+	const char *cmd = *p->cmd ? p->cmd : *p->exe ? p->exe : "no exec";
+	int max = 120;
+
+	if ((int)strlen(cmd) > max)
+		printf("%s%s (%.*s ...)", prefix, p->id, max, cmd);
+	else
+		printf("%s%s (%s)", prefix, p->id, cmd);
+}
+
+static void print_cause(size_t n, const struct diff_cause *c, const struct diff_result *r)
+{
+	char buf[1024];
+
+	printf("  %zu. %s\n", n, describe(c, buf, sizeof(buf)));
+	if (c->kind != CAUSE_NONDET) {
+		print_side("A", c, c->a);
+		print_side("B", c, c->b);
+		print_proc(c->kind == CAUSE_ENV ? "       in process " : "       first seen by ",
+			   &c->procs[0]);
+		if (c->nprocs > 1)
+			printf(", and by %zu more process%s", c->nprocs - 1,
+			       c->nprocs > 2 ? "es" : "");
+		putchar('\n');
+	} else {
+		print_proc("       ", &c->procs[0]);
+		putchar('\n');
+		if (c->nrandom) {
+			printf("       randomness it drew:");
+			for (size_t i = 0; i < c->nrandom; i++)
+				printf("%s %s", i ? "," : "", c->random[i]);
+			putchar('\n');
+		} else {
+			printf("       it drew no recorded randomness: the clock, a race "
+			       "or uninitialised memory\n");
+		}
+	}
+	for (size_t i = 0; i < c->nreaches && i < SHOW_PATHS; i++) {
+		int max = 100;
+
+		printf("       %s %s, written by ", i ? "       " : "reaches", c->reaches[i]);
+		if ((int)strlen(c->via[i]) > max)
+			printf("%.*s ...)\n", max, c->via[i]);
+		else
+			printf("%s\n", c->via[i]);
+	}
+	if (c->nreaches > SHOW_PATHS)
+		printf("               and %zu more of the %zu differing outputs\n",
+		       c->nreaches - SHOW_PATHS, r->noutputs);
+}
+
+static void print_report(const char *pa, const char *pb, const struct diff_result *r,
+			 bool all)
+{
+	size_t reaching = 0, n = 0, rest = 0;
+
+	if (r->equivalent) {
+		printf("%s and %s are equivalent: %zu processes, the same inputs and "
+		       "outputs\n", pa, pb, r->processes_a);
+		return;
+	}
+	for (size_t i = 0; i < r->ncauses; i++)
+		reaching += r->causes[i].nreaches > 0;
+	if (r->noutputs)
+		printf("%s and %s differ: %zu output%s, %zu process%s (of %zu and %zu)\n",
+		       pa, pb, r->noutputs, r->noutputs == 1 ? "" : "s", r->differing,
+		       r->differing == 1 ? "" : "es", r->processes_a, r->processes_b);
+	else
+		printf("%s and %s differ in how they ran, not in their outputs: %zu "
+		       "process%s (of %zu and %zu)\n", pa, pb, r->differing,
+		       r->differing == 1 ? "" : "es", r->processes_a, r->processes_b);
+	if (reaching) {
+		printf("\nRoot causes of the differing outputs:\n");
+		for (size_t i = 0; i < r->ncauses && r->causes[i].nreaches; i++)
+			print_cause(++n, &r->causes[i], r);
+	}
+	for (size_t i = 0; i < r->ncauses; i++)
+		rest += !r->causes[i].nreaches;
+	if (rest && (all || !reaching)) {
+		printf("\nDifferences that reach no differing output:\n");
+		for (size_t i = 0; i < r->ncauses; i++)
+			if (!r->causes[i].nreaches)
+				print_cause(++n, &r->causes[i], r);
+	} else if (rest) {
+		printf("\n%zu more difference%s reach%s no differing output "
+		       "(--all lists them):", rest, rest == 1 ? "" : "s", rest == 1 ? "es" : "");
+		for (size_t i = 0, k = 0; i < r->ncauses && k < 8; i++)
+			if (!r->causes[i].nreaches)
+				printf("%s %s %s", k++ ? "," : "",
+				       cause_kind_name(r->causes[i].kind), r->causes[i].what);
+		printf("%s\n", rest > 8 ? ", ..." : "");
+	}
+	printf("\nDownstream: %zu process%s differ%s only because of the above",
+	       r->downstream, r->downstream == 1 ? "" : "es", r->downstream == 1 ? "s" : "");
+	if (r->env_only)
+		printf("; %zu only by an inherited environment", r->env_only);
+	printf(".\n");
+	if (r->nonly_a || r->nonly_b) {
+		printf("Processes without a match: %zu in A, %zu in B", r->nonly_a, r->nonly_b);
+		if (r->nonly_a)
+			print_proc("; first in A: ", &r->only_a[0]);
+		if (r->nonly_b)
+			print_proc("; first in B: ", &r->only_b[0]);
+		printf(".\n");
+	}
+	if (r->exit_a != r->exit_b)
+		printf("Exit status: A %d, B %d.\n", r->exit_a, r->exit_b);
+	if (r->noutputs) {
+		printf("\nOutputs that differ (%zu):\n", r->noutputs);
+		for (size_t i = 0; i < r->noutputs && (all || i < 20); i++)
+			printf("  %s\n      A: %s\n      B: %s\n", r->outputs[i].path,
+			       *r->outputs[i].a ? r->outputs[i].a : "(absent)",
+			       *r->outputs[i].b ? r->outputs[i].b : "(absent)");
+		if (!all && r->noutputs > 20)
+			printf("  ... and %zu more (--all)\n", r->noutputs - 20);
+	}
+}
+
+static void json_proc(const struct diff_proc_ref *p)
+{
+	printf("{\"id\":");
+	json_write_bytes(stdout, p->id);
+	printf(",\"exe\":");
+	json_write_bytes(stdout, p->exe);
+	printf(",\"cmd\":");
+	json_write_bytes(stdout, p->cmd);
+	putchar('}');
+}
+
+static void json_strs(const char *name, char *const *v, size_t n)
+{
+	printf(",\"%s\":[", name);
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			putchar(',');
+		json_write_bytes(stdout, v[i]);
+	}
+	putchar(']');
+}
+
+static void json_procs(const char *name, const struct diff_proc_ref *v, size_t n)
+{
+	printf(",\"%s\":[", name);
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			putchar(',');
+		json_proc(&v[i]);
+	}
+	putchar(']');
+}
+
+static void print_json(const struct diff_result *r)
+{
+	printf("{\"equivalent\":%s,\"digest\":\"%s\",\"processes\":[%zu,%zu],"
+	       "\"differing\":%zu,\"downstream\":%zu,\"env_only\":%zu,\"exit\":[%d,%d],"
+	       "\"causes\":[", r->equivalent ? "true" : "false", r->digest,
+	       r->processes_a, r->processes_b, r->differing, r->downstream, r->env_only,
+	       r->exit_a, r->exit_b);
+	for (size_t i = 0; i < r->ncauses; i++) {
+		const struct diff_cause *c = &r->causes[i];
+
+		printf("%s{\"kind\":\"%s\",\"what\":", i ? "," : "", cause_kind_name(c->kind));
+		json_write_bytes(stdout, c->what);
+		printf(",\"a\":");
+		json_write_bytes(stdout, c->a);
+		printf(",\"b\":");
+		json_write_bytes(stdout, c->b);
+		json_procs("processes", c->procs, c->nprocs);
+		json_strs("random", c->random, c->nrandom);
+		json_strs("reaches", c->reaches, c->nreaches);
+		json_strs("via", c->via, c->nvia);
+		putchar('}');
+	}
+	printf("],\"outputs\":[");
+	for (size_t i = 0; i < r->noutputs; i++) {
+		printf("%s{\"path\":", i ? "," : "");
+		json_write_bytes(stdout, r->outputs[i].path);
+		printf(",\"a\":");
+		json_write_bytes(stdout, r->outputs[i].a);
+		printf(",\"b\":");
+		json_write_bytes(stdout, r->outputs[i].b);
+		putchar('}');
+	}
+	putchar(']');
+	json_procs("only_a", r->only_a, r->nonly_a);
+	json_procs("only_b", r->only_b, r->nonly_b);
+	printf("}\n");
+}
+
+int cmd_diff(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "all", no_argument, NULL, 'a' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct sr_error *err = NULL;
+	struct diff_result r;
+	bool json = false, all = false;
+	int c, rc;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		if (c == 'j') {
+			json = true;
+		} else if (c == 'a') {
+			all = true;
+		} else {
+			fputs(diff_usage, c == 'h' ? stdout : stderr);
+			return c == 'h' ? SR_EXIT_OK : SR_EXIT_USAGE;
+		}
+	}
+	if (optind != argc - 2) {
+		fputs(diff_usage, stderr);
+		return SR_EXIT_USAGE;
+	}
+	if (diff_traces(argv[optind], argv[optind + 1], &r, &err) < 0)
+		return sr_error_report(err);
+	if (json)
+		print_json(&r);
+	else
+		print_report(argv[optind], argv[optind + 1], &r, all);
+	rc = r.equivalent ? SR_EXIT_OK : SR_EXIT_DIFFERS;
+	diff_free(&r);
+	return rc;
+}

@@ -1,0 +1,152 @@
+#!/bin/bash
+# sandrun diff: two runs of real builds under sandrun run, compared.  Each
+# scenario changes one thing between the runs and checks that the report
+# names it, the first process that saw it, and the output it reaches.
+. "$(dirname "$0")/../tap.sh"
+
+new_scratch
+install_bins
+if ! reason=$(require_sandbox root); then
+	skip_all "cannot create a sandbox here: $reason"
+fi
+command -v cc >/dev/null || skip_all "no C compiler"
+
+# A small C build: a generated source, a header found through -I, a
+# system header, and a step that writes an environment variable out.
+make_tree() {
+	local t=$1
+	mkdir -p "$t/inc1" "$t/inc2"
+	cat > "$t/Makefile" <<'MK'
+all: prog out.txt
+gen.c:
+	echo 'int gen(void){return 0;}' > gen.c
+prog: a.c gen.c
+	$(CC) -Iinc1 -Iinc2 -o prog a.c gen.c
+out.txt:
+	echo "id=$$BUILD_ID" > out.txt
+MK
+	echo '#define X 1' > "$t/inc2/x.h"
+	printf '#include <limits.h>\n#include "x.h"\nint gen(void);\nint main(void){return gen() + X + CHAR_BIT;}\n' > "$t/a.c"
+}
+
+# build NAME DIR [sandrun options]: a clean build of DIR traced to NAME.trace
+build() {
+	local name=$1 dir=$2; shift 2
+	rm -f "$dir/prog" "$dir/out.txt" "$dir/gen.c"
+	(cd "$dir" && env -u MAKEFLAGS -u MAKELEVEL -u MFLAGS -u OLDPWD \
+		"$SR" -q --setenv BUILD_ID=1 "$@" -o "$SCRATCH/$name.trace" -- make -s) \
+		>"$SCRATCH/$name.log" 2>&1
+}
+
+T=$SCRATCH/src
+make_tree "$T"
+build a "$T"
+is "the build succeeds" "$?" 0
+build a2 "$T"
+
+# 5. the same build twice, and in another directory: equivalent.
+out=$("$SR" diff "$SCRATCH/a.trace" "$SCRATCH/a2.trace")
+is "same build twice: exit 0" "$?" 0
+like "same build twice: says equivalent" "$out" 'are equivalent'
+make_tree "$SCRATCH/elsewhere/src"
+build moved "$SCRATCH/elsewhere/src"
+out=$("$SR" diff "$SCRATCH/a.trace" "$SCRATCH/moved.trace")
+is "the same build in another directory: exit 0 (equivalent)" "$?" 0
+like "another directory: says equivalent" "$out" 'are equivalent'
+
+# 1. a system header differs on one side (a modified copy bound over it).
+H=/usr/include/limits.h
+cp "$H" "$SCRATCH/limits.h"
+echo 'int sandrun_changed_header = 7;' >> "$SCRATCH/limits.h"
+build hdr "$T" --ro-bind "$SCRATCH/limits.h:$H"
+out=$("$SR" diff "$SCRATCH/a.trace" "$SCRATCH/hdr.trace")
+is "system header: exit 1 (differ)" "$?" 1
+first=$(echo "$out" | grep -A8 'Root causes' | sed -n 2p)
+like "system header: the first root cause names the header" "$first" "1\\. $H was read with different content"
+like "system header: and the compiler (cc1) that read it first" \
+	"$(echo "$out" | grep -A8 'Root causes' | grep 'first seen by')" 'first seen by [0-9.]+ \(/usr/lib/gcc/[^ ]*/cc1 '
+like "system header: and the output it reaches" "$out" 'reaches \$SRC/prog, written by'
+like "system header: the linker is downstream, not a cause" "$out" 'Downstream: [1-9][0-9]* process'
+check "system header: ld is not named a cause" sh -c "! echo '$out' | grep -q 'first seen by .*/ld '"
+
+# 2. a header appears in an include directory on one side only.
+echo '#define X 2' > "$T/inc1/x.h"
+build found "$T"
+rm -f "$T/inc1/x.h"
+out=$("$SR" diff "$SCRATCH/a.trace" "$SCRATCH/found.trace")
+is "header on one side: exit 1" "$?" 1
+like "header on one side: names the probe and the path" "$out" \
+	'1\. \$SRC/inc1/x\.h was looked up and found on one side only'
+like "header on one side: not found on A" "$out" 'A: not found \(ENOENT\)'
+like "header on one side: found on B" "$out" 'B: found file [0-9a-f]{32}'
+like "header on one side: reaches prog" "$out" 'reaches \$SRC/prog'
+
+# 3. an environment variable written into an output.
+build env "$T" --setenv BUILD_ID=2
+out=$("$SR" diff "$SCRATCH/a.trace" "$SCRATCH/env.trace")
+is "environment: exit 1" "$?" 1
+like "environment: names the variable" "$out" '1\. environment variable BUILD_ID differs'
+is "environment: with both values" "$(echo "$out" | grep -A2 'BUILD_ID differs' | tail -n2 | tr -s ' ')" " A: 1
+ B: 2"
+like "environment: and the output it reaches" "$out" 'reaches \$SRC/out\.txt, written by [0-9.]+ \(/bin/sh -c echo'
+check "environment: prog is not among the differing outputs" \
+	sh -c "! echo '$out' | grep -q '^  \\\$SRC/prog\$'"
+json=$("$SR" diff --json "$SCRATCH/a.trace" "$SCRATCH/env.trace")
+like "--json: the cause, machine-readable" "$json" \
+	'"causes":\[\{"kind":"env","what":"BUILD_ID","a":"1","b":"2","processes":\[\{"id":"1"'
+like "--json: reaches" "$json" '"reaches":\["\$SRC/out.txt"\]'
+if command -v python3 >/dev/null; then
+	check "--json: is valid JSON" sh -c "echo '$json' | python3 -m json.tool >/dev/null"
+else
+	skip "no python3 to validate JSON"
+fi
+
+# 4. a step whose output differs with identical inputs: nondeterministic,
+# and the compiler that reads its output is not blamed.
+N=$SCRATCH/nondet
+mkdir -p "$N"
+cat > "$N/Makefile" <<'MK'
+prog: a.c gen.c
+	$(CC) -o prog a.c gen.c
+gen.c:
+	echo "int gen(void){return $$(od -An -N4 -tu4 /dev/urandom | tr -d ' ') & 0;}" > gen.c
+MK
+printf 'int gen(void);\nint main(void){return gen();}\n' > "$N/a.c"
+(cd "$N" && env -u MAKEFLAGS -u OLDPWD "$SR" -q -o "$SCRATCH/n1.trace" -- make -s) >/dev/null 2>&1
+rm -f "$N/gen.c" "$N/prog"
+(cd "$N" && env -u MAKEFLAGS -u OLDPWD "$SR" -q -o "$SCRATCH/n2.trace" -- make -s) >/dev/null 2>&1
+out=$("$SR" diff "$SCRATCH/n1.trace" "$SCRATCH/n2.trace")
+is "nondeterministic: exit 1" "$?" 1
+like "nondeterministic: the generator step is reported" "$out" \
+	'1\. process [0-9.]+ saw identical inputs but did not produce identical results'
+like "nondeterministic: with the randomness its pipeline drew" "$out" 'open /dev/urandom \(by [0-9.]+ /usr/bin/od\)'
+like "nondeterministic: it reaches gen.c" "$out" 'reaches \$SRC/gen\.c'
+check "nondeterministic: no compiler is named a root cause" \
+	sh -c "! echo '$out' | grep -Eq 'first seen by .*(cc1|/as |/ld )'"
+is "nondeterministic: one cause only" "$(echo "$out" | grep -cE '^  [0-9]+\. ')" 1
+
+# Bad input: usage, unusable traces (123), file and line in the message.
+"$SR" diff "$SCRATCH/a.trace" >/dev/null 2>&1
+is "one trace only: usage (124)" "$?" 124
+head -n 5 "$SCRATCH/a.trace" > "$SCRATCH/trunc.trace"
+"$SR" diff "$SCRATCH/a.trace" "$SCRATCH/trunc.trace" 2>"$SCRATCH/err" >/dev/null
+is "a truncated trace: 123" "$?" 123
+like "a truncated trace: says so with the line" "$(cat "$SCRATCH/err")" 'trunc.trace:5: truncated'
+sed '1s/"version":1/"version":9/' "$SCRATCH/a.trace" > "$SCRATCH/v9.trace"
+"$SR" diff "$SCRATCH/v9.trace" "$SCRATCH/a.trace" 2>"$SCRATCH/err" >/dev/null
+is "another format version: 123" "$?" 123
+sed '3s/.*/{"p":"1","ev":/' "$SCRATCH/a.trace" > "$SCRATCH/bad.trace"
+"$SR" diff "$SCRATCH/a.trace" "$SCRATCH/bad.trace" 2>"$SCRATCH/err" >/dev/null
+is "invalid JSON: 123" "$?" 123
+like "invalid JSON: file and line" "$(cat "$SCRATCH/err")" 'bad.trace:3: '
+"$SR" diff "$SCRATCH/a.trace" "$SCRATCH/nonexistent.trace" 2>/dev/null >/dev/null
+is "a missing trace: 123" "$?" 123
+(cd "$T" && env -u MAKEFLAGS "$SR" -q --digest=sha256 -o "$SCRATCH/sha.trace" -- make -s) >/dev/null 2>&1
+"$SR" diff "$SCRATCH/a.trace" "$SCRATCH/sha.trace" 2>"$SCRATCH/err" >/dev/null
+is "different digests: 123" "$?" 123
+like "different digests: says so" "$(cat "$SCRATCH/err")" 'use different digests'
+zstd -q -c "$SCRATCH/a2.trace" > "$SCRATCH/a2.trace.zst" 2>/dev/null &&
+	check "a .zst trace compares as the same run" \
+		sh -c "'$SR' diff '$SCRATCH/a.trace' '$SCRATCH/a2.trace.zst' >/dev/null"
+
+done_testing
