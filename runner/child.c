@@ -19,6 +19,7 @@
 #include "lib/exitcode.h"
 #include "runner/caps.h"
 #include "runner/child.h"
+#include "runner/landlock.h"
 #include "runner/mounts.h"
 #include "runner/report.h"
 #include "runner/signals.h"
@@ -139,6 +140,10 @@ static void exec_command(const struct run_config *cfg, const sigset_t *mask,
 		goto fail;
 	}
 	if (!cfg->root && caps_drop_all(&err) < 0)
+		goto fail;
+	/* The policy's paths, enforced by the kernel from here on. */
+	if (cfg->policy && cfg->landlock_abi > 0 &&
+	    landlock_apply(cfg->policy, cfg->landlock_abi, &err) < 0)
 		goto fail;
 	/* Last, so that nothing of sandrun's own is traced; from here every
 	 * traced syscall stops for the tracer, which seized pid 1. */

@@ -12,5 +12,6 @@ int cmd_apply(int argc, char **argv);
 int cmd_hash(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
+int cmd_lock(int argc, char **argv);
 
 #endif

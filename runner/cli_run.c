@@ -17,9 +17,12 @@
 #include "lib/error.h"
 #include "lib/exitcode.h"
 #include "runner/cli.h"
+#include "policy/policy.h"
 #include "runner/config.h"
 #include "runner/env.h"
+#include "runner/landlock.h"
 #include "runner/launch.h"
+#include "runner/verdict.h"
 #include "runner/signals.h"
 
 static const char run_usage[] =
@@ -53,13 +56,20 @@ static const char run_usage[] =
 	"      --digest=ALGO        content digests: xxh128 (default) or sha256\n"
 	"      --meta=FILE          the run's metadata as JSON (default: the\n"
 	"                           trace's name + .meta.json)\n"
+	"      --policy=FILE        enforce (or audit) a hermetic-build policy:\n"
+	"                           paths to read, write and execute, network,\n"
+	"                           environment (docs/policy.md)\n"
+	"      --lock=FILE          fail (121) when a host input differs from the\n"
+	"                           lock FILE written by 'sandrun lock'\n"
+	"      --report=FILE        violations and lock drift as JSON\n"
 	"  -q, --quiet              no summary at the end\n"
 	"  -n, --dry-run            print the sandbox plan and exit\n"
 	"  -h, --help               print this help and exit\n"
 	"\n"
 	"Exit status: the command's own, or 128+N when it died of signal N;\n"
-	"124 usage error, 125 sandbox failure, 126 command not executable,\n"
-	"127 command not found.  See sandrun(1).\n";
+	"121 a host input drifted from --lock, 122 the policy was violated,\n"
+	"123 a malformed policy or lock, 124 usage error, 125 sandbox failure,\n"
+	"126 command not executable, 127 command not found.  See sandrun(1).\n";
 
 enum {
 	OPT_SRC = 256,
@@ -75,6 +85,9 @@ enum {
 	OPT_META,
 	OPT_NO_TRACE,
 	OPT_DIGEST,
+	OPT_POLICY,
+	OPT_LOCK,
+	OPT_REPORT,
 };
 
 static const struct option run_options[] = {
@@ -93,6 +106,9 @@ static const struct option run_options[] = {
 	{ "trace", required_argument, NULL, 'o' },
 	{ "no-trace", no_argument, NULL, OPT_NO_TRACE },
 	{ "digest", required_argument, NULL, OPT_DIGEST },
+	{ "policy", required_argument, NULL, OPT_POLICY },
+	{ "lock", required_argument, NULL, OPT_LOCK },
+	{ "report", required_argument, NULL, OPT_REPORT },
 	{ "dry-run", no_argument, NULL, 'n' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
@@ -109,8 +125,9 @@ struct run_args {
 	struct user_mount *mounts;
 	size_t n_mounts;
 	struct env_spec env;
-	char *src, *chdir, *trace;
+	char *src, *chdir, *trace, *policy;
 	bool no_trace;
+	bool net_given;
 };
 
 __attribute__((format(printf, 1, 2)))
@@ -177,6 +194,7 @@ static void run_args_free(struct run_args *a)
 	free(a->src);
 	free(a->chdir);
 	free(a->trace);
+	free(a->policy);
 }
 
 static int parse_run_args(int argc, char **argv, struct run_args *a,
@@ -209,6 +227,7 @@ static int parse_run_args(int argc, char **argv, struct run_args *a,
 				return r;
 			break;
 		case OPT_NET:
+			a->net_given = true;
 			if (!strcmp(optarg, "loopback"))
 				cfg->net = NET_LOOPBACK;
 			else if (!strcmp(optarg, "none"))
@@ -267,6 +286,18 @@ static int parse_run_args(int argc, char **argv, struct run_args *a,
 			if (digest_algo_parse(optarg, &cfg->algo) < 0)
 				return usage_error("--digest: unknown algorithm "
 						   "'%s' (xxh128 or sha256)", optarg);
+			break;
+		case OPT_POLICY:
+			free(a->policy);
+			a->policy = xstrdup(optarg);
+			break;
+		case OPT_LOCK:
+			free(cfg->lock_path);
+			cfg->lock_path = xstrdup(optarg);
+			break;
+		case OPT_REPORT:
+			free(cfg->report_path);
+			cfg->report_path = xstrdup(optarg);
 			break;
 		case 'q':
 			cfg->quiet = true;
@@ -353,6 +384,72 @@ static int build_plan(const struct run_args *a, struct run_config *cfg,
 	return 0;
 }
 
+static bool kept(const struct policy *p, const char *entry)
+{
+	size_t n = strcspn(entry, "=");
+
+	for (size_t i = 0; i < p->env_keep.n; i++)
+		if (!strcmp(p->env_keep.v[i], "*") ||
+		    (strlen(p->env_keep.v[i]) == n && !strncmp(p->env_keep.v[i], entry, n)))
+			return true;
+	return false;
+}
+
+/*
+ * --policy: its network (audit mode keeps loopback up, so what it would
+ * deny happens and is reported), its environment (only the kept names,
+ * then its sets, then the command line's), its paths with the run's roots,
+ * and Landlock where the kernel has it.
+ */
+static int apply_policy(const struct run_args *a, struct run_config *cfg,
+			const struct env_spec *cli, struct sr_error **err)
+{
+	struct policy *p = xcalloc(1, sizeof(*p));
+	const char *home = getenv("HOME");
+
+	if (policy_load(a->policy, p, err) < 0) {
+		free(p);
+		return -1;
+	}
+	cfg->policy = p;
+	policy_expand(p, cfg->src, home && home[0] == '/' ? home : NULL, "/tmp");
+	if (p->net != PNET_UNSET && !a->net_given)
+		cfg->net = p->net == PNET_HOST ? NET_HOST :
+			   p->net == PNET_NONE && p->mode == POLICY_ENFORCE ? NET_NONE :
+			   NET_LOOPBACK;
+	if (p->env_rules) {
+		struct env_spec spec = { .clean = false, .have_epoch = cli->have_epoch,
+					 .epoch = cli->epoch };
+		struct strv host = { 0 };
+
+		static char *none[] = { NULL };
+
+		for (char **e = environ; *e; e++)
+			if (kept(p, *e))
+				strv_push(&host, xstrdup(*e));
+		for (size_t i = 0; i < p->env_set.n; i++) {
+			const char *eq = strchr(p->env_set.v[i], '=');
+			char *name = strndup(p->env_set.v[i], (size_t)(eq - p->env_set.v[i]));
+
+			if (!name)
+				die_oom();
+			env_spec_add(&spec, name, eq + 1);
+			free(name);
+		}
+		for (size_t i = 0; i < cli->n_edits; i++)
+			env_spec_add(&spec, cli->edits[i].name, cli->edits[i].value);
+		env_build(&spec, host.v ? host.v : none, &cfg->env);
+		env_spec_free(&spec);
+		strv_free(&host);
+	}
+	cfg->landlock_abi = p->mode == POLICY_ENFORCE ? landlock_abi() : 0;
+	if (p->mode == POLICY_ENFORCE && !cfg->landlock_abi)
+		fprintf(stderr, "sandrun: warning: this kernel has no Landlock: the policy "
+			"is enforced by the tracer alone (a process that opens a "
+			"forbidden file through a swapped symlink is killed)\n");
+	return 0;
+}
+
 static int build_config(const struct run_args *a, struct run_config *cfg,
 			struct sr_error **err)
 {
@@ -401,7 +498,13 @@ static int build_config(const struct run_args *a, struct run_config *cfg,
 			env.epoch = e;
 		}
 	}
-	env_build(&env, environ, &cfg->env);
+	if (a->policy && apply_policy(a, cfg, &env, err) < 0)
+		return -1;
+	if ((a->policy || cfg->lock_path) && !cfg->trace_path)
+		return sr_error_make(err, SR_EXIT_USAGE, 0, "%s needs the tracer: drop "
+				     "--no-trace", a->policy ? "--policy" : "--lock");
+	if (!cfg->policy || !cfg->policy->env_rules)
+		env_build(&env, environ, &cfg->env);
 	return build_plan(a, cfg, err);
 }
 
@@ -415,11 +518,18 @@ void run_config_free(struct run_config *cfg)
 	free(cfg->trace_path);
 	strv_free(&cfg->env);
 	plan_free(&cfg->plan);
+	if (cfg->policy) {
+		policy_free(cfg->policy);
+		free(cfg->policy);
+	}
+	free(cfg->lock_path);
+	free(cfg->report_path);
 }
 
 int cmd_run(int argc, char **argv)
 {
 	struct run_config cfg = { .net = NET_LOOPBACK };
+	struct run_outcome outcome = { 0 };
 	struct run_args args = { 0 };
 	struct sr_error *err = NULL;
 	int r, status = SR_EXIT_FAILURE;
@@ -438,9 +548,13 @@ int cmd_run(int argc, char **argv)
 		status = SR_EXIT_OK;
 		goto out;
 	}
+	cfg.outcome = &outcome;
 	if (launch_run(&cfg, &status, &err) < 0)
 		status = sr_error_report(err);
+	else if (cfg.policy || cfg.lock_path)
+		status = verdict(&cfg, &outcome, status);
 out:
+	strv_free(&outcome.violation_lines);
 	run_args_free(&args);
 	run_config_free(&cfg);
 	return status;

@@ -16,6 +16,14 @@ enum net_mode {
 	NET_HOST,	/* the host's network namespace */
 };
 
+struct policy;
+
+/* What a run found beside the command's status (filled by launch_run). */
+struct run_outcome {
+	unsigned long violations;
+	struct strv violation_lines;	/* pid, call, access, path, verdict */
+};
+
 /* One run's whole configuration: built once from argv, then const. */
 struct run_config {
 	char **argv;		/* the command; borrowed from main's argv */
@@ -36,6 +44,11 @@ struct run_config {
 	struct strv env;	/* the command's environment, final */
 	sigset_t ignored;	/* forwarded signals the invoker ignores */
 	struct mount_plan plan;
+	struct policy *policy;	/* --policy, expanded; NULL without */
+	int landlock_abi;	/* > 0: the policy's paths are Landlock rules */
+	char *lock_path;	/* --lock: compare host inputs after the run */
+	char *report_path;	/* --report: violations and drift as JSON */
+	struct run_outcome *outcome;
 };
 
 void run_config_free(struct run_config *cfg);

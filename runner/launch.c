@@ -187,6 +187,11 @@ int launch_run(const struct run_config *cfg, int *ret_status,
 		return -1;
 	}
 
+	if (cfg->outcome && rec.active) {
+		cfg->outcome->violations = rec.tracer.violations;
+		cfg->outcome->violation_lines = rec.tracer.violation_lines;
+		memset(&rec.tracer.violation_lines, 0, sizeof(rec.tracer.violation_lines));
+	}
 	r = read_reports(rep_r, &wstatus, err);
 	if (r == 0)
 		r = record_finish(&rec, cfg, exit_code(wstatus), err);

@@ -26,6 +26,7 @@ static const char main_usage[] =
 	"  hash      digests with module and Authenticode signatures masked\n"
 	"  verify    check module and Authenticode signatures with certificates\n"
 	"  diff      explain why two runs differ: root causes first\n"
+	"  lock      print a build's host inputs from its trace (for run --lock)\n"
 	"  help      print this help\n"
 	"  version   print the version\n"
 	"\n"
@@ -67,6 +68,7 @@ static const struct subcommand subcommands[] = {
 	{ "hash", cmd_hash },
 	{ "verify", cmd_verify },
 	{ "diff", cmd_diff },
+	{ "lock", cmd_lock },
 	{ "help", cmd_help },
 	{ "version", cmd_version },
 };

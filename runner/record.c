@@ -70,6 +70,8 @@ int record_begin(struct recorder *rec, const struct run_config *cfg,
 	rec->topts.algo = cfg->algo;
 	rec->topts.cwd = cfg->cwd;
 	rec->topts.src = cfg->src;
+	rec->topts.policy = cfg->policy;
+	rec->topts.landlock = cfg->landlock_abi > 0;
 	rec->tracer.opts = &rec->topts;
 	spool = xasprintf("%s.spool.%d", cfg->trace_path, (int)getpid());
 	if (spool_create(&rec->tracer.spool, spool, err) < 0) {

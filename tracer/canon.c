@@ -19,6 +19,7 @@
 #include "lib/exitcode.h"
 #include "lib/json.h"
 #include "lib/util.h"
+#include "policy/policy.h"
 #include "tracer/canon.h"
 
 #include "tracer/canon_priv.h"
@@ -258,10 +259,13 @@ void canon_put_event(struct canon *c, FILE *f, const struct cproc *p,
 	case EV_NET:
 	case EV_RANDOM:
 	case EV_UNTRACEABLE:
+	case EV_VIOLATION:
 		fputs(",\"call\":", f);
 		json_write_string(f, ev->name ? ev->name : "?");
 		if (ev->kind == EV_NET && ev->aux)
 			fprintf(f, ",\"family\":%lld", (long long)ev->aux);
+		if (ev->kind == EV_VIOLATION)
+			fprintf(f, ",\"access\":\"%s\"", policy_access_name((unsigned)ev->aux));
 		break;
 	case EV_EXEC:
 	case EV_EXEC_FAIL:

@@ -45,6 +45,7 @@ static bool is_barrier(const struct event *ev)
 	case EV_MKNOD:
 	case EV_CHDIR:
 	case EV_UNTRACEABLE:
+	case EV_VIOLATION:
 	case EV_BEFORE:
 	case EV_AFTER:
 	case EV_KIND_MAX:

@@ -272,6 +272,7 @@ static void before_change(struct tracer *t, struct task *task)
 	case EV_NET:
 	case EV_RANDOM:
 	case EV_UNTRACEABLE:
+	case EV_VIOLATION:
 	case EV_BEFORE:
 	case EV_AFTER:
 	case EV_KIND_MAX:
@@ -520,6 +521,7 @@ static void post_state(struct tracer *t, struct task *task)
 	case EV_NET:
 	case EV_RANDOM:
 	case EV_UNTRACEABLE:
+	case EV_VIOLATION:
 	case EV_BEFORE:
 	case EV_AFTER:
 	case EV_KIND_MAX:

@@ -123,6 +123,18 @@ void state_tracee_path(struct tracer *t, pid_t tid, const char *path,
 	}
 }
 
+int digest_tracee_exe(struct tracer *t, pid_t tid, struct digest *ret)
+{
+	char path[64];
+	cleanup_close int fd = -1;
+
+	snprintf(path, sizeof(path), "/proc/%d/exe", (int)tid);
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0)
+		return -1;
+	return digest_open_fd(t, fd, ret, NULL);
+}
+
 int digest_tracee_path(struct tracer *t, pid_t tid, const char *path,
 		       struct digest *ret)
 {

@@ -13,7 +13,7 @@ static const char *const kind_names[EV_KIND_MAX] = {
 	[EV_CHMOD] = "chmod", [EV_CHOWN] = "chown", [EV_TRUNCATE] = "truncate",
 	[EV_UTIMES] = "utimes", [EV_MKNOD] = "mknod", [EV_CHDIR] = "chdir",
 	[EV_NET] = "net", [EV_RANDOM] = "random",
-	[EV_UNTRACEABLE] = "untraceable",
+	[EV_UNTRACEABLE] = "untraceable", [EV_VIOLATION] = "violation",
 	[EV_BEFORE] = "before", [EV_AFTER] = "after",
 };
 

@@ -38,6 +38,8 @@ enum ev_kind {
 	EV_NET,		/* name = syscall, aux = family, path = address */
 	EV_RANDOM,	/* a source of nondeterminism: name, path */
 	EV_UNTRACEABLE,	/* a syscall whose effects a tracer cannot see */
+	EV_VIOLATION,	/* a breach of the policy: name = syscall, path,
+			 * aux = access (PA_*), result = -errno when denied */
 	EV_BEFORE,	/* a path's state before the run first changed it:
 			 * mode = type|perm, aux = size, path2 = link target,
 			 * result = -ENOENT when absent */

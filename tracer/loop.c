@@ -60,6 +60,7 @@ static void on_seccomp(struct tracer *t, struct task *task)
 	struct ptrace_syscall_info si;
 	const struct sc_desc *d;
 	long n = ptrace(PTRACE_GET_SYSCALL_INFO, task->tid, sizeof(si), &si);
+	bool exit_stop;
 
 	if (n <= 0 || si.op != PTRACE_SYSCALL_INFO_SECCOMP || !task->proc) {
 		resume(task->tid, PTRACE_CONT, 0);
@@ -76,7 +77,16 @@ static void on_seccomp(struct tracer *t, struct task *task)
 	task->pend.arch = si.arch;
 	memcpy(task->pend.args, si.seccomp.args, sizeof(task->pend.args));
 	task->has_pending = true;
-	if (decode_entry(t, task)) {
+	exit_stop = decode_entry(t, task);
+	if (t->opts->policy) {
+		int deny = enforce_entry(t, task);
+
+		if (deny < 0) {
+			enforce_skip(task->tid, deny);
+			exit_stop = false;
+		}
+	}
+	if (exit_stop) {
 		resume(task->tid, PTRACE_SYSCALL, 0);
 		return;
 	}
@@ -95,8 +105,11 @@ static void on_syscall_exit(struct tracer *t, struct task *task)
 		 * restarted through seccomp again; not an event. */
 		if (si.exit.is_error && si.exit.rval >= -516 && si.exit.rval <= -512)
 			event_clear(&task->pend.ev);
-		else
+		else {
+			if (t->opts->policy)
+				enforce_exit(t, task, si.exit.rval);
 			decode_exit(t, task, si.exit.rval);
+		}
 		task->has_pending = false;
 	}
 	resume(task->tid, PTRACE_CONT, 0);
@@ -191,6 +204,8 @@ static void on_exec(struct tracer *t, struct task *task)
 	if (pr && task->has_pending && task->pend.desc->dec == DEC_EXEC) {
 		task->pend.ev.result = 0;
 		task->pend.ev.pid = pr->tgid;
+		/* what ran, for locks and diffs: the file itself */
+		digest_tracee_exe(t, task->tid, &task->pend.ev.digest);
 		tracer_emit(t, &task->pend.ev);
 		task->has_pending = false;
 	}
@@ -323,4 +338,5 @@ void tracer_free(struct tracer *t)
 	t->cache = NULL;
 	snapshot_free(t);
 	spool_close(&t->spool);
+	strv_free(&t->violation_lines);
 }

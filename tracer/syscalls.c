@@ -81,6 +81,8 @@ const struct sc_desc sc_table[] = {
 	P("getrandom",         DEC_RANDOM,      EV_RANDOM,     -1, -1, -1, -1, -1, -1, -1, X),
 	P("io_uring_setup",    DEC_UNTRACEABLE, EV_UNTRACEABLE, -1, -1, -1, -1, -1, -1, -1, X),
 	P("open_by_handle_at", DEC_UNTRACEABLE, EV_UNTRACEABLE, -1, -1, -1, -1, -1, -1, -1, X),
+	P("ptrace",            DEC_UNTRACEABLE, EV_UNTRACEABLE, -1, -1, -1, -1, -1, -1, -1, X),
+	P("process_vm_writev", DEC_UNTRACEABLE, EV_UNTRACEABLE, -1, -1, -1, -1, -1, -1, -1, X),
 	P("chroot",            DEC_UNTRACEABLE, EV_UNTRACEABLE, -1, 0, -1, -1, -1, -1, -1, X),
 	P("pivot_root",        DEC_UNTRACEABLE, EV_UNTRACEABLE, -1, 0, -1, -1, -1, -1, -1, X),
 	P("mount",             DEC_UNTRACEABLE, EV_UNTRACEABLE, -1, 1, -1, -1, -1, -1, -1, X),

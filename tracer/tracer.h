@@ -9,6 +9,7 @@
 
 #include "lib/digest.h"
 #include "lib/error.h"
+#include "lib/util.h"
 #include "tracer/procs.h"
 #include "tracer/spool.h"
 
@@ -16,6 +17,8 @@ struct tracer_opts {
 	enum digest_algo algo;
 	const char *cwd;	/* the command's starting directory */
 	const char *src;	/* the source tree (other names of hard links) */
+	const struct policy *policy;	/* NULL: record only */
+	bool landlock;		/* the policy's paths are also Landlock rules */
 };
 
 struct hash_entry {
@@ -40,6 +43,8 @@ struct tracer {
 	pid_t cur_tid;		/* the thread whose stop is being handled */
 	struct pathset *touched;	/* paths the run changed (snapshot.c) */
 	struct pathset *lexical;	/* paths as named, already resolved */
+	unsigned long violations;
+	struct strv violation_lines;	/* the first ones: pid, call, access, path, verdict */
 };
 
 /* Seize the sandbox's pid 1 before it starts the command. */
@@ -60,6 +65,13 @@ void decode_exit(struct tracer *t, struct task *task, int64_t rval);
 void decode_flush_writes(struct tracer *t, struct task *task, int only_fd,
 			 bool cloexec_only);
 void tracer_emit(struct tracer *t, struct event *ev);
+
+/* Policy checks (enforce.c).  Entry: 0 to run the syscall, or the
+ * -errno to fail it with (enforce_skip does). */
+struct policy;
+int enforce_entry(struct tracer *t, struct task *task);
+void enforce_skip(pid_t tid, int result);
+void enforce_exit(struct tracer *t, struct task *task, int64_t rval);
 
 /* Snapshots of changed paths (snapshot.c): the state before the first
  * change, and the state when the command ends. */
@@ -85,6 +97,8 @@ void state_tracee_path(struct tracer *t, pid_t tid, const char *path,
 		       struct fstate *ret);
 int digest_tracee_path(struct tracer *t, pid_t tid, const char *path,
 		       struct digest *ret);
+/* The executable a tracee runs (after an exec). */
+int digest_tracee_exe(struct tracer *t, pid_t tid, struct digest *ret);
 int digest_tracee_dir(struct tracer *t, pid_t tid, int fd, struct digest *ret);
 
 #endif

@@ -1,0 +1,257 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include <errno.h>
+#include <fnmatch.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/cleanup.h"
+#include "lib/exitcode.h"
+#include "policy/policy.h"
+
+const struct policy_implicit policy_implicit[] = {
+	{ "/dev/null", PA_READ | PA_WRITE },
+	{ "/dev/zero", PA_READ },
+	{ "/dev/full", PA_READ | PA_WRITE },
+	{ "/dev/random", PA_READ },
+	{ "/dev/urandom", PA_READ },
+	{ "/dev/tty", PA_READ | PA_WRITE },
+	{ "/dev/pts", PA_READ | PA_WRITE },
+	{ "/dev/ptmx", PA_READ | PA_WRITE },
+	{ "/proc", PA_READ },
+	{ "/sys/devices/system/cpu", PA_READ },
+};
+const size_t policy_implicit_len = ARRAY_SIZE(policy_implicit);
+
+__attribute__((format(printf, 4, 5)))
+static int bad(struct sr_error **err, const char *file, unsigned line, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	return sr_error_make(err, SR_EXIT_BAD_INPUT, 0, "%s:%u: %s", file, line, msg);
+}
+
+static bool valid_name(const char *s, size_t len)
+{
+	if (!len)
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if (!(s[i] == '_' || (s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= 'a' && s[i] <= 'z') ||
+		      (i && s[i] >= '0' && s[i] <= '9')))
+			return false;
+	return true;
+}
+
+static int add_rule(struct policy *p, const char *word, unsigned access, unsigned line,
+		    struct sr_error **err)
+{
+	struct policy_rule *r;
+
+	if (word[0] != '/' && word[0] != '$')
+		return bad(err, p->file, line, "'%s': a path must be absolute or start "
+			   "with $SRC, $HOME or $TMP", word);
+	if (word[0] == '$' && !str_has_prefix(word, "$SRC") && !str_has_prefix(word, "$HOME") &&
+	    !str_has_prefix(word, "$TMP"))
+		return bad(err, p->file, line, "'%s': unknown root (use $SRC, $HOME or $TMP)",
+			   word);
+	p->rules = xrealloc(p->rules, (p->nrules + 1) * sizeof(*p->rules));
+	r = &p->rules[p->nrules++];
+	*r = (struct policy_rule){ .pattern = xstrdup(word), .access = access, .line = line,
+				   .glob = strpbrk(word, "*?[") != NULL };
+	return 0;
+}
+
+static int directive(struct policy *p, char **w, size_t n, unsigned line,
+		     struct sr_error **err)
+{
+	static const struct { const char *name; unsigned access; } paths[] = {
+		{ "read", PA_READ },
+		{ "write", PA_READ | PA_WRITE },
+		{ "exec", PA_READ | PA_EXEC },
+	};
+
+	if (!strcmp(w[0], "mode")) {
+		if (n != 2 || (strcmp(w[1], "enforce") && strcmp(w[1], "audit")))
+			return bad(err, p->file, line, "%s: expected 'mode enforce' or "
+				   "'mode audit'", w[0]);
+		p->mode = strcmp(w[1], "audit") ? POLICY_ENFORCE : POLICY_AUDIT;
+		return 0;
+	}
+	if (!strcmp(w[0], "network")) {
+		if (n != 2 || (strcmp(w[1], "none") && strcmp(w[1], "loopback") &&
+			       strcmp(w[1], "host")))
+			return bad(err, p->file, line, "%s: expected 'network none', "
+				   "'network loopback' or 'network host'", w[0]);
+		p->net = !strcmp(w[1], "none") ? PNET_NONE :
+			 !strcmp(w[1], "loopback") ? PNET_LOOPBACK : PNET_HOST;
+		return 0;
+	}
+	for (size_t k = 0; k < ARRAY_SIZE(paths); k++) {
+		if (strcmp(w[0], paths[k].name))
+			continue;
+		if (n < 2)
+			return bad(err, p->file, line, "%s: expected one or more paths", w[0]);
+		for (size_t i = 1; i < n; i++)
+			if (add_rule(p, w[i], paths[k].access, line, err) < 0)
+				return -1;
+		return 0;
+	}
+	if (!strcmp(w[0], "env")) {
+		p->env_rules = true;
+		if (n >= 3 && !strcmp(w[1], "keep")) {
+			for (size_t i = 2; i < n; i++) {
+				if (!valid_name(w[i], strlen(w[i])) && strcmp(w[i], "*"))
+					return bad(err, p->file, line, "env keep: '%s' is not a "
+						   "variable name", w[i]);
+				strv_push(&p->env_keep, xstrdup(w[i]));
+			}
+			return 0;
+		}
+		if (n == 3 && !strcmp(w[1], "set")) {
+			const char *eq = strchr(w[2], '=');
+
+			if (!eq || !valid_name(w[2], (size_t)(eq - w[2])))
+				return bad(err, p->file, line, "env set: expected NAME=VALUE, "
+					   "not '%s'", w[2]);
+			strv_push(&p->env_set, xstrdup(w[2]));
+			return 0;
+		}
+		return bad(err, p->file, line, "%s: expected 'env keep NAME...' or "
+			   "'env set NAME=VALUE'", w[0]);
+	}
+	return bad(err, p->file, line, "unknown directive '%s' (mode, network, read, "
+		   "write, exec, env)", w[0]);
+}
+
+int policy_load(const char *path, struct policy *p, struct sr_error **err)
+{
+	cleanup_fclose FILE *f = fopen(path, "re");
+	char *line = NULL;
+	size_t cap = 0;
+	unsigned lineno = 0;
+	ssize_t len;
+	int r = 0;
+
+	memset(p, 0, sizeof(*p));
+	p->file = xstrdup(path);
+	if (!f)
+		return sr_error_make(err, SR_EXIT_BAD_INPUT, errno, "cannot open policy '%s'",
+				     path);
+	while (r == 0 && (len = getline(&line, &cap, f)) >= 0) {
+		char *w[256], *save = NULL, *tok;
+		size_t n = 0;
+
+		lineno++;
+		if (memchr(line, '\0', (size_t)len)) {
+			r = bad(err, path, lineno, "%s", "a NUL byte in the policy");
+			break;
+		}
+		line[strcspn(line, "#\n")] = '\0';
+		for (tok = strtok_r(line, " \t\r", &save); tok && n < ARRAY_SIZE(w);
+		     tok = strtok_r(NULL, " \t\r", &save))
+			w[n++] = tok;
+		if (n == ARRAY_SIZE(w))
+			r = bad(err, path, lineno, "%s", "too many words on one line");
+		else if (n)
+			r = directive(p, w, n, lineno, err);
+	}
+	free(line);
+	if (r < 0)
+		policy_free(p);
+	return r;
+}
+
+static char *expand(const char *pattern, const char *src, const char *home,
+		    const char *tmp)
+{
+	static const char *const roots[] = { "$SRC", "$HOME", "$TMP" };
+	const char *vals[] = { src, home, tmp };
+
+	for (size_t i = 0; i < ARRAY_SIZE(roots); i++) {
+		size_t l = strlen(roots[i]);
+
+		if (!strncmp(pattern, roots[i], l) && (!pattern[l] || pattern[l] == '/'))
+			return vals[i] ? xasprintf("%s%s", vals[i], pattern + l) : NULL;
+	}
+	return xstrdup(pattern);
+}
+
+void policy_expand(struct policy *p, const char *src, const char *home, const char *tmp)
+{
+	for (size_t i = 0; i < p->nrules; i++) {
+		char *e = expand(p->rules[i].pattern, src, home, tmp);
+
+		free(p->rules[i].path);
+		if (e && !p->rules[i].glob) {
+			p->rules[i].path = path_normalize(e);
+			free(e);
+		} else {
+			p->rules[i].path = e;
+		}
+	}
+}
+
+static bool matches(const char *rule, bool glob, const char *path)
+{
+	if (glob)
+		return fnmatch(rule, path, FNM_PATHNAME | FNM_PERIOD | FNM_LEADING_DIR) == 0;
+	return path_is_under(path, rule);
+}
+
+unsigned policy_allowed(const struct policy *p, const char *path)
+{
+	unsigned a = 0;
+
+	for (size_t i = 0; i < policy_implicit_len; i++)
+		if (path_is_under(path, policy_implicit[i].path))
+			a |= policy_implicit[i].access;
+	for (size_t i = 0; i < p->nrules; i++)
+		if (p->rules[i].path && matches(p->rules[i].path, p->rules[i].glob, path))
+			a |= p->rules[i].access;
+	return a;
+}
+
+char *policy_rule_base(const struct policy_rule *r)
+{
+	char *b = xstrdup(r->path), *g, *slash;
+
+	if (!r->glob)
+		return b;
+	g = strpbrk(b, "*?[");
+	*g = '\0';
+	slash = strrchr(b, '/');
+	if (slash)
+		slash[slash == b] = '\0';	/* keep "/" itself */
+	return b;
+}
+
+const char *policy_access_name(unsigned access)
+{
+	if (access & PA_EXEC)
+		return "exec";
+	if (access & PA_WRITE)
+		return "write";
+	if (access & PA_READ)
+		return "read";
+	if (access & PA_NET)
+		return "network";
+	return "syscall";
+}
+
+void policy_free(struct policy *p)
+{
+	for (size_t i = 0; i < p->nrules; i++) {
+		free(p->rules[i].pattern);
+		free(p->rules[i].path);
+	}
+	free(p->rules);
+	strv_free(&p->env_keep);
+	strv_free(&p->env_set);
+	free(p->file);
+	memset(p, 0, sizeof(*p));
+}

@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef SR_POLICY_H
+#define SR_POLICY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "lib/error.h"
+#include "lib/util.h"
+
+/*
+ * A hermetic-build policy (docs/policy.md): what a build may read, write
+ * and execute, which network it gets, and its environment.  Paths are
+ * written with the roots $SRC, $HOME and $TMP and may hold globs; a path
+ * allows what is below it.  Loaded once, expanded against the run's real
+ * roots, then only read (by the runner for Landlock, by the tracer for
+ * its checks).
+ */
+enum policy_mode { POLICY_ENFORCE, POLICY_AUDIT };
+enum policy_net { PNET_UNSET, PNET_NONE, PNET_LOOPBACK, PNET_HOST };
+
+enum {
+	PA_READ = 1,
+	PA_WRITE = 2,
+	PA_EXEC = 4,
+	PA_NET = 8,		/* a socket address outside the network policy */
+	PA_SYSCALL = 16,	/* a syscall the policy denies outright */
+};
+
+struct policy_rule {
+	char *pattern;		/* as written */
+	char *path;		/* roots expanded */
+	unsigned access;
+	unsigned line;
+	bool glob;
+};
+
+struct policy {
+	char *file;
+	enum policy_mode mode;
+	enum policy_net net;
+	struct policy_rule *rules;
+	size_t nrules;
+	struct strv env_keep;	/* names */
+	struct strv env_set;	/* NAME=VALUE */
+	bool env_rules;		/* any env directive: start from an empty env */
+};
+
+/* What every build may touch: the null and random devices, a terminal,
+ * its own /proc, the CPU list (nproc). */
+struct policy_implicit {
+	const char *path;
+	unsigned access;
+};
+extern const struct policy_implicit policy_implicit[];
+extern const size_t policy_implicit_len;
+
+int policy_load(const char *path, struct policy *ret, struct sr_error **err);
+/* Expand the roots; rules under a root that is unknown never match. */
+void policy_expand(struct policy *p, const char *src, const char *home,
+		   const char *tmp);
+/* The access bits path is allowed, implicit rules included. */
+unsigned policy_allowed(const struct policy *p, const char *path);
+/* The longest directory without globs a rule's path starts with. */
+char *policy_rule_base(const struct policy_rule *r);
+const char *policy_access_name(unsigned access);
+void policy_free(struct policy *p);
+
+#endif

@@ -1,0 +1,70 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* `sandrun lock`: a build's host inputs, from its trace. */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "lib/exitcode.h"
+#include "lib/outfile.h"
+#include "runner/cli.h"
+#include "tracer/lock.h"
+
+static const char lock_usage[] =
+	"Usage: sandrun lock [-o FILE] TRACE\n"
+	"Print the build's host inputs: every path it read, executed, listed or\n"
+	"looked up outside $SRC and $TMP and did not change itself, with what it\n"
+	"found (file:DIGEST, dir:DIGEST of the listing, the type, or absent),\n"
+	"one 'STATE<TAB>PATH' line each, sorted (docs/policy.md).\n"
+	"'sandrun run --lock FILE' fails when one of them changed or a new one\n"
+	"appeared.\n"
+	"\n"
+	"  -o, --output=FILE   write the lock to FILE (atomically) instead of stdout\n"
+	"  -h, --help          print this help and exit\n"
+	"\n"
+	"Exit status: 0; 123 for an unusable trace; 124 usage error; 125 when\n"
+	"FILE cannot be written.\n";
+
+int cmd_lock(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "output", required_argument, NULL, 'o' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *output = NULL;
+	struct sr_error *err = NULL;
+	struct outfile of;
+	struct lock l;
+	int c;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
+		if (c == 'o') {
+			output = optarg;
+		} else {
+			fputs(lock_usage, c == 'h' ? stdout : stderr);
+			return c == 'h' ? SR_EXIT_OK : SR_EXIT_USAGE;
+		}
+	}
+	if (optind != argc - 1) {
+		fputs(lock_usage, stderr);
+		return SR_EXIT_USAGE;
+	}
+	if (lock_from_trace(argv[optind], &l, &err) < 0)
+		return sr_error_report(err);
+	if (output) {
+		if (outfile_open(&of, output, &err) < 0) {
+			lock_free(&l);
+			return sr_error_report(err);
+		}
+		lock_write(of.f, &l);
+		lock_free(&l);
+		if (outfile_commit(&of, &err) < 0)
+			return sr_error_report(err);
+		return SR_EXIT_OK;
+	}
+	lock_write(stdout, &l);
+	lock_free(&l);
+	return fflush(stdout) == 0 ? SR_EXIT_OK : SR_EXIT_FAILURE;
+}

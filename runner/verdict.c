@@ -1,0 +1,173 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/exitcode.h"
+#include "lib/json.h"
+#include "lib/outfile.h"
+#include "policy/policy.h"
+#include "runner/verdict.h"
+#include "tracer/lock.h"
+
+#define SHOWN 20
+
+struct drift {
+	FILE *report;		/* the JSON report's lock array, or NULL */
+	size_t n;
+	bool github;
+};
+
+static void on_drift(const char *path, const char *was, const char *is, void *ctx)
+{
+	struct drift *d = ctx;
+
+	if (d->n < SHOWN) {
+		if (was)
+			fprintf(stderr, "sandrun: lock: host input changed: %s (was %s, is %s)\n",
+				path, was, is);
+		else
+			fprintf(stderr, "sandrun: lock: new host input: %s (%s)\n", path, is);
+	}
+	if (d->github)
+		printf("::error title=sandrun lock drift::%s %s%s%s\n", was ? "changed" : "new",
+		       path, was ? " was " : "", was ? was : "");
+	if (d->report) {
+		fprintf(d->report, "%s{\"path\":", d->n ? "," : "");
+		json_write_bytes(d->report, path);
+		fputs(",\"was\":", d->report);
+		if (was)
+			json_write_bytes(d->report, was);
+		else
+			fputs("null", d->report);
+		fputs(",\"is\":", d->report);
+		json_write_bytes(d->report, is);
+		fputc('}', d->report);
+	}
+	d->n++;
+}
+
+/* Split "pid\tcall\taccess\tpath\tverdict" in place. */
+static int fields(char *line, char *f[5])
+{
+	int n = 0;
+
+	f[n++] = line;
+	for (char *p = line; *p && n < 5; p++)
+		if (*p == '\t') {
+			*p = '\0';
+			f[n++] = p + 1;
+		}
+	return n;
+}
+
+static void violations(const struct run_config *cfg, const struct run_outcome *out,
+		       FILE *report, bool github)
+{
+	const struct policy *p = cfg->policy;
+
+	if (out->violations)
+		fprintf(stderr, "sandrun: policy %s: %lu violation%s (%s):\n", p->file,
+			out->violations, out->violations == 1 ? "" : "s",
+			p->mode == POLICY_ENFORCE ? "denied" : "audit mode: allowed, reported");
+	for (size_t i = 0; i < out->violation_lines.n; i++) {
+		char *line = xstrdup(out->violation_lines.v[i]), *f[5];
+
+		if (fields(line, f) == 5) {
+			if (i < SHOWN)
+				fprintf(stderr, "  pid %s: %s %s (%s): %s\n", f[0], f[2],
+					*f[3] ? f[3] : f[1], f[1], f[4]);
+			if (github)
+				printf("::error title=sandrun policy violation::%s %s (%s, pid "
+				       "%s): %s\n", f[2], *f[3] ? f[3] : f[1], f[1], f[0], f[4]);
+			if (report) {
+				fprintf(report, "%s{\"pid\":%s,\"call\":", i ? "," : "", f[0]);
+				json_write_bytes(report, f[1]);
+				fprintf(report, ",\"access\":\"%s\",\"path\":", f[2]);
+				json_write_bytes(report, f[3]);
+				fprintf(report, ",\"verdict\":\"%s\"}",
+					strcmp(f[4], "denied") ? "allowed" : "denied");
+			}
+		}
+		free(line);
+	}
+	if (out->violations > SHOWN)
+		fprintf(stderr, "  ... and %lu more (the trace has every one as a "
+			"\"violation\" event)\n", out->violations - SHOWN);
+}
+
+int verdict(const struct run_config *cfg, const struct run_outcome *out, int status)
+{
+	const char *gh = getenv("GITHUB_ACTIONS");
+	bool github = gh && !strcmp(gh, "true");
+	struct drift d = { .github = github };
+	struct sr_error *err = NULL;
+	struct outfile of;
+	FILE *report = NULL;
+	int final = status;
+	size_t drift = 0;
+	bool lock_ok = true;
+
+	if (cfg->report_path) {
+		if (outfile_open(&of, cfg->report_path, &err) < 0) {
+			sr_error_report(err);
+			err = NULL;
+		} else {
+			report = of.f;
+			fprintf(report, "{\"command_status\":%d,\"policy\":", status);
+			if (cfg->policy) {
+				json_write_bytes(report, cfg->policy->file);
+				fprintf(report, ",\"mode\":\"%s\"", cfg->policy->mode ==
+					POLICY_ENFORCE ? "enforce" : "audit");
+			} else {
+				fputs("null", report);
+			}
+			fprintf(report, ",\"violation_count\":%lu,\"violations\":[",
+				out->violations);
+		}
+	}
+	if (cfg->policy)
+		violations(cfg, out, report, github);
+	if (report)
+		fputs("],\"lock_drift\":[", report);
+	if (cfg->lock_path) {
+		struct lock locked, now;
+
+		if (lock_read(cfg->lock_path, &locked, &err) < 0) {
+			final = sr_error_report(err);
+			err = NULL;
+			lock_ok = false;
+		} else if (lock_from_trace(cfg->trace_path, &now, &err) < 0) {
+			final = sr_error_report(err);
+			err = NULL;
+			lock_free(&locked);
+			lock_ok = false;
+		} else {
+			d.report = report;
+			if (strcmp(locked.digest, now.digest))
+				fprintf(stderr, "sandrun: lock: %s has %s digests, the run %s: "
+					"every file will differ\n", cfg->lock_path,
+					locked.digest, now.digest);
+			drift = lock_compare(&locked, &now, on_drift, &d);
+			if (drift > SHOWN)
+				fprintf(stderr, "sandrun: lock: ... and %zu more\n", drift - SHOWN);
+			lock_free(&locked);
+			lock_free(&now);
+		}
+	}
+	if (lock_ok) {
+		if (out->violations)
+			final = SR_EXIT_VIOLATION;
+		else if (drift)
+			final = SR_EXIT_LOCK_DRIFT;
+	}
+	if (report) {
+		fprintf(report, "],\"lock_drift_count\":%zu,\"exit\":%d}\n", drift, final);
+		if (outfile_commit(&of, &err) < 0) {
+			sr_error_report(err);
+			err = NULL;
+		}
+	}
+	fflush(stdout);
+	return final;
+}
