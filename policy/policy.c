@@ -17,10 +17,10 @@ const struct policy_implicit policy_implicit[] = {
 	{ "/dev/random", PA_READ },
 	{ "/dev/urandom", PA_READ },
 	{ "/dev/tty", PA_READ | PA_WRITE },
-	{ "/dev/pts", PA_READ | PA_WRITE },
+	{ "/dev/pts", PA_READ | PA_LIST | PA_WRITE },
 	{ "/dev/ptmx", PA_READ | PA_WRITE },
-	{ "/proc", PA_READ },
-	{ "/sys/devices/system/cpu", PA_READ },
+	{ "/proc", PA_READ | PA_LIST },
+	{ "/sys/devices/system/cpu", PA_READ | PA_LIST },
 };
 const size_t policy_implicit_len = ARRAY_SIZE(policy_implicit);
 
@@ -70,9 +70,10 @@ static int directive(struct policy *p, char **w, size_t n, unsigned line,
 		     struct sr_error **err)
 {
 	static const struct { const char *name; unsigned access; } paths[] = {
-		{ "read", PA_READ },
-		{ "write", PA_READ | PA_WRITE },
-		{ "exec", PA_READ | PA_EXEC },
+		{ "read", PA_READ | PA_LIST },
+		{ "write", PA_READ | PA_LIST | PA_WRITE },
+		{ "exec", PA_READ | PA_LIST | PA_EXEC },
+		{ "list", PA_LIST },
 	};
 
 	if (!strcmp(w[0], "mode")) {
@@ -112,20 +113,22 @@ static int directive(struct policy *p, char **w, size_t n, unsigned line,
 			}
 			return 0;
 		}
-		if (n == 3 && !strcmp(w[1], "set")) {
-			const char *eq = strchr(w[2], '=');
+		if (n >= 3 && !strcmp(w[1], "set")) {
+			for (size_t i = 2; i < n; i++) {
+				const char *eq = strchr(w[i], '=');
 
-			if (!eq || !valid_name(w[2], (size_t)(eq - w[2])))
-				return bad(err, p->file, line, "env set: expected NAME=VALUE, "
-					   "not '%s'", w[2]);
-			strv_push(&p->env_set, xstrdup(w[2]));
+				if (!eq || !valid_name(w[i], (size_t)(eq - w[i])))
+					return bad(err, p->file, line, "env set: expected "
+						   "NAME=VALUE, not '%s'", w[i]);
+				strv_push(&p->env_set, xstrdup(w[i]));
+			}
 			return 0;
 		}
 		return bad(err, p->file, line, "%s: expected 'env keep NAME...' or "
-			   "'env set NAME=VALUE'", w[0]);
+			   "'env set NAME=VALUE...'", w[0]);
 	}
 	return bad(err, p->file, line, "unknown directive '%s' (mode, network, read, "
-		   "write, exec, env)", w[0]);
+		   "list, write, exec, env)", w[0]);
 }
 
 int policy_load(const char *path, struct policy *p, struct sr_error **err)
@@ -240,6 +243,8 @@ const char *policy_access_name(unsigned access)
 		return "read";
 	if (access & PA_NET)
 		return "network";
+	if (access & PA_LIST)
+		return "list";
 	return "syscall";
 }
 

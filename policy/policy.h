@@ -25,6 +25,7 @@ enum {
 	PA_EXEC = 4,
 	PA_NET = 8,		/* a socket address outside the network policy */
 	PA_SYSCALL = 16,	/* a syscall the policy denies outright */
+	PA_LIST = 32,		/* open a directory, list its names */
 };
 
 struct policy_rule {

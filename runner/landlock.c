@@ -53,6 +53,8 @@ static uint64_t rights(unsigned access, uint64_t all)
 
 	if (access & PA_READ)
 		r |= FS_READ;
+	if (access & PA_LIST)
+		r |= LANDLOCK_ACCESS_FS_READ_DIR;
 	if (access & PA_WRITE)
 		r |= all;	/* every change, and reading back */
 	if (access & PA_EXEC)

@@ -129,13 +129,17 @@ static unsigned needs(const struct event *ev, const char **p1, const char **p2)
 	return 0;
 }
 
-static bool exists(pid_t tid, const char *path)
+/* The file type at path as the tracee sees it; 0 when there is nothing,
+ * -1 when that cannot be told (counted as there). */
+static int kind_of(pid_t tid, const char *path)
 {
 	char buf[PATH_MAX + 32];
 	struct stat st;
 
 	snprintf(buf, sizeof(buf), "/proc/%d/root%s", (int)tid, path);
-	return stat(buf, &st) == 0 || errno != ENOENT;
+	if (stat(buf, &st) == 0)
+		return (int)(st.st_mode & S_IFMT);
+	return errno == ENOENT || errno == ENOTDIR ? 0 : -1;
 }
 
 int enforce_entry(struct tracer *t, struct task *task)
@@ -163,10 +167,19 @@ int enforce_entry(struct tracer *t, struct task *task)
 		if (!path || (policy_allowed(p, path) & need) == need)
 			continue;
 		/* Looking for what is not there (a PATH search, an include
-		 * path) breaches nothing: the call fails with ENOENT. */
-		if ((ev->kind == EV_EXEC || (ev->kind == EV_OPEN && !(ev->flags & O_CREAT))) &&
-		    !exists(task->tid, path))
-			continue;
+		 * path) breaches nothing: the call fails with ENOENT.  Opening
+		 * a directory for reading needs only the right to list it. */
+		if (ev->kind == EV_EXEC || (ev->kind == EV_OPEN && !(ev->flags & O_CREAT))) {
+			int type = kind_of(task->tid, path);
+
+			if (type == 0)
+				continue;
+			if (type == S_IFDIR && need == PA_READ &&
+			    (policy_allowed(p, path) & PA_LIST))
+				continue;
+			if (type == S_IFDIR && need == PA_READ)
+				need = PA_LIST;
+		}
 		violation(t, ev, path, need, deny ? -EACCES : 0);
 		return deny ? -EACCES : 0;
 	}

@@ -1,0 +1,222 @@
+#!/bin/bash
+# Hermetic builds: a policy that allows only the system directories, $SRC
+# for reading and $SRC/out for writing.  Each breach is tried for real
+# (tests/helpers/breach), denied with nothing read or written in enforce
+# mode, allowed but reported in audit mode.  Then locks of host inputs.
+. "$(dirname "$0")/../tap.sh"
+
+new_scratch
+install_bins
+if ! reason=$(require_sandbox root); then
+	skip_all "cannot create a sandbox here: $reason"
+fi
+FORBID=/var/lib/dpkg/status	# readable, outside the policy
+[ -r "$FORBID" ] || skip_all "no $FORBID to use as the forbidden file"
+[ -x "$SCRATCH/bin/breach" ] || skip_all "no breach helper (make check builds it)"
+
+S=$SCRATCH/src
+mkdir -p "$S/bin" "$S/out"
+cp "$SCRATCH/bin/breach" "$S/bin/"
+cp /bin/true "$S/mytrue"
+echo good > "$S/out/good.txt"
+for mode in enforce audit; do
+	printf '%s\n' "# only the system, the sources, and out/" "mode $mode" "network none" \
+		'read /usr /etc /lib /lib64 /bin /sbin $SRC' \
+		'exec /usr /bin /sbin /lib /lib64 $SRC/bin' \
+		'write $SRC/out' > "$SCRATCH/$mode.policy"
+done
+
+# try MODE NAME CMD...: run CMD under the policy; $rc, $out, $err, and
+# the trace at $SCRATCH/NAME.trace
+try() {
+	local mode=$1 name=$2; shift 2
+	(cd "$S" && "$SR" -q --policy "$SCRATCH/$mode.policy" -o "$SCRATCH/$name.trace" \
+		--report "$SCRATCH/$name.json" -- "$@") >"$SCRATCH/out" 2>"$SCRATCH/err"
+	rc=$?
+	out=$(cat "$SCRATCH/out")
+	err=$(cat "$SCRATCH/err")
+}
+violations() { grep -c '"ev":"violation"' "$SCRATCH/$1.trace"; }
+
+# Allowed work is allowed: reading $SRC, writing $SRC/out.
+try enforce ok sh -c 'cat out/good.txt > out/copy.txt'
+is "enforce: allowed work succeeds (exit 0)" "$rc" 0
+is "enforce: and writes its output" "$(cat "$S/out/copy.txt" 2>/dev/null)" good
+is "enforce: no violation recorded" "$(violations ok)" 0
+
+# 1. reading a file outside the policy
+try enforce read cat "$FORBID"
+is "enforce: read outside: exit 122 (violation)" "$rc" 122
+check "enforce: read outside: nothing read" sh -c "! grep -q Package: '$SCRATCH/out'"
+like "enforce: read outside: a violation event with process and path" \
+	"$(grep violation "$SCRATCH/read.trace")" \
+	"\"p\":\"1\",\"ev\":\"violation\",\"call\":\"openat\",\"access\":\"read\",\"path\":\"$FORBID\",\"res\":\"EACCES\""
+like "enforce: read outside: the summary names it" "$err" "read $FORBID \\(openat\\): denied"
+try audit read-a cat "$FORBID"
+is "audit: read outside: exit 122" "$rc" 122
+like "audit: read outside: it was read" "$out" 'Package:'
+like "audit: read outside: and recorded as allowed" "$(grep violation "$SCRATCH/read-a.trace")" \
+	"\"access\":\"read\",\"path\":\"$FORBID\",\"res\":\"ok\""
+
+# 2. writing outside $SRC/out
+try enforce write sh -c 'echo x > notout.txt'
+is "enforce: write outside out/: exit 122" "$rc" 122
+check "enforce: write outside out/: nothing written" test ! -e "$S/notout.txt"
+like "enforce: write outside out/: recorded" "$(grep violation "$SCRATCH/write.trace")" \
+	'"access":"write","path":"\$SRC/notout.txt","res":"EACCES"'
+try audit write-a sh -c 'echo x > notout.txt'
+is "audit: write outside out/: exit 122" "$rc" 122
+check "audit: write outside out/: written" test -e "$S/notout.txt"
+rm -f "$S/notout.txt"
+
+# 3. TCP and UDP to loopback under network none
+for proto in tcp udp; do
+	try enforce $proto bin/breach $proto 4711
+	is "enforce: $proto to loopback: exit 122" "$rc" 122
+	is "enforce: $proto to loopback: refused" "$out" "bind: EACCES"
+	like "enforce: $proto to loopback: recorded" "$(grep violation "$SCRATCH/$proto.trace")" \
+		'"access":"network","path":"127.0.0.1:4711","res":"EACCES"'
+	try audit $proto-a bin/breach $proto 4712
+	is "audit: $proto to loopback: exit 122" "$rc" 122
+	like "audit: $proto to loopback: it worked" "$out" "^(tcp connected|udp received ping)$"
+done
+
+# 4. exec of a binary outside the exec list
+try enforce exec sh -c './mytrue; echo "status $?"'
+is "enforce: exec outside the list: exit 122" "$rc" 122
+is "enforce: exec outside the list: it did not run" "$out" "status 126"
+like "enforce: exec outside the list: recorded" "$(grep violation "$SCRATCH/exec.trace")" \
+	'"call":"execve","access":"exec","path":"\$SRC/mytrue","res":"EACCES"'
+try audit exec-a sh -c './mytrue && echo ran'
+is "audit: exec outside the list: it ran" "$out" ran
+
+# 5. open through the 32-bit int 0x80 entry
+native=$("$S/bin/breach" int80 /etc/hostname 2>&1)
+if [ "${native#int80 unsupported}" != "$native" ]; then
+	skip "int 0x80 does not work on this host even without sandrun ($native)"
+	skip "int 0x80 does not work on this host even without sandrun ($native)"
+else
+	try enforce int80 bin/breach int80 "$FORBID"
+	is "enforce: int 0x80 open: exit 122" "$rc" 122
+	is "enforce: int 0x80 open: refused" "$out" "int80 open: EACCES"
+fi
+
+# 6. an openat through io_uring
+try enforce uring bin/breach io_uring "$FORBID"
+is "enforce: io_uring: exit 122" "$rc" 122
+is "enforce: io_uring: refused at setup, nothing read" "$out" "io_uring_setup: EPERM"
+like "enforce: io_uring: recorded" "$(grep violation "$SCRATCH/uring.trace")" \
+	'"call":"io_uring_setup","access":"syscall","res":"EPERM"'
+try audit uring-a bin/breach io_uring "$FORBID"
+like "audit: io_uring: it read the file" "$out" '^io_uring read Package:'
+like "audit: io_uring: and was reported" "$(grep violation "$SCRATCH/uring-a.trace")" \
+	'"call":"io_uring_setup","access":"syscall","res":"ok"'
+
+# 7. a symlink race: a thread flips out/lnk between an allowed and a
+# forbidden file while the main thread opens it
+try enforce race bin/breach race "$S/out/good.txt" "$FORBID" "$S/out/lnk" 2000
+is "enforce: symlink race: exit 122" "$rc" 122
+like "enforce: symlink race: the forbidden file was never read" "$out" '^race good=[0-9]+ bad=0 denied=[1-9]'
+like "enforce: symlink race: the refusals are violations" \
+	"$(grep -c '"path":"\$SRC/out/lnk","res":"EACCES"' "$SCRATCH/race.trace")" '^[1-9]'
+rm -f "$S/out/lnk"
+try audit race-a bin/breach race "$S/out/good.txt" "$FORBID" "$S/out/lnk" 2000
+like "audit: symlink race: the forbidden file was read" "$out" '^race good=[0-9]+ bad=[1-9]'
+like "audit: symlink race: each such read is reported with the real path" \
+	"$(grep -c "\"access\":\"read\",\"path\":\"$FORBID\",\"res\":\"ok\"" "$SCRATCH/race-a.trace")" '^[1-9]'
+rm -f "$S/out/lnk"
+
+# Reports: JSON, GitHub annotations.
+if command -v python3 >/dev/null; then
+	check "--report: valid JSON" sh -c "python3 -m json.tool '$SCRATCH/read.json' >/dev/null"
+else
+	skip "no python3 to validate JSON"
+fi
+like "--report: counts and names the violation" "$(cat "$SCRATCH/read.json")" \
+	"\"violation_count\":1,\"violations\":\\[\\{\"pid\":[0-9]+,\"call\":\"openat\",\"access\":\"read\",\"path\":\"$FORBID\",\"verdict\":\"denied\"\\}\\]"
+out=$(cd "$S" && GITHUB_ACTIONS=true "$SR" -q --policy "$SCRATCH/enforce.policy" \
+	-o "$SCRATCH/gh.trace" -- cat "$FORBID" 2>/dev/null)
+like "GITHUB_ACTIONS: an ::error annotation" "$out" \
+	"^::error title=sandrun policy violation::read $FORBID \\(openat, pid [0-9]+\\): denied"
+
+# The environment: only what the policy keeps and sets.
+printf '%s\n' 'mode enforce' 'read /' 'exec /usr /bin' 'write $SRC/out' 'env keep PATH' \
+	'env set SANDRUN_TEST=yes' > "$SCRATCH/env.policy"
+out=$(cd "$S" && HIDDEN=1 "$SR" -q --policy "$SCRATCH/env.policy" -o "$SCRATCH/env.trace" -- env)
+is "env keep/set: exactly PATH and the set variable" "$(echo "$out" | cut -d= -f1 | sort | tr '\n' ' ')" \
+	"PATH SANDRUN_TEST "
+
+# Bad policies: FILE:LINE, exit 123.
+bad_policy() {
+	printf '%s\n' "$2" > "$SCRATCH/bad.policy"
+	"$SR" -q --policy "$SCRATCH/bad.policy" -o "$SCRATCH/bad.trace" -- true 2>"$SCRATCH/err"
+	is "bad policy ($1): exit 123" "$?" 123
+	like "bad policy ($1): FILE:LINE message" "$(cat "$SCRATCH/err")" "bad.policy:$3: $4"
+}
+bad_policy "unknown directive" $'mode enforce\nfetch /x' 2 "unknown directive 'fetch'"
+bad_policy "bad mode" 'mode strict' 1 "mode: expected 'mode enforce' or 'mode audit'"
+bad_policy "relative path" $'# c\nread usr' 2 "'usr': a path must be absolute"
+bad_policy "unknown root" 'write $BUILD/out' 1 "'.BUILD/out': unknown root"
+bad_policy "bad env" 'env set NOVALUE' 1 "env set: expected NAME=VALUE"
+"$SR" -q --policy "$SCRATCH/nonexistent.policy" -- true 2>/dev/null
+is "a missing policy: exit 123" "$?" 123
+"$SR" -q --no-trace --policy "$SCRATCH/enforce.policy" -- true 2>/dev/null
+is "--policy with --no-trace: usage error (124)" "$?" 124
+
+# The example policies in contrib/ let their builds through, cleanly.
+M=$SCRATCH/mc
+mkdir -p "$M"
+printf 'out/prog: a.c\n\tmkdir -p out\n\t$(CC) -o out/prog a.c\n' > "$M/Makefile"
+echo 'int main(void){return 0;}' > "$M/a.c"
+(cd "$M" && env -u MAKEFLAGS "$SR" -q --policy="$TOP/contrib/policies/make-cc.policy" \
+	-o "$SCRATCH/mc.trace" -- make -s) >/dev/null 2>&1
+is "contrib make-cc.policy: a make + cc build passes (exit 0)" "$?" 0
+is "contrib make-cc.policy: without a violation" "$(violations mc)" 0
+KDIR=$(ls -d /usr/src/linux-headers-*-amd64 2>/dev/null | sort -V | tail -n1)
+if [ -n "$KDIR" ]; then
+	cp -r "$TOP/contrib/demo-module" "$SCRATCH/km"
+	rm -f "$SCRATCH/km"/*.ko "$SCRATCH/km"/*.o "$SCRATCH/km"/.*.cmd
+	(cd "$SCRATCH/km" && env -u MAKEFLAGS "$SR" -q --src="$SCRATCH/km" \
+		--policy="$TOP/contrib/policies/kernel-modules.policy" -o "$SCRATCH/km.trace" -- \
+		make -C "$KDIR" M="$SCRATCH/km" modules) >/dev/null 2>&1
+	is "contrib kernel-modules.policy: make modules passes (exit 0)" "$?" 0
+	check "contrib kernel-modules.policy: hello.ko built" test -s "$SCRATCH/km/hello.ko"
+	is "contrib kernel-modules.policy: without a violation" "$(violations km)" 0
+else
+	for i in 1 2 3; do skip "no linux-headers-amd64"; done
+fi
+
+# Locks: a build's host inputs, and drift against them.
+L=$SCRATCH/lsrc
+mkdir -p "$L"
+printf '#include <limits.h>\nint x = CHAR_BIT;\n' > "$L/a.c"
+lrun() { (cd "$L" && env -u MAKEFLAGS "$SR" -q -o "$SCRATCH/$1.trace" "${@:2}" -- cc -c a.c -o a.o) 2>"$SCRATCH/err"; }
+lrun l1
+"$SR" lock "$SCRATCH/l1.trace" > "$SCRATCH/build.lock"
+is "lock: exit 0" "$?" 0
+like "lock: the system header with its digest" "$(cat "$SCRATCH/build.lock")" \
+	$'file:[0-9a-f]{32}\t/usr/include/limits.h'
+like "lock: the compiler, executed" "$(cat "$SCRATCH/build.lock")" $'file:[0-9a-f]{32}\t/usr/lib/gcc/[^\t]*/cc1$'
+check "lock: nothing under \$SRC" sh -c "! grep -q '\\\$SRC' '$SCRATCH/build.lock'"
+"$SR" lock -o "$SCRATCH/build2.lock" "$SCRATCH/l1.trace"
+check "lock -o: the same lock" cmp -s "$SCRATCH/build.lock" "$SCRATCH/build2.lock"
+lrun l2 --lock "$SCRATCH/build.lock"
+is "--lock: an unchanged build passes (exit 0)" "$?" 0
+cp /usr/include/limits.h "$SCRATCH/limits.h"
+echo '/* changed */' >> "$SCRATCH/limits.h"
+lrun l3 --lock "$SCRATCH/build.lock" --ro-bind "$SCRATCH/limits.h:/usr/include/limits.h"
+is "--lock: a modified system header: exit 121 (drift)" "$?" 121
+like "--lock: names the header" "$(cat "$SCRATCH/err")" \
+	'lock: host input changed: /usr/include/limits.h \(was file:[0-9a-f]+, is file:[0-9a-f]+\)'
+(cd "$L" && "$SR" -q -o "$SCRATCH/l4.trace" --lock "$SCRATCH/build.lock" -- \
+	sh -c 'cat /etc/hostname >/dev/null; cc -c a.c -o a.o') 2>"$SCRATCH/err"
+is "--lock: a new host input: exit 121" "$?" 121
+like "--lock: names it" "$(cat "$SCRATCH/err")" 'lock: new host input: /etc/hostname'
+printf 'not a lock\n' > "$SCRATCH/bad.lock"
+lrun l5 --lock "$SCRATCH/bad.lock"
+is "--lock: a malformed lock: exit 123" "$?" 123
+like "--lock: with file and line" "$(cat "$SCRATCH/err")" 'bad.lock:1: not a sandrun lock'
+"$SR" lock "$SCRATCH/nonexistent.trace" 2>/dev/null
+is "lock: a missing trace: exit 123" "$?" 123
+
+done_testing
