@@ -952,6 +952,13 @@ static int cmp_cause(const void *x, const void *y)
 	return 0;
 }
 
+static void free_strs(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
 static void run_free(struct run *r)
 {
 	for (size_t i = 0; i < r->n; i++) {
@@ -967,14 +974,10 @@ static void run_free(struct run *r)
 			free(p->facts[k].val);
 		}
 		free(p->facts);
-		for (size_t k = 0; k < p->nenv; k++)
-			free(p->env[k]);
-		free(p->env);
+		free_strs(p->env, p->nenv);
 		free(p->causes);
 		free(p->weak);
-		for (size_t k = 0; k < p->nrandom; k++)
-			free(p->random[k]);
-		free(p->random);
+		free_strs(p->random, p->nrandom);
 	}
 	free(r->p);
 	free(r->w);
@@ -1114,15 +1117,9 @@ void diff_free(struct diff_result *r)
 		free(c->a);
 		free(c->b);
 		free_refs(c->procs, c->nprocs);
-		for (size_t k = 0; k < c->nrandom; k++)
-			free(c->random[k]);
-		free(c->random);
-		for (size_t k = 0; k < c->nreaches; k++) {
-			free(c->reaches[k]);
-			free(c->via[k]);
-		}
-		free(c->reaches);
-		free(c->via);
+		free_strs(c->random, c->nrandom);
+		free_strs(c->reaches, c->nreaches);
+		free_strs(c->via, c->nvia);
 	}
 	free(r->causes);
 	for (size_t i = 0; i < r->noutputs; i++) {
