@@ -239,7 +239,6 @@ struct source {
 	int error;		/* errno of a failed or short read */
 };
 
-#define READ_BLOCK (1u << 18)
 
 static void feed(struct digest_ctx *ctx, struct source *src, uint64_t off, uint64_t len)
 {
@@ -248,7 +247,7 @@ static void feed(struct digest_ctx *ctx, struct source *src, uint64_t off, uint6
 		return;
 	}
 	while (len && !src->error) {
-		ssize_t k = pread(src->fd, src->block, len < READ_BLOCK ? len : READ_BLOCK,
+		ssize_t k = pread(src->fd, src->block, len < MASKED_BLOCK ? len : MASKED_BLOCK,
 				  (off_t)off);
 
 		if (k <= 0) {
@@ -305,12 +304,14 @@ void masked_digest(const uint8_t *buf, uint64_t size, const struct region *r,
 }
 
 int masked_digest_fd(int fd, uint64_t size, const struct region *r, size_t n,
-		     enum mask_mode mode, enum digest_algo algo, struct digest *ret)
+		     enum mask_mode mode, enum digest_algo algo, uint8_t *block,
+		     struct digest *ret)
 {
-	struct source src = { .fd = fd, .block = xmalloc(READ_BLOCK) };
+	struct source src = { .fd = fd, .block = block ? block : xmalloc(MASKED_BLOCK) };
 
 	masked_walk(&src, size, r, n, mode, algo, ret);
-	free(src.block);
+	if (!block)
+		free(src.block);
 	if (src.error)
 		return errno = src.error, -1;
 	return 0;

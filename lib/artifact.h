@@ -63,9 +63,12 @@ void masked_digest(const uint8_t *buf, uint64_t size, const struct region *r,
 		   size_t n, enum mask_mode mode, enum digest_algo algo,
 		   struct digest *ret);
 
-/* The same, read from fd (size bytes): -1 with errno when a read fails
- * or the file shrank meanwhile. */
+/* The same, read from fd (size bytes) through block (MASKED_BLOCK bytes,
+ * or NULL to allocate one): -1 with errno when a read fails or the file
+ * shrank meanwhile. */
+#define MASKED_BLOCK (1u << 18)
 int masked_digest_fd(int fd, uint64_t size, const struct region *r, size_t n,
-		     enum mask_mode mode, enum digest_algo algo, struct digest *ret);
+		     enum mask_mode mode, enum digest_algo algo, uint8_t *block,
+		     struct digest *ret);
 
 #endif

@@ -141,10 +141,10 @@ int policy_load(const char *path, struct policy *p, struct sr_error **err)
 	int r = 0;
 
 	memset(p, 0, sizeof(*p));
-	p->file = xstrdup(path);
 	if (!f)
 		return sr_error_make(err, SR_EXIT_BAD_INPUT, errno, "cannot open policy '%s'",
 				     path);
+	p->file = xstrdup(path);
 	while (r == 0 && (len = getline(&line, &cap, f)) >= 0) {
 		char *w[256], *save = NULL, *tok;
 		size_t n = 0;

@@ -189,7 +189,8 @@ static int find_regions(const struct hash_opts *o, const uint8_t *buf, uint64_t 
 }
 
 static int hash_file(const struct hash_opts *o, int dirfd, const char *rel,
-		     const char *name, struct hash_out *out, struct sr_error **err)
+		     const char *name, uint8_t *block, struct hash_out *out,
+		     struct sr_error **err)
 {
 	struct mapped m;
 	int r;
@@ -199,7 +200,7 @@ static int hash_file(const struct hash_opts *o, int dirfd, const char *rel,
 	r = find_regions(o, m.buf, m.size, name, out, err);
 	if (r == 0 && masked_digest_fd(m.fd, m.size, out->r, out->n,
 				       o->mode == MASK_AUTO ? MASK_CUT : o->mode,
-				       o->algo, &out->d) < 0)
+				       o->algo, block, &out->d) < 0)
 		r = sr_error_make(err, SR_EXIT_FAILURE, errno, "cannot read '%s'", name);
 	unmap_file(&m);
 	return r;
@@ -339,6 +340,7 @@ static void add_path(struct jobs *js, const char *path)
 static void *worker(void *arg)
 {
 	struct jobs *js = arg;
+	uint8_t *block = xmalloc(MASKED_BLOCK);	/* one a worker */
 
 	for (;;) {
 		struct job *j;
@@ -351,11 +353,13 @@ static void *worker(void *arg)
 		if (js->next >= js->n) {
 			pthread_cond_broadcast(&js->cond);
 			pthread_mutex_unlock(&js->lock);
+			free(block);
 			return NULL;
 		}
 		j = &js->v[js->next++];
 		pthread_mutex_unlock(&js->lock);
-		hash_file(js->o, j->dirfd, j->rel ? j->rel : j->name, j->name, &j->h, &j->err);
+		hash_file(js->o, j->dirfd, j->rel ? j->rel : j->name, j->name, block, &j->h,
+			  &j->err);
 		pthread_mutex_lock(&js->lock);
 		j->done = true;
 		pthread_cond_broadcast(&js->cond);
