@@ -47,6 +47,13 @@ static bool valid_name(const char *s, size_t len)
 	return true;
 }
 
+static bool root_prefix(const char *word, const char *root)
+{
+	size_t l = strlen(root);
+
+	return !strncmp(word, root, l) && (!word[l] || word[l] == '/');
+}
+
 static int add_rule(struct policy *p, const char *word, unsigned access, unsigned line,
 		    struct sr_error **err)
 {
@@ -55,10 +62,10 @@ static int add_rule(struct policy *p, const char *word, unsigned access, unsigne
 	if (word[0] != '/' && word[0] != '$')
 		return bad(err, p->file, line, "'%s': a path must be absolute or start "
 			   "with $SRC, $HOME or $TMP", word);
-	if (word[0] == '$' && !str_has_prefix(word, "$SRC") && !str_has_prefix(word, "$HOME") &&
-	    !str_has_prefix(word, "$TMP"))
-		return bad(err, p->file, line, "'%s': unknown root (use $SRC, $HOME or $TMP)",
-			   word);
+	if (word[0] == '$' && !root_prefix(word, "$SRC") && !root_prefix(word, "$HOME") &&
+	    !root_prefix(word, "$TMP"))
+		return bad(err, p->file, line, "'%s': unknown root (use $SRC, $HOME or $TMP, "
+			   "then / or nothing)", word);
 	p->rules = xrealloc(p->rules, (p->nrules + 1) * sizeof(*p->rules));
 	r = &p->rules[p->nrules++];
 	*r = (struct policy_rule){ .pattern = xstrdup(word), .access = access, .line = line,
@@ -213,9 +220,18 @@ unsigned policy_allowed(const struct policy *p, const char *path)
 	for (size_t i = 0; i < policy_implicit_len; i++)
 		if (path_is_under(path, policy_implicit[i].path))
 			a |= policy_implicit[i].access;
-	for (size_t i = 0; i < p->nrules; i++)
-		if (p->rules[i].path && matches(p->rules[i].path, p->rules[i].glob, path))
-			a |= p->rules[i].access;
+	for (size_t i = 0; i < p->nrules; i++) {
+		const struct policy_rule *r = &p->rules[i];
+
+		if (!r->path)
+			continue;
+		if (matches(r->path, r->glob, path))
+			a |= r->access;
+		/* the directories on the way to an allowed path: their
+		 * names (tracer only: Landlock cannot grant just these) */
+		else if (!r->glob && path_is_under(r->path, path))
+			a |= PA_LIST;
+	}
 	return a;
 }
 

@@ -23,6 +23,7 @@
 #include "runner/landlock.h"
 #include "runner/launch.h"
 #include "runner/verdict.h"
+#include "tracer/tracer.h"
 #include "runner/signals.h"
 
 static const char run_usage[] =
@@ -396,6 +397,38 @@ static bool kept(const struct policy *p, const char *entry)
 }
 
 /*
+ * A rule in the source tree must name real directories: a symlink there
+ * (the repository's, or one a previous build left) would widen the
+ * Landlock rule to wherever it points.
+ */
+static int check_real_paths(const struct policy *p, const char *src, struct sr_error **err)
+{
+	for (size_t i = 0; i < p->nrules; i++) {
+		const struct policy_rule *r = &p->rules[i];
+		char *pre, *real, *slash;
+		struct stat st;
+		int bad;
+
+		if (!r->path || !path_is_under(r->path, src))
+			continue;
+		pre = policy_rule_base(r);
+		while (lstat(pre, &st) < 0 && (slash = strrchr(pre, '/')) && slash != pre)
+			*slash = '\0';
+		real = realpath(pre, NULL);
+		bad = real && strcmp(real, pre);
+		if (bad)
+			sr_error_make(err, SR_EXIT_BAD_INPUT, 0, "%s:%u: '%s' leads through a "
+				      "symlink in the source tree (%s is %s): name the real "
+				      "path", p->file, r->line, r->pattern, pre, real);
+		free(pre);
+		free(real);
+		if (bad)
+			return -1;
+	}
+	return 0;
+}
+
+/*
  * --policy: its network (audit mode keeps loopback up, so what it would
  * deny happens and is reported), its environment (only the kept names,
  * then its sets, then the command line's), its paths with the run's roots,
@@ -413,6 +446,8 @@ static int apply_policy(const struct run_args *a, struct run_config *cfg,
 	}
 	cfg->policy = p;
 	policy_expand(p, cfg->src, home && home[0] == '/' ? home : NULL, "/tmp");
+	if (check_real_paths(p, cfg->src, err) < 0)
+		return -1;
 	if (p->net != PNET_UNSET && !a->net_given)
 		cfg->net = p->net == PNET_HOST ? NET_HOST :
 			   p->net == PNET_NONE && p->mode == POLICY_ENFORCE ? NET_NONE :
@@ -554,7 +589,7 @@ int cmd_run(int argc, char **argv)
 	else if (cfg.policy || cfg.lock_path)
 		status = verdict(&cfg, &outcome, status);
 out:
-	strv_free(&outcome.violation_lines);
+	violations_free(outcome.vlist, outcome.nvlist);
 	run_args_free(&args);
 	run_config_free(&cfg);
 	return status;

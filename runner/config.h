@@ -19,9 +19,11 @@ enum net_mode {
 struct policy;
 
 /* What a run found beside the command's status (filled by launch_run). */
+struct violation;
 struct run_outcome {
 	unsigned long violations;
-	struct strv violation_lines;	/* pid, call, access, path, verdict */
+	struct violation *vlist;	/* the first ones */
+	size_t nvlist;
 };
 
 /* One run's whole configuration: built once from argv, then const. */

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include <errno.h>
 #include <fcntl.h>
+#include <glob.h>
 #include <linux/landlock.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -123,14 +124,22 @@ int landlock_apply(const struct policy *p, int abi, struct sr_error **err)
 			     rights(policy_implicit[i].access, all), false, err);
 	for (size_t i = 0; i < p->nrules && r == 0; i++) {
 		const struct policy_rule *rule = &p->rules[i];
-		char *base;
+		glob_t g;
 
 		if (!rule->path)
 			continue;
-		base = policy_rule_base(rule);
-		r = add_path(rs, base, rights(rule->access, all),
-			     (rule->access & PA_WRITE) && !rule->glob, err);
-		free(base);
+		if (!rule->glob) {
+			r = add_path(rs, rule->path, rights(rule->access, all),
+				     rule->access & PA_WRITE, err);
+			continue;
+		}
+		/* A glob: what it matches now (its directory would grant
+		 * the siblings too; the tracer checks later matches). */
+		if (glob(rule->path, GLOB_NOSORT, NULL, &g) == 0)
+			for (size_t k = 0; k < g.gl_pathc && r == 0; k++)
+				r = add_path(rs, g.gl_pathv[k], rights(rule->access, all),
+					     false, err);
+		globfree(&g);
 	}
 	if (r == 0 && syscall(SYS_landlock_restrict_self, rs, 0) < 0)
 		r = sr_error_make(err, SR_EXIT_FAILURE, errno,

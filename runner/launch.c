@@ -189,8 +189,10 @@ int launch_run(const struct run_config *cfg, int *ret_status,
 
 	if (cfg->outcome && rec.active) {
 		cfg->outcome->violations = rec.tracer.violations;
-		cfg->outcome->violation_lines = rec.tracer.violation_lines;
-		memset(&rec.tracer.violation_lines, 0, sizeof(rec.tracer.violation_lines));
+		cfg->outcome->vlist = rec.tracer.vlist;
+		cfg->outcome->nvlist = rec.tracer.nvlist;
+		rec.tracer.vlist = NULL;
+		rec.tracer.nvlist = 0;
 	}
 	r = read_reports(rep_r, &wstatus, err);
 	if (r == 0)

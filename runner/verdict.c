@@ -8,9 +8,47 @@
 #include "lib/outfile.h"
 #include "policy/policy.h"
 #include "runner/verdict.h"
+#include "tracer/tracer.h"
 #include "tracer/lock.h"
 
 #define SHOWN 20
+
+static const char *verdict_name(enum violation_verdict v)
+{
+	switch (v) {
+	case V_DENIED: return "denied";
+	case V_ALLOWED: return "allowed (audit)";
+	case V_KILLED: return "happened: the sandbox was killed";
+	}
+	return "?";
+}
+
+/* A path for a one-line message: control bytes as \ooo. */
+static void put_safe(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			fprintf(f, "\\%03o", (unsigned char)*s);
+		else
+			fputc(*s, f);
+	}
+}
+
+/* GitHub workflow commands: %, CR and LF escaped, so a file name cannot
+ * end the annotation and start another command. */
+static void put_annotation(const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '%')
+			fputs("%25", stdout);
+		else if (*s == '\r')
+			fputs("%0D", stdout);
+		else if (*s == '\n')
+			fputs("%0A", stdout);
+		else
+			putchar(*s);
+	}
+}
 
 struct drift {
 	FILE *report;		/* the JSON report's lock array, or NULL */
@@ -29,9 +67,11 @@ static void on_drift(const char *path, const char *was, const char *is, void *ct
 		else
 			fprintf(stderr, "sandrun: lock: new host input: %s (%s)\n", path, is);
 	}
-	if (d->github)
-		printf("::error title=sandrun lock drift::%s %s%s%s\n", was ? "changed" : "new",
-		       path, was ? " was " : "", was ? was : "");
+	if (d->github) {
+		printf("::error title=sandrun lock drift::%s ", was ? "changed" : "new");
+		put_annotation(path);
+		printf("%s%s\n", was ? " was " : "", was ? was : "");
+	}
 	if (d->report) {
 		fprintf(d->report, "%s{\"path\":", d->n ? "," : "");
 		json_write_bytes(d->report, path);
@@ -47,20 +87,6 @@ static void on_drift(const char *path, const char *was, const char *is, void *ct
 	d->n++;
 }
 
-/* Split "pid\tcall\taccess\tpath\tverdict" in place. */
-static int fields(char *line, char *f[5])
-{
-	int n = 0;
-
-	f[n++] = line;
-	for (char *p = line; *p && n < 5; p++)
-		if (*p == '\t') {
-			*p = '\0';
-			f[n++] = p + 1;
-		}
-	return n;
-}
-
 static void violations(const struct run_config *cfg, const struct run_outcome *out,
 		       FILE *report, bool github)
 {
@@ -70,26 +96,29 @@ static void violations(const struct run_config *cfg, const struct run_outcome *o
 		fprintf(stderr, "sandrun: policy %s: %lu violation%s (%s):\n", p->file,
 			out->violations, out->violations == 1 ? "" : "s",
 			p->mode == POLICY_ENFORCE ? "denied" : "audit mode: allowed, reported");
-	for (size_t i = 0; i < out->violation_lines.n; i++) {
-		char *line = xstrdup(out->violation_lines.v[i]), *f[5];
+	for (size_t i = 0; i < out->nvlist; i++) {
+		const struct violation *v = &out->vlist[i];
+		const char *what = v->path ? v->path : v->call;
+		const char *access = policy_access_name(v->access);
 
-		if (fields(line, f) == 5) {
-			if (i < SHOWN)
-				fprintf(stderr, "  pid %s: %s %s (%s): %s\n", f[0], f[2],
-					*f[3] ? f[3] : f[1], f[1], f[4]);
-			if (github)
-				printf("::error title=sandrun policy violation::%s %s (%s, pid "
-				       "%s): %s\n", f[2], *f[3] ? f[3] : f[1], f[1], f[0], f[4]);
-			if (report) {
-				fprintf(report, "%s{\"pid\":%s,\"call\":", i ? "," : "", f[0]);
-				json_write_bytes(report, f[1]);
-				fprintf(report, ",\"access\":\"%s\",\"path\":", f[2]);
-				json_write_bytes(report, f[3]);
-				fprintf(report, ",\"verdict\":\"%s\"}",
-					strcmp(f[4], "denied") ? "allowed" : "denied");
-			}
+		if (i < SHOWN) {
+			fprintf(stderr, "  pid %d: %s ", (int)v->pid, access);
+			put_safe(stderr, what);
+			fprintf(stderr, " (%s): %s\n", v->call, verdict_name(v->verdict));
 		}
-		free(line);
+		if (github) {
+			printf("::error title=sandrun policy violation::%s ", access);
+			put_annotation(what);
+			printf(" (%s, pid %d): %s\n", v->call, (int)v->pid, verdict_name(v->verdict));
+		}
+		if (report) {
+			fprintf(report, "%s{\"pid\":%d,\"call\":", i ? "," : "", (int)v->pid);
+			json_write_bytes(report, v->call);
+			fprintf(report, ",\"access\":\"%s\",\"path\":", access);
+			json_write_bytes(report, v->path ? v->path : "");
+			fprintf(report, ",\"verdict\":\"%s\"}", v->verdict == V_DENIED ? "denied" :
+				v->verdict == V_ALLOWED ? "allowed" : "killed");
+		}
 	}
 	if (out->violations > SHOWN)
 		fprintf(stderr, "  ... and %lu more (the trace has every one as a "

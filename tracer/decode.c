@@ -194,6 +194,29 @@ static void sockaddr_text(struct task *task, uint64_t addr, uint64_t len,
 	}
 }
 
+/* sendmsg and sendmmsg: the first message with an address; nothing to
+ * record (false) for a connected socket's messages. */
+static bool msghdr_addr(struct task *task, struct event *ev)
+{
+	const struct pending *p = &task->pend;
+	unsigned n = p->desc->aux2 >= 0 ? (unsigned)p->args[p->desc->aux2] : 1;
+
+	if (is_compat(p))
+		return false;
+	for (unsigned i = 0; i < n && i < 64; i++) {
+		/* struct msghdr: msg_name, msg_namelen first; mmsghdr is 64 bytes */
+		struct { uint64_t name; uint32_t len; } h;
+
+		if (mem_read(task->tid, p->args[1] + (uint64_t)i * 64, &h, sizeof(h)) < 0)
+			return false;
+		if (h.name && h.len) {
+			sockaddr_text(task, h.name, h.len, ev);
+			return ev->aux != 0;
+		}
+	}
+	return false;
+}
+
 /* snapshot_before() of the physical path (links resolved). */
 static void before(struct tracer *t, struct task *task, const char *path,
 		   const char *raw, bool follow_last)
@@ -358,6 +381,8 @@ static bool decode_args(struct tracer *t, struct task *task)
 		ev->path = path_arg_raw(task, d->dirfd, d->path, &p->raw[0]);
 		if (d->flags >= 0)
 			ev->flags = (uint32_t)p->args[d->flags];
+		if (d->dec == DEC_UNTRACEABLE && (d->opts & SCF_NOFOLLOW))
+			ev->flags |= AT_SYMLINK_NOFOLLOW;	/* lsetxattr, ... */
 		if (d->kind == EV_UNLINK && (ev->flags & AT_REMOVEDIR))
 			ev->kind = EV_RMDIR;
 		if (d->aux >= 0)
@@ -410,6 +435,8 @@ static bool decode_args(struct tracer *t, struct task *task)
 	case DEC_NET:
 		if (!strcmp(d->name, "socket"))
 			ev->aux = (int64_t)p->args[0];
+		else if (!strncmp(d->name, "sendm", 5))
+			return msghdr_addr(task, ev);	/* sendmsg, sendmmsg */
 		else if (d->aux >= 0)
 			sockaddr_text(task, p->args[d->aux], p->args[d->aux2], ev);
 		break;

@@ -1,17 +1,22 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * The tracer's policy checks: the second layer behind Landlock and the
- * namespaces.  At a syscall's entry the path as named is checked (and the
- * syscall skipped with an errno in enforce mode); after a successful open
- * the object actually opened, symlinks resolved, is checked again, which
- * catches a link flipped between the check and the open.  Every breach is
- * a violation event in the trace, allowed (audit) or denied (enforce).
+ * namespaces, and the one that records.  At a syscall's entry the path as
+ * named is checked, and for changes (which Landlock does not all cover:
+ * chmod, chown, utimes, xattrs) the path with its links resolved too; a
+ * forbidden call is skipped with an errno in enforce mode.  After a
+ * successful open the object actually opened is checked again, which
+ * catches a link swapped between the check and the open.  Every breach
+ * is a violation event in the trace: allowed (audit), denied (enforce),
+ * or, when a forbidden open got through without Landlock, the whole
+ * sandbox is killed before anything can read it.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ptrace.h>
 #include <sys/socket.h>
@@ -40,21 +45,35 @@ static bool denied_call(const char *name)
 	return false;
 }
 
+static bool is_xattr_change(const char *name)
+{
+	return strstr(name, "setxattr") || strstr(name, "removexattr");
+}
+
+void violations_free(struct violation *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(v[i].call);
+		free(v[i].path);
+	}
+	free(v);
+}
+
 static void violation(struct tracer *t, const struct event *ev, const char *path,
-		      unsigned access, int result)
+		      unsigned access, int result, enum violation_verdict verdict)
 {
 	struct event v = { .kind = EV_VIOLATION, .pid = ev->pid, .aux = access,
 			   .result = result };
-	char line[PATH_MAX + 128];
 
 	v.name = xstrdup(ev->name ? ev->name : "?");
 	v.path = path ? xstrdup(path) : NULL;
 	t->violations++;
-	if (t->violation_lines.n < 1000) {
-		snprintf(line, sizeof(line), "%d\t%s\t%s\t%s\t%s", ev->pid, v.name,
-			 policy_access_name(access), path ? path : "",
-			 result < 0 ? "denied" : "allowed (audit)");
-		strv_push(&t->violation_lines, xstrdup(line));
+	if (t->nvlist < VIOLATIONS_KEPT) {
+		t->vlist = xrealloc(t->vlist, (t->nvlist + 1) * sizeof(*t->vlist));
+		t->vlist[t->nvlist++] = (struct violation){
+			.pid = ev->pid, .call = xstrdup(v.name),
+			.path = path ? xstrdup(path) : NULL, .access = access,
+			.verdict = verdict };
 	}
 	tracer_emit(t, &v);
 }
@@ -64,69 +83,11 @@ static bool is_write_open(uint32_t flags)
 	return (flags & (O_ACCMODE | O_CREAT | O_TRUNC)) != O_RDONLY;
 }
 
-/* A socket address the network policy does not allow. */
-static bool net_denied(const struct policy *p, const struct event *ev)
+/* A path the fd table could not name ("/?unknown-fd"): nothing is known
+ * of it, so nothing is allowed (a memfd to execveat, say). */
+static bool unnamed(const char *path)
 {
-	int family = (int)ev->aux;
-
-	if (p->net == PNET_HOST || p->net == PNET_UNSET)
-		return false;
-	if (!strcmp(ev->name, "socket"))
-		return false;		/* creating one reaches nothing */
-	if (family != AF_INET && family != AF_INET6)
-		return false;
-	if (p->net == PNET_NONE)
-		return true;
-	/* loopback: the namespace has nothing else; say so anyway */
-	return !ev->path || (strncmp(ev->path, "127.", 4) && strncmp(ev->path, "[::1]", 5) &&
-			     strncmp(ev->path, "::1", 3));
-}
-
-/* What an event needs: access bits on up to two paths. */
-static unsigned needs(const struct event *ev, const char **p1, const char **p2)
-{
-	*p1 = ev->path;
-	*p2 = NULL;
-	switch (ev->kind) {
-	case EV_OPEN:
-		if (ev->flags & O_PATH)
-			return 0;
-		return is_write_open(ev->flags) ? PA_WRITE : PA_READ;
-	case EV_EXEC:
-		return PA_EXEC;
-	case EV_MKDIR:
-	case EV_RMDIR:
-	case EV_UNLINK:
-	case EV_CHMOD:
-	case EV_CHOWN:
-	case EV_TRUNCATE:
-	case EV_UTIMES:
-	case EV_MKNOD:
-		return PA_WRITE;
-	case EV_RENAME:
-	case EV_LINK:
-		*p2 = ev->path2;
-		return PA_WRITE;
-	case EV_SYMLINK:
-		*p1 = ev->path2;
-		return PA_WRITE;
-	case EV_EXEC_FAIL:
-	case EV_SPAWN:
-	case EV_EXIT:
-	case EV_WROTE:
-	case EV_PROBE:
-	case EV_READDIR:
-	case EV_CHDIR:
-	case EV_NET:
-	case EV_RANDOM:
-	case EV_UNTRACEABLE:
-	case EV_VIOLATION:
-	case EV_BEFORE:
-	case EV_AFTER:
-	case EV_KIND_MAX:
-		break;
-	}
-	return 0;
+	return path[0] == '/' && path[1] == '?';
 }
 
 /* The file type at path as the tracee sees it; 0 when there is nothing,
@@ -142,48 +103,215 @@ static int kind_of(pid_t tid, const char *path)
 	return errno == ENOENT || errno == ENOTDIR ? 0 : -1;
 }
 
+/* A unix socket's path as an absolute one (abstract ones: NULL). */
+static char *unix_path(const struct task *task, const char *addr)
+{
+	if (!addr || addr[0] == '@' || !addr[0])
+		return NULL;
+	if (addr[0] == '/')
+		return xstrdup(addr);
+	return xasprintf("%s/%s", task->proc->cwd, addr);
+}
+
+/* A socket address the network policy does not allow: 1 inet outside it,
+ * 2 a unix socket path outside the write paths (connecting to a socket is
+ * writing to it, binding one creates it; Landlock does not mediate
+ * connect). */
+static int net_denied(const struct policy *p, const struct task *task,
+		      const struct event *ev, char **ret_path)
+{
+	int family = (int)ev->aux;
+
+	*ret_path = NULL;
+	if (!strcmp(ev->name, "socket"))
+		return 0;	/* creating one reaches nothing */
+	if (family == AF_UNIX) {
+		char *path = unix_path(task, ev->path), *real;
+
+		if (!path)
+			return 0;	/* abstract: the namespace's own */
+		real = snapshot_physical(task->tid, path, true);
+		if ((policy_allowed(p, path) & PA_WRITE) &&
+		    (policy_allowed(p, real) & PA_WRITE)) {
+			free(path);
+			free(real);
+			return 0;
+		}
+		free(path);
+		*ret_path = real;
+		return 2;
+	}
+	if (p->net == PNET_HOST || p->net == PNET_UNSET)
+		return 0;
+	if (family != AF_INET && family != AF_INET6)
+		return 0;
+	if (p->net == PNET_NONE)
+		return 1;
+	/* loopback: the namespace has nothing else; say so anyway */
+	return !ev->path || (strncmp(ev->path, "127.", 4) && strncmp(ev->path, "[::1]", 5));
+}
+
+/* What an event needs: access bits on up to two paths, and whether the
+ * last component is followed (a change to a link itself is not). */
+static unsigned needs(const struct event *ev, const char **p1, const char **p2,
+		      bool *follow)
+{
+	*p1 = ev->path;
+	*p2 = NULL;
+	*follow = true;
+	switch (ev->kind) {
+	case EV_OPEN:
+		if (ev->flags & O_PATH)
+			return 0;
+		*follow = !(ev->flags & O_NOFOLLOW);
+		return is_write_open(ev->flags) ? PA_WRITE : PA_READ;
+	case EV_EXEC:
+		return PA_EXEC;
+	case EV_CHMOD:
+	case EV_CHOWN:
+	case EV_TRUNCATE:
+	case EV_UTIMES:
+		*follow = !(ev->flags & AT_SYMLINK_NOFOLLOW);
+		return PA_WRITE;
+	case EV_MKDIR:
+	case EV_RMDIR:
+	case EV_UNLINK:
+	case EV_MKNOD:
+		*follow = false;
+		return PA_WRITE;
+	case EV_RENAME:
+	case EV_LINK:
+		*p2 = ev->path2;
+		*follow = false;
+		return PA_WRITE;
+	case EV_SYMLINK:
+		*p1 = ev->path2;
+		*follow = false;
+		return PA_WRITE;
+	case EV_UNTRACEABLE:
+		*follow = !(ev->flags & AT_SYMLINK_NOFOLLOW);
+		return ev->name && is_xattr_change(ev->name) ? PA_WRITE : 0;
+	case EV_EXEC_FAIL:
+	case EV_SPAWN:
+	case EV_EXIT:
+	case EV_WROTE:
+	case EV_PROBE:
+	case EV_READDIR:
+	case EV_CHDIR:
+	case EV_NET:
+	case EV_RANDOM:
+	case EV_VIOLATION:
+	case EV_BEFORE:
+	case EV_AFTER:
+	case EV_KIND_MAX:
+		break;
+	}
+	return 0;
+}
+
+/* Whether one path passes; may narrow *need (a directory opened for
+ * reading needs only listing).  *ret_bad: the path to report. */
+static bool path_ok(const struct policy *p, struct task *task, const struct event *ev,
+		    const char *path, bool follow, unsigned *need, char **ret_bad)
+{
+	bool lookup = ev->kind == EV_EXEC || (ev->kind == EV_OPEN && !(ev->flags & O_CREAT));
+	bool change = ev->kind != EV_OPEN && ev->kind != EV_EXEC;
+	char *real;
+
+	*ret_bad = NULL;
+	if (unnamed(path)) {
+		*ret_bad = xstrdup(path);
+		return false;
+	}
+	if ((policy_allowed(p, path) & *need) != *need) {
+		/* Looking for what is not there (a PATH search, an include
+		 * path) breaches nothing: the call fails with ENOENT. */
+		if (lookup) {
+			int type = kind_of(task->tid, path);
+
+			if (type == 0)
+				return true;
+			if (type == S_IFDIR && *need == PA_READ) {
+				*need = PA_LIST;
+				if (policy_allowed(p, path) & PA_LIST)
+					return true;
+			}
+		}
+		*ret_bad = xstrdup(path);
+		return false;
+	}
+	/* Changes and execs: where the name leads must be allowed too.
+	 * Opens are checked on the opened object at their exit. */
+	if (!change && ev->kind != EV_EXEC)
+		return true;
+	real = snapshot_physical(task->tid, path, follow);
+	if (!real || (policy_allowed(p, real) & *need) == *need) {
+		free(real);
+		return true;
+	}
+	*ret_bad = real;
+	return false;
+}
+
+/* What an fd is, by the kernel's name for it; NULL unless a path (pipes,
+ * sockets and anonymous inodes have no policy). */
+static char *fd_target(pid_t tid, int fd)
+{
+	char link[64], buf[PATH_MAX];
+	ssize_t n;
+
+	snprintf(link, sizeof(link), "/proc/%d/fd/%d", (int)tid, fd);
+	n = readlink(link, buf, sizeof(buf) - 1);
+	if (n <= 0 || buf[0] != '/')
+		return NULL;
+	buf[n] = '\0';
+	return xstrdup(buf);
+}
+
 int enforce_entry(struct tracer *t, struct task *task)
 {
 	const struct policy *p = t->opts->policy;
 	const struct event *ev = &task->pend.ev;
-	int deny = p->mode == POLICY_ENFORCE ? -1 : 0;
+	bool deny = p->mode == POLICY_ENFORCE, follow;
+	enum violation_verdict v = deny ? V_DENIED : V_ALLOWED;
 	const char *p1, *p2;
+	char *bad = NULL, *fdpath = NULL;
 	unsigned need;
+	int k, r = 0;
 
 	if (ev->kind == EV_UNTRACEABLE && ev->name && denied_call(ev->name)) {
-		violation(t, ev, ev->path, PA_SYSCALL, deny ? -EPERM : 0);
+		violation(t, ev, ev->path, PA_SYSCALL, deny ? -EPERM : 0, v);
 		return deny ? -EPERM : 0;
 	}
-	if (ev->kind == EV_NET && ev->name && net_denied(p, ev)) {
-		violation(t, ev, ev->path, PA_NET, deny ? -EACCES : 0);
+	if (ev->kind == EV_NET && ev->name && (k = net_denied(p, task, ev, &bad))) {
+		violation(t, ev, bad ? bad : ev->path, k == 2 ? PA_WRITE : PA_NET,
+			  deny ? -EACCES : 0, v);
+		free(bad);
 		return deny ? -EACCES : 0;
 	}
-	need = needs(ev, &p1, &p2);
+	need = needs(ev, &p1, &p2, &follow);
 	if (!need)
 		return 0;
-	for (int k = 0; k < 2; k++) {
-		const char *path = k ? p2 : p1;
-
-		if (!path || (policy_allowed(p, path) & need) == need)
-			continue;
-		/* Looking for what is not there (a PATH search, an include
-		 * path) breaches nothing: the call fails with ENOENT.  Opening
-		 * a directory for reading needs only the right to list it. */
-		if (ev->kind == EV_EXEC || (ev->kind == EV_OPEN && !(ev->flags & O_CREAT))) {
-			int type = kind_of(task->tid, path);
-
-			if (type == 0)
-				continue;
-			if (type == S_IFDIR && need == PA_READ &&
-			    (policy_allowed(p, path) & PA_LIST))
-				continue;
-			if (type == S_IFDIR && need == PA_READ)
-				need = PA_LIST;
-		}
-		violation(t, ev, path, need, deny ? -EACCES : 0);
-		return deny ? -EACCES : 0;
+	if (!p1 && task->pend.desc->dirfd >= 0 && task->pend.desc->path < 0) {
+		/* an fd the table does not know (inherited, a memfd): what
+		 * the kernel says it is */
+		fdpath = fd_target(task->tid, (int)task->pend.args[task->pend.desc->dirfd]);
+		p1 = fdpath;
 	}
-	return 0;
+	for (k = 0; k < 2 && !r; k++) {
+		const char *path = k ? p2 : p1;
+		unsigned n = need;
+
+		if (!path || path_ok(p, task, ev, path, follow, &n, &bad))
+			continue;
+		violation(t, ev, bad, n, deny ? -EACCES : 0, v);
+		free(bad);
+		r = deny ? -EACCES : 0;
+		if (!deny)
+			break;
+	}
+	free(fdpath);
+	return r;
 }
 
 void enforce_skip(pid_t tid, int result)
@@ -208,14 +336,15 @@ void enforce_exit(struct tracer *t, struct task *task, int64_t rval)
 	if (ev->kind != EV_OPEN || (ev->flags & O_PATH) || !ev->path)
 		return;
 	need = is_write_open(ev->flags) ? PA_WRITE : PA_READ;
-	if (rval == -EACCES && t->opts->landlock && (policy_allowed(p, ev->path) & need)) {
+	if (rval == -EACCES && t->opts->landlock && !(ev->flags & O_DIRECTORY) &&
+	    (policy_allowed(p, ev->path) & need) == need) {
 		/* allowed by name, refused by Landlock: what the name led to
 		 * (a symlink, swapped under us) is not */
-		violation(t, ev, ev->path, need, -EACCES);
+		violation(t, ev, ev->path, need, -EACCES, V_DENIED);
 		return;
 	}
 	if (rval < 0 || (policy_allowed(p, ev->path) & need) != need)
-		return;		/* failed, or reported at the entry */
+		return;		/* failed, or judged at the entry */
 	snprintf(link, sizeof(link), "/proc/%d/fd/%d", task->tid, (int)rval);
 	n = readlink(link, real, sizeof(real) - 1);
 	if (n <= 0 || real[0] != '/')
@@ -223,12 +352,16 @@ void enforce_exit(struct tracer *t, struct task *task, int64_t rval)
 	real[n] = '\0';
 	if ((policy_allowed(p, real) & need) == need)
 		return;
+	if (kind_of(task->tid, real) == S_IFDIR && (policy_allowed(p, real) & PA_LIST))
+		return;
 	if (p->mode == POLICY_ENFORCE) {
-		/* Landlock is missing: the open happened; stop the process
-		 * before it reads or writes a byte. */
-		violation(t, ev, real, need, -EACCES);
-		kill(task->proc->tgid, SIGKILL);
+		/* Without Landlock the open happened.  Its fd may be shared
+		 * (CLONE_FILES) or passed on: stop the whole sandbox before
+		 * anything reads or writes through it. */
+		violation(t, ev, real, need, 0, V_KILLED);
+		t->breached = true;
+		kill(t->init_pid, SIGKILL);
 		return;
 	}
-	violation(t, ev, real, need, 0);
+	violation(t, ev, real, need, 0, V_ALLOWED);
 }

@@ -56,7 +56,7 @@ static int add_rules(scmp_filter_ctx ctx, const struct sc_desc *d, int nr)
 	return seccomp_rule_add(ctx, SCMP_ACT_TRACE(0), nr, 0);
 }
 
-static scmp_filter_ctx build(struct sr_error **err)
+static scmp_filter_ctx build(bool policy, struct sr_error **err)
 {
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
 	int r = 0;
@@ -75,7 +75,7 @@ static scmp_filter_ctx build(struct sr_error **err)
 
 		/* A name no architecture here has (e.g. stat64 is i386 only
 		 * but resolves to a pseudo-number libseccomp maps per arch). */
-		if (nr == __NR_SCMP_ERROR)
+		if (nr == __NR_SCMP_ERROR || ((sc_table[i].opts & SCF_POLICY) && !policy))
 			continue;
 		r = add_rules(ctx, &sc_table[i], nr);
 		if (r == -EDOM || r == -EINVAL)
@@ -90,9 +90,9 @@ static scmp_filter_ctx build(struct sr_error **err)
 	return ctx;
 }
 
-int filter_load(struct sr_error **err)
+int filter_load(bool policy, struct sr_error **err)
 {
-	scmp_filter_ctx ctx = build(err);
+	scmp_filter_ctx ctx = build(policy, err);
 	int r;
 
 	if (!ctx)
@@ -107,7 +107,7 @@ int filter_load(struct sr_error **err)
 
 int filter_dump(FILE *f, struct sr_error **err)
 {
-	scmp_filter_ctx ctx = build(err);
+	scmp_filter_ctx ctx = build(false, err);
 	int r;
 
 	if (!ctx)

@@ -3,6 +3,7 @@
 #define SR_FILTER_H
 
 #include <stdint.h>
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "lib/error.h"
@@ -22,7 +23,8 @@ int filter_resolve(int arch, const char *name);
 int filter_arch_index(uint32_t audit_arch, int nr);
 
 /* Build and load the filter into the calling process. */
-int filter_load(struct sr_error **err);
+/* With policy, also the syscalls only a --policy checks (SCF_POLICY). */
+int filter_load(bool policy, struct sr_error **err);
 /* Print the filter as libseccomp's pseudo-code. */
 int filter_dump(FILE *f, struct sr_error **err);
 

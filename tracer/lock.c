@@ -12,6 +12,19 @@
 
 #define LOCK_HEADER "# sandrun lock v1"
 
+/* /proc/self/root/X and /proc/N/root/X are X: the sandbox has one root. */
+static const char *through_proc_root(const char *p)
+{
+	const char *q;
+
+	if (strncmp(p, "/proc/", 6))
+		return p;
+	q = strchr(p + 6, '/');
+	if (!q || strncmp(q, "/root", 5) || (q[5] && q[5] != '/'))
+		return p;
+	return q[5] ? q + 5 : "/";
+}
+
 static bool host_path(const char *p)
 {
 	static const char *const skip[] = { "$SRC", "$TMP", "/proc", "/dev", "/sys" };
@@ -104,7 +117,7 @@ int lock_from_trace(const char *trace, struct lock *ret, struct sr_error **err)
 
 		if (k == 2)
 			continue;
-		path = jstr(rec, "path");
+		path = through_proc_root(jstr(rec, "path"));
 		if (json_object_get(rec, "state")) {
 			strv_push(&changed, escaped(path));
 		} else if (host_path(path)) {

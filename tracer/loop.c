@@ -338,5 +338,7 @@ void tracer_free(struct tracer *t)
 	t->cache = NULL;
 	snapshot_free(t);
 	spool_close(&t->spool);
-	strv_free(&t->violation_lines);
+	violations_free(t->vlist, t->nvlist);
+	t->vlist = NULL;
+	t->nvlist = 0;
 }

@@ -78,6 +78,8 @@ const struct sc_desc sc_table[] = {
 	P("bind",              DEC_NET,         EV_NET,         0, -1, -1, -1, -1,  1,  2, X),
 	P("sendto",            DEC_NET,         EV_NET,         0, -1, -1, -1, -1,  4,  5, X),
 	P("socketcall",        DEC_NET,         EV_NET,        -1, -1, -1, -1, -1, -1, -1, X),
+	P("sendmsg",           DEC_NET,         EV_NET,         0, -1, -1, -1, -1,  1, -1, X | SCF_POLICY),
+	P("sendmmsg",          DEC_NET,         EV_NET,         0, -1, -1, -1, -1,  1,  2, X | SCF_POLICY),
 	P("getrandom",         DEC_RANDOM,      EV_RANDOM,     -1, -1, -1, -1, -1, -1, -1, X),
 	P("io_uring_setup",    DEC_UNTRACEABLE, EV_UNTRACEABLE, -1, -1, -1, -1, -1, -1, -1, X),
 	P("open_by_handle_at", DEC_UNTRACEABLE, EV_UNTRACEABLE, -1, -1, -1, -1, -1, -1, -1, X),
@@ -90,6 +92,12 @@ const struct sc_desc sc_table[] = {
 	P("move_mount",        DEC_UNTRACEABLE, EV_UNTRACEABLE, -1, -1, -1, -1, -1, -1, -1, X),
 	P("unshare",           DEC_UNTRACEABLE, EV_UNTRACEABLE, -1, -1, -1, -1, -1, -1, -1, X),
 	P("setns",             DEC_UNTRACEABLE, EV_UNTRACEABLE, -1, -1, -1, -1, -1, -1, -1, X),
+	P("setxattr",          DEC_UNTRACEABLE, EV_UNTRACEABLE, -1, 0, -1, -1, -1, -1, -1, X | SCF_POLICY),
+	P("lsetxattr",         DEC_UNTRACEABLE, EV_UNTRACEABLE, -1, 0, -1, -1, -1, -1, -1, X | SCF_POLICY | SCF_NOFOLLOW),
+	P("fsetxattr",         DEC_UNTRACEABLE, EV_UNTRACEABLE,  0, -1, -1, -1, -1, -1, -1, X | SCF_POLICY),
+	P("removexattr",       DEC_UNTRACEABLE, EV_UNTRACEABLE, -1, 0, -1, -1, -1, -1, -1, X | SCF_POLICY),
+	P("lremovexattr",      DEC_UNTRACEABLE, EV_UNTRACEABLE, -1, 0, -1, -1, -1, -1, -1, X | SCF_POLICY | SCF_NOFOLLOW),
+	P("fremovexattr",      DEC_UNTRACEABLE, EV_UNTRACEABLE,  0, -1, -1, -1, -1, -1, -1, X | SCF_POLICY),
 };
 #undef P
 #undef X

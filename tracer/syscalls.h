@@ -40,6 +40,7 @@ enum {
 	SCF_NOFOLLOW = 1 << 0,	/* lstat, lchown, readlink */
 	SCF_STATX = 1 << 1,	/* the buffer is a struct statx */
 	SCF_EXIT = 1 << 2,	/* the result is needed: stop at exit */
+	SCF_POLICY = 1 << 3,	/* traced only under a --policy */
 };
 
 struct sc_desc {

@@ -21,6 +21,19 @@ struct tracer_opts {
 	bool landlock;		/* the policy's paths are also Landlock rules */
 };
 
+/* A policy violation, for the summary and the report (the trace has them
+ * all as events). */
+enum violation_verdict { V_DENIED, V_ALLOWED, V_KILLED };
+struct violation {
+	pid_t pid;
+	char *call;
+	char *path;		/* or NULL */
+	unsigned access;	/* PA_* */
+	enum violation_verdict verdict;
+};
+#define VIOLATIONS_KEPT 1000
+void violations_free(struct violation *v, size_t n);
+
 struct hash_entry {
 	dev_t dev;
 	ino_t ino;
@@ -44,7 +57,9 @@ struct tracer {
 	struct pathset *touched;	/* paths the run changed (snapshot.c) */
 	struct pathset *lexical;	/* paths as named, already resolved */
 	unsigned long violations;
-	struct strv violation_lines;	/* the first ones: pid, call, access, path, verdict */
+	struct violation *vlist;	/* the first VIOLATIONS_KEPT */
+	size_t nvlist;
+	bool breached;		/* a forbidden open happened: the sandbox was killed */
 };
 
 /* Seize the sandbox's pid 1 before it starts the command. */

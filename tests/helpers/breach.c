@@ -6,6 +6,10 @@
  *   breach io_uring PATH       open and read PATH through io_uring (no libc
  *                              open: an IORING_OP_OPENAT)
  *   breach int80 PATH          open and read PATH through the 32-bit int 0x80
+ *   breach udp-msg PORT        the same with sendmsg
+ *   breach unix-serve PATH     listen on the unix socket PATH, for one client
+ *   breach unix PATH           connect to the unix socket PATH
+ *   breach memfd-exec FILE     copy FILE into a memfd and execveat it
  *   breach race GOOD BAD LINK N
  *                              a thread swaps LINK between GOOD and BAD while
  *                              the main thread opens and reads LINK N times
@@ -26,6 +30,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -76,6 +81,63 @@ static int udp(const char *port)
 		return fail("recv");
 	printf("udp received %s\n", buf);
 	return 0;
+}
+
+static int udp_msg(const char *port)
+{
+	struct sockaddr_in a = loopback(port);
+	int r = socket(AF_INET, SOCK_DGRAM, 0), s = socket(AF_INET, SOCK_DGRAM, 0);
+	struct iovec iov = { .iov_base = "ping", .iov_len = 4 };
+	struct msghdr m = { .msg_name = &a, .msg_namelen = sizeof(a), .msg_iov = &iov,
+			    .msg_iovlen = 1 };
+	char buf[16] = { 0 };
+
+	if (bind(r, (struct sockaddr *)&a, sizeof(a)) < 0)
+		return fail("bind");
+	if (sendmsg(s, &m, 0) != 4)
+		return fail("sendmsg");
+	if (recv(r, buf, sizeof(buf) - 1, 0) < 0)
+		return fail("recv");
+	printf("udp-msg received %s\n", buf);
+	return 0;
+}
+
+static int unix_sock(const char *path, bool serve)
+{
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	int s = socket(AF_UNIX, SOCK_STREAM, 0), c;
+
+	strncpy(a.sun_path, path, sizeof(a.sun_path) - 1);
+	if (serve) {
+		unlink(path);
+		if (bind(s, (struct sockaddr *)&a, sizeof(a)) < 0 || listen(s, 1) < 0)
+			return fail("bind");
+		printf("listening\n");
+		c = accept(s, NULL, NULL);
+		if (c >= 0 && write(c, "host", 4) == 4)
+			return 0;
+		return 1;
+	}
+	if (connect(s, (struct sockaddr *)&a, sizeof(a)) < 0)
+		return fail("connect");
+	printf("unix connected\n");
+	return 0;
+}
+
+static int memfd_exec(const char *file)
+{
+	char buf[65536];
+	int in = open(file, O_RDONLY), fd = memfd_create("payload", 0);
+	ssize_t n;
+	char *argv[] = { "payload", NULL }, *envp[] = { NULL };
+
+	if (in < 0 || fd < 0)
+		return fail("memfd_create");
+	while ((n = read(in, buf, sizeof(buf))) > 0)
+		if (write(fd, buf, (size_t)n) != n)
+			return fail("write");
+	syscall(__NR_execveat, fd, "", argv, envp, AT_EMPTY_PATH);
+	return fail("execveat");
 }
 
 static int uring(const char *path)
@@ -219,6 +281,14 @@ int main(int argc, char **argv)
 		return tcp(argv[2]);
 	if (argc == 3 && !strcmp(argv[1], "udp"))
 		return udp(argv[2]);
+	if (argc == 3 && !strcmp(argv[1], "udp-msg"))
+		return udp_msg(argv[2]);
+	if (argc == 3 && !strcmp(argv[1], "unix-serve"))
+		return unix_sock(argv[2], true);
+	if (argc == 3 && !strcmp(argv[1], "unix"))
+		return unix_sock(argv[2], false);
+	if (argc == 3 && !strcmp(argv[1], "memfd-exec"))
+		return memfd_exec(argv[2]);
 	if (argc == 3 && !strcmp(argv[1], "io_uring"))
 		return uring(argv[2]);
 	if (argc == 3 && !strcmp(argv[1], "int80"))
@@ -229,7 +299,7 @@ int main(int argc, char **argv)
 		link_path = argv[4];
 		return race(atoi(argv[5]));
 	}
-	fprintf(stderr, "usage: breach tcp|udp PORT | io_uring|int80 PATH | "
-		"race GOOD BAD LINK N\n");
+	fprintf(stderr, "usage: breach tcp|udp|udp-msg PORT | io_uring|int80|unix|"
+		"unix-serve|memfd-exec PATH | race GOOD BAD LINK N\n");
 	return 2;
 }

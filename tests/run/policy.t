@@ -126,6 +126,75 @@ like "audit: symlink race: each such read is reported with the real path" \
 	"$(grep -c "\"access\":\"read\",\"path\":\"$FORBID\",\"res\":\"ok\"" "$SCRATCH/race-a.trace")" '^[1-9]'
 rm -f "$S/out/lnk"
 
+# 8. what Landlock does not cover, through a link in out/: chmod, utimes,
+# xattrs; removal through a link under a write glob; a repository
+# symlink that would widen a rule; exec from a memfd; host unix sockets;
+# sendmsg.
+echo 'int main;' > "$S/main.c"
+chmod 644 "$S/main.c"
+ln -sf ../main.c "$S/out/l"
+try enforce chmod sh -c 'chmod 666 out/l; touch -h -d @0 out/l; touch -d @0 out/l'
+is "enforce: chmod through a link out of out/: exit 122" "$rc" 122
+is "enforce: chmod through a link: the target is unchanged" "$(stat -c %a "$S/main.c")" 644
+check "enforce: utimes through a link: the target is unchanged" \
+	test "$(stat -c %Y "$S/main.c")" != 0
+like "enforce: chmod through a link: the real path is reported" "$(grep violation "$SCRATCH/chmod.trace")" \
+	'"call":"fchmodat","access":"write","path":"\$SRC/main.c","res":"EACCES"'
+if command -v setfattr >/dev/null; then
+	try enforce xattr setfattr -n user.x -v 1 out/l
+	is "enforce: setxattr through a link: exit 122" "$rc" 122
+else
+	skip "no setfattr (attr) to try setxattr with"
+fi
+try audit chmod-a chmod 600 out/l
+is "audit: chmod through a link: reported" "$(grep -c '"access":"write","path":"\$SRC/main.c","res":"ok"' "$SCRATCH/chmod-a.trace")" 1
+chmod 644 "$S/main.c"
+rm -f "$S/out/l"
+printf '%s\n' 'mode enforce' 'read /usr /etc /lib /lib64 /bin /sbin $SRC' \
+	'exec /usr /bin /sbin /lib /lib64 $SRC/bin' 'write $SRC/out*' > "$SCRATCH/glob.policy"
+mkdir -p "$S/out1"
+echo victim > "$S/victim.c"
+(cd "$S" && "$SR" -q --policy "$SCRATCH/glob.policy" -o "$SCRATCH/glob.trace" -- \
+	sh -c 'ln -s .. out1/up && rm out1/up/victim.c') 2>/dev/null
+is "enforce: removal through a link under a write glob: exit 122" "$?" 122
+check "enforce: removal through a link under a write glob: the file is still there" test -e "$S/victim.c"
+rm -rf "$S/out1"
+mkdir -p "$SCRATCH/lsrc2/real"
+ln -s . "$SCRATCH/lsrc2/out"
+(cd "$SCRATCH/lsrc2" && "$SR" -q --policy "$SCRATCH/enforce.policy" -o "$SCRATCH/l2.trace" -- true) 2>"$SCRATCH/err"
+is "a write rule through a repository symlink: refused (123)" "$?" 123
+like "a write rule through a repository symlink: says where it leads" "$(cat "$SCRATCH/err")" \
+	"enforce.policy:6: '\\\$SRC/out' leads through a symlink in the source tree"
+try enforce memfd bin/breach memfd-exec /bin/true
+is "enforce: exec from a memfd: exit 122" "$rc" 122
+is "enforce: exec from a memfd: refused" "$out" "execveat: EACCES"
+"$S/bin/breach" unix-serve "$S/host.sock" > "$SCRATCH/serve.out" 2>&1 &
+serve=$!
+for i in 1 2 3 4 5 6 7 8 9 10; do [ -S "$S/host.sock" ] && break; sleep 0.2; done
+try enforce unix bin/breach unix "$S/host.sock"
+is "enforce: a host unix socket outside the write paths: exit 122" "$rc" 122
+is "enforce: a host unix socket: refused" "$out" "connect: EACCES"
+try audit unix-a bin/breach unix "$S/host.sock"
+is "audit: a host unix socket: it connected" "$out" "unix connected"
+like "audit: a host unix socket: reported" "$(grep violation "$SCRATCH/unix-a.trace")" \
+	'"call":"connect","access":"write","path":"\$SRC/host.sock","res":"ok"'
+kill $serve 2>/dev/null; wait $serve 2>/dev/null; rm -f "$S/host.sock"
+try enforce udpmsg bin/breach udp-msg 4713
+is "enforce: UDP to loopback with sendmsg: refused" "$out" "bind: EACCES"
+try audit udpmsg-a bin/breach udp-msg 4714
+like "audit: sendmsg to loopback: reported" "$(grep violation "$SCRATCH/udpmsg-a.trace")" \
+	'"call":"sendmsg","access":"network","path":"127.0.0.1:4714","res":"ok"'
+
+# A name with a tab and a newline cannot garble the report or the
+# annotations.
+out=$(cd "$S" && GITHUB_ACTIONS=true "$SR" -q --policy "$SCRATCH/enforce.policy" \
+	--report "$SCRATCH/odd.json" -o "$SCRATCH/odd.trace" -- \
+	sh -c "echo x > \"\$(printf 'a\tb\n::warning::c')\"" 2>/dev/null)
+like "odd names: the annotation stays one line" "$out" \
+	'^::error title=sandrun policy violation::write .*/a	b%0A::warning::c \(openat'
+like "odd names: the report keeps the name and the verdict" "$(cat "$SCRATCH/odd.json")" \
+	'"path":"[^"]*a\\tb\\n::warning::c","verdict":"denied"'
+
 # Reports: JSON, GitHub annotations.
 if command -v python3 >/dev/null; then
 	check "--report: valid JSON" sh -c "python3 -m json.tool '$SCRATCH/read.json' >/dev/null"
@@ -157,6 +226,7 @@ bad_policy "unknown directive" $'mode enforce\nfetch /x' 2 "unknown directive 'f
 bad_policy "bad mode" 'mode strict' 1 "mode: expected 'mode enforce' or 'mode audit'"
 bad_policy "relative path" $'# c\nread usr' 2 "'usr': a path must be absolute"
 bad_policy "unknown root" 'write $BUILD/out' 1 "'.BUILD/out': unknown root"
+bad_policy "a root run into a name" 'write $SRCx' 1 "'.SRCx': unknown root"
 bad_policy "bad env" 'env set NOVALUE' 1 "env set: expected NAME=VALUE"
 "$SR" -q --policy "$SCRATCH/nonexistent.policy" -- true 2>/dev/null
 is "a missing policy: exit 123" "$?" 123
@@ -212,6 +282,9 @@ like "--lock: names the header" "$(cat "$SCRATCH/err")" \
 	sh -c 'cat /etc/hostname >/dev/null; cc -c a.c -o a.o') 2>"$SCRATCH/err"
 is "--lock: a new host input: exit 121" "$?" 121
 like "--lock: names it" "$(cat "$SCRATCH/err")" 'lock: new host input: /etc/hostname'
+(cd "$L" && "$SR" -q -o "$SCRATCH/l6.trace" -- cat /proc/self/root/etc/hostname) >/dev/null 2>&1
+like "lock: a read through /proc/self/root counts as the path" "$("$SR" lock "$SCRATCH/l6.trace")" \
+	$'file:[0-9a-f]{32}\t/etc/hostname'
 printf 'not a lock\n' > "$SCRATCH/bad.lock"
 lrun l5 --lock "$SCRATCH/bad.lock"
 is "--lock: a malformed lock: exit 123" "$?" 123
