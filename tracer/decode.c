@@ -17,8 +17,10 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <linux/fs.h>
+#include <unistd.h>
 
 #include "lib/util.h"
 #include "tracer/tracer.h"
@@ -318,6 +320,72 @@ bool decode_entry(struct tracer *t, struct task *task)
 	return exit_stop;
 }
 
+/*
+ * A stat or readlink answered by the tracer at the entry stop, so the
+ * syscall needs no exit stop: the path looked up in the command's root
+ * with RESOLVE_IN_ROOT (absolute links stay inside, as for the tracee).
+ * Not for access() (its answer depends on the caller's credentials), nor
+ * /proc and /dev (self and fd links are the caller's), nor 32-bit calls.
+ * The event is emitted here; true when it was.
+ */
+static bool probe_at_entry(struct tracer *t, struct task *task)
+{
+	struct pending *p = &task->pend;
+	const struct sc_desc *d = p->desc;
+	struct event *ev = &p->ev;
+	bool readlink_ = !strncmp(d->name, "readlink", 8);
+	bool nofollow = (ev->flags & AT_SYMLINK_NOFOLLOW) != 0;
+	struct open_how how = { .flags = O_PATH | O_CLOEXEC | (nofollow ? O_NOFOLLOW : 0),
+				.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS };
+	struct stat st;
+	char *raw;
+	const char *path;
+	int fd;
+
+	if ((d->aux < 0 && !readlink_) || is_compat(p) || !ev->path ||
+	    path_is_under(ev->path, "/proc") || path_is_under(ev->path, "/dev"))
+		return false;
+	if (!t->root_fd) {
+		char root[64];
+
+		snprintf(root, sizeof(root), "/proc/%d/root", (int)task->tid);
+		t->root_fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (t->root_fd <= 0) {
+			t->root_fd = -1;
+			return false;
+		}
+	}
+	if (t->root_fd < 0)
+		return false;
+	/* the kernel resolves ".." after links: the unnormalized path */
+	raw = mem_read_string(task->tid, p->args[d->path], PATH_MAX);
+	p->raw[0] = raw ? raw_join(task->proc, d->dirfd >= 0 ? arg_int(p, d->dirfd) :
+				   AT_FDCWD, raw) : NULL;
+	free(raw);
+	path = p->raw[0] ? p->raw[0] : ev->path;
+	fd = (int)syscall(SYS_openat2, t->root_fd, path, &how, sizeof(how));
+	if (fd < 0) {
+		if (errno != ENOENT && errno != ENOTDIR && errno != ELOOP &&
+		    errno != ENAMETOOLONG && errno != EACCES)
+			return false;	/* not sure: let the kernel say */
+		ev->result = -errno;
+	} else {
+		int r = fstat(fd, &st);
+
+		close(fd);
+		if (r < 0)
+			return false;
+		if (readlink_) {
+			ev->result = S_ISLNK(st.st_mode) ? (int)st.st_size : -EINVAL;
+		} else {
+			ev->result = 0;
+			ev->mode = st.st_mode & S_IFMT;
+		}
+	}
+	tracer_emit(t, ev);
+	return true;
+}
+
 static bool decode_args(struct tracer *t, struct task *task)
 {
 	struct pending *p = &task->pend;
@@ -364,6 +432,8 @@ static bool decode_args(struct tracer *t, struct task *task)
 		}
 		if (d->opts & SCF_NOFOLLOW)
 			ev->flags |= AT_SYMLINK_NOFOLLOW;
+		if (probe_at_entry(t, task))
+			return false;
 		break;
 	case DEC_READDIR: {
 		struct fdent *e = fd_lookup(task->proc, p->fd);

@@ -78,7 +78,8 @@ static void on_seccomp(struct tracer *t, struct task *task)
 	memcpy(task->pend.args, si.seccomp.args, sizeof(task->pend.args));
 	task->has_pending = true;
 	exit_stop = decode_entry(t, task);
-	if (t->opts->policy) {
+	/* (a probe answered at the entry has been emitted: nothing to check) */
+	if (t->opts->policy && task->pend.ev.name) {
 		int deny = enforce_entry(t, task);
 
 		if (deny < 0) {
@@ -341,4 +342,7 @@ void tracer_free(struct tracer *t)
 	violations_free(t->vlist, t->nvlist);
 	t->vlist = NULL;
 	t->nvlist = 0;
+	if (t->root_fd > 0)
+		close(t->root_fd);
+	t->root_fd = 0;
 }

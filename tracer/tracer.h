@@ -60,6 +60,7 @@ struct tracer {
 	struct violation *vlist;	/* the first VIOLATIONS_KEPT */
 	size_t nvlist;
 	bool breached;		/* a forbidden open happened: the sandbox was killed */
+	int root_fd;		/* the command's root (O_PATH), for probes; 0: not open */
 };
 
 /* Seize the sandbox's pid 1 before it starts the command. */
