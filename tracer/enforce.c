@@ -31,12 +31,15 @@
 #include "tracer/tracer.h"
 
 /* Syscalls the policy denies outright: a tracer cannot follow what they
- * do (io_uring works on the kernel's side; handles bypass paths), or they
- * reach into other processes. */
+ * do (io_uring works on the kernel's side; handles bypass paths; the
+ * i386 socketcall multiplexer hides its addresses, and i386 has had the
+ * direct socket calls since Linux 4.3), or they reach into other
+ * processes. */
 static bool denied_call(const char *name)
 {
 	static const char *const calls[] = {
 		"io_uring_setup", "open_by_handle_at", "ptrace", "process_vm_writev",
+		"socketcall",
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(calls); i++)
@@ -279,7 +282,8 @@ int enforce_entry(struct tracer *t, struct task *task)
 	unsigned need;
 	int k, r = 0;
 
-	if (ev->kind == EV_UNTRACEABLE && ev->name && denied_call(ev->name)) {
+	if ((ev->kind == EV_UNTRACEABLE || ev->kind == EV_NET) && ev->name &&
+	    denied_call(ev->name)) {
 		violation(t, ev, ev->path, PA_SYSCALL, deny ? -EPERM : 0, v);
 		return deny ? -EPERM : 0;
 	}
