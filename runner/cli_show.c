@@ -108,6 +108,13 @@ static void print_event(const json_t *ev)
 	putchar('\n');
 }
 
+/* --tree needs process records and execs only: the rest is not parsed. */
+static bool tree_line(const char *line, void *ctx)
+{
+	(void)ctx;
+	return str_has_prefix(line, "{\"proc\"") || strstr(line, ",\"ev\":\"exec\",");
+}
+
 static int show(const struct show_opts *o, const char *path)
 {
 	struct trace_reader r;
@@ -122,8 +129,12 @@ static int show(const struct show_opts *o, const char *path)
 	printf("trace %s: ", path);
 	print_argv(json_object_get(r.header, "command"));
 	printf("  (digests: %s)\n", jstr(r.header, "digest"));
-	while ((n = trace_next(&r, &rec, &err)) > 0) {
-		const char *id = *jstr(rec, "proc") ? jstr(rec, "proc") : jstr(rec, "p");
+	while ((n = trace_next_if(&r, o->tree ? tree_line : NULL, NULL, &rec, &err)) > 0) {
+		const char *id;
+
+		if (n == 2)
+			continue;	/* skipped unparsed */
+		id = *jstr(rec, "proc") ? jstr(rec, "proc") : jstr(rec, "p");
 
 		if (!in_scope(o, id)) {
 			json_decref(rec);
