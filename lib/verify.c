@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "lib/artifact.h"
 #include "lib/exitcode.h"
@@ -46,8 +47,15 @@ int certs_load(struct certs **ret, const char *const *paths, size_t n,
 
 	c->stack = sk_X509_new_null();
 	for (size_t i = 0; i < n; i++) {
-		X509 *x = load_one(paths[i]);
+		X509 *x;
 
+		if (access(paths[i], R_OK) < 0) {
+			int e = errno;
+
+			certs_free(c);
+			return sr_error_make(err, SR_EXIT_FAILURE, e, "cannot read '%s'", paths[i]);
+		}
+		x = load_one(paths[i]);
 		if (!x) {
 			certs_free(c);
 			ERR_clear_error();
@@ -172,9 +180,9 @@ static int pe_bad(struct sr_error **err, const char *name, uint64_t off,
 			     name, (unsigned long long)off, what);
 }
 
-/* The PKCS#7 of the first PKCS_SIGNED_DATA entry; 0 when there is none. */
+/* The PKCS#7 of the nth PKCS_SIGNED_DATA entry; 0 when there is none. */
 static int pe_signature(const uint8_t *buf, uint64_t size, const char *name,
-			PKCS7 **ret, struct sr_error **err)
+			unsigned nth, PKCS7 **ret, struct sr_error **err)
 {
 	struct region r[MAX_REGIONS];
 	size_t n;
@@ -194,6 +202,10 @@ static int pe_signature(const uint8_t *buf, uint64_t size, const char *name,
 		if (len < 8 || len > end - off)
 			return pe_bad(err, name, off, "WIN_CERTIFICATE length is outside "
 				      "the certificate table");
+		if (type == WIN_CERT_TYPE_PKCS_SIGNED_DATA && nth--) {
+			off += (len + 7u) & ~7u;
+			continue;
+		}
 		if (type == WIN_CERT_TYPE_PKCS_SIGNED_DATA) {
 			*ret = d2i_PKCS7(NULL, &p, len - 8);
 			if (!*ret || !PKCS7_type_is_signed(*ret)) {
@@ -310,9 +322,10 @@ static int trusted(const struct certs *c, X509 *signer, STACK_OF(X509) *extra)
 	return ok;
 }
 
-int verify_authenticode(const struct certs *c, const uint8_t *sigbuf, uint64_t sigsize,
-			const char *signame, const uint8_t *img, uint64_t imgsize,
-			const char *name, struct verify_result *r, struct sr_error **err)
+static int verify_nth(const struct certs *c, const uint8_t *sigbuf, uint64_t sigsize,
+		      const char *signame, unsigned nth, const uint8_t *img,
+		      uint64_t imgsize, const char *name, struct verify_result *r,
+		      struct sr_error **err)
 {
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned mdlen = 0;
@@ -328,7 +341,7 @@ int verify_authenticode(const struct certs *c, const uint8_t *sigbuf, uint64_t s
 	int k;
 
 	memset(r, 0, sizeof(*r));
-	k = pe_signature(sigbuf, sigsize, signame, &p7, err);
+	k = pe_signature(sigbuf, sigsize, signame, nth, &p7, err);
 	if (k <= 0)
 		return k;
 	if (spc_content(p7, &content, &content_len, &di) < 0) {
@@ -399,5 +412,32 @@ out:
 	ERR_clear_error();
 	X509_SIG_free(di);
 	PKCS7_free(p7);
+	return 1;
+}
+
+/* An image may carry several signatures (sbsign appends): it verifies
+ * when one of them does, as firmware accepts it. */
+int verify_authenticode(const struct certs *c, const uint8_t *sigbuf, uint64_t sigsize,
+			const char *signame, const uint8_t *img, uint64_t imgsize,
+			const char *name, struct verify_result *r, struct sr_error **err)
+{
+	struct verify_result first;
+	int k;
+
+	k = verify_nth(c, sigbuf, sigsize, signame, 0, img, imgsize, name, r, err);
+	if (k <= 0 || r->ok)
+		return k;
+	first = *r;
+	for (unsigned n = 1; n < 64; n++) {
+		struct sr_error *e = NULL;
+		int kn = verify_nth(c, sigbuf, sigsize, signame, n, img, imgsize, name, r, &e);
+
+		sr_error_free(e);
+		if (kn <= 0)
+			break;
+		if (r->ok)
+			return 1;
+	}
+	*r = first;	/* none verified: say why the first did not */
 	return 1;
 }

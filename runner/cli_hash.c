@@ -188,9 +188,9 @@ static int find_regions(const struct hash_opts *o, const uint8_t *buf, uint64_t 
 	return 0;
 }
 
-static int hash_file(const struct hash_opts *o, int dirfd, const char *rel,
-		     const char *name, uint8_t *block, struct hash_out *out,
-		     struct sr_error **err)
+static int hash_file(const struct hash_opts *o, enum digest_algo algo, int dirfd,
+		     const char *rel, const char *name, uint8_t *block,
+		     struct hash_out *out, struct sr_error **err)
 {
 	struct mapped m;
 	int r;
@@ -200,10 +200,47 @@ static int hash_file(const struct hash_opts *o, int dirfd, const char *rel,
 	r = find_regions(o, m.buf, m.size, name, out, err);
 	if (r == 0 && masked_digest_fd(m.fd, m.size, out->r, out->n,
 				       o->mode == MASK_AUTO ? MASK_CUT : o->mode,
-				       o->algo, block, &out->d) < 0)
+				       algo, block, &out->d) < 0)
 		r = sr_error_make(err, SR_EXIT_FAILURE, errno, "cannot read '%s'", name);
 	unmap_file(&m);
 	return r;
+}
+
+/* A name with a backslash, newline or CR escaped as sha256sum does (the
+ * line then starts with a backslash); name itself when nothing needs it. */
+static char *escape_name(const char *name)
+{
+	char *out, *q;
+
+	if (!strpbrk(name, "\\\n\r"))
+		return (char *)name;
+	out = q = xmalloc(2 * strlen(name) + 1);
+	for (const char *p = name; *p; p++) {
+		if (*p == '\\' || *p == '\n' || *p == '\r') {
+			*q++ = '\\';
+			*q++ = *p == '\n' ? 'n' : *p == '\r' ? 'r' : '\\';
+		} else {
+			*q++ = *p;
+		}
+	}
+	*q = '\0';
+	return out;
+}
+
+/* The reverse, in place. */
+static void unescape_name(char *s)
+{
+	char *q = s;
+
+	for (char *p = s; *p; p++) {
+		if (*p == '\\' && p[1]) {
+			p++;
+			*q++ = *p == 'n' ? '\n' : *p == 'r' ? '\r' : *p;
+		} else {
+			*q++ = *p;
+		}
+	}
+	*q = '\0';
 }
 
 static void print(const struct hash_opts *o, const char *name, const struct hash_out *h)
@@ -223,7 +260,14 @@ static void print(const struct hash_opts *o, const char *name, const struct hash
 		printf("]}\n");
 		return;
 	}
-	printf("%s  %s\n", hex, name);
+	{
+		char *esc = escape_name(name);
+
+		/* sha256sum's escaping: a leading backslash, then \\ and \n */
+		printf("%s%s  %s\n", esc != name ? "\\" : "", hex, esc);
+		if (esc != name)
+			free(esc);
+	}
 	for (size_t i = 0; o->verbose && i < h->n && o->mode != MASK_NONE; i++)
 		fprintf(stderr, "%s: masked %llu+%llu %s\n", name,
 			(unsigned long long)h->r[i].off, (unsigned long long)h->r[i].len,
@@ -235,25 +279,31 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Files below dir, sorted by relative path. */
-static void list_tree(const char *dir, const char *rel, struct strv *out)
+/* Files below dir (relative paths); what cannot be read goes to errors
+ * as "REL\tmessage", so a tree is never silently short of a file. */
+static void list_tree(const char *dir, const char *rel, struct strv *out,
+		      struct strv *errors)
 {
 	cleanup_free char *path = *rel ? xasprintf("%s/%s", dir, rel) : xstrdup(dir);
 	DIR *d = opendir(path);
 	struct dirent *de;
 
-	if (!d)
+	if (!d) {
+		strv_push(errors, xasprintf("%s\t%s", *rel ? rel : ".", strerror(errno)));
 		return;
-	while ((de = readdir(d))) {
+	}
+	while ((errno = 0, de = readdir(d))) {
 		char *child;
 		struct stat st;
 
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 			continue;
 		child = *rel ? xasprintf("%s/%s", rel, de->d_name) : xstrdup(de->d_name);
-		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-		    S_ISDIR(st.st_mode)) {
-			list_tree(dir, child, out);
+		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+			strv_push(errors, xasprintf("%s\t%s", child, strerror(errno)));
+			free(child);
+		} else if (S_ISDIR(st.st_mode)) {
+			list_tree(dir, child, out, errors);
 			free(child);
 		} else if (S_ISREG(st.st_mode)) {
 			strv_push(out, child);
@@ -261,6 +311,8 @@ static void list_tree(const char *dir, const char *rel, struct strv *out)
 			free(child);
 		}
 	}
+	if (errno)
+		strv_push(errors, xasprintf("%s\t%s", *rel ? rel : ".", strerror(errno)));
 	closedir(d);
 }
 
@@ -284,6 +336,8 @@ struct job {
 	struct hash_out h;
 	struct sr_error *err;
 	bool done;
+	bool failed;		/* could not be hashed (the tree is incomplete) */
+	enum digest_algo algo;
 };
 
 struct jobs {
@@ -304,7 +358,7 @@ static struct job *job_add(struct jobs *js, enum job_kind kind, char *name)
 		js->v = xrealloc(js->v, js->cap * sizeof(*js->v));
 	}
 	j = &js->v[js->n++];
-	*j = (struct job){ .kind = kind, .name = name, .dirfd = AT_FDCWD };
+	*j = (struct job){ .kind = kind, .name = name, .dirfd = AT_FDCWD, .algo = js->o->algo };
 	return j;
 }
 
@@ -312,7 +366,7 @@ static struct job *job_add(struct jobs *js, enum job_kind kind, char *name)
 static void add_path(struct jobs *js, const char *path)
 {
 	struct stat st;
-	struct strv files = { 0 };
+	struct strv files = { 0 }, errors = { 0 };
 	struct job *t;
 	size_t first = js->n;
 	int dfd;
@@ -322,7 +376,17 @@ static void add_path(struct jobs *js, const char *path)
 		return;
 	}
 	dfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	list_tree(path, "", &files);
+	list_tree(path, "", &files, &errors);
+	for (size_t i = 0; i < errors.n; i++) {
+		char *tab = strchr(errors.v[i], '\t');
+		struct job *j;
+
+		*tab = '\0';
+		j = job_add(js, JOB_FILE, xasprintf("%s/%s", path, errors.v[i]));
+		sr_error_make(&j->err, SR_EXIT_FAILURE, 0, "cannot read '%s': %s", j->name,
+			      tab + 1);
+	}
+	strv_free(&errors);
 	if (files.n > 1)
 		qsort(files.v, files.n, sizeof(char *), cmp_str);
 	for (size_t i = 0; i < files.n; i++) {
@@ -358,8 +422,9 @@ static void *worker(void *arg)
 		}
 		j = &js->v[js->next++];
 		pthread_mutex_unlock(&js->lock);
-		hash_file(js->o, j->dirfd, j->rel ? j->rel : j->name, j->name, block, &j->h,
-			  &j->err);
+		if (!j->err)
+			hash_file(js->o, j->algo, j->dirfd, j->rel ? j->rel : j->name, j->name,
+				  block, &j->h, &j->err);
 		pthread_mutex_lock(&js->lock);
 		j->done = true;
 		pthread_cond_broadcast(&js->cond);
@@ -376,13 +441,20 @@ static void tree_digest(const struct jobs *js, const struct job *t, struct diges
 	for (size_t i = t->first; i < (size_t)(t - js->v); i++) {
 		char hex[2 * DIGEST_MAX + 1];
 
-		if (js->v[i].err)
+		char *esc;
+
+		if (js->v[i].failed || !js->v[i].rel)
 			continue;
+		esc = escape_name(js->v[i].rel);
 		digest_hex(&js->v[i].h.d, hex);
+		if (esc != js->v[i].rel)
+			digest_update(&tree, "\\", 1);
 		digest_update(&tree, hex, strlen(hex));
 		digest_update(&tree, "  ", 2);
-		digest_update(&tree, js->v[i].rel, strlen(js->v[i].rel));
+		digest_update(&tree, esc, strlen(esc));
 		digest_update(&tree, "\n", 1);
+		if (esc != js->v[i].rel)
+			free(esc);
 	}
 	digest_final(&tree, ret);
 }
@@ -392,6 +464,17 @@ struct check_stats {
 	bool quiet, status;
 };
 
+/* "NAME: VERDICT", the name escaped as in the sums (sha256sum -c's way) */
+static void print_verdict(const struct job *j, const char *verdict)
+{
+	char *esc = escape_name(j->name);
+
+	printf("%s%s%s: %s\n", esc != j->name ? "\\" : "", esc,
+	       j->kind == JOB_TREE ? "/" : "", verdict);
+	if (esc != j->name)
+		free(esc);
+}
+
 /* Consumes one finished job: prints it, or compares it (--check). */
 static void consume(const struct jobs *js, struct job *j, struct check_stats *cs,
 		    int *worst)
@@ -399,30 +482,56 @@ static void consume(const struct jobs *js, struct job *j, struct check_stats *cs
 	char hex[2 * DIGEST_MAX + 1];
 
 	if (j->kind == JOB_TREE) {
+		size_t bad = 0;
+
+		for (size_t i = j->first; i < (size_t)(j - js->v); i++)
+			bad += js->v[i].failed;
+		if (bad) {
+			/* a checksum over part of a tree would say nothing */
+			if (!cs || !cs->status)
+				fprintf(stderr, "sandrun: %s/: no tree checksum: %zu of its "
+					"entries could not be read\n", j->name, bad);
+			if (cs) {
+				if (j->want && !cs->status)
+					print_verdict(j, "FAILED open or read");
+				cs->unreadable += j->want != NULL;
+			} else if (*worst < SR_EXIT_FAILURE) {
+				*worst = SR_EXIT_FAILURE;
+			}
+			return;
+		}
 		tree_digest(js, j, &j->h.d);
 		j->h.n = 0;
 	} else if (j->err) {
-		if (cs) {
+		int s = j->err->status;
+
+		j->failed = true;
+		if (cs && j->want) {
 			if (!cs->status)
-				printf("%s: FAILED open or read\n", j->name);
+				print_verdict(j, "FAILED open or read");
 			cs->unreadable++;
 		}
-		if (!cs || !cs->status) {
-			int s = sr_error_report(j->err);
-
-			if (!cs)
-				*worst = *worst ? *worst : s;
-		} else {
+		if (!cs || !cs->status)
+			sr_error_report(j->err);
+		else
 			sr_error_free(j->err);
-		}
 		j->err = NULL;
+		/* the most serious outcome wins: bad input over I/O */
+		if ((!cs || s == SR_EXIT_BAD_INPUT) && (*worst < s || *worst == SR_EXIT_DIFFERS))
+			*worst = s;
 		return;
 	}
 	if (!cs) {
-		if (j->kind == JOB_FILE)
+		if (j->kind == JOB_FILE) {
 			print(js->o, j->name, &j->h);
-		else if (!js->o->json)
-			printf("%s  %s/\n", (digest_hex(&j->h.d, hex), hex), j->name);
+		} else if (!js->o->json) {
+			char *esc = escape_name(j->name);
+
+			digest_hex(&j->h.d, hex);
+			printf("%s%s  %s/\n", esc != j->name ? "\\" : "", hex, esc);
+			if (esc != j->name)
+				free(esc);
+		}
 		return;
 	}
 	if (!j->want)		/* a file of a checked tree */
@@ -431,9 +540,9 @@ static void consume(const struct jobs *js, struct job *j, struct check_stats *cs
 	if (strcasecmp(hex, j->want)) {
 		cs->failed++;
 		if (!cs->status)
-			printf("%s%s: FAILED\n", j->name, j->kind == JOB_TREE ? "/" : "");
+			print_verdict(j, "FAILED");
 	} else if (!cs->quiet && !cs->status) {
-		printf("%s%s: OK\n", j->name, j->kind == JOB_TREE ? "/" : "");
+		print_verdict(j, "OK");
 	}
 }
 
@@ -487,12 +596,14 @@ static void jobs_free(struct jobs *js)
 }
 
 /*
- * --check: lines "DIGEST  PATH" or "DIGEST *PATH" (sha256sum's), a tree
- * as "DIGEST  DIR/".  The algorithm follows the digest's length unless
- * --algo says; malformed lines are FILE:LINE errors.
+ * --check: lines "DIGEST  PATH" or "DIGEST *PATH" (sha256sum's, with its
+ * leading backslash for escaped names and CRLF endings tolerated), a tree
+ * as "DIGEST  DIR/".  Each line's algorithm follows its digest's length
+ * unless --algo says; malformed lines are FILE:LINE errors.  *ret_lines
+ * counts the lines to check.
  */
-static int read_checks(const char *file, struct jobs *js, struct hash_opts *o,
-		       bool algo_given)
+static int read_checks(const char *file, struct jobs *js, const struct hash_opts *o,
+		       bool algo_given, size_t *ret_lines)
 {
 	FILE *f = strcmp(file, "-") ? fopen(file, "re") : stdin;
 	char *line = NULL;
@@ -506,47 +617,60 @@ static int read_checks(const char *file, struct jobs *js, struct hash_opts *o,
 		return SR_EXIT_FAILURE;
 	}
 	while ((len = getline(&line, &cap, f)) >= 0) {
-		size_t hexlen = strspn(line, "0123456789abcdefABCDEF");
+		bool escaped = line[0] == '\\';
+		char *l = line + escaped, *path;
+		size_t hexlen = strspn(l, "0123456789abcdefABCDEF");
 		enum digest_algo algo;
-		char *path;
 		struct job *j;
 
 		lineno++;
 		if (len && line[len - 1] == '\n')
 			line[--len] = '\0';
+		if (len && line[len - 1] == '\r')
+			line[--len] = '\0';
 		if (!len || line[0] == '#')
 			continue;
+		len -= escaped;
 		algo = hexlen == 64 ? DIGEST_SHA256 : DIGEST_XXH128;
-		path = line + hexlen + 2;
+		path = l + hexlen + 2;
 		if ((hexlen != 64 && hexlen != 32) || (size_t)len < hexlen + 3 ||
-		    line[hexlen] != ' ' || (line[hexlen + 1] != ' ' && line[hexlen + 1] != '*') ||
-		    (algo_given && algo != o->algo) ||
-		    (!algo_given && js->n && algo != o->algo)) {
-			fprintf(stderr, "sandrun: %s:%lu: not a line of this algorithm's "
-				"'DIGEST  PATH' (sha256sum style)\n", file, lineno);
+		    l[hexlen] != ' ' || (l[hexlen + 1] != ' ' && l[hexlen + 1] != '*') ||
+		    (algo_given && algo != o->algo)) {
+			fprintf(stderr, "sandrun: %s:%lu: not a 'DIGEST  PATH' line%s "
+				"(sha256sum style)\n", file, lineno,
+				algo_given ? " of --algo's digests" : "");
 			bad = SR_EXIT_BAD_INPUT;
 			continue;
 		}
-		o->algo = algo;
-		line[hexlen] = '\0';
-		if (len - (path - line) > 1 && path[len - (path - line) - 1] == '/') {
+		l[hexlen] = '\0';
+		if (escaped)
+			unescape_name(path);
+		(*ret_lines)++;
+		if (strlen(path) > 1 && path[strlen(path) - 1] == '/') {
 			size_t before = js->n;
 
-			path[len - (path - line) - 1] = '\0';
+			path[strlen(path) - 1] = '\0';
 			add_path(js, path);
 			if (js->v[js->n - 1].kind != JOB_TREE) {
 				fprintf(stderr, "sandrun: %s:%lu: '%s' is not a directory\n",
 					file, lineno, path);
 				bad = SR_EXIT_BAD_INPUT;
 			}
-			/* only the tree line is checked: drop its file jobs' output */
-			for (size_t i = before; i < js->n - 1; i++)
+			/* only the tree line is checked: its files' outputs are not */
+			for (size_t i = before; i < js->n; i++) {
 				js->v[i].want = NULL;
-			js->v[js->n - 1].want = xstrdup(line);
+				js->v[i].algo = algo;
+			}
+			js->v[js->n - 1].want = xstrdup(l);
 			continue;
 		}
 		j = job_add(js, JOB_FILE, xstrdup(path));
-		j->want = xstrdup(line);
+		j->want = xstrdup(l);
+		j->algo = algo;
+	}
+	if (ferror(f)) {
+		fprintf(stderr, "sandrun: %s: %s\n", file, strerror(errno));
+		bad = bad ? bad : SR_EXIT_FAILURE;
 	}
 	free(line);
 	if (f != stdin)
@@ -564,9 +688,17 @@ static void module_list(const char *dir, struct strv *out)
 	ssize_t n;
 
 	if (!f) {
-		struct strv all = { 0 };
+		struct strv all = { 0 }, errors = { 0 };
 
-		list_tree(dir, "", &all);
+		list_tree(dir, "", &all, &errors);
+		for (size_t i = 0; i < errors.n; i++) {
+			char *tab = strchr(errors.v[i], '\t');
+
+			*tab = '\0';
+			fprintf(stderr, "sandrun: cannot read '%s/%s': %s\n", dir,
+				errors.v[i], tab + 1);
+		}
+		strv_free(&errors);
 		if (all.n > 1)
 			qsort(all.v, all.n, sizeof(char *), cmp_str);
 		for (size_t i = 0; i < all.n; i++)
@@ -716,12 +848,19 @@ int cmd_hash(int argc, char **argv)
 	if (optind >= argc && !check)
 		goto usage;
 	if (check) {
+		size_t lines = 0;
+
 		if (optind >= argc)
-			worst = read_checks("-", &js, &o, algo_given);
+			worst = read_checks("-", &js, &o, algo_given, &lines);
 		for (int i = optind; i < argc; i++) {
-			int r = read_checks(argv[i], &js, &o, algo_given);
+			int r = read_checks(argv[i], &js, &o, algo_given, &lines);
 
 			worst = r > worst ? r : worst;
+		}
+		if (!lines && !worst) {
+			fprintf(stderr, "sandrun: no properly formatted 'DIGEST  PATH' lines "
+				"found\n");
+			worst = SR_EXIT_DIFFERS;
 		}
 	} else {
 		for (int i = optind; i < argc; i++)
