@@ -51,6 +51,7 @@ struct proc {
 	size_t nweak;		/* nothing else explains an output */
 	bool rooted;		/* has a root cause of its own */
 	bool outputs_differ;
+	bool inputs_differ;	/* any input differs, explained or not */
 };
 
 struct writer {
@@ -274,8 +275,8 @@ static int pass1(struct run *r, struct sr_error **err)
 			json_t *argv = json_object_get(rec, "argv");
 			char *a = join_argv(argv, '\x1f');
 			char *e = join_argv(json_object_get(rec, "env"), '\n');
-			char *line = xasprintf("exec\n%s\n%s\n%s", jstr(rec, "path"), a,
-					       jstr(rec, "cwd"));
+			char *line = xasprintf("exec\n%s\n%s\n%s\n%s", jstr(rec, "path"), a,
+					       jstr(rec, "cwd"), jstr(rec, "digest"));
 
 			p = &r->p[r->n - 1];
 			mix(p->h, line, strlen(line));
@@ -412,6 +413,9 @@ static void event_facts(struct proc *p, const json_t *rec, unsigned *nexec)
 		add_fact(p, IN, CAUSE_ARGV, xasprintf("exec#%u\targv", n),
 			 join_argv(json_object_get(rec, "argv"), ' '));
 		add_fact(p, IN, CAUSE_ARGV, xasprintf("exec#%u\tcwd", n), xstrdup(jstr(rec, "cwd")));
+		if (*jstr(rec, "digest"))	/* running a program reads it */
+			add_fact(p, IN, CAUSE_CONTENT, xasprintf("read\t%s", path),
+				 join3("ok", "file", jstr(rec, "digest")));
 		if (n == 0)
 			json_array_foreach(env, i, v) {
 				p->env = xrealloc(p->env, (p->nenv + 1) * sizeof(char *));
@@ -496,8 +500,9 @@ static int pass2(struct run *r, struct sr_error **err)
 static int cmp_fact(const void *x, const void *y)
 {
 	const struct fact *a = x, *b = y;
+	int c = strcmp(a->key, b->key);
 
-	return strcmp(a->key, b->key);
+	return c ? c : strcmp(a->val, b->val);	/* equal values adjacent */
 }
 
 static int cmp_writer(const void *x, const void *y)
@@ -667,18 +672,26 @@ static void env_causes(struct engine *e, struct proc *x, struct proc *y, bool *c
 
 			if (qv && (side || !strcmp(pv, qv)))
 				continue;	/* the same, or already seen from A */
+			x->inputs_differ = true;
 			va = side ? (qv ? qv : "") : pv;
 			vb = side ? pv : (qv ? qv : "");
 			name = strndup(p->env[i], nlen);
 			if (!name)
 				die_oom();
+			struct proc *top = NULL, *from = up;
+
 			for (struct proc *anc = up; anc && c < 0 && (anc->flags & D_ENV);
-			     anc = anc->parent >= 0 ? &e->d.a.p[anc->parent] : NULL)
+			     anc = anc->parent >= 0 ? &e->d.a.p[anc->parent] : NULL) {
 				c = find_cause(e, CAUSE_ENV, name, va, vb);
+				top = anc;
+			}
+			if (c < 0 && top && top->parent >= 0 &&
+			    (e->d.a.p[top->parent].flags & D_CONTENT))
+				from = &e->d.a.p[top->parent];	/* set where it started */
 			if (c >= 0) {
 				*changed |= add_int(&x->weak, &x->nweak, c);	/* inherited */
-			} else if (up && (up->flags & D_CONTENT)) {
-				*changed |= union_into(x, up);	/* set by a differing parent */
+			} else if (from && (from->flags & D_CONTENT)) {
+				*changed |= union_into(x, from);	/* set by a differing parent */
 			} else {
 				c = add_cause(e, CAUSE_ENV, name, va, vb, x);
 				*changed |= add_to_set(x, c);
@@ -740,6 +753,7 @@ static bool visit_pair(struct engine *e, int ia, bool *behaviour)
 			*behaviour = true;
 			continue;
 		}
+		x->inputs_differ = true;
 		if (f->kind == CAUSE_ARGV) {
 			if (up && (up->flags & D_CONTENT)) {
 				changed |= union_into(x, up);
@@ -772,16 +786,28 @@ static void sort_facts(struct proc *p)
 {
 	if (p->nfacts > 1)
 		qsort(p->facts, p->nfacts, sizeof(*p->facts), cmp_fact);
-	/* the same key more than once (a file read twice): one fact */
+	/* the same key more than once (a file read twice, a path looked up
+	 * again): one fact with the distinct values, so how often a process
+	 * looked is not a difference, only what it found */
+	char *last = p->nfacts ? xstrdup(p->facts[0].val) : NULL;	/* sorted: dups adjacent */
+
 	for (size_t i = 1, o = 0; i <= p->nfacts; i++) {
 		if (i < p->nfacts && !strcmp(p->facts[i].key, p->facts[o].key)) {
-			char *v = xasprintf("%s | %s", p->facts[o].val, p->facts[i].val);
+			if (strcmp(last, p->facts[i].val)) {
+				char *v = xasprintf("%s | %s", p->facts[o].val, p->facts[i].val);
 
-			free(p->facts[o].val);
+				free(p->facts[o].val);
+				p->facts[o].val = v;
+				free(last);
+				last = xstrdup(p->facts[i].val);
+			}
 			free(p->facts[i].key);
 			free(p->facts[i].val);
-			p->facts[o].val = v;
 			continue;
+		}
+		if (i < p->nfacts) {
+			free(last);
+			last = xstrdup(p->facts[i].val);
 		}
 		if (i == p->nfacts) {
 			p->nfacts = o + 1;
@@ -789,8 +815,8 @@ static void sort_facts(struct proc *p)
 		}
 		p->facts[++o] = p->facts[i];
 	}
+	free(last);
 }
-
 
 static void subtree_random(const struct run *r, int top, int i, char ***v, size_t *n)
 {
@@ -854,7 +880,9 @@ static void analyze(struct engine *e)
 			struct proc *x = &a->p[i];
 			bool kids_differ = false;
 
-			if (x->match < 0 || x->ncauses || x->nweak)
+			/* nondeterministic: identical inputs only (a step whose
+			 * inputs differ waits for its writers' causes) */
+			if (x->match < 0 || x->ncauses || x->nweak || x->inputs_differ)
 				continue;
 			for (size_t k = 0; k < x->nkids; k++)
 				kids_differ |= (a->p[x->kids[k]].flags & D_ONLY) != 0;

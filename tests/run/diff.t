@@ -125,6 +125,37 @@ check "nondeterministic: no compiler is named a root cause" \
 	sh -c "! echo '$out' | grep -Eq 'first seen by .*(cc1|/as |/ld )'"
 is "nondeterministic: one cause only" "$(echo "$out" | grep -cE '^  [0-9]+\. ')" 1
 
+# A generator whose output differs (the clock) feeding a compiler: only
+# the generator is nondeterministic; cc1, as and ld are downstream.
+D=$SCRATCH/dated
+mkdir -p "$D"
+printf 'prog: a.c gen.c\n\t$(CC) -o prog a.c gen.c\ngen.c:\n\tdate +"int gen(void){return %%N & 0;}" > gen.c\n' > "$D/Makefile"
+printf 'int gen(void);\nint main(void){return gen();}\n' > "$D/a.c"
+for i in 1 2; do
+	rm -f "$D/gen.c" "$D/prog"
+	(cd "$D" && env -u MAKEFLAGS -u OLDPWD "$SR" -q -o "$SCRATCH/d$i.trace" -- make -s) >/dev/null 2>&1
+done
+out=$("$SR" diff "$SCRATCH/d1.trace" "$SCRATCH/d2.trace")
+check "a clock-dependent generator: no compiler, assembler or linker is a cause" \
+	sh -c "! echo '$out' | grep -A1 -E '^  [0-9]+\. ' | grep -Eq '/(cc1|as|ld|collect2) '"
+like "a clock-dependent generator: the compile is downstream" "$out" 'Downstream: [1-9]'
+
+# A Makefile with one more target: the Makefile is the cause, not the
+# extra lookups of cc along the PATH that the extra target makes.
+M=$SCRATCH/extra
+mkdir -p "$M"
+echo 'int x;' > "$M/x.c"
+echo 'int y;' > "$M/y.c"
+printf 'all: x.o\nx.o: x.c\n\t$(CC) -c x.c\n' > "$M/Makefile"
+(cd "$M" && env -u MAKEFLAGS -u OLDPWD "$SR" -q -o "$SCRATCH/m1.trace" -- make -s) >/dev/null 2>&1
+rm -f "$M"/*.o
+printf 'all: x.o y.o\nx.o: x.c\n\t$(CC) -c x.c\ny.o: y.c\n\t$(CC) -c y.c\n' > "$M/Makefile"
+(cd "$M" && env -u MAKEFLAGS -u OLDPWD "$SR" -q -o "$SCRATCH/m2.trace" -- make -s) >/dev/null 2>&1
+out=$("$SR" diff "$SCRATCH/m1.trace" "$SCRATCH/m2.trace")
+like "an extra make target: the first cause is the Makefile" \
+	"$(echo "$out" | grep -E '^  1\. ')" '1\. \$SRC/Makefile was read with different content'
+is "an extra make target: the only cause" "$(echo "$out" | grep -cE '^  [0-9]+\. ')" 1
+
 # Bad input: usage, unusable traces (123), file and line in the message.
 "$SR" diff "$SCRATCH/a.trace" >/dev/null 2>&1
 is "one trace only: usage (124)" "$?" 124
