@@ -19,6 +19,14 @@ enum {
 
 enum fact_side { IN, OUT, BEHAVIOUR, RANDOM };
 
+/* A set of cause indices: a bitset, so that propagating causes along a
+ * build's data flow is a word-wise OR, not a search. */
+struct cset {
+	uint64_t *w;
+	size_t nw;
+	size_t count;
+};
+
 struct fact {
 	enum fact_side side;
 	enum cause_kind kind;	/* for IN facts */
@@ -45,10 +53,9 @@ struct proc {
 	char **env;		/* first exec's environment */
 	size_t nenv;
 	/* analysis (on the A side of a pair, or the only side) */
-	int *causes;		/* what explains its differences */
-	size_t ncauses;
-	int *weak;		/* inherited environment: used only when */
-	size_t nweak;		/* nothing else explains an output */
+	struct cset causes;	/* what explains its differences */
+	struct cset weak;	/* inherited environment: used only when
+				 * nothing else explains an output */
 	bool rooted;		/* has a root cause of its own */
 	bool outputs_differ;
 	bool inputs_differ;	/* any input differs, explained or not */
@@ -586,30 +593,64 @@ static int add_cause(struct engine *e, enum cause_kind kind, const char *what,
 	return i;
 }
 
-static bool add_int(int **v, size_t *n, int x)
+static void cset_grow(struct cset *s, size_t words)
 {
-	for (size_t i = 0; i < *n; i++)
-		if ((*v)[i] == x)
-			return false;
-	*v = xrealloc(*v, (*n + 1) * sizeof(int));
-	(*v)[(*n)++] = x;
+	size_t nw = words > 2 * s->nw ? words : 2 * s->nw;
+
+	if (words <= s->nw)
+		return;
+	s->w = xrealloc(s->w, nw * sizeof(*s->w));
+	memset(s->w + s->nw, 0, (nw - s->nw) * sizeof(*s->w));
+	s->nw = nw;
+}
+
+static bool cset_add(struct cset *s, int x)
+{
+	size_t word = (size_t)x / 64;
+	uint64_t bit = 1ull << (x % 64);
+
+	cset_grow(s, word + 1);
+	if (s->w[word] & bit)
+		return false;
+	s->w[word] |= bit;
+	s->count++;
 	return true;
+}
+
+static bool cset_union(struct cset *to, const struct cset *from)
+{
+	bool changed = false;
+
+	if (!from->count)
+		return false;
+	for (size_t i = 0; i < from->nw; i++) {
+		uint64_t add = from->w[i] & ~(i < to->nw ? to->w[i] : 0);
+
+		if (!add)
+			continue;
+		cset_grow(to, i + 1);
+		to->w[i] |= add;
+		changed = true;
+	}
+	if (changed) {
+		to->count = 0;
+		for (size_t i = 0; i < to->nw; i++)
+			to->count += (size_t)__builtin_popcountll(to->w[i]);
+	}
+	return changed;
 }
 
 static bool add_to_set(struct proc *p, int cause)
 {
-	return add_int(&p->causes, &p->ncauses, cause);
+	return cset_add(&p->causes, cause);
 }
 
 static bool union_into(struct proc *to, const struct proc *from)
 {
-	bool changed = false;
+	bool a = cset_union(&to->causes, &from->causes);
+	bool b = cset_union(&to->weak, &from->weak);
 
-	for (size_t i = 0; i < from->ncauses; i++)
-		changed |= add_to_set(to, from->causes[i]);
-	for (size_t i = 0; i < from->nweak; i++)
-		changed |= add_int(&to->weak, &to->nweak, from->weak[i]);
-	return changed;
+	return a || b;
 }
 
 /* The A-side process that carries the analysis of run r's process i. */
@@ -689,7 +730,7 @@ static void env_causes(struct engine *e, struct proc *x, struct proc *y, bool *c
 			    (e->d.a.p[top->parent].flags & D_CONTENT))
 				from = &e->d.a.p[top->parent];	/* set where it started */
 			if (c >= 0) {
-				*changed |= add_int(&x->weak, &x->nweak, c);	/* inherited */
+				*changed |= cset_add(&x->weak, c);	/* inherited */
 			} else if (from && (from->flags & D_CONTENT)) {
 				*changed |= union_into(x, from);	/* set by a differing parent */
 			} else {
@@ -882,7 +923,7 @@ static void analyze(struct engine *e)
 
 			/* nondeterministic: identical inputs only (a step whose
 			 * inputs differ waits for its writers' causes) */
-			if (x->match < 0 || x->ncauses || x->nweak || x->inputs_differ)
+			if (x->match < 0 || x->causes.count || x->weak.count || x->inputs_differ)
 				continue;
 			for (size_t k = 0; k < x->nkids; k++)
 				kids_differ |= (a->p[x->kids[k]].flags & D_ONLY) != 0;
@@ -923,12 +964,16 @@ static void reach(struct engine *e, const char *path)
 		writers(r, h, &lo, &hi);
 		for (size_t i = lo; i < hi; i++) {
 			struct proc *w = owner(&e->d, r, r->w[i].proc);
-			const int *set = w->ncauses ? w->causes : w->weak;
-			size_t n = w->ncauses ? w->ncauses : w->nweak;
+			const struct cset *set = w->causes.count ? &w->causes : &w->weak;
 
-			for (size_t k = 0; k < n; k++) {
-				struct diff_cause *c = &e->res->causes[set[k]];
-				size_t before = c->nreaches;
+			for (size_t k = 0; k < set->nw * 64; k++) {
+				struct diff_cause *c;
+				size_t before;
+
+				if (!(set->w[k / 64] & (1ull << (k % 64))))
+					continue;
+				c = &e->res->causes[k];
+				before = c->nreaches;
 
 				add_str(&c->reaches, &c->nreaches, path);
 				if (c->nreaches > before) {
@@ -1003,8 +1048,8 @@ static void run_free(struct run *r)
 		}
 		free(p->facts);
 		free_strs(p->env, p->nenv);
-		free(p->causes);
-		free(p->weak);
+		free(p->causes.w);
+		free(p->weak.w);
 		free_strs(p->random, p->nrandom);
 	}
 	free(r->p);
