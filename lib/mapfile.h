@@ -11,11 +11,16 @@ struct mapped {
 	const uint8_t *buf;
 	uint64_t size;
 	void *map;
+	void *heap;		/* load_file's copy */
 	int fd;			/* open until unmap_file, -1 for none */
 };
 
 int map_file(int dirfd, const char *rel, const char *name, struct mapped *ret,
 	     struct sr_error **err);
+/* The same, read into memory: for a reader that parses all of a file
+ * (a mapping of a file truncated meanwhile would fault). */
+int load_file(int dirfd, const char *rel, const char *name, struct mapped *ret,
+	      struct sr_error **err);
 void unmap_file(struct mapped *m);
 
 #endif

@@ -6,6 +6,8 @@
 #include <fnmatch.h>
 #include <getopt.h>
 #include <pthread.h>
+#include <setjmp.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -188,16 +190,38 @@ static int find_regions(const struct hash_opts *o, const uint8_t *buf, uint64_t 
 	return 0;
 }
 
+static __thread sigjmp_buf *bus_jmp;
+
+static void on_sigbus(int sig)
+{
+	if (bus_jmp)
+		siglongjmp(*bus_jmp, 1);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
 static int hash_file(const struct hash_opts *o, enum digest_algo algo, int dirfd,
 		     const char *rel, const char *name, uint8_t *block,
 		     struct hash_out *out, struct sr_error **err)
 {
+	sigjmp_buf jb;
 	struct mapped m;
 	int r;
 
 	if (map_file(dirfd, rel, name, &m, err) < 0)
 		return -1;
+	/* The signature regions are found in the mapping, which faults if
+	 * the file is truncated meanwhile: that is an I/O error, not a
+	 * crash.  (The digest itself is read with pread.) */
+	if (sigsetjmp(jb, 1)) {
+		bus_jmp = NULL;
+		unmap_file(&m);
+		return sr_error_make(err, SR_EXIT_FAILURE, EIO, "cannot read '%s': it "
+				     "shrank while being read", name);
+	}
+	bus_jmp = &jb;
 	r = find_regions(o, m.buf, m.size, name, out, err);
+	bus_jmp = NULL;
 	if (r == 0 && masked_digest_fd(m.fd, m.size, out->r, out->n,
 				       o->mode == MASK_AUTO ? MASK_CUT : o->mode,
 				       algo, block, &out->d) < 0)
@@ -755,7 +779,7 @@ static int module_hashes(const char *dir)
 				    (uint8_t)(i >> 8), (uint8_t)i };
 		struct digest d;
 
-		if (map_file(AT_FDCWD, mods.v[i], mods.v[i], &m, &err) < 0 ||
+		if (load_file(AT_FDCWD, mods.v[i], mods.v[i], &m, &err) < 0 ||
 		    modsig_regions(m.buf, m.size, mods.v[i], r, &nr, &err) < 0) {
 			worst = sr_error_report(err);
 			unmap_file(&m);
@@ -865,6 +889,11 @@ int cmd_hash(int argc, char **argv)
 	} else {
 		for (int i = optind; i < argc; i++)
 			add_path(&js, argv[i]);
+	}
+	{
+		struct sigaction sa = { .sa_handler = on_sigbus };
+
+		sigaction(SIGBUS, &sa, NULL);
 	}
 	run_jobs(&js, nthreads, check ? &cs : NULL, &worst);
 	jobs_free(&js);

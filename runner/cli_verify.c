@@ -62,7 +62,7 @@ static int verify_one(const struct certs *c, const struct mapped *sigsrc,
 	char hex[2 * DIGEST_MAX + 1];
 	const struct mapped *s;
 
-	if (map_file(AT_FDCWD, path, path, &m, &err) < 0)
+	if (load_file(AT_FDCWD, path, path, &m, &err) < 0)
 		return sr_error_report(err);
 	s = sigsrc ? sigsrc : &m;
 	if (modsig_regions(s->buf, s->size, sigsrc ? signame : path, sr, &ns, &err) < 0 ||
@@ -136,7 +136,7 @@ int cmd_verify(int argc, char **argv)
 		return SR_EXIT_USAGE;
 	}
 	if (certs_load(&c, certs, ncerts, &err) < 0 ||
-	    (sigfrom && map_file(AT_FDCWD, sigfrom, sigfrom, &sig, &err) < 0)) {
+	    (sigfrom && load_file(AT_FDCWD, sigfrom, sigfrom, &sig, &err) < 0)) {
 		free(certs);
 		certs_free(c);
 		return sr_error_report(err);
