@@ -7,538 +7,9 @@
 #include "lib/digest.h"
 #include "lib/exitcode.h"
 #include "lib/util.h"
-#include "tracer/diff.h"
-#include "tracer/trace_read.h"
-
-enum {
-	D_CONTENT = 1,		/* events other than the environment differ */
-	D_ENV = 2,		/* the exec environment differs */
-	D_ONLY = 4,		/* no match in the other run */
-	D_LOAD = 8,		/* pass 2 loads its events */
-};
-
-enum fact_side { IN, OUT, BEHAVIOUR, RANDOM };
-
-/* A set of cause indices: a bitset, so that propagating causes along a
- * build's data flow is a word-wise OR, not a search. */
-struct cset {
-	uint64_t *w;
-	size_t nw;
-	size_t count;
-};
-
-struct fact {
-	enum fact_side side;
-	enum cause_kind kind;	/* for IN facts */
-	char *key;		/* "kind\tpath..." */
-	char *val;
-};
-
-struct proc {
-	char *id;
-	int parent;
-	int *kids;
-	size_t nkids;
-	uint64_t h[2], he[2];	/* events without env; env */
-	bool has_exec;
-	char *key;		/* first exec: path \n argv \n cwd */
-	char *exe, *cmd;
-	char **random;		/* randomness sources it drew from */
-	size_t nrandom;
-	int match;
-	unsigned flags;
-	/* pass 2 */
-	struct fact *facts;
-	size_t nfacts;
-	char **env;		/* first exec's environment */
-	size_t nenv;
-	/* analysis (on the A side of a pair, or the only side) */
-	struct cset causes;	/* what explains its differences */
-	struct cset weak;	/* inherited environment: used only when
-				 * nothing else explains an output */
-	bool rooted;		/* has a root cause of its own */
-	bool outputs_differ;
-	bool inputs_differ;	/* any input differs, explained or not */
-};
-
-struct writer {
-	uint64_t h;		/* of the path (or of a directory written into) */
-	int proc;
-};
-
-struct state {
-	char *path, *val;
-};
-
-struct run {
-	const char *path;
-	struct proc *p;
-	size_t n, cap;
-	struct writer *w;
-	size_t nw, capw;
-	struct state *st;
-	size_t nst, capst;
-	char *digest;
-	int exit;
-};
-
-static uint64_t hash_str(const char *s, size_t len)
-{
-	struct digest d;
-	uint64_t h = 0;
-
-	xxh128_buf(s, len, &d);
-	memcpy(&h, d.bytes, sizeof(h));
-	return h;
-}
-
-static void mix(uint64_t h[2], const char *s, size_t len)
-{
-	struct digest d;
-	uint64_t a, b;
-
-	xxh128_buf(s, len, &d);
-	memcpy(&a, d.bytes, 8);
-	memcpy(&b, d.bytes + 8, 8);
-	h[0] = (h[0] ^ a) * 0x9e3779b97f4a7c15ull + 1;
-	h[1] = (h[1] ^ b) * 0xc2b2ae3d27d4eb4full + 1;
-}
-
-static void add_str(char ***v, size_t *n, const char *s)
-{
-	for (size_t i = 0; i < *n; i++)
-		if (!strcmp((*v)[i], s))
-			return;
-	*v = xrealloc(*v, (*n + 1) * sizeof(char *));
-	(*v)[(*n)++] = xstrdup(s);
-}
-
-/* --- pass 1 -------------------------------------------------------- */
-
-static bool is_change(const char *ev)
-{
-	static const char *const evs[] = {
-		"wrote", "mkdir", "rmdir", "unlink", "chmod", "chown", "truncate",
-		"utimes", "mknod", "rename", "link", "symlink",
-	};
-
-	for (size_t i = 0; i < ARRAY_SIZE(evs); i++)
-		if (!strcmp(ev, evs[i]))
-			return true;
-	return false;
-}
-
-struct pass1 {
-	struct run *r;
-};
-
-/* Lines are hashed here, unparsed; only what pass 1 needs is parsed. */
-static bool want1(const char *line, void *ctx)
-{
-	struct run *r = ((struct pass1 *)ctx)->r;
-	const char *rest, *ev;
-	struct proc *p;
-
-	if (str_has_prefix(line, "{\"proc\":") || str_has_prefix(line, "{\"state\":\"after\""))
-		return true;
-	if (!str_has_prefix(line, "{\"p\":\"") || !r->n)
-		return false;
-	rest = strstr(line + 6, "\",");
-	if (!rest)
-		return true;	/* malformed: let the parser say so */
-	rest += 2;
-	p = &r->p[r->n - 1];
-	if (!str_has_prefix(rest, "\"ev\":\""))
-		return true;
-	ev = rest + 6;
-	if (str_has_prefix(ev, "exec\"") || str_has_prefix(ev, "random\""))
-		return true;
-	if (str_has_prefix(ev, "spawn\"")) {
-		mix(p->h, "spawn", 5);	/* child ids may differ between runs */
-		return false;
-	}
-	mix(p->h, rest, strlen(rest));
-	for (size_t i = 0; ev[i] && ev[i] != '"' && i < 16; i++)
-		if (ev[i + 1] == '"') {
-			char name[17];
-
-			memcpy(name, ev, i + 1);
-			name[i + 1] = '\0';
-			return is_change(name);
-		}
-	return false;
-}
-
-static char *join_argv(const json_t *argv, char sep)
-{
-	size_t len = 0, i;
-	json_t *v;
-	char *out, *q;
-
-	json_array_foreach(argv, i, v)
-		len += strlen(json_string_value(v) ? json_string_value(v) : "") + 1;
-	out = q = xmalloc(len + 1);
-	json_array_foreach(argv, i, v) {
-		const char *s = json_string_value(v) ? json_string_value(v) : "";
-
-		if (i)
-			*q++ = sep;
-		q = stpcpy(q, s);
-	}
-	*q = '\0';
-	return out;
-}
-
-static void add_writer(struct run *r, const char *path, int proc)
-{
-	const char *slash = strrchr(path, '/');
-
-	if (!*path)
-		return;
-	for (int k = 0; k < 2; k++) {
-		if (r->nw == r->capw) {
-			r->capw = r->capw ? 2 * r->capw : 256;
-			r->w = xrealloc(r->w, r->capw * sizeof(*r->w));
-		}
-		/* the path, and its directory (for listings) */
-		r->w[r->nw++] = (struct writer){
-			k ? hash_str(path, slash && slash != path ? (size_t)(slash - path) : 1) ^ 1
-			  : hash_str(path, strlen(path)), proc };
-	}
-}
-
-static int find_parent(struct run *r, const char *id)
-{
-	for (size_t i = r->n; i-- > 0;)
-		if (!strcmp(r->p[i].id, id))
-			return (int)i;
-	return -1;
-}
-
-static void add_kid(struct proc *parent, int kid)
-{
-	parent->kids = xrealloc(parent->kids, (parent->nkids + 1) * sizeof(int));
-	parent->kids[parent->nkids++] = kid;
-}
-
-/* A final state as one comparable string: "file mode=0644 size=3 digest=..." */
-static char *state_string(const json_t *rec)
-{
-	json_t *size = json_object_get(rec, "size");
-	char sz[32] = "";
-
-	if (size)
-		snprintf(sz, sizeof(sz), " size=%lld", (long long)json_integer_value(size));
-	return xasprintf("%s%s%s%s%s%s%s%s", jstr(rec, "type"),
-			 *jstr(rec, "perm") ? " mode=" : "", jstr(rec, "perm"), sz,
-			 *jstr(rec, "digest") ? " digest=" : "", jstr(rec, "digest"),
-			 *jstr(rec, "target") ? " target=" : "", jstr(rec, "target"));
-}
-
-static int pass1(struct run *r, struct sr_error **err)
-{
-	struct trace_reader tr;
-	struct pass1 ctx = { r };
-	json_t *rec;
-	int k;
-
-	if (trace_open(&tr, r->path, err) < 0) {
-		trace_close(&tr);
-		return -1;
-	}
-	r->digest = xstrdup(jstr(tr.header, "digest"));
-	while ((k = trace_next_if(&tr, want1, &ctx, &rec, err)) > 0) {
-		struct proc *p;
-		const char *ev;
-
-		if (k == 2)
-			continue;
-		if (json_object_get(rec, "proc")) {
-			const char *parent = jstr(rec, "parent");
-
-			if (r->n == r->cap) {
-				r->cap = r->cap ? 2 * r->cap : 64;
-				r->p = xrealloc(r->p, r->cap * sizeof(*r->p));
-			}
-			p = &r->p[r->n];
-			memset(p, 0, sizeof(*p));
-			p->id = xstrdup(jstr(rec, "proc"));
-			p->parent = *parent ? find_parent(r, parent) : -1;
-			p->match = -1;
-			p->key = xstrdup("");
-			p->exe = xstrdup("");
-			p->cmd = xstrdup("");
-			if (p->parent >= 0)
-				add_kid(&r->p[p->parent], (int)r->n);
-			r->n++;
-		} else if (json_object_get(rec, "state")) {
-			if (r->nst == r->capst) {
-				r->capst = r->capst ? 2 * r->capst : 64;
-				r->st = xrealloc(r->st, r->capst * sizeof(*r->st));
-			}
-			r->st[r->nst].path = xstrdup(jstr(rec, "path"));
-			r->st[r->nst++].val = state_string(rec);
-		} else if (r->n && !strcmp(ev = jstr(rec, "ev"), "exec")) {
-			json_t *argv = json_object_get(rec, "argv");
-			char *a = join_argv(argv, '\x1f');
-			char *e = join_argv(json_object_get(rec, "env"), '\n');
-			char *line = xasprintf("exec\n%s\n%s\n%s\n%s", jstr(rec, "path"), a,
-					       jstr(rec, "cwd"), jstr(rec, "digest"));
-
-			p = &r->p[r->n - 1];
-			mix(p->h, line, strlen(line));
-			mix(p->he, e, strlen(e));
-			if (!p->has_exec) {
-				p->has_exec = true;
-				free(p->key);
-				free(p->exe);
-				free(p->cmd);
-				p->key = xasprintf("%s\n%s\n%s", jstr(rec, "path"), a, jstr(rec, "cwd"));
-				p->exe = xstrdup(jstr(rec, "path"));
-				p->cmd = join_argv(argv, ' ');
-			}
-			free(line);
-			free(a);
-			free(e);
-		} else if (r->n && !strcmp(ev, "random")) {
-			char *src = xasprintf("%s%s%s", jstr(rec, "call"),
-					      *jstr(rec, "path") ? " " : "", jstr(rec, "path"));
-			char *line = xasprintf("random\n%s", src);
-
-			p = &r->p[r->n - 1];
-			mix(p->h, line, strlen(line));
-			add_str(&p->random, &p->nrandom, src);
-			free(line);
-			free(src);
-		} else if (r->n && is_change(ev)) {
-			add_writer(r, jstr(rec, "path"), (int)r->n - 1);
-			if (*jstr(rec, "to"))
-				add_writer(r, jstr(rec, "to"), (int)r->n - 1);
-		}
-		json_decref(rec);
-	}
-	if (k == 0)
-		r->exit = (int)json_integer_value(json_object_get(tr.end, "exit"));
-	trace_close(&tr);
-	return k < 0 ? -1 : 0;
-}
-
-/* --- matching ------------------------------------------------------- */
-
-struct diff {
-	struct run a, b;
-};
-
-static void match_pair(struct diff *d, int ia, int ib);
-
-static bool same_exe(const struct proc *x, const struct proc *y)
-{
-	return !strcmp(x->exe, y->exe);
-}
-
-/* Siblings: same first exec (path, argv, cwd), then same executable,
- * then the rest in order; each in canonical order. */
-static void match_kids(struct diff *d, struct proc *pa, struct proc *pb)
-{
-	for (int pass = 0; pass < 3; pass++)
-		for (size_t i = 0; i < pa->nkids; i++) {
-			struct proc *x = &d->a.p[pa->kids[i]];
-
-			if (x->match >= 0)
-				continue;
-			for (size_t j = 0; j < pb->nkids; j++) {
-				struct proc *y = &d->b.p[pb->kids[j]];
-
-				if (y->match >= 0)
-					continue;
-				if ((pass == 0 && !strcmp(x->key, y->key)) ||
-				    (pass == 1 && same_exe(x, y)) ||
-				    (pass == 2 && !x->has_exec && !y->has_exec)) {
-					match_pair(d, pa->kids[i], pb->kids[j]);
-					break;
-				}
-			}
-		}
-}
-
-static void match_pair(struct diff *d, int ia, int ib)
-{
-	struct proc *x = &d->a.p[ia], *y = &d->b.p[ib];
-
-	x->match = ib;
-	y->match = ia;
-	if (x->h[0] != y->h[0] || x->h[1] != y->h[1] || strcmp(x->key, y->key))
-		x->flags |= D_CONTENT;
-	if (x->he[0] != y->he[0] || x->he[1] != y->he[1])
-		x->flags |= D_ENV;
-	y->flags = x->flags;
-	match_kids(d, x, y);
-}
-
-/* --- pass 2: the events of differing processes as facts ----------- */
-
-struct pass2 {
-	struct run *r;
-	size_t cur;		/* proc records seen */
-};
-
-static bool want2(const char *line, void *ctx)
-{
-	struct pass2 *c = ctx;
-
-	if (str_has_prefix(line, "{\"proc\":"))
-		return true;
-	if (!str_has_prefix(line, "{\"p\":\"") || !c->cur)
-		return false;
-	return c->r->p[c->cur - 1].flags & D_LOAD;
-}
-
-static void add_fact(struct proc *p, enum fact_side side, enum cause_kind kind,
-		     char *key, char *val)
-{
-	p->facts = xrealloc(p->facts, (p->nfacts + 1) * sizeof(*p->facts));
-	p->facts[p->nfacts++] = (struct fact){ side, kind, key, val };
-}
-
-/* "a b c" without the empty ones */
-static char *join3(const char *a, const char *b, const char *c)
-{
-	return xasprintf("%s%s%s%s%s", a, *b ? " " : "", b, *c ? " " : "", c);
-}
-
-static void event_facts(struct proc *p, const json_t *rec, unsigned *nexec)
-{
-	const char *ev = jstr(rec, "ev"), *path = jstr(rec, "path"), *res = jstr(rec, "res");
-	const char *mode = jstr(rec, "mode");
-
-	if (!strcmp(ev, "exec")) {
-		json_t *env = json_object_get(rec, "env"), *v;
-		size_t i;
-		unsigned n = (*nexec)++;
-
-		add_fact(p, IN, CAUSE_ARGV, xasprintf("exec#%u\texec", n), xstrdup(path));
-		add_fact(p, IN, CAUSE_ARGV, xasprintf("exec#%u\targv", n),
-			 join_argv(json_object_get(rec, "argv"), ' '));
-		add_fact(p, IN, CAUSE_ARGV, xasprintf("exec#%u\tcwd", n), xstrdup(jstr(rec, "cwd")));
-		if (*jstr(rec, "digest"))	/* running a program reads it */
-			add_fact(p, IN, CAUSE_CONTENT, xasprintf("read\t%s", path),
-				 join3("ok", "file", jstr(rec, "digest")));
-		if (n == 0)
-			json_array_foreach(env, i, v) {
-				p->env = xrealloc(p->env, (p->nenv + 1) * sizeof(char *));
-				p->env[p->nenv++] = xstrdup(json_string_value(v) ? json_string_value(v) : "");
-			}
-	} else if (!strcmp(ev, "open") && mode[0] == 'r' && mode[1] != 'w') {
-		add_fact(p, IN, strcmp(res, "ok") ? CAUSE_FOUND : CAUSE_CONTENT,
-			 xasprintf("read\t%s", path),
-			 join3(res, jstr(rec, "type"), jstr(rec, "digest")));
-	} else if (!strcmp(ev, "exec-fail") || !strcmp(ev, "probe")) {
-		add_fact(p, IN, CAUSE_FOUND, xasprintf("probe\t%s", path),
-			 join3(res, jstr(rec, "type"), ""));
-	} else if (!strcmp(ev, "readdir")) {
-		add_fact(p, IN, CAUSE_LISTING, xasprintf("readdir\t%s", path),
-			 join3(res, jstr(rec, "digest"), ""));
-	} else if (!strcmp(ev, "net")) {
-		add_fact(p, IN, CAUSE_NET, xasprintf("net\t%s %s %s", jstr(rec, "call"),
-						     jstr(rec, "family"), jstr(rec, "addr")),
-			 xstrdup(res));
-	} else if (!strcmp(ev, "random")) {
-		add_fact(p, RANDOM, CAUSE_NONDET, xasprintf("random\t%s%s%s", jstr(rec, "call"),
-							     *path ? " " : "", path), xstrdup(""));
-	} else if (!strcmp(ev, "wrote")) {
-		add_fact(p, OUT, CAUSE_CONTENT, xasprintf("wrote\t%s", path),
-			 xasprintf("%s %s %lld", jstr(rec, "digest"), jstr(rec, "perm"),
-				   (long long)json_integer_value(json_object_get(rec, "size"))));
-	} else if (!strcmp(ev, "exit")) {
-		add_fact(p, OUT, CAUSE_CONTENT, xstrdup("exit\t"),
-			 json_object_get(rec, "signal") ? xstrdup(jstr(rec, "signal")) :
-			 xasprintf("%lld", (long long)json_integer_value(
-					   json_object_get(rec, "status"))));
-	} else if (is_change(ev)) {
-		char *after = json_dumps(json_object_get(rec, "after"), JSON_COMPACT);
-
-		add_fact(p, OUT, CAUSE_CONTENT, xasprintf("%s\t%s%s%s", ev, path,
-							  *jstr(rec, "to") ? " -> " : "",
-							  jstr(rec, "to")),
-			 xasprintf("%s %s", res, after ? after : ""));
-		free(after);
-	} else if (!strcmp(ev, "spawn")) {
-		/* children are compared on their own */
-	} else {
-		/* open for writing, chdir, untraceable, ...: what it did */
-		char *all = json_dumps(rec, JSON_COMPACT | JSON_SORT_KEYS);
-
-		add_fact(p, BEHAVIOUR, CAUSE_CONTENT, xasprintf("%s\t%s", ev, path),
-			 xstrdup(all ? all : ""));
-		free(all);
-	}
-}
-
-static int pass2(struct run *r, struct sr_error **err)
-{
-	struct trace_reader tr;
-	struct pass2 ctx = { r, 0 };
-	unsigned nexec = 0;
-	json_t *rec;
-	int k;
-
-	if (trace_open(&tr, r->path, err) < 0) {
-		trace_close(&tr);
-		return -1;
-	}
-	while ((k = trace_next_if(&tr, want2, &ctx, &rec, err)) > 0) {
-		if (k == 2)
-			continue;
-		if (json_object_get(rec, "proc")) {
-			ctx.cur++;
-			nexec = 0;
-		} else if (ctx.cur && json_object_get(rec, "ev") &&
-			   r->p[ctx.cur - 1].flags & D_LOAD) {
-			event_facts(&r->p[ctx.cur - 1], rec, &nexec);
-		}
-		json_decref(rec);
-	}
-	trace_close(&tr);
-	return k < 0 ? -1 : 0;
-}
+#include "tracer/diff_priv.h"
 
 /* --- analysis ------------------------------------------------------- */
-
-static int cmp_fact(const void *x, const void *y)
-{
-	const struct fact *a = x, *b = y;
-	int c = strcmp(a->key, b->key);
-
-	return c ? c : strcmp(a->val, b->val);	/* equal values adjacent */
-}
-
-static int cmp_writer(const void *x, const void *y)
-{
-	const struct writer *a = x, *b = y;
-
-	if (a->h != b->h)
-		return a->h < b->h ? -1 : 1;
-	return a->proc - b->proc;
-}
-
-/* The writers of a path (or of entries of a directory): [lo, hi). */
-static void writers(const struct run *r, uint64_t h, size_t *lo, size_t *hi)
-{
-	size_t l = 0, u = r->nw;
-
-	while (l < u) {
-		size_t m = (l + u) / 2;
-
-		if (r->w[m].h < h)
-			l = m + 1;
-		else
-			u = m;
-	}
-	*lo = l;
-	while (l < r->nw && r->w[l].h == h)
-		l++;
-	*hi = l;
-}
 
 struct engine {
 	struct diff d;
@@ -671,7 +142,7 @@ static bool explained_by_writers(struct engine *e, uint64_t h, struct proc *self
 		struct run *r = side ? &e->d.b : &e->d.a;
 		size_t lo, hi;
 
-		writers(r, h, &lo, &hi);
+		diff_writers(r, h, &lo, &hi);
 		for (size_t i = lo; i < hi; i++) {
 			struct proc *w = owner(&e->d, r, r->w[i].proc);
 
@@ -747,7 +218,7 @@ static bool self_wrote(const struct run *r, uint64_t h, int self)
 {
 	size_t lo, hi;
 
-	writers(r, h, &lo, &hi);
+	diff_writers(r, h, &lo, &hi);
 	for (size_t i = lo; i < hi; i++)
 		if (r->w[i].proc == self)
 			return true;
@@ -810,7 +281,7 @@ static bool visit_pair(struct engine *e, int ia, bool *behaviour)
 		{
 			const char *path = fact_path(f);
 			uint64_t h = f->kind == CAUSE_LISTING ?
-				hash_str(path, strlen(path)) ^ 1 : hash_str(path, strlen(path));
+				diff_hash(path, strlen(path)) ^ 1 : diff_hash(path, strlen(path));
 
 			if (self_wrote(&e->d.a, h, ia) || self_wrote(&e->d.b, h, x->match))
 				continue;
@@ -823,42 +294,6 @@ static bool visit_pair(struct engine *e, int ia, bool *behaviour)
 	return changed;
 }
 
-static void sort_facts(struct proc *p)
-{
-	if (p->nfacts > 1)
-		qsort(p->facts, p->nfacts, sizeof(*p->facts), cmp_fact);
-	/* the same key more than once (a file read twice, a path looked up
-	 * again): one fact with the distinct values, so how often a process
-	 * looked is not a difference, only what it found */
-	char *last = p->nfacts ? xstrdup(p->facts[0].val) : NULL;	/* sorted: dups adjacent */
-
-	for (size_t i = 1, o = 0; i <= p->nfacts; i++) {
-		if (i < p->nfacts && !strcmp(p->facts[i].key, p->facts[o].key)) {
-			if (strcmp(last, p->facts[i].val)) {
-				char *v = xasprintf("%s | %s", p->facts[o].val, p->facts[i].val);
-
-				free(p->facts[o].val);
-				p->facts[o].val = v;
-				free(last);
-				last = xstrdup(p->facts[i].val);
-			}
-			free(p->facts[i].key);
-			free(p->facts[i].val);
-			continue;
-		}
-		if (i < p->nfacts) {
-			free(last);
-			last = xstrdup(p->facts[i].val);
-		}
-		if (i == p->nfacts) {
-			p->nfacts = o + 1;
-			break;
-		}
-		p->facts[++o] = p->facts[i];
-	}
-	free(last);
-}
-
 static void subtree_random(const struct run *r, int top, int i, char ***v, size_t *n)
 {
 	const struct proc *p = &r->p[i];
@@ -867,7 +302,7 @@ static void subtree_random(const struct run *r, int top, int i, char ***v, size_
 		char *s = i == top ? xstrdup(p->random[k]) :
 			xasprintf("%s (by %s %s)", p->random[k], p->id, p->exe);
 
-		add_str(v, n, s);
+		diff_add_str(v, n, s);
 		free(s);
 	}
 	for (size_t k = 0; k < p->nkids; k++)
@@ -955,13 +390,13 @@ static void add_output(struct diff_result *r, const char *path, const char *va,
 
 static void reach(struct engine *e, const char *path)
 {
-	uint64_t h = hash_str(path, strlen(path));
+	uint64_t h = diff_hash(path, strlen(path));
 
 	for (int side = 0; side < 2; side++) {
 		struct run *r = side ? &e->d.b : &e->d.a;
 		size_t lo, hi;
 
-		writers(r, h, &lo, &hi);
+		diff_writers(r, h, &lo, &hi);
 		for (size_t i = lo; i < hi; i++) {
 			struct proc *w = owner(&e->d, r, r->w[i].proc);
 			const struct cset *set = w->causes.count ? &w->causes : &w->weak;
@@ -975,7 +410,7 @@ static void reach(struct engine *e, const char *path)
 				c = &e->res->causes[k];
 				before = c->nreaches;
 
-				add_str(&c->reaches, &c->nreaches, path);
+				diff_add_str(&c->reaches, &c->nreaches, path);
 				if (c->nreaches > before) {
 					char *v = xasprintf("%s (%s)", w->id, *w->cmd ? w->cmd : w->exe);
 
@@ -1025,43 +460,6 @@ static int cmp_cause(const void *x, const void *y)
 	return 0;
 }
 
-static void free_strs(char **v, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
-}
-
-static void run_free(struct run *r)
-{
-	for (size_t i = 0; i < r->n; i++) {
-		struct proc *p = &r->p[i];
-
-		free(p->id);
-		free(p->kids);
-		free(p->key);
-		free(p->exe);
-		free(p->cmd);
-		for (size_t k = 0; k < p->nfacts; k++) {
-			free(p->facts[k].key);
-			free(p->facts[k].val);
-		}
-		free(p->facts);
-		free_strs(p->env, p->nenv);
-		free(p->causes.w);
-		free(p->weak.w);
-		free_strs(p->random, p->nrandom);
-	}
-	free(r->p);
-	free(r->w);
-	for (size_t i = 0; i < r->nst; i++) {
-		free(r->st[i].path);
-		free(r->st[i].val);
-	}
-	free(r->st);
-	free(r->digest);
-}
-
 /* The result refers to process names; they outlive the runs. */
 static void own_refs(struct diff_proc_ref *v, size_t n)
 {
@@ -1102,7 +500,7 @@ int diff_traces(const char *pa, const char *pb, struct diff_result *res,
 	memset(res, 0, sizeof(*res));
 	a->path = pa;
 	b->path = pb;
-	if (pass1(a, err) < 0 || pass1(b, err) < 0)
+	if (diff_pass1(a, err) < 0 || diff_pass1(b, err) < 0)
 		goto out;
 	if (strcmp(a->digest, b->digest)) {
 		sr_error_make(err, SR_EXIT_BAD_INPUT, 0, "%s and %s use different digests "
@@ -1115,9 +513,9 @@ int diff_traces(const char *pa, const char *pb, struct diff_result *res,
 			      a->n ? pb : pa);
 		goto out;
 	}
-	qsort(a->w, a->nw, sizeof(*a->w), cmp_writer);
-	qsort(b->w, b->nw, sizeof(*b->w), cmp_writer);
-	match_pair(&e.d, 0, 0);
+	qsort(a->w, a->nw, sizeof(*a->w), diff_cmp_writer);
+	qsort(b->w, b->nw, sizeof(*b->w), diff_cmp_writer);
+	diff_match(&e.d, 0, 0);
 	for (int side = 0; side < 2; side++) {
 		struct run *r = side ? b : a;
 
@@ -1135,12 +533,12 @@ int diff_traces(const char *pa, const char *pb, struct diff_result *res,
 	for (size_t i = 0; i < a->n; i++)
 		if (a->p[i].match >= 0 && (a->p[i].flags & D_LOAD))
 			b->p[a->p[i].match].flags |= D_LOAD;
-	if (pass2(a, err) < 0 || pass2(b, err) < 0)
+	if (diff_pass2(a, err) < 0 || diff_pass2(b, err) < 0)
 		goto out;
 	for (size_t i = 0; i < a->n; i++)
-		sort_facts(&a->p[i]);
+		diff_sort_facts(&a->p[i]);
 	for (size_t i = 0; i < b->n; i++)
-		sort_facts(&b->p[i]);
+		diff_sort_facts(&b->p[i]);
 	analyze(&e);
 	outputs(&e);
 	if (res->ncauses > 1)	/* qsort is not stable: keep found order in ties */
@@ -1176,8 +574,8 @@ int diff_traces(const char *pa, const char *pb, struct diff_result *res,
 			  !res->noutputs && a->exit == b->exit;
 	rc = 0;
 out:
-	run_free(a);
-	run_free(b);
+	diff_run_free(a);
+	diff_run_free(b);
 	return rc;
 }
 
@@ -1190,9 +588,9 @@ void diff_free(struct diff_result *r)
 		free(c->a);
 		free(c->b);
 		free_refs(c->procs, c->nprocs);
-		free_strs(c->random, c->nrandom);
-		free_strs(c->reaches, c->nreaches);
-		free_strs(c->via, c->nvia);
+		diff_free_strs(c->random, c->nrandom);
+		diff_free_strs(c->reaches, c->nreaches);
+		diff_free_strs(c->via, c->nvia);
 	}
 	free(r->causes);
 	for (size_t i = 0; i < r->noutputs; i++) {

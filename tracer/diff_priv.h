@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef SR_DIFF_PRIV_H
+#define SR_DIFF_PRIV_H
+
+/*
+ * Inside `sandrun diff`: the two runs as read (diff_read.c: the passes
+ * over the traces, matching, facts) and analysed (diff.c).
+ */
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lib/error.h"
+#include "tracer/diff.h"
+
+enum {
+	D_CONTENT = 1,		/* events other than the environment differ */
+	D_ENV = 2,		/* the exec environment differs */
+	D_ONLY = 4,		/* no match in the other run */
+	D_LOAD = 8,		/* pass 2 loads its events */
+};
+
+enum fact_side { IN, OUT, BEHAVIOUR, RANDOM };
+
+/* A set of cause indices: a bitset, so that propagating causes along a
+ * build's data flow is a word-wise OR, not a search. */
+struct cset {
+	uint64_t *w;
+	size_t nw;
+	size_t count;
+};
+
+struct fact {
+	enum fact_side side;
+	enum cause_kind kind;	/* for IN facts */
+	char *key;		/* "kind\tpath..." */
+	char *val;
+};
+
+struct proc {
+	char *id;
+	int parent;
+	int *kids;
+	size_t nkids;
+	uint64_t h[2], he[2];	/* events without env; env */
+	bool has_exec;
+	char *key;		/* first exec: path \n argv \n cwd */
+	char *exe, *cmd;
+	char **random;		/* randomness sources it drew from */
+	size_t nrandom;
+	int match;
+	unsigned flags;
+	/* pass 2 */
+	struct fact *facts;
+	size_t nfacts;
+	char **env;		/* first exec's environment */
+	size_t nenv;
+	/* analysis (on the A side of a pair, or the only side) */
+	struct cset causes;	/* what explains its differences */
+	struct cset weak;	/* inherited environment: used only when
+				 * nothing else explains an output */
+	bool rooted;		/* has a root cause of its own */
+	bool outputs_differ;
+	bool inputs_differ;	/* any input differs, explained or not */
+};
+
+struct writer {
+	uint64_t h;		/* of the path (or of a directory written into) */
+	int proc;
+};
+
+struct state {
+	char *path, *val;
+};
+
+struct run {
+	const char *path;
+	struct proc *p;
+	size_t n, cap;
+	struct writer *w;
+	size_t nw, capw;
+	struct state *st;
+	size_t nst, capst;
+	char *digest;
+	int exit;
+};
+
+struct diff {
+	struct run a, b;
+};
+
+/* diff_read.c */
+uint64_t diff_hash(const char *s, size_t len);
+void diff_add_str(char ***v, size_t *n, const char *s);
+int diff_pass1(struct run *r, struct sr_error **err);
+void diff_match(struct diff *d, int ia, int ib);
+int diff_pass2(struct run *r, struct sr_error **err);
+void diff_sort_facts(struct proc *p);
+int diff_cmp_writer(const void *x, const void *y);
+void diff_writers(const struct run *r, uint64_t h, size_t *lo, size_t *hi);
+void diff_free_strs(char **v, size_t n);
+void diff_run_free(struct run *r);
+
+#endif
