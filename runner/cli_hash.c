@@ -22,6 +22,7 @@
 #include "lib/mapfile.h"
 #include "lib/util.h"
 #include "runner/cli.h"
+#include "runner/hash.h"
 
 static const char hash_usage[] =
 	"Usage: sandrun hash [OPTION]... PATH...\n"
@@ -57,122 +58,6 @@ static const char hash_usage[] =
 	"123 when an artifact is malformed (a bad signature\n"
 	"trailer or PE header; the message names the byte offset); 125 when a\n"
 	"file cannot be read; 124 usage error.\n";
-
-/* A user mask rule: `GLOB bytes START:END` or `GLOB section NAME`. */
-struct rule {
-	char *glob;
-	char *section;		/* or NULL for a byte range */
-	long long start, end;	/* negative: from the end; end 0: to the end */
-};
-
-struct hash_opts {
-	enum mask_mode mode;
-	enum digest_algo algo;
-	bool verbose, json;
-	struct rule *rules;
-	size_t nrules;
-};
-
-struct hash_out {
-	struct digest d;
-	struct region r[MAX_REGIONS];
-	size_t n;
-};
-
-static int parse_rules(const char *path, struct hash_opts *o, struct sr_error **err)
-{
-	cleanup_fclose FILE *f = fopen(path, "re");
-	char *line = NULL;
-	size_t cap = 0;
-	unsigned long lineno = 0;
-
-	if (!f)
-		return sr_error_make(err, SR_EXIT_BAD_INPUT, errno, "cannot open '%s'", path);
-	while (getline(&line, &cap, f) >= 0) {
-		char glob[1024], kind[32], arg[1024], extra[2];
-		struct rule r = { 0 };
-		int n;
-
-		lineno++;
-		line[strcspn(line, "#\n")] = '\0';
-		n = sscanf(line, "%1023s %31s %1023s %1s", glob, kind, arg, extra);
-		if (n <= 0)
-			continue;
-		if (n != 3) {
-			free(line);
-			return sr_error_make(err, SR_EXIT_BAD_INPUT, 0, "%s:%lu: expected "
-					     "'GLOB bytes START:END' or 'GLOB section NAME'",
-					     path, lineno);
-		}
-		if (!strcmp(kind, "section")) {
-			r.section = xstrdup(arg);
-		} else if (!strcmp(kind, "bytes")) {
-			char *colon = strchr(arg, ':'), *end;
-
-			r.start = colon ? strtoll(arg, &end, 0) : 0;
-			if (!colon || end != colon ||
-			    (colon[1] && (r.end = strtoll(colon + 1, &end, 0), *end))) {
-				free(line);
-				return sr_error_make(err, SR_EXIT_BAD_INPUT, 0, "%s:%lu: bad "
-						     "byte range '%s' (START:END, negative "
-						     "from the end)", path, lineno, arg);
-			}
-		} else {
-			free(line);
-			return sr_error_make(err, SR_EXIT_BAD_INPUT, 0, "%s:%lu: unknown "
-					     "rule kind '%s' (bytes or section)", path,
-					     lineno, kind);
-		}
-		r.glob = xstrdup(glob);
-		o->rules = xrealloc(o->rules, (o->nrules + 1) * sizeof(*o->rules));
-		o->rules[o->nrules++] = r;
-	}
-	free(line);
-	return 0;
-}
-
-static uint64_t clamp_off(long long v, uint64_t size)
-{
-	if (v < 0)
-		return (uint64_t)-v > size ? 0 : size - (uint64_t)-v;
-	return (uint64_t)v > size ? size : (uint64_t)v;
-}
-
-static int apply_rules(const struct hash_opts *o, const uint8_t *buf, uint64_t size,
-		       const char *name, struct hash_out *out, struct sr_error **err)
-{
-	const char *base = strrchr(name, '/') ? strrchr(name, '/') + 1 : name;
-
-	for (size_t i = 0; i < o->nrules; i++) {
-		const struct rule *r = &o->rules[i];
-		struct region reg = { REGION_USER, 0, 0 };
-
-		if (fnmatch(r->glob, name, 0) && fnmatch(r->glob, base, 0))
-			continue;
-		if (r->section) {
-			int k = elf_section(buf, size, name, r->section, &reg, err);
-
-			if (k < 0)
-				return -1;
-			if (k == 0)
-				continue;
-		} else {
-			uint64_t a = clamp_off(r->start, size);
-			uint64_t b = r->end ? clamp_off(r->end, size) : size;
-
-			if (b <= a)
-				continue;
-			reg.off = a;
-			reg.len = b - a;
-		}
-		if (out->n == MAX_REGIONS)
-			return sr_error_make(err, SR_EXIT_BAD_INPUT, 0,
-					     "%s: more than %d masked regions", name,
-					     MAX_REGIONS);
-		out->r[out->n++] = reg;
-	}
-	return 0;
-}
 
 static int find_regions(const struct hash_opts *o, const uint8_t *buf, uint64_t size,
 		    const char *name, struct hash_out *out, struct sr_error **err)
@@ -298,48 +183,6 @@ static void print(const struct hash_opts *o, const char *name, const struct hash
 			region_kind_name(h->r[i].kind));
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* Files below dir (relative paths); what cannot be read goes to errors
- * as "REL\tmessage", so a tree is never silently short of a file. */
-static void list_tree(const char *dir, const char *rel, struct strv *out,
-		      struct strv *errors)
-{
-	cleanup_free char *path = *rel ? xasprintf("%s/%s", dir, rel) : xstrdup(dir);
-	DIR *d = opendir(path);
-	struct dirent *de;
-
-	if (!d) {
-		strv_push(errors, xasprintf("%s\t%s", *rel ? rel : ".", strerror(errno)));
-		return;
-	}
-	while ((errno = 0, de = readdir(d))) {
-		char *child;
-		struct stat st;
-
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		child = *rel ? xasprintf("%s/%s", rel, de->d_name) : xstrdup(de->d_name);
-		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
-			strv_push(errors, xasprintf("%s\t%s", child, strerror(errno)));
-			free(child);
-		} else if (S_ISDIR(st.st_mode)) {
-			list_tree(dir, child, out, errors);
-			free(child);
-		} else if (S_ISREG(st.st_mode)) {
-			strv_push(out, child);
-		} else {
-			free(child);
-		}
-	}
-	if (errno)
-		strv_push(errors, xasprintf("%s\t%s", *rel ? rel : ".", strerror(errno)));
-	closedir(d);
-}
-
 /*
  * Jobs: the files to hash, in output order.  Workers take the next job
  * from a shared counter and hash it; the main thread consumes results in
@@ -412,7 +255,7 @@ static void add_path(struct jobs *js, const char *path)
 	}
 	strv_free(&errors);
 	if (files.n > 1)
-		qsort(files.v, files.n, sizeof(char *), cmp_str);
+		qsort(files.v, files.n, sizeof(char *), hash_cmp_names);
 	for (size_t i = 0; i < files.n; i++) {
 		struct job *j = job_add(js, JOB_FILE, xasprintf("%s/%s", path, files.v[i]));
 
@@ -700,111 +543,6 @@ static int read_checks(const char *file, struct jobs *js, const struct hash_opts
 	if (f != stdin)
 		fclose(f);
 	return bad;
-}
-
-/* The modules of a tree: modules.order's lines, else every .ko, sorted. */
-static void module_list(const char *dir, struct strv *out)
-{
-	cleanup_free char *order = xasprintf("%s/modules.order", dir);
-	FILE *f = fopen(order, "re");
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t n;
-
-	if (!f) {
-		struct strv all = { 0 }, errors = { 0 };
-
-		list_tree(dir, "", &all, &errors);
-		for (size_t i = 0; i < errors.n; i++) {
-			char *tab = strchr(errors.v[i], '\t');
-
-			*tab = '\0';
-			fprintf(stderr, "sandrun: cannot read '%s/%s': %s\n", dir,
-				errors.v[i], tab + 1);
-		}
-		strv_free(&errors);
-		if (all.n > 1)
-			qsort(all.v, all.n, sizeof(char *), cmp_str);
-		for (size_t i = 0; i < all.n; i++)
-			if (strlen(all.v[i]) > 3 &&
-			    !strcmp(all.v[i] + strlen(all.v[i]) - 3, ".ko"))
-				strv_push(out, xasprintf("%s/%s", dir, all.v[i]));
-		strv_free(&all);
-		return;
-	}
-	while ((n = getline(&line, &cap, f)) > 0) {
-		line[strcspn(line, "\n")] = '\0';
-		if (!*line)
-			continue;
-		size_t len = strlen(line);
-		/* Older kernels list the .o. */
-		cleanup_free char *name = len > 2 && !strcmp(line + len - 2, ".o") ?
-			xasprintf("%.*s.ko", (int)(len - 2), line) : xstrdup(line);
-
-		strv_push(out, name[0] == '/' ? xstrdup(name) : xasprintf("%s/%s", dir, name));
-	}
-	free(line);
-	fclose(f);
-}
-
-static void sha256_of(const void *a, size_t alen, const void *b, size_t blen,
-		      const void *c, size_t clen, struct digest *ret)
-{
-	struct digest_ctx ctx;
-
-	digest_init(&ctx, DIGEST_SHA256);
-	digest_update(&ctx, a, alen);
-	digest_update(&ctx, b, blen);
-	digest_update(&ctx, c, clen);
-	digest_final(&ctx, ret);
-}
-
-static int module_hashes(const char *dir)
-{
-	struct strv mods = { 0 };
-	struct digest *level;
-	size_t n, levels = 0;
-	char hex[2 * DIGEST_MAX + 1];
-	int worst = SR_EXIT_OK;
-
-	module_list(dir, &mods);
-	level = xcalloc(mods.n + 1, sizeof(*level));
-	for (size_t i = 0; i < mods.n; i++) {
-		struct sr_error *err = NULL;
-		struct region r[MAX_REGIONS];
-		struct mapped m;
-		size_t nr = 0;
-		uint64_t len;
-		uint8_t leaf[5] = { 0x01, (uint8_t)(i >> 24), (uint8_t)(i >> 16),
-				    (uint8_t)(i >> 8), (uint8_t)i };
-		struct digest d;
-
-		if (load_file(AT_FDCWD, mods.v[i], mods.v[i], &m, &err) < 0 ||
-		    modsig_regions(m.buf, m.size, mods.v[i], r, &nr, &err) < 0) {
-			worst = sr_error_report(err);
-			unmap_file(&m);
-			continue;
-		}
-		len = nr ? r[0].off : m.size;
-		masked_digest(m.buf, len, NULL, 0, MASK_NONE, DIGEST_SHA256, &d);
-		digest_hex(&d, hex);
-		printf("%s  %s\n", hex, mods.v[i]);
-		/* v4/v5 leaf: SHA256(0x01 || be32(pos) || module). */
-		sha256_of(leaf, sizeof(leaf), m.buf, len, NULL, 0, &level[i]);
-		unmap_file(&m);
-	}
-	/* Nodes: SHA256(0x02 || left || right); an odd one pairs itself. */
-	for (n = mods.n; n > 1; n = (n + 1) / 2, levels++)
-		for (size_t i = 0; i < n; i += 2)
-			sha256_of("\2", 1, level[i].bytes, 32,
-				  level[i + 1 < n ? i + 1 : i].bytes, 32, &level[i / 2]);
-	if (mods.n && worst == SR_EXIT_OK) {
-		digest_hex(&level[0], hex);
-		printf("%s  (merkle root, %zu levels, %zu modules)\n", hex, levels, mods.n);
-	}
-	free(level);
-	strv_free(&mods);
-	return worst;
 }
 
 int cmd_hash(int argc, char **argv)

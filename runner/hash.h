@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef SR_HASH_H
+#define SR_HASH_H
+
+/*
+ * `sandrun hash`'s parts: options and results (cli_hash.c runs the jobs
+ * and prints), user mask rules and tree listing (hash_rules.c), the
+ * module hash list (hash_modules.c).
+ */
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "lib/artifact.h"
+#include "lib/error.h"
+#include "lib/util.h"
+
+/* A user mask rule: `GLOB bytes START:END` or `GLOB section NAME`. */
+struct rule {
+	char *glob;
+	char *section;		/* or NULL for a byte range */
+	long long start, end;	/* negative: from the end; end 0: to the end */
+};
+
+struct hash_opts {
+	enum mask_mode mode;
+	enum digest_algo algo;
+	bool verbose, json;
+	struct rule *rules;
+	size_t nrules;
+};
+
+struct hash_out {
+	struct digest d;
+	struct region r[MAX_REGIONS];
+	size_t n;
+};
+
+/* --rules FILE: FILE:LINE errors (123). */
+int parse_rules(const char *path, struct hash_opts *o, struct sr_error **err);
+/* Adds the regions the rules give for name to out (-1 on a bad ELF). */
+int apply_rules(const struct hash_opts *o, const uint8_t *buf, uint64_t size,
+		const char *name, struct hash_out *out, struct sr_error **err);
+int hash_cmp_names(const void *a, const void *b);
+/* Files below dir (relative paths); what cannot be read goes to errors
+ * as "REL\tmessage". */
+void list_tree(const char *dir, const char *rel, struct strv *out, struct strv *errors);
+/* --module-hashes DIR: prints the list and its Merkle root; an exit code. */
+int module_hashes(const char *dir);
+
+#endif

@@ -1,0 +1,117 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* `sandrun hash --module-hashes`: the module hash list of a tree. */
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/cleanup.h"
+#include "lib/digest.h"
+#include "lib/exitcode.h"
+#include "lib/mapfile.h"
+#include "runner/hash.h"
+
+/* The modules of a tree: modules.order's lines, else every .ko, sorted. */
+static void module_list(const char *dir, struct strv *out)
+{
+	cleanup_free char *order = xasprintf("%s/modules.order", dir);
+	FILE *f = fopen(order, "re");
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+
+	if (!f) {
+		struct strv all = { 0 }, errors = { 0 };
+
+		list_tree(dir, "", &all, &errors);
+		for (size_t i = 0; i < errors.n; i++) {
+			char *tab = strchr(errors.v[i], '\t');
+
+			*tab = '\0';
+			fprintf(stderr, "sandrun: cannot read '%s/%s': %s\n", dir,
+				errors.v[i], tab + 1);
+		}
+		strv_free(&errors);
+		if (all.n > 1)
+			qsort(all.v, all.n, sizeof(char *), hash_cmp_names);
+		for (size_t i = 0; i < all.n; i++)
+			if (strlen(all.v[i]) > 3 &&
+			    !strcmp(all.v[i] + strlen(all.v[i]) - 3, ".ko"))
+				strv_push(out, xasprintf("%s/%s", dir, all.v[i]));
+		strv_free(&all);
+		return;
+	}
+	while ((n = getline(&line, &cap, f)) > 0) {
+		line[strcspn(line, "\n")] = '\0';
+		if (!*line)
+			continue;
+		size_t len = strlen(line);
+		/* Older kernels list the .o. */
+		cleanup_free char *name = len > 2 && !strcmp(line + len - 2, ".o") ?
+			xasprintf("%.*s.ko", (int)(len - 2), line) : xstrdup(line);
+
+		strv_push(out, name[0] == '/' ? xstrdup(name) : xasprintf("%s/%s", dir, name));
+	}
+	free(line);
+	fclose(f);
+}
+
+static void sha256_of(const void *a, size_t alen, const void *b, size_t blen,
+		      const void *c, size_t clen, struct digest *ret)
+{
+	struct digest_ctx ctx;
+
+	digest_init(&ctx, DIGEST_SHA256);
+	digest_update(&ctx, a, alen);
+	digest_update(&ctx, b, blen);
+	digest_update(&ctx, c, clen);
+	digest_final(&ctx, ret);
+}
+
+int module_hashes(const char *dir)
+{
+	struct strv mods = { 0 };
+	struct digest *level;
+	size_t n, levels = 0;
+	char hex[2 * DIGEST_MAX + 1];
+	int worst = SR_EXIT_OK;
+
+	module_list(dir, &mods);
+	level = xcalloc(mods.n + 1, sizeof(*level));
+	for (size_t i = 0; i < mods.n; i++) {
+		struct sr_error *err = NULL;
+		struct region r[MAX_REGIONS];
+		struct mapped m;
+		size_t nr = 0;
+		uint64_t len;
+		uint8_t leaf[5] = { 0x01, (uint8_t)(i >> 24), (uint8_t)(i >> 16),
+				    (uint8_t)(i >> 8), (uint8_t)i };
+		struct digest d;
+
+		if (load_file(AT_FDCWD, mods.v[i], mods.v[i], &m, &err) < 0 ||
+		    modsig_regions(m.buf, m.size, mods.v[i], r, &nr, &err) < 0) {
+			worst = sr_error_report(err);
+			unmap_file(&m);
+			continue;
+		}
+		len = nr ? r[0].off : m.size;
+		masked_digest(m.buf, len, NULL, 0, MASK_NONE, DIGEST_SHA256, &d);
+		digest_hex(&d, hex);
+		printf("%s  %s\n", hex, mods.v[i]);
+		/* v4/v5 leaf: SHA256(0x01 || be32(pos) || module). */
+		sha256_of(leaf, sizeof(leaf), m.buf, len, NULL, 0, &level[i]);
+		unmap_file(&m);
+	}
+	/* Nodes: SHA256(0x02 || left || right); an odd one pairs itself. */
+	for (n = mods.n; n > 1; n = (n + 1) / 2, levels++)
+		for (size_t i = 0; i < n; i += 2)
+			sha256_of("\2", 1, level[i].bytes, 32,
+				  level[i + 1 < n ? i + 1 : i].bytes, 32, &level[i / 2]);
+	if (mods.n && worst == SR_EXIT_OK) {
+		digest_hex(&level[0], hex);
+		printf("%s  (merkle root, %zu levels, %zu modules)\n", hex, levels, mods.n);
+	}
+	free(level);
+	strv_free(&mods);
+	return worst;
+}

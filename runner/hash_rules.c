@@ -1,0 +1,151 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* `sandrun hash`: user mask rules, and the files of a tree. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "lib/cleanup.h"
+#include "lib/exitcode.h"
+#include "runner/hash.h"
+
+int parse_rules(const char *path, struct hash_opts *o, struct sr_error **err)
+{
+	cleanup_fclose FILE *f = fopen(path, "re");
+	char *line = NULL;
+	size_t cap = 0;
+	unsigned long lineno = 0;
+
+	if (!f)
+		return sr_error_make(err, SR_EXIT_BAD_INPUT, errno, "cannot open '%s'", path);
+	while (getline(&line, &cap, f) >= 0) {
+		char glob[1024], kind[32], arg[1024], extra[2];
+		struct rule r = { 0 };
+		int n;
+
+		lineno++;
+		line[strcspn(line, "#\n")] = '\0';
+		n = sscanf(line, "%1023s %31s %1023s %1s", glob, kind, arg, extra);
+		if (n <= 0)
+			continue;
+		if (n != 3) {
+			free(line);
+			return sr_error_make(err, SR_EXIT_BAD_INPUT, 0, "%s:%lu: expected "
+					     "'GLOB bytes START:END' or 'GLOB section NAME'",
+					     path, lineno);
+		}
+		if (!strcmp(kind, "section")) {
+			r.section = xstrdup(arg);
+		} else if (!strcmp(kind, "bytes")) {
+			char *colon = strchr(arg, ':'), *end;
+
+			r.start = colon ? strtoll(arg, &end, 0) : 0;
+			if (!colon || end != colon ||
+			    (colon[1] && (r.end = strtoll(colon + 1, &end, 0), *end))) {
+				free(line);
+				return sr_error_make(err, SR_EXIT_BAD_INPUT, 0, "%s:%lu: bad "
+						     "byte range '%s' (START:END, negative "
+						     "from the end)", path, lineno, arg);
+			}
+		} else {
+			free(line);
+			return sr_error_make(err, SR_EXIT_BAD_INPUT, 0, "%s:%lu: unknown "
+					     "rule kind '%s' (bytes or section)", path,
+					     lineno, kind);
+		}
+		r.glob = xstrdup(glob);
+		o->rules = xrealloc(o->rules, (o->nrules + 1) * sizeof(*o->rules));
+		o->rules[o->nrules++] = r;
+	}
+	free(line);
+	return 0;
+}
+
+static uint64_t clamp_off(long long v, uint64_t size)
+{
+	if (v < 0)
+		return (uint64_t)-v > size ? 0 : size - (uint64_t)-v;
+	return (uint64_t)v > size ? size : (uint64_t)v;
+}
+
+int apply_rules(const struct hash_opts *o, const uint8_t *buf, uint64_t size,
+		       const char *name, struct hash_out *out, struct sr_error **err)
+{
+	const char *base = strrchr(name, '/') ? strrchr(name, '/') + 1 : name;
+
+	for (size_t i = 0; i < o->nrules; i++) {
+		const struct rule *r = &o->rules[i];
+		struct region reg = { REGION_USER, 0, 0 };
+
+		if (fnmatch(r->glob, name, 0) && fnmatch(r->glob, base, 0))
+			continue;
+		if (r->section) {
+			int k = elf_section(buf, size, name, r->section, &reg, err);
+
+			if (k < 0)
+				return -1;
+			if (k == 0)
+				continue;
+		} else {
+			uint64_t a = clamp_off(r->start, size);
+			uint64_t b = r->end ? clamp_off(r->end, size) : size;
+
+			if (b <= a)
+				continue;
+			reg.off = a;
+			reg.len = b - a;
+		}
+		if (out->n == MAX_REGIONS)
+			return sr_error_make(err, SR_EXIT_BAD_INPUT, 0,
+					     "%s: more than %d masked regions", name,
+					     MAX_REGIONS);
+		out->r[out->n++] = reg;
+	}
+	return 0;
+}
+
+int hash_cmp_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Files below dir (relative paths); what cannot be read goes to errors
+ * as "REL\tmessage", so a tree is never silently short of a file. */
+void list_tree(const char *dir, const char *rel, struct strv *out,
+		      struct strv *errors)
+{
+	cleanup_free char *path = *rel ? xasprintf("%s/%s", dir, rel) : xstrdup(dir);
+	DIR *d = opendir(path);
+	struct dirent *de;
+
+	if (!d) {
+		strv_push(errors, xasprintf("%s\t%s", *rel ? rel : ".", strerror(errno)));
+		return;
+	}
+	while ((errno = 0, de = readdir(d))) {
+		char *child;
+		struct stat st;
+
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		child = *rel ? xasprintf("%s/%s", rel, de->d_name) : xstrdup(de->d_name);
+		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+			strv_push(errors, xasprintf("%s\t%s", child, strerror(errno)));
+			free(child);
+		} else if (S_ISDIR(st.st_mode)) {
+			list_tree(dir, child, out, errors);
+			free(child);
+		} else if (S_ISREG(st.st_mode)) {
+			strv_push(out, child);
+		} else {
+			free(child);
+		}
+	}
+	if (errno)
+		strv_push(errors, xasprintf("%s\t%s", *rel ? rel : ".", strerror(errno)));
+	closedir(d);
+}
