@@ -132,9 +132,50 @@ static struct proc *owner(struct diff *d, const struct run *r, int i)
 	return &d->a.p[d->b.p[i].match];
 }
 
-/* Is a differing process of either run a writer of h (other than self)? */
+/* The contents a fact's value names, as writer content hashes: a read's
+ * "ok file DIGEST" (the third word) or a write's "DIGEST perm size" (the
+ * first), more than one joined by " | "; n = 0 when none is known (a
+ * failed open, a directory). */
+struct seen {
+	uint64_t vh[8];
+	size_t n;
+};
+
+static void seen_digests(const char *val, bool written, struct seen *ret)
+{
+	ret->n = 0;
+	while (*val && ret->n < ARRAY_SIZE(ret->vh)) {
+		const char *end = strstr(val, " | ");
+		size_t len = end ? (size_t)(end - val) : strlen(val);
+		const char *sp = written ? memchr(val, ' ', len) : memrchr(val, ' ', len);
+
+		if (written && sp && sp > val)
+			ret->vh[ret->n++] = diff_content_hash(val, (size_t)(sp - val));
+		else if (!written && sp && memchr(val, ' ', (size_t)(sp - val)))
+			ret->vh[ret->n++] = diff_content_hash(sp + 1, len - (size_t)(sp + 1 - val));
+		val += len + (end ? 3 : 0);
+	}
+}
+
+/* Could this write have produced what was read? */
+static bool wrote_seen(const struct writer *w, const struct seen *s)
+{
+	if (!s || w->vh == VH_ANY)
+		return true;
+	for (size_t i = 0; i < s->n; i++)
+		if (w->vh == s->vh[i])
+			return true;
+	return false;
+}
+
+/* Does a differing process of either run explain a read of key h that
+ * saw seen[side] (NULL: anything)?  Only writers of the path whose
+ * content was what was read: a later rewrite explains nothing.  (Not
+ * writers of the same content under another name: a copy has its
+ * source's content, and would explain its source.)  Their causes become
+ * self's. */
 static bool explained_by_writers(struct engine *e, uint64_t h, struct proc *self,
-				 bool propagate, bool *changed)
+				 const struct seen *seen[2], bool *changed)
 {
 	bool found = false;
 
@@ -142,15 +183,15 @@ static bool explained_by_writers(struct engine *e, uint64_t h, struct proc *self
 		struct run *r = side ? &e->d.b : &e->d.a;
 		size_t lo, hi;
 
-		diff_writers(r, h, &lo, &hi);
+		diff_writers(r->w, r->nw, h, &lo, &hi);
 		for (size_t i = lo; i < hi; i++) {
 			struct proc *w = owner(&e->d, r, r->w[i].proc);
 
-			if (w == self || !(w->flags & (D_CONTENT | D_ONLY)))
+			if (w == self || !(w->flags & (D_CONTENT | D_ONLY)) ||
+			    !wrote_seen(&r->w[i], seen[side]))
 				continue;
 			found = true;
-			if (propagate)
-				*changed |= union_into(self, w);
+			*changed |= union_into(self, w);
 		}
 	}
 	return found;
@@ -214,13 +255,14 @@ static void env_causes(struct engine *e, struct proc *x, struct proc *y, bool *c
 	}
 }
 
-static bool self_wrote(const struct run *r, uint64_t h, int self)
+/* Did the process itself write what it read? */
+static bool self_wrote(const struct run *r, uint64_t h, int self, const struct seen *s)
 {
 	size_t lo, hi;
 
-	diff_writers(r, h, &lo, &hi);
+	diff_writers(r->w, r->nw, h, &lo, &hi);
 	for (size_t i = lo; i < hi; i++)
-		if (r->w[i].proc == self)
+		if (r->w[i].proc == self && wrote_seen(&r->w[i], s))
 			return true;
 	return false;
 }
@@ -232,6 +274,58 @@ static const char *fact_path(const struct fact *f)
 	return t ? t + 1 : f->key;
 }
 
+static bool is_ancestor(const struct run *r, int anc, int i)
+{
+	while (i >= 0 && i != anc)
+		i = r->p[i].parent;
+	return i == anc && anc >= 0;
+}
+
+/* A differing file a process left that a differing descendant wrote with
+ * the same content (an fd shared: `sh -c 'cmd > out'` closes out after
+ * cmd wrote it): the descendant's causes are the process's. */
+static bool written_below(struct engine *e, int ia, const struct fact *f,
+			  const struct fact *g, bool *changed)
+{
+	const char *path = fact_path(f);
+	uint64_t h = diff_hash(path, strlen(path));
+	bool found = false;
+
+	for (int side = 0; side < 2; side++) {
+		struct run *r = side ? &e->d.b : &e->d.a;
+		int self = side ? e->d.a.p[ia].match : ia;
+		struct seen s;
+		size_t lo, hi;
+
+		seen_digests(side ? g->val : f->val, true, &s);
+		diff_writers(r->w, r->nw, h, &lo, &hi);
+		for (size_t i = lo; i < hi; i++) {
+			struct proc *w = owner(&e->d, r, r->w[i].proc);
+
+			if (r->w[i].proc == self || !is_ancestor(r, self, r->w[i].proc) ||
+			    !(w->flags & (D_CONTENT | D_ONLY)) || !wrote_seen(&r->w[i], &s))
+				continue;
+			found = true;
+			*changed |= union_into(&e->d.a.p[ia], w);
+		}
+	}
+	return found;
+}
+
+/* A differing child exit status is an input of its parent (make stops). */
+static void kids_status(struct engine *e, struct proc *x, bool *changed)
+{
+	for (size_t k = 0; k < x->nkids; k++) {
+		struct proc *kid = &e->d.a.p[x->kids[k]];
+		const struct proc *other = kid->match >= 0 ? &e->d.b.p[kid->match] : NULL;
+
+		if (!other || !kid->status || !other->status || !strcmp(kid->status, other->status))
+			continue;
+		x->inputs_differ = true;
+		*changed |= union_into(x, kid);
+	}
+}
+
 /* One pass over a matched pair's facts; returns whether sets grew. */
 static bool visit_pair(struct engine *e, int ia, bool *behaviour)
 {
@@ -241,6 +335,7 @@ static bool visit_pair(struct engine *e, int ia, bool *behaviour)
 	bool changed = false;
 
 	env_causes(e, x, y, &changed);
+	kids_status(e, x, &changed);
 	*behaviour = false;
 	while (i < x->nfacts || j < y->nfacts) {
 		int c = i == x->nfacts ? 1 : j == y->nfacts ? -1 :
@@ -253,6 +348,9 @@ static bool visit_pair(struct engine *e, int ia, bool *behaviour)
 		if (g && !strcmp(f->val, g->val))
 			continue;
 		if (f->side == OUT || f->side == BEHAVIOUR) {
+			if (f->side == OUT && g && !strncmp(f->key, "wrote\t", 6) &&
+			    written_below(e, ia, f, g, &changed))
+				continue;
 			if (f->side == OUT)
 				x->outputs_differ = true;
 			else
@@ -282,10 +380,21 @@ static bool visit_pair(struct engine *e, int ia, bool *behaviour)
 			const char *path = fact_path(f);
 			uint64_t h = f->kind == CAUSE_LISTING ?
 				diff_hash(path, strlen(path)) ^ 1 : diff_hash(path, strlen(path));
+			struct seen sa, sb;
+			const struct seen *seen[2] = { NULL, NULL };
 
-			if (self_wrote(&e->d.a, h, ia) || self_wrote(&e->d.b, h, x->match))
+			if (f->kind == CAUSE_CONTENT) {
+				seen_digests(f->val, false, &sa);
+				seen_digests(g->val, false, &sb);
+				if (sa.n && sb.n) {
+					seen[0] = &sa;
+					seen[1] = &sb;
+				}
+			}
+			if (self_wrote(&e->d.a, h, ia, seen[0]) ||
+			    self_wrote(&e->d.b, h, x->match, seen[1]))
 				continue;
-			if (explained_by_writers(e, h, x, true, &changed))
+			if (explained_by_writers(e, h, x, seen, &changed))
 				continue;
 			changed |= add_to_set(x, add_cause(e, f->kind, path, f->val, g->val, x));
 			x->rooted = true;
@@ -396,7 +505,7 @@ static void reach(struct engine *e, const char *path)
 		struct run *r = side ? &e->d.b : &e->d.a;
 		size_t lo, hi;
 
-		diff_writers(r, h, &lo, &hi);
+		diff_writers(r->w, r->nw, h, &lo, &hi);
 		for (size_t i = lo; i < hi; i++) {
 			struct proc *w = owner(&e->d, r, r->w[i].proc);
 			const struct cset *set = w->causes.count ? &w->causes : &w->weak;
@@ -513,8 +622,8 @@ int diff_traces(const char *pa, const char *pb, struct diff_result *res,
 			      a->n ? pb : pa);
 		goto out;
 	}
-	qsort(a->w, a->nw, sizeof(*a->w), diff_cmp_writer);
-	qsort(b->w, b->nw, sizeof(*b->w), diff_cmp_writer);
+	diff_index_writers(a);
+	diff_index_writers(b);
 	diff_match(&e.d, 0, 0);
 	for (int side = 0; side < 2; side++) {
 		struct run *r = side ? b : a;

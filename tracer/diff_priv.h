@@ -53,6 +53,7 @@ struct proc {
 	/* pass 2 */
 	struct fact *facts;
 	size_t nfacts;
+	char *status;		/* how it exited ("0", "SIGSEGV"), NULL if unknown */
 	char **env;		/* first exec's environment */
 	size_t nenv;
 	/* analysis (on the A side of a pair, or the only side) */
@@ -64,8 +65,14 @@ struct proc {
 	bool inputs_differ;	/* any input differs, explained or not */
 };
 
+/* Content a change left, for following data by content: the hash of the
+ * digest written, or one of these. */
+enum { VH_ANY = 0,		/* unknown (mkdir, symlink): may explain any read */
+       VH_NONE = 1 };		/* no content (unlink, chmod, a rename's source) */
+
 struct writer {
 	uint64_t h;		/* of the path (or of a directory written into) */
+	uint64_t vh;		/* of the content written (VH_*) */
 	int proc;
 };
 
@@ -77,7 +84,7 @@ struct run {
 	const char *path;
 	struct proc *p;
 	size_t n, cap;
-	struct writer *w;
+	struct writer *w;	/* sorted by path */
 	size_t nw, capw;
 	struct state *st;
 	size_t nst, capst;
@@ -91,13 +98,14 @@ struct diff {
 
 /* diff_read.c */
 uint64_t diff_hash(const char *s, size_t len);
+uint64_t diff_content_hash(const char *digest, size_t len);
 void diff_add_str(char ***v, size_t *n, const char *s);
 int diff_pass1(struct run *r, struct sr_error **err);
 void diff_match(struct diff *d, int ia, int ib);
 int diff_pass2(struct run *r, struct sr_error **err);
 void diff_sort_facts(struct proc *p);
-int diff_cmp_writer(const void *x, const void *y);
-void diff_writers(const struct run *r, uint64_t h, size_t *lo, size_t *hi);
+void diff_index_writers(struct run *r);
+void diff_writers(const struct writer *w, size_t n, uint64_t h, size_t *lo, size_t *hi);
 void diff_free_strs(char **v, size_t n);
 void diff_run_free(struct run *r);
 

@@ -116,7 +116,7 @@ static char *join_argv(const json_t *argv, char sep)
 	return out;
 }
 
-static void add_writer(struct run *r, const char *path, int proc)
+static void add_writer(struct run *r, const char *path, uint64_t vh, int proc)
 {
 	const char *slash = strrchr(path, '/');
 
@@ -130,7 +130,7 @@ static void add_writer(struct run *r, const char *path, int proc)
 		/* the path, and its directory (for listings) */
 		r->w[r->nw++] = (struct writer){
 			k ? diff_hash(path, slash && slash != path ? (size_t)(slash - path) : 1) ^ 1
-			  : diff_hash(path, strlen(path)), proc };
+			  : diff_hash(path, strlen(path)), k ? VH_ANY : vh, proc };
 	}
 }
 
@@ -146,6 +146,36 @@ static void add_kid(struct proc *parent, int kid)
 {
 	parent->kids = xrealloc(parent->kids, (parent->nkids + 1) * sizeof(int));
 	parent->kids[parent->nkids++] = kid;
+}
+
+/* A content digest as a writer's vh: never VH_ANY or VH_NONE. */
+uint64_t diff_content_hash(const char *digest, size_t len)
+{
+	return diff_hash(digest, len) | 2;
+}
+
+/* What content a change left at its path(s). */
+static uint64_t content_hash(const char *digest)
+{
+	return *digest ? diff_content_hash(digest, strlen(digest)) : VH_ANY;
+}
+
+static void change_writers(struct run *r, const json_t *rec, const char *ev, int proc)
+{
+	const char *after = jstr(json_object_get(rec, "after"), "digest");
+	const char *path = jstr(rec, "path");
+
+	if (!strcmp(ev, "wrote"))
+		add_writer(r, path, content_hash(jstr(rec, "digest")), proc);
+	else if (!strcmp(ev, "rename") || !strcmp(ev, "link")) {
+		add_writer(r, path, VH_NONE, proc);
+		add_writer(r, jstr(rec, "to"), content_hash(after), proc);
+	} else if (!strcmp(ev, "truncate"))
+		add_writer(r, path, content_hash(after), proc);
+	else if (!strcmp(ev, "mkdir") || !strcmp(ev, "symlink") || !strcmp(ev, "mknod"))
+		add_writer(r, path, VH_ANY, proc);
+	else			/* unlink, rmdir, chmod, chown, utimes */
+		add_writer(r, path, VH_NONE, proc);
 }
 
 /* A final state as one comparable string: "file mode=0644 size=3 digest=..." */
@@ -220,6 +250,7 @@ int diff_pass1(struct run *r, struct sr_error **err)
 				free(p->key);
 				free(p->exe);
 				free(p->cmd);
+		free(p->status);
 				p->key = xasprintf("%s\n%s\n%s", jstr(rec, "path"), a, jstr(rec, "cwd"));
 				p->exe = xstrdup(jstr(rec, "path"));
 				p->cmd = join_argv(argv, ' ');
@@ -238,9 +269,7 @@ int diff_pass1(struct run *r, struct sr_error **err)
 			free(line);
 			free(src);
 		} else if (r->n && is_change(ev)) {
-			add_writer(r, jstr(rec, "path"), (int)r->n - 1);
-			if (*jstr(rec, "to"))
-				add_writer(r, jstr(rec, "to"), (int)r->n - 1);
+			change_writers(r, rec, ev, (int)r->n - 1);
 		}
 		json_decref(rec);
 	}
@@ -372,12 +401,22 @@ static void event_facts(struct proc *p, const json_t *rec, unsigned *nexec)
 			 xasprintf("%s %s %lld", jstr(rec, "digest"), jstr(rec, "perm"),
 				   (long long)json_integer_value(json_object_get(rec, "size"))));
 	} else if (!strcmp(ev, "exit")) {
-		add_fact(p, OUT, CAUSE_CONTENT, xstrdup("exit\t"),
-			 json_object_get(rec, "signal") ? xstrdup(jstr(rec, "signal")) :
-			 xasprintf("%lld", (long long)json_integer_value(
-					   json_object_get(rec, "status"))));
+		free(p->status);
+		p->status = json_object_get(rec, "signal") ? xstrdup(jstr(rec, "signal")) :
+			    xasprintf("%lld", (long long)json_integer_value(
+					      json_object_get(rec, "status")));
+		add_fact(p, OUT, CAUSE_CONTENT, xstrdup("exit\t"), xstrdup(p->status));
 	} else if (is_change(ev)) {
-		char *after = json_dumps(json_object_get(rec, "after"), JSON_COMPACT);
+		char *after;
+
+		if ((!strcmp(ev, "rename") || !strcmp(ev, "link")) && !strcmp(res, "ok")) {
+			/* moving data reads it: what it moved came from its writer */
+			json_t *a = json_object_get(rec, "after");
+
+			add_fact(p, IN, CAUSE_CONTENT, xasprintf("read\t%s", path),
+				 join3("ok", jstr(a, "type"), jstr(a, "digest")));
+		}
+		after = json_dumps(json_object_get(rec, "after"), JSON_COMPACT);
 
 		add_fact(p, OUT, CAUSE_CONTENT, xasprintf("%s\t%s%s%s", ev, path,
 							  *jstr(rec, "to") ? " -> " : "",
@@ -468,7 +507,7 @@ void diff_sort_facts(struct proc *p)
 	free(last);
 }
 
-int diff_cmp_writer(const void *x, const void *y)
+static int cmp_writer(const void *x, const void *y)
 {
 	const struct writer *a = x, *b = y;
 
@@ -477,21 +516,26 @@ int diff_cmp_writer(const void *x, const void *y)
 	return a->proc - b->proc;
 }
 
-/* The writers of a path (or of entries of a directory): [lo, hi). */
-void diff_writers(const struct run *r, uint64_t h, size_t *lo, size_t *hi)
+void diff_index_writers(struct run *r)
 {
-	size_t l = 0, u = r->nw;
+	qsort(r->w, r->nw, sizeof(*r->w), cmp_writer);
+}
+
+/* The writers with key h (a path's, a directory's, a content's): [lo, hi). */
+void diff_writers(const struct writer *w, size_t n, uint64_t h, size_t *lo, size_t *hi)
+{
+	size_t l = 0, u = n;
 
 	while (l < u) {
 		size_t m = (l + u) / 2;
 
-		if (r->w[m].h < h)
+		if (w[m].h < h)
 			l = m + 1;
 		else
 			u = m;
 	}
 	*lo = l;
-	while (l < r->nw && r->w[l].h == h)
+	while (l < n && w[l].h == h)
 		l++;
 	*hi = l;
 }

@@ -156,6 +156,62 @@ like "an extra make target: the first cause is the Makefile" \
 	"$(echo "$out" | grep -E '^  1\. ')" '1\. \$SRC/Makefile was read with different content'
 is "an extra make target: the only cause" "$(echo "$out" | grep -cE '^  [0-9]+\. ')" 1
 
+# two_runs DIR NAME [BUILD_ID2]: trace DIR's make twice (after setup_1 /
+# setup_2, shell functions run in DIR), as NAME1 and NAME2; BUILD_ID is 1,
+# then BUILD_ID2 (default 1).
+two_runs() {
+	local dir=$1 name=$2 i id
+	for i in 1 2; do
+		id=1; [ "$i" = 2 ] && id=${3:-1}
+		(cd "$dir" && setup_$i && env -u MAKEFLAGS -u OLDPWD "$SR" -q --setenv BUILD_ID=$id \
+			-o "$SCRATCH/$name$i.trace" -- make -s) >/dev/null 2>&1
+	done
+}
+
+# A source read early and rewritten later in the build by a step that
+# differs too: the read still is a root cause (writes explain only what
+# was read of them, not what was read before them).
+R=$SCRATCH/rewrite
+mkdir -p "$R"
+printf 'all: stamp\nout.txt:\n\tcat in.txt > out.txt\nstamp: out.txt\n\techo "$$BUILD_ID" > in.txt; touch stamp\n' > "$R/Makefile"
+setup_1() { rm -f out.txt stamp; echo one > in.txt; }
+setup_2() { rm -f out.txt stamp; echo two > in.txt; }
+two_runs "$R" rw 2
+out=$("$SR" diff "$SCRATCH/rw1.trace" "$SCRATCH/rw2.trace")
+like "a source rewritten later: still named as read with different content" "$out" \
+	'[0-9]\. \$SRC/in\.txt was read with different content'
+like "a source rewritten later: by cat, reaching out.txt" \
+	"$(echo "$out" | grep -A4 'in\.txt was read with different content')" 'first seen by [0-9.]+ \(cat in\.txt\)'
+like "a source rewritten later: and the variable that rewrote it" "$out" 'environment variable BUILD_ID differs'
+
+# Data moved by mv: the mv is not nondeterministic, the source is the cause.
+V=$SCRATCH/mv
+mkdir -p "$V"
+printf 'final.txt: mid.txt\n\tcat mid.txt > final.txt\nmid.txt:\n\tcat in.txt > mid.tmp && mv mid.tmp mid.txt\n' > "$V/Makefile"
+setup_1() { rm -f mid.txt final.txt; echo one > in.txt; }
+setup_2() { rm -f mid.txt final.txt; echo two > in.txt; }
+two_runs "$V" mv
+out=$("$SR" diff "$SCRATCH/mv1.trace" "$SCRATCH/mv2.trace")
+like "data moved by mv: the source is the cause" "$(echo "$out" | grep -E '^  1\. ')" \
+	'1\. \$SRC/in\.txt was read with different content'
+like "data moved by mv: reaching the final output" "$out" 'reaches \$SRC/final\.txt'
+is "data moved by mv: the only cause (mv is not nondeterministic)" \
+	"$(echo "$out" | grep -cE '^  [0-9]+\. ')" 1
+
+# A step that fails on one side: make stops there; the failing step's
+# cause is make's too, make is not nondeterministic.
+F=$SCRATCH/fail
+mkdir -p "$F"
+printf 'all: b.txt\na.txt:\n\ttest -f flag && echo a > a.txt\nb.txt: a.txt\n\techo b > b.txt\n' > "$F/Makefile"
+setup_1() { rm -f a.txt b.txt; touch flag; }
+setup_2() { rm -f a.txt b.txt flag; }
+two_runs "$F" fail
+out=$("$SR" diff "$SCRATCH/fail1.trace" "$SCRATCH/fail2.trace")
+like "a step failing on one side: the probe is the cause" "$(echo "$out" | grep -E '^  1\. ')" \
+	'1\. \$SRC/flag was looked up and found on one side only'
+is "a step failing on one side: the only cause (make follows its child)" \
+	"$(echo "$out" | grep -cE '^  [0-9]+\. ')" 1
+
 # Bad input: usage, unusable traces (123), file and line in the message.
 "$SR" diff "$SCRATCH/a.trace" >/dev/null 2>&1
 is "one trace only: usage (124)" "$?" 124
