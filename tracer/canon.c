@@ -26,6 +26,51 @@
 
 /* --- building the tree --------------------------------------------- */
 
+/* Pipes seen on exec'd processes' stdin and stdout.  Only those with both
+ * ends in the build are named: a pipe on one side only carries nothing
+ * the trace can follow (make gives jobs a broken pipe as stdin, and which
+ * job gets it is a race). */
+struct pipe_ends {
+	uint32_t *in, *out;
+	size_t nin, nout;
+};
+
+static void note_pipes(struct pipe_ends *e, const struct event *ev)
+{
+	uint32_t in = (uint32_t)((uint64_t)ev->aux >> 32), out = (uint32_t)ev->aux;
+
+	if (in) {
+		e->in = xrealloc(e->in, (e->nin + 1) * sizeof(*e->in));
+		e->in[e->nin++] = in;
+	}
+	if (out) {
+		e->out = xrealloc(e->out, (e->nout + 1) * sizeof(*e->out));
+		e->out[e->nout++] = out;
+	}
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+static void link_pipes(struct canon *c, struct pipe_ends *e)
+{
+	if (e->nout > 1)
+		qsort(e->out, e->nout, sizeof(*e->out), cmp_u32);
+	for (size_t i = 0; i < e->nin; i++)
+		if (e->nout && bsearch(&e->in[i], e->out, e->nout, sizeof(*e->out), cmp_u32)) {
+			c->linked = xrealloc(c->linked, (c->nlinked + 1) * sizeof(*c->linked));
+			c->linked[c->nlinked++] = e->in[i];
+		}
+	if (c->nlinked > 1)
+		qsort(c->linked, c->nlinked, sizeof(*c->linked), cmp_u32);
+	free(e->in);
+	free(e->out);
+}
+
 static struct cproc *proc_get(struct canon *c, pid_t pid, bool create)
 {
 	struct cproc **slot = &c->by_pid[(unsigned)pid % ARRAY_SIZE(c->by_pid)];
@@ -80,6 +125,7 @@ static int load(struct canon *c, struct spool *spool, struct cproc ***ret_roots,
 {
 	struct cproc **roots = NULL;
 	size_t nroots = 0;
+	struct pipe_ends ends = { 0 };
 	struct event ev;
 	int r;
 
@@ -125,9 +171,12 @@ static int load(struct canon *c, struct spool *spool, struct cproc ***ret_roots,
 			continue;
 		}
 		canon_note_temp(c, &ev);
+		if (ev.kind == EV_EXEC && ev.aux)
+			note_pipes(&ends, &ev);
 		add_event(p, &ev);
 	}
 	canon_sort_temps(c);
+	link_pipes(c, &ends);
 	if (r < 0) {
 		free(roots);
 		return sr_error_make(err, SR_EXIT_FAILURE, 0,
@@ -233,6 +282,29 @@ static void put_fstate(struct canon *c, FILE *f, const struct fstate *st,
 	fputc('}', f);
 }
 
+/* A pipe as {N}, numbered in output order like temp names; {} in keys. */
+static void put_pipe(struct canon *c, FILE *f, const char *name, uint32_t ino,
+		     bool for_key)
+{
+	size_t k;
+
+	if (!ino || !c->nlinked ||
+	    !bsearch(&ino, c->linked, c->nlinked, sizeof(*c->linked), cmp_u32))
+		return;
+	fprintf(f, ",\"%s\":\"pipe", name);
+	if (for_key) {
+		fputs("{}\"", f);
+		return;
+	}
+	for (k = 0; k < c->npipes && c->pipes[k] != ino; k++)
+		;
+	if (k == c->npipes) {
+		c->pipes = xrealloc(c->pipes, (c->npipes + 1) * sizeof(*c->pipes));
+		c->pipes[c->npipes++] = ino;
+	}
+	fprintf(f, "{%zu}\"", k + 1);
+}
+
 /* One event as a JSON object (without the process id). */
 void canon_put_event(struct canon *c, FILE *f, const struct cproc *p,
 		      const struct event *ev, bool for_key)
@@ -313,6 +385,8 @@ void canon_put_event(struct canon *c, FILE *f, const struct cproc *p,
 	if (ev->kind == EV_EXEC) {
 		put_strv(c, f, "argv", ev->argv, for_key);
 		put_strv(c, f, "env", ev->envp, for_key);
+		put_pipe(c, f, "stdin", (uint32_t)((uint64_t)ev->aux >> 32), for_key);
+		put_pipe(c, f, "stdout", (uint32_t)ev->aux, for_key);
 	}
 	if (ev->kind != EV_WROTE && ev->kind != EV_EXEC)
 		fprintf(f, ",\"res\":\"%s\"", errname(ev->result));
@@ -531,6 +605,8 @@ static void free_canon(struct canon *c)
 		event_clear(&c->states.evs[j]);
 	free(c->states.evs);
 	strv_free(&c->temps);
+	free(c->pipes);
+	free(c->linked);
 	strv_free(&c->temp_set);
 }
 

@@ -31,6 +31,10 @@ struct canon {
 	struct cproc *by_pid[8192];	/* the latest process per pid slot */
 	struct strv temps;		/* real temp names, in numbering order */
 	struct strv temp_set;		/* temp names, sorted for bsearch */
+	uint32_t *pipes;		/* pipe inodes, in numbering order */
+	size_t npipes;
+	uint32_t *linked;		/* pipes with both ends in the build, sorted */
+	size_t nlinked;
 	struct cproc states;		/* EV_BEFORE and EV_AFTER, any order */
 	uint64_t nevents;
 	uint64_t nwritten;

@@ -326,6 +326,30 @@ static void kids_status(struct engine *e, struct proc *x, bool *changed)
 	}
 }
 
+/* What came down the pipe on its stdin: the writers' causes are its. */
+static void pipe_input(struct engine *e, struct proc *x, bool *changed)
+{
+	const struct proc *y = &e->d.b.p[x->match];
+
+	for (int side = 0; side < 2; side++) {
+		struct run *r = side ? &e->d.b : &e->d.a;
+		uint64_t h = side ? y->pipe_in : x->pipe_in;
+		size_t lo, hi;
+
+		if (!h)
+			continue;
+		diff_writers(r->w, r->nw, h, &lo, &hi);
+		for (size_t i = lo; i < hi; i++) {
+			struct proc *w = owner(&e->d, r, r->w[i].proc);
+
+			if (w == x || !(w->flags & (D_CONTENT | D_ONLY)))
+				continue;
+			x->inputs_differ = true;
+			*changed |= union_into(x, w);
+		}
+	}
+}
+
 /* One pass over a matched pair's facts; returns whether sets grew. */
 static bool visit_pair(struct engine *e, int ia, bool *behaviour)
 {
@@ -336,6 +360,7 @@ static bool visit_pair(struct engine *e, int ia, bool *behaviour)
 
 	env_causes(e, x, y, &changed);
 	kids_status(e, x, &changed);
+	pipe_input(e, x, &changed);
 	*behaviour = false;
 	while (i < x->nfacts || j < y->nfacts) {
 		int c = i == x->nfacts ? 1 : j == y->nfacts ? -1 :

@@ -53,6 +53,7 @@ struct proc {
 	/* pass 2 */
 	struct fact *facts;
 	size_t nfacts;
+	uint64_t pipe_in;	/* its stdin's pipe (writers key), 0: none */
 	char *status;		/* how it exited ("0", "SIGSEGV"), NULL if unknown */
 	char **env;		/* first exec's environment */
 	size_t nenv;

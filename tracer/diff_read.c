@@ -134,6 +134,32 @@ static void add_writer(struct run *r, const char *path, uint64_t vh, int proc)
 	}
 }
 
+/* A pipeline: what a process writes to its stdout's pipe, the process
+ * with that pipe on its stdin reads (the numbers are the run's own). */
+static uint64_t pipe_key(const char *name)
+{
+	char *k = xasprintf("pipe\t%s", name);
+	uint64_t h = diff_hash(k, strlen(k));
+
+	free(k);
+	return h;
+}
+
+static void exec_pipes(struct run *r, const json_t *rec, struct proc *p)
+{
+	const char *in = jstr(rec, "stdin"), *out = jstr(rec, "stdout");
+
+	if (*in && !p->pipe_in)
+		p->pipe_in = pipe_key(in);
+	if (*out) {
+		if (r->nw == r->capw) {
+			r->capw = r->capw ? 2 * r->capw : 256;
+			r->w = xrealloc(r->w, r->capw * sizeof(*r->w));
+		}
+		r->w[r->nw++] = (struct writer){ pipe_key(out), VH_ANY, (int)(p - r->p) };
+	}
+}
+
 static int find_parent(struct run *r, const char *id)
 {
 	for (size_t i = r->n; i-- > 0;)
@@ -245,6 +271,7 @@ int diff_pass1(struct run *r, struct sr_error **err)
 			p = &r->p[r->n - 1];
 			mix(p->h, line, strlen(line));
 			mix(p->he, e, strlen(e));
+			exec_pipes(r, rec, p);
 			if (!p->has_exec) {
 				p->has_exec = true;
 				free(p->key);

@@ -15,7 +15,8 @@
  * process saw them inside the sandbox.
  */
 enum ev_kind {
-	EV_EXEC,	/* path, cwd (path2), argv, env; result 0 */
+	EV_EXEC,	/* path, cwd (path2), argv, env; result 0; aux = the
+			 * pipe inodes on stdin (high 32 bits) and stdout */
 	EV_EXEC_FAIL,	/* an execve that failed: path, result */
 	EV_SPAWN,	/* other = the new process (host pid) */
 	EV_EXIT,	/* aux = wait status */

@@ -35,9 +35,42 @@ void tracer_emit(struct tracer *t, struct event *ev)
 	event_clear(ev);
 }
 
+/* The inode of the pipe on a tracee's fd, 0 if it is not a pipe. */
+static uint32_t fd_pipe(pid_t tid, int fd)
+{
+	char link[48], buf[64];
+	ssize_t n;
+
+	snprintf(link, sizeof(link), "/proc/%d/fd/%d", (int)tid, fd);
+	n = readlink(link, buf, sizeof(buf) - 1);
+	if (n < 7 || memcmp(buf, "pipe:[", 6))
+		return 0;
+	buf[n] = '\0';
+	return (uint32_t)strtoul(buf + 6, NULL, 10);
+}
+
+/* The pipes on stdin and stdout after an exec, for following data down
+ * a pipeline; those sandrun itself was given are the caller's, not the
+ * build's (they would make a trace depend on how sandrun was run). */
+static int64_t exec_pipes(const struct tracer *t, pid_t tid)
+{
+	uint32_t io[2];
+
+	for (int fd = 0; fd < 2; fd++) {
+		io[fd] = fd_pipe(tid, fd);
+		for (int k = 0; k < 3; k++)
+			if (io[fd] == t->outer_pipes[k])
+				io[fd] = 0;
+	}
+	return (int64_t)((uint64_t)io[0] << 32 | io[1]);
+}
+
 int tracer_seize(struct tracer *t, pid_t init_pid, struct sr_error **err)
 {
 	struct task *task;
+
+	for (int fd = 0; fd < 3; fd++)
+		t->outer_pipes[fd] = fd_pipe(init_pid, fd);
 
 	if (ptrace(PTRACE_SEIZE, init_pid, 0, TRACE_OPTIONS) < 0)
 		return sr_error_make(err, SR_EXIT_FAILURE, errno,
@@ -207,6 +240,7 @@ static void on_exec(struct tracer *t, struct task *task)
 		task->pend.ev.pid = pr->tgid;
 		/* what ran, for locks and diffs: the file itself */
 		digest_tracee_exe(t, task->tid, &task->pend.ev.digest);
+		task->pend.ev.aux = exec_pipes(t, task->tid);
 		tracer_emit(t, &task->pend.ev);
 		task->has_pending = false;
 	}

@@ -61,6 +61,7 @@ struct tracer {
 	size_t nvlist;
 	bool breached;		/* a forbidden open happened: the sandbox was killed */
 	int root_fd;		/* the command's root (O_PATH), for probes; 0: not open */
+	uint32_t outer_pipes[3];	/* pipes sandrun was given as stdio: not the build's */
 };
 
 /* Seize the sandbox's pid 1 before it starts the command. */

@@ -198,6 +198,25 @@ like "data moved by mv: reaching the final output" "$out" 'reaches \$SRC/final\.
 is "data moved by mv: the only cause (mv is not nondeterministic)" \
 	"$(echo "$out" | grep -cE '^  [0-9]+\. ')" 1
 
+# Data down a pipeline: tr reads what cat read; tr is not nondeterministic.
+P=$SCRATCH/pipe
+mkdir -p "$P"
+printf 'out.txt:\n\tcat in.txt | tr a-z A-Z > out.txt\n' > "$P/Makefile"
+setup_1() { rm -f out.txt; echo one > in.txt; }
+setup_2() { rm -f out.txt; echo two > in.txt; }
+two_runs "$P" pipe
+like "a pipeline: the exec records name the pipe on both ends" \
+	"$(grep -c '"stdout":"pipe{1}"\|"stdin":"pipe{1}"' "$SCRATCH/pipe1.trace")" '^2$'
+out=$("$SR" diff "$SCRATCH/pipe1.trace" "$SCRATCH/pipe2.trace")
+like "a pipeline: the file read upstream is the cause" "$(echo "$out" | grep -E '^  1\. ')" \
+	'1\. \$SRC/in\.txt was read with different content'
+like "a pipeline: reaching what the reader wrote" "$out" 'reaches \$SRC/out\.txt, written by [0-9.]+ \(tr a-z A-Z\)'
+is "a pipeline: the only cause (tr is not nondeterministic)" \
+	"$(echo "$out" | grep -cE '^  [0-9]+\. ')" 1
+"$SR" -q -o "$SCRATCH/outer.trace" -- sh -c 'echo hi' | cat >/dev/null
+check "a pipe sandrun's own stdout is on is not the build's" \
+	sh -c "! grep -q '\"stdout\":\"pipe' '$SCRATCH/outer.trace'"
+
 # A step that fails on one side: make stops there; the failing step's
 # cause is make's too, make is not nondeterministic.
 F=$SCRATCH/fail
