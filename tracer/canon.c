@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -120,6 +121,106 @@ static struct cproc *live(struct canon *c, pid_t pid)
 	       c->by_pid[(unsigned)pid % ARRAY_SIZE(c->by_pid)] : proc_get(c, pid, false);
 }
 
+/* Remember where an event of p is; full buffers go to the spool's end. */
+static void note_offset(struct canon *c, struct cproc *p, uint64_t off)
+{
+	if (p->nob == OCHUNK) {
+		struct ochunk ch = { .n = OCHUNK };
+
+		memcpy(ch.off, p->obuf, sizeof(ch.off));
+		if (spool_pwrite(c->spool, c->idx_end, &ch, sizeof(ch)) < 0 ||
+		    (p->tail && spool_pwrite(c->spool, p->tail + offsetof(struct ochunk, next),
+					     &c->idx_end, sizeof(c->idx_end)) < 0))
+			c->bad = true;
+		if (!p->head)
+			p->head = c->idx_end;
+		p->tail = c->idx_end;
+		c->idx_end += sizeof(ch);
+		p->nob = 0;
+	}
+	p->obuf[p->nob++] = off;
+}
+
+static void mix128(uint64_t h[2], const uint64_t x[2])
+{
+	h[0] = (h[0] ^ x[0]) * 0x9e3779b97f4a7c15ull + 0x632be59bd9b4e019ull;
+	h[1] = (h[1] ^ x[1]) * 0xc2b2ae3d27d4eb4full + 0x165667b19e3779f9ull;
+}
+
+static void key_hash(struct canon *c, const struct cproc *p, const struct event *ev,
+		     uint64_t ret[2])
+{
+	struct digest d;
+
+	if (ev->kind == EV_SPAWN) {
+		/* the child's key is not known yet: its place only (the
+		 * children's keys join the parent's at the end) */
+		xxh128_buf("spawn", 5, &d);
+	} else {
+		fseeko(c->kf, 0, SEEK_SET);
+		canon_put_event(c, c->kf, p, ev, true);
+		fflush(c->kf);
+		xxh128_buf(c->kbuf, (size_t)ftello(c->kf), &d);
+	}
+	memcpy(ret, d.bytes, 16);
+}
+
+/* Pass 1's digest of a process: per thread, its changes in order with
+ * the observations between them as a sum, so that what sorting and
+ * thread grouping do in pass 2 cannot change it; randomness sources once
+ * each. */
+static void digest_event(struct canon *c, struct cproc *p, const struct event *ev)
+{
+	pid_t tid = canon_leader_event(p, ev) ? p->pid : ev->tid;
+	struct kthread *t = NULL;
+	uint64_t h[2];
+
+	key_hash(c, p, ev, h);
+	if (ev->kind == EV_RANDOM) {
+		for (size_t i = 0; i < p->nrnd; i++)
+			if (p->rnd[i] == h[0])
+				return;
+		p->rnd = xrealloc(p->rnd, (p->nrnd + 1) * sizeof(*p->rnd));
+		p->rnd[p->nrnd++] = h[0];
+		return;
+	}
+	for (size_t i = 0; i < p->nth && !t; i++)
+		if (p->th[i].tid == tid)
+			t = &p->th[i];
+	if (!t) {
+		p->th = xrealloc(p->th, (p->nth + 1) * sizeof(*p->th));
+		t = &p->th[p->nth++];
+		memset(t, 0, sizeof(*t));
+		t->tid = tid;
+	}
+	if (canon_is_barrier(ev)) {
+		mix128(t->chain, t->obs);
+		mix128(t->chain, h);
+		t->obs[0] = t->obs[1] = 0;
+	} else {
+		t->obs[0] += h[0];
+		t->obs[1] += h[1];
+	}
+}
+
+/* An event of a process: where it is, what it adds to the digest. */
+static void take_event(struct canon *c, struct cproc *p, struct event *ev, uint64_t off)
+{
+	note_offset(c, p, off);
+	canon_note_temp(c, ev);
+	digest_event(c, p, ev);
+	if (ev->kind == EV_EXEC && !p->has_exec) {
+		p->has_exec = true;
+		p->exec = *ev;		/* keeps path, argv, cwd */
+		for (char **e = ev->envp; e && *e; e++)
+			free(*e);
+		free(ev->envp);
+		p->exec.envp = NULL;
+		memset(ev, 0, sizeof(*ev));
+	}
+	event_clear(ev);
+}
+
 static int load(struct canon *c, struct spool *spool, struct cproc ***ret_roots,
 		size_t *ret_n, struct sr_error **err)
 {
@@ -127,11 +228,17 @@ static int load(struct canon *c, struct spool *spool, struct cproc ***ret_roots,
 	size_t nroots = 0;
 	struct pipe_ends ends = { 0 };
 	struct event ev;
-	int r;
+	int r = 1;
 
-	while ((r = spool_next(spool, &ev)) > 0) {
+	c->kf = open_memstream(&c->kbuf, &c->klen);
+	if (!c->kf)
+		die_oom();
+	for (uint64_t i = 0; i < spool->count; i++) {
+		uint64_t off = spool_tell(spool);
 		struct cproc *p;
 
+		if ((r = spool_next(spool, &ev)) <= 0)
+			break;
 		c->nevents++;
 		if (ev.kind == EV_SPAWN) {
 			struct cproc *kid = xcalloc(1, sizeof(*kid));
@@ -155,7 +262,7 @@ static int load(struct canon *c, struct spool *spool, struct cproc ***ret_roots,
 			if (p) {
 				add_kid(p, kid);
 				ev.aux = (int64_t)(p->nkids - 1);	/* kid index */
-				add_event(p, &ev);
+				take_event(c, p, &ev, off);
 			} else {
 				event_clear(&ev);
 			}
@@ -170,14 +277,12 @@ static int load(struct canon *c, struct spool *spool, struct cproc ***ret_roots,
 			event_clear(&ev);
 			continue;
 		}
-		canon_note_temp(c, &ev);
 		if (ev.kind == EV_EXEC && ev.aux)
 			note_pipes(&ends, &ev);
-		add_event(p, &ev);
+		take_event(c, p, &ev, off);
 	}
-	canon_sort_temps(c);
 	link_pipes(c, &ends);
-	if (r < 0) {
+	if (r < 0 || c->bad) {
 		free(roots);
 		return sr_error_make(err, SR_EXIT_FAILURE, 0,
 				     "the trace spool is corrupt");
@@ -185,6 +290,47 @@ static int load(struct canon *c, struct spool *spool, struct cproc ***ret_roots,
 	*ret_roots = roots;
 	*ret_n = nroots;
 	return 0;
+}
+
+/* Pass 2: a process's events back from the spool, in capture order. */
+static bool load_offsets(struct canon *c, struct cproc *p, const uint64_t *offs,
+			 uint32_t n, uint64_t *kid)
+{
+	for (uint32_t i = 0; i < n; i++) {
+		struct event ev;
+
+		if (spool_read_at(c->spool, offs[i], &ev) < 0) {
+			c->bad = true;
+			return false;
+		}
+		if (ev.kind == EV_SPAWN)
+			ev.aux = (int64_t)(*kid)++;	/* kids are in spawn order */
+		add_event(p, &ev);
+	}
+	return true;
+}
+
+static void load_events(struct canon *c, struct cproc *p)
+{
+	uint64_t kid = 0;
+	struct ochunk ch;
+
+	for (uint64_t at = p->head; at; at = ch.next)
+		if (spool_pread(c->spool, at, &ch, sizeof(ch)) < 0 || ch.n > OCHUNK ||
+		    !load_offsets(c, p, ch.off, ch.n, &kid)) {
+			c->bad = true;
+			return;
+		}
+	load_offsets(c, p, p->obuf, p->nob, &kid);
+}
+
+static void unload_events(struct cproc *p)
+{
+	for (size_t j = 0; j < p->n; j++)
+		event_clear(&p->evs[j]);
+	free(p->evs);
+	p->evs = NULL;
+	p->n = p->cap = 0;
 }
 
 /* --- serialization ------------------------------------------------- */
@@ -282,7 +428,7 @@ static void put_fstate(struct canon *c, FILE *f, const struct fstate *st,
 	fputc('}', f);
 }
 
-/* A pipe as {N}, numbered in output order like temp names; {} in keys. */
+/* A pipe as {N}, numbered in output order like temp names; not in keys. */
 static void put_pipe(struct canon *c, FILE *f, const char *name, uint32_t ino,
 		     bool for_key)
 {
@@ -291,11 +437,9 @@ static void put_pipe(struct canon *c, FILE *f, const char *name, uint32_t ino,
 	if (!ino || !c->nlinked ||
 	    !bsearch(&ino, c->linked, c->nlinked, sizeof(*c->linked), cmp_u32))
 		return;
+	if (for_key)
+		return;		/* keys never depend on pipes (see link_pipes) */
 	fprintf(f, ",\"%s\":\"pipe", name);
-	if (for_key) {
-		fputs("{}\"", f);
-		return;
-	}
 	for (k = 0; k < c->npipes && c->pipes[k] != ino; k++)
 		;
 	if (k == c->npipes) {
@@ -409,6 +553,11 @@ void canon_put_event(struct canon *c, FILE *f, const struct cproc *p,
 
 /* --- ordering ------------------------------------------------------- */
 
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
 static int cmp_key(const void *a, const void *b)
 {
 	const struct cproc *x = *(struct cproc *const *)a;
@@ -417,49 +566,58 @@ static int cmp_key(const void *a, const void *b)
 	return strcmp(x->key, y->key);
 }
 
-static const struct event *first_exec(const struct cproc *p)
-{
-	for (size_t i = 0; i < p->n; i++)
-		if (p->evs[i].kind == EV_EXEC)
-			return &p->evs[i];
-	return NULL;
-}
-
 /*
  * A process's key: its first exec's executable, argv and cwd (readable
  * ordering), then a digest of all it and its subtree did (ties between
- * identical-looking siblings).  Computed bottom-up.
+ * identical-looking siblings): pass 1's digest of its own events and its
+ * children's keys.  Computed bottom-up.
  */
 static void compute_key(struct canon *c, struct cproc *p)
 {
-	const struct event *ex = first_exec(p);
+	struct digest_ctx d;
+	struct digest out;
 	char *buf = NULL, hex[2 * DIGEST_MAX + 1];
+	uint64_t others[2] = { 0, 0 }, rnd = 0;
+	char **keys;
 	size_t len = 0;
-	struct digest d;
 	FILE *f;
 
 	for (size_t i = 0; i < p->nkids; i++)
 		compute_key(c, p->kids[i]);
-	canon_sort_observations(c, p);
-	f = open_memstream(&buf, &len);
-	if (!f)
-		die_oom();
-	for (size_t i = 0; i < p->n; i++) {
-		canon_put_event(c, f, p, &p->evs[i], true);
-		fputc('\n', f);
+	digest_init(&d, DIGEST_SHA256);
+	for (size_t i = 0; i < p->nth; i++) {
+		struct kthread *t = &p->th[i];
+
+		mix128(t->chain, t->obs);	/* what followed its last change */
+		if (t->tid == p->pid) {
+			digest_update(&d, "L", 1);
+			digest_update(&d, t->chain, sizeof(t->chain));
+		} else {		/* other threads: in no particular order */
+			others[0] += t->chain[0];
+			others[1] += t->chain[1];
+		}
 	}
-	fclose(f);
-	digest_buf(DIGEST_SHA256, buf, len, &d);
-	free(buf);
-	digest_hex(&d, hex);
-	buf = NULL;
+	for (size_t i = 0; i < p->nrnd; i++)
+		rnd += p->rnd[i];
+	digest_update(&d, others, sizeof(others));
+	digest_update(&d, &rnd, sizeof(rnd));
+	keys = xcalloc(p->nkids + 1, sizeof(*keys));
+	for (size_t i = 0; i < p->nkids; i++)
+		keys[i] = p->kids[i]->key;
+	if (p->nkids > 1)
+		qsort(keys, p->nkids, sizeof(*keys), cmp_str);
+	for (size_t i = 0; i < p->nkids; i++)
+		digest_update(&d, keys[i], strlen(keys[i]) + 1);
+	free(keys);
+	digest_final(&d, &out);
+	digest_hex(&out, hex);
 	f = open_memstream(&buf, &len);
 	if (!f)
 		die_oom();
-	if (ex) {
-		canon_put_str(c, f, ex->path ? ex->path : "", true);
-		put_strv(c, f, "argv", ex->argv, true);
-		canon_put_str(c, f, ex->path2 ? ex->path2 : "", true);
+	if (p->has_exec) {
+		canon_put_str(c, f, p->exec.path ? p->exec.path : "", true);
+		put_strv(c, f, "argv", p->exec.argv, true);
+		canon_put_str(c, f, p->exec.path2 ? p->exec.path2 : "", true);
 	}
 	fprintf(f, "|%s", hex);
 	fclose(f);
@@ -482,10 +640,12 @@ static void assign_ids(struct cproc *p, const char *id)
 	}
 }
 
-static uint64_t write_proc(struct canon *c, const struct cproc *p)
+static uint64_t write_proc(struct canon *c, struct cproc *p)
 {
 	uint64_t n = 1;
 
+	load_events(c, p);
+	canon_sort_observations(c, p);
 	c->nwritten += p->n;
 	fputs("{\"proc\":", c->out);
 	json_write_string(c->out, p->id);
@@ -501,6 +661,7 @@ static uint64_t write_proc(struct canon *c, const struct cproc *p)
 		canon_put_event(c, c->out, p, &p->evs[i], false);
 		fputs("}\n", c->out);
 	}
+	unload_events(p);
 	for (size_t i = 0; i < p->nkids; i++)
 		n += write_proc(c, p->sorted[i]);
 	return n;
@@ -594,6 +755,9 @@ static void free_canon(struct canon *c)
 		for (size_t j = 0; j < p->n; j++)
 			event_clear(&p->evs[j]);
 		free(p->evs);
+		free(p->th);
+		free(p->rnd);
+		event_clear(&p->exec);
 		free(p->kids);
 		free(p->sorted);
 		free(p->key);
@@ -608,12 +772,15 @@ static void free_canon(struct canon *c)
 	free(c->pipes);
 	free(c->linked);
 	strv_free(&c->temp_set);
+	if (c->kf)
+		fclose(c->kf);
+	free(c->kbuf);
 }
 
 int canon_write(struct spool *spool, const struct canon_opts *opts, FILE *out,
 		struct sr_error **err)
 {
-	struct canon c = { .opts = opts, .out = out };
+	struct canon c = { .opts = opts, .out = out, .spool = spool };
 	struct cproc **roots = NULL;
 	size_t nroots = 0;
 	uint64_t nprocs = 0;
@@ -621,6 +788,14 @@ int canon_write(struct spool *spool, const struct canon_opts *opts, FILE *out,
 
 	if (spool_rewind(spool, err) < 0)
 		return -1;
+	{
+		struct stat st;
+
+		/* pass 1's index goes after the events */
+		if (fstat(fileno(spool->f), &st) < 0)
+			return sr_error_make(err, SR_EXIT_FAILURE, errno, "cannot read the spool");
+		c.idx_end = (uint64_t)st.st_size;
+	}
 	r = load(&c, spool, &roots, &nroots, err);
 	if (r == 0) {
 		struct cproc top = { .kids = roots, .nkids = nroots };
@@ -645,6 +820,9 @@ int canon_write(struct spool *spool, const struct canon_opts *opts, FILE *out,
 		for (size_t i = 0; i < nroots; i++)
 			nprocs += write_proc(&c, roots[i]);
 		nstates = write_states(&c);
+		if (c.bad)
+			r = sr_error_make(err, SR_EXIT_FAILURE, 0,
+					  "the trace spool could not be read back");
 		fprintf(out, "{\"end\":\"%s\",\"exit\":%d,\"processes\":%llu,"
 			"\"events\":%llu,\"states\":%llu}\n", opts->end_status,
 			opts->exit_code, (unsigned long long)nprocs,

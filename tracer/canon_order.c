@@ -16,7 +16,7 @@
  * order carries no meaning, and a parallel make's varies from run to run
  * (it stats each target when its job ends).
  */
-static bool is_barrier(const struct event *ev)
+bool canon_is_barrier(const struct event *ev)
 {
 	switch (ev->kind) {
 	case EV_OPEN:
@@ -129,7 +129,7 @@ static int cmp_tgroup(const void *a, const void *b)
 
 /* The process's own events: its leader's, and its exit (whichever
  * thread was last). */
-static bool leader_event(const struct cproc *p, const struct event *ev)
+bool canon_leader_event(const struct cproc *p, const struct event *ev)
 {
 	return ev->tid == p->pid || !ev->tid || ev->kind == EV_EXIT;
 }
@@ -143,7 +143,7 @@ static void group_segment(struct canon *c, struct cproc *p, size_t lo, size_t hi
 	for (size_t i = lo; i < hi; i++) {
 		size_t k;
 
-		if (leader_event(p, &p->evs[i]))
+		if (canon_leader_event(p, &p->evs[i]))
 			continue;
 		for (k = 0; k < ng && g[k].tid != p->evs[i].tid; k++)
 			;
@@ -161,7 +161,7 @@ static void group_segment(struct canon *c, struct cproc *p, size_t lo, size_t hi
 		if (!f)
 			die_oom();
 		for (size_t i = lo; i < hi; i++)
-			if (!leader_event(p, &p->evs[i]) && p->evs[i].tid == g[k].tid) {
+			if (!canon_leader_event(p, &p->evs[i]) && p->evs[i].tid == g[k].tid) {
 				canon_put_event(c, f, p, &p->evs[i], true);
 				fputc('\n', f);
 			}
@@ -170,11 +170,11 @@ static void group_segment(struct canon *c, struct cproc *p, size_t lo, size_t hi
 	qsort(g, ng, sizeof(*g), cmp_tgroup);
 	out = xcalloc(hi - lo, sizeof(*out));
 	for (size_t i = lo; i < hi; i++)
-		if (leader_event(p, &p->evs[i]))
+		if (canon_leader_event(p, &p->evs[i]))
 			out[o++] = p->evs[i];
 	for (size_t k = 0; k < ng; k++) {
 		for (size_t i = lo; i < hi; i++)
-			if (!leader_event(p, &p->evs[i]) && p->evs[i].tid == g[k].tid)
+			if (!canon_leader_event(p, &p->evs[i]) && p->evs[i].tid == g[k].tid)
 				out[o++] = p->evs[i];
 		free(g[k].key);
 	}
@@ -205,7 +205,7 @@ void canon_sort_observations(struct canon *c, struct cproc *p)
 		size_t j = i;
 		struct sortable *run;
 
-		while (j < p->n && !is_barrier(&p->evs[j]))
+		while (j < p->n && !canon_is_barrier(&p->evs[j]))
 			j++;
 		if (j - i > 1) {
 			run = xcalloc(j - i, sizeof(*run));

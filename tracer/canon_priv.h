@@ -10,12 +10,43 @@
 #include "lib/util.h"
 #include "tracer/canon.h"
 #include "tracer/event.h"
+#include "tracer/spool.h"
+
+/*
+ * The canonicalizer reads the spool twice.  Pass 1 keeps, per process,
+ * where its events are (offsets, spilled to the spool's end in chunks)
+ * and a digest of them; the tree is ordered from those.  Pass 2 loads one
+ * process's events at a time, orders and writes them.  So memory follows
+ * the number of processes, not of events.
+ */
+#define OCHUNK 30
+struct ochunk {			/* 256 bytes, after the events in the spool */
+	uint64_t next;		/* the next chunk's offset, 0 at the end */
+	uint32_t n, pad;
+	uint64_t off[OCHUNK];
+};
+
+/* Per thread of a process: its changes in order, its observations
+ * between two changes as a sum (their order means nothing). */
+struct kthread {
+	pid_t tid;
+	uint64_t chain[2], obs[2];
+};
 
 struct cproc {
 	pid_t pid;
 	pid_t parent_pid;
-	struct event *evs;
+	struct event *evs;	/* pass 2: loaded while it is written */
 	size_t n, cap;
+	uint64_t obuf[OCHUNK];	/* offsets not yet spilled */
+	uint32_t nob;
+	uint64_t head, tail;	/* its chunks, 0: none */
+	struct kthread *th;
+	size_t nth;
+	uint64_t *rnd;		/* digests of its distinct randomness sources */
+	size_t nrnd;
+	struct event exec;	/* its first exec (without env), for its key */
+	bool has_exec;
 	struct cproc **kids;	/* in spawn order: EV_SPAWN's aux indexes it */
 	struct cproc **sorted;	/* in content order: ids and output */
 	size_t nkids, kcap;
@@ -39,6 +70,12 @@ struct canon {
 	uint64_t nevents;
 	uint64_t nwritten;
 	FILE *out;
+	struct spool *spool;
+	uint64_t idx_end;		/* where the next chunk goes */
+	bool bad;			/* the spool could not be read back */
+	FILE *kf;			/* a reused stream for event keys */
+	char *kbuf;
+	size_t klen;
 };
 
 struct sortable {
@@ -49,8 +86,6 @@ struct sortable {
 
 char *canon_rewrite_roots(const struct canon_opts *o, const char *s);
 void canon_note_temp(struct canon *c, const struct event *ev);
-/* Sort the names canon_note_temp() collected; call once, after loading. */
-void canon_sort_temps(struct canon *c);
 char *canon_str(struct canon *c, const char *s, bool for_key);
 
 void canon_put_str(struct canon *c, FILE *f, const char *s, bool for_key);
@@ -58,6 +93,8 @@ void canon_put_event(struct canon *c, FILE *f, const struct cproc *p,
 		     const struct event *ev, bool for_key);
 
 int canon_cmp_sortable(const void *a, const void *b);
+bool canon_is_barrier(const struct event *ev);
+bool canon_leader_event(const struct cproc *p, const struct event *ev);
 void canon_sort_observations(struct canon *c, struct cproc *p);
 
 #endif

@@ -140,14 +140,14 @@ static int get_strv(FILE *f, char ***ret)
 	return 0;
 }
 
-int spool_next(struct spool *s, struct event *ev)
+static int read_event(FILE *f, struct event *ev)
 {
 	struct rec r;
-	size_t n = fread(&r, sizeof(r), 1, s->f);
+	size_t n = fread(&r, sizeof(r), 1, f);
 
 	memset(ev, 0, sizeof(*ev));
 	if (n != 1)
-		return feof(s->f) && !ferror(s->f) ? 0 : -1;
+		return feof(f) && !ferror(f) ? 0 : -1;
 	if (r.kind >= EV_KIND_MAX || r.dlen > DIGEST_MAX || r.post_dlen > DIGEST_MAX)
 		return -1;
 	ev->post.has = r.post_has;
@@ -165,18 +165,61 @@ int spool_next(struct spool *s, struct event *ev)
 	ev->aux = r.aux;
 	ev->digest.len = r.dlen;
 	memcpy(ev->digest.bytes, r.digest, sizeof(r.digest));
-	if (get_str(s->f, &ev->post.target) < 0 || get_str(s->f, &ev->name) < 0 || get_str(s->f, &ev->path) < 0 ||
-	    get_str(s->f, &ev->path2) < 0 || get_strv(s->f, &ev->argv) < 0 ||
-	    get_strv(s->f, &ev->envp) < 0) {
+	if (get_str(f, &ev->post.target) < 0 || get_str(f, &ev->name) < 0 ||
+	    get_str(f, &ev->path) < 0 || get_str(f, &ev->path2) < 0 ||
+	    get_strv(f, &ev->argv) < 0 || get_strv(f, &ev->envp) < 0) {
 		event_clear(ev);
 		return -1;
 	}
 	return 1;
 }
 
+int spool_next(struct spool *s, struct event *ev)
+{
+	return read_event(s->f, ev);
+}
+
+uint64_t spool_tell(struct spool *s)
+{
+	off_t off = ftello(s->f);
+
+	return off < 0 ? 0 : (uint64_t)off;
+}
+
+int spool_read_at(struct spool *s, uint64_t off, struct event *ev)
+{
+	if (!s->rf) {
+		char path[64];
+
+		/* its own offset and buffer; glibc seeks within the buffer of
+		 * a read-only stream without reading again */
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", fileno(s->f));
+		s->rf = fopen(path, "re");
+		if (!s->rf)
+			return -1;
+		setvbuf(s->rf, NULL, _IOFBF, 1 << 16);
+	}
+	memset(ev, 0, sizeof(*ev));
+	if (fseeko(s->rf, (off_t)off, SEEK_SET) < 0)
+		return -1;
+	return read_event(s->rf, ev) == 1 ? 1 : -1;
+}
+
+int spool_pwrite(struct spool *s, uint64_t off, const void *buf, size_t len)
+{
+	return pwrite(fileno(s->f), buf, len, (off_t)off) == (ssize_t)len ? 0 : -1;
+}
+
+int spool_pread(struct spool *s, uint64_t off, void *buf, size_t len)
+{
+	return pread(fileno(s->f), buf, len, (off_t)off) == (ssize_t)len ? 0 : -1;
+}
+
 void spool_close(struct spool *s)
 {
+	if (s->rf)
+		fclose(s->rf);
 	if (s->f)
 		fclose(s->f);
-	s->f = NULL;
+	s->f = s->rf = NULL;
 }

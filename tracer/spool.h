@@ -17,6 +17,7 @@
 struct spool {
 	FILE *f;
 	uint64_t count;
+	FILE *rf;		/* a second, read-only stream for spool_read_at */
 };
 
 int spool_create(struct spool *s, const char *path, struct sr_error **err);
@@ -25,6 +26,14 @@ int spool_append(struct spool *s, const struct event *ev);
 int spool_rewind(struct spool *s, struct sr_error **err);
 /* 1 with an event (owned by the caller), 0 at the end, -1 if corrupt. */
 int spool_next(struct spool *s, struct event *ev);
+/* Where the next spool_next() reads from. */
+uint64_t spool_tell(struct spool *s);
+/* The event at an offset spool_tell() gave: 1, or -1 if corrupt. */
+int spool_read_at(struct spool *s, uint64_t off, struct event *ev);
+/* Scratch records the reader keeps after the events (the canonicalizer's
+ * index): written and read back at offsets at or beyond the end. */
+int spool_pwrite(struct spool *s, uint64_t off, const void *buf, size_t len);
+int spool_pread(struct spool *s, uint64_t off, void *buf, size_t len);
 void spool_close(struct spool *s);
 
 #endif
