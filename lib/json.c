@@ -72,6 +72,16 @@ static void write_string(FILE *f, const char *s, bool bytes)
 
 	fputc('"', f);
 	for (; *p; p++) {
+		const unsigned char *q = p;
+
+		while (*q >= 0x20 && *q < 0x7f && *q != '"' && *q != '\\')
+			q++;
+		if (q > p) {	/* a run of plain characters at once */
+			fwrite(p, 1, (size_t)(q - p), f);
+			p = q;
+			if (!*p)
+				break;
+		}
 		switch (*p) {
 		case '"':
 			fputs("\\\"", f);

@@ -197,6 +197,12 @@ int launch_run(const struct run_config *cfg, int *ret_status,
 	r = read_reports(rep_r, &wstatus, err);
 	if (r == 0)
 		r = record_finish(&rec, cfg, exit_code(wstatus), err);
+	if (rec.active) {
+		meta.recorded = true;
+		meta.events = rec.tracer.spool.count;
+		meta.stops = rec.tracer.stops;
+		meta.write_s = rec.write_s;
+	}
 	record_free(&rec);
 	if (r < 0)
 		return -1;

@@ -2,6 +2,7 @@
 #ifndef SR_META_H
 #define SR_META_H
 
+#include <stdbool.h>
 #include <time.h>
 
 #include "lib/error.h"
@@ -16,6 +17,10 @@ struct run_meta {
 	struct timespec start, end;
 	int wstatus;		/* the command's wait status */
 	int exit_code;		/* what sandrun exited with */
+	/* the recording, when there was one */
+	bool recorded;
+	unsigned long long events, stops;
+	double write_s;		/* ordering and writing the canonical trace */
 };
 
 void meta_start(struct run_meta *m);

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "lib/cleanup.h"
@@ -118,10 +119,12 @@ int record_finish(struct recorder *rec, const struct run_config *cfg,
 	struct canon_root roots[4];
 	struct canon_opts o;
 	struct outfile out;
+	struct timespec t0, t1;
 	int r;
 
 	if (!rec->active)
 		return 0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	canon_opts_of(cfg, roots, &o);
 	o.init_pid = rec->tracer.init_pid;
 	o.exit_code = exit_code;
@@ -154,6 +157,8 @@ int record_finish(struct recorder *rec, const struct run_config *cfg,
 	}
 	if (outfile_commit(&out, err) < 0)
 		return -1;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	rec->write_s = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
 	return write_delta(cfg, err);
 }
 

@@ -18,6 +18,7 @@ struct recorder {
 	struct tracer tracer;
 	struct tracer_opts topts;
 	bool active;
+	double write_s;		/* writing the canonical trace (record_finish) */
 };
 
 int record_begin(struct recorder *rec, const struct run_config *cfg,

@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stddef.h>
+#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -147,21 +148,26 @@ static void mix128(uint64_t h[2], const uint64_t x[2])
 	h[1] = (h[1] ^ x[1]) * 0xc2b2ae3d27d4eb4full + 0x165667b19e3779f9ull;
 }
 
+/* An event's key text, in c->kbuf (valid until the next call). */
+size_t canon_key_text(struct canon *c, const struct cproc *p, const struct event *ev)
+{
+	fseeko(c->kf, 0, SEEK_SET);
+	canon_put_event(c, c->kf, p, ev, true);
+	fputc('\0', c->kf);
+	fflush(c->kf);
+	return (size_t)ftello(c->kf) - 1;
+}
+
 static void key_hash(struct canon *c, const struct cproc *p, const struct event *ev,
 		     uint64_t ret[2])
 {
 	struct digest d;
 
-	if (ev->kind == EV_SPAWN) {
-		/* the child's key is not known yet: its place only (the
-		 * children's keys join the parent's at the end) */
+	if (ev->kind == EV_SPAWN)	/* the child's key is not known yet: its
+					 * place only (children's keys join at the end) */
 		xxh128_buf("spawn", 5, &d);
-	} else {
-		fseeko(c->kf, 0, SEEK_SET);
-		canon_put_event(c, c->kf, p, ev, true);
-		fflush(c->kf);
-		xxh128_buf(c->kbuf, (size_t)ftello(c->kf), &d);
-	}
+	else
+		xxh128_buf(c->kbuf, canon_key_text(c, p, ev), &d);
 	memcpy(ret, d.bytes, 16);
 }
 
@@ -233,12 +239,16 @@ static int load(struct canon *c, struct spool *spool, struct cproc ***ret_roots,
 	c->kf = open_memstream(&c->kbuf, &c->klen);
 	if (!c->kf)
 		die_oom();
-	for (uint64_t i = 0; i < spool->count; i++) {
-		uint64_t off = spool_tell(spool);
+	__fsetlocking(c->kf, FSETLOCKING_BYCALLER);
+	for (uint64_t i = 0, off = 0, len; i < spool->count; i++, off += len) {
+		int64_t n = spool_read_at(spool, off, &ev);
 		struct cproc *p;
 
-		if ((r = spool_next(spool, &ev)) <= 0)
+		if (n < 0) {
+			r = -1;
 			break;
+		}
+		len = (uint64_t)n;
 		c->nevents++;
 		if (ev.kind == EV_SPAWN) {
 			struct cproc *kid = xcalloc(1, sizeof(*kid));
@@ -786,6 +796,7 @@ int canon_write(struct spool *spool, const struct canon_opts *opts, FILE *out,
 	uint64_t nprocs = 0;
 	int r;
 
+	__fsetlocking(out, FSETLOCKING_BYCALLER);	/* one thread writes */
 	if (spool_rewind(spool, err) < 0)
 		return -1;
 	{

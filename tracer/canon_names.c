@@ -15,11 +15,8 @@ static bool path_char(char c)
 	       c == '+';
 }
 
-static bool separator(char c)
-{
-	return c == ' ' || c == '=' || c == ':' || c == ',' || c == ';' ||
-	       c == '"' || c == '\'' || c == '\t' || c == '\n';
-}
+/* What ends a path in an argv word or an environment value. */
+#define SEPARATORS " =:,;\"'\t\n"
 
 /*
  * Rewrite every occurrence of a root's path that is a whole path or its
@@ -30,39 +27,47 @@ static bool separator(char c)
 char *canon_rewrite_roots(const struct canon_opts *o, const char *s)
 {
 	size_t cap = strlen(s) + 1, len = 0;
-	char *out = xmalloc(cap);
-	bool in_path = false;
+	char *out;
 
+	if (!memchr(s, '/', cap - 1))
+		return xstrdup(s);
+	out = xmalloc(cap);
 	while (*s) {
+		/* outside a path, up to where one may start: only at a '/' */
+		size_t n = strcspn(s, "/");
 		bool done = false;
 
-		for (size_t i = 0; i < o->nroots && !done && !in_path; i++) {
+		memcpy(out + len, s, n);
+		len += n;
+		s += n;
+		if (!*s)
+			break;
+		for (size_t i = 0; i < o->nroots && !done; i++) {
 			const char *rp = o->roots[i].path;
-			size_t n = strlen(rp), nn = strlen(o->roots[i].name);
+			size_t rn = strlen(rp), nn = strlen(o->roots[i].name);
 
-			if (strncmp(s, rp, n) || path_char(s[n]))
+			if (s[1] != rp[1] || strncmp(s, rp, rn) || path_char(s[rn]))
 				continue;
-			if (len + nn + 1 > cap) {
-				cap = (len + nn + 1) * 2;
+			if (len + nn + strlen(s + rn) + 1 > cap) {
+				cap = (len + nn + strlen(s + rn) + 1) * 2;
 				out = xrealloc(out, cap);
 			}
 			memcpy(out + len, o->roots[i].name, nn);
 			len += nn;
-			s += n;
+			s += rn;
 			done = true;
-			in_path = true;
 		}
-		if (done)
-			continue;
-		if (len + 2 > cap) {
-			cap *= 2;
+		/* in a path (rewritten or not) until a separator ends it */
+		n = strcspn(s, SEPARATORS);
+		if (len + n + 2 > cap) {
+			cap = (len + n + 2) * 2;
 			out = xrealloc(out, cap);
 		}
-		if (*s == '/')
-			in_path = true;
-		else if (separator(*s))
-			in_path = false;
-		out[len++] = *s++;
+		memcpy(out + len, s, n);
+		len += n;
+		s += n;
+		if (*s)
+			out[len++] = *s++;
 	}
 	out[len] = '\0';
 	return out;
@@ -172,8 +177,11 @@ static char *rewrite_temps(struct canon *c, const char *s, bool for_key)
 char *canon_str(struct canon *c, const char *s, bool for_key)
 {
 	char *r = canon_rewrite_roots(c->opts, s);
-	char *t = rewrite_temps(c, r, for_key);
+	char *t;
 
+	if (!c->temp_set.n || !strstr(r, "$TMP/"))
+		return r;
+	t = rewrite_temps(c, r, for_key);
 	free(r);
 	return t;
 }

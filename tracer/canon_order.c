@@ -210,13 +210,10 @@ void canon_sort_observations(struct canon *c, struct cproc *p)
 		if (j - i > 1) {
 			run = xcalloc(j - i, sizeof(*run));
 			for (size_t k = i; k < j; k++) {
-				size_t len = 0;
-				FILE *f = open_memstream(&run[k - i].text, &len);
+				size_t len = canon_key_text(c, p, &p->evs[k]);
 
-				if (!f)
-					die_oom();
-				canon_put_event(c, f, p, &p->evs[k], true);
-				fclose(f);
+				run[k - i].text = xmalloc(len + 1);
+				memcpy(run[k - i].text, c->kbuf, len + 1);
 				run[k - i].index = k;
 				run[k - i].ev = p->evs[k];
 			}

@@ -92,6 +92,8 @@ void canon_put_str(struct canon *c, FILE *f, const char *s, bool for_key);
 void canon_put_event(struct canon *c, FILE *f, const struct cproc *p,
 		     const struct event *ev, bool for_key);
 
+/* An event's key text, in c->kbuf (valid until the next call); its length. */
+size_t canon_key_text(struct canon *c, const struct cproc *p, const struct event *ev);
 int canon_cmp_sortable(const void *a, const void *b);
 bool canon_is_barrier(const struct event *ev);
 bool canon_leader_event(const struct cproc *p, const struct event *ev);

@@ -98,58 +98,70 @@ int spool_rewind(struct spool *s, struct sr_error **err)
 	return 0;
 }
 
-static int get_str(FILE *f, char **ret)
+/* A record parsed from memory; -1 if it does not fit in len. */
+struct cursor {
+	const char *p, *end;
+};
+
+static bool take(struct cursor *c, void *out, size_t n)
+{
+	if ((size_t)(c->end - c->p) < n)
+		return false;
+	memcpy(out, c->p, n);
+	c->p += n;
+	return true;
+}
+
+static int cur_str(struct cursor *c, char **ret)
 {
 	uint32_t n;
-	char *str;
 
-	if (fread(&n, sizeof(n), 1, f) != 1)
+	*ret = NULL;
+	if (!take(c, &n, sizeof(n)))
 		return -1;
-	if (n == NO_STRING) {
-		*ret = NULL;
+	if (n == NO_STRING)
 		return 0;
-	}
 	if (n > (1u << 26))
+		return -2;
+	if ((size_t)(c->end - c->p) < n)
 		return -1;
-	str = xmalloc(n + 1);
-	if (fread(str, 1, n, f) != n) {
-		free(str);
-		return -1;
-	}
-	str[n] = '\0';
-	*ret = str;
+	*ret = xmalloc(n + 1);
+	memcpy(*ret, c->p, n);
+	(*ret)[n] = '\0';
+	c->p += n;
 	return 0;
 }
 
-static int get_strv(FILE *f, char ***ret)
+static int cur_strv(struct cursor *c, char ***ret)
 {
 	uint32_t n;
-	char **v;
+	int r;
 
-	if (fread(&n, sizeof(n), 1, f) != 1 || n > (1u << 20))
+	*ret = NULL;
+	if (!take(c, &n, sizeof(n)))
 		return -1;
-	if (n == 0) {
-		*ret = NULL;
+	if (n > (1u << 20))
+		return -2;
+	if (!n)
 		return 0;
-	}
-	v = xcalloc(n + 1, sizeof(*v));
-	*ret = v;
+	*ret = xcalloc(n + 1, sizeof(**ret));
 	for (uint32_t i = 0; i < n; i++)
-		if (get_str(f, &v[i]) < 0 || !v[i])
-			return -1;
+		if ((r = cur_str(c, &(*ret)[i])) < 0 || !(*ret)[i])
+			return r < 0 ? r : -2;
 	return 0;
 }
 
-static int read_event(FILE *f, struct event *ev)
+/* 0: parsed (c->p after it), -1: runs past the end, -2: corrupt. */
+static int parse_event(struct cursor *c, struct event *ev)
 {
 	struct rec r;
-	size_t n = fread(&r, sizeof(r), 1, f);
+	int k;
 
 	memset(ev, 0, sizeof(*ev));
-	if (n != 1)
-		return feof(f) && !ferror(f) ? 0 : -1;
-	if (r.kind >= EV_KIND_MAX || r.dlen > DIGEST_MAX || r.post_dlen > DIGEST_MAX)
+	if (!take(c, &r, sizeof(r)))
 		return -1;
+	if (r.kind >= EV_KIND_MAX || r.dlen > DIGEST_MAX || r.post_dlen > DIGEST_MAX)
+		return -2;
 	ev->post.has = r.post_has;
 	ev->post.mode = r.post_mode;
 	ev->post.size = r.post_size;
@@ -165,44 +177,44 @@ static int read_event(FILE *f, struct event *ev)
 	ev->aux = r.aux;
 	ev->digest.len = r.dlen;
 	memcpy(ev->digest.bytes, r.digest, sizeof(r.digest));
-	if (get_str(f, &ev->post.target) < 0 || get_str(f, &ev->name) < 0 ||
-	    get_str(f, &ev->path) < 0 || get_str(f, &ev->path2) < 0 ||
-	    get_strv(f, &ev->argv) < 0 || get_strv(f, &ev->envp) < 0) {
+	if ((k = cur_str(c, &ev->post.target)) < 0 || (k = cur_str(c, &ev->name)) < 0 ||
+	    (k = cur_str(c, &ev->path)) < 0 || (k = cur_str(c, &ev->path2)) < 0 ||
+	    (k = cur_strv(c, &ev->argv)) < 0 || (k = cur_strv(c, &ev->envp)) < 0) {
 		event_clear(ev);
-		return -1;
+		return k;
 	}
-	return 1;
+	return 0;
 }
 
-int spool_next(struct spool *s, struct event *ev)
+/* Random access without a seek per event: a window read with pread,
+ * moved (and grown for a record larger than it) as needed. */
+int64_t spool_read_at(struct spool *s, uint64_t off, struct event *ev)
 {
-	return read_event(s->f, ev);
-}
+	for (;;) {
+		if (s->win && off >= s->win_off && off < s->win_off + s->win_len) {
+			struct cursor c = { s->win + (off - s->win_off), s->win + s->win_len };
+			int k = parse_event(&c, ev);
 
-uint64_t spool_tell(struct spool *s)
-{
-	off_t off = ftello(s->f);
+			if (k == 0)
+				return c.p - (s->win + (off - s->win_off));
+			if (k == -2 || s->win_len < s->win_cap)
+				return -1;	/* corrupt, or cut short by the end */
+			if (off == s->win_off) {
+				if (s->win_cap >= (1u << 30))
+					return -1;
+				s->win_cap *= 2;	/* larger than the window */
+			}
+		}
+		if (!s->win_cap)
+			s->win_cap = 1 << 16;
+		s->win = xrealloc(s->win, s->win_cap);
+		ssize_t n = pread(fileno(s->f), s->win, s->win_cap, (off_t)off);
 
-	return off < 0 ? 0 : (uint64_t)off;
-}
-
-int spool_read_at(struct spool *s, uint64_t off, struct event *ev)
-{
-	if (!s->rf) {
-		char path[64];
-
-		/* its own offset and buffer; glibc seeks within the buffer of
-		 * a read-only stream without reading again */
-		snprintf(path, sizeof(path), "/proc/self/fd/%d", fileno(s->f));
-		s->rf = fopen(path, "re");
-		if (!s->rf)
+		if (n <= 0)
 			return -1;
-		setvbuf(s->rf, NULL, _IOFBF, 1 << 16);
+		s->win_off = off;
+		s->win_len = (size_t)n;
 	}
-	memset(ev, 0, sizeof(*ev));
-	if (fseeko(s->rf, (off_t)off, SEEK_SET) < 0)
-		return -1;
-	return read_event(s->rf, ev) == 1 ? 1 : -1;
 }
 
 int spool_pwrite(struct spool *s, uint64_t off, const void *buf, size_t len)
@@ -217,9 +229,11 @@ int spool_pread(struct spool *s, uint64_t off, void *buf, size_t len)
 
 void spool_close(struct spool *s)
 {
-	if (s->rf)
-		fclose(s->rf);
 	if (s->f)
 		fclose(s->f);
-	s->f = s->rf = NULL;
+	s->f = NULL;
+	free(s->win);
+	s->win = NULL;
+	s->win_off = 0;
+	s->win_len = s->win_cap = 0;
 }

@@ -17,19 +17,19 @@
 struct spool {
 	FILE *f;
 	uint64_t count;
-	FILE *rf;		/* a second, read-only stream for spool_read_at */
+	char *win;		/* spool_read_at's window on the file */
+	uint64_t win_off;
+	size_t win_len, win_cap;
 };
 
 int spool_create(struct spool *s, const char *path, struct sr_error **err);
 int spool_append(struct spool *s, const struct event *ev);
-/* Flush and rewind for reading. */
+/* Flush for reading. */
 int spool_rewind(struct spool *s, struct sr_error **err);
-/* 1 with an event (owned by the caller), 0 at the end, -1 if corrupt. */
-int spool_next(struct spool *s, struct event *ev);
-/* Where the next spool_next() reads from. */
-uint64_t spool_tell(struct spool *s);
-/* The event at an offset spool_tell() gave: 1, or -1 if corrupt. */
-int spool_read_at(struct spool *s, uint64_t off, struct event *ev);
+/* The event (owned by the caller) at an offset: 0 for the first, the
+ * previous one's offset plus its size for the next.  Its size, or -1 if
+ * corrupt or past the end. */
+int64_t spool_read_at(struct spool *s, uint64_t off, struct event *ev);
 /* Scratch records the reader keeps after the events (the canonicalizer's
  * index): written and read back at offsets at or beyond the end. */
 int spool_pwrite(struct spool *s, uint64_t off, const void *buf, size_t len);
