@@ -202,6 +202,7 @@ int launch_run(const struct run_config *cfg, int *ret_status,
 		meta.events = rec.tracer.spool.count;
 		meta.stops = rec.tracer.stops;
 		meta.write_s = rec.write_s;
+		meta.canon_s = rec.canon_s;
 	}
 	record_free(&rec);
 	if (r < 0)

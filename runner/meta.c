@@ -57,7 +57,8 @@ static void write_meta(FILE *f, const struct run_meta *m,
 	fprintf(f, "  \"duration_s\": %.3f,\n", secs);
 	if (m->recorded)
 		fprintf(f, "  \"recording\": {\"events\": %llu, \"stops\": %llu, "
-			"\"trace_write_s\": %.3f},\n", m->events, m->stops, m->write_s);
+			"\"canonicalize_s\": %.3f, \"trace_write_s\": %.3f},\n",
+			m->events, m->stops, m->canon_s, m->write_s);
 	fprintf(f, "  \"host\": {\"hostname\": ");
 	json_write_string(f, host);
 	fprintf(f, ", \"kernel\": ");

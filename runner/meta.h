@@ -20,7 +20,8 @@ struct run_meta {
 	/* the recording, when there was one */
 	bool recorded;
 	unsigned long long events, stops;
-	double write_s;		/* ordering and writing the canonical trace */
+	double write_s;		/* writing the canonical trace, fsync included */
+	double canon_s;		/* of which ordering and formatting it */
 };
 
 void meta_start(struct run_meta *m);

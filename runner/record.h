@@ -19,6 +19,7 @@ struct recorder {
 	struct tracer_opts topts;
 	bool active;
 	double write_s;		/* writing the canonical trace (record_finish) */
+	double canon_s;		/* of which ordering and formatting it */
 };
 
 int record_begin(struct recorder *rec, const struct run_config *cfg,

@@ -393,10 +393,31 @@ static void open_mode(FILE *f, uint32_t flags)
 		fputs(",new", f);
 }
 
+/* ,"key":"value" for a value that needs no escaping; no printf on the
+ * hot path. */
+static void put_member(FILE *f, const char *key, const char *value)
+{
+	fputs(",\"", f);
+	fputs(key, f);
+	fputs("\":\"", f);
+	fputs(value, f);
+	fputc('"', f);
+}
+
+static void put_digest(FILE *f, const struct digest *d)
+{
+	char hex[2 * DIGEST_MAX + 1];
+
+	digest_hex(d, hex);
+	put_member(f, "digest", hex);
+}
+
 static void put_strv(struct canon *c, FILE *f, const char *key, char **v,
 		     bool for_key)
 {
-	fprintf(f, ",\"%s\":[", key);
+	fputs(",\"", f);
+	fputs(key, f);
+	fputs("\":[", f);
 	for (size_t i = 0; v && v[i]; i++) {
 		if (i)
 			fputc(',', f);
@@ -409,7 +430,6 @@ static void put_strv(struct canon *c, FILE *f, const char *key, char **v,
 static void put_fstate_members(struct canon *c, FILE *f, const struct fstate *st,
 			       bool for_key)
 {
-	char hex[2 * DIGEST_MAX + 1];
 	const char *type = type_name(st->mode);
 
 	if (!st->mode) {
@@ -424,10 +444,8 @@ static void put_fstate_members(struct canon *c, FILE *f, const struct fstate *st
 		fputs(",\"target\":", f);
 		canon_put_str(c, f, st->target, for_key);
 	}
-	if (st->digest.len) {
-		digest_hex(&st->digest, hex);
-		fprintf(f, ",\"digest\":\"%s\"", hex);
-	}
+	if (st->digest.len)
+		put_digest(f, &st->digest);
 }
 
 static void put_fstate(struct canon *c, FILE *f, const struct fstate *st,
@@ -463,10 +481,11 @@ static void put_pipe(struct canon *c, FILE *f, const char *name, uint32_t ino,
 void canon_put_event(struct canon *c, FILE *f, const struct cproc *p,
 		      const struct event *ev, bool for_key)
 {
-	char hex[2 * DIGEST_MAX + 1];
 	const char *type;
 
-	fprintf(f, "\"ev\":\"%s\"", ev_kind_name(ev->kind));
+	fputs("\"ev\":\"", f);
+	fputs(ev_kind_name(ev->kind), f);
+	fputc('"', f);
 	switch (ev->kind) {
 	case EV_SPAWN: {
 		const struct cproc *kid = p->kids[ev->aux];
@@ -543,15 +562,13 @@ void canon_put_event(struct canon *c, FILE *f, const struct cproc *p,
 		put_pipe(c, f, "stdout", (uint32_t)ev->aux, for_key);
 	}
 	if (ev->kind != EV_WROTE && ev->kind != EV_EXEC)
-		fprintf(f, ",\"res\":\"%s\"", errname(ev->result));
+		put_member(f, "res", errname(ev->result));
 	type = (ev->kind == EV_PROBE || ev->kind == EV_OPEN) && ev->result >= 0 ?
 	       type_name(ev->mode) : NULL;
 	if (type)
-		fprintf(f, ",\"type\":\"%s\"", type);
-	if (ev->digest.len) {
-		digest_hex(&ev->digest, hex);
-		fprintf(f, ",\"digest\":\"%s\"", hex);
-	}
+		put_member(f, "type", type);
+	if (ev->digest.len)
+		put_digest(f, &ev->digest);
 	if (ev->post.has && ev->kind == EV_WROTE) {
 		fprintf(f, ",\"perm\":\"%04o\",\"size\":%lld", ev->post.mode & 07777,
 			(long long)ev->post.size);
