@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* `sandrun diff`'s engine: matching, root causes, reach (see diff.h). */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -624,6 +625,46 @@ static void unmatched(struct run *r, struct diff_proc_ref **ret, size_t *n)
 	own_refs(*ret, *n);
 }
 
+/* A pass over both runs at once: two traces, two cores. */
+struct pass_job {
+	struct run *r;
+	int (*fn)(struct run *, struct sr_error **);
+	struct sr_error *err;
+	int rc;
+};
+
+static void *pass_thread(void *arg)
+{
+	struct pass_job *j = arg;
+
+	j->rc = j->fn(j->r, &j->err);
+	return NULL;
+}
+
+static int both_runs(int (*fn)(struct run *, struct sr_error **), struct run *a,
+		     struct run *b, struct sr_error **err)
+{
+	struct pass_job ja = { .r = a, .fn = fn }, jb = { .r = b, .fn = fn };
+	pthread_t t;
+	bool threaded = pthread_create(&t, NULL, pass_thread, &jb) == 0;
+
+	pass_thread(&ja);
+	if (threaded)
+		pthread_join(t, NULL);
+	else
+		pass_thread(&jb);
+	if (ja.rc < 0) {	/* A's error first, whichever finished first */
+		*err = ja.err;
+		sr_error_free(jb.err);
+		return -1;
+	}
+	if (jb.rc < 0) {
+		*err = jb.err;
+		return -1;
+	}
+	return 0;
+}
+
 int diff_traces(const char *pa, const char *pb, struct diff_result *res,
 		struct sr_error **err)
 {
@@ -634,7 +675,7 @@ int diff_traces(const char *pa, const char *pb, struct diff_result *res,
 	memset(res, 0, sizeof(*res));
 	a->path = pa;
 	b->path = pb;
-	if (diff_pass1(a, err) < 0 || diff_pass1(b, err) < 0)
+	if (both_runs(diff_pass1, a, b, err) < 0)
 		goto out;
 	if (strcmp(a->digest, b->digest)) {
 		sr_error_make(err, SR_EXIT_BAD_INPUT, 0, "%s and %s use different digests "
@@ -667,7 +708,7 @@ int diff_traces(const char *pa, const char *pb, struct diff_result *res,
 	for (size_t i = 0; i < a->n; i++)
 		if (a->p[i].match >= 0 && (a->p[i].flags & D_LOAD))
 			b->p[a->p[i].match].flags |= D_LOAD;
-	if (diff_pass2(a, err) < 0 || diff_pass2(b, err) < 0)
+	if (both_runs(diff_pass2, a, b, err) < 0)
 		goto out;
 	for (size_t i = 0; i < a->n; i++)
 		diff_sort_facts(&a->p[i]);
