@@ -45,6 +45,8 @@ struct proc {
 	uint64_t h[2], he[2];	/* events without env; env */
 	bool has_exec;
 	char *key;		/* first exec: path \n argv \n cwd */
+	uint32_t *words;	/* its argv words' hashes, sorted (matching) */
+	size_t nwords;
 	char *exe, *cmd;
 	char **random;		/* randomness sources it drew from */
 	size_t nrandom;

@@ -160,6 +160,28 @@ static void exec_pipes(struct run *r, const json_t *rec, struct proc *p)
 	}
 }
 
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+static void argv_words(struct proc *p, const json_t *argv)
+{
+	size_t i;
+	json_t *v;
+
+	p->words = xcalloc(json_array_size(argv) + 1, sizeof(*p->words));
+	json_array_foreach(argv, i, v) {
+		const char *w = json_string_value(v) ? json_string_value(v) : "";
+
+		p->words[p->nwords++] = (uint32_t)diff_hash(w, strlen(w));
+	}
+	if (p->nwords > 1)
+		qsort(p->words, p->nwords, sizeof(*p->words), cmp_u32);
+}
+
 static int find_parent(struct run *r, const char *id)
 {
 	for (size_t i = r->n; i-- > 0;)
@@ -278,9 +300,11 @@ int diff_pass1(struct run *r, struct sr_error **err)
 				free(p->exe);
 				free(p->cmd);
 		free(p->status);
+		free(p->words);
 				p->key = xasprintf("%s\n%s\n%s", jstr(rec, "path"), a, jstr(rec, "cwd"));
 				p->exe = xstrdup(jstr(rec, "path"));
 				p->cmd = join_argv(argv, ' ');
+				argv_words(p, argv);
 			}
 			free(line);
 			free(a);
@@ -314,28 +338,63 @@ static bool same_exe(const struct proc *x, const struct proc *y)
 	return !strcmp(x->exe, y->exe);
 }
 
-/* Siblings: same first exec (path, argv, cwd), then same executable,
- * then the rest in order; each in canonical order. */
+/* How many argv words two processes share (both sorted). */
+static size_t common_words(const struct proc *x, const struct proc *y)
+{
+	size_t i = 0, j = 0, n = 0;
+
+	while (i < x->nwords && j < y->nwords) {
+		if (x->words[i] == y->words[j]) {
+			n++;
+			i++;
+			j++;
+		} else if (x->words[i] < y->words[j]) {
+			i++;
+		} else {
+			j++;
+		}
+	}
+	return n;
+}
+
+/* Candidates looked at per process when argvs differ: siblings are in
+ * canonical order (by argv), so similar ones are near each other. */
+#define MATCH_WINDOW 64
+
+/* Siblings: same first exec (path, argv, cwd); then same executable, the
+ * one with the most argv words in common (a target added on one side
+ * does not shift the pairs); then the rest in order. */
 static void match_kids(struct diff *d, struct proc *pa, struct proc *pb)
 {
 	for (int pass = 0; pass < 3; pass++)
 		for (size_t i = 0; i < pa->nkids; i++) {
 			struct proc *x = &d->a.p[pa->kids[i]];
+			size_t best = SIZE_MAX, best_score = 0, seen = 0;
 
 			if (x->match >= 0)
 				continue;
-			for (size_t j = 0; j < pb->nkids; j++) {
+			for (size_t j = 0; j < pb->nkids && seen < MATCH_WINDOW; j++) {
 				struct proc *y = &d->b.p[pb->kids[j]];
 
 				if (y->match >= 0)
 					continue;
 				if ((pass == 0 && !strcmp(x->key, y->key)) ||
-				    (pass == 1 && same_exe(x, y)) ||
 				    (pass == 2 && !x->has_exec && !y->has_exec)) {
-					diff_match(d, pa->kids[i], pb->kids[j]);
+					best = j;
 					break;
 				}
+				if (pass == 1 && same_exe(x, y)) {
+					size_t score = common_words(x, y) + 1;
+
+					seen++;
+					if (score > best_score) {
+						best_score = score;
+						best = j;
+					}
+				}
 			}
+			if (best != SIZE_MAX)
+				diff_match(d, pa->kids[i], pb->kids[best]);
 		}
 }
 

@@ -231,6 +231,19 @@ like "a step failing on one side: the probe is the cause" "$(echo "$out" | grep 
 is "a step failing on one side: the only cause (make follows its child)" \
 	"$(echo "$out" | grep -cE '^  [0-9]+\. ')" 1
 
+# Flags changed and a target added: the compile of z.c is paired with
+# the other z.c compile, not with the new y.c one.
+S=$SCRATCH/sib
+mkdir -p "$S"
+for f in x y z; do echo "int $f;" > "$S/$f.c"; done
+setup_1() { rm -f ./*.o; printf 'all: x.o z.o\n%%.o: %%.c\n\t$(CC) -DV=1 -c $<\n' > Makefile; }
+setup_2() { rm -f ./*.o; printf 'all: x.o y.o z.o\n%%.o: %%.c\n\t$(CC) -DV=2 -c $<\n' > Makefile; }
+two_runs "$S" sib
+json=$("$SR" diff --json "$SCRATCH/sib1.trace" "$SCRATCH/sib2.trace")
+like "an added target: the new compile is the one without a match" "$json" \
+	'"only_b":\[\{"id":"[0-9.]+","exe":"[^"]*","cmd":"[^"]*y\.c"'
+like "an added target: no compile of A is left without a match" "$json" '"only_a":\[\]'
+
 # Bad input: usage, unusable traces (123), file and line in the message.
 "$SR" diff "$SCRATCH/a.trace" >/dev/null 2>&1
 is "one trace only: usage (124)" "$?" 124
