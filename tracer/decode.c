@@ -345,16 +345,7 @@ static bool probe_at_entry(struct tracer *t, struct task *task)
 	if ((d->aux < 0 && !readlink_) || is_compat(p) || !ev->path ||
 	    path_is_under(ev->path, "/proc") || path_is_under(ev->path, "/dev"))
 		return false;
-	if (!t->root_fd) {
-		char root[64];
-
-		snprintf(root, sizeof(root), "/proc/%d/root", (int)task->tid);
-		t->root_fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
-		if (t->root_fd <= 0) {
-			t->root_fd = -1;
-			return false;
-		}
-	}
+	tracer_keep_root(t, task->tid);
 	if (t->root_fd < 0)
 		return false;
 	/* the kernel resolves ".." after links: the unnormalized path */

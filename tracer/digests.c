@@ -97,11 +97,30 @@ int digest_tracee_fd(struct tracer *t, pid_t tid, int fd, struct digest *ret,
 	return digest_open_fd(t, mine, ret, ret_st);
 }
 
+char *tracee_path(const struct tracer *t, pid_t tid, const char *path)
+{
+	if (!tid && t->root_fd > 0)
+		return xasprintf("/proc/self/fd/%d%s", t->root_fd, path);
+	return xasprintf("/proc/%d/root%s", (int)tid, path);
+}
+
+void tracer_keep_root(struct tracer *t, pid_t tid)
+{
+	char root[64];
+
+	if (t->root_fd)
+		return;
+	snprintf(root, sizeof(root), "/proc/%d/root", (int)tid);
+	t->root_fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (t->root_fd <= 0)
+		t->root_fd = -1;
+}
+
 /* The state a path is in now, as the tracee sees it. */
 void state_tracee_path(struct tracer *t, pid_t tid, const char *path,
 		       struct fstate *ret)
 {
-	cleanup_free char *p = xasprintf("/proc/%d/root%s", (int)tid, path);
+	cleanup_free char *p = tracee_path(t, tid, path);
 	struct stat st;
 
 	memset(ret, 0, sizeof(*ret));
@@ -138,7 +157,7 @@ int digest_tracee_exe(struct tracer *t, pid_t tid, struct digest *ret)
 int digest_tracee_path(struct tracer *t, pid_t tid, const char *path,
 		       struct digest *ret)
 {
-	cleanup_free char *p = xasprintf("/proc/%d/root%s", (int)tid, path);
+	cleanup_free char *p = tracee_path(t, tid, path);
 	cleanup_close int fd = open(p, O_RDONLY | O_CLOEXEC | O_NOCTTY |
 				    O_NONBLOCK | O_NOFOLLOW);
 

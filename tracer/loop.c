@@ -240,6 +240,7 @@ static void on_exec(struct tracer *t, struct task *task)
 		task->pend.ev.pid = pr->tgid;
 		/* what ran, for locks and diffs: the file itself */
 		digest_tracee_exe(t, task->tid, &task->pend.ev.digest);
+		tracer_keep_root(t, task->tid);
 		task->pend.ev.aux = exec_pipes(t, task->tid);
 		tracer_emit(t, &task->pend.ev);
 		task->has_pending = false;

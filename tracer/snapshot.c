@@ -180,7 +180,7 @@ char *snapshot_physical(pid_t tid, const char *path, bool follow_last)
 static void record_children(struct tracer *t, pid_t tid, const char *path,
 			    enum ev_kind kind, int depth)
 {
-	cleanup_free char *full = xasprintf("/proc/%d/root%s", (int)tid, path);
+	cleanup_free char *full = tracee_path(t, tid, path);
 	struct dirent *de;
 	DIR *d;
 
@@ -206,7 +206,7 @@ static void record_children(struct tracer *t, pid_t tid, const char *path,
 static void other_names(struct tracer *t, pid_t tid, const char *dir,
 			const struct stat *of, int depth)
 {
-	cleanup_free char *full = xasprintf("/proc/%d/root%s", (int)tid, dir);
+	cleanup_free char *full = tracee_path(t, tid, dir);
 	struct dirent *de;
 	DIR *d;
 
@@ -233,7 +233,7 @@ static void other_names(struct tracer *t, pid_t tid, const char *dir,
 static void record_state(struct tracer *t, pid_t tid, const char *path,
 			 enum ev_kind kind, int depth)
 {
-	cleanup_free char *full = xasprintf("/proc/%d/root%s", (int)tid, path);
+	cleanup_free char *full = tracee_path(t, tid, path);
 	struct event ev = { .kind = kind, .pid = t->root_pid };
 	struct stat st;
 
@@ -341,6 +341,9 @@ void snapshot_after_all(struct tracer *t, pid_t tid)
 	qsort(all, n, sizeof(*all), cmp_str);
 	/* Directories are recorded without descent here: what is below a
 	 * renamed one was added to the set when it was renamed. */
+	/* through the command's root: pid 1 may be closed to us */
+	if (t->root_fd > 0)
+		tid = 0;
 	for (size_t i = 0; i < n; i++)
 		record_state(t, tid, all[i], EV_AFTER, -1);
 	free(all);

@@ -107,6 +107,14 @@ char *mem_read_string(pid_t tid, uint64_t addr, size_t max);
 char **mem_read_strv(pid_t tid, uint64_t addr, bool compat);
 int mem_read(pid_t tid, uint64_t addr, void *buf, size_t len);
 
+/* A path as tracee tid sees it, for the tracer to open: under
+ * /proc/TID/root; tid 0: under the command's root kept open (t->root_fd),
+ * for when no tracee is left to look through or /proc/PID/root of the
+ * sandbox's pid 1 is closed to an unprivileged tracer (digests.c). */
+char *tracee_path(const struct tracer *t, pid_t tid, const char *path);
+/* Keep the command's root open (from a dumpable tracee, after its exec). */
+void tracer_keep_root(struct tracer *t, pid_t tid);
+
 /* Content digests of what tracees read and wrote (digests.c). */
 int digest_tracee_fd(struct tracer *t, pid_t tid, int fd, struct digest *ret,
 		     struct stat *ret_st);

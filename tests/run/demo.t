@@ -31,6 +31,13 @@ for who in $(test_users); do
 	like "$who: kbuild linked the module" "$(cat "$SCRATCH/build-$who.log")" 'LD \[M\] .*hello\.ko'
 	after=$(find "$KDIR/" -newer "$dir/hello.c" 2>/dev/null | wc -l)
 	is "$who: nothing was written to the headers tree" "$after" "$before"
+	# the run's after-state: read through the command's root, which the
+	# sandbox's pid 1 does not open to an unprivileged tracer
+	like "$who: the trace's after-state has hello.ko as built" \
+		"$(grep '"state":"after","path":"\$SRC/hello.ko"' "$dir/sandrun.trace")" \
+		"\"type\":\"file\",\"perm\":\"0644\",\"size\":$(stat -c %s "$dir/hello.ko"),\"digest\":\"[0-9a-f]{32}\""
+	like "$who: the run's summary counts what it created" \
+		"$(grep '^sandrun: ' "$SCRATCH/build-$who.log")" ' [1-9][0-9]* created'
 done
 
 done_testing
