@@ -299,8 +299,6 @@ int diff_pass1(struct run *r, struct sr_error **err)
 				free(p->key);
 				free(p->exe);
 				free(p->cmd);
-		free(p->status);
-		free(p->words);
 				p->key = xasprintf("%s\n%s\n%s", jstr(rec, "path"), a, jstr(rec, "cwd"));
 				p->exe = xstrdup(jstr(rec, "path"));
 				p->cmd = join_argv(argv, ' ');
@@ -643,6 +641,8 @@ void diff_run_free(struct run *r)
 		free(p->key);
 		free(p->exe);
 		free(p->cmd);
+		free(p->status);
+		free(p->words);
 		for (size_t k = 0; k < p->nfacts; k++) {
 			free(p->facts[k].key);
 			free(p->facts[k].val);

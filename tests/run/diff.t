@@ -54,6 +54,26 @@ out=$("$SR" diff "$SCRATCH/a.trace" "$SCRATCH/moved.trace")
 is "the same build in another directory: exit 0 (equivalent)" "$?" 0
 like "another directory: says equivalent" "$out" 'are equivalent'
 
+# The same build as root and as an unprivileged user (when we are root):
+# the same outputs; what differs is the users' environment, nothing else.
+if [ "$(id -u)" -eq 0 ] && require_sandbox user >/dev/null 2>&1; then
+	U=$SCRATCH/asuser/src
+	owned_dir user "$U"
+	owned_dir user "$SCRATCH/asuser/out"
+	make_tree "$U"
+	chown -R nobody:nogroup "$U"
+	(cd "$U" && as user env HOME=/nonexistent "$SR" -q --clean-env -o "$SCRATCH/asuser/out/u.trace" -- make -s) >/dev/null 2>&1
+	(cd "$T" && rm -f prog out.txt gen.c && env -u MAKEFLAGS -u MAKELEVEL -u MFLAGS -u OLDPWD "$SR" -q --clean-env \
+		-o "$SCRATCH/root.trace" -- make -s) >/dev/null 2>&1
+	out=$("$SR" diff "$SCRATCH/root.trace" "$SCRATCH/asuser/out/u.trace")
+	like "root and an unprivileged user: the same outputs" "$out" 'differ in how they ran, not in their outputs'
+	check "root and an unprivileged user: only environment variables differ" \
+		sh -c "! echo '$out' | grep -E '^  [0-9]+\. ' | grep -vq 'environment variable'"
+else
+	skip "not root: cannot compare a run as root with one as another user"
+	skip "not root: cannot compare a run as root with one as another user"
+fi
+
 # 1. a system header differs on one side (a modified copy bound over it).
 H=/usr/include/limits.h
 cp "$H" "$SCRATCH/limits.h"
