@@ -123,6 +123,8 @@ static void print_cause(size_t n, const struct diff_cause *c, const struct diff_
 			printf("%.*s ...)\n", max, c->via[i]);
 		else
 			printf("%s\n", c->via[i]);
+		if (*c->chains[i])
+			printf("               through %s\n", c->chains[i]);
 	}
 	if (c->nreaches > SHOW_PATHS)
 		printf("               and %zu more of the %zu differing outputs\n",
@@ -249,6 +251,7 @@ static void print_json(const struct diff_result *r)
 		json_strs("random", c->random, c->nrandom);
 		json_strs("reaches", c->reaches, c->nreaches);
 		json_strs("via", c->via, c->nvia);
+		json_strs("chains", c->chains, c->nchains);
 		putchar('}');
 	}
 	printf("],\"outputs\":[");

@@ -117,9 +117,29 @@ static bool add_to_set(struct proc *p, int cause)
 	return cset_add(&p->causes, cause);
 }
 
+/* Remember from whom each new cause came: the chain to an output. */
+static void note_links(struct proc *to, const struct proc *from)
+{
+	for (size_t i = 0; i < from->causes.nw; i++) {
+		uint64_t add = from->causes.w[i] & ~(i < to->causes.nw ? to->causes.w[i] : 0);
+
+		while (add) {
+			int bit = __builtin_ctzll(add);
+
+			add &= add - 1;
+			to->links = xrealloc(to->links, (to->nlinks + 1) * sizeof(*to->links));
+			to->links[to->nlinks++] = (struct link){ (int)(i * 64) + bit,
+								 (struct proc *)from };
+		}
+	}
+}
+
 static bool union_into(struct proc *to, const struct proc *from)
 {
-	bool a = cset_union(&to->causes, &from->causes);
+	bool a;
+
+	note_links(to, from);
+	a = cset_union(&to->causes, &from->causes);
 	bool b = cset_union(&to->weak, &from->weak);
 
 	return a || b;
@@ -523,6 +543,41 @@ static void add_output(struct diff_result *r, const char *path, const char *va,
 							  xstrdup(vb) };
 }
 
+static const struct proc *link_from(const struct proc *p, int cause)
+{
+	for (size_t i = 0; i < p->nlinks; i++)
+		if (p->links[i].cause == cause)
+			return p->links[i].from;
+	return NULL;
+}
+
+/* "1.3.3 cc1 > 1.3.4 as > 1.3.5.1 ld": from the process the cause came
+ * from first to the writer w; "" when w saw it itself. */
+static char *chain_text(const struct proc *w, int cause)
+{
+	const struct proc *steps[16];
+	size_t n = 0, len = 0;
+	char *out, *q;
+
+	for (const struct proc *p = w; p && n < ARRAY_SIZE(steps); p = link_from(p, cause))
+		steps[n++] = p;
+	if (n < 2)
+		return xstrdup("");
+	for (size_t i = 0; i < n; i++)
+		len += strlen(steps[i]->id) + strlen(steps[i]->exe) + 4;
+	out = q = xmalloc(len + 8);
+	*q = '\0';
+	if (n == ARRAY_SIZE(steps))
+		q = stpcpy(q, "... > ");
+	for (size_t i = n; i-- > 0;) {
+		const char *base = strrchr(steps[i]->exe, '/');
+
+		q += sprintf(q, "%s%s %s", i + 1 < n ? " > " : "", steps[i]->id,
+			     base ? base + 1 : steps[i]->exe);
+	}
+	return out;
+}
+
 static void reach(struct engine *e, const char *path)
 {
 	uint64_t h = diff_hash(path, strlen(path));
@@ -551,6 +606,9 @@ static void reach(struct engine *e, const char *path)
 
 					c->via = xrealloc(c->via, (c->nvia + 1) * sizeof(char *));
 					c->via[c->nvia++] = v;
+					c->chains = xrealloc(c->chains,
+							     (c->nchains + 1) * sizeof(char *));
+					c->chains[c->nchains++] = chain_text(w, (int)k);
 				}
 			}
 		}
@@ -766,6 +824,7 @@ void diff_free(struct diff_result *r)
 		diff_free_strs(c->random, c->nrandom);
 		diff_free_strs(c->reaches, c->nreaches);
 		diff_free_strs(c->via, c->nvia);
+		diff_free_strs(c->chains, c->nchains);
 	}
 	free(r->causes);
 	for (size_t i = 0; i < r->noutputs; i++) {

@@ -53,6 +53,9 @@ struct diff_cause {
 	size_t nreaches;
 	char **via;		/* output path -> the first step that wrote it */
 	size_t nvia;
+	char **chains;		/* for each output: the steps from the cause to
+				 * its writer ("1.3.3 cc1 > 1.3.4 as > ...") */
+	size_t nchains;
 };
 
 struct diff_output {

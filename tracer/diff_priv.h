@@ -63,6 +63,11 @@ struct proc {
 	struct cset causes;	/* what explains its differences */
 	struct cset weak;	/* inherited environment: used only when
 				 * nothing else explains an output */
+	struct link {		/* how a cause came to it: first from whom */
+		int cause;
+		struct proc *from;
+	} *links;
+	size_t nlinks;
 	bool rooted;		/* has a root cause of its own */
 	bool outputs_differ;
 	bool inputs_differ;	/* any input differs, explained or not */

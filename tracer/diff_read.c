@@ -651,6 +651,7 @@ void diff_run_free(struct run *r)
 		diff_free_strs(p->env, p->nenv);
 		free(p->causes.w);
 		free(p->weak.w);
+		free(p->links);
 		diff_free_strs(p->random, p->nrandom);
 	}
 	free(r->p);

@@ -87,6 +87,7 @@ like "system header: and the compiler (cc1) that read it first" \
 	"$(echo "$out" | grep -A8 'Root causes' | grep 'first seen by')" 'first seen by [0-9.]+ \(/usr/lib/gcc/[^ ]*/cc1 '
 like "system header: and the output it reaches" "$out" 'reaches \$SRC/prog, written by'
 like "system header: the linker is downstream, not a cause" "$out" 'Downstream: [1-9][0-9]* process'
+like "system header: the chain from the compiler to the linker" "$out" 'through [0-9.]+ cc1 > [0-9.]+ as > .*[0-9.]+ (ld|collect2)'
 check "system header: ld is not named a cause" sh -c "! echo '$out' | grep -q 'first seen by .*/ld '"
 
 # 2. a header appears in an include directory on one side only.
@@ -215,6 +216,7 @@ out=$("$SR" diff "$SCRATCH/mv1.trace" "$SCRATCH/mv2.trace")
 like "data moved by mv: the source is the cause" "$(echo "$out" | grep -E '^  1\. ')" \
 	'1\. \$SRC/in\.txt was read with different content'
 like "data moved by mv: reaching the final output" "$out" 'reaches \$SRC/final\.txt'
+like "data moved by mv: through the mv" "$out" 'through [0-9.]+ cat > [0-9.]+ mv > [0-9.]+ cat'
 is "data moved by mv: the only cause (mv is not nondeterministic)" \
 	"$(echo "$out" | grep -cE '^  [0-9]+\. ')" 1
 
