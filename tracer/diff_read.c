@@ -602,7 +602,8 @@ static int cmp_writer(const void *x, const void *y)
 
 void diff_index_writers(struct run *r)
 {
-	qsort(r->w, r->nw, sizeof(*r->w), cmp_writer);
+	if (r->nw > 1)
+		qsort(r->w, r->nw, sizeof(*r->w), cmp_writer);
 }
 
 /* The writers with key h (a path's, a directory's, a content's): [lo, hi). */
