@@ -18,11 +18,14 @@ struct xxh_state {
 
 static bool have_avx2(void)
 {
-	static int cached = -1;
+	static int cached = -1;	/* threads may race to set it: atomically */
+	int v = __atomic_load_n(&cached, __ATOMIC_RELAXED);
 
-	if (cached < 0)
-		cached = __builtin_cpu_supports("avx2") ? 1 : 0;
-	return cached;
+	if (v < 0) {
+		v = __builtin_cpu_supports("avx2") ? 1 : 0;
+		__atomic_store_n(&cached, v, __ATOMIC_RELAXED);
+	}
+	return v;
 }
 
 static void canonical(XXH128_hash_t h, struct digest *ret)

@@ -142,12 +142,6 @@ static void note_offset(struct canon *c, struct cproc *p, uint64_t off)
 	p->obuf[p->nob++] = off;
 }
 
-static void mix128(uint64_t h[2], const uint64_t x[2])
-{
-	h[0] = (h[0] ^ x[0]) * 0x9e3779b97f4a7c15ull + 0x632be59bd9b4e019ull;
-	h[1] = (h[1] ^ x[1]) * 0xc2b2ae3d27d4eb4full + 0x165667b19e3779f9ull;
-}
-
 /* An event's key text, in c->kbuf (valid until the next call). */
 size_t canon_key_text(struct canon *c, const struct cproc *p, const struct event *ev)
 {
@@ -158,72 +152,11 @@ size_t canon_key_text(struct canon *c, const struct cproc *p, const struct event
 	return (size_t)ftello(c->kf) - 1;
 }
 
-static void key_hash(struct canon *c, const struct cproc *p, const struct event *ev,
-		     uint64_t ret[2])
-{
-	struct digest d;
-
-	if (ev->kind == EV_SPAWN)	/* the child's key is not known yet: its
-					 * place only (children's keys join at the end) */
-		xxh128_buf("spawn", 5, &d);
-	else
-		xxh128_buf(c->kbuf, canon_key_text(c, p, ev), &d);
-	memcpy(ret, d.bytes, 16);
-}
-
-/* Pass 1's digest of a process: per thread, its changes in order with
- * the observations between them as a sum, so that what sorting and
- * thread grouping do in pass 2 cannot change it; randomness sources once
- * each. */
-static void digest_event(struct canon *c, struct cproc *p, const struct event *ev)
-{
-	pid_t tid = canon_leader_event(p, ev) ? p->pid : ev->tid;
-	struct kthread *t = NULL;
-	uint64_t h[2];
-
-	key_hash(c, p, ev, h);
-	if (ev->kind == EV_RANDOM) {
-		for (size_t i = 0; i < p->nrnd; i++)
-			if (p->rnd[i] == h[0])
-				return;
-		p->rnd = xrealloc(p->rnd, (p->nrnd + 1) * sizeof(*p->rnd));
-		p->rnd[p->nrnd++] = h[0];
-		return;
-	}
-	for (size_t i = 0; i < p->nth && !t; i++)
-		if (p->th[i].tid == tid)
-			t = &p->th[i];
-	if (!t) {
-		p->th = xrealloc(p->th, (p->nth + 1) * sizeof(*p->th));
-		t = &p->th[p->nth++];
-		memset(t, 0, sizeof(*t));
-		t->tid = tid;
-	}
-	if (canon_is_barrier(ev)) {
-		mix128(t->chain, t->obs);
-		mix128(t->chain, h);
-		t->obs[0] = t->obs[1] = 0;
-	} else {
-		t->obs[0] += h[0];
-		t->obs[1] += h[1];
-	}
-}
-
-/* An event of a process: where it is, what it adds to the digest. */
+/* An event of a process: where it is, and the temp names it creates. */
 static void take_event(struct canon *c, struct cproc *p, struct event *ev, uint64_t off)
 {
 	note_offset(c, p, off);
 	canon_note_temp(c, ev);
-	digest_event(c, p, ev);
-	if (ev->kind == EV_EXEC && !p->has_exec) {
-		p->has_exec = true;
-		p->exec = *ev;		/* keeps path, argv, cwd */
-		for (char **e = ev->envp; e && *e; e++)
-			free(*e);
-		free(ev->envp);
-		p->exec.envp = NULL;
-		memset(ev, 0, sizeof(*ev));
-	}
 	event_clear(ev);
 }
 
@@ -292,6 +225,7 @@ static int load(struct canon *c, struct spool *spool, struct cproc ***ret_roots,
 		take_event(c, p, &ev, off);
 	}
 	link_pipes(c, &ends);
+	canon_sort_temps(c);
 	if (r < 0 || c->bad) {
 		free(roots);
 		return sr_error_make(err, SR_EXIT_FAILURE, 0,
@@ -580,11 +514,6 @@ void canon_put_event(struct canon *c, FILE *f, const struct cproc *p,
 
 /* --- ordering ------------------------------------------------------- */
 
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 static int cmp_key(const void *a, const void *b)
 {
 	const struct cproc *x = *(struct cproc *const *)a;
@@ -593,61 +522,55 @@ static int cmp_key(const void *a, const void *b)
 	return strcmp(x->key, y->key);
 }
 
+static const struct event *first_exec(const struct cproc *p)
+{
+	for (size_t i = 0; i < p->n; i++)
+		if (p->evs[i].kind == EV_EXEC)
+			return &p->evs[i];
+	return NULL;
+}
+
 /*
  * A process's key: its first exec's executable, argv and cwd (readable
  * ordering), then a digest of all it and its subtree did (ties between
- * identical-looking siblings): pass 1's digest of its own events and its
- * children's keys.  Computed bottom-up.
+ * identical-looking siblings): its events as they will be written, in
+ * their key form (which names its children by their keys).  Computed
+ * bottom-up, one process's events in memory at a time.
  */
 static void compute_key(struct canon *c, struct cproc *p)
 {
+	const struct event *ex;
+	char *buf = NULL, hex[2 * DIGEST_MAX + 1];
 	struct digest_ctx d;
 	struct digest out;
-	char *buf = NULL, hex[2 * DIGEST_MAX + 1];
-	uint64_t others[2] = { 0, 0 }, rnd = 0;
-	char **keys;
 	size_t len = 0;
 	FILE *f;
 
 	for (size_t i = 0; i < p->nkids; i++)
 		compute_key(c, p->kids[i]);
+	load_events(c, p);
+	canon_sort_observations(c, p);
 	digest_init(&d, DIGEST_SHA256);
-	for (size_t i = 0; i < p->nth; i++) {
-		struct kthread *t = &p->th[i];
+	for (size_t i = 0; i < p->n; i++) {
+		size_t n = canon_key_text(c, p, &p->evs[i]);
 
-		mix128(t->chain, t->obs);	/* what followed its last change */
-		if (t->tid == p->pid) {
-			digest_update(&d, "L", 1);
-			digest_update(&d, t->chain, sizeof(t->chain));
-		} else {		/* other threads: in no particular order */
-			others[0] += t->chain[0];
-			others[1] += t->chain[1];
-		}
+		c->kbuf[n] = '\n';	/* one line per event */
+		digest_update(&d, c->kbuf, n + 1);
 	}
-	for (size_t i = 0; i < p->nrnd; i++)
-		rnd += p->rnd[i];
-	digest_update(&d, others, sizeof(others));
-	digest_update(&d, &rnd, sizeof(rnd));
-	keys = xcalloc(p->nkids + 1, sizeof(*keys));
-	for (size_t i = 0; i < p->nkids; i++)
-		keys[i] = p->kids[i]->key;
-	if (p->nkids > 1)
-		qsort(keys, p->nkids, sizeof(*keys), cmp_str);
-	for (size_t i = 0; i < p->nkids; i++)
-		digest_update(&d, keys[i], strlen(keys[i]) + 1);
-	free(keys);
 	digest_final(&d, &out);
 	digest_hex(&out, hex);
 	f = open_memstream(&buf, &len);
 	if (!f)
 		die_oom();
-	if (p->has_exec) {
-		canon_put_str(c, f, p->exec.path ? p->exec.path : "", true);
-		put_strv(c, f, "argv", p->exec.argv, true);
-		canon_put_str(c, f, p->exec.path2 ? p->exec.path2 : "", true);
+	ex = first_exec(p);
+	if (ex) {
+		canon_put_str(c, f, ex->path ? ex->path : "", true);
+		put_strv(c, f, "argv", ex->argv, true);
+		canon_put_str(c, f, ex->path2 ? ex->path2 : "", true);
 	}
 	fprintf(f, "|%s", hex);
 	fclose(f);
+	unload_events(p);
 	p->key = buf;
 	p->sorted = xcalloc(p->nkids + 1, sizeof(*p->sorted));
 	if (p->nkids)
@@ -782,9 +705,6 @@ static void free_canon(struct canon *c)
 		for (size_t j = 0; j < p->n; j++)
 			event_clear(&p->evs[j]);
 		free(p->evs);
-		free(p->th);
-		free(p->rnd);
-		event_clear(&p->exec);
 		free(p->kids);
 		free(p->sorted);
 		free(p->key);

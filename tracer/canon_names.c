@@ -84,32 +84,6 @@ static int cmp_strp(const void *a, const void *b)
  * random.  Each is written as {N}, numbered in output order; in sort keys
  * as {} so that ordering never depends on them.
  */
-/* Kept sorted as names arrive: events are keyed while the spool is read. */
-static void insert_temp(struct canon *c, char *name)
-{
-	size_t lo = 0, hi = c->temp_set.n;
-
-	if (!name)
-		die_oom();
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-		int r = strcmp(c->temp_set.v[mid], name);
-
-		if (r == 0) {
-			free(name);
-			return;
-		}
-		if (r < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	strv_push(&c->temp_set, name);	/* grows; then move into place */
-	memmove(&c->temp_set.v[lo + 1], &c->temp_set.v[lo],
-		(c->temp_set.n - 1 - lo) * sizeof(char *));
-	c->temp_set.v[lo] = name;
-}
-
 void canon_note_temp(struct canon *c, const struct event *ev)
 {
 	const char *name, *end;
@@ -123,7 +97,7 @@ void canon_note_temp(struct canon *c, const struct event *ev)
 	end = strchr(name, '/');
 	if (!*name)
 		return;
-	insert_temp(c, end ? strndup(name, (size_t)(end - name)) : xstrdup(name));
+	strv_push(&c->temp_set, end ? strndup(name, (size_t)(end - name)) : xstrdup(name));
 }
 
 static bool is_temp(const struct canon *c, const char *name, size_t len)
@@ -184,4 +158,10 @@ char *canon_str(struct canon *c, const char *s, bool for_key)
 	t = rewrite_temps(c, r, for_key);
 	free(r);
 	return t;
+}
+
+void canon_sort_temps(struct canon *c)
+{
+	if (c->temp_set.n > 1)
+		qsort(c->temp_set.v, c->temp_set.n, sizeof(char *), cmp_strp);
 }

@@ -13,24 +13,18 @@
 #include "tracer/spool.h"
 
 /*
- * The canonicalizer reads the spool twice.  Pass 1 keeps, per process,
- * where its events are (offsets, spilled to the spool's end in chunks)
- * and a digest of them; the tree is ordered from those.  Pass 2 loads one
- * process's events at a time, orders and writes them.  So memory follows
- * the number of processes, not of events.
+ * The canonicalizer never holds more than one process's events.  Pass 1
+ * reads the spool for the tree, the temp names and, per process, where
+ * its events are (offsets, spilled to the spool's end in chunks).  Keys
+ * are then computed bottom-up, each process's events loaded, ordered and
+ * digested as they will be written; pass 2 loads them again to write
+ * them.  So memory follows the number of processes, not of events.
  */
 #define OCHUNK 30
 struct ochunk {			/* 256 bytes, after the events in the spool */
 	uint64_t next;		/* the next chunk's offset, 0 at the end */
 	uint32_t n, pad;
 	uint64_t off[OCHUNK];
-};
-
-/* Per thread of a process: its changes in order, its observations
- * between two changes as a sum (their order means nothing). */
-struct kthread {
-	pid_t tid;
-	uint64_t chain[2], obs[2];
 };
 
 struct cproc {
@@ -41,12 +35,6 @@ struct cproc {
 	uint64_t obuf[OCHUNK];	/* offsets not yet spilled */
 	uint32_t nob;
 	uint64_t head, tail;	/* its chunks, 0: none */
-	struct kthread *th;
-	size_t nth;
-	uint64_t *rnd;		/* digests of its distinct randomness sources */
-	size_t nrnd;
-	struct event exec;	/* its first exec (without env), for its key */
-	bool has_exec;
 	struct cproc **kids;	/* in spawn order: EV_SPAWN's aux indexes it */
 	struct cproc **sorted;	/* in content order: ids and output */
 	size_t nkids, kcap;
@@ -87,6 +75,8 @@ struct sortable {
 char *canon_rewrite_roots(const struct canon_opts *o, const char *s);
 void canon_note_temp(struct canon *c, const struct event *ev);
 char *canon_str(struct canon *c, const char *s, bool for_key);
+/* Sort the names canon_note_temp() collected; once, after pass 1. */
+void canon_sort_temps(struct canon *c);
 
 void canon_put_str(struct canon *c, FILE *f, const char *s, bool for_key);
 void canon_put_event(struct canon *c, FILE *f, const struct cproc *p,

@@ -153,26 +153,23 @@ static struct proc *owner(struct diff *d, const struct run *r, int i)
 	return &d->a.p[d->b.p[i].match];
 }
 
-/* The contents a fact's value names, as writer content hashes: a read's
- * "ok file DIGEST" (the third word) or a write's "DIGEST perm size" (the
- * first), more than one joined by " | "; n = 0 when none is known (a
- * failed open, a directory). */
+/* The contents a read saw, from its fact's value ("ok file DIGEST": the
+ * third word; more than one joined by " | "), as writer content hashes;
+ * n = 0 when none is known (a failed open, a directory). */
 struct seen {
 	uint64_t vh[8];
 	size_t n;
 };
 
-static void seen_digests(const char *val, bool written, struct seen *ret)
+static void seen_digests(const char *val, struct seen *ret)
 {
 	ret->n = 0;
 	while (*val && ret->n < ARRAY_SIZE(ret->vh)) {
 		const char *end = strstr(val, " | ");
 		size_t len = end ? (size_t)(end - val) : strlen(val);
-		const char *sp = written ? memchr(val, ' ', len) : memrchr(val, ' ', len);
+		const char *sp = memrchr(val, ' ', len);
 
-		if (written && sp && sp > val)
-			ret->vh[ret->n++] = diff_content_hash(val, (size_t)(sp - val));
-		else if (!written && sp && memchr(val, ' ', (size_t)(sp - val)))
+		if (sp && memchr(val, ' ', (size_t)(sp - val)))
 			ret->vh[ret->n++] = diff_content_hash(sp + 1, len - (size_t)(sp + 1 - val));
 		val += len + (end ? 3 : 0);
 	}
@@ -302,11 +299,12 @@ static bool is_ancestor(const struct run *r, int anc, int i)
 	return i == anc && anc >= 0;
 }
 
-/* A differing file a process left that a differing descendant wrote with
- * the same content (an fd shared: `sh -c 'cmd > out'` closes out after
- * cmd wrote it): the descendant's causes are the process's. */
-static bool written_below(struct engine *e, int ia, const struct fact *f,
-			  const struct fact *g, bool *changed)
+/* A differing file a process left that a differing descendant wrote too
+ * (an fd shared: `sh -c 'cmd > out'` closes out after cmd wrote it, or
+ * `(cmd; echo) > out` adds to it): the descendant's causes are the
+ * process's.  The content need not match: the shell's close sees all
+ * the writes, the child's only its own. */
+static bool written_below(struct engine *e, int ia, const struct fact *f, bool *changed)
 {
 	const char *path = fact_path(f);
 	uint64_t h = diff_hash(path, strlen(path));
@@ -315,16 +313,14 @@ static bool written_below(struct engine *e, int ia, const struct fact *f,
 	for (int side = 0; side < 2; side++) {
 		struct run *r = side ? &e->d.b : &e->d.a;
 		int self = side ? e->d.a.p[ia].match : ia;
-		struct seen s;
 		size_t lo, hi;
 
-		seen_digests(side ? g->val : f->val, true, &s);
 		diff_writers(r->w, r->nw, h, &lo, &hi);
 		for (size_t i = lo; i < hi; i++) {
 			struct proc *w = owner(&e->d, r, r->w[i].proc);
 
 			if (r->w[i].proc == self || !is_ancestor(r, self, r->w[i].proc) ||
-			    !(w->flags & (D_CONTENT | D_ONLY)) || !wrote_seen(&r->w[i], &s))
+			    !(w->flags & (D_CONTENT | D_ONLY)))
 				continue;
 			found = true;
 			*changed |= union_into(&e->d.a.p[ia], w);
@@ -347,7 +343,9 @@ static void kids_status(struct engine *e, struct proc *x, bool *changed)
 	}
 }
 
-/* What came down the pipe on its stdin: the writers' causes are its. */
+/* What came down the pipe on its stdin: the writers' causes are its.
+ * For every matched process, differing or not: the middle of a
+ * pipeline passes on what it was given without a trace of it. */
 static void pipe_input(struct engine *e, struct proc *x, bool *changed)
 {
 	const struct proc *y = &e->d.b.p[x->match];
@@ -363,7 +361,7 @@ static void pipe_input(struct engine *e, struct proc *x, bool *changed)
 		for (size_t i = lo; i < hi; i++) {
 			struct proc *w = owner(&e->d, r, r->w[i].proc);
 
-			if (w == x || !(w->flags & (D_CONTENT | D_ONLY)))
+			if (w == x || (!(w->flags & (D_CONTENT | D_ONLY)) && !w->causes.count))
 				continue;
 			x->inputs_differ = true;
 			*changed |= union_into(x, w);
@@ -381,7 +379,6 @@ static bool visit_pair(struct engine *e, int ia, bool *behaviour)
 
 	env_causes(e, x, y, &changed);
 	kids_status(e, x, &changed);
-	pipe_input(e, x, &changed);
 	*behaviour = false;
 	while (i < x->nfacts || j < y->nfacts) {
 		int c = i == x->nfacts ? 1 : j == y->nfacts ? -1 :
@@ -395,7 +392,7 @@ static bool visit_pair(struct engine *e, int ia, bool *behaviour)
 			continue;
 		if (f->side == OUT || f->side == BEHAVIOUR) {
 			if (f->side == OUT && g && !strncmp(f->key, "wrote\t", 6) &&
-			    written_below(e, ia, f, g, &changed))
+			    written_below(e, ia, f, &changed))
 				continue;
 			if (f->side == OUT)
 				x->outputs_differ = true;
@@ -430,8 +427,8 @@ static bool visit_pair(struct engine *e, int ia, bool *behaviour)
 			const struct seen *seen[2] = { NULL, NULL };
 
 			if (f->kind == CAUSE_CONTENT) {
-				seen_digests(f->val, false, &sa);
-				seen_digests(g->val, false, &sb);
+				seen_digests(f->val, &sa);
+				seen_digests(g->val, &sb);
 				if (sa.n && sb.n) {
 					seen[0] = &sa;
 					seen[1] = &sb;
@@ -494,6 +491,8 @@ static void analyze(struct engine *e)
 			for (size_t i = 0; i < a->n; i++) {
 				struct proc *x = &a->p[i];
 
+				if (x->match >= 0 && (x->pipe_in || b->p[x->match].pipe_in))
+					pipe_input(e, x, &changed);
 				if (x->match >= 0 && (x->flags & D_LOAD))
 					changed |= visit_pair(e, (int)i, &behaviour[i]);
 				else if ((x->flags & D_ONLY) && x->parent >= 0)

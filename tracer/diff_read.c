@@ -355,9 +355,39 @@ static size_t common_words(const struct proc *x, const struct proc *y)
 	return n;
 }
 
-/* Candidates looked at per process when argvs differ: siblings are in
- * canonical order (by argv), so similar ones are near each other. */
-#define MATCH_WINDOW 64
+/* Siblings looked at on each side of a process's own position when
+ * argvs differ: they are in canonical order (by argv), so a partner is
+ * near, shifted by what was added or removed before it. */
+#define MATCH_RADIUS 256
+
+static size_t best_by_words(struct diff *d, struct proc *pa, struct proc *pb,
+			    size_t i, const struct proc *x)
+{
+	size_t mid = pa->nkids ? i * pb->nkids / pa->nkids : 0;
+	size_t lo = mid > MATCH_RADIUS ? mid - MATCH_RADIUS : 0;
+	size_t hi = mid + MATCH_RADIUS < pb->nkids ? mid + MATCH_RADIUS : pb->nkids;
+	size_t best = SIZE_MAX, best_score = 0;
+
+	for (int wide = 0; wide < 2 && best == SIZE_MAX; wide++) {
+		if (wide) {	/* nothing near: anywhere */
+			lo = 0;
+			hi = pb->nkids;
+		}
+		for (size_t j = lo; j < hi; j++) {
+			struct proc *y = &d->b.p[pb->kids[j]];
+			size_t score;
+
+			if (y->match >= 0 || !same_exe(x, y))
+				continue;
+			score = common_words(x, y) + 1;
+			if (score > best_score) {
+				best_score = score;
+				best = j;
+			}
+		}
+	}
+	return best;
+}
 
 /* Siblings: same first exec (path, argv, cwd); then same executable, the
  * one with the most argv words in common (a target added on one side
@@ -367,28 +397,20 @@ static void match_kids(struct diff *d, struct proc *pa, struct proc *pb)
 	for (int pass = 0; pass < 3; pass++)
 		for (size_t i = 0; i < pa->nkids; i++) {
 			struct proc *x = &d->a.p[pa->kids[i]];
-			size_t best = SIZE_MAX, best_score = 0, seen = 0;
+			size_t best = SIZE_MAX;
 
 			if (x->match >= 0)
 				continue;
-			for (size_t j = 0; j < pb->nkids && seen < MATCH_WINDOW; j++) {
-				struct proc *y = &d->b.p[pb->kids[j]];
+			if (pass == 1) {
+				best = best_by_words(d, pa, pb, i, x);
+			} else {
+				for (size_t j = 0; j < pb->nkids && best == SIZE_MAX; j++) {
+					struct proc *y = &d->b.p[pb->kids[j]];
 
-				if (y->match >= 0)
-					continue;
-				if ((pass == 0 && !strcmp(x->key, y->key)) ||
-				    (pass == 2 && !x->has_exec && !y->has_exec)) {
-					best = j;
-					break;
-				}
-				if (pass == 1 && same_exe(x, y)) {
-					size_t score = common_words(x, y) + 1;
-
-					seen++;
-					if (score > best_score) {
-						best_score = score;
+					if (y->match < 0 &&
+					    ((pass == 0 && !strcmp(x->key, y->key)) ||
+					     (pass == 2 && !x->has_exec && !y->has_exec)))
 						best = j;
-					}
 				}
 			}
 			if (best != SIZE_MAX)

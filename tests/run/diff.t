@@ -239,6 +239,29 @@ is "a pipeline: the only cause (tr is not nondeterministic)" \
 check "a pipe sandrun's own stdout is on is not the build's" \
 	sh -c "! grep -q '\"stdout\":\"pipe' '$SCRATCH/outer.trace'"
 
+# A three-stage pipeline, and a subshell adding to a redirect: the file
+# read at the start is the only cause.
+P3=$SCRATCH/pipe3
+mkdir -p "$P3"
+printf 'all: out.txt out2.txt\nout.txt:\n\tcat in.txt | tr a-z A-Z | sort > out.txt\nout2.txt:\n\t(cat in.txt; echo end) > out2.txt\n' > "$P3/Makefile"
+setup_1() { rm -f out.txt out2.txt; echo one > in.txt; }
+setup_2() { rm -f out.txt out2.txt; echo two > in.txt; }
+two_runs "$P3" pipe3-
+out=$("$SR" diff "$SCRATCH/pipe3-1.trace" "$SCRATCH/pipe3-2.trace")
+is "a three-stage pipeline and a subshell: one cause, the file read" \
+	"$(echo "$out" | grep -E '^  [0-9]+\. ')" '  1. $SRC/in.txt was read with different content'
+like "a three-stage pipeline: through the middle stage" "$out" 'through [0-9.]+ cat > [0-9.]+ tr > [0-9.]+ sort'
+
+# Many siblings added before the one whose flags changed: still paired.
+W=$SCRATCH/window
+mkdir -p "$W"
+printf 'for n in $(seq 31); do /bin/echo -c f$n.c; done\n/bin/echo -DX -c z.c\n' > "$W/a.sh"
+printf 'for n in $(seq 31); do /bin/echo -c f$n.c; done\nfor n in $(seq 80); do /bin/echo -A -c a$n.c; done\n/bin/echo -DY -c z.c\n' > "$W/b.sh"
+(cd "$W" && "$SR" -q -o "$SCRATCH/w1.trace" -- sh a.sh && "$SR" -q -o "$SCRATCH/w2.trace" -- sh b.sh) >/dev/null 2>&1
+json=$("$SR" diff --json "$SCRATCH/w1.trace" "$SCRATCH/w2.trace")
+check "80 siblings added: the changed one is still paired" \
+	sh -c "! echo '$json' | grep -o '\"only_b\":.*' | grep -q 'z\\.c'"
+
 # A step that fails on one side: make stops there; the failing step's
 # cause is make's too, make is not nondeterministic.
 F=$SCRATCH/fail
