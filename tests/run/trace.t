@@ -210,6 +210,13 @@ if command -v cc >/dev/null && command -v make >/dev/null; then
 	check "make -j2 built the program" test -x "$SCRATCH/one/prog"
 	check "make -j2 traced twice: byte-identical traces" cmp "$SCRATCH/j2-1.trace" "$SCRATCH/j2-2.trace"
 	check "and a third time" cmp "$SCRATCH/j2-1.trace" "$SCRATCH/j2-3.trace"
+	# a random temp name looked up before it is created (mktemp -u, then
+	# mkdir): numbered, and the sibling order does not depend on it
+	for i in 1 2 3; do
+		"$SR" -q -o "$SCRATCH/tu-$i.trace" -- sh -c 'for i in 1 2; do N=$i sh -c '"'"'d=$(mktemp -u); mkdir $d; echo $N > $d/x; cat $d/x; rm -r $d'"'"'; done' >/dev/null 2>&1
+	done
+	check "a temp name probed before its creation: byte-identical traces" \
+		sh -c "cmp '$SCRATCH/tu-1.trace' '$SCRATCH/tu-2.trace' && cmp '$SCRATCH/tu-1.trace' '$SCRATCH/tu-3.trace'"
 	check "the same build in another directory: byte-identical" cmp "$SCRATCH/j2-1.trace" "$SCRATCH/j2-other.trace"
 	T=$SCRATCH/j2-1.trace
 	# No event lost: every file the build left behind was written in the trace.
