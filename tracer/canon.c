@@ -174,7 +174,7 @@ static int load(struct canon *c, struct spool *spool, struct cproc ***ret_roots,
 		die_oom();
 	__fsetlocking(c->kf, FSETLOCKING_BYCALLER);
 	for (uint64_t i = 0, off = 0, len; i < spool->count; i++, off += len) {
-		int64_t n = spool_read_at(spool, off, &ev);
+		int64_t n = spool_peek_at(spool, off, &ev);
 		struct cproc *p;
 
 		if (n < 0) {

@@ -112,11 +112,13 @@ static bool take(struct cursor *c, void *out, size_t n)
 	return true;
 }
 
+/* ret NULL: skip the string. */
 static int cur_str(struct cursor *c, char **ret)
 {
 	uint32_t n;
 
-	*ret = NULL;
+	if (ret)
+		*ret = NULL;
 	if (!take(c, &n, sizeof(n)))
 		return -1;
 	if (n == NO_STRING)
@@ -125,6 +127,10 @@ static int cur_str(struct cursor *c, char **ret)
 		return -2;
 	if ((size_t)(c->end - c->p) < n)
 		return -1;
+	if (!ret) {
+		c->p += n;
+		return 0;
+	}
 	*ret = xmalloc(n + 1);
 	memcpy(*ret, c->p, n);
 	(*ret)[n] = '\0';
@@ -137,13 +143,20 @@ static int cur_strv(struct cursor *c, char ***ret)
 	uint32_t n;
 	int r;
 
-	*ret = NULL;
+	if (ret)
+		*ret = NULL;
 	if (!take(c, &n, sizeof(n)))
 		return -1;
 	if (n > (1u << 20))
 		return -2;
 	if (!n)
 		return 0;
+	if (!ret) {
+		for (uint32_t i = 0; i < n; i++)
+			if ((r = cur_str(c, NULL)) < 0)
+				return r;
+		return 0;
+	}
 	*ret = xcalloc(n + 1, sizeof(**ret));
 	for (uint32_t i = 0; i < n; i++)
 		if ((r = cur_str(c, &(*ret)[i])) < 0 || !(*ret)[i])
@@ -151,10 +164,13 @@ static int cur_strv(struct cursor *c, char ***ret)
 	return 0;
 }
 
-/* 0: parsed (c->p after it), -1: runs past the end, -2: corrupt. */
-static int parse_event(struct cursor *c, struct event *ev)
+/* 0: parsed (c->p after it), -1: runs past the end, -2: corrupt.
+ * light: only the fixed part, and the path of an open or mkdir (a
+ * state record is read whole). */
+static int parse_event(struct cursor *c, struct event *ev, bool light)
 {
 	struct rec r;
+	bool path;
 	int k;
 
 	memset(ev, 0, sizeof(*ev));
@@ -177,9 +193,16 @@ static int parse_event(struct cursor *c, struct event *ev)
 	ev->aux = r.aux;
 	ev->digest.len = r.dlen;
 	memcpy(ev->digest.bytes, r.digest, sizeof(r.digest));
-	if ((k = cur_str(c, &ev->post.target)) < 0 || (k = cur_str(c, &ev->name)) < 0 ||
-	    (k = cur_str(c, &ev->path)) < 0 || (k = cur_str(c, &ev->path2)) < 0 ||
-	    (k = cur_strv(c, &ev->argv)) < 0 || (k = cur_strv(c, &ev->envp)) < 0) {
+	if (ev->kind == EV_BEFORE || ev->kind == EV_AFTER)
+		light = false;	/* states are kept whole */
+	path = !light || ev->kind == EV_OPEN || ev->kind == EV_MKDIR;
+
+	if ((k = cur_str(c, light ? NULL : &ev->post.target)) < 0 ||
+	    (k = cur_str(c, light ? NULL : &ev->name)) < 0 ||
+	    (k = cur_str(c, path ? &ev->path : NULL)) < 0 ||
+	    (k = cur_str(c, light ? NULL : &ev->path2)) < 0 ||
+	    (k = cur_strv(c, light ? NULL : &ev->argv)) < 0 ||
+	    (k = cur_strv(c, light ? NULL : &ev->envp)) < 0) {
 		event_clear(ev);
 		return k;
 	}
@@ -188,12 +211,12 @@ static int parse_event(struct cursor *c, struct event *ev)
 
 /* Random access without a seek per event: a window read with pread,
  * moved (and grown for a record larger than it) as needed. */
-int64_t spool_read_at(struct spool *s, uint64_t off, struct event *ev)
+static int64_t read_at(struct spool *s, uint64_t off, struct event *ev, bool light)
 {
 	for (;;) {
 		if (s->win && off >= s->win_off && off < s->win_off + s->win_len) {
 			struct cursor c = { s->win + (off - s->win_off), s->win + s->win_len };
-			int k = parse_event(&c, ev);
+			int k = parse_event(&c, ev, light);
 
 			if (k == 0)
 				return c.p - (s->win + (off - s->win_off));
@@ -215,6 +238,16 @@ int64_t spool_read_at(struct spool *s, uint64_t off, struct event *ev)
 		s->win_off = off;
 		s->win_len = (size_t)n;
 	}
+}
+
+int64_t spool_read_at(struct spool *s, uint64_t off, struct event *ev)
+{
+	return read_at(s, off, ev, false);
+}
+
+int64_t spool_peek_at(struct spool *s, uint64_t off, struct event *ev)
+{
+	return read_at(s, off, ev, true);
 }
 
 int spool_pwrite(struct spool *s, uint64_t off, const void *buf, size_t len)

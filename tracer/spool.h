@@ -30,6 +30,8 @@ int spool_rewind(struct spool *s, struct sr_error **err);
  * previous one's offset plus its size for the next.  Its size, or -1 if
  * corrupt or past the end. */
 int64_t spool_read_at(struct spool *s, uint64_t off, struct event *ev);
+/* The same without the strings, but for the path of an open or mkdir. */
+int64_t spool_peek_at(struct spool *s, uint64_t off, struct event *ev);
 /* Scratch records the reader keeps after the events (the canonicalizer's
  * index): written and read back at offsets at or beyond the end. */
 int spool_pwrite(struct spool *s, uint64_t off, const void *buf, size_t len);
