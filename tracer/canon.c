@@ -241,17 +241,57 @@ static bool load_offsets(struct canon *c, struct cproc *p, const uint64_t *offs,
 			 uint32_t n, uint64_t *kid)
 {
 	for (uint32_t i = 0; i < n; i++) {
+		uint64_t off = offs[i] & ((1ull << OFF_BITS) - 1);
 		struct event ev;
 
-		if (spool_read_at(c->spool, offs[i], &ev) < 0) {
+		if (spool_read_at(c->spool, off, &ev) < 0) {
 			c->bad = true;
 			return false;
 		}
-		if (ev.kind == EV_SPAWN)
-			ev.aux = (int64_t)(*kid)++;	/* kids are in spawn order */
+		ev.spool_off = off;
+		if (ev.kind == EV_SPAWN)	/* kids are in spawn order */
+			ev.aux = p->ordered ? (int64_t)(offs[i] >> OFF_BITS) - 1 :
+					      (int64_t)(*kid)++;
 		add_event(p, &ev);
 	}
 	return true;
+}
+
+/* After the key pass ordered p's events: keep that order in its offsets
+ * (fewer when randomness sources were merged), so pass 2 only reads. */
+static void store_order(struct canon *c, struct cproc *p)
+{
+	size_t k = 0;
+	struct ochunk ch;
+
+	for (size_t i = 0; i < p->n; i++)	/* both fit in 64 bits? */
+		if (p->evs[i].spool_off >> OFF_BITS ||
+		    (p->evs[i].kind == EV_SPAWN && (uint64_t)p->evs[i].aux + 1 >= 1ull << (64 - OFF_BITS)))
+			return;		/* then pass 2 sorts again */
+	for (uint64_t at = p->head; at; at = ch.next) {
+		if (spool_pread(c->spool, at, &ch, sizeof(ch)) < 0) {
+			c->bad = true;
+			return;
+		}
+		for (ch.n = 0; ch.n < OCHUNK && k < p->n; ch.n++, k++) {
+			const struct event *ev = &p->evs[k];
+
+			ch.off[ch.n] = ev->spool_off | (ev->kind == EV_SPAWN ?
+				       (uint64_t)(ev->aux + 1) << OFF_BITS : 0);
+		}
+		if (spool_pwrite(c->spool, at, &ch, sizeof(ch)) < 0) {
+			c->bad = true;
+			return;
+		}
+	}
+	for (p->nob = 0; k < p->n && p->nob < OCHUNK; p->nob++, k++)
+		p->obuf[p->nob] = p->evs[k].spool_off | (p->evs[k].kind == EV_SPAWN ?
+				  (uint64_t)(p->evs[k].aux + 1) << OFF_BITS : 0);
+	if (k < p->n) {		/* cannot be: never more than were read */
+		c->bad = true;
+		return;
+	}
+	p->ordered = true;
 }
 
 static void load_events(struct canon *c, struct cproc *p)
@@ -570,6 +610,7 @@ static void compute_key(struct canon *c, struct cproc *p)
 	}
 	fprintf(f, "|%s", hex);
 	fclose(f);
+	store_order(c, p);
 	unload_events(p);
 	p->key = buf;
 	p->sorted = xcalloc(p->nkids + 1, sizeof(*p->sorted));
@@ -595,7 +636,8 @@ static uint64_t write_proc(struct canon *c, struct cproc *p)
 	uint64_t n = 1;
 
 	load_events(c, p);
-	canon_sort_observations(c, p);
+	if (!p->ordered)
+		canon_sort_observations(c, p);
 	c->nwritten += p->n;
 	fputs("{\"proc\":", c->out);
 	json_write_string(c->out, p->id);

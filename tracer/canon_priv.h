@@ -21,6 +21,7 @@
  * them.  So memory follows the number of processes, not of events.
  */
 #define OCHUNK 30
+#define OFF_BITS 44		/* an offset; above it, a spawn's child index + 1 */
 struct ochunk {			/* 256 bytes, after the events in the spool */
 	uint64_t next;		/* the next chunk's offset, 0 at the end */
 	uint32_t n, pad;
@@ -35,6 +36,9 @@ struct cproc {
 	uint64_t obuf[OCHUNK];	/* offsets not yet spilled */
 	uint32_t nob;
 	uint64_t head, tail;	/* its chunks, 0: none */
+	bool ordered;		/* the offsets are in output order (a spawn's
+				 * child index in the high bits): the key pass
+				 * wrote them back, pass 2 need not sort again */
 	struct cproc **kids;	/* in spawn order: EV_SPAWN's aux indexes it */
 	struct cproc **sorted;	/* in content order: ids and output */
 	size_t nkids, kcap;
