@@ -217,6 +217,15 @@ if command -v cc >/dev/null && command -v make >/dev/null; then
 	done
 	check "a temp name probed before its creation: byte-identical traces" \
 		sh -c "cmp '$SCRATCH/tu-1.trace' '$SCRATCH/tu-2.trace' && cmp '$SCRATCH/tu-1.trace' '$SCRATCH/tu-3.trace'"
+	# threads sharing work: which thread stat-ed what varies, the trace not
+	if [ -x "$SCRATCH/bin/race_stat" ]; then
+		for i in 1 2 3 4; do
+			"$SR" -q -o "$SCRATCH/th-$i.trace" -- sh -c "a=\$('$SCRATCH/bin/race_stat' /A1 /A2 /A3 /A4 /A5 /A6; test -e /A); b=\$('$SCRATCH/bin/race_stat' /B1 /B2 /B3 /B4 /B5 /B6; test -e /B)" >/dev/null 2>&1
+		done
+		check "threads sharing work: byte-identical traces" sh -c "cmp '$SCRATCH/th-1.trace' '$SCRATCH/th-2.trace' && cmp '$SCRATCH/th-1.trace' '$SCRATCH/th-3.trace' && cmp '$SCRATCH/th-1.trace' '$SCRATCH/th-4.trace'"
+	else
+		skip "the race_stat helper is not built"
+	fi
 	check "the same build in another directory: byte-identical" cmp "$SCRATCH/j2-1.trace" "$SCRATCH/j2-other.trace"
 	T=$SCRATCH/j2-1.trace
 	# No event lost: every file the build left behind was written in the trace.
