@@ -147,7 +147,7 @@ static void exec_command(const struct run_config *cfg, const sigset_t *mask,
 		goto fail;
 	/* Last, so that nothing of sandrun's own is traced; from here every
 	 * traced syscall stops for the tracer, which seized pid 1. */
-	if (cfg->trace_path && filter_load(cfg->policy != NULL, &err) < 0)
+	if (cfg->trace_path && filter_load(cfg->policy != NULL, cfg->preload != NULL, &err) < 0)
 		goto fail;
 	/* execvp() searches the PATH of the environment it runs in. */
 	environ = cfg->env.v;

@@ -54,6 +54,8 @@ static const char run_usage[] =
 	"  -o, --trace=FILE         write the canonical trace to FILE (default:\n"
 	"                           sandrun.trace in the current directory)\n"
 	"      --no-trace           run in the sandbox without tracing\n"
+	"      --no-preload         record every syscall with a ptrace stop (no\n"
+	"                           in-process recording; slower, same trace)\n"
 	"      --digest=ALGO        content digests: xxh128 (default) or sha256\n"
 	"      --meta=FILE          the run's metadata as JSON (default: the\n"
 	"                           trace's name + .meta.json)\n"
@@ -85,6 +87,7 @@ enum {
 	OPT_UNSETENV,
 	OPT_META,
 	OPT_NO_TRACE,
+	OPT_NO_PRELOAD,
 	OPT_DIGEST,
 	OPT_POLICY,
 	OPT_LOCK,
@@ -106,6 +109,7 @@ static const struct option run_options[] = {
 	{ "meta", required_argument, NULL, OPT_META },
 	{ "trace", required_argument, NULL, 'o' },
 	{ "no-trace", no_argument, NULL, OPT_NO_TRACE },
+	{ "no-preload", no_argument, NULL, OPT_NO_PRELOAD },
 	{ "digest", required_argument, NULL, OPT_DIGEST },
 	{ "policy", required_argument, NULL, OPT_POLICY },
 	{ "lock", required_argument, NULL, OPT_LOCK },
@@ -128,6 +132,7 @@ struct run_args {
 	struct env_spec env;
 	char *src, *chdir, *trace, *policy;
 	bool no_trace;
+	bool no_preload;
 	bool net_given;
 };
 
@@ -280,6 +285,9 @@ static int parse_run_args(int argc, char **argv, struct run_args *a,
 			free(a->trace);
 			a->trace = xstrdup(optarg);
 			break;
+		case OPT_NO_PRELOAD:
+			a->no_preload = true;
+			break;
 		case OPT_NO_TRACE:
 			a->no_trace = true;
 			break;
@@ -352,6 +360,8 @@ static int build_plan(const struct run_args *a, struct run_config *cfg,
 	 * systemd): a read-only mount does not stop connect(). */
 	plan_add(p, OP_TMPFS, 0, NULL, "/var/tmp", 01777);
 	plan_add(p, OP_TMPFS, 0, NULL, "/run", 0755);
+	if (cfg->preload)
+		plan_add(p, OP_RO_BIND, OPF_CREATE, cfg->preload, PRELOAD_IN_SANDBOX, 0);
 	plan_add(p, OP_PROC, 0, NULL, "/proc", 0);
 	/* As in bubblewrap: the kernel's knobs stay read-only, whoever the
 	 * command is (root outside is uid 0 inside). */
@@ -485,6 +495,41 @@ static int apply_policy(const struct run_args *a, struct run_config *cfg,
 	return 0;
 }
 
+/*
+ * The in-process recorder, next to the binary (the build tree) or in
+ * ../lib/sandrun (installed); without it every syscall stops, as with
+ * --no-preload.  The build finds it in LD_PRELOAD, after any preload of
+ * its own (fakeroot's stat wrappers must see the real calls).
+ */
+static void use_preload(struct run_config *cfg)
+{
+	static const char *const where[] = { "sandrun-rec.so", "../lib/sandrun/sandrun-rec.so" };
+	cleanup_free char *exe = realpath("/proc/self/exe", NULL);
+	char *slash = exe ? strrchr(exe, '/') : NULL;
+	const char *old = NULL;
+
+	if (!slash)
+		return;
+	*slash = '\0';
+	for (size_t i = 0; i < ARRAY_SIZE(where) && !cfg->preload; i++) {
+		cleanup_free char *so = xasprintf("%s/%s", exe, where[i]);
+
+		cfg->preload = realpath(so, NULL);
+	}
+	if (!cfg->preload)
+		return;
+	for (size_t i = 0; i < cfg->env.n; i++)
+		if (str_has_prefix(cfg->env.v[i], "LD_PRELOAD="))
+			old = cfg->env.v[i] + 11;
+	if (old && *old) {
+		cleanup_free char *v = xasprintf("%s:%s", old, PRELOAD_IN_SANDBOX);
+
+		env_put(&cfg->env, "LD_PRELOAD", v);
+	} else {
+		env_put(&cfg->env, "LD_PRELOAD", PRELOAD_IN_SANDBOX);
+	}
+}
+
 static int build_config(const struct run_args *a, struct run_config *cfg,
 			struct sr_error **err)
 {
@@ -540,6 +585,9 @@ static int build_config(const struct run_args *a, struct run_config *cfg,
 				     "--no-trace", a->policy ? "--policy" : "--lock");
 	if (!cfg->policy || !cfg->policy->env_rules)
 		env_build(&env, environ, &cfg->env);
+	/* A policy's checks at each open need the stop: no preload then. */
+	if (cfg->trace_path && !cfg->policy && !a->no_preload)
+		use_preload(cfg);
 	return build_plan(a, cfg, err);
 }
 
@@ -551,6 +599,7 @@ void run_config_free(struct run_config *cfg)
 	free(cfg->domainname);
 	free(cfg->meta_path);
 	free(cfg->trace_path);
+	free(cfg->preload);
 	strv_free(&cfg->env);
 	plan_free(&cfg->plan);
 	if (cfg->policy) {

@@ -35,6 +35,9 @@ struct run_config {
 	char *domainname;
 	char *meta_path;	/* run metadata file */
 	char *trace_path;	/* the canonical trace, NULL with --no-trace */
+	char *preload;		/* sandrun-rec.so on the host, bound at
+				 * PRELOAD_IN_SANDBOX; NULL: every syscall
+				 * is recorded by a ptrace stop */
 	enum digest_algo algo;	/* content digests in the trace */
 	enum net_mode net;
 	bool root;		/* map the invoker to uid 0 and keep caps */
@@ -52,6 +55,10 @@ struct run_config {
 	char *report_path;	/* --report: violations and drift as JSON */
 	struct run_outcome *outcome;
 };
+
+/* Where the in-process recorder is in the sandbox (a fixed name, so
+ * traces do not depend on where sandrun is installed). */
+#define PRELOAD_IN_SANDBOX "/run/sandrun/rec.so"
 
 void run_config_free(struct run_config *cfg);
 

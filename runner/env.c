@@ -113,6 +113,13 @@ void env_build(const struct env_spec *spec, char *const *host,
 	*ret = env;
 }
 
+void env_put(struct strv *env, const char *name, const char *value)
+{
+	env_set(env, name, value);
+	if (env->n)
+		qsort(env->v, env->n, sizeof(*env->v), cmp_str);
+}
+
 long long env_git_epoch(const char *src)
 {
 	/* The tree is writable by builds: its .git/config must not make

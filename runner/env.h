@@ -30,6 +30,9 @@ void env_spec_free(struct env_spec *spec);
 void env_build(const struct env_spec *spec, char *const *host,
 	       struct strv *ret);
 
+/* Set (value NULL: remove) one variable of a built environment. */
+void env_put(struct strv *env, const char *name, const char *value);
+
 /* The source tree's last git commit time, or -1 when it has none. */
 long long env_git_epoch(const char *src);
 

@@ -201,6 +201,7 @@ int launch_run(const struct run_config *cfg, int *ret_status,
 		meta.recorded = true;
 		meta.events = rec.tracer.spool.count;
 		meta.stops = rec.tracer.stops;
+		meta.in_process = rec.tracer.inproc_records;
 		meta.write_s = rec.write_s;
 		meta.canon_s = rec.canon_s;
 	}

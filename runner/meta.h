@@ -20,6 +20,7 @@ struct run_meta {
 	/* the recording, when there was one */
 	bool recorded;
 	unsigned long long events, stops;
+	unsigned long long in_process;	/* syscalls recorded without a stop */
 	double write_s;		/* writing the canonical trace, fsync included */
 	double canon_s;		/* of which ordering and formatting it */
 };

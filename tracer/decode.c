@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "lib/util.h"
+#include "tracer/inproc.h"
 #include "tracer/tracer.h"
 
 #ifndef CLOSE_RANGE_CLOEXEC
@@ -108,6 +109,17 @@ static char *resolve(struct proc *pr, int dirfd, const char *path)
 static char *path_arg_raw(struct task *task, int dirfd_idx, int path_idx,
 			  char **ret_raw);
 
+/* A string argument: from tracee memory, or the in-process record being
+ * replayed (its one path). */
+static char *arg_string(struct task *task, int idx)
+{
+	const struct pending *p = &task->pend;
+
+	if (p->rec)
+		return xstrdup(p->rec->path);
+	return mem_read_string(task->tid, p->args[idx], PATH_MAX);
+}
+
 static char *path_arg(struct task *task, int dirfd_idx, int path_idx)
 {
 	return path_arg_raw(task, dirfd_idx, path_idx, NULL);
@@ -146,7 +158,7 @@ static char *path_arg_raw(struct task *task, int dirfd_idx, int path_idx,
 
 		return e ? xstrdup(e->path) : NULL;
 	}
-	raw = mem_read_string(task->tid, p->args[path_idx], PATH_MAX);
+	raw = arg_string(task, path_idx);
 	if (!raw) {
 		/* utimensat(fd, NULL, ...) works on the fd itself. */
 		struct fdent *e = fd_lookup(task->proc, dirfd);
@@ -377,6 +389,30 @@ static bool probe_at_entry(struct tracer *t, struct task *task)
 	return true;
 }
 
+/* sandrun's own LD_PRELOAD entry is not the build's environment. */
+static void hide_preload(const char *preload, char **envp)
+{
+	size_t n = strlen(preload);
+
+	for (char **e = envp; e && *e; e++) {
+		size_t len = strlen(*e);
+
+		if (!str_has_prefix(*e, "LD_PRELOAD=") || len < 11 + n ||
+		    strcmp(*e + len - n, preload))
+			continue;
+		if (len == 11 + n) {
+			free(*e);
+			do
+				e[0] = e[1];
+			while (*e++);
+			return;
+		}
+		if ((*e)[len - n - 1] == ':')
+			(*e)[len - n - 1] = '\0';
+		return;
+	}
+}
+
 static bool decode_args(struct tracer *t, struct task *task)
 {
 	struct pending *p = &task->pend;
@@ -395,6 +431,9 @@ static bool decode_args(struct tracer *t, struct task *task)
 	case DEC_CREAT:
 	case DEC_OPENAT2:
 		ev->path = path_arg_raw(task, d->dirfd, d->path, &p->raw[0]);
+		/* the preload itself, opened by the loader: not the build's */
+		if (t->opts->preload && ev->path && !strcmp(ev->path, t->opts->preload))
+			return false;
 		if (d->dec == DEC_CREAT) {
 			ev->flags = O_CREAT | O_WRONLY | O_TRUNC;
 		} else if (d->dec == DEC_OPENAT2) {
@@ -411,7 +450,7 @@ static bool decode_args(struct tracer *t, struct task *task)
 			ev->flags = (uint32_t)p->args[d->flags];
 		/* fstat() in disguise: fstatat(fd, "", AT_EMPTY_PATH). */
 		{
-			char *raw = mem_read_string(task->tid, p->args[d->path], PATH_MAX);
+			char *raw = arg_string(task, d->path);
 
 			if (raw && !*raw && (ev->flags & AT_EMPTY_PATH)) {
 				free(raw);
@@ -423,7 +462,8 @@ static bool decode_args(struct tracer *t, struct task *task)
 		}
 		if (d->opts & SCF_NOFOLLOW)
 			ev->flags |= AT_SYMLINK_NOFOLLOW;
-		if (probe_at_entry(t, task))
+		/* (a record has the kernel's answer) */
+		if (!p->rec && probe_at_entry(t, task))
 			return false;
 		break;
 	case DEC_READDIR: {
@@ -466,6 +506,8 @@ static bool decode_args(struct tracer *t, struct task *task)
 		ev->path2 = xstrdup(task->proc->cwd);
 		ev->argv = mem_read_strv(task->tid, p->args[d->aux], is_compat(p));
 		ev->envp = mem_read_strv(task->tid, p->args[d->aux2], is_compat(p));
+		if (t->opts->preload)
+			hide_preload(t->opts->preload, ev->envp);
 		/* The close-on-exec writers close with a successful exec. */
 		decode_flush_writes(t, task, -1, true);
 		break;
@@ -530,7 +572,9 @@ static void exit_open(struct tracer *t, struct task *task, int fd)
 	if (ev->path)
 		fd_put(task->proc, fd, ev->path, fl);
 	if (!(ev->flags & O_PATH) && acc != O_WRONLY &&
-	    digest_tracee_fd(t, task->tid, fd, &ev->digest, &st) == 0)
+	    (task->pend.rec ? digest_recorded(t, task->tid, fd, ev->path, task->pend.rec,
+					      &ev->digest, &st) :
+	     digest_tracee_fd(t, task->tid, fd, &ev->digest, &st)) == 0)
 		ev->mode = (st.st_mode & S_IFMT) | (ev->mode & 07777);
 	if (ev->path && (!strcmp(ev->path, "/dev/urandom") ||
 			 !strcmp(ev->path, "/dev/random"))) {
@@ -548,7 +592,13 @@ static void probe_type(struct task *task, struct event *ev)
 	uint64_t buf;
 	uint32_t mode = 0;
 
-	if (p->desc->aux < 0 || !(buf = p->args[p->desc->aux]) || is_compat(p))
+	if (p->desc->aux < 0 || is_compat(p))
+		return;
+	if (p->rec) {
+		ev->mode = p->rec->mode & S_IFMT;
+		return;
+	}
+	if (!(buf = p->args[p->desc->aux]))
 		return;
 	if (p->desc->opts & SCF_STATX) {
 		uint16_t m;

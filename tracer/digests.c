@@ -19,6 +19,7 @@
 
 #include "lib/cleanup.h"
 #include "lib/util.h"
+#include "tracer/inproc.h"
 #include "tracer/tracer.h"
 
 #define CACHE_LEN 65536
@@ -95,6 +96,73 @@ int digest_tracee_fd(struct tracer *t, pid_t tid, int fd, struct digest *ret,
 	if (mine < 0)
 		return -1;
 	return digest_open_fd(t, mine, ret, ret_st);
+}
+
+static bool same_file(const struct stat *a, const struct stat *b)
+{
+	return a->st_dev == b->st_dev && a->st_ino == b->st_ino &&
+	       a->st_size == b->st_size && ns(&a->st_mtim) == ns(&b->st_mtim) &&
+	       ns(&a->st_ctim) == ns(&b->st_ctim);
+}
+
+/* fd open on the file described by want (an in-process record's), or -1. */
+static int open_same(const char *path, const struct stat *want)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	struct stat st;
+
+	if (fd >= 0 && (fstat(fd, &st) < 0 || !same_file(&st, want))) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
+/*
+ * The digest of a file an in-process record says was opened for reading:
+ * the record has the file's identity at the time (device, inode, size,
+ * times), so a cached digest of that version is the answer; otherwise
+ * the file is read if the fd still holds it or its name still leads to
+ * it.  If it changed in between, its content at the time is unknown (no
+ * digest, as for a file that vanished).
+ */
+int digest_recorded(struct tracer *t, pid_t tid, int fd, const char *path,
+		    const struct inproc_rec *r, struct digest *ret,
+		    struct stat *ret_st)
+{
+	struct hash_entry *e;
+	struct stat st = { 0 };
+	char proc[64];
+	cleanup_close int mine = -1;
+
+	if (!r->has_stat)
+		return -1;
+	st.st_dev = (dev_t)r->dev;
+	st.st_ino = (ino_t)r->ino;
+	st.st_size = (off_t)r->size;
+	st.st_mode = r->mode;
+	st.st_mtim = (struct timespec){ r->mtime / 1000000000, r->mtime % 1000000000 };
+	st.st_ctim = (struct timespec){ r->ctime / 1000000000, r->ctime % 1000000000 };
+	*ret_st = st;
+	ret->len = 0;
+	if (!S_ISREG(st.st_mode))
+		return 0;
+	e = cache_slot(t, &st);
+	if (e->used && e->dev == st.st_dev && e->ino == st.st_ino &&
+	    e->size == st.st_size && e->mtime == r->mtime && e->ctime == r->ctime) {
+		*ret = e->digest;
+		return 0;
+	}
+	snprintf(proc, sizeof(proc), "/proc/%d/fd/%d", (int)tid, fd);
+	mine = open_same(proc, &st);
+	if (mine < 0 && path) {
+		cleanup_free char *p = tracee_path(t, tid, path);
+
+		mine = open_same(p, &st);
+	}
+	if (mine < 0)
+		return 0;
+	return digest_open_fd(t, mine, ret, NULL);
 }
 
 char *tracee_path(const struct tracer *t, pid_t tid, const char *path)

@@ -2,12 +2,20 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <seccomp.h>
+#include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "lib/exitcode.h"
 #include "tracer/filter.h"
+#include "tracer/inproc.h"
 #include "tracer/syscalls.h"
 
 static const uint32_t arches[FILTER_ARCH_COUNT] = {
@@ -81,6 +89,7 @@ static scmp_filter_ctx build(bool policy, struct sr_error **err)
 		if (r == -EDOM || r == -EINVAL)
 			r = 0;
 	}
+
 	if (r < 0) {
 		sr_error_make(err, SR_EXIT_FAILURE, -r,
 			      "cannot build the seccomp filter");
@@ -90,14 +99,159 @@ static scmp_filter_ctx build(bool policy, struct sr_error **err)
 	return ctx;
 }
 
-int filter_load(bool policy, struct sr_error **err)
+/*
+ * In front of libseccomp's program, on x86_64 (tracer/inproc.h):
+ *  - the preload's requests stop;
+ *  - mmap-family calls that could reach the trampoline's page stop (an
+ *    address in its 4 GiB block, or a length of 2 GiB or more); the
+ *    tracer refuses those that do;
+ *  - from the trampoline's syscall instruction, the syscalls the preload
+ *    records (read-only openat, the stat family, access, readlink,
+ *    close) run without a stop.
+ * Everything else goes on to libseccomp's program, which follows.  The
+ * prefix is written with labels, resolved to cBPF's forward offsets.
+ */
+enum { NEXT, L_LIB, L_ALLOW, L_TRACE, L_OPEN, L_MAP, L_REMAP, L_SHMAT, L_COUNT };
+struct insn {
+	uint16_t code;
+	uint32_t k;
+	uint8_t jt, jf;		/* labels */
+	uint8_t label;		/* the label this instruction is, or 0 */
+};
+#define LD(off) { BPF_LD | BPF_W | BPF_ABS, (off), 0, 0, 0 }
+#define LDL(l, off) { BPF_LD | BPF_W | BPF_ABS, (off), 0, 0, (l) }
+#define JEQ(k, t, f) { BPF_JMP | BPF_JEQ | BPF_K, (k), (t), (f), 0 }
+#define JGE(k, t, f) { BPF_JMP | BPF_JGE | BPF_K, (k), (t), (f), 0 }
+#define ARG_LO(i) (offsetof(struct seccomp_data, args) + 8 * (i))
+#define ARG_HI(i) (ARG_LO(i) + 4)
+#define BLOCK_HI ((uint32_t)(INPROC_TRAMP >> 32))
+
+static const struct insn prefix[] = {
+	LD(offsetof(struct seccomp_data, arch)),
+	JEQ(AUDIT_ARCH_X86_64, NEXT, L_LIB),
+	LD(offsetof(struct seccomp_data, nr)),
+	JEQ(INPROC_NR, L_TRACE, NEXT),
+	JEQ(SYS_mmap, L_MAP, NEXT),
+	JEQ(SYS_mprotect, L_MAP, NEXT),
+	JEQ(SYS_pkey_mprotect, L_MAP, NEXT),
+	JEQ(SYS_mremap, L_REMAP, NEXT),
+	JEQ(SYS_shmat, L_SHMAT, NEXT),
+	LD(offsetof(struct seccomp_data, instruction_pointer) + 4),
+	JEQ((uint32_t)(INPROC_SYSCALL_END >> 32), NEXT, L_LIB),
+	LD(offsetof(struct seccomp_data, instruction_pointer)),
+	JEQ((uint32_t)INPROC_SYSCALL_END, NEXT, L_LIB),
+	LD(offsetof(struct seccomp_data, nr)),
+	JEQ(SYS_openat, L_OPEN, NEXT),
+	JEQ(SYS_stat, L_ALLOW, NEXT),
+	JEQ(SYS_lstat, L_ALLOW, NEXT),
+	JEQ(SYS_newfstatat, L_ALLOW, NEXT),
+	JEQ(SYS_statx, L_ALLOW, NEXT),
+	JEQ(SYS_access, L_ALLOW, NEXT),
+	JEQ(SYS_readlink, L_ALLOW, NEXT),
+	JEQ(SYS_readlinkat, L_ALLOW, NEXT),
+	JEQ(SYS_close, L_ALLOW, L_LIB),
+	LDL(L_OPEN, ARG_LO(2)),
+	{ BPF_JMP | BPF_JSET | BPF_K, INPROC_OPEN_DENY, L_LIB, L_ALLOW, 0 },
+	/* mmap, mprotect, pkey_mprotect: addr in the block, or len >= 2 GiB */
+	LDL(L_MAP, ARG_HI(0)),
+	JEQ(BLOCK_HI, L_TRACE, NEXT),
+	LD(ARG_HI(1)),
+	JEQ(0, NEXT, L_TRACE),
+	LD(ARG_LO(1)),
+	JGE(0x80000000u, L_TRACE, L_LIB),
+	/* mremap: old or new address in the block, old or new len >= 2 GiB */
+	LDL(L_REMAP, ARG_HI(0)),
+	JEQ(BLOCK_HI, L_TRACE, NEXT),
+	LD(ARG_HI(4)),
+	JEQ(BLOCK_HI, L_TRACE, NEXT),
+	LD(ARG_HI(1)),
+	JEQ(0, NEXT, L_TRACE),
+	LD(ARG_LO(1)),
+	JGE(0x80000000u, L_TRACE, NEXT),
+	LD(ARG_HI(2)),
+	JEQ(0, NEXT, L_TRACE),
+	LD(ARG_LO(2)),
+	JGE(0x80000000u, L_TRACE, L_LIB),
+	/* shmat at a given address */
+	LDL(L_SHMAT, ARG_LO(1)),
+	JEQ(0, NEXT, L_TRACE),
+	LD(ARG_HI(1)),
+	JEQ(0, L_LIB, L_TRACE),
+	{ BPF_RET | BPF_K, SECCOMP_RET_ALLOW, 0, 0, L_ALLOW },
+	{ BPF_RET | BPF_K, SECCOMP_RET_TRACE, 0, 0, L_TRACE },
+};
+#define PREFIX_LEN (sizeof(prefix) / sizeof(*prefix))
+
+/* The prefix as cBPF; L_LIB is the instruction after it. */
+static int prefix_resolve(struct sock_filter *out)
+{
+	size_t at[L_COUNT] = { [L_LIB] = PREFIX_LEN };
+
+	for (size_t i = 0; i < PREFIX_LEN; i++)
+		if (prefix[i].label)
+			at[prefix[i].label] = i;
+	for (size_t i = 0; i < PREFIX_LEN; i++) {
+		size_t t = prefix[i].jt ? at[prefix[i].jt] : i + 1;
+		size_t f = prefix[i].jf ? at[prefix[i].jf] : i + 1;
+
+		if (t <= i || f <= i || t - i - 1 > 255 || f - i - 1 > 255)
+			return -EINVAL;
+		out[i] = (struct sock_filter){ prefix[i].code, (uint8_t)(t - i - 1),
+					       (uint8_t)(f - i - 1), prefix[i].k };
+	}
+	return 0;
+}
+
+/* libseccomp's program, exported, with the prefix in front. */
+static int load_with_prefix(scmp_filter_ctx ctx)
+{
+	const size_t np = PREFIX_LEN;
+	struct sock_filter *prog = NULL;
+	struct sock_fprog fprog;
+	size_t len = 0;
+	ssize_t n;
+	int fd, r;
+
+	fd = memfd_create("sandrun-filter", MFD_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	r = seccomp_export_bpf(ctx, fd);
+	if (r >= 0) {
+		off_t size = lseek(fd, 0, SEEK_END);
+
+		prog = malloc(np * sizeof(*prog) + (size_t)(size > 0 ? size : 0));
+		if (!prog || size <= 0 || size % sizeof(*prog))
+			r = -EINVAL;
+		else
+			len = (size_t)size / sizeof(*prog);
+	}
+	if (r >= 0)
+		r = prefix_resolve(prog);
+	if (r >= 0) {
+		n = pread(fd, prog + np, len * sizeof(*prog), 0);
+		if (n != (ssize_t)(len * sizeof(*prog)))
+			r = -EIO;
+	}
+	close(fd);
+	if (r >= 0) {
+		fprog = (struct sock_fprog){ .len = (unsigned short)(np + len), .filter = prog };
+		if (np + len > BPF_MAXINSNS ||
+		    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
+		    syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &fprog) < 0)
+			r = -errno;
+	}
+	free(prog);
+	return r;
+}
+
+int filter_load(bool policy, bool inproc, struct sr_error **err)
 {
 	scmp_filter_ctx ctx = build(policy, err);
 	int r;
 
 	if (!ctx)
 		return -1;
-	r = seccomp_load(ctx);
+	r = inproc ? load_with_prefix(ctx) : seccomp_load(ctx);
 	seccomp_release(ctx);
 	if (r < 0)
 		return sr_error_make(err, SR_EXIT_FAILURE, -r,

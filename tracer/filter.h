@@ -23,8 +23,9 @@ int filter_resolve(int arch, const char *name);
 int filter_arch_index(uint32_t audit_arch, int nr);
 
 /* Build and load the filter into the calling process. */
-/* With policy, also the syscalls only a --policy checks (SCF_POLICY). */
-int filter_load(bool policy, struct sr_error **err);
+/* With policy, also the syscalls only a --policy checks (SCF_POLICY);
+ * with inproc, the trampoline's exemptions and guards (tracer/inproc.h). */
+int filter_load(bool policy, bool inproc, struct sr_error **err);
 /* Print the filter as libseccomp's pseudo-code. */
 int filter_dump(FILE *f, struct sr_error **err);
 

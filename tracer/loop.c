@@ -13,12 +13,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ptrace.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <linux/audit.h>
 #include <linux/ptrace.h>
 
 #include "lib/exitcode.h"
 #include "lib/util.h"
+#include "tracer/inproc.h"
 #include "tracer/tracer.h"
 
 #define TRACE_OPTIONS (PTRACE_O_TRACESECCOMP | PTRACE_O_TRACEFORK |       \
@@ -88,6 +91,48 @@ static void resume(pid_t tid, int how, int sig)
 	ptrace(how, tid, 0, sig);
 }
 
+/* The preload's requests, and mmap-family calls reaching the trampoline
+ * (the only other syscalls the filter stops when the preload is on). */
+static void on_inproc(struct tracer *t, struct task *task,
+		      const struct ptrace_syscall_info *si)
+{
+	const char *name = NULL;
+	uint64_t args[6];
+	int r;
+
+	for (int i = 0; i < 6; i++)
+		args[i] = si->seccomp.args[i];
+	switch (si->seccomp.nr) {
+	case INPROC_NR:
+		enforce_skip(task->tid, (int)inproc_request(t, task, si->arch, args));
+		resume(task->tid, PTRACE_CONT, 0);
+		return;
+	case SYS_mmap:
+		name = "mmap";
+		break;
+	case SYS_mprotect:
+		name = "mprotect";
+		break;
+	case SYS_pkey_mprotect:
+		name = "pkey_mprotect";
+		break;
+	case SYS_mremap:
+		name = "mremap";
+		break;
+	case SYS_shmat:
+		name = "shmat";
+		break;
+	default:
+		resume(task->tid, PTRACE_CONT, 0);
+		return;
+	}
+	r = inproc_map_entry(t, task, name, args);
+	if (r < 0)
+		enforce_skip(task->tid, r);
+	task->map_pending = r > 0;
+	resume(task->tid, r > 0 ? PTRACE_SYSCALL : PTRACE_CONT, 0);
+}
+
 static void on_seccomp(struct tracer *t, struct task *task)
 {
 	struct ptrace_syscall_info si;
@@ -99,8 +144,15 @@ static void on_seccomp(struct tracer *t, struct task *task)
 		resume(task->tid, PTRACE_CONT, 0);
 		return;
 	}
+	/* What the thread recorded in-process came before this syscall. */
+	if (task->proc->nrings)
+		inproc_drain(t, task);
 	d = sc_lookup(si.arch, (int)si.seccomp.nr);
 	if (!d) {
+		if (t->inproc && si.arch == AUDIT_ARCH_X86_64) {
+			on_inproc(t, task, &si);
+			return;
+		}
 		resume(task->tid, PTRACE_CONT, 0);
 		return;
 	}
@@ -134,6 +186,10 @@ static void on_syscall_exit(struct tracer *t, struct task *task)
 	struct ptrace_syscall_info si;
 	long n = ptrace(PTRACE_GET_SYSCALL_INFO, task->tid, sizeof(si), &si);
 
+	if (n > 0 && si.op == PTRACE_SYSCALL_INFO_EXIT && task->map_pending) {
+		inproc_map_exit(t, task, si.exit.rval);
+		task->map_pending = false;
+	}
 	if (n > 0 && si.op == PTRACE_SYSCALL_INFO_EXIT && task->has_pending) {
 		/* -ERESTARTSYS .. -ERESTART_RESTARTBLOCK: interrupted, and
 		 * restarted through seccomp again; not an event. */
@@ -174,6 +230,9 @@ static void on_fork(struct tracer *t, struct task *parent, int event)
 
 	if (ptrace(PTRACE_GETEVENTMSG, parent->tid, 0, &msg) < 0 || !parent->proc)
 		goto out;
+	/* The child starts with the fd table as of now. */
+	if (parent->proc->nrings)
+		inproc_drain(t, parent);
 	cid = (pid_t)msg;
 	child = task_find(&t->procs, cid);
 	if (!child)
@@ -193,6 +252,7 @@ static void on_fork(struct tracer *t, struct task *parent, int event)
 			if (parent->proc->tgid == t->init_pid && !t->root_pid)
 				t->root_pid = cid;
 			tracer_emit(t, &ev);
+			inproc_forked(t, parent, child, false);
 		}
 	}
 	if (child->parked) {
@@ -225,6 +285,7 @@ static void on_exec(struct tracer *t, struct task *task)
 	}
 	pr = task->proc;
 	if (pr) {
+		inproc_exec(pr);
 		/* Only this thread survives an exec. */
 		pr->nthreads = 1;
 		pr->alive = 1;
@@ -254,6 +315,8 @@ static void on_exit_event(struct tracer *t, struct task *task)
 	struct proc *pr = task->proc;
 
 	ptrace(PTRACE_GETEVENTMSG, task->tid, 0, &status);
+	if (pr && pr->nrings)
+		inproc_drain(t, task);
 	/* Each thread stops here once (exit_group included); the last one
 	 * ends the process. */
 	if (pr && !task->exit_seen) {

@@ -91,6 +91,7 @@ void proc_free(struct proc *p)
 		free(p->fds.v[i].path);
 	free(p->fds.v);
 	free(p->cwd);
+	free(p->rings);
 	free(p);
 }
 

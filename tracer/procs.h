@@ -9,6 +9,8 @@
 #include "tracer/event.h"
 #include "tracer/syscalls.h"
 
+struct inproc_rec;
+
 /* What the tracer knows of the processes it follows. */
 
 enum {
@@ -27,6 +29,12 @@ struct fdtable {
 	int n;
 };
 
+/* A thread's ring of in-process records (tracer/inproc.h). */
+struct ring_ref {
+	uint64_t addr;
+	pid_t tid;		/* the thread writing it */
+};
+
 /* A thread group. */
 struct proc {
 	pid_t tgid;
@@ -36,6 +44,10 @@ struct proc {
 	int nthreads;		/* tasks attached (freed at 0) */
 	int alive;		/* threads not yet at their exit stop */
 	bool exited;
+	bool inproc_hello;	/* its preload asked to record */
+	bool inproc_armed;	/* the trampoline is mapped and filled */
+	struct ring_ref *rings;
+	int nrings;
 };
 
 /* A syscall stopped at entry, waiting for its result. */
@@ -48,6 +60,8 @@ struct pending {
 	char *raw[2];		/* path, path2 before lexical normalization,
 				 * when they hold "..": the kernel resolves
 				 * ".." after following links */
+	const struct inproc_rec *rec;	/* replaying an in-process record:
+					 * its path and result, not memory */
 };
 
 /* A thread. */
@@ -58,6 +72,7 @@ struct task {
 	bool fresh;		/* its first stop is still to come */
 	bool has_pending;
 	bool exit_seen;		/* its PTRACE_EVENT_EXIT came */
+	bool map_pending;	/* the preload's trampoline mmap, until its exit */
 	struct pending pend;
 	struct task *next;	/* hash chain */
 };

@@ -19,6 +19,9 @@ struct tracer_opts {
 	const char *src;	/* the source tree (other names of hard links) */
 	const struct policy *policy;	/* NULL: record only */
 	bool landlock;		/* the policy's paths are also Landlock rules */
+	const char *preload;	/* in-process recording: the preload's path
+				 * in the sandbox (its own opens are not the
+				 * build's); NULL: every syscall stops */
 };
 
 /* A policy violation, for the summary and the report (the trace has them
@@ -62,6 +65,9 @@ struct tracer {
 	bool breached;		/* a forbidden open happened: the sandbox was killed */
 	int root_fd;		/* the command's root (O_PATH), for probes; 0: not open */
 	uint32_t outer_pipes[3];	/* pipes sandrun was given as stdio: not the build's */
+	bool inproc;			/* answer the preload (tracer/inproc.h) */
+	uint64_t inproc_records;	/* syscalls recorded in-process */
+	uint64_t inproc_tampered;	/* reaches for the trampoline, bad records */
 };
 
 /* Seize the sandbox's pid 1 before it starts the command. */
@@ -101,6 +107,22 @@ void snapshot_rename(struct tracer *t, pid_t tid, const char *src,
 		     const char *dst);
 void snapshot_after_all(struct tracer *t, pid_t tid);
 void snapshot_free(struct tracer *t);
+
+/* In-process recording (inproc.c). */
+void inproc_drain(struct tracer *t, struct task *task);
+long inproc_request(struct tracer *t, struct task *task, uint32_t arch,
+		    const uint64_t args[6]);
+void inproc_forked(struct tracer *t, struct task *parent, struct task *child,
+		   bool thread);
+void inproc_exec(struct proc *pr);
+/* An mmap-family call reaching the trampoline's page: 1 to stop at its
+ * exit (the preload mapping it), -EPERM to refuse it, 0 to let it run. */
+int inproc_map_entry(struct tracer *t, struct task *task, const char *name,
+		     const uint64_t args[6]);
+void inproc_map_exit(struct tracer *t, struct task *task, int64_t rval);
+int digest_recorded(struct tracer *t, pid_t tid, int fd, const char *path,
+		    const struct inproc_rec *r, struct digest *ret,
+		    struct stat *ret_st);
 
 /* Tracee memory (mem.c). */
 char *mem_read_string(pid_t tid, uint64_t addr, size_t max);

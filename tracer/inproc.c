@@ -1,0 +1,275 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The tracer's side of in-process recording (tracer/inproc.h): answering
+ * the preload, filling its trampoline, reading each thread's ring at the
+ * thread's stops and replaying the records through the same decoders as
+ * a stopped syscall, and refusing whatever reaches for the trampoline
+ * page otherwise.
+ */
+#include <errno.h>
+#include <linux/audit.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/ptrace.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+
+#include "lib/util.h"
+#include "tracer/inproc.h"
+#include "tracer/tracer.h"
+
+_Static_assert(sizeof(struct inproc_rec) == INPROC_SLOT, "slot size");
+
+#define RING_HEAD offsetof(struct inproc_ring, slot)
+
+static int mem_write(pid_t tid, uint64_t addr, const void *buf, size_t len)
+{
+	struct iovec local = { (void *)buf, len };
+	struct iovec remote = { (void *)(uintptr_t)addr, len };
+
+	return process_vm_writev(tid, &local, 1, &remote, 1, 0) == (ssize_t)len ? 0 : -1;
+}
+
+/* A record the preload may make: the syscalls the filter lets through
+ * from the trampoline (filter.c), with their one path. */
+static bool rec_valid(const struct inproc_rec *r)
+{
+	switch (r->nr) {
+	case SYS_openat:
+		if (r->args[2] & INPROC_OPEN_DENY)
+			return false;
+		break;
+	case SYS_stat:
+	case SYS_lstat:
+	case SYS_newfstatat:
+	case SYS_statx:
+	case SYS_access:
+	case SYS_readlink:
+	case SYS_readlinkat:
+		break;
+	case SYS_close:
+		return true;
+	default:
+		return false;
+	}
+	return r->pathlen < sizeof(r->path) && r->path[r->pathlen] == '\0' &&
+	       strlen(r->path) == r->pathlen;
+}
+
+static void tampered(struct tracer *t, struct task *task, const char *call,
+		     const char *what)
+{
+	struct event ev = { .kind = EV_UNTRACEABLE, .pid = task->proc->tgid,
+			    .result = -EPERM };
+
+	ev.name = xstrdup(call);
+	ev.path = xasprintf("sandrun:%s", what);
+	tracer_emit(t, &ev);
+	t->inproc_tampered++;
+}
+
+static void replay(struct tracer *t, struct task *task, pid_t writer,
+		   const struct inproc_rec *r)
+{
+	struct task tmp = { .tid = task->tid, .proc = task->proc };
+	pid_t cur = t->cur_tid;
+
+	tmp.pend.desc = sc_lookup(AUDIT_ARCH_X86_64, (int)r->nr);
+	if (!tmp.pend.desc)
+		return;
+	tmp.pend.arch = AUDIT_ARCH_X86_64;
+	memcpy(tmp.pend.args, r->args, sizeof(r->args));
+	tmp.pend.rec = r;
+	t->cur_tid = writer;
+	if (decode_entry(t, &tmp))
+		decode_exit(t, &tmp, r->ret);
+	else
+		event_clear(&tmp.pend.ev);
+	t->cur_tid = cur;
+	t->inproc_records++;
+}
+
+/* Read one ring and replay what is new; false if it is not a ring. */
+static bool drain_ring(struct tracer *t, struct task *task, struct ring_ref *rr)
+{
+	static struct inproc_rec buf[INPROC_SLOTS];
+	struct { uint32_t magic, used, done, pad; } h;
+	uint32_t n, first, k;
+
+	if (mem_read(task->tid, rr->addr, &h, sizeof(h)) < 0 || h.magic != INPROC_MAGIC)
+		return false;
+	n = h.used - h.done;
+	if (!n)
+		return true;
+	if (n > INPROC_SLOTS) {
+		tampered(t, task, "inproc", "ring");
+		return false;
+	}
+	first = h.done % INPROC_SLOTS;
+	k = n < INPROC_SLOTS - first ? n : INPROC_SLOTS - first;
+	if (mem_read(task->tid, rr->addr + RING_HEAD + (uint64_t)first * INPROC_SLOT,
+		     buf, (size_t)k * INPROC_SLOT) < 0 ||
+	    (n > k && mem_read(task->tid, rr->addr + RING_HEAD, buf + k,
+			       (size_t)(n - k) * INPROC_SLOT) < 0))
+		return false;
+	for (uint32_t i = 0; i < n; i++) {
+		if (!rec_valid(&buf[i])) {
+			tampered(t, task, "inproc", "record");
+			continue;
+		}
+		replay(t, task, rr->tid, &buf[i]);
+	}
+	h.done = h.used;
+	mem_write(task->tid, rr->addr + offsetof(struct inproc_ring, done), &h.done,
+		  sizeof(h.done));
+	return true;
+}
+
+void inproc_drain(struct tracer *t, struct task *task)
+{
+	struct proc *pr = task->proc;
+
+	for (int i = 0; i < pr->nrings; i++) {
+		if (drain_ring(t, task, &pr->rings[i]))
+			continue;
+		pr->rings[i--] = pr->rings[--pr->nrings];
+	}
+}
+
+static void ring_set(struct proc *pr, pid_t tid, uint64_t addr)
+{
+	for (int i = 0; i < pr->nrings; i++) {
+		if (pr->rings[i].tid != tid && pr->rings[i].addr != addr)
+			continue;
+		if (addr)
+			pr->rings[i] = (struct ring_ref){ addr, tid };
+		else
+			pr->rings[i--] = pr->rings[--pr->nrings];
+		if (addr)
+			return;
+	}
+	if (!addr)
+		return;
+	pr->rings = xrealloc(pr->rings, ((size_t)pr->nrings + 1) * sizeof(*pr->rings));
+	pr->rings[pr->nrings++] = (struct ring_ref){ addr, tid };
+}
+
+long inproc_request(struct tracer *t, struct task *task, uint32_t arch,
+		    const uint64_t args[6])
+{
+	struct proc *pr = task->proc;
+
+	if (!t->inproc || arch != AUDIT_ARCH_X86_64)
+		return -ENOSYS;
+	switch (args[0]) {
+	case INPROC_HELLO:
+		pr->inproc_hello = true;
+		return INPROC_YES;
+	case INPROC_RING:
+		if (!pr->inproc_armed)
+			return -EPERM;
+		ring_set(pr, task->tid, args[1]);
+		return INPROC_YES;
+	case INPROC_FLUSH:
+		return INPROC_YES;	/* read already, at this stop */
+	default:
+		return -EINVAL;
+	}
+}
+
+void inproc_forked(struct tracer *t, struct task *parent, struct task *child,
+		   bool thread)
+{
+	struct proc *pp = parent->proc, *cp = child->proc;
+	uint32_t done[2];
+
+	(void)t;
+	if (thread || cp == pp)
+		return;
+	cp->inproc_hello = pp->inproc_hello;
+	cp->inproc_armed = pp->inproc_armed;
+	/* The child runs on a copy of the forking thread's ring, read up
+	 * to here in the parent: the copy's records are the parent's. */
+	for (int i = 0; i < pp->nrings; i++) {
+		uint64_t a = pp->rings[i].addr;
+
+		if (pp->rings[i].tid != parent->tid)
+			continue;
+		if (mem_read(child->tid, a + offsetof(struct inproc_ring, used),
+			     done, sizeof(done)) < 0)
+			break;
+		done[1] = done[0];
+		mem_write(child->tid, a + offsetof(struct inproc_ring, done),
+			  &done[1], sizeof(done[1]));
+		ring_set(cp, child->tid, a);
+		break;
+	}
+}
+
+void inproc_exec(struct proc *pr)
+{
+	pr->inproc_hello = pr->inproc_armed = false;
+	free(pr->rings);
+	pr->rings = NULL;
+	pr->nrings = 0;
+}
+
+/* Whether [lo, lo + len) reaches the trampoline page. */
+static bool covers(uint64_t lo, uint64_t len)
+{
+	uint64_t hi = lo + len;
+
+	return hi > lo ? lo < INPROC_TRAMP + 4096 && hi > INPROC_TRAMP :
+			 lo < INPROC_TRAMP + 4096;
+}
+
+int inproc_map_entry(struct tracer *t, struct task *task, const char *name,
+		     const uint64_t a[6])
+{
+	struct proc *pr = task->proc;
+	bool hit, exec;
+
+	if (!strcmp(name, "mmap")) {
+		hit = covers(a[0], a[1]);
+		exec = a[2] & PROT_EXEC;
+		if (hit && !pr->inproc_armed && pr->inproc_hello &&
+		    a[0] == INPROC_TRAMP && a[1] == 4096 &&
+		    a[2] == (PROT_READ | PROT_EXEC) && (int)a[4] == -1 &&
+		    a[3] == (MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE))
+			return 1;	/* the preload's: fill it at the exit */
+	} else if (!strcmp(name, "mremap")) {
+		hit = covers(a[0], a[1] > a[2] ? a[1] : a[2]) ||
+		      ((a[3] & MREMAP_FIXED) && covers(a[4], a[2]));
+		exec = true;
+	} else if (!strcmp(name, "shmat")) {
+		hit = a[1] != 0 && covers(a[1], 1);
+		exec = true;
+	} else {	/* mprotect, pkey_mprotect */
+		hit = covers(a[0], a[1]);
+		exec = (a[2] & (PROT_EXEC | PROT_WRITE)) != 0;
+	}
+	if (!hit || (!exec && !pr->inproc_armed))
+		return 0;
+	tampered(t, task, name, "trampoline");
+	return -EPERM;
+}
+
+void inproc_map_exit(struct tracer *t, struct task *task, int64_t rval)
+{
+	static const unsigned char code[INPROC_CODE_LEN] = INPROC_CODE;
+
+	(void)t;
+	if (rval != (int64_t)INPROC_TRAMP)
+		return;
+	/* PTRACE_POKEDATA writes through the page's protection, as a
+	 * debugger's breakpoint does; the tracee never has it writable. */
+	for (size_t i = 0; i < sizeof(code); i += sizeof(long)) {
+		long w;
+
+		memcpy(&w, code + i, sizeof(w));
+		if (ptrace(PTRACE_POKEDATA, task->tid, INPROC_TRAMP + i, w) < 0)
+			return;
+	}
+	task->proc->inproc_armed = true;
+}

@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef SR_INPROC_H
+#define SR_INPROC_H
+
+/*
+ * In-process recording: what the preload (preload/rec.c) and the tracer
+ * (tracer/inproc.c) agree on.
+ *
+ * The preload makes the common read-side syscalls (read-only opens,
+ * stat-family probes, access, readlink, close) itself, through a
+ * trampoline at a fixed address, and writes each one with its result
+ * into a ring of fixed-size slots in its own memory, one ring per thread.
+ * The seccomp filter lets exactly those syscalls through without a stop
+ * when they come from the trampoline; from anywhere else they stop as
+ * before.  The tracer reads a thread's ring (process_vm_readv) at every
+ * stop of that thread, before handling the stop, so the records take
+ * their place in the thread's order of events.
+ *
+ * The trampoline page is mapped by the preload (PROT_READ|PROT_EXEC,
+ * anonymous) and filled by the tracer, so a tracee never has it
+ * writable; any other mapping, protection change or remap that reaches
+ * the page stops, and is reported as tampering.
+ */
+#include <stdint.h>
+
+/* Not a Linux syscall: the preload's requests to the tracer (rax). */
+#define INPROC_NR 0x5a5a
+#define INPROC_HELLO 1		/* may I record?  answer INPROC_YES */
+#define INPROC_RING 2		/* arg: this thread's ring */
+#define INPROC_FLUSH 3		/* my ring is full: read it */
+#define INPROC_YES 0x5a5a5a5aL
+
+/* The trampoline: in a 4 GiB block no kernel placement reaches (above
+ * any PIE and brk, below any mmap base), in the block's middle so a
+ * mapping from the block below needs more than 2 GiB to cover it. */
+#define INPROC_TRAMP 0x5a5a80000000ULL
+#define INPROC_BLOCK_MASK 0xffffffff00000000ULL
+#define INPROC_SYSCALL_END (INPROC_TRAMP + 20)	/* the IP seccomp sees */
+
+/* long tramp(long nr, long a, long b, long c, long d, long e):
+ * mov %rdi,%rax; mov %rsi,%rdi; mov %rdx,%rsi; mov %rcx,%rdx;
+ * mov %r8,%r10; mov %r9,%r8; syscall; ret (int3 padding). */
+#define INPROC_CODE_LEN 24
+#define INPROC_CODE { 0x48, 0x89, 0xf8, 0x48, 0x89, 0xf7, 0x48, 0x89, \
+		      0xd6, 0x48, 0x89, 0xca, 0x4d, 0x89, 0xc2, 0x4d, \
+		      0x89, 0xc8, 0x0f, 0x05, 0xc3, 0xcc, 0xcc, 0xcc }
+
+/* The open flags a recorded open may have: read-only, creating nothing. */
+#define INPROC_OPEN_DENY (03 | 0100 | 01000 | 020000000)	/* ACCMODE CREAT TRUNC __O_TMPFILE */
+
+#define INPROC_SLOT 512
+#define INPROC_SLOTS 128
+#define INPROC_MAGIC 0x53524543u	/* "SREC" */
+
+struct inproc_rec {
+	uint32_t nr;		/* the syscall (x86_64 number) */
+	uint32_t has_stat;	/* st_* below are the opened file's */
+	int64_t ret;		/* its result, -errno on failure */
+	uint64_t args[5];	/* as made; the path argument's is unused */
+	uint64_t dev, ino, size;
+	int64_t mtime, ctime;	/* nanoseconds */
+	uint32_t mode;		/* st_mode (opens, stats and statx) */
+	uint32_t pathlen;	/* without the NUL */
+	char path[INPROC_SLOT - 104];
+};
+
+struct inproc_ring {
+	uint32_t magic;
+	uint32_t used;		/* slots written (the preload's counter) */
+	uint32_t done;		/* slots read (the tracer's counter) */
+	uint32_t pad;
+	struct inproc_rec slot[INPROC_SLOTS];
+};
+
+#endif
