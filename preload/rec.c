@@ -23,6 +23,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "tracer/inproc.h"
@@ -207,6 +208,14 @@ static long rec_path(long nr, const long a[5], const char *path, int stat_arg)
 	return ret_errno(r);
 }
 
+static bool recent(const struct stat *st)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	return st->st_mtim.tv_sec >= now.tv_sec - 3 || st->st_ctim.tv_sec >= now.tv_sec - 3;
+}
+
 /* openat as glibc makes it for open, open64, openat, fopen's kind: a
  * read-only open is recorded with the opened file's identity (so the
  * tracer can tell whether the file it digests later is still the one
@@ -232,6 +241,12 @@ static int rec_openat(int dirfd, const char *path, int flags, mode_t mode)
 	    TRAMP(SYS_newfstatat, r, (long)"", (long)&st, AT_EMPTY_PATH, 0) == 0)
 		slot_stat(s, &st);
 	slot_put();
+	/* A file changed in the last seconds (a build's own output read
+	 * back) is not in the tracer's digest cache, and may be deleted or
+	 * rewritten before this thread next stops: have it read now, while
+	 * the fd holds the very file. */
+	if (s->has_stat && S_ISREG(st.st_mode) && recent(&st))
+		syscall(INPROC_NR, INPROC_FLUSH, 0L);
 	return (int)ret_errno(r);
 }
 

@@ -75,6 +75,10 @@ owned_dir() {
 install_bins() {
 	mkdir -p "$SCRATCH/bin"
 	cp "$SANDRUN" "$SCRATCH/bin/sandrun"
+	# the in-process recorder is found next to the binary
+	if [ -f "$(dirname "$SANDRUN")/sandrun-rec.so" ]; then
+		cp "$(dirname "$SANDRUN")/sandrun-rec.so" "$SCRATCH/bin/"
+	fi
 	if [ -d "$HELPERS" ]; then cp "$HELPERS"/* "$SCRATCH/bin/" 2>/dev/null; fi
 	chmod -R a+rX "$SCRATCH/bin"
 	SR="$SCRATCH/bin/sandrun"

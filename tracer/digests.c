@@ -156,7 +156,12 @@ int digest_recorded(struct tracer *t, pid_t tid, int fd, const char *path,
 	snprintf(proc, sizeof(proc), "/proc/%d/fd/%d", (int)tid, fd);
 	mine = open_same(proc, &st);
 	if (mine < 0 && path) {
-		cleanup_free char *p = tracee_path(t, tid, path);
+		/* the tracee's /proc/self is /proc/TID here */
+		cleanup_free char *p = str_has_prefix(path, "/proc/self/") ?
+			xasprintf("/proc/%d/%s", (int)tid, path + 11) :
+			str_has_prefix(path, "/proc/thread-self/") ?
+			xasprintf("/proc/%d/%s", (int)tid, path + 18) :
+			tracee_path(t, tid, path);
 
 		mine = open_same(p, &st);
 	}

@@ -1,0 +1,109 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Test helper for in-process recording (tracer/inproc.h), run in a tree
+ * with in.txt, a symlink link -> in.txt and a directory d:
+ *   inproc work N   N rounds of what the preload records (read-only
+ *                   opens, fstat, stat, lstat, a missing path, access,
+ *                   readlink, openat under a dirfd, close), then the
+ *                   same in a forked child and in a second thread, and
+ *                   a raw openat the preload cannot see; all in a fixed
+ *                   order, so two runs make the same trace
+ *   inproc tamper   try to map and to unprotect the trampoline page;
+ *                   prints what the kernel (or the tracer) answered
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define TRAMP 0x5a5a80000000UL	/* INPROC_TRAMP */
+
+static void rounds(int n, const char *tag)
+{
+	char buf[64], name[64];
+	struct stat st;
+	int dfd = open("d", O_RDONLY | O_DIRECTORY);
+
+	for (int i = 0; i < n; i++) {
+		int fd = open("in.txt", O_RDONLY | O_CLOEXEC);
+
+		if (fd >= 0) {
+			fstat(fd, &st);
+			if (read(fd, buf, sizeof(buf)) < 0)
+				perror("read");
+			close(fd);
+		}
+		stat("in.txt", &st);
+		lstat("link", &st);
+		snprintf(name, sizeof(name), "missing-%s-%d", tag, i % 7);
+		stat(name, &st);
+		access("in.txt", R_OK);
+		if (readlink("link", buf, sizeof(buf)) < 0)
+			perror("readlink");
+		fd = openat(dfd, "f.txt", O_RDONLY);
+		if (fd >= 0)
+			close(fd);
+	}
+	if (dfd >= 0)
+		close(dfd);
+}
+
+static void *thread_main(void *arg)
+{
+	rounds(*(int *)arg, "thread");
+	return NULL;
+}
+
+static int work(int n)
+{
+	pthread_t th;
+	pid_t pid;
+	int status, fd;
+
+	rounds(n, "main");
+	pid = fork();
+	if (pid == 0) {
+		rounds(n / 2, "child");
+		_exit(0);
+	}
+	waitpid(pid, &status, 0);
+	if (pthread_create(&th, NULL, thread_main, &n) == 0)
+		pthread_join(th, NULL);
+	/* not through libc's wrapper: the seccomp filter must stop it */
+	fd = (int)syscall(SYS_openat, AT_FDCWD, "raw.txt", O_RDONLY);
+	if (fd >= 0)
+		close(fd);
+	return 0;
+}
+
+static int tamper(void)
+{
+	void *p = mmap((void *)TRAMP, 4096, PROT_READ | PROT_WRITE | PROT_EXEC,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+
+	printf("mmap: %s\n", p == MAP_FAILED ? strerror(errno) : "mapped");
+	printf("mprotect: %s\n", mprotect((void *)TRAMP, 4096, PROT_READ | PROT_WRITE) ?
+	       strerror(errno) : "done");
+	/* far from the page: left alone */
+	p = mmap((void *)(TRAMP + (8UL << 32)), 4096, PROT_READ | PROT_EXEC,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+	printf("elsewhere: %s\n", p == MAP_FAILED ? strerror(errno) : "mapped");
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc == 3 && !strcmp(argv[1], "work"))
+		return work(atoi(argv[2]));
+	if (argc == 2 && !strcmp(argv[1], "tamper"))
+		return tamper();
+	fprintf(stderr, "usage: inproc work N | inproc tamper\n");
+	return 2;
+}

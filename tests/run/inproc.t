@@ -1,0 +1,98 @@
+#!/bin/bash
+# In-process recording (tracer/inproc.h, preload/rec.c): the same trace
+# with and without the preload, far fewer stops with it, the walls
+# around its trampoline, and what it must leave to ptrace (a raw
+# syscall, a static binary, a policy run).
+. "$(dirname "$0")/../tap.sh"
+
+new_scratch
+install_bins
+if ! reason=$(require_sandbox root); then
+	skip_all "cannot create a sandbox here: $reason"
+fi
+if [ ! -f "$SCRATCH/bin/sandrun-rec.so" ]; then
+	skip_all "sandrun-rec.so is not built next to sandrun"
+fi
+
+# meta FILE KEY: a number from the recording object of a meta.json.
+meta() { sed -n "s/.*\"$2\": \([0-9]*\).*/\1/p" "$1"; }
+
+# run NAME SANDRUN-OPTIONS... -- CMD: in a fresh copy of the tree, for
+# each user the host has; the trace in $SCRATCH/NAME-WHO.trace.
+# Files older than a few seconds (a fresh one makes the preload stop,
+# so that the tracer reads it while it is open): system headers.
+tree() {
+	mkdir -p "$1/d"
+	ln -sf /usr/include/stdio.h "$1/in.txt"
+	ln -sf /usr/include/limits.h "$1/d/f.txt"
+	echo "raw" > "$1/raw.txt"
+	ln -sf in.txt "$1/link"
+}
+run() {
+	local name=$1 who=$2; shift 2
+	local w=$SCRATCH/w-$name-$who
+	owned_dir "$who" "$w"
+	owned_dir "$who" "$SCRATCH/out-$who"
+	tree "$w"
+	[ "$who" = user ] && [ "$(id -u)" -eq 0 ] && chown -R nobody:nogroup "$w"
+	(cd "$w" && as "$who" "$SR" -q -o "$SCRATCH/out-$who/$name.trace" \
+		--ro-bind="$SCRATCH/bin:$SCRATCH/bin" "$@") >"$SCRATCH/out-$who/$name.out" 2>&1
+}
+
+for who in $(test_users); do
+	run pre "$who" -- "$SCRATCH/bin/inproc" work 200
+	is "$who: with the preload: exit 0" "$?" 0
+	run ptr "$who" --no-preload -- "$SCRATCH/bin/inproc" work 200
+	is "$who: with --no-preload: exit 0" "$?" 0
+	pre=$SCRATCH/out-$who/pre.trace ptr=$SCRATCH/out-$who/ptr.trace
+	if cmp -s "$pre" "$ptr"; then ok "$who: the trace is the same byte for byte"; else
+		not_ok "$who: the trace is the same byte for byte"
+		diff "$pre" "$ptr" | head -5 | cut -c1-300 | while read -r l; do diag "$l"; done
+	fi
+	ip=$(meta "$pre.meta.json" in_process)
+	check "$who: the preload recorded the library calls (in_process $ip >= 3500)" \
+		test "${ip:-0}" -ge 3500
+	is "$who: --no-preload records none in-process" "$(meta "$ptr.meta.json" in_process)" 0
+	s1=$(meta "$pre.meta.json" stops) s2=$(meta "$ptr.meta.json" stops)
+	check "$who: a tenth of the stops or fewer ($s1 against $s2)" test "$((s1 * 10))" -le "$s2"
+	is "$who: opens in a forked child and a thread are recorded" \
+		"$(grep -c '"ev":"open","path":"$SRC/in.txt","mode":"r","res":"ok"' "$pre")" 500
+	check "$who: a raw openat (not through libc) still stops and is recorded" \
+		grep -qF '"path":"$SRC/raw.txt","mode":"r","res":"ok"' "$pre"
+	check "$who: opens recorded in-process have the content digest" \
+		grep -qF "\"path\":\"\$SRC/d/f.txt\",\"mode\":\"r\",\"res\":\"ok\",\"type\":\"file\",\"digest\":\"$(xxhsum -H2 /usr/include/limits.h | cut -d' ' -f1)\"" "$pre"
+	is "$who: sandrun's LD_PRELOAD is not in the recorded environment" \
+		"$(grep -c 'sandrun/rec.so' "$pre")" 0
+done
+
+# The trampoline's page: refused to anyone who would map or unprotect it.
+run tamper root -- "$SCRATCH/bin/inproc" tamper
+out=$(cat "$SCRATCH/out-root/tamper.out")
+like "mapping over the trampoline is refused" "$out" 'mmap: Operation not permitted'
+like "unprotecting it is refused" "$out" 'mprotect: Operation not permitted'
+like "a mapping elsewhere is left alone" "$out" 'elsewhere: mapped'
+check "and the attempt is in the trace (untraceable, sandrun:trampoline)" \
+	grep -qF '"ev":"untraceable","call":"mmap","path":"sandrun:trampoline"' "$SCRATCH/out-root/tamper.trace"
+run tamper-np root --no-preload -- "$SCRATCH/bin/inproc" tamper
+like "without the preload the page is nothing special" "$(cat "$SCRATCH/out-root/tamper-np.out")" 'mmap: mapped'
+
+# A static binary has no preload: everything stops, nothing is lost.
+if [ -x "$SCRATCH/bin/inproc-static" ]; then
+	run static root -- "$SCRATCH/bin/inproc-static" work 20
+	is "static: recorded by ptrace alone (in_process 0)" \
+		"$(meta "$SCRATCH/out-root/static.trace.meta.json" in_process)" 0
+	is "static: every open is in the trace" \
+		"$(grep -c '"ev":"open","path":"$SRC/in.txt","mode":"r","res":"ok"' "$SCRATCH/out-root/static.trace")" 50
+else
+	skip "no static libc to build the static helper"
+	skip "no static libc to build the static helper"
+fi
+
+# A policy checks each open at its stop: no preload then.
+run policy root --policy="$(cd "$(dirname "$0")/../.." && pwd)/contrib/policies/make-cc.policy" -- cat in.txt
+check "a policy run records (cat read in.txt)" \
+	grep -qF '"path":"$SRC/in.txt","mode":"r","res":"ok"' "$SCRATCH/out-root/policy.trace"
+is "with --policy nothing is recorded in-process" \
+	"$(meta "$SCRATCH/out-root/policy.trace.meta.json" in_process)" 0
+
+done_testing
