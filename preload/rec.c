@@ -71,10 +71,15 @@ static long ret_errno(long r)
 	return r;
 }
 
+static long request(long op, long arg)
+{
+	return syscall(INPROC_NR, (long)INPROC_KEY, op, arg);
+}
+
 static void ring_release(void *p)
 {
 	/* The tracer reads it one last time and forgets it. */
-	syscall(INPROC_NR, INPROC_RING, 0L);
+	request(INPROC_RING, 0);
 	ring = NULL;
 	ring_failed = 1;
 	munmap(p, sizeof(struct inproc_ring));
@@ -88,7 +93,7 @@ static void start(void)
 	if (!__atomic_compare_exchange_n(&state, &(int){ UNKNOWN }, STARTING,
 					 false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
 		return;
-	if (syscall(INPROC_NR, INPROC_HELLO, 0L) != INPROC_YES)
+	if (request(INPROC_HELLO, 0) != INPROC_YES)
 		goto off;
 	/* The tracer fills the page when this mmap returns. */
 	page = mmap((void *)(uintptr_t)INPROC_TRAMP, 4096, PROT_READ | PROT_EXEC,
@@ -129,7 +134,7 @@ static struct inproc_rec *slot_get(void)
 			return NULL;
 		}
 		r->magic = INPROC_MAGIC;
-		if (syscall(INPROC_NR, INPROC_RING, (long)r) != INPROC_YES) {
+		if (request(INPROC_RING, (long)r) != INPROC_YES) {
 			munmap(r, sizeof(*r));
 			ring_failed = 1;
 			return NULL;
@@ -138,7 +143,7 @@ static struct inproc_rec *slot_get(void)
 		pthread_setspecific(ring_key, r);
 	}
 	if (r->used - __atomic_load_n(&r->done, __ATOMIC_ACQUIRE) >= INPROC_SLOTS) {
-		syscall(INPROC_NR, INPROC_FLUSH, 0L);
+		request(INPROC_FLUSH, 0);
 		if (r->used - __atomic_load_n(&r->done, __ATOMIC_ACQUIRE) >= INPROC_SLOTS)
 			return NULL;
 	}
@@ -246,7 +251,7 @@ static int rec_openat(int dirfd, const char *path, int flags, mode_t mode)
 	 * rewritten before this thread next stops: have it read now, while
 	 * the fd holds the very file. */
 	if (s->has_stat && S_ISREG(st.st_mode) && recent(&st))
-		syscall(INPROC_NR, INPROC_FLUSH, 0L);
+		request(INPROC_FLUSH, 0);
 	return (int)ret_errno(r);
 }
 

@@ -389,26 +389,38 @@ static bool probe_at_entry(struct tracer *t, struct task *task)
 	return true;
 }
 
-/* sandrun's own LD_PRELOAD entry is not the build's environment. */
+/* sandrun's own LD_PRELOAD entry is not the build's environment: the
+ * word is taken out of the list (':' or ' ' separated), the variable
+ * with it when nothing else is left. */
 static void hide_preload(const char *preload, char **envp)
 {
 	size_t n = strlen(preload);
 
 	for (char **e = envp; e && *e; e++) {
-		size_t len = strlen(*e);
+		char *v = *e + 11, *w, *out;
 
-		if (!str_has_prefix(*e, "LD_PRELOAD=") || len < 11 + n ||
-		    strcmp(*e + len - n, preload))
+		if (!str_has_prefix(*e, "LD_PRELOAD=") || !strstr(v, preload))
 			continue;
-		if (len == 11 + n) {
+		out = v;
+		for (w = v; *w;) {
+			size_t len = strcspn(w, ": ");
+
+			if (len != n || strncmp(w, preload, n)) {
+				if (out != v)
+					*out++ = ':';
+				memmove(out, w, len);
+				out += len;
+			}
+			w += len;
+			w += strspn(w, ": ");
+		}
+		*out = '\0';
+		if (!*v) {
 			free(*e);
 			do
 				e[0] = e[1];
 			while (*e++);
-			return;
 		}
-		if ((*e)[len - n - 1] == ':')
-			(*e)[len - n - 1] = '\0';
 		return;
 	}
 }

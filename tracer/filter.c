@@ -101,7 +101,7 @@ static scmp_filter_ctx build(bool policy, struct sr_error **err)
 
 /*
  * In front of libseccomp's program, on x86_64 (tracer/inproc.h):
- *  - the preload's requests stop;
+ *  - the preload's requests (getppid with its key) stop;
  *  - mmap-family calls that could reach the trampoline's page stop (an
  *    address in its 4 GiB block, or a length of 2 GiB or more); the
  *    tracer refuses those that do;
@@ -111,7 +111,7 @@ static scmp_filter_ctx build(bool policy, struct sr_error **err)
  * Everything else goes on to libseccomp's program, which follows.  The
  * prefix is written with labels, resolved to cBPF's forward offsets.
  */
-enum { NEXT, L_LIB, L_ALLOW, L_TRACE, L_OPEN, L_MAP, L_REMAP, L_SHMAT, L_COUNT };
+enum { NEXT, L_LIB, L_ALLOW, L_TRACE, L_OPEN, L_REQ, L_MAP, L_REMAP, L_SHMAT, L_COUNT };
 struct insn {
 	uint16_t code;
 	uint32_t k;
@@ -130,7 +130,9 @@ static const struct insn prefix[] = {
 	LD(offsetof(struct seccomp_data, arch)),
 	JEQ(AUDIT_ARCH_X86_64, NEXT, L_LIB),
 	LD(offsetof(struct seccomp_data, nr)),
-	JEQ(INPROC_NR, L_TRACE, NEXT),
+	JEQ(INPROC_NR, L_REQ, NEXT),
+	/* (the x32 entry's numbers too: a 64-bit process may use it) */
+	{ BPF_ALU | BPF_AND | BPF_K, ~(uint32_t)FILTER_X32_BIT, 0, 0, 0 },
 	JEQ(SYS_mmap, L_MAP, NEXT),
 	JEQ(SYS_mprotect, L_MAP, NEXT),
 	JEQ(SYS_pkey_mprotect, L_MAP, NEXT),
@@ -152,6 +154,11 @@ static const struct insn prefix[] = {
 	JEQ(SYS_close, L_ALLOW, L_LIB),
 	LDL(L_OPEN, ARG_LO(2)),
 	{ BPF_JMP | BPF_JSET | BPF_K, INPROC_OPEN_DENY, L_LIB, L_ALLOW, 0 },
+	/* getppid with the key: a request */
+	LDL(L_REQ, ARG_LO(0)),
+	JEQ((uint32_t)INPROC_KEY, NEXT, L_LIB),
+	LD(ARG_HI(0)),
+	JEQ((uint32_t)(INPROC_KEY >> 32), L_TRACE, L_LIB),
 	/* mmap, mprotect, pkey_mprotect: addr in the block, or len >= 2 GiB */
 	LDL(L_MAP, ARG_HI(0)),
 	JEQ(BLOCK_HI, L_TRACE, NEXT),

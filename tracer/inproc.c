@@ -69,12 +69,30 @@ static void tampered(struct tracer *t, struct task *task, const char *call,
 	t->inproc_tampered++;
 }
 
+/* Whether a record would close or replace a writer's fd: the preload
+ * never records those (a writer's close stops), so it is stale or forged,
+ * and the writer's digest at its real close must not be lost. */
+static bool hits_writer(struct proc *pr, const struct inproc_rec *r)
+{
+	int fd = r->nr == SYS_close ? (int)r->args[0] :
+		 r->nr == SYS_openat && r->ret >= 0 ? (int)r->ret : -1;
+	struct fdent *e = fd_lookup(pr, fd);
+
+	return e && (e->flags & FDF_WRITE);
+}
+
 static void replay(struct tracer *t, struct task *task, pid_t writer,
 		   const struct inproc_rec *r)
 {
-	struct task tmp = { .tid = task->tid, .proc = task->proc };
+	/* /proc/TID/fd and /proc/thread-self are the writing thread's */
+	struct task tmp = { .tid = task_find(&t->procs, writer) ? writer : task->tid,
+			    .proc = task->proc };
 	pid_t cur = t->cur_tid;
 
+	if (hits_writer(task->proc, r)) {
+		t->inproc_tampered++;
+		return;
+	}
 	tmp.pend.desc = sc_lookup(AUDIT_ARCH_X86_64, (int)r->nr);
 	if (!tmp.pend.desc)
 		return;
@@ -155,21 +173,35 @@ static void ring_set(struct proc *pr, pid_t tid, uint64_t addr)
 	pr->rings[pr->nrings++] = (struct ring_ref){ addr, tid };
 }
 
+/* A vfork child runs on its parent's memory: what it sets up there (the
+ * trampoline, its thread's ring) is the parent's too once it execs. */
+static struct task *lender(struct tracer *t, struct task *task)
+{
+	struct task *p = task->vfork_parent ? task_find(&t->procs, task->vfork_parent) : NULL;
+
+	return p && p->proc && p->proc != task->proc ? p : NULL;
+}
+
 long inproc_request(struct tracer *t, struct task *task, uint32_t arch,
 		    const uint64_t args[6])
 {
 	struct proc *pr = task->proc;
+	struct task *lent = lender(t, task);
 
 	if (!t->inproc || arch != AUDIT_ARCH_X86_64)
 		return -ENOSYS;
-	switch (args[0]) {
+	switch (args[1]) {
 	case INPROC_HELLO:
 		pr->inproc_hello = true;
+		if (lent)
+			lent->proc->inproc_hello = true;
 		return INPROC_YES;
 	case INPROC_RING:
 		if (!pr->inproc_armed)
 			return -EPERM;
-		ring_set(pr, task->tid, args[1]);
+		ring_set(pr, task->tid, args[2]);
+		if (lent)
+			ring_set(lent->proc, lent->tid, args[2]);
 		return INPROC_YES;
 	case INPROC_FLUSH:
 		return INPROC_YES;	/* read already, at this stop */
@@ -243,7 +275,8 @@ int inproc_map_entry(struct tracer *t, struct task *task, const char *name,
 		      ((a[3] & MREMAP_FIXED) && covers(a[4], a[2]));
 		exec = true;
 	} else if (!strcmp(name, "shmat")) {
-		hit = a[1] != 0 && covers(a[1], 1);
+		/* the segment's size is not an argument: up to 4 GiB */
+		hit = a[1] != 0 && covers(a[1], 1ULL << 32);
 		exec = true;
 	} else {	/* mprotect, pkey_mprotect */
 		hit = covers(a[0], a[1]);
@@ -259,7 +292,6 @@ void inproc_map_exit(struct tracer *t, struct task *task, int64_t rval)
 {
 	static const unsigned char code[INPROC_CODE_LEN] = INPROC_CODE;
 
-	(void)t;
 	if (rval != (int64_t)INPROC_TRAMP)
 		return;
 	/* PTRACE_POKEDATA writes through the page's protection, as a
@@ -272,4 +304,6 @@ void inproc_map_exit(struct tracer *t, struct task *task, int64_t rval)
 			return;
 	}
 	task->proc->inproc_armed = true;
+	if (lender(t, task))
+		lender(t, task)->proc->inproc_armed = true;
 }

@@ -21,6 +21,7 @@
 
 #include "lib/exitcode.h"
 #include "lib/util.h"
+#include "tracer/filter.h"
 #include "tracer/inproc.h"
 #include "tracer/tracer.h"
 
@@ -102,9 +103,10 @@ static void on_inproc(struct tracer *t, struct task *task,
 
 	for (int i = 0; i < 6; i++)
 		args[i] = si->seccomp.args[i];
-	switch (si->seccomp.nr) {
+	switch (si->seccomp.nr & ~FILTER_X32_BIT) {
 	case INPROC_NR:
-		enforce_skip(task->tid, (int)inproc_request(t, task, si->arch, args));
+		if (args[0] == INPROC_KEY && !(si->seccomp.nr & FILTER_X32_BIT))
+			enforce_skip(task->tid, (int)inproc_request(t, task, si->arch, args));
 		resume(task->tid, PTRACE_CONT, 0);
 		return;
 	case SYS_mmap:
@@ -186,6 +188,10 @@ static void on_syscall_exit(struct tracer *t, struct task *task)
 	struct ptrace_syscall_info si;
 	long n = ptrace(PTRACE_GET_SYSCALL_INFO, task->tid, sizeof(si), &si);
 
+	/* What other threads recorded came before this result (a close
+	 * there freed the fd this open may have got). */
+	if (task->proc && task->proc->nrings)
+		inproc_drain(t, task);
 	if (n > 0 && si.op == PTRACE_SYSCALL_INFO_EXIT && task->map_pending) {
 		inproc_map_exit(t, task, si.exit.rval);
 		task->map_pending = false;
@@ -253,6 +259,8 @@ static void on_fork(struct tracer *t, struct task *parent, int event)
 				t->root_pid = cid;
 			tracer_emit(t, &ev);
 			inproc_forked(t, parent, child, false);
+			if (event == PTRACE_EVENT_VFORK)
+				child->vfork_parent = parent->tid;
 		}
 	}
 	if (child->parked) {
@@ -284,6 +292,7 @@ static void on_exec(struct tracer *t, struct task *task)
 		task_remove(&t->procs, (pid_t)former);
 	}
 	pr = task->proc;
+	task->vfork_parent = 0;
 	if (pr) {
 		inproc_exec(pr);
 		/* Only this thread survives an exec. */

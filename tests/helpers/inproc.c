@@ -8,6 +8,8 @@
  *                   same in a forked child and in a second thread, and
  *                   a raw openat the preload cannot see; all in a fixed
  *                   order, so two runs make the same trace
+ *   inproc vfork    a vfork child makes the process's first recorded
+ *                   call and execs; then the parent records
  *   inproc tamper   try to map and to unprotect the trampoline page;
  *                   prints what the kernel (or the tracer) answered
  */
@@ -83,6 +85,22 @@ static int work(int n)
 	return 0;
 }
 
+static int vfork_first(void)
+{
+	struct stat st;
+	char *argv[] = { "true", NULL };
+	pid_t pid = vfork();
+
+	if (pid == 0) {
+		stat("in.txt", &st);
+		execv("/bin/true", argv);
+		_exit(127);
+	}
+	waitpid(pid, NULL, 0);
+	rounds(3, "after-vfork");
+	return 0;
+}
+
 static int tamper(void)
 {
 	void *p = mmap((void *)TRAMP, 4096, PROT_READ | PROT_WRITE | PROT_EXEC,
@@ -102,6 +120,8 @@ int main(int argc, char **argv)
 {
 	if (argc == 3 && !strcmp(argv[1], "work"))
 		return work(atoi(argv[2]));
+	if (argc == 2 && !strcmp(argv[1], "vfork"))
+		return vfork_first();
 	if (argc == 2 && !strcmp(argv[1], "tamper"))
 		return tamper();
 	fprintf(stderr, "usage: inproc work N | inproc tamper\n");

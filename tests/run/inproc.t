@@ -65,6 +65,15 @@ for who in $(test_users); do
 		"$(grep -c 'sandrun/rec.so' "$pre")" 0
 done
 
+# A vfork child sets the preload up on its parent's memory, then execs:
+# the parent's records after that are read all the same.
+run vf-pre root -- "$SCRATCH/bin/inproc" vfork
+run vf-ptr root --no-preload -- "$SCRATCH/bin/inproc" vfork
+check "vfork: the same trace with and without the preload" \
+	cmp -s "$SCRATCH/out-root/vf-pre.trace" "$SCRATCH/out-root/vf-ptr.trace"
+check "vfork: the parent's records after the child's exec are there" \
+	test "$(meta "$SCRATCH/out-root/vf-pre.trace.meta.json" in_process)" -ge 20
+
 # The trampoline's page: refused to anyone who would map or unprotect it.
 run tamper root -- "$SCRATCH/bin/inproc" tamper
 out=$(cat "$SCRATCH/out-root/tamper.out")
