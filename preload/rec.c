@@ -15,6 +15,8 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <dlfcn.h>
+#include <link.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -71,9 +73,29 @@ static long ret_errno(long r)
 	return r;
 }
 
+/* An ordinary syscall, from this library's own instruction: it stops
+ * for the tracer as any other would.  The kernel's result (-errno). */
+static long plain6(long nr, long a, long b, long c, long d, long e, long f)
+{
+	register long r10 __asm__("r10") = d;
+	register long r8 __asm__("r8") = e;
+	register long r9 __asm__("r9") = f;
+	long ret;
+
+	__asm__ volatile("syscall" : "=a"(ret)
+			 : "a"(nr), "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r8), "r"(r9)
+			 : "rcx", "r11", "memory");
+	return ret;
+}
+
+static long plain(long nr, long a, long b, long c, long d, long e)
+{
+	return plain6(nr, a, b, c, d, e, 0);
+}
+
 static long request(long op, long arg)
 {
-	return syscall(INPROC_NR, (long)INPROC_KEY, op, arg);
+	return plain(INPROC_NR, (long)INPROC_KEY, op, arg, 0, 0);
 }
 
 static void ring_release(void *p)
@@ -82,13 +104,13 @@ static void ring_release(void *p)
 	request(INPROC_RING, 0);
 	ring = NULL;
 	ring_failed = 1;
-	munmap(p, sizeof(struct inproc_ring));
+	plain(SYS_munmap, (long)p, sizeof(struct inproc_ring), 0, 0, 0);
 }
 
 static void start(void)
 {
 	static const unsigned char code[INPROC_CODE_LEN] = INPROC_CODE;
-	void *page;
+	const volatile unsigned char *page;
 
 	if (!__atomic_compare_exchange_n(&state, &(int){ UNKNOWN }, STARTING,
 					 false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
@@ -96,12 +118,13 @@ static void start(void)
 	if (request(INPROC_HELLO, 0) != INPROC_YES)
 		goto off;
 	/* The tracer fills the page when this mmap returns. */
-	page = mmap((void *)(uintptr_t)INPROC_TRAMP, 4096, PROT_READ | PROT_EXEC,
-		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+	page = (void *)plain(SYS_mmap, (long)INPROC_TRAMP, 4096, PROT_READ | PROT_EXEC,
+			     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1);
 	if (page != (void *)(uintptr_t)INPROC_TRAMP)
 		goto off;
-	if (memcmp(page, code, sizeof(code)))
-		goto off;	/* (the page stays: never executed) */
+	for (size_t i = 0; i < sizeof(code); i++)
+		if (page[i] != code[i])
+			goto off;	/* (the page stays: never executed) */
 	if (pthread_key_create(&ring_key, ring_release))
 		goto off;
 	__atomic_store_n(&state, ON, __ATOMIC_RELEASE);
@@ -111,7 +134,7 @@ off:
 }
 
 /* A free slot in this thread's ring, or NULL: make the call the ordinary
- * way.  Sets busy; slot_put() or slot_drop() clears it. */
+ * way.  Sets busy; slot_put() or a false slot_path() clears it. */
 static struct inproc_rec *slot_get(void)
 {
 	struct inproc_ring *r;
@@ -127,15 +150,15 @@ static struct inproc_rec *slot_get(void)
 	if (!r) {
 		if (ring_failed)
 			return NULL;
-		r = mmap(NULL, sizeof(*r), PROT_READ | PROT_WRITE,
-			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-		if (r == MAP_FAILED) {
+		r = (void *)plain(SYS_mmap, 0, sizeof(*r), PROT_READ | PROT_WRITE,
+				  MAP_PRIVATE | MAP_ANONYMOUS, -1);
+		if ((unsigned long)r > -4096UL) {
 			ring_failed = 1;
 			return NULL;
 		}
 		r->magic = INPROC_MAGIC;
 		if (request(INPROC_RING, (long)r) != INPROC_YES) {
-			munmap(r, sizeof(*r));
+			plain(SYS_munmap, (long)r, sizeof(*r), 0, 0, 0);
 			ring_failed = 1;
 			return NULL;
 		}
@@ -158,21 +181,25 @@ static void slot_put(void)
 }
 
 /* Fill a slot's head and path; false (slot dropped) if the path does not
- * fit or cannot be read. */
+ * fit.  No libc string functions: this runs inside libc's own code too
+ * (see patch_libc), where SSE registers must survive. */
 static bool slot_path(struct inproc_rec *s, long nr, const char *path)
 {
-	size_t n;
+	size_t n = 0;
 
 	if (!path) {
 		busy = 0;
 		return false;
 	}
-	n = strnlen(path, sizeof(s->path));
+	while (n < sizeof(s->path) && path[n]) {
+		s->path[n] = path[n];
+		n++;
+	}
 	if (n == sizeof(s->path)) {
 		busy = 0;
 		return false;
 	}
-	memcpy(s->path, path, n + 1);
+	s->path[n] = '\0';
 	s->pathlen = (uint32_t)n;
 	s->nr = (uint32_t)nr;
 	s->has_stat = 0;
@@ -192,15 +219,16 @@ static void slot_stat(struct inproc_rec *s, const struct stat *st)
 }
 
 /* A syscall naming one path, made through the trampoline and recorded
- * when a slot is free, else the ordinary way.  stat_arg: the argument
- * with the struct stat (or statx) to take the file type from, or -1. */
+ * when a slot is free, else the ordinary way; the kernel's result.
+ * stat_arg: the argument with the struct stat (or statx) to take the
+ * file type from, or -1. */
 static long rec_path(long nr, const long a[5], const char *path, int stat_arg)
 {
 	struct inproc_rec *s = slot_get();
 	long r;
 
 	if (!s || !slot_path(s, nr, path))
-		return syscall(nr, a[0], a[1], a[2], a[3], a[4]);
+		return plain(nr, a[0], a[1], a[2], a[3], a[4]);
 	r = TRAMP(nr, a[0], a[1], a[2], a[3], a[4]);
 	s->ret = r;
 	for (int i = 0; i < 5; i++)
@@ -210,7 +238,7 @@ static long rec_path(long nr, const long a[5], const char *path, int stat_arg)
 	else if (r >= 0 && stat_arg >= 0)
 		s->mode = ((const struct stat *)(uintptr_t)a[stat_arg])->st_mode;
 	slot_put();
-	return ret_errno(r);
+	return r;
 }
 
 static bool recent(const struct stat *st)
@@ -221,26 +249,26 @@ static bool recent(const struct stat *st)
 	return st->st_mtim.tv_sec >= now.tv_sec - 3 || st->st_ctim.tv_sec >= now.tv_sec - 3;
 }
 
-/* openat as glibc makes it for open, open64, openat, fopen's kind: a
- * read-only open is recorded with the opened file's identity (so the
- * tracer can tell whether the file it digests later is still the one
- * read); any other goes the ordinary way. */
-static int rec_openat(int dirfd, const char *path, int flags, mode_t mode)
+/* openat as glibc makes it for open, open64, openat, and inside fopen,
+ * opendir, setlocale...: a read-only open is recorded with the opened
+ * file's identity (so the tracer can tell whether the file it digests
+ * later is still the one read); any other goes the ordinary way. */
+static long rec_openat(long dirfd, const char *path, long flags, long mode)
 {
 	struct inproc_rec *s;
 	struct stat st;
 	long r;
 
 	if ((flags & INPROC_OPEN_DENY) || !(s = slot_get()))
-		return (int)syscall(SYS_openat, dirfd, path, flags, mode);
+		return plain(SYS_openat, dirfd, (long)path, flags, mode, 0);
 	if (!slot_path(s, SYS_openat, path))
-		return (int)syscall(SYS_openat, dirfd, path, flags, mode);
-	r = TRAMP(SYS_openat, dirfd, (long)path, flags, (long)mode, 0);
+		return plain(SYS_openat, dirfd, (long)path, flags, mode, 0);
+	r = TRAMP(SYS_openat, dirfd, (long)path, flags, mode, 0);
 	s->ret = r;
-	s->args[0] = (uint64_t)(long)dirfd;
+	s->args[0] = (uint64_t)dirfd;
 	s->args[1] = 0;
 	s->args[2] = (uint64_t)(unsigned)flags;
-	s->args[3] = mode;
+	s->args[3] = (uint64_t)mode;
 	s->args[4] = 0;
 	if (r >= 0 && !(flags & O_PATH) &&
 	    TRAMP(SYS_newfstatat, r, (long)"", (long)&st, AT_EMPTY_PATH, 0) == 0)
@@ -252,7 +280,73 @@ static int rec_openat(int dirfd, const char *path, int flags, mode_t mode)
 	 * the fd holds the very file. */
 	if (s->has_stat && S_ISREG(st.st_mode) && recent(&st))
 		request(INPROC_FLUSH, 0);
-	return (int)ret_errno(r);
+	return r;
+}
+
+/* newfstatat: fstat() in disguise (AT_EMPTY_PATH, "") is not an event,
+ * so it only needs the trampoline. */
+static long rec_fstatat(long dirfd, const char *path, struct stat *st, long flags)
+{
+	long a[5] = { dirfd, (long)path, (long)st, flags, 0 };
+
+	path = may_be_null(path);
+	if (path && !*path && (flags & AT_EMPTY_PATH) &&
+	    __atomic_load_n(&state, __ATOMIC_ACQUIRE) == ON)
+		return TRAMP(SYS_newfstatat, dirfd, (long)path, (long)st, flags, 0);
+	return rec_path(SYS_newfstatat, a, path, 2);
+}
+
+/* close: only of an fd open for reading (a writer's close is where the
+ * tracer digests what was written, so it has to stop). */
+static long rec_close(long fd)
+{
+	struct inproc_rec *s;
+	long fl, r;
+
+	if (__atomic_load_n(&state, __ATOMIC_ACQUIRE) != ON || fd < 0)
+		return plain(SYS_close, fd, 0, 0, 0, 0);
+	fl = TRAMP(SYS_fcntl, fd, F_GETFL, 0, 0, 0);
+	if (fl < 0 || (fl & O_ACCMODE) != O_RDONLY || !(s = slot_get()))
+		return plain(SYS_close, fd, 0, 0, 0, 0);
+	s->nr = SYS_close;
+	s->has_stat = 0;
+	s->pathlen = 0;
+	s->path[0] = '\0';
+	for (int i = 0; i < 5; i++)
+		s->args[i] = 0;
+	s->args[0] = (uint64_t)fd;
+	r = TRAMP(SYS_close, fd, 0, 0, 0, 0);
+	s->ret = r;
+	slot_put();
+	return r;
+}
+
+/* One syscall by number, with its arguments as libc's syscall
+ * instruction had them: the recorded ones recorded, the rest made. */
+static long dispatch(long nr, long a0, long a1, long a2, long a3, long a4)
+{
+	long a[5] = { a0, a1, a2, a3, a4 };
+
+	switch (nr) {
+	case SYS_openat:
+		return rec_openat(a0, (const char *)a1, a2, a3);
+	case SYS_newfstatat:
+		return rec_fstatat(a0, (const char *)a1, (struct stat *)a2, a3);
+	case SYS_stat:
+	case SYS_lstat:
+		return rec_path(nr, a, (const char *)a0, 1);
+	case SYS_statx:
+		return rec_path(nr, a, (const char *)a1, 4);
+	case SYS_access:
+	case SYS_readlink:
+		return rec_path(nr, a, (const char *)a0, -1);
+	case SYS_readlinkat:
+		return rec_path(nr, a, (const char *)a1, -1);
+	case SYS_close:
+		return rec_close(a0);
+	default:
+		return plain(nr, a0, a1, a2, a3, a4);
+	}
 }
 
 static mode_t open_mode(int flags, va_list ap)
@@ -268,7 +362,7 @@ EXPORT int open(const char *path, int flags, ...)
 	va_start(ap, flags);
 	mode = open_mode(flags, ap);
 	va_end(ap);
-	return rec_openat(AT_FDCWD, path, flags, mode);
+	return (int)ret_errno(rec_openat(AT_FDCWD, path, flags, mode));
 }
 
 EXPORT int open64(const char *path, int flags, ...)
@@ -282,7 +376,7 @@ EXPORT int openat(int dirfd, const char *path, int flags, ...)
 	va_start(ap, flags);
 	mode = open_mode(flags, ap);
 	va_end(ap);
-	return rec_openat(dirfd, path, flags, mode);
+	return (int)ret_errno(rec_openat(dirfd, path, flags, mode));
 }
 
 EXPORT int openat64(int dirfd, const char *path, int flags, ...)
@@ -291,7 +385,7 @@ EXPORT int openat64(int dirfd, const char *path, int flags, ...)
 /* _FORTIFY_SOURCE's checked opens (no mode: never creating). */
 EXPORT int __open_2(const char *path, int flags)
 {
-	return rec_openat(AT_FDCWD, path, flags, 0);
+	return (int)ret_errno(rec_openat(AT_FDCWD, path, flags, 0));
 }
 
 EXPORT int __open64_2(const char *path, int flags)
@@ -299,64 +393,51 @@ EXPORT int __open64_2(const char *path, int flags)
 
 EXPORT int __openat_2(int dirfd, const char *path, int flags)
 {
-	return rec_openat(dirfd, path, flags, 0);
+	return (int)ret_errno(rec_openat(dirfd, path, flags, 0));
 }
 
 EXPORT int __openat64_2(int dirfd, const char *path, int flags)
 	__attribute__((alias("__openat_2")));
 
 /* The stat family, each as glibc 2.36 makes it on x86_64. */
-static int rec_fstatat(int dirfd, const char *path, struct stat *st, int flags)
-{
-	long a[5] = { dirfd, (long)path, (long)st, flags, 0 };
-
-	/* fstat() in disguise: not an event, so nothing to record */
-	path = may_be_null(path);
-	if (path && !*path && (flags & AT_EMPTY_PATH) &&
-	    __atomic_load_n(&state, __ATOMIC_ACQUIRE) == ON)
-		return (int)ret_errno(TRAMP(SYS_newfstatat, dirfd, (long)path,
-					    (long)st, flags, 0));
-	return (int)rec_path(SYS_newfstatat, a, path, 2);
-}
-
 EXPORT int stat(const char *path, struct stat *st)
 {
-	return rec_fstatat(AT_FDCWD, path, st, 0);
+	return (int)ret_errno(rec_fstatat(AT_FDCWD, path, st, 0));
 }
 
 EXPORT int stat64(const char *path, struct stat64 *st)
 {
-	return rec_fstatat(AT_FDCWD, path, (struct stat *)st, 0);
+	return (int)ret_errno(rec_fstatat(AT_FDCWD, path, (struct stat *)st, 0));
 }
 
 EXPORT int lstat(const char *path, struct stat *st)
 {
-	return rec_fstatat(AT_FDCWD, path, st, AT_SYMLINK_NOFOLLOW);
+	return (int)ret_errno(rec_fstatat(AT_FDCWD, path, st, AT_SYMLINK_NOFOLLOW));
 }
 
 EXPORT int lstat64(const char *path, struct stat64 *st)
 {
-	return rec_fstatat(AT_FDCWD, path, (struct stat *)st, AT_SYMLINK_NOFOLLOW);
+	return (int)ret_errno(rec_fstatat(AT_FDCWD, path, (struct stat *)st, AT_SYMLINK_NOFOLLOW));
 }
 
 EXPORT int fstatat(int dirfd, const char *path, struct stat *st, int flags)
 {
-	return rec_fstatat(dirfd, path, st, flags);
+	return (int)ret_errno(rec_fstatat(dirfd, path, st, flags));
 }
 
 EXPORT int fstatat64(int dirfd, const char *path, struct stat64 *st, int flags)
 {
-	return rec_fstatat(dirfd, path, (struct stat *)st, flags);
+	return (int)ret_errno(rec_fstatat(dirfd, path, (struct stat *)st, flags));
 }
 
 EXPORT int fstat(int fd, struct stat *st)
 {
-	return rec_fstatat(fd, "", st, AT_EMPTY_PATH);
+	return (int)ret_errno(rec_fstatat(fd, "", st, AT_EMPTY_PATH));
 }
 
 EXPORT int fstat64(int fd, struct stat64 *st)
 {
-	return rec_fstatat(fd, "", (struct stat *)st, AT_EMPTY_PATH);
+	return (int)ret_errno(rec_fstatat(fd, "", (struct stat *)st, AT_EMPTY_PATH));
 }
 
 /* The pre-2.33 ABI (binaries built against older glibc, GNU make among
@@ -369,7 +450,7 @@ EXPORT int __xstat(int ver, const char *path, struct stat *st)
 		errno = EINVAL;
 		return -1;
 	}
-	return (int)rec_path(SYS_stat, a, path, 1);
+	return (int)ret_errno(rec_path(SYS_stat, a, path, 1));
 }
 
 EXPORT int __xstat64(int ver, const char *path, struct stat64 *st)
@@ -385,7 +466,7 @@ EXPORT int __lxstat(int ver, const char *path, struct stat *st)
 		errno = EINVAL;
 		return -1;
 	}
-	return (int)rec_path(SYS_lstat, a, path, 1);
+	return (int)ret_errno(rec_path(SYS_lstat, a, path, 1));
 }
 
 EXPORT int __lxstat64(int ver, const char *path, struct stat64 *st)
@@ -400,51 +481,337 @@ EXPORT int statx(int dirfd, const char *path, int flags, unsigned mask,
 
 	path = may_be_null(path);
 	if (!path || (!*path && (flags & AT_EMPTY_PATH)))
-		return (int)syscall(SYS_statx, dirfd, path, flags, mask, stx);
-	return (int)rec_path(SYS_statx, a, path, 4);
+		return (int)ret_errno(plain(SYS_statx, dirfd, (long)path, flags, mask, (long)stx));
+	return (int)ret_errno(rec_path(SYS_statx, a, path, 4));
 }
 
 EXPORT int access(const char *path, int how)
 {
 	long a[5] = { (long)path, how, 0, 0, 0 };
 
-	return (int)rec_path(SYS_access, a, path, -1);
+	return (int)ret_errno(rec_path(SYS_access, a, path, -1));
 }
 
 EXPORT ssize_t readlink(const char *path, char *buf, size_t len)
 {
 	long a[5] = { (long)path, (long)buf, (long)len, 0, 0 };
 
-	return rec_path(SYS_readlink, a, path, -1);
+	return ret_errno(rec_path(SYS_readlink, a, path, -1));
 }
 
 EXPORT ssize_t readlinkat(int dirfd, const char *path, char *buf, size_t len)
 {
 	long a[5] = { dirfd, (long)path, (long)buf, (long)len, 0 };
 
-	return rec_path(SYS_readlinkat, a, path, -1);
+	return ret_errno(rec_path(SYS_readlinkat, a, path, -1));
 }
 
-/* close: only of an fd open for reading (a writer's close is where the
- * tracer digests what was written, so it has to stop). */
 EXPORT int close(int fd)
 {
-	struct inproc_rec *s;
-	long fl, r;
+	return (int)ret_errno(rec_close(fd));
+}
 
-	if (__atomic_load_n(&state, __ATOMIC_ACQUIRE) != ON || fd < 0)
-		return (int)syscall(SYS_close, fd);
-	fl = TRAMP(SYS_fcntl, fd, F_GETFL, 0, 0, 0);
-	if (fl < 0 || (fl & O_ACCMODE) != O_RDONLY || !(s = slot_get()))
-		return (int)syscall(SYS_close, fd);
-	s->nr = SYS_close;
-	s->has_stat = 0;
-	s->pathlen = 0;
-	s->path[0] = '\0';
-	memset(s->args, 0, sizeof(s->args));
-	s->args[0] = (uint64_t)(long)fd;
-	r = TRAMP(SYS_close, fd, 0, 0, 0, 0);
-	s->ret = r;
-	slot_put();
-	return (int)ret_errno(r);
+/*
+ * Inside libc.  Its own calls (setlocale loading the locale's files,
+ * fopen, opendir, realpath, stdio's fstat) do not go through the symbols
+ * above.  When this library is loaded, each syscall instruction of libc
+ * that is loaded with one of the recorded numbers and followed by one of
+ * the result checks glibc's syscall macros emit is rewritten into a jump
+ * to a thunk near libc.  The thunk steps over the red zone, calls
+ * sr_common (which keeps every register a syscall keeps, and the SSE
+ * state, and calls dispatch()), redoes the check and jumps back.  A site
+ * a branch might land inside of is left alone, and so is all of libc
+ * when anything does not fit; what is left alone stops, as before.
+ */
+long sr_dispatch(const long *r);
+
+long sr_dispatch(const long *r)
+{
+	/* r: the syscall number, then r9, r8, r10, rdx, rsi, rdi */
+	int saved = errno;
+	long ret = dispatch(r[0], r[6], r[5], r[4], r[3], r[2]);
+
+	errno = saved;
+	return ret;
+}
+
+__asm__("	.text\n"
+	"	.p2align 4\n"
+	"	.type sr_common, @function\n"
+	"sr_common:\n"
+	"	endbr64\n"
+	"	push %rbp\n"
+	"	mov %rsp, %rbp\n"
+	"	push %rdi\n"
+	"	push %rsi\n"
+	"	push %rdx\n"
+	"	push %r10\n"
+	"	push %r8\n"
+	"	push %r9\n"
+	"	push %rax\n"
+	"	mov %rsp, %rdi\n"
+	"	and $-64, %rsp\n"
+	"	sub $512, %rsp\n"
+	"	fxsave64 (%rsp)\n"
+	"	call sr_dispatch\n"
+	"	fxrstor64 (%rsp)\n"
+	"	lea -56(%rbp), %rsp\n"
+	"	add $8, %rsp\n"
+	"	pop %r9\n"
+	"	pop %r8\n"
+	"	pop %r10\n"
+	"	pop %rdx\n"
+	"	pop %rsi\n"
+	"	pop %rdi\n"
+	"	pop %rbp\n"
+	"	ret\n"
+	"	.size sr_common, .-sr_common\n");
+void sr_common(void);
+
+#define SITES_MAX 128
+#define THUNK 48
+#define NEAR 1024	/* how far a branch into a site is looked for */
+#define FUNC 512	/* how far into a function its syscall is looked for */
+
+/* libc's functions that make the recorded syscalls (glibc 2.36 on x86_64,
+ * found by their exported names; others may have them elsewhere, and
+ * those calls stop as before). */
+static const char *const funcs[] = {
+	"__open64_nocancel", "__open", "openat", "__close_nocancel", "__close",
+	"fstatat", "__fxstatat", "__xstat", "__lxstat", "statx", "access",
+	"readlink", "readlinkat",
+};
+
+static const struct check {
+	unsigned char len, b[6];
+} checks[] = {
+	{ 6, { 0x48, 0x3d, 0x00, 0xf0, 0xff, 0xff } },	/* cmp $-4096,%rax */
+	{ 6, { 0x48, 0x3d, 0x01, 0xf0, 0xff, 0xff } },	/* cmp $-4095,%rax */
+	{ 5, { 0x3d, 0x00, 0xf0, 0xff, 0xff } },	/* cmp $-4096,%eax */
+};
+
+struct site {
+	unsigned char *at;
+	const struct check *check;
+};
+
+struct text {
+	unsigned char *lo, *hi;
+};
+
+static int find_libc(struct dl_phdr_info *info, size_t size, void *data)
+{
+	struct text *t = data;
+
+	(void)size;
+	if (!info->dlpi_name || !strstr(info->dlpi_name, "/libc.so.6"))
+		return 0;
+	for (int i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+
+		if (ph->p_type == PT_LOAD && (ph->p_flags & PF_X)) {
+			t->lo = (unsigned char *)(info->dlpi_addr + ph->p_vaddr);
+			t->hi = t->lo + ph->p_memsz;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static bool recorded_nr(long nr)
+{
+	switch (nr) {
+	case SYS_openat:
+	case SYS_newfstatat:
+	case SYS_stat:
+	case SYS_lstat:
+	case SYS_statx:
+	case SYS_access:
+	case SYS_readlink:
+	case SYS_readlinkat:
+	case SYS_close:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* The number the closest `mov $imm32,%eax` before the syscall loads. */
+static long loaded_nr(const struct text *t, const unsigned char *sc)
+{
+	for (const unsigned char *q = sc - 5; q >= sc - 48 && q >= t->lo; q--)
+		if (q[0] == 0xb8 && q[3] == 0 && q[4] == 0)
+			return q[1] | q[2] << 8;
+	return -1;
+}
+
+static int32_t rel32(const unsigned char *q)
+{
+	int32_t v;
+
+	memcpy(&v, q, sizeof(v));
+	return v;
+}
+
+/* Whether any byte near the site, read as a jump or call, lands inside
+ * it (after its first byte): then rewriting it could break that path. */
+static bool branched_into(const struct text *t, const unsigned char *at, size_t len)
+{
+	const unsigned char *lo = at - NEAR > t->lo ? at - NEAR : t->lo;
+	const unsigned char *hi = at + NEAR < t->hi - 6 ? at + NEAR : t->hi - 6;
+
+	for (const unsigned char *q = lo; q < hi; q++) {
+		const unsigned char *to;
+
+		if (q[0] == 0xeb || (q[0] >= 0x70 && q[0] <= 0x7f))
+			to = q + 2 + (int8_t)q[1];
+		else if (q[0] == 0xe9 || q[0] == 0xe8)
+			to = q + 5 + rel32(q + 1);
+		else if (q[0] == 0x0f && q[1] >= 0x80 && q[1] <= 0x8f)
+			to = q + 6 + rel32(q + 2);
+		else
+			continue;
+		if (to > at && to < at + len)
+			return true;
+	}
+	return false;
+}
+
+static bool within_rel32(const unsigned char *from, const unsigned char *to)
+{
+	long d = to - from;
+
+	return d > -(1L << 31) + 4096 && d < (1L << 31) - 4096;
+}
+
+static unsigned char *thunk_area(const struct text *t, size_t size)
+{
+	unsigned char *hints[] = { t->lo - (4UL << 20), t->hi + (64UL << 20), NULL };
+
+	for (size_t i = 0; i < sizeof(hints) / sizeof(*hints); i++) {
+		unsigned char *a = mmap(hints[i], size, PROT_READ | PROT_WRITE,
+					MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+		if (a == MAP_FAILED)
+			continue;
+		if (within_rel32(a, t->lo) && within_rel32(a + size, t->hi))
+			return a;
+		munmap(a, size);
+	}
+	return NULL;
+}
+
+static void put_thunk(unsigned char *th, const struct site *s)
+{
+	static const unsigned char head[] = {
+		0x48, 0x8d, 0x64, 0x24, 0x80,	/* lea -0x80(%rsp),%rsp */
+		0x49, 0xbb,			/* movabs $sr_common,%r11 */
+	};
+	static const unsigned char mid[] = {
+		0x41, 0xff, 0xd3,		/* call *%r11 */
+		0x48, 0x8d, 0xa4, 0x24, 0x80, 0x00, 0x00, 0x00,	/* lea 0x80(%rsp),%rsp */
+	};
+	uint64_t common = (uint64_t)(uintptr_t)sr_common;
+	unsigned char *q = th, *back = s->at + 2 + s->check->len;
+	int32_t rel;
+
+	memcpy(q, head, sizeof(head));
+	q += sizeof(head);
+	memcpy(q, &common, sizeof(common));
+	q += sizeof(common);
+	memcpy(q, mid, sizeof(mid));
+	q += sizeof(mid);
+	memcpy(q, s->check->b, s->check->len);	/* the check, redone */
+	q += s->check->len;
+	*q = 0xe9;				/* jmp back */
+	rel = (int32_t)(back - (q + 5));
+	memcpy(q + 1, &rel, sizeof(rel));
+}
+
+/* The sites in one function's first bytes, added to sites[]. */
+static size_t find_sites(const struct text *t, unsigned char *fn, struct site *sites,
+			 size_t n)
+{
+	unsigned char *end = fn + FUNC < t->hi - 8 ? fn + FUNC : t->hi - 8;
+
+	for (unsigned char *q = fn; q < end && n < SITES_MAX; q++) {
+		const struct check *c = NULL;
+		bool dup = false;
+
+		if (q[0] != 0x0f || q[1] != 0x05)
+			continue;
+		for (size_t k = 0; k < sizeof(checks) / sizeof(*checks) && !c; k++)
+			if (!memcmp(q + 2, checks[k].b, checks[k].len))
+				c = &checks[k];
+		for (size_t i = 0; i < n; i++)
+			dup |= sites[i].at == q;
+		if (!c || dup || !recorded_nr(loaded_nr(t, q)) ||
+		    branched_into(t, q, 2 + c->len))
+			continue;
+		sites[n++] = (struct site){ q, c };
+	}
+	return n;
+}
+
+/* Rewrite the sites on one page. */
+static void patch_page(unsigned char *page, const struct site *sites, size_t n,
+		       unsigned char *area)
+{
+	/* (still executable while written: libc may run meanwhile) */
+	if (plain(SYS_mprotect, (long)page, 8192, PROT_READ | PROT_WRITE | PROT_EXEC, 0, 0))
+		return;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char *at = sites[i].at, *th = area + i * THUNK;
+		int32_t rel = (int32_t)(th - (at + 5));
+
+		if ((unsigned char *)((uintptr_t)at & ~4095UL) != page)
+			continue;
+		memcpy(at + 1, &rel, sizeof(rel));
+		if (sites[i].check->len == 6) {
+			at[5] = 0x0f, at[6] = 0x1f, at[7] = 0x00;	/* nopl (%rax) */
+		} else {
+			at[5] = 0x66, at[6] = 0x90;			/* xchg %ax,%ax */
+		}
+		at[0] = 0xe9;
+	}
+	plain(SYS_mprotect, (long)page, 8192, PROT_READ | PROT_EXEC, 0, 0);
+}
+
+__attribute__((constructor)) static void patch_libc(void)
+{
+	struct site sites[SITES_MAX];
+	struct text t = { 0 };
+	size_t n = 0, size;
+	unsigned char *area;
+
+	if (!dl_iterate_phdr(find_libc, &t) || !t.lo)
+		return;
+	/* libc's own definitions (RTLD_NEXT: after this library); no
+	 * dlopen, which would start malloc (and its getrandom) early */
+	for (size_t i = 0; i < sizeof(funcs) / sizeof(*funcs); i++) {
+		unsigned char *fn = dlsym(RTLD_NEXT, funcs[i]);
+
+		if (fn >= t.lo && fn < t.hi)
+			n = find_sites(&t, fn, sites, n);
+	}
+	if (!n)
+		return;
+	size = (n * THUNK + 4095) & ~4095UL;
+	area = thunk_area(&t, size);
+	if (!area)
+		return;
+	for (size_t i = 0; i < n; i++)
+		put_thunk(area + i * THUNK, &sites[i]);
+	if (mprotect(area, size, PROT_READ | PROT_EXEC))
+		return;
+	/* page by page (a site may end on the next page: two at a time) */
+	for (size_t i = 0; i < n; i++) {
+		unsigned char *page = (unsigned char *)((uintptr_t)sites[i].at & ~4095UL);
+		bool done = false;
+
+		for (size_t j = 0; j < i; j++)
+			done |= ((uintptr_t)sites[j].at & ~4095UL) == (uintptr_t)page;
+		if (!done)
+			patch_page(page, sites, n, area);
+	}
 }

@@ -8,13 +8,18 @@
  *                   same in a forked child and in a second thread, and
  *                   a raw openat the preload cannot see; all in a fixed
  *                   order, so two runs make the same trace
+ *   inproc libc     what glibc does inside itself: setlocale loading a
+ *                   locale's files, fopen, opendir, realpath
  *   inproc vfork    a vfork child makes the process's first recorded
  *                   call and execs; then the parent records
  *   inproc tamper   try to map and to unprotect the trampoline page;
  *                   prints what the kernel (or the tracer) answered
  */
 #include <errno.h>
+#include <dirent.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <locale.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -85,6 +90,30 @@ static int work(int n)
 	return 0;
 }
 
+static int inside_libc(void)
+{
+	char buf[PATH_MAX];
+	FILE *f;
+	DIR *d;
+
+	if (!setlocale(LC_ALL, "C.UTF-8"))
+		puts("no C.UTF-8 locale");
+	for (int i = 0; i < 20; i++) {
+		f = fopen("in.txt", "r");
+		if (f) {
+			if (!fgets(buf, sizeof(buf), f))
+				puts("empty");
+			fclose(f);
+		}
+		if (!realpath("d/../link", buf))
+			perror("realpath");
+		d = opendir("d");
+		if (d)
+			closedir(d);
+	}
+	return 0;
+}
+
 static int vfork_first(void)
 {
 	struct stat st;
@@ -120,6 +149,8 @@ int main(int argc, char **argv)
 {
 	if (argc == 3 && !strcmp(argv[1], "work"))
 		return work(atoi(argv[2]));
+	if (argc == 2 && !strcmp(argv[1], "libc"))
+		return inside_libc();
 	if (argc == 2 && !strcmp(argv[1], "vfork"))
 		return vfork_first();
 	if (argc == 2 && !strcmp(argv[1], "tamper"))

@@ -65,6 +65,19 @@ for who in $(test_users); do
 		"$(grep -c 'sandrun/rec.so' "$pre")" 0
 done
 
+# glibc's calls inside itself (its syscall instructions rewritten to
+# jump to the recorder): the same trace, most of it in-process.
+run libc-pre root -- "$SCRATCH/bin/inproc" libc
+run libc-ptr root --no-preload -- "$SCRATCH/bin/inproc" libc
+check "inside libc: the same trace with and without the preload" \
+	cmp -s "$SCRATCH/out-root/libc-pre.trace" "$SCRATCH/out-root/libc-ptr.trace"
+s1=$(meta "$SCRATCH/out-root/libc-pre.trace.meta.json" stops)
+s2=$(meta "$SCRATCH/out-root/libc-ptr.trace.meta.json" stops)
+check "inside libc: fopen, opendir, realpath, setlocale mostly in-process ($s1 stops against $s2)" \
+	test "$((s1 * 3))" -le "$s2"
+check "inside libc: realpath's readlink probes are in the trace" \
+	grep -qF '"ev":"probe","path":"$SRC/link"' "$SCRATCH/out-root/libc-pre.trace"
+
 # A vfork child sets the preload up on its parent's memory, then execs:
 # the parent's records after that are read all the same.
 run vf-pre root -- "$SCRATCH/bin/inproc" vfork
