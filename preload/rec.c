@@ -52,6 +52,7 @@ typedef long (*tramp_fn)(long, long, long, long, long, long);
 enum { OFF = -1, UNKNOWN = 0, STARTING = 1, ON = 2 };
 static int state;			/* per process (copied by fork) */
 static pthread_key_t ring_key;
+static bool have_key;
 static __thread struct inproc_ring *ring;
 static __thread int ring_failed;
 static __thread int busy;		/* a record is being written */
@@ -107,6 +108,8 @@ static void ring_release(void *p)
 	plain(SYS_munmap, (long)p, sizeof(struct inproc_ring), 0, 0, 0);
 }
 
+/* Map the trampoline (the tracer fills it when the mmap returns), once
+ * the tracer has taken a ring of this process. */
 static void start(void)
 {
 	static const unsigned char code[INPROC_CODE_LEN] = INPROC_CODE;
@@ -115,9 +118,6 @@ static void start(void)
 	if (!__atomic_compare_exchange_n(&state, &(int){ UNKNOWN }, STARTING,
 					 false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
 		return;
-	if (request(INPROC_HELLO, 0) != INPROC_YES)
-		goto off;
-	/* The tracer fills the page when this mmap returns. */
 	page = (void *)plain(SYS_mmap, (long)INPROC_TRAMP, 4096, PROT_READ | PROT_EXEC,
 			     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1);
 	if (page != (void *)(uintptr_t)INPROC_TRAMP)
@@ -125,12 +125,45 @@ static void start(void)
 	for (size_t i = 0; i < sizeof(code); i++)
 		if (page[i] != code[i])
 			goto off;	/* (the page stays: never executed) */
-	if (pthread_key_create(&ring_key, ring_release))
-		goto off;
 	__atomic_store_n(&state, ON, __ATOMIC_RELEASE);
 	return;
 off:
 	__atomic_store_n(&state, OFF, __ATOMIC_RELEASE);
+}
+
+static void make_key(void)
+{
+	have_key = pthread_key_create(&ring_key, ring_release) == 0;
+}
+
+/* This thread's ring, given to the tracer (which also takes that as the
+ * process asking to record), or NULL. */
+static struct inproc_ring *ring_get(void)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	struct inproc_ring *r = ring;
+
+	if (r || ring_failed)
+		return r;
+	/* (here, not in a constructor: another library's may run first) */
+	pthread_once(&once, make_key);
+	if (!have_key)
+		return NULL;
+	r = (void *)plain(SYS_mmap, 0, sizeof(*r), PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS, -1);
+	if ((unsigned long)r > -4096UL) {
+		ring_failed = 1;
+		return NULL;
+	}
+	r->magic = INPROC_MAGIC;
+	if (request(INPROC_RING, (long)r) != INPROC_YES) {
+		plain(SYS_munmap, (long)r, sizeof(*r), 0, 0, 0);
+		ring_failed = 1;
+		return NULL;
+	}
+	ring = r;
+	pthread_setspecific(ring_key, r);
+	return r;
 }
 
 /* A free slot in this thread's ring, or NULL: make the call the ordinary
@@ -138,32 +171,21 @@ off:
 static struct inproc_rec *slot_get(void)
 {
 	struct inproc_ring *r;
+	int st = __atomic_load_n(&state, __ATOMIC_ACQUIRE);
 
-	if (busy)
+	if (busy || st == OFF || st == STARTING)
 		return NULL;
-	if (__atomic_load_n(&state, __ATOMIC_ACQUIRE) != ON) {
+	r = ring_get();
+	if (!r) {
+		if (st == UNKNOWN)
+			__atomic_compare_exchange_n(&state, &st, OFF, false,
+						    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+		return NULL;
+	}
+	if (st != ON) {
 		start();
 		if (__atomic_load_n(&state, __ATOMIC_ACQUIRE) != ON)
 			return NULL;
-	}
-	r = ring;
-	if (!r) {
-		if (ring_failed)
-			return NULL;
-		r = (void *)plain(SYS_mmap, 0, sizeof(*r), PROT_READ | PROT_WRITE,
-				  MAP_PRIVATE | MAP_ANONYMOUS, -1);
-		if ((unsigned long)r > -4096UL) {
-			ring_failed = 1;
-			return NULL;
-		}
-		r->magic = INPROC_MAGIC;
-		if (request(INPROC_RING, (long)r) != INPROC_YES) {
-			plain(SYS_munmap, (long)r, sizeof(*r), 0, 0, 0);
-			ring_failed = 1;
-			return NULL;
-		}
-		ring = r;
-		pthread_setspecific(ring_key, r);
 	}
 	if (r->used - __atomic_load_n(&r->done, __ATOMIC_ACQUIRE) >= INPROC_SLOTS) {
 		request(INPROC_FLUSH, 0);
@@ -296,26 +318,80 @@ static long rec_fstatat(long dirfd, const char *path, struct stat *st, long flag
 	return rec_path(SYS_newfstatat, a, path, 2);
 }
 
+/* A record of a syscall without a path (close, dup, fcntl). */
+static struct inproc_rec *slot_fd(long nr, long a0, long a1, long a2)
+{
+	struct inproc_rec *s = slot_get();
+
+	if (!s)
+		return NULL;
+	s->nr = (uint32_t)nr;
+	s->has_stat = 0;
+	s->pathlen = 0;
+	s->path[0] = '\0';
+	s->args[0] = (uint64_t)a0;
+	s->args[1] = (uint64_t)a1;
+	s->args[2] = (uint64_t)a2;
+	s->args[3] = s->args[4] = 0;
+	return s;
+}
+
+/* Whether fd is open for writing (or unknown): what it replaces or
+ * closes must then stop, for the tracer to digest the writer first. */
+static bool maybe_writer(long fd)
+{
+	long fl = TRAMP(SYS_fcntl, fd, F_GETFL, 0, 0, 0);
+
+	return fl != -EBADF && (fl < 0 || (fl & O_ACCMODE) != O_RDONLY);
+}
+
 /* close: only of an fd open for reading (a writer's close is where the
  * tracer digests what was written, so it has to stop). */
 static long rec_close(long fd)
 {
 	struct inproc_rec *s;
-	long fl, r;
+	long r;
 
 	if (__atomic_load_n(&state, __ATOMIC_ACQUIRE) != ON || fd < 0)
 		return plain(SYS_close, fd, 0, 0, 0, 0);
-	fl = TRAMP(SYS_fcntl, fd, F_GETFL, 0, 0, 0);
-	if (fl < 0 || (fl & O_ACCMODE) != O_RDONLY || !(s = slot_get()))
+	if (maybe_writer(fd) || !(s = slot_fd(SYS_close, fd, 0, 0)))
 		return plain(SYS_close, fd, 0, 0, 0, 0);
-	s->nr = SYS_close;
-	s->has_stat = 0;
-	s->pathlen = 0;
-	s->path[0] = '\0';
-	for (int i = 0; i < 5; i++)
-		s->args[i] = 0;
-	s->args[0] = (uint64_t)fd;
 	r = TRAMP(SYS_close, fd, 0, 0, 0, 0);
+	s->ret = r;
+	slot_put();
+	return r;
+}
+
+/* fcntl: the commands that change the fd table (F_DUPFD, F_SETFD) are
+ * recorded; the others are not events at all. */
+static long rec_fcntl(long fd, long cmd, long arg)
+{
+	struct inproc_rec *s;
+	long r;
+
+	if (__atomic_load_n(&state, __ATOMIC_ACQUIRE) != ON)
+		return plain(SYS_fcntl, fd, cmd, arg, 0, 0);
+	if (cmd != F_DUPFD && cmd != F_DUPFD_CLOEXEC && cmd != F_SETFD)
+		return TRAMP(SYS_fcntl, fd, cmd, arg, 0, 0);
+	if (!(s = slot_fd(SYS_fcntl, fd, cmd, arg)))
+		return plain(SYS_fcntl, fd, cmd, arg, 0, 0);
+	r = TRAMP(SYS_fcntl, fd, cmd, arg, 0, 0);
+	s->ret = r;
+	slot_put();
+	return r;
+}
+
+/* dup, dup2, dup3: recorded unless they would close a writer. */
+static long rec_dup(long nr, long oldfd, long newfd, long flags)
+{
+	struct inproc_rec *s;
+	long r;
+
+	if (__atomic_load_n(&state, __ATOMIC_ACQUIRE) != ON ||
+	    (nr != SYS_dup && newfd != oldfd && maybe_writer(newfd)) ||
+	    !(s = slot_fd(nr, oldfd, newfd, flags)))
+		return plain(nr, oldfd, newfd, flags, 0, 0);
+	r = TRAMP(nr, oldfd, newfd, flags, 0, 0);
 	s->ret = r;
 	slot_put();
 	return r;
@@ -344,6 +420,12 @@ static long dispatch(long nr, long a0, long a1, long a2, long a3, long a4)
 		return rec_path(nr, a, (const char *)a1, -1);
 	case SYS_close:
 		return rec_close(a0);
+	case SYS_fcntl:
+		return rec_fcntl(a0, a1, a2);
+	case SYS_dup:
+	case SYS_dup2:
+	case SYS_dup3:
+		return rec_dup(nr, a0, a1, a2);
 	default:
 		return plain(nr, a0, a1, a2, a3, a4);
 	}
@@ -511,6 +593,21 @@ EXPORT int close(int fd)
 	return (int)ret_errno(rec_close(fd));
 }
 
+EXPORT int dup(int fd)
+{
+	return (int)ret_errno(rec_dup(SYS_dup, fd, 0, 0));
+}
+
+EXPORT int dup2(int fd, int newfd)
+{
+	return (int)ret_errno(rec_dup(SYS_dup2, fd, newfd, 0));
+}
+
+EXPORT int dup3(int fd, int newfd, int flags)
+{
+	return (int)ret_errno(rec_dup(SYS_dup3, fd, newfd, flags));
+}
+
 /*
  * Inside libc.  Its own calls (setlocale loading the locale's files,
  * fopen, opendir, realpath, stdio's fstat) do not go through the symbols
@@ -579,7 +676,7 @@ void sr_common(void);
 static const char *const funcs[] = {
 	"__open64_nocancel", "__open", "openat", "__close_nocancel", "__close",
 	"fstatat", "__fxstatat", "__xstat", "__lxstat", "statx", "access",
-	"readlink", "readlinkat",
+	"readlink", "readlinkat", "__libc_fcntl64", "dup", "__dup2", "dup3",
 };
 
 static const struct check {
@@ -630,6 +727,10 @@ static bool recorded_nr(long nr)
 	case SYS_readlink:
 	case SYS_readlinkat:
 	case SYS_close:
+	case SYS_fcntl:
+	case SYS_dup:
+	case SYS_dup2:
+	case SYS_dup3:
 		return true;
 	default:
 		return false;

@@ -202,6 +202,7 @@ int launch_run(const struct run_config *cfg, int *ret_status,
 		meta.events = rec.tracer.spool.count;
 		meta.stops = rec.tracer.stops;
 		meta.in_process = rec.tracer.inproc_records;
+		meta.in_process_rejected = rec.tracer.inproc_tampered;
 		meta.write_s = rec.write_s;
 		meta.canon_s = rec.canon_s;
 	}

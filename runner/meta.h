@@ -21,6 +21,7 @@ struct run_meta {
 	bool recorded;
 	unsigned long long events, stops;
 	unsigned long long in_process;	/* syscalls recorded without a stop */
+	unsigned long long in_process_rejected;	/* records not taken (tracer/inproc.c) */
 	double write_s;		/* writing the canonical trace, fsync included */
 	double canon_s;		/* of which ordering and formatting it */
 };

@@ -7,6 +7,7 @@
  * page otherwise.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/audit.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,7 +50,13 @@ static bool rec_valid(const struct inproc_rec *r)
 	case SYS_readlinkat:
 		break;
 	case SYS_close:
+	case SYS_dup:
+	case SYS_dup2:
+	case SYS_dup3:
 		return true;
+	case SYS_fcntl:
+		return r->args[1] == F_DUPFD || r->args[1] == F_DUPFD_CLOEXEC ||
+		       r->args[1] == F_SETFD;
 	default:
 		return false;
 	}
@@ -74,9 +81,17 @@ static void tampered(struct tracer *t, struct task *task, const char *call,
  * and the writer's digest at its real close must not be lost. */
 static bool hits_writer(struct proc *pr, const struct inproc_rec *r)
 {
-	int fd = r->nr == SYS_close ? (int)r->args[0] :
-		 r->nr == SYS_openat && r->ret >= 0 ? (int)r->ret : -1;
-	struct fdent *e = fd_lookup(pr, fd);
+	int fd = -1;
+	struct fdent *e;
+
+	if (r->nr == SYS_close)
+		fd = (int)r->args[0];		/* what it closes */
+	else if ((r->nr == SYS_dup2 || r->nr == SYS_dup3) && r->args[1] != r->args[0])
+		fd = (int)r->args[1];		/* what it replaces */
+	else if (r->nr == SYS_openat || r->nr == SYS_dup ||
+		 (r->nr == SYS_fcntl && r->args[1] != F_SETFD))
+		fd = r->ret >= 0 ? (int)r->ret : -1;	/* the fd it made */
+	e = fd_lookup(pr, fd);
 
 	return e && (e->flags & FDF_WRITE);
 }
@@ -197,11 +212,13 @@ long inproc_request(struct tracer *t, struct task *task, uint32_t arch,
 			lent->proc->inproc_hello = true;
 		return INPROC_YES;
 	case INPROC_RING:
-		if (!pr->inproc_armed)
-			return -EPERM;
+		/* (the first ring is also the process's hello) */
+		pr->inproc_hello = true;
 		ring_set(pr, task->tid, args[2]);
-		if (lent)
+		if (lent) {
+			lent->proc->inproc_hello = true;
 			ring_set(lent->proc, lent->tid, args[2]);
+		}
 		return INPROC_YES;
 	case INPROC_FLUSH:
 		return INPROC_YES;	/* read already, at this stop */

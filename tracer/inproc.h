@@ -32,7 +32,8 @@
 #define INPROC_NR 110		/* __NR_getppid on x86_64 */
 #define INPROC_KEY 0x5a5a5a5a5352454cULL
 #define INPROC_HELLO 1		/* may I record?  answer INPROC_YES */
-#define INPROC_RING 2		/* arg: this thread's ring */
+#define INPROC_RING 2		/* arg: this thread's ring (the first one of a
+				 * process is also its hello) */
 #define INPROC_FLUSH 3		/* my ring is full: read it */
 #define INPROC_YES 0x5a5a5a5aL
 

@@ -40,4 +40,32 @@ for who in $(test_users); do
 		"$(grep '^sandrun: ' "$SCRATCH/build-$who.log")" ' [1-9][0-9]* created'
 done
 
+# In-process recording leaves the kbuild's trace as ptrace alone records
+# it (digests and sizes aside: kbuild's compiler probes write files with
+# temporary names in them).
+if [ -f "$SCRATCH/bin/sandrun-rec.so" ] && [ -s "$SCRATCH/root/demo/sandrun.trace" ]; then
+	dir=$SCRATCH/root/demo
+	(cd "$dir" && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL "$SR" -q --no-preload \
+		-o "$SCRATCH/np.trace" -- make -C "$KDIR" M="$dir" clean modules) >/dev/null 2>&1
+	(cd "$dir" && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL "$SR" -q \
+		-o "$SCRATCH/pre.trace" -- make -C "$KDIR" M="$dir" clean modules) >/dev/null 2>&1
+	shape() { sed -E 's/"digest":"[0-9a-f]+"//g; s/"size":[0-9]+//g; s/"(uuid|start|end)":"[^"]*"//g' "$1"; }
+	if diff <(shape "$SCRATCH/pre.trace") <(shape "$SCRATCH/np.trace") >"$SCRATCH/shape.diff"; then
+		ok "kbuild: the same events with and without the preload"
+	else
+		not_ok "kbuild: the same events with and without the preload"
+		head -5 "$SCRATCH/shape.diff" | cut -c1-300 | while read -r l; do diag "$l"; done
+	fi
+	s1=$(sed -n 's/.*"stops": \([0-9]*\).*/\1/p' "$SCRATCH/pre.trace.meta.json")
+	s2=$(sed -n 's/.*"stops": \([0-9]*\).*/\1/p' "$SCRATCH/np.trace.meta.json")
+	check "kbuild: fewer than half the stops with the preload ($s1 against $s2)" \
+		test "$((s1 * 2))" -lt "$s2"
+	is "kbuild: no in-process record was rejected" \
+		"$(sed -n 's/.*"in_process_rejected": \([0-9]*\).*/\1/p' "$SCRATCH/pre.trace.meta.json")" 0
+else
+	skip "no preload, or no root kbuild to compare"
+	skip "no preload, or no root kbuild to compare"
+	skip "no preload, or no root kbuild to compare"
+fi
+
 done_testing
