@@ -108,47 +108,59 @@ static void ring_release(void *p)
 	plain(SYS_munmap, (long)p, sizeof(struct inproc_ring), 0, 0, 0);
 }
 
-/* Map the trampoline (the tracer fills it when the mmap returns), once
- * the tracer has taken a ring of this process. */
+static void make_key(void)
+{
+	have_key = pthread_key_create(&ring_key, ring_release) == 0;
+}
+
+/* The first call: this thread's ring, and the trampoline, mapped with
+ * the ring's address in the (ignored) offset of its anonymous mmap: the
+ * tracer stops there (the mmap reaches the trampoline's page), takes
+ * that as the process asking to record and the ring as this thread's,
+ * and fills the page when the mmap returns. */
 static void start(void)
 {
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
 	static const unsigned char code[INPROC_CODE_LEN] = INPROC_CODE;
 	const volatile unsigned char *page;
+	struct inproc_ring *r;
 
 	if (!__atomic_compare_exchange_n(&state, &(int){ UNKNOWN }, STARTING,
 					 false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
 		return;
-	page = (void *)plain(SYS_mmap, (long)INPROC_TRAMP, 4096, PROT_READ | PROT_EXEC,
-			     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1);
-	if (page != (void *)(uintptr_t)INPROC_TRAMP)
+	pthread_once(&once, make_key);
+	if (!have_key)
 		goto off;
+	r = (void *)plain(SYS_mmap, 0, sizeof(*r), PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS, -1);
+	if ((unsigned long)r > -4096UL)
+		goto off;
+	r->magic = INPROC_MAGIC;
+	page = (void *)plain6(SYS_mmap, (long)INPROC_TRAMP, 4096, PROT_READ | PROT_EXEC,
+			      MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, (long)r);
+	if (page != (void *)(uintptr_t)INPROC_TRAMP) {
+		plain(SYS_munmap, (long)r, sizeof(*r), 0, 0, 0);
+		goto off;
+	}
 	for (size_t i = 0; i < sizeof(code); i++)
 		if (page[i] != code[i])
 			goto off;	/* (the page stays: never executed) */
+	ring = r;
+	pthread_setspecific(ring_key, r);
 	__atomic_store_n(&state, ON, __ATOMIC_RELEASE);
 	return;
 off:
 	__atomic_store_n(&state, OFF, __ATOMIC_RELEASE);
 }
 
-static void make_key(void)
-{
-	have_key = pthread_key_create(&ring_key, ring_release) == 0;
-}
-
-/* This thread's ring, given to the tracer (which also takes that as the
- * process asking to record), or NULL. */
+/* This thread's ring (a thread after the first), given to the tracer,
+ * or NULL. */
 static struct inproc_ring *ring_get(void)
 {
-	static pthread_once_t once = PTHREAD_ONCE_INIT;
 	struct inproc_ring *r = ring;
 
-	if (r || ring_failed)
+	if (r || ring_failed || !have_key)
 		return r;
-	/* (here, not in a constructor: another library's may run first) */
-	pthread_once(&once, make_key);
-	if (!have_key)
-		return NULL;
 	r = (void *)plain(SYS_mmap, 0, sizeof(*r), PROT_READ | PROT_WRITE,
 			  MAP_PRIVATE | MAP_ANONYMOUS, -1);
 	if ((unsigned long)r > -4096UL) {
@@ -175,18 +187,16 @@ static struct inproc_rec *slot_get(void)
 
 	if (busy || st == OFF || st == STARTING)
 		return NULL;
-	r = ring_get();
-	if (!r) {
-		if (st == UNKNOWN)
-			__atomic_compare_exchange_n(&state, &st, OFF, false,
-						    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
-		return NULL;
-	}
-	if (st != ON) {
+	if (st == UNKNOWN) {
+		/* (the key is made here, not in a constructor: another
+		 * library's constructor may call first) */
 		start();
 		if (__atomic_load_n(&state, __ATOMIC_ACQUIRE) != ON)
 			return NULL;
 	}
+	r = ring_get();
+	if (!r)
+		return NULL;
 	if (r->used - __atomic_load_n(&r->done, __ATOMIC_ACQUIRE) >= INPROC_SLOTS) {
 		request(INPROC_FLUSH, 0);
 		if (r->used - __atomic_load_n(&r->done, __ATOMIC_ACQUIRE) >= INPROC_SLOTS)
@@ -397,6 +407,20 @@ static long rec_dup(long nr, long oldfd, long newfd, long flags)
 	return r;
 }
 
+/* getrandom: an event (the build used randomness), no path. */
+static long rec_random(long buf, long len, long flags)
+{
+	struct inproc_rec *s;
+	long r;
+
+	if (!(s = slot_fd(SYS_getrandom, buf, len, flags)))
+		return plain(SYS_getrandom, buf, len, flags, 0, 0);
+	r = TRAMP(SYS_getrandom, buf, len, flags, 0, 0);
+	s->ret = r;
+	slot_put();
+	return r;
+}
+
 /* One syscall by number, with its arguments as libc's syscall
  * instruction had them: the recorded ones recorded, the rest made. */
 static long dispatch(long nr, long a0, long a1, long a2, long a3, long a4)
@@ -426,6 +450,8 @@ static long dispatch(long nr, long a0, long a1, long a2, long a3, long a4)
 	case SYS_dup2:
 	case SYS_dup3:
 		return rec_dup(nr, a0, a1, a2);
+	case SYS_getrandom:
+		return rec_random(a0, a1, a2);
 	default:
 		return plain(nr, a0, a1, a2, a3, a4);
 	}
@@ -677,6 +703,7 @@ static const char *const funcs[] = {
 	"__open64_nocancel", "__open", "openat", "__close_nocancel", "__close",
 	"fstatat", "__fxstatat", "__xstat", "__lxstat", "statx", "access",
 	"readlink", "readlinkat", "__libc_fcntl64", "dup", "__dup2", "dup3",
+	"getrandom",
 };
 
 static const struct check {
@@ -731,6 +758,7 @@ static bool recorded_nr(long nr)
 	case SYS_dup:
 	case SYS_dup2:
 	case SYS_dup3:
+	case SYS_getrandom:
 		return true;
 	default:
 		return false;
@@ -754,9 +782,11 @@ static int32_t rel32(const unsigned char *q)
 	return v;
 }
 
-/* Whether any byte near the site, read as a jump or call, lands inside
- * it (after its first byte): then rewriting it could break that path. */
-static bool branched_into(const struct text *t, const unsigned char *at, size_t len)
+/* Whether any byte near the site, read as a jump or call, lands on its
+ * check (the one instruction boundary inside it): then rewriting it could
+ * break that path.  Bytes that only look like a jump make this skip a
+ * site that was safe, never the other way round. */
+static bool branched_into(const struct text *t, const unsigned char *at)
 {
 	const unsigned char *lo = at - NEAR > t->lo ? at - NEAR : t->lo;
 	const unsigned char *hi = at + NEAR < t->hi - 6 ? at + NEAR : t->hi - 6;
@@ -772,7 +802,7 @@ static bool branched_into(const struct text *t, const unsigned char *at, size_t 
 			to = q + 6 + rel32(q + 2);
 		else
 			continue;
-		if (to > at && to < at + len)
+		if (to == at + 2)
 			return true;
 	}
 	return false;
@@ -847,7 +877,7 @@ static size_t find_sites(const struct text *t, unsigned char *fn, struct site *s
 		for (size_t i = 0; i < n; i++)
 			dup |= sites[i].at == q;
 		if (!c || dup || !recorded_nr(loaded_nr(t, q)) ||
-		    branched_into(t, q, 2 + c->len))
+		    branched_into(t, q))
 			continue;
 		sites[n++] = (struct site){ q, c };
 	}

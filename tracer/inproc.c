@@ -53,6 +53,7 @@ static bool rec_valid(const struct inproc_rec *r)
 	case SYS_dup:
 	case SYS_dup2:
 	case SYS_dup3:
+	case SYS_getrandom:
 		return true;
 	case SYS_fcntl:
 		return r->args[1] == F_DUPFD || r->args[1] == F_DUPFD_CLOEXEC ||
@@ -282,11 +283,24 @@ int inproc_map_entry(struct tracer *t, struct task *task, const char *name,
 	if (!strcmp(name, "mmap")) {
 		hit = covers(a[0], a[1]);
 		exec = a[2] & PROT_EXEC;
-		if (hit && !pr->inproc_armed && pr->inproc_hello &&
+		if (hit && !pr->inproc_armed &&
 		    a[0] == INPROC_TRAMP && a[1] == 4096 &&
 		    a[2] == (PROT_READ | PROT_EXEC) && (int)a[4] == -1 &&
-		    a[3] == (MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE))
-			return 1;	/* the preload's: fill it at the exit */
+		    a[3] == (MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE)) {
+			/* the preload's: its first ring in the offset (ignored
+			 * for an anonymous mapping); fill it at the exit */
+			struct task *lent = lender(t, task);
+
+			pr->inproc_hello = true;
+			if (a[5])
+				ring_set(pr, task->tid, a[5]);
+			if (lent) {
+				lent->proc->inproc_hello = true;
+				if (a[5])
+					ring_set(lent->proc, lent->tid, a[5]);
+			}
+			return 1;
+		}
 	} else if (!strcmp(name, "mremap")) {
 		hit = covers(a[0], a[1] > a[2] ? a[1] : a[2]) ||
 		      ((a[3] & MREMAP_FIXED) && covers(a[4], a[2]));
