@@ -888,8 +888,15 @@ static size_t find_sites(const struct text *t, unsigned char *fn, struct site *s
 static void patch_page(unsigned char *page, const struct site *sites, size_t n,
 		       unsigned char *area)
 {
+	size_t span = 4096;
+
+	/* a site may end on the next page */
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char *)((uintptr_t)sites[i].at & ~4095UL) == page &&
+		    sites[i].at + 2 + sites[i].check->len > page + 4096)
+			span = 8192;
 	/* (still executable while written: libc may run meanwhile) */
-	if (plain(SYS_mprotect, (long)page, 8192, PROT_READ | PROT_WRITE | PROT_EXEC, 0, 0))
+	if (plain(SYS_mprotect, (long)page, (long)span, PROT_READ | PROT_WRITE | PROT_EXEC, 0, 0))
 		return;
 	for (size_t i = 0; i < n; i++) {
 		unsigned char *at = sites[i].at, *th = area + i * THUNK;
@@ -905,7 +912,7 @@ static void patch_page(unsigned char *page, const struct site *sites, size_t n,
 		}
 		at[0] = 0xe9;
 	}
-	plain(SYS_mprotect, (long)page, 8192, PROT_READ | PROT_EXEC, 0, 0);
+	plain(SYS_mprotect, (long)page, (long)span, PROT_READ | PROT_EXEC, 0, 0);
 }
 
 __attribute__((constructor)) static void patch_libc(void)
@@ -935,7 +942,7 @@ __attribute__((constructor)) static void patch_libc(void)
 		put_thunk(area + i * THUNK, &sites[i]);
 	if (mprotect(area, size, PROT_READ | PROT_EXEC))
 		return;
-	/* page by page (a site may end on the next page: two at a time) */
+	/* page by page */
 	for (size_t i = 0; i < n; i++) {
 		unsigned char *page = (unsigned char *)((uintptr_t)sites[i].at & ~4095UL);
 		bool done = false;
