@@ -18,11 +18,13 @@
 #include <dlfcn.h>
 #include <link.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/single_threaded.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -55,7 +57,7 @@ static pthread_key_t ring_key;
 static bool have_key;
 static __thread struct inproc_ring *ring;
 static __thread int ring_failed;
-static __thread int busy;		/* a record is being written */
+static __thread volatile sig_atomic_t busy;	/* a record is being written */
 
 /* glibc declares paths nonnull; callers may still pass NULL (the kernel
  * answers EFAULT), so the checks must not be optimized away. */
@@ -108,6 +110,8 @@ static void ring_release(void *p)
 	plain(SYS_munmap, (long)p, sizeof(struct inproc_ring), 0, 0, 0);
 }
 
+static pthread_once_t key_once = PTHREAD_ONCE_INIT;
+
 static void make_key(void)
 {
 	have_key = pthread_key_create(&ring_key, ring_release) == 0;
@@ -120,7 +124,6 @@ static void make_key(void)
  * and fills the page when the mmap returns. */
 static void start(void)
 {
-	static pthread_once_t once = PTHREAD_ONCE_INIT;
 	static const unsigned char code[INPROC_CODE_LEN] = INPROC_CODE;
 	const volatile unsigned char *page;
 	struct inproc_ring *r;
@@ -128,7 +131,9 @@ static void start(void)
 	if (!__atomic_compare_exchange_n(&state, &(int){ UNKNOWN }, STARTING,
 					 false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
 		return;
-	pthread_once(&once, make_key);
+	/* (made in the constructor too, for a low key index; here in case
+	 * another library's constructor calls first) */
+	pthread_once(&key_once, make_key);
 	if (!have_key)
 		goto off;
 	r = (void *)plain(SYS_mmap, 0, sizeof(*r), PROT_READ | PROT_WRITE,
@@ -187,28 +192,34 @@ static struct inproc_rec *slot_get(void)
 
 	if (busy || st == OFF || st == STARTING)
 		return NULL;
+	/* busy from here: a signal handler's calls meanwhile go the
+	 * ordinary way, and cannot take the slot this call is about to */
+	busy = 1;
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 	if (st == UNKNOWN) {
-		/* (the key is made here, not in a constructor: another
-		 * library's constructor may call first) */
 		start();
 		if (__atomic_load_n(&state, __ATOMIC_ACQUIRE) != ON)
-			return NULL;
+			goto none;
 	}
 	r = ring_get();
 	if (!r)
-		return NULL;
+		goto none;
 	if (r->used - __atomic_load_n(&r->done, __ATOMIC_ACQUIRE) >= INPROC_SLOTS) {
 		request(INPROC_FLUSH, 0);
 		if (r->used - __atomic_load_n(&r->done, __ATOMIC_ACQUIRE) >= INPROC_SLOTS)
-			return NULL;
+			goto none;
 	}
-	busy = 1;
 	return &r->slot[r->used % INPROC_SLOTS];
+none:
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	busy = 0;
+	return NULL;
 }
 
 static void slot_put(void)
 {
 	__atomic_store_n(&ring->used, ring->used + 1, __ATOMIC_RELEASE);
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 	busy = 0;
 }
 
@@ -423,7 +434,7 @@ static long rec_random(long buf, long len, long flags)
 
 /* One syscall by number, with its arguments as libc's syscall
  * instruction had them: the recorded ones recorded, the rest made. */
-static long dispatch(long nr, long a0, long a1, long a2, long a3, long a4)
+static long dispatch(long nr, long a0, long a1, long a2, long a3, long a4, long a5)
 {
 	long a[5] = { a0, a1, a2, a3, a4 };
 
@@ -453,7 +464,7 @@ static long dispatch(long nr, long a0, long a1, long a2, long a3, long a4)
 	case SYS_getrandom:
 		return rec_random(a0, a1, a2);
 	default:
-		return plain(nr, a0, a1, a2, a3, a4);
+		return plain6(nr, a0, a1, a2, a3, a4, a5);
 	}
 }
 
@@ -652,7 +663,7 @@ long sr_dispatch(const long *r)
 {
 	/* r: the syscall number, then r9, r8, r10, rdx, rsi, rdi */
 	int saved = errno;
-	long ret = dispatch(r[0], r[6], r[5], r[4], r[3], r[2]);
+	long ret = dispatch(r[0], r[6], r[5], r[4], r[3], r[2], r[1]);
 
 	errno = saved;
 	return ret;
@@ -808,6 +819,24 @@ static bool branched_into(const struct text *t, const unsigned char *at)
 	return false;
 }
 
+/*
+ * Whether the site is a cancellation point's: glibc makes those syscalls
+ * with asynchronous cancellation on, right after a call that turns it on,
+ * and a cancel there unwinds through the caller's frames, which the thunk
+ * would hide from the unwinder.  Any call shortly before the syscall
+ * counts (at worst a safe site is left alone).
+ */
+static bool cancellable(const struct text *t, const unsigned char *sc)
+{
+	for (const unsigned char *q = sc - 5; q >= sc - 48 && q >= t->lo; q--) {
+		const unsigned char *to = q + 5 + rel32(q + 1);
+
+		if (q[0] == 0xe8 && to >= t->lo && to < t->hi)
+			return true;
+	}
+	return false;
+}
+
 static bool within_rel32(const unsigned char *from, const unsigned char *to)
 {
 	long d = to - from;
@@ -825,7 +854,9 @@ static unsigned char *thunk_area(const struct text *t, size_t size)
 
 		if (a == MAP_FAILED)
 			continue;
-		if (within_rel32(a, t->lo) && within_rel32(a + size, t->hi))
+		/* every site, anywhere in libc, to every thunk and back */
+		if (within_rel32(a, t->hi) && within_rel32(a + size, t->lo) &&
+		    within_rel32(a, t->lo) && within_rel32(a + size, t->hi))
 			return a;
 		munmap(a, size);
 	}
@@ -877,7 +908,7 @@ static size_t find_sites(const struct text *t, unsigned char *fn, struct site *s
 		for (size_t i = 0; i < n; i++)
 			dup |= sites[i].at == q;
 		if (!c || dup || !recorded_nr(loaded_nr(t, q)) ||
-		    branched_into(t, q))
+		    branched_into(t, q) || cancellable(t, q))
 			continue;
 		sites[n++] = (struct site){ q, c };
 	}
@@ -922,6 +953,12 @@ __attribute__((constructor)) static void patch_libc(void)
 	size_t n = 0, size;
 	unsigned char *area;
 
+	pthread_once(&key_once, make_key);
+	/* Rewriting code another thread may be running (or blocked in a
+	 * syscall of, returning into the middle of the new jump) is not
+	 * safe: only while the process has one thread. */
+	if (!__libc_single_threaded)
+		return;
 	if (!dl_iterate_phdr(find_libc, &t) || !t.lo)
 		return;
 	/* libc's own definitions (RTLD_NEXT: after this library); no
