@@ -120,10 +120,6 @@ static char *arg_string(struct task *task, int idx)
 	return mem_read_string(task->tid, p->args[idx], PATH_MAX);
 }
 
-static char *path_arg(struct task *task, int dirfd_idx, int path_idx)
-{
-	return path_arg_raw(task, dirfd_idx, path_idx, NULL);
-}
 
 /* The absolute, unnormalized form of a relative path with "..". */
 static char *raw_join(struct proc *pr, int dirfd, const char *path)
@@ -425,6 +421,34 @@ static void hide_preload(const char *preload, char **envp)
 	}
 }
 
+/* Whether an execve's file is not there (ENOENT, ENOTDIR: sets the
+ * event's result), looked up as probe_at_entry() does. */
+static bool exec_missing(struct tracer *t, struct task *task)
+{
+	struct pending *p = &task->pend;
+	struct event *ev = &p->ev;
+	struct open_how how = { .flags = O_PATH | O_CLOEXEC,
+				.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS };
+	const char *path = p->raw[0] ? p->raw[0] : ev->path;
+	int fd;
+
+	if (!path || (ev->flags & AT_EMPTY_PATH) || path_is_under(ev->path, "/proc") ||
+	    path_is_under(ev->path, "/dev"))
+		return false;
+	tracer_keep_root(t, task->tid);
+	if (t->root_fd < 0)
+		return false;
+	fd = (int)syscall(SYS_openat2, t->root_fd, path, &how, sizeof(how));
+	if (fd >= 0) {
+		close(fd);
+		return false;
+	}
+	if (errno != ENOENT && errno != ENOTDIR)
+		return false;
+	ev->result = -errno;
+	return true;
+}
+
 static bool decode_args(struct tracer *t, struct task *task)
 {
 	struct pending *p = &task->pend;
@@ -514,14 +538,21 @@ static bool decode_args(struct tracer *t, struct task *task)
 	case DEC_EXEC:
 		if (d->flags >= 0)
 			ev->flags = (uint32_t)p->args[d->flags];
-		ev->path = path_arg(task, d->dirfd, d->path);
+		ev->path = path_arg_raw(task, d->dirfd, d->path, &p->raw[0]);
+		/* The close-on-exec writers close with a successful exec. */
+		decode_flush_writes(t, task, -1, true);
+		/* A PATH search's misses fail for sure: said here, no stop
+		 * at the exit (as a stat is answered at its entry). */
+		if (exec_missing(t, task)) {
+			ev->kind = EV_EXEC_FAIL;
+			tracer_emit(t, ev);
+			return false;
+		}
 		ev->path2 = xstrdup(task->proc->cwd);
 		ev->argv = mem_read_strv(task->tid, p->args[d->aux], is_compat(p));
 		ev->envp = mem_read_strv(task->tid, p->args[d->aux2], is_compat(p));
 		if (t->opts->preload)
 			hide_preload(t->opts->preload, ev->envp);
-		/* The close-on-exec writers close with a successful exec. */
-		decode_flush_writes(t, task, -1, true);
 		break;
 	case DEC_CLOSE:
 		if (p->fd >= 0) {
