@@ -332,8 +332,9 @@ bool decode_entry(struct tracer *t, struct task *task)
  * A stat or readlink answered by the tracer at the entry stop, so the
  * syscall needs no exit stop: the path looked up in the command's root
  * with RESOLVE_IN_ROOT (absolute links stay inside, as for the tracee).
- * Not for access() (its answer depends on the caller's credentials), nor
- * /proc and /dev (self and fd links are the caller's), nor 32-bit calls.
+ * access() only when the path is not there (whether the caller may use a
+ * file that is depends on its credentials); not for /proc and /dev (self
+ * and fd links are the caller's), nor 32-bit calls.
  * The event is emitted here; true when it was.
  */
 static bool probe_at_entry(struct tracer *t, struct task *task)
@@ -342,6 +343,7 @@ static bool probe_at_entry(struct tracer *t, struct task *task)
 	const struct sc_desc *d = p->desc;
 	struct event *ev = &p->ev;
 	bool readlink_ = !strncmp(d->name, "readlink", 8);
+	bool access_ = d->aux < 0 && !readlink_;
 	bool nofollow = (ev->flags & AT_SYMLINK_NOFOLLOW) != 0;
 	struct open_how how = { .flags = O_PATH | O_CLOEXEC | (nofollow ? O_NOFOLLOW : 0),
 				.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS };
@@ -350,7 +352,7 @@ static bool probe_at_entry(struct tracer *t, struct task *task)
 	const char *path;
 	int fd;
 
-	if ((d->aux < 0 && !readlink_) || is_compat(p) || !ev->path ||
+	if (is_compat(p) || !ev->path ||
 	    path_is_under(ev->path, "/proc") || path_is_under(ev->path, "/dev"))
 		return false;
 	tracer_keep_root(t, task->tid);
@@ -363,6 +365,12 @@ static bool probe_at_entry(struct tracer *t, struct task *task)
 	free(raw);
 	path = p->raw[0] ? p->raw[0] : ev->path;
 	fd = (int)syscall(SYS_openat2, t->root_fd, path, &how, sizeof(how));
+	if (access_ && (fd >= 0 || errno == EACCES)) {
+		/* there: whether the caller may use it is the kernel's to say */
+		if (fd >= 0)
+			close(fd);
+		return false;
+	}
 	if (fd < 0) {
 		if (errno != ENOENT && errno != ENOTDIR && errno != ELOOP &&
 		    errno != ENAMETOOLONG && errno != EACCES)
