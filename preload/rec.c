@@ -366,70 +366,52 @@ static bool maybe_writer(long fd)
 	return fl != -EBADF && (fl < 0 || (fl & O_ACCMODE) != O_RDONLY);
 }
 
+/* A syscall without a path (close, dup, fcntl, getrandom): made through
+ * the trampoline and recorded when a slot is free, else the ordinary way. */
+static long rec_fd(long nr, long a0, long a1, long a2)
+{
+	struct inproc_rec *s = slot_fd(nr, a0, a1, a2);
+	long r;
+
+	if (!s)
+		return plain(nr, a0, a1, a2, 0, 0);
+	r = TRAMP(nr, a0, a1, a2, 0, 0);
+	s->ret = r;
+	slot_put();
+	return r;
+}
+
+static bool on(void)
+{
+	return __atomic_load_n(&state, __ATOMIC_ACQUIRE) == ON;
+}
+
 /* close: only of an fd open for reading (a writer's close is where the
  * tracer digests what was written, so it has to stop). */
 static long rec_close(long fd)
 {
-	struct inproc_rec *s;
-	long r;
-
-	if (__atomic_load_n(&state, __ATOMIC_ACQUIRE) != ON || fd < 0)
+	if (!on() || fd < 0 || maybe_writer(fd))
 		return plain(SYS_close, fd, 0, 0, 0, 0);
-	if (maybe_writer(fd) || !(s = slot_fd(SYS_close, fd, 0, 0)))
-		return plain(SYS_close, fd, 0, 0, 0, 0);
-	r = TRAMP(SYS_close, fd, 0, 0, 0, 0);
-	s->ret = r;
-	slot_put();
-	return r;
+	return rec_fd(SYS_close, fd, 0, 0);
 }
 
 /* fcntl: the commands that change the fd table (F_DUPFD, F_SETFD) are
  * recorded; the others are not events at all. */
 static long rec_fcntl(long fd, long cmd, long arg)
 {
-	struct inproc_rec *s;
-	long r;
-
-	if (__atomic_load_n(&state, __ATOMIC_ACQUIRE) != ON)
+	if (!on())
 		return plain(SYS_fcntl, fd, cmd, arg, 0, 0);
 	if (cmd != F_DUPFD && cmd != F_DUPFD_CLOEXEC && cmd != F_SETFD)
 		return TRAMP(SYS_fcntl, fd, cmd, arg, 0, 0);
-	if (!(s = slot_fd(SYS_fcntl, fd, cmd, arg)))
-		return plain(SYS_fcntl, fd, cmd, arg, 0, 0);
-	r = TRAMP(SYS_fcntl, fd, cmd, arg, 0, 0);
-	s->ret = r;
-	slot_put();
-	return r;
+	return rec_fd(SYS_fcntl, fd, cmd, arg);
 }
 
 /* dup, dup2, dup3: recorded unless they would close a writer. */
 static long rec_dup(long nr, long oldfd, long newfd, long flags)
 {
-	struct inproc_rec *s;
-	long r;
-
-	if (__atomic_load_n(&state, __ATOMIC_ACQUIRE) != ON ||
-	    (nr != SYS_dup && newfd != oldfd && maybe_writer(newfd)) ||
-	    !(s = slot_fd(nr, oldfd, newfd, flags)))
+	if (!on() || (nr != SYS_dup && newfd != oldfd && maybe_writer(newfd)))
 		return plain(nr, oldfd, newfd, flags, 0, 0);
-	r = TRAMP(nr, oldfd, newfd, flags, 0, 0);
-	s->ret = r;
-	slot_put();
-	return r;
-}
-
-/* getrandom: an event (the build used randomness), no path. */
-static long rec_random(long buf, long len, long flags)
-{
-	struct inproc_rec *s;
-	long r;
-
-	if (!(s = slot_fd(SYS_getrandom, buf, len, flags)))
-		return plain(SYS_getrandom, buf, len, flags, 0, 0);
-	r = TRAMP(SYS_getrandom, buf, len, flags, 0, 0);
-	s->ret = r;
-	slot_put();
-	return r;
+	return rec_fd(nr, oldfd, newfd, flags);
 }
 
 /* One syscall by number, with its arguments as libc's syscall
@@ -461,8 +443,8 @@ static long dispatch(long nr, long a0, long a1, long a2, long a3, long a4, long 
 	case SYS_dup2:
 	case SYS_dup3:
 		return rec_dup(nr, a0, a1, a2);
-	case SYS_getrandom:
-		return rec_random(a0, a1, a2);
+	case SYS_getrandom:	/* an event (the build used randomness) */
+		return rec_fd(nr, a0, a1, a2);
 	default:
 		return plain6(nr, a0, a1, a2, a3, a4, a5);
 	}
@@ -561,7 +543,7 @@ EXPORT int fstat64(int fd, struct stat64 *st)
 
 /* The pre-2.33 ABI (binaries built against older glibc, GNU make among
  * them): the stat and lstat syscalls. */
-EXPORT int __xstat(int ver, const char *path, struct stat *st)
+static int old_xstat(long nr, int ver, const char *path, struct stat *st)
 {
 	long a[5] = { (long)path, (long)st, 0, 0, 0 };
 
@@ -569,28 +551,27 @@ EXPORT int __xstat(int ver, const char *path, struct stat *st)
 		errno = EINVAL;
 		return -1;
 	}
-	return (int)ret_errno(rec_path(SYS_stat, a, path, 1));
+	return (int)ret_errno(rec_path(nr, a, path, 1));
+}
+
+EXPORT int __xstat(int ver, const char *path, struct stat *st)
+{
+	return old_xstat(SYS_stat, ver, path, st);
 }
 
 EXPORT int __xstat64(int ver, const char *path, struct stat64 *st)
 {
-	return __xstat(ver, path, (struct stat *)st);
+	return old_xstat(SYS_stat, ver, path, (struct stat *)st);
 }
 
 EXPORT int __lxstat(int ver, const char *path, struct stat *st)
 {
-	long a[5] = { (long)path, (long)st, 0, 0, 0 };
-
-	if (ver != 1 && ver != 0) {
-		errno = EINVAL;
-		return -1;
-	}
-	return (int)ret_errno(rec_path(SYS_lstat, a, path, 1));
+	return old_xstat(SYS_lstat, ver, path, st);
 }
 
 EXPORT int __lxstat64(int ver, const char *path, struct stat64 *st)
 {
-	return __lxstat(ver, path, (struct stat *)st);
+	return old_xstat(SYS_lstat, ver, path, (struct stat *)st);
 }
 
 EXPORT int statx(int dirfd, const char *path, int flags, unsigned mask,
