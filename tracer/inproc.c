@@ -124,6 +124,18 @@ static void replay(struct tracer *t, struct task *task, pid_t writer,
 	t->inproc_records++;
 }
 
+void inproc_replay(struct tracer *t, struct task *task, pid_t writer,
+		   const struct inproc_rec *recs, uint32_t n)
+{
+	for (uint32_t i = 0; i < n; i++) {
+		if (!rec_valid(&recs[i])) {
+			tampered(t, task, "inproc", "record");
+			continue;
+		}
+		replay(t, task, writer, &recs[i]);
+	}
+}
+
 /* Read one ring and replay what is new; false if it is not a ring. */
 static bool drain_ring(struct tracer *t, struct task *task, struct ring_ref *rr)
 {
@@ -147,13 +159,7 @@ static bool drain_ring(struct tracer *t, struct task *task, struct ring_ref *rr)
 	    (n > k && mem_read(task->tid, rr->addr + RING_HEAD, buf + k,
 			       (size_t)(n - k) * INPROC_SLOT) < 0))
 		return false;
-	for (uint32_t i = 0; i < n; i++) {
-		if (!rec_valid(&buf[i])) {
-			tampered(t, task, "inproc", "record");
-			continue;
-		}
-		replay(t, task, rr->tid, &buf[i]);
-	}
+	inproc_replay(t, task, rr->tid, buf, n);
 	h.done = h.used;
 	mem_write(task->tid, rr->addr + offsetof(struct inproc_ring, done), &h.done,
 		  sizeof(h.done));

@@ -110,6 +110,9 @@ void snapshot_free(struct tracer *t);
 
 /* In-process recording (inproc.c). */
 void inproc_drain(struct tracer *t, struct task *task);
+/* Records as read from a ring (untrusted: checked one by one). */
+void inproc_replay(struct tracer *t, struct task *task, pid_t writer,
+		   const struct inproc_rec *recs, uint32_t n);
 long inproc_request(struct tracer *t, struct task *task, uint32_t arch,
 		    const uint64_t args[6]);
 void inproc_forked(struct tracer *t, struct task *parent, struct task *child,

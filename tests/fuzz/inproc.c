@@ -1,0 +1,47 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * libFuzzer harness: in-process records (tracer/inproc.h) as a tracee
+ * could leave them in its ring, replayed against a process with a
+ * writer and a reader open.  The tracee's tid is one no process has, so
+ * nothing is read through /proc; events go to /dev/null.
+ */
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tracer/inproc.h"
+#include "tracer/syscalls.h"
+#include "tracer/tracer.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static struct inproc_rec recs[INPROC_SLOTS];
+	static bool ready;
+	struct tracer_opts opts = { .algo = DIGEST_XXH128, .cwd = "/src", .src = "/src" };
+	struct tracer t = { .opts = &opts, .root_fd = -1, .inproc = true };
+	struct task task = { .tid = 0x3ffffff0 };
+	uint32_t n = (uint32_t)(size / sizeof(*recs));
+
+	if (!ready) {
+		sc_init();
+		ready = true;
+	}
+	if (n > INPROC_SLOTS)
+		n = INPROC_SLOTS;
+	memcpy(recs, data, (size_t)n * sizeof(*recs));
+	t.spool.f = fopen("/dev/null", "w");
+	if (!t.spool.f)
+		abort();
+	task.proc = proc_new(task.tid, 0, "/src");
+	fd_put(task.proc, 3, "/src/out.o", FDF_WRITE);
+	fd_put(task.proc, 4, "/src/in.c", 0);
+	inproc_replay(&t, &task, task.tid, recs, n);
+	proc_free(task.proc);
+	fclose(t.spool.f);
+	free(t.cache);
+	return 0;
+}
