@@ -117,16 +117,16 @@ static void make_key(void)
 	have_key = pthread_key_create(&ring_key, ring_release) == 0;
 }
 
-/* The first call: this thread's ring, and the trampoline, mapped with
- * the ring's address in the (ignored) offset of its anonymous mmap: the
- * tracer stops there (the mmap reaches the trampoline's page), takes
- * that as the process asking to record and the ring as this thread's,
- * and fills the page when the mmap returns. */
+/* The first call: this thread's ring, and the trampoline: mapped
+ * writable, filled (the code; the magic and the ring after it), then made
+ * executable, where the tracer stops, checks the code and takes the ring
+ * as this thread's and the process's hello. */
 static void start(void)
 {
 	static const unsigned char code[INPROC_CODE_LEN] = INPROC_CODE;
-	const volatile unsigned char *page;
+	unsigned char *page;
 	struct inproc_ring *r;
+	uint64_t tail[2];
 
 	if (!__atomic_compare_exchange_n(&state, &(int){ UNKNOWN }, STARTING,
 					 false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
@@ -141,15 +141,23 @@ static void start(void)
 	if ((unsigned long)r > -4096UL)
 		goto off;
 	r->magic = INPROC_MAGIC;
-	page = (void *)plain6(SYS_mmap, (long)INPROC_TRAMP, 4096, PROT_READ | PROT_EXEC,
-			      MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, (long)r);
+	page = (void *)plain(SYS_mmap, (long)INPROC_TRAMP, 4096, PROT_READ | PROT_WRITE,
+			     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1);
 	if (page != (void *)(uintptr_t)INPROC_TRAMP) {
 		plain(SYS_munmap, (long)r, sizeof(*r), 0, 0, 0);
 		goto off;
 	}
 	for (size_t i = 0; i < sizeof(code); i++)
-		if (page[i] != code[i])
-			goto off;	/* (the page stays: never executed) */
+		page[i] = code[i];
+	tail[0] = INPROC_MAGIC;
+	tail[1] = (uint64_t)(uintptr_t)r;
+	for (size_t i = 0; i < sizeof(tail); i++)
+		page[INPROC_TRAMP_RING + i] = ((const unsigned char *)tail)[i];
+	if (plain(SYS_mprotect, (long)page, 4096, PROT_READ | PROT_EXEC, 0, 0)) {
+		plain(SYS_munmap, (long)page, 4096, 0, 0, 0);
+		plain(SYS_munmap, (long)r, sizeof(*r), 0, 0, 0);
+		goto off;
+	}
 	ring = r;
 	pthread_setspecific(ring_key, r);
 	__atomic_store_n(&state, ON, __ATOMIC_RELEASE);

@@ -102,16 +102,17 @@ static scmp_filter_ctx build(bool policy, struct sr_error **err)
 /*
  * In front of libseccomp's program, on x86_64 (tracer/inproc.h):
  *  - the preload's requests (getppid with its key) stop;
- *  - mmap-family calls that could reach the trampoline's page stop (an
- *    address in its 4 GiB block, or a length of 2 GiB or more); the
- *    tracer refuses those that do;
+ *  - mmap-family calls that could put code at the trampoline's page stop
+ *    (an executable mmap, an mprotect, mremap or shmat with an address in
+ *    its 4 GiB block, or a length of 2 GiB or more); the tracer refuses
+ *    those that do, but for the preload's own mprotect of the page;
  *  - from the trampoline's syscall instruction, the syscalls the preload
  *    records (read-only openat, the stat family, access, readlink,
  *    close, dup, fcntl, getrandom) run without a stop.
  * Everything else goes on to libseccomp's program, which follows.  The
  * prefix is written with labels, resolved to cBPF's forward offsets.
  */
-enum { NEXT, L_LIB, L_ALLOW, L_TRACE, L_OPEN, L_REQ, L_MAP, L_REMAP, L_SHMAT, L_COUNT };
+enum { NEXT, L_LIB, L_ALLOW, L_TRACE, L_OPEN, L_REQ, L_MMAP, L_MAP, L_REMAP, L_SHMAT, L_COUNT };
 struct insn {
 	uint16_t code;
 	uint32_t k;
@@ -133,7 +134,7 @@ static const struct insn prefix[] = {
 	JEQ(INPROC_NR, L_REQ, NEXT),
 	/* (the x32 entry's numbers too: a 64-bit process may use it) */
 	{ BPF_ALU | BPF_AND | BPF_K, ~(uint32_t)FILTER_X32_BIT, 0, 0, 0 },
-	JEQ(SYS_mmap, L_MAP, NEXT),
+	JEQ(SYS_mmap, L_MMAP, NEXT),
 	JEQ(SYS_mprotect, L_MAP, NEXT),
 	JEQ(SYS_pkey_mprotect, L_MAP, NEXT),
 	JEQ(SYS_mremap, L_REMAP, NEXT),
@@ -164,6 +165,9 @@ static const struct insn prefix[] = {
 	JEQ((uint32_t)INPROC_KEY, NEXT, L_LIB),
 	LD(ARG_HI(0)),
 	JEQ((uint32_t)(INPROC_KEY >> 32), L_TRACE, L_LIB),
+	/* mmap: only an executable mapping can put code at the trampoline */
+	LDL(L_MMAP, ARG_LO(2)),
+	{ BPF_JMP | BPF_JSET | BPF_K, PROT_EXEC, NEXT, L_LIB, 0 },
 	/* mmap, mprotect, pkey_mprotect: addr in the block, or len >= 2 GiB */
 	LDL(L_MAP, ARG_HI(0)),
 	JEQ(BLOCK_HI, L_TRACE, NEXT),

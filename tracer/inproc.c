@@ -280,6 +280,32 @@ static bool covers(uint64_t lo, uint64_t len)
 			 lo < INPROC_TRAMP + 4096;
 }
 
+/* The preload's mprotect of a filled trampoline page: the code checked,
+ * the first ring taken (the process's hello). */
+static bool arming(struct tracer *t, struct task *task)
+{
+	static const unsigned char code[INPROC_CODE_LEN] = INPROC_CODE;
+	unsigned char got[INPROC_CODE_LEN];
+	uint64_t tail[2];
+	struct task *lent = lender(t, task);
+	struct proc *pr = task->proc;
+
+	if (mem_read(task->tid, INPROC_TRAMP, got, sizeof(got)) < 0 ||
+	    memcmp(got, code, sizeof(code)) ||
+	    mem_read(task->tid, INPROC_TRAMP + INPROC_TRAMP_RING, tail, sizeof(tail)) < 0 ||
+	    tail[0] != INPROC_MAGIC)
+		return false;
+	/* (another thread may write the page before the mprotect takes:
+	 * that gives it no more than calling the trampoline does) */
+	pr->inproc_hello = pr->inproc_armed = true;
+	ring_set(pr, task->tid, tail[1]);
+	if (lent) {
+		lent->proc->inproc_hello = lent->proc->inproc_armed = true;
+		ring_set(lent->proc, lent->tid, tail[1]);
+	}
+	return true;
+}
+
 int inproc_map_entry(struct tracer *t, struct task *task, const char *name,
 		     const uint64_t a[6])
 {
@@ -288,25 +314,7 @@ int inproc_map_entry(struct tracer *t, struct task *task, const char *name,
 
 	if (!strcmp(name, "mmap")) {
 		hit = covers(a[0], a[1]);
-		exec = a[2] & PROT_EXEC;
-		if (hit && !pr->inproc_armed &&
-		    a[0] == INPROC_TRAMP && a[1] == 4096 &&
-		    a[2] == (PROT_READ | PROT_EXEC) && (int)a[4] == -1 &&
-		    a[3] == (MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE)) {
-			/* the preload's: its first ring in the offset (ignored
-			 * for an anonymous mapping); fill it at the exit */
-			struct task *lent = lender(t, task);
-
-			pr->inproc_hello = true;
-			if (a[5])
-				ring_set(pr, task->tid, a[5]);
-			if (lent) {
-				lent->proc->inproc_hello = true;
-				if (a[5])
-					ring_set(lent->proc, lent->tid, a[5]);
-			}
-			return 1;
-		}
+		exec = true;	/* (the filter stops only executable ones) */
 	} else if (!strcmp(name, "mremap")) {
 		hit = covers(a[0], a[1] > a[2] ? a[1] : a[2]) ||
 		      ((a[3] & MREMAP_FIXED) && covers(a[4], a[2]));
@@ -318,29 +326,13 @@ int inproc_map_entry(struct tracer *t, struct task *task, const char *name,
 	} else {	/* mprotect, pkey_mprotect */
 		hit = covers(a[0], a[1]);
 		exec = (a[2] & (PROT_EXEC | PROT_WRITE)) != 0;
+		if (hit && !pr->inproc_armed && !strcmp(name, "mprotect") &&
+		    a[0] == INPROC_TRAMP && a[1] == 4096 &&
+		    a[2] == (PROT_READ | PROT_EXEC) && arming(t, task))
+			return 0;
 	}
 	if (!hit || (!exec && !pr->inproc_armed))
 		return 0;
 	tampered(t, task, name, "trampoline");
 	return -EPERM;
-}
-
-void inproc_map_exit(struct tracer *t, struct task *task, int64_t rval)
-{
-	static const unsigned char code[INPROC_CODE_LEN] = INPROC_CODE;
-
-	if (rval != (int64_t)INPROC_TRAMP)
-		return;
-	/* PTRACE_POKEDATA writes through the page's protection, as a
-	 * debugger's breakpoint does; the tracee never has it writable. */
-	for (size_t i = 0; i < sizeof(code); i += sizeof(long)) {
-		long w;
-
-		memcpy(&w, code + i, sizeof(w));
-		if (ptrace(PTRACE_POKEDATA, task->tid, INPROC_TRAMP + i, w) < 0)
-			return;
-	}
-	task->proc->inproc_armed = true;
-	if (lender(t, task))
-		lender(t, task)->proc->inproc_armed = true;
 }

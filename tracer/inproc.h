@@ -16,10 +16,11 @@
  * stop of that thread, before handling the stop, so the records take
  * their place in the thread's order of events.
  *
- * The trampoline page is mapped by the preload (PROT_READ|PROT_EXEC,
- * anonymous) and filled by the tracer, so a tracee never has it
- * writable; any other mapping, protection change or remap that reaches
- * the page stops, and is reported as tampering.
+ * The preload maps the trampoline page writable, fills it (the code,
+ * then INPROC_MAGIC and its first ring at INPROC_TRAMP_RING) and makes it
+ * executable: that mprotect stops, and the tracer checks the code before
+ * it lets it run.  Any other mapping, protection change or remap that
+ * could put code on the page stops, and is refused as tampering.
  */
 #include <stdint.h>
 
@@ -43,6 +44,7 @@
 #define INPROC_TRAMP 0x5a5a80000000ULL
 #define INPROC_BLOCK_MASK 0xffffffff00000000ULL
 #define INPROC_SYSCALL_END (INPROC_TRAMP + 20)	/* the IP seccomp sees */
+#define INPROC_TRAMP_RING 2048	/* u64 magic, u64 the first ring's address */
 
 /* long tramp(long nr, long a, long b, long c, long d, long e):
  * mov %rdi,%rax; mov %rsi,%rdi; mov %rdx,%rsi; mov %rcx,%rdx;

@@ -131,8 +131,7 @@ static void on_inproc(struct tracer *t, struct task *task,
 	r = inproc_map_entry(t, task, name, args);
 	if (r < 0)
 		enforce_skip(task->tid, r);
-	task->map_pending = r > 0;
-	resume(task->tid, r > 0 ? PTRACE_SYSCALL : PTRACE_CONT, 0);
+	resume(task->tid, PTRACE_CONT, 0);
 }
 
 static void on_seccomp(struct tracer *t, struct task *task)
@@ -192,10 +191,6 @@ static void on_syscall_exit(struct tracer *t, struct task *task)
 	 * there freed the fd this open may have got). */
 	if (task->proc && task->proc->nrings)
 		inproc_drain(t, task);
-	if (n > 0 && si.op == PTRACE_SYSCALL_INFO_EXIT && task->map_pending) {
-		inproc_map_exit(t, task, si.exit.rval);
-		task->map_pending = false;
-	}
 	if (n > 0 && si.op == PTRACE_SYSCALL_INFO_EXIT && task->has_pending) {
 		/* -ERESTARTSYS .. -ERESTART_RESTARTBLOCK: interrupted, and
 		 * restarted through seccomp again; not an event. */

@@ -72,7 +72,6 @@ struct task {
 	bool fresh;		/* its first stop is still to come */
 	bool has_pending;
 	bool exit_seen;		/* its PTRACE_EVENT_EXIT came */
-	bool map_pending;	/* the preload's trampoline mmap, until its exit */
 	pid_t vfork_parent;	/* a vfork child, on its parent's memory until
 				 * it execs: the thread it borrowed it from */
 	struct pending pend;

@@ -118,11 +118,10 @@ long inproc_request(struct tracer *t, struct task *task, uint32_t arch,
 void inproc_forked(struct tracer *t, struct task *parent, struct task *child,
 		   bool thread);
 void inproc_exec(struct proc *pr);
-/* An mmap-family call reaching the trampoline's page: 1 to stop at its
- * exit (the preload mapping it), -EPERM to refuse it, 0 to let it run. */
+/* An mmap-family call reaching the trampoline's page: -EPERM to refuse
+ * it, 0 to let it run. */
 int inproc_map_entry(struct tracer *t, struct task *task, const char *name,
 		     const uint64_t args[6]);
-void inproc_map_exit(struct tracer *t, struct task *task, int64_t rval);
 int digest_recorded(struct tracer *t, pid_t tid, int fd, const char *path,
 		    const struct inproc_rec *r, struct digest *ret,
 		    struct stat *ret_st);
