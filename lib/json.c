@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "lib/json.h"
+#include "lib/sbuf.h"
 #include "lib/util.h"
 
 /* The length of the valid UTF-8 sequence at p, or 0. */
@@ -66,57 +67,79 @@ char *bytes_unescape(const char *in)
 	return out;
 }
 
-static void write_string(FILE *f, const char *s, bool bytes)
+/* Bytes a JSON string holds as they are: printable ASCII but " and \. */
+static const bool plain[256] = {
+	[0x20 ... 0x21] = true, [0x23 ... 0x5b] = true, [0x5d ... 0x7e] = true,
+};
+
+static void put_string(struct sbuf *b, const char *s, bool bytes)
 {
 	const unsigned char *p = (const unsigned char *)s;
 
-	fputc('"', f);
+	sbuf_putc(b, '"');
 	for (; *p; p++) {
 		const unsigned char *q = p;
 
-		while (*q >= 0x20 && *q < 0x7f && *q != '"' && *q != '\\')
+		while (plain[*q])
 			q++;
 		if (q > p) {	/* a run of plain characters at once */
-			fwrite(p, 1, (size_t)(q - p), f);
+			sbuf_add(b, p, (size_t)(q - p));
 			p = q;
 			if (!*p)
 				break;
 		}
 		switch (*p) {
 		case '"':
-			fputs("\\\"", f);
+			sbuf_add(b, "\\\"", 2);
 			break;
 		case '\\':
-			fputs(bytes ? "\\\\\\\\" : "\\\\", f);
+			sbuf_puts(b, bytes ? "\\\\\\\\" : "\\\\");
 			break;
 		case '\n':
-			fputs("\\n", f);
+			sbuf_add(b, "\\n", 2);
 			break;
 		case '\t':
-			fputs("\\t", f);
+			sbuf_add(b, "\\t", 2);
 			break;
 		case '\r':
-			fputs("\\r", f);
+			sbuf_add(b, "\\r", 2);
 			break;
 		default:
 			if (*p >= 0x80) {
 				size_t n = utf8_len(p);
 
 				if (n) {
-					fwrite(p, 1, n, f);
+					sbuf_add(b, p, n);
 					p += n - 1;
 				} else if (bytes) {
-					fprintf(f, "\\\\x%02x", *p);
+					sbuf_printf(b, "\\\\x%02x", *p);
 				} else {
 					/* Not UTF-8: the byte as U+00XX. */
-					fprintf(f, "\\u%04x", *p);
+					sbuf_printf(b, "\\u%04x", *p);
 				}
-			} else if (*p < 0x20 || *p == 0x7f) {
-				fprintf(f, "\\u%04x", *p);
-			} else {
-				fputc(*p, f);
+			} else {	/* the other control characters */
+				sbuf_printf(b, "\\u%04x", *p);
 			}
 		}
 	}
-	fputc('"', f);
+	sbuf_putc(b, '"');
+}
+
+void json_put_string(struct sbuf *b, const char *s)
+{
+	put_string(b, s, false);
+}
+
+void json_put_bytes(struct sbuf *b, const char *s)
+{
+	put_string(b, s, true);
+}
+
+static void write_string(FILE *f, const char *s, bool bytes)
+{
+	static __thread struct sbuf b;
+
+	b.len = 0;
+	put_string(&b, s, bytes);
+	fwrite(b.p, 1, b.len, f);
 }

@@ -15,6 +15,11 @@ void json_write_string(FILE *f, const char *s);
  * the decoded string says \\).  bytes_unescape() reverses it.
  */
 void json_write_bytes(FILE *f, const char *s);
+
+/* The same, appended to a buffer. */
+struct sbuf;
+void json_put_string(struct sbuf *b, const char *s);
+void json_put_bytes(struct sbuf *b, const char *s);
 char *bytes_unescape(const char *decoded);
 
 #endif

@@ -73,25 +73,28 @@ static void link_pipes(struct canon *c, struct pipe_ends *e)
 	free(e->out);
 }
 
-static struct cproc *proc_get(struct canon *c, pid_t pid, bool create)
+/* A new process, now the one its pid names (pids are reused): the pid
+ * table's chains hold the newest first. */
+static void add_proc(struct canon *c, struct cproc *p)
 {
-	struct cproc **slot = &c->by_pid[(unsigned)pid % ARRAY_SIZE(c->by_pid)];
-	struct cproc *p;
-
-	for (size_t i = c->nall; i-- > 0;)
-		if (c->all[i]->pid == pid)
-			return c->all[i];
-	if (!create)
-		return NULL;
-	p = xcalloc(1, sizeof(*p));
-	p->pid = pid;
 	if (c->nall == c->cap) {
 		c->cap = c->cap ? c->cap * 2 : 64;
 		c->all = xrealloc(c->all, c->cap * sizeof(*c->all));
 	}
 	c->all[c->nall++] = p;
-	*slot = p;
-	return p;
+	if (c->nall > c->nbuckets) {
+		free(c->by_pid);
+		c->nbuckets = c->nbuckets ? c->nbuckets * 4 : 1024;
+		c->by_pid = xcalloc(c->nbuckets, sizeof(*c->by_pid));
+		for (size_t i = 0; i < c->nall - 1; i++) {
+			struct cproc **slot = &c->by_pid[(unsigned)c->all[i]->pid & (c->nbuckets - 1)];
+
+			c->all[i]->hnext = *slot;
+			*slot = c->all[i];
+		}
+	}
+	p->hnext = c->by_pid[(unsigned)p->pid & (c->nbuckets - 1)];
+	c->by_pid[(unsigned)p->pid & (c->nbuckets - 1)] = p;
 }
 
 static void add_kid(struct cproc *parent, struct cproc *kid)
@@ -114,48 +117,138 @@ static void add_event(struct cproc *p, struct event *ev)
 	memset(ev, 0, sizeof(*ev));
 }
 
-/* The live process a pid names: the newest one (pids are reused). */
+/* The live process a pid names: the newest one. */
 static struct cproc *live(struct canon *c, pid_t pid)
 {
-	return c->by_pid[(unsigned)pid % ARRAY_SIZE(c->by_pid)] &&
-	       c->by_pid[(unsigned)pid % ARRAY_SIZE(c->by_pid)]->pid == pid ?
-	       c->by_pid[(unsigned)pid % ARRAY_SIZE(c->by_pid)] : proc_get(c, pid, false);
+	struct cproc *p = c->nbuckets ? c->by_pid[(unsigned)pid & (c->nbuckets - 1)] : NULL;
+
+	while (p && p->pid != pid)
+		p = p->hnext;
+	return p;
 }
 
-/* Remember where an event of p is; full buffers go to the spool's end. */
-static void note_offset(struct canon *c, struct cproc *p, uint64_t off)
-{
-	if (p->nob == OCHUNK) {
-		struct ochunk ch = { .n = OCHUNK };
+/*
+ * The scratch area after the events: chunks and blocks are appended
+ * through a buffer written out every SCRATCH_FLUSH bytes, and read back
+ * from it while they are still there.
+ */
+#define SCRATCH_FLUSH (1u << 20)
 
-		memcpy(ch.off, p->obuf, sizeof(ch.off));
-		if (spool_pwrite(c->spool, c->idx_end, &ch, sizeof(ch)) < 0 ||
-		    (p->tail && spool_pwrite(c->spool, p->tail + offsetof(struct ochunk, next),
-					     &c->idx_end, sizeof(c->idx_end)) < 0))
-			c->bad = true;
-		if (!p->head)
-			p->head = c->idx_end;
-		p->tail = c->idx_end;
-		c->idx_end += sizeof(ch);
-		p->nob = 0;
+static void scratch_flush(struct canon *c)
+{
+	if (c->wbuf.len && spool_pwrite(c->spool, c->wbuf_off, c->wbuf.p, c->wbuf.len) < 0)
+		c->bad = true;
+	c->wbuf_off += c->wbuf.len;
+	c->wbuf.len = 0;
+}
+
+/* Where buf now is. */
+static uint64_t scratch_append(struct canon *c, const void *buf, size_t len)
+{
+	if (c->wbuf.len && c->wbuf.len + len > SCRATCH_FLUSH)
+		scratch_flush(c);
+	sbuf_add(&c->wbuf, buf, len);
+	return c->wbuf_off + c->wbuf.len - len;
+}
+
+static void scratch_patch(struct canon *c, uint64_t off, const void *buf, size_t len)
+{
+	if (off >= c->wbuf_off && off - c->wbuf_off + len <= c->wbuf.len)
+		memcpy(c->wbuf.p + (off - c->wbuf_off), buf, len);
+	else if (off + len > c->wbuf_off || spool_pwrite(c->spool, off, buf, len) < 0)
+		c->bad = true;
+}
+
+/*
+ * size bytes at off, valid until the next scratch call; NULL if they
+ * cannot be read.  Reads go through a window: the key pass reads chunks
+ * about in the order processes exited, which is the order they were
+ * written in, so the window doubles while reads go on from where it
+ * ended and halves when they jump.
+ */
+#define READ_AHEAD_MIN (4u << 10)
+#define READ_AHEAD_MAX (256u << 10)
+
+static const char *scratch_read(struct canon *c, uint64_t off, uint64_t size)
+{
+	uint64_t want;
+
+	if (off >= c->wbuf_off)
+		return off - c->wbuf_off + size <= c->wbuf.len ?
+		       c->wbuf.p + (off - c->wbuf_off) : NULL;
+	if (off + size > c->wbuf_off)
+		return NULL;
+	if (off >= c->rwin_off && off - c->rwin_off + size <= c->rbuf.len) {
+		c->read_end = off + size;
+		return c->rbuf.p + (off - c->rwin_off);
 	}
-	p->obuf[p->nob++] = off;
+	if (off >= c->read_end && off - c->read_end < READ_AHEAD_MIN) {
+		if (c->ahead < READ_AHEAD_MAX)
+			c->ahead *= 2;	/* on from the last read: in order */
+	} else if (c->ahead > READ_AHEAD_MIN) {
+		c->ahead /= 2;
+	}
+	if (c->ahead < READ_AHEAD_MIN)
+		c->ahead = READ_AHEAD_MIN;
+	want = size > c->ahead ? size : c->ahead;
+	if (want > c->wbuf_off - off)
+		want = c->wbuf_off - off;
+	c->rbuf.len = 0;
+	sbuf_grow(&c->rbuf, want);
+	if (spool_pread(c->spool, off, c->rbuf.p, want) < 0)
+		return NULL;
+	c->rbuf.len = want;
+	c->rwin_off = off;
+	c->read_end = off + size;
+	return c->rbuf.p;
 }
 
-/* An event's key text, in c->kbuf (valid until the next call). */
-size_t canon_key_text(struct canon *c, const struct cproc *p, const struct event *ev)
+/* p's chunk so far to the spool's end, linked from its last one. */
+static void spill(struct canon *c, struct cproc *p)
 {
-	fseeko(c->kf, 0, SEEK_SET);
-	canon_put_event(c, c->kf, p, ev, true);
-	fputc('\0', c->kf);
-	fflush(c->kf);
-	return (size_t)ftello(c->kf) - 1;
+	struct chunk_hdr h = { 0 };
+	uint64_t size = p->pend.len, at;
+
+	if (size <= sizeof(h))
+		return;
+	if (size > UINT32_MAX) {
+		c->bad = true;
+		return;
+	}
+	h.len = (uint32_t)(size - sizeof(h));
+	memcpy(p->pend.p, &h, sizeof(h));
+	at = scratch_append(c, p->pend.p, size);
+	if (!p->head) {
+		p->head = at;
+		p->head_size = (uint32_t)size;
+	} else {
+		h.next = at;
+		h.next_size = (uint32_t)size;
+		scratch_patch(c, p->tail, &h, offsetof(struct chunk_hdr, len));
+	}
+	p->tail = at;
+	p->pend.len = 0;
 }
 
-/* An event of a process: where it is, and the temp names it creates. */
-static void take_event(struct canon *c, struct cproc *p, struct event *ev, uint64_t off)
+/* An event of a process: its record (len bytes at off) into p's chunk,
+ * and the temp names it creates.  A process's last chunk is written at
+ * its exit, when its buffer goes. */
+static void take_event(struct canon *c, struct cproc *p, struct event *ev,
+		       uint64_t off, uint64_t len)
 {
-	note_offset(c, p, off);
+	const void *rec = spool_bytes_at(c->spool, off, len);
+
+	if (!rec) {
+		c->bad = true;
+	} else {
+		if (!p->pend.len)
+			sbuf_add(&p->pend, &(struct chunk_hdr){ 0 }, sizeof(struct chunk_hdr));
+		sbuf_add(&p->pend, rec, len);
+		if (p->pend.len >= CHUNK_MAX || ev->kind == EV_EXIT)
+			spill(c, p);
+		if (ev->kind == EV_EXIT)
+			sbuf_free(&p->pend);
+	}
 	canon_note_temp(c, ev);
 	event_clear(ev);
 }
@@ -169,10 +262,6 @@ static int load(struct canon *c, struct spool *spool, struct cproc ***ret_roots,
 	struct event ev;
 	int r = 1;
 
-	c->kf = open_memstream(&c->kbuf, &c->klen);
-	if (!c->kf)
-		die_oom();
-	__fsetlocking(c->kf, FSETLOCKING_BYCALLER);
 	for (uint64_t i = 0, off = 0, len; i < spool->count; i++, off += len) {
 		int64_t n = spool_peek_at(spool, off, &ev);
 		struct cproc *p;
@@ -185,16 +274,10 @@ static int load(struct canon *c, struct spool *spool, struct cproc ***ret_roots,
 		c->nevents++;
 		if (ev.kind == EV_SPAWN) {
 			struct cproc *kid = xcalloc(1, sizeof(*kid));
-			struct cproc **slot = &c->by_pid[(unsigned)ev.other % ARRAY_SIZE(c->by_pid)];
 
 			kid->pid = ev.other;
 			kid->parent_pid = ev.pid;
-			if (c->nall == c->cap) {
-				c->cap = c->cap ? c->cap * 2 : 64;
-				c->all = xrealloc(c->all, c->cap * sizeof(*c->all));
-			}
-			c->all[c->nall++] = kid;
-			*slot = kid;
+			add_proc(c, kid);
 			if (ev.pid == c->opts->init_pid) {
 				roots = xrealloc(roots, (nroots + 1) * sizeof(*roots));
 				roots[nroots++] = kid;
@@ -204,8 +287,7 @@ static int load(struct canon *c, struct spool *spool, struct cproc ***ret_roots,
 			p = live(c, ev.pid);
 			if (p) {
 				add_kid(p, kid);
-				ev.aux = (int64_t)(p->nkids - 1);	/* kid index */
-				take_event(c, p, &ev, off);
+				take_event(c, p, &ev, off, len);
 			} else {
 				event_clear(&ev);
 			}
@@ -222,7 +304,11 @@ static int load(struct canon *c, struct spool *spool, struct cproc ***ret_roots,
 		}
 		if (ev.kind == EV_EXEC && ev.aux)
 			note_pipes(&ends, &ev);
-		take_event(c, p, &ev, off);
+		take_event(c, p, &ev, off, len);
+	}
+	for (size_t i = 0; i < c->nall; i++) {
+		spill(c, c->all[i]);
+		sbuf_free(&c->all[i]->pend);
 	}
 	link_pipes(c, &ends);
 	canon_sort_temps(c);
@@ -236,76 +322,82 @@ static int load(struct canon *c, struct spool *spool, struct cproc ***ret_roots,
 	return 0;
 }
 
-/* Pass 2: a process's events back from the spool, in capture order. */
-static bool load_offsets(struct canon *c, struct cproc *p, const uint64_t *offs,
-			 uint32_t n, uint64_t *kid)
+/* Records into p's events; with kid, a spawn's aux becomes the child's
+ * index (records are in capture order, so spawns in kids' order). */
+static bool parse_records(struct cproc *p, const char *buf, size_t len, uint64_t *kid)
 {
-	for (uint32_t i = 0; i < n; i++) {
-		uint64_t off = offs[i] & ((1ull << OFF_BITS) - 1);
+	while (len) {
 		struct event ev;
+		int64_t n = spool_parse(buf, len, &ev);
 
-		if (spool_read_at(c->spool, off, &ev) < 0) {
-			c->bad = true;
+		if (n < 0)
 			return false;
-		}
-		ev.spool_off = off;
-		if (ev.kind == EV_SPAWN)	/* kids are in spawn order */
-			ev.aux = p->ordered ? (int64_t)(offs[i] >> OFF_BITS) - 1 :
-					      (int64_t)(*kid)++;
+		if (kid && ev.kind == EV_SPAWN)
+			ev.aux = (int64_t)(*kid)++;
 		add_event(p, &ev);
+		buf += n;
+		len -= (size_t)n;
 	}
 	return true;
 }
 
-/* After the key pass ordered p's events: keep that order in its offsets
- * (fewer when randomness sources were merged), so pass 2 only reads. */
-static void store_order(struct canon *c, struct cproc *p)
+/* The key pass: a process's events from its chunks, in capture order. */
+static void load_chunks(struct canon *c, struct cproc *p)
 {
-	size_t k = 0;
-	struct ochunk ch;
+	uint64_t kid = 0, at = p->head, size = p->head_size;
+	struct chunk_hdr h;
+	const char *buf;
 
-	for (size_t i = 0; i < p->n; i++)	/* both fit in 64 bits? */
-		if (p->evs[i].spool_off >> OFF_BITS ||
-		    (p->evs[i].kind == EV_SPAWN && (uint64_t)p->evs[i].aux + 1 >= 1ull << (64 - OFF_BITS)))
-			return;		/* then pass 2 sorts again */
-	for (uint64_t at = p->head; at; at = ch.next) {
-		if (spool_pread(c->spool, at, &ch, sizeof(ch)) < 0) {
+	while (at) {
+		if (size < sizeof(h) || !(buf = scratch_read(c, at, size))) {
 			c->bad = true;
 			return;
 		}
-		for (ch.n = 0; ch.n < OCHUNK && k < p->n; ch.n++, k++) {
-			const struct event *ev = &p->evs[k];
-
-			ch.off[ch.n] = ev->spool_off | (ev->kind == EV_SPAWN ?
-				       (uint64_t)(ev->aux + 1) << OFF_BITS : 0);
-		}
-		if (spool_pwrite(c->spool, at, &ch, sizeof(ch)) < 0) {
+		memcpy(&h, buf, sizeof(h));
+		if (h.len != size - sizeof(h) ||
+		    !parse_records(p, buf + sizeof(h), h.len, &kid)) {
 			c->bad = true;
 			return;
 		}
+		at = h.next;
+		size = h.next_size;
 	}
-	for (p->nob = 0; k < p->n && p->nob < OCHUNK; p->nob++, k++)
-		p->obuf[p->nob] = p->evs[k].spool_off | (p->evs[k].kind == EV_SPAWN ?
-				  (uint64_t)(p->evs[k].aux + 1) << OFF_BITS : 0);
-	if (k < p->n) {		/* cannot be: never more than were read */
-		c->bad = true;
-		return;
-	}
-	p->ordered = true;
 }
 
-static void load_events(struct canon *c, struct cproc *p)
-{
-	uint64_t kid = 0;
-	struct ochunk ch;
+/*
+ * After the key pass ordered p's events (fewer when randomness sources
+ * were merged): its block, the events in that order for pass 2.  Most
+ * events are written as their key text says (no child, temp name or
+ * pipe in them): those are kept as that text, the others as records to
+ * be written in pass 2, which numbers temp names and pipes in output
+ * order.  An item: a 32-bit length (the top bit set for a record), then
+ * its bytes.
+ */
+#define ITEM_RECORD (1u << 31)
 
-	for (uint64_t at = p->head; at; at = ch.next)
-		if (spool_pread(c->spool, at, &ch, sizeof(ch)) < 0 || ch.n > OCHUNK ||
-		    !load_offsets(c, p, ch.off, ch.n, &kid)) {
+static void store_order(struct canon *c, struct cproc *p)
+{
+	c->enc.len = 0;
+	for (size_t i = 0; i < p->n; i++) {
+		size_t at = c->enc.len;
+		uint32_t word;
+
+		sbuf_add(&c->enc, &(uint32_t){ 0 }, sizeof(word));
+		if (c->kidx[i].plain)	/* the key text without its '\n' */
+			sbuf_add(&c->enc, c->keys.p + c->kidx[i].off, c->kidx[i].len - 1);
+		else
+			spool_encode(&c->enc, &p->evs[i]);
+		if (c->enc.len - at - sizeof(word) >= ITEM_RECORD) {
 			c->bad = true;
 			return;
 		}
-	load_offsets(c, p, p->obuf, p->nob, &kid);
+		word = (uint32_t)(c->enc.len - at - sizeof(word)) |
+		       (c->kidx[i].plain ? 0 : ITEM_RECORD);
+		memcpy(c->enc.p + at, &word, sizeof(word));
+	}
+	p->block = scratch_append(c, c->enc.p, c->enc.len);
+	p->block_len = c->enc.len;
+	p->nblock = p->n;
 }
 
 static void unload_events(struct cproc *p)
@@ -319,12 +411,9 @@ static void unload_events(struct cproc *p)
 
 /* --- serialization ------------------------------------------------- */
 
-void canon_put_str(struct canon *c, FILE *f, const char *s, bool for_key)
+void canon_put_str(struct canon *c, struct sbuf *b, const char *s, bool for_key)
 {
-	char *t = canon_str(c, s, for_key);
-
-	json_write_bytes(f, t);
-	free(t);
+	json_put_bytes(b, canon_str(c, s, for_key));
 }
 
 static const char *errname(int res)
@@ -348,90 +437,101 @@ static const char *type_name(uint32_t mode)
 	}
 }
 
-static void open_mode(FILE *f, uint32_t flags)
+static void open_mode(struct sbuf *b, uint32_t flags)
 {
 	int acc = (int)(flags & O_ACCMODE);
 
-	fputs(flags & O_PATH ? "path" : acc == O_RDONLY ? "r" : acc == O_WRONLY ? "w" : "rw", f);
+	sbuf_puts(b, flags & O_PATH ? "path" : acc == O_RDONLY ? "r" : acc == O_WRONLY ? "w" : "rw");
 	if (flags & O_CREAT)
-		fputs(",create", f);
+		sbuf_puts(b, ",create");
 	if (flags & O_EXCL)
-		fputs(",excl", f);
+		sbuf_puts(b, ",excl");
 	if (flags & O_TRUNC)
-		fputs(",trunc", f);
+		sbuf_puts(b, ",trunc");
 	if (flags & O_APPEND)
-		fputs(",append", f);
+		sbuf_puts(b, ",append");
 	if (flags & O_DIRECTORY)
-		fputs(",dir", f);
+		sbuf_puts(b, ",dir");
 	if (flags & EVF_CREATED)
-		fputs(",new", f);
+		sbuf_puts(b, ",new");
 }
 
-/* ,"key":"value" for a value that needs no escaping; no printf on the
- * hot path. */
-static void put_member(FILE *f, const char *key, const char *value)
+/* ,"key":"value" for a value that needs no escaping. */
+static void put_member(struct sbuf *b, const char *key, const char *value)
 {
-	fputs(",\"", f);
-	fputs(key, f);
-	fputs("\":\"", f);
-	fputs(value, f);
-	fputc('"', f);
+	sbuf_add(b, ",\"", 2);
+	sbuf_puts(b, key);
+	sbuf_add(b, "\":\"", 3);
+	sbuf_puts(b, value);
+	sbuf_putc(b, '"');
 }
 
-static void put_digest(FILE *f, const struct digest *d)
+/* ,"perm":"0644" */
+static void put_perm(struct sbuf *b, uint32_t mode)
+{
+	sbuf_puts(b, ",\"perm\":\"");
+	sbuf_puto(b, mode & 07777, 4);
+	sbuf_putc(b, '"');
+}
+
+static void put_digest(struct sbuf *b, const struct digest *d)
 {
 	char hex[2 * DIGEST_MAX + 1];
 
 	digest_hex(d, hex);
-	put_member(f, "digest", hex);
+	put_member(b, "digest", hex);
 }
 
-static void put_strv(struct canon *c, FILE *f, const char *key, char **v,
+static void put_strv(struct canon *c, struct sbuf *b, const char *key, char **v,
 		     bool for_key)
 {
-	fputs(",\"", f);
-	fputs(key, f);
-	fputs("\":[", f);
+	sbuf_add(b, ",\"", 2);
+	sbuf_puts(b, key);
+	sbuf_add(b, "\":[", 3);
 	for (size_t i = 0; v && v[i]; i++) {
 		if (i)
-			fputc(',', f);
-		canon_put_str(c, f, v[i], for_key);
+			sbuf_putc(b, ',');
+		canon_put_str(c, b, v[i], for_key);
 	}
-	fputc(']', f);
+	sbuf_putc(b, ']');
 }
 
 /* A path's state, as members: "type":"file","perm":"0644","size":N,... */
-static void put_fstate_members(struct canon *c, FILE *f, const struct fstate *st,
+static void put_fstate_members(struct canon *c, struct sbuf *b, const struct fstate *st,
 			       bool for_key)
 {
 	const char *type = type_name(st->mode);
 
 	if (!st->mode) {
-		fputs("\"type\":\"absent\"", f);
+		sbuf_puts(b, "\"type\":\"absent\"");
 		return;
 	}
-	fprintf(f, "\"type\":\"%s\",\"perm\":\"%04o\"", type ? type : "other",
-		st->mode & 07777);
-	if ((st->mode & S_IFMT) == S_IFREG)
-		fprintf(f, ",\"size\":%lld", (long long)st->size);
+	sbuf_puts(b, "\"type\":\"");
+	sbuf_puts(b, type ? type : "other");
+	sbuf_putc(b, '"');
+	put_perm(b, st->mode);
+	if ((st->mode & S_IFMT) == S_IFREG) {
+		sbuf_puts(b, ",\"size\":");
+		sbuf_putd(b, (long long)st->size);
+	}
 	if (st->target) {
-		fputs(",\"target\":", f);
-		canon_put_str(c, f, st->target, for_key);
+		sbuf_puts(b, ",\"target\":");
+		canon_put_str(c, b, st->target, for_key);
 	}
 	if (st->digest.len)
-		put_digest(f, &st->digest);
+		put_digest(b, &st->digest);
 }
 
-static void put_fstate(struct canon *c, FILE *f, const struct fstate *st,
+static void put_fstate(struct canon *c, struct sbuf *b, const struct fstate *st,
 		       bool for_key)
 {
-	fputc('{', f);
-	put_fstate_members(c, f, st, for_key);
-	fputc('}', f);
+	sbuf_putc(b, '{');
+	put_fstate_members(c, b, st, for_key);
+	sbuf_putc(b, '}');
 }
 
 /* A pipe as {N}, numbered in output order like temp names; not in keys. */
-static void put_pipe(struct canon *c, FILE *f, const char *name, uint32_t ino,
+static void put_pipe(struct canon *c, struct sbuf *b, const char *name, uint32_t ino,
 		     bool for_key)
 {
 	size_t k;
@@ -439,52 +539,56 @@ static void put_pipe(struct canon *c, FILE *f, const char *name, uint32_t ino,
 	if (!ino || !c->nlinked ||
 	    !bsearch(&ino, c->linked, c->nlinked, sizeof(*c->linked), cmp_u32))
 		return;
+	c->keyed = true;
 	if (for_key)
 		return;		/* keys never depend on pipes (see link_pipes) */
-	fprintf(f, ",\"%s\":\"pipe", name);
 	for (k = 0; k < c->npipes && c->pipes[k] != ino; k++)
 		;
 	if (k == c->npipes) {
 		c->pipes = xrealloc(c->pipes, (c->npipes + 1) * sizeof(*c->pipes));
 		c->pipes[c->npipes++] = ino;
 	}
-	fprintf(f, "{%zu}\"", k + 1);
+	sbuf_printf(b, ",\"%s\":\"pipe{%zu}\"", name, k + 1);
 }
 
 /* One event as a JSON object (without the process id). */
-void canon_put_event(struct canon *c, FILE *f, const struct cproc *p,
-		      const struct event *ev, bool for_key)
+void canon_put_event(struct canon *c, struct sbuf *f, const struct cproc *p,
+		     const struct event *ev, bool for_key)
 {
 	const char *type;
 
-	fputs("\"ev\":\"", f);
-	fputs(ev_kind_name(ev->kind), f);
-	fputc('"', f);
+	sbuf_puts(f, "\"ev\":\"");
+	sbuf_puts(f, ev_kind_name(ev->kind));
+	sbuf_putc(f, '"');
 	switch (ev->kind) {
 	case EV_SPAWN: {
 		const struct cproc *kid = p->kids[ev->aux];
 
-		fputs(",\"child\":", f);
-		json_write_string(f, for_key ? kid->key : kid->id);
+		c->keyed = true;
+
+		sbuf_puts(f, ",\"child\":");
+		json_put_string(f, for_key ? kid->key : kid->id);
 		return;
 	}
 	case EV_EXIT:
 		if (WIFSIGNALED((int)ev->aux))
-			fprintf(f, ",\"signal\":\"SIG%s\"", sigabbrev_np(WTERMSIG((int)ev->aux)) ?
-				sigabbrev_np(WTERMSIG((int)ev->aux)) : "?");
-		else
-			fprintf(f, ",\"status\":%d", WEXITSTATUS((int)ev->aux));
+			sbuf_printf(f, ",\"signal\":\"SIG%s\"", sigabbrev_np(WTERMSIG((int)ev->aux)) ?
+				    sigabbrev_np(WTERMSIG((int)ev->aux)) : "?");
+		else {
+			sbuf_puts(f, ",\"status\":");
+			sbuf_putd(f, WEXITSTATUS((int)ev->aux));
+		}
 		return;
 	case EV_NET:
 	case EV_RANDOM:
 	case EV_UNTRACEABLE:
 	case EV_VIOLATION:
-		fputs(",\"call\":", f);
-		json_write_string(f, ev->name ? ev->name : "?");
+		sbuf_puts(f, ",\"call\":");
+		json_put_string(f, ev->name ? ev->name : "?");
 		if (ev->kind == EV_NET && ev->aux)
-			fprintf(f, ",\"family\":%lld", (long long)ev->aux);
+			sbuf_printf(f, ",\"family\":%lld", (long long)ev->aux);
 		if (ev->kind == EV_VIOLATION)
-			fprintf(f, ",\"access\":\"%s\"", policy_access_name((unsigned)ev->aux));
+			sbuf_printf(f, ",\"access\":\"%s\"", policy_access_name((unsigned)ev->aux));
 		break;
 	case EV_EXEC:
 	case EV_EXEC_FAIL:
@@ -510,25 +614,25 @@ void canon_put_event(struct canon *c, FILE *f, const struct cproc *p,
 		break;
 	}
 	if (ev->path) {
-		fputs(ev->kind == EV_SYMLINK ? ",\"target\":" :
-		      ev->kind == EV_NET ? ",\"addr\":" : ",\"path\":", f);
+		sbuf_puts(f, ev->kind == EV_SYMLINK ? ",\"target\":" :
+			  ev->kind == EV_NET ? ",\"addr\":" : ",\"path\":");
 		canon_put_str(c, f, ev->path, for_key);
 	}
 	if (ev->path2 && ev->kind != EV_EXEC_FAIL) {
-		fputs(ev->kind == EV_EXEC ? ",\"cwd\":" :
-		      ev->kind == EV_SYMLINK ? ",\"path\":" : ",\"to\":", f);
+		sbuf_puts(f, ev->kind == EV_EXEC ? ",\"cwd\":" :
+			  ev->kind == EV_SYMLINK ? ",\"path\":" : ",\"to\":");
 		canon_put_str(c, f, ev->path2, for_key);
 	}
 	if (ev->kind == EV_OPEN) {
-		fputs(",\"mode\":\"", f);
+		sbuf_puts(f, ",\"mode\":\"");
 		open_mode(f, ev->flags);
-		fputc('"', f);
+		sbuf_putc(f, '"');
 	}
 	if ((ev->kind == EV_OPEN && (ev->flags & O_CREAT)) ||
 	    ev->kind == EV_MKDIR || ev->kind == EV_CHMOD || ev->kind == EV_MKNOD)
-		fprintf(f, ",\"perm\":\"%04o\"", ev->mode & 07777);
+		put_perm(f, ev->mode);
 	if (ev->kind == EV_PROBE && (ev->flags & AT_SYMLINK_NOFOLLOW))
-		fputs(",\"follow\":false", f);
+		sbuf_puts(f, ",\"follow\":false");
 	if (ev->kind == EV_EXEC) {
 		put_strv(c, f, "argv", ev->argv, for_key);
 		put_strv(c, f, "env", ev->envp, for_key);
@@ -544,10 +648,11 @@ void canon_put_event(struct canon *c, FILE *f, const struct cproc *p,
 	if (ev->digest.len)
 		put_digest(f, &ev->digest);
 	if (ev->post.has && ev->kind == EV_WROTE) {
-		fprintf(f, ",\"perm\":\"%04o\",\"size\":%lld", ev->post.mode & 07777,
-			(long long)ev->post.size);
+		put_perm(f, ev->post.mode);
+		sbuf_puts(f, ",\"size\":");
+		sbuf_putd(f, (long long)ev->post.size);
 	} else if (ev->post.has) {
-		fputs(",\"after\":", f);
+		sbuf_puts(f, ",\"after\":");
 		put_fstate(c, f, &ev->post, for_key);
 	}
 }
@@ -580,39 +685,31 @@ static const struct event *first_exec(const struct cproc *p)
 static void compute_key(struct canon *c, struct cproc *p)
 {
 	const struct event *ex;
-	char *buf = NULL, hex[2 * DIGEST_MAX + 1];
+	char hex[2 * DIGEST_MAX + 1];
 	struct digest_ctx d;
 	struct digest out;
-	size_t len = 0;
-	FILE *f;
+	struct sbuf key = { 0 };
 
 	for (size_t i = 0; i < p->nkids; i++)
 		compute_key(c, p->kids[i]);
-	load_events(c, p);
+	load_chunks(c, p);
 	canon_sort_observations(c, p);
 	digest_init(&d, DIGEST_SHA256);
-	for (size_t i = 0; i < p->n; i++) {
-		size_t n = canon_key_text(c, p, &p->evs[i]);
-
-		c->kbuf[n] = '\n';	/* one line per event */
-		digest_update(&d, c->kbuf, n + 1);
-	}
+	for (size_t i = 0; i < p->n; i++)	/* one line per event */
+		digest_update(&d, c->keys.p + c->kidx[i].off, c->kidx[i].len);
 	digest_final(&d, &out);
 	digest_hex(&out, hex);
-	f = open_memstream(&buf, &len);
-	if (!f)
-		die_oom();
 	ex = first_exec(p);
 	if (ex) {
-		canon_put_str(c, f, ex->path ? ex->path : "", true);
-		put_strv(c, f, "argv", ex->argv, true);
-		canon_put_str(c, f, ex->path2 ? ex->path2 : "", true);
+		canon_put_str(c, &key, ex->path ? ex->path : "", true);
+		put_strv(c, &key, "argv", ex->argv, true);
+		canon_put_str(c, &key, ex->path2 ? ex->path2 : "", true);
 	}
-	fprintf(f, "|%s", hex);
-	fclose(f);
+	sbuf_putc(&key, '|');
+	sbuf_puts(&key, hex);
 	store_order(c, p);
 	unload_events(p);
-	p->key = buf;
+	p->key = (char *)sbuf_cstr(&key);
 	p->sorted = xcalloc(p->nkids + 1, sizeof(*p->sorted));
 	if (p->nkids)
 		memcpy(p->sorted, p->kids, p->nkids * sizeof(*p->kids));
@@ -631,36 +728,85 @@ static void assign_ids(struct cproc *p, const char *id)
 	}
 }
 
+/* Lines go to the output in blocks of about this size. */
+#define LINES_FLUSH (64u << 10)
+
+/* Pass 2: p's lines, from its block. */
+static void write_block(struct canon *c, struct cproc *p, struct sbuf *b,
+			const struct sbuf *prefix)
+{
+	uint64_t left = p->block_len;
+	const char *buf = left ? scratch_read(c, p->block, left) : "";
+
+	if (!buf) {
+		c->bad = true;
+		return;
+	}
+	while (left) {
+		uint32_t word, len;
+
+		if (left < sizeof(word)) {
+			c->bad = true;
+			return;
+		}
+		memcpy(&word, buf, sizeof(word));
+		len = word & ~ITEM_RECORD;
+		buf += sizeof(word);
+		left -= sizeof(word);
+		if (len > left) {
+			c->bad = true;
+			return;
+		}
+		sbuf_add(b, prefix->p, prefix->len);
+		if (word & ITEM_RECORD) {
+			struct event ev;
+
+			if (spool_parse(buf, len, &ev) != (int64_t)len ||
+			    (ev.kind == EV_SPAWN && (uint64_t)ev.aux >= p->nkids)) {
+				event_clear(&ev);
+				c->bad = true;
+				return;
+			}
+			canon_put_event(c, b, p, &ev, false);
+			event_clear(&ev);
+		} else {
+			sbuf_add(b, buf, len);
+		}
+		sbuf_add(b, "}\n", 2);
+		buf += len;
+		left -= len;
+		if (b->len >= LINES_FLUSH) {
+			fwrite(b->p, 1, b->len, c->out);
+			b->len = 0;
+		}
+	}
+}
+
 static uint64_t write_proc(struct canon *c, struct cproc *p)
 {
+	struct sbuf *b = &c->line, prefix = { 0 };
 	uint64_t n = 1;
 
-	load_events(c, p);
-	if (!p->ordered)
-		canon_sort_observations(c, p);
-	c->nwritten += p->n;
-	fputs("{\"proc\":", c->out);
-	json_write_string(c->out, p->id);
+	c->nwritten += p->nblock;
+	sbuf_puts(b, "{\"proc\":");
+	json_put_string(b, p->id);
 	if (p->parent) {
-		fputs(",\"parent\":", c->out);
-		json_write_string(c->out, p->parent->id);
+		sbuf_puts(b, ",\"parent\":");
+		json_put_string(b, p->parent->id);
 	}
-	fputs("}\n", c->out);
-	for (size_t i = 0; i < p->n; i++) {
-		fputs("{\"p\":", c->out);
-		json_write_string(c->out, p->id);
-		fputc(',', c->out);
-		canon_put_event(c, c->out, p, &p->evs[i], false);
-		fputs("}\n", c->out);
-	}
-	unload_events(p);
+	sbuf_add(b, "}\n", 2);
+	sbuf_puts(&prefix, "{\"p\":");
+	json_put_string(&prefix, p->id);
+	sbuf_putc(&prefix, ',');
+	write_block(c, p, b, &prefix);
+	sbuf_free(&prefix);
 	for (size_t i = 0; i < p->nkids; i++)
 		n += write_proc(c, p->sorted[i]);
 	return n;
 }
 
 /* One path's state: {"state":"before","path":...,"type":...}. */
-static void put_state(struct canon *c, FILE *f, const struct event *ev,
+static void put_state(struct canon *c, struct sbuf *b, const struct event *ev,
 		      bool for_key)
 {
 	struct fstate st = {
@@ -668,11 +814,11 @@ static void put_state(struct canon *c, FILE *f, const struct event *ev,
 		.size = ev->aux, .digest = ev->digest, .target = ev->path2,
 	};
 
-	fprintf(f, "{\"state\":\"%s\",\"path\":", ev->kind == EV_BEFORE ? "before" : "after");
-	canon_put_str(c, f, ev->path, for_key);
-	fputc(',', f);
-	put_fstate_members(c, f, &st, for_key);
-	fputc('}', f);
+	sbuf_printf(b, "{\"state\":\"%s\",\"path\":", ev->kind == EV_BEFORE ? "before" : "after");
+	canon_put_str(c, b, ev->path, for_key);
+	sbuf_putc(b, ',');
+	put_fstate_members(c, b, &st, for_key);
+	sbuf_putc(b, '}');
 }
 
 /* States in canonical order: before then after, each by path. */
@@ -688,16 +834,16 @@ static uint64_t write_states(struct canon *c)
 		const struct event *ev = &c->states.evs[i];
 		/* Every temp name has its number by now (the processes'
 		 * events came first), so numbered paths are stable keys. */
-		char *p = canon_str(c, ev->path, false);
-
-		v[i].text = xasprintf("%d %s", ev->kind == EV_AFTER, p);
+		v[i].text = xasprintf("%d %s", ev->kind == EV_AFTER,
+				      canon_str(c, ev->path, false));
 		v[i].index = i;
-		free(p);
 	}
 	qsort(v, n, sizeof(*v), canon_cmp_sortable);
 	for (size_t i = 0; i < n; i++) {
-		put_state(c, c->out, &c->states.evs[v[i].index], false);
-		fputc('\n', c->out);
+		c->line.len = 0;
+		put_state(c, &c->line, &c->states.evs[v[i].index], false);
+		sbuf_putc(&c->line, '\n');
+		fwrite(c->line.p, 1, c->line.len, c->out);
 		free(v[i].text);
 	}
 	free(v);
@@ -719,7 +865,10 @@ static void write_header(const struct canon_opts *o, FILE *out,
 		if (i)
 			fputc(',', out);
 		if (c) {
-			canon_put_str(c, out, o->command[i], false);
+			c->line.len = 0;
+			canon_put_str(c, &c->line, o->command[i], false);
+			fwrite(c->line.p, 1, c->line.len, out);
+			c->line.len = 0;
 		} else {
 			char *s = canon_rewrite_roots(o, o->command[i]);
 
@@ -747,6 +896,7 @@ static void free_canon(struct canon *c)
 		for (size_t j = 0; j < p->n; j++)
 			event_clear(&p->evs[j]);
 		free(p->evs);
+		sbuf_free(&p->pend);
 		free(p->kids);
 		free(p->sorted);
 		free(p->key);
@@ -754,6 +904,7 @@ static void free_canon(struct canon *c)
 		free(p);
 	}
 	free(c->all);
+	free(c->by_pid);
 	for (size_t j = 0; j < c->states.n; j++)
 		event_clear(&c->states.evs[j]);
 	free(c->states.evs);
@@ -761,9 +912,13 @@ static void free_canon(struct canon *c)
 	free(c->pipes);
 	free(c->linked);
 	strv_free(&c->temp_set);
-	if (c->kf)
-		fclose(c->kf);
-	free(c->kbuf);
+	sbuf_free(&c->scratch);
+	sbuf_free(&c->line);
+	sbuf_free(&c->keys);
+	sbuf_free(&c->rbuf);
+	sbuf_free(&c->enc);
+	sbuf_free(&c->wbuf);
+	free(c->kidx);
 }
 
 int canon_write(struct spool *spool, const struct canon_opts *opts, FILE *out,
@@ -784,7 +939,7 @@ int canon_write(struct spool *spool, const struct canon_opts *opts, FILE *out,
 		/* pass 1's index goes after the events */
 		if (fstat(fileno(spool->f), &st) < 0)
 			return sr_error_make(err, SR_EXIT_FAILURE, errno, "cannot read the spool");
-		c.idx_end = (uint64_t)st.st_size;
+		c.wbuf_off = (uint64_t)st.st_size;
 	}
 	r = load(&c, spool, &roots, &nroots, err);
 	if (r == 0) {
@@ -809,6 +964,8 @@ int canon_write(struct spool *spool, const struct canon_opts *opts, FILE *out,
 
 		for (size_t i = 0; i < nroots; i++)
 			nprocs += write_proc(&c, roots[i]);
+		fwrite(c.line.p, 1, c.line.len, out);
+		c.line.len = 0;
 		nstates = write_states(&c);
 		if (c.bad)
 			r = sr_error_make(err, SR_EXIT_FAILURE, 0,

@@ -24,53 +24,42 @@ static bool path_char(char c)
  * -I/src/inc, --sysroot=/src, PWD=/src, PATH=/src/bin:/usr/bin.  Not
  * inside another path (/tmp in /src/.tmp_1/tmp stays).
  */
-char *canon_rewrite_roots(const struct canon_opts *o, const char *s)
+void canon_put_rooted(const struct canon_opts *o, struct sbuf *out, const char *s)
 {
-	size_t cap = strlen(s) + 1, len = 0;
-	char *out;
-
-	if (!memchr(s, '/', cap - 1))
-		return xstrdup(s);
-	out = xmalloc(cap);
 	while (*s) {
 		/* outside a path, up to where one may start: only at a '/' */
 		size_t n = strcspn(s, "/");
-		bool done = false;
 
-		memcpy(out + len, s, n);
-		len += n;
+		sbuf_add(out, s, n);
 		s += n;
 		if (!*s)
 			break;
-		for (size_t i = 0; i < o->nroots && !done; i++) {
+		for (size_t i = 0; i < o->nroots; i++) {
 			const char *rp = o->roots[i].path;
-			size_t rn = strlen(rp), nn = strlen(o->roots[i].name);
+			size_t rn = strlen(rp);
 
 			if (s[1] != rp[1] || strncmp(s, rp, rn) || path_char(s[rn]))
 				continue;
-			if (len + nn + strlen(s + rn) + 1 > cap) {
-				cap = (len + nn + strlen(s + rn) + 1) * 2;
-				out = xrealloc(out, cap);
-			}
-			memcpy(out + len, o->roots[i].name, nn);
-			len += nn;
+			sbuf_puts(out, o->roots[i].name);
 			s += rn;
-			done = true;
+			break;
 		}
 		/* in a path (rewritten or not) until a separator ends it */
 		n = strcspn(s, SEPARATORS);
-		if (len + n + 2 > cap) {
-			cap = (len + n + 2) * 2;
-			out = xrealloc(out, cap);
-		}
-		memcpy(out + len, s, n);
-		len += n;
+		sbuf_add(out, s, n);
 		s += n;
 		if (*s)
-			out[len++] = *s++;
+			sbuf_putc(out, *s++);
 	}
-	out[len] = '\0';
-	return out;
+}
+
+char *canon_rewrite_roots(const struct canon_opts *o, const char *s)
+{
+	struct sbuf b = { 0 };
+
+	canon_put_rooted(o, &b, s);
+	sbuf_cstr(&b);
+	return b.p;
 }
 
 static int cmp_strp(const void *a, const void *b)
@@ -128,6 +117,7 @@ static char *rewrite_temps(struct canon *c, const char *s, bool for_key)
 			pos = (size_t)(name - out);
 			continue;
 		}
+		c->keyed = true;	/* the key form differs */
 		if (for_key) {
 			repl = xstrdup("{}");
 		} else {
@@ -148,16 +138,21 @@ static char *rewrite_temps(struct canon *c, const char *s, bool for_key)
 	return out;
 }
 
-char *canon_str(struct canon *c, const char *s, bool for_key)
+const char *canon_str(struct canon *c, const char *s, bool for_key)
 {
-	char *r = canon_rewrite_roots(c->opts, s);
+	const char *r;
 	char *t;
 
+	c->scratch.len = 0;
+	canon_put_rooted(c->opts, &c->scratch, s);
+	r = sbuf_cstr(&c->scratch);
 	if (!c->temp_set.n || !strstr(r, "$TMP/"))
 		return r;
 	t = rewrite_temps(c, r, for_key);
-	free(r);
-	return t;
+	c->scratch.len = 0;
+	sbuf_puts(&c->scratch, t);
+	free(t);
+	return sbuf_cstr(&c->scratch);
 }
 
 void canon_sort_temps(struct canon *c)

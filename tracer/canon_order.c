@@ -155,17 +155,15 @@ static void group_segment(struct canon *c, struct cproc *p, size_t lo, size_t hi
 	if (!ng)
 		return;
 	for (size_t k = 0; k < ng; k++) {
-		size_t len = 0;
-		FILE *f = open_memstream(&g[k].key, &len);
+		struct sbuf b = { 0 };
 
-		if (!f)
-			die_oom();
 		for (size_t i = lo; i < hi; i++)
 			if (!canon_leader_event(p, &p->evs[i]) && p->evs[i].tid == g[k].tid) {
-				canon_put_event(c, f, p, &p->evs[i], true);
-				fputc('\n', f);
+				canon_put_event(c, &b, p, &p->evs[i], true);
+				sbuf_putc(&b, '\n');
 			}
-		fclose(f);
+		sbuf_cstr(&b);
+		g[k].key = b.p;
 	}
 	qsort(g, ng, sizeof(*g), cmp_tgroup);
 	out = xcalloc(hi - lo, sizeof(*out));
@@ -195,36 +193,55 @@ static void group_threads(struct canon *c, struct cproc *p)
 	}
 }
 
+static int cmp_keyed(const void *a, const void *b, void *arg)
+{
+	const struct keyed *x = a, *y = b;
+	const char *text = arg;
+	int r = strcmp(text + x->off, text + y->off);
+
+	return r ? r : (x->index > y->index) - (x->index < y->index);
+}
+
 void canon_sort_observations(struct canon *c, struct cproc *p)
 {
+	struct keyed *k;
 	size_t i = 0;
 
 	group_threads(c, p);
 	gather_random(c, p);
+	/* every event's key text, once: for the sort and for the digest */
+	if (p->n > c->kcap) {
+		c->kcap = p->n;
+		c->kidx = xrealloc(c->kidx, c->kcap * sizeof(*c->kidx));
+	}
+	k = c->kidx;
+	c->keys.len = 0;
+	for (size_t j = 0; j < p->n; j++) {
+		k[j].off = c->keys.len;
+		k[j].index = j;
+		c->keyed = false;
+		canon_put_event(c, &c->keys, p, &p->evs[j], true);
+		k[j].plain = !c->keyed;
+		sbuf_add(&c->keys, "\n", 2);	/* a line in the digest; then a NUL */
+		c->keys.p[c->keys.len - 1] = '\0';
+		k[j].len = c->keys.len - 1 - k[j].off;
+	}
 	while (i < p->n) {
 		size_t j = i;
-		struct sortable *run;
 
 		while (j < p->n && !canon_is_barrier(&p->evs[j]))
 			j++;
 		if (j - i > 1) {
-			run = xcalloc(j - i, sizeof(*run));
-			for (size_t k = i; k < j; k++) {
-				size_t len = canon_key_text(c, p, &p->evs[k]);
+			struct event *run = xmalloc((j - i) * sizeof(*run));
 
-				run[k - i].text = xmalloc(len + 1);
-				memcpy(run[k - i].text, c->kbuf, len + 1);
-				run[k - i].index = k;
-				run[k - i].ev = p->evs[k];
-			}
-			qsort(run, j - i, sizeof(*run), canon_cmp_sortable);
-			for (size_t k = i; k < j; k++) {
-				p->evs[k] = run[k - i].ev;
-				free(run[k - i].text);
-			}
+			/* '\n' sorts below every byte a key holds (JSON
+			 * escapes control characters): as if without it */
+			qsort_r(&k[i], j - i, sizeof(*k), cmp_keyed, c->keys.p);
+			for (size_t m = i; m < j; m++)
+				run[m - i] = p->evs[k[m].index];
+			memcpy(&p->evs[i], run, (j - i) * sizeof(*run));
 			free(run);
 		}
 		i = j + 1;
 	}
 }
-

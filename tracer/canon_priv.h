@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "lib/sbuf.h"
 #include "lib/util.h"
 #include "tracer/canon.h"
 #include "tracer/event.h"
@@ -14,18 +15,20 @@
 
 /*
  * The canonicalizer never holds more than one process's events.  Pass 1
- * reads the spool for the tree, the temp names and, per process, where
- * its events are (offsets, spilled to the spool's end in chunks).  Keys
- * are then computed bottom-up, each process's events loaded, ordered and
- * digested as they will be written; pass 2 loads them again to write
- * them.  So memory follows the number of processes, not of events.
+ * reads the spool in order for the tree and the temp names, and copies
+ * each process's records into chunks of its own at the spool's end
+ * (buffered while it runs; memory follows the processes alive at once).
+ * Keys are then computed bottom-up: each process's chunks read back,
+ * its events ordered and digested as they will be written, and written
+ * once more, in that order, as one block; pass 2 reads each block to
+ * write it.  So memory follows the number of processes, not of events,
+ * and each process's events come back in one or a few reads.
  */
-#define OCHUNK 30
-#define OFF_BITS 44		/* an offset; above it, a spawn's child index + 1 */
-struct ochunk {			/* 256 bytes, after the events in the spool */
+#define CHUNK_MAX (16u << 10)	/* records a chunk holds, about */
+struct chunk_hdr {		/* then `len` bytes of records */
 	uint64_t next;		/* the next chunk's offset, 0 at the end */
-	uint32_t n, pad;
-	uint64_t off[OCHUNK];
+	uint32_t next_size;	/* and its size, header included */
+	uint32_t len;
 };
 
 struct cproc {
@@ -33,16 +36,18 @@ struct cproc {
 	pid_t parent_pid;
 	struct event *evs;	/* pass 2: loaded while it is written */
 	size_t n, cap;
-	uint64_t obuf[OCHUNK];	/* offsets not yet spilled */
-	uint32_t nob;
+	struct sbuf pend;	/* pass 1: its chunk being filled (a header,
+				 * then records) */
 	uint64_t head, tail;	/* its chunks, 0: none */
-	bool ordered;		/* the offsets are in output order (a spawn's
-				 * child index in the high bits): the key pass
-				 * wrote them back, pass 2 need not sort again */
+	uint32_t head_size;
+	uint64_t block, block_len;	/* the key pass's block: its events
+					 * in output order, for pass 2 */
+	uint64_t nblock;		/* how many */
 	struct cproc **kids;	/* in spawn order: EV_SPAWN's aux indexes it */
 	struct cproc **sorted;	/* in content order: ids and output */
 	size_t nkids, kcap;
 	struct cproc *parent;
+	struct cproc *hnext;	/* the next in its pid chain */
 	char *key;		/* sort key among siblings */
 	char *id;		/* logical id */
 };
@@ -51,7 +56,8 @@ struct canon {
 	const struct canon_opts *opts;
 	struct cproc **all;
 	size_t nall, cap;
-	struct cproc *by_pid[8192];	/* the latest process per pid slot */
+	struct cproc **by_pid;		/* chains by pid, newest first */
+	size_t nbuckets;		/* a power of 2, at least nall */
 	struct strv temps;		/* real temp names, in numbering order */
 	struct strv temp_set;		/* temp names, sorted for bsearch */
 	uint32_t *pipes;		/* pipe inodes, in numbering order */
@@ -63,11 +69,28 @@ struct canon {
 	uint64_t nwritten;
 	FILE *out;
 	struct spool *spool;
-	uint64_t idx_end;		/* where the next chunk goes */
+	struct sbuf wbuf;		/* chunks and blocks not yet written */
+	uint64_t wbuf_off;		/* where they go in the spool */
+	struct sbuf rbuf;		/* a window of chunks and blocks read back */
+	uint64_t rwin_off;		/* where it starts */
+	uint64_t ahead;			/* how much a window reads */
+	uint64_t read_end;		/* where the last read ended */
+	struct sbuf enc;		/* a block being encoded */
+	bool keyed;			/* the event just put differs in its
+					 * key form (a child, temp or pipe) */
 	bool bad;			/* the spool could not be read back */
-	FILE *kf;			/* a reused stream for event keys */
-	char *kbuf;
-	size_t klen;
+	struct sbuf scratch;		/* canon_str()'s result */
+	struct sbuf line;		/* an output line */
+	struct sbuf keys;		/* a process's events' key texts */
+	struct keyed *kidx;		/* and where each is, in event order */
+	size_t kcap;
+};
+
+/* An event's key text in canon.keys: text + '\n' at off, len bytes,
+ * then a NUL; index: the event's place before sorting. */
+struct keyed {
+	size_t off, len, index;
+	bool plain;		/* written as its key text */
 };
 
 struct sortable {
@@ -77,20 +100,22 @@ struct sortable {
 };
 
 char *canon_rewrite_roots(const struct canon_opts *o, const char *s);
+/* The same, appended to out. */
+void canon_put_rooted(const struct canon_opts *o, struct sbuf *out, const char *s);
 void canon_note_temp(struct canon *c, const struct event *ev);
-char *canon_str(struct canon *c, const char *s, bool for_key);
+/* s as written: roots and temp names rewritten; valid until the next call. */
+const char *canon_str(struct canon *c, const char *s, bool for_key);
 /* Sort the names canon_note_temp() collected; once, after pass 1. */
 void canon_sort_temps(struct canon *c);
 
-void canon_put_str(struct canon *c, FILE *f, const char *s, bool for_key);
-void canon_put_event(struct canon *c, FILE *f, const struct cproc *p,
+void canon_put_str(struct canon *c, struct sbuf *b, const char *s, bool for_key);
+void canon_put_event(struct canon *c, struct sbuf *b, const struct cproc *p,
 		     const struct event *ev, bool for_key);
-
-/* An event's key text, in c->kbuf (valid until the next call); its length. */
-size_t canon_key_text(struct canon *c, const struct cproc *p, const struct event *ev);
 int canon_cmp_sortable(const void *a, const void *b);
 bool canon_is_barrier(const struct event *ev);
 bool canon_leader_event(const struct cproc *p, const struct event *ev);
+/* Order p's events; c->keys and c->kidx then hold their key texts, in
+ * that order. */
 void canon_sort_observations(struct canon *c, struct cproc *p);
 
 #endif

@@ -77,7 +77,6 @@ struct event {
 	char **envp;
 	struct digest digest;
 	struct fstate post;	/* mutations and EV_WROTE */
-	uint64_t spool_off;	/* where the canonicalizer read it (not stored) */
 };
 
 const char *ev_kind_name(enum ev_kind kind);

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "lib/exitcode.h"
+#include "lib/sbuf.h"
 #include "lib/util.h"
 #include "tracer/spool.h"
 
@@ -23,6 +24,7 @@ struct rec {
 };
 
 #define NO_STRING UINT32_MAX
+#define SPOOL_BUFFER (1u << 20)
 
 int spool_create(struct spool *s, const char *path, struct sr_error **err)
 {
@@ -39,32 +41,34 @@ int spool_create(struct spool *s, const char *path, struct sr_error **err)
 		return sr_error_make(err, SR_EXIT_FAILURE, errno,
 				     "cannot open the spool");
 	}
-	setvbuf(s->f, NULL, _IOFBF, 1 << 20);
+	/* glibc sizes a buffer it allocates itself by st_blksize */
+	s->fbuf = xmalloc(SPOOL_BUFFER);
+	setvbuf(s->f, s->fbuf, _IOFBF, SPOOL_BUFFER);
 	s->count = 0;
 	return 0;
 }
 
-static void put_str(FILE *f, const char *str)
+static void put_str(struct sbuf *b, const char *str)
 {
 	uint32_t n = str ? (uint32_t)strlen(str) : NO_STRING;
 
-	fwrite(&n, sizeof(n), 1, f);
+	sbuf_add(b, &n, sizeof(n));
 	if (str)
-		fwrite(str, 1, n, f);
+		sbuf_add(b, str, n);
 }
 
-static void put_strv(FILE *f, char **v)
+static void put_strv(struct sbuf *b, char **v)
 {
 	uint32_t n = 0;
 
 	for (char **p = v; p && *p; p++)
 		n++;
-	fwrite(&n, sizeof(n), 1, f);
+	sbuf_add(b, &n, sizeof(n));
 	for (uint32_t i = 0; i < n; i++)
-		put_str(f, v[i]);
+		put_str(b, v[i]);
 }
 
-int spool_append(struct spool *s, const struct event *ev)
+void spool_encode(struct sbuf *b, const struct event *ev)
 {
 	struct rec r = {
 		.kind = ev->kind, .pid = ev->pid, .tid = ev->tid, .other = ev->other,
@@ -78,13 +82,20 @@ int spool_append(struct spool *s, const struct event *ev)
 	r.post_size = ev->post.size;
 	r.post_dlen = ev->post.digest.len;
 	memcpy(r.post_digest, ev->post.digest.bytes, sizeof(r.post_digest));
-	fwrite(&r, sizeof(r), 1, s->f);
-	put_str(s->f, ev->post.target);
-	put_str(s->f, ev->name);
-	put_str(s->f, ev->path);
-	put_str(s->f, ev->path2);
-	put_strv(s->f, ev->argv);
-	put_strv(s->f, ev->envp);
+	sbuf_add(b, &r, sizeof(r));
+	put_str(b, ev->post.target);
+	put_str(b, ev->name);
+	put_str(b, ev->path);
+	put_str(b, ev->path2);
+	put_strv(b, ev->argv);
+	put_strv(b, ev->envp);
+}
+
+int spool_append(struct spool *s, const struct event *ev)
+{
+	s->enc.len = 0;
+	spool_encode(&s->enc, ev);
+	fwrite(s->enc.p, 1, s->enc.len, s->f);
 	s->count++;
 	return ferror(s->f) ? -1 : 0;
 }
@@ -209,10 +220,20 @@ static int parse_event(struct cursor *c, struct event *ev, bool light)
 	return 0;
 }
 
-/* Random access without a seek per event: a window read with pread,
- * moved (and grown for a record larger than it) as needed. */
+/*
+ * Reads without a seek per event: a window read with pread, moved (and
+ * grown for a record larger than it) as needed.  Pass 1 reads the spool
+ * in order, in large windows; the canonicalizer then reads one process's
+ * events, scattered among everyone's, so those windows are small: a
+ * read copies little beyond the event it is for.
+ */
+#define SEQ_WINDOW (1u << 20)
+#define RANDOM_WINDOW (1u << 13)
+
 static int64_t read_at(struct spool *s, uint64_t off, struct event *ev, bool light)
 {
+	size_t want = light ? SEQ_WINDOW : RANDOM_WINDOW;
+
 	for (;;) {
 		if (s->win && off >= s->win_off && off < s->win_off + s->win_len) {
 			struct cursor c = { s->win + (off - s->win_off), s->win + s->win_len };
@@ -220,24 +241,41 @@ static int64_t read_at(struct spool *s, uint64_t off, struct event *ev, bool lig
 
 			if (k == 0)
 				return c.p - (s->win + (off - s->win_off));
-			if (k == -2 || s->win_len < s->win_cap)
+			if (k == -2 || s->win_len < s->win_want)
 				return -1;	/* corrupt, or cut short by the end */
 			if (off == s->win_off) {
-				if (s->win_cap >= (1u << 30))
+				if (s->win_want >= (1u << 30))
 					return -1;
-				s->win_cap *= 2;	/* larger than the window */
+				want = s->win_want * 2;	/* larger than the window */
 			}
 		}
-		if (!s->win_cap)
-			s->win_cap = 1 << 16;
-		s->win = xrealloc(s->win, s->win_cap);
-		ssize_t n = pread(fileno(s->f), s->win, s->win_cap, (off_t)off);
+		if (want > s->win_cap) {
+			s->win_cap = want;
+			s->win = xrealloc(s->win, s->win_cap);
+		}
+		ssize_t n = pread(fileno(s->f), s->win, want, (off_t)off);
 
 		if (n <= 0)
 			return -1;
 		s->win_off = off;
 		s->win_len = (size_t)n;
+		s->win_want = want;
 	}
+}
+
+int64_t spool_parse(const void *buf, size_t len, struct event *ev)
+{
+	struct cursor c = { buf, (const char *)buf + len };
+
+	return parse_event(&c, ev, false) == 0 ? c.p - (const char *)buf : -1;
+}
+
+const void *spool_bytes_at(const struct spool *s, uint64_t off, size_t len)
+{
+	if (!s->win || off < s->win_off || off - s->win_off > s->win_len ||
+	    len > s->win_len - (off - s->win_off))
+		return NULL;
+	return s->win + (off - s->win_off);
 }
 
 int64_t spool_read_at(struct spool *s, uint64_t off, struct event *ev)
@@ -265,8 +303,11 @@ void spool_close(struct spool *s)
 	if (s->f)
 		fclose(s->f);
 	s->f = NULL;
+	free(s->fbuf);
+	s->fbuf = NULL;
 	free(s->win);
 	s->win = NULL;
+	sbuf_free(&s->enc);
 	s->win_off = 0;
-	s->win_len = s->win_cap = 0;
+	s->win_len = s->win_cap = s->win_want = 0;
 }

@@ -6,6 +6,7 @@
 #include <stdio.h>
 
 #include "lib/error.h"
+#include "lib/sbuf.h"
 #include "tracer/event.h"
 
 /*
@@ -16,14 +17,22 @@
  */
 struct spool {
 	FILE *f;
+	char *fbuf;		/* f's buffer */
 	uint64_t count;
 	char *win;		/* spool_read_at's window on the file */
 	uint64_t win_off;
 	size_t win_len, win_cap;
+	size_t win_want;	/* what the last read asked for */
+	struct sbuf enc;	/* spool_append's record */
 };
 
 int spool_create(struct spool *s, const char *path, struct sr_error **err);
 int spool_append(struct spool *s, const struct event *ev);
+/* The record spool_append() writes, appended to b. */
+void spool_encode(struct sbuf *b, const struct event *ev);
+/* A record from memory into ev (owned by the caller): its size, or -1
+ * if it is corrupt or does not fit in len. */
+int64_t spool_parse(const void *buf, size_t len, struct event *ev);
 /* Flush for reading. */
 int spool_rewind(struct spool *s, struct sr_error **err);
 /* The event (owned by the caller) at an offset: 0 for the first, the
@@ -32,6 +41,9 @@ int spool_rewind(struct spool *s, struct sr_error **err);
 int64_t spool_read_at(struct spool *s, uint64_t off, struct event *ev);
 /* The same without the strings, but for the path of an open or mkdir. */
 int64_t spool_peek_at(struct spool *s, uint64_t off, struct event *ev);
+/* The bytes of [off, off + len) if the last read has them in memory (as
+ * it does for the record it read), or NULL. */
+const void *spool_bytes_at(const struct spool *s, uint64_t off, size_t len);
 /* Scratch records the reader keeps after the events (the canonicalizer's
  * index): written and read back at offsets at or beyond the end. */
 int spool_pwrite(struct spool *s, uint64_t off, const void *buf, size_t len);

@@ -1,12 +1,52 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* Unit tests for lib/util.c and lib/error.c. */
+/* Unit tests for lib/util.c, lib/error.c, lib/sbuf.c and lib/json.c's
+ * escaping. */
 #include <errno.h>
 #include <stdlib.h>
 
 #include "lib/error.h"
 #include "lib/exitcode.h"
+#include "lib/json.h"
+#include "lib/sbuf.h"
 #include "lib/util.h"
 #include "tests/unit/tap.h"
+
+static void check_sbuf(void)
+{
+	struct sbuf b = { 0 };
+	char big[1000];
+
+	sbuf_putd(&b, 0);
+	sbuf_putc(&b, ' ');
+	sbuf_putd(&b, -42);
+	sbuf_putc(&b, ' ');
+	sbuf_putd(&b, -9223372036854775807LL - 1);
+	is_str(sbuf_cstr(&b), "0 -42 -9223372036854775808", "sbuf_putd: zero, negative, LLONG_MIN");
+	b.len = 0;
+	sbuf_puto(&b, 0644, 4);
+	sbuf_putc(&b, ' ');
+	sbuf_puto(&b, 0, 4);
+	sbuf_putc(&b, ' ');
+	sbuf_puto(&b, 0104755 & 07777, 4);
+	sbuf_putc(&b, ' ');
+	sbuf_puto(&b, 0123456, 1);
+	is_str(sbuf_cstr(&b), "0644 0000 4755 123456", "sbuf_puto pads to its digits");
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	b.len = 0;
+	sbuf_printf(&b, "<%s>", big);
+	sbuf_printf(&b, "%d", 7);
+	ok(b.len == sizeof(big) + 2 && b.p[0] == '<' && b.p[sizeof(big)] == '>' &&
+	   b.p[sizeof(big) + 1] == '7', "sbuf_printf grows the buffer past what it had");
+	b.len = 0;
+	json_put_bytes(&b, "a\"b\\c\n\x01\xff\xc3\xa9\x7f");
+	is_str(sbuf_cstr(&b), "\"a\\\"b\\\\\\\\c\\n\\u0001\\\\xff\xc3\xa9\\u007f\"",
+	       "json_put_bytes: quotes, backslashes, controls, a stray byte, UTF-8");
+	b.len = 0;
+	json_put_string(&b, "\xff\t");
+	is_str(sbuf_cstr(&b), "\"\\u00ff\\t\"", "json_put_string: a stray byte as U+00FF");
+	sbuf_free(&b);
+}
 
 static void check_normalize(const char *in, const char *want)
 {
@@ -22,6 +62,7 @@ int main(void)
 	char buf[256];
 	long v;
 
+	check_sbuf();
 	check_normalize("/", "/");
 	check_normalize("//usr//include/", "/usr/include");
 	check_normalize("/usr/./include/../lib", "/usr/lib");
