@@ -132,7 +132,7 @@ static struct cproc *live(struct canon *c, pid_t pid)
  * through a buffer written out every SCRATCH_FLUSH bytes, and read back
  * from it while they are still there.
  */
-#define SCRATCH_FLUSH (1u << 20)
+#define SCRATCH_FLUSH (256u << 10)
 
 static void scratch_flush(struct canon *c)
 {
