@@ -337,7 +337,7 @@ bool decode_entry(struct tracer *t, struct task *task)
  * and fd links are the caller's), nor 32-bit calls.
  * The event is emitted here; true when it was.
  */
-static bool probe_at_entry(struct tracer *t, struct task *task)
+static bool probe_at_entry(struct tracer *t, struct task *task, const char *raw)
 {
 	struct pending *p = &task->pend;
 	const struct sc_desc *d = p->desc;
@@ -348,7 +348,6 @@ static bool probe_at_entry(struct tracer *t, struct task *task)
 	struct open_how how = { .flags = O_PATH | O_CLOEXEC | (nofollow ? O_NOFOLLOW : 0),
 				.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS };
 	struct stat st;
-	char *raw;
 	const char *path;
 	int fd;
 
@@ -359,10 +358,8 @@ static bool probe_at_entry(struct tracer *t, struct task *task)
 	if (t->root_fd < 0)
 		return false;
 	/* the kernel resolves ".." after links: the unnormalized path */
-	raw = mem_read_string(task->tid, p->args[d->path], PATH_MAX);
 	p->raw[0] = raw ? raw_join(task->proc, d->dirfd >= 0 ? arg_int(p, d->dirfd) :
 				   AT_FDCWD, raw) : NULL;
-	free(raw);
 	path = p->raw[0] ? p->raw[0] : ev->path;
 	fd = (int)syscall(SYS_openat2, t->root_fd, path, &how, sizeof(how));
 	if (access_ && (fd >= 0 || errno == EACCES)) {
@@ -495,6 +492,7 @@ static bool decode_args(struct tracer *t, struct task *task)
 		/* fstat() in disguise: fstatat(fd, "", AT_EMPTY_PATH). */
 		{
 			char *raw = arg_string(task, d->path);
+			bool answered;
 
 			if (raw && !*raw && (ev->flags & AT_EMPTY_PATH)) {
 				free(raw);
@@ -502,13 +500,14 @@ static bool decode_args(struct tracer *t, struct task *task)
 			}
 			ev->path = resolve(task->proc, d->dirfd >= 0 ?
 					   arg_int(p, d->dirfd) : AT_FDCWD, raw);
+			if (d->opts & SCF_NOFOLLOW)
+				ev->flags |= AT_SYMLINK_NOFOLLOW;
+			/* (a record has the kernel's answer) */
+			answered = !p->rec && probe_at_entry(t, task, raw);
 			free(raw);
+			if (answered)
+				return false;
 		}
-		if (d->opts & SCF_NOFOLLOW)
-			ev->flags |= AT_SYMLINK_NOFOLLOW;
-		/* (a record has the kernel's answer) */
-		if (!p->rec && probe_at_entry(t, task))
-			return false;
 		break;
 	case DEC_READDIR: {
 		struct fdent *e = fd_lookup(task->proc, p->fd);

@@ -41,6 +41,20 @@ static int64_t ns(const struct timespec *ts)
 	return (int64_t)ts->tv_sec * 1000000000 + ts->tv_nsec;
 }
 
+/* The cached digest of the file st describes (only files of real
+ * filesystems are cached), or false. */
+static bool cached(struct tracer *t, const struct stat *st, struct digest *ret)
+{
+	struct hash_entry *e = cache_slot(t, st);
+
+	if (!e->used || e->dev != st->st_dev || e->ino != st->st_ino ||
+	    e->size != st->st_size || e->mtime != ns(&st->st_mtim) ||
+	    e->ctime != ns(&st->st_ctim))
+		return false;
+	*ret = e->digest;
+	return true;
+}
+
 static int digest_open_fd(struct tracer *t, int fd, struct digest *ret,
 			  struct stat *ret_st)
 {
@@ -54,7 +68,7 @@ static int digest_open_fd(struct tracer *t, int fd, struct digest *ret,
 	if (ret_st)
 		*ret_st = st;
 	ret->len = 0;
-	if (!S_ISREG(st.st_mode) || fstatfs(fd, &fs) < 0)
+	if (!S_ISREG(st.st_mode) || cached(t, &st, ret) || fstatfs(fd, &fs) < 0)
 		return 0;
 	/* /proc/self/pagemap says it is a regular file of 256 GiB: files
 	 * of pseudo filesystems have no content to digest. */
@@ -63,12 +77,6 @@ static int digest_open_fd(struct tracer *t, int fd, struct digest *ret,
 	    fs.f_type == CGROUP2_SUPER_MAGIC)
 		return 0;
 	e = cache_slot(t, &st);
-	if (e->used && e->dev == st.st_dev && e->ino == st.st_ino &&
-	    e->size == st.st_size && e->mtime == ns(&st.st_mtim) &&
-	    e->ctime == ns(&st.st_ctim)) {
-		*ret = e->digest;
-		return 0;
-	}
 	if (digest_fd(t->opts->algo, fd, ret) < 0)
 		return -1;
 	/* git's racy rule: a file changed within the last two seconds may
@@ -90,8 +98,18 @@ int digest_tracee_fd(struct tracer *t, pid_t tid, int fd, struct digest *ret,
 {
 	char path[64];
 	cleanup_close int mine = -1;
+	struct stat st;
 
 	snprintf(path, sizeof(path), "/proc/%d/fd/%d", (int)tid, fd);
+	/* a stat first: most files read are in the cache, or have no
+	 * content to digest */
+	if (stat(path, &st) == 0 && (!S_ISREG(st.st_mode) || cached(t, &st, ret))) {
+		if (!S_ISREG(st.st_mode))
+			ret->len = 0;
+		if (ret_st)
+			*ret_st = st;
+		return 0;
+	}
 	mine = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (mine < 0)
 		return -1;
@@ -130,7 +148,6 @@ int digest_recorded(struct tracer *t, pid_t tid, int fd, const char *path,
 		    const struct inproc_rec *r, struct digest *ret,
 		    struct stat *ret_st)
 {
-	struct hash_entry *e;
 	struct stat st = { 0 };
 	char proc[64];
 	cleanup_close int mine = -1;
@@ -147,12 +164,8 @@ int digest_recorded(struct tracer *t, pid_t tid, int fd, const char *path,
 	ret->len = 0;
 	if (!S_ISREG(st.st_mode))
 		return 0;
-	e = cache_slot(t, &st);
-	if (e->used && e->dev == st.st_dev && e->ino == st.st_ino &&
-	    e->size == st.st_size && e->mtime == r->mtime && e->ctime == r->ctime) {
-		*ret = e->digest;
+	if (cached(t, &st, ret))
 		return 0;
-	}
 	snprintf(proc, sizeof(proc), "/proc/%d/fd/%d", (int)tid, fd);
 	mine = open_same(proc, &st);
 	if (mine < 0 && path) {
