@@ -73,6 +73,9 @@ static const char *const funcs[] = {
 	"getrandom",
 };
 
+/* Those whose callees are looked into too (see find_callees). */
+static const char *const callers[] = { "__libc_fcntl64" };
+
 static const struct check {
 	unsigned char len, b[6];
 } checks[] = {
@@ -132,10 +135,11 @@ static bool recorded_nr(long nr)
 	}
 }
 
-/* The number the closest `mov $imm32,%eax` before the syscall loads. */
-static long loaded_nr(const struct text *t, const unsigned char *sc)
+/* The number the closest `mov $imm32,%eax` before the syscall (and
+ * after lo) loads. */
+static long loaded_nr(const unsigned char *lo, const unsigned char *sc)
 {
-	for (const unsigned char *q = sc - 5; q >= sc - 48 && q >= t->lo; q--)
+	for (const unsigned char *q = sc - 5; q >= sc - 48 && q >= lo; q--)
 		if (q[0] == 0xb8 && q[3] == 0 && q[4] == 0)
 			return q[1] | q[2] << 8;
 	return -1;
@@ -182,9 +186,10 @@ static bool branched_into(const struct text *t, const unsigned char *at)
  * would hide from the unwinder.  Any call shortly before the syscall
  * counts (at worst a safe site is left alone).
  */
-static bool cancellable(const struct text *t, const unsigned char *sc)
+static bool cancellable(const struct text *t, const unsigned char *lo,
+			const unsigned char *sc)
 {
-	for (const unsigned char *q = sc - 5; q >= sc - 48 && q >= t->lo; q--) {
+	for (const unsigned char *q = sc - 5; q >= sc - 48 && q >= lo; q--) {
 		const unsigned char *to = q + 5 + rel32(q + 1);
 
 		if (q[0] == 0xe8 && to >= t->lo && to < t->hi)
@@ -246,15 +251,35 @@ static void put_thunk(unsigned char *th, const struct site *s)
 	memcpy(q + 1, &rel, sizeof(rel));
 }
 
-/* The sites in one function's first bytes, added to sites[]. */
-static size_t find_sites(const struct text *t, unsigned char *fn, struct site *sites,
-			 size_t n)
+/* Sites a branch may land in: no scan may take them. */
+struct rejects {
+	const unsigned char *at[SITES_MAX];
+	size_t n;
+};
+
+static bool rejected(const struct rejects *r, const unsigned char *q)
+{
+	for (size_t i = 0; i < r->n; i++)
+		if (r->at[i] == q)
+			return true;
+	return false;
+}
+
+/*
+ * The sites in one function's first bytes, added to sites[].  What comes
+ * before a site is looked at back to lo: libc's text for an exported
+ * function (as if something before it might run on into it), the
+ * function itself for one found by a call (it starts there).
+ */
+static size_t find_sites(const struct text *t, unsigned char *fn, const unsigned char *lo,
+			 struct site *sites, size_t n, struct rejects *r)
 {
 	unsigned char *end = fn + FUNC < t->hi - 8 ? fn + FUNC : t->hi - 8;
 
 	for (unsigned char *q = fn; q < end && n < SITES_MAX; q++) {
 		const struct check *c = NULL;
 		bool dup = false;
+		long nr;
 
 		if (q[0] != 0x0f || q[1] != 0x05)
 			continue;
@@ -263,10 +288,40 @@ static size_t find_sites(const struct text *t, unsigned char *fn, struct site *s
 				c = &checks[k];
 		for (size_t i = 0; i < n; i++)
 			dup |= sites[i].at == q;
-		if (!c || dup || !recorded_nr(loaded_nr(t, q)) ||
-		    branched_into(t, q) || cancellable(t, q))
+		nr = loaded_nr(lo, q);
+		if (!c || dup || !recorded_nr(nr) || rejected(r, q))
 			continue;
+		if (branched_into(t, q)) {
+			if (r->n < SITES_MAX)
+				r->at[r->n++] = q;
+			continue;
+		}
+		if (cancellable(t, lo, q))
+			continue;	/* (lo-dependent: another scan may know better) */
 		sites[n++] = (struct site){ q, c };
+	}
+	return n;
+}
+
+/*
+ * A function an exported one calls first thing may hold the syscall: glibc
+ * 2.36's fcntl() leaves every command but the blocking locks to an
+ * internal __fcntl64_nocancel_adjusted().  A call's target is taken for a
+ * function start only where gcc puts those: 16-byte aligned, after a
+ * return or padding.
+ */
+static size_t find_callees(const struct text *t, unsigned char *fn, struct site *sites,
+			   size_t n, struct rejects *r)
+{
+	unsigned char *end = fn + FUNC / 4 < t->hi - 8 ? fn + FUNC / 4 : t->hi - 8;
+
+	for (unsigned char *q = fn; q < end; q++) {
+		unsigned char *to = q + 5 + rel32(q + 1);
+
+		if (q[0] != 0xe8 || to <= t->lo || to >= t->hi - 8 || ((uintptr_t)to & 15) ||
+		    (to[-1] != 0xc3 && to[-1] != 0x90 && to[-1] != 0xcc && to[-1] != 0x00))
+			continue;
+		n = find_sites(t, to, to, sites, n, r);
 	}
 	return n;
 }
@@ -305,6 +360,7 @@ static void patch_page(unsigned char *page, const struct site *sites, size_t n,
 __attribute__((constructor)) static void patch_libc(void)
 {
 	struct site sites[SITES_MAX];
+	struct rejects rej = { .n = 0 };
 	struct text t = { 0 };
 	size_t n = 0, size;
 	unsigned char *area;
@@ -322,7 +378,13 @@ __attribute__((constructor)) static void patch_libc(void)
 		unsigned char *fn = dlsym(RTLD_NEXT, funcs[i]);
 
 		if (fn >= t.lo && fn < t.hi)
-			n = find_sites(&t, fn, sites, n);
+			n = find_sites(&t, fn, t.lo, sites, n, &rej);
+	}
+	for (size_t i = 0; i < sizeof(callers) / sizeof(*callers); i++) {
+		unsigned char *fn = dlsym(RTLD_NEXT, callers[i]);
+
+		if (fn >= t.lo && fn < t.hi)
+			n = find_callees(&t, fn, sites, n, &rej);
 	}
 	if (!n)
 		return;

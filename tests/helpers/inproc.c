@@ -114,6 +114,23 @@ static int inside_libc(void)
 	return 0;
 }
 
+/* fcntl's fd commands: glibc makes them in a function fcntl() calls. */
+static int fcntl_dups(int n)
+{
+	int fd = open("in.txt", O_RDONLY | O_CLOEXEC);
+
+	for (int i = 0; i < n && fd >= 0; i++) {
+		int dup = fcntl(fd, F_DUPFD_CLOEXEC, 10);
+
+		if (dup < 0 || fcntl(dup, F_SETFD, 0) < 0) {
+			perror("fcntl");
+			return 1;
+		}
+		close(dup);
+	}
+	return fd < 0;
+}
+
 static int vfork_first(void)
 {
 	struct stat st;
@@ -151,10 +168,12 @@ int main(int argc, char **argv)
 		return work(atoi(argv[2]));
 	if (argc == 2 && !strcmp(argv[1], "libc"))
 		return inside_libc();
+	if (argc == 3 && !strcmp(argv[1], "fcntl"))
+		return fcntl_dups(atoi(argv[2]));
 	if (argc == 2 && !strcmp(argv[1], "vfork"))
 		return vfork_first();
 	if (argc == 2 && !strcmp(argv[1], "tamper"))
 		return tamper();
-	fprintf(stderr, "usage: inproc work N | inproc tamper\n");
+	fprintf(stderr, "usage: inproc work N | libc | fcntl N | vfork | tamper\n");
 	return 2;
 }

@@ -78,6 +78,17 @@ check "inside libc: fopen, opendir, realpath, setlocale mostly in-process ($s1 s
 check "inside libc: realpath's readlink probes are in the trace" \
 	grep -qF '"ev":"probe","path":"$SRC/link"' "$SCRATCH/out-root/libc-pre.trace"
 
+# fcntl's F_DUPFD and F_SETFD: glibc makes them in a function of its own
+# that fcntl() calls; found through that call, they stop no more.
+run fcntl-pre root -- "$SCRATCH/bin/inproc" fcntl 300
+run fcntl-ptr root --no-preload -- "$SCRATCH/bin/inproc" fcntl 300
+check "fcntl: the same trace with and without the preload" \
+	cmp -s "$SCRATCH/out-root/fcntl-pre.trace" "$SCRATCH/out-root/fcntl-ptr.trace"
+s1=$(meta "$SCRATCH/out-root/fcntl-pre.trace.meta.json" stops)
+s2=$(meta "$SCRATCH/out-root/fcntl-ptr.trace.meta.json" stops)
+check "fcntl: 300 rounds of F_DUPFD_CLOEXEC, F_SETFD and close in-process ($s1 stops against $s2)" \
+	test "$s1" -lt 100 -a "$s2" -gt 900
+
 # A vfork child sets the preload up on its parent's memory, then execs:
 # the parent's records after that are read all the same.
 run vf-pre root -- "$SCRATCH/bin/inproc" vfork
