@@ -266,13 +266,15 @@ static bool rejected(const struct rejects *r, const unsigned char *q)
 }
 
 /*
- * The sites in one function's first bytes, added to sites[].  What comes
- * before a site is looked at back to lo: libc's text for an exported
- * function (as if something before it might run on into it), the
- * function itself for one found by a call (it starts there).
+ * The sites in one function's first bytes (from its start: an exported
+ * one's, or one found by a call), added to sites[].  What comes before a
+ * site is looked at back to the function's start, not into the function
+ * before it: compiled code does not run on from one function into the
+ * next (there, the bytes of a call to __stack_chk_fail made
+ * __close()'s single-threaded close look like a cancellation point).
  */
-static size_t find_sites(const struct text *t, unsigned char *fn, const unsigned char *lo,
-			 struct site *sites, size_t n, struct rejects *r)
+static size_t find_sites(const struct text *t, unsigned char *fn, struct site *sites,
+			 size_t n, struct rejects *r)
 {
 	unsigned char *end = fn + FUNC < t->hi - 8 ? fn + FUNC : t->hi - 8;
 
@@ -288,7 +290,7 @@ static size_t find_sites(const struct text *t, unsigned char *fn, const unsigned
 				c = &checks[k];
 		for (size_t i = 0; i < n; i++)
 			dup |= sites[i].at == q;
-		nr = loaded_nr(lo, q);
+		nr = loaded_nr(fn, q);
 		if (!c || dup || !recorded_nr(nr) || rejected(r, q))
 			continue;
 		if (branched_into(t, q)) {
@@ -296,8 +298,8 @@ static size_t find_sites(const struct text *t, unsigned char *fn, const unsigned
 				r->at[r->n++] = q;
 			continue;
 		}
-		if (cancellable(t, lo, q))
-			continue;	/* (lo-dependent: another scan may know better) */
+		if (cancellable(t, fn, q))
+			continue;	/* (from fn: another scan may know better) */
 		sites[n++] = (struct site){ q, c };
 	}
 	return n;
@@ -321,7 +323,7 @@ static size_t find_callees(const struct text *t, unsigned char *fn, struct site 
 		if (q[0] != 0xe8 || to <= t->lo || to >= t->hi - 8 || ((uintptr_t)to & 15) ||
 		    (to[-1] != 0xc3 && to[-1] != 0x90 && to[-1] != 0xcc && to[-1] != 0x00))
 			continue;
-		n = find_sites(t, to, to, sites, n, r);
+		n = find_sites(t, to, sites, n, r);
 	}
 	return n;
 }
@@ -378,7 +380,7 @@ __attribute__((constructor)) static void patch_libc(void)
 		unsigned char *fn = dlsym(RTLD_NEXT, funcs[i]);
 
 		if (fn >= t.lo && fn < t.hi)
-			n = find_sites(&t, fn, t.lo, sites, n, &rej);
+			n = find_sites(&t, fn, sites, n, &rej);
 	}
 	for (size_t i = 0; i < sizeof(callers) / sizeof(*callers); i++) {
 		unsigned char *fn = dlsym(RTLD_NEXT, callers[i]);
