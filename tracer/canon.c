@@ -927,31 +927,34 @@ int canon_write(struct spool *spool, const struct canon_opts *opts, FILE *out,
 	struct canon c = { .opts = opts, .out = out, .spool = spool };
 	struct cproc **roots = NULL;
 	size_t nroots = 0;
-	uint64_t nprocs = 0;
+	uint64_t nprocs = 0, events_end;
+	struct stat st;
 	int r;
 
 	__fsetlocking(out, FSETLOCKING_BYCALLER);	/* one thread writes */
 	if (spool_rewind(spool, err) < 0)
 		return -1;
-	{
-		struct stat st;
-
-		/* pass 1's index goes after the events */
-		if (fstat(fileno(spool->f), &st) < 0)
-			return sr_error_make(err, SR_EXIT_FAILURE, errno, "cannot read the spool");
-		c.wbuf_off = (uint64_t)st.st_size;
-	}
+	/* the chunks and blocks go after the events */
+	if (fstat(fileno(spool->f), &st) < 0)
+		return sr_error_make(err, SR_EXIT_FAILURE, errno, "cannot read the spool");
+	events_end = c.wbuf_off = (uint64_t)st.st_size;
 	r = load(&c, spool, &roots, &nroots, err);
 	if (r == 0) {
-		struct cproc top = { .kids = roots, .nkids = nroots };
+		uint64_t blocks;
 
+		/* the events are all in chunks now, and the chunks will all
+		 * be in blocks: at most twice the spool on disk, not three
+		 * times */
+		spool_discard(spool, 0, events_end);
+		scratch_flush(&c);
+		blocks = c.wbuf_off;
 		/* The command is "1"; should pid 1 ever start more than one
 		 * process, they are "2", "3", ... in content order. */
 		for (size_t i = 0; i < nroots; i++)
 			compute_key(&c, roots[i]);
+		spool_discard(spool, events_end, blocks - events_end);
 		if (nroots > 1)
 			qsort(roots, nroots, sizeof(*roots), cmp_key);
-		(void)top;
 		for (size_t i = 0; i < nroots; i++) {
 			char id[32];
 

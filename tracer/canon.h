@@ -29,6 +29,7 @@ struct canon_opts {
  * Read the spool and write the canonical trace (docs/trace-format.md):
  * logical process ids from the process tree, siblings ordered by content,
  * program order within a process, roots rewritten, temp names numbered.
+ * Once: the spool's disk space is given back as it is read.
  */
 int canon_write(struct spool *spool, const struct canon_opts *opts, FILE *out,
 		struct sr_error **err);

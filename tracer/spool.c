@@ -298,6 +298,13 @@ int spool_pread(struct spool *s, uint64_t off, void *buf, size_t len)
 	return pread(fileno(s->f), buf, len, (off_t)off) == (ssize_t)len ? 0 : -1;
 }
 
+void spool_discard(struct spool *s, uint64_t off, uint64_t len)
+{
+	if (len)
+		(void)fallocate(fileno(s->f), FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+				(off_t)off, (off_t)len);
+}
+
 void spool_close(struct spool *s)
 {
 	if (s->f)
