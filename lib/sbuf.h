@@ -24,6 +24,8 @@ void sbuf_free(struct sbuf *b);
 
 static inline void sbuf_add(struct sbuf *b, const void *s, size_t n)
 {
+	if (!n)
+		return;
 	if (b->cap - b->len <= n)
 		sbuf_grow(b, n);
 	memcpy(b->p + b->len, s, n);

@@ -91,6 +91,7 @@ struct site {
 
 struct text {
 	unsigned char *lo, *hi;
+	const unsigned char *eh;	/* .eh_frame_hdr, or NULL */
 };
 
 static int find_libc(struct dl_phdr_info *info, size_t size, void *data)
@@ -103,13 +104,14 @@ static int find_libc(struct dl_phdr_info *info, size_t size, void *data)
 	for (int i = 0; i < info->dlpi_phnum; i++) {
 		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
 
-		if (ph->p_type == PT_LOAD && (ph->p_flags & PF_X)) {
+		if (ph->p_type == PT_LOAD && (ph->p_flags & PF_X) && !t->lo) {
 			t->lo = (unsigned char *)(info->dlpi_addr + ph->p_vaddr);
 			t->hi = t->lo + ph->p_memsz;
-			return 1;
+		} else if (ph->p_type == PT_GNU_EH_FRAME) {
+			t->eh = (const unsigned char *)(info->dlpi_addr + ph->p_vaddr);
 		}
 	}
-	return 0;
+	return 1;
 }
 
 static bool recorded_nr(long nr)
@@ -251,20 +253,6 @@ static void put_thunk(unsigned char *th, const struct site *s)
 	memcpy(q + 1, &rel, sizeof(rel));
 }
 
-/* Sites a branch may land in: no scan may take them. */
-struct rejects {
-	const unsigned char *at[SITES_MAX];
-	size_t n;
-};
-
-static bool rejected(const struct rejects *r, const unsigned char *q)
-{
-	for (size_t i = 0; i < r->n; i++)
-		if (r->at[i] == q)
-			return true;
-	return false;
-}
-
 /*
  * The sites in one function's first bytes (from its start: an exported
  * one's, or one found by a call), added to sites[].  What comes before a
@@ -274,7 +262,7 @@ static bool rejected(const struct rejects *r, const unsigned char *q)
  * __close()'s single-threaded close look like a cancellation point).
  */
 static size_t find_sites(const struct text *t, unsigned char *fn, struct site *sites,
-			 size_t n, struct rejects *r)
+			 size_t n)
 {
 	unsigned char *end = fn + FUNC < t->hi - 8 ? fn + FUNC : t->hi - 8;
 
@@ -291,39 +279,66 @@ static size_t find_sites(const struct text *t, unsigned char *fn, struct site *s
 		for (size_t i = 0; i < n; i++)
 			dup |= sites[i].at == q;
 		nr = loaded_nr(fn, q);
-		if (!c || dup || !recorded_nr(nr) || rejected(r, q))
+		if (!c || dup || !recorded_nr(nr) || branched_into(t, q) ||
+		    cancellable(t, fn, q))
 			continue;
-		if (branched_into(t, q)) {
-			if (r->n < SITES_MAX)
-				r->at[r->n++] = q;
-			continue;
-		}
-		if (cancellable(t, fn, q))
-			continue;	/* (from fn: another scan may know better) */
 		sites[n++] = (struct site){ q, c };
 	}
 	return n;
 }
 
 /*
+ * Whether a function starts at p: libc's .eh_frame_hdr has a table of
+ * every function's start, sorted for the unwinder's binary search
+ * (version 1, the table's entries 32-bit offsets from the header, as
+ * binutils writes it for x86_64).
+ */
+static bool function_start(const struct text *t, const unsigned char *p)
+{
+	const unsigned char *h = t->eh;
+	uint32_t count, lo = 0, hi;
+	long want;
+
+	if (!h || h[0] != 1 || h[1] != 0x1b || h[2] != 0x03 || h[3] != 0x3b)
+		return false;
+	memcpy(&count, h + 8, sizeof(count));
+	want = p - h;
+	for (hi = count; lo < hi;) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		int32_t at;
+
+		memcpy(&at, h + 12 + (size_t)mid * 8, sizeof(at));
+		if (at == want)
+			return true;
+		if (at < want)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return false;
+}
+
+/*
  * A function an exported one calls first thing may hold the syscall: glibc
  * 2.36's fcntl() leaves every command but the blocking locks to an
- * internal __fcntl64_nocancel_adjusted().  A call's target is taken for a
- * function start only where gcc puts those: 16-byte aligned, after a
- * return or padding.
+ * internal __fcntl64_nocancel_adjusted().  Bytes that read as a call are
+ * followed only to where the unwind table says a function starts.
  */
 static size_t find_callees(const struct text *t, unsigned char *fn, struct site *sites,
-			   size_t n, struct rejects *r)
+			   size_t n)
 {
 	unsigned char *end = fn + FUNC / 4 < t->hi - 8 ? fn + FUNC / 4 : t->hi - 8;
 
 	for (unsigned char *q = fn; q < end; q++) {
-		unsigned char *to = q + 5 + rel32(q + 1);
+		uintptr_t to;
 
-		if (q[0] != 0xe8 || to <= t->lo || to >= t->hi - 8 || ((uintptr_t)to & 15) ||
-		    (to[-1] != 0xc3 && to[-1] != 0x90 && to[-1] != 0xcc && to[-1] != 0x00))
+		if (q[0] != 0xe8)
 			continue;
-		n = find_sites(t, to, sites, n, r);
+		to = (uintptr_t)q + 5 + (uintptr_t)(intptr_t)rel32(q + 1);
+		if (to <= (uintptr_t)t->lo || to >= (uintptr_t)(t->hi - 8) ||
+		    !function_start(t, (const unsigned char *)to))
+			continue;
+		n = find_sites(t, (unsigned char *)to, sites, n);
 	}
 	return n;
 }
@@ -362,7 +377,6 @@ static void patch_page(unsigned char *page, const struct site *sites, size_t n,
 __attribute__((constructor)) static void patch_libc(void)
 {
 	struct site sites[SITES_MAX];
-	struct rejects rej = { .n = 0 };
 	struct text t = { 0 };
 	size_t n = 0, size;
 	unsigned char *area;
@@ -380,13 +394,13 @@ __attribute__((constructor)) static void patch_libc(void)
 		unsigned char *fn = dlsym(RTLD_NEXT, funcs[i]);
 
 		if (fn >= t.lo && fn < t.hi)
-			n = find_sites(&t, fn, sites, n, &rej);
+			n = find_sites(&t, fn, sites, n);
 	}
 	for (size_t i = 0; i < sizeof(callers) / sizeof(*callers); i++) {
 		unsigned char *fn = dlsym(RTLD_NEXT, callers[i]);
 
 		if (fn >= t.lo && fn < t.hi)
-			n = find_callees(&t, fn, sites, n, &rej);
+			n = find_callees(&t, fn, sites, n);
 	}
 	if (!n)
 		return;

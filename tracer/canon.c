@@ -134,19 +134,37 @@ static struct cproc *live(struct canon *c, pid_t pid)
  */
 #define SCRATCH_FLUSH (256u << 10)
 
+/* A write to the spool failed (a full disk): said once, with its errno. */
+static void write_failed(struct canon *c)
+{
+	if (!c->write_errno)
+		c->write_errno = errno ? errno : EIO;
+	c->bad = true;
+}
+
 static void scratch_flush(struct canon *c)
 {
 	if (c->wbuf.len && spool_pwrite(c->spool, c->wbuf_off, c->wbuf.p, c->wbuf.len) < 0)
-		c->bad = true;
+		write_failed(c);
 	c->wbuf_off += c->wbuf.len;
 	c->wbuf.len = 0;
 }
 
-/* Where buf now is. */
+/* Where buf now is.  What does not fit the buffer is written at once
+ * (the buffer does not grow to the largest process's block). */
 static uint64_t scratch_append(struct canon *c, const void *buf, size_t len)
 {
+	uint64_t at;
+
 	if (c->wbuf.len && c->wbuf.len + len > SCRATCH_FLUSH)
 		scratch_flush(c);
+	if (len > SCRATCH_FLUSH) {
+		at = c->wbuf_off;
+		if (spool_pwrite(c->spool, at, buf, len) < 0)
+			write_failed(c);
+		c->wbuf_off += len;
+		return at;
+	}
 	sbuf_add(&c->wbuf, buf, len);
 	return c->wbuf_off + c->wbuf.len - len;
 }
@@ -155,8 +173,17 @@ static void scratch_patch(struct canon *c, uint64_t off, const void *buf, size_t
 {
 	if (off >= c->wbuf_off && off - c->wbuf_off + len <= c->wbuf.len)
 		memcpy(c->wbuf.p + (off - c->wbuf_off), buf, len);
-	else if (off + len > c->wbuf_off || spool_pwrite(c->spool, off, buf, len) < 0)
+	else if (off + len > c->wbuf_off)
 		c->bad = true;
+	else if (spool_pwrite(c->spool, off, buf, len) < 0)
+		write_failed(c);
+}
+
+/* A buffer grown for one large process gives its memory back. */
+static void trim(struct sbuf *b, size_t keep)
+{
+	if (b->cap > keep)
+		sbuf_free(b);
 }
 
 /*
@@ -194,6 +221,8 @@ static const char *scratch_read(struct canon *c, uint64_t off, uint64_t size)
 	if (want > c->wbuf_off - off)
 		want = c->wbuf_off - off;
 	c->rbuf.len = 0;
+	if (want <= READ_AHEAD_MAX)
+		trim(&c->rbuf, 2 * READ_AHEAD_MAX);
 	sbuf_grow(&c->rbuf, want);
 	if (spool_pread(c->spool, off, c->rbuf.p, want) < 0)
 		return NULL;
@@ -228,6 +257,7 @@ static void spill(struct canon *c, struct cproc *p)
 	}
 	p->tail = at;
 	p->pend.len = 0;
+	trim(&p->pend, CHUNK_MAX);
 }
 
 /* An event of a process: its record (len bytes at off) into p's chunk,
@@ -314,6 +344,9 @@ static int load(struct canon *c, struct spool *spool, struct cproc ***ret_roots,
 	canon_sort_temps(c);
 	if (r < 0 || c->bad) {
 		free(roots);
+		if (c->write_errno)
+			return sr_error_make(err, SR_EXIT_FAILURE, c->write_errno,
+					     "cannot write the trace spool");
 		return sr_error_make(err, SR_EXIT_FAILURE, 0,
 				     "the trace spool is corrupt");
 	}
@@ -359,6 +392,10 @@ static void load_chunks(struct canon *c, struct cproc *p)
 			c->bad = true;
 			return;
 		}
+		if (h.next && h.next <= at) {	/* chunks are only appended */
+			c->bad = true;
+			return;
+		}
 		at = h.next;
 		size = h.next_size;
 	}
@@ -398,6 +435,8 @@ static void store_order(struct canon *c, struct cproc *p)
 	p->block = scratch_append(c, c->enc.p, c->enc.len);
 	p->block_len = c->enc.len;
 	p->nblock = p->n;
+	trim(&c->enc, SCRATCH_FLUSH);
+	trim(&c->keys, SCRATCH_FLUSH);
 }
 
 static void unload_events(struct cproc *p)
@@ -800,6 +839,11 @@ static uint64_t write_proc(struct canon *c, struct cproc *p)
 	sbuf_putc(&prefix, ',');
 	write_block(c, p, b, &prefix);
 	sbuf_free(&prefix);
+	if (b->len >= LINES_FLUSH) {
+		fwrite(b->p, 1, b->len, c->out);
+		b->len = 0;
+		trim(b, 4 * LINES_FLUSH);
+	}
 	for (size_t i = 0; i < p->nkids; i++)
 		n += write_proc(c, p->sorted[i]);
 	return n;
@@ -970,7 +1014,10 @@ int canon_write(struct spool *spool, const struct canon_opts *opts, FILE *out,
 		fwrite(c.line.p, 1, c.line.len, out);
 		c.line.len = 0;
 		nstates = write_states(&c);
-		if (c.bad)
+		if (c.write_errno)
+			r = sr_error_make(err, SR_EXIT_FAILURE, c.write_errno,
+					  "cannot write the trace spool");
+		else if (c.bad)
 			r = sr_error_make(err, SR_EXIT_FAILURE, 0,
 					  "the trace spool could not be read back");
 		fprintf(out, "{\"end\":\"%s\",\"exit\":%d,\"processes\":%llu,"

@@ -79,6 +79,7 @@ struct canon {
 	bool keyed;			/* the event just put differs in its
 					 * key form (a child, temp or pipe) */
 	bool bad;			/* the spool could not be read back */
+	int write_errno;		/* or written: why */
 	struct sbuf scratch;		/* canon_str()'s result */
 	struct sbuf line;		/* an output line */
 	struct sbuf keys;		/* a process's events' key texts */

@@ -70,12 +70,18 @@ static void put_strv(struct sbuf *b, char **v)
 
 void spool_encode(struct sbuf *b, const struct event *ev)
 {
-	struct rec r = {
-		.kind = ev->kind, .pid = ev->pid, .tid = ev->tid, .other = ev->other,
-		.result = ev->result, .flags = ev->flags, .mode = ev->mode,
-		.aux = ev->aux, .dlen = ev->digest.len,
-	};
+	struct rec r;
 
+	memset(&r, 0, sizeof(r));	/* padding too: the spool is read back */
+	r.kind = ev->kind;
+	r.pid = ev->pid;
+	r.tid = ev->tid;
+	r.other = ev->other;
+	r.result = ev->result;
+	r.flags = ev->flags;
+	r.mode = ev->mode;
+	r.aux = ev->aux;
+	r.dlen = ev->digest.len;
 	memcpy(r.digest, ev->digest.bytes, sizeof(r.digest));
 	r.post_has = ev->post.has;
 	r.post_mode = ev->post.mode;
