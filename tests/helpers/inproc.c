@@ -131,6 +131,28 @@ static int fcntl_dups(int n)
 	return fd < 0;
 }
 
+/* A pipe's write end, copied and closed: no file is written.  (A file
+ * read first: the preload sets itself up at the first call it records.) */
+static int pipe_ends(int n)
+{
+	int fd = open("in.txt", O_RDONLY | O_CLOEXEC);
+
+	if (fd >= 0)
+		close(fd);
+	for (int i = 0; i < n; i++) {
+		int p[2];
+
+		if (pipe2(p, O_CLOEXEC) < 0 || dup2(p[1], 10) < 0) {
+			perror("pipe");
+			return 1;
+		}
+		close(p[1]);
+		close(10);
+		close(p[0]);
+	}
+	return 0;
+}
+
 static int vfork_first(void)
 {
 	struct stat st;
@@ -168,12 +190,14 @@ int main(int argc, char **argv)
 		return work(atoi(argv[2]));
 	if (argc == 2 && !strcmp(argv[1], "libc"))
 		return inside_libc();
+	if (argc == 3 && !strcmp(argv[1], "pipes"))
+		return pipe_ends(atoi(argv[2]));
 	if (argc == 3 && !strcmp(argv[1], "fcntl"))
 		return fcntl_dups(atoi(argv[2]));
 	if (argc == 2 && !strcmp(argv[1], "vfork"))
 		return vfork_first();
 	if (argc == 2 && !strcmp(argv[1], "tamper"))
 		return tamper();
-	fprintf(stderr, "usage: inproc work N | libc | fcntl N | vfork | tamper\n");
+	fprintf(stderr, "usage: inproc work N | libc | fcntl N | pipes N | vfork | tamper\n");
 	return 2;
 }

@@ -89,6 +89,27 @@ s2=$(meta "$SCRATCH/out-root/fcntl-ptr.trace.meta.json" stops)
 check "fcntl: 300 rounds of F_DUPFD_CLOEXEC, F_SETFD and close in-process ($s1 stops against $s2)" \
 	test "$s1" -lt 100 -a "$s2" -gt 900
 
+# Pipes: their write ends are closed and replaced in-process (a pipe is
+# never a file the tracer digests); a shell's pipelines give the same
+# trace, appends to a file included.
+run pipes-pre root -- "$SCRATCH/bin/inproc" pipes 300
+run pipes-ptr root --no-preload -- "$SCRATCH/bin/inproc" pipes 300
+check "pipes: the same trace with and without the preload" \
+	cmp -s "$SCRATCH/out-root/pipes-pre.trace" "$SCRATCH/out-root/pipes-ptr.trace"
+s1=$(meta "$SCRATCH/out-root/pipes-pre.trace.meta.json" stops)
+s2=$(meta "$SCRATCH/out-root/pipes-ptr.trace.meta.json" stops)
+check "pipes: 300 write ends dup2'd and closed in-process ($s1 stops against $s2)" \
+	test "$s1" -lt 100 -a "$s2" -gt 900
+sh_pipes='i=0; while [ $i -lt 20 ]; do echo x >/dev/stdout | cat >/dev/null; echo y >>out.txt; i=$((i+1)); done'
+run shpipes-pre root -- /bin/sh -c "$sh_pipes"
+run shpipes-ptr root --no-preload -- /bin/sh -c "$sh_pipes"
+check "a shell's pipelines: the same trace with and without the preload" \
+	cmp -s "$SCRATCH/out-root/shpipes-pre.trace" "$SCRATCH/out-root/shpipes-ptr.trace"
+check "a shell's pipelines: the appends to out.txt are in the trace" \
+	test "$(grep -c '"ev":"wrote","path":"$SRC/out.txt"' "$SCRATCH/out-root/shpipes-pre.trace")" -ge 20
+is "a shell's pipelines: /dev/stdout, a pipe there, is opened but no file is written" \
+	"$(grep -c '"ev":"open","path":"/dev/stdout","mode":"w,create,trunc"' "$SCRATCH/out-root/shpipes-pre.trace"),$(grep -c '"ev":"wrote","path":"/dev/stdout"' "$SCRATCH/out-root/shpipes-pre.trace")" "20,0"
+
 # A vfork child sets the preload up on its parent's memory, then execs:
 # the parent's records after that are read all the same.
 run vf-pre root -- "$SCRATCH/bin/inproc" vfork
