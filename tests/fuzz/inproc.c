@@ -41,7 +41,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fd_put(task.proc, 4, "/src/in.c", 0);
 	inproc_replay(&t, &task, task.tid, recs, n);
 	proc_free(task.proc);
-	fclose(t.spool.f);
+	spool_close(&t.spool);
 	free(t.cache);
 	return 0;
 }

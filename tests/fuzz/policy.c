@@ -3,6 +3,7 @@
  * input goes through a memfd). */
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
