@@ -67,12 +67,18 @@ done
 
 # glibc's calls inside itself (its syscall instructions rewritten to
 # jump to the recorder): the same trace, most of it in-process.
-run libc-pre root -- "$SCRATCH/bin/inproc" libc
-run libc-ptr root --no-preload -- "$SCRATCH/bin/inproc" libc
-check "inside libc: the same trace with and without the preload" \
-	cmp -s "$SCRATCH/out-root/libc-pre.trace" "$SCRATCH/out-root/libc-ptr.trace"
-s1=$(meta "$SCRATCH/out-root/libc-pre.trace.meta.json" stops)
-s2=$(meta "$SCRATCH/out-root/libc-ptr.trace.meta.json" stops)
+# pair NAME WHAT CMD...: CMD run as root with and without the preload:
+# the same trace, and the stops of each in $s1 and $s2.
+pair() {
+	local name=$1 what=$2; shift 2
+	run "$name-pre" root -- "$@"
+	run "$name-ptr" root --no-preload -- "$@"
+	check "$what: the same trace with and without the preload" \
+		cmp -s "$SCRATCH/out-root/$name-pre.trace" "$SCRATCH/out-root/$name-ptr.trace"
+	s1=$(meta "$SCRATCH/out-root/$name-pre.trace.meta.json" stops)
+	s2=$(meta "$SCRATCH/out-root/$name-ptr.trace.meta.json" stops)
+}
+pair libc "inside libc" "$SCRATCH/bin/inproc" libc
 check "inside libc: fopen, opendir, realpath, setlocale mostly in-process ($s1 stops against $s2)" \
 	test "$((s1 * 3))" -le "$s2"
 check "inside libc: realpath's readlink probes are in the trace" \
@@ -80,31 +86,18 @@ check "inside libc: realpath's readlink probes are in the trace" \
 
 # fcntl's F_DUPFD and F_SETFD: glibc makes them in a function of its own
 # that fcntl() calls; found through that call, they stop no more.
-run fcntl-pre root -- "$SCRATCH/bin/inproc" fcntl 300
-run fcntl-ptr root --no-preload -- "$SCRATCH/bin/inproc" fcntl 300
-check "fcntl: the same trace with and without the preload" \
-	cmp -s "$SCRATCH/out-root/fcntl-pre.trace" "$SCRATCH/out-root/fcntl-ptr.trace"
-s1=$(meta "$SCRATCH/out-root/fcntl-pre.trace.meta.json" stops)
-s2=$(meta "$SCRATCH/out-root/fcntl-ptr.trace.meta.json" stops)
+pair fcntl "fcntl" "$SCRATCH/bin/inproc" fcntl 300
 check "fcntl: 300 rounds of F_DUPFD_CLOEXEC, F_SETFD and close in-process ($s1 stops against $s2)" \
 	test "$s1" -lt 100 -a "$s2" -gt 900
 
 # Pipes: their write ends are closed and replaced in-process (a pipe is
 # never a file the tracer digests); a shell's pipelines give the same
 # trace, appends to a file included.
-run pipes-pre root -- "$SCRATCH/bin/inproc" pipes 300
-run pipes-ptr root --no-preload -- "$SCRATCH/bin/inproc" pipes 300
-check "pipes: the same trace with and without the preload" \
-	cmp -s "$SCRATCH/out-root/pipes-pre.trace" "$SCRATCH/out-root/pipes-ptr.trace"
-s1=$(meta "$SCRATCH/out-root/pipes-pre.trace.meta.json" stops)
-s2=$(meta "$SCRATCH/out-root/pipes-ptr.trace.meta.json" stops)
+pair pipes "pipes" "$SCRATCH/bin/inproc" pipes 300
 check "pipes: 300 write ends dup2'd and closed in-process ($s1 stops against $s2)" \
 	test "$s1" -lt 100 -a "$s2" -gt 900
 sh_pipes='i=0; while [ $i -lt 20 ]; do echo x >/dev/stdout | cat >/dev/null; echo y >>out.txt; i=$((i+1)); done'
-run shpipes-pre root -- /bin/sh -c "$sh_pipes"
-run shpipes-ptr root --no-preload -- /bin/sh -c "$sh_pipes"
-check "a shell's pipelines: the same trace with and without the preload" \
-	cmp -s "$SCRATCH/out-root/shpipes-pre.trace" "$SCRATCH/out-root/shpipes-ptr.trace"
+pair shpipes "a shell's pipelines" /bin/sh -c "$sh_pipes"
 check "a shell's pipelines: the appends to out.txt are in the trace" \
 	test "$(grep -c '"ev":"wrote","path":"$SRC/out.txt"' "$SCRATCH/out-root/shpipes-pre.trace")" -ge 20
 is "a shell's pipelines: /dev/stdout, a pipe there, is opened but no file is written" \
