@@ -70,7 +70,7 @@ static const char *const funcs[] = {
 	"__open64_nocancel", "__open", "openat", "__close_nocancel", "__close",
 	"fstatat", "__fxstatat", "__xstat", "__lxstat", "statx", "access",
 	"readlink", "readlinkat", "__libc_fcntl64", "dup", "__dup2", "dup3",
-	"getrandom",
+	"getrandom", "execve",
 };
 
 /* Those whose callees are looked into too (see find_callees). */
@@ -131,6 +131,7 @@ static bool recorded_nr(long nr)
 	case SYS_dup2:
 	case SYS_dup3:
 	case SYS_getrandom:
+	case SYS_execve:
 		return true;
 	default:
 		return false;

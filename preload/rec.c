@@ -430,6 +430,34 @@ static long rec_dup(long nr, long oldfd, long newfd, long flags)
 	return rec_fd(nr, oldfd, newfd, flags);
 }
 
+/*
+ * execve: a file that is not there (a PATH search's misses) fails just
+ * the same here, recorded, with no stop; anything else is the kernel's
+ * to run or refuse, and stops.  A stat resolves a path as execve does.
+ */
+static long rec_execve(const char *path, long argv, long envp)
+{
+	struct inproc_rec *s;
+	struct stat st;
+	long r;
+
+	if (!on() || !path)
+		return plain(SYS_execve, (long)path, argv, envp, 0, 0);
+	r = TRAMP(SYS_newfstatat, AT_FDCWD, (long)path, (long)&st, 0, 0);
+	if (r != -ENOENT && r != -ENOTDIR)
+		return plain(SYS_execve, (long)path, argv, envp, 0, 0);
+	s = slot_get();
+	if (!s || !slot_path(s, SYS_execve, path))
+		return plain(SYS_execve, (long)path, argv, envp, 0, 0);
+	s->ret = r;
+	s->args[0] = (uint64_t)(uintptr_t)path;
+	s->args[1] = (uint64_t)argv;
+	s->args[2] = (uint64_t)envp;
+	s->args[3] = s->args[4] = 0;
+	slot_put();
+	return r;
+}
+
 /* One syscall by number, with its arguments as libc's syscall
  * instruction had them: the recorded ones recorded, the rest made. */
 static long dispatch(long nr, long a0, long a1, long a2, long a3, long a4, long a5)
@@ -461,6 +489,8 @@ static long dispatch(long nr, long a0, long a1, long a2, long a3, long a4, long 
 		return rec_dup(nr, a0, a1, a2);
 	case SYS_getrandom:	/* an event (the build used randomness) */
 		return rec_fd(nr, a0, a1, a2);
+	case SYS_execve:
+		return rec_execve((const char *)a0, a1, a2);
 	default:
 		return plain6(nr, a0, a1, a2, a3, a4, a5);
 	}

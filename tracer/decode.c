@@ -551,7 +551,14 @@ static bool decode_args(struct tracer *t, struct task *task)
 		/* The close-on-exec writers close with a successful exec. */
 		decode_flush_writes(t, task, -1, true);
 		/* A PATH search's misses fail for sure: said here, no stop
-		 * at the exit (as a stat is answered at its entry). */
+		 * at the exit (as a stat is answered at its entry); the
+		 * preload records only those (rec.c's rec_execve). */
+		if (p->rec) {
+			ev->kind = EV_EXEC_FAIL;
+			ev->result = (int)p->rec->ret;
+			tracer_emit(t, ev);
+			return false;
+		}
 		if (exec_missing(t, task)) {
 			ev->kind = EV_EXEC_FAIL;
 			tracer_emit(t, ev);

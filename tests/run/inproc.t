@@ -103,6 +103,17 @@ check "a shell's pipelines: the appends to out.txt are in the trace" \
 is "a shell's pipelines: /dev/stdout, a pipe there, is opened but no file is written" \
 	"$(grep -c '"ev":"open","path":"/dev/stdout","mode":"w,create,trunc"' "$SCRATCH/out-root/shpipes-pre.trace"),$(grep -c '"ev":"wrote","path":"/dev/stdout"' "$SCRATCH/out-root/shpipes-pre.trace")" "20,0"
 
+# A PATH search's misses (execvp's, env's here; the shell stats instead):
+# failed in-process, the same exec-fail events.
+sh_path='PATH=/nope/a:/nope/b:/nope/c:$PATH; i=0; while [ $i -lt 20 ]; do env cat in.txt >/dev/null; i=$((i+1)); done'
+pair path "a PATH search" /bin/sh -c "$sh_path"
+check "a PATH search: the misses are in the trace" \
+	test "$(grep -c '"ev":"exec-fail","path":"/nope/[abc]/cat","res":"ENOENT"' "$SCRATCH/out-root/path-pre.trace")" -eq 60
+run path-base root -- /bin/sh -c "${sh_path#*; }"
+s0=$(meta "$SCRATCH/out-root/path-base.trace.meta.json" stops)
+check "a PATH search: its 60 misses add no stops ($s1 stops with them, $s0 without)" \
+	test "$((s1 - s0))" -lt 30
+
 # A vfork child sets the preload up on its parent's memory, then execs:
 # the parent's records after that are read all the same.
 run vf-pre root -- "$SCRATCH/bin/inproc" vfork
