@@ -26,6 +26,7 @@
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
+#include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -430,6 +431,29 @@ static long rec_dup(long nr, long oldfd, long newfd, long flags)
 	return rec_fd(nr, oldfd, newfd, flags);
 }
 
+/* Whether execve looks its file up before it reads argv and the
+ * environment (Linux 6.8 on): only then is a missing file its first
+ * answer, where before E2BIG or EFAULT could come first. */
+static bool execve_opens_first(void)
+{
+	static int known;	/* 0: not yet, 1: yes, 2: no */
+	struct utsname u;
+	long major = 0, minor = 0;
+	const char *p;
+
+	if (known)
+		return known == 1;
+	if (TRAMP(SYS_uname, (long)&u, 0, 0, 0, 0) == 0) {
+		for (p = u.release; *p >= '0' && *p <= '9'; p++)
+			major = major * 10 + (*p - '0');
+		if (*p == '.')
+			for (p++; *p >= '0' && *p <= '9'; p++)
+				minor = minor * 10 + (*p - '0');
+	}
+	known = major > 6 || (major == 6 && minor >= 8) ? 1 : 2;
+	return known == 1;
+}
+
 /*
  * execve: a file that is not there (a PATH search's misses) fails just
  * the same here, recorded, with no stop; anything else is the kernel's
@@ -441,7 +465,7 @@ static long rec_execve(const char *path, long argv, long envp)
 	struct stat st;
 	long r;
 
-	if (!on() || !path)
+	if (!on() || !path || !execve_opens_first())
 		return plain(SYS_execve, (long)path, argv, envp, 0, 0);
 	r = TRAMP(SYS_newfstatat, AT_FDCWD, (long)path, (long)&st, 0, 0);
 	if (r != -ENOENT && r != -ENOTDIR)

@@ -175,7 +175,15 @@ void inproc_drain(struct tracer *t, struct task *task)
 	struct proc *pr = task->proc;
 
 	for (int i = 0; i < pr->nrings; i++) {
-		if (drain_ring(t, task, &pr->rings[i]))
+		struct ring_ref *rr = &pr->rings[i];
+
+		/* a ring a vfork child writes in holds the child's
+		 * records, read at the child's stops (a child gone without
+		 * an exit stop gives it back here) */
+		if (rr->lent && task_find(&t->procs, rr->lent))
+			continue;
+		rr->lent = 0;
+		if (drain_ring(t, task, rr))
 			continue;
 		pr->rings[i--] = pr->rings[--pr->nrings];
 	}
@@ -187,7 +195,10 @@ static void ring_set(struct proc *pr, pid_t tid, uint64_t addr)
 		if (pr->rings[i].tid != tid && pr->rings[i].addr != addr)
 			continue;
 		if (addr)
-			pr->rings[i] = (struct ring_ref){ addr, tid };
+			pr->rings[i] = (struct ring_ref){
+				.addr = addr, .tid = tid,
+				.lent = pr->rings[i].addr == addr ? pr->rings[i].lent : 0,
+			};
 		else
 			pr->rings[i--] = pr->rings[--pr->nrings];
 		if (addr)
@@ -196,7 +207,7 @@ static void ring_set(struct proc *pr, pid_t tid, uint64_t addr)
 	if (!addr)
 		return;
 	pr->rings = xrealloc(pr->rings, ((size_t)pr->nrings + 1) * sizeof(*pr->rings));
-	pr->rings[pr->nrings++] = (struct ring_ref){ addr, tid };
+	pr->rings[pr->nrings++] = (struct ring_ref){ .addr = addr, .tid = tid };
 }
 
 /* A vfork child runs on its parent's memory: what it sets up there (the
@@ -239,13 +250,13 @@ long inproc_request(struct tracer *t, struct task *task, uint32_t arch,
 }
 
 void inproc_forked(struct tracer *t, struct task *parent, struct task *child,
-		   bool thread)
+		   bool vfork)
 {
 	struct proc *pp = parent->proc, *cp = child->proc;
 	uint32_t done[2];
 
 	(void)t;
-	if (thread || cp == pp)
+	if (cp == pp)
 		return;
 	cp->inproc_hello = pp->inproc_hello;
 	cp->inproc_armed = pp->inproc_armed;
@@ -263,8 +274,23 @@ void inproc_forked(struct tracer *t, struct task *parent, struct task *child,
 		mem_write(child->tid, a + offsetof(struct inproc_ring, done),
 			  &done[1], sizeof(done[1]));
 		ring_set(cp, child->tid, a);
+		/* on the same memory: the parent's other threads must not
+		 * read the child's records as the parent's */
+		if (vfork)
+			pp->rings[i].lent = child->tid;
 		break;
 	}
+}
+
+void inproc_vfork_done(struct tracer *t, struct task *child)
+{
+	struct task *p = child->vfork_parent ? task_find(&t->procs, child->vfork_parent) : NULL;
+
+	if (!p || !p->proc)
+		return;
+	for (int i = 0; i < p->proc->nrings; i++)
+		if (p->proc->rings[i].lent == child->tid)
+			p->proc->rings[i].lent = 0;
 }
 
 void inproc_exec(struct proc *pr)

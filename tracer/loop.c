@@ -253,7 +253,7 @@ static void on_fork(struct tracer *t, struct task *parent, int event)
 			if (parent->proc->tgid == t->init_pid && !t->root_pid)
 				t->root_pid = cid;
 			tracer_emit(t, &ev);
-			inproc_forked(t, parent, child, false);
+			inproc_forked(t, parent, child, event == PTRACE_EVENT_VFORK);
 			if (event == PTRACE_EVENT_VFORK)
 				child->vfork_parent = parent->tid;
 		}
@@ -287,6 +287,7 @@ static void on_exec(struct tracer *t, struct task *task)
 		task_remove(&t->procs, (pid_t)former);
 	}
 	pr = task->proc;
+	inproc_vfork_done(t, task);
 	task->vfork_parent = 0;
 	if (pr) {
 		inproc_exec(pr);
@@ -321,6 +322,7 @@ static void on_exit_event(struct tracer *t, struct task *task)
 	ptrace(PTRACE_GETEVENTMSG, task->tid, 0, &status);
 	if (pr && pr->nrings)
 		inproc_drain(t, task);
+	inproc_vfork_done(t, task);
 	/* Each thread stops here once (exit_group included); the last one
 	 * ends the process. */
 	if (pr && !task->exit_seen) {

@@ -33,6 +33,8 @@ struct fdtable {
 struct ring_ref {
 	uint64_t addr;
 	pid_t tid;		/* the thread writing it */
+	pid_t lent;		/* a vfork child writing it meanwhile (the
+				 * child's records: the child reads them) */
 };
 
 /* A thread group. */

@@ -116,7 +116,9 @@ void inproc_replay(struct tracer *t, struct task *task, pid_t writer,
 long inproc_request(struct tracer *t, struct task *task, uint32_t arch,
 		    const uint64_t args[6]);
 void inproc_forked(struct tracer *t, struct task *parent, struct task *child,
-		   bool thread);
+		   bool vfork);
+/* A vfork child execs or exits: its parent's ring is the parent's again. */
+void inproc_vfork_done(struct tracer *t, struct task *child);
 void inproc_exec(struct proc *pr);
 /* An mmap-family call reaching the trampoline's page: -EPERM to refuse
  * it, 0 to let it run. */

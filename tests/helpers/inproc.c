@@ -21,6 +21,7 @@
 #include <limits.h>
 #include <locale.h>
 #include <pthread.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -153,6 +154,53 @@ static int pipe_ends(int n)
 	return 0;
 }
 
+/* posix_spawnp's PATH misses (made by its vfork child, on this process's
+ * memory) while another thread of this process keeps stopping. */
+static void *mkdirs(void *arg)
+{
+	(void)arg;
+	for (int i = 0; i < 400; i++) {
+		char d[32];
+
+		snprintf(d, sizeof(d), "d%d", i & 7);
+		mkdir(d, 0700);
+		rmdir(d);
+	}
+	return NULL;
+}
+
+extern char **environ;
+
+static int spawn_threaded(void)
+{
+	static char path[4096];
+	char *argv[] = { "true", NULL };
+	size_t len = 0;
+	pthread_t th;
+	int fd = open("in.txt", O_RDONLY | O_CLOEXEC);
+
+	if (fd >= 0)
+		close(fd);
+	for (int i = 0; i < 50; i++)
+		len += (size_t)snprintf(path + len, sizeof(path) - len, "/nope/%d:", i);
+	snprintf(path + len, sizeof(path) - len, "/usr/bin:/bin");
+	setenv("PATH", path, 1);
+	if (pthread_create(&th, NULL, mkdirs, NULL))
+		return 1;
+	for (int k = 0; k < 5; k++) {
+		pid_t pid;
+		int st;
+
+		if (posix_spawnp(&pid, "true", NULL, NULL, argv, environ)) {
+			perror("posix_spawnp");
+			return 1;
+		}
+		waitpid(pid, &st, 0);
+	}
+	pthread_join(th, NULL);
+	return 0;
+}
+
 static int vfork_first(void)
 {
 	struct stat st;
@@ -190,6 +238,8 @@ int main(int argc, char **argv)
 		return work(atoi(argv[2]));
 	if (argc == 2 && !strcmp(argv[1], "libc"))
 		return inside_libc();
+	if (argc == 2 && !strcmp(argv[1], "spawn-threaded"))
+		return spawn_threaded();
 	if (argc == 3 && !strcmp(argv[1], "pipes"))
 		return pipe_ends(atoi(argv[2]));
 	if (argc == 3 && !strcmp(argv[1], "fcntl"))
@@ -198,6 +248,6 @@ int main(int argc, char **argv)
 		return vfork_first();
 	if (argc == 2 && !strcmp(argv[1], "tamper"))
 		return tamper();
-	fprintf(stderr, "usage: inproc work N | libc | fcntl N | pipes N | vfork | tamper\n");
+	fprintf(stderr, "usage: inproc work N | libc | fcntl N | pipes N | spawn-threaded | vfork | tamper\n");
 	return 2;
 }

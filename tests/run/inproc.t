@@ -111,8 +111,20 @@ check "a PATH search: the misses are in the trace" \
 	test "$(grep -c '"ev":"exec-fail","path":"/nope/[abc]/cat","res":"ENOENT"' "$SCRATCH/out-root/path-pre.trace")" -eq 60
 run path-base root -- /bin/sh -c "${sh_path#*; }"
 s0=$(meta "$SCRATCH/out-root/path-base.trace.meta.json" stops)
-check "a PATH search: its 60 misses add no stops ($s1 stops with them, $s0 without)" \
-	test "$((s1 - s0))" -lt 30
+kv=$(uname -r | sed 's/^\([0-9]*\)\.\([0-9]*\).*/\1 \2/')
+if [ "${kv% *}" -gt 6 ] || { [ "${kv% *}" -eq 6 ] && [ "${kv#* }" -ge 8 ]; }; then
+	check "a PATH search: its 60 misses add no stops ($s1 stops with them, $s0 without)" \
+		test "$((s1 - s0))" -lt 30
+else
+	skip "a PATH search's misses stop before Linux 6.8 (execve reads argv before its file there)"
+fi
+
+# posix_spawnp's child runs on its parent's memory and writes in the
+# ring of the thread that spawned it: its records are its own, even
+# while another thread of the parent stops again and again.
+run spawnmt root -- "$SCRATCH/bin/inproc" spawn-threaded
+is "a spawn's PATH misses are the child's, not its threaded parent's" \
+	"$(grep -c '"ev":"exec-fail","path":"/nope/' "$SCRATCH/out-root/spawnmt.trace"),$(grep -c '^{"p":"1","ev":"exec-fail","path":"/nope/' "$SCRATCH/out-root/spawnmt.trace")" "250,0"
 
 # A vfork child sets the preload up on its parent's memory, then execs:
 # the parent's records after that are read all the same.
