@@ -92,6 +92,7 @@ struct site {
 struct text {
 	unsigned char *lo, *hi;
 	const unsigned char *eh;	/* .eh_frame_hdr, or NULL */
+	size_t eh_len;
 };
 
 static int find_libc(struct dl_phdr_info *info, size_t size, void *data)
@@ -109,6 +110,7 @@ static int find_libc(struct dl_phdr_info *info, size_t size, void *data)
 			t->hi = t->lo + ph->p_memsz;
 		} else if (ph->p_type == PT_GNU_EH_FRAME) {
 			t->eh = (const unsigned char *)(info->dlpi_addr + ph->p_vaddr);
+			t->eh_len = ph->p_memsz;
 		}
 	}
 	return 1;
@@ -300,9 +302,12 @@ static bool function_start(const struct text *t, const unsigned char *p)
 	uint32_t count, lo = 0, hi;
 	long want;
 
-	if (!h || h[0] != 1 || h[1] != 0x1b || h[2] != 0x03 || h[3] != 0x3b)
+	if (!h || t->eh_len < 12 || h[0] != 1 || h[1] != 0x1b || h[2] != 0x03 ||
+	    h[3] != 0x3b)
 		return false;
 	memcpy(&count, h + 8, sizeof(count));
+	if (count > (t->eh_len - 12) / 8)
+		return false;	/* a table longer than its segment */
 	want = p - h;
 	for (hi = count; lo < hi;) {
 		uint32_t mid = lo + (hi - lo) / 2;
