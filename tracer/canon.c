@@ -107,7 +107,7 @@ static void add_kid(struct cproc *parent, struct cproc *kid)
 	kid->parent = parent;
 }
 
-static void add_event(struct cproc *p, struct event *ev)
+void canon_add_event(struct cproc *p, struct event *ev)
 {
 	if (p->n == p->cap) {
 		p->cap = p->cap ? p->cap * 2 : 16;
@@ -127,158 +127,17 @@ static struct cproc *live(struct canon *c, pid_t pid)
 	return p;
 }
 
-/*
- * The scratch area after the events: chunks and blocks are appended
- * through a buffer written out every SCRATCH_FLUSH bytes, and read back
- * from it while they are still there.
- */
-#define SCRATCH_FLUSH (256u << 10)
-
-/* A write to the spool failed (a full disk): said once, with its errno. */
-static void write_failed(struct canon *c)
-{
-	if (!c->write_errno)
-		c->write_errno = errno ? errno : EIO;
-	c->bad = true;
-}
-
-static void scratch_flush(struct canon *c)
-{
-	if (c->wbuf.len && spool_pwrite(c->spool, c->wbuf_off, c->wbuf.p, c->wbuf.len) < 0)
-		write_failed(c);
-	c->wbuf_off += c->wbuf.len;
-	c->wbuf.len = 0;
-}
-
-/* Where buf now is.  What does not fit the buffer is written at once
- * (the buffer does not grow to the largest process's block). */
-static uint64_t scratch_append(struct canon *c, const void *buf, size_t len)
-{
-	uint64_t at;
-
-	if (c->wbuf.len && c->wbuf.len + len > SCRATCH_FLUSH)
-		scratch_flush(c);
-	if (len > SCRATCH_FLUSH) {
-		at = c->wbuf_off;
-		if (spool_pwrite(c->spool, at, buf, len) < 0)
-			write_failed(c);
-		c->wbuf_off += len;
-		return at;
-	}
-	sbuf_add(&c->wbuf, buf, len);
-	return c->wbuf_off + c->wbuf.len - len;
-}
-
-static void scratch_patch(struct canon *c, uint64_t off, const void *buf, size_t len)
-{
-	if (off >= c->wbuf_off && off - c->wbuf_off + len <= c->wbuf.len)
-		memcpy(c->wbuf.p + (off - c->wbuf_off), buf, len);
-	else if (off + len > c->wbuf_off)
-		c->bad = true;
-	else if (spool_pwrite(c->spool, off, buf, len) < 0)
-		write_failed(c);
-}
-
-/* A buffer grown for one large process gives its memory back. */
-static void trim(struct sbuf *b, size_t keep)
-{
-	if (b->cap > keep)
-		sbuf_free(b);
-}
-
-/*
- * size bytes at off, valid until the next scratch call; NULL if they
- * cannot be read.  Reads go through a window: the key pass reads chunks
- * about in the order processes exited, which is the order they were
- * written in, so the window doubles while reads go on from where it
- * ended and halves when they jump.
- */
-#define READ_AHEAD_MIN (4u << 10)
-#define READ_AHEAD_MAX (256u << 10)
-
-static const char *scratch_read(struct canon *c, uint64_t off, uint64_t size)
-{
-	uint64_t want;
-
-	if (off >= c->wbuf_off)
-		return off - c->wbuf_off + size <= c->wbuf.len ?
-		       c->wbuf.p + (off - c->wbuf_off) : NULL;
-	if (off + size > c->wbuf_off)
-		return NULL;
-	if (off >= c->rwin_off && off - c->rwin_off + size <= c->rbuf.len) {
-		c->read_end = off + size;
-		return c->rbuf.p + (off - c->rwin_off);
-	}
-	if (off >= c->read_end && off - c->read_end < READ_AHEAD_MIN) {
-		if (c->ahead < READ_AHEAD_MAX)
-			c->ahead *= 2;	/* on from the last read: in order */
-	} else if (c->ahead > READ_AHEAD_MIN) {
-		c->ahead /= 2;
-	}
-	if (c->ahead < READ_AHEAD_MIN)
-		c->ahead = READ_AHEAD_MIN;
-	want = size > c->ahead ? size : c->ahead;
-	if (want > c->wbuf_off - off)
-		want = c->wbuf_off - off;
-	c->rbuf.len = 0;
-	if (want <= READ_AHEAD_MAX)
-		trim(&c->rbuf, 2 * READ_AHEAD_MAX);
-	sbuf_grow(&c->rbuf, want);
-	if (spool_pread(c->spool, off, c->rbuf.p, want) < 0)
-		return NULL;
-	c->rbuf.len = want;
-	c->rwin_off = off;
-	c->read_end = off + size;
-	return c->rbuf.p;
-}
-
-/* p's chunk so far to the spool's end, linked from its last one. */
-static void spill(struct canon *c, struct cproc *p)
-{
-	struct chunk_hdr h = { 0 };
-	uint64_t size = p->pend.len, at;
-
-	if (size <= sizeof(h))
-		return;
-	if (size > UINT32_MAX) {
-		c->bad = true;
-		return;
-	}
-	h.len = (uint32_t)(size - sizeof(h));
-	memcpy(p->pend.p, &h, sizeof(h));
-	at = scratch_append(c, p->pend.p, size);
-	if (!p->head) {
-		p->head = at;
-		p->head_size = (uint32_t)size;
-	} else {
-		h.next = at;
-		h.next_size = (uint32_t)size;
-		scratch_patch(c, p->tail, &h, offsetof(struct chunk_hdr, len));
-	}
-	p->tail = at;
-	p->pend.len = 0;
-	trim(&p->pend, CHUNK_MAX);
-}
-
-/* An event of a process: its record (len bytes at off) into p's chunk,
- * and the temp names it creates.  A process's last chunk is written at
- * its exit, when its buffer goes. */
+/* An event of a process: its record (len bytes at off) into p's chunk
+ * (canon_store.c), and the temp names it creates. */
 static void take_event(struct canon *c, struct cproc *p, struct event *ev,
 		       uint64_t off, uint64_t len)
 {
 	const void *rec = spool_bytes_at(c->spool, off, len);
 
-	if (!rec) {
+	if (!rec)
 		c->bad = true;
-	} else {
-		if (!p->pend.len)
-			sbuf_add(&p->pend, &(struct chunk_hdr){ 0 }, sizeof(struct chunk_hdr));
-		sbuf_add(&p->pend, rec, len);
-		if (p->pend.len >= CHUNK_MAX || ev->kind == EV_EXIT)
-			spill(c, p);
-		if (ev->kind == EV_EXIT)
-			sbuf_free(&p->pend);
-	}
+	else
+		canon_take_record(c, p, rec, len, ev->kind == EV_EXIT);
 	canon_note_temp(c, ev);
 	event_clear(ev);
 }
@@ -324,7 +183,7 @@ static int load(struct canon *c, struct spool *spool, struct cproc ***ret_roots,
 			continue;
 		}
 		if (ev.kind == EV_BEFORE || ev.kind == EV_AFTER) {
-			add_event(&c->states, &ev);
+			canon_add_event(&c->states, &ev);
 			continue;
 		}
 		p = live(c, ev.pid);
@@ -337,7 +196,7 @@ static int load(struct canon *c, struct spool *spool, struct cproc ***ret_roots,
 		take_event(c, p, &ev, off, len);
 	}
 	for (size_t i = 0; i < c->nall; i++) {
-		spill(c, c->all[i]);
+		canon_spill(c, c->all[i]);
 		sbuf_free(&c->all[i]->pend);
 	}
 	link_pipes(c, &ends);
@@ -353,90 +212,6 @@ static int load(struct canon *c, struct spool *spool, struct cproc ***ret_roots,
 	*ret_roots = roots;
 	*ret_n = nroots;
 	return 0;
-}
-
-/* Records into p's events; with kid, a spawn's aux becomes the child's
- * index (records are in capture order, so spawns in kids' order). */
-static bool parse_records(struct cproc *p, const char *buf, size_t len, uint64_t *kid)
-{
-	while (len) {
-		struct event ev;
-		int64_t n = spool_parse(buf, len, &ev);
-
-		if (n < 0)
-			return false;
-		if (kid && ev.kind == EV_SPAWN)
-			ev.aux = (int64_t)(*kid)++;
-		add_event(p, &ev);
-		buf += n;
-		len -= (size_t)n;
-	}
-	return true;
-}
-
-/* The key pass: a process's events from its chunks, in capture order. */
-static void load_chunks(struct canon *c, struct cproc *p)
-{
-	uint64_t kid = 0, at = p->head, size = p->head_size;
-	struct chunk_hdr h;
-	const char *buf;
-
-	while (at) {
-		if (size < sizeof(h) || !(buf = scratch_read(c, at, size))) {
-			c->bad = true;
-			return;
-		}
-		memcpy(&h, buf, sizeof(h));
-		if (h.len != size - sizeof(h) ||
-		    !parse_records(p, buf + sizeof(h), h.len, &kid)) {
-			c->bad = true;
-			return;
-		}
-		if (h.next && h.next <= at) {	/* chunks are only appended */
-			c->bad = true;
-			return;
-		}
-		at = h.next;
-		size = h.next_size;
-	}
-}
-
-/*
- * After the key pass ordered p's events (fewer when randomness sources
- * were merged): its block, the events in that order for pass 2.  Most
- * events are written as their key text says (no child, temp name or
- * pipe in them): those are kept as that text, the others as records to
- * be written in pass 2, which numbers temp names and pipes in output
- * order.  An item: a 32-bit length (the top bit set for a record), then
- * its bytes.
- */
-#define ITEM_RECORD (1u << 31)
-
-static void store_order(struct canon *c, struct cproc *p)
-{
-	c->enc.len = 0;
-	for (size_t i = 0; i < p->n; i++) {
-		size_t at = c->enc.len;
-		uint32_t word;
-
-		sbuf_add(&c->enc, &(uint32_t){ 0 }, sizeof(word));
-		if (c->kidx[i].plain)	/* the key text without its '\n' */
-			sbuf_add(&c->enc, c->keys.p + c->kidx[i].off, c->kidx[i].len - 1);
-		else
-			spool_encode(&c->enc, &p->evs[i]);
-		if (c->enc.len - at - sizeof(word) >= ITEM_RECORD) {
-			c->bad = true;
-			return;
-		}
-		word = (uint32_t)(c->enc.len - at - sizeof(word)) |
-		       (c->kidx[i].plain ? 0 : ITEM_RECORD);
-		memcpy(c->enc.p + at, &word, sizeof(word));
-	}
-	p->block = scratch_append(c, c->enc.p, c->enc.len);
-	p->block_len = c->enc.len;
-	p->nblock = p->n;
-	trim(&c->enc, SCRATCH_FLUSH);
-	trim(&c->keys, SCRATCH_FLUSH);
 }
 
 static void unload_events(struct cproc *p)
@@ -731,7 +506,7 @@ static void compute_key(struct canon *c, struct cproc *p)
 
 	for (size_t i = 0; i < p->nkids; i++)
 		compute_key(c, p->kids[i]);
-	load_chunks(c, p);
+	canon_load_chunks(c, p);
 	canon_sort_observations(c, p);
 	digest_init(&d, DIGEST_SHA256);
 	for (size_t i = 0; i < p->n; i++)	/* one line per event */
@@ -746,7 +521,7 @@ static void compute_key(struct canon *c, struct cproc *p)
 	}
 	sbuf_putc(&key, '|');
 	sbuf_puts(&key, hex);
-	store_order(c, p);
+	canon_store_order(c, p);
 	unload_events(p);
 	p->key = (char *)sbuf_cstr(&key);
 	p->sorted = xcalloc(p->nkids + 1, sizeof(*p->sorted));
@@ -775,7 +550,7 @@ static void write_block(struct canon *c, struct cproc *p, struct sbuf *b,
 			const struct sbuf *prefix)
 {
 	uint64_t left = p->block_len;
-	const char *buf = left ? scratch_read(c, p->block, left) : "";
+	const char *buf = left ? canon_scratch_read(c, p->block, left) : "";
 
 	if (!buf) {
 		c->bad = true;
@@ -842,7 +617,7 @@ static uint64_t write_proc(struct canon *c, struct cproc *p)
 	if (b->len >= LINES_FLUSH) {
 		fwrite(b->p, 1, b->len, c->out);
 		b->len = 0;
-		trim(b, 4 * LINES_FLUSH);
+		canon_trim(b, 4 * LINES_FLUSH);
 	}
 	for (size_t i = 0; i < p->nkids; i++)
 		n += write_proc(c, p->sorted[i]);
@@ -990,7 +765,7 @@ int canon_write(struct spool *spool, const struct canon_opts *opts, FILE *out,
 		 * be in blocks: at most twice the spool on disk, not three
 		 * times */
 		spool_discard(spool, 0, events_end);
-		scratch_flush(&c);
+		canon_scratch_flush(&c);
 		blocks = c.wbuf_off;
 		/* The command is "1"; should pid 1 ever start more than one
 		 * process, they are "2", "3", ... in content order. */

@@ -3,7 +3,8 @@
 #define SR_CANON_PRIV_H
 
 /* The canonicalizer's insides, shared by canon.c (tree, keys, output),
- * canon_names.c (roots, temp names) and canon_order.c (event order). */
+ * canon_names.c (roots, temp names), canon_order.c (event order) and
+ * canon_store.c (events between the passes). */
 #include <stdbool.h>
 #include <stdio.h>
 
@@ -99,6 +100,32 @@ struct sortable {
 	size_t index;
 	struct event ev;
 };
+
+/* An event appended to p's (taken: ev is zeroed). */
+void canon_add_event(struct cproc *p, struct event *ev);
+
+/* canon_store.c: chunks and blocks after the spool's events. */
+void canon_take_record(struct canon *c, struct cproc *p, const void *rec, size_t len,
+		       bool last);
+void canon_spill(struct canon *c, struct cproc *p);
+void canon_load_chunks(struct canon *c, struct cproc *p);
+/*
+ * After the key pass ordered p's events (fewer when randomness sources
+ * were merged): its block, the events in that order for pass 2.  Most
+ * events are written as their key text says (no child, temp name or
+ * pipe in them): those are kept as that text, the others as records to
+ * be written in pass 2, which numbers temp names and pipes in output
+ * order.  An item: a 32-bit length (the top bit set for a record), then
+ * its bytes.
+ */
+#define ITEM_RECORD (1u << 31)
+void canon_store_order(struct canon *c, struct cproc *p);
+void canon_scratch_flush(struct canon *c);
+/* size bytes at off, valid until the next scratch call; NULL if they
+ * cannot be read. */
+const char *canon_scratch_read(struct canon *c, uint64_t off, uint64_t size);
+/* A buffer grown past keep bytes (for one large process) is freed. */
+void canon_trim(struct sbuf *b, size_t keep);
 
 char *canon_rewrite_roots(const struct canon_opts *o, const char *s);
 /* The same, appended to out. */

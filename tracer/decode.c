@@ -122,7 +122,6 @@ static char *arg_string(struct task *task, int idx)
 	return mem_read_string(task->tid, p->args[idx], PATH_MAX);
 }
 
-
 /* The absolute, unnormalized form of a relative path with "..". */
 static char *raw_join(struct proc *pr, int dirfd, const char *path)
 {
