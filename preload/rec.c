@@ -77,24 +77,9 @@ static long ret_errno(long r)
 	return r;
 }
 
-/* An ordinary syscall, from this library's own instruction: it stops
- * for the tracer as any other would.  The kernel's result (-errno). */
-static long plain6(long nr, long a, long b, long c, long d, long e, long f)
-{
-	register long r10 __asm__("r10") = d;
-	register long r8 __asm__("r8") = e;
-	register long r9 __asm__("r9") = f;
-	long ret;
-
-	__asm__ volatile("syscall" : "=a"(ret)
-			 : "a"(nr), "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r8), "r"(r9)
-			 : "rcx", "r11", "memory");
-	return ret;
-}
-
 static long plain(long nr, long a, long b, long c, long d, long e)
 {
-	return plain6(nr, a, b, c, d, e, 0);
+	return sr_sys6(nr, a, b, c, d, e, 0);
 }
 
 static long request(long op, long arg)
@@ -516,7 +501,7 @@ static long dispatch(long nr, long a0, long a1, long a2, long a3, long a4, long 
 	case SYS_execve:
 		return rec_execve((const char *)a0, a1, a2);
 	default:
-		return plain6(nr, a0, a1, a2, a3, a4, a5);
+		return sr_sys6(nr, a0, a1, a2, a3, a4, a5);
 	}
 }
 

@@ -10,4 +10,8 @@
  */
 long sr_dispatch(const long *regs);
 
+/* A raw syscall from this library's own instruction (it stops for the
+ * tracer as any other would); the kernel's result, -errno on failure. */
+long sr_sys6(long nr, long a, long b, long c, long d, long e, long f);
+
 #endif
