@@ -82,15 +82,10 @@ static long plain(long nr, long a, long b, long c, long d, long e)
 	return sr_sys6(nr, a, b, c, d, e, 0);
 }
 
-static long request(long op, long arg)
-{
-	return plain(INPROC_NR, (long)INPROC_KEY, op, arg, 0, 0);
-}
-
 static void ring_release(void *p)
 {
 	/* The tracer reads it one last time and forgets it. */
-	request(INPROC_RING, 0);
+	sr_request(INPROC_RING, 0);
 	ring = NULL;
 	ring_failed = 1;
 	plain(SYS_munmap, (long)p, sizeof(struct inproc_ring), 0, 0, 0);
@@ -103,49 +98,27 @@ static void make_key(void)
 	have_key = pthread_key_create(&ring_key, ring_release) == 0;
 }
 
-/* The first call: this thread's ring, and the trampoline: mapped
- * writable, filled (the code; the magic and the ring after it), then made
- * executable, where the tracer stops, checks the code and takes the ring
- * as this thread's and the process's hello. */
+/* The first call: this thread's ring, and the trampoline (rec.h's
+ * sr_arm), where the tracer stops, checks the code and takes the ring as
+ * this thread's and the process's hello; or the page and ring
+ * sandrun-audit.so armed in the loader, taken over. */
 static void start(void)
 {
-	static const unsigned char code[INPROC_CODE_LEN] = INPROC_CODE;
-	unsigned char *page;
 	struct inproc_ring *r;
-	uint64_t tail[2];
+	bool was;
 
-	if (!__atomic_compare_exchange_n(&state, &(int){ UNKNOWN }, STARTING,
-					 false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
-		return;
 	/* (made in the constructor too, for a low key index; here in case
 	 * another library's constructor calls first) */
 	pthread_once(&key_once, make_key);
 	if (!have_key)
 		goto off;
-	r = (void *)plain(SYS_mmap, 0, sizeof(*r), PROT_READ | PROT_WRITE,
-			  MAP_PRIVATE | MAP_ANONYMOUS, -1);
-	if ((unsigned long)r > -4096UL)
+	r = sr_arm(sr_sys6(SYS_gettid, 0, 0, 0, 0, 0, 0), &was);
+	if (!r && !was)
 		goto off;
-	r->magic = INPROC_MAGIC;
-	page = (void *)plain(SYS_mmap, (long)INPROC_TRAMP, 4096, PROT_READ | PROT_WRITE,
-			     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1);
-	if (page != (void *)(uintptr_t)INPROC_TRAMP) {
-		plain(SYS_munmap, (long)r, sizeof(*r), 0, 0, 0);
-		goto off;
+	if (r) {
+		ring = r;
+		pthread_setspecific(ring_key, r);
 	}
-	for (size_t i = 0; i < sizeof(code); i++)
-		page[i] = code[i];
-	tail[0] = INPROC_MAGIC;
-	tail[1] = (uint64_t)(uintptr_t)r;
-	for (size_t i = 0; i < sizeof(tail); i++)
-		page[INPROC_TRAMP_RING + i] = ((const unsigned char *)tail)[i];
-	if (plain(SYS_mprotect, (long)page, 4096, PROT_READ | PROT_EXEC, 0, 0)) {
-		plain(SYS_munmap, (long)page, 4096, 0, 0, 0);
-		plain(SYS_munmap, (long)r, sizeof(*r), 0, 0, 0);
-		goto off;
-	}
-	ring = r;
-	pthread_setspecific(ring_key, r);
 	__atomic_store_n(&state, ON, __ATOMIC_RELEASE);
 	return;
 off:
@@ -167,7 +140,7 @@ static struct inproc_ring *ring_get(void)
 		return NULL;
 	}
 	r->magic = INPROC_MAGIC;
-	if (request(INPROC_RING, (long)r) != INPROC_YES) {
+	if (sr_request(INPROC_RING, (long)r) != INPROC_YES) {
 		plain(SYS_munmap, (long)r, sizeof(*r), 0, 0, 0);
 		ring_failed = 1;
 		return NULL;
@@ -199,7 +172,7 @@ static struct inproc_rec *slot_get(void)
 	if (!r)
 		goto none;
 	if (r->used - __atomic_load_n(&r->done, __ATOMIC_ACQUIRE) >= INPROC_SLOTS) {
-		request(INPROC_FLUSH, 0);
+		sr_request(INPROC_FLUSH, 0);
 		if (r->used - __atomic_load_n(&r->done, __ATOMIC_ACQUIRE) >= INPROC_SLOTS)
 			goto none;
 	}
@@ -217,42 +190,14 @@ static void slot_put(void)
 	busy = 0;
 }
 
-/* Fill a slot's head and path; false (slot dropped) if the path does not
- * fit.  No libc string functions: this runs inside libc's own code too
- * (see patch_libc), where SSE registers must survive. */
+/* Fill a slot's head and path (sr_slot_path); false (the slot dropped,
+ * busy cleared) if the path does not fit. */
 static bool slot_path(struct inproc_rec *s, long nr, const char *path)
 {
-	size_t n = 0;
-
-	if (!path) {
-		busy = 0;
-		return false;
-	}
-	while (n < sizeof(s->path) && path[n]) {
-		s->path[n] = path[n];
-		n++;
-	}
-	if (n == sizeof(s->path)) {
-		busy = 0;
-		return false;
-	}
-	s->path[n] = '\0';
-	s->pathlen = (uint32_t)n;
-	s->nr = (uint32_t)nr;
-	s->has_stat = 0;
-	s->mode = 0;
-	return true;
-}
-
-static void slot_stat(struct inproc_rec *s, const struct stat *st)
-{
-	s->has_stat = 1;
-	s->dev = st->st_dev;
-	s->ino = st->st_ino;
-	s->size = (uint64_t)st->st_size;
-	s->mtime = (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
-	s->ctime = (int64_t)st->st_ctim.tv_sec * 1000000000 + st->st_ctim.tv_nsec;
-	s->mode = st->st_mode;
+	if (sr_slot_path(s, nr, path))
+		return true;
+	busy = 0;
+	return false;
 }
 
 /* A syscall naming one path, made through the trampoline and recorded
@@ -283,7 +228,7 @@ static bool recent(const struct stat *st)
 	struct timespec now;
 
 	clock_gettime(CLOCK_REALTIME, &now);
-	return st->st_mtim.tv_sec >= now.tv_sec - 3 || st->st_ctim.tv_sec >= now.tv_sec - 3;
+	return sr_recent(st, now.tv_sec);
 }
 
 /* openat as glibc makes it for open, open64, openat, and inside fopen,
@@ -309,14 +254,14 @@ static long rec_openat(long dirfd, const char *path, long flags, long mode)
 	s->args[4] = 0;
 	if (r >= 0 && !(flags & O_PATH) &&
 	    TRAMP(SYS_newfstatat, r, (long)"", (long)&st, AT_EMPTY_PATH, 0) == 0)
-		slot_stat(s, &st);
+		sr_slot_stat(s, &st);
 	slot_put();
 	/* A file changed in the last seconds (a build's own output read
 	 * back) is not in the tracer's digest cache, and may be deleted or
 	 * rewritten before this thread next stops: have it read now, while
 	 * the fd holds the very file. */
 	if (s->has_stat && S_ISREG(st.st_mode) && recent(&st))
-		request(INPROC_FLUSH, 0);
+		sr_request(INPROC_FLUSH, 0);
 	return r;
 }
 

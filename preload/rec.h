@@ -2,6 +2,11 @@
 #ifndef SR_PRELOAD_REC_H
 #define SR_PRELOAD_REC_H
 
+#include <stdbool.h>
+#include <sys/stat.h>
+
+#include "tracer/inproc.h"
+
 /*
  * Between the two halves of sandrun-rec.so: rec.c records syscalls,
  * patch.c sends glibc's own syscall instructions to it.  regs: the
@@ -13,5 +18,27 @@ long sr_dispatch(const long *regs);
 /* A raw syscall from this library's own instruction (it stops for the
  * tracer as any other would); the kernel's result, -errno on failure. */
 long sr_sys6(long nr, long a, long b, long c, long d, long e, long f);
+
+/* sandrun's request op to the tracer (tracer/inproc.h); its answer. */
+long sr_request(long op, long arg);
+
+/* The trampoline's page mapped, filled and armed (the mprotect where the
+ * tracer stops and checks it), with a first ring for thread tid, which
+ * is returned; NULL if that cannot be done.  *was: the page was armed
+ * already (by sandrun-audit.so in the loader): then the ring returned is
+ * its first one if tid is that ring's thread, else NULL. */
+struct inproc_ring *sr_arm(long tid, bool *was);
+
+/* A slot's head and path filled; false if the path is NULL or does not
+ * fit (the slot is not used then). */
+bool sr_slot_path(struct inproc_rec *s, long nr, const char *path);
+
+/* The opened file's identity, in the slot. */
+void sr_slot_stat(struct inproc_rec *s, const struct stat *st);
+
+/* Whether a file changed in the last seconds (now: the time, seconds):
+ * a build's own output read back, not in the tracer's digest cache,
+ * which the tracer has to read while the fd still holds it. */
+bool sr_recent(const struct stat *st, long now);
 
 #endif

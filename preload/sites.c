@@ -66,19 +66,6 @@ static const struct check checks[] = {
 	{ 5, { 0x3d, 0x00, 0xf0, 0xff, 0xff } },	/* cmp $-4096,%eax */
 };
 
-long sr_sys6(long nr, long a, long b, long c, long d, long e, long f)
-{
-	register long r10 __asm__("r10") = d;
-	register long r8 __asm__("r8") = e;
-	register long r9 __asm__("r9") = f;
-	long ret;
-
-	__asm__ volatile("syscall" : "=a"(ret)
-			 : "a"(nr), "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r8), "r"(r9)
-			 : "rcx", "r11", "memory");
-	return ret;
-}
-
 static bool recorded_nr(long nr)
 {
 	switch (nr) {

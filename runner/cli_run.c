@@ -362,6 +362,8 @@ static int build_plan(const struct run_args *a, struct run_config *cfg,
 	plan_add(p, OP_TMPFS, 0, NULL, "/run", 0755);
 	if (cfg->preload)
 		plan_add(p, OP_RO_BIND, OPF_CREATE, cfg->preload, PRELOAD_IN_SANDBOX, 0);
+	if (cfg->audit)
+		plan_add(p, OP_RO_BIND, OPF_CREATE, cfg->audit, AUDIT_IN_SANDBOX, 0);
 	plan_add(p, OP_PROC, 0, NULL, "/proc", 0);
 	/* As in bubblewrap: the kernel's knobs stay read-only, whoever the
 	 * command is (root outside is uid 0 inside). */
@@ -495,39 +497,54 @@ static int apply_policy(const struct run_args *a, struct run_config *cfg,
 	return 0;
 }
 
+/* var (LD_PRELOAD, LD_AUDIT) in the build's environment with word last,
+ * after any list of the build's own. */
+static void env_append(struct run_config *cfg, const char *var, const char *word)
+{
+	size_t n = strlen(var);
+	const char *old = NULL;
+
+	for (size_t i = 0; i < cfg->env.n; i++)
+		if (!strncmp(cfg->env.v[i], var, n) && cfg->env.v[i][n] == '=')
+			old = cfg->env.v[i] + n + 1;
+	if (old && *old) {
+		cleanup_free char *v = xasprintf("%s:%s", old, word);
+
+		env_put(&cfg->env, var, v);
+	} else {
+		env_put(&cfg->env, var, word);
+	}
+}
+
 /*
  * The in-process recorder, next to the binary (the build tree) or in
  * ../lib/sandrun (installed); without it every syscall stops, as with
  * --no-preload.  The build finds it in LD_PRELOAD, after any preload of
- * its own (fakeroot's stat wrappers must see the real calls).
+ * its own (fakeroot's stat wrappers must see the real calls), and its
+ * part in the loader in LD_AUDIT, after any audit module of its own.
  */
 static void use_preload(struct run_config *cfg)
 {
-	static const char *const where[] = { "sandrun-rec.so", "../lib/sandrun/sandrun-rec.so" };
+	static const char *const where[] = { "", "../lib/sandrun/" };
 	cleanup_free char *exe = realpath("/proc/self/exe", NULL);
 	char *slash = exe ? strrchr(exe, '/') : NULL;
-	const char *old = NULL;
 
 	if (!slash)
 		return;
 	*slash = '\0';
 	for (size_t i = 0; i < ARRAY_SIZE(where) && !cfg->preload; i++) {
-		cleanup_free char *so = xasprintf("%s/%s", exe, where[i]);
+		cleanup_free char *so = xasprintf("%s/%ssandrun-rec.so", exe, where[i]);
+		cleanup_free char *audit = xasprintf("%s/%ssandrun-audit.so", exe, where[i]);
 
 		cfg->preload = realpath(so, NULL);
+		if (cfg->preload)
+			cfg->audit = realpath(audit, NULL);
 	}
 	if (!cfg->preload)
 		return;
-	for (size_t i = 0; i < cfg->env.n; i++)
-		if (str_has_prefix(cfg->env.v[i], "LD_PRELOAD="))
-			old = cfg->env.v[i] + 11;
-	if (old && *old) {
-		cleanup_free char *v = xasprintf("%s:%s", old, PRELOAD_IN_SANDBOX);
-
-		env_put(&cfg->env, "LD_PRELOAD", v);
-	} else {
-		env_put(&cfg->env, "LD_PRELOAD", PRELOAD_IN_SANDBOX);
-	}
+	env_append(cfg, "LD_PRELOAD", PRELOAD_IN_SANDBOX);
+	if (cfg->audit)
+		env_append(cfg, "LD_AUDIT", AUDIT_IN_SANDBOX);
 }
 
 static int build_config(const struct run_args *a, struct run_config *cfg,
@@ -600,6 +617,7 @@ void run_config_free(struct run_config *cfg)
 	free(cfg->meta_path);
 	free(cfg->trace_path);
 	free(cfg->preload);
+	free(cfg->audit);
 	strv_free(&cfg->env);
 	plan_free(&cfg->plan);
 	if (cfg->policy) {

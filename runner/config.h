@@ -38,6 +38,9 @@ struct run_config {
 	char *preload;		/* sandrun-rec.so on the host, bound at
 				 * PRELOAD_IN_SANDBOX; NULL: every syscall
 				 * is recorded by a ptrace stop */
+	char *audit;		/* sandrun-audit.so on the host, bound at
+				 * AUDIT_IN_SANDBOX; NULL: the loader's
+				 * syscalls stop */
 	enum digest_algo algo;	/* content digests in the trace */
 	enum net_mode net;
 	bool root;		/* map the invoker to uid 0 and keep caps */
@@ -59,6 +62,7 @@ struct run_config {
 /* Where the in-process recorder is in the sandbox (a fixed name, so
  * traces do not depend on where sandrun is installed). */
 #define PRELOAD_IN_SANDBOX "/run/sandrun/rec.so"
+#define AUDIT_IN_SANDBOX "/run/sandrun/audit.so"
 
 void run_config_free(struct run_config *cfg);
 

@@ -76,9 +76,12 @@ install_bins() {
 	mkdir -p "$SCRATCH/bin"
 	cp "$SANDRUN" "$SCRATCH/bin/sandrun"
 	# the in-process recorder is found next to the binary
-	if [ -f "$(dirname "$SANDRUN")/sandrun-rec.so" ]; then
-		cp "$(dirname "$SANDRUN")/sandrun-rec.so" "$SCRATCH/bin/"
-	fi
+	local so
+	for so in sandrun-rec.so sandrun-audit.so; do
+		if [ -f "$(dirname "$SANDRUN")/$so" ]; then
+			cp "$(dirname "$SANDRUN")/$so" "$SCRATCH/bin/"
+		fi
+	done
 	if [ -d "$HELPERS" ]; then cp "$HELPERS"/* "$SCRATCH/bin/" 2>/dev/null; fi
 	chmod -R a+rX "$SCRATCH/bin"
 	SR="$SCRATCH/bin/sandrun"

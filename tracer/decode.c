@@ -391,23 +391,23 @@ static bool probe_at_entry(struct tracer *t, struct task *task, const char *raw)
 	return true;
 }
 
-/* sandrun's own LD_PRELOAD entry is not the build's environment: the
- * word is taken out of the list (':' or ' ' separated), the variable
- * with it when nothing else is left. */
-static void hide_preload(const char *preload, char **envp)
+/* sandrun's own LD_PRELOAD and LD_AUDIT entries are not the build's
+ * environment: word is taken out of var's list (':' or ' ' separated),
+ * the variable with it when nothing else is left. */
+static void hide_word(char **envp, const char *var, const char *word)
 {
-	size_t n = strlen(preload);
+	size_t n = strlen(word), vn = strlen(var);
 
 	for (char **e = envp; e && *e; e++) {
-		char *v = *e + 11, *w, *out;
+		char *v = *e + vn + 1, *w, *out;
 
-		if (!str_has_prefix(*e, "LD_PRELOAD=") || !strstr(v, preload))
+		if (strncmp(*e, var, vn) || (*e)[vn] != '=' || !strstr(v, word))
 			continue;
 		out = v;
 		for (w = v; *w;) {
 			size_t len = strcspn(w, ": ");
 
-			if (len != n || strncmp(w, preload, n)) {
+			if (len != n || strncmp(w, word, n)) {
 				if (out != v)
 					*out++ = ':';
 				memmove(out, w, len);
@@ -474,7 +474,8 @@ static bool decode_args(struct tracer *t, struct task *task)
 	case DEC_OPENAT2:
 		ev->path = path_arg_raw(task, d->dirfd, d->path, &p->raw[0]);
 		/* the preload itself, opened by the loader: not the build's */
-		if (t->opts->preload && ev->path && !strcmp(ev->path, t->opts->preload))
+		if (ev->path && ((t->opts->preload && !strcmp(ev->path, t->opts->preload)) ||
+				 (t->opts->audit && !strcmp(ev->path, t->opts->audit))))
 			return false;
 		if (d->dec == DEC_CREAT) {
 			ev->flags = O_CREAT | O_WRONLY | O_TRUNC;
@@ -567,7 +568,9 @@ static bool decode_args(struct tracer *t, struct task *task)
 		ev->argv = mem_read_strv(task->tid, p->args[d->aux], is_compat(p));
 		ev->envp = mem_read_strv(task->tid, p->args[d->aux2], is_compat(p));
 		if (t->opts->preload)
-			hide_preload(t->opts->preload, ev->envp);
+			hide_word(ev->envp, "LD_PRELOAD", t->opts->preload);
+		if (t->opts->audit)
+			hide_word(ev->envp, "LD_AUDIT", t->opts->audit);
 		break;
 	case DEC_CLOSE:
 		if (p->fd >= 0) {

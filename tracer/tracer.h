@@ -22,6 +22,7 @@ struct tracer_opts {
 	const char *preload;	/* in-process recording: the preload's path
 				 * in the sandbox (its own opens are not the
 				 * build's); NULL: every syscall stops */
+	const char *audit;	/* its part in the loader (LD_AUDIT), or NULL */
 };
 
 /* A policy violation, for the summary and the report (the trace has them

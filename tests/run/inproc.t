@@ -63,6 +63,7 @@ for who in $(test_users); do
 		grep -qF "\"path\":\"\$SRC/d/f.txt\",\"mode\":\"r\",\"res\":\"ok\",\"type\":\"file\",\"digest\":\"$(xxhsum -H2 /usr/include/limits.h | cut -d' ' -f1)\"" "$pre"
 	is "$who: sandrun's LD_PRELOAD is not in the recorded environment" \
 		"$(grep -c 'sandrun/rec.so' "$pre")" 0
+	is "$who: nor its LD_AUDIT" "$(grep -c 'sandrun/audit.so' "$pre")" 0
 done
 
 # glibc's calls inside itself (its syscall instructions rewritten to
@@ -117,6 +118,26 @@ if [ "${kv% *}" -gt 6 ] || { [ "${kv% *}" -eq 6 ] && [ "${kv#* }" -ge 8 ]; }; th
 		test "$((s1 - s0))" -lt 30
 else
 	skip "a PATH search's misses stop before Linux 6.8 (execve reads argv before its file there)"
+fi
+
+# The dynamic loader's opens, stats and closes, before any preload runs
+# (sandrun-audit.so, in LD_AUDIT): the same trace, and about half the
+# stops a program makes (18 before, for /bin/true).
+if [ -f "$SCRATCH/bin/sandrun-audit.so" ]; then
+	sh_loads='i=0; while [ $i -lt 50 ]; do /bin/true; i=$((i+1)); done'
+	pair loads "50 programs loaded" /bin/sh -c "$sh_loads"
+	check "50 programs loaded: the loader's calls in-process ($s1 stops against $s2)" \
+		test "$((s1 * 4))" -le "$((s2 * 3))"
+	check "50 programs loaded: the libraries they load are in the trace" \
+		test "$(grep -c '/libc.so.6","mode":"r","res":"ok"' "$SCRATCH/out-root/loads-pre.trace")" -ge 51
+	run ownaudit root --setenv=LD_AUDIT=/nonexistent/own.so -- /bin/true
+	check "a build's own LD_AUDIT is kept, in its environment and its trace" \
+		grep -qF '"LD_AUDIT=/nonexistent/own.so"' "$SCRATCH/out-root/ownaudit.trace"
+	ip=$(meta "$SCRATCH/out-root/ownaudit.trace.meta.json" in_process)
+	check "and sandrun's after it still records the loader's calls (in_process $ip)" \
+		test "${ip:-0}" -ge 3
+else
+	for i in 1 2 3 4 5; do skip "sandrun-audit.so is not built next to sandrun"; done
 fi
 
 # posix_spawnp's child runs on its parent's memory and writes in the

@@ -1,0 +1,231 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * sandrun-audit.so: the dynamic loader's own syscalls, recorded in-process.
+ *
+ * The loader opens, stats and closes every library a program needs
+ * before any preload's code runs: a dozen ptrace stops a process, most
+ * of a build's.  An audit module (LD_AUDIT, rtld-audit(7)) is loaded
+ * first, before the loader looks for anything else, and is told of the
+ * program and the loader at once (la_objopen).  Then it arms the trampoline (rec.h's sr_arm, as
+ * sandrun-rec.so would) and rewrites the loader's syscall instructions
+ * for the recorded numbers into jumps to the recorder below (sites.c),
+ * which makes them through the trampoline and records them in the ring.
+ * When the program's libraries are loaded (la_activity's
+ * LA_ACT_CONSISTENT), the recorder stops: from then on the loader's
+ * calls (dlopen, maybe from several threads) stop as before, and
+ * sandrun-rec.so takes the ring over as its first thread's.
+ *
+ * It needs no other object, not even the loader (an audit module gets a
+ * namespace of its own, where the loader would look each one up again,
+ * and a libc there would be a second one loaded): raw syscalls only.
+ */
+#include <elf.h>
+#include <fcntl.h>
+#include <link.h>
+#include <stdint.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <time.h>
+
+#include "preload/rec.h"
+#include "preload/sites.h"
+
+#define EXPORT __attribute__((visibility("default")))
+
+typedef long (*tramp_fn)(long, long, long, long, long, long);
+#define TRAMP ((tramp_fn)(uintptr_t)INPROC_TRAMP)
+
+static struct inproc_ring *ring;
+static bool started;		/* the loader found (or given up on) */
+static bool loading;		/* the program's libraries being loaded */
+
+/* An object's code and unwind table, from its program headers (base:
+ * where it is loaded, its ELF header there). */
+static bool object_text(uintptr_t base, struct text *t)
+{
+	const Elf64_Ehdr *eh = (const void *)base;
+	const Elf64_Phdr *ph;
+
+	if (!base || eh->e_ident[EI_MAG0] != ELFMAG0 || eh->e_ident[EI_MAG1] != ELFMAG1 ||
+	    eh->e_ident[EI_MAG2] != ELFMAG2 || eh->e_ident[EI_MAG3] != ELFMAG3 ||
+	    eh->e_ident[EI_CLASS] != ELFCLASS64 || eh->e_phentsize != sizeof(*ph))
+		return false;
+	ph = (const void *)(base + eh->e_phoff);
+	for (int i = 0; i < eh->e_phnum; i++) {
+		if (ph[i].p_type == PT_LOAD && (ph[i].p_flags & PF_X) && !t->lo) {
+			t->lo = (unsigned char *)(base + ph[i].p_vaddr);
+			t->hi = t->lo + ph[i].p_memsz;
+		} else if (ph[i].p_type == PT_GNU_EH_FRAME) {
+			t->eh = (const unsigned char *)(base + ph[i].p_vaddr);
+			t->eh_len = ph[i].p_memsz;
+		}
+	}
+	return t->lo != NULL;
+}
+
+/* A free slot, or NULL (the call is made the ordinary way). */
+static struct inproc_rec *slot_get(void)
+{
+	if (!loading || !ring)
+		return NULL;
+	if (ring->used - __atomic_load_n(&ring->done, __ATOMIC_ACQUIRE) >= INPROC_SLOTS) {
+		sr_request(INPROC_FLUSH, 0);
+		if (ring->used - __atomic_load_n(&ring->done, __ATOMIC_ACQUIRE) >= INPROC_SLOTS)
+			return NULL;
+	}
+	return &ring->slot[ring->used % INPROC_SLOTS];
+}
+
+static void slot_put(void)
+{
+	__atomic_store_n(&ring->used, ring->used + 1, __ATOMIC_RELEASE);
+}
+
+/* Whether path is in sandrun's own directory (its preload). */
+static bool ours(const char *path)
+{
+	static const char dir[] = "/run/sandrun/";
+
+	for (size_t i = 0; i < sizeof(dir) - 1; i++)
+		if (path[i] != dir[i])
+			return false;
+	return true;
+}
+
+/* A read-only open, with the opened file's identity (see rec.c). */
+static long rec_openat(long dirfd, const char *path, long flags, long mode)
+{
+	struct inproc_rec *s = (flags & INPROC_OPEN_DENY) ? NULL : slot_get();
+	struct timespec now;
+	struct stat st;
+	long r;
+
+	if (!s || !sr_slot_path(s, SYS_openat, path))
+		return sr_sys6(SYS_openat, dirfd, (long)path, flags, mode, 0, 0);
+	r = TRAMP(SYS_openat, dirfd, (long)path, flags, mode, 0);
+	s->ret = r;
+	s->args[0] = (uint64_t)dirfd;
+	s->args[1] = s->args[4] = 0;
+	s->args[2] = (uint64_t)(unsigned)flags;
+	s->args[3] = (uint64_t)mode;
+	if (r >= 0 && !(flags & O_PATH) &&
+	    TRAMP(SYS_newfstatat, r, (long)"", (long)&st, AT_EMPTY_PATH, 0) == 0)
+		sr_slot_stat(s, &st);
+	slot_put();
+	/* (sandrun's own files are not the build's: never digested) */
+	if (s->has_stat && S_ISREG(st.st_mode) && !ours(path) &&
+	    sr_sys6(SYS_clock_gettime, CLOCK_REALTIME, (long)&now, 0, 0, 0, 0) == 0 &&
+	    sr_recent(&st, now.tv_sec))
+		sr_request(INPROC_FLUSH, 0);
+	return r;
+}
+
+/* A probe naming a path (stat_arg: the struct stat's argument, or -1). */
+static long rec_path(long nr, const long a[5], const char *path, int stat_arg)
+{
+	struct inproc_rec *s = slot_get();
+	long r;
+
+	if (!s || !sr_slot_path(s, nr, path))
+		return sr_sys6(nr, a[0], a[1], a[2], a[3], a[4], 0);
+	r = TRAMP(nr, a[0], a[1], a[2], a[3], a[4]);
+	s->ret = r;
+	for (int i = 0; i < 5; i++)
+		s->args[i] = (uint64_t)a[i];
+	if (r >= 0 && stat_arg >= 0)
+		s->mode = ((const struct stat *)(uintptr_t)a[stat_arg])->st_mode;
+	slot_put();
+	return r;
+}
+
+/* close of an fd open for reading (a writer's stops, see rec.c). */
+static long rec_close(long fd)
+{
+	struct inproc_rec *s;
+	long fl, r;
+
+	fl = loading ? TRAMP(SYS_fcntl, fd, F_GETFL, 0, 0, 0) : -1;
+	if (fl < 0 || (fl & O_ACCMODE) != O_RDONLY || !(s = slot_get()))
+		return sr_sys6(SYS_close, fd, 0, 0, 0, 0, 0);
+	s->nr = SYS_close;
+	s->has_stat = 0;
+	s->pathlen = 0;
+	s->path[0] = '\0';
+	s->args[0] = (uint64_t)fd;
+	s->args[1] = s->args[2] = s->args[3] = s->args[4] = 0;
+	r = TRAMP(SYS_close, fd, 0, 0, 0, 0);
+	s->ret = r;
+	slot_put();
+	return r;
+}
+
+/* The loader's rewritten syscall instructions land here (sites.c). */
+long sr_dispatch(const long *r)
+{
+	/* r: the syscall number, then r9, r8, r10, rdx, rsi, rdi */
+	long nr = r[0], a[5] = { r[6], r[5], r[4], r[3], r[2] };
+	const char *path = (const char *)a[1];
+
+	switch (loading ? nr : -1) {
+	case SYS_openat:
+		return rec_openat(a[0], path, a[2], a[3]);
+	case SYS_newfstatat:
+		if (path && !*path && (a[3] & AT_EMPTY_PATH))	/* fstat */
+			return TRAMP(nr, a[0], a[1], a[2], a[3], 0);
+		return rec_path(nr, a, path, 2);
+	case SYS_stat:
+	case SYS_lstat:
+		return rec_path(nr, a, (const char *)a[0], 1);
+	case SYS_access:
+		return rec_path(nr, a, (const char *)a[0], -1);
+	case SYS_close:
+		return rec_close(a[0]);
+	default:
+		return sr_sys6(nr, a[0], a[1], a[2], a[3], a[4], r[1]);
+	}
+}
+
+EXPORT unsigned int la_version(unsigned int version)
+{
+	return version < LAV_CURRENT ? version : LAV_CURRENT;
+}
+
+/*
+ * Right after la_version() the loader reports the program, then itself:
+ * the first named object whose code holds the loader's call to this
+ * function is the loader (a non-PIE program, at 0, is never read).
+ */
+static void start(struct link_map *map, const void *caller)
+{
+	struct site sites[SITES_MAX];
+	struct text t = { 0 };
+	size_t n;
+	bool was;
+
+	if (!map->l_name || !*map->l_name || !object_text(map->l_addr, &t))
+		return;
+	started = true;
+	if ((const unsigned char *)caller < t.lo || (const unsigned char *)caller >= t.hi)
+		return;
+	n = sites_unbranched(&t, sites, sites_in_text(&t, sites, 0));
+	/* armed first: a rewritten site must find the trampoline */
+	if (n && (ring = sr_arm(sr_sys6(SYS_gettid, 0, 0, 0, 0, 0, 0), &was)) != NULL) {
+		loading = true;
+		sites_patch(&t, sites, n);
+	}
+}
+
+EXPORT unsigned int la_objopen(struct link_map *map, Lmid_t lmid, uintptr_t *cookie)
+{
+	(void)cookie;
+	if (!started && lmid == LM_ID_BASE)
+		start(map, __builtin_return_address(0));
+	return 0;
+}
+
+EXPORT void la_activity(uintptr_t *cookie, unsigned int flag)
+{
+	(void)cookie;
+	if (flag == LA_ACT_CONSISTENT)
+		loading = false;
+}

@@ -1,0 +1,132 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * What sandrun-rec.so and sandrun-audit.so both do without libc (rec.h):
+ * raw syscalls, arming the trampoline, filling a record's slot.
+ */
+#include <errno.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+
+#include "preload/rec.h"
+
+long sr_sys6(long nr, long a, long b, long c, long d, long e, long f)
+{
+	register long r10 __asm__("r10") = d;
+	register long r8 __asm__("r8") = e;
+	register long r9 __asm__("r9") = f;
+	long ret;
+
+	__asm__ volatile("syscall" : "=a"(ret)
+			 : "a"(nr), "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r8), "r"(r9)
+			 : "rcx", "r11", "memory");
+	return ret;
+}
+
+long sr_request(long op, long arg)
+{
+	return sr_sys6(INPROC_NR, (long)INPROC_KEY, op, arg, 0, 0, 0);
+}
+
+/* Whether the trampoline's page is sandrun's, armed: its code and
+ * magic, read with process_vm_readv (a page that is there but unreadable
+ * answers EFAULT instead of faulting); its tail (magic, first ring, the
+ * ring's thread) in tail[]. */
+static bool armed_page(uint64_t tail[3])
+{
+	static const unsigned char code[INPROC_CODE_LEN] = INPROC_CODE;
+	unsigned char got[INPROC_CODE_LEN];
+	struct iovec local[2] = { { got, sizeof(got) }, { tail, 3 * sizeof(*tail) } };
+	struct iovec remote[2] = {
+		{ (void *)(uintptr_t)INPROC_TRAMP, sizeof(got) },
+		{ (void *)(uintptr_t)(INPROC_TRAMP + INPROC_TRAMP_RING), 3 * sizeof(*tail) },
+	};
+	long pid = sr_sys6(SYS_getpid, 0, 0, 0, 0, 0, 0);
+
+	if (sr_sys6(SYS_process_vm_readv, pid, (long)local, 2, (long)remote, 2, 0) !=
+	    (long)(sizeof(got) + 3 * sizeof(*tail)))
+		return false;
+	for (size_t i = 0; i < sizeof(code); i++)
+		if (got[i] != code[i])
+			return false;
+	return tail[0] == INPROC_MAGIC;
+}
+
+struct inproc_ring *sr_arm(long tid, bool *was)
+{
+	static const unsigned char code[INPROC_CODE_LEN] = INPROC_CODE;
+	uint64_t tail[3];
+	unsigned char *page;
+	struct inproc_ring *r;
+
+	*was = false;
+	r = (void *)sr_sys6(SYS_mmap, 0, sizeof(*r), PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if ((unsigned long)r > -4096UL)
+		return NULL;
+	page = (void *)sr_sys6(SYS_mmap, (long)INPROC_TRAMP, 4096, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+	if (page != (void *)(uintptr_t)INPROC_TRAMP) {
+		sr_sys6(SYS_munmap, (long)r, sizeof(*r), 0, 0, 0, 0);
+		/* armed already, in the loader (audit.c): its ring is
+		 * this thread's if the loader ran on it */
+		if ((long)page != -EEXIST || !armed_page(tail))
+			return NULL;
+		*was = true;
+		return (long)tail[2] == tid ? (struct inproc_ring *)(uintptr_t)tail[1] : NULL;
+	}
+	r->magic = INPROC_MAGIC;
+	for (size_t i = 0; i < sizeof(code); i++)
+		page[i] = code[i];
+	tail[0] = INPROC_MAGIC;
+	tail[1] = (uint64_t)(uintptr_t)r;
+	tail[2] = (uint64_t)tid;
+	__builtin_memcpy(page + INPROC_TRAMP_RING, tail, sizeof(tail));
+	if (sr_sys6(SYS_mprotect, (long)page, 4096, PROT_READ | PROT_EXEC, 0, 0, 0)) {
+		sr_sys6(SYS_munmap, (long)page, 4096, 0, 0, 0, 0);
+		sr_sys6(SYS_munmap, (long)r, sizeof(*r), 0, 0, 0, 0);
+		return NULL;
+	}
+	return r;
+}
+
+/* (no string functions: this runs inside libc's and the loader's own
+ * code too, see sites.c, where SSE registers must survive) */
+bool sr_slot_path(struct inproc_rec *s, long nr, const char *path)
+{
+	size_t n = 0;
+
+	if (!path)
+		return false;
+	while (n < sizeof(s->path) && path[n]) {
+		s->path[n] = path[n];
+		n++;
+	}
+	if (n == sizeof(s->path))
+		return false;
+	s->path[n] = '\0';
+	s->pathlen = (uint32_t)n;
+	s->nr = (uint32_t)nr;
+	s->has_stat = 0;
+	s->mode = 0;
+	return true;
+}
+
+void sr_slot_stat(struct inproc_rec *s, const struct stat *st)
+{
+	s->has_stat = 1;
+	s->dev = st->st_dev;
+	s->ino = st->st_ino;
+	s->size = (uint64_t)st->st_size;
+	s->mtime = (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
+	s->ctime = (int64_t)st->st_ctim.tv_sec * 1000000000 + st->st_ctim.tv_nsec;
+	s->mode = st->st_mode;
+}
+
+bool sr_recent(const struct stat *st, long now)
+{
+	return st->st_mtim.tv_sec >= now - 3 || st->st_ctim.tv_sec >= now - 3;
+}
