@@ -6,12 +6,14 @@
  * before any preload's code runs: a dozen ptrace stops a process, most
  * of a build's.  An audit module (LD_AUDIT, rtld-audit(7)) is loaded
  * first, before the loader looks for anything else, and is told of the
- * program and the loader at once (la_objopen).  Then it arms the trampoline (rec.h's sr_arm, as
+ * program and the loader at once (la_objopen), after any audit module of
+ * the build's own.  Then it arms the trampoline (rec.h's sr_arm, as
  * sandrun-rec.so would) and rewrites the loader's syscall instructions
  * for the recorded numbers into jumps to the recorder below (sites.c),
  * which makes them through the trampoline and records them in the ring.
- * When the program's libraries are loaded (la_activity's
- * LA_ACT_CONSISTENT), the recorder stops: from then on the loader's
+ * When the program's libraries are loaded and relocated (la_activity's
+ * LA_ACT_CONSISTENT, before any constructor), the recorder stops: from
+ * then on the loader's
  * calls (dlopen, maybe from several threads) stop as before, and
  * sandrun-rec.so takes the ring over as its first thread's.
  *
@@ -38,6 +40,9 @@ typedef long (*tramp_fn)(long, long, long, long, long, long);
 static struct inproc_ring *ring;
 static bool started;		/* the loader found (or given up on) */
 static bool loading;		/* the program's libraries being loaded */
+static long start_time;		/* seconds, when loading started */
+static long stat_fd = -1;	/* the fd last opened, and its stat */
+static struct stat stat_of;
 
 /* An object's code and unwind table, from its program headers (base:
  * where it is loaded, its ELF header there). */
@@ -81,23 +86,22 @@ static void slot_put(void)
 	__atomic_store_n(&ring->used, ring->used + 1, __ATOMIC_RELEASE);
 }
 
-/* Whether path is in sandrun's own directory (its preload). */
+/* Whether path is sandrun's preload (never digested: not the build's). */
 static bool ours(const char *path)
 {
-	static const char dir[] = "/run/sandrun/";
+	static const char preload[] = INPROC_PRELOAD_PATH;
+	size_t i = 0;
 
-	for (size_t i = 0; i < sizeof(dir) - 1; i++)
-		if (path[i] != dir[i])
-			return false;
-	return true;
+	while (i < sizeof(preload) && path[i] == preload[i])
+		i++;
+	return i == sizeof(preload);
 }
 
-/* A read-only open, with the opened file's identity (see rec.c). */
+/* A read-only open, with the opened file's identity (see rec.c), which
+ * the loader's fstat of the fd right after is answered from. */
 static long rec_openat(long dirfd, const char *path, long flags, long mode)
 {
 	struct inproc_rec *s = (flags & INPROC_OPEN_DENY) ? NULL : slot_get();
-	struct timespec now;
-	struct stat st;
 	long r;
 
 	if (!s || !sr_slot_path(s, SYS_openat, path))
@@ -108,16 +112,30 @@ static long rec_openat(long dirfd, const char *path, long flags, long mode)
 	s->args[1] = s->args[4] = 0;
 	s->args[2] = (uint64_t)(unsigned)flags;
 	s->args[3] = (uint64_t)mode;
+	stat_fd = -1;
 	if (r >= 0 && !(flags & O_PATH) &&
-	    TRAMP(SYS_newfstatat, r, (long)"", (long)&st, AT_EMPTY_PATH, 0) == 0)
-		sr_slot_stat(s, &st);
+	    TRAMP(SYS_newfstatat, r, (long)"", (long)&stat_of, AT_EMPTY_PATH, 0) == 0) {
+		sr_slot_stat(s, &stat_of);
+		stat_fd = r;
+	}
 	slot_put();
-	/* (sandrun's own files are not the build's: never digested) */
-	if (s->has_stat && S_ISREG(st.st_mode) && !ours(path) &&
-	    sr_sys6(SYS_clock_gettime, CLOCK_REALTIME, (long)&now, 0, 0, 0, 0) == 0 &&
-	    sr_recent(&st, now.tv_sec))
+	/* (the time is the loading's start: it takes milliseconds; and
+	 * sandrun's own files are not the build's, never digested) */
+	if (s->has_stat && S_ISREG(stat_of.st_mode) && !ours(path) &&
+	    sr_recent(&stat_of, start_time))
 		sr_request(INPROC_FLUSH, 0);
 	return r;
+}
+
+/* fstat() in disguise (newfstatat(fd, "", AT_EMPTY_PATH)): not an
+ * event; the stat taken at the open if the fd is the one just opened. */
+static long fstat_fd(long fd, struct stat *st, long flags)
+{
+	if (fd == stat_fd && fd >= 0) {
+		*st = stat_of;
+		return 0;
+	}
+	return TRAMP(SYS_newfstatat, fd, (long)"", (long)st, flags, 0);
 }
 
 /* A probe naming a path (stat_arg: the struct stat's argument, or -1). */
@@ -138,14 +156,16 @@ static long rec_path(long nr, const long a[5], const char *path, int stat_arg)
 	return r;
 }
 
-/* close of an fd open for reading (a writer's stops, see rec.c). */
+/* close: the loader closes only what it opened, for reading (a writer's
+ * close must stop, see rec.c: the tracer refuses a record of one). */
 static long rec_close(long fd)
 {
-	struct inproc_rec *s;
-	long fl, r;
+	struct inproc_rec *s = slot_get();
+	long r;
 
-	fl = loading ? TRAMP(SYS_fcntl, fd, F_GETFL, 0, 0, 0) : -1;
-	if (fl < 0 || (fl & O_ACCMODE) != O_RDONLY || !(s = slot_get()))
+	if (fd == stat_fd)
+		stat_fd = -1;
+	if (!s)
 		return sr_sys6(SYS_close, fd, 0, 0, 0, 0, 0);
 	s->nr = SYS_close;
 	s->has_stat = 0;
@@ -170,8 +190,8 @@ long sr_dispatch(const long *r)
 	case SYS_openat:
 		return rec_openat(a[0], path, a[2], a[3]);
 	case SYS_newfstatat:
-		if (path && !*path && (a[3] & AT_EMPTY_PATH))	/* fstat */
-			return TRAMP(nr, a[0], a[1], a[2], a[3], 0);
+		if (path && !*path && (a[3] & AT_EMPTY_PATH))
+			return fstat_fd(a[0], (struct stat *)a[2], a[3]);
 		return rec_path(nr, a, path, 2);
 	case SYS_stat:
 	case SYS_lstat:
@@ -191,9 +211,10 @@ EXPORT unsigned int la_version(unsigned int version)
 }
 
 /*
- * Right after la_version() the loader reports the program, then itself:
- * the first named object whose code holds the loader's call to this
- * function is the loader (a non-PIE program, at 0, is never read).
+ * Right after la_version() the loader reports the program (unnamed),
+ * then itself: the first named object is taken for the loader if its
+ * code holds the loader's call to this function, else nothing is done
+ * (a non-PIE program, at 0, is never read).
  */
 static void start(struct link_map *map, const void *caller)
 {
@@ -210,6 +231,10 @@ static void start(struct link_map *map, const void *caller)
 	n = sites_unbranched(&t, sites, sites_in_text(&t, sites, 0));
 	/* armed first: a rewritten site must find the trampoline */
 	if (n && (ring = sr_arm(sr_sys6(SYS_gettid, 0, 0, 0, 0, 0, 0), &was)) != NULL) {
+		struct timespec now;
+
+		if (sr_sys6(SYS_clock_gettime, CLOCK_REALTIME, (long)&now, 0, 0, 0, 0) == 0)
+			start_time = now.tv_sec;
 		loading = true;
 		sites_patch(&t, sites, n);
 	}

@@ -107,6 +107,11 @@ static void start(void)
 	struct inproc_ring *r;
 	bool was;
 
+	/* one thread starts; others meanwhile make their calls the
+	 * ordinary way (the page may be there, not yet executable) */
+	if (!__atomic_compare_exchange_n(&state, &(int){ UNKNOWN }, STARTING,
+					 false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+		return;
 	/* (made in the constructor too, for a low key index; here in case
 	 * another library's constructor calls first) */
 	pthread_once(&key_once, make_key);

@@ -8,10 +8,14 @@
 #include "tracer/inproc.h"
 
 /*
- * Between the two halves of sandrun-rec.so: rec.c records syscalls,
- * patch.c sends glibc's own syscall instructions to it.  regs: the
- * syscall number, then r9, r8, r10, rdx, rsi, rdi as the instruction had
- * them; the kernel's result (errno is left alone).
+ * Between the parts of sandrun-rec.so (rec.c records syscalls, patch.c
+ * sends glibc's own syscall instructions to it) and of sandrun-audit.so
+ * (audit.c, the same in the dynamic loader), with what both share
+ * (sites.c, raw.c).
+ *
+ * sr_dispatch: each library's recorder, as sites.c's thunks call it.
+ * regs: the syscall number, then r9, r8, r10, rdx, rsi, rdi as the
+ * instruction had them; the kernel's result (errno is left alone).
  */
 long sr_dispatch(const long *regs);
 

@@ -240,16 +240,22 @@ size_t sites_in_text(const struct text *t, struct site *sites, size_t n)
 {
 	uint32_t count = table_len(t);
 
-	if (!count)
+	if (!count || t->hi - t->lo < 64)
 		return n;
-	for (unsigned char *q = t->lo; q + 17 <= t->hi - 8; q += 16)
-		for (unsigned m = syscall_mask(q); m; m &= m - 1) {
+	/* sixteen bytes at a time, the last few one at a time */
+	for (unsigned char *q = t->lo; q < t->hi - 8;) {
+		bool wide = q + 17 <= t->hi - 8;
+		unsigned m = wide ? syscall_mask(q) : (q[0] == 0x0f && q[1] == 0x05);
+
+		for (; m; m &= m - 1) {
 			unsigned char *sc = q + __builtin_ctz(m);
 			uint32_t f = table_find(t, count, sc);
 
 			if (f < count && table_at(t, f) >= t->lo)
 				n = add_site(t, table_at(t, f), sc, sites, n);
 		}
+		q += wide ? 16 : 1;
+	}
 	return n;
 }
 
@@ -397,27 +403,40 @@ static void put_thunk(unsigned char *th, const struct site *s)
 	__builtin_memcpy(q + 1, &rel, sizeof(rel));
 }
 
-/* Rewrite the sites on one page. */
-static void patch_page(unsigned char *page, const struct site *sites, size_t n,
-		       unsigned char *area)
+bool sites_patch(const struct text *t, const struct site *sites, size_t n)
 {
-	size_t span = 4096;
+	unsigned char *area, *lo = NULL, *hi = NULL;
+	size_t size;
 
-	/* a site may end on the next page */
-	for (size_t i = 0; i < n; i++)
-		if ((unsigned char *)((uintptr_t)sites[i].at & ~4095UL) == page &&
-		    sites[i].at + 2 + sites[i].check->len > page + 4096)
-			span = 8192;
-	/* (still executable while written: the code may run meanwhile) */
-	if (sr_sys6(SYS_mprotect, (long)page, (long)span, PROT_READ | PROT_WRITE | PROT_EXEC,
-		    0, 0, 0))
-		return;
+	if (!n)
+		return false;
+	size = (n * THUNK + 4095) & ~4095UL;
+	area = thunk_area(t, size);
+	if (!area)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char *end = sites[i].at + 2 + sites[i].check->len;
+
+		put_thunk(area + i * THUNK, &sites[i]);
+		if (!lo || sites[i].at < lo)
+			lo = sites[i].at;
+		if (end > hi)
+			hi = end;
+	}
+	if (sr_sys6(SYS_mprotect, (long)area, (long)size, PROT_READ | PROT_EXEC, 0, 0, 0))
+		return false;
+	/* the pages from the first site to the last, writable for a moment
+	 * (still executable: the code may run meanwhile, on this thread) */
+	lo = (unsigned char *)((uintptr_t)lo & ~4095UL);
+	hi = (unsigned char *)(((uintptr_t)hi + 4095) & ~4095UL);
+	if (sr_sys6(SYS_mprotect, (long)lo, hi - lo, PROT_READ | PROT_WRITE | PROT_EXEC, 0, 0, 0)) {
+		sr_sys6(SYS_munmap, (long)area, (long)size, 0, 0, 0, 0);
+		return false;
+	}
 	for (size_t i = 0; i < n; i++) {
 		unsigned char *at = sites[i].at, *th = area + i * THUNK;
 		int32_t rel = (int32_t)(th - (at + 5));
 
-		if ((unsigned char *)((uintptr_t)at & ~4095UL) != page)
-			continue;
 		__builtin_memcpy(at + 1, &rel, sizeof(rel));
 		if (sites[i].check->len == 6) {
 			at[5] = 0x0f, at[6] = 0x1f, at[7] = 0x00;	/* nopl (%rax) */
@@ -426,33 +445,6 @@ static void patch_page(unsigned char *page, const struct site *sites, size_t n,
 		}
 		at[0] = 0xe9;
 	}
-	sr_sys6(SYS_mprotect, (long)page, (long)span, PROT_READ | PROT_EXEC, 0, 0, 0);
-}
-
-bool sites_patch(const struct text *t, const struct site *sites, size_t n)
-{
-	size_t size;
-	unsigned char *area;
-
-	if (!n)
-		return false;
-	size = (n * THUNK + 4095) & ~4095UL;
-	area = thunk_area(t, size);
-	if (!area)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		put_thunk(area + i * THUNK, &sites[i]);
-	if (sr_sys6(SYS_mprotect, (long)area, (long)size, PROT_READ | PROT_EXEC, 0, 0, 0))
-		return false;
-	/* page by page */
-	for (size_t i = 0; i < n; i++) {
-		unsigned char *page = (unsigned char *)((uintptr_t)sites[i].at & ~4095UL);
-		bool done = false;
-
-		for (size_t j = 0; j < i; j++)
-			done |= ((uintptr_t)sites[j].at & ~4095UL) == (uintptr_t)page;
-		if (!done)
-			patch_page(page, sites, n, area);
-	}
+	sr_sys6(SYS_mprotect, (long)lo, hi - lo, PROT_READ | PROT_EXEC, 0, 0, 0);
 	return true;
 }

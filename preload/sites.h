@@ -45,8 +45,9 @@ size_t sites_in_text(const struct text *t, struct site *sites, size_t n);
 size_t sites_unbranched(const struct text *t, struct site *sites, size_t n);
 
 /* Rewrite the sites into jumps to thunks that call sr_common (which
- * calls sr_dispatch, each library's own, see rec.h); false if nothing
- * was rewritten.  Only while the process has one thread. */
+ * calls sr_dispatch, each library's own, see rec.h); false if the code
+ * could not be made writable (nothing is rewritten then).  Only while
+ * the process has one thread. */
 bool sites_patch(const struct text *t, const struct site *sites, size_t n);
 
 #endif

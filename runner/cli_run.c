@@ -498,7 +498,8 @@ static int apply_policy(const struct run_args *a, struct run_config *cfg,
 }
 
 /* var (LD_PRELOAD, LD_AUDIT) in the build's environment with word last,
- * after any list of the build's own. */
+ * after ':' and any list of the build's own (even an empty one: the
+ * tracer takes ":word" off again, tracer/decode.c's hide_word). */
 static void env_append(struct run_config *cfg, const char *var, const char *word)
 {
 	size_t n = strlen(var);
@@ -507,7 +508,7 @@ static void env_append(struct run_config *cfg, const char *var, const char *word
 	for (size_t i = 0; i < cfg->env.n; i++)
 		if (!strncmp(cfg->env.v[i], var, n) && cfg->env.v[i][n] == '=')
 			old = cfg->env.v[i] + n + 1;
-	if (old && *old) {
+	if (old) {
 		cleanup_free char *v = xasprintf("%s:%s", old, word);
 
 		env_put(&cfg->env, var, v);

@@ -9,6 +9,7 @@
 #include "lib/digest.h"
 #include "lib/util.h"
 #include "runner/plan.h"
+#include "tracer/inproc.h"
 
 enum net_mode {
 	NET_LOOPBACK,	/* empty network namespace, loopback up (default) */
@@ -61,7 +62,7 @@ struct run_config {
 
 /* Where the in-process recorder is in the sandbox (a fixed name, so
  * traces do not depend on where sandrun is installed). */
-#define PRELOAD_IN_SANDBOX "/run/sandrun/rec.so"
+#define PRELOAD_IN_SANDBOX INPROC_PRELOAD_PATH
 #define AUDIT_IN_SANDBOX "/run/sandrun/audit.so"
 
 void run_config_free(struct run_config *cfg);

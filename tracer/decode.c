@@ -391,37 +391,48 @@ static bool probe_at_entry(struct tracer *t, struct task *task, const char *raw)
 	return true;
 }
 
-/* sandrun's own LD_PRELOAD and LD_AUDIT entries are not the build's
- * environment: word is taken out of var's list (':' or ' ' separated),
- * the variable with it when nothing else is left. */
-static void hide_word(char **envp, const char *var, const char *word)
+/*
+ * sandrun's own LD_PRELOAD and LD_AUDIT entries are not the build's
+ * environment.  sandrun set var to word, or appended ":word" to the
+ * build's value (runner/cli_run.c): that is taken off again, every other
+ * byte left as the build has it; the variable goes if it held only word.
+ * Should the build have moved word, one word element (seps: what
+ * separates them) goes with one separator next to it.
+ */
+void env_hide_word(char **envp, const char *var, const char *word, const char *seps)
 {
 	size_t n = strlen(word), vn = strlen(var);
 
 	for (char **e = envp; e && *e; e++) {
-		char *v = *e + vn + 1, *w, *out;
+		char *v, *w;
+		size_t len;
 
-		if (strncmp(*e, var, vn) || (*e)[vn] != '=' || !strstr(v, word))
+		if (strncmp(*e, var, vn) || (*e)[vn] != '=')
 			continue;
-		out = v;
-		for (w = v; *w;) {
-			size_t len = strcspn(w, ": ");
-
-			if (len != n || strncmp(w, word, n)) {
-				if (out != v)
-					*out++ = ':';
-				memmove(out, w, len);
-				out += len;
-			}
-			w += len;
-			w += strspn(w, ": ");
-		}
-		*out = '\0';
-		if (!*v) {
+		v = *e + vn + 1;
+		len = strlen(v);
+		if (!strcmp(v, word)) {
 			free(*e);
 			do
 				e[0] = e[1];
 			while (*e++);
+			return;
+		}
+		if (len > n && !strcmp(v + len - n, word) && v[len - n - 1] == ':') {
+			v[len - n - 1] = '\0';
+			return;
+		}
+		for (w = v; (w = strstr(w, word)) != NULL; w += n) {
+			bool starts = w == v || strchr(seps, w[-1]);
+			bool ends = !w[n] || strchr(seps, w[n]);
+
+			if (!starts || !ends)
+				continue;
+			if (w[n])	/* the word and the separator after it */
+				memmove(w, w + n + 1, strlen(w + n + 1) + 1);
+			else		/* the last: the separator before it */
+				w[-1] = '\0';
+			return;
 		}
 		return;
 	}
@@ -567,10 +578,11 @@ static bool decode_args(struct tracer *t, struct task *task)
 		ev->path2 = xstrdup(task->proc->cwd);
 		ev->argv = mem_read_strv(task->tid, p->args[d->aux], is_compat(p));
 		ev->envp = mem_read_strv(task->tid, p->args[d->aux2], is_compat(p));
+		exec_env_fix(t, task, ev->envp);
 		if (t->opts->preload)
-			hide_word(ev->envp, "LD_PRELOAD", t->opts->preload);
+			env_hide_word(ev->envp, "LD_PRELOAD", t->opts->preload, ": ");
 		if (t->opts->audit)
-			hide_word(ev->envp, "LD_AUDIT", t->opts->audit);
+			env_hide_word(ev->envp, "LD_AUDIT", t->opts->audit, ":");
 		break;
 	case DEC_CLOSE:
 		if (p->fd >= 0) {

@@ -24,14 +24,6 @@ _Static_assert(sizeof(struct inproc_rec) == INPROC_SLOT, "slot size");
 
 #define RING_HEAD offsetof(struct inproc_ring, slot)
 
-static int mem_write(pid_t tid, uint64_t addr, const void *buf, size_t len)
-{
-	struct iovec local = { (void *)buf, len };
-	struct iovec remote = { (void *)(uintptr_t)addr, len };
-
-	return process_vm_writev(tid, &local, 1, &remote, 1, 0) == (ssize_t)len ? 0 : -1;
-}
-
 /* A record the preload may make: the syscalls the filter lets through
  * from the trampoline (filter.c), with their one path. */
 static bool rec_valid(const struct inproc_rec *r)
@@ -210,6 +202,17 @@ static void ring_set(struct proc *pr, pid_t tid, uint64_t addr)
 	pr->rings[pr->nrings++] = (struct ring_ref){ .addr = addr, .tid = tid };
 }
 
+/* A ring a vfork child set up on its parent's memory: the parent
+ * thread's too, but lent to the child (its records are the child's)
+ * until the child execs or exits. */
+static void ring_lend(struct proc *pr, pid_t tid, uint64_t addr, pid_t child)
+{
+	ring_set(pr, tid, addr);
+	for (int i = 0; i < pr->nrings; i++)
+		if (pr->rings[i].addr == addr)
+			pr->rings[i].lent = child;
+}
+
 /* A vfork child runs on its parent's memory: what it sets up there (the
  * trampoline, its thread's ring) is the parent's too once it execs. */
 static struct task *lender(struct tracer *t, struct task *task)
@@ -239,7 +242,7 @@ long inproc_request(struct tracer *t, struct task *task, uint32_t arch,
 		ring_set(pr, task->tid, args[2]);
 		if (lent) {
 			lent->proc->inproc_hello = true;
-			ring_set(lent->proc, lent->tid, args[2]);
+			ring_lend(lent->proc, lent->tid, args[2], task->tid);
 		}
 		return INPROC_YES;
 	case INPROC_FLUSH:
@@ -310,8 +313,14 @@ static bool covers(uint64_t lo, uint64_t len)
 			 lo < INPROC_TRAMP + 4096;
 }
 
-/* The preload's mprotect of a filled trampoline page: the code checked,
- * the first ring taken (the process's hello). */
+/*
+ * The preload's mprotect of a filled trampoline page: the code checked,
+ * the first ring taken (the process's hello).  It is taken at the entry:
+ * if the mprotect then fails (a process denied writable-then-executable
+ * memory), the next attempt, with the code checked again, is no
+ * tampering (making the page executable again with the trampoline's
+ * code gives nothing), and its ring replaces the first.
+ */
 static bool arming(struct tracer *t, struct task *task)
 {
 	static const unsigned char code[INPROC_CODE_LEN] = INPROC_CODE;
@@ -331,7 +340,7 @@ static bool arming(struct tracer *t, struct task *task)
 	ring_set(pr, task->tid, tail[1]);
 	if (lent) {
 		lent->proc->inproc_hello = lent->proc->inproc_armed = true;
-		ring_set(lent->proc, lent->tid, tail[1]);
+		ring_lend(lent->proc, lent->tid, tail[1], task->tid);
 	}
 	return true;
 }
@@ -356,8 +365,7 @@ int inproc_map_entry(struct tracer *t, struct task *task, const char *name,
 	} else {	/* mprotect, pkey_mprotect */
 		hit = covers(a[0], a[1]);
 		exec = (a[2] & (PROT_EXEC | PROT_WRITE)) != 0;
-		if (hit && !pr->inproc_armed && !strcmp(name, "mprotect") &&
-		    a[0] == INPROC_TRAMP && a[1] == 4096 &&
+		if (hit && !strcmp(name, "mprotect") && a[0] == INPROC_TRAMP && a[1] == 4096 &&
 		    a[2] == (PROT_READ | PROT_EXEC) && arming(t, task))
 			return 0;
 	}

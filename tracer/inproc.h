@@ -16,8 +16,9 @@
  * stop of that thread, before handling the stop, so the records take
  * their place in the thread's order of events.
  *
- * The preload maps the trampoline page writable, fills it (the code,
- * then INPROC_MAGIC and its first ring at INPROC_TRAMP_RING) and makes it
+ * The preload (or sandrun-audit.so, before it, in the dynamic loader)
+ * maps the trampoline page writable, fills it (the code, then
+ * INPROC_MAGIC and its first ring at INPROC_TRAMP_RING) and makes it
  * executable: that mprotect stops, and the tracer checks the code before
  * it lets it run.  Any other mapping, protection change or remap that
  * could put code on the page stops, and is refused as tampering.
@@ -44,7 +45,8 @@
 #define INPROC_TRAMP 0x5a5a80000000ULL
 #define INPROC_BLOCK_MASK 0xffffffff00000000ULL
 #define INPROC_SYSCALL_END (INPROC_TRAMP + 20)	/* the IP seccomp sees */
-#define INPROC_TRAMP_RING 2048	/* u64 magic, u64 the first ring's address */
+#define INPROC_TRAMP_RING 2048	/* u64 magic, u64 the first ring's address,
+				 * u64 the thread it is for */
 
 /* long tramp(long nr, long a, long b, long c, long d, long e):
  * mov %rdi,%rax; mov %rsi,%rdi; mov %rdx,%rsi; mov %rcx,%rdx;
@@ -55,6 +57,9 @@
 		      0x89, 0xc8, 0x0f, 0x05, 0xc3, 0xcc, 0xcc, 0xcc }
 
 /* The open flags a recorded open may have: read-only, creating nothing. */
+/* Where sandrun binds the preload in the sandbox (runner/config.h). */
+#define INPROC_PRELOAD_PATH "/run/sandrun/rec.so"
+
 #define INPROC_OPEN_DENY (03 | 0100 | 01000 | 020000000)	/* ACCMODE CREAT TRUNC __O_TMPFILE */
 
 #define INPROC_SLOT 512

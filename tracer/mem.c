@@ -8,6 +8,14 @@
 #include "lib/util.h"
 #include "tracer/tracer.h"
 
+int mem_write(pid_t tid, uint64_t addr, const void *buf, size_t len)
+{
+	struct iovec local = { (void *)buf, len };
+	struct iovec remote = { (void *)(uintptr_t)addr, len };
+
+	return process_vm_writev(tid, &local, 1, &remote, 1, 0) == (ssize_t)len ? 0 : -1;
+}
+
 int mem_read(pid_t tid, uint64_t addr, void *buf, size_t len)
 {
 	struct iovec local = { buf, len };

@@ -133,6 +133,16 @@ int digest_recorded(struct tracer *t, pid_t tid, int fd, const char *path,
 char *mem_read_string(pid_t tid, uint64_t addr, size_t max);
 char **mem_read_strv(pid_t tid, uint64_t addr, bool compat);
 int mem_read(pid_t tid, uint64_t addr, void *buf, size_t len);
+int mem_write(pid_t tid, uint64_t addr, const void *buf, size_t len);
+
+/* sandrun's word (the preload, the audit module) taken out of var's list
+ * in an environment, as runner/cli_run.c put it there (decode.c). */
+void env_hide_word(char **envp, const char *var, const char *word, const char *seps);
+
+/* At an execve's entry: a program sandrun's LD_AUDIT (or, 32-bit, its
+ * LD_PRELOAD too) would break gets the environment without them
+ * (exec_env.c).  envp: the environment as the tracee passes it. */
+void exec_env_fix(struct tracer *t, struct task *task, char *const *envp);
 
 /* A path as tracee tid sees it, for the tracer to open: under
  * /proc/TID/root; tid 0: under the command's root kept open (t->root_fd),

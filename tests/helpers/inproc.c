@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -232,6 +233,20 @@ static int tamper(void)
 	return 0;
 }
 
+/* Memory that was writable may not become executable (PR_SET_MDWE,
+ * Linux 6.3, kept across fork and exec), then CMD: the trampoline
+ * cannot be armed there. */
+static int no_wx(char **cmd)
+{
+	if (prctl(65 /* PR_SET_MDWE */, 1 /* PR_MDWE_REFUSE_EXEC_GAIN */, 0, 0, 0)) {
+		perror("prctl(PR_SET_MDWE)");
+		return 3;
+	}
+	execv(cmd[0], cmd);
+	perror(cmd[0]);
+	return 127;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 3 && !strcmp(argv[1], "work"))
@@ -248,6 +263,8 @@ int main(int argc, char **argv)
 		return vfork_first();
 	if (argc == 2 && !strcmp(argv[1], "tamper"))
 		return tamper();
-	fprintf(stderr, "usage: inproc work N | libc | fcntl N | pipes N | spawn-threaded | vfork | tamper\n");
+	if (argc >= 3 && !strcmp(argv[1], "no-wx"))
+		return no_wx(argv + 2);
+	fprintf(stderr, "usage: inproc work N | libc | fcntl N | pipes N | spawn-threaded | vfork | tamper | no-wx CMD...\n");
 	return 2;
 }

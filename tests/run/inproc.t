@@ -130,14 +130,33 @@ if [ -f "$SCRATCH/bin/sandrun-audit.so" ]; then
 		test "$((s1 * 4))" -le "$((s2 * 3))"
 	check "50 programs loaded: the libraries they load are in the trace" \
 		test "$(grep -c '/libc.so.6","mode":"r","res":"ok"' "$SCRATCH/out-root/loads-pre.trace")" -ge 51
-	run ownaudit root --setenv=LD_AUDIT=/nonexistent/own.so -- /bin/true
+	# the build's own entries (an empty one too) are its environment
+	own="--setenv=LD_AUDIT=/nonexistent/own.so --setenv=LD_PRELOAD="
+	run ownaudit root $own -- /bin/true
+	run ownaudit-ptr root --no-preload $own -- /bin/true
+	check "a build's own LD_AUDIT and empty LD_PRELOAD: the same trace with and without the preload" \
+		cmp -s "$SCRATCH/out-root/ownaudit.trace" "$SCRATCH/out-root/ownaudit-ptr.trace"
 	check "a build's own LD_AUDIT is kept, in its environment and its trace" \
-		grep -qF '"LD_AUDIT=/nonexistent/own.so"' "$SCRATCH/out-root/ownaudit.trace"
+		grep -qF '"LD_AUDIT=/nonexistent/own.so","LD_PRELOAD="' "$SCRATCH/out-root/ownaudit.trace"
 	ip=$(meta "$SCRATCH/out-root/ownaudit.trace.meta.json" in_process)
 	check "and sandrun's after it still records the loader's calls (in_process $ip)" \
 		test "${ip:-0}" -ge 3
 else
-	for i in 1 2 3 4 5; do skip "sandrun-audit.so is not built next to sandrun"; done
+	for i in 1 2 3 4 5 6; do skip "sandrun-audit.so is not built next to sandrun"; done
+fi
+
+# A program whose libraries take much static TLS (ThreadSanitizer's
+# runtime) cannot start with an audit module loaded: it gets its
+# environment without sandrun's LD_AUDIT, and starts, with the same trace.
+printf '#include <stdio.h>\nint main(void) { puts("tsan ok"); return 0; }\n' >"$SCRATCH/tsan.c"
+if [ -f "$SCRATCH/bin/sandrun-audit.so" ] &&
+	cc -fsanitize=thread -o "$SCRATCH/bin/tsan-hello" "$SCRATCH/tsan.c" 2>/dev/null; then
+	pair tsan "a ThreadSanitizer program" "$SCRATCH/bin/tsan-hello"
+	is "a ThreadSanitizer program starts under sandrun" \
+		"$(cat "$SCRATCH/out-root/tsan-pre.out")" "tsan ok"
+else
+	skip "no ThreadSanitizer runtime here (or no sandrun-audit.so)"
+	skip "no ThreadSanitizer runtime here (or no sandrun-audit.so)"
 fi
 
 # posix_spawnp's child runs on its parent's memory and writes in the
@@ -166,6 +185,18 @@ check "and the attempt is in the trace (untraceable, sandrun:trampoline)" \
 	grep -qF '"ev":"untraceable","call":"mmap","path":"sandrun:trampoline"' "$SCRATCH/out-root/tamper.trace"
 run tamper-np root --no-preload -- "$SCRATCH/bin/inproc" tamper
 like "without the preload the page is nothing special" "$(cat "$SCRATCH/out-root/tamper-np.out")" 'mmap: mapped'
+
+# Where writable memory may not become executable (PR_SET_MDWE), the
+# trampoline cannot be armed, by the loader's audit module nor by the
+# preload after it: every call stops, nothing is refused as tampering.
+if "$SCRATCH/bin/inproc" no-wx /bin/true 2>/dev/null; then
+	pair nowx "no W^X" "$SCRATCH/bin/inproc" no-wx /bin/cat in.txt
+	is "no W^X: no attempt is taken for tampering" \
+		"$(grep -c '"ev":"untraceable"' "$SCRATCH/out-root/nowx-pre.trace")" 0
+else
+	skip "no PR_SET_MDWE here (Linux 6.3)"
+	skip "no PR_SET_MDWE here (Linux 6.3)"
+fi
 
 # A static binary has no preload: everything stops, nothing is lost.
 if [ -x "$SCRATCH/bin/inproc-static" ]; then

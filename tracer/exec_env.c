@@ -1,0 +1,296 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * What an exec's environment must not carry of sandrun's.
+ *
+ * sandrun-audit.so in LD_AUDIT costs a program with much static TLS its
+ * start: with any audit module loaded, glibc's loader sizes the static
+ * TLS block before it loads the program's libraries, and a library whose
+ * TLS does not fit in what is left over (libtsan's 768 KiB, liblsan's
+ * 55 KiB) fails to load ("cannot allocate memory in static TLS block").
+ * A 32-bit program's loader ignores both 64-bit libraries, with a warning
+ * each.  Such a program gets, at its execve's entry, the environment
+ * without sandrun's entries: a copy of the pointer array below the
+ * caller's stack pointer (memory nobody uses, even in a vfork child on
+ * its parent's stack), and the syscall's argument set to it.  The
+ * build's own entries are kept; its recorded environment is the same
+ * either way (decode.c hides sandrun's entries), and its loader's calls
+ * stop, as they did before sandrun-audit.so.
+ */
+#include <elf.h>
+#include <linux/audit.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ptrace.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/user.h>
+#include <unistd.h>
+
+#include "lib/cleanup.h"
+#include "lib/util.h"
+#include "tracer/tracer.h"
+
+/* More static TLS than this in a program's libraries: no audit module.
+ * glibc 2.36 leaves 7 KiB for them with one audit module loaded. */
+#define TLS_ROOM 4096
+
+enum verdict { KEEP = 1, NO_AUDIT, NO_SANDRUN };
+
+struct known {
+	dev_t dev;
+	ino_t ino;
+	off_t size;
+	struct timespec mtime;
+	enum verdict v;
+};
+
+static struct known *known;
+static size_t nknown, capknown;
+
+/* Where the loader looks for a library named without a slash, before the
+ * program's own run paths (which this leaves out: such a library is
+ * looked at only if it is in one of these too). */
+static const char *const libdirs[] = {
+	"/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu", "/lib64", "/usr/lib64",
+	"/lib", "/usr/lib", "/usr/local/lib",
+};
+
+static int open_in_root(const struct tracer *t, const char *path)
+{
+	struct open_how how = { .flags = O_RDONLY | O_CLOEXEC,
+				.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS };
+
+	return (int)syscall(SYS_openat2, t->root_fd, path, &how, sizeof(how));
+}
+
+static bool read_at(int fd, void *buf, size_t len, uint64_t off)
+{
+	return pread(fd, buf, len, (off_t)off) == (ssize_t)len;
+}
+
+/* A 64-bit ELF file's header and program headers (up to 64). */
+static int phdrs(int fd, Elf64_Ehdr *eh, Elf64_Phdr ph[64])
+{
+	if (!read_at(fd, eh, sizeof(*eh), 0) || memcmp(eh->e_ident, ELFMAG, SELFMAG))
+		return -1;
+	if (eh->e_ident[EI_CLASS] != ELFCLASS64)
+		return 0;
+	if (eh->e_phentsize != sizeof(*ph) || eh->e_phnum > 64 ||
+	    !read_at(fd, ph, (size_t)eh->e_phnum * sizeof(*ph), eh->e_phoff))
+		return -1;
+	return eh->e_phnum;
+}
+
+/* The static TLS a library takes (its PT_TLS's size), 0 if none or not
+ * found. */
+static uint64_t lib_tls(const struct tracer *t, const char *name)
+{
+	Elf64_Phdr ph[64];
+	Elf64_Ehdr eh;
+	uint64_t tls = 0;
+
+	for (size_t i = 0; i < ARRAY_SIZE(libdirs); i++) {
+		cleanup_free char *path = name[0] == '/' ? xstrdup(name) :
+				       xasprintf("%s/%s", libdirs[i], name);
+		int fd = open_in_root(t, path), n;
+
+		if (fd < 0)
+			continue;
+		n = phdrs(fd, &eh, ph);
+		close(fd);
+		for (int k = 0; k < n; k++)
+			if (ph[k].p_type == PT_TLS)
+				tls = ph[k].p_memsz;
+		return tls;
+	}
+	return 0;
+}
+
+/* The file offset of a virtual address in the loaded segments, or 0. */
+static uint64_t file_offset(const Elf64_Phdr *ph, int n, uint64_t vaddr)
+{
+	for (int i = 0; i < n; i++)
+		if (ph[i].p_type == PT_LOAD && vaddr >= ph[i].p_vaddr &&
+		    vaddr - ph[i].p_vaddr < ph[i].p_filesz)
+			return vaddr - ph[i].p_vaddr + ph[i].p_offset;
+	return 0;
+}
+
+/* What the program in fd needs: a 32-bit one nothing of sandrun's, one
+ * whose libraries (those it names) take more static TLS than an audit
+ * module leaves no LD_AUDIT. */
+static enum verdict judge(const struct tracer *t, int fd)
+{
+	Elf64_Phdr ph[64];
+	Elf64_Ehdr eh;
+	Elf64_Dyn dyn[256];
+	uint64_t strtab = 0, tls = 0;
+	size_t ndyn = 0;
+	int n = phdrs(fd, &eh, ph);
+
+	if (n == 0)
+		return eh.e_ident[EI_CLASS] == ELFCLASS32 ? NO_SANDRUN : KEEP;
+	for (int i = 0; i < n; i++) {
+		if (ph[i].p_type != PT_DYNAMIC)
+			continue;
+		ndyn = ph[i].p_filesz / sizeof(*dyn);
+		ndyn = ndyn < ARRAY_SIZE(dyn) ? ndyn : ARRAY_SIZE(dyn);
+		if (!read_at(fd, dyn, ndyn * sizeof(*dyn), ph[i].p_offset))
+			ndyn = 0;
+	}
+	for (size_t i = 0; i < ndyn && dyn[i].d_tag != DT_NULL; i++)
+		if (dyn[i].d_tag == DT_STRTAB)
+			strtab = file_offset(ph, n, dyn[i].d_un.d_ptr);
+	for (size_t i = 0; strtab && i < ndyn && dyn[i].d_tag != DT_NULL; i++) {
+		char name[256];
+		ssize_t got;
+
+		if (dyn[i].d_tag != DT_NEEDED)
+			continue;
+		got = pread(fd, name, sizeof(name) - 1, (off_t)(strtab + dyn[i].d_un.d_val));
+		if (got <= 0)
+			continue;
+		name[got] = '\0';
+		if (strlen(name) < (size_t)got)
+			tls += lib_tls(t, name);
+	}
+	return tls > TLS_ROOM ? NO_AUDIT : KEEP;
+}
+
+/* The verdict on the file an execve runs (cached by the file's
+ * identity); KEEP if it cannot be read. */
+static enum verdict program(struct tracer *t, pid_t tid, const char *path)
+{
+	struct stat st;
+	enum verdict v;
+	int fd;
+
+	tracer_keep_root(t, tid);
+	if (t->root_fd < 0 || !path || (fd = open_in_root(t, path)) < 0)
+		return KEEP;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return KEEP;
+	}
+	for (size_t i = 0; i < nknown; i++)
+		if (known[i].dev == st.st_dev && known[i].ino == st.st_ino &&
+		    known[i].size == st.st_size && known[i].mtime.tv_sec == st.st_mtim.tv_sec &&
+		    known[i].mtime.tv_nsec == st.st_mtim.tv_nsec) {
+			close(fd);
+			return known[i].v;
+		}
+	v = judge(t, fd);
+	close(fd);
+	if (nknown == capknown) {
+		capknown = capknown ? capknown * 2 : 64;
+		known = xrealloc(known, capknown * sizeof(*known));
+	}
+	known[nknown++] = (struct known){ st.st_dev, st.st_ino, st.st_size, st.st_mtim, v };
+	return v;
+}
+
+/* env without sandrun's word in var: NULL if it is not there, else the
+ * string to pass instead ("" for none at all). */
+static char *without(const char *env, const char *var, const char *word, const char *seps)
+{
+	size_t vn = strlen(var);
+	char *v[2];
+
+	if (!word || strncmp(env, var, vn) || env[vn] != '=' || !strstr(env + vn + 1, word))
+		return NULL;
+	v[0] = xstrdup(env);
+	v[1] = NULL;
+	env_hide_word(v, var, word, seps);
+	if (v[0] && !strcmp(v[0], env)) {
+		free(v[0]);
+		return NULL;
+	}
+	return v[0] ? v[0] : xstrdup("");
+}
+
+static unsigned long long *arg_reg(struct user_regs_struct *r, int arg)
+{
+	switch (arg) {
+	case 0: return &r->rdi;
+	case 1: return &r->rsi;
+	case 2: return &r->rdx;
+	case 3: return &r->r10;
+	case 4: return &r->r8;
+	default: return &r->r9;
+	}
+}
+
+void exec_env_fix(struct tracer *t, struct task *task, char *const *envp)
+{
+	struct pending *p = &task->pend;
+	const struct sc_desc *d = p->desc;
+	struct user_regs_struct regs;
+	enum verdict v;
+	uint64_t *ptrs, sp, at;
+	char *repl[2] = { NULL, NULL };
+	size_t n = 0, changed = 0, strings = 0, size;
+	int idx[2] = { -1, -1 };
+
+	if (!t->opts->audit || !envp || p->arch != AUDIT_ARCH_X86_64 || d->aux2 < 0 ||
+	    (p->ev.flags & AT_EMPTY_PATH))
+		return;
+	for (; envp[n]; n++) {
+		char *a = without(envp[n], "LD_AUDIT", t->opts->audit, ":");
+		char *b = a ? NULL : without(envp[n], "LD_PRELOAD", t->opts->preload, ": ");
+
+		if (a || b) {
+			int k = a ? 0 : 1;
+
+			free(repl[k]);
+			repl[k] = a ? a : b;
+			idx[k] = (int)n;
+		}
+	}
+	if (idx[0] < 0 || (v = program(t, task->tid, p->raw[0] ? p->raw[0] : p->ev.path)) == KEEP)
+		goto out;
+	if (v == NO_AUDIT && idx[1] >= 0) {	/* the preload stays */
+		free(repl[1]);
+		repl[1] = NULL;
+		idx[1] = -1;
+	}
+	ptrs = xmalloc((n + 1) * sizeof(*ptrs));
+	if (mem_read(task->tid, p->args[d->aux2], ptrs, (n + 1) * sizeof(*ptrs)) < 0 ||
+	    ptrs[n] || ptrace(PTRACE_GETREGS, task->tid, 0, &regs) < 0) {
+		free(ptrs);
+		goto out;
+	}
+	/* below the red zone, with room: the new strings, then the array */
+	for (int k = 0; k < 2; k++)
+		if (repl[k] && *repl[k])
+			strings += strlen(repl[k]) + 1;
+	size = (n + 1) * sizeof(*ptrs) + strings;
+	sp = regs.rsp;
+	at = (sp - 1024 - size) & ~15ULL;
+	strings = 0;
+	for (int k = 0; k < 2; k++) {
+		uint64_t s = at + (n + 1) * sizeof(*ptrs) + strings;
+
+		if (idx[k] < 0)
+			continue;
+		if (*repl[k]) {
+			if (mem_write(task->tid, s, repl[k], strlen(repl[k]) + 1) < 0)
+				goto fail;
+			strings += strlen(repl[k]) + 1;
+		}
+		ptrs[idx[k]] = *repl[k] ? s : 0;
+	}
+	for (size_t i = 0; i <= n; i++)	/* the dropped ones closed up */
+		if (ptrs[i] || i == n)
+			ptrs[changed++] = ptrs[i];
+	if (mem_write(task->tid, at, ptrs, changed * sizeof(*ptrs)) < 0)
+		goto fail;
+	*arg_reg(&regs, d->aux2) = at;
+	ptrace(PTRACE_SETREGS, task->tid, 0, &regs);
+fail:
+	free(ptrs);
+out:
+	free(repl[0]);
+	free(repl[1]);
+}
