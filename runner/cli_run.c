@@ -499,8 +499,9 @@ static int apply_policy(const struct run_args *a, struct run_config *cfg,
 
 /* var (LD_PRELOAD, LD_AUDIT) in the build's environment with word last,
  * after ':' and any list of the build's own (even an empty one: the
- * tracer takes ":word" off again, tracer/decode.c's hide_word). */
-static void env_append(struct run_config *cfg, const char *var, const char *word)
+ * tracer takes ":word" off again, tracer/decode.c's env_hide_word);
+ * whether it was appended so. */
+static bool env_append(struct run_config *cfg, const char *var, const char *word)
 {
 	size_t n = strlen(var);
 	const char *old = NULL;
@@ -515,6 +516,7 @@ static void env_append(struct run_config *cfg, const char *var, const char *word
 	} else {
 		env_put(&cfg->env, var, word);
 	}
+	return old != NULL;
 }
 
 /*
@@ -543,9 +545,9 @@ static void use_preload(struct run_config *cfg)
 	}
 	if (!cfg->preload)
 		return;
-	env_append(cfg, "LD_PRELOAD", PRELOAD_IN_SANDBOX);
+	cfg->preload_appended = env_append(cfg, "LD_PRELOAD", PRELOAD_IN_SANDBOX);
 	if (cfg->audit)
-		env_append(cfg, "LD_AUDIT", AUDIT_IN_SANDBOX);
+		cfg->audit_appended = env_append(cfg, "LD_AUDIT", AUDIT_IN_SANDBOX);
 }
 
 static int build_config(const struct run_args *a, struct run_config *cfg,

@@ -42,6 +42,9 @@ struct run_config {
 	char *audit;		/* sandrun-audit.so on the host, bound at
 				 * AUDIT_IN_SANDBOX; NULL: the loader's
 				 * syscalls stop */
+	bool preload_appended;	/* LD_PRELOAD, LD_AUDIT: the build had it,
+				 * and sandrun's entry went after a ':' */
+	bool audit_appended;
 	enum digest_algo algo;	/* content digests in the trace */
 	enum net_mode net;
 	bool root;		/* map the invoker to uid 0 and keep caps */

@@ -75,6 +75,8 @@ int record_begin(struct recorder *rec, const struct run_config *cfg,
 	rec->topts.landlock = cfg->landlock_abi > 0;
 	rec->topts.preload = cfg->preload ? PRELOAD_IN_SANDBOX : NULL;
 	rec->topts.audit = cfg->audit ? AUDIT_IN_SANDBOX : NULL;
+	rec->topts.preload_appended = cfg->preload_appended;
+	rec->topts.audit_appended = cfg->audit_appended;
 	rec->tracer.inproc = cfg->preload != NULL;
 	rec->tracer.opts = &rec->topts;
 	spool = xasprintf("%s.spool.%d", cfg->trace_path, (int)getpid());

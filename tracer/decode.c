@@ -393,45 +393,37 @@ static bool probe_at_entry(struct tracer *t, struct task *task, const char *raw)
 
 /*
  * sandrun's own LD_PRELOAD and LD_AUDIT entries are not the build's
- * environment.  sandrun set var to word, or appended ":word" to the
- * build's value (runner/cli_run.c): that is taken off again, every other
- * byte left as the build has it; the variable goes if it held only word.
- * Should the build have moved word, one word element (seps: what
- * separates them) goes with one separator next to it.
+ * environment.  sandrun set var to word, or (appended) put ":word" after
+ * the build's value (runner/cli_run.c): that is taken off again, every
+ * other byte left as the build has it, wherever the build has moved it
+ * since (one element that is exactly word, ':' or ' ' around it); the
+ * variable goes if it held word alone and sandrun had set it.
  */
-void env_hide_word(char **envp, const char *var, const char *word, const char *seps)
+void env_hide_word(char **envp, const char *var, const char *word, bool appended)
 {
 	size_t n = strlen(word), vn = strlen(var);
 
 	for (char **e = envp; e && *e; e++) {
 		char *v, *w;
-		size_t len;
 
 		if (strncmp(*e, var, vn) || (*e)[vn] != '=')
 			continue;
 		v = *e + vn + 1;
-		len = strlen(v);
-		if (!strcmp(v, word)) {
+		if (!appended && !strcmp(v, word)) {
 			free(*e);
 			do
 				e[0] = e[1];
 			while (*e++);
 			return;
 		}
-		if (len > n && !strcmp(v + len - n, word) && v[len - n - 1] == ':') {
-			v[len - n - 1] = '\0';
-			return;
-		}
 		for (w = v; (w = strstr(w, word)) != NULL; w += n) {
-			bool starts = w == v || strchr(seps, w[-1]);
-			bool ends = !w[n] || strchr(seps, w[n]);
+			bool starts = w == v || w[-1] == ':' || w[-1] == ' ';
 
-			if (!starts || !ends)
+			if (!starts || (w[n] && w[n] != ':' && w[n] != ' '))
 				continue;
-			if (w[n])	/* the word and the separator after it */
-				memmove(w, w + n + 1, strlen(w + n + 1) + 1);
-			else		/* the last: the separator before it */
-				w[-1] = '\0';
+			if (appended && w > v && w[-1] == ':')
+				w--, n++;	/* the ':' sandrun put before it */
+			memmove(w, w + n, strlen(w + n) + 1);
 			return;
 		}
 		return;
@@ -580,9 +572,11 @@ static bool decode_args(struct tracer *t, struct task *task)
 		ev->envp = mem_read_strv(task->tid, p->args[d->aux2], is_compat(p));
 		exec_env_fix(t, task, ev->envp);
 		if (t->opts->preload)
-			env_hide_word(ev->envp, "LD_PRELOAD", t->opts->preload, ": ");
+			env_hide_word(ev->envp, "LD_PRELOAD", t->opts->preload,
+				      t->opts->preload_appended);
 		if (t->opts->audit)
-			env_hide_word(ev->envp, "LD_AUDIT", t->opts->audit, ":");
+			env_hide_word(ev->envp, "LD_AUDIT", t->opts->audit,
+				      t->opts->audit_appended);
 		break;
 	case DEC_CLOSE:
 		if (p->fd >= 0) {
@@ -793,6 +787,7 @@ void decode_exit(struct tracer *t, struct task *task, int64_t rval)
 		/* Success is the PTRACE_EVENT_EXEC stop; here only failure. */
 		if (res >= 0)
 			goto drop;
+		exec_env_undo(task);
 		/* A failed exec (a PATH search) keeps its path only. */
 		ev->kind = EV_EXEC_FAIL;
 		free(ev->path2);

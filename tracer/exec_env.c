@@ -9,16 +9,20 @@
  * 55 KiB) fails to load ("cannot allocate memory in static TLS block").
  * A 32-bit program's loader ignores both 64-bit libraries, with a warning
  * each.  Such a program gets, at its execve's entry, the environment
- * without sandrun's entries: a copy of the pointer array below the
- * caller's stack pointer (memory nobody uses, even in a vfork child on
- * its parent's stack), and the syscall's argument set to it.  The
- * build's own entries are kept; its recorded environment is the same
- * either way (decode.c hides sandrun's entries), and its loader's calls
- * stop, as they did before sandrun-audit.so.
+ * without sandrun's entries: a copy of the pointer array in the calling
+ * thread's ring (free at this stop: read just now) or, without one,
+ * below the stack pointer of a main thread's stack (nothing there is in
+ * use, even in a vfork child on its parent's stack), and the syscall's
+ * argument set to it; put back if the exec fails.  The build's own
+ * entries are kept; its recorded environment is the same either way
+ * (decode.c hides sandrun's entries), and its loader's calls stop, as
+ * they did before sandrun-audit.so.
  */
 #include <elf.h>
 #include <linux/audit.h>
 #include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
 #include <linux/openat2.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,7 +46,7 @@ struct known {
 	dev_t dev;
 	ino_t ino;
 	off_t size;
-	struct timespec mtime;
+	struct timespec mtime, ctime;
 	enum verdict v;
 };
 
@@ -57,12 +61,23 @@ static const char *const libdirs[] = {
 	"/lib", "/usr/lib", "/usr/local/lib",
 };
 
-static int open_in_root(const struct tracer *t, const char *path)
+/* A regular file in the build's root, opened for reading (a FIFO or a
+ * device is never opened: only looked at, O_PATH); -1 if it is not one. */
+static int open_in_root(const struct tracer *t, const char *path, struct stat *st)
 {
-	struct open_how how = { .flags = O_RDONLY | O_CLOEXEC,
+	struct open_how how = { .flags = O_PATH | O_CLOEXEC,
 				.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS };
+	int fd = (int)syscall(SYS_openat2, t->root_fd, path, &how, sizeof(how)), rd = -1;
+	char proc[64];
 
-	return (int)syscall(SYS_openat2, t->root_fd, path, &how, sizeof(how));
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, st) == 0 && S_ISREG(st->st_mode)) {
+		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+		rd = open(proc, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	}
+	close(fd);
+	return rd;
 }
 
 static bool read_at(int fd, void *buf, size_t len, uint64_t off)
@@ -83,23 +98,29 @@ static int phdrs(int fd, Elf64_Ehdr *eh, Elf64_Phdr ph[64])
 	return eh->e_phnum;
 }
 
-/* The static TLS a library takes (its PT_TLS's size), 0 if none or not
- * found. */
+/* The static TLS a library takes (its PT_TLS's size): the first 64-bit
+ * ELF file of that name in the library directories (name: a file name,
+ * or an absolute path); 0 if none. */
 static uint64_t lib_tls(const struct tracer *t, const char *name)
 {
-	Elf64_Phdr ph[64];
-	Elf64_Ehdr eh;
-	uint64_t tls = 0;
+	bool abs = name[0] == '/';
 
-	for (size_t i = 0; i < ARRAY_SIZE(libdirs); i++) {
-		cleanup_free char *path = name[0] == '/' ? xstrdup(name) :
-				       xasprintf("%s/%s", libdirs[i], name);
-		int fd = open_in_root(t, path), n;
+	if (!abs && strchr(name, '/'))
+		return 0;	/* (relative to the working directory: not looked at) */
+	for (size_t i = 0; i < (abs ? 1 : ARRAY_SIZE(libdirs)); i++) {
+		cleanup_free char *path = abs ? xstrdup(name) : xasprintf("%s/%s", libdirs[i], name);
+		Elf64_Phdr ph[64];
+		Elf64_Ehdr eh;
+		struct stat st;
+		uint64_t tls = 0;
+		int fd = open_in_root(t, path, &st), n;
 
 		if (fd < 0)
 			continue;
 		n = phdrs(fd, &eh, ph);
 		close(fd);
+		if (n <= 0)
+			continue;	/* not ELF, or 32-bit: the loader goes on */
 		for (int k = 0; k < n; k++)
 			if (ph[k].p_type == PT_TLS)
 				tls = ph[k].p_memsz;
@@ -119,14 +140,16 @@ static uint64_t file_offset(const Elf64_Phdr *ph, int n, uint64_t vaddr)
 }
 
 /* What the program in fd needs: a 32-bit one nothing of sandrun's, one
- * whose libraries (those it names) take more static TLS than an audit
- * module leaves no LD_AUDIT. */
-static enum verdict judge(const struct tracer *t, int fd)
+ * whose libraries (those it names, and the build's own preloads, tls
+ * already) take more static TLS than an audit module leaves no
+ * LD_AUDIT.  (Libraries found only through a run path, or needed only
+ * by another library, are not looked at.) */
+static enum verdict judge(const struct tracer *t, int fd, uint64_t tls)
 {
 	Elf64_Phdr ph[64];
 	Elf64_Ehdr eh;
 	Elf64_Dyn dyn[256];
-	uint64_t strtab = 0, tls = 0;
+	uint64_t strtab = 0;
 	size_t ndyn = 0;
 	int n = phdrs(fd, &eh, ph);
 
@@ -160,40 +183,57 @@ static enum verdict judge(const struct tracer *t, int fd)
 }
 
 /* The verdict on the file an execve runs (cached by the file's
- * identity); KEEP if it cannot be read. */
-static enum verdict program(struct tracer *t, pid_t tid, const char *path)
+ * identity, when the build preloads nothing of its own); KEEP if it
+ * cannot be read. */
+static enum verdict program(struct tracer *t, pid_t tid, const char *path, uint64_t tls)
 {
 	struct stat st;
 	enum verdict v;
 	int fd;
 
 	tracer_keep_root(t, tid);
-	if (t->root_fd < 0 || !path || (fd = open_in_root(t, path)) < 0)
+	if (t->root_fd < 0 || !path || (fd = open_in_root(t, path, &st)) < 0)
 		return KEEP;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		close(fd);
-		return KEEP;
-	}
-	for (size_t i = 0; i < nknown; i++)
+	for (size_t i = 0; !tls && i < nknown; i++)
 		if (known[i].dev == st.st_dev && known[i].ino == st.st_ino &&
-		    known[i].size == st.st_size && known[i].mtime.tv_sec == st.st_mtim.tv_sec &&
-		    known[i].mtime.tv_nsec == st.st_mtim.tv_nsec) {
+		    known[i].size == st.st_size &&
+		    known[i].mtime.tv_sec == st.st_mtim.tv_sec &&
+		    known[i].mtime.tv_nsec == st.st_mtim.tv_nsec &&
+		    known[i].ctime.tv_sec == st.st_ctim.tv_sec &&
+		    known[i].ctime.tv_nsec == st.st_ctim.tv_nsec) {
 			close(fd);
 			return known[i].v;
 		}
-	v = judge(t, fd);
+	v = judge(t, fd, tls);
 	close(fd);
+	if (tls)
+		return v;
 	if (nknown == capknown) {
 		capknown = capknown ? capknown * 2 : 64;
 		known = xrealloc(known, capknown * sizeof(*known));
 	}
-	known[nknown++] = (struct known){ st.st_dev, st.st_ino, st.st_size, st.st_mtim, v };
+	known[nknown++] = (struct known){ st.st_dev, st.st_ino, st.st_size, st.st_mtim,
+					  st.st_ctim, v };
 	return v;
+}
+
+/* The static TLS of the build's own preloads in an LD_PRELOAD value
+ * (':' or ' ' separated; sandrun's own left out). */
+static uint64_t preloads_tls(const struct tracer *t, const char *value)
+{
+	cleanup_free char *copy = xstrdup(value);
+	uint64_t tls = 0;
+	char *save = NULL;
+
+	for (char *w = strtok_r(copy, ": ", &save); w; w = strtok_r(NULL, ": ", &save))
+		if (!t->opts->preload || strcmp(w, t->opts->preload))
+			tls += lib_tls(t, w);
+	return tls;
 }
 
 /* env without sandrun's word in var: NULL if it is not there, else the
  * string to pass instead ("" for none at all). */
-static char *without(const char *env, const char *var, const char *word, const char *seps)
+static char *without(const char *env, const char *var, const char *word, bool appended)
 {
 	size_t vn = strlen(var);
 	char *v[2];
@@ -202,7 +242,7 @@ static char *without(const char *env, const char *var, const char *word, const c
 		return NULL;
 	v[0] = xstrdup(env);
 	v[1] = NULL;
-	env_hide_word(v, var, word, seps);
+	env_hide_word(v, var, word, appended);
 	if (v[0] && !strcmp(v[0], env)) {
 		free(v[0]);
 		return NULL;
@@ -222,24 +262,51 @@ static unsigned long long *arg_reg(struct user_regs_struct *r, int arg)
 	}
 }
 
+/* Where below sp len bytes may go: only on a main thread's stack (its
+ * mapping "[stack]" holds them); 0 elsewhere (a goroutine's or a
+ * signal's stack, a clone's own: what lies below may be in use). */
+static uint64_t below_stack(pid_t tid, uint64_t sp, size_t len)
+{
+	char maps[64], line[512];
+	uint64_t at = (sp - 1024 - len) & ~15ULL, lo, hi, ok = 0;
+	FILE *f;
+
+	snprintf(maps, sizeof(maps), "/proc/%d/maps", (int)tid);
+	f = fopen(maps, "re");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%" SCNx64 "-%" SCNx64, &lo, &hi) == 2 && sp > lo && sp <= hi) {
+			if (strstr(line, "[stack]") && at >= lo && at < sp)
+				ok = at;
+			break;
+		}
+	fclose(f);
+	return ok;
+}
+
 void exec_env_fix(struct tracer *t, struct task *task, char *const *envp)
 {
 	struct pending *p = &task->pend;
 	const struct sc_desc *d = p->desc;
 	struct user_regs_struct regs;
 	enum verdict v;
-	uint64_t *ptrs, sp, at;
-	char *repl[2] = { NULL, NULL };
-	size_t n = 0, changed = 0, strings = 0, size;
+	uint64_t *ptrs = NULL, at, tls = 0;
+	char *repl[2] = { NULL, NULL };	/* LD_AUDIT, LD_PRELOAD */
+	size_t n, kept = 0, strings = 0, size;
 	int idx[2] = { -1, -1 };
 
-	if (!t->opts->audit || !envp || p->arch != AUDIT_ARCH_X86_64 || d->aux2 < 0 ||
+	p->envp_was = 0;
+	if (!t->opts->preload || !envp || p->arch != AUDIT_ARCH_X86_64 || d->aux2 < 0 ||
 	    (p->ev.flags & AT_EMPTY_PATH))
 		return;
-	for (; envp[n]; n++) {
-		char *a = without(envp[n], "LD_AUDIT", t->opts->audit, ":");
-		char *b = a ? NULL : without(envp[n], "LD_PRELOAD", t->opts->preload, ": ");
+	for (n = 0; envp[n]; n++) {
+		char *a = without(envp[n], "LD_AUDIT", t->opts->audit, t->opts->audit_appended);
+		char *b = a ? NULL : without(envp[n], "LD_PRELOAD", t->opts->preload,
+					     t->opts->preload_appended);
 
+		if (b || (!a && !strncmp(envp[n], "LD_PRELOAD=", 11)))
+			tls = preloads_tls(t, envp[n] + 11);
 		if (a || b) {
 			int k = a ? 0 : 1;
 
@@ -248,26 +315,30 @@ void exec_env_fix(struct tracer *t, struct task *task, char *const *envp)
 			idx[k] = (int)n;
 		}
 	}
-	if (idx[0] < 0 || (v = program(t, task->tid, p->raw[0] ? p->raw[0] : p->ev.path)) == KEEP)
+	if ((idx[0] < 0 && idx[1] < 0) ||
+	    (v = program(t, task->tid, p->raw[0] ? p->raw[0] : p->ev.path, tls)) == KEEP)
 		goto out;
 	if (v == NO_AUDIT && idx[1] >= 0) {	/* the preload stays */
 		free(repl[1]);
 		repl[1] = NULL;
 		idx[1] = -1;
 	}
+	if (idx[0] < 0 && idx[1] < 0)
+		goto out;
 	ptrs = xmalloc((n + 1) * sizeof(*ptrs));
 	if (mem_read(task->tid, p->args[d->aux2], ptrs, (n + 1) * sizeof(*ptrs)) < 0 ||
-	    ptrs[n] || ptrace(PTRACE_GETREGS, task->tid, 0, &regs) < 0) {
-		free(ptrs);
+	    ptrs[n] || ptrace(PTRACE_GETREGS, task->tid, 0, &regs) < 0)
 		goto out;
-	}
-	/* below the red zone, with room: the new strings, then the array */
+	/* the array, then the new strings */
 	for (int k = 0; k < 2; k++)
 		if (repl[k] && *repl[k])
 			strings += strlen(repl[k]) + 1;
 	size = (n + 1) * sizeof(*ptrs) + strings;
-	sp = regs.rsp;
-	at = (sp - 1024 - size) & ~15ULL;
+	at = inproc_scratch(task, size);
+	if (!at)
+		at = below_stack(task->tid, regs.rsp, size);
+	if (!at)
+		goto out;
 	strings = 0;
 	for (int k = 0; k < 2; k++) {
 		uint64_t s = at + (n + 1) * sizeof(*ptrs) + strings;
@@ -276,21 +347,35 @@ void exec_env_fix(struct tracer *t, struct task *task, char *const *envp)
 			continue;
 		if (*repl[k]) {
 			if (mem_write(task->tid, s, repl[k], strlen(repl[k]) + 1) < 0)
-				goto fail;
+				goto out;
 			strings += strlen(repl[k]) + 1;
 		}
 		ptrs[idx[k]] = *repl[k] ? s : 0;
 	}
 	for (size_t i = 0; i <= n; i++)	/* the dropped ones closed up */
 		if (ptrs[i] || i == n)
-			ptrs[changed++] = ptrs[i];
-	if (mem_write(task->tid, at, ptrs, changed * sizeof(*ptrs)) < 0)
-		goto fail;
+			ptrs[kept++] = ptrs[i];
+	if (mem_write(task->tid, at, ptrs, kept * sizeof(*ptrs)) < 0)
+		goto out;
 	*arg_reg(&regs, d->aux2) = at;
-	ptrace(PTRACE_SETREGS, task->tid, 0, &regs);
-fail:
-	free(ptrs);
+	if (ptrace(PTRACE_SETREGS, task->tid, 0, &regs) == 0)
+		p->envp_was = p->args[d->aux2];
 out:
+	free(ptrs);
 	free(repl[0]);
 	free(repl[1]);
+}
+
+void exec_env_undo(struct task *task)
+{
+	struct pending *p = &task->pend;
+	struct user_regs_struct regs;
+
+	if (!p->envp_was)
+		return;
+	if (ptrace(PTRACE_GETREGS, task->tid, 0, &regs) == 0) {
+		*arg_reg(&regs, p->desc->aux2) = p->envp_was;
+		ptrace(PTRACE_SETREGS, task->tid, 0, &regs);
+	}
+	p->envp_was = 0;
 }

@@ -39,10 +39,15 @@
 #define INPROC_FLUSH 3		/* my ring is full: read it */
 #define INPROC_YES 0x5a5a5a5aL
 
-/* The trampoline: in a 4 GiB block no kernel placement reaches (above
- * any PIE and brk, below any mmap base), in the block's middle so a
- * mapping from the block below needs more than 2 GiB to cover it. */
-#define INPROC_TRAMP 0x5a5a80000000ULL
+/* The trampoline: in a 4 GiB block no kernel placement reaches (below
+ * any PIE, 0x555555554000 and up, and its brk; far below any mmap base),
+ * in the block's middle so a mapping from the block below needs more
+ * than 2 GiB to cover it.  And in what the sanitizers take for program
+ * memory: ThreadSanitizer aborts on a mapping it finds in its own ranges
+ * at its start (0x5a5a80000000 was one; the loader's audit module maps
+ * this page before it), MemorySanitizer's and AddressSanitizer's leave
+ * this alone. */
+#define INPROC_TRAMP 0x554080000000ULL
 #define INPROC_BLOCK_MASK 0xffffffff00000000ULL
 #define INPROC_SYSCALL_END (INPROC_TRAMP + 20)	/* the IP seccomp sees */
 #define INPROC_TRAMP_RING 2048	/* u64 magic, u64 the first ring's address,

@@ -64,6 +64,8 @@ struct pending {
 				 * ".." after following links */
 	const struct inproc_rec *rec;	/* replaying an in-process record:
 					 * its path and result, not memory */
+	uint64_t envp_was;	/* an exec's environment argument before
+				 * exec_env.c replaced it, or 0 */
 };
 
 /* A thread. */

@@ -23,6 +23,9 @@ struct tracer_opts {
 				 * in the sandbox (its own opens are not the
 				 * build's); NULL: every syscall stops */
 	const char *audit;	/* its part in the loader (LD_AUDIT), or NULL */
+	bool preload_appended;	/* sandrun appended ":preload" to the
+				 * build's LD_PRELOAD, or set it to it */
+	bool audit_appended;	/* the same for LD_AUDIT */
 };
 
 /* A policy violation, for the summary and the report (the trace has them
@@ -137,12 +140,17 @@ int mem_write(pid_t tid, uint64_t addr, const void *buf, size_t len);
 
 /* sandrun's word (the preload, the audit module) taken out of var's list
  * in an environment, as runner/cli_run.c put it there (decode.c). */
-void env_hide_word(char **envp, const char *var, const char *word, const char *seps);
+void env_hide_word(char **envp, const char *var, const char *word, bool appended);
 
 /* At an execve's entry: a program sandrun's LD_AUDIT (or, 32-bit, its
  * LD_PRELOAD too) would break gets the environment without them
  * (exec_env.c).  envp: the environment as the tracee passes it. */
 void exec_env_fix(struct tracer *t, struct task *task, char *const *envp);
+/* The exec failed: its environment argument as it was. */
+void exec_env_undo(struct task *task);
+/* Where the tracer may write len bytes in task's memory for the syscall
+ * it is stopped at (its ring's free slots, drained), or 0 (inproc.c). */
+uint64_t inproc_scratch(struct task *task, size_t len);
 
 /* A path as tracee tid sees it, for the tracer to open: under
  * /proc/TID/root; tid 0: under the command's root kept open (t->root_fd),

@@ -32,7 +32,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define TRAMP 0x5a5a80000000UL	/* INPROC_TRAMP */
+#define TRAMP 0x554080000000UL	/* INPROC_TRAMP */
 
 static void rounds(int n, const char *tag)
 {
@@ -247,6 +247,22 @@ static int no_wx(char **cmd)
 	return 127;
 }
 
+/* A failing execve of PATH, made raw: the environment argument must come
+ * back as it was passed (the syscall keeps rdx), whatever the tracer
+ * did with it meanwhile. */
+static int exec_fails(const char *path)
+{
+	char *argv[] = { (char *)path, NULL };
+	register long rdx __asm__("rdx") = (long)environ;
+	long ret;
+
+	__asm__ volatile("syscall" : "=a"(ret), "+r"(rdx)
+			 : "a"(SYS_execve), "D"(path), "S"(argv) : "rcx", "r11", "memory");
+	printf("execve: %s, environment argument %s\n", ret < 0 ? strerror((int)-ret) : "ok",
+	       rdx == (long)environ ? "kept" : "changed");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 3 && !strcmp(argv[1], "work"))
@@ -265,6 +281,8 @@ int main(int argc, char **argv)
 		return tamper();
 	if (argc >= 3 && !strcmp(argv[1], "no-wx"))
 		return no_wx(argv + 2);
-	fprintf(stderr, "usage: inproc work N | libc | fcntl N | pipes N | spawn-threaded | vfork | tamper | no-wx CMD...\n");
+	if (argc == 3 && !strcmp(argv[1], "exec-fails"))
+		return exec_fails(argv[2]);
+	fprintf(stderr, "usage: inproc work N | libc | fcntl N | pipes N | spawn-threaded | vfork | tamper | no-wx CMD... | exec-fails PATH\n");
 	return 2;
 }

@@ -158,6 +158,34 @@ else
 	skip "no ThreadSanitizer runtime here (or no sandrun-audit.so)"
 	skip "no ThreadSanitizer runtime here (or no sandrun-audit.so)"
 fi
+# An exec whose environment was rewritten and then failed (not
+# executable): the caller's argument register is given back.
+if [ -x "$SCRATCH/bin/tsan-hello" ]; then
+	cp "$SCRATCH/bin/tsan-hello" "$SCRATCH/bin/tsan-noexec"
+	chmod a-x "$SCRATCH/bin/tsan-noexec"
+	run tsan-fail root -- "$SCRATCH/bin/inproc" exec-fails "$SCRATCH/bin/tsan-noexec"
+	is "a failed exec keeps the caller's environment argument" \
+		"$(cat "$SCRATCH/out-root/tsan-fail.out")" "execve: Permission denied, environment argument kept"
+else
+	skip "no ThreadSanitizer runtime here"
+fi
+# A build that puts its own preload before sandrun's (which sandrun set):
+# its value as the build made it, the same trace.
+sh_own='export LD_PRELOAD="libm.so.6:$LD_PRELOAD"; /bin/true'
+pair ownpre "a build's LD_PRELOAD before sandrun's" /bin/sh -c "$sh_own"
+check "a build's LD_PRELOAD before sandrun's: recorded as the build made it" \
+	grep -qF '"LD_PRELOAD=libm.so.6:"' "$SCRATCH/out-root/ownpre-pre.trace"
+
+# clang links the runtime in: no library to tell it by, but the
+# trampoline's page lies where ThreadSanitizer expects program memory.
+if command -v clang >/dev/null &&
+	clang -fsanitize=thread -o "$SCRATCH/bin/tsan-clang" "$SCRATCH/tsan.c" 2>/dev/null; then
+	run tsan-clang root -- /bin/sh -c "$SCRATCH/bin/tsan-clang"
+	is "a ThreadSanitizer program built by clang starts under sandrun" \
+		"$(cat "$SCRATCH/out-root/tsan-clang.out")" "tsan ok"
+else
+	skip "no clang with ThreadSanitizer here"
+fi
 
 # posix_spawnp's child runs on its parent's memory and writes in the
 # ring of the thread that spawned it: its records are its own, even
