@@ -182,6 +182,11 @@ static enum verdict judge(const struct tracer *t, int fd, uint64_t tls)
 	return tls > TLS_ROOM ? NO_AUDIT : KEEP;
 }
 
+int exec_env_judge(const struct tracer *t, int fd)
+{
+	return (int)judge(t, fd, 0);
+}
+
 /* The verdict on the file an execve runs (cached by the file's
  * identity, when the build preloads nothing of its own); KEEP if it
  * cannot be read. */

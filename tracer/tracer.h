@@ -146,6 +146,9 @@ void env_hide_word(char **envp, const char *var, const char *word, bool appended
  * LD_PRELOAD too) would break gets the environment without them
  * (exec_env.c).  envp: the environment as the tracee passes it. */
 void exec_env_fix(struct tracer *t, struct task *task, char *const *envp);
+/* What exec_env_fix does for the program in fd: 1 nothing, 2 without
+ * sandrun's LD_AUDIT, 3 without its LD_PRELOAD too (for the fuzzer). */
+int exec_env_judge(const struct tracer *t, int fd);
 /* The exec failed: its environment argument as it was. */
 void exec_env_undo(struct task *task);
 /* Where the tracer may write len bytes in task's memory for the syscall
