@@ -171,8 +171,12 @@ void inproc_drain(struct tracer *t, struct task *task)
 
 		/* a ring a vfork child writes in holds the child's
 		 * records, read at the child's stops (a child gone without
-		 * an exit stop gives it back here) */
-		if (rr->lent && task_find(&t->procs, rr->lent))
+		 * an exit stop gives it back here); but once the thread that
+		 * lent it runs again, the child has exec'd or exited, even if
+		 * its exec stop is still to be seen: what is new there is
+		 * the lender's (else a second vfork's mark-as-read would lose
+		 * it, inproc_forked) */
+		if (rr->lent && rr->tid != task->tid && task_find(&t->procs, rr->lent))
 			continue;
 		rr->lent = 0;
 		if (drain_ring(t, task, rr))
