@@ -71,14 +71,7 @@ static bool object_text(uintptr_t base, struct text *t)
 /* A free slot, or NULL (the call is made the ordinary way). */
 static struct inproc_rec *slot_get(void)
 {
-	if (!loading || !ring)
-		return NULL;
-	if (ring->used - __atomic_load_n(&ring->done, __ATOMIC_ACQUIRE) >= INPROC_SLOTS) {
-		sr_request(INPROC_FLUSH, 0);
-		if (ring->used - __atomic_load_n(&ring->done, __ATOMIC_ACQUIRE) >= INPROC_SLOTS)
-			return NULL;
-	}
-	return &ring->slot[ring->used % INPROC_SLOTS];
+	return loading && ring ? sr_slot_free(ring) : NULL;
 }
 
 static void slot_put(void)

@@ -93,6 +93,16 @@ struct inproc_ring *sr_arm(long tid, bool *was)
 	return r;
 }
 
+struct inproc_rec *sr_slot_free(struct inproc_ring *r)
+{
+	if (r->used - __atomic_load_n(&r->done, __ATOMIC_ACQUIRE) >= INPROC_SLOTS) {
+		sr_request(INPROC_FLUSH, 0);	/* full: the tracer reads it */
+		if (r->used - __atomic_load_n(&r->done, __ATOMIC_ACQUIRE) >= INPROC_SLOTS)
+			return NULL;
+	}
+	return &r->slot[r->used % INPROC_SLOTS];
+}
+
 /* (no string functions: this runs inside libc's and the loader's own
  * code too, see sites.c, where SSE registers must survive) */
 bool sr_slot_path(struct inproc_rec *s, long nr, const char *path)

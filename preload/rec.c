@@ -159,6 +159,7 @@ static struct inproc_ring *ring_get(void)
  * way.  Sets busy; slot_put() or a false slot_path() clears it. */
 static struct inproc_rec *slot_get(void)
 {
+	struct inproc_rec *s;
 	struct inproc_ring *r;
 	int st = __atomic_load_n(&state, __ATOMIC_ACQUIRE);
 
@@ -176,12 +177,9 @@ static struct inproc_rec *slot_get(void)
 	r = ring_get();
 	if (!r)
 		goto none;
-	if (r->used - __atomic_load_n(&r->done, __ATOMIC_ACQUIRE) >= INPROC_SLOTS) {
-		sr_request(INPROC_FLUSH, 0);
-		if (r->used - __atomic_load_n(&r->done, __ATOMIC_ACQUIRE) >= INPROC_SLOTS)
-			goto none;
-	}
-	return &r->slot[r->used % INPROC_SLOTS];
+	s = sr_slot_free(r);
+	if (s)
+		return s;
 none:
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 	busy = 0;

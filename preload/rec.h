@@ -33,6 +33,10 @@ long sr_request(long op, long arg);
  * its first one if tid is that ring's thread, else NULL. */
 struct inproc_ring *sr_arm(long tid, bool *was);
 
+/* The ring's next free slot (after a flush request if it is full), or
+ * NULL if it stays full. */
+struct inproc_rec *sr_slot_free(struct inproc_ring *r);
+
 /* A slot's head and path filled; false if the path is NULL or does not
  * fit (the slot is not used then). */
 bool sr_slot_path(struct inproc_rec *s, long nr, const char *path);
