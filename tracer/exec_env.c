@@ -42,12 +42,15 @@
 
 enum verdict { KEEP = 1, NO_AUDIT, NO_SANDRUN };
 
+/* A program's libraries' static TLS (judge()), or this: a 32-bit one. */
+#define TLS_32BIT UINT64_MAX
+
 struct known {
 	dev_t dev;
 	ino_t ino;
 	off_t size;
 	struct timespec mtime, ctime;
-	enum verdict v;
+	uint64_t tls;
 };
 
 static struct known *known;
@@ -61,23 +64,41 @@ static const char *const libdirs[] = {
 	"/lib", "/usr/lib", "/usr/local/lib",
 };
 
-/* A regular file in the build's root, opened for reading (a FIFO or a
- * device is never opened: only looked at, O_PATH); -1 if it is not one. */
-static int open_in_root(const struct tracer *t, const char *path, struct stat *st)
+/* A regular file in the build's root, looked at (O_PATH: a FIFO or a
+ * device is never opened), with its stat; -1 if it is not one. */
+static int look_in_root(const struct tracer *t, const char *path, struct stat *st)
 {
 	struct open_how how = { .flags = O_PATH | O_CLOEXEC,
 				.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS };
-	int fd = (int)syscall(SYS_openat2, t->root_fd, path, &how, sizeof(how)), rd = -1;
+	int fd = (int)syscall(SYS_openat2, t->root_fd, path, &how, sizeof(how));
+
+	if (fd >= 0 && (fstat(fd, st) < 0 || !S_ISREG(st->st_mode))) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
+/* The file looked at, opened for reading; -1 if it cannot be. */
+static int reopen(int pathfd)
+{
 	char proc[64];
 
-	if (fd < 0)
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", pathfd);
+	return open(proc, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+}
+
+/* A regular file in the build's root, opened for reading; -1 if it is
+ * not one. */
+static int open_in_root(const struct tracer *t, const char *path, struct stat *st)
+{
+	int pathfd = look_in_root(t, path, st), fd;
+
+	if (pathfd < 0)
 		return -1;
-	if (fstat(fd, st) == 0 && S_ISREG(st->st_mode)) {
-		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
-		rd = open(proc, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	}
-	close(fd);
-	return rd;
+	fd = reopen(pathfd);
+	close(pathfd);
+	return fd;
 }
 
 static bool read_at(int fd, void *buf, size_t len, uint64_t off)
@@ -98,7 +119,8 @@ static int phdrs(int fd, Elf64_Ehdr *eh, Elf64_Phdr ph[64])
 	return eh->e_phnum;
 }
 
-/* The static TLS a library takes (its PT_TLS's size): the first 64-bit
+/* The static TLS a library takes (its PT_TLS's size, up to just over
+ * what an audit module leaves): the first 64-bit
  * ELF file of that name in the library directories (name: a file name,
  * or an absolute path); 0 if none. */
 static uint64_t lib_tls(const struct tracer *t, const char *name)
@@ -122,8 +144,8 @@ static uint64_t lib_tls(const struct tracer *t, const char *name)
 		if (n <= 0)
 			continue;	/* not ELF, or 32-bit: the loader goes on */
 		for (int k = 0; k < n; k++)
-			if (ph[k].p_type == PT_TLS)
-				tls = ph[k].p_memsz;
+			if (ph[k].p_type == PT_TLS)	/* (capped: sums stay small) */
+				tls = ph[k].p_memsz > TLS_ROOM ? TLS_ROOM + 1 : ph[k].p_memsz;
 		return tls;
 	}
 	return 0;
@@ -139,13 +161,13 @@ static uint64_t file_offset(const Elf64_Phdr *ph, int n, uint64_t vaddr)
 	return 0;
 }
 
-/* What the program in fd needs: a 32-bit one nothing of sandrun's, one
- * whose libraries (those it names, and the build's own preloads, tls
- * already) take more static TLS than an audit module leaves no
- * LD_AUDIT.  (Libraries found only through a run path, or needed only
- * by another library, are not looked at.) */
-static enum verdict judge(const struct tracer *t, int fd, uint64_t tls)
+/* The static TLS the libraries the program in fd names take, or
+ * TLS_32BIT.
+ * (Libraries found only through a run path, or needed only by another
+ * library, are not looked at.) */
+static uint64_t judge(const struct tracer *t, int fd)
 {
+	uint64_t tls = 0;
 	Elf64_Phdr ph[64];
 	Elf64_Ehdr eh;
 	Elf64_Dyn dyn[256];
@@ -154,7 +176,7 @@ static enum verdict judge(const struct tracer *t, int fd, uint64_t tls)
 	int n = phdrs(fd, &eh, ph);
 
 	if (n == 0)
-		return eh.e_ident[EI_CLASS] == ELFCLASS32 ? NO_SANDRUN : KEEP;
+		return eh.e_ident[EI_CLASS] == ELFCLASS32 ? TLS_32BIT : 0;
 	for (int i = 0; i < n; i++) {
 		if (ph[i].p_type != PT_DYNAMIC)
 			continue;
@@ -179,61 +201,80 @@ static enum verdict judge(const struct tracer *t, int fd, uint64_t tls)
 		if (strlen(name) < (size_t)got)
 			tls += lib_tls(t, name);
 	}
-	return tls > TLS_ROOM ? NO_AUDIT : KEEP;
+	return tls;
+}
+
+/* What a program needs of sandrun's entries, from its libraries' TLS and
+ * that of the build's own preloads. */
+static enum verdict verdict(uint64_t tls, uint64_t preloads)
+{
+	if (tls == TLS_32BIT)
+		return NO_SANDRUN;
+	return tls + preloads > TLS_ROOM ? NO_AUDIT : KEEP;
 }
 
 int exec_env_judge(const struct tracer *t, int fd)
 {
-	return (int)judge(t, fd, 0);
+	return (int)verdict(judge(t, fd), 0);
 }
 
-/* The verdict on the file an execve runs (cached by the file's
- * identity, when the build preloads nothing of its own); KEEP if it
- * cannot be read. */
-static enum verdict program(struct tracer *t, pid_t tid, const char *path, uint64_t tls)
+/* judge() on the file an execve runs, cached by the file's identity; 0
+ * if it cannot be read. */
+static uint64_t program(struct tracer *t, pid_t tid, const char *path)
 {
 	struct stat st;
-	enum verdict v;
-	int fd;
+	uint64_t tls;
+	int pathfd, fd;
 
 	tracer_keep_root(t, tid);
-	if (t->root_fd < 0 || !path || (fd = open_in_root(t, path, &st)) < 0)
-		return KEEP;
-	for (size_t i = 0; !tls && i < nknown; i++)
+	if (t->root_fd < 0 || !path || (pathfd = look_in_root(t, path, &st)) < 0)
+		return 0;
+	for (size_t i = 0; i < nknown; i++)
 		if (known[i].dev == st.st_dev && known[i].ino == st.st_ino &&
 		    known[i].size == st.st_size &&
 		    known[i].mtime.tv_sec == st.st_mtim.tv_sec &&
 		    known[i].mtime.tv_nsec == st.st_mtim.tv_nsec &&
 		    known[i].ctime.tv_sec == st.st_ctim.tv_sec &&
 		    known[i].ctime.tv_nsec == st.st_ctim.tv_nsec) {
-			close(fd);
-			return known[i].v;
+			close(pathfd);
+			return known[i].tls;
 		}
-	v = judge(t, fd, tls);
+	/* (read only when not known: an exec's stop is on the hot path) */
+	fd = reopen(pathfd);
+	close(pathfd);
+	if (fd < 0)
+		return 0;
+	tls = judge(t, fd);
 	close(fd);
-	if (tls)
-		return v;
 	if (nknown == capknown) {
 		capknown = capknown ? capknown * 2 : 64;
 		known = xrealloc(known, capknown * sizeof(*known));
 	}
 	known[nknown++] = (struct known){ st.st_dev, st.st_ino, st.st_size, st.st_mtim,
-					  st.st_ctim, v };
-	return v;
+					  st.st_ctim, tls };
+	return tls;
 }
 
 /* The static TLS of the build's own preloads in an LD_PRELOAD value
- * (':' or ' ' separated; sandrun's own left out). */
+ * (':' or ' ' separated; sandrun's own left out), for the last value
+ * seen (a build's environment rarely changes). */
 static uint64_t preloads_tls(const struct tracer *t, const char *value)
 {
-	cleanup_free char *copy = xstrdup(value);
-	uint64_t tls = 0;
+	static char *last;
+	static uint64_t last_tls;
+	cleanup_free char *copy = NULL;
 	char *save = NULL;
 
+	if (last && !strcmp(last, value))
+		return last_tls;
+	free(last);
+	last = xstrdup(value);
+	last_tls = 0;
+	copy = xstrdup(value);
 	for (char *w = strtok_r(copy, ": ", &save); w; w = strtok_r(NULL, ": ", &save))
 		if (!t->opts->preload || strcmp(w, t->opts->preload))
-			tls += lib_tls(t, w);
-	return tls;
+			last_tls += lib_tls(t, w);
+	return last_tls;
 }
 
 /* env without sandrun's word in var: NULL if it is not there, else the
@@ -321,7 +362,7 @@ void exec_env_fix(struct tracer *t, struct task *task, char *const *envp)
 		}
 	}
 	if ((idx[0] < 0 && idx[1] < 0) ||
-	    (v = program(t, task->tid, p->raw[0] ? p->raw[0] : p->ev.path, tls)) == KEEP)
+	    (v = verdict(program(t, task->tid, p->raw[0] ? p->raw[0] : p->ev.path), tls)) == KEEP)
 		goto out;
 	if (v == NO_AUDIT && idx[1] >= 0) {	/* the preload stays */
 		free(repl[1]);
