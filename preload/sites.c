@@ -4,10 +4,10 @@
  *
  * Each syscall instruction that is loaded with one of the recorded
  * numbers and followed by one of the result checks glibc's syscall
- * macros emit is rewritten into a jump to a thunk near the library.  The
- * thunk steps over the red zone, calls sr_common (which keeps every
- * register a syscall keeps, and the SSE state, and calls sr_dispatch),
- * redoes the check and jumps back.  A site a branch might land inside of
+ * macros emit is rewritten into a jump to its thunk, in the rewriting
+ * library's own code.  The thunk steps over the red zone, calls sr_common
+ * (which keeps every register a syscall keeps, and the SSE state, and
+ * calls sr_dispatch), redoes the check and jumps back.  A site a branch might land inside of
  * is left alone, and so is a cancellation point's; what is left alone
  * stops, as before.
  */
@@ -52,7 +52,6 @@ __asm__("	.text\n"
 	"	.size sr_common, .-sr_common\n");
 void sr_common(void);
 
-#define THUNK 48
 #define NEAR 1024	/* how far a branch into a site is looked for */
 #define FUNC 512	/* how far into a function its syscall is looked for */
 
@@ -65,6 +64,56 @@ static const struct check checks[] = {
 	{ 6, { 0x48, 0x3d, 0x01, 0xf0, 0xff, 0xff } },	/* cmp $-4095,%rax */
 	{ 5, { 0x3d, 0x00, 0xf0, 0xff, 0xff } },	/* cmp $-4096,%eax */
 };
+
+/*
+ * The thunks, one a site, in this library's own code (no page is mapped
+ * for them): each steps over the red zone, calls sr_common, and jumps to
+ * its site's tail through sr_back[], with the way back to the site in
+ * %r11 (which the syscall instruction clobbered anyway).  A tail redoes
+ * the site's check (checks[], in the same order) and goes back.  Each
+ * thunk is THUNK bytes.
+ */
+#define THUNK 32
+_Static_assert(SITES_MAX == 128, "the thunks below are SITES_MAX");
+
+struct back {
+	unsigned char *to;	/* after the site's check */
+	const void *tail;	/* sr_tails' entry for the check */
+};
+__attribute__((used)) static struct back sr_back[SITES_MAX];
+
+__asm__("	.text\n"
+	"	.p2align 5\n"
+	"sr_thunks:\n"
+	"	.set sr_i, 0\n"
+	"	.rept 128\n"
+	"	lea -0x80(%rsp), %rsp\n"
+	"	call sr_common\n"
+	"	lea 0x80(%rsp), %rsp\n"
+	"	mov sr_back+16*sr_i(%rip), %r11\n"
+	"	jmp *sr_back+16*sr_i+8(%rip)\n"
+	"	.p2align 5\n"
+	"	.set sr_i, sr_i+1\n"
+	"	.endr\n"
+	"sr_tail_q4096:\n"
+	"	cmp $-4096, %rax\n"
+	"	jmp *%r11\n"
+	"sr_tail_q4095:\n"
+	"	cmp $-4095, %rax\n"
+	"	jmp *%r11\n"
+	"sr_tail_d4096:\n"
+	"	cmp $-4096, %eax\n"
+	"	jmp *%r11\n");
+#define HIDDEN __attribute__((visibility("hidden")))
+extern const unsigned char sr_thunks[] HIDDEN, sr_tail_q4096[] HIDDEN, sr_tail_q4095[] HIDDEN,
+	sr_tail_d4096[] HIDDEN;
+
+static const void *const tails[] = { sr_tail_q4096, sr_tail_q4095, sr_tail_d4096 };
+
+static unsigned char *thunk(size_t i)
+{
+	return (unsigned char *)sr_thunks + i * THUNK;
+}
 
 static bool recorded_nr(long nr)
 {
@@ -356,86 +405,39 @@ static bool within_rel32(const unsigned char *from, const unsigned char *to)
 	return d > -(1L << 31) + 4096 && d < (1L << 31) - 4096;
 }
 
-static unsigned char *thunk_area(const struct text *t, size_t size)
-{
-	unsigned char *hints[] = { t->lo - (4UL << 20), t->hi + (64UL << 20), NULL };
-
-	for (size_t i = 0; i < sizeof(hints) / sizeof(*hints); i++) {
-		unsigned char *a = (unsigned char *)sr_sys6(SYS_mmap, (long)hints[i], (long)size,
-							    PROT_READ | PROT_WRITE,
-							    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-
-		if ((unsigned long)a > -4096UL)
-			continue;
-		/* every site, anywhere in the text, to every thunk and back */
-		if (within_rel32(a, t->hi) && within_rel32(a + size, t->lo) &&
-		    within_rel32(a, t->lo) && within_rel32(a + size, t->hi))
-			return a;
-		sr_sys6(SYS_munmap, (long)a, (long)size, 0, 0, 0, 0);
-	}
-	return NULL;
-}
-
-static void put_thunk(unsigned char *th, const struct site *s)
-{
-	static const unsigned char head[] = {
-		0x48, 0x8d, 0x64, 0x24, 0x80,	/* lea -0x80(%rsp),%rsp */
-		0x49, 0xbb,			/* movabs $sr_common,%r11 */
-	};
-	static const unsigned char mid[] = {
-		0x41, 0xff, 0xd3,		/* call *%r11 */
-		0x48, 0x8d, 0xa4, 0x24, 0x80, 0x00, 0x00, 0x00,	/* lea 0x80(%rsp),%rsp */
-	};
-	uint64_t common = (uint64_t)(uintptr_t)sr_common;
-	unsigned char *q = th, *back = s->at + 2 + s->check->len;
-	int32_t rel;
-
-	__builtin_memcpy(q, head, sizeof(head));
-	q += sizeof(head);
-	__builtin_memcpy(q, &common, sizeof(common));
-	q += sizeof(common);
-	__builtin_memcpy(q, mid, sizeof(mid));
-	q += sizeof(mid);
-	for (size_t i = 0; i < s->check->len; i++)	/* the check, redone */
-		*q++ = s->check->b[i];
-	*q = 0xe9;				/* jmp back */
-	rel = (int32_t)(back - (q + 5));
-	__builtin_memcpy(q + 1, &rel, sizeof(rel));
-}
-
 bool sites_patch(const struct text *t, const struct site *sites, size_t n)
 {
-	unsigned char *area, *lo = NULL, *hi = NULL;
-	size_t size;
+	static bool done;
+	unsigned char *lo = NULL, *hi = NULL;
 
-	if (!n)
-		return false;
-	size = (n * THUNK + 4095) & ~4095UL;
-	area = thunk_area(t, size);
-	if (!area)
+	(void)t;
+	if (!n || n > SITES_MAX || done)
 		return false;
 	for (size_t i = 0; i < n; i++) {
 		unsigned char *end = sites[i].at + 2 + sites[i].check->len;
 
-		put_thunk(area + i * THUNK, &sites[i]);
+		if (!within_rel32(sites[i].at + 5, thunk(i)))
+			return false;
 		if (!lo || sites[i].at < lo)
 			lo = sites[i].at;
 		if (end > hi)
 			hi = end;
 	}
-	if (sr_sys6(SYS_mprotect, (long)area, (long)size, PROT_READ | PROT_EXEC, 0, 0, 0))
-		return false;
+	for (size_t i = 0; i < n; i++)
+		sr_back[i] = (struct back){
+			sites[i].at + 2 + sites[i].check->len,
+			tails[sites[i].check - checks],
+		};
 	/* the pages from the first site to the last, writable for a moment
 	 * (still executable: the code may run meanwhile, on this thread) */
 	lo = (unsigned char *)((uintptr_t)lo & ~4095UL);
 	hi = (unsigned char *)(((uintptr_t)hi + 4095) & ~4095UL);
-	if (sr_sys6(SYS_mprotect, (long)lo, hi - lo, PROT_READ | PROT_WRITE | PROT_EXEC, 0, 0, 0)) {
-		sr_sys6(SYS_munmap, (long)area, (long)size, 0, 0, 0, 0);
+	if (sr_sys6(SYS_mprotect, (long)lo, hi - lo, PROT_READ | PROT_WRITE | PROT_EXEC, 0, 0, 0))
 		return false;
-	}
+	done = true;
 	for (size_t i = 0; i < n; i++) {
-		unsigned char *at = sites[i].at, *th = area + i * THUNK;
-		int32_t rel = (int32_t)(th - (at + 5));
+		unsigned char *at = sites[i].at;
+		int32_t rel = (int32_t)(thunk(i) - (at + 5));
 
 		__builtin_memcpy(at + 1, &rel, sizeof(rel));
 		if (sites[i].check->len == 6) {
