@@ -57,6 +57,10 @@ static const char run_usage[] =
 	"      --no-preload         record every syscall with a ptrace stop (no\n"
 	"                           in-process recording; slower, same trace)\n"
 	"      --digest=ALGO        content digests: xxh128 (default) or sha256\n"
+	"      --digest-cache=FILE  the digests of unchanged files kept across runs\n"
+	"                           (default: $XDG_CACHE_HOME/sandrun/digests-ALGO,\n"
+	"                           or ~/.cache/sandrun/digests-ALGO)\n"
+	"      --no-digest-cache    read every file for its digest each run\n"
 	"      --meta=FILE          the run's metadata as JSON (default: the\n"
 	"                           trace's name + .meta.json)\n"
 	"      --policy=FILE        enforce (or audit) a hermetic-build policy:\n"
@@ -89,6 +93,8 @@ enum {
 	OPT_NO_TRACE,
 	OPT_NO_PRELOAD,
 	OPT_DIGEST,
+	OPT_DIGEST_CACHE,
+	OPT_NO_DIGEST_CACHE,
 	OPT_POLICY,
 	OPT_LOCK,
 	OPT_REPORT,
@@ -111,6 +117,8 @@ static const struct option run_options[] = {
 	{ "no-trace", no_argument, NULL, OPT_NO_TRACE },
 	{ "no-preload", no_argument, NULL, OPT_NO_PRELOAD },
 	{ "digest", required_argument, NULL, OPT_DIGEST },
+	{ "digest-cache", required_argument, NULL, OPT_DIGEST_CACHE },
+	{ "no-digest-cache", no_argument, NULL, OPT_NO_DIGEST_CACHE },
 	{ "policy", required_argument, NULL, OPT_POLICY },
 	{ "lock", required_argument, NULL, OPT_LOCK },
 	{ "report", required_argument, NULL, OPT_REPORT },
@@ -133,6 +141,8 @@ struct run_args {
 	char *src, *chdir, *trace, *policy;
 	bool no_trace;
 	bool no_preload;
+	char *digest_cache;
+	bool no_digest_cache;
 	bool net_given;
 };
 
@@ -200,6 +210,7 @@ static void run_args_free(struct run_args *a)
 	free(a->src);
 	free(a->chdir);
 	free(a->trace);
+	free(a->digest_cache);
 	free(a->policy);
 }
 
@@ -287,6 +298,13 @@ static int parse_run_args(int argc, char **argv, struct run_args *a,
 			break;
 		case OPT_NO_PRELOAD:
 			a->no_preload = true;
+			break;
+		case OPT_DIGEST_CACHE:
+			free(a->digest_cache);
+			a->digest_cache = xstrdup(optarg);
+			break;
+		case OPT_NO_DIGEST_CACHE:
+			a->no_digest_cache = true;
 			break;
 		case OPT_NO_TRACE:
 			a->no_trace = true;
@@ -550,6 +568,21 @@ static void use_preload(struct run_config *cfg)
 		cfg->audit_appended = env_append(cfg, "LD_AUDIT", AUDIT_IN_SANDBOX);
 }
 
+/* The digest cache: FILE as given (relative to here), else under
+ * $XDG_CACHE_HOME or ~/.cache; NULL if there is no home. */
+static char *digest_cache_path(const char *file, const char *here, enum digest_algo algo)
+{
+	const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+
+	if (file)
+		return file[0] == '/' ? xstrdup(file) : xasprintf("%s/%s", here, file);
+	if (xdg && xdg[0] == '/')
+		return xasprintf("%s/sandrun/digests-%s", xdg, digest_algo_name(algo));
+	if (home && home[0] == '/')
+		return xasprintf("%s/.cache/sandrun/digests-%s", home, digest_algo_name(algo));
+	return NULL;
+}
+
 static int build_config(const struct run_args *a, struct run_config *cfg,
 			struct sr_error **err)
 {
@@ -582,6 +615,8 @@ static int build_config(const struct run_args *a, struct run_config *cfg,
 		cfg->trace_path = t[0] == '/' ? xstrdup(t) : xasprintf("%s/%s", here, t);
 		if (!cfg->meta_path)
 			cfg->meta_path = xasprintf("%s.meta.json", cfg->trace_path);
+		if (!a->no_digest_cache)
+			cfg->digest_cache = digest_cache_path(a->digest_cache, here, cfg->algo);
 	}
 	ignored_forwarded(&cfg->ignored);
 	cfg->hostname = xstrdup("sandrun");
@@ -613,6 +648,7 @@ static int build_config(const struct run_args *a, struct run_config *cfg,
 
 void run_config_free(struct run_config *cfg)
 {
+	free(cfg->digest_cache);
 	free(cfg->src);
 	free(cfg->cwd);
 	free(cfg->hostname);

@@ -46,6 +46,7 @@ struct run_config {
 				 * and sandrun's entry went after a ':' */
 	bool audit_appended;
 	enum digest_algo algo;	/* content digests in the trace */
+	char *digest_cache;	/* digests kept across runs, or NULL */
 	enum net_mode net;
 	bool root;		/* map the invoker to uid 0 and keep caps */
 	bool dry_run;

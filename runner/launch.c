@@ -172,7 +172,9 @@ int launch_run(const struct run_config *cfg, int *ret_status,
 	set_forwarding(cfg, true);
 	sigprocmask(SIG_SETMASK, &orig, NULL);
 	if (rec.active) {
+		digest_cache_load(&rec.tracer);
 		r = tracer_loop(&rec.tracer, &st, err);
+		digest_cache_save(&rec.tracer);
 	} else {
 		while ((r = (int)waitpid(pid, &st, 0)) < 0 && errno == EINTR)
 			;
@@ -203,6 +205,8 @@ int launch_run(const struct run_config *cfg, int *ret_status,
 		meta.stops = rec.tracer.stops;
 		meta.in_process = rec.tracer.inproc_records;
 		meta.in_process_rejected = rec.tracer.inproc_tampered;
+		meta.hashed = rec.tracer.hashed;
+		meta.cache_loaded = rec.tracer.cache_loaded;
 		meta.write_s = rec.write_s;
 		meta.canon_s = rec.canon_s;
 	}

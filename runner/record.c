@@ -69,6 +69,7 @@ int record_begin(struct recorder *rec, const struct run_config *cfg,
 	if (outfile_commit(&out, err) < 0)
 		return -1;
 	rec->topts.algo = cfg->algo;
+	rec->topts.digest_cache = cfg->digest_cache;
 	rec->topts.cwd = cfg->cwd;
 	rec->topts.src = cfg->src;
 	rec->topts.policy = cfg->policy;

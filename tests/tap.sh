@@ -42,6 +42,8 @@ like() {
 new_scratch() {
 	SCRATCH=$(mktemp -d /tmp/sandrun-test.XXXXXX)
 	chmod 755 "$SCRATCH"
+	# sandrun's digest cache: the test's own, not the user's
+	export XDG_CACHE_HOME=$SCRATCH/cache
 	trap 'rm -rf "$SCRATCH"' EXIT
 }
 

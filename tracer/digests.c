@@ -3,7 +3,9 @@
  * Digests of files as a tracee sees them: through /proc/<tid>/fd/<fd>
  * (the very file it opened) or /proc/<tid>/root/<path> (its mount
  * namespace).  Cached by (dev, ino, size, mtime, ctime), so each version
- * of a file is hashed once.
+ * of a file is hashed once; the cache is kept across runs in a file
+ * (digest_cache_save), as git's index keeps what it knows of a file by
+ * the same identity.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -13,6 +15,7 @@
 #include <string.h>
 #include <linux/magic.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/vfs.h>
 #include <time.h>
 #include <unistd.h>
@@ -77,6 +80,7 @@ static int digest_open_fd(struct tracer *t, int fd, struct digest *ret,
 	    fs.f_type == CGROUP2_SUPER_MAGIC)
 		return 0;
 	e = cache_slot(t, &st);
+	t->hashed++;
 	if (digest_fd(t->opts->algo, fd, ret) < 0)
 		return -1;
 	/* git's racy rule: a file changed within the last two seconds may
@@ -89,6 +93,10 @@ static int digest_open_fd(struct tracer *t, int fd, struct digest *ret,
 			.dev = st.st_dev, .ino = st.st_ino, .size = st.st_size,
 			.mtime = ns(&st.st_mtim), .ctime = ns(&st.st_ctim),
 			.digest = *ret, .used = true,
+			/* a filesystem without a device (tmpfs, overlay,
+			 * FUSE) may give its numbers to other files in a
+			 * later mount: those are for this run only */
+			.keep = major(st.st_dev) != 0,
 		};
 	return 0;
 }
@@ -289,4 +297,144 @@ int digest_tracee_dir(struct tracer *t, pid_t tid, int fd, struct digest *ret)
 	free(buf);
 	strv_free(&names);
 	return 0;
+}
+
+/* --- the cache across runs ------------------------------------------ */
+
+#define DISK_MAGIC "SRDIGC01"
+
+struct disk_head {
+	char magic[8];
+	uint32_t algo;
+	uint32_t count;
+	uint8_t sum[16];	/* XXH3-128 of the entries */
+};
+
+struct disk_entry {
+	uint64_t dev, ino;
+	int64_t size, mtime, ctime;
+	uint8_t len, pad[7];
+	uint8_t bytes[DIGEST_MAX];
+};
+
+static void cache_warn(const char *path, const char *why)
+{
+	fprintf(stderr, "sandrun: ignoring the digest cache '%s': %s\n", path, why);
+}
+
+void digest_cache_load(struct tracer *t)
+{
+	const char *path = t->opts->digest_cache;
+	cleanup_close int fd = -1;
+	struct disk_entry *v = NULL;
+	struct disk_head h;
+	struct digest sum;
+	uint8_t want = t->opts->algo == DIGEST_SHA256 ? 32 : 16;
+	struct stat st;
+	size_t n;
+
+	if (!path || (fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)) < 0)
+		return;		/* none yet */
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
+	    pread(fd, &h, sizeof(h), 0) != (ssize_t)sizeof(h) ||
+	    memcmp(h.magic, DISK_MAGIC, sizeof(h.magic))) {
+		cache_warn(path, "not a sandrun digest cache (bad header at byte 0)");
+		return;
+	}
+	if (h.algo != (uint32_t)t->opts->algo) {
+		cache_warn(path, "made for another digest algorithm");
+		return;
+	}
+	n = h.count;
+	if ((uint64_t)st.st_size != sizeof(h) + (uint64_t)n * sizeof(*v)) {
+		cache_warn(path, "its length does not match its entry count (truncated?)");
+		return;
+	}
+	v = xmalloc(n ? n * sizeof(*v) : 1);
+	if (n && pread(fd, v, n * sizeof(*v), sizeof(h)) != (ssize_t)(n * sizeof(*v))) {
+		free(v);
+		cache_warn(path, "cannot be read");
+		return;
+	}
+	digest_buf(DIGEST_XXH128, v, n * sizeof(*v), &sum);
+	if (memcmp(sum.bytes, h.sum, sizeof(h.sum))) {
+		free(v);
+		cache_warn(path, "its checksum does not match (damaged)");
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct stat key = { .st_dev = (dev_t)v[i].dev, .st_ino = (ino_t)v[i].ino,
+				    .st_size = (off_t)v[i].size };
+		struct hash_entry *e;
+
+		if (v[i].len != want)
+			continue;
+		e = cache_slot(t, &key);
+		*e = (struct hash_entry){
+			.dev = key.st_dev, .ino = key.st_ino, .size = key.st_size,
+			.mtime = v[i].mtime, .ctime = v[i].ctime,
+			.used = true, .keep = true,
+		};
+		e->digest.len = v[i].len;
+		memcpy(e->digest.bytes, v[i].bytes, v[i].len);
+		t->cache_loaded++;
+	}
+	free(v);
+}
+
+/* mkdir -p of path's directory (private: it tells what a user read). */
+static void make_parents(const char *path)
+{
+	cleanup_free char *dir = xstrdup(path);
+
+	for (char *p = dir + 1; (p = strchr(p, '/')) != NULL; p++) {
+		*p = '\0';
+		mkdir(dir, 0700);
+		*p = '/';
+	}
+}
+
+void digest_cache_save(struct tracer *t)
+{
+	const char *path = t->opts->digest_cache;
+	cleanup_free char *tmp = NULL;
+	struct disk_entry *v;
+	struct disk_head h = { .algo = (uint32_t)t->opts->algo };
+	struct digest sum;
+	size_t n = 0, len;
+	bool ok;
+	int fd;
+
+	if (!path || !t->cache)
+		return;
+	v = xcalloc(t->cache_len, sizeof(*v));
+	for (size_t i = 0; i < t->cache_len; i++) {
+		const struct hash_entry *e = &t->cache[i];
+
+		if (!e->used || !e->keep)
+			continue;
+		v[n] = (struct disk_entry){
+			.dev = (uint64_t)e->dev, .ino = (uint64_t)e->ino, .size = e->size,
+			.mtime = e->mtime, .ctime = e->ctime, .len = e->digest.len,
+		};
+		memcpy(v[n].bytes, e->digest.bytes, e->digest.len);
+		n++;
+	}
+	memcpy(h.magic, DISK_MAGIC, sizeof(h.magic));
+	h.count = (uint32_t)n;
+	digest_buf(DIGEST_XXH128, v, n * sizeof(*v), &sum);
+	memcpy(h.sum, sum.bytes, sizeof(h.sum));
+	/* a new file renamed over the old: a reader sees one or the other
+	 * (no fsync: a cache lost in a crash is only rebuilt) */
+	make_parents(path);
+	tmp = xasprintf("%s.tmp.%d", path, (int)getpid());
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	len = n * sizeof(*v);
+	ok = fd >= 0 && write(fd, &h, sizeof(h)) == (ssize_t)sizeof(h) &&
+	     (!len || write(fd, v, len) == (ssize_t)len);
+	if (fd >= 0 && close(fd) < 0)
+		ok = false;
+	if (fd >= 0 && (!ok || rename(tmp, path) < 0))
+		unlink(tmp);
+	free(v);
 }

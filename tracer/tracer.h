@@ -26,6 +26,8 @@ struct tracer_opts {
 	bool preload_appended;	/* sandrun appended ":preload" to the
 				 * build's LD_PRELOAD, or set it to it */
 	bool audit_appended;	/* the same for LD_AUDIT */
+	const char *digest_cache;	/* the digest cache file across runs,
+					 * or NULL (digests.c) */
 };
 
 /* A policy violation, for the summary and the report (the trace has them
@@ -48,6 +50,7 @@ struct hash_entry {
 	int64_t mtime, ctime;	/* nanoseconds */
 	struct digest digest;
 	bool used;
+	bool keep;		/* worth keeping for later runs (digest_cache_save) */
 };
 
 struct tracer {
@@ -57,6 +60,8 @@ struct tracer {
 	pid_t init_pid;		/* the sandbox's pid 1: traced, not recorded */
 	struct hash_entry *cache;
 	size_t cache_len;
+	uint64_t hashed;	/* files read for a digest */
+	uint64_t cache_loaded;	/* digests the cache file had */
 	uint64_t stops;
 	bool io_error;
 	pid_t root_pid;		/* the command: its exit ends the run */
@@ -173,5 +178,12 @@ int digest_tracee_path(struct tracer *t, pid_t tid, const char *path,
 /* The executable a tracee runs (after an exec). */
 int digest_tracee_exe(struct tracer *t, pid_t tid, struct digest *ret);
 int digest_tracee_dir(struct tracer *t, pid_t tid, int fd, struct digest *ret);
+/* The digests of files earlier runs read (opts->digest_cache): loaded
+ * before a run, saved with this run's after it.  Only files of
+ * filesystems on a block device, unchanged for two seconds when read,
+ * are kept; a damaged or foreign file is ignored (a warning) and
+ * replaced. */
+void digest_cache_load(struct tracer *t);
+void digest_cache_save(struct tracer *t);
 
 #endif
