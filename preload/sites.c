@@ -405,48 +405,60 @@ static bool within_rel32(const unsigned char *from, const unsigned char *to)
 	return d > -(1L << 31) + 4096 && d < (1L << 31) - 4096;
 }
 
+static void rewrite(const struct site *s, unsigned char *to)
+{
+	unsigned char *at = s->at;
+	int32_t rel = (int32_t)(to - (at + 5));
+
+	__builtin_memcpy(at + 1, &rel, sizeof(rel));
+	if (s->check->len == 6) {
+		at[5] = 0x0f, at[6] = 0x1f, at[7] = 0x00;	/* nopl (%rax) */
+	} else {
+		at[5] = 0x66, at[6] = 0x90;			/* xchg %ax,%ax */
+	}
+	at[0] = 0xe9;
+}
+
+#define PAGE_OF(p) ((uintptr_t)(p) & ~4095UL)
+
 bool sites_patch(const struct text *t, const struct site *sites, size_t n)
 {
 	static bool done;
-	unsigned char *lo = NULL, *hi = NULL;
 
 	(void)t;
 	if (!n || n > SITES_MAX || done)
 		return false;
-	for (size_t i = 0; i < n; i++) {
-		unsigned char *end = sites[i].at + 2 + sites[i].check->len;
-
+	for (size_t i = 0; i < n; i++)
 		if (!within_rel32(sites[i].at + 5, thunk(i)))
 			return false;
-		if (!lo || sites[i].at < lo)
-			lo = sites[i].at;
-		if (end > hi)
-			hi = end;
-	}
 	for (size_t i = 0; i < n; i++)
 		sr_back[i] = (struct back){
 			sites[i].at + 2 + sites[i].check->len,
 			tails[sites[i].check - checks],
 		};
-	/* the pages from the first site to the last, writable for a moment
-	 * (still executable: the code may run meanwhile, on this thread) */
-	lo = (unsigned char *)((uintptr_t)lo & ~4095UL);
-	hi = (unsigned char *)(((uintptr_t)hi + 4095) & ~4095UL);
-	if (sr_sys6(SYS_mprotect, (long)lo, hi - lo, PROT_READ | PROT_WRITE | PROT_EXEC, 0, 0, 0))
-		return false;
-	done = true;
-	for (size_t i = 0; i < n; i++) {
-		unsigned char *at = sites[i].at;
-		int32_t rel = (int32_t)(thunk(i) - (at + 5));
+	/*
+	 * Run by run of pages that hold sites (sorted), each writable for a
+	 * moment (still executable: the code may run meanwhile, on this
+	 * thread).  A few pages at a time cost less than the whole span
+	 * between the first site and the last (libc's: 800 KiB), whose
+	 * every page the kernel would walk twice.
+	 */
+	for (size_t i = 0, j; i < n; i = j) {
+		uintptr_t lo = PAGE_OF(sites[i].at);
+		uintptr_t hi = PAGE_OF(sites[i].at + 1 + sites[i].check->len) + 4096;
 
-		__builtin_memcpy(at + 1, &rel, sizeof(rel));
-		if (sites[i].check->len == 6) {
-			at[5] = 0x0f, at[6] = 0x1f, at[7] = 0x00;	/* nopl (%rax) */
-		} else {
-			at[5] = 0x66, at[6] = 0x90;			/* xchg %ax,%ax */
+		for (j = i + 1; j < n && PAGE_OF(sites[j].at) >= lo && PAGE_OF(sites[j].at) <= hi; j++) {
+			uintptr_t end = PAGE_OF(sites[j].at + 1 + sites[j].check->len) + 4096;
+
+			hi = end > hi ? end : hi;
 		}
-		at[0] = 0xe9;
+		if (sr_sys6(SYS_mprotect, (long)lo, (long)(hi - lo),
+			    PROT_READ | PROT_WRITE | PROT_EXEC, 0, 0, 0))
+			return done;	/* (on the first: nothing rewritten) */
+		done = true;
+		for (size_t k = i; k < j; k++)
+			rewrite(&sites[k], thunk(k));
+		sr_sys6(SYS_mprotect, (long)lo, (long)(hi - lo), PROT_READ | PROT_EXEC, 0, 0, 0);
 	}
-	sr_sys6(SYS_mprotect, (long)lo, hi - lo, PROT_READ | PROT_EXEC, 0, 0, 0);
 	return true;
 }
