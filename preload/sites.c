@@ -12,6 +12,8 @@
  * stops, as before.
  */
 #include <emmintrin.h>
+#include <signal.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
@@ -70,8 +72,8 @@ static const struct check checks[] = {
  * for them): each steps over the red zone, calls sr_common, and jumps to
  * its site's tail through sr_back[], with the way back to the site in
  * %r11 (which the syscall instruction clobbered anyway).  A tail redoes
- * the site's check (checks[], in the same order) and goes back.  Each
- * thunk is THUNK bytes.
+ * the site's check (tails[] in the order of checks[]) and goes back.
+ * Each thunk is THUNK bytes (.org: the assembler checks).
  */
 #define THUNK 32
 _Static_assert(SITES_MAX == 128, "the thunks below are SITES_MAX");
@@ -81,6 +83,8 @@ struct back {
 	const void *tail;	/* sr_tails' entry for the check */
 };
 __attribute__((used)) static struct back sr_back[SITES_MAX];
+_Static_assert(sizeof(struct back) == 16 && offsetof(struct back, tail) == 8,
+	       "the thunks below index sr_back by 16, the tail at 8");
 
 __asm__("	.text\n"
 	"	.p2align 5\n"
@@ -92,7 +96,8 @@ __asm__("	.text\n"
 	"	lea 0x80(%rsp), %rsp\n"
 	"	mov sr_back+16*sr_i(%rip), %r11\n"
 	"	jmp *sr_back+16*sr_i+8(%rip)\n"
-	"	.p2align 5\n"
+	/* to the next thunk (an error if this one was longer) */
+	"	.org sr_thunks + 32 * (sr_i + 1), 0xcc\n"
 	"	.set sr_i, sr_i+1\n"
 	"	.endr\n"
 	"sr_tail_q4096:\n"
@@ -421,11 +426,20 @@ static void rewrite(const struct site *s, unsigned char *to)
 
 #define PAGE_OF(p) ((uintptr_t)(p) & ~4095UL)
 
+/* All signals blocked, the mask as it was in *old; or (old, NULL) put
+ * back.  A handler must not run code while a site is half rewritten. */
+static void set_sigmask(const uint64_t *set, uint64_t *old)
+{
+	sr_sys6(SYS_rt_sigprocmask, SIG_SETMASK, (long)set, (long)old, 8, 0, 0);
+}
+
 bool sites_patch(const struct text *t, const struct site *sites, size_t n)
 {
 	static bool done;
+	const uint64_t all = ~0ull;
+	uint64_t mask;
 
-	(void)t;
+	(void)t;	/* (the sites are its) */
 	if (!n || n > SITES_MAX || done)
 		return false;
 	for (size_t i = 0; i < n; i++)
@@ -443,6 +457,7 @@ bool sites_patch(const struct text *t, const struct site *sites, size_t n)
 	 * between the first site and the last (libc's: 800 KiB), whose
 	 * every page the kernel would walk twice.
 	 */
+	set_sigmask(&all, &mask);
 	for (size_t i = 0, j; i < n; i = j) {
 		uintptr_t lo = PAGE_OF(sites[i].at);
 		uintptr_t hi = PAGE_OF(sites[i].at + 1 + sites[i].check->len) + 4096;
@@ -454,11 +469,12 @@ bool sites_patch(const struct text *t, const struct site *sites, size_t n)
 		}
 		if (sr_sys6(SYS_mprotect, (long)lo, (long)(hi - lo),
 			    PROT_READ | PROT_WRITE | PROT_EXEC, 0, 0, 0))
-			return done;	/* (on the first: nothing rewritten) */
+			break;	/* (on the first: nothing rewritten) */
 		done = true;
 		for (size_t k = i; k < j; k++)
 			rewrite(&sites[k], thunk(k));
 		sr_sys6(SYS_mprotect, (long)lo, (long)(hi - lo), PROT_READ | PROT_EXEC, 0, 0, 0);
 	}
-	return true;
+	set_sigmask(&mask, NULL);
+	return done;
 }

@@ -44,10 +44,12 @@ size_t sites_in_text(const struct text *t, struct site *sites, size_t n);
 /* Those a branch might land inside of, dropped; the new count. */
 size_t sites_unbranched(const struct text *t, struct site *sites, size_t n);
 
-/* Rewrite the sites into jumps to thunks that call sr_common (which
- * calls sr_dispatch, each library's own, see rec.h); false if the code
- * could not be made writable (nothing is rewritten then).  Only while
- * the process has one thread. */
+/* Rewrite the sites (sorted, of the text t) into jumps to this
+ * library's thunks, which call sr_common (which calls sr_dispatch, each
+ * library's own, see rec.h); once per library.  False when nothing was
+ * rewritten: a site out of a jump's reach of the thunks, more than
+ * SITES_MAX, a second call, or the code could not be made writable.
+ * Only while the process has one thread. */
 bool sites_patch(const struct text *t, const struct site *sites, size_t n);
 
 #endif
