@@ -300,6 +300,8 @@ static int parse_run_args(int argc, char **argv, struct run_args *a,
 			a->no_preload = true;
 			break;
 		case OPT_DIGEST_CACHE:
+			if (!*optarg)
+				return usage_error("--digest-cache: an empty file name");
 			free(a->digest_cache);
 			a->digest_cache = xstrdup(optarg);
 			break;
@@ -569,16 +571,20 @@ static void use_preload(struct run_config *cfg)
 }
 
 /* The digest cache: FILE as given (relative to here), else under
- * $XDG_CACHE_HOME or ~/.cache; NULL if there is no home. */
+ * $XDG_CACHE_HOME, else under ~/.cache when the home is a directory of
+ * our own (not one sudo -E kept: root would make a cache there its user
+ * cannot write); NULL if none. */
 static char *digest_cache_path(const char *file, const char *here, enum digest_algo algo)
 {
 	const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+	struct stat st;
 
 	if (file)
 		return file[0] == '/' ? xstrdup(file) : xasprintf("%s/%s", here, file);
 	if (xdg && xdg[0] == '/')
 		return xasprintf("%s/sandrun/digests-%s", xdg, digest_algo_name(algo));
-	if (home && home[0] == '/')
+	if (home && home[0] == '/' && stat(home, &st) == 0 && S_ISDIR(st.st_mode) &&
+	    st.st_uid == geteuid())
 		return xasprintf("%s/.cache/sandrun/digests-%s", home, digest_algo_name(algo));
 	return NULL;
 }

@@ -206,7 +206,7 @@ int launch_run(const struct run_config *cfg, int *ret_status,
 		meta.in_process = rec.tracer.inproc_records;
 		meta.in_process_rejected = rec.tracer.inproc_tampered;
 		meta.hashed = rec.tracer.hashed;
-		meta.cache_loaded = rec.tracer.cache_loaded;
+		meta.cache_hits = rec.tracer.cache_hits;
 		meta.write_s = rec.write_s;
 		meta.canon_s = rec.canon_s;
 	}

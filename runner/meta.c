@@ -61,7 +61,7 @@ static void write_meta(FILE *f, const struct run_meta *m,
 			"\"files_hashed\": %llu, \"digests_from_cache\": %llu, "
 			"\"canonicalize_s\": %.3f, \"trace_write_s\": %.3f},\n",
 			m->events, m->stops, m->in_process, m->in_process_rejected,
-			m->hashed, m->cache_loaded, m->canon_s, m->write_s);
+			m->hashed, m->cache_hits, m->canon_s, m->write_s);
 	fprintf(f, "  \"host\": {\"hostname\": ");
 	json_write_string(f, host);
 	fprintf(f, ", \"kernel\": ");

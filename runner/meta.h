@@ -23,7 +23,7 @@ struct run_meta {
 	unsigned long long in_process;	/* syscalls recorded without a stop */
 	unsigned long long in_process_rejected;	/* records not taken (tracer/inproc.c) */
 	unsigned long long hashed;	/* files read for their digest */
-	unsigned long long cache_loaded;	/* digests the cache file had */
+	unsigned long long cache_hits;	/* files whose digest the cache file had */
 	double write_s;		/* writing the canonical trace, fsync included */
 	double canon_s;		/* of which ordering and formatting it */
 };

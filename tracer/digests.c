@@ -39,6 +39,21 @@ static struct hash_entry *cache_slot(struct tracer *t, const struct stat *st)
 	return &t->cache[h % t->cache_len];
 }
 
+/* e, in use from now on: its slot noted (the table is sparse; only the
+ * slots used are ever walked). */
+static void cache_set(struct tracer *t, struct hash_entry *e, const struct hash_entry *v)
+{
+	if (!e->used) {
+		if (t->ncache_used == t->cache_used_cap) {
+			t->cache_used_cap = t->cache_used_cap ? 2 * t->cache_used_cap : 1024;
+			t->cache_used = xrealloc(t->cache_used,
+						 t->cache_used_cap * sizeof(*t->cache_used));
+		}
+		t->cache_used[t->ncache_used++] = (uint32_t)(e - t->cache);
+	}
+	*e = *v;
+}
+
 static int64_t ns(const struct timespec *ts)
 {
 	return (int64_t)ts->tv_sec * 1000000000 + ts->tv_nsec;
@@ -54,8 +69,30 @@ static bool cached(struct tracer *t, const struct stat *st, struct digest *ret)
 	    e->size != st->st_size || e->mtime != ns(&st->st_mtim) ||
 	    e->ctime != ns(&st->st_ctim))
 		return false;
+	if (e->from_file) {	/* its first use this run */
+		e->from_file = false;
+		t->cache_hits++;
+	}
 	*ret = e->digest;
 	return true;
+}
+
+/*
+ * Whether a digest may be kept for later runs: only on filesystems whose
+ * device, inode numbers and times stay the file's own across mounts.
+ * tmpfs, overlay, FUSE, btrfs and NFS have no fixed device number (a
+ * later mount may give theirs to other files); a loop, nbd or RAM disk
+ * may hold another image next time, with the same inode numbers and
+ * times when it was built reproducibly (SOURCE_DATE_EPOCH).
+ */
+static bool keepable(const struct stat *st, const struct statfs *fs)
+{
+	unsigned maj = major(st->st_dev);
+
+	if (maj == 0 || maj == 1 /* ram */ || maj == 7 /* loop */ || maj == 43 /* nbd */)
+		return false;
+	return fs->f_type == EXT4_SUPER_MAGIC /* and ext2, ext3 */ ||
+	       fs->f_type == XFS_SUPER_MAGIC || fs->f_type == F2FS_SUPER_MAGIC;
 }
 
 static int digest_open_fd(struct tracer *t, int fd, struct digest *ret,
@@ -80,24 +117,24 @@ static int digest_open_fd(struct tracer *t, int fd, struct digest *ret,
 	    fs.f_type == CGROUP2_SUPER_MAGIC)
 		return 0;
 	e = cache_slot(t, &st);
-	t->hashed++;
 	if (digest_fd(t->opts->algo, fd, ret) < 0)
 		return -1;
+	t->hashed++;
 	/* git's racy rule: a file changed within the last two seconds may
 	 * change again without its times moving (coarse timestamps), so
 	 * its digest is not cached. */
 	clock_gettime(CLOCK_REALTIME, &now);
 	if (ns(&st.st_mtim) < ns(&now) - 2000000000LL &&
-	    ns(&st.st_ctim) < ns(&now) - 2000000000LL)
-		*e = (struct hash_entry){
+	    ns(&st.st_ctim) < ns(&now) - 2000000000LL) {
+		struct hash_entry v = {
 			.dev = st.st_dev, .ino = st.st_ino, .size = st.st_size,
 			.mtime = ns(&st.st_mtim), .ctime = ns(&st.st_ctim),
-			.digest = *ret, .used = true,
-			/* a filesystem without a device (tmpfs, overlay,
-			 * FUSE) may give its numbers to other files in a
-			 * later mount: those are for this run only */
-			.keep = major(st.st_dev) != 0,
+			.digest = *ret, .used = true, .keep = keepable(&st, &fs),
 		};
+
+		cache_set(t, e, &v);
+		t->cache_dirty |= v.keep;
+	}
 	return 0;
 }
 
@@ -301,14 +338,20 @@ int digest_tracee_dir(struct tracer *t, pid_t tid, int fd, struct digest *ret)
 
 /* --- the cache across runs ------------------------------------------ */
 
-#define DISK_MAGIC "SRDIGC01"
+/* The file: a header, then count entries, all in the host's byte order
+ * (the header says which, with the entry size and the algorithm). */
+#define DISK_MAGIC "SRDIGC02"
 
 struct disk_head {
 	char magic[8];
-	uint32_t algo;
+	uint32_t order;		/* DISK_ORDER as written */
+	uint32_t entry_size;	/* sizeof(struct disk_entry) */
+	char algo[8];		/* digest_algo_name(), NUL-padded */
 	uint32_t count;
+	uint32_t pad;
 	uint8_t sum[16];	/* XXH3-128 of the entries */
 };
+#define DISK_ORDER 0x01020304u
 
 struct disk_entry {
 	uint64_t dev, ino;
@@ -316,73 +359,98 @@ struct disk_entry {
 	uint8_t len, pad[7];
 	uint8_t bytes[DIGEST_MAX];
 };
+_Static_assert(sizeof(struct disk_head) == 48 && sizeof(struct disk_entry) == 80,
+	       "the cache file's layout");
 
-static void cache_warn(const char *path, const char *why)
+static void cache_warn(const char *path, const char *why, int err)
 {
-	fprintf(stderr, "sandrun: ignoring the digest cache '%s': %s\n", path, why);
+	fprintf(stderr, "sandrun: warning: ignoring the digest cache '%s': %s%s%s\n",
+		path, why, err ? ": " : "", err ? strerror(err) : "");
+}
+
+/* The header of the cache file fd (st: its stat) checked; its entry
+ * count, or -1 (warned). */
+static long check_head(const struct tracer *t, const char *path, int fd,
+		       const struct stat *st, struct disk_head *h)
+{
+	char algo[sizeof(h->algo)] = { 0 };
+	ssize_t n;
+
+	strncpy(algo, digest_algo_name(t->opts->algo), sizeof(algo) - 1);
+	if (!S_ISREG(st->st_mode))
+		return cache_warn(path, "not a regular file", 0), -1;
+	n = pread(fd, h, sizeof(*h), 0);
+	if (n < 0)
+		return cache_warn(path, "cannot be read", errno), -1;
+	if (n < (ssize_t)sizeof(*h) && (size_t)n >= sizeof(h->magic) &&
+	    !memcmp(h->magic, DISK_MAGIC, sizeof(h->magic)))
+		return cache_warn(path, "truncated in its header", 0), -1;
+	if (n >= 6 && !memcmp(h->magic, DISK_MAGIC, 6) &&
+	    (n < (ssize_t)sizeof(h->magic) || memcmp(h->magic, DISK_MAGIC, sizeof(h->magic))))
+		return -1;	/* another version's: replaced */
+	if (n < (ssize_t)sizeof(*h) || memcmp(h->magic, DISK_MAGIC, sizeof(h->magic)))
+		return cache_warn(path, "not a sandrun digest cache (bad magic at byte 0)", 0), -1;
+	if (h->order != DISK_ORDER || h->entry_size != sizeof(struct disk_entry))
+		return cache_warn(path, "written by another machine or version", 0), -1;
+	if (memcmp(h->algo, algo, sizeof(algo)))
+		return -1;	/* another algorithm's (named apart, see
+				 * cli_run.c): not this run's to use */
+	if (h->count > CACHE_LEN ||
+	    (uint64_t)st->st_size != sizeof(*h) + (uint64_t)h->count * sizeof(struct disk_entry))
+		return cache_warn(path, "its length does not match its entry count "
+				  "(truncated?)", 0), -1;
+	return h->count;
 }
 
 void digest_cache_load(struct tracer *t)
 {
 	const char *path = t->opts->digest_cache;
 	cleanup_close int fd = -1;
-	struct disk_entry *v = NULL;
+	cleanup_free struct disk_entry *v = NULL;
+	uint8_t want = t->opts->algo == DIGEST_SHA256 ? 32 : 16;
 	struct disk_head h;
 	struct digest sum;
-	uint8_t want = t->opts->algo == DIGEST_SHA256 ? 32 : 16;
 	struct stat st;
-	size_t n;
+	long n;
 
-	if (!path || (fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)) < 0)
-		return;		/* none yet */
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
-	    pread(fd, &h, sizeof(h), 0) != (ssize_t)sizeof(h) ||
-	    memcmp(h.magic, DISK_MAGIC, sizeof(h.magic))) {
-		cache_warn(path, "not a sandrun digest cache (bad header at byte 0)");
+	if (!path)
+		return;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0) {
+		if (errno != ENOENT)	/* none yet */
+			cache_warn(path, "cannot be opened", errno);
 		return;
 	}
-	if (h.algo != (uint32_t)t->opts->algo) {
-		cache_warn(path, "made for another digest algorithm");
+	if (fstat(fd, &st) < 0 || (n = check_head(t, path, fd, &st, &h)) < 0)
+		return;
+	v = xmalloc(n ? (size_t)n * sizeof(*v) : 1);
+	if (n && pread(fd, v, (size_t)n * sizeof(*v), sizeof(h)) != (ssize_t)(n * sizeof(*v))) {
+		cache_warn(path, "cannot be read", errno);
 		return;
 	}
-	n = h.count;
-	if ((uint64_t)st.st_size != sizeof(h) + (uint64_t)n * sizeof(*v)) {
-		cache_warn(path, "its length does not match its entry count (truncated?)");
-		return;
-	}
-	v = xmalloc(n ? n * sizeof(*v) : 1);
-	if (n && pread(fd, v, n * sizeof(*v), sizeof(h)) != (ssize_t)(n * sizeof(*v))) {
-		free(v);
-		cache_warn(path, "cannot be read");
-		return;
-	}
-	digest_buf(DIGEST_XXH128, v, n * sizeof(*v), &sum);
+	digest_buf(DIGEST_XXH128, v, (size_t)n * sizeof(*v), &sum);
 	if (memcmp(sum.bytes, h.sum, sizeof(h.sum))) {
-		free(v);
-		cache_warn(path, "its checksum does not match (damaged)");
+		cache_warn(path, "its checksum does not match (damaged)", 0);
 		return;
 	}
-	for (size_t i = 0; i < n; i++) {
+	for (long i = 0; i < n; i++) {
 		struct stat key = { .st_dev = (dev_t)v[i].dev, .st_ino = (ino_t)v[i].ino,
 				    .st_size = (off_t)v[i].size };
-		struct hash_entry *e;
+		struct hash_entry e = {
+			.dev = key.st_dev, .ino = key.st_ino, .size = key.st_size,
+			.mtime = v[i].mtime, .ctime = v[i].ctime,
+			.used = true, .keep = true, .from_file = true,
+		};
 
 		if (v[i].len != want)
 			continue;
-		e = cache_slot(t, &key);
-		*e = (struct hash_entry){
-			.dev = key.st_dev, .ino = key.st_ino, .size = key.st_size,
-			.mtime = v[i].mtime, .ctime = v[i].ctime,
-			.used = true, .keep = true,
-		};
-		e->digest.len = v[i].len;
-		memcpy(e->digest.bytes, v[i].bytes, v[i].len);
-		t->cache_loaded++;
+		e.digest.len = v[i].len;
+		memcpy(e.digest.bytes, v[i].bytes, v[i].len);
+		cache_set(t, cache_slot(t, &key), &e);
 	}
-	free(v);
 }
 
-/* mkdir -p of path's directory (private: it tells what a user read). */
+/* mkdir -p of path's directory, private (it tells what a user read). */
 static void make_parents(const char *path)
 {
 	cleanup_free char *dir = xstrdup(path);
@@ -397,19 +465,20 @@ static void make_parents(const char *path)
 void digest_cache_save(struct tracer *t)
 {
 	const char *path = t->opts->digest_cache;
+	cleanup_free struct disk_entry *v = NULL;
 	cleanup_free char *tmp = NULL;
-	struct disk_entry *v;
-	struct disk_head h = { .algo = (uint32_t)t->opts->algo };
+	struct disk_head h = { .order = DISK_ORDER, .entry_size = sizeof(*v) };
 	struct digest sum;
 	size_t n = 0, len;
 	bool ok;
 	int fd;
 
-	if (!path || !t->cache)
+	/* nothing new to keep: the file stays as it is */
+	if (!path || !t->cache_dirty)
 		return;
-	v = xcalloc(t->cache_len, sizeof(*v));
-	for (size_t i = 0; i < t->cache_len; i++) {
-		const struct hash_entry *e = &t->cache[i];
+	v = xcalloc(t->ncache_used ? t->ncache_used : 1, sizeof(*v));
+	for (size_t i = 0; i < t->ncache_used; i++) {
+		const struct hash_entry *e = &t->cache[t->cache_used[i]];
 
 		if (!e->used || !e->keep)
 			continue;
@@ -421,20 +490,27 @@ void digest_cache_save(struct tracer *t)
 		n++;
 	}
 	memcpy(h.magic, DISK_MAGIC, sizeof(h.magic));
+	strncpy(h.algo, digest_algo_name(t->opts->algo), sizeof(h.algo) - 1);
 	h.count = (uint32_t)n;
-	digest_buf(DIGEST_XXH128, v, n * sizeof(*v), &sum);
+	len = n * sizeof(*v);
+	digest_buf(DIGEST_XXH128, v, len, &sum);
 	memcpy(h.sum, sum.bytes, sizeof(h.sum));
 	/* a new file renamed over the old: a reader sees one or the other
-	 * (no fsync: a cache lost in a crash is only rebuilt) */
+	 * (no fsync: a cache lost in a crash is only rebuilt); of two runs
+	 * at once, the last to end keeps its entries */
 	make_parents(path);
-	tmp = xasprintf("%s.tmp.%d", path, (int)getpid());
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	len = n * sizeof(*v);
-	ok = fd >= 0 && write(fd, &h, sizeof(h)) == (ssize_t)sizeof(h) &&
+	tmp = xasprintf("%s.XXXXXX", path);
+	fd = mkostemp(tmp, O_CLOEXEC);	/* 0600 */
+	if (fd < 0) {
+		cache_warn(path, "cannot be written", errno);
+		return;
+	}
+	ok = write(fd, &h, sizeof(h)) == (ssize_t)sizeof(h) &&
 	     (!len || write(fd, v, len) == (ssize_t)len);
-	if (fd >= 0 && close(fd) < 0)
+	if (close(fd) < 0)
 		ok = false;
-	if (fd >= 0 && (!ok || rename(tmp, path) < 0))
+	if (!ok || rename(tmp, path) < 0) {
+		cache_warn(path, "cannot be written", errno);
 		unlink(tmp);
-	free(v);
+	}
 }

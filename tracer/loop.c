@@ -441,6 +441,9 @@ void tracer_free(struct tracer *t)
 			task_remove(&t->procs, t->procs.buckets[i]->tid);
 	free(t->cache);
 	t->cache = NULL;
+	free(t->cache_used);
+	t->cache_used = NULL;
+	t->ncache_used = t->cache_used_cap = 0;
 	snapshot_free(t);
 	spool_close(&t->spool);
 	violations_free(t->vlist, t->nvlist);

@@ -51,6 +51,7 @@ struct hash_entry {
 	struct digest digest;
 	bool used;
 	bool keep;		/* worth keeping for later runs (digest_cache_save) */
+	bool from_file;		/* from the cache file, not used yet this run */
 };
 
 struct tracer {
@@ -60,8 +61,11 @@ struct tracer {
 	pid_t init_pid;		/* the sandbox's pid 1: traced, not recorded */
 	struct hash_entry *cache;
 	size_t cache_len;
+	uint32_t *cache_used;	/* the slots in use */
+	size_t ncache_used, cache_used_cap;
+	bool cache_dirty;	/* a digest to keep was added */
 	uint64_t hashed;	/* files read for a digest */
-	uint64_t cache_loaded;	/* digests the cache file had */
+	uint64_t cache_hits;	/* files whose digest came from the cache file */
 	uint64_t stops;
 	bool io_error;
 	pid_t root_pid;		/* the command: its exit ends the run */
@@ -179,10 +183,9 @@ int digest_tracee_path(struct tracer *t, pid_t tid, const char *path,
 int digest_tracee_exe(struct tracer *t, pid_t tid, struct digest *ret);
 int digest_tracee_dir(struct tracer *t, pid_t tid, int fd, struct digest *ret);
 /* The digests of files earlier runs read (opts->digest_cache): loaded
- * before a run, saved with this run's after it.  Only files of
- * filesystems on a block device, unchanged for two seconds when read,
- * are kept; a damaged or foreign file is ignored (a warning) and
- * replaced. */
+ * before a run, saved with this run's after it.  Only files of ext4, xfs
+ * and f2fs on a fixed device, unchanged for two seconds when read, are
+ * kept; a damaged or foreign file is ignored (a warning) and replaced. */
 void digest_cache_load(struct tracer *t);
 void digest_cache_save(struct tracer *t);
 
