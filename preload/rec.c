@@ -15,7 +15,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/magic.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -24,7 +23,6 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
-#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <time.h>
@@ -301,19 +299,19 @@ static struct inproc_rec *slot_fd(long nr, long a0, long a1, long a2)
 
 /*
  * Whether fd is open for writing (or unknown): what it replaces or
- * closes must then stop, for the tracer to digest the writer first.  A
- * pipe's or a socket's end is not a writer the tracer digests (it never
- * counts one as a file written, see decode.c's exit_open).
+ * closes must then stop, for the tracer to digest the writer first.
+ * Only a regular file is a writer the tracer digests: not a device such
+ * as /dev/null, a pipe's or a socket's end (see decode.c's exit_open).
  */
 static bool maybe_writer(long fd)
 {
 	long fl = TRAMP(SYS_fcntl, fd, F_GETFL, 0, 0, 0);
-	struct statfs fs;
+	struct stat st;
 
 	if (fl == -EBADF || (fl >= 0 && (fl & O_ACCMODE) == O_RDONLY))
 		return false;
-	return TRAMP(SYS_fstatfs, fd, (long)&fs, 0, 0, 0) != 0 ||
-	       (fs.f_type != PIPEFS_MAGIC && fs.f_type != SOCKFS_MAGIC);
+	return TRAMP(SYS_newfstatat, fd, (long)"", (long)&st, AT_EMPTY_PATH, 0) != 0 ||
+	       S_ISREG(st.st_mode);
 }
 
 /* A syscall without a path (close, dup, fcntl, getrandom): made through

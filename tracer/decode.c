@@ -17,11 +17,9 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
 #include <linux/fs.h>
-#include <linux/magic.h>
 #include <unistd.h>
 
 #include "lib/util.h"
@@ -623,14 +621,16 @@ static bool decode_args(struct tracer *t, struct task *task)
 	return (d->opts & SCF_EXIT) != 0;
 }
 
-static bool on_pipe_or_socket(pid_t tid, int fd)
+/* Whether fd is open on something other than a regular file (a
+ * device such as /dev/null, a pipe's or a socket's end): written to, but
+ * no file is.  A file that cannot be looked at counts as one. */
+static bool not_a_file(pid_t tid, int fd)
 {
 	char path[64];
-	struct statfs fs;
+	struct stat st;
 
 	snprintf(path, sizeof(path), "/proc/%d/fd/%d", (int)tid, fd);
-	return statfs(path, &fs) == 0 &&
-	       (fs.f_type == PIPEFS_MAGIC || fs.f_type == SOCKFS_MAGIC);
+	return stat(path, &st) == 0 && !S_ISREG(st.st_mode);
 }
 
 static void exit_open(struct tracer *t, struct task *task, int fd)
@@ -646,9 +646,10 @@ static void exit_open(struct tracer *t, struct task *task, int fd)
 		fl |= FDF_CLOEXEC;
 	if (ev->flags & O_PATH)
 		fl &= (uint8_t)~FDF_WRITE;
-	/* a pipe's or socket's end (/dev/stdout, /proc/self/fd/N): written
-	 * to, but no file is; the preload records its close (rec.c) */
-	if ((fl & FDF_WRITE) && on_pipe_or_socket(task->tid, fd))
+	/* a device (/dev/null), a pipe's or socket's end (/dev/stdout,
+	 * /proc/self/fd/N): written to, but no file is, and no content to
+	 * digest; the preload records its close (rec.c) */
+	if ((fl & FDF_WRITE) && not_a_file(task->tid, fd))
 		fl &= (uint8_t)~FDF_WRITE;
 	if (ev->path)
 		fd_put(task->proc, fd, ev->path, fl);
