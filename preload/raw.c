@@ -63,16 +63,23 @@ struct inproc_ring *sr_arm(long tid, bool *was)
 	struct inproc_ring *r;
 
 	*was = false;
+	/* armed already, in the loader (audit.c): its ring is this
+	 * thread's if the loader ran on it */
+	if (armed_page(tail)) {
+		*was = true;
+		return (long)tail[2] == tid ? (struct inproc_ring *)(uintptr_t)tail[1] : NULL;
+	}
+	/* (the pages a process's first records fill, at once: cheaper
+	 * than a fault each) */
 	r = (void *)sr_sys6(SYS_mmap, 0, sizeof(*r), PROT_READ | PROT_WRITE,
-			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+			    MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
 	if ((unsigned long)r > -4096UL)
 		return NULL;
 	page = (void *)sr_sys6(SYS_mmap, (long)INPROC_TRAMP, 4096, PROT_READ | PROT_WRITE,
 			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
 	if (page != (void *)(uintptr_t)INPROC_TRAMP) {
 		sr_sys6(SYS_munmap, (long)r, sizeof(*r), 0, 0, 0, 0);
-		/* armed already, in the loader (audit.c): its ring is
-		 * this thread's if the loader ran on it */
+		/* armed meanwhile, by another thread */
 		if ((long)page != -EEXIST || !armed_page(tail))
 			return NULL;
 		*was = true;

@@ -311,6 +311,20 @@ has_k=$(tail -n 1 "$SCRATCH/killed.trace")
 like "a killed sandrun leaves a trace marked incomplete" "$has_k" '"end":"incomplete"'
 check "and no sleep outlives it" sh -c "! pgrep -f 'sleep 30\$' >/dev/null"
 
+# Written devices and files: only a regular file's content is a "wrote"
+# (with and without the preload, the same events).
+for pre in "" --no-preload; do
+	W=$SCRATCH/w-dev$pre; mkdir -p "$W"
+	(cd "$W" && "$SR" $pre -o "$SCRATCH/dev$pre.trace" -- \
+		sh -c 'echo a > /dev/null; echo b > out.txt; echo c 2>/dev/null >&2') >/dev/null 2>&1
+	T=$SCRATCH/dev$pre.trace
+	has "${pre:-preload}: /dev/null opened for writing" '"ev":"open","path":"/dev/null","mode":"w,create,trunc"'
+	is "${pre:-preload}: no 'wrote' of /dev/null" "$(grep -c '"ev":"wrote","path":"/dev/null"' "$T")" 0
+	has "${pre:-preload}: out.txt's content when closed" '"ev":"wrote","path":"$SRC/out.txt"'
+done
+check "the same events with and without the preload" \
+	cmp -s <(grep -v '"uuid"' "$SCRATCH/dev.trace") <(grep -v '"uuid"' "$SCRATCH/dev--no-preload.trace")
+
 # The filter: traced syscalls on all three entry points.
 dump=$("$SR" filter --dump)
 like "filter --dump: the x86_64 section" "$dump" 'filter for arch x86_64'
