@@ -2,10 +2,28 @@
 /* SHA-256 through OpenSSL 3's EVP interface. */
 #include <errno.h>
 #include <openssl/evp.h>
+#include <pthread.h>
 #include <unistd.h>
 
 #include "lib/digest.h"
 #include "lib/util.h"
+
+/* SHA-256 fetched once: EVP_sha256() makes OpenSSL 3 fetch it again at
+ * each EVP_DigestInit_ex (a lock and a lookup: most of a small digest's
+ * cost, once per process of a trace being canonicalized). */
+static EVP_MD *md;
+static pthread_once_t md_once = PTHREAD_ONCE_INIT;
+
+static void fetch_md(void)
+{
+	md = EVP_MD_fetch(NULL, "SHA256", NULL);
+}
+
+static const EVP_MD *sha256_md(void)
+{
+	pthread_once(&md_once, fetch_md);
+	return md ? md : EVP_sha256();
+}
 
 int sha256_fd(int fd, struct digest *ret)
 {
@@ -14,7 +32,7 @@ int sha256_fd(int fd, struct digest *ret)
 	char buf[1 << 16];
 	ssize_t n;
 
-	if (!ctx || !EVP_DigestInit_ex(ctx, EVP_sha256(), NULL)) {
+	if (!ctx || !EVP_DigestInit_ex(ctx, sha256_md(), NULL)) {
 		EVP_MD_CTX_free(ctx);
 		return errno = ENOMEM, -1;
 	}
@@ -37,7 +55,7 @@ void sha256_buf(const void *buf, size_t len, struct digest *ret)
 {
 	unsigned int n = 0;
 
-	EVP_Digest(buf, len, ret->bytes, &n, EVP_sha256(), NULL);
+	EVP_Digest(buf, len, ret->bytes, &n, sha256_md(), NULL);
 	ret->len = (uint8_t)n;
 }
 
@@ -45,7 +63,7 @@ void *sha256_begin(void)
 {
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
 
-	if (!ctx || !EVP_DigestInit_ex(ctx, EVP_sha256(), NULL))
+	if (!ctx || !EVP_DigestInit_ex(ctx, sha256_md(), NULL))
 		die_oom();
 	return ctx;
 }

@@ -109,6 +109,8 @@ static void add_kid(struct cproc *parent, struct cproc *kid)
 
 void canon_add_event(struct cproc *p, struct event *ev)
 {
+	p->threaded |= !canon_leader_event(p, ev);
+	p->random |= ev->kind == EV_RANDOM;
 	if (p->n == p->cap) {
 		p->cap = p->cap ? p->cap * 2 : 16;
 		p->evs = xrealloc(p->evs, p->cap * sizeof(*p->evs));
@@ -214,13 +216,22 @@ static int load(struct canon *c, struct spool *spool, struct cproc ***ret_roots,
 	return 0;
 }
 
-static void unload_events(struct cproc *p)
+/* p's events freed; their array kept for the next process loaded (its
+ * pages are faulted in once, not once a process). */
+static void unload_events(struct canon *c, struct cproc *p)
 {
 	for (size_t j = 0; j < p->n; j++)
 		event_clear(&p->evs[j]);
-	free(p->evs);
+	if (p->cap > c->spare_cap) {
+		free(c->spare_evs);
+		c->spare_evs = p->evs;
+		c->spare_cap = p->cap;
+	} else {
+		free(p->evs);
+	}
 	p->evs = NULL;
 	p->n = p->cap = 0;
+	p->threaded = p->random = false;
 }
 
 /* --- serialization ------------------------------------------------- */
@@ -506,6 +517,12 @@ static void compute_key(struct canon *c, struct cproc *p)
 
 	for (size_t i = 0; i < p->nkids; i++)
 		compute_key(c, p->kids[i]);
+	if (!p->evs && c->spare_evs) {
+		p->evs = c->spare_evs;
+		p->cap = c->spare_cap;
+		c->spare_evs = NULL;
+		c->spare_cap = 0;
+	}
 	canon_load_chunks(c, p);
 	canon_sort_observations(c, p);
 	digest_init(&d, DIGEST_SHA256);
@@ -522,7 +539,7 @@ static void compute_key(struct canon *c, struct cproc *p)
 	sbuf_putc(&key, '|');
 	sbuf_puts(&key, hex);
 	canon_store_order(c, p);
-	unload_events(p);
+	unload_events(c, p);
 	p->key = (char *)sbuf_cstr(&key);
 	p->sorted = xcalloc(p->nkids + 1, sizeof(*p->sorted));
 	if (p->nkids)
@@ -738,6 +755,7 @@ static void free_canon(struct canon *c)
 	sbuf_free(&c->enc);
 	sbuf_free(&c->wbuf);
 	free(c->kidx);
+	free(c->spare_evs);
 }
 
 int canon_write(struct spool *spool, const struct canon_opts *opts, FILE *out,

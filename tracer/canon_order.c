@@ -207,8 +207,10 @@ void canon_sort_observations(struct canon *c, struct cproc *p)
 	struct keyed *k;
 	size_t i = 0;
 
-	group_threads(c, p);
-	gather_random(c, p);
+	if (p->threaded)
+		group_threads(c, p);
+	if (p->random)
+		gather_random(c, p);
 	/* every event's key text, once: for the sort and for the digest */
 	if (p->n > c->kcap) {
 		c->kcap = p->n;
@@ -219,6 +221,7 @@ void canon_sort_observations(struct canon *c, struct cproc *p)
 	for (size_t j = 0; j < p->n; j++) {
 		k[j].off = c->keys.len;
 		k[j].index = j;
+		k[j].barrier = canon_is_barrier(&p->evs[j]);
 		c->keyed = false;
 		canon_put_event(c, &c->keys, p, &p->evs[j], true);
 		k[j].plain = !c->keyed;
@@ -226,22 +229,17 @@ void canon_sort_observations(struct canon *c, struct cproc *p)
 		c->keys.p[c->keys.len - 1] = '\0';
 		k[j].len = c->keys.len - 1 - k[j].off;
 	}
+	/* the keys sorted (the events stay where they are: k[].index says
+	 * which comes where) */
 	while (i < p->n) {
 		size_t j = i;
 
-		while (j < p->n && !canon_is_barrier(&p->evs[j]))
+		while (j < p->n && !k[j].barrier)
 			j++;
-		if (j - i > 1) {
-			struct event *run = xmalloc((j - i) * sizeof(*run));
-
-			/* '\n' sorts below every byte a key holds (JSON
-			 * escapes control characters): as if without it */
+		/* '\n' sorts below every byte a key holds (JSON escapes
+		 * control characters): as if without it */
+		if (j - i > 1)
 			qsort_r(&k[i], j - i, sizeof(*k), cmp_keyed, c->keys.p);
-			for (size_t m = i; m < j; m++)
-				run[m - i] = p->evs[k[m].index];
-			memcpy(&p->evs[i], run, (j - i) * sizeof(*run));
-			free(run);
-		}
 		i = j + 1;
 	}
 }

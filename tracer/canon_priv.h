@@ -37,6 +37,8 @@ struct cproc {
 	pid_t parent_pid;
 	struct event *evs;	/* pass 2: loaded while it is written */
 	size_t n, cap;
+	bool threaded;		/* evs has another thread's events */
+	bool random;		/* evs has randomness events */
 	struct sbuf pend;	/* pass 1: its chunk being filled (a header,
 				 * then records) */
 	uint64_t head, tail;	/* its chunks, 0: none */
@@ -84,15 +86,19 @@ struct canon {
 	struct sbuf scratch;		/* canon_str()'s result */
 	struct sbuf line;		/* an output line */
 	struct sbuf keys;		/* a process's events' key texts */
-	struct keyed *kidx;		/* and where each is, in event order */
+	struct keyed *kidx;		/* and where each is, in output order */
+	struct event *spare_evs;	/* an events array to reuse, spare_cap long */
+	size_t spare_cap;
 	size_t kcap;
 };
 
 /* An event's key text in canon.keys: text + '\n' at off, len bytes,
- * then a NUL; index: the event's place before sorting. */
+ * then a NUL; index: the event's place in evs (sorting permutes these,
+ * not the events). */
 struct keyed {
 	size_t off, len, index;
 	bool plain;		/* written as its key text */
+	bool barrier;		/* canon_is_barrier() */
 };
 
 struct sortable {
@@ -142,8 +148,9 @@ void canon_put_event(struct canon *c, struct sbuf *b, const struct cproc *p,
 int canon_cmp_sortable(const void *a, const void *b);
 bool canon_is_barrier(const struct event *ev);
 bool canon_leader_event(const struct cproc *p, const struct event *ev);
-/* Order p's events; c->keys and c->kidx then hold their key texts, in
- * that order. */
+/* Order p's events: c->kidx then lists them in output order, each with
+ * its place in p->evs (which are not moved) and its key text in
+ * c->keys. */
 void canon_sort_observations(struct canon *c, struct cproc *p);
 
 #endif

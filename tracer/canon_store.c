@@ -214,7 +214,7 @@ void canon_store_order(struct canon *c, struct cproc *p)
 		if (c->kidx[i].plain)	/* the key text without its '\n' */
 			sbuf_add(&c->enc, c->keys.p + c->kidx[i].off, c->kidx[i].len - 1);
 		else
-			spool_encode(&c->enc, &p->evs[i]);
+			spool_encode(&c->enc, &p->evs[c->kidx[i].index]);
 		if (c->enc.len - at - sizeof(word) >= ITEM_RECORD) {
 			c->bad = true;
 			return;
