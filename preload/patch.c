@@ -22,12 +22,14 @@
  */
 /* libc's functions that make the recorded syscalls (glibc 2.36 on x86_64,
  * found by their exported names; others may have them elsewhere, and
- * those calls stop as before). */
+ * those calls stop as before).  Not the pre-2.33 stat ABI (__xstat,
+ * __lxstat, __fxstatat): libc itself never calls it, and a program's
+ * calls reach rec.c's own: rewriting their page would only cost a copy
+ * of it in every process. */
 static const char *const funcs[] = {
 	"__open64_nocancel", "__open", "openat", "__close_nocancel", "__close",
-	"fstatat", "__fxstatat", "__xstat", "__lxstat", "statx", "access",
-	"readlink", "readlinkat", "__libc_fcntl64", "dup", "__dup2", "dup3",
-	"getrandom", "execve",
+	"fstatat", "statx", "access", "readlink", "readlinkat", "__libc_fcntl64",
+	"dup", "__dup2", "dup3", "getrandom", "execve",
 };
 
 /* Those whose callees are looked into too (see find_callees). */

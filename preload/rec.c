@@ -44,6 +44,8 @@ EXPORT int __xstat(int ver, const char *path, struct stat *st);
 EXPORT int __xstat64(int ver, const char *path, struct stat64 *st);
 EXPORT int __lxstat(int ver, const char *path, struct stat *st);
 EXPORT int __lxstat64(int ver, const char *path, struct stat64 *st);
+EXPORT int __fxstatat(int ver, int dirfd, const char *path, struct stat *st, int flags);
+EXPORT int __fxstatat64(int ver, int dirfd, const char *path, struct stat64 *st, int flags);
 
 _Static_assert(sizeof(struct inproc_rec) == INPROC_SLOT, "slot size");
 
@@ -543,7 +545,8 @@ EXPORT int fstat64(int fd, struct stat64 *st)
 }
 
 /* The pre-2.33 ABI (binaries built against older glibc, GNU make among
- * them): the stat and lstat syscalls. */
+ * them; libc's own code is not rewritten for it, see patch.c): the stat
+ * and lstat syscalls. */
 static int old_xstat(long nr, int ver, const char *path, struct stat *st)
 {
 	long a[5] = { (long)path, (long)st, 0, 0, 0 };
@@ -573,6 +576,21 @@ EXPORT int __lxstat(int ver, const char *path, struct stat *st)
 EXPORT int __lxstat64(int ver, const char *path, struct stat64 *st)
 {
 	return old_xstat(SYS_lstat, ver, path, (struct stat *)st);
+}
+
+/* and fstatat's: the newfstatat syscall */
+EXPORT int __fxstatat(int ver, int dirfd, const char *path, struct stat *st, int flags)
+{
+	if (ver != 1 && ver != 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	return (int)ret_errno(rec_fstatat(dirfd, path, st, flags));
+}
+
+EXPORT int __fxstatat64(int ver, int dirfd, const char *path, struct stat64 *st, int flags)
+{
+	return __fxstatat(ver, dirfd, path, (struct stat *)st, flags);
 }
 
 EXPORT int statx(int dirfd, const char *path, int flags, unsigned mask,

@@ -17,6 +17,7 @@
  */
 #include <errno.h>
 #include <dirent.h>
+#include <dlfcn.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <locale.h>
@@ -263,6 +264,34 @@ static int exec_fails(const char *path)
 	return 0;
 }
 
+/* The pre-2.33 stat ABI, as a binary built against an older glibc calls
+ * it (found by name: today's headers no longer declare it): N rounds of
+ * __xstat, __lxstat and __fxstatat, on a file there (raw.txt) and one not. */
+static int old_abi(int n)
+{
+	typedef int (*xstat_fn)(int, const char *, struct stat *);
+	typedef int (*fxstatat_fn)(int, int, const char *, struct stat *, int);
+	xstat_fn xstat = (xstat_fn)dlsym(RTLD_DEFAULT, "__xstat");
+	xstat_fn lxstat = (xstat_fn)dlsym(RTLD_DEFAULT, "__lxstat");
+	fxstatat_fn fxstatat = (fxstatat_fn)dlsym(RTLD_DEFAULT, "__fxstatat");
+	struct stat st;
+	int found = 0;
+
+	if (!xstat || !lxstat || !fxstatat) {
+		fprintf(stderr, "no pre-2.33 stat ABI in this libc\n");
+		return 1;
+	}
+	for (int i = 0; i < n; i++) {
+		found += xstat(1, "raw.txt", &st) == 0;
+		found += xstat(1, "gone.txt", &st) == 0;
+		found += lxstat(1, "raw.txt", &st) == 0;
+		found += fxstatat(1, AT_FDCWD, "raw.txt", &st, 0) == 0;
+		found += fxstatat(1, AT_FDCWD, "gone.txt", &st, AT_SYMLINK_NOFOLLOW) == 0;
+	}
+	printf("%d found\n", found);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 3 && !strcmp(argv[1], "work"))
@@ -283,6 +312,8 @@ int main(int argc, char **argv)
 		return no_wx(argv + 2);
 	if (argc == 3 && !strcmp(argv[1], "exec-fails"))
 		return exec_fails(argv[2]);
-	fprintf(stderr, "usage: inproc work N | libc | fcntl N | pipes N | spawn-threaded | vfork | tamper | no-wx CMD... | exec-fails PATH\n");
+	if (argc == 3 && !strcmp(argv[1], "old-abi"))
+		return old_abi(atoi(argv[2]));
+	fprintf(stderr, "usage: inproc work N | libc | fcntl N | pipes N | spawn-threaded | vfork | tamper | no-wx CMD... | exec-fails PATH | old-abi N\n");
 	return 2;
 }

@@ -85,6 +85,13 @@ check "inside libc: fopen, opendir, realpath, setlocale mostly in-process ($s1 s
 check "inside libc: realpath's readlink probes are in the trace" \
 	grep -qF '"ev":"probe","path":"$SRC/link"' "$SCRATCH/out-root/libc-pre.trace"
 
+# The pre-2.33 stat ABI (__xstat, __lxstat, __fxstatat): a program's
+# calls reach the preload's own, not libc's (whose code for them is not
+# rewritten): in-process, the same trace.
+pair old-abi "the pre-2.33 stat ABI" "$SCRATCH/bin/inproc" old-abi 100
+check "the pre-2.33 stat ABI: 500 calls in-process ($s1 stops against $s2)" \
+	test "$s1" -lt 100 -a "$s2" -gt 500
+
 # fcntl's F_DUPFD and F_SETFD: glibc makes them in a function of its own
 # that fcntl() calls; found through that call, they stop no more.
 pair fcntl "fcntl" "$SCRATCH/bin/inproc" fcntl 300
