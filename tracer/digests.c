@@ -277,8 +277,12 @@ int digest_tracee_exe(struct tracer *t, pid_t tid, struct digest *ret)
 {
 	char path[64];
 	cleanup_close int fd = -1;
+	struct stat st;
 
 	snprintf(path, sizeof(path), "/proc/%d/exe", (int)tid);
+	/* a stat first: a program run before is in the cache */
+	if (stat(path, &st) == 0 && S_ISREG(st.st_mode) && cached(t, &st, ret))
+		return 0;
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0)
 		return -1;
