@@ -550,7 +550,7 @@ static bool decode_args(struct tracer *t, struct task *task)
 			ev->flags = (uint32_t)p->args[d->flags];
 		ev->path = path_arg_raw(task, d->dirfd, d->path, &p->raw[0]);
 		/* The close-on-exec writers close with a successful exec. */
-		decode_flush_writes(t, task, -1, true);
+		decode_flush_writes(t, task, -1, FLUSH_KEEP | FLUSH_CLOEXEC);
 		/* A PATH search's misses fail for sure: said here, no stop
 		 * at the exit (as a stat is answered at its entry); the
 		 * preload records only those (rec.c's rec_execve). */
@@ -578,7 +578,7 @@ static bool decode_args(struct tracer *t, struct task *task)
 		break;
 	case DEC_CLOSE:
 		if (p->fd >= 0) {
-			decode_flush_writes(t, task, p->fd, false);
+			decode_flush_writes(t, task, p->fd, FLUSH_CLOSE);
 			fd_close(task->proc, p->fd);
 		}
 		return false;
@@ -595,7 +595,7 @@ static bool decode_args(struct tracer *t, struct task *task)
 				e->flags |= FDF_CLOEXEC;
 				continue;
 			}
-			decode_flush_writes(t, task, (int)fd, false);
+			decode_flush_writes(t, task, (int)fd, FLUSH_CLOSE);
 			fd_close(task->proc, (int)fd);
 		}
 		return false;
@@ -610,9 +610,11 @@ static bool decode_args(struct tracer *t, struct task *task)
 		break;
 	case DEC_DUP:
 		/* dup2 and dup3 close what was at the new fd, silently: a
-		 * shell restoring stdout after `echo > file` does that. */
+		 * shell restoring stdout after `echo > file` does that.  If
+		 * the call fails, it stays open, a writer still (at success
+		 * its entry is replaced). */
 		if (d->aux >= 0 && arg_int(p, d->aux) != p->fd)
-			decode_flush_writes(t, task, arg_int(p, d->aux), false);
+			decode_flush_writes(t, task, arg_int(p, d->aux), FLUSH_KEEP);
 		break;
 	case DEC_FCNTL:
 	case DEC_RANDOM:
@@ -840,8 +842,7 @@ drop:
 	event_clear(ev);
 }
 
-void decode_flush_writes(struct tracer *t, struct task *task, int only_fd,
-			 bool cloexec_only)
+void decode_flush_writes(struct tracer *t, struct task *task, int only_fd, unsigned how)
 {
 	struct proc *pr = task->proc;
 	int lo = only_fd >= 0 ? only_fd : 0;
@@ -854,7 +855,7 @@ void decode_flush_writes(struct tracer *t, struct task *task, int only_fd,
 
 		if (!e || !(e->flags & FDF_WRITE))
 			continue;
-		if (cloexec_only && !(e->flags & FDF_CLOEXEC))
+		if ((how & FLUSH_CLOEXEC) && !(e->flags & FDF_CLOEXEC))
 			continue;
 		ev.path = xstrdup(e->path);
 		if (digest_tracee_fd(t, task->tid, fd, &ev.digest, &st) == 0) {
@@ -864,8 +865,7 @@ void decode_flush_writes(struct tracer *t, struct task *task, int only_fd,
 			ev.post.digest = ev.digest;
 		}
 		tracer_emit(t, &ev);
-		/* Before an exec that may fail, the fd stays a writer. */
-		if (!cloexec_only)
+		if (!(how & FLUSH_KEEP))
 			e->flags &= (uint8_t)~FDF_WRITE;
 	}
 }

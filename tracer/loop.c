@@ -335,7 +335,7 @@ static void on_exit_event(struct tracer *t, struct task *task)
 
 		pr->exited = true;
 		if (pr->tgid != t->init_pid) {
-			decode_flush_writes(t, task, -1, false);
+			decode_flush_writes(t, task, -1, FLUSH_CLOSE);
 			tracer_emit(t, &ev);
 		} else {
 			/* pid 1 kills and reaps everything before it exits:

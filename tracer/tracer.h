@@ -97,9 +97,12 @@ void tracer_free(struct tracer *t);
 /* Decoders (decode.c).  Entry: returns true when the exit stop is needed. */
 bool decode_entry(struct tracer *t, struct task *task);
 void decode_exit(struct tracer *t, struct task *task, int64_t rval);
-/* Record what is left open for writing, before the fds go away. */
-void decode_flush_writes(struct tracer *t, struct task *task, int only_fd,
-			 bool cloexec_only);
+/* Record what is left open for writing (only_fd, or all: -1), before the
+ * fds go away; how: FLUSH_CLOSE (they are no longer writers after), or
+ * FLUSH_KEEP (a syscall that may fail: they stay writers) with
+ * FLUSH_CLOEXEC (only the close-on-exec ones). */
+enum { FLUSH_CLOSE = 0, FLUSH_KEEP = 1, FLUSH_CLOEXEC = 2 };
+void decode_flush_writes(struct tracer *t, struct task *task, int only_fd, unsigned how);
 void tracer_emit(struct tracer *t, struct event *ev);
 
 /* Policy checks (enforce.c).  Entry: 0 to run the syscall, or the

@@ -325,6 +325,19 @@ static int m_write_exit(void)
 	return 0;
 }
 
+static int m_dup2_fails(void)
+{
+	/* A dup2 onto a writer that fails leaves it open, a writer still:
+	 * its close has all that was written. */
+	int fd = open("kept.txt", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+	must(write(fd, "one\n", 4) == 4, "write");
+	must(dup2(99, fd) < 0, "dup2 of a closed fd fails");
+	must(write(fd, "two\n", 4) == 4, "write");
+	must(close(fd) == 0, "close");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct { const char *name; int (*fn)(void); } modes[] = {
@@ -337,6 +350,7 @@ int main(int argc, char **argv)
 		{ "uring", m_uring }, { "signal", m_signal },
 		{ "write-exit", m_write_exit }, { "mt", m_mt },
 		{ "fchmodat2", m_fchmodat2 }, { "threads", m_threads },
+		{ "dup2-fails", m_dup2_fails },
 	};
 
 	for (size_t i = 0; argc == 2 && i < sizeof(modes) / sizeof(*modes); i++)

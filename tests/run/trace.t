@@ -315,15 +315,28 @@ check "and no sleep outlives it" sh -c "! pgrep -f 'sleep 30\$' >/dev/null"
 # (with and without the preload, the same events).
 for pre in "" --no-preload; do
 	W=$SCRATCH/w-dev$pre; mkdir -p "$W"
+	mkfifo "$W/fifo"
 	(cd "$W" && "$SR" $pre -o "$SCRATCH/dev$pre.trace" -- \
-		sh -c 'echo a > /dev/null; echo b > out.txt; echo c 2>/dev/null >&2') >/dev/null 2>&1
+		sh -c 'echo a > /dev/null; echo b > out.txt; echo c 2>/dev/null >&2
+		       exec 3<>/dev/null; echo d >&3; exec 3>&-
+		       exec 4>reg.txt; echo e > /proc/self/fd/4; exec 4>&-
+		       cat fifo > /dev/null & echo f > fifo; wait') >/dev/null 2>&1
 	T=$SCRATCH/dev$pre.trace
 	has "${pre:-preload}: /dev/null opened for writing" '"ev":"open","path":"/dev/null","mode":"w,create,trunc"'
-	is "${pre:-preload}: no 'wrote' of /dev/null" "$(grep -c '"ev":"wrote","path":"/dev/null"' "$T")" 0
+	is "${pre:-preload}: no 'wrote' of /dev/null (nor of the FIFO)" \
+		"$(grep -c '"ev":"wrote","path":"\(/dev/null\|\$SRC/fifo\)"' "$T")" 0
 	has "${pre:-preload}: out.txt's content when closed" '"ev":"wrote","path":"$SRC/out.txt"'
+	has "${pre:-preload}: a file written through /proc/self/fd is one written" \
+		"\"ev\":\"wrote\",\"path\":\"\$SRC/reg.txt\",\"digest\":\"$(printf 'e\n' | xxhsum -H2 - 2>/dev/null | cut -d' ' -f1)\""
 done
 check "the same events with and without the preload" \
 	cmp -s <(grep -v '"uuid"' "$SCRATCH/dev.trace") <(grep -v '"uuid"' "$SCRATCH/dev--no-preload.trace")
+
+# A dup2 onto a writer that fails: the writer is still one, and its close
+# has all that was written.
+trace dup2-fails
+has "a failed dup2 keeps its target a writer: its close has both writes" \
+	"\"ev\":\"wrote\",\"path\":\"\$SRC/kept.txt\",\"digest\":\"$(printf 'one\ntwo\n' | xxhsum -H2 - 2>/dev/null | cut -d' ' -f1)\""
 
 # The filter: traced syscalls on all three entry points.
 dump=$("$SR" filter --dump)
