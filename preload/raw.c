@@ -79,7 +79,8 @@ struct inproc_ring *sr_arm(long tid, bool *was)
 			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
 	if (page != (void *)(uintptr_t)INPROC_TRAMP) {
 		sr_sys6(SYS_munmap, (long)r, sizeof(*r), 0, 0, 0, 0);
-		/* armed meanwhile, by another thread */
+		/* (not by another thread: start()'s compare-and-swap lets
+		 * one arm; but a mapping not ours may be there) */
 		if ((long)page != -EEXIST || !armed_page(tail))
 			return NULL;
 		*was = true;

@@ -579,7 +579,7 @@ EXPORT int __lxstat64(int ver, const char *path, struct stat64 *st)
 }
 
 /* and fstatat's: the newfstatat syscall */
-EXPORT int __fxstatat(int ver, int dirfd, const char *path, struct stat *st, int flags)
+static int old_fxstatat(int ver, int dirfd, const char *path, struct stat *st, int flags)
 {
 	if (ver != 1 && ver != 0) {
 		errno = EINVAL;
@@ -588,9 +588,14 @@ EXPORT int __fxstatat(int ver, int dirfd, const char *path, struct stat *st, int
 	return (int)ret_errno(rec_fstatat(dirfd, path, st, flags));
 }
 
+EXPORT int __fxstatat(int ver, int dirfd, const char *path, struct stat *st, int flags)
+{
+	return old_fxstatat(ver, dirfd, path, st, flags);
+}
+
 EXPORT int __fxstatat64(int ver, int dirfd, const char *path, struct stat64 *st, int flags)
 {
-	return __fxstatat(ver, dirfd, path, (struct stat *)st, flags);
+	return old_fxstatat(ver, dirfd, path, (struct stat *)st, flags);
 }
 
 EXPORT int statx(int dirfd, const char *path, int flags, unsigned mask,

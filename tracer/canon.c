@@ -217,12 +217,15 @@ static int load(struct canon *c, struct spool *spool, struct cproc ***ret_roots,
 }
 
 /* p's events freed; their array kept for the next process loaded (its
- * pages are faulted in once, not once a process). */
+ * pages are faulted in once, not once a process), unless it is large
+ * (memory follows one process's events only while they are loaded). */
+#define SPARE_EVS_MAX 4096
+
 static void unload_events(struct canon *c, struct cproc *p)
 {
 	for (size_t j = 0; j < p->n; j++)
 		event_clear(&p->evs[j]);
-	if (p->cap > c->spare_cap) {
+	if (p->cap > c->spare_cap && p->cap <= SPARE_EVS_MAX) {
 		free(c->spare_evs);
 		c->spare_evs = p->evs;
 		c->spare_cap = p->cap;
