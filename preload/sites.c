@@ -80,7 +80,7 @@ _Static_assert(SITES_MAX == 128, "the thunks below are SITES_MAX");
 
 struct back {
 	unsigned char *to;	/* after the site's check */
-	const void *tail;	/* sr_tails' entry for the check */
+	const void *tail;	/* tails[]' entry for the site's check */
 };
 __attribute__((used)) static struct back sr_back[SITES_MAX];
 _Static_assert(sizeof(struct back) == 16 && offsetof(struct back, tail) == 8,
