@@ -11,11 +11,39 @@
 #include "lib/mapfile.h"
 #include "lib/util.h"
 
-int map_file(int dirfd, const char *rel, const char *name, struct mapped *ret,
-	     struct sr_error **err)
+/* pread all of [0, size) into buf: 0, or an errno (EIO: it shrank). */
+static int pread_whole(int fd, uint8_t *buf, uint64_t size)
+{
+	uint64_t got = 0;
+
+	while (got < size) {
+		ssize_t n = pread(fd, buf + got, (size_t)(size - got), (off_t)got);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n < 0 ? errno : EIO;
+		got += (uint64_t)n;
+	}
+	return 0;
+}
+
+static int read_failed(struct mapped *m, const char *name, int e, struct sr_error **err)
+{
+	close(m->fd);
+	m->fd = -1;
+	m->size = 0;
+	m->buf = (const uint8_t *)"";
+	return sr_error_make(err, SR_EXIT_FAILURE, e, "cannot read '%s'%s", name,
+			     e == EIO ? ": it shrank while being read" : "");
+}
+
+int read_or_map_file(int dirfd, const char *rel, const char *name, uint8_t *buf,
+		     uint64_t cap, struct mapped *ret, struct sr_error **err)
 {
 	int fd = openat(dirfd, rel, O_RDONLY | O_CLOEXEC);
 	struct stat st;
+	int e;
 
 	ret->buf = (const uint8_t *)"";
 	ret->size = 0;
@@ -32,6 +60,15 @@ int map_file(int dirfd, const char *rel, const char *name, struct mapped *ret,
 	ret->fd = fd;
 	if (st.st_size == 0)
 		return 0;
+	if ((uint64_t)st.st_size <= cap) {
+		/* one read: no mapping to set up, fault in and shoot down */
+		e = pread_whole(fd, buf, (uint64_t)st.st_size);
+		if (e)
+			return read_failed(ret, name, e, err);
+		ret->buf = buf;
+		ret->size = (uint64_t)st.st_size;
+		return 0;
+	}
 	ret->map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
 	if (ret->map == MAP_FAILED) {
 		ret->map = NULL;
@@ -42,20 +79,23 @@ int map_file(int dirfd, const char *rel, const char *name, struct mapped *ret,
 	ret->size = (uint64_t)st.st_size;
 	return 0;
 fail:
-	{
-		int e = errno;
+	e = errno;
+	if (fd >= 0)
+		close(fd);
+	return sr_error_make(err, SR_EXIT_FAILURE, e, "cannot read '%s'", name);
+}
 
-		if (fd >= 0)
-			close(fd);
-		return sr_error_make(err, SR_EXIT_FAILURE, e, "cannot read '%s'", name);
-	}
+int map_file(int dirfd, const char *rel, const char *name, struct mapped *ret,
+	     struct sr_error **err)
+{
+	return read_or_map_file(dirfd, rel, name, NULL, 0, ret, err);
 }
 
 int load_file(int dirfd, const char *rel, const char *name, struct mapped *ret,
 	      struct sr_error **err)
 {
 	uint8_t *buf;
-	uint64_t got = 0;
+	int e;
 
 	if (map_file(dirfd, rel, name, ret, err) < 0)
 		return -1;
@@ -64,23 +104,10 @@ int load_file(int dirfd, const char *rel, const char *name, struct mapped *ret,
 	munmap(ret->map, (size_t)ret->size);
 	ret->map = NULL;
 	buf = xmalloc((size_t)ret->size);
-	while (got < ret->size) {
-		ssize_t n = pread(ret->fd, buf + got, (size_t)(ret->size - got), (off_t)got);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			int e = n < 0 ? errno : EIO;
-
-			free(buf);
-			close(ret->fd);
-			ret->fd = -1;
-			ret->size = 0;
-			ret->buf = (const uint8_t *)"";
-			return sr_error_make(err, SR_EXIT_FAILURE, e, "cannot read '%s'%s", name,
-					     n == 0 ? ": it shrank while being read" : "");
-		}
-		got += (uint64_t)n;
+	e = pread_whole(ret->fd, buf, ret->size);
+	if (e) {
+		free(buf);
+		return read_failed(ret, name, e, err);
 	}
 	ret->heap = buf;
 	ret->buf = buf;

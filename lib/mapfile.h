@@ -21,6 +21,10 @@ int map_file(int dirfd, const char *rel, const char *name, struct mapped *ret,
  * (a mapping of a file truncated meanwhile would fault). */
 int load_file(int dirfd, const char *rel, const char *name, struct mapped *ret,
 	      struct sr_error **err);
+/* A file of at most cap bytes read into buf (ret->map stays NULL), a
+ * larger one mapped. */
+int read_or_map_file(int dirfd, const char *rel, const char *name, uint8_t *buf,
+		     uint64_t cap, struct mapped *ret, struct sr_error **err);
 void unmap_file(struct mapped *m);
 
 #endif

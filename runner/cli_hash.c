@@ -93,8 +93,16 @@ static int hash_file(const struct hash_opts *o, enum digest_algo algo, int dirfd
 	struct mapped m;
 	int r;
 
-	if (map_file(dirfd, rel, name, &m, err) < 0)
+	if (read_or_map_file(dirfd, rel, name, block, MASKED_BLOCK, &m, err) < 0)
 		return -1;
+	if (!m.map) {		/* read whole into block */
+		r = find_regions(o, m.buf, m.size, name, out, err);
+		if (r == 0)
+			masked_digest(m.buf, m.size, out->r, out->n,
+				      o->mode == MASK_AUTO ? MASK_CUT : o->mode, algo, &out->d);
+		unmap_file(&m);
+		return r;
+	}
 	/* The signature regions are found in the mapping, which faults if
 	 * the file is truncated meanwhile: that is an I/O error, not a
 	 * crash.  (The digest itself is read with pread.) */
