@@ -57,5 +57,9 @@ int xxh128_fd(int fd, struct digest *ret);
 void xxh128_buf(const void *buf, size_t len, struct digest *ret);
 int sha256_fd(int fd, struct digest *ret);
 void sha256_buf(const void *buf, size_t len, struct digest *ret);
+/* OpenSSL's first SHA-256 costs ~3 ms (its configuration, providers,
+ * the fetch): done on a thread of its own meanwhile, for a caller that
+ * will need it later (the canonicalizer, after the build). */
+void sha256_warm_up(void);
 
 #endif

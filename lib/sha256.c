@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <openssl/evp.h>
 #include <pthread.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include "lib/digest.h"
@@ -23,6 +24,26 @@ static const EVP_MD *sha256_md(void)
 {
 	pthread_once(&md_once, fetch_md);
 	return md ? md : EVP_sha256();
+}
+
+static void *warm_up(void *arg)
+{
+	(void)arg;
+	pthread_once(&md_once, fetch_md);
+	return NULL;
+}
+
+void sha256_warm_up(void)
+{
+	sigset_t all, old;
+	pthread_t t;
+
+	/* (signals stay the caller's to take) */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	if (pthread_create(&t, NULL, warm_up, NULL) == 0)
+		pthread_detach(t);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
 }
 
 int sha256_fd(int fd, struct digest *ret)

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "lib/cleanup.h"
+#include "lib/digest.h"
 #include "lib/exitcode.h"
 #include "runner/child.h"
 #include "runner/launch.h"
@@ -89,6 +90,9 @@ static int start_sandbox(const struct run_config *cfg, int report_fds[2],
 		kill_and_reap(pid);
 		return -1;
 	}
+	/* the canonicalizer's process keys are SHA-256 */
+	if (rec->active)
+		sha256_warm_up();
 	*ret_pid = pid;
 	return 0;
 }
