@@ -2,9 +2,13 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "lib/sbuf.h"
 #include "lib/util.h"
+
+/* A buffer this large is grown into pages mapped in at once (prefault). */
+#define PREFAULT_MIN (64u << 10)
 
 void sbuf_grow(struct sbuf *b, size_t n)
 {
@@ -17,7 +21,18 @@ void sbuf_grow(struct sbuf *b, size_t n)
 	b->cap = b->cap ? b->cap : 256;
 	while (b->cap < want)
 		b->cap *= 2;
-	b->p = xrealloc(b->p, b->cap);
+	if (b->cap < PREFAULT_MIN) {
+		b->p = xrealloc(b->p, b->cap);
+	} else {
+		/* not realloc: its copy would fault the new pages in */
+		char *p = xmalloc(b->cap);
+
+		prefault(p, b->cap);
+		if (b->len)
+			memcpy(p, b->p, b->len);
+		free(b->p);
+		b->p = p;
+	}
 }
 
 void sbuf_printf(struct sbuf *b, const char *fmt, ...)

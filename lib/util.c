@@ -4,7 +4,9 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "lib/util.h"
@@ -43,6 +45,16 @@ void *xrealloc(void *p, size_t n)
 	if (!p)
 		die_oom();
 	return p;
+}
+
+void prefault(void *p, size_t len)
+{
+	uintptr_t lo = ((uintptr_t)p + 4095) & ~(uintptr_t)4095;
+	uintptr_t hi = ((uintptr_t)p + len) & ~(uintptr_t)4095;
+
+	/* (before 5.14: EINVAL, and the pages fault in one by one) */
+	if (hi > lo)
+		(void)madvise((void *)lo, hi - lo, MADV_POPULATE_WRITE);
 }
 
 char *xstrdup(const char *s)

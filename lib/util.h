@@ -13,6 +13,13 @@ __attribute__((noreturn)) void die_oom(void);
 void *xmalloc(size_t n);
 void *xcalloc(size_t n, size_t size);
 void *xrealloc(void *p, size_t n);
+/*
+ * Map in the pages of [p, p + len) now, writable, in one call: for a
+ * large buffer about to be filled.  On a paravirtualized VM a fresh
+ * page faulted in on first touch costs 12-17 us; populated in one call
+ * (0.6 us a page), its first touch still costs about 7 us.
+ */
+void prefault(void *p, size_t len);
 char *xstrdup(const char *s);
 __attribute__((format(printf, 1, 2))) char *xasprintf(const char *fmt, ...);
 

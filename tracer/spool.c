@@ -258,6 +258,7 @@ static int64_t read_at(struct spool *s, uint64_t off, struct event *ev, bool lig
 		if (want > s->win_cap) {
 			s->win_cap = want;
 			s->win = xrealloc(s->win, s->win_cap);
+			prefault(s->win, s->win_cap);
 		}
 		ssize_t n = pread(fileno(s->f), s->win, want, (off_t)off);
 
