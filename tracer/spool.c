@@ -10,20 +10,36 @@
 #include "lib/util.h"
 #include "tracer/spool.h"
 
-struct rec {
-	uint32_t kind;
-	int32_t pid, tid, other, result;
-	uint32_t flags, mode;
-	int64_t aux;
-	uint8_t dlen;
-	uint8_t digest[DIGEST_MAX];
-	uint8_t post_has, post_dlen;
-	uint32_t post_mode;
-	int64_t post_size;
-	uint8_t post_digest[DIGEST_MAX];
+/*
+ * A record: the kind, two bytes saying which fields follow (the others
+ * are 0 or NULL), then those fields: integers as LEB128 varints (signed
+ * ones zigzagged), a digest as its length and bytes, a string as its
+ * length and bytes, a list as its count and strings.  A typical open is
+ * ~50 bytes, not the 180 of a fixed layout: the spool is written while
+ * the build runs and read twice after.
+ */
+enum {
+	F_TID = 1 << 0,		/* tid != pid */
+	F_OTHER = 1 << 1,
+	F_RESULT = 1 << 2,
+	F_FLAGS = 1 << 3,
+	F_MODE = 1 << 4,
+	F_AUX = 1 << 5,
+	F_DIGEST = 1 << 6,
+	F_POST = 1 << 7,	/* post: has, mode, size, digest */
+	F_TARGET = 1 << 8,	/* the strings */
+	F_NAME = 1 << 9,
+	F_PATH = 1 << 10,
+	F_PATH2 = 1 << 11,
+	F_ARGV = 1 << 12,
+	F_ENVP = 1 << 13,
+	F_ALL = (1 << 14) - 1,
 };
 
-#define NO_STRING UINT32_MAX
+/* The longest a record's fixed part can be: kind, fields, 7 varints of
+ * at most 10 bytes, two digests with their lengths, post.has. */
+#define FIXED_MAX (3 + 7 * 10 + 2 * (1 + DIGEST_MAX) + 1)
+
 #define SPOOL_BUFFER (1u << 20)
 
 int spool_create(struct spool *s, const char *path, struct sr_error **err)
@@ -48,53 +64,121 @@ int spool_create(struct spool *s, const char *path, struct sr_error **err)
 	return 0;
 }
 
+static uint8_t *put_varint(uint8_t *q, uint64_t v)
+{
+	while (v >= 0x80) {
+		*q++ = (uint8_t)(v | 0x80);
+		v >>= 7;
+	}
+	*q++ = (uint8_t)v;
+	return q;
+}
+
+static uint64_t zigzag(int64_t v)
+{
+	return ((uint64_t)v << 1) ^ (uint64_t)(v >> 63);
+}
+
+static uint8_t *put_digest(uint8_t *q, const struct digest *d)
+{
+	*q++ = d->len;
+	memcpy(q, d->bytes, d->len);
+	return q + d->len;
+}
+
 static void put_str(struct sbuf *b, const char *str)
 {
-	uint32_t n = str ? (uint32_t)strlen(str) : NO_STRING;
+	size_t n = strlen(str);
+	uint8_t len[10];
 
-	sbuf_add(b, &n, sizeof(n));
-	if (str)
-		sbuf_add(b, str, n);
+	sbuf_add(b, len, (size_t)(put_varint(len, n) - len));
+	sbuf_add(b, str, n);
 }
 
 static void put_strv(struct sbuf *b, char **v)
 {
-	uint32_t n = 0;
+	uint8_t len[10];
+	size_t n = 0;
 
-	for (char **p = v; p && *p; p++)
+	while (v[n])
 		n++;
-	sbuf_add(b, &n, sizeof(n));
-	for (uint32_t i = 0; i < n; i++)
+	sbuf_add(b, len, (size_t)(put_varint(len, n) - len));
+	for (size_t i = 0; i < n; i++)
 		put_str(b, v[i]);
 }
 
 void spool_encode(struct sbuf *b, const struct event *ev)
 {
-	struct rec r;
+	const struct fstate *post = &ev->post;
+	uint8_t fixed[FIXED_MAX], *q = fixed + 3;
+	unsigned f = 0;
 
-	memset(&r, 0, sizeof(r));	/* padding too: the spool is read back */
-	r.kind = ev->kind;
-	r.pid = ev->pid;
-	r.tid = ev->tid;
-	r.other = ev->other;
-	r.result = ev->result;
-	r.flags = ev->flags;
-	r.mode = ev->mode;
-	r.aux = ev->aux;
-	r.dlen = ev->digest.len;
-	memcpy(r.digest, ev->digest.bytes, sizeof(r.digest));
-	r.post_has = ev->post.has;
-	r.post_mode = ev->post.mode;
-	r.post_size = ev->post.size;
-	r.post_dlen = ev->post.digest.len;
-	memcpy(r.post_digest, ev->post.digest.bytes, sizeof(r.post_digest));
-	sbuf_add(b, &r, sizeof(r));
-	put_str(b, ev->post.target);
-	put_str(b, ev->name);
-	put_str(b, ev->path);
-	put_str(b, ev->path2);
-	put_strv(b, ev->argv);
-	put_strv(b, ev->envp);
+	_Static_assert(DIGEST_MAX < 0x80, "a digest's length is one byte");
+	if (ev->tid != ev->pid)
+		f |= F_TID;
+	if (ev->other)
+		f |= F_OTHER;
+	if (ev->result)
+		f |= F_RESULT;
+	if (ev->flags)
+		f |= F_FLAGS;
+	if (ev->mode)
+		f |= F_MODE;
+	if (ev->aux)
+		f |= F_AUX;
+	if (ev->digest.len)
+		f |= F_DIGEST;
+	if (post->has || post->mode || post->size || post->digest.len)
+		f |= F_POST;
+	if (post->target)
+		f |= F_TARGET;
+	if (ev->name)
+		f |= F_NAME;
+	if (ev->path)
+		f |= F_PATH;
+	if (ev->path2)
+		f |= F_PATH2;
+	if (ev->argv && ev->argv[0])
+		f |= F_ARGV;
+	if (ev->envp && ev->envp[0])
+		f |= F_ENVP;
+	fixed[0] = (uint8_t)ev->kind;
+	fixed[1] = (uint8_t)f;
+	fixed[2] = (uint8_t)(f >> 8);
+	q = put_varint(q, zigzag(ev->pid));
+	if (f & F_TID)
+		q = put_varint(q, zigzag(ev->tid));
+	if (f & F_OTHER)
+		q = put_varint(q, zigzag(ev->other));
+	if (f & F_RESULT)
+		q = put_varint(q, zigzag(ev->result));
+	if (f & F_FLAGS)
+		q = put_varint(q, ev->flags);
+	if (f & F_MODE)
+		q = put_varint(q, ev->mode);
+	if (f & F_AUX)
+		q = put_varint(q, zigzag(ev->aux));
+	if (f & F_DIGEST)
+		q = put_digest(q, &ev->digest);
+	if (f & F_POST) {
+		*q++ = post->has;
+		q = put_varint(q, post->mode);
+		q = put_varint(q, zigzag(post->size));
+		q = put_digest(q, &post->digest);
+	}
+	sbuf_add(b, fixed, (size_t)(q - fixed));
+	if (f & F_TARGET)
+		put_str(b, post->target);
+	if (f & F_NAME)
+		put_str(b, ev->name);
+	if (f & F_PATH)
+		put_str(b, ev->path);
+	if (f & F_PATH2)
+		put_str(b, ev->path2);
+	if (f & F_ARGV)
+		put_strv(b, ev->argv);
+	if (f & F_ENVP)
+		put_strv(b, ev->envp);
 }
 
 int spool_append(struct spool *s, const struct event *ev)
@@ -117,113 +201,174 @@ int spool_rewind(struct spool *s, struct sr_error **err)
 
 /* A record parsed from memory; -1 if it does not fit in len. */
 struct cursor {
-	const char *p, *end;
+	const uint8_t *p, *end;
 };
 
-static bool take(struct cursor *c, void *out, size_t n)
+/* 0, -1: runs past the end, -2: longer than 64 bits. */
+static int cur_varint(struct cursor *c, uint64_t *ret)
 {
-	if ((size_t)(c->end - c->p) < n)
-		return false;
-	memcpy(out, c->p, n);
-	c->p += n;
-	return true;
+	uint64_t v = 0;
+
+	for (unsigned shift = 0; shift < 64; shift += 7) {
+		uint8_t byte;
+
+		if (c->p == c->end)
+			return -1;
+		byte = *c->p++;
+		v |= (uint64_t)(byte & 0x7f) << shift;
+		if (!(byte & 0x80)) {
+			*ret = v;
+			return 0;
+		}
+	}
+	return -2;
+}
+
+static int cur_signed(struct cursor *c, int64_t *ret)
+{
+	uint64_t v = 0;
+	int k = cur_varint(c, &v);
+
+	*ret = (int64_t)(v >> 1) ^ -(int64_t)(v & 1);
+	return k;
+}
+
+/* An int32 field: -2 if the value does not fit. */
+static int cur_i32(struct cursor *c, int32_t *ret)
+{
+	int64_t v = 0;
+	int k = cur_signed(c, &v);
+
+	if (k == 0 && (v < INT32_MIN || v > INT32_MAX))
+		return -2;
+	*ret = (int32_t)v;
+	return k;
+}
+
+static int cur_u32(struct cursor *c, uint32_t *ret)
+{
+	uint64_t v = 0;
+	int k = cur_varint(c, &v);
+
+	if (k == 0 && v > UINT32_MAX)
+		return -2;
+	*ret = (uint32_t)v;
+	return k;
+}
+
+static int cur_digest(struct cursor *c, struct digest *d)
+{
+	if (c->p == c->end)
+		return -1;
+	if (*c->p > DIGEST_MAX)
+		return -2;
+	d->len = *c->p++;
+	if ((size_t)(c->end - c->p) < d->len)
+		return -1;
+	memcpy(d->bytes, c->p, d->len);
+	c->p += d->len;
+	return 0;
 }
 
 /* ret NULL: skip the string. */
 static int cur_str(struct cursor *c, char **ret)
 {
-	uint32_t n;
+	uint64_t n;
+	int k = cur_varint(c, &n);
 
-	if (ret)
-		*ret = NULL;
-	if (!take(c, &n, sizeof(n)))
-		return -1;
-	if (n == NO_STRING)
-		return 0;
+	if (k < 0)
+		return k;
 	if (n > (1u << 26))
 		return -2;
-	if ((size_t)(c->end - c->p) < n)
+	if ((uint64_t)(c->end - c->p) < n)
 		return -1;
-	if (!ret) {
-		c->p += n;
-		return 0;
+	if (ret) {
+		*ret = xmalloc(n + 1);
+		memcpy(*ret, c->p, n);
+		(*ret)[n] = '\0';
 	}
-	*ret = xmalloc(n + 1);
-	memcpy(*ret, c->p, n);
-	(*ret)[n] = '\0';
 	c->p += n;
 	return 0;
 }
 
 static int cur_strv(struct cursor *c, char ***ret)
 {
-	uint32_t n;
-	int r;
+	uint64_t n;
+	int k = cur_varint(c, &n);
 
-	if (ret)
-		*ret = NULL;
-	if (!take(c, &n, sizeof(n)))
-		return -1;
-	if (n > (1u << 20))
+	if (k < 0)
+		return k;
+	if (n == 0 || n > (1u << 20))
 		return -2;
-	if (!n)
-		return 0;
 	if (!ret) {
-		for (uint32_t i = 0; i < n; i++)
-			if ((r = cur_str(c, NULL)) < 0)
-				return r;
+		for (uint64_t i = 0; i < n; i++)
+			if ((k = cur_str(c, NULL)) < 0)
+				return k;
 		return 0;
 	}
 	*ret = xcalloc(n + 1, sizeof(**ret));
-	for (uint32_t i = 0; i < n; i++)
-		if ((r = cur_str(c, &(*ret)[i])) < 0 || !(*ret)[i])
-			return r < 0 ? r : -2;
+	for (uint64_t i = 0; i < n; i++)
+		if ((k = cur_str(c, &(*ret)[i])) < 0)
+			return k;
 	return 0;
 }
+
+/* A field present in f: parsed by expr (k its result); else left 0. */
+#define FIELD(bit, expr) \
+	do { if ((f & (bit)) && (k = (expr)) < 0) goto fail; } while (0)
 
 /* 0: parsed (c->p after it), -1: runs past the end, -2: corrupt.
  * light: only the fixed part, and the path of an open or mkdir (a
  * state record is read whole). */
 static int parse_event(struct cursor *c, struct event *ev, bool light)
 {
-	struct rec r;
 	bool path;
-	int k;
+	unsigned f;
+	int64_t aux = 0, size = 0;
+	int k = 0;
 
 	memset(ev, 0, sizeof(*ev));
-	if (!take(c, &r, sizeof(r)))
+	if (c->end - c->p < 3)
 		return -1;
-	if (r.kind >= EV_KIND_MAX || r.dlen > DIGEST_MAX || r.post_dlen > DIGEST_MAX)
+	if (c->p[0] >= EV_KIND_MAX || (c->p[2] << 8 & ~F_ALL))
 		return -2;
-	ev->post.has = r.post_has;
-	ev->post.mode = r.post_mode;
-	ev->post.size = r.post_size;
-	ev->post.digest.len = r.post_dlen;
-	memcpy(ev->post.digest.bytes, r.post_digest, sizeof(r.post_digest));
-	ev->kind = (enum ev_kind)r.kind;
-	ev->pid = r.pid;
-	ev->tid = r.tid;
-	ev->other = r.other;
-	ev->result = r.result;
-	ev->flags = r.flags;
-	ev->mode = r.mode;
-	ev->aux = r.aux;
-	ev->digest.len = r.dlen;
-	memcpy(ev->digest.bytes, r.digest, sizeof(r.digest));
+	ev->kind = (enum ev_kind)c->p[0];
+	f = c->p[1] | (unsigned)c->p[2] << 8;
+	c->p += 3;
+	if ((k = cur_i32(c, &ev->pid)) < 0)
+		goto fail;
+	ev->tid = ev->pid;
+	FIELD(F_TID, cur_i32(c, &ev->tid));
+	FIELD(F_OTHER, cur_i32(c, &ev->other));
+	FIELD(F_RESULT, cur_i32(c, &ev->result));
+	FIELD(F_FLAGS, cur_u32(c, &ev->flags));
+	FIELD(F_MODE, cur_u32(c, &ev->mode));
+	FIELD(F_AUX, cur_signed(c, &aux));
+	if (f & F_AUX)
+		ev->aux = aux;
+	FIELD(F_DIGEST, cur_digest(c, &ev->digest));
+	if (f & F_POST) {
+		if (c->p == c->end)
+			return -1;
+		ev->post.has = *c->p++ != 0;
+		if ((k = cur_u32(c, &ev->post.mode)) < 0 || (k = cur_signed(c, &size)) < 0 ||
+		    (k = cur_digest(c, &ev->post.digest)) < 0)
+			goto fail;
+		ev->post.size = size;
+	}
 	if (ev->kind == EV_BEFORE || ev->kind == EV_AFTER)
 		light = false;	/* states are kept whole */
 	path = !light || ev->kind == EV_OPEN || ev->kind == EV_MKDIR;
-
-	if ((k = cur_str(c, light ? NULL : &ev->post.target)) < 0 ||
-	    (k = cur_str(c, light ? NULL : &ev->name)) < 0 ||
-	    (k = cur_str(c, path ? &ev->path : NULL)) < 0 ||
-	    (k = cur_str(c, light ? NULL : &ev->path2)) < 0 ||
-	    (k = cur_strv(c, light ? NULL : &ev->argv)) < 0 ||
-	    (k = cur_strv(c, light ? NULL : &ev->envp)) < 0) {
-		event_clear(ev);
-		return k;
-	}
+	FIELD(F_TARGET, cur_str(c, light ? NULL : &ev->post.target));
+	FIELD(F_NAME, cur_str(c, light ? NULL : &ev->name));
+	FIELD(F_PATH, cur_str(c, path ? &ev->path : NULL));
+	FIELD(F_PATH2, cur_str(c, light ? NULL : &ev->path2));
+	FIELD(F_ARGV, cur_strv(c, light ? NULL : &ev->argv));
+	FIELD(F_ENVP, cur_strv(c, light ? NULL : &ev->envp));
 	return 0;
+fail:
+	event_clear(ev);
+	return k;
 }
 
 /*
@@ -242,11 +387,12 @@ static int64_t read_at(struct spool *s, uint64_t off, struct event *ev, bool lig
 
 	for (;;) {
 		if (s->win && off >= s->win_off && off < s->win_off + s->win_len) {
-			struct cursor c = { s->win + (off - s->win_off), s->win + s->win_len };
+			const uint8_t *at = (const uint8_t *)s->win + (off - s->win_off);
+			struct cursor c = { at, (const uint8_t *)s->win + s->win_len };
 			int k = parse_event(&c, ev, light);
 
 			if (k == 0)
-				return c.p - (s->win + (off - s->win_off));
+				return c.p - at;
 			if (k == -2 || s->win_len < s->win_want)
 				return -1;	/* corrupt, or cut short by the end */
 			if (off == s->win_off) {
@@ -272,9 +418,9 @@ static int64_t read_at(struct spool *s, uint64_t off, struct event *ev, bool lig
 
 int64_t spool_parse(const void *buf, size_t len, struct event *ev)
 {
-	struct cursor c = { buf, (const char *)buf + len };
+	struct cursor c = { buf, (const uint8_t *)buf + len };
 
-	return parse_event(&c, ev, false) == 0 ? c.p - (const char *)buf : -1;
+	return parse_event(&c, ev, false) == 0 ? c.p - (const uint8_t *)buf : -1;
 }
 
 const void *spool_bytes_at(const struct spool *s, uint64_t off, size_t len)
