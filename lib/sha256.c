@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* SHA-256 through OpenSSL 3's EVP interface. */
 #include <errno.h>
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <pthread.h>
 #include <signal.h>
@@ -29,6 +30,9 @@ static const EVP_MD *sha256_md(void)
 static void *warm_up(void *arg)
 {
 	(void)arg;
+	/* no OPENSSL_cleanup() at exit: the process may exit (a sandbox
+	 * that failed to start) while this is still under way */
+	OPENSSL_init_crypto(OPENSSL_INIT_NO_ATEXIT, NULL);
 	pthread_once(&md_once, fetch_md);
 	return NULL;
 }
