@@ -143,6 +143,10 @@ const char *canon_str(struct canon *c, const char *s, bool for_key)
 	const char *r;
 	char *t;
 
+	if (!s) {		/* the tracer always gives one: a damaged spool */
+		c->bad = true;
+		s = "";
+	}
 	c->scratch.len = 0;
 	canon_put_rooted(c->opts, &c->scratch, s);
 	r = sbuf_cstr(&c->scratch);

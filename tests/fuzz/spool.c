@@ -1,0 +1,67 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* libFuzzer harness: the spool's records (tracer/spool.c) on arbitrary
+ * bytes, each one read re-encoded and read back the same; then the
+ * canonicalizer on the records read. */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "lib/sbuf.h"
+#include "tracer/canon.h"
+#include "tracer/spool.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static const struct canon_root roots[] = { { "$SRC", "/src" } };
+	char *cmd[] = { "make", NULL };
+	struct canon_opts o = { .roots = roots, .nroots = 1, .init_pid = 1,
+				.command = cmd, .end_status = "complete" };
+	char path[] = "/tmp/sandrun-fuzz-XXXXXX";
+	struct sr_error *err = NULL;
+	struct sbuf again = { 0 };
+	struct spool sp;
+	size_t off = 0;
+	uint64_t n = 0;
+	FILE *out;
+
+	while (off < size) {
+		struct event ev, back;
+		int64_t len = spool_parse(data + off, size - off, &ev);
+
+		if (len <= 0)
+			break;
+		again.len = 0;
+		spool_encode(&again, &ev);
+		if (spool_parse(again.p, again.len, &back) != (int64_t)again.len ||
+		    back.kind != ev.kind || back.pid != ev.pid || back.aux != ev.aux ||
+		    back.digest.len != ev.digest.len || back.post.size != ev.post.size)
+			abort();
+		event_clear(&back);
+		event_clear(&ev);
+		off += (size_t)len;
+		n++;
+	}
+	sbuf_free(&again);
+	int fd = mkstemp(path);	/* a name nobody has, for spool_create */
+
+	memset(&sp, 0, sizeof(sp));
+
+	if (fd < 0)
+		abort();
+	close(fd);
+	unlink(path);
+	if (spool_create(&sp, path, &err) < 0)
+		abort();
+	fwrite(data, 1, off, sp.f);
+	sp.count = n;
+	out = fopen("/dev/null", "w");
+	if (canon_write(&sp, &o, out, &err) < 0)
+		sr_error_free(err);
+	fclose(out);
+	spool_close(&sp);
+	return 0;
+}
