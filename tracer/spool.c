@@ -451,9 +451,13 @@ int spool_pread(struct spool *s, uint64_t off, void *buf, size_t len)
 	return pread(fileno(s->f), buf, len, (off_t)off) == (ssize_t)len ? 0 : -1;
 }
 
+/* Less than this is not worth a hole: punching one costs ~0.4 ms, and
+ * the file goes away when the trace is written. */
+#define DISCARD_MIN (16u << 20)
+
 void spool_discard(struct spool *s, uint64_t off, uint64_t len)
 {
-	if (len)
+	if (len >= DISCARD_MIN)
 		(void)fallocate(fileno(s->f), FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
 				(off_t)off, (off_t)len);
 }

@@ -49,7 +49,7 @@ const void *spool_bytes_at(const struct spool *s, uint64_t off, size_t len);
 int spool_pwrite(struct spool *s, uint64_t off, const void *buf, size_t len);
 int spool_pread(struct spool *s, uint64_t off, void *buf, size_t len);
 /* Give the disk space of a range that will not be read again back (where
- * the filesystem can). */
+ * the filesystem can; a range under 16 MiB is left alone). */
 void spool_discard(struct spool *s, uint64_t off, uint64_t len);
 void spool_close(struct spool *s);
 
