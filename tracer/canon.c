@@ -784,7 +784,7 @@ int canon_write(struct spool *spool, const struct canon_opts *opts, FILE *out,
 
 		/* the events are all in chunks now, and the chunks will all
 		 * be in blocks: at most twice the spool on disk, not three
-		 * times */
+		 * times (when it is large enough to matter, spool_discard) */
 		spool_discard(spool, 0, events_end);
 		canon_scratch_flush(&c);
 		blocks = c.wbuf_off;

@@ -29,7 +29,8 @@ struct canon_opts {
  * Read the spool and write the canonical trace (docs/trace-format.md):
  * logical process ids from the process tree, siblings ordered by content,
  * program order within a process, roots rewritten, temp names numbered.
- * Once: the spool's disk space is given back as it is read.
+ * Once: the disk space of a spool of 16 MiB or more is given back as it
+ * is read.
  */
 int canon_write(struct spool *spool, const struct canon_opts *opts, FILE *out,
 		struct sr_error **err);

@@ -36,9 +36,10 @@ enum {
 	F_ALL = (1 << 14) - 1,
 };
 
-/* The longest a record's fixed part can be: kind, fields, 7 varints of
+/* The longest a record's fixed part can be: kind, fields, 9 varints of
  * at most 10 bytes, two digests with their lengths, post.has. */
-#define FIXED_MAX (3 + 7 * 10 + 2 * (1 + DIGEST_MAX) + 1)
+#define FIXED_MAX (3 + 9 * 10 + 2 * (1 + DIGEST_MAX) + 1)
+_Static_assert(EV_KIND_MAX <= 256, "a kind is one byte");
 
 #define SPOOL_BUFFER (1u << 20)
 
@@ -215,6 +216,8 @@ static int cur_varint(struct cursor *c, uint64_t *ret)
 		if (c->p == c->end)
 			return -1;
 		byte = *c->p++;
+		if (shift == 63 && byte > 1)
+			return -2;	/* bits past the 64th */
 		v |= (uint64_t)(byte & 0x7f) << shift;
 		if (!(byte & 0x80)) {
 			*ret = v;
@@ -300,6 +303,8 @@ static int cur_strv(struct cursor *c, char ***ret)
 		return k;
 	if (n == 0 || n > (1u << 20))
 		return -2;
+	if (n > (uint64_t)(c->end - c->p))
+		return -1;	/* (each string takes a byte at least) */
 	if (!ret) {
 		for (uint64_t i = 0; i < n; i++)
 			if ((k = cur_str(c, NULL)) < 0)
@@ -403,7 +408,8 @@ static int64_t read_at(struct spool *s, uint64_t off, struct event *ev, bool lig
 		}
 		if (want > s->win_cap) {
 			s->win_cap = want;
-			s->win = xrealloc(s->win, s->win_cap);
+			free(s->win);	/* (what it held is read again) */
+			s->win = xmalloc(s->win_cap);
 			prefault(s->win, s->win_cap);
 		}
 		ssize_t n = pread(fileno(s->f), s->win, want, (off_t)off);

@@ -12,8 +12,8 @@
 /*
  * The raw spool: events appended in capture order while the build runs,
  * so the tracer's memory does not grow with the build.  A private binary
- * format (host-endian, never shipped); the canonical trace is written
- * from it afterwards.
+ * format (never shipped; records as spool.c says); the canonical trace
+ * is written from it afterwards.
  */
 struct spool {
 	FILE *f;

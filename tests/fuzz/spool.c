@@ -11,6 +11,7 @@
 #include "lib/sbuf.h"
 #include "tracer/canon.h"
 #include "tracer/spool.h"
+#include "tests/unit/event_same.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -37,8 +38,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		again.len = 0;
 		spool_encode(&again, &ev);
 		if (spool_parse(again.p, again.len, &back) != (int64_t)again.len ||
-		    back.kind != ev.kind || back.pid != ev.pid || back.aux != ev.aux ||
-		    back.digest.len != ev.digest.len || back.post.size != ev.post.size)
+		    !event_same(&ev, &back))
 			abort();
 		event_clear(&back);
 		event_clear(&ev);
