@@ -11,7 +11,10 @@
 #include "lib/mapfile.h"
 #include "lib/util.h"
 
-/* pread all of [0, size) into buf: 0, or an errno (EIO: it shrank). */
+/* pread_whole's answer for a file that ended early */
+#define SHRANK (-1)
+
+/* pread all of [0, size) into buf: 0, an errno, or SHRANK. */
 static int pread_whole(int fd, uint8_t *buf, uint64_t size)
 {
 	uint64_t got = 0;
@@ -22,7 +25,7 @@ static int pread_whole(int fd, uint8_t *buf, uint64_t size)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
-			return n < 0 ? errno : EIO;
+			return n < 0 ? errno : SHRANK;
 		got += (uint64_t)n;
 	}
 	return 0;
@@ -34,8 +37,10 @@ static int read_failed(struct mapped *m, const char *name, int e, struct sr_erro
 	m->fd = -1;
 	m->size = 0;
 	m->buf = (const uint8_t *)"";
-	return sr_error_make(err, SR_EXIT_FAILURE, e, "cannot read '%s'%s", name,
-			     e == EIO ? ": it shrank while being read" : "");
+	if (e == SHRANK)
+		return sr_error_make(err, SR_EXIT_FAILURE, EIO, "cannot read '%s': it "
+				     "shrank while being read", name);
+	return sr_error_make(err, SR_EXIT_FAILURE, e, "cannot read '%s'", name);
 }
 
 int read_or_map_file(int dirfd, const char *rel, const char *name, uint8_t *buf,

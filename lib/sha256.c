@@ -30,9 +30,6 @@ static const EVP_MD *sha256_md(void)
 static void *warm_up(void *arg)
 {
 	(void)arg;
-	/* no OPENSSL_cleanup() at exit: the process may exit (a sandbox
-	 * that failed to start) while this is still under way */
-	OPENSSL_init_crypto(OPENSSL_INIT_NO_ATEXIT, NULL);
 	pthread_once(&md_once, fetch_md);
 	return NULL;
 }
@@ -42,6 +39,11 @@ void sha256_warm_up(void)
 	sigset_t all, old;
 	pthread_t t;
 
+	/* No OPENSSL_cleanup() at exit: the process may exit (a sandbox
+	 * that failed to start) while the thread is still at it.  Here,
+	 * before any other call can initialize OpenSSL (the first decides);
+	 * this part is cheap, the configuration is read by the fetch. */
+	OPENSSL_init_crypto(OPENSSL_INIT_NO_ATEXIT, NULL);
 	/* (signals stay the caller's to take) */
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);

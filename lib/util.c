@@ -49,12 +49,18 @@ void *xrealloc(void *p, size_t n)
 
 void prefault(void *p, size_t len)
 {
-	uintptr_t lo = ((uintptr_t)p + 4095) & ~(uintptr_t)4095;
-	uintptr_t hi = ((uintptr_t)p + len) & ~(uintptr_t)4095;
+#ifdef MADV_POPULATE_WRITE
+	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE), lo, hi;
 
+	lo = ((uintptr_t)p + page - 1) & ~(page - 1);
+	hi = ((uintptr_t)p + len) & ~(page - 1);
 	/* (before 5.14: EINVAL, and the pages fault in one by one) */
 	if (hi > lo)
 		(void)madvise((void *)lo, hi - lo, MADV_POPULATE_WRITE);
+#else
+	(void)p;
+	(void)len;
+#endif
 }
 
 char *xstrdup(const char *s)
