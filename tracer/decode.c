@@ -439,6 +439,7 @@ static bool exec_missing(struct tracer *t, struct task *task)
 	const char *path = p->raw[0] ? p->raw[0] : ev->path;
 	int fd;
 
+	p->exe_known = false;
 	if (!path || (ev->flags & AT_EMPTY_PATH) || path_is_under(ev->path, "/proc") ||
 	    path_is_under(ev->path, "/dev"))
 		return false;
@@ -447,6 +448,8 @@ static bool exec_missing(struct tracer *t, struct task *task)
 		return false;
 	fd = (int)syscall(SYS_openat2, t->root_fd, path, &how, sizeof(how));
 	if (fd >= 0) {
+		/* (its identity: exec_env.c knows most programs by it) */
+		p->exe_known = fstat(fd, &p->exe) == 0;
 		close(fd);
 		return false;
 	}

@@ -218,27 +218,40 @@ int exec_env_judge(const struct tracer *t, int fd)
 	return (int)verdict(judge(t, fd), 0);
 }
 
+/* The verdict known for a file of this identity, or -1. */
+static int64_t known_tls(const struct stat *st)
+{
+	for (size_t i = 0; i < nknown; i++)
+		if (known[i].dev == st->st_dev && known[i].ino == st->st_ino &&
+		    known[i].size == st->st_size &&
+		    known[i].mtime.tv_sec == st->st_mtim.tv_sec &&
+		    known[i].mtime.tv_nsec == st->st_mtim.tv_nsec &&
+		    known[i].ctime.tv_sec == st->st_ctim.tv_sec &&
+		    known[i].ctime.tv_nsec == st->st_ctim.tv_nsec)
+			return (int64_t)known[i].tls;
+	return -1;
+}
+
 /* judge() on the file an execve runs, cached by the file's identity; 0
- * if it cannot be read. */
-static uint64_t program(struct tracer *t, pid_t tid, const char *path)
+ * if it cannot be read.  exe: its identity as the execve's entry found
+ * it, or NULL. */
+static uint64_t program(struct tracer *t, pid_t tid, const char *path,
+			const struct stat *exe)
 {
 	struct stat st;
 	uint64_t tls;
+	int64_t was;
 	int pathfd, fd;
 
+	if (exe && (!S_ISREG(exe->st_mode) || (was = known_tls(exe)) >= 0))
+		return S_ISREG(exe->st_mode) ? (uint64_t)was : 0;
 	tracer_keep_root(t, tid);
 	if (t->root_fd < 0 || !path || (pathfd = look_in_root(t, path, &st)) < 0)
 		return 0;
-	for (size_t i = 0; i < nknown; i++)
-		if (known[i].dev == st.st_dev && known[i].ino == st.st_ino &&
-		    known[i].size == st.st_size &&
-		    known[i].mtime.tv_sec == st.st_mtim.tv_sec &&
-		    known[i].mtime.tv_nsec == st.st_mtim.tv_nsec &&
-		    known[i].ctime.tv_sec == st.st_ctim.tv_sec &&
-		    known[i].ctime.tv_nsec == st.st_ctim.tv_nsec) {
-			close(pathfd);
-			return known[i].tls;
-		}
+	if ((was = known_tls(&st)) >= 0) {
+		close(pathfd);
+		return (uint64_t)was;
+	}
 	/* (read only when not known: an exec's stop is on the hot path) */
 	fd = reopen(pathfd);
 	close(pathfd);
@@ -362,7 +375,8 @@ void exec_env_fix(struct tracer *t, struct task *task, char *const *envp)
 		}
 	}
 	if ((idx[0] < 0 && idx[1] < 0) ||
-	    (v = verdict(program(t, task->tid, p->raw[0] ? p->raw[0] : p->ev.path), tls)) == KEEP)
+	    (v = verdict(program(t, task->tid, p->raw[0] ? p->raw[0] : p->ev.path,
+				 p->exe_known ? &p->exe : NULL), tls)) == KEEP)
 		goto out;
 	if (v == NO_AUDIT && idx[1] >= 0) {	/* the preload stays */
 		free(repl[1]);

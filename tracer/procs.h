@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include "tracer/event.h"
@@ -68,6 +69,9 @@ struct pending {
 					 * its path and result, not memory */
 	uint64_t envp_was;	/* an exec's environment argument before
 				 * exec_env.c replaced it, or 0 */
+	bool exe_known;		/* exe: an execve's file, as its entry
+				 * found it (exec_env.c reuses it) */
+	struct stat exe;
 };
 
 /* A thread. */

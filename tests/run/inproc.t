@@ -161,9 +161,13 @@ if [ -f "$SCRATCH/bin/sandrun-audit.so" ] &&
 	pair tsan "a ThreadSanitizer program" "$SCRATCH/bin/tsan-hello"
 	is "a ThreadSanitizer program starts under sandrun" \
 		"$(cat "$SCRATCH/out-root/tsan-pre.out")" "tsan ok"
+	# the second time, the tracer knows the program by its identity
+	run tsan-twice root -- /bin/sh -c "$SCRATCH/bin/tsan-hello; $SCRATCH/bin/tsan-hello"
+	is "a ThreadSanitizer program run twice starts twice" \
+		"$(cat "$SCRATCH/out-root/tsan-twice.out")" "tsan ok
+tsan ok"
 else
-	skip "no ThreadSanitizer runtime here (or no sandrun-audit.so)"
-	skip "no ThreadSanitizer runtime here (or no sandrun-audit.so)"
+	for i in 1 2 3; do skip "no ThreadSanitizer runtime here (or no sandrun-audit.so)"; done
 fi
 # An exec whose environment was rewritten and then failed (not
 # executable): the caller's argument register is given back.
