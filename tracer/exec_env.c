@@ -240,11 +240,13 @@ static uint64_t program(struct tracer *t, pid_t tid, const char *path,
 {
 	struct stat st;
 	uint64_t tls;
-	int64_t was;
+	int64_t was = -1;
 	int pathfd, fd;
 
-	if (exe && (!S_ISREG(exe->st_mode) || (was = known_tls(exe)) >= 0))
-		return S_ISREG(exe->st_mode) ? (uint64_t)was : 0;
+	if (exe && !S_ISREG(exe->st_mode))
+		return 0;
+	if (exe && (was = known_tls(exe)) >= 0)
+		return (uint64_t)was;
 	tracer_keep_root(t, tid);
 	if (t->root_fd < 0 || !path || (pathfd = look_in_root(t, path, &st)) < 0)
 		return 0;
