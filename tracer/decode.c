@@ -703,6 +703,8 @@ static void exit_dup(struct task *task, int newfd, bool cloexec)
 	struct fdent *e = fd_lookup(task->proc, task->pend.fd);
 	uint8_t fl;
 
+	if (newfd == task->pend.fd)	/* dup2(fd, fd): nothing changes */
+		return;
 	if (!e) {
 		fd_close(task->proc, newfd);
 		return;

@@ -114,8 +114,13 @@ void fd_put(struct proc *p, int fd, const char *path, uint8_t flags)
 		       (size_t)(n - p->fds.n) * sizeof(*p->fds.v));
 		p->fds.n = n;
 	}
-	free(p->fds.v[fd].path);
-	p->fds.v[fd].path = path ? xstrdup(path) : NULL;
+	{
+		char *copy = path ? xstrdup(path) : NULL;	/* (path may be this
+								 * slot's own) */
+
+		free(p->fds.v[fd].path);
+		p->fds.v[fd].path = copy;
+	}
 	p->fds.v[fd].flags = flags;
 }
 

@@ -338,6 +338,20 @@ static int m_dup2_fails(void)
 	return 0;
 }
 
+static int m_dup2_same(void)
+{
+	/* dup2(fd, fd), through libc and as a raw syscall: the fd stays a
+	 * writer, its close has all that was written */
+	int fd = open("same.txt", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+	must(write(fd, "one\n", 4) == 4, "write");
+	must(dup2(fd, fd) == fd, "dup2(fd, fd)");
+	must(syscall(SYS_dup2, fd, fd) == fd, "raw dup2(fd, fd)");
+	must(write(fd, "two\n", 4) == 4, "write");
+	must(close(fd) == 0, "close");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct { const char *name; int (*fn)(void); } modes[] = {
@@ -350,7 +364,7 @@ int main(int argc, char **argv)
 		{ "uring", m_uring }, { "signal", m_signal },
 		{ "write-exit", m_write_exit }, { "mt", m_mt },
 		{ "fchmodat2", m_fchmodat2 }, { "threads", m_threads },
-		{ "dup2-fails", m_dup2_fails },
+		{ "dup2-fails", m_dup2_fails }, { "dup2-same", m_dup2_same },
 	};
 
 	for (size_t i = 0; argc == 2 && i < sizeof(modes) / sizeof(*modes); i++)

@@ -338,6 +338,12 @@ trace dup2-fails
 has "a failed dup2 keeps its target a writer: its close has both writes" \
 	"\"ev\":\"wrote\",\"path\":\"\$SRC/kept.txt\",\"digest\":\"$(printf 'one\ntwo\n' | xxhsum -H2 - 2>/dev/null | cut -d' ' -f1)\""
 
+# dup2(fd, fd) of a writer (libc's, and a raw syscall's): nothing
+# changes, and the tracer does not free the fd's path while copying it.
+trace dup2-same
+has "dup2(fd, fd) keeps a writer: its close has both writes" \
+	"\"ev\":\"wrote\",\"path\":\"\$SRC/same.txt\",\"digest\":\"$(printf 'one\ntwo\n' | xxhsum -H2 - 2>/dev/null | cut -d' ' -f1)\""
+
 # The filter: traced syscalls on all three entry points.
 dump=$("$SR" filter --dump)
 like "filter --dump: the x86_64 section" "$dump" 'filter for arch x86_64'
