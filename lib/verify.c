@@ -193,7 +193,7 @@ static int pe_signature(const uint8_t *buf, uint64_t size, const char *name,
 		return -1;
 	if (n < 3)
 		return 0;
-	for (off = r[2].off, end = r[2].off + r[2].len; end - off >= 8;) {
+	for (off = r[2].off, end = r[2].off + r[2].len; off < end && end - off >= 8;) {
 		uint32_t len = (uint32_t)buf[off] | (uint32_t)buf[off + 1] << 8 |
 			       (uint32_t)buf[off + 2] << 16 | (uint32_t)buf[off + 3] << 24;
 		unsigned type = buf[off + 6] | buf[off + 7] << 8;
@@ -203,7 +203,7 @@ static int pe_signature(const uint8_t *buf, uint64_t size, const char *name,
 			return pe_bad(err, name, off, "WIN_CERTIFICATE length is outside "
 				      "the certificate table");
 		if (type == WIN_CERT_TYPE_PKCS_SIGNED_DATA && nth--) {
-			off += (len + 7u) & ~7u;
+			off += ((uint64_t)len + 7) & ~(uint64_t)7;
 			continue;
 		}
 		if (type == WIN_CERT_TYPE_PKCS_SIGNED_DATA) {
@@ -217,7 +217,7 @@ static int pe_signature(const uint8_t *buf, uint64_t size, const char *name,
 			}
 			return 1;
 		}
-		off += (len + 7u) & ~7u;
+		off += ((uint64_t)len + 7) & ~(uint64_t)7;
 	}
 	return 0;
 }

@@ -351,6 +351,12 @@ for f in "$TOP"/tests/fuzz/corpus/artifact/*; do
 	st=$?
 	check "hash survives fuzz input $(basename "$f") (exit $st)" test "$st" -eq 0 -o "$st" -eq 123
 done
+for f in "$TOP"/tests/fuzz/corpus/authenticode/*; do
+	[[ $(basename "$f") =~ ^[0-9a-f]{40}$ ]] && continue	# make fuzz's own
+	"$SR" verify --cert "$FIX/signing-cert.pem" "$f" >/dev/null 2>&1
+	st=$?
+	check "verify survives fuzz input $(basename "$f") (exit $st)" test "$st" -eq 1 -o "$st" -eq 123
+done
 "$SR" hash --mask=bogus "$m" >/dev/null 2>&1
 is "a bad --mask is a usage error" "$?" 124
 
