@@ -12,10 +12,11 @@
  * for the recorded numbers into jumps to the recorder below (sites.c),
  * which makes them through the trampoline and records them in the ring.
  * When the program's libraries are loaded and relocated (la_activity's
- * LA_ACT_CONSISTENT, before any constructor), the recorder stops: from
- * then on the loader's
- * calls (dlopen, maybe from several threads) stop as before, and
- * sandrun-rec.so takes the ring over as its first thread's.
+ * LA_ACT_CONSISTENT, before any constructor), the recorder stops, and
+ * sandrun-rec.so takes the ring over as its first thread's.  The
+ * loader's later calls (dlopen, maybe from several threads) go to
+ * sandrun-rec.so's recorder once its constructor has put it in
+ * `forward` (the armed page tells it where that is), or stop as before.
  *
  * It needs no other object, not even the loader (an audit module gets a
  * namespace of its own, where the loader would look each one up again,
@@ -38,6 +39,7 @@ typedef long (*tramp_fn)(long, long, long, long, long, long);
 #define TRAMP ((tramp_fn)(uintptr_t)INPROC_TRAMP)
 
 static struct inproc_ring *ring;
+static sr_dispatch_fn forward;	/* sandrun-rec.so's recorder, or NULL */
 static bool started;		/* the loader found (or given up on) */
 static bool loading;		/* the program's libraries being loaded */
 static long start_time;		/* seconds, when loading started */
@@ -178,7 +180,10 @@ long sr_dispatch(const long *r)
 	/* r: the syscall number, then r9, r8, r10, rdx, rsi, rdi */
 	long nr = r[0], a[5] = { r[6], r[5], r[4], r[3], r[2] };
 	const char *path = (const char *)a[1];
+	sr_dispatch_fn fwd;
 
+	if (!loading && (fwd = __atomic_load_n(&forward, __ATOMIC_ACQUIRE)) != NULL)
+		return fwd(r);
 	switch (loading ? nr : -1) {
 	case SYS_openat:
 		return rec_openat(a[0], path, a[2], a[3]);
@@ -223,7 +228,8 @@ static void start(struct link_map *map, const void *caller)
 		return;
 	n = sites_unbranched(&t, sites, sites_in_text(&t, sites, 0));
 	/* armed first: a rewritten site must find the trampoline */
-	if (n && (ring = sr_arm(sr_sys6(SYS_gettid, 0, 0, 0, 0, 0, 0), &was)) != NULL) {
+	if (n && (ring = sr_arm(sr_sys6(SYS_gettid, 0, 0, 0, 0, 0, 0), &was,
+					&forward)) != NULL) {
 		struct timespec now;
 
 		if (sr_sys6(SYS_clock_gettime, CLOCK_REALTIME, (long)&now, 0, 0, 0, 0) == 0)

@@ -13,6 +13,9 @@
 
 #include "preload/rec.h"
 
+/* The words at INPROC_TRAMP_RING (tracer/inproc.h). */
+#define TAIL_WORDS 4
+
 long sr_sys6(long nr, long a, long b, long c, long d, long e, long f)
 {
 	register long r10 __asm__("r10") = d;
@@ -34,20 +37,20 @@ long sr_request(long op, long arg)
 /* Whether the trampoline's page is sandrun's, armed: its code and
  * magic, read with process_vm_readv (a page that is there but unreadable
  * answers EFAULT instead of faulting); its tail (magic, first ring, the
- * ring's thread) in tail[]. */
-static bool armed_page(uint64_t tail[3])
+ * ring's thread, the loader's forward slot) in tail[]. */
+static bool armed_page(uint64_t tail[TAIL_WORDS])
 {
 	static const unsigned char code[INPROC_CODE_LEN] = INPROC_CODE;
 	unsigned char got[INPROC_CODE_LEN];
-	struct iovec local[2] = { { got, sizeof(got) }, { tail, 3 * sizeof(*tail) } };
+	struct iovec local[2] = { { got, sizeof(got) }, { tail, TAIL_WORDS * sizeof(*tail) } };
 	struct iovec remote[2] = {
 		{ (void *)(uintptr_t)INPROC_TRAMP, sizeof(got) },
-		{ (void *)(uintptr_t)(INPROC_TRAMP + INPROC_TRAMP_RING), 3 * sizeof(*tail) },
+		{ (void *)(uintptr_t)(INPROC_TRAMP + INPROC_TRAMP_RING), TAIL_WORDS * sizeof(*tail) },
 	};
 	long pid = sr_sys6(SYS_getpid, 0, 0, 0, 0, 0, 0);
 
 	if (sr_sys6(SYS_process_vm_readv, pid, (long)local, 2, (long)remote, 2, 0) !=
-	    (long)(sizeof(got) + 3 * sizeof(*tail)))
+	    (long)(sizeof(got) + TAIL_WORDS * sizeof(*tail)))
 		return false;
 	for (size_t i = 0; i < sizeof(code); i++)
 		if (got[i] != code[i])
@@ -55,10 +58,10 @@ static bool armed_page(uint64_t tail[3])
 	return tail[0] == INPROC_MAGIC;
 }
 
-struct inproc_ring *sr_arm(long tid, bool *was)
+struct inproc_ring *sr_arm(long tid, bool *was, sr_dispatch_fn *forward)
 {
 	static const unsigned char code[INPROC_CODE_LEN] = INPROC_CODE;
-	uint64_t tail[3];
+	uint64_t tail[TAIL_WORDS];
 	unsigned char *page;
 	struct inproc_ring *r;
 
@@ -92,6 +95,7 @@ struct inproc_ring *sr_arm(long tid, bool *was)
 	tail[0] = INPROC_MAGIC;
 	tail[1] = (uint64_t)(uintptr_t)r;
 	tail[2] = (uint64_t)tid;
+	tail[3] = (uint64_t)(uintptr_t)forward;
 	__builtin_memcpy(page + INPROC_TRAMP_RING, tail, sizeof(tail));
 	if (sr_sys6(SYS_mprotect, (long)page, 4096, PROT_READ | PROT_EXEC, 0, 0, 0)) {
 		sr_sys6(SYS_munmap, (long)page, 4096, 0, 0, 0, 0);
@@ -99,6 +103,13 @@ struct inproc_ring *sr_arm(long tid, bool *was)
 		return NULL;
 	}
 	return r;
+}
+
+sr_dispatch_fn *sr_forward_slot(void)
+{
+	uint64_t tail[TAIL_WORDS];
+
+	return armed_page(tail) ? (sr_dispatch_fn *)(uintptr_t)tail[3] : NULL;
 }
 
 struct inproc_rec *sr_slot_free(struct inproc_ring *r)

@@ -117,7 +117,7 @@ static void start(void)
 	pthread_once(&key_once, make_key);
 	if (!have_key)
 		goto off;
-	r = sr_arm(sr_sys6(SYS_gettid, 0, 0, 0, 0, 0, 0), &was);
+	r = sr_arm(sr_sys6(SYS_gettid, 0, 0, 0, 0, 0, 0), &was, NULL);
 	if (!r && !was)
 		goto off;
 	if (r) {
@@ -664,8 +664,15 @@ long sr_dispatch(const long *r)
 
 /* The key of the rings, made early for a low index (pthread_setspecific
  * allocates above 32); start() makes it too, in case another library's
- * constructor calls first. */
+ * constructor calls first.  And the loader's later calls (dlopen's
+ * opens, stats and closes) recorded here, as glibc's are: given to
+ * sandrun-audit.so, which rewrote the loader's syscall instructions. */
 __attribute__((constructor)) static void rec_init(void)
 {
+	sr_dispatch_fn *forward;
+
 	pthread_once(&key_once, make_key);
+	forward = sr_forward_slot();
+	if (forward)
+		__atomic_store_n(forward, sr_dispatch, __ATOMIC_RELEASE);
 }

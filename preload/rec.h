@@ -18,6 +18,7 @@
  * instruction had them; the kernel's result (errno is left alone).
  */
 long sr_dispatch(const long *regs);
+typedef long (*sr_dispatch_fn)(const long *regs);
 
 /* A raw syscall from this library's own instruction (it stops for the
  * tracer as any other would); the kernel's result, -errno on failure. */
@@ -30,8 +31,15 @@ long sr_request(long op, long arg);
  * tracer stops and checks it), with a first ring for thread tid, which
  * is returned; NULL if that cannot be done.  *was: the page was armed
  * already (by sandrun-audit.so in the loader): then the ring returned is
- * its first one if tid is that ring's thread, else NULL. */
-struct inproc_ring *sr_arm(long tid, bool *was);
+ * its first one if tid is that ring's thread, else NULL.  forward: where
+ * sandrun-audit.so's recorder finds the one it hands the loader's later
+ * calls to (the page says where), or NULL. */
+struct inproc_ring *sr_arm(long tid, bool *was, sr_dispatch_fn *forward);
+
+/* The armed page's forward slot (sandrun-audit.so's), or NULL: where
+ * sandrun-rec.so puts its recorder for the loader's calls after the
+ * program's start (dlopen). */
+sr_dispatch_fn *sr_forward_slot(void);
 
 /* The ring's next free slot (after a flush request if it is full), or
  * NULL if it stays full. */

@@ -51,7 +51,10 @@
 #define INPROC_BLOCK_MASK 0xffffffff00000000ULL
 #define INPROC_SYSCALL_END (INPROC_TRAMP + 20)	/* the IP seccomp sees */
 #define INPROC_TRAMP_RING 2048	/* u64 magic, u64 the first ring's address,
-				 * u64 the thread it is for */
+				 * u64 the thread it is for, u64 where
+				 * sandrun-audit.so takes the recorder it
+				 * hands the loader's later calls to (0:
+				 * armed by sandrun-rec.so) */
 
 /* long tramp(long nr, long a, long b, long c, long d, long e):
  * mov %rdi,%rax; mov %rsi,%rdi; mov %rdx,%rsi; mov %rcx,%rdx;

@@ -14,6 +14,10 @@
  *                   call and execs; then the parent records
  *   inproc tamper   try to map and to unprotect the trampoline page;
  *                   prints what the kernel (or the tracer) answered
+ *   inproc dlopen N N rounds of dlopen and dlclose of libm and of a
+ *                   library that is nowhere (the loader's own opens,
+ *                   stats and closes, after the program's start), then
+ *                   the same in a second thread
  */
 #include <errno.h>
 #include <dirent.h>
@@ -292,6 +296,36 @@ static int old_abi(int n)
 	return 0;
 }
 
+static void *dlopens(void *arg)
+{
+	int n = *(int *)arg;
+	long loaded = 0;
+
+	for (int i = 0; i < n; i++) {
+		void *h = dlopen("libm.so.6", RTLD_NOW | RTLD_LOCAL);
+
+		if (h) {
+			loaded++;
+			dlclose(h);
+		}
+		if (dlopen("libsandrun-nowhere.so.1", RTLD_NOW))
+			loaded = -1;
+	}
+	return (void *)loaded;
+}
+
+static int dlopen_rounds(int n)
+{
+	pthread_t th;
+	void *in_thread = NULL;
+	long in_main = (long)dlopens(&n);
+
+	if (pthread_create(&th, NULL, dlopens, &n) || pthread_join(th, &in_thread))
+		return 1;
+	printf("%ld and %ld loaded\n", in_main, (long)in_thread);
+	return in_main == n && (long)in_thread == n ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 3 && !strcmp(argv[1], "work"))
@@ -314,6 +348,8 @@ int main(int argc, char **argv)
 		return exec_fails(argv[2]);
 	if (argc == 3 && !strcmp(argv[1], "old-abi"))
 		return old_abi(atoi(argv[2]));
-	fprintf(stderr, "usage: inproc work N | libc | fcntl N | pipes N | spawn-threaded | vfork | tamper | no-wx CMD... | exec-fails PATH | old-abi N\n");
+	if (argc == 3 && !strcmp(argv[1], "dlopen"))
+		return dlopen_rounds(atoi(argv[2]));
+	fprintf(stderr, "usage: inproc work N | libc | fcntl N | pipes N | spawn-threaded | vfork | tamper | no-wx CMD... | exec-fails PATH | old-abi N | dlopen N\n");
 	return 2;
 }

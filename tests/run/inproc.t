@@ -92,6 +92,21 @@ pair old-abi "the pre-2.33 stat ABI" "$SCRATCH/bin/inproc" old-abi 100
 check "the pre-2.33 stat ABI: 500 calls in-process ($s1 stops against $s2)" \
 	test "$s1" -lt 100 -a "$s2" -gt 500
 
+# The loader's calls after the program's start (dlopen: its opens, stats
+# and closes, as it searches and loads): sandrun-audit.so rewrote them,
+# and hands them to sandrun-rec.so's recorder, in any thread.
+if [ -f "$SCRATCH/bin/sandrun-audit.so" ]; then
+	pair dlopen "dlopen" "$SCRATCH/bin/inproc" dlopen 50
+	check "dlopen: 200 loads and misses in-process ($s1 stops against $s2)" \
+		test "$s1" -lt 60 -a "$s2" -gt 600
+	is "dlopen: each load of libm is in the trace" \
+		"$(grep -c '/libm.so.6","mode":"r","res":"ok"' "$SCRATCH/out-root/dlopen-pre.trace")" 100
+	check "dlopen: the misses are in the trace" \
+		grep -qF 'libsandrun-nowhere.so.1","mode":"r","res":"ENOENT"' "$SCRATCH/out-root/dlopen-pre.trace"
+else
+	skip "dlopen: sandrun-audit.so is not built next to sandrun"
+fi
+
 # fcntl's F_DUPFD and F_SETFD: glibc makes them in a function of its own
 # that fcntl() calls; found through that call, they stop no more.
 pair fcntl "fcntl" "$SCRATCH/bin/inproc" fcntl 300
