@@ -96,6 +96,10 @@ struct inproc_ring *sr_arm(long tid, bool *was, sr_dispatch_fn *forward)
 	tail[1] = (uint64_t)(uintptr_t)r;
 	tail[2] = (uint64_t)tid;
 	tail[3] = (uint64_t)(uintptr_t)forward;
+	/* the code and the ring before the magic: the tracer reads the page
+	 * at any stop of the process (another thread's meanwhile too), and
+	 * takes one with the magic for filled */
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 	__builtin_memcpy(page + INPROC_TRAMP_RING, tail, sizeof(tail));
 	if (sr_sys6(SYS_mprotect, (long)page, 4096, PROT_READ | PROT_EXEC, 0, 0, 0)) {
 		sr_sys6(SYS_munmap, (long)page, 4096, 0, 0, 0, 0);

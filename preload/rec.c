@@ -22,6 +22,7 @@
 #include <stddef.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/single_threaded.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
@@ -119,6 +120,11 @@ static void start(void)
 		goto off;
 	r = sr_arm(sr_sys6(SYS_gettid, 0, 0, 0, 0, 0, 0), &was, NULL);
 	if (!r && !was)
+		goto off;
+	/* the tracer finds an armed page at the process's next stop, but
+	 * cannot tell which of several threads armed it: this one says */
+	if (r && !was && !__libc_single_threaded &&
+	    sr_request(INPROC_RING, (long)r) != INPROC_YES)
 		goto off;
 	if (r) {
 		ring = r;

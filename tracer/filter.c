@@ -105,14 +105,19 @@ static scmp_filter_ctx build(bool policy, struct sr_error **err)
  *  - mmap-family calls that could put code at the trampoline's page stop
  *    (an executable mmap, an mprotect, mremap or shmat with an address in
  *    its 4 GiB block, or a length of 2 GiB or more); the tracer refuses
- *    those that do, but for the preload's own mprotect of the page;
+ *    those that do.  The preload's own arming of the page (exactly
+ *    mprotect(INPROC_TRAMP, 4096, PROT_READ | PROT_EXEC)) runs: the tracer
+ *    finds the page, checks its code and takes its ring at the process's
+ *    next stop (tracer/inproc.c), and code of another's there could make
+ *    no syscall but those below, which the trampoline makes for anyone;
  *  - from the trampoline's syscall instruction, the syscalls the preload
  *    records (read-only openat, the stat family, access, readlink,
  *    close, dup, fcntl, getrandom) run without a stop.
  * Everything else goes on to libseccomp's program, which follows.  The
  * prefix is written with labels, resolved to cBPF's forward offsets.
  */
-enum { NEXT, L_LIB, L_ALLOW, L_TRACE, L_OPEN, L_REQ, L_MMAP, L_MAP, L_REMAP, L_SHMAT, L_COUNT };
+enum { NEXT, L_LIB, L_ALLOW, L_TRACE, L_OPEN, L_REQ, L_PROT, L_MMAP, L_MAP, L_REMAP, L_SHMAT,
+       L_COUNT };
 struct insn {
 	uint16_t code;
 	uint32_t k;
@@ -135,7 +140,7 @@ static const struct insn prefix[] = {
 	/* (the x32 entry's numbers too: a 64-bit process may use it) */
 	{ BPF_ALU | BPF_AND | BPF_K, ~(uint32_t)FILTER_X32_BIT, 0, 0, 0 },
 	JEQ(SYS_mmap, L_MMAP, NEXT),
-	JEQ(SYS_mprotect, L_MAP, NEXT),
+	JEQ(SYS_mprotect, L_PROT, NEXT),
 	JEQ(SYS_pkey_mprotect, L_MAP, NEXT),
 	JEQ(SYS_mremap, L_REMAP, NEXT),
 	JEQ(SYS_shmat, L_SHMAT, NEXT),
@@ -165,6 +170,19 @@ static const struct insn prefix[] = {
 	JEQ((uint32_t)INPROC_KEY, NEXT, L_LIB),
 	LD(ARG_HI(0)),
 	JEQ((uint32_t)(INPROC_KEY >> 32), L_TRACE, L_LIB),
+	/* mprotect: the arming, exactly, runs */
+	LDL(L_PROT, ARG_LO(0)),
+	JEQ((uint32_t)INPROC_TRAMP, NEXT, L_MAP),
+	LD(ARG_HI(0)),
+	JEQ(BLOCK_HI, NEXT, L_MAP),
+	LD(ARG_LO(1)),
+	JEQ(4096, NEXT, L_MAP),
+	LD(ARG_HI(1)),
+	JEQ(0, NEXT, L_MAP),
+	LD(ARG_LO(2)),
+	JEQ(PROT_READ | PROT_EXEC, NEXT, L_MAP),
+	LD(ARG_HI(2)),
+	JEQ(0, L_ALLOW, L_MAP),
 	/* mmap: only an executable mapping can put code at the trampoline */
 	LDL(L_MMAP, ARG_LO(2)),
 	{ BPF_JMP | BPF_JSET | BPF_K, PROT_EXEC, NEXT, L_LIB, 0 },

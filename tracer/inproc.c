@@ -138,22 +138,40 @@ void inproc_replay(struct tracer *t, struct task *task, pid_t writer,
  * head in one syscall instead of two. */
 #define READ_AHEAD 4
 
-static bool drain_ring(struct tracer *t, struct task *task, struct ring_ref *rr)
+static const unsigned char tramp_code[INPROC_CODE_LEN] = INPROC_CODE;
+
+/* code: where the trampoline's code is read too (with the ring's head,
+ * in the same syscall), or NULL. */
+static bool drain_ring(struct tracer *t, struct task *task, struct ring_ref *rr,
+		       unsigned char *code)
 {
 	static struct inproc_rec buf[INPROC_SLOTS];
 	struct { uint32_t magic, used, done, pad; } h;
 	uint32_t guess = rr->done % INPROC_SLOTS, n, first, k;
 	size_t ahead = INPROC_SLOTS - guess < READ_AHEAD ? INPROC_SLOTS - guess : READ_AHEAD;
-	struct iovec local[2] = { { &h, sizeof(h) }, { buf, ahead * INPROC_SLOT } };
-	struct iovec remote[2] = {
+	struct iovec local[3] = { { &h, sizeof(h) }, { code, INPROC_CODE_LEN },
+				  { buf, ahead * INPROC_SLOT } };
+	struct iovec remote[3] = {
 		{ (void *)(uintptr_t)rr->addr, sizeof(h) },
+		{ (void *)(uintptr_t)INPROC_TRAMP, INPROC_CODE_LEN },
 		{ (void *)(uintptr_t)(rr->addr + RING_HEAD + (uint64_t)guess * INPROC_SLOT),
 		  ahead * INPROC_SLOT },
 	};
-	ssize_t got = process_vm_readv(task->tid, local, 2, remote, 2, 0);
+	size_t lead = sizeof(h) + (code ? INPROC_CODE_LEN : 0);
+	ssize_t got;
 
+	if (!code) {	/* (the code's iovec left out) */
+		local[1] = local[2];
+		remote[1] = remote[2];
+	}
+	got = process_vm_readv(task->tid, local, code ? 3 : 2, remote, code ? 3 : 2, 0);
 	if (got < (ssize_t)sizeof(h) || h.magic != INPROC_MAGIC)
 		return false;
+	if (got < (ssize_t)lead) {	/* the page is gone: the caller's check fails */
+		memset(code, 0, INPROC_CODE_LEN);
+		return true;
+	}
+	got -= (ssize_t)(lead - sizeof(h));
 	rr->done = h.done;
 	n = h.used - h.done;
 	if (!n)
@@ -177,41 +195,6 @@ static bool drain_ring(struct tracer *t, struct task *task, struct ring_ref *rr)
 		  sizeof(h.done));
 	rr->done = h.done;
 	return true;
-}
-
-void inproc_drain(struct tracer *t, struct task *task)
-{
-	struct proc *pr = task->proc;
-
-	for (int i = 0; i < pr->nrings; i++) {
-		struct ring_ref *rr = &pr->rings[i];
-
-		/* a ring a vfork child writes in holds the child's
-		 * records, read at the child's stops (a child gone without
-		 * an exit stop gives it back here); but once the thread that
-		 * lent it runs again, the child has exec'd or exited, even if
-		 * its exec stop is still to be seen: what is new there is
-		 * the lender's (else a second vfork's mark-as-read would lose
-		 * it, inproc_forked) */
-		if (rr->lent && rr->tid != task->tid && task_find(&t->procs, rr->lent))
-			continue;
-		rr->lent = 0;
-		if (drain_ring(t, task, rr))
-			continue;
-		pr->rings[i--] = pr->rings[--pr->nrings];
-	}
-}
-
-uint64_t inproc_scratch(struct task *task, size_t len)
-{
-	struct proc *pr = task->proc;
-
-	/* (read at this stop: every slot is free until it resumes) */
-	for (int i = 0; pr && i < pr->nrings; i++)
-		if (pr->rings[i].tid == task->tid && !pr->rings[i].lent &&
-		    len <= sizeof(((struct inproc_ring *)0)->slot))
-			return pr->rings[i].addr + RING_HEAD;
-	return 0;
 }
 
 static void ring_set(struct proc *pr, pid_t tid, uint64_t addr)
@@ -256,6 +239,114 @@ static struct task *lender(struct tracer *t, struct task *task)
 	return p && p->proc && p->proc != task->proc ? p : NULL;
 }
 
+/* The trampoline's page (the code, then the tail: magic, the first
+ * ring, that ring's thread), or false if it is not there. */
+static bool read_page(pid_t tid, unsigned char *code, uint64_t tail[3])
+{
+	struct iovec local[2] = { { code, INPROC_CODE_LEN }, { tail, 3 * sizeof(*tail) } };
+	struct iovec remote[2] = {
+		{ (void *)(uintptr_t)INPROC_TRAMP, INPROC_CODE_LEN },
+		{ (void *)(uintptr_t)(INPROC_TRAMP + INPROC_TRAMP_RING), 3 * sizeof(*tail) },
+	};
+
+	return process_vm_readv(tid, local, 2, remote, 2, 0) ==
+	       (ssize_t)(INPROC_CODE_LEN + 3 * sizeof(*tail));
+}
+
+/* Other code than the trampoline's on its page: refused, and nothing
+ * the process records is read from then on. */
+static void page_tampered(struct tracer *t, struct task *task)
+{
+	struct proc *pr = task->proc;
+
+	tampered(t, task, "mprotect", "trampoline");
+	pr->inproc_armed = true;
+	free(pr->rings);
+	pr->rings = NULL;
+	pr->nrings = 0;
+}
+
+/*
+ * The preload's arming (its mprotect of the filled page, which the filter
+ * lets run) found at the process's next stop: the code checked, the
+ * first ring taken as the thread's (and as the process's hello).  A page
+ * without the magic is not armed yet (or not sandrun's).  Only in a
+ * process of one thread is the thread stopped the one that armed it (the
+ * page has its tid in the sandbox's pid namespace, not the tracer's): a
+ * multi-threaded process's preload says which with an INPROC_RING
+ * request.  A vfork child arms its parent's memory: it is found at the
+ * child's own stop (its exec or exit comes before the parent runs on),
+ * and the ring is lent to the child.
+ */
+static void find_armed(struct tracer *t, struct task *task)
+{
+	unsigned char code[INPROC_CODE_LEN];
+	uint64_t tail[3];
+	struct task *lent;
+	struct proc *pr = task->proc;
+
+	if (pr->nthreads != 1 || !read_page(task->tid, code, tail) || tail[0] != INPROC_MAGIC)
+		return;
+	if (memcmp(code, tramp_code, sizeof(code))) {
+		page_tampered(t, task);
+		return;
+	}
+	pr->inproc_hello = pr->inproc_armed = true;
+	ring_set(pr, task->tid, tail[1]);
+	lent = lender(t, task);
+	if (lent) {
+		lent->proc->inproc_hello = lent->proc->inproc_armed = true;
+		ring_lend(lent->proc, lent->tid, tail[1], task->tid);
+	}
+}
+
+void inproc_drain(struct tracer *t, struct task *task)
+{
+	struct proc *pr = task->proc;
+	unsigned char code[INPROC_CODE_LEN];
+	bool checked = false;
+
+	if (!pr->inproc_armed)
+		find_armed(t, task);
+	for (int i = 0; i < pr->nrings; i++) {
+		struct ring_ref *rr = &pr->rings[i];
+
+		/* a ring a vfork child writes in holds the child's
+		 * records, read at the child's stops (a child gone without
+		 * an exit stop gives it back here); but once the thread that
+		 * lent it runs again, the child has exec'd or exited, even if
+		 * its exec stop is still to be seen: what is new there is
+		 * the lender's (else a second vfork's mark-as-read would lose
+		 * it, inproc_forked) */
+		if (rr->lent && rr->tid != task->tid && task_find(&t->procs, rr->lent))
+			continue;
+		rr->lent = 0;
+		/* (the page checked with the first ring read: still the
+		 * trampoline's code, whatever was mapped there since) */
+		if (drain_ring(t, task, rr, checked ? NULL : code)) {
+			if (!checked && memcmp(code, tramp_code, sizeof(code))) {
+				page_tampered(t, task);
+				return;
+			}
+			checked = true;
+			continue;
+		}
+		pr->rings[i--] = pr->rings[--pr->nrings];
+	}
+}
+
+uint64_t inproc_scratch(struct task *task, size_t len)
+{
+	struct proc *pr = task->proc;
+
+	/* (read at this stop: every slot is free until it resumes) */
+	for (int i = 0; pr && i < pr->nrings; i++)
+		if (pr->rings[i].tid == task->tid && !pr->rings[i].lent &&
+		    len <= sizeof(((struct inproc_ring *)0)->slot))
+			return pr->rings[i].addr + RING_HEAD;
+	return 0;
+}
+
 long inproc_request(struct tracer *t, struct task *task, uint32_t arch,
 		    const uint64_t args[6])
 {
@@ -271,11 +362,13 @@ long inproc_request(struct tracer *t, struct task *task, uint32_t arch,
 			lent->proc->inproc_hello = true;
 		return INPROC_YES;
 	case INPROC_RING:
-		/* (the first ring is also the process's hello) */
-		pr->inproc_hello = true;
+		/* (the first ring is also the process's hello: a preload
+		 * that armed the page in a multi-threaded process says so
+		 * here, find_armed) */
+		pr->inproc_hello = pr->inproc_armed = true;
 		ring_set(pr, task->tid, args[2]);
 		if (lent) {
-			lent->proc->inproc_hello = true;
+			lent->proc->inproc_hello = lent->proc->inproc_armed = true;
 			ring_lend(lent->proc, lent->tid, args[2], task->tid);
 		}
 		return INPROC_YES;
@@ -347,38 +440,6 @@ static bool covers(uint64_t lo, uint64_t len)
 			 lo < INPROC_TRAMP + 4096;
 }
 
-/*
- * The preload's mprotect of a filled trampoline page: the code checked,
- * the first ring taken (the process's hello).  It is taken at the entry:
- * if the mprotect then fails (a process denied writable-then-executable
- * memory), the next attempt, with the code checked again, is no
- * tampering (making the page executable again with the trampoline's
- * code gives nothing), and its ring replaces the first.
- */
-static bool arming(struct tracer *t, struct task *task)
-{
-	static const unsigned char code[INPROC_CODE_LEN] = INPROC_CODE;
-	unsigned char got[INPROC_CODE_LEN];
-	uint64_t tail[2];
-	struct task *lent = lender(t, task);
-	struct proc *pr = task->proc;
-
-	if (mem_read(task->tid, INPROC_TRAMP, got, sizeof(got)) < 0 ||
-	    memcmp(got, code, sizeof(code)) ||
-	    mem_read(task->tid, INPROC_TRAMP + INPROC_TRAMP_RING, tail, sizeof(tail)) < 0 ||
-	    tail[0] != INPROC_MAGIC)
-		return false;
-	/* (another thread may write the page before the mprotect takes:
-	 * that gives it no more than calling the trampoline does) */
-	pr->inproc_hello = pr->inproc_armed = true;
-	ring_set(pr, task->tid, tail[1]);
-	if (lent) {
-		lent->proc->inproc_hello = lent->proc->inproc_armed = true;
-		ring_lend(lent->proc, lent->tid, tail[1], task->tid);
-	}
-	return true;
-}
-
 int inproc_map_entry(struct tracer *t, struct task *task, const char *name,
 		     const uint64_t a[6])
 {
@@ -399,9 +460,6 @@ int inproc_map_entry(struct tracer *t, struct task *task, const char *name,
 	} else {	/* mprotect, pkey_mprotect */
 		hit = covers(a[0], a[1]);
 		exec = (a[2] & (PROT_EXEC | PROT_WRITE)) != 0;
-		if (hit && !strcmp(name, "mprotect") && a[0] == INPROC_TRAMP && a[1] == 4096 &&
-		    a[2] == (PROT_READ | PROT_EXEC) && arming(t, task))
-			return 0;
 	}
 	if (!hit || (!exec && !pr->inproc_armed))
 		return 0;

@@ -19,9 +19,15 @@
  * The preload (or sandrun-audit.so, before it, in the dynamic loader)
  * maps the trampoline page writable, fills it (the code, then
  * INPROC_MAGIC and its first ring at INPROC_TRAMP_RING) and makes it
- * executable: that mprotect stops, and the tracer checks the code before
- * it lets it run.  Any other mapping, protection change or remap that
- * could put code on the page stops, and is refused as tampering.
+ * executable: that exact mprotect runs without a stop, and the tracer
+ * finds the page at the process's next stop, checks its code and takes
+ * the ring; it checks the code again whenever it reads the rings.  Any
+ * other mapping, protection change or remap that could put code on the
+ * page stops, and is refused as tampering; other code found there is
+ * tampering too, and the process's records are not read from then on.
+ * (Code of another's on the page could make no syscall the trampoline
+ * does not make for anyone: the filter lets through only the recorded
+ * numbers, and only from the trampoline's syscall instruction.)
  */
 #include <stdint.h>
 

@@ -92,6 +92,17 @@ static void resume(pid_t tid, int how, int sig)
 	ptrace(how, tid, 0, sig);
 }
 
+/* At a thread's stop, before it is handled: what its process recorded
+ * in-process, and until its trampoline is found armed, whether it is
+ * now (inproc.c). */
+static void catch_up(struct tracer *t, struct task *task)
+{
+	struct proc *pr = task->proc;
+
+	if (pr && (pr->nrings || (t->inproc && !pr->inproc_armed)))
+		inproc_drain(t, task);
+}
+
 /* The preload's requests, and mmap-family calls reaching the trampoline
  * (the only other syscalls the filter stops when the preload is on). */
 static void on_inproc(struct tracer *t, struct task *task,
@@ -146,8 +157,7 @@ static void on_seccomp(struct tracer *t, struct task *task)
 		return;
 	}
 	/* What the thread recorded in-process came before this syscall. */
-	if (task->proc->nrings)
-		inproc_drain(t, task);
+	catch_up(t, task);
 	d = sc_lookup(si.arch, (int)si.seccomp.nr);
 	if (!d) {
 		if (t->inproc && si.arch == AUDIT_ARCH_X86_64) {
@@ -189,8 +199,7 @@ static void on_syscall_exit(struct tracer *t, struct task *task)
 
 	/* What other threads recorded came before this result (a close
 	 * there freed the fd this open may have got). */
-	if (task->proc && task->proc->nrings)
-		inproc_drain(t, task);
+	catch_up(t, task);
 	if (n > 0 && si.op == PTRACE_SYSCALL_INFO_EXIT && task->has_pending) {
 		/* -ERESTARTSYS .. -ERESTART_RESTARTBLOCK: interrupted, and
 		 * restarted through seccomp again; not an event. */
@@ -232,8 +241,7 @@ static void on_fork(struct tracer *t, struct task *parent, int event)
 	if (ptrace(PTRACE_GETEVENTMSG, parent->tid, 0, &msg) < 0 || !parent->proc)
 		goto out;
 	/* The child starts with the fd table as of now. */
-	if (parent->proc->nrings)
-		inproc_drain(t, parent);
+	catch_up(t, parent);
 	cid = (pid_t)msg;
 	child = task_find(&t->procs, cid);
 	if (!child)
@@ -320,8 +328,7 @@ static void on_exit_event(struct tracer *t, struct task *task)
 	struct proc *pr = task->proc;
 
 	ptrace(PTRACE_GETEVENTMSG, task->tid, 0, &status);
-	if (pr && pr->nrings)
-		inproc_drain(t, task);
+	catch_up(t, task);
 	inproc_vfork_done(t, task);
 	/* Each thread stops here once (exit_group included); the last one
 	 * ends the process. */

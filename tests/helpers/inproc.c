@@ -14,6 +14,14 @@
  *                   call and execs; then the parent records
  *   inproc tamper   try to map and to unprotect the trampoline page;
  *                   prints what the kernel (or the tracer) answered
+ *   inproc thread-first N
+ *                   the process's first recorded calls (N rounds) in a
+ *                   second thread, while the first makes raw opens that
+ *                   stop (run without sandrun's LD_AUDIT: the preload
+ *                   arms the trampoline in that second thread)
+ *   inproc swap     a raw open that stops; then the trampoline's page
+ *                   swapped for one of other code by raw syscalls, and
+ *                   another raw open
  *   inproc dlopen N N rounds of dlopen and dlclose of libm and of a
  *                   library that is nowhere (the loader's own opens,
  *                   stats and closes, after the program's start), then
@@ -296,6 +304,53 @@ static int old_abi(int n)
 	return 0;
 }
 
+static void *first_rounds(void *arg)
+{
+	rounds(*(int *)arg, "first");
+	return NULL;
+}
+
+static int thread_first(int n)
+{
+	pthread_t th;
+
+	if (pthread_create(&th, NULL, first_rounds, &n))
+		return 1;
+	for (int i = 0; i < 200; i++) {
+		long fd = syscall(SYS_openat, AT_FDCWD, "raw.txt", O_RDONLY);
+
+		if (fd >= 0)
+			syscall(SYS_close, fd);
+	}
+	return pthread_join(th, NULL) ? 1 : 0;
+}
+
+/* Raw syscalls only once the page is swapped: the preload's calls would
+ * land on the new code. */
+static int swap_page(void)
+{
+	static const char done[] = "swapped\n";
+	long p, fd;
+
+	fflush(stdout);
+	fd = syscall(SYS_openat, AT_FDCWD, "raw.txt", O_RDONLY);
+	if (fd >= 0)
+		syscall(SYS_close, fd);
+	syscall(SYS_munmap, TRAMP, 4096);
+	p = syscall(SYS_mmap, TRAMP, 4096, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+	if (p != (long)TRAMP)
+		return 1;
+	memset((void *)TRAMP, 0xcc, 4096);
+	syscall(SYS_mprotect, TRAMP, 4096, PROT_READ | PROT_EXEC);
+	fd = syscall(SYS_openat, AT_FDCWD, "swapped.txt", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	if (fd >= 0)
+		syscall(SYS_close, fd);
+	syscall(SYS_write, 1, done, sizeof(done) - 1);
+	syscall(SYS_exit_group, 0);
+	return 0;
+}
+
 static void *dlopens(void *arg)
 {
 	int n = *(int *)arg;
@@ -350,6 +405,10 @@ int main(int argc, char **argv)
 		return old_abi(atoi(argv[2]));
 	if (argc == 3 && !strcmp(argv[1], "dlopen"))
 		return dlopen_rounds(atoi(argv[2]));
-	fprintf(stderr, "usage: inproc work N | libc | fcntl N | pipes N | spawn-threaded | vfork | tamper | no-wx CMD... | exec-fails PATH | old-abi N | dlopen N\n");
+	if (argc == 3 && !strcmp(argv[1], "thread-first"))
+		return thread_first(atoi(argv[2]));
+	if (argc == 2 && !strcmp(argv[1], "swap"))
+		return swap_page();
+	fprintf(stderr, "usage: inproc work N | libc | fcntl N | pipes N | spawn-threaded | vfork | tamper | no-wx CMD... | exec-fails PATH | old-abi N | dlopen N | thread-first N | swap\n");
 	return 2;
 }

@@ -150,6 +150,8 @@ if [ -f "$SCRATCH/bin/sandrun-audit.so" ]; then
 	pair loads "50 programs loaded" /bin/sh -c "$sh_loads"
 	check "50 programs loaded: the loader's calls in-process ($s1 stops against $s2)" \
 		test "$((s1 * 4))" -le "$((s2 * 3))"
+	check "50 programs loaded: the trampoline's arming takes no stop (at most 9 a program: $s1 for 50)" \
+		test "$s1" -le 450
 	check "50 programs loaded: the libraries they load are in the trace" \
 		test "$(grep -c '/libc.so.6","mode":"r","res":"ok"' "$SCRATCH/out-root/loads-pre.trace")" -ge 51
 	# the build's own entries (an empty one too) are its environment
@@ -239,6 +241,30 @@ check "and the attempt is in the trace (untraceable, sandrun:trampoline)" \
 	grep -qF '"ev":"untraceable","call":"mmap","path":"sandrun:trampoline"' "$SCRATCH/out-root/tamper.trace"
 run tamper-np root --no-preload -- "$SCRATCH/bin/inproc" tamper
 like "without the preload the page is nothing special" "$(cat "$SCRATCH/out-root/tamper-np.out")" 'mmap: mapped'
+
+# The page swapped for other code once the tracer has found it armed
+# (unmapped, mapped writable, filled, and made executable as the preload
+# arms it: that mprotect runs): found at the next stop, taken for
+# tampering, and the process's records are read no more.
+run swap root -- "$SCRATCH/bin/inproc" swap
+is "a swapped trampoline page: the process goes on" "$(cat "$SCRATCH/out-root/swap.out")" "swapped"
+check "a swapped trampoline page is in the trace (untraceable, sandrun:trampoline)" \
+	grep -qF '"ev":"untraceable","call":"mprotect","path":"sandrun:trampoline"' "$SCRATCH/out-root/swap.trace"
+check "what it recorded before is there (the loader's open of libc)" \
+	grep -qF '/libc.so.6","mode":"r","res":"ok"' "$SCRATCH/out-root/swap.trace"
+check "and its next open stops and is recorded" \
+	grep -qF '"path":"$SRC/swapped.txt","mode":"w,create,trunc' "$SCRATCH/out-root/swap.trace"
+
+# A process whose first recorded call is in a second thread (no audit
+# module armed the page in the loader), while the first thread stops
+# again and again: the arming thread tells the tracer which it is.
+run thfirst root -- /bin/sh -c "unset LD_AUDIT; exec $SCRATCH/bin/inproc thread-first 100"
+is "first records in a second thread: every open of that thread is in the trace" \
+	"$(grep -c '"ev":"open","path":"$SRC/in.txt","mode":"r","res":"ok"' "$SCRATCH/out-root/thfirst.trace")" 100
+ip=$(meta "$SCRATCH/out-root/thfirst.trace.meta.json" in_process)
+check "first records in a second thread: recorded in-process ($ip)" test "${ip:-0}" -ge 800
+is "first records in a second thread: the raw opens stopped" \
+	"$(grep -c '"ev":"open","path":"$SRC/raw.txt","mode":"r","res":"ok"' "$SCRATCH/out-root/thfirst.trace")" 200
 
 # Where writable memory may not become executable (PR_SET_MDWE), the
 # trampoline cannot be armed, by the loader's audit module nor by the
