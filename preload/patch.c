@@ -28,7 +28,7 @@
  * of it in every process. */
 static const char *const funcs[] = {
 	"__open64_nocancel", "__open", "openat", "__close_nocancel", "__close",
-	"fstatat", "statx", "access", "readlink", "readlinkat", "__libc_fcntl64",
+	"fstatat", "statx", "access", "faccessat", "readlink", "readlinkat", "__libc_fcntl64",
 	"dup", "__dup2", "dup3", "getrandom", "execve",
 };
 

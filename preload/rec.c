@@ -440,6 +440,9 @@ static long dispatch(long nr, long a0, long a1, long a2, long a3, long a4, long 
 	case SYS_access:
 	case SYS_readlink:
 		return rec_path(nr, a, (const char *)a0, -1);
+	case SYS_faccessat:
+	case SYS_faccessat2:
+		return rec_path(nr, a, (const char *)a1, -1);
 	case SYS_readlinkat:
 		return rec_path(nr, a, (const char *)a1, -1);
 	case SYS_close:

@@ -129,6 +129,8 @@ static bool recorded_nr(long nr)
 	case SYS_lstat:
 	case SYS_statx:
 	case SYS_access:
+	case SYS_faccessat:
+	case SYS_faccessat2:
 	case SYS_readlink:
 	case SYS_readlinkat:
 	case SYS_close:

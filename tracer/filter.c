@@ -111,7 +111,8 @@ static scmp_filter_ctx build(bool policy, struct sr_error **err)
  *    next stop (tracer/inproc.c), and code of another's there could make
  *    no syscall but those below, which the trampoline makes for anyone;
  *  - from the trampoline's syscall instruction, the syscalls the preload
- *    records (read-only openat, the stat family, access, readlink,
+ *    records (read-only openat, the stat family, access, faccessat,
+ *    faccessat2, readlink,
  *    close, dup, fcntl, getrandom) run without a stop.
  * Everything else goes on to libseccomp's program, which follows.  The
  * prefix is written with labels, resolved to cBPF's forward offsets.
@@ -155,6 +156,8 @@ static const struct insn prefix[] = {
 	JEQ(SYS_newfstatat, L_ALLOW, NEXT),
 	JEQ(SYS_statx, L_ALLOW, NEXT),
 	JEQ(SYS_access, L_ALLOW, NEXT),
+	JEQ(SYS_faccessat, L_ALLOW, NEXT),
+	JEQ(SYS_faccessat2, L_ALLOW, NEXT),
 	JEQ(SYS_readlink, L_ALLOW, NEXT),
 	JEQ(SYS_readlinkat, L_ALLOW, NEXT),
 	JEQ(SYS_fcntl, L_ALLOW, NEXT),

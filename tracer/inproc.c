@@ -38,6 +38,8 @@ static bool rec_valid(const struct inproc_rec *r)
 	case SYS_newfstatat:
 	case SYS_statx:
 	case SYS_access:
+	case SYS_faccessat:
+	case SYS_faccessat2:
 	case SYS_readlink:
 	case SYS_readlinkat:
 		break;

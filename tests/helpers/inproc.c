@@ -4,10 +4,11 @@
  * with in.txt, a symlink link -> in.txt and a directory d:
  *   inproc work N   N rounds of what the preload records (read-only
  *                   opens, fstat, stat, lstat, a missing path, access,
- *                   readlink, openat under a dirfd, close), then the
- *                   same in a forked child and in a second thread, and
- *                   a raw openat the preload cannot see; all in a fixed
- *                   order, so two runs make the same trace
+ *                   faccessat, readlink, openat under a dirfd, close),
+ *                   then the same in a forked child and in a second
+ *                   thread, and a raw openat the preload cannot see;
+ *                   all in a fixed order, so two runs make the same
+ *                   trace
  *   inproc libc     what glibc does inside itself: setlocale loading a
  *                   locale's files, fopen, opendir, realpath
  *   inproc vfork    a vfork child makes the process's first recorded
@@ -67,6 +68,7 @@ static void rounds(int n, const char *tag)
 		snprintf(name, sizeof(name), "missing-%s-%d", tag, i % 7);
 		stat(name, &st);
 		access("in.txt", R_OK);
+		faccessat(dfd, "f.txt", R_OK, AT_EACCESS);
 		if (readlink("link", buf, sizeof(buf)) < 0)
 			perror("readlink");
 		fd = openat(dfd, "f.txt", O_RDONLY);

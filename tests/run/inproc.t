@@ -57,6 +57,8 @@ for who in $(test_users); do
 	check "$who: a tenth of the stops or fewer ($s1 against $s2)" test "$((s1 * 10))" -le "$s2"
 	is "$who: opens in a forked child and a thread are recorded" \
 		"$(grep -c '"ev":"open","path":"$SRC/in.txt","mode":"r","res":"ok"' "$pre")" 500
+	is "$who: faccessat probes are in the trace" \
+		"$(grep -c '"ev":"probe","path":"$SRC/d/f.txt","res":"ok"' "$pre")" 500
 	check "$who: a raw openat (not through libc) still stops and is recorded" \
 		grep -qF '"path":"$SRC/raw.txt","mode":"r","res":"ok"' "$pre"
 	check "$who: opens recorded in-process have the content digest" \
