@@ -96,11 +96,11 @@ struct inproc_ring *sr_arm(long tid, bool *was, sr_dispatch_fn *forward)
 	tail[1] = (uint64_t)(uintptr_t)r;
 	tail[2] = (uint64_t)tid;
 	tail[3] = (uint64_t)(uintptr_t)forward;
-	/* the code and the ring before the magic: the tracer reads the page
-	 * at any stop of the process (another thread's meanwhile too), and
-	 * takes one with the magic for filled */
+	/* the code and the rest of the tail before the magic, a store of
+	 * its own: the tracer takes a page with the magic for filled */
+	__builtin_memcpy(page + INPROC_TRAMP_RING + 8, tail + 1, sizeof(tail) - 8);
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
-	__builtin_memcpy(page + INPROC_TRAMP_RING, tail, sizeof(tail));
+	__atomic_store_n((uint64_t *)(void *)(page + INPROC_TRAMP_RING), tail[0], __ATOMIC_RELEASE);
 	if (sr_sys6(SYS_mprotect, (long)page, 4096, PROT_READ | PROT_EXEC, 0, 0, 0)) {
 		sr_sys6(SYS_munmap, (long)page, 4096, 0, 0, 0, 0);
 		sr_sys6(SYS_munmap, (long)r, sizeof(*r), 0, 0, 0, 0);
@@ -113,7 +113,10 @@ sr_dispatch_fn *sr_forward_slot(void)
 {
 	uint64_t tail[TAIL_WORDS];
 
-	return armed_page(tail) ? (sr_dispatch_fn *)(uintptr_t)tail[3] : NULL;
+	/* (sandrun-audit.so's variable, aligned; 0 where sandrun-rec.so
+	 * armed the page) */
+	return armed_page(tail) && !(tail[3] % sizeof(sr_dispatch_fn)) ?
+	       (sr_dispatch_fn *)(uintptr_t)tail[3] : NULL;
 }
 
 struct inproc_rec *sr_slot_free(struct inproc_ring *r)

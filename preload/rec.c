@@ -22,7 +22,6 @@
 #include <stddef.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/single_threaded.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
@@ -100,9 +99,10 @@ static void make_key(void)
 }
 
 /* The first call: this thread's ring, and the trampoline (rec.h's
- * sr_arm), where the tracer stops, checks the code and takes the ring as
- * this thread's and the process's hello; or the page and ring
- * sandrun-audit.so armed in the loader, taken over. */
+ * sr_arm), then the ring given to the tracer (INPROC_RING: the stop
+ * where it checks the page and takes the ring as this thread's and the
+ * process's hello); or the page and ring sandrun-audit.so armed in the
+ * loader, taken over (the tracer finds those by itself). */
 static void start(void)
 {
 	struct inproc_ring *r;
@@ -121,10 +121,10 @@ static void start(void)
 	r = sr_arm(sr_sys6(SYS_gettid, 0, 0, 0, 0, 0, 0), &was, NULL);
 	if (!r && !was)
 		goto off;
-	/* the tracer finds an armed page at the process's next stop, but
-	 * cannot tell which of several threads armed it: this one says */
-	if (r && !was && !__libc_single_threaded &&
-	    sr_request(INPROC_RING, (long)r) != INPROC_YES)
+	/* the tracer finds by itself only the loader's arming (one thread,
+	 * at the start): here there may be others (raw clones too, or a
+	 * vfork parent's), so this thread says which it is */
+	if (r && !was && sr_request(INPROC_RING, (long)r) != INPROC_YES)
 		goto off;
 	if (r) {
 		ring = r;

@@ -27,8 +27,9 @@ long sr_sys6(long nr, long a, long b, long c, long d, long e, long f);
 /* sandrun's request op to the tracer (tracer/inproc.h); its answer. */
 long sr_request(long op, long arg);
 
-/* The trampoline's page mapped, filled and armed (the mprotect where the
- * tracer stops and checks it), with a first ring for thread tid, which
+/* The trampoline's page mapped, filled and armed (the mprotect runs
+ * without a stop: the tracer checks the page when it finds it, see
+ * tracer/inproc.h), with a first ring for thread tid, which
  * is returned; NULL if that cannot be done.  *was: the page was armed
  * already (by sandrun-audit.so in the loader): then the ring returned is
  * its first one if tid is that ring's thread, else NULL.  forward: where

@@ -142,11 +142,13 @@ void inproc_replay(struct tracer *t, struct task *task, pid_t writer,
 
 static const unsigned char tramp_code[INPROC_CODE_LEN] = INPROC_CODE;
 
-/* code: where the trampoline's code is read too (with the ring's head,
- * in the same syscall), or NULL. */
-static bool drain_ring(struct tracer *t, struct task *task, struct ring_ref *rr,
-		       unsigned char *code)
+enum { RING_GONE, RING_READ, RING_PAGE_BAD };
+
+/* check: the trampoline's code is read too (with the ring's head, in the
+ * same syscall) and checked before any record is replayed. */
+static int drain_ring(struct tracer *t, struct task *task, struct ring_ref *rr, bool check)
 {
+	unsigned char code[INPROC_CODE_LEN];
 	static struct inproc_rec buf[INPROC_SLOTS];
 	struct { uint32_t magic, used, done, pad; } h;
 	uint32_t guess = rr->done % INPROC_SLOTS, n, first, k;
@@ -159,28 +161,27 @@ static bool drain_ring(struct tracer *t, struct task *task, struct ring_ref *rr,
 		{ (void *)(uintptr_t)(rr->addr + RING_HEAD + (uint64_t)guess * INPROC_SLOT),
 		  ahead * INPROC_SLOT },
 	};
-	size_t lead = sizeof(h) + (code ? INPROC_CODE_LEN : 0);
+	size_t lead = sizeof(h) + (check ? INPROC_CODE_LEN : 0);
 	ssize_t got;
 
-	if (!code) {	/* (the code's iovec left out) */
+	if (!check) {	/* (the code's iovec left out) */
 		local[1] = local[2];
 		remote[1] = remote[2];
 	}
-	got = process_vm_readv(task->tid, local, code ? 3 : 2, remote, code ? 3 : 2, 0);
+	got = process_vm_readv(task->tid, local, check ? 3 : 2, remote, check ? 3 : 2, 0);
 	if (got < (ssize_t)sizeof(h) || h.magic != INPROC_MAGIC)
-		return false;
-	if (got < (ssize_t)lead) {	/* the page is gone: the caller's check fails */
-		memset(code, 0, INPROC_CODE_LEN);
-		return true;
-	}
+		return RING_GONE;
+	/* (a page that is gone fails too) */
+	if (got < (ssize_t)lead || (check && memcmp(code, tramp_code, sizeof(code))))
+		return RING_PAGE_BAD;
 	got -= (ssize_t)(lead - sizeof(h));
 	rr->done = h.done;
 	n = h.used - h.done;
 	if (!n)
-		return true;
+		return RING_READ;
 	if (n > INPROC_SLOTS) {
 		tampered(t, task, "inproc", "ring");
-		return false;
+		return RING_GONE;
 	}
 	first = h.done % INPROC_SLOTS;
 	k = n < INPROC_SLOTS - first ? n : INPROC_SLOTS - first;
@@ -190,13 +191,13 @@ static bool drain_ring(struct tracer *t, struct task *task, struct ring_ref *rr,
 		      buf, (size_t)k * INPROC_SLOT) < 0 ||
 	     (n > k && mem_read(task->tid, rr->addr + RING_HEAD, buf + k,
 				(size_t)(n - k) * INPROC_SLOT) < 0)))
-		return false;
+		return RING_GONE;
 	inproc_replay(t, task, rr->tid, buf, n);
 	h.done = h.used;
 	mem_write(task->tid, rr->addr + offsetof(struct inproc_ring, done), &h.done,
 		  sizeof(h.done));
 	rr->done = h.done;
-	return true;
+	return RING_READ;
 }
 
 static void ring_set(struct proc *pr, pid_t tid, uint64_t addr)
@@ -241,53 +242,53 @@ static struct task *lender(struct tracer *t, struct task *task)
 	return p && p->proc && p->proc != task->proc ? p : NULL;
 }
 
-/* The trampoline's page (the code, then the tail: magic, the first
- * ring, that ring's thread), or false if it is not there. */
-static bool read_page(pid_t tid, unsigned char *code, uint64_t tail[3])
+/* The trampoline's page: its tail (magic, the first ring, that ring's
+ * thread, the forward slot), then its code (the preload writes the
+ * magic last); false if it is not there. */
+static bool read_page(pid_t tid, unsigned char *code, uint64_t tail[4])
 {
-	struct iovec local[2] = { { code, INPROC_CODE_LEN }, { tail, 3 * sizeof(*tail) } };
+	struct iovec local[2] = { { tail, 4 * sizeof(*tail) }, { code, INPROC_CODE_LEN } };
 	struct iovec remote[2] = {
+		{ (void *)(uintptr_t)(INPROC_TRAMP + INPROC_TRAMP_RING), 4 * sizeof(*tail) },
 		{ (void *)(uintptr_t)INPROC_TRAMP, INPROC_CODE_LEN },
-		{ (void *)(uintptr_t)(INPROC_TRAMP + INPROC_TRAMP_RING), 3 * sizeof(*tail) },
 	};
 
 	return process_vm_readv(tid, local, 2, remote, 2, 0) ==
-	       (ssize_t)(INPROC_CODE_LEN + 3 * sizeof(*tail));
+	       (ssize_t)(INPROC_CODE_LEN + 4 * sizeof(*tail));
 }
 
-/* Other code than the trampoline's on its page: refused, and nothing
- * the process records is read from then on. */
+/* Other code than the trampoline's on its page (or none): refused, and
+ * nothing the process records is read from then on. */
 static void page_tampered(struct tracer *t, struct task *task)
 {
 	struct proc *pr = task->proc;
 
-	tampered(t, task, "mprotect", "trampoline");
-	pr->inproc_armed = true;
+	tampered(t, task, "inproc", "trampoline");
+	pr->inproc_armed = pr->inproc_bad = true;
 	free(pr->rings);
 	pr->rings = NULL;
 	pr->nrings = 0;
 }
 
 /*
- * The preload's arming (its mprotect of the filled page, which the filter
- * lets run) found at the process's next stop: the code checked, the
- * first ring taken as the thread's (and as the process's hello).  A page
- * without the magic is not armed yet (or not sandrun's).  Only in a
- * process of one thread is the thread stopped the one that armed it (the
- * page has its tid in the sandbox's pid namespace, not the tracer's): a
- * multi-threaded process's preload says which with an INPROC_RING
- * request.  A vfork child arms its parent's memory: it is found at the
- * child's own stop (its exec or exit comes before the parent runs on),
- * and the ring is lent to the child.
+ * sandrun-audit.so's arming of the page (its mprotect, which the filter
+ * lets run), found at the process's next stop: the code checked, the
+ * first ring taken as the thread's (and as the process's hello).  It
+ * arms in the loader, at the start of a program (its forward slot, in
+ * the tail, tells its page from sandrun-rec.so's), while the process has
+ * one thread: the one stopped here, the first of this process's image.
+ * sandrun-rec.so, which may arm anywhere (another thread's, a vfork
+ * child's), says so itself (INPROC_RING).  A page without the magic is
+ * not armed yet, or not sandrun's.
  */
 static void find_armed(struct tracer *t, struct task *task)
 {
 	unsigned char code[INPROC_CODE_LEN];
-	uint64_t tail[3];
-	struct task *lent;
+	uint64_t tail[4];
 	struct proc *pr = task->proc;
 
-	if (pr->nthreads != 1 || !read_page(task->tid, code, tail) || tail[0] != INPROC_MAGIC)
+	if (pr->nthreads != 1 || task->vfork_parent ||
+	    !read_page(task->tid, code, tail) || tail[0] != INPROC_MAGIC || !tail[3])
 		return;
 	if (memcmp(code, tramp_code, sizeof(code))) {
 		page_tampered(t, task);
@@ -295,17 +296,11 @@ static void find_armed(struct tracer *t, struct task *task)
 	}
 	pr->inproc_hello = pr->inproc_armed = true;
 	ring_set(pr, task->tid, tail[1]);
-	lent = lender(t, task);
-	if (lent) {
-		lent->proc->inproc_hello = lent->proc->inproc_armed = true;
-		ring_lend(lent->proc, lent->tid, tail[1], task->tid);
-	}
 }
 
 void inproc_drain(struct tracer *t, struct task *task)
 {
 	struct proc *pr = task->proc;
-	unsigned char code[INPROC_CODE_LEN];
 	bool checked = false;
 
 	if (!pr->inproc_armed)
@@ -325,15 +320,16 @@ void inproc_drain(struct tracer *t, struct task *task)
 		rr->lent = 0;
 		/* (the page checked with the first ring read: still the
 		 * trampoline's code, whatever was mapped there since) */
-		if (drain_ring(t, task, rr, checked ? NULL : code)) {
-			if (!checked && memcmp(code, tramp_code, sizeof(code))) {
-				page_tampered(t, task);
-				return;
-			}
+		switch (drain_ring(t, task, rr, !checked)) {
+		case RING_READ:
 			checked = true;
 			continue;
+		case RING_PAGE_BAD:
+			page_tampered(t, task);
+			return;
+		default:
+			pr->rings[i--] = pr->rings[--pr->nrings];
 		}
-		pr->rings[i--] = pr->rings[--pr->nrings];
 	}
 }
 
@@ -357,6 +353,8 @@ long inproc_request(struct tracer *t, struct task *task, uint32_t arch,
 
 	if (!t->inproc || arch != AUDIT_ARCH_X86_64)
 		return -ENOSYS;
+	if (pr->inproc_bad || (lent && lent->proc->inproc_bad))
+		return -EPERM;	/* (its records are read no more) */
 	switch (args[1]) {
 	case INPROC_HELLO:
 		pr->inproc_hello = true;
@@ -392,6 +390,7 @@ void inproc_forked(struct tracer *t, struct task *parent, struct task *child,
 		return;
 	cp->inproc_hello = pp->inproc_hello;
 	cp->inproc_armed = pp->inproc_armed;
+	cp->inproc_bad = pp->inproc_bad;
 	/* The child runs on a copy of the forking thread's ring, read up
 	 * to here in the parent: the copy's records are the parent's. */
 	for (int i = 0; i < pp->nrings; i++) {
@@ -427,7 +426,7 @@ void inproc_vfork_done(struct tracer *t, struct task *child)
 
 void inproc_exec(struct proc *pr)
 {
-	pr->inproc_hello = pr->inproc_armed = false;
+	pr->inproc_hello = pr->inproc_armed = pr->inproc_bad = false;
 	free(pr->rings);
 	pr->rings = NULL;
 	pr->nrings = 0;

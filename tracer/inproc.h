@@ -19,9 +19,12 @@
  * The preload (or sandrun-audit.so, before it, in the dynamic loader)
  * maps the trampoline page writable, fills it (the code, then
  * INPROC_MAGIC and its first ring at INPROC_TRAMP_RING) and makes it
- * executable: that exact mprotect runs without a stop, and the tracer
- * finds the page at the process's next stop, checks its code and takes
- * the ring; it checks the code again whenever it reads the rings.  Any
+ * executable: that exact mprotect runs without a stop.  The tracer finds
+ * sandrun-audit.so's page (armed in the loader, while the program has
+ * one thread) at the process's next stop, checks its code and takes the
+ * ring; sandrun-rec.so, which may arm it in any thread, gives its ring
+ * with an INPROC_RING request.  The tracer checks the code again
+ * whenever it reads the rings.  Any
  * other mapping, protection change or remap that could put code on the
  * page stops, and is refused as tampering; other code found there is
  * tampering too, and the process's records are not read from then on.

@@ -51,6 +51,8 @@ struct proc {
 	bool exited;
 	bool inproc_hello;	/* its preload asked to record */
 	bool inproc_armed;	/* the trampoline is mapped and filled */
+	bool inproc_bad;	/* other code found on its page: its records
+				 * are read no more */
 	struct ring_ref *rings;
 	int nrings;
 };

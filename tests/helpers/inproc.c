@@ -20,6 +20,14 @@
  *                   second thread, while the first makes raw opens that
  *                   stop (run without sandrun's LD_AUDIT: the preload
  *                   arms the trampoline in that second thread)
+ *   inproc raw-thread N
+ *                   N rounds of opens while a second thread, made by a
+ *                   raw clone (glibc does not know of it), waits
+ *   inproc vfork-race
+ *                   a vfork child stops again and again while a second
+ *                   thread of its parent makes 40 recorded opens, the
+ *                   parent's first (run these two without sandrun's
+ *                   LD_AUDIT: the preload arms the page then)
  *   inproc swap     a raw open that stops; then the trampoline's page
  *                   swapped for one of other code by raw syscalls, and
  *                   another raw open
@@ -35,6 +43,7 @@
 #include <limits.h>
 #include <locale.h>
 #include <pthread.h>
+#include <sched.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,6 +53,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #define TRAMP 0x554080000000UL	/* INPROC_TRAMP */
@@ -327,6 +337,81 @@ static int thread_first(int n)
 	return pthread_join(th, NULL) ? 1 : 0;
 }
 
+static int waiting(void *arg)
+{
+	(void)arg;
+	for (;;)
+		syscall(SYS_pause);
+	return 0;
+}
+
+static int raw_thread(int n)
+{
+	static char stack[65536] __attribute__((aligned(16)));
+
+	if (clone(waiting, stack + sizeof(stack), CLONE_VM | CLONE_FS | CLONE_FILES |
+		  CLONE_SIGHAND | CLONE_THREAD | CLONE_SYSVSEM, NULL) < 0)
+		return 1;
+	for (int i = 0; i < n; i++) {
+		int fd = open("in.txt", O_RDONLY);
+
+		if (fd >= 0)
+			close(fd);
+	}
+	return 0;		/* (exit_group: the waiting thread too) */
+}
+
+static volatile int race_step;
+
+static void nap(long ms)
+{
+	struct timespec ts = { 0, ms * 1000000 };
+
+	syscall(SYS_nanosleep, &ts, NULL);
+}
+
+static void *race_opens(void *arg)
+{
+	(void)arg;
+	while (race_step != 1)
+		;
+	for (int i = 0; i < 40; i++) {
+		int fd = open("in.txt", O_RDONLY);
+
+		if (fd >= 0)
+			close(fd);
+		if (i == 0)
+			race_step = 2;
+		nap(2);
+	}
+	return NULL;
+}
+
+static int vfork_race(void)
+{
+	pthread_t th;
+	pid_t pid;
+
+	if (pthread_create(&th, NULL, race_opens, NULL))
+		return 1;
+	pid = vfork();
+	if (pid == 0) {
+		race_step = 1;
+		while (race_step != 2)
+			;
+		for (int i = 0; i < 10; i++) {
+			long fd = syscall(SYS_openat, AT_FDCWD, "raw.txt", O_RDONLY);
+
+			if (fd >= 0)
+				syscall(SYS_close, fd);
+			nap(4);
+		}
+		syscall(SYS_exit_group, 0);
+	}
+	waitpid(pid, NULL, 0);
+	return pthread_join(th, NULL) ? 1 : 0;
+}
+
 /* Raw syscalls only once the page is swapped: the preload's calls would
  * land on the new code. */
 static int swap_page(void)
@@ -411,6 +496,10 @@ int main(int argc, char **argv)
 		return thread_first(atoi(argv[2]));
 	if (argc == 2 && !strcmp(argv[1], "swap"))
 		return swap_page();
-	fprintf(stderr, "usage: inproc work N | libc | fcntl N | pipes N | spawn-threaded | vfork | tamper | no-wx CMD... | exec-fails PATH | old-abi N | dlopen N | thread-first N | swap\n");
+	if (argc == 3 && !strcmp(argv[1], "raw-thread"))
+		return raw_thread(atoi(argv[2]));
+	if (argc == 2 && !strcmp(argv[1], "vfork-race"))
+		return vfork_race();
+	fprintf(stderr, "usage: inproc work N | libc | fcntl N | pipes N | spawn-threaded | vfork | tamper | no-wx CMD... | exec-fails PATH | old-abi N | dlopen N | thread-first N | raw-thread N | vfork-race | swap\n");
 	return 2;
 }
