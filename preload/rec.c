@@ -100,9 +100,10 @@ static void make_key(void)
 
 /* The first call: this thread's ring, and the trampoline (rec.h's
  * sr_arm), then the ring given to the tracer (INPROC_RING: the stop
- * where it checks the page and takes the ring as this thread's and the
- * process's hello); or the page and ring sandrun-audit.so armed in the
- * loader, taken over (the tracer finds those by itself). */
+ * where it takes the ring as this thread's and as the process's hello;
+ * the page is checked whenever the rings are read); or the page and
+ * ring sandrun-audit.so armed in the loader, taken over (the tracer
+ * finds those by itself). */
 static void start(void)
 {
 	struct inproc_ring *r;
@@ -124,8 +125,10 @@ static void start(void)
 	/* the tracer finds by itself only the loader's arming (one thread,
 	 * at the start): here there may be others (raw clones too, or a
 	 * vfork parent's), so this thread says which it is */
-	if (r && !was && sr_request(INPROC_RING, (long)r) != INPROC_YES)
+	if (r && !was && sr_request(INPROC_RING, (long)r) != INPROC_YES) {
+		plain(SYS_munmap, (long)r, sizeof(*r), 0, 0, 0);
 		goto off;
+	}
 	if (r) {
 		ring = r;
 		pthread_setspecific(ring_key, r);

@@ -243,8 +243,9 @@ static struct task *lender(struct tracer *t, struct task *task)
 }
 
 /* The trampoline's page: its tail (magic, the first ring, that ring's
- * thread, the forward slot), then its code (the preload writes the
- * magic last); false if it is not there. */
+ * thread, the forward slot), then its code; false if it is not there.
+ * (Read only while the process's one thread is stopped: no order of the
+ * reads matters then.) */
 static bool read_page(pid_t tid, unsigned char *code, uint64_t tail[4])
 {
 	struct iovec local[2] = { { tail, 4 * sizeof(*tail) }, { code, INPROC_CODE_LEN } };
@@ -258,13 +259,25 @@ static bool read_page(pid_t tid, unsigned char *code, uint64_t tail[4])
 }
 
 /* Other code than the trampoline's on its page (or none): refused, and
- * nothing the process records is read from then on. */
+ * nothing the process records is read from then on.  Its rings are left
+ * full: a thread that would record asks for them to be read, is refused,
+ * and makes its calls the ordinary way, which stop (a fork child too). */
 static void page_tampered(struct tracer *t, struct task *task)
 {
 	struct proc *pr = task->proc;
 
 	tampered(t, task, "inproc", "trampoline");
 	pr->inproc_armed = pr->inproc_bad = true;
+	for (int i = 0; i < pr->nrings; i++) {
+		uint32_t used, done;
+
+		if (mem_read(task->tid, pr->rings[i].addr + offsetof(struct inproc_ring, used),
+			     &used, sizeof(used)) < 0)
+			continue;
+		done = used - INPROC_SLOTS;
+		mem_write(task->tid, pr->rings[i].addr + offsetof(struct inproc_ring, done),
+			  &done, sizeof(done));
+	}
 	free(pr->rings);
 	pr->rings = NULL;
 	pr->nrings = 0;
@@ -385,12 +398,13 @@ void inproc_forked(struct tracer *t, struct task *parent, struct task *child,
 	struct proc *pp = parent->proc, *cp = child->proc;
 	uint32_t done[2];
 
-	(void)t;
 	if (cp == pp)
 		return;
 	cp->inproc_hello = pp->inproc_hello;
 	cp->inproc_armed = pp->inproc_armed;
 	cp->inproc_bad = pp->inproc_bad;
+	if (cp->inproc_bad)	/* (what it records is not read either) */
+		tampered(t, child, "inproc", "trampoline");
 	/* The child runs on a copy of the forking thread's ring, read up
 	 * to here in the parent: the copy's records are the parent's. */
 	for (int i = 0; i < pp->nrings; i++) {

@@ -17,8 +17,9 @@
  * their place in the thread's order of events.
  *
  * The preload (or sandrun-audit.so, before it, in the dynamic loader)
- * maps the trampoline page writable, fills it (the code, then
- * INPROC_MAGIC and its first ring at INPROC_TRAMP_RING) and makes it
+ * maps the trampoline page writable, fills it (the code, then its first
+ * ring and the rest of the tail at INPROC_TRAMP_RING, INPROC_MAGIC last)
+ * and makes it
  * executable: that exact mprotect runs without a stop.  The tracer finds
  * sandrun-audit.so's page (armed in the loader, while the program has
  * one thread) at the process's next stop, checks its code and takes the

@@ -28,9 +28,10 @@
  *                   thread of its parent makes 40 recorded opens, the
  *                   parent's first (run these two without sandrun's
  *                   LD_AUDIT: the preload arms the page then)
- *   inproc swap     a raw open that stops; then the trampoline's page
- *                   swapped for one of other code by raw syscalls, and
- *                   another raw open
+ *   inproc swap     an open through libc and a raw one that stops; then
+ *                   the trampoline's page swapped for one of other code
+ *                   by raw syscalls, another raw open, three opens
+ *                   through libc, and one in a forked child
  *   inproc dlopen N N rounds of dlopen and dlclose of libm and of a
  *                   library that is nowhere (the loader's own opens,
  *                   stats and closes, after the program's start), then
@@ -412,29 +413,46 @@ static int vfork_race(void)
 	return pthread_join(th, NULL) ? 1 : 0;
 }
 
-/* Raw syscalls only once the page is swapped: the preload's calls would
- * land on the new code. */
+/* By raw syscalls while the page is away (the preload's calls would land
+ * on nothing): a copy of it whose last padding byte differs, working
+ * code still, then what the preload records, here and in a child. */
 static int swap_page(void)
 {
-	static const char done[] = "swapped\n";
+	static unsigned char copy[4096];
 	long p, fd;
+	pid_t pid;
 
 	fflush(stdout);
+	fd = open("in.txt", O_RDONLY);		/* (the preload starts) */
+	if (fd >= 0)
+		close((int)fd);
 	fd = syscall(SYS_openat, AT_FDCWD, "raw.txt", O_RDONLY);
 	if (fd >= 0)
 		syscall(SYS_close, fd);
+	memcpy(copy, (void *)TRAMP, sizeof(copy));
+	copy[23] = 0x90;	/* (after the ret: never run) */
 	syscall(SYS_munmap, TRAMP, 4096);
 	p = syscall(SYS_mmap, TRAMP, 4096, PROT_READ | PROT_WRITE,
 		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
 	if (p != (long)TRAMP)
 		return 1;
-	memset((void *)TRAMP, 0xcc, 4096);
+	memcpy((void *)TRAMP, copy, sizeof(copy));
 	syscall(SYS_mprotect, TRAMP, 4096, PROT_READ | PROT_EXEC);
 	fd = syscall(SYS_openat, AT_FDCWD, "swapped.txt", O_WRONLY | O_CREAT | O_TRUNC, 0644);
 	if (fd >= 0)
 		syscall(SYS_close, fd);
-	syscall(SYS_write, 1, done, sizeof(done) - 1);
-	syscall(SYS_exit_group, 0);
+	for (int i = 0; i < 3; i++) {
+		fd = open("in.txt", O_RDONLY);
+		if (fd >= 0)
+			close((int)fd);
+	}
+	pid = fork();
+	if (pid == 0) {
+		fd = open("in.txt", O_RDONLY);
+		_exit(fd < 0);
+	}
+	waitpid(pid, NULL, 0);
+	printf("swapped\n");
 	return 0;
 }
 

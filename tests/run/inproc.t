@@ -254,6 +254,10 @@ check "what it recorded before is there (the loader's open of libc)" \
 	grep -qF '/libc.so.6","mode":"r","res":"ok"' "$SCRATCH/out-root/swap.trace"
 check "and its next open stops and is recorded" \
 	grep -qF '"path":"$SRC/swapped.txt","mode":"w,create,trunc' "$SCRATCH/out-root/swap.trace"
+is "what it would record after, and a child of it, stops instead: all there" \
+	"$(grep -c '"p":"1","ev":"open","path":"$SRC/in.txt","mode":"r","res":"ok"' "$SCRATCH/out-root/swap.trace"),$(grep -c '"p":"1.1","ev":"open","path":"$SRC/in.txt","mode":"r","res":"ok"' "$SCRATCH/out-root/swap.trace")" "4,1"
+check "the child is said to be untraceable too" \
+	grep -qF '"p":"1.1","ev":"untraceable","call":"inproc","path":"sandrun:trampoline"' "$SCRATCH/out-root/swap.trace"
 
 # A process whose first recorded call is in a second thread (no audit
 # module armed the page in the loader), while the first thread stops
