@@ -375,9 +375,9 @@ long inproc_request(struct tracer *t, struct task *task, uint32_t arch,
 			lent->proc->inproc_hello = true;
 		return INPROC_YES;
 	case INPROC_RING:
-		/* (the first ring is also the process's hello: a preload
-		 * that armed the page in a multi-threaded process says so
-		 * here, find_armed) */
+		/* (the first ring is also the process's hello: sandrun-rec.so
+		 * gives the one of a page it armed itself here; find_armed
+		 * finds only the loader's) */
 		pr->inproc_hello = pr->inproc_armed = true;
 		ring_set(pr, task->tid, args[2]);
 		if (lent) {
