@@ -45,6 +45,9 @@ static bool loading;		/* the program's libraries being loaded */
 static long start_time;		/* seconds, when loading started */
 static long stat_fd = -1;	/* the fd last opened, and its stat */
 static struct stat stat_of;
+static uintptr_t rec_base;	/* where sandrun-rec.so is loaded, or 0 */
+static bool consistent;		/* the program's libraries all loaded */
+static bool preinit;		/* the program has a DT_PREINIT_ARRAY */
 
 /* An object's code and unwind table, from its program headers (base:
  * where it is loaded, its ELF header there). */
@@ -239,17 +242,54 @@ static void start(struct link_map *map, const void *caller)
 	}
 }
 
+/* Whether a dynamic section has a DT_PREINIT_ARRAY: the program's own
+ * start before any library's (the sanitizers' runtimes, linked in, start
+ * there, and take over functions the preload's start calls). */
+static bool has_preinit(const Elf64_Dyn *d)
+{
+	for (; d && d->d_tag != DT_NULL; d++)
+		if (d->d_tag == DT_PREINIT_ARRAYSZ && d->d_un.d_val)
+			return true;
+	return false;
+}
+
 EXPORT unsigned int la_objopen(struct link_map *map, Lmid_t lmid, uintptr_t *cookie)
 {
 	(void)cookie;
+	if (!started && lmid == LM_ID_BASE && map->l_name && !*map->l_name)
+		preinit = has_preinit(map->l_ld);
 	if (!started && lmid == LM_ID_BASE)
 		start(map, __builtin_return_address(0));
+	else if (!consistent && lmid == LM_ID_BASE && map->l_name && ours(map->l_name))
+		rec_base = map->l_addr;
 	return 0;
+}
+
+/* sandrun-rec.so's start (its ELF entry point, rec.c's sr_early), before
+ * the constructors of the program's libraries run: loaded in the program's
+ * namespace, relocated, and libc's early start made (glibc 2.36 calls
+ * la_activity after those), so its code may run as a constructor would. */
+static void start_recorder(uintptr_t base)
+{
+	const Elf64_Ehdr *eh = (const void *)base;
+	struct text t = { 0 };
+	uintptr_t entry;
+
+	if (!object_text(base, &t) || eh->e_type != ET_DYN || !eh->e_entry)
+		return;
+	entry = base + eh->e_entry;
+	if (entry >= (uintptr_t)t.lo && entry < (uintptr_t)t.hi)
+		((void (*)(void))entry)();
 }
 
 EXPORT void la_activity(uintptr_t *cookie, unsigned int flag)
 {
 	(void)cookie;
-	if (flag == LA_ACT_CONSISTENT)
-		loading = false;
+	if (flag != LA_ACT_CONSISTENT)
+		return;
+	loading = false;
+	/* (the first time only: the program's start, not a dlopen) */
+	if (!consistent && rec_base && !preinit)
+		start_recorder(rec_base);
+	consistent = true;
 }

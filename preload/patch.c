@@ -83,17 +83,20 @@ static size_t find_callees(const struct text *t, unsigned char *fn, struct site 
 	return n;
 }
 
-__attribute__((constructor)) static void patch_libc(void)
+void sr_patch_libc(void)
 {
+	static bool done;
 	struct site sites[SITES_MAX];
 	struct text t = { 0 };
 	size_t n = 0;
 
 	/* Rewriting code another thread may be running (or blocked in a
 	 * syscall of, returning into the middle of the new jump) is not
-	 * safe: only while the process has one thread. */
-	if (!__libc_single_threaded)
+	 * safe: only while the process has one thread (which makes the
+	 * flag safe too). */
+	if (done || !__libc_single_threaded)
 		return;
+	done = true;
 	if (!dl_iterate_phdr(find_libc, &t) || !t.lo)
 		return;
 	/* libc's own definitions (RTLD_NEXT: after this library); no
@@ -112,4 +115,9 @@ __attribute__((constructor)) static void patch_libc(void)
 	}
 	n = sites_unbranched(&t, sites, n);
 	sites_patch(&t, sites, n);
+}
+
+__attribute__((constructor)) static void patch_libc(void)
+{
+	sr_patch_libc();
 }

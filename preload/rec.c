@@ -15,6 +15,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/magic.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -25,6 +26,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
+#include <sys/vfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -243,6 +245,26 @@ static bool recent(const struct stat *st)
 	return sr_recent(st, now.tv_sec);
 }
 
+/* Whether fd is a file of a filesystem without content to digest (the
+ * tracer's digests.c leaves the same ones out). */
+static bool pseudo(long fd)
+{
+	struct statfs fs;
+
+	if (plain(SYS_fstatfs, fd, (long)&fs, 0, 0, 0) < 0)
+		return false;
+	switch ((unsigned long)fs.f_type) {
+	case PROC_SUPER_MAGIC:
+	case SYSFS_MAGIC:
+	case DEBUGFS_MAGIC:
+	case TRACEFS_MAGIC:
+	case CGROUP2_SUPER_MAGIC:
+		return true;
+	default:
+		return false;
+	}
+}
+
 /* openat as glibc makes it for open, open64, openat, and inside fopen,
  * opendir, setlocale...: a read-only open is recorded with the opened
  * file's identity (so the tracer can tell whether the file it digests
@@ -271,8 +293,9 @@ static long rec_openat(long dirfd, const char *path, long flags, long mode)
 	/* A file changed in the last seconds (a build's own output read
 	 * back) is not in the tracer's digest cache, and may be deleted or
 	 * rewritten before this thread next stops: have it read now, while
-	 * the fd holds the very file. */
-	if (s->has_stat && S_ISREG(st.st_mode) && recent(&st))
+	 * the fd holds the very file.  (Not a file of /proc or /sys, always
+	 * new, whose content the tracer does not digest.) */
+	if (s->has_stat && S_ISREG(st.st_mode) && recent(&st) && !pseudo(r))
 		sr_request(INPROC_FLUSH, 0);
 	return r;
 }
@@ -687,4 +710,29 @@ __attribute__((constructor)) static void rec_init(void)
 	forward = sr_forward_slot();
 	if (forward)
 		__atomic_store_n(forward, sr_dispatch, __ATOMIC_RELEASE);
+}
+
+/* Whether this library is relocated yet: a pointer to itself, which
+ * only the loader's relocation makes right. */
+static void *self = &self;
+
+static bool relocated(void)
+{
+	return *(void *volatile *)&self == (void *)&self;
+}
+
+/*
+ * This library's ELF entry point, called by sandrun-audit.so when the
+ * program's libraries are loaded and relocated, before any constructor:
+ * the constructors of the program's libraries run before this one's (a
+ * preload's run last), and their calls (libselinux's, in every
+ * coreutils program, opens /proc/filesystems) would stop.  A loader that
+ * calls it before relocating (not glibc 2.36's) finds it does nothing.
+ */
+void sr_early(void)
+{
+	if (!relocated())
+		return;
+	rec_init();
+	sr_patch_libc();
 }

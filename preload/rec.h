@@ -42,6 +42,13 @@ struct inproc_ring *sr_arm(long tid, bool *was, sr_dispatch_fn *forward);
  * program's start (dlopen). */
 sr_dispatch_fn *sr_forward_slot(void);
 
+/* sandrun-rec.so's start before any library's constructor: its ELF
+ * entry point, which sandrun-audit.so calls when the program's libraries
+ * are loaded and relocated (rec.c).  Its constructors do the same later,
+ * for a process the audit module is not in; each part runs once. */
+void sr_early(void);
+void sr_patch_libc(void);
+
 /* The ring's next free slot (after a flush request if it is full), or
  * NULL if it stays full. */
 struct inproc_rec *sr_slot_free(struct inproc_ring *r);

@@ -291,6 +291,27 @@ else
 	skip "sandrun-audit.so is not built next to sandrun"
 fi
 
+# A program's libraries are started before the preload (libselinux's
+# constructor reads /proc/filesystems in every coreutils program): the
+# audit module starts the preload before any of them, so a library's
+# constructor is recorded in-process too.
+if [ -f "$SCRATCH/bin/sandrun-audit.so" ]; then
+	# (found by LD_LIBRARY_PATH, not $ORIGIN, which the loader resolves
+	# with a readlink before any audit module; copied to $SCRATCH/bin
+	# long enough ago not to be read at a stop as a file just written)
+	LD_LIBRARY_PATH=$SCRATCH/bin pair ctor "a library's constructor" "$SCRATCH/bin/ctor"
+	is "a library's constructor: its reads worked" "$(cat "$SCRATCH/out-root/ctor-pre.out")" "ctor: 20"
+	is "a library's constructor: its 20 opens are in the trace" \
+		"$(grep -c '"ev":"open","path":"$SRC/in.txt","mode":"r","res":"ok"' "$SCRATCH/out-root/ctor-pre.trace")" 20
+	check "a library's constructor: in-process ($s1 stops as a program alone, against $s2)" \
+		test "$s1" -le 10 -a "$s2" -ge 80
+else
+	skip "sandrun-audit.so is not built next to sandrun"
+	skip "sandrun-audit.so is not built next to sandrun"
+	skip "sandrun-audit.so is not built next to sandrun"
+	skip "sandrun-audit.so is not built next to sandrun"
+fi
+
 # Where writable memory may not become executable (PR_SET_MDWE), the
 # trampoline cannot be armed, by the loader's audit module nor by the
 # preload after it: every call stops, nothing is refused as tampering.
