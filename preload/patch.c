@@ -29,7 +29,7 @@
 static const char *const funcs[] = {
 	"__open64_nocancel", "__open", "openat", "__close_nocancel", "__close",
 	"fstatat", "statx", "access", "faccessat", "readlink", "readlinkat", "__libc_fcntl64",
-	"dup", "__dup2", "dup3", "getrandom", "execve",
+	"dup", "__dup2", "dup3", "getrandom", "execve", "getdents64",
 };
 
 /* Those whose callees are looked into too (see find_callees). */

@@ -363,6 +363,32 @@ static long rec_fd(long nr, long a0, long a1, long a2)
 	return r;
 }
 
+/* getdents64 (readdir's): recorded with the directory's identity, by
+ * which the tracer tells whether the listing it reads later is still
+ * the one this call read (if not, it is unknown).  A directory changed
+ * in the last seconds (a build's own output) may change again before
+ * this thread next stops: it is read now, as a file is (rec_openat). */
+static long rec_getdents(long fd, long buf, long len)
+{
+	struct inproc_rec *s = slot_fd(SYS_getdents64, fd, 0, len);
+	bool fresh = false;
+	struct stat st;
+	long r;
+
+	if (!s)
+		return plain(SYS_getdents64, fd, buf, len, 0, 0);
+	r = TRAMP(SYS_getdents64, fd, buf, len, 0, 0);
+	s->ret = r;
+	if (r >= 0 && TRAMP(SYS_newfstatat, fd, (long)"", (long)&st, AT_EMPTY_PATH, 0) == 0) {
+		sr_slot_stat(s, &st);
+		fresh = r > 0 && recent(&st);
+	}
+	slot_put();
+	if (fresh)
+		sr_request(INPROC_FLUSH, 0);
+	return r;
+}
+
 static bool on(void)
 {
 	return __atomic_load_n(&state, __ATOMIC_ACQUIRE) == ON;
@@ -481,6 +507,8 @@ static long dispatch(long nr, long a0, long a1, long a2, long a3, long a4, long 
 		return rec_dup(nr, a0, a1, a2);
 	case SYS_getrandom:	/* an event (the build used randomness) */
 		return rec_fd(nr, a0, a1, a2);
+	case SYS_getdents64:
+		return rec_getdents(a0, a1, a2);
 	case SYS_execve:
 		return rec_execve((const char *)a0, a1, a2);
 	default:
@@ -639,6 +667,9 @@ EXPORT int statx(int dirfd, const char *path, int flags, unsigned mask,
 	long a[5] = { dirfd, (long)path, flags, mask, (long)stx };
 
 	path = may_be_null(path);
+	/* (fstat() in disguise: not an event, as for newfstatat) */
+	if (path && !*path && (flags & AT_EMPTY_PATH) && on())
+		return (int)ret_errno(TRAMP(SYS_statx, dirfd, (long)path, flags, mask, (long)stx));
 	if (!path || (!*path && (flags & AT_EMPTY_PATH)))
 		return (int)ret_errno(plain(SYS_statx, dirfd, (long)path, flags, mask, (long)stx));
 	return (int)ret_errno(rec_path(SYS_statx, a, path, 4));

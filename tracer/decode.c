@@ -781,7 +781,10 @@ void decode_exit(struct tracer *t, struct task *task, int64_t rval)
 		if (res < 0 || !e)
 			break;
 		e->flags |= FDF_LISTED;
-		digest_tracee_dir(t, task->tid, p->fd, &ev->digest);
+		if (p->rec)
+			digest_recorded_dir(t, task->tid, p->fd, e->path, p->rec, &ev->digest);
+		else
+			digest_tracee_dir(t, task->tid, p->fd, &ev->digest);
 		break;
 	}
 	case DEC_CHDIR:

@@ -189,30 +189,29 @@ static int open_same(const char *path, const struct stat *want)
  * it.  If it changed in between, its content at the time is unknown (no
  * digest, as for a file that vanished).
  */
-int digest_recorded(struct tracer *t, pid_t tid, int fd, const char *path,
-		    const struct inproc_rec *r, struct digest *ret,
-		    struct stat *ret_st)
+/* The identity an in-process record gives its file. */
+static void rec_stat(const struct inproc_rec *r, struct stat *st)
 {
-	struct stat st = { 0 };
-	char proc[64];
-	cleanup_close int mine = -1;
+	memset(st, 0, sizeof(*st));
+	st->st_dev = (dev_t)r->dev;
+	st->st_ino = (ino_t)r->ino;
+	st->st_size = (off_t)r->size;
+	st->st_mode = r->mode;
+	st->st_mtim = (struct timespec){ r->mtime / 1000000000, r->mtime % 1000000000 };
+	st->st_ctim = (struct timespec){ r->ctime / 1000000000, r->ctime % 1000000000 };
+}
 
-	if (!r->has_stat)
-		return -1;
-	st.st_dev = (dev_t)r->dev;
-	st.st_ino = (ino_t)r->ino;
-	st.st_size = (off_t)r->size;
-	st.st_mode = r->mode;
-	st.st_mtim = (struct timespec){ r->mtime / 1000000000, r->mtime % 1000000000 };
-	st.st_ctim = (struct timespec){ r->ctime / 1000000000, r->ctime % 1000000000 };
-	*ret_st = st;
-	ret->len = 0;
-	if (!S_ISREG(st.st_mode))
-		return 0;
-	if (cached(t, &st, ret))
-		return 0;
+/* The file a record describes, opened by the tracer: through the fd if
+ * it still holds that file, else by its name if that still leads to it;
+ * -1 if it changed in between. */
+static int open_recorded(const struct tracer *t, pid_t tid, int fd, const char *path,
+			 const struct stat *st)
+{
+	char proc[64];
+	int mine;
+
 	snprintf(proc, sizeof(proc), "/proc/%d/fd/%d", (int)tid, fd);
-	mine = open_same(proc, &st);
+	mine = open_same(proc, st);
 	if (mine < 0 && path) {
 		/* the tracee's /proc/self is /proc/TID here */
 		cleanup_free char *p = str_has_prefix(path, "/proc/self/") ?
@@ -221,8 +220,28 @@ int digest_recorded(struct tracer *t, pid_t tid, int fd, const char *path,
 			xasprintf("/proc/%d/%s", (int)tid, path + 18) :
 			tracee_path(t, tid, path);
 
-		mine = open_same(p, &st);
+		mine = open_same(p, st);
 	}
+	return mine;
+}
+
+int digest_recorded(struct tracer *t, pid_t tid, int fd, const char *path,
+		    const struct inproc_rec *r, struct digest *ret,
+		    struct stat *ret_st)
+{
+	struct stat st;
+	cleanup_close int mine = -1;
+
+	if (!r->has_stat)
+		return -1;
+	rec_stat(r, &st);
+	*ret_st = st;
+	ret->len = 0;
+	if (!S_ISREG(st.st_mode))
+		return 0;
+	if (cached(t, &st, ret))
+		return 0;
+	mine = open_recorded(t, tid, fd, path, &st);
 	if (mine < 0)
 		return 0;
 	return digest_open_fd(t, mine, ret, NULL);
@@ -306,19 +325,21 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-int digest_tracee_dir(struct tracer *t, pid_t tid, int fd, struct digest *ret)
+/* A directory's listing (its names but . and .., sorted,
+ * NUL-separated), digested; dfd is consumed. */
+static int digest_dir(struct tracer *t, int dfd, struct digest *ret)
 {
-	char path[64];
 	struct strv names = { 0 };
 	struct dirent *de;
 	size_t len = 0, off = 0;
 	char *buf;
 	DIR *d;
 
-	snprintf(path, sizeof(path), "/proc/%d/fd/%d", (int)tid, fd);
-	d = opendir(path);
-	if (!d)
+	if (dfd < 0 || !(d = fdopendir(dfd))) {
+		if (dfd >= 0)
+			close(dfd);
 		return -1;
+	}
 	while ((de = readdir(d)))
 		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
 			strv_push(&names, xstrdup(de->d_name));
@@ -338,6 +359,35 @@ int digest_tracee_dir(struct tracer *t, pid_t tid, int fd, struct digest *ret)
 	free(buf);
 	strv_free(&names);
 	return 0;
+}
+
+int digest_tracee_dir(struct tracer *t, pid_t tid, int fd, struct digest *ret)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/fd/%d", (int)tid, fd);
+	return digest_dir(t, open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC), ret);
+}
+
+/*
+ * The listing of a directory an in-process record says was read
+ * (getdents64, with the directory's identity then): read again through
+ * the fd or by its name, as long as the directory is unchanged (its
+ * times move with every entry added or taken away), else unknown (no
+ * digest).
+ */
+int digest_recorded_dir(struct tracer *t, pid_t tid, int fd, const char *path,
+			const struct inproc_rec *r, struct digest *ret)
+{
+	struct stat st;
+
+	ret->len = 0;
+	if (!r->has_stat)
+		return -1;
+	rec_stat(r, &st);
+	if (!S_ISDIR(st.st_mode))
+		return -1;
+	return digest_dir(t, open_recorded(t, tid, fd, path, &st), ret);
 }
 
 /* --- the cache across runs ------------------------------------------ */

@@ -113,7 +113,7 @@ static scmp_filter_ctx build(bool policy, struct sr_error **err)
  *  - from the trampoline's syscall instruction, the syscalls the preload
  *    records (read-only openat, the stat family, access, faccessat,
  *    faccessat2, readlink,
- *    close, dup, fcntl, getrandom) run without a stop.
+ *    close, dup, fcntl, getrandom, getdents64) run without a stop.
  * Everything else goes on to libseccomp's program, which follows.  The
  * prefix is written with labels, resolved to cBPF's forward offsets.
  */
@@ -165,6 +165,7 @@ static const struct insn prefix[] = {
 	JEQ(SYS_dup2, L_ALLOW, NEXT),
 	JEQ(SYS_dup3, L_ALLOW, NEXT),
 	JEQ(SYS_getrandom, L_ALLOW, NEXT),
+	JEQ(SYS_getdents64, L_ALLOW, NEXT),
 	JEQ(SYS_close, L_ALLOW, L_LIB),
 	LDL(L_OPEN, ARG_LO(2)),
 	{ BPF_JMP | BPF_JSET | BPF_K, INPROC_OPEN_DENY, L_LIB, L_ALLOW, 0 },

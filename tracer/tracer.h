@@ -185,6 +185,10 @@ int digest_tracee_path(struct tracer *t, pid_t tid, const char *path,
 /* The executable a tracee runs (after an exec). */
 int digest_tracee_exe(struct tracer *t, pid_t tid, struct digest *ret);
 int digest_tracee_dir(struct tracer *t, pid_t tid, int fd, struct digest *ret);
+/* The same for an in-process record of a listing (its directory's
+ * identity in it): -1 if the directory changed since. */
+int digest_recorded_dir(struct tracer *t, pid_t tid, int fd, const char *path,
+			const struct inproc_rec *r, struct digest *ret);
 /* The digests of files earlier runs read (opts->digest_cache): loaded
  * before a run, saved with this run's after it.  Only files of ext4, xfs
  * and f2fs on a fixed device, unchanged for two seconds when read, are

@@ -36,6 +36,11 @@
  *                   library that is nowhere (the loader's own opens,
  *                   stats and closes, after the program's start), then
  *                   the same in a second thread
+ *   inproc readdir-race DIR
+ *                   DIR listed (readdir), then, before this process
+ *                   stops again, a file made in it by a child forked
+ *                   before the listing (it waits on a pipe); then DIR
+ *                   listed again with a fresh opendir
  */
 #include <errno.h>
 #include <dirent.h>
@@ -486,6 +491,47 @@ static int dlopen_rounds(int n)
 	return in_main == n && (long)in_thread == n ? 0 : 1;
 }
 
+static int list_dir(const char *path)
+{
+	DIR *d = opendir(path);
+	int n = 0;
+
+	if (!d)
+		return -1;
+	while (readdir(d))
+		n++;
+	closedir(d);
+	return n;
+}
+
+static int readdir_race(const char *dir)
+{
+	int go[2], done[2], first, second, fd;
+	char c = 0, path[PATH_MAX];
+	pid_t pid;
+
+	if (pipe(go) || pipe(done))
+		return 1;
+	pid = fork();
+	if (pid == 0) {
+		/* (pipes: read and write stop nowhere) */
+		if (read(go[0], &c, 1) != 1)
+			_exit(1);
+		snprintf(path, sizeof(path), "%s/new.txt", dir);
+		fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		if (fd >= 0)
+			close(fd);
+		_exit(write(done[1], &c, 1) != 1);
+	}
+	first = list_dir(dir);
+	if (write(go[1], &c, 1) != 1 || read(done[0], &c, 1) != 1)
+		return 1;
+	waitpid(pid, NULL, 0);
+	second = list_dir(dir);
+	printf("%d then %d entries\n", first, second);
+	return second == first + 1 ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 3 && !strcmp(argv[1], "work"))
@@ -518,6 +564,8 @@ int main(int argc, char **argv)
 		return raw_thread(atoi(argv[2]));
 	if (argc == 2 && !strcmp(argv[1], "vfork-race"))
 		return vfork_race();
-	fprintf(stderr, "usage: inproc work N | libc | fcntl N | pipes N | spawn-threaded | vfork | tamper | no-wx CMD... | exec-fails PATH | old-abi N | dlopen N | thread-first N | raw-thread N | vfork-race | swap\n");
+	if (argc == 3 && !strcmp(argv[1], "readdir-race"))
+		return readdir_race(argv[2]);
+	fprintf(stderr, "usage: inproc work N | libc | fcntl N | pipes N | spawn-threaded | vfork | tamper | no-wx CMD... | exec-fails PATH | old-abi N | dlopen N | thread-first N | raw-thread N | vfork-race | swap | readdir-race DIR\n");
 	return 2;
 }

@@ -14,6 +14,14 @@ if [ ! -f "$SCRATCH/bin/sandrun-rec.so" ]; then
 	skip_all "sandrun-rec.so is not built next to sandrun"
 fi
 
+# Trees for the directory listings near the end of this file, made now
+# to be old by then (a directory changed in the last seconds is listed
+# at a stop; see there).
+for w in lsr-pre lsr-ptr rmrf-pre rmrf-ptr rrace rrace-np; do
+	for d in a/b c d/e/f; do mkdir -p "$SCRATCH/w-$w-root/t/$d"; done
+	touch "$SCRATCH/w-$w-root/t/a/x" "$SCRATCH/w-$w-root/t/d/e/f/y"
+done
+
 # meta FILE KEY: a number from the recording object of a meta.json.
 meta() { sed -n "s/.*\"$2\": \([0-9]*\).*/\1/p" "$1"; }
 
@@ -319,6 +327,28 @@ s1=$(meta "$SCRATCH/out-root/procfs.trace.meta.json" stops)
 is "20 opens of a /proc file: in the trace" \
 	"$(grep -c '"ev":"open","path":"/proc/self/stat","mode":"r","res":"ok"' "$SCRATCH/out-root/procfs.trace")" 20
 check "20 opens of a /proc file: no stop for them ($s1 stops, 32 if each stopped)" test "${s1:-99}" -le 15
+
+# Directory listings (getdents64, readdir's): in-process, the listing
+# digested when the tracer reads the record, if the directory is still
+# the one listed (else its listing is unknown: no digest); a directory
+# changed in the last seconds is listed at a stop, as a file is read.
+pair lsr "ls -R" /bin/ls -R t
+check "ls -R of 7 directories: in-process ($s1 stops against $s2)" test "$s1" -le 15
+is "ls -R: every directory's listing is in the trace, with its digest" \
+	"$(grep -c '"ev":"readdir","path":"$SRC/t[a-z/]*","res":"ok","digest":' "$SCRATCH/out-root/lsr-pre.trace")" 7
+pair rmrf "rm -rf" /bin/rm -rf t
+check "rm -rf: the tree is gone" test ! -e "$SCRATCH/w-rmrf-pre-root/t"
+run rrace root -- "$SCRATCH/bin/inproc" readdir-race t
+is "a directory changed before the lister stops again: both listings read" \
+	"$(cat "$SCRATCH/out-root/rrace.out")" "5 then 6 entries"
+is "a directory changed before the lister stops again: its first listing unknown, the second's digest there" \
+	"$(grep -o '"ev":"readdir","path":"$SRC/t","res":"ok"[^}]*' "$SCRATCH/out-root/rrace.trace" | sed 's/"digest":"[0-9a-f]*"/DIGEST/')" \
+	'"ev":"readdir","path":"$SRC/t","res":"ok"
+"ev":"readdir","path":"$SRC/t","res":"ok",DIGEST'
+run rrace-np root --no-preload -- "$SCRATCH/bin/inproc" readdir-race t
+is "... where a stop reads both listings" \
+	"$(grep -c '"ev":"readdir","path":"$SRC/t","res":"ok","digest":' "$SCRATCH/out-root/rrace-np.trace")" 2
+pair rfresh "a directory just made, changed after its listing" "$SCRATCH/bin/inproc" readdir-race d
 
 # Where writable memory may not become executable (PR_SET_MDWE), the
 # trampoline cannot be armed, by the loader's audit module nor by the
