@@ -82,7 +82,9 @@
 #define INPROC_OPEN_DENY (03 | 0100 | 01000 | 020000000)	/* ACCMODE CREAT TRUNC __O_TMPFILE */
 
 #define INPROC_SLOT 512
-#define INPROC_SLOTS 128
+/* A ring: 1 MiB, touched as used (a compiler makes about a thousand
+ * records; a fuller ring is read at a stop the thread asks for). */
+#define INPROC_SLOTS 2048
 #define INPROC_MAGIC 0x53524543u	/* "SREC" */
 
 struct inproc_rec {

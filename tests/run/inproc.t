@@ -76,6 +76,14 @@ for who in $(test_users); do
 	is "$who: nor its LD_AUDIT" "$(grep -c 'sandrun/audit.so' "$pre")" 0
 done
 
+# More records than a ring holds between two stops: the thread asks for
+# its ring to be read when it is full, and nothing is lost.
+run ringfull root -- "$SCRATCH/bin/inproc" work 500
+is "a ring filled twice over: every open is in the trace" \
+	"$(grep -c '"ev":"open","path":"$SRC/in.txt","mode":"r","res":"ok"' "$SCRATCH/out-root/ringfull.trace")" 1250
+is "a ring filled twice over: every probe too" \
+	"$(grep -c '"ev":"probe","path":"$SRC/d/f.txt","res":"ok"' "$SCRATCH/out-root/ringfull.trace")" 1250
+
 # glibc's calls inside itself (its syscall instructions rewritten to
 # jump to the recorder): the same trace, most of it in-process.
 # pair NAME WHAT CMD...: CMD run as root with and without the preload:
