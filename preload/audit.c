@@ -48,6 +48,7 @@ static struct stat stat_of;
 static uintptr_t rec_base;	/* where sandrun-rec.so is loaded, or 0 */
 static bool consistent;		/* the program's libraries all loaded */
 static bool preinit;		/* the program has a DT_PREINIT_ARRAY */
+static uintptr_t *base_cookie;	/* the program's: its namespace's too */
 
 /* An object's code and unwind table, from its program headers (base:
  * where it is loaded, its ELF header there). */
@@ -255,9 +256,12 @@ static bool has_preinit(const Elf64_Dyn *d)
 
 EXPORT unsigned int la_objopen(struct link_map *map, Lmid_t lmid, uintptr_t *cookie)
 {
-	(void)cookie;
-	if (!started && lmid == LM_ID_BASE && map->l_name && !*map->l_name)
+	/* the first in the program's namespace: the program (named if the
+	 * loader was run as a program) */
+	if (!base_cookie && lmid == LM_ID_BASE) {
 		preinit = has_preinit(map->l_ld);
+		base_cookie = cookie;
+	}
 	if (!started && lmid == LM_ID_BASE)
 		start(map, __builtin_return_address(0));
 	else if (!consistent && lmid == LM_ID_BASE && map->l_name && ours(map->l_name))
@@ -284,8 +288,9 @@ static void start_recorder(uintptr_t base)
 
 EXPORT void la_activity(uintptr_t *cookie, unsigned int flag)
 {
-	(void)cookie;
-	if (flag != LA_ACT_CONSISTENT)
+	/* (the program's namespace only: a build's own audit module after
+	 * this one is loaded in a namespace of its own, and reported too) */
+	if (flag != LA_ACT_CONSISTENT || !base_cookie || cookie != base_cookie)
 		return;
 	loading = false;
 	/* (the first time only: the program's start, not a dlopen) */

@@ -367,7 +367,9 @@ static long rec_fd(long nr, long a0, long a1, long a2)
  * which the tracer tells whether the listing it reads later is still
  * the one this call read (if not, it is unknown).  A directory changed
  * in the last seconds (a build's own output) may change again before
- * this thread next stops: it is read now, as a file is (rec_openat). */
+ * this thread next stops: it is read now, as a file is (rec_openat);
+ * so is one of /proc (its entries come and go; and the tracer's /proc
+ * is not the sandbox's: only the fd, still open, leads there). */
 static long rec_getdents(long fd, long buf, long len)
 {
 	struct inproc_rec *s = slot_fd(SYS_getdents64, fd, 0, len);
@@ -381,7 +383,7 @@ static long rec_getdents(long fd, long buf, long len)
 	s->ret = r;
 	if (r >= 0 && TRAMP(SYS_newfstatat, fd, (long)"", (long)&st, AT_EMPTY_PATH, 0) == 0) {
 		sr_slot_stat(s, &st);
-		fresh = r > 0 && recent(&st);
+		fresh = r > 0 && (recent(&st) || pseudo(fd));
 	}
 	slot_put();
 	if (fresh)

@@ -168,12 +168,18 @@ static bool same_file(const struct stat *a, const struct stat *b)
 	       ns(&a->st_ctim) == ns(&b->st_ctim);
 }
 
-/* fd open on the file described by want (an in-process record's), or -1. */
+/* fd open on the file described by want (an in-process record's), or -1;
+ * nothing else is opened (a FIFO or a device where the fd or the name
+ * leads now), and it is checked again once open. */
 static int open_same(const char *path, const struct stat *want)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	struct stat st;
+	int fd;
 
+	if (stat(path, &st) < 0 || !same_file(&st, want))
+		return -1;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK |
+			(S_ISDIR(want->st_mode) ? O_DIRECTORY : 0));
 	if (fd >= 0 && (fstat(fd, &st) < 0 || !same_file(&st, want))) {
 		close(fd);
 		fd = -1;

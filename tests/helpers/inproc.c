@@ -36,6 +36,8 @@
  *                   library that is nowhere (the loader's own opens,
  *                   stats and closes, after the program's start), then
  *                   the same in a second thread
+ *   inproc proc-listing
+ *                   /proc/self/fd looked up, then listed 3.5 s later
  *   inproc readdir-race DIR
  *                   DIR listed (readdir), then, before this process
  *                   stops again, a file made in it by a child forked
@@ -504,6 +506,18 @@ static int list_dir(const char *path)
 	return n;
 }
 
+static int proc_listing(void)
+{
+	struct stat st;
+
+	/* (a /proc directory's times are when it was first looked up) */
+	if (stat("/proc/self/fd", &st) < 0)
+		return 1;
+	usleep(3500000);
+	printf("%d entries\n", list_dir("/proc/self/fd"));
+	return 0;
+}
+
 static int readdir_race(const char *dir)
 {
 	int go[2], done[2], first, second, fd;
@@ -564,8 +578,10 @@ int main(int argc, char **argv)
 		return raw_thread(atoi(argv[2]));
 	if (argc == 2 && !strcmp(argv[1], "vfork-race"))
 		return vfork_race();
+	if (argc == 2 && !strcmp(argv[1], "proc-listing"))
+		return proc_listing();
 	if (argc == 3 && !strcmp(argv[1], "readdir-race"))
 		return readdir_race(argv[2]);
-	fprintf(stderr, "usage: inproc work N | libc | fcntl N | pipes N | spawn-threaded | vfork | tamper | no-wx CMD... | exec-fails PATH | old-abi N | dlopen N | thread-first N | raw-thread N | vfork-race | swap | readdir-race DIR\n");
+	fprintf(stderr, "usage: inproc work N | libc | fcntl N | pipes N | spawn-threaded | vfork | tamper | no-wx CMD... | exec-fails PATH | old-abi N | dlopen N | thread-first N | raw-thread N | vfork-race | swap | proc-listing | readdir-race DIR\n");
 	return 2;
 }
