@@ -72,11 +72,8 @@ struct inproc_ring *sr_arm(long tid, bool *was, sr_dispatch_fn *forward)
 		*was = true;
 		return (long)tail[2] == tid ? (struct inproc_ring *)(uintptr_t)tail[1] : NULL;
 	}
-	/* (the pages a process's first records fill, at once: cheaper
-	 * than a fault each) */
-	r = (void *)sr_sys6(SYS_mmap, 0, sizeof(*r), PROT_READ | PROT_WRITE,
-			    MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
-	if ((unsigned long)r > -4096UL)
+	r = sr_ring_new();
+	if (!r)
 		return NULL;
 	page = (void *)sr_sys6(SYS_mmap, (long)INPROC_TRAMP, 4096, PROT_READ | PROT_WRITE,
 			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
@@ -89,7 +86,6 @@ struct inproc_ring *sr_arm(long tid, bool *was, sr_dispatch_fn *forward)
 		*was = true;
 		return (long)tail[2] == tid ? (struct inproc_ring *)(uintptr_t)tail[1] : NULL;
 	}
-	r->magic = INPROC_MAGIC;
 	for (size_t i = 0; i < sizeof(code); i++)
 		page[i] = code[i];
 	tail[0] = INPROC_MAGIC;
@@ -119,9 +115,48 @@ sr_dispatch_fn *sr_forward_slot(void)
 	       (sr_dispatch_fn *)(uintptr_t)tail[3] : NULL;
 }
 
+/*
+ * A ring's slots are given their pages a chunk at a time, each chunk
+ * populated whole when the first record reaches it (MADV_POPULATE_WRITE:
+ * ~4 us a page on a VM where a fault costs ~10): a process pays for the
+ * records it makes, not for the ring's size (1 MiB populated at once
+ * cost every process ~1.4 ms here).  Where the kernel cannot (before
+ * 5.14), each page is faulted in as it is first written.
+ */
+#define RING_CHUNK 128
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23
+#endif
+
+static void ring_populate(struct inproc_ring *r, uint32_t from)
+{
+	uintptr_t lo = (uintptr_t)&r->slot[from] & ~(uintptr_t)4095;
+	uintptr_t hi = (uintptr_t)&r->slot[from + RING_CHUNK];
+
+	sr_sys6(SYS_madvise, (long)lo, (long)(hi - lo), MADV_POPULATE_WRITE, 0, 0, 0);
+}
+
+struct inproc_ring *sr_ring_new(void)
+{
+	struct inproc_ring *r = (void *)sr_sys6(SYS_mmap, 0, sizeof(*r), PROT_READ | PROT_WRITE,
+						MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if ((unsigned long)r > -4096UL)
+		return NULL;
+	ring_populate(r, 0);
+	r->magic = INPROC_MAGIC;
+	return r;
+}
+
+_Static_assert(INPROC_SLOTS % RING_CHUNK == 0, "a ring is whole chunks");
+
 struct inproc_rec *sr_slot_free(struct inproc_ring *r)
 {
-	if (r->used - __atomic_load_n(&r->done, __ATOMIC_ACQUIRE) >= INPROC_SLOTS) {
+	uint32_t u = r->used;
+
+	if (u && u < INPROC_SLOTS && !(u % RING_CHUNK))
+		ring_populate(r, u);
+	if (u - __atomic_load_n(&r->done, __ATOMIC_ACQUIRE) >= INPROC_SLOTS) {
 		sr_request(INPROC_FLUSH, 0);	/* full: the tracer reads it */
 		if (r->used - __atomic_load_n(&r->done, __ATOMIC_ACQUIRE) >= INPROC_SLOTS)
 			return NULL;

@@ -149,13 +149,11 @@ static struct inproc_ring *ring_get(void)
 
 	if (r || ring_failed || !have_key)
 		return r;
-	r = (void *)plain(SYS_mmap, 0, sizeof(*r), PROT_READ | PROT_WRITE,
-			  MAP_PRIVATE | MAP_ANONYMOUS, -1);
-	if ((unsigned long)r > -4096UL) {
+	r = sr_ring_new();
+	if (!r) {
 		ring_failed = 1;
 		return NULL;
 	}
-	r->magic = INPROC_MAGIC;
 	if (sr_request(INPROC_RING, (long)r) != INPROC_YES) {
 		plain(SYS_munmap, (long)r, sizeof(*r), 0, 0, 0);
 		ring_failed = 1;

@@ -49,6 +49,9 @@ sr_dispatch_fn *sr_forward_slot(void);
 void sr_early(void);
 void sr_patch_libc(void);
 
+/* A new ring (its magic set, its first pages in place), or NULL. */
+struct inproc_ring *sr_ring_new(void);
+
 /* The ring's next free slot (after a flush request if it is full), or
  * NULL if it stays full. */
 struct inproc_rec *sr_slot_free(struct inproc_ring *r);
