@@ -667,11 +667,10 @@ EXPORT int statx(int dirfd, const char *path, int flags, unsigned mask,
 	long a[5] = { dirfd, (long)path, flags, mask, (long)stx };
 
 	path = may_be_null(path);
-	/* (fstat() in disguise: not an event, as for newfstatat) */
-	if (path && !*path && (flags & AT_EMPTY_PATH) && on())
-		return (int)ret_errno(TRAMP(SYS_statx, dirfd, (long)path, flags, mask, (long)stx));
+	/* (fstat() in disguise is not an event, as for newfstatat) */
 	if (!path || (!*path && (flags & AT_EMPTY_PATH)))
-		return (int)ret_errno(plain(SYS_statx, dirfd, (long)path, flags, mask, (long)stx));
+		return (int)ret_errno((path && on() ? TRAMP : plain)(SYS_statx, dirfd, (long)path,
+								  flags, mask, (long)stx));
 	return (int)ret_errno(rec_path(SYS_statx, a, path, 4));
 }
 

@@ -187,14 +187,6 @@ static int open_same(const char *path, const struct stat *want)
 	return fd;
 }
 
-/*
- * The digest of a file an in-process record says was opened for reading:
- * the record has the file's identity at the time (device, inode, size,
- * times), so a cached digest of that version is the answer; otherwise
- * the file is read if the fd still holds it or its name still leads to
- * it.  If it changed in between, its content at the time is unknown (no
- * digest, as for a file that vanished).
- */
 /* The identity an in-process record gives its file. */
 static void rec_stat(const struct inproc_rec *r, struct stat *st)
 {
@@ -231,6 +223,14 @@ static int open_recorded(const struct tracer *t, pid_t tid, int fd, const char *
 	return mine;
 }
 
+/*
+ * The digest of a file an in-process record says was opened for reading:
+ * the record has the file's identity at the time (device, inode, size,
+ * times), so a cached digest of that version is the answer; otherwise
+ * the file is read if the fd still holds it or its name still leads to
+ * it.  If it changed in between, its content at the time is unknown (no
+ * digest, as for a file that vanished).
+ */
 int digest_recorded(struct tracer *t, pid_t tid, int fd, const char *path,
 		    const struct inproc_rec *r, struct digest *ret,
 		    struct stat *ret_st)

@@ -82,8 +82,9 @@
 #define INPROC_OPEN_DENY (03 | 0100 | 01000 | 020000000)	/* ACCMODE CREAT TRUNC __O_TMPFILE */
 
 #define INPROC_SLOT 512
-/* A ring: 1 MiB, touched as used (a compiler makes about a thousand
- * records; a fuller ring is read at a stop the thread asks for). */
+/* A ring: 1 MiB, its pages populated 64 KiB at a time as records reach
+ * them (preload/raw.c; a compiler makes about a thousand records; a full
+ * ring is read at a stop the thread asks for). */
 #define INPROC_SLOTS 2048
 #define INPROC_MAGIC 0x53524543u	/* "SREC" */
 
