@@ -162,9 +162,13 @@ int record_finish(struct recorder *rec, const struct run_config *cfg,
 				     "cannot write the trace spool");
 	if (outfile_open(&out, cfg->trace_path, err) < 0)
 		return -1;
-	/* A .zst trace is compressed; the temp file stays the raw stream. */
+	/* A .zst trace is compressed; the temp file stays the raw stream.
+	 * At zstd's default level (3): the trace is written after the build,
+	 * on its wall clock.  A tinyconfig subset's 38 MB trace took 0.25 s
+	 * of CPU at level 9, 0.1 s at level 3, for 20% more bytes (1.0 MB
+	 * instead of 0.85); `zstd -19` makes an archive copy smaller. */
 	if (zstd_wanted(cfg->trace_path)) {
-		FILE *z = zstd_open_write(out.f, 9);
+		FILE *z = zstd_open_write(out.f, 3);
 		int fd = z ? dup(fileno(out.f)) : -1;
 
 		if (!z || fd < 0)
