@@ -18,6 +18,12 @@
  */
 #define SCRATCH_FLUSH (256u << 10)
 
+/* A process's keys and its encoded block are kept for the next one up to
+ * this size: a compiler's are ~0.5 MB, and growing them again from
+ * nothing for each (fresh pages, copies at every doubling) was a
+ * quarter of canonicalization.  Larger ones give their memory back. */
+#define KEYS_KEEP (8u << 20)
+
 /* A write to the spool failed (a full disk): said once, with its errno. */
 static void write_failed(struct canon *c)
 {
@@ -226,7 +232,7 @@ void canon_store_order(struct canon *c, struct cproc *p)
 	p->block = scratch_append(c, c->enc.p, c->enc.len);
 	p->block_len = c->enc.len;
 	p->nblock = p->n;
-	canon_trim(&c->enc, SCRATCH_FLUSH);
-	canon_trim(&c->keys, SCRATCH_FLUSH);
+	canon_trim(&c->enc, KEYS_KEEP);
+	canon_trim(&c->keys, KEYS_KEEP);
 }
 
