@@ -473,6 +473,36 @@ static long rec_execve(const char *path, long argv, long envp)
 	return r;
 }
 
+/*
+ * mkdir of what is there already (mkdir -p's every parent): it changes
+ * nothing, and the kernel answers EEXIST before it looks at permissions,
+ * a policy or a read-only mount.  An lstat through the trampoline gives
+ * that answer here, recorded as the mkdir, with no stop (the tracer
+ * takes such a record only with EEXIST).  Anything else is the kernel's
+ * to make or refuse, and stops.  (A name removed just after the lstat:
+ * the mkdir came first.)
+ */
+static long rec_mkdir(long nr, long dirfd, const char *path, long mode)
+{
+	long a[5] = { (long)path, mode, 0, 0, 0 };
+	struct inproc_rec *s;
+	struct stat st;
+
+	if (nr == SYS_mkdirat)
+		a[0] = dirfd, a[1] = (long)path, a[2] = mode;
+	if (!on() || !path ||
+	    TRAMP(SYS_newfstatat, dirfd, (long)path, (long)&st, AT_SYMLINK_NOFOLLOW, 0) != 0)
+		return plain(nr, a[0], a[1], a[2], 0, 0);
+	s = slot_get();
+	if (!s || !slot_path(s, nr, path))
+		return plain(nr, a[0], a[1], a[2], 0, 0);
+	s->ret = -EEXIST;
+	for (int i = 0; i < 5; i++)
+		s->args[i] = (uint64_t)a[i];
+	slot_put();
+	return -EEXIST;
+}
+
 /* One syscall by number, with its arguments as libc's syscall
  * instruction had them: the recorded ones recorded, the rest made. */
 static long dispatch(long nr, long a0, long a1, long a2, long a3, long a4, long a5)
@@ -672,6 +702,16 @@ EXPORT int statx(int dirfd, const char *path, int flags, unsigned mask,
 		return (int)ret_errno((path && on() ? TRAMP : plain)(SYS_statx, dirfd, (long)path,
 								  flags, mask, (long)stx));
 	return (int)ret_errno(rec_path(SYS_statx, a, path, 4));
+}
+
+EXPORT int mkdir(const char *path, mode_t mode)
+{
+	return (int)ret_errno(rec_mkdir(SYS_mkdir, AT_FDCWD, path, mode));
+}
+
+EXPORT int mkdirat(int dirfd, const char *path, mode_t mode)
+{
+	return (int)ret_errno(rec_mkdir(SYS_mkdirat, dirfd, path, mode));
 }
 
 EXPORT int access(const char *path, int how)

@@ -53,6 +53,11 @@ static bool rec_valid(const struct inproc_rec *r)
 	case SYS_fcntl:
 		return r->args[1] == F_DUPFD || r->args[1] == F_DUPFD_CLOEXEC ||
 		       r->args[1] == F_SETFD;
+	case SYS_mkdir:		/* only what was there already */
+	case SYS_mkdirat:
+		if (r->ret != -EEXIST)
+			return false;
+		break;
 	case SYS_execve:	/* only a file that is not there */
 		if (r->ret != -ENOENT && r->ret != -ENOTDIR)
 			return false;

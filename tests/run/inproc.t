@@ -160,6 +160,21 @@ else
 	skip "a PATH search's misses stop before Linux 6.8 (execve reads argv before its file there)"
 fi
 
+# mkdir of what is there already (mkdir -p's parents, each time after
+# the first): EEXIST in-process, the same trace; what it makes, and a
+# trailing slash after a file (the kernel's EEXIST, an lstat's ENOTDIR),
+# stop.  Counted against the same programs making no mkdir.
+pair mkdirp "mkdir -p" /bin/sh -c 'i=0; while [ $i -lt 20 ]; do mkdir -p a/b/c "$PWD/a/b"; i=$((i+1)); done'
+sh_mkdir='i=0; while [ $i -lt 20 ]; do mkdir a a/b a/b/c "$PWD" . d in.txt/ link/ "e$i" 2>/dev/null; i=$((i+1)); done'
+pair mkdir "mkdir" /bin/sh -c "$sh_mkdir"
+run mkdir-base root -- /bin/sh -c 'i=0; while [ $i -lt 20 ]; do mkdir --version >/dev/null 2>&1; i=$((i+1)); done'
+s0=$(meta "$SCRATCH/out-root/mkdir-base.trace.meta.json" stops)
+n=$(grep -c '"ev":"mkdir","path":"$SRC[^"]*","perm":"0777","res":"EEXIST"' "$SCRATCH/out-root/mkdir-pre.trace")
+check "mkdir: fewer stops than its $((n - 40)) EEXIST answered in-process would take ($((s1 - s0)) more than without them)" \
+	test "$((s1 - s0))" -lt "$((2 * (n - 40)))"
+is "mkdir: what it made, and what it could not, in the trace" \
+	"$(grep -c '"ev":"mkdir","path":"$SRC/e[0-9]*","perm":"0777","res":"ok","after":{"type":"dir"' "$SCRATCH/out-root/mkdir-pre.trace"),$(grep -c '"ev":"mkdir","path":"$SRC/in.txt","perm":"0777","res":"EEXIST"' "$SCRATCH/out-root/mkdir-pre.trace")" "20,20"
+
 # The dynamic loader's opens, stats and closes, before any preload runs
 # (sandrun-audit.so, in LD_AUDIT): the same trace, and about half the
 # stops a program makes (18 before, for /bin/true).
