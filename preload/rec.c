@@ -476,11 +476,15 @@ static long rec_execve(const char *path, long argv, long envp)
 /*
  * mkdir of what is there already (mkdir -p's every parent): it changes
  * nothing, and the kernel answers EEXIST before it looks at permissions,
- * a policy or a read-only mount.  An lstat through the trampoline gives
+ * a read-only mount or Landlock.  An lstat through the trampoline gives
  * that answer here, recorded as the mkdir, with no stop (the tracer
  * takes such a record only with EEXIST).  Anything else is the kernel's
- * to make or refuse, and stops.  (A name removed just after the lstat:
- * the mkdir came first.)
+ * to make or refuse, and stops.  The slot is taken first and the path
+ * looked at is its copy: no stop of this thread (where the tracer reads
+ * what others did) comes between the lstat and the record, and the
+ * caller's string cannot change in between.  (A seccomp filter of the
+ * build's own that refuses mkdir is not consulted: such a build gets
+ * EEXIST here, the filter's answer with --no-preload.)
  */
 static long rec_mkdir(long nr, long dirfd, const char *path, long mode)
 {
@@ -488,14 +492,17 @@ static long rec_mkdir(long nr, long dirfd, const char *path, long mode)
 	struct inproc_rec *s;
 	struct stat st;
 
+	path = may_be_null(path);
 	if (nr == SYS_mkdirat)
 		a[0] = dirfd, a[1] = (long)path, a[2] = mode;
-	if (!on() || !path ||
-	    TRAMP(SYS_newfstatat, dirfd, (long)path, (long)&st, AT_SYMLINK_NOFOLLOW, 0) != 0)
-		return plain(nr, a[0], a[1], a[2], 0, 0);
-	s = slot_get();
+	s = path ? slot_get() : NULL;
 	if (!s || !slot_path(s, nr, path))
 		return plain(nr, a[0], a[1], a[2], 0, 0);
+	if (TRAMP(SYS_newfstatat, dirfd, (long)s->path, (long)&st, AT_SYMLINK_NOFOLLOW, 0) != 0) {
+		__atomic_signal_fence(__ATOMIC_SEQ_CST);
+		busy = 0;	/* the slot not used */
+		return plain(nr, a[0], a[1], a[2], 0, 0);
+	}
 	s->ret = -EEXIST;
 	for (int i = 0; i < 5; i++)
 		s->args[i] = (uint64_t)a[i];

@@ -25,7 +25,9 @@ _Static_assert(sizeof(struct inproc_rec) == INPROC_SLOT, "slot size");
 #define RING_HEAD offsetof(struct inproc_ring, slot)
 
 /* A record the preload may make: the syscalls the filter lets through
- * from the trampoline (filter.c), with their one path. */
+ * from the trampoline (filter.c), with their one path; and two answered
+ * from a stat made there instead: execve of a file that is not there,
+ * mkdir of one that is. */
 static bool rec_valid(const struct inproc_rec *r)
 {
 	switch (r->nr) {
