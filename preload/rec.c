@@ -15,7 +15,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/magic.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -243,24 +242,13 @@ static bool recent(const struct stat *st)
 	return sr_recent(st, now.tv_sec);
 }
 
-/* Whether fd is a file of a filesystem without content to digest (the
- * tracer's digests.c leaves the same ones out). */
+/* Whether fd is a file of a filesystem without content to digest. */
 static bool pseudo(long fd)
 {
 	struct statfs fs;
 
-	if (plain(SYS_fstatfs, fd, (long)&fs, 0, 0, 0) < 0)
-		return false;
-	switch ((unsigned long)fs.f_type) {
-	case PROC_SUPER_MAGIC:
-	case SYSFS_MAGIC:
-	case DEBUGFS_MAGIC:
-	case TRACEFS_MAGIC:
-	case CGROUP2_SUPER_MAGIC:
-		return true;
-	default:
-		return false;
-	}
+	return plain(SYS_fstatfs, fd, (long)&fs, 0, 0, 0) == 0 &&
+	       inproc_pseudo_fs((unsigned long)fs.f_type);
 }
 
 /* openat as glibc makes it for open, open64, openat, and inside fopen,

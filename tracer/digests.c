@@ -13,7 +13,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <linux/magic.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/vfs.h>
@@ -110,11 +109,7 @@ static int digest_open_fd(struct tracer *t, int fd, struct digest *ret,
 	ret->len = 0;
 	if (!S_ISREG(st.st_mode) || cached(t, &st, ret) || fstatfs(fd, &fs) < 0)
 		return 0;
-	/* /proc/self/pagemap says it is a regular file of 256 GiB: files
-	 * of pseudo filesystems have no content to digest. */
-	if (fs.f_type == PROC_SUPER_MAGIC || fs.f_type == SYSFS_MAGIC ||
-	    fs.f_type == DEBUGFS_MAGIC || fs.f_type == TRACEFS_MAGIC ||
-	    fs.f_type == CGROUP2_SUPER_MAGIC)
+	if (inproc_pseudo_fs((unsigned long)fs.f_type))
 		return 0;
 	e = cache_slot(t, &st);
 	if (digest_fd(t->opts->algo, fd, ret) < 0)

@@ -34,7 +34,26 @@
  * does not make for anyone: the filter lets through only the recorded
  * numbers, and only from the trampoline's syscall instruction.)
  */
+#include <linux/magic.h>
+#include <stdbool.h>
 #include <stdint.h>
+
+/* A filesystem whose files have no content to digest (/proc/self/pagemap
+ * says it is a regular file of 256 GiB): the tracer digests none of
+ * them, and the preload asks for no flush to have them read. */
+static inline bool inproc_pseudo_fs(unsigned long f_type)
+{
+	switch (f_type) {
+	case PROC_SUPER_MAGIC:
+	case SYSFS_MAGIC:
+	case DEBUGFS_MAGIC:
+	case TRACEFS_MAGIC:
+	case CGROUP2_SUPER_MAGIC:
+		return true;
+	default:
+		return false;
+	}
+}
 
 /*
  * The preload's requests to the tracer: getppid(INPROC_KEY, op, arg).
