@@ -35,9 +35,6 @@
 
 #define EXPORT __attribute__((visibility("default")))
 
-typedef long (*tramp_fn)(long, long, long, long, long, long);
-#define TRAMP ((tramp_fn)(uintptr_t)INPROC_TRAMP)
-
 static struct inproc_ring *ring;
 static sr_dispatch_fn forward;	/* sandrun-rec.so's recorder, or NULL */
 static bool started;		/* the loader found (or given up on) */
@@ -50,28 +47,17 @@ static bool consistent;		/* the program's libraries all loaded */
 static bool preinit;		/* the program has a DT_PREINIT_ARRAY */
 static uintptr_t *base_cookie;	/* the program's: its namespace's too */
 
-/* An object's code and unwind table, from its program headers (base:
- * where it is loaded, its ELF header there). */
+/* An object's code, unwind table and build ID, from its program headers
+ * (base: where it is loaded, its ELF header there). */
 static bool object_text(uintptr_t base, struct text *t)
 {
 	const Elf64_Ehdr *eh = (const void *)base;
-	const Elf64_Phdr *ph;
 
 	if (!base || eh->e_ident[EI_MAG0] != ELFMAG0 || eh->e_ident[EI_MAG1] != ELFMAG1 ||
 	    eh->e_ident[EI_MAG2] != ELFMAG2 || eh->e_ident[EI_MAG3] != ELFMAG3 ||
-	    eh->e_ident[EI_CLASS] != ELFCLASS64 || eh->e_phentsize != sizeof(*ph))
+	    eh->e_ident[EI_CLASS] != ELFCLASS64 || eh->e_phentsize != sizeof(Elf64_Phdr))
 		return false;
-	ph = (const void *)(base + eh->e_phoff);
-	for (int i = 0; i < eh->e_phnum; i++) {
-		if (ph[i].p_type == PT_LOAD && (ph[i].p_flags & PF_X) && !t->lo) {
-			t->lo = (unsigned char *)(base + ph[i].p_vaddr);
-			t->hi = t->lo + ph[i].p_memsz;
-		} else if (ph[i].p_type == PT_GNU_EH_FRAME) {
-			t->eh = (const unsigned char *)(base + ph[i].p_vaddr);
-			t->eh_len = ph[i].p_memsz;
-		}
-	}
-	return t->lo != NULL;
+	return sites_text(t, base, (const void *)(base + eh->e_phoff), eh->e_phnum);
 }
 
 /* A free slot, or NULL (the call is made the ordinary way). */
@@ -230,10 +216,15 @@ static void start(struct link_map *map, const void *caller)
 	started = true;
 	if ((const unsigned char *)caller < t.lo || (const unsigned char *)caller >= t.hi)
 		return;
-	n = sites_unbranched(&t, sites, sites_in_text(&t, sites, 0));
-	/* armed first: a rewritten site must find the trampoline */
-	if (n && (ring = sr_arm(sr_sys6(SYS_gettid, 0, 0, 0, 0, 0, 0), &was,
-					&forward)) != NULL) {
+	/* armed first: a rewritten site must find the trampoline, and the
+	 * run's cache of sites is read through it */
+	ring = sr_arm(sr_sys6(SYS_gettid, 0, 0, 0, 0, 0, 0), &was, &forward);
+	if (!ring)
+		return;
+	n = sr_sites_cached(&t, sites);
+	if (!n)
+		n = sites_in_loader(&t, sites);
+	if (n) {
 		struct timespec now;
 
 		if (sr_sys6(SYS_clock_gettime, CLOCK_REALTIME, (long)&now, 0, 0, 0, 0) == 0)

@@ -4,6 +4,7 @@
  * raw syscalls, arming the trampoline, filling a record's slot.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/mman.h>
@@ -12,6 +13,7 @@
 #include <sys/uio.h>
 
 #include "preload/rec.h"
+#include "preload/sites.h"
 
 /* The words at INPROC_TRAMP_RING (tracer/inproc.h). */
 #define TAIL_WORDS 4
@@ -103,6 +105,27 @@ struct inproc_ring *sr_arm(long tid, bool *was, sr_dispatch_fn *forward)
 		return NULL;
 	}
 	return r;
+}
+
+size_t sr_sites_cached(const struct text *t, struct site *sites)
+{
+	union {
+		struct sites_cache_head h;
+		unsigned char b[sizeof(struct sites_cache_head) +
+				SITES_CACHE_MAX * sizeof(struct sites_cache_entry)];
+	} buf;
+	uint64_t tail[TAIL_WORDS];
+	long fd, len;
+
+	/* (sandrun's own file, not the build's: no record) */
+	if (!t->id || !armed_page(tail))
+		return 0;
+	fd = TRAMP(SYS_openat, AT_FDCWD, (long)INPROC_SITES_PATH, O_RDONLY | O_CLOEXEC, 0, 0);
+	if (fd < 0)
+		return 0;
+	len = sr_sys6(SYS_pread64, fd, (long)&buf, sizeof(buf), 0, 0, 0);
+	TRAMP(SYS_close, fd, 0, 0, 0, 0);
+	return len > 0 ? sites_cache_get(&buf, (size_t)len, t, sites) : 0;
 }
 
 sr_dispatch_fn *sr_forward_slot(void)

@@ -3,15 +3,18 @@
 #define SR_PRELOAD_REC_H
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <sys/stat.h>
 
+#include "preload/sites.h"
 #include "tracer/inproc.h"
 
 /*
  * Between the parts of sandrun-rec.so (rec.c records syscalls, patch.c
  * sends glibc's own syscall instructions to it) and of sandrun-audit.so
  * (audit.c, the same in the dynamic loader), with what both share
- * (sites.c, raw.c).
+ * (sites.c, sites_find.c, raw.c).
  *
  * sr_dispatch: each library's recorder, as sites.c's thunks call it.
  * regs: the syscall number, then r9, r8, r10, rdx, rsi, rdi as the
@@ -19,6 +22,11 @@
  */
 long sr_dispatch(const long *regs);
 typedef long (*sr_dispatch_fn)(const long *regs);
+
+/* A syscall through the trampoline (tracer/inproc.h), once it is armed:
+ * TRAMP(nr, a, b, c, d, e). */
+typedef long (*sr_tramp_fn)(long, long, long, long, long, long);
+#define TRAMP ((sr_tramp_fn)(uintptr_t)INPROC_TRAMP)
 
 /* A raw syscall from this library's own instruction (it stops for the
  * tracer as any other would); the kernel's result, -errno on failure. */
@@ -48,6 +56,10 @@ sr_dispatch_fn *sr_forward_slot(void);
  * for a process the audit module is not in; each part runs once. */
 void sr_early(void);
 void sr_patch_libc(void);
+
+/* The sites the run's cache holds for t (read through the trampoline,
+ * if it is armed; sites.h), into sites[]; their count, 0 if none. */
+size_t sr_sites_cached(const struct text *t, struct site *sites);
 
 /* A new ring (its magic set, its first pages in place), or NULL. */
 struct inproc_ring *sr_ring_new(void);

@@ -8,10 +8,19 @@
  * and sandrun-audit.so (audit.c: inside the dynamic loader), so it uses
  * nothing of libc: raw syscalls, no string functions.
  */
+#include <elf.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
-struct check;
+/* A result check after a syscall instruction (cmp $-4096,%rax and its
+ * kin), which a rewritten site's thunk redoes. */
+struct check {
+	unsigned char len, b[6];
+};
+
+#define SITES_CHECKS 3
+extern const struct check sites_checks[SITES_CHECKS];
 
 /* One syscall instruction to rewrite, and the result check after it. */
 struct site {
@@ -19,30 +28,62 @@ struct site {
 	const struct check *check;
 };
 
-/* A library's code, and its .eh_frame_hdr (the table of every
- * function's start), or NULL. */
+/* A library's code, its .eh_frame_hdr (the table of every function's
+ * start) or NULL, and its GNU build ID or NULL. */
 struct text {
 	unsigned char *lo, *hi;
 	const unsigned char *eh;
 	size_t eh_len;
+	const unsigned char *id;
+	size_t id_len;
 };
 
 #define SITES_MAX 128
 
-/* Whether a function starts at p, by the unwind table. */
-bool sites_function_start(const struct text *t, const unsigned char *p);
+/* A loaded object's text (above), from its program headers (base: where
+ * it is loaded); false if it has no executable segment. */
+bool sites_text(struct text *t, uintptr_t base, const Elf64_Phdr *ph, size_t phnum);
 
-/* The sites in one function's first bytes (fn: an exported function's
- * start, or one found by a call) added to sites[]; the new count. */
-size_t sites_in_function(const struct text *t, unsigned char *fn, struct site *sites,
-			 size_t n);
+/* libc's sites: in those of its functions that make the recorded
+ * syscalls (found by name with sym, which answers NULL for what is not
+ * libc's), sorted, none a branch lands inside of; their count. */
+size_t sites_in_libc(const struct text *t, void *(*sym)(const char *name),
+		     struct site *sites);
 
-/* The same for every function of the text (the unwind table tells where
- * each starts); without the table, none. */
-size_t sites_in_text(const struct text *t, struct site *sites, size_t n);
+/* The dynamic loader's: those of every one of its functions, the same. */
+size_t sites_in_loader(const struct text *t, struct site *sites);
 
-/* Those a branch might land inside of, dropped; the new count. */
-size_t sites_unbranched(const struct text *t, struct site *sites, size_t n);
+/*
+ * The cache of sites (INPROC_SITES_PATH in the sandbox): sandrun finds
+ * its own loader's and libc's once (runner/sitecache.c), and a process
+ * whose loader or libc has the same build ID and code size takes them
+ * from there instead of reading its code for them.  A file of a
+ * sites_cache_head and its entries; a site is its offset in the text,
+ * shifted left by 2, or'ed with its check's index.
+ */
+#define SITES_CACHE_MAGIC 0x49535253u	/* "SRSI" */
+#define SITES_CACHE_MAX 4		/* entries */
+#define SITES_ID_MAX 32
+
+struct sites_cache_head {
+	uint32_t magic, count;
+};
+
+struct sites_cache_entry {
+	uint32_t id_len, text_len, n, pad;
+	unsigned char id[SITES_ID_MAX];
+	uint32_t site[SITES_MAX];
+};
+
+/* An entry for t's sites; false if t has no build ID to key it by. */
+bool sites_cache_put(struct sites_cache_entry *e, const struct text *t,
+		     const struct site *sites, size_t n);
+
+/* The sites the cache (len bytes at buf) holds for t, into sites[]; their
+ * count, 0 if it holds none (nothing there is trusted: a site out of the
+ * text or an entry that does not add up is none). */
+size_t sites_cache_get(const void *buf, size_t len, const struct text *t,
+		       struct site *sites);
 
 /* Rewrite the sites (sorted, of the text t) into jumps to this
  * library's thunks, which call sr_common (which calls sr_dispatch, each

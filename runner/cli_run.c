@@ -22,6 +22,7 @@
 #include "runner/env.h"
 #include "runner/landlock.h"
 #include "runner/launch.h"
+#include "runner/sitecache.h"
 #include "runner/verdict.h"
 #include "tracer/tracer.h"
 #include "runner/signals.h"
@@ -384,6 +385,13 @@ static int build_plan(const struct run_args *a, struct run_config *cfg,
 		plan_add(p, OP_RO_BIND, OPF_CREATE, cfg->preload, PRELOAD_IN_SANDBOX, 0);
 	if (cfg->audit)
 		plan_add(p, OP_RO_BIND, OPF_CREATE, cfg->audit, AUDIT_IN_SANDBOX, 0);
+	if (cfg->preload) {
+		struct sitecache c;
+		size_t len = sitecache_make(&c);
+
+		if (len)
+			plan_add_file(p, INPROC_SITES_PATH, &c, len);
+	}
 	plan_add(p, OP_PROC, 0, NULL, "/proc", 0);
 	/* As in bubblewrap: the kernel's knobs stay read-only, whoever the
 	 * command is (root outside is uid 0 inside). */

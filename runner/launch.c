@@ -270,6 +270,8 @@ static void print_op(FILE *f, const struct mount_op *op)
 	print_word(f, op->dst);
 	if (op->kind == OP_TMPFS)
 		fprintf(f, " mode=%04o", op->mode);
+	if (op->kind == OP_FILE)
+		fprintf(f, " mode=%04o size=%zu", op->mode, op->len);
 	if (op->flags & OPF_SRC_TREE)
 		fputs(" # source tree", f);
 	fputc('\n', f);

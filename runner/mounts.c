@@ -171,6 +171,7 @@ static int new_fs(const struct mount_op *op, struct sr_error **err)
 	case OP_DEV_BIND:
 	case OP_SYMLINK:
 	case OP_REMOUNT_RO:
+	case OP_FILE:
 		errno = EINVAL;
 		break;
 	}
@@ -228,6 +229,28 @@ static int make_symlink(int rootfd, const struct mount_op *op,
 	return 0;
 }
 
+/* A file of sandrun's in one of the sandbox's tmpfs mounts, its bytes
+ * written whole, read-only to all. */
+static int make_file(int rootfd, const struct mount_op *op, struct sr_error **err)
+{
+	cleanup_free char *parent = xstrdup(op->dst);
+	char *slash = strrchr(parent, '/');
+	cleanup_close int pfd = -1;
+	cleanup_close int fd = -1;
+
+	*slash = '\0';
+	if (parent[0] && create_mount_point(rootfd, parent, true) < 0)
+		return fail(err, errno, op, "cannot create the parent directory");
+	pfd = open_in_root(rootfd, parent[0] ? parent : "/");
+	if (pfd < 0)
+		return fail(err, errno, op, "cannot open the parent directory");
+	fd = openat(pfd, slash + 1, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW,
+		    op->mode);
+	if (fd < 0 || write_all(fd, op->data, op->len) < 0)
+		return fail(err, errno, op, "cannot write the file");
+	return 0;
+}
+
 /* Stack a read-only copy of what is at dst over it (/proc/sys, ...). */
 static int remount_ro(int rootfd, const struct mount_op *op,
 		      struct sr_error **err)
@@ -264,6 +287,8 @@ static int apply_op(int rootfd, const struct mount_op *op, int srcfd,
 		return make_symlink(rootfd, op, err);
 	if (op->kind == OP_REMOUNT_RO)
 		return remount_ro(rootfd, op, err);
+	if (op->kind == OP_FILE)
+		return make_file(rootfd, op, err);
 	if (is_bind(op->kind)) {
 		struct stat st;
 

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include <stdlib.h>
+#include <string.h>
 
 #include "lib/util.h"
 #include "runner/plan.h"
@@ -19,6 +20,19 @@ void plan_add(struct mount_plan *plan, enum mount_op_kind kind,
 	op->src = src ? xstrdup(src) : NULL;
 	op->dst = path_normalize(dst);
 	op->mode = mode;
+	op->data = NULL;
+	op->len = 0;
+}
+
+void plan_add_file(struct mount_plan *plan, const char *dst, const void *data, size_t len)
+{
+	struct mount_op *op;
+
+	plan_add(plan, OP_FILE, 0, NULL, dst, 0444);
+	op = &plan->ops[plan->n - 1];
+	op->data = xmalloc(len ? len : 1);
+	memcpy(op->data, data, len);
+	op->len = len;
 }
 
 void plan_free(struct mount_plan *plan)
@@ -26,6 +40,7 @@ void plan_free(struct mount_plan *plan)
 	for (size_t i = 0; i < plan->n; i++) {
 		free(plan->ops[i].src);
 		free(plan->ops[i].dst);
+		free(plan->ops[i].data);
 	}
 	free(plan->ops);
 	plan->ops = NULL;
@@ -53,6 +68,8 @@ const char *plan_op_name(enum mount_op_kind kind)
 		return "symlink";
 	case OP_REMOUNT_RO:
 		return "remount-ro";
+	case OP_FILE:
+		return "file";
 	}
 	return "?";
 }

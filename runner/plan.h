@@ -20,6 +20,7 @@ enum mount_op_kind {
 	OP_DEVPTS,	/* a new devpts instance */
 	OP_SYMLINK,	/* create dst as a symlink to src */
 	OP_REMOUNT_RO,	/* make what is at dst read-only (if it exists) */
+	OP_FILE,	/* create dst (in a tmpfs) holding data, read-only */
 };
 
 enum {
@@ -33,6 +34,8 @@ struct mount_op {
 	char *src;	/* host path (binds) or link target (symlink) */
 	char *dst;	/* absolute path inside the sandbox */
 	unsigned mode;	/* tmpfs root mode */
+	void *data;	/* a file's bytes (OP_FILE) */
+	size_t len;
 };
 
 struct mount_plan {
@@ -42,6 +45,8 @@ struct mount_plan {
 
 void plan_add(struct mount_plan *plan, enum mount_op_kind kind,
 	      unsigned flags, const char *src, const char *dst, unsigned mode);
+/* An OP_FILE: dst created holding a copy of len bytes at data. */
+void plan_add_file(struct mount_plan *plan, const char *dst, const void *data, size_t len);
 void plan_free(struct mount_plan *plan);
 const char *plan_op_name(enum mount_op_kind kind);
 

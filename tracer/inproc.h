@@ -97,6 +97,8 @@ static inline bool inproc_pseudo_fs(unsigned long f_type)
 /* The open flags a recorded open may have: read-only, creating nothing. */
 /* Where sandrun binds the preload in the sandbox (runner/config.h). */
 #define INPROC_PRELOAD_PATH "/run/sandrun/rec.so"
+/* Where the cache of rewrite sites is (preload/sites.h). */
+#define INPROC_SITES_PATH "/run/sandrun/sites"
 
 #define INPROC_OPEN_DENY (03 | 0100 | 01000 | 020000000)	/* ACCMODE CREAT TRUNC __O_TMPFILE */
 

@@ -200,6 +200,47 @@ else
 	for i in 1 2 3 4 5 6; do skip "sandrun-audit.so is not built next to sandrun"; done
 fi
 
+# The cache of rewrite sites (preload/sites.h): sandrun's own loader's
+# and libc's, found once a run, in /run/sandrun/sites; a program whose
+# loader and libc have the same build IDs takes its sites from there,
+# and one whose cache does not add up reads its code for them.  To see
+# which it took, the build cuts each entry of its cache down to its first
+# site (the file is in the sandbox's own /run, and the build's):
+# then the programs after that stop at what they would have recorded.
+loop50='i=0; while [ $i -lt 50 ]; do /bin/true; i=$((i+1)); done'
+cut1='my $f = "/run/sandrun/sites"; open(my $h, "<", $f) or die; binmode $h;
+	local $/; my $c = <$h>; close $h; my $k = unpack("V", substr($c, 4, 4));
+	substr($c, 8 + $_ * 560 + 8, 4) = pack("V", 1) for 0 .. $k - 1;
+	chmod 0644, $f; open($h, ">", $f) or die; binmode $h; print $h $c;
+	close $h or die; print "cut\n";'
+if [ -f "$SCRATCH/bin/sandrun-audit.so" ] && command -v perl >/dev/null; then
+	head=$("$SR" -q -o "$SCRATCH/cache.trace" -- od -A n -t x4 -N 8 /run/sandrun/sites |
+		tr -s ' ')
+	is "the cache is in the sandbox: its magic and two entries (the loader, libc)" \
+		"$head" " 49535253 00000002"
+	out=$("$SR" -q --no-preload -o "$SCRATCH/cache.trace" -- \
+		/bin/sh -c 'test -e /run/sandrun/sites && echo there')
+	is "with --no-preload there is no cache" "$out" ""
+	run cache-base root -- /bin/sh -c "perl -e 1; $loop50"
+	run cache-cut root -- /bin/sh -c "perl -e '$cut1'; $loop50"
+	run cache-junk root -- /bin/sh -c "chmod 644 /run/sandrun/sites &&
+		echo junk > /run/sandrun/sites && echo junk; $loop50"
+	is "the build could cut its cache down, and put junk in it" \
+		"$(cat "$SCRATCH/out-root/cache-cut.out" "$SCRATCH/out-root/cache-junk.out")" "cut
+junk"
+	s0=$(meta "$SCRATCH/out-root/cache-base.trace.meta.json" stops)
+	s1=$(meta "$SCRATCH/out-root/cache-cut.trace.meta.json" stops)
+	s2=$(meta "$SCRATCH/out-root/cache-junk.trace.meta.json" stops)
+	check "50 programs take their sites from the cache: cut down, they stop more ($s1 stops against $s0)" \
+		test "$((s1 * 2))" -ge "$((s0 * 3))"
+	check "a cache that does not add up: they read their code instead ($s2 stops against $s0)" \
+		test "$((s2 * 4))" -le "$((s0 * 5))"
+	check "and the cut-down run's programs are recorded as the others' are" \
+		test "$(grep -c '"ev":"exec","path":"/bin/true"' "$SCRATCH/out-root/cache-cut.trace")" -eq 50
+else
+	for i in 1 2 3 4 5 6; do skip "no sandrun-audit.so next to sandrun, or no perl"; done
+fi
+
 # A program whose libraries take much static TLS (ThreadSanitizer's
 # runtime) cannot start with an audit module loaded: it gets its
 # environment without sandrun's LD_AUDIT, and starts, with the same trace.

@@ -1,0 +1,67 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The cache of rewrite sites (preload/sites.h), found once a run.
+ *
+ * Every process of a build would otherwise read its loader's code and
+ * libc's for the syscall instructions to rewrite, a few hundred
+ * microseconds each time, and get the same answer: they run the same two
+ * files.  sandrun runs them too, so it reads its own, as loaded (the
+ * bytes are the file's: nothing has rewritten them here), and hands the
+ * answer to the build in a file each process reads through the
+ * trampoline; a process whose loader or libc has another build ID finds
+ * no entry for it and reads its code as before.
+ */
+#include <dlfcn.h>
+#include <link.h>
+#include <string.h>
+#include <sys/auxv.h>
+
+#include "runner/sitecache.h"
+
+struct found {
+	uintptr_t base;		/* the loader's (AT_BASE), or 0: libc */
+	struct text t;
+	bool ok;
+};
+
+static int find(struct dl_phdr_info *info, size_t size, void *data)
+{
+	struct found *f = data;
+
+	(void)size;
+	if (f->base ? info->dlpi_addr != f->base :
+		      !info->dlpi_name || !strstr(info->dlpi_name, "/libc.so.6"))
+		return 0;
+	f->ok = sites_text(&f->t, info->dlpi_addr, info->dlpi_phdr, info->dlpi_phnum);
+	return 1;
+}
+
+static void *libc;
+
+/* libc's own definitions, as sandrun-rec.so finds them (patch.c) */
+static void *libc_sym(const char *name)
+{
+	return dlsym(libc, name);
+}
+
+size_t sitecache_make(struct sitecache *c)
+{
+	struct site sites[SITES_MAX];
+	struct found ld = { .base = getauxval(AT_BASE) }, lc = { 0 };
+	uint32_t k = 0;
+
+	memset(c, 0, sizeof(*c));
+	if (ld.base && dl_iterate_phdr(find, &ld) && ld.ok &&
+	    sites_cache_put(&c->entry[k], &ld.t, sites, sites_in_loader(&ld.t, sites)))
+		k++;
+	libc = dlopen("libc.so.6", RTLD_LAZY | RTLD_NOLOAD);
+	if (libc && dl_iterate_phdr(find, &lc) && lc.ok &&
+	    sites_cache_put(&c->entry[k], &lc.t, sites, sites_in_libc(&lc.t, libc_sym, sites)))
+		k++;
+	if (libc)
+		dlclose(libc);
+	if (!k)
+		return 0;
+	c->head = (struct sites_cache_head){ .magic = SITES_CACHE_MAGIC, .count = k };
+	return sizeof(c->head) + k * sizeof(c->entry[0]);
+}

@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef SR_SITECACHE_H
+#define SR_SITECACHE_H
+
+#include <stddef.h>
+
+#include "preload/sites.h"
+
+/* The cache of rewrite sites a run gives the build (preload/sites.h). */
+struct sitecache {
+	struct sites_cache_head head;
+	struct sites_cache_entry entry[SITES_CACHE_MAX];
+};
+
+/* The sites of this process's own dynamic loader and libc (those the
+ * build's processes run too, if they have the same build IDs), into c;
+ * its length in bytes, 0 if it holds none. */
+size_t sitecache_make(struct sitecache *c);
+
+#endif
