@@ -50,7 +50,6 @@ EXPORT int __fxstatat64(int ver, int dirfd, const char *path, struct stat64 *st,
 
 _Static_assert(sizeof(struct inproc_rec) == INPROC_SLOT, "slot size");
 
-
 enum { OFF = -1, UNKNOWN = 0, STARTING = 1, ON = 2 };
 static int state;			/* per process (copied by fork) */
 static pthread_key_t ring_key;

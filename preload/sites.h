@@ -75,13 +75,12 @@ struct sites_cache_entry {
 	uint32_t site[SITES_MAX];
 };
 
-/* An entry for t's sites; false if t has no build ID to key it by. */
-bool sites_cache_put(struct sites_cache_entry *e, const struct text *t,
-		     const struct site *sites, size_t n);
-
 /* The sites the cache (len bytes at buf) holds for t, into sites[]; their
- * count, 0 if it holds none (nothing there is trusted: a site out of the
- * text or an entry that does not add up is none). */
+ * count, 0 if it holds none.  Nothing there is trusted: an entry that
+ * does not add up, or names a site that is not a syscall instruction
+ * followed by its check in t, is none.  (Whether a branch lands inside a
+ * site is not checked again: a cache the build rewrote can break its own
+ * programs, as it could by writing their code, but not their recording.) */
 size_t sites_cache_get(const void *buf, size_t len, const struct text *t,
 		       struct site *sites);
 

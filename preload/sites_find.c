@@ -423,24 +423,6 @@ size_t sites_in_loader(const struct text *t, struct site *sites)
 	return sites_unbranched(t, sites, sites_in_text(t, sites, 0));
 }
 
-bool sites_cache_put(struct sites_cache_entry *e, const struct text *t,
-		     const struct site *sites, size_t n)
-{
-	if (!t->id || t->id_len > SITES_ID_MAX || n > SITES_MAX)
-		return false;
-	*e = (struct sites_cache_entry){
-		.id_len = (uint32_t)t->id_len,
-		.text_len = (uint32_t)(t->hi - t->lo),
-		.n = (uint32_t)n,
-	};
-	for (size_t i = 0; i < t->id_len; i++)
-		e->id[i] = t->id[i];
-	for (size_t i = 0; i < n; i++)
-		e->site[i] = (uint32_t)(sites[i].at - t->lo) << 2 |
-			     (uint32_t)(sites[i].check - sites_checks);
-	return true;
-}
-
 static bool entry_for(const struct sites_cache_entry *e, const struct text *t)
 {
 	if (!t->id || t->id_len > SITES_ID_MAX || e->id_len != t->id_len ||
@@ -464,12 +446,16 @@ size_t sites_cache_get(const void *buf, size_t len, const struct text *t,
 	for (uint32_t k = 0; k < h->count; k++) {
 		if (!entry_for(&e[k], t))
 			continue;
-		/* sorted, each whole within the text */
+		/* sorted, each whole within the text, and a syscall
+		 * instruction followed by its check there (these bytes are
+		 * rewritten: a stale or edited cache must not say where) */
 		for (uint32_t i = 0; i < e[k].n; i++) {
 			uint32_t off = e[k].site[i] >> 2, c = e[k].site[i] & 3;
+			const unsigned char *q = t->lo + off;
 
-			if (c >= SITES_CHECKS || (i && t->lo + off <= sites[i - 1].at) ||
-			    (size_t)off + 2 + sites_checks[c].len > e[k].text_len)
+			if (c >= SITES_CHECKS || (i && q <= sites[i - 1].at) ||
+			    (size_t)off + 2 + sites_checks[c].len > e[k].text_len ||
+			    q[0] != 0x0f || q[1] != 0x05 || check_at(q + 2) != &sites_checks[c])
 				return 0;
 			sites[i] = (struct site){ t->lo + off, &sites_checks[c] };
 		}

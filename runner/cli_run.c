@@ -385,7 +385,7 @@ static int build_plan(const struct run_args *a, struct run_config *cfg,
 		plan_add(p, OP_RO_BIND, OPF_CREATE, cfg->preload, PRELOAD_IN_SANDBOX, 0);
 	if (cfg->audit)
 		plan_add(p, OP_RO_BIND, OPF_CREATE, cfg->audit, AUDIT_IN_SANDBOX, 0);
-	if (cfg->preload) {
+	if (cfg->audit) {
 		struct sitecache c;
 		size_t len = sitecache_make(&c);
 

@@ -230,7 +230,7 @@ static int make_symlink(int rootfd, const struct mount_op *op,
 }
 
 /* A file of sandrun's in one of the sandbox's tmpfs mounts, its bytes
- * written whole, read-only to all. */
+ * written whole, its mode op->mode whatever the umask. */
 static int make_file(int rootfd, const struct mount_op *op, struct sr_error **err)
 {
 	cleanup_free char *parent = xstrdup(op->dst);
@@ -246,7 +246,7 @@ static int make_file(int rootfd, const struct mount_op *op, struct sr_error **er
 		return fail(err, errno, op, "cannot open the parent directory");
 	fd = openat(pfd, slash + 1, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW,
 		    op->mode);
-	if (fd < 0 || write_all(fd, op->data, op->len) < 0)
+	if (fd < 0 || write_all(fd, op->data, op->len) < 0 || fchmod(fd, op->mode) < 0)
 		return fail(err, errno, op, "cannot write the file");
 	return 0;
 }

@@ -5,11 +5,14 @@
  * Every process of a build would otherwise read its loader's code and
  * libc's for the syscall instructions to rewrite, a few hundred
  * microseconds each time, and get the same answer: they run the same two
- * files.  sandrun runs them too, so it reads its own, as loaded (the
- * bytes are the file's: nothing has rewritten them here), and hands the
- * answer to the build in a file each process reads through the
+ * files.  sandrun runs them too, so it reads its own, as loaded, and
+ * hands the answer to the build in a file each process reads through the
  * trampoline; a process whose loader or libc has another build ID finds
- * no entry for it and reads its code as before.
+ * no entry for it and reads its code as before.  (A sandrun run inside
+ * another's build finds its own libc rewritten already, no sites in it,
+ * and writes no entry for it.)  sandrun-audit.so reads the file after it
+ * arms the trampoline, and sandrun-rec.so after it, in a program it
+ * started: without the audit module the file would go unread.
  */
 #include <dlfcn.h>
 #include <link.h>
@@ -36,6 +39,25 @@ static int find(struct dl_phdr_info *info, size_t size, void *data)
 	return 1;
 }
 
+/* An entry for t's sites; false if there are none, or no build ID to
+ * key them by. */
+static bool put(struct sites_cache_entry *e, const struct text *t, const struct site *sites,
+		size_t n)
+{
+	if (!t->id || t->id_len > SITES_ID_MAX || !n || n > SITES_MAX)
+		return false;
+	*e = (struct sites_cache_entry){
+		.id_len = (uint32_t)t->id_len,
+		.text_len = (uint32_t)(t->hi - t->lo),
+		.n = (uint32_t)n,
+	};
+	memcpy(e->id, t->id, t->id_len);
+	for (size_t i = 0; i < n; i++)
+		e->site[i] = (uint32_t)(sites[i].at - t->lo) << 2 |
+			     (uint32_t)(sites[i].check - sites_checks);
+	return true;
+}
+
 static void *libc;
 
 /* libc's own definitions, as sandrun-rec.so finds them (patch.c) */
@@ -52,11 +74,11 @@ size_t sitecache_make(struct sitecache *c)
 
 	memset(c, 0, sizeof(*c));
 	if (ld.base && dl_iterate_phdr(find, &ld) && ld.ok &&
-	    sites_cache_put(&c->entry[k], &ld.t, sites, sites_in_loader(&ld.t, sites)))
+	    put(&c->entry[k], &ld.t, sites, sites_in_loader(&ld.t, sites)))
 		k++;
 	libc = dlopen("libc.so.6", RTLD_LAZY | RTLD_NOLOAD);
 	if (libc && dl_iterate_phdr(find, &lc) && lc.ok &&
-	    sites_cache_put(&c->entry[k], &lc.t, sites, sites_in_libc(&lc.t, libc_sym, sites)))
+	    put(&c->entry[k], &lc.t, sites, sites_in_libc(&lc.t, libc_sym, sites)))
 		k++;
 	if (libc)
 		dlclose(libc);

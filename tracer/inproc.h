@@ -94,12 +94,12 @@ static inline bool inproc_pseudo_fs(unsigned long f_type)
 		      0xd6, 0x48, 0x89, 0xca, 0x4d, 0x89, 0xc2, 0x4d, \
 		      0x89, 0xc8, 0x0f, 0x05, 0xc3, 0xcc, 0xcc, 0xcc }
 
-/* The open flags a recorded open may have: read-only, creating nothing. */
 /* Where sandrun binds the preload in the sandbox (runner/config.h). */
 #define INPROC_PRELOAD_PATH "/run/sandrun/rec.so"
 /* Where the cache of rewrite sites is (preload/sites.h). */
 #define INPROC_SITES_PATH "/run/sandrun/sites"
 
+/* The open flags a recorded open may have: read-only, creating nothing. */
 #define INPROC_OPEN_DENY (03 | 0100 | 01000 | 020000000)	/* ACCMODE CREAT TRUNC __O_TMPFILE */
 
 #define INPROC_SLOT 512

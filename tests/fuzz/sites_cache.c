@@ -2,8 +2,10 @@
 /*
  * libFuzzer harness: the cache of rewrite sites (preload/sites.h) as a
  * build could leave it in /run/sandrun/sites, read for a text whose
- * build ID and size are its first entry's (so the sites themselves are
- * looked at).  Every site taken must be whole inside the text, sorted.
+ * build ID and size are its first entry's, and whose code is syscall
+ * instructions and their checks every 8 bytes (so the sites themselves
+ * are looked at).  Every site taken must be whole inside the text,
+ * sorted, and one of those.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -25,6 +27,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (!buf)
 		abort();
+	if (!code[0])
+		for (size_t i = 0; i < sizeof(code); i += 8)
+			memcpy(code + i, "\x0f\x05\x48\x3d\x00\xf0\xff\xff", 8);
 	memcpy(buf, data, size);
 	if (size >= at + sizeof(first)) {
 		memcpy(&first, data + at, sizeof(first));
@@ -41,7 +46,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		if (at_ < t.lo || at_ + 2 + sites[i].check->len > t.hi ||
 		    sites[i].check < sites_checks || sites[i].check >= sites_checks + SITES_CHECKS ||
-		    (i && at_ <= sites[i - 1].at))
+		    (i && at_ <= sites[i - 1].at) || (at_ - code) % 8 ||
+		    sites[i].check != &sites_checks[0])
 			abort();
 	}
 	free(buf);

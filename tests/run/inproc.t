@@ -208,11 +208,22 @@ fi
 # site (the file is in the sandbox's own /run, and the build's):
 # then the programs after that stop at what they would have recorded.
 loop50='i=0; while [ $i -lt 50 ]; do /bin/true; i=$((i+1)); done'
-cut1='my $f = "/run/sandrun/sites"; open(my $h, "<", $f) or die; binmode $h;
-	local $/; my $c = <$h>; close $h; my $k = unpack("V", substr($c, 4, 4));
-	substr($c, 8 + $_ * 560 + 8, 4) = pack("V", 1) for 0 .. $k - 1;
-	chmod 0644, $f; open($h, ">", $f) or die; binmode $h; print $h $c;
-	close $h or die; print "cut\n";'
+# edit BODY: a perl program that reads the cache into $c (its entries in
+# $k), runs BODY on it, writes it back and says so.
+edit() {
+	printf '%s' 'my $f = "/run/sandrun/sites"; open(my $h, "<", $f) or die;
+	binmode $h; local $/; my $c = <$h>; close $h;
+	my $k = unpack("V", substr($c, 4, 4));'
+	printf '%s' "$1"
+	printf '%s' 'chmod 0644, $f; open($h, ">", $f) or die; binmode $h;
+	print $h $c; close $h or die; print "edited\n";'
+}
+# each entry cut down to its first site
+cut1=$(edit 'substr($c, 8 + $_ * 560 + 8, 4) = pack("V", 1) for 0 .. $k - 1;')
+# each site moved 3 bytes on (into the middle of the code)
+shift3=$(edit 'for my $e (0 .. $k - 1) { for my $i (0 .. 127) {
+	my $o = 8 + $e * 560 + 48 + 4 * $i;
+	substr($c, $o, 4) = pack("V", unpack("V", substr($c, $o, 4)) + (3 << 2)) } }')
 if [ -f "$SCRATCH/bin/sandrun-audit.so" ] && command -v perl >/dev/null; then
 	head=$("$SR" -q -o "$SCRATCH/cache.trace" -- od -A n -t x4 -N 8 /run/sandrun/sites |
 		tr -s ' ')
@@ -223,11 +234,15 @@ if [ -f "$SCRATCH/bin/sandrun-audit.so" ] && command -v perl >/dev/null; then
 	is "with --no-preload there is no cache" "$out" ""
 	run cache-base root -- /bin/sh -c "perl -e 1; $loop50"
 	run cache-cut root -- /bin/sh -c "perl -e '$cut1'; $loop50"
+	run cache-shift root -- timeout 60 /bin/sh -c "perl -e '$shift3'; $loop50; echo done"
 	run cache-junk root -- /bin/sh -c "chmod 644 /run/sandrun/sites &&
-		echo junk > /run/sandrun/sites && echo junk; $loop50"
-	is "the build could cut its cache down, and put junk in it" \
-		"$(cat "$SCRATCH/out-root/cache-cut.out" "$SCRATCH/out-root/cache-junk.out")" "cut
-junk"
+		echo junk > /run/sandrun/sites && echo edited; $loop50"
+	is "the build could cut its cache down, move its sites, and put junk in it" \
+		"$(cat "$SCRATCH/out-root/cache-cut.out" "$SCRATCH/out-root/cache-shift.out" \
+			"$SCRATCH/out-root/cache-junk.out")" "edited
+edited
+done
+edited"
 	s0=$(meta "$SCRATCH/out-root/cache-base.trace.meta.json" stops)
 	s1=$(meta "$SCRATCH/out-root/cache-cut.trace.meta.json" stops)
 	s2=$(meta "$SCRATCH/out-root/cache-junk.trace.meta.json" stops)
@@ -235,10 +250,13 @@ junk"
 		test "$((s1 * 2))" -ge "$((s0 * 3))"
 	check "a cache that does not add up: they read their code instead ($s2 stops against $s0)" \
 		test "$((s2 * 4))" -le "$((s0 * 5))"
+	s3=$(meta "$SCRATCH/out-root/cache-shift.trace.meta.json" stops)
+	check "sites moved off their syscall instructions: the same ($s3 stops against $s0)" \
+		test "$((s3 * 4))" -le "$((s0 * 5))"
 	check "and the cut-down run's programs are recorded as the others' are" \
 		test "$(grep -c '"ev":"exec","path":"/bin/true"' "$SCRATCH/out-root/cache-cut.trace")" -eq 50
 else
-	for i in 1 2 3 4 5 6; do skip "no sandrun-audit.so next to sandrun, or no perl"; done
+	for i in 1 2 3 4 5 6 7; do skip "no sandrun-audit.so next to sandrun, or no perl"; done
 fi
 
 # A program whose libraries take much static TLS (ThreadSanitizer's
