@@ -55,13 +55,18 @@ static void write_meta(FILE *f, const struct run_meta *m,
 	write_time(f, "start", &m->start);
 	write_time(f, "end", &m->end);
 	fprintf(f, "  \"duration_s\": %.3f,\n", secs);
-	if (m->recorded)
+	if (m->recorded) {
 		fprintf(f, "  \"recording\": {\"events\": %llu, \"stops\": %llu, "
 			"\"in_process\": %llu, \"in_process_rejected\": %llu, "
 			"\"files_hashed\": %llu, \"digests_from_cache\": %llu, "
-			"\"canonicalize_s\": %.3f, \"trace_write_s\": %.3f},\n",
+			"\"canonicalize_s\": %.3f, \"trace_write_s\": %.3f,\n    \"stops_by\": {",
 			m->events, m->stops, m->in_process, m->in_process_rejected,
 			m->hashed, m->cache_hits, m->canon_s, m->write_s);
+		for (int k = 0; k < STOP_KINDS; k++)
+			fprintf(f, "%s\"%s\": %llu", k ? ", " : "", stop_kind_names[k],
+				m->stops_by[k]);
+		fprintf(f, "}},\n");
+	}
 	fprintf(f, "  \"host\": {\"hostname\": ");
 	json_write_string(f, host);
 	fprintf(f, ", \"kernel\": ");

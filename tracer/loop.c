@@ -152,6 +152,9 @@ static void on_seccomp(struct tracer *t, struct task *task)
 	long n = ptrace(PTRACE_GET_SYSCALL_INFO, task->tid, sizeof(si), &si);
 	bool exit_stop;
 
+	/* (the filter stops getppid only with the preload's key) */
+	t->stops_by[n > 0 && si.op == PTRACE_SYSCALL_INFO_SECCOMP && si.arch == AUDIT_ARCH_X86_64 &&
+		    (si.seccomp.nr & ~FILTER_X32_BIT) == INPROC_NR ? STOP_REQUEST : STOP_ENTRY]++;
 	if (n <= 0 || si.op != PTRACE_SYSCALL_INFO_SECCOMP || !task->proc) {
 		resume(task->tid, PTRACE_CONT, 0);
 		return;
@@ -358,6 +361,12 @@ static bool is_stop_signal(int sig)
 	return sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU;
 }
 
+const char *const stop_kind_names[STOP_KINDS] = {
+	[STOP_START] = "start", [STOP_FORK] = "fork", [STOP_EXEC] = "exec",
+	[STOP_EXIT] = "exit", [STOP_SIGNAL] = "signal", [STOP_ENTRY] = "syscall_entry",
+	[STOP_RESULT] = "syscall_result", [STOP_REQUEST] = "request",
+};
+
 static void dispatch(struct tracer *t, pid_t tid, int status)
 {
 	struct task *task = task_find(&t->procs, tid);
@@ -379,15 +388,19 @@ static void dispatch(struct tracer *t, pid_t tid, int status)
 	case PTRACE_EVENT_FORK:
 	case PTRACE_EVENT_VFORK:
 	case PTRACE_EVENT_CLONE:
+		t->stops_by[STOP_FORK]++;
 		on_fork(t, task, event);
 		return;
 	case PTRACE_EVENT_EXEC:
+		t->stops_by[STOP_EXEC]++;
 		on_exec(t, task);
 		return;
 	case PTRACE_EVENT_EXIT:
+		t->stops_by[STOP_EXIT]++;
 		on_exit_event(t, task);
 		return;
 	case PTRACE_EVENT_STOP:
+		t->stops_by[STOP_START]++;
 		if (task->fresh || !is_stop_signal(sig)) {
 			task->fresh = false;
 			resume(tid, PTRACE_CONT, 0);
@@ -400,10 +413,12 @@ static void dispatch(struct tracer *t, pid_t tid, int status)
 		break;
 	}
 	if (sig == (SIGTRAP | 0x80)) {
+		t->stops_by[STOP_RESULT]++;
 		on_syscall_exit(t, task);
 		return;
 	}
 	/* A signal for the tracee: deliver it unchanged. */
+	t->stops_by[STOP_SIGNAL]++;
 	task->fresh = false;
 	resume(tid, PTRACE_CONT, sig);
 }

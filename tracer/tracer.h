@@ -54,6 +54,24 @@ struct hash_entry {
 	bool from_file;		/* from the cache file, not used yet this run */
 };
 
+/* The kinds of ptrace stop the tracer counts (the run's meta.json):
+ * ptrace's own for any traced process (a child's first stop, fork and
+ * exec events, the exit event, a signal), and the syscalls it stops. */
+enum stop_kind {
+	STOP_START,	/* a new child's first stop, or a group-stop */
+	STOP_FORK,	/* fork, vfork, clone events */
+	STOP_EXEC,	/* the exec event */
+	STOP_EXIT,	/* the exit event */
+	STOP_SIGNAL,	/* a signal on its way to the tracee */
+	STOP_ENTRY,	/* a syscall's entry (seccomp) */
+	STOP_RESULT,	/* a syscall's exit, for its result */
+	STOP_REQUEST,	/* the preload's requests (tracer/inproc.h) */
+	STOP_KINDS
+};
+
+/* Their names in meta.json. */
+extern const char *const stop_kind_names[STOP_KINDS];
+
 struct tracer {
 	const struct tracer_opts *opts;
 	struct spool spool;
@@ -67,6 +85,7 @@ struct tracer {
 	uint64_t hashed;	/* files read for a digest */
 	uint64_t cache_hits;	/* files whose digest came from the cache file */
 	uint64_t stops;
+	uint64_t stops_by[STOP_KINDS];	/* the same by kind */
 	bool io_error;
 	pid_t root_pid;		/* the command: its exit ends the run */
 	pid_t cur_tid;		/* the thread whose stop is being handled */

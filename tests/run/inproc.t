@@ -259,6 +259,18 @@ else
 	for i in 1 2 3 4 5 6 7; do skip "no sandrun-audit.so next to sandrun, or no perl"; done
 fi
 
+# meta.json's stops by kind: they add up to its stops, and count what ran.
+run kinds root -- /bin/sh -c '/bin/true; /bin/true'
+m=$SCRATCH/out-root/kinds.trace.meta.json
+kind() { sed -n "/\"stops_by\"/s/.*\"$1\": \([0-9]*\).*/\1/p" "$m"; }
+sum=0
+for k in start fork exec exit signal syscall_entry syscall_result request; do
+	sum=$((sum + $(kind $k)))
+done
+is "meta.json: the stops by kind add up to the stops" "$sum" "$(meta "$m" stops)"
+check "and count each program's exec and exit ($(kind exec) and $(kind exit): 3 programs and the sandbox's init)" \
+	test "$(kind exec)" -eq 3 -a "$(kind exit)" -eq 4
+
 # A program whose libraries take much static TLS (ThreadSanitizer's
 # runtime) cannot start with an audit module loaded: it gets its
 # environment without sandrun's LD_AUDIT, and starts, with the same trace.
