@@ -107,6 +107,18 @@ struct inproc_ring *sr_arm(long tid, bool *was, sr_dispatch_fn *forward)
 	return r;
 }
 
+/* What the cache's head says of sandrun's own output files. */
+static uint32_t noutputs;
+static uint64_t output_dev[SITES_OUTPUTS], output_ino[SITES_OUTPUTS];
+
+bool sr_output_file(uint64_t dev, uint64_t ino)
+{
+	for (uint32_t i = 0; i < noutputs; i++)
+		if (output_dev[i] == dev && output_ino[i] == ino)
+			return true;
+	return false;
+}
+
 size_t sr_sites_cached(const struct text *t, struct site *sites)
 {
 	union {
@@ -125,7 +137,14 @@ size_t sr_sites_cached(const struct text *t, struct site *sites)
 		return 0;
 	len = sr_sys6(SYS_pread64, fd, (long)&buf, sizeof(buf), 0, 0, 0);
 	TRAMP(SYS_close, fd, 0, 0, 0, 0);
-	return len > 0 ? sites_cache_get(&buf, (size_t)len, t, sites) : 0;
+	if (len < (long)sizeof(buf.h) || buf.h.magic != SITES_CACHE_MAGIC)
+		return 0;
+	noutputs = buf.h.noutputs <= SITES_OUTPUTS ? buf.h.noutputs : 0;
+	for (uint32_t i = 0; i < noutputs; i++) {
+		output_dev[i] = buf.h.output_dev[i];
+		output_ino[i] = buf.h.output_ino[i];
+	}
+	return sites_cache_get(&buf, (size_t)len, t, sites);
 }
 
 sr_dispatch_fn *sr_forward_slot(void)

@@ -318,7 +318,11 @@ static struct inproc_rec *slot_fd(long nr, long a0, long a1, long a2)
  * Whether fd is open for writing (or unknown): what it replaces or
  * closes must then stop, for the tracer to digest the writer first.
  * Only a regular file is a writer the tracer digests: not a device such
- * as /dev/null, a pipe's or a socket's end (see decode.c's exit_open).
+ * as /dev/null, a pipe's or a socket's end (see decode.c's exit_open),
+ * nor the log sandrun's own output goes to, which the build inherits (a
+ * shell saves and restores its stdout around every redirection).  If the
+ * build opened that file itself, the tracer refuses the record (a
+ * writer's close) and digests it at the process's exit instead.
  */
 static bool maybe_writer(long fd)
 {
@@ -328,7 +332,7 @@ static bool maybe_writer(long fd)
 	if (fl == -EBADF || (fl >= 0 && (fl & O_ACCMODE) == O_RDONLY))
 		return false;
 	return TRAMP(SYS_newfstatat, fd, (long)"", (long)&st, AT_EMPTY_PATH, 0) != 0 ||
-	       S_ISREG(st.st_mode);
+	       (S_ISREG(st.st_mode) && !sr_output_file(st.st_dev, st.st_ino));
 }
 
 /* A syscall without a path (close, dup, fcntl, getrandom): made through

@@ -58,8 +58,13 @@ void sr_early(void);
 void sr_patch_libc(void);
 
 /* The sites the run's cache holds for t (read through the trampoline,
- * if it is armed; sites.h), into sites[]; their count, 0 if none. */
+ * if it is armed; sites.h), into sites[]; their count, 0 if none.  The
+ * output files its head names are kept for sr_output_file. */
 size_t sr_sites_cached(const struct text *t, struct site *sites);
+
+/* Whether a file is one sandrun's own stdout or stderr writes to, as the
+ * cache last read said (sites.h). */
+bool sr_output_file(uint64_t dev, uint64_t ino);
 
 /* A new ring (its magic set, its first pages in place), or NULL. */
 struct inproc_ring *sr_ring_new(void);

@@ -59,14 +59,20 @@ size_t sites_in_loader(const struct text *t, struct site *sites);
  * whose loader or libc has the same build ID and code size takes them
  * from there instead of reading its code for them.  A file of a
  * sites_cache_head and its entries; a site is its offset in the text,
- * shifted left by 2, or'ed with its check's index.
+ * shifted left by 2, or'ed with its check's index.  The head also names
+ * the regular files sandrun's own stdout and stderr write to (a log the
+ * build's output goes to): the build inherits them, and the tracer has
+ * nothing of theirs to digest when a process closes one.
  */
-#define SITES_CACHE_MAGIC 0x49535253u	/* "SRSI" */
+#define SITES_CACHE_MAGIC 0x32535253u	/* "SRS2" */
 #define SITES_CACHE_MAX 4		/* entries */
 #define SITES_ID_MAX 32
+#define SITES_OUTPUTS 3
 
 struct sites_cache_head {
 	uint32_t magic, count;
+	uint32_t noutputs, pad;
+	uint64_t output_dev[SITES_OUTPUTS], output_ino[SITES_OUTPUTS];
 };
 
 struct sites_cache_entry {

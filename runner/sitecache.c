@@ -15,9 +15,11 @@
  * started: without the audit module the file would go unread.
  */
 #include <dlfcn.h>
+#include <fcntl.h>
 #include <link.h>
 #include <string.h>
 #include <sys/auxv.h>
+#include <sys/stat.h>
 
 #include "runner/sitecache.h"
 
@@ -58,6 +60,29 @@ static bool put(struct sites_cache_entry *e, const struct text *t, const struct 
 	return true;
 }
 
+/* The regular files sandrun's own stdout and stderr write to (the build
+ * inherits them). */
+static void outputs(struct sites_cache_head *h)
+{
+	for (int fd = 1; fd <= 2; fd++) {
+		struct stat st;
+		int fl = fcntl(fd, F_GETFL);
+		uint32_t i;
+
+		if (fl < 0 || (fl & O_ACCMODE) == O_RDONLY || fstat(fd, &st) < 0 ||
+		    !S_ISREG(st.st_mode))
+			continue;
+		for (i = 0; i < h->noutputs; i++)
+			if (h->output_dev[i] == st.st_dev && h->output_ino[i] == st.st_ino)
+				break;
+		if (i == h->noutputs && i < SITES_OUTPUTS) {
+			h->output_dev[i] = st.st_dev;
+			h->output_ino[i] = st.st_ino;
+			h->noutputs++;
+		}
+	}
+}
+
 static void *libc;
 
 /* libc's own definitions, as sandrun-rec.so finds them (patch.c) */
@@ -84,6 +109,8 @@ size_t sitecache_make(struct sitecache *c)
 		dlclose(libc);
 	if (!k)
 		return 0;
-	c->head = (struct sites_cache_head){ .magic = SITES_CACHE_MAGIC, .count = k };
+	c->head.magic = SITES_CACHE_MAGIC;
+	c->head.count = k;
+	outputs(&c->head);
 	return sizeof(c->head) + k * sizeof(c->entry[0]);
 }
