@@ -320,9 +320,8 @@ static struct inproc_rec *slot_fd(long nr, long a0, long a1, long a2)
  * Only a regular file is a writer the tracer digests: not a device such
  * as /dev/null, a pipe's or a socket's end (see decode.c's exit_open),
  * nor the log sandrun's own output goes to, which the build inherits (a
- * shell saves and restores its stdout around every redirection).  If the
- * build opened that file itself, the tracer refuses the record (a
- * writer's close) and digests it at the process's exit instead.
+ * shell saves and restores its stdout around every redirection): the
+ * tracer takes that for no build's output, even opened by name.
  */
 static bool maybe_writer(long fd)
 {

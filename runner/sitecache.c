@@ -60,25 +60,26 @@ static bool put(struct sites_cache_entry *e, const struct text *t, const struct 
 	return true;
 }
 
-/* The regular files sandrun's own stdout and stderr write to (the build
- * inherits them). */
-static void outputs(struct sites_cache_head *h)
+_Static_assert(sizeof(((struct output_files *)0)->dev) / sizeof(dev_t) == SITES_OUTPUTS,
+	       "as many output files as the cache's head names");
+
+void sitecache_outputs(struct output_files *o)
 {
+	o->n = 0;
 	for (int fd = 1; fd <= 2; fd++) {
 		struct stat st;
 		int fl = fcntl(fd, F_GETFL);
-		uint32_t i;
+		unsigned i;
 
 		if (fl < 0 || (fl & O_ACCMODE) == O_RDONLY || fstat(fd, &st) < 0 ||
 		    !S_ISREG(st.st_mode))
 			continue;
-		for (i = 0; i < h->noutputs; i++)
-			if (h->output_dev[i] == st.st_dev && h->output_ino[i] == st.st_ino)
+		for (i = 0; i < o->n; i++)
+			if (o->dev[i] == st.st_dev && o->ino[i] == st.st_ino)
 				break;
-		if (i == h->noutputs && i < SITES_OUTPUTS) {
-			h->output_dev[i] = st.st_dev;
-			h->output_ino[i] = st.st_ino;
-			h->noutputs++;
+		if (i == o->n && o->n < SITES_OUTPUTS) {
+			o->dev[o->n] = st.st_dev;
+			o->ino[o->n++] = st.st_ino;
 		}
 	}
 }
@@ -95,6 +96,7 @@ size_t sitecache_make(struct sitecache *c)
 {
 	struct site sites[SITES_MAX];
 	struct found ld = { .base = getauxval(AT_BASE) }, lc = { 0 };
+	struct output_files out;
 	uint32_t k = 0;
 
 	memset(c, 0, sizeof(*c));
@@ -111,6 +113,11 @@ size_t sitecache_make(struct sitecache *c)
 		return 0;
 	c->head.magic = SITES_CACHE_MAGIC;
 	c->head.count = k;
-	outputs(&c->head);
+	sitecache_outputs(&out);
+	c->head.noutputs = out.n;
+	for (unsigned i = 0; i < out.n; i++) {
+		c->head.output_dev[i] = out.dev[i];
+		c->head.output_ino[i] = out.ino[i];
+	}
 	return sizeof(c->head) + k * sizeof(c->entry[0]);
 }

@@ -5,6 +5,7 @@
 #include <stddef.h>
 
 #include "preload/sites.h"
+#include "tracer/tracer.h"
 
 /* The cache of rewrite sites a run gives the build (preload/sites.h). */
 struct sitecache {
@@ -16,5 +17,9 @@ struct sitecache {
  * build's processes run too, if they have the same build IDs), into c;
  * its length in bytes, 0 if it holds none. */
 size_t sitecache_make(struct sitecache *c);
+
+/* The regular files sandrun's own stdout and stderr write to (the build
+ * inherits them: a log). */
+void sitecache_outputs(struct output_files *o);
 
 #endif

@@ -627,15 +627,21 @@ static bool decode_args(struct tracer *t, struct task *task)
 }
 
 /* Whether fd is open on something other than a regular file (a
- * device such as /dev/null, a pipe's or a socket's end): written to, but
- * no file is.  A file that cannot be looked at counts as one. */
-static bool not_a_file(pid_t tid, int fd)
+ * device such as /dev/null, a pipe's or a socket's end), or on the log
+ * sandrun's own output goes to: written to, but no file of the build's
+ * is.  A file that cannot be looked at counts as one. */
+static bool not_a_file(const struct tracer *t, pid_t tid, int fd)
 {
 	char path[64];
 	struct stat st;
 
 	snprintf(path, sizeof(path), "/proc/%d/fd/%d", (int)tid, fd);
-	return stat(path, &st) == 0 && !S_ISREG(st.st_mode);
+	if (stat(path, &st) != 0)
+		return false;
+	for (unsigned i = 0; i < t->opts->outputs.n; i++)
+		if (t->opts->outputs.dev[i] == st.st_dev && t->opts->outputs.ino[i] == st.st_ino)
+			return true;
+	return !S_ISREG(st.st_mode);
 }
 
 static void exit_open(struct tracer *t, struct task *task, int fd)
@@ -654,7 +660,7 @@ static void exit_open(struct tracer *t, struct task *task, int fd)
 	/* a device (/dev/null), a pipe's or socket's end (/dev/stdout,
 	 * /proc/self/fd/N): written to, but no file is, and no content to
 	 * digest; the preload records its close (rec.c) */
-	if ((fl & FDF_WRITE) && not_a_file(task->tid, fd))
+	if ((fl & FDF_WRITE) && not_a_file(t, task->tid, fd))
 		fl &= (uint8_t)~FDF_WRITE;
 	if (ev->path)
 		fd_put(task->proc, fd, ev->path, fl);

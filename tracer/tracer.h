@@ -28,6 +28,14 @@ struct tracer_opts {
 	bool audit_appended;	/* the same for LD_AUDIT */
 	const char *digest_cache;	/* the digest cache file across runs,
 					 * or NULL (digests.c) */
+	/* The regular files sandrun's own stdout and stderr write to (a
+	 * log): the build inherits them; not a build's output, never a
+	 * writer the tracer digests (the preload closes them in-process). */
+	struct output_files {
+		unsigned n;
+		dev_t dev[3];
+		ino_t ino[3];
+	} outputs;
 };
 
 /* A policy violation, for the summary and the report (the trace has them

@@ -274,6 +274,23 @@ sp=$(meta "$SCRATCH/out-root/topipe.trace.meta.json" stops)
 check "output to a log file: no more stops than to a pipe ($sf against $sp; 100 more before)" \
 	test "$sf" -le "$((sp + 25))"
 
+# A build that writes to that log itself, by its name: the tracer does
+# not take the log for a build's output either, so the preload's closes
+# of it are not refused, and the trace is the same without the preload.
+mkdir -p "$SCRATCH/w-ownlog"
+for m in pre ptr; do
+	[ $m = ptr ] && np=--no-preload || np=
+	(cd "$SCRATCH/w-ownlog" && : >build.log && "$SR" -q $np -o "$SCRATCH/out-root/ownlog-$m.trace" -- \
+		/bin/sh -c 'echo a >>build.log; cat </dev/null >/dev/null; echo b; echo c >>build.log' \
+		>>build.log 2>&1)
+done
+is "a build writing to sandrun's own log: its lines are there" \
+	"$(tr '\n' ' ' <"$SCRATCH/w-ownlog/build.log")" "a b c "
+is "and no record of the preload's is refused" \
+	"$(meta "$SCRATCH/out-root/ownlog-pre.trace.meta.json" in_process_rejected)" 0
+check "and the trace is the same without the preload" \
+	cmp -s "$SCRATCH/out-root/ownlog-pre.trace" "$SCRATCH/out-root/ownlog-ptr.trace"
+
 # meta.json's stops by kind: they add up to its stops, and count what ran.
 run kinds root -- /bin/sh -c '/bin/true; /bin/true'
 m=$SCRATCH/out-root/kinds.trace.meta.json
