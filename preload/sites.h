@@ -67,7 +67,7 @@ size_t sites_in_loader(const struct text *t, struct site *sites);
 #define SITES_CACHE_MAGIC 0x32535253u	/* "SRS2" */
 #define SITES_CACHE_MAX 4		/* entries */
 #define SITES_ID_MAX 32
-#define SITES_OUTPUTS 3
+#define SITES_OUTPUTS 2	/* sandrun's stdout and stderr */
 
 struct sites_cache_head {
 	uint32_t magic, count;

@@ -385,13 +385,17 @@ static int build_plan(const struct run_args *a, struct run_config *cfg,
 		plan_add(p, OP_RO_BIND, OPF_CREATE, cfg->preload, PRELOAD_IN_SANDBOX, 0);
 	if (cfg->audit)
 		plan_add(p, OP_RO_BIND, OPF_CREATE, cfg->audit, AUDIT_IN_SANDBOX, 0);
+	sitecache_outputs(&cfg->outputs);
 	if (cfg->audit) {
 		struct sitecache c;
-		size_t len = sitecache_make(&c);
+		size_t len = sitecache_make(&c, &cfg->outputs);
 
 		if (len)
 			plan_add_file(p, INPROC_SITES_PATH, &c, len);
 	}
+	/* (the build may not put a cache of its own there) */
+	if (cfg->preload)
+		plan_add(p, OP_REMOUNT_RO, OPF_EXEC, NULL, "/run/sandrun", 0);
 	plan_add(p, OP_PROC, 0, NULL, "/proc", 0);
 	/* As in bubblewrap: the kernel's knobs stay read-only, whoever the
 	 * command is (root outside is uid 0 inside). */

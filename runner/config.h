@@ -10,6 +10,7 @@
 #include "lib/util.h"
 #include "runner/plan.h"
 #include "tracer/inproc.h"
+#include "tracer/tracer.h"
 
 enum net_mode {
 	NET_LOOPBACK,	/* empty network namespace, loopback up (default) */
@@ -57,6 +58,7 @@ struct run_config {
 	struct strv env;	/* the command's environment, final */
 	sigset_t ignored;	/* forwarded signals the invoker ignores */
 	struct mount_plan plan;
+	struct output_files outputs;	/* sandrun's own log (sitecache.h) */
 	struct policy *policy;	/* --policy, expanded; NULL without */
 	int landlock_abi;	/* > 0: the policy's paths are Landlock rules */
 	char *lock_path;	/* --lock: compare host inputs after the run */

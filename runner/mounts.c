@@ -256,8 +256,8 @@ static int remount_ro(int rootfd, const struct mount_op *op,
 		      struct sr_error **err)
 {
 	struct mount_attr attr = {
-		.attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID |
-			    MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC,
+		.attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
+			    (op->flags & OPF_EXEC ? 0 : MOUNT_ATTR_NOEXEC),
 	};
 	cleanup_close int dst = open_in_root(rootfd, op->dst);
 	cleanup_close int copy = -1;

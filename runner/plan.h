@@ -26,6 +26,7 @@ enum mount_op_kind {
 enum {
 	OPF_CREATE = 1 << 0,	/* create a missing mount point (in a tmpfs) */
 	OPF_SRC_TREE = 1 << 1,	/* this bind is the source tree ($SRC) */
+	OPF_EXEC = 1 << 2,	/* remount-ro: what is there may still be run */
 };
 
 struct mount_op {

@@ -13,7 +13,6 @@
 #include "lib/zstdio.h"
 #include "lib/util.h"
 #include "runner/record.h"
-#include "runner/sitecache.h"
 #include "tracer/canon.h"
 #include "tracer/fold.h"
 
@@ -79,7 +78,7 @@ int record_begin(struct recorder *rec, const struct run_config *cfg,
 	rec->topts.audit = cfg->audit ? AUDIT_IN_SANDBOX : NULL;
 	rec->topts.preload_appended = cfg->preload_appended;
 	rec->topts.audit_appended = cfg->audit_appended;
-	sitecache_outputs(&rec->topts.outputs);
+	rec->topts.outputs = cfg->outputs;
 	rec->tracer.inproc = cfg->preload != NULL;
 	rec->tracer.opts = &rec->topts;
 	spool = xasprintf("%s.spool.%d", cfg->trace_path, (int)getpid());

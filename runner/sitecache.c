@@ -92,11 +92,10 @@ static void *libc_sym(const char *name)
 	return dlsym(libc, name);
 }
 
-size_t sitecache_make(struct sitecache *c)
+size_t sitecache_make(struct sitecache *c, const struct output_files *out)
 {
 	struct site sites[SITES_MAX];
 	struct found ld = { .base = getauxval(AT_BASE) }, lc = { 0 };
-	struct output_files out;
 	uint32_t k = 0;
 
 	memset(c, 0, sizeof(*c));
@@ -113,11 +112,10 @@ size_t sitecache_make(struct sitecache *c)
 		return 0;
 	c->head.magic = SITES_CACHE_MAGIC;
 	c->head.count = k;
-	sitecache_outputs(&out);
-	c->head.noutputs = out.n;
-	for (unsigned i = 0; i < out.n; i++) {
-		c->head.output_dev[i] = out.dev[i];
-		c->head.output_ino[i] = out.ino[i];
+	c->head.noutputs = out->n;
+	for (unsigned i = 0; i < out->n; i++) {
+		c->head.output_dev[i] = out->dev[i];
+		c->head.output_ino[i] = out->ino[i];
 	}
 	return sizeof(c->head) + k * sizeof(c->entry[0]);
 }

@@ -14,9 +14,10 @@ struct sitecache {
 };
 
 /* The sites of this process's own dynamic loader and libc (those the
- * build's processes run too, if they have the same build IDs), into c;
- * its length in bytes, 0 if it holds none. */
-size_t sitecache_make(struct sitecache *c);
+ * build's processes run too, if they have the same build IDs), and the
+ * output files (sitecache_outputs), into c; its length in bytes, 0 if it
+ * holds no sites. */
+size_t sitecache_make(struct sitecache *c, const struct output_files *out);
 
 /* The regular files sandrun's own stdout and stderr write to (the build
  * inherits them: a log). */

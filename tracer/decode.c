@@ -626,22 +626,25 @@ static bool decode_args(struct tracer *t, struct task *task)
 	return (d->opts & SCF_EXIT) != 0;
 }
 
-/* Whether fd is open on something other than a regular file (a
- * device such as /dev/null, a pipe's or a socket's end), or on the log
- * sandrun's own output goes to: written to, but no file of the build's
- * is.  A file that cannot be looked at counts as one. */
-static bool not_a_file(const struct tracer *t, pid_t tid, int fd)
+/* What a write-open's fd is open on: a regular file of the build's, the
+ * log sandrun's own output goes to (a build output no more than a
+ * terminal is), or something else (a device such as /dev/null, a pipe's
+ * or a socket's end): written to, but no file is.  A file that cannot be
+ * looked at counts as the build's. */
+enum written { W_FILE, W_LOG, W_NOT_A_FILE };
+
+static enum written written_to(const struct tracer *t, pid_t tid, int fd)
 {
 	char path[64];
 	struct stat st;
 
 	snprintf(path, sizeof(path), "/proc/%d/fd/%d", (int)tid, fd);
 	if (stat(path, &st) != 0)
-		return false;
+		return W_FILE;
 	for (unsigned i = 0; i < t->opts->outputs.n; i++)
 		if (t->opts->outputs.dev[i] == st.st_dev && t->opts->outputs.ino[i] == st.st_ino)
-			return true;
-	return !S_ISREG(st.st_mode);
+			return W_LOG;
+	return S_ISREG(st.st_mode) ? W_FILE : W_NOT_A_FILE;
 }
 
 static void exit_open(struct tracer *t, struct task *task, int fd)
@@ -659,9 +662,14 @@ static void exit_open(struct tracer *t, struct task *task, int fd)
 		fl &= (uint8_t)~FDF_WRITE;
 	/* a device (/dev/null), a pipe's or socket's end (/dev/stdout,
 	 * /proc/self/fd/N): written to, but no file is, and no content to
-	 * digest; the preload records its close (rec.c) */
-	if ((fl & FDF_WRITE) && not_a_file(t, task->tid, fd))
-		fl &= (uint8_t)~FDF_WRITE;
+	 * digest; sandrun's own log: written, with no digest (sandrun
+	 * appends to it too).  The preload records their closes (rec.c). */
+	if (fl & FDF_WRITE) {
+		enum written w = written_to(t, task->tid, fd);
+
+		if (w != W_FILE)
+			fl = (uint8_t)((fl & ~FDF_WRITE) | (w == W_LOG ? FDF_LOG : 0));
+	}
 	if (ev->path)
 		fd_put(task->proc, fd, ev->path, fl);
 	if (!(ev->flags & O_PATH) && acc != O_WRONLY &&
@@ -715,7 +723,7 @@ static void exit_dup(struct task *task, int newfd, bool cloexec)
 		fd_close(task->proc, newfd);
 		return;
 	}
-	fl = (uint8_t)((e->flags & FDF_WRITE) | (cloexec ? FDF_CLOEXEC : 0));
+	fl = (uint8_t)((e->flags & (FDF_WRITE | FDF_LOG)) | (cloexec ? FDF_CLOEXEC : 0));
 	fd_put(task->proc, newfd, e->path, fl);
 }
 
@@ -867,12 +875,13 @@ void decode_flush_writes(struct tracer *t, struct task *task, int only_fd, unsig
 		struct event ev = { .kind = EV_WROTE, .pid = pr->tgid };
 		struct stat st;
 
-		if (!e || !(e->flags & FDF_WRITE))
+		if (!e || !(e->flags & (FDF_WRITE | FDF_LOG)))
 			continue;
 		if ((how & FLUSH_CLOEXEC) && !(e->flags & FDF_CLOEXEC))
 			continue;
 		ev.path = xstrdup(e->path);
-		if (digest_tracee_fd(t, task->tid, fd, &ev.digest, &st) == 0) {
+		if ((e->flags & FDF_WRITE) &&
+		    digest_tracee_fd(t, task->tid, fd, &ev.digest, &st) == 0) {
 			ev.post.has = true;
 			ev.post.mode = st.st_mode & (S_IFMT | 07777);
 			ev.post.size = st.st_size;
@@ -880,6 +889,6 @@ void decode_flush_writes(struct tracer *t, struct task *task, int only_fd, unsig
 		}
 		tracer_emit(t, &ev);
 		if (!(how & FLUSH_KEEP))
-			e->flags &= (uint8_t)~FDF_WRITE;
+			e->flags &= (uint8_t)~(FDF_WRITE | FDF_LOG);
 	}
 }

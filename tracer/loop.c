@@ -150,11 +150,11 @@ static void on_seccomp(struct tracer *t, struct task *task)
 	struct ptrace_syscall_info si;
 	const struct sc_desc *d;
 	long n = ptrace(PTRACE_GET_SYSCALL_INFO, task->tid, sizeof(si), &si);
-	bool exit_stop;
+	bool exit_stop, request;
 
-	/* (the filter stops getppid only with the preload's key) */
-	t->stops_by[n > 0 && si.op == PTRACE_SYSCALL_INFO_SECCOMP && si.arch == AUDIT_ARCH_X86_64 &&
-		    (si.seccomp.nr & ~FILTER_X32_BIT) == INPROC_NR ? STOP_REQUEST : STOP_ENTRY]++;
+	request = n > 0 && si.op == PTRACE_SYSCALL_INFO_SECCOMP && si.arch == AUDIT_ARCH_X86_64 &&
+		  si.seccomp.nr == INPROC_NR && si.seccomp.args[0] == INPROC_KEY;
+	t->stops_by[request ? STOP_REQUEST : STOP_ENTRY]++;
 	if (n <= 0 || si.op != PTRACE_SYSCALL_INFO_SECCOMP || !task->proc) {
 		resume(task->tid, PTRACE_CONT, 0);
 		return;

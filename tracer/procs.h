@@ -18,6 +18,8 @@ enum {
 	FDF_WRITE = 1 << 0,	/* opened for writing: digest at close */
 	FDF_CLOEXEC = 1 << 1,
 	FDF_LISTED = 1 << 2,	/* its directory listing was recorded */
+	FDF_LOG = 1 << 3,	/* the log sandrun's output goes to, opened
+				 * for writing by name: written, not digested */
 };
 
 struct fdent {

@@ -33,8 +33,8 @@ struct tracer_opts {
 	 * writer the tracer digests (the preload closes them in-process). */
 	struct output_files {
 		unsigned n;
-		dev_t dev[3];
-		ino_t ino[3];
+		dev_t dev[2];
+		ino_t ino[2];
 	} outputs;
 };
 
@@ -66,7 +66,9 @@ struct hash_entry {
  * ptrace's own for any traced process (a child's first stop, fork and
  * exec events, the exit event, a signal), and the syscalls it stops. */
 enum stop_kind {
-	STOP_START,	/* a new child's first stop, or a group-stop */
+	STOP_START,	/* a new child's first stop (one that comes after its
+			 * fork event: one before it waits for it, uncounted),
+			 * or a group-stop */
 	STOP_FORK,	/* fork, vfork, clone events */
 	STOP_EXEC,	/* the exec event */
 	STOP_EXIT,	/* the exit event */
