@@ -7,7 +7,6 @@
 
 #include "lib/error.h"
 #include "runner/config.h"
-#include "tracer/tracer.h"
 
 /*
  * A run's metadata: everything about a run that is not canonical (its
@@ -21,7 +20,7 @@ struct run_meta {
 	/* the recording, when there was one */
 	bool recorded;
 	unsigned long long events, stops;
-	unsigned long long stops_by[STOP_KINDS];	/* tracer.h */
+	unsigned long long stops_by[STOP_KINDS];	/* tracer/tracer.h */
 	unsigned long long in_process;	/* syscalls recorded without a stop */
 	unsigned long long in_process_rejected;	/* records not taken (tracer/inproc.c) */
 	unsigned long long hashed;	/* files read for their digest */

@@ -5,14 +5,15 @@
  * Every process of a build would otherwise read its loader's code and
  * libc's for the syscall instructions to rewrite, ~0.1 ms each time
  * (timed in-process on a PVM guest), and get the same answer: they run
- * the same two files.  sandrun runs them too, so it reads its own, as loaded, and
- * hands the answer to the build in a file each process reads through the
- * trampoline; a process whose loader or libc has another build ID finds
- * no entry for it and reads its code as before.  (A sandrun run inside
- * another's build finds its own loader and libc rewritten already, no
- * sites in them, and writes no entry.)  sandrun-audit.so reads the file after it
- * arms the trampoline, and sandrun-rec.so after it, in a program it
- * started: without the audit module the file would go unread.
+ * the same two files.  sandrun runs them too, so it reads its own, as
+ * loaded, and hands the answer to the build in a file each process reads
+ * through the trampoline; a process whose loader or libc has another
+ * build ID finds no entry for it and reads its code as before.  (A
+ * sandrun run inside another's build finds its own loader and libc
+ * rewritten already, no sites in them, and writes no entry.)
+ * sandrun-audit.so reads the file after it arms the trampoline, and
+ * sandrun-rec.so after it, in a program it started: without the audit
+ * module the file would go unread.
  */
 #include <dlfcn.h>
 #include <fcntl.h>
