@@ -12,6 +12,7 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -24,6 +25,7 @@
 #include "runner/report.h"
 #include "runner/signals.h"
 #include "tracer/filter.h"
+#include "tracer/inproc.h"
 
 /* Set once, before the forwarding handler is unblocked. */
 static volatile pid_t command_pid;
@@ -107,6 +109,7 @@ static void exec_command(const struct run_config *cfg, const sigset_t *mask,
 			 int report_fd)
 {
 	struct sr_error *err = NULL;
+	int listener = -1;
 
 	for (size_t i = 0; i < n_forwarded_signals; i++)
 		signal(forwarded_signals[i],
@@ -147,8 +150,18 @@ static void exec_command(const struct run_config *cfg, const sigset_t *mask,
 		goto fail;
 	/* Last, so that nothing of sandrun's own is traced; from here every
 	 * traced syscall stops for the tracer, which seized pid 1. */
-	if (cfg->trace_path && filter_load(cfg->policy != NULL, cfg->preload != NULL, &err) < 0)
+	if (cfg->trace_path && filter_load(cfg->policy != NULL, cfg->preload != NULL,
+					   cfg->notify ? &listener : NULL, &err) < 0)
 		goto fail;
+	/* The tracer takes the listener (pidfd_getfd) at this request's
+	 * stop: nothing may be notified before (a close would wait for an
+	 * answer forever).  Ours closes at the exec. */
+	if (listener >= 0 &&
+	    syscall(SYS_getppid, INPROC_KEY, INPROC_LISTENER, listener) != INPROC_YES) {
+		sr_error_make(&err, SR_EXIT_FAILURE, 0,
+			      "the tracer did not take the seccomp listener");
+		goto fail;
+	}
 	/* execvp() searches the PATH of the environment it runs in. */
 	environ = cfg->env.v;
 	execvp(cfg->argv[0], cfg->argv);

@@ -57,6 +57,9 @@ static const char run_usage[] =
 	"      --no-trace           run in the sandbox without tracing\n"
 	"      --no-preload         record every syscall with a ptrace stop (no\n"
 	"                           in-process recording; slower, same trace)\n"
+	"      --no-seccomp-notify  ptrace stops for close and the preload's\n"
+	"                           requests too, not seccomp notifications\n"
+	"                           (slower, same trace)\n"
 	"      --digest=ALGO        content digests: xxh128 (default) or sha256\n"
 	"      --digest-cache=FILE  the digests of unchanged files kept across runs\n"
 	"                           (default: $XDG_CACHE_HOME/sandrun/digests-ALGO,\n"
@@ -93,6 +96,7 @@ enum {
 	OPT_META,
 	OPT_NO_TRACE,
 	OPT_NO_PRELOAD,
+	OPT_NO_NOTIFY,
 	OPT_DIGEST,
 	OPT_DIGEST_CACHE,
 	OPT_NO_DIGEST_CACHE,
@@ -117,6 +121,7 @@ static const struct option run_options[] = {
 	{ "trace", required_argument, NULL, 'o' },
 	{ "no-trace", no_argument, NULL, OPT_NO_TRACE },
 	{ "no-preload", no_argument, NULL, OPT_NO_PRELOAD },
+	{ "no-seccomp-notify", no_argument, NULL, OPT_NO_NOTIFY },
 	{ "digest", required_argument, NULL, OPT_DIGEST },
 	{ "digest-cache", required_argument, NULL, OPT_DIGEST_CACHE },
 	{ "no-digest-cache", no_argument, NULL, OPT_NO_DIGEST_CACHE },
@@ -142,6 +147,7 @@ struct run_args {
 	char *src, *chdir, *trace, *policy;
 	bool no_trace;
 	bool no_preload;
+	bool no_notify;
 	char *digest_cache;
 	bool no_digest_cache;
 	bool net_given;
@@ -299,6 +305,9 @@ static int parse_run_args(int argc, char **argv, struct run_args *a,
 			break;
 		case OPT_NO_PRELOAD:
 			a->no_preload = true;
+			break;
+		case OPT_NO_NOTIFY:
+			a->no_notify = true;
 			break;
 		case OPT_DIGEST_CACHE:
 			if (!*optarg)
@@ -661,6 +670,7 @@ static int build_config(const struct run_args *a, struct run_config *cfg,
 	/* A policy's checks at each open need the stop: no preload then. */
 	if (cfg->trace_path && !cfg->policy && !a->no_preload)
 		use_preload(cfg);
+	cfg->notify = cfg->preload && !a->no_notify;
 	return build_plan(a, cfg, err);
 }
 

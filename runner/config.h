@@ -43,6 +43,8 @@ struct run_config {
 	char *audit;		/* sandrun-audit.so on the host, bound at
 				 * AUDIT_IN_SANDBOX; NULL: the loader's
 				 * syscalls stop */
+	bool notify;		/* close and the preload's requests are
+				 * seccomp notifications (tracer/filter.h) */
 	bool preload_appended;	/* LD_PRELOAD, LD_AUDIT: the build had it,
 				 * and sandrun's entry went after a ':' */
 	bool audit_appended;

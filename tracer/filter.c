@@ -44,11 +44,14 @@ int filter_arch_index(uint32_t audit_arch, int nr)
 
 /* Rules for one syscall; fcntl only for the commands that change the
  * fd table, sendto only with an address. */
-static int add_rules(scmp_filter_ctx ctx, const struct sc_desc *d, int nr)
+static int add_rules(scmp_filter_ctx ctx, const struct sc_desc *d, int nr, bool notify)
 {
 	static const int fcntl_cmds[] = { F_DUPFD, F_DUPFD_CLOEXEC, F_SETFD };
 	int r = 0;
 
+	/* close needs no result: a notification, cheaper than a stop */
+	if (notify && d->dec == DEC_CLOSE)
+		return seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, nr, 0);
 	if (d->dec == DEC_FCNTL) {
 		for (size_t i = 0; i < sizeof(fcntl_cmds) / sizeof(*fcntl_cmds); i++) {
 			r = seccomp_rule_add(ctx, SCMP_ACT_TRACE(0), nr, 1,
@@ -64,7 +67,7 @@ static int add_rules(scmp_filter_ctx ctx, const struct sc_desc *d, int nr)
 	return seccomp_rule_add(ctx, SCMP_ACT_TRACE(0), nr, 0);
 }
 
-static scmp_filter_ctx build(bool policy, struct sr_error **err)
+static scmp_filter_ctx build(bool policy, bool notify, struct sr_error **err)
 {
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
 	int r = 0;
@@ -85,7 +88,7 @@ static scmp_filter_ctx build(bool policy, struct sr_error **err)
 		 * but resolves to a pseudo-number libseccomp maps per arch). */
 		if (nr == __NR_SCMP_ERROR || ((sc_table[i].opts & SCF_POLICY) && !policy))
 			continue;
-		r = add_rules(ctx, &sc_table[i], nr);
+		r = add_rules(ctx, &sc_table[i], nr, notify);
 		if (r == -EDOM || r == -EINVAL)
 			r = 0;
 	}
@@ -101,7 +104,9 @@ static scmp_filter_ctx build(bool policy, struct sr_error **err)
 
 /*
  * In front of libseccomp's program, on x86_64 (tracer/inproc.h):
- *  - the preload's requests (getppid with its key) stop;
+ *  - the preload's requests (getppid with its key) stop, or with notify
+ *    are a notification (but INPROC_LISTENER, which hands the tracer the
+ *    listener: nothing takes notifications before it);
  *  - mmap-family calls that could put code at the trampoline's page stop
  *    (an executable mmap, an mprotect, mremap or shmat with an address in
  *    its 4 GiB block, or a length of 2 GiB or more); the tracer refuses
@@ -118,7 +123,7 @@ static scmp_filter_ctx build(bool policy, struct sr_error **err)
  * prefix is written with labels, resolved to cBPF's forward offsets.
  */
 enum { NEXT, L_LIB, L_ALLOW, L_TRACE, L_OPEN, L_REQ, L_PROT, L_MMAP, L_MAP, L_REMAP, L_SHMAT,
-       L_COUNT };
+       L_REQ_ACT, L_COUNT };
 struct insn {
 	uint16_t code;
 	uint32_t k;
@@ -173,7 +178,9 @@ static const struct insn prefix[] = {
 	LDL(L_REQ, ARG_LO(0)),
 	JEQ((uint32_t)INPROC_KEY, NEXT, L_LIB),
 	LD(ARG_HI(0)),
-	JEQ((uint32_t)(INPROC_KEY >> 32), L_TRACE, L_LIB),
+	JEQ((uint32_t)(INPROC_KEY >> 32), NEXT, L_LIB),
+	LD(ARG_LO(1)),
+	JEQ(INPROC_LISTENER, L_TRACE, L_REQ_ACT),
 	/* mprotect: the arming, exactly, runs */
 	LDL(L_PROT, ARG_LO(0)),
 	JEQ((uint32_t)INPROC_TRAMP, NEXT, L_MAP),
@@ -217,11 +224,13 @@ static const struct insn prefix[] = {
 	JEQ(0, L_LIB, L_TRACE),
 	{ BPF_RET | BPF_K, SECCOMP_RET_ALLOW, 0, 0, L_ALLOW },
 	{ BPF_RET | BPF_K, SECCOMP_RET_TRACE, 0, 0, L_TRACE },
+	/* (SECCOMP_RET_USER_NOTIF with notify) */
+	{ BPF_RET | BPF_K, SECCOMP_RET_TRACE, 0, 0, L_REQ_ACT },
 };
 #define PREFIX_LEN (sizeof(prefix) / sizeof(*prefix))
 
 /* The prefix as cBPF; L_LIB is the instruction after it. */
-static int prefix_resolve(struct sock_filter *out)
+static int prefix_resolve(struct sock_filter *out, bool notify)
 {
 	size_t at[L_COUNT] = { [L_LIB] = PREFIX_LEN };
 
@@ -236,12 +245,31 @@ static int prefix_resolve(struct sock_filter *out)
 			return -EINVAL;
 		out[i] = (struct sock_filter){ prefix[i].code, (uint8_t)(t - i - 1),
 					       (uint8_t)(f - i - 1), prefix[i].k };
+		if (notify && prefix[i].label == L_REQ_ACT)
+			out[i].k = SECCOMP_RET_USER_NOTIF;
 	}
 	return 0;
 }
 
+/* Install prog; with notify, with a listener: its fd, or -errno. */
+static int install(const struct sock_fprog *prog, bool notify)
+{
+	unsigned flags = SECCOMP_FILTER_FLAG_NEW_LISTENER | SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV;
+	int r;
+
+	if (!notify)
+		return syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, prog) < 0 ? -errno : 0;
+	/* Once the tracer has a notification, the thread waits for the
+	 * answer whatever signal comes (5.19); before, without. */
+	r = (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, prog);
+	if (r < 0 && errno == EINVAL)
+		r = (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
+				 SECCOMP_FILTER_FLAG_NEW_LISTENER, prog);
+	return r < 0 ? -errno : r;
+}
+
 /* libseccomp's program, exported, with the prefix in front. */
-static int load_with_prefix(scmp_filter_ctx ctx)
+static int load_with_prefix(scmp_filter_ctx ctx, bool notify)
 {
 	const size_t np = PREFIX_LEN;
 	struct sock_filter *prog = NULL;
@@ -264,7 +292,7 @@ static int load_with_prefix(scmp_filter_ctx ctx)
 			len = (size_t)size / sizeof(*prog);
 	}
 	if (r >= 0)
-		r = prefix_resolve(prog);
+		r = prefix_resolve(prog, notify);
 	if (r >= 0) {
 		n = pread(fd, prog + np, len * sizeof(*prog), 0);
 		if (n != (ssize_t)(len * sizeof(*prog)))
@@ -273,33 +301,50 @@ static int load_with_prefix(scmp_filter_ctx ctx)
 	close(fd);
 	if (r >= 0) {
 		fprog = (struct sock_fprog){ .len = (unsigned short)(np + len), .filter = prog };
-		if (np + len > BPF_MAXINSNS ||
-		    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
-		    syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &fprog) < 0)
+		if (np + len > BPF_MAXINSNS)
+			r = -EINVAL;
+		else if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 			r = -errno;
+		else
+			r = install(&fprog, notify);
 	}
 	free(prog);
 	return r;
 }
 
-int filter_load(bool policy, bool inproc, struct sr_error **err)
+static int load(bool policy, bool inproc, bool notify, struct sr_error **err)
 {
-	scmp_filter_ctx ctx = build(policy, err);
+	scmp_filter_ctx ctx = build(policy, notify, err);
 	int r;
 
 	if (!ctx)
-		return -1;
-	r = inproc ? load_with_prefix(ctx) : seccomp_load(ctx);
+		return -ENOMEM;
+	r = inproc ? load_with_prefix(ctx, notify) : seccomp_load(ctx);
 	seccomp_release(ctx);
-	if (r < 0)
+	return r;
+}
+
+int filter_load(bool policy, bool inproc, int *listener, struct sr_error **err)
+{
+	int r = -EINVAL;
+
+	if (listener && inproc) {
+		r = load(policy, inproc, true, err);
+		*listener = r;
+	}
+	/* (EBUSY: a filter of the caller's has a listener already, as in
+	 * a sandrun run inside another; older kernels: EINVAL) */
+	if (r < 0 && !*err)
+		r = load(policy, inproc, false, err);
+	if (r < 0 && !*err)
 		return sr_error_make(err, SR_EXIT_FAILURE, -r,
 				     "cannot load the seccomp filter");
-	return 0;
+	return r < 0 ? -1 : 0;
 }
 
 int filter_dump(FILE *f, struct sr_error **err)
 {
-	scmp_filter_ctx ctx = build(false, err);
+	scmp_filter_ctx ctx = build(false, false, err);
 	int r;
 
 	if (!ctx)

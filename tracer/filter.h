@@ -22,10 +22,17 @@ int filter_resolve(int arch, const char *name);
 /* The architecture index of a stop (AUDIT_ARCH_* and raw number). */
 int filter_arch_index(uint32_t audit_arch, int nr);
 
-/* Build and load the filter into the calling process. */
-/* With policy, also the syscalls only a --policy checks (SCF_POLICY);
- * with inproc, the trampoline's exemptions and guards (tracer/inproc.h). */
-int filter_load(bool policy, bool inproc, struct sr_error **err);
+/*
+ * Build and load the filter into the calling process.  With policy, also
+ * the syscalls only a --policy checks (SCF_POLICY); with inproc, the
+ * trampoline's exemptions and guards (tracer/inproc.h); with notify (and
+ * inproc) the preload's requests and close are seccomp notifications
+ * (SECCOMP_RET_USER_NOTIF), which the tracer answers without a ptrace
+ * stop.  With listener, *listener is then the listener's fd
+ * (close-on-exec), or negative if there is none (no inproc, or the kernel
+ * gave none: everything stops, as before).  0, or -1 on error.
+ */
+int filter_load(bool policy, bool inproc, int *listener, struct sr_error **err);
 /* Print the filter as libseccomp's pseudo-code. */
 int filter_dump(FILE *f, struct sr_error **err);
 

@@ -67,6 +67,9 @@ static inline bool inproc_pseudo_fs(unsigned long f_type)
 #define INPROC_RING 2		/* arg: this thread's ring (the first one of a
 				 * process is also its hello) */
 #define INPROC_FLUSH 3		/* my ring is full: read it */
+#define INPROC_LISTENER 4	/* arg: the seccomp listener's fd (sandrun's
+				 * command process, before its exec, hands
+				 * it over: tracer/filter.h) */
 #define INPROC_YES 0x5a5a5a5aL
 
 /* The trampoline: in a 4 GiB block no kernel placement reaches (below

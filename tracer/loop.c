@@ -6,18 +6,32 @@
  * events.  Signals and group-stops are passed through unchanged.  A tracee
  * that vanishes (ESRCH) is an event, not an error: its exit is reported by
  * waitpid like any other.
+ *
+ * With the preload, close and the preload's requests are seccomp
+ * notifications instead (tracer/filter.h): a second thread takes them
+ * from the listener the command process hands over (INPROC_LISTENER) and
+ * answers them as the entry stop of the same syscall would be, without
+ * ptrace's stop and its two trips through the scheduler (where the
+ * kernel can, on the tracee's CPU: SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP).
+ * A thread waiting in a notification makes no other event, so its
+ * events keep their order; the two threads handle theirs one at a time,
+ * holding the tracer's lock.  Only this loop's thread makes ptrace calls.
  */
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <linux/audit.h>
 #include <linux/ptrace.h>
+#include <linux/seccomp.h>
 
 #include "lib/exitcode.h"
 #include "lib/util.h"
@@ -80,6 +94,8 @@ int tracer_seize(struct tracer *t, pid_t init_pid, struct sr_error **err)
 		return sr_error_make(err, SR_EXIT_FAILURE, errno,
 				     "cannot trace the sandbox (ptrace)");
 	t->init_pid = init_pid;
+	t->notify_fd = t->notify_stop = -1;
+	pthread_mutex_init(&t->lock, NULL);
 	task = task_add(&t->procs, init_pid);
 	task->fresh = false;
 	task->proc = proc_new(init_pid, 0, t->opts->cwd);
@@ -103,6 +119,119 @@ static void catch_up(struct tracer *t, struct task *task)
 		inproc_drain(t, task);
 }
 
+#ifndef SECCOMP_IOCTL_NOTIF_SET_FLAGS
+#define SECCOMP_IOCTL_NOTIF_SET_FLAGS SECCOMP_IOW(4, __u64)
+#endif
+#ifndef SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP
+#define SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP (1UL << 0)
+#endif
+
+static void on_notify(struct tracer *t, const struct seccomp_notif *req,
+		      struct seccomp_notif_resp *resp);
+
+static void *notify_main(void *arg)
+{
+	struct tracer *t = arg;
+	struct seccomp_notif_sizes sz = { 0 };
+	struct seccomp_notif *req;
+	struct seccomp_notif_resp *resp;
+
+	/* (the kernel's structs may be larger than these headers') */
+	if (syscall(SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sz) < 0)
+		return NULL;
+	req = xcalloc(1, sz.seccomp_notif > sizeof(*req) ? sz.seccomp_notif : sizeof(*req));
+	resp = xcalloc(1, sz.seccomp_notif_resp > sizeof(*resp) ?
+			   sz.seccomp_notif_resp : sizeof(*resp));
+	for (;;) {
+		struct pollfd p[2] = { { t->notify_fd, POLLIN, 0 }, { t->notify_stop, POLLIN, 0 } };
+
+		if (poll(p, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (p[1].revents)
+			break;
+		if (!(p[0].revents & POLLIN)) {
+			if (p[0].revents & (POLLHUP | POLLERR | POLLNVAL))
+				break;
+			continue;
+		}
+		memset(req, 0, sz.seccomp_notif);
+		if (ioctl(t->notify_fd, SECCOMP_IOCTL_NOTIF_RECV, req) < 0) {
+			/* ENOENT: the thread went away meanwhile */
+			if (errno == EINTR || errno == ENOENT)
+				continue;
+			break;
+		}
+		memset(resp, 0, sz.seccomp_notif_resp);
+		pthread_mutex_lock(&t->lock);
+		on_notify(t, req, resp);
+		pthread_mutex_unlock(&t->lock);
+		/* (ENOENT: it was killed while waiting) */
+		ioctl(t->notify_fd, SECCOMP_IOCTL_NOTIF_SEND, resp);
+	}
+	free(req);
+	free(resp);
+	return NULL;
+}
+
+/* The command process hands its filter's listener over (fd: its number
+ * there), once, before its exec; returns the request's answer. */
+static int notify_start(struct tracer *t, struct task *task, uint64_t fd)
+{
+	char link[64], what[64];
+	int pidfd, nfd;
+	ssize_t n;
+
+	if (t->notify_asked || !task->proc || task->proc->tgid != t->root_pid ||
+	    t->root_execd || fd > INT32_MAX)
+		return -EPERM;
+	t->notify_asked = true;
+	pidfd = (int)syscall(SYS_pidfd_open, task->tid, 0);
+	if (pidfd < 0)
+		return -errno;
+	nfd = (int)syscall(SYS_pidfd_getfd, pidfd, (int)fd, 0);
+	close(pidfd);
+	if (nfd < 0)
+		return -errno;
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", nfd);
+	n = readlink(link, what, sizeof(what) - 1);
+	if (n < 0 || (what[n] = '\0', strcmp(what, "anon_inode:seccomp notify"))) {
+		close(nfd);
+		return -EBADF;
+	}
+	/* (6.6: notification and answer each wake the other side on the
+	 * CPU it is sent from, as a ptrace stop does not) */
+	ioctl(nfd, SECCOMP_IOCTL_NOTIF_SET_FLAGS, SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP, 0);
+	t->notify_fd = nfd;
+	t->notify_stop = eventfd(0, EFD_CLOEXEC);
+	if (t->notify_stop < 0 || pthread_create(&t->notify_thread, NULL, notify_main, t)) {
+		if (t->notify_stop >= 0)
+			close(t->notify_stop);
+		close(nfd);
+		t->notify_fd = t->notify_stop = -1;
+		return -EAGAIN;
+	}
+	t->notify_on = true;
+	return (int)INPROC_YES;
+}
+
+static void notify_end(struct tracer *t)
+{
+	uint64_t one = 1;
+
+	if (!t->notify_on)
+		return;
+	if (write(t->notify_stop, &one, sizeof(one)) != sizeof(one))
+		pthread_cancel(t->notify_thread);
+	pthread_join(t->notify_thread, NULL);
+	close(t->notify_stop);
+	close(t->notify_fd);
+	t->notify_fd = t->notify_stop = -1;
+	t->notify_on = false;
+}
+
 /* The preload's requests, and mmap-family calls reaching the trampoline
  * (the only other syscalls the filter stops when the preload is on). */
 static void on_inproc(struct tracer *t, struct task *task,
@@ -116,7 +245,13 @@ static void on_inproc(struct tracer *t, struct task *task,
 		args[i] = si->seccomp.args[i];
 	switch (si->seccomp.nr & ~FILTER_X32_BIT) {
 	case INPROC_NR:
-		if (args[0] == INPROC_KEY && !(si->seccomp.nr & FILTER_X32_BIT))
+		if (args[0] == INPROC_KEY && args[1] == INPROC_LISTENER &&
+		    !(si->seccomp.nr & FILTER_X32_BIT)) {
+			/* (sandrun's own, before the command: uncounted) */
+			t->stops--;
+			t->stops_by[STOP_REQUEST]--;
+			enforce_skip(task->tid, notify_start(t, task, args[2]));
+		} else if (args[0] == INPROC_KEY && !(si->seccomp.nr & FILTER_X32_BIT))
 			enforce_skip(task->tid, (int)inproc_request(t, task, si->arch, args));
 		resume(task->tid, PTRACE_CONT, 0);
 		return;
@@ -145,12 +280,42 @@ static void on_inproc(struct tracer *t, struct task *task,
 	resume(task->tid, PTRACE_CONT, 0);
 }
 
+/* A traced syscall's entry (d), decoded and checked against the policy;
+ * true if its result is needed.  *deny: 0, or the -errno to fail it with. */
+static bool syscall_entry(struct tracer *t, struct task *task, const struct sc_desc *d,
+			  uint32_t arch, const uint64_t args[6], int *deny)
+{
+	bool exit_stop;
+
+	*deny = 0;
+	if (task->has_pending)
+		event_clear(&task->pend.ev);
+	task->pend.desc = d;
+	task->pend.arch = arch;
+	memcpy(task->pend.args, args, sizeof(task->pend.args));
+	task->has_pending = true;
+	exit_stop = decode_entry(t, task);
+	/* (a probe answered at the entry has been emitted: nothing to check) */
+	if (t->opts->policy && task->pend.ev.name) {
+		*deny = enforce_entry(t, task);
+		if (*deny < 0)
+			exit_stop = false;
+	}
+	if (!exit_stop) {
+		event_clear(&task->pend.ev);
+		task->has_pending = false;
+	}
+	return exit_stop;
+}
+
 static void on_seccomp(struct tracer *t, struct task *task)
 {
 	struct ptrace_syscall_info si;
 	const struct sc_desc *d;
 	long n = ptrace(PTRACE_GET_SYSCALL_INFO, task->tid, sizeof(si), &si);
 	bool exit_stop, request;
+	uint64_t args[6];
+	int deny;
 
 	request = n > 0 && si.op == PTRACE_SYSCALL_INFO_SECCOMP && si.arch == AUDIT_ARCH_X86_64 &&
 		  si.seccomp.nr == INPROC_NR && si.seccomp.args[0] == INPROC_KEY;
@@ -170,29 +335,59 @@ static void on_seccomp(struct tracer *t, struct task *task)
 		resume(task->tid, PTRACE_CONT, 0);
 		return;
 	}
-	if (task->has_pending)
-		event_clear(&task->pend.ev);
-	task->pend.desc = d;
-	task->pend.arch = si.arch;
-	memcpy(task->pend.args, si.seccomp.args, sizeof(task->pend.args));
-	task->has_pending = true;
-	exit_stop = decode_entry(t, task);
-	/* (a probe answered at the entry has been emitted: nothing to check) */
-	if (t->opts->policy && task->pend.ev.name) {
-		int deny = enforce_entry(t, task);
+	for (int i = 0; i < 6; i++)
+		args[i] = si.seccomp.args[i];
+	exit_stop = syscall_entry(t, task, d, si.arch, args, &deny);
+	if (deny < 0)
+		enforce_skip(task->tid, deny);
+	resume(task->tid, exit_stop ? PTRACE_SYSCALL : PTRACE_CONT, 0);
+}
 
-		if (deny < 0) {
-			enforce_skip(task->tid, deny);
-			exit_stop = false;
-		}
-	}
-	if (exit_stop) {
-		resume(task->tid, PTRACE_SYSCALL, 0);
+/* A notification (filter.h: close, the preload's requests), answered
+ * as at the syscall's entry stop: CONTINUE, or the answer in resp. */
+static void on_notify(struct tracer *t, const struct seccomp_notif *req,
+		      struct seccomp_notif_resp *resp)
+{
+	struct task *task = task_find(&t->procs, (pid_t)req->pid);
+	const struct seccomp_data *sd = &req->data;
+	const struct sc_desc *d;
+	uint64_t args[6];
+	int deny = 0;
+
+	for (int i = 0; i < 6; i++)
+		args[i] = sd->args[i];
+	resp->id = req->id;
+	resp->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+	t->stops++;
+	t->stops_by[STOP_NOTIFY]++;
+	/* (a thread not known yet cannot have run: it starts stopped) */
+	if (!task || !task->proc)
+		return;
+	t->cur_tid = task->tid;
+	catch_up(t, task);
+	if (sd->arch == AUDIT_ARCH_X86_64 && sd->nr == INPROC_NR) {
+		long r = sd->args[0] == INPROC_KEY && sd->args[1] != INPROC_LISTENER ?
+			 inproc_request(t, task, sd->arch, args) : -ENOSYS;
+
+		resp->flags = 0;
+		if (r < 0)
+			resp->error = (int32_t)r;
+		else
+			resp->val = r;
 		return;
 	}
-	event_clear(&task->pend.ev);
-	task->has_pending = false;
-	resume(task->tid, PTRACE_CONT, 0);
+	d = sc_lookup(sd->arch, sd->nr);
+	if (!d)
+		return;
+	/* (no result to wait for: the filter sends none that needs it) */
+	if (syscall_entry(t, task, d, sd->arch, args, &deny)) {
+		event_clear(&task->pend.ev);
+		task->has_pending = false;
+	}
+	if (deny < 0) {
+		resp->flags = 0;
+		resp->error = deny;
+	}
 }
 
 static void on_syscall_exit(struct tracer *t, struct task *task)
@@ -298,6 +493,8 @@ static void on_exec(struct tracer *t, struct task *task)
 		task_remove(&t->procs, (pid_t)former);
 	}
 	pr = task->proc;
+	if (pr && pr->tgid == t->root_pid)
+		t->root_execd = true;
 	inproc_vfork_done(t, task);
 	task->vfork_parent = 0;
 	if (pr) {
@@ -365,6 +562,7 @@ const char *const stop_kind_names[STOP_KINDS] = {
 	[STOP_START] = "start", [STOP_FORK] = "fork", [STOP_EXEC] = "exec",
 	[STOP_EXIT] = "exit", [STOP_SIGNAL] = "signal", [STOP_ENTRY] = "syscall_entry",
 	[STOP_RESULT] = "syscall_result", [STOP_REQUEST] = "request",
+	[STOP_NOTIFY] = "notification",
 };
 
 static void dispatch(struct tracer *t, pid_t tid, int status)
@@ -439,17 +637,19 @@ int tracer_loop(struct tracer *t, int *ret_init_status, struct sr_error **err)
 			return sr_error_make(err, SR_EXIT_FAILURE, errno,
 					     "waiting for the sandbox");
 		}
+		pthread_mutex_lock(&t->lock);
 		if (WIFEXITED(status) || WIFSIGNALED(status)) {
 			if (tid == t->init_pid) {
 				*ret_init_status = status;
 				init_done = true;
 			}
 			task_remove(&t->procs, tid);
-			continue;
-		}
-		if (WIFSTOPPED(status))
+		} else if (WIFSTOPPED(status)) {
 			dispatch(t, tid, status);
+		}
+		pthread_mutex_unlock(&t->lock);
 	}
+	notify_end(t);
 	if (!init_done)
 		return sr_error_make(err, SR_EXIT_FAILURE, 0,
 				     "lost track of the sandbox");
@@ -458,6 +658,7 @@ int tracer_loop(struct tracer *t, int *ret_init_status, struct sr_error **err)
 
 void tracer_free(struct tracer *t)
 {
+	notify_end(t);
 	for (size_t i = 0; i < ARRAY_SIZE(t->procs.buckets); i++)
 		while (t->procs.buckets[i])
 			task_remove(&t->procs, t->procs.buckets[i]->tid);

@@ -2,6 +2,7 @@
 #ifndef SR_TRACER_H
 #define SR_TRACER_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/stat.h>
@@ -76,6 +77,8 @@ enum stop_kind {
 	STOP_ENTRY,	/* a syscall's entry (seccomp) */
 	STOP_RESULT,	/* a syscall's exit, for its result */
 	STOP_REQUEST,	/* the preload's requests (tracer/inproc.h) */
+	STOP_NOTIFY,	/* not a ptrace stop: a seccomp notification (close,
+			 * the preload's requests: tracer/filter.h) */
 	STOP_KINDS
 };
 
@@ -110,6 +113,14 @@ struct tracer {
 	bool inproc;			/* answer the preload (tracer/inproc.h) */
 	uint64_t inproc_records;	/* syscalls recorded in-process */
 	uint64_t inproc_tampered;	/* reaches for the trampoline, bad records */
+	/* Seccomp notifications, answered by a thread of their own; it and
+	 * the ptrace loop handle their events holding lock (loop.c). */
+	bool notify_asked;		/* the listener was handed over, or refused */
+	bool notify_on;			/* the thread runs */
+	bool root_execd;		/* the command process has exec'd */
+	int notify_fd, notify_stop;	/* the listener; an eventfd to end it */
+	pthread_t notify_thread;
+	pthread_mutex_t lock;
 };
 
 /* Seize the sandbox's pid 1 before it starts the command. */

@@ -299,7 +299,7 @@ run kinds root -- /bin/sh -c '/bin/true; /bin/true; :'
 m=$SCRATCH/out-root/kinds.trace.meta.json
 kind() { sed -n "/\"stops_by\"/s/.*\"$1\": \([0-9]*\).*/\1/p" "$m"; }
 sum=0
-for k in start fork exec exit signal syscall_entry syscall_result request; do
+for k in start fork exec exit signal syscall_entry syscall_result request notification; do
 	sum=$((sum + $(kind $k)))
 done
 is "meta.json: the stops by kind add up to the stops" "$sum" "$(meta "$m" stops)"
@@ -513,6 +513,41 @@ if [ -x "$SCRATCH/bin/inproc-static" ]; then
 		"$(grep -c '"ev":"open","path":"$SRC/in.txt","mode":"r","res":"ok"' "$SCRATCH/out-root/static.trace")" 50
 else
 	skip "no static libc to build the static helper"
+	skip "no static libc to build the static helper"
+fi
+
+# close and the preload's requests are seccomp notifications, not ptrace
+# stops (tracer/filter.h), when the kernel hands out a listener (5.6's
+# pidfd_getfd): the same trace as with stops.  Writers closed by a shell
+# (the preload leaves those to the tracer) and by a static binary.
+mkdir -p "$SCRATCH/w-notify"
+sh_w='for i in 1 2 3; do echo $i >f$i; done; cat f1 f2 f3 >all; rm f2'
+for o in on off; do
+	[ $o = off ] && nn=--no-seccomp-notify || nn=
+	rm -f "$SCRATCH"/w-notify/*
+	(cd "$SCRATCH/w-notify" && "$SR" -q $nn -o "$SCRATCH/out-root/notify-$o.trace" -- /bin/sh -c "$sh_w")
+	if [ -x "$SCRATCH/bin/inproc-static" ]; then
+		(cd "$SCRATCH/w-notify" && "$SR" -q $nn -o "$SCRATCH/out-root/notify-static-$o.trace" -- \
+			"$SCRATCH/bin/inproc-static" work 4)
+	fi
+done
+if [ "$(uname -r | awk -F. '{ print ($1 > 5 || ($1 == 5 && $2 >= 6)) }')" = 1 ]; then
+	n_on=$(meta "$SCRATCH/out-root/notify-on.trace.meta.json" notification)
+	check "a shell's writers: closed through notifications ($n_on)" test "$n_on" -ge 3
+else
+	skip "no pidfd_getfd before Linux 5.6: no notifications"
+fi
+is "with --no-seccomp-notify there are none" \
+	"$(meta "$SCRATCH/out-root/notify-off.trace.meta.json" notification)" 0
+check "and the trace is the same" \
+	cmp -s "$SCRATCH/out-root/notify-on.trace" "$SCRATCH/out-root/notify-off.trace"
+check "which has the writers' content (all: 6 bytes)" \
+	grep -q '"ev":"wrote","path":"$SRC/all","digest":"[0-9a-f]*","perm":"0644","size":6' \
+	"$SCRATCH/out-root/notify-on.trace"
+if [ -x "$SCRATCH/bin/inproc-static" ]; then
+	check "a static binary's threads and fork: the same trace with notifications" \
+		cmp -s "$SCRATCH/out-root/notify-static-on.trace" "$SCRATCH/out-root/notify-static-off.trace"
+else
 	skip "no static libc to build the static helper"
 fi
 
