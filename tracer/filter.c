@@ -251,21 +251,24 @@ static int prefix_resolve(struct sock_filter *out, bool notify)
 	return 0;
 }
 
-/* Install prog; with notify, with a listener: its fd, or -errno. */
+/* Install prog; with notify, with a listener: its fd, or -errno.  Once
+ * the tracer has taken a notification, the thread must wait for the
+ * answer whatever signal comes (WAIT_KILLABLE_RECV, 5.19): else a close
+ * the tracer took for done could fail and be made again. */
 static int install(const struct sock_fprog *prog, bool notify)
 {
 	unsigned flags = SECCOMP_FILTER_FLAG_NEW_LISTENER | SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV;
 	int r;
 
-	if (!notify)
-		return syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, prog) < 0 ? -errno : 0;
-	/* Once the tracer has a notification, the thread waits for the
-	 * answer whatever signal comes (5.19); before, without. */
-	r = (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, prog);
-	if (r < 0 && errno == EINVAL)
-		r = (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
-				 SECCOMP_FILTER_FLAG_NEW_LISTENER, prog);
+	r = (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, notify ? flags : 0, prog);
 	return r < 0 ? -errno : r;
+}
+
+/* Whether the tracer can take a listener (pidfd_getfd, 5.6; which also
+ * says SECCOMP_USER_NOTIF_FLAG_CONTINUE, 5.5, is there). */
+static bool can_hand_over(void)
+{
+	return syscall(SYS_pidfd_getfd, -1, 0, 0) < 0 && errno == EBADF;
 }
 
 /* libseccomp's program, exported, with the prefix in front. */
@@ -328,12 +331,14 @@ int filter_load(bool policy, bool inproc, int *listener, struct sr_error **err)
 {
 	int r = -EINVAL;
 
-	if (listener && inproc) {
+	if (listener)
+		*listener = -1;
+	if (listener && inproc && can_hand_over()) {
 		r = load(policy, inproc, true, err);
 		*listener = r;
 	}
 	/* (EBUSY: a filter of the caller's has a listener already, as in
-	 * a sandrun run inside another; older kernels: EINVAL) */
+	 * a sandrun run inside another; before 5.19: EINVAL) */
 	if (r < 0 && !*err)
 		r = load(policy, inproc, false, err);
 	if (r < 0 && !*err)

@@ -27,6 +27,7 @@
 #include <sys/ioctl.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
+#include <sys/user.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <linux/audit.h>
@@ -119,6 +120,10 @@ static void catch_up(struct tracer *t, struct task *task)
 		inproc_drain(t, task);
 }
 
+/* (the kernel's, not in userspace's errno.h) */
+#define ERESTARTSYS 512
+#define ERESTARTNOINTR 513
+
 #ifndef SECCOMP_IOCTL_NOTIF_SET_FLAGS
 #define SECCOMP_IOCTL_NOTIF_SET_FLAGS SECCOMP_IOW(4, __u64)
 #endif
@@ -135,10 +140,14 @@ static void *notify_main(void *arg)
 	struct seccomp_notif_sizes sz = { 0 };
 	struct seccomp_notif *req;
 	struct seccomp_notif_resp *resp;
+	bool failed = false;
 
 	/* (the kernel's structs may be larger than these headers') */
-	if (syscall(SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sz) < 0)
+	if (syscall(SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sz) < 0) {
+		__atomic_store_n(&t->notify_failed, true, __ATOMIC_RELEASE);
+		kill(t->init_pid, SIGKILL);
 		return NULL;
+	}
 	req = xcalloc(1, sz.seccomp_notif > sizeof(*req) ? sz.seccomp_notif : sizeof(*req));
 	resp = xcalloc(1, sz.seccomp_notif_resp > sizeof(*resp) ?
 			   sz.seccomp_notif_resp : sizeof(*resp));
@@ -148,13 +157,18 @@ static void *notify_main(void *arg)
 		if (poll(p, 2, -1) < 0) {
 			if (errno == EINTR)
 				continue;
+			failed = true;
 			break;
 		}
-		if (p[1].revents)
+		/* (POLLHUP: no process uses the filter any more, and none
+		 * can again: the normal end too) */
+		if (p[1].revents || (p[0].revents & POLLHUP))
 			break;
 		if (!(p[0].revents & POLLIN)) {
-			if (p[0].revents & (POLLHUP | POLLERR | POLLNVAL))
+			if (p[0].revents & (POLLERR | POLLNVAL)) {
+				failed = true;
 				break;
+			}
 			continue;
 		}
 		memset(req, 0, sz.seccomp_notif);
@@ -162,6 +176,7 @@ static void *notify_main(void *arg)
 			/* ENOENT: the thread went away meanwhile */
 			if (errno == EINTR || errno == ENOENT)
 				continue;
+			failed = true;
 			break;
 		}
 		memset(resp, 0, sz.seccomp_notif_resp);
@@ -169,10 +184,17 @@ static void *notify_main(void *arg)
 		on_notify(t, req, resp);
 		pthread_mutex_unlock(&t->lock);
 		/* (ENOENT: it was killed while waiting) */
-		ioctl(t->notify_fd, SECCOMP_IOCTL_NOTIF_SEND, resp);
+		while (ioctl(t->notify_fd, SECCOMP_IOCTL_NOTIF_SEND, resp) < 0 && errno == EINTR)
+			;
 	}
 	free(req);
 	free(resp);
+	/* Every close would now wait forever: the run fails instead
+	 * (tracer_loop). */
+	if (failed) {
+		__atomic_store_n(&t->notify_failed, true, __ATOMIC_RELEASE);
+		kill(t->init_pid, SIGKILL);
+	}
 	return NULL;
 }
 
@@ -181,7 +203,9 @@ static void *notify_main(void *arg)
 static int notify_start(struct tracer *t, struct task *task, uint64_t fd)
 {
 	char link[64], what[64];
+	sigset_t all, old;
 	int pidfd, nfd;
+	bool failed;
 	ssize_t n;
 
 	if (t->notify_asked || !task->proc || task->proc->tgid != t->root_pid ||
@@ -206,7 +230,13 @@ static int notify_start(struct tracer *t, struct task *task, uint64_t fd)
 	ioctl(nfd, SECCOMP_IOCTL_NOTIF_SET_FLAGS, SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP, 0);
 	t->notify_fd = nfd;
 	t->notify_stop = eventfd(0, EFD_CLOEXEC);
-	if (t->notify_stop < 0 || pthread_create(&t->notify_thread, NULL, notify_main, t)) {
+	/* (sandrun's signals are the main thread's: none interrupts this
+	 * one's answer) */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	failed = t->notify_stop < 0 || pthread_create(&t->notify_thread, NULL, notify_main, t);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (failed) {
 		if (t->notify_stop >= 0)
 			close(t->notify_stop);
 		close(nfd);
@@ -247,10 +277,13 @@ static void on_inproc(struct tracer *t, struct task *task,
 	case INPROC_NR:
 		if (args[0] == INPROC_KEY && args[1] == INPROC_LISTENER &&
 		    !(si->seccomp.nr & FILTER_X32_BIT)) {
+			r = notify_start(t, task, args[2]);
 			/* (sandrun's own, before the command: uncounted) */
-			t->stops--;
-			t->stops_by[STOP_REQUEST]--;
-			enforce_skip(task->tid, notify_start(t, task, args[2]));
+			if (r == (int)INPROC_YES) {
+				t->stops--;
+				t->stops_by[STOP_REQUEST]--;
+			}
+			enforce_skip(task->tid, r);
 		} else if (args[0] == INPROC_KEY && !(si->seccomp.nr & FILTER_X32_BIT))
 			enforce_skip(task->tid, (int)inproc_request(t, task, si->arch, args));
 		resume(task->tid, PTRACE_CONT, 0);
@@ -553,6 +586,30 @@ static void on_exit_event(struct tracer *t, struct task *task)
 	resume(task->tid, PTRACE_CONT, 0);
 }
 
+/*
+ * A signal that came while a close (or a request) waited for the tracer
+ * to take its notification: the kernel withdraws it and the syscall
+ * returns -ERESTARTSYS, which a handler without SA_RESTART would turn
+ * into EINTR, leaving the fd open (a close never does that).  Here, at
+ * the signal's stop before that choice, it is made to be restarted
+ * whatever the handler's flags.
+ */
+static void restart_notified(pid_t tid)
+{
+	struct user_regs_struct r;
+	bool compat;
+
+	if (ptrace(PTRACE_GETREGS, tid, 0, &r) < 0 || (long long)r.rax != -ERESTARTSYS)
+		return;
+	compat = r.cs == 0x23;
+	if (compat ? r.orig_rax == 6 /* i386 close */ :
+		     ((r.orig_rax & ~(unsigned long long)FILTER_X32_BIT) == SYS_close ||
+		      r.orig_rax == INPROC_NR)) {
+		r.rax = (unsigned long long)-ERESTARTNOINTR;
+		ptrace(PTRACE_SETREGS, tid, 0, &r);
+	}
+}
+
 static bool is_stop_signal(int sig)
 {
 	return sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU;
@@ -618,13 +675,15 @@ static void dispatch(struct tracer *t, pid_t tid, int status)
 	/* A signal for the tracee: deliver it unchanged. */
 	t->stops_by[STOP_SIGNAL]++;
 	task->fresh = false;
+	if (t->notify_on)
+		restart_notified(tid);
 	resume(tid, PTRACE_CONT, sig);
 }
 
 int tracer_loop(struct tracer *t, int *ret_init_status, struct sr_error **err)
 {
 	bool init_done = false;
-	int status;
+	int status, r;
 	pid_t tid;
 
 	for (;;) {
@@ -634,7 +693,9 @@ int tracer_loop(struct tracer *t, int *ret_init_status, struct sr_error **err)
 				continue;
 			if (errno == ECHILD)
 				break;
-			return sr_error_make(err, SR_EXIT_FAILURE, errno,
+			r = errno;
+			notify_end(t);
+			return sr_error_make(err, SR_EXIT_FAILURE, r,
 					     "waiting for the sandbox");
 		}
 		pthread_mutex_lock(&t->lock);
@@ -650,6 +711,9 @@ int tracer_loop(struct tracer *t, int *ret_init_status, struct sr_error **err)
 		pthread_mutex_unlock(&t->lock);
 	}
 	notify_end(t);
+	if (t->notify_failed)
+		return sr_error_make(err, SR_EXIT_FAILURE, 0,
+				     "lost the seccomp listener: the sandbox was killed");
 	if (!init_done)
 		return sr_error_make(err, SR_EXIT_FAILURE, 0,
 				     "lost track of the sandbox");

@@ -118,6 +118,7 @@ struct tracer {
 	bool notify_asked;		/* the listener was handed over, or refused */
 	bool notify_on;			/* the thread runs */
 	bool root_execd;		/* the command process has exec'd */
+	bool notify_failed;		/* it ended on its own: the run failed */
 	int notify_fd, notify_stop;	/* the listener; an eventfd to end it */
 	pthread_t notify_thread;
 	pthread_mutex_t lock;

@@ -52,6 +52,7 @@
 #include <locale.h>
 #include <pthread.h>
 #include <sched.h>
+#include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -546,8 +547,56 @@ static int readdir_race(const char *dir)
 	return second == first + 1 ? 0 : 1;
 }
 
+/* close-eintr N: N writers closed while another thread floods this one
+ * with a signal whose handler has no SA_RESTART; a close that fails
+ * with EINTR (which a real close never does, the fd being gone) is
+ * counted, and closed again.  Prints how many did. */
+static volatile int flood_tid, flood_done;
+static void on_usr2(int sig)
+{
+	(void)sig;
+}
+
+static void *flood(void *arg)
+{
+	(void)arg;
+	while (!flood_done)
+		syscall(SYS_tgkill, getpid(), flood_tid, SIGUSR2);
+	return NULL;
+}
+
+static int close_eintr(int n)
+{
+	struct sigaction sa = { .sa_handler = on_usr2 };
+	int eintr = 0;
+	pthread_t th;
+
+	sigaction(SIGUSR2, &sa, NULL);
+	flood_tid = (int)syscall(SYS_gettid);
+	if (pthread_create(&th, NULL, flood, NULL))
+		return 1;
+	for (int i = 0; i < n; i++) {
+		int fd = open("eintr.out", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+		if (fd < 0)
+			continue;
+		if (write(fd, "x", 1) != 1)
+			break;
+		if (close(fd) < 0 && errno == EINTR) {
+			eintr++;
+			close(fd);
+		}
+	}
+	flood_done = 1;
+	pthread_join(th, NULL);
+	printf("EINTR from close: %d\n", eintr);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc == 3 && !strcmp(argv[1], "close-eintr"))
+		return close_eintr(atoi(argv[2]));
 	if (argc == 3 && !strcmp(argv[1], "work"))
 		return work(atoi(argv[2]));
 	if (argc == 2 && !strcmp(argv[1], "libc"))

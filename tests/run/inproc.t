@@ -551,6 +551,13 @@ else
 	skip "no static libc to build the static helper"
 fi
 
+# A signal while a close waits for the tracer to take its notification
+# (a handler without SA_RESTART): the close is made again, it does not
+# fail with EINTR and leave the fd open.
+run close-eintr root -- "$SCRATCH/bin/inproc" close-eintr 200
+is "a signal while a close is notified: no EINTR" \
+	"$(cat "$SCRATCH/out-root/close-eintr.out")" "EINTR from close: 0"
+
 # A policy checks each open at its stop: no preload then.
 run policy root --policy="$(cd "$(dirname "$0")/../.." && pwd)/contrib/policies/make-cc.policy" -- cat in.txt
 check "a policy run records (cat read in.txt)" \
