@@ -164,8 +164,10 @@ static void *notify_main(void *arg)
 		 * can again: the normal end too) */
 		if (p[1].revents || (p[0].revents & POLLHUP))
 			break;
+		/* (POLLERR: the kernel's lock taking interrupted, as by a
+		 * freezer: try again) */
 		if (!(p[0].revents & POLLIN)) {
-			if (p[0].revents & (POLLERR | POLLNVAL)) {
+			if (p[0].revents & POLLNVAL) {
 				failed = true;
 				break;
 			}
@@ -184,8 +186,14 @@ static void *notify_main(void *arg)
 		on_notify(t, req, resp);
 		pthread_mutex_unlock(&t->lock);
 		/* (ENOENT: it was killed while waiting) */
-		while (ioctl(t->notify_fd, SECCOMP_IOCTL_NOTIF_SEND, resp) < 0 && errno == EINTR)
-			;
+		while (ioctl(t->notify_fd, SECCOMP_IOCTL_NOTIF_SEND, resp) < 0 && errno != ENOENT) {
+			if (errno != EINTR) {
+				failed = true;
+				break;
+			}
+		}
+		if (failed)
+			break;
 	}
 	free(req);
 	free(resp);
@@ -596,12 +604,15 @@ static void on_exit_event(struct tracer *t, struct task *task)
  */
 static void restart_notified(pid_t tid)
 {
+	struct ptrace_syscall_info si;
 	struct user_regs_struct r;
 	bool compat;
 
-	if (ptrace(PTRACE_GETREGS, tid, 0, &r) < 0 || (long long)r.rax != -ERESTARTSYS)
+	/* (the arch is the syscall's, int 0x80 from 64-bit code too) */
+	if (ptrace(PTRACE_GET_SYSCALL_INFO, tid, sizeof(si), &si) <= 0 ||
+	    ptrace(PTRACE_GETREGS, tid, 0, &r) < 0 || (long long)r.rax != -ERESTARTSYS)
 		return;
-	compat = r.cs == 0x23;
+	compat = si.arch == AUDIT_ARCH_I386;
 	if (compat ? r.orig_rax == 6 /* i386 close */ :
 		     ((r.orig_rax & ~(unsigned long long)FILTER_X32_BIT) == SYS_close ||
 		      r.orig_rax == INPROC_NR)) {
