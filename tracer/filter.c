@@ -49,8 +49,9 @@ static int add_rules(scmp_filter_ctx ctx, const struct sc_desc *d, int nr, bool 
 	static const int fcntl_cmds[] = { F_DUPFD, F_DUPFD_CLOEXEC, F_SETFD };
 	int r = 0;
 
-	/* close needs no result: a notification, cheaper than a stop */
-	if (notify && d->dec == DEC_CLOSE)
+	/* close and close_range need no result: a notification, cheaper
+	 * than a stop */
+	if (notify && (d->dec == DEC_CLOSE || d->dec == DEC_CLOSE_RANGE))
 		return seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, nr, 0);
 	if (d->dec == DEC_FCNTL) {
 		for (size_t i = 0; i < sizeof(fcntl_cmds) / sizeof(*fcntl_cmds); i++) {

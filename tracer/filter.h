@@ -25,10 +25,10 @@ int filter_arch_index(uint32_t audit_arch, int nr);
 /*
  * Build and load the filter into the calling process.  With policy, also
  * the syscalls only a --policy checks (SCF_POLICY); with inproc, the
- * trampoline's exemptions and guards (tracer/inproc.h); with notify (and
- * inproc) the preload's requests and close are seccomp notifications
- * (SECCOMP_RET_USER_NOTIF), which the tracer answers without a ptrace
- * stop.  With listener, *listener is then the listener's fd
+ * trampoline's exemptions and guards (tracer/inproc.h); with listener
+ * (and inproc) the preload's requests, close and close_range are seccomp
+ * notifications (SECCOMP_RET_USER_NOTIF), which the tracer answers
+ * without a ptrace stop, and *listener is the listener's fd
  * (close-on-exec), or negative if there is none (no inproc, or the kernel
  * gave none: everything stops, as before).  0, or -1 on error.
  */

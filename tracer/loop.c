@@ -595,17 +595,18 @@ static void on_exit_event(struct tracer *t, struct task *task)
 }
 
 /*
- * A signal that came while a close (or a request) waited for the tracer
- * to take its notification: the kernel withdraws it and the syscall
- * returns -ERESTARTSYS, which a handler without SA_RESTART would turn
- * into EINTR, leaving the fd open (a close never does that).  Here, at
- * the signal's stop before that choice, it is made to be restarted
+ * A signal that came while a close, close_range or request waited for
+ * the tracer to take its notification: the kernel withdraws it and the
+ * syscall returns -ERESTARTSYS, which a handler without SA_RESTART would
+ * turn into EINTR, leaving the fd open (a close never does that).  Here,
+ * at the signal's stop before that choice, it is made to be restarted
  * whatever the handler's flags.
  */
 static void restart_notified(pid_t tid)
 {
 	struct ptrace_syscall_info si;
 	struct user_regs_struct r;
+	unsigned long long nr;
 	bool compat;
 
 	/* (the arch is the syscall's, int 0x80 from 64-bit code too) */
@@ -613,9 +614,10 @@ static void restart_notified(pid_t tid)
 	    ptrace(PTRACE_GETREGS, tid, 0, &r) < 0 || (long long)r.rax != -ERESTARTSYS)
 		return;
 	compat = si.arch == AUDIT_ARCH_I386;
-	if (compat ? r.orig_rax == 6 /* i386 close */ :
-		     ((r.orig_rax & ~(unsigned long long)FILTER_X32_BIT) == SYS_close ||
-		      r.orig_rax == INPROC_NR)) {
+	nr = compat ? r.orig_rax : r.orig_rax & ~(unsigned long long)FILTER_X32_BIT;
+	/* (close_range is 436 on both) */
+	if (compat ? nr == 6 /* i386 close */ || nr == SYS_close_range :
+		     nr == SYS_close || nr == SYS_close_range || r.orig_rax == INPROC_NR) {
 		r.rax = (unsigned long long)-ERESTARTNOINTR;
 		ptrace(PTRACE_SETREGS, tid, 0, &r);
 	}

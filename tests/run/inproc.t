@@ -524,12 +524,16 @@ mkdir -p "$SCRATCH/w-notify"
 sh_w='for i in 1 2 3; do echo $i >f$i; done; cat f1 f2 f3 >all; rm f2'
 for o in on off; do
 	[ $o = off ] && nn=--no-seccomp-notify || nn=
-	rm -f "$SCRATCH"/w-notify/*
+	rm -rf "$SCRATCH"/w-notify/*
 	(cd "$SCRATCH/w-notify" && "$SR" -q $nn -o "$SCRATCH/out-root/notify-$o.trace" -- /bin/sh -c "$sh_w")
 	if [ -x "$SCRATCH/bin/inproc-static" ]; then
-		(cd "$SCRATCH/w-notify" && "$SR" -q $nn -o "$SCRATCH/out-root/notify-static-$o.trace" -- \
-			"$SCRATCH/bin/inproc-static" work 4)
+		tree "$SCRATCH/w-notify"
+		(cd "$SCRATCH/w-notify" && "$SR" -q $nn -o "$SCRATCH/out-root/notify-static-$o.trace" \
+			--ro-bind="$SCRATCH/bin:$SCRATCH/bin" -- "$SCRATCH/bin/inproc-static" work 4)
 	fi
+	(cd "$SCRATCH/w-notify" && "$SR" -q $nn -o "$SCRATCH/out-root/notify-cr-$o.trace" \
+		--ro-bind="$SCRATCH/bin:$SCRATCH/bin" -- "$SCRATCH/bin/inproc" close-range)
+	echo $? >"$SCRATCH/out-root/notify-cr-$o.rc"
 done
 if [ "$(uname -r | awk -F. '{ print ($1 > 5 || ($1 == 5 && $2 >= 6)) }')" = 1 ]; then
 	n_on=$(meta "$SCRATCH/out-root/notify-on.trace.meta.json" notification)
@@ -544,10 +548,19 @@ check "and the trace is the same" \
 check "which has the writers' content (all: 6 bytes)" \
 	grep -q '"ev":"wrote","path":"$SRC/all","digest":"[0-9a-f]*","perm":"0644","size":6' \
 	"$SCRATCH/out-root/notify-on.trace"
+is "close_range closes its writers (notified)" "$(cat "$SCRATCH/out-root/notify-cr-on.rc")" 0
+check "and each one's content is in the trace" \
+	test "$(grep -c '"ev":"wrote","path":"$SRC/cr[0-2].out","digest":"[0-9a-f]*","perm":"0644","size":7' \
+		"$SCRATCH/out-root/notify-cr-on.trace")" -eq 3
+check "the same trace as with ptrace stops" \
+	cmp -s "$SCRATCH/out-root/notify-cr-on.trace" "$SCRATCH/out-root/notify-cr-off.trace"
 if [ -x "$SCRATCH/bin/inproc-static" ]; then
 	check "a static binary's threads and fork: the same trace with notifications" \
 		cmp -s "$SCRATCH/out-root/notify-static-on.trace" "$SCRATCH/out-root/notify-static-off.trace"
+	is "which has its opens" \
+		"$(grep -c '"ev":"open","path":"$SRC/in.txt","mode":"r","res":"ok"' "$SCRATCH/out-root/notify-static-on.trace")" 10
 else
+	skip "no static libc to build the static helper"
 	skip "no static libc to build the static helper"
 fi
 
