@@ -57,7 +57,8 @@ static inline bool inproc_pseudo_fs(unsigned long f_type)
 
 /*
  * The preload's requests to the tracer: getppid(INPROC_KEY, op, arg).
- * The filter stops getppid only with this key; anywhere else (no tracer,
+ * The filter stops getppid (or makes it a seccomp notification,
+ * tracer/filter.h) only with this key; anywhere else (no tracer,
  * or a filter of the build's own stacked on sandrun's) it is a harmless
  * getppid, whose answer (a pid) is never INPROC_YES.
  */

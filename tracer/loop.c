@@ -7,10 +7,10 @@
  * that vanishes (ESRCH) is an event, not an error: its exit is reported by
  * waitpid like any other.
  *
- * With the preload, close and the preload's requests are seccomp
- * notifications instead (tracer/filter.h): a second thread takes them
- * from the listener the command process hands over (INPROC_LISTENER) and
- * answers them as the entry stop of the same syscall would be, without
+ * With the preload, close, close_range and the preload's requests are
+ * seccomp notifications instead (tracer/filter.h): a second thread takes
+ * them from the listener the command process hands over (INPROC_LISTENER)
+ * and answers them as the entry stop of the same syscall would be, without
  * ptrace's stop and its two trips through the scheduler (where the
  * kernel can, on the tracee's CPU: SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP).
  * A thread waiting in a notification makes no other event, so its
@@ -384,8 +384,9 @@ static void on_seccomp(struct tracer *t, struct task *task)
 	resume(task->tid, exit_stop ? PTRACE_SYSCALL : PTRACE_CONT, 0);
 }
 
-/* A notification (filter.h: close, the preload's requests), answered
- * as at the syscall's entry stop: CONTINUE, or the answer in resp. */
+/* A notification (filter.h: close, close_range, the preload's requests),
+ * answered as at the syscall's entry stop: CONTINUE, or the answer in
+ * resp. */
 static void on_notify(struct tracer *t, const struct seccomp_notif *req,
 		      struct seccomp_notif_resp *resp)
 {

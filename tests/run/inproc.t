@@ -564,6 +564,22 @@ else
 	skip "no static libc to build the static helper"
 fi
 
+# The listener's hand-over is sandrun's own: a build's is refused.  And a
+# build cannot load a seccomp listener of its own while sandrun's is
+# there (one a filter chain): --no-seccomp-notify lets it.
+run listener root -- "$SCRATCH/bin/inproc" listener
+is "a build's hand-over of a listener is refused" \
+	"$(sed -n 's/^hand-over: //p' "$SCRATCH/out-root/listener.out")" "Operation not permitted"
+run listener-off root --no-seccomp-notify -- "$SCRATCH/bin/inproc" listener
+is "with --no-seccomp-notify a build loads a listener of its own" \
+	"$(sed -n 's/^own listener: //p' "$SCRATCH/out-root/listener-off.out")" "loaded"
+if [ "$(meta "$SCRATCH/out-root/listener.trace.meta.json" notification)" -gt 0 ]; then
+	is "without it, the kernel refuses one (EBUSY)" \
+		"$(sed -n 's/^own listener: //p' "$SCRATCH/out-root/listener.out")" "Device or resource busy"
+else
+	skip "no seccomp notifications on this kernel"
+fi
+
 # A signal while a close waits for the tracer to take its notification
 # (a handler without SA_RESTART): the close is made again, it does not
 # fail with EINTR and leave the fd open.
