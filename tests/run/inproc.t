@@ -517,8 +517,8 @@ else
 fi
 
 # close and the preload's requests are seccomp notifications, not ptrace
-# stops (tracer/filter.h), when the kernel hands out a listener (5.6's
-# pidfd_getfd): the same trace as with stops.  Writers closed by a shell
+# stops (tracer/filter.h), where the kernel has what they need (5.19):
+# the same trace as with stops.  Writers closed by a shell
 # (the preload leaves those to the tracer) and by a static binary.
 mkdir -p "$SCRATCH/w-notify"
 sh_w='for i in 1 2 3; do echo $i >f$i; done; cat f1 f2 f3 >all; rm f2'
@@ -535,11 +535,11 @@ for o in on off; do
 		--ro-bind="$SCRATCH/bin:$SCRATCH/bin" -- "$SCRATCH/bin/inproc" close-range)
 	echo $? >"$SCRATCH/out-root/notify-cr-$o.rc"
 done
-if [ "$(uname -r | awk -F. '{ print ($1 > 5 || ($1 == 5 && $2 >= 6)) }')" = 1 ]; then
+if [ "$(uname -r | awk -F. '{ print ($1 > 5 || ($1 == 5 && $2 >= 19)) }')" = 1 ]; then
 	n_on=$(meta "$SCRATCH/out-root/notify-on.trace.meta.json" notification)
 	check "a shell's writers: closed through notifications ($n_on)" test "$n_on" -ge 3
 else
-	skip "no pidfd_getfd before Linux 5.6: no notifications"
+	skip "no SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV before Linux 5.19: no notifications"
 fi
 is "with --no-seccomp-notify there are none" \
 	"$(meta "$SCRATCH/out-root/notify-off.trace.meta.json" notification)" 0
