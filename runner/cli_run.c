@@ -671,7 +671,7 @@ static int build_config(const struct run_args *a, struct run_config *cfg,
 	/* A policy's checks at each open need the stop: no preload then. */
 	if (cfg->trace_path && !cfg->policy && !a->no_preload)
 		use_preload(cfg);
-	cfg->notify = cfg->preload && !a->no_notify;
+	cfg->notify = cfg->trace_path && !a->no_notify;
 	return build_plan(a, cfg, err);
 }
 

@@ -68,7 +68,7 @@ static int add_rules(scmp_filter_ctx ctx, const struct sc_desc *d, int nr, bool 
 	return seccomp_rule_add(ctx, SCMP_ACT_TRACE(0), nr, 0);
 }
 
-static scmp_filter_ctx build(bool policy, bool notify, struct sr_error **err)
+static scmp_filter_ctx build(bool policy, bool inproc, bool notify, struct sr_error **err)
 {
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
 	int r = 0;
@@ -90,6 +90,14 @@ static scmp_filter_ctx build(bool policy, bool notify, struct sr_error **err)
 		if (nr == __NR_SCMP_ERROR || ((sc_table[i].opts & SCF_POLICY) && !policy))
 			continue;
 		r = add_rules(ctx, &sc_table[i], nr, notify);
+		if (r == -EDOM || r == -EINVAL)
+			r = 0;
+	}
+	/* The listener's hand-over stops (the prefix sees to it with inproc;
+	 * a 64-bit key matches no 32-bit call) */
+	if (r >= 0 && notify && !inproc) {
+		r = seccomp_rule_add(ctx, SCMP_ACT_TRACE(0), SCMP_SYS(getppid), 1,
+				     SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)INPROC_KEY));
 		if (r == -EDOM || r == -EINVAL)
 			r = 0;
 	}
@@ -272,10 +280,10 @@ static bool can_hand_over(void)
 	return syscall(SYS_pidfd_getfd, -1, 0, 0) < 0 && errno == EBADF;
 }
 
-/* libseccomp's program, exported, with the prefix in front. */
-static int load_with_prefix(scmp_filter_ctx ctx, bool notify)
+/* libseccomp's program, exported, with the prefix in front (inproc). */
+static int load_exported(scmp_filter_ctx ctx, bool inproc, bool notify)
 {
-	const size_t np = PREFIX_LEN;
+	const size_t np = inproc ? PREFIX_LEN : 0;
 	struct sock_filter *prog = NULL;
 	struct sock_fprog fprog;
 	size_t len = 0;
@@ -295,7 +303,7 @@ static int load_with_prefix(scmp_filter_ctx ctx, bool notify)
 		else
 			len = (size_t)size / sizeof(*prog);
 	}
-	if (r >= 0)
+	if (r >= 0 && inproc)
 		r = prefix_resolve(prog, notify);
 	if (r >= 0) {
 		n = pread(fd, prog + np, len * sizeof(*prog), 0);
@@ -318,12 +326,12 @@ static int load_with_prefix(scmp_filter_ctx ctx, bool notify)
 
 static int load(bool policy, bool inproc, bool notify, struct sr_error **err)
 {
-	scmp_filter_ctx ctx = build(policy, notify, err);
+	scmp_filter_ctx ctx = build(policy, inproc, notify, err);
 	int r;
 
 	if (!ctx)
 		return -ENOMEM;
-	r = inproc ? load_with_prefix(ctx, notify) : seccomp_load(ctx);
+	r = inproc || notify ? load_exported(ctx, inproc, notify) : seccomp_load(ctx);
 	seccomp_release(ctx);
 	return r;
 }
@@ -334,7 +342,7 @@ int filter_load(bool policy, bool inproc, int *listener, struct sr_error **err)
 
 	if (listener)
 		*listener = -1;
-	if (listener && inproc && can_hand_over()) {
+	if (listener && can_hand_over()) {
 		r = load(policy, inproc, true, err);
 		*listener = r;
 	}
@@ -350,7 +358,7 @@ int filter_load(bool policy, bool inproc, int *listener, struct sr_error **err)
 
 int filter_dump(FILE *f, struct sr_error **err)
 {
-	scmp_filter_ctx ctx = build(false, false, err);
+	scmp_filter_ctx ctx = build(false, false, false, err);
 	int r;
 
 	if (!ctx)

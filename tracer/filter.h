@@ -25,12 +25,12 @@ int filter_arch_index(uint32_t audit_arch, int nr);
 /*
  * Build and load the filter into the calling process.  With policy, also
  * the syscalls only a --policy checks (SCF_POLICY); with inproc, the
- * trampoline's exemptions and guards (tracer/inproc.h); with listener
- * (and inproc) the preload's requests, close and close_range are seccomp
- * notifications (SECCOMP_RET_USER_NOTIF), which the tracer answers
- * without a ptrace stop, and *listener is the listener's fd
- * (close-on-exec), or negative if there is none (no inproc, or the kernel
- * gave none: everything stops, as before).  0, or -1 on error.
+ * trampoline's exemptions and guards (tracer/inproc.h); with listener,
+ * close, close_range and the preload's requests are seccomp notifications
+ * (SECCOMP_RET_USER_NOTIF), which the tracer answers without a ptrace
+ * stop, and *listener is the listener's fd (close-on-exec), or negative
+ * if there is none (the kernel gave none: everything stops, as before).
+ * 0, or -1 on error.
  */
 int filter_load(bool policy, bool inproc, int *listener, struct sr_error **err);
 /* Print the filter as libseccomp's pseudo-code. */

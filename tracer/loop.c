@@ -369,7 +369,8 @@ static void on_seccomp(struct tracer *t, struct task *task)
 	catch_up(t, task);
 	d = sc_lookup(si.arch, (int)si.seccomp.nr);
 	if (!d) {
-		if (t->inproc && si.arch == AUDIT_ARCH_X86_64) {
+		/* (a request is the listener's hand-over without inproc) */
+		if ((t->inproc || request) && si.arch == AUDIT_ARCH_X86_64) {
 			on_inproc(t, task, &si);
 			return;
 		}

@@ -526,6 +526,9 @@ for o in on off; do
 	[ $o = off ] && nn=--no-seccomp-notify || nn=
 	rm -rf "$SCRATCH"/w-notify/*
 	(cd "$SCRATCH/w-notify" && "$SR" -q $nn -o "$SCRATCH/out-root/notify-$o.trace" -- /bin/sh -c "$sh_w")
+	rm -rf "$SCRATCH"/w-notify/*
+	(cd "$SCRATCH/w-notify" && "$SR" -q $nn --no-preload -o "$SCRATCH/out-root/notify-np-$o.trace" -- \
+		/bin/sh -c "$sh_w")
 	if [ -x "$SCRATCH/bin/inproc-static" ]; then
 		tree "$SCRATCH/w-notify"
 		(cd "$SCRATCH/w-notify" && "$SR" -q $nn -o "$SCRATCH/out-root/notify-static-$o.trace" \
@@ -541,6 +544,14 @@ if [ "$(uname -r | awk -F. '{ print ($1 > 5 || ($1 == 5 && $2 >= 19)) }')" = 1 ]
 else
 	skip "no SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV before Linux 5.19: no notifications"
 fi
+if [ "$(uname -r | awk -F. '{ print ($1 > 5 || ($1 == 5 && $2 >= 19)) }')" = 1 ]; then
+	n_np=$(meta "$SCRATCH/out-root/notify-np-on.trace.meta.json" notification)
+	check "without the preload too: every close notified ($n_np)" test "$n_np" -ge 10
+else
+	skip "no SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV before Linux 5.19: no notifications"
+fi
+check "and the same trace as with stops" \
+	cmp -s "$SCRATCH/out-root/notify-np-on.trace" "$SCRATCH/out-root/notify-np-off.trace"
 is "with --no-seccomp-notify there are none" \
 	"$(meta "$SCRATCH/out-root/notify-off.trace.meta.json" notification)" 0
 check "and the trace is the same" \
