@@ -50,9 +50,10 @@ static int add_rules(scmp_filter_ctx ctx, const struct sc_desc *d, int nr, bool 
 	int r = 0;
 
 	/* close and close_range need no result: a notification, cheaper
-	 * than a stop */
-	if (notify && (d->dec == DEC_CLOSE || d->dec == DEC_CLOSE_RANGE))
-		return seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, nr, 0);
+	 * than a stop (or a stop, if libseccomp will not have one) */
+	if (notify && (d->dec == DEC_CLOSE || d->dec == DEC_CLOSE_RANGE) &&
+	    seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, nr, 0) == 0)
+		return 0;
 	if (d->dec == DEC_FCNTL) {
 		for (size_t i = 0; i < sizeof(fcntl_cmds) / sizeof(*fcntl_cmds); i++) {
 			r = seccomp_rule_add(ctx, SCMP_ACT_TRACE(0), nr, 1,
@@ -94,10 +95,12 @@ static scmp_filter_ctx build(bool policy, bool inproc, bool notify, struct sr_er
 			r = 0;
 	}
 	/* The listener's hand-over stops (the prefix sees to it with inproc;
-	 * a 64-bit key matches no 32-bit call) */
+	 * on the 32-bit entries libseccomp compares the key's low half: such
+	 * a getppid stops, for nothing) */
 	if (r >= 0 && notify && !inproc) {
-		r = seccomp_rule_add(ctx, SCMP_ACT_TRACE(0), SCMP_SYS(getppid), 1,
-				     SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)INPROC_KEY));
+		r = seccomp_rule_add(ctx, SCMP_ACT_TRACE(0), SCMP_SYS(getppid), 2,
+				     SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)INPROC_KEY),
+				     SCMP_A1(SCMP_CMP_EQ, (scmp_datum_t)INPROC_LISTENER));
 		if (r == -EDOM || r == -EINVAL)
 			r = 0;
 	}
