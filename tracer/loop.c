@@ -611,9 +611,10 @@ static void restart_notified(pid_t tid)
 	unsigned long long nr;
 	bool compat;
 
-	/* (the arch is the syscall's, int 0x80 from 64-bit code too) */
-	if (ptrace(PTRACE_GET_SYSCALL_INFO, tid, sizeof(si), &si) <= 0 ||
-	    ptrace(PTRACE_GETREGS, tid, 0, &r) < 0 || (long long)r.rax != -ERESTARTSYS)
+	/* (one call at most signal stops; the arch is the syscall's, int
+	 * 0x80 from 64-bit code too) */
+	if (ptrace(PTRACE_GETREGS, tid, 0, &r) < 0 || (long long)r.rax != -ERESTARTSYS ||
+	    ptrace(PTRACE_GET_SYSCALL_INFO, tid, sizeof(si), &si) <= 0)
 		return;
 	compat = si.arch == AUDIT_ARCH_I386;
 	nr = compat ? r.orig_rax : r.orig_rax & ~(unsigned long long)FILTER_X32_BIT;
