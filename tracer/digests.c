@@ -24,18 +24,40 @@
 #include "tracer/inproc.h"
 #include "tracer/tracer.h"
 
-#define CACHE_LEN 65536
+#define CACHE_BITS 16
+#define CACHE_LEN (1u << CACHE_BITS)
+#define CACHE_PROBE 16
 
+/*
+ * The slot for the file st describes, by its identity (device, inode):
+ * the one that holds it (any version of it) or, if none does, the first
+ * free one; open addressing, probed linearly from a Fibonacci hash of the
+ * identity, so two files whose home slots coincide both stay cached.
+ * Past CACHE_PROBE full slots, the home slot is given up to the newcomer.
+ */
 static struct hash_entry *cache_slot(struct tracer *t, const struct stat *st)
 {
-	uint64_t h = (uint64_t)st->st_ino * 0x9e3779b97f4a7c15ull ^
-		     (uint64_t)st->st_dev ^ (uint64_t)st->st_size;
+	uint64_t h = ((uint64_t)st->st_ino ^ ((uint64_t)st->st_dev << 40 | (uint64_t)st->st_dev >> 24)) *
+		     0x9e3779b97f4a7c15ull;
+	size_t home = (size_t)(h >> (64 - CACHE_BITS)), free_at = SIZE_MAX;
 
 	if (!t->cache) {
 		t->cache = xcalloc(CACHE_LEN, sizeof(*t->cache));
 		t->cache_len = CACHE_LEN;
 	}
-	return &t->cache[h % t->cache_len];
+	for (size_t i = 0; i < CACHE_PROBE; i++) {
+		struct hash_entry *e = &t->cache[(home + i) & (CACHE_LEN - 1)];
+
+		if (!e->used) {
+			if (free_at == SIZE_MAX)
+				free_at = (home + i) & (CACHE_LEN - 1);
+			/* (nothing is ever removed: no entry past a free slot) */
+			break;
+		}
+		if (e->dev == st->st_dev && e->ino == st->st_ino)
+			return e;
+	}
+	return &t->cache[free_at != SIZE_MAX ? free_at : home];
 }
 
 /* e, in use from now on: its slot noted (the table is sparse; only the

@@ -42,6 +42,9 @@ keepable() {
 	return 1
 }
 
+# 3000 small files, each read twice in one run (below).
+mkdir "$W/many"
+seq 3000 | split -l 1 -a 4 - "$W/many/f"
 sleep 2.2	# in.txt's ctime is now: let it age past the racy window
 run one
 is "first run: exit status" $? 0
@@ -100,6 +103,19 @@ else
 		skip "/usr/bin/cat or $W is not on ext4, xfs or f2fs on a fixed device: never kept"
 	done
 fi
+
+# Within a run, each version of a file is read once, however many files
+# there are: their slots in the table may coincide (3000 files in 65536
+# slots: dozens of pairs do), and neither evicts the other.
+(cd "$W" && "$SR" --no-digest-cache -o "$SCRATCH/once.trace" -- \
+	sh -c 'cat many/* > /dev/null') 2> "$SCRATCH/once.err"
+is "3000 files read once: exit status" $? 0
+(cd "$W" && "$SR" --no-digest-cache -o "$SCRATCH/twice.trace" -- \
+	sh -c 'cat many/* > /dev/null; cat many/* > /dev/null') 2> "$SCRATCH/twice.err"
+is "3000 files read twice: exit status" $? 0
+once=$(meta once files_hashed) twice=$(meta twice files_hashed)
+like "3000 files read once: each hashed" "$once" '^[0-9]{4,}$'
+is "read twice: each still hashed once ($twice against $once)" "$twice" "$once"
 
 # Another algorithm has its own file; --no-digest-cache and --digest-cache.
 run eight --digest=sha256
