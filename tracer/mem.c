@@ -71,16 +71,150 @@ char *mem_read_string(pid_t tid, uint64_t addr, size_t max)
 
 /*
  * An execve's argv and environment are read in batches, not a syscall
- * per pointer and per string: up to STRV_BATCH pointers at once, then
- * the first STR_FIRST bytes of each of their strings in one call (never
- * past the page a string starts in, which is mapped if its pointer is
- * good); the few longer strings are read on one by one.
+ * per pointer and per string: up to a page of pointers at once, then
+ * their strings.  Those lie side by side in a few places (the stack, a
+ * heap block or two): each such span is read whole, all in one call.
+ * Spans too long in all (REGION_MAX) are read as the first STR_FIRST
+ * bytes of each string, STRV_BATCH strings a call (never past the page a
+ * string starts in, which is mapped if its pointer is good).  The few
+ * strings longer than what was read are read on one by one.
  */
+#define STRV_PTRS 512
 #define STRV_BATCH 64
 #define STR_FIRST 256
+#define REGION_MAX (256u << 10)
+#define SPAN_GAP 4096
+#define USER_END (1ull << 57)	/* x86_64's, with 5-level paging */
 
-/* v[*n...] = the strings at ptrs; false at the first that cannot be
- * read, or past STRV_MAX_BYTES. */
+/* Bytes of the string at addr to read with the others: up to STR_FIRST,
+ * not past its page. */
+static size_t first_len(uint64_t addr)
+{
+	size_t page_left = 4096 - (addr & 4095);
+
+	return page_left < STR_FIRST ? page_left : STR_FIRST;
+}
+
+/* The string of which have (a prefix read already) are the first n
+ * bytes: NUL-terminated there, or read on from addr + n; NULL if that
+ * cannot be read. */
+static char *string_from(pid_t tid, uint64_t addr, const char *have, size_t n)
+{
+	const char *nul = memchr(have, '\0', n);
+	char *s, *rest;
+
+	if (nul)
+		return xstrdup(have);
+	rest = mem_read_string(tid, addr + n, STR_MAX - n);
+	if (!rest)
+		return NULL;
+	s = xmalloc(n + strlen(rest) + 1);
+	memcpy(s, have, n);
+	strcpy(s + n, rest);
+	free(rest);
+	return s;
+}
+
+/* Adds a string to v; false past STRV_MAX_BYTES. */
+static bool add_string(char **v, size_t *n, size_t *total, char *s)
+{
+	v[(*n)++] = s;
+	*total += strlen(s) + 1;
+	return *total <= STRV_MAX_BYTES;
+}
+
+struct str_at {
+	uint64_t addr;
+	size_t i;		/* its place in argv */
+};
+
+static int cmp_addr(const void *a, const void *b)
+{
+	const struct str_at *x = a, *y = b;
+
+	return x->addr < y->addr ? -1 : x->addr > y->addr;
+}
+
+/*
+ * v[*n...] = the strings at ptrs (k <= STRV_PTRS), read in one call:
+ * those close together (SPAN_GAP) as one span each.  A hole in a span
+ * stops the read there; the strings from there on are read one by one.
+ * -1 (nothing added) if the spans come to more than REGION_MAX; 0 if a
+ * string cannot be read or past STRV_MAX_BYTES; 1 when done.
+ */
+static int read_spans(pid_t tid, const uint64_t *ptrs, size_t k, char **v,
+		      size_t *n, size_t *total)
+{
+	struct str_at by[STRV_PTRS];
+	struct iovec remote[STRV_PTRS];
+	size_t off[STRV_PTRS], avail[STRV_PTRS];
+	size_t nspans = 0, len = 0, span_at = 0;
+	uint64_t start = 0, end = 0;
+	struct iovec local;
+	ssize_t got;
+	char *buf;
+	int ret = 1;
+
+	for (size_t i = 0; i < k; i++) {
+		/* (no user address is that high: the pointers are bad) */
+		if (ptrs[i] >= USER_END)
+			return -1;
+		by[i] = (struct str_at){ ptrs[i], i };
+	}
+	qsort(by, k, sizeof(*by), cmp_addr);
+	for (size_t j = 0; j <= k; j++) {
+		uint64_t a = j < k ? by[j].addr : 0, e = j < k ? a + first_len(a) : 0;
+
+		if (j < k && j && a <= end + SPAN_GAP) {
+			if (e > end)
+				end = e;
+		} else {
+			if (j) {	/* the span before ends */
+				remote[nspans++] = (struct iovec){ (void *)(uintptr_t)start,
+								   (size_t)(end - start) };
+				len = span_at + (size_t)(end - start);
+				if (len > REGION_MAX)
+					return -1;
+			}
+			span_at = len;
+			start = a;
+			end = e;
+		}
+		if (j < k)
+			off[by[j].i] = span_at + (size_t)(a - start);
+	}
+	/* (where each string's span ends: what may be searched for its NUL) */
+	for (size_t j = 0, sp = 0, at = 0; j < k; j++) {
+		while (by[j].addr >= (uint64_t)(uintptr_t)remote[sp].iov_base + remote[sp].iov_len) {
+			at += remote[sp].iov_len;
+			sp++;
+		}
+		avail[by[j].i] = at + remote[sp].iov_len - off[by[j].i];
+	}
+	buf = xmalloc(len);
+	local = (struct iovec){ buf, len };
+	got = process_vm_readv(tid, &local, 1, remote, nspans, 0);
+	if (got < 0)
+		got = 0;
+	for (size_t i = 0; i < k && ret; i++) {
+		char *str;
+
+		if (off[i] + first_len(ptrs[i]) <= (size_t)got)
+			str = string_from(tid, ptrs[i], buf + off[i],
+					  off[i] + avail[i] <= (size_t)got ? avail[i] :
+					  (size_t)got - off[i]);
+		else
+			str = mem_read_string(tid, ptrs[i], STR_MAX);
+		if (!str || !add_string(v, n, total, str))
+			ret = 0;
+	}
+	free(buf);
+	return ret;
+}
+
+/* v[*n...] = the strings at ptrs (k <= STRV_BATCH), their first bytes
+ * read in one call; false at the first that cannot be read, or past
+ * STRV_MAX_BYTES. */
 static bool read_batch(pid_t tid, const uint64_t *ptrs, size_t k, char **v,
 		       size_t *n, size_t *total)
 {
@@ -90,9 +224,7 @@ static bool read_batch(pid_t tid, const uint64_t *ptrs, size_t k, char **v,
 	ssize_t got;
 
 	for (size_t i = 0; i < k; i++) {
-		size_t page_left = 4096 - (ptrs[i] & 4095);
-
-		len[i] = page_left < STR_FIRST ? page_left : STR_FIRST;
+		len[i] = first_len(ptrs[i]);
 		remote[i] = (struct iovec){ (void *)(uintptr_t)ptrs[i], len[i] };
 		sum += len[i];
 	}
@@ -101,31 +233,29 @@ static bool read_batch(pid_t tid, const uint64_t *ptrs, size_t k, char **v,
 	if (got < 0)
 		got = 0;
 	for (size_t i = 0; i < k; at += len[i], i++) {
-		char *nul = (size_t)got >= at + len[i] ? memchr(buf + at, '\0', len[i]) : NULL;
-		char *s;
+		/* (the batch stopped short: one by one from here) */
+		char *s = (size_t)got >= at + len[i] ?
+			  string_from(tid, ptrs[i], buf + at, len[i]) :
+			  mem_read_string(tid, ptrs[i], STR_MAX);
 
-		if (nul) {
-			s = xmalloc((size_t)(nul - (buf + at)) + 1);
-			memcpy(s, buf + at, (size_t)(nul - (buf + at)) + 1);
-		} else if ((size_t)got >= at + len[i]) {	/* longer: read on */
-			char *rest = mem_read_string(tid, ptrs[i] + len[i], STR_MAX - len[i]);
-
-			if (!rest)
-				return false;
-			s = xmalloc(len[i] + strlen(rest) + 1);
-			memcpy(s, buf + at, len[i]);
-			strcpy(s + len[i], rest);
-			free(rest);
-		} else {		/* the batch stopped short: one by one */
-			s = mem_read_string(tid, ptrs[i], STR_MAX);
-			if (!s)
-				return false;
-		}
-		v[(*n)++] = s;
-		*total += strlen(s) + 1;
-		if (*total > STRV_MAX_BYTES)
+		if (!s || !add_string(v, n, total, s))
 			return false;
 	}
+	return true;
+}
+
+/* The strings at ptrs: as one span if they can be, else in batches. */
+static bool read_strings(pid_t tid, const uint64_t *ptrs, size_t k, char **v,
+			 size_t *n, size_t *total)
+{
+	int r = read_spans(tid, ptrs, k, v, n, total);
+
+	if (r >= 0)
+		return r;
+	for (size_t i = 0; i < k; i += STRV_BATCH)
+		if (!read_batch(tid, ptrs + i, k - i < STRV_BATCH ? k - i : STRV_BATCH,
+				v, n, total))
+			return false;
 	return true;
 }
 
@@ -137,9 +267,9 @@ char **mem_read_strv(pid_t tid, uint64_t addr, bool compat)
 	if (!addr)
 		return NULL;
 	for (bool more = true; more;) {
-		uint64_t at = addr + n * width, ptrs[STRV_BATCH];
-		unsigned char raw[STRV_BATCH * 8];
-		size_t want = STRV_BATCH * width, page_left = 4096 - (at & 4095), k = 0;
+		uint64_t at = addr + n * width, ptrs[STRV_PTRS];
+		unsigned char raw[STRV_PTRS * 8];
+		size_t want = STRV_PTRS * width, page_left = 4096 - (at & 4095), k = 0;
 		struct iovec local = { raw, 0 }, remote = { (void *)(uintptr_t)at, 0 };
 		ssize_t got;
 
@@ -164,7 +294,7 @@ char **mem_read_strv(pid_t tid, uint64_t addr, bool compat)
 			cap = (n + k + 1) * 2;
 			v = xrealloc(v, cap * sizeof(*v));
 		}
-		if (k && !read_batch(tid, ptrs, k, v, &n, &total))
+		if (k && !read_strings(tid, ptrs, k, v, &n, &total))
 			more = false;
 	}
 	if (!v)

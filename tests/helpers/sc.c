@@ -352,6 +352,31 @@ static int m_dup2_same(void)
 	return 0;
 }
 
+/* An execve whose argv strings are pages apart, with a hole between
+ * them (the tracer cannot read them as one span), the second longer than
+ * a page. */
+static int m_exec_spread(void)
+{
+	char *m = mmap(NULL, 4 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	char *left, *long_;
+	char *argv[4];
+
+	must(m != MAP_FAILED, "mmap");
+	must(munmap(m + 4096, 4096) == 0, "munmap");
+	left = m + 4096 - 5;
+	strcpy(left, "left");
+	long_ = m + 2 * 4096 + 100;
+	memset(long_, 'x', 5000);
+	long_[5000] = '\0';
+	argv[0] = "true";
+	argv[1] = left;
+	argv[2] = long_;
+	argv[3] = NULL;
+	execv("/bin/true", argv);
+	must(0, "execv");
+	return 1;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct { const char *name; int (*fn)(void); } modes[] = {
@@ -365,6 +390,7 @@ int main(int argc, char **argv)
 		{ "write-exit", m_write_exit }, { "mt", m_mt },
 		{ "fchmodat2", m_fchmodat2 }, { "threads", m_threads },
 		{ "dup2-fails", m_dup2_fails }, { "dup2-same", m_dup2_same },
+		{ "exec-spread", m_exec_spread },
 	};
 
 	for (size_t i = 0; argc == 2 && i < sizeof(modes) / sizeof(*modes); i++)

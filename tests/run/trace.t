@@ -152,6 +152,22 @@ fi
 W=$SCRATCH/w-pagemap; mkdir -p "$W"
 (cd "$W" && timeout 60 "$SR" -q -o "$SCRATCH/pagemap.trace" -- head -c 8 /proc/self/pagemap) >/dev/null 2>&1
 is "a read of /proc/self/pagemap finishes" "$?" 0
+# argv and the environment are read whole: strings side by side in one
+# read, or one by one when they lie apart (a hole between them), and
+# strings longer than a page.
+A=$(printf 'a%.0s' $(seq 5000)) B=$(printf 'b%.0s' $(seq 300))
+(cd "$W" && A=$A "$SR" -q -o "$SCRATCH/strv.trace" -- \
+	sh -c '/bin/true "$1" $(seq 700) "$2"' sh "$A" "$B") >/dev/null 2>&1
+is "long and many argv words: exit status" "$?" 0
+T=$SCRATCH/strv.trace
+has "long and many argv words: all of them, whole" \
+	"\"argv\":[\"/bin/true\",\"$A\",\"$(seq -s '","' 700)\",\"$B\"]"
+has "a long environment variable, whole" "\"A=$A\""
+trace exec-spread
+is "exec-spread: exit status" "$ST" 0
+has "argv strings with a hole between them, and one longer than a page" \
+	"\"argv\":[\"true\",\"left\",\"$(printf 'x%.0s' $(seq 5000))\"]"
+W=$SCRATCH/w-pagemap
 # A huge argv is bounded, not read whole.
 (cd "$W" && timeout 60 "$SR" -q -o "$SCRATCH/argv.trace" -- sh -c '/bin/true $(seq 100000)') >/dev/null 2>&1
 is "a 100000-word argv is traced in bounded time and memory" "$?" 0
