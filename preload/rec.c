@@ -435,8 +435,14 @@ static bool execve_opens_first(void)
 
 /*
  * execve: a file that is not there (a PATH search's misses) fails just
- * the same here, recorded, with no stop; anything else is the kernel's
- * to run or refuse, and stops.  A stat resolves a path as execve does.
+ * the same here, recorded, with no stop; a stat resolves a path as execve
+ * does.  Anything else is the kernel's to run or refuse: made through the
+ * trampoline, where it is a seccomp notification and not a stop, unless
+ * the tracer answers INPROC_AGAIN (it is made the ordinary way then).  A
+ * failure is recorded here, as a miss is; with no slot for it, the call
+ * is made again the ordinary way, which stops for its result.  (No slot
+ * is held over the call: a vfork child that execs would leave it busy in
+ * its parent's thread.)
  */
 static long rec_execve(const char *path, long argv, long envp)
 {
@@ -444,11 +450,14 @@ static long rec_execve(const char *path, long argv, long envp)
 	struct stat st;
 	long r;
 
-	if (!on() || !path || !execve_opens_first())
+	if (!on() || !path)
 		return plain(SYS_execve, (long)path, argv, envp, 0, 0);
-	r = TRAMP(SYS_newfstatat, AT_FDCWD, (long)path, (long)&st, 0, 0);
-	if (r != -ENOENT && r != -ENOTDIR)
-		return plain(SYS_execve, (long)path, argv, envp, 0, 0);
+	r = execve_opens_first() ? TRAMP(SYS_newfstatat, AT_FDCWD, (long)path, (long)&st, 0, 0) : 0;
+	if (r != -ENOENT && r != -ENOTDIR) {
+		r = TRAMP(SYS_execve, (long)path, argv, envp, 0, 0);
+		if (r == INPROC_AGAIN || r >= 0)
+			return plain(SYS_execve, (long)path, argv, envp, 0, 0);
+	}
 	s = slot_get();
 	if (!s || !slot_path(s, SYS_execve, path))
 		return plain(SYS_execve, (long)path, argv, envp, 0, 0);

@@ -552,8 +552,21 @@ static bool decode_args(struct tracer *t, struct task *task)
 		if (d->flags >= 0)
 			ev->flags = (uint32_t)p->args[d->flags];
 		ev->path = path_arg_raw(task, d->dirfd, d->path, &p->raw[0]);
-		/* The close-on-exec writers close with a successful exec. */
-		decode_flush_writes(t, task, -1, FLUSH_KEEP | FLUSH_CLOEXEC);
+		/* sandrun-rec.so's execve, notified: its file there, and its
+		 * environment left as it is, else the ordinary way (again).
+		 * A success is said at the exec's stop; a failure, by the
+		 * preload's record of it (inproc.c). */
+		if (p->notified && !p->rec) {
+			ev->envp = mem_read_strv(task->tid, p->args[d->aux2], is_compat(p));
+			if (exec_missing(t, task) || exec_env_needed(t, task, ev->envp)) {
+				p->again = true;
+				return false;
+			}
+		}
+		/* The close-on-exec writers close with a successful exec
+		 * (a notified one's failure: flushed at its entry). */
+		if (!p->rec || !p->notified)
+			decode_flush_writes(t, task, -1, FLUSH_KEEP | FLUSH_CLOEXEC);
 		/* A PATH search's misses fail for sure: said here, no stop
 		 * at the exit (as a stat is answered at its entry); the
 		 * preload records only those (rec.c's rec_execve). */
@@ -563,15 +576,17 @@ static bool decode_args(struct tracer *t, struct task *task)
 			tracer_emit(t, ev);
 			return false;
 		}
-		if (exec_missing(t, task)) {
+		if (!p->notified && exec_missing(t, task)) {
 			ev->kind = EV_EXEC_FAIL;
 			tracer_emit(t, ev);
 			return false;
 		}
 		ev->path2 = xstrdup(task->proc->cwd);
 		ev->argv = mem_read_strv(task->tid, p->args[d->aux], is_compat(p));
-		ev->envp = mem_read_strv(task->tid, p->args[d->aux2], is_compat(p));
-		exec_env_fix(t, task, ev->envp);
+		if (!p->notified) {
+			ev->envp = mem_read_strv(task->tid, p->args[d->aux2], is_compat(p));
+			exec_env_fix(t, task, ev->envp);
+		}
 		if (t->opts->preload)
 			env_hide_word(ev->envp, "LD_PRELOAD", t->opts->preload,
 				      t->opts->preload_appended);

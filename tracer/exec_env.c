@@ -346,46 +346,77 @@ static uint64_t below_stack(pid_t tid, uint64_t sp, size_t len)
 	return ok;
 }
 
-void exec_env_fix(struct tracer *t, struct task *task, char *const *envp)
+/*
+ * What an exec's environment would become: true if sandrun's entries are
+ * to go, with repl[k] (LD_AUDIT, LD_PRELOAD) the string each is to have
+ * ("" for none at all) at envp[idx[k]], idx[k] -1 for one that stays;
+ * *n the entries in envp.  The caller frees repl.
+ */
+static bool env_plan(struct tracer *t, struct task *task, char *const *envp,
+		     char *repl[2], int idx[2], size_t *n)
 {
 	struct pending *p = &task->pend;
 	const struct sc_desc *d = p->desc;
-	struct user_regs_struct regs;
 	enum verdict v;
-	uint64_t *ptrs = NULL, at, tls = 0;
-	char *repl[2] = { NULL, NULL };	/* LD_AUDIT, LD_PRELOAD */
-	size_t n, kept = 0, strings = 0, size;
-	int idx[2] = { -1, -1 };
+	uint64_t tls = 0;
 
-	p->envp_was = 0;
+	repl[0] = repl[1] = NULL;
+	idx[0] = idx[1] = -1;
+	*n = 0;
 	if (!t->opts->preload || !envp || p->arch != AUDIT_ARCH_X86_64 || d->aux2 < 0 ||
 	    (p->ev.flags & AT_EMPTY_PATH))
-		return;
-	for (n = 0; envp[n]; n++) {
-		char *a = without(envp[n], "LD_AUDIT", t->opts->audit, t->opts->audit_appended);
-		char *b = a ? NULL : without(envp[n], "LD_PRELOAD", t->opts->preload,
+		return false;
+	for (; envp[*n]; (*n)++) {
+		char *a = without(envp[*n], "LD_AUDIT", t->opts->audit, t->opts->audit_appended);
+		char *b = a ? NULL : without(envp[*n], "LD_PRELOAD", t->opts->preload,
 					     t->opts->preload_appended);
 
-		if (b || (!a && !strncmp(envp[n], "LD_PRELOAD=", 11)))
-			tls = preloads_tls(t, envp[n] + 11);
+		if (b || (!a && !strncmp(envp[*n], "LD_PRELOAD=", 11)))
+			tls = preloads_tls(t, envp[*n] + 11);
 		if (a || b) {
 			int k = a ? 0 : 1;
 
 			free(repl[k]);
 			repl[k] = a ? a : b;
-			idx[k] = (int)n;
+			idx[k] = (int)*n;
 		}
 	}
 	if ((idx[0] < 0 && idx[1] < 0) ||
 	    (v = verdict(program(t, task->tid, p->raw[0] ? p->raw[0] : p->ev.path,
 				 p->exe_known ? &p->exe : NULL), tls)) == KEEP)
-		goto out;
+		return false;
 	if (v == NO_AUDIT && idx[1] >= 0) {	/* the preload stays */
 		free(repl[1]);
 		repl[1] = NULL;
 		idx[1] = -1;
 	}
-	if (idx[0] < 0 && idx[1] < 0)
+	return idx[0] >= 0 || idx[1] >= 0;
+}
+
+bool exec_env_needed(struct tracer *t, struct task *task, char *const *envp)
+{
+	char *repl[2];
+	int idx[2];
+	size_t n;
+	bool r = env_plan(t, task, envp, repl, idx, &n);
+
+	free(repl[0]);
+	free(repl[1]);
+	return r;
+}
+
+void exec_env_fix(struct tracer *t, struct task *task, char *const *envp)
+{
+	struct pending *p = &task->pend;
+	const struct sc_desc *d = p->desc;
+	struct user_regs_struct regs;
+	uint64_t *ptrs = NULL, at;
+	char *repl[2];		/* LD_AUDIT, LD_PRELOAD */
+	size_t n, kept = 0, strings = 0, size;
+	int idx[2];
+
+	p->envp_was = 0;
+	if (!env_plan(t, task, envp, repl, idx, &n))
 		goto out;
 	ptrs = xmalloc((n + 1) * sizeof(*ptrs));
 	if (mem_read(task->tid, p->args[d->aux2], ptrs, (n + 1) * sizeof(*ptrs)) < 0 ||

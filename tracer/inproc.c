@@ -25,9 +25,10 @@ _Static_assert(sizeof(struct inproc_rec) == INPROC_SLOT, "slot size");
 #define RING_HEAD offsetof(struct inproc_ring, slot)
 
 /* A record the preload may make: the syscalls the filter lets through
- * from the trampoline (filter.c), with their one path; and two answered
- * from a stat made there instead: execve of a file that is not there,
- * mkdir of one that is. */
+ * from the trampoline (filter.c), with their one path; mkdir of what is
+ * there, answered from a stat made there instead; and a failed execve
+ * (of a file that is not there, answered so too, or one that was
+ * notified: inproc.h, INPROC_AGAIN). */
 static bool rec_valid(const struct inproc_rec *r)
 {
 	switch (r->nr) {
@@ -60,8 +61,8 @@ static bool rec_valid(const struct inproc_rec *r)
 		if (r->ret != -EEXIST)
 			return false;
 		break;
-	case SYS_execve:	/* only a file that is not there */
-		if (r->ret != -ENOENT && r->ret != -ENOTDIR)
+	case SYS_execve:	/* only a failure */
+		if (r->ret >= 0 || r->ret < -4095)
 			return false;
 		break;
 	default:
@@ -118,6 +119,17 @@ static void replay(struct tracer *t, struct task *task, pid_t writer,
 	tmp.pend.desc = sc_lookup(AUDIT_ARCH_X86_64, (int)r->nr);
 	if (!tmp.pend.desc)
 		return;
+	/* a notified execve failed: this record says how (its pending
+	 * event, for a success, is done with) */
+	if (r->nr == SYS_execve) {
+		struct task *w = task_find(&t->procs, writer);
+
+		if (w && w->has_pending && w->pend.notified) {
+			event_clear(&w->pend.ev);
+			w->has_pending = false;
+			tmp.pend.notified = true;
+		}
+	}
 	tmp.pend.arch = AUDIT_ARCH_X86_64;
 	memcpy(tmp.pend.args, r->args, sizeof(r->args));
 	tmp.pend.rec = r;

@@ -72,6 +72,12 @@ static inline bool inproc_pseudo_fs(unsigned long f_type)
 				 * command process, before its exec, hands
 				 * it over: tracer/filter.h) */
 #define INPROC_YES 0x5a5a5a5aL
+/* sandrun-rec.so makes its execve through the trampoline, where the
+ * filter makes it a seccomp notification; the tracer answers this (not a
+ * result execve has) for one it wants made the ordinary way, with a stop
+ * (its environment to change).  A notified execve that fails is recorded
+ * by the preload, as a PATH search's miss is. */
+#define INPROC_AGAIN 0x5a5a5a5bL
 
 /* The trampoline: in a 4 GiB block no kernel placement reaches (below
  * any PIE, 0x555555554000 and up, and its brk; far below any mmap base),

@@ -322,9 +322,11 @@ static void on_inproc(struct tracer *t, struct task *task,
 }
 
 /* A traced syscall's entry (d), decoded and checked against the policy;
- * true if its result is needed.  *deny: 0, or the -errno to fail it with. */
+ * true if its result is needed (a notified execve's: its exec stop, or
+ * the preload's record of its failure).  *deny: 0, or the -errno to fail
+ * it with. */
 static bool syscall_entry(struct tracer *t, struct task *task, const struct sc_desc *d,
-			  uint32_t arch, const uint64_t args[6], int *deny)
+			  uint32_t arch, const uint64_t args[6], bool notified, int *deny)
 {
 	bool exit_stop;
 
@@ -333,6 +335,8 @@ static bool syscall_entry(struct tracer *t, struct task *task, const struct sc_d
 		event_clear(&task->pend.ev);
 	task->pend.desc = d;
 	task->pend.arch = arch;
+	task->pend.notified = notified;
+	task->pend.again = false;
 	memcpy(task->pend.args, args, sizeof(task->pend.args));
 	task->has_pending = true;
 	exit_stop = decode_entry(t, task);
@@ -349,12 +353,20 @@ static bool syscall_entry(struct tracer *t, struct task *task, const struct sc_d
 	return exit_stop;
 }
 
+/* sandrun-rec.so's execve, made through the trampoline (inproc.h:
+ * INPROC_AGAIN). */
+static bool is_notified_exec(const struct tracer *t, uint32_t arch, int nr, uint64_t ip)
+{
+	return t->inproc && arch == AUDIT_ARCH_X86_64 && nr == SYS_execve &&
+	       ip == INPROC_SYSCALL_END;
+}
+
 static void on_seccomp(struct tracer *t, struct task *task)
 {
 	struct ptrace_syscall_info si;
 	const struct sc_desc *d;
 	long n = ptrace(PTRACE_GET_SYSCALL_INFO, task->tid, sizeof(si), &si);
-	bool exit_stop, request;
+	bool exit_stop, request, notified;
 	uint64_t args[6];
 	int deny;
 
@@ -379,10 +391,15 @@ static void on_seccomp(struct tracer *t, struct task *task)
 	}
 	for (int i = 0; i < 6; i++)
 		args[i] = si.seccomp.args[i];
-	exit_stop = syscall_entry(t, task, d, si.arch, args, &deny);
-	if (deny < 0)
+	/* (without notifications, the preload's execve stops: answered as
+	 * its notification would be) */
+	notified = is_notified_exec(t, si.arch, (int)si.seccomp.nr, si.instruction_pointer);
+	exit_stop = syscall_entry(t, task, d, si.arch, args, notified, &deny);
+	if (task->pend.again)
+		deny = (int)INPROC_AGAIN;
+	if (deny)
 		enforce_skip(task->tid, deny);
-	resume(task->tid, exit_stop ? PTRACE_SYSCALL : PTRACE_CONT, 0);
+	resume(task->tid, exit_stop && !notified ? PTRACE_SYSCALL : PTRACE_CONT, 0);
 }
 
 /* A notification (filter.h: close, close_range, the preload's requests),
@@ -395,6 +412,7 @@ static void on_notify(struct tracer *t, const struct seccomp_notif *req,
 	const struct seccomp_data *sd = &req->data;
 	const struct sc_desc *d;
 	uint64_t args[6];
+	bool notified;
 	int deny = 0;
 
 	for (int i = 0; i < 6; i++)
@@ -422,12 +440,17 @@ static void on_notify(struct tracer *t, const struct seccomp_notif *req,
 	d = sc_lookup(sd->arch, sd->nr);
 	if (!d)
 		return;
-	/* (no result to wait for: the filter sends none that needs it) */
-	if (syscall_entry(t, task, d, sd->arch, args, &deny)) {
+	notified = is_notified_exec(t, sd->arch, sd->nr, sd->instruction_pointer);
+	/* (no result to wait for: the filter sends none that needs it, but
+	 * the preload's execve, whose exec stop says it) */
+	if (syscall_entry(t, task, d, sd->arch, args, notified, &deny) && !notified) {
 		event_clear(&task->pend.ev);
 		task->has_pending = false;
 	}
-	if (deny < 0) {
+	if (task->pend.again) {
+		resp->flags = 0;
+		resp->val = INPROC_AGAIN;
+	} else if (deny < 0) {
 		resp->flags = 0;
 		resp->error = deny;
 	}

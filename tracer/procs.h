@@ -75,6 +75,13 @@ struct pending {
 				 * exec_env.c replaced it, or 0 */
 	bool exe_known;		/* exe: an execve's file, as its entry
 				 * found it (exec_env.c reuses it) */
+	bool notified;		/* sandrun-rec.so's execve, through the
+				 * trampoline: a seccomp notification (or a
+				 * stop that is answered like one), whose
+				 * registers are not changed, with no stop
+				 * at its result (inproc.h: INPROC_AGAIN) */
+	bool again;		/* notified: the tracer asks for the ordinary
+				 * way (INPROC_AGAIN) */
 	struct stat exe;
 };
 

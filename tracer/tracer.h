@@ -199,6 +199,9 @@ void env_hide_word(char **envp, const char *var, const char *word, bool appended
  * LD_PRELOAD too) would break gets the environment without them
  * (exec_env.c).  envp: the environment as the tracee passes it. */
 void exec_env_fix(struct tracer *t, struct task *task, char *const *envp);
+/* Whether exec_env_fix would change the environment (a notified execve,
+ * whose registers cannot be changed, goes the ordinary way then). */
+bool exec_env_needed(struct tracer *t, struct task *task, char *const *envp);
 /* What exec_env_fix does for the program in fd: 1 nothing, 2 without
  * sandrun's LD_AUDIT, 3 without its LD_PRELOAD too (for the fuzzer). */
 int exec_env_judge(const struct tracer *t, int fd);

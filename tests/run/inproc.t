@@ -575,6 +575,32 @@ else
 	skip "no static libc to build the static helper"
 fi
 
+# The preload's execve is a notification too, not a stop (inproc.h:
+# INPROC_AGAIN): each program's, with the same trace as with stops and
+# as without the preload, a failure's errno from the preload's record.
+sh_x='/bin/true; /bin/true; /bin/true; ./no-such; /etc/passwd; exit 0'
+for o in on off np; do
+	case $o in on) nn= ;; off) nn=--no-seccomp-notify ;; np) nn=--no-preload ;; esac
+	(cd "$SCRATCH/w-notify" && "$SR" -q $nn -o "$SCRATCH/out-root/exec-$o.trace" -- \
+		/bin/sh -c "$sh_x") >/dev/null 2>&1
+done
+check "execs, notified: the same trace as with stops" \
+	cmp -s "$SCRATCH/out-root/exec-on.trace" "$SCRATCH/out-root/exec-off.trace"
+check "and as without the preload" \
+	cmp -s "$SCRATCH/out-root/exec-on.trace" "$SCRATCH/out-root/exec-np.trace"
+is "which has the programs' execs" \
+	"$(grep -c '"ev":"exec","path":"/bin/true"' "$SCRATCH/out-root/exec-on.trace")" 3
+check "and the failed one's errno" \
+	grep -q '"ev":"exec-fail","path":"/etc/passwd","res":"EACCES"' "$SCRATCH/out-root/exec-on.trace"
+e_on=$(meta "$SCRATCH/out-root/exec-on.trace.meta.json" syscall_entry)
+e_off=$(meta "$SCRATCH/out-root/exec-off.trace.meta.json" syscall_entry)
+if [ "$(meta "$SCRATCH/out-root/exec-on.trace.meta.json" notification)" -gt 0 ]; then
+	check "4 execs notified, not stopped at ($e_on entry stops against $e_off)" \
+		test "$((e_off - e_on))" -ge 4
+else
+	skip "no seccomp notifications on this kernel"
+fi
+
 # The listener's hand-over is sandrun's own: a build's is refused.  And a
 # build cannot load a seccomp listener of its own while sandrun's is
 # there (one a filter chain): --no-seccomp-notify lets it.
