@@ -231,6 +231,52 @@ static long rec_path(long nr, const long a[5], const char *path, int stat_arg)
 	return r;
 }
 
+static bool on(void)
+{
+	return __atomic_load_n(&state, __ATOMIC_ACQUIRE) == ON;
+}
+
+/* on(), the recorder started first if it is not yet (as slot_get()
+ * does): a program's first call may be one that is notified. */
+static bool on_started(void)
+{
+	if (busy)
+		return false;
+	if (__atomic_load_n(&state, __ATOMIC_ACQUIRE) == UNKNOWN) {
+		busy = 1;
+		__atomic_signal_fence(__ATOMIC_SEQ_CST);
+		start();
+		__atomic_signal_fence(__ATOMIC_SEQ_CST);
+		busy = 0;
+	}
+	return on();
+}
+
+/*
+ * A call that changes something, or whose result the tracer needs (a
+ * writing openat, mkdir, mkdirat, unlink, unlinkat, rmdir, chdir): made
+ * through the trampoline, where it is a seccomp notification; the tracer
+ * looks at what it is about to change there, as at the call's entry
+ * stop, and is told the result right after (INPROC_RESULT), as at its
+ * result stop (inproc.h: INPROC_AGAIN, the ordinary way).  busy meanwhile:
+ * a signal handler's calls in between go the ordinary way.
+ */
+static long rec_notified(long nr, const long a[5])
+{
+	long r;
+
+	if (!on_started())
+		return plain(nr, a[0], a[1], a[2], a[3], a[4]);
+	busy = 1;
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	r = TRAMP(nr, a[0], a[1], a[2], a[3], a[4]);
+	if (r != INPROC_AGAIN)
+		sr_request(INPROC_RESULT, r);
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	busy = 0;
+	return r != INPROC_AGAIN ? r : plain(nr, a[0], a[1], a[2], a[3], a[4]);
+}
+
 static bool recent(const struct stat *st)
 {
 	struct timespec now;
@@ -251,14 +297,19 @@ static bool pseudo(long fd)
 /* openat as glibc makes it for open, open64, openat, and inside fopen,
  * opendir, setlocale...: a read-only open is recorded with the opened
  * file's identity (so the tracer can tell whether the file it digests
- * later is still the one read); any other goes the ordinary way. */
+ * later is still the one read); any other is notified (rec_notified). */
 static long rec_openat(long dirfd, const char *path, long flags, long mode)
 {
 	struct inproc_rec *s;
 	struct stat st;
 	long r;
 
-	if ((flags & INPROC_OPEN_DENY) || !(s = slot_get()))
+	if (flags & INPROC_OPEN_DENY) {
+		long a[5] = { dirfd, (long)path, flags, mode, 0 };
+
+		return rec_notified(SYS_openat, a);
+	}
+	if (!(s = slot_get()))
 		return plain(SYS_openat, dirfd, (long)path, flags, mode, 0);
 	if (!slot_path(s, SYS_openat, path))
 		return plain(SYS_openat, dirfd, (long)path, flags, mode, 0);
@@ -377,11 +428,6 @@ static long rec_getdents(long fd, long buf, long len)
 	return r;
 }
 
-static bool on(void)
-{
-	return __atomic_load_n(&state, __ATOMIC_ACQUIRE) == ON;
-}
-
 /* close: only of an fd open for reading (a writer's close is where the
  * tracer digests what was written, so it has to stop). */
 static long rec_close(long fd)
@@ -438,10 +484,9 @@ static bool execve_opens_first(void)
  * the same here, recorded, with no stop; a stat resolves a path as execve
  * does.  Anything else is the kernel's to run or refuse: made through the
  * trampoline, where it is a seccomp notification and not a stop, unless
- * the tracer answers INPROC_AGAIN (it is made the ordinary way then).  A
- * failure is recorded here, as a miss is; with no slot for it, the call
- * is made again the ordinary way, which stops for its result.  (No slot
- * is held over the call: a vfork child that execs would leave it busy in
+ * the tracer answers INPROC_AGAIN (then the ordinary way).  A failure is
+ * told (INPROC_RESULT); a success is the tracer's exec stop.  (busy is
+ * not set over the call: a vfork child that execs would leave it set in
  * its parent's thread.)
  */
 static long rec_execve(const char *path, long argv, long envp)
@@ -454,9 +499,13 @@ static long rec_execve(const char *path, long argv, long envp)
 		return plain(SYS_execve, (long)path, argv, envp, 0, 0);
 	r = execve_opens_first() ? TRAMP(SYS_newfstatat, AT_FDCWD, (long)path, (long)&st, 0, 0) : 0;
 	if (r != -ENOENT && r != -ENOTDIR) {
-		r = TRAMP(SYS_execve, (long)path, argv, envp, 0, 0);
-		if (r == INPROC_AGAIN || r >= 0)
+		if (!on_started())
 			return plain(SYS_execve, (long)path, argv, envp, 0, 0);
+		r = TRAMP(SYS_execve, (long)path, argv, envp, 0, 0);
+		if (r == INPROC_AGAIN)
+			return plain(SYS_execve, (long)path, argv, envp, 0, 0);
+		sr_request(INPROC_RESULT, r);
+		return r;
 	}
 	s = slot_get();
 	if (!s || !slot_path(s, SYS_execve, path))
@@ -476,7 +525,7 @@ static long rec_execve(const char *path, long argv, long envp)
  * a read-only mount or Landlock.  An lstat through the trampoline gives
  * that answer here, recorded as the mkdir, with no stop (the tracer
  * takes such a record only with EEXIST).  Anything else is the kernel's
- * to make or refuse, and stops.  The slot is taken first and the path
+ * to make or refuse, notified (rec_notified).  The slot is taken first and the path
  * looked at is its copy: no stop of this thread (where the tracer reads
  * what others did) comes between the lstat and the record, and the
  * caller's string cannot change in between.  (A seccomp filter of the
@@ -498,7 +547,7 @@ static long rec_mkdir(long nr, long dirfd, const char *path, long mode)
 	if (TRAMP(SYS_newfstatat, dirfd, (long)s->path, (long)&st, AT_SYMLINK_NOFOLLOW, 0) != 0) {
 		__atomic_signal_fence(__ATOMIC_SEQ_CST);
 		busy = 0;	/* the slot not used */
-		return plain(nr, a[0], a[1], a[2], 0, 0);
+		return rec_notified(nr, a);
 	}
 	s->ret = -EEXIST;
 	for (int i = 0; i < 5; i++)
@@ -545,6 +594,15 @@ static long dispatch(long nr, long a0, long a1, long a2, long a3, long a4, long 
 		return rec_getdents(a0, a1, a2);
 	case SYS_execve:
 		return rec_execve((const char *)a0, a1, a2);
+	case SYS_mkdir:
+		return rec_mkdir(nr, AT_FDCWD, (const char *)a0, a1);
+	case SYS_mkdirat:
+		return rec_mkdir(nr, a0, (const char *)a1, a2);
+	case SYS_unlink:
+	case SYS_unlinkat:
+	case SYS_rmdir:
+	case SYS_chdir:
+		return rec_notified(nr, a);
 	default:
 		return sr_sys6(nr, a0, a1, a2, a3, a4, a5);
 	}

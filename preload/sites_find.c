@@ -48,6 +48,12 @@ static bool recorded_nr(long nr)
 	case SYS_getrandom:
 	case SYS_getdents64:
 	case SYS_execve:
+	case SYS_mkdir:
+	case SYS_mkdirat:
+	case SYS_unlink:
+	case SYS_unlinkat:
+	case SYS_rmdir:
+	case SYS_chdir:
 		return true;
 	default:
 		return false;

@@ -552,21 +552,21 @@ static bool decode_args(struct tracer *t, struct task *task)
 		if (d->flags >= 0)
 			ev->flags = (uint32_t)p->args[d->flags];
 		ev->path = path_arg_raw(task, d->dirfd, d->path, &p->raw[0]);
-		/* sandrun-rec.so's execve, notified: its file there, and its
-		 * environment left as it is, else the ordinary way (again).
-		 * A success is said at the exec's stop; a failure, by the
-		 * preload's record of it (inproc.c). */
-		if (p->notified && !p->rec) {
+		/* sandrun-rec.so's execve, notified: if its environment is to
+		 * change, the ordinary way (again).  Its success is said at
+		 * its exec stop, a failure when the thread tells it
+		 * (inproc.c); no answer here, even for a file not there. */
+		if (p->notified) {
 			ev->envp = mem_read_strv(task->tid, p->args[d->aux2], is_compat(p));
-			if (exec_missing(t, task) || exec_env_needed(t, task, ev->envp)) {
+			exec_missing(t, task);	/* (the program's identity) */
+			ev->result = 0;
+			if (exec_env_needed(t, task, ev->envp)) {
 				p->again = true;
 				return false;
 			}
 		}
-		/* The close-on-exec writers close with a successful exec
-		 * (a notified one's failure: flushed at its entry). */
-		if (!p->rec || !p->notified)
-			decode_flush_writes(t, task, -1, FLUSH_KEEP | FLUSH_CLOEXEC);
+		/* The close-on-exec writers close with a successful exec. */
+		decode_flush_writes(t, task, -1, FLUSH_KEEP | FLUSH_CLOEXEC);
 		/* A PATH search's misses fail for sure: said here, no stop
 		 * at the exit (as a stat is answered at its entry); the
 		 * preload records only those (rec.c's rec_execve). */

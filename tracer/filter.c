@@ -130,14 +130,15 @@ static scmp_filter_ctx build(bool policy, bool inproc, bool notify, struct sr_er
  *  - from the trampoline's syscall instruction, the syscalls the preload
  *    records (read-only openat, the stat family, access, faccessat,
  *    faccessat2, readlink,
- *    close, dup, fcntl, getrandom, getdents64) run without a stop; its
- *    execve stops, or with notify is a notification (inproc.h:
- *    INPROC_AGAIN).
+ *    close, dup, fcntl, getrandom, getdents64) run without a stop; those
+ *    whose result it records for the tracer (a writing openat, mkdir,
+ *    mkdirat, unlink, unlinkat, rmdir, chdir, execve) stop, or with
+ *    notify are a notification (inproc.h: INPROC_AGAIN).
  * Everything else goes on to libseccomp's program, which follows.  The
  * prefix is written with labels, resolved to cBPF's forward offsets.
  */
 enum { NEXT, L_LIB, L_ALLOW, L_TRACE, L_OPEN, L_REQ, L_PROT, L_MMAP, L_MAP, L_REMAP, L_SHMAT,
-       L_REQ_ACT, L_EXEC_ACT, L_COUNT };
+       L_REQ_ACT, L_NOTE_ACT, L_COUNT };
 struct insn {
 	uint16_t code;
 	uint32_t k;
@@ -185,10 +186,16 @@ static const struct insn prefix[] = {
 	JEQ(SYS_dup3, L_ALLOW, NEXT),
 	JEQ(SYS_getrandom, L_ALLOW, NEXT),
 	JEQ(SYS_getdents64, L_ALLOW, NEXT),
-	JEQ(SYS_execve, L_EXEC_ACT, NEXT),
+	JEQ(SYS_execve, L_NOTE_ACT, NEXT),
+	JEQ(SYS_mkdir, L_NOTE_ACT, NEXT),
+	JEQ(SYS_mkdirat, L_NOTE_ACT, NEXT),
+	JEQ(SYS_unlink, L_NOTE_ACT, NEXT),
+	JEQ(SYS_unlinkat, L_NOTE_ACT, NEXT),
+	JEQ(SYS_rmdir, L_NOTE_ACT, NEXT),
+	JEQ(SYS_chdir, L_NOTE_ACT, NEXT),
 	JEQ(SYS_close, L_ALLOW, L_LIB),
 	LDL(L_OPEN, ARG_LO(2)),
-	{ BPF_JMP | BPF_JSET | BPF_K, INPROC_OPEN_DENY, L_LIB, L_ALLOW, 0 },
+	{ BPF_JMP | BPF_JSET | BPF_K, INPROC_OPEN_DENY, L_NOTE_ACT, L_ALLOW, 0 },
 	/* getppid with the key: a request */
 	LDL(L_REQ, ARG_LO(0)),
 	JEQ((uint32_t)INPROC_KEY, NEXT, L_LIB),
@@ -241,9 +248,27 @@ static const struct insn prefix[] = {
 	{ BPF_RET | BPF_K, SECCOMP_RET_TRACE, 0, 0, L_TRACE },
 	/* (SECCOMP_RET_USER_NOTIF with notify) */
 	{ BPF_RET | BPF_K, SECCOMP_RET_TRACE, 0, 0, L_REQ_ACT },
-	{ BPF_RET | BPF_K, SECCOMP_RET_TRACE, 0, 0, L_EXEC_ACT },
+	{ BPF_RET | BPF_K, SECCOMP_RET_TRACE, 0, 0, L_NOTE_ACT },
 };
 #define PREFIX_LEN (sizeof(prefix) / sizeof(*prefix))
+
+/* (the prefix's JEQs to L_NOTE_ACT) */
+bool filter_notified_nr(int nr)
+{
+	switch (nr) {
+	case SYS_execve:
+	case SYS_openat:
+	case SYS_mkdir:
+	case SYS_mkdirat:
+	case SYS_unlink:
+	case SYS_unlinkat:
+	case SYS_rmdir:
+	case SYS_chdir:
+		return true;
+	default:
+		return false;
+	}
+}
 
 /* The prefix as cBPF; L_LIB is the instruction after it. */
 static int prefix_resolve(struct sock_filter *out, bool notify)
@@ -261,7 +286,7 @@ static int prefix_resolve(struct sock_filter *out, bool notify)
 			return -EINVAL;
 		out[i] = (struct sock_filter){ prefix[i].code, (uint8_t)(t - i - 1),
 					       (uint8_t)(f - i - 1), prefix[i].k };
-		if (notify && (prefix[i].label == L_REQ_ACT || prefix[i].label == L_EXEC_ACT))
+		if (notify && (prefix[i].label == L_REQ_ACT || prefix[i].label == L_NOTE_ACT))
 			out[i].k = SECCOMP_RET_USER_NOTIF;
 	}
 	return 0;

@@ -26,13 +26,17 @@ int filter_arch_index(uint32_t audit_arch, int nr);
  * Build and load the filter into the calling process.  With policy, also
  * the syscalls only a --policy checks (SCF_POLICY); with inproc, the
  * trampoline's exemptions and guards (tracer/inproc.h); with listener,
- * close, close_range and the preload's requests are seccomp notifications
- * (SECCOMP_RET_USER_NOTIF), which the tracer answers without a ptrace
- * stop, and *listener is the listener's fd (close-on-exec), or negative
- * if there is none (the kernel gave none: everything stops, as before).
- * 0, or -1 on error.
+ * close, close_range, the preload's requests and its notified calls
+ * (filter_notified_nr) are seccomp notifications (SECCOMP_RET_USER_NOTIF),
+ * which the tracer answers without a ptrace stop, and *listener is the
+ * listener's fd (close-on-exec), or negative if there is none (the kernel
+ * gave none: everything stops, as before).  0, or -1 on error.
  */
 int filter_load(bool policy, bool inproc, int *listener, struct sr_error **err);
+/* Whether an x86_64 syscall from the trampoline reaches the tracer (a
+ * notification, or a stop without a listener): the preload's notified
+ * calls (tracer/inproc.h: INPROC_AGAIN; openat only writing). */
+bool filter_notified_nr(int nr);
 /* Print the filter as libseccomp's pseudo-code. */
 int filter_dump(FILE *f, struct sr_error **err);
 

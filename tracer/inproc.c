@@ -25,10 +25,9 @@ _Static_assert(sizeof(struct inproc_rec) == INPROC_SLOT, "slot size");
 #define RING_HEAD offsetof(struct inproc_ring, slot)
 
 /* A record the preload may make: the syscalls the filter lets through
- * from the trampoline (filter.c), with their one path; mkdir of what is
- * there, answered from a stat made there instead; and a failed execve
- * (of a file that is not there, answered so too, or one that was
- * notified: inproc.h, INPROC_AGAIN). */
+ * from the trampoline (filter.c), with their one path; and two answered
+ * from a stat made there instead: execve of a file that is not there,
+ * mkdir of one that is. */
 static bool rec_valid(const struct inproc_rec *r)
 {
 	switch (r->nr) {
@@ -61,8 +60,8 @@ static bool rec_valid(const struct inproc_rec *r)
 		if (r->ret != -EEXIST)
 			return false;
 		break;
-	case SYS_execve:	/* only a failure */
-		if (r->ret >= 0 || r->ret < -4095)
+	case SYS_execve:	/* only a file that is not there */
+		if (r->ret != -ENOENT && r->ret != -ENOTDIR)
 			return false;
 		break;
 	default:
@@ -104,6 +103,47 @@ static bool hits_writer(struct proc *pr, const struct inproc_rec *r)
 	return e && (e->flags & FDF_WRITE);
 }
 
+void inproc_npend(struct tracer *t, struct task *task, const struct sc_desc *d,
+		  const uint64_t args[6])
+{
+	if (!task->has_npend)
+		return;
+	/* the same call again: restarted (a signal's handler with
+	 * SA_RESTART); another: the thread never told the last one's
+	 * result (INPROC_RESULT) */
+	if (task->npend.desc != d || memcmp(task->npend.args, args, sizeof(task->npend.args)))
+		tampered(t, task, "inproc", "result");
+	event_clear(&task->npend.ev);
+	task->has_npend = false;
+}
+
+/* The result of the thread's notified call (INPROC_RESULT), as at its
+ * result stop: of the call waiting in npend, or a notified execve's
+ * failure (its success is its exec stop).  None waiting: the
+ * notification made no event. */
+static void notified_result(struct tracer *t, struct task *task, int64_t r)
+{
+	struct task tmp = { .tid = task->tid, .proc = task->proc };
+
+	if (task->has_npend) {
+		tmp.pend = task->npend;
+		task->has_npend = false;
+		memset(&task->npend.ev, 0, sizeof(task->npend.ev));
+	} else if (task->has_pending && task->pend.notified &&
+		   task->pend.desc->dec == DEC_EXEC && r < 0) {
+		tmp.pend = task->pend;
+		task->has_pending = false;
+		memset(&task->pend.ev, 0, sizeof(task->pend.ev));
+	} else {
+		return;
+	}
+	/* interrupted by a signal: not an event, as at a result stop */
+	if (r == -EINTR || (r >= -516 && r <= -512))
+		event_clear(&tmp.pend.ev);
+	else
+		decode_exit(t, &tmp, r);
+}
+
 static void replay(struct tracer *t, struct task *task, pid_t writer,
 		   const struct inproc_rec *r)
 {
@@ -119,17 +159,6 @@ static void replay(struct tracer *t, struct task *task, pid_t writer,
 	tmp.pend.desc = sc_lookup(AUDIT_ARCH_X86_64, (int)r->nr);
 	if (!tmp.pend.desc)
 		return;
-	/* a notified execve failed: this record says how (its pending
-	 * event, for a success, is done with) */
-	if (r->nr == SYS_execve) {
-		struct task *w = task_find(&t->procs, writer);
-
-		if (w && w->has_pending && w->pend.notified) {
-			event_clear(&w->pend.ev);
-			w->has_pending = false;
-			tmp.pend.notified = true;
-		}
-	}
 	tmp.pend.arch = AUDIT_ARCH_X86_64;
 	memcpy(tmp.pend.args, r->args, sizeof(r->args));
 	tmp.pend.rec = r;
@@ -407,6 +436,9 @@ long inproc_request(struct tracer *t, struct task *task, uint32_t arch,
 		return INPROC_YES;
 	case INPROC_FLUSH:
 		return INPROC_YES;	/* read already, at this stop */
+	case INPROC_RESULT:
+		notified_result(t, task, (int64_t)args[2]);
+		return INPROC_YES;
 	default:
 		return -EINVAL;
 	}

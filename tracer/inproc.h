@@ -71,12 +71,21 @@ static inline bool inproc_pseudo_fs(unsigned long f_type)
 #define INPROC_LISTENER 4	/* arg: the seccomp listener's fd (sandrun's
 				 * command process, before its exec, hands
 				 * it over: tracer/filter.h) */
+#define INPROC_RESULT 5		/* arg: the result of this thread's notified
+				 * call (INPROC_AGAIN) */
 #define INPROC_YES 0x5a5a5a5aL
-/* sandrun-rec.so makes its execve through the trampoline, where the
- * filter makes it a seccomp notification; the tracer answers this (not a
- * result execve has) for one it wants made the ordinary way, with a stop
- * (its environment to change).  A notified execve that fails is recorded
- * by the preload, as a PATH search's miss is. */
+/*
+ * sandrun-rec.so makes the calls whose result the tracer needs, or that
+ * change what it must look at first (a writing openat, mkdir, mkdirat,
+ * unlink, unlinkat, rmdir, chdir; and execve) through the trampoline too,
+ * where the filter makes them seccomp notifications, not stops.  The
+ * tracer decodes each as at its entry stop, then lets it run; the thread
+ * tells it the result with an INPROC_RESULT request (a notification too),
+ * which it takes as the result stop.  An execve's success is its exec
+ * stop; only a failure is told.  The tracer answers this (no result any
+ * of them has: no fd is that high) for one it wants made the ordinary
+ * way, with a stop (an execve whose environment it changes).
+ */
 #define INPROC_AGAIN 0x5a5a5a5bL
 
 /* The trampoline: in a 4 GiB block no kernel placement reaches (below

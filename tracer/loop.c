@@ -7,8 +7,10 @@
  * that vanishes (ESRCH) is an event, not an error: its exit is reported by
  * waitpid like any other.
  *
- * With the preload, close, close_range and the preload's requests are
- * seccomp notifications instead (tracer/filter.h): a second thread takes
+ * close, close_range, the preload's requests and the calls it makes
+ * notified (a writing open, mkdir, unlink, rmdir, chdir, execve; their
+ * results told by a request: tracer/inproc.h, INPROC_AGAIN) are seccomp
+ * notifications instead (tracer/filter.h): a second thread takes
  * them from the listener the command process hands over (INPROC_LISTENER)
  * and answers them as the entry stop of the same syscall would be, without
  * ptrace's stop and its two trips through the scheduler (where the
@@ -353,12 +355,26 @@ static bool syscall_entry(struct tracer *t, struct task *task, const struct sc_d
 	return exit_stop;
 }
 
-/* sandrun-rec.so's execve, made through the trampoline (inproc.h:
- * INPROC_AGAIN). */
-static bool is_notified_exec(const struct tracer *t, uint32_t arch, int nr, uint64_t ip)
+/* A call sandrun-rec.so made through the trampoline that reaches the
+ * tracer: one whose result it records (inproc.h: INPROC_AGAIN; the
+ * filter lets the others through). */
+static bool is_notified(const struct tracer *t, uint32_t arch, uint64_t ip)
 {
-	return t->inproc && arch == AUDIT_ARCH_X86_64 && nr == SYS_execve &&
-	       ip == INPROC_SYSCALL_END;
+	return t->inproc && arch == AUDIT_ARCH_X86_64 && ip == INPROC_SYSCALL_END;
+}
+
+/* A notified call's entry, decoded (exit_stop: an event waits for its
+ * result): an execve's, for its exec stop, in pend; any other's, for
+ * the preload's record of its result, in npend. */
+static void notified_entry(struct tracer *t, struct task *task, bool exit_stop)
+{
+	if (!exit_stop || task->pend.desc->dec == DEC_EXEC)
+		return;
+	inproc_npend(t, task, task->pend.desc, task->pend.args);
+	task->npend = task->pend;
+	task->has_npend = true;
+	memset(&task->pend.ev, 0, sizeof(task->pend.ev));
+	task->has_pending = false;
 }
 
 static void on_seccomp(struct tracer *t, struct task *task)
@@ -391,20 +407,22 @@ static void on_seccomp(struct tracer *t, struct task *task)
 	}
 	for (int i = 0; i < 6; i++)
 		args[i] = si.seccomp.args[i];
-	/* (without notifications, the preload's execve stops: answered as
-	 * its notification would be) */
-	notified = is_notified_exec(t, si.arch, (int)si.seccomp.nr, si.instruction_pointer);
+	/* (without notifications, the preload's notified calls stop:
+	 * answered as their notification would be) */
+	notified = is_notified(t, si.arch, si.instruction_pointer);
 	exit_stop = syscall_entry(t, task, d, si.arch, args, notified, &deny);
 	if (task->pend.again)
 		deny = (int)INPROC_AGAIN;
 	if (deny)
 		enforce_skip(task->tid, deny);
+	if (notified)
+		notified_entry(t, task, exit_stop);
 	resume(task->tid, exit_stop && !notified ? PTRACE_SYSCALL : PTRACE_CONT, 0);
 }
 
-/* A notification (filter.h: close, close_range, the preload's requests),
- * answered as at the syscall's entry stop: CONTINUE, or the answer in
- * resp. */
+/* A notification (filter.h: close, close_range, the preload's requests
+ * and notified calls), answered as at the syscall's entry stop: CONTINUE,
+ * or the answer in resp. */
 static void on_notify(struct tracer *t, const struct seccomp_notif *req,
 		      struct seccomp_notif_resp *resp)
 {
@@ -412,7 +430,7 @@ static void on_notify(struct tracer *t, const struct seccomp_notif *req,
 	const struct seccomp_data *sd = &req->data;
 	const struct sc_desc *d;
 	uint64_t args[6];
-	bool notified;
+	bool notified, exit_stop;
 	int deny = 0;
 
 	for (int i = 0; i < 6; i++)
@@ -440,10 +458,13 @@ static void on_notify(struct tracer *t, const struct seccomp_notif *req,
 	d = sc_lookup(sd->arch, sd->nr);
 	if (!d)
 		return;
-	notified = is_notified_exec(t, sd->arch, sd->nr, sd->instruction_pointer);
+	notified = is_notified(t, sd->arch, sd->instruction_pointer);
 	/* (no result to wait for: the filter sends none that needs it, but
-	 * the preload's execve, whose exec stop says it) */
-	if (syscall_entry(t, task, d, sd->arch, args, notified, &deny) && !notified) {
+	 * the preload's, which it records) */
+	exit_stop = syscall_entry(t, task, d, sd->arch, args, notified, &deny);
+	if (notified)
+		notified_entry(t, task, exit_stop);
+	else if (exit_stop) {
 		event_clear(&task->pend.ev);
 		task->has_pending = false;
 	}
@@ -619,33 +640,49 @@ static void on_exit_event(struct tracer *t, struct task *task)
 	resume(task->tid, PTRACE_CONT, 0);
 }
 
+/* Whether the preload's notified call (inproc.h: INPROC_AGAIN) was
+ * taken by the tracer: it waits for its result, or its exec stop. */
+static bool notified_taken(const struct task *task, unsigned long long nr)
+{
+	return nr == SYS_execve ? task->has_pending && task->pend.notified : task->has_npend;
+}
+
 /*
- * A signal that came while a close, close_range or request waited for
- * the tracer to take its notification: the kernel withdraws it and the
- * syscall returns -ERESTARTSYS, which a handler without SA_RESTART would
- * turn into EINTR, leaving the fd open (a close never does that).  Here,
- * at the signal's stop before that choice, it is made to be restarted
- * whatever the handler's flags.
+ * A signal that came while a close, close_range, request or the
+ * preload's notified call waited for the tracer to take its
+ * notification: the kernel withdraws it and the syscall returns
+ * -ERESTARTSYS, which a handler without SA_RESTART would turn into EINTR,
+ * leaving the fd open (a close never does that), or failing a call that
+ * never fails so.  Here, at the signal's stop before that choice, it is
+ * made to be restarted whatever the handler's flags.  (A notified call
+ * the tracer took has run: an open of a FIFO that was waiting is
+ * interrupted as it would be anywhere.)
  */
-static void restart_notified(pid_t tid)
+static void restart_notified(struct task *task)
 {
 	struct ptrace_syscall_info si;
 	struct user_regs_struct r;
 	unsigned long long nr;
-	bool compat;
+	bool compat, again;
 
 	/* (one call at most signal stops; the arch is the syscall's, int
 	 * 0x80 from 64-bit code too) */
-	if (ptrace(PTRACE_GETREGS, tid, 0, &r) < 0 || (long long)r.rax != -ERESTARTSYS ||
-	    ptrace(PTRACE_GET_SYSCALL_INFO, tid, sizeof(si), &si) <= 0)
+	if (ptrace(PTRACE_GETREGS, task->tid, 0, &r) < 0 || (long long)r.rax != -ERESTARTSYS ||
+	    ptrace(PTRACE_GET_SYSCALL_INFO, task->tid, sizeof(si), &si) <= 0)
 		return;
 	compat = si.arch == AUDIT_ARCH_I386;
 	nr = compat ? r.orig_rax : r.orig_rax & ~(unsigned long long)FILTER_X32_BIT;
 	/* (close_range is 436 on both) */
-	if (compat ? nr == 6 /* i386 close */ || nr == SYS_close_range :
-		     nr == SYS_close || nr == SYS_close_range || r.orig_rax == INPROC_NR) {
+	if (compat)
+		again = nr == 6 /* i386 close */ || nr == SYS_close_range;
+	else
+		again = nr == SYS_close || nr == SYS_close_range || r.orig_rax == INPROC_NR ||
+			(r.rip == INPROC_SYSCALL_END &&
+			 (nr != SYS_openat || (r.rdx & INPROC_OPEN_DENY)) &&
+			 !notified_taken(task, nr) && filter_notified_nr((int)nr));
+	if (again) {
 		r.rax = (unsigned long long)-ERESTARTNOINTR;
-		ptrace(PTRACE_SETREGS, tid, 0, &r);
+		ptrace(PTRACE_SETREGS, task->tid, 0, &r);
 	}
 }
 
@@ -715,7 +752,7 @@ static void dispatch(struct tracer *t, pid_t tid, int status)
 	t->stops_by[STOP_SIGNAL]++;
 	task->fresh = false;
 	if (t->notify_on)
-		restart_notified(tid);
+		restart_notified(task);
 	resume(tid, PTRACE_CONT, sig);
 }
 

@@ -37,6 +37,10 @@ void task_detach(struct task *t)
 		event_clear(&t->pend.ev);
 		t->has_pending = false;
 	}
+	if (t->has_npend) {
+		event_clear(&t->npend.ev);
+		t->has_npend = false;
+	}
 	if (t->proc && --t->proc->nthreads <= 0)
 		proc_free(t->proc);
 	t->proc = NULL;

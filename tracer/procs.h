@@ -75,7 +75,7 @@ struct pending {
 				 * exec_env.c replaced it, or 0 */
 	bool exe_known;		/* exe: an execve's file, as its entry
 				 * found it (exec_env.c reuses it) */
-	bool notified;		/* sandrun-rec.so's execve, through the
+	bool notified;		/* made by sandrun-rec.so through the
 				 * trampoline: a seccomp notification (or a
 				 * stop that is answered like one), whose
 				 * registers are not changed, with no stop
@@ -96,6 +96,9 @@ struct task {
 	pid_t vfork_parent;	/* a vfork child, on its parent's memory until
 				 * it execs: the thread it borrowed it from */
 	struct pending pend;
+	bool has_npend;
+	struct pending npend;	/* a notified call's, until the preload's
+				 * record of its result (inproc.c) */
 	struct task *next;	/* hash chain */
 };
 

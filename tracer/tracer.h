@@ -177,6 +177,11 @@ void inproc_forked(struct tracer *t, struct task *parent, struct task *child,
 /* A vfork child execs or exits: its parent's ring is the parent's again. */
 void inproc_vfork_done(struct tracer *t, struct task *child);
 void inproc_exec(struct proc *pr);
+/* A notified call (d, args) is to wait in npend for its result: one
+ * still there is that call restarted, or was never told its result
+ * (tampering). */
+void inproc_npend(struct tracer *t, struct task *task, const struct sc_desc *d,
+		  const uint64_t args[6]);
 /* An mmap-family call reaching the trampoline's page: -EPERM to refuse
  * it, 0 to let it run. */
 int inproc_map_entry(struct tracer *t, struct task *task, const char *name,

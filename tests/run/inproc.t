@@ -575,12 +575,20 @@ else
 	skip "no static libc to build the static helper"
 fi
 
-# The preload's execve is a notification too, not a stop (inproc.h:
-# INPROC_AGAIN): each program's, with the same trace as with stops and
-# as without the preload, a failure's errno from the preload's record.
-sh_x='/bin/true; /bin/true; /bin/true; ./no-such; /etc/passwd; exit 0'
+# The preload's execve, writing opens, mkdir, unlink, rmdir and chdir
+# are notifications too, not stops (inproc.h: INPROC_AGAIN): with the
+# same trace as with stops and as without the preload, each result from
+# the preload's record (an exec's failure too).  A device opened for
+# writing and closed in-process (what it is, looked at when opened);
+# a file opened for reading and writing (its digest as it was, before
+# it is written).
+sh_x='/bin/true; /bin/true; /bin/true; ./no-such; /etc/passwd
+mkdir d d/e; cd d; echo one > f; rm f; rmdir e; mkdir -p x/y; cd ..; rm -r d
+exec 3>/dev/null; echo gone >&3; exec 3>&-
+echo old > rw; exec 4<>rw; echo new >&4; exec 4>&-; exit 0'
 for o in on off np; do
 	case $o in on) nn= ;; off) nn=--no-seccomp-notify ;; np) nn=--no-preload ;; esac
+	rm -rf "$SCRATCH"/w-notify/*
 	(cd "$SCRATCH/w-notify" && "$SR" -q $nn -o "$SCRATCH/out-root/exec-$o.trace" -- \
 		/bin/sh -c "$sh_x") >/dev/null 2>&1
 done
@@ -592,12 +600,22 @@ is "which has the programs' execs" \
 	"$(grep -c '"ev":"exec","path":"/bin/true"' "$SCRATCH/out-root/exec-on.trace")" 3
 check "and the failed one's errno" \
 	grep -q '"ev":"exec-fail","path":"/etc/passwd","res":"EACCES"' "$SCRATCH/out-root/exec-on.trace"
+calls=$(grep -cE '"ev":"(open","path":"[$]SRC/(d/f|rw)","mode":"(w|rw),create|mkdir|unlink|rmdir|chdir)' \
+	"$SCRATCH/out-root/exec-on.trace")
+check "the writing opens, mkdirs, unlinks, rmdirs and chdirs ($calls)" test "$calls" -ge 10
+check "the file opened for reading and writing: its digest before it was written" \
+	grep -q "\"path\":\"\$SRC/rw\",\"mode\":\"rw,create\",\"perm\":\"0666\",\"res\":\"ok\",\"type\":\"file\",\"digest\":\"$(printf 'old\n' >"$SCRATCH/old" && xxhsum -H2 "$SCRATCH/old" | cut -d' ' -f1)\"" \
+	"$SCRATCH/out-root/exec-on.trace"
+is "no record refused" "$(meta "$SCRATCH/out-root/exec-on.trace.meta.json" in_process_rejected)" 0
 e_on=$(meta "$SCRATCH/out-root/exec-on.trace.meta.json" syscall_entry)
 e_off=$(meta "$SCRATCH/out-root/exec-off.trace.meta.json" syscall_entry)
+r_on=$(meta "$SCRATCH/out-root/exec-on.trace.meta.json" syscall_result)
 if [ "$(meta "$SCRATCH/out-root/exec-on.trace.meta.json" notification)" -gt 0 ]; then
-	check "4 execs notified, not stopped at ($e_on entry stops against $e_off)" \
-		test "$((e_off - e_on))" -ge 4
+	check "notified, not stopped at ($e_on entry stops against $e_off)" \
+		test "$((e_off - e_on))" -ge 14
+	check "no stop at their results ($r_on result stops for $calls calls)" test "$r_on" -lt "$calls"
 else
+	skip "no seccomp notifications on this kernel"
 	skip "no seccomp notifications on this kernel"
 fi
 
@@ -622,7 +640,11 @@ fi
 # fail with EINTR and leave the fd open.
 run close-eintr root -- "$SCRATCH/bin/inproc" close-eintr 200
 is "a signal while a close is notified: no EINTR" \
-	"$(cat "$SCRATCH/out-root/close-eintr.out")" "EINTR from close: 0"
+	"$(sed -n '/^EINTR from close/p' "$SCRATCH/out-root/close-eintr.out")" "EINTR from close: 0"
+is "nor while the preload's open, mkdir, rmdir, unlink are" \
+	"$(sed -n '/^EINTR from open/p' "$SCRATCH/out-root/close-eintr.out")" "EINTR from open, mkdir, rmdir, unlink: 0"
+check "which were notified" \
+	test "$(meta "$SCRATCH/out-root/close-eintr.trace.meta.json" notification)" -ge 1000
 
 # A policy checks each open at its stop: no preload then.
 run policy root --policy="$(cd "$(dirname "$0")/../.." && pwd)/contrib/policies/make-cc.policy" -- cat in.txt
