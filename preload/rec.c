@@ -1,14 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * sandrun-rec.so: in-process recording of the common read-side syscalls
- * (see tracer/inproc.h for the protocol).
+ * (see tracer/inproc.h for the protocol), and notified calls for those
+ * the tracer must see made (writing opens, mkdir, unlink, rmdir, chdir,
+ * execve: rec_notified).
  *
  * Each wrapper makes exactly the syscall glibc would have made for the
  * same call, with the same arguments, so a trace is the same with and
  * without this library; it only saves the ptrace stop.  Anything it does
- * not record (writing opens, a full ring, a call from a signal handler
- * while a record is being written, paths longer than a slot) goes the
- * ordinary way, where the seccomp filter stops it for the tracer.
+ * not record (a full ring, a call from a signal handler while a record
+ * is being written, paths longer than a slot, renames and the rest) goes
+ * the ordinary way, where the seccomp filter stops it for the tracer.
  *
  * Outside sandrun (no tracer answers INPROC_HELLO) every wrapper is a
  * plain syscall.

@@ -118,27 +118,20 @@ void inproc_npend(struct tracer *t, struct task *task, const struct sc_desc *d,
 }
 
 /* The result of the thread's notified call (INPROC_RESULT), as at its
- * result stop: of the call waiting in npend, or a notified execve's
- * failure (its success is its exec stop).  None waiting: the
- * notification made no event. */
-static void notified_result(struct tracer *t, struct task *task, int64_t r)
+ * result stop: of the call waiting in npend.  None waiting: the
+ * notification made no event, or a signal's stop took the result. */
+void notified_told(struct tracer *t, struct task *task, int64_t r)
 {
 	struct task tmp = { .tid = task->tid, .proc = task->proc };
 
-	if (task->has_npend) {
-		tmp.pend = task->npend;
-		task->has_npend = false;
-		memset(&task->npend.ev, 0, sizeof(task->npend.ev));
-	} else if (task->has_pending && task->pend.notified &&
-		   task->pend.desc->dec == DEC_EXEC && r < 0) {
-		tmp.pend = task->pend;
-		task->has_pending = false;
-		memset(&task->pend.ev, 0, sizeof(task->pend.ev));
-	} else {
+	/* (an execve's success is its exec stop: told none) */
+	if (!task->has_npend || (task->npend.desc->dec == DEC_EXEC && r >= 0))
 		return;
-	}
-	/* interrupted by a signal: not an event, as at a result stop */
-	if (r == -EINTR || (r >= -516 && r <= -512))
+	tmp.pend = task->npend;
+	task->has_npend = false;
+	memset(&task->npend.ev, 0, sizeof(task->npend.ev));
+	/* (interrupted by a signal is said at the signal's stop: loop.c) */
+	if (r >= -516 && r <= -512)
 		event_clear(&tmp.pend.ev);
 	else
 		decode_exit(t, &tmp, r);
@@ -415,6 +408,12 @@ long inproc_request(struct tracer *t, struct task *task, uint32_t arch,
 
 	if (!t->inproc || arch != AUDIT_ARCH_X86_64)
 		return -ENOSYS;
+	/* (a result is taken even from a process whose records are not:
+	 * its notified calls are made and decoded all the same) */
+	if (args[1] == INPROC_RESULT) {
+		notified_told(t, task, (int64_t)args[2]);
+		return INPROC_YES;
+	}
 	if (pr->inproc_bad || (lent && lent->proc->inproc_bad))
 		return -EPERM;	/* (its records are read no more) */
 	switch (args[1]) {
@@ -436,9 +435,6 @@ long inproc_request(struct tracer *t, struct task *task, uint32_t arch,
 		return INPROC_YES;
 	case INPROC_FLUSH:
 		return INPROC_YES;	/* read already, at this stop */
-	case INPROC_RESULT:
-		notified_result(t, task, (int64_t)args[2]);
-		return INPROC_YES;
 	default:
 		return -EINVAL;
 	}

@@ -324,8 +324,8 @@ static void on_inproc(struct tracer *t, struct task *task,
 }
 
 /* A traced syscall's entry (d), decoded and checked against the policy;
- * true if its result is needed (a notified execve's: its exec stop, or
- * the preload's record of its failure).  *deny: 0, or the -errno to fail
+ * true if its result is needed (a notified call's: told by its thread,
+ * or an execve's exec stop).  *deny: 0, or the -errno to fail
  * it with. */
 static bool syscall_entry(struct tracer *t, struct task *task, const struct sc_desc *d,
 			  uint32_t arch, const uint64_t args[6], bool notified, int *deny)
@@ -339,6 +339,7 @@ static bool syscall_entry(struct tracer *t, struct task *task, const struct sc_d
 	task->pend.arch = arch;
 	task->pend.notified = notified;
 	task->pend.again = false;
+	task->pend.envp_was = 0;
 	memcpy(task->pend.args, args, sizeof(task->pend.args));
 	task->has_pending = true;
 	exit_stop = decode_entry(t, task);
@@ -355,20 +356,22 @@ static bool syscall_entry(struct tracer *t, struct task *task, const struct sc_d
 	return exit_stop;
 }
 
-/* A call sandrun-rec.so made through the trampoline that reaches the
- * tracer: one whose result it records (inproc.h: INPROC_AGAIN; the
- * filter lets the others through). */
-static bool is_notified(const struct tracer *t, uint32_t arch, uint64_t ip)
+/* One of sandrun-rec.so's notified calls (inproc.h: INPROC_AGAIN),
+ * through the trampoline.  (Any other call made there that stops is an
+ * ordinary one, with its result stop.) */
+static bool is_notified(const struct tracer *t, uint32_t arch, int nr, const uint64_t args[6],
+			uint64_t ip)
 {
-	return t->inproc && arch == AUDIT_ARCH_X86_64 && ip == INPROC_SYSCALL_END;
+	return t->inproc && arch == AUDIT_ARCH_X86_64 && ip == INPROC_SYSCALL_END &&
+	       filter_notified_nr(nr) && (nr != SYS_openat || (args[2] & INPROC_OPEN_DENY));
 }
 
 /* A notified call's entry, decoded (exit_stop: an event waits for its
- * result): an execve's, for its exec stop, in pend; any other's, for
- * the preload's record of its result, in npend. */
+ * result): in npend, for the result the thread tells (an execve's
+ * failure; its success is its exec stop). */
 static void notified_entry(struct tracer *t, struct task *task, bool exit_stop)
 {
-	if (!exit_stop || task->pend.desc->dec == DEC_EXEC)
+	if (!exit_stop)
 		return;
 	inproc_npend(t, task, task->pend.desc, task->pend.args);
 	task->npend = task->pend;
@@ -409,7 +412,7 @@ static void on_seccomp(struct tracer *t, struct task *task)
 		args[i] = si.seccomp.args[i];
 	/* (without notifications, the preload's notified calls stop:
 	 * answered as their notification would be) */
-	notified = is_notified(t, si.arch, si.instruction_pointer);
+	notified = is_notified(t, si.arch, (int)si.seccomp.nr, args, si.instruction_pointer);
 	exit_stop = syscall_entry(t, task, d, si.arch, args, notified, &deny);
 	if (task->pend.again)
 		deny = (int)INPROC_AGAIN;
@@ -458,7 +461,7 @@ static void on_notify(struct tracer *t, const struct seccomp_notif *req,
 	d = sc_lookup(sd->arch, sd->nr);
 	if (!d)
 		return;
-	notified = is_notified(t, sd->arch, sd->instruction_pointer);
+	notified = is_notified(t, sd->arch, sd->nr, args, sd->instruction_pointer);
 	/* (no result to wait for: the filter sends none that needs it, but
 	 * the preload's, which it records) */
 	exit_stop = syscall_entry(t, task, d, sd->arch, args, notified, &deny);
@@ -560,6 +563,25 @@ out:
 	resume(parent->tid, PTRACE_CONT, 0);
 }
 
+/* A notified execve's event, waiting in npend: its exec stop is here,
+ * where pend is looked at.  Any other call waiting there was cut short
+ * by the exec (its thread killed), and is no event. */
+static void notified_exec(struct task *task)
+{
+	if (!task->has_npend)
+		return;
+	if (task->npend.desc->dec == DEC_EXEC) {
+		if (task->has_pending)
+			event_clear(&task->pend.ev);
+		task->pend = task->npend;
+		task->has_pending = true;
+	} else {
+		event_clear(&task->npend.ev);
+	}
+	memset(&task->npend.ev, 0, sizeof(task->npend.ev));
+	task->has_npend = false;
+}
+
 static void on_exec(struct tracer *t, struct task *task)
 {
 	unsigned long former = 0;
@@ -570,6 +592,7 @@ static void on_exec(struct tracer *t, struct task *task)
 	/* A non-leader thread exec'd: it now has the leader's tid, and
 	 * its pending execve is under its old tid. */
 	if ((pid_t)former != task->tid && (old = task_find(&t->procs, (pid_t)former))) {
+		notified_exec(old);
 		if (old->has_pending) {
 			if (task->has_pending)
 				event_clear(&task->pend.ev);
@@ -579,6 +602,7 @@ static void on_exec(struct tracer *t, struct task *task)
 		}
 		task_remove(&t->procs, (pid_t)former);
 	}
+	notified_exec(task);
 	pr = task->proc;
 	if (pr && pr->tgid == t->root_pid)
 		t->root_execd = true;
@@ -640,34 +664,53 @@ static void on_exit_event(struct tracer *t, struct task *task)
 	resume(task->tid, PTRACE_CONT, 0);
 }
 
-/* Whether the preload's notified call (inproc.h: INPROC_AGAIN) was
- * taken by the tracer: it waits for its result, or its exec stop. */
-static bool notified_taken(const struct task *task, unsigned long long nr)
-{
-	return nr == SYS_execve ? task->has_pending && task->pend.notified : task->has_npend;
-}
-
 /*
- * A signal that came while a close, close_range, request or the
- * preload's notified call waited for the tracer to take its
- * notification: the kernel withdraws it and the syscall returns
- * -ERESTARTSYS, which a handler without SA_RESTART would turn into EINTR,
- * leaving the fd open (a close never does that), or failing a call that
- * never fails so.  Here, at the signal's stop before that choice, it is
- * made to be restarted whatever the handler's flags.  (A notified call
- * the tracer took has run: an open of a FIFO that was waiting is
- * interrupted as it would be anywhere.)
+ * At a signal's stop, the thread's syscall if it has just returned (the
+ * signal came at its end, or interrupted it):
+ *  - a notified call the tracer took (inproc.h: INPROC_AGAIN) gets its
+ *    result here, before the handler runs, as at its result stop (the
+ *    thread's INPROC_RESULT then finds none waiting), or from the
+ *    request that tells it if the signal came to that; one interrupted
+ *    (-ERESTART*) is no event, and is made again if restarted;
+ *  - a close, close_range, request or notified call that a signal came
+ *    to while it waited for the tracer to take its notification: the
+ *    kernel withdraws it, and the syscall returns -ERESTARTSYS, which a
+ *    handler without SA_RESTART would turn into EINTR, leaving an fd
+ *    open (a close never does that), or failing a call that never fails
+ *    so.  It is made to be restarted whatever the handler's flags.
  */
-static void restart_notified(struct task *task)
+static void at_signal(struct tracer *t, struct task *task)
 {
 	struct ptrace_syscall_info si;
 	struct user_regs_struct r;
 	unsigned long long nr;
-	bool compat, again;
+	long long rv;
+	bool compat, again, taken = false;
 
-	/* (one call at most signal stops; the arch is the syscall's, int
-	 * 0x80 from 64-bit code too) */
-	if (ptrace(PTRACE_GETREGS, task->tid, 0, &r) < 0 || (long long)r.rax != -ERESTARTSYS ||
+	if ((!t->notify_on && !task->has_npend) || ptrace(PTRACE_GETREGS, task->tid, 0, &r) < 0)
+		return;
+	rv = (long long)r.rax;
+	/* (or the request that tells it, which the signal came to: its
+	 * argument) */
+	if (task->has_npend && r.orig_rax == INPROC_NR && r.rdi == INPROC_KEY &&
+	    r.rsi == INPROC_RESULT) {
+		notified_told(t, task, (long long)r.rdx);
+	} else if (task->has_npend && r.rip == INPROC_SYSCALL_END &&
+	    task->npend.desc == sc_lookup(AUDIT_ARCH_X86_64,
+					  (int)(r.orig_rax & ~(unsigned long long)FILTER_X32_BIT))) {
+		struct task tmp = { .tid = task->tid, .proc = task->proc, .pend = task->npend };
+
+		taken = true;
+		task->has_npend = false;
+		memset(&task->npend.ev, 0, sizeof(task->npend.ev));
+		if ((rv <= -512 && rv >= -516) || (tmp.pend.desc->dec == DEC_EXEC && rv >= 0))
+			event_clear(&tmp.pend.ev);
+		else
+			decode_exit(t, &tmp, rv);
+	}
+	/* (one call more at few signal stops; the arch is the syscall's,
+	 * int 0x80 from 64-bit code too) */
+	if (!t->notify_on || rv != -ERESTARTSYS || taken ||
 	    ptrace(PTRACE_GET_SYSCALL_INFO, task->tid, sizeof(si), &si) <= 0)
 		return;
 	compat = si.arch == AUDIT_ARCH_I386;
@@ -677,9 +720,8 @@ static void restart_notified(struct task *task)
 		again = nr == 6 /* i386 close */ || nr == SYS_close_range;
 	else
 		again = nr == SYS_close || nr == SYS_close_range || r.orig_rax == INPROC_NR ||
-			(r.rip == INPROC_SYSCALL_END &&
-			 (nr != SYS_openat || (r.rdx & INPROC_OPEN_DENY)) &&
-			 !notified_taken(task, nr) && filter_notified_nr((int)nr));
+			(r.rip == INPROC_SYSCALL_END && filter_notified_nr((int)nr) &&
+			 (nr != SYS_openat || (r.rdx & INPROC_OPEN_DENY)));
 	if (again) {
 		r.rax = (unsigned long long)-ERESTARTNOINTR;
 		ptrace(PTRACE_SETREGS, task->tid, 0, &r);
@@ -751,8 +793,7 @@ static void dispatch(struct tracer *t, pid_t tid, int status)
 	/* A signal for the tracee: deliver it unchanged. */
 	t->stops_by[STOP_SIGNAL]++;
 	task->fresh = false;
-	if (t->notify_on)
-		restart_notified(task);
+	at_signal(t, task);
 	resume(tid, PTRACE_CONT, sig);
 }
 

@@ -97,8 +97,9 @@ struct task {
 				 * it execs: the thread it borrowed it from */
 	struct pending pend;
 	bool has_npend;
-	struct pending npend;	/* a notified call's, until the preload's
-				 * record of its result (inproc.c) */
+	struct pending npend;	/* a notified call's, until its thread
+				 * tells its result (inproc.c), or its
+				 * signal's or exec's stop (loop.c) */
 	struct task *next;	/* hash chain */
 };
 

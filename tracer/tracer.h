@@ -182,6 +182,9 @@ void inproc_exec(struct proc *pr);
  * (tampering). */
 void inproc_npend(struct tracer *t, struct task *task, const struct sc_desc *d,
 		  const uint64_t args[6]);
+/* The result r of task's notified call, told (INPROC_RESULT): its event
+ * completed as at its result stop. */
+void notified_told(struct tracer *t, struct task *task, int64_t r);
 /* An mmap-family call reaching the trampoline's page: -EPERM to refuse
  * it, 0 to let it run. */
 int inproc_map_entry(struct tracer *t, struct task *task, const char *name,

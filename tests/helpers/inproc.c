@@ -603,6 +603,47 @@ static int close_eintr(int n)
 	return 0;
 }
 
+/* chdir-signal N: N times into d and back out, while another thread
+ * floods this one with a signal whose handler makes a file named after
+ * the directory it is really in, by a relative path (handlers' calls
+ * stop: their paths are resolved with the cwd the tracer knows, which a
+ * chdir just made must be in already). */
+static void on_usr2_mark(int sig)
+{
+	char cwd[256], name[300];
+	const char *base;
+	int fd;
+
+	(void)sig;
+	if (syscall(SYS_getcwd, cwd, sizeof(cwd)) < 0)
+		return;
+	base = strrchr(cwd, '/');
+	snprintf(name, sizeof(name), "mark-%s", base ? base + 1 : cwd);
+	fd = open(name, O_WRONLY | O_CREAT | O_APPEND, 0644);
+	if (fd >= 0)
+		close(fd);
+}
+
+static int chdir_signal(int n)
+{
+	struct sigaction sa = { .sa_handler = on_usr2_mark, .sa_flags = SA_RESTART };
+	pthread_t th;
+	int bad = 0;
+
+	if (mkdir("d", 0755) < 0 && errno != EEXIST)
+		return 1;
+	sigaction(SIGUSR2, &sa, NULL);
+	flood_tid = (int)syscall(SYS_gettid);
+	if (pthread_create(&th, NULL, flood, NULL))
+		return 1;
+	for (int i = 0; i < n; i++)
+		bad += chdir("d") < 0 || chdir("..") < 0;
+	flood_done = 1;
+	pthread_join(th, NULL);
+	printf("chdir failed: %d\n", bad);
+	return 0;
+}
+
 /* listener: what a build gets for the request that hands sandrun's
  * seccomp listener over (tracer/inproc.h: getppid(KEY, 4, fd)), and
  * whether it can load a seccomp filter with a listener of its own. */
@@ -647,6 +688,8 @@ int main(int argc, char **argv)
 		return listeners();
 	if (argc == 2 && !strcmp(argv[1], "close-range"))
 		return close_range_writers();
+	if (argc == 3 && !strcmp(argv[1], "chdir-signal"))
+		return chdir_signal(atoi(argv[2]));
 	if (argc == 3 && !strcmp(argv[1], "close-eintr"))
 		return close_eintr(atoi(argv[2]));
 	if (argc == 3 && !strcmp(argv[1], "work"))

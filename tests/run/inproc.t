@@ -643,6 +643,14 @@ is "a signal while a close is notified: no EINTR" \
 	"$(sed -n '/^EINTR from close/p' "$SCRATCH/out-root/close-eintr.out")" "EINTR from close: 0"
 is "nor while the preload's open, mkdir, rmdir, unlink are" \
 	"$(sed -n '/^EINTR from open/p' "$SCRATCH/out-root/close-eintr.out")" "EINTR from open, mkdir, rmdir, unlink: 0"
+# A signal at a notified chdir's end: the handler's calls, which stop,
+# are resolved with the new cwd (the result taken at the signal's stop).
+run chdir-signal root -- "$SCRATCH/bin/inproc" chdir-signal 300
+is "chdirs under a signal flood" "$(cat "$SCRATCH/out-root/chdir-signal.out")" "chdir failed: 0"
+t_cs=$SCRATCH/out-root/chdir-signal.trace
+n_in=$(grep -c '"path":"$SRC/d/mark-d"' "$t_cs")
+check "the handler's files in d, made there ($n_in), each recorded there" \
+	test "$n_in" -ge 1 -a "$(grep -c '"path":"$SRC/mark-d"' "$t_cs")" -eq 0
 check "which were notified" \
 	test "$(meta "$SCRATCH/out-root/close-eintr.trace.meta.json" notification)" -ge 1000
 
