@@ -261,19 +261,31 @@ static bool on_started(void)
  * looks at what it is about to change there, as at the call's entry
  * stop, and is told the result right after (INPROC_RESULT), as at its
  * result stop (inproc.h: INPROC_AGAIN, the ordinary way).  busy meanwhile:
- * a signal handler's calls in between go the ordinary way.
+ * a signal handler's calls in between go the ordinary way.  And but for
+ * an open (of a FIFO, which may wait for long, as its caller's handlers
+ * must not), signals wait until the result is told: a handler's calls
+ * see what the call changed (a chdir's cwd), as after a result stop.  (A
+ * signal at the call's end, or at the request, the tracer takes the
+ * result at: loop.c.)
  */
 static long rec_notified(long nr, const long a[5])
 {
+	const uint64_t all = ~0ull;
+	uint64_t mask;
+	bool block = nr != SYS_openat;
 	long r;
 
 	if (!on_started())
 		return plain(nr, a[0], a[1], a[2], a[3], a[4]);
 	busy = 1;
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	if (block)
+		sr_sys6(SYS_rt_sigprocmask, SIG_SETMASK, (long)&all, (long)&mask, 8, 0, 0);
 	r = TRAMP(nr, a[0], a[1], a[2], a[3], a[4]);
 	if (r != INPROC_AGAIN)
 		sr_request(INPROC_RESULT, r);
+	if (block)
+		sr_sys6(SYS_rt_sigprocmask, SIG_SETMASK, (long)&mask, 0, 8, 0, 0);
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 	busy = 0;
 	return r != INPROC_AGAIN ? r : plain(nr, a[0], a[1], a[2], a[3], a[4]);
@@ -506,7 +518,13 @@ static long rec_execve(const char *path, long argv, long envp)
 		r = TRAMP(SYS_execve, (long)path, argv, envp, 0, 0);
 		if (r == INPROC_AGAIN)
 			return plain(SYS_execve, (long)path, argv, envp, 0, 0);
+		/* (failed: a handler's calls before it is told go the
+		 * ordinary way) */
+		busy = 1;
+		__atomic_signal_fence(__ATOMIC_SEQ_CST);
 		sr_request(INPROC_RESULT, r);
+		__atomic_signal_fence(__ATOMIC_SEQ_CST);
+		busy = 0;
 		return r;
 	}
 	s = slot_get();

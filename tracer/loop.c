@@ -564,15 +564,15 @@ out:
 }
 
 /* A notified execve's event, waiting in npend: its exec stop is here,
- * where pend is looked at.  Any other call waiting there was cut short
- * by the exec (its thread killed), and is no event. */
-static void notified_exec(struct task *task)
+ * where pend is looked at (take: task is the thread that exec'd; an
+ * ordinary execve's in pend is newer: a notified one after it would have
+ * cleared it).  Any other call waiting there was cut short by the exec
+ * (its thread killed), and is no event. */
+static void notified_exec(struct task *task, bool take)
 {
 	if (!task->has_npend)
 		return;
-	if (task->npend.desc->dec == DEC_EXEC) {
-		if (task->has_pending)
-			event_clear(&task->pend.ev);
+	if (take && !task->has_pending && task->npend.desc->dec == DEC_EXEC) {
 		task->pend = task->npend;
 		task->has_pending = true;
 	} else {
@@ -592,7 +592,7 @@ static void on_exec(struct tracer *t, struct task *task)
 	/* A non-leader thread exec'd: it now has the leader's tid, and
 	 * its pending execve is under its old tid. */
 	if ((pid_t)former != task->tid && (old = task_find(&t->procs, (pid_t)former))) {
-		notified_exec(old);
+		notified_exec(old, true);
 		if (old->has_pending) {
 			if (task->has_pending)
 				event_clear(&task->pend.ev);
@@ -602,7 +602,7 @@ static void on_exec(struct tracer *t, struct task *task)
 		}
 		task_remove(&t->procs, (pid_t)former);
 	}
-	notified_exec(task);
+	notified_exec(task, (pid_t)former == task->tid);
 	pr = task->proc;
 	if (pr && pr->tgid == t->root_pid)
 		t->root_execd = true;
@@ -690,14 +690,19 @@ static void at_signal(struct tracer *t, struct task *task)
 	if ((!t->notify_on && !task->has_npend) || ptrace(PTRACE_GETREGS, task->tid, 0, &r) < 0)
 		return;
 	rv = (long long)r.rax;
+	/* (what other threads recorded came before: as at a result stop) */
+	if (task->has_npend)
+		catch_up(t, task);
 	/* (or the request that tells it, which the signal came to: its
-	 * argument) */
+	 * argument; or a signal that came right after it, at its ret) */
 	if (task->has_npend && r.orig_rax == INPROC_NR && r.rdi == INPROC_KEY &&
 	    r.rsi == INPROC_RESULT) {
 		notified_told(t, task, (long long)r.rdx);
-	} else if (task->has_npend && r.rip == INPROC_SYSCALL_END &&
-	    task->npend.desc == sc_lookup(AUDIT_ARCH_X86_64,
-					  (int)(r.orig_rax & ~(unsigned long long)FILTER_X32_BIT))) {
+	} else if (task->has_npend && r.rip == INPROC_SYSCALL_END && (long long)r.orig_rax == -1 &&
+		   rv > -4096) {
+		notified_told(t, task, rv);
+	} else if (task->has_npend && r.rip == INPROC_SYSCALL_END && r.orig_rax < 1024 &&
+		   task->npend.desc == sc_lookup(AUDIT_ARCH_X86_64, (int)r.orig_rax)) {
 		struct task tmp = { .tid = task->tid, .proc = task->proc, .pend = task->npend };
 
 		taken = true;

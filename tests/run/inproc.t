@@ -649,8 +649,10 @@ run chdir-signal root -- "$SCRATCH/bin/inproc" chdir-signal 300
 is "chdirs under a signal flood" "$(cat "$SCRATCH/out-root/chdir-signal.out")" "chdir failed: 0"
 t_cs=$SCRATCH/out-root/chdir-signal.trace
 n_in=$(grep -c '"path":"$SRC/d/mark-d"' "$t_cs")
-check "the handler's files in d, made there ($n_in), each recorded there" \
-	test "$n_in" -ge 1 -a "$(grep -c '"path":"$SRC/mark-d"' "$t_cs")" -eq 0
+n_out=$(grep -c '"path":"$SRC/mark-w-chdir-signal-root"' "$t_cs")
+check "the handler's files in d ($n_in) and out of it ($n_out), each recorded where made" \
+	test "$n_in" -ge 1 -a "$n_out" -ge 1 -a "$(grep -c '"path":"$SRC/mark-d"' "$t_cs")" -eq 0 \
+	-a "$(grep -c '"path":"$SRC/d/mark-w-' "$t_cs")" -eq 0
 check "which were notified" \
 	test "$(meta "$SCRATCH/out-root/close-eintr.trace.meta.json" notification)" -ge 1000
 
