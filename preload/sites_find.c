@@ -17,6 +17,7 @@
 #include <sys/syscall.h>
 
 #include "preload/sites.h"
+#include "tracer/inproc.h"
 
 #define NEAR 1024	/* how far a branch into a site is looked for */
 #define FUNC 512	/* how far into a function its syscall is looked for */
@@ -47,16 +48,9 @@ static bool recorded_nr(long nr)
 	case SYS_dup3:
 	case SYS_getrandom:
 	case SYS_getdents64:
-	case SYS_execve:
-	case SYS_mkdir:
-	case SYS_mkdirat:
-	case SYS_unlink:
-	case SYS_unlinkat:
-	case SYS_rmdir:
-	case SYS_chdir:
 		return true;
 	default:
-		return false;
+		return inproc_notified_nr(nr);
 	}
 }
 

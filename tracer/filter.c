@@ -255,19 +255,7 @@ static const struct insn prefix[] = {
 /* (the prefix's JEQs to L_NOTE_ACT) */
 bool filter_notified_nr(int nr)
 {
-	switch (nr) {
-	case SYS_execve:
-	case SYS_openat:
-	case SYS_mkdir:
-	case SYS_mkdirat:
-	case SYS_unlink:
-	case SYS_unlinkat:
-	case SYS_rmdir:
-	case SYS_chdir:
-		return true;
-	default:
-		return false;
-	}
+	return inproc_notified_nr(nr);
 }
 
 /* The prefix as cBPF; L_LIB is the instruction after it. */

@@ -37,6 +37,7 @@
 #include <linux/magic.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/syscall.h>
 
 /* A filesystem whose files have no content to digest (/proc/self/pagemap
  * says it is a regular file of 256 GiB): the tracer digests none of
@@ -87,6 +88,25 @@ static inline bool inproc_pseudo_fs(unsigned long f_type)
  * way, with a stop (an execve whose environment it changes).
  */
 #define INPROC_AGAIN 0x5a5a5a5bL
+
+/* The calls made so (the filter's, and the libc sites the preload
+ * rewrites for them; an openat only when it writes). */
+static inline bool inproc_notified_nr(long nr)
+{
+	switch (nr) {
+	case SYS_execve:
+	case SYS_openat:
+	case SYS_mkdir:
+	case SYS_mkdirat:
+	case SYS_unlink:
+	case SYS_unlinkat:
+	case SYS_rmdir:
+	case SYS_chdir:
+		return true;
+	default:
+		return false;
+	}
+}
 
 /* The trampoline: in a 4 GiB block no kernel placement reaches (below
  * any PIE, 0x555555554000 and up, and its brk; far below any mmap base),
