@@ -389,45 +389,6 @@ static bool probe_at_entry(struct tracer *t, struct task *task, const char *raw)
 	return true;
 }
 
-/*
- * sandrun's own LD_PRELOAD and LD_AUDIT entries are not the build's
- * environment.  sandrun set var to word, or (appended) put ":word" after
- * the build's value (runner/cli_run.c): that is taken off again, every
- * other byte left as the build has it, wherever the build has moved it
- * since (one element that is exactly word, ':' or ' ' around it); the
- * variable goes if it held word alone and sandrun had set it.
- */
-void env_hide_word(char **envp, const char *var, const char *word, bool appended)
-{
-	size_t n = strlen(word), vn = strlen(var);
-
-	for (char **e = envp; e && *e; e++) {
-		char *v, *w;
-
-		if (strncmp(*e, var, vn) || (*e)[vn] != '=')
-			continue;
-		v = *e + vn + 1;
-		if (!appended && !strcmp(v, word)) {
-			free(*e);
-			do
-				e[0] = e[1];
-			while (*e++);
-			return;
-		}
-		for (w = v; (w = strstr(w, word)) != NULL; w += n) {
-			bool starts = w == v || w[-1] == ':' || w[-1] == ' ';
-
-			if (!starts || (w[n] && w[n] != ':' && w[n] != ' '))
-				continue;
-			if (appended && w > v && w[-1] == ':')
-				w--, n++;	/* the ':' sandrun put before it */
-			memmove(w, w + n, strlen(w + n) + 1);
-			return;
-		}
-		return;
-	}
-}
-
 /* Whether an execve's file is not there (ENOENT, ENOTDIR: sets the
  * event's result), looked up as probe_at_entry() does. */
 static bool exec_missing(struct tracer *t, struct task *task)

@@ -292,6 +292,45 @@ static uint64_t preloads_tls(const struct tracer *t, const char *value)
 	return last_tls;
 }
 
+/*
+ * sandrun's own LD_PRELOAD and LD_AUDIT entries are not the build's
+ * environment.  sandrun set var to word, or (appended) put ":word" after
+ * the build's value (runner/cli_run.c): that is taken off again, every
+ * other byte left as the build has it, wherever the build has moved it
+ * since (one element that is exactly word, ':' or ' ' around it); the
+ * variable goes if it held word alone and sandrun had set it.
+ */
+void env_hide_word(char **envp, const char *var, const char *word, bool appended)
+{
+	size_t n = strlen(word), vn = strlen(var);
+
+	for (char **e = envp; e && *e; e++) {
+		char *v, *w;
+
+		if (strncmp(*e, var, vn) || (*e)[vn] != '=')
+			continue;
+		v = *e + vn + 1;
+		if (!appended && !strcmp(v, word)) {
+			free(*e);
+			do
+				e[0] = e[1];
+			while (*e++);
+			return;
+		}
+		for (w = v; (w = strstr(w, word)) != NULL; w += n) {
+			bool starts = w == v || w[-1] == ':' || w[-1] == ' ';
+
+			if (!starts || (w[n] && w[n] != ':' && w[n] != ' '))
+				continue;
+			if (appended && w > v && w[-1] == ':')
+				w--, n++;	/* the ':' sandrun put before it */
+			memmove(w, w + n, strlen(w + n) + 1);
+			return;
+		}
+		return;
+	}
+}
+
 /* env without sandrun's word in var: NULL if it is not there, else the
  * string to pass instead ("" for none at all). */
 static char *without(const char *env, const char *var, const char *word, bool appended)
