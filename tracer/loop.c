@@ -690,28 +690,21 @@ static void at_signal(struct tracer *t, struct task *task)
 	if ((!t->notify_on && !task->has_npend) || ptrace(PTRACE_GETREGS, task->tid, 0, &r) < 0)
 		return;
 	rv = (long long)r.rax;
-	/* (what other threads recorded came before: as at a result stop) */
-	if (task->has_npend)
+	if (task->has_npend) {
+		/* (what other threads recorded came before: as at a result
+		 * stop) */
 		catch_up(t, task);
-	/* (or the request that tells it, which the signal came to: its
-	 * argument; or a signal that came right after it, at its ret) */
-	if (task->has_npend && r.orig_rax == INPROC_NR && r.rdi == INPROC_KEY &&
-	    r.rsi == INPROC_RESULT) {
-		notified_told(t, task, (long long)r.rdx);
-	} else if (task->has_npend && r.rip == INPROC_SYSCALL_END && (long long)r.orig_rax == -1 &&
-		   rv > -4096) {
-		notified_told(t, task, rv);
-	} else if (task->has_npend && r.rip == INPROC_SYSCALL_END && r.orig_rax < 1024 &&
-		   task->npend.desc == sc_lookup(AUDIT_ARCH_X86_64, (int)r.orig_rax)) {
-		struct task tmp = { .tid = task->tid, .proc = task->proc, .pend = task->npend };
-
-		taken = true;
-		task->has_npend = false;
-		memset(&task->npend.ev, 0, sizeof(task->npend.ev));
-		if ((rv <= -512 && rv >= -516) || (tmp.pend.desc->dec == DEC_EXEC && rv >= 0))
-			event_clear(&tmp.pend.ev);
-		else
-			decode_exit(t, &tmp, rv);
+		/* the request that tells it, which the signal came to (its
+		 * argument); or the call itself, at its end or at its ret */
+		if (r.orig_rax == INPROC_NR && r.rdi == INPROC_KEY && r.rsi == INPROC_RESULT) {
+			notified_told(t, task, (long long)r.rdx);
+		} else if (r.rip == INPROC_SYSCALL_END &&
+			   ((long long)r.orig_rax == -1 ? rv > -4096 :
+			    r.orig_rax < 1024 &&
+			    task->npend.desc == sc_lookup(AUDIT_ARCH_X86_64, (int)r.orig_rax))) {
+			taken = (long long)r.orig_rax != -1;
+			notified_told(t, task, rv);
+		}
 	}
 	/* (one call more at few signal stops; the arch is the syscall's,
 	 * int 0x80 from 64-bit code too) */
