@@ -25,41 +25,55 @@ int mem_read(pid_t tid, uint64_t addr, void *buf, size_t len)
 	return n == (ssize_t)len ? 0 : -1;
 }
 
+/* A string's first read: what is left of its page and the next one (a
+ * path is read whole in one syscall, most of them from a stack buffer:
+ * copied out at their length, no large block to allocate and free for
+ * each).  A read that runs into an unmapped page stops there (partial,
+ * not failed). */
+#define FIRST_READ 8192
+
 char *mem_read_string(pid_t tid, uint64_t addr, size_t max)
 {
-	size_t cap = 256, len = 0;
-	char *s;
+	char first[FIRST_READ + 1], *heap = NULL, *s = first;
+	size_t cap = sizeof(first), len = 0;
 
-	if (!addr)
+	if (!addr || !max)
 		return NULL;
-	s = xmalloc(cap);
 	while (len < max) {
-		/* Never read across a page boundary in one go: the next
-		 * page may be unmapped. */
-		size_t page_left = 4096 - ((addr + len) & 4095);
-		size_t want = page_left;
+		size_t want = len ? 4096 : FIRST_READ - ((addr + len) & 4095);
 		struct iovec local, remote;
 		ssize_t n;
 		char *nul;
 
 		if (len + want + 1 > cap) {
 			cap = (len + want + 1) * 2;
-			s = xrealloc(s, cap);
+			heap = heap ? xrealloc(heap, cap) : memcpy(xmalloc(cap), first, len);
+			s = heap;
 		}
 		local = (struct iovec){ s + len, want };
 		remote = (struct iovec){ (void *)(uintptr_t)(addr + len), want };
 		n = process_vm_readv(tid, &local, 1, &remote, 1, 0);
-		if (n <= 0) {
-			free(s);
-			return NULL;
-		}
+		if (n <= 0)
+			break;
 		nul = memchr(s + len, '\0', (size_t)n);
+		if (nul && heap)
+			return heap;
 		if (nul)
-			return s;
+			return memcpy(xmalloc((size_t)(nul - first) + 1), first,
+				      (size_t)(nul - first) + 1);
 		len += (size_t)n;
+		/* (short: the next page is not mapped) */
+		if ((size_t)n < want)
+			break;
 	}
-	s[max - 1] = '\0';
-	return s;
+	if (len < max) {	/* no NUL before an unreadable page */
+		free(heap);
+		return NULL;
+	}
+	if (!heap)	/* (max <= len here) */
+		heap = memcpy(xmalloc(max), first, max);
+	heap[max - 1] = '\0';
+	return heap;
 }
 
 /*

@@ -377,6 +377,33 @@ static int m_exec_spread(void)
 	return 1;
 }
 
+/* Paths that end at the last bytes of a page, an unmapped one after it:
+ * read whole by the tracer (a read on into the hole stops short, it does
+ * not fail), through libc (a writing open: notified) and raw; and one
+ * with no NUL before the hole: EFAULT, as without sandrun. */
+static int m_path_edge(void)
+{
+	char *m = mmap(NULL, 2 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	char *p;
+	int fd;
+
+	must(m != MAP_FAILED, "mmap");
+	must(munmap(m + 4096, 4096) == 0, "munmap");
+	p = m + 4096 - sizeof("edge.txt");
+	strcpy(p, "edge.txt");
+	fd = open(p, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	must(fd >= 0, "open for writing");
+	must(write(fd, "edge\n", 5) == 5, "write");
+	must(close(fd) == 0, "close");
+	fd = (int)syscall(SYS_openat, AT_FDCWD, p, O_RDONLY);
+	must(fd >= 0, "raw open");
+	must(close(fd) == 0, "close");
+	memset(m + 4096 - 8, 'z', 8);
+	must(syscall(SYS_openat, AT_FDCWD, m + 4096 - 8, O_RDONLY) == -1 && errno == EFAULT,
+	     "EFAULT for a path running into a hole");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct { const char *name; int (*fn)(void); } modes[] = {
@@ -390,7 +417,7 @@ int main(int argc, char **argv)
 		{ "write-exit", m_write_exit }, { "mt", m_mt },
 		{ "fchmodat2", m_fchmodat2 }, { "threads", m_threads },
 		{ "dup2-fails", m_dup2_fails }, { "dup2-same", m_dup2_same },
-		{ "exec-spread", m_exec_spread },
+		{ "exec-spread", m_exec_spread }, { "path-edge", m_path_edge },
 	};
 
 	for (size_t i = 0; argc == 2 && i < sizeof(modes) / sizeof(*modes); i++)

@@ -167,6 +167,18 @@ trace exec-spread
 is "exec-spread: exit status" "$ST" 0
 has "argv strings with a hole between them, and one longer than a page" \
 	"\"argv\":[\"true\",\"left\",\"$(printf 'x%.0s' $(seq 5000))\"]"
+# A path that ends at a page's last bytes, before a hole, is read whole;
+# one that runs into the hole fails as it would (EFAULT) and is no crash.
+trace path-edge
+is "path-edge: exit status" "$ST" 0
+has "a path at a page's end, opened for writing" '"path":"$SRC/edge.txt","mode":"w,create,trunc'
+has "a path at a page's end, opened raw for reading" \
+	"\"path\":\"\$SRC/edge.txt\",\"mode\":\"r\",\"res\":\"ok\",\"type\":\"file\",\"digest\":\"$(printf 'edge\n' | xxh /dev/stdin)\""
+(cd "$W" && "$SR" -q --no-preload -o "$SCRATCH/edge-np.trace" --ro-bind="$SCRATCH/bin:$SCRATCH/bin" \
+	-- "$SCRATCH/bin/sc" path-edge) >/dev/null 2>&1
+is "path-edge with every path read at a stop: exit status" "$?" 0
+T=$SCRATCH/edge-np.trace
+has "path-edge, read at stops: the writing open" '"path":"$SRC/edge.txt","mode":"w,create,trunc'
 W=$SCRATCH/w-pagemap
 # A huge argv is bounded, not read whole.
 (cd "$W" && timeout 60 "$SR" -q -o "$SCRATCH/argv.trace" -- sh -c '/bin/true $(seq 100000)') >/dev/null 2>&1
