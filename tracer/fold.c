@@ -91,18 +91,44 @@ static void diff_states(struct fslist *before, struct fslist *after,
 	}
 }
 
+/* The end of the JSON string whose contents start at p (its closing
+ * quote, or the NUL). */
+static const char *string_end(const char *p)
+{
+	for (; *p && *p != '"'; p++)
+		if (*p == '\\' && p[1])
+			p++;
+	return p;
+}
+
 /*
  * The records a run-level fold parses: states and processes.  Successful
  * reads of files are only counted, by their path as written (canonical
- * JSON escaping is deterministic, so equal paths are equal strings).
+ * JSON escaping is deterministic, so equal paths are equal strings).  A
+ * trace sandrun wrote has its keys in one order ("p", "ev", "path",
+ * "mode", "res", "type"): its open lines are taken apart in that order,
+ * not searched along; any other line is searched.
  */
 static bool run_fold_wants(const char *line, void *ctx)
 {
+	static const char open_path[] = "\",\"ev\":\"open\",\"path\":\"";
+	static const char read_ok[] = "\",\"mode\":\"r\",\"res\":\"ok\",\"type\":\"file\"";
 	struct strv *reads = ctx;
 	const char *p, *q;
 
 	if (str_has_prefix(line, "{\"state\"") || str_has_prefix(line, "{\"proc\""))
 		return true;
+	if (str_has_prefix(line, "{\"p\":\"") && (q = strchr(line + 6, '"')) != NULL &&
+	    str_has_prefix(q, "\",\"ev\":\"")) {
+		if (!str_has_prefix(q, open_path))
+			return false;	/* another event */
+		p = q + sizeof(open_path) - 1;
+		q = string_end(p);
+		if (str_has_prefix(q, read_ok)) {
+			strv_push(reads, strndup(p, (size_t)(q - p)));
+			return false;
+		}
+	}
 	if (!strstr(line, ",\"ev\":\"open\",") || !strstr(line, ",\"mode\":\"r\",") ||
 	    !strstr(line, ",\"res\":\"ok\",\"type\":\"file\""))
 		return false;
@@ -110,9 +136,7 @@ static bool run_fold_wants(const char *line, void *ctx)
 	if (!p)
 		return false;
 	p += 9;
-	for (q = p; *q && *q != '"'; q++)
-		if (*q == '\\' && q[1])
-			q++;
+	q = string_end(p);
 	strv_push(reads, strndup(p, (size_t)(q - p)));
 	return false;
 }
