@@ -211,6 +211,7 @@ int launch_run(const struct run_config *cfg, int *ret_status,
 			meta.stops_by[k] = rec.tracer.stops_by[k];
 		meta.in_process = rec.tracer.inproc_records;
 		meta.in_process_rejected = rec.tracer.inproc_tampered;
+		meta.execs_without_stop = rec.tracer.execs_seen;
 		meta.hashed = rec.tracer.hashed;
 		meta.cache_hits = rec.tracer.cache_hits;
 		meta.write_s = rec.write_s;

@@ -537,7 +537,10 @@ static bool decode_args(struct tracer *t, struct task *task)
 			tracer_emit(t, ev);
 			return false;
 		}
-		if (!p->notified && exec_missing(t, task)) {
+		/* (a thread without exec stops takes the result stop: a file
+		 * put there since would exec unseen; the file is looked up
+		 * all the same, exec_env.c judges it) */
+		if (!p->notified && exec_missing(t, task) && task->exec_stops) {
 			ev->kind = EV_EXEC_FAIL;
 			tracer_emit(t, ev);
 			return false;

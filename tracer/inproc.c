@@ -300,6 +300,18 @@ static bool read_page(pid_t tid, unsigned char *code, uint64_t tail[4])
 	       (ssize_t)(INPROC_CODE_LEN + 4 * sizeof(*tail));
 }
 
+bool inproc_page_gone(pid_t tid)
+{
+	uint64_t magic;
+	struct iovec local = { &magic, sizeof(magic) };
+	struct iovec remote = { (void *)(uintptr_t)(INPROC_TRAMP + INPROC_TRAMP_RING),
+				sizeof(magic) };
+
+	/* (only EFAULT: nothing mapped there; ESRCH is the thread gone,
+	 * EPERM a refusal, not an exec) */
+	return process_vm_readv(tid, &local, 1, &remote, 1, 0) < 0 && errno == EFAULT;
+}
+
 /* Other code than the trampoline's on its page (or none): refused, and
  * nothing the process records is read from then on.  Its rings are left
  * full: a thread that would record asks for them to be read, is refused,

@@ -101,6 +101,7 @@ int tracer_seize(struct tracer *t, pid_t init_pid, struct sr_error **err)
 	pthread_mutex_init(&t->lock, NULL);
 	task = task_add(&t->procs, init_pid);
 	task->fresh = false;
+	task->exec_stops = true;
 	task->proc = proc_new(init_pid, 0, t->opts->cwd);
 	return 0;
 }
@@ -109,6 +110,53 @@ static void resume(pid_t tid, int how, int sig)
 {
 	/* ESRCH: it is gone; waitpid will say so. */
 	ptrace(how, tid, 0, sig);
+}
+
+/*
+ * Exec stops (PTRACE_O_TRACEEXEC) for a thread that is not its process's
+ * only one (a thread's exec takes the leader's tid: its event says which
+ * it was), or while notifications do not run.  The one thread of a
+ * process needs none: its notified execve's success is seen at its next
+ * stop or notification (exec_seen), an ordinary one's at its result stop
+ * (on_syscall_exit).  Set while the thread is stopped (at its first
+ * stop, an exec's, a thread's creation); a new one has its creator's.
+ */
+static void set_exec_stops(struct tracer *t, struct task *task)
+{
+	bool want = !t->inproc || !t->notify_on || !task->proc || task->proc->nthreads != 1 ||
+		    task->proc->tgid == t->init_pid;
+
+	if (want != task->exec_stops &&
+	    ptrace(PTRACE_SETOPTIONS, task->tid, 0,
+		   want ? TRACE_OPTIONS : TRACE_OPTIONS & ~PTRACE_O_TRACEEXEC) == 0)
+		task->exec_stops = want;
+}
+
+static void exec_done(struct tracer *t, struct task *task, pid_t former);
+
+/*
+ * A thread without exec stops, with a notified execve waiting for its
+ * result, at its next stop or notification: if the trampoline's page is
+ * gone, the execve succeeded, and this is the new program's first stop
+ * (the page is there in the program that made the call, and a new one
+ * has it only after its loader opened the audit module, which stops).
+ * Handled here as at an exec stop, before anything of the old program's
+ * (its rings) is looked at.  Not seen: a new program killed (SIGKILL,
+ * which stops nowhere) before its first stop, a few microseconds after
+ * the exec, whose exec event is then missing like its exit's.  Taken for
+ * an exec: one that fails past its point of no return (the process dies
+ * of SIGSEGV), and a process that unmaps the page after an execve that
+ * failed, without telling the result: its execve's event is in the trace
+ * as if it had exec'd, and nothing it does afterwards goes unrecorded
+ * (its rewritten calls cannot be made without the page; others stop).
+ */
+static void exec_seen(struct tracer *t, struct task *task)
+{
+	if (task->exec_stops || !task->has_npend || task->npend.desc->dec != DEC_EXEC ||
+	    !inproc_page_gone(task->tid))
+		return;
+	t->execs_seen++;
+	exec_done(t, task, task->tid);
 }
 
 /* At a thread's stop, before it is handled: what its process recorded
@@ -340,6 +388,7 @@ static bool syscall_entry(struct tracer *t, struct task *task, const struct sc_d
 	task->pend.notified = notified;
 	task->pend.again = false;
 	task->pend.envp_was = 0;
+	task->pend.exe_known = false;
 	memcpy(task->pend.args, args, sizeof(task->pend.args));
 	task->has_pending = true;
 	exit_stop = decode_entry(t, task);
@@ -446,6 +495,7 @@ static void on_notify(struct tracer *t, const struct seccomp_notif *req,
 	if (!task || !task->proc)
 		return;
 	t->cur_tid = task->tid;
+	exec_seen(t, task);
 	catch_up(t, task);
 	if (sd->arch == AUDIT_ARCH_X86_64 && sd->nr == INPROC_NR) {
 		long r = sd->args[0] == INPROC_KEY && sd->args[1] != INPROC_LISTENER ?
@@ -485,6 +535,12 @@ static void on_syscall_exit(struct tracer *t, struct task *task)
 	struct ptrace_syscall_info si;
 	long n = ptrace(PTRACE_GET_SYSCALL_INFO, task->tid, sizeof(si), &si);
 
+	/* An execve's success, where it has no exec stop: the new program
+	 * is here, before anything of the old one's is looked at. */
+	if (n > 0 && si.op == PTRACE_SYSCALL_INFO_EXIT && task->has_pending &&
+	    task->pend.desc->dec == DEC_EXEC && !task->exec_stops && !si.exit.is_error &&
+	    si.exit.rval == 0)
+		exec_done(t, task, task->tid);
 	/* What other threads recorded came before this result (a close
 	 * there freed the fd this open may have got). */
 	catch_up(t, task);
@@ -535,10 +591,12 @@ static void on_fork(struct tracer *t, struct task *parent, int event)
 	if (!child)
 		child = task_add(&t->procs, cid);
 	if (!child->proc) {
+		child->exec_stops = parent->exec_stops;	/* (options are inherited) */
 		if (event == PTRACE_EVENT_CLONE && is_thread(cid)) {
 			child->proc = parent->proc;
 			parent->proc->nthreads++;
 			parent->proc->alive++;
+			set_exec_stops(t, parent);
 		} else {
 			struct event ev = {
 				.kind = EV_SPAWN, .pid = parent->proc->tgid,
@@ -557,6 +615,7 @@ static void on_fork(struct tracer *t, struct task *parent, int event)
 	if (child->parked) {
 		child->parked = false;
 		child->fresh = false;
+		set_exec_stops(t, child);
 		resume(cid, PTRACE_CONT, 0);
 	}
 out:
@@ -582,16 +641,16 @@ static void notified_exec(struct task *task, bool take)
 	task->has_npend = false;
 }
 
-static void on_exec(struct tracer *t, struct task *task)
+/* An exec's success: at its exec stop (former: the tid of the thread
+ * that exec'd), or where a thread without exec stops is seen to have. */
+static void exec_done(struct tracer *t, struct task *task, pid_t former)
 {
-	unsigned long former = 0;
 	struct task *old;
 	struct proc *pr;
 
-	ptrace(PTRACE_GETEVENTMSG, task->tid, 0, &former);
 	/* A non-leader thread exec'd: it now has the leader's tid, and
 	 * its pending execve is under its old tid. */
-	if ((pid_t)former != task->tid && (old = task_find(&t->procs, (pid_t)former))) {
+	if (former != task->tid && (old = task_find(&t->procs, former))) {
 		notified_exec(old, true);
 		if (old->has_pending) {
 			if (task->has_pending)
@@ -600,9 +659,9 @@ static void on_exec(struct tracer *t, struct task *task)
 			task->has_pending = true;
 			old->has_pending = false;
 		}
-		task_remove(&t->procs, (pid_t)former);
+		task_remove(&t->procs, former);
 	}
-	notified_exec(task, (pid_t)former == task->tid);
+	notified_exec(task, former == task->tid);
 	pr = task->proc;
 	if (pr && pr->tgid == t->root_pid)
 		t->root_execd = true;
@@ -630,6 +689,15 @@ static void on_exec(struct tracer *t, struct task *task)
 		tracer_emit(t, &task->pend.ev);
 		task->has_pending = false;
 	}
+}
+
+static void on_exec(struct tracer *t, struct task *task)
+{
+	unsigned long former = 0;
+
+	ptrace(PTRACE_GETEVENTMSG, task->tid, 0, &former);
+	exec_done(t, task, (pid_t)former);
+	set_exec_stops(t, task);
 	resume(task->tid, PTRACE_CONT, 0);
 }
 
@@ -746,12 +814,17 @@ static void dispatch(struct tracer *t, pid_t tid, int status)
 	if (!task)
 		task = task_add(&t->procs, tid);
 	if (!task->proc) {
-		/* Its creator's fork event is still to come: wait for it. */
+		/* Its creator's fork event is still to come: wait for it.
+		 * (Its first stop, counted here as when it comes after.) */
 		task->parked = true;
+		t->stops++;
+		t->stops_by[STOP_START]++;
 		return;
 	}
 	t->stops++;
 	t->cur_tid = tid;
+	if (event != PTRACE_EVENT_EXEC)
+		exec_seen(t, task);
 	switch (event) {
 	case PTRACE_EVENT_SECCOMP:
 		on_seccomp(t, task);
@@ -773,6 +846,8 @@ static void dispatch(struct tracer *t, pid_t tid, int status)
 	case PTRACE_EVENT_STOP:
 		t->stops_by[STOP_START]++;
 		if (task->fresh || !is_stop_signal(sig)) {
+			if (task->fresh)
+				set_exec_stops(t, task);
 			task->fresh = false;
 			resume(tid, PTRACE_CONT, 0);
 		} else {

@@ -93,6 +93,8 @@ struct task {
 	bool fresh;		/* its first stop is still to come */
 	bool has_pending;
 	bool exit_seen;		/* its PTRACE_EVENT_EXIT came */
+	bool exec_stops;	/* PTRACE_O_TRACEEXEC is set for it (loop.c:
+				 * set_exec_stops) */
 	pid_t vfork_parent;	/* a vfork child, on its parent's memory until
 				 * it execs: the thread it borrowed it from */
 	struct pending pend;

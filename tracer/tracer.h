@@ -99,6 +99,7 @@ struct tracer {
 	uint64_t cache_hits;	/* files whose digest came from the cache file */
 	uint64_t stops;
 	uint64_t stops_by[STOP_KINDS];	/* the same by kind */
+	uint64_t execs_seen;	/* notified execs seen done with no exec stop */
 	bool io_error;
 	pid_t root_pid;		/* the command: its exit ends the run */
 	pid_t cur_tid;		/* the thread whose stop is being handled */
@@ -185,6 +186,10 @@ void inproc_npend(struct tracer *t, struct task *task, const struct sc_desc *d,
 /* The result r of task's notified call, told (INPROC_RESULT): its event
  * completed as at its result stop. */
 void notified_told(struct tracer *t, struct task *task, int64_t r);
+/* Whether the thread's memory has nothing at the trampoline's page (its
+ * process exec'd since it had one); false if it cannot be told (the
+ * thread gone, its memory not readable). */
+bool inproc_page_gone(pid_t tid);
 /* An mmap-family call reaching the trampoline's page: -EPERM to refuse
  * it, 0 to let it run. */
 int inproc_map_entry(struct tracer *t, struct task *task, const char *name,

@@ -285,7 +285,8 @@ static int no_wx(char **cmd)
 
 /* A failing execve of PATH, made raw: the environment argument must come
  * back as it was passed (the syscall keeps rdx), whatever the tracer
- * did with it meanwhile. */
+ * did with it meanwhile.  (exec-raw: one that succeeds, not through the
+ * trampoline, in a process that has one.) */
 static int exec_fails(const char *path)
 {
 	char *argv[] = { (char *)path, NULL };
@@ -608,6 +609,8 @@ static int close_eintr(int n)
  * the directory it is really in, by a relative path (handlers' calls
  * stop: their paths are resolved with the cwd the tracer knows, which a
  * chdir just made must be in already). */
+static volatile sig_atomic_t marks;
+
 static void on_usr2_mark(int sig)
 {
 	char cwd[256], name[300];
@@ -622,6 +625,7 @@ static void on_usr2_mark(int sig)
 	fd = open(name, O_WRONLY | O_CREAT | O_APPEND, 0644);
 	if (fd >= 0)
 		close(fd);
+	marks++;
 }
 
 static int chdir_signal(int n)
@@ -636,6 +640,15 @@ static int chdir_signal(int n)
 	flood_tid = (int)syscall(SYS_gettid);
 	if (pthread_create(&th, NULL, flood, NULL))
 		return 1;
+	/* a mark made in each directory at least (where the flood's
+	 * signals land otherwise is the scheduler's) */
+	for (int k = 0; k < 2; k++) {
+		sig_atomic_t seen = marks;
+
+		bad += chdir(k ? ".." : "d") < 0;
+		while (marks == seen)
+			;
+	}
 	for (int i = 0; i < n; i++)
 		bad += chdir("d") < 0 || chdir("..") < 0;
 	flood_done = 1;
@@ -708,7 +721,7 @@ int main(int argc, char **argv)
 		return tamper();
 	if (argc >= 3 && !strcmp(argv[1], "no-wx"))
 		return no_wx(argv + 2);
-	if (argc == 3 && !strcmp(argv[1], "exec-fails"))
+	if (argc == 3 && (!strcmp(argv[1], "exec-fails") || !strcmp(argv[1], "exec-raw")))
 		return exec_fails(argv[2]);
 	if (argc == 3 && !strcmp(argv[1], "old-abi"))
 		return old_abi(atoi(argv[2]));

@@ -303,8 +303,9 @@ for k in start fork exec exit signal syscall_entry syscall_result request notifi
 	sum=$((sum + $(kind $k)))
 done
 is "meta.json: the stops by kind add up to the stops" "$sum" "$(meta "$m" stops)"
-check "and count each program's exec and exit ($(kind exec) and $(kind exit): 3 programs and the sandbox's init)" \
-	test "$(kind exec)" -eq 3 -a "$(kind exit)" -eq 4
+ex=$(( $(kind exec) + $(meta "$m" execs_without_stop) ))
+check "and count each program's exec and exit ($ex: $(kind exec) at a stop, the rest seen without; $(kind exit): 3 programs and the sandbox's init)" \
+	test "$ex" -eq 3 -a "$(kind exit)" -eq 4
 
 # A program whose libraries take much static TLS (ThreadSanitizer's
 # runtime) cannot start with an audit module loaded: it gets its
@@ -320,8 +321,13 @@ if [ -f "$SCRATCH/bin/sandrun-audit.so" ] &&
 	is "a ThreadSanitizer program run twice starts twice" \
 		"$(cat "$SCRATCH/out-root/tsan-twice.out")" "tsan ok
 tsan ok"
+	# exec'd raw by a program exec'd through the preload (no exec stop):
+	# judged by its own file, not by the program before it
+	run tsan-raw root -- /bin/sh -c "exec $SCRATCH/bin/inproc exec-raw $SCRATCH/bin/tsan-hello"
+	is "a ThreadSanitizer program exec'd raw after a notified exec starts" \
+		"$(cat "$SCRATCH/out-root/tsan-raw.out")" "tsan ok"
 else
-	for i in 1 2 3; do skip "no ThreadSanitizer runtime here (or no sandrun-audit.so)"; done
+	for i in 1 2 3 4; do skip "no ThreadSanitizer runtime here (or no sandrun-audit.so)"; done
 fi
 # An exec whose environment was rewritten and then failed (not
 # executable): the caller's argument register is given back.
@@ -618,6 +624,36 @@ else
 	skip "no seccomp notifications on this kernel"
 	skip "no seccomp notifications on this kernel"
 fi
+
+# An exec through the preload has no exec stop of its own: its success is
+# seen at the new program's first stop (execs_without_stop); with stops
+# for the notified calls, each has one.  An ordinary one in such a
+# process (a raw execve, not through the trampoline) is seen at its
+# result stop.
+m=$SCRATCH/out-root/exec-on.trace.meta.json
+if [ "$(meta "$m" notification)" -gt 0 ]; then
+	n=$(grep -c '"ev":"exec",' "$SCRATCH/out-root/exec-on.trace")
+	is "execs seen with no exec stop (all the shell's: $n execs in all)" \
+		"$(meta "$m" execs_without_stop)" $((n - 1))
+	is "one exec stop: the command's own" "$(meta "$m" exec)" 1
+else
+	skip "no seccomp notifications on this kernel"
+	skip "no seccomp notifications on this kernel"
+fi
+m=$SCRATCH/out-root/exec-off.trace.meta.json
+check "with --no-seccomp-notify each exec stops ($(meta "$m" exec))" test "$(meta "$m" exec)" -ge 4
+is "and none is seen without" "$(meta "$m" execs_without_stop)" 0
+for o in on np; do
+	case $o in on) nn= ;; np) nn=--no-preload ;; esac
+	(cd "$SCRATCH/w-notify" && "$SR" -q $nn -o "$SCRATCH/out-root/raw-$o.trace" \
+		--ro-bind="$SCRATCH/bin:$SCRATCH/bin" -- "$SCRATCH/bin/inproc" exec-raw /bin/true) \
+		>/dev/null 2>&1
+done
+check "a raw execve in a process with the preload: its exec event" \
+	grep -q '"ev":"exec","path":"/bin/true","cwd":"$SRC","argv":\["/bin/true"\]' \
+	"$SCRATCH/out-root/raw-on.trace"
+check "the same trace as without the preload" \
+	cmp -s "$SCRATCH/out-root/raw-on.trace" "$SCRATCH/out-root/raw-np.trace"
 
 # The listener's hand-over is sandrun's own: a build's is refused.  And a
 # build cannot load a seccomp listener of its own while sandrun's is
