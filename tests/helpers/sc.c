@@ -6,6 +6,9 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <stddef.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
 #include <linux/sched.h>
@@ -17,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -325,6 +329,35 @@ static int m_write_exit(void)
 	return 0;
 }
 
+/* Written, never closed, then killed by a signal (SIGABRT, not caught):
+ * digested at the signal's stop, the last it takes. */
+static int m_write_signal(void)
+{
+	int fd = open("left-open.txt", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+	must(write(fd, "open at abort\n", 14) == 14, "write");
+	abort();
+	return 0;
+}
+
+/* Killed by a seccomp filter of its own (SECCOMP_RET_KILL_PROCESS at
+ * getpid): a signal the kernel forces, with no stop before the death. */
+static int m_seccomp_kill(void)
+{
+	struct sock_filter f[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_getpid, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = { sizeof(f) / sizeof(*f), f };
+
+	must(prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0, "no_new_privs");
+	must(syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) == 0, "seccomp");
+	syscall(SYS_getpid);
+	return 0;
+}
+
 static int m_dup2_fails(void)
 {
 	/* A dup2 onto a writer that fails leaves it open, a writer still:
@@ -414,7 +447,9 @@ int main(int argc, char **argv)
 		{ "mutate", m_mutate }, { "chdir", m_chdir }, { "net", m_net },
 		{ "random", m_random }, { "readdir", m_readdir },
 		{ "uring", m_uring }, { "signal", m_signal },
-		{ "write-exit", m_write_exit }, { "mt", m_mt },
+		{ "write-exit", m_write_exit }, { "write-signal", m_write_signal },
+		{ "seccomp-kill", m_seccomp_kill },
+		{ "mt", m_mt },
 		{ "fchmodat2", m_fchmodat2 }, { "threads", m_threads },
 		{ "dup2-fails", m_dup2_fails }, { "dup2-same", m_dup2_same },
 		{ "exec-spread", m_exec_spread }, { "path-edge", m_path_edge },

@@ -125,6 +125,31 @@ has "and the trace is complete, with the exit code" '{"end":"complete","exit":13
 trace write-exit
 has "a file still open at exit is digested then" \
 	"\"ev\":\"wrote\",\"path\":\"\$SRC/left-open.txt\",\"digest\":\"$(xxh "$W/left-open.txt")\""
+has "and the process's exit" '{"p":"1","ev":"exit","status":0}'
+trace write-signal
+is "write-signal: killed by SIGABRT" "$ST" 134
+has "a file still open when a signal kills its writer is digested then" \
+	"\"ev\":\"wrote\",\"path\":\"\$SRC/left-open.txt\",\"digest\":\"$(xxh "$W/left-open.txt")\""
+has "and the exit names the signal" '{"p":"1","ev":"exit","signal":"SIGABRT"}'
+trace seccomp-kill
+is "seccomp-kill: killed by its own filter (SIGSYS)" "$ST" 159
+has "its exit event names the signal (no signal stop came before it)" '{"p":"1","ev":"exit","signal":"SIGSYS"}'
+# The exits of a process without exec stops: the same traces as with
+# every stop (--no-seccomp-notify).
+for mode in write-exit write-signal seccomp-kill; do
+	rm -f "$SCRATCH/w-$mode/left-open.txt"
+	(cd "$SCRATCH/w-$mode" && "$SR" -q --no-seccomp-notify -o "$SCRATCH/$mode-off.trace" \
+		--ro-bind="$SCRATCH/bin:$SCRATCH/bin" -- "$SCRATCH/bin/sc" "$mode") >/dev/null 2>&1
+	check "$mode: the same trace with every stop" cmp -s "$SCRATCH/$mode.trace" "$SCRATCH/$mode-off.trace"
+done
+# A process killed by SIGKILL stops at its exit all the same: its exit
+# event, and its exec's (seen there).
+W=$SCRATCH/w-kill9; mkdir -p "$W"
+(cd "$W" && "$SR" -q -o "$SCRATCH/kill9.trace" -- \
+	sh -c 'sh -c "exec sleep 9" & sleep 0.3; kill -9 $!; wait') >/dev/null 2>&1
+check "a process killed by SIGKILL: its exit event" \
+	grep -q '{"p":"1.1","ev":"exit","signal":"SIGKILL"}' "$SCRATCH/kill9.trace"
+check "and its exec's" grep -q '{"p":"1.1","ev":"exec","path":"/usr/bin/sleep"\|{"p":"1.1","ev":"exec","path":"/bin/sleep"' "$SCRATCH/kill9.trace"
 
 trace mt
 is "exit_group with a thread still blocked: the status" "$ST" 3
