@@ -141,14 +141,14 @@ static void exec_done(struct tracer *t, struct task *task, pid_t former);
  * (the page is there in the program that made the call, and a new one
  * has it only after its loader opened the audit module, which stops).
  * Handled here as at an exec stop, before anything of the old program's
- * (its rings) is looked at.  Not seen: a new program killed (SIGKILL,
- * which stops nowhere) before its first stop, a few microseconds after
- * the exec, whose exec event is then missing like its exit's.  Taken for
- * an exec: one that fails past its point of no return (the process dies
- * of SIGSEGV), and a process that unmaps the page after an execve that
- * failed, without telling the result: its execve's event is in the trace
- * as if it had exec'd, and nothing it does afterwards goes unrecorded
- * (its rewritten calls cannot be made without the page; others stop).
+ * (its rings) is looked at.  A new program killed before its first
+ * stop is seen at its exit stop (one killed by SIGKILL stops there too).
+ * Taken for an exec: one that fails past its point of no return (the
+ * process dies of SIGSEGV), and a process that unmaps the page after an
+ * execve that failed, without telling the result: its execve's event is
+ * in the trace as if it had exec'd, and nothing it does afterwards goes
+ * unrecorded (its rewritten calls cannot be made without the page;
+ * others stop).
  */
 static void exec_seen(struct tracer *t, struct task *task)
 {
