@@ -42,11 +42,6 @@
 #include "tracer/inproc.h"
 #include "tracer/tracer.h"
 
-#define TRACE_OPTIONS (PTRACE_O_TRACESECCOMP | PTRACE_O_TRACEFORK |       \
-		       PTRACE_O_TRACEVFORK | PTRACE_O_TRACECLONE |          \
-		       PTRACE_O_TRACEEXEC | PTRACE_O_TRACEEXIT |            \
-		       PTRACE_O_TRACESYSGOOD | PTRACE_O_EXITKILL)
-
 void tracer_emit(struct tracer *t, struct event *ev)
 {
 	if (!ev->tid)
@@ -56,43 +51,11 @@ void tracer_emit(struct tracer *t, struct event *ev)
 	event_clear(ev);
 }
 
-/* The inode of the pipe on a tracee's fd, 0 if it is not a pipe. */
-static uint32_t fd_pipe(pid_t tid, int fd)
-{
-	char link[48], buf[64];
-	ssize_t n;
-
-	snprintf(link, sizeof(link), "/proc/%d/fd/%d", (int)tid, fd);
-	n = readlink(link, buf, sizeof(buf) - 1);
-	if (n < 7 || memcmp(buf, "pipe:[", 6))
-		return 0;
-	buf[n] = '\0';
-	return (uint32_t)strtoul(buf + 6, NULL, 10);
-}
-
-/* The pipes on stdin and stdout after an exec, for following data down
- * a pipeline; those sandrun itself was given are the caller's, not the
- * build's (they would make a trace depend on how sandrun was run). */
-static int64_t exec_pipes(const struct tracer *t, pid_t tid)
-{
-	uint32_t io[2];
-
-	for (int fd = 0; fd < 2; fd++) {
-		io[fd] = fd_pipe(tid, fd);
-		for (int k = 0; k < 3; k++)
-			if (io[fd] == t->outer_pipes[k])
-				io[fd] = 0;
-	}
-	return (int64_t)((uint64_t)io[0] << 32 | io[1]);
-}
-
 int tracer_seize(struct tracer *t, pid_t init_pid, struct sr_error **err)
 {
 	struct task *task;
 
-	for (int fd = 0; fd < 3; fd++)
-		t->outer_pipes[fd] = fd_pipe(init_pid, fd);
-
+	exec_outer_pipes(t, init_pid);
 	if (ptrace(PTRACE_SEIZE, init_pid, 0, TRACE_OPTIONS) < 0)
 		return sr_error_make(err, SR_EXIT_FAILURE, errno,
 				     "cannot trace the sandbox (ptrace)");
@@ -110,53 +73,6 @@ static void resume(pid_t tid, int how, int sig)
 {
 	/* ESRCH: it is gone; waitpid will say so. */
 	ptrace(how, tid, 0, sig);
-}
-
-/*
- * Exec stops (PTRACE_O_TRACEEXEC) for a thread that is not its process's
- * only one (a thread's exec takes the leader's tid: its event says which
- * it was), or while notifications do not run.  The one thread of a
- * process needs none: its notified execve's success is seen at its next
- * stop or notification (exec_seen), an ordinary one's at its result stop
- * (on_syscall_exit).  Set while the thread is stopped (at its first
- * stop, an exec's, a thread's creation); a new one has its creator's.
- */
-static void set_exec_stops(struct tracer *t, struct task *task)
-{
-	bool want = !t->inproc || !t->notify_on || !task->proc || task->proc->nthreads != 1 ||
-		    task->proc->tgid == t->init_pid;
-
-	if (want != task->exec_stops &&
-	    ptrace(PTRACE_SETOPTIONS, task->tid, 0,
-		   want ? TRACE_OPTIONS : TRACE_OPTIONS & ~PTRACE_O_TRACEEXEC) == 0)
-		task->exec_stops = want;
-}
-
-static void exec_done(struct tracer *t, struct task *task, pid_t former);
-
-/*
- * A thread without exec stops, with a notified execve waiting for its
- * result, at its next stop or notification: if the trampoline's page is
- * gone, the execve succeeded, and this is the new program's first stop
- * (the page is there in the program that made the call, and a new one
- * has it only after its loader opened the audit module, which stops).
- * Handled here as at an exec stop, before anything of the old program's
- * (its rings) is looked at.  A new program killed before its first
- * stop is seen at its exit stop (one killed by SIGKILL stops there too).
- * Taken for an exec: one that fails past its point of no return (the
- * process dies of SIGSEGV), and a process that unmaps the page after an
- * execve that failed, without telling the result: its execve's event is
- * in the trace as if it had exec'd, and nothing it does afterwards goes
- * unrecorded (its rewritten calls cannot be made without the page;
- * others stop).
- */
-static void exec_seen(struct tracer *t, struct task *task)
-{
-	if (task->exec_stops || !task->has_npend || task->npend.desc->dec != DEC_EXEC ||
-	    !inproc_page_gone(task->tid))
-		return;
-	t->execs_seen++;
-	exec_done(t, task, task->tid);
 }
 
 /* At a thread's stop, before it is handled: what its process recorded
@@ -620,75 +536,6 @@ static void on_fork(struct tracer *t, struct task *parent, int event)
 	}
 out:
 	resume(parent->tid, PTRACE_CONT, 0);
-}
-
-/* A notified execve's event, waiting in npend: its exec stop is here,
- * where pend is looked at (take: task is the thread that exec'd; an
- * ordinary execve's in pend is newer: a notified one after it would have
- * cleared it).  Any other call waiting there was cut short by the exec
- * (its thread killed), and is no event. */
-static void notified_exec(struct task *task, bool take)
-{
-	if (!task->has_npend)
-		return;
-	if (take && !task->has_pending && task->npend.desc->dec == DEC_EXEC) {
-		task->pend = task->npend;
-		task->has_pending = true;
-	} else {
-		event_clear(&task->npend.ev);
-	}
-	memset(&task->npend.ev, 0, sizeof(task->npend.ev));
-	task->has_npend = false;
-}
-
-/* An exec's success: at its exec stop (former: the tid of the thread
- * that exec'd), or where a thread without exec stops is seen to have. */
-static void exec_done(struct tracer *t, struct task *task, pid_t former)
-{
-	struct task *old;
-	struct proc *pr;
-
-	/* A non-leader thread exec'd: it now has the leader's tid, and
-	 * its pending execve is under its old tid. */
-	if (former != task->tid && (old = task_find(&t->procs, former))) {
-		notified_exec(old, true);
-		if (old->has_pending) {
-			if (task->has_pending)
-				event_clear(&task->pend.ev);
-			task->pend = old->pend;
-			task->has_pending = true;
-			old->has_pending = false;
-		}
-		task_remove(&t->procs, former);
-	}
-	notified_exec(task, former == task->tid);
-	pr = task->proc;
-	if (pr && pr->tgid == t->root_pid)
-		t->root_execd = true;
-	inproc_vfork_done(t, task);
-	task->vfork_parent = 0;
-	if (pr) {
-		inproc_exec(pr);
-		/* Only this thread survives an exec. */
-		pr->nthreads = 1;
-		pr->alive = 1;
-		/* The survivor may carry the old leader's task, whose exit
-		 * stop was already seen. */
-		task->exit_seen = false;
-		for (int fd = 0; fd < pr->fds.n; fd++)
-			if (pr->fds.v[fd].path && (pr->fds.v[fd].flags & FDF_CLOEXEC))
-				fd_close(pr, fd);
-	}
-	if (pr && task->has_pending && task->pend.desc->dec == DEC_EXEC) {
-		task->pend.ev.result = 0;
-		task->pend.ev.pid = pr->tgid;
-		/* what ran, for locks and diffs: the file itself */
-		digest_tracee_exe(t, task->tid, &task->pend.ev.digest);
-		tracer_keep_root(t, task->tid);
-		task->pend.ev.aux = exec_pipes(t, task->tid);
-		tracer_emit(t, &task->pend.ev);
-		task->has_pending = false;
-	}
 }
 
 static void on_exec(struct tracer *t, struct task *task)

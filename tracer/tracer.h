@@ -190,6 +190,24 @@ void notified_told(struct tracer *t, struct task *task, int64_t r);
  * process exec'd since it had one); false if it cannot be told (the
  * thread gone, its memory not readable). */
 bool inproc_page_gone(pid_t tid);
+
+/* The ptrace options of every thread; a process's one thread has
+ * PTRACE_O_TRACEEXEC off (execs.c: set_exec_stops). */
+#define TRACE_OPTIONS (PTRACE_O_TRACESECCOMP | PTRACE_O_TRACEFORK |       \
+		       PTRACE_O_TRACEVFORK | PTRACE_O_TRACECLONE |          \
+		       PTRACE_O_TRACEEXEC | PTRACE_O_TRACEEXIT |            \
+		       PTRACE_O_TRACESYSGOOD | PTRACE_O_EXITKILL)
+
+/* execs.c: the pipes sandrun itself was given (the sandbox's init's
+ * stdio at its seizing), never the build's. */
+void exec_outer_pipes(struct tracer *t, pid_t init_pid);
+/* Whether the thread stops at its execs, set while it is stopped. */
+void set_exec_stops(struct tracer *t, struct task *task);
+/* A thread without exec stops whose notified execve succeeded, at its
+ * next stop or notification: handled as at an exec stop. */
+void exec_seen(struct tracer *t, struct task *task);
+/* An exec's success (former: the tid of the thread that exec'd). */
+void exec_done(struct tracer *t, struct task *task, pid_t former);
 /* An mmap-family call reaching the trampoline's page: -EPERM to refuse
  * it, 0 to let it run. */
 int inproc_map_entry(struct tracer *t, struct task *task, const char *name,
