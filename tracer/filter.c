@@ -137,8 +137,8 @@ static scmp_filter_ctx build(bool policy, bool inproc, bool notify, struct sr_er
  * Everything else goes on to libseccomp's program, which follows.  The
  * prefix is written with labels, resolved to cBPF's forward offsets.
  */
-enum { NEXT, L_LIB, L_ALLOW, L_TRACE, L_OPEN, L_REQ, L_PROT, L_MMAP, L_MAP, L_REMAP, L_SHMAT,
-       L_REQ_ACT, L_NOTE_ACT, L_COUNT };
+enum { NEXT, L_LIB, L_ALLOW, L_TRACE, L_ALLOW_IP, L_NOTE_IP, L_OPEN_IP, L_REQ, L_PROT, L_MMAP,
+       L_MAP, L_REMAP, L_SHMAT, L_REQ_ACT, L_NOTE_ACT, L_COUNT };
 struct insn {
 	uint16_t code;
 	uint32_t k;
@@ -152,6 +152,12 @@ struct insn {
 #define ARG_LO(i) (offsetof(struct seccomp_data, args) + 8 * (i))
 #define ARG_HI(i) (ARG_LO(i) + 4)
 #define BLOCK_HI ((uint32_t)(INPROC_TRAMP >> 32))
+/* at label l: from the trampoline's syscall instruction, on to label yes */
+#define FROM_TRAMP(l, yes) \
+	LDL(l, offsetof(struct seccomp_data, instruction_pointer) + 4), \
+	JEQ((uint32_t)(INPROC_SYSCALL_END >> 32), NEXT, L_LIB), \
+	LD(offsetof(struct seccomp_data, instruction_pointer)), \
+	JEQ((uint32_t)INPROC_SYSCALL_END, (yes), L_LIB)
 
 static const struct insn prefix[] = {
 	LD(offsetof(struct seccomp_data, arch)),
@@ -165,36 +171,38 @@ static const struct insn prefix[] = {
 	JEQ(SYS_pkey_mprotect, L_MAP, NEXT),
 	JEQ(SYS_mremap, L_REMAP, NEXT),
 	JEQ(SYS_shmat, L_SHMAT, NEXT),
-	LD(offsetof(struct seccomp_data, instruction_pointer) + 4),
-	JEQ((uint32_t)(INPROC_SYSCALL_END >> 32), NEXT, L_LIB),
-	LD(offsetof(struct seccomp_data, instruction_pointer)),
-	JEQ((uint32_t)INPROC_SYSCALL_END, NEXT, L_LIB),
+	/* the trampoline's: only these are looked at past their number, so
+	 * that the kernel lets every other call by from its cache, without
+	 * running the filter (seccomp_cache_prepare) */
 	LD(offsetof(struct seccomp_data, nr)),
-	JEQ(SYS_openat, L_OPEN, NEXT),
-	JEQ(SYS_stat, L_ALLOW, NEXT),
-	JEQ(SYS_lstat, L_ALLOW, NEXT),
-	JEQ(SYS_newfstatat, L_ALLOW, NEXT),
-	JEQ(SYS_statx, L_ALLOW, NEXT),
-	JEQ(SYS_access, L_ALLOW, NEXT),
-	JEQ(SYS_faccessat, L_ALLOW, NEXT),
-	JEQ(SYS_faccessat2, L_ALLOW, NEXT),
-	JEQ(SYS_readlink, L_ALLOW, NEXT),
-	JEQ(SYS_readlinkat, L_ALLOW, NEXT),
-	JEQ(SYS_fcntl, L_ALLOW, NEXT),
-	JEQ(SYS_dup, L_ALLOW, NEXT),
-	JEQ(SYS_dup2, L_ALLOW, NEXT),
-	JEQ(SYS_dup3, L_ALLOW, NEXT),
-	JEQ(SYS_getrandom, L_ALLOW, NEXT),
-	JEQ(SYS_getdents64, L_ALLOW, NEXT),
-	JEQ(SYS_execve, L_NOTE_ACT, NEXT),
-	JEQ(SYS_mkdir, L_NOTE_ACT, NEXT),
-	JEQ(SYS_mkdirat, L_NOTE_ACT, NEXT),
-	JEQ(SYS_unlink, L_NOTE_ACT, NEXT),
-	JEQ(SYS_unlinkat, L_NOTE_ACT, NEXT),
-	JEQ(SYS_rmdir, L_NOTE_ACT, NEXT),
-	JEQ(SYS_chdir, L_NOTE_ACT, NEXT),
-	JEQ(SYS_close, L_ALLOW, L_LIB),
-	LDL(L_OPEN, ARG_LO(2)),
+	JEQ(SYS_openat, L_OPEN_IP, NEXT),
+	JEQ(SYS_stat, L_ALLOW_IP, NEXT),
+	JEQ(SYS_lstat, L_ALLOW_IP, NEXT),
+	JEQ(SYS_newfstatat, L_ALLOW_IP, NEXT),
+	JEQ(SYS_statx, L_ALLOW_IP, NEXT),
+	JEQ(SYS_access, L_ALLOW_IP, NEXT),
+	JEQ(SYS_faccessat, L_ALLOW_IP, NEXT),
+	JEQ(SYS_faccessat2, L_ALLOW_IP, NEXT),
+	JEQ(SYS_readlink, L_ALLOW_IP, NEXT),
+	JEQ(SYS_readlinkat, L_ALLOW_IP, NEXT),
+	JEQ(SYS_fcntl, L_ALLOW_IP, NEXT),
+	JEQ(SYS_dup, L_ALLOW_IP, NEXT),
+	JEQ(SYS_dup2, L_ALLOW_IP, NEXT),
+	JEQ(SYS_dup3, L_ALLOW_IP, NEXT),
+	JEQ(SYS_getrandom, L_ALLOW_IP, NEXT),
+	JEQ(SYS_getdents64, L_ALLOW_IP, NEXT),
+	JEQ(SYS_execve, L_NOTE_IP, NEXT),
+	JEQ(SYS_mkdir, L_NOTE_IP, NEXT),
+	JEQ(SYS_mkdirat, L_NOTE_IP, NEXT),
+	JEQ(SYS_unlink, L_NOTE_IP, NEXT),
+	JEQ(SYS_unlinkat, L_NOTE_IP, NEXT),
+	JEQ(SYS_rmdir, L_NOTE_IP, NEXT),
+	JEQ(SYS_chdir, L_NOTE_IP, NEXT),
+	JEQ(SYS_close, L_ALLOW_IP, L_LIB),
+	FROM_TRAMP(L_ALLOW_IP, L_ALLOW),
+	FROM_TRAMP(L_NOTE_IP, L_NOTE_ACT),
+	FROM_TRAMP(L_OPEN_IP, NEXT),
+	LD(ARG_LO(2)),
 	{ BPF_JMP | BPF_JSET | BPF_K, INPROC_OPEN_DENY, L_NOTE_ACT, L_ALLOW, 0 },
 	/* getppid with the key: a request */
 	LDL(L_REQ, ARG_LO(0)),
