@@ -158,26 +158,12 @@ sr_dispatch_fn *sr_forward_slot(void)
 }
 
 /*
- * A ring's slots are given their pages a chunk at a time, each chunk
- * populated whole when the first record reaches it (MADV_POPULATE_WRITE:
- * ~4 us a page on a VM where a fault costs ~10): a process pays for the
- * records it makes, not for the ring's size (1 MiB populated at once
- * cost every process ~1.4 ms here).  Where the kernel cannot (before
- * 5.14), each page is faulted in as it is first written.
+ * A ring's pages are faulted in as its slots are first written: a
+ * process pays for the records it makes, not for the ring's size.
+ * (MADV_POPULATE_WRITE in chunks of 128 slots cost as much a page as the
+ * faults, ~2.5 us, and a program that only starts, ~20 records in 3
+ * pages, paid for 16.)
  */
-#define RING_CHUNK 128
-#ifndef MADV_POPULATE_WRITE
-#define MADV_POPULATE_WRITE 23
-#endif
-
-static void ring_populate(struct inproc_ring *r, uint32_t from)
-{
-	uintptr_t lo = (uintptr_t)&r->slot[from] & ~(uintptr_t)4095;
-	uintptr_t hi = (uintptr_t)&r->slot[from + RING_CHUNK];
-
-	sr_sys6(SYS_madvise, (long)lo, (long)(hi - lo), MADV_POPULATE_WRITE, 0, 0, 0);
-}
-
 struct inproc_ring *sr_ring_new(void)
 {
 	struct inproc_ring *r = (void *)sr_sys6(SYS_mmap, 0, sizeof(*r), PROT_READ | PROT_WRITE,
@@ -185,19 +171,14 @@ struct inproc_ring *sr_ring_new(void)
 
 	if ((unsigned long)r > -4096UL)
 		return NULL;
-	ring_populate(r, 0);
 	r->magic = INPROC_MAGIC;
 	return r;
 }
-
-_Static_assert(INPROC_SLOTS % RING_CHUNK == 0, "a ring is whole chunks");
 
 struct inproc_rec *sr_slot_free(struct inproc_ring *r)
 {
 	uint32_t u = r->used;
 
-	if (u && u < INPROC_SLOTS && !(u % RING_CHUNK))
-		ring_populate(r, u);
 	if (u - __atomic_load_n(&r->done, __ATOMIC_ACQUIRE) >= INPROC_SLOTS) {
 		sr_request(INPROC_FLUSH, 0);	/* full: the tracer reads it */
 		if (r->used - __atomic_load_n(&r->done, __ATOMIC_ACQUIRE) >= INPROC_SLOTS)
