@@ -129,6 +129,7 @@ static void rewrite(const struct site *s, unsigned char *to)
 }
 
 #define PAGE_OF(p) ((uintptr_t)(p) & ~4095UL)
+#define RUN_GAP (16 * 4096UL)
 
 /* All signals blocked, the mask as it was in *old; or (old, NULL) put
  * back.  A handler must not run code while a site is half rewritten. */
@@ -159,14 +160,17 @@ bool sites_patch(const struct text *t, const struct site *sites, size_t n)
 	 * moment (still executable: the code may run meanwhile, on this
 	 * thread).  A few pages at a time cost less than the whole span
 	 * between the first site and the last (libc's: 800 KiB), whose
-	 * every page the kernel would walk twice.
+	 * every page the kernel would walk twice; but runs up to RUN_GAP
+	 * apart are one (a pair of mprotects costs ~6 us here, a page in
+	 * them ~0.2).
 	 */
 	set_sigmask(&all, &mask);
 	for (size_t i = 0, j; i < n; i = j) {
 		uintptr_t lo = PAGE_OF(sites[i].at);
 		uintptr_t hi = PAGE_OF(sites[i].at + 1 + sites[i].check->len) + 4096;
 
-		for (j = i + 1; j < n && PAGE_OF(sites[j].at) >= lo && PAGE_OF(sites[j].at) <= hi; j++) {
+		for (j = i + 1; j < n && PAGE_OF(sites[j].at) >= lo &&
+			    PAGE_OF(sites[j].at) <= hi + RUN_GAP; j++) {
 			uintptr_t end = PAGE_OF(sites[j].at + 1 + sites[j].check->len) + 4096;
 
 			hi = end > hi ? end : hi;
