@@ -24,33 +24,68 @@
 #include "tracer/inproc.h"
 #include "tracer/tracer.h"
 
-#define CACHE_BITS 16
+#define CACHE_BITS 16		/* the most slots: 1 << CACHE_BITS */
 #define CACHE_LEN (1u << CACHE_BITS)
+#define CACHE_MIN (1u << 10)
 #define CACHE_PROBE 16
+
+/* An identity's home slot: a Fibonacci hash, to the table's size. */
+static size_t cache_home(const struct tracer *t, uint64_t dev, uint64_t ino)
+{
+	uint64_t h = (ino ^ (dev << 40 | dev >> 24)) * 0x9e3779b97f4a7c15ull;
+
+	return (size_t)(h >> (64 - __builtin_ctzl(t->cache_len)));
+}
+
+/*
+ * The table, twice as large, its entries moved (one that would lie past
+ * CACHE_PROBE slots from its home is dropped).  It starts small and
+ * grows while three quarters full, to CACHE_LEN slots: all of them at
+ * once (5 MiB) cost every run a page fault a file, ~5 ms for a cache of
+ * 800 digests on a VM.
+ */
+static void cache_grow(struct tracer *t)
+{
+	struct hash_entry *old = t->cache;
+	size_t n = 0;
+
+	t->cache_len = t->cache_len ? 2 * t->cache_len : CACHE_MIN;
+	t->cache = xcalloc(t->cache_len, sizeof(*t->cache));
+	for (size_t i = 0; i < t->ncache_used; i++) {
+		const struct hash_entry *e = &old[t->cache_used[i]];
+		size_t at = cache_home(t, (uint64_t)e->dev, (uint64_t)e->ino);
+
+		for (size_t k = 0; k < CACHE_PROBE; k++, at = (at + 1) & (t->cache_len - 1))
+			if (!t->cache[at].used) {
+				t->cache[at] = *e;
+				t->cache_used[n++] = (uint32_t)at;
+				break;
+			}
+	}
+	t->ncache_used = n;
+	free(old);
+}
 
 /*
  * The slot for the file st describes, by its identity (device, inode):
  * the one that holds it (any version of it) or, if none does, the first
- * free one; open addressing, probed linearly from a Fibonacci hash of the
- * identity, so two files whose home slots coincide both stay cached.
- * Past CACHE_PROBE full slots, the home slot is given up to the newcomer.
+ * free one; open addressing, probed linearly from its home slot, so two
+ * files whose home slots coincide both stay cached.  Past CACHE_PROBE
+ * full slots, the home slot is given up to the newcomer.
  */
 static struct hash_entry *cache_slot(struct tracer *t, const struct stat *st)
 {
-	uint64_t h = ((uint64_t)st->st_ino ^ ((uint64_t)st->st_dev << 40 | (uint64_t)st->st_dev >> 24)) *
-		     0x9e3779b97f4a7c15ull;
-	size_t home = (size_t)(h >> (64 - CACHE_BITS)), free_at = SIZE_MAX;
+	size_t home, free_at = SIZE_MAX;
 
-	if (!t->cache) {
-		t->cache = xcalloc(CACHE_LEN, sizeof(*t->cache));
-		t->cache_len = CACHE_LEN;
-	}
+	if (t->cache_len < CACHE_LEN && t->ncache_used >= t->cache_len / 4 * 3)
+		cache_grow(t);
+	home = cache_home(t, (uint64_t)st->st_dev, (uint64_t)st->st_ino);
 	for (size_t i = 0; i < CACHE_PROBE; i++) {
-		struct hash_entry *e = &t->cache[(home + i) & (CACHE_LEN - 1)];
+		struct hash_entry *e = &t->cache[(home + i) & (t->cache_len - 1)];
 
 		if (!e->used) {
 			if (free_at == SIZE_MAX)
-				free_at = (home + i) & (CACHE_LEN - 1);
+				free_at = (home + i) & (t->cache_len - 1);
 			/* (nothing is ever removed: no entry past a free slot) */
 			break;
 		}

@@ -765,6 +765,7 @@ void tracer_free(struct tracer *t)
 			task_remove(&t->procs, t->procs.buckets[i]->tid);
 	free(t->cache);
 	t->cache = NULL;
+	t->cache_len = 0;
 	free(t->cache_used);
 	t->cache_used = NULL;
 	t->ncache_used = t->cache_used_cap = 0;
