@@ -36,6 +36,19 @@ long sr_request(long op, long arg)
 	return sr_sys6(INPROC_NR, (long)INPROC_KEY, op, arg, 0, 0, 0);
 }
 
+/* The page's tail, once this object has found the page armed or armed
+ * it: what it holds does not change while the program runs (a fork
+ * child has the same), so the start's later looks need no syscall. */
+static uint64_t known_tail[TAIL_WORDS];
+static bool known;
+
+static void remember(const uint64_t tail[TAIL_WORDS])
+{
+	for (int i = 0; i < TAIL_WORDS; i++)
+		known_tail[i] = tail[i];
+	__atomic_store_n(&known, true, __ATOMIC_RELEASE);
+}
+
 /* Whether the trampoline's page is sandrun's, armed: its code and
  * magic, read with process_vm_readv (a page that is there but unreadable
  * answers EFAULT instead of faulting); its tail (magic, first ring, the
@@ -49,15 +62,24 @@ static bool armed_page(uint64_t tail[TAIL_WORDS])
 		{ (void *)(uintptr_t)INPROC_TRAMP, sizeof(got) },
 		{ (void *)(uintptr_t)(INPROC_TRAMP + INPROC_TRAMP_RING), TAIL_WORDS * sizeof(*tail) },
 	};
-	long pid = sr_sys6(SYS_getpid, 0, 0, 0, 0, 0, 0);
+	long pid;
 
+	if (__atomic_load_n(&known, __ATOMIC_ACQUIRE)) {
+		for (int i = 0; i < TAIL_WORDS; i++)
+			tail[i] = known_tail[i];
+		return true;
+	}
+	pid = sr_sys6(SYS_getpid, 0, 0, 0, 0, 0, 0);
 	if (sr_sys6(SYS_process_vm_readv, pid, (long)local, 2, (long)remote, 2, 0) !=
 	    (long)(sizeof(got) + TAIL_WORDS * sizeof(*tail)))
 		return false;
 	for (size_t i = 0; i < sizeof(code); i++)
 		if (got[i] != code[i])
 			return false;
-	return tail[0] == INPROC_MAGIC;
+	if (tail[0] != INPROC_MAGIC)
+		return false;
+	remember(tail);
+	return true;
 }
 
 struct inproc_ring *sr_arm(long tid, bool *was, sr_dispatch_fn *forward)
@@ -104,6 +126,7 @@ struct inproc_ring *sr_arm(long tid, bool *was, sr_dispatch_fn *forward)
 		sr_sys6(SYS_munmap, (long)r, sizeof(*r), 0, 0, 0, 0);
 		return NULL;
 	}
+	remember(tail);
 	return r;
 }
 
