@@ -71,28 +71,27 @@ static void cache_grow(struct tracer *t)
  * the one that holds it (any version of it) or, if none does, the first
  * free one; open addressing, probed linearly from its home slot, so two
  * files whose home slots coincide both stay cached.  Past CACHE_PROBE
- * full slots, the home slot is given up to the newcomer.
+ * full slots the table grows; at its largest, the home slot is given up
+ * to the newcomer.
  */
 static struct hash_entry *cache_slot(struct tracer *t, const struct stat *st)
 {
-	size_t home, free_at = SIZE_MAX;
-
 	if (t->cache_len < CACHE_LEN && t->ncache_used >= t->cache_len / 4 * 3)
 		cache_grow(t);
-	home = cache_home(t, (uint64_t)st->st_dev, (uint64_t)st->st_ino);
-	for (size_t i = 0; i < CACHE_PROBE; i++) {
-		struct hash_entry *e = &t->cache[(home + i) & (t->cache_len - 1)];
+	for (;;) {
+		size_t home = cache_home(t, (uint64_t)st->st_dev, (uint64_t)st->st_ino);
 
-		if (!e->used) {
-			if (free_at == SIZE_MAX)
-				free_at = (home + i) & (t->cache_len - 1);
+		for (size_t i = 0; i < CACHE_PROBE; i++) {
+			struct hash_entry *e = &t->cache[(home + i) & (t->cache_len - 1)];
+
 			/* (nothing is ever removed: no entry past a free slot) */
-			break;
+			if (!e->used || (e->dev == st->st_dev && e->ino == st->st_ino))
+				return e;
 		}
-		if (e->dev == st->st_dev && e->ino == st->st_ino)
-			return e;
+		if (t->cache_len >= CACHE_LEN)
+			return &t->cache[home];
+		cache_grow(t);
 	}
-	return &t->cache[free_at != SIZE_MAX ? free_at : home];
 }
 
 /* e, in use from now on: its slot noted (the table is sparse; only the
