@@ -40,7 +40,8 @@ static size_t cache_home(const struct tracer *t, uint64_t dev, uint64_t ino)
 /*
  * The table, twice as large, its entries moved (one that would lie past
  * CACHE_PROBE slots from its home is dropped).  It starts small and
- * grows while three quarters full, to CACHE_LEN slots: all of them at
+ * grows while three quarters full, or when a file's CACHE_PROBE slots
+ * are, to CACHE_LEN slots (cache_slot): all of them at
  * once (5 MiB) cost every run a page fault a file, ~5 ms for a cache of
  * 800 digests on a VM.
  */
