@@ -28,7 +28,7 @@ struct tracer_opts {
 				 * build's LD_PRELOAD, or set it to it */
 	bool audit_appended;	/* the same for LD_AUDIT */
 	const char *digest_cache;	/* the digest cache file across runs,
-					 * or NULL (digests.c) */
+					 * or NULL (digest_cache.c) */
 	/* The regular files sandrun's own stdout and stderr write to (a
 	 * log): the build inherits them; not a build's output, never a
 	 * writer the tracer digests (the preload closes them in-process). */

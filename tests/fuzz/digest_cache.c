@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * libFuzzer harness: a digest cache file (tracer/digests.c) as a run
+ * libFuzzer harness: a digest cache file (tracer/digest_cache.c) as a run
  * loads it, then saved and loaded again: what the second load takes must
  * be what the first did.
  */

@@ -1,0 +1,302 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The digest cache, for tracer/digests.c: an open-addressing table of the
+ * digests of the files this run has read, by (dev, ino), each version
+ * by (size, mtime, ctime); and the file that keeps it across runs
+ * (digest_cache_load, digest_cache_save).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "lib/cleanup.h"
+#include "lib/util.h"
+#include "tracer/digest_cache.h"
+#include "tracer/tracer.h"
+
+#define CACHE_BITS 16		/* the most slots: 1 << CACHE_BITS */
+#define CACHE_LEN (1u << CACHE_BITS)
+#define CACHE_MIN (1u << 10)
+#define CACHE_PROBE 16
+
+/* An identity's home slot: a Fibonacci hash, to the table's size. */
+static size_t cache_home(const struct tracer *t, uint64_t dev, uint64_t ino)
+{
+	uint64_t h = (ino ^ (dev << 40 | dev >> 24)) * 0x9e3779b97f4a7c15ull;
+
+	return (size_t)(h >> (64 - __builtin_ctzl(t->cache_len)));
+}
+
+/*
+ * The table, twice as large, its entries moved (one that would lie past
+ * CACHE_PROBE slots from its home is dropped).  It starts small and
+ * grows while three quarters full, or when a file's CACHE_PROBE slots
+ * are, to CACHE_LEN slots (digest_cache_slot): all of them at
+ * once (5 MiB) cost every run a page fault a file, ~5 ms for a cache of
+ * 800 digests on a VM.
+ */
+static void cache_grow(struct tracer *t)
+{
+	struct hash_entry *old = t->cache;
+	size_t n = 0;
+
+	t->cache_len = t->cache_len ? 2 * t->cache_len : CACHE_MIN;
+	t->cache = xcalloc(t->cache_len, sizeof(*t->cache));
+	for (size_t i = 0; i < t->ncache_used; i++) {
+		const struct hash_entry *e = &old[t->cache_used[i]];
+		size_t at = cache_home(t, (uint64_t)e->dev, (uint64_t)e->ino);
+
+		for (size_t k = 0; k < CACHE_PROBE; k++, at = (at + 1) & (t->cache_len - 1))
+			if (!t->cache[at].used) {
+				t->cache[at] = *e;
+				t->cache_used[n++] = (uint32_t)at;
+				break;
+			}
+	}
+	t->ncache_used = n;
+	free(old);
+}
+
+/*
+ * The slot for the file st describes, by its identity (device, inode):
+ * the one that holds it (any version of it) or, if none does, the first
+ * free one; open addressing, probed linearly from its home slot, so two
+ * files whose home slots coincide both stay cached.  Past CACHE_PROBE
+ * full slots the table grows; at its largest, the home slot is given up
+ * to the newcomer.
+ */
+struct hash_entry *digest_cache_slot(struct tracer *t, const struct stat *st)
+{
+	if (t->cache_len < CACHE_LEN && t->ncache_used >= t->cache_len / 4 * 3)
+		cache_grow(t);
+	for (;;) {
+		size_t home = cache_home(t, (uint64_t)st->st_dev, (uint64_t)st->st_ino);
+
+		for (size_t i = 0; i < CACHE_PROBE; i++) {
+			struct hash_entry *e = &t->cache[(home + i) & (t->cache_len - 1)];
+
+			/* (nothing is ever removed: no entry past a free slot) */
+			if (!e->used || (e->dev == st->st_dev && e->ino == st->st_ino))
+				return e;
+		}
+		if (t->cache_len >= CACHE_LEN)
+			return &t->cache[home];
+		cache_grow(t);
+	}
+}
+
+/* e, in use from now on: its slot noted (the table is sparse; only the
+ * slots used are ever walked). */
+void digest_cache_set(struct tracer *t, struct hash_entry *e, const struct hash_entry *v)
+{
+	if (!e->used) {
+		if (t->ncache_used == t->cache_used_cap) {
+			t->cache_used_cap = t->cache_used_cap ? 2 * t->cache_used_cap : 1024;
+			t->cache_used = xrealloc(t->cache_used,
+						 t->cache_used_cap * sizeof(*t->cache_used));
+		}
+		t->cache_used[t->ncache_used++] = (uint32_t)(e - t->cache);
+	}
+	*e = *v;
+}
+
+/* The cached digest of the file st describes (only files of real
+ * filesystems are cached), or false. */
+bool digest_cached(struct tracer *t, const struct stat *st, struct digest *ret)
+{
+	struct hash_entry *e = digest_cache_slot(t, st);
+
+	if (!e->used || e->dev != st->st_dev || e->ino != st->st_ino ||
+	    e->size != st->st_size || e->mtime != ns(&st->st_mtim) ||
+	    e->ctime != ns(&st->st_ctim))
+		return false;
+	if (e->from_file) {	/* its first use this run */
+		e->from_file = false;
+		t->cache_hits++;
+	}
+	*ret = e->digest;
+	return true;
+}
+
+/* --- the cache across runs ------------------------------------------ */
+
+/* The file: a header, then count entries, all in the host's byte order
+ * (the header says which, with the entry size and the algorithm). */
+#define DISK_MAGIC "SRDIGC02"
+
+struct disk_head {
+	char magic[8];
+	uint32_t order;		/* DISK_ORDER as written */
+	uint32_t entry_size;	/* sizeof(struct disk_entry) */
+	char algo[8];		/* digest_algo_name(), NUL-padded */
+	uint32_t count;
+	uint32_t pad;
+	uint8_t sum[16];	/* XXH3-128 of the entries */
+};
+#define DISK_ORDER 0x01020304u
+
+struct disk_entry {
+	uint64_t dev, ino;
+	int64_t size, mtime, ctime;
+	uint8_t len, pad[7];
+	uint8_t bytes[DIGEST_MAX];
+};
+_Static_assert(sizeof(struct disk_head) == 48 && sizeof(struct disk_entry) == 80,
+	       "the cache file's layout");
+
+static void cache_warn(const char *path, const char *why, int err)
+{
+	fprintf(stderr, "sandrun: warning: ignoring the digest cache '%s': %s%s%s\n",
+		path, why, err ? ": " : "", err ? strerror(err) : "");
+}
+
+/* The header of the cache file fd (st: its stat) checked; its entry
+ * count, or -1 (warned). */
+static long check_head(const struct tracer *t, const char *path, int fd,
+		       const struct stat *st, struct disk_head *h)
+{
+	char algo[sizeof(h->algo)] = { 0 };
+	ssize_t n;
+
+	strncpy(algo, digest_algo_name(t->opts->algo), sizeof(algo) - 1);
+	if (!S_ISREG(st->st_mode))
+		return cache_warn(path, "not a regular file", 0), -1;
+	n = pread(fd, h, sizeof(*h), 0);
+	if (n < 0)
+		return cache_warn(path, "cannot be read", errno), -1;
+	if (n < (ssize_t)sizeof(*h) && (size_t)n >= sizeof(h->magic) &&
+	    !memcmp(h->magic, DISK_MAGIC, sizeof(h->magic)))
+		return cache_warn(path, "truncated in its header", 0), -1;
+	if (n >= 6 && !memcmp(h->magic, DISK_MAGIC, 6) &&
+	    (n < (ssize_t)sizeof(h->magic) || memcmp(h->magic, DISK_MAGIC, sizeof(h->magic))))
+		return -1;	/* another version's: replaced */
+	if (n < (ssize_t)sizeof(*h) || memcmp(h->magic, DISK_MAGIC, sizeof(h->magic)))
+		return cache_warn(path, "not a sandrun digest cache (bad magic at byte 0)", 0), -1;
+	if (h->order != DISK_ORDER || h->entry_size != sizeof(struct disk_entry))
+		return cache_warn(path, "written by another machine or version", 0), -1;
+	if (memcmp(h->algo, algo, sizeof(algo)))
+		return -1;	/* another algorithm's (named apart, see
+				 * cli_run.c): not this run's to use */
+	if (h->count > CACHE_LEN ||
+	    (uint64_t)st->st_size != sizeof(*h) + (uint64_t)h->count * sizeof(struct disk_entry))
+		return cache_warn(path, "its length does not match its entry count "
+				  "(truncated?)", 0), -1;
+	return h->count;
+}
+
+void digest_cache_load(struct tracer *t)
+{
+	const char *path = t->opts->digest_cache;
+	cleanup_close int fd = -1;
+	cleanup_free struct disk_entry *v = NULL;
+	uint8_t want = t->opts->algo == DIGEST_SHA256 ? 32 : 16;
+	struct disk_head h;
+	struct digest sum;
+	struct stat st;
+	long n;
+
+	if (!path)
+		return;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0) {
+		if (errno != ENOENT)	/* none yet */
+			cache_warn(path, "cannot be opened", errno);
+		return;
+	}
+	if (fstat(fd, &st) < 0 || (n = check_head(t, path, fd, &st, &h)) < 0)
+		return;
+	v = xmalloc(n ? (size_t)n * sizeof(*v) : 1);
+	if (n && pread(fd, v, (size_t)n * sizeof(*v), sizeof(h)) != (ssize_t)(n * sizeof(*v))) {
+		cache_warn(path, "cannot be read", errno);
+		return;
+	}
+	digest_buf(DIGEST_XXH128, v, (size_t)n * sizeof(*v), &sum);
+	if (memcmp(sum.bytes, h.sum, sizeof(h.sum))) {
+		cache_warn(path, "its checksum does not match (damaged)", 0);
+		return;
+	}
+	for (long i = 0; i < n; i++) {
+		struct stat key = { .st_dev = (dev_t)v[i].dev, .st_ino = (ino_t)v[i].ino,
+				    .st_size = (off_t)v[i].size };
+		struct hash_entry e = {
+			.dev = key.st_dev, .ino = key.st_ino, .size = key.st_size,
+			.mtime = v[i].mtime, .ctime = v[i].ctime,
+			.used = true, .keep = true, .from_file = true,
+		};
+
+		if (v[i].len != want)
+			continue;
+		e.digest.len = v[i].len;
+		memcpy(e.digest.bytes, v[i].bytes, v[i].len);
+		digest_cache_set(t, digest_cache_slot(t, &key), &e);
+	}
+}
+
+/* mkdir -p of path's directory, private (it tells what a user read). */
+static void make_parents(const char *path)
+{
+	cleanup_free char *dir = xstrdup(path);
+
+	for (char *p = dir + 1; (p = strchr(p, '/')) != NULL; p++) {
+		*p = '\0';
+		mkdir(dir, 0700);
+		*p = '/';
+	}
+}
+
+void digest_cache_save(struct tracer *t)
+{
+	const char *path = t->opts->digest_cache;
+	cleanup_free struct disk_entry *v = NULL;
+	cleanup_free char *tmp = NULL;
+	struct disk_head h = { .order = DISK_ORDER, .entry_size = sizeof(*v) };
+	struct digest sum;
+	size_t n = 0, len;
+	bool ok;
+	int fd;
+
+	/* nothing new to keep: the file stays as it is */
+	if (!path || !t->cache_dirty)
+		return;
+	v = xcalloc(t->ncache_used ? t->ncache_used : 1, sizeof(*v));
+	for (size_t i = 0; i < t->ncache_used; i++) {
+		const struct hash_entry *e = &t->cache[t->cache_used[i]];
+
+		if (!e->used || !e->keep)
+			continue;
+		v[n] = (struct disk_entry){
+			.dev = (uint64_t)e->dev, .ino = (uint64_t)e->ino, .size = e->size,
+			.mtime = e->mtime, .ctime = e->ctime, .len = e->digest.len,
+		};
+		memcpy(v[n].bytes, e->digest.bytes, e->digest.len);
+		n++;
+	}
+	memcpy(h.magic, DISK_MAGIC, sizeof(h.magic));
+	strncpy(h.algo, digest_algo_name(t->opts->algo), sizeof(h.algo) - 1);
+	h.count = (uint32_t)n;
+	len = n * sizeof(*v);
+	digest_buf(DIGEST_XXH128, v, len, &sum);
+	memcpy(h.sum, sum.bytes, sizeof(h.sum));
+	/* a new file renamed over the old: a reader sees one or the other
+	 * (no fsync: a cache lost in a crash is only rebuilt); of two runs
+	 * at once, the last to end keeps its entries */
+	make_parents(path);
+	tmp = xasprintf("%s.XXXXXX", path);
+	fd = mkostemp(tmp, O_CLOEXEC);	/* 0600 */
+	if (fd < 0) {
+		cache_warn(path, "cannot be written", errno);
+		return;
+	}
+	ok = write(fd, &h, sizeof(h)) == (ssize_t)sizeof(h) &&
+	     (!len || write(fd, v, len) == (ssize_t)len);
+	if (close(fd) < 0)
+		ok = false;
+	if (!ok || rename(tmp, path) < 0) {
+		cache_warn(path, "cannot be written", errno);
+		unlink(tmp);
+	}
+}
