@@ -186,8 +186,18 @@ static const unsigned char tramp_code[INPROC_CODE_LEN] = INPROC_CODE;
 
 enum { RING_GONE, RING_READ, RING_PAGE_BAD };
 
-/* check: the trampoline's code is read too (with the ring's head, in the
- * same syscall) and checked before any record is replayed. */
+/*
+ * check: the trampoline's code is read too (with the ring's head, in the
+ * same syscall) and checked before any record is replayed.
+ *
+ * Where the records not read yet start is the tracer's own count once it
+ * knows the ring (rr->known), not the ring's (done), which is read only
+ * for a ring first seen: a thread cannot hide its records by moving it.
+ * The ring is told what was read (its done, which then only its thread's
+ * flow control looks at) when it is more than half full by its own
+ * count, not at every read: that was a syscall a read, and a page
+ * copied in a forked tracee.
+ */
 static int drain_ring(struct tracer *t, struct task *task, struct ring_ref *rr, bool check)
 {
 	unsigned char code[INPROC_CODE_LEN];
@@ -217,15 +227,20 @@ static int drain_ring(struct tracer *t, struct task *task, struct ring_ref *rr, 
 	if (got < (ssize_t)lead || (check && memcmp(code, tramp_code, sizeof(code))))
 		return RING_PAGE_BAD;
 	got -= (ssize_t)(lead - sizeof(h));
-	rr->done = h.done;
-	n = h.used - h.done;
+	if (!rr->known) {
+		rr->done = h.done;
+		rr->known = true;
+	}
+	/* (the thread cannot have written over what is not read: it waits
+	 * for room by the ring's count, which is never ahead of ours) */
+	n = h.used - rr->done;
 	if (!n)
-		return RING_READ;
+		goto tell;
 	if (n > INPROC_SLOTS) {
 		tampered(t, task, "inproc", "ring");
 		return RING_GONE;
 	}
-	first = h.done % INPROC_SLOTS;
+	first = rr->done % INPROC_SLOTS;
 	k = n < INPROC_SLOTS - first ? n : INPROC_SLOTS - first;
 	if ((first != guess || n > ahead ||
 	     (size_t)got < sizeof(h) + (size_t)n * INPROC_SLOT) &&
@@ -235,33 +250,37 @@ static int drain_ring(struct tracer *t, struct task *task, struct ring_ref *rr, 
 				(size_t)(n - k) * INPROC_SLOT) < 0)))
 		return RING_GONE;
 	inproc_replay(t, task, rr->tid, buf, n);
-	h.done = h.used;
-	mem_write(task->tid, rr->addr + offsetof(struct inproc_ring, done), &h.done,
-		  sizeof(h.done));
-	rr->done = h.done;
+	rr->done = h.used;
+tell:
+	/* (a full ring's thread asks for this read: INPROC_FLUSH) */
+	if (h.used - h.done > INPROC_SLOTS / 2)
+		mem_write(task->tid, rr->addr + offsetof(struct inproc_ring, done), &rr->done,
+			  sizeof(rr->done));
 	return RING_READ;
 }
 
-static void ring_set(struct proc *pr, pid_t tid, uint64_t addr)
+/* tid's ring is at addr now (0: it has none); the ring's entry. */
+static struct ring_ref *ring_set(struct proc *pr, pid_t tid, uint64_t addr)
 {
 	for (int i = 0; i < pr->nrings; i++) {
 		if (pr->rings[i].tid != tid && pr->rings[i].addr != addr)
 			continue;
-		if (addr)
+		if (addr) {
 			pr->rings[i] = (struct ring_ref){
 				.addr = addr, .tid = tid,
 				.lent = pr->rings[i].addr == addr ? pr->rings[i].lent : 0,
 				.done = pr->rings[i].addr == addr ? pr->rings[i].done : 0,
+				.known = pr->rings[i].addr == addr && pr->rings[i].known,
 			};
-		else
-			pr->rings[i--] = pr->rings[--pr->nrings];
-		if (addr)
-			return;
+			return &pr->rings[i];
+		}
+		pr->rings[i--] = pr->rings[--pr->nrings];
 	}
 	if (!addr)
-		return;
+		return NULL;
 	pr->rings = xrealloc(pr->rings, ((size_t)pr->nrings + 1) * sizeof(*pr->rings));
-	pr->rings[pr->nrings++] = (struct ring_ref){ .addr = addr, .tid = tid };
+	pr->rings[pr->nrings] = (struct ring_ref){ .addr = addr, .tid = tid };
+	return &pr->rings[pr->nrings++];
 }
 
 /* A ring a vfork child set up on its parent's memory: the parent
@@ -354,7 +373,9 @@ static void find_armed(struct tracer *t, struct task *task)
 	uint64_t tail[4];
 	struct proc *pr = task->proc;
 
-	if (pr->nthreads != 1 || task->vfork_parent ||
+	/* (not where the page was just found gone: the new program's
+	 * first stop, in its loader, before sandrun-audit.so is loaded) */
+	if (pr->nthreads != 1 || task->vfork_parent || t->page_gone == task->tid ||
 	    !read_page(task->tid, code, tail) || tail[0] != INPROC_MAGIC || !tail[3])
 		return;
 	if (memcmp(code, tramp_code, sizeof(code))) {
@@ -365,9 +386,21 @@ static void find_armed(struct tracer *t, struct task *task)
 	ring_set(pr, task->tid, tail[1]);
 }
 
+/* What a vfork child read of a ring on its parent's memory is read for
+ * the parent too: the records are the child's. */
+static void ring_read_for(struct proc *pr, const struct ring_ref *rr)
+{
+	for (int i = 0; i < pr->nrings; i++)
+		if (pr->rings[i].addr == rr->addr) {
+			pr->rings[i].done = rr->done;
+			pr->rings[i].known = true;
+		}
+}
+
 void inproc_drain(struct tracer *t, struct task *task)
 {
 	struct proc *pr = task->proc;
+	struct task *lent = lender(t, task);
 	bool checked = false;
 
 	if (!pr->inproc_armed)
@@ -390,6 +423,8 @@ void inproc_drain(struct tracer *t, struct task *task)
 		switch (drain_ring(t, task, rr, !checked)) {
 		case RING_READ:
 			checked = true;
+			if (lent)
+				ring_read_for(lent->proc, rr);
 			continue;
 		case RING_PAGE_BAD:
 			page_tampered(t, task);
@@ -456,7 +491,6 @@ void inproc_forked(struct tracer *t, struct task *parent, struct task *child,
 		   bool vfork)
 {
 	struct proc *pp = parent->proc, *cp = child->proc;
-	uint32_t done[2];
 
 	if (cp == pp)
 		return;
@@ -465,20 +499,23 @@ void inproc_forked(struct tracer *t, struct task *parent, struct task *child,
 	cp->inproc_bad = pp->inproc_bad;
 	if (cp->inproc_bad)	/* (what it records is not read either) */
 		tampered(t, child, "inproc", "trampoline");
-	/* The child runs on a copy of the forking thread's ring, read up
-	 * to here in the parent: the copy's records are the parent's. */
+	/* The child runs on a copy of the forking thread's ring (or on the
+	 * ring itself, after a vfork), read up to here in the parent (its
+	 * stop, on_fork): the records there are the parent's. */
 	for (int i = 0; i < pp->nrings; i++) {
-		uint64_t a = pp->rings[i].addr;
+		struct ring_ref *rr = &pp->rings[i], *copy;
+		uint32_t done = rr->done;
 
-		if (pp->rings[i].tid != parent->tid)
+		if (rr->tid != parent->tid)
 			continue;
-		if (mem_read(child->tid, a + offsetof(struct inproc_ring, used),
-			     done, sizeof(done)) < 0)
+		/* (not read at this stop: the copy's own count, then) */
+		if (!rr->known &&
+		    mem_read(child->tid, rr->addr + offsetof(struct inproc_ring, used),
+			     &done, sizeof(done)) < 0)
 			break;
-		done[1] = done[0];
-		mem_write(child->tid, a + offsetof(struct inproc_ring, done),
-			  &done[1], sizeof(done[1]));
-		ring_set(cp, child->tid, a);
+		copy = ring_set(cp, child->tid, rr->addr);
+		copy->done = done;
+		copy->known = true;
 		/* on the same memory: the parent's other threads must not
 		 * read the child's records as the parent's */
 		if (vfork)

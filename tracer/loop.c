@@ -411,6 +411,7 @@ static void on_notify(struct tracer *t, const struct seccomp_notif *req,
 	if (!task || !task->proc)
 		return;
 	t->cur_tid = task->tid;
+	t->page_gone = 0;
 	exec_seen(t, task);
 	catch_up(t, task);
 	if (sd->arch == AUDIT_ARCH_X86_64 && sd->nr == INPROC_NR) {
@@ -670,6 +671,7 @@ static void dispatch(struct tracer *t, pid_t tid, int status)
 	}
 	t->stops++;
 	t->cur_tid = tid;
+	t->page_gone = 0;
 	if (event != PTRACE_EVENT_EXEC)
 		exec_seen(t, task);
 	switch (event) {

@@ -38,8 +38,9 @@ struct ring_ref {
 	pid_t tid;		/* the thread writing it */
 	pid_t lent;		/* a vfork child writing it meanwhile (the
 				 * child's records: the child reads them) */
-	uint32_t done;		/* where the tracer last left it (a guess:
-				 * the ring's own count decides) */
+	uint32_t done;		/* slots read: the tracer's own count once
+				 * known (else the ring's, at its next read) */
+	bool known;
 };
 
 /* A thread group. */

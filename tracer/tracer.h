@@ -103,6 +103,8 @@ struct tracer {
 	bool io_error;
 	pid_t root_pid;		/* the command: its exit ends the run */
 	pid_t cur_tid;		/* the thread whose stop is being handled */
+	pid_t page_gone;	/* its trampoline page was found gone at
+				 * this stop (exec_seen) */
 	struct pathset *touched;	/* paths the run changed (snapshot.c) */
 	struct pathset *lexical;	/* paths as named, already resolved */
 	unsigned long violations;
