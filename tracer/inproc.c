@@ -9,12 +9,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/audit.h>
+#include <linux/kcmp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
+#include <unistd.h>
 
 #include "lib/util.h"
 #include "tracer/inproc.h"
@@ -227,7 +229,7 @@ static int drain_ring(struct tracer *t, struct task *task, struct ring_ref *rr, 
 	if (got < (ssize_t)lead || (check && memcmp(code, tramp_code, sizeof(code))))
 		return RING_PAGE_BAD;
 	got -= (ssize_t)(lead - sizeof(h));
-	if (!rr->known) {
+	if (!rr->known || rr->shared) {
 		rr->done = h.done;
 		rr->known = true;
 	}
@@ -253,7 +255,7 @@ static int drain_ring(struct tracer *t, struct task *task, struct ring_ref *rr, 
 	rr->done = h.used;
 tell:
 	/* (a full ring's thread asks for this read: INPROC_FLUSH) */
-	if (h.used - h.done > INPROC_SLOTS / 2)
+	if (rr->shared || h.used - h.done > INPROC_SLOTS / 2)
 		mem_write(task->tid, rr->addr + offsetof(struct inproc_ring, done), &rr->done,
 			  sizeof(rr->done));
 	return RING_READ;
@@ -413,8 +415,9 @@ void inproc_drain(struct tracer *t, struct task *task)
 		 * an exit stop gives it back here); but once the thread that
 		 * lent it runs again, the child has exec'd or exited, even if
 		 * its exec stop is still to be seen: what is new there is
-		 * the lender's (else a second vfork's mark-as-read would lose
-		 * it, inproc_forked) */
+		 * the lender's (else a second vfork child would start from a
+		 * count before it, and take the lender's records as its own,
+		 * inproc_forked) */
 		if (rr->lent && rr->tid != task->tid && task_find(&t->procs, rr->lent))
 			continue;
 		rr->lent = 0;
@@ -487,6 +490,15 @@ long inproc_request(struct tracer *t, struct task *task, uint32_t arch,
 	}
 }
 
+/* Whether two processes run on one memory (a clone with CLONE_VM); an
+ * error says yes. */
+static bool same_memory(pid_t a, pid_t b)
+{
+	long r = syscall(SYS_kcmp, a, b, KCMP_VM, 0, 0);
+
+	return r != 1 && r != 2 && r != 3;
+}
+
 void inproc_forked(struct tracer *t, struct task *parent, struct task *child,
 		   bool vfork)
 {
@@ -516,6 +528,14 @@ void inproc_forked(struct tracer *t, struct task *parent, struct task *child,
 		copy = ring_set(cp, child->tid, rr->addr);
 		copy->done = done;
 		copy->known = true;
+		/* A child on the same memory that is not a vfork child (it
+		 * runs alongside): the ring's own count is the one both
+		 * read and tell, as it is told now. */
+		if (!vfork && same_memory(parent->tid, child->tid)) {
+			rr->shared = copy->shared = true;
+			mem_write(child->tid, rr->addr + offsetof(struct inproc_ring, done),
+				  &rr->done, sizeof(rr->done));
+		}
 		/* on the same memory: the parent's other threads must not
 		 * read the child's records as the parent's */
 		if (vfork)

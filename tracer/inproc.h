@@ -164,7 +164,7 @@ struct inproc_ring {
 	uint32_t magic;
 	uint32_t used;		/* slots written (the preload's counter) */
 	uint32_t done;		/* slots read, as the tracer last said (it
-				 * says so once the ring is half full) */
+				 * says so once the ring is over half full) */
 	uint32_t pad;
 	struct inproc_rec slot[INPROC_SLOTS];
 };

@@ -41,6 +41,9 @@ struct ring_ref {
 	uint32_t done;		/* slots read: the tracer's own count once
 				 * known (else the ring's, at its next read) */
 	bool known;
+	bool shared;		/* its memory is another process's too (a
+				 * clone with CLONE_VM, not a vfork): the
+				 * ring's own count is read and told each time */
 };
 
 /* A thread group. */

@@ -43,6 +43,12 @@
  *                   stops again, a file made in it by a child forked
  *                   before the listing (it waits on a pipe); then DIR
  *                   listed again with a fresh opendir
+ *   inproc clone-vm N
+ *                   5 opens of in.txt, then a child on the same memory
+ *                   that is not a vfork child (clone with CLONE_VM and
+ *                   SIGCHLD: it records into its parent's ring) opens
+ *                   d/f.txt N times while the parent waits for it; then
+ *                   5 more opens of in.txt
  */
 #include <errno.h>
 #include <dirent.h>
@@ -371,6 +377,36 @@ static int raw_thread(int n)
 			close(fd);
 	}
 	return 0;		/* (exit_group: the waiting thread too) */
+}
+
+static void open_close(const char *path, int n)
+{
+	for (int i = 0; i < n; i++) {
+		int fd = open(path, O_RDONLY);
+
+		if (fd >= 0)
+			close(fd);
+	}
+}
+
+static int clone_vm_child(void *arg)
+{
+	open_close("d/f.txt", *(int *)arg);
+	return 0;
+}
+
+static int clone_vm(int n)
+{
+	static char stack[65536] __attribute__((aligned(16)));
+	int status;
+	pid_t pid;
+
+	open_close("in.txt", 5);
+	pid = clone(clone_vm_child, stack + sizeof(stack), CLONE_VM | SIGCHLD, &n);
+	if (pid < 0 || waitpid(pid, &status, 0) != pid)
+		return 1;
+	open_close("in.txt", 5);
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : 1;
 }
 
 static volatile int race_step;
@@ -739,6 +775,8 @@ int main(int argc, char **argv)
 		return proc_listing();
 	if (argc == 3 && !strcmp(argv[1], "readdir-race"))
 		return readdir_race(argv[2]);
-	fprintf(stderr, "usage: inproc work N | libc | fcntl N | pipes N | spawn-threaded | vfork | tamper | no-wx CMD... | exec-fails PATH | old-abi N | dlopen N | thread-first N | raw-thread N | vfork-race | swap | proc-listing | readdir-race DIR\n");
+	if (argc == 3 && !strcmp(argv[1], "clone-vm"))
+		return clone_vm(atoi(argv[2]));
+	fprintf(stderr, "usage: inproc work N | libc | fcntl N | pipes N | spawn-threaded | vfork | tamper | no-wx CMD... | exec-fails PATH | old-abi N | dlopen N | thread-first N | raw-thread N | vfork-race | swap | proc-listing | readdir-race DIR | clone-vm N\n");
 	return 2;
 }

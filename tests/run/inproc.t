@@ -423,6 +423,17 @@ is "a vfork child meanwhile: the parent thread's opens are the parent's" \
 	"$(grep -c '"p":"1","ev":"open","path":"$SRC/in.txt","mode":"r","res":"ok"' "$SCRATCH/out-root/vrace.trace"),$(grep -c '"p":"1.1","ev":"open","path":"$SRC/in.txt"' "$SCRATCH/out-root/vrace.trace")" "40,0"
 is "a vfork child meanwhile: its own raw opens are its" \
 	"$(grep -c '"p":"1.1","ev":"open","path":"$SRC/raw.txt","mode":"r","res":"ok"' "$SCRATCH/out-root/vrace.trace")" 10
+# A child on its parent's memory that is not a vfork child (CLONE_VM,
+# SIGCHLD): it records into the parent's ring; its records are its own,
+# the parent's the parent's, none twice or lost, fewer than a ring holds
+# and more.
+for n in 10 3000; do
+	run clonevm$n root -- "$SCRATCH/bin/inproc" clone-vm $n
+	t=$SCRATCH/out-root/clonevm$n.trace
+	is "clone(CLONE_VM) child, $n opens: the parent's and the child's opens, each once" \
+		"$(grep -c '"p":"1","ev":"open","path":"$SRC/in.txt","mode":"r","res":"ok"' "$t"),$(grep -c '"p":"1.1","ev":"open","path":"$SRC/d/f.txt","mode":"r","res":"ok"' "$t"),$(grep -c '"ev":"open","path":"$SRC/d/f.txt"' "$t"),$(grep -c untraceable "$t")" \
+		"10,$n,$n,0"
+done
 # One program alone: its fork, first stop, exec's entry and event, the
 # audit module's open, fstat and close, its exit, and the parent's SIGCHLD
 # and exit; the trampoline's arming takes none.
