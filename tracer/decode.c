@@ -255,12 +255,10 @@ static void before_change(struct tracer *t, struct task *task)
 			before(t, task, ev->path, task->pend.raw[0], !(ev->flags & O_NOFOLLOW));
 		/* Will this open create the file?  (O_CREAT does not say.) */
 		if ((ev->flags & O_CREAT) && ev->path) {
-			char *full = xasprintf("/proc/%d/root%s", (int)task->tid, ev->path);
 			struct stat st;
 
-			if (lstat(full, &st) < 0 && errno == ENOENT)
+			if (tracee_lstat(t, task->tid, ev->path, &st) < 0 && errno == ENOENT)
 				task->pend.ev.flags |= EVF_CREATED;
-			free(full);
 		}
 		break;
 	case EV_RENAME: {

@@ -10,10 +10,12 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/openat2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/vfs.h>
 #include <time.h>
@@ -131,6 +133,25 @@ static int open_same(const char *path, const struct stat *want)
 	return fd;
 }
 
+/* open_same() of a path as the tracee sees it (tracee_open). */
+static int open_same_tracee(struct tracer *t, pid_t tid, const char *path,
+			    const struct stat *want)
+{
+	cleanup_close int at = tracee_open(t, tid, path, O_PATH);
+	struct stat st;
+	int fd;
+
+	if (at < 0 || fstat(at, &st) < 0 || !same_file(&st, want))
+		return -1;
+	fd = tracee_open(t, tid, path, O_RDONLY | O_NOCTTY | O_NONBLOCK |
+			 (S_ISDIR(want->st_mode) ? O_DIRECTORY : 0));
+	if (fd >= 0 && (fstat(fd, &st) < 0 || !same_file(&st, want))) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
 /* The identity an in-process record gives its file. */
 static void rec_stat(const struct inproc_rec *r, struct stat *st)
 {
@@ -146,7 +167,7 @@ static void rec_stat(const struct inproc_rec *r, struct stat *st)
 /* The file a record describes, opened by the tracer: through the fd if
  * it still holds that file, else by its name if that still leads to it;
  * -1 if it changed in between. */
-static int open_recorded(const struct tracer *t, pid_t tid, int fd, const char *path,
+static int open_recorded(struct tracer *t, pid_t tid, int fd, const char *path,
 			 const struct stat *st)
 {
 	char proc[64];
@@ -154,17 +175,16 @@ static int open_recorded(const struct tracer *t, pid_t tid, int fd, const char *
 
 	snprintf(proc, sizeof(proc), "/proc/%d/fd/%d", (int)tid, fd);
 	mine = open_same(proc, st);
-	if (mine < 0 && path) {
-		/* the tracee's /proc/self is /proc/TID here */
-		cleanup_free char *p = str_has_prefix(path, "/proc/self/") ?
-			xasprintf("/proc/%d/%s", (int)tid, path + 11) :
-			str_has_prefix(path, "/proc/thread-self/") ?
-			xasprintf("/proc/%d/%s", (int)tid, path + 18) :
-			tracee_path(t, tid, path);
+	if (mine >= 0 || !path)
+		return mine;
+	/* the tracee's /proc/self is /proc/TID here */
+	if (str_has_prefix(path, "/proc/self/") || str_has_prefix(path, "/proc/thread-self/")) {
+		cleanup_free char *p = xasprintf("/proc/%d/%s", (int)tid,
+						 strchr(path + 6, '/') + 1);
 
-		mine = open_same(p, st);
+		return open_same(p, st);
 	}
-	return mine;
+	return open_same_tracee(t, tid, path, st);
 }
 
 /*
@@ -216,16 +236,43 @@ void tracer_keep_root(struct tracer *t, pid_t tid)
 		t->root_fd = -1;
 }
 
+int tracee_open(struct tracer *t, pid_t tid, const char *path, int flags)
+{
+	struct open_how how = { .flags = (uint64_t)(unsigned)(flags | O_CLOEXEC),
+				.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS };
+	int fd, tries = 0;
+
+	if (tid)
+		tracer_keep_root(t, tid);
+	if (t->root_fd <= 0) {
+		cleanup_free char *p = tracee_path(t, tid, path);
+
+		return open(p, flags | O_CLOEXEC);
+	}
+	/* (EAGAIN: a rename or mount meanwhile, with a ".." in the way) */
+	do
+		fd = (int)syscall(SYS_openat2, t->root_fd, path, &how, sizeof(how));
+	while (fd < 0 && errno == EAGAIN && ++tries < 3);
+	return fd;
+}
+
+int tracee_lstat(struct tracer *t, pid_t tid, const char *path, struct stat *st)
+{
+	cleanup_close int fd = tracee_open(t, tid, path, O_PATH | O_NOFOLLOW);
+
+	return fd < 0 ? -1 : fstat(fd, st);
+}
+
 /* The state a path is in now, as the tracee sees it. */
 void state_tracee_path(struct tracer *t, pid_t tid, const char *path,
 		       struct fstate *ret)
 {
-	cleanup_free char *p = tracee_path(t, tid, path);
+	cleanup_close int fd = tracee_open(t, tid, path, O_PATH | O_NOFOLLOW);
 	struct stat st;
 
 	memset(ret, 0, sizeof(*ret));
 	ret->has = true;
-	if (lstat(p, &st) < 0)
+	if (fd < 0 || fstat(fd, &st) < 0)
 		return;		/* absent */
 	ret->mode = st.st_mode & (S_IFMT | 07777);
 	if (S_ISREG(st.st_mode)) {
@@ -233,7 +280,7 @@ void state_tracee_path(struct tracer *t, pid_t tid, const char *path,
 		digest_tracee_path(t, tid, path, &ret->digest);
 	} else if (S_ISLNK(st.st_mode)) {
 		char target[4096];
-		ssize_t n = readlink(p, target, sizeof(target) - 1);
+		ssize_t n = readlinkat(fd, "", target, sizeof(target) - 1);
 
 		if (n >= 0) {
 			target[n] = '\0';
@@ -261,9 +308,8 @@ int digest_tracee_exe(struct tracer *t, pid_t tid, struct digest *ret)
 int digest_tracee_path(struct tracer *t, pid_t tid, const char *path,
 		       struct digest *ret)
 {
-	cleanup_free char *p = tracee_path(t, tid, path);
-	cleanup_close int fd = open(p, O_RDONLY | O_CLOEXEC | O_NOCTTY |
-				    O_NONBLOCK | O_NOFOLLOW);
+	cleanup_close int fd = tracee_open(t, tid, path, O_RDONLY | O_NOCTTY |
+					   O_NONBLOCK | O_NOFOLLOW);
 
 	if (fd < 0)
 		return -1;

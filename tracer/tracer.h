@@ -251,6 +251,14 @@ uint64_t inproc_scratch(struct task *task, size_t len);
 char *tracee_path(const struct tracer *t, pid_t tid, const char *path);
 /* Keep the command's root open (from a dumpable tracee, after its exec). */
 void tracer_keep_root(struct tracer *t, pid_t tid);
+/* A path (absolute) as tracee tid sees it, opened with open(2)'s flags:
+ * looked up in the command's root with RESOLVE_IN_ROOT, so that a link
+ * to an absolute path leads where it leads the tracee (its /tmp, its
+ * bind mounts), not into the tracer's root as through /proc/TID/root
+ * (there still if that root cannot be kept open); -1 with errno. */
+int tracee_open(struct tracer *t, pid_t tid, const char *path, int flags);
+/* lstat() of such a path. */
+int tracee_lstat(struct tracer *t, pid_t tid, const char *path, struct stat *st);
 
 /* Content digests of what tracees read and wrote (digests.c). */
 int digest_tracee_fd(struct tracer *t, pid_t tid, int fd, struct digest *ret,

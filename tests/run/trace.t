@@ -98,6 +98,20 @@ for frag in '"ev":"mkdir","path":"$SRC/d","perm":"0700","res":"ok"' \
 	has "mutation: $(echo "$frag" | cut -d'"' -f4)" "$frag"
 done
 
+# A change through a link to an absolute path in the sandbox's own /tmp:
+# the state it leaves is looked up where the link leads the tracee (its
+# /tmp), not in the host's.
+T=$SCRATCH/abslink.trace
+(cd "$SCRATCH" && "$SR" -q -o "$T" -- /bin/sh -c \
+	'mkdir /tmp/real && ln -s /tmp/real /tmp/lnk && mkdir /tmp/lnk/sub && ln -s x /tmp/lnk/sym && echo hi >/tmp/lnk/f && chmod 600 /tmp/lnk/f') \
+	>"$SCRATCH/abslink.out" 2>&1
+has "mkdir through a link to /tmp: the directory it made" \
+	'"ev":"mkdir","path":"$TMP/{2}/sub","perm":"0777","res":"ok","after":{"type":"dir"'
+has "symlink through it: the link it made" \
+	'"ev":"symlink","target":"x","path":"$TMP/{2}/sym","res":"ok","after":{"type":"symlink","perm":"0777","target":"x"}'
+has "chmod through it: the file, its digest" \
+	"\"ev\":\"chmod\",\"path\":\"\$TMP/{2}/f\",\"perm\":\"0600\",\"res\":\"ok\",\"after\":{\"type\":\"file\",\"perm\":\"0600\",\"size\":3,\"digest\":\"$(printf 'hi\n' | xxhsum -H2 | cut -d' ' -f1)\"}"
+
 trace chdir
 has "chdir moves relative paths" '"path":"$SRC/c1/in-c1.txt","mode":"w,create,new"'
 has "fchdir moves relative paths" '"path":"$SRC/c2/in-c2.txt","mode":"w,create,new"'
