@@ -244,7 +244,10 @@ int tracee_open(struct tracer *t, pid_t tid, const char *path, int flags)
 
 	if (tid)
 		tracer_keep_root(t, tid);
-	if (t->root_fd <= 0) {
+	/* (under /proc and /dev: through /proc/TID/root, which follows
+	 * magic links such as /proc/PID/cwd, as before; RESOLVE_IN_ROOT
+	 * refuses them, and probe_at_entry leaves those paths alone) */
+	if (t->root_fd <= 0 || path_is_under(path, "/proc") || path_is_under(path, "/dev")) {
 		cleanup_free char *p = tracee_path(t, tid, path);
 
 		return open(p, flags | O_CLOEXEC);

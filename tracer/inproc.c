@@ -442,10 +442,11 @@ uint64_t inproc_scratch(struct task *task, size_t len)
 {
 	struct proc *pr = task->proc;
 
-	/* (read at this stop: every slot is free until it resumes) */
+	/* (read at this stop: every slot is free until it resumes; not
+	 * a ring another process on this memory may be writing in) */
 	for (int i = 0; pr && i < pr->nrings; i++)
 		if (pr->rings[i].tid == task->tid && !pr->rings[i].lent &&
-		    len <= sizeof(((struct inproc_ring *)0)->slot))
+		    !pr->rings[i].shared && len <= sizeof(((struct inproc_ring *)0)->slot))
 			return pr->rings[i].addr + RING_HEAD;
 	return 0;
 }
@@ -528,6 +529,7 @@ void inproc_forked(struct tracer *t, struct task *parent, struct task *child,
 		copy = ring_set(cp, child->tid, rr->addr);
 		copy->done = done;
 		copy->known = true;
+		copy->shared = rr->shared;	/* (a vfork child, on that memory) */
 		/* A child on the same memory that is not a vfork child (it
 		 * runs alongside): the ring's own count is the one both
 		 * read and tell, as it is told now. */

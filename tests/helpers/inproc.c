@@ -48,7 +48,8 @@
  *                   that is not a vfork child (clone with CLONE_VM and
  *                   SIGCHLD: it records into its parent's ring) opens
  *                   d/f.txt N times while the parent waits for it; then
- *                   5 more opens of in.txt
+ *                   a vfork child opens raw.txt N times; then 5 more
+ *                   opens of in.txt
  */
 #include <errno.h>
 #include <dirent.h>
@@ -403,6 +404,14 @@ static int clone_vm(int n)
 
 	open_close("in.txt", 5);
 	pid = clone(clone_vm_child, stack + sizeof(stack), CLONE_VM | SIGCHLD, &n);
+	if (pid < 0 || waitpid(pid, &status, 0) != pid ||
+	    !WIFEXITED(status) || WEXITSTATUS(status))
+		return 1;
+	pid = vfork();
+	if (pid == 0) {
+		open_close("raw.txt", n);
+		_exit(0);
+	}
 	if (pid < 0 || waitpid(pid, &status, 0) != pid)
 		return 1;
 	open_close("in.txt", 5);

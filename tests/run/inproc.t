@@ -426,13 +426,17 @@ is "a vfork child meanwhile: its own raw opens are its" \
 # A child on its parent's memory that is not a vfork child (CLONE_VM,
 # SIGCHLD): it records into the parent's ring; its records are its own,
 # the parent's the parent's, none twice or lost, fewer than a ring holds
-# and more.
+# and more; and so are a vfork child's after it.
 for n in 10 3000; do
 	run clonevm$n root -- "$SCRATCH/bin/inproc" clone-vm $n
 	t=$SCRATCH/out-root/clonevm$n.trace
+	# (the two children: 1.1 and 1.2, in the order of their keys)
 	is "clone(CLONE_VM) child, $n opens: the parent's and the child's opens, each once" \
-		"$(grep -c '"p":"1","ev":"open","path":"$SRC/in.txt","mode":"r","res":"ok"' "$t"),$(grep -c '"p":"1.1","ev":"open","path":"$SRC/d/f.txt","mode":"r","res":"ok"' "$t"),$(grep -c '"ev":"open","path":"$SRC/d/f.txt"' "$t"),$(grep -c untraceable "$t")" \
-		"10,$n,$n,0"
+		"$(grep -c '"p":"1","ev":"open","path":"$SRC/in.txt","mode":"r","res":"ok"' "$t"),$(grep '"ev":"open","path":"$SRC/d/f.txt","mode":"r","res":"ok"' "$t" | cut -d'"' -f4 | sort | uniq -c | awk '{print $2":"$1}' | tr '\n' ' '),$(grep -c untraceable "$t")" \
+		"10,$(grep -q '"p":"1.1","ev":"open","path":"$SRC/d/f.txt"' "$t" && echo 1.1 || echo 1.2):$n ,0"
+	is "then a vfork child, $n opens: its own, each once" \
+		"$(grep '"ev":"open","path":"$SRC/raw.txt","mode":"r","res":"ok"' "$t" | cut -d'"' -f4 | sort | uniq -c | awk '{print $2":"$1}' | tr '\n' ' ')" \
+		"$(grep -q '"p":"1.1","ev":"open","path":"$SRC/d/f.txt"' "$t" && echo 1.2 || echo 1.1):$n "
 done
 # One program alone: its fork, first stop, exec's entry and event, the
 # audit module's open, fstat and close, its exit, and the parent's SIGCHLD
