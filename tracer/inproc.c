@@ -273,6 +273,7 @@ static struct ring_ref *ring_set(struct proc *pr, pid_t tid, uint64_t addr)
 				.lent = pr->rings[i].addr == addr ? pr->rings[i].lent : 0,
 				.done = pr->rings[i].addr == addr ? pr->rings[i].done : 0,
 				.known = pr->rings[i].addr == addr && pr->rings[i].known,
+				.shared = pr->rings[i].addr == addr && pr->rings[i].shared,
 			};
 			return &pr->rings[i];
 		}
