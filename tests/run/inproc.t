@@ -83,6 +83,11 @@ is "a ring filled twice over: every open is in the trace" \
 	"$(grep -c '"ev":"open","path":"$SRC/in.txt","mode":"r","res":"ok"' "$SCRATCH/out-root/ringfull.trace")" 1250
 is "a ring filled twice over: every probe too" \
 	"$(grep -c '"ev":"probe","path":"$SRC/d/f.txt","res":"ok"' "$SCRATCH/out-root/ringfull.trace")" 1250
+# (the tracer tells the ring what it read when the thread asks: else the
+# thread would find it full again, and make every call the ordinary way)
+s1=$(meta "$SCRATCH/out-root/ringfull.trace.meta.json" stops)
+check "a ring filled twice over: read and emptied when full, not one stop a call ($s1 stops)" \
+	test "$s1" -le 100
 
 # glibc's calls inside itself (its syscall instructions rewritten to
 # jump to the recorder): the same trace, most of it in-process.
