@@ -111,6 +111,13 @@ has "symlink through it: the link it made" \
 	'"ev":"symlink","target":"x","path":"$TMP/{2}/sym","res":"ok","after":{"type":"symlink","perm":"0777","target":"x"}'
 has "chmod through it: the file, its digest" \
 	"\"ev\":\"chmod\",\"path\":\"\$TMP/{2}/f\",\"perm\":\"0600\",\"res\":\"ok\",\"after\":{\"type\":\"file\",\"perm\":\"0600\",\"size\":3,\"digest\":\"$(printf 'hi\n' | xxhsum -H2 | cut -d' ' -f1)\"}"
+# ... but a magic link under /proc (the shell's own cwd) is followed into
+# the tracee, as the kernel follows it for the tracee.
+(cd "$SCRATCH" && "$SR" -q -o "$SCRATCH/proclink.trace" -- /bin/sh -c 'mkdir /proc/$$/cwd/psub') \
+	>"$SCRATCH/proclink.out" 2>&1
+T=$SCRATCH/proclink.trace
+check "mkdir through /proc/PID/cwd: the directory it made" \
+	grep -qE '"ev":"mkdir","path":"/proc/[0-9]+/cwd/psub","perm":"0777","res":"ok","after":\{"type":"dir"' "$T"
 
 trace chdir
 has "chdir moves relative paths" '"path":"$SRC/c1/in-c1.txt","mode":"w,create,new"'
