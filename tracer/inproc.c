@@ -188,18 +188,13 @@ static const unsigned char tramp_code[INPROC_CODE_LEN] = INPROC_CODE;
 
 enum { RING_GONE, RING_READ, RING_PAGE_BAD };
 
-/*
- * check: the trampoline's code is read too (with the ring's head, in the
- * same syscall) and checked before any record is replayed.
- *
- * Where the records not read yet start is the tracer's own count once it
- * knows the ring (rr->known), not the ring's (done), which is read only
- * for a ring first seen: a thread cannot hide its records by moving it.
- * The ring is told what was read (its done, which then only its thread's
- * flow control looks at) when it is more than half full by its own
- * count, not at every read: that was a syscall a read, and a page
- * copied in a forked tracee.
- */
+/* check: the trampoline's code is read too (with the ring's head, in the
+ * same syscall) and checked before any record is replayed.  The records
+ * not read start at the tracer's own count once it knows the ring, not
+ * the ring's (done: a thread cannot hide records by moving it); the ring
+ * is told that count only when over half full by its own (its thread's
+ * flow control), not at each read: a syscall, and a page copied after a
+ * fork. */
 static int drain_ring(struct tracer *t, struct task *task, struct ring_ref *rr, bool check)
 {
 	unsigned char code[INPROC_CODE_LEN];
@@ -514,8 +509,8 @@ void inproc_forked(struct tracer *t, struct task *parent, struct task *child,
 	if (cp->inproc_bad)	/* (what it records is not read either) */
 		tampered(t, child, "inproc", "trampoline");
 	/* The child runs on a copy of the forking thread's ring (or on the
-	 * ring itself, after a vfork), read up to here in the parent (its
-	 * stop, on_fork): the records there are the parent's. */
+	 * ring itself), read up to here in the parent (on_fork): what is
+	 * there is the parent's. */
 	for (int i = 0; i < pp->nrings; i++) {
 		struct ring_ref *rr = &pp->rings[i], *copy;
 		uint32_t done = rr->done;

@@ -255,7 +255,8 @@ void tracer_keep_root(struct tracer *t, pid_t tid);
  * looked up in the command's root with RESOLVE_IN_ROOT, so that a link
  * to an absolute path leads where it leads the tracee (its /tmp, its
  * bind mounts), not into the tracer's root as through /proc/TID/root
- * (there still if that root cannot be kept open); -1 with errno. */
+ * (there still under /proc and /dev, whose magic links lead into the
+ * tracee, and if that root cannot be kept open); -1 with errno. */
 int tracee_open(struct tracer *t, pid_t tid, const char *path, int flags);
 /* lstat() of such a path. */
 int tracee_lstat(struct tracer *t, pid_t tid, const char *path, struct stat *st);
