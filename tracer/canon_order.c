@@ -193,13 +193,94 @@ static void group_threads(struct canon *c, struct cproc *p)
 	}
 }
 
-static int cmp_keyed(const void *a, const void *b, void *arg)
+/*
+ * A run's keys in byte order (strcmp's), equal ones by index: a
+ * multikey quicksort (Bentley and Sedgewick) on eight bytes at a time,
+ * held in each key's word, which partitions on the bytes from depth d
+ * and so reads the bytes keys share once, not once a comparison: most
+ * of a run's keys share long prefixes (every open's begins
+ * {"kind":"open","path":"$SRC/...), and comparing them whole was a
+ * fifth of canonicalization.  With a stack of its own, not recursion:
+ * a build's keys decide how deep it goes.
+ */
+struct mkqs_task {
+	struct keyed *k;
+	size_t n, d;
+	bool loaded;		/* the words hold the bytes from d */
+};
+
+/* Bytes d..d+7 of the key, big-endian, 0 past its end (its NUL). */
+static uint64_t key_word(const char *text, const struct keyed *k, size_t d)
+{
+	const unsigned char *s = (const unsigned char *)text + k->off;
+	uint64_t w = 0;
+
+	if (d + 8 <= k->len) {
+		memcpy(&w, s + d, 8);
+		return __builtin_bswap64(w);
+	}
+	for (size_t i = d; i < d + 8; i++)
+		w = w << 8 | (i < k->len ? s[i] : 0);
+	return w;
+}
+
+static int cmp_index(const void *a, const void *b)
 {
 	const struct keyed *x = a, *y = b;
-	const char *text = arg;
-	int r = strcmp(text + x->off, text + y->off);
 
-	return r ? r : (x->index > y->index) - (x->index < y->index);
+	return (x->index > y->index) - (x->index < y->index);
+}
+
+static void swap_keyed(struct keyed *a, struct keyed *b)
+{
+	struct keyed t = *a;
+
+	*a = *b;
+	*b = t;
+}
+
+static void sort_run(const char *text, struct keyed *k, size_t n)
+{
+	struct mkqs_task *stack = NULL;
+	size_t depth = 0, cap = 0;
+
+	for (struct mkqs_task t = { k, n, 0, false };;) {
+		if (t.n > 1) {
+			struct keyed *a = t.k;
+			size_t lt = 0, gt = t.n, i = 1;
+			uint64_t v;
+
+			if (!t.loaded)
+				for (size_t j = 0; j < t.n; j++)
+					a[j].word = key_word(text, &a[j], t.d);
+			swap_keyed(&a[0], &a[t.n / 2]);
+			v = a[0].word;
+			/* [0, lt): below v; [lt, i): v; [gt, n): above */
+			while (i < gt) {
+				if (a[i].word < v)
+					swap_keyed(&a[lt++], &a[i++]);
+				else if (a[i].word > v)
+					swap_keyed(&a[i], &a[--gt]);
+				else
+					i++;
+			}
+			if (depth + 3 > cap) {
+				cap = cap ? 2 * cap : 64;
+				stack = xrealloc(stack, cap * sizeof(*stack));
+			}
+			stack[depth++] = (struct mkqs_task){ a, lt, t.d, true };
+			stack[depth++] = (struct mkqs_task){ a + gt, t.n - gt, t.d, true };
+			/* (keys that ended in these bytes are equal: by index) */
+			if (v & 0xff)
+				stack[depth++] = (struct mkqs_task){ a + lt, gt - lt, t.d + 8, false };
+			else if (gt - lt > 1)
+				qsort(a + lt, gt - lt, sizeof(*a), cmp_index);
+		}
+		if (!depth)
+			break;
+		t = stack[--depth];
+	}
+	free(stack);
 }
 
 void canon_sort_observations(struct canon *c, struct cproc *p)
@@ -239,7 +320,7 @@ void canon_sort_observations(struct canon *c, struct cproc *p)
 		/* '\n' sorts below every byte a key holds (JSON escapes
 		 * control characters): as if without it */
 		if (j - i > 1)
-			qsort_r(&k[i], j - i, sizeof(*k), cmp_keyed, c->keys.p);
+			sort_run(c->keys.p, &k[i], j - i);
 		i = j + 1;
 	}
 }

@@ -97,6 +97,7 @@ struct canon {
  * not the events). */
 struct keyed {
 	size_t off, len, index;
+	uint64_t word;		/* the sort's (canon_order.c) */
 	bool plain;		/* written as its key text */
 	bool barrier;		/* canon_is_barrier() */
 };

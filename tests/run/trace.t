@@ -418,6 +418,28 @@ trace dup2-same
 has "dup2(fd, fd) keeps a writer: its close has both writes" \
 	"\"ev\":\"wrote\",\"path\":\"\$SRC/same.txt\",\"digest\":\"$(printf 'one\ntwo\n' | xxhsum -H2 - 2>/dev/null | cut -d' ' -f1)\""
 
+# Observations between two changes are written in byte order
+# (docs/trace-format.md), whatever order they were made in: here paths
+# that share long prefixes, are prefixes of one another across 8-byte
+# words, hold bytes above 0x7f, or are probed twice.
+W=$SCRATCH/w-order
+T=$SCRATCH/order.trace
+mkdir -p "$W" && : > "$W/pqrs"
+(cd "$W" && "$SR" -o "$T" -- sh -c 'for f in "$@"; do [ -e "$f" ]; done' sh \
+	zz pqrstuvwxyz0 aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa2 "$(printf '\xff')" dup p \
+	aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa10 pqrstuvwxyz "$(printf '\303\251')" pq A \
+	pqrs aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa1 dup '~' pqr) >/dev/null 2>&1
+obs=$(awk '/"p":"1","ev":"exec"/ { on = 1; next } /"p":"1","ev":"exit"/ { on = 0 }
+	on && /"p":"1",/ { sub(/}$/, ""); print }' "$T")
+is "observations: all 16 probes of the run are there" \
+	"$(echo "$obs" | grep -c '"path":"$SRC/')" 16
+if echo "$obs" | LC_ALL=C sort -c 2>/dev/null; then
+	ok "observations: in byte order"
+else
+	not_ok "observations: in byte order"
+	diag "$(echo "$obs" | grep -F '$SRC/' | cut -c1-100)"
+fi
+
 # The filter: traced syscalls on all three entry points.
 dump=$("$SR" filter --dump)
 like "filter --dump: the x86_64 section" "$dump" 'filter for arch x86_64'
