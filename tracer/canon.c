@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
+#include "lib/digest.h"
 #include "lib/exitcode.h"
 #include "lib/json.h"
 #include "lib/util.h"
@@ -310,18 +311,86 @@ static void put_digest(struct sbuf *b, const struct digest *d)
 	put_member(b, "digest", hex);
 }
 
+#define MEMO_SLOTS 1024		/* a power of 2 */
+#define MEMO_TEXT_MAX (4u << 20)
+
+/* v's JSON array from the memo, appended to b; false if it is not there
+ * (the strings are then in memo.raw, hashed into *hash). */
+static bool memo_get(struct strv_memo *m, struct sbuf *b, char **v, bool for_key,
+		     uint64_t *hash)
+{
+	struct digest d;
+
+	m->raw.len = 0;
+	for (size_t i = 0; v && v[i]; i++)
+		sbuf_add(&m->raw, v[i], strlen(v[i]) + 1);
+	if (!m->raw.len)
+		return false;
+	xxh128_buf(m->raw.p, m->raw.len, &d);
+	memcpy(hash, d.bytes, sizeof(*hash));
+	if (!m->tab)
+		return false;
+	for (size_t i = *hash & (MEMO_SLOTS - 1);; i = (i + 1) & (MEMO_SLOTS - 1)) {
+		const struct memo_ent *e = &m->tab[i];
+
+		if (!e->raw_len)
+			return false;
+		if (e->hash == *hash && e->for_key == for_key && e->raw_len == m->raw.len &&
+		    !memcmp(m->text.p + e->raw, m->raw.p, m->raw.len)) {
+			sbuf_add(b, m->text.p + e->raw + e->raw_len, e->json_len);
+			return true;
+		}
+	}
+}
+
+/* The JSON just put (json_len bytes at b's end) for memo.raw. */
+static void memo_put(struct strv_memo *m, const struct sbuf *b, size_t json_len,
+		     bool for_key, uint64_t hash)
+{
+	struct memo_ent *e;
+	size_t i;
+
+	if (m->raw.len + json_len > MEMO_TEXT_MAX / 4)
+		return;
+	if (!m->tab || m->used >= MEMO_SLOTS / 2 ||
+	    m->text.len + m->raw.len + json_len > MEMO_TEXT_MAX) {
+		free(m->tab);
+		m->tab = xcalloc(MEMO_SLOTS, sizeof(*m->tab));
+		m->used = 0;
+		m->text.len = 0;
+	}
+	for (i = hash & (MEMO_SLOTS - 1); m->tab[i].raw_len; i = (i + 1) & (MEMO_SLOTS - 1))
+		;
+	e = &m->tab[i];
+	*e = (struct memo_ent){ .hash = hash, .raw = m->text.len, .raw_len = m->raw.len,
+				.json_len = json_len, .for_key = for_key };
+	sbuf_add(&m->text, m->raw.p, m->raw.len);
+	sbuf_add(&m->text, b->p + b->len - json_len, json_len);
+	m->used++;
+}
+
 static void put_strv(struct canon *c, struct sbuf *b, const char *key, char **v,
 		     bool for_key)
 {
+	uint64_t hash = 0;
+	size_t at;
+
 	sbuf_add(b, ",\"", 2);
 	sbuf_puts(b, key);
-	sbuf_add(b, "\":[", 3);
+	sbuf_add(b, "\":", 2);
+	if (memo_get(&c->memo, b, v, for_key, &hash))
+		return;
+	at = b->len;
+	c->temp_put = false;
+	sbuf_putc(b, '[');
 	for (size_t i = 0; v && v[i]; i++) {
 		if (i)
 			sbuf_putc(b, ',');
 		canon_put_str(c, b, v[i], for_key);
 	}
 	sbuf_putc(b, ']');
+	if (c->memo.raw.len && !c->temp_put)
+		memo_put(&c->memo, b, b->len - at, for_key, hash);
 }
 
 /* A path's state, as members: "type":"file","perm":"0644","size":N,... */
@@ -757,6 +826,9 @@ static void free_canon(struct canon *c)
 	sbuf_free(&c->rbuf);
 	sbuf_free(&c->enc);
 	sbuf_free(&c->wbuf);
+	free(c->memo.tab);
+	sbuf_free(&c->memo.text);
+	sbuf_free(&c->memo.raw);
 	free(c->kidx);
 	free(c->spare_evs);
 }

@@ -117,7 +117,7 @@ static char *rewrite_temps(struct canon *c, const char *s, bool for_key)
 			pos = (size_t)(name - out);
 			continue;
 		}
-		c->keyed = true;	/* the key form differs */
+		c->keyed = c->temp_put = true;	/* the key form differs */
 		if (for_key) {
 			repl = xstrdup("{}");
 		} else {

@@ -55,6 +55,25 @@ struct cproc {
 	char *id;		/* logical id */
 };
 
+/*
+ * put_strv's memo (canon.c): an argv's or environment's JSON by its
+ * strings.  Builds run most programs with one environment, and a
+ * process's argv is put twice (its exec's key text and its key), and it
+ * is most of the rewriting and escaping there is.  Arrays with a temp
+ * name in them, whose text depends on when it is put, are not kept.
+ */
+struct strv_memo {
+	struct memo_ent {
+		uint64_t hash;
+		size_t raw, raw_len;	/* the strings, NUL-ended, in text */
+		size_t json_len;	/* then the JSON, at raw + raw_len */
+		bool for_key;
+	} *tab;			/* MEMO_SLOTS, open addressing; raw_len 0: free */
+	size_t used;
+	struct sbuf text;	/* reset when full (MEMO_TEXT_MAX) */
+	struct sbuf raw;	/* the array being looked up */
+};
+
 struct canon {
 	const struct canon_opts *opts;
 	struct cproc **all;
@@ -87,6 +106,8 @@ struct canon {
 	struct sbuf line;		/* an output line */
 	struct sbuf keys;		/* a process's events' key texts */
 	struct keyed *kidx;		/* and where each is, in output order */
+	struct strv_memo memo;
+	bool temp_put;			/* canon_str() numbered a temp name */
 	struct event *spare_evs;	/* an events array to reuse, spare_cap long */
 	size_t spare_cap;
 	size_t kcap;

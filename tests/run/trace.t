@@ -440,6 +440,19 @@ else
 	diag "$(echo "$obs" | grep -F '$SRC/' | cut -c1-100)"
 fi
 
+# An argv and an environment are put twice, for a key and to be written,
+# and the same ones again in the next process (put_strv's memo): a temp
+# name in them is written numbered every time, never in its key form.
+W=$SCRATCH/w-memo
+T=$SCRATCH/memo.trace
+mkdir -p "$W"
+(cd "$W" && "$SR" -o "$T" -- sh -c \
+	'd=$(mktemp -d); export TD=$d; for i in 1 2; do sh -c "echo $d" >/dev/null; done') \
+	>/dev/null 2>&1
+is "temp names in argv and environment: numbered in both execs" \
+	"$(grep -c '"argv":\["sh","-c","echo $TMP/{1}"\],"env":\[[^]]*"TD=$TMP/{1}"' "$T")" 2
+is "temp names: never written in their key form" "$(grep -c '{}' "$T")" 0
+
 # The filter: traced syscalls on all three entry points.
 dump=$("$SR" filter --dump)
 like "filter --dump: the x86_64 section" "$dump" 'filter for arch x86_64'
