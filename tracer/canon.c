@@ -236,6 +236,7 @@ static void unload_events(struct canon *c, struct cproc *p)
 	p->evs = NULL;
 	p->n = p->cap = 0;
 	p->threaded = p->random = false;
+	strpool_reset(&c->pool);
 }
 
 /* --- serialization ------------------------------------------------- */
@@ -664,7 +665,8 @@ static void write_block(struct canon *c, struct cproc *p, struct sbuf *b,
 		if (word & ITEM_RECORD) {
 			struct event ev;
 
-			if (spool_parse(buf, len, &ev) != (int64_t)len ||
+			strpool_reset(&c->line_pool);
+			if (spool_parse_pooled(buf, len, &ev, &c->line_pool) != (int64_t)len ||
 			    (ev.kind == EV_SPAWN && (uint64_t)ev.aux >= p->nkids)) {
 				event_clear(&ev);
 				c->bad = true;
@@ -826,6 +828,8 @@ static void free_canon(struct canon *c)
 	sbuf_free(&c->rbuf);
 	sbuf_free(&c->enc);
 	sbuf_free(&c->wbuf);
+	strpool_free(&c->pool);
+	strpool_free(&c->line_pool);
 	free(c->memo.tab);
 	sbuf_free(&c->memo.text);
 	sbuf_free(&c->memo.raw);

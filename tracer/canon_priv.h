@@ -107,6 +107,8 @@ struct canon {
 	struct sbuf keys;		/* a process's events' key texts */
 	struct keyed *kidx;		/* and where each is, in output order */
 	struct strv_memo memo;
+	struct strpool pool;		/* the loaded process's events' strings */
+	struct strpool line_pool;	/* a record's being written (pass 2) */
 	bool temp_put;			/* canon_str() numbered a temp name */
 	struct event *spare_evs;	/* an events array to reuse, spare_cap long */
 	size_t spare_cap;

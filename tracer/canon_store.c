@@ -164,11 +164,12 @@ void canon_take_record(struct canon *c, struct cproc *p, const void *rec, size_t
 
 /* Records into p's events; with kid, a spawn's aux becomes the child's
  * index (records are in capture order, so spawns in kids' order). */
-static bool parse_records(struct cproc *p, const char *buf, size_t len, uint64_t *kid)
+static bool parse_records(struct canon *c, struct cproc *p, const char *buf, size_t len,
+			  uint64_t *kid)
 {
 	while (len) {
 		struct event ev;
-		int64_t n = spool_parse(buf, len, &ev);
+		int64_t n = spool_parse_pooled(buf, len, &ev, &c->pool);
 
 		if (n < 0)
 			return false;
@@ -195,7 +196,7 @@ void canon_load_chunks(struct canon *c, struct cproc *p)
 		}
 		memcpy(&h, buf, sizeof(h));
 		if (h.len != size - sizeof(h) ||
-		    !parse_records(p, buf + sizeof(h), h.len, &kid)) {
+		    !parse_records(c, p, buf + sizeof(h), h.len, &kid)) {
 			c->bad = true;
 			return;
 		}

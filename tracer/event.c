@@ -39,6 +39,10 @@ static void free_strv(char **v)
 
 void event_clear(struct event *ev)
 {
+	if (ev->pooled) {
+		memset(ev, 0, sizeof(*ev));
+		return;
+	}
 	free(ev->name);
 	free(ev->path);
 	free(ev->path2);

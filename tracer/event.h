@@ -77,6 +77,8 @@ struct event {
 	char **envp;
 	struct digest digest;
 	struct fstate post;	/* mutations and EV_WROTE */
+	bool pooled;		/* its strings are a pool's (spool_parse_pooled):
+				 * event_clear leaves them to it */
 };
 
 const char *ev_kind_name(enum ev_kind kind);

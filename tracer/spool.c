@@ -203,7 +203,62 @@ int spool_rewind(struct spool *s, struct sr_error **err)
 /* A record parsed from memory; -1 if it does not fit in len. */
 struct cursor {
 	const uint8_t *p, *end;
+	struct strpool *pool;	/* the strings' (NULL: malloc) */
 };
+
+#define POOL_BLOCK (64u << 10)
+
+struct strpool_block {
+	struct strpool_block *next;
+	size_t size;
+	char data[];
+};
+
+static void *pool_alloc(struct strpool *pool, size_t n)
+{
+	struct strpool_block *b = pool->blocks;
+
+	n = (n + 7) & ~(size_t)7;
+	if (!b || pool->left < n) {
+		size_t size = n > POOL_BLOCK ? n : POOL_BLOCK;
+
+		b = xmalloc(sizeof(*b) + size);
+		b->size = size;
+		b->next = pool->blocks;
+		pool->blocks = b;
+		pool->left = size;
+	}
+	pool->left -= n;
+	return b->data + (b->size - pool->left - n);
+}
+
+void strpool_reset(struct strpool *pool)
+{
+	struct strpool_block *b = pool->blocks;
+
+	if (!b)
+		return;
+	while (b->next) {
+		struct strpool_block *old = b->next;
+
+		b->next = old->next;
+		free(old);
+	}
+	pool->left = b->size;
+}
+
+void strpool_free(struct strpool *pool)
+{
+	strpool_reset(pool);
+	free(pool->blocks);
+	pool->blocks = NULL;
+	pool->left = 0;
+}
+
+static void *cur_alloc(struct cursor *c, size_t n)
+{
+	return c->pool ? pool_alloc(c->pool, n) : xmalloc(n);
+}
 
 /* 0, -1: runs past the end, -2: longer than 64 bits. */
 static int cur_varint(struct cursor *c, uint64_t *ret)
@@ -286,7 +341,7 @@ static int cur_str(struct cursor *c, char **ret)
 	if ((uint64_t)(c->end - c->p) < n)
 		return -1;
 	if (ret) {
-		*ret = xmalloc(n + 1);
+		*ret = cur_alloc(c, n + 1);
 		memcpy(*ret, c->p, n);
 		(*ret)[n] = '\0';
 	}
@@ -311,7 +366,7 @@ static int cur_strv(struct cursor *c, char ***ret)
 				return k;
 		return 0;
 	}
-	*ret = xcalloc(n + 1, sizeof(**ret));
+	*ret = memset(cur_alloc(c, (n + 1) * sizeof(**ret)), 0, (n + 1) * sizeof(**ret));
 	for (uint64_t i = 0; i < n; i++)
 		if ((k = cur_str(c, &(*ret)[i])) < 0)
 			return k;
@@ -333,6 +388,7 @@ static int parse_event(struct cursor *c, struct event *ev, bool light)
 	int k = 0;
 
 	memset(ev, 0, sizeof(*ev));
+	ev->pooled = c->pool != NULL;
 	if (c->end - c->p < 3)
 		return -1;
 	if (c->p[0] >= EV_KIND_MAX || (c->p[2] << 8 & ~F_ALL))
@@ -393,7 +449,7 @@ static int64_t read_at(struct spool *s, uint64_t off, struct event *ev, bool lig
 	for (;;) {
 		if (s->win && off >= s->win_off && off < s->win_off + s->win_len) {
 			const uint8_t *at = (const uint8_t *)s->win + (off - s->win_off);
-			struct cursor c = { at, (const uint8_t *)s->win + s->win_len };
+			struct cursor c = { at, (const uint8_t *)s->win + s->win_len, NULL };
 			int k = parse_event(&c, ev, light);
 
 			if (k == 0)
@@ -424,8 +480,15 @@ static int64_t read_at(struct spool *s, uint64_t off, struct event *ev, bool lig
 
 int64_t spool_parse(const void *buf, size_t len, struct event *ev)
 {
-	struct cursor c = { buf, (const uint8_t *)buf + len };
+	struct cursor c = { buf, (const uint8_t *)buf + len, NULL };
 
+	return parse_event(&c, ev, false) == 0 ? c.p - (const uint8_t *)buf : -1;
+}
+
+int64_t spool_parse_pooled(const void *buf, size_t len, struct event *ev,
+			   struct strpool *pool)
+{
+	struct cursor c = { buf, (const uint8_t *)buf + len, pool };
 	return parse_event(&c, ev, false) == 0 ? c.p - (const uint8_t *)buf : -1;
 }
 

@@ -33,6 +33,19 @@ void spool_encode(struct sbuf *b, const struct event *ev);
 /* A record from memory into ev (owned by the caller): its size, or -1
  * if it is corrupt or does not fit in len. */
 int64_t spool_parse(const void *buf, size_t len, struct event *ev);
+
+/* Strings for events that all go at once (the canonicalizer's, one
+ * process's at a time): taken from large blocks, not a malloc each. */
+struct strpool {
+	struct strpool_block *blocks;	/* the newest first */
+	size_t left;			/* in the newest */
+};
+/* The same, ev's strings in pool (ev->pooled): valid until its reset. */
+int64_t spool_parse_pooled(const void *buf, size_t len, struct event *ev,
+			   struct strpool *pool);
+/* Every string of the pool's gone; its newest block is kept for reuse. */
+void strpool_reset(struct strpool *pool);
+void strpool_free(struct strpool *pool);
 /* Flush for reading. */
 int spool_rewind(struct spool *s, struct sr_error **err);
 /* The event (owned by the caller) at an offset: 0 for the first, the

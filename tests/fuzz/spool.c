@@ -29,10 +29,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint64_t n = 0;
 	FILE *out;
 
+	struct strpool pool = { 0 };
+
 	while (off < size) {
-		struct event ev, back;
+		struct event ev, back, pooled;
 		int64_t len = spool_parse(data + off, size - off, &ev);
 
+		/* (the canonicalizer's parse: the same event, strings in a pool) */
+		if (spool_parse_pooled(data + off, size - off, &pooled, &pool) != len ||
+		    (len > 0 && !event_same(&ev, &pooled)))
+			abort();
+		event_clear(&pooled);
+		strpool_reset(&pool);
 		if (len <= 0)
 			break;
 		again.len = 0;
@@ -46,6 +54,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		n++;
 	}
 	sbuf_free(&again);
+	strpool_free(&pool);
 	int fd = mkstemp(path);	/* a name nobody has, for spool_create */
 
 	memset(&sp, 0, sizeof(sp));
