@@ -117,7 +117,8 @@ void canon_add_event(struct cproc *p, struct event *ev)
 		p->evs = xrealloc(p->evs, p->cap * sizeof(*p->evs));
 	}
 	p->evs[p->n++] = *ev;
-	memset(ev, 0, sizeof(*ev));
+	if (!ev->pooled)	/* (a pooled one owns nothing) */
+		memset(ev, 0, sizeof(*ev));
 }
 
 /* The live process a pid names: the newest one. */
@@ -225,7 +226,8 @@ static int load(struct canon *c, struct spool *spool, struct cproc ***ret_roots,
 static void unload_events(struct canon *c, struct cproc *p)
 {
 	for (size_t j = 0; j < p->n; j++)
-		event_clear(&p->evs[j]);
+		if (!p->evs[j].pooled)
+			event_clear(&p->evs[j]);
 	if (p->cap > c->spare_cap && p->cap <= SPARE_EVS_MAX) {
 		free(c->spare_evs);
 		c->spare_evs = p->evs;

@@ -24,8 +24,10 @@ static bool path_char(char c)
  * -I/src/inc, --sysroot=/src, PWD=/src, PATH=/src/bin:/usr/bin.  Not
  * inside another path (/tmp in /src/.tmp_1/tmp stays).
  */
-void canon_put_rooted(const struct canon_opts *o, struct sbuf *out, const char *s)
+bool canon_put_rooted(const struct canon_opts *o, struct sbuf *out, const char *s)
 {
+	bool tmp = false;
+
 	while (*s) {
 		/* outside a path, up to where one may start: only at a '/' */
 		size_t n = strcspn(s, "/");
@@ -41,6 +43,7 @@ void canon_put_rooted(const struct canon_opts *o, struct sbuf *out, const char *
 			if (s[1] != rp[1] || strncmp(s, rp, rn) || path_char(s[rn]))
 				continue;
 			sbuf_puts(out, o->roots[i].name);
+			tmp |= !strcmp(o->roots[i].name, "$TMP");
 			s += rn;
 			break;
 		}
@@ -51,6 +54,7 @@ void canon_put_rooted(const struct canon_opts *o, struct sbuf *out, const char *
 		if (*s)
 			sbuf_putc(out, *s++);
 	}
+	return tmp;
 }
 
 char *canon_rewrite_roots(const struct canon_opts *o, const char *s)
@@ -141,6 +145,7 @@ static char *rewrite_temps(struct canon *c, const char *s, bool for_key)
 const char *canon_str(struct canon *c, const char *s, bool for_key)
 {
 	const char *r;
+	bool tmp;
 	char *t;
 
 	if (!s) {		/* the tracer always gives one: a damaged spool */
@@ -148,9 +153,10 @@ const char *canon_str(struct canon *c, const char *s, bool for_key)
 		s = "";
 	}
 	c->scratch.len = 0;
-	canon_put_rooted(c->opts, &c->scratch, s);
+	tmp = canon_put_rooted(c->opts, &c->scratch, s);
 	r = sbuf_cstr(&c->scratch);
-	if (!c->temp_set.n || !strstr(r, "$TMP/"))
+	/* ($TMP/ is there only if /tmp was rewritten, or was there) */
+	if (!c->temp_set.n || (!tmp && !strchr(s, '$')) || !strstr(r, "$TMP/"))
 		return r;
 	t = rewrite_temps(c, r, for_key);
 	c->scratch.len = 0;

@@ -158,8 +158,8 @@ const char *canon_scratch_read(struct canon *c, uint64_t off, uint64_t size);
 void canon_trim(struct sbuf *b, size_t keep);
 
 char *canon_rewrite_roots(const struct canon_opts *o, const char *s);
-/* The same, appended to out. */
-void canon_put_rooted(const struct canon_opts *o, struct sbuf *out, const char *s);
+/* The same, appended to out; true if a root named $TMP was put. */
+bool canon_put_rooted(const struct canon_opts *o, struct sbuf *out, const char *s);
 void canon_note_temp(struct canon *c, const struct event *ev);
 /* s as written: roots and temp names rewritten; valid until the next call. */
 const char *canon_str(struct canon *c, const char *s, bool for_key);
