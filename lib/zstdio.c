@@ -110,11 +110,6 @@ FILE *zstd_open_write(FILE *raw, int level)
 	z->cap = ZSTD_CStreamOutSize();
 	z->buf = xmalloc(z->cap);
 	ZSTD_CCtx_setParameter(z->c, ZSTD_c_compressionLevel, level);
-	/* Compressed on a thread of zstd's own, alongside the writer (the
-	 * canonicalizer: a tinyconfig trace took it 30-50 ms more without).
-	 * One worker, on any machine: the same bytes everywhere.  (A zstd
-	 * built without threads refuses it, and compresses as it goes.) */
-	ZSTD_CCtx_setParameter(z->c, ZSTD_c_nbWorkers, 1);
 	f = fopencookie(z, "w", io);
 	if (!f)
 		zclose(z);
