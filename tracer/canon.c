@@ -315,7 +315,7 @@ static void put_digest(struct sbuf *b, const struct digest *d)
 }
 
 #define MEMO_SLOTS 1024		/* a power of 2 */
-#define MEMO_TEXT_MAX (4u << 20)
+#define MEMO_TEXT_MAX (1u << 20)
 
 /* v's JSON array from the memo, appended to b; false if it is not there
  * (the strings are then in memo.raw, hashed into *hash). */
