@@ -16,19 +16,23 @@ struct zcookie {
 	bool eof, error;
 };
 
+/* (fopencookie: 0 on an error, never -1, which glibc would take for a
+ * count and read past data; zclose then fails) */
 static ssize_t zwrite(void *cookie, const char *data, size_t n)
 {
 	struct zcookie *z = cookie;
 	ZSTD_inBuffer in = { data, n, 0 };
 
-	while (in.pos < in.size) {
+	while (in.pos < in.size && !z->error) {
 		ZSTD_outBuffer out = { z->buf, z->cap, 0 };
 		size_t r = ZSTD_compressStream2(z->c, &out, &in, ZSTD_e_continue);
 
-		if (ZSTD_isError(r) || fwrite(z->buf, 1, out.pos, z->raw) != out.pos) {
-			errno = EIO;
-			return -1;
-		}
+		if (ZSTD_isError(r) || fwrite(z->buf, 1, out.pos, z->raw) != out.pos)
+			z->error = true;
+	}
+	if (z->error) {
+		errno = EIO;
+		return 0;
 	}
 	return (ssize_t)n;
 }
@@ -70,9 +74,9 @@ static ssize_t zread(void *cookie, char *data, size_t n)
 static int zclose(void *cookie)
 {
 	struct zcookie *z = cookie;
-	int r = 0;
+	int r = z->c && z->error ? -1 : 0;
 
-	if (z->c) {
+	if (z->c && !z->error) {
 		for (;;) {
 			ZSTD_inBuffer in = { NULL, 0, 0 };
 			ZSTD_outBuffer out = { z->buf, z->cap, 0 };
