@@ -239,21 +239,58 @@ static void swap_keyed(struct keyed *a, struct keyed *b)
 	*b = t;
 }
 
+/* Keys equal in their first d bytes, by strcmp from there (and index):
+ * where the quicksort has done too much work already (below). */
+struct from_depth {
+	const char *text;
+	size_t d;
+};
+
+static int cmp_from(const void *a, const void *b, void *arg)
+{
+	const struct keyed *x = a, *y = b;
+	const struct from_depth *f = arg;
+	int r = strcmp(f->text + x->off + f->d, f->text + y->off + f->d);
+
+	return r ? r : (x->index > y->index) - (x->index < y->index);
+}
+
+/* The median of the first, middle and last words, moved to a[0]. */
+static void pivot_first(struct keyed *a, size_t n)
+{
+	size_t m = n / 2, l = n - 1, p;
+	uint64_t x = a[0].word, y = a[m].word, z = a[l].word;
+
+	if (x < y)
+		p = y < z ? m : x < z ? l : 0;
+	else
+		p = x < z ? 0 : y < z ? l : m;
+	swap_keyed(&a[0], &a[p]);
+}
+
 static void sort_run(const char *text, struct keyed *k, size_t n)
 {
 	struct mkqs_task *stack = NULL;
 	size_t depth = 0, cap = 0;
+	/* (keys made to defeat the pivot could make partitioning quadratic:
+	 * past this much of it, the rest goes to qsort, n log n) */
+	uint64_t budget = 64 * (uint64_t)n + 4096;
 
 	for (struct mkqs_task t = { k, n, 0, false };;) {
-		if (t.n > 1) {
+		if (t.n > 1 && t.n > budget) {
+			struct from_depth f = { text, t.d };
+
+			qsort_r(t.k, t.n, sizeof(*t.k), cmp_from, &f);
+		} else if (t.n > 1) {
 			struct keyed *a = t.k;
 			size_t lt = 0, gt = t.n, i = 1;
 			uint64_t v;
 
+			budget -= t.n;
 			if (!t.loaded)
 				for (size_t j = 0; j < t.n; j++)
 					a[j].word = key_word(text, &a[j], t.d);
-			swap_keyed(&a[0], &a[t.n / 2]);
+			pivot_first(a, t.n);
 			v = a[0].word;
 			/* [0, lt): below v; [lt, i): v; [gt, n): above */
 			while (i < gt) {

@@ -131,7 +131,8 @@ struct sortable {
 	struct event ev;
 };
 
-/* An event appended to p's (taken: ev is zeroed). */
+/* An event appended to p's (taken: ev is zeroed, but a pooled one, which
+ * owns nothing). */
 void canon_add_event(struct cproc *p, struct event *ev);
 
 /* canon_store.c: chunks and blocks after the spool's events. */

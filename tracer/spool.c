@@ -244,6 +244,13 @@ void strpool_reset(struct strpool *pool)
 		b->next = old->next;
 		free(old);
 	}
+	/* (a block made for one large string goes too) */
+	if (b->size > POOL_BLOCK) {
+		free(b);
+		pool->blocks = NULL;
+		pool->left = 0;
+		return;
+	}
 	pool->left = b->size;
 }
 
