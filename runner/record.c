@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -92,14 +95,139 @@ int record_begin(struct recorder *rec, const struct run_config *cfg,
 }
 
 /* The run's delta next to the trace, and a summary on stderr. */
-static int write_delta(const struct run_config *cfg, struct sr_error **err)
+/*
+ * The fold, on a thread of its own, of the canonical trace as it is
+ * written: each write goes to the trace and down a socket to the fold,
+ * so the delta is ready when the trace is, not read back after it (the
+ * tinyconfig subset's trace took 60 ms to read back and fold, after the
+ * build).  A fold that gives up closes its end; the trace goes on.
+ */
+struct fold_job {
+	FILE *target;		/* where the trace goes */
+	int wfd;		/* the socket to the fold, -1 once it is gone */
+	int rfd;		/* the fold's end */
+	pthread_t thread;
+	const char *name;
+	struct fold_result r;
+	struct sr_error *err;
+	int ret;
+};
+
+/* (fopencookie: 0 on an error, never -1) */
+static ssize_t tee_write(void *cookie, const char *buf, size_t n)
+{
+	struct fold_job *j = cookie;
+
+	if (fwrite(buf, 1, n, j->target) != n)
+		return 0;
+	for (size_t at = 0; j->wfd >= 0 && at < n;) {
+		ssize_t k = send(j->wfd, buf + at, n - at, MSG_NOSIGNAL);
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0) {	/* (the fold gave up: it says why) */
+			close(j->wfd);
+			j->wfd = -1;
+			break;
+		}
+		at += (size_t)k;
+	}
+	return (ssize_t)n;
+}
+
+static int tee_close(void *cookie)
+{
+	struct fold_job *j = cookie;
+
+	if (j->wfd >= 0)
+		close(j->wfd);
+	j->wfd = -1;
+	return 0;
+}
+
+static void *fold_main(void *arg)
+{
+	struct fold_job *j = arg;
+	FILE *f = fdopen(j->rfd, "r");
+
+	if (!f) {
+		close(j->rfd);
+		j->ret = sr_error_make(&j->err, SR_EXIT_FAILURE, errno, "cannot fold '%s'",
+				       j->name);
+		return NULL;
+	}
+	j->ret = fold_file(f, j->name, &j->r, &j->err);
+	return NULL;
+}
+
+/* The stream for the canonicalizer: to target and to the fold; NULL if
+ * there is no fold thread (write_delta then reads the trace back). */
+static FILE *fold_begin(struct fold_job *j, FILE *target, const char *name)
+{
+	cookie_io_functions_t io = { .write = tee_write, .close = tee_close };
+	int sv[2];
+	FILE *tee;
+
+	memset(j, 0, sizeof(*j));
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+		return NULL;
+	*j = (struct fold_job){ .target = target, .wfd = sv[0], .rfd = sv[1], .name = name };
+	sigset_t all, old;
+	bool started;
+
+	tee = fopencookie(j, "w", io);
+	/* (sandrun's signals are the main thread's) */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	started = tee && pthread_create(&j->thread, NULL, fold_main, j) == 0;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (!started) {
+		if (tee)
+			fclose(tee);	/* (closes wfd) */
+		else
+			close(sv[0]);
+		close(sv[1]);
+		return NULL;
+	}
+	setvbuf(tee, NULL, _IOFBF, 64u << 10);
+	return tee;
+}
+
+/* The tee closed: the fold's result (job NULL: the trace's, read back). */
+static int fold_end(struct fold_job *j, const char *trace, struct fold_result *r,
+		    struct sr_error **err)
+{
+	if (!j)
+		return fold_trace(trace, r, err);
+	pthread_join(j->thread, NULL);
+	if (j->ret < 0) {
+		*err = j->err;
+		return -1;
+	}
+	*r = j->r;
+	return 0;
+}
+
+/* The run failed: the fold's result, if any, dropped. */
+static void fold_cancel(struct fold_job *j)
+{
+	struct fold_result r;
+	struct sr_error *err = NULL;
+
+	if (j && fold_end(j, NULL, &r, &err) == 0)
+		fold_free(&r);
+	sr_error_free(err);
+}
+
+static int write_delta(const struct run_config *cfg, struct fold_job *job,
+		       struct sr_error **err)
 {
 	cleanup_free char *path = xasprintf("%s.delta", cfg->trace_path);
 	struct fold_result r;
 	struct outfile out;
 	char hex[65];
 
-	if (fold_trace(cfg->trace_path, &r, err) < 0)
+	if (fold_end(job, cfg->trace_path, &r, err) < 0)
 		return -1;
 	if (outfile_open(&out, path, err) < 0) {
 		fold_free(&r);
@@ -131,14 +259,18 @@ static double since(const struct timespec *t0)
 /* Canonicalization alone (ordering, formatting, compressing), for the
  * benchmark; the trace's fsync and rename are not in it. */
 static int timed_canon(struct recorder *rec, const struct canon_opts *o, FILE *out,
-		       struct sr_error **err)
+		       const char *path, struct sr_error **err)
 {
 	struct timespec t0;
 	int r;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	r = canon_write(&rec->tracer.spool, o, out, err);
-	fflush(out);
+	/* (a write that failed, a full disk: canon_write writes on) */
+	if (fflush(out) != 0 && r == 0)
+		r = sr_error_make(err, SR_EXIT_FAILURE, errno, "cannot write '%s'", path);
+	else if (ferror(out) && r == 0)
+		r = sr_error_make(err, SR_EXIT_FAILURE, EIO, "cannot write '%s'", path);
 	rec->canon_s = since(&t0);
 	return r;
 }
@@ -147,9 +279,11 @@ int record_finish(struct recorder *rec, const struct run_config *cfg,
 		  int exit_code, struct sr_error **err)
 {
 	struct canon_root roots[4];
+	struct fold_job job;
 	struct canon_opts o;
 	struct outfile out;
 	struct timespec t0;
+	FILE *tee;
 	int r;
 
 	if (!rec->active)
@@ -175,24 +309,31 @@ int record_finish(struct recorder *rec, const struct run_config *cfg,
 		if (!z || fd < 0)
 			return outfile_abort(&out), sr_error_make(err, SR_EXIT_FAILURE,
 					errno, "cannot start compression");
-		r = timed_canon(rec, &o, z, err);
+		tee = fold_begin(&job, z, cfg->trace_path);
+		r = timed_canon(rec, &o, tee ? tee : z, cfg->trace_path, err);
+		if (tee && fclose(tee) != 0 && r == 0)
+			r = sr_error_make(err, SR_EXIT_FAILURE, errno,
+					  "cannot write '%s'", cfg->trace_path);
 		if (fclose(z) != 0 && r == 0)
 			r = sr_error_make(err, SR_EXIT_FAILURE, errno,
 					  "cannot write '%s'", cfg->trace_path);
 		/* zclose closed out.f; sync and rename through the dup. */
 		out.f = fdopen(fd, "w");
-		if (r < 0) {
+	} else {
+		tee = fold_begin(&job, out.f, cfg->trace_path);
+		r = timed_canon(rec, &o, tee ? tee : out.f, cfg->trace_path, err);
+		if (tee && fclose(tee) != 0 && r == 0)
+			r = sr_error_make(err, SR_EXIT_FAILURE, errno,
+					  "cannot write '%s'", cfg->trace_path);
+	}
+	if (r < 0 || outfile_commit(&out, err) < 0) {
+		if (r < 0)
 			outfile_abort(&out);
-			return -1;
-		}
-	} else if (timed_canon(rec, &o, out.f, err) < 0) {
-		outfile_abort(&out);
+		fold_cancel(tee ? &job : NULL);
 		return -1;
 	}
-	if (outfile_commit(&out, err) < 0)
-		return -1;
 	rec->write_s = since(&t0);
-	return write_delta(cfg, err);
+	return write_delta(cfg, tee ? &job : NULL, err);
 }
 
 void record_free(struct recorder *rec)

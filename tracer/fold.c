@@ -141,21 +141,44 @@ static bool run_fold_wants(const char *line, void *ctx)
 	return false;
 }
 
+/* The fold of an open trace (closed after it). */
+static int fold_reader(struct trace_reader *tr, const char *trace, struct fold_result *r,
+		       struct sr_error **err);
+
 int fold_trace(const char *trace, struct fold_result *r, struct sr_error **err)
 {
-	struct fslist before = { 0 }, after = { 0 };
-	struct strv reads = { 0 };
 	struct trace_reader tr;
-	json_t *rec;
-	int n;
 
 	memset(r, 0, sizeof(*r));
 	if (trace_open(&tr, trace, err) < 0) {
 		trace_close(&tr);
 		return -1;
 	}
-	r->delta.algo = xstrdup(jstr(tr.header, "digest"));
-	while ((n = trace_next_if(&tr, run_fold_wants, &reads, &rec, err)) > 0) {
+	return fold_reader(&tr, trace, r, err);
+}
+
+int fold_file(FILE *f, const char *trace, struct fold_result *r, struct sr_error **err)
+{
+	struct trace_reader tr;
+
+	memset(r, 0, sizeof(*r));
+	if (trace_open_file(&tr, f, trace, err) < 0) {
+		trace_close(&tr);
+		return -1;
+	}
+	return fold_reader(&tr, trace, r, err);
+}
+
+static int fold_reader(struct trace_reader *tr, const char *trace, struct fold_result *r,
+		       struct sr_error **err)
+{
+	struct fslist before = { 0 }, after = { 0 };
+	struct strv reads = { 0 };
+	json_t *rec;
+	int n;
+
+	r->delta.algo = xstrdup(jstr(tr->header, "digest"));
+	while ((n = trace_next_if(tr, run_fold_wants, &reads, &rec, err)) > 0) {
 		const char *state;
 
 		if (n == 2)
@@ -168,7 +191,7 @@ int fold_trace(const char *trace, struct fold_result *r, struct sr_error **err)
 			if (state_entry(rec, &e, true) < 0) {
 				json_decref(rec);
 				n = sr_error_make(err, SR_EXIT_BAD_INPUT, 0,
-						  "%s:%lu: bad state record", trace, tr.line);
+						  "%s:%lu: bad state record", trace, tr->line);
 				break;
 			}
 			fslist_push(!strcmp(state, "before") ? &before : &after, &e);
@@ -177,15 +200,15 @@ int fold_trace(const char *trace, struct fold_result *r, struct sr_error **err)
 		}
 		json_decref(rec);
 	}
-	if (n == 0 && strcmp(jstr(tr.end, "end"), "complete"))
+	if (n == 0 && strcmp(jstr(tr->end, "end"), "complete"))
 		n = sr_error_make(err, SR_EXIT_BAD_INPUT, 0,
 				  "%s: the trace is incomplete (%s); nothing to fold",
-				  trace, jstr(tr.end, "reason"));
+				  trace, jstr(tr->end, "reason"));
 	if (n == 0) {
 		diff_states(&before, &after, r);
 		count_reads(&reads, r);
 	}
-	trace_close(&tr);
+	trace_close(tr);
 	strv_free(&reads);
 	fslist_free(&before);
 	fslist_free(&after);

@@ -23,6 +23,8 @@ struct fold_result {
 };
 
 int fold_trace(const char *trace, struct fold_result *ret, struct sr_error **err);
+/* The same from a stream (f: taken and closed), trace its name in errors. */
+int fold_file(FILE *f, const char *trace, struct fold_result *ret, struct sr_error **err);
 /*
  * The changes of one process (or of a process and its descendants):
  * its changes replayed in program order, each path with the state the

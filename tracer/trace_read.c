@@ -69,15 +69,25 @@ static int read_object(struct trace_reader *r, json_t **ret, struct sr_error **e
 
 int trace_open(struct trace_reader *r, const char *path, struct sr_error **err)
 {
+	FILE *f = zstd_fopen_any(path);
+
+	if (!f) {
+		memset(r, 0, sizeof(*r));
+		return sr_error_make(err, SR_EXIT_BAD_INPUT, errno,
+				     "cannot open '%s'", path);
+	}
+	return trace_open_file(r, f, path, err);
+}
+
+int trace_open_file(struct trace_reader *r, FILE *f, const char *name,
+		    struct sr_error **err)
+{
 	json_t *version;
 	int ok;
 
 	memset(r, 0, sizeof(*r));
-	r->path = xstrdup(path);
-	r->f = zstd_fopen_any(path);
-	if (!r->f)
-		return sr_error_make(err, SR_EXIT_BAD_INPUT, errno,
-				     "cannot open '%s'", path);
+	r->path = xstrdup(name);
+	r->f = f;
 	ok = read_object(r, &r->header, err);
 	if (ok <= 0) {
 		if (ok == 0)

@@ -26,6 +26,10 @@ struct trace_reader {
 };
 
 int trace_open(struct trace_reader *r, const char *path, struct sr_error **err);
+/* The same on a stream (f: taken, trace_close closes it), called name in
+ * errors. */
+int trace_open_file(struct trace_reader *r, FILE *f, const char *name,
+		    struct sr_error **err);
 /* 1 with a record (a new reference), 0 after the end record, -1 on error. */
 int trace_next(struct trace_reader *r, json_t **ret, struct sr_error **err);
 /*

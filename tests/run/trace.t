@@ -352,6 +352,8 @@ W=$SCRATCH/w-zst; mkdir -p "$W"
 is "a .zst trace is zstd" "$(zstd -dc "$SCRATCH/z.trace.zst" 2>/dev/null | head -c 24)" '{"format":"sandrun-trace'
 out=$("$SR" show "$SCRATCH/z.trace.zst")
 like "show reads a compressed trace" "$out" 'open +w,create,trunc,new \$SRC/z.txt'
+is "a compressed trace's delta, folded as it was written, is the trace's" \
+	"$("$SR" fold "$SCRATCH/z.trace.zst")" "$(cat "$SCRATCH/z.trace.zst.delta")"
 out=$("$SR" show --tree "$SCRATCH/vfork.trace")
 like "show --tree: the child under its parent" "$out" $'1\n.*\n  1.1\n    true from-vfork'
 out=$("$SR" show -p 1.1 "$SCRATCH/clone3.trace")
