@@ -90,8 +90,9 @@ static int zclose(void *cookie)
 			if (left == 0)
 				break;
 		}
-		ZSTD_freeCCtx(z->c);
 	}
+	if (z->c)
+		ZSTD_freeCCtx(z->c);
 	if (z->d)
 		ZSTD_freeDCtx(z->d);
 	if (fclose(z->raw) != 0)
