@@ -13,7 +13,8 @@ struct zcookie {
 	ZSTD_DCtx *d;
 	char *buf;		/* compressed side */
 	size_t cap, pos, len;	/* reader: buf[pos, len) is unread */
-	bool eof, error;
+	bool eof;
+	int error;		/* the first failed write's errno */
 };
 
 /* (fopencookie: 0 on an error, never -1, which glibc would take for a
@@ -27,11 +28,13 @@ static ssize_t zwrite(void *cookie, const char *data, size_t n)
 		ZSTD_outBuffer out = { z->buf, z->cap, 0 };
 		size_t r = ZSTD_compressStream2(z->c, &out, &in, ZSTD_e_continue);
 
-		if (ZSTD_isError(r) || fwrite(z->buf, 1, out.pos, z->raw) != out.pos)
-			z->error = true;
+		if (ZSTD_isError(r))
+			z->error = EIO;
+		else if (fwrite(z->buf, 1, out.pos, z->raw) != out.pos)
+			z->error = errno ? errno : EIO;	/* (ENOSPC) */
 	}
 	if (z->error) {
-		errno = EIO;
+		errno = z->error;
 		return 0;
 	}
 	return (ssize_t)n;
@@ -74,7 +77,7 @@ static ssize_t zread(void *cookie, char *data, size_t n)
 static int zclose(void *cookie)
 {
 	struct zcookie *z = cookie;
-	int r = z->c && z->error ? -1 : 0;
+	int r = z->c && z->error ? -1 : 0, z_error = z->error;
 
 	if (z->c && !z->error) {
 		for (;;) {
@@ -100,7 +103,7 @@ static int zclose(void *cookie)
 	free(z->buf);
 	free(z);
 	if (r)
-		errno = EIO;
+		errno = z_error ? z_error : EIO;
 	return r;
 }
 

@@ -94,18 +94,24 @@ int record_begin(struct recorder *rec, const struct run_config *cfg,
 	return 0;
 }
 
-/* The run's delta next to the trace, and a summary on stderr. */
 /*
  * The fold, on a thread of its own, of the canonical trace as it is
  * written: each write goes to the trace and down a socket to the fold,
  * so the delta is ready when the trace is, not read back after it (the
  * tinyconfig subset's trace took 60 ms to read back and fold, after the
- * build).  A fold that gives up closes its end; the trace goes on.
+ * build).  Should the copy stop short (the fold gave up, or a send
+ * failed), the trace goes on, and the delta is folded from the trace
+ * written, as before.
  */
+#define TEE_BUFFER (64u << 10)
+
 struct fold_job {
 	FILE *target;		/* where the trace goes */
 	int wfd;		/* the socket to the fold, -1 once it is gone */
 	int rfd;		/* the fold's end */
+	bool cut;		/* the copy stopped short */
+	int werrno;		/* why a write of the trace failed */
+	char *buf;		/* the tee's */
 	pthread_t thread;
 	const char *name;
 	struct fold_result r;
@@ -118,16 +124,20 @@ static ssize_t tee_write(void *cookie, const char *buf, size_t n)
 {
 	struct fold_job *j = cookie;
 
-	if (fwrite(buf, 1, n, j->target) != n)
+	if (fwrite(buf, 1, n, j->target) != n) {
+		if (!j->werrno)
+			j->werrno = errno ? errno : EIO;
 		return 0;
+	}
 	for (size_t at = 0; j->wfd >= 0 && at < n;) {
 		ssize_t k = send(j->wfd, buf + at, n - at, MSG_NOSIGNAL);
 
 		if (k < 0 && errno == EINTR)
 			continue;
-		if (k < 0) {	/* (the fold gave up: it says why) */
+		if (k < 0) {
 			close(j->wfd);
 			j->wfd = -1;
+			j->cut = true;
 			break;
 		}
 		at += (size_t)k;
@@ -189,17 +199,38 @@ static FILE *fold_begin(struct fold_job *j, FILE *target, const char *name)
 		close(sv[1]);
 		return NULL;
 	}
-	setvbuf(tee, NULL, _IOFBF, 64u << 10);
+	/* (a cookie stream's own buffer is BUFSIZ, whatever size is asked
+	 * for without one) */
+	j->buf = xmalloc(TEE_BUFFER);
+	setvbuf(tee, j->buf, _IOFBF, TEE_BUFFER);
 	return tee;
 }
 
-/* The tee closed: the fold's result (job NULL: the trace's, read back). */
+/* The fold thread's end, its result dropped. */
+static void fold_join(struct fold_job *j)
+{
+	pthread_join(j->thread, NULL);
+	free(j->buf);
+	j->buf = NULL;
+	if (j->ret < 0)
+		sr_error_free(j->err);
+	else
+		fold_free(&j->r);
+}
+
+/* The tee closed: the fold's result (job NULL, or a copy cut short: the
+ * trace's, read back). */
 static int fold_end(struct fold_job *j, const char *trace, struct fold_result *r,
 		    struct sr_error **err)
 {
-	if (!j)
+	if (!j || j->cut) {
+		if (j)
+			fold_join(j);
 		return fold_trace(trace, r, err);
+	}
 	pthread_join(j->thread, NULL);
+	free(j->buf);
+	j->buf = NULL;
 	if (j->ret < 0) {
 		*err = j->err;
 		return -1;
@@ -208,17 +239,7 @@ static int fold_end(struct fold_job *j, const char *trace, struct fold_result *r
 	return 0;
 }
 
-/* The run failed: the fold's result, if any, dropped. */
-static void fold_cancel(struct fold_job *j)
-{
-	struct fold_result r;
-	struct sr_error *err = NULL;
-
-	if (j && fold_end(j, NULL, &r, &err) == 0)
-		fold_free(&r);
-	sr_error_free(err);
-}
-
+/* The run's delta next to the trace, and a summary on stderr. */
 static int write_delta(const struct run_config *cfg, struct fold_job *job,
 		       struct sr_error **err)
 {
@@ -259,7 +280,7 @@ static double since(const struct timespec *t0)
 /* Canonicalization alone (ordering, formatting, compressing), for the
  * benchmark; the trace's fsync and rename are not in it. */
 static int timed_canon(struct recorder *rec, const struct canon_opts *o, FILE *out,
-		       const char *path, struct sr_error **err)
+		       const char *path, const int *werrno, struct sr_error **err)
 {
 	struct timespec t0;
 	int r;
@@ -270,7 +291,8 @@ static int timed_canon(struct recorder *rec, const struct canon_opts *o, FILE *o
 	if (fflush(out) != 0 && r == 0)
 		r = sr_error_make(err, SR_EXIT_FAILURE, errno, "cannot write '%s'", path);
 	else if (ferror(out) && r == 0)
-		r = sr_error_make(err, SR_EXIT_FAILURE, EIO, "cannot write '%s'", path);
+		r = sr_error_make(err, SR_EXIT_FAILURE, werrno && *werrno ? *werrno : EIO,
+				  "cannot write '%s'", path);
 	rec->canon_s = since(&t0);
 	return r;
 }
@@ -310,7 +332,7 @@ int record_finish(struct recorder *rec, const struct run_config *cfg,
 			return outfile_abort(&out), sr_error_make(err, SR_EXIT_FAILURE,
 					errno, "cannot start compression");
 		tee = fold_begin(&job, z, cfg->trace_path);
-		r = timed_canon(rec, &o, tee ? tee : z, cfg->trace_path, err);
+		r = timed_canon(rec, &o, tee ? tee : z, cfg->trace_path, &job.werrno, err);
 		if (tee && fclose(tee) != 0 && r == 0)
 			r = sr_error_make(err, SR_EXIT_FAILURE, errno,
 					  "cannot write '%s'", cfg->trace_path);
@@ -321,7 +343,7 @@ int record_finish(struct recorder *rec, const struct run_config *cfg,
 		out.f = fdopen(fd, "w");
 	} else {
 		tee = fold_begin(&job, out.f, cfg->trace_path);
-		r = timed_canon(rec, &o, tee ? tee : out.f, cfg->trace_path, err);
+		r = timed_canon(rec, &o, tee ? tee : out.f, cfg->trace_path, &job.werrno, err);
 		if (tee && fclose(tee) != 0 && r == 0)
 			r = sr_error_make(err, SR_EXIT_FAILURE, errno,
 					  "cannot write '%s'", cfg->trace_path);
@@ -329,7 +351,8 @@ int record_finish(struct recorder *rec, const struct run_config *cfg,
 	if (r < 0 || outfile_commit(&out, err) < 0) {
 		if (r < 0)
 			outfile_abort(&out);
-		fold_cancel(tee ? &job : NULL);
+		if (tee)
+			fold_join(&job);
 		return -1;
 	}
 	rec->write_s = since(&t0);
