@@ -517,14 +517,48 @@ int64_t spool_peek_at(struct spool *s, uint64_t off, struct event *ev)
 	return read_at(s, off, ev, true);
 }
 
+/* A short write is written on, so that a full disk fails with its errno
+ * (ENOSPC) at the next try, not with a short count and a stale errno. */
 int spool_pwrite(struct spool *s, uint64_t off, const void *buf, size_t len)
 {
-	return pwrite(fileno(s->f), buf, len, (off_t)off) == (ssize_t)len ? 0 : -1;
+	const char *p = buf;
+
+	while (len) {
+		ssize_t n = pwrite(fileno(s->f), p, len, (off_t)off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			if (n == 0)
+				errno = ENOSPC;
+			return -1;
+		}
+		p += n;
+		off += (uint64_t)n;
+		len -= (size_t)n;
+	}
+	return 0;
 }
 
 int spool_pread(struct spool *s, uint64_t off, void *buf, size_t len)
 {
-	return pread(fileno(s->f), buf, len, (off_t)off) == (ssize_t)len ? 0 : -1;
+	char *p = buf;
+
+	while (len) {
+		ssize_t n = pread(fileno(s->f), p, len, (off_t)off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			if (n == 0)
+				errno = EIO;	/* (the spool ends before it should) */
+			return -1;
+		}
+		p += n;
+		off += (uint64_t)n;
+		len -= (size_t)n;
+	}
+	return 0;
 }
 
 /* Less than this is not worth a hole: punching one costs ~0.4 ms, and
