@@ -328,9 +328,16 @@ int record_finish(struct recorder *rec, const struct run_config *cfg,
 		FILE *z = zstd_open_write(out.f, 3);
 		int fd = z ? dup(fileno(out.f)) : -1;
 
-		if (!z || fd < 0)
-			return outfile_abort(&out), sr_error_make(err, SR_EXIT_FAILURE,
-					errno, "cannot start compression");
+		if (!z || fd < 0) {
+			int e = errno;
+
+			if (z) {	/* (its close closes out.f) */
+				fclose(z);
+				out.f = NULL;
+			}
+			outfile_abort(&out);
+			return sr_error_make(err, SR_EXIT_FAILURE, e, "cannot start compression");
+		}
 		tee = fold_begin(&job, z, cfg->trace_path);
 		r = timed_canon(rec, &o, tee ? tee : z, cfg->trace_path, &job.werrno, err);
 		if (tee && fclose(tee) != 0 && r == 0)
@@ -341,6 +348,12 @@ int record_finish(struct recorder *rec, const struct run_config *cfg,
 					  "cannot write '%s'", cfg->trace_path);
 		/* zclose closed out.f; sync and rename through the dup. */
 		out.f = fdopen(fd, "w");
+		if (!out.f) {
+			if (r == 0)
+				r = sr_error_make(err, SR_EXIT_FAILURE, errno,
+						  "cannot write '%s'", cfg->trace_path);
+			close(fd);
+		}
 	} else {
 		tee = fold_begin(&job, out.f, cfg->trace_path);
 		r = timed_canon(rec, &o, tee ? tee : out.f, cfg->trace_path, &job.werrno, err);
