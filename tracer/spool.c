@@ -517,20 +517,21 @@ int64_t spool_peek_at(struct spool *s, uint64_t off, struct event *ev)
 	return read_at(s, off, ev, true);
 }
 
-/* A short write is written on, so that a full disk fails with its errno
- * (ENOSPC) at the next try, not with a short count and a stale errno. */
-int spool_pwrite(struct spool *s, uint64_t off, const void *buf, size_t len)
+/* All len bytes at off, read or written: a short write is written on,
+ * so that a full disk fails with its errno (ENOSPC) at the next try, not
+ * with a short count and a stale errno; a short read (the spool ends
+ * early) is EIO. */
+static int spool_io(struct spool *s, uint64_t off, char *p, size_t len, bool write)
 {
-	const char *p = buf;
-
 	while (len) {
-		ssize_t n = pwrite(fileno(s->f), p, len, (off_t)off);
+		ssize_t n = write ? pwrite(fileno(s->f), p, len, (off_t)off) :
+				    pread(fileno(s->f), p, len, (off_t)off);
 
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0) {
 			if (n == 0)
-				errno = ENOSPC;
+				errno = write ? ENOSPC : EIO;
 			return -1;
 		}
 		p += n;
@@ -540,25 +541,14 @@ int spool_pwrite(struct spool *s, uint64_t off, const void *buf, size_t len)
 	return 0;
 }
 
+int spool_pwrite(struct spool *s, uint64_t off, const void *buf, size_t len)
+{
+	return spool_io(s, off, (char *)(uintptr_t)buf, len, true);	/* (only read) */
+}
+
 int spool_pread(struct spool *s, uint64_t off, void *buf, size_t len)
 {
-	char *p = buf;
-
-	while (len) {
-		ssize_t n = pread(fileno(s->f), p, len, (off_t)off);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			if (n == 0)
-				errno = EIO;	/* (the spool ends before it should) */
-			return -1;
-		}
-		p += n;
-		off += (uint64_t)n;
-		len -= (size_t)n;
-	}
-	return 0;
+	return spool_io(s, off, buf, len, false);
 }
 
 /* Less than this is not worth a hole: punching one costs ~0.4 ms, and
