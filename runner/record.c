@@ -175,6 +175,8 @@ static void *fold_main(void *arg)
 static FILE *fold_begin(struct fold_job *j, FILE *target, const char *name)
 {
 	cookie_io_functions_t io = { .write = tee_write, .close = tee_close };
+	sigset_t all, old;
+	bool started;
 	int sv[2];
 	FILE *tee;
 
@@ -182,9 +184,6 @@ static FILE *fold_begin(struct fold_job *j, FILE *target, const char *name)
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
 		return NULL;
 	*j = (struct fold_job){ .target = target, .wfd = sv[0], .rfd = sv[1], .name = name };
-	sigset_t all, old;
-	bool started;
-
 	tee = fopencookie(j, "w", io);
 	/* (sandrun's signals are the main thread's) */
 	sigfillset(&all);
