@@ -354,6 +354,16 @@ out=$("$SR" show "$SCRATCH/z.trace.zst")
 like "show reads a compressed trace" "$out" 'open +w,create,trunc,new \$SRC/z.txt'
 is "a compressed trace's delta, folded as it was written, is the trace's" \
 	"$("$SR" fold "$SCRATCH/z.trace.zst")" "$(cat "$SCRATCH/z.trace.zst.delta")"
+# With no fold thread (socketpair fails in sandrun itself), the delta is
+# folded from the trace written.
+W=$SCRATCH/w-nofold; mkdir -p "$W"
+(cd "$W" && LD_PRELOAD="$SCRATCH/bin/libsr-nosockpair.so" "$SR" --clean-env \
+	-o "$SCRATCH/nf.trace" -- sh -c 'echo n > n.txt') >/dev/null 2>&1
+is "no fold thread: the run still succeeds" "$?" 0
+like "no fold thread: the delta is written" "$(cat "$SCRATCH/nf.trace.delta" 2>/dev/null)" \
+	'\$SRC/n.txt type=file'
+is "no fold thread: the delta is the trace's" \
+	"$("$SR" fold "$SCRATCH/nf.trace")" "$(cat "$SCRATCH/nf.trace.delta" 2>/dev/null)"
 out=$("$SR" show --tree "$SCRATCH/vfork.trace")
 like "show --tree: the child under its parent" "$out" $'1\n.*\n  1.1\n    true from-vfork'
 out=$("$SR" show -p 1.1 "$SCRATCH/clone3.trace")
