@@ -3,8 +3,9 @@
 #define SR_CANON_PRIV_H
 
 /* The canonicalizer's insides, shared by canon.c (tree, keys, output),
- * canon_names.c (roots, temp names), canon_order.c (event order) and
- * canon_store.c (events between the passes). */
+ * canon_json.c (events and states as JSON), canon_names.c (roots, temp
+ * names), canon_order.c (event order) and canon_store.c (events between
+ * the passes). */
 #include <stdbool.h>
 #include <stdio.h>
 
@@ -167,9 +168,17 @@ const char *canon_str(struct canon *c, const char *s, bool for_key);
 /* Sort the names canon_note_temp() collected; once, after pass 1. */
 void canon_sort_temps(struct canon *c);
 
+/* canon_json.c: the JSON of a string, an argv or environment (,"key":[...]),
+ * an event's members, a path's state record. */
 void canon_put_str(struct canon *c, struct sbuf *b, const char *s, bool for_key);
+void canon_put_strv(struct canon *c, struct sbuf *b, const char *key, char **v,
+		    bool for_key);
 void canon_put_event(struct canon *c, struct sbuf *b, const struct cproc *p,
 		     const struct event *ev, bool for_key);
+void canon_put_state(struct canon *c, struct sbuf *b, const struct event *ev,
+		     bool for_key);
+/* canon.c: whether a pipe has both ends in the build (named in traces). */
+bool canon_pipe_linked(const struct canon *c, uint32_t ino);
 int canon_cmp_sortable(const void *a, const void *b);
 bool canon_is_barrier(const struct event *ev);
 bool canon_leader_event(const struct cproc *p, const struct event *ev);
