@@ -53,6 +53,9 @@ size_t sites_in_libc(const struct text *t, void *(*sym)(const char *name),
 /* The dynamic loader's: those of every one of its functions, the same. */
 size_t sites_in_loader(const struct text *t, struct site *sites);
 
+/* The syscall number a site of t loads before its instruction. */
+long sites_nr(const struct text *t, const struct site *s);
+
 /*
  * The cache of sites (INPROC_SITES_PATH in the sandbox): sandrun finds
  * its own loader's and libc's once (runner/sitecache.c), and a process

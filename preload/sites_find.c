@@ -423,6 +423,11 @@ size_t sites_in_loader(const struct text *t, struct site *sites)
 	return sites_unbranched(t, sites, sites_in_text(t, sites, 0));
 }
 
+long sites_nr(const struct text *t, const struct site *s)
+{
+	return loaded_nr(t->lo, s->at);
+}
+
 static bool entry_for(const struct sites_cache_entry *e, const struct text *t)
 {
 	if (!t->id || t->id_len > SITES_ID_MAX || e->id_len != t->id_len ||

@@ -151,6 +151,7 @@ static void exec_command(const struct run_config *cfg, const sigset_t *mask,
 	/* Last, so that nothing of sandrun's own is traced; from here every
 	 * traced syscall stops for the tracer, which seized pid 1. */
 	if (cfg->trace_path && filter_load(cfg->policy != NULL, cfg->preload != NULL,
+					   cfg->audit ? &cfg->loader : NULL,
 					   cfg->notify ? &listener : NULL, &err) < 0)
 		goto fail;
 	/* The tracer takes the listener (pidfd_getfd) at this request's

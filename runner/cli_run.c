@@ -401,7 +401,7 @@ static int build_plan(const struct run_args *a, struct run_config *cfg,
 	sitecache_outputs(&cfg->outputs);
 	if (cfg->audit) {
 		struct sitecache c;
-		size_t len = sitecache_make(&c, &cfg->outputs);
+		size_t len = sitecache_make(&c, &cfg->outputs, &cfg->loader);
 
 		if (len)
 			plan_add_file(p, INPROC_SITES_PATH, &c, len);

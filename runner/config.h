@@ -9,6 +9,7 @@
 #include "lib/digest.h"
 #include "lib/util.h"
 #include "runner/plan.h"
+#include "tracer/filter.h"
 #include "tracer/inproc.h"
 #include "tracer/tracer.h"
 
@@ -61,6 +62,7 @@ struct run_config {
 	sigset_t ignored;	/* forwarded signals the invoker ignores */
 	struct mount_plan plan;
 	struct output_files outputs;	/* sandrun's own log (sitecache.h) */
+	struct filter_loader loader;	/* the loader's sites (filter.h) */
 	struct policy *policy;	/* --policy, expanded; NULL without */
 	int landlock_abi;	/* > 0: the policy's paths are Landlock rules */
 	char *lock_path;	/* --lock: compare host inputs after the run */

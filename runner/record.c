@@ -82,6 +82,7 @@ int record_begin(struct recorder *rec, const struct run_config *cfg,
 	rec->topts.preload_appended = cfg->preload_appended;
 	rec->topts.audit_appended = cfg->audit_appended;
 	rec->topts.outputs = cfg->outputs;
+	rec->topts.loader = cfg->loader;
 	rec->tracer.inproc = cfg->preload != NULL;
 	rec->tracer.opts = &rec->topts;
 	spool = xasprintf("%s.spool.%d", cfg->trace_path, (int)getpid());

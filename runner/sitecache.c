@@ -21,6 +21,7 @@
 #include <string.h>
 #include <sys/auxv.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 
 #include "runner/sitecache.h"
 
@@ -93,16 +94,40 @@ static void *libc_sym(const char *name)
 	return dlsym(libc, name);
 }
 
-size_t sitecache_make(struct sitecache *c, const struct output_files *out)
+/* The loader's openat and newfstatat sites: where each syscall
+ * instruction ends, in its page. */
+static void loader_sites(const struct text *t, const struct site *sites, size_t n,
+			 struct filter_loader *ld)
+{
+	memset(ld, 0, sizeof(*ld));
+	for (size_t i = 0; i < n; i++) {
+		uint16_t off = (uint16_t)(((uintptr_t)sites[i].at + 2) & 0xfff);
+		long nr = sites_nr(t, &sites[i]);
+
+		if (nr == SYS_openat && ld->nopen < FILTER_LD_SITES)
+			ld->open[ld->nopen++] = off;
+		else if (nr == SYS_newfstatat && ld->nfstat < FILTER_LD_SITES)
+			ld->fstat[ld->nfstat++] = off;
+	}
+}
+
+size_t sitecache_make(struct sitecache *c, const struct output_files *out,
+		      struct filter_loader *ldsites)
 {
 	struct site sites[SITES_MAX];
 	struct found ld = { .base = getauxval(AT_BASE) }, lc = { 0 };
 	uint32_t k = 0;
+	size_t n;
 
 	memset(c, 0, sizeof(*c));
-	if (ld.base && dl_iterate_phdr(find, &ld) && ld.ok &&
-	    put(&c->entry[k], &ld.t, sites, sites_in_loader(&ld.t, sites)))
-		k++;
+	memset(ldsites, 0, sizeof(*ldsites));
+	if (ld.base && dl_iterate_phdr(find, &ld) && ld.ok) {
+		n = sites_in_loader(&ld.t, sites);
+		if (put(&c->entry[k], &ld.t, sites, n)) {
+			k++;
+			loader_sites(&ld.t, sites, n, ldsites);
+		}
+	}
 	libc = dlopen("libc.so.6", RTLD_LAZY | RTLD_NOLOAD);
 	if (libc && dl_iterate_phdr(find, &lc) && lc.ok &&
 	    put(&c->entry[k], &lc.t, sites, sites_in_libc(&lc.t, libc_sym, sites)))

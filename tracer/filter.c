@@ -133,31 +133,55 @@ static scmp_filter_ctx build(bool policy, bool inproc, bool notify, struct sr_er
  *    close, dup, fcntl, getrandom, getdents64) run without a stop; those
  *    whose result it records for the tracer (a writing openat, mkdir,
  *    mkdirat, unlink, unlinkat, rmdir, chdir, execve) stop, or with
- *    notify are a notification (inproc.h: INPROC_AGAIN).
+ *    notify are a notification (inproc.h: INPROC_AGAIN);
+ *  - with notify, the loader's openat and fstat of its audit modules,
+ *    at its own sites (filter.h: struct filter_loader), before
+ *    sandrun-audit.so rewrites them: notifications, which the tracer
+ *    lets run when they are sandrun's own (sandrun-audit.so, the fstat
+ *    of an fd), or has made again with a stop when it needs the result
+ *    (loop.c: divert).  Two stops fewer in every program's start.
  * Everything else goes on to libseccomp's program, which follows.  The
  * prefix is written with labels, resolved to cBPF's forward offsets.
  */
-enum { NEXT, L_LIB, L_ALLOW, L_TRACE, L_ALLOW_IP, L_NOTE_IP, L_OPEN_IP, L_REQ, L_PROT, L_MMAP,
-       L_MAP, L_REMAP, L_SHMAT, L_REQ_ACT, L_NOTE_ACT, L_COUNT };
+enum { NEXT, L_LIB, L_ALLOW, L_TRACE, L_ALLOW_IP, L_NOTE_IP, L_OPEN_IP, L_FSTAT_IP, L_OPEN_LD,
+       L_FSTAT_LD, L_REQ, L_PROT, L_MMAP, L_MAP, L_REMAP, L_SHMAT, L_REQ_ACT, L_NOTE_ACT,
+       L_LD_ACT, L_COUNT };
 struct insn {
 	uint16_t code;
 	uint32_t k;
 	uint8_t jt, jf;		/* labels */
 	uint8_t label;		/* the label this instruction is, or 0 */
+	uint8_t slot;		/* 1 + the index of the loader's site its k
+				 * is (SLOT_OPEN, SLOT_FSTAT), or 0 */
 };
-#define LD(off) { BPF_LD | BPF_W | BPF_ABS, (off), 0, 0, 0 }
-#define LDL(l, off) { BPF_LD | BPF_W | BPF_ABS, (off), 0, 0, (l) }
-#define JEQ(k, t, f) { BPF_JMP | BPF_JEQ | BPF_K, (k), (t), (f), 0 }
-#define JGE(k, t, f) { BPF_JMP | BPF_JGE | BPF_K, (k), (t), (f), 0 }
+#define LD(off) { BPF_LD | BPF_W | BPF_ABS, (off), 0, 0, 0, 0 }
+#define LDL(l, off) { BPF_LD | BPF_W | BPF_ABS, (off), 0, 0, (l), 0 }
+#define JEQ(k, t, f) { BPF_JMP | BPF_JEQ | BPF_K, (k), (t), (f), 0, 0 }
+#define JGE(k, t, f) { BPF_JMP | BPF_JGE | BPF_K, (k), (t), (f), 0, 0 }
 #define ARG_LO(i) (offsetof(struct seccomp_data, args) + 8 * (i))
 #define ARG_HI(i) (ARG_LO(i) + 4)
 #define BLOCK_HI ((uint32_t)(INPROC_TRAMP >> 32))
-/* at label l: from the trampoline's syscall instruction, on to label yes */
-#define FROM_TRAMP(l, yes) \
+/* at label l: from the trampoline's syscall instruction, on to label
+ * yes, else to label no */
+#define FROM_TRAMP_ELSE(l, yes, no) \
 	LDL(l, offsetof(struct seccomp_data, instruction_pointer) + 4), \
-	JEQ((uint32_t)(INPROC_SYSCALL_END >> 32), NEXT, L_LIB), \
+	JEQ((uint32_t)(INPROC_SYSCALL_END >> 32), NEXT, (no)), \
 	LD(offsetof(struct seccomp_data, instruction_pointer)), \
-	JEQ((uint32_t)INPROC_SYSCALL_END, (yes), L_LIB)
+	JEQ((uint32_t)INPROC_SYSCALL_END, (yes), (no))
+#define FROM_TRAMP(l, yes) FROM_TRAMP_ELSE(l, yes, L_LIB)
+/* The loader's sites: the instruction pointer's offset in its page, one
+ * of FILTER_LD_SITES (filled in by prefix_resolve; a k of 0x1000, which
+ * no offset is, for none) */
+#define SLOT_OPEN 1
+#define SLOT_FSTAT (SLOT_OPEN + FILTER_LD_SITES)
+#define PAGE_OFFSET \
+	LD(offsetof(struct seccomp_data, instruction_pointer)), \
+	{ BPF_ALU | BPF_AND | BPF_K, 0xfff, 0, 0, 0, 0 }
+#define SLOT(first, i, no) { BPF_JMP | BPF_JEQ | BPF_K, 0x1000, L_LD_ACT, (no), 0, (first) + (i) }
+#define SLOTS(first) \
+	SLOT(first, 0, NEXT), SLOT(first, 1, NEXT), SLOT(first, 2, NEXT), \
+	SLOT(first, 3, NEXT), SLOT(first, 4, NEXT), SLOT(first, 5, L_LIB)
+_Static_assert(FILTER_LD_SITES == 6, "SLOTS() has a slot for each of the loader's sites");
 
 static const struct insn prefix[] = {
 	LD(offsetof(struct seccomp_data, arch)),
@@ -165,7 +189,7 @@ static const struct insn prefix[] = {
 	LD(offsetof(struct seccomp_data, nr)),
 	JEQ(INPROC_NR, L_REQ, NEXT),
 	/* (the x32 entry's numbers too: a 64-bit process may use it) */
-	{ BPF_ALU | BPF_AND | BPF_K, ~(uint32_t)FILTER_X32_BIT, 0, 0, 0 },
+	{ BPF_ALU | BPF_AND | BPF_K, ~(uint32_t)FILTER_X32_BIT, 0, 0, 0, 0 },
 	JEQ(SYS_mmap, L_MMAP, NEXT),
 	JEQ(SYS_mprotect, L_PROT, NEXT),
 	JEQ(SYS_pkey_mprotect, L_MAP, NEXT),
@@ -178,7 +202,7 @@ static const struct insn prefix[] = {
 	JEQ(SYS_openat, L_OPEN_IP, NEXT),
 	JEQ(SYS_stat, L_ALLOW_IP, NEXT),
 	JEQ(SYS_lstat, L_ALLOW_IP, NEXT),
-	JEQ(SYS_newfstatat, L_ALLOW_IP, NEXT),
+	JEQ(SYS_newfstatat, L_FSTAT_IP, NEXT),
 	JEQ(SYS_statx, L_ALLOW_IP, NEXT),
 	JEQ(SYS_access, L_ALLOW_IP, NEXT),
 	JEQ(SYS_faccessat, L_ALLOW_IP, NEXT),
@@ -201,9 +225,33 @@ static const struct insn prefix[] = {
 	JEQ(SYS_close, L_ALLOW_IP, L_LIB),
 	FROM_TRAMP(L_ALLOW_IP, L_ALLOW),
 	FROM_TRAMP(L_NOTE_IP, L_NOTE_ACT),
-	FROM_TRAMP(L_OPEN_IP, NEXT),
+	FROM_TRAMP_ELSE(L_FSTAT_IP, L_ALLOW, L_FSTAT_LD),
+	FROM_TRAMP_ELSE(L_OPEN_IP, NEXT, L_OPEN_LD),
 	LD(ARG_LO(2)),
-	{ BPF_JMP | BPF_JSET | BPF_K, INPROC_OPEN_DENY, L_NOTE_ACT, L_ALLOW, 0 },
+	{ BPF_JMP | BPF_JSET | BPF_K, INPROC_OPEN_DENY, L_NOTE_ACT, L_ALLOW, 0, 0 },
+	/* the loader's openat(AT_FDCWD, name, O_RDONLY | O_CLOEXEC, 0) at
+	 * one of its sites (all 64 bits of the flags and the mode: what the
+	 * tracer sets in their top half to have one made again with a stop
+	 * is no match) */
+	LDL(L_OPEN_LD, ARG_LO(0)),
+	JEQ((uint32_t)AT_FDCWD, NEXT, L_LIB),
+	LD(ARG_LO(2)),
+	JEQ(O_RDONLY | O_CLOEXEC, NEXT, L_LIB),
+	LD(ARG_HI(2)),
+	JEQ(0, NEXT, L_LIB),
+	LD(ARG_LO(3)),
+	JEQ(0, NEXT, L_LIB),
+	LD(ARG_HI(3)),
+	JEQ(0, NEXT, L_LIB),
+	PAGE_OFFSET,
+	SLOTS(SLOT_OPEN),
+	/* and its newfstatat(fd, "", st, AT_EMPTY_PATH), the same */
+	LDL(L_FSTAT_LD, ARG_LO(3)),
+	JEQ(AT_EMPTY_PATH, NEXT, L_LIB),
+	LD(ARG_HI(3)),
+	JEQ(0, NEXT, L_LIB),
+	PAGE_OFFSET,
+	SLOTS(SLOT_FSTAT),
 	/* getppid with the key: a request */
 	LDL(L_REQ, ARG_LO(0)),
 	JEQ((uint32_t)INPROC_KEY, NEXT, L_LIB),
@@ -226,7 +274,7 @@ static const struct insn prefix[] = {
 	JEQ(0, L_ALLOW, L_MAP),
 	/* mmap: only an executable mapping can put code at the trampoline */
 	LDL(L_MMAP, ARG_LO(2)),
-	{ BPF_JMP | BPF_JSET | BPF_K, PROT_EXEC, NEXT, L_LIB, 0 },
+	{ BPF_JMP | BPF_JSET | BPF_K, PROT_EXEC, NEXT, L_LIB, 0, 0 },
 	/* mmap, mprotect, pkey_mprotect: addr in the block, or len >= 2 GiB */
 	LDL(L_MAP, ARG_HI(0)),
 	JEQ(BLOCK_HI, L_TRACE, NEXT),
@@ -252,11 +300,13 @@ static const struct insn prefix[] = {
 	JEQ(0, NEXT, L_TRACE),
 	LD(ARG_HI(1)),
 	JEQ(0, L_LIB, L_TRACE),
-	{ BPF_RET | BPF_K, SECCOMP_RET_ALLOW, 0, 0, L_ALLOW },
-	{ BPF_RET | BPF_K, SECCOMP_RET_TRACE, 0, 0, L_TRACE },
+	{ BPF_RET | BPF_K, SECCOMP_RET_ALLOW, 0, 0, L_ALLOW, 0 },
+	{ BPF_RET | BPF_K, SECCOMP_RET_TRACE, 0, 0, L_TRACE, 0 },
 	/* (SECCOMP_RET_USER_NOTIF with notify) */
-	{ BPF_RET | BPF_K, SECCOMP_RET_TRACE, 0, 0, L_REQ_ACT },
-	{ BPF_RET | BPF_K, SECCOMP_RET_TRACE, 0, 0, L_NOTE_ACT },
+	{ BPF_RET | BPF_K, SECCOMP_RET_TRACE, 0, 0, L_REQ_ACT, 0 },
+	{ BPF_RET | BPF_K, SECCOMP_RET_TRACE, 0, 0, L_NOTE_ACT, 0 },
+	/* (reached only with notify and the loader's sites known) */
+	{ BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF, 0, 0, L_LD_ACT, 0 },
 };
 #define PREFIX_LEN (sizeof(prefix) / sizeof(*prefix))
 
@@ -266,8 +316,20 @@ bool filter_notified_nr(int nr)
 	return inproc_notified_nr(nr);
 }
 
+/* The k of a loader's site slot: the offset, or 0x1000 for none. */
+static uint32_t slot_k(unsigned slot, bool notify, const struct filter_loader *ld)
+{
+	unsigned i = slot - (slot >= SLOT_FSTAT ? SLOT_FSTAT : SLOT_OPEN);
+
+	if (!notify || !ld)
+		return 0x1000;
+	if (slot >= SLOT_FSTAT)
+		return i < ld->nfstat ? ld->fstat[i] & 0xfffu : 0x1000;
+	return i < ld->nopen ? ld->open[i] & 0xfffu : 0x1000;
+}
+
 /* The prefix as cBPF; L_LIB is the instruction after it. */
-static int prefix_resolve(struct sock_filter *out, bool notify)
+static int prefix_resolve(struct sock_filter *out, bool notify, const struct filter_loader *ld)
 {
 	size_t at[L_COUNT] = { [L_LIB] = PREFIX_LEN };
 
@@ -284,6 +346,8 @@ static int prefix_resolve(struct sock_filter *out, bool notify)
 					       (uint8_t)(f - i - 1), prefix[i].k };
 		if (notify && (prefix[i].label == L_REQ_ACT || prefix[i].label == L_NOTE_ACT))
 			out[i].k = SECCOMP_RET_USER_NOTIF;
+		if (prefix[i].slot)
+			out[i].k = slot_k(prefix[i].slot, notify, ld);
 	}
 	return 0;
 }
@@ -309,7 +373,8 @@ static bool can_hand_over(void)
 }
 
 /* libseccomp's program, exported, with the prefix in front (inproc). */
-static int load_exported(scmp_filter_ctx ctx, bool inproc, bool notify)
+static int load_exported(scmp_filter_ctx ctx, bool inproc, bool notify,
+			 const struct filter_loader *ld)
 {
 	const size_t np = inproc ? PREFIX_LEN : 0;
 	struct sock_filter *prog = NULL;
@@ -332,7 +397,7 @@ static int load_exported(scmp_filter_ctx ctx, bool inproc, bool notify)
 			len = (size_t)size / sizeof(*prog);
 	}
 	if (r >= 0 && inproc)
-		r = prefix_resolve(prog, notify);
+		r = prefix_resolve(prog, notify, ld);
 	if (r >= 0) {
 		n = pread(fd, prog + np, len * sizeof(*prog), 0);
 		if (n != (ssize_t)(len * sizeof(*prog)))
@@ -352,32 +417,34 @@ static int load_exported(scmp_filter_ctx ctx, bool inproc, bool notify)
 	return r;
 }
 
-static int load(bool policy, bool inproc, bool notify, struct sr_error **err)
+static int load(bool policy, bool inproc, bool notify, const struct filter_loader *ld,
+		struct sr_error **err)
 {
 	scmp_filter_ctx ctx = build(policy, inproc, notify, err);
 	int r;
 
 	if (!ctx)
 		return -ENOMEM;
-	r = inproc || notify ? load_exported(ctx, inproc, notify) : seccomp_load(ctx);
+	r = inproc || notify ? load_exported(ctx, inproc, notify, ld) : seccomp_load(ctx);
 	seccomp_release(ctx);
 	return r;
 }
 
-int filter_load(bool policy, bool inproc, int *listener, struct sr_error **err)
+int filter_load(bool policy, bool inproc, const struct filter_loader *ld, int *listener,
+		struct sr_error **err)
 {
 	int r = -EINVAL;
 
 	if (listener)
 		*listener = -1;
 	if (listener && can_hand_over()) {
-		r = load(policy, inproc, true, err);
+		r = load(policy, inproc, true, ld, err);
 		*listener = r;
 	}
 	/* (EBUSY: a filter of the caller's has a listener already, as in
 	 * a sandrun run inside another; before 5.19: EINVAL) */
 	if (r < 0 && !*err)
-		r = load(policy, inproc, false, err);
+		r = load(policy, inproc, false, NULL, err);
 	if (r < 0 && !*err)
 		return sr_error_make(err, SR_EXIT_FAILURE, -r,
 				     "cannot load the seccomp filter");

@@ -23,6 +23,22 @@ int filter_resolve(int arch, const char *name);
 int filter_arch_index(uint32_t audit_arch, int nr);
 
 /*
+ * The dynamic loader's own openat and newfstatat, before sandrun-audit.so
+ * has rewritten them (inproc.h): where each of their syscall
+ * instructions ends, as an offset in its page (the loader is mapped
+ * page-aligned, so the instruction pointer seccomp sees there ends so in
+ * every process that runs the same loader file).  The filter makes the
+ * loader's opening and fstat of its audit modules seccomp notifications
+ * there, not stops (filter.c); none are known (n 0) without the rewrite
+ * sites of sandrun's own loader (runner/sitecache.c).
+ */
+#define FILTER_LD_SITES 6
+struct filter_loader {
+	uint16_t open[FILTER_LD_SITES], fstat[FILTER_LD_SITES];
+	unsigned nopen, nfstat;
+};
+
+/*
  * Build and load the filter into the calling process.  With policy, also
  * the syscalls only a --policy checks (SCF_POLICY); with inproc, the
  * trampoline's exemptions and guards (tracer/inproc.h); with listener,
@@ -30,9 +46,11 @@ int filter_arch_index(uint32_t audit_arch, int nr);
  * (filter_notified_nr) are seccomp notifications (SECCOMP_RET_USER_NOTIF),
  * which the tracer answers without a ptrace stop, and *listener is the
  * listener's fd (close-on-exec), or negative if there is none (the kernel
- * gave none: everything stops, as before).  0, or -1 on error.
+ * gave none: everything stops, as before); with inproc and a listener,
+ * also the loader's calls at ld (NULL: none).  0, or -1 on error.
  */
-int filter_load(bool policy, bool inproc, int *listener, struct sr_error **err);
+int filter_load(bool policy, bool inproc, const struct filter_loader *ld, int *listener,
+		struct sr_error **err);
 /* Whether an x86_64 syscall from the trampoline reaches the tracer (a
  * notification, or a stop without a listener): the preload's notified
  * calls (tracer/inproc.h: INPROC_AGAIN; openat only writing). */

@@ -20,6 +20,7 @@
  * holding the tracer's lock.  Only this loop's thread makes ptrace calls.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -385,6 +386,11 @@ static void on_seccomp(struct tracer *t, struct task *task)
 		enforce_skip(task->tid, deny);
 	if (notified)
 		notified_entry(t, task, exit_stop);
+	/* (a diverted call's result stop puts its mode or flags back) */
+	if (diverted(si.arch, si.seccomp.nr, args[3])) {
+		task->divert_sent = false;
+		task->divert_tagged = exit_stop = true;
+	}
 	resume(task->tid, exit_stop && !notified ? PTRACE_SYSCALL : PTRACE_CONT, 0);
 }
 
@@ -429,14 +435,21 @@ static void on_notify(struct tracer *t, const struct seccomp_notif *req,
 	if (!d)
 		return;
 	notified = is_notified(t, sd->arch, sd->nr, args, sd->instruction_pointer);
-	/* (no result to wait for: the filter sends none that needs it, but
-	 * the preload's, which it records) */
+	/* (no result to wait for: the filter sends none that needs it but
+	 * the preload's, which it records, and the loader's, made again with
+	 * a stop if it does) */
 	exit_stop = syscall_entry(t, task, d, sd->arch, args, notified, &deny);
 	if (notified)
 		notified_entry(t, task, exit_stop);
 	else if (exit_stop) {
 		event_clear(&task->pend.ev);
 		task->has_pending = false;
+		if (sd->arch == AUDIT_ARCH_X86_64 &&
+		    (sd->nr == SYS_openat || sd->nr == SYS_newfstatat) && divert(task)) {
+			resp->flags = 0;
+			resp->error = -ERESTARTNOINTR;
+			return;
+		}
 	}
 	if (task->pend.again) {
 		resp->flags = 0;
@@ -451,6 +464,11 @@ static void on_syscall_exit(struct tracer *t, struct task *task)
 {
 	struct ptrace_syscall_info si;
 	long n = ptrace(PTRACE_GET_SYSCALL_INFO, task->tid, sizeof(si), &si);
+
+	if (task->divert_tagged) {
+		task->divert_tagged = false;
+		divert_done(task);
+	}
 
 	/* An execve's success, where it has no exec stop: the new program
 	 * is here, before anything of the old one's is looked at. */
@@ -588,7 +606,8 @@ static void on_exit_event(struct tracer *t, struct task *task)
  *    thread's INPROC_RESULT then finds none waiting), or from the
  *    request that tells it if the signal came to that; one interrupted
  *    (-ERESTART*) is no event, and is made again if restarted;
- *  - a close, close_range, request or notified call that a signal came
+ *  - a close, close_range, request, notified call or the loader's call
+ *    (filter.c) that a signal came
  *    to while it waited for the tracer to take its notification: the
  *    kernel withdraws it, and the syscall returns -ERESTARTSYS, which a
  *    handler without SA_RESTART would turn into EINTR, leaving an fd
@@ -635,7 +654,8 @@ static void at_signal(struct tracer *t, struct task *task)
 	else
 		again = nr == SYS_close || nr == SYS_close_range || r.orig_rax == INPROC_NR ||
 			(r.rip == INPROC_SYSCALL_END && filter_notified_nr((int)nr) &&
-			 (nr != SYS_openat || (r.rdx & INPROC_OPEN_DENY)));
+			 (nr != SYS_openat || (r.rdx & INPROC_OPEN_DENY))) ||
+			loader_call(t, &r);
 	if (again) {
 		r.rax = (unsigned long long)-ERESTARTNOINTR;
 		ptrace(PTRACE_SETREGS, task->tid, 0, &r);
@@ -715,6 +735,8 @@ static void dispatch(struct tracer *t, pid_t tid, int status)
 	/* A signal for the tracee: deliver it unchanged. */
 	t->stops_by[STOP_SIGNAL]++;
 	task->fresh = false;
+	if (task->divert_sent)
+		sig = divert_at_signal(task, sig);
 	at_signal(t, task);
 	resume(tid, PTRACE_CONT, sig);
 }

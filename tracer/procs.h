@@ -106,6 +106,11 @@ struct task {
 	struct pending npend;	/* a notified call's, until its thread
 				 * tells its result (inproc.c), or its
 				 * signal's or exec's stop (loop.c) */
+	bool divert_sent;	/* the loader's call whose result is needed
+				 * is to be made again with a stop: our
+				 * SIGSTOP is on its way (loop.c: divert) */
+	bool divert_tagged;	/* that call, made again, carries the tag
+				 * in its mode or flags to its result stop */
 	struct task *next;	/* hash chain */
 };
 

@@ -12,6 +12,7 @@
 #include "lib/error.h"
 #include "lib/util.h"
 #include "tracer/procs.h"
+#include "tracer/filter.h"
 #include "tracer/spool.h"
 
 struct tracer_opts {
@@ -37,6 +38,9 @@ struct tracer_opts {
 		dev_t dev[2];
 		ino_t ino[2];
 	} outputs;
+	/* The loader's sites the filter makes notifications at (filter.h;
+	 * loop.c: divert) */
+	struct filter_loader loader;
 };
 
 /* A policy violation, for the summary and the report (the trace has them
@@ -223,6 +227,21 @@ char *mem_read_string(pid_t tid, uint64_t addr, size_t max);
 char **mem_read_strv(pid_t tid, uint64_t addr, bool compat);
 int mem_read(pid_t tid, uint64_t addr, void *buf, size_t len);
 int mem_write(pid_t tid, uint64_t addr, const void *buf, size_t len);
+
+/* The loader's openat or fstat the filter made a notification, when its
+ * result is needed: made again with a stop (divert.c).  divert() at the
+ * notification (false: it cannot be, the thread is gone), then at the
+ * thread's signal stops divert_at_signal() (the signal to deliver), and
+ * divert_done() at the result stop of the call made again, which
+ * diverted() tells by its arguments. */
+bool divert(struct task *task);
+int divert_at_signal(struct task *task, int sig);
+bool diverted(uint32_t arch, uint64_t nr, uint64_t arg3);
+void divert_done(struct task *task);
+/* Whether registers at a stop are a call the filter makes the loader's
+ * notification. */
+struct user_regs_struct;
+bool loader_call(const struct tracer *t, const struct user_regs_struct *r);
 
 /* sandrun's word (the preload, the audit module) taken out of var's list
  * in an environment, as runner/cli_run.c put it there (decode.c). */

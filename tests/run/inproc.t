@@ -205,6 +205,35 @@ else
 	for i in 1 2 3 4 5 6; do skip "sandrun-audit.so is not built next to sandrun"; done
 fi
 
+# The loader's opening and fstat of the audit modules, before
+# sandrun-audit.so has rewritten it, are seccomp notifications at the
+# loader's own sites (filter.c), not stops: a program's start takes no
+# syscall stop.  One whose result is needed (a build's own audit module,
+# found or not, loaded before sandrun's) is made again with a stop
+# (loop.c: divert), with the same trace as with ptrace stops only.
+if [ -f "$SCRATCH/bin/sandrun-audit.so" ] && [ -f "$SCRATCH/bin/libsr-ownaudit.so" ]; then
+	e=$(meta "$SCRATCH/out-root/loads-pre.trace.meta.json" syscall_entry)
+	check "50 programs loaded: no syscall stop for the loader's audit module ($e, 100 if it stopped)" \
+		test "${e:-999}" -le 10
+	for a in "$SCRATCH/bin/libsr-ownaudit.so" /nonexistent/own.so; do
+		n=$(basename "$a" .so)
+		run "first-$n" root --setenv=LD_AUDIT="$a" -- /bin/true
+		run "first-$n-stops" root --no-seccomp-notify --setenv=LD_AUDIT="$a" -- /bin/true
+		check "a build's own audit module ($n) before sandrun's: the same trace as with stops only" \
+			cmp -s "$SCRATCH/out-root/first-$n.trace" "$SCRATCH/out-root/first-$n-stops.trace"
+		is "$n: the program ran as without sandrun" "$(cat "$SCRATCH/out-root/first-$n.out")" \
+			"$(LD_AUDIT="$a" /bin/true 2>&1)"
+	done
+	check "the build's audit module's open is in the trace, with its digest" \
+		grep -qF "/libsr-ownaudit.so\",\"mode\":\"r\",\"res\":\"ok\",\"type\":\"file\",\"digest\":\"$(xxhsum -H2 "$SCRATCH/bin/libsr-ownaudit.so" | cut -d' ' -f1)\"" \
+		"$SCRATCH/out-root/first-libsr-ownaudit.trace"
+	check "and a missing one's, with its error" \
+		grep -qF '"ev":"open","path":"/nonexistent/own.so","mode":"r","res":"ENOENT"' \
+		"$SCRATCH/out-root/first-own.trace"
+else
+	for i in 1 2 3 4 5 6 7; do skip "sandrun-audit.so or the test's audit module is not built"; done
+fi
+
 # The cache of rewrite sites (preload/sites.h): sandrun's own loader's
 # and libc's, found once a run, in /run/sandrun/sites (read-only to the
 # build); a program whose loader and libc have the same build IDs takes
