@@ -76,7 +76,8 @@ void set_exec_stops(struct tracer *t, struct task *task)
  * result, at its next stop or notification: if the trampoline's page is
  * gone, the execve succeeded, and this is the new program's first stop
  * (the page is there in the program that made the call, and a new one
- * has it only after its loader opened the audit module, which stops).
+ * has it only after its loader opened the audit module, which reaches
+ * the tracer: a notification).
  * Handled here as at an exec stop, before anything of the old program's
  * (its rings) is looked at.  A new program killed before its first
  * stop is seen at its exit stop (one killed by SIGKILL stops there too).

@@ -445,7 +445,7 @@ static void on_notify(struct tracer *t, const struct seccomp_notif *req,
 		event_clear(&task->pend.ev);
 		task->has_pending = false;
 		if (sd->arch == AUDIT_ARCH_X86_64 &&
-		    (sd->nr == SYS_openat || sd->nr == SYS_newfstatat) && divert(task)) {
+		    (sd->nr == SYS_openat || sd->nr == SYS_newfstatat) && divert(t, task) > 0) {
 			resp->flags = 0;
 			resp->error = -ERESTARTNOINTR;
 			return;
@@ -465,7 +465,9 @@ static void on_syscall_exit(struct tracer *t, struct task *task)
 	struct ptrace_syscall_info si;
 	long n = ptrace(PTRACE_GET_SYSCALL_INFO, task->tid, sizeof(si), &si);
 
-	if (task->divert_tagged) {
+	/* (interrupted, its signal's stop does: at_signal) */
+	if (task->divert_tagged && n > 0 && si.op == PTRACE_SYSCALL_INFO_EXIT &&
+	    !(si.exit.is_error && si.exit.rval >= -516 && si.exit.rval <= -512)) {
 		task->divert_tagged = false;
 		divert_done(task);
 	}
@@ -620,11 +622,20 @@ static void at_signal(struct tracer *t, struct task *task)
 	struct user_regs_struct r;
 	unsigned long long nr;
 	long long rv;
-	bool compat, again, taken = false;
+	bool compat, again, taken = false, untagged = false;
 
 	if ((!t->notify_on && !task->has_npend) || ptrace(PTRACE_GETREGS, task->tid, 0, &r) < 0)
 		return;
 	rv = (long long)r.rax;
+	/* a diverted call (divert.c) that the signal interrupted: the
+	 * kernel restarts it (untagged: a notification again), or fails it
+	 * with EINTR, as the handler asks */
+	if (task->divert_tagged && rv != -ERESTARTNOINTR &&
+	    diverted(AUDIT_ARCH_X86_64, r.orig_rax, r.r10)) {
+		task->divert_tagged = false;
+		r.r10 &= 0xffffffffULL;
+		untagged = ptrace(PTRACE_SETREGS, task->tid, 0, &r) == 0;
+	}
 	if (task->has_npend) {
 		/* (what other threads recorded came before: as at a result
 		 * stop) */
@@ -655,7 +666,7 @@ static void at_signal(struct tracer *t, struct task *task)
 		again = nr == SYS_close || nr == SYS_close_range || r.orig_rax == INPROC_NR ||
 			(r.rip == INPROC_SYSCALL_END && filter_notified_nr((int)nr) &&
 			 (nr != SYS_openat || (r.rdx & INPROC_OPEN_DENY))) ||
-			loader_call(t, &r);
+			(!untagged && loader_call(t, &r));
 	if (again) {
 		r.rax = (unsigned long long)-ERESTARTNOINTR;
 		ptrace(PTRACE_SETREGS, task->tid, 0, &r);
@@ -736,7 +747,7 @@ static void dispatch(struct tracer *t, pid_t tid, int status)
 	t->stops_by[STOP_SIGNAL]++;
 	task->fresh = false;
 	if (task->divert_sent)
-		sig = divert_at_signal(task, sig);
+		sig = divert_at_signal(t, task, sig);
 	at_signal(t, task);
 	resume(tid, PTRACE_CONT, sig);
 }

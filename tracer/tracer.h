@@ -230,12 +230,12 @@ int mem_write(pid_t tid, uint64_t addr, const void *buf, size_t len);
 
 /* The loader's openat or fstat the filter made a notification, when its
  * result is needed: made again with a stop (divert.c).  divert() at the
- * notification (false: it cannot be, the thread is gone), then at the
- * thread's signal stops divert_at_signal() (the signal to deliver), and
- * divert_done() at the result stop of the call made again, which
- * diverted() tells by its arguments. */
-bool divert(struct task *task);
-int divert_at_signal(struct task *task, int sig);
+ * notification (1; 0: the thread is gone; -1: it cannot be, and the
+ * trace says so), then at the thread's signal stops divert_at_signal()
+ * (the signal to deliver), and divert_done() at the result stop of the
+ * call made again, which diverted() tells by its arguments. */
+int divert(struct tracer *t, struct task *task);
+int divert_at_signal(const struct tracer *t, struct task *task, int sig);
 bool diverted(uint32_t arch, uint64_t nr, uint64_t arg3);
 void divert_done(struct task *task);
 /* Whether registers at a stop are a call the filter makes the loader's

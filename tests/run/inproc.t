@@ -234,6 +234,34 @@ else
 	for i in 1 2 3 4 5 6 7; do skip "sandrun-audit.so or the test's audit module is not built"; done
 fi
 
+# The same, for calls made from instructions at the loader's offsets in
+# their page (tests/helpers/ldsite: as a loader the audit module did not
+# rewrite makes them): each open made again with a stop gives its
+# result; the mode and flags come back as they went (the tag the
+# filter is steered with is gone); a signal flood without SA_RESTART
+# makes none fail with EINTR or -ERESTARTNOINTR; and with no room for a
+# signal's details (RLIMIT_SIGPENDING 0) sandrun's SIGSTOP is still
+# known for its own: nothing stays stopped.  (Each under a timeout: a
+# stuck divert would hang, not fail.)
+if [ -x "$SCRATCH/bin/ldsite" ] && [ -f "$SCRATCH/bin/sandrun-audit.so" ] &&
+   offs=$("$SCRATCH/bin/ldsite" offsets); then
+	want="opens 500 enoent 500 tagged 0 eintr 0 e513 0 bad 0"
+	for m in plain signals; do
+		run "ldsite-$m" root -- timeout -k 5 120 "$SCRATCH/bin/ldsite" "$m" 1000 $offs
+		is "calls at the loader's offsets ($m): results, mode and flags as without sandrun" \
+			"$(cat "$SCRATCH/out-root/ldsite-$m.out")" "$want"
+		is "calls at the loader's offsets ($m): each open in the trace once, with its result" \
+			"$(grep -c '"ev":"open","path":"$SRC/in.txt","mode":"r","res":"ok"' "$SCRATCH/out-root/ldsite-$m.trace"),$(grep -c '"ev":"open","path":"$SRC/nope","mode":"r","res":"ENOENT"' "$SCRATCH/out-root/ldsite-$m.trace")" \
+			"500,500"
+	done
+	run ldsite-nosig root -- timeout -k 5 60 /bin/bash -c \
+		"ulimit -i 0 && exec $SCRATCH/bin/ldsite plain 20 $offs"
+	is "with RLIMIT_SIGPENDING 0: the calls made again all the same" \
+		"$(cat "$SCRATCH/out-root/ldsite-nosig.out")" "opens 10 enoent 10 tagged 0 eintr 0 e513 0 bad 0"
+else
+	for i in 1 2 3 4 5; do skip "no loader sites found here, or no sandrun-audit.so"; done
+fi
+
 # The cache of rewrite sites (preload/sites.h): sandrun's own loader's
 # and libc's, found once a run, in /run/sandrun/sites (read-only to the
 # build); a program whose loader and libc have the same build IDs takes
