@@ -95,8 +95,8 @@ static void *libc_sym(const char *name)
 }
 
 /* The loader's openat and newfstatat sites: where each syscall
- * instruction ends, in its page.  (glibc 2.36's has one of each; one
- * past FILTER_LD_SITES is left out, and its calls stop, as before.) */
+ * instruction ends, in its page.  (One past FILTER_LD_SITES of a kind
+ * is left out, and its calls stop, as before.) */
 static void loader_sites(const struct text *t, const struct site *sites, size_t n,
 			 struct filter_loader *ld)
 {

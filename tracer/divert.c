@@ -107,7 +107,6 @@ bool loader_call(const struct tracer *t, const struct user_regs_struct *r)
 
 	if (r->rip == INPROC_SYSCALL_END)
 		return false;
-
 	if (r->orig_rax == SYS_openat && (uint32_t)r->rdi == (uint32_t)AT_FDCWD &&
 	    r->rdx == (O_RDONLY | O_CLOEXEC) && r->r10 == 0) {
 		for (unsigned i = 0; i < ld->nopen; i++)

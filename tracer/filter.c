@@ -139,7 +139,7 @@ static scmp_filter_ctx build(bool policy, bool inproc, bool notify, struct sr_er
  *    sandrun-audit.so rewrites them: notifications, which the tracer
  *    lets run when they are sandrun's own (sandrun-audit.so, the fstat
  *    of an fd), or has made again with a stop when it needs the result
- *    (loop.c: divert).  Two stops fewer in every program's start.
+ *    (divert.c).  Two stops fewer in every program's start.
  * Everything else goes on to libseccomp's program, which follows.  The
  * prefix is written with labels, resolved to cBPF's forward offsets.
  */
