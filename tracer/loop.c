@@ -682,7 +682,7 @@ const char *const stop_kind_names[STOP_KINDS] = {
 	[STOP_START] = "start", [STOP_FORK] = "fork", [STOP_EXEC] = "exec",
 	[STOP_EXIT] = "exit", [STOP_SIGNAL] = "signal", [STOP_ENTRY] = "syscall_entry",
 	[STOP_RESULT] = "syscall_result", [STOP_REQUEST] = "request",
-	[STOP_NOTIFY] = "notification",
+	[STOP_NOTIFY] = "notification", [STOP_DIVERT] = "divert",
 };
 
 static void dispatch(struct tracer *t, pid_t tid, int status)
@@ -746,8 +746,10 @@ static void dispatch(struct tracer *t, pid_t tid, int status)
 	/* A signal for the tracee: deliver it unchanged. */
 	t->stops_by[STOP_SIGNAL]++;
 	task->fresh = false;
-	if (task->divert_sent)
-		sig = divert_at_signal(t, task, sig);
+	if (task->divert_sent && !(sig = divert_at_signal(t, task, sig))) {
+		t->stops_by[STOP_SIGNAL]--;
+		t->stops_by[STOP_DIVERT]++;
+	}
 	at_signal(t, task);
 	resume(tid, PTRACE_CONT, sig);
 }

@@ -83,6 +83,9 @@ enum stop_kind {
 	STOP_REQUEST,	/* the preload's requests (tracer/inproc.h) */
 	STOP_NOTIFY,	/* not a ptrace stop: a seccomp notification (close,
 			 * the preload's requests: tracer/filter.h) */
+	STOP_DIVERT,	/* sandrun's own SIGSTOP, which has one of the
+			 * loader's notified calls made again with a stop
+			 * (divert.c) */
 	STOP_KINDS
 };
 

@@ -253,6 +253,8 @@ if [ -x "$SCRATCH/bin/ldsite" ] && [ -f "$SCRATCH/bin/sandrun-audit.so" ] &&
 		is "calls at the loader's offsets ($m): each open in the trace once, with its result" \
 			"$(grep -c '"ev":"open","path":"$SRC/in.txt","mode":"r","res":"ok"' "$SCRATCH/out-root/ldsite-$m.trace"),$(grep -c '"ev":"open","path":"$SRC/nope","mode":"r","res":"ENOENT"' "$SCRATCH/out-root/ldsite-$m.trace")" \
 			"500,500"
+		is "calls at the loader's offsets ($m): one divert stop each" \
+			"$(sed -n 's/.*"divert": \([0-9]*\).*/\1/p' "$SCRATCH/out-root/ldsite-$m.trace.meta.json")" 1000
 	done
 	run ldsite-nosig root -- timeout -k 5 60 /bin/bash -c \
 		"ulimit -i 0 && exec $SCRATCH/bin/ldsite plain 20 $offs"
