@@ -5,6 +5,7 @@
 #include <sched.h>
 #include <stdio.h>
 #include <net/if.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -161,7 +162,11 @@ static void exec_command(const struct run_config *cfg, const sigset_t *mask,
 	    syscall(SYS_getppid, INPROC_KEY, INPROC_LISTENER, listener) != INPROC_YES) {
 		sr_error_make(&err, SR_EXIT_FAILURE, 0,
 			      "the tracer did not take the seccomp listener");
-		goto fail;
+		report_send_error(report_fd, err);
+		/* (exit_group, and a close of the listener, would be
+		 * notifications nobody takes: a SIGKILL is no syscall) */
+		kill(getpid(), SIGKILL);
+		_exit(err->status);
 	}
 	/* execvp() searches the PATH of the environment it runs in. */
 	environ = cfg->env.v;
@@ -180,12 +185,13 @@ fail:
 /* pid 1: start the command, reap everything, report its status. */
 __attribute__((noreturn))
 static void run_init(const struct run_config *cfg, const sigset_t *orig_mask,
-		     int report_fd)
+		     int go_fd, int report_fd)
 {
 	struct sigaction sa = { .sa_handler = forward_signal };
 	bool have_status = false;
 	int status = 0;
 	pid_t pid;
+	char go;
 
 	/* Off the invoker's terminal, and out of reach of ptrace and
 	 * /proc/1/mem from inside, even for a command that runs as our uid. */
@@ -225,6 +231,16 @@ static void run_init(const struct run_config *cfg, const sigset_t *orig_mask,
 		if (got < 0 && errno != EINTR)
 			break;
 	}
+	/* With a recording, the tracer first has whatever is left stop at
+	 * its exit (tracer/exits.c), and says so on go_fd: a byte, or EOF if
+	 * sandrun is gone (a bound for a tracer that cannot tell). */
+	if (cfg->trace_path) {
+		struct pollfd p = { go_fd, POLLIN, 0 };
+
+		if (poll(&p, 1, 2000) > 0)
+			(void)read_all(go_fd, &go, 1);
+	}
+	close(go_fd);
 	/* Kill whatever is left (setsid()'d daemons included) and reap it,
 	 * so that nothing writes after this: the tracer takes the run's
 	 * after-state when pid 1 exits. */
@@ -255,10 +271,9 @@ void sandbox_child(const struct run_config *cfg, const sigset_t *orig_mask,
 	 * up (or died before PDEATHSIG was set). */
 	if (read_all(go_fd, &go, 1) != 1)
 		_exit(SR_EXIT_FAILURE);
-	close(go_fd);
 	if (setup(cfg, &err) < 0) {
 		report_send_error(report_fd, err);
 		_exit(SR_EXIT_FAILURE);
 	}
-	run_init(cfg, orig_mask, report_fd);
+	run_init(cfg, orig_mask, go_fd, report_fd);
 }

@@ -90,6 +90,12 @@ static int start_sandbox(const struct run_config *cfg, int report_fds[2],
 		kill_and_reap(pid);
 		return -1;
 	}
+	/* (pid 1 waits for the tracer's word before it kills what the
+	 * command left: tracer/exits.c) */
+	if (rec->active) {
+		rec->tracer.teardown_fd = go_w;
+		go_w = -1;
+	}
 	/* the canonicalizer's process keys are SHA-256 */
 	if (rec->active)
 		sha256_warm_up();
@@ -212,6 +218,7 @@ int launch_run(const struct run_config *cfg, int *ret_status,
 		meta.in_process = rec.tracer.inproc_records;
 		meta.in_process_rejected = rec.tracer.inproc_tampered;
 		meta.execs_without_stop = rec.tracer.execs_seen;
+		meta.exits_without_stop = rec.tracer.exits_seen;
 		meta.hashed = rec.tracer.hashed;
 		meta.cache_hits = rec.tracer.cache_hits;
 		meta.write_s = rec.write_s;

@@ -857,8 +857,18 @@ void decode_flush_writes(struct tracer *t, struct task *task, int only_fd, unsig
 		if ((how & FLUSH_CLOEXEC) && !(e->flags & FDF_CLOEXEC))
 			continue;
 		ev.path = xstrdup(e->path);
-		if ((e->flags & FDF_WRITE) &&
-		    digest_tracee_fd(t, task->tid, fd, &ev.digest, &st) == 0) {
+		if ((e->flags & FDF_WRITE) && (how & FLUSH_GONE)) {
+			struct fstate now;
+
+			state_tracee_path(t, 0, e->path, &now);
+			free(now.target);
+			now.target = NULL;
+			if (S_ISREG(now.mode)) {
+				ev.post = now;
+				ev.digest = now.digest;
+			}
+		} else if ((e->flags & FDF_WRITE) &&
+			   digest_tracee_fd(t, task->tid, fd, &ev.digest, &st) == 0) {
 			ev.post.has = true;
 			ev.post.mode = st.st_mode & (S_IFMT | 07777);
 			ev.post.size = st.st_size;

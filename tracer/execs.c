@@ -59,16 +59,27 @@ void exec_outer_pipes(struct tracer *t, pid_t init_pid)
  * stop or notification (exec_seen), an ordinary one's at its result stop
  * (on_syscall_exit).  Set while the thread is stopped (at its first
  * stop, an exec's, a thread's creation); a new one has its creator's.
+ * The command's process stops at its exec (sandrun's own, before which
+ * it hands the listener over).  Exit stops (PTRACE_O_TRACEEXIT)
+ * likewise, as exits.c says.
  */
-void set_exec_stops(struct tracer *t, struct task *task)
+void set_stop_options(struct tracer *t, struct task *task)
 {
 	bool want = !t->inproc || !t->notify_on || !task->proc || task->proc->nthreads != 1 ||
-		    task->proc->tgid == t->init_pid;
+		    task->proc->tgid == t->init_pid ||
+		    (task->proc->tgid == t->root_pid && !t->root_execd);
+	bool exits = exit_stops_wanted(t, task);
+	long opts = TRACE_OPTIONS;
 
-	if (want != task->exec_stops &&
-	    ptrace(PTRACE_SETOPTIONS, task->tid, 0,
-		   want ? TRACE_OPTIONS : TRACE_OPTIONS & ~PTRACE_O_TRACEEXEC) == 0)
+	if (!want)
+		opts &= ~PTRACE_O_TRACEEXEC;
+	if (!exits)
+		opts &= ~PTRACE_O_TRACEEXIT;
+	if ((want != task->exec_stops || exits != task->exit_stops) &&
+	    ptrace(PTRACE_SETOPTIONS, task->tid, 0, opts) == 0) {
 		task->exec_stops = want;
+		task->exit_stops = exits;
+	}
 }
 
 /*

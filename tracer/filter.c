@@ -69,6 +69,22 @@ static int add_rules(scmp_filter_ctx ctx, const struct sc_desc *d, int nr, bool 
 	return seccomp_rule_add(ctx, SCMP_ACT_TRACE(0), nr, 0);
 }
 
+static int exit_rules(scmp_filter_ctx ctx)
+{
+	int r = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(exit), 0);
+
+	if (r >= 0)
+		r = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(exit_group), 0);
+	/* (SECCOMP_SET_MODE_STRICT 0, SECCOMP_SET_MODE_FILTER 1) */
+	if (r >= 0)
+		r = seccomp_rule_add(ctx, SCMP_ACT_TRACE(0), SCMP_SYS(seccomp), 1,
+				     SCMP_A0(SCMP_CMP_LE, SECCOMP_SET_MODE_FILTER));
+	if (r >= 0)
+		r = seccomp_rule_add(ctx, SCMP_ACT_TRACE(0), SCMP_SYS(prctl), 1,
+				     SCMP_A0(SCMP_CMP_EQ, PR_SET_SECCOMP));
+	return r;
+}
+
 static scmp_filter_ctx build(bool policy, bool inproc, bool notify, struct sr_error **err)
 {
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
@@ -94,6 +110,11 @@ static scmp_filter_ctx build(bool policy, bool inproc, bool notify, struct sr_er
 		if (r == -EDOM || r == -EINVAL)
 			r = 0;
 	}
+	/* With notifications, exit and exit_group are notifications, and
+	 * loading a seccomp filter of one's own (which may kill without a
+	 * stop) stops (tracer/exits.c) */
+	if (r >= 0 && notify)
+		r = exit_rules(ctx);
 	/* The listener's hand-over stops (the prefix sees to it with inproc;
 	 * on the 32-bit entries libseccomp compares the key's low half: such
 	 * a getppid stops, for nothing) */

@@ -61,11 +61,11 @@ int tracer_seize(struct tracer *t, pid_t init_pid, struct sr_error **err)
 		return sr_error_make(err, SR_EXIT_FAILURE, errno,
 				     "cannot trace the sandbox (ptrace)");
 	t->init_pid = init_pid;
-	t->notify_fd = t->notify_stop = -1;
+	t->notify_fd = t->notify_stop = t->teardown_fd = -1;
 	pthread_mutex_init(&t->lock, NULL);
 	task = task_add(&t->procs, init_pid);
 	task->fresh = false;
-	task->exec_stops = true;
+	task->exec_stops = task->exit_stops = true;
 	task->proc = proc_new(init_pid, 0, t->opts->cwd);
 	return 0;
 }
@@ -257,6 +257,7 @@ static void on_inproc(struct tracer *t, struct task *task,
 			if (r == (int)INPROC_YES) {
 				t->stops--;
 				t->stops_by[STOP_REQUEST]--;
+				set_stop_options(t, task);
 			}
 			enforce_skip(task->tid, r);
 		} else if (args[0] == INPROC_KEY && !(si->seccomp.nr & FILTER_X32_BIT))
@@ -364,6 +365,8 @@ static void on_seccomp(struct tracer *t, struct task *task)
 	}
 	/* What the thread recorded in-process came before this syscall. */
 	catch_up(t, task);
+	if (exit_own_filter(t, task, si.arch, (int)si.seccomp.nr))
+		return;
 	d = sc_lookup(si.arch, (int)si.seccomp.nr);
 	if (!d) {
 		/* (a request is the listener's hand-over without inproc) */
@@ -431,6 +434,7 @@ static void on_notify(struct tracer *t, const struct seccomp_notif *req,
 			resp->val = r;
 		return;
 	}
+	exit_noted(t, task, sd->arch, sd->nr, args);
 	d = sc_lookup(sd->arch, sd->nr);
 	if (!d)
 		return;
@@ -528,12 +532,14 @@ static void on_fork(struct tracer *t, struct task *parent, int event)
 	if (!child)
 		child = task_add(&t->procs, cid);
 	if (!child->proc) {
-		child->exec_stops = parent->exec_stops;	/* (options are inherited) */
+		/* (options are inherited) */
+		child->exec_stops = parent->exec_stops;
+		child->exit_stops = parent->exit_stops;
 		if (event == PTRACE_EVENT_CLONE && is_thread(cid)) {
 			child->proc = parent->proc;
 			parent->proc->nthreads++;
 			parent->proc->alive++;
-			set_exec_stops(t, parent);
+			set_stop_options(t, parent);
 		} else {
 			struct event ev = {
 				.kind = EV_SPAWN, .pid = parent->proc->tgid,
@@ -552,7 +558,7 @@ static void on_fork(struct tracer *t, struct task *parent, int event)
 	if (child->parked) {
 		child->parked = false;
 		child->fresh = false;
-		set_exec_stops(t, child);
+		set_stop_options(t, child);
 		resume(cid, PTRACE_CONT, 0);
 	}
 out:
@@ -565,38 +571,17 @@ static void on_exec(struct tracer *t, struct task *task)
 
 	ptrace(PTRACE_GETEVENTMSG, task->tid, 0, &former);
 	exec_done(t, task, (pid_t)former);
-	set_exec_stops(t, task);
+	set_stop_options(t, task);
 	resume(task->tid, PTRACE_CONT, 0);
 }
 
 static void on_exit_event(struct tracer *t, struct task *task)
 {
 	unsigned long status = 0;
-	struct proc *pr = task->proc;
 
 	ptrace(PTRACE_GETEVENTMSG, task->tid, 0, &status);
 	catch_up(t, task);
-	inproc_vfork_done(t, task);
-	/* Each thread stops here once (exit_group included); the last one
-	 * ends the process. */
-	if (pr && !task->exit_seen) {
-		task->exit_seen = true;
-		pr->alive--;
-	}
-	if (pr && pr->alive <= 0 && !pr->exited) {
-		struct event ev = { .kind = EV_EXIT, .pid = pr->tgid,
-				    .aux = (int64_t)status };
-
-		pr->exited = true;
-		if (pr->tgid != t->init_pid) {
-			decode_flush_writes(t, task, -1, FLUSH_CLOSE);
-			tracer_emit(t, &ev);
-		} else {
-			/* pid 1 kills and reaps everything before it exits:
-			 * what is on disk now is the run's after-state. */
-			snapshot_after_all(t, task->tid);
-		}
-	}
+	proc_exiting(t, task, status);
 	resume(task->tid, PTRACE_CONT, 0);
 }
 
@@ -703,6 +688,7 @@ static void dispatch(struct tracer *t, pid_t tid, int status)
 	t->stops++;
 	t->cur_tid = tid;
 	t->page_gone = 0;
+	exit_teardown_stop(t, task);
 	if (event != PTRACE_EVENT_EXEC)
 		exec_seen(t, task);
 	switch (event) {
@@ -727,7 +713,7 @@ static void dispatch(struct tracer *t, pid_t tid, int status)
 		t->stops_by[STOP_START]++;
 		if (task->fresh || !is_stop_signal(sig)) {
 			if (task->fresh)
-				set_exec_stops(t, task);
+				set_stop_options(t, task);
 			task->fresh = false;
 			resume(tid, PTRACE_CONT, 0);
 		} else {
@@ -751,6 +737,7 @@ static void dispatch(struct tracer *t, pid_t tid, int status)
 		t->stops_by[STOP_DIVERT]++;
 	}
 	at_signal(t, task);
+	exit_arm_signal(t, task, sig);
 	resume(tid, PTRACE_CONT, sig);
 }
 
@@ -778,10 +765,15 @@ int tracer_loop(struct tracer *t, int *ret_init_status, struct sr_error **err)
 				*ret_init_status = status;
 				init_done = true;
 			}
+			exit_died(t, tid, status);
 			task_remove(&t->procs, tid);
+			if (tid == t->root_pid)
+				exit_teardown(t);
 		} else if (WIFSTOPPED(status)) {
 			dispatch(t, tid, status);
 		}
+		if (t->teardown)
+			exit_teardown_ready(t);
 		pthread_mutex_unlock(&t->lock);
 	}
 	notify_end(t);
@@ -814,4 +806,7 @@ void tracer_free(struct tracer *t)
 	if (t->root_fd > 0)
 		close(t->root_fd);
 	t->root_fd = 0;
+	if (t->teardown_fd >= 0)
+		close(t->teardown_fd);
+	t->teardown_fd = -1;
 }

@@ -77,6 +77,7 @@ struct proc *proc_fork(const struct proc *parent, pid_t tgid)
 {
 	struct proc *p = proc_new(tgid, parent->tgid, parent->cwd);
 
+	p->own_filter = parent->own_filter;
 	p->fds.n = parent->fds.n;
 	p->fds.v = xcalloc((size_t)p->fds.n + 1, sizeof(*p->fds.v));
 	for (int i = 0; i < p->fds.n; i++) {

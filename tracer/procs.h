@@ -59,6 +59,10 @@ struct proc {
 	bool inproc_armed;	/* the trampoline is mapped and filled */
 	bool inproc_bad;	/* other code found on its page: its records
 				 * are read no more */
+	bool own_filter;	/* it (or one it was forked from) loaded a
+				 * seccomp filter of its own, which may kill
+				 * it: its threads keep their exit stops
+				 * (exits.c) */
 	struct ring_ref *rings;
 	int nrings;
 };
@@ -96,9 +100,15 @@ struct task {
 	bool parked;		/* stopped before we knew its parent */
 	bool fresh;		/* its first stop is still to come */
 	bool has_pending;
-	bool exit_seen;		/* its PTRACE_EVENT_EXIT came */
-	bool exec_stops;	/* PTRACE_O_TRACEEXEC is set for it (loop.c:
-				 * set_exec_stops) */
+	bool exit_seen;		/* its PTRACE_EVENT_EXIT came, or its exit's
+				 * notification (exits.c) */
+	bool exec_stops;	/* PTRACE_O_TRACEEXEC is set for it (execs.c:
+				 * set_stop_options) */
+	bool exit_stops;	/* PTRACE_O_TRACEEXIT is (exits.c) */
+	bool exit_armed;	/* a signal that kills by default came to it:
+				 * it keeps its exit stops */
+	bool teardown_wait;	/* interrupted to get its exit stop back
+				 * (exits.c: exit_teardown) */
 	pid_t vfork_parent;	/* a vfork child, on its parent's memory until
 				 * it execs: the thread it borrowed it from */
 	struct pending pend;

@@ -107,6 +107,13 @@ struct tracer {
 	uint64_t stops;
 	uint64_t stops_by[STOP_KINDS];	/* the same by kind */
 	uint64_t execs_seen;	/* notified execs seen done with no exec stop */
+	uint64_t exits_seen;	/* exits seen at their notification (exits.c) */
+	bool teardown;		/* the command is gone: every thread gets its
+				 * exit stop back before pid 1 kills what is
+				 * left (exits.c) */
+	int teardown_pending;	/* threads still to get it */
+	int teardown_fd;	/* pid 1's go for the kill (runner/child.c),
+				 * or -1 */
 	bool io_error;
 	pid_t root_pid;		/* the command: its exit ends the run */
 	pid_t cur_tid;		/* the thread whose stop is being handled */
@@ -151,8 +158,9 @@ void decode_exit(struct tracer *t, struct task *task, int64_t rval);
 /* Record what is left open for writing (only_fd, or all: -1), before the
  * fds go away; how: FLUSH_CLOSE (they are no longer writers after), or
  * FLUSH_KEEP (a syscall that may fail: they stay writers) with
- * FLUSH_CLOEXEC (only the close-on-exec ones). */
-enum { FLUSH_CLOSE = 0, FLUSH_KEEP = 1, FLUSH_CLOEXEC = 2 };
+ * FLUSH_CLOEXEC (only the close-on-exec ones); FLUSH_GONE: the process
+ * is gone, with its fds (the files by their paths). */
+enum { FLUSH_CLOSE = 0, FLUSH_KEEP = 1, FLUSH_CLOEXEC = 2, FLUSH_GONE = 4 };
 void decode_flush_writes(struct tracer *t, struct task *task, int only_fd, unsigned how);
 void tracer_emit(struct tracer *t, struct event *ev);
 
@@ -201,7 +209,8 @@ void notified_told(struct tracer *t, struct task *task, int64_t r);
 bool inproc_page_gone(pid_t tid);
 
 /* The ptrace options of every thread; a process's one thread has
- * PTRACE_O_TRACEEXEC off (execs.c: set_exec_stops). */
+ * PTRACE_O_TRACEEXEC off (execs.c: set_stop_options), and
+ * PTRACE_O_TRACEEXIT too with notifications (exits.c). */
 #define TRACE_OPTIONS (PTRACE_O_TRACESECCOMP | PTRACE_O_TRACEFORK |       \
 		       PTRACE_O_TRACEVFORK | PTRACE_O_TRACECLONE |          \
 		       PTRACE_O_TRACEEXEC | PTRACE_O_TRACEEXIT |            \
@@ -210,8 +219,32 @@ bool inproc_page_gone(pid_t tid);
 /* execs.c: the pipes sandrun itself was given (the sandbox's init's
  * stdio at its seizing), never the build's. */
 void exec_outer_pipes(struct tracer *t, pid_t init_pid);
-/* Whether the thread stops at its execs, set while it is stopped. */
-void set_exec_stops(struct tracer *t, struct task *task);
+/* Whether the thread stops at its execs and its exit, set while it is
+ * stopped. */
+void set_stop_options(struct tracer *t, struct task *task);
+/* exits.c: whether the thread needs its exit stop (else its exit's
+ * notification, or its death, is where its process ends). */
+bool exit_stops_wanted(const struct tracer *t, const struct task *task);
+/* What ends a process: at its last thread's exit stop, or its exit's
+ * notification (status: as wait(2) gives it). */
+void proc_exiting(struct tracer *t, struct task *task, unsigned long status);
+/* An exit or exit_group's notification (args: the call's). */
+void exit_noted(struct tracer *t, struct task *task, uint32_t arch, int nr,
+		const uint64_t args[6]);
+/* A thread's death (status: waitpid's), before its task is removed. */
+void exit_died(struct tracer *t, pid_t tid, int status);
+/* At a signal's stop: sig (to be delivered) kills by default, so the
+ * thread keeps its exit stop. */
+void exit_arm_signal(struct tracer *t, struct task *task, int sig);
+/* At a syscall entry stop: a seccomp filter of the process's own being
+ * loaded (true: handled, resumed). */
+bool exit_own_filter(struct tracer *t, struct task *task, uint32_t arch, int nr);
+/* The command's death: pid 1 kills what is left once told (teardown_fd). */
+void exit_teardown(struct tracer *t);
+/* Any stop of a thread that exit_teardown interrupted. */
+void exit_teardown_stop(struct tracer *t, struct task *task);
+/* After a stop's handling: pid 1 told, once no thread is waited for. */
+void exit_teardown_ready(struct tracer *t);
 /* A thread without exec stops whose notified execve succeeded, at its
  * next stop or notification: handled as at an exec stop. */
 void exec_seen(struct tracer *t, struct task *task);

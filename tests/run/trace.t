@@ -172,6 +172,55 @@ check "a process killed by SIGKILL: its exit event" \
 	grep -q '{"p":"1.1","ev":"exit","signal":"SIGKILL"}' "$SCRATCH/kill9.trace"
 check "and its exec's" grep -q '{"p":"1.1","ev":"exec","path":"/usr/bin/sleep"\|{"p":"1.1","ev":"exec","path":"/bin/sleep"' "$SCRATCH/kill9.trace"
 
+# With notifications, a process's one thread has no exit stop: its exit
+# and exit_group are notifications (tracer/exits.c).  What ends a
+# process otherwise: SIGKILL, which stops nowhere; and pid 1's kill of
+# what the command left, before which each gets its exit stop back.
+# shtrace NAME [OPTION...]: sh -c "$script" in a fresh tree, the trace in $T.
+shtrace() {
+	local name=$1
+	shift
+	W=$SCRATCH/sh-$name
+	T=$SCRATCH/sh-$name.trace
+	rm -rf "$W"
+	mkdir -p "$W"
+	(cd "$W" && "$SR" -q -o "$T" "$@" -- /bin/sh -c "$script") >"$SCRATCH/sh-$name.out" 2>&1
+	ST=$?
+}
+# (the trace but its last line, which counts the events, and the note)
+body() { grep -v '^{"end":\|"path":"sandrun:killed"' "$1"; }
+script='exec 3>left-open.txt; echo data >&3; kill -KILL $$'
+shtrace killed
+is "a shell that SIGKILLs itself: sandrun exits 128+9" "$ST" 137
+has "the file it left open for writing is digested (by its path: its fds are gone)" \
+	"\"ev\":\"wrote\",\"path\":\"\$SRC/left-open.txt\",\"digest\":\"$(xxh "$W/left-open.txt")\""
+has "and its exit names the signal" '{"p":"1","ev":"exit","signal":"SIGKILL"}'
+if [ "$(sed -n 's/.*"notification": \([0-9]*\).*/\1/p' "$T.meta.json")" -gt 0 ]; then
+	has "what it recorded since its last stop is lost: the trace says so" \
+		'{"p":"1","ev":"untraceable","call":"exit","path":"sandrun:killed","res":"ok"}'
+else
+	skip "no seccomp notifications here: every process stops at its exit"
+fi
+cp "$T" "$SCRATCH/killed-on.trace"
+shtrace killed --no-seccomp-notify
+check "with every stop, the same trace but for that note" \
+	cmp -s <(body "$SCRATCH/killed-on.trace") <(body "$T")
+check "and no note there" sh -c "! grep -q sandrun:killed '$T'"
+# A subshell the command leaves behind, with a file open for writing,
+# blocked on a fifo nobody writes: pid 1 kills it at the end.
+script='mkfifo up never; (exec 3>left-open.txt; echo data >&3; echo >up; read x <never) & read x <up'
+shtrace left
+is "a command that leaves a subshell behind: its status" "$ST" 0
+has "the subshell's exit: SIGKILL, from pid 1" '{"p":"1.2","ev":"exit","signal":"SIGKILL"}'
+has "the file it had open for writing is digested" \
+	"\"ev\":\"wrote\",\"path\":\"\$SRC/left-open.txt\",\"digest\":\"$(xxh "$W/left-open.txt")\""
+check "and nothing it recorded is lost: it stopped at its exit" sh -c "! grep -q sandrun:killed '$T'"
+is "exit stops: the subshell's and pid 1's" \
+	"$(sed -n 's/.*"stops_by".*"exit": \([0-9]*\).*/\1/p' "$T.meta.json")" 2
+cp "$T" "$SCRATCH/left-on.trace"
+shtrace left --no-seccomp-notify
+check "the same trace with every stop" cmp -s "$SCRATCH/left-on.trace" "$T"
+
 trace mt
 is "exit_group with a thread still blocked: the status" "$ST" 3
 has "and the process's exit is recorded" '{"p":"1","ev":"exit","status":3}'

@@ -1,0 +1,249 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Where a process ends, for the tracer: its exit event, the files it
+ * still had open for writing, and what it recorded in-process since its
+ * last stop.
+ *
+ * With seccomp notifications, a process's one thread takes no exit stop
+ * (PTRACE_O_TRACEEXIT off): a ptrace stop wakes the tracer and then the
+ * thread, each on its own CPU, where a notification is answered on the
+ * thread's.  Its exit and exit_group are notifications instead (filter.c),
+ * where the process is still whole: its rings are read (as at any
+ * notification), its files still open for writing digested through its
+ * fds, and its exit event emitted with the status the call gives.
+ *
+ * A process can end without either: by a signal.  A signal that kills by
+ * default comes with a signal stop, where the thread gets its exit stop
+ * back (exit_arm_signal): if the signal kills it, it stops there as
+ * before.  A seccomp filter of the build's own may kill without a stop:
+ * a process that loads one keeps its exit stops, and so do those it
+ * forks (exit_own_filter).  Only SIGKILL is left, which stops nowhere:
+ * its death (exit_died) is where the process ends then, and what it
+ * recorded since its last stop is lost with its memory; the trace says
+ * so (an untraceable event, "sandrun:killed") when it recorded
+ * in-process.
+ *
+ * Threads of a process with more than one, sandbox's init and every
+ * thread while notifications do not run keep their exit stops.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/ptrace.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "lib/cleanup.h"
+#include "lib/util.h"
+#include "tracer/filter.h"
+#include "tracer/tracer.h"
+
+/* (i386's numbers: the filter's notifications come from int 0x80 too) */
+#define I386_EXIT 1
+#define I386_EXIT_GROUP 252
+#define I386_PRCTL 172
+#define I386_SECCOMP 354
+
+bool exit_stops_wanted(const struct tracer *t, const struct task *task)
+{
+	const struct proc *pr = task->proc;
+
+	return !t->notify_on || t->teardown || !pr || pr->nthreads != 1 ||
+	       pr->tgid == t->init_pid || pr->own_filter || task->exit_armed;
+}
+
+void proc_exiting(struct tracer *t, struct task *task, unsigned long status)
+{
+	struct proc *pr = task->proc;
+
+	inproc_vfork_done(t, task);
+	/* Each thread ends here once (exit_group included); the last one
+	 * ends the process. */
+	if (pr && !task->exit_seen) {
+		task->exit_seen = true;
+		pr->alive--;
+	}
+	if (pr && pr->alive <= 0 && !pr->exited) {
+		struct event ev = { .kind = EV_EXIT, .pid = pr->tgid,
+				    .aux = (int64_t)status };
+
+		pr->exited = true;
+		if (pr->tgid != t->init_pid) {
+			decode_flush_writes(t, task, -1, FLUSH_CLOSE);
+			tracer_emit(t, &ev);
+		} else {
+			/* pid 1 kills and reaps everything before it exits:
+			 * what is on disk now is the run's after-state. */
+			snapshot_after_all(t, task->tid);
+		}
+	}
+}
+
+static bool is_exit(uint32_t arch, int nr)
+{
+	if (arch == AUDIT_ARCH_I386)
+		return nr == I386_EXIT || nr == I386_EXIT_GROUP;
+	nr &= ~FILTER_X32_BIT;
+	return arch == AUDIT_ARCH_X86_64 && (nr == SYS_exit || nr == SYS_exit_group);
+}
+
+void exit_noted(struct tracer *t, struct task *task, uint32_t arch, int nr,
+		const uint64_t args[6])
+{
+	/* (a thread with its exit stop ends there; the notification came
+	 * first, and the rings were read at it) */
+	if (!is_exit(arch, nr) || task->exit_stops)
+		return;
+	t->exits_seen++;
+	/* (the kernel's status from exit's argument: do_exit) */
+	proc_exiting(t, task, (args[0] & 0xff) << 8);
+}
+
+void exit_died(struct tracer *t, pid_t tid, int status)
+{
+	struct task *task = task_find(&t->procs, tid);
+	struct proc *pr = task ? task->proc : NULL;
+
+	if (task)
+		exit_teardown_stop(t, task);
+	if (!pr || task->exit_seen || task->exit_stops)
+		return;
+	inproc_vfork_done(t, task);
+	task->exit_seen = true;
+	if (--pr->alive > 0 || pr->exited)
+		return;
+	pr->exited = true;
+	/* (its fds are gone with it: the files, by their paths) */
+	decode_flush_writes(t, task, -1, FLUSH_CLOSE | FLUSH_GONE);
+	if (pr->inproc_hello && !pr->inproc_bad) {
+		struct event ev = { .kind = EV_UNTRACEABLE, .pid = pr->tgid };
+
+		ev.name = xstrdup("exit");
+		ev.path = xstrdup("sandrun:killed");
+		tracer_emit(t, &ev);
+	}
+	{
+		struct event ev = { .kind = EV_EXIT, .pid = pr->tgid, .aux = status };
+
+		tracer_emit(t, &ev);
+	}
+}
+
+/* (SIGCHLD, SIGCONT, SIGURG, SIGWINCH are ignored by default; the stop
+ * signals stop) */
+static bool kills_by_default(int sig)
+{
+	switch (sig) {
+	case 0:
+	case SIGCHLD:
+	case SIGCONT:
+	case SIGURG:
+	case SIGWINCH:
+	case SIGSTOP:
+	case SIGTSTP:
+	case SIGTTIN:
+	case SIGTTOU:
+		return false;
+	default:
+		return true;
+	}
+}
+
+void exit_arm_signal(struct tracer *t, struct task *task, int sig)
+{
+	if (task->exit_stops || !kills_by_default(sig))
+		return;
+	task->exit_armed = true;
+	set_stop_options(t, task);
+}
+
+bool exit_own_filter(struct tracer *t, struct task *task, uint32_t arch, int nr)
+{
+	bool is;
+
+	if (arch == AUDIT_ARCH_I386)
+		is = nr == I386_SECCOMP || nr == I386_PRCTL;
+	else
+		is = arch == AUDIT_ARCH_X86_64 &&
+		     ((nr & ~FILTER_X32_BIT) == SYS_seccomp || (nr & ~FILTER_X32_BIT) == SYS_prctl);
+	if (!is || !task->proc)
+		return false;
+	task->proc->own_filter = true;
+	set_stop_options(t, task);
+	ptrace(PTRACE_CONT, task->tid, 0, 0);
+	return true;
+}
+
+/*
+ * The teardown.  When the command is gone, pid 1 kills whatever is left
+ * with SIGKILL (runner/child.c), which stops nowhere: first, every
+ * thread without its exit stop is interrupted (PTRACE_INTERRUPT) and
+ * gets it back at its next stop, and only then is pid 1 told to go on.
+ * A thread asleep where no interrupt reaches (a vfork's parent waiting
+ * for its child, state D) is not waited for: it records nothing while it
+ * waits, and a vfork parent's stop came at its vfork.  (pid 1 waits a
+ * bounded time, and goes on at EOF: sandrun gone.)  pid 1 is told only
+ * once the last of them is resumed (exit_teardown_ready, after the
+ * stop's handling): a SIGKILL that came to a thread at a stop the tracer
+ * took, before it resumed it, would have that resume end the thread's
+ * exit stop, unseen.
+ */
+static bool asleep(pid_t tid)
+{
+	char path[64], buf[512], *p;
+	ssize_t n;
+	cleanup_close int fd = -1;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)tid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || (n = read(fd, buf, sizeof(buf) - 1)) <= 0)
+		return true;
+	buf[n] = '\0';
+	p = strrchr(buf, ')');
+	return !p || p[1] != ' ' || p[2] == 'D';
+}
+
+void exit_teardown_ready(struct tracer *t)
+{
+	ssize_t n;
+
+	if (t->teardown_fd < 0 || t->teardown_pending > 0)
+		return;
+	/* (pid 1 gone already: EPIPE, which changes nothing) */
+	n = write(t->teardown_fd, "k", 1);
+	(void)n;
+	close(t->teardown_fd);
+	t->teardown_fd = -1;
+}
+
+void exit_teardown(struct tracer *t)
+{
+	if (t->teardown)
+		return;
+	t->teardown = true;
+	for (size_t i = 0; i < ARRAY_SIZE(t->procs.buckets); i++)
+		for (struct task *task = t->procs.buckets[i]; task; task = task->next) {
+			if (!task->proc || task->exit_stops || task->exit_seen ||
+			    task->proc->tgid == t->init_pid || asleep(task->tid) ||
+			    ptrace(PTRACE_INTERRUPT, task->tid, 0, 0) < 0)
+				continue;
+			task->teardown_wait = true;
+			t->teardown_pending++;
+		}
+}
+
+void exit_teardown_stop(struct tracer *t, struct task *task)
+{
+	if (!task->teardown_wait)
+		return;
+	task->teardown_wait = false;
+	set_stop_options(t, task);
+	t->teardown_pending--;
+}
