@@ -62,6 +62,7 @@ int record_begin(struct recorder *rec, const struct run_config *cfg,
 	char *spool;
 
 	memset(rec, 0, sizeof(*rec));
+	rec->tracer.teardown_fd = -1;
 	if (!cfg->trace_path)
 		return 0;
 	sc_init();

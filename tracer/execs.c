@@ -75,10 +75,11 @@ void set_stop_options(struct tracer *t, struct task *task)
 		opts &= ~PTRACE_O_TRACEEXEC;
 	if (!exits)
 		opts &= ~PTRACE_O_TRACEEXIT;
-	if ((want != task->exec_stops || exits != task->exit_stops) &&
+	if ((task->opts_unknown || want != task->exec_stops || exits != task->exit_stops) &&
 	    ptrace(PTRACE_SETOPTIONS, task->tid, 0, opts) == 0) {
 		task->exec_stops = want;
 		task->exit_stops = exits;
+		task->opts_unknown = false;
 	}
 }
 
@@ -152,6 +153,7 @@ void exec_done(struct tracer *t, struct task *task, pid_t former)
 	pr = task->proc;
 	if (pr && pr->tgid == t->root_pid)
 		t->root_execd = true;
+	exit_vfork_released(t, task);
 	inproc_vfork_done(t, task);
 	task->vfork_parent = 0;
 	if (pr) {
@@ -170,7 +172,9 @@ void exec_done(struct tracer *t, struct task *task, pid_t former)
 		task->pend.ev.result = 0;
 		task->pend.ev.pid = pr->tgid;
 		/* what ran, for locks and diffs: the file itself */
-		digest_tracee_exe(t, task->tid, &task->pend.ev.digest);
+		if (digest_tracee_exe(t, task->tid, &task->pend.ev.digest) < 0 &&
+		    task->pend.ev.path)	/* (gone: exits.c) */
+			digest_tracee_path(t, 0, task->pend.ev.path, &task->pend.ev.digest);
 		tracer_keep_root(t, task->tid);
 		task->pend.ev.aux = exec_pipes(t, task->tid);
 		tracer_emit(t, &task->pend.ev);

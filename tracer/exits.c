@@ -20,27 +20,24 @@
  * forks (exit_own_filter).  Only SIGKILL is left, which stops nowhere:
  * its death (exit_died) is where the process ends then, and what it
  * recorded since its last stop is lost with its memory; the trace says
- * so (an untraceable event, "sandrun:killed") when it recorded
- * in-process.
+ * so (an untraceable event, "sandrun:killed") when it may have recorded
+ * in-process (with the preload, and unless it waited for its vfork child
+ * since its last stop).
  *
  * Threads of a process with more than one, sandbox's init and every
  * thread while notifications do not run keep their exit stops.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <linux/audit.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <signal.h>
-#include <stdio.h>
-#include <string.h>
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "lib/cleanup.h"
 #include "lib/util.h"
 #include "tracer/filter.h"
 #include "tracer/tracer.h"
@@ -59,10 +56,19 @@ bool exit_stops_wanted(const struct tracer *t, const struct task *task)
 	       pr->tgid == t->init_pid || pr->own_filter || task->exit_armed;
 }
 
+void exit_vfork_released(struct tracer *t, struct task *child)
+{
+	struct task *p = child->vfork_parent ? task_find(&t->procs, child->vfork_parent) : NULL;
+
+	if (p)
+		p->vfork_blocked = false;
+}
+
 void proc_exiting(struct tracer *t, struct task *task, unsigned long status)
 {
 	struct proc *pr = task->proc;
 
+	exit_vfork_released(t, task);
 	inproc_vfork_done(t, task);
 	/* Each thread ends here once (exit_group included); the last one
 	 * ends the process. */
@@ -110,11 +116,23 @@ void exit_died(struct tracer *t, pid_t tid, int status)
 {
 	struct task *task = task_find(&t->procs, tid);
 	struct proc *pr = task ? task->proc : NULL;
+	bool fresh = false;
 
-	if (task)
-		exit_teardown_stop(t, task);
+	if (task && task->teardown_wait) {
+		task->teardown_wait = false;
+		t->teardown_pending--;
+	}
 	if (!pr || task->exit_seen || task->exit_stops)
 		return;
+	/* A notified execve whose new program died before its first stop
+	 * or notification: it exec'd (a failure would have been told), and
+	 * recorded nothing (its recorder is armed only after the loader's
+	 * first notification); the file that ran, by its path. */
+	if (task->has_npend && task->npend.desc->dec == DEC_EXEC) {
+		t->execs_seen++;
+		exec_done(t, task, task->tid);
+		fresh = true;
+	}
 	inproc_vfork_done(t, task);
 	task->exit_seen = true;
 	if (--pr->alive > 0 || pr->exited)
@@ -122,7 +140,7 @@ void exit_died(struct tracer *t, pid_t tid, int status)
 	pr->exited = true;
 	/* (its fds are gone with it: the files, by their paths) */
 	decode_flush_writes(t, task, -1, FLUSH_CLOSE | FLUSH_GONE);
-	if (pr->inproc_hello && !pr->inproc_bad) {
+	if (t->inproc && !pr->inproc_bad && !task->vfork_blocked && !fresh) {
 		struct event ev = { .kind = EV_UNTRACEABLE, .pid = pr->tgid };
 
 		ev.name = xstrdup("exit");
@@ -185,31 +203,19 @@ bool exit_own_filter(struct tracer *t, struct task *task, uint32_t arch, int nr)
  * The teardown.  When the command is gone, pid 1 kills whatever is left
  * with SIGKILL (runner/child.c), which stops nowhere: first, every
  * thread without its exit stop is interrupted (PTRACE_INTERRUPT) and
- * gets it back at its next stop, and only then is pid 1 told to go on.
- * A thread asleep where no interrupt reaches (a vfork's parent waiting
- * for its child, state D) is not waited for: it records nothing while it
- * waits, and a vfork parent's stop came at its vfork.  (pid 1 waits a
+ * gets it back at its next stop (as does any thread that stops from
+ * then on, a new child too), and only then is pid 1 told to go on.  A
+ * vfork's parent waiting for its child is not waited for (it stops only
+ * once its child lets it go, which may be never): it records nothing
+ * while it waits, and its rings were read at its vfork.  (pid 1 waits a
  * bounded time, and goes on at EOF: sandrun gone.)  pid 1 is told only
  * once the last of them is resumed (exit_teardown_ready, after the
  * stop's handling): a SIGKILL that came to a thread at a stop the tracer
  * took, before it resumed it, would have that resume end the thread's
- * exit stop, unseen.
+ * exit stop, unseen.  A child whose first stop came before its parent's
+ * fork event, which the kill may have taken, is let go then: it would
+ * wait for that event for ever.
  */
-static bool asleep(pid_t tid)
-{
-	char path[64], buf[512], *p;
-	ssize_t n;
-	cleanup_close int fd = -1;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)tid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || (n = read(fd, buf, sizeof(buf) - 1)) <= 0)
-		return true;
-	buf[n] = '\0';
-	p = strrchr(buf, ')');
-	return !p || p[1] != ' ' || p[2] == 'D';
-}
-
 void exit_teardown_ready(struct tracer *t)
 {
 	ssize_t n;
@@ -221,6 +227,18 @@ void exit_teardown_ready(struct tracer *t)
 	(void)n;
 	close(t->teardown_fd);
 	t->teardown_fd = -1;
+	for (size_t i = 0; i < ARRAY_SIZE(t->procs.buckets); i++)
+		for (struct task *task = t->procs.buckets[i]; task; task = task->next)
+			exit_teardown_parked(t, task);
+}
+
+bool exit_teardown_parked(struct tracer *t, struct task *task)
+{
+	if (!t->teardown || t->teardown_fd >= 0 || task->proc)
+		return false;
+	task->parked = false;
+	ptrace(PTRACE_CONT, task->tid, 0, 0);
+	return true;
 }
 
 void exit_teardown(struct tracer *t)
@@ -231,8 +249,8 @@ void exit_teardown(struct tracer *t)
 	for (size_t i = 0; i < ARRAY_SIZE(t->procs.buckets); i++)
 		for (struct task *task = t->procs.buckets[i]; task; task = task->next) {
 			if (!task->proc || task->exit_stops || task->exit_seen ||
-			    task->proc->tgid == t->init_pid || asleep(task->tid) ||
-			    ptrace(PTRACE_INTERRUPT, task->tid, 0, 0) < 0)
+			    task->proc->tgid == t->init_pid ||
+			    ptrace(PTRACE_INTERRUPT, task->tid, 0, 0) < 0 || task->vfork_blocked)
 				continue;
 			task->teardown_wait = true;
 			t->teardown_pending++;
@@ -241,9 +259,13 @@ void exit_teardown(struct tracer *t)
 
 void exit_teardown_stop(struct tracer *t, struct task *task)
 {
-	if (!task->teardown_wait)
+	task->vfork_blocked = false;
+	if (!t->teardown)
 		return;
-	task->teardown_wait = false;
-	set_stop_options(t, task);
-	t->teardown_pending--;
+	if (!task->exit_stops)
+		set_stop_options(t, task);
+	if (task->teardown_wait) {
+		task->teardown_wait = false;
+		t->teardown_pending--;
+	}
 }

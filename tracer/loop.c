@@ -419,6 +419,7 @@ static void on_notify(struct tracer *t, const struct seccomp_notif *req,
 	/* (a thread not known yet cannot have run: it starts stopped) */
 	if (!task || !task->proc)
 		return;
+	task->vfork_blocked = false;
 	t->cur_tid = task->tid;
 	t->page_gone = 0;
 	exec_seen(t, task);
@@ -532,9 +533,12 @@ static void on_fork(struct tracer *t, struct task *parent, int event)
 	if (!child)
 		child = task_add(&t->procs, cid);
 	if (!child->proc) {
-		/* (options are inherited) */
+		/* (options are inherited, but from before this stop: the
+		 * parent's may have changed at it, exit_teardown_stop; set
+		 * at the child's first stop whatever they are) */
 		child->exec_stops = parent->exec_stops;
 		child->exit_stops = parent->exit_stops;
+		child->opts_unknown = true;
 		if (event == PTRACE_EVENT_CLONE && is_thread(cid)) {
 			child->proc = parent->proc;
 			parent->proc->nthreads++;
@@ -551,8 +555,10 @@ static void on_fork(struct tracer *t, struct task *parent, int event)
 				t->root_pid = cid;
 			tracer_emit(t, &ev);
 			inproc_forked(t, parent, child, event == PTRACE_EVENT_VFORK);
-			if (event == PTRACE_EVENT_VFORK)
+			if (event == PTRACE_EVENT_VFORK) {
 				child->vfork_parent = parent->tid;
+				parent->vfork_blocked = true;
+			}
 		}
 	}
 	if (child->parked) {
@@ -680,9 +686,10 @@ static void dispatch(struct tracer *t, pid_t tid, int status)
 	if (!task->proc) {
 		/* Its creator's fork event is still to come: wait for it.
 		 * (Its first stop, counted here as when it comes after.) */
-		task->parked = true;
 		t->stops++;
 		t->stops_by[STOP_START]++;
+		if (!exit_teardown_parked(t, task))
+			task->parked = true;
 		return;
 	}
 	t->stops++;

@@ -105,10 +105,14 @@ struct task {
 	bool exec_stops;	/* PTRACE_O_TRACEEXEC is set for it (execs.c:
 				 * set_stop_options) */
 	bool exit_stops;	/* PTRACE_O_TRACEEXIT is (exits.c) */
+	bool opts_unknown;	/* a new child's: what it inherited is set again
+				 * at its first stop */
 	bool exit_armed;	/* a signal that kills by default came to it:
 				 * it keeps its exit stops */
 	bool teardown_wait;	/* interrupted to get its exit stop back
 				 * (exits.c: exit_teardown) */
+	bool vfork_blocked;	/* a vfork's parent, waiting for its child
+				 * since its fork event */
 	pid_t vfork_parent;	/* a vfork child, on its parent's memory until
 				 * it execs: the thread it borrowed it from */
 	struct pending pend;

@@ -231,6 +231,8 @@ void proc_exiting(struct tracer *t, struct task *task, unsigned long status);
 /* An exit or exit_group's notification (args: the call's). */
 void exit_noted(struct tracer *t, struct task *task, uint32_t arch, int nr,
 		const uint64_t args[6]);
+/* A vfork child exec'd or exited: its parent runs again. */
+void exit_vfork_released(struct tracer *t, struct task *child);
 /* A thread's death (status: waitpid's), before its task is removed. */
 void exit_died(struct tracer *t, pid_t tid, int status);
 /* At a signal's stop: sig (to be delivered) kills by default, so the
@@ -241,8 +243,12 @@ void exit_arm_signal(struct tracer *t, struct task *task, int sig);
 bool exit_own_filter(struct tracer *t, struct task *task, uint32_t arch, int nr);
 /* The command's death: pid 1 kills what is left once told (teardown_fd). */
 void exit_teardown(struct tracer *t);
-/* Any stop of a thread that exit_teardown interrupted. */
+/* Any stop or notification of a thread (its exit stop back, in the
+ * teardown). */
 void exit_teardown_stop(struct tracer *t, struct task *task);
+/* A thread with no process known (its parent's fork event still to
+ * come): let go after pid 1's kill (true), else parked. */
+bool exit_teardown_parked(struct tracer *t, struct task *task);
 /* After a stop's handling: pid 1 told, once no thread is waited for. */
 void exit_teardown_ready(struct tracer *t);
 /* A thread without exec stops whose notified execve succeeded, at its

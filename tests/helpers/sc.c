@@ -329,6 +329,32 @@ static int m_write_exit(void)
 	return 0;
 }
 
+/* A daemon left behind that forks children as fast as it can when
+ * sandrun's pid 1 kills what the command left (tracer/exits.c: the
+ * teardown): every one of them ends in the trace, and the run ends.
+ * Some children write a file and keep it open. */
+static int m_fork_daemon(void)
+{
+	signal(SIGCHLD, SIG_IGN);
+	if (fork())
+		return 0;
+	for (int i = 0;; i++) {
+		pid_t p = fork();
+
+		if (p == 0) {
+			if (i % 4 == 0) {
+				int fd = open("daemon.out", O_WRONLY | O_CREAT | O_APPEND, 0644);
+
+				must(write(fd, "x", 1) == 1, "write");
+			}
+			pause();
+			_exit(0);
+		}
+		if (i > 200)
+			pause();
+	}
+}
+
 /* Written, never closed, then killed by a signal (SIGABRT, not caught):
  * digested at the signal's stop, the last it takes. */
 static int m_write_signal(void)
@@ -448,7 +474,7 @@ int main(int argc, char **argv)
 		{ "random", m_random }, { "readdir", m_readdir },
 		{ "uring", m_uring }, { "signal", m_signal },
 		{ "write-exit", m_write_exit }, { "write-signal", m_write_signal },
-		{ "seccomp-kill", m_seccomp_kill },
+		{ "seccomp-kill", m_seccomp_kill }, { "fork-daemon", m_fork_daemon },
 		{ "mt", m_mt },
 		{ "fchmodat2", m_fchmodat2 }, { "threads", m_threads },
 		{ "dup2-fails", m_dup2_fails }, { "dup2-same", m_dup2_same },

@@ -220,6 +220,24 @@ is "exit stops: the subshell's and pid 1's" \
 cp "$T" "$SCRATCH/left-on.trace"
 shtrace left --no-seccomp-notify
 check "the same trace with every stop" cmp -s "$SCRATCH/left-on.trace" "$T"
+# A daemon left behind forking children as fast as it can, killed at the
+# end with them: the run ends, and every process has its exit (children
+# forked during the teardown, and ones whose parent was killed before
+# its fork event came, included).
+for i in 1 2 3 4 5; do
+	W=$SCRATCH/w-fork-daemon-$i
+	mkdir -p "$W"
+	(cd "$W" && timeout -s KILL 60 "$SR" -q -o "$SCRATCH/fork-daemon-$i.trace" \
+		--ro-bind="$SCRATCH/bin:$SCRATCH/bin" -- \
+		sh -c "'$SCRATCH/bin/sc' fork-daemon; sleep 0.01") >/dev/null 2>&1
+	echo "$? $(grep -o '^{"proc":"[0-9.]*"' "$SCRATCH/fork-daemon-$i.trace" | cut -d'"' -f4 | sort -u |
+		comm -23 - <(grep -o '{"p":"[0-9.]*","ev":"exit"' "$SCRATCH/fork-daemon-$i.trace" |
+			cut -d'"' -f4 | sort -u) | tr '\n' ' ')"
+done >"$SCRATCH/fork-daemon.res"
+is "a daemon forking as it is killed: five runs end, each process with its exit" \
+	"$(sort -u "$SCRATCH/fork-daemon.res")" "0 "
+check "and it forked (more than 10 processes in each trace)" \
+	sh -c "for f in '$SCRATCH'/fork-daemon-*.trace; do [ \$(grep -c '^{\"proc\"' \$f) -gt 10 ] || exit 1; done"
 
 trace mt
 is "exit_group with a thread still blocked: the status" "$ST" 3
