@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "lib/cleanup.h"
@@ -236,8 +237,20 @@ static void run_init(const struct run_config *cfg, const sigset_t *orig_mask,
 	 * sandrun is gone (a bound for a tracer that cannot tell). */
 	if (cfg->trace_path) {
 		struct pollfd p = { go_fd, POLLIN, 0 };
+		struct timespec now, end;
+		long left;
+		int r;
 
-		if (poll(&p, 1, 2000) > 0)
+		clock_gettime(CLOCK_MONOTONIC, &end);
+		end.tv_sec += 2;
+		/* (a signal forwarded meanwhile: on waiting, to the bound) */
+		do {
+			clock_gettime(CLOCK_MONOTONIC, &now);
+			left = (end.tv_sec - now.tv_sec) * 1000 +
+			       (end.tv_nsec - now.tv_nsec) / 1000000;
+			r = poll(&p, 1, left > 0 ? (int)left : 0);
+		} while (r < 0 && errno == EINTR);
+		if (r > 0)
 			(void)read_all(go_fd, &go, 1);
 	}
 	close(go_fd);
