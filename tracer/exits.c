@@ -28,14 +28,18 @@
  * thread while notifications do not run keep their exit stops.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/audit.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
+#include <pthread.h>
 #include <signal.h>
+#include <string.h>
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "lib/util.h"
@@ -112,6 +116,20 @@ void exit_noted(struct tracer *t, struct task *task, uint32_t arch, int nr,
 	proc_exiting(t, task, (args[0] & 0xff) << 8);
 }
 
+/* Whether path (an execve's, in the sandbox) is a file exec could run:
+ * ELF, or a script. */
+static bool runnable(struct tracer *t, const char *path)
+{
+	char magic[4];
+	int fd = path ? tracee_open(t, 0, path, O_RDONLY | O_NOCTTY | O_NONBLOCK) : -1;
+	bool ok = fd >= 0 && pread(fd, magic, sizeof(magic), 0) == (ssize_t)sizeof(magic) &&
+		  (!memcmp(magic, "\177ELF", 4) || !memcmp(magic, "#!", 2));
+
+	if (fd >= 0)
+		close(fd);
+	return ok;
+}
+
 void exit_died(struct tracer *t, pid_t tid, int status)
 {
 	struct task *task = task_find(&t->procs, tid);
@@ -122,17 +140,30 @@ void exit_died(struct tracer *t, pid_t tid, int status)
 		task->teardown_wait = false;
 		t->teardown_pending--;
 	}
-	if (!pr || task->exit_seen || task->exit_stops)
+	/* (a thread of several, with its exit stop, ends at it: one killed
+	 * by another's exec has none, and is not its process's leader; a
+	 * process's one thread whose exit stop did not come, which the
+	 * kernel skips for a SIGKILL that comes while the thread is at a
+	 * stop, or a new child's that it did not inherit, ends here) */
+	if (!pr || task->exit_seen || pr->tgid == t->init_pid ||
+	    (task->exit_stops && !task->opts_unknown &&
+	     (pr->nthreads != 1 || task->tid != pr->tgid)))
 		return;
 	/* A notified execve whose new program died before its first stop
-	 * or notification: it exec'd (a failure would have been told), and
-	 * recorded nothing (its recorder is armed only after the loader's
-	 * first notification); the file that ran, by its path. */
-	if (task->has_npend && task->npend.desc->dec == DEC_EXEC) {
+	 * or notification: it exec'd if its file can run (a failure is
+	 * told, unless the kill came first), and recorded nothing (its
+	 * recorder is armed only after the loader's first notification);
+	 * the file that ran, by its path. */
+	if (task->has_npend && task->npend.desc->dec == DEC_EXEC &&
+	    runnable(t, task->npend.ev.path)) {
 		t->execs_seen++;
 		exec_done(t, task, task->tid);
 		fresh = true;
 	}
+	/* (a vfork child killed: its parent runs again, but at pid 1's kill
+	 * it dies too, with nothing recorded since its vfork) */
+	if (!(t->teardown && t->teardown_fd < 0))
+		exit_vfork_released(t, task);
 	inproc_vfork_done(t, task);
 	task->exit_seen = true;
 	if (--pr->alive > 0 || pr->exited)
@@ -218,13 +249,19 @@ bool exit_own_filter(struct tracer *t, struct task *task, uint32_t arch, int nr)
  */
 void exit_teardown_ready(struct tracer *t)
 {
-	ssize_t n;
+	struct timespec zero = { 0, 0 };
+	sigset_t pipe, old;
 
 	if (t->teardown_fd < 0 || t->teardown_pending > 0)
 		return;
-	/* (pid 1 gone already: EPIPE, which changes nothing) */
-	n = write(t->teardown_fd, "k", 1);
-	(void)n;
+	/* (pid 1 gone on without it, past its bound: EPIPE, and the
+	 * SIGPIPE that comes with it taken here, not sandrun's death) */
+	sigemptyset(&pipe);
+	sigaddset(&pipe, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, &pipe, &old);
+	if (write(t->teardown_fd, "k", 1) < 0 && errno == EPIPE)
+		sigtimedwait(&pipe, NULL, &zero);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	close(t->teardown_fd);
 	t->teardown_fd = -1;
 	for (size_t i = 0; i < ARRAY_SIZE(t->procs.buckets); i++)

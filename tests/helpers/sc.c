@@ -355,6 +355,30 @@ static int m_fork_daemon(void)
 	}
 }
 
+/* A daemon whose vfork child is SIGKILLed (SIGCHLD ignored: no signal
+ * stop for it after), which then reads a file and waits, left behind:
+ * it runs again, and what it reads is recorded (tracer/exits.c). */
+static int m_vfork_killed(void)
+{
+	int p[2];
+	char c;
+
+	must(pipe(p) == 0, "pipe");
+	if (fork()) {
+		must(read(p[0], &c, 1) == 1, "read");	/* the daemon is ready */
+		return 0;
+	}
+	signal(SIGCHLD, SIG_IGN);
+	if (vfork() == 0) {
+		kill(getpid(), SIGKILL);
+		_exit(1);
+	}
+	close(open("in.txt", O_RDONLY));
+	must(write(p[1], "x", 1) == 1, "write");
+	for (;;)
+		pause();
+}
+
 /* Written, never closed, then killed by a signal (SIGABRT, not caught):
  * digested at the signal's stop, the last it takes. */
 static int m_write_signal(void)
@@ -475,6 +499,7 @@ int main(int argc, char **argv)
 		{ "uring", m_uring }, { "signal", m_signal },
 		{ "write-exit", m_write_exit }, { "write-signal", m_write_signal },
 		{ "seccomp-kill", m_seccomp_kill }, { "fork-daemon", m_fork_daemon },
+		{ "vfork-killed", m_vfork_killed },
 		{ "mt", m_mt },
 		{ "fchmodat2", m_fchmodat2 }, { "threads", m_threads },
 		{ "dup2-fails", m_dup2_fails }, { "dup2-same", m_dup2_same },

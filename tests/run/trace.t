@@ -220,6 +220,21 @@ is "exit stops: the subshell's and pid 1's" \
 cp "$T" "$SCRATCH/left-on.trace"
 shtrace left --no-seccomp-notify
 check "the same trace with every stop" cmp -s "$SCRATCH/left-on.trace" "$T"
+# A daemon whose vfork child was SIGKILLed runs again: what it reads
+# then is recorded, though it took no stop since its vfork.
+for m in on off; do
+	W=$SCRATCH/w-vfork-killed-$m
+	mkdir -p "$W"
+	echo in >"$W/in.txt"
+	(cd "$W" && "$SR" -q $([ $m = off ] && echo --no-seccomp-notify) \
+		-o "$SCRATCH/vfork-killed-$m.trace" --ro-bind="$SCRATCH/bin:$SCRATCH/bin" -- \
+		"$SCRATCH/bin/sc" vfork-killed) >/dev/null 2>&1
+done
+T=$SCRATCH/vfork-killed-on.trace
+has "a daemon whose vfork child was killed: its read after it" \
+	'{"p":"1.1","ev":"open","path":"$SRC/in.txt","mode":"r","res":"ok"'
+check "and the same trace with every stop (but the killed child's note)" \
+	cmp -s <(body "$SCRATCH/vfork-killed-on.trace") <(body "$SCRATCH/vfork-killed-off.trace")
 # A daemon left behind forking children as fast as it can, killed at the
 # end with them: the run ends, and every process has its exit (children
 # forked during the teardown, and ones whose parent was killed before
