@@ -533,12 +533,13 @@ static void on_fork(struct tracer *t, struct task *parent, int event)
 	if (!child)
 		child = task_add(&t->procs, cid);
 	if (!child->proc) {
-		/* (options are inherited, but from before this stop: the
-		 * parent's may have changed at it, exit_teardown_stop; set
-		 * at the child's first stop whatever they are) */
+		/* (options are inherited, but from before this stop: in the
+		 * teardown the parent's may have changed at it,
+		 * exit_teardown_stop; then set at the child's first stop
+		 * whatever they are) */
 		child->exec_stops = parent->exec_stops;
 		child->exit_stops = parent->exit_stops;
-		child->opts_unknown = true;
+		child->opts_unknown = t->teardown;
 		if (event == PTRACE_EVENT_CLONE && is_thread(cid)) {
 			child->proc = parent->proc;
 			parent->proc->nthreads++;
