@@ -238,6 +238,14 @@ is "a pipeline: the only cause (tr is not nondeterministic)" \
 "$SR" -q -o "$SCRATCH/outer.trace" -- sh -c 'echo hi' | cat >/dev/null
 check "a pipe sandrun's own stdout is on is not the build's" \
 	sh -c "! grep -q '\"stdout\":\"pipe' '$SCRATCH/outer.trace'"
+# A FIFO on a filesystem between two programs is a file, not a pipe
+# (what the tracer takes for one is on pipefs); the pipe between the
+# last two cats is one.
+"$SR" -q -o "$SCRATCH/fifo.trace" -- sh -c \
+	'mkfifo /tmp/f; cat < /tmp/f > /dev/null & cat /dev/null > /tmp/f; wait; echo y | cat | cat > /dev/null'
+is "a FIFO on a filesystem is not a pipe" \
+	"$(grep '"ev":"exec"' "$SCRATCH/fifo.trace" | grep -o '"std[a-z]*":"[^"]*"' | sort | tr '\n' ' ')" \
+	'"stdin":"pipe{1}" "stdout":"pipe{1}" '
 
 # A three-stage pipeline, and a subshell adding to a redirect: the file
 # read at the start is the only cause.
