@@ -7,21 +7,16 @@
  * memory) and its event.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ptrace.h>
-#include <sys/stat.h>
-#include <sys/syscall.h>
-#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "tracer/tracer.h"
 
-/* The inode of the pipe on a tracee's fd, 0 if it is not a pipe: what
- * /proc/PID/fd/FD names "pipe:[N]". */
-static uint32_t fd_pipe_link(pid_t tid, int fd)
+/* The inode of the pipe on a tracee's fd, 0 if it is not a pipe. */
+static uint32_t fd_pipe(pid_t tid, int fd)
 {
 	char link[48], buf[64];
 	ssize_t n;
@@ -34,63 +29,26 @@ static uint32_t fd_pipe_link(pid_t tid, int fd)
 	return (uint32_t)strtoul(buf + 6, NULL, 10);
 }
 
-/* The same from a copy of the fd (pidfd_getfd, 5.6): a readlink there
- * makes /proc's inodes for the process, its fd directory and the fd each
- * time, most of an exec's handling (about 13 us an fd on a 2-CPU VM).
- * A pipe is a FIFO on pipefs (pipefs_dev); one on a filesystem is not.
- * (AT_STATX_DONT_SYNC: a file on a network or FUSE filesystem is not
- * asked for its attributes, as the readlink would not have.) */
-static uint32_t fd_pipe(const struct tracer *t, pid_t tid, int pidfd, int fd)
-{
-	struct statx stx;
-	bool pipe;
-	int nfd;
-
-	if (pidfd < 0 || !t->pipefs_dev)
-		return fd_pipe_link(tid, fd);
-	nfd = (int)syscall(SYS_pidfd_getfd, pidfd, fd, 0);
-	if (nfd < 0)	/* (EBADF: not open; ESRCH: gone) */
-		return errno == EBADF || errno == ESRCH ? 0 : fd_pipe_link(tid, fd);
-	pipe = statx(nfd, "", AT_EMPTY_PATH | AT_STATX_DONT_SYNC, STATX_TYPE | STATX_INO,
-		     &stx) == 0 && S_ISFIFO(stx.stx_mode) &&
-	       makedev(stx.stx_dev_major, stx.stx_dev_minor) == t->pipefs_dev;
-	close(nfd);
-	return pipe ? (uint32_t)stx.stx_ino : 0;
-}
-
 /* The pipes on stdin and stdout after an exec, for following data down
  * a pipeline; those sandrun itself was given are the caller's, not the
  * build's (they would make a trace depend on how sandrun was run). */
 static int64_t exec_pipes(const struct tracer *t, pid_t tid)
 {
-	int pidfd = t->pipefs_dev ? (int)syscall(SYS_pidfd_open, tid, 0) : -1;
 	uint32_t io[2];
 
 	for (int fd = 0; fd < 2; fd++) {
-		io[fd] = fd_pipe(t, tid, pidfd, fd);
+		io[fd] = fd_pipe(tid, fd);
 		for (int k = 0; k < 3; k++)
 			if (io[fd] == t->outer_pipes[k])
 				io[fd] = 0;
 	}
-	if (pidfd >= 0)
-		close(pidfd);
 	return (int64_t)((uint64_t)io[0] << 32 | io[1]);
 }
 
 void exec_outer_pipes(struct tracer *t, pid_t init_pid)
 {
-	int p[2];
-	struct stat st;
-
-	/* (every pipe is on the one pipefs) */
-	if (pipe2(p, O_CLOEXEC) == 0) {
-		if (fstat(p[0], &st) == 0 && S_ISFIFO(st.st_mode))
-			t->pipefs_dev = st.st_dev;
-		close(p[0]);
-		close(p[1]);
-	}
 	for (int fd = 0; fd < 3; fd++)
-		t->outer_pipes[fd] = fd_pipe_link(init_pid, fd);
+		t->outer_pipes[fd] = fd_pipe(init_pid, fd);
 }
 
 /*

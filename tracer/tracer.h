@@ -127,7 +127,6 @@ struct tracer {
 	bool breached;		/* a forbidden open happened: the sandbox was killed */
 	int root_fd;		/* the command's root (O_PATH), for probes; 0: not open */
 	uint32_t outer_pipes[3];	/* pipes sandrun was given as stdio: not the build's */
-	dev_t pipefs_dev;		/* the device of every pipe (execs.c); 0: not known */
 	bool inproc;			/* answer the preload (tracer/inproc.h) */
 	uint64_t inproc_records;	/* syscalls recorded in-process */
 	uint64_t inproc_tampered;	/* reaches for the trampoline, bad records */

@@ -246,6 +246,11 @@ check "a pipe sandrun's own stdout is on is not the build's" \
 is "a FIFO on a filesystem is not a pipe" \
 	"$(grep '"ev":"exec"' "$SCRATCH/fifo.trace" | grep -o '"std[a-z]*":"[^"]*"' | sort | tr '\n' ' ')" \
 	'"stdin":"pipe{1}" "stdout":"pipe{1}" '
+# sandrun's own stdout, a pipe, on both ends inside (true's stdout, and
+# cat's stdin by <&1): still not the build's pipe.
+"$SR" -q -o "$SCRATCH/outer2.trace" -- sh -c '/bin/true; /bin/cat /dev/null <&1' | cat >/dev/null
+is "sandrun's own stdout pipe on two programs inside is not named" \
+	"$(grep -c '"std[a-z]*":"pipe' "$SCRATCH/outer2.trace")" 0
 
 # A three-stage pipeline, and a subshell adding to a redirect: the file
 # read at the start is the only cause.
