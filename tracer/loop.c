@@ -600,13 +600,14 @@ static void on_exit_event(struct tracer *t, struct task *task)
  *    thread's INPROC_RESULT then finds none waiting), or from the
  *    request that tells it if the signal came to that; one interrupted
  *    (-ERESTART*) is no event, and is made again if restarted;
- *  - a close, close_range, request, notified call or the loader's call
- *    (filter.c) that a signal came
+ *  - a close, close_range, request, notified call, exit or exit_group
+ *    (exits.c) or the loader's call (filter.c) that a signal came
  *    to while it waited for the tracer to take its notification: the
  *    kernel withdraws it, and the syscall returns -ERESTARTSYS, which a
  *    handler without SA_RESTART would turn into EINTR, leaving an fd
  *    open (a close never does that), or failing a call that never fails
- *    so.  It is made to be restarted whatever the handler's flags.
+ *    so (an exit that returns: glibc's _exit then runs hlt, a SIGSEGV).
+ *    It is made to be restarted whatever the handler's flags.
  */
 static void at_signal(struct tracer *t, struct task *task)
 {
@@ -653,9 +654,11 @@ static void at_signal(struct tracer *t, struct task *task)
 	nr = compat ? r.orig_rax : r.orig_rax & ~(unsigned long long)FILTER_X32_BIT;
 	/* (close_range is 436 on both) */
 	if (compat)
-		again = nr == 6 /* i386 close */ || nr == SYS_close_range;
+		again = nr == 6 /* i386 close */ || nr == SYS_close_range ||
+			nr == 1 /* i386 exit */ || nr == 252 /* i386 exit_group */;
 	else
-		again = nr == SYS_close || nr == SYS_close_range || r.orig_rax == INPROC_NR ||
+		again = nr == SYS_close || nr == SYS_close_range || nr == SYS_exit ||
+			nr == SYS_exit_group || r.orig_rax == INPROC_NR ||
 			(r.rip == INPROC_SYSCALL_END && filter_notified_nr((int)nr) &&
 			 (nr != SYS_openat || (r.rdx & INPROC_OPEN_DENY))) ||
 			(!untagged && loader_call(t, &r));

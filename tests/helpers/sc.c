@@ -355,6 +355,38 @@ static int m_fork_daemon(void)
 	}
 }
 
+/* An exit that signals come to while it waits for the tracer: a child
+ * floods its parent with SIGUSR1, whose handler has no SA_RESTART, and
+ * the parent exits with 7 (an exit made to fail with EINTR returns, and
+ * glibc's _exit then dies of SIGSEGV).  The child stops when its parent
+ * is gone. */
+static void on_usr1(int sig)
+{
+	(void)sig;
+}
+
+static int m_exit_signalled(void)
+{
+	struct sigaction sa = { .sa_handler = on_usr1 };
+	pid_t parent = getpid();
+	int p[2];
+	char c;
+
+	must(pipe(p) == 0, "pipe");
+	must(sigaction(SIGUSR1, &sa, NULL) == 0, "sigaction");
+	if (fork() == 0) {
+		close(p[0]);
+		must(write(p[1], "r", 1) == 1, "write");
+		while (kill(parent, SIGUSR1) == 0 && getppid() == parent)
+			;
+		_exit(0);
+	}
+	close(p[1]);
+	while (read(p[0], &c, 1) < 0 && errno == EINTR)
+		;
+	_exit(7);
+}
+
 /* A daemon whose vfork child is SIGKILLed (SIGCHLD ignored: no signal
  * stop for it after), which then reads a file and waits, left behind:
  * it runs again, and what it reads is recorded (tracer/exits.c). */
@@ -499,7 +531,7 @@ int main(int argc, char **argv)
 		{ "uring", m_uring }, { "signal", m_signal },
 		{ "write-exit", m_write_exit }, { "write-signal", m_write_signal },
 		{ "seccomp-kill", m_seccomp_kill }, { "fork-daemon", m_fork_daemon },
-		{ "vfork-killed", m_vfork_killed },
+		{ "vfork-killed", m_vfork_killed }, { "exit-signalled", m_exit_signalled },
 		{ "mt", m_mt },
 		{ "fchmodat2", m_fchmodat2 }, { "threads", m_threads },
 		{ "dup2-fails", m_dup2_fails }, { "dup2-same", m_dup2_same },

@@ -253,6 +253,20 @@ is "a daemon forking as it is killed: five runs end, each process with its exit"
 	"$(sort -u "$SCRATCH/fork-daemon.res")" "0 "
 check "and it forked (more than 10 processes in each trace)" \
 	sh -c "for f in '$SCRATCH'/fork-daemon-*.trace; do [ \$(grep -c '^{\"proc\"' \$f) -gt 10 ] || exit 1; done"
+# An exit that a signal comes to while it waits for the tracer to take
+# its notification (a handler without SA_RESTART): restarted, not failed
+# with EINTR (glibc's _exit would then die of SIGSEGV).  A race: 40 runs
+# (before the fix about one in twelve ran into it).
+W=$SCRATCH/w-exit-signalled
+mkdir -p "$W"
+for i in $(seq 40); do
+	(cd "$W" && "$SR" -q -o "$SCRATCH/exit-signalled.trace" --ro-bind="$SCRATCH/bin:$SCRATCH/bin" -- \
+		"$SCRATCH/bin/sc" exit-signalled) >/dev/null 2>&1
+	echo $?
+done >"$SCRATCH/exit-signalled.res"
+is "an exit signals come to while it is notified: 40 runs exit with 7" \
+	"$(sort -u "$SCRATCH/exit-signalled.res")" 7
+is "and its exit is recorded" "$(grep -c '{"p":"1","ev":"exit","status":7}' "$SCRATCH/exit-signalled.trace")" 1
 
 trace mt
 is "exit_group with a thread still blocked: the status" "$ST" 3
