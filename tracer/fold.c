@@ -5,6 +5,7 @@
 #include "lib/digest.h"
 #include "lib/exitcode.h"
 #include "lib/json.h"
+#include "lib/strset.h"
 #include "lib/util.h"
 #include "tracer/fold.h"
 #include "tracer/trace_read.h"
@@ -57,15 +58,6 @@ static int cmp_entry_path(const void *a, const void *b)
 		      ((const struct fsentry *)b)->path);
 }
 
-static void count_reads(struct strv *reads, struct fold_result *r)
-{
-	if (reads->n > 1)
-		qsort(reads->v, reads->n, sizeof(*reads->v), cmp_str);
-	for (size_t i = 0; i < reads->n; i++)
-		if (i == 0 || strcmp(reads->v[i], reads->v[i - 1]))
-			r->read++;
-}
-
 static void diff_states(struct fslist *before, struct fslist *after,
 			struct fold_result *r)
 {
@@ -104,17 +96,20 @@ static const char *string_end(const char *p)
 /*
  * The records a run-level fold parses: states and processes.  Successful
  * reads of files are only counted, by their path as written (canonical
- * JSON escaping is deterministic, so equal paths are equal strings).  A
- * trace sandrun wrote has its keys in one order ("p", "ev", "path",
- * "mode", "res", "type"): its open lines are taken apart in that order,
- * not searched along; any other line is searched.
+ * JSON escaping is deterministic, so equal paths are equal strings), in
+ * a set (a build reads the same files again and again).  A trace sandrun
+ * wrote has its keys in one order ("p", "ev", "path", "mode", "res",
+ * "type"): its open lines are taken apart in that order, not searched
+ * along; any other line is searched.
  */
 static bool run_fold_wants(const char *line, void *ctx)
 {
 	static const char open_path[] = "\",\"ev\":\"open\",\"path\":\"";
-	static const char read_ok[] = "\",\"mode\":\"r\",\"res\":\"ok\",\"type\":\"file\"";
-	struct strv *reads = ctx;
-	const char *p, *q;
+	static const char mode_r[] = "\",\"mode\":\"r\"", mode[] = "\",\"mode\":\"";
+	static const char res_ok[] = ",\"res\":\"ok\"", res[] = ",\"res\":\"";
+	static const char type_file[] = ",\"type\":\"file\"", type[] = ",\"type\":\"";
+	struct strset *reads = ctx;
+	const char *p, *q, *t;
 
 	if (str_has_prefix(line, "{\"state\"") || str_has_prefix(line, "{\"proc\""))
 		return true;
@@ -124,9 +119,23 @@ static bool run_fold_wants(const char *line, void *ctx)
 			return false;	/* another event */
 		p = q + sizeof(open_path) - 1;
 		q = string_end(p);
-		if (str_has_prefix(q, read_ok)) {
-			strv_push(reads, strndup(p, (size_t)(q - p)));
+		/* in sandrun's order, each key that is there decides */
+		t = q;
+		if (str_has_prefix(t, mode) && !str_has_prefix(t, mode_r))
 			return false;
+		if (str_has_prefix(t, mode_r)) {
+			t += sizeof(mode_r) - 1;
+			if (str_has_prefix(t, res) && !str_has_prefix(t, res_ok))
+				return false;
+			if (str_has_prefix(t, res_ok)) {
+				t += sizeof(res_ok) - 1;
+				if (str_has_prefix(t, type_file)) {
+					strset_add(reads, p, (size_t)(q - p));
+					return false;
+				}
+				if (str_has_prefix(t, type))
+					return false;
+			}
 		}
 	}
 	if (!strstr(line, ",\"ev\":\"open\",") || !strstr(line, ",\"mode\":\"r\",") ||
@@ -137,7 +146,7 @@ static bool run_fold_wants(const char *line, void *ctx)
 		return false;
 	p += 9;
 	q = string_end(p);
-	strv_push(reads, strndup(p, (size_t)(q - p)));
+	strset_add(reads, p, (size_t)(q - p));
 	return false;
 }
 
@@ -173,7 +182,7 @@ static int fold_reader(struct trace_reader *tr, const char *trace, struct fold_r
 		       struct sr_error **err)
 {
 	struct fslist before = { 0 }, after = { 0 };
-	struct strv reads = { 0 };
+	struct strset reads = { 0 };
 	json_t *rec;
 	int n;
 
@@ -206,10 +215,10 @@ static int fold_reader(struct trace_reader *tr, const char *trace, struct fold_r
 				  trace, jstr(tr->end, "reason"));
 	if (n == 0) {
 		diff_states(&before, &after, r);
-		count_reads(&reads, r);
+		r->read = reads.n;
 	}
 	trace_close(tr);
-	strv_free(&reads);
+	strset_free(&reads);
 	fslist_free(&before);
 	fslist_free(&after);
 	if (n < 0)

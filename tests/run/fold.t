@@ -198,6 +198,23 @@ c1=$("$SR" fold --checksum "$SCRATCH/g-symlink.trace")
 c2=$("$SR" fold "$SCRATCH/g-symlink.trace" | sha256sum | cut -d' ' -f1)
 is "fold --checksum is the SHA-256 of the delta" "$c1" "$c2"
 
+# The run's "N files read": distinct files opened for reading and found.
+# Two runs of the same programs, the first reading one file more, and
+# reading again, failing to open, opening a directory and writing; the
+# count differs by the one file.
+R=$SCRATCH/reads
+mkdir -p "$R/d"
+echo a > "$R/a"; echo b > "$R/b"
+reads() {
+	(cd "$R" && "$SR" -o "$SCRATCH/reads.trace" -- /bin/sh -c "$1") 2>&1 >/dev/null |
+		sed -n 's/.* processes, \([0-9]*\) files read,.*/\1/p'
+}
+n1=$(reads 'cat a; cat a b a; cat missing d; echo x > w; cat a </dev/null; true')
+n0=$(reads 'cat a; cat a a; cat w2 2>/dev/null; true')
+like "files read: counted" "$n1" '^[0-9]+$'
+is "files read: each file once, whatever it was read again, failed or not a file" \
+	"$n1" "$((n0 + 1))"
+
 # Inputs the fuzzers (make fuzz) once crashed on: now clean errors.
 for f in "$TOP"/tests/fuzz/corpus/mtree/*; do
 	[[ $(basename "$f") =~ ^[0-9a-f]{40}$ ]] && continue	# make fuzz's own
