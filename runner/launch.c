@@ -96,8 +96,8 @@ static int start_sandbox(const struct run_config *cfg, int report_fds[2],
 		rec->tracer.teardown_fd = go_w;
 		go_w = -1;
 	}
-	/* the canonicalizer's process keys are SHA-256 */
-	if (rec->active)
+	/* (the tracer's first SHA-256 digest would pay for it at a stop) */
+	if (rec->active && cfg->algo == DIGEST_SHA256)
 		sha256_warm_up();
 	*ret_pid = pid;
 	return 0;
