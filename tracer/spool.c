@@ -395,12 +395,14 @@ static int parse_event(struct cursor *c, struct event *ev, bool light)
 	int k = 0;
 
 	memset(ev, 0, sizeof(*ev));
-	ev->pooled = c->pool != NULL;
 	if (c->end - c->p < 3)
 		return -1;
 	if (c->p[0] >= EV_KIND_MAX || (c->p[2] << 8 & ~F_ALL))
 		return -2;
 	ev->kind = (enum ev_kind)c->p[0];
+	if (light && (ev->kind == EV_BEFORE || ev->kind == EV_AFTER))
+		c->pool = NULL;	/* states are kept whole, and kept */
+	ev->pooled = c->pool != NULL;
 	f = c->p[1] | (unsigned)c->p[2] << 8;
 	c->p += 3;
 	if ((k = cur_i32(c, &ev->pid)) < 0)
@@ -456,8 +458,13 @@ static int64_t read_at(struct spool *s, uint64_t off, struct event *ev, bool lig
 	for (;;) {
 		if (s->win && off >= s->win_off && off < s->win_off + s->win_len) {
 			const uint8_t *at = (const uint8_t *)s->win + (off - s->win_off);
-			struct cursor c = { at, (const uint8_t *)s->win + s->win_len, NULL };
-			int k = parse_event(&c, ev, light);
+			struct cursor c = { at, (const uint8_t *)s->win + s->win_len,
+					    light ? &s->peek_pool : NULL };
+			int k;
+
+			if (light)
+				strpool_reset(&s->peek_pool);
+			k = parse_event(&c, ev, light);
 
 			if (k == 0)
 				return c.p - at;
@@ -572,6 +579,7 @@ void spool_close(struct spool *s)
 	free(s->win);
 	s->win = NULL;
 	sbuf_free(&s->enc);
+	strpool_free(&s->peek_pool);
 	s->win_off = 0;
 	s->win_len = s->win_cap = s->win_want = 0;
 }

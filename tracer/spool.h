@@ -15,6 +15,13 @@
  * format (never shipped; records as spool.c says); the canonical trace
  * is written from it afterwards.
  */
+/* Strings for events that all go at once (the canonicalizer's, one
+ * process's at a time): taken from large blocks, not a malloc each. */
+struct strpool {
+	struct strpool_block *blocks;	/* the newest first */
+	size_t left;			/* in the newest */
+};
+
 struct spool {
 	FILE *f;
 	char *fbuf;		/* f's buffer */
@@ -24,6 +31,7 @@ struct spool {
 	size_t win_len, win_cap;
 	size_t win_want;	/* what the last read asked for */
 	struct sbuf enc;	/* spool_append's record */
+	struct strpool peek_pool;	/* spool_peek_at's path */
 };
 
 int spool_create(struct spool *s, const char *path, struct sr_error **err);
@@ -34,12 +42,6 @@ void spool_encode(struct sbuf *b, const struct event *ev);
  * if it is corrupt or does not fit in len. */
 int64_t spool_parse(const void *buf, size_t len, struct event *ev);
 
-/* Strings for events that all go at once (the canonicalizer's, one
- * process's at a time): taken from large blocks, not a malloc each. */
-struct strpool {
-	struct strpool_block *blocks;	/* the newest first */
-	size_t left;			/* in the newest */
-};
 /* The same, ev's strings in pool (ev->pooled): valid until its reset. */
 int64_t spool_parse_pooled(const void *buf, size_t len, struct event *ev,
 			   struct strpool *pool);
@@ -52,7 +54,9 @@ int spool_rewind(struct spool *s, struct sr_error **err);
  * previous one's offset plus its size for the next.  Its size, or -1 if
  * corrupt or past the end. */
 int64_t spool_read_at(struct spool *s, uint64_t off, struct event *ev);
-/* The same without the strings, but for the path of an open or mkdir. */
+/* The same without the strings, but for the path of an open or mkdir,
+ * which is valid until the next peek (the event is pooled); a state
+ * (EV_BEFORE, EV_AFTER) is read whole, and owned. */
 int64_t spool_peek_at(struct spool *s, uint64_t off, struct event *ev);
 /* The bytes of [off, off + len) if the last read has them in memory (as
  * it does for the record it read), or NULL. */
