@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/digest.h"
 #include "lib/exitcode.h"
 #include "lib/util.h"
 #include "lib/zstdio.h"
@@ -19,6 +20,50 @@ static int bad(struct trace_reader *r, struct sr_error **err, const char *what)
 {
 	return sr_error_make(err, SR_EXIT_BAD_INPUT, 0, "%s:%lu: %s", r->path,
 			     r->line, what);
+}
+
+/* The end of the JSON array of strings at p ('['), just past its ']';
+ * NULL if it is not one. */
+static char *strings_end(char *p)
+{
+	if (*p++ != '[')
+		return NULL;
+	if (*p == ']')
+		return p + 1;
+	for (;;) {
+		if (*p++ != '"')
+			return NULL;
+		for (; *p != '"'; p++)
+			if (!*p || (*p == '\\' && !*++p))
+				return NULL;
+		p++;
+		if (*p == ']')
+			return p + 1;
+		if (*p++ != ',')
+			return NULL;
+	}
+}
+
+/* r->cut's array out of the line of n bytes (r->buf), digested: the
+ * line's new length. */
+static size_t cut_member(struct trace_reader *r, size_t n)
+{
+	char *key = strstr(r->buf, r->cut), *val, *end;
+	struct digest d;
+
+	r->cut_done = false;
+	if (!key || key == r->buf || key[-1] != ',')
+		return n;
+	val = key + strlen(r->cut);
+	end = strings_end(val);
+	if (!end)
+		return n;
+	xxh128_buf(val, (size_t)(end - val), &d);
+	memcpy(r->cut_digest, d.bytes, sizeof(r->cut_digest));
+	r->cut_done = true;
+	/* (the comma before the key goes with it) */
+	memmove(key - 1, end, n - (size_t)(end - r->buf) + 1);
+	return n - (size_t)(end - (key - 1));
 }
 
 /* One line as a JSON object; 0 at end of file, 2 when skipped. */
@@ -47,6 +92,8 @@ static int read_object_if(struct trace_reader *r,
 			return bad(r, err, "a record must be a JSON object");
 		return 2;
 	}
+	if (r->cut)
+		n = (ssize_t)cut_member(r, (size_t)n);
 	j = json_loadb(r->buf, (size_t)n, JSON_REJECT_DUPLICATES, &je);
 	if (!j) {
 		char msg[256];

@@ -23,6 +23,14 @@ struct trace_reader {
 	json_t *end;		/* the end record, once read */
 	char *buf;
 	size_t cap;
+	/* Set after opening: a member (e.g. "\"env\":") whose array of
+	 * strings is taken out of each wanted line before it is parsed, its
+	 * text digested into cut_digest (cut: it was, in the last record).
+	 * An environment is most of an exec's text, and a reader that only
+	 * compares it need not build it. */
+	const char *cut;
+	bool cut_done;
+	unsigned char cut_digest[16];
 };
 
 int trace_open(struct trace_reader *r, const char *path, struct sr_error **err);

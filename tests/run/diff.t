@@ -122,6 +122,22 @@ else
 	skip "no python3 to validate JSON"
 fi
 
+# 3b. values with a quote and a backslash (escaped in the trace's
+# environment, whose text diff compares without parsing it): the same
+# value on both sides is no difference, another one is named.
+build envq "$T" --setenv 'BUILD_ID=1"\'
+build envq2 "$T" --setenv 'BUILD_ID=1"\'
+build envq3 "$T" --setenv 'BUILD_ID=1"/'
+out=$("$SR" diff "$SCRATCH/envq.trace" "$SCRATCH/envq2.trace")
+is "escaped environment, the same: exit 0" "$?" 0
+out=$("$SR" diff "$SCRATCH/envq.trace" "$SCRATCH/envq3.trace")
+is "escaped environment, another value: exit 1" "$?" 1
+# (a backslash is written \\ in a trace's strings: docs/trace-format.md)
+is "escaped environment: the variable and both values" \
+	"$(echo "$out" | grep -A2 'environment variable BUILD_ID differs' | tail -n2 | tr -s ' ')" \
+	' A: 1"\\
+ B: 1"/'
+
 # 4. a step whose output differs with identical inputs: nondeterministic,
 # and the compiler that reads its output is not blamed.
 N=$SCRATCH/nondet
