@@ -141,11 +141,6 @@ ssize_t read_all(int fd, void *buf, size_t len)
 	return (ssize_t)done;
 }
 
-bool str_has_prefix(const char *s, const char *prefix)
-{
-	return strncmp(s, prefix, strlen(prefix)) == 0;
-}
-
 bool path_is_under(const char *path, const char *dir)
 {
 	size_t n = strlen(dir);

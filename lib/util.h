@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <string.h>
 #include <sys/types.h>
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -35,7 +36,12 @@ void strv_free(struct strv *sv);
 ssize_t write_all(int fd, const void *buf, size_t len);
 ssize_t read_all(int fd, void *buf, size_t len);
 
-bool str_has_prefix(const char *s, const char *prefix);
+/* (inline: with a literal prefix its length is known; the trace readers
+ * test every line against several) */
+static inline bool str_has_prefix(const char *s, const char *prefix)
+{
+	return strncmp(s, prefix, strlen(prefix)) == 0;
+}
 /* True when path equals dir or lies below it (both absolute, normalized). */
 bool path_is_under(const char *path, const char *dir);
 

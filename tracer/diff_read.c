@@ -50,7 +50,7 @@ static bool is_change(const char *ev)
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(evs); i++)
-		if (!strcmp(ev, evs[i]))
+		if (ev[0] == evs[i][0] && !strcmp(ev, evs[i]))
 			return true;
 	return false;
 }
@@ -182,8 +182,13 @@ static void argv_words(struct proc *p, const json_t *argv)
 		qsort(p->words, p->nwords, sizeof(*p->words), cmp_u32);
 }
 
+/* Processes come in tree order: a parent is the last one or one of its
+ * ancestors (any earlier one in a trace written otherwise). */
 static int find_parent(struct run *r, const char *id)
 {
+	for (int i = r->n ? (int)r->n - 1 : -1; i >= 0; i = r->p[i].parent)
+		if (!strcmp(r->p[i].id, id))
+			return i;
 	for (size_t i = r->n; i-- > 0;)
 		if (!strcmp(r->p[i].id, id))
 			return (int)i;
