@@ -195,7 +195,7 @@ int spool_rewind(struct spool *s, struct sr_error **err)
 {
 	if (fflush(s->f) != 0 || ferror(s->f))
 		return sr_error_make(err, SR_EXIT_FAILURE, errno,
-				     "cannot write the spool");
+				     "cannot write the trace spool");
 	rewind(s->f);
 	return 0;
 }

@@ -563,6 +563,52 @@ is "temp names in argv and environment: numbered in both execs" \
 	"$(grep -c '"argv":\["sh","-c","echo $TMP/{1}"\],"env":\[[^]]*"TD=$TMP/{1}"' "$T")" 2
 is "temp names: never written in their key form" "$(grep -c '{}' "$T")" 0
 
+# A full disk: the spool, or the trace itself, cannot be written. A
+# one-line error, exit 125, the trace left as the placeholder that says
+# the run did not finish, and no temporary file or spool left behind (the
+# fold reading the trace as it is written must not wait for ever either).
+D=$SCRATCH/full
+mkdir -p "$D"
+if mount -t tmpfs -o size=64k sandrun-full "$D" 2>/dev/null; then
+	trap 'umount "$D"; rm -rf "$SCRATCH"' EXIT
+	W=$SCRATCH/w-full
+	mkdir -p "$W"
+	printf 'i=0; while [ $i -lt 200 ]; do cat /etc/passwd /etc/group >/dev/null; i=$((i+1)); done\n' > "$W/run.sh"
+	full() {	# full SIZE: a run traced into a tmpfs of SIZE
+		mount -o remount,size="$1" "$D" && rm -f "$D"/*
+		(cd "$W" && timeout 120 "$SR" -o "$D/t.trace" -- sh run.sh) >/dev/null 2>"$SCRATCH/full.err"
+		FST=$?
+	}
+	full 64k
+	is "full disk (the spool): exit 125" "$FST" 125
+	like "full disk (the spool): one line, the errno" "$(cat "$SCRATCH/full.err")" \
+		'^sandrun: cannot write the trace spool: No space left on device$'
+	like "full disk (the spool): the trace says the run did not finish" \
+		"$(tail -n1 "$D/t.trace")" '"end":"incomplete"'
+	is "full disk (the spool): nothing else left" "$(ls "$D")" t.trace
+	# the trace's own write: the smallest size whose run gets that far
+	hit=
+	for size in 1m 2m 3m 4m 5m 6m 8m 10m 12m; do
+		full "$size"
+		if grep -q "cannot write '$D/t.trace'" "$SCRATCH/full.err"; then hit=$size; break; fi
+		[ "$FST" -eq 0 ] && break
+	done
+	if [ -n "$hit" ]; then
+		is "full disk (the trace, $hit): exit 125" "$FST" 125
+		is "full disk (the trace): one line" "$(wc -l < "$SCRATCH/full.err")" 1
+		like "full disk (the trace): the errno" "$(cat "$SCRATCH/full.err")" 'No space left on device$'
+		like "full disk (the trace): the placeholder stays" "$(tail -n1 "$D/t.trace")" \
+			'"end":"incomplete"'
+		is "full disk (the trace): nothing else left" "$(ls "$D")" t.trace
+	else
+		skip "no tmpfs size between 1 and 12 MB fails at the trace's own write here"
+	fi
+	umount "$D"
+	trap 'rm -rf "$SCRATCH"' EXIT
+else
+	skip "cannot mount a tmpfs here (not root): no full-disk test"
+fi
+
 # The filter: traced syscalls on all three entry points.
 dump=$("$SR" filter --dump)
 like "filter --dump: the x86_64 section" "$dump" 'filter for arch x86_64'
