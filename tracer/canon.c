@@ -306,7 +306,10 @@ static void compute_key(struct canon *c, struct cproc *p)
 	sbuf_puts(&key, hex);
 	canon_store_order(c, p);
 	unload_events(c, p);
-	p->key = (char *)sbuf_cstr(&key);
+	/* (a copy its size: an sbuf has 256 bytes at least, and there is a
+	 * key for every process until its parent is written) */
+	p->key = xstrdup(sbuf_cstr(&key));
+	sbuf_free(&key);
 	p->sorted = xcalloc(p->nkids + 1, sizeof(*p->sorted));
 	if (p->nkids)
 		memcpy(p->sorted, p->kids, p->nkids * sizeof(*p->kids));
