@@ -300,13 +300,11 @@ int diff_pass1(struct run *r, struct sr_error **err)
 
 			p = &r->p[r->n - 1];
 			mix(p->h, line, strlen(line));
-			/* (a trace sandrun wrote always has its environment cut
-			 * out; one written by hand may be digested the other way,
-			 * and may then differ in its environment alone) */
+			/* (the same text either way, cut out or parsed) */
 			if (e)
 				mix(p->he, e, strlen(e));
 			else
-				mix(p->he, (const char *)tr.cut_digest, sizeof(tr.cut_digest));
+				mix(p->he, tr.cut_text.p ? tr.cut_text.p : "", tr.cut_text.len);
 			exec_pipes(r, rec, p);
 			if (!p->has_exec) {
 				p->has_exec = true;

@@ -3,8 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lib/digest.h"
 #include "lib/exitcode.h"
+#include "lib/sbuf.h"
 #include "lib/util.h"
 #include "lib/zstdio.h"
 #include "tracer/trace_read.h"
@@ -22,20 +22,34 @@ static int bad(struct trace_reader *r, struct sr_error **err, const char *what)
 			     r->line, what);
 }
 
-/* The end of the JSON array of strings at p ('['), just past its ']';
- * NULL if it is not one. */
-static char *strings_end(char *p)
+/*
+ * The strings of the JSON array at p ('['), joined by '\n' into text
+ * (which jansson would give for them): the end of the array, just past
+ * its ']'; NULL if it is not one, or not plain (a string with an escape
+ * or a byte outside printable ASCII, which only jansson reads alike
+ * however it is spelt).
+ */
+static char *plain_strings(char *p, struct sbuf *text)
 {
+	text->len = 0;
 	if (*p++ != '[')
 		return NULL;
 	if (*p == ']')
 		return p + 1;
 	for (;;) {
+		char *s;
+
 		if (*p++ != '"')
 			return NULL;
-		for (; *p != '"'; p++)
-			if (!*p || (*p == '\\' && !*++p))
-				return NULL;
+		for (s = p; *p != '"'; p++) {
+			unsigned char ch = (unsigned char)*p;
+
+			if (ch < 0x20 || ch > 0x7e || ch == '\\')
+				return NULL;	/* (the line's NUL too) */
+		}
+		if (text->len)
+			sbuf_putc(text, '\n');
+		sbuf_add(text, s, (size_t)(p - s));
 		p++;
 		if (*p == ']')
 			return p + 1;
@@ -44,22 +58,20 @@ static char *strings_end(char *p)
 	}
 }
 
-/* r->cut's array out of the line of n bytes (r->buf), digested: the
- * line's new length. */
+/* r->cut's array out of the line of n bytes (r->buf), its strings in
+ * r->cut_text: the line's new length.  Not cut: the line as it was. */
 static size_t cut_member(struct trace_reader *r, size_t n)
 {
 	char *key = strstr(r->buf, r->cut), *val, *end;
-	struct digest d;
 
 	r->cut_done = false;
 	if (!key || key == r->buf || key[-1] != ',')
 		return n;
 	val = key + strlen(r->cut);
-	end = strings_end(val);
-	if (!end)
+	end = plain_strings(val, &r->cut_text);
+	/* (a second one: left for the parser to refuse) */
+	if (!end || strstr(end, r->cut))
 		return n;
-	xxh128_buf(val, (size_t)(end - val), &d);
-	memcpy(r->cut_digest, d.bytes, sizeof(r->cut_digest));
 	r->cut_done = true;
 	/* (the comma before the key goes with it) */
 	memmove(key - 1, end, n - (size_t)(end - r->buf) + 1);
@@ -198,5 +210,6 @@ void trace_close(struct trace_reader *r)
 	json_decref(r->end);
 	free(r->buf);
 	free(r->path);
+	sbuf_free(&r->cut_text);
 	memset(r, 0, sizeof(*r));
 }

@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 #include "lib/error.h"
+#include "lib/sbuf.h"
 
 /*
  * Reading a canonical trace (docs/trace-format.md), compressed or not,
@@ -24,13 +25,14 @@ struct trace_reader {
 	char *buf;
 	size_t cap;
 	/* Set after opening: a member (e.g. "\"env\":") whose array of
-	 * strings is taken out of each wanted line before it is parsed, its
-	 * text digested into cut_digest (cut: it was, in the last record).
-	 * An environment is most of an exec's text, and a reader that only
-	 * compares it need not build it. */
+	 * strings is taken out of each wanted line before it is parsed, the
+	 * strings joined by '\n' into cut_text (cut_done: it was, in the
+	 * last record; only plain ones are, spelt one way: printable ASCII,
+	 * no escapes).  An environment is most of an exec's text, and a
+	 * reader that only compares it need not build it. */
 	const char *cut;
 	bool cut_done;
-	unsigned char cut_digest[16];
+	struct sbuf cut_text;
 };
 
 int trace_open(struct trace_reader *r, const char *path, struct sr_error **err);

@@ -138,6 +138,15 @@ is "escaped environment: the variable and both values" \
 	' A: 1"\\
  B: 1"/'
 
+# The same environment spelt another way in the JSON (an escape where
+# sandrun writes the character): no difference.
+sed '/"ev":"exec"/s/"BUILD_ID=1"/"BUILD_ID=\\u0031"/' "$SCRATCH/a.trace" > "$SCRATCH/spelt.trace"
+check "the environment spelt another way: the trace was changed" \
+	grep -q 'BUILD_ID=\\u0031' "$SCRATCH/spelt.trace"
+out=$("$SR" diff "$SCRATCH/a.trace" "$SCRATCH/spelt.trace")
+is "the environment spelt another way: exit 0" "$?" 0
+like "the environment spelt another way: equivalent" "$out" 'are equivalent'
+
 # 4. a step whose output differs with identical inputs: nondeterministic,
 # and the compiler that reads its output is not blamed.
 N=$SCRATCH/nondet
