@@ -40,6 +40,8 @@ static ssize_t zwrite(void *cookie, const char *data, size_t n)
 	return (ssize_t)n;
 }
 
+#define ZREAD_MAX (16u << 10)
+
 static ssize_t zread(void *cookie, char *data, size_t n)
 {
 	struct zcookie *z = cookie;
@@ -52,7 +54,10 @@ static ssize_t zread(void *cookie, char *data, size_t n)
 		if (z->pos == z->len) {
 			if (z->eof)
 				return 0;
-			z->len = fread(z->buf, 1, z->cap, z->raw);
+			/* (a stream still being written, the live fold's, blocks
+			 * until the whole count is there: a count well under the
+			 * stream's suggested input keeps its reader close behind) */
+			z->len = fread(z->buf, 1, z->cap < ZREAD_MAX ? z->cap : ZREAD_MAX, z->raw);
 			z->pos = 0;
 			if (z->len == 0) {
 				z->eof = true;

@@ -8,7 +8,8 @@
 /*
  * zstd streams as stdio FILEs (fopencookie), so writers and readers of
  * traces need not know whether a file is compressed.  libzstd is
- * included here only.  The returned FILE owns `raw` and closes it.
+ * included here only.  The returned FILE owns `raw` and closes it; on
+ * failure (NULL) `raw` is closed already.
  */
 FILE *zstd_open_write(FILE *raw, int level);
 FILE *zstd_open_read(FILE *raw);

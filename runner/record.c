@@ -182,13 +182,8 @@ static void *fold_main(void *arg)
 	struct fold_job *j = arg;
 	FILE *f = fopencookie(j, "r", io);
 
-	if (f && j->raw != j->target) {
-		FILE *z = zstd_open_read(f);
-
-		if (!z)
-			fclose(f);
-		f = z;
-	}
+	if (f && j->raw != j->target)
+		f = zstd_open_read(f);	/* (which closes f if it fails) */
 	if (!f) {
 		j->ret = sr_error_make(&j->err, SR_EXIT_FAILURE, errno, "cannot fold '%s'",
 				       j->name);
@@ -370,10 +365,9 @@ int record_finish(struct recorder *rec, const struct run_config *cfg,
 		if (!z || fd < 0) {
 			int e = errno;
 
-			if (z) {	/* (its close closes out.f) */
+			if (z)		/* (its close closes out.f) */
 				fclose(z);
-				out.f = NULL;
-			}
+			out.f = NULL;	/* (a zstd_open_write that failed did too) */
 			outfile_abort(&out);
 			return sr_error_make(err, SR_EXIT_FAILURE, e, "cannot start compression");
 		}
