@@ -36,7 +36,7 @@ static char *plain_strings(char *p, struct sbuf *text)
 		return NULL;
 	if (*p == ']')
 		return p + 1;
-	for (;;) {
+	for (bool first = true;; first = false) {
 		char *s;
 
 		if (*p++ != '"')
@@ -47,7 +47,7 @@ static char *plain_strings(char *p, struct sbuf *text)
 			if (ch < 0x20 || ch > 0x7e || ch == '\\')
 				return NULL;	/* (the line's NUL too) */
 		}
-		if (text->len)
+		if (!first)	/* (an empty string is one too) */
 			sbuf_putc(text, '\n');
 		sbuf_add(text, s, (size_t)(p - s));
 		p++;

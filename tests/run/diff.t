@@ -147,6 +147,13 @@ out=$("$SR" diff "$SCRATCH/a.trace" "$SCRATCH/spelt.trace")
 is "the environment spelt another way: exit 0" "$?" 0
 like "the environment spelt another way: equivalent" "$out" 'are equivalent'
 
+# An empty string is a variable of the environment too: one more, first,
+# is a difference.
+sed '0,/"env":\[/s//"env":["",/' "$SCRATCH/a.trace" > "$SCRATCH/empty.trace"
+check "an empty first variable: the trace was changed" grep -q '"env":\["",' "$SCRATCH/empty.trace"
+"$SR" diff "$SCRATCH/a.trace" "$SCRATCH/empty.trace" >/dev/null
+is "an empty first variable: a difference (exit 1)" "$?" 1
+
 # 4. a step whose output differs with identical inputs: nondeterministic,
 # and the compiler that reads its output is not blamed.
 N=$SCRATCH/nondet
