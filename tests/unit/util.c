@@ -8,6 +8,7 @@
 #include "lib/exitcode.h"
 #include "lib/json.h"
 #include "lib/sbuf.h"
+#include "lib/strset.h"
 #include "lib/util.h"
 #include "lib/zstdio.h"
 #include "tests/unit/tap.h"
@@ -96,6 +97,41 @@ static void check_zstd_full(void)
 	ok(failed, "zstd writer on a full disk: its close fails");
 }
 
+/* The set of distinct strings (a build's files read): each counted once,
+ * equal bytes being equal whatever buffer they come from, through growth
+ * (the table doubles at half full), the empty string and strings that
+ * differ only past a prefix or in length. */
+static void check_strset(void)
+{
+	struct strset set = { 0 };
+	char buf[64];
+	size_t added = 0, again = 0;
+
+	for (int round = 0; round < 2; round++)
+		for (int i = 0; i < 5000; i++) {
+			int n = snprintf(buf, sizeof(buf), "$SRC/dir%d/file%d.h", i % 7, i);
+
+			if (strset_add(&set, buf, (size_t)n))
+				added++;
+			else
+				again++;
+		}
+	ok(set.n == 5000 && added == 5000 && again == 5000,
+	   "strset: 5000 strings added twice, kept once (%zu, %zu, %zu)", set.n, added, again);
+	/* (ok() looks at its condition twice) */
+	bool first = strset_add(&set, "", 0), second = strset_add(&set, "", 0);
+
+	ok(first && !second, "strset: the empty string, once");
+	first = strset_add(&set, "abc", 2);
+	second = strset_add(&set, "abX", 2);
+	bool third = strset_add(&set, "abc", 3);
+
+	ok(first && !second && third, "strset: only the len bytes count");
+	ok(set.n == 5003 && set.cap >= 2 * set.n, "strset: grown, never over half full");
+	strset_free(&set);
+	ok(set.n == 0 && !set.slot, "strset: freed");
+}
+
 int main(void)
 {
 	struct sr_error *err = NULL;
@@ -104,6 +140,7 @@ int main(void)
 
 	check_sbuf();
 	check_zstd_full();
+	check_strset();
 	check_normalize("/", "/");
 	check_normalize("//usr//include/", "/usr/include");
 	check_normalize("/usr/./include/../lib", "/usr/lib");
