@@ -55,6 +55,8 @@ void sha256_update(void *state, const void *buf, size_t len);
 void sha256_end(void *state, struct digest *ret);
 int xxh128_fd(int fd, struct digest *ret);
 void xxh128_buf(const void *buf, size_t len, struct digest *ret);
+/* A 64-bit hash for tables (the first half of the XXH3-128 digest). */
+uint64_t hash64(const void *buf, size_t len);
 int sha256_fd(int fd, struct digest *ret);
 void sha256_buf(const void *buf, size_t len, struct digest *ret);
 /* OpenSSL's first SHA-256 costs ~3 ms (its configuration, providers,

@@ -6,16 +6,6 @@
 #include "lib/strset.h"
 #include "lib/util.h"
 
-static uint64_t str_hash(const char *s, size_t len)
-{
-	struct digest d;
-	uint64_t h;
-
-	xxh128_buf(s, len, &d);
-	memcpy(&h, d.bytes, sizeof(h));
-	return h;
-}
-
 static struct strset_slot *find(struct strset_slot *slot, size_t cap, uint64_t h,
 				const char *s, size_t len)
 {
@@ -45,7 +35,7 @@ static void grow(struct strset *set)
 
 bool strset_add(struct strset *set, const char *s, size_t len)
 {
-	uint64_t h = str_hash(s, len);
+	uint64_t h = hash64(s, len);
 	struct strset_slot *e;
 
 	if (2 * (set->n + 1) > set->cap)

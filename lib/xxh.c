@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 #include <xxhash.h>
 
@@ -66,6 +67,16 @@ void xxh128_buf(const void *buf, size_t len, struct digest *ret)
 		return;
 	}
 	canonical(XXH3_128bits(buf, len), ret);
+}
+
+uint64_t hash64(const void *buf, size_t len)
+{
+	struct digest d;
+	uint64_t h;
+
+	xxh128_buf(buf, len, &d);
+	memcpy(&h, d.bytes, sizeof(h));
+	return h;
 }
 
 void *xxh128_begin(void)

@@ -97,15 +97,12 @@ static void put_digest(struct sbuf *b, const struct digest *d)
 static bool memo_get(struct strv_memo *m, struct sbuf *b, char **v, bool for_key,
 		     uint64_t *hash)
 {
-	struct digest d;
-
 	m->raw.len = 0;
 	for (size_t i = 0; v && v[i]; i++)
 		sbuf_add(&m->raw, v[i], strlen(v[i]) + 1);
 	if (!m->raw.len)
 		return false;
-	xxh128_buf(m->raw.p, m->raw.len, &d);
-	memcpy(hash, d.bytes, sizeof(*hash));
+	*hash = hash64(m->raw.p, m->raw.len);
 	if (!m->tab)
 		return false;
 	for (size_t i = *hash & (MEMO_SLOTS - 1);; i = (i + 1) & (MEMO_SLOTS - 1)) {

@@ -11,12 +11,7 @@
 
 uint64_t diff_hash(const char *s, size_t len)
 {
-	struct digest d;
-	uint64_t h = 0;
-
-	xxh128_buf(s, len, &d);
-	memcpy(&h, d.bytes, sizeof(h));
-	return h;
+	return hash64(s, len);
 }
 
 static void mix(uint64_t h[2], const char *s, size_t len)
