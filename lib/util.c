@@ -188,6 +188,27 @@ char *path_normalize(const char *path)
 	return out;
 }
 
+int parse_size(const char *s, long min, long max, long *ret)
+{
+	char *end;
+	long v, unit = 1;
+
+	if (!s || *s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	switch (*end) {
+	case 'K': case 'k': unit = 1L << 10; end++; break;
+	case 'M': case 'm': unit = 1L << 20; end++; break;
+	case 'G': case 'g': unit = 1L << 30; end++; break;
+	default: break;
+	}
+	if (errno || *end || v > max / unit || v * unit < min || v * unit > max)
+		return -1;
+	*ret = v * unit;
+	return 0;
+}
+
 int parse_long(const char *s, long min, long max, long *ret)
 {
 	char *end;

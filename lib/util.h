@@ -50,5 +50,7 @@ char *path_normalize(const char *path);
 
 /* Parse a decimal into [min, max]; -1 on anything else. */
 int parse_long(const char *s, long min, long max, long *ret);
+/* The same with an optional K, M or G (powers of 1024) after it. */
+int parse_size(const char *s, long min, long max, long *ret);
 
 #endif

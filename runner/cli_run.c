@@ -69,6 +69,9 @@ static const char run_usage[] =
 	"                           (default: $XDG_CACHE_HOME/sandrun/digests-ALGO,\n"
 	"                           or ~/.cache/sandrun/digests-ALGO)\n"
 	"      --no-digest-cache    read every file for its digest each run\n"
+	"      --canon-buffer=SIZE  memory for one process's events while the trace\n"
+	"                           is put in order (default 1M; K, M, G suffixes):\n"
+	"                           a process with more is sorted on disk\n"
 	"      --meta=FILE          the run's metadata as JSON (default: the\n"
 	"                           trace's name + .meta.json)\n"
 	"      --policy=FILE        enforce (or audit) a hermetic-build policy:\n"
@@ -107,6 +110,7 @@ enum {
 	OPT_POLICY,
 	OPT_LOCK,
 	OPT_REPORT,
+	OPT_CANON_BUFFER,
 };
 
 static const struct option run_options[] = {
@@ -132,6 +136,7 @@ static const struct option run_options[] = {
 	{ "policy", required_argument, NULL, OPT_POLICY },
 	{ "lock", required_argument, NULL, OPT_LOCK },
 	{ "report", required_argument, NULL, OPT_REPORT },
+	{ "canon-buffer", required_argument, NULL, OPT_CANON_BUFFER },
 	{ "dry-run", no_argument, NULL, 'n' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
@@ -298,6 +303,12 @@ static int parse_run_args(int argc, char **argv, struct run_args *a,
 				return usage_error("--unsetenv needs a NAME, "
 						   "not '%s'", optarg);
 			env_spec_add(&a->env, optarg, NULL);
+			break;
+		case OPT_CANON_BUFFER:
+			if (parse_size(optarg, 4096, 1L << 40, &v))
+				return usage_error("--canon-buffer: not a size of 4K or "
+						   "more: '%s'", optarg);
+			cfg->canon_buffer = (size_t)v;
 			break;
 		case OPT_META:
 			free(cfg->meta_path);

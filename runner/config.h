@@ -51,6 +51,7 @@ struct run_config {
 	bool audit_appended;
 	enum digest_algo algo;	/* content digests in the trace */
 	char *digest_cache;	/* digests kept across runs, or NULL */
+	size_t canon_buffer;	/* canon_opts.buffer (0: its default) */
 	enum net_mode net;
 	bool root;		/* map the invoker to uid 0 and keep caps */
 	bool dry_run;

@@ -223,6 +223,7 @@ int launch_run(const struct run_config *cfg, int *ret_status,
 		meta.cache_hits = rec.tracer.cache_hits;
 		meta.write_s = rec.write_s;
 		meta.canon_s = rec.canon_s;
+		meta.canon_on_disk = rec.canon_on_disk;
 	}
 	record_free(&rec);
 	if (r < 0)

@@ -29,6 +29,7 @@ struct run_meta {
 	unsigned long long cache_hits;	/* files whose digest the cache file had */
 	double write_s;		/* writing the canonical trace, fsync included */
 	double canon_s;		/* of which ordering and formatting it */
+	unsigned long long canon_on_disk;	/* processes it sorted on disk */
 };
 
 void meta_start(struct run_meta *m);

@@ -50,6 +50,7 @@ static void canon_opts_of(const struct run_config *cfg, struct canon_root *roots
 	o->algo = cfg->algo;
 	o->command = cfg->argv;
 	o->end_status = "complete";
+	o->buffer = cfg->canon_buffer;
 }
 
 int record_begin(struct recorder *rec, const struct run_config *cfg,
@@ -316,11 +317,14 @@ static double since(const struct timespec *t0)
 static int timed_canon(struct recorder *rec, const struct canon_opts *o, FILE *out,
 		       const char *path, const int *werrno, struct sr_error **err)
 {
+	struct canon_opts counted = *o;
 	struct timespec t0;
 	int r;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	r = canon_write(&rec->tracer.spool, o, out, err);
+	rec->canon_on_disk = 0;
+	counted.on_disk = &rec->canon_on_disk;
+	r = canon_write(&rec->tracer.spool, &counted, out, err);
 	/* (a write that failed, a full disk: canon_write writes on) */
 	if (fflush(out) != 0 && r == 0)
 		r = sr_error_make(err, SR_EXIT_FAILURE, errno, "cannot write '%s'", path);

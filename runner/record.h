@@ -20,6 +20,7 @@ struct recorder {
 	bool active;
 	double write_s;		/* writing the canonical trace (record_finish) */
 	double canon_s;		/* of which ordering and formatting it */
+	unsigned long long canon_on_disk;	/* processes it sorted on disk */
 };
 
 int record_begin(struct recorder *rec, const struct run_config *cfg,

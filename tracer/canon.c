@@ -147,6 +147,7 @@ static void take_event(struct canon *c, struct cproc *p, struct event *ev,
 	else
 		canon_take_record(c, p, rec, len, ev->kind == EV_EXIT);
 	canon_note_temp(c, ev);
+	p->has_threads |= !canon_leader_event(p, ev);
 	event_clear(ev);
 }
 
@@ -227,7 +228,7 @@ static int load(struct canon *c, struct spool *spool, struct cproc ***ret_roots,
  * (memory follows one process's events only while they are loaded). */
 #define SPARE_EVS_MAX 4096
 
-static void unload_events(struct canon *c, struct cproc *p)
+void canon_unload_events(struct canon *c, struct cproc *p)
 {
 	for (size_t j = 0; j < p->n; j++)
 		if (!p->evs[j].pooled)
@@ -243,6 +244,15 @@ static void unload_events(struct canon *c, struct cproc *p)
 	p->n = p->cap = 0;
 	p->threaded = p->random = false;
 	strpool_reset(&c->pool);
+}
+
+/* The first part of a process's key: its first exec's executable, argv
+ * and cwd. */
+void canon_put_exec_key(struct canon *c, struct sbuf *key, const struct event *ex)
+{
+	canon_put_str(c, key, ex->path ? ex->path : "", true);
+	canon_put_strv(c, key, "argv", ex->argv, true);
+	canon_put_str(c, key, ex->path2 ? ex->path2 : "", true);
 }
 
 /* --- ordering ------------------------------------------------------- */
@@ -286,26 +296,29 @@ static void compute_key(struct canon *c, struct cproc *p)
 		c->spare_evs = NULL;
 		c->spare_cap = 0;
 	}
-	canon_load_chunks(c, p);
-	canon_sort_observations(c, p);
 	/* (XXH3-128: the key only orders siblings, so it need not resist a
 	 * crafted collision, which would only leave two siblings in pid
 	 * order; SHA-256 was a tenth of the canonicalizer's time) */
 	digest_init(&d, DIGEST_XXH128);
-	for (size_t i = 0; i < p->n; i++)	/* one line per event */
-		digest_update(&d, c->keys.p + c->kidx[i].off, c->kidx[i].len);
+	if (canon_streams(c, p)) {
+		canon_stream_key(c, p, &d, &key);
+		if (c->opts->on_disk)
+			++*c->opts->on_disk;
+	} else {
+		canon_load_chunks(c, p);
+		canon_sort_observations(c, p);
+		for (size_t i = 0; i < p->n; i++)	/* one line per event */
+			digest_update(&d, c->keys.p + c->kidx[i].off, c->kidx[i].len);
+		ex = first_exec(p);
+		if (ex)
+			canon_put_exec_key(c, &key, ex);
+		canon_store_order(c, p);
+		canon_unload_events(c, p);
+	}
 	digest_final(&d, &out);
 	digest_hex(&out, hex);
-	ex = first_exec(p);
-	if (ex) {
-		canon_put_str(c, &key, ex->path ? ex->path : "", true);
-		canon_put_strv(c, &key, "argv", ex->argv, true);
-		canon_put_str(c, &key, ex->path2 ? ex->path2 : "", true);
-	}
 	sbuf_putc(&key, '|');
 	sbuf_puts(&key, hex);
-	canon_store_order(c, p);
-	unload_events(c, p);
 	/* (a copy its size: an sbuf has 256 bytes at least, and there is a
 	 * key for every process until its parent is written) */
 	p->key = xstrdup(sbuf_cstr(&key));
@@ -331,55 +344,71 @@ static void assign_ids(struct cproc *p, const char *id)
 /* Lines go to the output in blocks of about this size. */
 #define LINES_FLUSH (64u << 10)
 
+/* Pass 2: one item of p's block, a line. */
+static void write_item(struct canon *c, struct cproc *p, struct sbuf *b,
+		       const struct sbuf *prefix, uint32_t word, const char *buf)
+{
+	uint32_t len = word & ~ITEM_RECORD;
+
+	sbuf_add(b, prefix->p, prefix->len);
+	if (word & ITEM_RECORD) {
+		struct event ev;
+
+		strpool_reset(&c->line_pool);
+		if (spool_parse_pooled(buf, len, &ev, &c->line_pool) != (int64_t)len ||
+		    (ev.kind == EV_SPAWN && (uint64_t)ev.aux >= p->nkids)) {
+			event_clear(&ev);
+			c->bad = true;
+			return;
+		}
+		canon_put_event(c, b, p, &ev, false);
+		event_clear(&ev);
+	} else {
+		sbuf_add(b, buf, len);
+	}
+	sbuf_add(b, "}\n", 2);
+	if (b->len >= LINES_FLUSH) {
+		fwrite(b->p, 1, b->len, c->out);
+		b->len = 0;
+	}
+}
+
+/* A block is read this much at a time (a process's may be larger than
+ * memory should hold). */
+#define BLOCK_WINDOW (256u << 10)
+
 /* Pass 2: p's lines, from its block. */
 static void write_block(struct canon *c, struct cproc *p, struct sbuf *b,
 			const struct sbuf *prefix)
 {
-	uint64_t left = p->block_len;
-	const char *buf = left ? canon_scratch_read(c, p->block, left) : "";
+	uint64_t at = p->block, end = p->block + p->block_len;
 
-	if (!buf) {
-		c->bad = true;
-		return;
-	}
-	while (left) {
-		uint32_t word, len;
+	while (at < end && !c->bad) {
+		uint64_t want = end - at < BLOCK_WINDOW ? end - at : BLOCK_WINDOW, used = 0;
+		const char *buf = canon_scratch_read(c, at, want);
+		uint32_t word;
 
-		if (left < sizeof(word)) {
+		if (!buf || want < sizeof(word)) {
 			c->bad = true;
 			return;
 		}
 		memcpy(&word, buf, sizeof(word));
-		len = word & ~ITEM_RECORD;
-		buf += sizeof(word);
-		left -= sizeof(word);
-		if (len > left) {
-			c->bad = true;
-			return;
-		}
-		sbuf_add(b, prefix->p, prefix->len);
-		if (word & ITEM_RECORD) {
-			struct event ev;
-
-			strpool_reset(&c->line_pool);
-			if (spool_parse_pooled(buf, len, &ev, &c->line_pool) != (int64_t)len ||
-			    (ev.kind == EV_SPAWN && (uint64_t)ev.aux >= p->nkids)) {
-				event_clear(&ev);
+		if (sizeof(word) + (word & ~ITEM_RECORD) > want) {	/* one larger item */
+			want = sizeof(word) + (word & ~ITEM_RECORD);
+			if (want > end - at || !(buf = canon_scratch_read(c, at, want))) {
 				c->bad = true;
 				return;
 			}
-			canon_put_event(c, b, p, &ev, false);
-			event_clear(&ev);
-		} else {
-			sbuf_add(b, buf, len);
 		}
-		sbuf_add(b, "}\n", 2);
-		buf += len;
-		left -= len;
-		if (b->len >= LINES_FLUSH) {
-			fwrite(b->p, 1, b->len, c->out);
-			b->len = 0;
+		/* the items wholly in the window */
+		while (used + sizeof(word) <= want) {
+			memcpy(&word, buf + used, sizeof(word));
+			if (used + sizeof(word) + (word & ~ITEM_RECORD) > want)
+				break;
+			write_item(c, p, b, prefix, word, buf + used + sizeof(word));
+			used += sizeof(word) + (word & ~ITEM_RECORD);
 		}
+		at += used;
 	}
 }
 

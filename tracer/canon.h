@@ -23,7 +23,14 @@ struct canon_opts {
 	char **command;
 	const char *end_status;		/* "complete" or "incomplete" */
 	int exit_code;
+	size_t buffer;			/* of one process's events held to
+					 * order them, in bytes of records
+					 * (0: CANON_BUFFER); a process with
+					 * more is sorted on disk */
+	unsigned long long *on_disk;	/* if not NULL: how many were */
 };
+
+#define CANON_BUFFER (1u << 20)
 
 /*
  * Read the spool and write the canonical trace (docs/trace-format.md):

@@ -323,7 +323,6 @@ static void sort_run(const char *text, struct keyed *k, size_t n)
 void canon_sort_observations(struct canon *c, struct cproc *p)
 {
 	struct keyed *k;
-	size_t i = 0;
 
 	if (p->threaded)
 		group_threads(c, p);
@@ -349,15 +348,22 @@ void canon_sort_observations(struct canon *c, struct cproc *p)
 	}
 	/* the keys sorted (the events stay where they are: k[].index says
 	 * which comes where) */
-	while (i < p->n) {
+	canon_sort_runs(c->keys.p, k, p->n);
+}
+
+void canon_sort_runs(const char *text, struct keyed *k, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n) {
 		size_t j = i;
 
-		while (j < p->n && !k[j].barrier)
+		while (j < n && !k[j].barrier)
 			j++;
 		/* '\n' sorts below every byte a key holds (JSON escapes
 		 * control characters): as if without it */
 		if (j - i > 1)
-			sort_run(c->keys.p, &k[i], j - i);
+			sort_run(text, &k[i], j - i);
 		i = j + 1;
 	}
 }

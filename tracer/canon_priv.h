@@ -22,9 +22,11 @@
  * (buffered while it runs; memory follows the processes alive at once).
  * Keys are then computed bottom-up: each process's chunks read back,
  * its events ordered and digested as they will be written, and written
- * once more, in that order, as one block; pass 2 reads each block to
- * write it.  So memory follows the number of processes, not of events,
- * and each process's events come back in one or a few reads.
+ * once more, in that order, as one block; pass 2 reads each block, a
+ * window at a time, to write it.  A process with more records than the
+ * buffer (canon_opts.buffer) is not even held whole (canon_stream.c).
+ * So memory follows the number of processes, not of events, and each
+ * process's events come back in one or a few reads.
  */
 #define CHUNK_MAX (16u << 10)	/* records a chunk holds, about */
 struct chunk_hdr {		/* then `len` bytes of records */
@@ -44,6 +46,8 @@ struct cproc {
 				 * then records) */
 	uint64_t head, tail;	/* its chunks, 0: none */
 	uint32_t head_size;
+	uint64_t bytes;		/* of records in them */
+	bool has_threads;	/* pass 1 saw another thread's events */
 	uint64_t block, block_len;	/* the key pass's block: its events
 					 * in output order, for pass 2 */
 	uint64_t nblock;		/* how many */
@@ -124,6 +128,8 @@ struct keyed {
 	uint64_t word;		/* the sort's (canon_order.c) */
 	bool plain;		/* written as its key text */
 	bool barrier;		/* canon_is_barrier() */
+	uint32_t ilen;		/* canon_stream.c: the record after the
+				 * key's NUL, if not plain */
 };
 
 struct sortable {
@@ -141,6 +147,14 @@ void canon_take_record(struct canon *c, struct cproc *p, const void *rec, size_t
 		       bool last);
 void canon_spill(struct canon *c, struct cproc *p);
 void canon_load_chunks(struct canon *c, struct cproc *p);
+/* One chunk (the first at p->head, p->head_size) appended to p's events,
+ * kid counting its spawns; at and size then say the next (at 0: none).
+ * False (and c->bad) if it cannot be read. */
+bool canon_load_chunk(struct canon *c, struct cproc *p, uint64_t *at, uint32_t *size,
+		      uint64_t *kid);
+/* len bytes to the end of the scratch area: where they are.  Appends
+ * follow each other (a block may be appended in parts). */
+uint64_t canon_scratch_append(struct canon *c, const void *buf, size_t len);
 /*
  * After the key pass ordered p's events (fewer when randomness sources
  * were merged): its block, the events in that order for pass 2.  Most
@@ -177,6 +191,11 @@ void canon_put_event(struct canon *c, struct sbuf *b, const struct cproc *p,
 		     const struct event *ev, bool for_key);
 void canon_put_state(struct canon *c, struct sbuf *b, const struct event *ev,
 		     bool for_key);
+/* canon.c: p's events freed (their array kept for the next process,
+ * unless large), its string pool reset. */
+void canon_unload_events(struct canon *c, struct cproc *p);
+/* The first part of a process's key, from its first exec. */
+void canon_put_exec_key(struct canon *c, struct sbuf *key, const struct event *ex);
 /* canon.c: whether a pipe has both ends in the build (named in traces). */
 bool canon_pipe_linked(const struct canon *c, uint32_t ino);
 int canon_cmp_sortable(const void *a, const void *b);
@@ -186,5 +205,20 @@ bool canon_leader_event(const struct cproc *p, const struct event *ev);
  * its place in p->evs (which are not moved) and its key text in
  * c->keys. */
 void canon_sort_observations(struct canon *c, struct cproc *p);
+/* k[0..n) sorted run by run (the barriers stay where they are). */
+void canon_sort_runs(const char *text, struct keyed *k, size_t n);
+
+/*
+ * canon_stream.c: the key pass of a process with more records than the
+ * buffer holds (canon_opts.buffer), without holding its events: read a
+ * chunk at a time, its runs sorted in pieces that fit the buffer and
+ * spilled after the blocks, merged back as its block is written.  Its
+ * block and digest (d) are those of the in-memory pass; key gets its
+ * first exec's part.  A threaded process is not streamed (its threads'
+ * events are grouped across the whole of each exec).
+ */
+bool canon_streams(const struct canon *c, const struct cproc *p);
+void canon_stream_key(struct canon *c, struct cproc *p, struct digest_ctx *d,
+		      struct sbuf *key);
 
 #endif

@@ -42,7 +42,7 @@ void canon_scratch_flush(struct canon *c)
 
 /* Where buf now is.  What does not fit the buffer is written at once
  * (the buffer does not grow to the largest process's block). */
-static uint64_t scratch_append(struct canon *c, const void *buf, size_t len)
+uint64_t canon_scratch_append(struct canon *c, const void *buf, size_t len)
 {
 	uint64_t at;
 
@@ -135,8 +135,9 @@ void canon_spill(struct canon *c, struct cproc *p)
 		return;
 	}
 	h.len = (uint32_t)(size - sizeof(h));
+	p->bytes += h.len;
 	memcpy(p->pend.p, &h, sizeof(h));
-	at = scratch_append(c, p->pend.p, size);
+	at = canon_scratch_append(c, p->pend.p, size);
 	if (!p->head) {
 		p->head = at;
 		p->head_size = (uint32_t)size;
@@ -182,31 +183,37 @@ static bool parse_records(struct canon *c, struct cproc *p, const char *buf, siz
 	return true;
 }
 
-/* The key pass: a process's events from its chunks, in capture order. */
-void canon_load_chunks(struct canon *c, struct cproc *p)
+/* The key pass: one of a process's chunks into its events; at and size
+ * move on to the next (at 0: none). */
+bool canon_load_chunk(struct canon *c, struct cproc *p, uint64_t *at, uint32_t *size,
+		      uint64_t *kid)
 {
-	uint64_t kid = 0, at = p->head, size = p->head_size;
 	struct chunk_hdr h;
 	const char *buf;
 
-	while (at) {
-		if (size < sizeof(h) || !(buf = canon_scratch_read(c, at, size))) {
-			c->bad = true;
-			return;
-		}
-		memcpy(&h, buf, sizeof(h));
-		if (h.len != size - sizeof(h) ||
-		    !parse_records(c, p, buf + sizeof(h), h.len, &kid)) {
-			c->bad = true;
-			return;
-		}
-		if (h.next && h.next <= at) {	/* chunks are only appended */
-			c->bad = true;
-			return;
-		}
-		at = h.next;
-		size = h.next_size;
+	if (*size < sizeof(h) || !(buf = canon_scratch_read(c, *at, *size))) {
+		c->bad = true;
+		return false;
 	}
+	memcpy(&h, buf, sizeof(h));
+	if (h.len != *size - sizeof(h) || !parse_records(c, p, buf + sizeof(h), h.len, kid) ||
+	    (h.next && h.next <= *at)) {	/* (chunks are only appended) */
+		c->bad = true;
+		return false;
+	}
+	*at = h.next;
+	*size = h.next_size;
+	return true;
+}
+
+/* All of them, in capture order. */
+void canon_load_chunks(struct canon *c, struct cproc *p)
+{
+	uint64_t kid = 0, at = p->head;
+	uint32_t size = p->head_size;
+
+	while (at && canon_load_chunk(c, p, &at, &size, &kid))
+		;
 }
 
 /* The block format is in canon_priv.h (ITEM_RECORD). */
@@ -230,7 +237,7 @@ void canon_store_order(struct canon *c, struct cproc *p)
 		       (c->kidx[i].plain ? 0 : ITEM_RECORD);
 		memcpy(c->enc.p + at, &word, sizeof(word));
 	}
-	p->block = scratch_append(c, c->enc.p, c->enc.len);
+	p->block = canon_scratch_append(c, c->enc.p, c->enc.len);
 	p->block_len = c->enc.len;
 	p->nblock = p->n;
 	canon_trim(&c->enc, KEYS_KEEP);

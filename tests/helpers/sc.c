@@ -519,6 +519,43 @@ static int m_path_edge(void)
 	return 0;
 }
 
+/* More events than a small --canon-buffer holds, in one process: runs
+ * of probes of shuffled names (some there) between writes, randomness
+ * asked for more than once and a temp file with a random name, spawns,
+ * then the exit. */
+static int m_many(void)
+{
+	char path[64], buf[8], tmp[] = "/tmp/many-XXXXXX";
+	struct stat st;
+	int fd;
+
+	write_file("there-7", "");
+	for (int i = 0; i < 600; i++) {
+		snprintf(path, sizeof(path), "there-%d", (i * 7) % 600);
+		stat(path, &st);
+		if (i == 300)
+			getrandom(buf, sizeof(buf), 0);
+	}
+	write_file("middle", "m");
+	fd = mkstemp(tmp);
+	must(fd >= 0, "mkstemp");
+	close(fd);
+	for (int i = 0; i < 2; i++) {
+		pid_t pid = fork();
+
+		if (!pid)
+			_exit(access(i ? "middle" : "there-7", F_OK) ? 1 : 0);
+		waitpid(pid, NULL, 0);
+	}
+	for (int i = 0; i < 400; i++) {
+		snprintf(path, sizeof(path), "%s-%d", i % 2 ? "odd" : "even", (i * 13) % 400);
+		access(path, R_OK);
+	}
+	getrandom(buf, sizeof(buf), 0);
+	unlink(tmp);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct { const char *name; int (*fn)(void); } modes[] = {
@@ -536,6 +573,7 @@ int main(int argc, char **argv)
 		{ "fchmodat2", m_fchmodat2 }, { "threads", m_threads },
 		{ "dup2-fails", m_dup2_fails }, { "dup2-same", m_dup2_same },
 		{ "exec-spread", m_exec_spread }, { "path-edge", m_path_edge },
+		{ "many", m_many },
 	};
 
 	for (size_t i = 0; argc == 2 && i < sizeof(modes) / sizeof(*modes); i++)

@@ -29,6 +29,11 @@ is "an unknown subcommand is a usage error" "$?" 124
 like "the unknown subcommand is named" "$(cat "$SCRATCH/err")" "unknown subcommand 'frobnicate'"
 "$SR" --net=wifi -- true 2>/dev/null
 is "a bad --net mode is a usage error" "$?" 124
+for size in 100 4k1 -1M 2T ""; do
+	"$SR" --canon-buffer="$size" -- true 2>"$SCRATCH/err"
+	is "--canon-buffer='$size' is a usage error" "$?" 124
+done
+like "and the error says what a size is" "$(cat "$SCRATCH/err")" "canon-buffer: not a size of 4K or more: ''"
 "$SR" --bind=nowhere -- true 2>/dev/null
 is "--bind without DST is a usage error" "$?" 124
 "$SR" --bind=/no/such/dir:/mnt -- true 2>"$SCRATCH/err"
