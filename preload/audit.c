@@ -68,7 +68,7 @@ static struct inproc_rec *slot_get(void)
 
 static void slot_put(void)
 {
-	__atomic_store_n(&ring->used, ring->used + 1, __ATOMIC_RELEASE);
+	sr_slot_commit(ring);
 }
 
 /* Whether path is sandrun's preload (never digested: not the build's). */

@@ -198,16 +198,39 @@ struct inproc_ring *sr_ring_new(void)
 	return r;
 }
 
+/* Room for the largest record (and a pad before it, at the ring's end). */
+static bool room(struct inproc_ring *r, uint32_t need)
+{
+	return r->used + need - __atomic_load_n(&r->done, __ATOMIC_ACQUIRE) <= INPROC_UNITS;
+}
+
 struct inproc_rec *sr_slot_free(struct inproc_ring *r)
 {
-	uint32_t u = r->used;
+	uint32_t at = r->used % INPROC_UNITS, tail = INPROC_UNITS - at;
+	uint32_t need = INPROC_SLOT / INPROC_UNIT + (tail < INPROC_SLOT / INPROC_UNIT ? tail : 0);
+	struct inproc_rec *pad;
 
-	if (u - __atomic_load_n(&r->done, __ATOMIC_ACQUIRE) >= INPROC_SLOTS) {
+	if (!room(r, need)) {
 		sr_request(INPROC_FLUSH, 0);	/* full: the tracer reads it */
-		if (r->used - __atomic_load_n(&r->done, __ATOMIC_ACQUIRE) >= INPROC_SLOTS)
+		if (!room(r, need))
 			return NULL;
 	}
-	return &r->slot[r->used % INPROC_SLOTS];
+	if (need > INPROC_SLOT / INPROC_UNIT) {	/* the record goes at the start */
+		pad = (struct inproc_rec *)(void *)r->unit[at];
+		pad->nr = INPROC_PAD;
+		pad->has_stat = tail;
+		__atomic_store_n(&r->used, r->used + tail, __ATOMIC_RELEASE);
+		at = 0;
+	}
+	return (struct inproc_rec *)(void *)r->unit[at];
+}
+
+void sr_slot_commit(struct inproc_ring *r)
+{
+	const struct inproc_rec *s = (const void *)r->unit[r->used % INPROC_UNITS];
+	uint32_t len = s->pathlen < sizeof(s->path) ? s->pathlen : sizeof(s->path) - 1;
+
+	__atomic_store_n(&r->used, r->used + inproc_units(len), __ATOMIC_RELEASE);
 }
 
 /* (no string functions: this runs inside libc's and the loader's own

@@ -195,7 +195,7 @@ none:
 
 static void slot_put(void)
 {
-	__atomic_store_n(&ring->used, ring->used + 1, __ATOMIC_RELEASE);
+	sr_slot_commit(ring);
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 	busy = 0;
 }

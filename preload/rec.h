@@ -69,9 +69,12 @@ bool sr_output_file(uint64_t dev, uint64_t ino);
 /* A new ring (its magic set, its first pages in place), or NULL. */
 struct inproc_ring *sr_ring_new(void);
 
-/* The ring's next free slot (after a flush request if it is full), or
- * NULL if it stays full. */
+/* Where the ring's next record goes, with room for the largest (after a
+ * flush request if it is full), or NULL if it stays full.  Only its
+ * first inproc_units() are the record's once it is committed. */
 struct inproc_rec *sr_slot_free(struct inproc_ring *r);
+/* The record there (its path filled) committed: the units it takes. */
+void sr_slot_commit(struct inproc_ring *r);
 
 /* A slot's head and path filled; false if the path is NULL or does not
  * fit (the slot is not used then). */

@@ -24,7 +24,7 @@
 
 _Static_assert(sizeof(struct inproc_rec) == INPROC_SLOT, "slot size");
 
-#define RING_HEAD offsetof(struct inproc_ring, slot)
+#define RING_HEAD offsetof(struct inproc_ring, unit)
 
 /* A record the preload may make: the syscalls the filter lets through
  * from the trampoline (filter.c), with their one path; and two answered
@@ -167,22 +167,40 @@ static void replay(struct tracer *t, struct task *task, pid_t writer,
 }
 
 void inproc_replay(struct tracer *t, struct task *task, pid_t writer,
-		   const struct inproc_rec *recs, uint32_t n)
+		   const unsigned char *units, uint32_t n, uint32_t at)
 {
-	for (uint32_t i = 0; i < n; i++) {
-		if (!rec_valid(&recs[i])) {
+	struct inproc_rec r;
+	const size_t head = offsetof(struct inproc_rec, path);
+
+	for (uint32_t o = 0, k; o < n; o += k) {
+		size_t left = (size_t)(n - o) * INPROC_UNIT;
+
+		/* (the units after a record's own are the next ones': only
+		 * its own are looked at) */
+		memcpy(&r, units + (size_t)o * INPROC_UNIT, left < sizeof(r) ? left : sizeof(r));
+		if (r.nr == INPROC_PAD)		/* to the ring's end, exactly */
+			k = r.has_stat == INPROC_UNITS - (at + o) % INPROC_UNITS ? r.has_stat : 0;
+		else
+			k = left >= head && r.pathlen < sizeof(r.path) ? inproc_units(r.pathlen) : 0;
+		if (!k || k > n - o) {	/* where the next one is is lost */
+			tampered(t, task, "inproc", "ring");
+			return;
+		}
+		if (r.nr == INPROC_PAD)
+			continue;
+		if (!rec_valid(&r)) {
 			tampered(t, task, "inproc", "record");
 			continue;
 		}
-		replay(t, task, writer, &recs[i]);
+		replay(t, task, writer, &r);
 	}
 }
 
 /* Read one ring and replay what is new; false if it is not a ring. */
-/* Slots read with the ring's head, from where the tracer last left the
+/* Units read with the ring's head, from where the tracer last left the
  * ring: most drains find a few records there, and read them with the
  * head in one syscall instead of two. */
-#define READ_AHEAD 4
+#define READ_AHEAD 32
 
 static const unsigned char tramp_code[INPROC_CODE_LEN] = INPROC_CODE;
 
@@ -198,17 +216,17 @@ enum { RING_GONE, RING_READ, RING_PAGE_BAD };
 static int drain_ring(struct tracer *t, struct task *task, struct ring_ref *rr, bool check)
 {
 	unsigned char code[INPROC_CODE_LEN];
-	static struct inproc_rec buf[INPROC_SLOTS];
+	static unsigned char buf[INPROC_UNITS][INPROC_UNIT];
 	struct { uint32_t magic, used, done, pad; } h;
-	uint32_t guess = rr->done % INPROC_SLOTS, n, first, k;
-	size_t ahead = INPROC_SLOTS - guess < READ_AHEAD ? INPROC_SLOTS - guess : READ_AHEAD;
+	uint32_t guess = rr->done % INPROC_UNITS, n, first, k;
+	size_t ahead = INPROC_UNITS - guess < READ_AHEAD ? INPROC_UNITS - guess : READ_AHEAD;
 	struct iovec local[3] = { { &h, sizeof(h) }, { code, INPROC_CODE_LEN },
-				  { buf, ahead * INPROC_SLOT } };
+				  { buf, ahead * INPROC_UNIT } };
 	struct iovec remote[3] = {
 		{ (void *)(uintptr_t)rr->addr, sizeof(h) },
 		{ (void *)(uintptr_t)INPROC_TRAMP, INPROC_CODE_LEN },
-		{ (void *)(uintptr_t)(rr->addr + RING_HEAD + (uint64_t)guess * INPROC_SLOT),
-		  ahead * INPROC_SLOT },
+		{ (void *)(uintptr_t)(rr->addr + RING_HEAD + (uint64_t)guess * INPROC_UNIT),
+		  ahead * INPROC_UNIT },
 	};
 	size_t lead = sizeof(h) + (check ? INPROC_CODE_LEN : 0);
 	ssize_t got;
@@ -233,24 +251,24 @@ static int drain_ring(struct tracer *t, struct task *task, struct ring_ref *rr, 
 	n = h.used - rr->done;
 	if (!n)
 		goto tell;
-	if (n > INPROC_SLOTS) {
+	if (n > INPROC_UNITS) {
 		tampered(t, task, "inproc", "ring");
 		return RING_GONE;
 	}
-	first = rr->done % INPROC_SLOTS;
-	k = n < INPROC_SLOTS - first ? n : INPROC_SLOTS - first;
+	first = rr->done % INPROC_UNITS;
+	k = n < INPROC_UNITS - first ? n : INPROC_UNITS - first;
 	if ((first != guess || n > ahead ||
-	     (size_t)got < sizeof(h) + (size_t)n * INPROC_SLOT) &&
-	    (mem_read(task->tid, rr->addr + RING_HEAD + (uint64_t)first * INPROC_SLOT,
-		      buf, (size_t)k * INPROC_SLOT) < 0 ||
+	     (size_t)got < sizeof(h) + (size_t)n * INPROC_UNIT) &&
+	    (mem_read(task->tid, rr->addr + RING_HEAD + (uint64_t)first * INPROC_UNIT,
+		      buf, (size_t)k * INPROC_UNIT) < 0 ||
 	     (n > k && mem_read(task->tid, rr->addr + RING_HEAD, buf + k,
-				(size_t)(n - k) * INPROC_SLOT) < 0)))
+				(size_t)(n - k) * INPROC_UNIT) < 0)))
 		return RING_GONE;
-	inproc_replay(t, task, rr->tid, buf, n);
+	inproc_replay(t, task, rr->tid, &buf[0][0], n, first);
 	rr->done = h.used;
 tell:
 	/* (a full ring's thread asks for this read: INPROC_FLUSH) */
-	if (rr->shared || h.used - h.done > INPROC_SLOTS / 2)
+	if (rr->shared || h.used - h.done > INPROC_UNITS / 2)
 		mem_write(task->tid, rr->addr + offsetof(struct inproc_ring, done), &rr->done,
 			  sizeof(rr->done));
 	return RING_READ;
@@ -345,7 +363,7 @@ static void page_tampered(struct tracer *t, struct task *task)
 		if (mem_read(task->tid, pr->rings[i].addr + offsetof(struct inproc_ring, used),
 			     &used, sizeof(used)) < 0)
 			continue;
-		done = used - INPROC_SLOTS;
+		done = used - INPROC_UNITS;
 		mem_write(task->tid, pr->rings[i].addr + offsetof(struct inproc_ring, done),
 			  &done, sizeof(done));
 	}
@@ -442,7 +460,7 @@ uint64_t inproc_scratch(struct task *task, size_t len)
 	 * a ring another process on this memory may be writing in) */
 	for (int i = 0; pr && i < pr->nrings; i++)
 		if (pr->rings[i].tid == task->tid && !pr->rings[i].lent &&
-		    !pr->rings[i].shared && len <= sizeof(((struct inproc_ring *)0)->slot))
+		    !pr->rings[i].shared && len <= sizeof(((struct inproc_ring *)0)->unit))
 			return pr->rings[i].addr + RING_HEAD;
 	return 0;
 }

@@ -36,6 +36,7 @@
  */
 #include <linux/magic.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/syscall.h>
 
@@ -141,11 +142,20 @@ static inline bool inproc_notified_nr(long nr)
 /* The open flags a recorded open may have: read-only, creating nothing. */
 #define INPROC_OPEN_DENY (03 | 0100 | 01000 | 020000000)	/* ACCMODE CREAT TRUNC __O_TMPFILE */
 
-#define INPROC_SLOT 512
-/* A ring: 1 MiB, its pages populated 64 KiB at a time as records reach
+/*
+ * A ring: 1 MiB of 64-byte units, its pages faulted in as records reach
  * them (preload/raw.c; a compiler makes about a thousand records; a full
- * ring is read at a stop the thread asks for). */
-#define INPROC_SLOTS 2048
+ * ring is read at a stop the thread asks for).  A record takes the units
+ * its path needs (inproc_units: two for a path of up to 23 bytes, eight
+ * at the most), not a fixed slot: a first touch of a page is dear (~16
+ * us in a VM with shadow page tables), and most paths are short.  One
+ * that would not fit before the ring's end is put at its start, after a
+ * pad (nr INPROC_PAD, has_stat: its units) to the end.
+ */
+#define INPROC_SLOT 512		/* the largest record */
+#define INPROC_UNIT 64
+#define INPROC_UNITS 16384
+#define INPROC_PAD 0xffffffffu
 #define INPROC_MAGIC 0x53524543u	/* "SREC" */
 
 struct inproc_rec {
@@ -160,13 +170,20 @@ struct inproc_rec {
 	char path[INPROC_SLOT - 104];
 };
 
+/* The units a record with a path of pathlen bytes takes (its NUL too). */
+static inline uint32_t inproc_units(uint32_t pathlen)
+{
+	return (uint32_t)((offsetof(struct inproc_rec, path) + pathlen + 1 + INPROC_UNIT - 1) /
+			  INPROC_UNIT);
+}
+
 struct inproc_ring {
 	uint32_t magic;
-	uint32_t used;		/* slots written (the preload's counter) */
-	uint32_t done;		/* slots read, as the tracer last said (it
+	uint32_t used;		/* units written (the preload's counter) */
+	uint32_t done;		/* units read, as the tracer last said (it
 				 * says so once the ring is over half full) */
 	uint32_t pad;
-	struct inproc_rec slot[INPROC_SLOTS];
+	unsigned char unit[INPROC_UNITS][INPROC_UNIT] __attribute__((aligned(16)));
 };
 
 #endif

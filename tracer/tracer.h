@@ -185,9 +185,11 @@ void snapshot_free(struct tracer *t);
 
 /* In-process recording (inproc.c). */
 void inproc_drain(struct tracer *t, struct task *task);
-/* Records as read from a ring (untrusted: checked one by one). */
+/* Records as read from a ring: n units, the first at unit `at` of it
+ * (untrusted: checked one by one; a record whose length is not one, or
+ * a pad that does not end at the ring's end, ends the reading). */
 void inproc_replay(struct tracer *t, struct task *task, pid_t writer,
-		   const struct inproc_rec *recs, uint32_t n);
+		   const unsigned char *units, uint32_t n, uint32_t at);
 long inproc_request(struct tracer *t, struct task *task, uint32_t arch,
 		    const uint64_t args[6]);
 void inproc_forked(struct tracer *t, struct task *parent, struct task *child,

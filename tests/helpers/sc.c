@@ -556,6 +556,24 @@ static int m_many(void)
 	return 0;
 }
 
+/* More in-process records than a ring holds, paths of every length
+ * from 4 to 303 bytes: the ring wraps, each time after a pad. */
+static int m_wrap(void)
+{
+	char path[320];
+	struct stat st;
+
+	for (int i = 0; i < 5000; i++) {
+		int n = snprintf(path, sizeof(path), "w%d-", i), len = 4 + (i * 37) % 300;
+
+		while (n < len)
+			path[n++] = 'x';
+		path[n] = '\0';
+		stat(path, &st);
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct { const char *name; int (*fn)(void); } modes[] = {
@@ -573,7 +591,7 @@ int main(int argc, char **argv)
 		{ "fchmodat2", m_fchmodat2 }, { "threads", m_threads },
 		{ "dup2-fails", m_dup2_fails }, { "dup2-same", m_dup2_same },
 		{ "exec-spread", m_exec_spread }, { "path-edge", m_path_edge },
-		{ "many", m_many },
+		{ "many", m_many }, { "wrap", m_wrap },
 	};
 
 	for (size_t i = 0; argc == 2 && i < sizeof(modes) / sizeof(*modes); i++)

@@ -146,6 +146,20 @@ is "many records: each randomness source once" "$(grep -c '"ev":"random"' "$T")"
 check "many records: a run's probes merged into byte order" sh -c \
 	"grep '\"ev\":\"probe\"' '$T' | grep -o 'there-[0-9]*\"' | head -n 600 | LC_ALL=C sort -c"
 
+# A ring wrapped around, records of every length (each takes the 64-byte
+# units its path needs; one that would not fit before the ring's end
+# goes to its start after a pad): every one read, none refused, and the
+# trace the same as with a ptrace stop for each call.
+trace wrap
+is "ring wrapped: exit status" "$ST" 0
+is "ring wrapped: every probe is there" "$(grep -c '"ev":"probe","path":"$SRC/w[0-9]*-' "$T")" 5000
+in_proc=$(sed -n 's/.*"in_process": \([0-9]*\).*/\1/p' "$T.meta.json")
+check "ring wrapped: recorded in-process ($in_proc records)" test "${in_proc:-0}" -ge 5000
+is "ring wrapped: no record refused" "$(sed -n 's/.*"in_process_rejected": \([0-9]*\).*/\1/p' "$T.meta.json")" 0
+mv "$T" "$SCRATCH/wrap-pre.trace"
+(cd "$W" && "$SR" --no-preload -o "$T" --ro-bind="$SCRATCH/bin:$SCRATCH/bin" -- "$SCRATCH/bin/sc" wrap) >/dev/null 2>&1
+check "ring wrapped: the same trace as with a stop for each call" cmp "$SCRATCH/wrap-pre.trace" "$T"
+
 trace readdir
 names_digest=$(printf 'a\0b\0' | xxhsum -H2 - 2>/dev/null | cut -d' ' -f1)
 has "a directory listing: the digest of its sorted names" \
