@@ -46,6 +46,7 @@ static uintptr_t rec_base;	/* where sandrun-rec.so is loaded, or 0 */
 static bool consistent;		/* the program's libraries all loaded */
 static bool preinit;		/* the program has a DT_PREINIT_ARRAY */
 static uintptr_t *base_cookie;	/* the program's: its namespace's too */
+static long mem = -1;		/* the tracer's fd on this process's memory */
 
 /* An object's code, unwind table and build ID, from its program headers
  * (base: where it is loaded, its ELF header there). */
@@ -230,7 +231,13 @@ static void start(struct link_map *map, const void *caller)
 		if (sr_sys6(SYS_clock_gettime, CLOCK_REALTIME, (long)&now, 0, 0, 0, 0) == 0)
 			start_time = now.tv_sec;
 		loading = true;
-		sites_patch(&t, sites, n);
+		/* the tracer's fd on this process's own memory, to write the
+		 * loader's code and libc's through (sites.c says why; -1 when
+		 * it gives none, with ptrace stops) */
+		mem = sr_request(INPROC_MEM, 0);
+		if (mem < 0 || mem > INT32_MAX)
+			mem = -1;
+		sites_patch(&t, sites, n, mem);
 	}
 }
 
@@ -274,7 +281,7 @@ static void start_recorder(uintptr_t base)
 		return;
 	entry = base + eh->e_entry;
 	if (entry >= (uintptr_t)t.lo && entry < (uintptr_t)t.hi)
-		((void (*)(void))entry)();
+		((void (*)(uint64_t, long))entry)(INPROC_KEY, mem);
 }
 
 EXPORT void la_activity(uintptr_t *cookie, unsigned int flag)
@@ -287,5 +294,9 @@ EXPORT void la_activity(uintptr_t *cookie, unsigned int flag)
 	/* (the first time only: the program's start, not a dlopen) */
 	if (!consistent && rec_base && !preinit)
 		start_recorder(rec_base);
+	/* (not the build's fd: closed unrecorded, before its code runs) */
+	if (mem >= 0)
+		TRAMP(SYS_close, mem, 0, 0, 0, 0);
+	mem = -1;
 	consistent = true;
 }

@@ -37,7 +37,7 @@ static void *libc_sym(const char *name)
 	return dlsym(RTLD_NEXT, name);
 }
 
-void sr_patch_libc(void)
+void sr_patch_libc(long mem)
 {
 	static bool done;
 	struct site sites[SITES_MAX];
@@ -56,10 +56,10 @@ void sr_patch_libc(void)
 	n = sr_sites_cached(&t, sites);
 	if (!n)
 		n = sites_in_libc(&t, libc_sym, sites);
-	sites_patch(&t, sites, n);
+	sites_patch(&t, sites, n, mem);
 }
 
 __attribute__((constructor)) static void patch_libc(void)
 {
-	sr_patch_libc();
+	sr_patch_libc(-1);
 }

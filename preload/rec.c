@@ -880,11 +880,14 @@ static bool relocated(void)
  * preload's run last), and their calls (libselinux's, in every
  * coreutils program, opens /proc/filesystems) would stop.  A loader that
  * calls it before relocating (not glibc 2.36's) finds it does nothing.
+ * With the key, mem is the fd on the process's memory the audit module
+ * was given to rewrite code through (it closes it after this returns);
+ * without (the library run as a program), none.
  */
-void sr_early(void)
+void sr_early(uint64_t key, long mem)
 {
 	if (!relocated())
 		return;
 	rec_init();
-	sr_patch_libc();
+	sr_patch_libc(key == INPROC_KEY ? mem : -1);
 }

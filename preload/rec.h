@@ -52,10 +52,12 @@ sr_dispatch_fn *sr_forward_slot(void);
 
 /* sandrun-rec.so's start before any library's constructor: its ELF
  * entry point, which sandrun-audit.so calls when the program's libraries
- * are loaded and relocated (rec.c).  Its constructors do the same later,
- * for a process the audit module is not in; each part runs once. */
-void sr_early(void);
-void sr_patch_libc(void);
+ * are loaded and relocated (rec.c), with INPROC_KEY and the fd on the
+ * process's memory it was given (INPROC_MEM), or -1, for rewriting
+ * libc (sites_patch).  Its constructors do the same later, for a process
+ * the audit module is not in; each part runs once. */
+void sr_early(uint64_t key, long mem);
+void sr_patch_libc(long mem);
 
 /* The sites the run's cache holds for t (read through the trampoline,
  * if it is armed; sites.h), into sites[]; their count, 0 if none.  The

@@ -95,10 +95,12 @@ size_t sites_cache_get(const void *buf, size_t len, const struct text *t,
 
 /* Rewrite the sites (sorted, of the text t) into jumps to this
  * library's thunks, which call sr_common (which calls sr_dispatch, each
- * library's own, see rec.h); once per library.  False when nothing was
- * rewritten: a site out of a jump's reach of the thunks, more than
- * SITES_MAX, a second call, or the code could not be made writable.
- * Only while the process has one thread. */
-bool sites_patch(const struct text *t, const struct site *sites, size_t n);
+ * library's own, see rec.h); once per library.  mem: an fd on the
+ * process's own memory (/proc/PID/mem) to write the code through, or -1
+ * (or one the kernel refuses): the code is made writable for a moment
+ * instead.  False when nothing was rewritten: a site out of a jump's
+ * reach of the thunks, more than SITES_MAX, a second call, or the code
+ * could not be written.  Only while the process has one thread. */
+bool sites_patch(const struct text *t, const struct site *sites, size_t n, long mem);
 
 #endif

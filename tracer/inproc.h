@@ -75,6 +75,9 @@ static inline bool inproc_pseudo_fs(unsigned long f_type)
 				 * it over: tracer/filter.h) */
 #define INPROC_RESULT 5		/* arg: the result of this thread's notified
 				 * call (INPROC_AGAIN) */
+#define INPROC_MEM 6		/* an fd on my own memory (/proc/PID/mem), to
+				 * rewrite code through without an mprotect
+				 * (preload/sites.c); with notifications only */
 #define INPROC_YES 0x5a5a5a5aL
 /*
  * sandrun-rec.so makes the calls whose result the tracer needs, or that

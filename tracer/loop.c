@@ -397,6 +397,34 @@ static void on_seccomp(struct tracer *t, struct task *task)
 	resume(task->tid, exit_stop && !notified ? PTRACE_SYSCALL : PTRACE_CONT, 0);
 }
 
+/* The preload's INPROC_MEM: an fd on the thread's own memory (its
+ * /proc/PID/mem), put in its fd table, close-on-exec, while it waits
+ * (id: the notification); its number, or -errno.  It grants nothing the
+ * process does not have: it can open the file itself, or mprotect its
+ * code writable (the trampoline's page it could write so is checked at
+ * every read of its rings, as ever). */
+static long mem_fd(struct tracer *t, const struct task *task, uint64_t id)
+{
+	struct seccomp_notif_addfd add = { .id = id, .newfd_flags = O_CLOEXEC };
+	char path[48];
+	int fd, r;
+
+	if (task->proc->inproc_bad)
+		return -EPERM;
+	snprintf(path, sizeof(path), "/proc/%d/mem", (int)task->tid);
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	add.srcfd = (uint32_t)fd;
+	/* (ENOENT: the thread is gone, and the file was another's) */
+	r = ioctl(t->notify_fd, SECCOMP_IOCTL_NOTIF_ADDFD, &add);
+	r = r < 0 ? -errno : r;
+	close(fd);
+	if (r >= 0)
+		t->mem_fds++;
+	return r;
+}
+
 /* A notification (filter.h: close, close_range, the preload's requests
  * and notified calls), answered as at the syscall's entry stop: CONTINUE,
  * or the answer in resp. */
@@ -425,8 +453,9 @@ static void on_notify(struct tracer *t, const struct seccomp_notif *req,
 	exec_seen(t, task);
 	catch_up(t, task);
 	if (sd->arch == AUDIT_ARCH_X86_64 && sd->nr == INPROC_NR) {
-		long r = sd->args[0] == INPROC_KEY && sd->args[1] != INPROC_LISTENER ?
-			 inproc_request(t, task, sd->arch, args) : -ENOSYS;
+		long r = sd->args[0] != INPROC_KEY || sd->args[1] == INPROC_LISTENER ? -ENOSYS :
+			 sd->args[1] == INPROC_MEM ? mem_fd(t, task, req->id) :
+			 inproc_request(t, task, sd->arch, args);
 
 		resp->flags = 0;
 		if (r < 0)

@@ -108,6 +108,7 @@ struct tracer {
 	uint64_t stops_by[STOP_KINDS];	/* the same by kind */
 	uint64_t execs_seen;	/* notified execs seen done with no exec stop */
 	uint64_t exits_seen;	/* exits seen at their notification (exits.c) */
+	uint64_t mem_fds;	/* fds on their own memory given (INPROC_MEM) */
 	bool teardown;		/* the command is gone: every thread gets its
 				 * exit stop back before pid 1 kills what is
 				 * left (exits.c) */

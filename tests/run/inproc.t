@@ -205,6 +205,32 @@ else
 	for i in 1 2 3 4 5 6; do skip "sandrun-audit.so is not built next to sandrun"; done
 fi
 
+# The loader's and libc's syscall instructions are rewritten through an
+# fd on the process's own memory, which the tracer hands sandrun-audit.so
+# (INPROC_MEM; preload/sites.c: no mprotect), and which is closed before
+# the program's code runs.  With ptrace stops only there is none: the
+# code is made writable for a moment, as before.  The same trace.
+if [ -f "$SCRATCH/bin/sandrun-audit.so" ]; then
+	m=$(meta "$SCRATCH/out-root/loads-pre.trace.meta.json" code_through_mem)
+	check "50 programs loaded: each rewritten through an fd on its memory ($m, at least 51)" \
+		test "${m:-0}" -ge 51
+	run loads-stops root --no-seccomp-notify -- /bin/sh -c "$sh_loads"
+	is "with ptrace stops only: no fd on its memory" \
+		"$(meta "$SCRATCH/out-root/loads-stops.trace.meta.json" code_through_mem)" 0
+	check "with ptrace stops only: the same trace" \
+		cmp -s "$SCRATCH/out-root/loads-pre.trace" "$SCRATCH/out-root/loads-stops.trace"
+	ip1=$(meta "$SCRATCH/out-root/loads-pre.trace.meta.json" in_process)
+	ip3=$(meta "$SCRATCH/out-root/loads-stops.trace.meta.json" in_process)
+	check "with ptrace stops only: the code rewritten so records as much in-process ($ip3 against $ip1)" \
+		test "$((${ip3:-0} * 10))" -ge "$((${ip1:-1} * 9))"
+	# its fd gone: a program's first open takes the lowest free number
+	run fds root -- /bin/ls /proc/self/fd
+	is "the fd on its memory is closed before the program runs" \
+		"$(tr '\n' ' ' <"$SCRATCH/out-root/fds.out")" "0 1 2 3 "
+else
+	for i in 1 2 3 4 5; do skip "sandrun-audit.so is not built next to sandrun"; done
+fi
+
 # The loader's opening and fstat of the audit modules, before
 # sandrun-audit.so has rewritten it, are seccomp notifications at the
 # loader's own sites (filter.c), not stops: a program's start takes no
@@ -504,12 +530,13 @@ for n in 10 3000; do
 		"$(grep -q '"p":"1.1","ev":"open","path":"$SRC/d/f.txt"' "$t" && echo 1.2 || echo 1.1):$n "
 done
 # One program alone: its fork, first stop, exec's entry and event, the
-# audit module's open, fstat and close, its exit, and the parent's SIGCHLD
-# and exit; the trampoline's arming takes none.
+# audit module's open, fstat and close, its request for an fd on its
+# memory (INPROC_MEM), its exit, and the parent's SIGCHLD and exit; the
+# trampoline's arming takes none.
 if [ -f "$SCRATCH/bin/sandrun-audit.so" ]; then
 	run true1 root -- /bin/true
 	s1=$(meta "$SCRATCH/out-root/true1.trace.meta.json" stops)
-	check "a program alone: 10 stops, none for arming the trampoline ($s1)" test "$s1" -le 10
+	check "a program alone: 11 stops, none for arming the trampoline ($s1)" test "$s1" -le 11
 else
 	skip "sandrun-audit.so is not built next to sandrun"
 fi
@@ -527,7 +554,7 @@ if [ -f "$SCRATCH/bin/sandrun-audit.so" ]; then
 	is "a library's constructor: its 20 opens are in the trace" \
 		"$(grep -c '"ev":"open","path":"$SRC/in.txt","mode":"r","res":"ok"' "$SCRATCH/out-root/ctor-pre.trace")" 20
 	check "a library's constructor: in-process ($s1 stops as a program alone, against $s2)" \
-		test "$s1" -le 10 -a "$s2" -ge 80
+		test "$s1" -le 11 -a "$s2" -ge 80
 	# ... with a build's own audit module after sandrun's (its own
 	# namespace, whose libraries are reported loaded first; its loading
 	# stops, before sandrun's module has rewritten the loader)
