@@ -199,6 +199,24 @@ EXPORT unsigned int la_version(unsigned int version)
 	return version < LAV_CURRENT ? version : LAV_CURRENT;
 }
 
+/* The tracer's fd on this process's own memory (INPROC_MEM), or -1.  An
+ * answer that is not the tracer's (no tracer: getppid's) is no fd, and
+ * one that is must read this process's memory. */
+static long mem_fd(void)
+{
+	static const uint64_t probe = INPROC_KEY;
+	uint64_t got = 0;
+	long r = sr_request(INPROC_MEM, 0);
+
+	if (r < INPROC_YES || r - INPROC_YES > INT32_MAX)
+		return -1;
+	r -= INPROC_YES;
+	if (sr_sys6(SYS_pread64, r, (long)&got, sizeof(got), (long)&probe, 0, 0) != sizeof(got) ||
+	    got != probe)
+		return -1;
+	return r;
+}
+
 /*
  * Right after la_version() the loader reports the program (unnamed),
  * then itself: the first named object is taken for the loader if its
@@ -234,9 +252,7 @@ static void start(struct link_map *map, const void *caller)
 		/* the tracer's fd on this process's own memory, to write the
 		 * loader's code and libc's through (sites.c says why; -1 when
 		 * it gives none, with ptrace stops) */
-		mem = sr_request(INPROC_MEM, 0);
-		if (mem < 0 || mem > INT32_MAX)
-			mem = -1;
+		mem = mem_fd();
 		sites_patch(&t, sites, n, mem);
 	}
 }

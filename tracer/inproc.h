@@ -77,7 +77,8 @@ static inline bool inproc_pseudo_fs(unsigned long f_type)
 				 * call (INPROC_AGAIN) */
 #define INPROC_MEM 6		/* an fd on my own memory (/proc/PID/mem), to
 				 * rewrite code through without an mprotect
-				 * (preload/sites.c); with notifications only */
+				 * (preload/sites.c); with notifications only.
+				 * Answered INPROC_YES + the fd: no pid */
 #define INPROC_YES 0x5a5a5a5aL
 /*
  * sandrun-rec.so makes the calls whose result the tracer needs, or that

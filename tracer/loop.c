@@ -420,9 +420,10 @@ static long mem_fd(struct tracer *t, const struct task *task, uint64_t id)
 	r = ioctl(t->notify_fd, SECCOMP_IOCTL_NOTIF_ADDFD, &add);
 	r = r < 0 ? -errno : r;
 	close(fd);
-	if (r >= 0)
-		t->mem_fds++;
-	return r;
+	if (r < 0)
+		return r;
+	t->mem_fds++;
+	return INPROC_YES + r;
 }
 
 /* A notification (filter.h: close, close_range, the preload's requests
