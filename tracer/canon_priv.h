@@ -214,8 +214,8 @@ void canon_sort_runs(const char *text, struct keyed *k, size_t n);
  * chunk at a time, its runs sorted in pieces that fit the buffer and
  * spilled after the blocks, merged back as its block is written.  Its
  * block and digest (d) are those of the in-memory pass; key gets its
- * first exec's part.  A threaded process is not streamed (its threads'
- * events are grouped across the whole of each exec).
+ * first exec's part.  A threaded process's events are grouped by thread
+ * on the way, as group_threads does, held back in pieces by thread.
  */
 bool canon_streams(const struct canon *c, const struct cproc *p);
 void canon_stream_key(struct canon *c, struct cproc *p, struct digest_ctx *d,

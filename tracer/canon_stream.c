@@ -14,6 +14,16 @@
  * A piece is a series of entries: a 32-bit word, the key's length (its
  * '\n' included) with ENTRY_BARRIER for a barrier, a 32-bit record
  * length (0: the event is written as its key says), the key, the record.
+ *
+ * A threaded process's events are first put in the order
+ * canon_order.c's group_threads gives them: in each exec's part, its
+ * leader's as they come, then each other thread's, the threads in the
+ * order of all their key texts.  The other threads' events are held back
+ * (their key texts and records, in the same entries) up to the buffer,
+ * then written out in pieces sorted by thread, so that a thread's events
+ * are a range in each piece; at the exec's end the threads are sorted by
+ * reading their ranges' keys side by side, and their events read back,
+ * thread by thread, into the pass as above.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -50,13 +60,31 @@ struct stream {
 				 * a process's last event if it is its exit */
 	uint64_t block, block_len, nblock;
 	bool block_started;
+	/* a threaded process (group_threads): the other threads' events of
+	 * the exec's part being read, held in tbuf (entries as in a piece,
+	 * tents their threads), then in ranges of pieces, by thread */
+	bool threaded, part_begun;
+	struct sbuf tbuf;
+	struct tent {
+		pid_t tid;
+		uint32_t seq;	/* its place in the part */
+		size_t off;	/* its entry in tbuf */
+	} *tents;
+	size_t ntents, tents_cap;
+	struct trange {
+		pid_t tid;
+		uint32_t first;	/* its first event's seq */
+		uint64_t off, len;
+	} *ranges;
+	size_t nranges, ranges_cap;
+	uint32_t seq;
 };
 
 bool canon_streams(const struct canon *c, const struct cproc *p)
 {
 	size_t buffer = c->opts->buffer ? c->opts->buffer : CANON_BUFFER;
 
-	return p->bytes > buffer && !p->has_threads;
+	return p->bytes > buffer;
 }
 
 /* --- the pieces ----------------------------------------------------- */
@@ -378,6 +406,210 @@ static void unspill(struct stream *s)
 	free(end);
 }
 
+/* --- threads ------------------------------------------------------- */
+
+static void spill_held(struct stream *s);
+
+/* Another thread's event, held back: its key text (as group_segment
+ * reads it) and its record. */
+static void hold(struct stream *s, const struct event *ev)
+{
+	uint32_t head[2];
+	size_t off = s->tbuf.len, k;
+
+	sbuf_add(&s->tbuf, (uint32_t[2]){ 0, 0 }, sizeof(head));
+	k = s->tbuf.len;
+	canon_put_event(s->c, &s->tbuf, s->p, ev, true);
+	sbuf_putc(&s->tbuf, '\n');
+	head[0] = (uint32_t)(s->tbuf.len - k);
+	k = s->tbuf.len;
+	spool_encode(&s->tbuf, ev);
+	head[1] = (uint32_t)(s->tbuf.len - k);
+	if (head[0] >= ENTRY_BARRIER || head[1] >= ITEM_RECORD)
+		s->c->bad = true;
+	memcpy(s->tbuf.p + off, head, sizeof(head));
+	if (s->ntents == s->tents_cap) {
+		s->tents_cap = s->tents_cap ? 2 * s->tents_cap : 1024;
+		s->tents = xrealloc(s->tents, s->tents_cap * sizeof(*s->tents));
+	}
+	s->tents[s->ntents++] = (struct tent){ .tid = ev->tid, .seq = s->seq++, .off = off };
+	if (s->tbuf.len >= s->buffer)
+		spill_held(s);
+}
+
+static int cmp_tent(const void *a, const void *b)
+{
+	const struct tent *x = a, *y = b;
+
+	if (x->tid != y->tid)
+		return x->tid < y->tid ? -1 : 1;
+	return (x->seq > y->seq) - (x->seq < y->seq);
+}
+
+/* The held events out, as a piece sorted by thread: a range a thread. */
+static void spill_held(struct stream *s)
+{
+	if (!s->ntents)
+		return;
+	qsort(s->tents, s->ntents, sizeof(*s->tents), cmp_tent);
+	for (size_t i = 0, j; i < s->ntents; i = j) {
+		struct trange r = { .tid = s->tents[i].tid, .first = s->tents[i].seq };
+
+		for (j = i; j < s->ntents && s->tents[j].tid == r.tid; j++) {
+			const char *e = s->tbuf.p + s->tents[j].off;
+			uint32_t head[2];
+			uint64_t at;
+
+			memcpy(head, e, sizeof(head));
+			at = canon_scratch_append(s->c, e, ENTRY_HEAD + (size_t)head[0] + head[1]);
+			if (j == i)
+				r.off = at;
+			r.len += ENTRY_HEAD + (uint64_t)head[0] + head[1];
+		}
+		if (s->nranges == s->ranges_cap) {
+			s->ranges_cap = s->ranges_cap ? 2 * s->ranges_cap : 64;
+			s->ranges = xrealloc(s->ranges, s->ranges_cap * sizeof(*s->ranges));
+		}
+		s->ranges[s->nranges++] = r;
+	}
+	s->ntents = 0;
+	s->tbuf.len = 0;
+}
+
+/* A thread of the part: its ranges (indexes into s->ranges, in piece
+ * order) and its first event's place. */
+struct tthread {
+	size_t *r, nr;
+	uint32_t first;
+};
+
+/* A thread's key texts, read in order. */
+struct tkey {
+	struct stream *s;
+	const struct tthread *t;
+	size_t ri;		/* its next range */
+	struct cursor u;
+	const char *p;		/* what is left of the entry's key */
+	size_t left;
+};
+
+static bool tkey_more(struct tkey *k)
+{
+	while (!k->left) {
+		if (k->u.end && cursor_next(k->s->c, &k->u)) {
+			k->p = k->u.key;
+			k->left = k->u.klen;
+		} else if (k->ri < k->t->nr && !k->s->c->bad) {
+			const struct trange *r = &k->s->ranges[k->t->r[k->ri++]];
+
+			k->u.at = r->off;
+			k->u.end = r->off + r->len;
+		} else {
+			return false;
+		}
+	}
+	return true;
+}
+
+/* Two threads by all their key texts (strcmp's order: none holds a
+ * NUL), then by which came first. */
+static int cmp_tthread(const void *a, const void *b, void *arg)
+{
+	const struct tthread *x = a, *y = b;
+	struct tkey kx = { .s = arg, .t = x, .u.ahead = 4096 };
+	struct tkey ky = { .s = arg, .t = y, .u.ahead = 4096 };
+	int r = 0;
+
+	for (;;) {
+		bool mx = tkey_more(&kx), my = tkey_more(&ky);
+		size_t n;
+
+		if (!mx || !my) {
+			r = mx - my;
+			break;
+		}
+		n = kx.left < ky.left ? kx.left : ky.left;
+		r = memcmp(kx.p, ky.p, n);
+		if (r)
+			break;
+		kx.p += n, kx.left -= n;
+		ky.p += n, ky.left -= n;
+	}
+	sbuf_free(&kx.u.buf);
+	sbuf_free(&ky.u.buf);
+	return r ? r : (x->first > y->first) - (x->first < y->first);
+}
+
+static int cmp_range_tid(const void *a, const void *b, void *arg)
+{
+	const struct trange *r = arg;
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+
+	if (r[x].tid != r[y].tid)
+		return r[x].tid < r[y].tid ? -1 : 1;
+	return (x > y) - (x < y);
+}
+
+/* The exec's part ended: its other threads' events, thread by thread,
+ * into the pass after its leader's. */
+static void flush_threads(struct stream *s, struct sbuf *key)
+{
+	struct canon *c = s->c;
+	struct tthread *t = NULL;
+	size_t *order, nt = 0;
+
+	spill_held(s);
+	if (!s->nranges)
+		return;
+	canon_scratch_flush(c);	/* (the cursors read the file) */
+	order = xcalloc(s->nranges, sizeof(*order));
+	for (size_t i = 0; i < s->nranges; i++)
+		order[i] = i;
+	qsort_r(order, s->nranges, sizeof(*order), cmp_range_tid, s->ranges);
+	for (size_t i = 0, j; i < s->nranges; i = j) {
+		for (j = i; j < s->nranges && s->ranges[order[j]].tid == s->ranges[order[i]].tid; j++)
+			;
+		t = xrealloc(t, (nt + 1) * sizeof(*t));
+		t[nt++] = (struct tthread){ .r = &order[i], .nr = j - i,
+					    .first = s->ranges[order[i]].first };
+	}
+	qsort_r(t, nt, sizeof(*t), cmp_tthread, s);
+	for (size_t k = 0; k < nt && !c->bad; k++) {
+		for (size_t i = 0; i < t[k].nr && !c->bad; i++) {
+			const struct trange *r = &s->ranges[t[k].r[i]];
+			struct cursor u = { .at = r->off, .end = r->off + r->len, .ahead = BLOCK_PART };
+
+			while (cursor_next(c, &u)) {
+				struct event ev;
+
+				if (spool_parse(u.rec, u.ilen, &ev) != (int64_t)u.ilen) {
+					c->bad = true;
+					break;
+				}
+				take(s, &ev, key);
+				event_clear(&ev);
+			}
+			sbuf_free(&u.buf);
+		}
+	}
+	free(t);
+	free(order);
+	s->nranges = 0;
+	s->seq = 0;
+}
+
+/* An event in the order group_threads gives a threaded process's. */
+static void take_grouped(struct stream *s, const struct event *ev, struct sbuf *key)
+{
+	if (ev->kind == EV_EXEC && s->part_begun)
+		flush_threads(s, key);
+	s->part_begun = true;
+	if (canon_leader_event(s->p, ev))
+		take(s, ev, key);
+	else
+		hold(s, ev);
+}
+
 /* --- the pass ------------------------------------------------------- */
 
 void canon_stream_key(struct canon *c, struct cproc *p, struct digest_ctx *d,
@@ -388,14 +620,19 @@ void canon_stream_key(struct canon *c, struct cproc *p, struct digest_ctx *d,
 	uint32_t size = p->head_size;
 
 	s.buffer = c->opts->buffer ? c->opts->buffer : CANON_BUFFER;
+	s.threaded = p->has_threads;
 	c->keys.len = 0;
 	canon_scratch_flush(c);
 	lo = c->wbuf_off;
 	while (at && !c->bad) {
 		if (!canon_load_chunk(c, p, &at, &size, &kid))
 			break;
-		for (size_t i = 0; i < p->n; i++)
-			take(&s, &p->evs[i], key);
+		for (size_t i = 0; i < p->n; i++) {
+			if (s.threaded)
+				take_grouped(&s, &p->evs[i], key);
+			else
+				take(&s, &p->evs[i], key);
+		}
 		canon_unload_events(c, p);
 		if (c->spare_evs) {	/* (its array again, for the next) */
 			p->evs = c->spare_evs;
@@ -404,6 +641,11 @@ void canon_stream_key(struct canon *c, struct cproc *p, struct digest_ctx *d,
 			c->spare_cap = 0;
 		}
 	}
+	if (s.threaded)
+		flush_threads(&s, key);
+	sbuf_free(&s.tbuf);
+	free(s.tents);
+	free(s.ranges);
 	for (size_t k = 0; k < s.nrandom; k++) {
 		put(&s, &s.random[k]);
 		event_clear(&s.random[k]);

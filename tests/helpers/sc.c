@@ -556,6 +556,47 @@ static int m_many(void)
 	return 0;
 }
 
+static void *prober_thread(void *arg)
+{
+	long i = (long)arg;
+	char path[64], buf[8];
+	struct stat st;
+
+	for (int k = 0; k < 300; k++) {
+		snprintf(path, sizeof(path), "there-%ld-%d", i % 2, (k * 7) % 300);
+		stat(path, &st);
+		if (k == 150 && i < 4) {
+			snprintf(path, sizeof(path), "mid-%ld", i);
+			write_file(path, path);
+		}
+		if (k == 200 && i == 1)
+			getrandom(buf, sizeof(buf), 0);
+	}
+	return NULL;
+}
+
+/* Threads with more events than a small --canon-buffer holds, in two
+ * execs of one process: each thread's runs of probes, split by a write
+ * of its own (threads 4 and 5 write nothing, and probe the same names:
+ * alike), randomness in one; then the program again, once. */
+static int m_many_threads(char **argv)
+{
+	pthread_t t[6];
+	struct stat st;
+
+	stat("before-threads", &st);
+	for (long i = 0; i < 6; i++)
+		pthread_create(&t[i], NULL, prober_thread, (void *)i);
+	for (int i = 0; i < 6; i++)
+		pthread_join(t[i], NULL);
+	stat("after-threads", &st);
+	if (!argv[2]) {
+		execl(argv[0], argv[0], argv[1], "again", (char *)NULL);
+		return 1;
+	}
+	return 0;
+}
+
 /* More in-process records than a ring holds, paths of every length
  * from 4 to 303 bytes: the ring wraps, each time after a pad. */
 static int m_wrap(void)
@@ -594,6 +635,9 @@ int main(int argc, char **argv)
 		{ "many", m_many }, { "wrap", m_wrap },
 	};
 
+	/* (the one mode with an argument: its second exec's) */
+	if (argc >= 2 && argc <= 3 && !strcmp(argv[1], "many-threads"))
+		return m_many_threads(argv);
 	for (size_t i = 0; argc == 2 && i < sizeof(modes) / sizeof(*modes); i++)
 		if (!strcmp(argv[1], modes[i].name))
 			return modes[i].fn();

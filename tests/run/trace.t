@@ -146,6 +146,24 @@ is "many records: each randomness source once" "$(grep -c '"ev":"random"' "$T")"
 check "many records: a run's probes merged into byte order" sh -c \
 	"grep '\"ev\":\"probe\"' '$T' | grep -o 'there-[0-9]*\"' | head -n 600 | LC_ALL=C sort -c"
 
+# The same for a threaded process (two execs of six threads probing,
+# each run split by a write of its own, two of them alike): held back
+# thread by thread in pieces, the threads put in the order of what they
+# did after the leader's events, as in memory.
+trace many-threads
+mv "$T" "$SCRATCH/many-threads-mem.trace"
+(cd "$W" && rm -f mid-* && "$SR" --canon-buffer=4K -o "$T" \
+	--ro-bind="$SCRATCH/bin:$SCRATCH/bin" -- "$SCRATCH/bin/sc" many-threads) >/dev/null 2>&1
+is "many records in threads: exit status" "$?" 0
+check "many records in threads, sorted on disk: the same trace as in memory" \
+	cmp "$SCRATCH/many-threads-mem.trace" "$T"
+disk=$(grep -o '"sorted_on_disk": [0-9]*' "$T.meta.json" | grep -o '[0-9]*$')
+check "many records in threads: the process was sorted on disk" test "${disk:-0}" -ge 1
+is "many records in threads: every probe is there once" \
+	"$(grep -c '"ev":"probe","path":"$SRC/there-' "$T")" 3600
+is "many records in threads: both execs' threads' writes" \
+	"$(grep -c '"ev":"open","path":"$SRC/mid-[0-3]","mode":"w' "$T")" 8
+
 # A ring wrapped around, records of every length (each takes the 64-byte
 # units its path needs; one that would not fit before the ring's end
 # goes to its start after a pad): every one read, none refused, and the
