@@ -410,20 +410,33 @@ static void unspill(struct stream *s)
 
 static void spill_held(struct stream *s);
 
+/* A held event's last byte, after its record: what put() would take of
+ * it, so that it goes in without being parsed and put again; or
+ * HELD_EVENT, for one take() looks at (an exec, randomness, an exit). */
+#define HELD_PLAIN 1
+#define HELD_BARRIER 2
+#define HELD_EVENT 4
+
 /* Another thread's event, held back: its key text (as group_segment
- * reads it) and its record. */
+ * reads it, and as put() would), its record and the byte above. */
 static void hold(struct stream *s, const struct event *ev)
 {
 	uint32_t head[2];
 	size_t off = s->tbuf.len, k;
+	char fl;
 
 	sbuf_add(&s->tbuf, (uint32_t[2]){ 0, 0 }, sizeof(head));
 	k = s->tbuf.len;
+	s->c->keyed = false;
 	canon_put_event(s->c, &s->tbuf, s->p, ev, true);
+	fl = (char)((s->c->keyed ? 0 : HELD_PLAIN) | (canon_is_barrier(ev) ? HELD_BARRIER : 0) |
+		    (ev->kind == EV_EXEC || ev->kind == EV_RANDOM || ev->kind == EV_EXIT ?
+		     HELD_EVENT : 0));
 	sbuf_putc(&s->tbuf, '\n');
 	head[0] = (uint32_t)(s->tbuf.len - k);
 	k = s->tbuf.len;
 	spool_encode(&s->tbuf, ev);
+	sbuf_putc(&s->tbuf, fl);
 	head[1] = (uint32_t)(s->tbuf.len - k);
 	if (head[0] >= ENTRY_BARRIER || head[1] >= ITEM_RECORD)
 		s->c->bad = true;
@@ -550,6 +563,48 @@ static int cmp_range_tid(const void *a, const void *b, void *arg)
 	return (x > y) - (x < y);
 }
 
+/* A held event into the pass, as take() would put it. */
+static void take_held(struct stream *s, const char *key, uint32_t klen, const char *rec,
+		      uint32_t ilen, struct sbuf *sk)
+{
+	struct canon *c = s->c;
+	char fl = rec[ilen - 1];
+	struct keyed *k;
+	size_t off;
+
+	if (fl & HELD_EVENT) {
+		struct event ev;
+
+		if (spool_parse(rec, ilen - 1, &ev) != (int64_t)ilen - 1) {
+			c->bad = true;
+			return;
+		}
+		take(s, &ev, sk);
+		event_clear(&ev);
+		return;
+	}
+	if (s->exit_rec.len) {
+		put_held(s, &s->exit_rec);
+		s->exit_rec.len = 0;
+	}
+	if (s->n == c->kcap) {
+		c->kcap = c->kcap ? 2 * c->kcap : 1024;
+		c->kidx = xrealloc(c->kidx, c->kcap * sizeof(*c->kidx));
+	}
+	off = c->keys.len;
+	sbuf_add(&c->keys, key, klen);
+	sbuf_add(&c->keys, "", 1);
+	k = &c->kidx[s->n++];
+	*k = (struct keyed){ .off = off, .len = klen, .index = s->index++,
+			     .plain = fl & HELD_PLAIN, .barrier = fl & HELD_BARRIER };
+	if (!k->plain) {
+		sbuf_add(&c->keys, rec, ilen - 1);
+		k->ilen = ilen - 1;
+	}
+	if (c->keys.len >= s->buffer)
+		spill(s);
+}
+
 /* The exec's part ended: its other threads' events, thread by thread,
  * into the pass after its leader's. */
 static void flush_threads(struct stream *s, struct sbuf *key)
@@ -579,15 +634,12 @@ static void flush_threads(struct stream *s, struct sbuf *key)
 			const struct trange *r = &s->ranges[t[k].r[i]];
 			struct cursor u = { .at = r->off, .end = r->off + r->len, .ahead = BLOCK_PART };
 
-			while (cursor_next(c, &u)) {
-				struct event ev;
-
-				if (spool_parse(u.rec, u.ilen, &ev) != (int64_t)u.ilen) {
+			while (cursor_next(c, &u) && !c->bad) {
+				if (!u.ilen) {
 					c->bad = true;
 					break;
 				}
-				take(s, &ev, key);
-				event_clear(&ev);
+				take_held(s, u.key, u.klen, u.rec, u.ilen, key);
 			}
 			sbuf_free(&u.buf);
 		}
