@@ -399,7 +399,7 @@ static void on_seccomp(struct tracer *t, struct task *task)
 
 /* The preload's INPROC_MEM: an fd on the thread's own memory (its
  * /proc/PID/mem), put in its fd table, close-on-exec, while it waits
- * (id: the notification); its number, or -errno.  It grants nothing the
+ * (id: the notification); INPROC_YES + its number, or -errno.  It grants nothing the
  * process does not have: it can open the file itself, or mprotect its
  * code writable (the trampoline's page it could write so is checked at
  * every read of its rings, as ever). */
