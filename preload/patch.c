@@ -57,6 +57,7 @@ void sr_patch_libc(long mem)
 	if (!n)
 		n = sites_in_libc(&t, libc_sym, sites);
 	sites_patch(&t, sites, n, mem);
+	sr_patch_forks(&t, libc_sym, mem);
 }
 
 __attribute__((constructor)) static void patch_libc(void)

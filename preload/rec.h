@@ -58,6 +58,10 @@ sr_dispatch_fn *sr_forward_slot(void);
  * the audit module is not in; each part runs once. */
 void sr_early(uint64_t key, long mem);
 void sr_patch_libc(long mem);
+/* glibc's vfork() and posix_spawn()'s clone made with CLONE_PTRACE
+ * (forks.c): t is libc's text, sym finds its functions, mem as above. */
+struct text;
+void sr_patch_forks(const struct text *t, void *(*sym)(const char *name), long mem);
 
 /* The sites the run's cache holds for t (read through the trampoline,
  * if it is armed; sites.h), into sites[]; their count, 0 if none.  The

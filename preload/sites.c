@@ -188,6 +188,29 @@ static size_t patch_mem(long mem, const struct site *sites, size_t n)
 	return i;
 }
 
+bool sites_write(unsigned char *at, const unsigned char *b, size_t len, long mem)
+{
+	const uint64_t all = ~0ull;
+	uintptr_t lo = PAGE_OF(at), hi = PAGE_OF(at + len - 1) + 4096;
+	uint64_t mask;
+	bool done;
+
+	if (!len || len > 16)
+		return false;
+	set_sigmask(&all, &mask);
+	done = mem >= 0 && sr_sys6(SYS_pwrite64, mem, (long)b, (long)len, (long)at, 0, 0) == (long)len;
+	if (!done && !sr_sys6(SYS_mprotect, (long)lo, (long)(hi - lo),
+			      PROT_READ | PROT_WRITE | PROT_EXEC, 0, 0, 0)) {
+		/* (the first byte last: a jump's opcode) */
+		for (size_t i = len; i-- > 0;)
+			at[i] = b[i];
+		sr_sys6(SYS_mprotect, (long)lo, (long)(hi - lo), PROT_READ | PROT_EXEC, 0, 0, 0);
+		done = true;
+	}
+	set_sigmask(&mask, NULL);
+	return done;
+}
+
 bool sites_patch(const struct text *t, const struct site *sites, size_t n, long mem)
 {
 	static bool done;

@@ -103,4 +103,8 @@ size_t sites_cache_get(const void *buf, size_t len, const struct text *t,
  * could not be written.  Only while the process has one thread. */
 bool sites_patch(const struct text *t, const struct site *sites, size_t n, long mem);
 
+/* Write len (up to 16) bytes of code at at, as sites_patch does (mem: the
+ * same), the first byte last; false if it could not be written. */
+bool sites_write(unsigned char *at, const unsigned char *b, size_t len, long mem);
+
 #endif

@@ -61,7 +61,7 @@ void exec_outer_pipes(struct tracer *t, pid_t init_pid)
  * stop, an exec's, a thread's creation); a new one has its creator's.
  * The command's process stops at its exec (sandrun's own, before which
  * it hands the listener over).  Exit stops (PTRACE_O_TRACEEXIT)
- * likewise, as exits.c says.
+ * likewise, as exits.c says; fork events as loop.c's clone_entry does.
  */
 void set_stop_options(struct tracer *t, struct task *task)
 {
@@ -69,16 +69,21 @@ void set_stop_options(struct tracer *t, struct task *task)
 		    task->proc->tgid == t->init_pid ||
 		    (task->proc->tgid == t->root_pid && !t->root_execd);
 	bool exits = exit_stops_wanted(t, task);
+	bool forks = !forks_at_entry(t, task);
 	long opts = TRACE_OPTIONS;
 
 	if (!want)
 		opts &= ~PTRACE_O_TRACEEXEC;
 	if (!exits)
 		opts &= ~PTRACE_O_TRACEEXIT;
-	if ((task->opts_unknown || want != task->exec_stops || exits != task->exit_stops) &&
+	if (!forks)
+		opts &= ~FORK_OPTIONS;
+	if ((task->opts_unknown || want != task->exec_stops || exits != task->exit_stops ||
+	     forks != task->fork_events) &&
 	    ptrace(PTRACE_SETOPTIONS, task->tid, 0, opts) == 0) {
 		task->exec_stops = want;
 		task->exit_stops = exits;
+		task->fork_events = forks;
 		task->opts_unknown = false;
 	}
 }

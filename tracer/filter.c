@@ -3,8 +3,10 @@
 #include <fcntl.h>
 #include <linux/audit.h>
 #include <linux/filter.h>
+#include <linux/sched.h>
 #include <linux/seccomp.h>
 #include <seccomp.h>
+#include <signal.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +16,7 @@
 #include <unistd.h>
 
 #include "lib/exitcode.h"
+#include "lib/util.h"
 #include "tracer/filter.h"
 #include "tracer/inproc.h"
 #include "tracer/syscalls.h"
@@ -85,6 +88,60 @@ static int exit_rules(scmp_filter_ctx ctx)
 	return r;
 }
 
+/*
+ * With the preload and notifications, no thread has fork events
+ * (tracer/forks.c): a fork or vfork whose new process would be left
+ * untraced stops at its entry instead, where the tracer has the child
+ * made traced.  That is a clone whose exit signal is SIGCHLD and has no
+ * CLONE_VFORK (which PTRACE_O_TRACEFORK would have reported), one with
+ * CLONE_VFORK and not CLONE_PTRACE (PTRACE_O_TRACEVFORK's), one with
+ * CLONE_UNTRACED (which no event reports), CLONE_PARENT (whose child is
+ * not the caller's) or CLONE_THREAD with CLONE_VFORK; and fork and vfork.
+ * A vfork made with CLONE_PTRACE (sandrun-rec.so makes glibc's vfork()
+ * and posix_spawn() so) runs: its child stops first thing, traced, and
+ * its parent waits.  A thread's clone keeps its event
+ * (PTRACE_O_TRACECLONE).  clone3, whose flags are in memory the filter
+ * cannot read (and another thread could change after any check), fails
+ * with ENOSYS, as under Docker's default profile: glibc then makes a
+ * clone.
+ */
+static int fork_rules(scmp_filter_ctx ctx)
+{
+	static const scmp_datum_t traced[][2] = {
+		{ CSIGNAL | CLONE_VFORK, SIGCHLD },
+		{ CLONE_VFORK | CLONE_PTRACE, CLONE_VFORK },
+		{ CLONE_UNTRACED, CLONE_UNTRACED },
+		{ CLONE_PARENT, CLONE_PARENT },
+		{ CLONE_THREAD | CLONE_VFORK, CLONE_THREAD | CLONE_VFORK },
+	};
+	int r = 0;
+
+	for (size_t i = 0; i < ARRAY_SIZE(traced) && r >= 0; i++)
+		r = seccomp_rule_add(ctx, SCMP_ACT_TRACE(0), SCMP_SYS(clone), 1,
+				     SCMP_A0(SCMP_CMP_MASKED_EQ, traced[i][0], traced[i][1]));
+	if (r >= 0)
+		r = seccomp_rule_add(ctx, SCMP_ACT_TRACE(0), SCMP_SYS(fork), 0);
+	if (r >= 0)
+		r = seccomp_rule_add(ctx, SCMP_ACT_TRACE(0), SCMP_SYS(vfork), 0);
+	if (r >= 0)
+		r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
+	return r;
+}
+
+/* Otherwise, with fork events: a clone with CLONE_UNTRACED, whose child
+ * no event would report, stops, and the tracer takes the flag off; a
+ * clone3 stops, and fails with ENOSYS if its flags (read there, in memory
+ * another thread could still change) have it. */
+static int untraced_rules(scmp_filter_ctx ctx)
+{
+	int r = seccomp_rule_add(ctx, SCMP_ACT_TRACE(0), SCMP_SYS(clone), 1,
+				 SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_UNTRACED, CLONE_UNTRACED));
+
+	if (r >= 0)
+		r = seccomp_rule_add(ctx, SCMP_ACT_TRACE(0), SCMP_SYS(clone3), 0);
+	return r;
+}
+
 static scmp_filter_ctx build(bool policy, bool inproc, bool notify, struct sr_error **err)
 {
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
@@ -115,6 +172,8 @@ static scmp_filter_ctx build(bool policy, bool inproc, bool notify, struct sr_er
 	 * stop) stops (tracer/exits.c) */
 	if (r >= 0 && notify)
 		r = exit_rules(ctx);
+	if (r >= 0)
+		r = notify && inproc ? fork_rules(ctx) : untraced_rules(ctx);
 	/* The listener's hand-over stops (the prefix sees to it with inproc;
 	 * on the 32-bit entries libseccomp compares the key's low half: such
 	 * a getppid stops, for nothing) */

@@ -65,7 +65,7 @@ int tracer_seize(struct tracer *t, pid_t init_pid, struct sr_error **err)
 	pthread_mutex_init(&t->lock, NULL);
 	task = task_add(&t->procs, init_pid);
 	task->fresh = false;
-	task->exec_stops = task->exit_stops = true;
+	task->exec_stops = task->exit_stops = task->fork_events = true;
 	task->proc = proc_new(init_pid, 0, t->opts->cwd);
 	return 0;
 }
@@ -79,10 +79,12 @@ static void resume(pid_t tid, int how, int sig)
 /* At a thread's stop, before it is handled: what its process recorded
  * in-process, and until its trampoline is found armed, whether it is
  * now (inproc.c). */
-static void catch_up(struct tracer *t, struct task *task)
+void tracer_catch_up(struct tracer *t, struct task *task)
 {
 	struct proc *pr = task->proc;
 
+	if (t->nclone_waiting && pr)
+		clone_settle(t, pr);
 	if (pr && (pr->nrings || (t->inproc && !pr->inproc_armed)))
 		inproc_drain(t, task);
 }
@@ -364,8 +366,9 @@ static void on_seccomp(struct tracer *t, struct task *task)
 		return;
 	}
 	/* What the thread recorded in-process came before this syscall. */
-	catch_up(t, task);
-	if (exit_own_filter(t, task, si.arch, (int)si.seccomp.nr))
+	tracer_catch_up(t, task);
+	if (exit_own_filter(t, task, si.arch, (int)si.seccomp.nr) ||
+	    clone_entry(t, task, si.arch, si.seccomp.nr))
 		return;
 	d = sc_lookup(si.arch, (int)si.seccomp.nr);
 	if (!d) {
@@ -452,7 +455,7 @@ static void on_notify(struct tracer *t, const struct seccomp_notif *req,
 	t->cur_tid = task->tid;
 	t->page_gone = 0;
 	exec_seen(t, task);
-	catch_up(t, task);
+	tracer_catch_up(t, task);
 	if (sd->arch == AUDIT_ARCH_X86_64 && sd->nr == INPROC_NR) {
 		long r = sd->args[0] != INPROC_KEY || sd->args[1] == INPROC_LISTENER ? -ENOSYS :
 			 sd->args[1] == INPROC_MEM ? mem_fd(t, task, req->id) :
@@ -515,7 +518,7 @@ static void on_syscall_exit(struct tracer *t, struct task *task)
 		exec_done(t, task, task->tid);
 	/* What other threads recorded came before this result (a close
 	 * there freed the fd this open may have got). */
-	catch_up(t, task);
+	tracer_catch_up(t, task);
 	if (n > 0 && si.op == PTRACE_SYSCALL_INFO_EXIT && task->has_pending) {
 		/* -ERESTARTSYS .. -ERESTART_RESTARTBLOCK: interrupted, and
 		 * restarted through seccomp again; not an event. */
@@ -531,73 +534,18 @@ static void on_syscall_exit(struct tracer *t, struct task *task)
 	resume(task->tid, PTRACE_CONT, 0);
 }
 
-static bool is_thread(pid_t tid)
-{
-	char path[64], line[128];
-	FILE *f;
-	long tgid = -1;
-
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)tid);
-	f = fopen(path, "re");
-	if (!f)
-		return false;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "Tgid: %ld", &tgid) == 1)
-			break;
-	fclose(f);
-	return tgid > 0 && tgid != tid;
-}
-
 static void on_fork(struct tracer *t, struct task *parent, int event)
 {
 	unsigned long msg = 0;
-	struct task *child;
-	pid_t cid;
 
 	if (ptrace(PTRACE_GETEVENTMSG, parent->tid, 0, &msg) < 0 || !parent->proc)
 		goto out;
 	/* The child starts with the fd table as of now. */
-	catch_up(t, parent);
-	cid = (pid_t)msg;
-	child = task_find(&t->procs, cid);
-	if (!child)
-		child = task_add(&t->procs, cid);
-	if (!child->proc) {
-		/* (options are inherited, but from before this stop: in the
-		 * teardown the parent's may have changed at it,
-		 * exit_teardown_stop; then set at the child's first stop
-		 * whatever they are) */
-		child->exec_stops = parent->exec_stops;
-		child->exit_stops = parent->exit_stops;
-		child->opts_unknown = t->teardown;
-		if (event == PTRACE_EVENT_CLONE && is_thread(cid)) {
-			child->proc = parent->proc;
-			parent->proc->nthreads++;
-			parent->proc->alive++;
-			set_stop_options(t, parent);
-		} else {
-			struct event ev = {
-				.kind = EV_SPAWN, .pid = parent->proc->tgid,
-				.other = cid,
-			};
-
-			child->proc = proc_fork(parent->proc, cid);
-			if (parent->proc->tgid == t->init_pid && !t->root_pid)
-				t->root_pid = cid;
-			tracer_emit(t, &ev);
-			inproc_forked(t, parent, child, event == PTRACE_EVENT_VFORK);
-			if (event == PTRACE_EVENT_VFORK) {
-				child->vfork_parent = parent->tid;
-				parent->vfork_blocked = true;
-			}
-		}
-	}
-	if (child->parked) {
-		child->parked = false;
-		child->fresh = false;
-		set_stop_options(t, child);
-		resume(cid, PTRACE_CONT, 0);
-	}
+	tracer_catch_up(t, parent);
+	fork_done(t, parent, (pid_t)msg, event);
+	/* (fork events back off, after one had for a call: forks.c) */
+	if (parent->fork_events)
+		set_stop_options(t, parent);
 out:
 	resume(parent->tid, PTRACE_CONT, 0);
 }
@@ -617,7 +565,7 @@ static void on_exit_event(struct tracer *t, struct task *task)
 	unsigned long status = 0;
 
 	ptrace(PTRACE_GETEVENTMSG, task->tid, 0, &status);
-	catch_up(t, task);
+	tracer_catch_up(t, task);
 	proc_exiting(t, task, status);
 	resume(task->tid, PTRACE_CONT, 0);
 }
@@ -662,7 +610,7 @@ static void at_signal(struct tracer *t, struct task *task)
 	if (task->has_npend) {
 		/* (what other threads recorded came before: as at a result
 		 * stop) */
-		catch_up(t, task);
+		tracer_catch_up(t, task);
 		/* the request that tells it, which the signal came to (its
 		 * argument); or the call itself, at its end or at its ret */
 		if (r.orig_rax == INPROC_NR && r.rdi == INPROC_KEY && r.rsi == INPROC_RESULT) {
@@ -722,8 +670,10 @@ static void dispatch(struct tracer *t, pid_t tid, int status)
 		 * (Its first stop, counted here as when it comes after.) */
 		t->stops++;
 		t->stops_by[STOP_START]++;
-		if (!exit_teardown_parked(t, task))
+		if (!exit_teardown_parked(t, task)) {
 			task->parked = true;
+			clone_claim(t, task);
+		}
 		return;
 	}
 	t->stops++;
@@ -807,6 +757,12 @@ int tracer_loop(struct tracer *t, int *ret_init_status, struct sr_error **err)
 				init_done = true;
 			}
 			exit_died(t, tid, status);
+			if (t->nclone_waiting) {
+				struct task *gone = task_find(&t->procs, tid);
+
+				if (gone)
+					clone_unwait(t, gone);
+			}
 			task_remove(&t->procs, tid);
 			if (tid == t->root_pid)
 				exit_teardown(t);
@@ -833,6 +789,9 @@ void tracer_free(struct tracer *t)
 	for (size_t i = 0; i < ARRAY_SIZE(t->procs.buckets); i++)
 		while (t->procs.buckets[i])
 			task_remove(&t->procs, t->procs.buckets[i]->tid);
+	free(t->clone_waiting);
+	t->clone_waiting = NULL;
+	t->nclone_waiting = t->clone_waiting_cap = 0;
 	free(t->cache);
 	t->cache = NULL;
 	t->cache_len = 0;

@@ -112,7 +112,12 @@ struct task {
 	bool teardown_wait;	/* interrupted to get its exit stop back
 				 * (exits.c: exit_teardown) */
 	bool vfork_blocked;	/* a vfork's parent, waiting for its child
-				 * since its fork event */
+				 * since its fork event (or its vfork's entry) */
+	bool fork_events;	/* PTRACE_O_TRACEFORK and PTRACE_O_TRACEVFORK
+				 * are set for it (loop.c: clone_entry) */
+	bool clone_pending;	/* a fork or vfork made traced at its entry,
+				 * its child not yet known (loop.c) */
+	uint32_t clone_flags;	/* its flags, as made */
 	pid_t vfork_parent;	/* a vfork child, on its parent's memory until
 				 * it execs: the thread it borrowed it from */
 	struct pending pend;

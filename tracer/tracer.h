@@ -109,6 +109,11 @@ struct tracer {
 	uint64_t execs_seen;	/* notified execs seen done with no exec stop */
 	uint64_t exits_seen;	/* exits seen at their notification (exits.c) */
 	uint64_t mem_fds;	/* fds on their own memory given (INPROC_MEM) */
+	uint64_t forks_unreported;	/* forks and vforks made traced without
+					 * a fork event (forks.c) */
+	pid_t *clone_waiting;	/* the threads with clone_pending */
+	pid_t claiming;		/* the child whose parent is being found */
+	size_t nclone_waiting, clone_waiting_cap;
 	bool teardown;		/* the command is gone: every thread gets its
 				 * exit stop back before pid 1 kills what is
 				 * left (exits.c) */
@@ -218,13 +223,36 @@ bool inproc_page_gone(pid_t tid);
 		       PTRACE_O_TRACEVFORK | PTRACE_O_TRACECLONE |          \
 		       PTRACE_O_TRACEEXEC | PTRACE_O_TRACEEXIT |            \
 		       PTRACE_O_TRACESYSGOOD | PTRACE_O_EXITKILL)
+/* Off with the preload and notifications (loop.c: clone_entry). */
+#define FORK_OPTIONS (PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK)
 
 /* execs.c: the pipes sandrun itself was given (the sandbox's init's
  * stdio at its seizing), never the build's. */
 void exec_outer_pipes(struct tracer *t, pid_t init_pid);
-/* Whether the thread stops at its execs and its exit, set while it is
- * stopped. */
+/* Whether the thread stops at its execs and its exit, and has fork
+ * events, set while it is stopped. */
 void set_stop_options(struct tracer *t, struct task *task);
+/* New processes and threads (forks.c).  Whether the thread's forks and
+ * vforks are made traced at their entry instead of reported by fork
+ * events. */
+bool forks_at_entry(const struct tracer *t, const struct task *task);
+/* A new child cid of parent's (event: PTRACE_EVENT_FORK, _VFORK or
+ * _CLONE, as its fork event would say). */
+void fork_done(struct tracer *t, struct task *parent, pid_t cid, int event);
+/* At a seccomp entry stop: a fork, vfork or clone handled (true: resumed). */
+bool clone_entry(struct tracer *t, struct task *task, uint32_t arch, uint64_t nr);
+/* A new thread's first stop, its parent unknown: taken as the child of a
+ * fork made traced at its entry (true: resumed), else its fork event is
+ * to come. */
+bool clone_claim(struct tracer *t, struct task *child);
+/* Before anything of a process's is read: its threads' forks made traced
+ * at their entry, whose children are not known yet, are now. */
+void clone_settle(struct tracer *t, const struct proc *pr);
+/* A thread gone (or its fork settled): no child of its is waited for. */
+void clone_unwait(struct tracer *t, struct task *task);
+/* loop.c: at a thread's stop, before it is handled, what its process
+ * recorded in-process (and its forks settled). */
+void tracer_catch_up(struct tracer *t, struct task *task);
 /* exits.c: whether the thread needs its exit stop (else its exit's
  * notification, or its death, is where its process ends). */
 bool exit_stops_wanted(const struct tracer *t, const struct task *task);

@@ -231,6 +231,47 @@ else
 	for i in 1 2 3 4 5; do skip "sandrun-audit.so is not built next to sandrun"; done
 fi
 
+# Forks without fork events (tracer/forks.c): a shell's vforks (its
+# commands), its forks (a subshell, a pipeline) and make's posix_spawn
+# children are made traced with CLONE_PTRACE (the vforks and spawns by
+# the preload, with no stop; the forks at a stop at their entry): no
+# fork event but the sandbox's own, and the same trace as with every
+# stop, where each has its fork event.
+if command -v make >/dev/null; then
+	mkf='all: a b c
+a b c:; @true $@ && /bin/true'
+	sh_forks='for i in 1 2 3 4 5 6 7 8 9 10; do /bin/true; done; (true); echo x | cat >/dev/null; printf "%s\n" "$MKF" | make -s -j2 -f -'
+	MKF=$mkf run forks-pre root -- /bin/sh -c "$sh_forks"
+	is "forks without fork events: exit 0" "$?" 0
+	MKF=$mkf run forks-stops root --no-seccomp-notify -- /bin/sh -c "$sh_forks"
+	check "forks without fork events: the same trace as with every stop" \
+		cmp -s "$SCRATCH/out-root/forks-pre.trace" "$SCRATCH/out-root/forks-stops.trace"
+	n=$(grep -c '"ev":"spawn"' "$SCRATCH/out-root/forks-pre.trace")
+	f=$(meta "$SCRATCH/out-root/forks-pre.trace.meta.json" forks_without_event)
+	is "forks without fork events: each of the $n children (at least 20) made so" \
+		"$f,$((n >= 20))" "$n,1"
+	is "forks without fork events: no fork event but the sandbox's" \
+		"$(meta "$SCRATCH/out-root/forks-pre.trace.meta.json" fork)" 1
+	e=$(meta "$SCRATCH/out-root/forks-pre.trace.meta.json" syscall_entry)
+	check "forks without fork events: the vforks and spawns without a stop ($e entry stops)" \
+		test "${e:-99}" -le 8
+	is "with every stop: each child by its fork event" \
+		"$(meta "$SCRATCH/out-root/forks-stops.trace.meta.json" fork)" "$((n + 1))"
+else
+	for i in 1 2 3 4 5 6; do skip "no make here"; done
+fi
+# A fork still waited for when the same parent's vfork child stops first
+# (a background job, then a command): each child is its own, in the
+# parent's order, as with every stop (three runs: a race).
+sh_bg='for i in 1 2 3 4 5 6 7 8; do (echo a >f$i) & /bin/true; done; wait'
+run bg-stops root --no-seccomp-notify -- /bin/sh -c "$sh_bg"
+same=0
+for k in 1 2 3; do
+	run "bg-pre$k" root -- /bin/sh -c "$sh_bg"
+	cmp -s "$SCRATCH/out-root/bg-pre$k.trace" "$SCRATCH/out-root/bg-stops.trace" && same=$((same + 1))
+done
+is "background forks between vforks: the same trace as with every stop, 3 runs of 3" "$same" 3
+
 # The loader's opening and fstat of the audit modules, before
 # sandrun-audit.so has rewritten it, are seccomp notifications at the
 # loader's own sites (filter.c), not stops: a program's start takes no
