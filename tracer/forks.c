@@ -217,21 +217,27 @@ out:
 	return true;
 }
 
-/* The children of thread tid of process tgid (CONFIG_PROC_CHILDREN), up
- * to max; how many. */
-static size_t children(pid_t tgid, pid_t tid, pid_t *out, size_t max)
+/* The children of thread tid of process tgid (CONFIG_PROC_CHILDREN), all
+ * of them, into *out (malloc'd, or NULL); how many. */
+static size_t children(pid_t tgid, pid_t tid, pid_t **out)
 {
 	char path[80];
-	size_t n = 0;
+	size_t n = 0, cap = 0;
 	long c;
 	FILE *f;
 
+	*out = NULL;
 	snprintf(path, sizeof(path), "/proc/%d/task/%d/children", (int)tgid, (int)tid);
 	f = fopen(path, "re");
 	if (!f)
 		return 0;
-	while (n < max && fscanf(f, "%ld", &c) == 1)
-		out[n++] = (pid_t)c;
+	while (fscanf(f, "%ld", &c) == 1) {
+		if (n == cap) {
+			cap = cap ? 2 * cap : 16;
+			*out = xrealloc(*out, cap * sizeof(**out));
+		}
+		(*out)[n++] = (pid_t)c;
+	}
 	fclose(f);
 	return n;
 }
@@ -259,13 +265,14 @@ static bool alive(pid_t pid)
 
 static bool has_child(const struct task *p, pid_t cid)
 {
-	pid_t kids[256];
-	size_t n = children(p->proc->tgid, p->tid, kids, ARRAY_SIZE(kids));
+	pid_t *kids;
+	size_t n = children(p->proc->tgid, p->tid, &kids);
+	bool found = false;
 
-	for (size_t i = 0; i < n; i++)
-		if (kids[i] == cid)
-			return true;
-	return false;
+	for (size_t i = 0; i < n && !found; i++)
+		found = kids[i] == cid;
+	free(kids);
+	return found;
 }
 
 /* The thread of process tgid that made child cid (a vfork's: waiting). */
@@ -360,7 +367,7 @@ void clone_settle(struct tracer *t, const struct proc *pr)
 {
 	for (size_t i = 0; i < t->nclone_waiting; i++) {
 		struct task *p = task_find(&t->procs, t->clone_waiting[i]);
-		pid_t kids[256];
+		pid_t *kids;
 		size_t n;
 
 		if (!p || p->proc != pr)
@@ -368,7 +375,7 @@ void clone_settle(struct tracer *t, const struct proc *pr)
 		clone_unwait(t, p);
 		i--;
 		/* (none unknown: the clone failed) */
-		n = children(pr->tgid, p->tid, kids, ARRAY_SIZE(kids));
+		n = children(pr->tgid, p->tid, &kids);
 		for (size_t k = 0; k < n; k++) {
 			struct task *c = task_find(&t->procs, kids[k]);
 
@@ -378,5 +385,6 @@ void clone_settle(struct tracer *t, const struct proc *pr)
 				break;
 			}
 		}
+		free(kids);
 	}
 }
