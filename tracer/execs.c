@@ -61,7 +61,7 @@ void exec_outer_pipes(struct tracer *t, pid_t init_pid)
  * stop, an exec's, a thread's creation); a new one has its creator's.
  * The command's process stops at its exec (sandrun's own, before which
  * it hands the listener over).  Exit stops (PTRACE_O_TRACEEXIT)
- * likewise, as exits.c says; fork events as loop.c's clone_entry does.
+ * likewise, as exits.c says; fork events as forks.c says.
  */
 void set_stop_options(struct tracer *t, struct task *task)
 {
