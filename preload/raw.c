@@ -82,6 +82,30 @@ static bool armed_page(uint64_t tail[TAIL_WORDS])
 	return true;
 }
 
+/*
+ * The first ring, right after the trampoline's page: the page is alone
+ * in its GiB, and the page-table pages its first touch builds then serve
+ * the ring's first pages too (14-20 us of a program's start here); or
+ * anywhere, if something is there.  (A mapping that is not executable:
+ * the filter lets it by.)
+ */
+static struct inproc_ring *ring_first(void)
+{
+	long at = (long)INPROC_TRAMP + 4096;
+	struct inproc_ring *r = (void *)sr_sys6(SYS_mmap, at, sizeof(*r), PROT_READ | PROT_WRITE,
+						MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE,
+						-1, 0);
+
+	if ((long)r != at) {
+		/* (a kernel before 4.17 takes the address for a hint) */
+		if ((unsigned long)r < -4096UL)
+			sr_sys6(SYS_munmap, (long)r, sizeof(*r), 0, 0, 0, 0);
+		return sr_ring_new();
+	}
+	r->magic = INPROC_MAGIC;
+	return r;
+}
+
 struct inproc_ring *sr_arm(long tid, bool *was, sr_dispatch_fn *forward)
 {
 	static const unsigned char code[INPROC_CODE_LEN] = INPROC_CODE;
@@ -96,7 +120,7 @@ struct inproc_ring *sr_arm(long tid, bool *was, sr_dispatch_fn *forward)
 		*was = true;
 		return (long)tail[2] == tid ? (struct inproc_ring *)(uintptr_t)tail[1] : NULL;
 	}
-	r = sr_ring_new();
+	r = ring_first();
 	if (!r)
 		return NULL;
 	page = (void *)sr_sys6(SYS_mmap, (long)INPROC_TRAMP, 4096, PROT_READ | PROT_WRITE,
