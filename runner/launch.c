@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -147,6 +148,18 @@ static int exit_code(int wstatus)
 	return WEXITSTATUS(wstatus);
 }
 
+/* The CPU time (user and system) this process has used, in seconds: the
+ * tracer's threads (the notification thread's, ended, included). */
+static double own_cpu_s(void)
+{
+	struct rusage ru;
+
+	if (getrusage(RUSAGE_SELF, &ru) < 0)
+		return 0;
+	return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+	       (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
 int launch_run(const struct run_config *cfg, int *ret_status,
 	       struct sr_error **err)
 {
@@ -185,6 +198,7 @@ int launch_run(const struct run_config *cfg, int *ret_status,
 		digest_cache_load(&rec.tracer);
 		r = tracer_loop(&rec.tracer, &st, err);
 		digest_cache_save(&rec.tracer);
+		meta.tracer_cpu_s = own_cpu_s();
 	} else {
 		while ((r = (int)waitpid(pid, &st, 0)) < 0 && errno == EINTR)
 			;

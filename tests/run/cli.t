@@ -112,6 +112,13 @@ like "the metadata has a UUID" "$meta" '"uuid": "[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-
 like "the metadata has the exit status" "$meta" '"status": 5'
 like "the metadata has host facts" "$meta" '"kernel": "'"$(uname -r)"'"'
 check "no temporary file is left" sh -c "! ls $SCRATCH | grep -q tmp"
+# The tracer's own CPU time: more for 200 processes than for one.
+cpu() { sed -n 's/.*"tracer_cpu_s": \([0-9.]*\).*/\1/p' "$SCRATCH/$1.trace.meta.json"; }
+(cd "$SCRATCH" && "$SR" -q -o one.trace -- /bin/true &&
+	"$SR" -q -o many.trace -- sh -c 'i=0; while [ $i -lt 200 ]; do /bin/true; i=$((i+1)); done')
+check "tracer_cpu_s: a number for a run ($(cpu one) s)" grep -qE '"tracer_cpu_s": [0-9]+\.[0-9]{3},' "$SCRATCH/one.trace.meta.json"
+check "tracer_cpu_s: more for 200 processes than for one ($(cpu many) s > $(cpu one) s)" \
+	awk -v a="$(cpu many)" -v b="$(cpu one)" 'BEGIN { exit !(a > b) }'
 
 # Signals to sandrun reach the command; its status comes back.
 "$SR" -- sh -c 'trap "echo got-term; exit 7" TERM; echo ready; sleep 30 & wait' \
