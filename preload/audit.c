@@ -23,6 +23,7 @@
  * and a libc there would be a second one loaded): raw syscalls only.
  */
 #include <elf.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <link.h>
 #include <stdint.h>
@@ -194,27 +195,56 @@ long sr_dispatch(const long *r)
 	}
 }
 
-EXPORT unsigned int la_version(unsigned int version)
-{
-	return version < LAV_CURRENT ? version : LAV_CURRENT;
-}
-
-/* The tracer's fd on this process's own memory (INPROC_MEM), or -1.  An
- * answer that is not the tracer's (no tracer: getppid's) is no fd, and
- * one that is must read this process's memory. */
-static long mem_fd(void)
+/* Whether fd is the tracer's fd on this process's own memory: reads
+ * what this process holds at probe through it (an answer that is not
+ * the tracer's, or another file, reads something else or nothing). */
+static bool own_mem(long fd)
 {
 	static const uint64_t probe = INPROC_KEY;
 	uint64_t got = 0;
+
+	return sr_sys6(SYS_pread64, fd, (long)&got, sizeof(got), (long)&probe, 0, 0) ==
+	       sizeof(got) && got == probe;
+}
+
+/*
+ * The tracer's fd on this process's own memory, if it gave one when the
+ * loader opened this module (loop.c: on_notify): the lowest fd free then,
+ * so below the first few free now (a file of procfs is a regular one of
+ * size 0; no other file is read); -1 if none.  Looked for before anything
+ * else, so that it is closed before the program's code runs whatever
+ * this module does.
+ */
+static long mem_given(void)
+{
+	struct stat st;
+	int free_run = 0;
+	long r;
+
+	for (long fd = 0; fd < 65536 && free_run < 4; fd++) {
+		r = sr_sys6(SYS_fstat, fd, (long)&st, 0, 0, 0, 0);
+		free_run = r == -EBADF ? free_run + 1 : 0;
+		if (r == 0 && S_ISREG(st.st_mode) && st.st_size == 0 && own_mem(fd))
+			return fd;
+	}
+	return -1;
+}
+
+/* Else asked for (INPROC_MEM, a notification); -1 if none comes. */
+static long mem_asked(void)
+{
 	long r = sr_request(INPROC_MEM, 0);
 
 	if (r < INPROC_YES || r - INPROC_YES > INT32_MAX)
 		return -1;
 	r -= INPROC_YES;
-	if (sr_sys6(SYS_pread64, r, (long)&got, sizeof(got), (long)&probe, 0, 0) != sizeof(got) ||
-	    got != probe)
-		return -1;
-	return r;
+	return own_mem(r) ? r : -1;
+}
+
+EXPORT unsigned int la_version(unsigned int version)
+{
+	mem = mem_given();
+	return version < LAV_CURRENT ? version : LAV_CURRENT;
 }
 
 /*
@@ -252,7 +282,8 @@ static void start(struct link_map *map, const void *caller)
 		/* the tracer's fd on this process's own memory, to write the
 		 * loader's code and libc's through (sites.c says why; -1 when
 		 * it gives none, with ptrace stops) */
-		mem = mem_fd();
+		if (mem < 0)
+			mem = mem_asked();
 		sites_patch(&t, sites, n, mem);
 	}
 }
@@ -310,9 +341,12 @@ EXPORT void la_activity(uintptr_t *cookie, unsigned int flag)
 	/* (the first time only: the program's start, not a dlopen) */
 	if (!consistent && rec_base && !preinit)
 		start_recorder(rec_base);
-	/* (not the build's fd: closed unrecorded, before its code runs) */
-	if (mem >= 0)
+	/* (not the build's fd: closed unrecorded, before its code runs;
+	 * with a notification if the trampoline could not be armed) */
+	if (mem >= 0 && ring)
 		TRAMP(SYS_close, mem, 0, 0, 0, 0);
+	else if (mem >= 0)
+		sr_sys6(SYS_close, mem, 0, 0, 0, 0, 0);
 	mem = -1;
 	consistent = true;
 }

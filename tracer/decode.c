@@ -437,8 +437,11 @@ static bool decode_args(struct tracer *t, struct task *task)
 	case DEC_OPENAT2:
 		ev->path = path_arg_raw(task, d->dirfd, d->path, &p->raw[0]);
 		/* the preload itself, opened by the loader: not the build's */
-		if (ev->path && ((t->opts->preload && !strcmp(ev->path, t->opts->preload)) ||
-				 (t->opts->audit && !strcmp(ev->path, t->opts->audit))))
+		if (ev->path && t->opts->audit && !strcmp(ev->path, t->opts->audit)) {
+			task->audit_open = true;
+			return false;
+		}
+		if (ev->path && t->opts->preload && !strcmp(ev->path, t->opts->preload))
 			return false;
 		if (d->dec == DEC_CREAT) {
 			ev->flags = O_CREAT | O_WRONLY | O_TRUNC;

@@ -402,7 +402,8 @@ static void on_seccomp(struct tracer *t, struct task *task)
 
 /* The preload's INPROC_MEM: an fd on the thread's own memory (its
  * /proc/PID/mem), put in its fd table, close-on-exec, while it waits
- * (id: the notification); INPROC_YES + its number, or -errno.  It grants nothing the
+ * (id: the notification: the request's, or the loader's open of
+ * sandrun-audit.so, on_notify); INPROC_YES + its number, or -errno.  It grants nothing the
  * process does not have: it can open the file itself, or mprotect its
  * code writable (the trampoline's page it could write so is checked at
  * every read of its rings, as ever). */
@@ -476,7 +477,17 @@ static void on_notify(struct tracer *t, const struct seccomp_notif *req,
 	/* (no result to wait for: the filter sends none that needs it but
 	 * the preload's, which it records, and the loader's, made again with
 	 * a stop if it does) */
+	task->audit_open = false;
 	exit_stop = syscall_entry(t, task, d, sd->arch, args, notified, &deny);
+	/* The loader opens sandrun-audit.so: the fd on the process's own
+	 * memory the module would ask for (INPROC_MEM) is given now, a
+	 * notification fewer in every program's start.  The lowest free fd
+	 * (the module finds it there, audit.c: mem_fd), closed before the
+	 * program's code runs; none if this fails, and the module asks. */
+	if (task->audit_open && t->inproc && sd->arch == AUDIT_ARCH_X86_64 && sd->nr == SYS_openat &&
+	    !deny && !task->pend.again)
+		mem_fd(t, task, req->id);
+	task->audit_open = false;
 	if (notified)
 		notified_entry(t, task, exit_stop);
 	else if (exit_stop) {

@@ -130,6 +130,9 @@ struct task {
 				 * SIGSTOP is on its way (loop.c: divert) */
 	bool divert_tagged;	/* that call, made again, carries the tag
 				 * in its mode or flags to its result stop */
+	bool audit_open;	/* its call is the loader's open of
+				 * sandrun-audit.so (decode.c; loop.c:
+				 * on_notify hands it its memory's fd then) */
 	struct task *next;	/* hash chain */
 };
 

@@ -571,13 +571,16 @@ for n in 10 3000; do
 		"$(grep -q '"p":"1.1","ev":"open","path":"$SRC/d/f.txt"' "$t" && echo 1.2 || echo 1.1):$n "
 done
 # One program alone: its fork, first stop, exec's entry and event, the
-# audit module's open, fstat and close, its request for an fd on its
-# memory (INPROC_MEM), its exit, and the parent's SIGCHLD and exit; the
-# trampoline's arming takes none.
+# audit module's open (where the tracer hands it an fd on its memory:
+# no INPROC_MEM request), fstat and close, its exit, and the parent's
+# SIGCHLD and exit; the trampoline's arming takes none.
 if [ -f "$SCRATCH/bin/sandrun-audit.so" ]; then
 	run true1 root -- /bin/true
 	s1=$(meta "$SCRATCH/out-root/true1.trace.meta.json" stops)
-	check "a program alone: 11 stops, none for arming the trampoline ($s1)" test "$s1" -le 11
+	check "a program alone: 10 stops, none for arming the trampoline nor for its memory's fd ($s1)" \
+		test "$s1" -le 10
+	is "... and its code rewritten through that fd" \
+		"$(meta "$SCRATCH/out-root/true1.trace.meta.json" code_through_mem)" 1
 else
 	skip "sandrun-audit.so is not built next to sandrun"
 fi
@@ -643,6 +646,11 @@ pair rfresh "a directory just made, changed after its listing" "$SCRATCH/bin/inp
 # /proc's directories are listed at a stop (their entries come and go,
 # and the tracer's /proc is not the sandbox's), however old.
 pair proclist "a listing of /proc/self/fd" "$SCRATCH/bin/inproc" proc-listing
+# The fd on its memory the tracer hands the audit module takes the lowest
+# free fd, and is closed before the program runs: a program started with
+# a gap in its fds (3 and 5 open, 4 free) lists the same ones.
+pair fdgap "a program started with fds 3 and 5 open" \
+	/bin/sh -c 'exec 3</dev/null 5</dev/null; exec "$0" proc-listing' "$SCRATCH/bin/inproc"
 check "a listing of /proc/self/fd: with its digest" \
 	grep -qF '"ev":"readdir","path":"/proc/self/fd","res":"ok","digest":' "$SCRATCH/out-root/proclist-pre.trace"
 
