@@ -59,26 +59,40 @@ bool forks_at_entry(const struct tracer *t, const struct task *task)
 	       !(task->proc->tgid == t->root_pid && !t->root_execd);
 }
 
-/* A task's Tgid and PPid from /proc/TID/status; false if it is gone.
- * (One read, no stdio: at every child's first stop, where a fopen and
- * a sscanf a line cost more than the kernel's making of the file.) */
-static bool proc_status(pid_t tid, long *tgid, long *ppid)
+/* /proc/PID/NAME's start (a file the kernel makes whole at the first
+ * read: one read), NUL-terminated in buf; false if the task is gone. */
+static bool proc_read(pid_t pid, const char *name, char *buf, size_t len)
 {
-	char path[64], buf[1024];
-	const char *tg, *pp;
+	char path[64];
 	ssize_t n;
 	int fd;
 
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)tid);
+	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, name);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return false;
-	/* (both in the first lines; the name before them is escaped) */
-	n = read_all(fd, buf, sizeof(buf) - 1);
+	do
+		n = read(fd, buf, len - 1);
+	while (n < 0 && errno == EINTR);
 	close(fd);
 	if (n <= 0)
 		return false;
 	buf[n] = '\0';
+	return true;
+}
+
+/* A task's Tgid and PPid from /proc/TID/status; false if it is gone.
+ * (Read raw, not through stdio: at every child's first stop, where a
+ * fopen and a sscanf a line cost more than the kernel's making of the
+ * file.) */
+static bool proc_status(pid_t tid, long *tgid, long *ppid)
+{
+	char buf[1024];
+	const char *tg, *pp;
+
+	/* (both in the first lines; the name before them is escaped) */
+	if (!proc_read(tid, "status", buf, sizeof(buf)))
+		return false;
 	tg = strstr(buf, "\nTgid:");
 	pp = strstr(buf, "\nPPid:");
 	if (!tg || !pp)
@@ -257,19 +271,10 @@ static size_t children(pid_t tgid, pid_t tid, pid_t **out)
  * long forgotten by the tracer, which saw it die). */
 static bool alive(pid_t pid)
 {
-	char path[48], buf[512], *paren;
-	ssize_t n;
-	int fd;
+	char buf[512], *paren;
 
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	if (!proc_read(pid, "stat", buf, sizeof(buf)))
 		return false;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return false;
-	buf[n] = '\0';
 	paren = strrchr(buf, ')');
 	return paren && paren[1] == ' ' && paren[2] != 'Z' && paren[2] != 'X';
 }
