@@ -482,7 +482,7 @@ static void on_notify(struct tracer *t, const struct seccomp_notif *req,
 	/* The loader opens sandrun-audit.so: the fd on the process's own
 	 * memory the module would ask for (INPROC_MEM) is given now, a
 	 * notification fewer in every program's start.  The lowest free fd
-	 * (the module finds it there, audit.c: mem_fd), closed before the
+	 * (the module finds it there, audit.c: mem_given), closed before the
 	 * program's code runs; none if this fails, and the module asks. */
 	if (task->audit_open && t->inproc && sd->arch == AUDIT_ARCH_X86_64 && sd->nr == SYS_openat &&
 	    !deny && !task->pend.again)
