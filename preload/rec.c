@@ -255,11 +255,43 @@ static bool on_started(void)
 }
 
 /*
+ * The result r of this thread's notified call nr told (inproc.h:
+ * INPROC_AGAIN): a record in its ring, which the tracer reads before
+ * anything recorded after it, at the thread's next stop at the latest,
+ * with the identity of the file a writing open opened (what the fd holds
+ * by then may be another).  A request (a notification) for an open that
+ * also reads, whose file the tracer digests as the open left it, or when
+ * the ring has no room.  busy is set.
+ */
+static void tell(long nr, long flags, long r)
+{
+	struct inproc_rec *s = NULL;
+	struct stat st;
+	bool opened = nr == SYS_openat && r >= 0;
+
+	if (ring && (!opened || ((flags & O_ACCMODE) == O_WRONLY &&
+				 TRAMP(SYS_newfstatat, r, (long)"", (long)&st, AT_EMPTY_PATH, 0) == 0)))
+		s = sr_slot_free(ring);
+	if (!s) {
+		sr_request(INPROC_RESULT, r);
+		return;
+	}
+	sr_slot_path(s, INPROC_NR, "");
+	if (opened)
+		sr_slot_stat(s, &st);
+	s->ret = r;
+	s->args[0] = INPROC_KEY;
+	s->args[1] = INPROC_RESULT;
+	s->args[2] = s->args[3] = s->args[4] = 0;
+	sr_slot_commit(ring);
+}
+
+/*
  * A call that changes something, or whose result the tracer needs (a
  * writing openat, mkdir, mkdirat, unlink, unlinkat, rmdir, chdir): made
  * through the trampoline, where it is a seccomp notification; the tracer
  * looks at what it is about to change there, as at the call's entry
- * stop, and is told the result right after (INPROC_RESULT), as at its
+ * stop, and is told the result right after (tell()), as at its
  * result stop (inproc.h: INPROC_AGAIN, the ordinary way).  busy meanwhile:
  * a signal handler's calls in between go the ordinary way.  And but for
  * an open (of a FIFO, which may wait for long, as its caller's handlers
@@ -283,7 +315,7 @@ static long rec_notified(long nr, const long a[5])
 		sr_sys6(SYS_rt_sigprocmask, SIG_SETMASK, (long)&all, (long)&mask, 8, 0, 0);
 	r = TRAMP(nr, a[0], a[1], a[2], a[3], a[4]);
 	if (r != INPROC_AGAIN)
-		sr_request(INPROC_RESULT, r);
+		tell(nr, a[2], r);
 	if (block)
 		sr_sys6(SYS_rt_sigprocmask, SIG_SETMASK, (long)&mask, 0, 8, 0, 0);
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
@@ -499,7 +531,7 @@ static bool execve_opens_first(void)
  * does.  Anything else is the kernel's to run or refuse: made through the
  * trampoline, where it is a seccomp notification and not a stop, unless
  * the tracer answers INPROC_AGAIN (then the ordinary way).  A failure is
- * told (INPROC_RESULT); a success is the tracer's exec stop.  (busy is
+ * told (tell()); a success is the tracer's exec stop.  (busy is
  * not set over the call: a vfork child that execs would leave it set in
  * its parent's thread.)
  */
@@ -522,7 +554,7 @@ static long rec_execve(const char *path, long argv, long envp)
 		 * ordinary way) */
 		busy = 1;
 		__atomic_signal_fence(__ATOMIC_SEQ_CST);
-		sr_request(INPROC_RESULT, r);
+		tell(SYS_execve, 0, r);
 		__atomic_signal_fence(__ATOMIC_SEQ_CST);
 		busy = 0;
 		return r;

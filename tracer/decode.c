@@ -613,14 +613,22 @@ static bool decode_args(struct tracer *t, struct task *task)
  * looked at counts as the build's. */
 enum written { W_FILE, W_LOG, W_NOT_A_FILE };
 
-static enum written written_to(const struct tracer *t, pid_t tid, int fd)
+/* What fd was opened on: the file the thread told (told), or the one
+ * the fd holds now. */
+static enum written written_to(const struct tracer *t, pid_t tid, int fd,
+			       const struct inproc_rec *told)
 {
 	char path[64];
 	struct stat st;
 
 	snprintf(path, sizeof(path), "/proc/%d/fd/%d", (int)tid, fd);
-	if (stat(path, &st) != 0)
+	if (told && told->has_stat) {
+		st.st_dev = (dev_t)told->dev;
+		st.st_ino = (ino_t)told->ino;
+		st.st_mode = told->mode;
+	} else if (told || stat(path, &st) != 0) {
 		return W_FILE;
+	}
 	for (unsigned i = 0; i < t->opts->outputs.n; i++)
 		if (t->opts->outputs.dev[i] == st.st_dev && t->opts->outputs.ino[i] == st.st_ino)
 			return W_LOG;
@@ -645,7 +653,7 @@ static void exit_open(struct tracer *t, struct task *task, int fd)
 	 * digest; sandrun's own log: written, with no digest (sandrun
 	 * appends to it too).  The preload records their closes (rec.c). */
 	if (fl & FDF_WRITE) {
-		enum written w = written_to(t, task->tid, fd);
+		enum written w = written_to(t, task->tid, fd, task->pend.told);
 
 		if (w != W_FILE)
 			fl = (uint8_t)((fl & ~FDF_WRITE) | (w == W_LOG ? FDF_LOG : 0));

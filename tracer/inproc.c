@@ -66,6 +66,9 @@ static bool rec_valid(const struct inproc_rec *r)
 		if (r->ret != -ENOENT && r->ret != -ENOTDIR)
 			return false;
 		break;
+	case INPROC_NR:		/* a notified call's result (inproc.h) */
+		return r->args[0] == INPROC_KEY && r->args[1] == INPROC_RESULT &&
+		       r->pathlen == 0;
 	default:
 		return false;
 	}
@@ -112,17 +115,19 @@ void inproc_npend(struct tracer *t, struct task *task, const struct sc_desc *d,
 		return;
 	/* the same call again: restarted (a signal's handler with
 	 * SA_RESTART); another: the thread never told the last one's
-	 * result (INPROC_RESULT) */
+	 * result (inproc.h: INPROC_AGAIN) */
 	if (task->npend.desc != d || memcmp(task->npend.args, args, sizeof(task->npend.args)))
 		tampered(t, task, "inproc", "result");
 	event_clear(&task->npend.ev);
 	task->has_npend = false;
 }
 
-/* The result of the thread's notified call (INPROC_RESULT), as at its
- * result stop: of the call waiting in npend.  None waiting: the
- * notification made no event, or a signal's stop took the result. */
-void notified_told(struct tracer *t, struct task *task, int64_t r)
+/* The result of the thread's notified call, as at its result stop: of
+ * the call waiting in npend.  None waiting: the notification made no
+ * event, or a signal's stop took the result.  told: the record that told
+ * it (inproc.h: INPROC_AGAIN), or NULL (a request, a signal's stop). */
+void notified_told(struct tracer *t, struct task *task, int64_t r,
+		   const struct inproc_rec *told)
 {
 	struct task tmp = { .tid = task->tid, .proc = task->proc };
 
@@ -130,6 +135,7 @@ void notified_told(struct tracer *t, struct task *task, int64_t r)
 	if (!task->has_npend || (task->npend.desc->dec == DEC_EXEC && r >= 0))
 		return;
 	tmp.pend = task->npend;
+	tmp.pend.told = told;
 	task->has_npend = false;
 	memset(&task->npend.ev, 0, sizeof(task->npend.ev));
 	/* (interrupted by a signal is said at the signal's stop: loop.c) */
@@ -147,6 +153,18 @@ static void replay(struct tracer *t, struct task *task, pid_t writer,
 			    .proc = task->proc };
 	pid_t cur = t->cur_tid;
 
+	/* the result of the writer's notified call: as at its result stop
+	 * (none waiting: a signal's stop took it, loop.c) */
+	if (r->nr == INPROC_NR) {
+		struct task *w = task_find(&t->procs, writer);
+
+		if (w && w->proc == task->proc) {
+			t->cur_tid = writer;
+			notified_told(t, w, r->ret, r);
+			t->cur_tid = cur;
+		}
+		return;
+	}
 	if (hits_writer(task->proc, r)) {
 		t->inproc_tampered++;
 		return;
@@ -476,7 +494,7 @@ long inproc_request(struct tracer *t, struct task *task, uint32_t arch,
 	/* (a result is taken even from a process whose records are not:
 	 * its notified calls are made and decoded all the same) */
 	if (args[1] == INPROC_RESULT) {
-		notified_told(t, task, (int64_t)args[2]);
+		notified_told(t, task, (int64_t)args[2], NULL);
 		return INPROC_YES;
 	}
 	if (pr->inproc_bad || (lent && lent->proc->inproc_bad))

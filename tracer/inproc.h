@@ -74,7 +74,8 @@ static inline bool inproc_pseudo_fs(unsigned long f_type)
 				 * command process, before its exec, hands
 				 * it over: tracer/filter.h) */
 #define INPROC_RESULT 5		/* arg: the result of this thread's notified
-				 * call (INPROC_AGAIN) */
+				 * call (INPROC_AGAIN), when its ring has no
+				 * room for the record that tells it */
 #define INPROC_MEM 6		/* an fd on my own memory (/proc/PID/mem), to
 				 * rewrite code through without an mprotect
 				 * (preload/sites.c); with notifications only.
@@ -89,9 +90,13 @@ static inline bool inproc_pseudo_fs(unsigned long f_type)
  * unlink, unlinkat, rmdir, chdir; and execve) through the trampoline too,
  * where the filter makes them seccomp notifications, not stops.  The
  * tracer decodes each as at its entry stop, then lets it run; the thread
- * tells it the result with an INPROC_RESULT request (a notification too),
- * which it takes as the result stop.  An execve's success is its exec
- * stop; only a failure is told.  The tracer answers this (no result any
+ * tells it the result with a record in its ring (nr INPROC_NR, args
+ * INPROC_KEY and INPROC_RESULT, the result in ret), which the tracer
+ * takes as the result stop when it next reads the ring: at the thread's
+ * next notification or stop at the latest, before anything the thread
+ * recorded after it.  (With no room in the ring, with an INPROC_RESULT
+ * request, a notification.)  An execve's success is its exec stop; only
+ * a failure is told.  The tracer answers this (no result any
  * of them has: no fd is that high) for one it wants made the ordinary
  * way, with a stop (an execve whose environment it changes).
  */

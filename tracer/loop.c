@@ -625,13 +625,13 @@ static void at_signal(struct tracer *t, struct task *task)
 		/* the request that tells it, which the signal came to (its
 		 * argument); or the call itself, at its end or at its ret */
 		if (r.orig_rax == INPROC_NR && r.rdi == INPROC_KEY && r.rsi == INPROC_RESULT) {
-			notified_told(t, task, (long long)r.rdx);
+			notified_told(t, task, (long long)r.rdx, NULL);
 		} else if (r.rip == INPROC_SYSCALL_END &&
 			   ((long long)r.orig_rax == -1 ? rv > -4096 :
 			    r.orig_rax < 1024 &&
 			    task->npend.desc == sc_lookup(AUDIT_ARCH_X86_64, (int)r.orig_rax))) {
 			taken = (long long)r.orig_rax != -1;
-			notified_told(t, task, rv);
+			notified_told(t, task, rv, NULL);
 		}
 	}
 	/* (one call more at few signal stops; the arch is the syscall's,

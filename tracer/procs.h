@@ -79,6 +79,11 @@ struct pending {
 				 * ".." after following links */
 	const struct inproc_rec *rec;	/* replaying an in-process record:
 					 * its path and result, not memory */
+	const struct inproc_rec *told;	/* a notified call's result, told
+					 * in the thread's ring: with the
+					 * identity of the file it opened,
+					 * looked at instead of the fd (which
+					 * may hold another file by then) */
 	uint64_t envp_was;	/* an exec's environment argument before
 				 * exec_env.c replaced it, or 0 */
 	bool exe_known;		/* exe: an execve's file, as its entry

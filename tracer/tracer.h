@@ -208,9 +208,11 @@ void inproc_exec(struct proc *pr);
  * (tampering). */
 void inproc_npend(struct tracer *t, struct task *task, const struct sc_desc *d,
 		  const uint64_t args[6]);
-/* The result r of task's notified call, told (INPROC_RESULT): its event
- * completed as at its result stop. */
-void notified_told(struct tracer *t, struct task *task, int64_t r);
+/* The result r of task's notified call, told (inproc.h: INPROC_AGAIN;
+ * told: the ring's record that told it, or NULL): its event completed as
+ * at its result stop. */
+void notified_told(struct tracer *t, struct task *task, int64_t r,
+		   const struct inproc_rec *told);
 /* Whether the thread's memory has nothing at the trampoline's page (its
  * process exec'd since it had one); false if it cannot be told (the
  * thread gone, its memory not readable). */

@@ -702,6 +702,20 @@ static int chdir_signal(int n)
 	return 0;
 }
 
+/* notified N: N rounds of the calls the preload makes notified
+ * (inproc.h: INPROC_AGAIN), four a round: mkdir, chdir into it and out,
+ * rmdir.  Prints the failures. */
+static int notified(int n)
+{
+	int bad = 0;
+
+	for (int i = 0; i < n; i++)
+		bad += mkdir("nd", 0755) < 0 || chdir("nd") < 0 || chdir("..") < 0 ||
+		       rmdir("nd") < 0;
+	printf("failed: %d\n", bad);
+	return 0;
+}
+
 /* listener: what a build gets for the request that hands sandrun's
  * seccomp listener over (tracer/inproc.h: getppid(KEY, 4, fd)), and
  * whether it can load a seccomp filter with a listener of its own. */
@@ -748,6 +762,8 @@ int main(int argc, char **argv)
 		return close_range_writers();
 	if (argc == 3 && !strcmp(argv[1], "chdir-signal"))
 		return chdir_signal(atoi(argv[2]));
+	if (argc == 3 && !strcmp(argv[1], "notified"))
+		return notified(atoi(argv[2]));
 	if (argc == 3 && !strcmp(argv[1], "close-eintr"))
 		return close_eintr(atoi(argv[2]));
 	if (argc == 3 && !strcmp(argv[1], "work"))
@@ -786,6 +802,6 @@ int main(int argc, char **argv)
 		return readdir_race(argv[2]);
 	if (argc == 3 && !strcmp(argv[1], "clone-vm"))
 		return clone_vm(atoi(argv[2]));
-	fprintf(stderr, "usage: inproc work N | libc | fcntl N | pipes N | spawn-threaded | vfork | tamper | no-wx CMD... | exec-fails PATH | old-abi N | dlopen N | thread-first N | raw-thread N | vfork-race | swap | proc-listing | readdir-race DIR | clone-vm N\n");
+	fprintf(stderr, "usage: inproc work N | notified N | libc | fcntl N | pipes N | spawn-threaded | vfork | tamper | no-wx CMD... | exec-fails PATH | old-abi N | dlopen N | thread-first N | raw-thread N | vfork-race | swap | proc-listing | readdir-race DIR | clone-vm N\n");
 	return 2;
 }

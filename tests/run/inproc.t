@@ -781,6 +781,23 @@ else
 	skip "no seccomp notifications on this kernel"
 fi
 
+# A notified call's result is told in the thread's ring, read at its
+# next stop: one notification a call, not two (the result's request).
+pair notified "notified calls" "$SCRATCH/bin/inproc" notified 200
+is "notified calls: all made" "$(cat "$SCRATCH/out-root/notified-pre.out")" "failed: 0"
+is "notified calls: each in the trace" \
+	"$(grep -cE '"ev":"(mkdir|chdir|rmdir)","path":"[$]SRC(/nd)?","(perm":"0755","res":"ok|res":"ok)' \
+		"$SCRATCH/out-root/notified-pre.trace")" 800
+n=$(meta "$SCRATCH/out-root/notified-pre.trace.meta.json" notification)
+if [ "$n" -gt 0 ]; then
+	check "notified calls: one notification each, the result in the ring ($n for 800)" \
+		test "$n" -ge 800 -a "$n" -le 840
+else
+	skip "no seccomp notifications on this kernel"
+fi
+is "notified calls: no record refused" \
+	"$(meta "$SCRATCH/out-root/notified-pre.trace.meta.json" in_process_rejected)" 0
+
 # An exec through the preload has no exec stop of its own: its success is
 # seen at the new program's first stop (execs_without_stop); with stops
 # for the notified calls, each has one.  An ordinary one in such a
