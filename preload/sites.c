@@ -197,15 +197,17 @@ bool sites_write(unsigned char *at, const unsigned char *b, size_t len, long mem
 
 	if (!len || len > 16)
 		return false;
+	/* (one write through mem: no handler sees it half made) */
+	if (mem >= 0 && sr_sys6(SYS_pwrite64, mem, (long)b, (long)len, (long)at, 0, 0) == (long)len)
+		return true;
 	set_sigmask(&all, &mask);
-	done = mem >= 0 && sr_sys6(SYS_pwrite64, mem, (long)b, (long)len, (long)at, 0, 0) == (long)len;
-	if (!done && !sr_sys6(SYS_mprotect, (long)lo, (long)(hi - lo),
-			      PROT_READ | PROT_WRITE | PROT_EXEC, 0, 0, 0)) {
+	done = !sr_sys6(SYS_mprotect, (long)lo, (long)(hi - lo), PROT_READ | PROT_WRITE | PROT_EXEC,
+			0, 0, 0);
+	if (done) {
 		/* (the first byte last: a jump's opcode) */
 		for (size_t i = len; i-- > 0;)
 			at[i] = b[i];
 		sr_sys6(SYS_mprotect, (long)lo, (long)(hi - lo), PROT_READ | PROT_EXEC, 0, 0, 0);
-		done = true;
 	}
 	set_sigmask(&mask, NULL);
 	return done;
@@ -229,9 +231,13 @@ bool sites_patch(const struct text *t, const struct site *sites, size_t n, long 
 			sites[i].at + 2 + sites[i].check->len,
 			tails[sites[i].check - sites_checks],
 		};
-	set_sigmask(&all, &mask);
+	/* (each run one write through mem: no handler sees a site half
+	 * rewritten, and a site rewritten or not works either way) */
 	i = mem >= 0 ? patch_mem(mem, sites, n) : 0;
 	done = i > 0;
+	if (i == n)
+		return true;
+	set_sigmask(&all, &mask);
 	/*
 	 * The rest run by run of pages that hold sites (sorted), each
 	 * writable for a moment (still executable: the code may run
