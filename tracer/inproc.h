@@ -74,8 +74,9 @@ static inline bool inproc_pseudo_fs(unsigned long f_type)
 				 * command process, before its exec, hands
 				 * it over: tracer/filter.h) */
 #define INPROC_RESULT 5		/* arg: the result of this thread's notified
-				 * call (INPROC_AGAIN), when its ring has no
-				 * room for the record that tells it */
+				 * call (INPROC_AGAIN), for an open that also
+				 * reads, or when its ring has no room for
+				 * the record that tells it */
 #define INPROC_MEM 6		/* an fd on my own memory (/proc/PID/mem), to
 				 * rewrite code through without an mprotect
 				 * (preload/sites.c); with notifications only.
@@ -94,8 +95,9 @@ static inline bool inproc_pseudo_fs(unsigned long f_type)
  * INPROC_KEY and INPROC_RESULT, the result in ret), which the tracer
  * takes as the result stop when it next reads the ring: at the thread's
  * next notification or stop at the latest, before anything the thread
- * recorded after it.  (With no room in the ring, with an INPROC_RESULT
- * request, a notification.)  An execve's success is its exec stop; only
+ * recorded after it.  (An open that also reads, whose file the tracer
+ * digests as the open left it, and a thread with no room in its ring,
+ * tell it with an INPROC_RESULT request, a notification.)  An execve's success is its exec stop; only
  * a failure is told.  The tracer answers this (no result any
  * of them has: no fd is that high) for one it wants made the ordinary
  * way, with a stop (an execve whose environment it changes).
