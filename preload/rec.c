@@ -5,14 +5,15 @@
  * the tracer must see made (writing opens, mkdir, unlink, rmdir, chdir,
  * execve: rec_notified).
  *
- * Each wrapper makes exactly the syscall glibc would have made for the
- * same call, with the same arguments, so a trace is the same with and
- * without this library; it only saves the ptrace stop.  Anything it does
+ * Each call is made exactly as glibc would have made it, with the same
+ * arguments (glibc's own, sites.c; the program's, symbols.c), so a trace
+ * is the same with and without this library; it only saves the ptrace
+ * stop.  Anything it does
  * not record (a full ring, a call from a signal handler while a record
  * is being written, paths longer than a slot, renames and the rest) goes
  * the ordinary way, where the seccomp filter stops it for the tracer.
  *
- * Outside sandrun (no tracer answers INPROC_HELLO) every wrapper is a
+ * Outside sandrun (no tracer answers INPROC_HELLO) every call is a
  * plain syscall.
  */
 #include <errno.h>
@@ -34,22 +35,6 @@
 #include "preload/rec.h"
 #include "tracer/inproc.h"
 
-#define EXPORT __attribute__((visibility("default")))
-
-_Static_assert(sizeof(struct stat) == sizeof(struct stat64), "x86_64 only");
-
-/* glibc's, not declared by its headers. */
-EXPORT int __open_2(const char *path, int flags);
-EXPORT int __open64_2(const char *path, int flags);
-EXPORT int __openat_2(int dirfd, const char *path, int flags);
-EXPORT int __openat64_2(int dirfd, const char *path, int flags);
-EXPORT int __xstat(int ver, const char *path, struct stat *st);
-EXPORT int __xstat64(int ver, const char *path, struct stat64 *st);
-EXPORT int __lxstat(int ver, const char *path, struct stat *st);
-EXPORT int __lxstat64(int ver, const char *path, struct stat64 *st);
-EXPORT int __fxstatat(int ver, int dirfd, const char *path, struct stat *st, int flags);
-EXPORT int __fxstatat64(int ver, int dirfd, const char *path, struct stat64 *st, int flags);
-
 _Static_assert(sizeof(struct inproc_rec) == INPROC_SLOT, "slot size");
 
 enum { OFF = -1, UNKNOWN = 0, STARTING = 1, ON = 2 };
@@ -66,15 +51,6 @@ static const char *may_be_null(const char *p)
 {
 	__asm__("" : "+r"(p));
 	return p;
-}
-
-static long ret_errno(long r)
-{
-	if (r < 0 && r > -4096) {
-		errno = (int)-r;
-		return -1;
-	}
-	return r;
 }
 
 static long plain(long nr, long a, long b, long c, long d, long e)
@@ -608,9 +584,17 @@ static long rec_mkdir(long nr, long dirfd, const char *path, long mode)
 	return -EEXIST;
 }
 
-/* One syscall by number, with its arguments as libc's syscall
- * instruction had them: the recorded ones recorded, the rest made. */
-static long dispatch(long nr, long a0, long a1, long a2, long a3, long a4, long a5)
+/* statx: fstat() in disguise (AT_EMPTY_PATH, "") is not an event. */
+static long rec_statx(const long a[5])
+{
+	const char *path = may_be_null((const char *)a[1]);
+
+	if (!path || (!*path && (a[2] & AT_EMPTY_PATH)))
+		return (path && on() ? TRAMP : plain)(SYS_statx, a[0], a[1], a[2], a[3], a[4]);
+	return rec_path(SYS_statx, a, path, 4);
+}
+
+long sr_record(long nr, long a0, long a1, long a2, long a3, long a4, long a5)
 {
 	long a[5] = { a0, a1, a2, a3, a4 };
 
@@ -623,7 +607,7 @@ static long dispatch(long nr, long a0, long a1, long a2, long a3, long a4, long 
 	case SYS_lstat:
 		return rec_path(nr, a, (const char *)a0, 1);
 	case SYS_statx:
-		return rec_path(nr, a, (const char *)a1, 4);
+		return rec_statx(a);
 	case SYS_access:
 	case SYS_readlink:
 		return rec_path(nr, a, (const char *)a0, -1);
@@ -660,226 +644,16 @@ static long dispatch(long nr, long a0, long a1, long a2, long a3, long a4, long 
 	}
 }
 
-static mode_t open_mode(int flags, va_list ap)
-{
-	return (flags & (O_CREAT | __O_TMPFILE)) ? va_arg(ap, mode_t) : 0;
-}
-
-EXPORT int open(const char *path, int flags, ...)
-{
-	va_list ap;
-	mode_t mode;
-
-	va_start(ap, flags);
-	mode = open_mode(flags, ap);
-	va_end(ap);
-	return (int)ret_errno(rec_openat(AT_FDCWD, path, flags, mode));
-}
-
-EXPORT int open64(const char *path, int flags, ...)
-	__attribute__((alias("open")));
-
-EXPORT int openat(int dirfd, const char *path, int flags, ...)
-{
-	va_list ap;
-	mode_t mode;
-
-	va_start(ap, flags);
-	mode = open_mode(flags, ap);
-	va_end(ap);
-	return (int)ret_errno(rec_openat(dirfd, path, flags, mode));
-}
-
-EXPORT int openat64(int dirfd, const char *path, int flags, ...)
-	__attribute__((alias("openat")));
-
-/* _FORTIFY_SOURCE's checked opens (no mode: never creating). */
-EXPORT int __open_2(const char *path, int flags)
-{
-	return (int)ret_errno(rec_openat(AT_FDCWD, path, flags, 0));
-}
-
-EXPORT int __open64_2(const char *path, int flags)
-	__attribute__((alias("__open_2")));
-
-EXPORT int __openat_2(int dirfd, const char *path, int flags)
-{
-	return (int)ret_errno(rec_openat(dirfd, path, flags, 0));
-}
-
-EXPORT int __openat64_2(int dirfd, const char *path, int flags)
-	__attribute__((alias("__openat_2")));
-
-/* The stat family, each as glibc 2.36 makes it on x86_64. */
-EXPORT int stat(const char *path, struct stat *st)
-{
-	return (int)ret_errno(rec_fstatat(AT_FDCWD, path, st, 0));
-}
-
-EXPORT int stat64(const char *path, struct stat64 *st)
-{
-	return (int)ret_errno(rec_fstatat(AT_FDCWD, path, (struct stat *)st, 0));
-}
-
-EXPORT int lstat(const char *path, struct stat *st)
-{
-	return (int)ret_errno(rec_fstatat(AT_FDCWD, path, st, AT_SYMLINK_NOFOLLOW));
-}
-
-EXPORT int lstat64(const char *path, struct stat64 *st)
-{
-	return (int)ret_errno(rec_fstatat(AT_FDCWD, path, (struct stat *)st, AT_SYMLINK_NOFOLLOW));
-}
-
-EXPORT int fstatat(int dirfd, const char *path, struct stat *st, int flags)
-{
-	return (int)ret_errno(rec_fstatat(dirfd, path, st, flags));
-}
-
-EXPORT int fstatat64(int dirfd, const char *path, struct stat64 *st, int flags)
-{
-	return (int)ret_errno(rec_fstatat(dirfd, path, (struct stat *)st, flags));
-}
-
-EXPORT int fstat(int fd, struct stat *st)
-{
-	return (int)ret_errno(rec_fstatat(fd, "", st, AT_EMPTY_PATH));
-}
-
-EXPORT int fstat64(int fd, struct stat64 *st)
-{
-	return (int)ret_errno(rec_fstatat(fd, "", (struct stat *)st, AT_EMPTY_PATH));
-}
-
-/* The pre-2.33 ABI (binaries built against older glibc, GNU make among
- * them; libc's own code is not rewritten for it, see patch.c): the stat
- * and lstat syscalls. */
-static int old_xstat(long nr, int ver, const char *path, struct stat *st)
-{
-	long a[5] = { (long)path, (long)st, 0, 0, 0 };
-
-	if (ver != 1 && ver != 0) {
-		errno = EINVAL;
-		return -1;
-	}
-	return (int)ret_errno(rec_path(nr, a, path, 1));
-}
-
-EXPORT int __xstat(int ver, const char *path, struct stat *st)
-{
-	return old_xstat(SYS_stat, ver, path, st);
-}
-
-EXPORT int __xstat64(int ver, const char *path, struct stat64 *st)
-{
-	return old_xstat(SYS_stat, ver, path, (struct stat *)st);
-}
-
-EXPORT int __lxstat(int ver, const char *path, struct stat *st)
-{
-	return old_xstat(SYS_lstat, ver, path, st);
-}
-
-EXPORT int __lxstat64(int ver, const char *path, struct stat64 *st)
-{
-	return old_xstat(SYS_lstat, ver, path, (struct stat *)st);
-}
-
-/* and fstatat's: the newfstatat syscall */
-static int old_fxstatat(int ver, int dirfd, const char *path, struct stat *st, int flags)
-{
-	if (ver != 1 && ver != 0) {
-		errno = EINVAL;
-		return -1;
-	}
-	return (int)ret_errno(rec_fstatat(dirfd, path, st, flags));
-}
-
-EXPORT int __fxstatat(int ver, int dirfd, const char *path, struct stat *st, int flags)
-{
-	return old_fxstatat(ver, dirfd, path, st, flags);
-}
-
-EXPORT int __fxstatat64(int ver, int dirfd, const char *path, struct stat64 *st, int flags)
-{
-	return old_fxstatat(ver, dirfd, path, (struct stat *)st, flags);
-}
-
-EXPORT int statx(int dirfd, const char *path, int flags, unsigned mask,
-		 struct statx *stx)
-{
-	long a[5] = { dirfd, (long)path, flags, mask, (long)stx };
-
-	path = may_be_null(path);
-	/* (fstat() in disguise is not an event, as for newfstatat) */
-	if (!path || (!*path && (flags & AT_EMPTY_PATH)))
-		return (int)ret_errno((path && on() ? TRAMP : plain)(SYS_statx, dirfd, (long)path,
-								  flags, mask, (long)stx));
-	return (int)ret_errno(rec_path(SYS_statx, a, path, 4));
-}
-
-EXPORT int mkdir(const char *path, mode_t mode)
-{
-	return (int)ret_errno(rec_mkdir(SYS_mkdir, AT_FDCWD, path, mode));
-}
-
-EXPORT int mkdirat(int dirfd, const char *path, mode_t mode)
-{
-	return (int)ret_errno(rec_mkdir(SYS_mkdirat, dirfd, path, mode));
-}
-
-EXPORT int access(const char *path, int how)
-{
-	long a[5] = { (long)path, how, 0, 0, 0 };
-
-	return (int)ret_errno(rec_path(SYS_access, a, path, -1));
-}
-
-EXPORT ssize_t readlink(const char *path, char *buf, size_t len)
-{
-	long a[5] = { (long)path, (long)buf, (long)len, 0, 0 };
-
-	return ret_errno(rec_path(SYS_readlink, a, path, -1));
-}
-
-EXPORT ssize_t readlinkat(int dirfd, const char *path, char *buf, size_t len)
-{
-	long a[5] = { dirfd, (long)path, (long)buf, (long)len, 0 };
-
-	return ret_errno(rec_path(SYS_readlinkat, a, path, -1));
-}
-
-EXPORT int close(int fd)
-{
-	return (int)ret_errno(rec_close(fd));
-}
-
-EXPORT int dup(int fd)
-{
-	return (int)ret_errno(rec_dup(SYS_dup, fd, 0, 0));
-}
-
-EXPORT int dup2(int fd, int newfd)
-{
-	return (int)ret_errno(rec_dup(SYS_dup2, fd, newfd, 0));
-}
-
-EXPORT int dup3(int fd, int newfd, int flags)
-{
-	return (int)ret_errno(rec_dup(SYS_dup3, fd, newfd, flags));
-}
-
 /* The recorder as patch.c's thunks call it. */
 long sr_dispatch(const long *r)
 {
 	/* r: the syscall number, then r9, r8, r10, rdx, rsi, rdi */
 	int saved = errno;
-	long ret = dispatch(r[0], r[6], r[5], r[4], r[3], r[2], r[1]);
+	long ret = sr_record(r[0], r[6], r[5], r[4], r[3], r[2], r[1]);
 
 	errno = saved;
 	return ret;
 }
-
 
 /* The key of the rings, made early for a low index (pthread_setspecific
  * allocates above 32); start() makes it too, in case another library's

@@ -12,7 +12,8 @@
 
 /*
  * Between the parts of sandrun-rec.so (rec.c records syscalls, patch.c
- * sends glibc's own syscall instructions to it) and of sandrun-audit.so
+ * sends glibc's own syscall instructions to it, symbols.c the program's
+ * calls of libc's functions) and of sandrun-audit.so
  * (audit.c, the same in the dynamic loader), with what both share
  * (sites.c, sites_find.c, raw.c).
  *
@@ -22,6 +23,12 @@
  */
 long sr_dispatch(const long *regs);
 typedef long (*sr_dispatch_fn)(const long *regs);
+
+/* sandrun-rec.so's recorder for one syscall by number, with its
+ * arguments as the syscall instruction would have them: the recorded ones
+ * recorded (or made the ordinary way), the rest made; the kernel's
+ * result, -errno on failure (errno is left alone). */
+long sr_record(long nr, long a0, long a1, long a2, long a3, long a4, long a5);
 
 /* A syscall through the trampoline (tracer/inproc.h), once it is armed:
  * TRAMP(nr, a, b, c, d, e). */
