@@ -234,6 +234,7 @@ int launch_run(const struct run_config *cfg, int *ret_status,
 		meta.execs_without_stop = rec.tracer.execs_seen;
 		meta.exits_without_stop = rec.tracer.exits_seen;
 		meta.code_through_mem = rec.tracer.mem_fds;
+		meta.memory_reads = mem_reads();
 		meta.forks_without_event = rec.tracer.forks_unreported;
 		meta.hashed = rec.tracer.hashed;
 		meta.cache_hits = rec.tracer.cache_hits;

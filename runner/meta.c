@@ -63,13 +63,13 @@ static void write_meta(FILE *f, const struct run_meta *m,
 			"\"sorted_on_disk\": %llu, "
 			"\"execs_without_stop\": %llu, \"exits_without_stop\": %llu, "
 			"\"code_through_mem\": %llu, \"forks_without_event\": %llu, "
-			"\"tracer_cpu_s\": %.3f,\n"
+			"\"memory_reads\": %llu, \"tracer_cpu_s\": %.3f,\n"
 			"    \"stops_by\": {",
 			m->events, m->stops, m->in_process, m->in_process_rejected,
 			m->hashed, m->cache_hits, m->canon_s, m->write_s, m->canon_on_disk,
 			m->execs_without_stop,
 			m->exits_without_stop, m->code_through_mem, m->forks_without_event,
-			m->tracer_cpu_s);
+			m->memory_reads, m->tracer_cpu_s);
 		for (int k = 0; k < STOP_KINDS; k++)
 			fprintf(f, "%s\"%s\": %llu", k ? ", " : "", stop_kind_names[k],
 				m->stops_by[k]);

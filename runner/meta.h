@@ -26,6 +26,7 @@ struct run_meta {
 	unsigned long long execs_without_stop;	/* tracer/loop.c: exec_seen */
 	unsigned long long exits_without_stop;	/* tracer/exits.c: exit_noted */
 	unsigned long long code_through_mem;	/* tracer/loop.c: mem_fd */
+	unsigned long long memory_reads;	/* tracer/mem.c: mem_reads */
 	unsigned long long forks_without_event;	/* tracer/forks.c */
 	unsigned long long hashed;	/* files read for their digest */
 	unsigned long long cache_hits;	/* files whose digest the cache file had */

@@ -110,7 +110,7 @@ void exec_seen(struct tracer *t, struct task *task)
 	if (task->exec_stops || !task->has_npend || task->npend.desc->dec != DEC_EXEC ||
 	    !inproc_page_gone(task->tid))
 		return;
-	t->page_gone = task->tid;
+	t->unarmed = task->tid;
 	t->execs_seen++;
 	exec_done(t, task, task->tid);
 }

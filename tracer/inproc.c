@@ -253,7 +253,7 @@ static int drain_ring(struct tracer *t, struct task *task, struct ring_ref *rr, 
 		local[1] = local[2];
 		remote[1] = remote[2];
 	}
-	got = process_vm_readv(task->tid, local, check ? 3 : 2, remote, check ? 3 : 2, 0);
+	got = mem_readv(task->tid, local, check ? 3 : 2, remote, check ? 3 : 2);
 	if (got < (ssize_t)sizeof(h) || h.magic != INPROC_MAGIC)
 		return RING_GONE;
 	/* (a page that is gone fails too) */
@@ -349,7 +349,7 @@ static bool read_page(pid_t tid, unsigned char *code, uint64_t tail[4])
 		{ (void *)(uintptr_t)INPROC_TRAMP, INPROC_CODE_LEN },
 	};
 
-	return process_vm_readv(tid, local, 2, remote, 2, 0) ==
+	return mem_readv(tid, local, 2, remote, 2) ==
 	       (ssize_t)(INPROC_CODE_LEN + 4 * sizeof(*tail));
 }
 
@@ -362,7 +362,7 @@ bool inproc_page_gone(pid_t tid)
 
 	/* (only EFAULT: nothing mapped there; ESRCH is the thread gone,
 	 * EPERM a refusal, not an exec) */
-	return process_vm_readv(tid, &local, 1, &remote, 1, 0) < 0 && errno == EFAULT;
+	return mem_readv(tid, &local, 1, &remote, 1) < 0 && errno == EFAULT;
 }
 
 /* Other code than the trampoline's on its page (or none): refused, and
@@ -409,7 +409,7 @@ static void find_armed(struct tracer *t, struct task *task)
 
 	/* (not where the page was just found gone: the new program's
 	 * first stop, in its loader, before sandrun-audit.so is loaded) */
-	if (pr->nthreads != 1 || task->vfork_parent || t->page_gone == task->tid ||
+	if (pr->nthreads != 1 || task->vfork_parent || t->unarmed == task->tid ||
 	    !read_page(task->tid, code, tail) || tail[0] != INPROC_MAGIC || !tail[3])
 		return;
 	if (memcmp(code, tramp_code, sizeof(code))) {

@@ -454,8 +454,19 @@ static void on_notify(struct tracer *t, const struct seccomp_notif *req,
 		return;
 	task->vfork_blocked = false;
 	t->cur_tid = task->tid;
-	t->page_gone = 0;
+	t->unarmed = 0;
 	exec_seen(t, task);
+	/* The loader's fstat and close of sandrun-audit.so, after its open:
+	 * the module is not loaded yet, so its page is not armed (no read
+	 * that fails); anything else ends the wait. */
+	if (task->audit_loading) {
+		bool fstat = sd->arch == AUDIT_ARCH_X86_64 &&
+			     (sd->nr == SYS_newfstatat || sd->nr == SYS_fstat);
+
+		if (fstat || (sd->arch == AUDIT_ARCH_X86_64 && sd->nr == SYS_close))
+			t->unarmed = task->tid;
+		task->audit_loading = fstat;
+	}
 	tracer_catch_up(t, task);
 	if (sd->arch == AUDIT_ARCH_X86_64 && sd->nr == INPROC_NR) {
 		long r = sd->args[0] != INPROC_KEY || sd->args[1] == INPROC_LISTENER ? -ENOSYS :
@@ -485,8 +496,10 @@ static void on_notify(struct tracer *t, const struct seccomp_notif *req,
 	 * (the module finds it there, audit.c: mem_given), closed before the
 	 * program's code runs; none if this fails, and the module asks. */
 	if (task->audit_open && t->inproc && sd->arch == AUDIT_ARCH_X86_64 && sd->nr == SYS_openat &&
-	    !deny && !task->pend.again)
+	    !deny && !task->pend.again) {
 		mem_fd(t, task, req->id);
+		task->audit_loading = true;
+	}
 	task->audit_open = false;
 	if (notified)
 		notified_entry(t, task, exit_stop);
@@ -676,6 +689,9 @@ static void dispatch(struct tracer *t, pid_t tid, int status)
 
 	if (!task)
 		task = task_add(&t->procs, tid);
+	/* (what the last notification said of its thread's page holds no
+	 * more: a child's first stop reads its parent's rings, clone_claim) */
+	t->unarmed = 0;
 	if (!task->proc) {
 		/* Its creator's fork event is still to come: wait for it.
 		 * (Its first stop, counted here as when it comes after.) */
@@ -689,7 +705,6 @@ static void dispatch(struct tracer *t, pid_t tid, int status)
 	}
 	t->stops++;
 	t->cur_tid = tid;
-	t->page_gone = 0;
 	exit_teardown_stop(t, task);
 	if (event != PTRACE_EVENT_EXEC)
 		exec_seen(t, task);

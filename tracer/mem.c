@@ -8,6 +8,20 @@
 #include "lib/util.h"
 #include "tracer/tracer.h"
 
+static uint64_t reads;
+
+ssize_t mem_readv(pid_t tid, const struct iovec *local, unsigned long nlocal,
+		  const struct iovec *remote, unsigned long nremote)
+{
+	__atomic_fetch_add(&reads, 1, __ATOMIC_RELAXED);
+	return process_vm_readv(tid, local, nlocal, remote, nremote, 0);
+}
+
+uint64_t mem_reads(void)
+{
+	return __atomic_load_n(&reads, __ATOMIC_RELAXED);
+}
+
 int mem_write(pid_t tid, uint64_t addr, const void *buf, size_t len)
 {
 	struct iovec local = { (void *)buf, len };
@@ -20,7 +34,7 @@ int mem_read(pid_t tid, uint64_t addr, void *buf, size_t len)
 {
 	struct iovec local = { buf, len };
 	struct iovec remote = { (void *)(uintptr_t)addr, len };
-	ssize_t n = process_vm_readv(tid, &local, 1, &remote, 1, 0);
+	ssize_t n = mem_readv(tid, &local, 1, &remote, 1);
 
 	return n == (ssize_t)len ? 0 : -1;
 }
@@ -52,7 +66,7 @@ char *mem_read_string(pid_t tid, uint64_t addr, size_t max)
 		}
 		local = (struct iovec){ s + len, want };
 		remote = (struct iovec){ (void *)(uintptr_t)(addr + len), want };
-		n = process_vm_readv(tid, &local, 1, &remote, 1, 0);
+		n = mem_readv(tid, &local, 1, &remote, 1);
 		if (n <= 0)
 			break;
 		nul = memchr(s + len, '\0', (size_t)n);
@@ -207,7 +221,7 @@ static int read_spans(pid_t tid, const uint64_t *ptrs, size_t k, char **v,
 	}
 	buf = xmalloc(len);
 	local = (struct iovec){ buf, len };
-	got = process_vm_readv(tid, &local, 1, remote, nspans, 0);
+	got = mem_readv(tid, &local, 1, remote, nspans);
 	if (got < 0)
 		got = 0;
 	for (size_t i = 0; i < k && ret; i++) {
@@ -243,7 +257,7 @@ static bool read_batch(pid_t tid, const uint64_t *ptrs, size_t k, char **v,
 		sum += len[i];
 	}
 	local = (struct iovec){ buf, sum };
-	got = process_vm_readv(tid, &local, 1, remote, k, 0);
+	got = mem_readv(tid, &local, 1, remote, k);
 	if (got < 0)
 		got = 0;
 	for (size_t i = 0; i < k; at += len[i], i++) {
@@ -291,7 +305,7 @@ char **mem_read_strv(pid_t tid, uint64_t addr, bool compat)
 		if (want > page_left && page_left >= width)
 			want = page_left - page_left % width;
 		local.iov_len = remote.iov_len = want;
-		got = process_vm_readv(tid, &local, 1, &remote, 1, 0);
+		got = mem_readv(tid, &local, 1, &remote, 1);
 		if (got < (ssize_t)width)
 			break;
 		for (size_t i = 0; i < (size_t)got / width; i++) {

@@ -138,6 +138,8 @@ struct task {
 	bool audit_open;	/* its call is the loader's open of
 				 * sandrun-audit.so (decode.c; loop.c:
 				 * on_notify hands it its memory's fd then) */
+	bool audit_loading;	/* and the loader's fstat and close of it
+				 * are still to come (loop.c: on_notify) */
 	struct task *next;	/* hash chain */
 };
 

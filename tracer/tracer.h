@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <sys/uio.h>
 
 #include "lib/digest.h"
 #include "lib/error.h"
@@ -123,8 +124,10 @@ struct tracer {
 	bool io_error;
 	pid_t root_pid;		/* the command: its exit ends the run */
 	pid_t cur_tid;		/* the thread whose stop is being handled */
-	pid_t page_gone;	/* its trampoline page was found gone at
-				 * this stop (exec_seen) */
+	pid_t unarmed;		/* its trampoline cannot be armed at this
+				 * stop: the page was just found gone
+				 * (exec_seen), or the loader is loading
+				 * sandrun-audit.so (loop.c: on_notify) */
 	struct pathset *touched;	/* paths the run changed (snapshot.c) */
 	struct pathset *lexical;	/* paths as named, already resolved */
 	unsigned long violations;
@@ -297,7 +300,11 @@ int digest_recorded(struct tracer *t, pid_t tid, int fd, const char *path,
 		    const struct inproc_rec *r, struct digest *ret,
 		    struct stat *ret_st);
 
-/* Tracee memory (mem.c). */
+/* Tracee memory (mem.c).  mem_readv: process_vm_readv, counted (all the
+ * tracer's reads go through it); mem_reads: how many so far. */
+ssize_t mem_readv(pid_t tid, const struct iovec *local, unsigned long nlocal,
+		  const struct iovec *remote, unsigned long nremote);
+uint64_t mem_reads(void);
 char *mem_read_string(pid_t tid, uint64_t addr, size_t max);
 char **mem_read_strv(pid_t tid, uint64_t addr, bool compat);
 int mem_read(pid_t tid, uint64_t addr, void *buf, size_t len);

@@ -581,6 +581,16 @@ if [ -f "$SCRATCH/bin/sandrun-audit.so" ]; then
 		test "$s1" -le 10
 	is "... and its code rewritten through that fd" \
 		"$(meta "$SCRATCH/out-root/true1.trace.meta.json" code_through_mem)" 1
+	# Its memory read 14 times (its exec's path, argv and environment,
+	# the loader's open, the page found gone at the exec and armed after,
+	# its ring at its exit); none of the trampoline's page while the
+	# loader is loading sandrun-audit.so (its fstat and close), where it
+	# cannot be armed yet: 16 then.  (A small environment: a large one
+	# takes more reads.)
+	(cd "$SCRATCH" && env -i PATH=/usr/bin:/bin "$SR" -q -o "$SCRATCH/out-root/reads.trace" \
+		-- /bin/true) >/dev/null 2>&1
+	r1=$(meta "$SCRATCH/out-root/reads.trace.meta.json" memory_reads)
+	check "... and its memory read 14 times or fewer ($r1)" test "${r1:-99}" -le 14
 else
 	skip "sandrun-audit.so is not built next to sandrun"
 fi
