@@ -639,6 +639,32 @@ static int m_wrap(void)
 	return 0;
 }
 
+/* `sc old-pidfd CMD [ARG...]`: CMD run as on a kernel before 6.9 and
+ * 6.13, where pidfd_open() has no PIDFD_THREAD (EINVAL) and a pidfd no
+ * PIDFD_GET_INFO (ENOTTY): sandrun itself, to check it falls back. */
+static int old_pidfd(char **argv)
+{
+	struct sock_filter f[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_pidfd_open, 0, 3),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[1])),
+		BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, O_EXCL, 0, 4),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EINVAL),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_ioctl, 0, 2),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[1])),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0xc040ff0b /* PIDFD_GET_INFO */, 1, 0),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOTTY),
+	};
+	struct sock_fprog prog = { sizeof(f) / sizeof(*f), f };
+
+	must(prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0, "no_new_privs");
+	must(syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) == 0, "seccomp");
+	execvp(argv[0], argv);
+	perror(argv[0]);
+	return 127;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct { const char *name; int (*fn)(void); } modes[] = {
@@ -662,6 +688,8 @@ int main(int argc, char **argv)
 	/* (the one mode with an argument: its second exec's) */
 	if (argc >= 2 && argc <= 3 && !strcmp(argv[1], "many-threads"))
 		return m_many_threads(argv);
+	if (argc >= 3 && !strcmp(argv[1], "old-pidfd"))
+		return old_pidfd(argv + 2);
 	for (size_t i = 0; argc == 2 && i < sizeof(modes) / sizeof(*modes); i++)
 		if (!strcmp(argv[1], modes[i].name))
 			return modes[i].fn();

@@ -354,6 +354,22 @@ check "four threads doing I/O: three traces byte-identical" \
 	sh -c "cmp -s '$SCRATCH/threads-1.trace' '$SCRATCH/threads-2.trace' && cmp -s '$SCRATCH/threads-1.trace' '$SCRATCH/threads-3.trace'"
 is "and every thread's writes are there" "$(grep -c '"ev":"wrote"' "$SCRATCH/threads-1.trace")" 80
 
+# A kernel before 6.9 and 6.13, with no PIDFD_THREAD nor PIDFD_GET_INFO
+# (`sc old-pidfd` refuses them to sandrun as such a kernel would): a new
+# task's process and parent are read from /proc/TID/status instead, to
+# the same traces.
+for mode in threads vfork thread-exec; do
+	W=$SCRATCH/w-old-$mode
+	mkdir -p "$W"
+	(cd "$W" && env _="$SR" "$SCRATCH/bin/sc" old-pidfd "$SR" -o "$SCRATCH/old-$mode.trace" \
+		--ro-bind="$SCRATCH/bin:$SCRATCH/bin" -- "$SCRATCH/bin/sc" "$mode") \
+		>"$SCRATCH/old-$mode.out" 2>&1
+	ref=$SCRATCH/$mode.trace
+	[ "$mode" = threads ] && ref=$SCRATCH/threads-1.trace
+	check "without PIDFD_GET_INFO: $mode's trace is the same" \
+		cmp -s "$ref" "$SCRATCH/old-$mode.trace"
+done
+
 trace fchmodat2
 if [ "$ST" = 77 ]; then
 	skip "this kernel has no fchmodat2"
