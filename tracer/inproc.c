@@ -407,8 +407,9 @@ static void find_armed(struct tracer *t, struct task *task)
 	uint64_t tail[4];
 	struct proc *pr = task->proc;
 
-	/* (not where the page was just found gone: the new program's
-	 * first stop, in its loader, before sandrun-audit.so is loaded) */
+	/* (not where it cannot be armed, t->unarmed: the new program's
+	 * first stop, where the page was just found gone, and the loader's
+	 * fstat and close of sandrun-audit.so, not loaded yet) */
 	if (pr->nthreads != 1 || task->vfork_parent || t->unarmed == task->tid ||
 	    !read_page(task->tid, code, tail) || tail[0] != INPROC_MAGIC || !tail[3])
 		return;
