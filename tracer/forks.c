@@ -144,8 +144,9 @@ static bool task_ids(pid_t tid, long *tgid, long *ppid)
 	}
 	if (r < 0 && e == ESRCH)
 		return false;
-	/* (EINVAL: no PIDFD_THREAD; ENOTTY: no PIDFD_GET_INFO) */
-	if (r < 0)
+	/* (EINVAL: no PIDFD_THREAD; ENOTTY: no PIDFD_GET_INFO; ENOSYS: no
+	 * pidfd_open; anything else, EMFILE say, this once) */
+	if (r < 0 && (e == EINVAL || e == ENOTTY || e == ENOSYS))
 		__atomic_store_n(&no_info, true, __ATOMIC_RELAXED);
 	return proc_status(tid, tgid, ppid);
 }
