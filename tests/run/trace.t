@@ -358,6 +358,9 @@ is "and every thread's writes are there" "$(grep -c '"ev":"wrote"' "$SCRATCH/thr
 # (`sc old-pidfd` refuses them to sandrun as such a kernel would): a new
 # task's process and parent are read from /proc/TID/status instead, to
 # the same traces.
+is "sc old-pidfd: pidfd_open(PIDFD_THREAD) refused (EINVAL) as before Linux 6.9" \
+	"$("$SCRATCH/bin/sc" old-pidfd perl -e 'print syscall(434, $$ + 0, 128) < 0 ? $! + 0 : "opened"')" \
+	22
 for mode in threads vfork thread-exec; do
 	W=$SCRATCH/w-old-$mode
 	mkdir -p "$W"
