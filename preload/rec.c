@@ -19,6 +19,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -594,6 +595,26 @@ static long rec_statx(const long a[5])
 	return rec_path(SYS_statx, a, path, 4);
 }
 
+/*
+ * A fork (glibc's _Fork: a clone with SIGCHLD, nothing shared with the
+ * parent, nothing hidden from a tracer), made traced, with CLONE_PTRACE,
+ * through the trampoline: a notification, where the tracer reads what
+ * this thread recorded so far (the child's fd table is the parent's as
+ * of here) and waits for the child (tracer/forks.c: clone_noted),
+ * instead of a ptrace stop at its entry.  The child returns here too, on
+ * its copy of the stack.  Any other clone is made the ordinary way.
+ */
+static long rec_fork(const long a[5])
+{
+	const unsigned long fork_flags = CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID |
+					 CLONE_PARENT_SETTID | CLONE_SETTLS;
+	unsigned long flags = (unsigned long)a[0];
+
+	if ((flags & CSIGNAL) != SIGCHLD || (flags & ~(CSIGNAL | fork_flags)) || !on_started())
+		return plain(SYS_clone, a[0], a[1], a[2], a[3], a[4]);
+	return TRAMP(SYS_clone, (long)(flags | CLONE_PTRACE), a[1], a[2], a[3], a[4]);
+}
+
 long sr_record(long nr, long a0, long a1, long a2, long a3, long a4, long a5)
 {
 	long a[5] = { a0, a1, a2, a3, a4 };
@@ -639,6 +660,8 @@ long sr_record(long nr, long a0, long a1, long a2, long a3, long a4, long a5)
 	case SYS_rmdir:
 	case SYS_chdir:
 		return rec_notified(nr, a);
+	case SYS_clone:
+		return rec_fork(a);
 	default:
 		return sr_sys6(nr, a0, a1, a2, a3, a4, a5);
 	}

@@ -48,6 +48,7 @@ static bool recorded_nr(long nr)
 	case SYS_dup3:
 	case SYS_getrandom:
 	case SYS_getdents64:
+	case SYS_clone:		/* _Fork's: rec.c's rec_fork */
 		return true;
 	default:
 		return inproc_notified_nr(nr);
@@ -392,7 +393,7 @@ static size_t find_callees(const struct text *t, unsigned char *fn, struct site 
 static const char *const libc_funcs[] = {
 	"__open64_nocancel", "__open", "openat", "__close_nocancel", "__close",
 	"fstatat", "statx", "access", "faccessat", "readlink", "readlinkat", "__libc_fcntl64",
-	"dup", "__dup2", "dup3", "getrandom", "execve", "getdents64",
+	"dup", "__dup2", "dup3", "getrandom", "execve", "getdents64", "_Fork",
 };
 
 /* Those whose callees are looked into too (see find_callees). */

@@ -213,7 +213,9 @@ static scmp_filter_ctx build(bool policy, bool inproc, bool notify, struct sr_er
  *    close, dup, fcntl, getrandom, getdents64) run without a stop; those
  *    whose result it records for the tracer (a writing openat, mkdir,
  *    mkdirat, unlink, unlinkat, rmdir, chdir, execve) stop, or with
- *    notify are a notification (inproc.h: INPROC_AGAIN);
+ *    notify are a notification (inproc.h: INPROC_AGAIN); and so does
+ *    the preload's fork, a clone with CLONE_PTRACE (forks.c:
+ *    clone_noted), instead of a stop at the entry of glibc's;
  *  - with notify, the loader's openat and fstat of its audit modules,
  *    at its own sites (filter.h: struct filter_loader), before
  *    sandrun-audit.so rewrites them: notifications, which the tracer
@@ -302,6 +304,7 @@ static const struct insn prefix[] = {
 	JEQ(SYS_unlinkat, L_NOTE_IP, NEXT),
 	JEQ(SYS_rmdir, L_NOTE_IP, NEXT),
 	JEQ(SYS_chdir, L_NOTE_IP, NEXT),
+	JEQ(SYS_clone, L_NOTE_IP, NEXT),
 	JEQ(SYS_close, L_ALLOW_IP, L_LIB),
 	FROM_TRAMP(L_ALLOW_IP, L_ALLOW),
 	FROM_TRAMP(L_NOTE_IP, L_NOTE_ACT),

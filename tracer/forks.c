@@ -22,6 +22,11 @@
  *  - any other (fork(2), vfork(2), a clone with CLONE_THREAD or
  *    CLONE_PARENT, whose child's parent is not the caller) has its fork
  *    event back for this one call.
+ * glibc's fork() (its _Fork, a dash's subshell or command substitution)
+ * takes no such stop: sandrun-rec.so makes its clone with CLONE_PTRACE
+ * through the trampoline (preload/rec.c: rec_fork), a notification,
+ * which does the same but the flags (clone_noted: the thread's records
+ * are read before it, at every notification).
  * The child's first stop then finds whose it is (clone_claim: its
  * parent process's thread waiting for one).  A fork's parent runs on,
  * and may come to the tracer first: its child is looked for among its
@@ -289,6 +294,25 @@ bool clone_entry(struct tracer *t, struct task *task, uint32_t arch, uint64_t nr
 out:
 	ptrace(PTRACE_CONT, task->tid, 0, 0);
 	return true;
+}
+
+/* The clone flags a fork of glibc's (_Fork) may have besides its exit
+ * signal: nothing shared with the parent, nothing hidden from a tracer. */
+#define FORK_FLAGS (CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID | CLONE_PARENT_SETTID | CLONE_SETTLS)
+
+int clone_noted(struct tracer *t, struct task *task, uint64_t flags)
+{
+	/* (no other is made there: one could not be made traced from a
+	 * notification, which cannot change its flags) */
+	if ((flags & CSIGNAL) != SIGCHLD || !(flags & CLONE_PTRACE) ||
+	    (flags & ~(uint64_t)(CSIGNAL | CLONE_PTRACE | FORK_FLAGS)))
+		return -EPERM;
+	/* (its fork event reports the child) */
+	if (task->fork_events)
+		return 0;
+	clone_wait(t, task, (uint32_t)flags);
+	t->forks_unreported++;
+	return 0;
 }
 
 /* The children of thread tid of process tgid (CONFIG_PROC_CHILDREN), all

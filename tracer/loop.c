@@ -480,6 +480,17 @@ static void on_notify(struct tracer *t, const struct seccomp_notif *req,
 			resp->val = r;
 		return;
 	}
+	/* sandrun-rec.so's fork (filter.c): as at a fork's entry stop */
+	if (sd->arch == AUDIT_ARCH_X86_64 && sd->nr == SYS_clone &&
+	    sd->instruction_pointer == INPROC_SYSCALL_END) {
+		int r = clone_noted(t, task, sd->args[0]);
+
+		if (r < 0) {
+			resp->flags = 0;
+			resp->error = r;
+		}
+		return;
+	}
 	exit_noted(t, task, sd->arch, sd->nr, args);
 	d = sc_lookup(sd->arch, sd->nr);
 	if (!d)

@@ -246,6 +246,9 @@ bool forks_at_entry(const struct tracer *t, const struct task *task);
 void fork_done(struct tracer *t, struct task *parent, pid_t cid, int event);
 /* At a seccomp entry stop: a fork, vfork or clone handled (true: resumed). */
 bool clone_entry(struct tracer *t, struct task *task, uint32_t arch, uint64_t nr);
+/* A fork sandrun-rec.so made through the trampoline, notified (flags:
+ * the clone's); 0, or -errno to refuse it with. */
+int clone_noted(struct tracer *t, struct task *task, uint64_t flags);
 /* A new thread's first stop, its parent unknown: taken as the child of a
  * fork made traced at its entry (true: resumed), else its fork event is
  * to come. */

@@ -15,6 +15,10 @@
  *                   call and execs; then the parent records
  *   inproc tamper   try to map and to unprotect the trampoline page;
  *                   prints what the kernel (or the tracer) answered
+ *   inproc clones   clones made through the trampoline (as the
+ *                   preload's fork is): one without CLONE_PTRACE, one
+ *                   with CLONE_UNTRACED, one with CLONE_FILES, then a
+ *                   fork with CLONE_PTRACE; prints what each got
  *   inproc thread-first N
  *                   the process's first recorded calls (N rounds) in a
  *                   second thread, while the first makes raw opens that
@@ -273,6 +277,31 @@ static int tamper(void)
 	p = mmap((void *)(TRAMP + (8UL << 32)), 4096, PROT_READ | PROT_EXEC,
 		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
 	printf("elsewhere: %s\n", p == MAP_FAILED ? strerror(errno) : "mapped");
+	return 0;
+}
+
+static int clones(void)
+{
+	typedef long (*tramp_fn)(long, long, long, long, long, long);
+	static const struct {
+		const char *name;
+		unsigned long flags;
+	} c[] = {
+		{ "untraced", SIGCHLD },
+		{ "CLONE_UNTRACED", CLONE_PTRACE | CLONE_UNTRACED | SIGCHLD },
+		{ "CLONE_FILES", CLONE_PTRACE | CLONE_FILES | SIGCHLD },
+		{ "fork", CLONE_PTRACE | SIGCHLD },
+	};
+
+	for (size_t i = 0; i < sizeof(c) / sizeof(*c); i++) {
+		long r = ((tramp_fn)TRAMP)(SYS_clone, (long)c[i].flags, 0, 0, 0, 0);
+
+		if (r == 0)
+			_exit(0);
+		if (r > 0)
+			waitpid((pid_t)r, NULL, 0);
+		printf("%s: %s\n", c[i].name, r < 0 ? strerror((int)-r) : "made");
+	}
 	return 0;
 }
 
@@ -780,6 +809,8 @@ int main(int argc, char **argv)
 		return vfork_first();
 	if (argc == 2 && !strcmp(argv[1], "tamper"))
 		return tamper();
+	if (argc == 2 && !strcmp(argv[1], "clones"))
+		return clones();
 	if (argc >= 3 && !strcmp(argv[1], "no-wx"))
 		return no_wx(argv + 2);
 	if (argc == 3 && (!strcmp(argv[1], "exec-fails") || !strcmp(argv[1], "exec-raw")))
