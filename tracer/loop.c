@@ -674,6 +674,8 @@ static void at_signal(struct tracer *t, struct task *task)
 			nr == SYS_exit_group || r.orig_rax == INPROC_NR ||
 			(r.rip == INPROC_SYSCALL_END && filter_notified_nr((int)nr) &&
 			 (nr != SYS_openat || (r.rdx & INPROC_OPEN_DENY))) ||
+			/* (the preload's fork: a fork is never EINTR) */
+			(r.rip == INPROC_SYSCALL_END && nr == SYS_clone) ||
 			(!untagged && loader_call(t, &r));
 	if (again) {
 		r.rax = (unsigned long long)-ERESTARTNOINTR;

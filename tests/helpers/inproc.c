@@ -625,7 +625,8 @@ static int readdir_race(const char *dir)
 }
 
 /* close-eintr N: N writers closed (and opened, and a directory made and
- * removed, and the file unlinked) while another thread floods this one
+ * removed, and the file unlinked, and a child forked) while another
+ * thread floods this one
  * with a signal whose handler has no SA_RESTART; a close that fails
  * with EINTR (which a real close never does, the fd being gone) is
  * counted, and closed again.  Prints how many did. */
@@ -646,7 +647,7 @@ static void *flood(void *arg)
 static int close_eintr(int n)
 {
 	struct sigaction sa = { .sa_handler = on_usr2 };
-	int eintr = 0, others = 0;
+	int eintr = 0, others = 0, forks = 0;
 	pthread_t th;
 
 	sigaction(SIGUSR2, &sa, NULL);
@@ -670,11 +671,22 @@ static int close_eintr(int n)
 		others += mkdir("eintr.d", 0755) < 0 && errno == EINTR;
 		others += rmdir("eintr.d") < 0 && errno == EINTR;
 		others += unlink("eintr.out") < 0 && errno == EINTR;
+		/* (the preload's fork: a notification too) */
+		pid_t pid = fork();
+
+		if (pid == 0)
+			_exit(0);
+		if (pid < 0)
+			forks += errno == EINTR;
+		else
+			while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+				;
 	}
 	flood_done = 1;
 	pthread_join(th, NULL);
 	printf("EINTR from close: %d\n", eintr);
 	printf("EINTR from open, mkdir, rmdir, unlink: %d\n", others);
+	printf("EINTR from fork: %d\n", forks);
 	return 0;
 }
 

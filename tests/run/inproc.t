@@ -888,6 +888,8 @@ is "a signal while a close is notified: no EINTR" \
 	"$(sed -n '/^EINTR from close/p' "$SCRATCH/out-root/close-eintr.out")" "EINTR from close: 0"
 is "nor while the preload's open, mkdir, rmdir, unlink are" \
 	"$(sed -n '/^EINTR from open/p' "$SCRATCH/out-root/close-eintr.out")" "EINTR from open, mkdir, rmdir, unlink: 0"
+is "nor while its fork is" \
+	"$(sed -n '/^EINTR from fork/p' "$SCRATCH/out-root/close-eintr.out")" "EINTR from fork: 0"
 # A signal at a notified chdir's end: the handler's calls, which stop,
 # are resolved with the new cwd (the result taken at the signal's stop).
 run chdir-signal root -- "$SCRATCH/bin/inproc" chdir-signal 300
