@@ -424,6 +424,7 @@ static bool decode_args(struct tracer *t, struct task *task)
 	const struct sc_desc *d = p->desc;
 	struct event *ev = &p->ev;
 	struct open_how how = { 0 };
+	char **argv = NULL;	/* (a notified execve's, read with its envp) */
 
 	memset(ev, 0, sizeof(*ev));
 	ev->kind = d->kind;
@@ -519,10 +520,14 @@ static bool decode_args(struct tracer *t, struct task *task)
 		 * its exec stop, a failure when the thread tells it
 		 * (inproc.c); no answer here, even for a file not there. */
 		if (p->notified) {
-			ev->envp = mem_read_strv(task->tid, p->args[d->aux2], is_compat(p));
+			/* (its argv read with it: the argv is wanted but for a
+			 * PATH search's miss) */
+			ev->envp = mem_read_strv2(task->tid, p->args[d->aux2], p->args[d->aux],
+						  is_compat(p), &argv);
 			exec_missing(t, task);	/* (the program's identity) */
 			ev->result = 0;
 			if (exec_env_needed(t, task, ev->envp)) {
+				event_free_strv(argv);
 				p->again = true;
 				return false;
 			}
@@ -533,6 +538,7 @@ static bool decode_args(struct tracer *t, struct task *task)
 		 * at the exit (as a stat is answered at its entry); the
 		 * preload records only those (rec.c's rec_execve). */
 		if (p->rec) {
+			event_free_strv(argv);
 			ev->kind = EV_EXEC_FAIL;
 			ev->result = (int)p->rec->ret;
 			tracer_emit(t, ev);
@@ -547,7 +553,7 @@ static bool decode_args(struct tracer *t, struct task *task)
 			return false;
 		}
 		ev->path2 = xstrdup(task->proc->cwd);
-		ev->argv = mem_read_strv(task->tid, p->args[d->aux], is_compat(p));
+		ev->argv = p->notified ? argv : mem_read_strv(task->tid, p->args[d->aux], is_compat(p));
 		if (!p->notified) {
 			ev->envp = mem_read_strv(task->tid, p->args[d->aux2], is_compat(p));
 			exec_env_fix(t, task, ev->envp);

@@ -30,7 +30,7 @@ int ev_kind_parse(const char *name)
 	return -1;
 }
 
-static void free_strv(char **v)
+void event_free_strv(char **v)
 {
 	for (char **p = v; p && *p; p++)
 		free(*p);
@@ -47,7 +47,7 @@ void event_clear(struct event *ev)
 	free(ev->path);
 	free(ev->path2);
 	free(ev->post.target);
-	free_strv(ev->argv);
-	free_strv(ev->envp);
+	event_free_strv(ev->argv);
+	event_free_strv(ev->envp);
 	memset(ev, 0, sizeof(*ev));
 }

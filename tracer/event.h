@@ -84,5 +84,7 @@ struct event {
 const char *ev_kind_name(enum ev_kind kind);
 int ev_kind_parse(const char *name);
 void event_clear(struct event *ev);
+/* A NULL-terminated vector of malloc'd strings (argv, envp) freed. */
+void event_free_strv(char **v);
 
 #endif

@@ -330,3 +330,65 @@ char **mem_read_strv(pid_t tid, uint64_t addr, bool compat)
 	v[n] = NULL;
 	return v;
 }
+
+/*
+ * Two vectors at once (an execve's environment and argv): both arrays'
+ * first page of pointers in one call, then all their strings in one more
+ * (each is two calls alone).  Where either array goes on past that page,
+ * anything cannot be read, or the two are too many or too large for one
+ * read, each is read alone, as mem_read_strv reads it.  The first's
+ * vector; *second the second's.
+ */
+char **mem_read_strv2(pid_t tid, uint64_t a, uint64_t b, bool compat, char ***second)
+{
+	size_t width = compat ? 4 : 8, k[2] = { 0, 0 }, n = 0, total = 0;
+	const uint64_t addr[2] = { a, b };
+	unsigned char raw[2][STRV_PTRS * 8];
+	struct iovec local[2], remote[2];
+	uint64_t ptrs[STRV_PTRS];
+	char **v = NULL, **w;
+	ssize_t want = 0;
+
+	for (int i = 0; i < 2 && a && b; i++) {
+		size_t len = STRV_PTRS * width, page_left = 4096 - (addr[i] & 4095);
+
+		if (len > page_left && page_left >= width)
+			len = page_left - page_left % width;
+		local[i] = (struct iovec){ raw[i], len };
+		remote[i] = (struct iovec){ (void *)(uintptr_t)addr[i], len };
+		want += (ssize_t)len;
+	}
+	if (!want || mem_readv(tid, local, 2, remote, 2) != want)
+		goto alone;
+	for (int i = 0; i < 2; i++) {
+		bool ended = false;
+
+		for (size_t j = 0; j < local[i].iov_len / width && !ended; j++) {
+			uint64_t p = 0;
+
+			memcpy(&p, raw[i] + j * width, width);
+			ended = !p;
+			if (!ended && k[0] + k[1] == STRV_PTRS)
+				goto alone;
+			if (!ended)
+				ptrs[k[0] + k[1]] = p, k[i]++;
+		}
+		if (!ended)
+			goto alone;
+	}
+	v = xmalloc((k[0] + k[1] + 2) * sizeof(*v));
+	if (k[0] + k[1] && !read_strings(tid, ptrs, k[0] + k[1], v, &n, &total)) {
+		v[n] = NULL;
+		event_free_strv(v);
+		goto alone;
+	}
+	w = xmalloc((k[1] + 1) * sizeof(*w));
+	memcpy(w, v + k[0], k[1] * sizeof(*w));
+	w[k[1]] = NULL;
+	v[k[0]] = NULL;
+	*second = w;
+	return v;
+alone:
+	*second = mem_read_strv(tid, b, compat);
+	return mem_read_strv(tid, a, compat);
+}

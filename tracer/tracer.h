@@ -310,6 +310,7 @@ ssize_t mem_readv(pid_t tid, const struct iovec *local, unsigned long nlocal,
 uint64_t mem_reads(void);
 char *mem_read_string(pid_t tid, uint64_t addr, size_t max);
 char **mem_read_strv(pid_t tid, uint64_t addr, bool compat);
+char **mem_read_strv2(pid_t tid, uint64_t a, uint64_t b, bool compat, char ***second);
 int mem_read(pid_t tid, uint64_t addr, void *buf, size_t len);
 int mem_write(pid_t tid, uint64_t addr, const void *buf, size_t len);
 

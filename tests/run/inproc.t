@@ -617,8 +617,23 @@ if [ -f "$SCRATCH/bin/sandrun-audit.so" ]; then
 		-- /bin/true) >/dev/null 2>&1
 	r1=$(meta "$SCRATCH/out-root/reads.trace.meta.json" memory_reads)
 	check "... and its memory read 14 times or fewer ($r1)" test "${r1:-99}" -le 14
+	# A notified execve's argv and environment are read together: two
+	# reads for both (mem.c: mem_read_strv2), four alone; 38 for a
+	# shell's two programs before.  With more than a page of pointers
+	# (an environment of 700), or an argv split across two pages, each
+	# is read alone: the same trace as with every stop.
+	(cd "$SCRATCH" && env -i PATH=/usr/bin:/bin "$SR" -q -o "$SCRATCH/out-root/reads2.trace" \
+		-- /bin/sh -c '/bin/true; /bin/true') >/dev/null 2>&1
+	r2=$(meta "$SCRATCH/out-root/reads2.trace.meta.json" memory_reads)
+	check "a shell's two programs: their memory read 34 times or fewer ($r2)" test "${r2:-99}" -le 34
+	big='/bin/true a; x=$(seq 1 700 | sed "s/.*/export V&=v&;/"); eval "$x"; /bin/true b c'
+	run bigenv root -- /bin/sh -c "$big"
+	run bigenv-np root --no-preload -- /bin/sh -c "$big"
+	check "an environment of 700: the same trace as without the preload" \
+		cmp -s "$SCRATCH/out-root/bigenv.trace" "$SCRATCH/out-root/bigenv-np.trace"
+	check "and all 700 of it is there" grep -qF '"V700=v700"' "$SCRATCH/out-root/bigenv.trace"
 else
-	skip "sandrun-audit.so is not built next to sandrun"
+	for i in 1 2 3 4; do skip "sandrun-audit.so is not built next to sandrun"; done
 fi
 
 # A program's libraries are started before the preload (libselinux's
