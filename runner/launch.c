@@ -227,8 +227,10 @@ int launch_run(const struct run_config *cfg, int *ret_status,
 		meta.recorded = true;
 		meta.events = rec.tracer.spool.count;
 		meta.stops = rec.tracer.stops;
-		for (int k = 0; k < STOP_KINDS; k++)
+		for (int k = 0; k < STOP_KINDS; k++) {
 			meta.stops_by[k] = rec.tracer.stops_by[k];
+			meta.handling_us_by[k] = (rec.tracer.handling_ns[k] + 999) / 1000;
+		}
 		meta.in_process = rec.tracer.inproc_records;
 		meta.in_process_rejected = rec.tracer.inproc_tampered;
 		meta.execs_without_stop = rec.tracer.execs_seen;

@@ -73,6 +73,12 @@ static void write_meta(FILE *f, const struct run_meta *m,
 		for (int k = 0; k < STOP_KINDS; k++)
 			fprintf(f, "%s\"%s\": %llu", k ? ", " : "", stop_kind_names[k],
 				m->stops_by[k]);
+		/* (keys of their own: a line-oriented reader of stops_by's
+		 * finds each of its keys once) */
+		fprintf(f, "},\n    \"handling\": {");
+		for (int k = 0; k < STOP_KINDS; k++)
+			fprintf(f, "%s\"%s_us\": %llu", k ? ", " : "", stop_kind_names[k],
+				m->handling_us_by[k]);
 		fprintf(f, "}},\n");
 	}
 	fprintf(f, "  \"host\": {\"hostname\": ");

@@ -21,6 +21,7 @@ struct run_meta {
 	bool recorded;
 	unsigned long long events, stops;
 	unsigned long long stops_by[STOP_KINDS];	/* tracer/tracer.h */
+	unsigned long long handling_us_by[STOP_KINDS];	/* the tracer's time on them */
 	unsigned long long in_process;	/* syscalls recorded without a stop */
 	unsigned long long in_process_rejected;	/* records not taken (tracer/inproc.c) */
 	unsigned long long execs_without_stop;	/* tracer/loop.c: exec_seen */

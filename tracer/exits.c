@@ -226,7 +226,7 @@ bool exit_own_filter(struct tracer *t, struct task *task, uint32_t arch, int nr)
 		return false;
 	task->proc->own_filter = true;
 	set_stop_options(t, task);
-	ptrace(PTRACE_CONT, task->tid, 0, 0);
+	tracer_resume(task->tid, PTRACE_CONT, 0);
 	return true;
 }
 
@@ -274,7 +274,7 @@ bool exit_teardown_parked(struct tracer *t, struct task *task)
 	if (!t->teardown || t->teardown_fd >= 0 || task->proc)
 		return false;
 	task->parked = false;
-	ptrace(PTRACE_CONT, task->tid, 0, 0);
+	tracer_resume(task->tid, PTRACE_CONT, 0);
 	return true;
 }
 

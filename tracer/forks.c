@@ -198,7 +198,7 @@ void fork_done(struct tracer *t, struct task *parent, pid_t cid, int event)
 		child->parked = false;
 		child->fresh = false;
 		set_stop_options(t, child);
-		ptrace(PTRACE_CONT, cid, 0, 0);
+		tracer_resume(cid, PTRACE_CONT, 0);
 	}
 }
 
@@ -292,7 +292,7 @@ bool clone_entry(struct tracer *t, struct task *task, uint32_t arch, uint64_t nr
 		t->forks_unreported++;
 	}
 out:
-	ptrace(PTRACE_CONT, task->tid, 0, 0);
+	tracer_resume(task->tid, PTRACE_CONT, 0);
 	return true;
 }
 

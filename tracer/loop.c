@@ -32,6 +32,7 @@
 #include <sys/syscall.h>
 #include <sys/user.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include <linux/audit.h>
 #include <linux/ptrace.h>
@@ -70,8 +71,23 @@ int tracer_seize(struct tracer *t, pid_t init_pid, struct sr_error **err)
 	return 0;
 }
 
-static void resume(pid_t tid, int how, int sig)
+/* A monotonic clock's reading, in nanoseconds (the vDSO's: ~30 ns). */
+static uint64_t now_ns(void)
 {
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* When the stop this thread handles was answered (resumed), or 0: its
+ * time ends there (the thread resumed may take this one's CPU). */
+static __thread uint64_t answered;
+
+void tracer_resume(pid_t tid, int how, int sig)
+{
+	if (!answered)
+		answered = now_ns();
 	/* ESRCH: it is gone; waitpid will say so. */
 	ptrace(how, tid, 0, sig);
 }
@@ -110,6 +126,7 @@ static void *notify_main(void *arg)
 	struct seccomp_notif *req;
 	struct seccomp_notif_resp *resp;
 	bool failed = false;
+	uint64_t start;
 
 	/* (the kernel's structs may be larger than these headers') */
 	if (syscall(SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sz) < 0) {
@@ -150,10 +167,16 @@ static void *notify_main(void *arg)
 			failed = true;
 			break;
 		}
+		start = now_ns();
 		memset(resp, 0, sz.seccomp_notif_resp);
 		pthread_mutex_lock(&t->lock);
 		on_notify(t, req, resp);
 		pthread_mutex_unlock(&t->lock);
+		/* (this thread's own: the main thread never counts a
+		 * notification, and reads this only once it has joined; up
+		 * to the answer, which may give this thread's CPU to the
+		 * thread it wakes, SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP) */
+		t->handling_ns[STOP_NOTIFY] += now_ns() - start;
 		/* (ENOENT: it was killed while waiting) */
 		while (ioctl(t->notify_fd, SECCOMP_IOCTL_NOTIF_SEND, resp) < 0 && errno != ENOENT) {
 			if (errno != EINTR) {
@@ -264,7 +287,7 @@ static void on_inproc(struct tracer *t, struct task *task,
 			enforce_skip(task->tid, r);
 		} else if (args[0] == INPROC_KEY && !(si->seccomp.nr & FILTER_X32_BIT))
 			enforce_skip(task->tid, (int)inproc_request(t, task, si->arch, args));
-		resume(task->tid, PTRACE_CONT, 0);
+		tracer_resume(task->tid, PTRACE_CONT, 0);
 		return;
 	case SYS_mmap:
 		name = "mmap";
@@ -282,13 +305,13 @@ static void on_inproc(struct tracer *t, struct task *task,
 		name = "shmat";
 		break;
 	default:
-		resume(task->tid, PTRACE_CONT, 0);
+		tracer_resume(task->tid, PTRACE_CONT, 0);
 		return;
 	}
 	r = inproc_map_entry(t, task, name, args);
 	if (r < 0)
 		enforce_skip(task->tid, r);
-	resume(task->tid, PTRACE_CONT, 0);
+	tracer_resume(task->tid, PTRACE_CONT, 0);
 }
 
 /* A traced syscall's entry (d), decoded and checked against the policy;
@@ -362,7 +385,7 @@ static void on_seccomp(struct tracer *t, struct task *task)
 		  si.seccomp.nr == INPROC_NR && si.seccomp.args[0] == INPROC_KEY;
 	t->stops_by[request ? STOP_REQUEST : STOP_ENTRY]++;
 	if (n <= 0 || si.op != PTRACE_SYSCALL_INFO_SECCOMP || !task->proc) {
-		resume(task->tid, PTRACE_CONT, 0);
+		tracer_resume(task->tid, PTRACE_CONT, 0);
 		return;
 	}
 	/* What the thread recorded in-process came before this syscall. */
@@ -377,7 +400,7 @@ static void on_seccomp(struct tracer *t, struct task *task)
 			on_inproc(t, task, &si);
 			return;
 		}
-		resume(task->tid, PTRACE_CONT, 0);
+		tracer_resume(task->tid, PTRACE_CONT, 0);
 		return;
 	}
 	for (int i = 0; i < 6; i++)
@@ -397,7 +420,7 @@ static void on_seccomp(struct tracer *t, struct task *task)
 		task->divert_sent = false;
 		task->divert_tagged = exit_stop = true;
 	}
-	resume(task->tid, exit_stop && !notified ? PTRACE_SYSCALL : PTRACE_CONT, 0);
+	tracer_resume(task->tid, exit_stop && !notified ? PTRACE_SYSCALL : PTRACE_CONT, 0);
 }
 
 /* The preload's INPROC_MEM: an fd on the thread's own memory (its
@@ -566,7 +589,7 @@ static void on_syscall_exit(struct tracer *t, struct task *task)
 		}
 		task->has_pending = false;
 	}
-	resume(task->tid, PTRACE_CONT, 0);
+	tracer_resume(task->tid, PTRACE_CONT, 0);
 }
 
 static void on_fork(struct tracer *t, struct task *parent, int event)
@@ -582,7 +605,7 @@ static void on_fork(struct tracer *t, struct task *parent, int event)
 	if (parent->fork_events)
 		set_stop_options(t, parent);
 out:
-	resume(parent->tid, PTRACE_CONT, 0);
+	tracer_resume(parent->tid, PTRACE_CONT, 0);
 }
 
 static void on_exec(struct tracer *t, struct task *task)
@@ -592,7 +615,7 @@ static void on_exec(struct tracer *t, struct task *task)
 	ptrace(PTRACE_GETEVENTMSG, task->tid, 0, &former);
 	exec_done(t, task, (pid_t)former);
 	set_stop_options(t, task);
-	resume(task->tid, PTRACE_CONT, 0);
+	tracer_resume(task->tid, PTRACE_CONT, 0);
 }
 
 static void on_exit_event(struct tracer *t, struct task *task)
@@ -602,7 +625,7 @@ static void on_exit_event(struct tracer *t, struct task *task)
 	ptrace(PTRACE_GETEVENTMSG, task->tid, 0, &status);
 	tracer_catch_up(t, task);
 	proc_exiting(t, task, status);
-	resume(task->tid, PTRACE_CONT, 0);
+	tracer_resume(task->tid, PTRACE_CONT, 0);
 }
 
 /*
@@ -745,10 +768,10 @@ static void dispatch(struct tracer *t, pid_t tid, int status)
 			if (task->fresh)
 				set_stop_options(t, task);
 			task->fresh = false;
-			resume(tid, PTRACE_CONT, 0);
+			tracer_resume(tid, PTRACE_CONT, 0);
 		} else {
 			/* A group-stop: stay stopped until SIGCONT. */
-			resume(tid, PTRACE_LISTEN, 0);
+			tracer_resume(tid, PTRACE_LISTEN, 0);
 		}
 		return;
 	default:
@@ -768,11 +791,25 @@ static void dispatch(struct tracer *t, pid_t tid, int status)
 	}
 	at_signal(t, task);
 	exit_arm_signal(t, task, sig);
-	resume(tid, PTRACE_CONT, sig);
+	tracer_resume(tid, PTRACE_CONT, sig);
+}
+
+/* A stop dispatched since start, its time added to its kind's (the one
+ * whose count it raised: none for the listener's hand-over). */
+static void stop_timed(struct tracer *t, const uint64_t before[STOP_KINDS], uint64_t start)
+{
+	uint64_t end = answered ? answered : now_ns();
+
+	for (int k = 0; k < STOP_KINDS; k++)
+		if (k != STOP_NOTIFY && t->stops_by[k] > before[k]) {
+			t->handling_ns[k] += end - start;
+			return;
+		}
 }
 
 int tracer_loop(struct tracer *t, int *ret_init_status, struct sr_error **err)
 {
+	uint64_t before[STOP_KINDS], start;
 	bool init_done = false;
 	int status, r;
 	pid_t tid;
@@ -789,6 +826,7 @@ int tracer_loop(struct tracer *t, int *ret_init_status, struct sr_error **err)
 			return sr_error_make(err, SR_EXIT_FAILURE, r,
 					     "waiting for the sandbox");
 		}
+		start = now_ns();
 		pthread_mutex_lock(&t->lock);
 		if (WIFEXITED(status) || WIFSIGNALED(status)) {
 			if (tid == t->init_pid) {
@@ -806,7 +844,10 @@ int tracer_loop(struct tracer *t, int *ret_init_status, struct sr_error **err)
 			if (tid == t->root_pid)
 				exit_teardown(t);
 		} else if (WIFSTOPPED(status)) {
+			memcpy(before, t->stops_by, sizeof(before));
+			answered = 0;
 			dispatch(t, tid, status);
+			stop_timed(t, before, start);
 		}
 		if (t->teardown)
 			exit_teardown_ready(t);

@@ -107,6 +107,12 @@ struct tracer {
 	uint64_t cache_hits;	/* files whose digest came from the cache file */
 	uint64_t stops;
 	uint64_t stops_by[STOP_KINDS];	/* the same by kind */
+	/* the time they took the tracer, from the stop's arrival (waitpid's
+	 * or the notification's) to its answer, by kind: what a tracee
+	 * waits for beyond the kernel's round trip (nanoseconds; a
+	 * notification's are the notification thread's own, the rest
+	 * the main thread's) */
+	uint64_t handling_ns[STOP_KINDS];
 	uint64_t execs_seen;	/* notified execs seen done with no exec stop */
 	uint64_t exits_seen;	/* exits seen at their notification (exits.c) */
 	uint64_t mem_fds;	/* fds on their own memory given (INPROC_MEM) */
@@ -261,6 +267,10 @@ void clone_unwait(struct tracer *t, struct task *task);
 /* loop.c: at a thread's stop, before it is handled, what its process
  * recorded in-process (and its forks settled). */
 void tracer_catch_up(struct tracer *t, struct task *task);
+/* A stopped thread resumed (how: PTRACE_CONT, PTRACE_SYSCALL or
+ * PTRACE_LISTEN; sig: a signal to deliver, or 0), the stop being handled
+ * answered (its time, meta.json's handling, ends here). */
+void tracer_resume(pid_t tid, int how, int sig);
 /* exits.c: whether the thread needs its exit stop (else its exit's
  * notification, or its death, is where its process ends). */
 bool exit_stops_wanted(const struct tracer *t, const struct task *task);

@@ -119,6 +119,31 @@ cpu() { sed -n 's/.*"tracer_cpu_s": \([0-9.]*\).*/\1/p' "$SCRATCH/$1.trace.meta.
 check "tracer_cpu_s: a number for a run ($(cpu one) s)" grep -qE '"tracer_cpu_s": [0-9]+\.[0-9]{3},' "$SCRATCH/one.trace.meta.json"
 check "tracer_cpu_s: more for 200 processes than for one ($(cpu many) s > $(cpu one) s)" \
 	awk -v a="$(cpu many)" -v b="$(cpu one)" 'BEGIN { exit !(a > b) }'
+# The tracer's time on its stops, by kind: a KIND_us for every kind
+# stops_by names; time only where there were stops, and some for every
+# process's.
+kinds() { sed -n "/\"$2\"/s/.*\"$2\": {\([^}]*\)}.*/\1/p" "$SCRATCH/$1.trace.meta.json"; }
+handled() { kinds "$1" handling | tr ',' '\n' | sed -n "s/.*\"$2_us\": \([0-9]*\).*/\1/p"; }
+stopped() { kinds "$1" stops_by | tr ',' '\n' | sed -n "s/.*\"$2\": \([0-9]*\).*/\1/p"; }
+is "handling: a KIND_us for each kind of stops_by" \
+	"$(kinds many handling | sed 's/_us": [0-9]*/"/g')" "$(kinds many stops_by | sed 's/: [0-9]*//g')"
+for k in $(kinds many stops_by | sed 's/"\([a-z_]*\)": [0-9]*/\1/g; s/,//g'); do
+	if [ "$(stopped many "$k")" = 0 ]; then
+		is "handling: no time for $k, which had no stop" "$(handled many "$k")" 0
+	else
+		check "handling: time for $k's $(stopped many "$k") stops ($(handled many "$k") us)" \
+			test "$(handled many "$k")" -gt 0
+	fi
+done
+check "handling: more notification time for 200 processes than for one ($(handled many notification) > $(handled one notification) us)" \
+	test "$(handled many notification)" -gt "$(handled one notification)"
+check "handling: no more than the run's duration, per thread" awk \
+	-v h="$(kinds many handling | tr ',' '\n' | sed 's/.*: //' | awk '{ s += $1 } END { print s }')" \
+	-v d="$(sed -n 's/.*"duration_s": \([0-9.]*\).*/\1/p' "$SCRATCH/many.trace.meta.json")" \
+	'BEGIN { exit !(h > 0 && h <= 2 * d * 1e6) }'
+is "handling: none of stops_by's keys (a reader of lines finds those once)" \
+	"$(for k in $(kinds many stops_by | sed 's/"\([a-z_]*\)": [0-9]*/\1/g; s/,//g'); do
+		kinds many handling | grep -o "\"$k\":"; done)" ""
 
 # Signals to sandrun reach the command; its status comes back.
 "$SR" -- sh -c 'trap "echo got-term; exit 7" TERM; echo ready; sleep 30 & wait' \
