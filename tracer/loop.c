@@ -62,7 +62,7 @@ int tracer_seize(struct tracer *t, pid_t init_pid, struct sr_error **err)
 		return sr_error_make(err, SR_EXIT_FAILURE, errno,
 				     "cannot trace the sandbox (ptrace)");
 	t->init_pid = init_pid;
-	t->notify_fd = t->notify_stop = t->teardown_fd = -1;
+	t->notify_fd = t->notify_stop = t->teardown_fd = t->handoff_fd = -1;
 	pthread_mutex_init(&t->lock, NULL);
 	task = task_add(&t->procs, init_pid);
 	task->fresh = false;
@@ -119,6 +119,106 @@ void tracer_catch_up(struct tracer *t, struct task *task)
 static void on_notify(struct tracer *t, const struct seccomp_notif *req,
 		      struct seccomp_notif_resp *resp);
 
+/*
+ * The loader's open of sandrun-audit.so, answered after the fd on the
+ * process's memory is in its fd table (mem_hand): by the hand-off
+ * thread, whose wait for the process to run then holds up no other
+ * notification.  The process waits for that answer, alone in its
+ * loader, so nothing else of its comes meanwhile.
+ */
+#define RESP_MAX 64	/* the kernel's answer, as large as it says (24 bytes) */
+
+static long mem_hand(struct tracer *t, int fd, uint64_t id);
+
+struct handoff {
+	uint64_t id;
+	int fd;
+	unsigned char resp[RESP_MAX];
+};
+
+/* Whether the kernel took the answer (ENOENT: its thread was killed
+ * while it waited; EINTR: again). */
+static bool answer(const struct tracer *t, const void *resp)
+{
+	while (ioctl(t->notify_fd, SECCOMP_IOCTL_NOTIF_SEND, resp) < 0 && errno != ENOENT)
+		if (errno != EINTR)
+			return false;
+	return true;
+}
+
+/* Every close would wait forever once no answer goes: the run fails
+ * instead (tracer_loop). */
+static void notify_lost(struct tracer *t)
+{
+	__atomic_store_n(&t->notify_failed, true, __ATOMIC_RELEASE);
+	kill(t->init_pid, SIGKILL);
+}
+
+static void *handoff_main(void *arg)
+{
+	struct tracer *t = arg;
+	struct handoff h;
+	uint64_t start;
+
+	for (;;) {
+		pthread_mutex_lock(&t->handoff_lock);
+		while (!t->nhandoffs && !t->handoff_end)
+			pthread_cond_wait(&t->handoff_cond, &t->handoff_lock);
+		if (!t->nhandoffs) {
+			pthread_mutex_unlock(&t->handoff_lock);
+			return NULL;
+		}
+		h = t->handoffs[0];
+		memmove(t->handoffs, t->handoffs + 1, --t->nhandoffs * sizeof(*t->handoffs));
+		pthread_mutex_unlock(&t->handoff_lock);
+		start = now_ns();
+		mem_hand(t, h.fd, h.id);
+		if (!answer(t, h.resp))
+			notify_lost(t);
+		t->handoff_ns += now_ns() - start;
+	}
+}
+
+/* The answer (size bytes) queued for the hand-off thread, with fd; false
+ * if there is none to take it. */
+static bool handoff_queue(struct tracer *t, uint64_t id, int fd, const void *resp, size_t size)
+{
+	if (!t->handoff_on || size > RESP_MAX)
+		return false;
+	pthread_mutex_lock(&t->handoff_lock);
+	if (t->nhandoffs == t->handoffs_cap) {
+		t->handoffs_cap = t->handoffs_cap ? 2 * t->handoffs_cap : 8;
+		t->handoffs = xrealloc(t->handoffs, t->handoffs_cap * sizeof(*t->handoffs));
+	}
+	t->handoffs[t->nhandoffs] = (struct handoff){ .id = id, .fd = fd };
+	memcpy(t->handoffs[t->nhandoffs++].resp, resp, size);
+	pthread_cond_signal(&t->handoff_cond);
+	pthread_mutex_unlock(&t->handoff_lock);
+	return true;
+}
+
+/* The hand-off thread ended, once its queue is done (when no more
+ * comes), and its time counted as the notifications'. */
+static void handoff_end(struct tracer *t)
+{
+	if (t->handoff_on) {
+		pthread_mutex_lock(&t->handoff_lock);
+		t->handoff_end = true;
+		pthread_cond_signal(&t->handoff_cond);
+		pthread_mutex_unlock(&t->handoff_lock);
+		pthread_join(t->handoff_thread, NULL);
+		t->handoff_on = false;
+		/* (what the processes waited for it) */
+		t->handling_ns[STOP_NOTIFY] += t->handoff_ns;
+		t->handoff_ns = 0;
+	}
+	pthread_cond_destroy(&t->handoff_cond);
+	pthread_mutex_destroy(&t->handoff_lock);
+	free(t->handoffs);
+	t->handoffs = NULL;
+	t->nhandoffs = t->handoffs_cap = 0;
+}
+
 static void *notify_main(void *arg)
 {
 	struct tracer *t = arg;
@@ -127,11 +227,11 @@ static void *notify_main(void *arg)
 	struct seccomp_notif_resp *resp;
 	bool failed = false;
 	uint64_t start;
+	int fd;
 
 	/* (the kernel's structs may be larger than these headers') */
 	if (syscall(SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sz) < 0) {
-		__atomic_store_n(&t->notify_failed, true, __ATOMIC_RELEASE);
-		kill(t->init_pid, SIGKILL);
+		notify_lost(t);
 		return NULL;
 	}
 	req = xcalloc(1, sz.seccomp_notif > sizeof(*req) ? sz.seccomp_notif : sizeof(*req));
@@ -172,29 +272,26 @@ static void *notify_main(void *arg)
 		pthread_mutex_lock(&t->lock);
 		on_notify(t, req, resp);
 		pthread_mutex_unlock(&t->lock);
+		fd = t->handoff_fd;
+		t->handoff_fd = -1;
 		/* (this thread's own: the main thread never counts a
 		 * notification, and reads this only once it has joined; up
 		 * to the answer, which may give this thread's CPU to the
 		 * thread it wakes, SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP) */
 		t->handling_ns[STOP_NOTIFY] += now_ns() - start;
-		/* (ENOENT: it was killed while waiting) */
-		while (ioctl(t->notify_fd, SECCOMP_IOCTL_NOTIF_SEND, resp) < 0 && errno != ENOENT) {
-			if (errno != EINTR) {
-				failed = true;
-				break;
-			}
-		}
-		if (failed)
+		if (fd >= 0 && handoff_queue(t, req->id, fd, resp, sz.seccomp_notif_resp))
+			continue;
+		if (fd >= 0)
+			mem_hand(t, fd, req->id);
+		if (!answer(t, resp)) {
+			failed = true;
 			break;
+		}
 	}
 	free(req);
 	free(resp);
-	/* Every close would now wait forever: the run fails instead
-	 * (tracer_loop). */
-	if (failed) {
-		__atomic_store_n(&t->notify_failed, true, __ATOMIC_RELEASE);
-		kill(t->init_pid, SIGKILL);
-	}
+	if (failed)
+		notify_lost(t);
 	return NULL;
 }
 
@@ -234,9 +331,15 @@ static int notify_start(struct tracer *t, struct task *task, uint64_t fd)
 	 * one's answer) */
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
+	/* (the hand-off thread first, for the other to see; without it the
+	 * notification thread hands the fds itself) */
+	pthread_mutex_init(&t->handoff_lock, NULL);
+	pthread_cond_init(&t->handoff_cond, NULL);
+	t->handoff_on = !pthread_create(&t->handoff_thread, NULL, handoff_main, t);
 	failed = t->notify_stop < 0 || pthread_create(&t->notify_thread, NULL, notify_main, t);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (failed) {
+		handoff_end(t);
 		if (t->notify_stop >= 0)
 			close(t->notify_stop);
 		close(nfd);
@@ -256,6 +359,8 @@ static void notify_end(struct tracer *t)
 	if (write(t->notify_stop, &one, sizeof(one)) != sizeof(one))
 		pthread_cancel(t->notify_thread);
 	pthread_join(t->notify_thread, NULL);
+	/* (its queue done: nothing adds to it now) */
+	handoff_end(t);
 	close(t->notify_stop);
 	close(t->notify_fd);
 	t->notify_fd = t->notify_stop = -1;
@@ -423,34 +528,48 @@ static void on_seccomp(struct tracer *t, struct task *task)
 	tracer_resume(task->tid, exit_stop && !notified ? PTRACE_SYSCALL : PTRACE_CONT, 0);
 }
 
-/* The preload's INPROC_MEM: an fd on the thread's own memory (its
- * /proc/PID/mem), put in its fd table, close-on-exec, while it waits
- * (id: the notification: the request's, or the loader's open of
- * sandrun-audit.so, on_notify); INPROC_YES + its number, or -errno.  It grants nothing the
- * process does not have: it can open the file itself, or mprotect its
- * code writable (the trampoline's page it could write so is checked at
- * every read of its rings, as ever). */
-static long mem_fd(struct tracer *t, const struct task *task, uint64_t id)
+/* An fd on the thread's own memory (its /proc/PID/mem), to put in its
+ * fd table (mem_hand); -errno.  It grants nothing the process does not
+ * have: it can open the file itself, or mprotect its code writable (the
+ * trampoline's page it could write so is checked at every read of its
+ * rings, as ever). */
+static int mem_open(const struct task *task)
 {
-	struct seccomp_notif_addfd add = { .id = id, .newfd_flags = O_CLOEXEC };
 	char path[48];
-	int fd, r;
+	int fd;
 
 	if (task->proc->inproc_bad)
 		return -EPERM;
 	snprintf(path, sizeof(path), "/proc/%d/mem", (int)task->tid);
 	fd = open(path, O_RDWR | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	add.srcfd = (uint32_t)fd;
+	return fd < 0 ? -errno : fd;
+}
+
+/* fd (consumed) put in the fd table of the thread whose notification id
+ * waits, close-on-exec; INPROC_YES + its number there, or -errno.  It
+ * returns once the thread has run to take it. */
+static long mem_hand(struct tracer *t, int fd, uint64_t id)
+{
+	struct seccomp_notif_addfd add = { .id = id, .srcfd = (uint32_t)fd,
+					   .newfd_flags = O_CLOEXEC };
+	int r;
+
 	/* (ENOENT: the thread is gone, and the file was another's) */
 	r = ioctl(t->notify_fd, SECCOMP_IOCTL_NOTIF_ADDFD, &add);
 	r = r < 0 ? -errno : r;
 	close(fd);
 	if (r < 0)
 		return r;
-	t->mem_fds++;
+	__atomic_fetch_add(&t->mem_fds, 1, __ATOMIC_RELAXED);
 	return INPROC_YES + r;
+}
+
+/* The preload's INPROC_MEM, while its notification (id) waits. */
+static long mem_fd(struct tracer *t, const struct task *task, uint64_t id)
+{
+	int fd = mem_open(task);
+
+	return fd < 0 ? fd : mem_hand(t, fd, id);
 }
 
 /* A notification (filter.h: close, close_range, the preload's requests
@@ -531,7 +650,10 @@ static void on_notify(struct tracer *t, const struct seccomp_notif *req,
 	 * program's code runs; none if this fails, and the module asks. */
 	if (task->audit_open && t->inproc && sd->arch == AUDIT_ARCH_X86_64 && sd->nr == SYS_openat &&
 	    !deny && !task->pend.again) {
-		mem_fd(t, task, req->id);
+		/* (handed with the answer: notify_main) */
+		int fd = mem_open(task);
+
+		t->handoff_fd = fd < 0 ? -1 : fd;
 		task->audit_loading = true;
 	}
 	task->audit_open = false;

@@ -154,6 +154,21 @@ struct tracer {
 	int notify_fd, notify_stop;	/* the listener; an eventfd to end it */
 	pthread_t notify_thread;
 	pthread_mutex_t lock;
+	/* The loader's opens of sandrun-audit.so, answered by a third
+	 * thread once it has handed the process the fd on its memory (the
+	 * hand-over waits until the process runs, which on a busy machine
+	 * can take a while: the notification thread answers others
+	 * meanwhile); loop.c: handoff_main. */
+	bool handoff_on;		/* the thread runs */
+	bool handoff_end;		/* it is to end, its queue done */
+	int handoff_fd;			/* on_notify's: the fd to hand with
+					 * this answer, or -1 */
+	struct handoff *handoffs;	/* its queue, oldest first */
+	size_t nhandoffs, handoffs_cap;
+	uint64_t handoff_ns;		/* its time on them */
+	pthread_t handoff_thread;
+	pthread_mutex_t handoff_lock;
+	pthread_cond_t handoff_cond;
 };
 
 /* Seize the sandbox's pid 1 before it starts the command. */
