@@ -11,8 +11,9 @@
  * notified (a writing open, mkdir, unlink, rmdir, chdir, execve; their
  * results told by a request: tracer/inproc.h, INPROC_AGAIN) are seccomp
  * notifications instead (tracer/filter.h): a second thread takes
- * them from the listener the command process hands over (INPROC_LISTENER)
- * and answers them as the entry stop of the same syscall would be, without
+ * them from the listener the command process hands over (INPROC_LISTENER,
+ * notify.c) and answers them (tracer_on_notify, here) as the entry stop of
+ * the same syscall would be, without
  * ptrace's stop and its two trips through the scheduler (where the
  * kernel can, on the tracee's CPU: SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP).
  * A thread waiting in a notification makes no other event, so its
@@ -20,14 +21,10 @@
  * holding the tracer's lock.  Only this loop's thread makes ptrace calls.
  */
 #include <errno.h>
-#include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
-#include <sys/ioctl.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
 #include <sys/user.h>
@@ -71,8 +68,7 @@ int tracer_seize(struct tracer *t, pid_t init_pid, struct sr_error **err)
 	return 0;
 }
 
-/* A monotonic clock's reading, in nanoseconds (the vDSO's: ~30 ns). */
-static uint64_t now_ns(void)
+uint64_t tracer_now_ns(void)
 {
 	struct timespec ts;
 
@@ -87,7 +83,7 @@ static __thread uint64_t answered;
 void tracer_resume(pid_t tid, int how, int sig)
 {
 	if (!answered)
-		answered = now_ns();
+		answered = tracer_now_ns();
 	/* ESRCH: it is gone; waitpid will say so. */
 	ptrace(how, tid, 0, sig);
 }
@@ -108,264 +104,6 @@ void tracer_catch_up(struct tracer *t, struct task *task)
 /* (the kernel's, not in userspace's errno.h) */
 #define ERESTARTSYS 512
 #define ERESTARTNOINTR 513
-
-#ifndef SECCOMP_IOCTL_NOTIF_SET_FLAGS
-#define SECCOMP_IOCTL_NOTIF_SET_FLAGS SECCOMP_IOW(4, __u64)
-#endif
-#ifndef SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP
-#define SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP (1UL << 0)
-#endif
-
-static void on_notify(struct tracer *t, const struct seccomp_notif *req,
-		      struct seccomp_notif_resp *resp);
-
-/*
- * The loader's open of sandrun-audit.so, answered after the fd on the
- * process's memory is in its fd table (mem_hand): by the hand-off
- * thread, whose wait for the process to run then holds up no other
- * notification.  The process waits for that answer, alone in its
- * loader, so nothing else of its comes meanwhile.
- */
-#define RESP_MAX 64	/* the kernel's answer, as large as it says (24 bytes) */
-
-static long mem_hand(struct tracer *t, int fd, uint64_t id);
-
-struct handoff {
-	uint64_t id;
-	int fd;
-	unsigned char resp[RESP_MAX];
-};
-
-/* Whether the kernel took the answer (ENOENT: its thread was killed
- * while it waited; EINTR: again). */
-static bool answer(const struct tracer *t, const void *resp)
-{
-	while (ioctl(t->notify_fd, SECCOMP_IOCTL_NOTIF_SEND, resp) < 0 && errno != ENOENT)
-		if (errno != EINTR)
-			return false;
-	return true;
-}
-
-/* Every close would wait forever once no answer goes: the run fails
- * instead (tracer_loop). */
-static void notify_lost(struct tracer *t)
-{
-	__atomic_store_n(&t->notify_failed, true, __ATOMIC_RELEASE);
-	kill(t->init_pid, SIGKILL);
-}
-
-static void *handoff_main(void *arg)
-{
-	struct tracer *t = arg;
-	struct handoff h;
-	uint64_t start;
-
-	for (;;) {
-		pthread_mutex_lock(&t->handoff_lock);
-		while (!t->nhandoffs && !t->handoff_end)
-			pthread_cond_wait(&t->handoff_cond, &t->handoff_lock);
-		if (!t->nhandoffs) {
-			pthread_mutex_unlock(&t->handoff_lock);
-			return NULL;
-		}
-		h = t->handoffs[0];
-		memmove(t->handoffs, t->handoffs + 1, --t->nhandoffs * sizeof(*t->handoffs));
-		pthread_mutex_unlock(&t->handoff_lock);
-		start = now_ns();
-		mem_hand(t, h.fd, h.id);
-		if (!answer(t, h.resp))
-			notify_lost(t);
-		t->handoff_ns += now_ns() - start;
-	}
-}
-
-/* The answer (size bytes) queued for the hand-off thread, with fd; false
- * if there is none to take it. */
-static bool handoff_queue(struct tracer *t, uint64_t id, int fd, const void *resp, size_t size)
-{
-	if (!t->handoff_on || size > RESP_MAX)
-		return false;
-	pthread_mutex_lock(&t->handoff_lock);
-	if (t->nhandoffs == t->handoffs_cap) {
-		t->handoffs_cap = t->handoffs_cap ? 2 * t->handoffs_cap : 8;
-		t->handoffs = xrealloc(t->handoffs, t->handoffs_cap * sizeof(*t->handoffs));
-	}
-	t->handoffs[t->nhandoffs] = (struct handoff){ .id = id, .fd = fd };
-	memcpy(t->handoffs[t->nhandoffs++].resp, resp, size);
-	pthread_cond_signal(&t->handoff_cond);
-	pthread_mutex_unlock(&t->handoff_lock);
-	return true;
-}
-
-/* The hand-off thread ended, once its queue is done (when no more
- * comes), and its time counted as the notifications'. */
-static void handoff_end(struct tracer *t)
-{
-	if (t->handoff_on) {
-		pthread_mutex_lock(&t->handoff_lock);
-		t->handoff_end = true;
-		pthread_cond_signal(&t->handoff_cond);
-		pthread_mutex_unlock(&t->handoff_lock);
-		pthread_join(t->handoff_thread, NULL);
-		t->handoff_on = false;
-		/* (what the processes waited for it) */
-		t->handling_ns[STOP_NOTIFY] += t->handoff_ns;
-		t->handoff_ns = 0;
-	}
-	pthread_cond_destroy(&t->handoff_cond);
-	pthread_mutex_destroy(&t->handoff_lock);
-	free(t->handoffs);
-	t->handoffs = NULL;
-	t->nhandoffs = t->handoffs_cap = 0;
-}
-
-static void *notify_main(void *arg)
-{
-	struct tracer *t = arg;
-	struct seccomp_notif_sizes sz = { 0 };
-	struct seccomp_notif *req;
-	struct seccomp_notif_resp *resp;
-	bool failed = false;
-	uint64_t start;
-	int fd;
-
-	/* (the kernel's structs may be larger than these headers') */
-	if (syscall(SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sz) < 0) {
-		notify_lost(t);
-		return NULL;
-	}
-	req = xcalloc(1, sz.seccomp_notif > sizeof(*req) ? sz.seccomp_notif : sizeof(*req));
-	resp = xcalloc(1, sz.seccomp_notif_resp > sizeof(*resp) ?
-			   sz.seccomp_notif_resp : sizeof(*resp));
-	for (;;) {
-		struct pollfd p[2] = { { t->notify_fd, POLLIN, 0 }, { t->notify_stop, POLLIN, 0 } };
-
-		if (poll(p, 2, -1) < 0) {
-			if (errno == EINTR)
-				continue;
-			failed = true;
-			break;
-		}
-		/* (POLLHUP: no process uses the filter any more, and none
-		 * can again: the normal end too) */
-		if (p[1].revents || (p[0].revents & POLLHUP))
-			break;
-		/* (POLLERR: the kernel's lock taking interrupted, as by a
-		 * freezer: try again) */
-		if (!(p[0].revents & POLLIN)) {
-			if (p[0].revents & POLLNVAL) {
-				failed = true;
-				break;
-			}
-			continue;
-		}
-		memset(req, 0, sz.seccomp_notif);
-		if (ioctl(t->notify_fd, SECCOMP_IOCTL_NOTIF_RECV, req) < 0) {
-			/* ENOENT: the thread went away meanwhile */
-			if (errno == EINTR || errno == ENOENT)
-				continue;
-			failed = true;
-			break;
-		}
-		start = now_ns();
-		memset(resp, 0, sz.seccomp_notif_resp);
-		pthread_mutex_lock(&t->lock);
-		on_notify(t, req, resp);
-		pthread_mutex_unlock(&t->lock);
-		fd = t->handoff_fd;
-		t->handoff_fd = -1;
-		/* (this thread's own: the main thread never counts a
-		 * notification, and reads this only once it has joined; up
-		 * to the answer, which may give this thread's CPU to the
-		 * thread it wakes, SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP) */
-		t->handling_ns[STOP_NOTIFY] += now_ns() - start;
-		if (fd >= 0 && handoff_queue(t, req->id, fd, resp, sz.seccomp_notif_resp))
-			continue;
-		if (fd >= 0)
-			mem_hand(t, fd, req->id);
-		if (!answer(t, resp)) {
-			failed = true;
-			break;
-		}
-	}
-	free(req);
-	free(resp);
-	if (failed)
-		notify_lost(t);
-	return NULL;
-}
-
-/* The command process hands its filter's listener over (fd: its number
- * there), once, before its exec; returns the request's answer. */
-static int notify_start(struct tracer *t, struct task *task, uint64_t fd)
-{
-	char link[64], what[64];
-	sigset_t all, old;
-	int pidfd, nfd;
-	bool failed;
-	ssize_t n;
-
-	if (t->notify_asked || !task->proc || task->proc->tgid != t->root_pid ||
-	    t->root_execd || fd > INT32_MAX)
-		return -EPERM;
-	t->notify_asked = true;
-	pidfd = (int)syscall(SYS_pidfd_open, task->tid, 0);
-	if (pidfd < 0)
-		return -errno;
-	nfd = (int)syscall(SYS_pidfd_getfd, pidfd, (int)fd, 0);
-	close(pidfd);
-	if (nfd < 0)
-		return -errno;
-	snprintf(link, sizeof(link), "/proc/self/fd/%d", nfd);
-	n = readlink(link, what, sizeof(what) - 1);
-	if (n < 0 || (what[n] = '\0', strcmp(what, "anon_inode:seccomp notify"))) {
-		close(nfd);
-		return -EBADF;
-	}
-	/* (6.6: notification and answer each wake the other side on the
-	 * CPU it is sent from, as a ptrace stop does not) */
-	ioctl(nfd, SECCOMP_IOCTL_NOTIF_SET_FLAGS, SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP, 0);
-	t->notify_fd = nfd;
-	t->notify_stop = eventfd(0, EFD_CLOEXEC);
-	/* (sandrun's signals are the main thread's: none interrupts this
-	 * one's answer) */
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	/* (the hand-off thread first, for the other to see; without it the
-	 * notification thread hands the fds itself) */
-	pthread_mutex_init(&t->handoff_lock, NULL);
-	pthread_cond_init(&t->handoff_cond, NULL);
-	t->handoff_on = !pthread_create(&t->handoff_thread, NULL, handoff_main, t);
-	failed = t->notify_stop < 0 || pthread_create(&t->notify_thread, NULL, notify_main, t);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (failed) {
-		handoff_end(t);
-		if (t->notify_stop >= 0)
-			close(t->notify_stop);
-		close(nfd);
-		t->notify_fd = t->notify_stop = -1;
-		return -EAGAIN;
-	}
-	t->notify_on = true;
-	return (int)INPROC_YES;
-}
-
-static void notify_end(struct tracer *t)
-{
-	uint64_t one = 1;
-
-	if (!t->notify_on)
-		return;
-	if (write(t->notify_stop, &one, sizeof(one)) != sizeof(one))
-		pthread_cancel(t->notify_thread);
-	pthread_join(t->notify_thread, NULL);
-	/* (its queue done: nothing adds to it now) */
-	handoff_end(t);
-	close(t->notify_stop);
-	close(t->notify_fd);
-	t->notify_fd = t->notify_stop = -1;
-	t->notify_on = false;
-}
 
 /* The preload's requests, and mmap-family calls reaching the trampoline
  * (the only other syscalls the filter stops when the preload is on). */
@@ -528,54 +266,10 @@ static void on_seccomp(struct tracer *t, struct task *task)
 	tracer_resume(task->tid, exit_stop && !notified ? PTRACE_SYSCALL : PTRACE_CONT, 0);
 }
 
-/* An fd on the thread's own memory (its /proc/PID/mem), to put in its
- * fd table (mem_hand); -errno.  It grants nothing the process does not
- * have: it can open the file itself, or mprotect its code writable (the
- * trampoline's page it could write so is checked at every read of its
- * rings, as ever). */
-static int mem_open(const struct task *task)
-{
-	char path[48];
-	int fd;
-
-	if (task->proc->inproc_bad)
-		return -EPERM;
-	snprintf(path, sizeof(path), "/proc/%d/mem", (int)task->tid);
-	fd = open(path, O_RDWR | O_CLOEXEC);
-	return fd < 0 ? -errno : fd;
-}
-
-/* fd (consumed) put in the fd table of the thread whose notification id
- * waits, close-on-exec; INPROC_YES + its number there, or -errno.  It
- * returns once the thread has run to take it. */
-static long mem_hand(struct tracer *t, int fd, uint64_t id)
-{
-	struct seccomp_notif_addfd add = { .id = id, .srcfd = (uint32_t)fd,
-					   .newfd_flags = O_CLOEXEC };
-	int r;
-
-	/* (ENOENT: the thread is gone, and the file was another's) */
-	r = ioctl(t->notify_fd, SECCOMP_IOCTL_NOTIF_ADDFD, &add);
-	r = r < 0 ? -errno : r;
-	close(fd);
-	if (r < 0)
-		return r;
-	__atomic_fetch_add(&t->mem_fds, 1, __ATOMIC_RELAXED);
-	return INPROC_YES + r;
-}
-
-/* The preload's INPROC_MEM, while its notification (id) waits. */
-static long mem_fd(struct tracer *t, const struct task *task, uint64_t id)
-{
-	int fd = mem_open(task);
-
-	return fd < 0 ? fd : mem_hand(t, fd, id);
-}
-
 /* A notification (filter.h: close, close_range, the preload's requests
  * and notified calls), answered as at the syscall's entry stop: CONTINUE,
  * or the answer in resp. */
-static void on_notify(struct tracer *t, const struct seccomp_notif *req,
+void tracer_on_notify(struct tracer *t, const struct seccomp_notif *req,
 		      struct seccomp_notif_resp *resp)
 {
 	struct task *task = task_find(&t->procs, (pid_t)req->pid);
@@ -650,7 +344,7 @@ static void on_notify(struct tracer *t, const struct seccomp_notif *req,
 	 * program's code runs; none if this fails, and the module asks. */
 	if (task->audit_open && t->inproc && sd->arch == AUDIT_ARCH_X86_64 && sd->nr == SYS_openat &&
 	    !deny && !task->pend.again) {
-		/* (handed with the answer: notify_main) */
+		/* (handed with the answer: notify.c, notify_main) */
 		int fd = mem_open(task);
 
 		t->handoff_fd = fd < 0 ? -1 : fd;
@@ -920,7 +614,7 @@ static void dispatch(struct tracer *t, pid_t tid, int status)
  * whose count it raised: none for the listener's hand-over). */
 static void stop_timed(struct tracer *t, const uint64_t before[STOP_KINDS], uint64_t start)
 {
-	uint64_t end = answered ? answered : now_ns();
+	uint64_t end = answered ? answered : tracer_now_ns();
 
 	for (int k = 0; k < STOP_KINDS; k++)
 		if (k != STOP_NOTIFY && t->stops_by[k] > before[k]) {
@@ -948,7 +642,7 @@ int tracer_loop(struct tracer *t, int *ret_init_status, struct sr_error **err)
 			return sr_error_make(err, SR_EXIT_FAILURE, r,
 					     "waiting for the sandbox");
 		}
-		start = now_ns();
+		start = tracer_now_ns();
 		pthread_mutex_lock(&t->lock);
 		if (WIFEXITED(status) || WIFSIGNALED(status)) {
 			if (tid == t->init_pid) {

@@ -146,7 +146,7 @@ struct tracer {
 	uint64_t inproc_records;	/* syscalls recorded in-process */
 	uint64_t inproc_tampered;	/* reaches for the trampoline, bad records */
 	/* Seccomp notifications, answered by a thread of their own; it and
-	 * the ptrace loop handle their events holding lock (loop.c). */
+	 * the ptrace loop handle their events holding lock (notify.c, loop.c). */
 	bool notify_asked;		/* the listener was handed over, or refused */
 	bool notify_on;			/* the thread runs */
 	bool root_execd;		/* the command process has exec'd */
@@ -158,7 +158,7 @@ struct tracer {
 	 * thread once it has handed the process the fd on its memory (the
 	 * hand-over waits until the process runs, which on a busy machine
 	 * can take a while: the notification thread answers others
-	 * meanwhile); loop.c: handoff_main. */
+	 * meanwhile); notify.c: handoff_main. */
 	bool handoff_on;		/* the thread runs */
 	bool handoff_end;		/* it is to end, its queue done */
 	int handoff_fd;			/* on_notify's: the fd to hand with
@@ -282,6 +282,26 @@ void clone_unwait(struct tracer *t, struct task *task);
 /* loop.c: at a thread's stop, before it is handled, what its process
  * recorded in-process (and its forks settled). */
 void tracer_catch_up(struct tracer *t, struct task *task);
+/* A monotonic clock's reading, in nanoseconds (the vDSO's: ~30 ns). */
+uint64_t tracer_now_ns(void);
+/* loop.c: a seccomp notification of a traced thread's, handled as the
+ * same syscall's entry stop would be (resp: its answer), holding lock. */
+struct seccomp_notif;
+struct seccomp_notif_resp;
+void tracer_on_notify(struct tracer *t, const struct seccomp_notif *req,
+		      struct seccomp_notif_resp *resp);
+/* notify.c: the notification threads started, with the listener the
+ * command process hands over (fd: its number there), once, before its
+ * exec; the request's answer (INPROC_YES, or -errno). */
+int notify_start(struct tracer *t, struct task *task, uint64_t fd);
+/* Their end (none if not started): their answers all sent. */
+void notify_end(struct tracer *t);
+/* An fd on the thread's own memory (/proc/PID/mem), to hand it; -errno. */
+int mem_open(const struct task *task);
+/* The preload's INPROC_MEM, while its notification (id) waits: an fd on
+ * its own memory put in its fd table; INPROC_YES + its number, or
+ * -errno. */
+long mem_fd(struct tracer *t, const struct task *task, uint64_t id);
 /* A stopped thread resumed (how: PTRACE_CONT, PTRACE_SYSCALL or
  * PTRACE_LISTEN; sig: a signal to deliver, or 0), the stop being handled
  * answered (its time, meta.json's handling, ends here). */
