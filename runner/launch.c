@@ -26,6 +26,48 @@
 #include "runner/report.h"
 #include "runner/signals.h"
 #include "runner/userns.h"
+#include "tracer/filter.h"
+
+static int cmp_notify(const void *a, const void *b)
+{
+	const struct meta_notify *x = a, *y = b;
+
+	if (x->us != y->us)
+		return x->us < y->us ? 1 : -1;
+	return strcmp(x->name, y->name);
+}
+
+/* The notifications by syscall (an i386 one under its name too), the
+ * most time first. */
+static void notify_list(const struct tracer *t, struct run_meta *m)
+{
+	static const int arch[2] = { FILTER_ARCH_X86_64, FILTER_ARCH_I386 };
+
+	m->nnotify = 0;
+	for (int a = 0; a < 2; a++)
+		for (int nr = 0; nr < NOTIFY_NRS; nr++) {
+			const struct notify_stat *st = &t->notify_by_nr[a][nr];
+			cleanup_free char *name = NULL;
+			size_t i;
+
+			if (!st->count || !(name = filter_syscall_name(arch[a], nr)))
+				continue;
+			for (i = 0; i < m->nnotify && strcmp(m->notify[i].name, name); i++)
+				;
+			if (i == m->nnotify) {
+				if (i == META_NOTIFY_MAX || strlen(name) >= sizeof(m->notify[i].name))
+					continue;
+				snprintf(m->notify[i].name, sizeof(m->notify[i].name), "%s", name);
+				m->notify[i].count = m->notify[i].us = 0;
+				m->nnotify++;
+			}
+			m->notify[i].count += st->count;
+			m->notify[i].us += st->ns;	/* (ns until the sort) */
+		}
+	for (size_t i = 0; i < m->nnotify; i++)
+		m->notify[i].us = (m->notify[i].us + 999) / 1000;
+	qsort(m->notify, m->nnotify, sizeof(*m->notify), cmp_notify);
+}
 
 /* The sandbox's pid 1, for the signal handler; 0 when there is none. */
 static volatile pid_t sandbox_pid;
@@ -243,6 +285,7 @@ int launch_run(const struct run_config *cfg, int *ret_status,
 		meta.write_s = rec.write_s;
 		meta.canon_s = rec.canon_s;
 		meta.canon_on_disk = rec.canon_on_disk;
+		notify_list(&rec.tracer, &meta);
 	}
 	record_free(&rec);
 	if (r < 0)

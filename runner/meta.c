@@ -79,7 +79,12 @@ static void write_meta(FILE *f, const struct run_meta *m,
 		for (int k = 0; k < STOP_KINDS; k++)
 			fprintf(f, "%s\"%s_us\": %llu", k ? ", " : "", stop_kind_names[k],
 				m->handling_us_by[k]);
-		fprintf(f, "}},\n");
+		fprintf(f, "},\n    \"notifications\": [");
+		for (size_t i = 0; i < m->nnotify; i++)
+			fprintf(f, "%s{\"syscall\": \"%s\", \"count\": %llu, \"us\": %llu}",
+				i ? ", " : "", m->notify[i].name, m->notify[i].count,
+				m->notify[i].us);
+		fprintf(f, "]},\n");
 	}
 	fprintf(f, "  \"host\": {\"hostname\": ");
 	json_write_string(f, host);

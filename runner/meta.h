@@ -12,6 +12,8 @@
  * A run's metadata: everything about a run that is not canonical (its
  * UUID, times, host), kept out of the canonical trace.
  */
+#define META_NOTIFY_MAX 64
+
 struct run_meta {
 	char uuid[37];
 	struct timespec start, end;
@@ -35,6 +37,12 @@ struct run_meta {
 	double write_s;		/* writing the canonical trace, fsync included */
 	double canon_s;		/* of which ordering and formatting it */
 	unsigned long long canon_on_disk;	/* processes it sorted on disk */
+	/* the notifications by syscall, the most time first */
+	struct meta_notify {
+		char name[32];
+		unsigned long long count, us;
+	} notify[META_NOTIFY_MAX];
+	size_t nnotify;
 };
 
 void meta_start(struct run_meta *m);

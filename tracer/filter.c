@@ -36,6 +36,11 @@ int filter_resolve(int arch, const char *name)
 	return nr & ~FILTER_X32_BIT;
 }
 
+char *filter_syscall_name(int arch, int nr)
+{
+	return seccomp_syscall_resolve_num_arch(arches[arch], nr);
+}
+
 int filter_arch_index(uint32_t audit_arch, int nr)
 {
 	if (audit_arch == AUDIT_ARCH_X86_64)

@@ -19,6 +19,8 @@ enum { FILTER_ARCH_X86_64, FILTER_ARCH_I386, FILTER_ARCH_X32, FILTER_ARCH_COUNT 
 
 /* The number of a syscall on an architecture, or -1 if it has none. */
 int filter_resolve(int arch, const char *name);
+/* The name of syscall nr on an architecture (malloc'd), or NULL. */
+char *filter_syscall_name(int arch, int nr);
 /* The architecture index of a stop (AUDIT_ARCH_* and raw number). */
 int filter_arch_index(uint32_t audit_arch, int nr);
 

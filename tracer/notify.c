@@ -6,7 +6,8 @@
  * ptrace loop would the same syscall's entry stop (tracer_on_notify),
  * holding the tracer's lock; and a third thread that answers the
  * loader's opens of sandrun-audit.so once the fd on the process's own
- * memory is in its fd table.
+ * memory is in its fd table.  The time each takes is counted by kind
+ * and by syscall (meta.json's handling and notifications).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -20,9 +21,11 @@
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+#include <linux/audit.h>
 #include <linux/seccomp.h>
 
 #include "lib/util.h"
+#include "tracer/filter.h"
 #include "tracer/inproc.h"
 #include "tracer/tracer.h"
 
@@ -89,8 +92,30 @@ long mem_fd(struct tracer *t, const struct task *task, uint64_t id)
 struct handoff {
 	uint64_t id;
 	int fd;
+	uint64_t queued;		/* when (tracer_now_ns) */
+	struct notify_stat *stat;	/* its syscall's, or NULL */
 	unsigned char resp[RESP_MAX];
 };
+
+/* A notification's time (ns) counted under its syscall (stat, or NULL:
+ * none), as the notification thread's and the hand-off thread's. */
+static void notify_count(struct notify_stat *stat, uint64_t ns, bool once)
+{
+	if (!stat)
+		return;
+	if (once)
+		__atomic_fetch_add(&stat->count, 1, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&stat->ns, ns, __ATOMIC_RELAXED);
+}
+
+/* Where a notification's syscall is counted, or NULL. */
+static struct notify_stat *notify_stat(struct tracer *t, const struct seccomp_data *sd)
+{
+	unsigned nr = (unsigned)sd->nr & ~(unsigned)FILTER_X32_BIT;
+	int a = sd->arch == AUDIT_ARCH_X86_64 ? 0 : sd->arch == AUDIT_ARCH_I386 ? 1 : -1;
+
+	return a >= 0 && nr < NOTIFY_NRS ? &t->notify_by_nr[a][nr] : NULL;
+}
 
 /* Whether the kernel took the answer (ENOENT: its thread was killed
  * while it waited; EINTR: again). */
@@ -114,7 +139,7 @@ static void *handoff_main(void *arg)
 {
 	struct tracer *t = arg;
 	struct handoff h;
-	uint64_t start;
+	uint64_t ns;
 
 	for (;;) {
 		pthread_mutex_lock(&t->handoff_lock);
@@ -127,17 +152,20 @@ static void *handoff_main(void *arg)
 		h = t->handoffs[0];
 		memmove(t->handoffs, t->handoffs + 1, --t->nhandoffs * sizeof(*t->handoffs));
 		pthread_mutex_unlock(&t->handoff_lock);
-		start = tracer_now_ns();
 		mem_hand(t, h.fd, h.id);
+		/* (from its queueing: what its process waited) */
+		ns = tracer_now_ns() - h.queued;
+		t->handoff_ns += ns;
+		notify_count(h.stat, ns, false);
 		if (!answer(t, h.resp))
 			notify_lost(t);
-		t->handoff_ns += tracer_now_ns() - start;
 	}
 }
 
 /* The answer (size bytes) queued for the hand-off thread, with fd; false
  * if there is none to take it. */
-static bool handoff_queue(struct tracer *t, uint64_t id, int fd, const void *resp, size_t size)
+static bool handoff_queue(struct tracer *t, uint64_t id, int fd, struct notify_stat *stat,
+			  const void *resp, size_t size)
 {
 	if (!t->handoff_on || size > RESP_MAX)
 		return false;
@@ -146,7 +174,8 @@ static bool handoff_queue(struct tracer *t, uint64_t id, int fd, const void *res
 		t->handoffs_cap = t->handoffs_cap ? 2 * t->handoffs_cap : 8;
 		t->handoffs = xrealloc(t->handoffs, t->handoffs_cap * sizeof(*t->handoffs));
 	}
-	t->handoffs[t->nhandoffs] = (struct handoff){ .id = id, .fd = fd };
+	t->handoffs[t->nhandoffs] = (struct handoff){ .id = id, .fd = fd,
+						    .queued = tracer_now_ns(), .stat = stat };
 	memcpy(t->handoffs[t->nhandoffs++].resp, resp, size);
 	pthread_cond_signal(&t->handoff_cond);
 	pthread_mutex_unlock(&t->handoff_lock);
@@ -181,8 +210,9 @@ static void *notify_main(void *arg)
 	struct seccomp_notif_sizes sz = { 0 };
 	struct seccomp_notif *req;
 	struct seccomp_notif_resp *resp;
+	struct notify_stat *stat;
 	bool failed = false;
-	uint64_t start;
+	uint64_t start, ns;
 	int fd;
 
 	/* (the kernel's structs may be larger than these headers') */
@@ -224,21 +254,28 @@ static void *notify_main(void *arg)
 			break;
 		}
 		start = tracer_now_ns();
+		stat = notify_stat(t, &req->data);
 		memset(resp, 0, sz.seccomp_notif_resp);
 		pthread_mutex_lock(&t->lock);
 		tracer_on_notify(t, req, resp);
 		pthread_mutex_unlock(&t->lock);
 		fd = t->handoff_fd;
 		t->handoff_fd = -1;
+		if (fd >= 0 && handoff_queue(t, req->id, fd, stat, resp, sz.seccomp_notif_resp)) {
+			ns = tracer_now_ns() - start;
+			t->handling_ns[STOP_NOTIFY] += ns;
+			notify_count(stat, ns, true);
+			continue;
+		}
+		if (fd >= 0)
+			mem_hand(t, fd, req->id);
 		/* (this thread's own: the main thread never counts a
 		 * notification, and reads this only once it has joined; up
 		 * to the answer, which may give this thread's CPU to the
 		 * thread it wakes, SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP) */
-		t->handling_ns[STOP_NOTIFY] += tracer_now_ns() - start;
-		if (fd >= 0 && handoff_queue(t, req->id, fd, resp, sz.seccomp_notif_resp))
-			continue;
-		if (fd >= 0)
-			mem_hand(t, fd, req->id);
+		ns = tracer_now_ns() - start;
+		t->handling_ns[STOP_NOTIFY] += ns;
+		notify_count(stat, ns, true);
 		if (!answer(t, resp)) {
 			failed = true;
 			break;

@@ -93,6 +93,10 @@ enum stop_kind {
 /* Their names in meta.json. */
 extern const char *const stop_kind_names[STOP_KINDS];
 
+/* Syscall numbers a notification is counted under (both architectures'
+ * are below it). */
+#define NOTIFY_NRS 512
+
 struct tracer {
 	const struct tracer_opts *opts;
 	struct spool spool;
@@ -113,6 +117,11 @@ struct tracer {
 	 * notification's are the notification thread's own, the rest
 	 * the main thread's) */
 	uint64_t handling_ns[STOP_KINDS];
+	/* the notifications' count and time, the same, by syscall (x86_64's
+	 * numbers, then i386's; NOTIFY_NRS and above: uncounted) */
+	struct notify_stat {
+		uint64_t count, ns;
+	} notify_by_nr[2][NOTIFY_NRS];
 	uint64_t execs_seen;	/* notified execs seen done with no exec stop */
 	uint64_t exits_seen;	/* exits seen at their notification (exits.c) */
 	uint64_t mem_fds;	/* fds on their own memory given (INPROC_MEM) */

@@ -145,6 +145,29 @@ is "handling: none of stops_by's keys (a reader of lines finds those once)" \
 	"$(for k in $(kinds many stops_by | sed 's/"\([a-z_]*\)": [0-9]*/\1/g; s/,//g'); do
 		kinds many handling | grep -o "\"$k\":"; done)" ""
 
+# The notifications by syscall: each with its count and time, the most
+# time first, adding up to stops_by's and handling's notification.
+notes() { sed -n 's/.*"notifications": \[\(.*\)\]}.*/\1/p' "$SCRATCH/$1.trace.meta.json" |
+	sed 's/}, {/}\n{/g'; }
+noted() { notes "$1" | awk -v s="\"$2\"," -v f="$3" '$2 == s { gsub(/[,}]/, ""); print (f == "count" ? $4 : $6) }'; }
+check "notifications: execve's, for the 200 execs ($(noted many execve count))" \
+	test "$(noted many execve count)" -ge 200
+check "notifications: exit_group's, one a process ($(noted many exit_group count))" \
+	test "$(noted many exit_group count)" -ge 200
+check "notifications: openat's, with its time ($(noted many openat us) us)" \
+	test "$(noted many openat us)" -gt 0
+is "notifications: as many as stops_by's notification" \
+	"$(notes many | awk '{ gsub(/[,}]/, ""); s += $4 } END { print s }')" "$(stopped many notification)"
+check "notifications: their time is handling's notification_us, to a microsecond each" awk \
+	-v s="$(notes many | awk '{ gsub(/[,}]/, ""); s += $6 } END { print s }')" \
+	-v n="$(notes many | wc -l)" -v h="$(handled many notification)" \
+	'BEGIN { d = s - h; exit !(h > 0 && d >= -n && d <= n) }'
+is "notifications: the most time first" \
+	"$(notes many | awk '{ gsub(/[,}]/, ""); print $6 }')" \
+	"$(notes many | awk '{ gsub(/[,}]/, ""); print $6 }' | sort -rn)"
+(cd "$SCRATCH" && "$SR" -q --no-seccomp-notify -o stopped.trace -- /bin/true)
+like "notifications: none without them" "$(cat "$SCRATCH/stopped.trace.meta.json")" '"notifications": \[\]'
+
 # Signals to sandrun reach the command; its status comes back.
 "$SR" -- sh -c 'trap "echo got-term; exit 7" TERM; echo ready; sleep 30 & wait' \
 	> "$SCRATCH/sig.out" &
