@@ -134,8 +134,21 @@ static void notified_exec(struct task *task, bool take)
 	task->has_npend = false;
 }
 
+/* What an exec ran, for locks and diffs: the file itself, through its
+ * process while it lives (it execs nothing else before its next stop or
+ * notification, which waits for this), else by its path (exits.c). */
+static void exec_digest(struct tracer *t, pid_t tid, struct event *ev)
+{
+	if (digest_tracee_exe(t, tid, &ev->digest) < 0 && ev->path)
+		digest_tracee_path(t, 0, ev->path, &ev->digest);
+}
+
 /* An exec's success: at its exec stop (former: the tid of the thread
- * that exec'd), or where a thread without exec stops is seen to have. */
+ * that exec'd), or where a thread without exec stops is seen to have.
+ * Its event is emitted here, or with t->exec_defer (a notification whose
+ * answer need not wait for the executable's digest, the event's making)
+ * kept in t->deferred until exec_flush, which the next event's emission
+ * calls first. */
 void exec_done(struct tracer *t, struct task *task, pid_t former)
 {
 	struct task *old;
@@ -174,15 +187,31 @@ void exec_done(struct tracer *t, struct task *task, pid_t former)
 				fd_close(pr, fd);
 	}
 	if (pr && task->has_pending && task->pend.desc->dec == DEC_EXEC) {
-		task->pend.ev.result = 0;
-		task->pend.ev.pid = pr->tgid;
-		/* what ran, for locks and diffs: the file itself */
-		if (digest_tracee_exe(t, task->tid, &task->pend.ev.digest) < 0 &&
-		    task->pend.ev.path)	/* (gone: exits.c) */
-			digest_tracee_path(t, 0, task->pend.ev.path, &task->pend.ev.digest);
+		struct event *ev = &task->pend.ev;
+
+		ev->result = 0;
+		ev->pid = pr->tgid;
 		tracer_keep_root(t, task->tid);
-		task->pend.ev.aux = exec_pipes(t, task->tid);
-		tracer_emit(t, &task->pend.ev);
+		ev->aux = exec_pipes(t, task->tid);
 		task->has_pending = false;
+		if (t->exec_defer && !t->exec_deferred) {
+			t->deferred = *ev;
+			if (!t->deferred.tid)
+				t->deferred.tid = task->tid;
+			t->exec_deferred = true;
+			memset(ev, 0, sizeof(*ev));
+			return;
+		}
+		exec_digest(t, task->tid, ev);
+		tracer_emit(t, ev);
 	}
+}
+
+void exec_flush(struct tracer *t)
+{
+	if (!t->exec_deferred)
+		return;
+	t->exec_deferred = false;
+	exec_digest(t, t->deferred.tid, &t->deferred);
+	tracer_emit(t, &t->deferred);
 }

@@ -43,6 +43,9 @@
 
 void tracer_emit(struct tracer *t, struct event *ev)
 {
+	/* (an exec kept back comes first: it was first) */
+	if (t->exec_deferred && ev != &t->deferred)
+		exec_flush(t);
 	if (!ev->tid)
 		ev->tid = t->cur_tid;
 	if (spool_append(&t->spool, ev) < 0)
@@ -291,7 +294,11 @@ void tracer_on_notify(struct tracer *t, const struct seccomp_notif *req,
 	task->vfork_blocked = false;
 	t->cur_tid = task->tid;
 	t->unarmed = 0;
+	/* (its event is emitted after the answer if nothing else comes
+	 * first: notify.c) */
+	t->exec_defer = true;
 	exec_seen(t, task);
+	t->exec_defer = false;
 	/* The loader's fstat and close of sandrun-audit.so, after its open:
 	 * the module is not loaded yet, so its page is not armed (no read
 	 * that fails); anything else ends the wait. */
@@ -644,6 +651,9 @@ int tracer_loop(struct tracer *t, int *ret_init_status, struct sr_error **err)
 		}
 		start = tracer_now_ns();
 		pthread_mutex_lock(&t->lock);
+		/* (an exec's event kept back, digested before its process
+		 * can exec again: notify.c) */
+		exec_flush(t);
 		if (WIFEXITED(status) || WIFSIGNALED(status)) {
 			if (tid == t->init_pid) {
 				*ret_init_status = status;
@@ -682,6 +692,11 @@ int tracer_loop(struct tracer *t, int *ret_init_status, struct sr_error **err)
 void tracer_free(struct tracer *t)
 {
 	notify_end(t);
+	/* (the notification thread emits what it keeps back before it
+	 * takes another: nothing is left here but after a failure) */
+	if (t->exec_deferred)
+		event_clear(&t->deferred);
+	t->exec_deferred = false;
 	for (size_t i = 0; i < ARRAY_SIZE(t->procs.buckets); i++)
 		while (t->procs.buckets[i])
 			task_remove(&t->procs, t->procs.buckets[i]->tid);

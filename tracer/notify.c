@@ -6,8 +6,9 @@
  * ptrace loop would the same syscall's entry stop (tracer_on_notify),
  * holding the tracer's lock; and a third thread that answers the
  * loader's opens of sandrun-audit.so once the fd on the process's own
- * memory is in its fd table.  The time each takes is counted by kind
- * and by syscall (meta.json's handling and notifications).
+ * memory is in its fd table, while other notifications wait.  The time
+ * each takes is counted by kind and by syscall (meta.json's handling
+ * and notifications).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -83,9 +84,12 @@ long mem_fd(struct tracer *t, const struct task *task, uint64_t id)
 /*
  * The loader's open of sandrun-audit.so, answered after the fd on the
  * process's memory is in its fd table (mem_hand): by the hand-off
- * thread, whose wait for the process to run then holds up no other
- * notification.  The process waits for that answer, alone in its
- * loader, so nothing else of its comes meanwhile.
+ * thread when other notifications wait, whose wait for the process to
+ * run then holds up none of them (with both CPUs busy it took ~120 us
+ * median, up to 5 ms); else by this thread, which has nothing else to
+ * do, without the other's waking up (~70 us here).  The process waits
+ * for that answer, alone in its loader, so nothing else of its comes
+ * meanwhile.
  */
 #define RESP_MAX 64	/* the kernel's answer, as large as it says (24 bytes) */
 
@@ -159,15 +163,26 @@ static void *handoff_main(void *arg)
 		notify_count(h.stat, ns, false);
 		if (!answer(t, h.resp))
 			notify_lost(t);
+		pthread_mutex_lock(&t->handoff_lock);
+		if (!t->nhandoffs)
+			__atomic_store_n(&t->handoff_busy, false, __ATOMIC_RELAXED);
+		pthread_mutex_unlock(&t->handoff_lock);
 	}
 }
 
 /* The answer (size bytes) queued for the hand-off thread, with fd; false
- * if there is none to take it. */
+ * if there is none to take it, or nothing for it to spare this thread:
+ * no other notification waits, and it has none queued (the hand-over's
+ * wait, ~40 us, then costs no other process anything, and the other
+ * thread's waking up, as much again, is saved). */
 static bool handoff_queue(struct tracer *t, uint64_t id, int fd, struct notify_stat *stat,
 			  const void *resp, size_t size)
 {
+	struct pollfd p = { t->notify_fd, POLLIN, 0 };
+
 	if (!t->handoff_on || size > RESP_MAX)
+		return false;
+	if (!__atomic_load_n(&t->handoff_busy, __ATOMIC_RELAXED) && poll(&p, 1, 0) == 0)
 		return false;
 	pthread_mutex_lock(&t->handoff_lock);
 	if (t->nhandoffs == t->handoffs_cap) {
@@ -177,6 +192,7 @@ static bool handoff_queue(struct tracer *t, uint64_t id, int fd, struct notify_s
 	t->handoffs[t->nhandoffs] = (struct handoff){ .id = id, .fd = fd,
 						    .queued = tracer_now_ns(), .stat = stat };
 	memcpy(t->handoffs[t->nhandoffs++].resp, resp, size);
+	__atomic_store_n(&t->handoff_busy, true, __ATOMIC_RELAXED);
 	pthread_cond_signal(&t->handoff_cond);
 	pthread_mutex_unlock(&t->handoff_lock);
 	return true;
@@ -202,6 +218,15 @@ static void handoff_end(struct tracer *t)
 	free(t->handoffs);
 	t->handoffs = NULL;
 	t->nhandoffs = t->handoffs_cap = 0;
+}
+
+/* The exec event kept back, emitted while the process runs on (or by
+ * the ptrace loop first, for anything it emits meanwhile). */
+static void flush_exec(struct tracer *t)
+{
+	pthread_mutex_lock(&t->lock);
+	exec_flush(t);
+	pthread_mutex_unlock(&t->lock);
 }
 
 static void *notify_main(void *arg)
@@ -258,13 +283,18 @@ static void *notify_main(void *arg)
 		memset(resp, 0, sz.seccomp_notif_resp);
 		pthread_mutex_lock(&t->lock);
 		tracer_on_notify(t, req, resp);
-		pthread_mutex_unlock(&t->lock);
 		fd = t->handoff_fd;
 		t->handoff_fd = -1;
+		/* (an exec's event, kept back by exec_done, waits for the
+		 * answer only where there is a hand-over to wait for too) */
+		if (fd < 0)
+			exec_flush(t);
+		pthread_mutex_unlock(&t->lock);
 		if (fd >= 0 && handoff_queue(t, req->id, fd, stat, resp, sz.seccomp_notif_resp)) {
 			ns = tracer_now_ns() - start;
 			t->handling_ns[STOP_NOTIFY] += ns;
 			notify_count(stat, ns, true);
+			flush_exec(t);
 			continue;
 		}
 		if (fd >= 0)
@@ -280,6 +310,8 @@ static void *notify_main(void *arg)
 			failed = true;
 			break;
 		}
+		if (fd >= 0)
+			flush_exec(t);
 	}
 	free(req);
 	free(resp);

@@ -123,6 +123,9 @@ struct tracer {
 		uint64_t count, ns;
 	} notify_by_nr[2][NOTIFY_NRS];
 	uint64_t execs_seen;	/* notified execs seen done with no exec stop */
+	bool exec_defer;	/* exec_done may keep its event back */
+	bool exec_deferred;	/* it did: deferred, until exec_flush */
+	struct event deferred;
 	uint64_t exits_seen;	/* exits seen at their notification (exits.c) */
 	uint64_t mem_fds;	/* fds on their own memory given (INPROC_MEM) */
 	uint64_t forks_unreported;	/* forks and vforks made traced without
@@ -164,16 +167,17 @@ struct tracer {
 	pthread_t notify_thread;
 	pthread_mutex_t lock;
 	/* The loader's opens of sandrun-audit.so, answered by a third
-	 * thread once it has handed the process the fd on its memory (the
-	 * hand-over waits until the process runs, which on a busy machine
-	 * can take a while: the notification thread answers others
-	 * meanwhile); notify.c: handoff_main. */
+	 * thread once it has handed the process the fd on its memory, when
+	 * other notifications wait (the hand-over waits until the process
+	 * runs, which on a busy machine can take a while: the notification
+	 * thread answers others meanwhile); notify.c: handoff_main. */
 	bool handoff_on;		/* the thread runs */
 	bool handoff_end;		/* it is to end, its queue done */
 	int handoff_fd;			/* on_notify's: the fd to hand with
 					 * this answer, or -1 */
 	struct handoff *handoffs;	/* its queue, oldest first */
 	size_t nhandoffs, handoffs_cap;
+	bool handoff_busy;		/* its queue or its hands hold one */
 	uint64_t handoff_ns;		/* its time on them */
 	pthread_t handoff_thread;
 	pthread_mutex_t handoff_lock;
@@ -349,6 +353,8 @@ void exit_teardown_ready(struct tracer *t);
 void exec_seen(struct tracer *t, struct task *task);
 /* An exec's success (former: the tid of the thread that exec'd). */
 void exec_done(struct tracer *t, struct task *task, pid_t former);
+/* The exec event exec_done kept back, if any, emitted. */
+void exec_flush(struct tracer *t);
 /* An mmap-family call reaching the trampoline's page: -EPERM to refuse
  * it, 0 to let it run. */
 int inproc_map_entry(struct tracer *t, struct task *task, const char *name,
