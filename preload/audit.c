@@ -16,7 +16,9 @@
  * sandrun-rec.so takes the ring over as its first thread's.  The
  * loader's later calls (dlopen, maybe from several threads) go to
  * sandrun-rec.so's recorder once its constructor has put it in
- * `forward` (the armed page tells it where that is), or stop as before.
+ * `hand.forward` (the armed page tells it where that is), or stop as
+ * before.  And libc's code, if the run's cache has an image of it, is
+ * that image (image_libc), whose sites reach the same recorders.
  *
  * It needs no other object, not even the loader (an audit module gets a
  * namespace of its own, where the loader would look each one up again,
@@ -37,7 +39,8 @@
 #define EXPORT __attribute__((visibility("default")))
 
 static struct inproc_ring *ring;
-static sr_dispatch_fn forward;	/* sandrun-rec.so's recorder, or NULL */
+static struct sr_handover hand;	/* sandrun-rec.so's recorder (or NULL),
+				 * and whether libc is the cache's image */
 static bool started;		/* the loader found (or given up on) */
 static bool loading;		/* the program's libraries being loaded */
 static long start_time;		/* seconds, when loading started */
@@ -174,7 +177,7 @@ long sr_dispatch(const long *r)
 	const char *path = (const char *)a[1];
 	sr_dispatch_fn fwd;
 
-	if (!loading && (fwd = __atomic_load_n(&forward, __ATOMIC_ACQUIRE)) != NULL)
+	if (!loading && (fwd = __atomic_load_n(&hand.forward, __ATOMIC_ACQUIRE)) != NULL)
 		return fwd(r);
 	switch (loading ? nr : -1) {
 	case SYS_openat:
@@ -267,7 +270,7 @@ static void start(struct link_map *map, const void *caller)
 		return;
 	/* armed first: a rewritten site must find the trampoline, and the
 	 * run's cache of sites is read through it */
-	ring = sr_arm(sr_sys6(SYS_gettid, 0, 0, 0, 0, 0, 0), &was, &forward);
+	ring = sr_arm(sr_sys6(SYS_gettid, 0, 0, 0, 0, 0, 0), &was, &hand);
 	if (!ring)
 		return;
 	n = sr_sites_cached(&t, sites);
@@ -299,6 +302,42 @@ static bool has_preinit(const Elf64_Dyn *d)
 	return false;
 }
 
+/* Whether a name is libc's ("libc.so.6" after its last slash). */
+static bool is_libc(const char *name)
+{
+	static const char libc[] = "libc.so.6";
+	const char *base = name;
+
+	for (const char *p = name; *p; p++)
+		if (*p == '/')
+			base = p + 1;
+	for (size_t i = 0; i < sizeof(libc); i++)
+		if (base[i] != libc[i])
+			return false;
+	return true;
+}
+
+/*
+ * libc, just mapped, before any of its code runs (its relocation's
+ * resolvers, its start): the cache's image of it (sites.h), when the
+ * cache has one for its build ID, instead of sandrun-rec.so's rewriting
+ * its sites one page copy at a time.  Its sites call this library's
+ * sr_common (the trampoline's entry word), whose recorder hands them to
+ * sandrun-rec.so's once that starts (hand.forward), and makes them the
+ * ordinary way until then.
+ */
+static void image_libc(struct link_map *map)
+{
+	const Elf64_Ehdr *eh = (const void *)map->l_addr;
+	struct text t = { 0 };
+
+	if (!ring || hand.libc_image || !map->l_addr || eh->e_type != ET_DYN ||
+	    !object_text(map->l_addr, &t))
+		return;
+	if (sr_map_image(&t))
+		hand.libc_image = 1;
+}
+
 EXPORT unsigned int la_objopen(struct link_map *map, Lmid_t lmid, uintptr_t *cookie)
 {
 	/* the first in the program's namespace: the program (named if the
@@ -311,6 +350,8 @@ EXPORT unsigned int la_objopen(struct link_map *map, Lmid_t lmid, uintptr_t *coo
 		start(map, __builtin_return_address(0));
 	else if (!consistent && lmid == LM_ID_BASE && map->l_name && ours(map->l_name))
 		rec_base = map->l_addr;
+	else if (!consistent && lmid == LM_ID_BASE && map->l_name && is_libc(map->l_name))
+		image_libc(map);
 	return 0;
 }
 

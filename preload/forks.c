@@ -63,28 +63,17 @@ static bool jump_to(unsigned char *at, const unsigned char *thunk, long mem)
 	return sites_write(at, b, sizeof(b), mem);
 }
 
-static bool bytes_at(const unsigned char *p, const unsigned char *b, size_t n)
-{
-	return memcmp(p, b, n) == 0;
-}
-
 void sr_patch_forks(const struct text *t, void *(*sym)(const char *name), long mem)
 {
-	static const unsigned char vfork_code[] = { 0x5f, 0xb8, 0x3a, 0, 0, 0, 0x0f, 0x05, 0x57 };
-	static const unsigned char clone_call[] = { 0xb8, 0x38, 0, 0, 0, 0x0f, 0x05,
-						     0x48, 0x85, 0xc0 };
-	unsigned char *v = sym("__vfork"), *c = sym("__clone");
+	struct fork_sites f;
 
-	if (v && v >= t->lo && v + sizeof(vfork_code) <= t->hi &&
-	    bytes_at(v, vfork_code, sizeof(vfork_code))) {
-		sr_vfork_back = v + 8;
-		jump_to(v + 1, sr_vfork_thunk, mem);
+	sites_forks(t, sym, &f);
+	if (f.vfork) {
+		sr_vfork_back = f.vfork + 7;
+		jump_to(f.vfork, sr_vfork_thunk, mem);
 	}
-	/* (its syscall some way in, after the arguments are moved) */
-	for (int i = 0; c && c >= t->lo && c + 64 + sizeof(clone_call) <= t->hi && i < 64; i++)
-		if (bytes_at(c + i, clone_call, sizeof(clone_call))) {
-			sr_clone_back = c + i + 7;
-			jump_to(c + i, sr_clone_thunk, mem);
-			break;
-		}
+	if (f.clone) {
+		sr_clone_back = f.clone + 7;
+		jump_to(f.clone, sr_clone_thunk, mem);
+	}
 }

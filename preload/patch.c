@@ -42,6 +42,7 @@ void sr_patch_libc(long mem)
 	static bool done;
 	struct site sites[SITES_MAX];
 	struct text t = { 0 };
+	struct sr_handover *hand;
 	size_t n;
 
 	/* Rewriting code another thread may be running (or blocked in a
@@ -53,6 +54,14 @@ void sr_patch_libc(long mem)
 	done = true;
 	if (!dl_iterate_phdr(find_libc, &t) || !t.lo)
 		return;
+	/* (its sites and fork functions rewritten already: the cache's
+	 * image, whose thunks reach this library's recorder through
+	 * sandrun-audit.so's) */
+	hand = sr_handover();
+	if (hand && __atomic_load_n(&hand->libc_image, __ATOMIC_ACQUIRE)) {
+		sr_cache_outputs();
+		return;
+	}
 	n = sr_sites_cached(&t, sites);
 	if (!n)
 		n = sites_in_libc(&t, libc_sym, sites);

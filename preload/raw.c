@@ -106,7 +106,7 @@ static struct inproc_ring *ring_first(void)
 	return r;
 }
 
-struct inproc_ring *sr_arm(long tid, bool *was, sr_dispatch_fn *forward)
+struct inproc_ring *sr_arm(long tid, bool *was, struct sr_handover *hand)
 {
 	static const unsigned char code[INPROC_CODE_LEN] = INPROC_CODE;
 	uint64_t tail[TAIL_WORDS];
@@ -139,10 +139,12 @@ struct inproc_ring *sr_arm(long tid, bool *was, sr_dispatch_fn *forward)
 	tail[0] = INPROC_MAGIC;
 	tail[1] = (uint64_t)(uintptr_t)r;
 	tail[2] = (uint64_t)tid;
-	tail[3] = (uint64_t)(uintptr_t)forward;
+	tail[3] = (uint64_t)(uintptr_t)hand;
 	/* the code and the rest of the tail before the magic, a store of
 	 * its own: the tracer takes a page with the magic for filled */
 	__builtin_memcpy(page + INPROC_TRAMP_RING + 8, tail + 1, sizeof(tail) - 8);
+	*(uint64_t *)(void *)(page + (INPROC_TRAMP_ENTRY - INPROC_TRAMP)) =
+		(uint64_t)(uintptr_t)sr_common;
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 	__atomic_store_n((uint64_t *)(void *)(page + INPROC_TRAMP_RING), tail[0], __ATOMIC_RELEASE);
 	if (sr_sys6(SYS_mprotect, (long)page, 4096, PROT_READ | PROT_EXEC, 0, 0, 0)) {
@@ -166,42 +168,98 @@ bool sr_output_file(uint64_t dev, uint64_t ino)
 	return false;
 }
 
-size_t sr_sites_cached(const struct text *t, struct site *sites)
+/* The run's cache's head and entries (sites.h), read through the
+ * trampoline into *buf (sandrun's own file, not the build's: no record);
+ * their length, or 0.  The output files its head names are kept; with
+ * fdp, the file is left open there (when read). */
+union cache_buf {
+	struct sites_cache_head h;
+	unsigned char b[sizeof(struct sites_cache_head) +
+			SITES_CACHE_MAX * sizeof(struct sites_cache_entry)];
+};
+
+static size_t cache_read(union cache_buf *buf, long *fdp)
 {
-	union {
-		struct sites_cache_head h;
-		unsigned char b[sizeof(struct sites_cache_head) +
-				SITES_CACHE_MAX * sizeof(struct sites_cache_entry)];
-	} buf;
 	uint64_t tail[TAIL_WORDS];
 	long fd, len;
 
-	/* (sandrun's own file, not the build's: no record) */
-	if (!t->id || !armed_page(tail))
+	if (!armed_page(tail))
 		return 0;
 	fd = TRAMP(SYS_openat, AT_FDCWD, (long)INPROC_SITES_PATH, O_RDONLY | O_CLOEXEC, 0, 0);
 	if (fd < 0)
 		return 0;
-	len = sr_sys6(SYS_pread64, fd, (long)&buf, sizeof(buf), 0, 0, 0);
-	TRAMP(SYS_close, fd, 0, 0, 0, 0);
-	if (len < (long)sizeof(buf.h) || buf.h.magic != SITES_CACHE_MAGIC)
+	len = sr_sys6(SYS_pread64, fd, (long)buf, sizeof(*buf), 0, 0, 0);
+	if (len < (long)sizeof(buf->h) || buf->h.magic != SITES_CACHE_MAGIC) {
+		TRAMP(SYS_close, fd, 0, 0, 0, 0);
 		return 0;
-	noutputs = buf.h.noutputs <= SITES_OUTPUTS ? buf.h.noutputs : 0;
-	for (uint32_t i = 0; i < noutputs; i++) {
-		output_dev[i] = buf.h.output_dev[i];
-		output_ino[i] = buf.h.output_ino[i];
 	}
-	return sites_cache_get(&buf, (size_t)len, t, sites);
+	noutputs = buf->h.noutputs <= SITES_OUTPUTS ? buf->h.noutputs : 0;
+	for (uint32_t i = 0; i < noutputs; i++) {
+		output_dev[i] = buf->h.output_dev[i];
+		output_ino[i] = buf->h.output_ino[i];
+	}
+	if (fdp)
+		*fdp = fd;
+	else
+		TRAMP(SYS_close, fd, 0, 0, 0, 0);
+	return (size_t)len;
 }
 
-sr_dispatch_fn *sr_forward_slot(void)
+size_t sr_sites_cached(const struct text *t, struct site *sites)
+{
+	union cache_buf buf;
+	size_t len;
+
+	if (!t->id || !(len = cache_read(&buf, NULL)))
+		return 0;
+	return sites_cache_get(&buf, len, t, sites);
+}
+
+void sr_cache_outputs(void)
+{
+	union cache_buf buf;
+
+	cache_read(&buf, NULL);
+}
+
+/*
+ * The image over the text's pages, from the cache file, whose size says
+ * the image is all there (a mapping past a file's end faults when run).
+ * MAP_FIXED: the same bytes but for the sites and the slack, before any
+ * of them runs.
+ */
+bool sr_map_image(const struct text *t)
+{
+	union cache_buf buf;
+	uint64_t at, tail[TAIL_WORDS];
+	size_t len, pages = sites_pages(t);
+	long fd = -1;
+	struct stat st;
+	bool done = false;
+
+	if (!t->id || !armed_page(tail) || tail[3] == 0 || !(len = cache_read(&buf, &fd)))
+		return false;
+	at = sites_cache_image(&buf, len, t);
+	if (at && !(at % 4096) && TRAMP(SYS_newfstatat, fd, (long)"", (long)&st, AT_EMPTY_PATH, 0) == 0 &&
+	    st.st_size >= 0 && (uint64_t)st.st_size >= at + pages * 4096) {
+		uintptr_t lo = (uintptr_t)t->lo & ~4095UL;
+		long r = sr_sys6(SYS_mmap, (long)lo, (long)(pages * 4096), PROT_READ | PROT_EXEC,
+				 MAP_PRIVATE | MAP_FIXED, fd, (long)at);
+
+		done = r == (long)lo;
+	}
+	TRAMP(SYS_close, fd, 0, 0, 0, 0);
+	return done;
+}
+
+struct sr_handover *sr_handover(void)
 {
 	uint64_t tail[TAIL_WORDS];
 
-	/* (sandrun-audit.so's variable, aligned; 0 where sandrun-rec.so
-	 * armed the page) */
-	return armed_page(tail) && !(tail[3] % sizeof(sr_dispatch_fn)) ?
-	       (sr_dispatch_fn *)(uintptr_t)tail[3] : NULL;
+	/* (sandrun-audit.so's, aligned; 0 where sandrun-rec.so armed the
+	 * page) */
+	return armed_page(tail) && !(tail[3] % sizeof(uint64_t)) ?
+	       (struct sr_handover *)(uintptr_t)tail[3] : NULL;
 }
 
 /*

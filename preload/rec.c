@@ -685,12 +685,12 @@ long sr_dispatch(const long *r)
  * sandrun-audit.so, which rewrote the loader's syscall instructions. */
 __attribute__((constructor)) static void rec_init(void)
 {
-	sr_dispatch_fn *forward;
+	struct sr_handover *hand;
 
 	pthread_once(&key_once, make_key);
-	forward = sr_forward_slot();
-	if (forward)
-		__atomic_store_n(forward, sr_dispatch, __ATOMIC_RELEASE);
+	hand = sr_handover();
+	if (hand)
+		__atomic_store_n(&hand->forward, sr_dispatch, __ATOMIC_RELEASE);
 }
 
 /* Whether this library is relocated yet: a pointer to itself, which

@@ -24,6 +24,11 @@
 long sr_dispatch(const long *regs);
 typedef long (*sr_dispatch_fn)(const long *regs);
 
+/* What each library's thunks call (sites.c): every register a syscall
+ * keeps kept, and the SSE state, around sr_dispatch.  Not a C function:
+ * its address is for the trampoline's entry word (INPROC_TRAMP_ENTRY). */
+void sr_common(void) __attribute__((visibility("hidden")));
+
 /* sandrun-rec.so's recorder for one syscall by number, with its
  * arguments as the syscall instruction would have them: the recorded ones
  * recorded (or made the ordinary way), the rest made; the kernel's
@@ -42,20 +47,38 @@ long sr_sys6(long nr, long a, long b, long c, long d, long e, long f);
 /* sandrun's request op to the tracer (tracer/inproc.h); its answer. */
 long sr_request(long op, long arg);
 
+/* sandrun-audit.so's words the armed page's tail points to: the recorder
+ * it hands the loader's later calls to (sandrun-rec.so's, once it
+ * starts), and whether libc's code is the cache's image (sites.h), which
+ * sandrun-rec.so then leaves alone. */
+struct sr_handover {
+	sr_dispatch_fn forward;
+	uint64_t libc_image;
+};
+
 /* The trampoline's page mapped, filled and armed (the mprotect runs
  * without a stop: the tracer checks the page when it finds it, see
  * tracer/inproc.h), with a first ring for thread tid, which
  * is returned; NULL if that cannot be done.  *was: the page was armed
  * already (by sandrun-audit.so in the loader): then the ring returned is
- * its first one if tid is that ring's thread, else NULL.  forward: where
- * sandrun-audit.so's recorder finds the one it hands the loader's later
- * calls to (the page says where), or NULL. */
-struct inproc_ring *sr_arm(long tid, bool *was, sr_dispatch_fn *forward);
+ * its first one if tid is that ring's thread, else NULL.  hand:
+ * sandrun-audit.so's handover (the page says where), or NULL.  The
+ * page's entry word (INPROC_TRAMP_ENTRY) is this library's sr_common. */
+struct inproc_ring *sr_arm(long tid, bool *was, struct sr_handover *hand);
 
-/* The armed page's forward slot (sandrun-audit.so's), or NULL: where
+/* The armed page's handover (sandrun-audit.so's), or NULL: where
  * sandrun-rec.so puts its recorder for the loader's calls after the
- * program's start (dlopen). */
-sr_dispatch_fn *sr_forward_slot(void);
+ * program's start (dlopen), and learns whether libc is an image. */
+struct sr_handover *sr_handover(void);
+
+/* libc's code (t) made the run's cache's image of it (sites.h), if the
+ * cache has one for it; false if not (nothing changed).  Only with the
+ * trampoline armed by this library, before libc's code runs. */
+bool sr_map_image(const struct text *t);
+
+/* The head of the run's cache read (for sr_output_file) without its
+ * sites. */
+void sr_cache_outputs(void);
 
 /* sandrun-rec.so's start before any library's constructor: its ELF
  * entry point, which sandrun-audit.so calls when the program's libraries

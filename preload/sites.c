@@ -23,6 +23,8 @@
 
 __asm__("	.text\n"
 	"	.p2align 4\n"
+	"	.globl sr_common\n"
+	"	.hidden sr_common\n"
 	"	.type sr_common, @function\n"
 	"sr_common:\n"
 	"	endbr64\n"
@@ -52,7 +54,6 @@ __asm__("	.text\n"
 	"	pop %rbp\n"
 	"	ret\n"
 	"	.size sr_common, .-sr_common\n");
-void sr_common(void);
 
 /*
  * The thunks, one a site, in this library's own code (no page is mapped
@@ -114,26 +115,11 @@ static bool within_rel32(const unsigned char *from, const unsigned char *to)
 	return d > -(1L << 31) + 4096 && d < (1L << 31) - 4096;
 }
 
-/* A site's new bytes (2 + its check's length): a jump to its thunk at
- * to, then a nop over the rest of the check. */
-static size_t encode(const struct site *s, const unsigned char *to, unsigned char b[8])
-{
-	int32_t rel = (int32_t)(to - (s->at + 5));
-
-	b[0] = 0xe9;
-	__builtin_memcpy(b + 1, &rel, sizeof(rel));
-	if (s->check->len == 6) {
-		b[5] = 0x0f, b[6] = 0x1f, b[7] = 0x00;	/* nopl (%rax) */
-	} else {
-		b[5] = 0x66, b[6] = 0x90;		/* xchg %ax,%ax */
-	}
-	return 2 + s->check->len;
-}
 
 static void rewrite(const struct site *s, unsigned char *to)
 {
 	unsigned char b[8];
-	size_t len = encode(s, to, b);
+	size_t len = sites_jump(s, to, b);
 
 	/* the jump's opcode last */
 	for (size_t i = 1; i < len; i++)
@@ -180,7 +166,7 @@ static size_t patch_mem(long mem, const struct site *sites, size_t n)
 		for (long k = 0; k < hi - lo; k++)
 			buf[k] = lo[k];
 		for (size_t k = i; k < j; k++)
-			encode(&sites[k], thunk(k), buf + (sites[k].at - lo));
+			sites_jump(&sites[k], thunk(k), buf + (sites[k].at - lo));
 		if (sr_sys6(SYS_pwrite64, mem, (long)buf, hi - lo, (long)lo, 0, 0) != hi - lo)
 			break;
 		i = j;

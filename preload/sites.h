@@ -66,8 +66,23 @@ long sites_nr(const struct text *t, const struct site *s);
  * the regular files sandrun's own stdout and stderr write to (a log the
  * build's output goes to): the build inherits them, and the tracer has
  * nothing of theirs to digest when a process closes one.
+ *
+ * An entry may also have an image: from its image_page (in 4 KiB pages
+ * of the file; 0 for none) on, a copy of the text's pages, as sandrun's
+ * own are loaded, with each site rewritten into a jump to a thunk of its
+ * own in the slack between the text's end and its last page's (which no
+ * section of the object holds).  sandrun-audit.so maps it over libc's
+ * code before anything of libc runs (sites_cache_image): one mmap instead
+ * of a copy of every page that holds a site, made again in every process
+ * (~10 us each in a VM with shadow page tables), and the build's
+ * processes share its pages.  A thunk steps over the red zone, calls
+ * what the word at INPROC_TRAMP_ENTRY says (the armed trampoline's:
+ * sr_common of the library that armed it), redoes the site's check and
+ * jumps back: code that depends on nothing of one process, which a
+ * process without the trampoline armed must not run (it is mapped only
+ * by one that armed it).
  */
-#define SITES_CACHE_MAGIC 0x32535253u	/* "SRS2" */
+#define SITES_CACHE_MAGIC 0x33535253u	/* "SRS3" */
 #define SITES_CACHE_MAX 4		/* entries */
 #define SITES_ID_MAX 32
 #define SITES_OUTPUTS 2	/* sandrun's stdout and stderr */
@@ -79,7 +94,7 @@ struct sites_cache_head {
 };
 
 struct sites_cache_entry {
-	uint32_t id_len, text_len, n, pad;
+	uint32_t id_len, text_len, n, image_page;
 	unsigned char id[SITES_ID_MAX];
 	uint32_t site[SITES_MAX];
 };
@@ -92,6 +107,47 @@ struct sites_cache_entry {
  * programs, as it could by writing their code, but not their recording.) */
 size_t sites_cache_get(const void *buf, size_t len, const struct text *t,
 		       struct site *sites);
+
+/* The image the cache (len bytes at buf) holds for t: the file offset of
+ * the page t's first page is to be mapped from (its pages: sites_pages),
+ * 0 if none.  Taken by build ID and code size, as the sites are; the
+ * file's size is the caller's to check. */
+uint64_t sites_cache_image(const void *buf, size_t len, const struct text *t);
+
+/* The pages t's code spans, from the page its first byte is on. */
+static inline size_t sites_pages(const struct text *t)
+{
+	return (((uintptr_t)t->hi + 4095) / 4096) - (uintptr_t)t->lo / 4096;
+}
+
+/* A site's new bytes (2 + its check's length, up to 8): a jump to to,
+ * then a nop over the rest of the check. */
+size_t sites_jump(const struct site *s, const unsigned char *to, unsigned char b[8]);
+
+/* An image's thunk for a site (sites.h, above) at `at` (THUNK_MAX bytes
+ * there), calling the code at common (sites_common, in the same slack);
+ * its length. */
+#define SITES_THUNK_MAX 32
+size_t sites_thunk(const struct site *s, unsigned char *at, const unsigned char *common,
+		   unsigned char b[SITES_THUNK_MAX]);
+/*
+ * glibc's vfork() and posix_spawn()'s clone, made with CLONE_PTRACE
+ * (forks.c says why): the `mov $nr,%eax; syscall` of each (7 bytes) in
+ * t, found with sym, or NULL where a function's bytes are not glibc
+ * 2.36's.  A site's thunk (to sit at `at`) makes the clone and jumps
+ * back after it: its length.
+ */
+struct fork_sites {
+	unsigned char *vfork, *clone;
+};
+void sites_forks(const struct text *t, void *(*sym)(const char *name), struct fork_sites *f);
+size_t sites_fork_thunk(bool vfork, const unsigned char *site, unsigned char *at,
+			unsigned char b[SITES_THUNK_MAX]);
+
+/* The code an image's thunks call: a jump through INPROC_TRAMP_ENTRY's
+ * word; its length (SITES_COMMON_LEN). */
+#define SITES_COMMON_LEN 13
+void sites_common(unsigned char b[SITES_COMMON_LEN]);
 
 /* Rewrite the sites (sorted, of the text t) into jumps to this
  * library's thunks, which call sr_common (which calls sr_dispatch, each

@@ -440,6 +440,127 @@ static bool entry_for(const struct sites_cache_entry *e, const struct text *t)
 	return true;
 }
 
+uint64_t sites_cache_image(const void *buf, size_t len, const struct text *t)
+{
+	const struct sites_cache_head *h = buf;
+	const struct sites_cache_entry *e = (const void *)(h + 1);
+
+	if (len < sizeof(*h) || h->magic != SITES_CACHE_MAGIC || h->count > SITES_CACHE_MAX ||
+	    len < sizeof(*h) + h->count * sizeof(*e))
+		return 0;
+	for (uint32_t k = 0; k < h->count; k++)
+		if (entry_for(&e[k], t))
+			return (uint64_t)e[k].image_page * 4096;
+	return 0;
+}
+
+size_t sites_jump(const struct site *s, const unsigned char *to, unsigned char b[8])
+{
+	int32_t rel = (int32_t)(to - (s->at + 5));
+
+	b[0] = 0xe9;
+	__builtin_memcpy(b + 1, &rel, sizeof(rel));
+	if (s->check->len == 6) {
+		b[5] = 0x0f, b[6] = 0x1f, b[7] = 0x00;	/* nopl (%rax) */
+	} else {
+		b[5] = 0x66, b[6] = 0x90;		/* xchg %ax,%ax */
+	}
+	return 2 + s->check->len;
+}
+
+/*
+ * lea -0x80(%rsp),%rsp; call common; lea 0x80(%rsp),%rsp; the site's
+ * check; jmp to after the site.  (What sites.c's thunks do, with nothing
+ * of one process in it: common, in the same slack, jumps to the
+ * trampoline's word, which says where sr_common is.)
+ */
+size_t sites_thunk(const struct site *s, unsigned char *at, const unsigned char *common,
+		   unsigned char b[SITES_THUNK_MAX])
+{
+	static const unsigned char down[] = { 0x48, 0x8d, 0x64, 0x24, 0x80 };
+	static const unsigned char up[] = { 0x48, 0x8d, 0xa4, 0x24, 0x80, 0, 0, 0 };
+	const unsigned char *back = s->at + 2 + s->check->len;
+	size_t n = 0;
+	int32_t rel;
+
+	__builtin_memcpy(b, down, sizeof(down));
+	n += sizeof(down);
+	b[n] = 0xe8;
+	rel = (int32_t)(common - (at + n + 5));
+	__builtin_memcpy(b + n + 1, &rel, sizeof(rel));
+	n += 5;
+	__builtin_memcpy(b + n, up, sizeof(up));
+	n += sizeof(up);
+	for (size_t i = 0; i < s->check->len; i++)
+		b[n++] = s->check->b[i];
+	b[n] = 0xe9;
+	rel = (int32_t)(back - (at + n + 5));
+	__builtin_memcpy(b + n + 1, &rel, sizeof(rel));
+	return n + 5;
+}
+
+static bool bytes_at(const unsigned char *p, const unsigned char *b, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i] != b[i])
+			return false;
+	return true;
+}
+
+/* vfork(): pop %rdi; mov $58,%eax; syscall; push %rdi (its return
+ * address kept off the stack its child runs on).  __clone: its syscall
+ * some way in, after the arguments are moved. */
+void sites_forks(const struct text *t, void *(*sym)(const char *name), struct fork_sites *f)
+{
+	static const unsigned char vfork_code[] = { 0x5f, 0xb8, 0x3a, 0, 0, 0, 0x0f, 0x05, 0x57 };
+	static const unsigned char clone_call[] = { 0xb8, 0x38, 0, 0, 0, 0x0f, 0x05,
+						     0x48, 0x85, 0xc0 };
+	unsigned char *v = sym("__vfork"), *c = sym("__clone");
+
+	f->vfork = f->clone = NULL;
+	if (v && v >= t->lo && v + sizeof(vfork_code) <= t->hi &&
+	    bytes_at(v, vfork_code, sizeof(vfork_code)))
+		f->vfork = v + 1;
+	for (int i = 0; c && c >= t->lo && c + 64 + sizeof(clone_call) <= t->hi && i < 64; i++)
+		if (bytes_at(c + i, clone_call, sizeof(clone_call))) {
+			f->clone = c + i;
+			break;
+		}
+}
+
+/*
+ * vfork: mov %rdi,%r9; mov $0x6111,%edi (CLONE_VM | CLONE_VFORK |
+ * CLONE_PTRACE | SIGCHLD); xor %esi,%esi; mov $56,%eax; syscall;
+ * mov %r9,%rdi.  clone: test $0x4000,%edi (CLONE_VFORK); jz 1f;
+ * or $0x2000,%rdi (CLONE_PTRACE); 1: mov $56,%eax; syscall.  Then a jump
+ * back, past the site.  No stack: the child runs on the caller's.
+ */
+size_t sites_fork_thunk(bool vfork, const unsigned char *site, unsigned char *at,
+			unsigned char b[SITES_THUNK_MAX])
+{
+	static const unsigned char v[] = { 0x49, 0x89, 0xf9, 0xbf, 0x11, 0x61, 0, 0, 0x31, 0xf6,
+					   0xb8, 0x38, 0, 0, 0, 0x0f, 0x05, 0x4c, 0x89, 0xcf };
+	static const unsigned char c[] = { 0xf7, 0xc7, 0, 0x40, 0, 0, 0x74, 0x07, 0x48, 0x81,
+					   0xcf, 0, 0x20, 0, 0, 0xb8, 0x38, 0, 0, 0, 0x0f, 0x05 };
+	size_t n = vfork ? sizeof(v) : sizeof(c);
+	int32_t rel = (int32_t)(site + 7 - (at + n + 5));
+
+	__builtin_memcpy(b, vfork ? v : c, n);
+	b[n] = 0xe9;
+	__builtin_memcpy(b + n + 1, &rel, sizeof(rel));
+	return n + 5;
+}
+
+/* movabs $INPROC_TRAMP_ENTRY,%r11; jmp *(%r11) */
+void sites_common(unsigned char b[SITES_COMMON_LEN])
+{
+	uint64_t entry = INPROC_TRAMP_ENTRY;
+
+	b[0] = 0x49, b[1] = 0xbb;
+	__builtin_memcpy(b + 2, &entry, sizeof(entry));
+	b[10] = 0x41, b[11] = 0xff, b[12] = 0x23;
+}
+
 size_t sites_cache_get(const void *buf, size_t len, const struct text *t,
 		       struct site *sites)
 {

@@ -414,8 +414,12 @@ static int build_plan(const struct run_args *a, struct run_config *cfg,
 		struct sitecache c;
 		size_t len = sitecache_make(&c, &cfg->outputs, &cfg->loader);
 
-		if (len)
+		if (len) {
 			plan_add_file(p, INPROC_SITES_PATH, &c, len);
+			for (size_t i = 0; i < c.nparts; i++)
+				plan_add_file_part(p, c.part[i].src, c.part[i].len, c.part[i].at,
+						   c.part[i].loaded);
+		}
 	}
 	/* (the build may not put a cache of its own there) */
 	if (cfg->preload)

@@ -246,7 +246,23 @@ static int make_file(int rootfd, const struct mount_op *op, struct sr_error **er
 		return fail(err, errno, op, "cannot open the parent directory");
 	fd = openat(pfd, slash + 1, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW,
 		    op->mode);
-	if (fd < 0 || write_all(fd, op->data, op->len) < 0 || fchmod(fd, op->mode) < 0)
+	if (fd < 0 || write_all(fd, op->data, op->len) < 0)
+		return fail(err, errno, op, "cannot write the file");
+	for (size_t i = 0; i < op->nparts; i++) {
+		const struct file_part *part = &op->parts[i];
+
+		for (size_t done = 0; done < part->len;) {
+			ssize_t n = pwrite(fd, (const char *)part->src + done, part->len - done,
+					   (off_t)(part->at + done));
+
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0)
+				return fail(err, n < 0 ? errno : EIO, op, "cannot write the file");
+			done += (size_t)n;
+		}
+	}
+	if (fchmod(fd, op->mode) < 0)
 		return fail(err, errno, op, "cannot write the file");
 	return 0;
 }

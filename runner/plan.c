@@ -22,6 +22,8 @@ void plan_add(struct mount_plan *plan, enum mount_op_kind kind,
 	op->mode = mode;
 	op->data = NULL;
 	op->len = 0;
+	op->parts = NULL;
+	op->nparts = 0;
 }
 
 void plan_add_file(struct mount_plan *plan, const char *dst, const void *data, size_t len)
@@ -35,12 +37,31 @@ void plan_add_file(struct mount_plan *plan, const char *dst, const void *data, s
 	op->len = len;
 }
 
+void plan_add_file_part(struct mount_plan *plan, const void *src, size_t len, size_t at,
+			bool borrow)
+{
+	struct mount_op *op = &plan->ops[plan->n - 1];
+	struct file_part *part;
+
+	op->parts = xrealloc(op->parts, (op->nparts + 1) * sizeof(*op->parts));
+	part = &op->parts[op->nparts++];
+	part->own = borrow ? NULL : xmalloc(len ? len : 1);
+	if (part->own)
+		memcpy(part->own, src, len);
+	part->src = borrow ? src : part->own;
+	part->len = len;
+	part->at = at;
+}
+
 void plan_free(struct mount_plan *plan)
 {
 	for (size_t i = 0; i < plan->n; i++) {
 		free(plan->ops[i].src);
 		free(plan->ops[i].dst);
 		free(plan->ops[i].data);
+		for (size_t k = 0; k < plan->ops[i].nparts; k++)
+			free(plan->ops[i].parts[k].own);
+		free(plan->ops[i].parts);
 	}
 	free(plan->ops);
 	plan->ops = NULL;

@@ -37,6 +37,17 @@ struct mount_op {
 	unsigned mode;	/* tmpfs root mode */
 	void *data;	/* a file's bytes (OP_FILE) */
 	size_t len;
+	struct file_part *parts;	/* then these written over it (OP_FILE) */
+	size_t nparts;
+};
+
+/* A piece of an OP_FILE written at `at` after its data: len bytes from
+ * src, which is own (a copy) or memory the parent keeps (borrowed: the
+ * child that writes the file has it too). */
+struct file_part {
+	const void *src;
+	void *own;
+	size_t len, at;
 };
 
 struct mount_plan {
@@ -48,6 +59,10 @@ void plan_add(struct mount_plan *plan, enum mount_op_kind kind,
 	      unsigned flags, const char *src, const char *dst, unsigned mode);
 /* An OP_FILE: dst created holding a copy of len bytes at data. */
 void plan_add_file(struct mount_plan *plan, const char *dst, const void *data, size_t len);
+/* A part of the last op, an OP_FILE: len bytes from src at offset at,
+ * copied, or borrowed (src stays as it is while the plan lives). */
+void plan_add_file_part(struct mount_plan *plan, const void *src, size_t len, size_t at,
+			bool borrow);
 void plan_free(struct mount_plan *plan);
 const char *plan_op_name(enum mount_op_kind kind);
 

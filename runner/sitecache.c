@@ -112,6 +112,61 @@ static void loader_sites(const struct text *t, const struct site *sites, size_t 
 	}
 }
 
+/*
+ * libc's image (preload/sites.h) for entry e: its pages from page on,
+ * as this process has them (the same file, by its build ID), the sites
+ * rewritten into jumps to a thunk each in the slack after the code,
+ * which call the common jump at its start.  False if they do not fit
+ * there (nothing added).
+ */
+static bool image(struct sitecache *c, struct sites_cache_entry *e, const struct text *t,
+		  const struct site *sites, size_t n, const struct fork_sites *f, uint32_t page)
+{
+	unsigned char *const forks[2] = { f->vfork, f->clone };
+	unsigned char *lo = (unsigned char *)((uintptr_t)t->lo & ~4095UL);
+	unsigned char *end = lo + sites_pages(t) * 4096;
+	unsigned char *common = (unsigned char *)(((uintptr_t)t->hi + 15) & ~15UL);
+	unsigned char *slack = c->code, *b = c->code + (end - t->hi);
+	size_t at = (size_t)page * 4096;
+
+	if (common + 16 + (n + 2) * SITES_THUNK_MAX > end || c->nparts + 4 + n > SITECACHE_PARTS)
+		return false;
+	memset(slack, 0xcc, (size_t)(end - t->hi));	/* int3 */
+	sites_common(slack + (common - t->hi));
+	c->part[c->nparts++] = (struct sitecache_part){ lo, (size_t)(end - lo), at, true };
+	for (size_t i = 0; i < n; i++) {
+		unsigned char *thunk = common + 16 + i * SITES_THUNK_MAX;
+		size_t len = sites_jump(&sites[i], thunk, b);
+
+		sites_thunk(&sites[i], thunk, common, slack + (thunk - t->hi));
+		c->part[c->nparts++] = (struct sitecache_part){ b, len, at + (size_t)(sites[i].at - lo),
+								false };
+		b += len;
+	}
+	/* glibc's vfork() and posix_spawn()'s clone, made with CLONE_PTRACE
+	 * (preload/forks.c), their thunks after the others */
+	for (size_t i = 0; i < 2; i++) {
+		unsigned char *thunk = common + 16 + (n + i) * SITES_THUNK_MAX;
+		int32_t rel;
+
+		if (!forks[i])
+			continue;
+		sites_fork_thunk(i == 0, forks[i], thunk, slack + (thunk - t->hi));
+		rel = (int32_t)(thunk - (forks[i] + 5));
+		b[0] = 0xe9;
+		memcpy(b + 1, &rel, sizeof(rel));
+		b[5] = 0x66, b[6] = 0x90;	/* xchg %ax,%ax */
+		c->part[c->nparts++] = (struct sitecache_part){ b, 7, at + (size_t)(forks[i] - lo),
+								false };
+		b += 7;
+	}
+	c->part[c->nparts++] = (struct sitecache_part){ slack, (size_t)(end - t->hi),
+							at + (size_t)(t->hi - lo), false };
+	e->image_page = page;
+	c->size = at + (size_t)(end - lo);
+	return true;
+}
+
 size_t sitecache_make(struct sitecache *c, const struct output_files *out,
 		      struct filter_loader *ldsites)
 {
@@ -131,8 +186,13 @@ size_t sitecache_make(struct sitecache *c, const struct output_files *out,
 	}
 	libc = dlopen("libc.so.6", RTLD_LAZY | RTLD_NOLOAD);
 	if (libc && dl_iterate_phdr(find, &lc) && lc.ok &&
-	    put(&c->entry[k], &lc.t, sites, sites_in_libc(&lc.t, libc_sym, sites)))
+	    put(&c->entry[k], &lc.t, sites, (n = sites_in_libc(&lc.t, libc_sym, sites)))) {
+		struct fork_sites f;
+
+		sites_forks(&lc.t, libc_sym, &f);
+		image(c, &c->entry[k], &lc.t, sites, n, &f, 1);
 		k++;
+	}
 	if (libc)
 		dlclose(libc);
 	if (!k)
@@ -144,5 +204,7 @@ size_t sitecache_make(struct sitecache *c, const struct output_files *out,
 		c->head.output_dev[i] = out->dev[i];
 		c->head.output_ino[i] = out->ino[i];
 	}
+	if (!c->size)
+		c->size = sizeof(c->head) + k * sizeof(c->entry[0]);
 	return sizeof(c->head) + k * sizeof(c->entry[0]);
 }

@@ -8,17 +8,35 @@
 #include "tracer/filter.h"
 #include "tracer/tracer.h"
 
-/* The cache of rewrite sites a run gives the build (preload/sites.h). */
+/* A piece of the cache's file past its head and entries: len bytes from
+ * src, at offset at. */
+struct sitecache_part {
+	const void *src;
+	size_t len, at;
+	bool loaded;	/* src: this process's loaded libc, kept loaded */
+};
+
+#define SITECACHE_PARTS (4 + SITES_MAX)
+
+/* The cache of rewrite sites a run gives the build (preload/sites.h):
+ * its head and entries, and libc's image (sites.h), in parts: libc's
+ * code as this process has it loaded (src: there), then its rewritten
+ * sites and the thunks in its slack (src: code, here).  The file is
+ * size bytes. */
 struct sitecache {
 	struct sites_cache_head head;
 	struct sites_cache_entry entry[SITES_CACHE_MAX];
+	struct sitecache_part part[SITECACHE_PARTS];
+	size_t nparts, size;
+	unsigned char code[4096 + 8 * (SITES_MAX + 2)];
 };
 
 /* The sites of this process's own dynamic loader and libc (those the
  * build's processes run too, if they have the same build IDs), and the
- * output files (sitecache_outputs), into c; its length in bytes, 0 if it
- * holds no sites.  And the loader's openat and newfstatat sites, for
- * the filter, into *ld (none if it has no sites). */
+ * output files (sitecache_outputs), into c; the length in bytes of its
+ * head and entries, 0 if it holds no sites.  And the loader's openat and
+ * newfstatat sites, for the filter, into *ld (none if it has no
+ * sites). */
 size_t sitecache_make(struct sitecache *c, const struct output_files *out,
 		      struct filter_loader *ld);
 

@@ -138,7 +138,10 @@ static inline bool inproc_notified_nr(long nr)
 				 * u64 the thread it is for, u64 where
 				 * sandrun-audit.so takes the recorder it
 				 * hands the loader's later calls to (0:
-				 * armed by sandrun-rec.so) */
+				 * armed by sandrun-rec.so), u64 the arming
+				 * library's sr_common (INPROC_TRAMP_ENTRY) */
+/* The word a library image's thunks call through (preload/sites.h). */
+#define INPROC_TRAMP_ENTRY (INPROC_TRAMP + INPROC_TRAMP_RING + 32)
 
 /* long tramp(long nr, long a, long b, long c, long d, long e):
  * mov %rdi,%rax; mov %rsi,%rdi; mov %rdx,%rsi; mov %rcx,%rdx;

@@ -5,7 +5,8 @@
  * build ID and size are its first entry's, and whose code is syscall
  * instructions and their checks every 8 bytes (so the sites themselves
  * are looked at).  Every site taken must be whole inside the text,
- * sorted, and one of those.
+ * sorted, and one of those.  The image's page is read from the same
+ * entries (the sanitizers watch those reads).
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -38,6 +39,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (first.text_len <= sizeof(code))
 			t.hi = code + first.text_len;
 	}
+	(void)sites_cache_image(buf, size, &t);
 	n = sites_cache_get(buf, size, &t, sites);
 	if (n > SITES_MAX)
 		abort();

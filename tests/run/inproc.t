@@ -349,13 +349,16 @@ fi
 # and libc's, found once a run, in /run/sandrun/sites (read-only to the
 # build); a program whose loader and libc have the same build IDs takes
 # its sites from there, and one whose cache does not add up reads its
-# code for them.  To see which it took, copies of the run's cache, edited,
-# are bound over it: cut down to each entry's first site, the programs
-# stop at what they would have recorded.
+# code for them.  libc's entry has an image of its code, sites rewritten,
+# which each program maps instead.  To see which it took, copies of the
+# run's cache, edited, are bound over it: without the image and cut down
+# to each entry's first site, the programs stop at what they would have
+# recorded.
 loop50='i=0; while [ $i -lt 50 ]; do /bin/true; i=$((i+1)); done'
 # edit BODY: a perl program that reads a cache on stdin into $c (its
 # entries in $k), runs BODY on it, and writes it out.  (The head is 48
-# bytes, an entry 560: its count at 8, its sites at 48.)
+# bytes, an entry 560: its count at 8, its image's page at 12, its sites
+# at 48.)
 edit() {
 	printf '%s' 'binmode STDIN; binmode STDOUT; local $/; my $c = <STDIN>;
 	my $k = unpack("V", substr($c, 4, 4));'
@@ -365,23 +368,48 @@ edit() {
 if [ -f "$SCRATCH/bin/sandrun-audit.so" ] && command -v perl >/dev/null; then
 	"$SR" -q -o "$SCRATCH/cache.trace" -- cat /run/sandrun/sites >"$SCRATCH/sites.real"
 	is "the cache is in the sandbox: its magic and two entries (the loader, libc)" \
-		"$(od -A n -t x4 -N 8 "$SCRATCH/sites.real" | tr -s ' ')" " 32535253 00000002"
+		"$(od -A n -t x4 -N 8 "$SCRATCH/sites.real" | tr -s ' ')" " 33535253 00000002"
+	is "the loader's entry has no image, libc's one from the file's second page" \
+		"$(od -A n -t u4 -j $((48 + 12)) -N 4 "$SCRATCH/sites.real" | tr -d ' '),$(
+		od -A n -t u4 -j $((48 + 560 + 12)) -N 4 "$SCRATCH/sites.real" | tr -d ' ')" "0,1"
+	out=$("$SR" -q -o "$SCRATCH/cache.trace" -- /bin/sh -c \
+		'grep " r-xp .* /run/sandrun/sites$" /proc/self/maps | wc -l')
+	is "a program's libc code is the image" "$out" 1
 	out=$("$SR" -q --no-preload -o "$SCRATCH/cache.trace" -- \
 		/bin/sh -c 'test -e /run/sandrun/sites && echo there')
 	is "with --no-preload there is no cache" "$out" ""
 	out=$("$SR" -q -o "$SCRATCH/cache.trace" -- /bin/sh -c \
 		'for f in sites new; do (: >/run/sandrun/$f) 2>/dev/null && echo written; done')
 	is "the build cannot write a cache of its own there" "$out" ""
-	# each entry cut down to its first site
-	perl -e "$(edit 'substr($c, 48 + $_ * 560 + 8, 4) = pack("V", 1) for 0 .. $k - 1;')" \
+	# no image, and each entry cut down to its first site
+	perl -e "$(edit 'substr($c, 48 + $_ * 560 + 8, 8) = pack("VV", 1, 0) for 0 .. $k - 1;')" \
 		<"$SCRATCH/sites.real" >"$SCRATCH/sites.cut"
-	# each site moved 3 bytes on (into the middle of the code)
-	perl -e "$(edit 'for my $e (0 .. $k - 1) { for my $i (0 .. 127) {
+	# no image, and each site moved 3 bytes on (into the middle of the code)
+	perl -e "$(edit 'for my $e (0 .. $k - 1) { substr($c, 48 + $e * 560 + 12, 4) = pack("V", 0);
+		for my $i (0 .. 127) {
 		my $o = 48 + $e * 560 + 48 + 4 * $i;
 		substr($c, $o, 4) = pack("V", unpack("V", substr($c, $o, 4)) + (3 << 2)) } }')" \
 		<"$SCRATCH/sites.real" >"$SCRATCH/sites.shift"
+	# the image cut off the file (its page past the end): not mapped
+	head -c 4096 "$SCRATCH/sites.real" >"$SCRATCH/sites.noimage"
+	# the image kept, the sites cut down: the image has them all
+	perl -e "$(edit 'substr($c, 48 + $_ * 560 + 8, 4) = pack("V", 1) for 0 .. $k - 1;')" \
+		<"$SCRATCH/sites.real" >"$SCRATCH/sites.imagecut"
 	echo junk >"$SCRATCH/sites.junk"
 	run cache-base root -- /bin/sh -c "$loop50"
+	for v in noimage imagecut; do
+		run cache-$v root --ro-bind="$SCRATCH/sites.$v:/run/sandrun/sites" -- \
+			timeout 60 /bin/sh -c "$loop50; grep -c ' r-xp .* /run/sandrun/sites$' /proc/self/maps"
+	done
+	is "an image past the file's end is not mapped; with the sites cut down it still is" \
+		"$(cat "$SCRATCH"/out-root/cache-{noimage,imagecut}.out | tr '\n' ' ')" "0 1 "
+	sn=$(meta "$SCRATCH/out-root/cache-noimage.trace.meta.json" stops)
+	si=$(meta "$SCRATCH/out-root/cache-imagecut.trace.meta.json" stops)
+	b0=$(meta "$SCRATCH/out-root/cache-base.trace.meta.json" stops)
+	check "without the image, libc's sites are rewritten as before: as many stops ($sn against $b0)" \
+		test "$((sn * 4))" -le "$((b0 * 5))"
+	check "and the image's programs, recorded as the others are" \
+		test "$(grep -c '"ev":"exec","path":"/bin/true"' "$SCRATCH/out-root/cache-imagecut.trace")" -eq 50
 	for v in cut shift junk; do
 		run cache-$v root --ro-bind="$SCRATCH/sites.$v:/run/sandrun/sites" -- \
 			timeout 60 /bin/sh -c "$loop50; echo done"
@@ -401,7 +429,7 @@ if [ -f "$SCRATCH/bin/sandrun-audit.so" ] && command -v perl >/dev/null; then
 	check "and the cut-down run's programs are recorded as the others' are" \
 		test "$(grep -c '"ev":"exec","path":"/bin/true"' "$SCRATCH/out-root/cache-cut.trace")" -eq 50
 else
-	for i in 1 2 3 4 5 6 7 8; do skip "no sandrun-audit.so next to sandrun, or no perl"; done
+	for i in $(seq 13); do skip "no sandrun-audit.so next to sandrun, or no perl"; done
 fi
 
 # The log sandrun's output goes to: the build inherits it, and a shell
