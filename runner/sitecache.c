@@ -163,7 +163,6 @@ static bool image(struct sitecache *c, struct sites_cache_entry *e, const struct
 	c->part[c->nparts++] = (struct sitecache_part){ slack, (size_t)(end - t->hi),
 							at + (size_t)(t->hi - lo), false };
 	e->image_page = page;
-	c->size = at + (size_t)(end - lo);
 	return true;
 }
 
@@ -204,7 +203,5 @@ size_t sitecache_make(struct sitecache *c, const struct output_files *out,
 		c->head.output_dev[i] = out->dev[i];
 		c->head.output_ino[i] = out->ino[i];
 	}
-	if (!c->size)
-		c->size = sizeof(c->head) + k * sizeof(c->entry[0]);
 	return sizeof(c->head) + k * sizeof(c->entry[0]);
 }

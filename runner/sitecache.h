@@ -21,13 +21,12 @@ struct sitecache_part {
 /* The cache of rewrite sites a run gives the build (preload/sites.h):
  * its head and entries, and libc's image (sites.h), in parts: libc's
  * code as this process has it loaded (src: there), then its rewritten
- * sites and the thunks in its slack (src: code, here).  The file is
- * size bytes. */
+ * sites and the thunks in its slack (src: code, here). */
 struct sitecache {
 	struct sites_cache_head head;
 	struct sites_cache_entry entry[SITES_CACHE_MAX];
 	struct sitecache_part part[SITECACHE_PARTS];
-	size_t nparts, size;
+	size_t nparts;
 	unsigned char code[4096 + 8 * (SITES_MAX + 2)];
 };
 
