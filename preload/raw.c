@@ -240,7 +240,7 @@ bool sr_map_image(const struct text *t)
 	if (!t->id || !armed_page(tail) || tail[3] == 0 || !(len = cache_read(&buf, &fd)))
 		return false;
 	at = sites_cache_image(&buf, len, t);
-	if (at && !(at % 4096) && TRAMP(SYS_newfstatat, fd, (long)"", (long)&st, AT_EMPTY_PATH, 0) == 0 &&
+	if (at && TRAMP(SYS_newfstatat, fd, (long)"", (long)&st, AT_EMPTY_PATH, 0) == 0 &&
 	    st.st_size >= 0 && (uint64_t)st.st_size >= at + pages * 4096) {
 		uintptr_t lo = (uintptr_t)t->lo & ~4095UL;
 		long r = sr_sys6(SYS_mmap, (long)lo, (long)(pages * 4096), PROT_READ | PROT_EXEC,

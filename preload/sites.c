@@ -115,7 +115,6 @@ static bool within_rel32(const unsigned char *from, const unsigned char *to)
 	return d > -(1L << 31) + 4096 && d < (1L << 31) - 4096;
 }
 
-
 static void rewrite(const struct site *s, unsigned char *to)
 {
 	unsigned char b[8];

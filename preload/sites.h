@@ -124,12 +124,13 @@ static inline size_t sites_pages(const struct text *t)
  * then a nop over the rest of the check. */
 size_t sites_jump(const struct site *s, const unsigned char *to, unsigned char b[8]);
 
-/* An image's thunk for a site (sites.h, above) at `at` (THUNK_MAX bytes
- * there), calling the code at common (sites_common, in the same slack);
- * its length. */
+/* An image's thunk for a site (above), to sit at `at` (SITES_THUNK_MAX
+ * bytes there), calling the code at common (sites_common, in the same
+ * slack): into b, its length. */
 #define SITES_THUNK_MAX 32
 size_t sites_thunk(const struct site *s, unsigned char *at, const unsigned char *common,
 		   unsigned char b[SITES_THUNK_MAX]);
+
 /*
  * glibc's vfork() and posix_spawn()'s clone, made with CLONE_PTRACE
  * (forks.c says why): the `mov $nr,%eax; syscall` of each (7 bytes) in
