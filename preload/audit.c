@@ -334,8 +334,10 @@ static void image_libc(struct link_map *map)
 	if (!ring || hand.libc_image || !map->l_addr || eh->e_type != ET_DYN ||
 	    !object_text(map->l_addr, &t))
 		return;
-	if (sr_map_image(&t))
+	if (sr_map_image(&t)) {
+		sr_outputs_put(&hand);	/* (as the cache just read says) */
 		hand.libc_image = 1;
+	}
 }
 
 EXPORT unsigned int la_objopen(struct link_map *map, Lmid_t lmid, uintptr_t *cookie)

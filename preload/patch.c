@@ -59,7 +59,7 @@ void sr_patch_libc(long mem)
 	 * sandrun-audit.so's) */
 	hand = sr_handover();
 	if (hand && __atomic_load_n(&hand->libc_image, __ATOMIC_ACQUIRE)) {
-		sr_cache_outputs();
+		sr_outputs_take(hand);
 		return;
 	}
 	n = sr_sites_cached(&t, sites);

@@ -215,11 +215,22 @@ size_t sr_sites_cached(const struct text *t, struct site *sites)
 	return sites_cache_get(&buf, len, t, sites);
 }
 
-void sr_cache_outputs(void)
+void sr_outputs_put(struct sr_handover *hand)
 {
-	union cache_buf buf;
+	hand->noutputs = noutputs;
+	for (uint32_t i = 0; i < noutputs; i++) {
+		hand->output_dev[i] = output_dev[i];
+		hand->output_ino[i] = output_ino[i];
+	}
+}
 
-	cache_read(&buf, NULL);
+void sr_outputs_take(const struct sr_handover *hand)
+{
+	noutputs = hand->noutputs <= SITES_OUTPUTS ? (uint32_t)hand->noutputs : 0;
+	for (uint32_t i = 0; i < noutputs; i++) {
+		output_dev[i] = hand->output_dev[i];
+		output_ino[i] = hand->output_ino[i];
+	}
 }
 
 /*

@@ -54,6 +54,8 @@ long sr_request(long op, long arg);
 struct sr_handover {
 	sr_dispatch_fn forward;
 	uint64_t libc_image;
+	uint64_t noutputs;	/* the cache's head's output files (sites.h), */
+	uint64_t output_dev[SITES_OUTPUTS], output_ino[SITES_OUTPUTS];	/* as read */
 };
 
 /* The trampoline's page mapped, filled and armed (the mprotect runs
@@ -76,9 +78,11 @@ struct sr_handover *sr_handover(void);
  * trampoline armed by this library, before libc's code runs. */
 bool sr_map_image(const struct text *t);
 
-/* The head of the run's cache read (for sr_output_file) without its
- * sites. */
-void sr_cache_outputs(void);
+/* The output files the run's cache's head names (for sr_output_file),
+ * as this library last read them, put in a handover; or taken from one
+ * (another library's reading). */
+void sr_outputs_put(struct sr_handover *hand);
+void sr_outputs_take(const struct sr_handover *hand);
 
 /* sandrun-rec.so's start before any library's constructor: its ELF
  * entry point, which sandrun-audit.so calls when the program's libraries
