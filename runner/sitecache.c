@@ -29,7 +29,27 @@ struct found {
 	uintptr_t base;		/* the loader's (AT_BASE), or 0: libc */
 	struct text t;
 	bool ok;
+	bool alone;		/* no other segment on its code's pages */
 };
+
+/* Whether the code's pages hold nothing of another segment (each
+ * segment on pages of its own, as ld's -z separate-code lays them out):
+ * else an image of those pages would be mapped over the other's. */
+static bool pages_alone(const struct dl_phdr_info *info, const struct text *t)
+{
+	uintptr_t lo = (uintptr_t)t->lo & ~4095UL, hi = ((uintptr_t)t->hi + 4095) & ~4095UL;
+
+	for (size_t i = 0; i < info->dlpi_phnum; i++) {
+		const Elf64_Phdr *ph = &info->dlpi_phdr[i];
+		uintptr_t a = info->dlpi_addr + ph->p_vaddr, b = a + ph->p_memsz;
+
+		if (ph->p_type != PT_LOAD || (a == (uintptr_t)t->lo && b == (uintptr_t)t->hi))
+			continue;
+		if (a < hi && b > lo)
+			return false;
+	}
+	return true;
+}
 
 static int find(struct dl_phdr_info *info, size_t size, void *data)
 {
@@ -40,6 +60,7 @@ static int find(struct dl_phdr_info *info, size_t size, void *data)
 		      !info->dlpi_name || !strstr(info->dlpi_name, "/libc.so.6"))
 		return 0;
 	f->ok = sites_text(&f->t, info->dlpi_addr, info->dlpi_phdr, info->dlpi_phnum);
+	f->alone = f->ok && pages_alone(info, &f->t);
 	return 1;
 }
 
@@ -189,7 +210,8 @@ size_t sitecache_make(struct sitecache *c, const struct output_files *out,
 		struct fork_sites f;
 
 		sites_forks(&lc.t, libc_sym, &f);
-		image(c, &c->entry[k], &lc.t, sites, n, &f, 1);
+		if (lc.alone)
+			image(c, &c->entry[k], &lc.t, sites, n, &f, 1);
 		k++;
 	}
 	if (libc)

@@ -410,6 +410,16 @@ if [ -f "$SCRATCH/bin/sandrun-audit.so" ] && command -v perl >/dev/null; then
 		test "$((sn * 4))" -le "$((b0 * 5))"
 	check "and the image's programs, recorded as the others are" \
 		test "$(grep -c '"ev":"exec","path":"/bin/true"' "$SCRATCH/out-root/cache-imagecut.trace")" -eq 50
+	# make runs a simple recipe with posix_spawn, whose clone the image
+	# makes with CLONE_PTRACE as sandrun-rec.so would (no stop at its entry)
+	mk='for i in $(seq 20); do printf "t%d:\n\ttrue\n" $i; done >mk; make -s -f mk $(seq -f t%g 20)'
+	run spawn-image root -- /bin/sh -c "$mk"
+	run spawn-noimage root --ro-bind="$SCRATCH/sites.noimage:/run/sandrun/sites" -- /bin/sh -c "$mk"
+	sa=$(meta "$SCRATCH/out-root/spawn-image.trace.meta.json" stops)
+	sb=$(meta "$SCRATCH/out-root/spawn-noimage.trace.meta.json" stops)
+	check "make's 20 spawns through the image's clone: no more stops than without it ($sa against $sb)" \
+		test "$sa" -le "$((sb + 5))" -a "$(grep -c '"ev":"exec","path":"/usr/bin/true"' \
+		"$SCRATCH/out-root/spawn-image.trace")" -eq 20
 	for v in cut shift junk; do
 		run cache-$v root --ro-bind="$SCRATCH/sites.$v:/run/sandrun/sites" -- \
 			timeout 60 /bin/sh -c "$loop50; echo done"
@@ -429,7 +439,7 @@ if [ -f "$SCRATCH/bin/sandrun-audit.so" ] && command -v perl >/dev/null; then
 	check "and the cut-down run's programs are recorded as the others' are" \
 		test "$(grep -c '"ev":"exec","path":"/bin/true"' "$SCRATCH/out-root/cache-cut.trace")" -eq 50
 else
-	for i in $(seq 13); do skip "no sandrun-audit.so next to sandrun, or no perl"; done
+	for i in $(seq 14); do skip "no sandrun-audit.so next to sandrun, or no perl"; done
 fi
 
 # The log sandrun's output goes to: the build inherits it, and a shell
