@@ -344,7 +344,7 @@ static void print_op(FILE *f, const struct mount_op *op)
 	if (op->kind == OP_TMPFS)
 		fprintf(f, " mode=%04o", op->mode);
 	if (op->kind == OP_FILE)
-		fprintf(f, " mode=%04o size=%zu", op->mode, op->len);
+		fprintf(f, " mode=%04o size=%zu", op->mode, plan_file_size(op));
 	if (op->flags & OPF_SRC_TREE)
 		fputs(" # source tree", f);
 	fputc('\n', f);

@@ -53,6 +53,16 @@ void plan_add_file_part(struct mount_plan *plan, const void *src, size_t len, si
 	part->at = at;
 }
 
+size_t plan_file_size(const struct mount_op *op)
+{
+	size_t size = op->len;
+
+	for (size_t i = 0; i < op->nparts; i++)
+		if (op->parts[i].at + op->parts[i].len > size)
+			size = op->parts[i].at + op->parts[i].len;
+	return size;
+}
+
 void plan_free(struct mount_plan *plan)
 {
 	for (size_t i = 0; i < plan->n; i++) {

@@ -63,6 +63,8 @@ void plan_add_file(struct mount_plan *plan, const char *dst, const void *data, s
  * copied, or borrowed (src stays as it is while the plan lives). */
 void plan_add_file_part(struct mount_plan *plan, const void *src, size_t len, size_t at,
 			bool borrow);
+/* An OP_FILE's size once written: its data and its parts. */
+size_t plan_file_size(const struct mount_op *op);
 void plan_free(struct mount_plan *plan);
 const char *plan_op_name(enum mount_op_kind kind);
 

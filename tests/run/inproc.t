@@ -375,6 +375,9 @@ if [ -f "$SCRATCH/bin/sandrun-audit.so" ] && command -v perl >/dev/null; then
 	out=$("$SR" -q -o "$SCRATCH/cache.trace" -- /bin/sh -c \
 		'grep " r-xp .* /run/sandrun/sites$" /proc/self/maps | wc -l')
 	is "a program's libc code is the image" "$out" 1
+	is "--dry-run gives the cache's size as written, its image too" \
+		"$("$SR" --dry-run -- true | sed -n 's|^file /run/sandrun/sites mode=0444 size=||p')" \
+		"$(wc -c <"$SCRATCH/sites.real")"
 	out=$("$SR" -q --no-preload -o "$SCRATCH/cache.trace" -- \
 		/bin/sh -c 'test -e /run/sandrun/sites && echo there')
 	is "with --no-preload there is no cache" "$out" ""
@@ -436,7 +439,7 @@ if [ -f "$SCRATCH/bin/sandrun-audit.so" ] && command -v perl >/dev/null; then
 	check "and the cut-down run's programs are recorded as the others' are" \
 		test "$(grep -c '"ev":"exec","path":"/bin/true"' "$SCRATCH/out-root/cache-cut.trace")" -eq 50
 else
-	for i in $(seq 14); do skip "no sandrun-audit.so next to sandrun, or no perl"; done
+	for i in $(seq 15); do skip "no sandrun-audit.so next to sandrun, or no perl"; done
 fi
 
 # The log sandrun's output goes to: the build inherits it, and a shell
