@@ -416,9 +416,12 @@ static int build_plan(const struct run_args *a, struct run_config *cfg,
 
 		if (len) {
 			plan_add_file(p, INPROC_SITES_PATH, &c, len);
-			for (size_t i = 0; i < c.nparts; i++)
+			for (size_t i = 0; i < c.nparts; i++) {
 				plan_add_file_part(p, c.part[i].src, c.part[i].len, c.part[i].at,
 						   c.part[i].loaded);
+				if (c.part[i].fd >= 0)
+					plan_file_part_from(p, c.part[i].fd, c.part[i].off);
+			}
 		}
 	}
 	/* (the build may not put a cache of its own there) */

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -229,6 +230,28 @@ static int make_symlink(int rootfd, const struct mount_op *op,
 	return 0;
 }
 
+/* How much of a part the kernel copied into fd from the part's file
+ * (sendfile: no fault on each page of this process's copy of it); the
+ * rest is written from memory. */
+static size_t copy_part(int fd, const struct file_part *part)
+{
+	off_t from = part->off;
+	size_t done = 0;
+
+	if (lseek(fd, (off_t)part->at, SEEK_SET) < 0)
+		return 0;
+	while (done < part->len) {
+		ssize_t n = sendfile(fd, part->fd, &from, part->len - done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		done += (size_t)n;
+	}
+	return done;
+}
+
 /* A file of sandrun's in one of the sandbox's tmpfs mounts, its bytes
  * written whole, its mode op->mode whatever the umask. */
 static int make_file(int rootfd, const struct mount_op *op, struct sr_error **err)
@@ -250,8 +273,9 @@ static int make_file(int rootfd, const struct mount_op *op, struct sr_error **er
 		return fail(err, errno, op, "cannot write the file");
 	for (size_t i = 0; i < op->nparts; i++) {
 		const struct file_part *part = &op->parts[i];
+		size_t done = part->fd >= 0 ? copy_part(fd, part) : 0;
 
-		for (size_t done = 0; done < part->len;) {
+		while (done < part->len) {
 			ssize_t n = pwrite(fd, (const char *)part->src + done, part->len - done,
 					   (off_t)(part->at + done));
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "lib/util.h"
 #include "runner/plan.h"
@@ -51,6 +52,17 @@ void plan_add_file_part(struct mount_plan *plan, const void *src, size_t len, si
 	part->src = borrow ? src : part->own;
 	part->len = len;
 	part->at = at;
+	part->fd = -1;
+	part->off = 0;
+}
+
+void plan_file_part_from(struct mount_plan *plan, int fd, off_t off)
+{
+	struct mount_op *op = &plan->ops[plan->n - 1];
+	struct file_part *part = &op->parts[op->nparts - 1];
+
+	part->fd = fd;
+	part->off = off;
 }
 
 size_t plan_file_size(const struct mount_op *op)
@@ -69,8 +81,11 @@ void plan_free(struct mount_plan *plan)
 		free(plan->ops[i].src);
 		free(plan->ops[i].dst);
 		free(plan->ops[i].data);
-		for (size_t k = 0; k < plan->ops[i].nparts; k++)
+		for (size_t k = 0; k < plan->ops[i].nparts; k++) {
 			free(plan->ops[i].parts[k].own);
+			if (plan->ops[i].parts[k].fd >= 0)
+				close(plan->ops[i].parts[k].fd);
+		}
 		free(plan->ops[i].parts);
 	}
 	free(plan->ops);

@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 /*
  * The sandbox's filesystem as a list of operations (the bubblewrap SetupOp
@@ -43,11 +44,15 @@ struct mount_op {
 
 /* A piece of an OP_FILE written at `at` after its data: len bytes from
  * src, which is own (a copy) or memory the parent keeps (borrowed: the
- * child that writes the file has it too). */
+ * child that writes the file has it too).  With fd (the plan's, else
+ * -1), the same bytes are at off in that file, and the kernel copies
+ * them from there (src if it cannot). */
 struct file_part {
 	const void *src;
 	void *own;
 	size_t len, at;
+	int fd;
+	off_t off;
 };
 
 struct mount_plan {
@@ -63,6 +68,9 @@ void plan_add_file(struct mount_plan *plan, const char *dst, const void *data, s
  * copied, or borrowed (src stays as it is while the plan lives). */
 void plan_add_file_part(struct mount_plan *plan, const void *src, size_t len, size_t at,
 			bool borrow);
+/* The last part added's bytes are at off in the file fd too, which the
+ * plan now owns (closes). */
+void plan_file_part_from(struct mount_plan *plan, int fd, off_t off);
 /* An OP_FILE's size once written: its data and its parts. */
 size_t plan_file_size(const struct mount_op *op);
 void plan_free(struct mount_plan *plan);

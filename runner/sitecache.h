@@ -3,6 +3,7 @@
 #define SR_SITECACHE_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "preload/sites.h"
 #include "tracer/filter.h"
@@ -14,6 +15,8 @@ struct sitecache_part {
 	const void *src;
 	size_t len, at;
 	bool loaded;	/* src: this process's loaded libc, kept loaded */
+	int fd;		/* loaded: libc's file, those bytes at off in it; or -1 */
+	off_t off;
 };
 
 #define SITECACHE_PARTS (4 + SITES_MAX)
@@ -35,7 +38,7 @@ struct sitecache {
  * output files (sitecache_outputs), into c; the length in bytes of its
  * head and entries, 0 if it holds no sites.  And the loader's openat and
  * newfstatat sites, for the filter, into *ld (none if it has no
- * sites). */
+ * sites).  A part's fd, if any, is the caller's to close. */
 size_t sitecache_make(struct sitecache *c, const struct output_files *out,
 		      struct filter_loader *ld);
 

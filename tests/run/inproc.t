@@ -375,6 +375,17 @@ if [ -f "$SCRATCH/bin/sandrun-audit.so" ] && command -v perl >/dev/null; then
 	out=$("$SR" -q -o "$SCRATCH/cache.trace" -- /bin/sh -c \
 		'grep " r-xp .* /run/sandrun/sites$" /proc/self/maps | wc -l')
 	is "a program's libc code is the image" "$out" 1
+	# the image's pages are libc's file's code pages (copied by the
+	# kernel from the file, runner/sitecache.c) with only its sites and
+	# the slack after its code changed
+	libc=$(ldd "$SR" | awk '$1 == "libc.so.6" { print $3 }')
+	read -r off size <<<"$(readelf -lW "$libc" |
+		awk '$1 == "LOAD" && $7 == "R" && $8 == "E" { print $2, $6 }')"
+	len=$(( (size + 4095) / 4096 * 4096 ))
+	nd=$(cmp -l <(tail -c +4097 "$SCRATCH/sites.real" | head -c "$len") \
+		<(tail -c +$((off + 1)) "$libc" | head -c "$len") | wc -l)
+	check "the image is libc's code with its sites rewritten ($nd of $len bytes differ)" \
+		test "$nd" -gt 100 -a "$nd" -lt 8192
 	is "--dry-run gives the cache's size as written, its image too" \
 		"$("$SR" --dry-run -- true | sed -n 's|^file /run/sandrun/sites mode=0444 size=||p')" \
 		"$(wc -c <"$SCRATCH/sites.real")"
@@ -439,7 +450,7 @@ if [ -f "$SCRATCH/bin/sandrun-audit.so" ] && command -v perl >/dev/null; then
 	check "and the cut-down run's programs are recorded as the others' are" \
 		test "$(grep -c '"ev":"exec","path":"/bin/true"' "$SCRATCH/out-root/cache-cut.trace")" -eq 50
 else
-	for i in $(seq 15); do skip "no sandrun-audit.so next to sandrun, or no perl"; done
+	for i in $(seq 16); do skip "no sandrun-audit.so next to sandrun, or no perl"; done
 fi
 
 # The log sandrun's output goes to: the build inherits it, and a shell
