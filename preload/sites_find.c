@@ -73,17 +73,21 @@ static int32_t rel32(const unsigned char *q)
 	return v;
 }
 
+/* Whether the n bytes at p are b's (no libc here: see audit.c). */
+static bool bytes_at(const unsigned char *p, const unsigned char *b, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i] != b[i])
+			return false;
+	return true;
+}
+
 /* The check after a syscall instruction, or NULL. */
 static const struct check *check_at(const unsigned char *q)
 {
-	for (size_t k = 0; k < SITES_CHECKS; k++) {
-		size_t i = 0;
-
-		while (i < sites_checks[k].len && q[i] == sites_checks[k].b[i])
-			i++;
-		if (i == sites_checks[k].len)
+	for (size_t k = 0; k < SITES_CHECKS; k++)
+		if (bytes_at(q, sites_checks[k].b, sites_checks[k].len))
 			return &sites_checks[k];
-	}
 	return NULL;
 }
 
@@ -434,10 +438,7 @@ static bool entry_for(const struct sites_cache_entry *e, const struct text *t)
 	if (!t->id || t->id_len > SITES_ID_MAX || e->id_len != t->id_len ||
 	    e->text_len != (size_t)(t->hi - t->lo) || e->n > SITES_MAX)
 		return false;
-	for (size_t i = 0; i < t->id_len; i++)
-		if (e->id[i] != t->id[i])
-			return false;
-	return true;
+	return bytes_at(e->id, t->id, t->id_len);
 }
 
 uint64_t sites_cache_image(const void *buf, size_t len, const struct text *t)
@@ -497,14 +498,6 @@ size_t sites_thunk(const struct site *s, unsigned char *at, const unsigned char 
 	rel = (int32_t)(back - (at + n + 5));
 	__builtin_memcpy(b + n + 1, &rel, sizeof(rel));
 	return n + 5;
-}
-
-static bool bytes_at(const unsigned char *p, const unsigned char *b, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (p[i] != b[i])
-			return false;
-	return true;
 }
 
 /* vfork(): pop %rdi; mov $58,%eax; syscall; push %rdi (its return
