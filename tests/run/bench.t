@@ -1,0 +1,58 @@
+#!/bin/bash
+# The benchmark's A/B tool (bench/ab) and its workload (bench/spawnloop),
+# run for real on a few processes: what they print, that the processes
+# they time are the ones asked for, and their usage errors (125).  How
+# fast anything is is never asserted here (bench/results.md has that).
+. "$(dirname "$0")/../tap.sh"
+
+new_scratch
+install_bins
+require_sandbox root >/dev/null 2>&1 || require_sandbox user >/dev/null 2>&1 ||
+	skip_all "no sandbox here: $(as user "$SR" --no-trace -- true 2>&1 | head -n1)"
+if ! command -v cc >/dev/null || ! command -v perl >/dev/null; then
+	skip_all "bench/ab needs cc and perl"
+fi
+
+cc -std=gnu11 -O2 -o "$SCRATCH/spawnloop" "$TOP/bench/spawnloop.c"
+is "spawnloop builds" "$?" 0
+out=$("$SCRATCH/spawnloop" 3 /bin/true)
+like "spawnloop prints its figures a process" "$out" \
+	'^wall [0-9.]+ child_cpu [0-9.]+ parent_cpu [0-9.]+ us/proc$'
+"$SCRATCH/spawnloop" 0 /bin/true 2>/dev/null
+is "spawnloop 0 is a usage error (125)" "$?" 125
+"$SCRATCH/spawnloop" 2 /no/such/program 2>"$SCRATCH/err"
+is "a program that cannot be spawned: 125" "$?" 125
+like "and says why" "$(cat "$SCRATCH/err")" 'posix_spawn'
+# the processes it times are the ones asked for: seven execs of true
+(cd "$SCRATCH" && "$SR" -q -o "$SCRATCH/loop.trace" -- ./spawnloop 7 /bin/true >/dev/null)
+is "under sandrun, spawnloop 7 runs /bin/true seven times" \
+	"$(grep -c '"ev":"exec","path":"/bin/true"' "$SCRATCH/loop.trace")" 7
+
+AB=$TOP/bench/ab
+out=$("$AB" -n 3 -p 5 "$SR" "$SR --no-preload" 2>&1)
+is "bench/ab exits 0" "$?" 0
+like "it names both contenders" "$out" "A: $SR"$'\n'"B: $SR --no-preload"
+like "and the workload" "$out" '3 interleaved pairs of bench/spawnloop 5 /bin/true'
+like "the ratio's median and its interval" "$out" \
+	'B/A: median [0-9]+\.[0-9]{3}, 95% interval [0-9]+\.[0-9]{3}-[0-9]+\.[0-9]{3}'
+read -r med lo hi <<<"$(echo "$out" | sed -n 's/^B\/A: median \([0-9.]*\), 95% interval \([0-9.]*\)-\([0-9.]*\).*/\1 \2 \3/p')"
+check "the interval holds the median ($lo <= $med <= $hi)" \
+	perl -e 'exit !($ARGV[0] <= $ARGV[1] && $ARGV[1] <= $ARGV[2])' "$lo" "$med" "$hi"
+# a command of one's own, timed whole, with a step before each run
+out=$("$AB" -n 2 -c "echo x >>$SCRATCH/preps" "$SR" "$SR" -- /bin/sh -c 'exit 0' 2>&1)
+is "bench/ab with a command exits 0" "$?" 0
+like "and times it whole" "$out" "2 interleaved pairs of /bin/sh -c exit 0 \\(microseconds a run\\)"
+is "PREP ran before each of the four runs" "$(wc -l <"$SCRATCH/preps")" 4
+
+"$AB" -n 2 -p 5 "$SR" "$SCRATCH/no-such-sandrun" >/dev/null 2>"$SCRATCH/err"
+is "a contender that fails: 125" "$?" 125
+like "and the failed run is named" "$(cat "$SCRATCH/err")" "a run of B failed: $SCRATCH/no-such-sandrun"
+"$AB" "$SR" 2>"$SCRATCH/err"
+is "one contender is a usage error (125)" "$?" 125
+like "with the usage" "$(cat "$SCRATCH/err")" '^usage: bench/ab'
+"$AB" -n 1 "$SR" "$SR" 2>/dev/null
+is "fewer than two pairs is a usage error" "$?" 125
+"$AB" -n x "$SR" "$SR" 2>/dev/null
+is "a PAIRS that is not a number is a usage error" "$?" 125
+
+done_testing
