@@ -15,6 +15,7 @@
  * Under a tracer, W - C - P is roughly what the processes waited for it.
  * Exits 0, or 125 if a spawn fails.
  */
+#include <errno.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,7 +53,10 @@ int main(int argc, char **argv)
 			return 125;
 		}
 		while (waitpid(pid, &st, 0) < 0)
-			;
+			if (errno != EINTR) {
+				perror("spawnloop: waitpid");
+				return 125;
+			}
 	}
 	clock_gettime(CLOCK_MONOTONIC, &b);
 	getrusage(RUSAGE_CHILDREN, &kids);

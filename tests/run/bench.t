@@ -28,6 +28,17 @@ like "and says why" "$(cat "$SCRATCH/err")" 'posix_spawn'
 is "under sandrun, spawnloop 7 runs /bin/true seven times" \
 	"$(grep -c '"ev":"exec","path":"/bin/true"' "$SCRATCH/loop.trace")" 7
 
+# the statistics both tools print: median, min, max, and an interval
+# for the median that holds it, from the numbers themselves
+read -r m lo hi a b <<<"$(printf '5\n1\n4\n2\n3\n' | "$TOP/bench/median-ci")"
+is "median-ci: median, min, max of 5 1 4 2 3" "$m $lo $hi" "3 1 5"
+check "median-ci: the interval ($a-$b) lies within them and holds the median" \
+	perl -e 'exit !(1 <= $ARGV[0] && $ARGV[0] <= 3 && 3 <= $ARGV[1] && $ARGV[1] <= 5)' "$a" "$b"
+is "median-ci: an even count's median is the middle two's mean" \
+	"$(printf '1\n2\n3\n10\n' | "$TOP/bench/median-ci" | cut -d' ' -f1)" 2.5
+printf '' | "$TOP/bench/median-ci" >/dev/null
+is "median-ci: no numbers exits 1" "$?" 1
+
 AB=$TOP/bench/ab
 out=$("$AB" -n 3 -p 5 "$SR" "$SR --no-preload" 2>&1)
 is "bench/ab exits 0" "$?" 0
