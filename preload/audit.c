@@ -211,29 +211,11 @@ static bool own_mem(long fd)
 }
 
 /*
- * The tracer's fd on this process's own memory, if it gave one when the
- * loader opened this module (loop.c: on_notify): the lowest fd free then,
- * so below the first few free now (a file of procfs is a regular one of
- * size 0; no other file is read); -1 if none.  Looked for before anything
- * else, so that it is closed before the program's code runs whatever
- * this module does.
+ * The tracer's fd on this process's own memory, asked for (INPROC_MEM, a
+ * notification) where code is to be rewritten in place: the loader's or
+ * libc's when the run's cache has no image of it (sites.h); -1 if none
+ * comes.  Closed before the program's code runs (la_activity).
  */
-static long mem_given(void)
-{
-	struct stat st;
-	int free_run = 0;
-	long r;
-
-	for (long fd = 0; fd < 65536 && free_run < 4; fd++) {
-		r = sr_sys6(SYS_fstat, fd, (long)&st, 0, 0, 0, 0);
-		free_run = r == -EBADF ? free_run + 1 : 0;
-		if (r == 0 && S_ISREG(st.st_mode) && st.st_size == 0 && own_mem(fd))
-			return fd;
-	}
-	return -1;
-}
-
-/* Else asked for (INPROC_MEM, a notification); -1 if none comes. */
 static long mem_asked(void)
 {
 	long r = sr_request(INPROC_MEM, 0);
@@ -246,8 +228,17 @@ static long mem_asked(void)
 
 EXPORT unsigned int la_version(unsigned int version)
 {
-	mem = mem_given();
 	return version < LAV_CURRENT ? version : LAV_CURRENT;
+}
+
+/* The loader's calls are recorded from now on, its start's time kept. */
+static void loading_starts(void)
+{
+	struct timespec now;
+
+	if (sr_sys6(SYS_clock_gettime, CLOCK_REALTIME, (long)&now, 0, 0, 0, 0) == 0)
+		start_time = now.tv_sec;
+	loading = true;
 }
 
 /*
@@ -273,18 +264,21 @@ static void start(struct link_map *map, const void *caller)
 	ring = sr_arm(sr_sys6(SYS_gettid, 0, 0, 0, 0, 0, 0), &was, &hand);
 	if (!ring)
 		return;
+	/* The loader's code is the cache's image of it, if the cache has
+	 * one (sites.h): one mmap, no page copied (the loader runs on in the
+	 * image's bytes, the same but at the sites) */
+	if (sr_map_image(&t)) {
+		loading_starts();
+		return;
+	}
 	n = sr_sites_cached(&t, sites);
 	if (!n)
 		n = sites_in_loader(&t, sites);
 	if (n) {
-		struct timespec now;
-
-		if (sr_sys6(SYS_clock_gettime, CLOCK_REALTIME, (long)&now, 0, 0, 0, 0) == 0)
-			start_time = now.tv_sec;
-		loading = true;
+		loading_starts();
 		/* the tracer's fd on this process's own memory, to write the
-		 * loader's code and libc's through (sites.c says why; -1 when
-		 * it gives none, with ptrace stops) */
+		 * loader's code through (sites.c says why; -1 when it gives
+		 * none, with ptrace stops) */
 		if (mem < 0)
 			mem = mem_asked();
 		sites_patch(&t, sites, n, mem);
@@ -381,9 +375,13 @@ EXPORT void la_activity(uintptr_t *cookie, unsigned int flag)
 	if (flag != LA_ACT_CONSISTENT || !base_cookie || cookie != base_cookie)
 		return;
 	loading = false;
-	/* (the first time only: the program's start, not a dlopen) */
-	if (!consistent && rec_base && !preinit)
+	/* (the first time only: the program's start, not a dlopen; libc's
+	 * code rewritten through the fd if it is not the cache's image) */
+	if (!consistent && rec_base && !preinit) {
+		if (mem < 0 && ring && !hand.libc_image)
+			mem = mem_asked();
 		start_recorder(rec_base);
+	}
 	/* (not the build's fd: closed unrecorded, before its code runs;
 	 * with a notification if the trampoline could not be armed) */
 	if (mem >= 0 && ring)

@@ -87,8 +87,8 @@ void sr_outputs_take(const struct sr_handover *hand);
 /* sandrun-rec.so's start before any library's constructor: its ELF
  * entry point, which sandrun-audit.so calls when the program's libraries
  * are loaded and relocated (rec.c), with INPROC_KEY and the fd on the
- * process's memory it was given (INPROC_MEM), or -1, for rewriting
- * libc (sites_patch).  Its constructors do the same later, for a process
+ * process's memory it asked for (INPROC_MEM: libc's code is not the
+ * cache's image), or -1, for rewriting libc (sites_patch).  Its constructors do the same later, for a process
  * the audit module is not in; each part runs once. */
 void sr_early(uint64_t key, long mem);
 void sr_patch_libc(long mem);

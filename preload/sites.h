@@ -72,10 +72,13 @@ long sites_nr(const struct text *t, const struct site *s);
  * own are loaded, with each site rewritten into a jump to a thunk of its
  * own in the slack between the text's end and its last page's (which no
  * section of the object holds).  sandrun-audit.so maps it over libc's
- * code before anything of libc runs (sites_cache_image): one mmap instead
- * of a copy of every page that holds a site, made again in every process
- * (~10 us each in a VM with shadow page tables), and the build's
- * processes share its pages.  A thunk steps over the red zone, calls
+ * code before anything of libc runs, and over the loader's as soon as it
+ * is told of the loader, while the loader runs on in it (the same bytes
+ * but at the sites) (sites_cache_image): one mmap instead of a copy of
+ * every page that holds a site, made again in every process (~10 us each
+ * in a VM with shadow page tables) through an fd on its memory that the
+ * tracer has to hand it (~30 us of the tracer's at every program's
+ * start), and the build's processes share its pages.  A thunk steps over the red zone, calls
  * what the word at INPROC_TRAMP_ENTRY says (the armed trampoline's:
  * sr_common of the library that armed it), redoes the site's check and
  * jumps back: code that depends on nothing of one process, which a

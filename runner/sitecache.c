@@ -31,7 +31,7 @@ struct found {
 	struct text t;
 	bool ok;
 	bool alone;		/* no other segment on its code's pages */
-	int fd;			/* libc's file, if it is the one loaded, or -1 */
+	int fd;			/* its file, if it is the one loaded, or -1 */
 	off_t code_off;		/* where its code's first page is in the file */
 };
 
@@ -50,14 +50,14 @@ static off_t file_offset(const struct dl_phdr_info *info, uintptr_t a)
 }
 
 /*
- * libc's file, opened by the name it was loaded by, if it holds what is
- * loaded: the same build ID where the loaded one's is (so the same
- * code), and the code's pages whole in it.  The kernel copies the image's
- * bulk from it (mounts.c): no fault on each of this process's pages of
- * it, ~0.3 ms against ~1-2.7 ms here.  -1 if not (the bytes are copied
- * from memory then).
+ * An object's file (libc's, the loader's), opened by the name it was
+ * loaded by, if it holds what is loaded: the same build ID where the
+ * loaded one's is (so the same code), and the code's pages whole in it.
+ * The kernel copies the image's bulk from it (mounts.c): no fault on each
+ * of this process's pages of it, ~0.3 ms against ~1-2.7 ms for libc
+ * here.  -1 if not (the bytes are copied from memory then).
  */
-static int libc_file(const struct dl_phdr_info *info, const struct text *t, off_t *code_off)
+static int object_file(const struct dl_phdr_info *info, const struct text *t, off_t *code_off)
 {
 	uintptr_t lo = (uintptr_t)t->lo & ~4095UL;
 	off_t id_off = file_offset(info, (uintptr_t)t->id), off = file_offset(info, lo);
@@ -110,7 +110,7 @@ static int find(struct dl_phdr_info *info, size_t size, void *data)
 		return 0;
 	f->ok = sites_text(&f->t, info->dlpi_addr, info->dlpi_phdr, info->dlpi_phnum);
 	f->alone = f->ok && pages_alone(info, &f->t);
-	f->fd = !f->base && f->alone ? libc_file(info, &f->t, &f->code_off) : -1;
+	f->fd = f->alone ? object_file(info, &f->t, &f->code_off) : -1;
 	return 1;
 }
 
@@ -184,21 +184,23 @@ static void loader_sites(const struct text *t, const struct site *sites, size_t 
 }
 
 /*
- * libc's image (preload/sites.h) for entry e: its pages from page on,
- * as this process has them (the same file, by its build ID), the sites
- * rewritten into jumps to a thunk each in the slack after the code,
- * which call the common jump at its start.  False if they do not fit
- * there (nothing added).
+ * An object's image (preload/sites.h) for entry e: its pages from page
+ * on, as this process has them (the same file, by its build ID), the
+ * sites rewritten into jumps to a thunk each in the slack after the
+ * code, which call the common jump at its start; and libc's fork
+ * functions (f, or NULL).  code: where the slack and the jumps are made.
+ * False if they do not fit there (nothing added).
  */
 static bool image(struct sitecache *c, struct sites_cache_entry *e, const struct found *lc,
-		  const struct site *sites, size_t n, const struct fork_sites *f, uint32_t page)
+		  const struct site *sites, size_t n, const struct fork_sites *f, uint32_t page,
+		  unsigned char *code)
 {
 	const struct text *t = &lc->t;
-	unsigned char *const forks[2] = { f->vfork, f->clone };
+	unsigned char *const forks[2] = { f ? f->vfork : NULL, f ? f->clone : NULL };
 	unsigned char *lo = (unsigned char *)((uintptr_t)t->lo & ~4095UL);
 	unsigned char *end = lo + sites_pages(t) * 4096;
 	unsigned char *common = (unsigned char *)(((uintptr_t)t->hi + 15) & ~15UL);
-	unsigned char *slack = c->code, *b = c->code + (end - t->hi);
+	unsigned char *slack = code, *b = code + (end - t->hi);
 	size_t at = (size_t)page * 4096;
 
 	if (common + 16 + (n + 2) * SITES_THUNK_MAX > end || c->nparts + 4 + n > SITECACHE_PARTS)
@@ -242,18 +244,19 @@ static bool image(struct sitecache *c, struct sites_cache_entry *e, const struct
 size_t sitecache_make(struct sitecache *c, const struct output_files *out,
 		      struct filter_loader *ldsites)
 {
-	struct site sites[SITES_MAX];
+	struct site sites[SITES_MAX], ld_sites[SITES_MAX];
 	struct found ld = { .base = getauxval(AT_BASE), .fd = -1 }, lc = { .fd = -1 };
-	uint32_t k = 0;
-	size_t n;
+	struct sites_cache_entry *ld_entry = NULL;
+	uint32_t k = 0, page = 1;
+	size_t n, ld_n = 0;
 
 	memset(c, 0, sizeof(*c));
 	memset(ldsites, 0, sizeof(*ldsites));
 	if (ld.base && dl_iterate_phdr(find, &ld) && ld.ok) {
-		n = sites_in_loader(&ld.t, sites);
-		if (put(&c->entry[k], &ld.t, sites, n)) {
-			k++;
-			loader_sites(&ld.t, sites, n, ldsites);
+		ld_n = sites_in_loader(&ld.t, ld_sites);
+		if (put(&c->entry[k], &ld.t, ld_sites, ld_n)) {
+			ld_entry = &c->entry[k++];
+			loader_sites(&ld.t, ld_sites, ld_n, ldsites);
 		}
 	}
 	libc = dlopen("libc.so.6", RTLD_LAZY | RTLD_NOLOAD);
@@ -262,12 +265,21 @@ size_t sitecache_make(struct sitecache *c, const struct output_files *out,
 		struct fork_sites f;
 
 		sites_forks(&lc.t, libc_sym, &f);
-		if (lc.alone && image(c, &c->entry[k], &lc, sites, n, &f, 1))
+		if (lc.alone && image(c, &c->entry[k], &lc, sites, n, &f, page, c->code[0])) {
 			lc.fd = -1;	/* (the part's now) */
+			page += (uint32_t)sites_pages(&lc.t);
+		}
 		k++;
 	}
+	/* the loader's after libc's: sandrun-audit.so maps it over the
+	 * loader's code, whose sites then need no page copied, nor an fd on
+	 * the process's memory to copy it through */
+	if (ld_entry && ld.alone && image(c, ld_entry, &ld, ld_sites, ld_n, NULL, page, c->code[1]))
+		ld.fd = -1;
 	if (lc.fd >= 0)
 		close(lc.fd);
+	if (ld.fd >= 0)
+		close(ld.fd);
 	if (libc)
 		dlclose(libc);
 	if (!k)

@@ -14,28 +14,31 @@
 struct sitecache_part {
 	const void *src;
 	size_t len, at;
-	bool loaded;	/* src: this process's loaded libc, kept loaded */
-	int fd;		/* loaded: libc's file, those bytes at off in it; or -1 */
+	bool loaded;	/* src: this process's loaded libc or loader, kept loaded */
+	int fd;		/* loaded: its file, those bytes at off in it; or -1 */
 	off_t off;
 };
 
-#define SITECACHE_PARTS (4 + SITES_MAX)
+#define SITECACHE_IMAGES 2	/* libc's, the loader's */
+#define SITECACHE_PARTS (SITECACHE_IMAGES * (4 + SITES_MAX))
 
 /* The cache of rewrite sites a run gives the build (preload/sites.h):
- * its head and entries, and libc's image (sites.h), in parts: libc's
- * code as this process has it loaded (src: there), then its rewritten
- * sites and the thunks in its slack (src: code, here). */
+ * its head and entries, and libc's and the loader's images (sites.h), in
+ * parts: each one's code as this process has it loaded (src: there),
+ * then its rewritten sites and the thunks in its slack (src: code,
+ * here). */
 struct sitecache {
 	struct sites_cache_head head;
 	struct sites_cache_entry entry[SITES_CACHE_MAX];
 	struct sitecache_part part[SITECACHE_PARTS];
 	size_t nparts;
-	unsigned char code[4096 + 8 * (SITES_MAX + 2)];
+	unsigned char code[SITECACHE_IMAGES][4096 + 8 * (SITES_MAX + 2)];
 };
 
 /* The sites of this process's own dynamic loader and libc (those the
- * build's processes run too, if they have the same build IDs), and the
- * output files (sitecache_outputs), into c; the length in bytes of its
+ * build's processes run too, if they have the same build IDs), with an
+ * image of each where its code's slack holds the thunks, and the output
+ * files (sitecache_outputs), into c; the length in bytes of its
  * head and entries, 0 if it holds no sites.  And the loader's openat and
  * newfstatat sites, for the filter, into *ld (none if it has no
  * sites).  A part's fd, if any, is the caller's to close. */

@@ -137,10 +137,14 @@ static void notified_exec(struct task *task, bool take)
 /* What an exec ran, for locks and diffs: the file itself, through its
  * process while it lives (it execs nothing else before its next stop or
  * notification, which waits for this), else by its path (exits.c). */
-static void exec_digest(struct tracer *t, pid_t tid, struct event *ev)
+/* An exec's event completed (its pipes, its executable's digest; tid:
+ * the thread that runs the new program) and emitted. */
+static void exec_emit(struct tracer *t, pid_t tid, struct event *ev)
 {
+	ev->aux = exec_pipes(t, tid);
 	if (digest_tracee_exe(t, tid, &ev->digest) < 0 && ev->path)
 		digest_tracee_path(t, 0, ev->path, &ev->digest);
+	tracer_emit(t, ev);
 }
 
 /* An exec's success: at its exec stop (former: the tid of the thread
@@ -192,18 +196,17 @@ void exec_done(struct tracer *t, struct task *task, pid_t former)
 		ev->result = 0;
 		ev->pid = pr->tgid;
 		tracer_keep_root(t, task->tid);
-		ev->aux = exec_pipes(t, task->tid);
 		task->has_pending = false;
 		if (t->exec_defer && !t->exec_deferred) {
 			t->deferred = *ev;
 			if (!t->deferred.tid)
 				t->deferred.tid = task->tid;
+			t->deferred_tid = task->tid;
 			t->exec_deferred = true;
 			memset(ev, 0, sizeof(*ev));
 			return;
 		}
-		exec_digest(t, task->tid, ev);
-		tracer_emit(t, ev);
+		exec_emit(t, task->tid, ev);
 	}
 }
 
@@ -212,6 +215,5 @@ void exec_flush(struct tracer *t)
 	if (!t->exec_deferred)
 		return;
 	t->exec_deferred = false;
-	exec_digest(t, t->deferred.tid, &t->deferred);
-	tracer_emit(t, &t->deferred);
+	exec_emit(t, t->deferred_tid, &t->deferred);
 }

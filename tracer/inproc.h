@@ -80,10 +80,9 @@ static inline bool inproc_pseudo_fs(unsigned long f_type)
 #define INPROC_MEM 6		/* an fd on my own memory (/proc/PID/mem), to
 				 * rewrite code through without an mprotect
 				 * (preload/sites.c); with notifications only.
-				 * Answered INPROC_YES + the fd: no pid.  (The
-				 * tracer gives it unasked at the loader's open
-				 * of sandrun-audit.so, which finds it in the
-				 * lowest fd free then: tracer/loop.c) */
+				 * Answered INPROC_YES + the fd: no pid.  (Not
+				 * asked where the run's cache has images of
+				 * the loader's and libc's code: sites.h) */
 #define INPROC_YES 0x5a5a5a5aL
 /*
  * sandrun-rec.so makes the calls whose result the tracer needs, or that

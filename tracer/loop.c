@@ -62,7 +62,7 @@ int tracer_seize(struct tracer *t, pid_t init_pid, struct sr_error **err)
 		return sr_error_make(err, SR_EXIT_FAILURE, errno,
 				     "cannot trace the sandbox (ptrace)");
 	t->init_pid = init_pid;
-	t->notify_fd = t->notify_stop = t->teardown_fd = t->handoff_fd = -1;
+	t->notify_fd = t->notify_stop = t->teardown_fd = -1;
 	pthread_mutex_init(&t->lock, NULL);
 	task = task_add(&t->procs, init_pid);
 	task->fresh = false;
@@ -344,18 +344,16 @@ void tracer_on_notify(struct tracer *t, const struct seccomp_notif *req,
 	 * a stop if it does) */
 	task->audit_open = false;
 	exit_stop = syscall_entry(t, task, d, sd->arch, args, notified, &deny);
-	/* The loader opens sandrun-audit.so: the fd on the process's own
-	 * memory the module would ask for (INPROC_MEM) is given now, a
-	 * notification fewer in every program's start.  The lowest free fd
-	 * (the module finds it there, audit.c: mem_given), closed before the
-	 * program's code runs; none if this fails, and the module asks. */
+	/* The loader opens sandrun-audit.so: its fstat and close of it come
+	 * next, the process's first notifications after its exec.  Its exec's
+	 * event (notified, exec_done) is kept back past this answer and its
+	 * fstat's, and made while the loader maps the module: the close
+	 * waits for it, and nothing before it changes the fds whose pipes
+	 * the event names (notify.c). */
 	if (task->audit_open && t->inproc && sd->arch == AUDIT_ARCH_X86_64 && sd->nr == SYS_openat &&
 	    !deny && !task->pend.again) {
-		/* (handed with the answer: notify.c, notify_main) */
-		int fd = mem_open(task);
-
-		t->handoff_fd = fd < 0 ? -1 : fd;
 		task->audit_loading = true;
+		t->exec_hold = t->exec_deferred;
 	}
 	task->audit_open = false;
 	if (notified)

@@ -42,7 +42,7 @@
  * have: it can open the file itself, or mprotect its code writable (the
  * trampoline's page it could write so is checked at every read of its
  * rings, as ever). */
-int mem_open(const struct task *task)
+static int mem_open(const struct task *task)
 {
 	char path[48];
 	int fd;
@@ -81,34 +81,13 @@ long mem_fd(struct tracer *t, const struct task *task, uint64_t id)
 	return fd < 0 ? fd : mem_hand(t, fd, id);
 }
 
-/*
- * The loader's open of sandrun-audit.so, answered after the fd on the
- * process's memory is in its fd table (mem_hand): by the hand-off
- * thread when other notifications wait, whose wait for the process to
- * run then holds up none of them (with both CPUs busy it took ~120 us
- * median, up to 5 ms); else by this thread, which has nothing else to
- * do, without the other's waking up (~70 us here).  The process waits
- * for that answer, alone in its loader, so nothing else of its comes
- * meanwhile.
- */
-#define RESP_MAX 64	/* the kernel's answer, as large as it says (24 bytes) */
-
-struct handoff {
-	uint64_t id;
-	int fd;
-	uint64_t queued;		/* when (tracer_now_ns) */
-	struct notify_stat *stat;	/* its syscall's, or NULL */
-	unsigned char resp[RESP_MAX];
-};
-
 /* A notification's time (ns) counted under its syscall (stat, or NULL:
- * none), as the notification thread's and the hand-off thread's. */
-static void notify_count(struct notify_stat *stat, uint64_t ns, bool once)
+ * none). */
+static void notify_count(struct notify_stat *stat, uint64_t ns)
 {
 	if (!stat)
 		return;
-	if (once)
-		__atomic_fetch_add(&stat->count, 1, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&stat->count, 1, __ATOMIC_RELAXED);
 	__atomic_fetch_add(&stat->ns, ns, __ATOMIC_RELAXED);
 }
 
@@ -139,87 +118,6 @@ static void notify_lost(struct tracer *t)
 	kill(t->init_pid, SIGKILL);
 }
 
-static void *handoff_main(void *arg)
-{
-	struct tracer *t = arg;
-	struct handoff h;
-	uint64_t ns;
-
-	for (;;) {
-		pthread_mutex_lock(&t->handoff_lock);
-		while (!t->nhandoffs && !t->handoff_end)
-			pthread_cond_wait(&t->handoff_cond, &t->handoff_lock);
-		if (!t->nhandoffs) {
-			pthread_mutex_unlock(&t->handoff_lock);
-			return NULL;
-		}
-		h = t->handoffs[0];
-		memmove(t->handoffs, t->handoffs + 1, --t->nhandoffs * sizeof(*t->handoffs));
-		pthread_mutex_unlock(&t->handoff_lock);
-		mem_hand(t, h.fd, h.id);
-		/* (from its queueing: what its process waited) */
-		ns = tracer_now_ns() - h.queued;
-		t->handoff_ns += ns;
-		notify_count(h.stat, ns, false);
-		if (!answer(t, h.resp))
-			notify_lost(t);
-		pthread_mutex_lock(&t->handoff_lock);
-		if (!t->nhandoffs)
-			__atomic_store_n(&t->handoff_busy, false, __ATOMIC_RELAXED);
-		pthread_mutex_unlock(&t->handoff_lock);
-	}
-}
-
-/* The answer (size bytes) queued for the hand-off thread, with fd; false
- * if there is none to take it, or nothing for it to spare this thread:
- * no other notification waits, and it has none queued (the hand-over's
- * wait, ~40 us, then costs no other process anything, and the other
- * thread's waking up, as much again, is saved). */
-static bool handoff_queue(struct tracer *t, uint64_t id, int fd, struct notify_stat *stat,
-			  const void *resp, size_t size)
-{
-	struct pollfd p = { t->notify_fd, POLLIN, 0 };
-
-	if (!t->handoff_on || size > RESP_MAX)
-		return false;
-	if (!__atomic_load_n(&t->handoff_busy, __ATOMIC_RELAXED) && poll(&p, 1, 0) == 0)
-		return false;
-	pthread_mutex_lock(&t->handoff_lock);
-	if (t->nhandoffs == t->handoffs_cap) {
-		t->handoffs_cap = t->handoffs_cap ? 2 * t->handoffs_cap : 8;
-		t->handoffs = xrealloc(t->handoffs, t->handoffs_cap * sizeof(*t->handoffs));
-	}
-	t->handoffs[t->nhandoffs] = (struct handoff){ .id = id, .fd = fd,
-						    .queued = tracer_now_ns(), .stat = stat };
-	memcpy(t->handoffs[t->nhandoffs++].resp, resp, size);
-	__atomic_store_n(&t->handoff_busy, true, __ATOMIC_RELAXED);
-	pthread_cond_signal(&t->handoff_cond);
-	pthread_mutex_unlock(&t->handoff_lock);
-	return true;
-}
-
-/* The hand-off thread ended, once its queue is done (when no more
- * comes), and its time counted as the notifications'. */
-static void handoff_end(struct tracer *t)
-{
-	if (t->handoff_on) {
-		pthread_mutex_lock(&t->handoff_lock);
-		t->handoff_end = true;
-		pthread_cond_signal(&t->handoff_cond);
-		pthread_mutex_unlock(&t->handoff_lock);
-		pthread_join(t->handoff_thread, NULL);
-		t->handoff_on = false;
-		/* (what the processes waited for it) */
-		t->handling_ns[STOP_NOTIFY] += t->handoff_ns;
-		t->handoff_ns = 0;
-	}
-	pthread_cond_destroy(&t->handoff_cond);
-	pthread_mutex_destroy(&t->handoff_lock);
-	free(t->handoffs);
-	t->handoffs = NULL;
-	t->nhandoffs = t->handoffs_cap = 0;
-}
-
 /* The exec event kept back, emitted while the process runs on (or by
  * the ptrace loop first, for anything it emits meanwhile). */
 static void flush_exec(struct tracer *t)
@@ -236,9 +134,8 @@ static void *notify_main(void *arg)
 	struct seccomp_notif *req;
 	struct seccomp_notif_resp *resp;
 	struct notify_stat *stat;
-	bool failed = false;
+	bool failed = false, later;
 	uint64_t start, ns;
-	int fd;
 
 	/* (the kernel's structs may be larger than these headers') */
 	if (syscall(SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sz) < 0) {
@@ -283,34 +180,24 @@ static void *notify_main(void *arg)
 		memset(resp, 0, sz.seccomp_notif_resp);
 		pthread_mutex_lock(&t->lock);
 		tracer_on_notify(t, req, resp);
-		fd = t->handoff_fd;
-		t->handoff_fd = -1;
-		/* (an exec's event, kept back by exec_done, waits for the
-		 * answer only where there is a hand-over to wait for too) */
-		if (fd < 0)
-			exec_flush(t);
+		/* (an exec's event, kept back by exec_done, is made once the
+		 * process goes on: after this answer, or the next one's where
+		 * this is the loader's open of sandrun-audit.so, loop.c) */
+		later = t->exec_deferred && !t->exec_hold;
+		t->exec_hold = false;
 		pthread_mutex_unlock(&t->lock);
-		if (fd >= 0 && handoff_queue(t, req->id, fd, stat, resp, sz.seccomp_notif_resp)) {
-			ns = tracer_now_ns() - start;
-			t->handling_ns[STOP_NOTIFY] += ns;
-			notify_count(stat, ns, true);
-			flush_exec(t);
-			continue;
-		}
-		if (fd >= 0)
-			mem_hand(t, fd, req->id);
 		/* (this thread's own: the main thread never counts a
 		 * notification, and reads this only once it has joined; up
 		 * to the answer, which may give this thread's CPU to the
 		 * thread it wakes, SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP) */
 		ns = tracer_now_ns() - start;
 		t->handling_ns[STOP_NOTIFY] += ns;
-		notify_count(stat, ns, true);
+		notify_count(stat, ns);
 		if (!answer(t, resp)) {
 			failed = true;
 			break;
 		}
-		if (fd >= 0)
+		if (later)
 			flush_exec(t);
 	}
 	free(req);
@@ -356,15 +243,9 @@ int notify_start(struct tracer *t, struct task *task, uint64_t fd)
 	 * one's answer) */
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
-	/* (the hand-off thread first, for the other to see; without it the
-	 * notification thread hands the fds itself) */
-	pthread_mutex_init(&t->handoff_lock, NULL);
-	pthread_cond_init(&t->handoff_cond, NULL);
-	t->handoff_on = !pthread_create(&t->handoff_thread, NULL, handoff_main, t);
 	failed = t->notify_stop < 0 || pthread_create(&t->notify_thread, NULL, notify_main, t);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (failed) {
-		handoff_end(t);
 		if (t->notify_stop >= 0)
 			close(t->notify_stop);
 		close(nfd);
@@ -384,8 +265,6 @@ void notify_end(struct tracer *t)
 	if (write(t->notify_stop, &one, sizeof(one)) != sizeof(one))
 		pthread_cancel(t->notify_thread);
 	pthread_join(t->notify_thread, NULL);
-	/* (its queue done: nothing adds to it now) */
-	handoff_end(t);
 	close(t->notify_stop);
 	close(t->notify_fd);
 	t->notify_fd = t->notify_stop = -1;

@@ -125,7 +125,9 @@ struct tracer {
 	uint64_t execs_seen;	/* notified execs seen done with no exec stop */
 	bool exec_defer;	/* exec_done may keep its event back */
 	bool exec_deferred;	/* it did: deferred, until exec_flush */
+	bool exec_hold;		/* and past this notification's answer */
 	struct event deferred;
+	pid_t deferred_tid;	/* its thread */
 	uint64_t exits_seen;	/* exits seen at their notification (exits.c) */
 	uint64_t mem_fds;	/* fds on their own memory given (INPROC_MEM) */
 	uint64_t forks_unreported;	/* forks and vforks made traced without
@@ -166,22 +168,6 @@ struct tracer {
 	int notify_fd, notify_stop;	/* the listener; an eventfd to end it */
 	pthread_t notify_thread;
 	pthread_mutex_t lock;
-	/* The loader's opens of sandrun-audit.so, answered by a third
-	 * thread once it has handed the process the fd on its memory, when
-	 * other notifications wait (the hand-over waits until the process
-	 * runs, which on a busy machine can take a while: the notification
-	 * thread answers others meanwhile); notify.c: handoff_main. */
-	bool handoff_on;		/* the thread runs */
-	bool handoff_end;		/* it is to end, its queue done */
-	int handoff_fd;			/* on_notify's: the fd to hand with
-					 * this answer, or -1 */
-	struct handoff *handoffs;	/* its queue, oldest first */
-	size_t nhandoffs, handoffs_cap;
-	bool handoff_busy;		/* its queue or its hands hold one */
-	uint64_t handoff_ns;		/* its time on them */
-	pthread_t handoff_thread;
-	pthread_mutex_t handoff_lock;
-	pthread_cond_t handoff_cond;
 };
 
 /* Seize the sandbox's pid 1 before it starts the command. */
@@ -303,14 +289,12 @@ struct seccomp_notif;
 struct seccomp_notif_resp;
 void tracer_on_notify(struct tracer *t, const struct seccomp_notif *req,
 		      struct seccomp_notif_resp *resp);
-/* notify.c: the notification threads started, with the listener the
+/* notify.c: the notification thread started, with the listener the
  * command process hands over (fd: its number there), once, before its
  * exec; the request's answer (INPROC_YES, or -errno). */
 int notify_start(struct tracer *t, struct task *task, uint64_t fd);
-/* Their end (none if not started): their answers all sent. */
+/* Its end (none if not started): its answers all sent. */
 void notify_end(struct tracer *t);
-/* An fd on the thread's own memory (/proc/PID/mem), to hand it; -errno. */
-int mem_open(const struct task *task);
 /* The preload's INPROC_MEM, while its notification (id) waits: an fd on
  * its own memory put in its fd table; INPROC_YES + its number, or
  * -errno. */

@@ -205,15 +205,15 @@ else
 	for i in 1 2 3 4 5 6; do skip "sandrun-audit.so is not built next to sandrun"; done
 fi
 
-# The loader's and libc's syscall instructions are rewritten through an
-# fd on the process's own memory, which the tracer hands sandrun-audit.so
-# (INPROC_MEM; preload/sites.c: no mprotect), and which is closed before
-# the program's code runs.  With ptrace stops only there is none: the
-# code is made writable for a moment, as before.  The same trace.
+# The loader's and libc's code are the run's cache's images of them,
+# their syscall instructions rewritten (preload/sites.h): no fd on the
+# process's own memory to rewrite them through (INPROC_MEM, asked for
+# only where there is no image: the cache's tests below).  With ptrace
+# stops only the code is made writable for a moment, as before.  The
+# same trace.
 if [ -f "$SCRATCH/bin/sandrun-audit.so" ]; then
-	m=$(meta "$SCRATCH/out-root/loads-pre.trace.meta.json" code_through_mem)
-	check "50 programs loaded: each rewritten through an fd on its memory ($m, at least 51)" \
-		test "${m:-0}" -ge 51
+	is "50 programs loaded: their loader's and libc's code the cache's images, no fd on their memory" \
+		"$(meta "$SCRATCH/out-root/loads-pre.trace.meta.json" code_through_mem)" 0
 	run loads-stops root --no-seccomp-notify -- /bin/sh -c "$sh_loads"
 	is "with ptrace stops only: no fd on its memory" \
 		"$(meta "$SCRATCH/out-root/loads-stops.trace.meta.json" code_through_mem)" 0
@@ -223,9 +223,10 @@ if [ -f "$SCRATCH/bin/sandrun-audit.so" ]; then
 	ip3=$(meta "$SCRATCH/out-root/loads-stops.trace.meta.json" in_process)
 	check "with ptrace stops only: the code rewritten so records as much in-process ($ip3 against $ip1)" \
 		test "$((${ip3:-0} * 10))" -ge "$((${ip1:-1} * 9))"
-	# its fd gone: a program's first open takes the lowest free number
+	# nothing of sandrun's left open: a program's first open takes the
+	# lowest free number
 	run fds root -- /bin/ls /proc/self/fd
-	is "the fd on its memory is closed before the program runs" \
+	is "no fd of sandrun's is open when the program runs" \
 		"$(tr '\n' ' ' <"$SCRATCH/out-root/fds.out")" "0 1 2 3 "
 else
 	for i in 1 2 3 4 5; do skip "sandrun-audit.so is not built next to sandrun"; done
@@ -349,8 +350,9 @@ fi
 # and libc's, found once a run, in /run/sandrun/sites (read-only to the
 # build); a program whose loader and libc have the same build IDs takes
 # its sites from there, and one whose cache does not add up reads its
-# code for them.  libc's entry has an image of its code, sites rewritten,
-# which each program maps instead.  To see which it took, copies of the
+# code for them.  Each entry has an image of its code, sites rewritten,
+# which each program maps instead (the loader's is mapped over the
+# loader's code while it runs: the same bytes but at the sites).  To see which it took, copies of the
 # run's cache, edited, are bound over it: without the image and cut down
 # to each entry's first site, the programs stop at what they would have
 # recorded.
@@ -369,23 +371,31 @@ if [ -f "$SCRATCH/bin/sandrun-audit.so" ] && command -v perl >/dev/null; then
 	"$SR" -q -o "$SCRATCH/cache.trace" -- cat /run/sandrun/sites >"$SCRATCH/sites.real"
 	is "the cache is in the sandbox: its magic and two entries (the loader, libc)" \
 		"$(od -A n -t x4 -N 8 "$SCRATCH/sites.real" | tr -s ' ')" " 33535253 00000002"
-	is "the loader's entry has no image, libc's one from the file's second page" \
-		"$(od -A n -t u4 -j $((48 + 12)) -N 4 "$SCRATCH/sites.real" | tr -d ' '),$(
-		od -A n -t u4 -j $((48 + 560 + 12)) -N 4 "$SCRATCH/sites.real" | tr -d ' ')" "0,1"
+	# (each image's pages: its file's code pages, copied by the kernel
+	# from the file, runner/sitecache.c, with only its sites and the
+	# slack after its code changed)
+	code() { readelf -lW "$1" | awk '$1 == "LOAD" && $7 == "R" && $8 == "E" { print $2, $6 }'; }
+	libc=$(ldd "$SR" | awk '$1 == "libc.so.6" { print $3 }')
+	ld=$(readelf -lW "$SR" | sed -n 's/.*interpreter: \(.*\)]/\1/p')
+	read -r off size <<<"$(code "$libc")"
+	len=$(( (size + 4095) / 4096 * 4096 ))
+	is "libc's entry's image from the file's second page, the loader's after it" \
+		"$(od -A n -t u4 -j $((48 + 560 + 12)) -N 4 "$SCRATCH/sites.real" | tr -d ' '),$(
+		od -A n -t u4 -j $((48 + 12)) -N 4 "$SCRATCH/sites.real" | tr -d ' ')" \
+		"1,$((1 + len / 4096))"
 	out=$("$SR" -q -o "$SCRATCH/cache.trace" -- /bin/sh -c \
 		'grep " r-xp .* /run/sandrun/sites$" /proc/self/maps | wc -l')
-	is "a program's libc code is the image" "$out" 1
-	# the image's pages are libc's file's code pages (copied by the
-	# kernel from the file, runner/sitecache.c) with only its sites and
-	# the slack after its code changed
-	libc=$(ldd "$SR" | awk '$1 == "libc.so.6" { print $3 }')
-	read -r off size <<<"$(readelf -lW "$libc" |
-		awk '$1 == "LOAD" && $7 == "R" && $8 == "E" { print $2, $6 }')"
-	len=$(( (size + 4095) / 4096 * 4096 ))
+	is "a program's libc code and its loader's are the images" "$out" 2
 	nd=$(cmp -l <(tail -c +4097 "$SCRATCH/sites.real" | head -c "$len") \
 		<(tail -c +$((off + 1)) "$libc" | head -c "$len") | wc -l)
-	check "the image is libc's code with its sites rewritten ($nd of $len bytes differ)" \
+	check "libc's image is its code with its sites rewritten ($nd of $len bytes differ)" \
 		test "$nd" -gt 100 -a "$nd" -lt 8192
+	read -r ldoff ldsize <<<"$(code "$ld")"
+	ldlen=$(( (ldsize + 4095) / 4096 * 4096 ))
+	nd=$(cmp -l <(tail -c +$((4096 + len + 1)) "$SCRATCH/sites.real" | head -c "$ldlen") \
+		<(tail -c +$((ldoff + 1)) "$ld" | head -c "$ldlen") | wc -l)
+	check "the loader's image is its code with its sites rewritten ($nd of $ldlen bytes differ)" \
+		test "$nd" -gt 20 -a "$nd" -lt 4096
 	is "--dry-run gives the cache's size as written, its image too" \
 		"$("$SR" --dry-run -- true | sed -n 's|^file /run/sandrun/sites mode=0444 size=||p')" \
 		"$(wc -c <"$SCRATCH/sites.real")"
@@ -416,9 +426,18 @@ if [ -f "$SCRATCH/bin/sandrun-audit.so" ] && command -v perl >/dev/null; then
 		run cache-$v root --ro-bind="$SCRATCH/sites.$v:/run/sandrun/sites" -- \
 			timeout 60 /bin/sh -c "$loop50; grep -c ' r-xp .* /run/sandrun/sites$' /proc/self/maps"
 	done
-	is "the programs ran with each edited cache, libc's image mapped only where the file has it whole" \
+	is "the programs ran with each edited cache, the images mapped only where the file has them whole" \
 		"$(cat "$SCRATCH"/out-root/cache-{noimage,imagecut,cut,shift,junk}.out | tr '\n' ' ')" \
-		"0 1 0 0 0 "
+		"0 2 0 0 0 "
+	# with no image, each program asks for an fd on its own memory to
+	# rewrite its loader's and libc's code through (once for both), and
+	# has it closed before its code runs
+	m=$(meta "$SCRATCH/out-root/cache-noimage.trace.meta.json" code_through_mem)
+	check "with no image, the code rewritten through an fd on the program's memory ($m, at least 51)" \
+		test "${m:-0}" -ge 51
+	run fds-noimage root --ro-bind="$SCRATCH/sites.noimage:/run/sandrun/sites" -- /bin/ls /proc/self/fd
+	is "... which is closed before the program runs" \
+		"$(tr '\n' ' ' <"$SCRATCH/out-root/fds-noimage.out")" "0 1 2 3 "
 	s0=$(meta "$SCRATCH/out-root/cache-base.trace.meta.json" stops)
 	sn=$(meta "$SCRATCH/out-root/cache-noimage.trace.meta.json" stops)
 	si=$(meta "$SCRATCH/out-root/cache-imagecut.trace.meta.json" stops)
@@ -450,7 +469,7 @@ if [ -f "$SCRATCH/bin/sandrun-audit.so" ] && command -v perl >/dev/null; then
 	check "and the cut-down run's programs are recorded as the others' are" \
 		test "$(grep -c '"ev":"exec","path":"/bin/true"' "$SCRATCH/out-root/cache-cut.trace")" -eq 50
 else
-	for i in $(seq 16); do skip "no sandrun-audit.so next to sandrun, or no perl"; done
+	for i in $(seq 19); do skip "no sandrun-audit.so next to sandrun, or no perl"; done
 fi
 
 # The log sandrun's output goes to: the build inherits it, and a shell
@@ -646,16 +665,16 @@ for n in 10 3000; do
 		"$(grep -q '"p":"1.1","ev":"open","path":"$SRC/d/f.txt"' "$t" && echo 1.2 || echo 1.1):$n "
 done
 # One program alone: its fork, first stop, exec's entry and event, the
-# audit module's open (where the tracer hands it an fd on its memory:
-# no INPROC_MEM request), fstat and close, its exit, and the parent's
+# audit module's open (no INPROC_MEM request: its loader's and libc's
+# code are the cache's images), fstat and close, its exit, and the parent's
 # SIGCHLD and exit; the trampoline's arming takes none.
 if [ -f "$SCRATCH/bin/sandrun-audit.so" ]; then
 	run true1 root -- /bin/true
 	s1=$(meta "$SCRATCH/out-root/true1.trace.meta.json" stops)
 	check "a program alone: 10 stops, none for arming the trampoline nor for its memory's fd ($s1)" \
 		test "$s1" -le 10
-	is "... and its code rewritten through that fd" \
-		"$(meta "$SCRATCH/out-root/true1.trace.meta.json" code_through_mem)" 1
+	is "... and no fd on its memory: its loader's and libc's code are the cache's images" \
+		"$(meta "$SCRATCH/out-root/true1.trace.meta.json" code_through_mem)" 0
 	# Its memory read 14 times (its exec's path, argv and environment,
 	# the loader's open, the page found gone at the exec and armed after,
 	# its ring at its exit); none of the trampoline's page while the
@@ -746,9 +765,9 @@ pair rfresh "a directory just made, changed after its listing" "$SCRATCH/bin/inp
 # /proc's directories are listed at a stop (their entries come and go,
 # and the tracer's /proc is not the sandbox's), however old.
 pair proclist "a listing of /proc/self/fd" "$SCRATCH/bin/inproc" proc-listing
-# The fd on its memory the tracer hands the audit module takes the lowest
-# free fd, and is closed before the program runs: a program started with
-# a gap in its fds (3 and 5 open, 4 free) lists the same ones.
+# Nothing of sandrun's takes a free fd the program would see: a program
+# started with a gap in its fds (3 and 5 open, 4 free) lists the same
+# ones.
 pair fdgap "a program started with fds 3 and 5 open" \
 	/bin/sh -c 'exec 3</dev/null 5</dev/null; exec "$0" proc-listing' "$SCRATCH/bin/inproc"
 check "a listing of /proc/self/fd: with its digest" \
