@@ -10,7 +10,9 @@
  * the build's own.  Then it arms the trampoline (rec.h's sr_arm, as
  * sandrun-rec.so would) and rewrites the loader's syscall instructions
  * for the recorded numbers into jumps to the recorder below (sites.c),
- * which makes them through the trampoline and records them in the ring.
+ * which makes them through the trampoline and records them in the ring:
+ * by mapping the run's cache's image of the loader's code over it, those
+ * sites rewritten already (sr_map_image), else in place.
  * When the program's libraries are loaded and relocated (la_activity's
  * LA_ACT_CONSISTENT, before any constructor), the recorder stops, and
  * sandrun-rec.so takes the ring over as its first thread's.  The
@@ -214,11 +216,18 @@ static bool own_mem(long fd)
  * The tracer's fd on this process's own memory, asked for (INPROC_MEM, a
  * notification) where code is to be rewritten in place: the loader's or
  * libc's when the run's cache has no image of it (sites.h); -1 if none
- * comes.  Closed before the program's code runs (la_activity).
+ * comes, and then for good (asked once).  Closed before the program's
+ * code runs (la_activity).
  */
 static long mem_asked(void)
 {
-	long r = sr_request(INPROC_MEM, 0);
+	static bool asked;
+	long r;
+
+	if (asked)
+		return -1;
+	asked = true;
+	r = sr_request(INPROC_MEM, 0);
 
 	if (r < INPROC_YES || r - INPROC_YES > INT32_MAX)
 		return -1;

@@ -237,7 +237,10 @@ void sr_outputs_take(const struct sr_handover *hand)
  * The image over the text's pages, from the cache file, whose size says
  * the image is all there (a mapping past a file's end faults when run).
  * MAP_FIXED: the same bytes but for the sites and the slack, before any
- * of them runs.
+ * of them runs.  (What can refuse it, a noexec mount, the file's mode, a
+ * seal, does so before the text's old mapping is touched; only running
+ * out of memory or of mappings can fail it after, as it would a mapping
+ * made elsewhere and moved over with mremap.)
  */
 bool sr_map_image(const struct text *t)
 {

@@ -88,8 +88,9 @@ void sr_outputs_take(const struct sr_handover *hand);
  * entry point, which sandrun-audit.so calls when the program's libraries
  * are loaded and relocated (rec.c), with INPROC_KEY and the fd on the
  * process's memory it asked for (INPROC_MEM: libc's code is not the
- * cache's image), or -1, for rewriting libc (sites_patch).  Its constructors do the same later, for a process
- * the audit module is not in; each part runs once. */
+ * cache's image), or -1, for rewriting libc (sites_patch).  Its
+ * constructors do the same later, for a process the audit module is not
+ * in; each part runs once. */
 void sr_early(uint64_t key, long mem);
 void sr_patch_libc(long mem);
 /* glibc's vfork() and posix_spawn()'s clone made with CLONE_PTRACE

@@ -74,7 +74,7 @@ long sites_nr(const struct text *t, const struct site *s);
  * section of the object holds).  sandrun-audit.so maps it over libc's
  * code before anything of libc runs, and over the loader's as soon as it
  * is told of the loader, while the loader runs on in it (the same bytes
- * but at the sites) (sites_cache_image): one mmap instead of a copy of
+ * but at the sites and in the slack) (sites_cache_image): one mmap instead of a copy of
  * every page that holds a site, made again in every process (~10 us each
  * in a VM with shadow page tables) through an fd on its memory that the
  * tracer has to hand it (~30 us of the tracer's at every program's

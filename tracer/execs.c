@@ -134,11 +134,11 @@ static void notified_exec(struct task *task, bool take)
 	task->has_npend = false;
 }
 
-/* What an exec ran, for locks and diffs: the file itself, through its
- * process while it lives (it execs nothing else before its next stop or
- * notification, which waits for this), else by its path (exits.c). */
-/* An exec's event completed (its pipes, its executable's digest; tid:
- * the thread that runs the new program) and emitted. */
+/* An exec's event completed and emitted (tid: the thread that runs the
+ * new program): its pipes, and what it ran, for locks and diffs, digested
+ * through its process while it lives (it execs nothing else before its
+ * next stop or notification, which waits for this), else by its path
+ * (exits.c). */
 static void exec_emit(struct tracer *t, pid_t tid, struct event *ev)
 {
 	ev->aux = exec_pipes(t, tid);
@@ -149,8 +149,8 @@ static void exec_emit(struct tracer *t, pid_t tid, struct event *ev)
 
 /* An exec's success: at its exec stop (former: the tid of the thread
  * that exec'd), or where a thread without exec stops is seen to have.
- * Its event is emitted here, or with t->exec_defer (a notification whose
- * answer need not wait for the executable's digest, the event's making)
+ * Its event is emitted here, or with t->exec_defer (at a notification,
+ * whose answer may not need to wait for the event's making, notify.c)
  * kept in t->deferred until exec_flush, which the next event's emission
  * calls first. */
 void exec_done(struct tracer *t, struct task *task, pid_t former)

@@ -63,6 +63,7 @@ int tracer_seize(struct tracer *t, pid_t init_pid, struct sr_error **err)
 				     "cannot trace the sandbox (ptrace)");
 	t->init_pid = init_pid;
 	t->notify_fd = t->notify_stop = t->teardown_fd = -1;
+	t->mem_hand_fd = -1;
 	pthread_mutex_init(&t->lock, NULL);
 	task = task_add(&t->procs, init_pid);
 	task->fresh = false;
@@ -294,8 +295,9 @@ void tracer_on_notify(struct tracer *t, const struct seccomp_notif *req,
 	task->vfork_blocked = false;
 	t->cur_tid = task->tid;
 	t->unarmed = 0;
-	/* (its event is emitted after the answer if nothing else comes
-	 * first: notify.c) */
+	/* (its event kept back: made before the answer, or after the next
+	 * one where this is the loader's open of sandrun-audit.so, below
+	 * and notify.c's exec_later) */
 	t->exec_defer = true;
 	exec_seen(t, task);
 	t->exec_defer = false;
@@ -313,10 +315,16 @@ void tracer_on_notify(struct tracer *t, const struct seccomp_notif *req,
 	tracer_catch_up(t, task);
 	if (sd->arch == AUDIT_ARCH_X86_64 && sd->nr == INPROC_NR) {
 		long r = sd->args[0] != INPROC_KEY || sd->args[1] == INPROC_LISTENER ? -ENOSYS :
-			 sd->args[1] == INPROC_MEM ? mem_fd(t, task, req->id) :
+			 sd->args[1] == INPROC_MEM ? mem_open(task) :
 			 inproc_request(t, task, sd->arch, args);
 
 		resp->flags = 0;
+		/* (its answer once the fd is in the process's table, which
+		 * waits for the process to run: notify.c, without the lock) */
+		if (sd->args[1] == INPROC_MEM && r >= 0) {
+			t->mem_hand_fd = (int)r;
+			return;
+		}
 		if (r < 0)
 			resp->error = (int32_t)r;
 		else
@@ -690,8 +698,9 @@ int tracer_loop(struct tracer *t, int *ret_init_status, struct sr_error **err)
 void tracer_free(struct tracer *t)
 {
 	notify_end(t);
-	/* (the notification thread emits what it keeps back before it
-	 * takes another: nothing is left here but after a failure) */
+	/* (the notification thread emits what it keeps back by its next
+	 * answer, the ptrace loop at its next stop: nothing is left here
+	 * but after a failure) */
 	if (t->exec_deferred)
 		event_clear(&t->deferred);
 	t->exec_deferred = false;

@@ -4,11 +4,10 @@
  * are notifications): a thread that takes them from the listener the
  * command process hands over (INPROC_LISTENER) and answers each as the
  * ptrace loop would the same syscall's entry stop (tracer_on_notify),
- * holding the tracer's lock; and a third thread that answers the
- * loader's opens of sandrun-audit.so once the fd on the process's own
- * memory is in its fd table, while other notifications wait.  The time
- * each takes is counted by kind and by syscall (meta.json's handling
- * and notifications).
+ * holding the tracer's lock, and whatever waits for the process to run
+ * (an fd put in its table, an exec's event held past the answer) after
+ * letting it go.  The time each takes is counted by kind and by syscall
+ * (meta.json's handling and notifications).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -42,7 +41,7 @@
  * have: it can open the file itself, or mprotect its code writable (the
  * trampoline's page it could write so is checked at every read of its
  * rings, as ever). */
-static int mem_open(const struct task *task)
+int mem_open(const struct task *task)
 {
 	char path[48];
 	int fd;
@@ -56,7 +55,8 @@ static int mem_open(const struct task *task)
 
 /* fd (consumed) put in the fd table of the thread whose notification id
  * waits, close-on-exec; INPROC_YES + its number there, or -errno.  It
- * returns once the thread has run to take it. */
+ * returns once the thread has run to take it: without the tracer's lock,
+ * which the ptrace loop would wait for meanwhile. */
 static long mem_hand(struct tracer *t, int fd, uint64_t id)
 {
 	struct seccomp_notif_addfd add = { .id = id, .srcfd = (uint32_t)fd,
@@ -71,14 +71,6 @@ static long mem_hand(struct tracer *t, int fd, uint64_t id)
 		return r;
 	__atomic_fetch_add(&t->mem_fds, 1, __ATOMIC_RELAXED);
 	return INPROC_YES + r;
-}
-
-/* The preload's INPROC_MEM, while its notification (id) waits. */
-long mem_fd(struct tracer *t, const struct task *task, uint64_t id)
-{
-	int fd = mem_open(task);
-
-	return fd < 0 ? fd : mem_hand(t, fd, id);
 }
 
 /* A notification's time (ns) counted under its syscall (stat, or NULL:
@@ -127,6 +119,33 @@ static void flush_exec(struct tracer *t)
 	pthread_mutex_unlock(&t->lock);
 }
 
+/*
+ * Whether an exec's event, kept back by exec_done at a notification
+ * (the process's first after its exec), waits past this answer; else it
+ * is made now, before it.  held: the thread whose event the notification
+ * before held past its answer (0: none), updated.  Only the loader's
+ * open of sandrun-audit.so holds it (loop.c), and then up to the next
+ * answer, its fstat's: the loader then maps the module while the event
+ * is made, and its close waits for it.  Anything else is answered after:
+ * a static program's first call may be close(1), and the event names
+ * the pipes its fds were before (exec_pipes).
+ */
+static bool exec_later(struct tracer *t, pid_t *held)
+{
+	bool later;
+
+	if (t->exec_hold) {
+		t->exec_hold = false;
+		*held = t->deferred_tid;
+		return false;
+	}
+	later = t->exec_deferred && *held && t->deferred_tid == *held;
+	*held = 0;
+	if (!later)
+		exec_flush(t);
+	return later;
+}
+
 static void *notify_main(void *arg)
 {
 	struct tracer *t = arg;
@@ -136,6 +155,8 @@ static void *notify_main(void *arg)
 	struct notify_stat *stat;
 	bool failed = false, later;
 	uint64_t start, ns;
+	pid_t held = 0;
+	int fd;
 
 	/* (the kernel's structs may be larger than these headers') */
 	if (syscall(SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sz) < 0) {
@@ -180,12 +201,18 @@ static void *notify_main(void *arg)
 		memset(resp, 0, sz.seccomp_notif_resp);
 		pthread_mutex_lock(&t->lock);
 		tracer_on_notify(t, req, resp);
-		/* (an exec's event, kept back by exec_done, is made once the
-		 * process goes on: after this answer, or the next one's where
-		 * this is the loader's open of sandrun-audit.so, loop.c) */
-		later = t->exec_deferred && !t->exec_hold;
-		t->exec_hold = false;
+		later = exec_later(t, &held);
+		fd = t->mem_hand_fd;
+		t->mem_hand_fd = -1;
 		pthread_mutex_unlock(&t->lock);
+		if (fd >= 0) {
+			long r = mem_hand(t, fd, req->id);
+
+			if (r < 0)
+				resp->error = (int32_t)r;
+			else
+				resp->val = r;
+		}
 		/* (this thread's own: the main thread never counts a
 		 * notification, and reads this only once it has joined; up
 		 * to the answer, which may give this thread's CPU to the

@@ -137,7 +137,7 @@ struct task {
 				 * in its mode or flags to its result stop */
 	bool audit_open;	/* its call is the loader's open of
 				 * sandrun-audit.so (decode.c; loop.c:
-				 * on_notify hands it its memory's fd then) */
+				 * on_notify holds its exec's event then) */
 	bool audit_loading;	/* and the loader's fstat and close of it
 				 * are still to come (loop.c: on_notify) */
 	struct task *next;	/* hash chain */

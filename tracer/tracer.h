@@ -130,6 +130,8 @@ struct tracer {
 	pid_t deferred_tid;	/* its thread */
 	uint64_t exits_seen;	/* exits seen at their notification (exits.c) */
 	uint64_t mem_fds;	/* fds on their own memory given (INPROC_MEM) */
+	int mem_hand_fd;	/* this notification's, to hand over after
+				 * the lock is let go (notify.c), or -1 */
 	uint64_t forks_unreported;	/* forks and vforks made traced without
 					 * a fork event (forks.c) */
 	pid_t *clone_waiting;	/* the threads with clone_pending */
@@ -295,10 +297,10 @@ void tracer_on_notify(struct tracer *t, const struct seccomp_notif *req,
 int notify_start(struct tracer *t, struct task *task, uint64_t fd);
 /* Its end (none if not started): its answers all sent. */
 void notify_end(struct tracer *t);
-/* The preload's INPROC_MEM, while its notification (id) waits: an fd on
- * its own memory put in its fd table; INPROC_YES + its number, or
- * -errno. */
-long mem_fd(struct tracer *t, const struct task *task, uint64_t id);
+/* The preload's INPROC_MEM: an fd on its own memory opened, to be put
+ * in its fd table once the lock is let go (t->mem_hand_fd, notify.c),
+ * or -errno. */
+int mem_open(const struct task *task);
 /* A stopped thread resumed (how: PTRACE_CONT, PTRACE_SYSCALL or
  * PTRACE_LISTEN; sig: a signal to deliver, or 0), the stop being handled
  * answered (its time, meta.json's handling, ends here). */

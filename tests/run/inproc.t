@@ -352,9 +352,10 @@ fi
 # its sites from there, and one whose cache does not add up reads its
 # code for them.  Each entry has an image of its code, sites rewritten,
 # which each program maps instead (the loader's is mapped over the
-# loader's code while it runs: the same bytes but at the sites).  To see which it took, copies of the
-# run's cache, edited, are bound over it: without the image and cut down
-# to each entry's first site, the programs stop at what they would have
+# loader's code while it runs: the same bytes but at the sites and in
+# the slack after the code).  To see which it took, copies of the run's
+# cache, edited, are bound over it: without the image and cut down to
+# each entry's first site, the programs stop at what they would have
 # recorded.
 loop50='i=0; while [ $i -lt 50 ]; do /bin/true; i=$((i+1)); done'
 # edit BODY: a perl program that reads a cache on stdin into $c (its
@@ -386,16 +387,31 @@ if [ -f "$SCRATCH/bin/sandrun-audit.so" ] && command -v perl >/dev/null; then
 	out=$("$SR" -q -o "$SCRATCH/cache.trace" -- /bin/sh -c \
 		'grep " r-xp .* /run/sandrun/sites$" /proc/self/maps | wc -l')
 	is "a program's libc code and its loader's are the images" "$out" 2
-	nd=$(cmp -l <(tail -c +4097 "$SCRATCH/sites.real" | head -c "$len") \
-		<(tail -c +$((off + 1)) "$libc" | head -c "$len") | wc -l)
-	check "libc's image is its code with its sites rewritten ($nd of $len bytes differ)" \
-		test "$nd" -gt 100 -a "$nd" -lt 8192
+	# image_diff AT FILE OFF SIZE: how many bytes of the image at byte
+	# AT of the cache differ from its file's code (SIZE bytes from OFF),
+	# then how many of the slack after it, to its last page's end
+	image_diff() {
+		local end=$(( ($4 + 4095) / 4096 * 4096 ))
+		cmp -l <(tail -c +$(($1 + 1)) "$SCRATCH/sites.real" | head -c "$4") \
+			<(tail -c +$(($3 + 1)) "$2" | head -c "$4") | wc -l
+		cmp -l <(tail -c +$(($1 + $4 + 1)) "$SCRATCH/sites.real" | head -c $((end - $4))) \
+			<(tail -c +$(($3 + $4 + 1)) "$2" | head -c $((end - $4))) 2>/dev/null | wc -l
+	}
+	# (each site a jump of at most 8 bytes, libc's two fork functions' 7)
+	sites() { od -A n -t u4 -j $((48 + 560 * $1 + 8)) -N 4 "$SCRATCH/sites.real" | tr -d ' '; }
+	n=$(sites 1)
+	{ read -r nd; read -r ns; } <<<"$(image_diff 4096 "$libc" "$off" "$((size))")"
+	check "libc's image is its code with its $n sites rewritten ($nd bytes differ)" \
+		test "$nd" -ge "$n" -a "$nd" -le "$((8 * n + 14))"
+	check "and the slack after it holds their thunks ($ns of $((len - size)) bytes differ)" \
+		test "$((ns * 2))" -ge "$((len - size))"
 	read -r ldoff ldsize <<<"$(code "$ld")"
-	ldlen=$(( (ldsize + 4095) / 4096 * 4096 ))
-	nd=$(cmp -l <(tail -c +$((4096 + len + 1)) "$SCRATCH/sites.real" | head -c "$ldlen") \
-		<(tail -c +$((ldoff + 1)) "$ld" | head -c "$ldlen") | wc -l)
-	check "the loader's image is its code with its sites rewritten ($nd of $ldlen bytes differ)" \
-		test "$nd" -gt 20 -a "$nd" -lt 4096
+	n=$(sites 0)
+	{ read -r nd; read -r ns; } <<<"$(image_diff $((4096 + len)) "$ld" "$ldoff" "$((ldsize))")"
+	check "the loader's image is its code with its $n sites rewritten ($nd bytes differ)" \
+		test "$nd" -ge "$n" -a "$nd" -le "$((8 * n))"
+	check "and the slack after it holds their thunks ($ns bytes differ)" \
+		test "$ns" -ge 1000
 	is "--dry-run gives the cache's size as written, its image too" \
 		"$("$SR" --dry-run -- true | sed -n 's|^file /run/sandrun/sites mode=0444 size=||p')" \
 		"$(wc -c <"$SCRATCH/sites.real")"
@@ -416,19 +432,24 @@ if [ -f "$SCRATCH/bin/sandrun-audit.so" ] && command -v perl >/dev/null; then
 		<"$SCRATCH/sites.real" >"$SCRATCH/sites.shift"
 	# the image cut off the file (its page past the end): not mapped
 	head -c 4096 "$SCRATCH/sites.real" >"$SCRATCH/sites.noimage"
-	# the image kept, libc's sites cut down: the image has them all
+	# the images kept, each entry's sites cut down to one: the images
+	# have them all
 	perl -e "$(edit 'for (0 .. $k - 1) { substr($c, 48 + $_ * 560 + 8, 4) = pack("V", 1)
 		if unpack("V", substr($c, 48 + $_ * 560 + 12, 4)) }')" \
 		<"$SCRATCH/sites.real" >"$SCRATCH/sites.imagecut"
+	# the loader's image kept, libc's dropped (its entry's page 0)
+	perl -e "$(edit 'for (0 .. $k - 1) { substr($c, 48 + $_ * 560 + 12, 4) = pack("V", 0)
+		if unpack("V", substr($c, 48 + $_ * 560 + 12, 4)) == 1 }')" \
+		<"$SCRATCH/sites.real" >"$SCRATCH/sites.ldonly"
 	echo junk >"$SCRATCH/sites.junk"
 	run cache-base root -- /bin/sh -c "$loop50"
-	for v in noimage imagecut cut shift junk; do
+	for v in noimage imagecut ldonly cut shift junk; do
 		run cache-$v root --ro-bind="$SCRATCH/sites.$v:/run/sandrun/sites" -- \
 			timeout 60 /bin/sh -c "$loop50; grep -c ' r-xp .* /run/sandrun/sites$' /proc/self/maps"
 	done
 	is "the programs ran with each edited cache, the images mapped only where the file has them whole" \
-		"$(cat "$SCRATCH"/out-root/cache-{noimage,imagecut,cut,shift,junk}.out | tr '\n' ' ')" \
-		"0 2 0 0 0 "
+		"$(cat "$SCRATCH"/out-root/cache-{noimage,imagecut,ldonly,cut,shift,junk}.out | tr '\n' ' ')" \
+		"0 2 1 0 0 0 "
 	# with no image, each program asks for an fd on its own memory to
 	# rewrite its loader's and libc's code through (once for both), and
 	# has it closed before its code runs
@@ -438,6 +459,13 @@ if [ -f "$SCRATCH/bin/sandrun-audit.so" ] && command -v perl >/dev/null; then
 	run fds-noimage root --ro-bind="$SCRATCH/sites.noimage:/run/sandrun/sites" -- /bin/ls /proc/self/fd
 	is "... which is closed before the program runs" \
 		"$(tr '\n' ' ' <"$SCRATCH/out-root/fds-noimage.out")" "0 1 2 3 "
+	# with the loader's image and not libc's, the same for libc's code
+	m=$(meta "$SCRATCH/out-root/cache-ldonly.trace.meta.json" code_through_mem)
+	check "with the loader's image only, libc's code rewritten through the fd ($m, at least 51)" \
+		test "${m:-0}" -ge 51
+	run fds-ldonly root --ro-bind="$SCRATCH/sites.ldonly:/run/sandrun/sites" -- /bin/ls /proc/self/fd
+	is "... closed before the program runs too" \
+		"$(tr '\n' ' ' <"$SCRATCH/out-root/fds-ldonly.out")" "0 1 2 3 "
 	s0=$(meta "$SCRATCH/out-root/cache-base.trace.meta.json" stops)
 	sn=$(meta "$SCRATCH/out-root/cache-noimage.trace.meta.json" stops)
 	si=$(meta "$SCRATCH/out-root/cache-imagecut.trace.meta.json" stops)
@@ -446,8 +474,11 @@ if [ -f "$SCRATCH/bin/sandrun-audit.so" ] && command -v perl >/dev/null; then
 	s3=$(meta "$SCRATCH/out-root/cache-shift.trace.meta.json" stops)
 	check "without the image, libc's sites are rewritten as before: as many stops ($sn against $s0)" \
 		test "$((sn * 4))" -le "$((s0 * 5))"
-	check "the image has libc's sites whatever the entry lists: as many stops ($si against $s0)" \
+	sl=$(meta "$SCRATCH/out-root/cache-ldonly.trace.meta.json" stops)
+	check "the images have the sites whatever the entries list: as many stops ($si against $s0)" \
 		test "$((si * 4))" -le "$((s0 * 5))"
+	check "with the loader's image only: as many stops ($sl against $s0)" \
+		test "$((sl * 4))" -le "$((s0 * 5))"
 	check "and the image's programs, recorded as the others are" \
 		test "$(grep -c '"ev":"exec","path":"/bin/true"' "$SCRATCH/out-root/cache-imagecut.trace")" -eq 50
 	# make runs a simple recipe with posix_spawn, whose clone the image
@@ -469,7 +500,7 @@ if [ -f "$SCRATCH/bin/sandrun-audit.so" ] && command -v perl >/dev/null; then
 	check "and the cut-down run's programs are recorded as the others' are" \
 		test "$(grep -c '"ev":"exec","path":"/bin/true"' "$SCRATCH/out-root/cache-cut.trace")" -eq 50
 else
-	for i in $(seq 19); do skip "no sandrun-audit.so next to sandrun, or no perl"; done
+	for i in $(seq 24); do skip "no sandrun-audit.so next to sandrun, or no perl"; done
 fi
 
 # The log sandrun's output goes to: the build inherits it, and a shell
@@ -796,6 +827,13 @@ else
 	skip "no static libc to build the static helper"
 	skip "no static libc to build the static helper"
 fi
+
+# A program with no libc whose first call closes its stdout: its exec is
+# seen at that close's notification, and its event, made before the
+# answer, names the pipe fd 1 was (30 of them in a pipeline each).
+run close1 root -- /bin/sh -c 'i=0; while [ $i -lt 30 ]; do '"$SCRATCH/bin/bare-close1"' | cat; i=$((i+1)); done'
+is "a program whose first call closes its stdout: each exec names the pipe it was" \
+	"$(grep '"ev":"exec","path":"[^"]*/bare-close1"' "$SCRATCH/out-root/close1.trace" | grep -c '"stdout":"pipe')" 30
 
 # close and the preload's requests are seccomp notifications, not ptrace
 # stops (tracer/filter.h), where the kernel has what they need (5.19):
