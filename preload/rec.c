@@ -711,7 +711,11 @@ static bool relocated(void)
  * calls it before relocating (not glibc 2.36's) finds it does nothing.
  * With the key, mem is the fd on the process's memory the audit module
  * was given to rewrite code through (it closes it after this returns);
- * without (the library run as a program), none.
+ * without (the library run as a program), none.  The recorder is started
+ * here too, taking over the ring the audit module armed in the loader
+ * (no request: the tracer knows it): a program that only spawns others,
+ * with no call of its own recorded first, would have its vfork children
+ * exec the ordinary way, with two ptrace stops each (rec_execve).
  */
 void sr_early(uint64_t key, long mem)
 {
@@ -719,4 +723,6 @@ void sr_early(uint64_t key, long mem)
 		return;
 	rec_init();
 	sr_patch_libc(key == INPROC_KEY ? mem : -1);
+	if (key == INPROC_KEY && sr_handover())
+		start();
 }

@@ -249,6 +249,24 @@ static int spawn_threaded(void)
 	return 0;
 }
 
+/* spawn-only N: /bin/true posix_spawn'd N times, each waited for, with
+ * no call of this program's own recorded before. */
+static int spawn_only(int n)
+{
+	char *argv[] = { "/bin/true", NULL };
+
+	for (int k = 0; k < n; k++) {
+		pid_t pid;
+		int st;
+
+		if (posix_spawn(&pid, "/bin/true", NULL, NULL, argv, environ))
+			return 1;
+		if (waitpid(pid, &st, 0) != pid || st)
+			return 1;
+	}
+	return 0;
+}
+
 static int vfork_first(void)
 {
 	struct stat st;
@@ -811,6 +829,8 @@ int main(int argc, char **argv)
 		return work(atoi(argv[2]));
 	if (argc == 2 && !strcmp(argv[1], "libc"))
 		return inside_libc();
+	if (argc == 3 && !strcmp(argv[1], "spawn-only"))
+		return spawn_only(atoi(argv[2]));
 	if (argc == 2 && !strcmp(argv[1], "spawn-threaded"))
 		return spawn_threaded();
 	if (argc == 3 && !strcmp(argv[1], "pipes"))
@@ -845,6 +865,6 @@ int main(int argc, char **argv)
 		return readdir_race(argv[2]);
 	if (argc == 3 && !strcmp(argv[1], "clone-vm"))
 		return clone_vm(atoi(argv[2]));
-	fprintf(stderr, "usage: inproc work N | notified N | libc | fcntl N | pipes N | spawn-threaded | vfork | tamper | no-wx CMD... | exec-fails PATH | old-abi N | dlopen N | thread-first N | raw-thread N | vfork-race | swap | proc-listing | readdir-race DIR | clone-vm N\n");
+	fprintf(stderr, "usage: inproc work N | notified N | libc | fcntl N | pipes N | spawn-only N | spawn-threaded | vfork | tamper | no-wx CMD... | exec-fails PATH | old-abi N | dlopen N | thread-first N | raw-thread N | vfork-race | swap | proc-listing | readdir-race DIR | clone-vm N\n");
 	return 2;
 }

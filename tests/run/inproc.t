@@ -610,8 +610,17 @@ run spawnmt root -- "$SCRATCH/bin/inproc" spawn-threaded
 is "a spawn's PATH misses are the child's, not its threaded parent's" \
 	"$(grep -c '"ev":"exec-fail","path":"/nope/' "$SCRATCH/out-root/spawnmt.trace"),$(grep -c '^{"p":"1","ev":"exec-fail","path":"/nope/' "$SCRATCH/out-root/spawnmt.trace")" "250,0"
 
-# A vfork child sets the preload up on its parent's memory, then execs:
-# the parent's records after that are read all the same.
+# A program that only spawns, with no call of its own recorded first:
+# the recorder is started at its start all the same, and its children's
+# execs are notifications (not an entry and a result stop each).
+run spawnonly root -- "$SCRATCH/bin/inproc" spawn-only 20
+r=$(meta "$SCRATCH/out-root/spawnonly.trace.meta.json" syscall_result)
+check "a program that only spawns: its children exec with no stop ($r result stops for 20)" \
+	test "${r:-99}" -lt 5 -a "$(grep -c '"ev":"exec","path":"/bin/true"' "$SCRATCH/out-root/spawnonly.trace")" -eq 20
+
+# A vfork child execs on its parent's memory (where the recorder is not
+# started yet, it sets it up there): the parent's records after that are
+# read all the same.
 run vf-pre root -- "$SCRATCH/bin/inproc" vfork
 run vf-ptr root --no-preload -- "$SCRATCH/bin/inproc" vfork
 check "vfork: the same trace with and without the preload" \
