@@ -75,12 +75,12 @@ static void make_key(void)
 	have_key = pthread_key_create(&ring_key, ring_release) == 0;
 }
 
-/* The first call: this thread's ring, and the trampoline (rec.h's
- * sr_arm), then the ring given to the tracer (INPROC_RING: the stop
- * where it takes the ring as this thread's and as the process's hello;
- * the page is checked whenever the rings are read); or the page and
- * ring sandrun-audit.so armed in the loader, taken over (the tracer
- * finds those by itself). */
+/* At the program's start (sr_early) or at the first call recorded:
+ * this thread's ring, and the trampoline (rec.h's sr_arm), then the
+ * ring given to the tracer (INPROC_RING: the stop where it takes the
+ * ring as this thread's and as the process's hello; the page is checked
+ * whenever the rings are read); or the page and ring sandrun-audit.so
+ * armed in the loader, taken over (the tracer finds those by itself). */
 static void start(void)
 {
 	struct inproc_ring *r;

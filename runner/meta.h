@@ -28,7 +28,7 @@ struct run_meta {
 	unsigned long long in_process_rejected;	/* records not taken (tracer/inproc.c) */
 	unsigned long long execs_without_stop;	/* tracer/loop.c: exec_seen */
 	unsigned long long exits_without_stop;	/* tracer/exits.c: exit_noted */
-	unsigned long long code_through_mem;	/* tracer/loop.c: mem_fd */
+	unsigned long long code_through_mem;	/* tracer/notify.c: mem_open */
 	unsigned long long memory_reads;	/* tracer/mem.c: mem_reads */
 	unsigned long long forks_without_event;	/* tracer/forks.c */
 	unsigned long long hashed;	/* files read for their digest */

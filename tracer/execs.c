@@ -212,6 +212,7 @@ void exec_done(struct tracer *t, struct task *task, pid_t former)
 
 void exec_flush(struct tracer *t)
 {
+	t->exec_hold = t->exec_held = false;
 	if (!t->exec_deferred)
 		return;
 	t->exec_deferred = false;

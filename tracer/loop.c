@@ -354,14 +354,15 @@ void tracer_on_notify(struct tracer *t, const struct seccomp_notif *req,
 	exit_stop = syscall_entry(t, task, d, sd->arch, args, notified, &deny);
 	/* The loader opens sandrun-audit.so: its fstat and close of it come
 	 * next, the process's first notifications after its exec.  Its exec's
-	 * event (notified, exec_done) is kept back past this answer and its
-	 * fstat's, and made while the loader maps the module: the close
-	 * waits for it, and nothing before it changes the fds whose pipes
-	 * the event names (notify.c). */
+	 * event (notified, exec_done), if this thread's, is kept back past
+	 * this answer and the next one (of any process, usually the fstat's),
+	 * and made while the loader maps the module: the close waits for it,
+	 * and nothing before it changes the fds whose pipes the event names
+	 * (notify.c). */
 	if (task->audit_open && t->inproc && sd->arch == AUDIT_ARCH_X86_64 && sd->nr == SYS_openat &&
 	    !deny && !task->pend.again) {
 		task->audit_loading = true;
-		t->exec_hold = t->exec_deferred;
+		t->exec_hold = t->exec_deferred && t->deferred_tid == task->tid;
 	}
 	task->audit_open = false;
 	if (notified)

@@ -122,25 +122,26 @@ static void flush_exec(struct tracer *t)
 /*
  * Whether an exec's event, kept back by exec_done at a notification
  * (the process's first after its exec), waits past this answer; else it
- * is made now, before it.  held: the thread whose event the notification
- * before held past its answer (0: none), updated.  Only the loader's
- * open of sandrun-audit.so holds it (loop.c), and then up to the next
- * answer, its fstat's: the loader then maps the module while the event
- * is made, and its close waits for it.  Anything else is answered after:
- * a static program's first call may be close(1), and the event names
- * the pipes its fds were before (exec_pipes).
+ * is made now, before it.  Only the loader's open of sandrun-audit.so
+ * holds it (loop.c sets exec_hold), past that open's answer and up to
+ * the next answer of any process, usually the fstat's: the loader then
+ * maps the module while the event is made, and its close waits for it.
+ * Anything else is answered after: a static program's first call may be
+ * close(1), and the event names the pipes its fds were before
+ * (exec_pipes).  exec_flush clears both flags, so a later exec's event
+ * is never held by an earlier one's open.
  */
-static bool exec_later(struct tracer *t, pid_t *held)
+static bool exec_later(struct tracer *t)
 {
 	bool later;
 
 	if (t->exec_hold) {
 		t->exec_hold = false;
-		*held = t->deferred_tid;
+		t->exec_held = t->exec_deferred;
 		return false;
 	}
-	later = t->exec_deferred && *held && t->deferred_tid == *held;
-	*held = 0;
+	later = t->exec_deferred && t->exec_held;
+	t->exec_held = false;
 	if (!later)
 		exec_flush(t);
 	return later;
@@ -155,7 +156,6 @@ static void *notify_main(void *arg)
 	struct notify_stat *stat;
 	bool failed = false, later;
 	uint64_t start, ns;
-	pid_t held = 0;
 	int fd;
 
 	/* (the kernel's structs may be larger than these headers') */
@@ -201,7 +201,7 @@ static void *notify_main(void *arg)
 		memset(resp, 0, sz.seccomp_notif_resp);
 		pthread_mutex_lock(&t->lock);
 		tracer_on_notify(t, req, resp);
-		later = exec_later(t, &held);
+		later = exec_later(t);
 		fd = t->mem_hand_fd;
 		t->mem_hand_fd = -1;
 		pthread_mutex_unlock(&t->lock);

@@ -126,6 +126,7 @@ struct tracer {
 	bool exec_defer;	/* exec_done may keep its event back */
 	bool exec_deferred;	/* it did: deferred, until exec_flush */
 	bool exec_hold;		/* and past this notification's answer */
+	bool exec_held;		/* held so: flushed after the next answer */
 	struct event deferred;
 	pid_t deferred_tid;	/* its thread */
 	uint64_t exits_seen;	/* exits seen at their notification (exits.c) */

@@ -11,8 +11,10 @@
  *                   trace
  *   inproc libc     what glibc does inside itself: setlocale loading a
  *                   locale's files, fopen, opendir, realpath
- *   inproc vfork    a vfork child makes the process's first recorded
- *                   call and execs; then the parent records
+ *   inproc vfork    a vfork child makes the process's first call
+ *                   (recorded, the first without sandrun's LD_AUDIT,
+ *                   when the recorder is not started at the program's
+ *                   start) and execs; then the parent records
  *   inproc tamper   try to map and to unprotect the trampoline page;
  *                   prints what the kernel (or the tracer) answered
  *   inproc clones   clones made through the trampoline (as the
@@ -181,7 +183,8 @@ static int fcntl_dups(int n)
 }
 
 /* A pipe's write end, copied and closed: no file is written.  (A file
- * read first: the preload sets itself up at the first call it records.) */
+ * read first: without sandrun's LD_AUDIT, the preload sets itself up at
+ * the first call it records.) */
 static int pipe_ends(int n)
 {
 	int fd = open("in.txt", O_RDONLY | O_CLOEXEC);
@@ -267,6 +270,9 @@ static int spawn_only(int n)
 	return 0;
 }
 
+/* vfork: the child's stat is the process's first call (the first
+ * recorded, and the recorder set up on the parent's memory, when the
+ * program was not started with sandrun's LD_AUDIT). */
 static int vfork_first(void)
 {
 	struct stat st;

@@ -165,8 +165,8 @@ check "notifications: their time is handling's notification_us, to a microsecond
 is "notifications: the most time first" \
 	"$(notes many | awk '{ gsub(/[,}]/, ""); print $6 }')" \
 	"$(notes many | awk '{ gsub(/[,}]/, ""); print $6 }' | sort -rn)"
-# (an exec's event is emitted after its answer, with what ran: every one
-# has its executable's digest all the same)
+# (an exec's event is emitted at its first notification, before or just
+# after its answer: every one has its executable's digest all the same)
 is "every exec's event has its executable's digest" \
 	"$(grep '"ev":"exec"' "$SCRATCH/many.trace" | grep -c '"digest":"[0-9a-f]\{32\}"')" \
 	"$(grep -c '"ev":"exec"' "$SCRATCH/many.trace")"
