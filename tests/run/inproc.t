@@ -402,19 +402,21 @@ if [ -f "$SCRATCH/bin/sandrun-audit.so" ] && command -v perl >/dev/null; then
 	}
 	# (each site a jump of at most 8 bytes, libc's two fork functions' 7)
 	sites() { od -A n -t u4 -j $((48 + 560 * $1 + 8)) -N 4 "$SCRATCH/sites.real" | tr -d ' '; }
-	n=$(sites 1)
-	{ read -r nd; read -r ns; } <<<"$(image_diff 4096 "$libc" "$off" "$((size))")"
-	check "libc's image is its code with its $n sites rewritten ($nd bytes differ)" \
-		test "$nd" -ge "$n" -a "$nd" -le "$((8 * n + 14))"
-	check "and the slack after it holds their thunks ($ns of $((len - size)) bytes are code)" \
-		test "$ns" -ge "$n"
+	# image_is WHO ENTRY AT FILE OFF SIZE EXTRA: the entry's image is its
+	# file's code but at its sites (EXTRA bytes more may differ), and the
+	# slack after it holds their thunks
+	image_is() {
+		local n nd ns
+		n=$(sites "$2")
+		{ read -r nd; read -r ns; } <<<"$(image_diff "$3" "$4" "$5" "$(($6))")"
+		check "$1's image is its code with its $n sites rewritten ($nd bytes differ)" \
+			test "$nd" -ge "$n" -a "$nd" -le "$((8 * n + $7))"
+		check "and the slack after it holds their thunks ($ns bytes are code)" \
+			test "$ns" -ge "$n"
+	}
+	image_is libc 1 4096 "$libc" "$off" "$size" 14
 	read -r ldoff ldsize <<<"$(code "$ld")"
-	n=$(sites 0)
-	{ read -r nd; read -r ns; } <<<"$(image_diff $((4096 + len)) "$ld" "$ldoff" "$((ldsize))")"
-	check "the loader's image is its code with its $n sites rewritten ($nd bytes differ)" \
-		test "$nd" -ge "$n" -a "$nd" -le "$((8 * n))"
-	check "and the slack after it holds their thunks ($ns bytes are code)" \
-		test "$ns" -ge "$n"
+	image_is "the loader" 0 $((4096 + len)) "$ld" "$ldoff" "$ldsize" 0
 	is "--dry-run gives the cache's size as written, its image too" \
 		"$("$SR" --dry-run -- true | sed -n 's|^file /run/sandrun/sites mode=0444 size=||p')" \
 		"$(wc -c <"$SCRATCH/sites.real")"
