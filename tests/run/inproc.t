@@ -457,22 +457,21 @@ if [ -f "$SCRATCH/bin/sandrun-audit.so" ] && command -v perl >/dev/null; then
 		"0 2 1 0 0 0 "
 	# with no image, each program asks for an fd on its own memory to
 	# rewrite its loader's and libc's code through (once for both), and
-	# has it closed before its code runs
-	m=$(meta "$SCRATCH/out-root/cache-noimage.trace.meta.json" code_through_mem)
-	check "with no image, the code rewritten through an fd on the program's memory ($m, at least 51)" \
-		test "${m:-0}" -ge 51
-	run fds-noimage root --ro-bind="$SCRATCH/sites.noimage:/run/sandrun/sites" -- /bin/ls /proc/self/fd
-	is "... which is closed before the program runs" \
-		"$(tr '\n' ' ' <"$SCRATCH/out-root/fds-noimage.out")" "0 1 2 3 "
-	# with the loader's image and not libc's, the same for libc's code
-	m=$(meta "$SCRATCH/out-root/cache-ldonly.trace.meta.json" code_through_mem)
-	check "with the loader's image only, libc's code rewritten through the fd ($m, at least 51)" \
-		test "${m:-0}" -ge 51
-	run fds-ldonly root --ro-bind="$SCRATCH/sites.ldonly:/run/sandrun/sites" -- /bin/ls /proc/self/fd
-	is "... closed before the program runs too" \
-		"$(tr '\n' ' ' <"$SCRATCH/out-root/fds-ldonly.out")" "0 1 2 3 "
-	check "(ls's libc code was rewritten through it)" \
-		test "$(meta "$SCRATCH/out-root/fds-ldonly.trace.meta.json" code_through_mem)" -ge 1
+	# has it closed before its code runs; with the loader's image and not
+	# libc's, the same for libc's code.  through_mem VARIANT WHAT:
+	through_mem() {
+		local m
+		m=$(meta "$SCRATCH/out-root/cache-$1.trace.meta.json" code_through_mem)
+		check "$2, the code rewritten through an fd on the program's memory ($m, at least 51)" \
+			test "${m:-0}" -ge 51
+		run "fds-$1" root --ro-bind="$SCRATCH/sites.$1:/run/sandrun/sites" -- /bin/ls /proc/self/fd
+		is "... which is closed before the program runs" \
+			"$(tr '\n' ' ' <"$SCRATCH/out-root/fds-$1.out")" "0 1 2 3 "
+		check "(ls's code was rewritten through it)" \
+			test "$(meta "$SCRATCH/out-root/fds-$1.trace.meta.json" code_through_mem)" -ge 1
+	}
+	through_mem noimage "with no image"
+	through_mem ldonly "with the loader's image only"
 	s0=$(meta "$SCRATCH/out-root/cache-base.trace.meta.json" stops)
 	sn=$(meta "$SCRATCH/out-root/cache-noimage.trace.meta.json" stops)
 	si=$(meta "$SCRATCH/out-root/cache-imagecut.trace.meta.json" stops)
@@ -507,7 +506,7 @@ if [ -f "$SCRATCH/bin/sandrun-audit.so" ] && command -v perl >/dev/null; then
 	check "and the cut-down run's programs are recorded as the others' are" \
 		test "$(grep -c '"ev":"exec","path":"/bin/true"' "$SCRATCH/out-root/cache-cut.trace")" -eq 50
 else
-	for i in $(seq 25); do skip "no sandrun-audit.so next to sandrun, or no perl"; done
+	for i in $(seq 26); do skip "no sandrun-audit.so next to sandrun, or no perl"; done
 fi
 
 # The log sandrun's output goes to: the build inherits it, and a shell
