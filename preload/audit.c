@@ -338,9 +338,10 @@ static void image_libc(struct link_map *map)
 	    !object_text(map->l_addr, &t))
 		return;
 	if (sr_map_image(&t)) {
-		sr_outputs_put(&hand);	/* (as the cache just read says) */
+		sr_outputs_put(&hand);	/* (as the cache read says) */
 		hand.libc_image = 1;
 	}
+	sr_cache_close();
 }
 
 EXPORT unsigned int la_objopen(struct link_map *map, Lmid_t lmid, uintptr_t *cookie)
@@ -374,7 +375,8 @@ static void start_recorder(uintptr_t base)
 		return;
 	entry = base + eh->e_entry;
 	if (entry >= (uintptr_t)t.lo && entry < (uintptr_t)t.hi)
-		((void (*)(uint64_t, long))entry)(INPROC_KEY, mem);
+		((void (*)(uint64_t, long, const uint64_t *))entry)(INPROC_KEY, mem,
+								     sr_tail_known());
 }
 
 EXPORT void la_activity(uintptr_t *cookie, unsigned int flag)
@@ -384,6 +386,7 @@ EXPORT void la_activity(uintptr_t *cookie, unsigned int flag)
 	if (flag != LA_ACT_CONSISTENT || !base_cookie || cookie != base_cookie)
 		return;
 	loading = false;
+	sr_cache_close();	/* (libc's image taken, or none) */
 	/* (the first time only: the program's start, not a dlopen; libc's
 	 * code rewritten through the fd if it is not the cache's image) */
 	if (!consistent && rec_base && !preinit) {

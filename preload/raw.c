@@ -114,25 +114,25 @@ struct inproc_ring *sr_arm(long tid, bool *was, struct sr_handover *hand)
 	struct inproc_ring *r;
 
 	*was = false;
-	/* armed already, in the loader (audit.c): its ring is this
-	 * thread's if the loader ran on it */
-	if (armed_page(tail)) {
-		*was = true;
-		return (long)tail[2] == tid ? (struct inproc_ring *)(uintptr_t)tail[1] : NULL;
-	}
-	r = ring_first();
-	if (!r)
-		return NULL;
+	/* (looked at first only when this object knows it armed: else the
+	 * mapping's EEXIST says there is something to look at, and a
+	 * program's start, where it is not there yet, makes no syscall for
+	 * the look) */
+	if (__atomic_load_n(&known, __ATOMIC_ACQUIRE))
+		goto armed;
 	page = (void *)sr_sys6(SYS_mmap, (long)INPROC_TRAMP, 4096, PROT_READ | PROT_WRITE,
 			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
 	if (page != (void *)(uintptr_t)INPROC_TRAMP) {
-		sr_sys6(SYS_munmap, (long)r, sizeof(*r), 0, 0, 0, 0);
 		/* (not by another thread: start()'s compare-and-swap lets
 		 * one arm; but a mapping not ours may be there) */
-		if ((long)page != -EEXIST || !armed_page(tail))
+		if ((long)page != -EEXIST)
 			return NULL;
-		*was = true;
-		return (long)tail[2] == tid ? (struct inproc_ring *)(uintptr_t)tail[1] : NULL;
+		goto armed;
+	}
+	r = ring_first();
+	if (!r) {
+		sr_sys6(SYS_munmap, (long)page, 4096, 0, 0, 0, 0);
+		return NULL;
 	}
 	for (size_t i = 0; i < sizeof(code); i++)
 		page[i] = code[i];
@@ -154,6 +154,24 @@ struct inproc_ring *sr_arm(long tid, bool *was, struct sr_handover *hand)
 	}
 	remember(tail);
 	return r;
+armed:
+	/* armed already, in the loader (audit.c): its ring is this
+	 * thread's if the loader ran on it */
+	if (!armed_page(tail))
+		return NULL;
+	*was = true;
+	return (long)tail[2] == tid ? (struct inproc_ring *)(uintptr_t)tail[1] : NULL;
+}
+
+const uint64_t *sr_tail_known(void)
+{
+	return __atomic_load_n(&known, __ATOMIC_ACQUIRE) ? known_tail : NULL;
+}
+
+void sr_tail_told(const uint64_t *tail)
+{
+	if (tail && tail[0] == INPROC_MAGIC && !__atomic_load_n(&known, __ATOMIC_ACQUIRE))
+		remember(tail);
 }
 
 /* What the cache's head says of sandrun's own output files. */
@@ -170,27 +188,42 @@ bool sr_output_file(uint64_t dev, uint64_t ino)
 
 /* The run's cache's head and entries (sites.h), read through the
  * trampoline into *buf (sandrun's own file, not the build's: no record);
- * their length, or 0.  The output files its head names are kept; with
- * fdp, the file is left open there (when read). */
+ * their length, or 0.  The output files its head names are kept.  The
+ * file is opened once and kept open until sr_cache_close, its size taken
+ * once (sandrun-audit.so takes the loader's image, then libc's, from it).
+ * (Read into the caller's buffer each time: a buffer of this object's
+ * own would take its bss past a page, one more mapping at every load.) */
 union cache_buf {
 	struct sites_cache_head h;
 	unsigned char b[sizeof(struct sites_cache_head) +
 			SITES_CACHE_MAX * sizeof(struct sites_cache_entry)];
 };
 
-static size_t cache_read(union cache_buf *buf, long *fdp)
+static bool cache_tried;
+static long cache_fd = -1;
+static int64_t cache_size = -1;
+
+static size_t cache_read(union cache_buf *buf)
 {
 	uint64_t tail[TAIL_WORDS];
-	long fd, len;
+	struct stat st;
+	long len;
 
-	if (!armed_page(tail))
+	if (!cache_tried) {
+		if (!armed_page(tail))
+			return 0;	/* (opened once the page is armed) */
+		cache_tried = true;
+		cache_fd = TRAMP(SYS_openat, AT_FDCWD, (long)INPROC_SITES_PATH,
+				 O_RDONLY | O_CLOEXEC, 0, 0);
+		if (cache_fd >= 0 &&
+		    TRAMP(SYS_newfstatat, cache_fd, (long)"", (long)&st, AT_EMPTY_PATH, 0) == 0)
+			cache_size = st.st_size;
+	}
+	if (cache_fd < 0)
 		return 0;
-	fd = TRAMP(SYS_openat, AT_FDCWD, (long)INPROC_SITES_PATH, O_RDONLY | O_CLOEXEC, 0, 0);
-	if (fd < 0)
-		return 0;
-	len = sr_sys6(SYS_pread64, fd, (long)buf, sizeof(*buf), 0, 0, 0);
+	len = sr_sys6(SYS_pread64, cache_fd, (long)buf, sizeof(*buf), 0, 0, 0);
 	if (len < (long)sizeof(buf->h) || buf->h.magic != SITES_CACHE_MAGIC) {
-		TRAMP(SYS_close, fd, 0, 0, 0, 0);
+		sr_cache_close();
 		return 0;
 	}
 	noutputs = buf->h.noutputs <= SITES_OUTPUTS ? buf->h.noutputs : 0;
@@ -198,11 +231,14 @@ static size_t cache_read(union cache_buf *buf, long *fdp)
 		output_dev[i] = buf->h.output_dev[i];
 		output_ino[i] = buf->h.output_ino[i];
 	}
-	if (fdp)
-		*fdp = fd;
-	else
-		TRAMP(SYS_close, fd, 0, 0, 0, 0);
 	return (size_t)len;
+}
+
+void sr_cache_close(void)
+{
+	if (cache_fd >= 0)
+		TRAMP(SYS_close, cache_fd, 0, 0, 0, 0);
+	cache_fd = -1;
 }
 
 size_t sr_sites_cached(const struct text *t, struct site *sites)
@@ -210,7 +246,7 @@ size_t sr_sites_cached(const struct text *t, struct site *sites)
 	union cache_buf buf;
 	size_t len;
 
-	if (!t->id || !(len = cache_read(&buf, NULL)))
+	if (!t->id || !(len = cache_read(&buf)))
 		return 0;
 	return sites_cache_get(&buf, len, t, sites);
 }
@@ -247,23 +283,18 @@ bool sr_map_image(const struct text *t)
 	union cache_buf buf;
 	uint64_t at, tail[TAIL_WORDS];
 	size_t len, pages = sites_pages(t);
-	long fd = -1;
-	struct stat st;
-	bool done = false;
 
-	if (!t->id || !armed_page(tail) || tail[3] == 0 || !(len = cache_read(&buf, &fd)))
+	if (!t->id || !armed_page(tail) || tail[3] == 0 || !(len = cache_read(&buf)))
 		return false;
 	at = sites_cache_image(&buf, len, t);
-	if (at && TRAMP(SYS_newfstatat, fd, (long)"", (long)&st, AT_EMPTY_PATH, 0) == 0 &&
-	    st.st_size >= 0 && (uint64_t)st.st_size >= at + pages * 4096) {
+	if (at && cache_size >= 0 && (uint64_t)cache_size >= at + pages * 4096) {
 		uintptr_t lo = (uintptr_t)t->lo & ~4095UL;
 		long r = sr_sys6(SYS_mmap, (long)lo, (long)(pages * 4096), PROT_READ | PROT_EXEC,
-				 MAP_PRIVATE | MAP_FIXED, fd, (long)at);
+				 MAP_PRIVATE | MAP_FIXED, cache_fd, (long)at);
 
-		done = r == (long)lo;
+		return r == (long)lo;
 	}
-	TRAMP(SYS_close, fd, 0, 0, 0, 0);
-	return done;
+	return false;
 }
 
 struct sr_handover *sr_handover(void)

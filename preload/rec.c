@@ -717,10 +717,12 @@ static bool relocated(void)
  * with no call of its own recorded first, would have its vfork children
  * exec the ordinary way, with two ptrace stops each (rec_execve).
  */
-void sr_early(uint64_t key, long mem)
+void sr_early(uint64_t key, long mem, const uint64_t *tail)
 {
 	if (!relocated())
 		return;
+	if (key == INPROC_KEY)
+		sr_tail_told(tail);
 	rec_init();
 	sr_patch_libc(key == INPROC_KEY ? mem : -1);
 	if (key == INPROC_KEY && sr_handover())

@@ -68,6 +68,13 @@ struct sr_handover {
  * page's entry word (INPROC_TRAMP_ENTRY) is this library's sr_common. */
 struct inproc_ring *sr_arm(long tid, bool *was, struct sr_handover *hand);
 
+/* The page's tail (the words at INPROC_TRAMP_RING) as this object knows
+ * it, having armed the page or found it armed, or NULL; and one told by
+ * the object that armed it (sandrun-audit.so, through sr_early), taken
+ * as known: no syscall to look at the page again. */
+const uint64_t *sr_tail_known(void);
+void sr_tail_told(const uint64_t *tail);
+
 /* The armed page's handover (sandrun-audit.so's), or NULL: where
  * sandrun-rec.so puts its recorder for the loader's calls after the
  * program's start (dlopen), and learns whether libc is an image. */
@@ -75,8 +82,12 @@ struct sr_handover *sr_handover(void);
 
 /* libc's code (t) made the run's cache's image of it (sites.h), if the
  * cache has one for it; false if not (nothing changed).  Only with the
- * trampoline armed by this library, before libc's code runs. */
+ * trampoline armed by this library, before libc's code runs.  The cache
+ * is read once, and its file kept open for the next image until
+ * sr_cache_close, which must come before the program's code runs (the fd
+ * is sandrun's, not the build's). */
 bool sr_map_image(const struct text *t);
+void sr_cache_close(void);
 
 /* The output files the run's cache's head names (for sr_output_file),
  * as this library last read them, put in a handover; or taken from one
@@ -88,10 +99,11 @@ void sr_outputs_take(const struct sr_handover *hand);
  * entry point, which sandrun-audit.so calls when the program's libraries
  * are loaded and relocated (rec.c), with INPROC_KEY and the fd on the
  * process's memory it asked for (INPROC_MEM: libc's code is not the
- * cache's image), or -1, for rewriting libc (sites_patch).  Its
+ * cache's image), or -1, for rewriting libc (sites_patch), and the
+ * page's tail as it armed it (sr_tail_known).  Its
  * constructors do the same later, for a process the audit module is not
  * in; each part runs once. */
-void sr_early(uint64_t key, long mem);
+void sr_early(uint64_t key, long mem, const uint64_t *tail);
 void sr_patch_libc(long mem);
 /* glibc's vfork() and posix_spawn()'s clone made with CLONE_PTRACE
  * (forks.c): t is libc's text, sym finds its functions, mem as above. */
@@ -99,8 +111,9 @@ struct text;
 void sr_patch_forks(const struct text *t, void *(*sym)(const char *name), long mem);
 
 /* The sites the run's cache holds for t (read through the trampoline,
- * if it is armed; sites.h), into sites[]; their count, 0 if none.  The
- * output files its head names are kept for sr_output_file. */
+ * if it is armed, once: sr_map_image; sites.h), into sites[]; their
+ * count, 0 if none.  The output files its head names are kept for
+ * sr_output_file. */
 size_t sr_sites_cached(const struct text *t, struct site *sites);
 
 /* Whether a file is one sandrun's own stdout or stderr writes to, as the
