@@ -219,6 +219,15 @@ void digest_cache_load(struct tracer *t)
 		cache_warn(path, "its checksum does not match (damaged)", 0);
 		return;
 	}
+	/* the table made its final size at once, not grown from CACHE_MIN
+	 * through every size below (each a fresh allocation, its pages
+	 * faulted in again: ~1 ms a run for 5,000 digests here) */
+	if (!t->cache && n > (long)(CACHE_MIN / 4 * 3)) {
+		t->cache_len = CACHE_MIN;
+		while (t->cache_len < CACHE_LEN && (size_t)n >= t->cache_len / 4 * 3)
+			t->cache_len *= 2;
+		t->cache = xcalloc(t->cache_len, sizeof(*t->cache));
+	}
 	for (long i = 0; i < n; i++) {
 		struct stat key = { .st_dev = (dev_t)v[i].dev, .st_ino = (ino_t)v[i].ino,
 				    .st_size = (off_t)v[i].size };
