@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * The digest cache, for tracer/digests.c: an open-addressing table of the
- * digests of the files this run has read, by (dev, ino), each version
- * by (size, mtime, ctime); and the file that keeps it across runs
- * (digest_cache_load, digest_cache_save).
+ * digests of the files this run has looked up, by (dev, ino), each
+ * version by (size, mtime, ctime); and the file that keeps it across
+ * runs (digest_cache_load, digest_cache_save), whose digests are taken
+ * into the table as their files are looked up (take_from_file).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -23,12 +24,42 @@
 #define CACHE_MIN (1u << 10)
 #define CACHE_PROBE 16
 
-/* An identity's home slot: a Fibonacci hash, to the table's size. */
-static size_t cache_home(const struct tracer *t, uint64_t dev, uint64_t ino)
+/* The file: a header, then count entries, all in the host's byte order
+ * (the header says which, with the entry size and the algorithm). */
+#define DISK_MAGIC "SRDIGC02"
+
+struct disk_head {
+	char magic[8];
+	uint32_t order;		/* DISK_ORDER as written */
+	uint32_t entry_size;	/* sizeof(struct disk_entry) */
+	char algo[8];		/* digest_algo_name(), NUL-padded */
+	uint32_t count;
+	uint32_t pad;
+	uint8_t sum[16];	/* XXH3-128 of the entries */
+};
+#define DISK_ORDER 0x01020304u
+
+struct disk_entry {
+	uint64_t dev, ino;
+	int64_t size, mtime, ctime;
+	uint8_t len, pad[7];
+	uint8_t bytes[DIGEST_MAX];
+};
+_Static_assert(sizeof(struct disk_head) == 48 && sizeof(struct disk_entry) == 80,
+	       "the cache file's layout");
+
+/* An identity's home slot in a table of len slots (a power of two): a
+ * Fibonacci hash. */
+static size_t home_in(size_t len, uint64_t dev, uint64_t ino)
 {
 	uint64_t h = (ino ^ (dev << 40 | dev >> 24)) * 0x9e3779b97f4a7c15ull;
 
-	return (size_t)(h >> (64 - __builtin_ctzl(t->cache_len)));
+	return (size_t)(h >> (64 - __builtin_ctzl(len)));
+}
+
+static size_t cache_home(const struct tracer *t, uint64_t dev, uint64_t ino)
+{
+	return home_in(t->cache_len, dev, ino);
 }
 
 /*
@@ -69,7 +100,76 @@ static void cache_grow(struct tracer *t)
  * full slots the table grows; at its largest, the home slot is given up
  * to the newcomer.
  */
+/*
+ * The cache file's entries are not put in the table at the load: a full
+ * cache (65,536 digests, 5 MiB) would make a table of 10 MiB, its pages
+ * faulted in at every run's start (~10 ms here) for the few files a run
+ * looks up.  They are indexed by identity (INDEX_TAKEN once in the
+ * table; linear probing in an index at most half full) and taken into
+ * the table as they are looked up.
+ */
+#define INDEX_TAKEN 0x80000000u
+
+static size_t index_home(const struct tracer *t, uint64_t dev, uint64_t ino)
+{
+	return home_in(t->cache_index_len, dev, ino);
+}
+
+/* The index slot of the file's entry for (dev, ino), or NULL. */
+static uint32_t *index_find(const struct tracer *t, uint64_t dev, uint64_t ino)
+{
+	const struct disk_entry *v = t->cache_file;
+
+	if (!t->cache_index)
+		return NULL;
+	for (size_t at = index_home(t, dev, ino);; at = (at + 1) & (t->cache_index_len - 1)) {
+		uint32_t *x = &t->cache_index[at];
+		const struct disk_entry *d;
+
+		if (!*x)
+			return NULL;
+		d = &v[(*x & ~INDEX_TAKEN) - 1];
+		if (d->dev == dev && d->ino == ino)
+			return x;
+	}
+}
+
+static struct hash_entry *table_slot(struct tracer *t, const struct stat *st);
+
+/* The file's entry for st's identity, if it has one not taken yet, put
+ * in the table (as it was put at the load before). */
+static void take_from_file(struct tracer *t, const struct stat *st)
+{
+	uint32_t *x = index_find(t, (uint64_t)st->st_dev, (uint64_t)st->st_ino);
+	const struct disk_entry *d;
+	struct hash_entry e = { .used = true, .keep = true, .from_file = true };
+
+	if (!x || (*x & INDEX_TAKEN))
+		return;
+	d = &((const struct disk_entry *)t->cache_file)[*x - 1];
+	*x |= INDEX_TAKEN;
+	e.dev = (dev_t)d->dev;
+	e.ino = (ino_t)d->ino;
+	e.size = (off_t)d->size;
+	e.mtime = d->mtime;
+	e.ctime = d->ctime;
+	e.digest.len = d->len;
+	memcpy(e.digest.bytes, d->bytes, d->len);
+	digest_cache_set(t, table_slot(t, st), &e);
+}
+
 struct hash_entry *digest_cache_slot(struct tracer *t, const struct stat *st)
+{
+	struct hash_entry *e = table_slot(t, st);
+
+	if ((!e->used || e->dev != st->st_dev || e->ino != st->st_ino) && t->cache_index) {
+		take_from_file(t, st);
+		e = table_slot(t, st);
+	}
+	return e;
+}
+
+static struct hash_entry *table_slot(struct tracer *t, const struct stat *st)
 {
 	if (t->cache_len < CACHE_LEN && t->ncache_used >= t->cache_len / 4 * 3)
 		cache_grow(t);
@@ -124,30 +224,6 @@ bool digest_cached(struct tracer *t, const struct stat *st, struct digest *ret)
 
 /* --- the cache across runs ------------------------------------------ */
 
-/* The file: a header, then count entries, all in the host's byte order
- * (the header says which, with the entry size and the algorithm). */
-#define DISK_MAGIC "SRDIGC02"
-
-struct disk_head {
-	char magic[8];
-	uint32_t order;		/* DISK_ORDER as written */
-	uint32_t entry_size;	/* sizeof(struct disk_entry) */
-	char algo[8];		/* digest_algo_name(), NUL-padded */
-	uint32_t count;
-	uint32_t pad;
-	uint8_t sum[16];	/* XXH3-128 of the entries */
-};
-#define DISK_ORDER 0x01020304u
-
-struct disk_entry {
-	uint64_t dev, ino;
-	int64_t size, mtime, ctime;
-	uint8_t len, pad[7];
-	uint8_t bytes[DIGEST_MAX];
-};
-_Static_assert(sizeof(struct disk_head) == 48 && sizeof(struct disk_entry) == 80,
-	       "the cache file's layout");
-
 static void cache_warn(const char *path, const char *why, int err)
 {
 	fprintf(stderr, "sandrun: warning: ignoring the digest cache '%s': %s%s%s\n",
@@ -192,11 +268,12 @@ void digest_cache_load(struct tracer *t)
 {
 	const char *path = t->opts->digest_cache;
 	cleanup_close int fd = -1;
-	cleanup_free struct disk_entry *v = NULL;
+	struct disk_entry *v;
 	uint8_t want = t->opts->algo == DIGEST_SHA256 ? 32 : 16;
 	struct disk_head h;
 	struct digest sum;
 	struct stat st;
+	size_t len;
 	long n;
 
 	if (!path)
@@ -207,42 +284,54 @@ void digest_cache_load(struct tracer *t)
 			cache_warn(path, "cannot be opened", errno);
 		return;
 	}
-	if (fstat(fd, &st) < 0 || (n = check_head(t, path, fd, &st, &h)) < 0)
+	if (fstat(fd, &st) < 0 || (n = check_head(t, path, fd, &st, &h)) <= 0)
 		return;
-	v = xmalloc(n ? (size_t)n * sizeof(*v) : 1);
-	if (n && pread(fd, v, (size_t)n * sizeof(*v), sizeof(h)) != (ssize_t)(n * sizeof(*v))) {
+	/* (read, not mapped: a file cut short under a mapping would fault;
+	 * its pages mapped in at once, not a fault each) */
+	len = (size_t)n * sizeof(*v);
+	v = xmalloc(len);
+	prefault(v, len);
+	if (pread(fd, v, len, sizeof(h)) != (ssize_t)len) {
 		cache_warn(path, "cannot be read", errno);
+		free(v);
 		return;
 	}
-	digest_buf(DIGEST_XXH128, v, (size_t)n * sizeof(*v), &sum);
+	digest_buf(DIGEST_XXH128, v, len, &sum);
 	if (memcmp(sum.bytes, h.sum, sizeof(h.sum))) {
 		cache_warn(path, "its checksum does not match (damaged)", 0);
+		free(v);
 		return;
 	}
-	/* the table made its final size at once, not grown from CACHE_MIN
-	 * through every size below (each a fresh allocation, its pages
-	 * faulted in again: ~1 ms a run for 5,000 digests here) */
-	if (!t->cache && n > (long)(CACHE_MIN / 4 * 3)) {
-		t->cache_len = CACHE_MIN;
-		while (t->cache_len < CACHE_LEN && (size_t)n >= t->cache_len / 4 * 3)
-			t->cache_len *= 2;
-		t->cache = xcalloc(t->cache_len, sizeof(*t->cache));
-	}
+	t->cache_file = v;
+	t->cache_nfile = (size_t)n;
+	for (t->cache_index_len = CACHE_MIN; t->cache_index_len < 2 * (size_t)n;)
+		t->cache_index_len *= 2;
+	t->cache_index = xcalloc(t->cache_index_len, sizeof(*t->cache_index));
 	for (long i = 0; i < n; i++) {
-		struct stat key = { .st_dev = (dev_t)v[i].dev, .st_ino = (ino_t)v[i].ino,
-				    .st_size = (off_t)v[i].size };
-		struct hash_entry e = {
-			.dev = key.st_dev, .ino = key.st_ino, .size = key.st_size,
-			.mtime = v[i].mtime, .ctime = v[i].ctime,
-			.used = true, .keep = true, .from_file = true,
-		};
+		size_t at;
 
-		if (v[i].len != want)
+		if (v[i].len != want || index_find(t, v[i].dev, v[i].ino))
 			continue;
-		e.digest.len = v[i].len;
-		memcpy(e.digest.bytes, v[i].bytes, v[i].len);
-		digest_cache_set(t, digest_cache_slot(t, &key), &e);
+		at = index_home(t, v[i].dev, v[i].ino);
+		while (t->cache_index[at])
+			at = (at + 1) & (t->cache_index_len - 1);
+		t->cache_index[at] = (uint32_t)i + 1;
 	}
+}
+
+void digest_cache_free(struct tracer *t)
+{
+	free(t->cache);
+	t->cache = NULL;
+	t->cache_len = 0;
+	free(t->cache_used);
+	t->cache_used = NULL;
+	t->ncache_used = t->cache_used_cap = 0;
+	free(t->cache_file);
+	t->cache_file = NULL;
+	free(t->cache_index);
+	t->cache_index = NULL;
+	t->cache_index_len = t->cache_nfile = 0;
 }
 
 /* mkdir -p of path's directory, private (it tells what a user read). */
@@ -271,7 +360,7 @@ void digest_cache_save(struct tracer *t)
 	/* nothing new to keep: the file stays as it is */
 	if (!path || !t->cache_dirty)
 		return;
-	v = xcalloc(t->ncache_used ? t->ncache_used : 1, sizeof(*v));
+	v = xcalloc(t->ncache_used + t->cache_nfile + 1, sizeof(*v));
 	for (size_t i = 0; i < t->ncache_used; i++) {
 		const struct hash_entry *e = &t->cache[t->cache_used[i]];
 
@@ -283,6 +372,14 @@ void digest_cache_save(struct tracer *t)
 		};
 		memcpy(v[n].bytes, e->digest.bytes, e->digest.len);
 		n++;
+	}
+	/* the file's that this run did not look up, as they were (up to
+	 * the table's most, as when they were all put in it) */
+	for (size_t i = 0; i < t->cache_index_len && n < CACHE_LEN; i++) {
+		uint32_t x = t->cache_index[i];
+
+		if (x && !(x & INDEX_TAKEN))
+			v[n++] = ((const struct disk_entry *)t->cache_file)[x - 1];
 	}
 	memcpy(h.magic, DISK_MAGIC, sizeof(h.magic));
 	strncpy(h.algo, digest_algo_name(t->opts->algo), sizeof(h.algo) - 1);

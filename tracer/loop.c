@@ -711,12 +711,7 @@ void tracer_free(struct tracer *t)
 	free(t->clone_waiting);
 	t->clone_waiting = NULL;
 	t->nclone_waiting = t->clone_waiting_cap = 0;
-	free(t->cache);
-	t->cache = NULL;
-	t->cache_len = 0;
-	free(t->cache_used);
-	t->cache_used = NULL;
-	t->ncache_used = t->cache_used_cap = 0;
+	digest_cache_free(t);
 	snapshot_free(t);
 	spool_close(&t->spool);
 	violations_free(t->vlist, t->nvlist);

@@ -107,6 +107,11 @@ struct tracer {
 	uint32_t *cache_used;	/* the slots in use */
 	size_t ncache_used, cache_used_cap;
 	bool cache_dirty;	/* a digest to keep was added */
+	void *cache_file;	/* the cache file's entries as loaded
+				 * (digest_cache.c), taken into the table
+				 * as files are looked up, */
+	uint32_t *cache_index;	/* found by identity there */
+	size_t cache_index_len, cache_nfile;
 	uint64_t hashed;	/* files read for a digest */
 	uint64_t cache_hits;	/* files whose digest came from the cache file */
 	uint64_t stops;
@@ -433,5 +438,6 @@ int digest_recorded_dir(struct tracer *t, pid_t tid, int fd, const char *path,
  * kept; a damaged or foreign file is ignored (a warning) and replaced. */
 void digest_cache_load(struct tracer *t);
 void digest_cache_save(struct tracer *t);
+void digest_cache_free(struct tracer *t);
 
 #endif

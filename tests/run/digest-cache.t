@@ -129,6 +129,36 @@ is "read twice: each still hashed once ($twice against $once)" "$twice" "$once"
 is "3000 files in 100 directories read twice: exit status" $? 0
 is "each hashed once" "$(meta spread files_hashed)" "$(($(meta once files_hashed)))"
 
+# A run takes from the cache file only the digests of the files it looks
+# up (digest_cache.c); the others stay in the file it writes.
+part() {
+	local name=$1; shift
+	(cd "$W" && "$SR" --digest-cache="$SCRATCH/part" -o "$SCRATCH/$name.trace" -- "$@") \
+		> /dev/null 2> "$SCRATCH/$name.err"
+}
+entries() { echo $((($(stat -c %s "$SCRATCH/part") - 48) / 80)); }
+if keepable /usr/bin/cat && keepable "$W"; then
+	part part-a sh -c 'cat many/* > /dev/null'
+	n1=$(entries)
+	like "3000 files read: their digests kept ($n1)" "$n1" '^[3-9][0-9]{3}$'
+	printf 'new\n' > "$W/new.txt"
+	touch -d '-1 hour' "$W/new.txt"
+	sleep 2.2
+	part part-b cat new.txt
+	like "one file read after: a few digests from the cache ($(meta part-b digests_from_cache))" \
+		"$(meta part-b digests_from_cache)" '^[1-9][0-9]?$'
+	is "... and the cache written again with its one new digest" "$(entries)" "$((n1 + 1))"
+	part part-c sh -c 'cat many/* > /dev/null'
+	check "the 3000 digests the second run did not look up, taken by a third ($(meta part-c digests_from_cache))" \
+		test "$(meta part-c digests_from_cache)" -ge 3000
+	check "... which reads few files ($(meta part-c files_hashed))" \
+		test "$(meta part-c files_hashed)" -lt 100
+else
+	for i in 1 2 3 4 5; do
+		skip "/usr/bin/cat or $W is not on ext4, xfs or f2fs on a fixed device: never kept"
+	done
+fi
+
 # Another algorithm has its own file; --no-digest-cache and --digest-cache.
 run eight --digest=sha256
 check "sha256: the same file's own digest" grep -q '"path":"$SRC/in.txt".*"digest":"[0-9a-f]\{64\}"' \
