@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "lib/exitcode.h"
@@ -477,10 +478,19 @@ static int64_t read_at(struct spool *s, uint64_t off, struct event *ev, bool lig
 			}
 		}
 		if (want > s->win_cap) {
+			struct stat st;
+			size_t need = want;
+
 			s->win_cap = want;
 			free(s->win);	/* (what it held is read again) */
 			s->win = xmalloc(s->win_cap);
-			prefault(s->win, s->win_cap);
+			/* its pages mapped in at once (not a fault each in the
+			 * read's copy), as far as the file has bytes for: a run
+			 * of one process reads a few KiB, not the 1 MiB window */
+			if (fstat(fileno(s->f), &st) == 0 && (uint64_t)st.st_size > off &&
+			    (uint64_t)st.st_size - off < need)
+				need = (size_t)((uint64_t)st.st_size - off);
+			prefault(s->win, need);
 		}
 		ssize_t n = pread(fileno(s->f), s->win, want, (off_t)off);
 
