@@ -231,13 +231,22 @@ static bool on_started(void)
 	return on();
 }
 
+/* Whether an open that also reads left its file empty, as the tracer
+ * takes it (decode.c's exit_open): a regular file it truncated or made. */
+static bool left_empty(long flags, const struct stat *st)
+{
+	return S_ISREG(st->st_mode) &&
+	       ((flags & O_TRUNC) || (flags & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL));
+}
+
 /*
  * The result r of this thread's notified call nr told (inproc.h:
  * INPROC_AGAIN): a record in its ring, which the tracer reads before
  * anything recorded after it, at the thread's next stop at the latest,
  * with the identity of the file a writing open opened (what the fd holds
  * by then may be another).  A request (a notification) for an open that
- * also reads, whose file the tracer digests as the open left it, or when
+ * also reads, whose file the tracer digests as the open left it (but one
+ * it left empty: left_empty, as gcc's mkstemp and as's "w+" do), or when
  * the ring has no room.  busy is set.
  */
 static void tell(long nr, long flags, long r)
@@ -246,8 +255,9 @@ static void tell(long nr, long flags, long r)
 	struct stat st;
 	bool opened = nr == SYS_openat && r >= 0;
 
-	if (ring && (!opened || ((flags & O_ACCMODE) == O_WRONLY &&
-				 TRAMP(SYS_newfstatat, r, (long)"", (long)&st, AT_EMPTY_PATH, 0) == 0)))
+	if (ring && (!opened ||
+		     (TRAMP(SYS_newfstatat, r, (long)"", (long)&st, AT_EMPTY_PATH, 0) == 0 &&
+		      ((flags & O_ACCMODE) == O_WRONLY || left_empty(flags, &st)))))
 		s = sr_slot_free(ring);
 	if (!s) {
 		sr_request(INPROC_RESULT, r);

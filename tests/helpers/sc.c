@@ -543,6 +543,30 @@ static int m_path_edge(void)
 	return 0;
 }
 
+/* Opens that read and write and leave their file empty, as gcc's
+ * mkstemp (O_RDWR | O_CREAT | O_EXCL) and as's "w+" (O_RDWR | O_CREAT |
+ * O_TRUNC) do, each written after; and one that leaves it as it was. */
+static int m_rwempty(void)
+{
+	int fd;
+
+	write_file("trunc.txt", "old\n");
+	write_file("kept.txt", "kept\n");
+	fd = open("trunc.txt", O_RDWR | O_CREAT | O_TRUNC, 0644);
+	must(fd >= 0, "open trunc.txt");
+	must(write(fd, "new\n", 4) == 4, "write");
+	close(fd);
+	fd = open("excl.txt", O_RDWR | O_CREAT | O_EXCL, 0600);
+	must(fd >= 0, "open excl.txt");
+	must(write(fd, "x", 1) == 1, "write");
+	close(fd);
+	fd = open("kept.txt", O_RDWR);
+	must(fd >= 0, "open kept.txt");
+	must(write(fd, "K", 1) == 1, "write");
+	close(fd);
+	return 0;
+}
+
 /* More events than a small --canon-buffer holds, in one process: runs
  * of probes of shuffled names (some there) between writes, randomness
  * asked for more than once and a temp file with a random name, spawns,
@@ -668,7 +692,7 @@ static int old_pidfd(char **argv)
 int main(int argc, char **argv)
 {
 	static const struct { const char *name; int (*fn)(void); } modes[] = {
-		{ "open", m_open }, { "int80", m_int80 },
+		{ "open", m_open }, { "rwempty", m_rwempty }, { "int80", m_int80 },
 		{ "thread-exec", m_thread_exec }, { "vfork", m_vfork },
 		{ "clone3", m_clone3 }, { "untraced", m_untraced }, { "dirfd", m_dirfd },
 		{ "rename", m_rename }, { "probe", m_probe },

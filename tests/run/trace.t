@@ -47,6 +47,33 @@ else
 	skip "xxhsum is not installed"
 fi
 
+# Opens that read and write: the digest of the file as each left it, the
+# same with the preload's notifications (a truncating or creating one
+# tells its result in the ring, no request: the digest of nothing), with
+# ptrace stops and without the preload.
+for v in on off np; do
+	case $v in on) o= ;; off) o=--no-seccomp-notify ;; np) o=--no-preload ;; esac
+	rm -rf "$SCRATCH/w-rw-$v" && mkdir -p "$SCRATCH/w-rw-$v"
+	(cd "$SCRATCH/w-rw-$v" && "$SR" $o -o "$SCRATCH/rw-$v.trace" \
+		--ro-bind="$SCRATCH/bin:$SCRATCH/bin" -- "$SCRATCH/bin/sc" rwempty) >/dev/null 2>&1
+	is "rwempty ($v): exit status" $? 0
+done
+T=$SCRATCH/rw-on.trace
+empty=$(: | xxhsum -H2 2>/dev/null | cut -d' ' -f1)
+has "O_RDWR | O_TRUNC: the digest of nothing" \
+	"\"path\":\"\$SRC/trunc.txt\",\"mode\":\"rw,create,trunc\",\"perm\":\"0644\",\"res\":\"ok\",\"type\":\"file\",\"digest\":\"$empty\""
+has "O_RDWR | O_CREAT | O_EXCL: the digest of nothing" \
+	"\"path\":\"\$SRC/excl.txt\",\"mode\":\"rw,create,excl,new\",\"perm\":\"0600\",\"res\":\"ok\",\"type\":\"file\",\"digest\":\"$empty\""
+has "O_RDWR alone: the digest of what was there" \
+	"\"path\":\"\$SRC/kept.txt\",\"mode\":\"rw\",\"res\":\"ok\",\"type\":\"file\",\"digest\":\"$(printf 'kept\n' | xxhsum -H2 | cut -d' ' -f1)\""
+check "the same trace with ptrace stops" cmp -s <(grep -v '"uuid"' "$SCRATCH/rw-on.trace") \
+	<(grep -v '"uuid"' "$SCRATCH/rw-off.trace")
+check "and without the preload" cmp -s <(grep -v '"uuid"' "$SCRATCH/rw-on.trace") \
+	<(grep -v '"uuid"' "$SCRATCH/rw-np.trace")
+# (the program's own requests: the one for kept.txt, none for the others)
+req=$(sed -n 's/.*{"syscall": "getppid", "count": \([0-9]*\).*/\1/p' "$SCRATCH/rw-on.trace.meta.json")
+is "one request told a result, for the open that left its file as it was" "${req:-0}" 1
+
 # int 0x80: only where the host runs 32-bit syscalls at all.
 mkdir -p "$SCRATCH/native"
 { (cd "$SCRATCH/native" && exec "$SCRATCH/bin/sc" int80) >/dev/null 2>&1; } 2>/dev/null
