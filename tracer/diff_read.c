@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "lib/digest.h"
+#include "lib/exitcode.h"
 #include "lib/util.h"
 #include "tracer/diff_priv.h"
 #include "tracer/trace_read.h"
@@ -50,8 +51,14 @@ static bool is_change(const char *ev)
 	return false;
 }
 
+/* (a process record is a line that starts so, in both passes alike:
+ * a malformed line with a "proc" key among others is not one, or the
+ * passes would count the processes apart) */
+#define PROC_LINE "{\"proc\":"
+
 struct diff_pass1 {
 	struct run *r;
+	bool proc;		/* the line wanted last is a process record */
 };
 
 /* Lines are hashed here, unparsed; only what pass 1 needs is parsed. */
@@ -61,7 +68,8 @@ static bool want1(const char *line, void *ctx)
 	const char *rest, *ev;
 	struct proc *p;
 
-	if (str_has_prefix(line, "{\"proc\":") || str_has_prefix(line, "{\"state\":\"after\""))
+	((struct diff_pass1 *)ctx)->proc = str_has_prefix(line, PROC_LINE);
+	if (str_has_prefix(line, PROC_LINE) || str_has_prefix(line, "{\"state\":\"after\""))
 		return true;
 	if (!str_has_prefix(line, "{\"p\":\"") || !r->n)
 		return false;
@@ -243,7 +251,7 @@ static char *state_string(const json_t *rec)
 int diff_pass1(struct run *r, struct sr_error **err)
 {
 	struct trace_reader tr;
-	struct diff_pass1 ctx = { r };
+	struct diff_pass1 ctx = { .r = r };
 	json_t *rec;
 	int k;
 
@@ -261,7 +269,7 @@ int diff_pass1(struct run *r, struct sr_error **err)
 
 		if (k == 2)
 			continue;
-		if (json_object_get(rec, "proc")) {
+		if (ctx.proc) {
 			const char *parent = jstr(rec, "parent");
 
 			if (r->n == r->cap) {
@@ -444,13 +452,15 @@ void diff_match(struct diff *d, int ia, int ib)
 struct diff_pass2 {
 	struct run *r;
 	size_t cur;		/* proc records seen */
+	bool proc;		/* the line wanted last is one */
 };
 
 static bool want2(const char *line, void *ctx)
 {
 	struct diff_pass2 *c = ctx;
 
-	if (str_has_prefix(line, "{\"proc\":"))
+	c->proc = str_has_prefix(line, PROC_LINE);
+	if (c->proc)
 		return true;
 	if (!str_has_prefix(line, "{\"p\":\"") || !c->cur)
 		return false;
@@ -551,7 +561,7 @@ static void event_facts(struct proc *p, const json_t *rec, unsigned *nexec)
 int diff_pass2(struct run *r, struct sr_error **err)
 {
 	struct trace_reader tr;
-	struct diff_pass2 ctx = { r, 0 };
+	struct diff_pass2 ctx = { .r = r };
 	unsigned nexec = 0;
 	json_t *rec;
 	int k;
@@ -563,7 +573,13 @@ int diff_pass2(struct run *r, struct sr_error **err)
 	while ((k = trace_next_if(&tr, want2, &ctx, &rec, err)) > 0) {
 		if (k == 2)
 			continue;
-		if (json_object_get(rec, "proc")) {
+		if (ctx.proc && ctx.cur == r->n) {	/* (more than pass 1 read) */
+			json_decref(rec);
+			k = sr_error_make(err, SR_EXIT_BAD_INPUT, 0,
+					  "'%s' changed while it was read", r->path);
+			break;
+		}
+		if (ctx.proc) {
 			ctx.cur++;
 			nexec = 0;
 		} else if (ctx.cur && json_object_get(rec, "ev") &&
