@@ -277,10 +277,12 @@ static void start(struct link_map *map, const void *caller)
 	 * one (sites.h): one mmap, no page copied (the loader runs on in the
 	 * image's bytes, the same but at the sites) */
 	if (sr_map_image(&t)) {
+		sr_cache_close();	/* (reopened for libc's image) */
 		loading_starts();
 		return;
 	}
 	n = sr_sites_cached(&t, sites);
+	sr_cache_close();
 	if (!n)
 		n = sites_in_loader(&t, sites);
 	if (n) {

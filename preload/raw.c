@@ -37,8 +37,9 @@ long sr_request(long op, long arg)
 }
 
 /* The page's tail, once this object has found the page armed or armed
- * it: what it holds does not change while the program runs (a fork
- * child has the same), so the start's later looks need no syscall. */
+ * it, or been told it by the object that armed it (sr_tail_told): what
+ * it holds does not change while the program runs (a fork child has the
+ * same), so the start's later looks need no syscall. */
 static uint64_t known_tail[TAIL_WORDS];
 static bool known;
 
@@ -189,8 +190,7 @@ bool sr_output_file(uint64_t dev, uint64_t ino)
 /* The run's cache's head and entries (sites.h), read through the
  * trampoline into *buf (sandrun's own file, not the build's: no record);
  * their length, or 0.  The output files its head names are kept.  The
- * file is opened once and kept open until sr_cache_close, its size taken
- * once (sandrun-audit.so takes the loader's image, then libc's, from it).
+ * file is kept open, its size taken once, until sr_cache_close.
  * (Read into the caller's buffer each time: a buffer of this object's
  * own would take its bss past a page, one more mapping at every load.) */
 union cache_buf {
@@ -239,6 +239,7 @@ void sr_cache_close(void)
 	if (cache_fd >= 0)
 		TRAMP(SYS_close, cache_fd, 0, 0, 0, 0);
 	cache_fd = -1;
+	cache_tried = false;	/* (opened again if read again) */
 }
 
 size_t sr_sites_cached(const struct text *t, struct site *sites)

@@ -27,6 +27,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <sys/vfs.h>
@@ -231,12 +232,23 @@ static bool on_started(void)
 	return on();
 }
 
-/* Whether an open that also reads left its file empty, as the tracer
- * takes it (decode.c's exit_open): a regular file it truncated or made. */
-static bool left_empty(long flags, const struct stat *st)
+static bool pseudo(long fd);
+
+/* Whether an open may leave its file empty: truncating or making it. */
+static bool empties(long flags)
 {
-	return S_ISREG(st->st_mode) &&
-	       ((flags & O_TRUNC) || (flags & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL));
+	return (flags & O_TRUNC) || (flags & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL);
+}
+
+/* Whether an open that also reads (fd, st) left its file empty, as the
+ * tracer takes it (decode.c's exit_open): a regular file it truncated or
+ * made, and not on a filesystem such as /proc, where O_TRUNC does nothing
+ * and whose files the tracer never digests (an anonymous device's, whose
+ * filesystem is looked at: tmpfs's files are emptied). */
+static bool left_empty(long fd, long flags, const struct stat *st)
+{
+	return empties(flags) && S_ISREG(st->st_mode) &&
+	       (major(st->st_dev) != 0 || !pseudo(fd));
 }
 
 /*
@@ -256,8 +268,9 @@ static void tell(long nr, long flags, long r)
 	bool opened = nr == SYS_openat && r >= 0;
 
 	if (ring && (!opened ||
-		     (TRAMP(SYS_newfstatat, r, (long)"", (long)&st, AT_EMPTY_PATH, 0) == 0 &&
-		      ((flags & O_ACCMODE) == O_WRONLY || left_empty(flags, &st)))))
+		     (((flags & O_ACCMODE) == O_WRONLY || empties(flags)) &&
+		      TRAMP(SYS_newfstatat, r, (long)"", (long)&st, AT_EMPTY_PATH, 0) == 0 &&
+		      ((flags & O_ACCMODE) == O_WRONLY || left_empty(r, flags, &st)))))
 		s = sr_slot_free(ring);
 	if (!s) {
 		sr_request(INPROC_RESULT, r);

@@ -82,10 +82,12 @@ struct sr_handover *sr_handover(void);
 
 /* libc's code (t) made the run's cache's image of it (sites.h), if the
  * cache has one for it; false if not (nothing changed).  Only with the
- * trampoline armed by this library, before libc's code runs.  The cache
- * is read once, and its file kept open for the next image until
- * sr_cache_close, which must come before the program's code runs (the fd
- * is sandrun's, not the build's). */
+ * trampoline armed by this library, before libc's code runs.  The
+ * cache's file is kept open for the sites and the next image until
+ * sr_cache_close (then opened again if read again), which must come
+ * before the loader opens anything of the program's: the fd is
+ * sandrun's, and a build's tight RLIMIT_NOFILE or its own audit module
+ * must not see it. */
 bool sr_map_image(const struct text *t);
 void sr_cache_close(void);
 

@@ -66,7 +66,7 @@ static size_t cache_home(const struct tracer *t, uint64_t dev, uint64_t ino)
  * The table, twice as large, its entries moved (one that would lie past
  * CACHE_PROBE slots from its home is dropped).  It starts small and
  * grows while three quarters full, or when a file's CACHE_PROBE slots
- * are, to CACHE_LEN slots (digest_cache_slot): all of them at
+ * are, to CACHE_LEN slots (table_slot): all of them at
  * once (5 MiB) cost every run a page fault a file, ~5 ms for a cache of
  * 800 digests on a VM.
  */
@@ -92,14 +92,6 @@ static void cache_grow(struct tracer *t)
 	free(old);
 }
 
-/*
- * The slot for the file st describes, by its identity (device, inode):
- * the one that holds it (any version of it) or, if none does, the first
- * free one; open addressing, probed linearly from its home slot, so two
- * files whose home slots coincide both stay cached.  Past CACHE_PROBE
- * full slots the table grows; at its largest, the home slot is given up
- * to the newcomer.
- */
 /*
  * The cache file's entries are not put in the table at the load: a full
  * cache (65,536 digests, 5 MiB) would make a table of 10 MiB, its pages
@@ -169,6 +161,15 @@ struct hash_entry *digest_cache_slot(struct tracer *t, const struct stat *st)
 	return e;
 }
 
+/*
+ * The slot for the file st describes, by its identity (device, inode):
+ * the one that holds it (any version of it) or, if none does, the first
+ * free one; open addressing, probed linearly from its home slot, so two
+ * files whose home slots coincide both stay cached.  Past CACHE_PROBE
+ * full slots the table grows; at its largest, the home slot is given up
+ * to the newcomer.  (digest_cache_slot takes the cache file's digest
+ * in first, if it has one.)
+ */
 static struct hash_entry *table_slot(struct tracer *t, const struct stat *st)
 {
 	if (t->cache_len < CACHE_LEN && t->ncache_used >= t->cache_len / 4 * 3)

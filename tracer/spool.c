@@ -487,9 +487,13 @@ static int64_t read_at(struct spool *s, uint64_t off, struct event *ev, bool lig
 			/* its pages mapped in at once (not a fault each in the
 			 * read's copy), as far as the file has bytes for: a run
 			 * of one process reads a few KiB, not the 1 MiB window */
-			if (fstat(fileno(s->f), &st) == 0 && (uint64_t)st.st_size > off &&
-			    (uint64_t)st.st_size - off < need)
-				need = (size_t)((uint64_t)st.st_size - off);
+			if (fstat(fileno(s->f), &st) == 0) {
+				uint64_t size = (uint64_t)st.st_size;
+				uint64_t left = size > off ? size - off : 0;
+
+				if (left < need)
+					need = (size_t)left;
+			}
 			prefault(s->win, need);
 		}
 		ssize_t n = pread(fileno(s->f), s->win, want, (off_t)off);

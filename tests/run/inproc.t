@@ -228,8 +228,13 @@ if [ -f "$SCRATCH/bin/sandrun-audit.so" ]; then
 	run fds root -- /bin/ls /proc/self/fd
 	is "no fd of sandrun's is open when the program runs" \
 		"$(tr '\n' ' ' <"$SCRATCH/out-root/fds.out")" "0 1 2 3 "
+	# nor while the loader opens the program's libraries: one fd free
+	# above stdin, stdout and stderr is all a program needs to start
+	run nofile root -- /bin/sh -c 'ulimit -n 4 && exec /bin/true'
+	is "a program starts with RLIMIT_NOFILE 4: exit status" "$?" 0
+	is "... and the loader says nothing" "$(cat "$SCRATCH/out-root/nofile.out")" ""
 else
-	for i in 1 2 3 4 5; do skip "sandrun-audit.so is not built next to sandrun"; done
+	for i in 1 2 3 4 5 6 7; do skip "sandrun-audit.so is not built next to sandrun"; done
 fi
 
 # Forks without fork events (tracer/forks.c): a shell's vforks (its

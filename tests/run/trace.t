@@ -70,9 +70,12 @@ check "the same trace with ptrace stops" cmp -s <(grep -v '"uuid"' "$SCRATCH/rw-
 	<(grep -v '"uuid"' "$SCRATCH/rw-off.trace")
 check "and without the preload" cmp -s <(grep -v '"uuid"' "$SCRATCH/rw-on.trace") \
 	<(grep -v '"uuid"' "$SCRATCH/rw-np.trace")
-# (the program's own requests: the one for kept.txt, none for the others)
+has "O_RDWR | O_TRUNC on /proc: no digest (nothing was emptied)" \
+	'"path":"/proc/self/comm","mode":"rw,trunc","res":"ok","type":"file"}'
+# (the program's own requests: for kept.txt and /proc's file, none for
+# the others)
 req=$(sed -n 's/.*{"syscall": "getppid", "count": \([0-9]*\).*/\1/p' "$SCRATCH/rw-on.trace.meta.json")
-is "one request told a result, for the open that left its file as it was" "${req:-0}" 1
+is "two requests told results, for the opens that emptied nothing" "${req:-0}" 2
 
 # int 0x80: only where the host runs 32-bit syscalls at all.
 mkdir -p "$SCRATCH/native"
