@@ -277,12 +277,10 @@ static void start(struct link_map *map, const void *caller)
 	 * one (sites.h): one mmap, no page copied (the loader runs on in the
 	 * image's bytes, the same but at the sites) */
 	if (sr_map_image(&t)) {
-		sr_cache_close();	/* (reopened for libc's image) */
 		loading_starts();
 		return;
 	}
 	n = sr_sites_cached(&t, sites);
-	sr_cache_close();
 	if (!n)
 		n = sites_in_loader(&t, sites);
 	if (n) {
@@ -340,10 +338,9 @@ static void image_libc(struct link_map *map)
 	    !object_text(map->l_addr, &t))
 		return;
 	if (sr_map_image(&t)) {
-		sr_outputs_put(&hand);	/* (as the cache read says) */
+		sr_outputs_put(&hand);	/* (as the cache just read says) */
 		hand.libc_image = 1;
 	}
-	sr_cache_close();
 }
 
 EXPORT unsigned int la_objopen(struct link_map *map, Lmid_t lmid, uintptr_t *cookie)
@@ -388,7 +385,6 @@ EXPORT void la_activity(uintptr_t *cookie, unsigned int flag)
 	if (flag != LA_ACT_CONSISTENT || !base_cookie || cookie != base_cookie)
 		return;
 	loading = false;
-	sr_cache_close();	/* (libc's image taken, or none) */
 	/* (the first time only: the program's start, not a dlopen; libc's
 	 * code rewritten through the fd if it is not the cache's image) */
 	if (!consistent && rec_base && !preinit) {

@@ -63,7 +63,6 @@ void sr_patch_libc(long mem)
 		return;
 	}
 	n = sr_sites_cached(&t, sites);
-	sr_cache_close();
 	if (!n)
 		n = sites_in_libc(&t, libc_sym, sites);
 	sites_patch(&t, sites, n, mem);

@@ -189,41 +189,27 @@ bool sr_output_file(uint64_t dev, uint64_t ino)
 
 /* The run's cache's head and entries (sites.h), read through the
  * trampoline into *buf (sandrun's own file, not the build's: no record);
- * their length, or 0.  The output files its head names are kept.  The
- * file is kept open, its size taken once, until sr_cache_close.
- * (Read into the caller's buffer each time: a buffer of this object's
- * own would take its bss past a page, one more mapping at every load.) */
+ * their length, or 0.  The output files its head names are kept; with
+ * fdp, the file is left open there (when read). */
 union cache_buf {
 	struct sites_cache_head h;
 	unsigned char b[sizeof(struct sites_cache_head) +
 			SITES_CACHE_MAX * sizeof(struct sites_cache_entry)];
 };
 
-static bool cache_tried;
-static long cache_fd = -1;
-static int64_t cache_size = -1;
-
-static size_t cache_read(union cache_buf *buf)
+static size_t cache_read(union cache_buf *buf, long *fdp)
 {
 	uint64_t tail[TAIL_WORDS];
-	struct stat st;
-	long len;
+	long fd, len;
 
-	if (!cache_tried) {
-		if (!armed_page(tail))
-			return 0;	/* (opened once the page is armed) */
-		cache_tried = true;
-		cache_fd = TRAMP(SYS_openat, AT_FDCWD, (long)INPROC_SITES_PATH,
-				 O_RDONLY | O_CLOEXEC, 0, 0);
-		if (cache_fd >= 0 &&
-		    TRAMP(SYS_newfstatat, cache_fd, (long)"", (long)&st, AT_EMPTY_PATH, 0) == 0)
-			cache_size = st.st_size;
-	}
-	if (cache_fd < 0)
+	if (!armed_page(tail))
 		return 0;
-	len = sr_sys6(SYS_pread64, cache_fd, (long)buf, sizeof(*buf), 0, 0, 0);
+	fd = TRAMP(SYS_openat, AT_FDCWD, (long)INPROC_SITES_PATH, O_RDONLY | O_CLOEXEC, 0, 0);
+	if (fd < 0)
+		return 0;
+	len = sr_sys6(SYS_pread64, fd, (long)buf, sizeof(*buf), 0, 0, 0);
 	if (len < (long)sizeof(buf->h) || buf->h.magic != SITES_CACHE_MAGIC) {
-		sr_cache_close();
+		TRAMP(SYS_close, fd, 0, 0, 0, 0);
 		return 0;
 	}
 	noutputs = buf->h.noutputs <= SITES_OUTPUTS ? buf->h.noutputs : 0;
@@ -231,15 +217,11 @@ static size_t cache_read(union cache_buf *buf)
 		output_dev[i] = buf->h.output_dev[i];
 		output_ino[i] = buf->h.output_ino[i];
 	}
+	if (fdp)
+		*fdp = fd;
+	else
+		TRAMP(SYS_close, fd, 0, 0, 0, 0);
 	return (size_t)len;
-}
-
-void sr_cache_close(void)
-{
-	if (cache_fd >= 0)
-		TRAMP(SYS_close, cache_fd, 0, 0, 0, 0);
-	cache_fd = -1;
-	cache_tried = false;	/* (opened again if read again) */
 }
 
 size_t sr_sites_cached(const struct text *t, struct site *sites)
@@ -247,7 +229,7 @@ size_t sr_sites_cached(const struct text *t, struct site *sites)
 	union cache_buf buf;
 	size_t len;
 
-	if (!t->id || !(len = cache_read(&buf)))
+	if (!t->id || !(len = cache_read(&buf, NULL)))
 		return 0;
 	return sites_cache_get(&buf, len, t, sites);
 }
@@ -284,18 +266,23 @@ bool sr_map_image(const struct text *t)
 	union cache_buf buf;
 	uint64_t at, tail[TAIL_WORDS];
 	size_t len, pages = sites_pages(t);
+	long fd = -1;
+	struct stat st;
+	bool done = false;
 
-	if (!t->id || !armed_page(tail) || tail[3] == 0 || !(len = cache_read(&buf)))
+	if (!t->id || !armed_page(tail) || tail[3] == 0 || !(len = cache_read(&buf, &fd)))
 		return false;
 	at = sites_cache_image(&buf, len, t);
-	if (at && cache_size >= 0 && (uint64_t)cache_size >= at + pages * 4096) {
+	if (at && TRAMP(SYS_newfstatat, fd, (long)"", (long)&st, AT_EMPTY_PATH, 0) == 0 &&
+	    st.st_size >= 0 && (uint64_t)st.st_size >= at + pages * 4096) {
 		uintptr_t lo = (uintptr_t)t->lo & ~4095UL;
 		long r = sr_sys6(SYS_mmap, (long)lo, (long)(pages * 4096), PROT_READ | PROT_EXEC,
-				 MAP_PRIVATE | MAP_FIXED, cache_fd, (long)at);
+				 MAP_PRIVATE | MAP_FIXED, fd, (long)at);
 
-		return r == (long)lo;
+		done = r == (long)lo;
 	}
-	return false;
+	TRAMP(SYS_close, fd, 0, 0, 0, 0);
+	return done;
 }
 
 struct sr_handover *sr_handover(void)

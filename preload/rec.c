@@ -234,12 +234,6 @@ static bool on_started(void)
 
 static bool pseudo(long fd);
 
-/* Whether an open may leave its file empty: truncating or making it. */
-static bool empties(long flags)
-{
-	return (flags & O_TRUNC) || (flags & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL);
-}
-
 /* Whether an open that also reads (fd, st) left its file empty, as the
  * tracer takes it (decode.c's exit_open): a regular file it truncated or
  * made, and not on a filesystem such as /proc, where O_TRUNC does nothing
@@ -247,7 +241,7 @@ static bool empties(long flags)
  * filesystem is looked at: tmpfs's files are emptied). */
 static bool left_empty(long fd, long flags, const struct stat *st)
 {
-	return empties(flags) && S_ISREG(st->st_mode) &&
+	return inproc_open_empties((uint64_t)flags) && S_ISREG(st->st_mode) &&
 	       (major(st->st_dev) != 0 || !pseudo(fd));
 }
 
@@ -268,7 +262,7 @@ static void tell(long nr, long flags, long r)
 	bool opened = nr == SYS_openat && r >= 0;
 
 	if (ring && (!opened ||
-		     (((flags & O_ACCMODE) == O_WRONLY || empties(flags)) &&
+		     (((flags & O_ACCMODE) == O_WRONLY || inproc_open_empties((uint64_t)flags)) &&
 		      TRAMP(SYS_newfstatat, r, (long)"", (long)&st, AT_EMPTY_PATH, 0) == 0 &&
 		      ((flags & O_ACCMODE) == O_WRONLY || left_empty(r, flags, &st)))))
 		s = sr_slot_free(ring);

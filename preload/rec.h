@@ -82,14 +82,8 @@ struct sr_handover *sr_handover(void);
 
 /* libc's code (t) made the run's cache's image of it (sites.h), if the
  * cache has one for it; false if not (nothing changed).  Only with the
- * trampoline armed by this library, before libc's code runs.  The
- * cache's file is kept open for the sites and the next image until
- * sr_cache_close (then opened again if read again), which must come
- * before the loader opens anything of the program's: the fd is
- * sandrun's, and a build's tight RLIMIT_NOFILE or its own audit module
- * must not see it. */
+ * trampoline armed by this library, before libc's code runs. */
 bool sr_map_image(const struct text *t);
-void sr_cache_close(void);
 
 /* The output files the run's cache's head names (for sr_output_file),
  * as this library last read them, put in a handover; or taken from one
@@ -113,9 +107,8 @@ struct text;
 void sr_patch_forks(const struct text *t, void *(*sym)(const char *name), long mem);
 
 /* The sites the run's cache holds for t (read through the trampoline,
- * if it is armed, once: sr_map_image; sites.h), into sites[]; their
- * count, 0 if none.  The output files its head names are kept for
- * sr_output_file. */
+ * if it is armed; sites.h), into sites[]; their count, 0 if none.  The
+ * output files its head names are kept for sr_output_file. */
 size_t sr_sites_cached(const struct text *t, struct site *sites);
 
 /* Whether a file is one sandrun's own stdout or stderr writes to, as the

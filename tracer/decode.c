@@ -649,8 +649,7 @@ static bool told_empty(const struct task *task)
 	const struct inproc_rec *r = task->pend.told;
 	uint64_t fl = task->pend.ev.flags;
 
-	return r && r->has_stat && S_ISREG(r->mode) &&
-	       ((fl & O_TRUNC) || (fl & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL));
+	return r && r->has_stat && S_ISREG(r->mode) && inproc_open_empties(fl);
 }
 
 static void exit_open(struct tracer *t, struct task *task, int fd)
@@ -678,16 +677,18 @@ static void exit_open(struct tracer *t, struct task *task, int fd)
 	}
 	if (ev->path)
 		fd_put(task->proc, fd, ev->path, fl);
-	if (!(ev->flags & O_PATH) && acc != O_WRONLY && told_empty(task)) {
-		/* (told in the ring, later: what the file holds by now is not
-		 * what the open left, which was nothing) */
-		digest_buf(t->opts->algo, "", 0, &ev->digest);
-		ev->mode = S_IFREG | (ev->mode & 07777);
-	} else if (!(ev->flags & O_PATH) && acc != O_WRONLY &&
-		   (task->pend.rec ? digest_recorded(t, task->tid, fd, ev->path, task->pend.rec,
-						     &ev->digest, &st) :
-		    digest_tracee_fd(t, task->tid, fd, &ev->digest, &st)) == 0) {
-		ev->mode = (st.st_mode & S_IFMT) | (ev->mode & 07777);
+	if (!(ev->flags & O_PATH) && acc != O_WRONLY) {
+		if (told_empty(task)) {
+			/* (told in the ring, later: what the file holds by
+			 * now is not what the open left, which was nothing) */
+			digest_buf(t->opts->algo, "", 0, &ev->digest);
+			ev->mode = S_IFREG | (ev->mode & 07777);
+		} else if ((task->pend.rec ?
+			    digest_recorded(t, task->tid, fd, ev->path, task->pend.rec,
+					    &ev->digest, &st) :
+			    digest_tracee_fd(t, task->tid, fd, &ev->digest, &st)) == 0) {
+			ev->mode = (st.st_mode & S_IFMT) | (ev->mode & 07777);
+		}
 	}
 	if (ev->path && (!strcmp(ev->path, "/dev/urandom") ||
 			 !strcmp(ev->path, "/dev/random"))) {

@@ -126,11 +126,9 @@ static uint32_t *index_find(const struct tracer *t, uint64_t dev, uint64_t ino)
 	}
 }
 
-static struct hash_entry *table_slot(struct tracer *t, const struct stat *st);
-
 /* The file's entry for st's identity, if it has one not taken yet, put
- * in the table (as it was put at the load before). */
-static void take_from_file(struct tracer *t, const struct stat *st)
+ * in the table at slot (st's: free, or given up to it). */
+static void take_from_file(struct tracer *t, const struct stat *st, struct hash_entry *slot)
 {
 	uint32_t *x = index_find(t, (uint64_t)st->st_dev, (uint64_t)st->st_ino);
 	const struct disk_entry *d;
@@ -147,18 +145,7 @@ static void take_from_file(struct tracer *t, const struct stat *st)
 	e.ctime = d->ctime;
 	e.digest.len = d->len;
 	memcpy(e.digest.bytes, d->bytes, d->len);
-	digest_cache_set(t, table_slot(t, st), &e);
-}
-
-struct hash_entry *digest_cache_slot(struct tracer *t, const struct stat *st)
-{
-	struct hash_entry *e = table_slot(t, st);
-
-	if ((!e->used || e->dev != st->st_dev || e->ino != st->st_ino) && t->cache_index) {
-		take_from_file(t, st);
-		e = table_slot(t, st);
-	}
-	return e;
+	digest_cache_set(t, slot, &e);
 }
 
 /*
@@ -188,6 +175,15 @@ static struct hash_entry *table_slot(struct tracer *t, const struct stat *st)
 			return &t->cache[home];
 		cache_grow(t);
 	}
+}
+
+struct hash_entry *digest_cache_slot(struct tracer *t, const struct stat *st)
+{
+	struct hash_entry *e = table_slot(t, st);
+
+	if (t->cache_index && (!e->used || e->dev != st->st_dev || e->ino != st->st_ino))
+		take_from_file(t, st, e);
+	return e;
 }
 
 /* e, in use from now on: its slot noted (the table is sparse; only the

@@ -103,6 +103,16 @@ static inline bool inproc_pseudo_fs(unsigned long f_type)
  */
 #define INPROC_AGAIN 0x5a5a5a5bL
 
+/* Whether an open leaves its file empty, if it is a regular one on a
+ * real filesystem: truncating it or making it.  The result of a notified
+ * open that also reads is told in the ring when it did (the tracer takes
+ * the digest of nothing), by a request when not (the tracer digests the
+ * file at once). */
+static inline bool inproc_open_empties(uint64_t flags)
+{
+	return (flags & 01000) || (flags & (0100 | 0200)) == (0100 | 0200);	/* TRUNC; CREAT|EXCL */
+}
+
 /* The calls made so (the filter's, and the libc sites the preload
  * rewrites for them; an openat only when it writes). */
 static inline bool inproc_notified_nr(long nr)
