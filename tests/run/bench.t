@@ -28,6 +28,24 @@ like "and says why" "$(cat "$SCRATCH/err")" 'posix_spawn'
 is "under sandrun, spawnloop 7 runs /bin/true seven times" \
 	"$(grep -c '"ev":"exec","path":"/bin/true"' "$SCRATCH/loop.trace")" 7
 
+# bench/hostcost: five figures, each a positive number of microseconds;
+# built with the project's warnings
+cc -std=gnu11 -O2 -Wall -Wextra -Werror -o "$SCRATCH/hostcost" "$TOP/bench/hostcost.c"
+is "hostcost builds without a warning" "$?" 0
+out=$("$SCRATCH/hostcost" 10)
+is "hostcost exits 0" "$?" 0
+is "hostcost names its five figures in order" "$(echo "$out" | cut -d' ' -f1 | tr '\n' ' ')" \
+	"syscall fault switch fork spawn "
+check "each is a positive number ($(echo "$out" | tr '\n' ' '))" \
+	perl -e 'while (<STDIN>) { exit 1 unless /^\w+ (\d+\.\d\d)$/ && $1 > 0 } exit 0' <<<"$out"
+"$SCRATCH/hostcost" 5 2>"$SCRATCH/err"
+is "hostcost 5 is a usage error (2)" "$?" 2
+like "with the usage" "$(cat "$SCRATCH/err")" '^usage: hostcost N'
+# its spawns are real: nine rounds of ten execs of /bin/true
+(cd "$SCRATCH" && "$SR" -q -o "$SCRATCH/host.trace" -- ./hostcost 10 >/dev/null)
+is "under sandrun, hostcost 10 runs /bin/true 90 times" \
+	"$(grep -c '"ev":"exec","path":"/bin/true"' "$SCRATCH/host.trace")" 90
+
 # the statistics both tools print: median, min, max, and an interval
 # for the median that holds it, from the numbers themselves
 read -r m lo hi a b <<<"$(printf '5\n1\n4\n2\n3\n' | "$TOP/bench/median-ci")"
