@@ -46,6 +46,16 @@ like "with the usage" "$(cat "$SCRATCH/err")" '^usage: hostcost N'
 is "under sandrun, hostcost 10 runs /bin/true 90 times" \
 	"$(grep -c '"ev":"exec","path":"/bin/true"' "$SCRATCH/host.trace")" 90
 
+# bench/run's host table, written where BENCH_OUT says (not over
+# bench/results.md): one row of the five figures
+BENCH_OUT=$SCRATCH/host.md "$TOP/bench/run" -n 1 host >"$SCRATCH/host.out" 2>&1
+is "bench/run host exits 0" "$?" 0
+like "its table has the five figures" "$(cat "$SCRATCH/host.md")" \
+	'\| [0-9]+\.[0-9]{2} \| [0-9]+\.[0-9]{2} \| [0-9]+\.[0-9]{2} \| [0-9]+\.[0-9]{2} \| [0-9]+\.[0-9]{2} \|'
+is "and prints what it writes" "$(cat "$SCRATCH/host.out")" "$(cat "$SCRATCH/host.md")"
+BENCH_OUT=$SCRATCH/none.md "$TOP/bench/run" -n 1 nosuch >/dev/null 2>&1
+is "an unknown workload: 124" "$?" 124
+
 # the statistics both tools print: median, min, max, and an interval
 # for the median that holds it, from the numbers themselves
 read -r m lo hi a b <<<"$(printf '5\n1\n4\n2\n3\n' | "$TOP/bench/median-ci")"
