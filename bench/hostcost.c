@@ -17,9 +17,9 @@
  *    at the least;
  *  - fork: a fork whose child exits at once, waited for;
  *  - spawn: a fork and exec of /bin/true, waited for.
- * On the hosts of bench/results.md a fault cost 0.25 us on one and 12 us
- * on another (a nested VM's shadow page tables): the same build's
- * ratios then differ with no change to sandrun.
+ * Session 40's host (a PVM guest) charged ~10 us for a fault and 2.2 ms
+ * for a spawn of /bin/true, where session 39's spawned it in ~0.6 ms:
+ * the same build's ratios then differ with no change to sandrun.
  * Exits 0; 2 on a bad argument, 1 if something fails.
  */
 #include <signal.h>
