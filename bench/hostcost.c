@@ -22,7 +22,6 @@
  * the same build's ratios then differ with no change to sandrun.
  * Exits 0; 2 on a bad argument, 1 if something fails.
  */
-#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -118,15 +117,16 @@ static double fork_us(long n, bool exec)
 
 	for (long i = 0; i < n; i++) {
 		pid_t pid = fork();
+		int status;
 
 		if (pid < 0)
 			return -1;
 		if (pid == 0) {
 			if (exec)
 				execl("/bin/true", "true", (char *)NULL);
-			_exit(0);
+			_exit(exec ? 127 : 0);
 		}
-		if (waitpid(pid, NULL, 0) != pid)
+		if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status))
 			return -1;
 	}
 	return (now() - t0) / (double)n;
