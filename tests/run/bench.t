@@ -53,6 +53,17 @@ is "bench/run host exits 0" "$?" 0
 like "its table has the five figures" "$(cat "$SCRATCH/host.md")" \
 	'\| [0-9]+\.[0-9]{2} \| [0-9]+\.[0-9]{2} \| [0-9]+\.[0-9]{2} \| [0-9]+\.[0-9]{2} \| [0-9]+\.[0-9]{2} \|'
 is "and prints what it writes" "$(cat "$SCRATCH/host.out")" "$(cat "$SCRATCH/host.md")"
+# its proc table, on 20 processes: each row with its processes' own CPU
+# (from the loop's `times`) where the loop ran, and the loop alone's
+BENCH_OUT=$SCRATCH/proc.md BENCH_PROC_N=20 "$TOP/bench/run" -n 1 proc >/dev/null 2>&1
+is "bench/run proc exits 0" "$?" 0
+like "sandrun's row has the loop's own CPU a process" \
+	"$(grep '^| sandrun run (full recording) |' "$SCRATCH/proc.md")" \
+	'^\| sandrun run \(full recording\) \| -?[0-9]+ us \| -?[0-9]+ us \| -?[0-9]+ us \| -?[0-9]+ us \| [0-9]+ us \| [0-9]+ us \|$'
+like "so has bench/floor's" "$(grep '^| bench/floor' "$SCRATCH/proc.md")" \
+	'\| -?[0-9]+ us \| n/a \| n/a \|$'
+like "and the loop alone's is said" "$(cat "$SCRATCH/proc.md")" \
+	'\(The loop alone: [0-9]+ us a process, [1-9][0-9]* us of its own CPU\.\)'
 BENCH_OUT=$SCRATCH/none.md "$TOP/bench/run" -n 1 nosuch >/dev/null 2>&1
 is "an unknown workload: 124" "$?" 124
 
