@@ -235,7 +235,7 @@ static bool on_started(void)
 static bool pseudo(long fd);
 
 /* Whether an open that also reads (fd, st) left its file empty, as the
- * tracer takes it (decode.c's exit_open): a regular file it truncated or
+ * tracer takes it (decode_exit.c's exit_open): a regular file it truncated or
  * made, and not on a filesystem such as /proc, where O_TRUNC does nothing
  * and whose files the tracer never digests (an anonymous device's, whose
  * filesystem is looked at: tmpfs's files are emptied). */
@@ -409,7 +409,7 @@ static struct inproc_rec *slot_fd(long nr, long a0, long a1, long a2)
  * Whether fd is open for writing (or unknown): what it replaces or
  * closes must then stop, for the tracer to digest the writer first.
  * Only a regular file is a writer the tracer digests: not a device such
- * as /dev/null, a pipe's or a socket's end (see decode.c's exit_open),
+ * as /dev/null, a pipe's or a socket's end (see decode_exit.c's exit_open),
  * nor the log sandrun's own output goes to, which the build inherits (a
  * shell saves and restores its stdout around every redirection): the
  * tracer takes that for no build's output, even opened by name.

@@ -189,7 +189,8 @@ int tracer_loop(struct tracer *t, int *ret_init_status, struct sr_error **err);
 
 void tracer_free(struct tracer *t);
 
-/* Decoders (decode.c).  Entry: returns true when the exit stop is needed. */
+/* Decoders (decode.c, and decode_exit.c for the exit).  Entry: returns
+ * true when the exit stop is needed. */
 bool decode_entry(struct tracer *t, struct task *task);
 void decode_exit(struct tracer *t, struct task *task, int64_t rval);
 /* Record what is left open for writing (only_fd, or all: -1), before the

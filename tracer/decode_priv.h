@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* What decode.c and decode_exit.c share: a pending call's arguments. */
+#ifndef SR_DECODE_PRIV_H
+#define SR_DECODE_PRIV_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <linux/audit.h>
+
+#include "tracer/procs.h"
+
+/* Argument i as the int the kernel takes it for. */
+static inline int arg_int(const struct pending *p, int i)
+{
+	return (int)(int32_t)p->args[i];
+}
+
+/* Whether the call came in through the 32-bit entry. */
+static inline bool is_compat(const struct pending *p)
+{
+	return p->arch == AUDIT_ARCH_I386;
+}
+
+#endif
