@@ -107,4 +107,34 @@ is "fewer than two pairs is a usage error" "$?" 125
 "$AB" -n x "$SR" "$SR" 2>/dev/null
 is "a PAIRS that is not a number is a usage error" "$?" 125
 
+# bench/lifetimes: a program's exec-to-exit lifetime natively and under
+# sandrun, from bpftrace (root, and the kernel's sched tracepoints)
+LT=$TOP/bench/lifetimes
+"$LT" -n 1 2>"$SCRATCH/err"
+is "lifetimes without a command is a usage error (125)" "$?" 125
+like "with the usage" "$(cat "$SCRATCH/err")" '^usage: bench/lifetimes'
+"$LT" -n 0 -- true 2>/dev/null
+is "lifetimes -n 0 is a usage error" "$?" 125
+if ! command -v bpftrace >/dev/null; then
+	skip "bench/lifetimes: no bpftrace here (apt-get install bpftrace)"
+elif ! bpftrace -q -e 'tracepoint:sched:sched_process_fork { } BEGIN { exit(); }' \
+	>/dev/null 2>"$SCRATCH/bterr"; then
+	skip "bench/lifetimes: bpftrace cannot attach here: $(grep -v RLIMIT_MEMLOCK "$SCRATCH/bterr" | head -n1)"
+else
+	out=$("$LT" -n 1 -s "$SR" -c "echo x >>$SCRATCH/lpreps" -- /bin/sh -c '/bin/true; /bin/true; exit 0' 2>&1)
+	is "bench/lifetimes exits 0" "$?" 0
+	like "it says what it ran" "$out" '^1 runs each of /bin/sh -c /bin/true; /bin/true; exit 0 \(natively; under '
+	# (two trues a run, both sides timed; the shell forked them)
+	like "a row for the two trues, with both lifetimes" "$out" \
+		$'\n''\| true \| 2 \| [0-9]+\.[0-9] ms \| [0-9]+\.[0-9] ms \| [-+][0-9]+ us \|'
+	like "the shell's row says its children are in its figure" "$out" \
+		$'\n''\| sh \(with its children\) \| 1 \| [0-9]+\.[0-9] ms \| [0-9]+\.[0-9] ms \| [-+][0-9]+ us \|'
+	check "the whole run's lifetimes are above 0 ms on both sides" \
+		perl -e 'exit !($ARGV[0] =~ /\| \(the whole run\) \| \| ([0-9.]+) ms \| ([0-9.]+) ms \|/ && $1 > 0 && $2 > 0)' "$out"
+	is "PREP ran before both runs" "$(wc -l <"$SCRATCH/lpreps")" 2
+	"$LT" -n 1 -s "$SR" -- /bin/sh -c 'exit 3' >/dev/null 2>"$SCRATCH/err"
+	is "a command that fails: 125" "$?" 125
+	like "and the failed run is named" "$(cat "$SCRATCH/err")" 'a run failed: /bin/sh -c exit 3'
+fi
+
 done_testing
