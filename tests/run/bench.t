@@ -137,4 +137,25 @@ else
 	like "and the failed run is named" "$(cat "$SCRATCH/err")" 'a run failed: /bin/sh -c exit 3'
 fi
 
+# bench/run: its usage errors (124) come before anything is written, and
+# -k runs only the contenders it names (the native run always)
+BR=$TOP/bench/run
+BENCH_OUT=$SCRATCH/none.md "$BR" no-such-workload >/dev/null 2>"$SCRATCH/err"
+is "bench/run with a workload it does not have: 124" "$?" 124
+like "it names it" "$(cat "$SCRATCH/err")" "^bench/run: no workload 'no-such-workload'"
+check "and writes no results" test ! -e "$SCRATCH/none.md"
+BENCH_OUT=$SCRATCH/none.md "$BR" -n 0 proc >/dev/null 2>&1
+is "bench/run -n 0: 124" "$?" 124
+check "and writes no results" test ! -e "$SCRATCH/none.md"
+BENCH_OUT=$SCRATCH/none.md "$BR" -k '(' proc >/dev/null 2>"$SCRATCH/err"
+is "bench/run -k with no regular expression: 124" "$?" 124
+like "it says so" "$(cat "$SCRATCH/err")" '^bench/run: -k: not an extended regular expression: \($'
+out=$(BENCH_OUT=$SCRATCH/proc.md BENCH_PROC_N=3 "$BR" -n 1 -k 'no-trace|trace=none' proc 2>"$SCRATCH/err")
+is "bench/run -k 'no-trace|trace=none' proc exits 0" "$?" 0
+like "the --no-trace row is there" "$out" $'\n''\| sandrun --no-trace \(namespaces only\) \| -?[0-9]+ us \|'
+like "and strace's following only" "$out" $'\n''\| strace -f --seccomp-bpf -e trace=none '
+is "full recording did not run" "$(printf '%s\n' "$out" | grep -c 'full recording')" 0
+is "nor bench/floor" "$(printf '%s\n' "$out" | grep -c 'bench/floor')" 0
+is "the results file has what was printed" "$(cat "$SCRATCH/proc.md")" "$out"
+
 done_testing
