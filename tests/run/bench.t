@@ -69,6 +69,31 @@ like "and the loop alone's is said" "$(cat "$SCRATCH/proc.md")" \
 BENCH_OUT=$SCRATCH/none.md "$TOP/bench/run" -n 1 nosuch >/dev/null 2>&1
 is "an unknown workload: 124" "$?" 124
 
+# its dkms workload on a module source of one's own (BENCH_DKMS; the
+# demo module here, Debian's apfs-dkms takes minutes): a real module
+# build, native and under sandrun, and the tracer's notifications on it
+KDIR=$(ls -d /usr/src/linux-headers-*-amd64 2>/dev/null | sort -V | tail -n1)
+BENCH_OUT=$SCRATCH/dk0.md BENCH_DKMS=$SCRATCH/no-such-module "$TOP/bench/run" -n 1 dkms >/dev/null 2>&1
+is "bench/run dkms with no module source exits 0" "$?" 0
+like "and says why it skipped it" "$(cat "$SCRATCH/dk0.md")" \
+	'dkms: skipped \(no module source: BENCH_DKMS=DIR'
+if [ -z "$KDIR" ]; then
+	skip "bench/run dkms: no linux-headers-amd64 here"
+else
+	cp -r "$TOP/contrib/demo-module" "$SCRATCH/dkmod"
+	BENCH_OUT=$SCRATCH/dk.md BENCH_DKMS=$SCRATCH/dkmod "$TOP/bench/run" -n 1 -k 'full recording' dkms \
+		>/dev/null 2>&1
+	is "bench/run dkms exits 0" "$?" 0
+	like "its table names the module and the make" "$(cat "$SCRATCH/dk.md")" \
+		"### a real out-of-tree module as DKMS builds it: make -j$(nproc) modules \\(dkmod, 1 C files, $KDIR\\)"
+	like "with a row for full recording" "$(cat "$SCRATCH/dk.md")" \
+		$'\n''\| sandrun run \(full recording\) \| [0-9.]+x \|'
+	like "and the tracer's execve notifications on it" "$(cat "$SCRATCH/dk.md")" \
+		$'\n''\| execve \| [1-9][0-9]* \| [0-9.]+ ms \| [0-9]+ us \|'
+	is "the build ran in the copy, not in BENCH_DKMS's source" \
+		"$(find "$SCRATCH/dkmod" -name '*.o' | wc -l)" 0
+fi
+
 # the statistics both tools print: median, min, max, and an interval
 # for the median that holds it, from the numbers themselves
 read -r m lo hi a b <<<"$(printf '5\n1\n4\n2\n3\n' | "$TOP/bench/median-ci")"
