@@ -81,8 +81,9 @@ if [ -z "$KDIR" ]; then
 	skip "bench/run dkms: no linux-headers-amd64 here"
 else
 	cp -r "$TOP/contrib/demo-module" "$SCRATCH/dkmod"
-	BENCH_OUT=$SCRATCH/dk.md BENCH_DKMS=$SCRATCH/dkmod "$TOP/bench/run" -n 1 -k 'full recording' dkms \
-		>/dev/null 2>&1
+	# (named relative to where bench/run starts, which is not its own)
+	(cd "$SCRATCH" && BENCH_OUT=$SCRATCH/dk.md BENCH_DKMS=dkmod "$TOP/bench/run" -n 1 \
+		-k 'full recording' dkms >/dev/null 2>&1)
 	is "bench/run dkms exits 0" "$?" 0
 	like "its table names the module and the make" "$(cat "$SCRATCH/dk.md")" \
 		"### a real out-of-tree module as DKMS builds it: make -j$(nproc) modules \\(dkmod, 1 C files, $KDIR\\)"
