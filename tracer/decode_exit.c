@@ -146,7 +146,9 @@ static void exit_dup(struct task *task, int newfd, bool cloexec)
 	fd_put(task->proc, newfd, e->path, fl);
 }
 
-/* After a successful change, the state it left its path in. */
+/* After a successful change, the state it left its path in.  (None
+ * for a path the entry could not name: an fd the tracer does not know,
+ * a memfd's or a socket's, or a string it could not read.) */
 static void post_state(struct tracer *t, struct task *task)
 {
 	struct event *ev = &task->pend.ev;
@@ -156,12 +158,14 @@ static void post_state(struct tracer *t, struct task *task)
 	case EV_CHMOD:
 	case EV_TRUNCATE:
 	case EV_MKNOD:
-		state_tracee_path(t, task->tid, ev->path, &ev->post);
+		if (ev->path)
+			state_tracee_path(t, task->tid, ev->path, &ev->post);
 		break;
 	case EV_RENAME:
 	case EV_LINK:
 	case EV_SYMLINK:
-		state_tracee_path(t, task->tid, ev->path2, &ev->post);
+		if (ev->path2)
+			state_tracee_path(t, task->tid, ev->path2, &ev->post);
 		break;
 	case EV_UNLINK:
 	case EV_RMDIR:

@@ -257,15 +257,19 @@ static bool path_ok(const struct policy *p, struct task *task, const struct even
 }
 
 /* What an fd is, by the kernel's name for it; NULL unless a path (pipes,
- * sockets and anonymous inodes have no policy). */
+ * sockets and anonymous inodes have no policy, and neither has a file
+ * with no name left: a memfd, "/memfd:NAME (deleted)", an O_TMPFILE or
+ * an unlinked file, whose changes reach no path; a linkat that gives it
+ * one is checked as a link). */
 static char *fd_target(pid_t tid, int fd)
 {
 	char link[64], buf[PATH_MAX];
+	struct stat st;
 	ssize_t n;
 
 	snprintf(link, sizeof(link), "/proc/%d/fd/%d", (int)tid, fd);
 	n = readlink(link, buf, sizeof(buf) - 1);
-	if (n <= 0 || buf[0] != '/')
+	if (n <= 0 || buf[0] != '/' || (stat(link, &st) == 0 && st.st_nlink == 0))
 		return NULL;
 	buf[n] = '\0';
 	return xstrdup(buf);

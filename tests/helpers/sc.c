@@ -344,6 +344,22 @@ static int m_fchmodat2(void)
 	return 0;
 }
 
+/* Changes through fds that name no file of a filesystem: a memfd's
+ * (resized and made read-only to others, as a JIT or a compositor's
+ * client does) and a socket's.  The tracer knows neither fd. */
+static int m_memfd(void)
+{
+	int fd = (int)syscall(SYS_memfd_create, "scratch", 0), sv[2];
+
+	must(fd >= 0, "memfd_create");
+	must(ftruncate(fd, 65536) == 0, "ftruncate memfd");
+	must(fchmod(fd, 0600) == 0, "fchmod memfd");
+	must(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0, "socketpair");
+	must(fchmod(sv[0], 0600) == 0, "fchmod socket");
+	write_file("after.txt", "still traced\n");
+	return 0;
+}
+
 static int m_write_exit(void)
 {
 	/* Written, never closed: digested at exit. */
@@ -708,7 +724,7 @@ int main(int argc, char **argv)
 		{ "seccomp-kill", m_seccomp_kill }, { "fork-daemon", m_fork_daemon },
 		{ "vfork-killed", m_vfork_killed }, { "exit-signalled", m_exit_signalled },
 		{ "mt", m_mt },
-		{ "fchmodat2", m_fchmodat2 }, { "threads", m_threads },
+		{ "fchmodat2", m_fchmodat2 }, { "memfd", m_memfd }, { "threads", m_threads },
 		{ "dup2-fails", m_dup2_fails }, { "dup2-same", m_dup2_same },
 		{ "exec-spread", m_exec_spread }, { "path-edge", m_path_edge },
 		{ "many", m_many }, { "wrap", m_wrap },

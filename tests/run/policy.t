@@ -16,7 +16,7 @@ FORBID=/var/lib/dpkg/status	# readable, outside the policy
 
 S=$SCRATCH/src
 mkdir -p "$S/bin" "$S/out"
-cp "$SCRATCH/bin/breach" "$S/bin/"
+cp "$SCRATCH/bin/breach" "$SCRATCH/bin/sc" "$S/bin/"
 cp /bin/true "$S/mytrue"
 echo good > "$S/out/good.txt"
 for mode in enforce audit; do
@@ -43,6 +43,13 @@ try enforce ok sh -c 'cat out/good.txt > out/copy.txt'
 is "enforce: allowed work succeeds (exit 0)" "$rc" 0
 is "enforce: and writes its output" "$(cat "$S/out/copy.txt" 2>/dev/null)" good
 is "enforce: no violation recorded" "$(violations ok)" 0
+
+# A memfd resized and chmod-ed is no file of the policy's: no violation
+# (its /proc link, "/memfd:scratch (deleted)", names no path).
+try enforce memfd sh -c 'cd out && ../bin/sc memfd'
+is "enforce: a memfd's ftruncate and fchmod are allowed (exit 0)" "$rc" 0
+is "enforce: a memfd's changes: no violation" "$(violations memfd)" 0
+is "enforce: and the work after them is done" "$(cat "$S/out/after.txt" 2>/dev/null)" "still traced"
 
 # 1. reading a file outside the policy
 try enforce read cat "$FORBID"

@@ -410,6 +410,16 @@ else
 	has "fchmodat2 is traced" '"ev":"chmod","path":"$SRC/f2.txt","perm":"0600","res":"ok"'
 fi
 
+# A change through an fd that names no file (a memfd resized, a socket
+# chmod-ed): recorded, with no path and no state after it, and the run
+# goes on (the tracer crashed at the result before 2026-12-04).
+trace memfd
+is "memfd: exit status" "$ST" 0
+has "memfd: its ftruncate, with no path" '"ev":"truncate","res":"ok"}'
+is "memfd: its fchmod and the socket's, with no path" \
+	"$(grep -c '"ev":"chmod","perm":"0600","res":"ok"}' "$T")" 2
+has "memfd: what follows is traced" '"ev":"wrote","path":"$SRC/after.txt"'
+
 # Reading /proc/self/pagemap (a "regular file" of 256 GiB) must not
 # make the tracer digest it.
 W=$SCRATCH/w-pagemap; mkdir -p "$W"
