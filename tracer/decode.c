@@ -256,7 +256,8 @@ static void before_change(struct tracer *t, struct task *task)
 		break;
 	case EV_RENAME: {
 		const char *raw0 = task->pend.raw[0], *raw1 = task->pend.raw[1];
-		char *src = snapshot_physical(task->tid, raw0 ? raw0 : ev->path, false);
+		char *src = ev->path ? snapshot_physical(task->tid, raw0 ? raw0 : ev->path,
+							  false) : NULL;
 		char *dst = ev->path2 ? snapshot_physical(task->tid, raw1 ? raw1 : ev->path2,
 							   false) : NULL;
 

@@ -360,6 +360,38 @@ static int m_memfd(void)
 	return 0;
 }
 
+/* Every traced call with a path at an address nothing is mapped at (the
+ * kernel answers EFAULT; the tracer reads no path), and on an fd that is
+ * not open (EBADF).  The tracer died at a rename with no path before
+ * 2026-12-04. */
+static int m_badptr(void)
+{
+	const long B = 1, F = 99;
+	static const long calls[][4] = {
+		{ SYS_open, B, 0, 0 }, { SYS_openat, AT_FDCWD, B, O_WRONLY | O_CREAT },
+		{ SYS_stat, B, B, 0 }, { SYS_newfstatat, AT_FDCWD, B, B },
+		{ SYS_access, B, 0, 0 }, { SYS_readlink, B, B, 10 },
+		{ SYS_mkdir, B, 0755, 0 }, { SYS_rmdir, B, 0, 0 }, { SYS_unlink, B, 0, 0 },
+		{ SYS_chmod, B, 0644, 0 }, { SYS_chown, B, 0, 0 }, { SYS_truncate, B, 0, 0 },
+		{ SYS_rename, B, B, 0 }, { SYS_link, B, B, 0 }, { SYS_symlink, B, B, 0 },
+		{ SYS_chdir, B, 0, 0 }, { SYS_execve, B, 0, 0 }, { SYS_utimensat, AT_FDCWD, B, B },
+		{ SYS_mknod, B, 0, 0 }, { SYS_statx, AT_FDCWD, B, 0 },
+		{ SYS_fchmod, F, 0644, 0 }, { SYS_ftruncate, F, 0, 0 }, { SYS_fchdir, F, 0, 0 },
+		{ SYS_getdents64, F, B, 100 }, { SYS_connect, F, B, 16 },
+		{ SYS_linkat, AT_FDCWD, B, AT_FDCWD }, { SYS_mkdirat, F, B, 0 },
+	};
+	int fails = 0;
+
+	for (size_t i = 0; i < sizeof(calls) / sizeof(*calls); i++)
+		if (syscall(calls[i][0], calls[i][1], calls[i][2], calls[i][3], 0, 0, 0) == 0)
+			fails++;
+	/* rename to a name that is fine, from one that cannot be read */
+	if (syscall(SYS_rename, B, (long)"to.txt") == 0)
+		fails++;
+	write_file("after.txt", "still traced\n");
+	return fails;
+}
+
 static int m_write_exit(void)
 {
 	/* Written, never closed: digested at exit. */
@@ -724,7 +756,7 @@ int main(int argc, char **argv)
 		{ "seccomp-kill", m_seccomp_kill }, { "fork-daemon", m_fork_daemon },
 		{ "vfork-killed", m_vfork_killed }, { "exit-signalled", m_exit_signalled },
 		{ "mt", m_mt },
-		{ "fchmodat2", m_fchmodat2 }, { "memfd", m_memfd }, { "threads", m_threads },
+		{ "fchmodat2", m_fchmodat2 }, { "memfd", m_memfd }, { "badptr", m_badptr }, { "threads", m_threads },
 		{ "dup2-fails", m_dup2_fails }, { "dup2-same", m_dup2_same },
 		{ "exec-spread", m_exec_spread }, { "path-edge", m_path_edge },
 		{ "many", m_many }, { "wrap", m_wrap },

@@ -420,6 +420,23 @@ is "memfd: its fchmod and the socket's, with no path" \
 	"$(grep -c '"ev":"chmod","perm":"0600","res":"ok"}' "$T")" 2
 has "memfd: what follows is traced" '"ev":"wrote","path":"$SRC/after.txt"'
 
+# Paths the tracer cannot read (EFAULT) and fds that are not open (EBADF):
+# each call recorded with the kernel's answer, and the run goes on.
+trace badptr
+is "bad pointers: exit status" "$ST" 0
+has "bad pointers: a rename from an unreadable name" '"ev":"rename","to":"$SRC/to.txt","res":"EFAULT"}'
+is "bad pointers: EFAULT for each of the 22 calls with a bad path, and the rename" \
+	"$(grep -c '"res":"EFAULT"' "$T")" 23
+has "bad pointers: what follows is traced" '"ev":"wrote","path":"$SRC/after.txt"'
+ref=$T
+for opt in --no-preload --no-seccomp-notify; do
+	W=$SCRATCH/w-badptr$opt; mkdir -p "$W"
+	(cd "$W" && "$SR" $opt -q -o "$SCRATCH/badptr$opt.trace" \
+		--ro-bind="$SCRATCH/bin:$SCRATCH/bin" -- "$SCRATCH/bin/sc" badptr) >/dev/null 2>&1
+	is "bad pointers, $opt: exit status" "$?" 0
+	check "bad pointers, $opt: the same trace" cmp -s "$ref" "$SCRATCH/badptr$opt.trace"
+done
+
 # Reading /proc/self/pagemap (a "regular file" of 256 GiB) must not
 # make the tracer digest it.
 W=$SCRATCH/w-pagemap; mkdir -p "$W"
