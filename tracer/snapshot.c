@@ -17,10 +17,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "lib/cleanup.h"
 #include "lib/util.h"
+#include "tracer/inproc.h"
 #include "tracer/tracer.h"
 
 struct pathset {
@@ -285,6 +288,27 @@ void snapshot_before(struct tracer *t, pid_t tid, const char *path, bool tree)
 		record_state(t, tid, path, EV_BEFORE, tree ? 0 : -1);
 }
 
+/*
+ * Whether a rename can move the directory at path, so that what is below
+ * it is worth a snapshot: not on a read-only mount (EROFS: the host's
+ * root), a pseudo filesystem (/proc, /sys) or the root of a mount
+ * (EBUSY: "/", $SRC itself).  A rename of "/" would otherwise have the
+ * tracer walk the whole filesystem before the kernel refuses it.
+ */
+static bool may_move_tree(struct tracer *t, pid_t tid, const char *path)
+{
+	cleanup_close int fd = tracee_open(t, tid, path, O_PATH | O_NOFOLLOW);
+	struct statx stx;
+	struct statfs fs;
+
+	if (fd < 0 || fstatfs(fd, &fs) < 0 || (fs.f_flags & ST_RDONLY) ||
+	    inproc_pseudo_fs((unsigned long)fs.f_type))
+		return false;
+	return statx(fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, STATX_TYPE, &stx) < 0 ||
+	       !(stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) ||
+	       !(stx.stx_attributes & STATX_ATTR_MOUNT_ROOT);
+}
+
 /* rename(src, dst) of a directory moves everything below it: each
  * src/x is about to vanish and each dst/x to appear. */
 static void rename_tree(struct tracer *t, pid_t tid, const char *src,
@@ -316,8 +340,8 @@ void snapshot_rename(struct tracer *t, pid_t tid, const char *src,
 		     const char *dst)
 {
 	snapshot_before(t, tid, src, false);
-	snapshot_before(t, tid, dst, true);
-	if (src && dst)
+	snapshot_before(t, tid, dst, dst && may_move_tree(t, tid, dst));
+	if (src && dst && may_move_tree(t, tid, src))
 		rename_tree(t, tid, src, dst, 0);
 }
 

@@ -392,6 +392,25 @@ static int m_badptr(void)
 	return fails;
 }
 
+/* Renames the kernel refuses before anything moves (EXDEV, EBUSY or
+ * EROFS): of the root, a directory of the read-only host, a pseudo
+ * filesystem's, and onto the root.  The tracer walked the whole tree
+ * below each for its before-states first (all of / for the first). */
+static int m_rename_refused(void)
+{
+	static const char *const moves[][2] = {
+		{ "/", "x" }, { "/usr", "x" }, { "/proc/self", "x" }, { "/sys", "x" },
+		{ "x", "/" }, { "x", "/usr" },
+	};
+	int moved = 0;
+
+	must(mkdir("x", 0755) == 0, "mkdir x");
+	for (size_t i = 0; i < sizeof(moves) / sizeof(*moves); i++)
+		if (rename(moves[i][0], moves[i][1]) == 0)
+			moved++;
+	return moved;
+}
+
 static int m_write_exit(void)
 {
 	/* Written, never closed: digested at exit. */
@@ -756,7 +775,8 @@ int main(int argc, char **argv)
 		{ "seccomp-kill", m_seccomp_kill }, { "fork-daemon", m_fork_daemon },
 		{ "vfork-killed", m_vfork_killed }, { "exit-signalled", m_exit_signalled },
 		{ "mt", m_mt },
-		{ "fchmodat2", m_fchmodat2 }, { "memfd", m_memfd }, { "badptr", m_badptr }, { "threads", m_threads },
+		{ "fchmodat2", m_fchmodat2 }, { "memfd", m_memfd }, { "badptr", m_badptr },
+		{ "rename-refused", m_rename_refused }, { "threads", m_threads },
 		{ "dup2-fails", m_dup2_fails }, { "dup2-same", m_dup2_same },
 		{ "exec-spread", m_exec_spread }, { "path-edge", m_path_edge },
 		{ "many", m_many }, { "wrap", m_wrap },

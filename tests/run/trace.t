@@ -428,7 +428,7 @@ has "bad pointers: a rename from an unreadable name" '"ev":"rename","to":"$SRC/t
 is "bad pointers: EFAULT for each of the 22 calls with a bad path, and the rename" \
 	"$(grep -c '"res":"EFAULT"' "$T")" 23
 has "bad pointers: what follows is traced" '"ev":"wrote","path":"$SRC/after.txt"'
-ref=$T
+ref=$SCRATCH/badptr.trace
 for opt in --no-preload --no-seccomp-notify; do
 	W=$SCRATCH/w-badptr$opt; mkdir -p "$W"
 	(cd "$W" && "$SR" $opt -q -o "$SCRATCH/badptr$opt.trace" \
@@ -436,6 +436,15 @@ for opt in --no-preload --no-seccomp-notify; do
 	is "bad pointers, $opt: exit status" "$?" 0
 	check "bad pointers, $opt: the same trace" cmp -s "$ref" "$SCRATCH/badptr$opt.trace"
 done
+
+# Renames of trees the kernel will refuse to move (/, the read-only
+# host's /usr, /proc, /sys): no walk below them first.
+trace rename-refused
+is "refused renames: exit status (nothing moved)" "$ST" 0
+is "refused renames: each recorded with the kernel's refusal" \
+	"$(grep -c '"ev":"rename".*"res":"E[A-Z]*"}' "$T")" 6
+is "refused renames: before-states of the names alone, nothing below them" \
+	"$(grep -c '"state":"before"' "$T")" 5
 
 # Reading /proc/self/pagemap (a "regular file" of 256 GiB) must not
 # make the tracer digest it.
