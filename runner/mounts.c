@@ -198,7 +198,11 @@ static int clone_source(const struct mount_op *op, struct sr_error **err)
 		return fail(err, errno, op, "cannot clone the source");
 	if (op->kind != OP_DEV_BIND)
 		attr.attr_set |= MOUNT_ATTR_NODEV;
-	if (op->kind == OP_ROOT || op->kind == OP_RO_BIND)
+	/* A device node bound read-only is still read and written (a
+	 * read-only mount refuses writes to files, directories and links
+	 * only); what it refuses is a chmod, chown or utimes of the host's
+	 * node, which root outside (uid 0 inside) could make otherwise. */
+	if (op->kind == OP_ROOT || op->kind == OP_RO_BIND || op->kind == OP_DEV_BIND)
 		attr.attr_set |= MOUNT_ATTR_RDONLY;
 	if (mount_setattr(fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr,
 			  sizeof(attr)) < 0) {

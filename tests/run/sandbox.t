@@ -54,6 +54,18 @@ for who in $(test_users); do
 	check "$who: and nothing landed" test ! -e /usr/sandrun-probe
 	out=$(sr "$who" "$src" -- sh -c 'touch /etc/sandrun-probe 2>&1')
 	like "$who: the host root is read-only" "$out" 'Read-only file system'
+	# The host's device nodes are used, not changed: root outside is uid 0
+	# inside, and could chmod the host's /dev/null through a writable bind.
+	# (Each change would leave the node as it is, should it get through.)
+	before=$(stat -c '%a %u %Y' /dev/null /dev/zero)
+	out=$(sr "$who" "$src" -- sh -c 'echo x > /dev/null && head -c 4 /dev/zero | wc -c &&
+		(chmod "$(stat -c %a /dev/null)" /dev/null; chown "$(stat -c %u /dev/zero)" /dev/zero
+		 touch -c -r /dev/null /dev/null) 2>&1')
+	like "$who: /dev/null and /dev/zero are written and read" "$out" '^4'
+	like "$who: their modes cannot be changed" "$out" "chmod: .*/dev/null': Read-only file system"
+	like "$who: nor their owners" "$out" "chown: .*/dev/zero': Read-only file system"
+	like "$who: nor their times" "$out" "touch: .*/dev/null': Read-only file system"
+	is "$who: the host's nodes are as they were" "$(stat -c '%a %u %Y' /dev/null /dev/zero)" "$before"
 
 	# Writing inside works, with the tree under /tmp.
 	sr "$who" "$src" -- sh -c 'mkdir -p sub && echo built > sub/out.txt'
