@@ -24,6 +24,7 @@
 #include <linux/fs.h>
 #include <unistd.h>
 
+#include "lib/cleanup.h"
 #include "lib/util.h"
 #include "tracer/decode_priv.h"
 #include "tracer/inproc.h"
@@ -383,6 +384,32 @@ static bool probe_at_entry(struct tracer *t, struct task *task, const char *raw)
 
 /* Whether an execve's file is not there (ENOENT, ENOTDIR: sets the
  * event's result), looked up as probe_at_entry() does. */
+/* Whether every directory on the way to path that exists can be searched
+ * by anyone: elsewhere the kernel may answer EACCES for a missing name,
+ * where the tracer, root outside, finds it missing. */
+static bool dirs_searchable(struct tracer *t, pid_t tid, const char *path)
+{
+	cleanup_free char *prefix = xstrdup(path);
+
+	for (char *slash = strchr(prefix + 1, '/'); ; slash = strchr(slash + 1, '/')) {
+		struct stat st;
+		int fd, ok;
+
+		if (slash)
+			*slash = '\0';
+		fd = tracee_open(t, tid, prefix, O_PATH);
+		if (fd < 0)
+			return errno == ENOENT || errno == ENOTDIR;
+		ok = fstat(fd, &st) == 0 && (!S_ISDIR(st.st_mode) || (st.st_mode & 0111) == 0111);
+		close(fd);
+		if (!ok)
+			return false;
+		if (!slash)
+			return true;
+		*slash = '/';
+	}
+}
+
 static bool exec_missing(struct tracer *t, struct task *task)
 {
 	struct pending *p = &task->pend;
@@ -393,8 +420,13 @@ static bool exec_missing(struct tracer *t, struct task *task)
 	int fd;
 
 	p->exe_known = false;
+	/* (not where the kernel fails it for something else first: an
+	 * execveat's unknown flags, EINVAL, or a dirfd the tracer does not
+	 * know, maybe EBADF) */
 	if (!path || (ev->flags & AT_EMPTY_PATH) || path_is_under(ev->path, "/proc") ||
-	    path_is_under(ev->path, "/dev"))
+	    path_is_under(ev->path, "/dev") ||
+	    (ev->flags & ~(uint32_t)(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)) ||
+	    str_has_prefix(ev->path, "/?"))
 		return false;
 	tracer_keep_root(t, task->tid);
 	if (t->root_fd < 0)
@@ -409,7 +441,7 @@ static bool exec_missing(struct tracer *t, struct task *task)
 	if (errno != ENOENT && errno != ENOTDIR)
 		return false;
 	ev->result = -errno;
-	return true;
+	return dirs_searchable(t, task->tid, ev->path);
 }
 
 static bool decode_args(struct tracer *t, struct task *task)
