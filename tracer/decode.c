@@ -382,8 +382,6 @@ static bool probe_at_entry(struct tracer *t, struct task *task, const char *raw)
 	return true;
 }
 
-/* Whether an execve's file is not there (ENOENT, ENOTDIR: sets the
- * event's result), looked up as probe_at_entry() does. */
 /* Whether every directory on the way to path that exists can be searched
  * by anyone: elsewhere the kernel may answer EACCES for a missing name,
  * where the tracer, root outside, finds it missing. */
@@ -410,6 +408,8 @@ static bool dirs_searchable(struct tracer *t, pid_t tid, const char *path)
 	}
 }
 
+/* Whether an execve's file is not there (ENOENT, ENOTDIR: sets the
+ * event's result), looked up as probe_at_entry() does. */
 static bool exec_missing(struct tracer *t, struct task *task)
 {
 	struct pending *p = &task->pend;
