@@ -32,14 +32,26 @@
 /* Set once, before the forwarding handler is unblocked. */
 static volatile pid_t command_pid;
 
+/*
+ * The command leads its own session; signal its whole group, as a
+ * terminal would, falling back to the process before setsid().  A signal
+ * meant to end the run (all but SIGUSR1 and SIGUSR2) is followed by
+ * SIGCONT, as timeout(1) does: a stopped process keeps even a fatal
+ * signal pending until it is continued, and the invoker, in another
+ * session, has no job control to continue it with.
+ */
 static void forward_signal(int sig)
 {
 	int saved = errno;
+	bool ends = sig != SIGUSR1 && sig != SIGUSR2;
+	pid_t to = -command_pid;
 
-	/* The command leads its own session; signal its whole group, as a
-	 * terminal would, falling back to the process before setsid(). */
-	if (kill(-command_pid, sig) < 0)
-		kill(command_pid, sig);
+	if (kill(to, sig) < 0) {
+		to = command_pid;
+		kill(to, sig);
+	}
+	if (ends)
+		kill(to, SIGCONT);
 	errno = saved;
 }
 

@@ -208,6 +208,33 @@ kill -TERM "$pid"
 wait "$pid"
 st=$?
 check "SIGTERM during setup is not lost (status $st)" test "$st" = 143
+# A signal meant to end the run ends one whose command has stopped
+# itself: sandrun follows it with SIGCONT, as timeout(1) does (a stopped
+# process keeps even a fatal signal pending until it is continued), and a
+# trap for it runs.
+stopped_run() {	# mode script: the status once SIGTERM came, and stdout
+	local pid wd st i seen=no
+	"$SR" $1 -o "$SCRATCH/stopped.trace" -- sh -c "$2" > "$SCRATCH/stopped.out" 2>/dev/null &
+	pid=$!
+	for i in $(seq 200); do
+		ps -eo stat=,args= | grep -q "^[tT].*stopped-marker" && { seen=yes; break; }
+		sleep 0.05
+	done
+	kill -TERM "$pid"
+	( sleep 20; kill -KILL "$pid" ) >/dev/null 2>&1 &
+	wd=$!
+	wait "$pid"
+	st=$?
+	kill "$wd" 2>/dev/null
+	wait "$wd" 2>/dev/null
+	echo "$seen $st $(cat "$SCRATCH/stopped.out")"
+}
+for mode in "" --no-seccomp-notify --no-trace; do
+	out=$(stopped_run "$mode" ': stopped-marker; kill -STOP $$; echo after')
+	is "SIGTERM ends a run whose command stopped itself (${mode:-full recording})" "$out" "yes 143 "
+done
+out=$(stopped_run "" 'trap "echo got-term; exit 7" TERM; : stopped-marker; kill -STOP $$; echo after')
+is "a stopped command's trap for SIGTERM runs" "$out" "yes 7 got-term"
 # An ignored SIGCHLD in the invoker does not hide the command's status.
 perl -e '$SIG{CHLD}="IGNORE"; exec @ARGV' "$SR" -- sh -c 'exit 3'
 is "an inherited ignored SIGCHLD does not turn failure into success" "$?" 3
