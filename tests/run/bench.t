@@ -163,6 +163,40 @@ else
 	like "and the failed run is named" "$(cat "$SCRATCH/err")" 'a run failed: /bin/sh -c exit 3'
 fi
 
+# bench/waits: where a run's processes wait, natively and under sandrun,
+# from bpftrace too
+WT=$TOP/bench/waits
+"$WT" -n 1 2>"$SCRATCH/err"
+is "waits without a command is a usage error (125)" "$?" 125
+like "with the usage" "$(cat "$SCRATCH/err")" '^usage: bench/waits'
+"$WT" -n 0 -- true 2>/dev/null
+is "waits -n 0 is a usage error" "$?" 125
+if ! command -v bpftrace >/dev/null; then
+	skip "bench/waits: no bpftrace here (apt-get install bpftrace)"
+elif ! bpftrace -q -e 'tracepoint:sched:sched_switch { } BEGIN { exit(); }' \
+	>/dev/null 2>"$SCRATCH/bterr"; then
+	skip "bench/waits: bpftrace cannot attach here: $(grep -v RLIMIT_MEMLOCK "$SCRATCH/bterr" | head -n1)"
+else
+	out=$("$WT" -n 1 -s "$SR" -c "echo x >>$SCRATCH/wpreps" -- /bin/sh -c '/bin/true; /bin/true; exit 0' 2>&1)
+	is "bench/waits exits 0" "$?" 0
+	like "it says what it ran" "$out" '^1 runs each of /bin/sh -c /bin/true; /bin/true; exit 0 \(natively; under '
+	check "the run's wall time is above 0 ms on both sides" \
+		perl -e 'exit !($ARGV[0] =~ /\| \(the run: exec to exit\) \| \| ([0-9.]+) ms \| \| ([0-9.]+) ms \|/ && $1 > 0 && $2 > 0)' "$out"
+	# (under sandrun every true's exec and exit are notifications, and
+	# each new process's first stop a ptrace stop; natively there are
+	# none of either)
+	check "notifications waited for under sandrun only" \
+		perl -e 'exit !($ARGV[0] =~ /\| blocked until a seccomp notification was answered \| 0 \| 0\.0 ms \| ([0-9]+) \| [0-9.]+ ms \| [0-9]+ us \|/ && $1 >= 4)' "$out"
+	check "ptrace stops under sandrun only" \
+		perl -e 'exit !($ARGV[0] =~ /\| stopped by ptrace until resumed \| 0 \| 0\.0 ms \| ([0-9]+) \|/ && $1 >= 2)' "$out"
+	check "the tracer's threads ran under sandrun, not natively" \
+		perl -e 'exit !($ARGV[0] =~ /\| the tracer: its threads on a CPU \| \| 0\.0 ms \| \| ([0-9.]+) ms \|/ && $1 > 0)' "$out"
+	is "PREP ran before both runs" "$(wc -l <"$SCRATCH/wpreps")" 2
+	"$WT" -n 1 -s "$SR" -- /bin/sh -c 'exit 3' >/dev/null 2>"$SCRATCH/err"
+	is "a command that fails: 125" "$?" 125
+	like "and the failed run is named" "$(cat "$SCRATCH/err")" 'a run failed: /bin/sh -c exit 3'
+fi
+
 # bench/run: its usage errors (124) come before anything is written, and
 # -k runs only the contenders it names (the native run always)
 BR=$TOP/bench/run
