@@ -90,7 +90,18 @@ static char *resolve(struct proc *pr, int dirfd, const char *path)
 		base = pr->cwd;
 	} else {
 		e = fd_lookup(pr, dirfd);
-		base = e ? e->path : "/?unknown-fd";
+		base = e ? e->path : NULL;
+	}
+	/* An fd the table cannot name: what follows it, below a marker
+	 * that no ".." takes away (the path is nobody's to judge or look
+	 * up: enforce.c, exec_missing, probe_at_entry) */
+	if (!base) {
+		joined = xasprintf("/%s", path);
+		out = path_normalize(joined);
+		free(joined);
+		joined = xasprintf("/?unknown-fd%s", strcmp(out, "/") ? out : "");
+		free(out);
+		return joined;
 	}
 	if (!*path)
 		return xstrdup(base);
@@ -321,12 +332,35 @@ bool decode_entry(struct tracer *t, struct task *task)
 }
 
 /*
+ * Whether a miss the tracer's lookup of path found (ENOENT, ENOTDIR) is
+ * the tracee's too: the same miss with no symbolic link followed on the
+ * way.  A link may lead through /proc/self, /proc/thread-self or /dev/fd,
+ * which name the tracer's own fds and directories when it looks, not the
+ * tracee's (a link to /proc/self/fd/50 is not there for the tracer, and
+ * is the tracee's open file).
+ */
+static bool miss_sure(const struct tracer *t, const char *path)
+{
+	struct open_how how = { .flags = O_PATH | O_CLOEXEC,
+				.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS };
+	int fd = (int)syscall(SYS_openat2, t->root_fd, path, &how, sizeof(how));
+
+	if (fd >= 0) {
+		close(fd);
+		return false;
+	}
+	return errno == ENOENT || errno == ENOTDIR;
+}
+
+/*
  * A stat or readlink answered by the tracer at the entry stop, so the
  * syscall needs no exit stop: the path looked up in the command's root
  * with RESOLVE_IN_ROOT (absolute links stay inside, as for the tracee).
  * access() only when the path is not there (whether the caller may use a
  * file that is depends on its credentials); not for /proc and /dev (self
- * and fd links are the caller's), nor 32-bit calls.
+ * and fd links are the caller's), a path below an fd the tracer cannot
+ * name (not open, EBADF, or of a kind it does not follow), nor 32-bit
+ * calls.
  * The event is emitted here; true when it was.
  */
 static bool probe_at_entry(struct tracer *t, struct task *task, const char *raw)
@@ -343,7 +377,7 @@ static bool probe_at_entry(struct tracer *t, struct task *task, const char *raw)
 	const char *path;
 	int fd;
 
-	if (is_compat(p) || !ev->path ||
+	if (is_compat(p) || !ev->path || str_has_prefix(ev->path, "/?") ||
 	    path_is_under(ev->path, "/proc") || path_is_under(ev->path, "/dev"))
 		return false;
 	tracer_keep_root(t, task->tid);
@@ -361,10 +395,14 @@ static bool probe_at_entry(struct tracer *t, struct task *task, const char *raw)
 		return false;
 	}
 	if (fd < 0) {
-		if (errno != ENOENT && errno != ENOTDIR && errno != ELOOP &&
-		    errno != ENAMETOOLONG && errno != EACCES)
+		int e = errno;
+
+		/* (ELOOP: maybe a link to a magic link, which the kernel
+		 * follows for the tracee, and RESOLVE_NO_MAGICLINKS not) */
+		if ((e != ENOENT && e != ENOTDIR && e != ENAMETOOLONG && e != EACCES) ||
+		    ((e == ENOENT || e == ENOTDIR) && !miss_sure(t, path)))
 			return false;	/* not sure: let the kernel say */
-		ev->result = -errno;
+		ev->result = -e;
 	} else {
 		int r = fstat(fd, &st);
 
@@ -441,7 +479,8 @@ static bool exec_missing(struct tracer *t, struct task *task)
 	if (errno != ENOENT && errno != ENOTDIR)
 		return false;
 	ev->result = -errno;
-	return dirs_searchable(t, task->tid, ev->path);
+	/* (the directories the kernel walks: the unnormalized path's) */
+	return miss_sure(t, path) && dirs_searchable(t, task->tid, path);
 }
 
 static bool decode_args(struct tracer *t, struct task *task)

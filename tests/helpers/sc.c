@@ -360,6 +360,33 @@ static int m_memfd(void)
 	return 0;
 }
 
+/* Lookups the tracer made on its own (misses at an exec or a stat's
+ * entry, with ptrace stops) where it sees other than the process: a link
+ * to /proc/self/fd/50, which names the tracer's own fd 50 when it looks
+ * (a miss), and the process's open file for the kernel (ETXTBSY: it is
+ * being written; a stat finds it); a name after ".." below a directory
+ * nobody may search (EACCES), which the tracer, root outside, found
+ * missing.  Each as the kernel says, in every mode (trace.t). */
+static int badlinks(void)
+{
+	char *argv[] = { "x", NULL };
+	struct stat st;
+	int fails = 0, w = open("busy.sh", O_WRONLY | O_CREAT, 0755);
+
+	must(w >= 0 && dup2(w, 50) == 50, "busy.sh on fd 50");
+	must(symlink("/proc/self/fd/50", "busy") == 0, "symlink busy");
+	if (syscall(SYS_execve, (long)"busy", (long)argv, (long)argv) == 0 ||
+	    syscall(SYS_newfstatat, AT_FDCWD, (long)"busy", (long)&st, 0) != 0)
+		fails++;
+	close(50);
+	close(w);
+	must(mkdir("locked", 0755) == 0 && chmod("locked", 0) == 0, "mkdir locked");
+	if (syscall(SYS_execve, (long)"locked/../no-such-tool", (long)argv, (long)argv) == 0)
+		fails++;
+	must(chmod("locked", 0755) == 0, "chmod locked");
+	return fails;
+}
+
 /* Every traced call with a path at an address nothing is mapped at (the
  * kernel answers EFAULT; the tracer reads no path), and on an fd that is
  * not open (EBADF).  The tracer died at a rename with no path before
@@ -380,6 +407,7 @@ static int m_badptr(void)
 		{ SYS_getdents64, F, B, 100 }, { SYS_connect, F, B, 16 },
 		{ SYS_linkat, AT_FDCWD, B, AT_FDCWD }, { SYS_mkdirat, F, B, 0 },
 	};
+	struct stat st;
 	int fails = 0;
 
 	for (size_t i = 0; i < sizeof(calls) / sizeof(*calls); i++)
@@ -394,6 +422,14 @@ static int m_badptr(void)
 	if (syscall(SYS_execveat, AT_FDCWD, (long)"no-such-tool", 0, 0, 0xf0) == 0 ||
 	    syscall(SYS_execveat, F, (long)"no-such-tool", 0, 0, 0) == 0)
 		fails++;
+	/* and with a ".." that climbs above that fd: the tracer named the
+	 * file "/no-such-tool" (its mark of an fd it cannot name taken away
+	 * like a directory) and, with ptrace stops, said ENOENT; a stat the
+	 * same (the kernel: EBADF) */
+	if (syscall(SYS_execveat, F, (long)"d/../../no-such-tool", 0, 0, 0) == 0 ||
+	    syscall(SYS_newfstatat, F, (long)"d/../../no-such-file", (long)&st, 0) == 0)
+		fails++;
+	fails += badlinks();
 	write_file("after.txt", "still traced\n");
 	return fails;
 }

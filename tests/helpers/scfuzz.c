@@ -6,7 +6,9 @@
  * robustness: whatever a build passes, sandrun records it and goes on.
  * `scfuzz SEED N` makes N calls and exits 42 (it may also die of what it
  * did to itself).  It refuses to run outside a sandbox whose host root is
- * read-only: some calls chmod, rename and remove what the pool names.
+ * read-only: some calls chmod, rename and remove what the pool names; and
+ * its stdio is a file of its own in its directory (scfuzz.stdio), any
+ * other fd closed, whatever it was given.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -65,6 +67,21 @@ int main(int argc, char **argv)
 	if (access("/usr", W_OK) == 0 || errno != EROFS) {
 		fprintf(stderr, "scfuzz: /usr is writable: not in a sandbox, refusing\n");
 		return 2;
+	}
+	/* Its fds its own, before any call: it fchmods, truncates and
+	 * writes what fds it has, and one given from outside the sandbox
+	 * is a host's file (a /dev/null of the host's took mode 7766 so) */
+	syscall(SYS_close_range, 3, ~0U, 0);
+	{
+		int io = open("scfuzz.stdio", O_RDWR | O_CREAT | O_TRUNC | O_NOFOLLOW, 0644);
+
+		if (io < 0)
+			return 3;
+		for (int fd = 0; fd < 3; fd++)
+			if (io != fd && dup2(io, fd) != fd)
+				return 3;
+		if (io > 2)
+			close(io);
 	}
 	if (getenv("SCFUZZ_LOG")) {
 		int fd = open(getenv("SCFUZZ_LOG"), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
