@@ -331,6 +331,32 @@ bool decode_entry(struct tracer *t, struct task *task)
 	return exit_stop;
 }
 
+/* Whether every directory on the way to path that exists can be searched
+ * by anyone: elsewhere the kernel may answer EACCES for a missing name,
+ * where the tracer, root outside, finds it missing. */
+static bool dirs_searchable(struct tracer *t, pid_t tid, const char *path)
+{
+	cleanup_free char *prefix = xstrdup(path);
+
+	for (char *slash = strchr(prefix + 1, '/'); ; slash = strchr(slash + 1, '/')) {
+		struct stat st;
+		int fd, ok;
+
+		if (slash)
+			*slash = '\0';
+		fd = tracee_open(t, tid, prefix, O_PATH);
+		if (fd < 0)
+			return errno == ENOENT || errno == ENOTDIR;
+		ok = fstat(fd, &st) == 0 && (!S_ISDIR(st.st_mode) || (st.st_mode & 0111) == 0111);
+		close(fd);
+		if (!ok)
+			return false;
+		if (!slash)
+			return true;
+		*slash = '/';
+	}
+}
+
 /*
  * Whether a miss the tracer's lookup of path found (ENOENT, ENOTDIR) is
  * the tracee's too: the same miss with no symbolic link followed on the
@@ -400,7 +426,8 @@ static bool probe_at_entry(struct tracer *t, struct task *task, const char *raw)
 		/* (ELOOP: maybe a link to a magic link, which the kernel
 		 * follows for the tracee, and RESOLVE_NO_MAGICLINKS not) */
 		if ((e != ENOENT && e != ENOTDIR && e != ENAMETOOLONG && e != EACCES) ||
-		    ((e == ENOENT || e == ENOTDIR) && !miss_sure(t, path)))
+		    ((e == ENOENT || e == ENOTDIR) &&
+		     (!miss_sure(t, path) || !dirs_searchable(t, task->tid, path))))
 			return false;	/* not sure: let the kernel say */
 		ev->result = -e;
 	} else {
@@ -418,32 +445,6 @@ static bool probe_at_entry(struct tracer *t, struct task *task, const char *raw)
 	}
 	tracer_emit(t, ev);
 	return true;
-}
-
-/* Whether every directory on the way to path that exists can be searched
- * by anyone: elsewhere the kernel may answer EACCES for a missing name,
- * where the tracer, root outside, finds it missing. */
-static bool dirs_searchable(struct tracer *t, pid_t tid, const char *path)
-{
-	cleanup_free char *prefix = xstrdup(path);
-
-	for (char *slash = strchr(prefix + 1, '/'); ; slash = strchr(slash + 1, '/')) {
-		struct stat st;
-		int fd, ok;
-
-		if (slash)
-			*slash = '\0';
-		fd = tracee_open(t, tid, prefix, O_PATH);
-		if (fd < 0)
-			return errno == ENOENT || errno == ENOTDIR;
-		ok = fstat(fd, &st) == 0 && (!S_ISDIR(st.st_mode) || (st.st_mode & 0111) == 0111);
-		close(fd);
-		if (!ok)
-			return false;
-		if (!slash)
-			return true;
-		*slash = '/';
-	}
 }
 
 /* Whether an execve's file is not there (ENOENT, ENOTDIR: sets the

@@ -365,8 +365,9 @@ static int m_memfd(void)
  * to /proc/self/fd/50, which names the tracer's own fd 50 when it looks
  * (a miss), and the process's open file for the kernel (ETXTBSY: it is
  * being written; a stat finds it); a name after ".." below a directory
- * nobody may search (EACCES), which the tracer, root outside, found
- * missing.  Each as the kernel says, in every mode (trace.t). */
+ * nobody may search, or a name in it (EACCES), which the tracer, root
+ * outside, found missing.  Each as the kernel says, in every mode
+ * (trace.t). */
 static int badlinks(void)
 {
 	char *argv[] = { "x", NULL };
@@ -381,7 +382,8 @@ static int badlinks(void)
 	close(50);
 	close(w);
 	must(mkdir("locked", 0755) == 0 && chmod("locked", 0) == 0, "mkdir locked");
-	if (syscall(SYS_execve, (long)"locked/../no-such-tool", (long)argv, (long)argv) == 0)
+	if (syscall(SYS_execve, (long)"locked/../no-such-tool", (long)argv, (long)argv) == 0 ||
+	    syscall(SYS_newfstatat, AT_FDCWD, (long)"locked/no-such-file", (long)&st, 0) == 0)
 		fails++;
 	must(chmod("locked", 0755) == 0, "chmod locked");
 	return fails;

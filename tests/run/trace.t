@@ -441,6 +441,8 @@ has "an exec through a link to /proc/self/fd/50, a file being written: ETXTBSY" 
 has "a stat through it: the file" '"ev":"probe","path":"$SRC/busy","res":"ok","type":"file"}'
 has "an exec after \"..\" below a directory nobody may search: EACCES" \
 	'"ev":"exec-fail","path":"$SRC/no-such-tool","res":"EACCES"}'
+has "a stat of a missing name in it: EACCES" \
+	'"ev":"probe","path":"$SRC/locked/no-such-file","res":"EACCES"}'
 ref=$SCRATCH/badptr.trace
 for opt in --no-preload --no-seccomp-notify; do
 	W=$SCRATCH/w-badptr$opt; mkdir -p "$W"
