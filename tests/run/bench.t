@@ -133,21 +133,39 @@ is "fewer than two pairs is a usage error" "$?" 125
 "$AB" -n x "$SR" "$SR" 2>/dev/null
 is "a PAIRS that is not a number is a usage error" "$?" 125
 
+# bench_bpf NAME: bench/NAME's usage errors (125), then whether bpftrace
+# can attach to the scheduler's tracepoints here (root): a skip with the
+# reason, false, if not
+bench_bpf() {
+	local tool=$TOP/bench/$1
+
+	"$tool" -n 1 2>"$SCRATCH/err"
+	is "$1 without a command is a usage error (125)" "$?" 125
+	like "with the usage" "$(cat "$SCRATCH/err")" "^usage: bench/$1"
+	"$tool" -n 0 -- true 2>/dev/null
+	is "$1 -n 0 is a usage error" "$?" 125
+	if ! command -v bpftrace >/dev/null; then
+		skip "bench/$1: no bpftrace here (apt-get install bpftrace)"
+		return 1
+	fi
+	if ! bpftrace -q -e 'tracepoint:sched:sched_switch { } BEGIN { exit(); }' \
+		>/dev/null 2>"$SCRATCH/bterr"; then
+		skip "bench/$1: bpftrace cannot attach here: $(grep -v RLIMIT_MEMLOCK "$SCRATCH/bterr" | head -n1)"
+		return 1
+	fi
+}
+
+# bench_bpf_fails NAME: a command that fails is bench/NAME's failure too
+bench_bpf_fails() {
+	"$TOP/bench/$1" -n 1 -s "$SR" -- /bin/sh -c 'exit 3' >/dev/null 2>"$SCRATCH/err"
+	is "a command that fails: 125" "$?" 125
+	like "and the failed run is named" "$(cat "$SCRATCH/err")" 'a run failed: /bin/sh -c exit 3'
+}
+
 # bench/lifetimes: a program's exec-to-exit lifetime natively and under
 # sandrun, from bpftrace (root, and the kernel's sched tracepoints)
-LT=$TOP/bench/lifetimes
-"$LT" -n 1 2>"$SCRATCH/err"
-is "lifetimes without a command is a usage error (125)" "$?" 125
-like "with the usage" "$(cat "$SCRATCH/err")" '^usage: bench/lifetimes'
-"$LT" -n 0 -- true 2>/dev/null
-is "lifetimes -n 0 is a usage error" "$?" 125
-if ! command -v bpftrace >/dev/null; then
-	skip "bench/lifetimes: no bpftrace here (apt-get install bpftrace)"
-elif ! bpftrace -q -e 'tracepoint:sched:sched_process_fork { } BEGIN { exit(); }' \
-	>/dev/null 2>"$SCRATCH/bterr"; then
-	skip "bench/lifetimes: bpftrace cannot attach here: $(grep -v RLIMIT_MEMLOCK "$SCRATCH/bterr" | head -n1)"
-else
-	out=$("$LT" -n 1 -s "$SR" -c "echo x >>$SCRATCH/lpreps" -- /bin/sh -c '/bin/true; /bin/true; exit 0' 2>&1)
+if bench_bpf lifetimes; then
+	out=$("$TOP/bench/lifetimes" -n 1 -s "$SR" -c "echo x >>$SCRATCH/lpreps" -- /bin/sh -c '/bin/true; /bin/true; exit 0' 2>&1)
 	is "bench/lifetimes exits 0" "$?" 0
 	like "it says what it ran" "$out" '^1 runs each of /bin/sh -c /bin/true; /bin/true; exit 0 \(natively; under '
 	# (two trues a run, both sides timed; the shell forked them)
@@ -158,26 +176,13 @@ else
 	check "the whole run's lifetimes are above 0 ms on both sides" \
 		perl -e 'exit !($ARGV[0] =~ /\| \(the whole run\) \| \| ([0-9.]+) ms \| ([0-9.]+) ms \|/ && $1 > 0 && $2 > 0)' "$out"
 	is "PREP ran before both runs" "$(wc -l <"$SCRATCH/lpreps")" 2
-	"$LT" -n 1 -s "$SR" -- /bin/sh -c 'exit 3' >/dev/null 2>"$SCRATCH/err"
-	is "a command that fails: 125" "$?" 125
-	like "and the failed run is named" "$(cat "$SCRATCH/err")" 'a run failed: /bin/sh -c exit 3'
+	bench_bpf_fails lifetimes
 fi
 
 # bench/waits: where a run's processes wait, natively and under sandrun,
 # from bpftrace too
-WT=$TOP/bench/waits
-"$WT" -n 1 2>"$SCRATCH/err"
-is "waits without a command is a usage error (125)" "$?" 125
-like "with the usage" "$(cat "$SCRATCH/err")" '^usage: bench/waits'
-"$WT" -n 0 -- true 2>/dev/null
-is "waits -n 0 is a usage error" "$?" 125
-if ! command -v bpftrace >/dev/null; then
-	skip "bench/waits: no bpftrace here (apt-get install bpftrace)"
-elif ! bpftrace -q -e 'tracepoint:sched:sched_switch { } BEGIN { exit(); }' \
-	>/dev/null 2>"$SCRATCH/bterr"; then
-	skip "bench/waits: bpftrace cannot attach here: $(grep -v RLIMIT_MEMLOCK "$SCRATCH/bterr" | head -n1)"
-else
-	out=$("$WT" -n 1 -s "$SR" -c "echo x >>$SCRATCH/wpreps" -- /bin/sh -c '/bin/true; /bin/true; exit 0' 2>&1)
+if bench_bpf waits; then
+	out=$("$TOP/bench/waits" -n 1 -s "$SR" -c "echo x >>$SCRATCH/wpreps" -- /bin/sh -c '/bin/true; /bin/true; exit 0' 2>&1)
 	is "bench/waits exits 0" "$?" 0
 	like "it says what it ran" "$out" '^1 runs each of /bin/sh -c /bin/true; /bin/true; exit 0 \(natively; under '
 	check "the run's wall time is above 0 ms on both sides" \
@@ -192,9 +197,7 @@ else
 	check "the tracer's threads ran under sandrun, not natively" \
 		perl -e 'exit !($ARGV[0] =~ /\| the tracer: its threads on a CPU \| \| 0\.0 ms \| \| ([0-9.]+) ms \|/ && $1 > 0)' "$out"
 	is "PREP ran before both runs" "$(wc -l <"$SCRATCH/wpreps")" 2
-	"$WT" -n 1 -s "$SR" -- /bin/sh -c 'exit 3' >/dev/null 2>"$SCRATCH/err"
-	is "a command that fails: 125" "$?" 125
-	like "and the failed run is named" "$(cat "$SCRATCH/err")" 'a run failed: /bin/sh -c exit 3'
+	bench_bpf_fails waits
 fi
 
 # bench/run: its usage errors (124) come before anything is written, and
