@@ -67,11 +67,29 @@ static char *magic_fd_path(struct proc *pr, const char *path)
 	return *end ? xasprintf("%s%s", e->path, end) : xstrdup(e->path);
 }
 
+/* base/path, lexically normalized; below a directory the fd table could
+ * not name (FD_UNNAMED), still below it: no ".." climbs above the mark
+ * ("/?unknown-fd/d/../../x" was "/x", a path nobody opened, which a
+ * --policy judged and the tracer looked up). */
+static char *join_normalize(const char *base, const char *path)
+{
+	bool unnamed = str_has_prefix(base, FD_UNNAMED);
+	char *joined = xasprintf("/%s/%s", unnamed ? base + strlen(FD_UNNAMED) : base, path);
+	char *out = path_normalize(joined);
+
+	free(joined);
+	if (!unnamed)
+		return out;
+	joined = xasprintf(FD_UNNAMED "%s", strcmp(out, "/") ? out : "");
+	free(out);
+	return joined;
+}
+
 /* The absolute path a (dirfd, path) pair names, lexically normalized. */
 static char *resolve(struct proc *pr, int dirfd, const char *path)
 {
 	const char *base;
-	char *joined, *out, *magic;
+	char *out, *magic;
 	struct fdent *e;
 
 	if (!path)
@@ -90,25 +108,11 @@ static char *resolve(struct proc *pr, int dirfd, const char *path)
 		base = pr->cwd;
 	} else {
 		e = fd_lookup(pr, dirfd);
-		base = e ? e->path : NULL;
-	}
-	/* An fd the table cannot name: what follows it, below a marker
-	 * that no ".." takes away (the path is nobody's to judge or look
-	 * up: enforce.c, exec_missing, probe_at_entry) */
-	if (!base) {
-		joined = xasprintf("/%s", path);
-		out = path_normalize(joined);
-		free(joined);
-		joined = xasprintf("/?unknown-fd%s", strcmp(out, "/") ? out : "");
-		free(out);
-		return joined;
+		base = e ? e->path : FD_UNNAMED;
 	}
 	if (!*path)
 		return xstrdup(base);
-	joined = xasprintf("%s/%s", base, path);
-	out = path_normalize(joined);
-	free(joined);
-	return out;
+	return join_normalize(base, path);
 }
 
 static char *path_arg_raw(struct task *task, int dirfd_idx, int path_idx,

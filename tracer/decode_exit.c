@@ -226,9 +226,11 @@ void decode_exit(struct tracer *t, struct task *task, int64_t rval)
 	}
 	case DEC_CHDIR:
 	case DEC_FCHDIR:
-		if (res == 0 && ev->path) {
+		/* (into an fd the table cannot name: a cwd it cannot name,
+		 * not the one before) */
+		if (res == 0) {
 			free(task->proc->cwd);
-			task->proc->cwd = xstrdup(ev->path);
+			task->proc->cwd = xstrdup(ev->path ? ev->path : FD_UNNAMED);
 		}
 		break;
 	case DEC_EXEC:

@@ -161,6 +161,9 @@ struct proc *proc_fork(const struct proc *parent, pid_t tgid);
 void proc_free(struct proc *p);
 
 struct fdent *fd_lookup(struct proc *p, int fd);
+/* What stands for a directory the fd table cannot name (an fd it does
+ * not know, a cwd taken from one): paths below it keep it (decode.c) */
+#define FD_UNNAMED "/?unknown-fd"
 void fd_put(struct proc *p, int fd, const char *path, uint8_t flags);
 void fd_close(struct proc *p, int fd);
 

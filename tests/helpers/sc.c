@@ -389,6 +389,42 @@ static int badlinks(void)
 	return fails;
 }
 
+/* A directory fd the tracer cannot name (received over a socket: recvmsg
+ * is not traced), then fchdir into it: the cwd is one the tracer cannot
+ * name either, so a stat of "x" there is below its mark, not "$SRC/x"
+ * (the cwd before), which is there (the stat's answer at its entry said
+ * so with ptrace stops; the kernel, ENOENT). */
+static int unnamed_cwd(void)
+{
+	char cwd[4096], ctl[CMSG_SPACE(sizeof(int))] = { 0 }, byte = 0;
+	struct iovec iov = { &byte, 1 };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl,
+			      .msg_controllen = sizeof(ctl) };
+	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+	struct stat st;
+	int sv[2], d, got, fails = 0;
+
+	must(getcwd(cwd, sizeof(cwd)) != NULL, "getcwd");
+	write_file("x", "in the cwd before\n");
+	must(mkdir("sub", 0755) == 0 && (d = open("sub", O_RDONLY | O_DIRECTORY)) >= 0, "sub");
+	must(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0, "socketpair");
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &d, sizeof(int));
+	must(sendmsg(sv[0], &msg, 0) == 1 && recvmsg(sv[1], &msg, 0) == 1, "pass the fd");
+	memcpy(&got, CMSG_DATA(CMSG_FIRSTHDR(&msg)), sizeof(int));
+	close(d);
+	must(fchdir(got) == 0, "fchdir");
+	if (syscall(SYS_newfstatat, AT_FDCWD, (long)"x", (long)&st, 0) == 0)
+		fails++;
+	must(chdir(cwd) == 0, "chdir back");
+	close(got);
+	close(sv[0]);
+	close(sv[1]);
+	return fails;
+}
+
 /* Every traced call with a path at an address nothing is mapped at (the
  * kernel answers EFAULT; the tracer reads no path), and on an fd that is
  * not open (EBADF).  The tracer died at a rename with no path before
@@ -432,6 +468,7 @@ static int m_badptr(void)
 	    syscall(SYS_newfstatat, F, (long)"d/../../no-such-file", (long)&st, 0) == 0)
 		fails++;
 	fails += badlinks();
+	fails += unnamed_cwd();
 	write_file("after.txt", "still traced\n");
 	return fails;
 }

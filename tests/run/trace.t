@@ -443,6 +443,8 @@ has "an exec after \"..\" below a directory nobody may search: EACCES" \
 	'"ev":"exec-fail","path":"$SRC/no-such-tool","res":"EACCES"}'
 has "a stat of a missing name in it: EACCES" \
 	'"ev":"probe","path":"$SRC/locked/no-such-file","res":"EACCES"}'
+has "a stat in a cwd taken from an fd the tracer cannot name: below its mark" \
+	'"ev":"probe","path":"/?unknown-fd/x","res":"ENOENT"}'
 ref=$SCRATCH/badptr.trace
 for opt in --no-preload --no-seccomp-notify; do
 	W=$SCRATCH/w-badptr$opt; mkdir -p "$W"
