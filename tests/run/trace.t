@@ -439,6 +439,8 @@ has "a stat the same: EBADF, the kernel's answer" \
 has "an exec through a link to /proc/self/fd/50, a file being written: ETXTBSY" \
 	'"ev":"exec-fail","path":"$SRC/busy","res":"ETXTBSY"}'
 has "a stat through it: the file" '"ev":"probe","path":"$SRC/busy","res":"ok","type":"file"}'
+has "a stat through a link to /proc/self/cwd: the directory" \
+	'"ev":"probe","path":"$SRC/here","res":"ok","type":"dir"}'
 has "an exec after \"..\" below a directory nobody may search: EACCES" \
 	'"ev":"exec-fail","path":"$SRC/no-such-tool","res":"EACCES"}'
 has "a stat of a missing name in it: EACCES" \
