@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/inotify.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
@@ -488,6 +489,18 @@ static bool exec_missing(struct tracer *t, struct task *task)
 	return miss_sure(t, path) && dirs_searchable(t, task->tid, path);
 }
 
+/* A probe's flags as AT_ flags: AT_SYMLINK_NOFOLLOW, AT_EMPTY_PATH. */
+static uint32_t probe_flags(const struct sc_desc *d, uint64_t arg)
+{
+	uint32_t f = (uint32_t)arg;
+
+	if (d->opts & SCF_INOTIFY)
+		return f & IN_DONT_FOLLOW ? AT_SYMLINK_NOFOLLOW : 0;
+	if (d->opts & SCF_FOLLOW_FLAG)
+		return (f & AT_EMPTY_PATH) | (f & AT_SYMLINK_FOLLOW ? 0 : AT_SYMLINK_NOFOLLOW);
+	return f;
+}
+
 static bool decode_args(struct tracer *t, struct task *task)
 {
 	struct pending *p = &task->pend;
@@ -527,7 +540,7 @@ static bool decode_args(struct tracer *t, struct task *task)
 		break;
 	case DEC_PROBE:
 		if (d->flags >= 0)
-			ev->flags = (uint32_t)p->args[d->flags];
+			ev->flags = probe_flags(d, p->args[d->flags]);
 		/* fstat() in disguise: fstatat(fd, "", AT_EMPTY_PATH). */
 		{
 			char *raw = arg_string(task, d->path);
@@ -542,7 +555,8 @@ static bool decode_args(struct tracer *t, struct task *task)
 			if (d->opts & SCF_NOFOLLOW)
 				ev->flags |= AT_SYMLINK_NOFOLLOW;
 			/* (a record has the kernel's answer) */
-			answered = !p->rec && probe_at_entry(t, task, raw);
+			answered = !p->rec && !(d->opts & SCF_KERNEL) &&
+				   probe_at_entry(t, task, raw);
 			free(raw);
 			if (answered)
 				return false;

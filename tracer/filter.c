@@ -15,6 +15,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "lib/cleanup.h"
 #include "lib/exitcode.h"
 #include "lib/util.h"
 #include "tracer/filter.h"
@@ -27,18 +28,47 @@ static const uint32_t arches[FILTER_ARCH_COUNT] = {
 	[FILTER_ARCH_X32] = SCMP_ARCH_X32,
 };
 
+/*
+ * The table's syscalls that libseccomp may not know (2.5.4, Debian 12's,
+ * knows none of these): their numbers, from Linux's table common to
+ * every architecture since 424 (the same on x86_64, i386 and x32, x32's
+ * with FILTER_X32_BIT).  The filter traces them with a block of its own
+ * ahead of libseccomp's program (late_block).
+ */
+static const struct {
+	const char *name;
+	int nr;
+} newer[] = {
+	{ "setxattrat", 463 },   { "getxattrat", 464 },     { "listxattrat", 465 },
+	{ "removexattrat", 466 }, { "open_tree_attr", 467 }, { "file_getattr", 468 },
+	{ "file_setattr", 469 },
+};
+
+static int newer_nr(const char *name)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(newer); i++)
+		if (!strcmp(newer[i].name, name))
+			return newer[i].nr;
+	return -1;
+}
+
 int filter_resolve(int arch, const char *name)
 {
 	int nr = seccomp_syscall_resolve_name_arch(arches[arch], name);
 
 	if (nr < 0)
-		return -1;
+		return newer_nr(name);
 	return nr & ~FILTER_X32_BIT;
 }
 
 char *filter_syscall_name(int arch, int nr)
 {
-	return seccomp_syscall_resolve_num_arch(arches[arch], nr);
+	char *name = seccomp_syscall_resolve_num_arch(arches[arch], nr);
+
+	for (size_t i = 0; !name && i < ARRAY_SIZE(newer); i++)
+		if (newer[i].nr == (nr & ~FILTER_X32_BIT))
+			name = xstrdup(newer[i].name);
+	return name;
 }
 
 int filter_arch_index(uint32_t audit_arch, int nr)
@@ -147,7 +177,14 @@ static int untraced_rules(scmp_filter_ctx ctx)
 	return r;
 }
 
-static scmp_filter_ctx build(bool policy, bool inproc, bool notify, struct sr_error **err)
+/* The table's syscalls libseccomp does not know (newer[]), traced. */
+struct late {
+	uint32_t nr[ARRAY_SIZE(newer)];
+	size_t n;
+};
+
+static scmp_filter_ctx build(bool policy, bool inproc, bool notify, struct late *late,
+			     struct sr_error **err)
 {
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
 	int r = 0;
@@ -161,13 +198,20 @@ static scmp_filter_ctx build(bool policy, bool inproc, bool notify, struct sr_er
 		if (seccomp_arch_exist(ctx, arches[a]) == -EEXIST)
 			r = seccomp_arch_add(ctx, arches[a]);
 	}
+	late->n = 0;
 	for (unsigned i = 0; i < sc_table_len && r >= 0; i++) {
 		int nr = seccomp_syscall_resolve_name(sc_table[i].name);
 
-		/* A name no architecture here has (e.g. stat64 is i386 only
-		 * but resolves to a pseudo-number libseccomp maps per arch). */
-		if (nr == __NR_SCMP_ERROR || ((sc_table[i].opts & SCF_POLICY) && !policy))
+		if ((sc_table[i].opts & SCF_POLICY) && !policy)
 			continue;
+		/* A name no architecture here has (e.g. stat64 is i386 only
+		 * but resolves to a pseudo-number libseccomp maps per arch),
+		 * or one newer than libseccomp. */
+		if (nr == __NR_SCMP_ERROR) {
+			if ((nr = newer_nr(sc_table[i].name)) >= 0)
+				late->nr[late->n++] = (uint32_t)nr;
+			continue;
+		}
 		r = add_rules(ctx, &sc_table[i], nr, notify);
 		if (r == -EDOM || r == -EINVAL)
 			r = 0;
@@ -460,11 +504,39 @@ static bool can_hand_over(void)
 	return syscall(SYS_pidfd_getfd, -1, 0, 0) < 0 && errno == EBADF;
 }
 
-/* libseccomp's program, exported, with the prefix in front (inproc). */
-static int load_exported(scmp_filter_ctx ctx, bool inproc, bool notify,
+/*
+ * The late block, between the prefix and libseccomp's program: a
+ * syscall of late's, from x86_64, x32 or i386, stops.  n + 6
+ * instructions at out.
+ */
+static size_t late_block(struct sock_filter *out, const struct late *late)
+{
+	size_t k = late->n, at = 0;
+
+	if (!k)
+		return 0;
+	out[at++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+						 offsetof(struct seccomp_data, arch));
+	out[at++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0);
+	out[at++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_I386, 0,
+						 (uint8_t)(k + 3));
+	out[at++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+						 offsetof(struct seccomp_data, nr));
+	out[at++] = (struct sock_filter)BPF_STMT(BPF_ALU | BPF_AND | BPF_K,
+						 ~(uint32_t)FILTER_X32_BIT);
+	for (size_t i = 0; i < k; i++)
+		out[at++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, late->nr[i],
+							 (uint8_t)(k - 1 - i), i + 1 < k ? 0 : 1);
+	out[at++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRACE);
+	return at;
+}
+
+/* libseccomp's program, exported, with the prefix in front (inproc) and
+ * the late block. */
+static int load_exported(scmp_filter_ctx ctx, const struct late *late, bool inproc, bool notify,
 			 const struct filter_loader *ld)
 {
-	const size_t np = inproc ? PREFIX_LEN : 0;
+	const size_t npre = inproc ? PREFIX_LEN : 0, np = npre + (late->n ? late->n + 6 : 0);
 	struct sock_filter *prog = NULL;
 	struct sock_fprog fprog;
 	size_t len = 0;
@@ -486,6 +558,8 @@ static int load_exported(scmp_filter_ctx ctx, bool inproc, bool notify,
 	}
 	if (r >= 0 && inproc)
 		r = prefix_resolve(prog, notify, ld);
+	if (r >= 0)
+		late_block(prog + npre, late);
 	if (r >= 0) {
 		n = pread(fd, prog + np, len * sizeof(*prog), 0);
 		if (n != (ssize_t)(len * sizeof(*prog)))
@@ -508,12 +582,14 @@ static int load_exported(scmp_filter_ctx ctx, bool inproc, bool notify,
 static int load(bool policy, bool inproc, bool notify, const struct filter_loader *ld,
 		struct sr_error **err)
 {
-	scmp_filter_ctx ctx = build(policy, inproc, notify, err);
+	struct late late;
+	scmp_filter_ctx ctx = build(policy, inproc, notify, &late, err);
 	int r;
 
 	if (!ctx)
 		return -ENOMEM;
-	r = inproc || notify ? load_exported(ctx, inproc, notify, ld) : seccomp_load(ctx);
+	r = inproc || notify || late.n ? load_exported(ctx, &late, inproc, notify, ld) :
+					 seccomp_load(ctx);
 	seccomp_release(ctx);
 	return r;
 }
@@ -541,11 +617,23 @@ int filter_load(bool policy, bool inproc, const struct filter_loader *ld, int *l
 
 int filter_dump(FILE *f, struct sr_error **err)
 {
-	scmp_filter_ctx ctx = build(false, false, false, err);
+	struct late late;
+	scmp_filter_ctx ctx = build(false, false, false, &late, err);
 	int r;
 
 	if (!ctx)
 		return -1;
+	if (late.n) {
+		fprintf(f, "#\n# ahead of libseccomp's program, sandrun's own block for the\n"
+			   "# syscalls this libseccomp does not know (x86_64, x32 and x86):\n");
+		for (size_t i = 0; i < late.n; i++) {
+			cleanup_free char *name = filter_syscall_name(FILTER_ARCH_X86_64,
+								      (int)late.nr[i]);
+
+			fprintf(f, "# if ($syscall == %u) action TRACE(0);  # %s\n", late.nr[i],
+				name ? name : "?");
+		}
+	}
 	fflush(f);
 	r = seccomp_export_pfc(ctx, fileno(f));
 	seccomp_release(ctx);

@@ -9,6 +9,7 @@
 /*        name             decoder          event          dfd path dfd2 path2 flags aux aux2 opts */
 #define P(n, d, k, a, b, c, e, f, g, h, o) { n, d, k, a, b, c, e, f, g, h, o }
 #define X SCF_EXIT
+#define K SCF_KERNEL
 const struct sc_desc sc_table[] = {
 	P("open",              DEC_OPEN,        EV_OPEN,       -1, 0, -1, -1,  1,  2, -1, X),
 	P("openat",            DEC_OPEN,        EV_OPEN,        0, 1, -1, -1,  2,  3, -1, X),
@@ -26,8 +27,27 @@ const struct sc_desc sc_table[] = {
 	P("faccessat2",        DEC_PROBE,       EV_PROBE,       0, 1, -1, -1,  3, -1, -1, X),
 	P("readlink",          DEC_PROBE,       EV_PROBE,      -1, 0, -1, -1, -1, -1, -1, X | SCF_NOFOLLOW),
 	P("readlinkat",        DEC_PROBE,       EV_PROBE,       0, 1, -1, -1, -1, -1, -1, X | SCF_NOFOLLOW),
+	/* (statfs as access: a miss answered at its entry (libselinux
+	 * looks for /sys/fs/selinux so in every program it is linked to);
+	 * then probes whose result is the kernel's, K: ENODATA from
+	 * getxattr is a path that is there, with no such attribute) */
+	P("oldstat",           DEC_PROBE,       EV_PROBE,      -1, 0, -1, -1, -1, -1, -1, X),
+	P("oldlstat",          DEC_PROBE,       EV_PROBE,      -1, 0, -1, -1, -1, -1, -1, X | SCF_NOFOLLOW),
+	P("statfs",            DEC_PROBE,       EV_PROBE,      -1, 0, -1, -1, -1, -1, -1, X),
+	P("statfs64",          DEC_PROBE,       EV_PROBE,      -1, 0, -1, -1, -1, -1, -1, X),
+	P("getxattr",          DEC_PROBE,       EV_PROBE,      -1, 0, -1, -1, -1, -1, -1, X | K),
+	P("lgetxattr",         DEC_PROBE,       EV_PROBE,      -1, 0, -1, -1, -1, -1, -1, X | K | SCF_NOFOLLOW),
+	P("listxattr",         DEC_PROBE,       EV_PROBE,      -1, 0, -1, -1, -1, -1, -1, X | K),
+	P("llistxattr",        DEC_PROBE,       EV_PROBE,      -1, 0, -1, -1, -1, -1, -1, X | K | SCF_NOFOLLOW),
+	P("getxattrat",        DEC_PROBE,       EV_PROBE,       0, 1, -1, -1,  2, -1, -1, X | K),
+	P("listxattrat",       DEC_PROBE,       EV_PROBE,       0, 1, -1, -1,  2, -1, -1, X | K),
+	P("file_getattr",      DEC_PROBE,       EV_PROBE,       0, 1, -1, -1,  4, -1, -1, X | K),
+	P("name_to_handle_at", DEC_PROBE,       EV_PROBE,       0, 1, -1, -1,  4, -1, -1, X | K | SCF_FOLLOW_FLAG),
+	P("inotify_add_watch", DEC_PROBE,       EV_PROBE,      -1, 1, -1, -1,  2, -1, -1, X | K | SCF_INOTIFY),
+	P("uselib",            DEC_PROBE,       EV_PROBE,      -1, 0, -1, -1, -1, -1, -1, X | K),
 	P("getdents64",        DEC_READDIR,     EV_READDIR,     0, -1, -1, -1, -1, -1, -1, X),
 	P("getdents",          DEC_READDIR,     EV_READDIR,     0, -1, -1, -1, -1, -1, -1, X),
+	P("readdir",           DEC_READDIR,     EV_READDIR,     0, -1, -1, -1, -1, -1, -1, X),
 	P("mkdir",             DEC_PATH,        EV_MKDIR,      -1, 0, -1, -1, -1,  1, -1, X),
 	P("mkdirat",           DEC_PATH,        EV_MKDIR,       0, 1, -1, -1, -1,  2, -1, X),
 	P("rmdir",             DEC_PATH,        EV_RMDIR,      -1, 0, -1, -1, -1, -1, -1, X | SCF_NOFOLLOW),
@@ -90,6 +110,14 @@ const struct sc_desc sc_table[] = {
 	P("mount",             DEC_UNTRACEABLE, EV_UNTRACEABLE, -1, 1, -1, -1, -1, -1, -1, X),
 	P("umount2",           DEC_UNTRACEABLE, EV_UNTRACEABLE, -1, 0, -1, -1, -1, -1, -1, X),
 	P("move_mount",        DEC_UNTRACEABLE, EV_UNTRACEABLE, -1, -1, -1, -1, -1, -1, -1, X),
+	P("open_tree",         DEC_UNTRACEABLE, EV_UNTRACEABLE,  0, 1, -1, -1, -1, -1, -1, X),
+	P("open_tree_attr",    DEC_UNTRACEABLE, EV_UNTRACEABLE,  0, 1, -1, -1, -1, -1, -1, X),
+	P("fsopen",            DEC_UNTRACEABLE, EV_UNTRACEABLE, -1, -1, -1, -1, -1, -1, -1, X),
+	P("fspick",            DEC_UNTRACEABLE, EV_UNTRACEABLE,  0, 1, -1, -1, -1, -1, -1, X),
+	P("fsconfig",          DEC_UNTRACEABLE, EV_UNTRACEABLE, -1, -1, -1, -1, -1, -1, -1, X),
+	P("fsmount",           DEC_UNTRACEABLE, EV_UNTRACEABLE, -1, -1, -1, -1, -1, -1, -1, X),
+	P("mount_setattr",     DEC_UNTRACEABLE, EV_UNTRACEABLE,  0, 1, -1, -1, -1, -1, -1, X),
+	P("fanotify_mark",     DEC_UNTRACEABLE, EV_UNTRACEABLE,  3, 4, -1, -1, -1, -1, -1, X),
 	P("unshare",           DEC_UNTRACEABLE, EV_UNTRACEABLE, -1, -1, -1, -1, -1, -1, -1, X),
 	P("setns",             DEC_UNTRACEABLE, EV_UNTRACEABLE, -1, -1, -1, -1, -1, -1, -1, X),
 	P("setxattr",          DEC_UNTRACEABLE, EV_UNTRACEABLE, -1, 0, -1, -1, -1, -1, -1, X | SCF_POLICY),
@@ -98,9 +126,13 @@ const struct sc_desc sc_table[] = {
 	P("removexattr",       DEC_UNTRACEABLE, EV_UNTRACEABLE, -1, 0, -1, -1, -1, -1, -1, X | SCF_POLICY),
 	P("lremovexattr",      DEC_UNTRACEABLE, EV_UNTRACEABLE, -1, 0, -1, -1, -1, -1, -1, X | SCF_POLICY | SCF_NOFOLLOW),
 	P("fremovexattr",      DEC_UNTRACEABLE, EV_UNTRACEABLE,  0, -1, -1, -1, -1, -1, -1, X | SCF_POLICY),
+	P("setxattrat",        DEC_UNTRACEABLE, EV_UNTRACEABLE,  0, 1, -1, -1,  2, -1, -1, X | SCF_POLICY),
+	P("removexattrat",     DEC_UNTRACEABLE, EV_UNTRACEABLE,  0, 1, -1, -1,  2, -1, -1, X | SCF_POLICY),
+	P("file_setattr",      DEC_UNTRACEABLE, EV_UNTRACEABLE,  0, 1, -1, -1,  4, -1, -1, X | SCF_POLICY),
 };
 #undef P
 #undef X
+#undef K
 const unsigned sc_table_len = ARRAY_SIZE(sc_table);
 
 /* Per-architecture maps from syscall number to descriptor. */

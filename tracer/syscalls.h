@@ -12,7 +12,8 @@
  * ptrace event (fork, vfork, clone, clone3, exit, exit_group), or is
  * listed as untraceable.  Numbers are resolved per architecture (x86_64,
  * i386 through int 0x80, x32) by libseccomp from the names, so a 32-bit
- * open and a 64-bit open reach the same decoder.
+ * open and a 64-bit open reach the same decoder; the few newer than the
+ * libseccomp sandrun is built with, by filter.c's own numbers.
  */
 enum sc_dec {
 	DEC_OPEN,	/* open, openat: flags in `flags`, mode in `aux` */
@@ -41,6 +42,12 @@ enum {
 	SCF_STATX = 1 << 1,	/* the buffer is a struct statx */
 	SCF_EXIT = 1 << 2,	/* the result is needed: stop at exit */
 	SCF_POLICY = 1 << 3,	/* traced only under a --policy */
+	SCF_KERNEL = 1 << 4,	/* a probe the kernel answers: not looked
+				 * up at the entry (the call may fail on
+				 * another argument before its lookup) */
+	SCF_FOLLOW_FLAG = 1 << 5, /* follows a link only with
+				   * AT_SYMLINK_FOLLOW at `flags` */
+	SCF_INOTIFY = 1 << 6,	/* IN_DONT_FOLLOW in the mask at `flags` */
 };
 
 struct sc_desc {

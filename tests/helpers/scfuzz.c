@@ -4,8 +4,8 @@
  * drawn from a pool (names that exist, names that do not, unreadable and
  * unterminated ones, fds open and not, flags, numbers), for the tracer's
  * robustness: whatever a build passes, sandrun records it and goes on.
- * `scfuzz SEED N` makes N calls and exits 42 (it may also die of what it
- * did to itself).  It refuses to run outside a sandbox whose host root is
+ * `scfuzz SEED N [more]` makes N calls and exits 42 (it may also die of
+ * what it did to itself).  It refuses to run outside a sandbox whose host root is
  * read-only: some calls chmod, rename and remove what the pool names; and
  * its stdio is a file of its own in its directory (scfuzz.stdio), any
  * other fd closed, whatever it was given.
@@ -47,6 +47,14 @@ static const long calls[] = {
 	SYS_mknodat,
 };
 
+/* `scfuzz SEED N more`: these too, a quarter of the calls (the other
+ * seeds' calls stay what they were) */
+static const long more[] = {
+	SYS_statfs, SYS_getxattr, SYS_lgetxattr, SYS_listxattr, SYS_llistxattr,
+	464 /* getxattrat */, 465 /* listxattrat */, 468 /* file_getattr */,
+	SYS_name_to_handle_at, SYS_inotify_add_watch, SYS_uselib,
+};
+
 static const char *const names[] = {
 	"a", "b", "d", "d/a", "d/b", "", ".", "..", "a/../b", "l", "d/../../x", "//a//b/",
 	"/", "/usr", "/tmp", "/tmp/f", "/dev/null", "/proc/self/fd/3", "/proc/self/cwd/a",
@@ -58,6 +66,7 @@ static const char *const names[] = {
 int main(int argc, char **argv)
 {
 	long n = argc > 2 ? atol(argv[2]) : 1000, pool[80];
+	int also = argc > 3 && !strcmp(argv[3], "more");
 	char *base, *edge, *buf;
 	size_t np = 0;
 	/* SCFUZZ_LOG=FILE: each call and its result (on an fd of its own,
@@ -141,6 +150,9 @@ int main(int argc, char **argv)
 	}
 	for (long i = 0; i < n; i++) {
 		long nr = calls[rnd() % (sizeof(calls) / sizeof(*calls))], a[6], r;
+
+		if (also && rnd() % 4 == 0)
+			nr = more[rnd() % (sizeof(more) / sizeof(*more))];
 
 		for (int k = 0; k < 6; k++) {
 			a[k] = pool[rnd() % np];

@@ -153,6 +153,16 @@ if command -v setfattr >/dev/null; then
 else
 	skip "no setfattr (attr) to try setxattr with"
 fi
+# setxattrat (Linux 6.13), which Debian 12's libseccomp does not know
+try enforce xattrat bin/sc setxattrat out/l
+if [ "$rc" = 77 ]; then
+	skip "this kernel has no setxattrat"
+else
+	is "enforce: setxattrat through a link: exit 122" "$rc" 122
+	like "enforce: setxattrat through a link: the real path is reported" \
+		"$(grep violation "$SCRATCH/xattrat.trace")" \
+		'"call":"setxattrat","access":"write","path":"\$SRC/main.c","res":"EACCES"'
+fi
 try audit chmod-a chmod 600 out/l
 is "audit: chmod through a link: reported" "$(grep -c '"access":"write","path":"\$SRC/main.c","res":"ok"' "$SCRATCH/chmod-a.trace")" 1
 chmod 644 "$S/main.c"

@@ -138,6 +138,38 @@ has "stat of a directory: its type" '"ev":"probe","path":"$SRC/adir","res":"ok",
 has "lstat of a symlink: no follow, its type" '"ev":"probe","path":"$SRC/alink","follow":false,"res":"ok","type":"symlink"'
 has "a probe that finds nothing" '"ev":"probe","path":"$SRC/nope","res":"ENOENT"'
 
+# The other calls that tell whether a path is there (statfs, the xattr
+# reads and their -at forms, inotify_add_watch, name_to_handle_at,
+# uselib, file_getattr; the 6.13+ and 6.17+ ones by number, which
+# Debian 12's libseccomp does not know): each a probe with the result
+# the program got (it prints each), in each way of recording.  (Before,
+# none was recorded.)
+expect_more() {
+	while IFS='=' read -r name res; do
+		local p=${name##*-} f=
+		case $name in lgetxattr-*|llistxattr-*|*-nofollow-*|lstat-*) f=',"follow":false' ;; esac
+		case $name in
+		exec-fd) echo "\"ev\":\"exec-fail\",\"path\":\"\$SRC/mf\",\"res\":\"$res\"" ;;
+		exec-below-fd) echo "\"ev\":\"exec-fail\",\"path\":\"\$SRC/mf/x\",\"res\":\"$res\"" ;;
+		*-below-fd) echo "\"ev\":\"probe\",\"path\":\"\$SRC/mf/x\"$f,\"res\":\"$res\"" ;;
+		*) echo "\"ev\":\"probe\",\"path\":\"\$SRC/$p\"$f,\"res\":\"$res\"" ;;
+		esac
+	done <"$1" | sort
+}
+for mode in probe-more; do
+	for opt in "" --no-preload --no-seccomp-notify; do
+		W=$SCRATCH/w-$mode$opt; T=$SCRATCH/$mode$opt.trace
+		mkdir -p "$W"
+		(cd "$W" && "$SR" -q $opt -o "$T" --ro-bind="$SCRATCH/bin:$SCRATCH/bin" \
+			-- "$SCRATCH/bin/sc" "$mode") >"$SCRATCH/$mode.out" 2>"$SCRATCH/$mode.err"
+		is "$mode${opt:+ $opt}: exit status" "$?" 0
+		got=$(grep -o '"ev":"\(probe\|exec-fail\)","path":"$SRC/\(p[xml]\|mf\|mf/x\)"[^}]*' "$T" |
+			sed 's/,"type":"[a-z]*"//' | sort)
+		is "$mode${opt:+ $opt}: each call recorded with the kernel's result" \
+			"$got" "$(expect_more "$SCRATCH/$mode.out")"
+	done
+done
+
 trace mutate
 for frag in '"ev":"mkdir","path":"$SRC/d","perm":"0700","res":"ok"' \
 	'"ev":"link","path":"$SRC/d/f","to":"$SRC/d/hard","res":"ok"' \
@@ -476,8 +508,11 @@ is "refused renames: before-states of the names alone, nothing below them" \
 # bound read-write, and, comparing the modes, exec results the tracer
 # made up with ptrace stops: a link to /proc/self/fd/N (seed 38), a ".."
 # below a directory nobody may search (9), a ".." above an fd that is not
-# open (25).
-for seed in 1 2 9 25 38; do
+# open (25).  Seeds with "more" call the probes beyond the stat family
+# too (statfs, the xattr reads, ...).
+for spec in 1 2 9 25 38 "3 more" "7 more"; do
+	set -- $spec
+	seed=$1${2:+-$2}
 	for opt in "" --no-preload --no-seccomp-notify; do
 		D=$SCRATCH/fz; W=$D/w
 		rm -rf "$D"; mkdir -p "$W"
@@ -485,7 +520,7 @@ for seed in 1 2 9 25 38; do
 		# and a /dev/null opened outside is the host's)
 		: >"$D/in"
 		(cd "$W" && timeout 300 "$SR" $opt -q -o "$SCRATCH/fuzz$seed$opt.trace" \
-			--ro-bind="$SCRATCH/bin:$SCRATCH/bin" -- "$SCRATCH/bin/scfuzz" "$seed" 1500) \
+			--ro-bind="$SCRATCH/bin:$SCRATCH/bin" -- "$SCRATCH/bin/scfuzz" $1 1500 ${2:-}) \
 			<"$D/in" >"$D/out" 2>"$D/err" 3>&- 4>&-
 		is "fuzz seed $seed${opt:+ $opt}: the program's own exit status" "$?" 42
 	done
