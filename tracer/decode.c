@@ -130,6 +130,14 @@ static char *arg_string(struct task *task, int idx)
 	return mem_read_string(task->tid, p->args[idx], PATH_MAX);
 }
 
+/* Whether a path as given goes through /proc or /dev, where the kernel
+ * follows magic links (/proc/self/fd/N, /dev/fd/N, /proc/self/cwd) to
+ * objects the tracer knows only by the names they were opened by. */
+static bool through_magic(const char *raw)
+{
+	return raw && raw[0] == '/' && (path_is_under(raw, "/proc") || path_is_under(raw, "/dev"));
+}
+
 /* The absolute, unnormalized form of a relative path with "..". */
 static char *raw_join(struct proc *pr, int dirfd, const char *path)
 {
@@ -171,6 +179,8 @@ static char *path_arg_raw(struct task *task, int dirfd_idx, int path_idx,
 		return e ? xstrdup(e->path) : NULL;
 	}
 	out = resolve(task->proc, dirfd, raw);
+	if (through_magic(raw))
+		p->magic = true;
 	if (ret_raw && out)
 		*ret_raw = raw_join(task->proc, dirfd, raw);
 	free(raw);
@@ -327,6 +337,7 @@ bool decode_entry(struct tracer *t, struct task *task)
 	bool exit_stop;
 
 	p->raw[0] = p->raw[1] = NULL;
+	p->magic = false;
 	exit_stop = decode_args(t, task);
 	if (exit_stop)
 		before_change(t, task);
@@ -388,8 +399,10 @@ static bool miss_sure(const struct tracer *t, const char *path)
  * syscall needs no exit stop: the path looked up in the command's root
  * with RESOLVE_IN_ROOT (absolute links stay inside, as for the tracee).
  * access() only when the path is not there (whether the caller may use a
- * file that is depends on its credentials); not for /proc and /dev (self
- * and fd links are the caller's), a path below an fd the tracer cannot
+ * file that is depends on its credentials); not for /proc and /dev, as
+ * given or resolved (self and fd links are the caller's, and
+ * /proc/self/fd/3/a is below the file fd 3 holds, which the name it was
+ * opened by may no longer be), a path below an fd the tracer cannot
  * name (not open, EBADF, or of a kind it does not follow), nor 32-bit
  * calls.
  * The event is emitted here; true when it was.
@@ -408,7 +421,7 @@ static bool probe_at_entry(struct tracer *t, struct task *task, const char *raw)
 	const char *path;
 	int fd;
 
-	if (is_compat(p) || !ev->path || str_has_prefix(ev->path, "/?") ||
+	if (is_compat(p) || !ev->path || str_has_prefix(ev->path, "/?") || through_magic(raw) ||
 	    path_is_under(ev->path, "/proc") || path_is_under(ev->path, "/dev"))
 		return false;
 	tracer_keep_root(t, task->tid);
@@ -467,7 +480,7 @@ static bool exec_missing(struct tracer *t, struct task *task)
 	/* (not where the kernel fails it for something else first: an
 	 * execveat's unknown flags, EINVAL, or a dirfd the tracer does not
 	 * know, maybe EBADF) */
-	if (!path || (ev->flags & AT_EMPTY_PATH) || path_is_under(ev->path, "/proc") ||
+	if (!path || p->magic || (ev->flags & AT_EMPTY_PATH) || path_is_under(ev->path, "/proc") ||
 	    path_is_under(ev->path, "/dev") ||
 	    (ev->flags & ~(uint32_t)(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)) ||
 	    str_has_prefix(ev->path, "/?"))

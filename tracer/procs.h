@@ -86,6 +86,11 @@ struct pending {
 					 * may hold another file by then) */
 	uint64_t envp_was;	/* an exec's environment argument before
 				 * exec_env.c replaced it, or 0 */
+	bool magic;		/* a path given through /proc or /dev (say
+				 * /proc/self/fd/3/a): what the kernel walks
+				 * from is the object behind the magic link,
+				 * which the tracer's name of it may no
+				 * longer name */
 	bool exe_known;		/* exe: an execve's file, as its entry
 				 * found it (exec_env.c reuses it) */
 	bool notified;		/* made by sandrun-rec.so through the

@@ -253,6 +253,29 @@ static int m_probe_more(void)
 	return 0;
 }
 
+/* Paths through a magic link to an fd whose file has moved since it was
+ * opened: the kernel walks from the file the fd holds ("mf", renamed
+ * "mf2": not a directory, not executable), which the name the tracer
+ * has for the fd no longer names (found by scfuzz, seeds 1056, 1307). */
+static int m_magic(void)
+{
+	char path[64], below[80];
+	char *argv[] = { "x", NULL };
+	struct stat st;
+	int fd;
+
+	write_file("mf", "not a program\n");
+	fd = open("mf", O_RDONLY);
+	must(fd >= 0 && rename("mf", "mf2") == 0, "mf");
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	snprintf(below, sizeof(below), "%s/x", path);
+	said("exec-fd", execv(path, argv));
+	said("exec-below-fd", execv(below, argv));
+	said("stat-below-fd", stat(below, &st));
+	said("lstat-below-fd", lstat(below, &st));
+	return 0;
+}
+
 /* setxattrat (Linux 6.13) through the link at argv[2]: ENOSYS exits 77. */
 static int m_setxattrat(char **argv)
 {
@@ -931,6 +954,7 @@ int main(int argc, char **argv)
 		{ "dup2-fails", m_dup2_fails }, { "dup2-same", m_dup2_same },
 		{ "exec-spread", m_exec_spread }, { "path-edge", m_path_edge },
 		{ "many", m_many }, { "wrap", m_wrap }, { "probe-more", m_probe_more },
+		{ "magic", m_magic },
 	};
 
 	/* (the one mode with an argument: its second exec's) */

@@ -141,9 +141,12 @@ has "a probe that finds nothing" '"ev":"probe","path":"$SRC/nope","res":"ENOENT"
 # The other calls that tell whether a path is there (statfs, the xattr
 # reads and their -at forms, inotify_add_watch, name_to_handle_at,
 # uselib, file_getattr; the 6.13+ and 6.17+ ones by number, which
-# Debian 12's libseccomp does not know): each a probe with the result
-# the program got (it prints each), in each way of recording.  (Before,
-# none was recorded.)
+# Debian 12's libseccomp does not know), and paths through a magic link
+# to an fd whose file has moved (sc magic): each a probe or exec-fail
+# with the result the program got (it prints each), in each way of
+# recording.  (Before, the first were not recorded at all, and with
+# ptrace stops the tracer answered the second from the fd's old name:
+# ENOENT where the kernel said EACCES or ENOTDIR.)
 expect_more() {
 	while IFS='=' read -r name res; do
 		local p=${name##*-} f=
@@ -156,13 +159,15 @@ expect_more() {
 		esac
 	done <"$1" | sort
 }
-for mode in probe-more; do
+for mode in probe-more magic; do
 	for opt in "" --no-preload --no-seccomp-notify; do
 		W=$SCRATCH/w-$mode$opt; T=$SCRATCH/$mode$opt.trace
 		mkdir -p "$W"
 		(cd "$W" && "$SR" -q $opt -o "$T" --ro-bind="$SCRATCH/bin:$SCRATCH/bin" \
 			-- "$SCRATCH/bin/sc" "$mode") >"$SCRATCH/$mode.out" 2>"$SCRATCH/$mode.err"
 		is "$mode${opt:+ $opt}: exit status" "$?" 0
+		is "$mode${opt:+ $opt}: each call's result printed" \
+			"$(grep -c = "$SCRATCH/$mode.out")" "$([ $mode = magic ] && echo 4 || echo 14)"
 		got=$(grep -o '"ev":"\(probe\|exec-fail\)","path":"$SRC/\(p[xml]\|mf\|mf/x\)"[^}]*' "$T" |
 			sed 's/,"type":"[a-z]*"//' | sort)
 		is "$mode${opt:+ $opt}: each call recorded with the kernel's result" \
@@ -508,9 +513,10 @@ is "refused renames: before-states of the names alone, nothing below them" \
 # bound read-write, and, comparing the modes, exec results the tracer
 # made up with ptrace stops: a link to /proc/self/fd/N (seed 38), a ".."
 # below a directory nobody may search (9), a ".." above an fd that is not
-# open (25).  Seeds with "more" call the probes beyond the stat family
+# open (25), a path through /proc/self/fd/N to a file moved since (1056,
+# 1307).  Seeds with "more" call the probes beyond the stat family
 # too (statfs, the xattr reads, ...).
-for spec in 1 2 9 25 38 "3 more" "7 more"; do
+for spec in 1 2 9 25 38 1056 1307 "3 more" "7 more"; do
 	set -- $spec
 	seed=$1${2:+-$2}
 	for opt in "" --no-preload --no-seccomp-notify; do
