@@ -648,6 +648,7 @@ long sr_record(long nr, long a0, long a1, long a2, long a3, long a4, long a5)
 		return rec_statx(a);
 	case SYS_access:
 	case SYS_readlink:
+	case SYS_statfs:
 		return rec_path(nr, a, (const char *)a0, -1);
 	case SYS_faccessat:
 	case SYS_faccessat2:

@@ -258,7 +258,7 @@ static scmp_filter_ctx build(bool policy, bool inproc, bool notify, struct late 
  *    no syscall but those below, which the trampoline makes for anyone;
  *  - from the trampoline's syscall instruction, the syscalls the preload
  *    records (read-only openat, the stat family, access, faccessat,
- *    faccessat2, readlink,
+ *    faccessat2, readlink, statfs,
  *    close, dup, fcntl, getrandom, getdents64) run without a stop; those
  *    whose result it records for the tracer (a writing openat, mkdir,
  *    mkdirat, unlink, unlinkat, rmdir, chdir, execve) stop, or with
@@ -340,6 +340,7 @@ static const struct insn prefix[] = {
 	JEQ(SYS_faccessat2, L_ALLOW_IP, NEXT),
 	JEQ(SYS_readlink, L_ALLOW_IP, NEXT),
 	JEQ(SYS_readlinkat, L_ALLOW_IP, NEXT),
+	JEQ(SYS_statfs, L_ALLOW_IP, NEXT),
 	JEQ(SYS_fcntl, L_ALLOW_IP, NEXT),
 	JEQ(SYS_dup, L_ALLOW_IP, NEXT),
 	JEQ(SYS_dup2, L_ALLOW_IP, NEXT),

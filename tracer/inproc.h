@@ -7,7 +7,8 @@
  * (tracer/inproc.c) agree on.
  *
  * The preload makes the common read-side syscalls (read-only opens,
- * stat-family probes, access, readlink, close, directory listings)
+ * stat-family probes, access, readlink, statfs, close, directory
+ * listings)
  * itself, through a
  * trampoline at a fixed address, and writes each one with its result
  * into a ring of fixed-size slots in its own memory, one ring per thread.
