@@ -109,6 +109,7 @@ const struct sc_desc sc_table[] = {
 	P("pivot_root",        DEC_UNTRACEABLE, EV_UNTRACEABLE, -1, 0, -1, -1, -1, -1, -1, X),
 	P("mount",             DEC_UNTRACEABLE, EV_UNTRACEABLE, -1, 1, -1, -1, -1, -1, -1, X),
 	P("umount2",           DEC_UNTRACEABLE, EV_UNTRACEABLE, -1, 0, -1, -1, -1, -1, -1, X),
+	P("umount",            DEC_UNTRACEABLE, EV_UNTRACEABLE, -1, 0, -1, -1, -1, -1, -1, X),
 	P("move_mount",        DEC_UNTRACEABLE, EV_UNTRACEABLE, -1, -1, -1, -1, -1, -1, -1, X),
 	P("open_tree",         DEC_UNTRACEABLE, EV_UNTRACEABLE,  0, 1, -1, -1, -1, -1, -1, X),
 	P("open_tree_attr",    DEC_UNTRACEABLE, EV_UNTRACEABLE,  0, 1, -1, -1, -1, -1, -1, X),

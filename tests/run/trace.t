@@ -881,5 +881,10 @@ like "filter --dump: the i386 (int 0x80) section traces open (5)" \
 	"$(echo "$dump" | awk '/arch x86 /{f=1} f' | grep -A2 'syscall "open" (5)')" 'TRACE'
 like "filter --dump: the x32 section" "$dump" 'filter for arch x32'
 like "filter --list: io_uring_setup is in the table" "$("$SR" filter --list)" 'io_uring_setup +untraceable'
+like "filter --list: i386's old readdir is a listing" "$("$SR" filter --list)" 'readdir +readdir +x86_64=-1 i386=89'
+like "filter --list: i386's umount (not umount2) is untraceable" "$("$SR" filter --list)" 'umount +untraceable +x86_64=-1 i386=22'
+like "filter --list: setxattrat, unknown to Debian 12's libseccomp, has its number" \
+	"$("$SR" filter --list)" 'setxattrat +untraceable +x86_64=463 i386=463'
+like "filter --dump: and is traced ahead of libseccomp's program" "$dump" 'if \(\$syscall == 464\) action TRACE\(0\);  # getxattrat'
 
 done_testing
