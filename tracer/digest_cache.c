@@ -48,13 +48,16 @@ struct disk_entry {
 _Static_assert(sizeof(struct disk_head) == 48 && sizeof(struct disk_entry) == 80,
 	       "the cache file's layout");
 
-/* An identity's home slot in a table of len slots (a power of two): a
- * Fibonacci hash. */
+/* An identity's hash: a Fibonacci hash, its top bits the home slot. */
+static uint64_t ident_hash(uint64_t dev, uint64_t ino)
+{
+	return (ino ^ (dev << 40 | dev >> 24)) * 0x9e3779b97f4a7c15ull;
+}
+
+/* An identity's home slot in a table of len slots (a power of two). */
 static size_t home_in(size_t len, uint64_t dev, uint64_t ino)
 {
-	uint64_t h = (ino ^ (dev << 40 | dev >> 24)) * 0x9e3779b97f4a7c15ull;
-
-	return (size_t)(h >> (64 - __builtin_ctzl(len)));
+	return (size_t)(ident_hash(dev, ino) >> (64 - __builtin_ctzl(len)));
 }
 
 static size_t cache_home(const struct tracer *t, uint64_t dev, uint64_t ino)
@@ -93,35 +96,60 @@ static void cache_grow(struct tracer *t)
 }
 
 /*
- * The cache file's entries are not put in the table at the load: a full
- * cache (65,536 digests, 5 MiB) would make a table of 10 MiB, its pages
- * faulted in at every run's start (~10 ms here) for the few files a run
- * looks up.  They are indexed by identity (INDEX_TAKEN once in the
- * table; linear probing in an index at most half full) and taken into
- * the table as they are looked up.
+ * The cache file's entries are neither put in the table at the load nor
+ * kept in memory: a full cache (65,536 digests, 5 MiB) read whole cost
+ * every run ~20 ms here (each page of it touched twice, by the read's
+ * copy and by the checksum: this VM's shadow page tables make a page's
+ * first touch dear), and a table of 10 MiB more, for the few files a run
+ * looks up.  The load reads the file through a small buffer, checks its
+ * sum and indexes its entries by identity (linear probing in an index at
+ * most half full: an entry's number, a tag of its identity, INDEX_TAKEN
+ * once in the table); a file looked up has its entry read then (a tag
+ * that matches is one pread, of the right entry but for one in 16,384).
  */
 #define INDEX_TAKEN 0x80000000u
+#define INDEX_NR 0x1ffffu	/* the entry's number + 1 (CACHE_LEN at most) */
+#define INDEX_TAG_MASK (INDEX_TAKEN - 1 - INDEX_NR)
+#define CHUNK 1024		/* entries read or written at once (80 KiB) */
+_Static_assert(CACHE_LEN <= INDEX_NR, "an entry's number fits its slot");
+
+/* The tag bits of an identity's slot (bits of its hash that no index's
+ * home slot takes: below the top 17). */
+static uint32_t index_tag(uint64_t dev, uint64_t ino)
+{
+	return (uint32_t)(ident_hash(dev, ino) >> 20) & INDEX_TAG_MASK;
+}
 
 static size_t index_home(const struct tracer *t, uint64_t dev, uint64_t ino)
 {
 	return home_in(t->cache_index_len, dev, ino);
 }
 
-/* The index slot of the file's entry for (dev, ino), or NULL. */
-static uint32_t *index_find(const struct tracer *t, uint64_t dev, uint64_t ino)
+/* The file's entry i, read; false if it cannot be (a file cut short
+ * under the run: a miss). */
+static bool read_entry(const struct tracer *t, size_t i, struct disk_entry *d)
 {
-	const struct disk_entry *v = t->cache_file;
+	off_t at = (off_t)(sizeof(struct disk_head) + i * sizeof(*d));
+
+	return pread(t->cache_fd, d, sizeof(*d), at) == (ssize_t)sizeof(*d);
+}
+
+/* The index slot of the file's entry for (dev, ino), its entry read
+ * into d; or NULL. */
+static uint32_t *index_find(const struct tracer *t, uint64_t dev, uint64_t ino,
+			    struct disk_entry *d)
+{
+	uint32_t tag = index_tag(dev, ino);
 
 	if (!t->cache_index)
 		return NULL;
 	for (size_t at = index_home(t, dev, ino);; at = (at + 1) & (t->cache_index_len - 1)) {
 		uint32_t *x = &t->cache_index[at];
-		const struct disk_entry *d;
 
 		if (!*x)
 			return NULL;
-		d = &v[(*x & ~INDEX_TAKEN) - 1];
-		if (d->dev == dev && d->ino == ino)
+		if ((*x & INDEX_TAG_MASK) == tag && read_entry(t, (*x & INDEX_NR) - 1, d) &&
+		    d->dev == dev && d->ino == ino)
 			return x;
 	}
 }
@@ -130,21 +158,20 @@ static uint32_t *index_find(const struct tracer *t, uint64_t dev, uint64_t ino)
  * in the table at slot (st's: free, or given up to it). */
 static void take_from_file(struct tracer *t, const struct stat *st, struct hash_entry *slot)
 {
-	uint32_t *x = index_find(t, (uint64_t)st->st_dev, (uint64_t)st->st_ino);
-	const struct disk_entry *d;
+	struct disk_entry d;
+	uint32_t *x = index_find(t, (uint64_t)st->st_dev, (uint64_t)st->st_ino, &d);
 	struct hash_entry e = { .used = true, .keep = true, .from_file = true };
 
 	if (!x || (*x & INDEX_TAKEN))
 		return;
-	d = &((const struct disk_entry *)t->cache_file)[*x - 1];
 	*x |= INDEX_TAKEN;
-	e.dev = (dev_t)d->dev;
-	e.ino = (ino_t)d->ino;
-	e.size = (off_t)d->size;
-	e.mtime = d->mtime;
-	e.ctime = d->ctime;
-	e.digest.len = d->len;
-	memcpy(e.digest.bytes, d->bytes, d->len);
+	e.dev = (dev_t)d.dev;
+	e.ino = (ino_t)d.ino;
+	e.size = (off_t)d.size;
+	e.mtime = d.mtime;
+	e.ctime = d.ctime;
+	e.digest.len = d.len;
+	memcpy(e.digest.bytes, d.bytes, d.len);
 	digest_cache_set(t, slot, &e);
 }
 
@@ -261,17 +288,28 @@ static long check_head(const struct tracer *t, const char *path, int fd,
 	return h->count;
 }
 
+/* The loaded file given up: a damaged one, or the run's end. */
+static void file_drop(struct tracer *t)
+{
+	if (t->cache_nfile)
+		close(t->cache_fd);
+	t->cache_nfile = 0;
+	free(t->cache_index);
+	t->cache_index = NULL;
+	t->cache_index_len = 0;
+}
+
 void digest_cache_load(struct tracer *t)
 {
 	const char *path = t->opts->digest_cache;
-	cleanup_close int fd = -1;
-	struct disk_entry *v;
+	cleanup_free struct disk_entry *v = NULL;
 	uint8_t want = t->opts->algo == DIGEST_SHA256 ? 32 : 16;
+	struct digest_ctx ctx;
 	struct disk_head h;
 	struct digest sum;
 	struct stat st;
-	size_t len;
 	long n;
+	int fd;
 
 	if (!path)
 		return;
@@ -281,38 +319,43 @@ void digest_cache_load(struct tracer *t)
 			cache_warn(path, "cannot be opened", errno);
 		return;
 	}
-	if (fstat(fd, &st) < 0 || (n = check_head(t, path, fd, &st, &h)) <= 0)
-		return;
-	/* (read, not mapped: a file cut short under a mapping would fault;
-	 * its pages mapped in at once, not a fault each) */
-	len = (size_t)n * sizeof(*v);
-	v = xmalloc(len);
-	prefault(v, len);
-	if (pread(fd, v, len, sizeof(h)) != (ssize_t)len) {
-		cache_warn(path, "cannot be read", errno);
-		free(v);
+	if (fstat(fd, &st) < 0 || (n = check_head(t, path, fd, &st, &h)) <= 0) {
+		close(fd);
 		return;
 	}
-	digest_buf(DIGEST_XXH128, v, len, &sum);
-	if (memcmp(sum.bytes, h.sum, sizeof(h.sum))) {
-		cache_warn(path, "its checksum does not match (damaged)", 0);
-		free(v);
-		return;
-	}
-	t->cache_file = v;
+	t->cache_fd = fd;
 	t->cache_nfile = (size_t)n;
 	for (t->cache_index_len = CACHE_MIN; t->cache_index_len < 2 * (size_t)n;)
 		t->cache_index_len *= 2;
 	t->cache_index = xcalloc(t->cache_index_len, sizeof(*t->cache_index));
-	for (long i = 0; i < n; i++) {
-		size_t at;
+	v = xmalloc(CHUNK * sizeof(*v));
+	digest_init(&ctx, DIGEST_XXH128);
+	for (long i = 0, k; i < n; i += k) {
+		k = n - i < CHUNK ? n - i : CHUNK;
+		if (pread(fd, v, (size_t)k * sizeof(*v), (off_t)(sizeof(h) + (size_t)i * sizeof(*v))) !=
+		    (ssize_t)((size_t)k * sizeof(*v))) {
+			cache_warn(path, "cannot be read", errno);
+			digest_final(&ctx, &sum);
+			file_drop(t);
+			return;
+		}
+		digest_update(&ctx, v, (size_t)k * sizeof(*v));
+		for (long j = 0; j < k; j++) {
+			struct disk_entry d;
+			size_t at;
 
-		if (v[i].len != want || index_find(t, v[i].dev, v[i].ino))
-			continue;
-		at = index_home(t, v[i].dev, v[i].ino);
-		while (t->cache_index[at])
-			at = (at + 1) & (t->cache_index_len - 1);
-		t->cache_index[at] = (uint32_t)i + 1;
+			if (v[j].len != want || index_find(t, v[j].dev, v[j].ino, &d))
+				continue;
+			at = index_home(t, v[j].dev, v[j].ino);
+			while (t->cache_index[at])
+				at = (at + 1) & (t->cache_index_len - 1);
+			t->cache_index[at] = (uint32_t)(i + j + 1) | index_tag(v[j].dev, v[j].ino);
+		}
+	}
+	digest_final(&ctx, &sum);
+	if (memcmp(sum.bytes, h.sum, sizeof(h.sum))) {
+		cache_warn(path, "its checksum does not match (damaged)", 0);
+		file_drop(t);
 	}
 }
 
@@ -324,11 +367,7 @@ void digest_cache_free(struct tracer *t)
 	free(t->cache_used);
 	t->cache_used = NULL;
 	t->ncache_used = t->cache_used_cap = 0;
-	free(t->cache_file);
-	t->cache_file = NULL;
-	free(t->cache_index);
-	t->cache_index = NULL;
-	t->cache_index_len = t->cache_nfile = 0;
+	file_drop(t);
 }
 
 /* mkdir -p of path's directory, private (it tells what a user read). */
@@ -343,62 +382,110 @@ static void make_parents(const char *path)
 	}
 }
 
+/* The new file's entries, written through a buffer of CHUNK, summed
+ * as they go. */
+struct writer {
+	int fd;
+	bool ok;
+	size_t n, k;
+	struct digest_ctx ctx;
+	struct disk_entry *v;
+};
+
+static void writer_flush(struct writer *w)
+{
+	size_t len = w->k * sizeof(*w->v);
+
+	if (w->ok && len && write(w->fd, w->v, len) != (ssize_t)len)
+		w->ok = false;
+	digest_update(&w->ctx, w->v, len);
+	w->k = 0;
+}
+
+static void writer_put(struct writer *w, const struct disk_entry *d)
+{
+	w->v[w->k++] = *d;
+	w->n++;
+	if (w->k == CHUNK)
+		writer_flush(w);
+}
+
+/* The loaded file's entries that this run did not look up, as they were
+ * (up to the table's most, as when they were all put in it), read
+ * through a buffer again; a file cut short since gives what it has. */
+static void put_untaken(struct tracer *t, struct writer *w)
+{
+	cleanup_free uint64_t *keep = xcalloc(t->cache_nfile / 64 + 1, sizeof(*keep));
+	cleanup_free struct disk_entry *v = xmalloc(CHUNK * sizeof(*v));
+
+	for (size_t i = 0; i < t->cache_index_len; i++) {
+		uint32_t x = t->cache_index[i];
+
+		if (x && !(x & INDEX_TAKEN))
+			keep[((x & INDEX_NR) - 1) / 64] |= 1ull << (((x & INDEX_NR) - 1) % 64);
+	}
+	for (size_t i = 0, k; i < t->cache_nfile && w->n < CACHE_LEN; i += k) {
+		k = t->cache_nfile - i < CHUNK ? t->cache_nfile - i : CHUNK;
+		if (pread(t->cache_fd, v, k * sizeof(*v),
+			  (off_t)(sizeof(struct disk_head) + i * sizeof(*v))) != (ssize_t)(k * sizeof(*v)))
+			return;
+		for (size_t j = 0; j < k && w->n < CACHE_LEN; j++)
+			if (keep[(i + j) / 64] & (1ull << ((i + j) % 64)))
+				writer_put(w, &v[j]);
+	}
+}
+
 void digest_cache_save(struct tracer *t)
 {
 	const char *path = t->opts->digest_cache;
 	cleanup_free struct disk_entry *v = NULL;
 	cleanup_free char *tmp = NULL;
 	struct disk_head h = { .order = DISK_ORDER, .entry_size = sizeof(*v) };
+	struct writer w = { .ok = true };
 	struct digest sum;
-	size_t n = 0, len;
-	bool ok;
-	int fd;
 
 	/* nothing new to keep: the file stays as it is */
 	if (!path || !t->cache_dirty)
 		return;
-	v = xcalloc(t->ncache_used + t->cache_nfile + 1, sizeof(*v));
-	for (size_t i = 0; i < t->ncache_used; i++) {
-		const struct hash_entry *e = &t->cache[t->cache_used[i]];
-
-		if (!e->used || !e->keep)
-			continue;
-		v[n] = (struct disk_entry){
-			.dev = (uint64_t)e->dev, .ino = (uint64_t)e->ino, .size = e->size,
-			.mtime = e->mtime, .ctime = e->ctime, .len = e->digest.len,
-		};
-		memcpy(v[n].bytes, e->digest.bytes, e->digest.len);
-		n++;
-	}
-	/* the file's that this run did not look up, as they were (up to
-	 * the table's most, as when they were all put in it) */
-	for (size_t i = 0; i < t->cache_index_len && n < CACHE_LEN; i++) {
-		uint32_t x = t->cache_index[i];
-
-		if (x && !(x & INDEX_TAKEN))
-			v[n++] = ((const struct disk_entry *)t->cache_file)[x - 1];
-	}
-	memcpy(h.magic, DISK_MAGIC, sizeof(h.magic));
-	strncpy(h.algo, digest_algo_name(t->opts->algo), sizeof(h.algo) - 1);
-	h.count = (uint32_t)n;
-	len = n * sizeof(*v);
-	digest_buf(DIGEST_XXH128, v, len, &sum);
-	memcpy(h.sum, sum.bytes, sizeof(h.sum));
 	/* a new file renamed over the old: a reader sees one or the other
 	 * (no fsync: a cache lost in a crash is only rebuilt); of two runs
 	 * at once, the last to end keeps its entries */
 	make_parents(path);
 	tmp = xasprintf("%s.XXXXXX", path);
-	fd = mkostemp(tmp, O_CLOEXEC);	/* 0600 */
-	if (fd < 0) {
+	w.fd = mkostemp(tmp, O_CLOEXEC);	/* 0600 */
+	if (w.fd < 0) {
 		cache_warn(path, "cannot be written", errno);
 		return;
 	}
-	ok = write(fd, &h, sizeof(h)) == (ssize_t)sizeof(h) &&
-	     (!len || write(fd, v, len) == (ssize_t)len);
-	if (close(fd) < 0)
-		ok = false;
-	if (!ok || rename(tmp, path) < 0) {
+	/* the header last, when the count and the sum are known */
+	w.ok = write(w.fd, &h, sizeof(h)) == (ssize_t)sizeof(h);
+	w.v = v = xmalloc(CHUNK * sizeof(*v));
+	digest_init(&w.ctx, DIGEST_XXH128);
+	for (size_t i = 0; i < t->ncache_used; i++) {
+		const struct hash_entry *e = &t->cache[t->cache_used[i]];
+		struct disk_entry d = {
+			.dev = (uint64_t)e->dev, .ino = (uint64_t)e->ino, .size = e->size,
+			.mtime = e->mtime, .ctime = e->ctime, .len = e->digest.len,
+		};
+
+		if (!e->used || !e->keep)
+			continue;
+		memcpy(d.bytes, e->digest.bytes, e->digest.len);
+		writer_put(&w, &d);
+	}
+	if (t->cache_nfile)
+		put_untaken(t, &w);
+	writer_flush(&w);
+	digest_final(&w.ctx, &sum);
+	memcpy(h.magic, DISK_MAGIC, sizeof(h.magic));
+	strncpy(h.algo, digest_algo_name(t->opts->algo), sizeof(h.algo) - 1);
+	h.count = (uint32_t)w.n;
+	memcpy(h.sum, sum.bytes, sizeof(h.sum));
+	if (w.ok && pwrite(w.fd, &h, sizeof(h), 0) != (ssize_t)sizeof(h))
+		w.ok = false;
+	if (close(w.fd) < 0)
+		w.ok = false;
+	if (!w.ok || rename(tmp, path) < 0) {
 		cache_warn(path, "cannot be written", errno);
 		unlink(tmp);
 	}

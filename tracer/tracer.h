@@ -107,9 +107,10 @@ struct tracer {
 	uint32_t *cache_used;	/* the slots in use */
 	size_t ncache_used, cache_used_cap;
 	bool cache_dirty;	/* a digest to keep was added */
-	void *cache_file;	/* the cache file's entries as loaded
-				 * (digest_cache.c), taken into the table
-				 * as files are looked up, */
+	int cache_fd;		/* the cache file, open while it has
+				 * entries (cache_nfile): each read when
+				 * its file is looked up (digest_cache.c),
+				 * taken into the table then, */
 	uint32_t *cache_index;	/* found by identity there */
 	size_t cache_index_len, cache_nfile;
 	uint64_t hashed;	/* files read for a digest */
