@@ -37,37 +37,6 @@
 
 static bool decode_args(struct tracer *t, struct task *task);
 
-/* "/proc/self/fd/N/rest", "/dev/fd/N", "/proc/<tgid>/fd/N": the fd's path. */
-static char *magic_fd_path(struct proc *pr, const char *path)
-{
-	const char *rest = NULL;
-	char *end;
-	long fd;
-	struct fdent *e;
-
-	if (str_has_prefix(path, "/proc/self/fd/"))
-		rest = path + 14;
-	else if (str_has_prefix(path, "/proc/thread-self/fd/"))
-		rest = path + 21;
-	else if (str_has_prefix(path, "/dev/fd/"))
-		rest = path + 8;
-	else if (str_has_prefix(path, "/proc/")) {
-		long pid = strtol(path + 6, &end, 10);
-
-		if (end != path + 6 && pid == pr->tgid && str_has_prefix(end, "/fd/"))
-			rest = end + 4;
-	}
-	if (!rest)
-		return NULL;
-	fd = strtol(rest, &end, 10);
-	if (end == rest || (*end && *end != '/') || fd > INT_MAX)
-		return NULL;
-	e = fd_lookup(pr, (int)fd);
-	if (!e)
-		return NULL;
-	return *end ? xasprintf("%s%s", e->path, end) : xstrdup(e->path);
-}
-
 /* base/path, lexically normalized; below a directory the fd table could
  * not name (FD_UNNAMED), still below it: no ".." climbs above the mark
  * ("/?unknown-fd/d/../../x" was "/x", a path nobody opened, which a
@@ -84,6 +53,92 @@ static char *join_normalize(const char *base, const char *path)
 	joined = xasprintf(FD_UNNAMED "%s", strcmp(out, "/") ? out : "");
 	free(out);
 	return joined;
+}
+
+/* The process's pid in its own pid namespace (NSpid's last), or -1. */
+static pid_t ns_pid(struct proc *pr)
+{
+	char path[64], buf[2048], *line;
+	ssize_t n;
+	int fd;
+
+	if (pr->nspid)
+		return pr->nspid;
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pr->tgid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	line = strstr(buf, "\nNSpid:");
+	if (!line)
+		return -1;
+	line = strchr(line + 1, '\n');
+	if (line)
+		*line = '\0';
+	line = strrchr(buf, '\t');
+	if (!line)
+		return -1;
+	pr->nspid = (pid_t)atoi(line + 1);
+	return pr->nspid > 0 ? pr->nspid : -1;
+}
+
+/* What follows "/proc/self", "/proc/thread-self" or "/proc/<its pid>"
+ * (as the sandbox numbers it) in path, or NULL. */
+static const char *proc_own(struct proc *pr, const char *path)
+{
+	char *end;
+	long pid;
+
+	if (str_has_prefix(path, "/proc/self/") || !strcmp(path, "/proc/self"))
+		return path + 10;
+	if (str_has_prefix(path, "/proc/thread-self/") || !strcmp(path, "/proc/thread-self"))
+		return path + 17;
+	if (!str_has_prefix(path, "/proc/"))
+		return NULL;
+	pid = strtol(path + 6, &end, 10);
+	return end != path + 6 && (!*end || *end == '/') && pid == ns_pid(pr) ? end : NULL;
+}
+
+/* Whether s is name or begins with name and a slash: what follows. */
+static const char *below(const char *s, const char *name)
+{
+	size_t n = strlen(name);
+
+	return !strncmp(s, name, n) && (!s[n] || s[n] == '/') ? s + n : NULL;
+}
+
+/* A path through the process's own magic links in /proc: "/dev/fd/N",
+ * ".../fd/N/rest" (the fd's path), ".../cwd/rest" (its cwd's) and
+ * ".../root/rest" ("/rest": the sandbox has one root, chroot is
+ * untraceable) of /proc/self, /proc/thread-self or /proc/<tgid>. */
+static char *magic_fd_path(struct proc *pr, const char *path)
+{
+	const char *own = proc_own(pr, path), *rest = NULL, *in;
+	char *end;
+	long fd;
+	struct fdent *e;
+
+	if (own && (in = below(own, "/root")))
+		return xasprintf("/%s", in);
+	if (own && (in = below(own, "/cwd")))
+		return *in ? join_normalize(pr->cwd, in + 1) : xstrdup(pr->cwd);
+	if (own && str_has_prefix(own, "/fd/"))
+		rest = own + 4;
+	else if (str_has_prefix(path, "/dev/fd/"))
+		rest = path + 8;
+	if (!rest)
+		return NULL;
+	fd = strtol(rest, &end, 10);
+	if (end == rest || (*end && *end != '/') || fd > INT_MAX)
+		return NULL;
+	e = fd_lookup(pr, (int)fd);
+	if (!e)
+		return NULL;
+	return *end ? xasprintf("%s%s", e->path, end) : xstrdup(e->path);
 }
 
 /* The absolute path a (dirfd, path) pair names, lexically normalized. */

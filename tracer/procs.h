@@ -49,6 +49,8 @@ struct ring_ref {
 /* A thread group. */
 struct proc {
 	pid_t tgid;
+	pid_t nspid;		/* its pid in the sandbox's pid namespace, once
+				 * a path of /proc/<pid> asked (decode.c), or 0 */
 	pid_t parent;		/* the tgid that forked it, 0 for the root */
 	char *cwd;
 	struct fdtable fds;

@@ -276,6 +276,27 @@ static int m_magic(void)
 	return 0;
 }
 
+/* Paths through the process's own magic links to its cwd and root, which
+ * name what the paths below them do. */
+static int m_proc_links(void)
+{
+	char cwd[4096], path[4200], buf[8];
+	struct stat st;
+	int fd;
+
+	must(getcwd(cwd, sizeof(cwd)) != NULL, "getcwd");
+	fd = open("/proc/self/cwd/pa", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	must(fd >= 0 && write(fd, "a\n", 2) == 2 && close(fd) == 0, "pa");
+	snprintf(path, sizeof(path), "/proc/self/root%s/pa", cwd);
+	must(stat(path, &st) == 0, "stat through root");
+	must(mkdir("/proc/thread-self/cwd/pd", 0755) == 0, "mkdir");
+	must(rename("/proc/self/cwd/pa", "/proc/self/cwd/pd/pb") == 0, "rename");
+	snprintf(path, sizeof(path), "/proc/%d/cwd/pd/pb", (int)getpid());
+	fd = open(path, O_RDONLY);
+	must(fd >= 0 && read(fd, buf, sizeof(buf)) == 2 && close(fd) == 0, "pb");
+	return 0;
+}
+
 /* setxattrat (Linux 6.13) through the link at argv[2]: ENOSYS exits 77. */
 static int m_setxattrat(char **argv)
 {
@@ -954,7 +975,7 @@ int main(int argc, char **argv)
 		{ "dup2-fails", m_dup2_fails }, { "dup2-same", m_dup2_same },
 		{ "exec-spread", m_exec_spread }, { "path-edge", m_path_edge },
 		{ "many", m_many }, { "wrap", m_wrap }, { "probe-more", m_probe_more },
-		{ "magic", m_magic },
+		{ "magic", m_magic }, { "proc-links", m_proc_links },
 	};
 
 	/* (the one mode with an argument: its second exec's) */

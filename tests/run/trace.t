@@ -874,6 +874,30 @@ else
 	skip "cannot mount a tmpfs here (not root): no full-disk test"
 fi
 
+# Paths through the process's own /proc/self/cwd, /proc/thread-self/cwd,
+# /proc/PID/cwd and /proc/self/root are the paths they name, in the trace
+# and in its delta (they were recorded as /proc paths).
+for opt in "" --no-preload --no-seccomp-notify; do
+	W=$SCRATCH/w-proc-links$opt; T=$SCRATCH/proc-links$opt.trace
+	mkdir -p "$W"
+	(cd "$W" && "$SR" -q $opt -o "$T" --ro-bind="$SCRATCH/bin:$SCRATCH/bin" \
+		-- "$SCRATCH/bin/sc" proc-links) >/dev/null 2>&1
+	is "proc-links${opt:+ $opt}: exit status" "$?" 0
+	has "proc-links${opt:+ $opt}: the open through /proc/self/cwd" \
+		'"ev":"open","path":"$SRC/pa","mode":"w,create,trunc,new","perm":"0644","res":"ok"'
+	has "proc-links${opt:+ $opt}: the stat through /proc/self/root" \
+		'"ev":"probe","path":"$SRC/pa","res":"ok","type":"file"'
+	has "proc-links${opt:+ $opt}: the mkdir through /proc/thread-self/cwd" \
+		'"ev":"mkdir","path":"$SRC/pd","perm":"0755","res":"ok"'
+	has "proc-links${opt:+ $opt}: the rename" '"ev":"rename","path":"$SRC/pa","to":"$SRC/pd/pb","res":"ok"'
+	has "proc-links${opt:+ $opt}: the read through /proc/PID/cwd" \
+		"\"ev\":\"open\",\"path\":\"\$SRC/pd/pb\",\"mode\":\"r\",\"res\":\"ok\",\"type\":\"file\",\"digest\":\"$(printf 'a\n' | xxh /dev/stdin)\""
+	is "proc-links${opt:+ $opt}: no path of the build's left under /proc" \
+		"$(grep -c '"path":"/proc/[^"]*p[abd]' "$T")" 0
+	is "proc-links${opt:+ $opt}: the delta has the directory and the file (it was empty)" \
+		"$(grep -c '^\$SRC/pd\(/pb\)* type=' "$T.delta")" 2
+done
+
 # The filter: traced syscalls on all three entry points.
 dump=$("$SR" filter --dump)
 like "filter --dump: the x86_64 section" "$dump" 'filter for arch x86_64'
