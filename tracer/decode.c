@@ -236,6 +236,8 @@ static char *path_arg_raw(struct task *task, int dirfd_idx, int path_idx,
 	out = resolve(task->proc, dirfd, raw);
 	if (through_magic(raw))
 		p->magic = true;
+	if (raw[0] != '/')
+		p->relative = true;
 	if (ret_raw && out)
 		*ret_raw = raw_join(task->proc, dirfd, raw);
 	free(raw);
@@ -392,7 +394,7 @@ bool decode_entry(struct tracer *t, struct task *task)
 	bool exit_stop;
 
 	p->raw[0] = p->raw[1] = NULL;
-	p->magic = false;
+	p->magic = p->relative = false;
 	exit_stop = decode_args(t, task);
 	if (exit_stop)
 		before_change(t, task);
@@ -429,6 +431,38 @@ static bool dirs_searchable(struct tracer *t, pid_t tid, const char *path)
 }
 
 /*
+ * Whether the name the tracer has for the base of a relative path (the
+ * process's cwd, or the directory dirfd holds) still names that very
+ * directory: one renamed since, with a file put in its place, does not,
+ * and the tracer's lookup below the name says nothing of the process's
+ * (ENOTDIR recorded where the kernel said ENOENT).  The name's identity
+ * against the one /proc/TID/cwd or /proc/TID/fd/N leads to.
+ */
+static bool base_current(struct tracer *t, struct task *task, int dirfd)
+{
+	const struct fdent *e = dirfd == AT_FDCWD ? NULL : fd_lookup(task->proc, dirfd);
+	const char *name = dirfd == AT_FDCWD ? task->proc->cwd : e ? e->path : NULL;
+	struct stat real, named;
+	char link[64];
+	int fd, r;
+
+	if (!name || name[0] != '/')
+		return false;
+	if (dirfd == AT_FDCWD)
+		snprintf(link, sizeof(link), "/proc/%d/cwd", (int)task->tid);
+	else
+		snprintf(link, sizeof(link), "/proc/%d/fd/%d", (int)task->tid, dirfd);
+	if (stat(link, &real) < 0)
+		return false;
+	fd = tracee_open(t, task->tid, name, O_PATH);
+	if (fd < 0)
+		return false;
+	r = fstat(fd, &named);
+	close(fd);
+	return r == 0 && named.st_dev == real.st_dev && named.st_ino == real.st_ino;
+}
+
+/*
  * Whether a miss the tracer's lookup of path found (ENOENT, ENOTDIR) is
  * the tracee's too: the same miss with no symbolic link followed on the
  * way.  A link may lead through /proc/self, /proc/thread-self or /dev/fd,
@@ -458,8 +492,9 @@ static bool miss_sure(const struct tracer *t, const char *path)
  * given or resolved (self and fd links are the caller's, and
  * /proc/self/fd/3/a is below the file fd 3 holds, which the name it was
  * opened by may no longer be), a path below an fd the tracer cannot
- * name (not open, EBADF, or of a kind it does not follow), nor 32-bit
- * calls.
+ * name (not open, EBADF, or of a kind it does not follow), a relative
+ * path whose base the tracer's name no longer names (base_current), nor
+ * 32-bit calls.
  * The event is emitted here; true when it was.
  */
 static bool probe_at_entry(struct tracer *t, struct task *task, const char *raw)
@@ -480,7 +515,9 @@ static bool probe_at_entry(struct tracer *t, struct task *task, const char *raw)
 	    path_is_under(ev->path, "/proc") || path_is_under(ev->path, "/dev"))
 		return false;
 	tracer_keep_root(t, task->tid);
-	if (t->root_fd < 0)
+	if (t->root_fd < 0 ||
+	    (raw && raw[0] != '/' &&
+	     !base_current(t, task, d->dirfd >= 0 ? arg_int(p, d->dirfd) : AT_FDCWD)))
 		return false;
 	/* the kernel resolves ".." after links: the unnormalized path */
 	p->raw[0] = raw ? raw_join(task->proc, d->dirfd >= 0 ? arg_int(p, d->dirfd) :
@@ -554,7 +591,9 @@ static bool exec_missing(struct tracer *t, struct task *task)
 		return false;
 	ev->result = -errno;
 	/* (the directories the kernel walks: the unnormalized path's) */
-	return miss_sure(t, path) && dirs_searchable(t, task->tid, path);
+	return miss_sure(t, path) && dirs_searchable(t, task->tid, path) &&
+	       (!p->relative || base_current(t, task, p->desc->dirfd >= 0 ?
+						 arg_int(p, p->desc->dirfd) : AT_FDCWD));
 }
 
 /* A probe's flags as AT_ flags: AT_SYMLINK_NOFOLLOW, AT_EMPTY_PATH. */

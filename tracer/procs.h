@@ -88,6 +88,8 @@ struct pending {
 					 * may hold another file by then) */
 	uint64_t envp_was;	/* an exec's environment argument before
 				 * exec_env.c replaced it, or 0 */
+	bool relative;		/* a path given relative to the cwd or a
+				 * dirfd (base_current) */
 	bool magic;		/* a path given through /proc or /dev (say
 				 * /proc/self/fd/3/a): what the kernel walks
 				 * from is the object behind the magic link,

@@ -276,6 +276,24 @@ static int m_magic(void)
 	return 0;
 }
 
+/* Relative paths in a cwd renamed since the chdir, a file put where it
+ * was: the kernel looks in the directory, which the tracer's name of the
+ * cwd no longer names (found by scfuzz, seed 1791). */
+static int m_moved_cwd(void)
+{
+	char *argv[] = { "x", NULL };
+	struct stat st;
+
+	must(mkdir("cw", 0755) == 0 && chdir("cw") == 0, "cw");
+	must(rename("../cw", "../cw2") == 0, "rename");
+	write_file("../cw", "a file now\n");
+	write_file("y", "y\n");
+	said("stat-x", stat("x", &st));
+	said("exec-x", execv("x", argv));
+	said("stat-y", stat("y", &st));
+	return 0;
+}
+
 /* Paths through the process's own magic links to its cwd and root, which
  * name what the paths below them do. */
 static int m_proc_links(void)
@@ -976,6 +994,7 @@ int main(int argc, char **argv)
 		{ "exec-spread", m_exec_spread }, { "path-edge", m_path_edge },
 		{ "many", m_many }, { "wrap", m_wrap }, { "probe-more", m_probe_more },
 		{ "magic", m_magic }, { "proc-links", m_proc_links },
+		{ "moved-cwd", m_moved_cwd },
 	};
 
 	/* (the one mode with an argument: its second exec's) */

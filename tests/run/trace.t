@@ -153,13 +153,15 @@ expect_more() {
 		case $name in lgetxattr-*|llistxattr-*|*-nofollow-*|lstat-*) f=',"follow":false' ;; esac
 		case $name in
 		exec-fd) echo "\"ev\":\"exec-fail\",\"path\":\"\$SRC/mf\",\"res\":\"$res\"" ;;
+		exec-x) echo "\"ev\":\"exec-fail\",\"path\":\"\$SRC/cw/x\",\"res\":\"$res\"" ;;
+		stat-[xy]) echo "\"ev\":\"probe\",\"path\":\"\$SRC/cw/${name#stat-}\",\"res\":\"$res\"" ;;
 		exec-below-fd) echo "\"ev\":\"exec-fail\",\"path\":\"\$SRC/mf/x\",\"res\":\"$res\"" ;;
 		*-below-fd) echo "\"ev\":\"probe\",\"path\":\"\$SRC/mf/x\"$f,\"res\":\"$res\"" ;;
 		*) echo "\"ev\":\"probe\",\"path\":\"\$SRC/$p\"$f,\"res\":\"$res\"" ;;
 		esac
 	done <"$1" | sort
 }
-for mode in probe-more magic; do
+for mode in probe-more magic moved-cwd; do
 	for opt in "" --no-preload --no-seccomp-notify; do
 		W=$SCRATCH/w-$mode$opt; T=$SCRATCH/$mode$opt.trace
 		mkdir -p "$W"
@@ -167,8 +169,8 @@ for mode in probe-more magic; do
 			-- "$SCRATCH/bin/sc" "$mode") >"$SCRATCH/$mode.out" 2>"$SCRATCH/$mode.err"
 		is "$mode${opt:+ $opt}: exit status" "$?" 0
 		is "$mode${opt:+ $opt}: each call's result printed" \
-			"$(grep -c = "$SCRATCH/$mode.out")" "$([ $mode = magic ] && echo 4 || echo 14)"
-		got=$(grep -o '"ev":"\(probe\|exec-fail\)","path":"$SRC/\(p[xml]\|mf\|mf/x\)"[^}]*' "$T" |
+			"$(grep -c = "$SCRATCH/$mode.out")" "$(case $mode in magic) echo 4 ;; moved-cwd) echo 3 ;; *) echo 14 ;; esac)"
+		got=$(grep -o '"ev":"\(probe\|exec-fail\)","path":"$SRC/\(p[xml]\|mf\|mf/x\|cw/[xy]\)"[^}]*' "$T" |
 			sed 's/,"type":"[a-z]*"//' | sort)
 		is "$mode${opt:+ $opt}: each call recorded with the kernel's result" \
 			"$got" "$(expect_more "$SCRATCH/$mode.out")"
@@ -514,9 +516,10 @@ is "refused renames: before-states of the names alone, nothing below them" \
 # made up with ptrace stops: a link to /proc/self/fd/N (seed 38), a ".."
 # below a directory nobody may search (9), a ".." above an fd that is not
 # open (25), a path through /proc/self/fd/N to a file moved since (1056,
-# 1307).  Seeds with "more" call the probes beyond the stat family
+# 1307), a relative path in a cwd renamed since, a file in its place
+# (1791).  Seeds with "more" call the probes beyond the stat family
 # too (statfs, the xattr reads, ...).
-for spec in 1 2 9 25 38 1056 1307 "3 more" "7 more"; do
+for spec in 1 2 9 25 38 1056 1307 1791 "3 more" "7 more"; do
 	set -- $spec
 	seed=$1${2:+-$2}
 	for opt in "" --no-preload --no-seccomp-notify; do
