@@ -114,7 +114,7 @@ static const char *below(const char *s, const char *name)
 /* A path through the process's own magic links in /proc: "/dev/fd/N",
  * ".../fd/N/rest" (the fd's path), ".../cwd/rest" (its cwd's) and
  * ".../root/rest" ("/rest": the sandbox has one root, chroot is
- * untraceable) of /proc/self, /proc/thread-self or /proc/<tgid>. */
+ * untraceable) of /proc/self, /proc/thread-self or /proc/<its pid>. */
 static char *magic_fd_path(struct proc *pr, const char *path)
 {
 	const char *own = proc_own(pr, path), *rest = NULL, *in;
@@ -124,7 +124,7 @@ static char *magic_fd_path(struct proc *pr, const char *path)
 
 	if (own && (in = below(own, "/root")))
 		return xasprintf("/%s", in);
-	if (own && (in = below(own, "/cwd")))
+	if (own && pr->cwd && (in = below(own, "/cwd")))
 		return *in ? join_normalize(pr->cwd, in + 1) : xstrdup(pr->cwd);
 	if (own && str_has_prefix(own, "/fd/"))
 		rest = own + 4;
