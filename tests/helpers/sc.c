@@ -20,34 +20,16 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/inotify.h>
 #include <sys/prctl.h>
 #include <sys/random.h>
 #include <sys/socket.h>
-#include <sys/statfs.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/wait.h>
-#include <sys/xattr.h>
 #include <unistd.h>
 
-static void must(int ok, const char *what)
-{
-	if (!ok) {
-		fprintf(stderr, "sc: %s: %s\n", what, strerror(errno));
-		exit(99);
-	}
-}
-
-static void write_file(const char *path, const char *text)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-
-	must(fd >= 0, path);
-	must(write(fd, text, strlen(text)) == (ssize_t)strlen(text), "write");
-	close(fd);
-}
+#include "tests/helpers/common.h"
 
 static int m_open(void)
 {
@@ -202,130 +184,6 @@ static int m_probe(void)
 	readlink("alink", buf, sizeof(buf));
 	statx(AT_FDCWD, "adir", 0, STATX_BASIC_STATS, &stx);
 	return 0;
-}
-
-/* Each call's result as the kernel gave it, "name=ok" or "name=ERRNO",
- * for the test to find in the trace. */
-static void said(const char *name, long r)
-{
-	printf("%s=%s\n", name, r < 0 ? strerrorname_np(errno) : "ok");
-}
-
-/* The probes beyond the stat family: a path's existence told by statfs,
- * the xattr reads, inotify, name_to_handle_at, uselib and the 6.13+ and
- * 6.17+ calls by number (ENOSYS where the kernel is older); each on a
- * file there (px), one not (pm) and a dangling link (pl). */
-static int m_probe_more(void)
-{
-	struct {
-		unsigned int bytes;
-		int type;
-		unsigned char h[128];
-	} fh = { .bytes = 128 };
-	struct {
-		uint64_t value;
-		uint32_t size, flags;
-	} xa = { 0 };
-	char buf[256];
-	struct statfs sf;
-	int in = inotify_init1(IN_CLOEXEC), mnt;
-
-	write_file("px", "x\n");
-	must(symlink("pm", "pl") == 0, "symlink");
-	xa.value = (uint64_t)(uintptr_t)buf;
-	xa.size = sizeof(buf);
-	said("statfs-px", statfs("px", &sf));
-	said("statfs-pm", statfs("pm", &sf));
-	said("getxattr-px", getxattr("px", "user.none", buf, sizeof(buf)));
-	said("getxattr-pm", getxattr("pm", "user.none", buf, sizeof(buf)));
-	said("lgetxattr-pl", lgetxattr("pl", "user.none", buf, sizeof(buf)));
-	said("listxattr-pm", listxattr("pm", buf, sizeof(buf)));
-	said("llistxattr-pl", llistxattr("pl", buf, sizeof(buf)));
-	said("inotify-pl", inotify_add_watch(in, "pl", IN_MODIFY));
-	said("inotify-nofollow-pl", inotify_add_watch(in, "pl", IN_MODIFY | IN_DONT_FOLLOW));
-	said("handle-follow-pl", syscall(SYS_name_to_handle_at, AT_FDCWD, "pl", &fh, &mnt,
-					 AT_SYMLINK_FOLLOW));
-	said("uselib-pm", syscall(134, "pm"));
-	said("getxattrat-pm", syscall(464, AT_FDCWD, "pm", 0, "user.none", &xa, sizeof(xa)));
-	said("listxattrat-nofollow-pl", syscall(465, AT_FDCWD, "pl", AT_SYMLINK_NOFOLLOW, buf,
-					       sizeof(buf)));
-	said("file_getattr-pm", syscall(468, AT_FDCWD, "pm", buf, 24, 0));
-	return 0;
-}
-
-/* Paths through a magic link to an fd whose file has moved since it was
- * opened: the kernel walks from the file the fd holds ("mf", renamed
- * "mf2": not a directory, not executable), which the name the tracer
- * has for the fd no longer names (found by scfuzz, seeds 1056, 1307). */
-static int m_magic(void)
-{
-	char path[64], below[80];
-	char *argv[] = { "x", NULL };
-	struct stat st;
-	int fd;
-
-	write_file("mf", "not a program\n");
-	fd = open("mf", O_RDONLY);
-	must(fd >= 0 && rename("mf", "mf2") == 0, "mf");
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-	snprintf(below, sizeof(below), "%s/x", path);
-	said("exec-fd", execv(path, argv));
-	said("exec-below-fd", execv(below, argv));
-	said("stat-below-fd", stat(below, &st));
-	said("lstat-below-fd", lstat(below, &st));
-	return 0;
-}
-
-/* Relative paths in a cwd renamed since the chdir, a file put where it
- * was: the kernel looks in the directory, which the tracer's name of the
- * cwd no longer names (found by scfuzz, seed 1791). */
-static int m_moved_cwd(void)
-{
-	char *argv[] = { "x", NULL };
-	struct stat st;
-
-	must(mkdir("cw", 0755) == 0 && chdir("cw") == 0, "cw");
-	must(rename("../cw", "../cw2") == 0, "rename");
-	write_file("../cw", "a file now\n");
-	write_file("y", "y\n");
-	said("stat-x", stat("x", &st));
-	said("exec-x", execv("x", argv));
-	said("stat-y", stat("y", &st));
-	return 0;
-}
-
-/* Paths through the process's own magic links to its cwd and root, which
- * name what the paths below them do. */
-static int m_proc_links(void)
-{
-	char cwd[4096], path[4200], buf[8];
-	struct stat st;
-	int fd;
-
-	must(getcwd(cwd, sizeof(cwd)) != NULL, "getcwd");
-	fd = open("/proc/self/cwd/pa", O_WRONLY | O_CREAT | O_TRUNC, 0644);
-	must(fd >= 0 && write(fd, "a\n", 2) == 2 && close(fd) == 0, "pa");
-	snprintf(path, sizeof(path), "/proc/self/root%s/pa", cwd);
-	must(stat(path, &st) == 0, "stat through root");
-	must(mkdir("/proc/thread-self/cwd/pd", 0755) == 0, "mkdir");
-	must(rename("/proc/self/cwd/pa", "/proc/self/cwd/pd/pb") == 0, "rename");
-	snprintf(path, sizeof(path), "/proc/%d/cwd/pd/pb", (int)getpid());
-	fd = open(path, O_RDONLY);
-	must(fd >= 0 && read(fd, buf, sizeof(buf)) == 2 && close(fd) == 0, "pb");
-	return 0;
-}
-
-/* setxattrat (Linux 6.13) through the link at argv[2]: ENOSYS exits 77. */
-static int m_setxattrat(char **argv)
-{
-	struct {
-		uint64_t value;
-		uint32_t size, flags;
-	} xa = { (uint64_t)(uintptr_t)"1", 1, 0 };
-
-	if (syscall(463, AT_FDCWD, argv[2], 0, "user.x", &xa, sizeof(xa)) == 0)
-		return 0;
-	return errno == ENOSYS ? 77 : 1;
 }
 
 static int m_mutate(void)
@@ -992,16 +850,12 @@ int main(int argc, char **argv)
 		{ "rename-refused", m_rename_refused }, { "threads", m_threads },
 		{ "dup2-fails", m_dup2_fails }, { "dup2-same", m_dup2_same },
 		{ "exec-spread", m_exec_spread }, { "path-edge", m_path_edge },
-		{ "many", m_many }, { "wrap", m_wrap }, { "probe-more", m_probe_more },
-		{ "magic", m_magic }, { "proc-links", m_proc_links },
-		{ "moved-cwd", m_moved_cwd },
+		{ "many", m_many }, { "wrap", m_wrap },
 	};
 
 	/* (the one mode with an argument: its second exec's) */
 	if (argc >= 2 && argc <= 3 && !strcmp(argv[1], "many-threads"))
 		return m_many_threads(argv);
-	if (argc == 3 && !strcmp(argv[1], "setxattrat"))
-		return m_setxattrat(argv);
 	if (argc >= 3 && !strcmp(argv[1], "old-pidfd"))
 		return old_pidfd(argv + 2);
 	for (size_t i = 0; argc == 2 && i < sizeof(modes) / sizeof(*modes); i++)

@@ -16,7 +16,7 @@ FORBID=/var/lib/dpkg/status	# readable, outside the policy
 
 S=$SCRATCH/src
 mkdir -p "$S/bin" "$S/out"
-cp "$SCRATCH/bin/breach" "$SCRATCH/bin/sc" "$S/bin/"
+cp "$SCRATCH/bin/breach" "$SCRATCH/bin/sc" "$SCRATCH/bin/probes" "$S/bin/"
 cp /bin/true "$S/mytrue"
 echo good > "$S/out/good.txt"
 for mode in enforce audit; do
@@ -154,7 +154,7 @@ else
 	skip "no setfattr (attr) to try setxattr with"
 fi
 # setxattrat (Linux 6.13), which Debian 12's libseccomp does not know
-try enforce xattrat bin/sc setxattrat out/l
+try enforce xattrat bin/probes setxattrat out/l
 if [ "$rc" = 77 ]; then
 	skip "this kernel has no setxattrat"
 else

@@ -142,7 +142,7 @@ has "a probe that finds nothing" '"ev":"probe","path":"$SRC/nope","res":"ENOENT"
 # reads and their -at forms, inotify_add_watch, name_to_handle_at,
 # uselib, file_getattr; the 6.13+ and 6.17+ ones by number, which
 # Debian 12's libseccomp does not know), and paths through a magic link
-# to an fd whose file has moved (sc magic): each a probe or exec-fail
+# to an fd whose file has moved (probes magic): each a probe or exec-fail
 # with the result the program got (it prints each), in each way of
 # recording.  (Before, the first were not recorded at all, and with
 # ptrace stops the tracer answered the second from the fd's old name:
@@ -166,7 +166,7 @@ for mode in probe-more magic moved-cwd; do
 		W=$SCRATCH/w-$mode$opt; T=$SCRATCH/$mode$opt.trace
 		mkdir -p "$W"
 		(cd "$W" && "$SR" -q $opt -o "$T" --ro-bind="$SCRATCH/bin:$SCRATCH/bin" \
-			-- "$SCRATCH/bin/sc" "$mode") >"$SCRATCH/$mode.out" 2>"$SCRATCH/$mode.err"
+			-- "$SCRATCH/bin/probes" "$mode") >"$SCRATCH/$mode.out" 2>"$SCRATCH/$mode.err"
 		is "$mode${opt:+ $opt}: exit status" "$?" 0
 		is "$mode${opt:+ $opt}: each call's result printed" \
 			"$(grep -c = "$SCRATCH/$mode.out")" "$(case $mode in magic) echo 4 ;; moved-cwd) echo 3 ;; *) echo 14 ;; esac)"
@@ -884,7 +884,7 @@ for opt in "" --no-preload --no-seccomp-notify; do
 	W=$SCRATCH/w-proc-links$opt; T=$SCRATCH/proc-links$opt.trace
 	mkdir -p "$W"
 	(cd "$W" && "$SR" -q $opt -o "$T" --ro-bind="$SCRATCH/bin:$SCRATCH/bin" \
-		-- "$SCRATCH/bin/sc" proc-links) >/dev/null 2>&1
+		-- "$SCRATCH/bin/probes" proc-links) >/dev/null 2>&1
 	is "proc-links${opt:+ $opt}: exit status" "$?" 0
 	has "proc-links${opt:+ $opt}: the open through /proc/self/cwd" \
 		'"ev":"open","path":"$SRC/pa","mode":"w,create,trunc,new","perm":"0644","res":"ok"'

@@ -1,0 +1,157 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * probes: calls whose results the trace must carry as the kernel gave
+ * them, for the tracer tests (tests/run/trace.t, policy.t): the probes
+ * beyond the stat family, and paths whose base the tracer knows only by
+ * a name that may no longer name it.  Each mode prints each call's
+ * result ("name=ok", "name=ERRNO"), for the test to find in the trace.
+ * Run in a scratch directory: `probes MODE`, `probes setxattrat PATH`.
+ */
+#include <stdint.h>
+#include <sys/inotify.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/syscall.h>
+#include <sys/xattr.h>
+
+#include "tests/helpers/common.h"
+
+/* Each call's result as the kernel gave it, "name=ok" or "name=ERRNO",
+ * for the test to find in the trace. */
+static void said(const char *name, long r)
+{
+	printf("%s=%s\n", name, r < 0 ? strerrorname_np(errno) : "ok");
+}
+
+/* The probes beyond the stat family: a path's existence told by statfs,
+ * the xattr reads, inotify, name_to_handle_at, uselib and the 6.13+ and
+ * 6.17+ calls by number (ENOSYS where the kernel is older); each on a
+ * file there (px), one not (pm) and a dangling link (pl). */
+static int m_probe_more(void)
+{
+	struct {
+		unsigned int bytes;
+		int type;
+		unsigned char h[128];
+	} fh = { .bytes = 128 };
+	struct {
+		uint64_t value;
+		uint32_t size, flags;
+	} xa = { 0 };
+	char buf[256];
+	struct statfs sf;
+	int in = inotify_init1(IN_CLOEXEC), mnt;
+
+	write_file("px", "x\n");
+	must(symlink("pm", "pl") == 0, "symlink");
+	xa.value = (uint64_t)(uintptr_t)buf;
+	xa.size = sizeof(buf);
+	said("statfs-px", statfs("px", &sf));
+	said("statfs-pm", statfs("pm", &sf));
+	said("getxattr-px", getxattr("px", "user.none", buf, sizeof(buf)));
+	said("getxattr-pm", getxattr("pm", "user.none", buf, sizeof(buf)));
+	said("lgetxattr-pl", lgetxattr("pl", "user.none", buf, sizeof(buf)));
+	said("listxattr-pm", listxattr("pm", buf, sizeof(buf)));
+	said("llistxattr-pl", llistxattr("pl", buf, sizeof(buf)));
+	said("inotify-pl", inotify_add_watch(in, "pl", IN_MODIFY));
+	said("inotify-nofollow-pl", inotify_add_watch(in, "pl", IN_MODIFY | IN_DONT_FOLLOW));
+	said("handle-follow-pl", syscall(SYS_name_to_handle_at, AT_FDCWD, "pl", &fh, &mnt,
+					 AT_SYMLINK_FOLLOW));
+	said("uselib-pm", syscall(134, "pm"));
+	said("getxattrat-pm", syscall(464, AT_FDCWD, "pm", 0, "user.none", &xa, sizeof(xa)));
+	said("listxattrat-nofollow-pl", syscall(465, AT_FDCWD, "pl", AT_SYMLINK_NOFOLLOW, buf,
+					       sizeof(buf)));
+	said("file_getattr-pm", syscall(468, AT_FDCWD, "pm", buf, 24, 0));
+	return 0;
+}
+
+/* Paths through a magic link to an fd whose file has moved since it was
+ * opened: the kernel walks from the file the fd holds ("mf", renamed
+ * "mf2": not a directory, not executable), which the name the tracer
+ * has for the fd no longer names (found by scfuzz, seeds 1056, 1307). */
+static int m_magic(void)
+{
+	char path[64], below[80];
+	char *argv[] = { "x", NULL };
+	struct stat st;
+	int fd;
+
+	write_file("mf", "not a program\n");
+	fd = open("mf", O_RDONLY);
+	must(fd >= 0 && rename("mf", "mf2") == 0, "mf");
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	snprintf(below, sizeof(below), "%s/x", path);
+	said("exec-fd", execv(path, argv));
+	said("exec-below-fd", execv(below, argv));
+	said("stat-below-fd", stat(below, &st));
+	said("lstat-below-fd", lstat(below, &st));
+	return 0;
+}
+
+/* Relative paths in a cwd renamed since the chdir, a file put where it
+ * was: the kernel looks in the directory, which the tracer's name of the
+ * cwd no longer names (found by scfuzz, seed 1791). */
+static int m_moved_cwd(void)
+{
+	char *argv[] = { "x", NULL };
+	struct stat st;
+
+	must(mkdir("cw", 0755) == 0 && chdir("cw") == 0, "cw");
+	must(rename("../cw", "../cw2") == 0, "rename");
+	write_file("../cw", "a file now\n");
+	write_file("y", "y\n");
+	said("stat-x", stat("x", &st));
+	said("exec-x", execv("x", argv));
+	said("stat-y", stat("y", &st));
+	return 0;
+}
+
+/* Paths through the process's own magic links to its cwd and root, which
+ * name what the paths below them do. */
+static int m_proc_links(void)
+{
+	char cwd[4096], path[4200], buf[8];
+	struct stat st;
+	int fd;
+
+	must(getcwd(cwd, sizeof(cwd)) != NULL, "getcwd");
+	fd = open("/proc/self/cwd/pa", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	must(fd >= 0 && write(fd, "a\n", 2) == 2 && close(fd) == 0, "pa");
+	snprintf(path, sizeof(path), "/proc/self/root%s/pa", cwd);
+	must(stat(path, &st) == 0, "stat through root");
+	must(mkdir("/proc/thread-self/cwd/pd", 0755) == 0, "mkdir");
+	must(rename("/proc/self/cwd/pa", "/proc/self/cwd/pd/pb") == 0, "rename");
+	snprintf(path, sizeof(path), "/proc/%d/cwd/pd/pb", (int)getpid());
+	fd = open(path, O_RDONLY);
+	must(fd >= 0 && read(fd, buf, sizeof(buf)) == 2 && close(fd) == 0, "pb");
+	return 0;
+}
+
+/* setxattrat (Linux 6.13) through the link at argv[2]: ENOSYS exits 77. */
+static int m_setxattrat(char **argv)
+{
+	struct {
+		uint64_t value;
+		uint32_t size, flags;
+	} xa = { (uint64_t)(uintptr_t)"1", 1, 0 };
+
+	if (syscall(463, AT_FDCWD, argv[2], 0, "user.x", &xa, sizeof(xa)) == 0)
+		return 0;
+	return errno == ENOSYS ? 77 : 1;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct { const char *name; int (*fn)(void); } modes[] = {
+		{ "probe-more", m_probe_more }, { "magic", m_magic },
+		{ "moved-cwd", m_moved_cwd }, { "proc-links", m_proc_links },
+	};
+
+	if (argc == 3 && !strcmp(argv[1], "setxattrat"))
+		return m_setxattrat(argv);
+	for (size_t i = 0; argc == 2 && i < sizeof(modes) / sizeof(*modes); i++)
+		if (!strcmp(argv[1], modes[i].name))
+			return modes[i].fn();
+	fprintf(stderr, "usage: probes MODE | probes setxattrat PATH\n");
+	return 2;
+}
