@@ -268,9 +268,15 @@ void decode_exit(struct tracer *t, struct task *task, int64_t rval)
 				   ((p->args[d->aux] & FD_CLOEXEC) ? FDF_CLOEXEC : 0));
 		goto drop;
 	}
+	case DEC_TWO_PATHS:
+		/* (the cwds and fds below it: a build that renames the
+		 * directory it works in names what it makes there so) */
+		if (res == 0 && ev->kind == EV_RENAME && ev->path && ev->path2)
+			procs_renamed(&t->procs, ev->path, ev->path2,
+				      ev->flags & RENAME_EXCHANGE);
+		break;
 	case DEC_PATH:
 	case DEC_FD:
-	case DEC_TWO_PATHS:
 	case DEC_SYMLINK:
 	case DEC_CLOSE:
 	case DEC_CLOSE_RANGE:

@@ -137,3 +137,50 @@ void fd_close(struct proc *p, int fd)
 	p->fds.v[fd].path = NULL;
 	p->fds.v[fd].flags = 0;
 }
+
+/* s with its leading component(s) from made to, or NULL where from is
+ * not s or a directory above it. */
+static char *path_moved(const char *s, const char *from, const char *to)
+{
+	size_t n = strlen(from);
+
+	if (strncmp(s, from, n) != 0 || (s[n] != '\0' && s[n] != '/'))
+		return NULL;
+	return xasprintf("%s%s", to, s + n);
+}
+
+static void name_moved(char **s, const char *from, const char *to, bool exchange)
+{
+	char *moved = path_moved(*s, from, to);
+
+	if (!moved && exchange)
+		moved = path_moved(*s, to, from);
+	if (moved) {
+		free(*s);
+		*s = moved;
+	}
+}
+
+void procs_renamed(struct procs *ps, const char *from, const char *to, bool exchange)
+{
+	uint64_t gen = ++ps->renames;
+
+	if (!strncmp(from, FD_UNNAMED, strlen(FD_UNNAMED)) ||
+	    !strncmp(to, FD_UNNAMED, strlen(FD_UNNAMED)))
+		return;
+	for (size_t b = 0; b < ARRAY_SIZE(ps->buckets); b++)
+		for (struct task *t = ps->buckets[b]; t; t = t->next) {
+			struct proc *p = t->proc;
+
+			if (!p || p->renamed == gen)
+				continue;
+			p->renamed = gen;
+			name_moved(&p->cwd, from, to, exchange);
+			for (int fd = 0; fd < p->fds.n; fd++) {
+				char **path = &p->fds.v[fd].path;
+
+				if (*path)
+					name_moved(path, from, to, exchange);
+			}
+		}
+}

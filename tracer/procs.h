@@ -67,6 +67,7 @@ struct proc {
 				 * (exits.c) */
 	struct ring_ref *rings;
 	int nrings;
+	uint64_t renamed;	/* the last procs_renamed that saw it */
 };
 
 /* A syscall stopped at entry, waiting for its result. */
@@ -155,6 +156,7 @@ struct task {
 struct procs {
 	struct task *buckets[4096];
 	size_t ntasks;
+	uint64_t renames;	/* procs_renamed's calls */
 };
 
 struct task *task_find(struct procs *ps, pid_t tid);
@@ -175,5 +177,12 @@ struct fdent *fd_lookup(struct proc *p, int fd);
 #define FD_UNNAMED "/?unknown-fd"
 void fd_put(struct proc *p, int fd, const char *path, uint8_t flags);
 void fd_close(struct proc *p, int fd);
+
+/* A rename from -> to done (both ways with exchange): every process's
+ * cwd and fds named below from (or from itself) are named below to now,
+ * as the kernel walks them.  (An fd on a file the rename replaced keeps
+ * its name, as one on a file unlinked does: the fold finds it gone.
+ * Names below FD_UNNAMED are each process's own: none is renamed.) */
+void procs_renamed(struct procs *ps, const char *from, const char *to, bool exchange);
 
 #endif

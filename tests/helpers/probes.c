@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <sys/xattr.h>
 
 #include "tests/helpers/common.h"
@@ -106,6 +107,32 @@ static int m_moved_cwd(void)
 	return 0;
 }
 
+/* A build that renames the directory it works in (RENAME_EXCHANGE with
+ * another, then a child's rename), with a file open for writing there
+ * renamed too: what it makes there afterwards, and what it wrote, are
+ * named where they are, as the delta must have them. */
+static int m_renamed(void)
+{
+	pid_t pid;
+	int fd, st;
+
+	must(mkdir("ra", 0755) == 0 && mkdir("rc", 0755) == 0 && chdir("ra") == 0, "ra");
+	fd = open("f", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	must(fd >= 0, "f");
+	must(rename("f", "g") == 0, "rename f");
+	must(syscall(SYS_renameat2, AT_FDCWD, "../ra", AT_FDCWD, "../rc", RENAME_EXCHANGE) == 0,
+	     "exchange");
+	pid = fork();
+	must(pid >= 0, "fork");
+	if (pid == 0)
+		_exit(rename("../rc", "../rd") == 0 ? 0 : 99);
+	must(waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0, "child");
+	write_file("h", "h\n");
+	must(mkdir("e", 0755) == 0, "mkdir");
+	must(write(fd, "g\n", 2) == 2 && close(fd) == 0, "g");
+	return 0;
+}
+
 /* Paths through the process's own magic links to its cwd and root, which
  * name what the paths below them do. */
 static int m_proc_links(void)
@@ -145,6 +172,7 @@ int main(int argc, char **argv)
 	static const struct { const char *name; int (*fn)(void); } modes[] = {
 		{ "probe-more", m_probe_more }, { "magic", m_magic },
 		{ "moved-cwd", m_moved_cwd }, { "proc-links", m_proc_links },
+		{ "renamed", m_renamed },
 	};
 
 	if (argc == 3 && !strcmp(argv[1], "setxattrat"))

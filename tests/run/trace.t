@@ -146,17 +146,18 @@ has "a probe that finds nothing" '"ev":"probe","path":"$SRC/nope","res":"ENOENT"
 # with the result the program got (it prints each), in each way of
 # recording.  (Before, the first were not recorded at all, and with
 # ptrace stops the tracer answered the second from the fd's old name:
-# ENOENT where the kernel said EACCES or ENOTDIR.)
+# ENOENT where the kernel said EACCES or ENOTDIR.  The fd's and the cwd's
+# names follow the renames now: mf2, cw2.)
 expect_more() {
 	while IFS='=' read -r name res; do
 		local p=${name##*-} f=
 		case $name in lgetxattr-*|llistxattr-*|*-nofollow-*|lstat-*) f=',"follow":false' ;; esac
 		case $name in
-		exec-fd) echo "\"ev\":\"exec-fail\",\"path\":\"\$SRC/mf\",\"res\":\"$res\"" ;;
-		exec-x) echo "\"ev\":\"exec-fail\",\"path\":\"\$SRC/cw/x\",\"res\":\"$res\"" ;;
-		stat-[xy]) echo "\"ev\":\"probe\",\"path\":\"\$SRC/cw/${name#stat-}\",\"res\":\"$res\"" ;;
-		exec-below-fd) echo "\"ev\":\"exec-fail\",\"path\":\"\$SRC/mf/x\",\"res\":\"$res\"" ;;
-		*-below-fd) echo "\"ev\":\"probe\",\"path\":\"\$SRC/mf/x\"$f,\"res\":\"$res\"" ;;
+		exec-fd) echo "\"ev\":\"exec-fail\",\"path\":\"\$SRC/mf2\",\"res\":\"$res\"" ;;
+		exec-x) echo "\"ev\":\"exec-fail\",\"path\":\"\$SRC/cw2/x\",\"res\":\"$res\"" ;;
+		stat-[xy]) echo "\"ev\":\"probe\",\"path\":\"\$SRC/cw2/${name#stat-}\",\"res\":\"$res\"" ;;
+		exec-below-fd) echo "\"ev\":\"exec-fail\",\"path\":\"\$SRC/mf2/x\",\"res\":\"$res\"" ;;
+		*-below-fd) echo "\"ev\":\"probe\",\"path\":\"\$SRC/mf2/x\"$f,\"res\":\"$res\"" ;;
 		*) echo "\"ev\":\"probe\",\"path\":\"\$SRC/$p\"$f,\"res\":\"$res\"" ;;
 		esac
 	done <"$1" | sort
@@ -170,11 +171,30 @@ for mode in probe-more magic moved-cwd; do
 		is "$mode${opt:+ $opt}: exit status" "$?" 0
 		is "$mode${opt:+ $opt}: each call's result printed" \
 			"$(grep -c = "$SCRATCH/$mode.out")" "$(case $mode in magic) echo 4 ;; moved-cwd) echo 3 ;; *) echo 14 ;; esac)"
-		got=$(grep -o '"ev":"\(probe\|exec-fail\)","path":"$SRC/\(p[xml]\|mf\|mf/x\|cw/[xy]\)"[^}]*' "$T" |
+		got=$(grep -o '"ev":"\(probe\|exec-fail\)","path":"$SRC/\(p[xml]\|mf2\|mf2/x\|cw2/[xy]\)"[^}]*' "$T" |
 			sed 's/,"type":"[a-z]*"//' | sort)
 		is "$mode${opt:+ $opt}: each call recorded with the kernel's result" \
 			"$got" "$(expect_more "$SCRATCH/$mode.out")"
 	done
+done
+
+# A build that renames the directory it works in (an exchange, then a
+# child's rename) and a file it has open for writing: what it makes and
+# writes there afterwards is named where it is, in the trace and the
+# delta, in each way of recording.  (Before, the tracer kept the cwd's
+# and the fd's old names, ra/h, ra/e and ra/f: the delta lacked rd/h and
+# rd/e.)
+for opt in "" --no-preload --no-seccomp-notify; do
+	W=$SCRATCH/w-renamed$opt; T=$SCRATCH/renamed$opt.trace
+	mkdir -p "$W"
+	(cd "$W" && "$SR" -q $opt -o "$T" --ro-bind="$SCRATCH/bin:$SCRATCH/bin" \
+		-- "$SCRATCH/bin/probes" renamed) >"$SCRATCH/renamed.out" 2>&1
+	is "renamed${opt:+ $opt}: exit status" "$?" 0
+	is "renamed${opt:+ $opt}: made and written where they are" \
+		"$(grep -o '"ev":"\(open\|mkdir\|wrote\)","path":"$SRC/r[a-d]/[a-z]"' "$T" | sort -u | tr '\n' ' ')" \
+		'"ev":"mkdir","path":"$SRC/rd/e" "ev":"open","path":"$SRC/ra/f" "ev":"open","path":"$SRC/rd/h" "ev":"wrote","path":"$SRC/rd/g" "ev":"wrote","path":"$SRC/rd/h" '
+	is "renamed${opt:+ $opt}: the delta" "$(grep '^\$SRC/r' "$T.delta" | cut -d' ' -f1,2 | tr '\n' ' ')" \
+		'$SRC/ra type=dir $SRC/rd type=dir $SRC/rd/e type=dir $SRC/rd/g type=file $SRC/rd/h type=file '
 done
 
 trace mutate
