@@ -57,7 +57,9 @@ static void open_mode(struct sbuf *b, uint32_t flags)
 		sbuf_puts(b, ",trunc");
 	if (flags & O_APPEND)
 		sbuf_puts(b, ",append");
-	if (flags & O_DIRECTORY)
+	if ((flags & O_TMPFILE) == O_TMPFILE)
+		sbuf_puts(b, ",tmpfile");
+	else if (flags & O_DIRECTORY)
 		sbuf_puts(b, ",dir");
 	if (flags & EVF_CREATED)
 		sbuf_puts(b, ",new");

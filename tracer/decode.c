@@ -115,30 +115,42 @@ static const char *below(const char *s, const char *name)
  * ".../fd/N/rest" (the fd's path), ".../cwd/rest" (its cwd's) and
  * ".../root/rest" ("/rest": the sandbox has one root, chroot is
  * untraceable) of /proc/self, /proc/thread-self or /proc/<its pid>. */
-static char *magic_fd_path(struct proc *pr, const char *path)
+/* The fd N of a path ".../fd/N[/rest]" of the process's own (or
+ * "/dev/fd/N"), *rest what follows it; -1 for any other path. */
+static int magic_fd(struct proc *pr, const char *path, const char **rest)
 {
-	const char *own = proc_own(pr, path), *rest = NULL, *in;
+	const char *own = proc_own(pr, path), *num = NULL;
 	char *end;
 	long fd;
+
+	if (own && str_has_prefix(own, "/fd/"))
+		num = own + 4;
+	else if (str_has_prefix(path, "/dev/fd/"))
+		num = path + 8;
+	if (!num)
+		return -1;
+	fd = strtol(num, &end, 10);
+	if (end == num || (*end && *end != '/') || fd > INT_MAX)
+		return -1;
+	*rest = end;
+	return (int)fd;
+}
+
+static char *magic_fd_path(struct proc *pr, const char *path)
+{
+	const char *own = proc_own(pr, path), *in, *rest;
+	int fd;
 	struct fdent *e;
 
 	if (own && (in = below(own, "/root")))
 		return xasprintf("/%s", in);
 	if (own && pr->cwd && (in = below(own, "/cwd")))
 		return *in ? join_normalize(pr->cwd, in + 1) : xstrdup(pr->cwd);
-	if (own && str_has_prefix(own, "/fd/"))
-		rest = own + 4;
-	else if (str_has_prefix(path, "/dev/fd/"))
-		rest = path + 8;
-	if (!rest)
-		return NULL;
-	fd = strtol(rest, &end, 10);
-	if (end == rest || (*end && *end != '/') || fd > INT_MAX)
-		return NULL;
-	e = fd_lookup(pr, (int)fd);
+	fd = magic_fd(pr, path, &rest);
+	e = fd >= 0 ? fd_lookup(pr, fd) : NULL;
 	if (!e)
 		return NULL;
-	return *end ? xasprintf("%s%s", e->path, end) : xstrdup(e->path);
+	return *rest ? xasprintf("%s%s", e->path, rest) : xstrdup(e->path);
 }
 
 /* The absolute path a (dirfd, path) pair names, lexically normalized. */
@@ -608,6 +620,35 @@ static uint32_t probe_flags(const struct sc_desc *d, uint64_t arg)
 	return f;
 }
 
+/*
+ * A link of an O_TMPFILE's file (linkat(fd, "", ..., AT_EMPTY_PATH), or
+ * of /proc/self/fd/N or /dev/fd/N): the fd (pend.tmpfile_fd), whose name
+ * is the link's once it is made, and no path (the file has none; the
+ * fd's is its directory's).
+ */
+static void link_tmpfile(struct task *task, const struct sc_desc *d)
+{
+	struct pending *p = &task->pend;
+	char *raw = p->ev.path ? arg_string(task, d->path) : NULL;
+	char *norm = raw && raw[0] == '/' ? path_normalize(raw) : NULL;
+	const char *rest = "";
+	int fd = -1;
+	struct fdent *e;
+
+	if (raw && !*raw && (p->ev.flags & AT_EMPTY_PATH))
+		fd = p->fd;
+	else if (norm)
+		fd = magic_fd(task->proc, norm, &rest);
+	e = fd >= 0 && !*rest ? fd_lookup(task->proc, fd) : NULL;
+	if (e && (e->flags & FDF_TMPFILE)) {
+		p->tmpfile_fd = fd;
+		free(p->ev.path);
+		p->ev.path = NULL;
+	}
+	free(norm);
+	free(raw);
+}
+
 static bool decode_args(struct tracer *t, struct task *task)
 {
 	struct pending *p = &task->pend;
@@ -621,6 +662,7 @@ static bool decode_args(struct tracer *t, struct task *task)
 	ev->pid = task->proc->tgid;
 	ev->name = xstrdup(d->name);
 	p->fd = d->dirfd >= 0 ? arg_int(p, d->dirfd) : -1;
+	p->tmpfile_fd = -1;
 
 	switch (d->dec) {
 	case DEC_OPEN:
@@ -697,6 +739,8 @@ static bool decode_args(struct tracer *t, struct task *task)
 		ev->path2 = path_arg_raw(task, d->dirfd2, d->path2, &p->raw[1]);
 		if (d->flags >= 0)
 			ev->flags = (uint32_t)p->args[d->flags];
+		if (ev->kind == EV_LINK)
+			link_tmpfile(task, d);
 		break;
 	case DEC_SYMLINK:
 		ev->path = mem_read_string(task->tid, p->args[d->aux], PATH_MAX);

@@ -71,6 +71,8 @@ static void exit_open(struct tracer *t, struct task *task, int fd)
 		fl |= FDF_CLOEXEC;
 	if (ev->flags & O_PATH)
 		fl &= (uint8_t)~FDF_WRITE;
+	if ((ev->flags & O_TMPFILE) == O_TMPFILE)
+		fl |= FDF_TMPFILE;
 	/* a device (/dev/null), a pipe's or socket's end (/dev/stdout,
 	 * /proc/self/fd/N): written to, but no file is, and no content to
 	 * digest; sandrun's own log: written, with no digest (sandrun
@@ -142,7 +144,8 @@ static void exit_dup(struct task *task, int newfd, bool cloexec)
 		fd_close(task->proc, newfd);
 		return;
 	}
-	fl = (uint8_t)((e->flags & (FDF_WRITE | FDF_LOG)) | (cloexec ? FDF_CLOEXEC : 0));
+	fl = (uint8_t)((e->flags & (FDF_WRITE | FDF_LOG | FDF_TMPFILE)) |
+		       (cloexec ? FDF_CLOEXEC : 0));
 	fd_put(task->proc, newfd, e->path, fl);
 }
 
@@ -274,6 +277,15 @@ void decode_exit(struct tracer *t, struct task *task, int64_t rval)
 		if (res == 0 && ev->kind == EV_RENAME && ev->path && ev->path2)
 			procs_renamed(&t->procs, ev->path, ev->path2,
 				      ev->flags & RENAME_EXCHANGE);
+		/* (an O_TMPFILE's file given a name: its fd's, and its
+		 * wrote's at close, from now on) */
+		if (res == 0 && ev->kind == EV_LINK && p->tmpfile_fd >= 0 && ev->path2) {
+			struct fdent *e = fd_lookup(task->proc, p->tmpfile_fd);
+
+			if (e)
+				fd_put(task->proc, p->tmpfile_fd, ev->path2,
+				       (uint8_t)(e->flags & ~FDF_TMPFILE));
+		}
 		break;
 	case DEC_PATH:
 	case DEC_FD:
@@ -306,7 +318,8 @@ void decode_flush_writes(struct tracer *t, struct task *task, int only_fd, unsig
 		struct event ev = { .kind = EV_WROTE, .pid = pr->tgid };
 		struct stat st;
 
-		if (!e || !(e->flags & (FDF_WRITE | FDF_LOG)))
+		/* (an O_TMPFILE's with no name: no file of the tree) */
+		if (!e || !(e->flags & (FDF_WRITE | FDF_LOG)) || (e->flags & FDF_TMPFILE))
 			continue;
 		if ((how & FLUSH_CLOEXEC) && !(e->flags & FDF_CLOEXEC))
 			continue;

@@ -20,6 +20,8 @@ enum {
 	FDF_LISTED = 1 << 2,	/* its directory listing was recorded */
 	FDF_LOG = 1 << 3,	/* the log sandrun's output goes to, opened
 				 * for writing by name: written, not digested */
+	FDF_TMPFILE = 1 << 4,	/* O_TMPFILE: a file with no name, its path
+				 * the directory's until a link names it */
 };
 
 struct fdent {
@@ -77,6 +79,7 @@ struct pending {
 	uint64_t args[6];
 	struct event ev;
 	int fd;			/* the fd the syscall works on, or -1 */
+	int tmpfile_fd;		/* a link's: the O_TMPFILE fd it names, or -1 */
 	char *raw[2];		/* path, path2 before lexical normalization,
 				 * when they hold "..": the kernel resolves
 				 * ".." after following links */

@@ -133,6 +133,30 @@ static int m_renamed(void)
 	return 0;
 }
 
+/* Files made with O_TMPFILE: one given a name with linkat(fd, "", ...,
+ * AT_EMPTY_PATH), one through /proc/self/fd/N and written after, one
+ * never named.  No file of the tree is written but the two named; a
+ * filesystem without O_TMPFILE exits 77. */
+static int m_tmpfile(void)
+{
+	char path[64];
+	int a = open(".", O_TMPFILE | O_WRONLY, 0644), b, c;
+
+	if (a < 0 && (errno == EOPNOTSUPP || errno == EISDIR))
+		return 77;
+	b = open(".", O_TMPFILE | O_WRONLY, 0644);
+	c = open(".", O_TMPFILE | O_RDWR, 0600);
+	must(a >= 0 && b >= 0 && c >= 0, "O_TMPFILE");
+	must(write(a, "a\n", 2) == 2 && write(b, "b\n", 2) == 2 && write(c, "c\n", 2) == 2,
+	     "write");
+	must(linkat(a, "", AT_FDCWD, "ta", AT_EMPTY_PATH) == 0, "linkat AT_EMPTY_PATH");
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", b);
+	must(linkat(AT_FDCWD, path, AT_FDCWD, "tb", AT_SYMLINK_FOLLOW) == 0, "linkat /proc");
+	must(write(b, "more\n", 5) == 5, "write after");
+	must(close(a) == 0 && close(b) == 0 && close(c) == 0, "close");
+	return 0;
+}
+
 /* Paths through the process's own magic links to its cwd and root, which
  * name what the paths below them do. */
 static int m_proc_links(void)
@@ -172,7 +196,7 @@ int main(int argc, char **argv)
 	static const struct { const char *name; int (*fn)(void); } modes[] = {
 		{ "probe-more", m_probe_more }, { "magic", m_magic },
 		{ "moved-cwd", m_moved_cwd }, { "proc-links", m_proc_links },
-		{ "renamed", m_renamed },
+		{ "renamed", m_renamed }, { "tmpfile", m_tmpfile },
 	};
 
 	if (argc == 3 && !strcmp(argv[1], "setxattrat"))

@@ -197,6 +197,29 @@ for opt in "" --no-preload --no-seccomp-notify; do
 		'$SRC/ra type=dir $SRC/rd type=dir $SRC/rd/e type=dir $SRC/rd/g type=file $SRC/rd/h type=file '
 done
 
+# O_TMPFILE: the open says so (not ",dir"), a link from its fd has no
+# path (the file had none) and names the fd, whose wrote is the named
+# file's; one never named writes no file of the tree.  (Before, each
+# was "wrote $SRC", the directory, with a file's digest.)
+for opt in "" --no-preload --no-seccomp-notify; do
+	W=$SCRATCH/w-tmpfile$opt; T=$SCRATCH/tmpfile$opt.trace
+	mkdir -p "$W"
+	(cd "$W" && "$SR" -q $opt -o "$T" --ro-bind="$SCRATCH/bin:$SCRATCH/bin" \
+		-- "$SCRATCH/bin/probes" tmpfile) >"$SCRATCH/tmpfile.out" 2>&1
+	st=$?
+	if [ $st = 77 ]; then
+		skip "tmpfile${opt:+ $opt}: the scratch's filesystem has no O_TMPFILE"
+		continue
+	fi
+	is "tmpfile${opt:+ $opt}: exit status" "$st" 0
+	is "tmpfile${opt:+ $opt}: opens, links and wrotes" \
+		"$(grep -o '"ev":"open","path":"$SRC","mode":"[^"]*"\|"ev":"\(link\|wrote\)","[a-z]*":"$SRC[^"]*"' "$T" |
+			sort | uniq -c | tr -s ' \n' ' ')" \
+		' 1 "ev":"link","to":"$SRC/ta" 1 "ev":"link","to":"$SRC/tb" 1 "ev":"open","path":"$SRC","mode":"rw,tmpfile" 2 "ev":"open","path":"$SRC","mode":"w,tmpfile" 1 "ev":"wrote","path":"$SRC/ta" 1 "ev":"wrote","path":"$SRC/tb" '
+	is "tmpfile${opt:+ $opt}: the delta" "$(grep '^\$SRC/' "$T.delta" | cut -d' ' -f1-4 | tr '\n' ' ')" \
+		'$SRC/ta type=file mode=0644 size=2 $SRC/tb type=file mode=0644 size=7 '
+done
+
 trace mutate
 for frag in '"ev":"mkdir","path":"$SRC/d","perm":"0700","res":"ok"' \
 	'"ev":"link","path":"$SRC/d/f","to":"$SRC/d/hard","res":"ok"' \
