@@ -824,6 +824,13 @@ static bool decode_args(struct tracer *t, struct task *task)
 		}
 		return false;
 	}
+	case DEC_MMAP: {
+		struct fdent *e = fd_lookup(task->proc, p->fd);
+
+		if (e && (e->flags & FDF_WRITE))
+			proc_mapped(task->proc, e->path);
+		return false;
+	}
 	case DEC_NET:
 		if (!strcmp(d->name, "socket"))
 			ev->aux = (int64_t)p->args[0];

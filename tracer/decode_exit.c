@@ -292,6 +292,7 @@ void decode_exit(struct tracer *t, struct task *task, int64_t rval)
 	case DEC_SYMLINK:
 	case DEC_CLOSE:
 	case DEC_CLOSE_RANGE:
+	case DEC_MMAP:
 	case DEC_NET:
 	case DEC_RANDOM:
 	case DEC_UNTRACEABLE:
@@ -307,33 +308,53 @@ drop:
 	event_clear(ev);
 }
 
+/* ev a wrote of path as the tree has it now (no fd to read it through). */
+static void wrote_by_path(struct tracer *t, struct event *ev, const char *path)
+{
+	struct fstate now;
+
+	state_tracee_path(t, 0, path, &now);
+	free(now.target);
+	now.target = NULL;
+	if (S_ISREG(now.mode)) {
+		ev->post = now;
+		ev->digest = now.digest;
+	}
+}
+
 void decode_flush_writes(struct tracer *t, struct task *task, int only_fd, unsigned how)
 {
 	struct proc *pr = task->proc;
 	int lo = only_fd >= 0 ? only_fd : 0;
 	int hi = only_fd >= 0 ? only_fd : pr->fds.n - 1;
 
+	/* The files it maps shared and writable: as they are when it exits
+	 * or execs (when the mappings go), not at their fds' close. */
+	if (only_fd < 0) {
+		for (int i = 0; i < pr->nmapped; i++) {
+			struct event ev = { .kind = EV_WROTE, .pid = pr->tgid };
+
+			ev.path = xstrdup(pr->mapped[i]);
+			wrote_by_path(t, &ev, pr->mapped[i]);
+			tracer_emit(t, &ev);
+		}
+		if (!(how & FLUSH_KEEP))
+			proc_unmapped(pr);
+	}
 	for (int fd = lo; fd <= hi; fd++) {
 		struct fdent *e = fd_lookup(pr, fd);
 		struct event ev = { .kind = EV_WROTE, .pid = pr->tgid };
 		struct stat st;
 
 		/* (an O_TMPFILE's with no name: no file of the tree) */
-		if (!e || !(e->flags & (FDF_WRITE | FDF_LOG)) || (e->flags & FDF_TMPFILE))
+		if (!e || !(e->flags & (FDF_WRITE | FDF_LOG)) || (e->flags & FDF_TMPFILE) ||
+		    proc_is_mapped(pr, e->path))
 			continue;
 		if ((how & FLUSH_CLOEXEC) && !(e->flags & FDF_CLOEXEC))
 			continue;
 		ev.path = xstrdup(e->path);
 		if ((e->flags & FDF_WRITE) && (how & FLUSH_GONE)) {
-			struct fstate now;
-
-			state_tracee_path(t, 0, e->path, &now);
-			free(now.target);
-			now.target = NULL;
-			if (S_ISREG(now.mode)) {
-				ev.post = now;
-				ev.digest = now.digest;
-			}
+			wrote_by_path(t, &ev, e->path);
 		} else if ((e->flags & FDF_WRITE) &&
 			   digest_tracee_fd(t, task->tid, fd, &ev.digest, &st) == 0) {
 			ev.post.has = true;

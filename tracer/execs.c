@@ -189,6 +189,8 @@ void exec_done(struct tracer *t, struct task *task, pid_t former)
 		for (int fd = 0; fd < pr->fds.n; fd++)
 			if (pr->fds.v[fd].path && (pr->fds.v[fd].flags & FDF_CLOEXEC))
 				fd_close(pr, fd);
+		/* (their wrote was at the exec's entry) */
+		proc_unmapped(pr);
 	}
 	if (pr && task->has_pending && task->pend.desc->dec == DEC_EXEC) {
 		struct event *ev = &task->pend.ev;

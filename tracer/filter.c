@@ -101,6 +101,13 @@ static int add_rules(scmp_filter_ctx ctx, const struct sc_desc *d, int nr, bool 
 		}
 		return 0;
 	}
+	/* mmap only for a shared writable mapping of a file (its file may
+	 * change after its fd's close: decode.c); no result needed */
+	if (d->dec == DEC_MMAP)
+		return seccomp_rule_add(ctx, notify ? SCMP_ACT_NOTIFY : SCMP_ACT_TRACE(0), nr, 2,
+					SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_WRITE, PROT_WRITE),
+					SCMP_A3(SCMP_CMP_MASKED_EQ, MAP_SHARED | MAP_ANONYMOUS,
+						MAP_SHARED));
 	if (!strcmp(d->name, "sendto"))
 		return seccomp_rule_add(ctx, SCMP_ACT_TRACE(0), nr, 1,
 					SCMP_A4(SCMP_CMP_NE, 0));

@@ -616,7 +616,9 @@ int inproc_map_entry(struct tracer *t, struct task *task, const char *name,
 
 	if (!strcmp(name, "mmap")) {
 		hit = covers(a[0], a[1]);
-		exec = true;	/* (the filter stops only executable ones) */
+		/* (the prefix stops only executable ones; a shared writable
+		 * one stops too, loop.c) */
+		exec = (a[2] & PROT_EXEC) != 0;
 	} else if (!strcmp(name, "mremap")) {
 		hit = covers(a[0], a[1] > a[2] ? a[1] : a[2]) ||
 		      ((a[3] & MREMAP_FIXED) && covers(a[4], a[2]));

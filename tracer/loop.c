@@ -252,6 +252,14 @@ static void on_seccomp(struct tracer *t, struct task *task)
 	}
 	for (int i = 0; i < 6; i++)
 		args[i] = si.seccomp.args[i];
+	/* (a shared writable mmap (DEC_MMAP) may be the prefix's stop of
+	 * an executable one: the trampoline's guard first) */
+	if (d->dec == DEC_MMAP && t->inproc && si.arch == AUDIT_ARCH_X86_64 &&
+	    (deny = inproc_map_entry(t, task, "mmap", args)) < 0) {
+		enforce_skip(task->tid, deny);
+		tracer_resume(task->tid, PTRACE_CONT, 0);
+		return;
+	}
 	/* (without notifications, the preload's notified calls stop:
 	 * answered as their notification would be) */
 	notified = is_notified(t, si.arch, (int)si.seccomp.nr, args, si.instruction_pointer);

@@ -78,6 +78,8 @@ struct proc *proc_fork(const struct proc *parent, pid_t tgid)
 	struct proc *p = proc_new(tgid, parent->tgid, parent->cwd);
 
 	p->own_filter = parent->own_filter;
+	for (int i = 0; i < parent->nmapped; i++)
+		proc_mapped(p, parent->mapped[i]);
 	p->fds.n = parent->fds.n;
 	p->fds.v = xcalloc((size_t)p->fds.n + 1, sizeof(*p->fds.v));
 	for (int i = 0; i < p->fds.n; i++) {
@@ -97,6 +99,7 @@ void proc_free(struct proc *p)
 	free(p->fds.v);
 	free(p->cwd);
 	free(p->rings);
+	proc_unmapped(p);
 	free(p);
 }
 
@@ -138,6 +141,31 @@ void fd_close(struct proc *p, int fd)
 	p->fds.v[fd].flags = 0;
 }
 
+bool proc_is_mapped(const struct proc *p, const char *path)
+{
+	for (int i = 0; path && i < p->nmapped; i++)
+		if (!strcmp(p->mapped[i], path))
+			return true;
+	return false;
+}
+
+void proc_mapped(struct proc *p, const char *path)
+{
+	if (proc_is_mapped(p, path))
+		return;
+	p->mapped = xrealloc(p->mapped, (size_t)(p->nmapped + 1) * sizeof(*p->mapped));
+	p->mapped[p->nmapped++] = xstrdup(path);
+}
+
+void proc_unmapped(struct proc *p)
+{
+	for (int i = 0; i < p->nmapped; i++)
+		free(p->mapped[i]);
+	free(p->mapped);
+	p->mapped = NULL;
+	p->nmapped = 0;
+}
+
 /* s with its leading component(s) from made to, or NULL where from is
  * not s or a directory above it. */
 static char *path_moved(const char *s, const char *from, const char *to)
@@ -176,6 +204,8 @@ void procs_renamed(struct procs *ps, const char *from, const char *to, bool exch
 				continue;
 			p->renamed = gen;
 			name_moved(&p->cwd, from, to, exchange);
+			for (int i = 0; i < p->nmapped; i++)
+				name_moved(&p->mapped[i], from, to, exchange);
 			for (int fd = 0; fd < p->fds.n; fd++) {
 				char **path = &p->fds.v[fd].path;
 

@@ -70,6 +70,10 @@ struct proc {
 	struct ring_ref *rings;
 	int nrings;
 	uint64_t renamed;	/* the last procs_renamed that saw it */
+	char **mapped;		/* files mapped shared and writable, which
+				 * may change until it exits or execs: their
+				 * wrote is then (decode_exit.c) */
+	int nmapped;
 };
 
 /* A syscall stopped at entry, waiting for its result. */
@@ -180,6 +184,12 @@ struct fdent *fd_lookup(struct proc *p, int fd);
 #define FD_UNNAMED "/?unknown-fd"
 void fd_put(struct proc *p, int fd, const char *path, uint8_t flags);
 void fd_close(struct proc *p, int fd);
+/* A file the process maps shared and writable (once each); whether path
+ * is one. */
+void proc_mapped(struct proc *p, const char *path);
+bool proc_is_mapped(const struct proc *p, const char *path);
+/* Its mappings gone (an exec, its exit). */
+void proc_unmapped(struct proc *p);
 
 /* A rename from -> to done (both ways with exchange): every process's
  * cwd and fds named below from (or from itself) are named below to now,

@@ -93,6 +93,9 @@ const struct sc_desc sc_table[] = {
 	P("fcntl64",           DEC_FCNTL,       EV_KIND_MAX,    0, -1, -1, -1,  1,  2, -1, X),
 	P("close",             DEC_CLOSE,       EV_KIND_MAX,    0, -1, -1, -1, -1, -1, -1, 0),
 	P("close_range",       DEC_CLOSE_RANGE, EV_KIND_MAX,    0, -1, -1, -1,  2,  1, -1, X),
+	/* (only MAP_SHARED with PROT_WRITE of a file: filter.c) */
+	P("mmap",              DEC_MMAP,        EV_KIND_MAX,    4, -1, -1, -1, -1, -1, -1, 0),
+	P("mmap2",             DEC_MMAP,        EV_KIND_MAX,    4, -1, -1, -1, -1, -1, -1, 0),
 	P("socket",            DEC_NET,         EV_NET,        -1, -1, -1, -1, -1,  0, -1, X),
 	P("connect",           DEC_NET,         EV_NET,         0, -1, -1, -1, -1,  1,  2, X),
 	P("bind",              DEC_NET,         EV_NET,         0, -1, -1, -1, -1,  1,  2, X),

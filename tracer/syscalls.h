@@ -32,6 +32,7 @@ enum sc_dec {
 	DEC_FCNTL,
 	DEC_CLOSE,
 	DEC_CLOSE_RANGE,
+	DEC_MMAP,	/* a shared writable mapping of the fd in `dirfd` */
 	DEC_NET,
 	DEC_RANDOM,
 	DEC_UNTRACEABLE,

@@ -9,6 +9,7 @@
  */
 #include <stdint.h>
 #include <sys/inotify.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
@@ -157,6 +158,25 @@ static int m_tmpfile(void)
 	return 0;
 }
 
+/* A file written through a shared mapping after its fd's close (as lld
+ * and gold write their output), and one mapped privately (its changes
+ * are not the file's). */
+static int m_mapped(void)
+{
+	int fd = open("mapped", O_RDWR | O_CREAT | O_TRUNC, 0644);
+	int pfd = open("private", O_RDWR | O_CREAT | O_TRUNC, 0644);
+	char *p, *q;
+
+	must(fd >= 0 && pfd >= 0 && ftruncate(fd, 4096) == 0 && write(pfd, "p\n", 2) == 2,
+	     "mapped");
+	p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	q = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE, pfd, 0);
+	must(p != MAP_FAILED && q != MAP_FAILED && close(fd) == 0 && close(pfd) == 0, "mmap");
+	memcpy(p, "written after the close\n", 24);
+	memcpy(q, "not the file's\n", 15);
+	return 0;
+}
+
 /* Paths through the process's own magic links to its cwd and root, which
  * name what the paths below them do. */
 static int m_proc_links(void)
@@ -196,7 +216,7 @@ int main(int argc, char **argv)
 	static const struct { const char *name; int (*fn)(void); } modes[] = {
 		{ "probe-more", m_probe_more }, { "magic", m_magic },
 		{ "moved-cwd", m_moved_cwd }, { "proc-links", m_proc_links },
-		{ "renamed", m_renamed }, { "tmpfile", m_tmpfile },
+		{ "renamed", m_renamed }, { "tmpfile", m_tmpfile }, { "mapped", m_mapped },
 	};
 
 	if (argc == 3 && !strcmp(argv[1], "setxattrat"))

@@ -220,6 +220,23 @@ for opt in "" --no-preload --no-seccomp-notify; do
 		'$SRC/ta type=file mode=0644 size=2 $SRC/tb type=file mode=0644 size=7 '
 done
 
+# A file written through a shared mapping after its fd's close (lld and
+# gold write their output so): its wrote is the file as the process left
+# it, at its exit, as the delta has it; a private mapping's changes are
+# not the file's.  (Before, the wrote was the file at the close: zeros.)
+for opt in "" --no-preload --no-seccomp-notify; do
+	W=$SCRATCH/w-mapped$opt; T=$SCRATCH/mapped$opt.trace
+	mkdir -p "$W"
+	(cd "$W" && "$SR" -q $opt -o "$T" --ro-bind="$SCRATCH/bin:$SCRATCH/bin" \
+		-- "$SCRATCH/bin/probes" mapped) >"$SCRATCH/mapped.out" 2>&1
+	is "mapped${opt:+ $opt}: exit status" "$?" 0
+	for f in mapped private; do
+		is "mapped${opt:+ $opt}: the wrote of $f is the file's content" \
+			"$(grep -o "\"ev\":\"wrote\",\"path\":\"\\\$SRC/$f\",\"digest\":\"[0-9a-f]*\"" "$T" | cut -d'"' -f12 | sort -u)" \
+			"$(xxh "$W/$f")"
+	done
+done
+
 trace mutate
 for frag in '"ev":"mkdir","path":"$SRC/d","perm":"0700","res":"ok"' \
 	'"ev":"link","path":"$SRC/d/f","to":"$SRC/d/hard","res":"ok"' \
