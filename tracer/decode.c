@@ -256,6 +256,29 @@ static char *path_arg_raw(struct task *task, int dirfd_idx, int path_idx,
 	return out;
 }
 
+/* openat2's path with RESOLVE_IN_ROOT: below its dirfd, as if that were
+ * the root ("/x" and "../../x" are both dirfd's x). */
+static char *path_in_root(struct task *task, const struct sc_desc *d)
+{
+	struct pending *p = &task->pend;
+	char *raw = arg_string(task, d->path), *in, *out;
+	int dirfd = arg_int(p, d->dirfd);
+	struct fdent *e = dirfd == AT_FDCWD ? NULL : fd_lookup(task->proc, dirfd);
+	const char *base = dirfd == AT_FDCWD ? task->proc->cwd : e ? e->path : FD_UNNAMED;
+
+	if (!raw)
+		return NULL;
+	in = xasprintf("/%s", raw);
+	out = path_normalize(in);
+	free(in);
+	in = out;
+	out = strcmp(in, "/") ? xasprintf("%s%s", strcmp(base, "/") ? base : "", in) : xstrdup(base);
+	free(in);
+	free(raw);
+	p->relative = true;
+	return out;
+}
+
 static void sockaddr_text(struct task *task, uint64_t addr, uint64_t len,
 			  struct event *ev)
 {
@@ -668,7 +691,10 @@ static bool decode_args(struct tracer *t, struct task *task)
 	case DEC_OPEN:
 	case DEC_CREAT:
 	case DEC_OPENAT2:
-		ev->path = path_arg_raw(task, d->dirfd, d->path, &p->raw[0]);
+		if (d->dec == DEC_OPENAT2)
+			mem_read(task->tid, p->args[d->aux], &how, sizeof(how));
+		ev->path = how.resolve & RESOLVE_IN_ROOT ? path_in_root(task, d) :
+			   path_arg_raw(task, d->dirfd, d->path, &p->raw[0]);
 		/* the preload itself, opened by the loader: not the build's */
 		if (ev->path && t->opts->audit && !strcmp(ev->path, t->opts->audit)) {
 			task->audit_open = true;
@@ -679,13 +705,13 @@ static bool decode_args(struct tracer *t, struct task *task)
 		if (d->dec == DEC_CREAT) {
 			ev->flags = O_CREAT | O_WRONLY | O_TRUNC;
 		} else if (d->dec == DEC_OPENAT2) {
-			mem_read(task->tid, p->args[d->aux], &how, sizeof(how));
 			ev->flags = (uint32_t)how.flags;
 		} else {
 			ev->flags = (uint32_t)p->args[d->flags];
 		}
 		if (ev->flags & O_CREAT)
-			ev->mode = (uint32_t)p->args[d->dec == DEC_OPEN ? d->aux : 1] & 07777;
+			ev->mode = (uint32_t)(d->dec == DEC_OPENAT2 ? how.mode :
+					      p->args[d->dec == DEC_OPEN ? d->aux : 1]) & 07777;
 		break;
 	case DEC_PROBE:
 		if (d->flags >= 0)

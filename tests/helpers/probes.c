@@ -7,6 +7,7 @@
  * result ("name=ok", "name=ERRNO"), for the test to find in the trace.
  * Run in a scratch directory: `probes MODE`, `probes setxattrat PATH`.
  */
+#include <linux/openat2.h>
 #include <stdint.h>
 #include <sys/inotify.h>
 #include <sys/mman.h>
@@ -177,6 +178,26 @@ static int m_mapped(void)
 	return 0;
 }
 
+/* openat2 with RESOLVE_IN_ROOT: paths below the dirfd, "/" and ".." at
+ * it (each open's result printed); a kernel without openat2 exits 77. */
+static int m_in_root(void)
+{
+	struct open_how w = { .flags = O_WRONLY | O_CREAT | O_TRUNC, .mode = 0644,
+			      .resolve = RESOLVE_IN_ROOT };
+	struct open_how r = { .flags = O_RDONLY, .resolve = RESOLVE_IN_ROOT };
+	int dfd, fd;
+
+	must(mkdir("ir", 0755) == 0 && (dfd = open("ir", O_RDONLY | O_DIRECTORY)) >= 0, "ir");
+	fd = (int)syscall(SYS_openat2, dfd, "/made", &w, sizeof(w));
+	if (fd < 0 && errno == ENOSYS)
+		return 77;
+	said("made", fd);
+	must(fd >= 0 && write(fd, "m\n", 2) == 2 && close(fd) == 0, "write");
+	said("above", syscall(SYS_openat2, dfd, "../../made", &r, sizeof(r)));
+	said("missing", syscall(SYS_openat2, dfd, "/../missing", &r, sizeof(r)));
+	return 0;
+}
+
 /* Paths through the process's own magic links to its cwd and root, which
  * name what the paths below them do. */
 static int m_proc_links(void)
@@ -217,6 +238,7 @@ int main(int argc, char **argv)
 		{ "probe-more", m_probe_more }, { "magic", m_magic },
 		{ "moved-cwd", m_moved_cwd }, { "proc-links", m_proc_links },
 		{ "renamed", m_renamed }, { "tmpfile", m_tmpfile }, { "mapped", m_mapped },
+		{ "in-root", m_in_root },
 	};
 
 	if (argc == 3 && !strcmp(argv[1], "setxattrat"))

@@ -237,6 +237,29 @@ for opt in "" --no-preload --no-seccomp-notify; do
 	done
 done
 
+# openat2 with RESOLVE_IN_ROOT: "/made" and "../../made" are the
+# dirfd's, as the kernel resolves them (before, "/made" was recorded as
+# the root's, and the delta lacked ir/made), and the perm of one it
+# creates is its open_how's mode (before: bits of the path's address).
+for opt in "" --no-preload --no-seccomp-notify; do
+	W=$SCRATCH/w-in-root$opt; T=$SCRATCH/in-root$opt.trace
+	mkdir -p "$W"
+	(cd "$W" && "$SR" -q $opt -o "$T" --ro-bind="$SCRATCH/bin:$SCRATCH/bin" \
+		-- "$SCRATCH/bin/probes" in-root) >"$SCRATCH/in-root.out" 2>&1
+	st=$?
+	if [ $st = 77 ]; then
+		skip "in-root${opt:+ $opt}: this kernel has no openat2"
+		continue
+	fi
+	is "in-root${opt:+ $opt}: exit status" "$st" 0
+	is "in-root${opt:+ $opt}: each open below the dirfd, with the kernel's result" \
+		"$(grep -o '"ev":"open","path":"$SRC/ir/m[a-z]*","mode":"[^"]*"[^}]*"res":"[A-Za-z]*"' "$T" | sort | tr '\n' ' ')" \
+		'"ev":"open","path":"$SRC/ir/made","mode":"r","res":"ok" "ev":"open","path":"$SRC/ir/made","mode":"w,create,trunc,new","perm":"0644","res":"ok" "ev":"open","path":"$SRC/ir/missing","mode":"r","res":"ENOENT" '
+	is "in-root${opt:+ $opt}: the program saw the same" "$(tr '\n' ' ' <"$SCRATCH/in-root.out")" \
+		'made=ok above=ok missing=ENOENT '
+	like "in-root${opt:+ $opt}: the delta" "$(cat "$T.delta")" '\$SRC/ir/made type=file'
+done
+
 trace mutate
 for frag in '"ev":"mkdir","path":"$SRC/d","perm":"0700","res":"ok"' \
 	'"ev":"link","path":"$SRC/d/f","to":"$SRC/d/hard","res":"ok"' \
