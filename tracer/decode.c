@@ -389,6 +389,11 @@ static void before_change(struct tracer *t, struct task *task)
 		break;
 	}
 	case EV_LINK:
+		/* (and the file linked: a write through either name changes
+		 * both, and the new name is touched already when it comes) */
+		before(t, task, ev->path, task->pend.raw[0], ev->flags & AT_SYMLINK_FOLLOW);
+		before(t, task, ev->path2, task->pend.raw[1], false);
+		break;
 	case EV_SYMLINK:
 		before(t, task, ev->path2, task->pend.raw[1], false);
 		break;

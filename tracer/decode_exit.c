@@ -272,6 +272,12 @@ void decode_exit(struct tracer *t, struct task *task, int64_t rval)
 		goto drop;
 	}
 	case DEC_TWO_PATHS:
+	case DEC_SYMLINK:
+		/* (a path may be a link now where it was none) */
+		if (res == 0)
+			snapshot_lexical_forget(t);
+		if (d->dec == DEC_SYMLINK)
+			break;
 		/* (the cwds and fds below it: a build that renames the
 		 * directory it works in names what it makes there so) */
 		if (res == 0 && ev->kind == EV_RENAME && ev->path && ev->path2)
@@ -289,7 +295,6 @@ void decode_exit(struct tracer *t, struct task *task, int64_t rval)
 		break;
 	case DEC_PATH:
 	case DEC_FD:
-	case DEC_SYMLINK:
 	case DEC_CLOSE:
 	case DEC_CLOSE_RANGE:
 	case DEC_MMAP:

@@ -16,8 +16,10 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/openat2.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <sys/syscall.h>
 #include <sys/vfs.h>
 #include <unistd.h>
 
@@ -233,6 +235,25 @@ static void other_names(struct tracer *t, pid_t tid, const char *dir,
 	closedir(d);
 }
 
+/* Whether a directory above path is a symbolic link now (made since the
+ * path was touched): path is no name in the tree then, though lstat
+ * finds a file through the link (errno ELOOP). */
+static bool below_link(const struct tracer *t, const char *path)
+{
+	struct open_how how = { .flags = O_PATH | O_NOFOLLOW | O_CLOEXEC,
+				.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS };
+	int fd;
+
+	if (t->root_fd <= 0)
+		return false;
+	fd = (int)syscall(SYS_openat2, t->root_fd, path, &how, sizeof(how));
+	if (fd >= 0) {
+		close(fd);
+		return false;
+	}
+	return errno == ELOOP;
+}
+
 static void record_state(struct tracer *t, pid_t tid, const char *path,
 			 enum ev_kind kind, int depth)
 {
@@ -241,8 +262,9 @@ static void record_state(struct tracer *t, pid_t tid, const char *path,
 	struct stat st;
 
 	ev.path = xstrdup(path);
-	if (lstat(full, &st) < 0) {
-		ev.result = -errno;
+	if (lstat(full, &st) < 0 || (kind == EV_AFTER && below_link(t, path))) {
+		/* (through a link: no name in the tree, as if absent) */
+		ev.result = errno == ELOOP ? -ENOENT : -errno;
 		tracer_emit(t, &ev);
 		return;
 	}
@@ -381,6 +403,12 @@ static void pathset_free(struct pathset *ps)
 		free(ps->slots[i]);
 	free(ps->slots);
 	free(ps);
+}
+
+void snapshot_lexical_forget(struct tracer *t)
+{
+	pathset_free(t->lexical);
+	t->lexical = NULL;
 }
 
 void snapshot_free(struct tracer *t)

@@ -217,6 +217,10 @@ char *snapshot_physical(pid_t tid, const char *path, bool follow_last);
 /* Whether a change to this path as named needs no link resolution any
  * more (the stop path skips it); with mark, remember that it does not. */
 bool snapshot_seen_lexical(struct tracer *t, const char *path, bool mark);
+/* A symlink, rename or link made: a path that resolved to itself may
+ * now go through a link (its own last name one, say), so every path is
+ * resolved again. */
+void snapshot_lexical_forget(struct tracer *t);
 void snapshot_rename(struct tracer *t, pid_t tid, const char *src,
 		     const char *dst);
 void snapshot_after_all(struct tracer *t, pid_t tid);

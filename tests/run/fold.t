@@ -105,6 +105,19 @@ H=$SCRATCH/hardlinks
 mkdir -p "$H/sub" && echo 1 > "$H/a" && ln "$H/a" "$H/sub/b"
 invariant hardlinks "$H" sh -c 'echo 2 >> sub/b'
 like "hardlinks: a write through one name changes the other" "$(cat "$SCRATCH/hardlinks.delta")" '\$SRC/a type=file'
+# Links made in the run: a write through a dangling symlink made then
+# makes its target; a path written once, then a link, written through
+# again; a hard link made, then written through the new name, changes
+# the old one.  (Before, the tracer took each path it had seen without a
+# link for one for good: target, real/f and a were not in the delta.)
+M=$SCRATCH/made-links
+mkdir -p "$M/real" && echo 1 > "$M/a"
+invariant made-links "$M" sh -c 'ln -s target dang && echo t > dang &&
+	mkdir x && echo 0 > x/f && rm -r x && ln -s real x && echo f > x/f &&
+	ln a b && echo 2 >> b'
+for p in target real/f a; do
+	like "made-links: $p in the delta" "$(cat "$SCRATCH/made-links.delta")" "\\\$SRC/$p type=file"
+done
 N=$SCRATCH/names
 mkdir -p "$N"
 invariant names "$N" bash -c $'echo > caf\xe9; echo > caf\xc3\xa9; echo > \'back\\slash\'; echo > \'a b\''
