@@ -21,6 +21,16 @@ trace() {
 		>"$SCRATCH/$mode.out" 2>&1
 	ST=$?
 }
+# probes_ok MODE OPT [WHY]: probes_run, and its exit status checked (0),
+# or skipped with WHY when it exits 77; false if skipped.
+probes_ok() {
+	probes_run "$1" $2
+	if [ $ST = 77 ] && [ -n "${3:-}" ]; then
+		skip "$1${2:+ $2}: $3"
+		return 1
+	fi
+	is "$1${2:+ $2}: exit status" "$ST" 0
+}
 
 # has DESC LINE-FRAGMENT: the trace has a line containing the fragment.
 has() {
@@ -162,13 +172,19 @@ expect_more() {
 		esac
 	done <"$1" | sort
 }
+# probes_run MODE [OPT]: tests/helpers/probes MODE under sandrun (OPT: a
+# way of recording) in a fresh directory $W: its trace $T, its exit
+# status $ST, its output in $SCRATCH/MODE.out (.err).
+probes_run() {
+	W=$SCRATCH/w-$1${2:-}; T=$SCRATCH/$1${2:-}.trace
+	mkdir -p "$W"
+	(cd "$W" && "$SR" -q ${2:-} -o "$T" --ro-bind="$SCRATCH/bin:$SCRATCH/bin" \
+		-- "$SCRATCH/bin/probes" "$1") >"$SCRATCH/$1.out" 2>"$SCRATCH/$1.err"
+	ST=$?
+}
 for mode in probe-more magic moved-cwd; do
 	for opt in "" --no-preload --no-seccomp-notify; do
-		W=$SCRATCH/w-$mode$opt; T=$SCRATCH/$mode$opt.trace
-		mkdir -p "$W"
-		(cd "$W" && "$SR" -q $opt -o "$T" --ro-bind="$SCRATCH/bin:$SCRATCH/bin" \
-			-- "$SCRATCH/bin/probes" "$mode") >"$SCRATCH/$mode.out" 2>"$SCRATCH/$mode.err"
-		is "$mode${opt:+ $opt}: exit status" "$?" 0
+		probes_ok "$mode" "$opt"
 		is "$mode${opt:+ $opt}: each call's result printed" \
 			"$(grep -c = "$SCRATCH/$mode.out")" "$(case $mode in magic) echo 4 ;; moved-cwd) echo 3 ;; *) echo 14 ;; esac)"
 		got=$(grep -o '"ev":"\(probe\|exec-fail\)","path":"$SRC/\(p[xml]\|mf2\|mf2/x\|cw2/[xy]\)"[^}]*' "$T" |
@@ -185,11 +201,7 @@ done
 # and the fd's old names, ra/h, ra/e and ra/f: the delta lacked rd/h and
 # rd/e.)
 for opt in "" --no-preload --no-seccomp-notify; do
-	W=$SCRATCH/w-renamed$opt; T=$SCRATCH/renamed$opt.trace
-	mkdir -p "$W"
-	(cd "$W" && "$SR" -q $opt -o "$T" --ro-bind="$SCRATCH/bin:$SCRATCH/bin" \
-		-- "$SCRATCH/bin/probes" renamed) >"$SCRATCH/renamed.out" 2>&1
-	is "renamed${opt:+ $opt}: exit status" "$?" 0
+	probes_ok renamed "$opt"
 	is "renamed${opt:+ $opt}: made and written where they are" \
 		"$(grep -o '"ev":"\(open\|mkdir\|wrote\)","path":"$SRC/r[a-d]/[a-z]"' "$T" | sort -u | tr '\n' ' ')" \
 		'"ev":"mkdir","path":"$SRC/rd/e" "ev":"open","path":"$SRC/ra/f" "ev":"open","path":"$SRC/rd/h" "ev":"wrote","path":"$SRC/rd/g" "ev":"wrote","path":"$SRC/rd/h" '
@@ -202,16 +214,7 @@ done
 # file's; one never named writes no file of the tree.  (Before, each
 # was "wrote $SRC", the directory, with a file's digest.)
 for opt in "" --no-preload --no-seccomp-notify; do
-	W=$SCRATCH/w-tmpfile$opt; T=$SCRATCH/tmpfile$opt.trace
-	mkdir -p "$W"
-	(cd "$W" && "$SR" -q $opt -o "$T" --ro-bind="$SCRATCH/bin:$SCRATCH/bin" \
-		-- "$SCRATCH/bin/probes" tmpfile) >"$SCRATCH/tmpfile.out" 2>&1
-	st=$?
-	if [ $st = 77 ]; then
-		skip "tmpfile${opt:+ $opt}: the scratch's filesystem has no O_TMPFILE"
-		continue
-	fi
-	is "tmpfile${opt:+ $opt}: exit status" "$st" 0
+	probes_ok tmpfile "$opt" "the scratch's filesystem has no O_TMPFILE" || continue
 	is "tmpfile${opt:+ $opt}: opens, links and wrotes" \
 		"$(grep -o '"ev":"open","path":"$SRC","mode":"[^"]*"\|"ev":"\(link\|wrote\)","[a-z]*":"$SRC[^"]*"' "$T" |
 			sort | uniq -c | tr -s ' \n' ' ')" \
@@ -225,11 +228,7 @@ done
 # it, at its exit, as the delta has it; a private mapping's changes are
 # not the file's.  (Before, the wrote was the file at the close: zeros.)
 for opt in "" --no-preload --no-seccomp-notify; do
-	W=$SCRATCH/w-mapped$opt; T=$SCRATCH/mapped$opt.trace
-	mkdir -p "$W"
-	(cd "$W" && "$SR" -q $opt -o "$T" --ro-bind="$SCRATCH/bin:$SCRATCH/bin" \
-		-- "$SCRATCH/bin/probes" mapped) >"$SCRATCH/mapped.out" 2>&1
-	is "mapped${opt:+ $opt}: exit status" "$?" 0
+	probes_ok mapped "$opt"
 	for f in mapped private; do
 		is "mapped${opt:+ $opt}: the wrote of $f is the file's content" \
 			"$(grep -o "\"ev\":\"wrote\",\"path\":\"\\\$SRC/$f\",\"digest\":\"[0-9a-f]*\"" "$T" | cut -d'"' -f12 | sort -u)" \
@@ -242,16 +241,7 @@ done
 # the root's, and the delta lacked ir/made), and the perm of one it
 # creates is its open_how's mode (before: bits of the path's address).
 for opt in "" --no-preload --no-seccomp-notify; do
-	W=$SCRATCH/w-in-root$opt; T=$SCRATCH/in-root$opt.trace
-	mkdir -p "$W"
-	(cd "$W" && "$SR" -q $opt -o "$T" --ro-bind="$SCRATCH/bin:$SCRATCH/bin" \
-		-- "$SCRATCH/bin/probes" in-root) >"$SCRATCH/in-root.out" 2>&1
-	st=$?
-	if [ $st = 77 ]; then
-		skip "in-root${opt:+ $opt}: this kernel has no openat2"
-		continue
-	fi
-	is "in-root${opt:+ $opt}: exit status" "$st" 0
+	probes_ok in-root "$opt" "this kernel has no openat2" || continue
 	is "in-root${opt:+ $opt}: each open below the dirfd, with the kernel's result" \
 		"$(grep -o '"ev":"open","path":"$SRC/ir/m[a-z]*","mode":"[^"]*"[^}]*"res":"[A-Za-z]*"' "$T" | sort | tr '\n' ' ')" \
 		'"ev":"open","path":"$SRC/ir/made","mode":"r","res":"ok" "ev":"open","path":"$SRC/ir/made","mode":"w,create,trunc,new","perm":"0644","res":"ok" "ev":"open","path":"$SRC/ir/missing","mode":"r","res":"ENOENT" '
