@@ -196,6 +196,28 @@ static void post_state(struct tracer *t, struct task *task)
 	}
 }
 
+/*
+ * Before a rename renames the names the tracer has, what every other
+ * process recorded in-process up to now is read (as at a stop of its
+ * leader): a chdir's or an open's result told in its ring, a relative
+ * path's record, were made under the old names, and are taken so, as
+ * with a stop at each.
+ */
+static void catch_up_others(struct tracer *t, struct task *self)
+{
+	pid_t cur = t->cur_tid;
+
+	for (size_t b = 0; b < ARRAY_SIZE(t->procs.buckets); b++)
+		for (struct task *o = t->procs.buckets[b]; o; o = o->next) {
+			if (!o->proc || o->proc == self->proc || o->tid != o->proc->tgid ||
+			    !o->proc->nrings)
+				continue;
+			t->cur_tid = o->tid;
+			tracer_catch_up(t, o);
+		}
+	t->cur_tid = cur;
+}
+
 void decode_exit(struct tracer *t, struct task *task, int64_t rval)
 {
 	struct pending *p = &task->pend;
@@ -280,9 +302,11 @@ void decode_exit(struct tracer *t, struct task *task, int64_t rval)
 			break;
 		/* (the cwds and fds below it: a build that renames the
 		 * directory it works in names what it makes there so) */
-		if (res == 0 && ev->kind == EV_RENAME && ev->path && ev->path2)
+		if (res == 0 && ev->kind == EV_RENAME && ev->path && ev->path2) {
+			catch_up_others(t, task);
 			procs_renamed(&t->procs, ev->path, ev->path2,
 				      ev->flags & RENAME_EXCHANGE);
+		}
 		/* (an O_TMPFILE's file given a name: its fd's, and its
 		 * wrote's at close, from now on) */
 		if (res == 0 && ev->kind == EV_LINK && p->tmpfile_fd >= 0 && ev->path2) {

@@ -135,6 +135,32 @@ static int m_renamed(void)
 	return 0;
 }
 
+/* The directory a process has just gone into (its chdir's result not yet
+ * read by the tracer, with the preload) renamed by another process: what
+ * it makes there afterwards is named where it is. */
+static int m_renamed_other(void)
+{
+	int go[2], done[2], fd, st;
+	pid_t pid;
+	char c;
+
+	must(mkdir("oa", 0755) == 0 && mkdir("oa/in", 0755) == 0 && pipe(go) == 0 &&
+	     pipe(done) == 0, "oa");
+	pid = fork();
+	must(pid >= 0, "fork");
+	if (pid == 0) {
+		must(read(go[0], &c, 1) == 1 && rename("oa", "ob") == 0 &&
+		     write(done[1], "d", 1) == 1, "rename");
+		_exit(read(go[0], &c, 1) == 1 ? 0 : 99);
+	}
+	must(chdir("oa/in") == 0 && write(go[1], "g", 1) == 1 && read(done[0], &c, 1) == 1,
+	     "chdir");
+	fd = open("h", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	must(fd >= 0 && write(fd, "h\n", 2) == 2 && close(fd) == 0, "h");
+	must(write(go[1], "e", 1) == 1 && waitpid(pid, &st, 0) == pid && st == 0, "child");
+	return 0;
+}
+
 /* Files made with O_TMPFILE: one given a name with linkat(fd, "", ...,
  * AT_EMPTY_PATH), one through /proc/self/fd/N and written after, one
  * never named.  No file of the tree is written but the two named; a
@@ -238,7 +264,7 @@ int main(int argc, char **argv)
 		{ "probe-more", m_probe_more }, { "magic", m_magic },
 		{ "moved-cwd", m_moved_cwd }, { "proc-links", m_proc_links },
 		{ "renamed", m_renamed }, { "tmpfile", m_tmpfile }, { "mapped", m_mapped },
-		{ "in-root", m_in_root },
+		{ "in-root", m_in_root }, { "renamed-other", m_renamed_other },
 	};
 
 	if (argc == 3 && !strcmp(argv[1], "setxattrat"))

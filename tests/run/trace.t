@@ -209,6 +209,16 @@ for opt in "" --no-preload --no-seccomp-notify; do
 		'$SRC/ra type=dir $SRC/rd type=dir $SRC/rd/e type=dir $SRC/rd/g type=file $SRC/rd/h type=file '
 done
 
+# ... and renamed by another process while the chdir's result is still
+# in the ring (with the preload): that result is read before the rename
+# is taken, as a stop at the chdir would have.
+for opt in "" --no-preload --no-seccomp-notify; do
+	probes_ok renamed-other "$opt"
+	is "renamed-other${opt:+ $opt}: made where it is" \
+		"$(grep -o '"ev":"\(open\|wrote\|chdir\)","path":"$SRC/o[ab][^"]*"' "$T" | sort -u | tr '\n' ' ')" \
+		'"ev":"chdir","path":"$SRC/oa/in" "ev":"open","path":"$SRC/ob/in/h" "ev":"wrote","path":"$SRC/ob/in/h" '
+done
+
 # O_TMPFILE: the open says so (not ",dir"), a link from its fd has no
 # path (the file had none) and names the fd, whose wrote is the named
 # file's; one never named writes no file of the tree.  (Before, each
