@@ -240,8 +240,11 @@ static char *path_arg_raw(struct task *task, int dirfd_idx, int path_idx,
 	}
 	raw = arg_string(task, path_idx);
 	if (!raw) {
-		/* utimensat(fd, NULL, ...) works on the fd itself. */
-		struct fdent *e = fd_lookup(task->proc, dirfd);
+		/* utimensat(fd, NULL, ...) works on the fd itself; anything
+		 * else with a path it cannot read fails (EFAULT), the fd's
+		 * file no part of it (an execveat's would be looked up) */
+		struct fdent *e = p->desc && p->desc->kind == EV_UTIMES ?
+				  fd_lookup(task->proc, dirfd) : NULL;
 
 		return e ? xstrdup(e->path) : NULL;
 	}

@@ -600,9 +600,10 @@ is "refused renames: before-states of the names alone, nothing below them" \
 # below a directory nobody may search (9), a ".." above an fd that is not
 # open (25), a path through /proc/self/fd/N to a file moved since (1056,
 # 1307), a relative path in a cwd renamed since, a file in its place
-# (1791).  Seeds with "more" call the probes beyond the stat family
+# (1791), an execveat whose path it could not read taken for its dirfd's
+# file, a miss answered at the entry where the kernel said EFAULT (3893).  Seeds with "more" call the probes beyond the stat family
 # too (statfs, the xattr reads, ...).
-for spec in 1 2 9 25 38 1056 1307 1791 "3 more" "7 more"; do
+for spec in 1 2 9 25 38 1056 1307 1791 3893 "3 more" "7 more"; do
 	set -- $spec
 	seed=$1${2:+-$2}
 	for opt in "" --no-preload --no-seccomp-notify; do
