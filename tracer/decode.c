@@ -111,10 +111,6 @@ static const char *below(const char *s, const char *name)
 	return !strncmp(s, name, n) && (!s[n] || s[n] == '/') ? s + n : NULL;
 }
 
-/* A path through the process's own magic links in /proc: "/dev/fd/N",
- * ".../fd/N/rest" (the fd's path), ".../cwd/rest" (its cwd's) and
- * ".../root/rest" ("/rest": the sandbox has one root, chroot is
- * untraceable) of /proc/self, /proc/thread-self or /proc/<its pid>. */
 /* The fd N of a path ".../fd/N[/rest]" of the process's own (or
  * "/dev/fd/N"), *rest what follows it; -1 for any other path. */
 static int magic_fd(struct proc *pr, const char *path, const char **rest)
@@ -136,6 +132,10 @@ static int magic_fd(struct proc *pr, const char *path, const char **rest)
 	return (int)fd;
 }
 
+/* A path through the process's own magic links in /proc: "/dev/fd/N",
+ * ".../fd/N/rest" (the fd's path), ".../cwd/rest" (its cwd's) and
+ * ".../root/rest" ("/rest": the sandbox has one root, chroot is
+ * untraceable) of /proc/self, /proc/thread-self or /proc/<its pid>. */
 static char *magic_fd_path(struct proc *pr, const char *path)
 {
 	const char *own = proc_own(pr, path), *in, *rest;
