@@ -212,12 +212,16 @@ check "SIGTERM during setup is not lost (status $st)" test "$st" = 143
 # itself: sandrun follows it with SIGCONT, as timeout(1) does (a stopped
 # process keeps even a fatal signal pending until it is continued), and a
 # trap for it runs.
+# (The script makes stop-ready once it has its trap: a traced process at
+# any ptrace stop, its first included, shows as t, stopped or not.)
 stopped_run() {	# mode script: the status once SIGTERM came, and stdout
 	local pid wd st i seen=no
+	rm -f stop-ready
 	"$SR" $1 -o "$SCRATCH/stopped.trace" -- sh -c "$2" > "$SCRATCH/stopped.out" 2>/dev/null &
 	pid=$!
 	for i in $(seq 200); do
-		ps -eo stat=,args= | grep -q "^[tT].*stopped-marker" && { seen=yes; break; }
+		[ -e stop-ready ] && ps -eo stat=,args= | grep -q "^[tT].*stopped-marker" &&
+			{ seen=yes; break; }
 		sleep 0.05
 	done
 	kill -TERM "$pid"
@@ -230,10 +234,10 @@ stopped_run() {	# mode script: the status once SIGTERM came, and stdout
 	echo "$seen $st $(cat "$SCRATCH/stopped.out")"
 }
 for mode in "" --no-seccomp-notify --no-trace; do
-	out=$(stopped_run "$mode" ': stopped-marker; kill -STOP $$; echo after')
+	out=$(stopped_run "$mode" ': stopped-marker > stop-ready; kill -STOP $$; echo after')
 	is "SIGTERM ends a run whose command stopped itself (${mode:-full recording})" "$out" "yes 143 "
 done
-out=$(stopped_run "" 'trap "echo got-term; exit 7" TERM; : stopped-marker; kill -STOP $$; echo after')
+out=$(stopped_run "" 'trap "echo got-term; exit 7" TERM; : stopped-marker > stop-ready; kill -STOP $$; echo after')
 is "a stopped command's trap for SIGTERM runs" "$out" "yes 7 got-term"
 # An ignored SIGCHLD in the invoker does not hide the command's status.
 perl -e '$SIG{CHLD}="IGNORE"; exec @ARGV' "$SR" -- sh -c 'exit 3'
