@@ -284,6 +284,7 @@ int launch_run(const struct run_config *cfg, int *ret_status,
 		meta.forks_without_event = rec.tracer.forks_unreported;
 		meta.hashed = rec.tracer.hashed;
 		meta.cache_hits = rec.tracer.cache_hits;
+		meta.fresh_hits = rec.tracer.fresh_hits;
 		meta.write_s = rec.write_s;
 		meta.canon_s = rec.canon_s;
 		meta.canon_on_disk = rec.canon_on_disk;

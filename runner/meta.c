@@ -59,6 +59,7 @@ static void write_meta(FILE *f, const struct run_meta *m,
 		fprintf(f, "  \"recording\": {\"events\": %llu, \"stops\": %llu, "
 			"\"in_process\": %llu, \"in_process_rejected\": %llu, "
 			"\"files_hashed\": %llu, \"digests_from_cache\": %llu, "
+			"\"digests_from_run\": %llu, "
 			"\"canonicalize_s\": %.3f, \"trace_write_s\": %.3f, "
 			"\"sorted_on_disk\": %llu, "
 			"\"execs_without_stop\": %llu, \"exits_without_stop\": %llu, "
@@ -66,7 +67,7 @@ static void write_meta(FILE *f, const struct run_meta *m,
 			"\"memory_reads\": %llu, \"tracer_cpu_s\": %.3f,\n"
 			"    \"stops_by\": {",
 			m->events, m->stops, m->in_process, m->in_process_rejected,
-			m->hashed, m->cache_hits, m->canon_s, m->write_s, m->canon_on_disk,
+			m->hashed, m->cache_hits, m->fresh_hits, m->canon_s, m->write_s, m->canon_on_disk,
 			m->execs_without_stop,
 			m->exits_without_stop, m->code_through_mem, m->forks_without_event,
 			m->memory_reads, m->tracer_cpu_s);

@@ -33,6 +33,7 @@ struct run_meta {
 	unsigned long long forks_without_event;	/* tracer/forks.c */
 	unsigned long long hashed;	/* files read for their digest */
 	unsigned long long cache_hits;	/* files whose digest the cache file had */
+	unsigned long long fresh_hits;	/* reads whose digest a writer's close took */
 	double tracer_cpu_s;	/* sandrun's own CPU time to the build's end */
 	double write_s;		/* writing the canonical trace, fsync included */
 	double canon_s;		/* of which ordering and formatting it */

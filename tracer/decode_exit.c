@@ -385,7 +385,7 @@ void decode_flush_writes(struct tracer *t, struct task *task, int only_fd, unsig
 		if ((e->flags & FDF_WRITE) && (how & FLUSH_GONE)) {
 			wrote_by_path(t, &ev, e->path);
 		} else if ((e->flags & FDF_WRITE) &&
-			   digest_tracee_fd(t, task->tid, fd, &ev.digest, &st) == 0) {
+			   digest_writer_fd(t, task->tid, fd, &ev.digest, &st) == 0) {
 			ev.post.has = true;
 			ev.post.mode = st.st_mode & (S_IFMT | 07777);
 			ev.post.size = st.st_size;

@@ -238,6 +238,13 @@ bool digest_cached(struct tracer *t, const struct stat *st, struct digest *ret)
 	    e->size != st->st_size || e->mtime != ns(&st->st_mtim) ||
 	    e->ctime != ns(&st->st_ctim))
 		return false;
+	/* (a writer's digest, with a writer the tracer knows open on the
+	 * file now: what it holds is read again) */
+	if (e->fresh) {
+		if (digest_known_writer(t, st))
+			return false;
+		t->fresh_hits++;
+	}
 	if (e->from_file) {	/* its first use this run */
 		e->from_file = false;
 		t->cache_hits++;

@@ -45,13 +45,16 @@ static bool keepable(const struct stat *st, const struct statfs *fs)
 	       fs->f_type == XFS_SUPER_MAGIC || fs->f_type == F2FS_SUPER_MAGIC;
 }
 
+/* fd's digest; writer: what a writer leaves at its close, which this
+ * run's readers may take within git's racy window. */
 static int digest_open_fd(struct tracer *t, int fd, struct digest *ret,
-			  struct stat *ret_st)
+			  struct stat *ret_st, bool writer)
 {
 	struct hash_entry *e;
 	struct timespec now;
 	struct statfs fs;
 	struct stat st;
+	bool racy;
 
 	if (fstat(fd, &st) < 0)
 		return -1;
@@ -68,14 +71,20 @@ static int digest_open_fd(struct tracer *t, int fd, struct digest *ret,
 	t->hashed++;
 	/* git's racy rule: a file changed within the last two seconds may
 	 * change again without its times moving (coarse timestamps), so
-	 * its digest is not cached. */
+	 * its digest is not cached.  But for this run's readers of what a
+	 * writer leaves at its close: a change needs a writer, and while
+	 * one the tracer knows of is open on the file, the digest is not
+	 * taken from the cache (digest_cached); it is taken anew at that
+	 * writer's close. */
 	clock_gettime(CLOCK_REALTIME, &now);
-	if (ns(&st.st_mtim) < ns(&now) - 2000000000LL &&
-	    ns(&st.st_ctim) < ns(&now) - 2000000000LL) {
+	racy = ns(&st.st_mtim) >= ns(&now) - 2000000000LL ||
+	       ns(&st.st_ctim) >= ns(&now) - 2000000000LL;
+	if (!racy || writer) {
 		struct hash_entry v = {
 			.dev = st.st_dev, .ino = st.st_ino, .size = st.st_size,
 			.mtime = ns(&st.st_mtim), .ctime = ns(&st.st_ctim),
-			.digest = *ret, .used = true, .keep = keepable(&st, &fs),
+			.digest = *ret, .used = true, .keep = !racy && keepable(&st, &fs),
+			.fresh = racy,
 		};
 
 		digest_cache_set(t, e, &v);
@@ -84,8 +93,8 @@ static int digest_open_fd(struct tracer *t, int fd, struct digest *ret,
 	return 0;
 }
 
-int digest_tracee_fd(struct tracer *t, pid_t tid, int fd, struct digest *ret,
-		     struct stat *ret_st)
+static int digest_fd_of(struct tracer *t, pid_t tid, int fd, struct digest *ret,
+			struct stat *ret_st, bool writer)
 {
 	char path[64];
 	cleanup_close int mine = -1;
@@ -104,7 +113,63 @@ int digest_tracee_fd(struct tracer *t, pid_t tid, int fd, struct digest *ret,
 	mine = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (mine < 0)
 		return -1;
-	return digest_open_fd(t, mine, ret, ret_st);
+	return digest_open_fd(t, mine, ret, ret_st, writer);
+}
+
+int digest_tracee_fd(struct tracer *t, pid_t tid, int fd, struct digest *ret,
+		     struct stat *ret_st)
+{
+	return digest_fd_of(t, tid, fd, ret, ret_st, false);
+}
+
+int digest_writer_fd(struct tracer *t, pid_t tid, int fd, struct digest *ret,
+		     struct stat *ret_st)
+{
+	return digest_fd_of(t, tid, fd, ret, ret_st, true);
+}
+
+/* What digest_known_writer looks for. */
+struct writer_search {
+	struct tracer *t;
+	dev_t dev;
+	ino_t ino;
+};
+
+static bool same_ident(const struct writer_search *w, const struct stat *st)
+{
+	return st->st_dev == w->dev && st->st_ino == w->ino;
+}
+
+/* (false: p has it open for writing, or maps it) */
+static bool no_writer_in(struct proc *p, void *arg)
+{
+	const struct writer_search *w = arg;
+	struct stat st;
+
+	for (int fd = 0; fd < p->fds.n; fd++) {
+		char path[64];
+
+		if (!(p->fds.v[fd].flags & (FDF_WRITE | FDF_LOG)))
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/fd/%d", (int)p->tgid, fd);
+		/* (one gone meanwhile, with its process, writes no more) */
+		if (stat(path, &st) == 0 && same_ident(w, &st))
+			return false;
+	}
+	for (int i = 0; i < p->nmapped; i++) {
+		cleanup_close int fd = tracee_open(w->t, 0, p->mapped[i], O_PATH);
+
+		if (fd >= 0 && fstat(fd, &st) == 0 && same_ident(w, &st))
+			return false;
+	}
+	return true;
+}
+
+bool digest_known_writer(struct tracer *t, const struct stat *st)
+{
+	struct writer_search w = { t, st->st_dev, st->st_ino };
+
+	return !procs_each(&t->procs, no_writer_in, &w);
 }
 
 static bool same_file(const struct stat *a, const struct stat *b)
@@ -214,7 +279,7 @@ int digest_recorded(struct tracer *t, pid_t tid, int fd, const char *path,
 	mine = open_recorded(t, tid, fd, path, &st);
 	if (mine < 0)
 		return 0;
-	return digest_open_fd(t, mine, ret, NULL);
+	return digest_open_fd(t, mine, ret, NULL, false);
 }
 
 char *tracee_path(const struct tracer *t, pid_t tid, const char *path)
@@ -305,7 +370,7 @@ int digest_tracee_exe(struct tracer *t, pid_t tid, struct digest *ret)
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0)
 		return -1;
-	return digest_open_fd(t, fd, ret, NULL);
+	return digest_open_fd(t, fd, ret, NULL, false);
 }
 
 int digest_tracee_path(struct tracer *t, pid_t tid, const char *path,
@@ -316,7 +381,7 @@ int digest_tracee_path(struct tracer *t, pid_t tid, const char *path,
 
 	if (fd < 0)
 		return -1;
-	return digest_open_fd(t, fd, ret, NULL);
+	return digest_open_fd(t, fd, ret, NULL, false);
 }
 
 static int cmp_str(const void *a, const void *b)

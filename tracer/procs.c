@@ -189,28 +189,50 @@ static void name_moved(char **s, const char *from, const char *to, bool exchange
 	}
 }
 
-void procs_renamed(struct procs *ps, const char *from, const char *to, bool exchange)
+bool procs_each(struct procs *ps, bool (*fn)(struct proc *p, void *arg), void *arg)
 {
-	uint64_t gen = ++ps->renames;
+	uint64_t gen = ++ps->walks;
 
-	if (!strncmp(from, FD_UNNAMED, strlen(FD_UNNAMED)) ||
-	    !strncmp(to, FD_UNNAMED, strlen(FD_UNNAMED)))
-		return;
 	for (size_t b = 0; b < ARRAY_SIZE(ps->buckets); b++)
 		for (struct task *t = ps->buckets[b]; t; t = t->next) {
 			struct proc *p = t->proc;
 
-			if (!p || p->renamed == gen)
+			if (!p || p->visited == gen)
 				continue;
-			p->renamed = gen;
-			name_moved(&p->cwd, from, to, exchange);
-			for (int i = 0; i < p->nmapped; i++)
-				name_moved(&p->mapped[i], from, to, exchange);
-			for (int fd = 0; fd < p->fds.n; fd++) {
-				char **path = &p->fds.v[fd].path;
-
-				if (*path)
-					name_moved(path, from, to, exchange);
-			}
+			p->visited = gen;
+			if (!fn(p, arg))
+				return false;
 		}
+	return true;
+}
+
+struct rename {
+	const char *from, *to;
+	bool exchange;
+};
+
+static bool proc_renamed(struct proc *p, void *arg)
+{
+	const struct rename *r = arg;
+
+	name_moved(&p->cwd, r->from, r->to, r->exchange);
+	for (int i = 0; i < p->nmapped; i++)
+		name_moved(&p->mapped[i], r->from, r->to, r->exchange);
+	for (int fd = 0; fd < p->fds.n; fd++) {
+		char **path = &p->fds.v[fd].path;
+
+		if (*path)
+			name_moved(path, r->from, r->to, r->exchange);
+	}
+	return true;
+}
+
+void procs_renamed(struct procs *ps, const char *from, const char *to, bool exchange)
+{
+	struct rename r = { from, to, exchange };
+
+	if (!strncmp(from, FD_UNNAMED, strlen(FD_UNNAMED)) ||
+	    !strncmp(to, FD_UNNAMED, strlen(FD_UNNAMED)))
+		return;
+	procs_each(ps, proc_renamed, &r);
 }

@@ -69,7 +69,7 @@ struct proc {
 				 * (exits.c) */
 	struct ring_ref *rings;
 	int nrings;
-	uint64_t renamed;	/* the last procs_renamed that saw it */
+	uint64_t visited;	/* the last procs_each that saw it */
 	char **mapped;		/* files mapped shared and writable, which
 				 * may change until it exits or execs: their
 				 * wrote is then (decode_exit.c) */
@@ -163,7 +163,7 @@ struct task {
 struct procs {
 	struct task *buckets[4096];
 	size_t ntasks;
-	uint64_t renames;	/* procs_renamed's calls */
+	uint64_t walks;		/* procs_each's calls */
 };
 
 struct task *task_find(struct procs *ps, pid_t tid);
@@ -190,6 +190,10 @@ void proc_mapped(struct proc *p, const char *path);
 bool proc_is_mapped(const struct proc *p, const char *path);
 /* Its mappings gone (an exec, its exit). */
 void proc_unmapped(struct proc *p);
+
+/* fn on every process once (its threads are tasks of one proc), until it
+ * returns false; false then. */
+bool procs_each(struct procs *ps, bool (*fn)(struct proc *p, void *arg), void *arg);
 
 /* A rename from -> to done (both ways with exchange): every process's
  * cwd and fds named below from (or from itself) are named below to now,

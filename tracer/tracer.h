@@ -66,6 +66,10 @@ struct hash_entry {
 	bool used;
 	bool keep;		/* worth keeping for later runs (digest_cache_save) */
 	bool from_file;		/* from the cache file, not used yet this run */
+	bool fresh;		/* taken at a writer's close within git's racy
+				 * window: good only while no fd the tracer
+				 * knows is open on the file for writing
+				 * (digest_known_writer), never kept */
 };
 
 /* The kinds of ptrace stop the tracer counts (the run's meta.json):
@@ -115,6 +119,7 @@ struct tracer {
 	size_t cache_index_len, cache_nfile;
 	uint64_t hashed;	/* files read for a digest */
 	uint64_t cache_hits;	/* files whose digest came from the cache file */
+	uint64_t fresh_hits;	/* reads whose digest was a writer's close's */
 	uint64_t stops;
 	uint64_t stops_by[STOP_KINDS];	/* the same by kind */
 	/* the time they took the tracer, from the stop's arrival (waitpid's
@@ -427,6 +432,13 @@ int tracee_lstat(struct tracer *t, pid_t tid, const char *path, struct stat *st)
 /* Content digests of what tracees read and wrote (digests.c). */
 int digest_tracee_fd(struct tracer *t, pid_t tid, int fd, struct digest *ret,
 		     struct stat *ret_st);
+/* The same of a writer's fd as it goes (its close, a dup2 over it, an
+ * exec or exit): kept for this run's readers even while racy. */
+int digest_writer_fd(struct tracer *t, pid_t tid, int fd, struct digest *ret,
+		     struct stat *ret_st);
+/* Whether an fd the tracer knows of is open for writing on st's file, or
+ * a process maps it shared and writable. */
+bool digest_known_writer(struct tracer *t, const struct stat *st);
 void state_tracee_path(struct tracer *t, pid_t tid, const char *path,
 		       struct fstate *ret);
 int digest_tracee_path(struct tracer *t, pid_t tid, const char *path,

@@ -3,7 +3,8 @@
 # digests of files it already read from the cache, with the same trace;
 # a file whose identity changed (even its ctime alone) is read again; a
 # damaged cache is ignored with a warning and replaced; --no-digest-cache
-# reads everything and writes nothing.
+# reads everything and writes nothing.  Within a run, what a writer leaves
+# at its close is not read again for its readers.
 . "$(dirname "$0")/../tap.sh"
 
 new_scratch
@@ -177,5 +178,26 @@ else
 fi
 "$SR" --digest-cache= -- true 2>/dev/null
 is "--digest-cache= (empty) is a usage error" $? 124
+
+# A file the run writes, read after its writer's close: its digest is the
+# one taken at that close, not read again, though it changed within git's
+# racy window; but read again while a writer the tracer knows of has it
+# open (fd 3 here, rewriting it to the same size).
+printf 'aaaa\n' > "$SCRATCH/a" && printf 'bbbb\n' > "$SCRATCH/b"
+(cd "$W" && XDG_CACHE_HOME=$SCRATCH/cache "$SR" -o "$SCRATCH/fresh.trace" -- sh -c \
+	'echo aaaa > g; cat g; exec 3<>g; printf bbbb >&3; cat g; exec 3>&-; cat g; rm g') \
+	> "$SCRATCH/fresh.out" 2> "$SCRATCH/fresh.err"
+is "written, then read: exit status" $? 0
+is "written, then read: what cat read" "$(cat "$SCRATCH/fresh.out")" "$(printf 'aaaa\nbbbb\nbbbb')"
+reads_of() {
+	grep -c "\"ev\":\"open\",\"path\":\"\$SRC/g\",\"mode\":\"r\",\"res\":\"ok\",\"type\":\"file\",\"digest\":\"$1\"" \
+		"$SCRATCH/fresh.trace"
+}
+is "written, then read: the read before the rewrite has the first digest" \
+	"$(reads_of "$(digest_of "$SCRATCH/a")")" 1
+is "written, then read: both reads after it have the second" \
+	"$(reads_of "$(digest_of "$SCRATCH/b")")" 2
+is "written, then read: two digests from the writers' closes, none while fd 3 was open" \
+	"$(meta fresh digests_from_run)" 2
 
 done_testing
