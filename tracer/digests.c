@@ -147,13 +147,22 @@ static bool no_writer_in(struct proc *p, void *arg)
 	struct stat st;
 
 	for (int fd = 0; fd < p->fds.n; fd++) {
+		struct fdent *e = &p->fds.v[fd];
 		char path[64];
 
-		if (!(p->fds.v[fd].flags & (FDF_WRITE | FDF_LOG)))
+		if (!(e->flags & (FDF_WRITE | FDF_LOG)))
 			continue;
-		snprintf(path, sizeof(path), "/proc/%d/fd/%d", (int)p->tgid, fd);
-		/* (one gone meanwhile, with its process, writes no more) */
-		if (stat(path, &st) == 0 && same_ident(w, &st))
+		/* (an fd's file is its own while it is open: looked up once;
+		 * one gone meanwhile, with its process, writes no more) */
+		if (!(e->flags & FDF_IDENT)) {
+			snprintf(path, sizeof(path), "/proc/%d/fd/%d", (int)p->tgid, fd);
+			if (stat(path, &st) < 0)
+				continue;
+			e->dev = st.st_dev;
+			e->ino = st.st_ino;
+			e->flags |= FDF_IDENT;
+		}
+		if (e->dev == w->dev && e->ino == w->ino)
 			return false;
 	}
 	for (int i = 0; i < p->nmapped; i++) {

@@ -88,6 +88,8 @@ struct proc *proc_fork(const struct proc *parent, pid_t tgid)
 		if (e->path)
 			p->fds.v[i].path = xstrdup(e->path);
 		p->fds.v[i].flags = e->flags;
+		p->fds.v[i].dev = e->dev;
+		p->fds.v[i].ino = e->ino;
 	}
 	return p;
 }

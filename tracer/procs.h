@@ -22,11 +22,15 @@ enum {
 				 * for writing by name: written, not digested */
 	FDF_TMPFILE = 1 << 4,	/* O_TMPFILE: a file with no name, its path
 				 * the directory's until a link names it */
+	FDF_IDENT = 1 << 5,	/* dev and ino are its file's (looked up once,
+				 * digests.c: a writer's) */
 };
 
 struct fdent {
 	char *path;		/* NULL: not a path we know (pipe, socket) */
 	uint8_t flags;
+	dev_t dev;
+	ino_t ino;
 };
 
 struct fdtable {
