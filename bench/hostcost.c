@@ -12,6 +12,13 @@
  *  - fault: a first touch of an anonymous page (mmap, touch, munmap of
  *    64 pages, a page's share); every page a program and its preloaded
  *    objects touch pays it;
+ *  - branch: a page mapped, first touched and unmapped where no page
+ *    table is yet (a GiB of its own, in a 512 GiB region a program has
+ *    nothing in unless its executable was put there): the kernel builds
+ *    the page-table pages down to it at the touch, and frees them at the
+ *    unmap.  sandrun's trampoline and first ring (tracer/inproc.h: a
+ *    fixed address, in a block nothing else reaches) build such a branch
+ *    in every program's start, and it goes at the exit;
  *  - switch: a byte to another process over a pipe and one back, two
  *    context switches: what a seccomp notification or a ptrace stop costs
  *    at the least;
@@ -33,6 +40,10 @@
 
 #define ROUNDS 9
 #define PAGES 64
+/* (the trampoline's 512 GiB region, but not its 4 GiB block: a mapping
+ * there is refused under sandrun, tracer/filter.c) */
+#define BRANCH_AT 0x552000000000UL
+#define GIB (1UL << 30)
 
 static double now(void)
 {
@@ -74,6 +85,27 @@ static double fault_us(long n)
 		munmap((void *)p, PAGES * 4096);
 	}
 	return (now() - t0) / (double)(rounds * PAGES);
+}
+
+static double branch_us(long n)
+{
+	double t0 = now();
+
+	for (long i = 0; i < n; i++) {
+		void *at = (void *)(BRANCH_AT + (unsigned long)(i % 16) * GIB);
+		volatile char *p = mmap(at, 4096, PROT_READ | PROT_WRITE,
+					MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+
+		if (p == MAP_FAILED)
+			return -1;
+		if (p != at) {	/* (a kernel before 4.17 takes it for a hint) */
+			munmap((void *)p, 4096);
+			return -1;
+		}
+		p[0] = 1;
+		munmap((void *)p, 4096);
+	}
+	return (now() - t0) / (double)n;
 }
 
 static double switch_us(long n)
@@ -167,6 +199,7 @@ int main(int argc, char **argv)
 	}
 	report("syscall", syscall_us, n * 100);
 	report("fault", fault_us, n * 10);
+	report("branch", branch_us, n);
 	report("switch", switch_us, n * 10);
 	report("fork", fork_only_us, n);
 	report("spawn", spawn_us, n);

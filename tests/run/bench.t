@@ -28,14 +28,14 @@ like "and says why" "$(cat "$SCRATCH/err")" 'posix_spawn'
 is "under sandrun, spawnloop 7 runs /bin/true seven times" \
 	"$(grep -c '"ev":"exec","path":"/bin/true"' "$SCRATCH/loop.trace")" 7
 
-# bench/hostcost: five figures, each a positive number of microseconds;
+# bench/hostcost: six figures, each a positive number of microseconds;
 # built with the project's warnings
 cc -std=gnu11 -O2 -Wall -Wextra -Werror -o "$SCRATCH/hostcost" "$TOP/bench/hostcost.c"
 is "hostcost builds without a warning" "$?" 0
 out=$("$SCRATCH/hostcost" 10)
 is "hostcost exits 0" "$?" 0
-is "hostcost names its five figures in order" "$(echo "$out" | cut -d' ' -f1 | tr '\n' ' ')" \
-	"syscall fault switch fork spawn "
+is "hostcost names its six figures in order" "$(echo "$out" | cut -d' ' -f1 | tr '\n' ' ')" \
+	"syscall fault branch switch fork spawn "
 check "each is a positive number ($(echo "$out" | tr '\n' ' '))" \
 	perl -e 'while (<STDIN>) { exit 1 unless /^\w+ (\d+\.\d\d)$/ && $1 > 0 } exit 0' <<<"$out"
 "$SCRATCH/hostcost" 5 2>"$SCRATCH/err"
@@ -47,11 +47,11 @@ is "under sandrun, hostcost 10 runs /bin/true 90 times" \
 	"$(grep -c '"ev":"exec","path":"/bin/true"' "$SCRATCH/host.trace")" 90
 
 # bench/run's host table, written where BENCH_OUT says (not over
-# bench/results.md): one row of the five figures
+# bench/results.md): one row of the six figures
 BENCH_OUT=$SCRATCH/host.md "$TOP/bench/run" -n 1 host >"$SCRATCH/host.out" 2>&1
 is "bench/run host exits 0" "$?" 0
-like "its table has the five figures" "$(cat "$SCRATCH/host.md")" \
-	'\| [0-9]+\.[0-9]{2} \| [0-9]+\.[0-9]{2} \| [0-9]+\.[0-9]{2} \| [0-9]+\.[0-9]{2} \| [0-9]+\.[0-9]{2} \|'
+like "its table has the six figures" "$(cat "$SCRATCH/host.md")" \
+	'\| [0-9]+\.[0-9]{2} \| [0-9]+\.[0-9]{2} \| [0-9]+\.[0-9]{2} \| [0-9]+\.[0-9]{2} \| [0-9]+\.[0-9]{2} \| [0-9]+\.[0-9]{2} \|'
 is "and prints what it writes" "$(cat "$SCRATCH/host.out")" "$(cat "$SCRATCH/host.md")"
 # its proc table, on 100 processes: each row with its processes' own CPU
 # (from the loop's `times`) where the loop ran, and the loop alone's,
