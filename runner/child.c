@@ -120,9 +120,10 @@ static int exec_status(int errnum)
 /* The command's process: the last steps before execve. */
 __attribute__((noreturn))
 static void exec_command(const struct run_config *cfg, const sigset_t *mask,
-			 int report_fd)
+			 int report_fd, int filter_fd)
 {
 	struct sr_error *err = NULL;
+	struct filter_prog made = { 0 };
 	int listener = -1;
 
 	for (size_t i = 0; i < n_forwarded_signals; i++)
@@ -162,12 +163,20 @@ static void exec_command(const struct run_config *cfg, const sigset_t *mask,
 	if (cfg->policy && cfg->landlock_abi > 0 &&
 	    landlock_apply(cfg->policy, cfg->landlock_abi, &err) < 0)
 		goto fail;
+	/* The filter sandrun built meanwhile (launch.c), or none: it is
+	 * built here then. */
+	if (filter_fd >= 0 && filter_prog_recv(filter_fd, &made) < 0)
+		filter_prog_free(&made);
+	if (filter_fd >= 0)
+		close(filter_fd);
 	/* Last, so that nothing of sandrun's own is traced; from here every
 	 * traced syscall stops for the tracer, which seized pid 1. */
 	if (cfg->trace_path && filter_load(cfg->policy != NULL, cfg->preload != NULL,
 					   cfg->audit ? &cfg->loader : NULL,
-					   cfg->notify ? &listener : NULL, &err) < 0)
+					   cfg->notify ? &listener : NULL,
+					   made.insns ? &made : NULL, &err) < 0)
 		goto fail;
+	filter_prog_free(&made);
 	/* The tracer takes the listener (pidfd_getfd) at this request's
 	 * stop: nothing may be notified before (a close would wait for an
 	 * answer forever).  Ours closes at the exec. */
@@ -198,7 +207,7 @@ fail:
 /* pid 1: start the command, reap everything, report its status. */
 __attribute__((noreturn))
 static void run_init(const struct run_config *cfg, const sigset_t *orig_mask,
-		     int go_fd, int report_fd)
+		     int go_fd, int report_fd, int filter_fd)
 {
 	struct sigaction sa = { .sa_handler = forward_signal };
 	bool have_status = false;
@@ -222,7 +231,9 @@ static void run_init(const struct run_config *cfg, const sigset_t *orig_mask,
 		_exit(SR_EXIT_FAILURE);
 	}
 	if (pid == 0)
-		exec_command(cfg, orig_mask, report_fd);
+		exec_command(cfg, orig_mask, report_fd, filter_fd);
+	if (filter_fd >= 0)
+		close(filter_fd);
 	command_pid = pid;
 	sa.sa_flags = SA_RESTART;
 	sigemptyset(&sa.sa_mask);
@@ -285,7 +296,7 @@ static void run_init(const struct run_config *cfg, const sigset_t *orig_mask,
 }
 
 void sandbox_child(const struct run_config *cfg, const sigset_t *orig_mask,
-		   int go_fd, int report_fd)
+		   int go_fd, int report_fd, int filter_fd)
 {
 	struct sr_error *err = NULL;
 	char go;
@@ -300,5 +311,5 @@ void sandbox_child(const struct run_config *cfg, const sigset_t *orig_mask,
 		report_send_error(report_fd, err);
 		_exit(SR_EXIT_FAILURE);
 	}
-	run_init(cfg, orig_mask, go_fd, report_fd);
+	run_init(cfg, orig_mask, go_fd, report_fd, filter_fd);
 }

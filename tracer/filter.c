@@ -13,6 +13,7 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "lib/cleanup.h"
@@ -540,13 +541,12 @@ static size_t late_block(struct sock_filter *out, const struct late *late)
 }
 
 /* libseccomp's program, exported, with the prefix in front (inproc) and
- * the late block. */
-static int load_exported(scmp_filter_ctx ctx, const struct late *late, bool inproc, bool notify,
-			 const struct filter_loader *ld)
+ * the late block, into p; 0 or -errno. */
+static int export_prog(scmp_filter_ctx ctx, const struct late *late, bool inproc, bool notify,
+		       const struct filter_loader *ld, struct filter_prog *p)
 {
 	const size_t npre = inproc ? PREFIX_LEN : 0, np = npre + (late->n ? late->n + 6 : 0);
 	struct sock_filter *prog = NULL;
-	struct sock_fprog fprog;
 	size_t len = 0;
 	ssize_t n;
 	int fd, r;
@@ -574,21 +574,28 @@ static int load_exported(scmp_filter_ctx ctx, const struct late *late, bool inpr
 			r = -EIO;
 	}
 	close(fd);
-	if (r >= 0) {
-		fprog = (struct sock_fprog){ .len = (unsigned short)(np + len), .filter = prog };
-		if (np + len > BPF_MAXINSNS)
-			r = -EINVAL;
-		else if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-			r = -errno;
-		else
-			r = install(&fprog, notify);
+	if (r >= 0 && np + len > BPF_MAXINSNS)
+		r = -EINVAL;
+	if (r < 0) {
+		free(prog);
+		return r;
 	}
-	free(prog);
-	return r;
+	*p = (struct filter_prog){ .insns = prog, .len = (uint32_t)(np + len), .notify = notify };
+	return 0;
 }
 
-static int load(bool policy, bool inproc, bool notify, const struct filter_loader *ld,
-		struct sr_error **err)
+/* no_new_privs, then p installed: as install(). */
+static int install_prog(const struct filter_prog *p)
+{
+	struct sock_fprog fprog = { .len = (unsigned short)p->len, .filter = p->insns };
+
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return -errno;
+	return install(&fprog, p->notify);
+}
+
+static int compile(bool policy, bool inproc, bool notify, const struct filter_loader *ld,
+		   struct filter_prog *p, struct sr_error **err)
 {
 	struct late late;
 	scmp_filter_ctx ctx = build(policy, inproc, notify, &late, err);
@@ -596,27 +603,107 @@ static int load(bool policy, bool inproc, bool notify, const struct filter_loade
 
 	if (!ctx)
 		return -ENOMEM;
-	r = inproc || notify || late.n ? load_exported(ctx, &late, inproc, notify, ld) :
-					 seccomp_load(ctx);
+	r = export_prog(ctx, &late, inproc, notify, ld, p);
 	seccomp_release(ctx);
 	return r;
 }
 
-int filter_load(bool policy, bool inproc, const struct filter_loader *ld, int *listener,
+static int load(bool policy, bool inproc, bool notify, const struct filter_loader *ld,
 		struct sr_error **err)
+{
+	struct filter_prog p;
+	int r = compile(policy, inproc, notify, ld, &p, err);
+
+	if (r < 0)
+		return r;
+	r = install_prog(&p);
+	filter_prog_free(&p);
+	return r;
+}
+
+bool filter_can_notify(void)
+{
+	return can_hand_over();
+}
+
+int filter_compile(bool policy, bool inproc, bool notify, const struct filter_loader *ld,
+		   struct filter_prog *p, struct sr_error **err)
+{
+	int r = compile(policy, inproc, notify, ld, p, err);
+
+	if (r < 0 && !*err)
+		sr_error_make(err, SR_EXIT_FAILURE, -r, "cannot build the seccomp filter");
+	return r < 0 ? -1 : 0;
+}
+
+void filter_prog_free(struct filter_prog *p)
+{
+	free(p->insns);
+	p->insns = NULL;
+	p->len = 0;
+}
+
+/* On the pipe: this header, then len instructions. */
+struct prog_head {
+	uint32_t magic, len, notify, pad;
+};
+#define PROG_MAGIC 0x53524250u	/* "SRBP" */
+_Static_assert(sizeof(struct prog_head) + BPF_MAXINSNS * sizeof(struct sock_filter) <= 65536,
+	       "a program fits in a pipe's default buffer: its writer never waits");
+
+int filter_prog_send(int fd, const struct filter_prog *p)
+{
+	struct prog_head h = { PROG_MAGIC, p->len, p->notify, 0 };
+	struct iovec v[2] = { { &h, sizeof(h) }, { p->insns, p->len * sizeof(*p->insns) } };
+	size_t want = v[0].iov_len + v[1].iov_len;
+	ssize_t n;
+
+	do
+		n = writev(fd, v, 2);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -errno;
+	return (size_t)n == want ? 0 : -EIO;
+}
+
+int filter_prog_recv(int fd, struct filter_prog *p)
+{
+	struct prog_head h;
+	ssize_t n = read_all(fd, &h, sizeof(h));
+
+	*p = (struct filter_prog){ 0 };
+	if (n == 0)
+		return 0;
+	if (n != (ssize_t)sizeof(h) || h.magic != PROG_MAGIC || !h.len || h.len > BPF_MAXINSNS ||
+	    h.notify > 1)
+		return -EINVAL;
+	p->insns = malloc(h.len * sizeof(*p->insns));
+	if (!p->insns)
+		return -ENOMEM;
+	if (read_all(fd, p->insns, h.len * sizeof(*p->insns)) != (ssize_t)(h.len * sizeof(*p->insns))) {
+		filter_prog_free(p);
+		return -EINVAL;
+	}
+	p->len = h.len;
+	p->notify = h.notify;
+	return 1;
+}
+
+int filter_load(bool policy, bool inproc, const struct filter_loader *ld, int *listener,
+		const struct filter_prog *made, struct sr_error **err)
 {
 	int r = -EINVAL;
 
 	if (listener)
 		*listener = -1;
 	if (listener && can_hand_over()) {
-		r = load(policy, inproc, true, ld, err);
+		r = made && made->notify ? install_prog(made) : load(policy, inproc, true, ld, err);
 		*listener = r;
 	}
 	/* (EBUSY: a filter of the caller's has a listener already, as in
 	 * a sandrun run inside another; before 5.19: EINVAL) */
 	if (r < 0 && !*err)
-		r = load(policy, inproc, false, NULL, err);
+		r = made && !made->notify ? install_prog(made) : load(policy, inproc, false, NULL, err);
 	if (r < 0 && !*err)
 		return sr_error_make(err, SR_EXIT_FAILURE, -r,
 				     "cannot load the seccomp filter");

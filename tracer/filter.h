@@ -40,6 +40,17 @@ struct filter_loader {
 	unsigned nopen, nfstat;
 };
 
+/* A filter's program, built (filter_compile) by another process than the
+ * one that loads it: a run's builds it while its sandbox is set up,
+ * which takes longer, and hands it to the command's process on a pipe
+ * (runner/launch.c). */
+struct sock_filter;
+struct filter_prog {
+	struct sock_filter *insns;
+	uint32_t len;
+	bool notify;		/* with notifications (a listener) */
+};
+
 /*
  * Build and load the filter into the calling process.  With policy, also
  * the syscalls only a --policy checks (SCF_POLICY); with inproc, the
@@ -49,10 +60,26 @@ struct filter_loader {
  * which the tracer answers without a ptrace stop, and *listener is the
  * listener's fd (close-on-exec), or negative if there is none (the kernel
  * gave none: everything stops, as before); with inproc and a listener,
- * also the loader's calls at ld (NULL: none).  0, or -1 on error.
+ * also the loader's calls at ld (NULL: none).  made, if not NULL, is the
+ * program built already for the same arguments (filter_compile), with or
+ * without notifications: loaded instead of one built here.  0, or -1 on
+ * error.
  */
 int filter_load(bool policy, bool inproc, const struct filter_loader *ld, int *listener,
-		struct sr_error **err);
+		const struct filter_prog *made, struct sr_error **err);
+/* The program filter_load would load first, with the same arguments and
+ * notify (filter_can_notify(), if a listener is asked for), into p
+ * (filter_prog_free); 0, or -1 on error. */
+int filter_compile(bool policy, bool inproc, bool notify, const struct filter_loader *ld,
+		   struct filter_prog *p, struct sr_error **err);
+/* Whether this kernel can hand a listener over (pidfd_getfd, 5.6). */
+bool filter_can_notify(void);
+void filter_prog_free(struct filter_prog *p);
+/* p down fd, whole (it fits in a pipe's buffer); 0 or -errno. */
+int filter_prog_send(int fd, const struct filter_prog *p);
+/* A program from fd into p: 1, 0 at EOF (none sent), -errno if what came
+ * is not one. */
+int filter_prog_recv(int fd, struct filter_prog *p);
 /* Whether an x86_64 syscall from the trampoline reaches the tracer (a
  * notification, or a stop without a listener): the preload's notified
  * calls (tracer/inproc.h: INPROC_AGAIN; openat only writing). */
