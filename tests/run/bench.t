@@ -4,6 +4,7 @@
 # they time are the ones asked for, and their usage errors (125).  How
 # fast anything is is never asserted here (bench/results.md has that).
 . "$(dirname "$0")/../tap.sh"
+. "$(dirname "$0")/../../bench/bt.sh"
 
 new_scratch
 install_bins
@@ -148,6 +149,8 @@ bench_bpf() {
 		skip "bench/$1: no bpftrace here (apt-get install bpftrace)"
 		return 1
 	fi
+	# (as the tool does: tracefs mounted if it is not and we are root)
+	bt_tracefs 2>/dev/null
 	if ! bpftrace -q -e 'tracepoint:sched:sched_switch { } BEGIN { exit(); }' \
 		>/dev/null 2>"$SCRATCH/bterr"; then
 		skip "bench/$1: bpftrace cannot attach here: $(grep -v RLIMIT_MEMLOCK "$SCRATCH/bterr" | head -n1)"
