@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/digest.h"
 #include "lib/exitcode.h"
 #include "lib/mtree.h"
+#include "lib/strset.h"
 #include "lib/util.h"
 
 static const char *const type_names[] = {
@@ -75,6 +78,7 @@ void fslist_free(struct fslist *l)
 		fsentry_free(&l->v[i]);
 	free(l->v);
 	free(l->algo);
+	free(l->kind);
 	memset(l, 0, sizeof(*l));
 }
 
@@ -114,6 +118,17 @@ void mtree_write_entry(FILE *f, const struct fsentry *e, const char *algo)
 	fputc('\n', f);
 }
 
+/* Lowercase hex of the algorithm's length. */
+static bool hex_digest(const char *s, const char *algo)
+{
+	enum digest_algo a;
+	size_t n = strspn(s, "0123456789abcdef");
+
+	if (digest_algo_parse(algo, &a) < 0)
+		return false;
+	return !s[n] && n == (a == DIGEST_SHA256 ? 64 : 32);
+}
+
 static int parse_kv(struct fsentry *e, char *kv, const char *algo)
 {
 	char *eq = strchr(kv, '=');
@@ -140,6 +155,8 @@ static int parse_kv(struct fsentry *e, char *kv, const char *algo)
 		free(e->target);
 		e->target = xstrdup(eq);
 	} else if (algo && str_has_prefix(kv, algo) && !strcmp(kv + strlen(algo), "digest")) {
+		if (!hex_digest(eq, algo))
+			return -1;
 		free(e->digest);
 		e->digest = xstrdup(eq);
 	} else {
@@ -148,56 +165,82 @@ static int parse_kv(struct fsentry *e, char *kv, const char *algo)
 	return 0;
 }
 
+/* A `#sandrun-KIND 1 digest=ALGO` header line: take its kind and digest. */
+static void read_header(struct fslist *ret, const char *line)
+{
+	const char *kind = line + strlen("#sandrun-");
+	const char *d = strstr(line, " digest=");
+
+	free(ret->kind);
+	ret->kind = strndup(kind, strcspn(kind, " "));
+	if (d) {
+		free(ret->algo);
+		ret->algo = strndup(d + 8, strcspn(d + 8, " "));
+	}
+	if (!ret->kind || (d && !ret->algo))
+		die_oom();
+}
+
 int mtree_read(FILE *f, const char *name, struct fslist *ret,
 	       struct sr_error **err)
 {
+	struct strset seen = { 0 };
 	char *line = NULL;
 	size_t cap = 0;
 	unsigned long lineno = 0;
 	ssize_t n;
+	int rc = 0;
 
-	while ((n = getline(&line, &cap, f)) >= 0) {
+	errno = 0;
+	while (rc == 0 && (n = getline(&line, &cap, f)) >= 0) {
 		struct fsentry e = { .type = FS_FILE };
 		char *save = NULL, *tok;
 
 		lineno++;
-		if (n && line[n - 1] == '\n')
-			line[--n] = '\0';
+		if (!n || line[n - 1] != '\n') {
+			rc = sr_error_make(err, SR_EXIT_BAD_INPUT, 0,
+					   "%s:%lu: truncated line", name, lineno);
+			break;
+		}
+		line[--n] = '\0';
 		if (line[0] == '#') {
-			char *d = strstr(line, "digest=");
-
-			if (d && (str_has_prefix(line, "#sandrun-"))) {
-				free(ret->algo);
-				ret->algo = strndup(d + 7, strcspn(d + 7, " "));
-			}
+			if (str_has_prefix(line, "#sandrun-"))
+				read_header(ret, line);
 			continue;
 		}
-		if (!line[0])
-			continue;
 		if (line[0] == '/' && !strchr(line, ' ')) {
-			free(line);
-			return sr_error_make(err, SR_EXIT_BAD_INPUT, 0,
-					     "%s:%lu: mtree '/set' lines are not supported",
-					     name, lineno);
+			rc = sr_error_make(err, SR_EXIT_BAD_INPUT, 0,
+					   "%s:%lu: mtree '/set' lines are not supported",
+					   name, lineno);
+			break;
 		}
 		tok = strtok_r(line, " ", &save);
 		if (!tok)
-			continue;	/* blanks only */
+			continue;	/* blank */
+		if (!strset_add(&seen, tok, strlen(tok))) {
+			rc = sr_error_make(err, SR_EXIT_BAD_INPUT, 0,
+					   "%s:%lu: '%s' is listed twice", name, lineno, tok);
+			break;
+		}
 		e.path = xstrdup(tok);
 		while ((tok = strtok_r(NULL, " ", &save))) {
+			bool kv = strchr(tok, '=');	/* (parse_kv cuts it at '=') */
+
 			if (parse_kv(&e, tok, ret->algo) == -1) {
-				sr_error_make(err, SR_EXIT_BAD_INPUT, 0,
-					      "%s:%lu: bad keyword '%s'", name,
-					      lineno, tok);
+				rc = sr_error_make(err, SR_EXIT_BAD_INPUT, 0,
+						   "%s:%lu: bad keyword '%s%s%s'", name,
+						   lineno, tok, kv ? "=" : "",
+						   kv ? tok + strlen(tok) + 1 : "");
 				fsentry_free(&e);
-				free(line);
-				return -1;
+				break;
 			}
 		}
-		fslist_push(ret, &e);
+		if (rc == 0)
+			fslist_push(ret, &e);
 	}
+	if (rc == 0 && ferror(f))
+		rc = sr_error_make(err, SR_EXIT_FAILURE, errno, "cannot read '%s'", name);
 	free(line);
-	if (ferror(f))
-		return sr_error_make(err, SR_EXIT_BAD_INPUT, 0, "%s: read error", name);
-	return 0;
+	strset_free(&seen);
+	return rc;
 }

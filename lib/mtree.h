@@ -31,6 +31,7 @@ struct fslist {
 	struct fsentry *v;
 	size_t n, cap;
 	char *algo;		/* "xxh128" or "sha256" */
+	char *kind;		/* the header's: "manifest", "delta"; NULL: none */
 };
 
 const char *fs_type_name(enum fs_type t);
@@ -45,7 +46,11 @@ void fsentry_free(struct fsentry *e);
 bool fsentry_same(const struct fsentry *a, const struct fsentry *b);
 
 void mtree_write_entry(FILE *f, const struct fsentry *e, const char *algo);
-/* Read entries; header lines name the digest; errors are file:line. */
+/*
+ * Read entries; a `#sandrun-KIND 1 digest=ALGO` header names the kind and
+ * the digest.  Errors are file:line (123): a truncated last line, a bad
+ * keyword or digest, a path listed twice; a read error is 125.
+ */
 int mtree_read(FILE *f, const char *name, struct fslist *ret,
 	       struct sr_error **err);
 

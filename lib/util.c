@@ -7,8 +7,11 @@
 #include <stdint.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "lib/error.h"
+#include "lib/exitcode.h"
 #include "lib/util.h"
 
 void die_oom(void)
@@ -222,4 +225,19 @@ int parse_long(const char *s, long min, long max, long *ret)
 		return -1;
 	*ret = v;
 	return 0;
+}
+
+FILE *input_open(const char *path, const char *what, struct sr_error **err)
+{
+	FILE *f = fopen(path, "re");
+	struct stat st;
+
+	if (f && fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+		fclose(f);
+		f = NULL;
+		errno = EISDIR;
+	}
+	if (!f)
+		sr_error_make(err, SR_EXIT_FAILURE, errno, "cannot open %s'%s'", what, path);
+	return f;
 }

@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/types.h>
 
@@ -47,6 +48,14 @@ bool path_is_under(const char *path, const char *dir);
 
 /* Lexically normalize an absolute path: collapse //, /./ and /../. */
 char *path_normalize(const char *path);
+
+struct sr_error;
+/*
+ * fopen(path, "re") for a text input, refusing a directory (which fopen
+ * opens and getline reads as an error or nothing).  Failures are I/O
+ * errors (125): "cannot open WHAT'PATH'" (what: "policy ", "lock ", "").
+ */
+FILE *input_open(const char *path, const char *what, struct sr_error **err);
 
 /* Parse a decimal into [min, max]; -1 on anything else. */
 int parse_long(const char *s, long min, long max, long *ret);

@@ -140,7 +140,7 @@ static int directive(struct policy *p, char **w, size_t n, unsigned line,
 
 int policy_load(const char *path, struct policy *p, struct sr_error **err)
 {
-	cleanup_fclose FILE *f = fopen(path, "re");
+	cleanup_fclose FILE *f = input_open(path, "policy ", err);
 	char *line = NULL;
 	size_t cap = 0;
 	unsigned lineno = 0;
@@ -149,8 +149,7 @@ int policy_load(const char *path, struct policy *p, struct sr_error **err)
 
 	memset(p, 0, sizeof(*p));
 	if (!f)
-		return sr_error_make(err, SR_EXIT_BAD_INPUT, errno, "cannot open policy '%s'",
-				     path);
+		return -1;
 	p->file = xstrdup(path);
 	while (r == 0 && (len = getline(&line, &cap, f)) >= 0) {
 		char *w[256], *save = NULL, *tok;
@@ -171,6 +170,8 @@ int policy_load(const char *path, struct policy *p, struct sr_error **err)
 			r = directive(p, w, n, lineno, err);
 	}
 	free(line);
+	if (r == 0 && ferror(f))
+		r = sr_error_make(err, SR_EXIT_FAILURE, errno, "cannot read policy '%s'", path);
 	if (r < 0)
 		policy_free(p);
 	return r;

@@ -14,4 +14,13 @@ int cmd_verify(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
 int cmd_lock(int argc, char **argv);
 
+/*
+ * Usage errors, the GNU way: one line saying what is wrong, then a pointer
+ * to --help; both return SR_EXIT_USAGE.  main() passes "sandrun CMD" as a
+ * subcommand's argv[0], so getopt's own messages (opterr = 1) name it too.
+ */
+int cli_try_help(const char *cmd);
+__attribute__((format(printf, 2, 3)))
+int cli_usage(const char *cmd, const char *fmt, ...);
+
 #endif

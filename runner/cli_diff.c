@@ -285,21 +285,21 @@ int cmd_diff(int argc, char **argv)
 	int c, rc;
 
 	optind = 1;
-	opterr = 0;
+	opterr = 1;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		if (c == 'j') {
 			json = true;
 		} else if (c == 'a') {
 			all = true;
+		} else if (c == 'h') {
+			fputs(diff_usage, stdout);
+			return SR_EXIT_OK;
 		} else {
-			fputs(diff_usage, c == 'h' ? stdout : stderr);
-			return c == 'h' ? SR_EXIT_OK : SR_EXIT_USAGE;
+			return cli_try_help("diff");
 		}
 	}
-	if (optind != argc - 2) {
-		fputs(diff_usage, stderr);
-		return SR_EXIT_USAGE;
-	}
+	if (optind != argc - 2)
+		return cli_usage("diff", "needs two traces, TRACE-A and TRACE-B");
 	if (diff_traces(argv[optind], argv[optind + 1], &r, &err) < 0)
 		return sr_error_report(err);
 	if (json)

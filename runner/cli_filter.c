@@ -30,25 +30,26 @@ int cmd_filter(int argc, char **argv)
 	int c, mode = 0;
 
 	optind = 1;
-	opterr = 0;
+	opterr = 1;
 	while ((c = getopt_long(argc, argv, "dlh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
 		case 'l':
+			if (mode && mode != c)
+				return cli_usage("filter", "--dump and --list exclude each other");
 			mode = c;
 			break;
 		case 'h':
 			fputs(filter_usage, stdout);
 			return SR_EXIT_OK;
 		default:
-			fputs(filter_usage, stderr);
-			return SR_EXIT_USAGE;
+			return cli_try_help("filter");
 		}
 	}
-	if (!mode || optind != argc) {
-		fputs(filter_usage, stderr);
-		return SR_EXIT_USAGE;
-	}
+	if (optind != argc)
+		return cli_usage("filter", "takes no operands: '%s'", argv[optind]);
+	if (!mode)
+		return cli_usage("filter", "needs --dump or --list");
 	if (mode == 'l') {
 		for (unsigned i = 0; i < sc_table_len; i++) {
 			const struct sc_desc *d = &sc_table[i];

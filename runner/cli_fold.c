@@ -19,11 +19,6 @@
 #include "runner/cli.h"
 #include "tracer/fold.h"
 
-static int usage(const char *text, bool error)
-{
-	fputs(text, error ? stderr : stdout);
-	return error ? SR_EXIT_USAGE : SR_EXIT_OK;
-}
 
 static const char fold_usage[] =
 	"Usage: sandrun fold [--checksum] [--process=ID | --subtree=ID |\n"
@@ -82,21 +77,27 @@ int cmd_fold(int argc, char **argv)
 	int c;
 
 	optind = 1;
-	opterr = 0;
+	opterr = 1;
 	while ((c = getopt_long(argc, argv, "cp:s:h", opts, NULL)) != -1) {
 		if (c == 'c') {
 			checksum = true;
-		} else if (c == 'S' && !scope && !split) {
+		} else if ((c == 'S' || c == 'p' || c == 's') && (scope || split)) {
+			return cli_usage("fold", "--process, --subtree and --split "
+					 "exclude each other");
+		} else if (c == 'S') {
 			split = optarg;
-		} else if ((c == 'p' || c == 's') && !scope && !split) {
+		} else if (c == 'p' || c == 's') {
 			scope = optarg;
 			subtree = c == 's';
+		} else if (c == 'h') {
+			fputs(fold_usage, stdout);
+			return SR_EXIT_OK;
 		} else {
-			return usage(fold_usage, c != 'h');
+			return cli_try_help("fold");
 		}
 	}
 	if (optind != argc - 1)
-		return usage(fold_usage, true);
+		return cli_usage("fold", "needs exactly one TRACE");
 	if (split)
 		return print_split(argv[optind], split, checksum);
 	if ((scope ? fold_scope(argv[optind], scope, subtree, &r, &err) :
@@ -227,14 +228,19 @@ int cmd_manifest(int argc, char **argv)
 	int c, fd;
 
 	optind = 1;
-	opterr = 0;
+	opterr = 1;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		if (c == 'd' && digest_algo_parse(optarg, &algo) == 0)
 			continue;
-		return usage(manifest_usage, c != 'h');
+		if (c == 'd')
+			return cli_usage("manifest", "unknown digest '%s'", optarg);
+		if (c != 'h')
+			return cli_try_help("manifest");
+		fputs(manifest_usage, stdout);
+		return SR_EXIT_OK;
 	}
 	if (optind != argc - 1)
-		return usage(manifest_usage, true);
+		return cli_usage("manifest", "needs exactly one DIR");
 	fd = open(argv[optind], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0 || fstat(fd, &st) < 0) {
 		fprintf(stderr, "sandrun: cannot open '%s': %s\n", argv[optind], strerror(errno));
@@ -269,15 +275,25 @@ static const char apply_usage[] =
 	"(from `sandrun fold`) to MANIFEST (from `sandrun manifest` of the\n"
 	"source tree).  $SRC/x is ./x; paths under other roots are skipped.\n"
 	"\n"
-	"Exit status: 0; 123 for a malformed input or differing digests.\n";
+	"Exit status: 0; 123 for a malformed input or differing digests; 125 when\n"
+	"an input cannot be read.\n";
 
-static int read_list(const char *path, struct fslist *l, struct sr_error **err)
+/* A manifest or delta (kind) of ours, whole. */
+static int read_list(const char *path, const char *kind, struct fslist *l,
+		     struct sr_error **err)
 {
-	cleanup_fclose FILE *f = fopen(path, "re");
+	cleanup_fclose FILE *f = input_open(path, "", err);
 
 	if (!f)
-		return sr_error_make(err, SR_EXIT_BAD_INPUT, errno, "cannot open '%s'", path);
-	return mtree_read(f, path, l, err);
+		return -1;
+	if (mtree_read(f, path, l, err) < 0)
+		return -1;
+	if (!l->kind || strcmp(l->kind, kind))
+		return sr_error_make(err, SR_EXIT_BAD_INPUT, 0,
+				     "'%s' is not a sandrun %s (%s%s)", path, kind,
+				     l->kind ? "it is a " : "it has no #sandrun- header",
+				     l->kind ? l->kind : "");
+	return 0;
 }
 
 /* Remove `path` and everything under it from the sorted list. */
@@ -314,11 +330,14 @@ int cmd_apply(int argc, char **argv)
 	struct fslist man = { 0 }, delta = { 0 };
 	struct sr_error *err = NULL;
 
-	if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")))
-		return usage(apply_usage, false);
+	if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+		fputs(apply_usage, stdout);
+		return SR_EXIT_OK;
+	}
 	if (argc != 3)
-		return usage(apply_usage, true);
-	if (read_list(argv[1], &man, &err) < 0 || read_list(argv[2], &delta, &err) < 0)
+		return cli_usage("apply", "needs a MANIFEST and a DELTA");
+	if (read_list(argv[1], "manifest", &man, &err) < 0 ||
+	    read_list(argv[2], "delta", &delta, &err) < 0)
 		goto fail;
 	if (!man.algo || !delta.algo || strcmp(man.algo, delta.algo)) {
 		sr_error_make(&err, SR_EXIT_BAD_INPUT, 0,

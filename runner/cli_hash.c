@@ -578,7 +578,7 @@ int cmd_hash(int argc, char **argv)
 	char *end;
 
 	optind = 1;
-	opterr = 0;
+	opterr = 1;
 	while ((c = getopt_long(argc, argv, "vhcj:", opts, NULL)) != -1) {
 		switch (c) {
 		case 'm':
@@ -586,11 +586,11 @@ int cmd_hash(int argc, char **argv)
 			else if (!strcmp(optarg, "none")) o.mode = MASK_NONE;
 			else if (!strcmp(optarg, "cut")) o.mode = MASK_CUT;
 			else if (!strcmp(optarg, "zero")) o.mode = MASK_ZERO;
-			else goto usage;
+			else return cli_usage("hash", "unknown --mask mode '%s'", optarg);
 			break;
 		case 'a':
 			if (digest_algo_parse(optarg, &o.algo) < 0)
-				goto usage;
+				return cli_usage("hash", "unknown --algo '%s'", optarg);
 			algo_given = true;
 			break;
 		case 'v': o.verbose = true; break;
@@ -601,7 +601,8 @@ int cmd_hash(int argc, char **argv)
 		case 'j':
 			nthreads = (unsigned)strtoul(optarg, &end, 10);
 			if (*end || !*optarg || nthreads < 1 || nthreads > 256)
-				goto usage;
+				return cli_usage("hash", "--jobs wants 1 to 256, not '%s'",
+						 optarg);
 			break;
 		case 'M': return module_hashes(optarg);
 		case 'R': {
@@ -612,11 +613,11 @@ int cmd_hash(int argc, char **argv)
 			break;
 		}
 		case 'h': fputs(hash_usage, stdout); return SR_EXIT_OK;
-		default: goto usage;
+		default: return cli_try_help("hash");
 		}
 	}
 	if (optind >= argc && !check)
-		goto usage;
+		return cli_usage("hash", "needs a FILE or DIR (or --check)");
 	if (check) {
 		size_t lines = 0;
 
@@ -660,7 +661,4 @@ int cmd_hash(int argc, char **argv)
 	}
 	free(o.rules);
 	return worst;
-usage:
-	fputs(hash_usage, stderr);
-	return SR_EXIT_USAGE;
 }

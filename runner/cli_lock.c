@@ -38,19 +38,19 @@ int cmd_lock(int argc, char **argv)
 	int c;
 
 	optind = 1;
-	opterr = 0;
+	opterr = 1;
 	while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
 		if (c == 'o') {
 			output = optarg;
+		} else if (c == 'h') {
+			fputs(lock_usage, stdout);
+			return SR_EXIT_OK;
 		} else {
-			fputs(lock_usage, c == 'h' ? stdout : stderr);
-			return c == 'h' ? SR_EXIT_OK : SR_EXIT_USAGE;
+			return cli_try_help("lock");
 		}
 	}
-	if (optind != argc - 1) {
-		fputs(lock_usage, stderr);
-		return SR_EXIT_USAGE;
-	}
+	if (optind != argc - 1)
+		return cli_usage("lock", "needs exactly one TRACE");
 	if (lock_from_trace(argv[optind], &l, &err) < 0)
 		return sr_error_report(err);
 	if (output) {
@@ -66,5 +66,5 @@ int cmd_lock(int argc, char **argv)
 	}
 	lock_write(stdout, &l);
 	lock_free(&l);
-	return fflush(stdout) == 0 ? SR_EXIT_OK : SR_EXIT_FAILURE;
+	return SR_EXIT_OK;	/* main() reports a write error on stdout */
 }

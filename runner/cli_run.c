@@ -24,6 +24,7 @@
 #include "runner/launch.h"
 #include "runner/sitecache.h"
 #include "runner/verdict.h"
+#include "tracer/lock.h"
 #include "tracer/tracer.h"
 #include "runner/signals.h"
 
@@ -687,6 +688,15 @@ static int build_config(const struct run_args *a, struct run_config *cfg,
 	if ((a->policy || cfg->lock_path) && !cfg->trace_path)
 		return sr_error_make(err, SR_EXIT_USAGE, 0, "%s needs the tracer: drop "
 				     "--no-trace", a->policy ? "--policy" : "--lock");
+	/* A lock that cannot be read fails now, not after the build; the
+	 * verdict reads it again. */
+	if (cfg->lock_path) {
+		struct lock l;
+
+		if (lock_read(cfg->lock_path, &l, err) < 0)
+			return -1;
+		lock_free(&l);
+	}
 	if (!cfg->policy || !cfg->policy->env_rules)
 		env_build(&env, environ, &cfg->env);
 	/* A policy's checks at each open need the stop: no preload then. */

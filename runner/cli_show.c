@@ -119,6 +119,8 @@ static int show(const struct show_opts *o, const char *path)
 {
 	struct trace_reader r;
 	struct sr_error *err = NULL;
+	const char *scope = o->process ? o->process : o->subtree;
+	bool found = false;
 	json_t *rec;
 	int n;
 
@@ -140,6 +142,8 @@ static int show(const struct show_opts *o, const char *path)
 			json_decref(rec);
 			continue;
 		}
+		if (scope && *jstr(rec, "proc") && !strcmp(id, scope))
+			found = true;
 		if (*jstr(rec, "proc") && !o->tree) {
 			printf("process %s", id);
 			if (*jstr(rec, "parent"))
@@ -170,6 +174,8 @@ static int show(const struct show_opts *o, const char *path)
 		       (long long)json_integer_value(json_object_get(r.end, "processes")),
 		       (long long)json_integer_value(json_object_get(r.end, "events")));
 	trace_close(&r);
+	if (scope && !found)
+		return cli_usage("show", "%s has no process %s", path, scope);
 	return SR_EXIT_OK;
 }
 
@@ -187,25 +193,18 @@ int cmd_show(int argc, char **argv)
 	int c;
 
 	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":tp:s:h", opts, NULL)) != -1) {
+	opterr = 1;
+	while ((c = getopt_long(argc, argv, "tp:s:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 't': o.tree = true; break;
 		case 'p': o.process = optarg; break;
 		case 's': o.subtree = optarg; break;
 		case 'P': o.path = optarg; break;
 		case 'h': fputs(show_usage, stdout); return SR_EXIT_OK;
-		default:
-			fprintf(stderr, "sandrun show: bad option '%s'\n"
-				"Try 'sandrun show --help' for more information.\n",
-				argv[optind - 1]);
-			return SR_EXIT_USAGE;
+		default: return cli_try_help("show");
 		}
 	}
-	if (optind != argc - 1) {
-		fprintf(stderr, "sandrun show: needs exactly one TRACE\n"
-			"Try 'sandrun show --help' for more information.\n");
-		return SR_EXIT_USAGE;
-	}
+	if (optind != argc - 1)
+		return cli_usage("show", "needs exactly one TRACE");
 	return show(&o, argv[optind]);
 }

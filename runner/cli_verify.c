@@ -117,7 +117,7 @@ int cmd_verify(int argc, char **argv)
 	int ch, worst = SR_EXIT_OK;
 
 	optind = 1;
-	opterr = 0;
+	opterr = 1;
 	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		if (ch == 'c') {
 			certs = xrealloc(certs, (ncerts + 1) * sizeof(*certs));
@@ -126,14 +126,16 @@ int cmd_verify(int argc, char **argv)
 			sigfrom = optarg;
 		} else {
 			free(certs);
-			fputs(verify_usage, ch == 'h' ? stdout : stderr);
-			return ch == 'h' ? SR_EXIT_OK : SR_EXIT_USAGE;
+			if (ch != 'h')
+				return cli_try_help("verify");
+			fputs(verify_usage, stdout);
+			return SR_EXIT_OK;
 		}
 	}
 	if (!ncerts || optind >= argc) {
 		free(certs);
-		fputs(verify_usage, stderr);
-		return SR_EXIT_USAGE;
+		return cli_usage("verify", "%s", !ncerts ? "needs at least one --cert" :
+				 "needs at least one FILE to verify");
 	}
 	if (certs_load(&c, certs, ncerts, &err) < 0 ||
 	    (sigfrom && load_file(AT_FDCWD, sigfrom, sigfrom, &sig, &err) < 0)) {

@@ -15,13 +15,13 @@
 
 int parse_rules(const char *path, struct hash_opts *o, struct sr_error **err)
 {
-	cleanup_fclose FILE *f = fopen(path, "re");
+	cleanup_fclose FILE *f = input_open(path, "", err);
 	char *line = NULL;
 	size_t cap = 0;
 	unsigned long lineno = 0;
 
 	if (!f)
-		return sr_error_make(err, SR_EXIT_BAD_INPUT, errno, "cannot open '%s'", path);
+		return -1;
 	while (getline(&line, &cap, f) >= 0) {
 		char glob[1024], kind[32], arg[1024], extra[2];
 		struct rule r = { 0 };
@@ -45,7 +45,9 @@ int parse_rules(const char *path, struct hash_opts *o, struct sr_error **err)
 
 			r.start = colon ? strtoll(arg, &end, 0) : 0;
 			if (!colon || end != colon ||
-			    (colon[1] && (r.end = strtoll(colon + 1, &end, 0), *end))) {
+			    (colon[1] && (r.end = strtoll(colon + 1, &end, 0), *end)) ||
+			    /* (an END of 0 is the end of the file) */
+			    ((r.start < 0) == (r.end < 0) && r.end && r.start > r.end)) {
 				free(line);
 				return sr_error_make(err, SR_EXIT_BAD_INPUT, 0, "%s:%lu: bad "
 						     "byte range '%s' (START:END, negative "
@@ -62,6 +64,8 @@ int parse_rules(const char *path, struct hash_opts *o, struct sr_error **err)
 		o->rules[o->nrules++] = r;
 	}
 	free(line);
+	if (ferror(f))
+		return sr_error_make(err, SR_EXIT_FAILURE, errno, "cannot read '%s'", path);
 	return 0;
 }
 

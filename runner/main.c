@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "lib/exitcode.h"
@@ -27,7 +29,7 @@ static const char main_usage[] =
 	"  verify    check module and Authenticode signatures with certificates\n"
 	"  diff      explain why two runs differ: root causes first\n"
 	"  lock      print a build's host inputs from its trace (for run --lock)\n"
-	"  help      print this help\n"
+	"  help      print this help, or a SUBCOMMAND's\n"
 	"  version   print the version\n"
 	"\n"
 	"Options:\n"
@@ -42,18 +44,16 @@ struct subcommand {
 	int (*fn)(int argc, char **argv);
 };
 
-static int cmd_help(int argc, char **argv)
-{
-	(void)argc;
-	(void)argv;
-	fputs(main_usage, stdout);
-	return SR_EXIT_OK;
-}
+static int cmd_help(int argc, char **argv);
 
 static int cmd_version(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
+	if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+		fputs("Usage: sandrun version\nPrint sandrun's version.\n", stdout);
+		return SR_EXIT_OK;
+	}
+	if (argc > 1)
+		return cli_usage("version", "takes no operands");
 	printf("sandrun %s\n", SANDRUN_VERSION);
 	return SR_EXIT_OK;
 }
@@ -73,23 +73,72 @@ static const struct subcommand subcommands[] = {
 	{ "version", cmd_version },
 };
 
-int main(int argc, char **argv)
+/* `sandrun help SUBCOMMAND` is `sandrun SUBCOMMAND --help`. */
+static int cmd_help(int argc, char **argv)
+{
+	static char help_opt[] = "--help";
+
+	if (argc > 2)
+		return cli_usage("help", "takes at most one SUBCOMMAND");
+	if (argc == 2 && strcmp(argv[1], "--help") && strcmp(argv[1], "-h")) {
+		for (size_t i = 0; i < ARRAY_SIZE(subcommands); i++) {
+			if (strcmp(argv[1], subcommands[i].name))
+				continue;
+			char *sub_argv[] = { xasprintf("sandrun %s", argv[1]), help_opt, NULL };
+			int rc = subcommands[i].fn(2, sub_argv);
+
+			free(sub_argv[0]);
+			return rc;
+		}
+		return cli_usage("help", "unknown subcommand '%s'", argv[1]);
+	}
+	fputs(main_usage, stdout);
+	return SR_EXIT_OK;
+}
+
+/*
+ * Output lost on a full disk or a closed pipe is a failure, not a success
+ * with a short file (the coreutils close_stdout idiom): every subcommand
+ * returns here, and a write error on stdout turns its status into 125.
+ */
+static int close_stdout(int rc)
+{
+	int e = fflush(stdout) ? errno : 0;
+
+	if (!ferror(stdout))
+		return rc;
+	if (e)
+		fprintf(stderr, "sandrun: write error on standard output: %s\n", strerror(e));
+	else
+		fputs("sandrun: write error on standard output\n", stderr);
+	return SR_EXIT_FAILURE;
+}
+
+static int dispatch(int argc, char **argv)
 {
 	if (argc < 2) {
 		fputs(main_usage, stderr);
 		return SR_EXIT_USAGE;
 	}
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))
-		return cmd_help(argc, argv);
+		return cmd_help(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "--version"))
-		return cmd_version(argc, argv);
+		return cmd_version(argc - 1, argv + 1);
 	for (size_t i = 0; i < ARRAY_SIZE(subcommands); i++)
-		if (!strcmp(argv[1], subcommands[i].name))
+		if (!strcmp(argv[1], subcommands[i].name)) {
+			/* getopt names the program by argv[0] in its messages. */
+			argv[1] = xasprintf("sandrun %s", subcommands[i].name);
 			return subcommands[i].fn(argc - 1, argv + 1);
+		}
 	/* `sandrun -- CMD` and `sandrun --src=. -- CMD` mean `run`. */
 	if (argv[1][0] == '-')
 		return cmd_run(argc, argv);
 	fprintf(stderr, "sandrun: unknown subcommand '%s'\n"
 		"Try 'sandrun --help' for more information.\n", argv[1]);
 	return SR_EXIT_USAGE;
+}
+
+int main(int argc, char **argv)
+{
+	return close_stdout(dispatch(argc, argv));
 }

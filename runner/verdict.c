@@ -133,14 +133,15 @@ int verdict(const struct run_config *cfg, const struct run_outcome *out, int sta
 	struct sr_error *err = NULL;
 	struct outfile of;
 	FILE *report = NULL;
-	int final = status;
+	int final = status, lock_status = SR_EXIT_OK;
 	size_t drift = 0;
-	bool lock_ok = true;
+	bool report_failed = false;
 
 	if (cfg->report_path) {
 		if (outfile_open(&of, cfg->report_path, &err) < 0) {
 			sr_error_report(err);
 			err = NULL;
+			report_failed = true;
 		} else {
 			report = of.f;
 			fprintf(report, "{\"command_status\":%d,\"policy\":", status);
@@ -163,14 +164,12 @@ int verdict(const struct run_config *cfg, const struct run_outcome *out, int sta
 		struct lock locked, now;
 
 		if (lock_read(cfg->lock_path, &locked, &err) < 0) {
-			final = sr_error_report(err);
+			lock_status = sr_error_report(err);
 			err = NULL;
-			lock_ok = false;
 		} else if (lock_from_trace(cfg->trace_path, &now, &err) < 0) {
-			final = sr_error_report(err);
+			lock_status = sr_error_report(err);
 			err = NULL;
 			lock_free(&locked);
-			lock_ok = false;
 		} else {
 			d.report = report;
 			if (strcmp(locked.digest, now.digest))
@@ -184,19 +183,26 @@ int verdict(const struct run_config *cfg, const struct run_outcome *out, int sta
 			lock_free(&now);
 		}
 	}
-	if (lock_ok) {
-		if (out->violations)
-			final = SR_EXIT_VIOLATION;
-		else if (drift)
-			final = SR_EXIT_LOCK_DRIFT;
-	}
+	/* A violation wins over all else; then a lock that could not be
+	 * checked, drift, and the command's own status. */
+	if (out->violations)
+		final = SR_EXIT_VIOLATION;
+	else if (lock_status != SR_EXIT_OK)
+		final = lock_status;
+	else if (drift)
+		final = SR_EXIT_LOCK_DRIFT;
 	if (report) {
 		fprintf(report, "],\"lock_drift_count\":%zu,\"exit\":%d}\n", drift, final);
 		if (outfile_commit(&of, &err) < 0) {
 			sr_error_report(err);
 			err = NULL;
+			report_failed = true;
 		}
 	}
+	/* A CI job reads the report: not writing it is a failure, below
+	 * the verdicts that are failures already. */
+	if (report_failed && final != SR_EXIT_VIOLATION && final != SR_EXIT_LOCK_DRIFT)
+		final = SR_EXIT_FAILURE;
 	fflush(stdout);
 	return final;
 }

@@ -338,6 +338,8 @@ int diff_pass1(struct run *r, struct sr_error **err)
 		json_decref(rec);
 	}
 	if (k == 0)
+		k = trace_require_complete(&tr, "nothing to compare", err);
+	if (k == 0)
 		r->exit = (int)json_integer_value(json_object_get(tr.end, "exit"));
 	trace_close(&tr);
 	return k < 0 ? -1 : 0;

@@ -209,10 +209,8 @@ static int fold_reader(struct trace_reader *tr, const char *trace, struct fold_r
 		}
 		json_decref(rec);
 	}
-	if (n == 0 && strcmp(jstr(tr->end, "end"), "complete"))
-		n = sr_error_make(err, SR_EXIT_BAD_INPUT, 0,
-				  "%s: the trace is incomplete (%s); nothing to fold",
-				  trace, jstr(tr->end, "reason"));
+	if (n == 0)
+		n = trace_require_complete(tr, "nothing to fold", err);
 	if (n == 0) {
 		diff_states(&before, &after, r);
 		r->read = reads.n;

@@ -140,6 +140,8 @@ int lock_from_trace(const char *trace, struct lock *ret, struct sr_error **err)
 		}
 		json_decref(rec);
 	}
+	if (k == 0)
+		k = trace_require_complete(&tr, "no lock from it", err);
 	trace_close(&tr);
 	if (k < 0) {
 		strv_free(&changed);
@@ -177,7 +179,7 @@ void lock_write(FILE *f, const struct lock *l)
 
 int lock_read(const char *file, struct lock *ret, struct sr_error **err)
 {
-	FILE *f = fopen(file, "re");
+	FILE *f = input_open(file, "lock ", err);
 	char *line = NULL;
 	size_t cap = 0, vcap = 0;
 	unsigned long lineno = 0;
@@ -185,7 +187,7 @@ int lock_read(const char *file, struct lock *ret, struct sr_error **err)
 
 	memset(ret, 0, sizeof(*ret));
 	if (!f)
-		return sr_error_make(err, SR_EXIT_BAD_INPUT, errno, "cannot open lock '%s'", file);
+		return -1;
 	while ((n = getline(&line, &cap, f)) >= 0) {
 		char *tab;
 
@@ -214,6 +216,10 @@ int lock_read(const char *file, struct lock *ret, struct sr_error **err)
 		}
 		*tab = '\0';
 		add(ret, &vcap, xstrdup(tab + 1), xstrdup(line));
+	}
+	if (ferror(f)) {
+		sr_error_make(err, SR_EXIT_FAILURE, errno, "cannot read lock '%s'", file);
+		goto fail;
 	}
 	if (lineno == 0) {
 		sr_error_make(err, SR_EXIT_BAD_INPUT, 0, "%s: empty, not a sandrun lock", file);

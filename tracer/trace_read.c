@@ -91,13 +91,21 @@ static int read_object_if(struct trace_reader *r,
 	n = getline(&r->buf, &r->cap, r->f);
 	if (n < 0) {
 		if (errno)
-			return sr_error_make(err, SR_EXIT_BAD_INPUT, errno,
+			return sr_error_make(err, SR_EXIT_FAILURE, errno,
 					     "%s:%lu: cannot read", r->path, r->line + 1);
 		return 0;
 	}
 	r->line++;
 	if (n == 0 || r->buf[n - 1] != '\n')
 		return bad(r, err, "truncated line");
+	if (!r->header)
+		;
+	else if (str_has_prefix(r->buf, "{\"proc\""))
+		r->nprocs++;
+	else if (str_has_prefix(r->buf, "{\"state\""))
+		r->nstates++;
+	else if (!str_has_prefix(r->buf, "{\"end\""))
+		r->nevents++;
 	if (want && !str_has_prefix(r->buf, "{\"end\"") && !want(r->buf, ctx)) {
 		if (n < 3 || r->buf[0] != '{' || r->buf[n - 2] != '}' ||
 		    memchr(r->buf, '\0', (size_t)n))
@@ -132,7 +140,7 @@ int trace_open(struct trace_reader *r, const char *path, struct sr_error **err)
 
 	if (!f) {
 		memset(r, 0, sizeof(*r));
-		return sr_error_make(err, SR_EXIT_BAD_INPUT, errno,
+		return sr_error_make(err, SR_EXIT_FAILURE, errno,
 				     "cannot open '%s'", path);
 	}
 	return trace_open_file(r, f, path, err);
@@ -168,6 +176,34 @@ int trace_open_file(struct trace_reader *r, FILE *f, const char *name,
 	return 0;
 }
 
+/* A count the end record gives (0 when it gives none) must match. */
+static int check_count(struct trace_reader *r, const char *key, unsigned long have,
+		       struct sr_error **err)
+{
+	json_t *v = json_object_get(r->end, key);
+
+	if (!v || (json_is_integer(v) && json_integer_value(v) >= 0 &&
+		   (unsigned long long)json_integer_value(v) == have))
+		return 0;
+	if (!json_is_integer(v))
+		return sr_error_make(err, SR_EXIT_BAD_INPUT, 0,
+				     "%s:%lu: the end record's \"%s\" is not a count",
+				     r->path, r->line, key);
+	return sr_error_make(err, SR_EXIT_BAD_INPUT, 0,
+			     "%s:%lu: the end record counts %lld %s, the trace has %lu "
+			     "(lines lost or added)", r->path, r->line,
+			     (long long)json_integer_value(v), key, have);
+}
+
+static int check_counts(struct trace_reader *r, struct sr_error **err)
+{
+	if (check_count(r, "processes", r->nprocs, err) < 0 ||
+	    check_count(r, "events", r->nevents, err) < 0 ||
+	    check_count(r, "states", r->nstates, err) < 0)
+		return -1;
+	return 0;
+}
+
 int trace_next(struct trace_reader *r, json_t **ret, struct sr_error **err)
 {
 	return trace_next_if(r, NULL, NULL, ret, err);
@@ -191,7 +227,7 @@ int trace_next_if(struct trace_reader *r,
 				     r->path, r->line);
 	if (json_object_get(j, "end")) {
 		r->end = j;
-		return 0;
+		return check_counts(r, err);
 	}
 	if (!json_object_get(j, "proc") && !json_is_string(json_object_get(j, "ev")) &&
 	    !json_is_string(json_object_get(j, "state"))) {
@@ -200,6 +236,17 @@ int trace_next_if(struct trace_reader *r,
 	}
 	*ret = j;
 	return 1;
+}
+
+int trace_require_complete(struct trace_reader *r, const char *then,
+			   struct sr_error **err)
+{
+	if (!strcmp(jstr(r->end, "end"), "complete"))
+		return 0;
+	return sr_error_make(err, SR_EXIT_BAD_INPUT, 0,
+			     "%s: the trace is incomplete (%s); %s", r->path,
+			     *jstr(r->end, "reason") ? jstr(r->end, "reason") : "no reason given",
+			     then);
 }
 
 void trace_close(struct trace_reader *r)

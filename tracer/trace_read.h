@@ -22,6 +22,9 @@ struct trace_reader {
 	unsigned long line;
 	json_t *header;
 	json_t *end;		/* the end record, once read */
+	/* Records read so far by kind, checked against the end record's
+	 * counts so that lines lost from the middle of a trace are noticed. */
+	unsigned long nprocs, nevents, nstates;
 	char *buf;
 	size_t cap;
 	/* Set after opening: a member (e.g. "\"env\":") whose array of
@@ -49,6 +52,10 @@ int trace_next(struct trace_reader *r, json_t **ret, struct sr_error **err);
  */
 int trace_next_if(struct trace_reader *r, bool (*want)(const char *line, void *ctx),
 		  void *ctx, json_t **ret, struct sr_error **err);
+/* After the end record: -1 with an error ("...; then") unless the run
+ * completed (a failed run's trace says "incomplete" and why). */
+int trace_require_complete(struct trace_reader *r, const char *then,
+			   struct sr_error **err);
 void trace_close(struct trace_reader *r);
 
 /* A string member, or "" when it is absent. */

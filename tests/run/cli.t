@@ -40,6 +40,49 @@ is "--bind without DST is a usage error" "$?" 124
 is "--bind of a missing source is a usage error" "$?" 124
 like "the missing source is named" "$(cat "$SCRATCH/err")" "cannot resolve '/no/such/dir'"
 
+# Subcommands' usage errors: one line saying what is wrong, then where the
+# help is; never the whole help text on stderr.
+usage_case() {	# usage_case WHAT PATTERN SUBCOMMAND [ARG]...
+	local what=$1 pat=$2 sub=$3
+	shift 3
+	"$SR" "$sub" "$@" >"$SCRATCH/out" 2>"$SCRATCH/err"
+	is "$what: 124" "$?" 124
+	like "$what: says what is wrong" "$(head -n1 "$SCRATCH/err")" "^sandrun $sub: $pat"
+	is "$what: and where the help is, in two lines" \
+		"$(sed -n 2p "$SCRATCH/err"; wc -l < "$SCRATCH/err")" \
+		"Try 'sandrun $sub --help' for more information."$'\n'2
+}
+usage_case "diff --jsn" "unrecognized option '--jsn'" diff --jsn a b
+usage_case "diff --json=1" "option '--json' doesn't allow an argument" diff --json=1 a b
+usage_case "diff with one trace" "needs two traces" diff a
+usage_case "show -x" "invalid option -- 'x'" show -x t
+usage_case "lock -o without FILE" "option requires an argument -- 'o'" lock -o
+usage_case "fold -p and -s" "--process, --subtree and --split exclude each other" fold -p 1 -s 1 t
+usage_case "filter --dump --list" "--dump and --list exclude each other" filter --dump --list
+usage_case "filter with no mode" "needs --dump or --list" filter
+usage_case "manifest --digest=md5" "unknown digest 'md5'" manifest --digest=md5 .
+usage_case "apply with one file" "needs a MANIFEST and a DELTA" apply a
+usage_case "hash --mask=foo" "unknown --mask mode 'foo'" hash --mask=foo x
+usage_case "hash --jobs=0" "--jobs wants 1 to 256, not '0'" hash --jobs=0 x
+usage_case "verify without --cert" "needs at least one --cert" verify x
+usage_case "version with an operand" "takes no operands" version x
+usage_case "help of an unknown subcommand" "unknown subcommand 'x'" help x
+like "'help diff' is 'diff --help'" "$("$SR" help diff)" '^Usage: sandrun diff '
+
+# A write error on standard output is sandrun's failure (125), said once;
+# not a success with the output lost.
+if [ -w /dev/full ]; then
+	for args in "version" "help" "filter --list" "hash $SR"; do
+		# shellcheck disable=SC2086
+		"$SR" $args >/dev/full 2>"$SCRATCH/err"
+		is "'$args' >/dev/full: 125" "$?" 125
+		like "'$args' >/dev/full: says so" "$(cat "$SCRATCH/err")" \
+			'^sandrun: write error on standard output'
+	done
+else
+	skip "/dev/full is not writable here"
+fi
+
 (cd / && "$SR" -- true 2>"$SCRATCH/err")
 is "'/' as the source tree is refused" "$?" 124
 like "and the refusal says why" "$(cat "$SCRATCH/err")" "refusing '/' as the source tree"
@@ -255,5 +298,45 @@ else
 	skip "unshare -U is not available to make a namespace without user namespaces"
 	skip "(same)"
 fi
+
+# Traces that are not whole: a line lost from the middle of one, and a
+# run's placeholder ("incomplete"), are refused by every reader.
+(cd "$SCRATCH" && "$SR" -q -o whole.trace -- sh -c 'cat /etc/hostname; true' >/dev/null)
+is "a run for the readers: exit 0" "$?" 0
+sed 3d "$SCRATCH/whole.trace" > "$SCRATCH/cut.trace"
+sed '$s/.*/{"end":"incomplete","reason":"killed by signal 9"}/' "$SCRATCH/whole.trace" \
+	> "$SCRATCH/part.trace"
+for sub in show fold lock "diff $SCRATCH/whole.trace"; do
+	# shellcheck disable=SC2086
+	"$SR" $sub "$SCRATCH/cut.trace" >/dev/null 2>"$SCRATCH/err"
+	is "$sub: a trace with a line cut out: 123" "$?" 123
+	like "$sub: names the trace, its end and the count" "$(cat "$SCRATCH/err")" \
+		"^sandrun: $SCRATCH/cut.trace:[0-9]+: the end record counts [0-9]+ events, the trace has [0-9]+ \(lines lost or added\)$"
+done
+for sub in fold lock "diff $SCRATCH/whole.trace"; do
+	# shellcheck disable=SC2086
+	"$SR" $sub "$SCRATCH/part.trace" >/dev/null 2>"$SCRATCH/err"
+	is "$sub: an incomplete trace: 123" "$?" 123
+	like "$sub: says why it is incomplete" "$(cat "$SCRATCH/err")" \
+		"^sandrun: $SCRATCH/part.trace: the trace is incomplete \(killed by signal 9\); "
+done
+"$SR" show -p 9.9 "$SCRATCH/whole.trace" >/dev/null 2>"$SCRATCH/err"
+is "show -p with a process the trace does not have: 124" "$?" 124
+like "show -p: names it" "$(head -n1 "$SCRATCH/err")" "^sandrun show: $SCRATCH/whole.trace has no process 9.9$"
+"$SR" show -s 1 "$SCRATCH/whole.trace" >/dev/null
+is "show -s 1: exit 0" "$?" 0
+"$SR" show "$SCRATCH/part.trace" > "$SCRATCH/out" 2>&1
+is "show: an incomplete trace is still shown" "$?" 0
+like "show: with its end" "$(tail -n1 "$SCRATCH/out")" 'incomplete'
+for sub in show fold lock "diff $SCRATCH/whole.trace"; do
+	# shellcheck disable=SC2086
+	"$SR" $sub "$SCRATCH/whole.trace" >/dev/full 2>"$SCRATCH/err"
+	is "$sub >/dev/full: 125" "$?" 125
+done
+for sub in show fold lock; do
+	"$SR" $sub "$SCRATCH/no-such.trace" >/dev/null 2>"$SCRATCH/err"
+	is "$sub: a missing trace: an I/O error (125)" "$?" 125
+	like "$sub: names it" "$(cat "$SCRATCH/err")" "^sandrun: cannot open '$SCRATCH/no-such.trace': No such file"
+done
 
 done_testing

@@ -349,7 +349,7 @@ sed '3s/.*/{"p":"1","ev":/' "$SCRATCH/a.trace" > "$SCRATCH/bad.trace"
 is "invalid JSON: 123" "$?" 123
 like "invalid JSON: file and line" "$(cat "$SCRATCH/err")" 'bad.trace:3: '
 "$SR" diff "$SCRATCH/a.trace" "$SCRATCH/nonexistent.trace" 2>/dev/null >/dev/null
-is "a missing trace: 123" "$?" 123
+is "a missing trace: an I/O error (125)" "$?" 125
 (cd "$T" && env -u MAKEFLAGS "$SR" -q --digest=sha256 -o "$SCRATCH/sha.trace" -- make -s) >/dev/null 2>&1
 "$SR" diff "$SCRATCH/a.trace" "$SCRATCH/sha.trace" 2>"$SCRATCH/err" >/dev/null
 is "different digests: 123" "$?" 123

@@ -195,7 +195,7 @@ is "split-at: a pattern that matches nothing is bad input" "$?" 123
 
 # Bad input.
 "$SR" fold "$SCRATCH/nope.trace" 2>"$SCRATCH/err"
-is "fold: a missing trace is bad input (123)" "$?" 123
+is "fold: a missing trace is an I/O error (125)" "$?" 125
 head -n 3 "$SCRATCH/g-symlink.trace" > "$SCRATCH/short.trace"
 "$SR" fold "$SCRATCH/short.trace" 2>"$SCRATCH/err"
 is "fold: a truncated trace is bad input" "$?" 123
@@ -207,6 +207,27 @@ like "fold: and named" "$(cat "$SCRATCH/err")" 'v9.trace:1: unsupported trace fo
 printf 'not a manifest line with bad=keys\n' > "$SCRATCH/bad.mtree"
 "$SR" apply "$SCRATCH/bad.mtree" "$SCRATCH/make-j2.delta" 2>"$SCRATCH/err"
 is "apply: a manifest of another digest is refused" "$?" 123
+# apply's inputs must be whole, in order, and well formed.
+M=$SCRATCH/make-j2.before D=$SCRATCH/make-j2.delta
+apply_bad() {	# apply_bad WHAT STATUS PATTERN MANIFEST DELTA
+	"$SR" apply "$4" "$5" >"$SCRATCH/out" 2>"$SCRATCH/err"
+	is "apply: $1: $2" "$?" "$2"
+	like "apply: $1: says so" "$(cat "$SCRATCH/err")" "^sandrun: $3"
+	is "apply: $1: one line, no output" "$(wc -l < "$SCRATCH/err") $(wc -c < "$SCRATCH/out")" "1 0"
+}
+head -c -1 "$D" > "$SCRATCH/cut.delta"
+apply_bad "a delta cut mid-line" 123 "$SCRATCH/cut.delta:[0-9]+: truncated line" "$M" "$SCRATCH/cut.delta"
+apply_bad "the two swapped" 123 "'$D' is not a sandrun manifest \\(it is a delta\\)" "$D" "$M"
+grep -v '^#' "$M" > "$SCRATCH/headless.mtree"
+apply_bad "a manifest without its header" 123 "'$SCRATCH/headless.mtree' is not a sandrun manifest \\(it has no" \
+	"$SCRATCH/headless.mtree" "$D"
+sed -E '0,/xxh128digest=/s/xxh128digest=[0-9a-f]+/xxh128digest=12g4/' "$M" > "$SCRATCH/baddigest.mtree"
+apply_bad "a malformed digest" 123 "$SCRATCH/baddigest.mtree:[0-9]+: bad keyword 'xxh128digest=12g4'" \
+	"$SCRATCH/baddigest.mtree" "$D"
+sed 3p "$M" > "$SCRATCH/twice.mtree"
+apply_bad "a path listed twice" 123 "$SCRATCH/twice.mtree:4: '.*' is listed twice" "$SCRATCH/twice.mtree" "$D"
+apply_bad "a directory as the delta" 125 "cannot open '$SCRATCH': Is a directory" "$M" "$SCRATCH"
+apply_bad "a missing manifest" 125 "cannot open '$SCRATCH/nope': No such file" "$SCRATCH/nope" "$D"
 c1=$("$SR" fold --checksum "$SCRATCH/g-symlink.trace")
 c2=$("$SR" fold "$SCRATCH/g-symlink.trace" | sha256sum | cut -d' ' -f1)
 is "fold --checksum is the SHA-256 of the delta" "$c1" "$c2"

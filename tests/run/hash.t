@@ -101,6 +101,12 @@ printf '# ok\n*.ko bytes 1-2\n' > "$SCRATCH/rules"
 "$SR" hash --rules "$SCRATCH/rules" "$m" >/dev/null 2>"$SCRATCH/err"
 is "--rules: a bad rule is bad input" "$?" 123
 like "--rules: naming file and line" "$(cat "$SCRATCH/err")" 'rules:2: bad byte range'
+printf '*.ko bytes 64:16\n' > "$SCRATCH/rules"
+"$SR" hash --rules "$SCRATCH/rules" "$m" >/dev/null 2>"$SCRATCH/err"
+is "--rules: a range that ends before it starts is bad input" "$?" 123
+"$SR" hash --rules "$SCRATCH" "$m" >/dev/null 2>"$SCRATCH/err"
+is "--rules: a directory is an I/O error (125)" "$?" 125
+like "--rules: a directory, said so" "$(cat "$SCRATCH/err")" "cannot open '$SCRATCH': Is a directory"
 
 # sha256sum --check works on the output.
 (cd "$FIX" && "$SR" hash --mask=none *.ko) > "$SCRATCH/sums"

@@ -246,7 +246,7 @@ bad_policy "unknown root" 'write $BUILD/out' 1 "'.BUILD/out': unknown root"
 bad_policy "a root run into a name" 'write $SRCx' 1 "'.SRCx': unknown root"
 bad_policy "bad env" 'env set NOVALUE' 1 "env set: expected NAME=VALUE"
 "$SR" -q --policy "$SCRATCH/nonexistent.policy" -- true 2>/dev/null
-is "a missing policy: exit 123" "$?" 123
+is "a missing policy: an I/O error, exit 125" "$?" 125
 "$SR" -q --no-trace --policy "$SCRATCH/enforce.policy" -- true 2>/dev/null
 is "--policy with --no-trace: usage error (124)" "$?" 124
 
@@ -307,6 +307,26 @@ lrun l5 --lock "$SCRATCH/bad.lock"
 is "--lock: a malformed lock: exit 123" "$?" 123
 like "--lock: with file and line" "$(cat "$SCRATCH/err")" 'bad.lock:1: not a sandrun lock'
 "$SR" lock "$SCRATCH/nonexistent.trace" 2>/dev/null
-is "lock: a missing trace: exit 123" "$?" 123
+is "lock: a missing trace: an I/O error (125)" "$?" 125
+rm -f "$L/a.o"
+lrun l7 --lock "$SCRATCH/no-such.lock"
+is "--lock: a missing lock: an I/O error (125)" "$?" 125
+like "--lock: names it" "$(cat "$SCRATCH/err")" "^sandrun: cannot open lock '$SCRATCH/no-such.lock': No such file"
+check "--lock: a lock that cannot be read stops sandrun before the build" \
+	sh -c "! test -e '$L/a.o' && ! test -e '$SCRATCH/l7.trace'"
+
+# --report is for CI: not writing it is a failure (125), unless the run
+# failed its verdict anyway.
+(cd "$S" && "$SR" -q --policy "$SCRATCH/enforce.policy" -o "$SCRATCH/rep.trace" \
+	--report "$SCRATCH/no/dir/r.json" -- true) 2>"$SCRATCH/err"
+is "--report into a missing directory: 125" "$?" 125
+like "--report: says why" "$(cat "$SCRATCH/err")" "no/dir/r.json"
+(cd "$S" && "$SR" -q --policy "$SCRATCH/enforce.policy" -o "$SCRATCH/rep.trace" \
+	--report "$SCRATCH/no/dir/r.json" -- cat "$FORBID") >/dev/null 2>&1
+is "--report into a missing directory, with a violation: still 122" "$?" 122
+(cd "$S" && "$SR" -q --policy "$SCRATCH" -- true) 2>"$SCRATCH/err"
+is "--policy of a directory: 125" "$?" 125
+like "--policy of a directory: says so" "$(cat "$SCRATCH/err")" \
+	"^sandrun: cannot open policy '$SCRATCH': Is a directory$"
 
 done_testing
