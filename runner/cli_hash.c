@@ -56,8 +56,9 @@ static const char hash_usage[] =
 	"\n"
 	"Exit status: 0; 1 when --check finds a mismatch or an unreadable file;\n"
 	"123 when an artifact is malformed (a bad signature\n"
-	"trailer or PE header; the message names the byte offset); 125 when a\n"
-	"file cannot be read; 124 usage error.\n";
+	"trailer or PE header; the message names the byte offset) or\n"
+	"--module-hashes finds no modules; 125 when a file or directory cannot be\n"
+	"read (--module-hashes then prints no root); 124 usage error.\n";
 
 static int find_regions(const struct hash_opts *o, const uint8_t *buf, uint64_t size,
 		    const char *name, struct hash_out *out, struct sr_error **err)

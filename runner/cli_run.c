@@ -22,6 +22,7 @@
 #include "runner/env.h"
 #include "runner/landlock.h"
 #include "runner/launch.h"
+#include "runner/preflight.h"
 #include "runner/sitecache.h"
 #include "runner/verdict.h"
 #include "tracer/lock.h"
@@ -33,7 +34,7 @@ static const char run_usage[] =
 	"Run COMMAND inside fresh user, mount, pid, net, uts and ipc namespaces.\n"
 	"\n"
 	"The host's root is visible read-only; the source tree is read-write;\n"
-	"/tmp, /proc and /dev are the sandbox's own.\n"
+	"/tmp, /var/tmp, /run, /proc and /dev are the sandbox's own.\n"
 	"\n"
 	"Options:\n"
 	"      --src=DIR            the source tree, mounted read-write\n"
@@ -750,7 +751,9 @@ int cmd_run(int argc, char **argv)
 		goto out;
 	}
 	cfg.outcome = &outcome;
-	if (launch_run(&cfg, &status, &err) < 0)
+	if (policy_preflight(&cfg, &err) < 0)
+		status = sr_error_report(err);
+	else if (launch_run(&cfg, &status, &err) < 0)
 		status = sr_error_report(err);
 	else if (cfg.policy || cfg.lock_path)
 		status = verdict(&cfg, &outcome, status);

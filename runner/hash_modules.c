@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* `sandrun hash --module-hashes`: the module hash list of a tree. */
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,26 +12,38 @@
 #include "lib/mapfile.h"
 #include "runner/hash.h"
 
-/* The modules of a tree: modules.order's lines, else every .ko, sorted. */
-static void module_list(const char *dir, struct strv *out)
+/*
+ * The modules of a tree: modules.order's lines, else every .ko, sorted.
+ * 125 when the tree cannot be read whole (a module left out would give
+ * another root), after saying what could not be read.
+ */
+static int module_list(const char *dir, struct strv *out)
 {
 	cleanup_free char *order = xasprintf("%s/modules.order", dir);
 	FILE *f = fopen(order, "re");
 	char *line = NULL;
 	size_t cap = 0;
 	ssize_t n;
+	int rc = SR_EXIT_OK;
 
+	if (!f && errno != ENOENT) {
+		fprintf(stderr, "sandrun: cannot open '%s': %s\n", order, strerror(errno));
+		return SR_EXIT_FAILURE;
+	}
 	if (!f) {
 		struct strv all = { 0 }, errors = { 0 };
+		int status;
 
 		list_tree(dir, "", &all, &errors);
 		for (size_t i = 0; i < errors.n; i++) {
 			char *tab = strchr(errors.v[i], '\t');
 
 			*tab = '\0';
-			fprintf(stderr, "sandrun: cannot read '%s/%s': %s\n", dir,
-				errors.v[i], tab + 1);
+			fprintf(stderr, "sandrun: cannot read '%s%s%s': %s\n", dir,
+				strcmp(errors.v[i], ".") ? "/" : "",
+				strcmp(errors.v[i], ".") ? errors.v[i] : "", tab + 1);
 		}
+		status = errors.n ? SR_EXIT_FAILURE : SR_EXIT_OK;
 		strv_free(&errors);
 		if (all.n > 1)
 			qsort(all.v, all.n, sizeof(char *), hash_cmp_names);
@@ -39,7 +52,7 @@ static void module_list(const char *dir, struct strv *out)
 			    !strcmp(all.v[i] + strlen(all.v[i]) - 3, ".ko"))
 				strv_push(out, xasprintf("%s/%s", dir, all.v[i]));
 		strv_free(&all);
-		return;
+		return status;
 	}
 	while ((n = getline(&line, &cap, f)) > 0) {
 		line[strcspn(line, "\n")] = '\0';
@@ -52,8 +65,13 @@ static void module_list(const char *dir, struct strv *out)
 
 		strv_push(out, name[0] == '/' ? xstrdup(name) : xasprintf("%s/%s", dir, name));
 	}
+	if (ferror(f)) {
+		fprintf(stderr, "sandrun: cannot read '%s': %s\n", order, strerror(errno));
+		rc = SR_EXIT_FAILURE;
+	}
 	free(line);
 	fclose(f);
+	return rc;
 }
 
 static void sha256_of(const void *a, size_t alen, const void *b, size_t blen,
@@ -74,9 +92,13 @@ int module_hashes(const char *dir)
 	struct digest *level;
 	size_t n, levels = 0;
 	char hex[2 * DIGEST_MAX + 1];
-	int worst = SR_EXIT_OK;
+	int worst = module_list(dir, &mods);
 
-	module_list(dir, &mods);
+	if (worst == SR_EXIT_OK && !mods.n) {
+		fprintf(stderr, "sandrun: no modules under '%s' (no modules.order, no .ko)\n",
+			dir);
+		worst = SR_EXIT_BAD_INPUT;
+	}
 	level = xcalloc(mods.n + 1, sizeof(*level));
 	for (size_t i = 0; i < mods.n; i++) {
 		struct sr_error *err = NULL;

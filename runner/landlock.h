@@ -2,7 +2,10 @@
 #ifndef SR_LANDLOCK_H
 #define SR_LANDLOCK_H
 
+#include <stdbool.h>
+
 #include "lib/error.h"
+
 #include "policy/policy.h"
 
 /* The kernel's Landlock ABI version, or 0 when it has none (or it is
@@ -18,5 +21,11 @@ int landlock_abi(void);
  * no_new_privs.
  */
 int landlock_apply(const struct policy *p, int abi, struct sr_error **err);
+/*
+ * Whether landlock_apply's rules would let file be executed: a rule with
+ * the exec right whose path (or a glob's match), resolved as the kernel
+ * resolves it, is the file or a directory above it, file resolved too.
+ */
+bool landlock_allows_exec(const struct policy *p, const char *file);
 
 #endif

@@ -290,6 +290,13 @@ int launch_run(const struct run_config *cfg, int *ret_status,
 	meta_start(&meta);
 	if (record_begin(&rec, cfg, err) < 0)
 		return -1;
+	/* A failed run must not leave the last run's metadata looking like
+	 * its own (record_begin does the same for the delta). */
+	if (cfg->meta_path && unlink(cfg->meta_path) < 0 && errno != ENOENT) {
+		record_free(&rec);
+		return sr_error_make(err, SR_EXIT_FAILURE, errno, "cannot remove '%s'",
+				     cfg->meta_path);
+	}
 	if (pipe2(fds, O_CLOEXEC) < 0) {
 		record_free(&rec);
 		return sr_error_make(err, SR_EXIT_FAILURE, errno,

@@ -72,6 +72,14 @@ int record_begin(struct recorder *rec, const struct run_config *cfg,
 	canon_write_incomplete(&o, out.f, "the run did not finish");
 	if (outfile_commit(&out, err) < 0)
 		return -1;
+	/* The last run's delta would sit beside this run's trace. */
+	{
+		cleanup_free char *delta = xasprintf("%s.delta", cfg->trace_path);
+
+		if (unlink(delta) < 0 && errno != ENOENT)
+			return sr_error_make(err, SR_EXIT_FAILURE, errno,
+					     "cannot remove '%s'", delta);
+	}
 	rec->topts.algo = cfg->algo;
 	rec->topts.digest_cache = cfg->digest_cache;
 	rec->topts.cwd = cfg->cwd;

@@ -83,6 +83,22 @@ root=$(perl -MDigest::SHA=sha256 -e '
 	print unpack("H*", $l[0]);' "$FIX"/*.ko)
 is "module-hashes: the Merkle root (leaf 0x01||be32 pos||module, node 0x02||l||r)" \
 	"$(echo "$out" | tail -n1 | cut -d' ' -f1)" "$root"
+# A module that cannot be read gives no root (it would be another one).
+mkdir -p "$SCRATCH/mods"
+cp "$FIX"/*.ko "$SCRATCH/mods/"
+(cd "$FIX" && ls ./*.ko; echo ./gone.ko) | sed 's|^\./||' > "$SCRATCH/mods/modules.order"
+"$SR" hash --module-hashes "$SCRATCH/mods" >"$SCRATCH/out" 2>"$SCRATCH/err"
+is "module-hashes: a module in modules.order that is missing: 125" "$?" 125
+like "module-hashes: names it" "$(cat "$SCRATCH/err")" "gone.ko.*No such file"
+check "module-hashes: and prints no root" sh -c "! grep -q 'merkle root' '$SCRATCH/out'"
+"$SR" hash --module-hashes "$SCRATCH/no-such-dir" >"$SCRATCH/out" 2>"$SCRATCH/err"
+is "module-hashes: a missing tree: 125" "$?" 125
+like "module-hashes: a missing tree, named" "$(cat "$SCRATCH/err")" \
+	"^sandrun: cannot read '$SCRATCH/no-such-dir': No such file or directory$"
+mkdir -p "$SCRATCH/nomods"
+"$SR" hash --module-hashes "$SCRATCH/nomods" >"$SCRATCH/out" 2>"$SCRATCH/err"
+is "module-hashes: a tree without modules: 123" "$?" 123
+like "module-hashes: says so" "$(cat "$SCRATCH/err")" "no modules under '$SCRATCH/nomods'"
 
 # User mask rules: an ELF section, a byte range; bad rules name the line.
 if command -v readelf >/dev/null; then

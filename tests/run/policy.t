@@ -324,6 +324,42 @@ like "--report: says why" "$(cat "$SCRATCH/err")" "no/dir/r.json"
 (cd "$S" && "$SR" -q --policy "$SCRATCH/enforce.policy" -o "$SCRATCH/rep.trace" \
 	--report "$SCRATCH/no/dir/r.json" -- cat "$FORBID") >/dev/null 2>&1
 is "--report into a missing directory, with a violation: still 122" "$?" 122
+# A command that cannot start under an enforcing policy (Landlock would
+# refuse its exec, or its ELF interpreter's, or a script's #! line's) is
+# a violation named before the run, not "cannot execute" (126).
+interp=$(readelf -l /bin/true 2>/dev/null | sed -n 's/.*Requesting program interpreter: \(.*\)]/\1/p')
+if [ -n "$interp" ]; then
+	printf '%s\n' "mode enforce" 'read /usr /etc /lib /lib64 /bin $SRC' 'exec /usr/bin /bin' \
+		> "$SCRATCH/nointerp.policy"
+	(cd "$S" && "$SR" -q --policy "$SCRATCH/nointerp.policy" -o "$SCRATCH/pre.trace" -- true) \
+		2>"$SCRATCH/err"
+	is "an interpreter no exec rule allows: 122" "$?" 122
+	like "... named, with what it resolves to" "$(cat "$SCRATCH/err")" \
+		"^sandrun: policy $SCRATCH/nointerp.policy: the command cannot start: no exec rule allows $interp \\(that is, /.*\\), the interpreter of /.*/true$"
+	check "... before the run: no trace" test ! -e "$SCRATCH/pre.trace"
+	printf '%s\n' "mode audit" 'read /usr /etc /lib /lib64 /bin $SRC' 'exec /usr/bin /bin' \
+		> "$SCRATCH/nointerp-audit.policy"
+	(cd "$S" && "$SR" -q --policy "$SCRATCH/nointerp-audit.policy" -- true) 2>/dev/null
+	is "... in audit mode nothing is refused: the run goes on (0)" "$?" 0
+else
+	skip "no readelf, or /bin/true has no ELF interpreter"
+	skip "(same)"
+	skip "(same)"
+	skip "(same)"
+fi
+printf '#!/bin/sh\necho hi\n' > "$S/hi.sh"
+chmod +x "$S/hi.sh"
+printf '%s\n' "mode enforce" 'read /usr /etc /lib /lib64 /bin $SRC' 'exec $SRC /lib /lib64 /usr/lib' \
+	> "$SCRATCH/noshell.policy"
+(cd "$S" && "$SR" -q --policy "$SCRATCH/noshell.policy" -- ./hi.sh) 2>"$SCRATCH/err"
+is "a script whose #! no exec rule allows: 122" "$?" 122
+like "... names the interpreter and the script" "$(cat "$SCRATCH/err")" \
+	"no exec rule allows /bin/sh.*, the interpreter of $S/hi.sh$"
+(cd "$S" && "$SR" -q --policy "$SCRATCH/noshell.policy" -- /usr/bin/true) 2>"$SCRATCH/err"
+is "a program no exec rule allows: 122" "$?" 122
+like "... named" "$(cat "$SCRATCH/err")" "no exec rule allows /usr/bin/true$"
+rm -f "$S/hi.sh"
+
 (cd "$S" && "$SR" -q --policy "$SCRATCH" -- true) 2>"$SCRATCH/err"
 is "--policy of a directory: 125" "$?" 125
 like "--policy of a directory: says so" "$(cat "$SCRATCH/err")" \

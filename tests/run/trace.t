@@ -928,6 +928,8 @@ if mount -t tmpfs -o size=64k sandrun-full "$D" 2>/dev/null; then
 	printf 'i=0; while [ $i -lt 200 ]; do cat /etc/passwd /etc/group >/dev/null; i=$((i+1)); done\n' > "$W/run.sh"
 	full() {	# full SIZE: a run traced into a tmpfs of SIZE
 		mount -o remount,size="$1" "$D" && rm -f "$D"/*
+		# the last run's: a failed run must not leave them beside its trace
+		echo stale > "$D/t.trace.delta" && echo stale > "$D/t.trace.meta.json"
 		(cd "$W" && timeout 120 "$SR" -o "$D/t.trace" -- sh run.sh) >/dev/null 2>"$SCRATCH/full.err"
 		FST=$?
 	}
@@ -937,7 +939,8 @@ if mount -t tmpfs -o size=64k sandrun-full "$D" 2>/dev/null; then
 		'^sandrun: cannot write the trace spool: No space left on device$'
 	like "full disk (the spool): the trace says the run did not finish" \
 		"$(tail -n1 "$D/t.trace")" '"end":"incomplete"'
-	is "full disk (the spool): nothing else left" "$(ls "$D")" t.trace
+	is "full disk (the spool): nothing else left, not the last run's delta or metadata" \
+		"$(ls "$D")" t.trace
 	# the trace's own write: the smallest size whose run gets that far
 	hit=
 	for size in 1m 2m 3m 4m 5m 6m 8m 10m 12m; do

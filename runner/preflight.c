@@ -1,0 +1,133 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Before an enforcing run: can the command start at all under the
+ * policy?  Landlock checks the exec right on the program and on what the
+ * kernel loads to run it (its ELF interpreter, a script's #! line).  The
+ * tracer checks the program's path at each exec; the interpreter of the
+ * very first one would only show as "cannot execute" (126) with nothing
+ * recorded.  So it is checked here, on the host's view of the path (the
+ * sandbox's root is the host's, read-only), as Landlock resolves it
+ * (/lib64/ld-linux-x86-64.so.2 is a link into /lib), and named.
+ */
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "lib/cleanup.h"
+#include "lib/exitcode.h"
+#include "policy/policy.h"
+#include "runner/landlock.h"
+#include "runner/preflight.h"
+
+/* The file execvp would run for name, with the command's PATH. */
+static char *resolve(const char *name, const struct strv *env, const char *cwd)
+{
+	const char *path = "/usr/local/bin:/usr/bin:/bin";
+	struct stat st;
+
+	if (strchr(name, '/')) {
+		cleanup_free char *abs = name[0] == '/' ? xstrdup(name) :
+			xasprintf("%s/%s", cwd, name);
+		char *f = path_normalize(abs);
+
+		if (stat(f, &st) == 0)
+			return f;
+		free(f);
+		return NULL;
+	}
+	for (size_t i = 0; i < env->n; i++)
+		if (str_has_prefix(env->v[i], "PATH="))
+			path = env->v[i] + 5;
+	for (const char *p = path; ; p++) {
+		size_t n = strcspn(p, ":");
+		char *f = n ? xasprintf("%.*s/%s", (int)n, p, name) :
+			      xasprintf("%s/%s", cwd, name);
+
+		if (stat(f, &st) == 0 && S_ISREG(st.st_mode) && !access(f, X_OK))
+			return f;
+		free(f);
+		p += n;
+		if (!*p)
+			return NULL;
+	}
+}
+
+/* What the kernel loads to run the file: a #! interpreter or an ELF
+ * PT_INTERP; NULL for none (static, or unreadable: the run will say). */
+static char *interpreter(const char *file)
+{
+	cleanup_close int fd = open(file, O_RDONLY | O_CLOEXEC);
+	char buf[256];
+	Elf64_Ehdr eh;
+	ssize_t n;
+
+	if (fd < 0 || (n = pread(fd, buf, sizeof(buf) - 1, 0)) < 2)
+		return NULL;
+	buf[n] = '\0';
+	if (buf[0] == '#' && buf[1] == '!') {
+		char *s = buf + 2 + strspn(buf + 2, " \t");
+		size_t len = strcspn(s, " \t\n");
+
+		return len && s[0] == '/' && s[len] ? xasprintf("%.*s", (int)len, s) : NULL;
+	}
+	if ((size_t)n < sizeof(eh) || memcmp(buf, ELFMAG, SELFMAG) ||
+	    buf[EI_CLASS] != ELFCLASS64)
+		return NULL;	/* (a 32-bit program is rare enough to go unchecked) */
+	memcpy(&eh, buf, sizeof(eh));
+	for (unsigned i = 0; i < eh.e_phnum && i < 64; i++) {
+		Elf64_Phdr ph;
+		char path[PATH_MAX];
+
+		if (pread(fd, &ph, sizeof(ph), (off_t)(eh.e_phoff + i * sizeof(ph))) !=
+		    (ssize_t)sizeof(ph))
+			return NULL;
+		if (ph.p_type != PT_INTERP)
+			continue;
+		if (ph.p_filesz < 2 || ph.p_filesz > sizeof(path) ||
+		    pread(fd, path, ph.p_filesz, (off_t)ph.p_offset) != (ssize_t)ph.p_filesz ||
+		    path[ph.p_filesz - 1] != '\0')
+			return NULL;
+		return xstrdup(path);
+	}
+	return NULL;
+}
+
+/* "exec PATH (that is, REAL)" is not allowed: the error. */
+static int denied(const struct policy *p, const char *path, const char *of,
+		  struct sr_error **err)
+{
+	cleanup_free char *real = realpath(path, NULL);
+	bool other = real && strcmp(real, path);
+
+	return sr_error_make(err, SR_EXIT_VIOLATION, 0, "policy %s: the command cannot "
+			     "start: no exec rule allows %s%s%s%s%s", p->file, path,
+			     other ? " (that is, " : "", other ? real : "", other ? ")" : "",
+			     of ? of : "");
+}
+
+int policy_preflight(const struct run_config *cfg, struct sr_error **err)
+{
+	cleanup_free char *prog = NULL, *interp = NULL;
+	const struct policy *p = cfg->policy;
+
+	if (!p || p->mode != POLICY_ENFORCE || cfg->landlock_abi <= 0 || !cfg->argv[0])
+		return 0;
+	prog = resolve(cfg->argv[0], &cfg->env, cfg->cwd);
+	if (!prog)
+		return 0;	/* not found here: the run says so (127) */
+	if (!landlock_allows_exec(p, prog))
+		return denied(p, prog, NULL, err);
+	interp = interpreter(prog);
+	if (interp && !landlock_allows_exec(p, interp)) {
+		cleanup_free char *of = xasprintf(", the interpreter of %s", prog);
+
+		return denied(p, interp, of, err);
+	}
+	return 0;
+}
