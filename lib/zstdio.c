@@ -14,8 +14,17 @@ struct zcookie {
 	char *buf;		/* compressed side */
 	size_t cap, pos, len;	/* reader: buf[pos, len) is unread */
 	bool eof;
+	bool mid_frame;		/* reader: the last frame is not finished */
 	int error;		/* the first failed write's errno */
 };
+
+/* What a read that failed with EBADMSG found wrong (per thread). */
+static __thread const char *read_error = "";
+
+const char *zstd_read_error(void)
+{
+	return read_error;
+}
 
 /* (fopencookie: 0 on an error, never -1, which glibc would take for a
  * count and read past data; zclose then fails) */
@@ -51,9 +60,7 @@ static ssize_t zread(void *cookie, char *data, size_t n)
 		ZSTD_inBuffer in;
 		size_t r;
 
-		if (z->pos == z->len) {
-			if (z->eof)
-				return 0;
+		if (z->pos == z->len && !z->eof) {
 			/* (a stream still being written, the live fold's, blocks
 			 * until the whole count is there: a count well under the
 			 * stream's suggested input keeps its reader close behind) */
@@ -65,14 +72,24 @@ static ssize_t zread(void *cookie, char *data, size_t n)
 					errno = EIO;
 					return -1;
 				}
-				return 0;
 			}
 		}
+		if (z->eof && z->pos == z->len && !z->mid_frame)
+			return 0;
+		/* (at the end of the input, a frame not done yet may still
+		 * have output to flush) */
 		in = (ZSTD_inBuffer){ z->buf, z->len, z->pos };
 		r = ZSTD_decompressStream(z->d, &out, &in);
 		z->pos = in.pos;
 		if (ZSTD_isError(r)) {
-			errno = EILSEQ;
+			read_error = ZSTD_getErrorName(r);
+			errno = EBADMSG;
+			return -1;
+		}
+		z->mid_frame = r != 0;	/* (0: a frame just ended) */
+		if (z->eof && z->mid_frame && out.pos == 0) {
+			read_error = "the compressed stream ends mid-frame (truncated)";
+			errno = EBADMSG;
 			return -1;
 		}
 	}
@@ -123,6 +140,9 @@ FILE *zstd_open_write(FILE *raw, int level)
 	z->cap = ZSTD_CStreamOutSize();
 	z->buf = xmalloc(z->cap);
 	ZSTD_CCtx_setParameter(z->c, ZSTD_c_compressionLevel, level);
+	/* A frame's checksum: damage that still decompresses (zstd frames
+	 * have none by default) is caught at the frame's end. */
+	ZSTD_CCtx_setParameter(z->c, ZSTD_c_checksumFlag, 1);
 	f = fopencookie(z, "w", io);
 	if (!f)
 		zclose(z);

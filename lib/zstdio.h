@@ -14,6 +14,10 @@
 FILE *zstd_open_write(FILE *raw, int level);
 FILE *zstd_open_read(FILE *raw);
 
+/* After a read failed with EBADMSG: what is wrong with the compressed
+ * data (damaged, or cut mid-frame), for the message. */
+const char *zstd_read_error(void);
+
 /* Whether the path names a compressed file (ends in .zst). */
 bool zstd_wanted(const char *path);
 /* Open a trace for reading, compressed or not (by its magic). */

@@ -78,6 +78,16 @@ static size_t cut_member(struct trace_reader *r, size_t n)
 	return n - (size_t)(end - (key - 1));
 }
 
+/* A read that failed, errno set: damaged compressed data, or I/O. */
+static int read_failed(struct trace_reader *r, struct sr_error **err)
+{
+	if (errno == EBADMSG)
+		return sr_error_make(err, SR_EXIT_BAD_INPUT, 0, "%s:%lu: damaged zstd data: %s",
+				     r->path, r->line + 1, zstd_read_error());
+	return sr_error_make(err, SR_EXIT_FAILURE, errno, "%s:%lu: cannot read",
+			     r->path, r->line + 1);
+}
+
 /* One line as a JSON object; 0 at end of file, 2 when skipped. */
 static int read_object_if(struct trace_reader *r,
 			  bool (*want)(const char *, void *), void *ctx,
@@ -89,12 +99,8 @@ static int read_object_if(struct trace_reader *r,
 
 	errno = 0;
 	n = getline(&r->buf, &r->cap, r->f);
-	if (n < 0) {
-		if (errno)
-			return sr_error_make(err, SR_EXIT_FAILURE, errno,
-					     "%s:%lu: cannot read", r->path, r->line + 1);
-		return 0;
-	}
+	if (n < 0)
+		return errno ? read_failed(r, err) : 0;
 	r->line++;
 	if (n == 0 || r->buf[n - 1] != '\n')
 		return bad(r, err, "truncated line");
@@ -158,7 +164,8 @@ int trace_open_file(struct trace_reader *r, FILE *f, const char *name,
 	ok = read_object(r, &r->header, err);
 	if (ok <= 0) {
 		if (ok == 0)
-			bad(r, err, "empty file, not a sandrun trace");
+			sr_error_make(err, SR_EXIT_BAD_INPUT, 0,
+				      "%s: empty file, not a sandrun trace", r->path);
 		return -1;
 	}
 	if (strcmp(jstr(r->header, "format"), "sandrun-trace"))
@@ -227,6 +234,10 @@ int trace_next_if(struct trace_reader *r,
 				     r->path, r->line);
 	if (json_object_get(j, "end")) {
 		r->end = j;
+		if (getc(r->f) != EOF)
+			return bad(r, err, "data after the end record");
+		if (ferror(r->f))
+			return read_failed(r, err);
 		return check_counts(r, err);
 	}
 	if (!json_object_get(j, "proc") && !json_is_string(json_object_get(j, "ev")) &&

@@ -320,6 +320,24 @@ for sub in fold lock "diff $SCRATCH/whole.trace"; do
 	like "$sub: says why it is incomplete" "$(cat "$SCRATCH/err")" \
 		"^sandrun: $SCRATCH/part.trace: the trace is incomplete \(killed by signal 9\); "
 done
+(cat "$SCRATCH/whole.trace"; echo '{"p":"1","ev":"exit","status":0}') > "$SCRATCH/more.trace"
+"$SR" fold "$SCRATCH/more.trace" >/dev/null 2>"$SCRATCH/err"
+is "a line after the end record: 123" "$?" 123
+like "a line after the end record: says so" "$(cat "$SCRATCH/err")" 'more.trace:[0-9]+: data after the end record$'
+# Compressed traces: cut short, or damaged inside a frame (the frames
+# carry a checksum, so damage that still decompresses is caught too).
+if command -v zstd >/dev/null; then
+	(cd "$SCRATCH" && "$SR" -q -o big.trace.zst -- sh -c \
+		'for i in 1 2 3 4 5 6; do cat /etc/passwd /etc/group; ls /usr/bin; done >/dev/null')
+	head -c -9 "$SCRATCH/big.trace.zst" > "$SCRATCH/cut.trace.zst"
+	"$SR" fold "$SCRATCH/cut.trace.zst" >/dev/null 2>"$SCRATCH/err"
+	is "a .zst trace cut short: 123" "$?" 123
+	like "a .zst trace cut short: says so" "$(cat "$SCRATCH/err")" \
+		'^sandrun: .*cut.trace.zst:[0-9]+: damaged zstd data: the compressed stream ends mid-frame \(truncated\)$'
+	like "a .zst trace's frame has a checksum" "$(zstd -lv "$SCRATCH/big.trace.zst" 2>&1)" 'Check: XXH64'
+else
+	skip "zstd is not installed"; skip "(same)"; skip "(same)"
+fi
 "$SR" show -p 9.9 "$SCRATCH/whole.trace" >/dev/null 2>"$SCRATCH/err"
 is "show -p with a process the trace does not have: 124" "$?" 124
 like "show -p: names it" "$(head -n1 "$SCRATCH/err")" "^sandrun show: $SCRATCH/whole.trace has no process 9.9$"
