@@ -45,6 +45,7 @@ static const char hash_usage[] =
 	"      --json        one JSON object per file, with the regions\n"
 	"  -c, --check       read DIGEST  PATH lines from the FILEs (or stdin) and\n"
 	"                    check them with the same masking: PATH: OK or FAILED\n"
+	"                    (also sha256sum's other forms and BSD --tag lines)\n"
 	"      --quiet       (--check) do not print OK lines\n"
 	"      --status      (--check) print nothing, the exit status says\n"
 	"  -j, --jobs=N      hash N files at once (default: the online CPUs)\n"
@@ -247,10 +248,18 @@ static void add_path(struct jobs *js, const char *path)
 	size_t first = js->n;
 	int dfd;
 
+	cleanup_free char *dir = NULL;
+	size_t len = strlen(path);
+
 	if (stat(path, &st) < 0 || !S_ISDIR(st.st_mode)) {
 		job_add(js, JOB_FILE, xstrdup(path));
 		return;
 	}
+	/* "d/" is "d": its files are d/f and its tree line "d/", not d//f */
+	while (len > 1 && path[len - 1] == '/')
+		len--;
+	dir = xasprintf("%.*s", (int)len, path);
+	path = dir;
 	dfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	list_tree(path, "", &files, &errors);
 	for (size_t i = 0; i < errors.n; i++) {
@@ -472,20 +481,61 @@ static void jobs_free(struct jobs *js)
 }
 
 /*
- * --check: lines "DIGEST  PATH" or "DIGEST *PATH" (sha256sum's, with its
- * leading backslash for escaped names and CRLF endings tolerated), a tree
- * as "DIGEST  DIR/".  Each line's algorithm follows its digest's length
- * unless --algo says; malformed lines are FILE:LINE errors.  *ret_lines
- * counts the lines to check.
+ * A check line, as sha256sum -c reads them: "DIGEST  PATH", "DIGEST *PATH"
+ * or "DIGEST PATH", or BSD's "SHA256 (PATH) = DIGEST" (--tag; XXH128 for
+ * xxhsum's); l is cut in place.  False for anything else.
+ */
+static bool split_check(char *l, char **ret_hex, char **ret_path, enum digest_algo *algo)
+{
+	static const struct { const char *tag; enum digest_algo algo; size_t len; } tags[] = {
+		{ "SHA256 (", DIGEST_SHA256, 64 },
+		{ "XXH128 (", DIGEST_XXH128, 32 },
+	};
+	size_t hexlen;
+
+	for (size_t i = 0; i < ARRAY_SIZE(tags); i++) {
+		char *path = l + strlen(tags[i].tag), *close;
+
+		if (!str_has_prefix(l, tags[i].tag))
+			continue;
+		close = strrchr(path, ')');
+		if (!close || close == path || strncmp(close, ") = ", 4))
+			return false;
+		*close = '\0';
+		*ret_path = path;
+		*ret_hex = close + 4;
+		*algo = tags[i].algo;
+		hexlen = strspn(*ret_hex, "0123456789abcdefABCDEF");
+		return hexlen == tags[i].len && !(*ret_hex)[hexlen];
+	}
+	hexlen = strspn(l, "0123456789abcdefABCDEF");
+	if ((hexlen != 64 && hexlen != 32) || l[hexlen] != ' ')
+		return false;
+	*algo = hexlen == 64 ? DIGEST_SHA256 : DIGEST_XXH128;
+	*ret_hex = l;
+	l[hexlen] = '\0';
+	l += hexlen + 1;
+	if (*l == ' ' || *l == '*')
+		l++;
+	*ret_path = l;
+	return *l != '\0';
+}
+
+/*
+ * --check: split_check's lines (sha256sum's, with its leading backslash
+ * for escaped names and CRLF endings tolerated), a tree as "DIGEST  DIR/".
+ * Each line's algorithm follows its digest's length unless --algo says;
+ * malformed lines are FILE:LINE errors, and a FILE without a line to
+ * check is named (1).
  */
 static int read_checks(const char *file, struct jobs *js, const struct hash_opts *o,
-		       bool algo_given, size_t *ret_lines)
+		       bool algo_given)
 {
 	FILE *f = strcmp(file, "-") ? fopen(file, "re") : stdin;
 	char *line = NULL;
 	size_t cap = 0;
 	ssize_t len;
-	unsigned long lineno = 0;
+	unsigned long lineno = 0, nlines = 0;
 	int bad = 0;
 
 	if (!f) {
@@ -494,8 +544,7 @@ static int read_checks(const char *file, struct jobs *js, const struct hash_opts
 	}
 	while ((len = getline(&line, &cap, f)) >= 0) {
 		bool escaped = line[0] == '\\';
-		char *l = line + escaped, *path;
-		size_t hexlen = strspn(l, "0123456789abcdefABCDEF");
+		char *l = line + escaped, *path, *hex;
 		enum digest_algo algo;
 		struct job *j;
 
@@ -506,22 +555,16 @@ static int read_checks(const char *file, struct jobs *js, const struct hash_opts
 			line[--len] = '\0';
 		if (!len || line[0] == '#')
 			continue;
-		len -= escaped;
-		algo = hexlen == 64 ? DIGEST_SHA256 : DIGEST_XXH128;
-		path = l + hexlen + 2;
-		if ((hexlen != 64 && hexlen != 32) || (size_t)len < hexlen + 3 ||
-		    l[hexlen] != ' ' || (l[hexlen + 1] != ' ' && l[hexlen + 1] != '*') ||
-		    (algo_given && algo != o->algo)) {
+		if (!split_check(l, &hex, &path, &algo) || (algo_given && algo != o->algo)) {
 			fprintf(stderr, "sandrun: %s:%lu: not a 'DIGEST  PATH' line%s "
 				"(sha256sum style)\n", file, lineno,
 				algo_given ? " of --algo's digests" : "");
 			bad = SR_EXIT_BAD_INPUT;
 			continue;
 		}
-		l[hexlen] = '\0';
+		nlines++;
 		if (escaped)
 			unescape_name(path);
-		(*ret_lines)++;
 		if (strlen(path) > 1 && path[strlen(path) - 1] == '/') {
 			size_t before = js->n;
 
@@ -537,16 +580,20 @@ static int read_checks(const char *file, struct jobs *js, const struct hash_opts
 				js->v[i].want = NULL;
 				js->v[i].algo = algo;
 			}
-			js->v[js->n - 1].want = xstrdup(l);
+			js->v[js->n - 1].want = xstrdup(hex);
 			continue;
 		}
 		j = job_add(js, JOB_FILE, xstrdup(path));
-		j->want = xstrdup(l);
+		j->want = xstrdup(hex);
 		j->algo = algo;
 	}
 	if (ferror(f)) {
 		fprintf(stderr, "sandrun: %s: %s\n", file, strerror(errno));
 		bad = bad ? bad : SR_EXIT_FAILURE;
+	} else if (!nlines && !bad) {
+		fprintf(stderr, "sandrun: %s: no properly formatted 'DIGEST  PATH' lines "
+			"found\n", strcmp(file, "-") ? file : "standard input");
+		bad = SR_EXIT_DIFFERS;
 	}
 	free(line);
 	if (f != stdin)
@@ -620,19 +667,12 @@ int cmd_hash(int argc, char **argv)
 	if (optind >= argc && !check)
 		return cli_usage("hash", "needs a FILE or DIR (or --check)");
 	if (check) {
-		size_t lines = 0;
-
 		if (optind >= argc)
-			worst = read_checks("-", &js, &o, algo_given, &lines);
+			worst = read_checks("-", &js, &o, algo_given);
 		for (int i = optind; i < argc; i++) {
-			int r = read_checks(argv[i], &js, &o, algo_given, &lines);
+			int r = read_checks(argv[i], &js, &o, algo_given);
 
 			worst = r > worst ? r : worst;
-		}
-		if (!lines && !worst) {
-			fprintf(stderr, "sandrun: no properly formatted 'DIGEST  PATH' lines "
-				"found\n");
-			worst = SR_EXIT_DIFFERS;
 		}
 	} else {
 		for (int i = optind; i < argc; i++)

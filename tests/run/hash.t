@@ -182,7 +182,31 @@ check "--check: CRLF lines and both digest kinds in one file" \
 : > "$SCRATCH/empty.sums"
 "$SR" hash -c "$SCRATCH/empty.sums" 2>"$SCRATCH/err"
 is "--check: nothing to check fails (exit 1)" "$?" 1
-like "--check: and says so" "$(cat "$SCRATCH/err")" 'no properly formatted'
+like "--check: and says so, naming the file" "$(cat "$SCRATCH/err")" \
+	"^sandrun: $SCRATCH/empty.sums: no properly formatted"
+"$SR" hash -c <"$SCRATCH/empty.sums" 2>"$SCRATCH/err"
+like "--check: nothing on stdin, named as sha256sum does" "$(cat "$SCRATCH/err")" \
+	'^sandrun: standard input: no properly formatted'
+# The other line forms sha256sum -c and xxhsum -c read: one space, and
+# BSD's tagged lines (sha256sum --tag, xxhsum --tag).
+(cd "$FIX" && sha256sum tcp_westwood.ko | sed 's/  / /') > "$SCRATCH/one-space.sums"
+is "--check: 'DIGEST PATH' with one space" \
+	"$(cd "$FIX" && "$SR" hash -c --mask=none "$SCRATCH/one-space.sums")" "tcp_westwood.ko: OK"
+(cd "$FIX" && sha256sum --tag tcp_westwood.ko) > "$SCRATCH/tag.sums"
+is "--check: sha256sum --tag lines" \
+	"$(cd "$FIX" && "$SR" hash -c --mask=none "$SCRATCH/tag.sums")" "tcp_westwood.ko: OK"
+if xxhsum -H2 --tag "$FIX/tcp_westwood.ko" > "$SCRATCH/xtag.sums" 2>/dev/null; then
+	is "--check: xxhsum -H2 --tag lines" \
+		"$("$SR" hash -c --mask=none "$SCRATCH/xtag.sums")" "$FIX/tcp_westwood.ko: OK"
+else
+	skip "xxhsum cannot write --tag lines here"
+fi
+sed 's/) = /) - /' "$SCRATCH/tag.sums" > "$SCRATCH/badtag.sums"
+"$SR" hash -c "$SCRATCH/badtag.sums" >/dev/null 2>&1
+is "--check: a malformed tagged line is bad input (123)" "$?" 123
+# A directory given with a slash: its files are d/f, not d//f.
+like "a directory given as DIR/: no double slash" "$(cd "$SCRATCH" && "$SR" hash esc/ | tr '\n' ' ')" \
+	'^\\[0-9a-f]{64}  esc/new\\nline [0-9a-f]{64}  esc/plain [0-9a-f]{64}  esc/ $'
 if [ "$(id -u)" -eq 0 ]; then
 	mkdir -p "$SCRATCH/lockedtree/closed"
 	echo x > "$SCRATCH/lockedtree/open"
