@@ -17,14 +17,15 @@ int outfile_open(struct outfile *o, const char *path, struct sr_error **err)
 	fd = open(o->tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
 		  0644);
 	if (fd < 0) {
+		/* (named as the user named it: the temporary name is ours) */
 		sr_error_make(err, SR_EXIT_FAILURE, errno, "cannot create '%s'",
-			      o->tmp);
+			      o->path);
 		goto fail;
 	}
 	o->f = fdopen(fd, "w");
 	if (!o->f) {
 		sr_error_make(err, SR_EXIT_FAILURE, errno, "cannot open '%s'",
-			      o->tmp);
+			      o->path);
 		close(fd);
 		unlink(o->tmp);
 		goto fail;

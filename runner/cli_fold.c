@@ -130,7 +130,16 @@ static enum fs_type type_of(mode_t m)
 	}
 }
 
-static int walk(int parent, const char *rel, enum digest_algo algo,
+/* A walk's error, naming the path as the user would: DIR/sub, not ./sub. */
+static int walk_error(struct sr_error **err, const char *what, const char *top,
+		      const char *rel)
+{
+	return sr_error_make(err, SR_EXIT_FAILURE, errno, "cannot %s '%s%s'", what, top,
+			     rel + 1);
+}
+
+/* The entries below rel ("." at the top, the DIR named top). */
+static int walk(int parent, const char *top, const char *rel, enum digest_algo algo,
 		struct fslist *out, struct sr_error **err)
 {
 	DIR *d;
@@ -138,11 +147,12 @@ static int walk(int parent, const char *rel, enum digest_algo algo,
 	int fd = openat(parent, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
 	if (fd < 0 || !(d = fdopendir(fd))) {
+		walk_error(err, "read", top, rel);
 		if (fd >= 0)
 			close(fd);
-		return sr_error_make(err, SR_EXIT_FAILURE, errno, "cannot read '%s'", rel);
+		return -1;
 	}
-	while ((de = readdir(d))) {
+	while ((errno = 0, de = readdir(d))) {
 		struct fsentry e = { 0 };
 		cleanup_free char *path = NULL;
 		struct stat st;
@@ -151,8 +161,9 @@ static int walk(int parent, const char *rel, enum digest_algo algo,
 			continue;
 		path = xasprintf("%s/%s", rel, de->d_name);
 		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+			walk_error(err, "stat", top, path);
 			closedir(d);
-			return sr_error_make(err, SR_EXIT_FAILURE, errno, "cannot stat '%s'", path);
+			return -1;
 		}
 		e.path = mtree_escape(path);
 		e.type = type_of(st.st_mode);
@@ -164,12 +175,12 @@ static int walk(int parent, const char *rel, enum digest_algo algo,
 
 			e.size = st.st_size;
 			if (f < 0 || digest_fd(algo, f, &dg) < 0) {
+				walk_error(err, "read", top, path);
 				if (f >= 0)
 					close(f);
 				fsentry_free(&e);
 				closedir(d);
-				return sr_error_make(err, SR_EXIT_FAILURE, errno,
-						     "cannot read '%s'", path);
+				return -1;
 			}
 			close(f);
 			digest_hex(&dg, hex);
@@ -188,17 +199,22 @@ static int walk(int parent, const char *rel, enum digest_algo algo,
 			int r;
 
 			if (sub < 0) {
+				walk_error(err, "open", top, path);
 				closedir(d);
-				return sr_error_make(err, SR_EXIT_FAILURE, errno,
-						     "cannot open '%s'", path);
+				return -1;
 			}
-			r = walk(sub, path, algo, out, err);
+			r = walk(sub, top, path, algo, out, err);
 			close(sub);
 			if (r < 0) {
 				closedir(d);
 				return -1;
 			}
 		}
+	}
+	if (errno) {
+		walk_error(err, "read", top, rel);
+		closedir(d);
+		return -1;
 	}
 	closedir(d);
 	return 0;
@@ -253,7 +269,7 @@ int cmd_manifest(int argc, char **argv)
 
 		fslist_push(&l, &root);
 	}
-	if (walk(fd, ".", algo, &l, &err) < 0) {
+	if (walk(fd, argv[optind], ".", algo, &l, &err) < 0) {
 		close(fd);
 		fslist_free(&l);
 		return sr_error_report(err);

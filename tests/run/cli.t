@@ -357,4 +357,25 @@ for sub in show fold lock; do
 	like "$sub: names it" "$(cat "$SCRATCH/err")" "^sandrun: cannot open '$SCRATCH/no-such.trace': No such file"
 done
 
+# Errors name paths as the user gave them: DIR/sub, not ./sub; FILE, not
+# the temporary file sandrun writes first.
+if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null; then
+	mkdir -p "$SCRATCH/mtree/closed"
+	echo x > "$SCRATCH/mtree/closed/f"
+	chmod 755 "$SCRATCH" "$SCRATCH/mtree"
+	chmod 000 "$SCRATCH/mtree/closed"
+	(cd "$SCRATCH" && setpriv --reuid=nobody --regid=nogroup --clear-groups \
+		"$SR" manifest mtree >/dev/null 2>"$SCRATCH/err")
+	is "manifest: an unreadable directory: 125" "$?" 125
+	is "manifest: named below the DIR given" "$(cat "$SCRATCH/err")" \
+		"sandrun: cannot open 'mtree/closed': Permission denied"
+	chmod 755 "$SCRATCH/mtree/closed"
+else
+	skip "needs root and setpriv to make a directory unreadable"; skip "(same)"
+fi
+"$SR" lock -o "$SCRATCH/no/dir/x.lock" "$SCRATCH/whole.trace" 2>"$SCRATCH/err"
+is "lock -o into a missing directory: 125" "$?" 125
+is "lock -o: names the file asked for" "$(cat "$SCRATCH/err")" \
+	"sandrun: cannot create '$SCRATCH/no/dir/x.lock': No such file or directory"
+
 done_testing
