@@ -23,6 +23,7 @@
 #include "runner/landlock.h"
 #include "runner/launch.h"
 #include "runner/preflight.h"
+#include "runner/record.h"
 #include "runner/sitecache.h"
 #include "runner/verdict.h"
 #include "tracer/lock.h"
@@ -751,10 +752,13 @@ int cmd_run(int argc, char **argv)
 		goto out;
 	}
 	cfg.outcome = &outcome;
-	if (policy_preflight(&cfg, &err) < 0)
+	if (policy_preflight(&cfg, &err) < 0) {
 		status = sr_error_report(err);
-	else if (launch_run(&cfg, &status, &err) < 0)
+	} else if (launch_run(&cfg, &status, &err) < 0) {
+		if (!outcome.trace_written)
+			record_abandon(&cfg, err);
 		status = sr_error_report(err);
+	}
 	else if (cfg.policy || cfg.lock_path)
 		status = verdict(&cfg, &outcome, status);
 out:

@@ -27,6 +27,7 @@ struct run_outcome {
 	unsigned long violations;
 	struct violation *vlist;	/* the first ones */
 	size_t nvlist;
+	bool trace_written;	/* the trace was written, or its writing failed */
 };
 
 /* One run's whole configuration: built once from argv, then const. */

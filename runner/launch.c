@@ -346,8 +346,11 @@ int launch_run(const struct run_config *cfg, int *ret_status,
 		rec.tracer.nvlist = 0;
 	}
 	r = read_reports(rep_r, &wstatus, err);
-	if (r == 0)
+	if (r == 0) {
 		r = record_finish(&rec, cfg, exit_code(wstatus), err);
+		if (cfg->outcome)
+			cfg->outcome->trace_written = true;
+	}
 	if (rec.active) {
 		meta.recorded = true;
 		meta.events = rec.tracer.spool.count;

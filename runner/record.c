@@ -427,3 +427,25 @@ void record_free(struct recorder *rec)
 		tracer_free(&rec->tracer);
 	rec->active = false;
 }
+
+void record_abandon(const struct run_config *cfg, const struct sr_error *why)
+{
+	struct canon_root roots[4];
+	struct sr_error *err = NULL;
+	struct canon_opts o;
+	struct outfile out;
+	char text[512], reason[600];
+
+	if (!cfg->trace_path || !why)
+		return;
+	canon_opts_of(cfg, roots, &o);
+	snprintf(reason, sizeof(reason), "the run failed: %s",
+		 sr_error_text(why, text, sizeof(text)));
+	if (outfile_open(&out, cfg->trace_path, &err) < 0) {
+		sr_error_free(err);
+		return;
+	}
+	canon_write_incomplete(&o, out.f, reason);
+	if (outfile_commit(&out, &err) < 0)
+		sr_error_free(err);
+}

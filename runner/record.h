@@ -28,5 +28,8 @@ int record_begin(struct recorder *rec, const struct run_config *cfg,
 int record_finish(struct recorder *rec, const struct run_config *cfg,
 		  int exit_code, struct sr_error **err);
 void record_free(struct recorder *rec);
+/* A run that failed before its trace was written: the placeholder trace
+ * says why (best effort; the first placeholder stays otherwise). */
+void record_abandon(const struct run_config *cfg, const struct sr_error *why);
 
 #endif

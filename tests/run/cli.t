@@ -99,6 +99,8 @@ echo 'echo hi' > "$SCRATCH/notexec"; chmod 644 "$SCRATCH/notexec"
 "$SR" -- "$SCRATCH/notexec" 2>"$SCRATCH/err"
 is "a non-executable command exits 126" "$?" 126
 like "and says why" "$(cat "$SCRATCH/err")" "cannot execute '$SCRATCH/notexec': Permission denied"
+is "the trace of a run that could not start says why" "$(tail -n1 "$SCRATCH/sandrun.trace")" \
+	"{\"end\":\"incomplete\",\"reason\":\"the run failed: cannot execute '$SCRATCH/notexec': Permission denied\"}"
 "$SR" run -- true
 is "'sandrun run -- CMD' works" "$?" 0
 
