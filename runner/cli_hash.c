@@ -25,13 +25,13 @@
 #include "runner/hash.h"
 
 static const char hash_usage[] =
-	"Usage: sandrun hash [OPTION]... PATH...\n"
+	"Usage: sandrun hash [OPTION]... [PATH]...\n"
 	"       sandrun hash --check [OPTION]... [FILE]...\n"
 	"Print a digest per file, sha256sum style (DIGEST  PATH), with signature\n"
 	"regions masked: a Linux module's appended signature, a PE/EFI image's\n"
 	"CheckSum, certificate-table entry and certificate table.  A directory\n"
 	"gives every file below it, then DIGEST  DIR/ for the tree (the SHA-256\n"
-	"of its file lines).\n"
+	"of its file lines).  With no PATH, or PATH -, read standard input.\n"
 	"\n"
 	"      --mask=MODE   auto (default: cut what is detected), none, cut (leave\n"
 	"                    the regions out), zero (zero-fill them, keep length)\n"
@@ -87,6 +87,36 @@ static void on_sigbus(int sig)
 	raise(sig);
 }
 
+/* "-": standard input, read whole (a pipe cannot be mapped), as sha256sum
+ * reads it. */
+static int hash_stdin(const struct hash_opts *o, enum digest_algo algo,
+		      struct hash_out *out, struct sr_error **err)
+{
+	size_t len = 0, cap = 1 << 16;
+	uint8_t *buf = xmalloc(cap);
+	ssize_t n;
+	int r;
+
+	while ((n = read(STDIN_FILENO, buf + len, cap - len)) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			free(buf);
+			return sr_error_make(err, SR_EXIT_FAILURE, errno,
+					     "cannot read standard input");
+		}
+		len += (size_t)n;
+		if (len == cap)
+			buf = xrealloc(buf, cap *= 2);
+	}
+	r = find_regions(o, buf, len, "-", out, err);
+	if (r == 0)
+		masked_digest(buf, len, out->r, out->n,
+			      o->mode == MASK_AUTO ? MASK_CUT : o->mode, algo, &out->d);
+	free(buf);
+	return r;
+}
+
 static int hash_file(const struct hash_opts *o, enum digest_algo algo, int dirfd,
 		     const char *rel, const char *name, uint8_t *block,
 		     struct hash_out *out, struct sr_error **err)
@@ -95,6 +125,8 @@ static int hash_file(const struct hash_opts *o, enum digest_algo algo, int dirfd
 	struct mapped m;
 	int r;
 
+	if (!strcmp(name, "-") && !strcmp(rel, "-"))
+		return hash_stdin(o, algo, out, err);
 	if (read_or_map_file(dirfd, rel, name, block, MASKED_BLOCK, &m, err) < 0)
 		return -1;
 	if (!m.map) {		/* read whole into block */
@@ -251,7 +283,7 @@ static void add_path(struct jobs *js, const char *path)
 	cleanup_free char *dir = NULL;
 	size_t len = strlen(path);
 
-	if (stat(path, &st) < 0 || !S_ISDIR(st.st_mode)) {
+	if (!strcmp(path, "-") || stat(path, &st) < 0 || !S_ISDIR(st.st_mode)) {
 		job_add(js, JOB_FILE, xstrdup(path));
 		return;
 	}
@@ -664,8 +696,6 @@ int cmd_hash(int argc, char **argv)
 		default: return cli_try_help("hash");
 		}
 	}
-	if (optind >= argc && !check)
-		return cli_usage("hash", "needs a FILE or DIR (or --check)");
 	if (check) {
 		if (optind >= argc)
 			worst = read_checks("-", &js, &o, algo_given);
@@ -674,7 +704,13 @@ int cmd_hash(int argc, char **argv)
 
 			worst = r > worst ? r : worst;
 		}
+	} else if (optind >= argc) {
+		add_path(&js, "-");	/* (as sha256sum: no FILE is stdin) */
 	} else {
+		/* (stdin once: two workers would each read a part of it) */
+		for (int i = optind, dashes = 0; i < argc; i++)
+			if (!strcmp(argv[i], "-") && ++dashes > 1)
+				return cli_usage("hash", "'-' (standard input) given twice");
 		for (int i = optind; i < argc; i++)
 			add_path(&js, argv[i]);
 	}

@@ -204,6 +204,13 @@ fi
 sed 's/) = /) - /' "$SCRATCH/tag.sums" > "$SCRATCH/badtag.sums"
 "$SR" hash -c "$SCRATCH/badtag.sums" >/dev/null 2>&1
 is "--check: a malformed tagged line is bad input (123)" "$?" 123
+# Standard input, as sha256sum reads it: "-", or no PATH; masked too.
+is "hash -: standard input, masked" "$("$SR" hash - < "$FIX/tcp_westwood.ko")" \
+	"$("$SR" hash "$FIX/tcp_westwood.ko" | cut -d' ' -f1)  -"
+is "hash with no PATH: standard input from a pipe" \
+	"$(cat "$FIX/tcp_westwood.ko" | "$SR" hash --mask=none)" "$(sha256sum < "$FIX/tcp_westwood.ko")"
+"$SR" hash - - < /dev/null 2>/dev/null
+is "hash - -: standard input twice is a usage error" "$?" 124
 # A directory given with a slash: its files are d/f, not d//f.
 like "a directory given as DIR/: no double slash" "$(cd "$SCRATCH" && "$SR" hash esc/ | tr '\n' ' ')" \
 	'^\\[0-9a-f]{64}  esc/new\\nline [0-9a-f]{64}  esc/plain [0-9a-f]{64}  esc/ $'
