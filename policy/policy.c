@@ -1,10 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+#include <elf.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <fnmatch.h>
+#include <glob.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "lib/cleanup.h"
 #include "lib/exitcode.h"
@@ -276,4 +281,76 @@ void policy_free(struct policy *p)
 	strv_free(&p->env_set);
 	free(p->file);
 	memset(p, 0, sizeof(*p));
+}
+
+static bool beneath(const char *rule_path, const char *real)
+{
+	cleanup_free char *r = realpath(rule_path, NULL);
+
+	return r && path_is_under(real, r);
+}
+
+bool policy_exec_allowed(const struct policy *p, const char *file)
+{
+	cleanup_free char *real = realpath(file, NULL);
+	bool ok = false;
+
+	if (!real)
+		return true;	/* nothing there: the run will say so */
+	for (size_t i = 0; i < p->nrules && !ok; i++) {
+		const struct policy_rule *rule = &p->rules[i];
+		glob_t g;
+
+		if (!rule->path || !(rule->access & PA_EXEC))
+			continue;
+		if (!rule->glob) {
+			ok = beneath(rule->path, real);
+			continue;
+		}
+		if (glob(rule->path, GLOB_NOSORT, NULL, &g) == 0)
+			for (size_t k = 0; k < g.gl_pathc && !ok; k++)
+				ok = beneath(g.gl_pathv[k], real);
+		globfree(&g);
+	}
+	return ok;
+}
+
+/* What the kernel loads to run the file: a #! interpreter or an ELF
+ * PT_INTERP; NULL for none (static, or unreadable: the run will say). */
+char *exec_interpreter(const char *file)
+{
+	cleanup_close int fd = open(file, O_RDONLY | O_CLOEXEC);
+	char buf[256];
+	Elf64_Ehdr eh;
+	ssize_t n;
+
+	if (fd < 0 || (n = pread(fd, buf, sizeof(buf) - 1, 0)) < 2)
+		return NULL;
+	buf[n] = '\0';
+	if (buf[0] == '#' && buf[1] == '!') {
+		char *s = buf + 2 + strspn(buf + 2, " \t");
+		size_t len = strcspn(s, " \t\n");
+
+		return len && s[0] == '/' && s[len] ? xasprintf("%.*s", (int)len, s) : NULL;
+	}
+	if ((size_t)n < sizeof(eh) || memcmp(buf, ELFMAG, SELFMAG) ||
+	    buf[EI_CLASS] != ELFCLASS64)
+		return NULL;	/* (a 32-bit program is rare enough to go unchecked) */
+	memcpy(&eh, buf, sizeof(eh));
+	for (unsigned i = 0; i < eh.e_phnum && i < 64; i++) {
+		Elf64_Phdr ph;
+		char path[PATH_MAX];
+
+		if (pread(fd, &ph, sizeof(ph), (off_t)(eh.e_phoff + i * sizeof(ph))) !=
+		    (ssize_t)sizeof(ph))
+			return NULL;
+		if (ph.p_type != PT_INTERP)
+			continue;
+		if (ph.p_filesz < 2 || ph.p_filesz > sizeof(path) ||
+		    pread(fd, path, ph.p_filesz, (off_t)ph.p_offset) != (ssize_t)ph.p_filesz ||
+		    path[ph.p_filesz - 1] != '\0')
+			return NULL;
+		return xstrdup(path);
+	}
+	return NULL;
 }

@@ -65,6 +65,17 @@ unsigned policy_allowed(const struct policy *p, const char *path);
 /* The longest directory without globs a rule's path starts with. */
 char *policy_rule_base(const struct policy_rule *r);
 const char *policy_access_name(unsigned access);
+/*
+ * Whether the exec rules let file be executed as Landlock judges it: a
+ * rule with the exec right whose path (or a glob's match), resolved as
+ * the kernel resolves it, is the file or a directory above it, file
+ * resolved too.  (On the host's view of the paths; true when file is
+ * not there.)
+ */
+bool policy_exec_allowed(const struct policy *p, const char *file);
+/* What the kernel loads to run file: its #! interpreter or its ELF
+ * PT_INTERP; NULL for none (a static program, or unreadable). */
+char *exec_interpreter(const char *file);
 void policy_free(struct policy *p);
 
 #endif

@@ -10,7 +10,6 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "lib/cleanup.h"
 #include "lib/exitcode.h"
 #include "lib/util.h"
 #include "runner/landlock.h"
@@ -147,36 +146,4 @@ int landlock_apply(const struct policy *p, int abi, struct sr_error **err)
 				  "cannot enforce the Landlock ruleset");
 	close(rs);
 	return r;
-}
-
-static bool beneath(const char *rule_path, const char *real)
-{
-	cleanup_free char *r = realpath(rule_path, NULL);
-
-	return r && path_is_under(real, r);
-}
-
-bool landlock_allows_exec(const struct policy *p, const char *file)
-{
-	cleanup_free char *real = realpath(file, NULL);
-	bool ok = false;
-
-	if (!real)
-		return true;	/* nothing there: the run will say so */
-	for (size_t i = 0; i < p->nrules && !ok; i++) {
-		const struct policy_rule *rule = &p->rules[i];
-		glob_t g;
-
-		if (!rule->path || !(rule->access & PA_EXEC))
-			continue;
-		if (!rule->glob) {
-			ok = beneath(rule->path, real);
-			continue;
-		}
-		if (glob(rule->path, GLOB_NOSORT, NULL, &g) == 0)
-			for (size_t k = 0; k < g.gl_pathc && !ok; k++)
-				ok = beneath(g.gl_pathv[k], real);
-		globfree(&g);
-	}
-	return ok;
 }

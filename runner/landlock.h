@@ -2,8 +2,6 @@
 #ifndef SR_LANDLOCK_H
 #define SR_LANDLOCK_H
 
-#include <stdbool.h>
-
 #include "lib/error.h"
 
 #include "policy/policy.h"
@@ -21,11 +19,6 @@ int landlock_abi(void);
  * no_new_privs.
  */
 int landlock_apply(const struct policy *p, int abi, struct sr_error **err);
-/*
- * Whether landlock_apply's rules would let file be executed: a rule with
- * the exec right whose path (or a glob's match), resolved as the kernel
- * resolves it, is the file or a directory above it, file resolved too.
- */
-bool landlock_allows_exec(const struct policy *p, const char *file);
+
 
 #endif

@@ -9,10 +9,7 @@
  * sandbox's root is the host's, read-only), as Landlock resolves it
  * (/lib64/ld-linux-x86-64.so.2 is a link into /lib), and named.
  */
-#include <elf.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,7 +19,6 @@
 #include "lib/cleanup.h"
 #include "lib/exitcode.h"
 #include "policy/policy.h"
-#include "runner/landlock.h"
 #include "runner/preflight.h"
 
 /* The file execvp would run for name, with the command's PATH. */
@@ -58,46 +54,6 @@ static char *resolve(const char *name, const struct strv *env, const char *cwd)
 	}
 }
 
-/* What the kernel loads to run the file: a #! interpreter or an ELF
- * PT_INTERP; NULL for none (static, or unreadable: the run will say). */
-static char *interpreter(const char *file)
-{
-	cleanup_close int fd = open(file, O_RDONLY | O_CLOEXEC);
-	char buf[256];
-	Elf64_Ehdr eh;
-	ssize_t n;
-
-	if (fd < 0 || (n = pread(fd, buf, sizeof(buf) - 1, 0)) < 2)
-		return NULL;
-	buf[n] = '\0';
-	if (buf[0] == '#' && buf[1] == '!') {
-		char *s = buf + 2 + strspn(buf + 2, " \t");
-		size_t len = strcspn(s, " \t\n");
-
-		return len && s[0] == '/' && s[len] ? xasprintf("%.*s", (int)len, s) : NULL;
-	}
-	if ((size_t)n < sizeof(eh) || memcmp(buf, ELFMAG, SELFMAG) ||
-	    buf[EI_CLASS] != ELFCLASS64)
-		return NULL;	/* (a 32-bit program is rare enough to go unchecked) */
-	memcpy(&eh, buf, sizeof(eh));
-	for (unsigned i = 0; i < eh.e_phnum && i < 64; i++) {
-		Elf64_Phdr ph;
-		char path[PATH_MAX];
-
-		if (pread(fd, &ph, sizeof(ph), (off_t)(eh.e_phoff + i * sizeof(ph))) !=
-		    (ssize_t)sizeof(ph))
-			return NULL;
-		if (ph.p_type != PT_INTERP)
-			continue;
-		if (ph.p_filesz < 2 || ph.p_filesz > sizeof(path) ||
-		    pread(fd, path, ph.p_filesz, (off_t)ph.p_offset) != (ssize_t)ph.p_filesz ||
-		    path[ph.p_filesz - 1] != '\0')
-			return NULL;
-		return xstrdup(path);
-	}
-	return NULL;
-}
-
 /* "exec PATH (that is, REAL)" is not allowed: the error. */
 static int denied(const struct policy *p, const char *path, const char *of,
 		  struct sr_error **err)
@@ -121,10 +77,10 @@ int policy_preflight(const struct run_config *cfg, struct sr_error **err)
 	prog = resolve(cfg->argv[0], &cfg->env, cfg->cwd);
 	if (!prog)
 		return 0;	/* not found here: the run says so (127) */
-	if (!landlock_allows_exec(p, prog))
+	if (!policy_exec_allowed(p, prog))
 		return denied(p, prog, NULL, err);
-	interp = interpreter(prog);
-	if (interp && !landlock_allows_exec(p, interp)) {
+	interp = exec_interpreter(prog);
+	if (interp && !policy_exec_allowed(p, interp)) {
 		cleanup_free char *of = xasprintf(", the interpreter of %s", prog);
 
 		return denied(p, interp, of, err);

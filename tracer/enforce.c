@@ -341,6 +341,24 @@ void enforce_exit(struct tracer *t, struct task *task, int64_t rval)
 	unsigned need;
 	ssize_t n;
 
+	if (ev->kind == EV_EXEC && rval == -EACCES && t->opts->landlock && ev->path &&
+	    ev->path[0] == '/' && (policy_allowed(p, ev->path) & PA_EXEC)) {
+		/* Allowed by name, refused by Landlock: the interpreter the
+		 * kernel loads for it (PT_INTERP, #!) has no exec right.  (A
+		 * plain EACCES, a file without x, is no breach.) */
+		char *seen = xasprintf("/proc/%d/root%s", task->tid, ev->path);
+		struct stat st;
+		char *interp = stat(seen, &st) == 0 && S_ISREG(st.st_mode) &&
+			       (st.st_mode & 0111) ? exec_interpreter(seen) : NULL;
+
+		/* (the interpreter is judged on the host's view, as at the
+		 * run's start: the sandbox's / is the host's, read-only) */
+		if (interp && !policy_exec_allowed(p, interp))
+			violation(t, ev, interp, PA_EXEC, -EACCES, V_DENIED);
+		free(interp);
+		free(seen);
+		return;
+	}
 	if (ev->kind != EV_OPEN || (ev->flags & O_PATH) || !ev->path)
 		return;
 	need = is_write_open(ev->flags) ? PA_WRITE : PA_READ;

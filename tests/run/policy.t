@@ -358,6 +358,20 @@ like "... names the interpreter and the script" "$(cat "$SCRATCH/err")" \
 (cd "$S" && "$SR" -q --policy "$SCRATCH/noshell.policy" -- /usr/bin/true) 2>"$SCRATCH/err"
 is "a program no exec rule allows: 122" "$?" 122
 like "... named" "$(cat "$SCRATCH/err")" "no exec rule allows /usr/bin/true$"
+# The same for a process of the build: the refused interpreter is a
+# violation, named; a script without x is an ordinary EACCES, none.
+printf '#!/usr/sbin/nologin\n' > "$S/hi.sh"
+chmod +x "$S/hi.sh"
+printf '%s\n' "mode enforce" 'read /usr /etc /lib /lib64 /bin $SRC' \
+	'exec /usr/bin /bin /lib /lib64 /usr/lib $SRC' > "$SCRATCH/nonologin.policy"
+(cd "$S" && "$SR" -q --policy "$SCRATCH/nonologin.policy" --report "$SCRATCH/nl.json" \
+	-- sh -c './hi.sh; true') >/dev/null 2>&1
+is "a child whose #! interpreter no exec rule allows: 122" "$?" 122
+like "... the violation names the interpreter" "$(cat "$SCRATCH/nl.json")" \
+	'"call":"execve","access":"exec","path":"/usr/sbin/nologin","verdict":"denied"'
+chmod -x "$S/hi.sh"
+(cd "$S" && "$SR" -q --policy "$SCRATCH/nonologin.policy" -- sh -c './hi.sh; true') >/dev/null 2>&1
+is "... a script without x: an ordinary EACCES, no violation (0)" "$?" 0
 rm -f "$S/hi.sh"
 
 (cd "$S" && "$SR" -q --policy "$SCRATCH" -- true) 2>"$SCRATCH/err"
