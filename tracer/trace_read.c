@@ -104,14 +104,14 @@ static int read_object_if(struct trace_reader *r,
 	r->line++;
 	if (n == 0 || r->buf[n - 1] != '\n')
 		return bad(r, err, "truncated line");
-	if (!r->header)
-		;
-	else if (str_has_prefix(r->buf, "{\"proc\""))
-		r->nprocs++;
-	else if (str_has_prefix(r->buf, "{\"state\""))
-		r->nstates++;
-	else if (!str_has_prefix(r->buf, "{\"end\""))
-		r->nevents++;
+	if (r->header) {	/* (counted for check_counts) */
+		if (str_has_prefix(r->buf, "{\"proc\""))
+			r->nprocs++;
+		else if (str_has_prefix(r->buf, "{\"state\""))
+			r->nstates++;
+		else if (!str_has_prefix(r->buf, "{\"end\""))
+			r->nevents++;
+	}
 	if (want && !str_has_prefix(r->buf, "{\"end\"") && !want(r->buf, ctx)) {
 		if (n < 3 || r->buf[0] != '{' || r->buf[n - 2] != '}' ||
 		    memchr(r->buf, '\0', (size_t)n))
