@@ -45,7 +45,9 @@ static const char hash_usage[] =
 	"      --json        one JSON object per file, with the regions\n"
 	"  -c, --check       read DIGEST  PATH lines from the FILEs (or stdin) and\n"
 	"                    check them with the same masking: PATH: OK or FAILED\n"
-	"                    (also sha256sum's other forms and BSD --tag lines)\n"
+	"                    (also sha256sum's other forms and BSD --tag lines;\n"
+	"                    --module-hashes's root line checks the root of the\n"
+	"                    modules listed before it)\n"
 	"      --quiet       (--check) do not print OK lines\n"
 	"      --status      (--check) print nothing, the exit status says\n"
 	"  -j, --jobs=N      hash N files at once (default: the online CPUs)\n"
@@ -157,9 +159,7 @@ static int hash_file(const struct hash_opts *o, enum digest_algo algo, int dirfd
 	return r;
 }
 
-/* A name with a backslash, newline or CR escaped as sha256sum does (the
- * line then starts with a backslash); name itself when nothing needs it. */
-static char *escape_name(const char *name)
+char *escape_name(const char *name)
 {
 	char *out, *q;
 
@@ -233,6 +233,8 @@ static void print(const struct hash_opts *o, const char *name, const struct hash
 enum job_kind {
 	JOB_FILE,
 	JOB_TREE,	/* the tree checksum over jobs [first, this) */
+	JOB_MERKLE,	/* --check: a module hash list's Merkle root over
+			 * the modules of jobs [first, this) */
 };
 
 struct job {
@@ -392,12 +394,58 @@ static void print_verdict(const struct job *j, const char *verdict)
 		free(esc);
 }
 
+/* A module hash list's root line checked: the root of the modules listed
+ * before it, read again for their leaves (--module-hashes). */
+static void check_merkle(const struct jobs *js, struct job *j, struct check_stats *cs)
+{
+	size_t n = (size_t)(j - js->v) - j->first;
+	struct digest *leaves = xcalloc(n, sizeof(*leaves));
+	char hex[2 * DIGEST_MAX + 1];
+	bool unread = false;
+
+	for (size_t i = 0; i < n && !unread; i++) {
+		const struct job *m = &js->v[j->first + i];
+		struct sr_error *err = NULL;
+
+		/* (one that could not be hashed is reported already) */
+		if (m->failed) {
+			unread = true;
+		} else if (module_leaf(m->name, (uint32_t)i, &leaves[i], NULL, &err) < 0) {
+			unread = true;
+			if (!cs->status)
+				sr_error_report(err);
+			else
+				sr_error_free(err);
+		}
+	}
+	if (unread) {
+		if (!cs->status)
+			print_verdict(j, "FAILED open or read");
+		cs->unreadable++;
+	} else {
+		merkle_root(leaves, n);
+		digest_hex(&leaves[0], hex);
+		if (strcasecmp(hex, j->want)) {
+			cs->failed++;
+			if (!cs->status)
+				print_verdict(j, "FAILED");
+		} else if (!cs->quiet && !cs->status) {
+			print_verdict(j, "OK");
+		}
+	}
+	free(leaves);
+}
+
 /* Consumes one finished job: prints it, or compares it (--check). */
 static void consume(const struct jobs *js, struct job *j, struct check_stats *cs,
 		    int *worst)
 {
 	char hex[2 * DIGEST_MAX + 1];
 
+	if (j->kind == JOB_MERKLE) {
+		check_merkle(js, j, cs);
+		return;
+	}
 	if (j->kind == JOB_TREE) {
 		size_t bad = 0;
 
@@ -553,9 +601,25 @@ static bool split_check(char *l, char **ret_hex, char **ret_path, enum digest_al
 	return *l != '\0';
 }
 
+/* "(merkle root, L levels, N modules)", the path of --module-hashes's
+ * last line: N, and L checked against it; false for any other path. */
+static bool merkle_line(const char *path, size_t *n)
+{
+	unsigned long levels, mods;
+	int end = -1;
+
+	if (sscanf(path, "(merkle root, %lu levels, %lu modules)%n", &levels, &mods, &end) != 2 ||
+	    end < 0 || path[end] || !mods || levels != merkle_levels(mods))
+		return false;
+	*n = mods;
+	return true;
+}
+
 /*
  * --check: split_check's lines (sha256sum's, with its leading backslash
- * for escaped names and CRLF endings tolerated), a tree as "DIGEST  DIR/".
+ * for escaped names and CRLF endings tolerated), a tree as "DIGEST  DIR/",
+ * a module hash list's root as --module-hashes prints it (over the lines
+ * right before it).
  * Each line's algorithm follows its digest's length unless --algo says;
  * malformed lines are FILE:LINE errors, and a FILE without a line to
  * check is named (1).
@@ -568,6 +632,7 @@ static int read_checks(const char *file, struct jobs *js, const struct hash_opts
 	size_t cap = 0;
 	ssize_t len;
 	unsigned long lineno = 0, nlines = 0;
+	size_t since = js->n, mods;	/* this file's jobs, or the last root's */
 	int bad = 0;
 
 	if (!f) {
@@ -595,6 +660,24 @@ static int read_checks(const char *file, struct jobs *js, const struct hash_opts
 			continue;
 		}
 		nlines++;
+		if (!escaped && algo == DIGEST_SHA256 && merkle_line(path, &mods)) {
+			bool ok = mods <= js->n - since;
+
+			for (size_t i = js->n - (ok ? mods : 0); ok && i < js->n; i++)
+				ok = js->v[i].kind == JOB_FILE && js->v[i].want;
+			if (!ok) {
+				fprintf(stderr, "sandrun: %s:%lu: a merkle root of %zu modules, "
+					"but not %zu module lines before it\n", file, lineno,
+					mods, mods);
+				bad = SR_EXIT_BAD_INPUT;
+				continue;
+			}
+			j = job_add(js, JOB_MERKLE, xstrdup(path));
+			j->first = js->n - 1 - mods;
+			j->want = xstrdup(hex);
+			since = js->n;
+			continue;
+		}
 		if (escaped)
 			unescape_name(path);
 		if (strlen(path) > 1 && path[strlen(path) - 1] == '/') {

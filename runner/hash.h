@@ -46,5 +46,17 @@ int hash_cmp_names(const void *a, const void *b);
 void list_tree(const char *dir, const char *rel, struct strv *out, struct strv *errors);
 /* --module-hashes DIR: prints the list and its Merkle root; an exit code. */
 int module_hashes(const char *dir);
+/* A module's leaf in that root's tree, SHA256(0x01 || be32(pos) || its
+ * unsigned payload), and the payload's own SHA-256 if payload is not
+ * NULL; -1 with *err. */
+int module_leaf(const char *path, uint32_t pos, struct digest *leaf, struct digest *payload,
+		struct sr_error **err);
+/* The tree's levels over n leaves; its root, put in level[0] (the n
+ * leaves are overwritten). */
+size_t merkle_levels(size_t n);
+void merkle_root(struct digest *level, size_t n);
+/* A name with a backslash, newline or CR escaped as sha256sum does (its
+ * line then starts with a backslash); name itself when none needs it. */
+char *escape_name(const char *name);
 
 #endif

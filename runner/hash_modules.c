@@ -86,11 +86,51 @@ static void sha256_of(const void *a, size_t alen, const void *b, size_t blen,
 	digest_final(&ctx, ret);
 }
 
+int module_leaf(const char *path, uint32_t pos, struct digest *leaf, struct digest *payload,
+		struct sr_error **err)
+{
+	struct region r[MAX_REGIONS];
+	struct mapped m;
+	size_t nr = 0;
+	uint64_t len;
+	uint8_t pre[5] = { 0x01, (uint8_t)(pos >> 24), (uint8_t)(pos >> 16), (uint8_t)(pos >> 8),
+			   (uint8_t)pos };
+
+	if (load_file(AT_FDCWD, path, path, &m, err) < 0 ||
+	    modsig_regions(m.buf, m.size, path, r, &nr, err) < 0) {
+		unmap_file(&m);
+		return -1;
+	}
+	len = nr ? r[0].off : m.size;
+	if (payload)
+		masked_digest(m.buf, len, NULL, 0, MASK_NONE, DIGEST_SHA256, payload);
+	sha256_of(pre, sizeof(pre), m.buf, len, NULL, 0, leaf);
+	unmap_file(&m);
+	return 0;
+}
+
+size_t merkle_levels(size_t n)
+{
+	size_t levels = 0;
+
+	for (; n > 1; n = (n + 1) / 2)
+		levels++;
+	return levels;
+}
+
+void merkle_root(struct digest *level, size_t n)
+{
+	/* Nodes: SHA256(0x02 || left || right); an odd one pairs itself. */
+	for (; n > 1; n = (n + 1) / 2)
+		for (size_t i = 0; i < n; i += 2)
+			sha256_of("\2", 1, level[i].bytes, 32,
+				  level[i + 1 < n ? i + 1 : i].bytes, 32, &level[i / 2]);
+}
+
 int module_hashes(const char *dir)
 {
 	struct strv mods = { 0 };
 	struct digest *level;
-	size_t n, levels = 0;
 	char hex[2 * DIGEST_MAX + 1];
 	int worst = module_list(dir, &mods);
 
@@ -102,36 +142,25 @@ int module_hashes(const char *dir)
 	level = xcalloc(mods.n + 1, sizeof(*level));
 	for (size_t i = 0; i < mods.n; i++) {
 		struct sr_error *err = NULL;
-		struct region r[MAX_REGIONS];
-		struct mapped m;
-		size_t nr = 0;
-		uint64_t len;
-		uint8_t leaf[5] = { 0x01, (uint8_t)(i >> 24), (uint8_t)(i >> 16),
-				    (uint8_t)(i >> 8), (uint8_t)i };
 		struct digest d;
+		char *esc;
 
-		if (load_file(AT_FDCWD, mods.v[i], mods.v[i], &m, &err) < 0 ||
-		    modsig_regions(m.buf, m.size, mods.v[i], r, &nr, &err) < 0) {
+		if (module_leaf(mods.v[i], (uint32_t)i, &level[i], &d, &err) < 0) {
 			worst = sr_error_report(err);
-			unmap_file(&m);
 			continue;
 		}
-		len = nr ? r[0].off : m.size;
-		masked_digest(m.buf, len, NULL, 0, MASK_NONE, DIGEST_SHA256, &d);
 		digest_hex(&d, hex);
-		printf("%s  %s\n", hex, mods.v[i]);
-		/* v4/v5 leaf: SHA256(0x01 || be32(pos) || module). */
-		sha256_of(leaf, sizeof(leaf), m.buf, len, NULL, 0, &level[i]);
-		unmap_file(&m);
+		/* sha256sum's escaping, as hash prints names */
+		esc = escape_name(mods.v[i]);
+		printf("%s%s  %s\n", esc != mods.v[i] ? "\\" : "", hex, esc);
+		if (esc != mods.v[i])
+			free(esc);
 	}
-	/* Nodes: SHA256(0x02 || left || right); an odd one pairs itself. */
-	for (n = mods.n; n > 1; n = (n + 1) / 2, levels++)
-		for (size_t i = 0; i < n; i += 2)
-			sha256_of("\2", 1, level[i].bytes, 32,
-				  level[i + 1 < n ? i + 1 : i].bytes, 32, &level[i / 2]);
 	if (mods.n && worst == SR_EXIT_OK) {
+		merkle_root(level, mods.n);
 		digest_hex(&level[0], hex);
-		printf("%s  (merkle root, %zu levels, %zu modules)\n", hex, levels, mods.n);
+		printf("%s  (merkle root, %zu levels, %zu modules)\n", hex,
+		       merkle_levels(mods.n), mods.n);
 	}
 	free(level);
 	strv_free(&mods);

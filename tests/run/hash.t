@@ -99,6 +99,51 @@ mkdir -p "$SCRATCH/nomods"
 "$SR" hash --module-hashes "$SCRATCH/nomods" >"$SCRATCH/out" 2>"$SCRATCH/err"
 is "module-hashes: a tree without modules: 123" "$?" 123
 like "module-hashes: says so" "$(cat "$SCRATCH/err")" "no modules under '$SCRATCH/nomods'"
+# hash -c reads the list back: each module's line, and the root line
+# as the root of the modules listed before it.
+echo "$out" > "$SCRATCH/list"
+"$SR" hash -c "$SCRATCH/list" >"$SCRATCH/out" 2>"$SCRATCH/err"
+is "module-hashes | hash -c: 0" "$?" 0
+like "module-hashes | hash -c: the root checked" "$(cat "$SCRATCH/out")" \
+	'^\(merkle root, 2 levels, 3 modules\): OK$'
+is "module-hashes | hash -c: every line checked" "$(grep -c ': OK$' "$SCRATCH/out")" 4
+# the modules in another order: each line is still right, the root not
+(sed -n 2p "$SCRATCH/list"; sed -n 1p "$SCRATCH/list"; sed -n '3,$p' "$SCRATCH/list") > "$SCRATCH/swapped"
+"$SR" hash -c "$SCRATCH/swapped" >"$SCRATCH/out" 2>"$SCRATCH/err"
+is "hash -c: a root over modules listed in another order: 1" "$?" 1
+like "hash -c: that root FAILED" "$(cat "$SCRATCH/out")" '^\(merkle root, 2 levels, 3 modules\): FAILED$'
+is "hash -c: the modules' own lines OK" "$(grep -c 'ko: OK$' "$SCRATCH/out")" 3
+# a root line that claims more modules than are listed before it
+sed 1d "$SCRATCH/list" > "$SCRATCH/short"
+"$SR" hash -c "$SCRATCH/short" >"$SCRATCH/out" 2>"$SCRATCH/err"
+is "hash -c: a root line over more modules than listed: 123" "$?" 123
+like "hash -c: names FILE:LINE" "$(cat "$SCRATCH/err")" \
+	"^sandrun: $SCRATCH/short:3: a merkle root of 3 modules, but not 3 module lines before it\$"
+# a root line whose levels do not fit its modules is no root line
+sed 's/2 levels/3 levels/' "$SCRATCH/list" > "$SCRATCH/levels"
+"$SR" hash -c "$SCRATCH/levels" >"$SCRATCH/out" 2>"$SCRATCH/err"
+is "hash -c: a root line with the wrong levels is a file that is not there: 1" "$?" 1
+like "hash -c: and FAILED open or read" "$(cat "$SCRATCH/out")" '3 levels, 3 modules\): FAILED open or read$'
+# a module that cannot be read makes its root unreadable too
+cp -r "$SCRATCH/mods" "$SCRATCH/mods2" && rm "$SCRATCH/mods2/modules.order"
+"$SR" hash --module-hashes "$SCRATCH/mods2" > "$SCRATCH/list2"
+rm "$SCRATCH/mods2/$(ls "$SCRATCH/mods2" | head -n1)"
+"$SR" hash -c "$SCRATCH/list2" >"$SCRATCH/out" 2>"$SCRATCH/err"
+is "hash -c: a listed module gone: 1" "$?" 1
+like "hash -c: its root FAILED open or read" "$(cat "$SCRATCH/out")" \
+	'^\(merkle root, 2 levels, 3 modules\): FAILED open or read$'
+# names are escaped as sha256sum escapes them, and read back so
+mkdir -p "$SCRATCH/modesc"
+cp "$FIX/tcp_westwood.ko" "$SCRATCH/modesc/a\\b.ko"
+cp "$FIX/serpent_generic.ko" "$SCRATCH/modesc/new
+line.ko"
+"$SR" hash --module-hashes "$SCRATCH/modesc" > "$SCRATCH/esclist"
+is "module-hashes: 3 lines for 2 modules with odd names" "$(wc -l < "$SCRATCH/esclist")" 3
+like "module-hashes: a newline escaped, the line starting with a backslash" \
+	"$(cat "$SCRATCH/esclist")" '^\\[0-9a-f]{64}  .*/new\\nline\.ko$'
+like "module-hashes: a backslash escaped" "$(cat "$SCRATCH/esclist")" '^\\[0-9a-f]{64}  .*/a\\\\b\.ko$'
+"$SR" hash -c "$SCRATCH/esclist" >"$SCRATCH/out" 2>"$SCRATCH/err"
+is "module-hashes with odd names | hash -c: 0" "$?" 0
 
 # User mask rules: an ELF section, a byte range; bad rules name the line.
 if command -v readelf >/dev/null; then
