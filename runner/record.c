@@ -362,7 +362,8 @@ int record_finish(struct recorder *rec, const struct run_config *cfg,
 	o.exit_code = exit_code;
 	if (rec->tracer.io_error)
 		return sr_error_make(err, SR_EXIT_FAILURE, EIO,
-				     "cannot write the trace spool");
+				     "cannot write the trace spool in '%s'",
+				     rec->tracer.spool.dir);
 	if (outfile_open(&out, cfg->trace_path, err) < 0)
 		return -1;
 	/* A .zst trace is compressed; the temp file stays the raw stream.

@@ -214,7 +214,7 @@ static int load(struct canon *c, struct spool *spool, struct cproc ***ret_roots,
 		free(roots);
 		if (c->write_errno)
 			return sr_error_make(err, SR_EXIT_FAILURE, c->write_errno,
-					     "cannot write the trace spool");
+					     "cannot write the trace spool in '%s'", spool->dir);
 		return sr_error_make(err, SR_EXIT_FAILURE, 0,
 				     "the trace spool is corrupt");
 	}
@@ -597,7 +597,7 @@ int canon_write(struct spool *spool, const struct canon_opts *opts, FILE *out,
 		nstates = write_states(&c);
 		if (c.write_errno)
 			r = sr_error_make(err, SR_EXIT_FAILURE, c.write_errno,
-					  "cannot write the trace spool");
+					  "cannot write the trace spool in '%s'", spool->dir);
 		else if (c.bad)
 			r = sr_error_make(err, SR_EXIT_FAILURE, 0,
 					  "the trace spool could not be read back");

@@ -48,11 +48,15 @@ int spool_create(struct spool *s, const char *path, struct sr_error **err)
 {
 	int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 
+	const char *slash = strrchr(path, '/');
+
 	if (fd < 0)
 		return sr_error_make(err, SR_EXIT_FAILURE, errno,
 				     "cannot create the spool '%s'", path);
 	/* Nobody needs the name: it goes away with the last descriptor. */
 	unlink(path);
+	s->dir = !slash ? xstrdup(".") : slash == path ? xstrdup("/") :
+		 xasprintf("%.*s", (int)(slash - path), path);
 	s->f = fdopen(fd, "w+");
 	if (!s->f) {
 		close(fd);
@@ -196,7 +200,7 @@ int spool_rewind(struct spool *s, struct sr_error **err)
 {
 	if (fflush(s->f) != 0 || ferror(s->f))
 		return sr_error_make(err, SR_EXIT_FAILURE, errno,
-				     "cannot write the trace spool");
+				     "cannot write the trace spool in '%s'", s->dir);
 	rewind(s->f);
 	return 0;
 }
@@ -590,6 +594,8 @@ void spool_close(struct spool *s)
 	s->f = NULL;
 	free(s->fbuf);
 	s->fbuf = NULL;
+	free(s->dir);
+	s->dir = NULL;
 	free(s->win);
 	s->win = NULL;
 	sbuf_free(&s->enc);

@@ -24,6 +24,7 @@ struct strpool {
 
 struct spool {
 	FILE *f;
+	char *dir;		/* where it is (its name is gone): for errors */
 	char *fbuf;		/* f's buffer */
 	uint64_t count;
 	char *win;		/* spool_read_at's window on the file */

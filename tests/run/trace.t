@@ -936,7 +936,7 @@ if mount -t tmpfs -o size=64k sandrun-full "$D" 2>/dev/null; then
 	full 64k
 	is "full disk (the spool): exit 125" "$FST" 125
 	like "full disk (the spool): one line, the errno" "$(cat "$SCRATCH/full.err")" \
-		'^sandrun: cannot write the trace spool: No space left on device$'
+		'^sandrun: cannot write the trace spool in '"'$D'"': No space left on device$'
 	like "full disk (the spool): the trace says the run did not finish" \
 		"$(tail -n1 "$D/t.trace")" '"end":"incomplete"'
 	is "full disk (the spool): nothing else left, not the last run's delta or metadata" \
