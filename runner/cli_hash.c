@@ -159,41 +159,6 @@ static int hash_file(const struct hash_opts *o, enum digest_algo algo, int dirfd
 	return r;
 }
 
-char *escape_name(const char *name)
-{
-	char *out, *q;
-
-	if (!strpbrk(name, "\\\n\r"))
-		return (char *)name;
-	out = q = xmalloc(2 * strlen(name) + 1);
-	for (const char *p = name; *p; p++) {
-		if (*p == '\\' || *p == '\n' || *p == '\r') {
-			*q++ = '\\';
-			*q++ = *p == '\n' ? 'n' : *p == '\r' ? 'r' : '\\';
-		} else {
-			*q++ = *p;
-		}
-	}
-	*q = '\0';
-	return out;
-}
-
-/* The reverse, in place. */
-static void unescape_name(char *s)
-{
-	char *q = s;
-
-	for (char *p = s; *p; p++) {
-		if (*p == '\\' && p[1]) {
-			p++;
-			*q++ = *p == 'n' ? '\n' : *p == 'r' ? '\r' : *p;
-		} else {
-			*q++ = *p;
-		}
-	}
-	*q = '\0';
-}
-
 static void print(const struct hash_opts *o, const char *name, const struct hash_out *h)
 {
 	char hex[2 * DIGEST_MAX + 1];
@@ -558,61 +523,6 @@ static void jobs_free(struct jobs *js)
 		free(js->v[i].want);
 	}
 	free(js->v);
-}
-
-/*
- * A check line, as sha256sum -c reads them: "DIGEST  PATH", "DIGEST *PATH"
- * or "DIGEST PATH", or BSD's "SHA256 (PATH) = DIGEST" (--tag; XXH128 for
- * xxhsum's); l is cut in place.  False for anything else.
- */
-static bool split_check(char *l, char **ret_hex, char **ret_path, enum digest_algo *algo)
-{
-	static const struct { const char *tag; enum digest_algo algo; size_t len; } tags[] = {
-		{ "SHA256 (", DIGEST_SHA256, 64 },
-		{ "XXH128 (", DIGEST_XXH128, 32 },
-	};
-	size_t hexlen;
-
-	for (size_t i = 0; i < ARRAY_SIZE(tags); i++) {
-		char *path = l + strlen(tags[i].tag), *close;
-
-		if (!str_has_prefix(l, tags[i].tag))
-			continue;
-		close = strrchr(path, ')');
-		if (!close || close == path || strncmp(close, ") = ", 4))
-			return false;
-		*close = '\0';
-		*ret_path = path;
-		*ret_hex = close + 4;
-		*algo = tags[i].algo;
-		hexlen = strspn(*ret_hex, "0123456789abcdefABCDEF");
-		return hexlen == tags[i].len && !(*ret_hex)[hexlen];
-	}
-	hexlen = strspn(l, "0123456789abcdefABCDEF");
-	if ((hexlen != 64 && hexlen != 32) || l[hexlen] != ' ')
-		return false;
-	*algo = hexlen == 64 ? DIGEST_SHA256 : DIGEST_XXH128;
-	*ret_hex = l;
-	l[hexlen] = '\0';
-	l += hexlen + 1;
-	if (*l == ' ' || *l == '*')
-		l++;
-	*ret_path = l;
-	return *l != '\0';
-}
-
-/* "(merkle root, L levels, N modules)", the path of --module-hashes's
- * last line: N, and L checked against it; false for any other path. */
-static bool merkle_line(const char *path, size_t *n)
-{
-	unsigned long levels, mods;
-	int end = -1;
-
-	if (sscanf(path, "(merkle root, %lu levels, %lu modules)%n", &levels, &mods, &end) != 2 ||
-	    end < 0 || path[end] || !mods || levels != merkle_levels(mods))
-		return false;
-	*n = mods;
-	return true;
 }
 
 /*

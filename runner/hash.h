@@ -56,7 +56,16 @@ int module_leaf(const char *path, uint32_t pos, struct digest *leaf, struct dige
 size_t merkle_levels(size_t n);
 void merkle_root(struct digest *level, size_t n);
 /* A name with a backslash, newline or CR escaped as sha256sum does (its
- * line then starts with a backslash); name itself when none needs it. */
+ * line then starts with a backslash); name itself when none needs it.
+ * unescape_name: the reverse, in place (hash_lines.c). */
 char *escape_name(const char *name);
+void unescape_name(char *s);
+/* A check line, as sha256sum -c reads them: "DIGEST  PATH", "DIGEST
+ * *PATH" or "DIGEST PATH", or BSD's "SHA256 (PATH) = DIGEST" (--tag;
+ * XXH128 for xxhsum's); l is cut in place.  False for anything else. */
+bool split_check(char *l, char **ret_hex, char **ret_path, enum digest_algo *algo);
+/* "(merkle root, L levels, N modules)", the path of --module-hashes's
+ * last line: N, and L checked against it; false for any other path. */
+bool merkle_line(const char *path, size_t *n);
 
 #endif
