@@ -47,7 +47,6 @@ _Static_assert(EV_KIND_MAX <= 256, "a kind is one byte");
 int spool_create(struct spool *s, const char *path, struct sr_error **err)
 {
 	int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-
 	const char *slash = strrchr(path, '/');
 
 	if (fd < 0)
@@ -55,14 +54,14 @@ int spool_create(struct spool *s, const char *path, struct sr_error **err)
 				     "cannot create the spool '%s'", path);
 	/* Nobody needs the name: it goes away with the last descriptor. */
 	unlink(path);
-	s->dir = !slash ? xstrdup(".") : slash == path ? xstrdup("/") :
-		 xasprintf("%.*s", (int)(slash - path), path);
 	s->f = fdopen(fd, "w+");
 	if (!s->f) {
 		close(fd);
 		return sr_error_make(err, SR_EXIT_FAILURE, errno,
 				     "cannot open the spool");
 	}
+	s->dir = !slash ? xstrdup(".") : slash == path ? xstrdup("/") :
+		 xasprintf("%.*s", (int)(slash - path), path);
 	/* glibc sizes a buffer it allocates itself by st_blksize */
 	s->fbuf = xmalloc(SPOOL_BUFFER);
 	setvbuf(s->f, s->fbuf, _IOFBF, SPOOL_BUFFER);
