@@ -359,13 +359,27 @@ static void print_verdict(const struct job *j, const char *verdict)
 		free(esc);
 }
 
+/* A checked line's digest against the one it gives: OK or FAILED. */
+static void compare(const struct job *j, const struct digest *d, struct check_stats *cs)
+{
+	char hex[2 * DIGEST_MAX + 1];
+
+	digest_hex(d, hex);
+	if (strcasecmp(hex, j->want)) {
+		cs->failed++;
+		if (!cs->status)
+			print_verdict(j, "FAILED");
+	} else if (!cs->quiet && !cs->status) {
+		print_verdict(j, "OK");
+	}
+}
+
 /* A module hash list's root line checked: the root of the modules listed
  * before it, read again for their leaves (--module-hashes). */
 static void check_merkle(const struct jobs *js, struct job *j, struct check_stats *cs)
 {
 	size_t n = (size_t)(j - js->v) - j->first;
 	struct digest *leaves = xcalloc(n, sizeof(*leaves));
-	char hex[2 * DIGEST_MAX + 1];
 	bool unread = false;
 
 	for (size_t i = 0; i < n && !unread; i++) {
@@ -389,14 +403,7 @@ static void check_merkle(const struct jobs *js, struct job *j, struct check_stat
 		cs->unreadable++;
 	} else {
 		merkle_root(leaves, n);
-		digest_hex(&leaves[0], hex);
-		if (strcasecmp(hex, j->want)) {
-			cs->failed++;
-			if (!cs->status)
-				print_verdict(j, "FAILED");
-		} else if (!cs->quiet && !cs->status) {
-			print_verdict(j, "OK");
-		}
+		compare(j, &leaves[0], cs);
 	}
 	free(leaves);
 }
@@ -466,14 +473,7 @@ static void consume(const struct jobs *js, struct job *j, struct check_stats *cs
 	}
 	if (!j->want)		/* a file of a checked tree */
 		return;
-	digest_hex(&j->h.d, hex);
-	if (strcasecmp(hex, j->want)) {
-		cs->failed++;
-		if (!cs->status)
-			print_verdict(j, "FAILED");
-	} else if (!cs->quiet && !cs->status) {
-		print_verdict(j, "OK");
-	}
+	compare(j, &j->h.d, cs);
 }
 
 static unsigned default_jobs(void)
