@@ -56,6 +56,11 @@ size_t sites_in_loader(const struct text *t, struct site *sites);
 /* The syscall number a site of t loads before its instruction. */
 long sites_nr(const struct text *t, const struct site *s);
 
+/* Where the "" is that the loader's fstat passes to its newfstatat at
+ * site s (sites_find.c), or NULL if its code is not of the shape known;
+ * not read: the caller checks that it is the loader's, and empty. */
+const unsigned char *sites_loader_empty(const struct text *t, const struct site *s);
+
 /*
  * The cache of sites (INPROC_SITES_PATH in the sandbox): sandrun finds
  * its own loader's and libc's once (runner/sitecache.c), and a process

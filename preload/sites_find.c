@@ -434,6 +434,40 @@ long sites_nr(const struct text *t, const struct site *s)
 	return loaded_nr(t->lo, s->at);
 }
 
+/*
+ * The loader's fstat(fd, st) is its newfstatat(fd, "", st, AT_EMPTY_PATH)
+ * with an "" of its own: in glibc 2.36's, code that sets the flags and
+ * the path and jumps to the block its stat, lstat and fstat share (mov
+ * %ecx,%r10d; mov $SYS_newfstatat,%eax; syscall):
+ *   mov $AT_EMPTY_PATH,%ecx; lea ""(%rip),%rsi; jmp block
+ * The "" of the one such jump to site s's block, or NULL if there is
+ * none, or more than one (other code, or another glibc: unknown).
+ */
+const unsigned char *sites_loader_empty(const struct text *t, const struct site *s)
+{
+	static const unsigned char block[] = { 0x41, 0x89, 0xca, 0xb8, 0x06, 0x01, 0x00, 0x00,
+					       0x0f, 0x05 };
+	static const unsigned char flags[] = { 0xb9, 0x00, 0x10, 0x00, 0x00 };
+	static const unsigned char lea[] = { 0x48, 0x8d, 0x35 };
+	const unsigned char *start = s->at - 8, *found = NULL;
+
+	_Static_assert(SYS_newfstatat == 0x106, "the block's syscall number");
+	if (start < t->lo || start + sizeof(block) > t->hi || !bytes_at(start, block, sizeof(block)))
+		return NULL;
+	for (const unsigned char *q = t->lo; q + 17 <= t->hi; q++) {
+		const unsigned char *empty;
+
+		if (q[12] != 0xe9 || q + 17 + rel32(q + 13) != start || !bytes_at(q, flags, 5) ||
+		    !bytes_at(q + 5, lea, sizeof(lea)))
+			continue;
+		empty = q + 12 + rel32(q + 8);
+		if (found && found != empty)
+			return NULL;
+		found = empty;
+	}
+	return found;
+}
+
 static bool entry_for(const struct sites_cache_entry *e, const struct text *t)
 {
 	if (!t->id || t->id_len > SITES_ID_MAX || e->id_len != t->id_len ||

@@ -28,6 +28,8 @@
 
 struct found {
 	uintptr_t base;		/* the loader's (AT_BASE), or 0: libc */
+	const Elf64_Phdr *ph;	/* its program headers, as loaded */
+	size_t phnum;
 	struct text t;
 	bool ok;
 	bool alone;		/* no other segment on its code's pages */
@@ -108,6 +110,8 @@ static int find(struct dl_phdr_info *info, size_t size, void *data)
 	if (f->base ? info->dlpi_addr != f->base :
 		      !info->dlpi_name || !strstr(info->dlpi_name, "/libc.so.6"))
 		return 0;
+	f->ph = info->dlpi_phdr;
+	f->phnum = info->dlpi_phnum;
 	f->ok = sites_text(&f->t, info->dlpi_addr, info->dlpi_phdr, info->dlpi_phnum);
 	f->alone = f->ok && pages_alone(info, &f->t);
 	f->fd = f->alone ? object_file(info, &f->t, &f->code_off) : -1;
@@ -165,21 +169,43 @@ static void *libc_sym(const char *name)
 	return dlsym(libc, name);
 }
 
+/* Whether p is in one of the loader's loaded segments, and a NUL. */
+static bool loader_empty_string(const struct found *ld, const unsigned char *p)
+{
+	for (size_t i = 0; p && i < ld->phnum; i++) {
+		uintptr_t v = ld->base + ld->ph[i].p_vaddr;
+
+		if (ld->ph[i].p_type == PT_LOAD && (ld->ph[i].p_flags & PF_R) &&
+		    (uintptr_t)p >= v && (uintptr_t)p < v + ld->ph[i].p_filesz)
+			return *p == '\0';
+	}
+	return false;
+}
+
 /* The loader's openat and newfstatat sites: where each syscall
- * instruction ends, in its page.  (One past FILTER_LD_SITES of a kind
- * is left out, and its calls stop, as before.) */
-static void loader_sites(const struct text *t, const struct site *sites, size_t n,
+ * instruction ends, in its page, and its fstat's "" (filter.h).  (One
+ * past FILTER_LD_SITES of a kind is left out, and its calls stop, as
+ * before.) */
+static void loader_sites(const struct found *f, const struct site *sites, size_t n,
 			 struct filter_loader *ld)
 {
 	memset(ld, 0, sizeof(*ld));
 	for (size_t i = 0; i < n; i++) {
-		uint16_t off = (uint16_t)(((uintptr_t)sites[i].at + 2) & 0xfff);
-		long nr = sites_nr(t, &sites[i]);
+		const unsigned char *end = sites[i].at + 2, *empty;
+		uint16_t off = (uint16_t)((uintptr_t)end & 0xfff);
+		long nr = sites_nr(&f->t, &sites[i]);
 
 		if (nr == SYS_openat && ld->nopen < FILTER_LD_SITES)
 			ld->open[ld->nopen++] = off;
-		else if (nr == SYS_newfstatat && ld->nfstat < FILTER_LD_SITES)
+		else if (nr == SYS_newfstatat && ld->nfstat < FILTER_LD_SITES) {
 			ld->fstat[ld->nfstat++] = off;
+			empty = sites_loader_empty(&f->t, &sites[i]);
+			if (!ld->has_empty && loader_empty_string(f, empty)) {
+				ld->has_empty = true;
+				ld->empty_at = off;
+				ld->empty = (uint32_t)((uintptr_t)empty - (uintptr_t)end);
+			}
+		}
 	}
 }
 
@@ -256,7 +282,7 @@ size_t sitecache_make(struct sitecache *c, const struct output_files *out,
 		ld_n = sites_in_loader(&ld.t, ld_sites);
 		if (put(&c->entry[k], &ld.t, ld_sites, ld_n)) {
 			ld_entry = &c->entry[k++];
-			loader_sites(&ld.t, ld_sites, ld_n, ldsites);
+			loader_sites(&ld, ld_sites, ld_n, ldsites);
 		}
 	}
 	libc = dlopen("libc.so.6", RTLD_LAZY | RTLD_NOLOAD);

@@ -40,8 +40,8 @@ struct sitecache {
  * image of each where its code's slack holds the thunks, and the output
  * files (sitecache_outputs), into c; the length in bytes of its
  * head and entries, 0 if it holds no sites.  And the loader's openat and
- * newfstatat sites, for the filter, into *ld (none if it has no
- * sites).  A part's fd, if any, is the caller's to close. */
+ * newfstatat sites and its fstat's "", for the filter, into *ld (none
+ * if it has no sites).  A part's fd, if any, is the caller's to close. */
 size_t sitecache_make(struct sitecache *c, const struct output_files *out,
 		      struct filter_loader *ld);
 

@@ -278,20 +278,29 @@ static scmp_filter_ctx build(bool policy, bool inproc, bool notify, struct late 
  *    sandrun-audit.so rewrites them: notifications, which the tracer
  *    lets run when they are sandrun's own (sandrun-audit.so, the fstat
  *    of an fd), or has made again with a stop when it needs the result
- *    (divert.c).  Two stops fewer in every program's start.
+ *    (divert.c).  Two stops fewer in every program's start.  Its
+ *    fstat(fd, st) there, newfstatat(fd, "", st, AT_EMPTY_PATH) with
+ *    the loader's own "" (filter.h: empty, at its distance from the
+ *    instruction; the same 4 GiB), runs: an fstat of an fd, never an
+ *    event.  A notification fewer again.  (Code that makes the call
+ *    there with that pointer, having written a path over the loader's
+ *    read-only "", probes that path unrecorded, as it could through the
+ *    trampoline.)
  * Everything else goes on to libseccomp's program, which follows.  The
  * prefix is written with labels, resolved to cBPF's forward offsets.
  */
 enum { NEXT, L_LIB, L_ALLOW, L_TRACE, L_ALLOW_IP, L_NOTE_IP, L_OPEN_IP, L_FSTAT_IP, L_OPEN_LD,
-       L_FSTAT_LD, L_REQ, L_PROT, L_MMAP, L_MAP, L_REMAP, L_SHMAT, L_REQ_ACT, L_NOTE_ACT,
-       L_LD_ACT, L_COUNT };
+       L_FSTAT_LD, L_FSTAT_SITE, L_REQ, L_PROT, L_MMAP, L_MAP, L_REMAP, L_SHMAT, L_REQ_ACT,
+       L_NOTE_ACT, L_LD_ACT, L_COUNT };
 struct insn {
 	uint16_t code;
 	uint32_t k;
 	uint8_t jt, jf;		/* labels */
 	uint8_t label;		/* the label this instruction is, or 0 */
 	uint8_t slot;		/* 1 + the index of the loader's site its k
-				 * is (SLOT_OPEN, SLOT_FSTAT), or 0 */
+				 * is (SLOT_OPEN, SLOT_FSTAT), SLOT_EMPTY_AT
+				 * or SLOT_EMPTY (filter.h: empty_at,
+				 * empty), or 0 */
 };
 #define LD(off) { BPF_LD | BPF_W | BPF_ABS, (off), 0, 0, 0, 0 }
 #define LDL(l, off) { BPF_LD | BPF_W | BPF_ABS, (off), 0, 0, (l), 0 }
@@ -313,10 +322,16 @@ struct insn {
  * no offset is, for none) */
 #define SLOT_OPEN 1
 #define SLOT_FSTAT (SLOT_OPEN + FILTER_LD_SITES)
-#define PAGE_OFFSET \
-	LD(offsetof(struct seccomp_data, instruction_pointer)), \
+#define SLOT_EMPTY_AT (SLOT_FSTAT + FILTER_LD_SITES)
+#define SLOT_EMPTY (SLOT_EMPTY_AT + 1)
+#define PAGEL_OFFSET(l) \
+	LDL(l, offsetof(struct seccomp_data, instruction_pointer)), \
 	{ BPF_ALU | BPF_AND | BPF_K, 0xfff, 0, 0, 0, 0 }
+#define PAGE_OFFSET PAGEL_OFFSET(0)
+#define TAX { BPF_MISC | BPF_TAX, 0, 0, 0, 0, 0 }
 #define SLOT(first, i, no) { BPF_JMP | BPF_JEQ | BPF_K, 0x1000, L_LD_ACT, (no), 0, (first) + (i) }
+/* (a k filled in, 0x1000 where unknown) */
+#define JEQ_SLOT(slot, t, f) { BPF_JMP | BPF_JEQ | BPF_K, 0x1000, (t), (f), 0, (slot) }
 #define SLOTS(first) \
 	SLOT(first, 0, NEXT), SLOT(first, 1, NEXT), SLOT(first, 2, NEXT), \
 	SLOT(first, 3, NEXT), SLOT(first, 4, NEXT), SLOT(first, 5, L_LIB)
@@ -386,12 +401,25 @@ static const struct insn prefix[] = {
 	JEQ(0, NEXT, L_LIB),
 	PAGE_OFFSET,
 	SLOTS(SLOT_OPEN),
-	/* and its newfstatat(fd, "", st, AT_EMPTY_PATH), the same */
+	/* and its newfstatat(fd, "", st, AT_EMPTY_PATH), the same, but with
+	 * its own "" at its fstat's site: runs (path - IP, the top halves
+	 * equal) */
 	LDL(L_FSTAT_LD, ARG_LO(3)),
 	JEQ(AT_EMPTY_PATH, NEXT, L_LIB),
 	LD(ARG_HI(3)),
 	JEQ(0, NEXT, L_LIB),
 	PAGE_OFFSET,
+	JEQ_SLOT(SLOT_EMPTY_AT, NEXT, L_FSTAT_SITE),
+	LD(offsetof(struct seccomp_data, instruction_pointer) + 4),
+	TAX,
+	LD(ARG_HI(1)),
+	{ BPF_JMP | BPF_JEQ | BPF_X, 0, NEXT, L_FSTAT_SITE, 0, 0 },
+	LD(offsetof(struct seccomp_data, instruction_pointer)),
+	TAX,
+	LD(ARG_LO(1)),
+	{ BPF_ALU | BPF_SUB | BPF_X, 0, 0, 0, 0, 0 },
+	JEQ_SLOT(SLOT_EMPTY, L_ALLOW, L_FSTAT_SITE),
+	PAGEL_OFFSET(L_FSTAT_SITE),
 	SLOTS(SLOT_FSTAT),
 	/* getppid with the key: a request */
 	LDL(L_REQ, ARG_LO(0)),
@@ -457,13 +485,18 @@ bool filter_notified_nr(int nr)
 	return inproc_notified_nr(nr);
 }
 
-/* The k of a loader's site slot: the offset, or 0x1000 for none. */
+/* The k of a loader's site slot: the offset, or 0x1000 for none; of
+ * SLOT_EMPTY, the distance to its fstat's "". */
 static uint32_t slot_k(unsigned slot, bool notify, const struct filter_loader *ld)
 {
 	unsigned i = slot - (slot >= SLOT_FSTAT ? SLOT_FSTAT : SLOT_OPEN);
 
 	if (!notify || !ld)
 		return 0x1000;
+	if (slot == SLOT_EMPTY_AT)
+		return ld->has_empty ? ld->empty_at & 0xfffu : 0x1000;
+	if (slot == SLOT_EMPTY)
+		return ld->empty;
 	if (slot >= SLOT_FSTAT)
 		return i < ld->nfstat ? ld->fstat[i] & 0xfffu : 0x1000;
 	return i < ld->nopen ? ld->open[i] & 0xfffu : 0x1000;

@@ -38,6 +38,14 @@ int filter_arch_index(uint32_t audit_arch, int nr);
 struct filter_loader {
 	uint16_t open[FILTER_LD_SITES], fstat[FILTER_LD_SITES];
 	unsigned nopen, nfstat;
+	/* The loader's fstat (sites_loader_empty): at the site ending at
+	 * offset empty_at in its page, its "" is empty bytes after the
+	 * instruction's end (mod 2^32).  The filter lets that call run, the
+	 * path argument there and nowhere else: an fstat of an fd, never
+	 * an event, needs no notification.  (has_empty: known) */
+	bool has_empty;
+	uint16_t empty_at;
+	uint32_t empty;
 };
 
 /* A filter's program, built (filter_compile) by another process than the

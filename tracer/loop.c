@@ -366,11 +366,17 @@ void tracer_on_notify(struct tracer *t, const struct seccomp_notif *req,
 	 * this answer and the next one (of any process, usually the fstat's),
 	 * and made while the loader maps the module: the close waits for it,
 	 * and nothing before it changes the fds whose pipes the event names
-	 * (notify.c). */
+	 * (notify.c).  Where the fstat is no notification (filter.h: empty),
+	 * the event is made right after this answer, the same way. */
 	if (task->audit_open && t->inproc && sd->arch == AUDIT_ARCH_X86_64 && sd->nr == SYS_openat &&
 	    !deny && !task->pend.again) {
+		bool held = t->exec_deferred && t->deferred_tid == task->tid;
+
 		task->audit_loading = true;
-		t->exec_hold = t->exec_deferred && t->deferred_tid == task->tid;
+		if (t->opts->loader.has_empty)
+			t->exec_held = held;
+		else
+			t->exec_hold = held;
 	}
 	task->audit_open = false;
 	if (notified)

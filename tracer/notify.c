@@ -126,7 +126,9 @@ static void flush_exec(struct tracer *t)
  * holds it (loop.c sets exec_hold), past that open's answer and up to
  * the next answer of any process, usually the fstat's: the loader then
  * maps the module while the event is made, and its close waits for it.
- * Anything else is answered after: a static program's first call may be
+ * (Where the loader's fstat is no notification, filter.h's empty, loop.c
+ * sets exec_held instead: the event is made right after the open's
+ * answer.)  Anything else is answered after: a static program's first call may be
  * close(1), and the event names the pipes its fds were before
  * (exec_pipes).  exec_flush clears both flags, so a later exec's event
  * is never held by an earlier one's open.

@@ -15,12 +15,21 @@
  *   ldsite signals N OPEN FSTAT   the same while another thread sends
  *                              this one SIGUSR1, whose handler has no
  *                              SA_RESTART
+ *   ldsite empty               print where the loader's fstat site ends
+ *                              in its page and how far its "" is from
+ *                              there (tracer/filter.h: empty), as
+ *                              sandrun finds them (runner/sitecache.c)
+ *   ldsite stat N AT           N stats of in.txt, newfstatat(AT_FDCWD,
+ *                              "in.txt", st, AT_EMPTY_PATH), from an
+ *                              instruction ending at offset AT: a path's,
+ *                              not the fstat the filter lets run there
  *
  * Prints "opens A enoent B tagged C eintr D e513 E bad F": A opens of
  * in.txt that worked, B of nope that failed with ENOENT, C calls that
  * came back with r10 (the mode or flags) changed, D that failed with
- * EINTR, E with -ERESTARTNOINTR, F anything else.  Exits 0 (offsets:
- * 77 if the loader has no such sites), 2 on a bad argument.
+ * EINTR, E with -ERESTARTNOINTR, F anything else; stat prints "stats A
+ * bad B": A that worked, B that did not.  Exits 0 (offsets, empty: 77
+ * if the loader has no such sites), 2 on a bad argument.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -46,6 +55,8 @@ static pid_t main_tid;
 
 struct found {
 	uintptr_t base;
+	const Elf64_Phdr *ph;
+	size_t phnum;
 	struct text t;
 	bool ok;
 };
@@ -57,8 +68,41 @@ static int find(struct dl_phdr_info *info, size_t size, void *data)
 	(void)size;
 	if (info->dlpi_addr != f->base)
 		return 0;
+	f->ph = info->dlpi_phdr;
+	f->phnum = info->dlpi_phnum;
 	f->ok = sites_text(&f->t, info->dlpi_addr, info->dlpi_phdr, info->dlpi_phnum);
 	return 1;
+}
+
+/* The loader's fstat site's page offset and its "" distance, printed;
+ * false if not found (or not a NUL in the loader's segments). */
+static bool loader_empty(void)
+{
+	struct found f = { .base = getauxval(AT_BASE) };
+	struct site sites[SITES_MAX];
+	size_t n;
+
+	if (!f.base || !dl_iterate_phdr(find, &f) || !f.ok)
+		return false;
+	n = sites_in_loader(&f.t, sites);
+	for (size_t i = 0; i < n; i++) {
+		const unsigned char *end = sites[i].at + 2, *e;
+
+		if (sites_nr(&f.t, &sites[i]) != SYS_newfstatat ||
+		    !(e = sites_loader_empty(&f.t, &sites[i])))
+			continue;
+		for (size_t k = 0; k < f.phnum; k++) {
+			uintptr_t v = f.base + f.ph[k].p_vaddr;
+
+			if (f.ph[k].p_type == PT_LOAD && (uintptr_t)e >= v &&
+			    (uintptr_t)e < v + f.ph[k].p_filesz && !*e) {
+				printf("%u %u\n", (unsigned)((uintptr_t)end & 0xfff),
+				       (unsigned)((uintptr_t)e - (uintptr_t)end));
+				return true;
+			}
+		}
+	}
+	return false;
 }
 
 /* The loader's first openat and newfstatat sites' page offsets. */
@@ -116,6 +160,37 @@ static void *flood(void *arg)
 	return NULL;
 }
 
+/* ldsite stat N AT */
+static int stats(long n, unsigned at)
+{
+	long ok = 0, bad = 0;
+
+	if (n <= 0 || at < 2 || at > 4094) {
+		fprintf(stderr, "ldsite: bad count or offset\n");
+		return 2;
+	}
+	page = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (page == MAP_FAILED)
+		return 1;
+	memset(page, 0xcc, 4096);
+	page[at - 2] = 0x0f;	/* syscall */
+	page[at - 1] = 0x05;
+	page[at] = 0xc3;	/* ret */
+	if (mprotect(page, 4096, PROT_READ | PROT_EXEC) < 0)
+		return 1;
+	for (long i = 0; i < n; i++) {
+		unsigned long r10;
+		struct stat st;
+		long r = call(at, SYS_newfstatat, AT_FDCWD, (long)"in.txt", (long)&st, AT_EMPTY_PATH,
+			      &r10);
+
+		ok += r == 0 && r10 == AT_EMPTY_PATH && S_ISREG(st.st_mode);
+		bad += r != 0 || r10 != AT_EMPTY_PATH;
+	}
+	printf("stats %ld bad %ld\n", ok, bad);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	long opens = 0, enoent = 0, tagged = 0, eintr = 0, e513 = 0, bad = 0;
@@ -132,9 +207,19 @@ int main(int argc, char **argv)
 		printf("%u %u\n", off_open, off_fstat);
 		return 0;
 	}
+	if (argc == 2 && !strcmp(argv[1], "empty")) {
+		if (!loader_empty()) {
+			printf("no fstat site of a known shape\n");
+			return 77;
+		}
+		return 0;
+	}
+	if (argc == 4 && !strcmp(argv[1], "stat"))
+		return stats(strtol(argv[2], NULL, 10), (unsigned)strtoul(argv[3], NULL, 10));
 	if (argc != 5 || (strcmp(argv[1], "plain") && strcmp(argv[1], "signals")) ||
 	    (n = strtol(argv[2], NULL, 10)) <= 0) {
-		fprintf(stderr, "usage: ldsite offsets | ldsite plain|signals N OPEN FSTAT\n");
+		fprintf(stderr, "usage: ldsite offsets | ldsite plain|signals N OPEN FSTAT | "
+			"ldsite empty | ldsite stat N AT\n");
 		return 2;
 	}
 	off_open = (unsigned)strtoul(argv[3], NULL, 10);
