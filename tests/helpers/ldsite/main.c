@@ -74,17 +74,23 @@ static int find(struct dl_phdr_info *info, size_t size, void *data)
 	return 1;
 }
 
+/* This process's loader, into f, and its sites; their count, 0 if none. */
+static size_t loader_sites(struct found *f, struct site *sites)
+{
+	f->base = getauxval(AT_BASE);
+	if (!f->base || !dl_iterate_phdr(find, f) || !f->ok)
+		return 0;
+	return sites_in_loader(&f->t, sites);
+}
+
 /* The loader's fstat site's page offset and its "" distance, printed;
  * false if not found (or not a NUL in the loader's segments). */
 static bool loader_empty(void)
 {
-	struct found f = { .base = getauxval(AT_BASE) };
+	struct found f = { 0 };
 	struct site sites[SITES_MAX];
-	size_t n;
+	size_t n = loader_sites(&f, sites);
 
-	if (!f.base || !dl_iterate_phdr(find, &f) || !f.ok)
-		return false;
-	n = sites_in_loader(&f.t, sites);
 	for (size_t i = 0; i < n; i++) {
 		const unsigned char *end = sites[i].at + 2, *e;
 
@@ -108,13 +114,10 @@ static bool loader_empty(void)
 /* The loader's first openat and newfstatat sites' page offsets. */
 static bool loader_offsets(void)
 {
-	struct found f = { .base = getauxval(AT_BASE) };
+	struct found f = { 0 };
 	struct site sites[SITES_MAX];
-	size_t n;
+	size_t n = loader_sites(&f, sites);
 
-	if (!f.base || !dl_iterate_phdr(find, &f) || !f.ok)
-		return false;
-	n = sites_in_loader(&f.t, sites);
 	for (size_t i = 0; i < n; i++) {
 		unsigned off = (unsigned)(((uintptr_t)sites[i].at + 2) & 0xfff);
 		long nr = sites_nr(&f.t, &sites[i]);
