@@ -163,6 +163,21 @@ static void *flood(void *arg)
 	return NULL;
 }
 
+/* Our page: a syscall and a ret ending at each of the n offsets. */
+static bool make_page(const unsigned *offs, int n)
+{
+	page = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (page == MAP_FAILED)
+		return false;
+	memset(page, 0xcc, 4096);
+	for (int k = 0; k < n; k++) {
+		page[offs[k] - 2] = 0x0f;	/* syscall */
+		page[offs[k] - 1] = 0x05;
+		page[offs[k]] = 0xc3;		/* ret */
+	}
+	return mprotect(page, 4096, PROT_READ | PROT_EXEC) == 0;
+}
+
 /* ldsite stat N AT */
 static int stats(long n, unsigned at)
 {
@@ -172,14 +187,7 @@ static int stats(long n, unsigned at)
 		fprintf(stderr, "ldsite: bad count or offset\n");
 		return 2;
 	}
-	page = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (page == MAP_FAILED)
-		return 1;
-	memset(page, 0xcc, 4096);
-	page[at - 2] = 0x0f;	/* syscall */
-	page[at - 1] = 0x05;
-	page[at] = 0xc3;	/* ret */
-	if (mprotect(page, 4096, PROT_READ | PROT_EXEC) < 0)
+	if (!make_page(&at, 1))
 		return 1;
 	for (long i = 0; i < n; i++) {
 		unsigned long r10;
@@ -232,18 +240,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "ldsite: bad offsets\n");
 		return 2;
 	}
-	page = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (page == MAP_FAILED)
-		return 1;
-	memset(page, 0xcc, 4096);
-	for (int k = 0; k < 2; k++) {
-		unsigned off = k ? off_fstat : off_open;
-
-		page[off - 2] = 0x0f;	/* syscall */
-		page[off - 1] = 0x05;
-		page[off] = 0xc3;	/* ret */
-	}
-	if (mprotect(page, 4096, PROT_READ | PROT_EXEC) < 0)
+	if (!make_page((const unsigned[]){ off_open, off_fstat }, 2))
 		return 1;
 	signals = !strcmp(argv[1], "signals");
 	main_tid = (pid_t)syscall(SYS_gettid);
