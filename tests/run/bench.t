@@ -90,6 +90,15 @@ else
 		"### a real out-of-tree module as DKMS builds it: make -j$(nproc) modules \\(dkmod, 1 C files, $KDIR\\)"
 	like "with a row for full recording" "$(cat "$SCRATCH/dk.md")" \
 		$'\n''\| sandrun run \(full recording\) \| [0-9.]+x \|'
+	# (the native row's CPU and the contender's, and their ratio: the
+	# CPU of the whole run, the build's compilers too, well over 0)
+	read -r ncpu cpu ratio <<<"$(awk -F' \\| ' '/^\| native / { n = $8 }
+		/^\| sandrun run \(full recording\) / { c = $8; r = $7 }
+		END { sub(/ s \|$/, "", n); sub(/ s \|$/, "", c); print n, c, r }' "$SCRATCH/dk.md")"
+	check "and the CPU time of both runs ($ncpu s, $cpu s), whose ratio is the row's ($ratio)" \
+		perl -e 'my ($n, $c, $r) = @ARGV; $r =~ s/x$//;
+			exit !($n > 0.05 && $c > 0.05 && $r > 0 && abs($r - $c / $n) < 0.01 + 0.02 * $c / $n)' \
+		"$ncpu" "$cpu" "$ratio"
 	like "and the tracer's execve notifications on it" "$(cat "$SCRATCH/dk.md")" \
 		$'\n''\| execve \| [1-9][0-9]* \| [0-9.]+ ms \| [0-9]+ us \|'
 	is "the build ran in the copy, not in BENCH_DKMS's source" \
