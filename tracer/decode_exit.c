@@ -201,7 +201,9 @@ static void post_state(struct tracer *t, struct task *task)
  * process recorded in-process up to now is read (as at a stop of its
  * leader): a chdir's or an open's result told in its ring, a relative
  * path's record, were made under the old names, and are taken so, as
- * with a stop at each.
+ * with a stop at each.  But those processes run on: a fork of theirs not
+ * seen done yet may still be on its way, and is not given up on here
+ * (clone_settle), nor its thread's later records read before its child.
  */
 static void catch_up_others(struct tracer *t, struct task *self)
 {
@@ -213,7 +215,7 @@ static void catch_up_others(struct tracer *t, struct task *self)
 			    !o->proc->nrings)
 				continue;
 			t->cur_tid = o->tid;
-			tracer_catch_up(t, o);
+			tracer_catch_up_running(t, o);
 		}
 	t->cur_tid = cur;
 }

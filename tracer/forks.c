@@ -31,7 +31,10 @@
  * parent process's thread waiting for one).  A fork's parent runs on,
  * and may come to the tracer first: its child is looked for among its
  * children then (clone_settle), before anything it recorded after the
- * fork is read.
+ * fork is read; where its records are read while it runs (another
+ * thread's stop, a rename's catch-up of every process), its fork may
+ * still be on its way: it is waited for still, and its thread's ring is
+ * not read until its child is known (clone_in_flight).
  * A stop at a vfork's entry would cost as much as its event (its parent
  * waits for its child anyway, and the child's own first stop is on the
  * way): sandrun-rec.so makes glibc's vfork() and posix_spawn() a clone
@@ -452,28 +455,51 @@ bool clone_claim(struct tracer *t, struct task *child)
 	return true;
 }
 
-void clone_settle(struct tracer *t, const struct proc *pr)
+/*
+ * A thread's fork is over once the thread is seen stopped again: its
+ * child is among its children, or the fork failed.  Another thread of
+ * its process at a stop, or a rename's catch-up of a process that runs
+ * on, may see the fork before the kernel has made the child: that fork
+ * is still waited for, and the child's first stop finds its parent
+ * (clone_claim); given up on there, the child would be left stopped,
+ * its parent waiting for it.
+ */
+void clone_settle(struct tracer *t, const struct proc *pr, const struct task *stopped)
 {
 	for (size_t i = 0; i < t->nclone_waiting; i++) {
 		struct task *p = task_find(&t->procs, t->clone_waiting[i]);
+		bool found = false;
 		pid_t *kids;
 		size_t n;
 
 		if (!p || p->proc != pr)
 			continue;
-		clone_unwait(t, p);
-		i--;
-		/* (none unknown: the clone failed) */
 		n = children(pr->tgid, p->tid, &kids);
-		for (size_t k = 0; k < n; k++) {
+		for (size_t k = 0; k < n && !found; k++) {
 			struct task *c = task_find(&t->procs, kids[k]);
 
-			if ((!c || !c->proc) && kids[k] != t->claiming && alive(kids[k])) {
+			found = (!c || !c->proc) && kids[k] != t->claiming && alive(kids[k]);
+			if (found) {
+				clone_unwait(t, p);
 				fork_done(t, p, kids[k], (p->clone_flags & CLONE_VFORK) ?
 								 PTRACE_EVENT_VFORK : PTRACE_EVENT_FORK);
-				break;
 			}
 		}
 		free(kids);
+		/* (none unknown, at its own stop: the fork failed) */
+		if (!found && p == stopped)
+			clone_unwait(t, p);
+		if (!p->clone_pending)
+			i--;
 	}
+}
+
+bool clone_in_flight(struct tracer *t, pid_t tid)
+{
+	struct task *p;
+
+	if (!t->nclone_waiting)
+		return false;
+	p = task_find(&t->procs, tid);
+	return p && p->clone_pending;
 }

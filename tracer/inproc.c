@@ -454,6 +454,9 @@ void inproc_drain(struct tracer *t, struct task *task)
 		 * inproc_forked) */
 		if (rr->lent && rr->tid != task->tid && task_find(&t->procs, rr->lent))
 			continue;
+		/* (a fork's, its child still to be known: after it) */
+		if (t->nclone_waiting && clone_in_flight(t, rr->tid))
+			continue;
 		rr->lent = 0;
 		/* (the page checked with the first ring read: still the
 		 * trampoline's code, whatever was mapped there since) */

@@ -95,14 +95,24 @@ void tracer_resume(pid_t tid, int how, int sig)
 /* At a thread's stop, before it is handled: what its process recorded
  * in-process, and until its trampoline is found armed, whether it is
  * now (inproc.c). */
-void tracer_catch_up(struct tracer *t, struct task *task)
+static void catch_up(struct tracer *t, struct task *task, const struct task *stopped)
 {
 	struct proc *pr = task->proc;
 
 	if (t->nclone_waiting && pr)
-		clone_settle(t, pr);
+		clone_settle(t, pr, stopped);
 	if (pr && (pr->nrings || (t->inproc && !pr->inproc_armed)))
 		inproc_drain(t, task);
+}
+
+void tracer_catch_up(struct tracer *t, struct task *task)
+{
+	catch_up(t, task, task);
+}
+
+void tracer_catch_up_running(struct tracer *t, struct task *leader)
+{
+	catch_up(t, leader, NULL);
 }
 
 /* (the kernel's, not in userspace's errno.h) */

@@ -293,13 +293,23 @@ int clone_noted(struct tracer *t, struct task *task, uint64_t flags);
  * to come. */
 bool clone_claim(struct tracer *t, struct task *child);
 /* Before anything of a process's is read: its threads' forks made traced
- * at their entry, whose children are not known yet, are now. */
-void clone_settle(struct tracer *t, const struct proc *pr);
+ * at their entry, whose children are not known yet, are now.  stopped:
+ * the thread at its stop (its own fork is over: no child is a failed
+ * one), or NULL where the process runs on (decode_exit.c's catch-up of
+ * the others: a fork not seen done may still be on its way). */
+void clone_settle(struct tracer *t, const struct proc *pr, const struct task *stopped);
+/* Whether tid waits for the child of a fork that may still be on its
+ * way: its ring is not read until that child is known (what it holds
+ * is from after the fork). */
+bool clone_in_flight(struct tracer *t, pid_t tid);
 /* A thread gone (or its fork settled): no child of its is waited for. */
 void clone_unwait(struct tracer *t, struct task *task);
 /* loop.c: at a thread's stop, before it is handled, what its process
  * recorded in-process (and its forks settled). */
 void tracer_catch_up(struct tracer *t, struct task *task);
+/* The same for a process not stopped (its leader): a rename's readers,
+ * decode_exit.c. */
+void tracer_catch_up_running(struct tracer *t, struct task *leader);
 /* A monotonic clock's reading, in nanoseconds (the vDSO's: ~30 ns). */
 uint64_t tracer_now_ns(void);
 /* loop.c: a seccomp notification of a traced thread's, handled as the
