@@ -54,6 +54,30 @@ is "bench/run host exits 0" "$?" 0
 like "its table has the six figures" "$(cat "$SCRATCH/host.md")" \
 	'\| [0-9]+\.[0-9]{2} \| [0-9]+\.[0-9]{2} \| [0-9]+\.[0-9]{2} \| [0-9]+\.[0-9]{2} \| [0-9]+\.[0-9]{2} \| [0-9]+\.[0-9]{2} \|'
 is "and prints what it writes" "$(cat "$SCRATCH/host.out")" "$(cat "$SCRATCH/host.md")"
+
+# A run that fails or hangs is left out of its table's figures and named
+# under the table, and bench/run exits 1 (BENCH_SANDRUN: a sandrun that
+# fails, then one that hangs; BENCH_TIMEOUT: the limit a run)
+if [ -d "$TOP/../shared/fixtures/debian-6.1.0-57" ]; then
+	printf '#!/bin/sh\nexit 3\n' >"$SCRATCH/sr-fails"
+	printf '#!/bin/sh\nexec sleep 120\n' >"$SCRATCH/sr-hangs"
+	chmod +x "$SCRATCH/sr-fails" "$SCRATCH/sr-hangs"
+	BENCH_OUT=$SCRATCH/fail.md BENCH_SANDRUN=$SCRATCH/sr-fails "$TOP/bench/run" -n 1 hash >/dev/null 2>&1
+	is "bench/run with a contender that fails exits 1" "$?" 1
+	like "its row counts no run" "$(cat "$SCRATCH/fail.md")" '\| sandrun hash \| no run \|'
+	like "and the run is named under the table" "$(cat "$SCRATCH/fail.md")" \
+		'- sandrun hash: run 1 failed \(exit [0-9]+\), left out'
+	like "the native run's row is still there" "$(cat "$SCRATCH/fail.md")" '\| native \(`xargs sha256sum'
+	t0=$(date +%s)
+	BENCH_OUT=$SCRATCH/hang.md BENCH_TIMEOUT=10 BENCH_SANDRUN=$SCRATCH/sr-hangs "$TOP/bench/run" -n 1 hash >/dev/null 2>&1
+	is "bench/run with a contender that hangs exits 1" "$?" 1
+	like "the run is named as timed out" "$(cat "$SCRATCH/hang.md")" \
+		'- sandrun hash: run 1 timed out after 10 s, left out'
+	t=$(($(date +%s) - t0))
+	check "and was not waited for: $t s for two tables whose hung runs sleep 120 s" test "$t" -lt 120
+else
+	for i in 1 2 3 4 5 6 7; do skip "no fixtures in ../shared/fixtures"; done
+fi
 # its proc table, on 100 processes: each row with its processes' own CPU
 # (from the loop's `times`) where the loop ran, and the loop alone's,
 # which is not 0 (`times` counts clock ticks: 100 processes take several,
