@@ -311,6 +311,24 @@ if [ -x "$SCRATCH/bin/forkrace" ]; then
 else
 	for i in 1 2 3 4; do skip "the forkrace helper is not built"; done
 fi
+# The same in a build's shape: make -j4, each recipe renaming its output
+# into place and reading it back in a command substitution (every run
+# hung before)
+if command -v make >/dev/null; then
+	w=$SCRATCH/w-mvsubst
+	mkdir -p "$w"
+	{
+		printf 'all:'
+		for i in $(seq 100); do printf ' o%d' "$i"; done
+		printf '\no%%:\n\t@echo $@ > t$@; mv t$@ $@; y=$$(cat $@); test "$$y" = $@\n'
+	} >"$w/Makefile"
+	(cd "$w" && timeout 120 "$SR" -q -o "$SCRATCH/out-root/mvsubst.trace" -- make -s -j4) \
+		>"$SCRATCH/out-root/mvsubst.out" 2>&1
+	is "make -j4 of 100 recipes, each an mv and a command substitution: exit 0" "$?" 0
+	is "and all 100 renamed into place" "$(cd "$w" && ls o* | wc -l)" 100
+else
+	for i in 1 2; do skip "no make here"; done
+fi
 
 # The loader's opening and fstat of the audit modules, before
 # sandrun-audit.so has rewritten it, are seccomp notifications at the
