@@ -230,6 +230,12 @@ if bench_bpf waits; then
 		perl -e 'exit !($ARGV[0] =~ /\| blocked until a seccomp notification was answered \| 0 \| 0\.0 ms \| ([0-9]+) \| [0-9.]+ ms \| [0-9]+ us \|/ && $1 >= 4)' "$out"
 	check "ptrace stops under sandrun only" \
 		perl -e 'exit !($ARGV[0] =~ /\| stopped by ptrace until resumed \| 0 \| 0\.0 ms \| ([0-9]+) \|/ && $1 >= 2)' "$out"
+	# (each true's notifications are answered, and wake it: natively
+	# nothing answers; the waits behind a thread of the tracer are some
+	# of those)
+	check "waits after an answer under sandrun only, those behind the tracer among them" \
+		perl -e 'exit !($ARGV[0] =~ /\| ready, not running, after the tracer answered its notification \| 0 \| 0\.0 ms \| ([0-9]+) \|/ && $1 >= 4 &&
+			      ($n = $1, $ARGV[0] =~ /\| of those, a thread of the tracer on its CPU until it ran \| 0 \| 0\.0 ms \| ([0-9]+) \|/) && $1 <= $n)' "$out"
 	check "the tracer's threads ran under sandrun, not natively" \
 		perl -e 'exit !($ARGV[0] =~ /\| the tracer: its threads on a CPU \| \| 0\.0 ms \| \| ([0-9.]+) ms \|/ && $1 > 0)' "$out"
 	is "PREP ran before both runs" "$(wc -l <"$SCRATCH/wpreps")" 2
