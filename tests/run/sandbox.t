@@ -16,6 +16,9 @@ sr() {
 
 port_base=$((20000 + $$ % 20000))
 
+grep -qs seccomp /sys/devices/system/cpu/vulnerabilities/spec_store_bypass ||
+	diag "no seccomp mode in this kernel's Spectre v4 mitigation: the speculation check below cannot tell a filter that forces it here"
+
 for who in $(test_users); do
 	src=$SCRATCH/$who/src
 	owned_dir "$who" "$src"
@@ -36,6 +39,15 @@ for who in $(test_users); do
 	is "$who: the invoker's uid inside" \
 		"$(sr "$who" "$src" -- id -u)" "$(as "$who" id -u)"
 	is "$who: --root maps to uid 0" "$(sr "$who" "$src" --root -- id -u)" 0
+
+	# The seccomp filter leaves the build's speculation controls as any
+	# process has them (SECCOMP_FILTER_FLAG_SPEC_ALLOW).  Where the
+	# kernel's Spectre v4 or v2 user mitigation is in its "seccomp" mode
+	# (the default before 5.16), a filter without the flag forces them
+	# off in every process of the build, and the two differ.
+	is "$who: speculation controls as outside the sandbox" \
+		"$(sr "$who" "$src" -- grep '^Speculation' /proc/self/status)" \
+		"$(as "$who" grep '^Speculation' /proc/self/status)"
 
 	# Writing outside the source tree fails and leaves nothing behind.
 	out=$(sr "$who" "$src" -- sh -c "for f in /etc/sandrun-probe-$$ /usr/sandrun-probe-$$ /var/lib/sandrun-probe-$$ \$HOME/sandrun-probe-$$; do
