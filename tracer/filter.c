@@ -537,7 +537,8 @@ static int prefix_resolve(struct sock_filter *out, bool notify, const struct fil
  * forces Speculative Store Bypass Disable and indirect branch
  * speculation off in every filtered process: a slower build for no wall
  * of the sandbox's, which are namespaces and Landlock, not speculation
- * (Firefox's content sandbox and crun's OCI flag make the same choice). */
+ * (util-linux's seccomp helper makes the same choice; the OCI runtime
+ * spec offers containers the flag). */
 static int install(const struct sock_fprog *prog, bool notify)
 {
 	unsigned flags = (notify ? SECCOMP_FILTER_FLAG_NEW_LISTENER |
