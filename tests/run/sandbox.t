@@ -44,7 +44,10 @@ for who in $(test_users); do
 	# process has them (SECCOMP_FILTER_FLAG_SPEC_ALLOW).  Where the
 	# kernel's Spectre v4 or v2 user mitigation is in its "seccomp" mode
 	# (the default before 5.16), a filter without the flag forces them
-	# off in every process of the build, and the two differ.
+	# off in every process of the build, and the two differ.  (The
+	# filter is there: the comparison would say nothing without it.)
+	is "$who: the command runs under the recording's seccomp filter" \
+		"$(sr "$who" "$src" -- sed -n 's/^Seccomp:[[:space:]]*//p' /proc/self/status)" 2
 	is "$who: speculation controls as outside the sandbox" \
 		"$(sr "$who" "$src" -- grep '^Speculation' /proc/self/status)" \
 		"$(as "$who" grep '^Speculation' /proc/self/status)"
