@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <zstd.h>
 
 #include "lib/util.h"
@@ -149,7 +151,8 @@ FILE *zstd_open_write(FILE *raw, int level)
 	return f;
 }
 
-FILE *zstd_open_read(FILE *raw)
+/* A reader of raw whose first n bytes, read from it already, are head. */
+static FILE *open_read_after(FILE *raw, const unsigned char *head, size_t n)
 {
 	struct zcookie *z = xcalloc(1, sizeof(*z));
 	cookie_io_functions_t io = { .read = zread, .close = zclose };
@@ -159,10 +162,18 @@ FILE *zstd_open_read(FILE *raw)
 	z->d = ZSTD_createDCtx();
 	z->cap = ZSTD_DStreamInSize();
 	z->buf = xmalloc(z->cap);
+	if (n)
+		memcpy(z->buf, head, n);
+	z->len = n;
 	f = fopencookie(z, "r", io);
 	if (!f)
 		zclose(z);
 	return f;
+}
+
+FILE *zstd_open_read(FILE *raw)
+{
+	return open_read_after(raw, NULL, 0);
 }
 
 bool zstd_wanted(const char *path)
@@ -172,18 +183,91 @@ bool zstd_wanted(const char *path)
 	return n > 4 && !strcmp(path + n - 4, ".zst");
 }
 
+/* A plain stream whose first bytes were read to look for the magic: a
+ * pipe's cannot be put back, so they are given first, then the rest. */
+struct after {
+	FILE *raw;
+	unsigned char head[4];
+	size_t n, pos;
+};
+
+static ssize_t after_read(void *cookie, char *data, size_t n)
+{
+	struct after *a = cookie;
+	size_t k;
+
+	if (a->pos < a->n) {
+		k = a->n - a->pos < n ? a->n - a->pos : n;
+		memcpy(data, a->head + a->pos, k);
+		a->pos += k;
+		return (ssize_t)k;
+	}
+	k = fread(data, 1, n, a->raw);
+	if (k == 0 && ferror(a->raw)) {
+		errno = errno ? errno : EIO;
+		return -1;
+	}
+	return (ssize_t)k;
+}
+
+static int after_close(void *cookie)
+{
+	struct after *a = cookie;
+	int r = fclose(a->raw);
+
+	free(a);
+	return r;
+}
+
+static FILE *plain_after(FILE *raw, const unsigned char *head, size_t n)
+{
+	cookie_io_functions_t io = { .read = after_read, .close = after_close };
+	struct after *a = xcalloc(1, sizeof(*a));
+	FILE *f;
+
+	a->raw = raw;
+	memcpy(a->head, head, n);
+	a->n = n;
+	f = fopencookie(a, "r", io);
+	if (!f)
+		after_close(a);
+	return f;
+}
+
 FILE *zstd_fopen_any(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	return fd < 0 ? NULL : zstd_fdopen_any(fd);
+}
+
+FILE *zstd_fdopen_any(int fd)
 {
 	static const unsigned char magic[4] = { 0x28, 0xb5, 0x2f, 0xfd };
 	unsigned char head[4] = { 0 };
-	FILE *f = fopen(path, "re");
+	FILE *f = fdopen(fd, "r");
+	size_t n;
 
-	if (!f)
+	if (!f) {
+		int e = errno;
+
+		close(fd);
+		errno = e;
 		return NULL;
-	if (fread(head, 1, 4, f) == 4 && !memcmp(head, magic, 4)) {
-		rewind(f);
-		return zstd_open_read(f);
 	}
-	rewind(f);
-	return f;
+	n = fread(head, 1, 4, f);
+	if (n == 0 && ferror(f)) {
+		int e = errno;
+
+		fclose(f);
+		errno = e;
+		return NULL;
+	}
+	/* (a file is read again from its start; a pipe cannot be) */
+	if (fseeko(f, 0, SEEK_SET) == 0)
+		return n == 4 && !memcmp(head, magic, 4) ? zstd_open_read(f) : f;
+	clearerr(f);
+	if (n == 4 && !memcmp(head, magic, 4))
+		return open_read_after(f, head, n);
+	return plain_after(f, head, n);
 }

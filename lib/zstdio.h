@@ -20,7 +20,11 @@ const char *zstd_read_error(void);
 
 /* Whether the path names a compressed file (ends in .zst). */
 bool zstd_wanted(const char *path);
-/* Open a trace for reading, compressed or not (by its magic). */
+/* Open a trace for reading, compressed or not (by its magic): a file, or
+ * a pipe (its first bytes given back after the look at them). */
 FILE *zstd_fopen_any(const char *path);
+/* The same on an fd open for reading (taken: closed with the FILE, or at
+ * once on failure). */
+FILE *zstd_fdopen_any(int fd);
 
 #endif

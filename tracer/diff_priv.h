@@ -90,6 +90,7 @@ struct state {
 
 struct run {
 	const char *path;
+	int copy;		/* a pipe's trace, copied to read twice, or -1 */
 	struct proc *p;
 	size_t n, cap;
 	struct writer *w;	/* sorted by path */

@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* `sandrun diff`: reading the two runs (see diff_priv.h). */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "lib/digest.h"
 #include "lib/exitcode.h"
 #include "lib/util.h"
+#include "lib/zstdio.h"
 #include "tracer/diff_priv.h"
 #include "tracer/trace_read.h"
 
@@ -248,6 +251,34 @@ static char *state_string(const json_t *rec)
 			 *jstr(rec, "target") ? " target=" : "", jstr(rec, "target"));
 }
 
+/* The run's trace opened from its start: its file, or the copy of a pipe. */
+static int open_run(struct trace_reader *tr, const struct run *r,
+		    struct sr_error **err)
+{
+	FILE *f;
+	int fd;
+
+	if (r->copy < 0)
+		return trace_open(tr, r->path, err);
+	fd = dup(r->copy);	/* (the offset is shared: one pass at a time) */
+	if (fd >= 0 && lseek(fd, 0, SEEK_SET) < 0) {
+		int e = errno;
+
+		close(fd);
+		fd = -1;
+		errno = e;
+	}
+	f = fd >= 0 ? zstd_fdopen_any(fd) : NULL;	/* (takes fd) */
+	if (!f) {
+		int e = errno;
+
+		memset(tr, 0, sizeof(*tr));
+		return sr_error_make(err, SR_EXIT_FAILURE, e, "cannot read '%s' again",
+				     r->path);
+	}
+	return trace_open_file(tr, f, r->path, err);
+}
+
 int diff_pass1(struct run *r, struct sr_error **err)
 {
 	struct trace_reader tr;
@@ -255,7 +286,7 @@ int diff_pass1(struct run *r, struct sr_error **err)
 	json_t *rec;
 	int k;
 
-	if (trace_open(&tr, r->path, err) < 0) {
+	if (open_run(&tr, r, err) < 0) {
 		trace_close(&tr);
 		return -1;
 	}
@@ -568,7 +599,7 @@ int diff_pass2(struct run *r, struct sr_error **err)
 	json_t *rec;
 	int k;
 
-	if (trace_open(&tr, r->path, err) < 0) {
+	if (open_run(&tr, r, err) < 0) {
 		trace_close(&tr);
 		return -1;
 	}

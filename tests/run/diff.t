@@ -375,4 +375,18 @@ zstd -q -c "$SCRATCH/a2.trace" > "$SCRATCH/a2.trace.zst" 2>/dev/null &&
 	check "a .zst trace compares as the same run" \
 		sh -c "'$SR' diff '$SCRATCH/a.trace' '$SCRATCH/a2.trace.zst' >/dev/null"
 
+# Traces from pipes (read twice by diff: copied first), plain and zstd.
+out=$("$SR" diff <(cat "$SCRATCH/a.trace") <(cat "$SCRATCH/a2.trace") 2>&1)
+is "two traces from pipes: exit 0 (equivalent)" "$?" 0
+like "... and says so, naming the pipes" "$out" '^/dev/fd/[0-9]+ and /dev/fd/[0-9]+ are equivalent'
+out=$("$SR" diff "$SCRATCH/a.trace" <(zstd -q -c "$SCRATCH/env.trace") 2>&1)
+is "a zstd trace from a pipe that differs: exit 1" "$?" 1
+like "... names what differs, as from its file" "$out" 'environment|env'
+out=$("$SR" show <(cat "$SCRATCH/a.trace") 2>&1)
+is "show of a trace from a pipe: exit 0" "$?" 0
+like "... its first bytes not lost (the header's command)" "$out" '^trace /dev/fd/[0-9]+: make -s'
+out=$(zstd -q -c "$SCRATCH/a.trace" | "$SR" fold /dev/stdin 2>&1)
+is "fold of a zstd trace from a pipe: exit 0" "$?" 0
+like "... writes its delta" "$out" '^#sandrun-delta 1 digest='
+
 done_testing
