@@ -45,6 +45,8 @@ static inline bool str_has_prefix(const char *s, const char *prefix)
 }
 /* True when path equals dir or lies below it (both absolute, normalized). */
 bool path_is_under(const char *path, const char *dir);
+/* mkdir -p (0755), errors ignored: what is made is looked at after. */
+void mkdir_p(const char *path);
 
 /* Lexically normalize an absolute path: collapse //, /./ and /../. */
 char *path_normalize(const char *path);

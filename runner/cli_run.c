@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <glob.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -390,6 +391,53 @@ static int parse_run_args(int argc, char **argv, struct run_args *a,
  * a tree under /tmp is bound over the private /tmp), then the user's mounts
  * in command-line order.
  */
+/*
+ * An enforced policy's wall around the source tree: the tree is read-only
+ * but where the policy writes (each such path bound over it, read-write),
+ * unless it writes the whole tree.  Landlock does not cover chmod, chown,
+ * utimes or xattrs, and the tracer's check of a path races a symlink
+ * swapped after it: a read-only mount refuses those whatever path reaches
+ * them.  A write path of the sandbox's own scratch (/tmp, /var/tmp: $TMP)
+ * that holds the tree (--src under /tmp) does not open the tree up.
+ * Missing write directories are made first, as Landlock's rules would.
+ */
+static void src_read_only(const struct policy *pol, const char *src,
+			  struct mount_plan *p)
+{
+	for (size_t i = 0; i < pol->nrules; i++) {
+		const struct policy_rule *r = &pol->rules[i];
+
+		if ((r->access & PA_WRITE) && r->path && !r->glob &&
+		    path_is_under(src, r->path) && strcmp(r->path, "/tmp") &&
+		    strcmp(r->path, "/var/tmp"))
+			return;
+	}
+	plan_add(p, OP_REMOUNT_RO, OPF_EXEC, NULL, src, 0);
+	for (size_t i = 0; i < pol->nrules; i++) {
+		const struct policy_rule *r = &pol->rules[i];
+		glob_t g;
+
+		if (!(r->access & PA_WRITE) || !r->path)
+			continue;
+		if (!r->glob) {
+			if (!path_is_under(r->path, src) || !strcmp(r->path, src))
+				continue;
+			if (access(r->path, F_OK) < 0)
+				mkdir_p(r->path);
+			if (access(r->path, F_OK) == 0)
+				plan_add(p, OP_BIND, 0, r->path, r->path, 0);
+			continue;
+		}
+		/* (a glob: what it matches now, as for Landlock) */
+		if (glob(r->path, GLOB_NOSORT, NULL, &g) == 0)
+			for (size_t k = 0; k < g.gl_pathc; k++)
+				if (path_is_under(g.gl_pathv[k], src) &&
+				    strcmp(g.gl_pathv[k], src))
+					plan_add(p, OP_BIND, 0, g.gl_pathv[k], g.gl_pathv[k], 0);
+		globfree(&g);
+	}
+}
+
 static int build_plan(const struct run_args *a, struct run_config *cfg,
 		      struct sr_error **err)
 {
@@ -449,6 +497,8 @@ static int build_plan(const struct run_args *a, struct run_config *cfg,
 	plan_add(p, OP_SYMLINK, 0, "/proc/self/fd/1", "/dev/stdout", 0);
 	plan_add(p, OP_SYMLINK, 0, "/proc/self/fd/2", "/dev/stderr", 0);
 	plan_add(p, OP_BIND, OPF_CREATE | OPF_SRC_TREE, cfg->src, cfg->src, 0);
+	if (cfg->policy && cfg->policy->mode == POLICY_ENFORCE)
+		src_read_only(cfg->policy, cfg->src, p);
 
 	for (size_t i = 0; i < a->n_mounts; i++) {
 		const struct user_mount *m = &a->mounts[i];

@@ -66,21 +66,6 @@ static uint64_t rights(unsigned access, uint64_t all)
 	return r & all;
 }
 
-static void mkdir_p(const char *path)
-{
-	char *p = xstrdup(path);
-
-	for (char *s = p + 1; *s; s++) {
-		if (*s != '/')
-			continue;
-		*s = '\0';
-		mkdir(p, 0755);
-		*s = '/';
-	}
-	mkdir(p, 0755);
-	free(p);
-}
-
 static int add_path(int rs, const char *path, uint64_t allowed, bool create,
 		    struct sr_error **err)
 {

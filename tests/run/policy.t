@@ -374,6 +374,28 @@ chmod -x "$S/hi.sh"
 is "... a script without x: an ordinary EACCES, no violation (0)" "$?" 0
 rm -f "$S/hi.sh"
 
+# The source tree is a read-only mount but where an enforced policy
+# writes: what Landlock does not cover (chmod) and a path the tracer's
+# check let through meet the mount.  $TMP (/tmp) holds this tree
+# ($SCRATCH is under /tmp): writing it does not open the tree up.
+printf '%s\n' "mode enforce" "network none" 'read /usr /etc /lib /lib64 /bin $SRC' \
+	'exec /usr /bin /lib /lib64' 'write $SRC/out $TMP' > "$SCRATCH/tmpw.policy"
+echo secret > "$S/secret"
+chmod 644 "$S/secret"
+(cd "$S" && "$SR" -q --policy "$SCRATCH/tmpw.policy" -o "$SCRATCH/tmpw.trace" -- sh -c \
+	'echo bad >> secret; chmod 777 secret; touch new; echo ok > out/w.txt;
+	 grep -E " $PWD(/out)? " /proc/self/mountinfo | cut -d" " -f5,6 | sort -u') \
+	>"$SCRATCH/out" 2>"$SCRATCH/err"
+is "write \$TMP over a tree under /tmp: the run ends (0)" "$?" 0
+is "... the tree's file not written" "$(cat "$S/secret")" "secret"
+is "... nor chmod-ed" "$(stat -c %a "$S/secret")" "644"
+check "... nor a file made beside it" test ! -e "$S/new"
+is "... out/ written" "$(cat "$S/out/w.txt" 2>/dev/null)" "ok"
+like "... the tree is mounted read-only" "$(cat "$SCRATCH/out")" "^$S ro,"
+like "... out/ read-write over it" "$(cat "$SCRATCH/out")" "$S/out rw,"
+like "... the build is told: read-only file system" "$(cat "$SCRATCH/err")" "Read-only file system"
+rm -f "$S/secret" "$S/out/w.txt"
+
 (cd "$S" && "$SR" -q --policy "$SCRATCH" -- true) 2>"$SCRATCH/err"
 is "--policy of a directory: 125" "$?" 125
 like "--policy of a directory: says so" "$(cat "$SCRATCH/err")" \
