@@ -2,16 +2,34 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "lib/exitcode.h"
 #include "lib/outfile.h"
 #include "lib/util.h"
 
+int outfile_check(const char *path, struct sr_error **err)
+{
+	struct stat st;
+
+	if (stat(path, &st) < 0 || S_ISREG(st.st_mode))
+		return 0;
+	return sr_error_make(err, SR_EXIT_FAILURE, 0, "cannot write '%s': it is %s, "
+			     "and sandrun writes a new file and renames it over the "
+			     "old one", path, S_ISDIR(st.st_mode) ? "a directory" :
+			     S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode) ? "a device" :
+			     S_ISFIFO(st.st_mode) ? "a pipe" : "not a regular file");
+}
+
 int outfile_open(struct outfile *o, const char *path, struct sr_error **err)
 {
 	int fd;
 
+	o->f = NULL;
+	o->path = o->tmp = NULL;
+	if (outfile_check(path, err) < 0)
+		return -1;
 	o->path = xstrdup(path);
 	o->tmp = xasprintf("%s.tmp.%d", path, (int)getpid());
 	fd = open(o->tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,

@@ -17,6 +17,10 @@ struct outfile {
 	char *tmp;
 };
 
+/* 0 if path is missing or a regular file (or a link to one), which a new
+ * file may replace; else an error (a device, a pipe, a directory: never
+ * replaced, nor written into). */
+int outfile_check(const char *path, struct sr_error **err);
 int outfile_open(struct outfile *o, const char *path, struct sr_error **err);
 /* Commit (rename into place); on any write error nothing is left. */
 int outfile_commit(struct outfile *o, struct sr_error **err);

@@ -20,6 +20,8 @@
 #include "lib/cleanup.h"
 #include "lib/digest.h"
 #include "lib/exitcode.h"
+#include "lib/outfile.h"
+#include "lib/util.h"
 #include "runner/child.h"
 #include "runner/launch.h"
 #include "runner/meta.h"
@@ -276,6 +278,21 @@ static double own_cpu_s(void)
 	       (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
 }
 
+/* The run's output files, each a new file renamed into place: none may
+ * be a device, a pipe or a directory (as root, `-o /dev/null` would
+ * replace the device), found before anything is written or removed. */
+static int outputs_ok(const struct run_config *cfg, struct sr_error **err)
+{
+	cleanup_free char *delta = cfg->trace_path ?
+				   xasprintf("%s.delta", cfg->trace_path) : NULL;
+	const char *paths[] = { cfg->trace_path, delta, cfg->meta_path, cfg->report_path };
+
+	for (size_t i = 0; i < ARRAY_SIZE(paths); i++)
+		if (paths[i] && outfile_check(paths[i], err) < 0)
+			return -1;
+	return 0;
+}
+
 int launch_run(const struct run_config *cfg, int *ret_status,
 	       struct sr_error **err)
 {
@@ -288,7 +305,7 @@ int launch_run(const struct run_config *cfg, int *ret_status,
 	pid_t pid = -1;
 
 	meta_start(&meta);
-	if (record_begin(&rec, cfg, err) < 0)
+	if (outputs_ok(cfg, err) < 0 || record_begin(&rec, cfg, err) < 0)
 		return -1;
 	/* A failed run must not leave the last run's metadata looking like
 	 * its own (record_begin does the same for the delta). */

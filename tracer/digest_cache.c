@@ -451,8 +451,13 @@ void digest_cache_save(struct tracer *t)
 	struct writer w = { .ok = true };
 	struct digest sum;
 
+	struct stat st;
+
 	/* nothing new to keep: the file stays as it is */
 	if (!path || !t->cache_dirty)
+		return;
+	/* (a device or a pipe there is never replaced: the load warned) */
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
 		return;
 	/* a new file renamed over the old: a reader sees one or the other
 	 * (no fsync: a cache lost in a crash is only rebuilt); of two runs

@@ -380,4 +380,34 @@ is "lock -o into a missing directory: 125" "$?" 125
 is "lock -o: names the file asked for" "$(cat "$SCRATCH/err")" \
 	"sandrun: cannot create '$SCRATCH/no/dir/x.lock': No such file or directory"
 
+# Output files are new files renamed into place: a device, a pipe or a
+# directory at the path is refused (125) before anything is run or
+# written, never replaced (as root, -o /dev/null would replace the device).
+mkdir -p "$SCRATCH/odev"
+mkfifo "$SCRATCH/odev/fifo"
+if mknod "$SCRATCH/odev/null" c 1 3 2>/dev/null; then
+	for o in "-o $SCRATCH/odev/null" "--meta=$SCRATCH/odev/null" "--report=$SCRATCH/odev/null"; do
+		(cd "$SCRATCH" && "$SR" -q $o -- sh -c 'echo ran > ran.txt') 2>"$SCRATCH/err"
+		is "run $o (a device): 125" "$?" 125
+		like "... says why" "$(cat "$SCRATCH/err")" \
+			"^sandrun: cannot write '.*odev/null': it is a device, and sandrun writes a new file"
+		check "... the device is still one" test -c "$SCRATCH/odev/null"
+		check "... the command did not run" test ! -e "$SCRATCH/ran.txt"
+	done
+	"$SR" lock -o "$SCRATCH/odev/null" "$SCRATCH/whole.trace" 2>"$SCRATCH/err"
+	is "lock -o a device: 125" "$?" 125
+	check "... the device is still one" test -c "$SCRATCH/odev/null"
+else
+	skip "mknod needs root"; skip "(same)"; skip "(same)"; skip "(same)"
+	skip "(same)"; skip "(same)"; skip "(same)"; skip "(same)"
+	skip "(same)"; skip "(same)"; skip "(same)"; skip "(same)"
+	skip "(same)"; skip "(same)"
+fi
+(cd "$SCRATCH" && "$SR" -q -o "$SCRATCH/odev/fifo" -- true) 2>"$SCRATCH/err"
+is "run -o a pipe: 125, without blocking on it" "$?" 125
+check "... the pipe is still one" test -p "$SCRATCH/odev/fifo"
+"$SR" lock -o "$SCRATCH/odev" "$SCRATCH/whole.trace" 2>"$SCRATCH/err"
+is "lock -o a directory: 125" "$?" 125
+like "... says so" "$(cat "$SCRATCH/err")" "it is a directory"
+
 done_testing
