@@ -46,7 +46,9 @@ static int read_failed(struct mapped *m, const char *name, int e, struct sr_erro
 int read_or_map_file(int dirfd, const char *rel, const char *name, uint8_t *buf,
 		     uint64_t cap, struct mapped *ret, struct sr_error **err)
 {
-	int fd = openat(dirfd, rel, O_RDONLY | O_CLOEXEC);
+	/* (O_NONBLOCK: a FIFO's open would wait for a writer; it is refused
+	 * below, and a regular file's reads ignore the flag) */
+	int fd = openat(dirfd, rel, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	struct stat st;
 	int e;
 

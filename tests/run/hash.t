@@ -458,4 +458,13 @@ done
 "$SR" hash --mask=bogus "$m" >/dev/null 2>&1
 is "a bad --mask is a usage error" "$?" 124
 
+# A FIFO given as a file to hash or verify is refused, not waited on
+# (its open would block until a writer came).
+mkfifo "$SCRATCH/fifo"
+timeout 20 "$SR" hash "$SCRATCH/fifo" >/dev/null 2>"$SCRATCH/err"
+is "hash of a FIFO: 125 at once" "$?" 125
+is "... says why" "$(cat "$SCRATCH/err")" "sandrun: cannot read '$SCRATCH/fifo': not a regular file"
+timeout 20 "$SR" verify --cert "$FIX/signing-cert.pem" "$SCRATCH/fifo" >/dev/null 2>&1
+is "verify of a FIFO: 125 at once" "$?" 125
+
 done_testing
