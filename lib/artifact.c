@@ -98,8 +98,13 @@ int pe_regions(const uint8_t *buf, uint64_t size, const char *name,
 		return bad(err, name, opt, "PE optional header is truncated");
 	ndirs = le32(buf + dd - 4);	/* NumberOfRvaAndSizes */
 	ret[(*ret_n)++] = (struct region){ REGION_PE_CHECKSUM, opt + 64, 4 };
-	if (ndirs < 5 || dd + 5 * 8 > size)
+	if (ndirs < 5)
 		return 1;	/* no certificate-table entry */
+	/* (the file ends before its certificate-table entry: cut short, not
+	 * an unsigned image) */
+	if (dd + 5 * 8 > size)
+		return bad(err, name, size, "PE data directories are truncated "
+			   "(the file ends before the certificate-table entry)");
 	ret[(*ret_n)++] = (struct region){ REGION_PE_CERTDIR, dd + 4 * 8, 8 };
 	va = le32(buf + dd + 4 * 8);
 	len = le32(buf + dd + 4 * 8 + 4);

@@ -286,6 +286,17 @@ V=$FIX/vmlinuz-6.1.0-57-amd64
 signed=$("$SR" hash "$V" | cut -d' ' -f1)
 check "the signed vmlinuz's raw and masked hashes differ" \
 	test "$signed" != "$("$SR" hash --mask=none "$V" | cut -d' ' -f1)"
+# Cut short inside its data directories (the PE header at 0x80, the
+# certificate-table entry at bytes 232-239): an error with the offset,
+# not an unsigned image.
+for n in 200 239; do
+	head -c $n "$V" > "$SCRATCH/vmlinuz.cut"
+	"$SR" hash "$SCRATCH/vmlinuz.cut" >/dev/null 2>"$SCRATCH/err"
+	is "vmlinuz cut at $n bytes: hash exits 123" "$?" 123
+	is "... at the file's end" "$(cat "$SCRATCH/err")" "sandrun: $SCRATCH/vmlinuz.cut: byte $n: PE data directories are truncated (the file ends before the certificate-table entry)"
+	"$SR" verify --cert "$FIX/signing-cert.pem" "$SCRATCH/vmlinuz.cut" >/dev/null 2>&1
+	is "... verify exits 123 too" "$?" 123
+done
 if command -v sbattach >/dev/null && command -v sbsign >/dev/null; then
 	cp "$V" "$SCRATCH/vmlinuz"; chmod u+w "$SCRATCH/vmlinuz"
 	sbattach --remove "$SCRATCH/vmlinuz" >/dev/null 2>&1
