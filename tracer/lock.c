@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/digest.h"
 #include "lib/exitcode.h"
 #include "lib/json.h"
 #include "lib/mtree.h"
@@ -177,11 +178,40 @@ void lock_write(FILE *f, const struct lock *l)
 		fprintf(f, "%s\t%s\n", l->v[i].state, l->v[i].path);
 }
 
+/* Whether s is n lowercase hex digits. */
+static bool is_hex(const char *s, size_t n)
+{
+	size_t i = 0;
+
+	for (; s[i] && i < n; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return false;
+	return i == n && !s[i];
+}
+
+/* Whether state is one `sandrun lock` writes: absent, a type, or
+ * file:/dir: with a digest of the lock's algorithm (hexlen digits). */
+static bool valid_state(const char *state, size_t hexlen)
+{
+	static const char *const types[] = {
+		"absent", "file", "dir", "symlink", "chardev", "blockdev", "fifo", "socket",
+	};
+
+	if (!strncmp(state, "file:", 5))
+		return is_hex(state + 5, hexlen);
+	if (!strncmp(state, "dir:", 4))
+		return is_hex(state + 4, hexlen);
+	for (size_t i = 0; i < ARRAY_SIZE(types); i++)
+		if (!strcmp(state, types[i]))
+			return true;
+	return false;
+}
+
 int lock_read(const char *file, struct lock *ret, struct sr_error **err)
 {
 	FILE *f = input_open(file, "lock ", err);
 	char *line = NULL;
-	size_t cap = 0, vcap = 0;
+	size_t cap = 0, vcap = 0, hexlen = 0;
 	unsigned long lineno = 0;
 	ssize_t n;
 
@@ -197,12 +227,19 @@ int lock_read(const char *file, struct lock *ret, struct sr_error **err)
 		if (lineno == 1) {
 			const char *d = str_has_prefix(line, LOCK_HEADER " digest=") ?
 					line + strlen(LOCK_HEADER " digest=") : NULL;
+			enum digest_algo algo;
 
 			if (!d) {
 				sr_error_make(err, SR_EXIT_BAD_INPUT, 0, "%s:1: not a sandrun "
 					      "lock (expected '%s digest=...')", file, LOCK_HEADER);
 				goto fail;
 			}
+			if (digest_algo_parse(d, &algo) < 0) {
+				sr_error_make(err, SR_EXIT_BAD_INPUT, 0, "%s:1: unknown digest "
+					      "'%s' (sha256 or xxh128)", file, d);
+				goto fail;
+			}
+			hexlen = 2 * (algo == DIGEST_SHA256 ? 32 : 16);
 			ret->digest = xstrdup(d);
 			continue;
 		}
@@ -215,6 +252,12 @@ int lock_read(const char *file, struct lock *ret, struct sr_error **err)
 			goto fail;
 		}
 		*tab = '\0';
+		if (!valid_state(line, hexlen)) {
+			sr_error_make(err, SR_EXIT_BAD_INPUT, 0, "%s:%lu: '%s' is no state "
+				      "(absent, a type, file:DIGEST or dir:DIGEST of %s)",
+				      file, lineno, line, ret->digest);
+			goto fail;
+		}
 		add(ret, &vcap, xstrdup(tab + 1), xstrdup(line));
 	}
 	if (ferror(f)) {
@@ -229,6 +272,13 @@ int lock_read(const char *file, struct lock *ret, struct sr_error **err)
 	fclose(f);
 	if (ret->n > 1)
 		qsort(ret->v, ret->n, sizeof(*ret->v), cmp_entry);
+	for (size_t i = 1; i < ret->n; i++)
+		if (!strcmp(ret->v[i - 1].path, ret->v[i].path)) {
+			sr_error_make(err, SR_EXIT_BAD_INPUT, 0, "%s: '%s' is listed twice",
+				      file, ret->v[i].path);
+			lock_free(ret);
+			return -1;
+		}
 	return 0;
 fail:
 	free(line);

@@ -306,6 +306,21 @@ printf 'not a lock\n' > "$SCRATCH/bad.lock"
 lrun l5 --lock "$SCRATCH/bad.lock"
 is "--lock: a malformed lock: exit 123" "$?" 123
 like "--lock: with file and line" "$(cat "$SCRATCH/err")" 'bad.lock:1: not a sandrun lock'
+# A lock whose lines sandrun lock could not have written: stopped (123)
+# with file and line, not taken for drift after the build.
+badlock() {	# NAME SED-EXPRESSION WANT-ERR
+	sed "$2" "$SCRATCH/build.lock" > "$SCRATCH/$1.lock"
+	lrun "lk-$1" --lock "$SCRATCH/$1.lock"
+	is "--lock with $1: exit 123" "$?" 123
+	like "... says where" "$(cat "$SCRATCH/err")" "$3"
+}
+badlock state '2s/^[a-z]*/banana/' "state.lock:2: 'banana' is no state"
+badlock algo '1s/digest=.*/digest=md5/' "algo.lock:1: unknown digest 'md5'"
+badlock digest '0,/^file:/s/^file:[0-9a-f]*/file:zz/' "digest.lock:[0-9]+: 'file:zz' is no state"
+sed '2p' "$SCRATCH/build.lock" > "$SCRATCH/twice.lock"
+lrun lk-twice --lock "$SCRATCH/twice.lock"
+is "--lock with a path listed twice: exit 123" "$?" 123
+like "... names it" "$(cat "$SCRATCH/err")" "twice.lock: '.*' is listed twice"
 "$SR" lock "$SCRATCH/nonexistent.trace" 2>/dev/null
 is "lock: a missing trace: an I/O error (125)" "$?" 125
 rm -f "$L/a.o"
