@@ -51,6 +51,11 @@ bool strset_add(struct strset *set, const char *s, size_t len)
 	return true;
 }
 
+bool strset_has(const struct strset *set, const char *s, size_t len)
+{
+	return set->cap && find(set->slot, set->cap, hash64(s, len), s, len)->s;
+}
+
 void strset_free(struct strset *set)
 {
 	for (size_t i = 0; i < set->cap; i++)

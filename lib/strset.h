@@ -25,6 +25,7 @@ struct strset {
 
 /* True when s[0..len) was not in the set (it is now). */
 bool strset_add(struct strset *set, const char *s, size_t len);
+bool strset_has(const struct strset *set, const char *s, size_t len);
 void strset_free(struct strset *set);
 
 #endif

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/digest.h"
 #include "lib/exitcode.h"
 #include "lib/sbuf.h"
 #include "lib/util.h"
@@ -88,6 +89,40 @@ static int read_failed(struct trace_reader *r, struct sr_error **err)
 			     r->path, r->line + 1);
 }
 
+/* A process's line, as the canonicalizer writes it ({"proc":"ID"} or
+ * {"proc":"ID","parent":"ID",...}, IDs plain): its ID new, its parent
+ * declared before it.  Read from the text, so that a reader skipping
+ * the line unparsed checks it too; another spelling is left to the
+ * parser and the readers. */
+static int check_proc(struct trace_reader *r, struct sr_error **err)
+{
+	const char *id = r->buf + strlen("{\"proc\":\""), *q, *par;
+
+	if (!str_has_prefix(r->buf, "{\"proc\":\"") || !(q = strchr(id, '"')) ||
+	    memchr(id, '\\', (size_t)(q - id)))
+		return 0;
+	if (!strset_add(&r->procs, id, (size_t)(q - id))) {
+		char msg[160];
+
+		snprintf(msg, sizeof(msg), "process %.*s is declared twice",
+			 (int)(q - id < 64 ? q - id : 64), id);
+		return bad(r, err, msg);
+	}
+	if (str_has_prefix(q, "\",\"parent\":\"")) {
+		par = q + strlen("\",\"parent\":\"");
+		q = strchr(par, '"');
+		if (q && !memchr(par, '\\', (size_t)(q - par)) &&
+		    !strset_has(&r->procs, par, (size_t)(q - par))) {
+			char msg[160];
+
+			snprintf(msg, sizeof(msg), "the parent %.*s is not declared before "
+				 "its child", (int)(q - par < 64 ? q - par : 64), par);
+			return bad(r, err, msg);
+		}
+	}
+	return 0;
+}
+
 /* One line as a JSON object; 0 at end of file, 2 when skipped. */
 static int read_object_if(struct trace_reader *r,
 			  bool (*want)(const char *, void *), void *ctx,
@@ -105,9 +140,12 @@ static int read_object_if(struct trace_reader *r,
 	if (n == 0 || r->buf[n - 1] != '\n')
 		return bad(r, err, "truncated line");
 	if (r->header) {	/* (counted for check_counts) */
-		if (str_has_prefix(r->buf, "{\"proc\""))
+		if (str_has_prefix(r->buf, "{\"proc\"")) {
 			r->nprocs++;
-		else if (str_has_prefix(r->buf, "{\"state\""))
+			if (check_proc(r, err) < 0)
+				return -1;
+		} else
+		if (str_has_prefix(r->buf, "{\"state\""))
 			r->nstates++;
 		else if (!str_has_prefix(r->buf, "{\"end\""))
 			r->nevents++;
@@ -155,6 +193,7 @@ int trace_open(struct trace_reader *r, const char *path, struct sr_error **err)
 int trace_open_file(struct trace_reader *r, FILE *f, const char *name,
 		    struct sr_error **err)
 {
+	enum digest_algo algo;
 	json_t *version;
 	int ok;
 
@@ -171,15 +210,19 @@ int trace_open_file(struct trace_reader *r, FILE *f, const char *name,
 	if (strcmp(jstr(r->header, "format"), "sandrun-trace"))
 		return bad(r, err, "not a sandrun trace (no \"format\":\"sandrun-trace\" header)");
 	version = json_object_get(r->header, "version");
-	if (!json_is_integer(version) || json_integer_value(version) != TRACE_VERSION) {
+	if (!json_is_integer(version))
+		return bad(r, err, "the header's \"version\" is not an integer");
+	if (json_integer_value(version) != TRACE_VERSION) {
 		char msg[128];
 
 		snprintf(msg, sizeof(msg), "unsupported trace format version %lld "
 			 "(this sandrun reads version %d)",
-			 json_is_integer(version) ? (long long)json_integer_value(version) : -1LL,
-			 TRACE_VERSION);
+			 (long long)json_integer_value(version), TRACE_VERSION);
 		return bad(r, err, msg);
 	}
+	/* (what fold, lock and diff write after the digests' hex) */
+	if (digest_algo_parse(jstr(r->header, "digest"), &algo) < 0)
+		return bad(r, err, "the header's \"digest\" is not sha256 or xxh128");
 	return 0;
 }
 
@@ -269,5 +312,6 @@ void trace_close(struct trace_reader *r)
 	free(r->buf);
 	free(r->path);
 	sbuf_free(&r->cut_text);
+	strset_free(&r->procs);
 	memset(r, 0, sizeof(*r));
 }

@@ -8,6 +8,7 @@
 
 #include "lib/error.h"
 #include "lib/sbuf.h"
+#include "lib/strset.h"
 
 /*
  * Reading a canonical trace (docs/trace-format.md), compressed or not,
@@ -25,6 +26,8 @@ struct trace_reader {
 	/* Records read so far by kind, checked against the end record's
 	 * counts so that lines lost from the middle of a trace are noticed. */
 	unsigned long nprocs, nevents, nstates;
+	/* The processes declared so far: one a line, each after its parent. */
+	struct strset procs;
 	char *buf;
 	size_t cap;
 	/* Set after opening: a member (e.g. "\"env\":") whose array of

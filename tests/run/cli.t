@@ -326,6 +326,25 @@ done
 "$SR" fold "$SCRATCH/more.trace" >/dev/null 2>"$SCRATCH/err"
 is "a line after the end record: 123" "$?" 123
 like "a line after the end record: says so" "$(cat "$SCRATCH/err")" 'more.trace:[0-9]+: data after the end record$'
+# A header or process tree no sandrun writes: refused by every reader,
+# with the line (each reader, since fold and diff skip lines unparsed).
+sed '1s/"digest":"[a-z0-9]*"/"digest":"md5"/' "$SCRATCH/whole.trace" > "$SCRATCH/md5.trace"
+sed '1s/"version":1/"version":"1"/' "$SCRATCH/whole.trace" > "$SCRATCH/vstr.trace"
+awk '{print} /^\{"proc":"1"\}$/ {print}' "$SCRATCH/whole.trace" > "$SCRATCH/dupproc.trace"
+sed 's/^{"proc":"1.1","parent":"1"/{"proc":"1.1","parent":"7"/' "$SCRATCH/whole.trace" \
+	> "$SCRATCH/orphan.trace"
+for sub in show fold lock "diff $SCRATCH/whole.trace"; do
+	for t in "md5:1: the header's \"digest\" is not sha256 or xxh128" \
+		 "vstr:1: the header's \"version\" is not an integer" \
+		 "dupproc:3: process 1 is declared twice" \
+		 "orphan:[0-9]+: the parent 7 is not declared before its child"; do
+		# shellcheck disable=SC2086
+		"$SR" $sub "$SCRATCH/${t%%:*}.trace" >/dev/null 2>"$SCRATCH/err"
+		is "$sub: ${t%%:*}.trace: 123" "$?" 123
+		like "... says where and what" "$(cat "$SCRATCH/err")" \
+			"^sandrun: $SCRATCH/${t%%:*}.trace:${t#*:}\$"
+	done
+done
 # Compressed traces: cut short, or damaged inside a frame (the frames
 # carry a checksum, so damage that still decompresses is caught too).
 if command -v zstd >/dev/null; then
