@@ -308,6 +308,12 @@ static int write_delta(const struct run_config *cfg, struct fold_job *job,
 			"%lu modified, %lu deleted; delta sha256:%.16s (%s)\n",
 			r.processes, r.read, r.created, r.modified, r.deleted, hex,
 			cfg->trace_path);
+	/* (io_uring, ptrace, mounts, ...: what the delta may not show) */
+	if (r.untraceable)
+		fprintf(stderr, "sandrun: warning: %lu operation%s could not be recorded "
+			"(\"untraceable\" events in %s): the delta may miss what %s did\n",
+			r.untraceable, r.untraceable == 1 ? "" : "s", cfg->trace_path,
+			r.untraceable == 1 ? "it" : "they");
 	fold_free(&r);
 	return 0;
 }

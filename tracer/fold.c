@@ -102,19 +102,27 @@ static const char *string_end(const char *p)
  * "type"): its open lines are taken apart in that order, not searched
  * along; any other line is searched.
  */
+struct run_fold_ctx {
+	struct strset reads;
+	unsigned long untraceable;
+};
+
 static bool run_fold_wants(const char *line, void *ctx)
 {
 	static const char open_path[] = "\",\"ev\":\"open\",\"path\":\"";
 	static const char mode_r[] = "\",\"mode\":\"r\"", mode[] = "\",\"mode\":\"";
 	static const char res_ok[] = ",\"res\":\"ok\"", res[] = ",\"res\":\"";
 	static const char type_file[] = ",\"type\":\"file\"", type[] = ",\"type\":\"";
-	struct strset *reads = ctx;
+	struct run_fold_ctx *c = ctx;
+	struct strset *reads = &c->reads;
 	const char *p, *q, *t;
 
 	if (str_has_prefix(line, "{\"state\"") || str_has_prefix(line, "{\"proc\""))
 		return true;
 	if (str_has_prefix(line, "{\"p\":\"") && (q = strchr(line + 6, '"')) != NULL &&
 	    str_has_prefix(q, "\",\"ev\":\"")) {
+		if (str_has_prefix(q, "\",\"ev\":\"untraceable\""))
+			c->untraceable++;
 		if (!str_has_prefix(q, open_path))
 			return false;	/* another event */
 		p = q + sizeof(open_path) - 1;
@@ -182,12 +190,12 @@ static int fold_reader(struct trace_reader *tr, const char *trace, struct fold_r
 		       struct sr_error **err)
 {
 	struct fslist before = { 0 }, after = { 0 };
-	struct strset reads = { 0 };
+	struct run_fold_ctx c = { 0 };
 	json_t *rec;
 	int n;
 
 	r->delta.algo = xstrdup(jstr(tr->header, "digest"));
-	while ((n = trace_next_if(tr, run_fold_wants, &reads, &rec, err)) > 0) {
+	while ((n = trace_next_if(tr, run_fold_wants, &c, &rec, err)) > 0) {
 		const char *state;
 
 		if (n == 2)
@@ -213,10 +221,11 @@ static int fold_reader(struct trace_reader *tr, const char *trace, struct fold_r
 		n = trace_require_complete(tr, "nothing to fold", err);
 	if (n == 0) {
 		diff_states(&before, &after, r);
-		r->read = reads.n;
+		r->read = c.reads.n;
+		r->untraceable = c.untraceable;
 	}
 	trace_close(tr);
-	strset_free(&reads);
+	strset_free(&c.reads);
 	fslist_free(&before);
 	fslist_free(&after);
 	if (n < 0)

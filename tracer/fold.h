@@ -20,6 +20,9 @@ struct fold_result {
 	unsigned long processes;
 	unsigned long read;		/* distinct files opened for reading */
 	unsigned long created, modified, deleted;
+	/* run-level folds: operations the trace says it could not record
+	 * (its "untraceable" events), whose changes the delta may miss */
+	unsigned long untraceable;
 };
 
 int fold_trace(const char *trace, struct fold_result *ret, struct sr_error **err);

@@ -365,6 +365,10 @@ has "a directory listing: the digest of its sorted names" \
 
 trace uring
 has "io_uring_setup is recorded as untraceable" '"ev":"untraceable","call":"io_uring_setup"'
+like "... and the run warns that the delta may miss what it did" "$(cat "$SCRATCH/uring.out")" \
+	"^sandrun: warning: 1 operation could not be recorded \(\"untraceable\" events in $T\): the delta may miss what it did\$"
+check "a run with nothing untraceable has no such warning" \
+	sh -c "! grep -q 'could not be recorded' '$SCRATCH/clone3.out'"
 
 trace signal
 is "a process killed by a signal: sandrun exits 128+11" "$ST" 139
