@@ -129,14 +129,60 @@ static bool hex_digest(const char *s, const char *algo)
 	return !s[n] && n == (a == DIGEST_SHA256 ? 64 : 32);
 }
 
-static int parse_kv(struct fsentry *e, char *kv, const char *algo)
+/* Whether s escapes as mtree_escape does: every '\\' begins \\ooo. */
+static bool escapes_ok(const char *s)
+{
+	for (; *s; s++)
+		if (*s == '\\') {
+			if (s[1] < '0' || s[1] > '3' || s[2] < '0' || s[2] > '7' ||
+			    s[3] < '0' || s[3] > '7')
+				return false;
+			s += 3;
+		}
+	return true;
+}
+
+/* Whether a path is one sandrun writes: a root (".", "$SRC", ...), then
+ * names, none empty, "." or "..", escaped as mtree does. */
+static bool path_ok(const char *p)
+{
+	const char *c = p;
+
+	if (!escapes_ok(p))
+		return false;
+	for (;;) {
+		size_t n = strcspn(c, "/");
+
+		if (!n || (c != p && ((n == 1 && c[0] == '.') ||
+				      (n == 2 && c[0] == '.' && c[1] == '.'))))
+			return false;
+		if (c == p && n == 2 && c[0] == '.' && c[1] == '.')
+			return false;
+		if (!c[n])
+			return true;
+		c += n + 1;
+	}
+}
+
+/* Keys parse_kv knows, one bit each: none may come twice on a line. */
+enum { K_TYPE = 1, K_MODE = 2, K_SIZE = 4, K_LINK = 8, K_DIGEST = 16 };
+
+static int parse_kv(struct fsentry *e, char *kv, const char *algo, unsigned *seen)
 {
 	char *eq = strchr(kv, '=');
 	char *end;
+	unsigned k;
 
 	if (!eq)
 		return -1;
 	*eq++ = '\0';
+	k = !strcmp(kv, "type") ? K_TYPE : !strcmp(kv, "mode") ? K_MODE :
+	    !strcmp(kv, "size") ? K_SIZE : !strcmp(kv, "link") ? K_LINK :
+	    algo && str_has_prefix(kv, algo) && !strcmp(kv + strlen(algo), "digest") ?
+	    K_DIGEST : 0;
+	if (k & *seen)
+		return -3;
+	*seen |= k;
 	if (!strcmp(kv, "type")) {
 		int t = fs_type_parse(eq);
 
@@ -148,10 +194,13 @@ static int parse_kv(struct fsentry *e, char *kv, const char *algo)
 		if (*end || e->perm > 07777)
 			return -1;
 	} else if (!strcmp(kv, "size")) {
+		errno = 0;
 		e->size = strtoll(eq, &end, 10);
-		if (*end || e->size < 0)
+		if (*end || end == eq || e->size < 0 || errno == ERANGE)
 			return -1;
 	} else if (!strcmp(kv, "link")) {
+		if (!*eq || !escapes_ok(eq))
+			return -1;
 		free(e->target);
 		e->target = xstrdup(eq);
 	} else if (algo && str_has_prefix(kv, algo) && !strcmp(kv + strlen(algo), "digest")) {
@@ -165,12 +214,16 @@ static int parse_kv(struct fsentry *e, char *kv, const char *algo)
 	return 0;
 }
 
-/* A `#sandrun-KIND 1 digest=ALGO` header line: take its kind and digest. */
-static void read_header(struct fslist *ret, const char *line)
+/* A `#sandrun-KIND 1 digest=ALGO` header line: take its kind and digest;
+ * false if its version is not 1. */
+static bool read_header(struct fslist *ret, const char *line)
 {
 	const char *kind = line + strlen("#sandrun-");
 	const char *d = strstr(line, " digest=");
+	const char *v = kind + strcspn(kind, " ");
 
+	if (strncmp(v, " 1", 2) || (v[2] && v[2] != ' '))
+		return false;
 	free(ret->kind);
 	ret->kind = strndup(kind, strcspn(kind, " "));
 	if (d) {
@@ -179,12 +232,14 @@ static void read_header(struct fslist *ret, const char *line)
 	}
 	if (!ret->kind || (d && !ret->algo))
 		die_oom();
+	return true;
 }
 
 int mtree_read(FILE *f, const char *name, struct fslist *ret,
 	       struct sr_error **err)
 {
 	struct strset seen = { 0 };
+	unsigned seen_keys;
 	char *line = NULL;
 	size_t cap = 0;
 	unsigned long lineno = 0;
@@ -204,8 +259,12 @@ int mtree_read(FILE *f, const char *name, struct fslist *ret,
 		}
 		line[--n] = '\0';
 		if (line[0] == '#') {
-			if (str_has_prefix(line, "#sandrun-"))
-				read_header(ret, line);
+			if (str_has_prefix(line, "#sandrun-") && !read_header(ret, line)) {
+				rc = sr_error_make(err, SR_EXIT_BAD_INPUT, 0, "%s:%lu: unsupported "
+						   "format version (this sandrun reads version 1)",
+						   name, lineno);
+				break;
+			}
 			continue;
 		}
 		if (line[0] == '/' && !strchr(line, ' ')) {
@@ -222,21 +281,38 @@ int mtree_read(FILE *f, const char *name, struct fslist *ret,
 					   "%s:%lu: '%s' is listed twice", name, lineno, tok);
 			break;
 		}
+		if (!path_ok(tok)) {
+			rc = sr_error_make(err, SR_EXIT_BAD_INPUT, 0, "%s:%lu: bad path '%s' "
+					   "(an empty, '.' or '..' name, or a bad \\ooo escape)",
+					   name, lineno, tok);
+			break;
+		}
 		e.path = xstrdup(tok);
+		seen_keys = 0;
 		while ((tok = strtok_r(NULL, " ", &save))) {
 			bool kv = strchr(tok, '=');	/* (parse_kv cuts it at '=') */
+			int k = parse_kv(&e, tok, ret->algo, &seen_keys);
 
-			if (parse_kv(&e, tok, ret->algo) == -1) {
+			if (k == -1 || k == -3) {
 				rc = sr_error_make(err, SR_EXIT_BAD_INPUT, 0,
-						   "%s:%lu: bad keyword '%s%s%s'", name,
-						   lineno, tok, kv ? "=" : "",
+						   "%s:%lu: %s '%s%s%s'", name, lineno,
+						   k == -3 ? "keyword given twice:" : "bad keyword",
+						   tok, kv ? "=" : "",
 						   kv ? tok + strlen(tok) + 1 : "");
-				fsentry_free(&e);
 				break;
 			}
 		}
+		if (rc == 0 && !(seen_keys & K_TYPE))
+			rc = sr_error_make(err, SR_EXIT_BAD_INPUT, 0, "%s:%lu: '%s' has no "
+					   "type= keyword", name, lineno, e.path);
+		if (rc == 0 && (e.type == FS_LINK) != !!(seen_keys & K_LINK))
+			rc = sr_error_make(err, SR_EXIT_BAD_INPUT, 0, "%s:%lu: '%s': link= "
+					   "goes with type=link, and only with it", name,
+					   lineno, e.path);
 		if (rc == 0)
 			fslist_push(ret, &e);
+		else
+			fsentry_free(&e);
 	}
 	if (rc == 0 && ferror(f))
 		rc = sr_error_make(err, SR_EXIT_FAILURE, errno, "cannot read '%s'", name);

@@ -226,6 +226,27 @@ apply_bad "a malformed digest" 123 "$SCRATCH/baddigest.mtree:[0-9]+: bad keyword
 	"$SCRATCH/baddigest.mtree" "$D"
 sed 3p "$M" > "$SCRATCH/twice.mtree"
 apply_bad "a path listed twice" 123 "$SCRATCH/twice.mtree:4: '.*' is listed twice" "$SCRATCH/twice.mtree" "$D"
+# Lines no sandrun writes: another format version, no type, a key given
+# twice, a size past 2^63, a path that climbs out or escapes badly, a
+# link without its target.
+mangle() {	# mangle NAME SED-EXPRESSION: the delta, changed
+	sed -E "$2" "$D" > "$SCRATCH/$1.delta"
+}
+mangle v2 's/^#sandrun-delta 1 /#sandrun-delta 2 /'
+apply_bad "a delta of format version 2" 123 "$SCRATCH/v2.delta:[0-9]+: unsupported format version" "$M" "$SCRATCH/v2.delta"
+mangle notype '0,/ type=file/s/ type=file//'
+apply_bad "an entry without type=" 123 "$SCRATCH/notype.delta:[0-9]+: '.*' has no type= keyword" "$M" "$SCRATCH/notype.delta"
+mangle twokeys '0,/ mode=/s/ mode=([0-7]+)/ mode=\1 mode=0600/'
+apply_bad "a key given twice" 123 "$SCRATCH/twokeys.delta:[0-9]+: keyword given twice: 'mode=0600'" "$M" "$SCRATCH/twokeys.delta"
+mangle bigsize '0,/ size=/s/ size=[0-9]+/ size=99999999999999999999/'
+apply_bad "a size past 2^63" 123 "$SCRATCH/bigsize.delta:[0-9]+: bad keyword 'size=99999999999999999999'" "$M" "$SCRATCH/bigsize.delta"
+printf '$SRC/../etc/passwd type=absent\n' >> "$SCRATCH/climb.delta.tail"
+{ cat "$D"; cat "$SCRATCH/climb.delta.tail"; } > "$SCRATCH/climb.delta"
+apply_bad "a path with .." 123 "$SCRATCH/climb.delta:[0-9]+: bad path '\\\$SRC/\.\./etc/passwd'" "$M" "$SCRATCH/climb.delta"
+{ cat "$D"; printf '$SRC/x\\9 type=absent\n'; } > "$SCRATCH/esc.delta"
+apply_bad "a bad escape" 123 "$SCRATCH/esc.delta:[0-9]+: bad path" "$M" "$SCRATCH/esc.delta"
+{ cat "$D"; printf '$SRC/l type=link mode=0777\n'; } > "$SCRATCH/nolink.delta"
+apply_bad "a link without link=" 123 "$SCRATCH/nolink.delta:[0-9]+: '.*/l': link= goes with type=link" "$M" "$SCRATCH/nolink.delta"
 apply_bad "a directory as the delta" 125 "cannot open '$SCRATCH': Is a directory" "$M" "$SCRATCH"
 apply_bad "a missing manifest" 125 "cannot open '$SCRATCH/nope': No such file" "$SCRATCH/nope" "$D"
 c1=$("$SR" fold --checksum "$SCRATCH/g-symlink.trace")
