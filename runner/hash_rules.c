@@ -43,9 +43,11 @@ int parse_rules(const char *path, struct hash_opts *o, struct sr_error **err)
 		} else if (!strcmp(kind, "bytes")) {
 			char *colon = strchr(arg, ':'), *end;
 
+			errno = 0;	/* (ERANGE: past 2^63, not saturated) */
 			r.start = colon ? strtoll(arg, &end, 0) : 0;
 			if (!colon || end != colon ||
 			    (colon[1] && (r.end = strtoll(colon + 1, &end, 0), *end)) ||
+			    errno == ERANGE ||
 			    /* (an END of 0 is the end of the file) */
 			    ((r.start < 0) == (r.end < 0) && r.end && r.start > r.end)) {
 				free(line);

@@ -165,6 +165,10 @@ like "--rules: naming file and line" "$(cat "$SCRATCH/err")" 'rules:2: bad byte 
 printf '*.ko bytes 64:16\n' > "$SCRATCH/rules"
 "$SR" hash --rules "$SCRATCH/rules" "$m" >/dev/null 2>"$SCRATCH/err"
 is "--rules: a range that ends before it starts is bad input" "$?" 123
+printf '*.ko bytes 0:99999999999999999999999\n' > "$SCRATCH/rules"
+"$SR" hash --rules "$SCRATCH/rules" "$m" >/dev/null 2>"$SCRATCH/err"
+is "--rules: an end past 2^63 is bad input, not the whole file" "$?" 123
+like "... naming the line" "$(cat "$SCRATCH/err")" "rules:1: bad byte range '0:99999999999999999999999'"
 "$SR" hash --rules "$SCRATCH" "$m" >/dev/null 2>"$SCRATCH/err"
 is "--rules: a directory is an I/O error (125)" "$?" 125
 like "--rules: a directory, said so" "$(cat "$SCRATCH/err")" "cannot open '$SCRATCH': Is a directory"
