@@ -740,6 +740,10 @@ static int build_config(const struct run_args *a, struct run_config *cfg,
 	if ((a->policy || cfg->lock_path) && !cfg->trace_path)
 		return sr_error_make(err, SR_EXIT_USAGE, 0, "%s needs the tracer: drop "
 				     "--no-trace", a->policy ? "--policy" : "--lock");
+	/* (a report says what a policy or a lock found: nothing without) */
+	if (cfg->report_path && !a->policy && !cfg->lock_path)
+		return sr_error_make(err, SR_EXIT_USAGE, 0, "--report needs --policy or "
+				     "--lock: there is nothing else to report");
 	/* A lock that cannot be read fails now, not after the build; the
 	 * verdict reads it again. */
 	if (cfg->lock_path) {

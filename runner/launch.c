@@ -287,9 +287,20 @@ static int outputs_ok(const struct run_config *cfg, struct sr_error **err)
 				   xasprintf("%s.delta", cfg->trace_path) : NULL;
 	const char *paths[] = { cfg->trace_path, delta, cfg->meta_path, cfg->report_path };
 
+	struct outfile o;
+
 	for (size_t i = 0; i < ARRAY_SIZE(paths); i++)
 		if (paths[i] && outfile_check(paths[i], err) < 0)
 			return -1;
+	/* (the metadata and the report are written after the build: that
+	 * their directory takes a new file is known now, not then) */
+	for (size_t i = 2; i < ARRAY_SIZE(paths); i++) {
+		if (!paths[i])
+			continue;
+		if (outfile_open(&o, paths[i], err) < 0)
+			return -1;
+		outfile_abort(&o);
+	}
 	return 0;
 }
 

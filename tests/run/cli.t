@@ -405,7 +405,7 @@ is "lock -o: names the file asked for" "$(cat "$SCRATCH/err")" \
 mkdir -p "$SCRATCH/odev"
 mkfifo "$SCRATCH/odev/fifo"
 if mknod "$SCRATCH/odev/null" c 1 3 2>/dev/null; then
-	for o in "-o $SCRATCH/odev/null" "--meta=$SCRATCH/odev/null" "--report=$SCRATCH/odev/null"; do
+	for o in "-o $SCRATCH/odev/null" "--meta=$SCRATCH/odev/null"; do
 		(cd "$SCRATCH" && "$SR" -q $o -- sh -c 'echo ran > ran.txt') 2>"$SCRATCH/err"
 		is "run $o (a device): 125" "$?" 125
 		like "... says why" "$(cat "$SCRATCH/err")" \
@@ -419,9 +419,22 @@ if mknod "$SCRATCH/odev/null" c 1 3 2>/dev/null; then
 else
 	skip "mknod needs root"; skip "(same)"; skip "(same)"; skip "(same)"
 	skip "(same)"; skip "(same)"; skip "(same)"; skip "(same)"
-	skip "(same)"; skip "(same)"; skip "(same)"; skip "(same)"
 	skip "(same)"; skip "(same)"
 fi
+# The metadata, written after the build, into a directory that takes no
+# new file: found before the build (125), not warned about after it.
+mkdir -p "$SCRATCH/rodir"
+chmod 555 "$SCRATCH/rodir"
+owned_dir user "$SCRATCH/rodir-w"
+rm -f "$SCRATCH/rodir-w/ran.txt"
+as user "$SR" -q --no-digest-cache -o "$SCRATCH/rodir-w/t.trace" \
+	--meta="$SCRATCH/rodir/m.json" -- touch "$SCRATCH/rodir-w/ran.txt" 2>"$SCRATCH/err"
+is "--meta into a directory that takes no new file: 125" "$?" 125
+like "... before the build ran" "$(cat "$SCRATCH/err"; test -e "$SCRATCH/rodir-w/ran.txt" && echo ran)" \
+	"^sandrun: cannot create '$SCRATCH/rodir/m.json': Permission denied\$"
+(cd "$SCRATCH" && "$SR" -q --report="$SCRATCH/r.json" -- true) 2>"$SCRATCH/err"
+is "--report without --policy or --lock: a usage error (124)" "$?" 124
+like "... says what it needs" "$(cat "$SCRATCH/err")" "--report needs --policy or --lock"
 (cd "$SCRATCH" && "$SR" -q -o "$SCRATCH/odev/fifo" -- true) 2>"$SCRATCH/err"
 is "run -o a pipe: 125, without blocking on it" "$?" 125
 check "... the pipe is still one" test -p "$SCRATCH/odev/fifo"
