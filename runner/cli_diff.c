@@ -2,10 +2,12 @@
 /* `sandrun diff`: why two runs of a build differ. */
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "lib/exitcode.h"
 #include "lib/json.h"
+#include "lib/util.h"
 #include "runner/cli.h"
 #include "tracer/diff.h"
 
@@ -33,30 +35,65 @@ static const char diff_usage[] =
 
 #define SHOW_PATHS 5
 
+/*
+ * s for a reader of the report: its control characters (a path's
+ * newline, an escape sequence) as \n, \t or \xHH, so that no string
+ * from a trace makes a line of its own or moves a terminal's cursor.
+ * The result lasts until eight more calls.
+ */
+static const char *vis(const char *s)
+{
+	static char *ring[8];
+	static unsigned next;
+	const unsigned char *u = (const unsigned char *)s;
+	char *out, *o;
+
+	while (*u && *u >= 0x20 && *u != 0x7f)
+		u++;
+	if (!*u)
+		return s;	/* (nearly always: nothing to escape) */
+	out = o = xmalloc(4 * strlen(s) + 1);
+	for (u = (const unsigned char *)s; *u; u++) {
+		if (*u == '\n')
+			o += sprintf(o, "\\n");
+		else if (*u == '\t')
+			o += sprintf(o, "\\t");
+		else if (*u < 0x20 || *u == 0x7f)
+			o += sprintf(o, "\\x%02x", *u);
+		else
+			*o++ = (char)*u;
+	}
+	*o = '\0';
+	free(ring[next]);
+	ring[next] = out;
+	next = (next + 1) % 8;
+	return out;
+}
+
 static const char *describe(const struct diff_cause *c, char *buf, size_t len)
 {
 	switch (c->kind) {
 	case CAUSE_CONTENT:
-		snprintf(buf, len, "%s was read with different content", c->what);
+		snprintf(buf, len, "%s was read with different content", vis(c->what));
 		break;
 	case CAUSE_FOUND:
-		snprintf(buf, len, "%s was looked up and found on one side only", c->what);
+		snprintf(buf, len, "%s was looked up and found on one side only", vis(c->what));
 		break;
 	case CAUSE_LISTING:
-		snprintf(buf, len, "the listing of directory %s differs", c->what);
+		snprintf(buf, len, "the listing of directory %s differs", vis(c->what));
 		break;
 	case CAUSE_ENV:
-		snprintf(buf, len, "environment variable %s differs", c->what);
+		snprintf(buf, len, "environment variable %s differs", vis(c->what));
 		break;
 	case CAUSE_ARGV:
-		snprintf(buf, len, "a process was started differently (%s)", c->what);
+		snprintf(buf, len, "a process was started differently (%s)", vis(c->what));
 		break;
 	case CAUSE_NET:
-		snprintf(buf, len, "a network operation had another result (%s)", c->what);
+		snprintf(buf, len, "a network operation had another result (%s)", vis(c->what));
 		break;
 	case CAUSE_NONDET:
 		snprintf(buf, len, "process %s saw identical inputs but did not "
-			 "produce identical results", c->what);
+			 "produce identical results", vis(c->what));
 		break;
 	}
 	return buf;
@@ -68,25 +105,25 @@ static void print_side(const char *side, const struct diff_cause *c, const char 
 	if (!*v)
 		printf("       %s: (absent)\n", side);
 	else if (c->kind == CAUSE_CONTENT && !strncmp(v, "ok file ", 8))
-		printf("       %s: %s\n", side, v + 8);
+		printf("       %s: %s\n", side, vis(v + 8));
 	else if (c->kind == CAUSE_FOUND && !strncmp(v, "ok", 2))
-		printf("       %s: found%s\n", side, v + 2);
+		printf("       %s: found%s\n", side, vis(v + 2));
 	else if (c->kind == CAUSE_FOUND)
-		printf("       %s: not found (%s)\n", side, v);
+		printf("       %s: not found (%s)\n", side, vis(v));
 	else
-		printf("       %s: %s\n", side, v);
+		printf("       %s: %s\n", side, vis(v));
 }
 
 /* A process as "ID (argv...)", long command lines cut. */
 static void print_proc(const char *prefix, const struct diff_proc_ref *p)
 {
-	const char *cmd = *p->cmd ? p->cmd : *p->exe ? p->exe : "no exec";
+	const char *cmd = vis(*p->cmd ? p->cmd : *p->exe ? p->exe : "no exec");
 	int max = 120;
 
 	if ((int)strlen(cmd) > max)
-		printf("%s%s (%.*s ...)", prefix, p->id, max, cmd);
+		printf("%s%s (%.*s ...)", prefix, vis(p->id), max, cmd);
 	else
-		printf("%s%s (%s)", prefix, p->id, cmd);
+		printf("%s%s (%s)", prefix, vis(p->id), cmd);
 }
 
 static void print_cause(size_t n, const struct diff_cause *c, const struct diff_result *r)
@@ -109,7 +146,7 @@ static void print_cause(size_t n, const struct diff_cause *c, const struct diff_
 		if (c->nrandom) {
 			printf("       randomness it drew:");
 			for (size_t i = 0; i < c->nrandom; i++)
-				printf("%s %s", i ? "," : "", c->random[i]);
+				printf("%s %s", i ? "," : "", vis(c->random[i]));
 			putchar('\n');
 		} else {
 			printf("       it drew no recorded randomness: the clock, a race "
@@ -119,13 +156,15 @@ static void print_cause(size_t n, const struct diff_cause *c, const struct diff_
 	for (size_t i = 0; i < c->nreaches && i < SHOW_PATHS; i++) {
 		int max = 100;
 
-		printf("       %s %s, written by ", i ? "       " : "reaches", c->reaches[i]);
-		if ((int)strlen(c->via[i]) > max)
-			printf("%.*s ...)\n", max, c->via[i]);
+		const char *via = vis(c->via[i]);
+
+		printf("       %s %s, written by ", i ? "       " : "reaches", vis(c->reaches[i]));
+		if ((int)strlen(via) > max)
+			printf("%.*s ...)\n", max, via);
 		else
-			printf("%s\n", c->via[i]);
+			printf("%s\n", via);
 		if (*c->chains[i])
-			printf("               through %s\n", c->chains[i]);
+			printf("               through %s\n", vis(c->chains[i]));
 	}
 	if (c->nreaches > SHOW_PATHS)
 		printf("               and %zu more of the %zu differing outputs\n",
@@ -136,6 +175,9 @@ static void print_report(const char *pa, const char *pb, const struct diff_resul
 			 bool all)
 {
 	size_t reaching = 0, n = 0, rest = 0;
+
+	pa = vis(pa);
+	pb = vis(pb);
 
 	if (r->equivalent) {
 		printf("%s and %s are equivalent: %zu processes, the same inputs and "
@@ -170,7 +212,7 @@ static void print_report(const char *pa, const char *pb, const struct diff_resul
 		for (size_t i = 0, k = 0; i < r->ncauses && k < 8; i++)
 			if (!r->causes[i].nreaches)
 				printf("%s %s %s", k++ ? "," : "",
-				       cause_kind_name(r->causes[i].kind), r->causes[i].what);
+				       cause_kind_name(r->causes[i].kind), vis(r->causes[i].what));
 		printf("%s\n", rest > 8 ? ", ..." : "");
 	}
 	printf("\nDownstream: %zu process%s differ%s only because of the above",
@@ -191,9 +233,9 @@ static void print_report(const char *pa, const char *pb, const struct diff_resul
 	if (r->noutputs) {
 		printf("\nOutputs that differ (%zu):\n", r->noutputs);
 		for (size_t i = 0; i < r->noutputs && (all || i < 20); i++)
-			printf("  %s\n      A: %s\n      B: %s\n", r->outputs[i].path,
-			       *r->outputs[i].a ? r->outputs[i].a : "(absent)",
-			       *r->outputs[i].b ? r->outputs[i].b : "(absent)");
+			printf("  %s\n      A: %s\n      B: %s\n", vis(r->outputs[i].path),
+			       *r->outputs[i].a ? vis(r->outputs[i].a) : "(absent)",
+			       *r->outputs[i].b ? vis(r->outputs[i].b) : "(absent)");
 		if (!all && r->noutputs > 20)
 			printf("  ... and %zu more (--all)\n", r->noutputs - 20);
 	}

@@ -375,6 +375,19 @@ zstd -q -c "$SCRATCH/a2.trace" > "$SCRATCH/a2.trace.zst" 2>/dev/null &&
 	check "a .zst trace compares as the same run" \
 		sh -c "'$SR' diff '$SCRATCH/a.trace' '$SCRATCH/a2.trace.zst' >/dev/null"
 
+# A path with a newline in it (a string from the trace) prints escaped:
+# no line of the report is the path's second half.
+mkdir -p "$SCRATCH/nl"
+for v in 1 2; do
+	(cd "$SCRATCH/nl" && "$SR" -q -o "$SCRATCH/nl$v.trace" -- \
+		sh -c "printf $v > \"\$(printf 'x\\nevil')\"") >/dev/null 2>&1
+done
+out=$("$SR" diff "$SCRATCH/nl1.trace" "$SCRATCH/nl2.trace" 2>&1)
+is "a path with a newline: the runs differ (1)" "$?" 1
+like "... and the report names it escaped" "$out" 'x\\nevil'
+check "... no line of its own for what follows the newline" \
+	sh -c "! printf '%s\n' \"\$1\" | grep -q '^evil'" sh "$out"
+
 # Traces from pipes (read twice by diff: copied first), plain and zstd.
 out=$("$SR" diff <(cat "$SCRATCH/a.trace") <(cat "$SCRATCH/a2.trace") 2>&1)
 is "two traces from pipes: exit 0 (equivalent)" "$?" 0
