@@ -53,7 +53,9 @@ int modsig_regions(const uint8_t *buf, uint64_t size, const char *name,
 			   "module signature id_type is not 2 (PKCS#7)");
 	sig_len = (uint64_t)info[8] << 24 | (uint64_t)info[9] << 16 |
 		  (uint64_t)info[10] << 8 | info[11];
-	if (sig_len == 0 || sig_len > size - tail)
+	if (sig_len == 0)
+		return bad(err, name, size - tail + 8, "module signature sig_len is 0");
+	if (sig_len > size - tail)
 		return bad(err, name, size - tail + 8,
 			   "module signature sig_len is larger than the file");
 	ret[0] = (struct region){ REGION_MODSIG, size - tail - sig_len, sig_len };
@@ -110,7 +112,10 @@ int pe_regions(const uint8_t *buf, uint64_t size, const char *name,
 	len = le32(buf + dd + 4 * 8 + 4);
 	if (len == 0)
 		return 1;
-	if (va < dd + 5 * 8 || va > size || len > size - va)
+	if (va < dd + 5 * 8)
+		return bad(err, name, dd + 4 * 8,
+			   "PE certificate table lies inside the headers");
+	if (va > size || len > size - va)
 		return bad(err, name, dd + 4 * 8,
 			   "PE certificate table lies outside the file");
 	ret[(*ret_n)++] = (struct region){ REGION_PE_CERTTABLE, va, len };

@@ -16,7 +16,10 @@ static const char filter_usage[] =
 	"\n"
 	"  -d, --dump   the filter as libseccomp pseudo-code\n"
 	"  -l, --list   the syscall table: name, decoder, event\n"
-	"  -h, --help   print this help and exit\n";
+	"  -h, --help   print this help and exit\n"
+	"\n"
+	"Exit status: 0; 124 usage error; 125 when libseccomp cannot build the\n"
+	"filter.\n";
 
 int cmd_filter(int argc, char **argv)
 {

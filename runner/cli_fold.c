@@ -22,7 +22,7 @@
 
 static const char fold_usage[] =
 	"Usage: sandrun fold [--checksum] [--process=ID | --subtree=ID |\n"
-	"                    --split-at=PATTERN] TRACE\n"
+	"                    --split-at=GLOB] TRACE\n"
 	"Print the run's net effect on the filesystem (a delta, as mtree lines:\n"
 	"every path whose state changed, with its final state; type=absent for\n"
 	"a removed path).  See docs/delta-format.md.\n"
@@ -35,7 +35,9 @@ static const char fold_usage[] =
 	"                      after (those that read what the match wrote)\n"
 	"  -h, --help       print this help and exit\n"
 	"\n"
-	"Exit status: 0; 123 for a malformed, unsupported or incomplete trace.\n";
+	"Exit status: 0; 123 for a malformed, unsupported or incomplete trace;\n"
+	"124 usage error (a process the trace does not have too); 125 when the\n"
+	"trace cannot be read.\n";
 
 static int print_split(const char *trace, const char *pattern, bool checksum)
 {
@@ -228,7 +230,10 @@ static const char manifest_usage[] =
 	"\n"
 	"      --digest=ALGO  xxh128 (default, key xxh128digest) or sha256\n"
 	"                     (sha256digest, as libarchive reads it)\n"
-	"  -h, --help         print this help and exit\n";
+	"  -h, --help         print this help and exit\n"
+	"\n"
+	"Exit status: 0; 124 usage error; 125 when DIR or a file below it\n"
+	"cannot be read.\n";
 
 int cmd_manifest(int argc, char **argv)
 {

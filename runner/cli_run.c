@@ -310,8 +310,8 @@ static int parse_run_args(int argc, char **argv, struct run_args *a,
 			break;
 		case OPT_CANON_BUFFER:
 			if (parse_size(optarg, 4096, 1L << 40, &v))
-				return usage_error("--canon-buffer: not a size of 4K or "
-						   "more: '%s'", optarg);
+				return usage_error("--canon-buffer: not a size from 4K "
+						   "to 1024G (K, M or G): '%s'", optarg);
 			cfg->canon_buffer = (size_t)v;
 			break;
 		case OPT_META:

@@ -204,6 +204,8 @@ int cmd_show(int argc, char **argv)
 		default: return cli_try_help("show");
 		}
 	}
+	if (o.process && o.subtree)
+		return cli_usage("show", "--process and --subtree exclude each other");
 	if (optind != argc - 1)
 		return cli_usage("show", "needs exactly one TRACE");
 	return show(&o, argv[optind]);

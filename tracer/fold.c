@@ -403,7 +403,8 @@ int fold_scope(const char *trace, const char *id, bool subtree,
 		return -1;
 	if (!r->processes) {
 		fold_free(r);
-		return sr_error_make(err, SR_EXIT_BAD_INPUT, 0, "%s: no process '%s'",
+		/* (as show -p: the option names what is not there) */
+		return sr_error_make(err, SR_EXIT_USAGE, 0, "%s has no process %s",
 				     trace, id);
 	}
 	return 0;

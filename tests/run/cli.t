@@ -33,7 +33,7 @@ for size in 100 4k1 -1M 2T ""; do
 	"$SR" --canon-buffer="$size" -- true 2>"$SCRATCH/err"
 	is "--canon-buffer='$size' is a usage error" "$?" 124
 done
-like "and the error says what a size is" "$(cat "$SCRATCH/err")" "canon-buffer: not a size of 4K or more: ''"
+like "and the error says what a size is" "$(cat "$SCRATCH/err")" "canon-buffer: not a size from 4K to 1024G \(K, M or G\): ''"
 "$SR" --bind=nowhere -- true 2>/dev/null
 is "--bind without DST is a usage error" "$?" 124
 "$SR" --bind=/no/such/dir:/mnt -- true 2>"$SCRATCH/err"
@@ -58,6 +58,7 @@ usage_case "diff with one trace" "needs two traces" diff a
 usage_case "show -x" "invalid option -- 'x'" show -x t
 usage_case "lock -o without FILE" "option requires an argument -- 'o'" lock -o
 usage_case "fold -p and -s" "--process, --subtree and --split exclude each other" fold -p 1 -s 1 t
+usage_case "show -p and -s" "--process and --subtree exclude each other" show -p 1 -s 1 t
 usage_case "filter --dump --list" "--dump and --list exclude each other" filter --dump --list
 usage_case "filter with no mode" "needs --dump or --list" filter
 usage_case "manifest --digest=md5" "unknown digest 'md5'" manifest --digest=md5 .

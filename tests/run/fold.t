@@ -77,7 +77,8 @@ if command -v cc >/dev/null; then
 		"$("$SR" fold -p "$mv_id" "$tr" | tail -n +2 | cut -d' ' -f1,2 | tr '\n' ' ')" \
 		'$SRC/gen.h type=file $SRC/gen.h.tmp type=absent '
 	"$SR" fold -p 9.9 "$tr" >/dev/null 2>"$SCRATCH/err"
-	is "fold --process of no such process: bad input" "$?" 123
+	is "fold --process of no such process: a usage error, as show -p's (124)" "$?" 124
+	like "... named" "$(cat "$SCRATCH/err")" "has no process 9.9\$"
 	touch "$T/b.c"
 	invariant incremental "$T" make -j2
 	like "incremental: b.o is modified... or the same (deterministic)" \

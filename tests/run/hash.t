@@ -447,6 +447,15 @@ like "naming the sig_len offset" "$(cat "$SCRATCH/err")" 'big.ko: byte 108: modu
 "$SR" hash "$SCRATCH/pgp.ko" >/dev/null 2>"$SCRATCH/err"
 is "a wrong id_type is bad input" "$?" 123
 like "naming the id_type offset" "$(cat "$SCRATCH/err")" 'pgp.ko: byte 102: module signature id_type is not 2'
+{ head -c 100 /dev/zero; printf '\0\0\2\0\0\0\0\0\0\0\0\0'; printf '~Module signature appended~\n'; } > "$SCRATCH/zero.ko"
+"$SR" hash "$SCRATCH/zero.ko" >/dev/null 2>"$SCRATCH/err"
+is "a sig_len of 0 is bad input" "$?" 123
+like "... said so" "$(cat "$SCRATCH/err")" 'zero.ko: byte 108: module signature sig_len is 0$'
+cp "$V" "$SCRATCH/inhdr.efi"; chmod u+w "$SCRATCH/inhdr.efi"
+printf '\100\0\0\0' | dd of="$SCRATCH/inhdr.efi" bs=1 seek=232 conv=notrunc 2>/dev/null
+"$SR" hash "$SCRATCH/inhdr.efi" >/dev/null 2>"$SCRATCH/err"
+is "a PE certificate table inside the headers is bad input" "$?" 123
+like "... said so" "$(cat "$SCRATCH/err")" 'inhdr.efi: byte 232: PE certificate table lies inside the headers'
 cp "$V" "$SCRATCH/bogus.efi"; chmod u+w "$SCRATCH/bogus.efi"
 printf '\377\377\377\177' | dd of="$SCRATCH/bogus.efi" bs=1 seek=232 conv=notrunc 2>/dev/null
 "$SR" hash "$SCRATCH/bogus.efi" >/dev/null 2>"$SCRATCH/err"
