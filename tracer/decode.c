@@ -324,15 +324,24 @@ static bool msghdr_addr(struct task *task, struct event *ev)
 {
 	const struct pending *p = &task->pend;
 	unsigned n = p->desc->aux2 >= 0 ? (unsigned)p->args[p->desc->aux2] : 1;
+	bool c32 = compat_layout(p);
 
-	if (is_compat(p))
-		return false;
 	for (unsigned i = 0; i < n && i < 64; i++) {
-		/* struct msghdr: msg_name, msg_namelen first; mmsghdr is 64 bytes */
+		/* struct msghdr: msg_name, msg_namelen first; an mmsghdr is 64
+		 * bytes, 32 with 32-bit pointers (compat_mmsghdr) */
 		struct { uint64_t name; uint32_t len; } h;
+		struct { uint32_t name, len; } h32;
 
-		if (mem_read(task->tid, p->args[1] + (uint64_t)i * 64, &h, sizeof(h)) < 0)
+		if (c32) {
+			if (mem_read(task->tid, p->args[1] + (uint64_t)i * 32, &h32,
+				     sizeof(h32)) < 0)
+				return false;
+			h.name = h32.name;
+			h.len = h32.len;
+		} else if (mem_read(task->tid, p->args[1] + (uint64_t)i * 64, &h,
+				    sizeof(h)) < 0) {
 			return false;
+		}
 		if (h.name && h.len) {
 			sockaddr_text(task, h.name, h.len, ev);
 			return ev->aux != 0;
@@ -792,7 +801,7 @@ static bool decode_args(struct tracer *t, struct task *task)
 			/* (its argv read with it: the argv is wanted but for a
 			 * PATH search's miss) */
 			ev->envp = mem_read_strv2(task->tid, p->args[d->aux2], p->args[d->aux],
-						  is_compat(p), &argv);
+						  compat_layout(p), &argv);
 			exec_missing(t, task);	/* (the program's identity) */
 			ev->result = 0;
 			if (exec_env_needed(t, task, ev->envp)) {
@@ -822,9 +831,10 @@ static bool decode_args(struct tracer *t, struct task *task)
 			return false;
 		}
 		ev->path2 = xstrdup(task->proc->cwd);
-		ev->argv = p->notified ? argv : mem_read_strv(task->tid, p->args[d->aux], is_compat(p));
+		ev->argv = p->notified ? argv : mem_read_strv(task->tid, p->args[d->aux],
+							      compat_layout(p));
 		if (!p->notified) {
-			ev->envp = mem_read_strv(task->tid, p->args[d->aux2], is_compat(p));
+			ev->envp = mem_read_strv(task->tid, p->args[d->aux2], compat_layout(p));
 			exec_env_fix(t, task, ev->envp);
 		}
 		if (t->opts->preload)

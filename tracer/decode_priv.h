@@ -21,4 +21,11 @@ static inline bool is_compat(const struct pending *p)
 	return p->arch == AUDIT_ARCH_I386;
 }
 
+/* Whether the structs and pointer arrays it points to are laid out with
+ * 32-bit pointers: i386's, and x32's (the kernel's compat_sys_ calls). */
+static inline bool compat_layout(const struct pending *p)
+{
+	return p->arch == AUDIT_ARCH_I386 || p->x32;
+}
+
 #endif

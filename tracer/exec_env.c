@@ -402,7 +402,7 @@ static bool env_plan(struct tracer *t, struct task *task, char *const *envp,
 	repl[0] = repl[1] = NULL;
 	idx[0] = idx[1] = -1;
 	*n = 0;
-	if (!t->opts->preload || !envp || p->arch != AUDIT_ARCH_X86_64 || d->aux2 < 0 ||
+	if (!t->opts->preload || !envp || p->arch != AUDIT_ARCH_X86_64 || p->x32 || d->aux2 < 0 ||
 	    (p->ev.flags & AT_EMPTY_PATH))
 		return false;
 	for (; envp[*n]; (*n)++) {

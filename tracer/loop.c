@@ -176,7 +176,8 @@ static void on_inproc(struct tracer *t, struct task *task,
  * or an execve's exec stop).  *deny: 0, or the -errno to fail
  * it with. */
 static bool syscall_entry(struct tracer *t, struct task *task, const struct sc_desc *d,
-			  uint32_t arch, const uint64_t args[6], bool notified, int *deny)
+			  uint32_t arch, bool x32, const uint64_t args[6], bool notified,
+			  int *deny)
 {
 	bool exit_stop;
 
@@ -185,6 +186,7 @@ static bool syscall_entry(struct tracer *t, struct task *task, const struct sc_d
 		event_clear(&task->pend.ev);
 	task->pend.desc = d;
 	task->pend.arch = arch;
+	task->pend.x32 = x32;
 	task->pend.notified = notified;
 	task->pend.again = false;
 	task->pend.envp_was = 0;
@@ -273,7 +275,9 @@ static void on_seccomp(struct tracer *t, struct task *task)
 	/* (without notifications, the preload's notified calls stop:
 	 * answered as their notification would be) */
 	notified = is_notified(t, si.arch, (int)si.seccomp.nr, args, si.instruction_pointer);
-	exit_stop = syscall_entry(t, task, d, si.arch, args, notified, &deny);
+	exit_stop = syscall_entry(t, task, d, si.arch,
+				  si.arch == AUDIT_ARCH_X86_64 && (si.seccomp.nr & FILTER_X32_BIT),
+				  args, notified, &deny);
 	if (task->pend.again)
 		deny = (int)INPROC_AGAIN;
 	if (deny)
@@ -369,7 +373,9 @@ void tracer_on_notify(struct tracer *t, const struct seccomp_notif *req,
 	 * the preload's, which it records, and the loader's, made again with
 	 * a stop if it does) */
 	task->audit_open = false;
-	exit_stop = syscall_entry(t, task, d, sd->arch, args, notified, &deny);
+	exit_stop = syscall_entry(t, task, d, sd->arch,
+				  sd->arch == AUDIT_ARCH_X86_64 && (sd->nr & FILTER_X32_BIT),
+				  args, notified, &deny);
 	/* The loader opens sandrun-audit.so: its fstat and close of it come
 	 * next, the process's first notifications after its exec.  Its exec's
 	 * event (notified, exec_done), if this thread's, is kept back past

@@ -84,6 +84,8 @@ struct proc {
 struct pending {
 	const struct sc_desc *desc;
 	uint32_t arch;
+	bool x32;		/* x86_64's x32 entry: 32-bit pointers in
+				 * its structs and arrays, as i386's */
 	uint64_t args[6];
 	struct event ev;
 	int fd;			/* the fd the syscall works on, or -1 */
