@@ -92,6 +92,9 @@ static int directive(struct policy *p, char **w, size_t n, unsigned line,
 		if (n != 2 || (strcmp(w[1], "enforce") && strcmp(w[1], "audit")))
 			return bad(err, p->file, line, "%s: expected 'mode enforce' or "
 				   "'mode audit'", w[0]);
+		if (p->mode_given)
+			return bad(err, p->file, line, "mode: given twice");
+		p->mode_given = true;
 		p->mode = strcmp(w[1], "audit") ? POLICY_ENFORCE : POLICY_AUDIT;
 		return 0;
 	}
@@ -100,6 +103,8 @@ static int directive(struct policy *p, char **w, size_t n, unsigned line,
 			       strcmp(w[1], "host")))
 			return bad(err, p->file, line, "%s: expected 'network none', "
 				   "'network loopback' or 'network host'", w[0]);
+		if (p->net != PNET_UNSET)
+			return bad(err, p->file, line, "network: given twice");
 		p->net = !strcmp(w[1], "none") ? PNET_NONE :
 			 !strcmp(w[1], "loopback") ? PNET_LOOPBACK : PNET_HOST;
 		return 0;
@@ -139,6 +144,9 @@ static int directive(struct policy *p, char **w, size_t n, unsigned line,
 		return bad(err, p->file, line, "%s: expected 'env keep NAME...' or "
 			   "'env set NAME=VALUE...'", w[0]);
 	}
+	for (char *c = w[0]; *c; c++)	/* (a binary file's bytes: not echoed) */
+		if ((unsigned char)*c < 0x20 || (unsigned char)*c >= 0x7f)
+			*c = '?';
 	return bad(err, p->file, line, "unknown directive '%s' (mode, network, read, "
 		   "list, write, exec, env)", w[0]);
 }

@@ -39,6 +39,7 @@ struct policy_rule {
 struct policy {
 	char *file;
 	enum policy_mode mode;
+	bool mode_given;	/* (a second mode line is an error) */
 	enum policy_net net;
 	struct policy_rule *rules;
 	size_t nrules;

@@ -245,6 +245,9 @@ bad_policy "relative path" $'# c\nread usr' 2 "'usr': a path must be absolute"
 bad_policy "unknown root" 'write $BUILD/out' 1 "'.BUILD/out': unknown root"
 bad_policy "a root run into a name" 'write $SRCx' 1 "'.SRCx': unknown root"
 bad_policy "bad env" 'env set NOVALUE' 1 "env set: expected NAME=VALUE"
+bad_policy "mode twice" $'mode enforce\nmode audit' 2 "mode: given twice"
+bad_policy "network twice" $'network none\nnetwork host' 2 "network: given twice"
+bad_policy "a binary directive" $'mo\001\377de x' 1 "unknown directive 'mo\\?\\?de'"
 "$SR" -q --policy "$SCRATCH/nonexistent.policy" -- true 2>/dev/null
 is "a missing policy: an I/O error, exit 125" "$?" 125
 "$SR" -q --no-trace --policy "$SCRATCH/enforce.policy" -- true 2>/dev/null
