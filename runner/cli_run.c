@@ -386,12 +386,6 @@ static int parse_run_args(int argc, char **argv, struct run_args *a,
 }
 
 /*
- * The filesystem, in the order it is built: the host root read-only, the
- * sandbox's own /tmp, /proc and /dev, then the source tree (after /tmp, so
- * a tree under /tmp is bound over the private /tmp), then the user's mounts
- * in command-line order.
- */
-/*
  * An enforced policy's wall around the source tree: the tree is read-only
  * but where the policy writes (each such path bound over it, read-write),
  * unless it writes the whole tree.  Landlock does not cover chmod, chown,
@@ -401,7 +395,7 @@ static int parse_run_args(int argc, char **argv, struct run_args *a,
  * that holds the tree (--src under /tmp) does not open the tree up.
  * Missing write directories are made first, as Landlock's rules would.
  */
-static void src_read_only(const struct policy *pol, const char *src,
+static void src_read_only(const struct policy *pol, const char *src, bool dry_run,
 			  struct mount_plan *p)
 {
 	for (size_t i = 0; i < pol->nrules; i++) {
@@ -422,9 +416,10 @@ static void src_read_only(const struct policy *pol, const char *src,
 		if (!r->glob) {
 			if (!path_is_under(r->path, src) || !strcmp(r->path, src))
 				continue;
-			if (access(r->path, F_OK) < 0)
+			/* (a dry run only shows the bind: it makes nothing) */
+			if (access(r->path, F_OK) < 0 && !dry_run)
 				mkdir_p(r->path);
-			if (access(r->path, F_OK) == 0)
+			if (access(r->path, F_OK) == 0 || dry_run)
 				plan_add(p, OP_BIND, 0, r->path, r->path, 0);
 			continue;
 		}
@@ -438,6 +433,13 @@ static void src_read_only(const struct policy *pol, const char *src,
 	}
 }
 
+/*
+ * The filesystem, in the order it is built: the host root read-only, the
+ * sandbox's own /tmp, /proc and /dev, then the source tree (after /tmp, so
+ * a tree under /tmp is bound over the private /tmp; read-only under an
+ * enforced policy but for its write paths), then the user's mounts in
+ * command-line order.
+ */
 static int build_plan(const struct run_args *a, struct run_config *cfg,
 		      struct sr_error **err)
 {
@@ -498,7 +500,7 @@ static int build_plan(const struct run_args *a, struct run_config *cfg,
 	plan_add(p, OP_SYMLINK, 0, "/proc/self/fd/2", "/dev/stderr", 0);
 	plan_add(p, OP_BIND, OPF_CREATE | OPF_SRC_TREE, cfg->src, cfg->src, 0);
 	if (cfg->policy && cfg->policy->mode == POLICY_ENFORCE)
-		src_read_only(cfg->policy, cfg->src, p);
+		src_read_only(cfg->policy, cfg->src, cfg->dry_run, p);
 
 	for (size_t i = 0; i < a->n_mounts; i++) {
 		const struct user_mount *m = &a->mounts[i];

@@ -413,6 +413,13 @@ like "... the tree is mounted read-only" "$(cat "$SCRATCH/out")" "^$S ro,"
 like "... out/ read-write over it" "$(cat "$SCRATCH/out")" "$S/out rw,"
 like "... the build is told: read-only file system" "$(cat "$SCRATCH/err")" "Read-only file system"
 rm -f "$S/secret" "$S/out/w.txt"
+mkdir -p "$SCRATCH/dry"
+printf '%s\n' "mode enforce" 'read /usr /etc /lib /lib64 /bin $SRC' 'write $SRC/new/out' \
+	> "$SCRATCH/dry.policy"
+out=$(cd "$SCRATCH/dry" && "$SR" -n --policy "$SCRATCH/dry.policy" -- true)
+like "--dry-run under an enforced policy: the tree's read-only remount" "$out" "remount-ro $SCRATCH/dry\$"
+like "... and the write path bound over it" "$out" "bind $SCRATCH/dry/new/out $SCRATCH/dry/new/out"
+check "... a dry run makes no missing write directory" test ! -e "$SCRATCH/dry/new"
 
 (cd "$S" && "$SR" -q --policy "$SCRATCH" -- true) 2>"$SCRATCH/err"
 is "--policy of a directory: 125" "$?" 125
