@@ -1,12 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* `sandrun diff`'s engine: matching, root causes, reach (see diff.h). */
-#include <errno.h>
-#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "lib/digest.h"
@@ -726,45 +723,6 @@ static int both_runs(int (*fn)(struct run *, struct sr_error **), struct run *a,
 	return 0;
 }
 
-/*
- * A trace is read twice (pass 2 loads what differs): one that is no
- * regular file (a pipe, `<(zstdcat ...)`) is copied first to a temporary
- * file with no name, in $TMPDIR or /tmp.
- */
-static int copy_if_pipe(struct run *r, struct sr_error **err)
-{
-	const char *dir = getenv("TMPDIR");
-	struct stat st;
-	char buf[1 << 16];
-	ssize_t n;
-	int in;
-
-	if (stat(r->path, &st) == 0 && S_ISREG(st.st_mode))
-		return 0;
-	in = open(r->path, O_RDONLY | O_CLOEXEC);
-	if (in < 0)
-		return sr_error_make(err, SR_EXIT_FAILURE, errno, "cannot open '%s'", r->path);
-	r->copy = open(dir && dir[0] == '/' ? dir : "/tmp", O_TMPFILE | O_RDWR | O_CLOEXEC,
-		       0600);
-	if (r->copy < 0) {
-		close(in);
-		return sr_error_make(err, SR_EXIT_FAILURE, errno, "cannot make a temporary "
-				     "copy of '%s' (a pipe is read twice)", r->path);
-	}
-	while ((n = read(in, buf, sizeof(buf))) > 0)
-		if (write_all(r->copy, buf, (size_t)n) < 0)
-			break;
-	if (n != 0) {
-		int e = errno;
-
-		close(in);
-		return sr_error_make(err, SR_EXIT_FAILURE, e, "cannot copy '%s' to a "
-				     "temporary file", r->path);
-	}
-	close(in);
-	return 0;
-}
-
 int diff_traces(const char *pa, const char *pb, struct diff_result *res,
 		struct sr_error **err)
 {
@@ -776,7 +734,7 @@ int diff_traces(const char *pa, const char *pb, struct diff_result *res,
 	a->path = pa;
 	b->path = pb;
 	a->copy = b->copy = -1;
-	if (copy_if_pipe(a, err) < 0 || copy_if_pipe(b, err) < 0)
+	if (diff_copy_if_pipe(a, err) < 0 || diff_copy_if_pipe(b, err) < 0)
 		goto out;
 	if (both_runs(diff_pass1, a, b, err) < 0)
 		goto out;
