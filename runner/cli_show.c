@@ -108,6 +108,13 @@ static void print_event(const json_t *ev)
 	putchar('\n');
 }
 
+static void print_header(struct trace_reader *r, const char *path)
+{
+	printf("trace %s: ", path);
+	print_argv(json_object_get(r->header, "command"));
+	printf("  (digests: %s)\n", jstr(r->header, "digest"));
+}
+
 /* --tree needs process records and execs only: the rest is not parsed. */
 static bool tree_line(const char *line, void *ctx)
 {
@@ -128,9 +135,10 @@ static int show(const struct show_opts *o, const char *path)
 		trace_close(&r);
 		return sr_error_report(err);
 	}
-	printf("trace %s: ", path);
-	print_argv(json_object_get(r.header, "command"));
-	printf("  (digests: %s)\n", jstr(r.header, "digest"));
+	/* (with a scope, the header waits for its first record: a trace
+	 * without that process prints nothing but the usage error) */
+	if (!scope)
+		print_header(&r, path);
 	while ((n = trace_next_if(&r, o->tree ? tree_line : NULL, NULL, &rec, &err)) > 0) {
 		const char *id;
 
@@ -142,8 +150,9 @@ static int show(const struct show_opts *o, const char *path)
 			json_decref(rec);
 			continue;
 		}
-		if (scope && *jstr(rec, "proc") && !strcmp(id, scope))
-			found = true;
+		if (scope && !found)
+			print_header(&r, path);
+		found = true;
 		if (*jstr(rec, "proc") && !o->tree) {
 			printf("process %s", id);
 			if (*jstr(rec, "parent"))
@@ -166,6 +175,10 @@ static int show(const struct show_opts *o, const char *path)
 		trace_close(&r);
 		return sr_error_report(err);
 	}
+	if (scope && !found) {
+		trace_close(&r);
+		return cli_usage("show", "%s has no process %s", path, scope);
+	}
 	if (strcmp(jstr(r.end, "end"), "complete"))
 		printf("warning: the trace is incomplete: %s\n", jstr(r.end, "reason"));
 	else
@@ -174,8 +187,6 @@ static int show(const struct show_opts *o, const char *path)
 		       (long long)json_integer_value(json_object_get(r.end, "processes")),
 		       (long long)json_integer_value(json_object_get(r.end, "events")));
 	trace_close(&r);
-	if (scope && !found)
-		return cli_usage("show", "%s has no process %s", path, scope);
 	return SR_EXIT_OK;
 }
 

@@ -360,11 +360,14 @@ if command -v zstd >/dev/null; then
 else
 	skip "zstd is not installed"; skip "(same)"; skip "(same)"
 fi
-"$SR" show -p 9.9 "$SCRATCH/whole.trace" >/dev/null 2>"$SCRATCH/err"
+"$SR" show -p 9.9 "$SCRATCH/whole.trace" >"$SCRATCH/out" 2>"$SCRATCH/err"
 is "show -p with a process the trace does not have: 124" "$?" 124
 like "show -p: names it" "$(head -n1 "$SCRATCH/err")" "^sandrun show: $SCRATCH/whole.trace has no process 9.9$"
-"$SR" show -s 1 "$SCRATCH/whole.trace" >/dev/null
+is "show -p: and prints nothing else" "$(wc -c < "$SCRATCH/out")" 0
+"$SR" show -s 1 "$SCRATCH/whole.trace" >"$SCRATCH/out"
 is "show -s 1: exit 0" "$?" 0
+like "show -s 1: the trace's header first" "$(head -n1 "$SCRATCH/out")" "^trace $SCRATCH/whole.trace: "
+like "show -s 1: then its process" "$(sed -n 2p "$SCRATCH/out")" "^process 1\$"
 "$SR" show "$SCRATCH/part.trace" > "$SCRATCH/out" 2>&1
 is "show: an incomplete trace is still shown" "$?" 0
 like "show: with its end" "$(tail -n1 "$SCRATCH/out")" 'incomplete'
