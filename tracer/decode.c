@@ -19,6 +19,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/inotify.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
@@ -689,6 +690,23 @@ static void link_tmpfile(struct task *task, const struct sc_desc *d)
 	free(raw);
 }
 
+/*
+ * i386's old mmap (filter.c stops it whatever its arguments): its
+ * arguments are six 32-bit words at its first one.  Whether it maps a
+ * file shared and writable (what the filter's rule for the other mmaps
+ * lets stop), with that file's fd in p->fd.
+ */
+static bool old_mmap_shared(struct task *task, struct pending *p)
+{
+	uint32_t a[6];	/* addr, len, prot, flags, fd, offset */
+
+	if (mem_read(task->tid, p->args[0], a, sizeof(a)) < 0 || !(a[2] & PROT_WRITE) ||
+	    (a[3] & (MAP_SHARED | MAP_ANONYMOUS)) != MAP_SHARED)
+		return false;
+	p->fd = (int32_t)a[4];
+	return true;
+}
+
 static bool decode_args(struct tracer *t, struct task *task)
 {
 	struct pending *p = &task->pend;
@@ -869,7 +887,12 @@ static bool decode_args(struct tracer *t, struct task *task)
 		return false;
 	}
 	case DEC_MMAP: {
-		struct fdent *e = fd_lookup(task->proc, p->fd);
+		struct fdent *e;
+
+		if (p->arch == AUDIT_ARCH_I386 && !strcmp(d->name, "mmap") &&
+		    !old_mmap_shared(task, p))
+			return false;
+		e = fd_lookup(task->proc, p->fd);
 
 		if (e && (e->flags & FDF_WRITE))
 			proc_mapped(task->proc, e->path);

@@ -559,7 +559,25 @@ static bool can_hand_over(void)
 }
 
 /*
- * The late block, between the prefix and libseccomp's program: a
+ * i386's old mmap (90, which libseccomp names mmap there) takes its
+ * arguments in memory, at its first one: the rule libseccomp makes of
+ * mmap's (a shared, writable mapping) would compare registers that hold
+ * nothing of them.  Between the prefix and the late block, that call
+ * stops, whatever its arguments (decode.c reads them); mmap2 is
+ * libseccomp's, as on the other entries.  OLD_MMAP_LEN instructions.
+ */
+#define I386_OLD_MMAP 90
+static const struct sock_filter old_mmap_block[] = {
+	BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
+	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_I386, 0, 3),
+	BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, I386_OLD_MMAP, 0, 1),
+	BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRACE),
+};
+#define OLD_MMAP_LEN ARRAY_SIZE(old_mmap_block)
+
+/*
+ * The late block, after the old mmap's and before libseccomp's program: a
  * syscall of late's, from x86_64, x32 or i386, stops.  n + 6
  * instructions at out.
  */
@@ -585,12 +603,13 @@ static size_t late_block(struct sock_filter *out, const struct late *late)
 	return at;
 }
 
-/* libseccomp's program, exported, with the prefix in front (inproc) and
- * the late block, into p; 0 or -errno. */
+/* libseccomp's program, exported, with the prefix in front (inproc), the
+ * old mmap's block and the late block, into p; 0 or -errno. */
 static int export_prog(scmp_filter_ctx ctx, const struct late *late, bool inproc, bool notify,
 		       const struct filter_loader *ld, struct filter_prog *p)
 {
-	const size_t npre = inproc ? PREFIX_LEN : 0, np = npre + (late->n ? late->n + 6 : 0);
+	const size_t npre = inproc ? PREFIX_LEN : 0,
+		     np = npre + OLD_MMAP_LEN + (late->n ? late->n + 6 : 0);
 	struct sock_filter *prog = NULL;
 	size_t len = 0;
 	ssize_t n;
@@ -611,8 +630,10 @@ static int export_prog(scmp_filter_ctx ctx, const struct late *late, bool inproc
 	}
 	if (r >= 0 && inproc)
 		r = prefix_resolve(prog, notify, ld);
-	if (r >= 0)
-		late_block(prog + npre, late);
+	if (r >= 0) {
+		memcpy(prog + npre, old_mmap_block, sizeof(old_mmap_block));
+		late_block(prog + npre + OLD_MMAP_LEN, late);
+	}
 	if (r >= 0) {
 		n = pread(fd, prog + np, len * sizeof(*prog), 0);
 		if (n != (ssize_t)(len * sizeof(*prog)))
@@ -763,6 +784,10 @@ int filter_dump(FILE *f, struct sr_error **err)
 
 	if (!ctx)
 		return -1;
+	fprintf(f, "#\n# ahead of libseccomp's program, sandrun's own block for x86's\n"
+		   "# old mmap, whose arguments are in memory:\n"
+		   "# if ($arch == %u && $syscall == %d) action TRACE(0);  # mmap\n",
+		AUDIT_ARCH_I386, I386_OLD_MMAP);
 	if (late.n) {
 		fprintf(f, "#\n# ahead of libseccomp's program, sandrun's own block for the\n"
 			   "# syscalls this libseccomp does not know (x86_64, x32 and x86):\n");

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include <linux/audit.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "lib/util.h"
 #include "tracer/filter.h"
@@ -139,6 +140,11 @@ const struct sc_desc sc_table[] = {
 #undef K
 const unsigned sc_table_len = ARRAY_SIZE(sc_table);
 
+/* i386's fanotify_mark: its 64-bit mask is two arguments there, so its
+ * dirfd and path come one later than on x86_64 and x32. */
+static const struct sc_desc i386_fanotify_mark =
+	{ "fanotify_mark", DEC_UNTRACEABLE, EV_UNTRACEABLE, 4, 5, -1, -1, -1, -1, -1, SCF_EXIT };
+
 /* Per-architecture maps from syscall number to descriptor. */
 #define SC_NR_MAX 1024
 static const struct sc_desc *by_nr[FILTER_ARCH_COUNT][SC_NR_MAX];
@@ -147,10 +153,13 @@ int sc_init(void)
 {
 	for (int a = 0; a < FILTER_ARCH_COUNT; a++) {
 		for (unsigned i = 0; i < sc_table_len; i++) {
-			int nr = filter_resolve(a, sc_table[i].name);
+			const struct sc_desc *d = &sc_table[i];
+			int nr = filter_resolve(a, d->name);
 
+			if (a == FILTER_ARCH_I386 && !strcmp(d->name, i386_fanotify_mark.name))
+				d = &i386_fanotify_mark;
 			if (nr >= 0 && nr < SC_NR_MAX)
-				by_nr[a][nr] = &sc_table[i];
+				by_nr[a][nr] = d;
 		}
 	}
 	return 0;

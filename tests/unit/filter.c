@@ -6,15 +6,18 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <linux/audit.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "lib/error.h"
 #include "tracer/filter.h"
+#include "tracer/syscalls.h"
 #include "tests/unit/tap.h"
 
 static bool same(const struct filter_prog *a, const struct filter_prog *b)
@@ -96,6 +99,159 @@ static int child_loads(const struct filter_prog *p)
 	return said;
 }
 
+/*
+ * A classic BPF program run on one syscall as the kernel runs it: the
+ * action it returns (its data masked off, but an errno's), or BAD for
+ * an instruction a seccomp filter may not have or a program that runs
+ * off its end.  What the filter decides for the i386 and x32 entries
+ * is seen here, on a host without them.
+ */
+#define BAD 0xdeadu
+static uint32_t run_prog(const struct filter_prog *p, uint32_t arch, int nr,
+			 const uint64_t args[6])
+{
+	struct seccomp_data d = { .nr = nr, .arch = arch };
+	uint32_t a = 0, x = 0, mem[BPF_MEMWORDS] = { 0 };
+
+	memcpy(d.args, args, sizeof(d.args));
+	for (uint32_t pc = 0; pc < p->len; pc++) {
+		const struct sock_filter *f = &p->insns[pc];
+		uint32_t k = f->k, src = BPF_SRC(f->code) == BPF_X ? x : k;
+
+		switch (BPF_CLASS(f->code)) {
+		case BPF_LD:
+			if (BPF_MODE(f->code) == BPF_ABS && BPF_SIZE(f->code) == BPF_W &&
+			    k % 4 == 0 && k < sizeof(d))
+				memcpy(&a, (const char *)&d + k, 4);
+			else if (BPF_MODE(f->code) == BPF_IMM)
+				a = k;
+			else if (BPF_MODE(f->code) == BPF_MEM && k < BPF_MEMWORDS)
+				a = mem[k];
+			else
+				return BAD;
+			break;
+		case BPF_LDX:
+			if (BPF_MODE(f->code) == BPF_IMM)
+				x = k;
+			else if (BPF_MODE(f->code) == BPF_MEM && k < BPF_MEMWORDS)
+				x = mem[k];
+			else
+				return BAD;
+			break;
+		case BPF_ST:
+		case BPF_STX:
+			if (k >= BPF_MEMWORDS)
+				return BAD;
+			mem[k] = BPF_CLASS(f->code) == BPF_ST ? a : x;
+			break;
+		case BPF_ALU:
+			switch (BPF_OP(f->code)) {
+			case BPF_ADD: a += src; break;
+			case BPF_SUB: a -= src; break;
+			case BPF_AND: a &= src; break;
+			case BPF_OR: a |= src; break;
+			case BPF_XOR: a ^= src; break;
+			case BPF_LSH: a = src < 32 ? a << src : 0; break;
+			case BPF_RSH: a = src < 32 ? a >> src : 0; break;
+			case BPF_NEG: a = -a; break;
+			default: return BAD;
+			}
+			break;
+		case BPF_JMP:
+			switch (BPF_OP(f->code)) {
+			case BPF_JA: pc += k; break;
+			case BPF_JEQ: pc += a == src ? f->jt : f->jf; break;
+			case BPF_JGT: pc += a > src ? f->jt : f->jf; break;
+			case BPF_JGE: pc += a >= src ? f->jt : f->jf; break;
+			case BPF_JSET: pc += a & src ? f->jt : f->jf; break;
+			default: return BAD;
+			}
+			break;
+		case BPF_RET:
+			a = BPF_RVAL(f->code) == BPF_A ? a : k;
+			return (a & SECCOMP_RET_ACTION_FULL) == SECCOMP_RET_ERRNO ?
+			       a : a & SECCOMP_RET_ACTION_FULL;
+		case BPF_MISC:
+			if (BPF_MISCOP(f->code) == BPF_TAX)
+				x = a;
+			else
+				a = x;
+			break;
+		default:
+			return BAD;
+		}
+	}
+	return BAD;
+}
+
+/* What p does with one syscall, by name, of an architecture. */
+static uint32_t verdict(const struct filter_prog *p, int arch, const char *name,
+			uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3)
+{
+	static const uint32_t audit[FILTER_ARCH_COUNT] = {
+		[FILTER_ARCH_X86_64] = AUDIT_ARCH_X86_64,
+		[FILTER_ARCH_I386] = AUDIT_ARCH_I386,
+		[FILTER_ARCH_X32] = AUDIT_ARCH_X86_64,
+	};
+	const uint64_t args[6] = { a0, a1, a2, a3, 0, 0 };
+	int nr = filter_resolve(arch, name);
+
+	if (nr < 0)
+		return BAD;
+	if (arch == FILTER_ARCH_X32)
+		nr |= FILTER_X32_BIT;
+	return run_prog(p, audit[arch], nr, args);
+}
+
+/* What the filter decides on each entry (run, not loaded). */
+static void decisions(void)
+{
+	const uint64_t rw = PROT_READ | PROT_WRITE, cwd = (uint64_t)(int64_t)AT_FDCWD;
+	const struct sc_desc *d;
+	struct sr_error *err = NULL;
+	struct filter_prog p = { 0 }, q = { 0 };
+	int r = filter_compile(false, false, false, NULL, &p, &err);
+
+	ok(r == 0, "a program without notifications, to run here");
+	if (r < 0)
+		return;
+	for (int a = 0; a < FILTER_ARCH_COUNT; a++) {
+		const char *an[] = { "x86_64", "i386", "x32" };
+
+		ok(verdict(&p, a, "openat", cwd, 0, O_WRONLY, 0) == SECCOMP_RET_TRACE,
+		   "%s: a writing openat stops", an[a]);
+		ok(verdict(&p, a, "getpid", 0, 0, 0, 0) == SECCOMP_RET_ALLOW,
+		   "%s: getpid runs", an[a]);
+		ok(verdict(&p, a, "clone3", 0, 0, 0, 0) == (SECCOMP_RET_ERRNO | ENOSYS),
+		   "%s: clone3 fails with ENOSYS", an[a]);
+		ok(verdict(&p, a, a == FILTER_ARCH_I386 ? "mmap2" : "mmap", 0, 4096, rw,
+			   MAP_SHARED) == SECCOMP_RET_TRACE,
+		   "%s: a shared writable mapping stops", an[a]);
+		ok(verdict(&p, a, a == FILTER_ARCH_I386 ? "mmap2" : "mmap", 0, 4096, rw,
+			   MAP_PRIVATE) == SECCOMP_RET_ALLOW,
+		   "%s: a private one runs", an[a]);
+	}
+	ok(verdict(&p, FILTER_ARCH_I386, "open", 0, O_RDONLY, 0, 0) == SECCOMP_RET_TRACE,
+	   "i386: open stops");
+	ok(filter_resolve(FILTER_ARCH_I386, "mmap") == 90 &&
+	   verdict(&p, FILTER_ARCH_I386, "mmap", 0x1000, 0, 0, 0) == SECCOMP_RET_TRACE,
+	   "i386: the old mmap (90), its arguments in memory, stops whatever its registers");
+	filter_prog_free(&p);
+	r = filter_compile(false, true, true, NULL, &q, &err);
+	ok(r == 0 && verdict(&q, FILTER_ARCH_I386, "mmap", 0, 0, 0, 0) == SECCOMP_RET_TRACE &&
+	   verdict(&q, FILTER_ARCH_X86_64, "close", 3, 0, 0, 0) == SECCOMP_RET_USER_NOTIF,
+	   "with the trampoline's prefix and notifications: the same, close a notification");
+	filter_prog_free(&q);
+	sr_error_free(err);
+
+	sc_init();
+	d = sc_lookup(AUDIT_ARCH_X86_64, filter_resolve(FILTER_ARCH_X86_64, "fanotify_mark"));
+	ok(d && d->dirfd == 3 && d->path == 4, "x86_64 fanotify_mark: dirfd 3, path 4");
+	d = sc_lookup(AUDIT_ARCH_I386, filter_resolve(FILTER_ARCH_I386, "fanotify_mark"));
+	ok(d && d->dirfd == 4 && d->path == 5,
+	   "i386 fanotify_mark: dirfd 4, path 5 (its mask is two arguments there)");
+}
+
 /* Whether this process can load a filter (not under valgrind 3.19, which
  * does not know seccomp(2), nor pidfd_getfd). */
 static bool seccomp_here(void)
@@ -172,5 +328,6 @@ int main(void)
 	filter_prog_free(&b);
 	filter_prog_free(&c);
 	sr_error_free(err);
+	decisions();
 	return done_testing();
 }
