@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include <ctype.h>
+#include <errno.h>
+#include <math.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -142,4 +144,234 @@ static void write_string(FILE *f, const char *s, bool bytes)
 	b.len = 0;
 	put_string(&b, s, bytes);
 	fwrite(b.p, 1, b.len, f);
+}
+
+
+/*
+ * The validator (json_check): a recursive descent over one value that
+ * allocates nothing.  Each function takes the text at p and returns
+ * where its value ends, or NULL with c->bad at the first byte that is
+ * wrong.
+ */
+struct jcheck {
+	const char *end;	/* (never read at or past) */
+	const char *bad;
+	int depth;
+};
+
+/* (jansson's JSON_PARSER_MAX_DEPTH) */
+#define JSON_CHECK_DEPTH 2048
+
+static const char *fail(struct jcheck *c, const char *p)
+{
+	c->bad = p;
+	return NULL;
+}
+
+static const char *skip_ws(const struct jcheck *c, const char *p)
+{
+	while (p < c->end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
+		p++;
+	return p;
+}
+
+/* The four hex digits at p, or -1. */
+static int hex4(const struct jcheck *c, const char *p)
+{
+	int v = 0;
+
+	if (c->end - p < 4)
+		return -1;
+	for (int i = 0; i < 4; i++) {
+		int ch = (unsigned char)p[i], d;
+
+		if (ch >= '0' && ch <= '9')
+			d = ch - '0';
+		else if ((ch | 0x20) >= 'a' && (ch | 0x20) <= 'f')
+			d = (ch | 0x20) - 'a' + 10;
+		else
+			return -1;
+		v = v * 16 + d;
+	}
+	return v;
+}
+
+/* After "\u" at p: the escape's end.  As jansson: no \u0000, and
+ * surrogates only in pairs. */
+static const char *check_u(struct jcheck *c, const char *p)
+{
+	int u = hex4(c, p), lo;
+
+	if (u <= 0 || (u >= 0xdc00 && u <= 0xdfff))
+		return fail(c, p);
+	p += 4;
+	if (u < 0xd800 || u > 0xdbff)
+		return p;
+	lo = c->end - p >= 6 && p[0] == '\\' && p[1] == 'u' ? hex4(c, p + 2) : -1;
+	if (lo < 0xdc00 || lo > 0xdfff)
+		return fail(c, p);
+	return p + 6;
+}
+
+/* p at the opening quote.  UTF-8 only, no control byte. */
+static const char *check_string(struct jcheck *c, const char *p)
+{
+	for (p++; p < c->end;) {
+		unsigned char ch = (unsigned char)*p;
+		size_t n;
+
+		if (ch == '"')
+			return p + 1;
+		if (ch < 0x20)
+			return fail(c, p);
+		if (ch >= 0x80) {
+			n = utf8_len((const unsigned char *)p);
+			if (!n || n > (size_t)(c->end - p))
+				return fail(c, p);
+			p += n;
+		} else if (ch != '\\') {
+			p++;
+		} else if (c->end - p < 2 || !memchr("\"\\/bfnrtu", p[1], 9)) {
+			return fail(c, p);
+		} else if (p[1] == 'u') {
+			if (!(p = check_u(c, p + 2)))
+				return NULL;
+		} else {
+			p += 2;
+		}
+	}
+	return fail(c, p);
+}
+
+static const char *digits(const struct jcheck *c, const char *p)
+{
+	while (p < c->end && *p >= '0' && *p <= '9')
+		p++;
+	return p;
+}
+
+/* As jansson: an integer must fit in 64 bits, a real must be finite.
+ * (strtoll and strtod stop where the number's grammar does: the text
+ * goes on to a NUL at the latest, json_check's contract) */
+static const char *check_number(struct jcheck *c, const char *p)
+{
+	const char *start = p, *q;
+	bool real = false;
+	double d;
+
+	if (*p == '-')
+		p++;
+	if (p == c->end || *p < '0' || *p > '9')
+		return fail(c, p);
+	q = digits(c, p);
+	if (*p == '0' && q - p > 1)
+		return fail(c, p + 1);
+	p = q;
+	if (p < c->end && *p == '.') {
+		real = true;
+		q = digits(c, ++p);
+		if (q == p)
+			return fail(c, p);
+		p = q;
+	}
+	if (p < c->end && (*p == 'e' || *p == 'E')) {
+		real = true;
+		if (++p < c->end && (*p == '+' || *p == '-'))
+			p++;
+		q = digits(c, p);
+		if (q == p)
+			return fail(c, p);
+		p = q;
+	}
+	errno = 0;
+	if (!real) {
+		(void)strtoll(start, NULL, 10);
+		if (errno == ERANGE)
+			return fail(c, start);
+		return p;
+	}
+	d = strtod(start, NULL);
+	if (errno == ERANGE && (d == HUGE_VAL || d == -HUGE_VAL))
+		return fail(c, start);
+	return p;
+}
+
+static const char *check_value(struct jcheck *c, const char *p);
+
+/* p at '{' or '[' */
+static const char *check_container(struct jcheck *c, const char *p)
+{
+	char close = *p == '{' ? '}' : ']';
+	bool object = *p == '{';
+
+	if (++c->depth > JSON_CHECK_DEPTH)
+		return fail(c, p);
+	p = skip_ws(c, p + 1);
+	if (p < c->end && *p == close) {
+		c->depth--;
+		return p + 1;
+	}
+	for (;;) {
+		if (object) {
+			if (p == c->end || *p != '"' || !(p = check_string(c, p)))
+				return p ? fail(c, p) : NULL;
+			p = skip_ws(c, p);
+			if (p == c->end || *p != ':')
+				return fail(c, p);
+			p = skip_ws(c, p + 1);
+		}
+		if (!(p = check_value(c, p)))
+			return NULL;
+		p = skip_ws(c, p);
+		if (p < c->end && *p == close) {
+			c->depth--;
+			return p + 1;
+		}
+		if (p == c->end || *p != ',')
+			return fail(c, p);
+		p = skip_ws(c, p + 1);
+	}
+}
+
+static const char *check_word(struct jcheck *c, const char *p, const char *word)
+{
+	size_t n = strlen(word);
+
+	if ((size_t)(c->end - p) < n || memcmp(p, word, n))
+		return fail(c, p);
+	return p + n;
+}
+
+static const char *check_value(struct jcheck *c, const char *p)
+{
+	if (p == c->end)
+		return fail(c, p);
+	switch (*p) {
+	case '{':
+	case '[':
+		return check_container(c, p);
+	case '"':
+		return check_string(c, p);
+	case 't':
+		return check_word(c, p, "true");
+	case 'f':
+		return check_word(c, p, "false");
+	case 'n':
+		return check_word(c, p, "null");
+	default:
+		return check_number(c, p);
+	}
+}
+
+bool json_check(const char *s, size_t n, size_t *bad)
+{
+	struct jcheck c = { .end = s + n };
+	const char *p = check_value(&c, skip_ws(&c, s));
+
+	if (p && (p = skip_ws(&c, p)) != c.end)
+		c.bad = p;
+	if (!c.bad)
+		return true;
+	*bad = (size_t)(c.bad - s);
+	return false;
 }

@@ -2,6 +2,7 @@
 #ifndef SR_JSON_H
 #define SR_JSON_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 /* Write s as a JSON string literal (RFC 8259 escaping; bytes that are
@@ -21,5 +22,16 @@ struct sbuf;
 void json_put_string(struct sbuf *b, const char *s);
 void json_put_bytes(struct sbuf *b, const char *s);
 char *bytes_unescape(const char *decoded);
+
+/*
+ * Whether the n bytes at s are one JSON value (whitespace around it
+ * allowed), as jansson would read it but for duplicate keys, which are
+ * not looked for: UTF-8 only, no \u0000, surrogates in pairs, integers
+ * within 64 bits, reals finite; if not, *bad is the offset of the
+ * first byte that is wrong (n: the text ends too soon).  s goes on to a
+ * NUL at or after s + n.  Nothing is allocated: for records read only
+ * to be skipped.
+ */
+bool json_check(const char *s, size_t n, size_t *bad);
 
 #endif

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "lib/digest.h"
 #include "lib/exitcode.h"
+#include "lib/json.h"
 #include "lib/sbuf.h"
 #include "lib/util.h"
 #include "lib/zstdio.h"
@@ -150,10 +152,19 @@ static int read_object_if(struct trace_reader *r,
 		else if (!str_has_prefix(r->buf, "{\"end\""))
 			r->nevents++;
 	}
+	/* (a record skipped unparsed is still checked to be one: the
+	 * same JSON as jansson reads, but for duplicate keys) */
 	if (want && !str_has_prefix(r->buf, "{\"end\"") && !want(r->buf, ctx)) {
-		if (n < 3 || r->buf[0] != '{' || r->buf[n - 2] != '}' ||
-		    memchr(r->buf, '\0', (size_t)n))
+		size_t at;
+
+		if (r->buf[0] != '{')
 			return bad(r, err, "a record must be a JSON object");
+		if (!json_check(r->buf, (size_t)n - 1, &at)) {
+			char msg[64];
+
+			snprintf(msg, sizeof(msg), "invalid JSON (column %zu)", at + 1);
+			return bad(r, err, msg);
+		}
 		return 2;
 	}
 	if (r->cut)

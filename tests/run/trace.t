@@ -836,6 +836,18 @@ sed '3s/.*/{"p":"1","ev":/' "$SCRATCH/open.trace" > "$SCRATCH/corrupt.trace"
 "$SR" show "$SCRATCH/corrupt.trace" >/dev/null 2>"$SCRATCH/err"
 is "a corrupt line is bad input (123)" "$?" 123
 like "with its line number" "$(cat "$SCRATCH/err")" "corrupt.trace:3: invalid JSON"
+# (a record the readers skip unparsed, its braces where they belong;
+# lock parses it: jansson says more)
+n=$(grep -n -m1 '^{"p":' "$SCRATCH/open.trace" | cut -d: -f1)
+sed "${n}s/.*/{\"p\":\"1\",\"ev\":\"probe\",\"path\":[1,}/" "$SCRATCH/open.trace" \
+	> "$SCRATCH/skipped.trace"
+for sub in fold lock "show --tree"; do
+	# shellcheck disable=SC2086
+	"$SR" $sub "$SCRATCH/skipped.trace" >/dev/null 2>"$SCRATCH/err"
+	is "$sub: a corrupt record it skips is still bad input (123)" "$?" 123
+	like "$sub: with its line and column" "$(cat "$SCRATCH/err")" \
+		"skipped.trace:$n: invalid JSON.* \\(column 33\\)"
+done
 sed '1s/"version":1/"version":2/' "$SCRATCH/open.trace" > "$SCRATCH/v2.trace"
 "$SR" show "$SCRATCH/v2.trace" >/dev/null 2>"$SCRATCH/err"
 is "an unknown version is refused (123)" "$?" 123

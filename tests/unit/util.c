@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* Unit tests for lib/util.c, lib/error.c, lib/sbuf.c, lib/json.c's
- * escaping and lib/zstdio.c's writer on a full disk. */
+ * escaping and validator and lib/zstdio.c's writer on a full disk. */
 #include <errno.h>
+#include <jansson.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "lib/error.h"
 #include "lib/exitcode.h"
@@ -132,11 +135,66 @@ static void check_strset(void)
 	ok(set.n == 0 && !set.slot, "strset: freed");
 }
 
+/* json_check against jansson, on what both must accept and refuse. */
+static void json_check_cases(void)
+{
+	static const char *const good[] = {
+		"{}", "[]", " {\"a\" : \"b\" }\t", "{\"a\":[1,2.5e3,-0,true,false,null]}",
+		"\"\\u0041\\u00e9\\ud83d\\ude00\\n\\/\"", "1E+2", "-9223372036854775808",
+		"{\"\xc3\xa9\":\"\xf0\x9f\x98\x80\"}", "{\"a\":{\"b\":[[],{}]}}", "0.5e-400",
+	};
+	static const char *const bad[] = {
+		"", " ", "{", "{\"a\"}", "{\"a\":}", "{\"a\":1,}", "[1,]", "[1 2]", "01",
+		"1.", ".5", "-", "1e", "+1", "\"\\u0000\"", "\"\\ud800\"", "\"\\udc00\"",
+		"\"\\ud800\\u0041\"", "\"\x01\"", "\"\xff\"", "\"\xc3\"", "\"\xed\xa0\x80\"",
+		"tru", "nul", "True", "9223372036854775808", "1e999", "-1e999", "{\"a\":1}x",
+		"\"abc", "\"\\q\"", "\"\\u12\"", "{1:2}", "{\"a\" 1}", "[\"a\"\"b\"]", "NaN",
+	};
+	char deep[2 * 2049 + 1];
+	json_error_t je;
+	size_t at;
+	json_t *j;
+	bool all = true;
+
+	for (size_t i = 0; i < sizeof(good) / sizeof(*good); i++) {
+		j = json_loads(good[i], JSON_DECODE_ANY, &je);
+		if (!j || !json_check(good[i], strlen(good[i]), &at)) {
+			printf("# json_check or jansson refuses good case %zu: %s\n", i, good[i]);
+			all = false;
+		}
+		json_decref(j);
+	}
+	ok(all, "json_check: what jansson reads, it takes");
+	all = true;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+		j = json_loads(bad[i], JSON_DECODE_ANY, &je);
+		if (j || json_check(bad[i], strlen(bad[i]), &at) || at > strlen(bad[i])) {
+			printf("# json_check or jansson takes bad case %zu: %s\n", i, bad[i]);
+			all = false;
+		}
+		json_decref(j);
+	}
+	ok(all, "json_check: what jansson refuses, it refuses, at an offset in the text");
+	ok(!json_check("{\"a\":1,\"b\":x}", 13, &at) && at == 11,
+	   "json_check: the offset of the first byte that is wrong");
+	ok(!json_check("{\"a\":[1", 7, &at) && at == 7, "json_check: cut short, the end's");
+	memset(deep, '[', 2048);
+	memset(deep + 2048, ']', 2048);
+	deep[4096] = '\0';
+	ok(json_check(deep, 4096, &at), "json_check: 2048 deep, as jansson");
+	memset(deep, '[', 2049);
+	memset(deep + 2049, ']', 2049);
+	deep[4098] = '\0';
+	ok(!json_check(deep, 4098, &at) && at == 2048, "json_check: 2049 deep, refused");
+}
+
 int main(void)
 {
 	struct sr_error *err = NULL;
 	char buf[256];
 	long v;
+
+	json_check_cases();
 
 	check_sbuf();
 	check_zstd_full();
