@@ -47,13 +47,16 @@ static const char hash_usage[] =
 	"                    check them with the same masking: PATH: OK or FAILED\n"
 	"                    (also sha256sum's other forms and BSD --tag lines;\n"
 	"                    --module-hashes's root line checks the root of the\n"
-	"                    modules listed before it)\n"
+	"                    modules listed before it; a DIR/ line's files are\n"
+	"                    hashed with --algo, else as the file lines before it)\n"
 	"      --quiet       (--check) do not print OK lines\n"
 	"      --status      (--check) print nothing, the exit status says\n"
 	"  -j, --jobs=N      hash N files at once (default: the online CPUs)\n"
 	"      --rules=FILE  more regions to mask, one rule a line: GLOB bytes\n"
 	"                    START:END (negative from the end, END empty: to the\n"
-	"                    end) or GLOB section NAME (an ELF64 section's bytes);\n"
+	"                    end, of what is signed: a signature after it is not\n"
+	"                    counted) or GLOB section NAME (an ELF64 section's\n"
+	"                    bytes);\n"
 	"                    GLOB matches the path or its last component\n"
 	"  -h, --help        print this help and exit\n"
 	"\n"
@@ -534,6 +537,14 @@ static void jobs_free(struct jobs *js)
  * malformed lines are FILE:LINE errors, and a FILE without a line to
  * check is named (1).
  */
+/* "DIR/": a tree's line */
+static bool is_dir_line(const char *path)
+{
+	size_t n = strlen(path);
+
+	return n > 1 && path[n - 1] == '/';
+}
+
 static int read_checks(const char *file, struct jobs *js, const struct hash_opts *o,
 		       bool algo_given)
 {
@@ -543,6 +554,8 @@ static int read_checks(const char *file, struct jobs *js, const struct hash_opts
 	ssize_t len;
 	unsigned long lineno = 0, nlines = 0;
 	size_t since = js->n, mods;	/* this file's jobs, or the last root's */
+	const char *last_file = NULL;	/* the last file line's path */
+	enum digest_algo last_algo = DIGEST_SHA256;
 	int bad = 0;
 
 	if (!f) {
@@ -562,7 +575,9 @@ static int read_checks(const char *file, struct jobs *js, const struct hash_opts
 			line[--len] = '\0';
 		if (!len || line[0] == '#')
 			continue;
-		if (!split_check(l, &hex, &path, &algo) || (algo_given && algo != o->algo)) {
+		/* (a tree's line is a SHA-256 whatever its files' algorithm) */
+		if (!split_check(l, &hex, &path, &algo) ||
+		    (algo_given && algo != o->algo && !(algo == DIGEST_SHA256 && is_dir_line(path)))) {
 			fprintf(stderr, "sandrun: %s:%lu: not a 'DIGEST  PATH' line%s "
 				"(sha256sum style)\n", file, lineno,
 				algo_given ? " of --algo's digests" : "");
@@ -590,8 +605,13 @@ static int read_checks(const char *file, struct jobs *js, const struct hash_opts
 		}
 		if (escaped)
 			unescape_name(path);
-		if (strlen(path) > 1 && path[strlen(path) - 1] == '/') {
+		if (is_dir_line(path)) {
 			size_t before = js->n;
+			/* its files' algorithm: --algo's, else their lines' just
+			 * before it (as hash prints a tree), else SHA-256 */
+			enum digest_algo files = algo_given ? o->algo :
+				last_file && str_has_prefix(last_file, path) ? last_algo :
+				DIGEST_SHA256;
 
 			path[strlen(path) - 1] = '\0';
 			add_path(js, path);
@@ -603,7 +623,7 @@ static int read_checks(const char *file, struct jobs *js, const struct hash_opts
 			/* only the tree line is checked: its files' outputs are not */
 			for (size_t i = before; i < js->n; i++) {
 				js->v[i].want = NULL;
-				js->v[i].algo = algo;
+				js->v[i].algo = files;
 			}
 			js->v[js->n - 1].want = xstrdup(hex);
 			continue;
@@ -611,6 +631,8 @@ static int read_checks(const char *file, struct jobs *js, const struct hash_opts
 		j = job_add(js, JOB_FILE, xstrdup(path));
 		j->want = xstrdup(hex);
 		j->algo = algo;
+		last_file = j->name;
+		last_algo = algo;
 	}
 	if (ferror(f)) {
 		fprintf(stderr, "sandrun: %s: %s\n", file, strerror(errno));
@@ -647,12 +669,14 @@ int cmd_hash(int argc, char **argv)
 	struct jobs js = { .o = &o };
 	bool check = false, algo_given = false;
 	unsigned nthreads = default_jobs();
-	int c, worst = 0;
+	const char *mh = NULL;		/* --module-hashes DIR */
+	int c, worst = 0, others = 0;
 	char *end;
 
 	optind = 1;
 	opterr = 1;
 	while ((c = getopt_long(argc, argv, "vhcj:", opts, NULL)) != -1) {
+		others += c != 'M' && c != 'j';
 		switch (c) {
 		case 'm':
 			if (!strcmp(optarg, "auto")) o.mode = MASK_AUTO;
@@ -677,7 +701,7 @@ int cmd_hash(int argc, char **argv)
 				return cli_usage("hash", "--jobs wants 1 to 256, not '%s'",
 						 optarg);
 			break;
-		case 'M': return module_hashes(optarg);
+		case 'M': mh = optarg; break;
 		case 'R': {
 			struct sr_error *err = NULL;
 
@@ -688,6 +712,12 @@ int cmd_hash(int argc, char **argv)
 		case 'h': fputs(hash_usage, stdout); return SR_EXIT_OK;
 		default: return cli_try_help("hash");
 		}
+	}
+	if (mh) {
+		if (others || optind < argc)
+			return cli_usage("hash", "--module-hashes takes no other option "
+					 "but --jobs, and no PATH");
+		return module_hashes(mh);
 	}
 	if (check) {
 		if (optind >= argc)

@@ -82,7 +82,17 @@ int apply_rules(const struct hash_opts *o, const uint8_t *buf, uint64_t size,
 		       const char *name, struct hash_out *out, struct sr_error **err)
 {
 	const char *base = strrchr(name, '/') ? strrchr(name, '/') + 1 : name;
+	uint64_t end = size;
 
+	/* Offsets from the end are from the signed content's: the regions
+	 * found already that run to the file's end (a module's signature
+	 * and its trailer, a PE's certificate table) are not counted, so that a signed and an
+	 * unsigned copy mask the same bytes. */
+	for (size_t i = 0; i < out->n; i++)
+		if (out->r[i].len && out->r[i].off + out->r[i].len == end) {
+			end = out->r[i].off;
+			i = (size_t)-1;	/* (the one before it may end there) */
+		}
 	for (size_t i = 0; i < o->nrules; i++) {
 		const struct rule *r = &o->rules[i];
 		struct region reg = { REGION_USER, 0, 0 };
@@ -97,8 +107,8 @@ int apply_rules(const struct hash_opts *o, const uint8_t *buf, uint64_t size,
 			if (k == 0)
 				continue;
 		} else {
-			uint64_t a = clamp_off(r->start, size);
-			uint64_t b = r->end ? clamp_off(r->end, size) : size;
+			uint64_t a = clamp_off(r->start, end);
+			uint64_t b = r->end ? clamp_off(r->end, end) : end;
 
 			if (b <= a)
 				continue;

@@ -91,6 +91,11 @@ cp "$FIX"/*.ko "$SCRATCH/mods/"
 is "module-hashes: a module in modules.order that is missing: 125" "$?" 125
 like "module-hashes: names it" "$(cat "$SCRATCH/err")" "gone.ko.*No such file"
 check "module-hashes: and prints no root" sh -c "! grep -q 'merkle root' '$SCRATCH/out'"
+"$SR" hash --module-hashes "$FIX" --json >/dev/null 2>"$SCRATCH/err"
+is "module-hashes: another option after it is a usage error (124)" "$?" 124
+"$SR" hash --module-hashes "$FIX" "$m" >/dev/null 2>"$SCRATCH/err"
+is "module-hashes: and so is a PATH" "$?" 124
+like "... said so" "$(cat "$SCRATCH/err")" "takes no other option but --jobs, and no PATH"
 "$SR" hash --module-hashes "$SCRATCH/no-such-dir" >"$SCRATCH/out" 2>"$SCRATCH/err"
 is "module-hashes: a missing tree: 125" "$?" 125
 like "module-hashes: a missing tree, named" "$(cat "$SCRATCH/err")" \
@@ -158,6 +163,14 @@ printf 'tcp_*.ko bytes 0:16\n' > "$SCRATCH/rules"
 is "--rules: a byte range (glob on the last component)" \
 	"$("$SR" hash --rules "$SCRATCH/rules" "$m" | cut -d' ' -f1)" \
 	"$(payload "$m" | tail -c +17 | sha256sum | cut -d' ' -f1)"
+printf '* bytes -100:\n' > "$SCRATCH/rules"
+payload "$m" > "$SCRATCH/unsigned.ko"
+is "--rules: a range from the end is from the signed content's end (signed as unsigned)" \
+	"$("$SR" hash --rules "$SCRATCH/rules" "$m" | cut -d' ' -f1)" \
+	"$("$SR" hash --rules "$SCRATCH/rules" "$SCRATCH/unsigned.ko" | cut -d' ' -f1)"
+is "--rules: ... which is the payload without its last 100 bytes" \
+	"$("$SR" hash --rules "$SCRATCH/rules" "$m" | cut -d' ' -f1)" \
+	"$(payload "$m" | head -c -100 | sha256sum | cut -d' ' -f1)"
 printf '# ok\n*.ko bytes 1-2\n' > "$SCRATCH/rules"
 "$SR" hash --rules "$SCRATCH/rules" "$m" >/dev/null 2>"$SCRATCH/err"
 is "--rules: a bad rule is bad input" "$?" 123
@@ -208,9 +221,19 @@ check "--check: xxh128 lines are recognised by their length" "$SR" hash -c --qui
 mkdir -p "$SCRATCH/ctree/sub"; cp "$FIX"/*.ko "$SCRATCH/ctree/"; cp "$FIX/signing-cert.pem" "$SCRATCH/ctree/sub/"
 (cd "$SCRATCH" && "$SR" hash ctree) | tail -n1 > "$SCRATCH/cctree.sums"
 is "--check: a tree line checks the tree" "$(cd "$SCRATCH" && "$SR" hash -c "$SCRATCH/cctree.sums")" "ctree/: OK"
+(cd "$SCRATCH" && "$SR" hash --algo=xxh128 ctree) > "$SCRATCH/xtree.sums"
+is "--check: an xxh128 tree's listing checks, its tree line too" \
+	"$(cd "$SCRATCH" && "$SR" hash -c "$SCRATCH/xtree.sums" | tail -n1)" "ctree/: OK"
+is "--check --algo=xxh128: the same (the tree line a SHA-256 still)" \
+	"$(cd "$SCRATCH" && "$SR" hash -c --algo=xxh128 "$SCRATCH/xtree.sums" | tail -n1)" "ctree/: OK"
+tail -n1 "$SCRATCH/xtree.sums" > "$SCRATCH/xtree1.sums"
+is "--check --algo=xxh128: an xxh128 tree's line alone" \
+	"$(cd "$SCRATCH" && "$SR" hash -c --algo=xxh128 "$SCRATCH/xtree1.sums")" "ctree/: OK"
 echo x >> "$SCRATCH/ctree/sub/signing-cert.pem"
 (cd "$SCRATCH" && "$SR" hash -c "$SCRATCH/cctree.sums" >/dev/null 2>&1)
 is "--check: a changed file below fails the tree" "$?" 1
+(cd "$SCRATCH" && "$SR" hash -c "$SCRATCH/xtree.sums" >/dev/null 2>&1)
+is "--check: and an xxh128 tree's too" "$?" 1
 # names sha256sum escapes; CRLF sums; digests of both kinds in one file;
 # nothing to check; an unreadable directory in a tree.
 mkdir -p "$SCRATCH/esc"
