@@ -66,6 +66,22 @@ int modsig_regions(const uint8_t *buf, uint64_t size, const char *name,
 	return 1;
 }
 
+const char *modsig_kernel_refuses(const uint8_t *buf, uint64_t size)
+{
+	const uint64_t tail = MODSIG_MAGIC_LEN + MODSIG_INFO_LEN;
+	const uint8_t *info = buf + size - tail;	/* (modsig_regions took it) */
+	uint64_t sig_len = (uint64_t)info[8] << 24 | (uint64_t)info[9] << 16 |
+			   (uint64_t)info[10] << 8 | info[11];
+
+	/* algo, hash, id_type, signer_len, key_id_len, __pad[3] */
+	for (int i = 0; i < 8; i++)
+		if (i != 2 && info[i])
+			return "the signature info has unexpected non-zero fields";
+	if (sig_len >= size - tail)
+		return "no payload before the signature";
+	return NULL;
+}
+
 static uint32_t le32(const uint8_t *p)
 {
 	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |

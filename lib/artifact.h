@@ -45,6 +45,10 @@ const char *region_kind_name(enum region_kind k);
  * a malformed one.  `name` is for messages. */
 int modsig_regions(const uint8_t *buf, uint64_t size, const char *name,
 		   struct region *ret, size_t *ret_n, struct sr_error **err);
+/* Why the kernel would refuse a trailer modsig_regions took (its
+ * mod_check_sig: a non-zero field but id_type and sig_len, or no payload
+ * before the signature), or NULL. */
+const char *modsig_kernel_refuses(const uint8_t *buf, uint64_t size);
 int pe_regions(const uint8_t *buf, uint64_t size, const char *name,
 	       struct region *ret, size_t *ret_n, struct sr_error **err);
 

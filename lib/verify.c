@@ -115,6 +115,30 @@ static void describe(CMS_ContentInfo *cms, struct verify_result *r)
 	}
 }
 
+/* What the kernel's pkcs7_verify refuses in a module's signature, though
+ * CMS_verify takes it: content that is not id-data, or is there (not
+ * detached: "data already supplied"), or signed attributes.  True with
+ * r's reason (a FAIL). */
+static bool module_sig_refused(CMS_ContentInfo *cms, struct verify_result *r)
+{
+	STACK_OF(CMS_SignerInfo) *sis = CMS_get0_SignerInfos(cms);
+	ASN1_OCTET_STRING **content = CMS_get0_content(cms);
+	const char *why = NULL;
+
+	if (OBJ_obj2nid(CMS_get0_eContentType(cms)) != NID_pkcs7_data)
+		why = "its content type is not data";
+	else if (content && *content)
+		why = "it carries its content (not detached)";
+	for (int i = 0; !why && i < sk_CMS_SignerInfo_num(sis); i++)
+		if (CMS_signed_get_attr_count(sk_CMS_SignerInfo_value(sis, i)) > 0)
+			why = "it has authenticated attributes";
+	if (!why)
+		return false;
+	r->ok = 0;
+	snprintf(r->reason, sizeof(r->reason), "%s", why);
+	return true;
+}
+
 int verify_cms(const struct certs *c, const uint8_t *sig, size_t sig_len,
 	       const uint8_t *payload, size_t payload_len, const char *name,
 	       struct verify_result *r, struct sr_error **err)
@@ -133,6 +157,10 @@ int verify_cms(const struct certs *c, const uint8_t *sig, size_t sig_len,
 				     name);
 	}
 	describe(cms, r);
+	if (module_sig_refused(cms, r)) {
+		CMS_ContentInfo_free(cms);
+		return 0;
+	}
 	data = BIO_new_mem_buf(payload, (int)payload_len);
 	/* CMS_BINARY: the payload is bytes, not MIME text to canonicalize;
 	 * the key is trusted as given, as the kernel's keyring does. */

@@ -18,7 +18,9 @@ static const char verify_usage[] =
 	"                      PATH...\n"
 	"Verify each module's appended CMS signature over its payload with the\n"
 	"given X.509 certificates (PEM or DER), as the kernel does: the key is\n"
-	"trusted as given.  With --signature-from, the signature of SIGNED is\n"
+	"trusted as given, and what the kernel refuses FAILs (signed attributes,\n"
+	"content in the signature, non-zero trailer fields, no payload).\n"
+	"With --signature-from, the signature of SIGNED is\n"
 	"checked against each PATH's payload (a rebuilt module, signed or not):\n"
 	"success proves the rebuild bit-identical without the private key.\n"
 	"A PE image (an EFI-stub vmlinuz) is checked by its Authenticode\n"
@@ -61,6 +63,7 @@ static int verify_one(const struct certs *c, const struct mapped *sigsrc,
 	struct digest d;
 	char hex[2 * DIGEST_MAX + 1];
 	const struct mapped *s;
+	const char *refused;
 
 	if (load_file(AT_FDCWD, path, path, &m, &err) < 0)
 		return sr_error_report(err);
@@ -93,6 +96,11 @@ static int verify_one(const struct certs *c, const struct mapped *sigsrc,
 		       sigsrc ? signame : path, &r, &err) < 0) {
 		unmap_file(&m);
 		return sr_error_report(err);
+	}
+	/* (a signature the kernel would not take: FAIL, whatever CMS says) */
+	if (r.ok && (refused = modsig_kernel_refuses(s->buf, s->size)) != NULL) {
+		r.ok = 0;
+		snprintf(r.reason, sizeof(r.reason), "%s", refused);
 	}
 	r.md_len = d.len;
 	memcpy(r.md, d.bytes, d.len);

@@ -57,6 +57,48 @@ like "verify: and says so" "$(cat "$SCRATCH/err")" 'not a CMS SignedData'
 "$SR" verify --cert "$SCRATCH/err" "$FIX/tcp_westwood.ko" >/dev/null 2>&1
 is "verify: a certificate that is not one is bad input" "$?" 123
 
+# verify: what the kernel's mod_check_sig and pkcs7_verify refuse FAILs,
+# though CMS alone would take it.
+n=$(stat -c %s "$FIX/tcp_westwood.ko")
+for at in 0 1 3 4 5 7; do
+	cp "$FIX/tcp_westwood.ko" "$SCRATCH/field.ko"; chmod u+w "$SCRATCH/field.ko"
+	printf '\001' | dd of="$SCRATCH/field.ko" bs=1 seek=$((n - 40 + at)) conv=notrunc 2>/dev/null
+	out=$("$SR" verify --cert "$FIX/signing-cert.pem" "$SCRATCH/field.ko")
+	is "verify: the trailer's info byte $at not zero: exit 1" "$?" 1
+	like "verify: ... FAIL, said why" "$out" 'FAIL \(the signature info has unexpected non-zero fields\)'
+done
+# (a trailer as sign-file makes it: the CMS, its info, the magic)
+trailer() {
+	cat "$1"
+	perl -e 'print pack("C8 N", 0, 0, 2, 0, 0, 0, 0, 0, -s $ARGV[0])' "$1"
+	printf '~Module signature appended~\n'
+}
+if command -v openssl >/dev/null && command -v perl >/dev/null; then
+	openssl req -new -x509 -newkey rsa:2048 -nodes -subj /CN=sandrun-modsig/ -days 1 \
+		-keyout "$SCRATCH/ms.key" -out "$SCRATCH/ms.crt" 2>/dev/null
+	payload "$m" > "$SCRATCH/ms.payload"
+	sign() {	# payload, out, extra openssl cms options
+		openssl cms -sign -signer "$SCRATCH/ms.crt" -inkey "$SCRATCH/ms.key" -binary \
+			-in "$1" -outform DER -nocerts -md sha256 "${@:3}" -out "$SCRATCH/ms.p7s" &&
+			{ cat "$1"; trailer "$SCRATCH/ms.p7s"; } > "$2"
+	}
+	sign "$SCRATCH/ms.payload" "$SCRATCH/ms-good.ko" -noattr
+	sign "$SCRATCH/ms.payload" "$SCRATCH/ms-attrs.ko"
+	sign "$SCRATCH/ms.payload" "$SCRATCH/ms-embedded.ko" -noattr -nodetach
+	: > "$SCRATCH/ms.empty"
+	sign "$SCRATCH/ms.empty" "$SCRATCH/ms-empty.ko" -noattr
+	out=$("$SR" verify --cert "$SCRATCH/ms.crt" "$SCRATCH/ms-good.ko")
+	is "verify: a module signed as sign-file signs: OK" "$?" 0
+	for c in "attrs:authenticated attributes" "embedded:carries its content" \
+		 "empty:no payload before the signature"; do
+		out=$("$SR" verify --cert "$SCRATCH/ms.crt" "$SCRATCH/ms-${c%%:*}.ko")
+		is "verify: signed with ${c%%:*}: exit 1" "$?" 1
+		like "verify: ... FAIL, said why" "$out" "FAIL \\([^)]*${c#*:}"
+	done
+else
+	for _ in 1 2 3 4 5 6 7; do skip "no openssl or perl"; done
+fi
+
 # The module hash list (CONFIG_MODULE_HASHES): payload digests, and the
 # v4/v5 Merkle root, recomputed here independently with perl.
 out=$("$SR" hash --module-hashes "$FIX")
