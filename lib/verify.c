@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "lib/artifact.h"
@@ -23,21 +24,30 @@ struct certs {
 	STACK_OF(X509) *stack;
 };
 
-static X509 *load_one(const char *path)
+/* Every certificate of a PEM file (a bundle), else its one DER
+ * certificate, onto stack: how many (0: none). */
+static int load_file_certs(const char *path, STACK_OF(X509) *stack)
 {
 	BIO *b = BIO_new_file(path, "rb");
 	X509 *x;
+	int n = 0;
 
 	if (!b)
-		return NULL;
-	x = PEM_read_bio_X509(b, NULL, NULL, NULL);
-	if (!x) {
-		ERR_clear_error();
+		return 0;
+	while ((x = PEM_read_bio_X509(b, NULL, NULL, NULL)) != NULL) {
+		sk_X509_push(stack, x);
+		n++;
+	}
+	ERR_clear_error();
+	if (!n) {
 		BIO_reset(b);
-		x = d2i_X509_bio(b, NULL);
+		if ((x = d2i_X509_bio(b, NULL)) != NULL) {
+			sk_X509_push(stack, x);
+			n++;
+		}
 	}
 	BIO_free(b);
-	return x;
+	return n;
 }
 
 int certs_load(struct certs **ret, const char *const *paths, size_t n,
@@ -47,23 +57,30 @@ int certs_load(struct certs **ret, const char *const *paths, size_t n,
 
 	c->stack = sk_X509_new_null();
 	for (size_t i = 0; i < n; i++) {
-		X509 *x;
+		struct stat st;
+		int e = 0;
 
-		if (access(paths[i], R_OK) < 0) {
-			int e = errno;
-
+		/* (a directory or a FIFO is no certificate file: 125, as
+		 * any file that cannot be read) */
+		if (stat(paths[i], &st) < 0 || access(paths[i], R_OK) < 0)
+			e = errno;
+		else if (S_ISDIR(st.st_mode))
+			e = EISDIR;
+		else if (!S_ISREG(st.st_mode))
+			e = EINVAL;
+		if (e) {
 			certs_free(c);
-			return sr_error_make(err, SR_EXIT_FAILURE, e, "cannot read '%s'", paths[i]);
+			return sr_error_make(err, SR_EXIT_FAILURE, e == EINVAL ? 0 : e,
+					     e == EINVAL ? "cannot read '%s': not a regular file" :
+					     "cannot read '%s'", paths[i]);
 		}
-		x = load_one(paths[i]);
-		if (!x) {
+		if (!load_file_certs(paths[i], c->stack)) {
 			certs_free(c);
 			ERR_clear_error();
 			return sr_error_make(err, SR_EXIT_BAD_INPUT, 0,
 					     "%s: not a PEM or DER X.509 certificate",
 					     paths[i]);
 		}
-		sk_X509_push(c->stack, x);
 	}
 	*ret = c;
 	return 0;

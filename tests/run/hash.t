@@ -56,6 +56,9 @@ is "verify: garbage DER is bad input (123)" "$?" 123
 like "verify: and says so" "$(cat "$SCRATCH/err")" 'not a CMS SignedData'
 "$SR" verify --cert "$SCRATCH/err" "$FIX/tcp_westwood.ko" >/dev/null 2>&1
 is "verify: a certificate that is not one is bad input" "$?" 123
+"$SR" verify --cert "$SCRATCH" "$FIX/tcp_westwood.ko" >/dev/null 2>"$SCRATCH/err"
+is "verify: a directory as the certificate cannot be read (125)" "$?" 125
+like "verify: ... said so" "$(cat "$SCRATCH/err")" "cannot read '$SCRATCH': Is a directory"
 
 # verify: what the kernel's mod_check_sig and pkcs7_verify refuse FAILs,
 # though CMS alone would take it.
@@ -89,6 +92,9 @@ if command -v openssl >/dev/null && command -v perl >/dev/null; then
 	sign "$SCRATCH/ms.empty" "$SCRATCH/ms-empty.ko" -noattr
 	out=$("$SR" verify --cert "$SCRATCH/ms.crt" "$SCRATCH/ms-good.ko")
 	is "verify: a module signed as sign-file signs: OK" "$?" 0
+	cat "$SCRATCH/ms.crt" "$FIX/signing-cert.pem" > "$SCRATCH/bundle.pem"
+	"$SR" verify --cert "$SCRATCH/bundle.pem" "$FIX/tcp_westwood.ko" "$SCRATCH/ms-good.ko" >/dev/null
+	is "verify: every certificate of a PEM bundle is taken, not its first only" "$?" 0
 	for c in "attrs:authenticated attributes" "embedded:carries its content" \
 		 "empty:no payload before the signature"; do
 		out=$("$SR" verify --cert "$SCRATCH/ms.crt" "$SCRATCH/ms-${c%%:*}.ko")
@@ -96,7 +102,7 @@ if command -v openssl >/dev/null && command -v perl >/dev/null; then
 		like "verify: ... FAIL, said why" "$out" "FAIL \\([^)]*${c#*:}"
 	done
 else
-	for _ in 1 2 3 4 5 6 7; do skip "no openssl or perl"; done
+	for _ in 1 2 3 4 5 6 7 8; do skip "no openssl or perl"; done
 fi
 
 # The module hash list (CONFIG_MODULE_HASHES): payload digests, and the
