@@ -285,8 +285,15 @@ static int parse_run_args(int argc, char **argv, struct run_args *a,
 			if (parse_long(optarg, 0, LONG_MAX, &v))
 				return usage_error("--epoch: not a number of "
 						   "seconds: '%s'", optarg);
-			a->env.have_epoch = true;
-			a->env.epoch = v;
+			/* (in command-line order with --setenv and --unsetenv;
+			 * and no default from git then) */
+			{
+				char buf[32];
+
+				snprintf(buf, sizeof(buf), "%ld", v);
+				env_spec_add(&a->env, "SOURCE_DATE_EPOCH", buf);
+			}
+			a->env.epoch_given = true;
 			break;
 		case OPT_SETENV:
 			eq = strchr(optarg, '=');
@@ -583,7 +590,7 @@ static int apply_policy(const struct run_args *a, struct run_config *cfg,
 			   p->net == PNET_NONE && p->mode == POLICY_ENFORCE ? NET_NONE :
 			   NET_LOOPBACK;
 	if (p->env_rules) {
-		struct env_spec spec = { .clean = false, .have_epoch = cli->have_epoch,
+		struct env_spec spec = { .clean = cli->clean, .have_epoch = cli->have_epoch,
 					 .epoch = cli->epoch };
 		struct strv host = { 0 };
 
@@ -729,7 +736,7 @@ static int build_config(const struct run_args *a, struct run_config *cfg,
 	cfg->gid = getgid();
 	cfg->inner_uid = cfg->root ? 0 : cfg->uid;
 	cfg->inner_gid = cfg->root ? 0 : cfg->gid;
-	if (env.clean && !env.have_epoch) {
+	if (env.clean && !env.epoch_given) {
 		long long e = env_git_epoch(cfg->src);
 
 		if (e >= 0) {

@@ -14,7 +14,8 @@ struct env_edit {
 
 struct env_spec {
 	bool clean;		/* start from the allowlist, not the host env */
-	bool have_epoch;
+	bool epoch_given;	/* --epoch (an edit, in order) */
+	bool have_epoch;	/* --clean-env's default: set before the edits */
 	long long epoch;	/* SOURCE_DATE_EPOCH */
 	struct env_edit *edits;
 	size_t n_edits;

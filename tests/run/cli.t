@@ -139,6 +139,18 @@ out=$("$SR" --setenv=A=1 --setenv=B=x=y --unsetenv=SANDRUN_TEST_VAR -- env)
 like "--setenv sets" "$out" '^A=1$'
 like "--setenv keeps '=' in the value" "$out" '^B=x=y$'
 check "--unsetenv removes" sh -c "! echo '$out' | grep -q SANDRUN_TEST_VAR"
+is "--epoch in command-line order: after a --setenv of it" \
+	"$("$SR" -q --no-trace --setenv=SOURCE_DATE_EPOCH=5 --epoch=7 -- sh -c 'echo $SOURCE_DATE_EPOCH')" 7
+is "--epoch in command-line order: after an --unsetenv of it" \
+	"$("$SR" -q --no-trace --unsetenv=SOURCE_DATE_EPOCH --epoch=7 -- sh -c 'echo $SOURCE_DATE_EPOCH')" 7
+is "--epoch in command-line order: before an --unsetenv of it" \
+	"$("$SR" -q --no-trace --epoch=7 --unsetenv=SOURCE_DATE_EPOCH -- \
+		sh -c 'echo ${SOURCE_DATE_EPOCH-unset}')" unset
+printf 'mode audit\nenv keep PATH SANDRUN_TEST_VAR\nread /\nexec /\nwrite $SRC\n' > "$SCRATCH/env.policy"
+out=$(cd "$SCRATCH" && "$SR" -q --policy=env.policy --clean-env --epoch=9 -o env.trace -- \
+	sh -c 'echo $TZ $LC_ALL $SOURCE_DATE_EPOCH ${SANDRUN_TEST_VAR-dropped}')
+is "--clean-env with a policy's env directives: its settings, and only its names kept" \
+	"$out" "UTC C.UTF-8 9 dropped"
 git -C "$SCRATCH" init -q 2>/dev/null && \
 	git -C "$SCRATCH" -c user.name=t -c user.email=t@t commit -q --allow-empty -m t \
 	--date='@1234567890 +0000' 2>/dev/null
