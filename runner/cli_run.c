@@ -402,15 +402,32 @@ static int parse_run_args(int argc, char **argv, struct run_args *a,
  * that holds the tree (--src under /tmp) does not open the tree up.
  * Missing write directories are made first, as Landlock's rules would.
  */
+/* Whether path, a write rule's (or what its glob matches), makes the
+ * whole source tree writable: it is the tree or above it, but not the
+ * sandbox's own /tmp or /var/tmp (a tree there is bound over them). */
+static bool opens_src(const char *path, const char *src)
+{
+	return path_is_under(src, path) && strcmp(path, "/tmp") && strcmp(path, "/var/tmp");
+}
+
 static void src_read_only(const struct policy *pol, const char *src, bool dry_run,
 			  struct mount_plan *p)
 {
 	for (size_t i = 0; i < pol->nrules; i++) {
 		const struct policy_rule *r = &pol->rules[i];
+		bool all = false;
+		glob_t g;
 
-		if ((r->access & PA_WRITE) && r->path && !r->glob &&
-		    path_is_under(src, r->path) && strcmp(r->path, "/tmp") &&
-		    strcmp(r->path, "/var/tmp"))
+		if (!(r->access & PA_WRITE) || !r->path)
+			continue;
+		if (!r->glob) {
+			all = opens_src(r->path, src);
+		} else if (glob(r->path, GLOB_NOSORT, NULL, &g) == 0) {
+			for (size_t k = 0; k < g.gl_pathc && !all; k++)
+				all = opens_src(g.gl_pathv[k], src);
+			globfree(&g);
+		}
+		if (all)
 			return;
 	}
 	plan_add(p, OP_REMOUNT_RO, OPF_EXEC, NULL, src, 0);

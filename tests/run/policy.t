@@ -420,6 +420,27 @@ out=$(cd "$SCRATCH/dry" && "$SR" -n --policy "$SCRATCH/dry.policy" -- true)
 like "--dry-run under an enforced policy: the tree's read-only remount" "$out" "remount-ro $SCRATCH/dry\$"
 like "... and the write path bound over it" "$out" "bind $SCRATCH/dry/new/out $SCRATCH/dry/new/out"
 check "... a dry run makes no missing write directory" test ! -e "$SCRATCH/dry/new"
+# A write glob that matches the tree itself leaves it read-write.
+mkdir -p "$SCRATCH/gw1"
+printf '%s\n' "mode enforce" 'read /usr /etc /lib /lib64 /bin $SRC' \
+	'exec /usr /bin /lib /lib64' "write $SCRATCH/gw*" > "$SCRATCH/gw.policy"
+out=$(cd "$SCRATCH/gw1" && "$SR" -n --policy "$SCRATCH/gw.policy" -- true)
+is "a write glob matching the tree: no read-only remount of it" \
+	"$(echo "$out" | grep -c "^remount-ro $SCRATCH/gw1\$")" 0
+(cd "$SCRATCH/gw1" && "$SR" -q --policy "$SCRATCH/gw.policy" -o "$SCRATCH/gw.trace" -- \
+	sh -c 'echo made > made.txt') 2>"$SCRATCH/err"
+is "... and the build writes there (0)" "$?" 0
+is "... its file made" "$(cat "$SCRATCH/gw1/made.txt" 2>/dev/null)" made
+# Globs match a leading dot only with a dot, as documented.
+mkdir -p "$SCRATCH/dots/.hidden"
+echo h > "$SCRATCH/dots/.hidden/f"; echo v > "$SCRATCH/dots/vis"
+printf '%s\n' "mode audit" 'read /usr /etc /lib /lib64 /bin' "read $SCRATCH/dots/*" \
+	'exec /usr /bin /lib /lib64' > "$SCRATCH/dots.policy"
+(cd "$SCRATCH/dots" && "$SR" -q --policy "$SCRATCH/dots.policy" --report "$SCRATCH/dots.json" \
+	-o "$SCRATCH/dots.trace" -- cat vis .hidden/f) >/dev/null 2>&1
+like "a glob's * covers a visible name, not a dotfile (audit)" "$(cat "$SCRATCH/dots.json")" \
+	"dots/\\.hidden/f"
+check "... the visible one not reported" sh -c "! grep -q 'dots/vis' '$SCRATCH/dots.json'"
 
 (cd "$S" && "$SR" -q --policy "$SCRATCH" -- true) 2>"$SCRATCH/err"
 is "--policy of a directory: 125" "$?" 125
