@@ -199,11 +199,12 @@ static int add_user_mount(struct run_args *a, enum mount_op_kind kind,
 	struct user_mount *m;
 
 	if (kind != OP_TMPFS && (!colon || colon == arg || !colon[1]))
-		return usage_error("%s needs SRC:DST", opt);
+		return usage_error("%s needs SRC:DST, not '%s'", opt, arg);
 	if (kind == OP_TMPFS && arg[0] != '/')
 		return usage_error("--tmpfs needs an absolute path, not '%s'", arg);
 	if (kind != OP_TMPFS && colon[1] != '/')
-		return usage_error("%s: the destination must be absolute", opt);
+		return usage_error("%s: the destination must be absolute, not '%s'", opt,
+				   colon + 1);
 	a->mounts = xrealloc(a->mounts, (a->n_mounts + 1) * sizeof(*a->mounts));
 	m = &a->mounts[a->n_mounts++];
 	m->kind = kind;
@@ -257,9 +258,12 @@ static int parse_run_args(int argc, char **argv, struct run_args *a,
 		case OPT_BIND:
 		case OPT_RO_BIND:
 		case OPT_TMPFS:
+			/* (named as the option, whether its value came in the
+			 * same word or the next) */
 			r = add_user_mount(a, c == OPT_BIND ? OP_BIND :
 					   c == OPT_RO_BIND ? OP_RO_BIND : OP_TMPFS,
-					   argv[optind - 1], optarg);
+					   c == OPT_BIND ? "--bind" :
+					   c == OPT_RO_BIND ? "--ro-bind" : "--tmpfs", optarg);
 			if (r)
 				return r;
 			break;

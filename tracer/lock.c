@@ -72,6 +72,7 @@ static void add(struct lock *l, size_t *cap, char *path, char *state)
 		l->v = xrealloc(l->v, *cap * sizeof(*l->v));
 	}
 	l->v[l->n].path = path;
+	l->v[l->n].line = 0;
 	l->v[l->n++].state = state;
 }
 
@@ -224,6 +225,12 @@ int lock_read(const char *file, struct lock *ret, struct sr_error **err)
 		lineno++;
 		if (n && line[n - 1] == '\n')
 			line[--n] = '\0';
+		/* (names are escaped: no raw carriage return is one's) */
+		if (n && line[n - 1] == '\r') {
+			sr_error_make(err, SR_EXIT_BAD_INPUT, 0, "%s:%lu: a carriage return "
+				      "ends the line (CRLF line ends?)", file, lineno);
+			goto fail;
+		}
 		if (lineno == 1) {
 			const char *d = str_has_prefix(line, LOCK_HEADER " digest=") ?
 					line + strlen(LOCK_HEADER " digest=") : NULL;
@@ -259,6 +266,7 @@ int lock_read(const char *file, struct lock *ret, struct sr_error **err)
 			goto fail;
 		}
 		add(ret, &vcap, xstrdup(tab + 1), xstrdup(line));
+		ret->v[ret->n - 1].line = lineno;
 	}
 	if (ferror(f)) {
 		sr_error_make(err, SR_EXIT_FAILURE, errno, "cannot read lock '%s'", file);
@@ -274,8 +282,11 @@ int lock_read(const char *file, struct lock *ret, struct sr_error **err)
 		qsort(ret->v, ret->n, sizeof(*ret->v), cmp_entry);
 	for (size_t i = 1; i < ret->n; i++)
 		if (!strcmp(ret->v[i - 1].path, ret->v[i].path)) {
-			sr_error_make(err, SR_EXIT_BAD_INPUT, 0, "%s: '%s' is listed twice",
-				      file, ret->v[i].path);
+			unsigned long a = ret->v[i - 1].line, b = ret->v[i].line;
+
+			sr_error_make(err, SR_EXIT_BAD_INPUT, 0, "%s:%lu: '%s' is listed "
+				      "twice (line %lu too)", file, a > b ? a : b,
+				      ret->v[i].path, a > b ? b : a);
 			lock_free(ret);
 			return -1;
 		}

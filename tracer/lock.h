@@ -18,6 +18,7 @@
 struct lock_entry {
 	char *path;		/* as in the trace, roots written */
 	char *state;
+	unsigned long line;	/* lock_read's: its line in the file */
 };
 
 struct lock {

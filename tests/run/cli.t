@@ -458,4 +458,10 @@ check "... the pipe is still one" test -p "$SCRATCH/odev/fifo"
 is "lock -o a directory: 125" "$?" 125
 like "... says so" "$(cat "$SCRATCH/err")" "it is a directory"
 
+"$SR" -n --bind foo -- true 2>"$SCRATCH/err"
+is "--bind VALUE (two words) without a colon: 124" "$?" 124
+like "... named as the option" "$(cat "$SCRATCH/err")" "^sandrun: --bind needs SRC:DST, not 'foo'"
+"$SR" -n --ro-bind /etc/hostname:rel -- true 2>"$SCRATCH/err"
+like "--ro-bind with a relative destination: named, with it" "$(cat "$SCRATCH/err")" \
+	"^sandrun: --ro-bind: the destination must be absolute, not 'rel'"
 done_testing

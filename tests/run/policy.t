@@ -323,7 +323,11 @@ badlock digest '0,/^file:/s/^file:[0-9a-f]*/file:zz/' "digest.lock:[0-9]+: 'file
 sed '2p' "$SCRATCH/build.lock" > "$SCRATCH/twice.lock"
 lrun lk-twice --lock "$SCRATCH/twice.lock"
 is "--lock with a path listed twice: exit 123" "$?" 123
-like "... names it" "$(cat "$SCRATCH/err")" "twice.lock: '.*' is listed twice"
+like "... names it, and both lines" "$(cat "$SCRATCH/err")" "twice.lock:3: '.*' is listed twice \\(line 2 too\\)"
+sed 's/$/\r/' "$SCRATCH/build.lock" > "$SCRATCH/crlf.lock"
+lrun lk-crlf --lock "$SCRATCH/crlf.lock"
+is "--lock with CRLF line ends: exit 123" "$?" 123
+like "... says so" "$(cat "$SCRATCH/err")" "crlf.lock:1: a carriage return ends the line \\(CRLF line ends\\?\\)"
 "$SR" lock "$SCRATCH/nonexistent.trace" 2>/dev/null
 is "lock: a missing trace: an I/O error (125)" "$?" 125
 rm -f "$L/a.o"
