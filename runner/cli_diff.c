@@ -99,10 +99,23 @@ static const char *describe(const struct diff_cause *c, char *buf, size_t len)
 	return buf;
 }
 
+/* A cause's side in JSON: null for a variable that is not set. */
+static void json_write_side(const char *v)
+{
+	if (v)
+		json_write_bytes(stdout, v);
+	else
+		fputs("null", stdout);
+}
+
 /* A value for people: a read's "ok file DIGEST" says the digest only. */
 static void print_side(const char *side, const struct diff_cause *c, const char *v)
 {
-	if (!*v)
+	if (!v)
+		printf("       %s: (not set)\n", side);
+	else if (c->kind == CAUSE_ENV && !*v)
+		printf("       %s: \"\" (set, empty)\n", side);
+	else if (!*v)
 		printf("       %s: (absent)\n", side);
 	else if (c->kind == CAUSE_CONTENT && !strncmp(v, "ok file ", 8))
 		printf("       %s: %s\n", side, vis(v + 8));
@@ -287,9 +300,9 @@ static void print_json(const struct diff_result *r)
 		printf("%s{\"kind\":\"%s\",\"what\":", i ? "," : "", cause_kind_name(c->kind));
 		json_write_bytes(stdout, c->what);
 		printf(",\"a\":");
-		json_write_bytes(stdout, c->a);
+		json_write_side(c->a);
 		printf(",\"b\":");
-		json_write_bytes(stdout, c->b);
+		json_write_side(c->b);
 		json_procs("processes", c->procs, c->nprocs);
 		json_strs("random", c->random, c->nrandom);
 		json_strs("reaches", c->reaches, c->nreaches);

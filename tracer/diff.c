@@ -27,14 +27,20 @@ static void proc_ref(const struct proc *p, struct diff_proc_ref *ret)
 	ret->cmd = p->cmd;
 }
 
+/* (a cause's sides: NULL is a variable that is not set) */
+static bool str_same(const char *a, const char *b)
+{
+	return a && b ? !strcmp(a, b) : a == b;
+}
+
 static int find_cause(struct engine *e, enum cause_kind kind, const char *what,
 		      const char *a, const char *b)
 {
 	for (size_t i = 0; i < e->res->ncauses; i++) {
 		struct diff_cause *c = &e->res->causes[i];
 
-		if (c->kind == kind && !strcmp(c->what, what) && !strcmp(c->a, a) &&
-		    !strcmp(c->b, b))
+		if (c->kind == kind && !strcmp(c->what, what) && str_same(c->a, a) &&
+		    str_same(c->b, b))
 			return (int)i;
 	}
 	return -1;
@@ -53,8 +59,8 @@ static int add_cause(struct engine *e, enum cause_kind kind, const char *what,
 		memset(c, 0, sizeof(*c));
 		c->kind = kind;
 		c->what = xstrdup(what);
-		c->a = xstrdup(a);
-		c->b = xstrdup(b);
+		c->a = a ? xstrdup(a) : NULL;
+		c->b = b ? xstrdup(b) : NULL;
 		i = (int)r->ncauses++;
 	}
 	c = &r->causes[i];
@@ -245,8 +251,8 @@ static void env_causes(struct engine *e, struct proc *x, struct proc *y, bool *c
 			if (qv && (side || !strcmp(pv, qv)))
 				continue;	/* the same, or already seen from A */
 			x->inputs_differ = true;
-			va = side ? (qv ? qv : "") : pv;
-			vb = side ? pv : (qv ? qv : "");
+			va = side ? qv : pv;	/* (NULL: not set) */
+			vb = side ? pv : qv;
 			name = strndup(p->env[i], nlen);
 			if (!name)
 				die_oom();

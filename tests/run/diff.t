@@ -112,6 +112,16 @@ is "environment: with both values" "$(echo "$out" | grep -A2 'BUILD_ID differs' 
 like "environment: and the output it reaches" "$out" 'reaches \$SRC/out\.txt, written by [0-9.]+ \(/bin/sh -c echo'
 check "environment: prog is not among the differing outputs" \
 	sh -c "! echo '$out' | grep -q '^  \\\$SRC/prog\$'"
+# a variable set to "" and one not set are told apart
+build envempty "$T" --setenv BUILD_ID=
+build envunset "$T" --unsetenv BUILD_ID
+out=$("$SR" diff "$SCRATCH/envempty.trace" "$SCRATCH/envunset.trace")
+is "environment: empty against not set, told apart" \
+	"$(echo "$out" | grep -A2 'BUILD_ID differs' | tail -n2 | tr -s ' ')" ' A: "" (set, empty)
+ B: (not set)'
+like "environment: ... and in --json, not set is null" \
+	"$("$SR" diff --json "$SCRATCH/envempty.trace" "$SCRATCH/envunset.trace")" \
+	'"what":"BUILD_ID","a":"","b":null'
 json=$("$SR" diff --json "$SCRATCH/a.trace" "$SCRATCH/env.trace")
 like "--json: the cause, machine-readable" "$json" \
 	'"causes":\[\{"kind":"env","what":"BUILD_ID","a":"1","b":"2","processes":\[\{"id":"1"'
