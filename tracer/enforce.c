@@ -365,8 +365,21 @@ void enforce_exit(struct tracer *t, struct task *task, int64_t rval)
 	if (rval == -EACCES && t->opts->landlock && !(ev->flags & O_DIRECTORY) &&
 	    (policy_allowed(p, ev->path) & need) == need) {
 		/* allowed by name, refused by Landlock: what the name led to
-		 * (a symlink, swapped under us) is not */
-		violation(t, ev, ev->path, need, -EACCES, V_DENIED);
+		 * (a symlink, maybe swapped under us) is not; named as where
+		 * it leads now, if that is not allowed either */
+		int fd = tracee_open(t, task->tid, ev->path, O_PATH);
+		const char *named = ev->path;
+
+		snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+		if (fd >= 0 && (n = readlink(link, real, sizeof(real) - 1)) > 0 &&
+		    real[0] == '/') {
+			real[n] = '\0';
+			if ((policy_allowed(p, real) & need) != need)
+				named = real;
+		}
+		if (fd >= 0)
+			close(fd);
+		violation(t, ev, named, need, -EACCES, V_DENIED);
 		return;
 	}
 	if (rval < 0 || (policy_allowed(p, ev->path) & need) != need)

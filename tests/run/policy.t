@@ -424,6 +424,19 @@ out=$(cd "$SCRATCH/dry" && "$SR" -n --policy "$SCRATCH/dry.policy" -- true)
 like "--dry-run under an enforced policy: the tree's read-only remount" "$out" "remount-ro $SCRATCH/dry\$"
 like "... and the write path bound over it" "$out" "bind $SCRATCH/dry/new/out $SCRATCH/dry/new/out"
 check "... a dry run makes no missing write directory" test ! -e "$SCRATCH/dry/new"
+# Under enforce, a read through an allowed symlink to a path that is not
+# is named as the path it reaches.
+mkdir -p "$SCRATCH/sl"
+ln -sf /etc/hostname "$SCRATCH/sl/link"
+printf '%s\n' "mode enforce" 'read $SRC /etc/ld.so.cache' 'exec /usr /bin /lib /lib64' \
+	> "$SCRATCH/sl.policy"
+(cd "$SCRATCH/sl" && "$SR" -q --policy "$SCRATCH/sl.policy" --report "$SCRATCH/sl.json" \
+	-o "$SCRATCH/sl.trace" -- cat link) >/dev/null 2>&1
+is "a read through a symlink out of the policy: 122" "$?" 122
+like "... the violation names where it leads" "$(cat "$SCRATCH/sl.json")" \
+	'"access":"read","path":"/etc/hostname","verdict":"denied"'
+check "... not the link" sh -c "! grep -q 'sl/link' '$SCRATCH/sl.json'"
+
 # A write glob that matches the tree itself leaves it read-write.
 mkdir -p "$SCRATCH/gw1"
 printf '%s\n' "mode enforce" 'read /usr /etc /lib /lib64 /bin $SRC' \
