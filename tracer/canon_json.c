@@ -306,6 +306,10 @@ void canon_put_event(struct canon *c, struct sbuf *f, const struct cproc *p,
 		put_perm(f, ev->mode);
 	if (ev->kind == EV_PROBE && (ev->flags & AT_SYMLINK_NOFOLLOW))
 		sbuf_puts(f, ",\"follow\":false");
+	if (ev->kind == EV_EXEC && ev->post.target && !ev->post.has) {
+		sbuf_puts(f, ",\"interp\":");
+		canon_put_str(c, f, ev->post.target, for_key);
+	}
 	if (ev->kind == EV_EXEC) {
 		canon_put_strv(c, f, "argv", ev->argv, for_key);
 		canon_put_strv(c, f, "env", ev->envp, for_key);

@@ -370,8 +370,9 @@ int diff_pass1(struct run *r, struct sr_error **err)
 			json_t *argv = json_object_get(rec, "argv");
 			char *a = join_argv(argv, '\x1f');
 			char *e = tr.cut_done ? NULL : join_argv(json_object_get(rec, "env"), '\n');
-			char *line = xasprintf("exec\n%s\n%s\n%s\n%s", jstr(rec, "path"), a,
-					       jstr(rec, "cwd"), jstr(rec, "digest"));
+			char *line = xasprintf("exec\n%s\n%s\n%s\n%s\n%s", jstr(rec, "path"), a,
+					       jstr(rec, "cwd"), jstr(rec, "digest"),
+					       jstr(rec, "interp"));
 
 			p = &r->p[r->n - 1];
 			mix(p->h, line, strlen(line));
@@ -568,8 +569,11 @@ static void event_facts(struct proc *p, const json_t *rec, unsigned *nexec)
 		add_fact(p, IN, CAUSE_ARGV, xasprintf("exec#%u\targv", n),
 			 join_argv(json_object_get(rec, "argv"), ' '));
 		add_fact(p, IN, CAUSE_ARGV, xasprintf("exec#%u\tcwd", n), xstrdup(jstr(rec, "cwd")));
-		if (*jstr(rec, "digest"))	/* running a program reads it */
-			add_fact(p, IN, CAUSE_CONTENT, xasprintf("read\t%s", path),
+		/* running a program reads it (a #! script's: its
+		 * interpreter, which reads the script) */
+		if (*jstr(rec, "digest"))
+			add_fact(p, IN, CAUSE_CONTENT, xasprintf("read\t%s", *jstr(rec, "interp") ?
+								 jstr(rec, "interp") : path),
 				 join3("ok", "file", jstr(rec, "digest")));
 		if (n == 0)
 			json_array_foreach(env, i, v) {

@@ -54,7 +54,8 @@ struct fstate {
 	uint32_t mode;		/* type|perm; 0: absent */
 	int64_t size;
 	struct digest digest;
-	char *target;		/* symlink target */
+	char *target;		/* symlink target; an EV_EXEC's (post.has
+				 * false): a #! script's interpreter */
 };
 
 /* In an EV_OPEN's flags, beside the open flags: the path did not exist

@@ -7,12 +7,15 @@
  * memory) and its event.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/ptrace.h>
 #include <unistd.h>
 
+#include "policy/policy.h"
 #include "tracer/tracer.h"
 
 /* The inode of the pipe on a tracee's fd, 0 if it is not a pipe. */
@@ -134,6 +137,31 @@ static void notified_exec(struct task *task, bool take)
 	task->has_npend = false;
 }
 
+/* A #! script's interpreter into its exec's event (post.target: the
+ * program its digest is of): the file the path names is not the one
+ * the process runs, and starts with "#!".  (The interpreter as the
+ * script names it, in the sandbox's view; a symlink to a program is
+ * the program, and is left alone.) */
+static void exec_script(struct tracer *t, pid_t tid, struct event *ev)
+{
+	char exe[64], fdpath[64], magic[2];
+	struct stat a, b;
+	int fd;
+
+	if (!ev->path || ev->post.has || ev->post.target)
+		return;
+	fd = tracee_open(t, tid, ev->path, O_RDONLY | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0)
+		return;
+	snprintf(exe, sizeof(exe), "/proc/%d/exe", (int)tid);
+	snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d", fd);
+	if (fstat(fd, &b) == 0 && stat(exe, &a) == 0 &&
+	    (a.st_dev != b.st_dev || a.st_ino != b.st_ino) &&
+	    pread(fd, magic, 2, 0) == 2 && magic[0] == '#' && magic[1] == '!')
+		ev->post.target = exec_interpreter(fdpath);
+	close(fd);
+}
+
 /* An exec's event completed and emitted (tid: the thread that runs the
  * new program): its pipes, and what it ran, for locks and diffs, digested
  * through its process while it lives (it execs nothing else before its
@@ -144,6 +172,8 @@ static void exec_emit(struct tracer *t, pid_t tid, struct event *ev)
 	ev->aux = exec_pipes(t, tid);
 	if (digest_tracee_exe(t, tid, &ev->digest) < 0 && ev->path)
 		digest_tracee_path(t, 0, ev->path, &ev->digest);
+	else
+		exec_script(t, tid, ev);
 	tracer_emit(t, ev);
 }
 

@@ -120,6 +120,20 @@ int lock_from_trace(const char *trace, struct lock *ret, struct sr_error **err)
 		if (k == 2)
 			continue;
 		path = through_proc_root(jstr(rec, "path"));
+		/* a #! script's exec: its digest is its interpreter's, which
+		 * is locked by that digest; the script by the interpreter's
+		 * read of it (by its type alone if there was none) */
+		if (*jstr(rec, "interp") && !strcmp(jstr(rec, "ev"), "exec")) {
+			const char *ip = through_proc_root(jstr(rec, "interp"));
+
+			if (host_path(ip) && *jstr(rec, "digest"))
+				add(ret, &cap, escaped(ip),
+				    xasprintf("file:%s", jstr(rec, "digest")));
+			if (host_path(path))
+				add(ret, &cap, escaped(path), xstrdup("file"));
+			json_decref(rec);
+			continue;
+		}
 		if (json_object_get(rec, "state")) {
 			strv_push(&changed, escaped(path));
 		} else if (host_path(path)) {

@@ -328,6 +328,26 @@ sed 's/$/\r/' "$SCRATCH/build.lock" > "$SCRATCH/crlf.lock"
 lrun lk-crlf --lock "$SCRATCH/crlf.lock"
 is "--lock with CRLF line ends: exit 123" "$?" 123
 like "... says so" "$(cat "$SCRATCH/err")" "crlf.lock:1: a carriage return ends the line \\(CRLF line ends\\?\\)"
+# A #! script among the host inputs: its exec names its interpreter,
+# whose digest the lock keeps under the interpreter's path, and the
+# script is locked by its content, so a changed script is drift.
+printf '#!/bin/sh\necho one\n' > "$SCRATCH/tool1"
+printf '#!/bin/sh\necho two\n' > "$SCRATCH/tool2"
+chmod 755 "$SCRATCH/tool1" "$SCRATCH/tool2"
+srun() { (cd "$L" && "$SR" -q -o "$SCRATCH/$1.trace" --ro-bind="$SCRATCH/$2:/usr/bin/ldd" \
+	"${@:3}" -- sh -c 'ldd > /dev/null') 2>"$SCRATCH/err"; }
+srun sc1 tool1
+like "a script's exec: its interpreter named" "$(grep '"ev":"exec","path":"/usr/bin/ldd"' \
+	"$SCRATCH/sc1.trace")" '"interp":"/bin/sh"'
+"$SR" lock -o "$SCRATCH/sc.lock" "$SCRATCH/sc1.trace"
+like "lock: the script by its content" "$(cat "$SCRATCH/sc.lock")" \
+	"file:$("$SR" hash --algo=xxh128 "$SCRATCH/tool1" | cut -d' ' -f1)"$'\t/usr/bin/ldd'
+like "lock: its interpreter by the digest its exec has" "$(cat "$SCRATCH/sc.lock")" \
+	"file:$(grep -o '"interp":"/bin/sh".*' "$SCRATCH/sc1.trace" | grep -o '"digest":"[0-9a-f]*"' |
+		cut -d'"' -f4)"$'\t/bin/sh'
+srun sc2 tool2 --lock="$SCRATCH/sc.lock"
+is "--lock: a changed script is drift (121)" "$?" 121
+like "... named" "$(cat "$SCRATCH/err")" "host input changed: /usr/bin/ldd"
 "$SR" lock "$SCRATCH/nonexistent.trace" 2>/dev/null
 is "lock: a missing trace: an I/O error (125)" "$?" 125
 rm -f "$L/a.o"
