@@ -441,8 +441,11 @@ static bool visit_pair(struct engine *e, int ia, bool *behaviour)
 					seen[1] = &sb;
 				}
 			}
-			if (self_wrote(&e->d.a, h, ia, seen[0]) ||
-			    self_wrote(&e->d.b, h, x->match, seen[1]))
+			/* (whether a file was there when a process created
+			 * it is never explained by its own writes after) */
+			if (strncmp(f->key, "exists\t", 7) &&
+			    (self_wrote(&e->d.a, h, ia, seen[0]) ||
+			     self_wrote(&e->d.b, h, x->match, seen[1])))
 				continue;
 			if (explained_by_writers(e, h, x, seen, &changed))
 				continue;
@@ -536,9 +539,23 @@ static void analyze(struct engine *e)
 	free(behaviour);
 }
 
+/* By path, a path's start before its end. */
 static int cmp_state(const void *x, const void *y)
 {
-	return strcmp(((const struct state *)x)->path, ((const struct state *)y)->path);
+	const struct state *a = x, *b = y;
+	int c = strcmp(a->path, b->path);
+
+	return c ? c : (int)b->before - (int)a->before;
+}
+
+/* The states of path at *i on (r's start and end, NULL where the trace
+ * has none), *i past them. */
+static void path_states(const struct run *r, size_t *i, const char *path,
+			const char **start, const char **end)
+{
+	*start = *end = NULL;
+	for (; *i < r->nst && !strcmp(r->st[*i].path, path); ++*i)
+		*(r->st[*i].before ? start : end) = r->st[*i].val;
 }
 
 static void add_output(struct diff_result *r, const char *path, const char *va,
@@ -630,17 +647,25 @@ static void outputs(struct engine *e)
 		qsort(a->st, a->nst, sizeof(*a->st), cmp_state);
 	if (b->nst > 1)
 		qsort(b->st, b->nst, sizeof(*b->st), cmp_state);
+	/* A path's final state on each side: its end's, else its start's
+	 * (it was looked at, not changed), else, when only the other run
+	 * touched it, that run's start (both start from the same tree: a
+	 * file one run deletes is still there after the other). */
 	while (i < a->nst || j < b->nst) {
 		int c = i == a->nst ? 1 : j == b->nst ? -1 : strcmp(a->st[i].path, b->st[j].path);
+		const char *path = c <= 0 ? a->st[i].path : b->st[j].path;
+		const char *sa = NULL, *ea = NULL, *sb = NULL, *eb = NULL, *fa, *fb;
 
-		if (c == 0 && strcmp(a->st[i].val, b->st[j].val))
-			add_output(e->res, a->st[i].path, a->st[i].val, b->st[j].val);
-		else if (c < 0 && strcmp(a->st[i].val, "absent"))
-			add_output(e->res, a->st[i].path, a->st[i].val, "");
-		else if (c > 0 && strcmp(b->st[j].val, "absent"))
-			add_output(e->res, b->st[j].path, "", b->st[j].val);
-		i += c <= 0;
-		j += c >= 0;
+		if (c <= 0)
+			path_states(a, &i, path, &sa, &ea);
+		if (c >= 0)
+			path_states(b, &j, path, &sb, &eb);
+		fa = ea ? ea : sa ? sa : sb ? sb : "absent";
+		fb = eb ? eb : sb ? sb : sa ? sa : "absent";
+		if (!strcmp(fa, fb))
+			continue;
+		add_output(e->res, path, strcmp(fa, "absent") ? fa : "",
+			   strcmp(fb, "absent") ? fb : "");
 	}
 	for (size_t k = 0; k < e->res->noutputs; k++)
 		reach(e, e->res->outputs[k].path);

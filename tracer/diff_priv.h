@@ -86,6 +86,7 @@ struct writer {
 
 struct state {
 	char *path, *val;
+	bool before;		/* the run's start, else its end */
 };
 
 struct run {

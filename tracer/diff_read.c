@@ -74,7 +74,7 @@ static bool want1(const char *line, void *ctx)
 	struct proc *p;
 
 	((struct diff_pass1 *)ctx)->proc = str_has_prefix(line, PROC_LINE);
-	if (str_has_prefix(line, PROC_LINE) || str_has_prefix(line, "{\"state\":\"after\""))
+	if (str_has_prefix(line, PROC_LINE) || str_has_prefix(line, "{\"state\":"))
 		return true;
 	if (!str_has_prefix(line, "{\"p\":\"") || !r->n)
 		return false;
@@ -365,6 +365,7 @@ int diff_pass1(struct run *r, struct sr_error **err)
 				r->st = xrealloc(r->st, r->capst * sizeof(*r->st));
 			}
 			r->st[r->nst].path = xstrdup(jstr(rec, "path"));
+			r->st[r->nst].before = !strcmp(jstr(rec, "state"), "before");
 			r->st[r->nst++].val = state_string(rec);
 		} else if (r->n && !strcmp(ev = jstr(rec, "ev"), "exec")) {
 			json_t *argv = json_object_get(rec, "argv");
@@ -627,12 +628,31 @@ static void event_facts(struct proc *p, const json_t *rec, unsigned *nexec)
 	} else if (!strcmp(ev, "spawn")) {
 		/* children are compared on their own */
 	} else {
-		/* open for writing, chdir, untraceable, ...: what it did */
-		char *all = json_dumps(rec, JSON_COMPACT | JSON_SORT_KEYS);
+		/* open for writing, chdir, untraceable, ...: what it did.  A
+		 * creating open's "new" (the file was not there) is the
+		 * state the run started from, an input, not what the
+		 * process did: a file an earlier build left is found on one
+		 * side only, not nondeterminism. */
+		json_t *copy = NULL;
+		char *all;
 
+		if (!strcmp(ev, "open") && strstr(mode, ",create")) {
+			const char *nw = strstr(mode, ",new");
+
+			add_fact(p, IN, CAUSE_FOUND, xasprintf("exists\t%s", path),
+				 xstrdup(nw ? "ENOENT" : "ok"));
+			if (nw && (copy = json_deep_copy(rec)) != NULL) {
+				char *m = xasprintf("%.*s%s", (int)(nw - mode), mode, nw + 4);
+
+				json_object_set_new(copy, "mode", json_string(m));
+				free(m);
+			}
+		}
+		all = json_dumps(copy ? copy : rec, JSON_COMPACT | JSON_SORT_KEYS);
 		add_fact(p, BEHAVIOUR, CAUSE_CONTENT, xasprintf("%s\t%s", ev, path),
 			 xstrdup(all ? all : ""));
 		free(all);
+		json_decref(copy);
 	}
 }
 

@@ -412,4 +412,32 @@ out=$(zstd -q -c "$SCRATCH/a.trace" | "$SR" fold /dev/stdin 2>&1)
 is "fold of a zstd trace from a pipe: exit 0" "$?" 0
 like "... writes its delta" "$out" '^#sandrun-delta 1 digest='
 
+# Outputs are final states: a path only one run touched is as the other
+# run started it (both start from the same tree).
+O=$SCRATCH/onesided
+mkdir -p "$O"
+osr() { (cd "$O" && X=$1 "$SR" -q -o "$SCRATCH/os-$2.trace" -- sh -c "$3") >/dev/null 2>&1; }
+echo keep > "$O/victim.txt"
+osr 1 del '[ "$X" = 1 ] && rm victim.txt; true'
+echo keep > "$O/victim.txt"
+osr 2 keep '[ "$X" = 1 ] && rm victim.txt; true'
+out=$("$SR" diff "$SCRATCH/os-del.trace" "$SCRATCH/os-keep.trace")
+is "a file deleted on one side only: the runs differ (1)" "$?" 1
+like "... the deletion is a differing output" "$out" \
+	$'Outputs that differ \\(1\\):\n  \\$SRC/victim.txt\n      A: \\(absent\\)\n      B: file '
+echo same > "$O/f.txt"
+osr 1 rewrite 'echo same > f.txt'
+osr 1 untouched 'echo same > /dev/null'
+out=$("$SR" diff "$SCRATCH/os-rewrite.trace" "$SCRATCH/os-untouched.trace")
+check "a file rewritten the same on one side only: no differing output" \
+	sh -c "! echo \"\$1\" | grep -q 'Outputs that differ'" _ "$out"
+# A file an earlier build left is where the runs differ, not nondeterminism.
+rm -f "$O/out.txt"
+osr 1 fresh 'echo x > out.txt'
+osr 1 again 'echo x > out.txt'
+out=$("$SR" diff "$SCRATCH/os-fresh.trace" "$SCRATCH/os-again.trace")
+like "a file there before one run only: found on one side only" "$out" \
+	'1\. \$SRC/out\.txt was looked up and found on one side only'
+check "... not nondeterminism" sh -c "! echo \"\$1\" | grep -q 'identical inputs'" _ "$out"
+
 done_testing
