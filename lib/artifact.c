@@ -12,6 +12,7 @@ static const char modsig_magic[] = "~Module signature appended~\n";
 #define MODSIG_MAGIC_LEN 28
 #define MODSIG_INFO_LEN 12
 #define PKEY_ID_PKCS7 2
+#define PKEY_ID_MERKLE 3
 
 const char *region_kind_name(enum region_kind k)
 {
@@ -48,13 +49,17 @@ int modsig_regions(const uint8_t *buf, uint64_t size, const char *name,
 		return bad(err, name, 0, "module signature trailer is truncated "
 			   "(no room for its 12-byte info block)");
 	info = buf + size - tail;
-	if (info[2] != PKEY_ID_PKCS7)
+	/* (0 and 1: the legacy layouts, signer name and key id before the
+	 * signature; 3: the Merkle proof CONFIG_MODULE_HASHES proposes.
+	 * Cut as 2 is; only verify says the kernel refuses them.) */
+	if (info[2] > PKEY_ID_MERKLE)
 		return bad(err, name, size - tail + 2,
-			   "module signature id_type is not 2 (PKCS#7)");
+			   "module signature id_type is none of 0-3 (2: PKCS#7)");
 	sig_len = (uint64_t)info[8] << 24 | (uint64_t)info[9] << 16 |
 		  (uint64_t)info[10] << 8 | info[11];
 	if (sig_len == 0)
 		return bad(err, name, size - tail + 8, "module signature sig_len is 0");
+	sig_len += (uint64_t)info[3] + info[4];	/* signer_len, key_id_len */
 	if (sig_len > size - tail)
 		return bad(err, name, size - tail + 8,
 			   "module signature sig_len is larger than the file");
@@ -66,6 +71,11 @@ int modsig_regions(const uint8_t *buf, uint64_t size, const char *name,
 	return 1;
 }
 
+int modsig_id_type(const uint8_t *buf, uint64_t size)
+{
+	return buf[size - MODSIG_MAGIC_LEN - MODSIG_INFO_LEN + 2];
+}
+
 const char *modsig_kernel_refuses(const uint8_t *buf, uint64_t size)
 {
 	const uint64_t tail = MODSIG_MAGIC_LEN + MODSIG_INFO_LEN;
@@ -73,6 +83,10 @@ const char *modsig_kernel_refuses(const uint8_t *buf, uint64_t size)
 	uint64_t sig_len = (uint64_t)info[8] << 24 | (uint64_t)info[9] << 16 |
 			   (uint64_t)info[10] << 8 | info[11];
 
+	if (info[2] != PKEY_ID_PKCS7)
+		return info[2] == PKEY_ID_MERKLE ?
+		       "a Merkle proof (id_type 3), not a PKCS#7 signature" :
+		       "a legacy signature (id_type 0 or 1), not PKCS#7";
 	/* algo, hash, id_type, signer_len, key_id_len, __pad[3] */
 	for (int i = 0; i < 8; i++)
 		if (i != 2 && info[i])

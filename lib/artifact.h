@@ -49,6 +49,8 @@ int modsig_regions(const uint8_t *buf, uint64_t size, const char *name,
  * mod_check_sig: a non-zero field but id_type and sig_len, or no payload
  * before the signature), or NULL. */
 const char *modsig_kernel_refuses(const uint8_t *buf, uint64_t size);
+/* A trailer modsig_regions took: its id_type (2: PKCS#7). */
+int modsig_id_type(const uint8_t *buf, uint64_t size);
 int pe_regions(const uint8_t *buf, uint64_t size, const char *name,
 	       struct region *ret, size_t *ret_n, struct sr_error **err);
 

@@ -73,8 +73,18 @@ static int find_regions(const struct hash_opts *o, const uint8_t *buf, uint64_t 
 
 	out->n = 0;
 	if (o->mode != MASK_NONE) {
-		r = modsig_regions(buf, size, name, out->r, &out->n, err);
-		if (r == 0)
+		uint64_t end = size;
+		size_t n = 0;
+
+		/* (trailers stacked by signing a signed module: each cut) */
+		for (int k = 0; k < 4 && out->n + 3 <= MAX_REGIONS; k++) {
+			r = modsig_regions(buf, end, name, out->r + out->n, &n, err);
+			if (r <= 0)
+				break;
+			out->n += n;
+			end = out->r[out->n - n].off;
+		}
+		if (r == 0 && !out->n)
 			r = pe_regions(buf, size, name, out->r, &out->n, err);
 		if (r < 0 || apply_rules(o, buf, size, name, out, err) < 0)
 			return -1;

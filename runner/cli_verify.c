@@ -92,15 +92,15 @@ static int verify_one(const struct certs *c, const struct mapped *sigsrc,
 		unmap_file(&m);
 		return SR_EXIT_DIFFERS;
 	}
-	if (verify_cms(c, s->buf + sr[0].off, sr[0].len, m.buf, payload_len,
+	/* (a trailer the kernel refuses (mod_check_sig) before it reads
+	 * the signature: FAIL, the signature unread) */
+	if ((refused = modsig_kernel_refuses(s->buf, s->size)) != NULL) {
+		memset(&r, 0, sizeof(r));
+		snprintf(r.reason, sizeof(r.reason), "%s", refused);
+	} else if (verify_cms(c, s->buf + sr[0].off, sr[0].len, m.buf, payload_len,
 		       sigsrc ? signame : path, &r, &err) < 0) {
 		unmap_file(&m);
 		return sr_error_report(err);
-	}
-	/* (a signature the kernel would not take: FAIL, whatever CMS says) */
-	if (r.ok && (refused = modsig_kernel_refuses(s->buf, s->size)) != NULL) {
-		r.ok = 0;
-		snprintf(r.reason, sizeof(r.reason), "%s", refused);
 	}
 	r.md_len = d.len;
 	memcpy(r.md, d.bytes, d.len);

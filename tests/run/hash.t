@@ -92,6 +92,26 @@ if command -v openssl >/dev/null && command -v perl >/dev/null; then
 	sign "$SCRATCH/ms.empty" "$SCRATCH/ms-empty.ko" -noattr
 	out=$("$SR" verify --cert "$SCRATCH/ms.crt" "$SCRATCH/ms-good.ko")
 	is "verify: a module signed as sign-file signs: OK" "$?" 0
+	# a signed module signed again: both trailers cut for its hash
+	{ cat "$SCRATCH/ms-good.ko"; trailer "$SCRATCH/ms.p7s"; } > "$SCRATCH/ms-twice.ko"
+	is "hash: a module signed twice: both trailers cut" \
+		"$("$SR" hash "$SCRATCH/ms-twice.ko" | cut -d' ' -f1)" \
+		"$(sha256sum < "$SCRATCH/ms.payload" | cut -d' ' -f1)"
+	# legacy (id_type 1: signer name and key id before the signature)
+	# and Merkle (3) trailers: cut for hashing, refused by verify
+	{ cat "$SCRATCH/ms.payload"; printf 'signerKEYID'; head -c 64 /dev/urandom
+	  perl -e 'print pack("C8 N", 0, 0, 1, 6, 5, 0, 0, 0, 64)'
+	  printf '~Module signature appended~\n'; } > "$SCRATCH/ms-legacy.ko"
+	{ cat "$SCRATCH/ms.payload"; head -c 68 /dev/urandom
+	  perl -e 'print pack("C8 N", 0, 0, 3, 0, 0, 0, 0, 0, 68)'
+	  printf '~Module signature appended~\n'; } > "$SCRATCH/ms-merkle.ko"
+	for t in legacy merkle; do
+		is "hash: a $t trailer is cut" "$("$SR" hash "$SCRATCH/ms-$t.ko" | cut -d' ' -f1)" \
+			"$(sha256sum < "$SCRATCH/ms.payload" | cut -d' ' -f1)"
+		out=$("$SR" verify --cert "$SCRATCH/ms.crt" "$SCRATCH/ms-$t.ko")
+		is "verify: a $t trailer FAILs (1)" "$?" 1
+		like "verify: ... said why" "$out" "FAIL \\(a (legacy signature|Merkle proof)"
+	done
 	cat "$SCRATCH/ms.crt" "$FIX/signing-cert.pem" > "$SCRATCH/bundle.pem"
 	"$SR" verify --cert "$SCRATCH/bundle.pem" "$FIX/tcp_westwood.ko" "$SCRATCH/ms-good.ko" >/dev/null
 	is "verify: every certificate of a PEM bundle is taken, not its first only" "$?" 0
@@ -102,7 +122,7 @@ if command -v openssl >/dev/null && command -v perl >/dev/null; then
 		like "verify: ... FAIL, said why" "$out" "FAIL \\([^)]*${c#*:}"
 	done
 else
-	for _ in 1 2 3 4 5 6 7 8; do skip "no openssl or perl"; done
+	for _ in $(seq 15); do skip "no openssl or perl"; done
 fi
 
 # The module hash list (CONFIG_MODULE_HASHES): payload digests, and the
@@ -514,10 +534,13 @@ like "and says so with the offset" "$(cat "$SCRATCH/err")" 'short.ko: byte 0: mo
 "$SR" hash "$SCRATCH/big.ko" >/dev/null 2>"$SCRATCH/err"
 is "sig_len larger than the file is bad input" "$?" 123
 like "naming the sig_len offset" "$(cat "$SCRATCH/err")" 'big.ko: byte 108: module signature sig_len is larger than the file'
-{ head -c 100 /dev/zero; printf '\0\0\1\0\0\0\0\0\0\0\0\4'; printf '~Module signature appended~\n'; } > "$SCRATCH/pgp.ko"
+{ head -c 100 /dev/zero; printf '\0\0\7\0\0\0\0\0\0\0\0\4'; printf '~Module signature appended~\n'; } > "$SCRATCH/pgp.ko"
 "$SR" hash "$SCRATCH/pgp.ko" >/dev/null 2>"$SCRATCH/err"
-is "a wrong id_type is bad input" "$?" 123
-like "naming the id_type offset" "$(cat "$SCRATCH/err")" 'pgp.ko: byte 102: module signature id_type is not 2'
+is "an id_type none of 0-3 is bad input" "$?" 123
+like "naming the id_type offset" "$(cat "$SCRATCH/err")" 'pgp.ko: byte 102: module signature id_type is none of 0-3'
+{ head -c 100 /dev/zero; printf '\0\0\1\0\0\0\0\0\0\0\0\4'; printf '~Module signature appended~\n'; } > "$SCRATCH/legacy.ko"
+is "a legacy id_type (1) is cut, not refused" "$("$SR" hash "$SCRATCH/legacy.ko" | cut -d' ' -f1)" \
+	"$(head -c 96 /dev/zero | sha256sum | cut -d' ' -f1)"
 { head -c 100 /dev/zero; printf '\0\0\2\0\0\0\0\0\0\0\0\0'; printf '~Module signature appended~\n'; } > "$SCRATCH/zero.ko"
 "$SR" hash "$SCRATCH/zero.ko" >/dev/null 2>"$SCRATCH/err"
 is "a sig_len of 0 is bad input" "$?" 123
