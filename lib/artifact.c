@@ -107,6 +107,26 @@ static uint16_t le16(const uint8_t *p)
 	return (uint16_t)(p[0] | p[1] << 8);
 }
 
+/* Where a PE's headers (SizeOfHeaders) and its sections' raw data end,
+ * those the file holds: no certificate table may start before. */
+static uint64_t pe_signed_end(const uint8_t *buf, uint64_t size, uint64_t pe, uint64_t opt)
+{
+	uint64_t end = opt + 64 <= size ? le32(buf + opt + 60) : 0, sect, nsect;
+
+	if (pe + 24 > size)
+		return end;
+	nsect = le16(buf + pe + 6);
+	sect = opt + le16(buf + pe + 20);
+	for (uint64_t i = 0; i < nsect && sect + 40 * (i + 1) <= size; i++) {
+		const uint8_t *h = buf + sect + 40 * i;
+		uint64_t at = le32(h + 20), n = le32(h + 16);
+
+		if (n && at + n > end)
+			end = at + n;
+	}
+	return end;
+}
+
 int pe_regions(const uint8_t *buf, uint64_t size, const char *name,
 	       struct region *ret, size_t *ret_n, struct sr_error **err)
 {
@@ -148,6 +168,11 @@ int pe_regions(const uint8_t *buf, uint64_t size, const char *name,
 	if (va > size || len > size - va)
 		return bad(err, name, dd + 4 * 8,
 			   "PE certificate table lies outside the file");
+	/* (a table over signed bytes would mask them: after the headers
+	 * and every section's data, as Authenticode has it) */
+	if (va < pe_signed_end(buf, size, pe, opt))
+		return bad(err, name, dd + 4 * 8,
+			   "PE certificate table overlaps the headers or a section's data");
 	ret[(*ret_n)++] = (struct region){ REGION_PE_CERTTABLE, va, len };
 	return 1;
 }

@@ -550,6 +550,14 @@ printf '\100\0\0\0' | dd of="$SCRATCH/inhdr.efi" bs=1 seek=232 conv=notrunc 2>/d
 "$SR" hash "$SCRATCH/inhdr.efi" >/dev/null 2>"$SCRATCH/err"
 is "a PE certificate table inside the headers is bad input" "$?" 123
 like "... said so" "$(cat "$SCRATCH/err")" 'inhdr.efi: byte 232: PE certificate table lies inside the headers'
+# a table over a section's data would mask signed bytes
+cp "$V" "$SCRATCH/insect.efi"; chmod u+w "$SCRATCH/insect.efi"
+printf '\000\100\000\000' | dd of="$SCRATCH/insect.efi" bs=1 seek=232 conv=notrunc 2>/dev/null
+printf '\000\020\000\000' | dd of="$SCRATCH/insect.efi" bs=1 seek=236 conv=notrunc 2>/dev/null
+"$SR" hash "$SCRATCH/insect.efi" >/dev/null 2>"$SCRATCH/err"
+is "a PE certificate table over a section's data is bad input" "$?" 123
+like "... said so" "$(cat "$SCRATCH/err")" \
+	"insect.efi: byte 232: PE certificate table overlaps the headers or a section's data"
 cp "$V" "$SCRATCH/bogus.efi"; chmod u+w "$SCRATCH/bogus.efi"
 printf '\377\377\377\177' | dd of="$SCRATCH/bogus.efi" bs=1 seek=232 conv=notrunc 2>/dev/null
 "$SR" hash "$SCRATCH/bogus.efi" >/dev/null 2>"$SCRATCH/err"
