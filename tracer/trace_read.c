@@ -111,10 +111,14 @@ static int check_proc(struct trace_reader *r, struct sr_error **err)
 		return bad(r, err, msg);
 	}
 	if (str_has_prefix(q, "\",\"parent\":\"")) {
+		size_t n = (size_t)(q - id);
+
 		par = q + strlen("\",\"parent\":\"");
 		q = strchr(par, '"');
+		/* (itself is declared by now: not a parent before it) */
 		if (q && !memchr(par, '\\', (size_t)(q - par)) &&
-		    !strset_has(&r->procs, par, (size_t)(q - par))) {
+		    (((size_t)(q - par) == n && !memcmp(par, id, n)) ||
+		     !strset_has(&r->procs, par, (size_t)(q - par)))) {
 			char msg[160];
 
 			snprintf(msg, sizeof(msg), "the parent %.*s is not declared before "

@@ -346,11 +346,14 @@ sed '1s/"version":1/"version":"1"/' "$SCRATCH/whole.trace" > "$SCRATCH/vstr.trac
 awk '{print} /^\{"proc":"1"\}$/ {print}' "$SCRATCH/whole.trace" > "$SCRATCH/dupproc.trace"
 sed 's/^{"proc":"1.1","parent":"1"/{"proc":"1.1","parent":"7"/' "$SCRATCH/whole.trace" \
 	> "$SCRATCH/orphan.trace"
+sed 's/^{"proc":"1.1","parent":"1"/{"proc":"1.1","parent":"1.1"/' "$SCRATCH/whole.trace" \
+	> "$SCRATCH/selfparent.trace"
 for sub in show fold lock "diff $SCRATCH/whole.trace"; do
 	for t in "md5:1: the header's \"digest\" is not sha256 or xxh128" \
 		 "vstr:1: the header's \"version\" is not an integer" \
 		 "dupproc:3: process 1 is declared twice" \
-		 "orphan:[0-9]+: the parent 7 is not declared before its child"; do
+		 "orphan:[0-9]+: the parent 7 is not declared before its child" \
+		 "selfparent:[0-9]+: the parent 1.1 is not declared before its child"; do
 		# shellcheck disable=SC2086
 		"$SR" $sub "$SCRATCH/${t%%:*}.trace" >/dev/null 2>"$SCRATCH/err"
 		is "$sub: ${t%%:*}.trace: 123" "$?" 123
