@@ -28,7 +28,10 @@ static const char *through_proc_root(const char *p)
 
 static bool host_path(const char *p)
 {
-	static const char *const skip[] = { "$SRC", "$TMP", "/proc", "/dev", "/sys" };
+	/* (the sandbox's own: the tree, the fresh tmpfs of /tmp, /var/tmp
+	 * and /run (sandrun's recorder and sites there), the kernel's) */
+	static const char *const skip[] = { "$SRC", "$TMP", "/var/tmp", "/run", "/proc",
+					    "/dev", "/sys" };
 
 	if (!*p)
 		return false;

@@ -124,8 +124,10 @@ like "audit: io_uring: and was reported" "$(grep violation "$SCRATCH/uring-a.tra
 try enforce race bin/breach race "$S/out/good.txt" "$FORBID" "$S/out/lnk" 2000
 is "enforce: symlink race: exit 122" "$rc" 122
 like "enforce: symlink race: the forbidden file was never read" "$out" '^race good=[0-9]+ bad=0 denied=[1-9]'
+# (named as the link, or as the forbidden file it led to when it was looked at)
 like "enforce: symlink race: the refusals are violations" \
-	"$(grep -c '"path":"\$SRC/out/lnk","res":"EACCES"' "$SCRATCH/race.trace")" '^[1-9]'
+	"$(grep -c '"ev":"violation","call":"open[a-z]*","access":"read","path":"[^"]*","res":"EACCES"' \
+		"$SCRATCH/race.trace")" '^[1-9]'
 rm -f "$S/out/lnk"
 try audit race-a bin/breach race "$S/out/good.txt" "$FORBID" "$S/out/lnk" 2000
 like "audit: symlink race: the forbidden file was read" "$out" '^race good=[0-9]+ bad=[1-9]'
@@ -288,6 +290,12 @@ like "lock: the system header with its digest" "$(cat "$SCRATCH/build.lock")" \
 	$'file:[0-9a-f]{32}\t/usr/include/limits.h'
 like "lock: the compiler, executed" "$(cat "$SCRATCH/build.lock")" $'file:[0-9a-f]{32}\t/usr/lib/gcc/[^\t]*/cc1$'
 check "lock: nothing under \$SRC" sh -c "! grep -q '\\\$SRC' '$SCRATCH/build.lock'"
+(cd "$L" && "$SR" -q -o "$SCRATCH/runls.trace" -- sh -c 'ls /run/sandrun /var/tmp /etc >/dev/null') \
+	2>/dev/null
+"$SR" lock -o "$SCRATCH/runls.lock" "$SCRATCH/runls.trace"
+is "lock: nothing of the sandbox's own /run and /var/tmp" \
+	"$(grep -c $'\t/run\\|\t/var/tmp' "$SCRATCH/runls.lock")" 0
+like "... but the host's /etc listed" "$(cat "$SCRATCH/runls.lock")" $'dir:[0-9a-f]+\t/etc$'
 "$SR" lock -o "$SCRATCH/build2.lock" "$SCRATCH/l1.trace"
 check "lock -o: the same lock" cmp -s "$SCRATCH/build.lock" "$SCRATCH/build2.lock"
 lrun l2 --lock "$SCRATCH/build.lock"
