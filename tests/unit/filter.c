@@ -203,8 +203,9 @@ static uint32_t verdict(const struct filter_prog *p, int arch, const char *name,
 	return run_prog(p, audit[arch], nr, args);
 }
 
-/* What the filter decides on each entry (run, not loaded). */
-static void decisions(void)
+/* What the filter decides on each entry (run, not loaded); with
+ * notifications if they can be had here. */
+static void decisions(bool notify)
 {
 	const uint64_t rw = PROT_READ | PROT_WRITE, cwd = (uint64_t)(int64_t)AT_FDCWD;
 	const struct sc_desc *d;
@@ -237,11 +238,15 @@ static void decisions(void)
 	   verdict(&p, FILTER_ARCH_I386, "mmap", 0x1000, 0, 0, 0) == SECCOMP_RET_TRACE,
 	   "i386: the old mmap (90), its arguments in memory, stops whatever its registers");
 	filter_prog_free(&p);
-	r = filter_compile(false, true, true, NULL, &q, &err);
-	ok(r == 0 && verdict(&q, FILTER_ARCH_I386, "mmap", 0, 0, 0, 0) == SECCOMP_RET_TRACE &&
-	   verdict(&q, FILTER_ARCH_X86_64, "close", 3, 0, 0, 0) == SECCOMP_RET_USER_NOTIF,
-	   "with the trampoline's prefix and notifications: the same, close a notification");
-	filter_prog_free(&q);
+	if (notify) {
+		r = filter_compile(false, true, true, NULL, &q, &err);
+		ok(r == 0 && verdict(&q, FILTER_ARCH_I386, "mmap", 0, 0, 0, 0) == SECCOMP_RET_TRACE &&
+		   verdict(&q, FILTER_ARCH_X86_64, "close", 3, 0, 0, 0) == SECCOMP_RET_USER_NOTIF,
+		   "with the trampoline's prefix and notifications: the same, close a notification");
+		filter_prog_free(&q);
+	} else {
+		ok(1, "# SKIP libseccomp finds no notifications here (valgrind?)");
+	}
 	sr_error_free(err);
 
 	sc_init();
@@ -328,6 +333,6 @@ int main(void)
 	filter_prog_free(&b);
 	filter_prog_free(&c);
 	sr_error_free(err);
-	decisions();
+	decisions(notify && can);
 	return done_testing();
 }
