@@ -171,6 +171,9 @@ static int read_object_if(struct trace_reader *r,
 		}
 		return 2;
 	}
+	/* (jansson would take a NUL for the record's end) */
+	if (memchr(r->buf, '\0', (size_t)n))
+		return bad(r, err, "a NUL byte in a record");
 	if (r->cut)
 		n = (ssize_t)cut_member(r, (size_t)n);
 	j = json_loadb(r->buf, (size_t)n, JSON_REJECT_DUPLICATES, &je);

@@ -848,6 +848,11 @@ for sub in fold lock "show --tree"; do
 	like "$sub: with its line and column" "$(cat "$SCRATCH/err")" \
 		"skipped.trace:$n: invalid JSON.* \\(column 33\\)"
 done
+# a NUL byte, which jansson would take for the record's end
+sed "${n}s/}\$/}\\x00x/" "$SCRATCH/open.trace" > "$SCRATCH/nul.trace"
+"$SR" show "$SCRATCH/nul.trace" >/dev/null 2>"$SCRATCH/err"
+is "a NUL byte in a record: 123" "$?" 123
+like "... said so, with the line" "$(cat "$SCRATCH/err")" "nul.trace:$n: a NUL byte in a record"
 sed '1s/"version":1/"version":2/' "$SCRATCH/open.trace" > "$SCRATCH/v2.trace"
 "$SR" show "$SCRATCH/v2.trace" >/dev/null 2>"$SCRATCH/err"
 is "an unknown version is refused (123)" "$?" 123
