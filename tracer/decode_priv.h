@@ -28,4 +28,14 @@ static inline bool compat_layout(const struct pending *p)
 	return p->arch == AUDIT_ARCH_I386 || p->x32;
 }
 
+/* decode_mem.c: a socket address at addr (len bytes) into ev's path and
+ * aux (its family); sendmsg and sendmmsg's first message address (false:
+ * none to record); whether i386's old mmap maps a file shared and
+ * writable, its fd then in p->fd. */
+struct task;
+struct event;
+void sockaddr_text(struct task *task, uint64_t addr, uint64_t len, struct event *ev);
+bool msghdr_addr(struct task *task, struct event *ev);
+bool old_mmap_shared(struct task *task, struct pending *p);
+
 #endif
