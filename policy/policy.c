@@ -323,16 +323,76 @@ bool policy_exec_allowed(const struct policy *p, const char *file)
 	return ok;
 }
 
-/* What the kernel loads to run the file: a #! interpreter or an ELF
- * PT_INTERP; NULL for none (static, or unreadable: the run will say). */
-char *exec_interpreter(const char *file)
+/* An ELF program's PT_INTERP (ELF64 or ELF32, little-endian as x86's);
+ * NULL for none.  buf: its first n bytes. */
+static char *elf_interp(int fd, const char *buf, size_t n)
 {
-	cleanup_close int fd = open(file, O_RDONLY | O_CLOEXEC);
+	bool is64 = buf[EI_CLASS] == ELFCLASS64;
+	size_t ehsize = is64 ? sizeof(Elf64_Ehdr) : sizeof(Elf32_Ehdr);
+	size_t phsize = is64 ? sizeof(Elf64_Phdr) : sizeof(Elf32_Phdr);
+	unsigned char ph[64 * sizeof(Elf64_Phdr)];
+	uint64_t phoff;
+	unsigned phnum;
+	ssize_t got;
+
+	if (n < ehsize || memcmp(buf, ELFMAG, SELFMAG) || buf[EI_DATA] != ELFDATA2LSB ||
+	    (!is64 && buf[EI_CLASS] != ELFCLASS32))
+		return NULL;
+	if (is64) {
+		Elf64_Ehdr eh;
+
+		memcpy(&eh, buf, sizeof(eh));
+		phoff = eh.e_phoff, phnum = eh.e_phnum;
+		if (eh.e_phentsize != phsize)
+			return NULL;
+	} else {
+		Elf32_Ehdr eh;
+
+		memcpy(&eh, buf, sizeof(eh));
+		phoff = eh.e_phoff, phnum = eh.e_phnum;
+		if (eh.e_phentsize != phsize)
+			return NULL;
+	}
+	/* (the kernel takes at most 64 KiB of them; 64 is plenty for a
+	 * PT_INTERP, which comes before any PT_LOAD) */
+	if (phnum > 64)
+		phnum = 64;
+	got = pread(fd, ph, phnum * phsize, (off_t)phoff);
+	for (unsigned i = 0; got > 0 && i < (size_t)got / phsize; i++) {
+		uint64_t off, len;
+		char path[PATH_MAX];
+
+		if (is64) {
+			Elf64_Phdr p;
+
+			memcpy(&p, ph + i * phsize, sizeof(p));
+			if (p.p_type != PT_INTERP)
+				continue;
+			off = p.p_offset, len = p.p_filesz;
+		} else {
+			Elf32_Phdr p;
+
+			memcpy(&p, ph + i * phsize, sizeof(p));
+			if (p.p_type != PT_INTERP)
+				continue;
+			off = p.p_offset, len = p.p_filesz;
+		}
+		/* (as the kernel takes it: the first, NUL-terminated, up to
+		 * its first NUL) */
+		if (len < 2 || len > sizeof(path) ||
+		    pread(fd, path, len, (off_t)off) != (ssize_t)len || path[len - 1] != '\0')
+			return NULL;
+		return xstrdup(path);
+	}
+	return NULL;
+}
+
+char *exec_interpreter_fd(int fd)
+{
 	char buf[256];
-	Elf64_Ehdr eh;
 	ssize_t n;
 
-	if (fd < 0 || (n = pread(fd, buf, sizeof(buf) - 1, 0)) < 2)
+	if ((n = pread(fd, buf, sizeof(buf) - 1, 0)) < 2)
 		return NULL;
 	buf[n] = '\0';
 	if (buf[0] == '#' && buf[1] == '!') {
@@ -341,24 +401,12 @@ char *exec_interpreter(const char *file)
 
 		return len && s[0] == '/' && s[len] ? xasprintf("%.*s", (int)len, s) : NULL;
 	}
-	if ((size_t)n < sizeof(eh) || memcmp(buf, ELFMAG, SELFMAG) ||
-	    buf[EI_CLASS] != ELFCLASS64)
-		return NULL;	/* (a 32-bit program is rare enough to go unchecked) */
-	memcpy(&eh, buf, sizeof(eh));
-	for (unsigned i = 0; i < eh.e_phnum && i < 64; i++) {
-		Elf64_Phdr ph;
-		char path[PATH_MAX];
+	return elf_interp(fd, buf, (size_t)n);
+}
 
-		if (pread(fd, &ph, sizeof(ph), (off_t)(eh.e_phoff + i * sizeof(ph))) !=
-		    (ssize_t)sizeof(ph))
-			return NULL;
-		if (ph.p_type != PT_INTERP)
-			continue;
-		if (ph.p_filesz < 2 || ph.p_filesz > sizeof(path) ||
-		    pread(fd, path, ph.p_filesz, (off_t)ph.p_offset) != (ssize_t)ph.p_filesz ||
-		    path[ph.p_filesz - 1] != '\0')
-			return NULL;
-		return xstrdup(path);
-	}
-	return NULL;
+char *exec_interpreter(const char *file)
+{
+	cleanup_close int fd = open(file, O_RDONLY | O_CLOEXEC);
+
+	return fd < 0 ? NULL : exec_interpreter_fd(fd);
 }

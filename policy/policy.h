@@ -75,8 +75,11 @@ const char *policy_access_name(unsigned access);
  */
 bool policy_exec_allowed(const struct policy *p, const char *file);
 /* What the kernel loads to run file: its #! interpreter or its ELF
- * PT_INTERP; NULL for none (a static program, or unreadable). */
+ * PT_INTERP (ELF64 or ELF32); NULL for none (a static program, or
+ * unreadable). */
 char *exec_interpreter(const char *file);
+/* The same, of the file open on fd. */
+char *exec_interpreter_fd(int fd);
 void policy_free(struct policy *p);
 
 #endif

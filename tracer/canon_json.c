@@ -83,12 +83,12 @@ static void put_perm(struct sbuf *b, uint32_t mode)
 	sbuf_putc(b, '"');
 }
 
-static void put_digest(struct sbuf *b, const struct digest *d)
+static void put_digest(struct sbuf *b, const char *name, const struct digest *d)
 {
 	char hex[2 * DIGEST_MAX + 1];
 
 	digest_hex(d, hex);
-	put_member(b, "digest", hex);
+	put_member(b, name, hex);
 }
 
 #define MEMO_SLOTS 1024		/* a power of 2 */
@@ -193,7 +193,7 @@ static void put_fstate_members(struct canon *c, struct sbuf *b, const struct fst
 		canon_put_str(c, b, st->target, for_key);
 	}
 	if (st->digest.len)
-		put_digest(b, &st->digest);
+		put_digest(b, "digest", &st->digest);
 }
 
 static void put_fstate(struct canon *c, struct sbuf *b, const struct fstate *st,
@@ -310,6 +310,12 @@ void canon_put_event(struct canon *c, struct sbuf *f, const struct cproc *p,
 		sbuf_puts(f, ",\"interp\":");
 		canon_put_str(c, f, ev->post.target, for_key);
 	}
+	if (ev->kind == EV_EXEC && ev->loader) {
+		sbuf_puts(f, ",\"loader\":");
+		canon_put_str(c, f, ev->loader, for_key);
+		if (ev->post.digest.len && !ev->post.has)
+			put_digest(f, "loader_digest", &ev->post.digest);
+	}
 	if (ev->kind == EV_EXEC) {
 		canon_put_strv(c, f, "argv", ev->argv, for_key);
 		canon_put_strv(c, f, "env", ev->envp, for_key);
@@ -323,7 +329,7 @@ void canon_put_event(struct canon *c, struct sbuf *f, const struct cproc *p,
 	if (type)
 		put_member(f, "type", type);
 	if (ev->digest.len)
-		put_digest(f, &ev->digest);
+		put_digest(f, "digest", &ev->digest);
 	if (ev->post.has && ev->kind == EV_WROTE) {
 		put_perm(f, ev->post.mode);
 		sbuf_puts(f, ",\"size\":");

@@ -371,9 +371,10 @@ int diff_pass1(struct run *r, struct sr_error **err)
 			json_t *argv = json_object_get(rec, "argv");
 			char *a = join_argv(argv, '\x1f');
 			char *e = tr.cut_done ? NULL : join_argv(json_object_get(rec, "env"), '\n');
-			char *line = xasprintf("exec\n%s\n%s\n%s\n%s\n%s", jstr(rec, "path"), a,
-					       jstr(rec, "cwd"), jstr(rec, "digest"),
-					       jstr(rec, "interp"));
+			char *line = xasprintf("exec\n%s\n%s\n%s\n%s\n%s\n%s\n%s", jstr(rec, "path"),
+					       a, jstr(rec, "cwd"), jstr(rec, "digest"),
+					       jstr(rec, "interp"), jstr(rec, "loader"),
+					       jstr(rec, "loader_digest"));
 
 			p = &r->p[r->n - 1];
 			mix(p->h, line, strlen(line));
@@ -576,6 +577,10 @@ static void event_facts(struct proc *p, const json_t *rec, unsigned *nexec)
 			add_fact(p, IN, CAUSE_CONTENT, xasprintf("read\t%s", *jstr(rec, "interp") ?
 								 jstr(rec, "interp") : path),
 				 join3("ok", "file", jstr(rec, "digest")));
+		/* and its loader */
+		if (*jstr(rec, "loader"))
+			add_fact(p, IN, CAUSE_CONTENT, xasprintf("read\t%s", jstr(rec, "loader")),
+				 join3("ok", "file", jstr(rec, "loader_digest")));
 		if (n == 0)
 			json_array_foreach(env, i, v) {
 				p->env = xrealloc(p->env, (p->nenv + 1) * sizeof(char *));

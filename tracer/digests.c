@@ -366,20 +366,23 @@ void state_tracee_path(struct tracer *t, pid_t tid, const char *path,
 	}
 }
 
-int digest_tracee_exe(struct tracer *t, pid_t tid, struct digest *ret)
+int digest_tracee_exe(struct tracer *t, pid_t tid, struct digest *ret, struct stat *ret_st)
 {
 	char path[64];
 	cleanup_close int fd = -1;
 	struct stat st;
 
 	snprintf(path, sizeof(path), "/proc/%d/exe", (int)tid);
+	memset(ret_st, 0, sizeof(*ret_st));
 	/* a stat first: a program run before is in the cache */
-	if (stat(path, &st) == 0 && S_ISREG(st.st_mode) && digest_cached(t, &st, ret))
+	if (stat(path, &st) == 0 && S_ISREG(st.st_mode) && digest_cached(t, &st, ret)) {
+		*ret_st = st;
 		return 0;
+	}
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0)
 		return -1;
-	return digest_open_fd(t, fd, ret, NULL, false);
+	return digest_open_fd(t, fd, ret, ret_st, false);
 }
 
 int digest_tracee_path(struct tracer *t, pid_t tid, const char *path,
@@ -387,6 +390,16 @@ int digest_tracee_path(struct tracer *t, pid_t tid, const char *path,
 {
 	cleanup_close int fd = tracee_open(t, tid, path, O_RDONLY | O_NOCTTY |
 					   O_NONBLOCK | O_NOFOLLOW);
+
+	if (fd < 0)
+		return -1;
+	return digest_open_fd(t, fd, ret, NULL, false);
+}
+
+int digest_tracee_file(struct tracer *t, pid_t tid, const char *path,
+		       struct digest *ret)
+{
+	cleanup_close int fd = tracee_open(t, tid, path, O_RDONLY | O_NOCTTY | O_NONBLOCK);
 
 	if (fd < 0)
 		return -1;

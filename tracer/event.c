@@ -47,6 +47,7 @@ void event_clear(struct event *ev)
 	free(ev->path);
 	free(ev->path2);
 	free(ev->post.target);
+	free(ev->loader);
 	event_free_strv(ev->argv);
 	event_free_strv(ev->envp);
 	memset(ev, 0, sizeof(*ev));

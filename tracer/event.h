@@ -55,7 +55,8 @@ struct fstate {
 	int64_t size;
 	struct digest digest;
 	char *target;		/* symlink target; an EV_EXEC's (post.has
-				 * false): a #! script's interpreter */
+				 * false): a #! script's interpreter, and
+				 * digest: its loader's (event.loader) */
 };
 
 /* In an EV_OPEN's flags, beside the open flags: the path did not exist
@@ -76,6 +77,9 @@ struct event {
 	char *path2;
 	char **argv;		/* EV_EXEC, NULL-terminated */
 	char **envp;
+	char *loader;		/* EV_EXEC: the ELF interpreter (PT_INTERP)
+				 * the kernel loaded with the program, as the
+				 * program names it */
 	struct digest digest;
 	struct fstate post;	/* mutations and EV_WROTE */
 	bool pooled;		/* its strings are a pool's (spool_parse_pooled):

@@ -15,7 +15,9 @@
 #include <sys/ptrace.h>
 #include <unistd.h>
 
+#include "lib/cleanup.h"
 #include "policy/policy.h"
+#include "tracer/digest_cache.h"
 #include "tracer/tracer.h"
 
 /* The inode of the pipe on a tracee's fd, 0 if it is not a pipe. */
@@ -162,6 +164,53 @@ static void exec_script(struct tracer *t, pid_t tid, struct event *ev)
 	close(fd);
 }
 
+/*
+ * The loader the kernel loaded with the program (its ELF interpreter,
+ * PT_INTERP), and its digest, into its exec's event (loader, and
+ * post.digest): it runs in every dynamically linked process as much as
+ * the program does (musl's is its libc), yet no syscall of the build
+ * opens it.  Which one a program names is read from its file once, and
+ * kept by the file's identity (exe: /proc/TID/exe's).
+ */
+static void exec_loader(struct tracer *t, pid_t tid, const struct stat *exe,
+			struct event *ev)
+{
+	uint64_t h = ((uint64_t)exe->st_dev * 0x9e3779b97f4a7c15ULL) ^ (uint64_t)exe->st_ino;
+	struct loader_slot *s = &t->loaders[(h ^ h >> 29) % LOADER_SLOTS];
+
+	if (!exe->st_ino || ev->kind != EV_EXEC)
+		return;
+	if (!s->used || s->dev != exe->st_dev || s->ino != exe->st_ino ||
+	    s->mtime != ns(&exe->st_mtim) || s->ctime != ns(&exe->st_ctim)) {
+		char path[64];
+		cleanup_close int fd = -1;
+		struct stat st;
+
+		snprintf(path, sizeof(path), "/proc/%d/exe", (int)tid);
+		fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+		if (fd < 0 || fstat(fd, &st) < 0 || st.st_dev != exe->st_dev ||
+		    st.st_ino != exe->st_ino)
+			return;
+		free(s->loader);
+		*s = (struct loader_slot){
+			.dev = st.st_dev, .ino = st.st_ino, .mtime = ns(&st.st_mtim),
+			.ctime = ns(&st.st_ctim), .loader = exec_interpreter_fd(fd), .used = true,
+		};
+	}
+	if (!s->loader)
+		return;
+	ev->loader = xstrdup(s->loader);
+	digest_tracee_file(t, tid, ev->loader, &ev->post.digest);
+}
+
+void exec_loaders_free(struct tracer *t)
+{
+	for (size_t i = 0; i < LOADER_SLOTS; i++) {
+		free(t->loaders[i].loader);
+		t->loaders[i] = (struct loader_slot){ 0 };
+	}
+}
+
 /* An exec's event completed and emitted (tid: the thread that runs the
  * new program): its pipes, and what it ran, for locks and diffs, digested
  * through its process while it lives (it execs nothing else before its
@@ -169,11 +218,15 @@ static void exec_script(struct tracer *t, pid_t tid, struct event *ev)
  * (exits.c). */
 static void exec_emit(struct tracer *t, pid_t tid, struct event *ev)
 {
+	struct stat exe;
+
 	ev->aux = exec_pipes(t, tid);
-	if (digest_tracee_exe(t, tid, &ev->digest) < 0 && ev->path)
+	if (digest_tracee_exe(t, tid, &ev->digest, &exe) < 0 && ev->path) {
 		digest_tracee_path(t, 0, ev->path, &ev->digest);
-	else
+	} else {
 		exec_script(t, tid, ev);
+		exec_loader(t, tid, &exe, ev);
+	}
 	tracer_emit(t, ev);
 }
 

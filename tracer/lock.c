@@ -123,6 +123,16 @@ int lock_from_trace(const char *trace, struct lock *ret, struct sr_error **err)
 		if (k == 2)
 			continue;
 		path = through_proc_root(jstr(rec, "path"));
+		/* a program's loader (its ELF interpreter), which no open of
+		 * the build's reads */
+		if (*jstr(rec, "loader") && !strcmp(jstr(rec, "ev"), "exec")) {
+			const char *ld = through_proc_root(jstr(rec, "loader"));
+
+			if (host_path(ld))
+				add(ret, &cap, escaped(ld), *jstr(rec, "loader_digest") ?
+				    xasprintf("file:%s", jstr(rec, "loader_digest")) :
+				    xstrdup("file"));
+		}
 		/* a #! script's exec: its digest is its interpreter's, which
 		 * is locked by that digest; the script by the interpreter's
 		 * read of it (by its type alone if there was none) */

@@ -742,6 +742,7 @@ void tracer_free(struct tracer *t)
 	t->clone_waiting = NULL;
 	t->nclone_waiting = t->clone_waiting_cap = 0;
 	digest_cache_free(t);
+	exec_loaders_free(t);
 	snapshot_free(t);
 	spool_close(&t->spool);
 	violations_free(t->vlist, t->nvlist);

@@ -34,7 +34,8 @@ enum {
 	F_PATH2 = 1 << 11,
 	F_ARGV = 1 << 12,
 	F_ENVP = 1 << 13,
-	F_ALL = (1 << 14) - 1,
+	F_LOADER = 1 << 14,
+	F_ALL = (1 << 15) - 1,
 };
 
 /* The longest a record's fixed part can be: kind, fields, 9 varints of
@@ -147,6 +148,8 @@ void spool_encode(struct sbuf *b, const struct event *ev)
 		f |= F_ARGV;
 	if (ev->envp && ev->envp[0])
 		f |= F_ENVP;
+	if (ev->loader)
+		f |= F_LOADER;
 	fixed[0] = (uint8_t)ev->kind;
 	fixed[1] = (uint8_t)f;
 	fixed[2] = (uint8_t)(f >> 8);
@@ -184,6 +187,8 @@ void spool_encode(struct sbuf *b, const struct event *ev)
 		put_strv(b, ev->argv);
 	if (f & F_ENVP)
 		put_strv(b, ev->envp);
+	if (f & F_LOADER)
+		put_str(b, ev->loader);
 }
 
 int spool_append(struct spool *s, const struct event *ev)
@@ -439,6 +444,7 @@ static int parse_event(struct cursor *c, struct event *ev, bool light)
 	FIELD(F_PATH2, cur_str(c, light ? NULL : &ev->path2));
 	FIELD(F_ARGV, cur_strv(c, light ? NULL : &ev->argv));
 	FIELD(F_ENVP, cur_strv(c, light ? NULL : &ev->envp));
+	FIELD(F_LOADER, cur_str(c, light ? NULL : &ev->loader));
 	return 0;
 fail:
 	event_clear(ev);

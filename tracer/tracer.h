@@ -101,6 +101,8 @@ extern const char *const stop_kind_names[STOP_KINDS];
  * are below it). */
 #define NOTIFY_NRS 512
 
+#define LOADER_SLOTS 64
+
 struct tracer {
 	const struct tracer_opts *opts;
 	struct spool spool;
@@ -140,6 +142,15 @@ struct tracer {
 	bool exec_held;		/* held so: flushed after the next answer */
 	struct event deferred;
 	pid_t deferred_tid;	/* its thread */
+	/* the loader (PT_INTERP) each program names, by its file's
+	 * identity, read once a program (execs.c: exec_loader) */
+	struct loader_slot {
+		dev_t dev;
+		ino_t ino;
+		int64_t mtime, ctime;
+		char *loader;	/* NULL: none (a static program) */
+		bool used;
+	} loaders[LOADER_SLOTS];
 	uint64_t exits_seen;	/* exits seen at their notification (exits.c) */
 	uint64_t mem_fds;	/* fds on their own memory given (INPROC_MEM) */
 	int mem_hand_fd;	/* this notification's, to hand over after
@@ -368,6 +379,7 @@ void exec_seen(struct tracer *t, struct task *task);
 void exec_done(struct tracer *t, struct task *task, pid_t former);
 /* The exec event exec_done kept back, if any, emitted. */
 void exec_flush(struct tracer *t);
+void exec_loaders_free(struct tracer *t);
 /* An mmap-family call reaching the trampoline's page: -EPERM to refuse
  * it, 0 to let it run. */
 int inproc_map_entry(struct tracer *t, struct task *task, const char *name,
@@ -453,8 +465,12 @@ void state_tracee_path(struct tracer *t, pid_t tid, const char *path,
 		       struct fstate *ret);
 int digest_tracee_path(struct tracer *t, pid_t tid, const char *path,
 		       struct digest *ret);
-/* The executable a tracee runs (after an exec). */
-int digest_tracee_exe(struct tracer *t, pid_t tid, struct digest *ret);
+/* The same, following a symlink at the end of path. */
+int digest_tracee_file(struct tracer *t, pid_t tid, const char *path,
+		       struct digest *ret);
+/* The executable a tracee runs (after an exec); *ret_st: its identity
+ * (st_ino 0 if unknown). */
+int digest_tracee_exe(struct tracer *t, pid_t tid, struct digest *ret, struct stat *ret_st);
 int digest_tracee_dir(struct tracer *t, pid_t tid, int fd, struct digest *ret);
 /* The same for an in-process record of a listing (its directory's
  * identity in it): -1 if the directory changed since. */

@@ -90,6 +90,26 @@ like "system header: the linker is downstream, not a cause" "$out" 'Downstream: 
 like "system header: the chain from the compiler to the linker" "$out" 'through [0-9.]+ cc1 > [0-9.]+ as > .*[0-9.]+ (ld|collect2)'
 check "system header: ld is not named a cause" sh -c "! echo '$out' | grep -q 'first seen by .*/ld '"
 
+# 1b. another dynamic loader (the programs' ELF interpreter, which no
+# open of the build's reads): named, reaching no output.
+ld=$(readelf -l "$(command -v make)" 2>/dev/null |
+	sed -n 's/.*Requesting program interpreter: \(.*\)]/\1/p')
+if [ -n "$ld" ] && [ -f "$ld" ]; then
+	cp "$(realpath "$ld")" "$SCRATCH/ld.so" && printf 'x' >> "$SCRATCH/ld.so"
+	build ldr "$T" --ro-bind "$SCRATCH/ld.so:$(realpath "$ld")"
+	out=$("$SR" diff "$SCRATCH/a.trace" "$SCRATCH/ldr.trace")
+	is "another loader: exit 1 (differ)" "$?" 1
+	like "another loader: the same outputs" "$out" 'differ in how they ran, not in their outputs'
+	like "another loader: named" "$out" "1\\. $ld was read with different content"
+	like "another loader: first seen by make, then the others" "$out" \
+		'first seen by 1 \(make -s\), and by [1-9][0-9]* more processes'
+else
+	skip "no readelf, or make has no ELF interpreter"
+	skip "(same)"
+	skip "(same)"
+	skip "(same)"
+fi
+
 # 2. a header appears in an include directory on one side only.
 echo '#define X 2' > "$T/inc1/x.h"
 build found "$T"

@@ -915,7 +915,11 @@ if [ -x "$SCRATCH/bin/inproc-static" ]; then
 		"$(meta "$SCRATCH/out-root/static.trace.meta.json" in_process)" 0
 	is "static: every open is in the trace" \
 		"$(grep -c '"ev":"open","path":"$SRC/in.txt","mode":"r","res":"ok"' "$SCRATCH/out-root/static.trace")" 50
+	check "static: its exec names no loader" sh -c "grep '\"ev\":\"exec\"' \
+		'$SCRATCH/out-root/static.trace' | grep -q '\"path\":\"[^\"]*inproc-static\"' &&
+		! grep '\"ev\":\"exec\"' '$SCRATCH/out-root/static.trace' | grep -q '\"loader\"'"
 else
+	skip "no static libc to build the static helper"
 	skip "no static libc to build the static helper"
 	skip "no static libc to build the static helper"
 fi
@@ -1074,7 +1078,7 @@ for o in on np; do
 		>/dev/null 2>&1
 done
 check "a raw execve in a process with the preload: its exec event" \
-	grep -q '"ev":"exec","path":"/bin/true","cwd":"$SRC","argv":\["/bin/true"\]' \
+	grep -q '"ev":"exec","path":"/bin/true","cwd":"$SRC","loader":"[^"]*","loader_digest":"[0-9a-f]*","argv":\["/bin/true"\]' \
 	"$SCRATCH/out-root/raw-on.trace"
 check "the same trace as without the preload" \
 	cmp -s "$SCRATCH/out-root/raw-on.trace" "$SCRATCH/out-root/raw-np.trace"

@@ -356,6 +356,26 @@ like "lock: its interpreter by the digest its exec has" "$(cat "$SCRATCH/sc.lock
 srun sc2 tool2 --lock="$SCRATCH/sc.lock"
 is "--lock: a changed script is drift (121)" "$?" 121
 like "... named" "$(cat "$SCRATCH/err")" "host input changed: /usr/bin/ldd"
+# A program's loader (its ELF interpreter: the kernel loads it, no open
+# of the build's reads it) among the host inputs: each exec names it with
+# its digest, the lock keeps it, and another one is drift.
+ld=$(readelf -l /bin/sh 2>/dev/null | sed -n 's/.*Requesting program interpreter: \(.*\)]/\1/p')
+if [ -n "$ld" ] && [ -f "$ld" ]; then
+	ldsum=$("$SR" hash --algo=xxh128 "$(realpath "$ld")" | cut -d' ' -f1)
+	like "an exec names its program's loader, with the loader's digest" \
+		"$(grep '"ev":"exec","path":"[^"]*/sh"' "$SCRATCH/sc1.trace" | head -n1)" \
+		"\"loader\":\"$ld\",\"loader_digest\":\"$ldsum\""
+	like "lock: the loader by its digest" "$(cat "$SCRATCH/sc.lock")" "file:$ldsum"$'\t'"$ld"
+	cp "$(realpath "$ld")" "$SCRATCH/ld.so" && printf 'x' >> "$SCRATCH/ld.so"
+	srun ld1 tool1 --lock="$SCRATCH/sc.lock" --ro-bind="$SCRATCH/ld.so:$(realpath "$ld")"
+	is "--lock: another loader is drift (121)" "$?" 121
+	like "... named" "$(cat "$SCRATCH/err")" "host input changed: $ld "
+else
+	skip "no readelf, or /bin/sh has no ELF interpreter"
+	skip "(same)"
+	skip "(same)"
+	skip "(same)"
+fi
 "$SR" lock "$SCRATCH/nonexistent.trace" 2>/dev/null
 is "lock: a missing trace: an I/O error (125)" "$?" 125
 rm -f "$L/a.o"
@@ -387,12 +407,23 @@ if [ -n "$interp" ]; then
 	like "... named, with what it resolves to" "$(cat "$SCRATCH/err")" \
 		"^sandrun: policy $SCRATCH/nointerp.policy: the command cannot start: no exec rule allows $interp \\(that is, /.*\\), the interpreter of /.*/true$"
 	check "... before the run: no trace" test ! -e "$SCRATCH/pre.trace"
+	# a 32-bit program's (ELF32: its headers only, made here)
+	n=$(( ${#interp} + 1 ))
+	printf '\x7fELF\x01\x01\x01\0\0\0\0\0\0\0\0\0\x02\0\x03\0\x01\0\0\0\0\0\0\0\x34\0\0\0\0\0\0\0\0\0\0\0\x34\0\x20\0\x01\0\0\0\0\0\0\0\x03\0\0\0\x54\0\0\0\0\0\0\0\0\0\0\0'"$(printf '\\x%02x' $n)"'\0\0\0'"$(printf '\\x%02x' $n)"'\0\0\0\x04\0\0\0\x01\0\0\0%s\0' "$interp" > "$S/elf32"
+	chmod 755 "$S/elf32"
+	printf '%s\n' "mode enforce" 'read /usr /etc /lib /lib64 /bin $SRC' 'exec /usr/bin /bin $SRC' \
+		> "$SCRATCH/nointerp32.policy"
+	(cd "$S" && "$SR" -q --policy "$SCRATCH/nointerp32.policy" -o "$SCRATCH/pre.trace" -- ./elf32) \
+		2>"$SCRATCH/err"
+	like "... a 32-bit program's (ELF32) too" "$(cat "$SCRATCH/err")" \
+		"no exec rule allows $interp \\(that is, /.*\\), the interpreter of $S/elf32$"
 	printf '%s\n' "mode audit" 'read /usr /etc /lib /lib64 /bin $SRC' 'exec /usr/bin /bin' \
 		> "$SCRATCH/nointerp-audit.policy"
 	(cd "$S" && "$SR" -q --policy "$SCRATCH/nointerp-audit.policy" -- true) 2>/dev/null
 	is "... in audit mode nothing is refused: the run goes on (0)" "$?" 0
 else
 	skip "no readelf, or /bin/true has no ELF interpreter"
+	skip "(same)"
 	skip "(same)"
 	skip "(same)"
 	skip "(same)"

@@ -97,13 +97,16 @@ else
 	skip "int 0x80 does not work on this host (no IA-32 syscall entry), so the 32-bit open cannot run"
 fi
 
+# (an exec names its program's loader, with its digest)
+ld=$(readelf -l /bin/true | sed -n 's/.*Requesting program interpreter: \(.*\)]/\1/p')
+LDF="\"loader\":\"$ld\",\"loader_digest\":\"$(xxh "$(realpath "$ld")")\""
 trace thread-exec
-has "an exec from a non-leader thread is recorded" '"ev":"exec","path":"/bin/true","cwd":"$SRC","argv":["true","from-thread"]'
+has "an exec from a non-leader thread is recorded" '"ev":"exec","path":"/bin/true","cwd":"$SRC",'"$LDF"',"argv":["true","from-thread"]'
 is "and the process exits once, with true's status" "$(grep -c '"ev":"exit"' "$T")" 1
 
 trace vfork
 has "vfork: the child is process 1.1" '{"proc":"1.1","parent":"1"}'
-has "vfork: the child's exec" '{"p":"1.1","ev":"exec","path":"/bin/true","cwd":"$SRC","argv":["true","from-vfork"]'
+has "vfork: the child's exec" '{"p":"1.1","ev":"exec","path":"/bin/true","cwd":"$SRC",'"$LDF"',"argv":["true","from-vfork"]'
 
 trace clone3
 has "clone3: the child's write is its own" '{"p":"1.1","ev":"open","path":"$SRC/from-clone3.txt"'

@@ -41,7 +41,7 @@ static inline bool event_same(const struct event *a, const struct event *b)
 	       same_digest(&a->digest, &b->digest) && a->post.has == b->post.has &&
 	       a->post.mode == b->post.mode && a->post.size == b->post.size &&
 	       same_digest(&a->post.digest, &b->post.digest) &&
-	       same_str(a->post.target, b->post.target);
+	       same_str(a->post.target, b->post.target) && same_str(a->loader, b->loader);
 }
 
 #endif

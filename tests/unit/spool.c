@@ -57,7 +57,8 @@ static bool light_same(const struct event *full, const struct event *light)
 	       same_digest(&light->digest, &full->digest) &&
 	       light->post.has == full->post.has && light->post.size == full->post.size &&
 	       same_str(light->path, path ? full->path : NULL) && !light->name &&
-	       !light->path2 && !light->argv && !light->envp && !light->post.target;
+	       !light->path2 && !light->argv && !light->envp && !light->post.target &&
+	       !light->loader;
 }
 
 /* Records written to a real spool, then read back at their offsets,
@@ -97,6 +98,7 @@ static void through_a_spool(void)
 		if (ev->kind == EV_EXEC) {
 			ev->argv = argv;
 			ev->envp = i == 4003 ? envp : NULL;	/* ~1.5 MB: past the window */
+			ev->loader = i % 2 ? "/lib64/ld-linux-x86-64.so.2" : NULL;
 		}
 		spool_append(&sp, ev);
 	}
@@ -144,6 +146,9 @@ int main(void)
 			     .path = "/usr/bin/cc", .path2 = "/src", .argv = argv,
 			     .envp = envp, .aux = 1 };
 	round_trip(&ev, "an exec with argv and env");
+	ev.loader = "/lib/ld-musl-x86_64.so.1";
+	ev.post = (struct fstate){ .digest = { .len = 16, .bytes = { 7 } }, .target = "/bin/sh" };
+	round_trip(&ev, "an exec with a loader, its digest and an interpreter");
 	ev = (struct event){ .kind = EV_OPEN, .pid = 7, .tid = 7, .path = "/usr/include/stdio.h",
 			     .flags = 0x80000000u | 02101, .result = -2,
 			     .digest = { .len = 16, .bytes = { 0xff, 1, 2 } } };
