@@ -354,6 +354,8 @@ struct sproc {
 	const char *id;
 	json_t **evs;
 	size_t n, cap;
+	bool walked;	/* replayed already: once each, whatever the
+			 * spawn events say (a process spawned twice) */
 };
 
 static int cmp_sproc(const void *a, const void *b)
@@ -372,8 +374,9 @@ static void walk_scope(struct sproc *procs, size_t np, const char *id,
 	struct sproc key = { .id = id }, *p;
 
 	p = np ? bsearch(&key, procs, np, sizeof(*procs), cmp_sproc) : NULL;
-	if (!p || depth > 4096)
+	if (!p || p->walked || depth > 4096)
 		return;
+	p->walked = true;
 	for (size_t i = 0; i < p->n; i++) {
 		if (!strcmp(jstr(p->evs[i], "ev"), "spawn"))
 			walk_scope(procs, np, jstr(p->evs[i], "child"), v, n, cap, depth + 1);
@@ -492,6 +495,9 @@ int fold_set(const char *trace, bool (*member)(const char *id, void *ctx),
 		}
 		sp->evs[sp->n++] = rec;
 	}
+	/* (a scope's delta needs the whole run as much as the run's) */
+	if (k == 0)
+		k = trace_require_complete(&tr, "nothing to fold", err);
 	if (k == 0) {
 		if (np > 1)
 			qsort(procs, np, sizeof(*procs), cmp_sproc);

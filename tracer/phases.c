@@ -155,6 +155,8 @@ static int load(const char *trace, const char *pattern, struct phases *ph,
 		}
 		json_decref(rec);
 	}
+	if (k == 0)
+		k = trace_require_complete(&tr, "nothing to fold", err);
 	trace_close(&tr);
 	return k;
 }

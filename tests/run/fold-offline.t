@@ -26,4 +26,21 @@ fi
 is "temp churn folds to nothing" "$("$SR" fold "$F/temp-churn.trace" | wc -l)" 1
 is "delete and recreate the same folds to nothing" "$("$SR" fold "$F/delete-recreate.trace" | wc -l)" 1
 like "the two writers are two processes" "$("$SR" show --tree "$F/two-writers.trace")" '1\.1'
+
+# A scope's delta needs the whole run as much as the run's: an incomplete
+# trace is refused by every form of fold.
+SCRATCH=$(mktemp -d) && trap 'rm -rf "$SCRATCH"' EXIT
+sed '$s/.*/{"end":"incomplete","reason":"killed"}/' "$F/two-writers.trace" > "$SCRATCH/inc.trace"
+for o in "" "--process 1" "--subtree 1" "--split-at=*"; do
+	"$SR" fold $o "$SCRATCH/inc.trace" >/dev/null 2>"$SCRATCH/err"
+	is "fold ${o:-(the run)}: an incomplete trace is refused (123)" "$?" 123
+	like "... saying so" "$(cat "$SCRATCH/err")" 'the trace is incomplete \(killed\); nothing to fold'
+done
+# A process spawned twice (a damaged trace) is replayed once, not again
+# and again.
+n=$(grep -o '"events":[0-9]*' "$F/two-writers.trace" | cut -d: -f2)
+sed -e '3i{"p":"1","ev":"spawn","child":"1"}\n{"p":"1","ev":"spawn","child":"1"}' \
+	-e "\$s/\"events\":$n/\"events\":$((n + 2))/" "$F/two-writers.trace" > "$SCRATCH/self.trace"
+is "a process spawning itself twice: --subtree 1 ends, with the run's delta" \
+	"$(timeout 20 "$SR" fold --subtree 1 "$SCRATCH/self.trace")" "$(cat "$F/two-writers.delta")"
 done_testing
