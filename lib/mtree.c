@@ -143,13 +143,17 @@ static bool escapes_ok(const char *s)
 }
 
 /* Whether a path is one sandrun writes: a root (".", "$SRC", ...), then
- * names, none empty, "." or "..", escaped as mtree does. */
-static bool path_ok(const char *p)
+ * names, none empty, "." or "..", escaped as mtree does; host: or "/"
+ * and names (a delta's paths outside its roots: the sandbox's own /run,
+ * /var/tmp, /dev/shm, a --bind's). */
+static bool path_ok(const char *p, bool host)
 {
 	const char *c = p;
 
 	if (!escapes_ok(p))
 		return false;
+	if (host && p[0] == '/')
+		c = p + 1;	/* (its first name is a name, not a root) */
 	for (;;) {
 		size_t n = strcspn(c, "/");
 
@@ -259,6 +263,12 @@ int mtree_read(FILE *f, const char *name, struct fslist *ret,
 		}
 		line[--n] = '\0';
 		if (line[0] == '#') {
+			if (str_has_prefix(line, "#sandrun-") && (ret->kind || ret->n)) {
+				rc = sr_error_make(err, SR_EXIT_BAD_INPUT, 0, "%s:%lu: a #sandrun- "
+						   "header %s", name, lineno, ret->kind ?
+						   "again" : "after the entries");
+				break;
+			}
 			if (str_has_prefix(line, "#sandrun-") && !read_header(ret, line)) {
 				rc = sr_error_make(err, SR_EXIT_BAD_INPUT, 0, "%s:%lu: unsupported "
 						   "format version (this sandrun reads version 1)",
@@ -267,7 +277,8 @@ int mtree_read(FILE *f, const char *name, struct fslist *ret,
 			}
 			continue;
 		}
-		if (line[0] == '/' && !strchr(line, ' ')) {
+		if ((str_has_prefix(line, "/set") && (!line[4] || line[4] == ' ')) ||
+		    (str_has_prefix(line, "/unset") && (!line[6] || line[6] == ' '))) {
 			rc = sr_error_make(err, SR_EXIT_BAD_INPUT, 0,
 					   "%s:%lu: mtree '/set' lines are not supported",
 					   name, lineno);
@@ -281,7 +292,7 @@ int mtree_read(FILE *f, const char *name, struct fslist *ret,
 					   "%s:%lu: '%s' is listed twice", name, lineno, tok);
 			break;
 		}
-		if (!path_ok(tok)) {
+		if (!path_ok(tok, ret->kind && !strcmp(ret->kind, "delta"))) {
 			rc = sr_error_make(err, SR_EXIT_BAD_INPUT, 0, "%s:%lu: bad path '%s' "
 					   "(an empty, '.' or '..' name, or a bad \\ooo escape)",
 					   name, lineno, tok);

@@ -294,7 +294,8 @@ static const char apply_usage[] =
 	"Usage: sandrun apply MANIFEST DELTA\n"
 	"Print the manifest that results from applying the $SRC part of DELTA\n"
 	"(from `sandrun fold`) to MANIFEST (from `sandrun manifest` of the\n"
-	"source tree).  $SRC/x is ./x; paths under other roots are skipped.\n"
+	"source tree).  $SRC/x is ./x; paths under other roots, and absolute\n"
+	"ones (outside the roots), are skipped.\n"
 	"\n"
 	"Exit status: 0; 123 for a malformed input or differing digests; 125 when\n"
 	"an input cannot be read.\n";

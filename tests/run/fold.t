@@ -124,6 +124,12 @@ mkdir -p "$N"
 invariant names "$N" bash -c $'echo > caf\xe9; echo > caf\xc3\xa9; echo > \'back\\slash\'; echo > \'a b\''
 like "names: a non-UTF-8 name keeps its byte" "$(cat "$SCRATCH/names.delta")" 'caf\\351 type=file'
 like "names: UTF-8 stays UTF-8, apart from it" "$(cat "$SCRATCH/names.delta")" 'caf\\303\\251 type=file'
+# Writes to the sandbox's own /var/tmp, /run and /dev/shm are in the
+# delta, outside its roots: apply takes the $SRC part and skips them.
+V=$SCRATCH/private
+mkdir -p "$V"
+invariant private "$V" sh -c 'echo > /var/tmp/vt; echo > /run/r; echo > /dev/shm/s; echo x > hh'
+like "private: /dev/shm's file in the delta, as a host path" "$(cat "$SCRATCH/private.delta")" '^/dev/shm/s type=file'
 B=$SCRATCH/background
 mkdir -p "$B"
 invariant background "$B" sh -c 'for i in $(seq 12); do (echo $i > f$i) & done'
@@ -248,6 +254,16 @@ apply_bad "a path with .." 123 "$SCRATCH/climb.delta:[0-9]+: bad path '\\\$SRC/\
 apply_bad "a bad escape" 123 "$SCRATCH/esc.delta:[0-9]+: bad path" "$M" "$SCRATCH/esc.delta"
 { cat "$D"; printf '$SRC/l type=link mode=0777\n'; } > "$SCRATCH/nolink.delta"
 apply_bad "a link without link=" 123 "$SCRATCH/nolink.delta:[0-9]+: '.*/l': link= goes with type=link" "$M" "$SCRATCH/nolink.delta"
+{ head -n 2 "$M"; echo '/set type=file'; tail -n +3 "$M"; } > "$SCRATCH/set.mtree"
+apply_bad "an mtree /set line" 123 "$SCRATCH/set.mtree:3: mtree '/set' lines are not supported" \
+	"$SCRATCH/set.mtree" "$D"
+{ tail -n +3 "$M"; head -n 2 "$M"; } > "$SCRATCH/late.mtree"
+apply_bad "a header after the entries" 123 "$SCRATCH/late.mtree:[0-9]+: a #sandrun- header after the entries" \
+	"$SCRATCH/late.mtree" "$D"
+{ cat "$D"; echo '#sandrun-delta 1 digest=sha256'; } > "$SCRATCH/twohead.delta"
+apply_bad "a second header" 123 "$SCRATCH/twohead.delta:[0-9]+: a #sandrun- header again" "$M" "$SCRATCH/twohead.delta"
+{ cat "$D"; printf '/./x type=absent\n'; } > "$SCRATCH/hostdot.delta"
+apply_bad "a path outside the roots with a . name" 123 "$SCRATCH/hostdot.delta:[0-9]+: bad path '/\\./x'" "$M" "$SCRATCH/hostdot.delta"
 apply_bad "a directory as the delta" 125 "cannot open '$SCRATCH': Is a directory" "$M" "$SCRATCH"
 apply_bad "a missing manifest" 125 "cannot open '$SCRATCH/nope': No such file" "$SCRATCH/nope" "$D"
 c1=$("$SR" fold --checksum "$SCRATCH/g-symlink.trace")
