@@ -118,8 +118,7 @@ void mtree_write_entry(FILE *f, const struct fsentry *e, const char *algo)
 	fputc('\n', f);
 }
 
-/* Lowercase hex of the algorithm's length. */
-static bool hex_digest(const char *s, const char *algo)
+bool mtree_hex_digest(const char *s, const char *algo)
 {
 	enum digest_algo a;
 	size_t n = strspn(s, "0123456789abcdef");
@@ -208,7 +207,7 @@ static int parse_kv(struct fsentry *e, char *kv, const char *algo, unsigned *see
 		free(e->target);
 		e->target = xstrdup(eq);
 	} else if (algo && str_has_prefix(kv, algo) && !strcmp(kv + strlen(algo), "digest")) {
-		if (!hex_digest(eq, algo))
+		if (!mtree_hex_digest(eq, algo))
 			return -1;
 		free(e->digest);
 		e->digest = xstrdup(eq);

@@ -38,6 +38,8 @@ const char *fs_type_name(enum fs_type t);
 int fs_type_parse(const char *name);
 /* mtree's escaping: bytes outside 0x21..0x7e, and '\', as \ooo. */
 char *mtree_escape(const char *s);
+/* Whether s is lowercase hex of the length of algo's digests. */
+bool mtree_hex_digest(const char *s, const char *algo);
 
 void fslist_push(struct fslist *l, struct fsentry *e);	/* takes ownership */
 void fslist_sort(struct fslist *l);

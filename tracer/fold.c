@@ -5,6 +5,7 @@
 #include "lib/digest.h"
 #include "lib/exitcode.h"
 #include "lib/json.h"
+#include "lib/mtree.h"
 #include "lib/strset.h"
 #include "lib/util.h"
 #include "tracer/fold.h"
@@ -20,30 +21,68 @@ static char *path_of(const char *s)
 	return out;
 }
 
-static int state_entry(const json_t *rec, struct fsentry *e, bool need_path)
+static int state_entry(const json_t *rec, struct fsentry *e, bool need_path,
+			const char *algo, const char **why)
 {
 	static const struct { const char *name; enum fs_type t; } types[] = {
 		{ "absent", FS_ABSENT }, { "file", FS_FILE }, { "dir", FS_DIR },
 		{ "symlink", FS_LINK }, { "fifo", FS_FIFO }, { "chardev", FS_CHAR },
 		{ "blockdev", FS_BLOCK }, { "socket", FS_SOCKET },
 	};
-	const char *type = jstr(rec, "type");
+	const char *type = jstr(rec, "type"), *perm = jstr(rec, "perm");
+	const char *path = jstr(rec, "path"), *digest = jstr(rec, "digest");
+	json_t *size = json_object_get(rec, "size");
 	size_t i;
 
 	memset(e, 0, sizeof(*e));
+	*why = NULL;
 	for (i = 0; i < ARRAY_SIZE(types); i++)
 		if (!strcmp(types[i].name, type))
 			break;
-	if (i == ARRAY_SIZE(types) || (need_path && !*jstr(rec, "path")))
+	/* (what the delta's line is made of, checked: a digest or a
+	 * number could otherwise carry another line into it) */
+	if (i == ARRAY_SIZE(types))
+		*why = "no known type";
+	else if (need_path && strcmp(jstr(rec, "state"), "before") &&
+		 strcmp(jstr(rec, "state"), "after"))
+		*why = "a state neither \"before\" nor \"after\"";
+	else if (need_path && path[0] != '/' && path[0] != '$')
+		*why = "no path, or one that is neither absolute nor under a root";
+	else if (*perm && (strlen(perm) > 4 || perm[strspn(perm, "01234567")]))
+		*why = "a perm that is not 1-4 octal digits";
+	else if (size && (!json_is_integer(size) || json_integer_value(size) < 0))
+		*why = "a size that is not a count of bytes";
+	else if (*digest && (algo ? !mtree_hex_digest(digest, algo) :
+			     !mtree_hex_digest(digest, "xxh128") && !mtree_hex_digest(digest, "sha256")))
+		*why = "a digest that is not lowercase hex of the trace's digest";
+	if (*why)
 		return -1;
 	e->type = types[i].t;
-	e->path = path_of(jstr(rec, "path"));
-	e->perm = (unsigned)strtoul(jstr(rec, "perm"), NULL, 8);
-	e->size = (long long)json_integer_value(json_object_get(rec, "size"));
-	if (*jstr(rec, "digest"))
-		e->digest = xstrdup(jstr(rec, "digest"));
+	e->path = path_of(path);
+	e->perm = (unsigned)strtoul(perm, NULL, 8);
+	e->size = (long long)json_integer_value(size);
+	if (*digest)
+		e->digest = xstrdup(digest);
 	if (*jstr(rec, "target"))
 		e->target = path_of(jstr(rec, "target"));
+	return 0;
+}
+
+/* The run's before and after states, sorted, each path's given once
+ * (an error else). */
+static int states_sorted(struct fslist *before, struct fslist *after, const char *trace,
+			 struct sr_error **err)
+{
+	struct fslist *l[2] = { before, after };
+
+	for (int k = 0; k < 2; k++) {
+		fslist_sort(l[k]);
+		for (size_t i = 1; i < l[k]->n; i++)
+			if (!strcmp(l[k]->v[i - 1].path, l[k]->v[i].path))
+				return sr_error_make(err, SR_EXIT_BAD_INPUT, 0, "%s: the %s "
+						     "state of '%s' is given twice", trace,
+						     k ? "after" : "before", l[k]->v[i].path);
+	}
 	return 0;
 }
 
@@ -63,8 +102,6 @@ static void diff_states(struct fslist *before, struct fslist *after,
 {
 	size_t i = 0;
 
-	fslist_sort(before);
-	fslist_sort(after);
 	for (size_t j = 0; j < after->n; j++) {
 		struct fsentry *a = &after->v[j];
 		int c = 1;
@@ -205,10 +242,12 @@ static int fold_reader(struct trace_reader *tr, const char *trace, struct fold_r
 		if (*state) {
 			struct fsentry e;
 
-			if (state_entry(rec, &e, true) < 0) {
+			const char *why;
+
+			if (state_entry(rec, &e, true, r->delta.algo, &why) < 0) {
 				json_decref(rec);
 				n = sr_error_make(err, SR_EXIT_BAD_INPUT, 0,
-						  "%s:%lu: bad state record", trace, tr->line);
+						  "%s:%lu: bad state record: %s", trace, tr->line, why);
 				break;
 			}
 			fslist_push(!strcmp(state, "before") ? &before : &after, &e);
@@ -219,6 +258,8 @@ static int fold_reader(struct trace_reader *tr, const char *trace, struct fold_r
 	}
 	if (n == 0)
 		n = trace_require_complete(tr, "nothing to fold", err);
+	if (n == 0)
+		n = states_sorted(&before, &after, trace, err);
 	if (n == 0) {
 		diff_states(&before, &after, r);
 		r->read = c.reads.n;
@@ -262,6 +303,7 @@ static void add_change(struct change **v, size_t *n, size_t *cap,
 		       bool changed)
 {
 	struct change *c;
+	const char *why;
 
 	if (*n == *cap) {
 		*cap = *cap ? *cap * 2 : 64;
@@ -271,7 +313,8 @@ static void add_change(struct change **v, size_t *n, size_t *cap,
 	memset(c, 0, sizeof(*c));
 	c->seq = (*n)++;
 	c->changed = changed;
-	if (state && state_entry(state, &c->e, false) == 0) {
+	/* (an event's after: of either digest, checked as the states are) */
+	if (state && state_entry(state, &c->e, false, NULL, &why) == 0) {
 		free(c->e.path);
 	} else {
 		c->e.type = FS_ABSENT;
@@ -451,9 +494,15 @@ int fold_set(const char *trace, bool (*member)(const char *id, void *ctx),
 		if (*jstr(rec, "state")) {
 			struct fsentry e;
 
-			if (state_entry(rec, &e, true) == 0)
-				fslist_push(!strcmp(jstr(rec, "state"), "before") ?
-					    &before : &after, &e);
+			const char *why;
+
+			if (state_entry(rec, &e, true, r->delta.algo, &why) < 0) {
+				json_decref(rec);
+				k = sr_error_make(err, SR_EXIT_BAD_INPUT, 0, "%s:%lu: bad state "
+						  "record: %s", trace, tr.line, why);
+				break;
+			}
+			fslist_push(!strcmp(jstr(rec, "state"), "before") ? &before : &after, &e);
 			json_decref(rec);
 			continue;
 		}
@@ -511,8 +560,7 @@ int fold_set(const char *trace, bool (*member)(const char *id, void *ctx),
 		}
 		if (outside.n > 1)
 			qsort(outside.v, outside.n, sizeof(char *), cmp_str);
-		fslist_sort(&before);
-		fslist_sort(&after);
+		k = states_sorted(&before, &after, trace, err);
 	}
 	if (k == 0 && n) {
 		qsort(v, n, sizeof(*v), cmp_change);

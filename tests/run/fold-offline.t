@@ -43,4 +43,31 @@ sed -e '3i{"p":"1","ev":"spawn","child":"1"}\n{"p":"1","ev":"spawn","child":"1"}
 	-e "\$s/\"events\":$n/\"events\":$((n + 2))/" "$F/two-writers.trace" > "$SCRATCH/self.trace"
 is "a process spawning itself twice: --subtree 1 ends, with the run's delta" \
 	"$(timeout 20 "$SR" fold --subtree 1 "$SCRATCH/self.trace")" "$(cat "$F/two-writers.delta")"
+# A state record is checked before it makes a delta's line: a digest or a
+# number could otherwise carry another line into it.
+L=$(grep -n '"state":"after"' "$F/two-writers.trace" | tail -n 1 | cut -d: -f1)
+states=$(grep -o '"states":[0-9]*' "$F/two-writers.trace" | cut -d: -f2)
+bad_state() {	# bad_state WHAT REASON SED-EXPRESSION
+	sed -e "$3" "$F/two-writers.trace" > "$SCRATCH/st.trace"
+	for o in "" "--subtree 1"; do
+		"$SR" fold $o "$SCRATCH/st.trace" >"$SCRATCH/out" 2>"$SCRATCH/err"
+		is "fold ${o:-(the run)}: $1: refused (123), no delta" "$? $(wc -c < "$SCRATCH/out")" "123 0"
+		like "... with the line and why" "$(cat "$SCRATCH/err")" "st.trace:$L: bad state record: $2"
+	done
+}
+bad_state "a digest carrying a line" 'a digest that is not lowercase hex' \
+	"${L}s/\"digest\":\"[0-9a-f]*\"/\"digest\":\"$(printf '%032d' 0)\\\\n\$SRC\/evil type=file\"/"
+bad_state "a digest of another length" 'a digest that is not lowercase hex' \
+	"${L}s/\"digest\":\"[0-9a-f]*\"/\"digest\":\"$(printf '%064d' 0)\"/"
+bad_state "a state neither before nor after" 'a state neither "before" nor "after"' \
+	"${L}s/\"state\":\"after\"/\"state\":\"later\"/"
+bad_state "a perm that is no octal" 'a perm that is not 1-4 octal digits' "${L}s/\"perm\":\"[0-7]*\"/\"perm\":\"zz\"/"
+bad_state "a negative size" 'a size that is not a count of bytes' "${L}s/\"size\":[0-9]*/\"size\":-5/"
+bad_state "a path under no root" 'no path, or one that is neither absolute nor under a root' "${L}s/\"path\":\"[^\"]*\"/\"path\":\"..\/..\/etc\"/"
+sed -e "${L}p" -e "\$s/\"states\":$states/\"states\":$((states + 1))/" "$F/two-writers.trace" > "$SCRATCH/st2.trace"
+for o in "" "--process 1"; do
+	"$SR" fold $o "$SCRATCH/st2.trace" >"$SCRATCH/out" 2>"$SCRATCH/err"
+	is "fold ${o:-(the run)}: a path's after state given twice: refused (123)" "$?" 123
+	like "... naming it" "$(cat "$SCRATCH/err")" "the after state of '.*' is given twice"
+done
 done_testing
