@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -155,6 +156,13 @@ static void exec_command(const struct run_config *cfg, const sigset_t *mask,
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
 		sr_error_make(&err, SR_EXIT_FAILURE, errno,
 			      "cannot set no_new_privs");
+		goto fail;
+	}
+	/* No core dumps in a recorded run, nor a raised limit for them: the
+	 * kernel writes a core file (into the tree, with core_pattern's
+	 * default "core") without a syscall anyone could record. */
+	if (cfg->trace_path && setrlimit(RLIMIT_CORE, &(struct rlimit){ 0, 0 }) < 0) {
+		sr_error_make(&err, SR_EXIT_FAILURE, errno, "cannot turn core dumps off");
 		goto fail;
 	}
 	if (!cfg->root && caps_drop_all(&err) < 0)

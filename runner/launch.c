@@ -488,6 +488,8 @@ void launch_print_plan(const struct run_config *cfg, FILE *f)
 	fputs("setsid\numask 0022\nchdir ", f);
 	print_word(f, cfg->cwd);
 	fputs("\nno-new-privs\n", f);
+	if (cfg->trace_path)
+		fputs("rlimit core 0 0\n", f);
 	fprintf(f, "capabilities %s\n", cfg->root ? "keep" : "drop-all");
 	for (size_t i = 0; i < cfg->env.n; i++) {
 		fputs("env ", f);

@@ -52,6 +52,16 @@ for who in $(test_users); do
 		"$(sr "$who" "$src" -- grep '^Speculation' /proc/self/status)" \
 		"$(as "$who" grep '^Speculation' /proc/self/status)"
 
+	# No core dump in a recorded run: the kernel would write the file
+	# with no syscall to record (core_pattern's default is "core").
+	is "$who: core dumps are off, and cannot be turned on" \
+		"$(sr "$who" "$src" -- sh -c 'ulimit -c; ulimit -H -c; (ulimit -c unlimited) 2>/dev/null || echo refused')" \
+		"0
+0
+refused"
+	sr "$who" "$src" -- sh -c 'sh -c "kill -SEGV \$\$"' 2>/dev/null
+	check "$who: a crash leaves no core file in the tree" test ! -e "$src/core"
+
 	# Writing outside the source tree fails and leaves nothing behind.
 	out=$(sr "$who" "$src" -- sh -c "for f in /etc/sandrun-probe-$$ /usr/sandrun-probe-$$ /var/lib/sandrun-probe-$$ \$HOME/sandrun-probe-$$; do
 		(echo x > \$f) 2>/dev/null && echo wrote \$f; done; echo done")
