@@ -213,17 +213,30 @@ void exit_arm_signal(struct tracer *t, struct task *task, int sig)
 	set_stop_options(t, task);
 }
 
-bool exit_own_filter(struct tracer *t, struct task *task, uint32_t arch, int nr)
+bool exit_own_filter(struct tracer *t, struct task *task, uint32_t arch, int nr,
+		     const uint64_t args[6])
 {
-	bool is;
+	bool is, seccomp;
 
 	if (arch == AUDIT_ARCH_I386)
-		is = nr == I386_SECCOMP || nr == I386_PRCTL;
+		seccomp = nr == I386_SECCOMP, is = seccomp || nr == I386_PRCTL;
 	else
-		is = arch == AUDIT_ARCH_X86_64 &&
-		     ((nr & ~FILTER_X32_BIT) == SYS_seccomp || (nr & ~FILTER_X32_BIT) == SYS_prctl);
+		seccomp = arch == AUDIT_ARCH_X86_64 && (nr & ~FILTER_X32_BIT) == SYS_seccomp,
+		is = seccomp || (arch == AUDIT_ARCH_X86_64 && (nr & ~FILTER_X32_BIT) == SYS_prctl);
 	if (!is || !task->proc)
 		return false;
+	/* A listener of the build's own (only without sandrun's: the kernel
+	 * allows one a process): what it is notified of and lets run takes
+	 * no trace stop. */
+	if (seccomp && !t->notify_on && args[0] == SECCOMP_SET_MODE_FILTER &&
+	    (args[1] & SECCOMP_FILTER_FLAG_NEW_LISTENER)) {
+		struct event ev = {
+			.kind = EV_UNTRACEABLE, .pid = task->proc->tgid, .tid = task->tid,
+			.name = xstrdup("seccomp"), .path = xstrdup("sandrun:listener"),
+		};
+
+		tracer_emit(t, &ev);
+	}
 	task->proc->own_filter = true;
 	set_stop_options(t, task);
 	tracer_resume(task->tid, PTRACE_CONT, 0);

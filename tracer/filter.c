@@ -230,6 +230,14 @@ static scmp_filter_ctx build(bool policy, bool inproc, bool notify, struct late 
 	 * stop) stops (tracer/exits.c) */
 	if (r >= 0 && notify)
 		r = exit_rules(ctx);
+	/* Without them, a filter of the build's own with a listener of its
+	 * own stops: the calls it is notified of would not (a notification
+	 * takes precedence over a trace), and the tracer says so. */
+	else if (r >= 0)
+		r = seccomp_rule_add(ctx, SCMP_ACT_TRACE(0), SCMP_SYS(seccomp), 2,
+				     SCMP_A0(SCMP_CMP_EQ, SECCOMP_SET_MODE_FILTER),
+				     SCMP_A1(SCMP_CMP_MASKED_EQ, SECCOMP_FILTER_FLAG_NEW_LISTENER,
+					     SECCOMP_FILTER_FLAG_NEW_LISTENER));
 	if (r >= 0)
 		r = notify && inproc ? fork_rules(ctx) : untraced_rules(ctx);
 	/* The listener's hand-over stops (the prefix sees to it with inproc;

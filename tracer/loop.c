@@ -249,7 +249,8 @@ static void on_seccomp(struct tracer *t, struct task *task)
 	}
 	/* What the thread recorded in-process came before this syscall. */
 	tracer_catch_up(t, task);
-	if (exit_own_filter(t, task, si.arch, (int)si.seccomp.nr) ||
+	if (exit_own_filter(t, task, si.arch, (int)si.seccomp.nr,
+			    (const uint64_t *)si.seccomp.args) ||
 	    clone_entry(t, task, si.arch, si.seccomp.nr))
 		return;
 	d = sc_lookup(si.arch, (int)si.seccomp.nr);

@@ -360,8 +360,10 @@ void exit_died(struct tracer *t, pid_t tid, int status);
  * thread keeps its exit stop. */
 void exit_arm_signal(struct tracer *t, struct task *task, int sig);
 /* At a syscall entry stop: a seccomp filter of the process's own being
- * loaded (true: handled, resumed). */
-bool exit_own_filter(struct tracer *t, struct task *task, uint32_t arch, int nr);
+ * loaded (true: handled, resumed); one with a listener of its own is an
+ * untraceable event. */
+bool exit_own_filter(struct tracer *t, struct task *task, uint32_t arch, int nr,
+		     const uint64_t args[6]);
 /* The command's death: pid 1 kills what is left once told (teardown_fd). */
 void exit_teardown(struct tracer *t);
 /* Any stop or notification of a thread (its exit stop back, in the

@@ -1092,6 +1092,15 @@ is "a build's hand-over of a listener is refused" \
 run listener-off root --no-seccomp-notify -- "$SCRATCH/bin/inproc" listener
 is "with --no-seccomp-notify a build loads a listener of its own" \
 	"$(sed -n 's/^own listener: //p' "$SCRATCH/out-root/listener-off.out")" "loaded"
+# (what it is notified of and lets run takes no stop: said so)
+has_untraceable_listener() {
+	grep -c '"ev":"untraceable","call":"seccomp","path":"sandrun:listener"' "$1"
+}
+is "... which is an untraceable event" \
+	"$(has_untraceable_listener "$SCRATCH/out-root/listener-off.trace")" 1
+like "... and said so" "$(cat "$SCRATCH/out-root/listener-off.out")" 'untraceable'
+is "... not where sandrun's own listener keeps it out" \
+	"$(has_untraceable_listener "$SCRATCH/out-root/listener.trace")" 0
 if [ "$(meta "$SCRATCH/out-root/listener.trace.meta.json" notification)" -gt 0 ]; then
 	is "without it, the kernel refuses one (EBUSY)" \
 		"$(sed -n 's/^own listener: //p' "$SCRATCH/out-root/listener.out")" "Device or resource busy"

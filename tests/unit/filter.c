@@ -231,6 +231,11 @@ static void decisions(bool notify)
 		ok(verdict(&p, a, a == FILTER_ARCH_I386 ? "mmap2" : "mmap", 0, 4096, rw,
 			   MAP_PRIVATE) == SECCOMP_RET_ALLOW,
 		   "%s: a private one runs", an[a]);
+		ok(verdict(&p, a, "seccomp", SECCOMP_SET_MODE_FILTER,
+			   SECCOMP_FILTER_FLAG_NEW_LISTENER | SECCOMP_FILTER_FLAG_TSYNC, 0, 0) ==
+		   SECCOMP_RET_TRACE, "%s: a filter with a listener of its own stops", an[a]);
+		ok(verdict(&p, a, "seccomp", SECCOMP_SET_MODE_FILTER, 0, 0, 0) ==
+		   SECCOMP_RET_ALLOW, "%s: one without runs", an[a]);
 	}
 	ok(verdict(&p, FILTER_ARCH_I386, "open", 0, O_RDONLY, 0, 0) == SECCOMP_RET_TRACE,
 	   "i386: open stops");
