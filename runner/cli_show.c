@@ -51,13 +51,31 @@ static int depth(const char *id)
 	return d;
 }
 
+/* A string of the trace's, its control bytes as \xHH (as the trace
+ * writes a byte that is not UTF-8): a name the build chose (a newline,
+ * an escape sequence) can neither break a line nor reach the terminal. */
+static void put(const char *s)
+{
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c < 0x20 || c == 0x7f)
+			printf("\\x%02x", c);
+		else
+			putchar(c);
+	}
+}
+
 static void print_argv(const json_t *argv)
 {
 	size_t i;
 	json_t *a;
 
-	json_array_foreach(argv, i, a)
-		printf("%s%s", i ? " " : "", json_string_value(a) ? json_string_value(a) : "?");
+	json_array_foreach(argv, i, a) {
+		if (i)
+			putchar(' ');
+		put(json_string_value(a) ? json_string_value(a) : "?");
+	}
 }
 
 static bool path_matches(const struct show_opts *o, const json_t *ev)
@@ -70,13 +88,18 @@ static bool path_matches(const struct show_opts *o, const json_t *ev)
 
 static void print_event(const json_t *ev)
 {
-	const char *kind = jstr(ev, "ev");
+	/* (a state record: its kind, before or after) */
+	const char *kind = *jstr(ev, "ev") ? jstr(ev, "ev") : jstr(ev, "state");
 	json_t *status = json_object_get(ev, "status");
 
 	printf("    %-11s", kind);
 	if (!strcmp(kind, "exec")) {
 		print_argv(json_object_get(ev, "argv"));
-		printf("  [%s in %s]\n", jstr(ev, "path"), jstr(ev, "cwd"));
+		fputs("  [", stdout);
+		put(jstr(ev, "path"));
+		fputs(" in ", stdout);
+		put(jstr(ev, "cwd"));
+		fputs("]\n", stdout);
 		return;
 	}
 	if (!strcmp(kind, "exit")) {
@@ -90,15 +113,23 @@ static void print_event(const json_t *ev)
 		printf("%s\n", jstr(ev, "child"));
 		return;
 	}
-	if (*jstr(ev, "mode"))
-		printf("%-6s ", jstr(ev, "mode"));
-	if (*jstr(ev, "call"))
-		printf("%s ", jstr(ev, "call"));
-	if (*jstr(ev, "target"))
-		printf("%s -> ", jstr(ev, "target"));
-	printf("%s", *jstr(ev, "path") ? jstr(ev, "path") : jstr(ev, "addr"));
-	if (*jstr(ev, "to"))
-		printf(" -> %s", jstr(ev, "to"));
+	if (*jstr(ev, "mode")) {
+		put(jstr(ev, "mode"));
+		printf("%*s", strlen(jstr(ev, "mode")) < 6 ? 7 - (int)strlen(jstr(ev, "mode")) : 1, "");
+	}
+	if (*jstr(ev, "call")) {
+		put(jstr(ev, "call"));
+		putchar(' ');
+	}
+	if (*jstr(ev, "target")) {
+		put(jstr(ev, "target"));
+		fputs(" -> ", stdout);
+	}
+	put(*jstr(ev, "path") ? jstr(ev, "path") : jstr(ev, "addr"));
+	if (*jstr(ev, "to")) {
+		fputs(" -> ", stdout);
+		put(jstr(ev, "to"));
+	}
 	if (*jstr(ev, "res") && strcmp(jstr(ev, "res"), "ok"))
 		printf("  %s", jstr(ev, "res"));
 	if (*jstr(ev, "type"))
@@ -127,7 +158,7 @@ static int show(const struct show_opts *o, const char *path)
 	struct trace_reader r;
 	struct sr_error *err = NULL;
 	const char *scope = o->process ? o->process : o->subtree;
-	bool found = false;
+	bool found = false, states = false;
 	json_t *rec;
 	int n;
 
@@ -153,6 +184,10 @@ static int show(const struct show_opts *o, const char *path)
 		if (scope && !found)
 			print_header(&r, path);
 		found = true;
+		if (*jstr(rec, "state") && !states && !o->tree) {
+			puts("states");	/* (after the processes, the run's) */
+			states = true;
+		}
 		if (*jstr(rec, "proc") && !o->tree) {
 			printf("process %s", id);
 			if (*jstr(rec, "parent"))

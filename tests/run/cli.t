@@ -386,6 +386,20 @@ like "show -s 1: then its process" "$(sed -n 2p "$SCRATCH/out")" "^process 1\$"
 "$SR" show "$SCRATCH/part.trace" > "$SCRATCH/out" 2>&1
 is "show: an incomplete trace is still shown" "$?" 0
 like "show: with its end" "$(tail -n1 "$SCRATCH/out")" 'incomplete'
+# Names the build chose are shown with their control bytes escaped: a
+# newline cannot break an event's line, an escape sequence cannot reach
+# the terminal.  The run's states come under a heading of their own,
+# each with its kind.
+mkdir -p "$SCRATCH/esc"
+(cd "$SCRATCH/esc" && "$SR" -q -o "$SCRATCH/esc.trace" -- \
+	sh -c 'echo > "$(printf "a\nb")"; echo > "$(printf "x\033[31mRED")"') 2>/dev/null
+"$SR" show "$SCRATCH/esc.trace" > "$SCRATCH/out"
+like "show: a newline in a name, escaped" "$(cat "$SCRATCH/out")" '^    open +w,create,trunc,new \$SRC/a\\x0ab$'
+like "show: an escape byte, escaped" "$(cat "$SCRATCH/out")" '\$SRC/x\\x1b\[31mRED'
+check "show: no control byte but newlines in the output" \
+	sh -c "! tr -d '\\n' < '$SCRATCH/out' | LC_ALL=C grep -q '[[:cntrl:]]'"
+like "show: the states under their heading" "$(sed -n '/^states$/,$p' "$SCRATCH/out" | sed -n 2p)" \
+	'^    before +\$SRC/a\\x0ab  \(absent\)$'
 for sub in show fold lock "diff $SCRATCH/whole.trace"; do
 	# shellcheck disable=SC2086
 	"$SR" $sub "$SCRATCH/whole.trace" >/dev/full 2>"$SCRATCH/err"
