@@ -231,11 +231,16 @@ static char *path_arg_raw(struct task *task, int dirfd_idx, int path_idx,
 	char *raw, *out;
 
 	if (path_idx < 0) {
-		struct fdent *e = fd_lookup(task->proc, dirfd);
+		struct fdent *e;
 
+		if (p->change)
+			proc_base_from_kernel(task->proc, task->tid, dirfd);
+		e = fd_lookup(task->proc, dirfd);
 		return e ? xstrdup(e->path) : NULL;
 	}
 	raw = arg_string(task, path_idx);
+	if (raw && raw[0] != '/' && p->change)
+		proc_base_from_kernel(task->proc, task->tid, dirfd);
 	if (!raw) {
 		/* utimensat(fd, NULL, ...) works on the fd itself; anything
 		 * else with a path it cannot read fails (EFAULT), the fd's
@@ -263,11 +268,15 @@ static char *path_in_root(struct task *task, const struct sc_desc *d)
 	struct pending *p = &task->pend;
 	char *raw = arg_string(task, d->path), *in, *out;
 	int dirfd = arg_int(p, d->dirfd);
-	struct fdent *e = dirfd == AT_FDCWD ? NULL : fd_lookup(task->proc, dirfd);
-	const char *base = dirfd == AT_FDCWD ? task->proc->cwd : e ? e->path : FD_UNNAMED;
+	struct fdent *e;
+	const char *base;
 
 	if (!raw)
 		return NULL;
+	if (p->change)
+		proc_base_from_kernel(task->proc, task->tid, dirfd);
+	e = dirfd == AT_FDCWD ? NULL : fd_lookup(task->proc, dirfd);
+	base = dirfd == AT_FDCWD ? task->proc->cwd : e ? e->path : FD_UNNAMED;
 	in = xasprintf("/%s", raw);
 	out = path_normalize(in);
 	free(in);
@@ -618,6 +627,44 @@ static void link_tmpfile(struct task *task, const struct sc_desc *d)
 	free(raw);
 }
 
+/* Whether an event of kind changes the file system (an open: by its
+ * flags). */
+static bool is_change(enum ev_kind kind)
+{
+	switch (kind) {
+	case EV_MKDIR:
+	case EV_RMDIR:
+	case EV_UNLINK:
+	case EV_RENAME:
+	case EV_LINK:
+	case EV_SYMLINK:
+	case EV_CHMOD:
+	case EV_CHOWN:
+	case EV_TRUNCATE:
+	case EV_UTIMES:
+	case EV_MKNOD:
+	case EV_CHDIR:
+		return true;
+	case EV_EXEC:
+	case EV_EXEC_FAIL:
+	case EV_SPAWN:
+	case EV_EXIT:
+	case EV_OPEN:
+	case EV_WROTE:
+	case EV_PROBE:
+	case EV_READDIR:
+	case EV_NET:
+	case EV_RANDOM:
+	case EV_UNTRACEABLE:
+	case EV_VIOLATION:
+	case EV_BEFORE:
+	case EV_AFTER:
+	case EV_KIND_MAX:
+		break;
+	}
+	return false;
+}
+
 static bool decode_args(struct tracer *t, struct task *task)
 {
 	struct pending *p = &task->pend;
@@ -633,12 +680,17 @@ static bool decode_args(struct tracer *t, struct task *task)
 	p->fd = d->dirfd >= 0 ? arg_int(p, d->dirfd) : -1;
 	p->tmpfile_fd = -1;
 
+	p->change = !p->rec && is_change(d->kind);
 	switch (d->dec) {
 	case DEC_OPEN:
 	case DEC_CREAT:
 	case DEC_OPENAT2:
 		if (d->dec == DEC_OPENAT2)
 			mem_read(task->tid, p->args[d->aux], &how, sizeof(how));
+		p->change = !p->rec &&
+			    (d->dec == DEC_CREAT ||
+			     ((d->dec == DEC_OPENAT2 ? how.flags : p->args[d->flags]) &
+			      (O_ACCMODE | O_CREAT | O_TRUNC)));
 		ev->path = how.resolve & RESOLVE_IN_ROOT ? path_in_root(task, d) :
 			   path_arg_raw(task, d->dirfd, d->path, &p->raw[0]);
 		/* the preload itself, opened by the loader: not the build's */

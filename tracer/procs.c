@@ -1,6 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "lib/util.h"
 #include "tracer/procs.h"
@@ -132,6 +136,47 @@ void fd_put(struct proc *p, int fd, const char *path, uint8_t flags)
 		p->fds.v[fd].path = copy;
 	}
 	p->fds.v[fd].flags = flags;
+}
+
+/*
+ * The tables name a process's cwd and fds by what it did: a chdir, an
+ * open, a dup.  The kernel's names are the truth where that is not
+ * enough: a cwd or fd table shared with another process (CLONE_FS,
+ * CLONE_FILES), a directory entered through a link and "..", renamed
+ * since, an fd received over a socket or moved about where the tracer
+ * did not see it.  Asked only for a change (a readlink each), where a
+ * wrong base would put it in the wrong place; the names are the
+ * sandbox's (/proc/TID/cwd reads so from outside its mount namespace).
+ */
+void proc_base_from_kernel(struct proc *p, pid_t tid, int dirfd)
+{
+	char link[64], buf[PATH_MAX];
+	const struct fdent *e;
+	ssize_t n;
+
+	if (dirfd == AT_FDCWD)
+		snprintf(link, sizeof(link), "/proc/%d/cwd", (int)tid);
+	else if (dirfd >= 0)
+		snprintf(link, sizeof(link), "/proc/%d/fd/%d", (int)tid, dirfd);
+	else
+		return;
+	n = readlink(link, buf, sizeof(buf));
+	/* (not a directory's or file's path: a pipe, a socket, a file
+	 * deleted since, a name cut short) */
+	if (n <= 0 || n >= (ssize_t)sizeof(buf) || buf[0] != '/' ||
+	    (n >= 10 && !memcmp(buf + n - 10, " (deleted)", 10)))
+		return;
+	buf[n] = '\0';
+	if (dirfd == AT_FDCWD) {
+		if (!p->cwd || strcmp(p->cwd, buf)) {
+			free(p->cwd);
+			p->cwd = xstrdup(buf);
+		}
+		return;
+	}
+	e = fd_lookup(p, dirfd);
+	if (!e || strcmp(e->path, buf))
+		fd_put(p, dirfd, buf, e ? e->flags : 0);
 }
 
 void fd_close(struct proc *p, int fd)

@@ -104,6 +104,9 @@ struct pending {
 				 * exec_env.c replaced it, or 0 */
 	bool relative;		/* a path given relative to the cwd or a
 				 * dirfd (base_current) */
+	bool change;		/* a change made now (not an in-process
+				 * record's replay): its base is the
+				 * kernel's (proc_base_from_kernel) */
 	bool magic;		/* a path given through /proc or /dev (say
 				 * /proc/self/fd/3/a): what the kernel walks
 				 * from is the object behind the magic link,
@@ -190,6 +193,10 @@ struct fdent *fd_lookup(struct proc *p, int fd);
 #define FD_UNNAMED "/?unknown-fd"
 void fd_put(struct proc *p, int fd, const char *path, uint8_t flags);
 void fd_close(struct proc *p, int fd);
+/* Where a change's relative path starts (the cwd of thread tid, stopped
+ * in the call, for dirfd AT_FDCWD, else the file dirfd holds), as the
+ * kernel names it, taken into the tables where theirs differs. */
+void proc_base_from_kernel(struct proc *p, pid_t tid, int dirfd);
 /* A file the process maps shared and writable (once each); whether path
  * is one. */
 void proc_mapped(struct proc *p, const char *path);

@@ -124,6 +124,18 @@ mkdir -p "$N"
 invariant names "$N" bash -c $'echo > caf\xe9; echo > caf\xc3\xa9; echo > \'back\\slash\'; echo > \'a b\''
 like "names: a non-UTF-8 name keeps its byte" "$(cat "$SCRATCH/names.delta")" 'caf\\351 type=file'
 like "names: UTF-8 stays UTF-8, apart from it" "$(cat "$SCRATCH/names.delta")" 'caf\\303\\251 type=file'
+# A change's relative path starts where the kernel says the process
+# is, not where the tracer's account of its chdirs would put it: a
+# directory entered through a link and "..", or renamed through another
+# name since.
+R=$SCRATCH/relbase
+mkdir -p "$R/d/sub" && ln -s d/sub "$R/l"
+invariant link-dotdot "$R" sh -c 'cd -P l/.. && echo new > x'
+like "link-dotdot: the file is where the kernel put it" "$(cat "$SCRATCH/link-dotdot.delta")" '\$SRC/d/x type=file'
+R2=$SCRATCH/relbase2
+mkdir -p "$R2/a" && ln -s a "$R2/l"
+invariant cwd-renamed "$R2" sh -c 'cd l && mv ../a ../b && echo new > x'
+like "cwd-renamed: the file is in the directory's new name" "$(cat "$SCRATCH/cwd-renamed.delta")" '\$SRC/b/x type=file'
 # Writes to the sandbox's own /var/tmp, /run and /dev/shm are in the
 # delta, outside its roots: apply takes the $SRC part and skips them.
 V=$SCRATCH/private

@@ -108,6 +108,16 @@ trace vfork
 has "vfork: the child is process 1.1" '{"proc":"1.1","parent":"1"}'
 has "vfork: the child's exec" '{"p":"1.1","ev":"exec","path":"/bin/true","cwd":"$SRC",'"$LDF"',"argv":["true","from-vfork"]'
 
+# A cwd and an fd table shared with a child (CLONE_FS, CLONE_FILES) that
+# moves them: the parent's changes are named where the kernel made them.
+trace shared-base
+is "shared cwd and fds: the run" "$ST" 0
+has "CLONE_FS: the create after the child's chdir, in B" '"ev":"open","path":"$SRC/B/via-cwd.txt","mode":"w,create,new"'
+has "CLONE_FILES: the create through the fd the child replaced, in B" '"ev":"open","path":"$SRC/B/via-fd.txt","mode":"w,create,new"'
+is "... and so in the delta" "$("$SR" fold "$T" | grep -c 'via-' )" 2
+check "... and nothing where the tracer's own account would have put them" \
+	sh -c "! '$SR' fold '$T' | grep -Eq '\\\$SRC/(via-cwd|A/via-fd)'"
+
 trace clone3
 has "clone3: the child's write is its own" '{"p":"1.1","ev":"open","path":"$SRC/from-clone3.txt"'
 has "clone3: the child's exit status" '{"p":"1.1","ev":"exit","status":7}'
@@ -578,8 +588,8 @@ has "an exec after \"..\" below a directory nobody may search: EACCES" \
 	'"ev":"exec-fail","path":"$SRC/no-such-tool","res":"EACCES"}'
 has "a stat of a missing name in it: EACCES" \
 	'"ev":"probe","path":"$SRC/locked/no-such-file","res":"EACCES"}'
-has "a stat in a cwd taken from an fd the tracer cannot name: below its mark" \
-	'"ev":"probe","path":"/?unknown-fd/x","res":"ENOENT"}'
+has "a stat in a cwd taken from an fd received over a socket: named as the kernel names it" \
+	'"ev":"probe","path":"$SRC/sub/x","res":"ENOENT"}'
 ref=$SCRATCH/badptr.trace
 for opt in --no-preload --no-seccomp-notify; do
 	W=$SCRATCH/w-badptr$opt; mkdir -p "$W"
