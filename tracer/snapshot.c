@@ -182,25 +182,46 @@ char *snapshot_physical(pid_t tid, const char *path, bool follow_last)
 	return done;
 }
 
+/* A directory's entries but . and .. (names, and with types: each
+ * name followed by a one-byte string of its d_type), read whole and the
+ * directory closed: a walk down a deep tree holds no fd a level.  False
+ * if it cannot be opened. */
+static bool dir_names(const char *full, struct strv *ret)
+{
+	struct dirent *de;
+	DIR *d = opendir_nofollow(full);
+
+	if (!d)
+		return false;
+	while ((de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		strv_push(ret, xstrdup(de->d_name));
+		strv_push(ret, xasprintf("%c", de->d_type == DT_DIR ? 'd' : '-'));
+	}
+	closedir(d);
+	return true;
+}
+
+/* (deep enough for any path the kernel takes: PATH_MAX is 4096) */
+#define TREE_DEPTH_MAX 2048
+
 static void record_children(struct tracer *t, pid_t tid, const char *path,
 			    enum ev_kind kind, int depth)
 {
 	cleanup_free char *full = tracee_path(t, tid, path);
-	struct dirent *de;
-	DIR *d;
+	struct strv names = { 0 };
 
-	if (depth > 64 || !(d = opendir_nofollow(full)))
+	if (depth > TREE_DEPTH_MAX || !dir_names(full, &names))
 		return;
-	while ((de = readdir(d))) {
-		cleanup_free char *child = NULL;
+	for (size_t i = 0; i < names.n; i += 2) {
+		cleanup_free char *child = xasprintf("%s/%s", strcmp(path, "/") ? path : "",
+						     names.v[i]);
 
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		child = xasprintf("%s/%s", strcmp(path, "/") ? path : "", de->d_name);
 		if (kind == EV_AFTER || pathset_add(t->touched, child))
 			record_state(t, tid, child, kind, depth + 1);
 	}
-	closedir(d);
+	strv_free(&names);
 }
 
 /*
@@ -337,25 +358,20 @@ static void rename_tree(struct tracer *t, pid_t tid, const char *src,
 			const char *dst, int depth)
 {
 	cleanup_free char *full = xasprintf("/proc/%d/root%s", (int)tid, src);
-	struct dirent *de;
-	DIR *d;
+	struct strv names = { 0 };
 
-	if (depth > 64 || !(d = opendir_nofollow(full)))
+	if (depth > TREE_DEPTH_MAX || !dir_names(full, &names))
 		return;
-	while ((de = readdir(d))) {
-		cleanup_free char *s = NULL;
-		cleanup_free char *n = NULL;
+	for (size_t i = 0; i < names.n; i += 2) {
+		cleanup_free char *s = xasprintf("%s/%s", src, names.v[i]);
+		cleanup_free char *n = xasprintf("%s/%s", dst, names.v[i]);
 
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		s = xasprintf("%s/%s", src, de->d_name);
-		n = xasprintf("%s/%s", dst, de->d_name);
 		snapshot_before(t, tid, s, false);
 		snapshot_before(t, tid, n, false);
-		if (de->d_type == DT_DIR)
+		if (names.v[i + 1][0] == 'd')
 			rename_tree(t, tid, s, n, depth + 1);
 	}
-	closedir(d);
+	strv_free(&names);
 }
 
 void snapshot_rename(struct tracer *t, pid_t tid, const char *src,

@@ -136,6 +136,11 @@ R2=$SCRATCH/relbase2
 mkdir -p "$R2/a" && ln -s a "$R2/l"
 invariant cwd-renamed "$R2" sh -c 'cd l && mv ../a ../b && echo new > x'
 like "cwd-renamed: the file is in the directory's new name" "$(cat "$SCRATCH/cwd-renamed.delta")" '\$SRC/b/x type=file'
+# A directory renamed with a tree deeper than 64 levels below it: every
+# entry moves (the walk stopped at 64 levels).
+DP=$SCRATCH/deep
+mkdir -p "$DP/d/$(printf 'x/%.0s' $(seq 70))" && echo f > "$DP/d/$(printf 'x/%.0s' $(seq 70))f"
+invariant deep-rename "$DP" mv d e
 # Writes to the sandbox's own /var/tmp, /run and /dev/shm are in the
 # delta, outside its roots: apply takes the $SRC part and skips them.
 V=$SCRATCH/private
