@@ -297,8 +297,10 @@ static const char apply_usage[] =
 	"source tree).  $SRC/x is ./x; paths under other roots, and absolute\n"
 	"ones (outside the roots), are skipped.\n"
 	"\n"
-	"Exit status: 0; 123 for a malformed input or differing digests; 125 when\n"
-	"an input cannot be read.\n";
+	"  -h, --help   print this help and exit\n"
+	"\n"
+	"Exit status: 0; 123 for a malformed input or differing digests; 124 usage\n"
+	"error; 125 when an input cannot be read.\n";
 
 /* A manifest or delta (kind) of ours, whole. */
 static int read_list(const char *path, const char *kind, struct fslist *l,
@@ -349,15 +351,25 @@ static void remove_entry(struct fslist *l, const char *path)
 
 int cmd_apply(int argc, char **argv)
 {
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
 	struct fslist man = { 0 }, delta = { 0 };
 	struct sr_error *err = NULL;
+	int c;
 
-	if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+	optind = 1;
+	opterr = 1;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		if (c != 'h')
+			return cli_try_help("apply");
 		fputs(apply_usage, stdout);
 		return SR_EXIT_OK;
 	}
-	if (argc != 3)
+	if (argc - optind != 2)
 		return cli_usage("apply", "needs a MANIFEST and a DELTA");
+	argv += optind - 1;
 	if (read_list(argv[1], "manifest", &man, &err) < 0 ||
 	    read_list(argv[2], "delta", &delta, &err) < 0)
 		goto fail;
