@@ -22,7 +22,8 @@ static const char show_usage[] =
 	"  -h, --help          print this help and exit\n"
 	"\n"
 	"TRACE may be zstd-compressed.  Exit status: 0, 123 for a malformed or\n"
-	"unsupported trace, 124 for a usage error.\n";
+	"unsupported trace, 124 for a usage error, 125 when TRACE cannot be read\n"
+	"or the output cannot be written.\n";
 
 struct show_opts {
 	bool tree;
