@@ -631,38 +631,13 @@ static void link_tmpfile(struct task *task, const struct sc_desc *d)
  * flags). */
 static bool is_change(enum ev_kind kind)
 {
-	switch (kind) {
-	case EV_MKDIR:
-	case EV_RMDIR:
-	case EV_UNLINK:
-	case EV_RENAME:
-	case EV_LINK:
-	case EV_SYMLINK:
-	case EV_CHMOD:
-	case EV_CHOWN:
-	case EV_TRUNCATE:
-	case EV_UTIMES:
-	case EV_MKNOD:
-	case EV_CHDIR:
-		return true;
-	case EV_EXEC:
-	case EV_EXEC_FAIL:
-	case EV_SPAWN:
-	case EV_EXIT:
-	case EV_OPEN:
-	case EV_WROTE:
-	case EV_PROBE:
-	case EV_READDIR:
-	case EV_NET:
-	case EV_RANDOM:
-	case EV_UNTRACEABLE:
-	case EV_VIOLATION:
-	case EV_BEFORE:
-	case EV_AFTER:
-	case EV_KIND_MAX:
-		break;
-	}
-	return false;
+	static const bool changes[EV_KIND_MAX] = {
+		[EV_MKDIR] = true, [EV_RMDIR] = true, [EV_UNLINK] = true, [EV_RENAME] = true,
+		[EV_LINK] = true, [EV_SYMLINK] = true, [EV_CHMOD] = true, [EV_CHOWN] = true,
+		[EV_TRUNCATE] = true, [EV_UTIMES] = true, [EV_MKNOD] = true, [EV_CHDIR] = true,
+	};
+
+	return kind < EV_KIND_MAX && changes[kind];
 }
 
 static bool decode_args(struct tracer *t, struct task *task)
