@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/inotify.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <linux/fs.h>
@@ -365,9 +366,22 @@ static void before_change(struct tracer *t, struct task *task)
 	case EV_WROTE:
 	case EV_PROBE:
 	case EV_READDIR:
+	case EV_NET:
+		/* An AF_UNIX bind to a path makes the socket file there (not
+		 * an abstract one's "@name"). */
+		if (ev->aux == AF_UNIX && ev->path && ev->path[0] && ev->path[0] != '@' &&
+		    ev->name && !strcmp(ev->name, "bind")) {
+			char *path;
+
+			if (ev->path[0] != '/')
+				proc_base_from_kernel(task->proc, task->tid, AT_FDCWD);
+			path = resolve(task->proc, AT_FDCWD, ev->path);
+			before(t, task, path, NULL, false);
+			free(path);
+		}
+		break;
 	case EV_UTIMES:
 	case EV_CHDIR:
-	case EV_NET:
 	case EV_RANDOM:
 	case EV_UNTRACEABLE:
 	case EV_VIOLATION:

@@ -27,6 +27,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -841,6 +842,25 @@ static int m_shared_base(void)
 	return 0;
 }
 
+/* AF_UNIX binds make socket files: one left, one unlinked after, and an
+ * abstract one (no file). */
+static int m_bind_unix(void)
+{
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	const char *names[] = { "sock", "srv.sock", "\0abstract" };
+
+	for (int i = 0; i < 3; i++) {
+		int s = socket(AF_UNIX, SOCK_STREAM, 0);
+		size_t n = i == 2 ? 9 : strlen(names[i]);
+
+		memcpy(a.sun_path, names[i], n);
+		must(s >= 0 && bind(s, (struct sockaddr *)&a,
+				    (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n)) == 0,
+		     "bind");
+	}
+	return unlink("srv.sock");
+}
+
 /* `sc old-pidfd CMD [ARG...]`: CMD run as on a kernel before 6.9 and
  * 6.13, where pidfd_open() has no PIDFD_THREAD (EINVAL) and a pidfd no
  * PIDFD_GET_INFO (ENOTTY): sandrun itself, to check it falls back. */
@@ -886,6 +906,7 @@ int main(int argc, char **argv)
 		{ "dup2-fails", m_dup2_fails }, { "dup2-same", m_dup2_same },
 		{ "exec-spread", m_exec_spread }, { "path-edge", m_path_edge },
 		{ "many", m_many }, { "wrap", m_wrap }, { "shared-base", m_shared_base },
+		{ "bind-unix", m_bind_unix },
 	};
 
 	/* (the one mode with an argument: its second exec's) */

@@ -118,6 +118,13 @@ is "... and so in the delta" "$("$SR" fold "$T" | grep -c 'via-' )" 2
 check "... and nothing where the tracer's own account would have put them" \
 	sh -c "! '$SR' fold '$T' | grep -Eq '\\\$SRC/(via-cwd|A/via-fd)'"
 
+# An AF_UNIX bind makes a socket file: in the delta; one unlinked after
+# is no change (its before state is taken at the bind, not later).
+trace bind-unix
+is "bind-unix: the run" "$ST" 0
+is "bind-unix: the socket file, and only it, in the delta" \
+	"$("$SR" fold "$T" | tail -n +2 | cut -d' ' -f1,2)" '$SRC/sock type=socket'
+
 trace clone3
 has "clone3: the child's write is its own" '{"p":"1.1","ev":"open","path":"$SRC/from-clone3.txt"'
 has "clone3: the child's exit status" '{"p":"1.1","ev":"exit","status":7}'
