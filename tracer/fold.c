@@ -279,6 +279,9 @@ struct change {
 	size_t seq;
 	bool known_absent;	/* the scope saw the path absent first */
 	bool changed;		/* a change, not only an observation */
+	bool tree;		/* a rename's: what was below it moved too */
+	bool derived;		/* below such a rename (moved_below): known
+				 * only from the run's states */
 };
 
 static int cmp_change(const void *a, const void *b)
@@ -338,9 +341,13 @@ static void replay(const json_t *rec, struct change **v, size_t *n, size_t *cap)
 		add_change(v, n, cap, jstr(rec, "path"), st, false, true);
 		json_decref(st);
 	} else if (after && (!strcmp(ev, "rename") || !strcmp(ev, "link"))) {
-		if (!strcmp(ev, "rename"))
+		bool rename = !strcmp(ev, "rename");
+
+		if (rename)
 			add_change(v, n, cap, jstr(rec, "path"), NULL, false, true);
 		add_change(v, n, cap, jstr(rec, "to"), after, false, true);
+		if (rename)
+			(*v)[*n - 1].tree = (*v)[*n - 2].tree = true;
 	} else if (after) {
 		bool created = !strcmp(ev, "mkdir") || !strcmp(ev, "symlink") ||
 			       !strcmp(ev, "mknod");
@@ -390,6 +397,40 @@ static bool owned(struct fsentry *last, struct strv *outside,
 		fslist_push(out, &copy);
 	}
 	return true;
+}
+
+/* The paths of l (sorted) below dir, as changes of the scope that moved
+ * them (a rename of dir or of a directory above: the run's states have
+ * every entry it moved, no event does). */
+static void moved_below(const struct fslist *l, const char *dir, struct change **v,
+			size_t *n, size_t *cap)
+{
+	size_t len = strlen(dir), lo = 0, hi = l->n;
+
+	while (lo < hi) {	/* the first path after "dir/" sorts */
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strncmp(l->v[mid].path, dir, len);
+
+		if (c < 0 || (c == 0 && (unsigned char)l->v[mid].path[len] < '/'))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < l->n && !strncmp(l->v[lo].path, dir, len) && l->v[lo].path[len] == '/';
+	     lo++) {
+		struct change *c;
+
+		if (*n == *cap) {
+			*cap = *cap ? *cap * 2 : 64;
+			*v = xrealloc(*v, *cap * sizeof(**v));
+		}
+		c = &(*v)[*n];
+		memset(c, 0, sizeof(*c));
+		c->seq = (*n)++;
+		c->changed = c->derived = true;
+		c->e.type = FS_ABSENT;
+		c->e.path = xstrdup(l->v[lo].path);
+	}
 }
 
 /* A process of the scope and its records, in trace order. */
@@ -561,20 +602,30 @@ int fold_set(const char *trace, bool (*member)(const char *id, void *ctx),
 		if (outside.n > 1)
 			qsort(outside.v, outside.n, sizeof(char *), cmp_str);
 		k = states_sorted(&before, &after, trace, err);
+		for (size_t i = 0, n0 = n; k == 0 && i < n0; i++)
+			if (v[i].tree) {
+				moved_below(&before, v[i].e.path, &v, &n, &cap);
+				moved_below(&after, v[i].e.path, &v, &n, &cap);
+			}
 	}
 	if (k == 0 && n) {
 		qsort(v, n, sizeof(*v), cmp_change);
 		for (size_t i = 0; i < n;) {
 			size_t j = i;
-			bool absent_first = v[i].known_absent, changed = false;
+			bool absent_first = v[i].known_absent, changed = false, derived = true;
 
-			while (j < n && !strcmp(v[j].e.path, v[i].e.path))
+			while (j < n && !strcmp(v[j].e.path, v[i].e.path)) {
+				derived &= v[j].derived;
 				changed |= v[j++].changed;
+			}
 			/* v[j - 1] is the last word on this path, unless the
 			 * scope owns the path: then the run's own before and
-			 * after states are exact. */
+			 * after states are exact (and they alone say what a
+			 * rename moved below it). */
 			if (changed && owned(&v[j - 1].e, &outside, &before, &after,
 					     &r->delta))
+				;
+			else if (derived)
 				;
 			else if (changed && !(absent_first && v[j - 1].e.type == FS_ABSENT))
 				fslist_push(&r->delta, &v[j - 1].e);

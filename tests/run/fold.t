@@ -141,6 +141,8 @@ like "cwd-renamed: the file is in the directory's new name" "$(cat "$SCRATCH/cwd
 DP=$SCRATCH/deep
 mkdir -p "$DP/d/$(printf 'x/%.0s' $(seq 70))" && echo f > "$DP/d/$(printf 'x/%.0s' $(seq 70))f"
 invariant deep-rename "$DP" mv d e
+is "deep-rename: --subtree 1 (replayed) equals the run's delta, what the rename moved included" \
+	"$("$SR" fold -s 1 "$SCRATCH/deep-rename.trace")" "$(cat "$SCRATCH/deep-rename.delta")"
 # Writes to the sandbox's own /var/tmp, /run and /dev/shm are in the
 # delta, outside its roots: apply takes the $SRC part and skips them.
 V=$SCRATCH/private
