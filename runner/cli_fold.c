@@ -103,8 +103,17 @@ int cmd_fold(int argc, char **argv)
 	if (split)
 		return print_split(argv[optind], split, checksum);
 	if ((scope ? fold_scope(argv[optind], scope, subtree, &r, &err) :
-		     fold_trace(argv[optind], &r, &err)) < 0)
+		     fold_trace(argv[optind], &r, &err)) < 0) {
+		/* (a process the trace does not have: a usage error, said
+		 * as show says it) */
+		if (err->status == SR_EXIT_USAGE) {
+			int st = cli_usage("fold", "%s", err->msg);
+
+			sr_error_free(err);
+			return st;
+		}
 		return sr_error_report(err);
+	}
 	if (checksum) {
 		char hex[65];
 

@@ -78,7 +78,8 @@ if command -v cc >/dev/null; then
 		'$SRC/gen.h type=file $SRC/gen.h.tmp type=absent '
 	"$SR" fold -p 9.9 "$tr" >/dev/null 2>"$SCRATCH/err"
 	is "fold --process of no such process: a usage error, as show -p's (124)" "$?" 124
-	like "... named" "$(cat "$SCRATCH/err")" "has no process 9.9\$"
+	like "... named, as a usage error is" "$(head -n1 "$SCRATCH/err")" "^sandrun fold: .* has no process 9.9\$"
+	is "... with where the help is" "$(sed -n 2p "$SCRATCH/err")" "Try 'sandrun fold --help' for more information."
 	touch "$T/b.c"
 	invariant incremental "$T" make -j2
 	like "incremental: b.o is modified... or the same (deterministic)" \
