@@ -330,32 +330,42 @@ static int read_list(const char *path, const char *kind, struct fslist *l,
 }
 
 /* Remove `path` and everything under it from the sorted list. */
-static void remove_tree(struct fslist *l, const char *path)
+/* The first entry of l (sorted) whose path does not sort before path. */
+static size_t lower_bound(const struct fslist *l, const char *path)
 {
-	size_t n = strlen(path), out = 0;
+	size_t lo = 0, hi = l->n;
 
-	for (size_t i = 0; i < l->n; i++) {
-		const char *p = l->v[i].path;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
 
-		if (!strncmp(p, path, n) && (p[n] == '\0' || p[n] == '/'))
-			fsentry_free(&l->v[i]);
+		if (strcmp(l->v[mid].path, path) < 0)
+			lo = mid + 1;
 		else
-			l->v[out++] = l->v[i];
+			hi = mid;
 	}
-	l->n = out;
+	return lo;
 }
 
-static void remove_entry(struct fslist *l, const char *path)
+/* Marks in gone what a delta entry for path replaces in l (sorted): the
+ * entry, and with tree what is below it. */
+static void mark_gone(const struct fslist *l, bool *gone, const char *path, bool tree)
 {
-	size_t out = 0;
+	size_t k = lower_bound(l, path), n = strlen(path);
 
-	for (size_t i = 0; i < l->n; i++) {
-		if (!strcmp(l->v[i].path, path))
-			fsentry_free(&l->v[i]);
-		else
-			l->v[out++] = l->v[i];
+	if (k < l->n && !strcmp(l->v[k].path, path))
+		gone[k] = true;
+	if (!tree)
+		return;
+	/* (below it: "path/..." sort together, after "path" and after
+	 * names that continue it with a byte below '/') */
+	{
+		char *below = xasprintf("%s/", path);
+
+		for (k = lower_bound(l, below); k < l->n && !strncmp(l->v[k].path, below, n + 1);
+		     k++)
+			gone[k] = true;
+		free(below);
 	}
-	l->n = out;
 }
 
 int cmd_apply(int argc, char **argv)
@@ -366,6 +376,9 @@ int cmd_apply(int argc, char **argv)
 	};
 	struct fslist man = { 0 }, delta = { 0 };
 	struct sr_error *err = NULL;
+	size_t kept;
+	bool *gone;
+	char *rel;
 	int c;
 
 	optind = 1;
@@ -389,27 +402,35 @@ int cmd_apply(int argc, char **argv)
 			      delta.algo ? delta.algo : "none");
 		goto fail;
 	}
+	/* What the delta replaces, marked in the manifest (sorted: each
+	 * entry and subtree found by a binary search), then what it adds:
+	 * no pass over the manifest a delta line. */
+	fslist_sort(&man);
+	gone = xcalloc(man.n ? man.n : 1, sizeof(*gone));
 	for (size_t i = 0; i < delta.n; i++) {
 		struct fsentry *d = &delta.v[i];
-		char *rel;
 
 		if (strcmp(d->path, "$SRC") && !str_has_prefix(d->path, "$SRC/"))
 			continue;
 		rel = xasprintf(".%s", d->path + 4);
 		/* A directory that stays one keeps what is below it (a chmod);
 		 * anything else replaces the whole subtree. */
-		if (d->type == FS_DIR)
-			remove_entry(&man, rel);
-		else
-			remove_tree(&man, rel);
-		if (d->type != FS_ABSENT) {
-			free(d->path);
-			d->path = rel;
-			fslist_push(&man, d);
-		} else {
-			free(rel);
-		}
+		mark_gone(&man, gone, rel, d->type != FS_DIR);
+		free(d->path);
+		d->path = rel;
 	}
+	kept = 0;
+	for (size_t i = 0; i < man.n; i++) {
+		if (gone[i])
+			fsentry_free(&man.v[i]);
+		else
+			man.v[kept++] = man.v[i];
+	}
+	man.n = kept;
+	for (size_t i = 0; i < delta.n; i++)
+		if (delta.v[i].path[0] == '.' && delta.v[i].type != FS_ABSENT)
+			fslist_push(&man, &delta.v[i]);
+	free(gone);
 	fslist_sort(&man);
 	printf("#mtree v2.0\n#sandrun-manifest 1 digest=%s\n", man.algo);
 	for (size_t i = 0; i < man.n; i++)
