@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* What the tracer tests' helper programs share (sc.c, probes.c). */
+/* What the tracer tests' helper programs share (sc.c, probes.c, places.c). */
 #ifndef SR_TEST_HELPERS_COMMON_H
 #define SR_TEST_HELPERS_COMMON_H
 

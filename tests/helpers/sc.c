@@ -15,7 +15,6 @@
 #include <netinet/in.h>
 #include <arpa/inet.h>
 #include <pthread.h>
-#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,7 +26,6 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
-#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -808,59 +806,6 @@ static int m_wrap(void)
 	return 0;
 }
 
-/* A child that shares the cwd (CLONE_FS) or the fd table (CLONE_FILES)
- * of its parent and changes it: the parent's next changes are where the
- * kernel says, in B, not in A or the tree's top. */
-static int share_child(void *arg)
-{
-	if (arg) {
-		int b = open(".", O_RDONLY | O_DIRECTORY);	/* B, by now */
-
-		return dup2(b, 20) == 20 ? 0 : 1;	/* fd 20 was A */
-	}
-	return chdir("B") == 0 ? 0 : 1;
-}
-
-static int m_shared_base(void)
-{
-	static char stack[2][64 * 1024];
-	int a, fd, st;
-	pid_t c;
-
-	mkdir("A", 0755);
-	mkdir("B", 0755);
-	a = open("A", O_RDONLY | O_DIRECTORY);
-	must(dup2(a, 20) == 20, "dup2");
-	c = clone(share_child, stack[0] + sizeof(stack[0]), CLONE_FS | SIGCHLD, NULL);
-	must(c > 0 && waitpid(c, &st, 0) == c && st == 0, "clone(CLONE_FS)");
-	fd = open("via-cwd.txt", O_WRONLY | O_CREAT, 0644);
-	close(fd);
-	c = clone(share_child, stack[1] + sizeof(stack[1]), CLONE_FILES | SIGCHLD, "");
-	must(c > 0 && waitpid(c, &st, 0) == c && st == 0, "clone(CLONE_FILES)");
-	fd = openat(20, "via-fd.txt", O_WRONLY | O_CREAT, 0644);
-	close(fd);
-	return 0;
-}
-
-/* AF_UNIX binds make socket files: one left, one unlinked after, and an
- * abstract one (no file). */
-static int m_bind_unix(void)
-{
-	struct sockaddr_un a = { .sun_family = AF_UNIX };
-	const char *names[] = { "sock", "srv.sock", "\0abstract" };
-
-	for (int i = 0; i < 3; i++) {
-		int s = socket(AF_UNIX, SOCK_STREAM, 0);
-		size_t n = i == 2 ? 9 : strlen(names[i]);
-
-		memcpy(a.sun_path, names[i], n);
-		must(s >= 0 && bind(s, (struct sockaddr *)&a,
-				    (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n)) == 0,
-		     "bind");
-	}
-	return unlink("srv.sock");
-}
-
 /* `sc old-pidfd CMD [ARG...]`: CMD run as on a kernel before 6.9 and
  * 6.13, where pidfd_open() has no PIDFD_THREAD (EINVAL) and a pidfd no
  * PIDFD_GET_INFO (ENOTTY): sandrun itself, to check it falls back. */
@@ -905,8 +850,7 @@ int main(int argc, char **argv)
 		{ "rename-refused", m_rename_refused }, { "threads", m_threads },
 		{ "dup2-fails", m_dup2_fails }, { "dup2-same", m_dup2_same },
 		{ "exec-spread", m_exec_spread }, { "path-edge", m_path_edge },
-		{ "many", m_many }, { "wrap", m_wrap }, { "shared-base", m_shared_base },
-		{ "bind-unix", m_bind_unix },
+		{ "many", m_many }, { "wrap", m_wrap }, 
 	};
 
 	/* (the one mode with an argument: its second exec's) */

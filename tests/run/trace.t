@@ -11,13 +11,14 @@ if ! reason=$(require_sandbox root); then
 	skip_all "cannot create a sandbox here: $reason"
 fi
 
-# trace MODE: run `sc MODE` in a fresh tree, the trace in $T.
+# trace MODE [HELPER]: run `HELPER MODE` (sc's by default) in a fresh
+# tree, the trace in $T.
 trace() {
-	local mode=$1
+	local mode=$1 helper=${2:-sc}
 	W=$SCRATCH/w-$mode
 	T=$SCRATCH/$mode.trace
 	mkdir -p "$W"
-	(cd "$W" && "$SR" -o "$T" --ro-bind="$SCRATCH/bin:$SCRATCH/bin" -- "$SCRATCH/bin/sc" "$mode") \
+	(cd "$W" && "$SR" -o "$T" --ro-bind="$SCRATCH/bin:$SCRATCH/bin" -- "$SCRATCH/bin/$helper" "$mode") \
 		>"$SCRATCH/$mode.out" 2>&1
 	ST=$?
 }
@@ -110,7 +111,7 @@ has "vfork: the child's exec" '{"p":"1.1","ev":"exec","path":"/bin/true","cwd":"
 
 # A cwd and an fd table shared with a child (CLONE_FS, CLONE_FILES) that
 # moves them: the parent's changes are named where the kernel made them.
-trace shared-base
+trace shared-base places
 is "shared cwd and fds: the run" "$ST" 0
 has "CLONE_FS: the create after the child's chdir, in B" '"ev":"open","path":"$SRC/B/via-cwd.txt","mode":"w,create,new"'
 has "CLONE_FILES: the create through the fd the child replaced, in B" '"ev":"open","path":"$SRC/B/via-fd.txt","mode":"w,create,new"'
@@ -120,7 +121,7 @@ check "... and nothing where the tracer's own account would have put them" \
 
 # An AF_UNIX bind makes a socket file: in the delta; one unlinked after
 # is no change (its before state is taken at the bind, not later).
-trace bind-unix
+trace bind-unix places
 is "bind-unix: the run" "$ST" 0
 is "bind-unix: the socket file, and only it, in the delta" \
 	"$("$SR" fold "$T" | tail -n +2 | cut -d' ' -f1,2)" '$SRC/sock type=socket'
