@@ -218,11 +218,13 @@ bool exit_own_filter(struct tracer *t, struct task *task, uint32_t arch, int nr,
 {
 	bool is, seccomp;
 
-	if (arch == AUDIT_ARCH_I386)
-		seccomp = nr == I386_SECCOMP, is = seccomp || nr == I386_PRCTL;
-	else
-		seccomp = arch == AUDIT_ARCH_X86_64 && (nr & ~FILTER_X32_BIT) == SYS_seccomp,
+	if (arch == AUDIT_ARCH_I386) {
+		seccomp = nr == I386_SECCOMP;
+		is = seccomp || nr == I386_PRCTL;
+	} else {
+		seccomp = arch == AUDIT_ARCH_X86_64 && (nr & ~FILTER_X32_BIT) == SYS_seccomp;
 		is = seccomp || (arch == AUDIT_ARCH_X86_64 && (nr & ~FILTER_X32_BIT) == SYS_prctl);
+	}
 	if (!is || !task->proc)
 		return false;
 	/* A listener of the build's own (only without sandrun's: the kernel
