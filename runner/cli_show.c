@@ -131,6 +131,10 @@ static void print_event(const json_t *ev)
 		fputs(" -> ", stdout);
 		put(jstr(ev, "to"));
 	}
+	if (*jstr(ev, "attr")) {
+		putchar(' ');
+		put(jstr(ev, "attr"));
+	}
 	if (*jstr(ev, "res") && strcmp(jstr(ev, "res"), "ok"))
 		printf("  %s", jstr(ev, "res"));
 	if (*jstr(ev, "type"))

@@ -256,6 +256,7 @@ void canon_put_event(struct canon *c, struct sbuf *f, const struct cproc *p,
 	case EV_RANDOM:
 	case EV_UNTRACEABLE:
 	case EV_VIOLATION:
+	case EV_XATTR:
 		sbuf_puts(f, ",\"call\":");
 		json_put_string(f, ev->name ? ev->name : "?");
 		if (ev->kind == EV_NET && ev->aux)
@@ -293,7 +294,8 @@ void canon_put_event(struct canon *c, struct sbuf *f, const struct cproc *p,
 	}
 	if (ev->path2 && ev->kind != EV_EXEC_FAIL) {
 		sbuf_puts(f, ev->kind == EV_EXEC ? ",\"cwd\":" :
-			  ev->kind == EV_SYMLINK ? ",\"path\":" : ",\"to\":");
+			  ev->kind == EV_SYMLINK ? ",\"path\":" :
+			  ev->kind == EV_XATTR ? ",\"attr\":" : ",\"to\":");
 		canon_put_str(c, f, ev->path2, for_key);
 	}
 	if (ev->kind == EV_OPEN) {
@@ -304,7 +306,7 @@ void canon_put_event(struct canon *c, struct sbuf *f, const struct cproc *p,
 	if ((ev->kind == EV_OPEN && (ev->flags & O_CREAT)) ||
 	    ev->kind == EV_MKDIR || ev->kind == EV_CHMOD || ev->kind == EV_MKNOD)
 		put_perm(f, ev->mode);
-	if (ev->kind == EV_PROBE && (ev->flags & AT_SYMLINK_NOFOLLOW))
+	if ((ev->kind == EV_PROBE || ev->kind == EV_XATTR) && (ev->flags & AT_SYMLINK_NOFOLLOW))
 		sbuf_puts(f, ",\"follow\":false");
 	if (ev->kind == EV_EXEC && ev->post.target && !ev->post.has) {
 		sbuf_puts(f, ",\"interp\":");

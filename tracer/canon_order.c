@@ -43,6 +43,7 @@ bool canon_is_barrier(const struct event *ev)
 	case EV_TRUNCATE:
 	case EV_UTIMES:
 	case EV_MKNOD:
+	case EV_XATTR:
 	case EV_CHDIR:
 	case EV_UNTRACEABLE:
 	case EV_VIOLATION:

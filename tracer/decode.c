@@ -380,6 +380,7 @@ static void before_change(struct tracer *t, struct task *task)
 			free(path);
 		}
 		break;
+	case EV_XATTR:
 	case EV_UTIMES:
 	case EV_CHDIR:
 	case EV_RANDOM:
@@ -649,6 +650,7 @@ static bool is_change(enum ev_kind kind)
 		[EV_MKDIR] = true, [EV_RMDIR] = true, [EV_UNLINK] = true, [EV_RENAME] = true,
 		[EV_LINK] = true, [EV_SYMLINK] = true, [EV_CHMOD] = true, [EV_CHOWN] = true,
 		[EV_TRUNCATE] = true, [EV_UTIMES] = true, [EV_MKNOD] = true, [EV_CHDIR] = true,
+		[EV_XATTR] = true,
 	};
 
 	return kind < EV_KIND_MAX && changes[kind];
@@ -737,11 +739,16 @@ static bool decode_args(struct tracer *t, struct task *task)
 	case DEC_CHDIR:
 	case DEC_FCHDIR:
 	case DEC_UNTRACEABLE:
+	case DEC_XATTR:
 		ev->path = path_arg_raw(task, d->dirfd, d->path, &p->raw[0]);
 		if (d->flags >= 0)
 			ev->flags = (uint32_t)p->args[d->flags];
-		if (d->dec == DEC_UNTRACEABLE && (d->opts & SCF_NOFOLLOW))
-			ev->flags |= AT_SYMLINK_NOFOLLOW;	/* lsetxattr, ... */
+		if (d->dec == DEC_XATTR) {
+			if (d->opts & SCF_NOFOLLOW)
+				ev->flags |= AT_SYMLINK_NOFOLLOW;	/* lsetxattr, ... */
+			xattr_args(t, task, d, ev);
+			break;
+		}
 		if (d->kind == EV_UNLINK && (ev->flags & AT_REMOVEDIR))
 			ev->kind = EV_RMDIR;
 		if (d->aux >= 0)

@@ -183,6 +183,7 @@ static void post_state(struct tracer *t, struct task *task)
 	case EV_PROBE:
 	case EV_READDIR:
 	case EV_CHOWN:
+	case EV_XATTR:
 	case EV_UTIMES:
 	case EV_CHDIR:
 	case EV_NET:
@@ -326,6 +327,7 @@ void decode_exit(struct tracer *t, struct task *task, int64_t rval)
 	case DEC_MMAP:
 	case DEC_NET:
 	case DEC_RANDOM:
+	case DEC_XATTR:
 	case DEC_UNTRACEABLE:
 		break;
 	}

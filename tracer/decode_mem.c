@@ -3,19 +3,24 @@
  * What a call passes by pointer, read from the tracee's memory for
  * decode.c: socket addresses (connect, bind, sendto; sendmsg and
  * sendmmsg's message headers, with 32-bit pointers from the compat
- * entries) and i386's old mmap's arguments.
+ * entries), i386's old mmap's arguments, and an xattr change's name and
+ * value.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <linux/limits.h>
 
+#include "lib/digest.h"
 #include "lib/util.h"
 #include "tracer/decode_priv.h"
+#include "tracer/syscalls.h"
 #include "tracer/tracer.h"
 
 void sockaddr_text(struct task *task, uint64_t addr, uint64_t len,
@@ -101,4 +106,42 @@ bool old_mmap_shared(struct task *task, struct pending *p)
 		return false;
 	p->fd = (int32_t)a[4];
 	return true;
+}
+
+/*
+ * setxattr's value and size are its arguments at d->aux2 and the next;
+ * setxattrat's, a struct xattr_args there (its size the argument after).
+ * A value the call refuses as too large, or one that cannot be read,
+ * has no digest: the call fails (E2BIG, EFAULT) and sets nothing.
+ */
+void xattr_args(const struct tracer *t, struct task *task, const struct sc_desc *d,
+		struct event *ev)
+{
+	const struct pending *p = &task->pend;
+	struct {
+		uint64_t value;
+		uint32_t size, flags;
+	} xa;
+	uint64_t value, size;
+	void *buf;
+
+	ev->path2 = mem_read_string(task->tid, p->args[d->aux], XATTR_NAME_MAX + 1);
+	if (d->aux2 < 0)
+		return;		/* a removal */
+	if (d->flags >= 0) {
+		if (p->args[d->aux2 + 1] < sizeof(xa) ||
+		    mem_read(task->tid, p->args[d->aux2], &xa, sizeof(xa)) < 0)
+			return;
+		value = xa.value;
+		size = xa.size;
+	} else {
+		value = p->args[d->aux2];
+		size = p->args[d->aux2 + 1];
+	}
+	if (size > XATTR_SIZE_MAX)
+		return;
+	buf = xmalloc(size + 1);
+	if (!size || mem_read(task->tid, value, buf, size) == 0)
+		digest_buf(t->opts->algo, buf, size, &ev->digest);
+	free(buf);
 }

@@ -31,11 +31,16 @@ static inline bool compat_layout(const struct pending *p)
 /* decode_mem.c: a socket address at addr (len bytes) into ev's path and
  * aux (its family); sendmsg and sendmmsg's first message address (false:
  * none to record); whether i386's old mmap maps a file shared and
- * writable, its fd then in p->fd. */
+ * writable, its fd then in p->fd; an xattr change's attribute name
+ * (ev->path2) and the digest of the value it sets. */
 struct task;
 struct event;
 void sockaddr_text(struct task *task, uint64_t addr, uint64_t len, struct event *ev);
 bool msghdr_addr(struct task *task, struct event *ev);
 bool old_mmap_shared(struct task *task, struct pending *p);
+struct tracer;
+struct sc_desc;
+void xattr_args(const struct tracer *t, struct task *task, const struct sc_desc *d,
+		struct event *ev);
 
 #endif

@@ -545,7 +545,9 @@ static int cmp_state(const void *x, const void *y)
 	const struct state *a = x, *b = y;
 	int c = strcmp(a->path, b->path);
 
-	return c ? c : (int)b->before - (int)a->before;
+	if (c || a->before != b->before)
+		return c ? c : (int)b->before - (int)a->before;
+	return a->seq < b->seq ? -1 : a->seq > b->seq;
 }
 
 /* The states of path at *i on (r's start and end, NULL where the trace

@@ -87,6 +87,8 @@ struct writer {
 struct state {
 	char *path, *val;
 	bool before;		/* the run's start, else its end */
+	size_t seq;		/* its place in the trace: of two ends of a
+				 * path, the later is its end */
 };
 
 struct run {

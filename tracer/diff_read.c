@@ -47,7 +47,7 @@ static bool is_change(const char *ev)
 {
 	static const char *const evs[] = {
 		"wrote", "mkdir", "rmdir", "unlink", "chmod", "chown", "truncate",
-		"utimes", "mknod", "rename", "link", "symlink",
+		"utimes", "mknod", "rename", "link", "symlink", "xattr",
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(evs); i++)
@@ -221,12 +221,39 @@ static uint64_t content_hash(const char *digest)
 	return *digest ? diff_content_hash(digest, strlen(digest)) : VH_ANY;
 }
 
+/* An extended attribute is an output of its file's, compared as a state
+ * of its own: "PATH (xattr NAME)". */
+static char *xattr_key(const json_t *rec)
+{
+	return xasprintf("%s (xattr %s)", jstr(rec, "path"), jstr(rec, "attr"));
+}
+
+static void add_state(struct run *r, char *path, bool before, char *val)
+{
+	if (r->nst == r->capst) {
+		r->capst = r->capst ? 2 * r->capst : 64;
+		r->st = xrealloc(r->st, r->capst * sizeof(*r->st));
+	}
+	r->st[r->nst] = (struct state){ path, val, before, r->nst };
+	r->nst++;
+}
+
 static void change_writers(struct run *r, const json_t *rec, const char *ev, int proc)
 {
 	const char *after = jstr(json_object_get(rec, "after"), "digest");
 	const char *path = jstr(rec, "path");
 
-	if (!strcmp(ev, "wrote"))
+	if (!strcmp(ev, "xattr")) {
+		char *key = xattr_key(rec);
+
+		add_writer(r, key, content_hash(jstr(rec, "digest")), proc);
+		/* (what it set last, or that it removed it, is its end) */
+		if (!strcmp(jstr(rec, "res"), "ok") && *path)
+			add_state(r, xstrdup(key), false, *jstr(rec, "digest") ?
+				  xasprintf("xattr digest=%s", jstr(rec, "digest")) :
+				  xstrdup("absent"));
+		free(key);
+	} else if (!strcmp(ev, "wrote"))
 		add_writer(r, path, content_hash(jstr(rec, "digest")), proc);
 	else if (!strcmp(ev, "rename") || !strcmp(ev, "link")) {
 		add_writer(r, path, VH_NONE, proc);
@@ -360,13 +387,8 @@ int diff_pass1(struct run *r, struct sr_error **err)
 				add_kid(&r->p[p->parent], (int)r->n);
 			r->n++;
 		} else if (json_object_get(rec, "state")) {
-			if (r->nst == r->capst) {
-				r->capst = r->capst ? 2 * r->capst : 64;
-				r->st = xrealloc(r->st, r->capst * sizeof(*r->st));
-			}
-			r->st[r->nst].path = xstrdup(jstr(rec, "path"));
-			r->st[r->nst].before = !strcmp(jstr(rec, "state"), "before");
-			r->st[r->nst++].val = state_string(rec);
+			add_state(r, xstrdup(jstr(rec, "path")),
+				  !strcmp(jstr(rec, "state"), "before"), state_string(rec));
 		} else if (r->n && !strcmp(ev = jstr(rec, "ev"), "exec")) {
 			json_t *argv = json_object_get(rec, "argv");
 			char *a = join_argv(argv, '\x1f');
@@ -613,6 +635,14 @@ static void event_facts(struct proc *p, const json_t *rec, unsigned *nexec)
 			    xasprintf("%lld", (long long)json_integer_value(
 					      json_object_get(rec, "status")));
 		add_fact(p, OUT, CAUSE_CONTENT, xstrdup("exit\t"), xstrdup(p->status));
+	} else if (!strcmp(ev, "xattr")) {
+		/* an attribute set or removed: the file's, an output (the
+		 * value by its digest; none for a removal) */
+		char *key = xattr_key(rec);
+
+		add_fact(p, OUT, CAUSE_CONTENT, xasprintf("xattr\t%s", key),
+			 join3(res, jstr(rec, "call"), jstr(rec, "digest")));
+		free(key);
 	} else if (is_change(ev)) {
 		char *after;
 

@@ -48,11 +48,6 @@ static bool denied_call(const char *name)
 	return false;
 }
 
-static bool is_xattr_change(const char *name)
-{
-	return strstr(name, "setxattr") || strstr(name, "removexattr");
-}
-
 void violations_free(struct violation *v, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
@@ -174,6 +169,7 @@ static unsigned needs(const struct event *ev, const char **p1, const char **p2,
 	case EV_CHOWN:
 	case EV_TRUNCATE:
 	case EV_UTIMES:
+	case EV_XATTR:
 		*follow = !(ev->flags & AT_SYMLINK_NOFOLLOW);
 		return PA_WRITE;
 	case EV_MKDIR:
@@ -192,8 +188,8 @@ static unsigned needs(const struct event *ev, const char **p1, const char **p2,
 		*follow = false;
 		return PA_WRITE;
 	case EV_UNTRACEABLE:
-		*follow = !(ev->flags & AT_SYMLINK_NOFOLLOW);
-		return ev->name && is_xattr_change(ev->name) ? PA_WRITE : 0;
+		/* (file_setattr changes the file it names, its fs flags) */
+		return ev->name && !strcmp(ev->name, "file_setattr") ? PA_WRITE : 0;
 	case EV_EXEC_FAIL:
 	case EV_SPAWN:
 	case EV_EXIT:

@@ -35,6 +35,8 @@ enum ev_kind {
 	EV_TRUNCATE,
 	EV_UTIMES,
 	EV_MKNOD,
+	EV_XATTR,	/* name = syscall, path2 = the attribute's name,
+			 * digest = the value set (none: a removal) */
 	EV_CHDIR,
 	EV_NET,		/* name = syscall, aux = family, path = address */
 	EV_RANDOM,	/* a source of nondeterminism: name, path */

@@ -125,15 +125,16 @@ const struct sc_desc sc_table[] = {
 	P("fanotify_mark",     DEC_UNTRACEABLE, EV_UNTRACEABLE,  3, 4, -1, -1, -1, -1, -1, X),
 	P("unshare",           DEC_UNTRACEABLE, EV_UNTRACEABLE, -1, -1, -1, -1, -1, -1, -1, X),
 	P("setns",             DEC_UNTRACEABLE, EV_UNTRACEABLE, -1, -1, -1, -1, -1, -1, -1, X),
-	P("setxattr",          DEC_UNTRACEABLE, EV_UNTRACEABLE, -1, 0, -1, -1, -1, -1, -1, X | SCF_POLICY),
-	P("lsetxattr",         DEC_UNTRACEABLE, EV_UNTRACEABLE, -1, 0, -1, -1, -1, -1, -1, X | SCF_POLICY | SCF_NOFOLLOW),
-	P("fsetxattr",         DEC_UNTRACEABLE, EV_UNTRACEABLE,  0, -1, -1, -1, -1, -1, -1, X | SCF_POLICY),
-	P("removexattr",       DEC_UNTRACEABLE, EV_UNTRACEABLE, -1, 0, -1, -1, -1, -1, -1, X | SCF_POLICY),
-	P("lremovexattr",      DEC_UNTRACEABLE, EV_UNTRACEABLE, -1, 0, -1, -1, -1, -1, -1, X | SCF_POLICY | SCF_NOFOLLOW),
-	P("fremovexattr",      DEC_UNTRACEABLE, EV_UNTRACEABLE,  0, -1, -1, -1, -1, -1, -1, X | SCF_POLICY),
-	P("setxattrat",        DEC_UNTRACEABLE, EV_UNTRACEABLE,  0, 1, -1, -1,  2, -1, -1, X | SCF_POLICY),
-	P("removexattrat",     DEC_UNTRACEABLE, EV_UNTRACEABLE,  0, 1, -1, -1,  2, -1, -1, X | SCF_POLICY),
-	P("file_setattr",      DEC_UNTRACEABLE, EV_UNTRACEABLE,  0, 1, -1, -1,  4, -1, -1, X | SCF_POLICY),
+	/* (the *at forms' struct xattr_args is the same for 32-bit callers) */
+	P("setxattr",          DEC_XATTR,       EV_XATTR,      -1, 0, -1, -1, -1,  1,  2, X),
+	P("lsetxattr",         DEC_XATTR,       EV_XATTR,      -1, 0, -1, -1, -1,  1,  2, X | SCF_NOFOLLOW),
+	P("fsetxattr",         DEC_XATTR,       EV_XATTR,       0, -1, -1, -1, -1,  1,  2, X),
+	P("removexattr",       DEC_XATTR,       EV_XATTR,      -1, 0, -1, -1, -1,  1, -1, X),
+	P("lremovexattr",      DEC_XATTR,       EV_XATTR,      -1, 0, -1, -1, -1,  1, -1, X | SCF_NOFOLLOW),
+	P("fremovexattr",      DEC_XATTR,       EV_XATTR,       0, -1, -1, -1, -1,  1, -1, X),
+	P("setxattrat",        DEC_XATTR,       EV_XATTR,       0, 1, -1, -1,  2,  3,  4, X),
+	P("removexattrat",     DEC_XATTR,       EV_XATTR,       0, 1, -1, -1,  2,  3, -1, X),
+	P("file_setattr",      DEC_UNTRACEABLE, EV_UNTRACEABLE,  0, 1, -1, -1,  4, -1, -1, X),
 };
 #undef P
 #undef X

@@ -35,6 +35,9 @@ enum sc_dec {
 	DEC_MMAP,	/* a shared writable mapping of the fd in `dirfd` */
 	DEC_NET,
 	DEC_RANDOM,
+	DEC_XATTR,	/* the attribute's name at `aux`, the value at `aux2`
+			 * (its size next; the *at forms: a struct xattr_args),
+			 * -1 for a removal */
 	DEC_UNTRACEABLE,
 };
 

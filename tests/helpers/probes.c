@@ -245,6 +245,36 @@ static int m_proc_links(void)
 	return 0;
 }
 
+/* Each xattr change, by path, link, fd and the 6.13+ *at calls (ENOSYS
+ * on an older kernel), and two that fail: a user attribute on a link
+ * (EPERM) and a value too large (E2BIG).  The values differ by call:
+ * the trace carries each one's digest. */
+static int m_xattrs(void)
+{
+	struct {
+		uint64_t value;
+		uint32_t size, flags;
+	} xa = { (uint64_t)(uintptr_t)"three", 5, 0 };
+	static char big[65537];
+	int fd;
+
+	write_file("xf", "x\n");
+	must(symlink("xf", "xl") == 0, "symlink");
+	fd = open("xf", O_RDONLY | O_CLOEXEC);
+	must(fd >= 0, "open");
+	said("setxattr", setxattr("xl", "user.one", "1", 1, 0));
+	said("lsetxattr", lsetxattr("xl", "user.one", "1", 1, 0));
+	said("fsetxattr", fsetxattr(fd, "user.two", "22", 2, 0));
+	said("setxattr-empty", setxattr("xf", "user.empty", "", 0, 0));
+	said("setxattr-big", setxattr("xf", "user.big", big, sizeof(big), 0));
+	said("setxattrat", syscall(463, AT_FDCWD, "xl", 0, "user.three", &xa, sizeof(xa)));
+	said("removexattr", removexattr("xf", "user.one"));
+	said("fremovexattr", fremovexattr(fd, "user.two"));
+	said("removexattrat", syscall(466, AT_FDCWD, "xf", 0, "user.three"));
+	said("lremovexattr", lremovexattr("xl", "user.none"));
+	return 0;
+}
+
 /* setxattrat (Linux 6.13) through the link at argv[2]: ENOSYS exits 77. */
 static int m_setxattrat(char **argv)
 {
@@ -265,6 +295,7 @@ int main(int argc, char **argv)
 		{ "moved-cwd", m_moved_cwd }, { "proc-links", m_proc_links },
 		{ "renamed", m_renamed }, { "tmpfile", m_tmpfile }, { "mapped", m_mapped },
 		{ "in-root", m_in_root }, { "renamed-other", m_renamed_other },
+		{ "xattrs", m_xattrs },
 	};
 
 	if (argc == 3 && !strcmp(argv[1], "setxattrat"))

@@ -285,6 +285,55 @@ for opt in "" --no-preload --no-seccomp-notify; do
 	like "in-root${opt:+ $opt}: the delta" "$(cat "$T.delta")" '\$SRC/ir/made type=file'
 done
 
+# Extended attributes: each change an xattr event, in every way of
+# recording, with the attribute's name, the kernel's result, whether a
+# link was followed, and the digest of the value set.  (Before, they were
+# recorded only under --policy, as untraceable: a build's setcap left no
+# trace.)  And diff compares an attribute as an output of its own.
+
+# other_value NAME: $T with the first digit of attribute NAME's value's
+# digest changed, as $SCRATCH/xattrs-b.trace.
+other_value() {
+	sed "s/\(\"attr\":\"$1\",\"res\":\"ok\",\"digest\":\"\)0/\1Z/
+		s/\(\"attr\":\"$1\",\"res\":\"ok\",\"digest\":\"\)[1-9a-f]/\10/
+		s/\(\"attr\":\"$1\",\"res\":\"ok\",\"digest\":\"\)Z/\11/" "$T" >"$SCRATCH/xattrs-b.trace"
+}
+printf 1 >"$SCRATCH/xv1"; printf 22 >"$SCRATCH/xv2"; : >"$SCRATCH/xv0"; printf three >"$SCRATCH/xv3"
+for opt in "" --no-preload --no-seccomp-notify; do
+	probes_ok xattrs "$opt"
+	is "xattrs${opt:+ $opt}: each change, with the kernel's result" \
+		"$(grep -o '"ev":"xattr","call":"[a-z]*",[^}]*"res":"[A-Za-z0-9]*"' "$T" |
+			sed 's/.*"call":"\([a-z]*\)".*"res":"\([A-Za-z0-9]*\)"/\1=\2/' | tr '\n' ' ')" \
+		"$(sed 's/^setxattr-[a-z]*=/setxattr=/' "$SCRATCH/xattrs.out" | tr '\n' ' ')"
+	has "xattrs${opt:+ $opt}: setxattr, its value's digest" \
+		"\"ev\":\"xattr\",\"call\":\"setxattr\",\"path\":\"\$SRC/xl\",\"attr\":\"user.one\",\"res\":\"$(sed -n 's/^setxattr=//p' "$SCRATCH/xattrs.out")\",\"digest\":\"$(xxh "$SCRATCH/xv1")\"}"
+	has "xattrs${opt:+ $opt}: lsetxattr follows no link" \
+		"\"call\":\"lsetxattr\",\"path\":\"\$SRC/xl\",\"attr\":\"user.one\",\"follow\":false,"
+	has "xattrs${opt:+ $opt}: fsetxattr, by its fd's path" \
+		"\"call\":\"fsetxattr\",\"path\":\"\$SRC/xf\",\"attr\":\"user.two\",\"res\":\"ok\",\"digest\":\"$(xxh "$SCRATCH/xv2")\"}"
+	has "xattrs${opt:+ $opt}: an empty value's digest" \
+		"\"attr\":\"user.empty\",\"res\":\"ok\",\"digest\":\"$(xxh "$SCRATCH/xv0")\"}"
+	has "xattrs${opt:+ $opt}: a value too large: no digest" \
+		'"attr":"user.big","res":"E2BIG"}'
+	has "xattrs${opt:+ $opt}: a removal: no digest" \
+		'"call":"fremovexattr","path":"$SRC/xf","attr":"user.two","res":"ok"}'
+	grep -q '^setxattrat=ok' "$SCRATCH/xattrs.out" &&
+		has "xattrs${opt:+ $opt}: setxattrat, its struct's value" \
+			"\"call\":\"setxattrat\",\"path\":\"\$SRC/xl\",\"attr\":\"user.three\",\"res\":\"ok\",\"digest\":\"$(xxh "$SCRATCH/xv3")\"}"
+done
+other_value user.empty
+"$SR" diff "$T" "$SCRATCH/xattrs-b.trace" >"$SCRATCH/xattrs.diff"
+is "xattrs: diff: another value differs (exit 1)" "$?" 1
+is "xattrs: diff: the attribute is the output that differs" \
+	"$(grep -A2 '^Outputs that differ' "$SCRATCH/xattrs.diff" | tr '\n' '|' | cut -d'|' -f1-3)" \
+	"Outputs that differ (1):|  \$SRC/xf (xattr user.empty)|      A: xattr digest=$(xxh "$SCRATCH/xv0")"
+other_value user.two
+"$SR" diff "$T" "$SCRATCH/xattrs-b.trace" >"$SCRATCH/xattrs.diff"
+like "xattrs: diff: a value removed later is no differing output" "$(head -1 "$SCRATCH/xattrs.diff")" \
+	'differ in how they ran, not in their outputs'
+like "xattrs: show names the attribute" "$("$SR" show "$T")" \
+	'^    xattr +fsetxattr \$SRC/xf user\.two  [0-9a-f]{32}$'
+
 trace mutate
 for frag in '"ev":"mkdir","path":"$SRC/d","perm":"0700","res":"ok"' \
 	'"ev":"link","path":"$SRC/d/f","to":"$SRC/d/hard","res":"ok"' \
@@ -1044,7 +1093,7 @@ like "filter --list: io_uring_setup is in the table" "$("$SR" filter --list)" 'i
 like "filter --list: i386's old readdir is a listing" "$("$SR" filter --list)" 'readdir +readdir +x86_64=-1 i386=89'
 like "filter --list: i386's umount (not umount2) is untraceable" "$("$SR" filter --list)" 'umount +untraceable +x86_64=-1 i386=22'
 like "filter --list: setxattrat, unknown to Debian 12's libseccomp, has its number" \
-	"$("$SR" filter --list)" 'setxattrat +untraceable +x86_64=463 i386=463'
+	"$("$SR" filter --list)" 'setxattrat +xattr +x86_64=463 i386=463'
 like "filter --dump: and is traced ahead of libseccomp's program" "$dump" 'if \(\$syscall == 464\) action TRACE\(0\);  # getxattrat'
 
 done_testing
