@@ -663,6 +663,7 @@ static bool decode_args(struct tracer *t, struct task *task)
 	struct event *ev = &p->ev;
 	struct open_how how = { 0 };
 	char **argv = NULL;	/* (a notified execve's, read with its envp) */
+	bool missing = false;	/* an execve's file is not there */
 
 	memset(ev, 0, sizeof(*ev));
 	ev->kind = d->kind;
@@ -779,7 +780,8 @@ static bool decode_args(struct tracer *t, struct task *task)
 			 * PATH search's miss) */
 			ev->envp = mem_read_strv2(task->tid, p->args[d->aux2], p->args[d->aux],
 						  compat_layout(p), &argv);
-			exec_missing(t, task);	/* (the program's identity) */
+			/* (and the program's identity) */
+			missing = exec_missing(t, task);
 			ev->result = 0;
 			if (exec_env_needed(t, task, ev->envp)) {
 				event_free_strv(argv);
@@ -787,8 +789,6 @@ static bool decode_args(struct tracer *t, struct task *task)
 				return false;
 			}
 		}
-		/* The close-on-exec writers close with a successful exec. */
-		decode_flush_writes(t, task, -1, FLUSH_KEEP | FLUSH_CLOEXEC);
 		/* A PATH search's misses fail for sure: said here, no stop
 		 * at the exit (as a stat is answered at its entry); the
 		 * preload records only those (rec.c's rec_execve). */
@@ -802,11 +802,21 @@ static bool decode_args(struct tracer *t, struct task *task)
 		/* (a thread without exec stops takes the result stop: a file
 		 * put there since would exec unseen; the file is looked up
 		 * all the same, exec_env.c judges it) */
-		if (!p->notified && exec_missing(t, task) && task->exec_stops) {
+		if (!p->notified)
+			missing = exec_missing(t, task);
+		if (!p->notified && missing && task->exec_stops) {
 			ev->kind = EV_EXEC_FAIL;
 			tracer_emit(t, ev);
 			return false;
 		}
+		/* The close-on-exec writers close, and the shared mappings
+		 * go, with a successful exec: their wrote is made now,
+		 * through their fds, but for a file not there (once, not
+		 * once a directory of a PATH search; if one is put there
+		 * meanwhile, exec_done makes them by their paths). */
+		task->proc->writes_flushed = !missing;
+		if (!missing)
+			decode_flush_writes(t, task, -1, FLUSH_KEEP | FLUSH_CLOEXEC);
 		ev->path2 = xstrdup(task->proc->cwd);
 		ev->argv = p->notified ? argv : mem_read_strv(task->tid, p->args[d->aux],
 							      compat_layout(p));

@@ -269,10 +269,14 @@ void exec_done(struct tracer *t, struct task *task, pid_t former)
 		/* The survivor may carry the old leader's task, whose exit
 		 * stop was already seen. */
 		task->exit_seen = false;
+		/* (their wrote was at the exec's entry, but where its file
+		 * was not there then: by their paths now) */
+		if (!pr->writes_flushed)
+			decode_flush_writes(t, task, -1, FLUSH_CLOEXEC | FLUSH_GONE);
+		pr->writes_flushed = false;
 		for (int fd = 0; fd < pr->fds.n; fd++)
 			if (pr->fds.v[fd].path && (pr->fds.v[fd].flags & FDF_CLOEXEC))
 				fd_close(pr, fd);
-		/* (their wrote was at the exec's entry) */
 		proc_unmapped(pr);
 	}
 	if (pr && task->has_pending && task->pend.desc->dec == DEC_EXEC) {

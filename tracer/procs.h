@@ -78,6 +78,9 @@ struct proc {
 				 * may change until it exits or execs: their
 				 * wrote is then (decode_exit.c) */
 	int nmapped;
+	bool writes_flushed;	/* their wrote, and the close-on-exec
+				 * writers', made at the entry of the
+				 * execve it makes last */
 };
 
 /* A syscall stopped at entry, waiting for its result. */

@@ -275,6 +275,26 @@ static int m_xattrs(void)
 	return 0;
 }
 
+/* A PATH search past three directories without the program, by a
+ * process with a close-on-exec fd open for writing (ps-w) and a file
+ * mapped shared and writable (ps-m): each is written once, when the
+ * exec that runs goes through. */
+static int m_path_search(void)
+{
+	int fd = open("ps-w", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	int mfd = open("ps-m", O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	char *m;
+
+	must(fd >= 0 && mfd >= 0 && write(fd, "w\n", 2) == 2 && ftruncate(mfd, 4096) == 0,
+	     "files");
+	m = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, mfd, 0);
+	must(m != MAP_FAILED, "mmap");
+	memcpy(m, "m\n", 2);
+	setenv("PATH", "/nonexistent/a:/nonexistent/b:/nonexistent/c:/usr/bin:/bin", 1);
+	execlp("true", "true", (char *)NULL);
+	return 1;
+}
+
 /* setxattrat (Linux 6.13) through the link at argv[2]: ENOSYS exits 77. */
 static int m_setxattrat(char **argv)
 {
@@ -295,7 +315,7 @@ int main(int argc, char **argv)
 		{ "moved-cwd", m_moved_cwd }, { "proc-links", m_proc_links },
 		{ "renamed", m_renamed }, { "tmpfile", m_tmpfile }, { "mapped", m_mapped },
 		{ "in-root", m_in_root }, { "renamed-other", m_renamed_other },
-		{ "xattrs", m_xattrs },
+		{ "xattrs", m_xattrs }, { "path-search", m_path_search },
 	};
 
 	if (argc == 3 && !strcmp(argv[1], "setxattrat"))

@@ -271,6 +271,20 @@ for opt in "" --no-preload --no-seccomp-notify; do
 	done
 done
 
+# A PATH search's misses: a close-on-exec writer and a shared writable
+# mapping are written once, at the exec that goes through (before: once
+# more for each directory without the program, four wrotes each).
+for opt in "" --no-preload --no-seccomp-notify; do
+	probes_ok path-search "$opt"
+	is "path-search${opt:+ $opt}: three misses, then the exec" \
+		"$(grep -c '"ev":"exec-fail","path":"/nonexistent/[abc]/true"' "$T")" 3
+	for f in ps-w ps-m; do
+		is "path-search${opt:+ $opt}: $f written once, as the process left it" \
+			"$(grep -o "\"ev\":\"wrote\",\"path\":\"\\\$SRC/$f\",\"digest\":\"[0-9a-f]*\"" "$T" | cut -d'"' -f12)" \
+			"$(xxh "$W/$f")"
+	done
+done
+
 # openat2 with RESOLVE_IN_ROOT: "/made" and "../../made" are the
 # dirfd's, as the kernel resolves them (before, "/made" was recorded as
 # the root's, and the delta lacked ir/made), and the perm of one it
