@@ -110,6 +110,8 @@ static int check_proc(struct trace_reader *r, struct sr_error **err)
 			 (int)(q - id < 64 ? q - id : 64), id);
 		return bad(r, err, msg);
 	}
+	r->last_proc.len = 0;
+	sbuf_add(&r->last_proc, id, (size_t)(q - id));
 	if (str_has_prefix(q, "\",\"parent\":\"")) {
 		size_t n = (size_t)(q - id);
 
@@ -127,6 +129,30 @@ static int check_proc(struct trace_reader *r, struct sr_error **err)
 		}
 	}
 	return 0;
+}
+
+/* An event ({"p":"ID",...}, its ID plain) of the process declared last:
+ * a reader takes it for that process's (diff does), so one that is not
+ * (moved, or of a process never declared) is refused. */
+static int check_event(struct trace_reader *r, struct sr_error **err)
+{
+	const char *id = r->buf + strlen("{\"p\":\""), *q;
+	char msg[200];
+
+	if (!str_has_prefix(r->buf, "{\"p\":\"") || !(q = strchr(id, '"')) ||
+	    memchr(id, '\\', (size_t)(q - id)))
+		return 0;
+	if (r->last_proc.len == (size_t)(q - id) && !memcmp(r->last_proc.p, id, r->last_proc.len))
+		return 0;
+	if (!r->nprocs)
+		snprintf(msg, sizeof(msg), "an event of process %.*s before any process record",
+			 (int)(q - id < 64 ? q - id : 64), id);
+	else
+		snprintf(msg, sizeof(msg), "an event of process %.*s among those of %.*s "
+			 "(each process's events follow its record)",
+			 (int)(q - id < 64 ? q - id : 64), id,
+			 (int)(r->last_proc.len < 64 ? r->last_proc.len : 64), r->last_proc.p);
+	return bad(r, err, msg);
 }
 
 /* One line as a JSON object; 0 at end of file, 2 when skipped. */
@@ -150,11 +176,13 @@ static int read_object_if(struct trace_reader *r,
 			r->nprocs++;
 			if (check_proc(r, err) < 0)
 				return -1;
-		} else
-		if (str_has_prefix(r->buf, "{\"state\""))
+		} else if (str_has_prefix(r->buf, "{\"state\"")) {
 			r->nstates++;
-		else if (!str_has_prefix(r->buf, "{\"end\""))
+		} else if (!str_has_prefix(r->buf, "{\"end\"")) {
 			r->nevents++;
+			if (check_event(r, err) < 0)
+				return -1;
+		}
 	}
 	/* (a record skipped unparsed is still checked to be one: the
 	 * same JSON as jansson reads, but for duplicate keys) */
@@ -244,12 +272,17 @@ int trace_open_file(struct trace_reader *r, FILE *f, const char *name,
 	return 0;
 }
 
-/* A count the end record gives (0 when it gives none) must match. */
+/* A count the end record gives must match; a complete trace's gives
+ * the processes and events (0 when it gives none: required). */
 static int check_count(struct trace_reader *r, const char *key, unsigned long have,
-		       struct sr_error **err)
+		       bool required, struct sr_error **err)
 {
 	json_t *v = json_object_get(r->end, key);
 
+	if (!v && required)
+		return sr_error_make(err, SR_EXIT_BAD_INPUT, 0,
+				     "%s:%lu: the end record of a complete trace has no \"%s\" "
+				     "count", r->path, r->line, key);
 	if (!v || (json_is_integer(v) && json_integer_value(v) >= 0 &&
 		   (unsigned long long)json_integer_value(v) == have))
 		return 0;
@@ -265,9 +298,11 @@ static int check_count(struct trace_reader *r, const char *key, unsigned long ha
 
 static int check_counts(struct trace_reader *r, struct sr_error **err)
 {
-	if (check_count(r, "processes", r->nprocs, err) < 0 ||
-	    check_count(r, "events", r->nevents, err) < 0 ||
-	    check_count(r, "states", r->nstates, err) < 0)
+	bool complete = !strcmp(jstr(r->end, "end"), "complete");
+
+	if (check_count(r, "processes", r->nprocs, complete, err) < 0 ||
+	    check_count(r, "events", r->nevents, complete, err) < 0 ||
+	    check_count(r, "states", r->nstates, false, err) < 0)
 		return -1;
 	return 0;
 }
@@ -330,6 +365,7 @@ void trace_close(struct trace_reader *r)
 	free(r->buf);
 	free(r->path);
 	sbuf_free(&r->cut_text);
+	sbuf_free(&r->last_proc);
 	strset_free(&r->procs);
 	memset(r, 0, sizeof(*r));
 }

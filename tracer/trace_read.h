@@ -26,8 +26,10 @@ struct trace_reader {
 	/* Records read so far by kind, checked against the end record's
 	 * counts so that lines lost from the middle of a trace are noticed. */
 	unsigned long nprocs, nevents, nstates;
-	/* The processes declared so far: one a line, each after its parent. */
+	/* The processes declared so far: one a line, each after its parent;
+	 * the last one's ID, whose events follow it. */
 	struct strset procs;
+	struct sbuf last_proc;
 	char *buf;
 	size_t cap;
 	/* Set after opening: a member (e.g. "\"env\":") whose array of

@@ -350,12 +350,21 @@ sed 's/^{"proc":"1.1","parent":"1"/{"proc":"1.1","parent":"7"/' "$SCRATCH/whole.
 	> "$SCRATCH/orphan.trace"
 sed 's/^{"proc":"1.1","parent":"1"/{"proc":"1.1","parent":"1.1"/' "$SCRATCH/whole.trace" \
 	> "$SCRATCH/selfparent.trace"
+# (an event of 1 moved among 1.1's, one before any process, an end
+# record without its counts: before, diff took the first for 1.1's)
+awk 'NR > 1 && /^\{"p":"1",/ && !m { m = $0; next } { print } /^\{"proc":"1.1",/ { print m }' \
+	"$SCRATCH/whole.trace" > "$SCRATCH/moved.trace"
+sed '1a {"p":"1","ev":"exit","status":0}' "$SCRATCH/whole.trace" > "$SCRATCH/early.trace"
+sed '$s/,"processes":[0-9]*//' "$SCRATCH/whole.trace" > "$SCRATCH/nocounts.trace"
 for sub in show fold lock "diff $SCRATCH/whole.trace"; do
 	for t in "md5:1: the header's \"digest\" is not sha256 or xxh128" \
 		 "vstr:1: the header's \"version\" is not an integer" \
 		 "dupproc:3: process 1 is declared twice" \
 		 "orphan:[0-9]+: the parent 7 is not declared before its child" \
-		 "selfparent:[0-9]+: the parent 1.1 is not declared before its child"; do
+		 "selfparent:[0-9]+: the parent 1.1 is not declared before its child" \
+		 "moved:[0-9]+: an event of process 1 among those of 1.1 \(each process's events follow its record\)" \
+		 "early:2: an event of process 1 before any process record" \
+		 "nocounts:[0-9]+: the end record of a complete trace has no \"processes\" count"; do
 		# shellcheck disable=SC2086
 		"$SR" $sub "$SCRATCH/${t%%:*}.trace" >/dev/null 2>"$SCRATCH/err"
 		is "$sub: ${t%%:*}.trace: 123" "$?" 123
