@@ -53,10 +53,28 @@ static int newer_nr(const char *name)
 	return -1;
 }
 
+/*
+ * i386's socket calls: libseccomp names them by pseudo-numbers (for its
+ * socketcall multiplexing) and traces both that and their own numbers
+ * (Linux 4.3+, arch/x86/entry/syscalls/syscall_32.tbl), which a 32-bit
+ * program's libc calls and the tracer then sees.
+ */
+static const struct {
+	const char *name;
+	int nr;
+} i386_sockets[] = {
+	{ "socket", 359 }, { "bind", 361 }, { "connect", 362 },
+	{ "sendto", 369 }, { "sendmsg", 370 }, { "sendmmsg", 345 },
+};
+
 int filter_resolve(int arch, const char *name)
 {
 	int nr = seccomp_syscall_resolve_name_arch(arches[arch], name);
 
+	if (nr < 0 && arch == FILTER_ARCH_I386)
+		for (size_t i = 0; i < ARRAY_SIZE(i386_sockets); i++)
+			if (!strcmp(i386_sockets[i].name, name))
+				return i386_sockets[i].nr;
 	if (nr < 0)
 		return newer_nr(name);
 	return nr & ~FILTER_X32_BIT;

@@ -1106,6 +1106,12 @@ like "filter --dump: the x32 section" "$dump" 'filter for arch x32'
 like "filter --list: io_uring_setup is in the table" "$("$SR" filter --list)" 'io_uring_setup +untraceable'
 like "filter --list: i386's old readdir is a listing" "$("$SR" filter --list)" 'readdir +readdir +x86_64=-1 i386=89'
 like "filter --list: i386's umount (not umount2) is untraceable" "$("$SR" filter --list)" 'umount +untraceable +x86_64=-1 i386=22'
+# (i386's direct socket calls: the filter traces their numbers, and the
+# tracer decodes them; before, it knew only socketcall's multiplexing,
+# and --list said -1)
+like "filter --list: i386's connect, by its own number" "$("$SR" filter --list)" \
+	'connect +net +x86_64=42 i386=362 '
+like "filter --dump: which the filter traces" "$dump" 'filter for syscall "connect" \(362\)'
 like "filter --list: setxattrat, unknown to Debian 12's libseccomp, has its number" \
 	"$("$SR" filter --list)" 'setxattrat +xattr +x86_64=463 i386=463'
 like "filter --dump: and is traced ahead of libseccomp's program" "$dump" 'if \(\$syscall == 464\) action TRACE\(0\);  # getxattrat'
