@@ -539,6 +539,11 @@ static int build_plan(const struct run_args *a, struct run_config *cfg,
 				      m->src, &src, err))
 			return -1;
 		plan_add(p, m->kind, 0, src, m->dst, m->kind == OP_TMPFS ? 0755 : 0);
+		/* (a bind of a tree path over itself, as a policy's write
+		 * paths are, is the tree's) */
+		if (path_is_under(m->dst, cfg->src) &&
+		    (m->kind == OP_TMPFS || (m->kind == OP_BIND && strcmp(src, m->dst))))
+			strv_push(&cfg->mounted, xstrdup(m->dst));
 	}
 	return 0;
 }
@@ -805,6 +810,7 @@ void run_config_free(struct run_config *cfg)
 	free(cfg->audit);
 	strv_free(&cfg->env);
 	plan_free(&cfg->plan);
+	strv_free(&cfg->mounted);
 	if (cfg->policy) {
 		policy_free(cfg->policy);
 		free(cfg->policy);

@@ -63,6 +63,10 @@ struct run_config {
 	struct strv env;	/* the command's environment, final */
 	sigset_t ignored;	/* forwarded signals the invoker ignores */
 	struct mount_plan plan;
+	/* The mount points inside the source tree of what is not the
+	 * tree's: the --tmpfs and the --bind of another directory there
+	 * (tracer_opts.mounted) */
+	struct strv mounted;
 	struct output_files outputs;	/* sandrun's own log (sitecache.h) */
 	struct filter_loader loader;	/* the loader's sites (filter.h) */
 	struct policy *policy;	/* --policy, expanded; NULL without */

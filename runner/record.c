@@ -47,6 +47,8 @@ static void canon_opts_of(const struct run_config *cfg, struct canon_root *roots
 	memset(o, 0, sizeof(*o));
 	o->roots = roots;
 	o->nroots = roots_of(cfg, roots);
+	o->mounted = (const char *const *)cfg->mounted.v;
+	o->nmounted = cfg->mounted.n;
 	o->algo = cfg->algo;
 	o->command = cfg->argv;
 	o->end_status = "complete";
@@ -84,6 +86,8 @@ int record_begin(struct recorder *rec, const struct run_config *cfg,
 	rec->topts.digest_cache = cfg->digest_cache;
 	rec->topts.cwd = cfg->cwd;
 	rec->topts.src = cfg->src;
+	rec->topts.mounted = (const char *const *)cfg->mounted.v;
+	rec->topts.nmounted = cfg->mounted.n;
 	rec->topts.policy = cfg->policy;
 	rec->topts.landlock = cfg->landlock_abi > 0;
 	rec->topts.preload = cfg->preload ? PRELOAD_IN_SANDBOX : NULL;

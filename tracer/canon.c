@@ -469,6 +469,23 @@ static uint64_t write_states(struct canon *c)
 	return n;
 }
 
+/* A string of the header, roots rewritten (and temp names, with c). */
+static void header_string(const struct canon_opts *o, FILE *out, struct canon *c,
+			  const char *s)
+{
+	if (c) {
+		c->line.len = 0;
+		canon_put_str(c, &c->line, s, false);
+		fwrite(c->line.p, 1, c->line.len, out);
+		c->line.len = 0;
+	} else {
+		char *r = canon_rewrite_roots(o, s);
+
+		json_write_string(out, r);
+		free(r);
+	}
+}
+
 static void write_header(const struct canon_opts *o, FILE *out,
 			 struct canon *c)
 {
@@ -483,19 +500,19 @@ static void write_header(const struct canon_opts *o, FILE *out,
 	for (size_t i = 0; o->command && o->command[i]; i++) {
 		if (i)
 			fputc(',', out);
-		if (c) {
-			c->line.len = 0;
-			canon_put_str(c, &c->line, o->command[i], false);
-			fwrite(c->line.p, 1, c->line.len, out);
-			c->line.len = 0;
-		} else {
-			char *s = canon_rewrite_roots(o, o->command[i]);
-
-			json_write_string(out, s);
-			free(s);
-		}
+		header_string(o, out, c, o->command[i]);
 	}
-	fputs("]}\n", out);
+	fputc(']', out);
+	if (o->nmounted) {
+		fputs(",\"mounted\":[", out);
+		for (size_t i = 0; i < o->nmounted; i++) {
+			if (i)
+				fputc(',', out);
+			header_string(o, out, c, o->mounted[i]);
+		}
+		fputc(']', out);
+	}
+	fputs("}\n", out);
 }
 
 void canon_write_incomplete(const struct canon_opts *opts, FILE *out,

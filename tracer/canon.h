@@ -18,6 +18,8 @@ struct canon_root {
 struct canon_opts {
 	const struct canon_root *roots;	/* longest path first */
 	size_t nroots;
+	const char *const *mounted;	/* tracer_opts.mounted, for the header */
+	size_t nmounted;
 	enum digest_algo algo;
 	pid_t init_pid;			/* spawns of pid 1 are the roots */
 	char **command;

@@ -508,6 +508,20 @@ static const char *parent_id(const char *id, char *buf, size_t len)
 	return buf;
 }
 
+/* Whether path is at or below one of the header's "mounted" paths: a
+ * --tmpfs or --bind of another directory in the tree, of which the run
+ * has no states. */
+static bool is_mounted(const json_t *mounted, const char *path)
+{
+	size_t i;
+	json_t *m;
+
+	json_array_foreach(mounted, i, m)
+		if (json_is_string(m) && path_is_under(path, json_string_value(m)))
+			return true;
+	return false;
+}
+
 int fold_set(const char *trace, bool (*member)(const char *id, void *ctx),
 	     void *ctx, struct fold_result *r, struct sr_error **err)
 {
@@ -609,6 +623,8 @@ int fold_set(const char *trace, bool (*member)(const char *id, void *ctx),
 			}
 	}
 	if (k == 0 && n) {
+		const json_t *mounted = json_object_get(tr.header, "mounted");
+
 		qsort(v, n, sizeof(*v), cmp_change);
 		for (size_t i = 0; i < n;) {
 			size_t j = i;
@@ -617,6 +633,11 @@ int fold_set(const char *trace, bool (*member)(const char *id, void *ctx),
 			while (j < n && !strcmp(v[j].e.path, v[i].e.path)) {
 				derived &= v[j].derived;
 				changed |= v[j++].changed;
+			}
+			/* (what is there is not the tree's, as in the run's) */
+			if (is_mounted(mounted, v[i].e.path)) {
+				i = j;
+				continue;
 			}
 			/* v[j - 1] is the last word on this path, unless the
 			 * scope owns the path: then the run's own before and

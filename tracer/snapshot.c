@@ -275,12 +275,26 @@ static bool below_link(const struct tracer *t, const char *path)
 	return errno == ELOOP;
 }
 
+/* Whether path is at or below a mount point of what is not the tree's
+ * (tracer.h). */
+static bool not_the_trees(const struct tracer *t, const char *path)
+{
+	for (size_t i = 0; i < t->opts->nmounted; i++)
+		if (path_is_under(path, t->opts->mounted[i]))
+			return true;
+	return false;
+}
+
 static void record_state(struct tracer *t, pid_t tid, const char *path,
 			 enum ev_kind kind, int depth)
 {
-	cleanup_free char *full = tracee_path(t, tid, path);
+	cleanup_free char *full = NULL;
 	struct event ev = { .kind = kind, .pid = t->root_pid };
 	struct stat st;
+
+	if (not_the_trees(t, path))
+		return;
+	full = tracee_path(t, tid, path);
 
 	ev.path = xstrdup(path);
 	if (lstat(full, &st) < 0 || (kind == EV_AFTER && below_link(t, path))) {

@@ -20,6 +20,11 @@ struct tracer_opts {
 	enum digest_algo algo;
 	const char *cwd;	/* the command's starting directory */
 	const char *src;	/* the source tree (other names of hard links) */
+	/* Mount points inside it of what is not the tree's (a --tmpfs, a
+	 * --bind of another directory): no state is recorded below them,
+	 * so the delta says nothing of what is there after the run. */
+	const char *const *mounted;
+	size_t nmounted;
 	const struct policy *policy;	/* NULL: record only */
 	bool landlock;		/* the policy's paths are also Landlock rules */
 	const char *preload;	/* in-process recording: the preload's path

@@ -13,13 +13,14 @@ command -v xxhsum >/dev/null || skip_all "xxhsum is not installed (apt-get insta
 
 xxh() { xxhsum -H2 "$1" 2>/dev/null | cut -d" " -f1; }
 
-# invariant NAME DIR CMD...: run CMD in DIR under sandrun and check
-# that the folded delta turns the manifest before into the one after.
+# invariant NAME DIR CMD...: run CMD in DIR under sandrun (with the run
+# options INV_OPTS) and check that the folded delta turns the manifest
+# before into the one after.
 invariant() {
 	local name=$1 dir=$2; shift 2
 	"$SR" manifest "$dir" > "$SCRATCH/$name.before"
 	(cd "$dir" && env -u MAKEFLAGS -u MAKELEVEL -u MFLAGS \
-		"$SR" -q -o "$SCRATCH/$name.trace" -- "$@") >"$SCRATCH/$name.log" 2>&1
+		"$SR" -q ${INV_OPTS:-} -o "$SCRATCH/$name.trace" -- "$@") >"$SCRATCH/$name.log" 2>&1
 	is "$name: the build succeeds" "$?" 0
 	"$SR" manifest "$dir" > "$SCRATCH/$name.after"
 	"$SR" fold "$SCRATCH/$name.trace" > "$SCRATCH/$name.delta"
@@ -150,6 +151,22 @@ V=$SCRATCH/private
 mkdir -p "$V"
 invariant private "$V" sh -c 'echo > /var/tmp/vt; echo > /run/r; echo > /dev/shm/s; echo x > hh'
 like "private: /dev/shm's file in the delta, as a host path" "$(cat "$SCRATCH/private.delta")" '^/dev/shm/s type=file'
+# A --tmpfs and a --bind of another directory inside the tree: what is
+# written there is not the tree's after the run (before, the delta had
+# it, and apply made files the tree never got); a file moved out of the
+# tmpfs is.  So for the subtree's and a process's folds too.
+MT=$SCRATCH/mounted
+mkdir -p "$MT/scratch" "$MT/bnd" "$SCRATCH/elsewhere"
+INV_OPTS="--tmpfs=$MT/scratch --bind=$SCRATCH/elsewhere:$MT/bnd" \
+	invariant mounted "$MT" sh -c 'echo a > scratch/a; echo t > t; echo x > bnd/x; mv scratch/a moved'
+is "mounted: the delta has what the tree got" "$(cut -d' ' -f1 "$SCRATCH/mounted.delta" | tr '\n' ' ')" \
+	'#sandrun-delta $SRC/moved $SRC/t '
+like "mounted: the header names the mount points" "$(head -1 "$SCRATCH/mounted.trace")" \
+	',"mounted":\["\$SRC/scratch","\$SRC/bnd"\]\}$'
+is "mounted: --subtree 1 is the run's delta" \
+	"$("$SR" fold -s 1 "$SCRATCH/mounted.trace")" "$(cat "$SCRATCH/mounted.delta")"
+is "mounted: the shell's own delta lacks what it wrote there" \
+	"$("$SR" fold -p 1 "$SCRATCH/mounted.trace" | cut -d' ' -f1 | tr '\n' ' ')" '#sandrun-delta $SRC/t '
 B=$SCRATCH/background
 mkdir -p "$B"
 invariant background "$B" sh -c 'for i in $(seq 12); do (echo $i > f$i) & done'
