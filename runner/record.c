@@ -371,7 +371,8 @@ int record_finish(struct recorder *rec, const struct run_config *cfg,
 	o.init_pid = rec->tracer.init_pid;
 	o.exit_code = exit_code;
 	if (rec->tracer.io_error)
-		return sr_error_make(err, SR_EXIT_FAILURE, EIO,
+		return sr_error_make(err, SR_EXIT_FAILURE,
+				     rec->tracer.spool.werrno ? rec->tracer.spool.werrno : EIO,
 				     "cannot write the trace spool in '%s'",
 				     rec->tracer.spool.dir);
 	if (outfile_open(&out, cfg->trace_path, err) < 0)

@@ -804,17 +804,17 @@ static bool decode_args(struct tracer *t, struct task *task)
 		 * all the same, exec_env.c judges it) */
 		if (!p->notified)
 			missing = exec_missing(t, task);
-		if (!p->notified && missing && task->exec_stops) {
-			ev->kind = EV_EXEC_FAIL;
-			tracer_emit(t, ev);
-			return false;
-		}
 		/* The close-on-exec writers close, and the shared mappings
 		 * go, with a successful exec: their wrote is made now,
 		 * through their fds, but for a file not there (once, not
 		 * once a directory of a PATH search; if one is put there
 		 * meanwhile, exec_done makes them by their paths). */
 		task->proc->writes_flushed = !missing;
+		if (!p->notified && missing && task->exec_stops) {
+			ev->kind = EV_EXEC_FAIL;
+			tracer_emit(t, ev);
+			return false;
+		}
 		if (!missing)
 			decode_flush_writes(t, task, -1, FLUSH_KEEP | FLUSH_CLOEXEC);
 		ev->path2 = xstrdup(task->proc->cwd);

@@ -195,15 +195,20 @@ int spool_append(struct spool *s, const struct event *ev)
 {
 	s->enc.len = 0;
 	spool_encode(&s->enc, ev);
-	fwrite(s->enc.p, 1, s->enc.len, s->f);
+	if (fwrite(s->enc.p, 1, s->enc.len, s->f) != s->enc.len && !s->werrno)
+		s->werrno = errno ? errno : EIO;
 	s->count++;
 	return ferror(s->f) ? -1 : 0;
 }
 
 int spool_rewind(struct spool *s, struct sr_error **err)
 {
-	if (fflush(s->f) != 0 || ferror(s->f))
-		return sr_error_make(err, SR_EXIT_FAILURE, errno,
+	/* (the errno of the write that failed first: a later flush's may
+	 * be another call's, or none) */
+	if (fflush(s->f) != 0 && !s->werrno)
+		s->werrno = errno ? errno : EIO;
+	if (s->werrno || ferror(s->f))
+		return sr_error_make(err, SR_EXIT_FAILURE, s->werrno ? s->werrno : EIO,
 				     "cannot write the trace spool in '%s'", s->dir);
 	rewind(s->f);
 	return 0;

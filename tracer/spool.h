@@ -27,6 +27,7 @@ struct spool {
 	char *dir;		/* where it is (its name is gone): for errors */
 	char *fbuf;		/* f's buffer */
 	uint64_t count;
+	int werrno;		/* the first write's failure (ENOSPC) */
 	char *win;		/* spool_read_at's window on the file */
 	uint64_t win_off;
 	size_t win_len, win_cap;

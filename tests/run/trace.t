@@ -1035,17 +1035,26 @@ if mount -t tmpfs -o size=64k sandrun-full "$D" 2>/dev/null; then
 	W=$SCRATCH/w-full
 	mkdir -p "$W"
 	printf 'i=0; while [ $i -lt 200 ]; do cat /etc/passwd /etc/group >/dev/null; i=$((i+1)); done\n' > "$W/run.sh"
-	full() {	# full SIZE: a run traced into a tmpfs of SIZE
+	# (and one whose spool fills while it runs)
+	printf 'for i in $(seq 300); do cat /etc/passwd > /dev/null; done\n' > "$W/run2.sh"
+	full() {	# full SIZE [SCRIPT]: a run traced into a tmpfs of SIZE
 		mount -o remount,size="$1" "$D" && rm -f "$D"/*
 		# the last run's: a failed run must not leave them beside its trace
 		echo stale > "$D/t.trace.delta" && echo stale > "$D/t.trace.meta.json"
-		(cd "$W" && timeout 120 "$SR" -o "$D/t.trace" -- sh run.sh) >/dev/null 2>"$SCRATCH/full.err"
+		(cd "$W" && timeout 120 "$SR" -o "$D/t.trace" -- sh "${2:-run.sh}") >/dev/null \
+			2>"$SCRATCH/full.err"
 		FST=$?
 	}
 	full 64k
 	is "full disk (the spool): exit 125" "$FST" 125
 	like "full disk (the spool): one line, the errno" "$(cat "$SCRATCH/full.err")" \
 		'^sandrun: cannot write the trace spool in '"'$D'"': No space left on device$'
+	# (before: "Input/output error", the errno of no call)
+	full 128k run2.sh
+	like "full disk (the spool, while the build runs): one line, the write's errno" \
+		"$(cat "$SCRATCH/full.err")" \
+		'^sandrun: cannot write the trace spool in '"'$D'"': No space left on device$'
+	full 64k
 	like "full disk (the spool): the trace says the run did not finish" \
 		"$(tail -n1 "$D/t.trace")" '"end":"incomplete"'
 	is "full disk (the spool): nothing else left, not the last run's delta or metadata" \
