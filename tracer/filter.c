@@ -36,10 +36,12 @@ static const uint32_t arches[FILTER_ARCH_COUNT] = {
  * with FILTER_X32_BIT).  The filter traces them with a block of its own
  * ahead of libseccomp's program (late_block).
  */
-static const struct {
+struct named_nr {
 	const char *name;
 	int nr;
-} newer[] = {
+};
+
+static const struct named_nr newer[] = {
 	{ "setxattrat", 463 },   { "getxattrat", 464 },     { "listxattrat", 465 },
 	{ "removexattrat", 466 }, { "open_tree_attr", 467 }, { "file_getattr", 468 },
 	{ "file_setattr", 469 },
@@ -59,10 +61,7 @@ static int newer_nr(const char *name)
  * (Linux 4.3+, arch/x86/entry/syscalls/syscall_32.tbl), which a 32-bit
  * program's libc calls and the tracer then sees.
  */
-static const struct {
-	const char *name;
-	int nr;
-} i386_sockets[] = {
+static const struct named_nr i386_sockets[] = {
 	{ "socket", 359 }, { "bind", 361 }, { "connect", 362 },
 	{ "sendto", 369 }, { "sendmsg", 370 }, { "sendmmsg", 345 },
 };
