@@ -539,11 +539,17 @@ static int build_plan(const struct run_args *a, struct run_config *cfg,
 				      m->src, &src, err))
 			return -1;
 		plan_add(p, m->kind, 0, src, m->dst, m->kind == OP_TMPFS ? 0755 : 0);
-		/* (a bind of a tree path over itself, as a policy's write
-		 * paths are, is the tree's) */
-		if (path_is_under(m->dst, cfg->src) &&
-		    (m->kind == OP_TMPFS || (m->kind == OP_BIND && strcmp(src, m->dst))))
-			strv_push(&cfg->mounted, xstrdup(m->dst));
+		/* (as mounted: normalized; a bind of a tree path, over itself
+		 * as a policy's write paths are or elsewhere in the tree, is
+		 * the tree's) */
+		{
+			const char *dst = p->ops[p->n - 1].dst;
+
+			if (path_is_under(dst, cfg->src) &&
+			    (m->kind == OP_TMPFS ||
+			     (m->kind == OP_BIND && !path_is_under(src, cfg->src))))
+				strv_push(&cfg->mounted, xstrdup(dst));
+		}
 	}
 	return 0;
 }

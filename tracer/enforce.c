@@ -189,6 +189,7 @@ static unsigned needs(const struct event *ev, const char **p1, const char **p2,
 		return PA_WRITE;
 	case EV_UNTRACEABLE:
 		/* (file_setattr changes the file it names, its fs flags) */
+		*follow = !(ev->flags & AT_SYMLINK_NOFOLLOW);
 		return ev->name && !strcmp(ev->name, "file_setattr") ? PA_WRITE : 0;
 	case EV_EXEC_FAIL:
 	case EV_SPAWN:

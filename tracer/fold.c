@@ -516,9 +516,15 @@ static bool is_mounted(const json_t *mounted, const char *path)
 	size_t i;
 	json_t *m;
 
-	json_array_foreach(mounted, i, m)
-		if (json_is_string(m) && path_is_under(path, json_string_value(m)))
+	/* (both as delta lines spell them: escaped) */
+	json_array_foreach(mounted, i, m) {
+		char *dir = json_is_string(m) ? path_of(json_string_value(m)) : NULL;
+		bool under = dir && path_is_under(path, dir);
+
+		free(dir);
+		if (under)
 			return true;
+	}
 	return false;
 }
 

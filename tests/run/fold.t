@@ -167,6 +167,16 @@ is "mounted: --subtree 1 is the run's delta" \
 	"$("$SR" fold -s 1 "$SCRATCH/mounted.trace")" "$(cat "$SCRATCH/mounted.delta")"
 is "mounted: the shell's own delta lacks what it wrote there" \
 	"$("$SR" fold -p 1 "$SCRATCH/mounted.trace" | cut -d' ' -f1 | tr '\n' ' ')" '#sandrun-delta $SRC/t '
+# ... named with a trailing slash, and a space (before: kept as typed,
+# "$SRC/s p/", no path was below it; and fold compared it unescaped)
+MS=$SCRATCH/mounted-sp
+mkdir -p "$MS/s p"
+(cd "$MS" && "$SR" -q --tmpfs="$MS/s p/" -o "$SCRATCH/mounted-sp.trace" -- \
+	sh -c 'echo a > "s p/a"; echo t > t') >/dev/null 2>&1
+is "mounted, 's p/': the run's delta" "$(cut -d' ' -f1 "$SCRATCH/mounted-sp.trace.delta" | tr '\n' ' ')" \
+	'#sandrun-delta $SRC/t '
+is "mounted, 's p/': the shell's own delta" \
+	"$("$SR" fold -p 1 "$SCRATCH/mounted-sp.trace" | cut -d' ' -f1 | tr '\n' ' ')" '#sandrun-delta $SRC/t '
 B=$SCRATCH/background
 mkdir -p "$B"
 invariant background "$B" sh -c 'for i in $(seq 12); do (echo $i > f$i) & done'
