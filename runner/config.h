@@ -64,8 +64,8 @@ struct run_config {
 	sigset_t ignored;	/* forwarded signals the invoker ignores */
 	struct mount_plan plan;
 	/* The mount points inside the source tree of what is not the
-	 * tree's: the --tmpfs and the --bind of another directory there
-	 * (tracer_opts.mounted) */
+	 * tree's: the --tmpfs there, and the --bind there of a directory
+	 * from outside it (tracer_opts.mounted) */
 	struct strv mounted;
 	struct output_files outputs;	/* sandrun's own log (sitecache.h) */
 	struct filter_loader loader;	/* the loader's sites (filter.h) */

@@ -508,9 +508,9 @@ static const char *parent_id(const char *id, char *buf, size_t len)
 	return buf;
 }
 
-/* Whether path is at or below one of the header's "mounted" paths: a
- * --tmpfs or --bind of another directory in the tree, of which the run
- * has no states. */
+/* Whether path is at or below one of the header's "mounted" paths (a
+ * --tmpfs in the tree, or a --bind there of a directory from outside
+ * it), where the run has no states. */
 static bool is_mounted(const json_t *mounted, const char *path)
 {
 	size_t i;

@@ -21,8 +21,9 @@ struct tracer_opts {
 	const char *cwd;	/* the command's starting directory */
 	const char *src;	/* the source tree (other names of hard links) */
 	/* Mount points inside it of what is not the tree's (a --tmpfs, a
-	 * --bind of another directory): no state is recorded below them,
-	 * so the delta says nothing of what is there after the run. */
+	 * --bind of a directory from outside it): no state is recorded
+	 * below them, so the delta says nothing of what is there after the
+	 * run. */
 	const char *const *mounted;
 	size_t nmounted;
 	const struct policy *policy;	/* NULL: record only */
