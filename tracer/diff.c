@@ -10,6 +10,7 @@
 #include "lib/exitcode.h"
 #include "lib/util.h"
 #include "tracer/diff_priv.h"
+#include "tracer/trace_read.h"
 
 /* --- analysis ------------------------------------------------------- */
 
@@ -766,8 +767,10 @@ int diff_traces(const char *pa, const char *pb, struct diff_result *res,
 	memset(res, 0, sizeof(*res));
 	a->path = pa;
 	b->path = pb;
-	a->copy = b->copy = -1;
-	if (diff_copy_if_pipe(a, err) < 0 || diff_copy_if_pipe(b, err) < 0)
+	/* (pass 2 reads each trace again: a pipe's is copied) */
+	b->copy = -1;
+	if (trace_copy_if_pipe(a->path, &a->copy, err) < 0 ||
+	    trace_copy_if_pipe(b->path, &b->copy, err) < 0)
 		goto out;
 	if (both_runs(diff_pass1, a, b, err) < 0)
 		goto out;

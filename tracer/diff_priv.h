@@ -112,9 +112,6 @@ struct diff {
 uint64_t diff_hash(const char *s, size_t len);
 uint64_t diff_content_hash(const char *digest, size_t len);
 void diff_add_str(char ***v, size_t *n, const char *s);
-/* r->copy: the trace copied to an unnamed temporary file when it is no
- * regular file (a pipe cannot be read twice); -1 otherwise. */
-int diff_copy_if_pipe(struct run *r, struct sr_error **err);
 int diff_pass1(struct run *r, struct sr_error **err);
 void diff_match(struct diff *d, int ia, int ib);
 int diff_pass2(struct run *r, struct sr_error **err);

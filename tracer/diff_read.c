@@ -1,17 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* `sandrun diff`: reading the two runs (see diff_priv.h). */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "lib/digest.h"
 #include "lib/exitcode.h"
 #include "lib/util.h"
-#include "lib/zstdio.h"
 #include "tracer/diff_priv.h"
 #include "tracer/trace_read.h"
 
@@ -280,73 +276,6 @@ static char *state_string(const json_t *rec)
 			 *jstr(rec, "target") ? " target=" : "", jstr(rec, "target"));
 }
 
-/*
- * A trace is read twice (pass 2 loads what differs): one that is no
- * regular file (a pipe, `<(zstdcat ...)`) is copied first to a temporary
- * file with no name, in $TMPDIR or /tmp.
- */
-int diff_copy_if_pipe(struct run *r, struct sr_error **err)
-{
-	const char *dir = getenv("TMPDIR");
-	struct stat st;
-	char buf[1 << 16];
-	ssize_t n;
-	int in;
-
-	if (stat(r->path, &st) == 0 && S_ISREG(st.st_mode))
-		return 0;
-	in = open(r->path, O_RDONLY | O_CLOEXEC);
-	if (in < 0)
-		return sr_error_make(err, SR_EXIT_FAILURE, errno, "cannot open '%s'", r->path);
-	r->copy = open(dir && dir[0] == '/' ? dir : "/tmp", O_TMPFILE | O_RDWR | O_CLOEXEC,
-		       0600);
-	if (r->copy < 0) {
-		close(in);
-		return sr_error_make(err, SR_EXIT_FAILURE, errno, "cannot make a temporary "
-				     "copy of '%s' (a pipe is read twice)", r->path);
-	}
-	while ((n = read(in, buf, sizeof(buf))) > 0)
-		if (write_all(r->copy, buf, (size_t)n) < 0)
-			break;
-	if (n != 0) {
-		int e = errno;
-
-		close(in);
-		return sr_error_make(err, SR_EXIT_FAILURE, e, "cannot copy '%s' to a "
-				     "temporary file", r->path);
-	}
-	close(in);
-	return 0;
-}
-
-/* The run's trace opened from its start: its file, or the copy of a pipe. */
-static int open_run(struct trace_reader *tr, const struct run *r,
-		    struct sr_error **err)
-{
-	FILE *f;
-	int fd;
-
-	if (r->copy < 0)
-		return trace_open(tr, r->path, err);
-	fd = dup(r->copy);	/* (the offset is shared: one pass at a time) */
-	if (fd >= 0 && lseek(fd, 0, SEEK_SET) < 0) {
-		int e = errno;
-
-		close(fd);
-		fd = -1;
-		errno = e;
-	}
-	f = fd >= 0 ? zstd_fdopen_any(fd) : NULL;	/* (takes fd) */
-	if (!f) {
-		int e = errno;
-
-		memset(tr, 0, sizeof(*tr));
-		return sr_error_make(err, SR_EXIT_FAILURE, e, "cannot read '%s' again",
-				     r->path);
-	}
-	return trace_open_file(tr, f, r->path, err);
-}
-
 int diff_pass1(struct run *r, struct sr_error **err)
 {
 	struct trace_reader tr;
@@ -354,7 +283,7 @@ int diff_pass1(struct run *r, struct sr_error **err)
 	json_t *rec;
 	int k;
 
-	if (open_run(&tr, r, err) < 0) {
+	if (trace_reopen(&tr, r->path, r->copy, err) < 0) {
 		trace_close(&tr);
 		return -1;
 	}
@@ -699,7 +628,7 @@ int diff_pass2(struct run *r, struct sr_error **err)
 	json_t *rec;
 	int k;
 
-	if (open_run(&tr, r, err) < 0) {
+	if (trace_reopen(&tr, r->path, r->copy, err) < 0) {
 		trace_close(&tr);
 		return -1;
 	}

@@ -486,7 +486,7 @@ int fold_scope(const char *trace, const char *id, bool subtree,
 {
 	struct scope_ctx sc = { id, subtree };
 
-	if (fold_set(trace, scope_member, &sc, r, err) < 0)
+	if (fold_set(trace, -1, scope_member, &sc, r, err) < 0)
 		return -1;
 	if (!r->processes) {
 		fold_free(r);
@@ -528,7 +528,7 @@ static bool is_mounted(const json_t *mounted, const char *path)
 	return false;
 }
 
-int fold_set(const char *trace, bool (*member)(const char *id, void *ctx),
+int fold_set(const char *trace, int copy, bool (*member)(const char *id, void *ctx),
 	     void *ctx, struct fold_result *r, struct sr_error **err)
 {
 	struct strv order = { 0 };
@@ -543,7 +543,7 @@ int fold_set(const char *trace, bool (*member)(const char *id, void *ctx),
 	int k;
 
 	memset(r, 0, sizeof(*r));
-	if (trace_open(&tr, trace, err) < 0) {
+	if (trace_reopen(&tr, trace, copy, err) < 0) {
 		trace_close(&tr);
 		return -1;
 	}

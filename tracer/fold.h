@@ -38,8 +38,9 @@ int fold_file(FILE *f, const char *trace, struct fold_result *ret, struct sr_err
  */
 int fold_scope(const char *trace, const char *id, bool subtree,
 	       struct fold_result *ret, struct sr_error **err);
-/* The same for any set of processes. */
-int fold_set(const char *trace, bool (*member)(const char *id, void *ctx),
+/* The same for any set of processes (copy: the trace's copy, or -1: see
+ * trace_reopen). */
+int fold_set(const char *trace, int copy, bool (*member)(const char *id, void *ctx),
 	     void *ctx, struct fold_result *ret, struct sr_error **err);
 
 /*

@@ -9,6 +9,7 @@
 #include <fnmatch.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "lib/exitcode.h"
 #include "lib/util.h"
@@ -130,14 +131,14 @@ static bool phase_member(const char *id, void *ctx)
 	return ids->n && bsearch(&id, ids->v, ids->n, sizeof(char *), cmp_str);
 }
 
-static int load(const char *trace, const char *pattern, struct phases *ph,
+static int load(const char *trace, int copy, const char *pattern, struct phases *ph,
 		struct sr_error **err)
 {
 	struct trace_reader tr;
 	json_t *rec;
 	int k;
 
-	if (trace_open(&tr, trace, err) < 0) {
+	if (trace_reopen(&tr, trace, copy, err) < 0) {
 		trace_close(&tr);
 		return -1;
 	}
@@ -165,10 +166,13 @@ int fold_split(const char *trace, const char *pattern,
 	       struct fold_result ret[PHASE_COUNT], struct sr_error **err)
 {
 	struct phases ph = { 0 };
-	int r = load(trace, pattern, &ph, err);
-	int k = 0;
+	int copy, r, k = 0;
 
+	/* (read four times: a pipe's trace is copied) */
 	memset(ret, 0, PHASE_COUNT * sizeof(*ret));
+	r = trace_copy_if_pipe(trace, &copy, err);
+	if (r == 0)
+		r = load(trace, copy, pattern, &ph, err);
 	if (r == 0) {
 		classify(&ph);
 		if (!ph.ids[PHASE_MATCH].n)
@@ -176,7 +180,7 @@ int fold_split(const char *trace, const char *pattern,
 					  "%s: no process matches '%s'", trace, pattern);
 	}
 	for (k = 0; r == 0 && k < PHASE_COUNT; k++)
-		r = fold_set(trace, phase_member, &ph.ids[k], &ret[k], err);
+		r = fold_set(trace, copy, phase_member, &ph.ids[k], &ret[k], err);
 	if (r < 0)
 		while (k-- > 0)
 			fold_free(&ret[k]);
@@ -188,5 +192,7 @@ int fold_split(const char *trace, const char *pattern,
 	free(ph.v);
 	for (int j = 0; j < PHASE_COUNT; j++)
 		strv_free(&ph.ids[j]);
+	if (copy >= 0)
+		close(copy);
 	return r < 0 ? -1 : 0;
 }

@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "lib/digest.h"
 #include "lib/exitcode.h"
@@ -232,6 +235,76 @@ int trace_open(struct trace_reader *r, const char *path, struct sr_error **err)
 		memset(r, 0, sizeof(*r));
 		return sr_error_make(err, SR_EXIT_FAILURE, errno,
 				     "cannot open '%s'", path);
+	}
+	return trace_open_file(r, f, path, err);
+}
+
+/*
+ * A trace read more than once: one that is no regular file (a pipe,
+ * `<(zstdcat ...)`) is copied first to a temporary file with no name, in
+ * $TMPDIR or /tmp.
+ */
+int trace_copy_if_pipe(const char *path, int *copy, struct sr_error **err)
+{
+	const char *dir = getenv("TMPDIR");
+	struct stat st;
+	char buf[1 << 16];
+	ssize_t n;
+	int in;
+
+	*copy = -1;
+	if (stat(path, &st) == 0 && S_ISREG(st.st_mode))
+		return 0;
+	in = open(path, O_RDONLY | O_CLOEXEC);
+	if (in < 0)
+		return sr_error_make(err, SR_EXIT_FAILURE, errno, "cannot open '%s'", path);
+	*copy = open(dir && dir[0] == '/' ? dir : "/tmp", O_TMPFILE | O_RDWR | O_CLOEXEC,
+		     0600);
+	if (*copy < 0) {
+		int e = errno;
+
+		close(in);
+		return sr_error_make(err, SR_EXIT_FAILURE, e, "cannot make a temporary "
+				     "copy of '%s' (a pipe is read twice)", path);
+	}
+	while ((n = read(in, buf, sizeof(buf))) > 0)
+		if (write_all(*copy, buf, (size_t)n) < 0)
+			break;
+	if (n != 0) {
+		int e = errno;
+
+		close(in);
+		close(*copy);
+		*copy = -1;
+		return sr_error_make(err, SR_EXIT_FAILURE, e, "cannot copy '%s' to a "
+				     "temporary file", path);
+	}
+	close(in);
+	return 0;
+}
+
+int trace_reopen(struct trace_reader *r, const char *path, int copy,
+		 struct sr_error **err)
+{
+	FILE *f;
+	int fd;
+
+	if (copy < 0)
+		return trace_open(r, path, err);
+	fd = dup(copy);		/* (the offset is shared: one pass at a time) */
+	if (fd >= 0 && lseek(fd, 0, SEEK_SET) < 0) {
+		int e = errno;
+
+		close(fd);
+		fd = -1;
+		errno = e;
+	}
+	f = fd >= 0 ? zstd_fdopen_any(fd) : NULL;	/* (takes fd) */
+	if (!f) {
+		int e = errno;
+
+		memset(r, 0, sizeof(*r));
+		return sr_error_make(err, SR_EXIT_FAILURE, e, "cannot read '%s' again", path);
 	}
 	return trace_open_file(r, f, path, err);
 }

@@ -48,6 +48,14 @@ int trace_open(struct trace_reader *r, const char *path, struct sr_error **err);
  * errors. */
 int trace_open_file(struct trace_reader *r, FILE *f, const char *name,
 		    struct sr_error **err);
+/* For a trace read more than once: *copy is -1 when path is a regular
+ * file, else the fd of an unnamed temporary file that holds what path
+ * gave (a pipe cannot be read twice; the caller closes it). */
+int trace_copy_if_pipe(const char *path, int *copy, struct sr_error **err);
+/* The trace opened from its start: path, or its copy (copy >= 0), called
+ * path in errors. */
+int trace_reopen(struct trace_reader *r, const char *path, int copy,
+		 struct sr_error **err);
 /* 1 with a record (a new reference), 0 after the end record, -1 on error. */
 int trace_next(struct trace_reader *r, json_t **ret, struct sr_error **err);
 /*

@@ -36,6 +36,13 @@ for o in "" "--process 1" "--subtree 1" "--split-at=*"; do
 	is "fold ${o:-(the run)}: an incomplete trace is refused (123)" "$?" 123
 	like "... saying so" "$(cat "$SCRATCH/err")" 'the trace is incomplete \(killed\); nothing to fold'
 done
+# A trace on a pipe (zstdcat, <(...)) folds as its file does in every
+# form: --split-at reads it four times, from a copy.
+for o in "" "--process 1" "--subtree 1" "--split-at=*" "--checksum --split-at=*"; do
+	is "fold ${o:-(the run)}: a trace on a pipe, as its file" \
+		"$("$SR" fold $o /dev/stdin < <(cat "$F/two-writers.trace") 2>&1; echo "rc=$?")" \
+		"$("$SR" fold $o "$F/two-writers.trace" 2>&1; echo "rc=$?")"
+done
 # A process spawned twice (a damaged trace) is replayed once, not again
 # and again.
 n=$(grep -o '"events":[0-9]*' "$F/two-writers.trace" | cut -d: -f2)
