@@ -24,6 +24,8 @@ static const char diff_usage[] =
 	"what differs downstream.  Processes are matched by their place in the\n"
 	"tree and their content; traces recorded in other directories, on\n"
 	"other hosts or by other users compare equal when the builds are.\n"
+	"A trace may be zstd-compressed or a pipe; - (one of them) is standard\n"
+	"input.\n"
 	"\n"
 	"      --json   one JSON object for tools (documented in sandrun(1))\n"
 	"      --all    list every difference that reaches no output too\n"
@@ -355,6 +357,8 @@ int cmd_diff(int argc, char **argv)
 	}
 	if (optind != argc - 2)
 		return cli_usage("diff", "needs two traces, TRACE-A and TRACE-B");
+	if (!strcmp(argv[optind], "-") && !strcmp(argv[optind + 1], "-"))
+		return cli_usage("diff", "only one trace can be read from standard input");
 	if (diff_traces(argv[optind], argv[optind + 1], &r, &err) < 0)
 		return sr_error_report(err);
 	if (json)

@@ -35,6 +35,7 @@ static const char fold_usage[] =
 	"                      after (those that read what the match wrote)\n"
 	"  -h, --help       print this help and exit\n"
 	"\n"
+	"TRACE may be zstd-compressed or a pipe; - is standard input.\n"
 	"Exit status: 0; 123 for a malformed, unsupported or incomplete trace;\n"
 	"124 usage error (a process the trace does not have too); 125 when the\n"
 	"trace cannot be read.\n";

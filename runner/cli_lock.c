@@ -17,7 +17,7 @@ static const char lock_usage[] =
 	"found (file:DIGEST, dir:DIGEST of the listing, the type, or absent),\n"
 	"one 'STATE<TAB>PATH' line each, sorted (docs/policy.md).\n"
 	"'sandrun run --lock FILE' fails when one of them changed or a new one\n"
-	"appeared.\n"
+	"appeared.  TRACE may be zstd-compressed; - is standard input.\n"
 	"\n"
 	"  -o, --output=FILE   write the lock to FILE (atomically) instead of stdout\n"
 	"  -h, --help          print this help and exit\n"

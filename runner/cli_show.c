@@ -21,9 +21,9 @@ static const char show_usage[] =
 	"                      '*' matches '/' too\n"
 	"  -h, --help          print this help and exit\n"
 	"\n"
-	"TRACE may be zstd-compressed.  Exit status: 0, 123 for a malformed or\n"
-	"unsupported trace, 124 for a usage error, 125 when TRACE cannot be read\n"
-	"or the output cannot be written.\n";
+	"TRACE may be zstd-compressed; - is standard input.  Exit status: 0, 123\n"
+	"for a malformed or unsupported trace, 124 for a usage error, 125 when\n"
+	"TRACE cannot be read or the output cannot be written.\n";
 
 struct show_opts {
 	bool tree;

@@ -227,9 +227,18 @@ static int read_object(struct trace_reader *r, json_t **ret, struct sr_error **e
 	return read_object_if(r, NULL, NULL, ret, err);
 }
 
+/* path opened to read, "-" standard input (as sha256sum's), or -1. */
+static int open_in(const char *path)
+{
+	if (!strcmp(path, "-"))
+		return fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 0);
+	return open(path, O_RDONLY | O_CLOEXEC);
+}
+
 int trace_open(struct trace_reader *r, const char *path, struct sr_error **err)
 {
-	FILE *f = zstd_fopen_any(path);
+	int fd = open_in(path);
+	FILE *f = fd >= 0 ? zstd_fdopen_any(fd) : NULL;	/* (takes fd) */
 
 	if (!f) {
 		memset(r, 0, sizeof(*r));
@@ -253,9 +262,9 @@ int trace_copy_if_pipe(const char *path, int *copy, struct sr_error **err)
 	int in;
 
 	*copy = -1;
-	if (stat(path, &st) == 0 && S_ISREG(st.st_mode))
+	if (strcmp(path, "-") && stat(path, &st) == 0 && S_ISREG(st.st_mode))
 		return 0;
-	in = open(path, O_RDONLY | O_CLOEXEC);
+	in = open_in(path);
 	if (in < 0)
 		return sr_error_make(err, SR_EXIT_FAILURE, errno, "cannot open '%s'", path);
 	*copy = open(dir && dir[0] == '/' ? dir : "/tmp", O_TMPFILE | O_RDWR | O_CLOEXEC,

@@ -43,6 +43,7 @@ struct trace_reader {
 	struct sbuf cut_text;
 };
 
+/* path "-" is standard input. */
 int trace_open(struct trace_reader *r, const char *path, struct sr_error **err);
 /* The same on a stream (f: taken, trace_close closes it), called name in
  * errors. */

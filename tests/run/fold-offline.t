@@ -43,6 +43,26 @@ for o in "" "--process 1" "--subtree 1" "--split-at=*" "--checksum --split-at=*"
 		"$("$SR" fold $o /dev/stdin < <(cat "$F/two-writers.trace") 2>&1; echo "rc=$?")" \
 		"$("$SR" fold $o "$F/two-writers.trace" 2>&1; echo "rc=$?")"
 done
+# - is standard input for every reader of a trace, as for sha256sum;
+# compressed too; diff takes it for one trace only.
+T=$F/two-writers.trace
+is "fold -: standard input, as the file" "$("$SR" fold - < "$T")" "$("$SR" fold "$T")"
+is "fold --split-at -: standard input, as the file" \
+	"$("$SR" fold -c --split-at='*' - < "$T")" "$("$SR" fold -c --split-at='*' "$T")"
+is "show -: standard input, named -" "$("$SR" show - < "$T")" \
+	"$("$SR" show "$T" | sed "1s|$T|-|")"
+is "lock -: standard input, as the file" "$("$SR" lock - < "$T")" "$("$SR" lock "$T")"
+if command -v zstd >/dev/null; then
+	is "show -: a compressed trace on standard input" "$(zstd -q -c "$T" | "$SR" show -t -)" \
+		"$("$SR" show -t "$T" | sed "1s|$T|-|")"
+else
+	skip "zstd is not installed"
+fi
+like "diff - FILE: standard input against the file" "$("$SR" diff - "$T" < "$T")" \
+	'^- and .* are equivalent'
+"$SR" diff - - < "$T" >/dev/null 2>"$SCRATCH/err"
+is "diff - -: a usage error (124)" "$?" 124
+like "... saying why" "$(cat "$SCRATCH/err")" 'only one trace can be read from standard input'
 # A process spawned twice (a damaged trace) is replayed once, not again
 # and again.
 n=$(grep -o '"events":[0-9]*' "$F/two-writers.trace" | cut -d: -f2)
