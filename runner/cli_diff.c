@@ -33,7 +33,7 @@ static const char diff_usage[] =
 	"\n"
 	"Exit status: 0 when the runs are equivalent, 1 when they differ, 123\n"
 	"when a trace is unusable (malformed, truncated, another format version,\n"
-	"different digests), 124 usage error.\n";
+	"different digests), 124 usage error, 125 when a trace cannot be read.\n";
 
 #define SHOW_PATHS 5
 
