@@ -105,7 +105,7 @@ static const char *describe(const struct diff_cause *c, char *buf, size_t len)
 static void json_write_side(const char *v)
 {
 	if (v)
-		json_write_bytes(stdout, v);
+		json_write_string(stdout, v);
 	else
 		fputs("null", stdout);
 }
@@ -259,11 +259,11 @@ static void print_report(const char *pa, const char *pb, const struct diff_resul
 static void json_proc(const struct diff_proc_ref *p)
 {
 	printf("{\"id\":");
-	json_write_bytes(stdout, p->id);
+	json_write_string(stdout, p->id);
 	printf(",\"exe\":");
-	json_write_bytes(stdout, p->exe);
+	json_write_string(stdout, p->exe);
 	printf(",\"cmd\":");
-	json_write_bytes(stdout, p->cmd);
+	json_write_string(stdout, p->cmd);
 	putchar('}');
 }
 
@@ -273,7 +273,7 @@ static void json_strs(const char *name, char *const *v, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		if (i)
 			putchar(',');
-		json_write_bytes(stdout, v[i]);
+		json_write_string(stdout, v[i]);
 	}
 	putchar(']');
 }
@@ -300,7 +300,7 @@ static void print_json(const struct diff_result *r)
 		const struct diff_cause *c = &r->causes[i];
 
 		printf("%s{\"kind\":\"%s\",\"what\":", i ? "," : "", cause_kind_name(c->kind));
-		json_write_bytes(stdout, c->what);
+		json_write_string(stdout, c->what);
 		printf(",\"a\":");
 		json_write_side(c->a);
 		printf(",\"b\":");
@@ -315,11 +315,11 @@ static void print_json(const struct diff_result *r)
 	printf("],\"outputs\":[");
 	for (size_t i = 0; i < r->noutputs; i++) {
 		printf("%s{\"path\":", i ? "," : "");
-		json_write_bytes(stdout, r->outputs[i].path);
+		json_write_string(stdout, r->outputs[i].path);
 		printf(",\"a\":");
-		json_write_bytes(stdout, r->outputs[i].a);
+		json_write_string(stdout, r->outputs[i].a);
 		printf(",\"b\":");
-		json_write_bytes(stdout, r->outputs[i].b);
+		json_write_string(stdout, r->outputs[i].b);
 		putchar('}');
 	}
 	putchar(']');

@@ -167,6 +167,16 @@ is "escaped environment: the variable and both values" \
 	"$(echo "$out" | grep -A2 'environment variable BUILD_ID differs' | tail -n2 | tr -s ' ')" \
 	' A: 1"\\
  B: 1"/'
+# --json gives the values as the trace's strings are (a backslash \\), not
+# escaped once more.
+if command -v python3 >/dev/null; then
+	is "escaped environment: --json's values, as the trace spells them" \
+		"$("$SR" diff --json "$SCRATCH/envq.trace" "$SCRATCH/envq3.trace" | python3 -c \
+			'import json, sys; c = json.load(sys.stdin)["causes"][0]; print(c["a"], c["b"])')" \
+		'1"\\ 1"/'
+else
+	skip "no python3 to read JSON"
+fi
 
 # The same environment spelt another way in the JSON (an escape where
 # sandrun writes the character): no difference.
