@@ -42,6 +42,23 @@ char *mtree_escape(const char *s)
 	return out;
 }
 
+char *mtree_unescape(const char *s)
+{
+	char *out = xmalloc(strlen(s) + 1), *o = out;
+
+	for (; *s; s++) {
+		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' &&
+		    s[3] >= '0' && s[3] <= '7') {
+			*o++ = (char)((s[1] - '0') << 6 | (s[2] - '0') << 3 | (s[3] - '0'));
+			s += 3;
+		} else {
+			*o++ = *s;
+		}
+	}
+	*o = '\0';
+	return out;
+}
+
 void fslist_push(struct fslist *l, struct fsentry *e)
 {
 	if (l->n == l->cap) {
@@ -128,16 +145,27 @@ bool mtree_hex_digest(const char *s, const char *algo)
 	return !s[n] && n == (a == DIGEST_SHA256 ? 64 : 32);
 }
 
-/* Whether s escapes as mtree_escape does: every '\\' begins \\ooo. */
+/* Whether s is escaped as mtree_escape does it, in its one spelling:
+ * bytes 0x21..0x7e but '\\' as themselves, any other (not NUL) as \\ooo. */
 static bool escapes_ok(const char *s)
 {
-	for (; *s; s++)
-		if (*s == '\\') {
-			if (s[1] < '0' || s[1] > '3' || s[2] < '0' || s[2] > '7' ||
-			    s[3] < '0' || s[3] > '7')
+	for (; *s; s++) {
+		unsigned v;
+
+		if (*s != '\\') {
+			if ((unsigned char)*s <= 0x20 || (unsigned char)*s >= 0x7f)
 				return false;
-			s += 3;
+			continue;
 		}
+		if (s[1] < '0' || s[1] > '3' || s[2] < '0' || s[2] > '7' ||
+		    s[3] < '0' || s[3] > '7')
+			return false;
+		v = (unsigned)(s[1] - '0') << 6 | (unsigned)(s[2] - '0') << 3 |
+		    (unsigned)(s[3] - '0');
+		if (!v || (v > 0x20 && v < 0x7f && v != '\\'))
+			return false;
+		s += 3;
+	}
 	return true;
 }
 
@@ -194,7 +222,7 @@ static int parse_kv(struct fsentry *e, char *kv, const char *algo, unsigned *see
 		e->type = (enum fs_type)t;
 	} else if (!strcmp(kv, "mode")) {
 		e->perm = (unsigned)strtoul(eq, &end, 8);
-		if (*end || e->perm > 07777)
+		if (*eq < '0' || *eq > '7' || *end || e->perm > 07777)
 			return -1;
 	} else if (!strcmp(kv, "size")) {
 		errno = 0;
@@ -238,6 +266,42 @@ static bool read_header(struct fslist *ret, const char *line)
 	return true;
 }
 
+/* s for an error message: bytes outside 0x20..0x7e as \ooo (a line's
+ * raw bytes, the terminal's escape sequences), the rest as it is. */
+static char *shown(const char *s)
+{
+	char *out = xmalloc(strlen(s) * 4 + 1), *o = out;
+
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p < 0x20 || *p >= 0x7f)
+			o += sprintf(o, "\\%03o", *p);
+		else
+			*o++ = (char)*p;
+	}
+	*o = '\0';
+	return out;
+}
+
+/* Whether entry e, of line lineno, may be in a list of this kind: a
+ * manifest's paths are "." and below, and it has no absent ones; else
+ * 0 with the error made. */
+static bool kind_ok(const struct fslist *l, const struct fsentry *e, const char *name,
+		    unsigned long lineno, struct sr_error **err)
+{
+	char *p;
+
+	if (!l->kind || strcmp(l->kind, "manifest"))
+		return true;
+	if (e->type != FS_ABSENT && (!strcmp(e->path, ".") || str_has_prefix(e->path, "./")))
+		return true;
+	p = shown(e->path);
+	sr_error_make(err, SR_EXIT_BAD_INPUT, 0, "%s:%lu: '%s' %s", name, lineno, p,
+		      e->type == FS_ABSENT ? "is type=absent in a manifest (only a delta "
+		      "has absent paths)" : "is not '.' or below it, as a manifest's are");
+	free(p);
+	return false;
+}
+
 int mtree_read(FILE *f, const char *name, struct fslist *ret,
 	       struct sr_error **err)
 {
@@ -253,6 +317,7 @@ int mtree_read(FILE *f, const char *name, struct fslist *ret,
 	while (rc == 0 && (n = getline(&line, &cap, f)) >= 0) {
 		struct fsentry e = { .type = FS_FILE };
 		char *save = NULL, *tok;
+		bool bad;
 
 		lineno++;
 		if (!n || line[n - 1] != '\n') {
@@ -274,6 +339,15 @@ int mtree_read(FILE *f, const char *name, struct fslist *ret,
 						   name, lineno);
 				break;
 			}
+			if (str_has_prefix(line, "#sandrun-") && ret->algo &&
+			    digest_algo_parse(ret->algo, &(enum digest_algo){ 0 }) < 0) {
+				char *a = shown(ret->algo);
+
+				rc = sr_error_make(err, SR_EXIT_BAD_INPUT, 0, "%s:%lu: unknown "
+						   "digest '%s'", name, lineno, a);
+				free(a);
+				break;
+			}
 			continue;
 		}
 		if ((str_has_prefix(line, "/set") && (!line[4] || line[4] == ' ')) ||
@@ -286,15 +360,15 @@ int mtree_read(FILE *f, const char *name, struct fslist *ret,
 		tok = strtok_r(line, " ", &save);
 		if (!tok)
 			continue;	/* blank */
-		if (!strset_add(&seen, tok, strlen(tok))) {
-			rc = sr_error_make(err, SR_EXIT_BAD_INPUT, 0,
-					   "%s:%lu: '%s' is listed twice", name, lineno, tok);
-			break;
-		}
-		if (!path_ok(tok, ret->kind && !strcmp(ret->kind, "delta"))) {
-			rc = sr_error_make(err, SR_EXIT_BAD_INPUT, 0, "%s:%lu: bad path '%s' "
-					   "(an empty, '.' or '..' name, or a bad \\ooo escape)",
-					   name, lineno, tok);
+		bad = !path_ok(tok, ret->kind && !strcmp(ret->kind, "delta"));
+		if (bad || !strset_add(&seen, tok, strlen(tok))) {
+			char *p = shown(tok);
+
+			rc = sr_error_make(err, SR_EXIT_BAD_INPUT, 0, !bad ?
+					   "%s:%lu: '%s' is listed twice" : "%s:%lu: bad path "
+					   "'%s' (an empty, '.' or '..' name, a byte not escaped "
+					   "or a \\ooo escape mtree would not write)", name, lineno, p);
+			free(p);
 			break;
 		}
 		e.path = xstrdup(tok);
@@ -304,14 +378,18 @@ int mtree_read(FILE *f, const char *name, struct fslist *ret,
 			int k = parse_kv(&e, tok, ret->algo, &seen_keys);
 
 			if (k == -1 || k == -3) {
+				char *kw = shown(tok), *v = shown(kv ? tok + strlen(tok) + 1 : "");
+
 				rc = sr_error_make(err, SR_EXIT_BAD_INPUT, 0,
 						   "%s:%lu: %s '%s%s%s'", name, lineno,
 						   k == -3 ? "keyword given twice:" : "bad keyword",
-						   tok, kv ? "=" : "",
-						   kv ? tok + strlen(tok) + 1 : "");
+						   kw, kv ? "=" : "", v);
+				free(kw);
+				free(v);
 				break;
 			}
 		}
+		/* (e.path passed path_ok: nothing in it to show otherwise) */
 		if (rc == 0 && !(seen_keys & K_TYPE))
 			rc = sr_error_make(err, SR_EXIT_BAD_INPUT, 0, "%s:%lu: '%s' has no "
 					   "type= keyword", name, lineno, e.path);
@@ -319,6 +397,8 @@ int mtree_read(FILE *f, const char *name, struct fslist *ret,
 			rc = sr_error_make(err, SR_EXIT_BAD_INPUT, 0, "%s:%lu: '%s': link= "
 					   "goes with type=link, and only with it", name,
 					   lineno, e.path);
+		if (rc == 0 && !kind_ok(ret, &e, name, lineno, err))
+			rc = -1;
 		if (rc == 0)
 			fslist_push(ret, &e);
 		else

@@ -38,6 +38,9 @@ const char *fs_type_name(enum fs_type t);
 int fs_type_parse(const char *name);
 /* mtree's escaping: bytes outside 0x21..0x7e, and '\', as \ooo. */
 char *mtree_escape(const char *s);
+/* The bytes of a name escaped so (as mtree_read checks them: every \ooo
+ * one that mtree_escape writes). */
+char *mtree_unescape(const char *s);
 /* Whether s is lowercase hex of the length of algo's digests. */
 bool mtree_hex_digest(const char *s, const char *algo);
 

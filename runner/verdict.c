@@ -5,6 +5,7 @@
 
 #include "lib/exitcode.h"
 #include "lib/json.h"
+#include "lib/mtree.h"
 #include "lib/outfile.h"
 #include "policy/policy.h"
 #include "runner/verdict.h"
@@ -73,8 +74,13 @@ static void on_drift(const char *path, const char *was, const char *is, void *ct
 		printf("%s%s\n", was ? " was " : "", was ? was : "");
 	}
 	if (d->report) {
+		/* (the lock's path is mtree-escaped; the report's, as the
+		 * violations', are bytes) */
+		char *raw = mtree_unescape(path);
+
 		fprintf(d->report, "%s{\"path\":", d->n ? "," : "");
-		json_write_bytes(d->report, path);
+		json_write_bytes(d->report, raw);
+		free(raw);
 		fputs(",\"was\":", d->report);
 		if (was)
 			json_write_bytes(d->report, was);

@@ -311,6 +311,21 @@ apply_bad "a header after the entries" 123 "$SCRATCH/late.mtree:[0-9]+: a #sandr
 apply_bad "a second header" 123 "$SCRATCH/twohead.delta:[0-9]+: a #sandrun- header again" "$M" "$SCRATCH/twohead.delta"
 { cat "$D"; printf '/./x type=absent\n'; } > "$SCRATCH/hostdot.delta"
 apply_bad "a path outside the roots with a . name" 123 "$SCRATCH/hostdot.delta:[0-9]+: bad path '/\\./x'" "$M" "$SCRATCH/hostdot.delta"
+# A manifest's lines as sandrun manifest writes them, in their one
+# spelling: what it never writes is refused, not taken for another path.
+bad_mf() {	# bad_mf WHAT LINE PATTERN
+	{ cat "$M"; printf '%s\n' "$2"; } > "$SCRATCH/bm.mtree"
+	apply_bad "$1" 123 "$SCRATCH/bm.mtree:[0-9]+: $3" "$SCRATCH/bm.mtree" "$D"
+}
+bad_mf "a name escaped that mtree writes plain" './\141 type=file' "bad path '\./\\\\141'"
+bad_mf "an escaped NUL" './a\000b type=file' "bad path '\./a\\\\000b'"
+bad_mf "a byte not escaped (shown escaped)" "./e$(printf '\351') type=file" "bad path '\./e\\\\351'"
+bad_mf "an absent path in a manifest" './gone type=absent' "'\./gone' is type=absent in a manifest"
+bad_mf "a delta's root in a manifest" '$SRC/x type=file' "'\\\$SRC/x' is not '\.' or below it"
+bad_mf "an empty mode" './m type=file mode=' "bad keyword 'mode='"
+sed '2s/digest=[a-z0-9]*/digest=md5/' "$M" > "$SCRATCH/md5.mtree"
+apply_bad "a manifest of an unknown digest" 123 "$SCRATCH/md5.mtree:2: unknown digest 'md5'" \
+	"$SCRATCH/md5.mtree" "$D"
 apply_bad "a directory as the delta" 125 "cannot open '$SCRATCH': Is a directory" "$M" "$SCRATCH"
 apply_bad "a missing manifest" 125 "cannot open '$SCRATCH/nope': No such file" "$SCRATCH/nope" "$D"
 c1=$("$SR" fold --checksum "$SCRATCH/g-symlink.trace")

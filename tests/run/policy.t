@@ -310,6 +310,27 @@ like "--lock: names the header" "$(cat "$SCRATCH/err")" \
 	sh -c 'cat /etc/hostname >/dev/null; cc -c a.c -o a.o') 2>"$SCRATCH/err"
 is "--lock: a new host input: exit 121" "$?" 121
 like "--lock: names it" "$(cat "$SCRATCH/err")" 'lock: new host input: /etc/hostname'
+# Drift of host inputs named with a backslash and a byte that is not
+# UTF-8: the lock escapes them as mtree does, --report's JSON gives their
+# bytes as the violations' paths are (a backslash as two, \xHH).
+H=$SCRATCH/hostdir
+mkdir -p "$H" && printf one > "$H/a\\b" && printf one > "$H/e$(printf '\351')"
+hrun() { (cd "$L" && "$SR" -q -o "$SCRATCH/$1.trace" --ro-bind="$H:/mnt" "${@:2}" -- \
+	sh -c 'cat /mnt/* >/dev/null') 2>"$SCRATCH/err"; }
+hrun h1 && "$SR" lock -o "$SCRATCH/h.lock" "$SCRATCH/h1.trace"
+like "lock: a host name with a backslash, escaped as mtree does" "$(cat "$SCRATCH/h.lock")" \
+	$'\t/mnt/a\\\\134b$'
+printf two > "$H/a\\b" && printf two > "$H/e$(printf '\351')"
+hrun h2 --lock="$SCRATCH/h.lock" --report="$SCRATCH/h.json"
+is "--lock: drift of the two (121)" "$?" 121
+if command -v python3 >/dev/null; then
+	is "--report: the drifted paths as bytes, escaped once" \
+		"$(python3 -c 'import json, sys; print(" ".join(d["path"] for d in
+			json.load(open(sys.argv[1]))["lock_drift"]))' "$SCRATCH/h.json")" \
+		'/mnt/a\\b /mnt/e\xe9'
+else
+	skip "no python3 to read JSON"
+fi
 (cd "$L" && "$SR" -q -o "$SCRATCH/l6.trace" -- cat /proc/self/root/etc/hostname) >/dev/null 2>&1
 like "lock: a read through /proc/self/root counts as the path" "$("$SR" lock "$SCRATCH/l6.trace")" \
 	$'file:[0-9a-f]{32}\t/etc/hostname'
