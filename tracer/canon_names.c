@@ -88,9 +88,11 @@ void canon_note_temp(struct canon *c, const struct event *ev)
 		return;
 	name = ev->path + 5;
 	end = strchr(name, '/');
-	if (!*name)
+	/* (directly: a name made deeper, as in a source tree below /tmp,
+	 * does not make the directory above it a temporary one) */
+	if (!*name || end)
 		return;
-	strv_push(&c->temp_set, end ? strndup(name, (size_t)(end - name)) : xstrdup(name));
+	strv_push(&c->temp_set, xstrdup(name));
 }
 
 static bool is_temp(const struct canon *c, const char *name, size_t len)

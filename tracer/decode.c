@@ -110,13 +110,19 @@ static const char *below(const char *s, const char *name)
 }
 
 /* The fd N of a path ".../fd/N[/rest]" of the process's own (or
- * "/dev/fd/N"), *rest what follows it; -1 for any other path. */
+ * "/dev/fd/N", or /dev/stdin, /dev/stdout, /dev/stderr: 0, 1, 2, the
+ * links to /proc/self/fd/N that the sandbox's /dev has), *rest what
+ * follows it; -1 for any other path. */
 static int magic_fd(struct proc *pr, const char *path, const char **rest)
 {
+	static const char *const std[] = { "/dev/stdin", "/dev/stdout", "/dev/stderr" };
 	const char *own = proc_own(pr, path), *num = NULL;
 	char *end;
 	long fd;
 
+	for (int i = 0; i < 3; i++)
+		if ((*rest = below(path, std[i])))
+			return i;
 	if (own && str_has_prefix(own, "/fd/"))
 		num = own + 4;
 	else if (str_has_prefix(path, "/dev/fd/"))
@@ -130,7 +136,8 @@ static int magic_fd(struct proc *pr, const char *path, const char **rest)
 	return (int)fd;
 }
 
-/* A path through the process's own magic links in /proc: "/dev/fd/N",
+/* A path through the process's own magic links in /proc, not normalized
+ * (a ".." in rest is the kernel's to walk): "/dev/fd/N",
  * ".../fd/N/rest" (the fd's path), ".../cwd/rest" (its cwd's) and
  * ".../root/rest" ("/rest": the sandbox has one root, chroot is
  * untraceable) of /proc/self, /proc/thread-self or /proc/<its pid>. */
@@ -143,7 +150,7 @@ static char *magic_fd_path(struct proc *pr, const char *path)
 	if (own && (in = below(own, "/root")))
 		return xasprintf("/%s", in);
 	if (own && pr->cwd && (in = below(own, "/cwd")))
-		return *in ? join_normalize(pr->cwd, in + 1) : xstrdup(pr->cwd);
+		return xasprintf("%s%s", pr->cwd, in);
 	fd = magic_fd(pr, path, &rest);
 	e = fd >= 0 ? fd_lookup(pr, fd) : NULL;
 	if (!e)
@@ -161,8 +168,13 @@ static char *resolve(struct proc *pr, int dirfd, const char *path)
 	if (!path)
 		return NULL;
 	if (path[0] == '/') {
-		out = path_normalize(path);
-		magic = magic_fd_path(pr, out);
+		/* (a magic link's target first, as the kernel follows it: a
+		 * ".." after it climbs from there; else one the path names
+		 * once normalized) */
+		magic = magic_fd_path(pr, path);
+		out = magic ? NULL : path_normalize(path);
+		if (!magic)
+			magic = magic_fd_path(pr, out);
 		if (magic) {
 			free(out);
 			out = path_normalize(magic);
@@ -211,8 +223,9 @@ static char *raw_join(struct proc *pr, int dirfd, const char *path)
 
 	if (!strstr(path, ".."))
 		return NULL;
+	/* (through a magic link: from its target, as the kernel goes) */
 	if (path[0] == '/')
-		return xstrdup(path);
+		return magic_fd_path(pr, path) ?: xstrdup(path);
 	if (dirfd == AT_FDCWD) {
 		base = pr->cwd;
 	} else {
@@ -222,6 +235,20 @@ static char *raw_join(struct proc *pr, int dirfd, const char *path)
 		base = e->path;
 	}
 	return xasprintf("%s/%s", base, path);
+}
+
+/* A change through the process's own /proc/self/cwd or fd N: the cwd,
+ * or the fd if the tracer does not know it (one received over a
+ * socket), as the kernel has them. */
+static void magic_from_kernel(struct task *task, const char *raw)
+{
+	const char *own = proc_own(task->proc, raw), *rest;
+	int fd = magic_fd(task->proc, raw, &rest);
+
+	if (fd >= 0 && !fd_lookup(task->proc, fd))
+		proc_base_from_kernel(task->proc, task->tid, fd);
+	else if (own && below(own, "/cwd"))
+		proc_base_from_kernel(task->proc, task->tid, AT_FDCWD);
 }
 
 static char *path_arg_raw(struct task *task, int dirfd_idx, int path_idx,
@@ -242,6 +269,8 @@ static char *path_arg_raw(struct task *task, int dirfd_idx, int path_idx,
 	raw = arg_string(task, path_idx);
 	if (raw && raw[0] != '/' && p->change)
 		proc_base_from_kernel(task->proc, task->tid, dirfd);
+	if (raw && raw[0] == '/' && p->change)
+		magic_from_kernel(task, raw);
 	if (!raw) {
 		/* utimensat(fd, NULL, ...) works on the fd itself; anything
 		 * else with a path it cannot read fails (EFAULT), the fd's

@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <sys/inotify.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
@@ -245,6 +246,73 @@ static int m_proc_links(void)
 	return 0;
 }
 
+/* fd sent over a unix socket (SCM_RIGHTS). */
+static void send_fd(int s, int fd)
+{
+	char c = 0, buf[CMSG_SPACE(sizeof(int))];
+	struct iovec io = { &c, 1 };
+	struct msghdr m = { .msg_iov = &io, .msg_iovlen = 1, .msg_control = buf,
+			    .msg_controllen = sizeof(buf) };
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&m);
+
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+	must(sendmsg(s, &m, 0) == 1, "sendmsg");
+}
+
+static int recv_fd(int s)
+{
+	char c, buf[CMSG_SPACE(sizeof(int))];
+	struct iovec io = { &c, 1 };
+	struct msghdr m = { .msg_iov = &io, .msg_iovlen = 1, .msg_control = buf,
+			    .msg_controllen = sizeof(buf) };
+	int fd;
+
+	must(recvmsg(s, &m, 0) == 1 && CMSG_FIRSTHDR(&m), "recvmsg");
+	memcpy(&fd, CMSG_DATA(CMSG_FIRSTHDR(&m)), sizeof(fd));
+	return fd;
+}
+
+/* Changes through magic links that the kernel follows first: a ".."
+ * after /proc/self/cwd or /dev/fd/N climbs from their targets (in sub/deep:
+ * sub/mx, sub/md, sub/my); /dev/stdout is fd 1 (the file "so", opened
+ * read-only, rewritten); /proc/self/fd/N of an fd received over a socket
+ * is its file ("rx", rewritten).  "so" and "rx" are there before. */
+static int m_magic_up(void)
+{
+	char path[64];
+	int fd, sv[2];
+	pid_t child;
+
+	must(mkdir("sub", 0755) == 0 && mkdir("sub/deep", 0755) == 0, "mkdir");
+	must(chdir("sub/deep") == 0, "chdir");
+	write_file("/proc/self/cwd/../mx", "x\n");
+	must(mkdir("/proc/thread-self/cwd/../md", 0755) == 0, "mkdir up");
+	fd = open(".", O_RDONLY | O_DIRECTORY);
+	must(fd >= 0, "open .");
+	snprintf(path, sizeof(path), "/dev/fd/%d/../my", fd);
+	write_file(path, "y\n");
+	must(chdir("../..") == 0, "chdir back");
+	/* (fd 1 is "so", read-only: the reopen by path writes it) */
+	fd = open("so", O_RDONLY);
+	must(fd >= 0 && dup2(fd, 1) == 1, "so on fd 1");
+	write_file("/dev/stdout", "rewritten\n");
+	must(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0, "socketpair");
+	child = fork();
+	must(child >= 0, "fork");
+	if (!child) {
+		send_fd(sv[0], open("rx", O_PATH));
+		_exit(0);
+	}
+	fd = recv_fd(sv[1]);
+	must(waitpid(child, NULL, 0) == child, "waitpid");
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	write_file(path, "received\n");
+	return 0;
+}
+
 /* Each xattr change, by path, link, fd and the 6.13+ *at calls (ENOSYS
  * on an older kernel), and two that fail: a user attribute on a link
  * (EPERM) and a value too large (E2BIG).  The values differ by call:
@@ -316,6 +384,7 @@ int main(int argc, char **argv)
 		{ "renamed", m_renamed }, { "tmpfile", m_tmpfile }, { "mapped", m_mapped },
 		{ "in-root", m_in_root }, { "renamed-other", m_renamed_other },
 		{ "xattrs", m_xattrs }, { "path-search", m_path_search },
+		{ "magic-up", m_magic_up },
 	};
 
 	if (argc == 3 && !strcmp(argv[1], "setxattrat"))

@@ -370,11 +370,15 @@ T=$SCRATCH/abslink.trace
 	'mkdir /tmp/real && ln -s /tmp/real /tmp/lnk && mkdir /tmp/lnk/sub && ln -s x /tmp/lnk/sym && echo hi >/tmp/lnk/f && chmod 600 /tmp/lnk/f') \
 	>"$SCRATCH/abslink.out" 2>&1
 has "mkdir through a link to /tmp: the directory it made" \
-	'"ev":"mkdir","path":"$TMP/{2}/sub","perm":"0777","res":"ok","after":{"type":"dir"'
+	'"ev":"mkdir","path":"$TMP/lnk/sub","perm":"0777","res":"ok","after":{"type":"dir"'
 has "symlink through it: the link it made" \
-	'"ev":"symlink","target":"x","path":"$TMP/{2}/sym","res":"ok","after":{"type":"symlink","perm":"0777","target":"x"}'
+	'"ev":"symlink","target":"x","path":"$TMP/lnk/sym","res":"ok","after":{"type":"symlink","perm":"0777","target":"x"}'
 has "chmod through it: the file, its digest" \
-	"\"ev\":\"chmod\",\"path\":\"\$TMP/{2}/f\",\"perm\":\"0600\",\"res\":\"ok\",\"after\":{\"type\":\"file\",\"perm\":\"0600\",\"size\":3,\"digest\":\"$(printf 'hi\n' | xxhsum -H2 | cut -d' ' -f1)\"}"
+	"\"ev\":\"chmod\",\"path\":\"\$TMP/lnk/f\",\"perm\":\"0600\",\"res\":\"ok\",\"after\":{\"type\":\"file\",\"perm\":\"0600\",\"size\":3,\"digest\":\"$(printf 'hi\n' | xxhsum -H2 | cut -d' ' -f1)\"}"
+# (a temp name is one made directly under /tmp: a directory made below
+# the link does not make the link's name one; mkdir /tmp/real does)
+has "temp names: only what was made directly under /tmp" \
+	'"ev":"symlink","target":"$TMP/{1}","path":"$TMP/lnk","res":"ok"'
 # ... but a magic link under /proc (the shell's own cwd) is followed into
 # the tracee, as the kernel follows it for the tracee.
 (cd "$SCRATCH" && "$SR" -q -o "$SCRATCH/proclink.trace" -- /bin/sh -c 'mkdir /proc/$$/cwd/psub') \
@@ -1104,6 +1108,27 @@ for opt in "" --no-preload --no-seccomp-notify; do
 		"$(grep -c '"path":"/proc/[^"]*p[abd]' "$T")" 0
 	is "proc-links${opt:+ $opt}: the delta has the directory and the file (it was empty)" \
 		"$(grep -c '^\$SRC/pd\(/pb\)* type=' "$T.delta")" 2
+done
+
+# A ".." after a magic link climbs from its target, /dev/stdout is fd 1,
+# and /proc/self/fd/N of an fd received over a socket is its file: the
+# changes made so are in the delta, at their paths (they were recorded
+# under /proc/self, /dev/stdout, or as the parent's: missed).
+for opt in "" --no-preload --no-seccomp-notify; do
+	W=$SCRATCH/w-magic-up$opt; T=$SCRATCH/magic-up$opt.trace
+	mkdir -p "$W" && printf 'so\n' > "$W/so" && printf 'rx\n' > "$W/rx"
+	(cd "$W" && "$SR" -q $opt -o "$T" --ro-bind="$SCRATCH/bin:$SCRATCH/bin" \
+		-- "$SCRATCH/bin/probes" magic-up) >/dev/null 2>&1
+	is "magic-up${opt:+ $opt}: exit status" "$?" 0
+	is "magic-up${opt:+ $opt}: what a '..' after /proc/self/cwd, /dev/fd/N made is in the delta" \
+		"$(grep -o '^\$SRC/sub[^ ]* type=[a-z]*' "$T.delta" | tr '\n' ' ')" \
+		'$SRC/sub type=dir $SRC/sub/deep type=dir $SRC/sub/md type=dir $SRC/sub/mx type=file $SRC/sub/my type=file '
+	like "magic-up${opt:+ $opt}: a file rewritten through /dev/stdout" "$(cat "$T.delta")" \
+		"\\\$SRC/so type=file mode=0644 size=10 xxh128digest=$(printf 'rewritten\n' | xxh /dev/stdin)"
+	like "magic-up${opt:+ $opt}: one through a received fd's /proc/self/fd/N" "$(cat "$T.delta")" \
+		"\\\$SRC/rx type=file mode=0644 size=9 xxh128digest=$(printf 'received\n' | xxh /dev/stdin)"
+	is "magic-up${opt:+ $opt}: no path left under /proc/self or /dev/std*" \
+		"$(grep -c '"path":"/proc/\(self\|thread-self\)/\|"path":"/dev/std' "$T")" 0
 done
 
 # The filter: traced syscalls on all three entry points.
