@@ -21,6 +21,34 @@ static char *path_of(const char *s)
 	return out;
 }
 
+/* Whether p is a path as a trace writes it: "/" or a root ($SRC, $TMP,
+ * $HOME), then names, none empty, "." or "..". */
+static bool trace_path_ok(const char *p)
+{
+	static const char *const roots[] = { "$SRC", "$TMP", "$HOME" };
+	const char *c = p[0] == '/' ? p : NULL;
+
+	for (size_t i = 0; !c && i < ARRAY_SIZE(roots); i++) {
+		size_t n = strlen(roots[i]);
+
+		if (!strncmp(p, roots[i], n) && (!p[n] || p[n] == '/'))
+			c = p + n;
+	}
+	if (!c || !*c)
+		return c != NULL;	/* (a root itself) */
+	if (!strcmp(c, "/"))
+		return c == p;		/* ("/", not "$SRC/") */
+	for (c++;;) {
+		size_t n = strcspn(c, "/");
+
+		if (!n || (n == 1 && c[0] == '.') || (n == 2 && c[0] == '.' && c[1] == '.'))
+			return false;
+		if (!c[n])
+			return true;
+		c += n + 1;
+	}
+}
+
 static int state_entry(const json_t *rec, struct fsentry *e, bool need_path,
 			const char *algo, const char **why)
 {
@@ -29,6 +57,7 @@ static int state_entry(const json_t *rec, struct fsentry *e, bool need_path,
 		{ "symlink", FS_LINK }, { "fifo", FS_FIFO }, { "chardev", FS_CHAR },
 		{ "blockdev", FS_BLOCK }, { "socket", FS_SOCKET },
 	};
+	static const char *const strs[] = { "type", "perm", "path", "digest", "target", "state" };
 	const char *type = jstr(rec, "type"), *perm = jstr(rec, "perm");
 	const char *path = jstr(rec, "path"), *digest = jstr(rec, "digest");
 	json_t *size = json_object_get(rec, "size");
@@ -36,22 +65,31 @@ static int state_entry(const json_t *rec, struct fsentry *e, bool need_path,
 
 	memset(e, 0, sizeof(*e));
 	*why = NULL;
+	for (i = 0; i < ARRAY_SIZE(strs); i++)
+		if (json_object_get(rec, strs[i]) && !json_is_string(json_object_get(rec, strs[i])))
+			*why = "a member that should be a string is not one";
 	for (i = 0; i < ARRAY_SIZE(types); i++)
 		if (!strcmp(types[i].name, type))
 			break;
 	/* (what the delta's line is made of, checked: a digest or a
 	 * number could otherwise carry another line into it) */
-	if (i == ARRAY_SIZE(types))
+	if (*why)
+		;
+	else if (i == ARRAY_SIZE(types))
 		*why = "no known type";
 	else if (need_path && strcmp(jstr(rec, "state"), "before") &&
 		 strcmp(jstr(rec, "state"), "after"))
 		*why = "a state neither \"before\" nor \"after\"";
-	else if (need_path && path[0] != '/' && path[0] != '$')
-		*why = "no path, or one that is neither absolute nor under a root";
-	else if (*perm && (strlen(perm) > 4 || perm[strspn(perm, "01234567")]))
+	else if (need_path && !trace_path_ok(path))
+		*why = "no path, or one that is neither absolute nor under a root, or not "
+		       "normalized";
+	else if ((*perm || types[i].t != FS_ABSENT) &&
+		 (!*perm || strlen(perm) > 4 || perm[strspn(perm, "01234567")]))
 		*why = "a perm that is not 1-4 octal digits";
 	else if (size && (!json_is_integer(size) || json_integer_value(size) < 0))
 		*why = "a size that is not a count of bytes";
+	else if (!size && types[i].t == FS_FILE)
+		*why = "a file without its size";
 	else if (*digest && (algo ? !mtree_hex_digest(digest, algo) :
 			     !mtree_hex_digest(digest, "xxh128") && !mtree_hex_digest(digest, "sha256")))
 		*why = "a digest that is not lowercase hex of the trace's digest";
@@ -326,6 +364,45 @@ static void add_change(struct change **v, size_t *n, size_t *cap,
 	c->e.path = path_of(path);
 }
 
+/* A wrote event's file, as a state (a new reference). */
+static json_t *wrote_state(const json_t *rec)
+{
+	return json_pack("{s:s, s:O?, s:O?, s:O?}", "type", "file",
+			 "perm", json_object_get(rec, "perm"),
+			 "size", json_object_get(rec, "size"),
+			 "digest", json_object_get(rec, "digest"));
+}
+
+/* Whether an event is one replay() can make changes of: its paths as a
+ * trace writes them, its states as the state records are checked (else
+ * why not). */
+static bool event_ok(const json_t *rec, const char **why)
+{
+	static const char *const paths[] = { "path", "to" };
+	const char *ev = jstr(rec, "ev");
+	const json_t *after = json_object_get(rec, "after");
+	json_t *st = !strcmp(ev, "wrote") ? wrote_state(rec) : NULL;
+	struct fsentry e;
+
+	/* (the kinds replay takes paths of: a socket's may be "@name") */
+	*why = NULL;
+	if (!st && !after && strcmp(ev, "open") && strcmp(ev, "probe"))
+		return true;
+	if (after && !json_is_object(after))
+		*why = "an \"after\" that is not an object";
+	else if ((st || after) && state_entry(st ? st : after, &e, false, NULL, why) == 0)
+		fsentry_free(&e);
+	json_decref(st);
+	for (size_t i = 0; !*why && i < ARRAY_SIZE(paths); i++) {
+		const json_t *p = json_object_get(rec, paths[i]);
+
+		if (p && (!json_is_string(p) || !trace_path_ok(json_string_value(p))))
+			*why = "a path that is not a string, absolute or under a root, "
+			       "and normalized";
+	}
+	return !*why;
+}
+
 /* One record of the scope: what it tells about which path. */
 static void replay(const json_t *rec, struct change **v, size_t *n, size_t *cap)
 {
@@ -333,10 +410,7 @@ static void replay(const json_t *rec, struct change **v, size_t *n, size_t *cap)
 	const json_t *after = json_object_get(rec, "after");
 
 	if (!strcmp(ev, "wrote")) {
-		json_t *st = json_pack("{s:s, s:s, s:s, s:O?, s:O?}", "type", "file",
-				       "path", jstr(rec, "path"), "perm", jstr(rec, "perm"),
-				       "size", json_object_get(rec, "size"),
-				       "digest", json_object_get(rec, "digest"));
+		json_t *st = wrote_state(rec);
 
 		add_change(v, n, cap, jstr(rec, "path"), st, false, true);
 		json_decref(st);
@@ -539,6 +613,7 @@ int fold_set(const char *trace, int copy, bool (*member)(const char *id, void *c
 	struct fslist before = { 0 }, after = { 0 };
 	struct strv outside = { 0 };
 	struct trace_reader tr;
+	const char *bad;
 	json_t *rec;
 	int k;
 
@@ -566,6 +641,12 @@ int fold_set(const char *trace, int copy, bool (*member)(const char *id, void *c
 			fslist_push(!strcmp(jstr(rec, "state"), "before") ? &before : &after, &e);
 			json_decref(rec);
 			continue;
+		}
+		if (!*jstr(rec, "proc") && !event_ok(rec, &bad)) {
+			k = sr_error_make(err, SR_EXIT_BAD_INPUT, 0, "%s:%lu: bad event: %s",
+					  trace, tr.line, bad);
+			json_decref(rec);
+			break;
 		}
 		if (!*p || !member(p, ctx)) {
 			/* What others change: the scope does not own it. */

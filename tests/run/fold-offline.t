@@ -91,6 +91,24 @@ bad_state "a state neither before nor after" 'a state neither "before" nor "afte
 bad_state "a perm that is no octal" 'a perm that is not 1-4 octal digits' "${L}s/\"perm\":\"[0-7]*\"/\"perm\":\"zz\"/"
 bad_state "a negative size" 'a size that is not a count of bytes' "${L}s/\"size\":[0-9]*/\"size\":-5/"
 bad_state "a path under no root" 'no path, or one that is neither absolute nor under a root' "${L}s/\"path\":\"[^\"]*\"/\"path\":\"..\/..\/etc\"/"
+bad_state "a perm that is a number" 'a member that should be a string is not one' \
+	"${L}s/\"perm\":\"[0-7]*\"/\"perm\":644/"
+bad_state "a file without its perm" 'a perm that is not 1-4 octal digits' "${L}s/\"perm\":\"[0-7]*\",//"
+bad_state "a file without its size" 'a file without its size' "${L}s/\"size\":[0-9]*,//"
+bad_state "a root that is none" 'no path, or one that is neither' "${L}s/\"path\":\"\\\$SRC/\"path\":\"\$SRCX/"
+bad_state "a path not normalized" 'no path, or one that is neither' "${L}s/\"path\":\"\\\$SRC/\"path\":\"\$SRC\/..\/x/"
+# An event a scope's fold replays is checked as a state record is: a
+# malformed one is refused with its line, not made a wrong delta.
+W=$(grep -n '"ev":"wrote"' "$F/two-writers.trace" | head -n 1 | cut -d: -f1)
+bad_event() {	# bad_event WHAT REASON SED-EXPRESSION
+	sed -e "$3" "$F/two-writers.trace" > "$SCRATCH/ev.trace"
+	"$SR" fold --process 1 "$SCRATCH/ev.trace" >"$SCRATCH/out" 2>"$SCRATCH/err"
+	is "fold --process: $1: refused (123), no delta" "$? $(wc -c < "$SCRATCH/out")" "123 0"
+	like "... with the line and why" "$(cat "$SCRATCH/err")" "ev.trace:$W: bad event: $2"
+}
+bad_event "a wrote's perm out of range" 'a perm that is not 1-4 octal digits' "${W}s/\"perm\":\"[0-7]*\"/\"perm\":\"0999\"/"
+bad_event "a wrote's path a number" 'a path that is not a string' "${W}s/\"path\":\"[^\"]*\"/\"path\":5/"
+bad_event "a wrote's digest a number" 'a member that should be a string' "${W}s/\"digest\":\"[0-9a-f]*\"/\"digest\":5/"
 sed -e "${L}p" -e "\$s/\"states\":$states/\"states\":$((states + 1))/" "$F/two-writers.trace" > "$SCRATCH/st2.trace"
 for o in "" "--process 1"; do
 	"$SR" fold $o "$SCRATCH/st2.trace" >"$SCRATCH/out" 2>"$SCRATCH/err"
