@@ -256,3 +256,21 @@ FILE *input_open(const char *path, const char *what, struct sr_error **err)
 		sr_error_make(err, SR_EXIT_FAILURE, errno, "cannot open %s'%s'", what, path);
 	return f;
 }
+
+char *str_visible(const char *s)
+{
+	char *out = xmalloc(4 * strlen(s) + 1), *o = out;
+
+	for (const unsigned char *u = (const unsigned char *)s; *u; u++) {
+		if (*u == '\n')
+			o += sprintf(o, "\\n");
+		else if (*u == '\t')
+			o += sprintf(o, "\\t");
+		else if (*u < 0x20 || *u == 0x7f)
+			o += sprintf(o, "\\x%02x", *u);
+		else
+			*o++ = (char)*u;
+	}
+	*o = '\0';
+	return out;
+}

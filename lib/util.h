@@ -24,6 +24,10 @@ void *xrealloc(void *p, size_t n);
 void prefault(void *p, size_t len);
 char *xstrdup(const char *s);
 __attribute__((format(printf, 1, 2))) char *xasprintf(const char *fmt, ...);
+/* s for a one-line message or a terminal: its control characters as \n,
+ * \t or \xHH, so that no string read from a file makes a line of its own
+ * or moves the cursor (malloc'd). */
+char *str_visible(const char *s);
 
 /* A growable NULL-terminated vector of owned strings. */
 struct strv {

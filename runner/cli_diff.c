@@ -48,24 +48,13 @@ static const char *vis(const char *s)
 	static char *ring[8];
 	static unsigned next;
 	const unsigned char *u = (const unsigned char *)s;
-	char *out, *o;
+	char *out;
 
 	while (*u && *u >= 0x20 && *u != 0x7f)
 		u++;
 	if (!*u)
 		return s;	/* (nearly always: nothing to escape) */
-	out = o = xmalloc(4 * strlen(s) + 1);
-	for (u = (const unsigned char *)s; *u; u++) {
-		if (*u == '\n')
-			o += sprintf(o, "\\n");
-		else if (*u == '\t')
-			o += sprintf(o, "\\t");
-		else if (*u < 0x20 || *u == 0x7f)
-			o += sprintf(o, "\\x%02x", *u);
-		else
-			*o++ = (char)*u;
-	}
-	*o = '\0';
+	out = str_visible(s);
 	free(ring[next]);
 	ring[next] = out;
 	next = (next + 1) % 8;

@@ -94,66 +94,84 @@ static int read_failed(struct trace_reader *r, struct sr_error **err)
 			     r->path, r->line + 1);
 }
 
-/* A process's line, as the canonicalizer writes it ({"proc":"ID"} or
- * {"proc":"ID","parent":"ID",...}, IDs plain): its ID new, its parent
- * declared before it.  Read from the text, so that a reader skipping
- * the line unparsed checks it too; another spelling is left to the
- * parser and the readers. */
+/* The length of the process ID at s ("1", "1.2.3": numbers from 1, no
+ * zeros before them, as the canonicalizer numbers them) up to its '"',
+ * or 0 if it is not one. */
+static size_t proc_id_len(const char *s)
+{
+	const char *p = s;
+
+	for (;;) {
+		if (*p < '1' || *p > '9')
+			return 0;
+		while (*p >= '0' && *p <= '9')
+			p++;
+		if (*p == '"')
+			return (size_t)(p - s);
+		if (*p++ != '.')
+			return 0;
+	}
+}
+
+/* A process's line, as the canonicalizer writes it ({"proc":"ID"} for a
+ * root, 1, 2, ..., or {"proc":"ID","parent":"ID"} for a child, whose ID
+ * is its parent's and a number): its ID new, its parent declared before
+ * it.  Read from the text, so that a reader skipping the line unparsed
+ * checks it too. */
 static int check_proc(struct trace_reader *r, struct sr_error **err)
 {
-	const char *id = r->buf + strlen("{\"proc\":\""), *q, *par;
+	const char *id = r->buf + strlen("{\"proc\":\""), *q, *dot;
+	size_t n = proc_id_len(id), np;
+	char msg[200];
 
-	if (!str_has_prefix(r->buf, "{\"proc\":\"") || !(q = strchr(id, '"')) ||
-	    memchr(id, '\\', (size_t)(q - id)))
-		return 0;
-	if (!strset_add(&r->procs, id, (size_t)(q - id))) {
-		char msg[160];
-
+	if (!n)
+		return bad(r, err, "a process ID that is not 1, 2, ... or PARENT.N");
+	q = id + n;
+	if (!strset_add(&r->procs, id, n)) {
 		snprintf(msg, sizeof(msg), "process %.*s is declared twice",
-			 (int)(q - id < 64 ? q - id : 64), id);
+			 (int)(n < 64 ? n : 64), id);
 		return bad(r, err, msg);
 	}
 	r->last_proc.len = 0;
-	sbuf_add(&r->last_proc, id, (size_t)(q - id));
-	if (str_has_prefix(q, "\",\"parent\":\"")) {
-		size_t n = (size_t)(q - id);
-
-		par = q + strlen("\",\"parent\":\"");
-		q = strchr(par, '"');
-		/* (itself is declared by now: not a parent before it) */
-		if (q && !memchr(par, '\\', (size_t)(q - par)) &&
-		    (((size_t)(q - par) == n && !memcmp(par, id, n)) ||
-		     !strset_has(&r->procs, par, (size_t)(q - par)))) {
-			char msg[160];
-
-			snprintf(msg, sizeof(msg), "the parent %.*s is not declared before "
-				 "its child", (int)(q - par < 64 ? q - par : 64), par);
-			return bad(r, err, msg);
-		}
-	}
-	return 0;
+	sbuf_add(&r->last_proc, id, n);
+	dot = memrchr(id, '.', n);
+	np = dot ? (size_t)(dot - id) : 0;
+	if (!dot && str_has_prefix(q, "\",\"parent\":"))
+		snprintf(msg, sizeof(msg), "process %.*s, a root, with a parent",
+			 (int)(n < 64 ? n : 64), id);
+	else if (dot && (!str_has_prefix(q, "\",\"parent\":\"") ||
+			 strncmp(q + strlen("\",\"parent\":\""), id, np) ||
+			 q[strlen("\",\"parent\":\"") + np] != '"'))
+		snprintf(msg, sizeof(msg), "process %.*s without its parent %.*s",
+			 (int)(n < 64 ? n : 64), id, (int)(np < 64 ? np : 64), id);
+	else if (dot && !strset_has(&r->procs, id, np))
+		snprintf(msg, sizeof(msg), "the parent %.*s is not declared before "
+			 "its child", (int)(np < 64 ? np : 64), id);
+	else
+		return 0;
+	return bad(r, err, msg);
 }
 
-/* An event ({"p":"ID",...}, its ID plain) of the process declared last:
- * a reader takes it for that process's (diff does), so one that is not
- * (moved, or of a process never declared) is refused. */
+/* An event ({"p":"ID",...}) of the process declared last: a reader takes
+ * it for that process's (diff does), so one that is not (moved, or of a
+ * process never declared) is refused. */
 static int check_event(struct trace_reader *r, struct sr_error **err)
 {
-	const char *id = r->buf + strlen("{\"p\":\""), *q;
+	const char *id = r->buf + strlen("{\"p\":\"");
+	size_t n = proc_id_len(id);
 	char msg[200];
 
-	if (!str_has_prefix(r->buf, "{\"p\":\"") || !(q = strchr(id, '"')) ||
-	    memchr(id, '\\', (size_t)(q - id)))
-		return 0;
-	if (r->last_proc.len == (size_t)(q - id) && !memcmp(r->last_proc.p, id, r->last_proc.len))
+	if (!n)
+		return bad(r, err, "an event whose process ID is not 1, 2, ... or PARENT.N");
+	if (r->last_proc.len == n && !memcmp(r->last_proc.p, id, n))
 		return 0;
 	if (!r->nprocs)
 		snprintf(msg, sizeof(msg), "an event of process %.*s before any process record",
-			 (int)(q - id < 64 ? q - id : 64), id);
+			 (int)(n < 64 ? n : 64), id);
 	else
 		snprintf(msg, sizeof(msg), "an event of process %.*s among those of %.*s "
 			 "(each process's events follow its record)",
-			 (int)(q - id < 64 ? q - id : 64), id,
+			 (int)(n < 64 ? n : 64), id,
 			 (int)(r->last_proc.len < 64 ? r->last_proc.len : 64), r->last_proc.p);
 	return bad(r, err, msg);
 }
@@ -174,22 +192,31 @@ static int read_object_if(struct trace_reader *r,
 	r->line++;
 	if (n == 0 || r->buf[n - 1] != '\n')
 		return bad(r, err, "truncated line");
-	if (r->header) {	/* (counted for check_counts) */
-		if (str_has_prefix(r->buf, "{\"proc\"")) {
+	/* (counted for check_counts; the kind is the first member, as the
+	 * format writes it: a line is one kind, whatever else it has) */
+	r->is_end = false;
+	if (r->header) {
+		if (str_has_prefix(r->buf, "{\"proc\":\"")) {
 			r->nprocs++;
 			if (check_proc(r, err) < 0)
 				return -1;
-		} else if (str_has_prefix(r->buf, "{\"state\"")) {
+		} else if (str_has_prefix(r->buf, "{\"state\":\"")) {
 			r->nstates++;
-		} else if (!str_has_prefix(r->buf, "{\"end\"")) {
+		} else if (str_has_prefix(r->buf, "{\"end\":\"")) {
+			r->is_end = true;
+		} else if (str_has_prefix(r->buf, "{\"p\":\"")) {
 			r->nevents++;
 			if (check_event(r, err) < 0)
 				return -1;
+		} else {
+			return bad(r, err, "a record that does not begin with its kind's member "
+				   "({\"proc\":, {\"p\":, {\"state\": or {\"end\":, as the format "
+				   "writes them)");
 		}
 	}
 	/* (a record skipped unparsed is still checked to be one: the
 	 * same JSON as jansson reads, but for duplicate keys) */
-	if (want && !str_has_prefix(r->buf, "{\"end\"") && !want(r->buf, ctx)) {
+	if (want && !r->is_end && !want(r->buf, ctx)) {
 		size_t at;
 
 		if (r->buf[0] != '{')
@@ -410,7 +437,7 @@ int trace_next_if(struct trace_reader *r,
 		return sr_error_make(err, SR_EXIT_BAD_INPUT, 0,
 				     "%s:%lu: truncated: the trace has no end record",
 				     r->path, r->line);
-	if (json_object_get(j, "end")) {
+	if (r->is_end) {
 		r->end = j;
 		if (getc(r->f) != EOF)
 			return bad(r, err, "data after the end record");
@@ -430,12 +457,17 @@ int trace_next_if(struct trace_reader *r,
 int trace_require_complete(struct trace_reader *r, const char *then,
 			   struct sr_error **err)
 {
+	char *reason;
+	int rc;
+
 	if (!strcmp(jstr(r->end, "end"), "complete"))
 		return 0;
-	return sr_error_make(err, SR_EXIT_BAD_INPUT, 0,
-			     "%s: the trace is incomplete (%s); %s", r->path,
-			     *jstr(r->end, "reason") ? jstr(r->end, "reason") : "no reason given",
-			     then);
+	reason = str_visible(*jstr(r->end, "reason") ? jstr(r->end, "reason") :
+			     "no reason given");
+	rc = sr_error_make(err, SR_EXIT_BAD_INPUT, 0, "%s: the trace is incomplete (%s); %s",
+			   r->path, reason, then);
+	free(reason);
+	return rc;
 }
 
 void trace_close(struct trace_reader *r)

@@ -30,6 +30,7 @@ struct trace_reader {
 	 * the last one's ID, whose events follow it. */
 	struct strset procs;
 	struct sbuf last_proc;
+	bool is_end;		/* the line read is the end record */
 	char *buf;
 	size_t cap;
 	/* Set after opening: a member (e.g. "\"env\":") whose array of

@@ -356,12 +356,25 @@ awk 'NR > 1 && /^\{"p":"1",/ && !m { m = $0; next } { print } /^\{"proc":"1.1",/
 	"$SCRATCH/whole.trace" > "$SCRATCH/moved.trace"
 sed '1a {"p":"1","ev":"exit","status":0}' "$SCRATCH/whole.trace" > "$SCRATCH/early.trace"
 sed '$s/,"processes":[0-9]*//' "$SCRATCH/whole.trace" > "$SCRATCH/nocounts.trace"
+sed 's/^{"proc":"1.1","parent":"1"/{"proc":"2.1","parent":"2"/; s/^{"p":"1.1",/{"p":"2.1",/' \
+	"$SCRATCH/whole.trace" > "$SCRATCH/undeclared.trace"
+# (spelt otherwise than the format writes them: an escape in an ID, a
+# space before the kind's member, which readers skipping lines unparsed
+# took for no record of a process, and an event with an "end" member)
+sed 's/^{"proc":"1.1","parent":"1"/{"proc":"1\\u002e1","parent":"1"/' \
+	"$SCRATCH/whole.trace" > "$SCRATCH/escid.trace"
+sed '0,/^{"p":"1.1",/s/^{"p":"1.1",/{ "p":"1.1",/' "$SCRATCH/whole.trace" > "$SCRATCH/spaced.trace"
+sed '0,/^{"p":"1",/s/^{"p":"1",\(.*\)}$/{"p":"1",\1,"end":"complete"}/' "$SCRATCH/whole.trace" \
+	> "$SCRATCH/endmember.trace"
 for sub in show fold lock "diff $SCRATCH/whole.trace"; do
 	for t in "md5:1: the header's \"digest\" is not sha256 or xxh128" \
 		 "vstr:1: the header's \"version\" is not an integer" \
 		 "dupproc:3: process 1 is declared twice" \
-		 "orphan:[0-9]+: the parent 7 is not declared before its child" \
-		 "selfparent:[0-9]+: the parent 1.1 is not declared before its child" \
+		 "orphan:[0-9]+: process 1.1 without its parent 1" \
+		 "selfparent:[0-9]+: process 1.1 without its parent 1" \
+		 "undeclared:[0-9]+: the parent 2 is not declared before its child" \
+		 "escid:[0-9]+: a process ID that is not 1, 2, ... or PARENT.N" \
+		 "spaced:[0-9]+: a record that does not begin with its kind's member .*" \
 		 "moved:[0-9]+: an event of process 1 among those of 1.1 \(each process's events follow its record\)" \
 		 "early:2: an event of process 1 before any process record" \
 		 "nocounts:[0-9]+: the end record of a complete trace has no \"processes\" count"; do
@@ -371,6 +384,13 @@ for sub in show fold lock "diff $SCRATCH/whole.trace"; do
 		like "... says where and what" "$(cat "$SCRATCH/err")" \
 			"^sandrun: $SCRATCH/${t%%:*}.trace:${t#*:}\$"
 	done
+done
+check "an event with an \"end\" member: the trace was changed" grep -q ',"end":"complete"}$' \
+	"$SCRATCH/endmember.trace"
+for sub in show fold lock; do
+	is "$sub: an event with an \"end\" member is an event, not the end" \
+		"$("$SR" $sub "$SCRATCH/endmember.trace" 2>&1 | sed "s|endmember|whole|g"; echo "rc=$?")" \
+		"$("$SR" $sub "$SCRATCH/whole.trace" 2>&1; echo "rc=$?")"
 done
 # Compressed traces: cut short, or damaged inside a frame (the frames
 # carry a checksum, so damage that still decompresses is caught too).
