@@ -724,6 +724,12 @@ int cmd_hash(int argc, char **argv)
 		default: return cli_try_help("hash");
 		}
 	}
+	/* (as sha256sum: an option that says nothing here is an error) */
+	if (!check && (cs.quiet || cs.status))
+		return cli_usage("hash", "--%s is meaningful only with --check",
+				 cs.status ? "status" : "quiet");
+	if (check && o.json)
+		return cli_usage("hash", "--json is not for --check (its lines say OK or FAILED)");
 	if (mh) {
 		if (others || optind < argc)
 			return cli_usage("hash", "--module-hashes takes no other option "

@@ -117,7 +117,8 @@ static int close_stdout(int rc)
 static int dispatch(int argc, char **argv)
 {
 	if (argc < 2) {
-		fputs(main_usage, stderr);
+		fputs("sandrun: no command given (sandrun -- COMMAND, or a subcommand)\n"
+		      "Try 'sandrun --help' for more information.\n", stderr);
 		return SR_EXIT_USAGE;
 	}
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))

@@ -52,6 +52,11 @@ usage_case() {	# usage_case WHAT PATTERN SUBCOMMAND [ARG]...
 		"$(sed -n 2p "$SCRATCH/err"; wc -l < "$SCRATCH/err")" \
 		"Try 'sandrun $sub --help' for more information."$'\n'2
 }
+"$SR" >"$SCRATCH/out" 2>"$SCRATCH/err"
+is "no arguments: 124, in two lines, nothing on stdout" \
+	"$?:$(wc -l < "$SCRATCH/err"):$(wc -c < "$SCRATCH/out")" "124:2:0"
+like "no arguments: says so, and where the help is" "$(cat "$SCRATCH/err")" \
+	"^sandrun: no command given .*"$'\n'"Try 'sandrun --help' for more information.\$"
 usage_case "diff --jsn" "unrecognized option '--jsn'" diff --jsn a b
 usage_case "diff --json=1" "option '--json' doesn't allow an argument" diff --json=1 a b
 usage_case "diff with one trace" "needs two traces" diff a
@@ -67,6 +72,9 @@ usage_case "apply --bogus" "unrecognized option '--bogus'" apply --bogus a b
 usage_case "apply --help with a file" "needs a MANIFEST and a DELTA" apply -- --help
 usage_case "hash --mask=foo" "unknown --mask mode 'foo'" hash --mask=foo x
 usage_case "hash --jobs=0" "--jobs wants 1 to 256, not '0'" hash --jobs=0 x
+usage_case "hash --status without --check" "--status is meaningful only with --check" hash --status x
+usage_case "hash --quiet without --check" "--quiet is meaningful only with --check" hash --quiet x
+usage_case "hash --check --json" "--json is not for --check" hash -c --json x
 usage_case "verify without --cert" "needs at least one --cert" verify x
 usage_case "version with an operand" "takes no operands" version x
 usage_case "help of an unknown subcommand" "unknown subcommand 'x'" help x
