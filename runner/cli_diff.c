@@ -118,6 +118,15 @@ static void print_side(const char *side, const struct diff_cause *c, const char 
 		printf("       %s: %s\n", side, vis(v));
 }
 
+/* How much of s (longer than max bytes) to print: max bytes, less the
+ * start of a UTF-8 character they would cut. */
+static int cut_at(const char *s, int max)
+{
+	while (max > 0 && ((unsigned char)s[max] & 0xc0) == 0x80)
+		max--;
+	return max;
+}
+
 /* A process as "ID (argv...)", long command lines cut. */
 static void print_proc(const char *prefix, const struct diff_proc_ref *p)
 {
@@ -125,7 +134,7 @@ static void print_proc(const char *prefix, const struct diff_proc_ref *p)
 	int max = 120;
 
 	if ((int)strlen(cmd) > max)
-		printf("%s%s (%.*s ...)", prefix, vis(p->id), max, cmd);
+		printf("%s%s (%.*s ...)", prefix, vis(p->id), cut_at(cmd, max), cmd);
 	else
 		printf("%s%s (%s)", prefix, vis(p->id), cmd);
 }
@@ -164,7 +173,7 @@ static void print_cause(size_t n, const struct diff_cause *c, const struct diff_
 
 		printf("       %s %s, written by ", i ? "       " : "reaches", vis(c->reaches[i]));
 		if ((int)strlen(via) > max)
-			printf("%.*s ...)\n", max, via);
+			printf("%.*s ...)\n", cut_at(via, max), via);
 		else
 			printf("%s\n", via);
 		if (*c->chains[i])

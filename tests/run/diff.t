@@ -178,6 +178,17 @@ else
 	skip "no python3 to read JSON"
 fi
 
+# A long command line is cut for the report at a character, not inside
+# one: the report stays UTF-8.
+U=$SCRATCH/utf8 && mkdir -p "$U"
+cmd="echo $(printf '%0108d' 0)éééééééééé; echo \$V > out"
+for v in 1 2; do
+	(cd "$U" && "$SR" -q --setenv V=$v -o "$SCRATCH/u$v.trace" -- sh -c "$cmd") >/dev/null 2>&1
+done
+"$SR" diff "$SCRATCH/u1.trace" "$SCRATCH/u2.trace" > "$SCRATCH/u.out"
+like "a long command line: cut" "$(cat "$SCRATCH/u.out")" '0000é* \.\.\.\)'
+check "... at a character: the report is UTF-8" iconv -f UTF-8 -t UTF-8 "$SCRATCH/u.out" -o /dev/null
+
 # The same environment spelt another way in the JSON (an escape where
 # sandrun writes the character): no difference.
 sed '/"ev":"exec"/s/"BUILD_ID=1"/"BUILD_ID=\\u0031"/' "$SCRATCH/a.trace" > "$SCRATCH/spelt.trace"
