@@ -67,6 +67,14 @@ static void put(const char *s)
 	}
 }
 
+/* before, s as put() prints it, after. */
+static void label(const char *before, const char *s, const char *after)
+{
+	fputs(before, stdout);
+	put(s);
+	fputs(after, stdout);
+}
+
 static void print_argv(const json_t *argv)
 {
 	size_t i;
@@ -93,7 +101,9 @@ static void print_event(const json_t *ev)
 	const char *kind = *jstr(ev, "ev") ? jstr(ev, "ev") : jstr(ev, "state");
 	json_t *status = json_object_get(ev, "status");
 
-	printf("    %-11s", kind);
+	fputs("    ", stdout);
+	put(kind);
+	printf("%*s", strlen(kind) < 11 ? 11 - (int)strlen(kind) : 0, "");
 	if (!strcmp(kind, "exec")) {
 		print_argv(json_object_get(ev, "argv"));
 		fputs("  [", stdout);
@@ -107,11 +117,12 @@ static void print_event(const json_t *ev)
 		if (status)
 			printf("status %lld\n", (long long)json_integer_value(status));
 		else
-			printf("killed by %s\n", jstr(ev, "signal"));
+			label("killed by ", jstr(ev, "signal"), "\n");
 		return;
 	}
 	if (!strcmp(kind, "spawn")) {
-		printf("%s\n", jstr(ev, "child"));
+		put(jstr(ev, "child"));
+		putchar('\n');
 		return;
 	}
 	if (*jstr(ev, "mode")) {
@@ -136,11 +147,11 @@ static void print_event(const json_t *ev)
 		put(jstr(ev, "attr"));
 	}
 	if (*jstr(ev, "res") && strcmp(jstr(ev, "res"), "ok"))
-		printf("  %s", jstr(ev, "res"));
+		label("  ", jstr(ev, "res"), "");
 	if (*jstr(ev, "type"))
-		printf("  (%s)", jstr(ev, "type"));
+		label("  (", jstr(ev, "type"), ")");
 	if (*jstr(ev, "digest"))
-		printf("  %s", jstr(ev, "digest"));
+		label("  ", jstr(ev, "digest"), "");
 	putchar('\n');
 }
 
@@ -148,7 +159,7 @@ static void print_header(struct trace_reader *r, const char *path)
 {
 	printf("trace %s: ", path);
 	print_argv(json_object_get(r->header, "command"));
-	printf("  (digests: %s)\n", jstr(r->header, "digest"));
+	printf("  (digests: %s)\n", jstr(r->header, "digest"));	/* (checked) */
 }
 
 /* --tree needs process records and execs only: the rest is not parsed. */
@@ -220,7 +231,7 @@ static int show(const struct show_opts *o, const char *path)
 		return cli_usage("show", "%s has no process %s", path, scope);
 	}
 	if (strcmp(jstr(r.end, "end"), "complete"))
-		printf("warning: the trace is incomplete: %s\n", jstr(r.end, "reason"));
+		label("warning: the trace is incomplete: ", jstr(r.end, "reason"), "\n");
 	else
 		printf("end: exit %lld, %lld processes, %lld events\n",
 		       (long long)json_integer_value(json_object_get(r.end, "exit")),

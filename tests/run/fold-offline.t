@@ -63,6 +63,14 @@ like "diff - FILE: standard input against the file" "$("$SR" diff - "$T" < "$T")
 "$SR" diff - - < "$T" >/dev/null 2>"$SCRATCH/err"
 is "diff - -: a usage error (124)" "$?" 124
 like "... saying why" "$(cat "$SCRATCH/err")" 'only one trace can be read from standard input'
+# show prints no control byte of a trace's strings raw (an escape
+# sequence in a digest, a result or the reason of an incomplete run).
+sed -e '0,/"digest":"[0-9a-f]*"/s//"digest":"\\u001b[2J"/' \
+	-e '$s/.*/{"end":"incomplete","reason":"killed\\u001b[31m"}/' "$T" > "$SCRATCH/ctl.trace"
+check "control bytes: the trace was changed" grep -q 'u001b\[2J' "$SCRATCH/ctl.trace"
+out=$("$SR" show "$SCRATCH/ctl.trace")
+is "show: no control byte printed raw" "$(printf '%s' "$out" | tr -d '\n' | tr -d '[:print:]' | wc -c)" 0
+like "show: ... but as \\xHH" "$out" 'warning: the trace is incomplete: killed\\x1b\[31m'
 # A process spawned twice (a damaged trace) is replayed once, not again
 # and again.
 n=$(grep -o '"events":[0-9]*' "$F/two-writers.trace" | cut -d: -f2)
