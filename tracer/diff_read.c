@@ -9,6 +9,7 @@
 #include "lib/exitcode.h"
 #include "lib/util.h"
 #include "tracer/diff_priv.h"
+#include "tracer/fold.h"
 #include "tracer/trace_read.h"
 
 uint64_t diff_hash(const char *s, size_t len)
@@ -316,6 +317,15 @@ int diff_pass1(struct run *r, struct sr_error **err)
 				add_kid(&r->p[p->parent], (int)r->n);
 			r->n++;
 		} else if (json_object_get(rec, "state")) {
+			const char *why;
+
+			/* (checked as fold does: "middle" is no state) */
+			if (!fold_state_ok(rec, r->digest, &why)) {
+				k = sr_error_make(err, SR_EXIT_BAD_INPUT, 0, "%s:%lu: bad state "
+						  "record: %s", r->path, tr.line, why);
+				json_decref(rec);
+				break;
+			}
 			add_state(r, xstrdup(jstr(rec, "path")),
 				  !strcmp(jstr(rec, "state"), "before"), state_string(rec));
 		} else if (r->n && !strcmp(ev = jstr(rec, "ev"), "exec")) {

@@ -106,6 +106,16 @@ static int state_entry(const json_t *rec, struct fsentry *e, bool need_path,
 	return 0;
 }
 
+bool fold_state_ok(const json_t *rec, const char *algo, const char **why)
+{
+	struct fsentry e;
+
+	if (state_entry(rec, &e, true, algo, why) < 0)
+		return false;
+	fsentry_free(&e);
+	return true;
+}
+
 /* The run's before and after states, sorted, each path's given once
  * (an error else). */
 static int states_sorted(struct fslist *before, struct fslist *after, const char *trace,

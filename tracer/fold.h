@@ -54,6 +54,10 @@ extern const char *const phase_names[PHASE_COUNT];
 int fold_split(const char *trace, const char *pattern,
 	       struct fold_result ret[PHASE_COUNT], struct sr_error **err);
 void fold_write(FILE *f, const struct fold_result *r);
+/* Whether a state record is one fold makes a delta line of (of algo's
+ * digests); else why not. */
+struct json_t;
+bool fold_state_ok(const struct json_t *rec, const char *algo, const char **why);
 /* SHA-256 of the serialized delta, lowercase hex. */
 void fold_checksum(const struct fold_result *r, char hex[65]);
 void fold_free(struct fold_result *r);

@@ -63,6 +63,12 @@ like "diff - FILE: standard input against the file" "$("$SR" diff - "$T" < "$T")
 "$SR" diff - - < "$T" >/dev/null 2>"$SCRATCH/err"
 is "diff - -: a usage error (124)" "$?" 124
 like "... saying why" "$(cat "$SCRATCH/err")" 'only one trace can be read from standard input'
+# diff checks the state records as fold does: a state "middle" is none.
+L=$(grep -n '"state":"after"' "$T" | tail -n 1 | cut -d: -f1)
+sed "${L}s/\"state\":\"after\"/\"state\":\"middle\"/" "$T" > "$SCRATCH/mid.trace"
+"$SR" diff "$T" "$SCRATCH/mid.trace" >/dev/null 2>"$SCRATCH/err"
+is "diff: a state neither before nor after: 123" "$?" 123
+like "... with the line" "$(cat "$SCRATCH/err")" "mid.trace:$L: bad state record: a state neither"
 # show prints no control byte of a trace's strings raw (an escape
 # sequence in a digest, a result or the reason of an incomplete run).
 sed -e '0,/"digest":"[0-9a-f]*"/s//"digest":"\\u001b[2J"/' \
