@@ -13,7 +13,9 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <unistd.h>
+#include <linux/magic.h>
 
 #include "lib/artifact.h"
 #include "lib/cleanup.h"
@@ -32,7 +34,8 @@ static const char hash_usage[] =
 	"CheckSum, certificate-table entry and certificate table.  A directory\n"
 	"gives every regular file below it (not symlinks: they are left out),\n"
 	"then DIGEST  DIR/ for the tree (the SHA-256 of its file lines).  With\n"
-	"no PATH, or PATH -, read standard input.\n"
+	"no PATH, or PATH -, read standard input; a PATH that is a pipe\n"
+	"(/dev/stdin, <(...)) is read too, a named FIFO refused.\n"
 	"\n"
 	"      --mask=MODE   auto (default: cut what is detected), none, cut (leave\n"
 	"                    the regions out), zero (zero-fill them, keep length)\n"
@@ -103,29 +106,33 @@ static void on_sigbus(int sig)
 	raise(sig);
 }
 
-/* "-": standard input, read whole (a pipe cannot be mapped), as sha256sum
- * reads it. */
-static int hash_stdin(const struct hash_opts *o, enum digest_algo algo,
-		      struct hash_out *out, struct sr_error **err)
+/* A stream (fd): "-", standard input, or a PATH that is a pipe or a
+ * device (/dev/stdin, a FIFO, <(...)), read whole (it cannot be mapped),
+ * as sha256sum reads it. */
+static int hash_stream(const struct hash_opts *o, enum digest_algo algo, int fd,
+		       const char *name, struct hash_out *out, struct sr_error **err)
 {
 	size_t len = 0, cap = 1 << 16;
 	uint8_t *buf = xmalloc(cap);
 	ssize_t n;
 	int r;
 
-	while ((n = read(STDIN_FILENO, buf + len, cap - len)) != 0) {
+	while ((n = read(fd, buf + len, cap - len)) != 0) {
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
 			free(buf);
-			return sr_error_make(err, SR_EXIT_FAILURE, errno,
-					     "cannot read standard input");
+			if (!strcmp(name, "-"))
+				return sr_error_make(err, SR_EXIT_FAILURE, errno,
+						     "cannot read standard input");
+			return sr_error_make(err, SR_EXIT_FAILURE, errno, "cannot read '%s'",
+					     name);
 		}
 		len += (size_t)n;
 		if (len == cap)
 			buf = xrealloc(buf, cap *= 2);
 	}
-	r = find_regions(o, buf, len, "-", out, err);
+	r = find_regions(o, buf, len, name, out, err);
 	if (r == 0)
 		masked_digest(buf, len, out->r, out->n,
 			      o->mode == MASK_AUTO ? MASK_CUT : o->mode, algo, &out->d);
@@ -139,10 +146,27 @@ static int hash_file(const struct hash_opts *o, enum digest_algo algo, int dirfd
 {
 	sigjmp_buf jb;
 	struct mapped m;
-	int r;
+	struct stat st;
+	int r, fd;
 
 	if (!strcmp(name, "-") && !strcmp(rel, "-"))
-		return hash_stdin(o, algo, out, err);
+		return hash_stream(o, algo, STDIN_FILENO, "-", out, err);
+	/* (a PATH given that is a pipe, /dev/stdin or <(...), is read as a
+	 * stream; a named FIFO is refused below, not waited on for a
+	 * writer, and so is anything but a regular file in a tree) */
+	if (dirfd == AT_FDCWD && stat(rel, &st) == 0 && S_ISFIFO(st.st_mode)) {
+		struct statfs sf;
+
+		fd = open(rel, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+		if (fd >= 0 && fstatfs(fd, &sf) == 0 && sf.f_type == PIPEFS_MAGIC &&
+		    fcntl(fd, F_SETFL, 0) == 0) {
+			r = hash_stream(o, algo, fd, name, out, err);
+			close(fd);
+			return r;
+		}
+		if (fd >= 0)
+			close(fd);
+	}
 	if (read_or_map_file(dirfd, rel, name, block, MASKED_BLOCK, &m, err) < 0)
 		return -1;
 	if (!m.map) {		/* read whole into block */

@@ -592,5 +592,11 @@ is "hash of a FIFO: 125 at once" "$?" 125
 is "... says why" "$(cat "$SCRATCH/err")" "sandrun: cannot read '$SCRATCH/fifo': not a regular file"
 timeout 20 "$SR" verify --cert "$FIX/signing-cert.pem" "$SCRATCH/fifo" >/dev/null 2>&1
 is "verify of a FIFO: 125 at once" "$?" 125
+# ... but a pipe named as a PATH (/dev/stdin, <(...)) is read, as
+# sha256sum reads it.
+want=$("$SR" hash "$m" | cut -d' ' -f1)
+is "hash /dev/stdin: a pipe read, the file's digest" "$(cat "$m" | "$SR" hash /dev/stdin)" \
+	"$want  /dev/stdin"
+like "hash <(...): the same" "$("$SR" hash <(cat "$m"))" "^$want  /dev/fd/[0-9]+\$"
 
 done_testing
