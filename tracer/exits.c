@@ -171,7 +171,10 @@ void exit_died(struct tracer *t, pid_t tid, int status)
 	pr->exited = true;
 	/* (its fds are gone with it: the files, by their paths) */
 	decode_flush_writes(t, task, -1, FLUSH_CLOSE | FLUSH_GONE);
-	if (t->inproc && !pr->inproc_bad && !task->vfork_blocked && !fresh) {
+	/* (only a process whose recorder was armed may have lost records: a
+	 * static program's never is) */
+	if (t->inproc && (pr->inproc_armed || pr->nrings) && !pr->inproc_bad &&
+	    !task->vfork_blocked && !fresh) {
 		struct event ev = { .kind = EV_UNTRACEABLE, .pid = pr->tgid };
 
 		ev.name = xstrdup("exit");

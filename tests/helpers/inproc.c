@@ -819,8 +819,22 @@ static int close_range_writers(void)
 	return write(fd[1], "x", 1) < 0 && errno == EBADF ? 0 : 1;
 }
 
+/* self-kill: a file written, then SIGKILL to itself (the static build
+ * recorded nothing in-process to lose). */
+static int self_kill(void)
+{
+	int fd = open("killed.out", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+	if (fd < 0 || write(fd, "k\n", 2) != 2 || close(fd) < 0)
+		return 1;
+	kill(getpid(), SIGKILL);
+	return 1;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc == 2 && !strcmp(argv[1], "self-kill"))
+		return self_kill();
 	if (argc == 2 && !strcmp(argv[1], "listener"))
 		return listeners();
 	if (argc == 2 && !strcmp(argv[1], "close-range"))

@@ -918,10 +918,22 @@ if [ -x "$SCRATCH/bin/inproc-static" ]; then
 	check "static: its exec names no loader" sh -c "grep '\"ev\":\"exec\"' \
 		'$SCRATCH/out-root/static.trace' | grep -q '\"path\":\"[^\"]*inproc-static\"' &&
 		! grep '\"ev\":\"exec\"' '$SCRATCH/out-root/static.trace' | grep -q '\"loader\"'"
+	# (killed: it recorded nothing in-process, so nothing is lost; the
+	# dynamic build's loss is said, as a shell's is in trace.t)
+	for b in inproc-static inproc; do
+		run "selfkill-$b" root -- "$SCRATCH/bin/$b" self-kill
+		is "$b killed by SIGKILL: 137, its write in the trace" "$? $(grep -c \
+			'"ev":"wrote","path":"$SRC/killed.out"' "$SCRATCH/out-root/selfkill-$b.trace")" "137 1"
+	done
+	is "a static program killed: no note of records lost (it had none)" \
+		"$(grep -c 'sandrun:killed' "$SCRATCH/out-root/selfkill-inproc-static.trace")" 0
+	is "a dynamic one: the note" \
+		"$(grep -c 'sandrun:killed' "$SCRATCH/out-root/selfkill-inproc.trace")" 1
 else
 	skip "no static libc to build the static helper"
 	skip "no static libc to build the static helper"
 	skip "no static libc to build the static helper"
+	for i in 1 2 3 4; do skip "no static libc to build the static helper"; done
 fi
 
 # A program with no libc whose first call closes its stdout: its exec is
