@@ -291,15 +291,28 @@ static void record_state(struct tracer *t, pid_t tid, const char *path,
 	cleanup_free char *full = NULL;
 	struct event ev = { .kind = kind, .pid = t->root_pid };
 	struct stat st;
+	int e;
 
 	if (not_the_trees(t, path))
 		return;
 	full = tracee_path(t, tid, path);
 
 	ev.path = xstrdup(path);
-	if (lstat(full, &st) < 0 || (kind == EV_AFTER && below_link(t, path))) {
+	e = lstat(full, &st) < 0 ? errno : 0;
+	if (e && e != ENOENT && e != ENOTDIR && e != ELOOP) {
+		/* (where the tracer may not look and the build may: a
+		 * directory made unsearchable in a run without privileges,
+		 * a name too long: no state is known, and none is made up
+		 * as absent; the run says its delta may miss it) */
+		ev.kind = EV_UNTRACEABLE;
+		ev.name = xstrdup("state");
+		ev.result = -e;
+		tracer_emit(t, &ev);
+		return;
+	}
+	if (e || (kind == EV_AFTER && below_link(t, path))) {
 		/* (through a link: no name in the tree, as if absent) */
-		ev.result = errno == ELOOP ? -ENOENT : -errno;
+		ev.result = e && e != ELOOP ? -e : -ENOENT;
 		tracer_emit(t, &ev);
 		return;
 	}

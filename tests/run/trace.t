@@ -1131,6 +1131,25 @@ for opt in "" --no-preload --no-seccomp-notify; do
 		"$(grep -c '"path":"/proc/\(self\|thread-self\)/\|"path":"/dev/std' "$T")" 0
 done
 
+# A run without privileges whose build makes a directory unsearchable to
+# its user: the tracer, that user outside, cannot look below it either.
+# What is there is untraceable, and not made up as absent (a deletion).
+if [ "$(id -u)" -eq 0 ] && require_sandbox user >/dev/null 2>&1; then
+	U=$SCRATCH/w-noperm
+	mkdir -p "$U/src/d" "$U/out" && echo x > "$U/src/d/f" && chmod 000 "$U/src/d"
+	chown -R nobody:nogroup "$U" && chmod a+x "$SCRATCH"
+	(cd "$U/src" && as user "$SR" -q -o "$U/out/t.trace" -- \
+		sh -c 'chmod 700 d; echo y > d/f; chmod 000 d') 2>"$SCRATCH/noperm.err"
+	is "unsearchable to the tracer: the run's status" "$?" 0
+	check "... the file is not said to be deleted" sh -c "! grep -q 'd/f type=absent' '$U/out/t.trace.delta'"
+	has_in() { grep -qF -- "$2" "$3" && ok "$1" || { not_ok "$1"; diag "no line with: $2"; }; }
+	has_in "... its state is untraceable, with why" \
+		'{"p":"1","ev":"untraceable","call":"state","path":"$SRC/d/f","res":"EACCES"}' "$U/out/t.trace"
+	like "... and the run says its delta may miss it" "$(cat "$SCRATCH/noperm.err")" 'the delta may miss'
+else
+	for i in 1 2 3 4; do skip "not root, or no sandbox for nobody here"; done
+fi
+
 # The filter: traced syscalls on all three entry points.
 dump=$("$SR" filter --dump)
 like "filter --dump: the x86_64 section" "$dump" 'filter for arch x86_64'
