@@ -35,164 +35,6 @@
 
 static bool decode_args(struct tracer *t, struct task *task);
 
-/* base/path, lexically normalized; below a directory the fd table could
- * not name (FD_UNNAMED), still below it: no ".." climbs above the mark
- * ("/?unknown-fd/d/../../x" was "/x", a path nobody opened, which a
- * --policy judged and the tracer looked up). */
-static char *join_normalize(const char *base, const char *path)
-{
-	bool unnamed = str_has_prefix(base, FD_UNNAMED);
-	char *joined = xasprintf("/%s/%s", unnamed ? base + strlen(FD_UNNAMED) : base, path);
-	char *out = path_normalize(joined);
-
-	free(joined);
-	if (!unnamed)
-		return out;
-	joined = xasprintf(FD_UNNAMED "%s", strcmp(out, "/") ? out : "");
-	free(out);
-	return joined;
-}
-
-/* The process's pid in its own pid namespace (NSpid's last), or -1. */
-static pid_t ns_pid(struct proc *pr)
-{
-	char path[64], buf[2048], *line;
-	ssize_t n;
-	int fd;
-
-	if (pr->nspid)
-		return pr->nspid;
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)pr->tgid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = '\0';
-	line = strstr(buf, "\nNSpid:");
-	if (!line)
-		return -1;
-	line = strchr(line + 1, '\n');
-	if (line)
-		*line = '\0';
-	line = strrchr(buf, '\t');
-	if (!line)
-		return -1;
-	pr->nspid = (pid_t)atoi(line + 1);
-	return pr->nspid > 0 ? pr->nspid : -1;
-}
-
-/* What follows "/proc/self", "/proc/thread-self" or "/proc/<its pid>"
- * (as the sandbox numbers it) in path, or NULL. */
-static const char *proc_own(struct proc *pr, const char *path)
-{
-	char *end;
-	long pid;
-
-	if (str_has_prefix(path, "/proc/self/") || !strcmp(path, "/proc/self"))
-		return path + 10;
-	if (str_has_prefix(path, "/proc/thread-self/") || !strcmp(path, "/proc/thread-self"))
-		return path + 17;
-	if (!str_has_prefix(path, "/proc/"))
-		return NULL;
-	pid = strtol(path + 6, &end, 10);
-	return end != path + 6 && (!*end || *end == '/') && pid == ns_pid(pr) ? end : NULL;
-}
-
-/* Whether s is name or begins with name and a slash: what follows. */
-static const char *below(const char *s, const char *name)
-{
-	size_t n = strlen(name);
-
-	return !strncmp(s, name, n) && (!s[n] || s[n] == '/') ? s + n : NULL;
-}
-
-/* The fd N of a path ".../fd/N[/rest]" of the process's own (or
- * "/dev/fd/N", or /dev/stdin, /dev/stdout, /dev/stderr: 0, 1, 2, the
- * links to /proc/self/fd/N that the sandbox's /dev has), *rest what
- * follows it; -1 for any other path. */
-static int magic_fd(struct proc *pr, const char *path, const char **rest)
-{
-	static const char *const std[] = { "/dev/stdin", "/dev/stdout", "/dev/stderr" };
-	const char *own = proc_own(pr, path), *num = NULL;
-	char *end;
-	long fd;
-
-	for (int i = 0; i < 3; i++)
-		if ((*rest = below(path, std[i])))
-			return i;
-	if (own && str_has_prefix(own, "/fd/"))
-		num = own + 4;
-	else if (str_has_prefix(path, "/dev/fd/"))
-		num = path + 8;
-	if (!num)
-		return -1;
-	fd = strtol(num, &end, 10);
-	if (end == num || (*end && *end != '/') || fd > INT_MAX)
-		return -1;
-	*rest = end;
-	return (int)fd;
-}
-
-/* A path through the process's own magic links in /proc, not normalized
- * (a ".." in rest is the kernel's to walk): "/dev/fd/N",
- * ".../fd/N/rest" (the fd's path), ".../cwd/rest" (its cwd's) and
- * ".../root/rest" ("/rest": the sandbox has one root, chroot is
- * untraceable) of /proc/self, /proc/thread-self or /proc/<its pid>. */
-static char *magic_fd_path(struct proc *pr, const char *path)
-{
-	const char *own = proc_own(pr, path), *in, *rest;
-	int fd;
-	struct fdent *e;
-
-	if (own && (in = below(own, "/root")))
-		return xasprintf("/%s", in);
-	if (own && pr->cwd && (in = below(own, "/cwd")))
-		return xasprintf("%s%s", pr->cwd, in);
-	fd = magic_fd(pr, path, &rest);
-	e = fd >= 0 ? fd_lookup(pr, fd) : NULL;
-	if (!e)
-		return NULL;
-	return *rest ? xasprintf("%s%s", e->path, rest) : xstrdup(e->path);
-}
-
-/* The absolute path a (dirfd, path) pair names, lexically normalized. */
-static char *resolve(struct proc *pr, int dirfd, const char *path)
-{
-	const char *base;
-	char *out, *magic;
-	struct fdent *e;
-
-	if (!path)
-		return NULL;
-	if (path[0] == '/') {
-		/* (a magic link's target first, as the kernel follows it: a
-		 * ".." after it climbs from there; else one the path names
-		 * once normalized) */
-		magic = magic_fd_path(pr, path);
-		out = magic ? NULL : path_normalize(path);
-		if (!magic)
-			magic = magic_fd_path(pr, out);
-		if (magic) {
-			free(out);
-			out = path_normalize(magic);
-			free(magic);
-		}
-		return out;
-	}
-	if (dirfd == AT_FDCWD) {
-		base = pr->cwd;
-	} else {
-		e = fd_lookup(pr, dirfd);
-		base = e ? e->path : FD_UNNAMED;
-	}
-	if (!*path)
-		return xstrdup(base);
-	return join_normalize(base, path);
-}
-
 static char *path_arg_raw(struct task *task, int dirfd_idx, int path_idx,
 			  char **ret_raw);
 
@@ -215,42 +57,6 @@ static bool through_magic(const char *raw)
 	return raw && raw[0] == '/' && (path_is_under(raw, "/proc") || path_is_under(raw, "/dev"));
 }
 
-/* The absolute, unnormalized form of a relative path with "..". */
-static char *raw_join(struct proc *pr, int dirfd, const char *path)
-{
-	const char *base;
-	struct fdent *e;
-
-	if (!strstr(path, ".."))
-		return NULL;
-	/* (through a magic link: from its target, as the kernel goes) */
-	if (path[0] == '/')
-		return magic_fd_path(pr, path) ?: xstrdup(path);
-	if (dirfd == AT_FDCWD) {
-		base = pr->cwd;
-	} else {
-		e = fd_lookup(pr, dirfd);
-		if (!e)
-			return NULL;
-		base = e->path;
-	}
-	return xasprintf("%s/%s", base, path);
-}
-
-/* A change through the process's own /proc/self/cwd or fd N: the cwd,
- * or the fd if the tracer does not know it (one received over a
- * socket), as the kernel has them. */
-static void magic_from_kernel(struct task *task, const char *raw)
-{
-	const char *own = proc_own(task->proc, raw), *rest;
-	int fd = magic_fd(task->proc, raw, &rest);
-
-	if (fd >= 0 && !fd_lookup(task->proc, fd))
-		proc_base_from_kernel(task->proc, task->tid, fd);
-	else if (own && below(own, "/cwd"))
-		proc_base_from_kernel(task->proc, task->tid, AT_FDCWD);
-}
-
 static char *path_arg_raw(struct task *task, int dirfd_idx, int path_idx,
 			  char **ret_raw)
 {
@@ -270,7 +76,7 @@ static char *path_arg_raw(struct task *task, int dirfd_idx, int path_idx,
 	if (raw && raw[0] != '/' && p->change)
 		proc_base_from_kernel(task->proc, task->tid, dirfd);
 	if (raw && raw[0] == '/' && p->change)
-		magic_from_kernel(task, raw);
+		decode_magic_from_kernel(task, raw);
 	if (!raw) {
 		/* utimensat(fd, NULL, ...) works on the fd itself; anything
 		 * else with a path it cannot read fails (EFAULT), the fd's
@@ -280,13 +86,13 @@ static char *path_arg_raw(struct task *task, int dirfd_idx, int path_idx,
 
 		return e ? xstrdup(e->path) : NULL;
 	}
-	out = resolve(task->proc, dirfd, raw);
+	out = decode_resolve(task->proc, dirfd, raw);
 	if (through_magic(raw))
 		p->magic = true;
 	if (raw[0] != '/')
 		p->relative = true;
 	if (ret_raw && out)
-		*ret_raw = raw_join(task->proc, dirfd, raw);
+		*ret_raw = decode_raw_join(task->proc, dirfd, raw);
 	free(raw);
 	return out;
 }
@@ -313,26 +119,36 @@ static char *path_in_root(struct task *task, const struct sc_desc *d)
 	in = out;
 	out = strcmp(in, "/") ? xasprintf("%s%s", strcmp(base, "/") ? base : "", in) : xstrdup(base);
 	free(in);
-	free(raw);
+	/* (what the change touches is found from base as the root:
+	 * before()) */
+	free(p->raw[0]);
+	p->raw[0] = raw;
+	free(p->root);
+	p->root = xstrdup(base);
 	p->relative = true;
 	return out;
 }
 
-/* snapshot_before() of the physical path (links resolved). */
-static void before(struct tracer *t, struct task *task, const char *path,
-		   const char *raw, bool follow_last)
+/* snapshot_before() of the physical path (links resolved): that path
+ * (NULL without path). */
+static char *before(struct tracer *t, struct task *task, const char *path,
+		    const char *raw, bool follow_last)
 {
+	const char *root = task->pend.root;
 	char *phys;
 
-	if (!path || (!raw && snapshot_seen_lexical(t, path, false)))
-		return;
-	phys = snapshot_physical(task->tid, raw ? raw : path, follow_last);
+	if (!path)
+		return NULL;
+	if (!raw && !root && snapshot_seen_lexical(t, path, false))
+		return xstrdup(path);
+	phys = root && raw ? snapshot_physical_in(task->tid, root, raw, follow_last) :
+	       snapshot_physical(task->tid, raw ? raw : path, follow_last);
 	snapshot_before(t, task->tid, phys, false);
 	/* A path without links resolves to itself for good (a link in it
 	 * may be retargeted, so such a path is resolved every time). */
-	if (!strcmp(phys, path))
+	if (!root && !strcmp(phys, path))
 		snapshot_seen_lexical(t, path, true);
-	free(phys);
+	return phys;
 }
 
 /* Before a change runs, snapshot what it is about to change. */
@@ -342,17 +158,25 @@ static void before_change(struct tracer *t, struct task *task)
 
 	switch (ev->kind) {
 	case EV_OPEN:
+	{
+		char *phys = NULL;
+		struct stat st;
+
 		if ((ev->flags & (O_ACCMODE | O_CREAT | O_TRUNC)) != O_RDONLY &&
 		    !(ev->flags & O_PATH))
-			before(t, task, ev->path, task->pend.raw[0], !(ev->flags & O_NOFOLLOW));
-		/* Will this open create the file?  (O_CREAT does not say.) */
-		if ((ev->flags & O_CREAT) && ev->path) {
-			struct stat st;
-
-			if (tracee_lstat(t, task->tid, ev->path, &st) < 0 && errno == ENOENT)
-				task->pend.ev.flags |= EVF_CREATED;
-		}
+			phys = before(t, task, ev->path, task->pend.raw[0],
+				      !(ev->flags & O_NOFOLLOW));
+		/* Will this open create the file?  (O_CREAT does not say:
+		 * the file a link leads to, not the link; through a magic
+		 * link, the path it was named by, whose walk from here
+		 * would go through the tracer's own /proc/self.) */
+		if ((ev->flags & O_CREAT) && ev->path &&
+		    tracee_lstat(t, task->tid, phys && !task->pend.magic ? phys : ev->path,
+				 &st) < 0 && errno == ENOENT)
+			task->pend.ev.flags |= EVF_CREATED;
+		free(phys);
 		break;
+	}
 	case EV_RENAME: {
 		const char *raw0 = task->pend.raw[0], *raw1 = task->pend.raw[1];
 		char *src = ev->path ? snapshot_physical(task->tid, raw0 ? raw0 : ev->path,
@@ -371,22 +195,22 @@ static void before_change(struct tracer *t, struct task *task)
 	case EV_LINK:
 		/* (and the file linked: a write through either name changes
 		 * both, and the new name is touched already when it comes) */
-		before(t, task, ev->path, task->pend.raw[0], ev->flags & AT_SYMLINK_FOLLOW);
-		before(t, task, ev->path2, task->pend.raw[1], false);
+		free(before(t, task, ev->path, task->pend.raw[0], ev->flags & AT_SYMLINK_FOLLOW));
+		free(before(t, task, ev->path2, task->pend.raw[1], false));
 		break;
 	case EV_SYMLINK:
-		before(t, task, ev->path2, task->pend.raw[1], false);
+		free(before(t, task, ev->path2, task->pend.raw[1], false));
 		break;
 	case EV_MKDIR:
 	case EV_RMDIR:
 	case EV_UNLINK:
 	case EV_MKNOD:
-		before(t, task, ev->path, task->pend.raw[0], false);
+		free(before(t, task, ev->path, task->pend.raw[0], false));
 		break;
 	case EV_CHMOD:
 	case EV_CHOWN:
 	case EV_TRUNCATE:
-		before(t, task, ev->path, task->pend.raw[0], !(ev->flags & AT_SYMLINK_NOFOLLOW));
+		free(before(t, task, ev->path, task->pend.raw[0], !(ev->flags & AT_SYMLINK_NOFOLLOW)));
 		break;
 	case EV_EXEC:
 	case EV_EXEC_FAIL:
@@ -404,8 +228,8 @@ static void before_change(struct tracer *t, struct task *task)
 
 			if (ev->path[0] != '/')
 				proc_base_from_kernel(task->proc, task->tid, AT_FDCWD);
-			path = resolve(task->proc, AT_FDCWD, ev->path);
-			before(t, task, path, NULL, false);
+			path = decode_resolve(task->proc, AT_FDCWD, ev->path);
+			free(before(t, task, path, NULL, false));
 			free(path);
 		}
 		break;
@@ -428,13 +252,15 @@ bool decode_entry(struct tracer *t, struct task *task)
 	bool exit_stop;
 
 	p->raw[0] = p->raw[1] = NULL;
+	p->root = NULL;
 	p->magic = p->relative = false;
 	exit_stop = decode_args(t, task);
 	if (exit_stop)
 		before_change(t, task);
 	free(p->raw[0]);
 	free(p->raw[1]);
-	p->raw[0] = p->raw[1] = NULL;
+	free(p->root);
+	p->raw[0] = p->raw[1] = p->root = NULL;
 	return exit_stop;
 }
 
@@ -554,7 +380,7 @@ static bool probe_at_entry(struct tracer *t, struct task *task, const char *raw)
 	     !base_current(t, task, d->dirfd >= 0 ? arg_int(p, d->dirfd) : AT_FDCWD)))
 		return false;
 	/* the kernel resolves ".." after links: the unnormalized path */
-	p->raw[0] = raw ? raw_join(task->proc, d->dirfd >= 0 ? arg_int(p, d->dirfd) :
+	p->raw[0] = raw ? decode_raw_join(task->proc, d->dirfd >= 0 ? arg_int(p, d->dirfd) :
 				   AT_FDCWD, raw) : NULL;
 	path = p->raw[0] ? p->raw[0] : ev->path;
 	fd = (int)syscall(SYS_openat2, t->root_fd, path, &how, sizeof(how));
@@ -660,7 +486,7 @@ static void link_tmpfile(struct task *task, const struct sc_desc *d)
 	if (raw && !*raw && (p->ev.flags & AT_EMPTY_PATH))
 		fd = p->fd;
 	else if (norm)
-		fd = magic_fd(task->proc, norm, &rest);
+		fd = decode_magic_fd(task->proc, norm, &rest);
 	e = fd >= 0 && !*rest ? fd_lookup(task->proc, fd) : NULL;
 	if (e && (e->flags & FDF_TMPFILE)) {
 		p->tmpfile_fd = fd;
@@ -744,7 +570,7 @@ static bool decode_args(struct tracer *t, struct task *task)
 				free(raw);
 				return false;
 			}
-			ev->path = resolve(task->proc, d->dirfd >= 0 ?
+			ev->path = decode_resolve(task->proc, d->dirfd >= 0 ?
 					   arg_int(p, d->dirfd) : AT_FDCWD, raw);
 			if (d->opts & SCF_NOFOLLOW)
 				ev->flags |= AT_SYMLINK_NOFOLLOW;

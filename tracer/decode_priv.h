@@ -43,4 +43,17 @@ struct sc_desc;
 void xattr_args(const struct tracer *t, struct task *task, const struct sc_desc *d,
 		struct event *ev);
 
+/* decode_path.c: the absolute path a (dirfd, path) pair names,
+ * lexically normalized after the process's magic links are followed; the
+ * absolute, unnormalized form of a path with ".." (NULL without one), for
+ * the kernel's walk; the fd N of a path ".../fd/N[/rest]" of the
+ * process's own, "/dev/fd/N" or /dev/stdin, stdout, stderr (*rest what
+ * follows it; -1 for another path); a change through /proc/self/cwd or
+ * an fd the tracer does not know: the cwd or fd as the kernel has them. */
+struct proc;
+char *decode_resolve(struct proc *pr, int dirfd, const char *path);
+char *decode_raw_join(struct proc *pr, int dirfd, const char *path);
+int decode_magic_fd(struct proc *pr, const char *path, const char **rest);
+void decode_magic_from_kernel(struct task *task, const char *raw);
+
 #endif

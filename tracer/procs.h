@@ -96,6 +96,8 @@ struct pending {
 	char *raw[2];		/* path, path2 before lexical normalization,
 				 * when they hold "..": the kernel resolves
 				 * ".." after following links */
+	char *root;		/* openat2's RESOLVE_IN_ROOT: the directory
+				 * that is "/" for raw[0] (relative then) */
 	const struct inproc_rec *rec;	/* replaying an in-process record:
 					 * its path and result, not memory */
 	const struct inproc_rec *told;	/* a notified call's result, told

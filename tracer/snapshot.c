@@ -114,8 +114,14 @@ static DIR *opendir_nofollow(const char *path)
  */
 char *snapshot_physical(pid_t tid, const char *path, bool follow_last)
 {
+	return snapshot_physical_in(tid, "", path, follow_last);
+}
+
+char *snapshot_physical_in(pid_t tid, const char *root, const char *path, bool follow_last)
+{
 	struct strv todo = { 0 };	/* components left, in reverse */
-	char *done = xstrdup("");	/* the resolved prefix */
+	size_t rootlen = strcmp(root, "/") ? strlen(root) : 0;
+	char *done = xasprintf("%.*s", (int)rootlen, root);	/* the resolved prefix */
 	int links = 0;
 	char *copy = xstrdup(path), *save = NULL, *tok;
 	struct strv parts = { 0 };
@@ -141,7 +147,8 @@ char *snapshot_physical(pid_t tid, const char *path, bool follow_last)
 		if (!strcmp(comp, "..")) {
 			char *slash = strrchr(done, '/');
 
-			if (slash)
+			/* (never above the root: RESOLVE_IN_ROOT's) */
+			if (slash && (size_t)(slash - done) >= rootlen)
 				*slash = '\0';
 			free(comp);
 			continue;
@@ -171,7 +178,7 @@ char *snapshot_physical(pid_t tid, const char *path, bool follow_last)
 		strv_free(&parts);
 		if (target[0] == '/') {
 			free(done);
-			done = xstrdup("");
+			done = xasprintf("%.*s", (int)rootlen, root);
 		}
 	}
 	strv_free(&todo);

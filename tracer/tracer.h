@@ -236,6 +236,9 @@ void enforce_exit(struct tracer *t, struct task *task, int64_t rval);
  * change, and the state when the command ends. */
 void snapshot_before(struct tracer *t, pid_t tid, const char *path, bool tree);
 char *snapshot_physical(pid_t tid, const char *path, bool follow_last);
+/* The same with root as "/" (openat2's RESOLVE_IN_ROOT: an absolute link
+ * and ".." stay below it), path relative to it. */
+char *snapshot_physical_in(pid_t tid, const char *root, const char *path, bool follow_last);
 /* Whether a change to this path as named needs no link resolution any
  * more (the stop path skips it); with mark, remember that it does not. */
 bool snapshot_seen_lexical(struct tracer *t, const char *path, bool mark);

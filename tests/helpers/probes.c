@@ -222,6 +222,14 @@ static int m_in_root(void)
 	must(fd >= 0 && write(fd, "m\n", 2) == 2 && close(fd) == 0, "write");
 	said("above", syscall(SYS_openat2, dfd, "../../made", &r, sizeof(r)));
 	said("missing", syscall(SYS_openat2, dfd, "/../missing", &r, sizeof(r)));
+	/* links the kernel follows inside the root too: one to an absolute
+	 * path (ir/mabs), one climbing out of it (ir/mup) */
+	must(symlink("/mabs", "ir/labs") == 0 && mkdir("ir/in", 0755) == 0 &&
+	     symlink("../../../mup", "ir/in/lup") == 0, "links");
+	fd = (int)syscall(SYS_openat2, dfd, "labs", &w, sizeof(w));
+	must(fd >= 0 && write(fd, "a\n", 2) == 2 && close(fd) == 0, "labs");
+	fd = (int)syscall(SYS_openat2, dfd, "in/lup", &w, sizeof(w));
+	must(fd >= 0 && write(fd, "u\n", 2) == 2 && close(fd) == 0, "lup");
 	return 0;
 }
 

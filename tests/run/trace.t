@@ -297,6 +297,11 @@ for opt in "" --no-preload --no-seccomp-notify; do
 	is "in-root${opt:+ $opt}: the program saw the same" "$(tr '\n' ' ' <"$SCRATCH/in-root.out")" \
 		'made=ok above=ok missing=ENOENT '
 	like "in-root${opt:+ $opt}: the delta" "$(cat "$T.delta")" '\$SRC/ir/made type=file'
+	is "in-root${opt:+ $opt}: what links inside the root led to, in the delta" \
+		"$(grep -o '^\$SRC/ir/m[a-z]* type=file' "$T.delta" | tr '\n' ' ')" \
+		'$SRC/ir/mabs type=file $SRC/ir/made type=file $SRC/ir/mup type=file '
+	is "in-root${opt:+ $opt}: ... made by the opens through them (,new)" \
+		"$(grep -c '"ev":"open","path":"$SRC/ir/\(labs\|in/lup\)","mode":"w,create,trunc,new"' "$T")" 2
 done
 
 # Extended attributes: each change an xattr event, in every way of
