@@ -207,7 +207,7 @@ static int show(const struct show_opts *o, const char *path)
 		if (*jstr(rec, "proc") && !o->tree) {
 			printf("process %s", id);
 			if (*jstr(rec, "parent"))
-				printf(" (parent %s)", jstr(rec, "parent"));
+				label(" (parent ", jstr(rec, "parent"), ")");
 			putchar('\n');
 		} else if (*jstr(rec, "proc")) {
 			printf("%*s%s\n", 2 * depth(id), "", id);

@@ -318,6 +318,11 @@ static int write_delta(const struct run_config *cfg, struct fold_job *job,
 			"(\"untraceable\" events in %s): the delta may miss what %s did\n",
 			r.untraceable, r.untraceable == 1 ? "" : "s", cfg->trace_path,
 			r.untraceable == 1 ? "it" : "they");
+	if (r.unknown)
+		fprintf(stderr, "sandrun: warning: the state of %lu path%s could not be taken "
+			"(permission denied, or a name too long: \"res\" in their state records "
+			"in %s): the delta leaves %s out\n", r.unknown, r.unknown == 1 ? "" : "s",
+			cfg->trace_path, r.unknown == 1 ? "it" : "them");
 	fold_free(&r);
 	return 0;
 }

@@ -5,6 +5,7 @@
  * (docs/trace-format.md) and as their sort keys are (for_key: temp names
  * unnumbered).
  */
+#include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -353,6 +354,12 @@ void canon_put_state(struct canon *c, struct sbuf *b, const struct event *ev,
 
 	sbuf_printf(b, "{\"state\":\"%s\",\"path\":", ev->kind == EV_BEFORE ? "before" : "after");
 	canon_put_str(c, b, ev->path, for_key);
+	/* (not absent: unknown, the tracer could not look; its errno) */
+	if (ev->result < 0 && ev->result != -ENOENT && ev->result != -ENOTDIR) {
+		put_member(b, "res", errname(ev->result));
+		sbuf_putc(b, '}');
+		return;
+	}
 	sbuf_putc(b, ',');
 	put_fstate_members(c, b, &st, for_key);
 	sbuf_putc(b, '}');

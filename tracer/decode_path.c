@@ -158,7 +158,9 @@ char *decode_resolve(struct proc *pr, int dirfd, const char *path)
 			magic = magic_fd_path(pr, out);
 		if (magic) {
 			free(out);
-			out = path_normalize(magic);
+			/* (below the unknown-fd mark, a ".." stays below it) */
+			out = str_has_prefix(magic, FD_UNNAMED) ? join_normalize(magic, "") :
+			      path_normalize(magic);
 			free(magic);
 		}
 		return out;
@@ -181,9 +183,16 @@ char *decode_raw_join(struct proc *pr, int dirfd, const char *path)
 
 	if (!strstr(path, ".."))
 		return NULL;
-	/* (through a magic link: from its target, as the kernel goes) */
-	if (path[0] == '/')
-		return magic_fd_path(pr, path) ?: xstrdup(path);
+	/* (through a magic link: from its target, as the kernel goes; not
+	 * from a target the tracer does not know) */
+	if (path[0] == '/') {
+		char *magic = magic_fd_path(pr, path);
+
+		if (magic && !str_has_prefix(magic, FD_UNNAMED))
+			return magic;
+		free(magic);
+		return xstrdup(path);
+	}
 	if (dirfd == AT_FDCWD) {
 		base = pr->cwd;
 	} else {
@@ -199,8 +208,11 @@ void decode_magic_from_kernel(struct task *task, const char *raw)
 {
 	const char *own = proc_own(task->proc, raw), *rest;
 	int fd = decode_magic_fd(task->proc, raw, &rest);
+	const struct fdent *e = fd >= 0 ? fd_lookup(task->proc, fd) : NULL;
 
-	if (fd >= 0 && !fd_lookup(task->proc, fd))
+	/* (not 0-2 unknown: the command's stdio, opened outside the
+	 * sandbox, whose name there is the host's; they stay as named) */
+	if (fd > 2 && (!e || str_has_prefix(e->path, FD_UNNAMED)))
 		proc_base_from_kernel(task->proc, task->tid, fd);
 	else if (own && below(own, "/cwd"))
 		proc_base_from_kernel(task->proc, task->tid, AT_FDCWD);

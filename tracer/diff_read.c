@@ -269,6 +269,9 @@ static char *state_string(const json_t *rec)
 	json_t *size = json_object_get(rec, "size");
 	char sz[32] = "";
 
+	if (fold_state_unknown(rec))
+		return xasprintf("unknown (%s)", jstr(rec, "res"));
+
 	if (size)
 		snprintf(sz, sizeof(sz), " size=%lld", (long long)json_integer_value(size));
 	return xasprintf("%s%s%s%s%s%s%s%s", jstr(rec, "type"),
@@ -319,8 +322,9 @@ int diff_pass1(struct run *r, struct sr_error **err)
 		} else if (json_object_get(rec, "state")) {
 			const char *why;
 
-			/* (checked as fold does: "middle" is no state) */
-			if (!fold_state_ok(rec, r->digest, &why)) {
+			/* (checked as fold does: "middle" is no state; one the
+			 * tracer could not take is compared as its errno) */
+			if (!fold_state_unknown(rec) && !fold_state_ok(rec, r->digest, &why)) {
 				k = sr_error_make(err, SR_EXIT_BAD_INPUT, 0, "%s:%lu: bad state "
 						  "record: %s", r->path, tr.line, why);
 				json_decref(rec);

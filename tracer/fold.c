@@ -28,6 +28,13 @@ static bool trace_path_ok(const char *p)
 	static const char *const roots[] = { "$SRC", "$TMP", "$HOME" };
 	const char *c = p[0] == '/' ? p : NULL;
 
+	/* (\xHH is a byte that is not UTF-8, never an ASCII one: "\x2f"
+	 * would make a "/" of the delta's path that this walk did not see) */
+	for (const char *x = p; *x; x++)
+		if (x[0] == '\\' && x[1] == '\\')
+			x++;
+		else if (x[0] == '\\' && x[1] == 'x' && x[2] >= '0' && x[2] <= '7')
+			return false;
 	for (size_t i = 0; !c && i < ARRAY_SIZE(roots); i++) {
 		size_t n = strlen(roots[i]);
 
@@ -104,6 +111,11 @@ static int state_entry(const json_t *rec, struct fsentry *e, bool need_path,
 	if (*jstr(rec, "target"))
 		e->target = path_of(jstr(rec, "target"));
 	return 0;
+}
+
+bool fold_state_unknown(const json_t *rec)
+{
+	return !json_object_get(rec, "type") && json_is_string(json_object_get(rec, "res"));
 }
 
 bool fold_state_ok(const json_t *rec, const char *algo, const char **why)
@@ -287,7 +299,9 @@ static int fold_reader(struct trace_reader *tr, const char *trace, struct fold_r
 			continue;
 		state = jstr(rec, "state");
 
-		if (*state) {
+		if (*state && fold_state_unknown(rec)) {
+			r->unknown++;
+		} else if (*state) {
 			struct fsentry e;
 
 			const char *why;
@@ -364,11 +378,14 @@ static void add_change(struct change **v, size_t *n, size_t *cap,
 	memset(c, 0, sizeof(*c));
 	c->seq = (*n)++;
 	c->changed = changed;
-	/* (an event's after: of either digest, checked as the states are) */
+	/* (an event's after: of either digest, checked as the states are;
+	 * one that is not whole, a wrote's of a file the tracer could not
+	 * stat, is known only from the run's states, as derived ones are) */
 	if (state && state_entry(state, &c->e, false, NULL, &why) == 0) {
 		free(c->e.path);
 	} else {
 		c->e.type = FS_ABSENT;
+		c->derived = state != NULL;
 	}
 	c->known_absent = absent;
 	c->e.path = path_of(path);
@@ -377,7 +394,7 @@ static void add_change(struct change **v, size_t *n, size_t *cap,
 /* A wrote event's file, as a state (a new reference). */
 static json_t *wrote_state(const json_t *rec)
 {
-	return json_pack("{s:s, s:O?, s:O?, s:O?}", "type", "file",
+	return json_pack("{s:s, s:O*, s:O*, s:O*}", "type", "file",
 			 "perm", json_object_get(rec, "perm"),
 			 "size", json_object_get(rec, "size"),
 			 "digest", json_object_get(rec, "digest"));
@@ -398,6 +415,12 @@ static bool event_ok(const json_t *rec, const char **why)
 	*why = NULL;
 	if (!st && !after && strcmp(ev, "open") && strcmp(ev, "probe"))
 		return true;
+	/* (a wrote of a file the tracer could not stat, or of a log it
+	 * writes to by name, has no perm or size: its paths are checked) */
+	if (st && (!json_object_get(rec, "perm") || !json_object_get(rec, "size"))) {
+		json_decref(st);
+		st = NULL;
+	}
 	if (after && !json_is_object(after))
 		*why = "an \"after\" that is not an object";
 	else if ((st || after) && state_entry(st ? st : after, &e, false, NULL, why) == 0)
@@ -637,6 +660,11 @@ int fold_set(const char *trace, int copy, bool (*member)(const char *id, void *c
 		const char *p = *jstr(rec, "proc") ? jstr(rec, "proc") : jstr(rec, "p");
 		struct sproc *sp;
 
+		if (*jstr(rec, "state") && fold_state_unknown(rec)) {
+			r->unknown++;
+			json_decref(rec);
+			continue;
+		}
 		if (*jstr(rec, "state")) {
 			struct fsentry e;
 

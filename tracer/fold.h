@@ -23,6 +23,9 @@ struct fold_result {
 	/* run-level folds: operations the trace says it could not record
 	 * (its "untraceable" events), whose changes the delta may miss */
 	unsigned long untraceable;
+	/* states the tracer could not take (a "res" for a "type"): the
+	 * delta leaves those paths out */
+	unsigned long unknown;
 };
 
 int fold_trace(const char *trace, struct fold_result *ret, struct sr_error **err);
@@ -58,6 +61,8 @@ void fold_write(FILE *f, const struct fold_result *r);
  * digests); else why not. */
 struct json_t;
 bool fold_state_ok(const struct json_t *rec, const char *algo, const char **why);
+/* Whether a state record says the tracer could not take it ("res"). */
+bool fold_state_unknown(const struct json_t *rec);
 /* SHA-256 of the serialized delta, lowercase hex. */
 void fold_checksum(const struct fold_result *r, char hex[65]);
 void fold_free(struct fold_result *r);

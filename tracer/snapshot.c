@@ -306,17 +306,10 @@ static void record_state(struct tracer *t, pid_t tid, const char *path,
 
 	ev.path = xstrdup(path);
 	e = lstat(full, &st) < 0 ? errno : 0;
-	if (e && e != ENOENT && e != ENOTDIR && e != ELOOP) {
-		/* (where the tracer may not look and the build may: a
-		 * directory made unsearchable in a run without privileges,
-		 * a name too long: no state is known, and none is made up
-		 * as absent; the run says its delta may miss it) */
-		ev.kind = EV_UNTRACEABLE;
-		ev.name = xstrdup("state");
-		ev.result = -e;
-		tracer_emit(t, &ev);
-		return;
-	}
+	/* (where the tracer may not look and the build may, a directory
+	 * made unsearchable in a run without privileges or a name too
+	 * long, the state is unknown, with its errno: not made up as
+	 * absent; fold leaves it out and says so) */
 	if (e || (kind == EV_AFTER && below_link(t, path))) {
 		/* (through a link: no name in the tree, as if absent) */
 		ev.result = e && e != ELOOP ? -e : -ENOENT;

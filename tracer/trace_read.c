@@ -136,12 +136,13 @@ static int check_proc(struct trace_reader *r, struct sr_error **err)
 	sbuf_add(&r->last_proc, id, n);
 	dot = memrchr(id, '.', n);
 	np = dot ? (size_t)(dot - id) : 0;
-	if (!dot && str_has_prefix(q, "\",\"parent\":"))
-		snprintf(msg, sizeof(msg), "process %.*s, a root, with a parent",
-			 (int)(n < 64 ? n : 64), id);
+	/* (the whole line: {"proc":"ID"} or {"proc":"ID","parent":"PID"}) */
+	if (!dot && strcmp(q, "\"}\n"))
+		snprintf(msg, sizeof(msg), "process %.*s, a root: {\"proc\":\"%.*s\"} and "
+			 "nothing more", (int)(n < 64 ? n : 64), id, (int)(n < 64 ? n : 64), id);
 	else if (dot && (!str_has_prefix(q, "\",\"parent\":\"") ||
 			 strncmp(q + strlen("\",\"parent\":\""), id, np) ||
-			 q[strlen("\",\"parent\":\"") + np] != '"'))
+			 strcmp(q + strlen("\",\"parent\":\"") + np, "\"}\n")))
 		snprintf(msg, sizeof(msg), "process %.*s without its parent %.*s",
 			 (int)(n < 64 ? n : 64), id, (int)(np < 64 ? np : 64), id);
 	else if (dot && !strset_has(&r->procs, id, np))

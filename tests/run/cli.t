@@ -372,6 +372,7 @@ sed 's/^{"proc":"1.1","parent":"1"/{"proc":"2.1","parent":"2"/; s/^{"p":"1.1",/{
 sed 's/^{"proc":"1.1","parent":"1"/{"proc":"1\\u002e1","parent":"1"/' \
 	"$SCRATCH/whole.trace" > "$SCRATCH/escid.trace"
 sed '0,/^{"p":"1.1",/s/^{"p":"1.1",/{ "p":"1.1",/' "$SCRATCH/whole.trace" > "$SCRATCH/spaced.trace"
+sed 's/^{"proc":"1"}$/{"proc":"1","x":0,"parent":"7"}/' "$SCRATCH/whole.trace" > "$SCRATCH/rootmore.trace"
 sed '0,/^{"p":"1",/s/^{"p":"1",\(.*\)}$/{"p":"1",\1,"end":"complete"}/' "$SCRATCH/whole.trace" \
 	> "$SCRATCH/endmember.trace"
 for sub in show fold lock "diff $SCRATCH/whole.trace"; do
@@ -383,6 +384,7 @@ for sub in show fold lock "diff $SCRATCH/whole.trace"; do
 		 "undeclared:[0-9]+: the parent 2 is not declared before its child" \
 		 "escid:[0-9]+: a process ID that is not 1, 2, ... or PARENT.N" \
 		 "spaced:[0-9]+: a record that does not begin with its kind's member .*" \
+		 "rootmore:[0-9]+: process 1, a root: \{\"proc\":\"1\"\} and nothing more" \
 		 "moved:[0-9]+: an event of process 1 among those of 1.1 \(each process's events follow its record\)" \
 		 "early:2: an event of process 1 before any process record" \
 		 "nocounts:[0-9]+: the end record of a complete trace has no \"processes\" count"; do
@@ -399,6 +401,16 @@ for sub in show fold lock; do
 	is "$sub: an event with an \"end\" member is an event, not the end" \
 		"$("$SR" $sub "$SCRATCH/endmember.trace" 2>&1 | sed "s|endmember|whole|g"; echo "rc=$?")" \
 		"$("$SR" $sub "$SCRATCH/whole.trace" 2>&1; echo "rc=$?")"
+done
+# A wrote sandrun writes without perm or size (sandrun's own stderr, a
+# file, written through /dev/stderr): a scope's fold takes it, as the
+# run's does.
+(cd "$SCRATCH" && "$SR" -q -o log.trace -- sh -c 'echo hi >/dev/stderr') 2>"$SCRATCH/log.err"
+check "a wrote without perm or size: the trace has one" grep -q '"ev":"wrote","path":"/dev/stderr"}' \
+	"$SCRATCH/log.trace"
+for o in "" "--process 1" "--subtree 1" "--split-at=*"; do
+	"$SR" fold $o "$SCRATCH/log.trace" >/dev/null 2>"$SCRATCH/err"
+	is "fold ${o:-(the run)}: a wrote without perm or size is folded (0)" "$?" 0
 done
 # Compressed traces: cut short, or damaged inside a frame (the frames
 # carry a checksum, so damage that still decompresses is caught too).

@@ -111,6 +111,7 @@ bad_state "a file without its perm" 'a perm that is not 1-4 octal digits' "${L}s
 bad_state "a file without its size" 'a file without its size' "${L}s/\"size\":[0-9]*,//"
 bad_state "a root that is none" 'no path, or one that is neither' "${L}s/\"path\":\"\\\$SRC/\"path\":\"\$SRCX/"
 bad_state "a path not normalized" 'no path, or one that is neither' "${L}s/\"path\":\"\\\$SRC/\"path\":\"\$SRC\/..\/x/"
+bad_state "a '/' written \\x2f" 'no path, or one that is neither' "${L}s/\"path\":\"\\\$SRC\/f\"/\"path\":\"\$SRC\/a\\\\\\\\x2f..\\\\\\\\x2f..\\\\\\\\x2fx\"/"
 # An event a scope's fold replays is checked as a state record is: a
 # malformed one is refused with its line, not made a wrong delta.
 W=$(grep -n '"ev":"wrote"' "$F/two-writers.trace" | head -n 1 | cut -d: -f1)

@@ -1138,7 +1138,8 @@ done
 
 # A run without privileges whose build makes a directory unsearchable to
 # its user: the tracer, that user outside, cannot look below it either.
-# What is there is untraceable, and not made up as absent (a deletion).
+# Its state is unknown, with the errno, and not made up as absent (a
+# deletion).
 if [ "$(id -u)" -eq 0 ] && require_sandbox user >/dev/null 2>&1; then
 	U=$SCRATCH/w-noperm
 	mkdir -p "$U/src/d" "$U/out" && echo x > "$U/src/d/f" && chmod 000 "$U/src/d"
@@ -1148,9 +1149,10 @@ if [ "$(id -u)" -eq 0 ] && require_sandbox user >/dev/null 2>&1; then
 	is "unsearchable to the tracer: the run's status" "$?" 0
 	check "... the file is not said to be deleted" sh -c "! grep -q 'd/f type=absent' '$U/out/t.trace.delta'"
 	has_in() { grep -qF -- "$2" "$3" && ok "$1" || { not_ok "$1"; diag "no line with: $2"; }; }
-	has_in "... its state is untraceable, with why" \
-		'{"p":"1","ev":"untraceable","call":"state","path":"$SRC/d/f","res":"EACCES"}' "$U/out/t.trace"
-	like "... and the run says its delta may miss it" "$(cat "$SCRATCH/noperm.err")" 'the delta may miss'
+	has_in "... its state after is unknown, with why" \
+		'{"state":"after","path":"$SRC/d/f","res":"EACCES"}' "$U/out/t.trace"
+	like "... and the run says its delta leaves it out" "$(cat "$SCRATCH/noperm.err")" \
+		'the state of 1 path could not be taken .*: the delta leaves it out'
 else
 	for i in 1 2 3 4; do skip "not root, or no sandbox for nobody here"; done
 fi
