@@ -129,8 +129,9 @@ static char *path_in_root(struct task *task, const struct sc_desc *d)
 	return out;
 }
 
-/* snapshot_before() of the physical path (links resolved): that path
- * (NULL without path). */
+/* snapshot_before() of the physical path (links resolved): that path,
+ * or NULL when it is path itself (known to have no links) or there is
+ * none. */
 static char *before(struct tracer *t, struct task *task, const char *path,
 		    const char *raw, bool follow_last)
 {
@@ -140,7 +141,7 @@ static char *before(struct tracer *t, struct task *task, const char *path,
 	if (!path)
 		return NULL;
 	if (!raw && !root && snapshot_seen_lexical(t, path, false))
-		return xstrdup(path);
+		return NULL;	/* (no allocation on the common path) */
 	phys = root && raw ? snapshot_physical_in(task->tid, root, raw, follow_last) :
 	       snapshot_physical(task->tid, raw ? raw : path, follow_last);
 	snapshot_before(t, task->tid, phys, false);
