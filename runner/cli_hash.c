@@ -252,6 +252,11 @@ struct job {
 	bool done;
 	bool failed;		/* could not be hashed (the tree is incomplete) */
 	enum digest_algo algo;
+	size_t after;		/* 1 + the job naming the same pipe before this
+				 * one, which reads it first (as sha256sum
+				 * does), or 0 */
+	dev_t pipe_dev;		/* a pipe's (pipe_ino 0: not a pipe) */
+	ino_t pipe_ino;
 };
 
 struct jobs {
@@ -276,6 +281,27 @@ static struct job *job_add(struct jobs *js, enum job_kind kind, char *name)
 	return j;
 }
 
+/* A PATH (or "-") that is a pipe named before, by another name or the
+ * same (/dev/stdin and "-"): its job waits for the one before, which
+ * reads the pipe to its end, as sha256sum's would. */
+static struct job *file_add(struct jobs *js, const char *path)
+{
+	struct job *j = job_add(js, JOB_FILE, xstrdup(path));
+	struct stat st;
+
+	if ((strcmp(path, "-") ? stat(path, &st) : fstat(STDIN_FILENO, &st)) < 0 ||
+	    !S_ISFIFO(st.st_mode) || !st.st_ino)
+		return j;
+	j->pipe_dev = st.st_dev;
+	j->pipe_ino = st.st_ino;
+	for (size_t i = js->n - 1; i-- > 0;)
+		if (js->v[i].pipe_ino == st.st_ino && js->v[i].pipe_dev == st.st_dev) {
+			j->after = i + 1;
+			break;
+		}
+	return j;
+}
+
 /* A path: one file, or a directory's files then its tree job. */
 static void add_path(struct jobs *js, const char *path)
 {
@@ -289,7 +315,7 @@ static void add_path(struct jobs *js, const char *path)
 	size_t len = strlen(path);
 
 	if (!strcmp(path, "-") || stat(path, &st) < 0 || !S_ISDIR(st.st_mode)) {
-		job_add(js, JOB_FILE, xstrdup(path));
+		file_add(js, path);
 		return;
 	}
 	/* "d/" is "d": its files are d/f and its tree line "d/", not d//f */
@@ -343,6 +369,8 @@ static void *worker(void *arg)
 			return NULL;
 		}
 		j = &js->v[js->next++];
+		while (j->after && !js->v[j->after - 1].done)
+			pthread_cond_wait(&js->cond, &js->lock);
 		pthread_mutex_unlock(&js->lock);
 		if (!j->err)
 			hash_file(js->o, j->algo, j->dirfd, j->rel ? j->rel : j->name, j->name,
@@ -663,7 +691,7 @@ static int read_checks(const char *file, struct jobs *js, const struct hash_opts
 			js->v[js->n - 1].want = xstrdup(hex);
 			continue;
 		}
-		j = job_add(js, JOB_FILE, xstrdup(path));
+		j = file_add(js, path);
 		j->want = xstrdup(hex);
 		j->algo = algo;
 		last_file = j->name;
@@ -771,10 +799,6 @@ int cmd_hash(int argc, char **argv)
 	} else if (optind >= argc) {
 		add_path(&js, "-");	/* (as sha256sum: no FILE is stdin) */
 	} else {
-		/* (stdin once: two workers would each read a part of it) */
-		for (int i = optind, dashes = 0; i < argc; i++)
-			if (!strcmp(argv[i], "-") && ++dashes > 1)
-				return cli_usage("hash", "'-' (standard input) given twice");
 		for (int i = optind; i < argc; i++)
 			add_path(&js, argv[i]);
 	}

@@ -349,8 +349,15 @@ is "hash -: standard input, masked" "$("$SR" hash - < "$FIX/tcp_westwood.ko")" \
 	"$("$SR" hash "$FIX/tcp_westwood.ko" | cut -d' ' -f1)  -"
 is "hash with no PATH: standard input from a pipe" \
 	"$(cat "$FIX/tcp_westwood.ko" | "$SR" hash --mask=none)" "$(sha256sum < "$FIX/tcp_westwood.ko")"
-"$SR" hash - - < /dev/null 2>/dev/null
-is "hash - -: standard input twice is a usage error" "$?" 124
+# A pipe named twice, or by two names: the first name reads it to its
+# end, and the second finds it empty, as sha256sum does (however many
+# workers hash).
+for names in "- -" "- /dev/stdin" "/dev/stdin -"; do
+	# shellcheck disable=SC2086 # (the names, split)
+	is "hash -j4 $names (a pipe): the first name reads it whole" \
+		"$(cat "$FIX/tcp_westwood.ko" | "$SR" hash -j4 --mask=none $names)" \
+		"$(cat "$FIX/tcp_westwood.ko" | sha256sum $names)"
+done
 # A directory given with a slash: its files are d/f, not d//f.
 like "a directory given as DIR/: no double slash" "$(cd "$SCRATCH" && "$SR" hash esc/ | tr '\n' ' ')" \
 	'^\\[0-9a-f]{64}  esc/new\\nline [0-9a-f]{64}  esc/plain [0-9a-f]{64}  esc/ $'
