@@ -491,6 +491,8 @@ static int build_plan(const struct run_args *a, struct run_config *cfg,
 	if (cfg->audit)
 		plan_add(p, OP_RO_BIND, OPF_CREATE, cfg->audit, AUDIT_IN_SANDBOX, 0);
 	sitecache_outputs(&cfg->outputs);
+	if (!cfg->dry_run)
+		sitecache_outputs_warn(cfg->src);
 	if (cfg->audit) {
 		struct sitecache c;
 		size_t len = sitecache_make(&c, &cfg->outputs, &cfg->loader);
@@ -647,6 +649,11 @@ static int apply_policy(const struct run_args *a, struct run_config *cfg,
 		strv_free(&host);
 	}
 	cfg->landlock_abi = p->mode == POLICY_ENFORCE ? landlock_abi() : 0;
+	for (size_t i = 0; i < p->nrules && p->mode == POLICY_ENFORCE; i++)
+		if (p->rules[i].glob && (p->rules[i].access & PA_WRITE))
+			fprintf(stderr, "sandrun: warning: %s:%u: the walls let the build write "
+				"what '%s' matches now, and refuse a name it matches made "
+				"later\n", p->file, p->rules[i].line, p->rules[i].pattern);
 	if (p->mode == POLICY_ENFORCE && !cfg->landlock_abi)
 		fprintf(stderr, "sandrun: warning: this kernel has no Landlock: the policy "
 			"is enforced by the tracer alone (a process that opens a "

@@ -528,6 +528,19 @@ is "a write glob matching the tree: no read-only remount of it" \
 	sh -c 'echo made > made.txt') 2>"$SCRATCH/err"
 is "... and the build writes there (0)" "$?" 0
 is "... its file made" "$(cat "$SCRATCH/gw1/made.txt" 2>/dev/null)" made
+# A write glob in the tree: what it matches at the start is writable, a
+# name it matches made later meets the read-only tree; run says so.
+mkdir -p "$SCRATCH/gw2"
+echo old > "$SCRATCH/gw2/a.o"
+printf '%s\n' "mode enforce" 'read /usr /etc /lib /lib64 /bin $SRC' \
+	'exec /usr /bin /lib /lib64' 'write $SRC/*.o' > "$SCRATCH/gw2.policy"
+(cd "$SCRATCH/gw2" && "$SR" -q --policy "$SCRATCH/gw2.policy" -o "$SCRATCH/gw2.trace" -- \
+	sh -c 'echo new > a.o; echo new > b.o') 2>"$SCRATCH/err"
+is "a write glob in the tree: a name it matches made later is refused (sh: 2)" "$?" 2
+is "... what it matched at the start written" "$(cat "$SCRATCH/gw2/a.o")" new
+check "... the new name not made" test ! -e "$SCRATCH/gw2/b.o"
+like "... and run warned of the glob at its start" "$(head -n 1 "$SCRATCH/err")" \
+	"^sandrun: warning: $SCRATCH/gw2.policy:4: the walls let the build write what '\\\$SRC/\\*\\.o' matches now, and refuse a name it matches made later\$"
 # Globs match a leading dot only with a dot, as documented.
 mkdir -p "$SCRATCH/dots/.hidden"
 echo h > "$SCRATCH/dots/.hidden/f"; echo v > "$SCRATCH/dots/vis"
