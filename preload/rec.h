@@ -111,7 +111,7 @@ void sr_patch_forks(const struct text *t, void *(*sym)(const char *name), long m
  * output files its head names are kept for sr_output_file. */
 size_t sr_sites_cached(const struct text *t, struct site *sites);
 
-/* Whether a file is one sandrun's own stdout or stderr writes to, as the
+/* Whether a file is one sandrun's own stdio writes to, as the
  * cache last read said (sites.h). */
 bool sr_output_file(uint64_t dev, uint64_t ino);
 

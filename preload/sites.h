@@ -68,7 +68,7 @@ const unsigned char *sites_loader_empty(const struct text *t, const struct site 
  * from there instead of reading its code for them.  A file of a
  * sites_cache_head and its entries; a site is its offset in the text,
  * shifted left by 2, or'ed with its check's index.  The head also names
- * the regular files sandrun's own stdout and stderr write to (a log the
+ * the regular files sandrun's own stdio writes to (a log the
  * build's output goes to): the build inherits them, and the tracer has
  * nothing of theirs to digest when a process closes one.
  *
@@ -90,10 +90,10 @@ const unsigned char *sites_loader_empty(const struct text *t, const struct site 
  * process without the trampoline armed must not run (it is mapped only
  * by one that armed it).
  */
-#define SITES_CACHE_MAGIC 0x33535253u	/* "SRS3" */
+#define SITES_CACHE_MAGIC 0x34535253u	/* "SRS4" */
 #define SITES_CACHE_MAX 4		/* entries */
 #define SITES_ID_MAX 32
-#define SITES_OUTPUTS 2	/* sandrun's stdout and stderr */
+#define SITES_OUTPUTS 3	/* sandrun's stdin, stdout and stderr */
 
 struct sites_cache_head {
 	uint32_t magic, count;

@@ -17,13 +17,16 @@
  */
 #include <dlfcn.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <link.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/auxv.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "lib/util.h"
 #include "runner/sitecache.h"
 
 struct found {
@@ -140,16 +143,23 @@ static bool put(struct sites_cache_entry *e, const struct text *t, const struct 
 _Static_assert(sizeof(((struct output_files *)0)->dev) / sizeof(dev_t) == SITES_OUTPUTS,
 	       "as many output files as the cache's head names");
 
+/* Whether fd, one of sandrun's stdio, writes to a regular file (st). */
+static bool log_fd(int fd, struct stat *st)
+{
+	int fl = fcntl(fd, F_GETFL);
+
+	return fl >= 0 && (fl & O_ACCMODE) != O_RDONLY && fstat(fd, st) == 0 &&
+	       S_ISREG(st->st_mode);
+}
+
 void sitecache_outputs(struct output_files *o)
 {
 	o->n = 0;
-	for (int fd = 1; fd <= 2; fd++) {
+	for (int fd = 0; fd <= 2; fd++) {
 		struct stat st;
-		int fl = fcntl(fd, F_GETFL);
 		unsigned i;
 
-		if (fl < 0 || (fl & O_ACCMODE) == O_RDONLY || fstat(fd, &st) < 0 ||
-		    !S_ISREG(st.st_mode))
+		if (!log_fd(fd, &st))
 			continue;
 		for (i = 0; i < o->n; i++)
 			if (o->dev[i] == st.st_dev && o->ino[i] == st.st_ino)
@@ -159,6 +169,25 @@ void sitecache_outputs(struct output_files *o)
 			o->ino[o->n++] = st.st_ino;
 		}
 	}
+}
+
+/* Standard input open for writing on a file in the tree: a log, as
+ * stdout and stderr are, but one few would take for one: say so. */
+void sitecache_outputs_warn(const char *src)
+{
+	char path[PATH_MAX];
+	struct stat st;
+	ssize_t len;
+
+	if (!log_fd(STDIN_FILENO, &st))
+		return;
+	len = readlink("/proc/self/fd/0", path, sizeof(path) - 1);
+	if (len <= 0)
+		return;
+	path[len] = '\0';
+	if (path_is_under(path, src))
+		fprintf(stderr, "sandrun: warning: standard input is '%s', open for writing "
+			"in the source tree: sandrun's log, left out of the delta\n", path);
 }
 
 static void *libc;

@@ -45,8 +45,10 @@ struct sitecache {
 size_t sitecache_make(struct sitecache *c, const struct output_files *out,
 		      struct filter_loader *ld);
 
-/* The regular files sandrun's own stdout and stderr write to (the build
- * inherits them: a log). */
+/* The regular files sandrun's own stdio is open for writing on (the
+ * build inherits them: a log), stdin's too (a shell's <>). */
 void sitecache_outputs(struct output_files *o);
+/* A warning if stdin is one of them, in the source tree src. */
+void sitecache_outputs_warn(const char *src);
 
 #endif

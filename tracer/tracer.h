@@ -37,13 +37,14 @@ struct tracer_opts {
 	bool audit_appended;	/* the same for LD_AUDIT */
 	const char *digest_cache;	/* the digest cache file across runs,
 					 * or NULL (digest_cache.c) */
-	/* The regular files sandrun's own stdout and stderr write to (a
-	 * log): the build inherits them; not a build's output, never a
-	 * writer the tracer digests (the preload closes them in-process). */
+	/* The regular files sandrun's own stdio writes to (a log; stdin
+	 * too when it is open for writing, as a shell's <> opens it): the
+	 * build inherits them; not a build's output, never a writer the
+	 * tracer digests (the preload closes them in-process). */
 	struct output_files {
 		unsigned n;
-		dev_t dev[2];
-		ino_t ino[2];
+		dev_t dev[3];
+		ino_t ino[3];
 	} outputs;
 	/* The loader's sites the filter makes notifications at (filter.h;
 	 * loop.c: divert) */

@@ -424,7 +424,7 @@ fi
 # recorded.
 loop50='i=0; while [ $i -lt 50 ]; do /bin/true; i=$((i+1)); done'
 # edit BODY: a perl program that reads a cache on stdin into $c (its
-# entries in $k), runs BODY on it, and writes it out.  (The head is 48
+# entries in $k), runs BODY on it, and writes it out.  (The head is 64
 # bytes, an entry 560: its count at 8, its image's page at 12, its sites
 # at 48.)
 edit() {
@@ -436,7 +436,7 @@ edit() {
 if [ -f "$SCRATCH/bin/sandrun-audit.so" ] && command -v perl >/dev/null; then
 	"$SR" -q -o "$SCRATCH/cache.trace" -- cat /run/sandrun/sites >"$SCRATCH/sites.real"
 	is "the cache is in the sandbox: its magic and two entries (the loader, libc)" \
-		"$(od -A n -t x4 -N 8 "$SCRATCH/sites.real" | tr -s ' ')" " 33535253 00000002"
+		"$(od -A n -t x4 -N 8 "$SCRATCH/sites.real" | tr -s ' ')" " 34535253 00000002"
 	# (each image's pages: its file's code pages, copied by the kernel
 	# from the file, runner/sitecache.c, with only its sites and the
 	# slack after its code changed)
@@ -446,8 +446,8 @@ if [ -f "$SCRATCH/bin/sandrun-audit.so" ] && command -v perl >/dev/null; then
 	read -r off size <<<"$(code "$libc")"
 	len=$(( (size + 4095) / 4096 * 4096 ))
 	is "libc's entry's image from the file's second page, the loader's after it" \
-		"$(od -A n -t u4 -j $((48 + 560 + 12)) -N 4 "$SCRATCH/sites.real" | tr -d ' '),$(
-		od -A n -t u4 -j $((48 + 12)) -N 4 "$SCRATCH/sites.real" | tr -d ' ')" \
+		"$(od -A n -t u4 -j $((64 + 560 + 12)) -N 4 "$SCRATCH/sites.real" | tr -d ' '),$(
+		od -A n -t u4 -j $((64 + 12)) -N 4 "$SCRATCH/sites.real" | tr -d ' ')" \
 		"1,$((1 + len / 4096))"
 	out=$("$SR" -q -o "$SCRATCH/cache.trace" -- /bin/sh -c \
 		'grep " r-xp .* /run/sandrun/sites$" /proc/self/maps | wc -l')
@@ -466,7 +466,7 @@ if [ -f "$SCRATCH/bin/sandrun-audit.so" ] && command -v perl >/dev/null; then
 			awk '$2 != 314' | wc -l
 	}
 	# (each site a jump of at most 8 bytes, libc's two fork functions' 7)
-	sites() { od -A n -t u4 -j $((48 + 560 * $1 + 8)) -N 4 "$SCRATCH/sites.real" | tr -d ' '; }
+	sites() { od -A n -t u4 -j $((64 + 560 * $1 + 8)) -N 4 "$SCRATCH/sites.real" | tr -d ' '; }
 	# image_is WHO ENTRY AT FILE OFF SIZE EXTRA: the entry's image is its
 	# file's code but at its sites (EXTRA bytes more may differ), and the
 	# slack after it holds their thunks
@@ -492,24 +492,24 @@ if [ -f "$SCRATCH/bin/sandrun-audit.so" ] && command -v perl >/dev/null; then
 		'for f in sites new; do (: >/run/sandrun/$f) 2>/dev/null && echo written; done')
 	is "the build cannot write a cache of its own there" "$out" ""
 	# no image, and each entry cut down to its first site
-	perl -e "$(edit 'substr($c, 48 + $_ * 560 + 8, 8) = pack("VV", 1, 0) for 0 .. $k - 1;')" \
+	perl -e "$(edit 'substr($c, 64 + $_ * 560 + 8, 8) = pack("VV", 1, 0) for 0 .. $k - 1;')" \
 		<"$SCRATCH/sites.real" >"$SCRATCH/sites.cut"
 	# no image, and each site moved 3 bytes on (into the middle of the code)
-	perl -e "$(edit 'for my $e (0 .. $k - 1) { substr($c, 48 + $e * 560 + 12, 4) = pack("V", 0);
+	perl -e "$(edit 'for my $e (0 .. $k - 1) { substr($c, 64 + $e * 560 + 12, 4) = pack("V", 0);
 		for my $i (0 .. 127) {
-		my $o = 48 + $e * 560 + 48 + 4 * $i;
+		my $o = 64 + $e * 560 + 48 + 4 * $i;
 		substr($c, $o, 4) = pack("V", unpack("V", substr($c, $o, 4)) + (3 << 2)) } }')" \
 		<"$SCRATCH/sites.real" >"$SCRATCH/sites.shift"
 	# the image cut off the file (its page past the end): not mapped
 	head -c 4096 "$SCRATCH/sites.real" >"$SCRATCH/sites.noimage"
 	# the images kept, each entry's sites cut down to one: the images
 	# have them all
-	perl -e "$(edit 'for (0 .. $k - 1) { substr($c, 48 + $_ * 560 + 8, 4) = pack("V", 1)
-		if unpack("V", substr($c, 48 + $_ * 560 + 12, 4)) }')" \
+	perl -e "$(edit 'for (0 .. $k - 1) { substr($c, 64 + $_ * 560 + 8, 4) = pack("V", 1)
+		if unpack("V", substr($c, 64 + $_ * 560 + 12, 4)) }')" \
 		<"$SCRATCH/sites.real" >"$SCRATCH/sites.imagecut"
 	# the loader's image kept, libc's dropped (its entry's page 0)
-	perl -e "$(edit 'for (0 .. $k - 1) { substr($c, 48 + $_ * 560 + 12, 4) = pack("V", 0)
-		if unpack("V", substr($c, 48 + $_ * 560 + 12, 4)) == 1 }')" \
+	perl -e "$(edit 'for (0 .. $k - 1) { substr($c, 64 + $_ * 560 + 12, 4) = pack("V", 0)
+		if unpack("V", substr($c, 64 + $_ * 560 + 12, 4)) == 1 }')" \
 		<"$SCRATCH/sites.real" >"$SCRATCH/sites.ldonly"
 	echo junk >"$SCRATCH/sites.junk"
 	run cache-base root -- /bin/sh -c "$loop50"
@@ -610,6 +610,16 @@ is "and no record of the preload's is refused" \
 	"$(meta "$SCRATCH/out-root/ownlog-pre.trace.meta.json" in_process_rejected)" 0
 check "and the trace is the same without the preload" \
 	cmp -s "$SCRATCH/out-root/ownlog-pre.trace" "$SCRATCH/out-root/ownlog-ptr.trace"
+# Standard input open for writing (a shell's <>) is a log as stdout is;
+# one in the source tree is named, since its writes are in no delta
+# (a log few would take for one).
+(cd "$SCRATCH/w-ownlog" && echo orig >rw.txt && "$SR" -q -o "$SCRATCH/out-root/stdinrw.trace" \
+	-- /bin/sh -c 'echo new >/dev/stdin' <>rw.txt 2>"$SCRATCH/stdinrw.err")
+is "stdin open for writing: the build writes through it" "$(cat "$SCRATCH/w-ownlog/rw.txt")" new
+is "and sandrun says it is a log in the tree" "$(cat "$SCRATCH/stdinrw.err")" \
+	"sandrun: warning: standard input is '$(cd "$SCRATCH/w-ownlog" && pwd -P)/rw.txt', open for writing in the source tree: sandrun's log, left out of the delta"
+is "and no record of the preload's is refused" \
+	"$(meta "$SCRATCH/out-root/stdinrw.trace.meta.json" in_process_rejected)" 0
 
 # meta.json's stops by kind: they add up to its stops, and count what ran.
 run kinds root -- /bin/sh -c '/bin/true; /bin/true; :'
