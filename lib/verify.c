@@ -156,6 +156,75 @@ static bool module_sig_refused(CMS_ContentInfo *cms, struct verify_result *r)
 	return true;
 }
 
+/*
+ * A BIO reading len bytes at p, whatever len is: BIO_new_mem_buf takes
+ * an int (a length past 2 GiB would wrap, or be taken for a string's),
+ * and a module's content or an image may be bigger.
+ */
+struct span {
+	const uint8_t *p;
+	size_t len, pos;
+};
+
+static int span_read(BIO *b, char *out, size_t n, size_t *got)
+{
+	struct span *s = BIO_get_data(b);
+
+	if (n > s->len - s->pos)
+		n = s->len - s->pos;
+	memcpy(out, s->p + s->pos, n);
+	s->pos += n;
+	*got = n;
+	return n > 0;
+}
+
+static long span_ctrl(BIO *b, int cmd, long num, void *ptr)
+{
+	struct span *s = BIO_get_data(b);
+
+	(void)num;
+	(void)ptr;
+	switch (cmd) {
+	case BIO_CTRL_EOF:
+		return s->pos >= s->len;
+	case BIO_CTRL_RESET:
+		s->pos = 0;
+		return 1;
+	case BIO_CTRL_FLUSH:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+static int span_free(BIO *b)
+{
+	free(BIO_get_data(b));
+	return 1;
+}
+
+static BIO *span_bio(const uint8_t *p, size_t len)
+{
+	static BIO_METHOD *m;
+	struct span *s;
+	BIO *b;
+
+	if (!m) {		/* (the verifying is single-threaded) */
+		m = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK, "sandrun span");
+		if (!m || !BIO_meth_set_read_ex(m, span_read) ||
+		    !BIO_meth_set_ctrl(m, span_ctrl) || !BIO_meth_set_destroy(m, span_free))
+			die_oom();
+	}
+	b = BIO_new(m);
+	if (!b)
+		die_oom();
+	s = xmalloc(sizeof(*s));
+	*s = (struct span){ .p = p, .len = len };
+	BIO_set_data(b, s);
+	BIO_set_init(b, 1);
+	return b;
+}
+
 int verify_cms(const struct certs *c, const uint8_t *sig, size_t sig_len,
 	       const uint8_t *payload, size_t payload_len, const char *name,
 	       struct verify_result *r, struct sr_error **err)
@@ -178,7 +247,7 @@ int verify_cms(const struct certs *c, const uint8_t *sig, size_t sig_len,
 		CMS_ContentInfo_free(cms);
 		return 0;
 	}
-	data = BIO_new_mem_buf(payload, (int)payload_len);
+	data = span_bio(payload, payload_len);
 	/* CMS_BINARY: the payload is bytes, not MIME text to canonicalize;
 	 * the key is trusted as given, as the kernel's keyring does. */
 	ok = CMS_verify(cms, c->stack, NULL, data, NULL,
@@ -421,7 +490,7 @@ static int verify_nth(const struct certs *c, const uint8_t *sigbuf, uint64_t sig
 			 "the image's Authenticode digest does not match the signed one");
 		goto out;
 	}
-	data = BIO_new_mem_buf(content, (int)content_len);
+	data = span_bio(content, (size_t)content_len);
 	/* the signature over the content; the signer's certificate may be
 	 * embedded (it usually is), trust is decided below */
 	k = PKCS7_verify(p7, c->stack, NULL, data, NULL, PKCS7_BINARY | PKCS7_NOVERIFY);
