@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* `sandrun diff`: reading the two runs (see diff_priv.h). */
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,6 +8,7 @@
 
 #include "lib/digest.h"
 #include "lib/exitcode.h"
+#include "lib/sbuf.h"
 #include "lib/util.h"
 #include "tracer/diff_priv.h"
 #include "tracer/fold.h"
@@ -101,24 +103,63 @@ static bool want1(const char *line, void *ctx)
 	return false;
 }
 
-static char *join_argv(const json_t *argv, char sep)
+/* The strings of an array joined by '\n', a '\\' or '\n' in one written
+ * "\\\\" or "\\n": text that is this array's alone.  (A plain string, as
+ * trace_read.c cuts an environment out, has neither: the same text.) */
+static char *join_lines(const json_t *arr)
 {
-	size_t len = 0, i;
+	struct sbuf b = { 0 };
+	size_t i;
 	json_t *v;
-	char *out, *q;
 
-	json_array_foreach(argv, i, v)
-		len += strlen(json_string_value(v) ? json_string_value(v) : "") + 1;
-	out = q = xmalloc(len + 1);
-	json_array_foreach(argv, i, v) {
+	json_array_foreach(arr, i, v) {
 		const char *s = json_string_value(v) ? json_string_value(v) : "";
+		size_t n = json_string_value(v) ? json_string_length(v) : 0;
 
 		if (i)
-			*q++ = sep;
-		q = stpcpy(q, s);
+			sbuf_putc(&b, '\n');
+		for (size_t k = 0; k < n; k++)
+			if (s[k] == '\\' || s[k] == '\n')
+				sbuf_add(&b, s[k] == '\\' ? "\\\\" : "\\n", 2);
+			else
+				sbuf_putc(&b, s[k]);
 	}
-	*q = '\0';
-	return out;
+	sbuf_putc(&b, '\0');
+	return b.p;
+}
+
+/* An argv as a shell reads it back: its words joined by ' ', each one
+ * but of letters, digits and "-_./=:,+@%" quoted ('...', a "'" as
+ * '\''), so that `cc "-O2 -g"` and `cc -O2 -g` read apart. */
+static char *argv_text(const json_t *argv)
+{
+	struct sbuf b = { 0 };
+	size_t i;
+	json_t *v;
+
+	json_array_foreach(argv, i, v) {
+		const char *s = json_string_value(v) ? json_string_value(v) : "";
+		size_t n = json_string_value(v) ? json_string_length(v) : 0;
+		bool bare = n > 0;
+
+		for (size_t k = 0; k < n && bare; k++)
+			bare = isalnum((unsigned char)s[k]) || strchr("-_./=:,+@%", s[k]);
+		if (i)
+			sbuf_putc(&b, ' ');
+		if (bare) {
+			sbuf_add(&b, s, n);
+			continue;
+		}
+		sbuf_putc(&b, '\'');
+		for (size_t k = 0; k < n; k++)
+			if (s[k] == '\'')
+				sbuf_add(&b, "'\\''", 4);
+			else
+				sbuf_putc(&b, s[k]);
+		sbuf_putc(&b, '\'');
+	}
+	sbuf_putc(&b, '\0');
+	return b.p;
 }
 
 static void add_writer(struct run *r, const char *path, uint64_t vh, int proc)
@@ -334,8 +375,8 @@ int diff_pass1(struct run *r, struct sr_error **err)
 				  !strcmp(jstr(rec, "state"), "before"), state_string(rec));
 		} else if (r->n && !strcmp(ev = jstr(rec, "ev"), "exec")) {
 			json_t *argv = json_object_get(rec, "argv");
-			char *a = join_argv(argv, '\x1f');
-			char *e = tr.cut_done ? NULL : join_argv(json_object_get(rec, "env"), '\n');
+			char *a = argv_text(argv);
+			char *e = tr.cut_done ? NULL : join_lines(json_object_get(rec, "env"));
 			char *line = xasprintf("exec\n%s\n%s\n%s\n%s\n%s\n%s\n%s", jstr(rec, "path"),
 					       a, jstr(rec, "cwd"), jstr(rec, "digest"),
 					       jstr(rec, "interp"), jstr(rec, "loader"),
@@ -356,7 +397,7 @@ int diff_pass1(struct run *r, struct sr_error **err)
 				free(p->cmd);
 				p->key = xasprintf("%s\n%s\n%s", jstr(rec, "path"), a, jstr(rec, "cwd"));
 				p->exe = xstrdup(jstr(rec, "path"));
-				p->cmd = join_argv(argv, ' ');
+				p->cmd = argv_text(argv);
 				argv_words(p, argv);
 			}
 			free(line);
@@ -534,7 +575,7 @@ static void event_facts(struct proc *p, const json_t *rec, unsigned *nexec)
 
 		add_fact(p, IN, CAUSE_ARGV, xasprintf("exec#%u\texec", n), xstrdup(path));
 		add_fact(p, IN, CAUSE_ARGV, xasprintf("exec#%u\targv", n),
-			 join_argv(json_object_get(rec, "argv"), ' '));
+			 argv_text(json_object_get(rec, "argv")));
 		add_fact(p, IN, CAUSE_ARGV, xasprintf("exec#%u\tcwd", n), xstrdup(jstr(rec, "cwd")));
 		/* running a program reads it (a #! script's: its
 		 * interpreter, which reads the script) */

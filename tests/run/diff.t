@@ -129,7 +129,7 @@ is "environment: exit 1" "$?" 1
 like "environment: names the variable" "$out" '1\. environment variable BUILD_ID differs'
 is "environment: with both values" "$(echo "$out" | grep -A2 'BUILD_ID differs' | tail -n2 | tr -s ' ')" " A: 1
  B: 2"
-like "environment: and the output it reaches" "$out" 'reaches \$SRC/out\.txt, written by [0-9.]+ \(/bin/sh -c echo'
+like "environment: and the output it reaches" "$out" "reaches \\\$SRC/out\\.txt, written by [0-9.]+ \\(/bin/sh -c 'echo"
 check "environment: prog is not among the differing outputs" \
 	sh -c "! echo '$out' | grep -q '^  \\\$SRC/prog\$'"
 # a variable set to "" and one not set are told apart
@@ -147,7 +147,7 @@ like "--json: the cause, machine-readable" "$json" \
 	'"causes":\[\{"kind":"env","what":"BUILD_ID","a":"1","b":"2","processes":\[\{"id":"1"'
 like "--json: reaches" "$json" '"reaches":\["\$SRC/out.txt"\]'
 if command -v python3 >/dev/null; then
-	check "--json: is valid JSON" sh -c "echo '$json' | python3 -m json.tool >/dev/null"
+	check "--json: is valid JSON" sh -c 'printf "%s" "$1" | python3 -m json.tool >/dev/null' _ "$json"
 else
 	skip "no python3 to validate JSON"
 fi
@@ -226,7 +226,7 @@ like "nondeterministic: the generator step is reported" "$out" \
 like "nondeterministic: with the randomness its pipeline drew" "$out" 'open /dev/urandom \(by [0-9.]+ /usr/bin/od\)'
 like "nondeterministic: it reaches gen.c" "$out" 'reaches \$SRC/gen\.c'
 check "nondeterministic: no compiler is named a root cause" \
-	sh -c "! echo '$out' | grep -Eq 'first seen by .*(cc1|/as |/ld )'"
+	sh -c '! printf "%s" "$1" | grep -Eq "first seen by .*(cc1|/as |/ld )"' _ "$out"
 is "nondeterministic: one cause only" "$(echo "$out" | grep -cE '^  [0-9]+\. ')" 1
 
 # A generator whose output differs (the clock) feeding a compiler: only
@@ -241,7 +241,7 @@ for i in 1 2; do
 done
 out=$("$SR" diff "$SCRATCH/d1.trace" "$SCRATCH/d2.trace")
 check "a clock-dependent generator: no compiler, assembler or linker is a cause" \
-	sh -c "! echo '$out' | grep -A1 -E '^  [0-9]+\. ' | grep -Eq '/(cc1|as|ld|collect2) '"
+	sh -c '! printf "%s" "$1" | grep -A1 -E "^  [0-9]+\. " | grep -Eq "/(cc1|as|ld|collect2) "' _ "$out"
 like "a clock-dependent generator: the compile is downstream" "$out" 'Downstream: [1-9]'
 
 # A Makefile with one more target: the Makefile is the cause, not the
@@ -480,5 +480,20 @@ out=$("$SR" diff "$SCRATCH/os-fresh.trace" "$SCRATCH/os-again.trace")
 like "a file there before one run only: found on one side only" "$out" \
 	'1\. \$SRC/out\.txt was looked up and found on one side only'
 check "... not nondeterminism" sh -c "! echo \"\$1\" | grep -q 'identical inputs'" _ "$out"
+
+# An argv is compared word by word: "a b" is not a and b, nor is a word
+# holding a \x1f two words (as they were when joined).
+asr() { (cd "$O" && "$SR" -q -o "$SCRATCH/av-$1.trace" -- sh -c 'echo $# > n' "${@:2}") \
+	>/dev/null 2>&1; }
+asr one 'a b'; asr two a b
+out=$("$SR" diff "$SCRATCH/av-one.trace" "$SCRATCH/av-two.trace")
+is "argv 'a b' against a b: the runs differ (1)" "$?" 1
+like "... the cause is the argv, quoted as a shell would" "$out" \
+	"1\\. a process was started differently \\(argv\\)"$'\n'"       A: sh -c 'echo \\\$# > n' 'a b'"$'\n'"       B: sh -c 'echo \\\$# > n' a b"
+check "... not nondeterminism" sh -c "! echo \"\$1\" | grep -q 'identical inputs'" _ "$out"
+asr us "$(printf 'a\037b')"; asr two2 a b
+out=$("$SR" diff "$SCRATCH/av-us.trace" "$SCRATCH/av-two2.trace")
+is "argv a\\x1fb against a b: the runs differ (1), not equivalent" "$?" 1
+like "... the cause is the argv" "$out" "a process was started differently \\(argv\\)"
 
 done_testing
