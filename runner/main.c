@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -121,12 +122,21 @@ static int dispatch(int argc, char **argv)
 		      "Try 'sandrun --help' for more information.\n", stderr);
 		return SR_EXIT_USAGE;
 	}
-	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		signal(SIGPIPE, SIG_IGN);
 		return cmd_help(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "--version"))
+	}
+	if (!strcmp(argv[1], "--version")) {
+		signal(SIGPIPE, SIG_IGN);
 		return cmd_version(argc - 1, argv + 1);
+	}
 	for (size_t i = 0; i < ARRAY_SIZE(subcommands); i++)
 		if (!strcmp(argv[1], subcommands[i].name)) {
+			/* A closed pipe on stdout is a write error (125), as
+			 * documented, not death by SIGPIPE; but for run's, whose
+			 * command would inherit the disposition. */
+			if (subcommands[i].fn != cmd_run)
+				signal(SIGPIPE, SIG_IGN);
 			/* getopt names the program by argv[0] in its messages. */
 			argv[1] = xasprintf("sandrun %s", subcommands[i].name);
 			return subcommands[i].fn(argc - 1, argv + 1);

@@ -93,6 +93,11 @@ if [ -w /dev/full ]; then
 else
 	skip "/dev/full is not writable here"
 fi
+# ... and so is a pipe its reader closed: 125 and said, not SIGPIPE (141).
+st=$( { "$SR" manifest /usr/include 2>"$SCRATCH/err"; echo $? >"$SCRATCH/st"; } | head -c 1 >/dev/null
+	cat "$SCRATCH/st")
+is "'manifest /usr/include | head -c 1': 125" "$st" 125
+like "... says so" "$(cat "$SCRATCH/err")" '^sandrun: write error on standard output: Broken pipe'
 
 (cd / && "$SR" -- true 2>"$SCRATCH/err")
 is "'/' as the source tree is refused" "$?" 124
