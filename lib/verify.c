@@ -286,6 +286,7 @@ int verify_cms(const struct certs *c, const uint8_t *sig, size_t sig_len,
  */
 #define SPC_INDIRECT_DATA "1.3.6.1.4.1.311.2.1.4"
 #define WIN_CERT_TYPE_PKCS_SIGNED_DATA 2
+#define WIN_CERT_REVISION_2_0 0x0200
 
 static int pe_bad(struct sr_error **err, const char *name, uint64_t off,
 		  const char *what)
@@ -321,6 +322,17 @@ static int pe_signature(const uint8_t *buf, uint64_t size, const char *name,
 			continue;
 		}
 		if (type == WIN_CERT_TYPE_PKCS_SIGNED_DATA) {
+			unsigned rev = buf[off + 4] | buf[off + 5] << 8;
+
+			/* (as the kernel's verify_pefile.c and sbverify refuse
+			 * any other) */
+			if (rev != WIN_CERT_REVISION_2_0) {
+				char what[96];
+
+				snprintf(what, sizeof(what), "WIN_CERTIFICATE revision is 0x%04x, "
+					 "not 2.0 (0x0200)", rev);
+				return pe_bad(err, name, off + 4, what);
+			}
 			*ret = d2i_PKCS7(NULL, &p, len - 8);
 			if (!*ret || !PKCS7_type_is_signed(*ret)) {
 				PKCS7_free(*ret);

@@ -413,6 +413,22 @@ for n in 200 239; do
 	"$SR" verify --cert "$FIX/signing-cert.pem" "$SCRATCH/vmlinuz.cut" >/dev/null 2>&1
 	is "... verify exits 123 too" "$?" 123
 done
+# A WIN_CERTIFICATE of revision 1.0: refused, as the kernel's
+# verify_pefile.c and sbverify refuse it, with its offset.
+if command -v perl >/dev/null; then
+	perl -e 'open F, "<", $ARGV[0] or die; binmode F; local $/; my $c = <F>;
+		my $l = unpack("V", substr($c, 0x3c, 4));
+		my $d = $l + 24 + (unpack("v", substr($c, $l + 24, 2)) == 0x20b ? 112 : 96);
+		my $o = unpack("V", substr($c, $d + 32, 4));
+		substr($c, $o + 4, 2) = pack("v", 0x0100); print STDERR $o + 4; binmode STDOUT; print $c' \
+		"$V" >"$SCRATCH/vmlinuz.rev1" 2>"$SCRATCH/revoff"
+	"$SR" verify --cert "$FIX/signing-cert.pem" "$SCRATCH/vmlinuz.rev1" >/dev/null 2>"$SCRATCH/err"
+	is "verify: a WIN_CERTIFICATE of revision 1.0: 123" "$?" 123
+	is "... said, with its offset" "$(cat "$SCRATCH/err")" \
+		"sandrun: $SCRATCH/vmlinuz.rev1: byte $(cat "$SCRATCH/revoff"): WIN_CERTIFICATE revision is 0x0100, not 2.0 (0x0200)"
+else
+	for i in 1 2; do skip "no perl"; done
+fi
 if command -v sbattach >/dev/null && command -v sbsign >/dev/null; then
 	cp "$V" "$SCRATCH/vmlinuz"; chmod u+w "$SCRATCH/vmlinuz"
 	sbattach --remove "$SCRATCH/vmlinuz" >/dev/null 2>&1
