@@ -239,6 +239,8 @@ static int parse_kv(struct fsentry *e, char *kv, const char *algo, unsigned *see
 			return -1;
 		free(e->digest);
 		e->digest = xstrdup(eq);
+	} else if (algo && strlen(kv) >= 6 && !strcmp(kv + strlen(kv) - 6, "digest")) {
+		return -1;	/* a digest of another algorithm than the header's */
 	} else {
 		return -2;	/* a key for someone else: ignored */
 	}

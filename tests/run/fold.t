@@ -278,6 +278,9 @@ apply_bad "a manifest without its header" 123 "'$SCRATCH/headless.mtree' is not 
 sed -E '0,/xxh128digest=/s/xxh128digest=[0-9a-f]+/xxh128digest=12g4/' "$M" > "$SCRATCH/baddigest.mtree"
 apply_bad "a malformed digest" 123 "$SCRATCH/baddigest.mtree:[0-9]+: bad keyword 'xxh128digest=12g4'" \
 	"$SCRATCH/baddigest.mtree" "$D"
+sed -E '0,/xxh128digest=/s/xxh128digest=[0-9a-f]+/sha256digest=aa/' "$M" > "$SCRATCH/otherdigest.mtree"
+apply_bad "a digest of another algorithm than the header's" 123 \
+	"$SCRATCH/otherdigest.mtree:[0-9]+: bad keyword 'sha256digest=aa'" "$SCRATCH/otherdigest.mtree" "$D"
 sed 3p "$M" > "$SCRATCH/twice.mtree"
 apply_bad "a path listed twice" 123 "$SCRATCH/twice.mtree:4: '.*' is listed twice" "$SCRATCH/twice.mtree" "$D"
 # Lines no sandrun writes: another format version, no type, a key given
