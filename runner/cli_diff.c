@@ -193,8 +193,8 @@ static void print_report(const char *pa, const char *pb, const struct diff_resul
 	pb = vis(pb);
 
 	if (r->equivalent) {
-		printf("%s and %s are equivalent: %zu processes, the same inputs and "
-		       "outputs\n", pa, pb, r->processes_a);
+		printf("%s and %s are equivalent: %zu process%s, the same inputs and "
+		       "outputs\n", pa, pb, r->processes_a, r->processes_a == 1 ? "" : "es");
 		return;
 	}
 	for (size_t i = 0; i < r->ncauses; i++)

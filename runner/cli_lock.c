@@ -20,6 +20,7 @@ static const char lock_usage[] =
 	"appeared.  TRACE may be zstd-compressed; - is standard input.\n"
 	"\n"
 	"  -o, --output=FILE   write the lock to FILE (atomically) instead of stdout\n"
+	"                      (- is stdout)\n"
 	"  -h, --help          print this help and exit\n"
 	"\n"
 	"Exit status: 0; 123 for an unusable trace; 124 usage error; 125 when\n"
@@ -42,7 +43,7 @@ int cmd_lock(int argc, char **argv)
 	opterr = 1;
 	while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
 		if (c == 'o') {
-			output = optarg;
+			output = strcmp(optarg, "-") ? optarg : NULL;	/* - : stdout */
 		} else if (c == 'h') {
 			fputs(lock_usage, stdout);
 			return SR_EXIT_OK;

@@ -495,5 +495,7 @@ asr us "$(printf 'a\037b')"; asr two2 a b
 out=$("$SR" diff "$SCRATCH/av-us.trace" "$SCRATCH/av-two2.trace")
 is "argv a\\x1fb against a b: the runs differ (1), not equivalent" "$?" 1
 like "... the cause is the argv" "$out" "a process was started differently \\(argv\\)"
+like "a run of one process against itself: 1 process, singular" \
+	"$("$SR" diff "$SCRATCH/av-one.trace" "$SCRATCH/av-one.trace")" 'are equivalent: 1 process, the same'
 
 done_testing

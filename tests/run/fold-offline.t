@@ -52,6 +52,8 @@ is "fold --split-at -: standard input, as the file" \
 is "show -: standard input, named -" "$("$SR" show - < "$T")" \
 	"$("$SR" show "$T" | sed "1s|$T|-|")"
 is "lock -: standard input, as the file" "$("$SR" lock - < "$T")" "$("$SR" lock "$T")"
+is "lock -o -: standard output, no file named -" "$(cd "$SCRATCH" && "$SR" lock -o - "$T"; \
+	test -e "$SCRATCH/-" && echo "(a file named -)")" "$("$SR" lock "$T")"
 if command -v zstd >/dev/null; then
 	is "show -: a compressed trace on standard input" "$(zstd -q -c "$T" | "$SR" show -t -)" \
 		"$("$SR" show -t "$T" | sed "1s|$T|-|")"
