@@ -394,6 +394,19 @@ else
 	skip "needs root to drop to nobody"; skip "needs root"; skip "needs root"
 fi
 
+# A malformed module in a tree: bad input (123), as alone, and no tree
+# checksum.
+mkdir -p "$SCRATCH/badtree"
+cp "$FIX/tcp_westwood.ko" "$SCRATCH/badtree/good.ko"
+{ head -c 100 "$FIX/tcp_westwood.ko"; printf '~Module signature appended~\n'; } > "$SCRATCH/badtree/bad.ko"
+"$SR" hash "$SCRATCH/badtree/bad.ko" >/dev/null 2>&1
+alone=$?
+out=$("$SR" hash "$SCRATCH/badtree" 2>"$SCRATCH/err")
+is "a malformed module in a tree: the status it has alone ($alone)" "$?" "$alone"
+is "... which is bad input" "$alone" 123
+like "... and no tree checksum, said" "$(cat "$SCRATCH/err")" \
+	"badtree/: no tree checksum: 1 of its entries could not be hashed"
+check "... none printed" sh -c '! printf "%s" "$1" | grep -q "badtree/\$"' _ "$out"
 # parallel hashing: the same output, in the same order, with any -j.
 is "-j1 and -j4 give the same output" "$("$SR" hash -j1 "$SCRATCH/ctree" "$FIX")" "$("$SR" hash -j4 "$SCRATCH/ctree" "$FIX")"
 
