@@ -37,6 +37,9 @@ struct strv {
 void strv_push(struct strv *sv, char *owned);
 void strv_free(struct strv *sv);
 
+/* A temporary file with no name (O_TMPFILE), read-write, in $TMPDIR or
+ * /tmp; -1 with errno. */
+int tmpfile_unnamed(void);
 /* Retry on EINTR and short writes/reads; -1 with errno on failure. */
 ssize_t write_all(int fd, const void *buf, size_t len);
 ssize_t read_all(int fd, void *buf, size_t len);

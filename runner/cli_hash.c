@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <unistd.h>
@@ -106,9 +107,66 @@ static void on_sigbus(int sig)
 	raise(sig);
 }
 
+/* A stream's bytes held in memory at most: more go to a temporary file
+ * (a module's signature is found from its end, and a stream is read
+ * once). */
+#define STREAM_IN_MEMORY (64u << 20)
+
+static int stream_failed(const char *name, const char *what, int e, struct sr_error **err)
+{
+	if (!strcmp(name, "-"))
+		return sr_error_make(err, SR_EXIT_FAILURE, e, "cannot %s standard input", what);
+	return sr_error_make(err, SR_EXIT_FAILURE, e, "cannot %s '%s'", what, name);
+}
+
+/* The rest of a stream (fd) after the len bytes in buf, with them, into
+ * a temporary file, hashed from there. */
+static int hash_spilled(const struct hash_opts *o, enum digest_algo algo, int fd,
+			const uint8_t *buf, size_t len, const char *name,
+			struct hash_out *out, struct sr_error **err)
+{
+	int tmp = tmpfile_unnamed(), r;
+	uint8_t *block;
+	uint64_t size = len;
+	void *map;
+	ssize_t n;
+
+	if (tmp < 0)
+		return stream_failed(name, "make a temporary file for", errno, err);
+	block = xmalloc(MASKED_BLOCK);
+	r = write_all(tmp, buf, len) < 0 ? -1 : 0;
+	while (r == 0 && (n = read(fd, block, MASKED_BLOCK)) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			r = stream_failed(name, "read", errno, err);
+			break;
+		}
+		r = write_all(tmp, block, (size_t)n) < 0 ? -1 : 0;
+		size += (uint64_t)n;
+	}
+	if (r < 0 && !*err)
+		r = stream_failed(name, "write a temporary copy of", errno, err);
+	map = r == 0 ? mmap(NULL, size, PROT_READ, MAP_PRIVATE, tmp, 0) : MAP_FAILED;
+	if (r == 0 && map == MAP_FAILED)
+		r = stream_failed(name, "map a temporary copy of", errno, err);
+	if (r == 0) {
+		r = find_regions(o, map, size, name, out, err);
+		if (r == 0 && masked_digest_fd(tmp, size, out->r, out->n,
+					       o->mode == MASK_AUTO ? MASK_CUT : o->mode, algo,
+					       block, &out->d) < 0)
+			r = stream_failed(name, "read a temporary copy of", errno, err);
+		munmap(map, size);
+	}
+	free(block);
+	close(tmp);
+	return r;
+}
+
 /* A stream (fd): "-", standard input, or a PATH that is a pipe or a
- * device (/dev/stdin, a FIFO, <(...)), read whole (it cannot be mapped),
- * as sha256sum reads it. */
+ * device (/dev/stdin, a FIFO, <(...)), read once (it cannot be mapped),
+ * as sha256sum reads it: in memory, or past STREAM_IN_MEMORY bytes, in a
+ * temporary file in $TMPDIR. */
 static int hash_stream(const struct hash_opts *o, enum digest_algo algo, int fd,
 		       const char *name, struct hash_out *out, struct sr_error **err)
 {
@@ -122,13 +180,14 @@ static int hash_stream(const struct hash_opts *o, enum digest_algo algo, int fd,
 			continue;
 		if (n < 0) {
 			free(buf);
-			if (!strcmp(name, "-"))
-				return sr_error_make(err, SR_EXIT_FAILURE, errno,
-						     "cannot read standard input");
-			return sr_error_make(err, SR_EXIT_FAILURE, errno, "cannot read '%s'",
-					     name);
+			return stream_failed(name, "read", errno, err);
 		}
 		len += (size_t)n;
+		if (len == cap && cap >= STREAM_IN_MEMORY) {
+			r = hash_spilled(o, algo, fd, buf, len, name, out, err);
+			free(buf);
+			return r;
+		}
 		if (len == cap)
 			buf = xrealloc(buf, cap *= 2);
 	}

@@ -283,7 +283,6 @@ int trace_open(struct trace_reader *r, const char *path, struct sr_error **err)
  */
 int trace_copy_if_pipe(const char *path, int *copy, struct sr_error **err)
 {
-	const char *dir = getenv("TMPDIR");
 	struct stat st;
 	char buf[1 << 16];
 	ssize_t n;
@@ -295,8 +294,7 @@ int trace_copy_if_pipe(const char *path, int *copy, struct sr_error **err)
 	in = open_in(path);
 	if (in < 0)
 		return sr_error_make(err, SR_EXIT_FAILURE, errno, "cannot open '%s'", path);
-	*copy = open(dir && dir[0] == '/' ? dir : "/tmp", O_TMPFILE | O_RDWR | O_CLOEXEC,
-		     0600);
+	*copy = tmpfile_unnamed();
 	if (*copy < 0) {
 		int e = errno;
 

@@ -363,6 +363,20 @@ is "hash -: standard input, masked" "$("$SR" hash - < "$FIX/tcp_westwood.ko")" \
 	"$("$SR" hash "$FIX/tcp_westwood.ko" | cut -d' ' -f1)  -"
 is "hash with no PATH: standard input from a pipe" \
 	"$(cat "$FIX/tcp_westwood.ko" | "$SR" hash --mask=none)" "$(sha256sum < "$FIX/tcp_westwood.ko")"
+# A stream past 64 MiB goes to a temporary file in $TMPDIR (memory stays
+# bounded), its signature found from its end as in a file.
+{ payload "$FIX/tcp_westwood.ko"; head -c $((70 << 20)) /dev/zero
+  tail -c $(($(stat -c %s "$FIX/tcp_westwood.ko") - $(payload "$FIX/tcp_westwood.ko" | wc -c))) \
+	"$FIX/tcp_westwood.ko"; } > "$SCRATCH/big-signed.ko"
+is "hash -: a 70 MiB signed module on a pipe, as the file" \
+	"$(cat "$SCRATCH/big-signed.ko" | "$SR" hash - | cut -d' ' -f1)" \
+	"$("$SR" hash "$SCRATCH/big-signed.ko" | cut -d' ' -f1)"
+check "... its signature cut" test "$("$SR" hash "$SCRATCH/big-signed.ko" | cut -d' ' -f1)" != \
+	"$(sha256sum < "$SCRATCH/big-signed.ko" | cut -d' ' -f1)"
+rm -f "$SCRATCH/big-signed.ko"
+out=$(head -c $((70 << 20)) /dev/zero | TMPDIR=$SCRATCH/no-such-dir "$SR" hash - 2>&1)
+is "... with no temporary directory: 125" "$?" 125
+like "... said" "$out" "cannot make a temporary file for standard input: No such file or directory"
 # A pipe named twice, or by two names: the first name reads it to its
 # end, and the second finds it empty, as sha256sum does (however many
 # workers hash).
