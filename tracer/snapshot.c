@@ -234,18 +234,23 @@ static void record_children(struct tracer *t, pid_t tid, const char *path,
 /*
  * A file with other names changes under all of them: find them in the
  * source tree (by device and inode) and snapshot them too.  Only for
- * files with more than one link, which builds rarely make.
+ * files with more than one link, which builds rarely make; the walk
+ * ends when all its links are found (*left: those still to find), and
+ * at a depth no PATH_MAX-long path reaches with names of a byte and
+ * more (a directory open a level).
  */
+#define NAMES_DEPTH 2048
+
 static void other_names(struct tracer *t, pid_t tid, const char *dir,
-			const struct stat *of, int depth)
+			const struct stat *of, int depth, nlink_t *left)
 {
 	cleanup_free char *full = tracee_path(t, tid, dir);
 	struct dirent *de;
 	DIR *d;
 
-	if (depth > 32 || !(d = opendir_nofollow(full)))
+	if (depth > NAMES_DEPTH || !*left || !(d = opendir_nofollow(full)))
 		return;
-	while ((de = readdir(d))) {
+	while (*left && (de = readdir(d))) {
 		cleanup_free char *child = NULL;
 		struct stat st;
 
@@ -254,11 +259,13 @@ static void other_names(struct tracer *t, pid_t tid, const char *dir,
 		child = xasprintf("%s/%s", dir, de->d_name);
 		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
 			continue;
-		if (S_ISDIR(st.st_mode))
-			other_names(t, tid, child, of, depth + 1);
-		else if (st.st_ino == of->st_ino && st.st_dev == of->st_dev &&
-			 pathset_add(t->touched, child))
-			record_state(t, tid, child, EV_BEFORE, -1);
+		if (S_ISDIR(st.st_mode)) {
+			other_names(t, tid, child, of, depth + 1, left);
+		} else if (st.st_ino == of->st_ino && st.st_dev == of->st_dev) {
+			(*left)--;
+			if (pathset_add(t->touched, child))
+				record_state(t, tid, child, EV_BEFORE, -1);
+		}
 	}
 	closedir(d);
 }
@@ -322,7 +329,9 @@ static void record_state(struct tracer *t, pid_t tid, const char *path,
 		digest_tracee_path(t, tid, path, &ev.digest);
 		if (kind == EV_BEFORE && st.st_nlink > 1 && t->opts->src) {
 			tracer_emit(t, &ev);
-			other_names(t, tid, t->opts->src, &st, 0);
+			nlink_t left = st.st_nlink;	/* (its own name too) */
+
+			other_names(t, tid, t->opts->src, &st, 0, &left);
 			return;
 		}
 	} else if (S_ISLNK(st.st_mode)) {

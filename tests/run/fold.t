@@ -108,6 +108,15 @@ H=$SCRATCH/hardlinks
 mkdir -p "$H/sub" && echo 1 > "$H/a" && ln "$H/a" "$H/sub/b"
 invariant hardlinks "$H" sh -c 'echo 2 >> sub/b'
 like "hardlinks: a write through one name changes the other" "$(cat "$SCRATCH/hardlinks.delta")" '\$SRC/a type=file'
+# ... the other name however deep it is (40 directories down), and all
+# of a file's names, found before the walk ends.
+H=$SCRATCH/deeplinks
+deep=$H/$(printf 'd/%.0s' $(seq 40))
+mkdir -p "$deep" "$H/z" && echo 1 > "$H/a" && ln "$H/a" "$deep/deep" && ln "$H/a" "$H/z/last"
+invariant deeplinks "$H" sh -c 'echo 2 >> a'
+like "deep hard links: the name 40 directories down changed too" "$(cat "$SCRATCH/deeplinks.delta")" \
+	'\$SRC/(d/){40}deep type=file'
+like "... and the name after it" "$(cat "$SCRATCH/deeplinks.delta")" '\$SRC/z/last type=file'
 # Links made in the run: a write through a dangling symlink made then
 # makes its target; a path written once, then a link, written through
 # again; a hard link made, then written through the new name, changes
