@@ -298,32 +298,145 @@ static const char *check_number(struct jcheck *c, const char *p)
 
 static const char *check_value(struct jcheck *c, const char *p);
 
-/* p at '{' or '[' */
-static const char *check_container(struct jcheck *c, const char *p)
+/* The hex number of the four digits at p (checked already). */
+static unsigned hex4_at(const char *p)
 {
-	char close = *p == '{' ? '}' : ']';
-	bool object = *p == '{';
+	unsigned v = 0;
+
+	for (int i = 0; i < 4; i++)
+		v = v * 16 + (unsigned)(p[i] <= '9' ? p[i] - '0' : (p[i] | 0x20) - 'a' + 10);
+	return v;
+}
+
+/* A checked string's bytes as jansson decodes it, one at a time. */
+struct key_iter {
+	const char *p;		/* in the string, after what is read */
+	unsigned char buf[4];	/* an escape's UTF-8, buf[i..n) still to give */
+	int i, n;
+};
+
+/* The next byte, or -1 at the closing quote. */
+static int key_byte(struct key_iter *k)
+{
+	unsigned u;
+
+	if (k->i < k->n)
+		return k->buf[k->i++];
+	if (*k->p == '"')
+		return -1;
+	if (*k->p != '\\')
+		return (unsigned char)*k->p++;
+	k->p += 2;
+	switch (k->p[-1]) {
+	case 'b': return '\b';
+	case 'f': return '\f';
+	case 'n': return '\n';
+	case 'r': return '\r';
+	case 't': return '\t';
+	case 'u': break;
+	default: return (unsigned char)k->p[-1];	/* " \ / */
+	}
+	u = hex4_at(k->p);
+	k->p += 4;
+	if (u >= 0xd800 && u <= 0xdbff) {	/* (its pair follows: checked) */
+		u = 0x10000 + ((u - 0xd800) << 10) + (hex4_at(k->p + 2) - 0xdc00);
+		k->p += 6;
+	}
+	k->i = 1;
+	if (u < 0x80) {
+		k->n = 0;
+		return (int)u;
+	}
+	if (u < 0x800) {
+		k->buf[0] = (unsigned char)(0xc0 | u >> 6);
+		k->n = 2;
+	} else if (u < 0x10000) {
+		k->buf[0] = (unsigned char)(0xe0 | u >> 12);
+		k->buf[1] = (unsigned char)(0x80 | (u >> 6 & 0x3f));
+		k->n = 3;
+	} else {
+		k->buf[0] = (unsigned char)(0xf0 | u >> 18);
+		k->buf[1] = (unsigned char)(0x80 | (u >> 12 & 0x3f));
+		k->buf[2] = (unsigned char)(0x80 | (u >> 6 & 0x3f));
+		k->n = 4;
+	}
+	k->buf[k->n - 1] = (unsigned char)(0x80 | (u & 0x3f));
+	return k->buf[0];
+}
+
+/* Whether the checked strings at a and b (after their quotes) are the
+ * same key once decoded ("a" and "\u0061" are). */
+static bool same_key(const char *a, const char *b)
+{
+	struct key_iter x = { .p = a }, y = { .p = b };
+	int ca, cb;
+
+	do {
+		ca = key_byte(&x);
+		cb = key_byte(&y);
+	} while (ca == cb && ca >= 0);
+	return ca == cb;
+}
+
+/* The keys an object's duplicates are looked for among: a record's
+ * objects have a dozen; past this many, later keys are not compared. */
+#define JSON_CHECK_KEYS 32
+
+/* p at '{'.  A key given twice is wrong, as jansson's
+ * JSON_REJECT_DUPLICATES has it. */
+static const char *check_object(struct jcheck *c, const char *p)
+{
+	const char *keys[JSON_CHECK_KEYS];
+	unsigned nkeys = 0;
 
 	if (++c->depth > JSON_CHECK_DEPTH)
 		return fail(c, p);
 	p = skip_ws(c, p + 1);
-	if (p < c->end && *p == close) {
+	if (p < c->end && *p == '}') {
 		c->depth--;
 		return p + 1;
 	}
 	for (;;) {
-		if (object) {
-			if (p == c->end || *p != '"' || !(p = check_string(c, p)))
-				return p ? fail(c, p) : NULL;
-			p = skip_ws(c, p);
-			if (p == c->end || *p != ':')
-				return fail(c, p);
-			p = skip_ws(c, p + 1);
+		const char *key = p;
+
+		if (p == c->end || *p != '"' || !(p = check_string(c, p)))
+			return p ? fail(c, p) : NULL;
+		for (unsigned i = 0; i < nkeys; i++)
+			if (same_key(keys[i], key + 1))
+				return fail(c, key);
+		if (nkeys < JSON_CHECK_KEYS)
+			keys[nkeys++] = key + 1;
+		p = skip_ws(c, p);
+		if (p == c->end || *p != ':')
+			return fail(c, p);
+		if (!(p = check_value(c, skip_ws(c, p + 1))))
+			return NULL;
+		p = skip_ws(c, p);
+		if (p < c->end && *p == '}') {
+			c->depth--;
+			return p + 1;
 		}
+		if (p == c->end || *p != ',')
+			return fail(c, p);
+		p = skip_ws(c, p + 1);
+	}
+}
+
+/* p at '[' */
+static const char *check_array(struct jcheck *c, const char *p)
+{
+	if (++c->depth > JSON_CHECK_DEPTH)
+		return fail(c, p);
+	p = skip_ws(c, p + 1);
+	if (p < c->end && *p == ']') {
+		c->depth--;
+		return p + 1;
+	}
+	for (;;) {
 		if (!(p = check_value(c, p)))
 			return NULL;
 		p = skip_ws(c, p);
-		if (p < c->end && *p == close) {
+		if (p < c->end && *p == ']') {
 			c->depth--;
 			return p + 1;
 		}
@@ -348,8 +461,9 @@ static const char *check_value(struct jcheck *c, const char *p)
 		return fail(c, p);
 	switch (*p) {
 	case '{':
+		return check_object(c, p);
 	case '[':
-		return check_container(c, p);
+		return check_array(c, p);
 	case '"':
 		return check_string(c, p);
 	case 't':

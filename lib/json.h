@@ -25,9 +25,10 @@ char *bytes_unescape(const char *decoded);
 
 /*
  * Whether the n bytes at s are one JSON value (whitespace around it
- * allowed), as jansson would read it but for duplicate keys, which are
- * not looked for: UTF-8 only, no \u0000, surrogates in pairs, integers
- * within 64 bits, reals finite; if not, *bad is the offset of the
+ * allowed), as jansson would read it with JSON_REJECT_DUPLICATES: UTF-8
+ * only, no \u0000, surrogates in pairs, integers within 64 bits, reals
+ * finite, no key twice in an object (compared decoded, among an
+ * object's first 32 keys); if not, *bad is the offset of the
  * first byte that is wrong (n: the text ends too soon).  s goes on to a
  * NUL at or after s + n.  Nothing is allocated: for records read only
  * to be skipped.

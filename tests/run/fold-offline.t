@@ -52,6 +52,15 @@ is "fold --split-at -: standard input, as the file" \
 is "show -: standard input, named -" "$("$SR" show - < "$T")" \
 	"$("$SR" show "$T" | sed "1s|$T|-|")"
 is "lock -: standard input, as the file" "$("$SR" lock - < "$T")" "$("$SR" lock "$T")"
+# A record fold and lock skip unparsed (an exit) with a key given twice:
+# refused, as show and diff refuse it.
+sed '13s/"status":0}/"status":0,"status":1}/' "$T" > "$SCRATCH/dupkey.trace"
+for c in fold lock show; do
+	"$SR" $c "$SCRATCH/dupkey.trace" >/dev/null 2>"$SCRATCH/err"
+	is "$c: a skipped record with a key twice: 123" "$?" 123
+	is "... said with its line" "$(cat "$SCRATCH/err")" \
+		"sandrun: $SCRATCH/dupkey.trace:13: invalid JSON: duplicate object key near '\"status\"' (column 40)"
+done
 is "lock -o -: standard output, no file named -" "$(cd "$SCRATCH" && "$SR" lock -o - "$T"; \
 	test -e "$SCRATCH/-" && echo "(a file named -)")" "$("$SR" lock "$T")"
 if command -v zstd >/dev/null; then

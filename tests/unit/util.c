@@ -142,6 +142,7 @@ static void json_check_cases(void)
 		"{}", "[]", " {\"a\" : \"b\" }\t", "{\"a\":[1,2.5e3,-0,true,false,null]}",
 		"\"\\u0041\\u00e9\\ud83d\\ude00\\n\\/\"", "1E+2", "-9223372036854775808",
 		"{\"\xc3\xa9\":\"\xf0\x9f\x98\x80\"}", "{\"a\":{\"b\":[[],{}]}}", "0.5e-400",
+		"{\"a\":1,\"b\":{\"a\":2}}", "{\"a\":1,\"\\u0062\":2}", "{\"ab\":1,\"a\":2,\"\":3}",
 	};
 	static const char *const bad[] = {
 		"", " ", "{", "{\"a\"}", "{\"a\":}", "{\"a\":1,}", "[1,]", "[1 2]", "01",
@@ -149,6 +150,8 @@ static void json_check_cases(void)
 		"\"\\ud800\\u0041\"", "\"\x01\"", "\"\xff\"", "\"\xc3\"", "\"\xed\xa0\x80\"",
 		"tru", "nul", "True", "9223372036854775808", "1e999", "-1e999", "{\"a\":1}x",
 		"\"abc", "\"\\q\"", "\"\\u12\"", "{1:2}", "{\"a\" 1}", "[\"a\"\"b\"]", "NaN",
+		"{\"a\":1,\"a\":2}", "{\"a\":1,\"\\u0061\":2}", "[{\"x\":{\"\xc3\xa9\":1,\"\\u00e9\":2}}]",
+		"{\"\\ud83d\\ude00\":1,\"\xf0\x9f\x98\x80\":2}", "{\"\\n\":1,\"\\u000a\":2}",
 	};
 	char deep[2 * 2049 + 1];
 	json_error_t je;
@@ -157,7 +160,7 @@ static void json_check_cases(void)
 	bool all = true;
 
 	for (size_t i = 0; i < sizeof(good) / sizeof(*good); i++) {
-		j = json_loads(good[i], JSON_DECODE_ANY, &je);
+		j = json_loads(good[i], JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &je);
 		if (!j || !json_check(good[i], strlen(good[i]), &at)) {
 			printf("# json_check or jansson refuses good case %zu: %s\n", i, good[i]);
 			all = false;
@@ -167,7 +170,7 @@ static void json_check_cases(void)
 	ok(all, "json_check: what jansson reads, it takes");
 	all = true;
 	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
-		j = json_loads(bad[i], JSON_DECODE_ANY, &je);
+		j = json_loads(bad[i], JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &je);
 		if (j || json_check(bad[i], strlen(bad[i]), &at) || at > strlen(bad[i])) {
 			printf("# json_check or jansson takes bad case %zu: %s\n", i, bad[i]);
 			all = false;
