@@ -68,12 +68,16 @@ const char *sr_error_text(const struct sr_error *err, char *buf, size_t len)
 
 int sr_error_report(struct sr_error *err)
 {
-	char buf[4096];
+	char buf[4096], *line;
 	int status;
 
 	if (!err)
 		return SR_EXIT_FAILURE;
-	fprintf(stderr, "sandrun: %s\n", sr_error_text(err, buf, sizeof(buf)));
+	/* (one line, whatever names it holds: a newline in a file name is
+	 * written \n) */
+	line = str_visible(sr_error_text(err, buf, sizeof(buf)));
+	fprintf(stderr, "sandrun: %s\n", line);
+	free(line);
 	status = err->status;
 	sr_error_free(err);
 	return status;

@@ -377,6 +377,11 @@ rm -f "$SCRATCH/big-signed.ko"
 out=$(head -c $((70 << 20)) /dev/zero | TMPDIR=$SCRATCH/no-such-dir "$SR" hash - 2>&1)
 is "... with no temporary directory: 125" "$?" 125
 like "... said" "$out" "cannot make a temporary file for standard input: No such file or directory"
+# An error naming a file with a newline is still one line.
+"$SR" hash "$SCRATCH/no"$'\n'"such" >/dev/null 2>"$SCRATCH/err"
+is "a missing file with a newline in its name: 125" "$?" 125
+is "... said on one line, the newline as \\n" "$(cat "$SCRATCH/err")" \
+	"sandrun: cannot read '$SCRATCH/no\\nsuch': No such file or directory"
 # A pipe named twice, or by two names: the first name reads it to its
 # end, and the second finds it empty, as sha256sum does (however many
 # workers hash).
