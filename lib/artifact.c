@@ -127,6 +127,26 @@ static uint64_t pe_signed_end(const uint8_t *buf, uint64_t size, uint64_t pe, ui
 	return end;
 }
 
+/* The section table and each section's data within the file, or an
+ * error at the field that says otherwise. */
+static int pe_sections_ok(const uint8_t *buf, uint64_t size, const char *name, uint64_t pe,
+			  uint64_t opt, struct sr_error **err)
+{
+	uint64_t nsect = le16(buf + pe + 6), sect = opt + le16(buf + pe + 20);
+
+	if (sect > size || nsect > (size - sect) / 40)
+		return bad(err, name, pe + 6, "PE section table lies outside the file");
+	for (uint64_t i = 0; i < nsect; i++) {
+		const uint8_t *sh = buf + sect + i * 40;
+		uint64_t len = le32(sh + 16), off = le32(sh + 20);
+
+		if (len && (off > size || len > size - off))
+			return bad(err, name, sect + i * 40 + 16,
+				   "PE section data lies outside the file");
+	}
+	return 0;
+}
+
 int pe_regions(const uint8_t *buf, uint64_t size, const char *name,
 	       struct region *ret, size_t *ret_n, struct sr_error **err)
 {
@@ -169,7 +189,10 @@ int pe_regions(const uint8_t *buf, uint64_t size, const char *name,
 		return bad(err, name, dd + 4 * 8,
 			   "PE certificate table lies outside the file");
 	/* (a table over signed bytes would mask them: after the headers
-	 * and every section's data, as Authenticode has it) */
+	 * and every section's data, as Authenticode has it; those in the
+	 * file, or the error is theirs) */
+	if (pe_sections_ok(buf, size, name, pe, opt, err) < 0)
+		return -1;
 	if (va < pe_signed_end(buf, size, pe, opt))
 		return bad(err, name, dd + 4 * 8,
 			   "PE certificate table overlaps the headers or a section's data");
@@ -206,8 +229,8 @@ int pe_authenticode_ranges(const uint8_t *buf, uint64_t size, const char *name,
 	certs = nr > 2 ? r[2].len : 0;
 	if (hdr < r[1].off + r[1].len || hdr > size)
 		return bad(err, name, opt + 60, "PE SizeOfHeaders is outside the file");
-	if (sect > size || nsect > (size - sect) / 40)
-		return bad(err, name, pe + 6, "PE section table lies outside the file");
+	if (pe_sections_ok(buf, size, name, pe, opt, err) < 0)
+		return -1;
 	/* Microsoft's Authenticode spec, as the kernel's verify_pefile.c
 	 * does it: the headers without the CheckSum and the certificate
 	 * entry, the sections in file order, then what follows them but the
@@ -223,11 +246,6 @@ int pe_authenticode_ranges(const uint8_t *buf, uint64_t size, const char *name,
 
 		if (!len)
 			continue;
-		if (off > size || len > size - off) {
-			free(v);
-			return bad(err, name, sect + i * 40 + 16,
-				   "PE section data lies outside the file");
-		}
 		v[n++] = (struct region){ REGION_USER, off, len };
 		hashed += len;
 	}

@@ -627,6 +627,21 @@ printf '\000\020\000\000' | dd of="$SCRATCH/insect.efi" bs=1 seek=236 conv=notru
 is "a PE certificate table over a section's data is bad input" "$?" 123
 like "... said so" "$(cat "$SCRATCH/err")" \
 	"insect.efi: byte 232: PE certificate table overlaps the headers or a section's data"
+# a section whose data is past the file's end: that section named, not
+# the certificate table it would overlap
+if command -v perl >/dev/null; then
+	perl -e 'open F, "<", $ARGV[0] or die; binmode F; local $/; my $c = <F>;
+		my $pe = unpack("V", substr($c, 0x3c, 4));
+		my $sect = $pe + 24 + unpack("v", substr($c, $pe + 20, 2));
+		substr($c, $sect + 20, 4) = pack("V", 0x7ffffff0); print STDERR $sect + 16;
+		binmode STDOUT; print $c' "$V" >"$SCRATCH/sectout.efi" 2>"$SCRATCH/sectoff"
+	"$SR" hash "$SCRATCH/sectout.efi" >/dev/null 2>"$SCRATCH/err"
+	is "a PE section's data past the file's end is bad input" "$?" 123
+	is "... naming the section's size field" "$(cat "$SCRATCH/err")" \
+		"sandrun: $SCRATCH/sectout.efi: byte $(cat "$SCRATCH/sectoff"): PE section data lies outside the file"
+else
+	for i in 1 2; do skip "no perl"; done
+fi
 cp "$V" "$SCRATCH/bogus.efi"; chmod u+w "$SCRATCH/bogus.efi"
 printf '\377\377\377\177' | dd of="$SCRATCH/bogus.efi" bs=1 seek=232 conv=notrunc 2>/dev/null
 "$SR" hash "$SCRATCH/bogus.efi" >/dev/null 2>"$SCRATCH/err"
