@@ -84,7 +84,14 @@ static int verify_one(const struct certs *c, const struct mapped *sigsrc,
 		}
 	}
 	payload_len = np ? pr[0].off : m.size;
-	masked_digest(m.buf, payload_len, NULL, 0, MASK_NONE, DIGEST_SHA256, &d);
+	/* (an unsigned PE image: its masked hash, as hash gives it, the
+	 * CheckSum and the certificate entry cut) */
+	if (!ns && pe_regions(m.buf, m.size, path, pr, &np, &err) < 0) {
+		unmap_file(&m);
+		return sr_error_report(err);
+	}
+	masked_digest(m.buf, payload_len, !ns ? pr : NULL, !ns ? np : 0,
+		      !ns && np ? MASK_CUT : MASK_NONE, DIGEST_SHA256, &d);
 	digest_hex(&d, hex);
 	if (!ns) {
 		printf("%s: FAIL (%s has no module or Authenticode signature) payload-sha256=%s\n",

@@ -466,6 +466,9 @@ if command -v sbattach >/dev/null && command -v sbsign >/dev/null; then
 	sbattach --remove "$SCRATCH/vmlinuz" >/dev/null 2>&1
 	is "vmlinuz: masked hash unchanged by sbattach --remove" \
 		"$("$SR" hash "$SCRATCH/vmlinuz" | cut -d' ' -f1)" "$signed"
+	out=$("$SR" verify --cert "$FIX/signing-cert.pem" "$SCRATCH/vmlinuz")
+	is "verify of the unsigned vmlinuz: FAIL (1)" "$?" 1
+	is "... printing its masked hash, as hash does" "${out##*payload-sha256=}" "$signed"
 	openssl req -new -x509 -newkey rsa:2048 -nodes -subj /CN=sandrun-test/ -days 1 \
 		-keyout "$SCRATCH/db.key" -out "$SCRATCH/db.crt" >/dev/null 2>&1
 	sbsign --key "$SCRATCH/db.key" --cert "$SCRATCH/db.crt" --output "$SCRATCH/vmlinuz.resigned" \
