@@ -225,7 +225,7 @@ static BIO *span_bio(const uint8_t *p, size_t len)
 	return b;
 }
 
-int verify_cms(const struct certs *c, const uint8_t *sig, size_t sig_len,
+int verify_cms(const struct certs *c, const uint8_t *sig, size_t sig_len, uint64_t sig_off,
 	       const uint8_t *payload, size_t payload_len, const char *name,
 	       struct verify_result *r, struct sr_error **err)
 {
@@ -239,8 +239,8 @@ int verify_cms(const struct certs *c, const uint8_t *sig, size_t sig_len,
 		CMS_ContentInfo_free(cms);
 		ERR_clear_error();
 		return sr_error_make(err, SR_EXIT_BAD_INPUT, 0,
-				     "%s: the signature is not a CMS SignedData (bad DER)",
-				     name);
+				     "%s: byte %llu: the signature is not a CMS SignedData "
+				     "(bad DER)", name, (unsigned long long)sig_off);
 	}
 	describe(cms, r);
 	if (module_sig_refused(cms, r)) {

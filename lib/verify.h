@@ -29,8 +29,9 @@ struct verify_result {
 	unsigned md_len;
 };
 
-/* -1 (bad input) when the signature is not a CMS SignedData. */
-int verify_cms(const struct certs *c, const uint8_t *sig, size_t sig_len,
+/* -1 (bad input, naming sig_off: where the signature is in name) when
+ * the signature is not a CMS SignedData. */
+int verify_cms(const struct certs *c, const uint8_t *sig, size_t sig_len, uint64_t sig_off,
 	       const uint8_t *payload, size_t payload_len, const char *name,
 	       struct verify_result *ret, struct sr_error **err);
 

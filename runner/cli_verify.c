@@ -104,7 +104,7 @@ static int verify_one(const struct certs *c, const struct mapped *sigsrc,
 	if ((refused = modsig_kernel_refuses(s->buf, s->size)) != NULL) {
 		memset(&r, 0, sizeof(r));
 		snprintf(r.reason, sizeof(r.reason), "%s", refused);
-	} else if (verify_cms(c, s->buf + sr[0].off, sr[0].len, m.buf, payload_len,
+	} else if (verify_cms(c, s->buf + sr[0].off, sr[0].len, sr[0].off, m.buf, payload_len,
 		       sigsrc ? signame : path, &r, &err) < 0) {
 		unmap_file(&m);
 		return sr_error_report(err);

@@ -53,7 +53,8 @@ like "verify: and says FAIL" "$out" 'changed-westwood.ko: FAIL'
 { head -c 100 /dev/zero; head -c 50 /dev/urandom | tr '\0' x; printf '\0\0\2\0\0\0\0\0\0\0\0\062'; printf '~Module signature appended~\n'; } > "$SCRATCH/garbage.ko"
 "$SR" verify --cert "$FIX/signing-cert.pem" "$SCRATCH/garbage.ko" >/dev/null 2>"$SCRATCH/err"
 is "verify: garbage DER is bad input (123)" "$?" 123
-like "verify: and says so" "$(cat "$SCRATCH/err")" 'not a CMS SignedData'
+is "verify: and says so, where the signature is" "$(cat "$SCRATCH/err")" \
+	"sandrun: $SCRATCH/garbage.ko: byte 100: the signature is not a CMS SignedData (bad DER)"
 "$SR" verify --cert "$SCRATCH/err" "$FIX/tcp_westwood.ko" >/dev/null 2>&1
 is "verify: a certificate that is not one is bad input" "$?" 123
 "$SR" verify --cert "$SCRATCH" "$FIX/tcp_westwood.ko" >/dev/null 2>"$SCRATCH/err"
