@@ -27,8 +27,9 @@ struct digest {
 const char *digest_algo_name(enum digest_algo algo);
 int digest_algo_parse(const char *name, enum digest_algo *ret);
 
-/* Digest everything readable from fd (from its current offset); -1 with
- * errno on a read error. */
+/* Digest everything readable from fd (from its current offset, which is
+ * left at the end; a hole's zeros not read); -1 with errno on a read
+ * error. */
 int digest_fd(enum digest_algo algo, int fd, struct digest *ret);
 void digest_buf(enum digest_algo algo, const void *buf, size_t len,
 		struct digest *ret);
@@ -53,11 +54,9 @@ void xxh128_end(void *state, struct digest *ret);
 void *sha256_begin(void);
 void sha256_update(void *state, const void *buf, size_t len);
 void sha256_end(void *state, struct digest *ret);
-int xxh128_fd(int fd, struct digest *ret);
 void xxh128_buf(const void *buf, size_t len, struct digest *ret);
 /* A 64-bit hash for tables (the first half of the XXH3-128 digest). */
 uint64_t hash64(const void *buf, size_t len);
-int sha256_fd(int fd, struct digest *ret);
 void sha256_buf(const void *buf, size_t len, struct digest *ret);
 /* OpenSSL's first SHA-256 costs ~3 ms (its configuration, providers,
  * the fetch): done on a thread of its own meanwhile, for a caller that

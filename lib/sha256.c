@@ -1,11 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* SHA-256 through OpenSSL 3's EVP interface. */
-#include <errno.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <pthread.h>
 #include <signal.h>
-#include <unistd.h>
 
 #include "lib/digest.h"
 #include "lib/util.h"
@@ -50,32 +48,6 @@ void sha256_warm_up(void)
 	if (pthread_create(&t, NULL, warm_up, NULL) == 0)
 		pthread_detach(t);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
-}
-
-int sha256_fd(int fd, struct digest *ret)
-{
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-	unsigned int len = 0;
-	char buf[1 << 16];
-	ssize_t n;
-
-	if (!ctx || !EVP_DigestInit_ex(ctx, sha256_md(), NULL)) {
-		EVP_MD_CTX_free(ctx);
-		return errno = ENOMEM, -1;
-	}
-	while ((n = read(fd, buf, sizeof(buf))) != 0) {
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			EVP_MD_CTX_free(ctx);
-			return -1;
-		}
-		EVP_DigestUpdate(ctx, buf, (size_t)n);
-	}
-	EVP_DigestFinal_ex(ctx, ret->bytes, &len);
-	ret->len = (uint8_t)len;
-	EVP_MD_CTX_free(ctx);
-	return 0;
 }
 
 void sha256_buf(const void *buf, size_t len, struct digest *ret)

@@ -1,10 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* XXH3-128 through libxxhash: the only file that includes it. */
-#include <errno.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 #include <xxhash.h>
 
 #include "lib/digest.h"
@@ -38,25 +36,6 @@ static void canonical(XXH128_hash_t h, struct digest *ret)
 	ret->len = sizeof(c.digest);
 	for (size_t i = 0; i < sizeof(c.digest); i++)
 		ret->bytes[i] = c.digest[i];
-}
-
-int xxh128_fd(int fd, struct digest *ret)
-{
-	void *st = xxh128_begin();
-	char buf[1 << 16];
-	ssize_t n;
-
-	while ((n = read(fd, buf, sizeof(buf))) != 0) {
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			xxh128_end(st, ret);
-			return -1;
-		}
-		xxh128_update(st, buf, (size_t)n);
-	}
-	xxh128_end(st, ret);
-	return 0;
 }
 
 void xxh128_buf(const void *buf, size_t len, struct digest *ret)

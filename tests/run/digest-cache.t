@@ -200,4 +200,15 @@ is "written, then read: both reads after it have the second" \
 is "written, then read: two digests from the writers' closes, none while fd 3 was open" \
 	"$(meta fresh digests_from_run)" 2
 
+# A sparse file (holes before and after its data, and a hole at its end):
+# its zeros hashed, not read, to the digest of its bytes.
+(cd "$W" && "$SR" -q -o "$SCRATCH/sparse.trace" -- sh -c \
+	'truncate -s 64M img && printf data | dd of=img bs=1 seek=10485760 conv=notrunc 2>/dev/null && cat img >/dev/null') \
+	>/dev/null 2>&1
+is "a sparse file: the run succeeds" "$?" 0
+like "... its after state's digest is its bytes'" "$(grep '"state":"after","path":"\$SRC/img"' "$SCRATCH/sparse.trace")" \
+	"\"digest\":\"$(digest_of "$W/img")\""
+like "... and so is its read's" "$(grep '"ev":"open","path":"\$SRC/img","mode":"r"' "$SCRATCH/sparse.trace")" \
+	"\"digest\":\"$(digest_of "$W/img")\""
+
 done_testing
