@@ -738,12 +738,16 @@ static int build_config(const struct run_args *a, struct run_config *cfg,
 {
 	cleanup_free char *here = getcwd(NULL, 0);
 	struct env_spec env = a->env;
+	struct stat st;
 
 	if (!here)
 		return sr_error_make(err, SR_EXIT_FAILURE, errno,
 				     "cannot get the current directory");
 	if (resolve_host_path("--src", a->src ? a->src : here, &cfg->src, err))
 		return -1;
+	if (stat(cfg->src, &st) == 0 && !S_ISDIR(st.st_mode))
+		return sr_error_make(err, SR_EXIT_USAGE, 0, "--src: '%s' is not a directory",
+				     cfg->src);
 	/* Binding / read-write would undo the read-only root. */
 	if (!strcmp(cfg->src, "/"))
 		return sr_error_make(err, SR_EXIT_USAGE, 0,
@@ -858,7 +862,7 @@ int cmd_run(int argc, char **argv)
 	if (policy_preflight(&cfg, &err) < 0) {
 		status = sr_error_report(err);
 	} else if (launch_run(&cfg, &status, &err) < 0) {
-		if (!outcome.trace_written)
+		if (outcome.begun && !outcome.trace_written)
 			record_abandon(&cfg, err);
 		status = sr_error_report(err);
 	}

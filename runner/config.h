@@ -28,6 +28,9 @@ struct run_outcome {
 	struct violation *vlist;	/* the first ones */
 	size_t nvlist;
 	bool trace_written;	/* the trace was written, or its writing failed */
+	bool begun;		/* past the checks made before anything is
+				 * written: a failure now leaves an
+				 * incomplete trace (record_abandon) */
 };
 
 /* One run's whole configuration: built once from argv, then const. */

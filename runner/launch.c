@@ -315,7 +315,13 @@ int launch_run(const struct run_config *cfg, int *ret_status,
 	pid_t pid = -1;
 
 	meta_start(&meta);
-	if (outputs_ok(cfg, err) < 0 || record_begin(&rec, cfg, err) < 0)
+	/* (refused before the run: the last run's outputs are left as
+	 * they are, as for a usage error) */
+	if (outputs_ok(cfg, err) < 0)
+		return -1;
+	if (cfg->outcome)
+		cfg->outcome->begun = true;
+	if (record_begin(&rec, cfg, err) < 0)
 		return -1;
 	/* A failed run must not leave the last run's metadata looking like
 	 * its own (record_begin does the same for the delta). */

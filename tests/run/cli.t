@@ -521,6 +521,19 @@ as user "$SR" -q --no-digest-cache -o "$SCRATCH/rodir-w/t.trace" \
 is "--meta into a directory that takes no new file: 125" "$?" 125
 like "... before the build ran" "$(cat "$SCRATCH/err"; test -e "$SCRATCH/rodir-w/ran.txt" && echo ran)" \
 	"^sandrun: cannot create '$SCRATCH/rodir/m.json': Permission denied\$"
+# ... and the last run's outputs there are left as they are: no run
+# began (an incomplete trace stands for a run that began and failed).
+mkdir -p "$SCRATCH/keep"
+(cd "$SCRATCH/keep" && "$SR" -q -- true) 2>/dev/null
+sums=$(cd "$SCRATCH/keep" && sha256sum sandrun.trace*)
+(cd "$SCRATCH/keep" && "$SR" -q --meta="$SCRATCH/no/dir/m.json" -- true) 2>/dev/null
+is "a run refused before it began (--meta into a missing directory): 125" "$?" 125
+is "... the last run's trace, delta and metadata untouched" "$(cd "$SCRATCH/keep" && sha256sum sandrun.trace*)" "$sums"
+: > "$SCRATCH/keep/afile"
+(cd "$SCRATCH/keep" && "$SR" -q --src=afile -- true) 2>"$SCRATCH/err"
+is "--src naming a file: a usage error (124)" "$?" 124
+is "... said" "$(cat "$SCRATCH/err")" "sandrun: --src: '$(cd "$SCRATCH/keep" && pwd -P)/afile' is not a directory"
+is "... the last run's outputs untouched" "$(cd "$SCRATCH/keep" && sha256sum sandrun.trace*)" "$sums"
 (cd "$SCRATCH" && "$SR" -q --report="$SCRATCH/r.json" -- true) 2>"$SCRATCH/err"
 is "--report without --policy or --lock: a usage error (124)" "$?" 124
 like "... says what it needs" "$(cat "$SCRATCH/err")" "--report needs --policy or --lock"
