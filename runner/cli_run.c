@@ -683,32 +683,41 @@ static bool env_append(struct run_config *cfg, const char *var, const char *word
 	return old != NULL;
 }
 
+#ifndef SANDRUN_LIBDIR
+#define SANDRUN_LIBDIR "/usr/local/lib/sandrun"
+#endif
+
 /*
- * The in-process recorder, next to the binary (the build tree) or in
- * ../lib/sandrun (installed); without it every syscall stops, as with
- * --no-preload.  The build finds it in LD_PRELOAD, after any preload of
- * its own (fakeroot's stat wrappers must see the real calls), and its
- * part in the loader in LD_AUDIT, after any audit module of its own.
+ * The in-process recorder, next to the binary (the build tree), in
+ * ../lib/sandrun (installed) or in the LIBDIR it was built for; without
+ * it every syscall stops, as with --no-preload, and run says so.  The
+ * build finds it in LD_PRELOAD, after any preload of its own (fakeroot's
+ * stat wrappers must see the real calls), and its part in the loader in
+ * LD_AUDIT, after any audit module of its own.
  */
 static void use_preload(struct run_config *cfg)
 {
-	static const char *const where[] = { "", "../lib/sandrun/" };
 	cleanup_free char *exe = realpath("/proc/self/exe", NULL);
 	char *slash = exe ? strrchr(exe, '/') : NULL;
 
-	if (!slash)
-		return;
-	*slash = '\0';
-	for (size_t i = 0; i < ARRAY_SIZE(where) && !cfg->preload; i++) {
-		cleanup_free char *so = xasprintf("%s/%ssandrun-rec.so", exe, where[i]);
-		cleanup_free char *audit = xasprintf("%s/%ssandrun-audit.so", exe, where[i]);
+	if (slash)
+		*slash = '\0';
+	for (int i = slash ? 0 : 2; i < 3 && !cfg->preload; i++) {
+		cleanup_free char *dir = i == 0 ? xstrdup(exe) : i == 1 ?
+			xasprintf("%s/../lib/sandrun", exe) : xstrdup(SANDRUN_LIBDIR);
+		cleanup_free char *so = xasprintf("%s/sandrun-rec.so", dir);
+		cleanup_free char *audit = xasprintf("%s/sandrun-audit.so", dir);
 
 		cfg->preload = realpath(so, NULL);
 		if (cfg->preload)
 			cfg->audit = realpath(audit, NULL);
 	}
-	if (!cfg->preload)
+	if (!cfg->preload) {
+		fprintf(stderr, "sandrun: warning: no sandrun-rec.so next to sandrun, in "
+			"../lib/sandrun or in %s: every recorded syscall stops, as with "
+			"--no-preload (slower)\n", SANDRUN_LIBDIR);
 		return;
+	}
 	cfg->preload_appended = env_append(cfg, "LD_PRELOAD", PRELOAD_IN_SANDBOX);
 	if (cfg->audit)
 		cfg->audit_appended = env_append(cfg, "LD_AUDIT", AUDIT_IN_SANDBOX);

@@ -534,6 +534,19 @@ is "... the last run's trace, delta and metadata untouched" "$(cd "$SCRATCH/keep
 is "--src naming a file: a usage error (124)" "$?" 124
 is "... said" "$(cat "$SCRATCH/err")" "sandrun: --src: '$(cd "$SCRATCH/keep" && pwd -P)/afile' is not a directory"
 is "... the last run's outputs untouched" "$(cd "$SCRATCH/keep" && sha256sum sandrun.trace*)" "$sums"
+# sandrun without its recorder objects (a binary copied alone, a package
+# that put them elsewhere): the run goes on, every syscall stopped, and
+# says so.
+if [ -e /usr/local/lib/sandrun/sandrun-rec.so ]; then
+	for i in 1 2; do skip "sandrun is installed in /usr/local: its objects would be found"; done
+else
+	mkdir -p "$SCRATCH/alone" && cp "$SR" "$SCRATCH/alone/sandrun"
+	(cd "$SCRATCH/keep" && "$SCRATCH/alone/sandrun" -q -o "$SCRATCH/alone.trace" -- true) \
+		2>"$SCRATCH/err"
+	is "sandrun alone, without sandrun-rec.so: the run goes on (0)" "$?" 0
+	like "... and says why it is slower" "$(cat "$SCRATCH/err")" \
+		"^sandrun: warning: no sandrun-rec.so next to sandrun, in ../lib/sandrun or in /usr/local/lib/sandrun: every recorded syscall stops"
+fi
 (cd "$SCRATCH" && "$SR" -q --report="$SCRATCH/r.json" -- true) 2>"$SCRATCH/err"
 is "--report without --policy or --lock: a usage error (124)" "$?" 124
 like "... says what it needs" "$(cat "$SCRATCH/err")" "--report needs --policy or --lock"
