@@ -33,7 +33,7 @@ static const char fold_usage[] =
 	"      --split-at=GLOB three deltas: before, match (processes whose exec\n"
 	"                      path or argv matches GLOB, with descendants), and\n"
 	"                      after (those that read what the match wrote)\n"
-	"  -h, --help       print this help and exit\n"
+	"  -h, --help          print this help and exit\n"
 	"\n"
 	"TRACE may be zstd-compressed or a pipe; - is standard input.\n"
 	"Exit status: 0; 123 for a malformed, unsupported or incomplete trace;\n"

@@ -12,9 +12,10 @@
 static const char lock_usage[] =
 	"Usage: sandrun lock [-o FILE] TRACE\n"
 	"Print the build's host inputs: every path it read, executed (and the\n"
-	"loader a program names), listed or looked up outside $SRC and $TMP and\n"
-	"did not change itself, with what it\n"
-	"found (file:DIGEST, dir:DIGEST of the listing, the type, or absent),\n"
+	"loader a program names), listed or looked up outside $SRC, $TMP, the\n"
+	"sandbox's own /var/tmp and /run, /proc, /dev and /sys, and did not\n"
+	"change itself, with what it found (file:DIGEST, dir:DIGEST of the\n"
+	"listing, the type, or absent),\n"
 	"one 'STATE<TAB>PATH' line each, sorted (docs/policy.md).\n"
 	"'sandrun run --lock FILE' fails when one of them changed or a new one\n"
 	"appeared.  TRACE may be zstd-compressed; - is standard input.\n"

@@ -30,8 +30,16 @@ static const char verify_usage[] =
 	"id, the digest algorithm, and the payload's SHA-256 (the masked hash)\n"
 	"or the image's Authenticode digest.\n"
 	"\n"
+	"      --cert=FILE       a trusted certificate, PEM or DER (a PEM file\n"
+	"                        may hold several); given again for more\n"
+	"      --signature-from=SIGNED\n"
+	"                        check SIGNED's signature against each PATH's\n"
+	"                        payload\n"
+	"  -h, --help            print this help and exit\n"
+	"\n"
 	"Exit status: 0 when all verify; 1 when one fails; 123 for a malformed\n"
-	"module, signature or certificate; 125 when a file cannot be read.\n";
+	"module, signature or certificate; 124 usage error; 125 when a file\n"
+	"cannot be read.\n";
 
 /* PATH: OK|FAIL (reason) signer='CN' ID digest=ALGO KIND-sha256=HEX */
 static int report(const char *path, const struct verify_result *r, const char *kind)
