@@ -235,6 +235,14 @@ static void run_args_free(struct run_args *a)
 	free(a->policy);
 }
 
+/* Why an output name is none: empty, or "-" (a run's outputs are files
+ * renamed into place; standard output is the command's). */
+static const char *out_name_bad(const char *name)
+{
+	return *name ? "'-': outputs are files (renamed into place), not standard output" :
+	       "an empty file name";
+}
+
 static int parse_run_args(int argc, char **argv, struct run_args *a,
 			  struct run_config *cfg)
 {
@@ -326,10 +334,14 @@ static int parse_run_args(int argc, char **argv, struct run_args *a,
 			cfg->canon_buffer = (size_t)v;
 			break;
 		case OPT_META:
+			if (!*optarg || !strcmp(optarg, "-"))
+				return usage_error("--meta: %s", out_name_bad(optarg));
 			free(cfg->meta_path);
 			cfg->meta_path = xstrdup(optarg);
 			break;
 		case 'o':
+			if (!*optarg || !strcmp(optarg, "-"))
+				return usage_error("-o/--trace: %s", out_name_bad(optarg));
 			free(a->trace);
 			a->trace = xstrdup(optarg);
 			break;
@@ -365,6 +377,8 @@ static int parse_run_args(int argc, char **argv, struct run_args *a,
 			cfg->lock_path = xstrdup(optarg);
 			break;
 		case OPT_REPORT:
+			if (!*optarg || !strcmp(optarg, "-"))
+				return usage_error("--report: %s", out_name_bad(optarg));
 			free(cfg->report_path);
 			cfg->report_path = xstrdup(optarg);
 			break;

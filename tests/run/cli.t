@@ -547,6 +547,15 @@ else
 	like "... and says why it is slower" "$(cat "$SCRATCH/err")" \
 		"^sandrun: warning: no sandrun-rec.so next to sandrun, in ../lib/sandrun or in /usr/local/lib/sandrun: every recorded syscall stops"
 fi
+# An output named - or nothing: a usage error, nothing written.
+for o in "-o -" "--trace=" "--meta=" "--meta=-" "--report=-"; do
+	# shellcheck disable=SC2086 # (the option, split)
+	(cd "$SCRATCH/keep" && "$SR" -q $o -- true) 2>"$SCRATCH/err"
+	is "run $o: a usage error (124)" "$?" 124
+	like "... says why" "$(head -n1 "$SCRATCH/err")" \
+		"^sandrun: (-o/--trace|--meta|--report): ('-': outputs are files \\(renamed into place\\), not standard output|an empty file name)\$"
+done
+check "... no file named - made" test ! -e "$SCRATCH/keep/-"
 (cd "$SCRATCH" && "$SR" -q --report="$SCRATCH/r.json" -- true) 2>"$SCRATCH/err"
 is "--report without --policy or --lock: a usage error (124)" "$?" 124
 like "... says what it needs" "$(cat "$SCRATCH/err")" "--report needs --policy or --lock"
