@@ -366,6 +366,10 @@ static void masked_walk(struct source *src, uint64_t size, const struct region *
 			len = off + len > pos ? off + len - pos : 0;
 			off = pos;
 		}
+		if (off >= size)	/* (past what is hashed: nothing) */
+			break;
+		if (len > size - off)
+			len = size - off;
 		feed(&ctx, src, pos, off - pos);
 		if (mode == MASK_ZERO)
 			for (uint64_t z = 0; z < len; z += sizeof(zeros))

@@ -46,11 +46,13 @@ int digest_fd(enum digest_algo algo, int fd, struct digest *ret)
 	digest_init(&ctx, algo);
 	for (;;) {
 		if (pos >= 0 && (end < 0 || pos == end)) {
-			off_t data = lseek(fd, pos, SEEK_DATA);
+			/* (the size first: no data after pos then says the rest
+			 * of that size was holes, not what a writer appended) */
 			struct stat st;
+			int have = fstat(fd, &st) == 0;
+			off_t data = lseek(fd, pos, SEEK_DATA);
 
-			/* (no data after pos: holes to the end) */
-			if (data < 0 && errno == ENXIO && fstat(fd, &st) == 0)
+			if (data < 0 && errno == ENXIO && have)
 				data = st.st_size > pos ? st.st_size : pos;
 			if (data >= pos) {
 				update_zeros(&ctx, (uint64_t)(data - pos));

@@ -379,7 +379,7 @@ static bool same_key(const char *a, const char *b)
 }
 
 /* The keys an object's duplicates are looked for among: a record's
- * objects have a dozen; past this many, later keys are not compared. */
+ * objects have a dozen; one with more is not taken (json.h). */
 #define JSON_CHECK_KEYS 32
 
 /* p at '{'.  A key given twice is wrong, as jansson's
@@ -407,8 +407,9 @@ static const char *check_object(struct jcheck *c, const char *p)
 			if ((keys[i][0] == key[1] || keys[i][0] == '\\' || key[1] == '\\') &&
 			    same_key(keys[i], key + 1))
 				return fail(c, key);
-		if (nkeys < JSON_CHECK_KEYS)
-			keys[nkeys++] = key + 1;
+		if (nkeys == JSON_CHECK_KEYS)
+			return fail(c, key);
+		keys[nkeys++] = key + 1;
 		p = skip_ws(c, p);
 		if (p == c->end || *p != ':')
 			return fail(c, p);

@@ -27,8 +27,9 @@ char *bytes_unescape(const char *decoded);
  * Whether the n bytes at s are one JSON value (whitespace around it
  * allowed), as jansson would read it with JSON_REJECT_DUPLICATES: UTF-8
  * only, no \u0000, surrogates in pairs, integers within 64 bits, reals
- * finite, no key twice in an object (compared decoded, among an
- * object's first 32 keys); if not, *bad is the offset of the
+ * finite, no key twice in an object (compared decoded); an object of more
+ * than 32 keys is not taken either (its 33rd key is *bad), for the
+ * caller to leave to jansson; if not, *bad is the offset of the
  * first byte that is wrong (n: the text ends too soon).  s goes on to a
  * NUL at or after s + n.  Nothing is allocated: for records read only
  * to be skipped.

@@ -109,9 +109,19 @@ void strv_free(struct strv *sv)
 
 int tmpfile_unnamed(void)
 {
-	const char *dir = getenv("TMPDIR");
+	const char *env = getenv("TMPDIR"), *dir = env && env[0] == '/' ? env : "/tmp";
+	int fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	char *name;
 
-	return open(dir && dir[0] == '/' ? dir : "/tmp", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	/* (a filesystem without O_TMPFILE: a name, unlinked at once) */
+	if (fd >= 0 || (errno != EOPNOTSUPP && errno != EISDIR))
+		return fd;
+	name = xasprintf("%s/sandrun.XXXXXX", dir);
+	fd = mkostemp(name, O_CLOEXEC);
+	if (fd >= 0)
+		unlink(name);
+	free(name);
+	return fd;
 }
 
 ssize_t write_all(int fd, const void *buf, size_t len)

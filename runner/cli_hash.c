@@ -316,6 +316,8 @@ struct job {
 				 * does), or 0 */
 	dev_t pipe_dev;		/* a pipe's (pipe_ino 0: not a pipe) */
 	ino_t pipe_ino;
+	bool read_failed;	/* an I/O error, maybe part-way (set by its
+				 * worker, with done) */
 };
 
 struct jobs {
@@ -430,11 +432,17 @@ static void *worker(void *arg)
 		j = &js->v[js->next++];
 		while (j->after && !js->v[j->after - 1].done)
 			pthread_cond_wait(&js->cond, &js->lock);
+		/* (a pipe its first name gave up on part-way: what is left
+		 * of it is not this name's either) */
+		if (j->after && js->v[j->after - 1].read_failed && !j->err)
+			sr_error_make(&j->err, SR_EXIT_FAILURE, 0, "cannot read '%s': the "
+				      "pipe's reading under its first name failed", j->name);
 		pthread_mutex_unlock(&js->lock);
 		if (!j->err)
 			hash_file(js->o, j->algo, j->dirfd, j->rel ? j->rel : j->name, j->name,
 				  block, &j->h, &j->err);
 		pthread_mutex_lock(&js->lock);
+		j->read_failed = j->err && j->err->status == SR_EXIT_FAILURE;	/* (I/O) */
 		j->done = true;
 		pthread_cond_broadcast(&js->cond);
 		pthread_mutex_unlock(&js->lock);

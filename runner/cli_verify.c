@@ -94,7 +94,7 @@ static int verify_one(const struct certs *c, const struct mapped *sigsrc,
 	payload_len = np ? pr[0].off : m.size;
 	/* (an unsigned PE image: its masked hash, as hash gives it, the
 	 * CheckSum and the certificate entry cut) */
-	if (!ns && pe_regions(m.buf, m.size, path, pr, &np, &err) < 0) {
+	if (!ns && !np && pe_regions(m.buf, m.size, path, pr, &np, &err) < 0) {
 		unmap_file(&m);
 		return sr_error_report(err);
 	}

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "lib/exitcode.h"
 #include "lib/util.h"
@@ -115,6 +116,19 @@ static int close_stdout(int rc)
 	return SR_EXIT_FAILURE;
 }
 
+/* A write to a pipe whose reader is gone (stdout's, as a rule): what
+ * is left to print is for no one, so stop now, with the write error's
+ * status and word (a handler, not SIG_IGN: it is not inherited by a
+ * program sandrun would run). */
+static void on_sigpipe(int sig)
+{
+	static const char msg[] = "sandrun: write error on standard output: Broken pipe\n";
+
+	(void)sig;
+	(void)!write(STDERR_FILENO, msg, sizeof(msg) - 1);
+	_exit(SR_EXIT_FAILURE);
+}
+
 static int dispatch(int argc, char **argv)
 {
 	if (argc < 2) {
@@ -123,20 +137,20 @@ static int dispatch(int argc, char **argv)
 		return SR_EXIT_USAGE;
 	}
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-		signal(SIGPIPE, SIG_IGN);
+		signal(SIGPIPE, on_sigpipe);
 		return cmd_help(argc - 1, argv + 1);
 	}
 	if (!strcmp(argv[1], "--version")) {
-		signal(SIGPIPE, SIG_IGN);
+		signal(SIGPIPE, on_sigpipe);
 		return cmd_version(argc - 1, argv + 1);
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(subcommands); i++)
 		if (!strcmp(argv[1], subcommands[i].name)) {
 			/* A closed pipe on stdout is a write error (125), as
-			 * documented, not death by SIGPIPE; but for run's, whose
-			 * command would inherit the disposition. */
+			 * documented, not death by SIGPIPE; but for run, whose
+			 * signals are its command's business. */
 			if (subcommands[i].fn != cmd_run)
-				signal(SIGPIPE, SIG_IGN);
+				signal(SIGPIPE, on_sigpipe);
 			/* getopt names the program by argv[0] in its messages. */
 			argv[1] = xasprintf("sandrun %s", subcommands[i].name);
 			return subcommands[i].fn(argc - 1, argv + 1);

@@ -185,6 +185,7 @@ static int read_object_if(struct trace_reader *r,
 	json_error_t je;
 	ssize_t n;
 	json_t *j;
+	bool skip;
 
 	errno = 0;
 	n = getline(&r->buf, &r->cap, r->f);
@@ -216,9 +217,10 @@ static int read_object_if(struct trace_reader *r,
 		}
 	}
 	/* (a record skipped unparsed is still checked to be one: the
-	 * same JSON as jansson reads; one that is not is parsed, for
-	 * jansson's word on it) */
-	if (want && !r->is_end && !want(r->buf, ctx)) {
+	 * same JSON as jansson reads; one json_check does not take is
+	 * parsed, for jansson's word on it, and then skipped) */
+	skip = want && !r->is_end && !want(r->buf, ctx);
+	if (skip) {
 		size_t at;
 
 		if (r->buf[0] != '{')
@@ -237,6 +239,10 @@ static int read_object_if(struct trace_reader *r,
 
 		snprintf(msg, sizeof(msg), "invalid JSON: %s (column %d)", je.text, je.column);
 		return bad(r, err, msg);
+	}
+	if (skip) {
+		json_decref(j);
+		return 2;
 	}
 	if (!json_is_object(j)) {
 		json_decref(j);

@@ -61,6 +61,16 @@ for c in fold lock show; do
 	is "... said with its line" "$(cat "$SCRATCH/err")" \
 		"sandrun: $SCRATCH/dupkey.trace:13: invalid JSON: duplicate object key near '\"status\"' (column 40)"
 done
+# ... and one of more than 32 keys, which jansson is left to read: the
+# same (a key twice refused; none twice, the fold as without them).
+many=$(for i in $(seq 40); do printf ',"x%d":1' "$i"; done)
+sed "13s/\"status\":0}/\"status\":0$many}/" "$T" > "$SCRATCH/many.trace"
+sed "13s/\"status\":0}/\"status\":0$many,\"x3\":2}/" "$T" > "$SCRATCH/manydup.trace"
+is "fold: a skipped record of 41 keys: folded as without them" \
+	"$("$SR" fold "$SCRATCH/many.trace" 2>&1)" "$("$SR" fold "$T")"
+"$SR" fold "$SCRATCH/manydup.trace" >/dev/null 2>"$SCRATCH/err"
+is "fold: ... with its 42nd key the 3rd's again: 123" "$?" 123
+like "... said" "$(cat "$SCRATCH/err")" "manydup.trace:13: invalid JSON: duplicate object key"
 is "lock -o -: standard output, no file named -" "$(cd "$SCRATCH" && "$SR" lock -o - "$T"; \
 	test -e "$SCRATCH/-" && echo "(a file named -)")" "$("$SR" lock "$T")"
 if command -v zstd >/dev/null; then

@@ -93,6 +93,17 @@ if command -v openssl >/dev/null && command -v perl >/dev/null; then
 	sign "$SCRATCH/ms.empty" "$SCRATCH/ms-empty.ko" -noattr
 	out=$("$SR" verify --cert "$SCRATCH/ms.crt" "$SCRATCH/ms-good.ko")
 	is "verify: a module signed as sign-file signs: OK" "$?" 0
+	# a PE header whose module trailer covers it all, checked against a
+	# file with no signature: a FAIL, its payload the trailer's (no PE
+	# region past it)
+	perl -e 'my $h = "\0" x 512; substr($h, 0, 2) = "MZ"; substr($h, 0x3c, 4) = pack("V", 0x40);
+		substr($h, 0x40, 4) = "PE\0\0"; substr($h, 0x58, 2) = pack("v", 0x20b);
+		binmode STDOUT; print $h' > "$SCRATCH/pe-trailer.ko"
+	perl -e 'print pack("C8 N", 0, 0, 2, 0, 0, 0, 0, 0, 512)' >> "$SCRATCH/pe-trailer.ko"
+	printf '~Module signature appended~\n' >> "$SCRATCH/pe-trailer.ko"
+	"$SR" verify --cert "$SCRATCH/ms.crt" --signature-from="$SCRATCH/ms.payload" \
+		"$SCRATCH/pe-trailer.ko" >/dev/null 2>&1
+	is "verify --signature-from: a PE header under a module trailer: FAIL (1), no crash" "$?" 1
 	# content past 4 GiB: the signature covers only its first bytes (a
 	# length cut to an int verified just those before)
 	if [ "${SANDRUN_BIG_TESTS:-}" = 1 ]; then
@@ -378,6 +389,9 @@ rm -f "$SCRATCH/big-signed.ko"
 out=$(head -c $((70 << 20)) /dev/zero | TMPDIR=$SCRATCH/no-such-dir "$SR" hash - 2>&1)
 is "... with no temporary directory: 125" "$?" 125
 like "... said" "$out" "cannot make a temporary file for standard input: No such file or directory"
+out=$(head -c $((70 << 20)) /dev/zero | TMPDIR=$SCRATCH/no-such-dir "$SR" hash - - 2>&1)
+is "... named twice, the first failing part-way: 125" "$?" 125
+is "... and the second name gives no digest of what was left" "$(printf '%s\n' "$out" | grep -c '^[0-9a-f]\{64\} ')" 0
 # An error naming a file with a newline is still one line.
 "$SR" hash "$SCRATCH/no"$'\n'"such" >/dev/null 2>"$SCRATCH/err"
 is "a missing file with a newline in its name: 125" "$?" 125

@@ -181,6 +181,16 @@ static void json_check_cases(void)
 	ok(!json_check("{\"a\":1,\"b\":x}", 13, &at) && at == 11,
 	   "json_check: the offset of the first byte that is wrong");
 	ok(!json_check("{\"a\":[1", 7, &at) && at == 7, "json_check: cut short, the end's");
+	{
+		char many[33 * 8 + 16], *q = many;
+
+		*q++ = '{';
+		for (int i = 0; i < 33; i++)
+			q += sprintf(q, "%s\"k%d\":1", i ? "," : "", i);
+		strcpy(q, "}");
+		ok(!json_check(many, strlen(many), &at) && !strncmp(many + at, "\"k32\"", 5),
+		   "json_check: an object of 33 keys is left to jansson, at its 33rd");
+	}
 	memset(deep, '[', 2048);
 	memset(deep + 2048, ']', 2048);
 	deep[4096] = '\0';
