@@ -103,6 +103,13 @@ static bool want1(const char *line, void *ctx)
 	return false;
 }
 
+/* An array element's string and its length ("" for one that is none). */
+static const char *elem_str(const json_t *v, size_t *n)
+{
+	*n = json_string_value(v) ? json_string_length(v) : 0;
+	return json_string_value(v) ? json_string_value(v) : "";
+}
+
 /* The strings of an array joined by '\n', a '\\' or '\n' in one written
  * "\\\\" or "\\n": text that is this array's alone.  (A plain string, as
  * trace_read.c cuts an environment out, has neither: the same text.) */
@@ -113,8 +120,8 @@ static char *join_lines(const json_t *arr)
 	json_t *v;
 
 	json_array_foreach(arr, i, v) {
-		const char *s = json_string_value(v) ? json_string_value(v) : "";
-		size_t n = json_string_value(v) ? json_string_length(v) : 0;
+		size_t n;
+		const char *s = elem_str(v, &n);
 
 		if (i)
 			sbuf_putc(&b, '\n');
@@ -138,8 +145,8 @@ static char *argv_text(const json_t *argv)
 	json_t *v;
 
 	json_array_foreach(argv, i, v) {
-		const char *s = json_string_value(v) ? json_string_value(v) : "";
-		size_t n = json_string_value(v) ? json_string_length(v) : 0;
+		size_t n;
+		const char *s = elem_str(v, &n);
 		bool bare = n > 0;
 
 		for (size_t k = 0; k < n && bare; k++)
