@@ -346,6 +346,15 @@ static int apply_op(int rootfd, const struct mount_op *op, int srcfd,
 	dst = open_dst(rootfd, op, dir, err);
 	if (dst < 0)
 		return -1;
+	/* (the kernel's EINVAL says neither which nor why) */
+	if (is_bind(op->kind)) {
+		struct stat st;
+
+		if (fstat(dst, &st) == 0 && S_ISDIR(st.st_mode) != dir)
+			return fail(err, dir ? ENOTDIR : EISDIR, op, dir ?
+				    "a directory cannot be bound over a file" :
+				    "a file cannot be bound over a directory");
+	}
 	if (move_mount(is_bind(op->kind) ? srcfd : mfd, "", dst, "",
 		       MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
 		return fail(err, errno, op, "cannot mount");

@@ -173,6 +173,18 @@ refused"
 	else
 		skip "$who: no $hdr (libc6-dev not installed)"
 	fi
+
+	# A bind of a directory over a file, or of a file over a directory,
+	# is refused with both names and why, before the command runs.
+	out=$(sr "$who" "$src" --ro-bind="$SCRATCH/bin:/etc/hostname" -- sh -c 'echo ran' 2>&1)
+	is "$who: a directory over a file: setup fails" "$?" 125
+	like "$who: a directory over a file: said" "$out" \
+		"ro-bind $SCRATCH/bin /etc/hostname: a directory cannot be bound over a file"
+	out=$(sr "$who" "$src" --ro-bind="$SCRATCH/errno-$who.h:/etc" -- sh -c 'echo ran' 2>&1)
+	like "$who: a file over a directory: said" "$out" \
+		"/etc: a file cannot be bound over a directory"
+	is "$who: a file over a directory: the command never ran" \
+		"$(printf '%s\n' "$out" | grep -c '^ran$')" 0
 done
 
 done_testing
