@@ -662,6 +662,17 @@ static void event_facts(struct proc *p, const json_t *rec, unsigned *nexec)
 		json_t *copy = NULL;
 		char *all;
 
+		/* an open for reading and writing reads too (objtool and
+		 * strip rewrite their .o in place): the content it found
+		 * is an input, from its writer, unless the open emptied it */
+		if (!strcmp(ev, "open") && !strncmp(mode, "rw", 2) && !strstr(mode, ",trunc") &&
+		    !strstr(mode, ",new") && !strstr(mode, ",tmpfile")) {
+			add_fact(p, IN, strcmp(res, "ok") ? CAUSE_FOUND : CAUSE_CONTENT,
+				 xasprintf("read\t%s", path),
+				 join3(res, jstr(rec, "type"), jstr(rec, "digest")));
+			if ((copy = json_deep_copy(rec)) != NULL)
+				json_object_del(copy, "digest");
+		}
 		if (!strcmp(ev, "open") && strstr(mode, ",create")) {
 			const char *nw = strstr(mode, ",new");
 

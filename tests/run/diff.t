@@ -303,6 +303,24 @@ like "data moved by mv: through the mv" "$out" 'through [0-9.]+ cat > [0-9.]+ mv
 is "data moved by mv: the only cause (mv is not nondeterministic)" \
 	"$(echo "$out" | grep -cE '^  [0-9]+\. ')" 1
 
+# A file rewritten in place (objtool, strip: an open for reading and
+# writing): what it found is its input, from its writer; the rewriter is
+# downstream, not nondeterministic.
+W=$SCRATCH/rw
+mkdir -p "$W"
+printf 'obj.o:\n\tcat in.txt > obj.o\n\tsh -c '"'"'exec 3<>obj.o; printf X >&3'"'"'\n' > "$W/Makefile"
+setup_1() { rm -f obj.o; echo one > in.txt; }
+setup_2() { rm -f obj.o; echo two > in.txt; }
+two_runs "$W" rw
+out=$("$SR" diff "$SCRATCH/rw1.trace" "$SCRATCH/rw2.trace")
+like "a file rewritten in place: the source is the cause" "$(echo "$out" | grep -E '^  1\. ')" \
+	'1\. \$SRC/in\.txt was read with different content'
+like "a file rewritten in place: through the rewriter" "$out" 'through [0-9.]+ cat > [0-9.]+ sh'
+is "a file rewritten in place: the only cause (the rewriter is not nondeterministic)" \
+	"$(echo "$out" | grep -cE '^  [0-9]+\. ')" 1
+check "a file rewritten in place: nothing named nondeterministic" \
+	sh -c "! echo \"\$1\" | grep -q 'identical inputs'" _ "$out"
+
 # Data down a pipeline: tr reads what cat read; tr is not nondeterministic.
 P=$SCRATCH/pipe
 mkdir -p "$P"
