@@ -162,11 +162,12 @@ static void print_cause(size_t n, const struct diff_cause *c, const struct diff_
 				printf("%s %s", i ? "," : "", vis(c->random[i]));
 			/* (glibc's malloc draws at every program's start: the
 			 * cause may as well be what no trace records) */
-			printf("; or what is not recorded: the clock, a race or "
-			       "uninitialised memory\n");
+			printf("; or what is not recorded: the clock, a directory "
+			       "listing's order, a race or uninitialised memory\n");
 		} else {
-			printf("       it drew no recorded randomness: the clock, a race "
-			       "or uninitialised memory\n");
+			printf("       it drew no recorded randomness: the clock, a "
+			       "directory listing's order, a race or uninitialised "
+			       "memory\n");
 		}
 	}
 	for (size_t i = 0; i < c->nreaches && i < SHOW_PATHS; i++) {

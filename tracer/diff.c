@@ -417,6 +417,7 @@ static bool visit_pair(struct engine *e, int ia, bool *behaviour)
 		x->inputs_differ = true;
 		if (f->kind == CAUSE_ARGV) {
 			if (up && (up->flags & D_CONTENT)) {
+				up->spawned_differently = true;
 				changed |= union_into(x, up);
 			} else {
 				const char *what = strchr(f->key, '\t') + 1;
@@ -489,6 +490,38 @@ static void nondet_cause(struct engine *e, struct proc *x)
 	x->rooted = true;
 }
 
+/*
+ * x differs with identical inputs, but its stdin is a pipe, whose data no
+ * trace has: a writer of it that saw identical inputs too (find, whose
+ * listing's order is not recorded, into xargs) is where the difference
+ * came from, as far as the traces tell.  Whether any was named so.
+ */
+static bool pipe_writers_nondet(struct engine *e, struct proc *x)
+{
+	const struct proc *y = &e->d.b.p[x->match];
+	bool named = false;
+
+	for (int side = 0; side < 2; side++) {
+		struct run *r = side ? &e->d.b : &e->d.a;
+		uint64_t h = side ? y->pipe_in : x->pipe_in;
+		size_t lo, hi;
+
+		if (!h)
+			continue;
+		diff_writers(r->w, r->nw, h, &lo, &hi);
+		for (size_t i = lo; i < hi; i++) {
+			struct proc *w = owner(&e->d, r, r->w[i].proc);
+
+			if (w == x || w->match < 0 || w->causes.count || w->weak.count ||
+			    w->inputs_differ)
+				continue;
+			nondet_cause(e, w);
+			named = true;
+		}
+	}
+	return named;
+}
+
 static void analyze(struct engine *e)
 {
 	struct run *a = &e->d.a, *b = &e->d.b;
@@ -529,8 +562,12 @@ static void analyze(struct engine *e)
 				kids_differ |= (a->p[x->kids[k]].flags & D_ONLY) != 0;
 			for (size_t k = 0; k < b->p[x->match].nkids; k++)
 				kids_differ |= (b->p[b->p[x->match].kids[k]].flags & D_ONLY) != 0;
-			if (x->outputs_differ || behaviour[i] || kids_differ) {
-				nondet_cause(e, x);
+			if (x->outputs_differ || behaviour[i] || kids_differ ||
+			    x->spawned_differently) {
+				/* (the writers' causes are its own at the
+				 * next round) */
+				if (!pipe_writers_nondet(e, x))
+					nondet_cause(e, x);
 				added = true;
 			}
 		}

@@ -71,6 +71,8 @@ struct proc {
 	bool rooted;		/* has a root cause of its own */
 	bool outputs_differ;
 	bool inputs_differ;	/* any input differs, explained or not */
+	bool spawned_differently; /* a child's argv, cwd or program differs,
+				   * its own difference left to this one */
 };
 
 /* Content a change left, for following data by content: the hash of the

@@ -321,6 +321,24 @@ is "a file rewritten in place: the only cause (the rewriter is not nondeterminis
 check "a file rewritten in place: nothing named nondeterministic" \
 	sh -c "! echo \"\$1\" | grep -q 'identical inputs'" _ "$out"
 
+# What went down a pipe is in no trace: a reader that spawns differently
+# from it (xargs) with identical inputs has the pipe's writer for its
+# cause (the clock here; find's listing order in a real tree), never no
+# cause at all.
+X=$SCRATCH/pipenondet
+mkdir -p "$X"
+for k in 1 2; do
+	(cd "$X" && rm -f out && "$SR" -q -o "$SCRATCH/pn$k.trace" -- \
+		sh -c 'date +%s%N | xargs echo > out')
+done
+out=$("$SR" diff "$SCRATCH/pn1.trace" "$SCRATCH/pn2.trace")
+like "a pipe's data: its writer is the cause" "$(echo "$out" | grep -A1 -E '^  1\. ')" \
+	'process 1\.1 saw identical inputs.*
+.*1\.1 \(date '
+like "a pipe's data: reaching what the reader made" "$out" 'reaches \$SRC/out'
+is "a pipe's data: the only cause (the reader is not nondeterministic)" \
+	"$(echo "$out" | grep -cE '^  [0-9]+\. ')" 1
+
 # Data down a pipeline: tr reads what cat read; tr is not nondeterministic.
 P=$SCRATCH/pipe
 mkdir -p "$P"
