@@ -231,12 +231,31 @@ static const char *env_value(const struct proc *p, const char *name, size_t nlen
 	return NULL;
 }
 
-/* Environment differences of a pair: root causes where they start,
+/* The nearest ancestor of p that exec'd (a subshell forked without an
+ * exec has its parent's environment, and none of its own in a trace). */
+static struct proc *exec_parent(struct engine *e, const struct proc *p)
+{
+	struct proc *q = p->parent >= 0 ? &e->d.a.p[p->parent] : NULL;
+
+	while (q && !q->has_exec && q->parent >= 0)
+		q = &e->d.a.p[q->parent];
+	return q;
+}
+
+/*
+ * Environment differences of a pair: root causes where they start,
  * inherited below (the same difference in an ancestor), or caused by a
- * differing parent that set them. */
+ * differing parent that set them.  One that starts below a parent whose
+ * environment differs too was made by that parent from its own (make
+ * deriving KBUILD_CFLAGS from KCFLAGS for its recipes): what explains
+ * the differences it inherited explains it, and it is a root cause only
+ * where nothing was inherited.
+ */
 static void env_causes(struct engine *e, struct proc *x, struct proc *y, bool *changed)
 {
-	struct proc *up = x->parent >= 0 ? &e->d.a.p[x->parent] : NULL;
+	struct proc *up = exec_parent(e, x);
+	struct pending { char *name; const char *va, *vb; } *made = NULL;
+	size_t nmade = 0;
 
 	for (int side = 0; side < 2; side++) {
 		struct proc *p = side ? y : x, *q = side ? x : y;
@@ -260,17 +279,21 @@ static void env_causes(struct engine *e, struct proc *x, struct proc *y, bool *c
 			struct proc *top = NULL, *from = up;
 
 			for (struct proc *anc = up; anc && c < 0 && (anc->flags & D_ENV);
-			     anc = anc->parent >= 0 ? &e->d.a.p[anc->parent] : NULL) {
+			     anc = exec_parent(e, anc)) {
 				c = find_cause(e, CAUSE_ENV, name, va, vb);
 				top = anc;
 			}
-			if (c < 0 && top && top->parent >= 0 &&
-			    (e->d.a.p[top->parent].flags & D_CONTENT))
-				from = &e->d.a.p[top->parent];	/* set where it started */
+			if (c < 0 && top && exec_parent(e, top) &&
+			    (exec_parent(e, top)->flags & D_CONTENT))
+				from = exec_parent(e, top);	/* set where it started */
 			if (c >= 0) {
 				*changed |= cset_add(&x->weak, c);	/* inherited */
 			} else if (from && (from->flags & D_CONTENT)) {
 				*changed |= union_into(x, from);	/* set by a differing parent */
+			} else if (up && (up->flags & D_ENV)) {
+				made = xrealloc(made, (nmade + 1) * sizeof(*made));
+				made[nmade++] = (struct pending){ name, va, vb };
+				continue;
 			} else {
 				c = add_cause(e, CAUSE_ENV, name, va, vb, x);
 				*changed |= add_to_set(x, c);
@@ -279,6 +302,18 @@ static void env_causes(struct engine *e, struct proc *x, struct proc *y, bool *c
 			free(name);
 		}
 	}
+	for (size_t i = 0; i < nmade; i++) {
+		if (!x->weak.count && !x->causes.count) {
+			int c = find_cause(e, CAUSE_ENV, made[i].name, made[i].va, made[i].vb);
+
+			if (c < 0)
+				c = add_cause(e, CAUSE_ENV, made[i].name, made[i].va, made[i].vb, x);
+			*changed |= add_to_set(x, c);
+			x->rooted = true;
+		}
+		free(made[i].name);
+	}
+	free(made);
 }
 
 /* Did the process itself write what it read? */
@@ -416,9 +451,17 @@ static bool visit_pair(struct engine *e, int ia, bool *behaviour)
 		}
 		x->inputs_differ = true;
 		if (f->kind == CAUSE_ARGV) {
+			struct proc *ep = exec_parent(e, x);
+
 			if (up && (up->flags & D_CONTENT)) {
 				up->spawned_differently = true;
 				changed |= union_into(x, up);
+			} else if (ep && (ep->flags & D_ENV) && x->weak.count) {
+				/* made by a parent whose inputs differ only
+				 * in the environment it passed on: that
+				 * difference is the cause (make's recipes
+				 * from KCFLAGS) */
+				changed |= cset_union(&x->causes, &x->weak);
 			} else {
 				const char *what = strchr(f->key, '\t') + 1;
 

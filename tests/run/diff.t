@@ -311,8 +311,8 @@ mkdir -p "$W"
 printf 'obj.o:\n\tcat in.txt > obj.o\n\tsh -c '"'"'exec 3<>obj.o; printf X >&3'"'"'\n' > "$W/Makefile"
 setup_1() { rm -f obj.o; echo one > in.txt; }
 setup_2() { rm -f obj.o; echo two > in.txt; }
-two_runs "$W" rw
-out=$("$SR" diff "$SCRATCH/rw1.trace" "$SCRATCH/rw2.trace")
+two_runs "$W" inplace
+out=$("$SR" diff "$SCRATCH/inplace1.trace" "$SCRATCH/inplace2.trace")
 like "a file rewritten in place: the source is the cause" "$(echo "$out" | grep -E '^  1\. ')" \
 	'1\. \$SRC/in\.txt was read with different content'
 like "a file rewritten in place: through the rewriter" "$out" 'through [0-9.]+ cat > [0-9.]+ sh'
@@ -320,6 +320,21 @@ is "a file rewritten in place: the only cause (the rewriter is not nondeterminis
 	"$(echo "$out" | grep -cE '^  [0-9]+\. ')" 1
 check "a file rewritten in place: nothing named nondeterministic" \
 	sh -c "! echo \"\$1\" | grep -q 'identical inputs'" _ "$out"
+
+# A variable make makes from another for its recipes (KBUILD_CFLAGS from
+# KCFLAGS): the one given is the cause, the one made is not a root.
+D=$SCRATCH/derived
+mkdir -p "$D"
+printf 'export DERIVED := -O2 -DID=$(BUILD_ID)\nout.txt:\n\tsh -c '"'"'echo "$$DERIVED" > out.txt'"'"'\n' > "$D/Makefile"
+setup_1() { rm -f out.txt; }
+setup_2() { rm -f out.txt; }
+two_runs "$D" derived 2
+out=$("$SR" diff "$SCRATCH/derived1.trace" "$SCRATCH/derived2.trace")
+like "a variable made from another: the one given is the cause" "$(echo "$out" | grep -E '^  1\. ')" \
+	'1\. environment variable BUILD_ID differs'
+like "a variable made from another: reaching the output" "$out" 'reaches \$SRC/out\.txt'
+is "a variable made from another: the only cause (DERIVED is not one)" \
+	"$(echo "$out" | grep -cE '^  [0-9]+\. |variable DERIVED')" 1
 
 # What went down a pipe is in no trace: a reader that spawns differently
 # from it (xargs) with identical inputs has the pipe's writer for its
