@@ -103,7 +103,7 @@ static void print_event(const json_t *ev)
 
 	fputs("    ", stdout);
 	put(kind);
-	printf("%*s", strlen(kind) < 11 ? 11 - (int)strlen(kind) : 0, "");
+	printf("%*s", strlen(kind) < 11 ? 11 - (int)strlen(kind) : 1, "");
 	if (!strcmp(kind, "exec")) {
 		print_argv(json_object_get(ev, "argv"));
 		fputs("  [", stdout);

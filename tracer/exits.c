@@ -111,6 +111,7 @@ void exit_noted(struct tracer *t, struct task *task, uint32_t arch, int nr,
 	 * first, and the rings were read at it) */
 	if (!is_exit(arch, nr) || task->exit_stops)
 		return;
+	inproc_npend_lost(t, task);
 	t->exits_seen++;
 	/* (the kernel's status from exit's argument: do_exit) */
 	proc_exiting(t, task, (args[0] & 0xff) << 8);
@@ -160,6 +161,7 @@ void exit_died(struct tracer *t, pid_t tid, int status)
 		exec_done(t, task, task->tid);
 		fresh = true;
 	}
+	inproc_npend_lost(t, task);
 	/* (a vfork child killed: its parent runs again, but at pid 1's kill
 	 * it dies too, with nothing recorded since its vfork) */
 	if (!(t->teardown && t->teardown_fd < 0))

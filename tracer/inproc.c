@@ -117,8 +117,26 @@ void inproc_npend(struct tracer *t, struct task *task, const struct sc_desc *d,
 	/* the same call again: restarted (a signal's handler with
 	 * SA_RESTART); another: the thread never told the last one's
 	 * result (inproc.h: INPROC_AGAIN) */
-	if (task->npend.desc != d || memcmp(task->npend.args, args, sizeof(task->npend.args)))
+	if (task->npend.desc != d || memcmp(task->npend.args, args, sizeof(task->npend.args))) {
 		tampered(t, task, "inproc", "result");
+		inproc_npend_lost(t, task);
+	}
+	event_clear(&task->npend.ev);
+	task->has_npend = false;
+}
+
+void inproc_npend_lost(struct tracer *t, struct task *task)
+{
+	struct event ev = { .kind = EV_UNTRACEABLE };
+
+	if (!task->has_npend)
+		return;
+	if (task->proc) {
+		ev.pid = task->proc->tgid;
+		ev.name = xstrdup(task->npend.desc->name);
+		ev.path = task->npend.ev.path ? xstrdup(task->npend.ev.path) : NULL;
+		tracer_emit(t, &ev);
+	}
 	event_clear(&task->npend.ev);
 	task->has_npend = false;
 }

@@ -271,6 +271,11 @@ void inproc_exec(struct proc *pr);
  * (tampering). */
 void inproc_npend(struct tracer *t, struct task *task, const struct sc_desc *d,
 		  const uint64_t args[6]);
+/* A notified call whose result its thread never told, when it exits or
+ * makes another call first (a forged trampoline call, or a thread killed
+ * on its way back): still in the trace, as an untraceable event of its
+ * call and path (what it did is unknown; the run's states have it). */
+void inproc_npend_lost(struct tracer *t, struct task *task);
 /* The result r of task's notified call, told (inproc.h: INPROC_AGAIN;
  * told: the ring's record that told it, or NULL): its event completed as
  * at its result stop. */

@@ -69,6 +69,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <spawn.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -301,6 +302,20 @@ static int tamper(void)
 	p = mmap((void *)(TRAMP + (8UL << 32)), 4096, PROT_READ | PROT_EXEC,
 		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
 	printf("elsewhere: %s\n", p == MAP_FAILED ? strerror(errno) : "mapped");
+	return 0;
+}
+
+/* forged: calls made by jumping into the trampoline, whose results the
+ * thread never tells (the preload would, in its ring): an open for
+ * writing, a mkdir, then an exit. */
+static int forged(void)
+{
+	long (*tramp)(long, long, long, long, long, long) =
+		(long (*)(long, long, long, long, long, long))(uintptr_t)TRAMP;
+	long fd = tramp(SYS_openat, AT_FDCWD, (long)"ghost", O_WRONLY | O_CREAT, 0644, 0);
+	long r = tramp(SYS_mkdir, (long)"ghostdir", 0755, 0, 0, 0);
+
+	printf("open: %s, mkdir: %s\n", fd >= 0 ? "ok" : "failed", r == 0 ? "ok" : "failed");
 	return 0;
 }
 
@@ -861,6 +876,8 @@ int main(int argc, char **argv)
 		return vfork_first();
 	if (argc == 2 && !strcmp(argv[1], "tamper"))
 		return tamper();
+	if (argc == 2 && !strcmp(argv[1], "forged"))
+		return forged();
 	if (argc == 2 && !strcmp(argv[1], "clones"))
 		return clones();
 	if (argc >= 3 && !strcmp(argv[1], "no-wx"))

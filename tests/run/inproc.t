@@ -727,6 +727,17 @@ like "unprotecting it is refused" "$out" 'mprotect: Operation not permitted'
 like "a mapping elsewhere is left alone" "$out" 'elsewhere: mapped'
 check "and the attempt is in the trace (untraceable, sandrun:trampoline)" \
 	grep -qF '"ev":"untraceable","call":"mmap","path":"sandrun:trampoline"' "$SCRATCH/out-root/tamper.trace"
+# Calls made through the trampoline whose results the thread never tells
+# (the preload would): still in the trace, as untraceable, and the one
+# left untold before the next call is tampering.
+run forged root -- "$SCRATCH/bin/inproc" forged
+like "forged calls through the trampoline ran" "$(cat "$SCRATCH/out-root/forged.out")" 'open: ok, mkdir: ok'
+check "a forged open whose result is never told is in the trace" \
+	grep -qF '"ev":"untraceable","call":"openat","path":"$SRC/ghost"' "$SCRATCH/out-root/forged.trace"
+check "a forged mkdir left untold at the exit is in the trace" \
+	grep -qF '"ev":"untraceable","call":"mkdir","path":"$SRC/ghostdir"' "$SCRATCH/out-root/forged.trace"
+check "the result left untold before the next call is tampering" \
+	grep -qF '"ev":"untraceable","call":"inproc","path":"sandrun:result"' "$SCRATCH/out-root/forged.trace"
 run tamper-np root --no-preload -- "$SCRATCH/bin/inproc" tamper
 like "without the preload the page is nothing special" "$(cat "$SCRATCH/out-root/tamper-np.out")" 'mmap: mapped'
 
