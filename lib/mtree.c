@@ -221,13 +221,21 @@ static int parse_kv(struct fsentry *e, char *kv, const char *algo, unsigned *see
 			return -1;
 		e->type = (enum fs_type)t;
 	} else if (!strcmp(kv, "mode")) {
-		e->perm = (unsigned)strtoul(eq, &end, 8);
-		if (*eq < '0' || *eq > '7' || *end || e->perm > 07777)
+		size_t n = strspn(eq, "01234567");
+
+		/* (four digits at most: no wrap past 07777) */
+		if (!n || n > 4 || eq[n])
 			return -1;
+		e->perm = (unsigned)strtoul(eq, &end, 8);
 	} else if (!strcmp(kv, "size")) {
+		size_t n = strspn(eq, "0123456789");
+
+		/* (decimal digits only, in their one spelling) */
+		if (!n || eq[n] || (eq[0] == '0' && n > 1))
+			return -1;
 		errno = 0;
 		e->size = strtoll(eq, &end, 10);
-		if (*end || end == eq || e->size < 0 || errno == ERANGE)
+		if (errno == ERANGE)
 			return -1;
 	} else if (!strcmp(kv, "link")) {
 		if (!*eq || !escapes_ok(eq))
@@ -287,19 +295,70 @@ static char *shown(const char *s)
 /* Whether entry e, of line lineno, may be in a list of this kind: a
  * manifest's paths are "." and below, and it has no absent ones; else
  * 0 with the error made. */
-static bool kind_ok(const struct fslist *l, const struct fsentry *e, const char *name,
-		    unsigned long lineno, struct sr_error **err)
+/* Whether a delta's path is under a root ("$SRC", "$HOME", ...) or the
+ * host's ("/..."), as fold writes them. */
+static bool delta_root_ok(const char *path)
 {
+	size_t n;
+
+	if (path[0] == '/')
+		return true;
+	if (path[0] != '$' || path[1] < 'A' || path[1] > 'Z')
+		return false;
+	n = 1 + strspn(path + 1, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_");
+	return !path[n] || path[n] == '/';
+}
+
+/* The keys each type has, as mtree_write_entry writes them: what must
+ * be there, what may (a digest: none where it could not be taken). */
+static const char *keys_missing(enum fs_type type, unsigned seen)
+{
+	switch (type) {
+	case FS_FILE:
+		return (seen & (K_MODE | K_SIZE)) != (K_MODE | K_SIZE) ? "needs mode= and size=" :
+		       NULL;
+	case FS_DIR:
+		return !(seen & K_MODE) ? "needs mode=" :
+		       (seen & (K_SIZE | K_DIGEST)) ? "has a size= or digest, as no directory does" :
+		       NULL;
+	case FS_LINK:
+		return (seen & (K_MODE | K_SIZE | K_DIGEST)) ? "has a mode=, size= or digest, as "
+		       "no link does" : NULL;
+	case FS_ABSENT:
+		return (seen & ~K_TYPE) ? "is absent, with keys of what is there" : NULL;
+	case FS_FIFO:
+	case FS_CHAR:
+	case FS_BLOCK:
+	case FS_SOCKET:
+		return !(seen & K_MODE) ? "needs mode=" :
+		       (seen & K_SIZE) ? "has a size=, as only a file does" : NULL;
+	}
+	return NULL;
+}
+
+static bool kind_ok(const struct fslist *l, const struct fsentry *e, unsigned seen,
+		    const char *name, unsigned long lineno, struct sr_error **err)
+{
+	const char *why = NULL;
 	char *p;
 
-	if (!l->kind || strcmp(l->kind, "manifest"))
-		return true;
-	if (e->type != FS_ABSENT && (!strcmp(e->path, ".") || str_has_prefix(e->path, "./")))
+	if (!l->kind)
+		return true;	/* (an mtree file of someone else's) */
+	if (!strcmp(l->kind, "manifest")) {
+		if (e->type == FS_ABSENT)
+			why = "is type=absent in a manifest (only a delta has absent paths)";
+		else if (strcmp(e->path, ".") && !str_has_prefix(e->path, "./"))
+			why = "is not '.' or below it, as a manifest's are";
+	} else if (!strcmp(l->kind, "delta") && !delta_root_ok(e->path)) {
+		why = "is under no root ('$SRC', '$HOME', ...) and not absolute, as a delta's "
+		      "paths are";
+	}
+	if (!why)
+		why = keys_missing(e->type, seen);
+	if (!why)
 		return true;
 	p = shown(e->path);
-	sr_error_make(err, SR_EXIT_BAD_INPUT, 0, "%s:%lu: '%s' %s", name, lineno, p,
-		      e->type == FS_ABSENT ? "is type=absent in a manifest (only a delta "
-		      "has absent paths)" : "is not '.' or below it, as a manifest's are");
+	sr_error_make(err, SR_EXIT_BAD_INPUT, 0, "%s:%lu: '%s' %s", name, lineno, p, why);
 	free(p);
 	return false;
 }
@@ -399,7 +458,7 @@ int mtree_read(FILE *f, const char *name, struct fslist *ret,
 			rc = sr_error_make(err, SR_EXIT_BAD_INPUT, 0, "%s:%lu: '%s': link= "
 					   "goes with type=link, and only with it", name,
 					   lineno, e.path);
-		if (rc == 0 && !kind_ok(ret, &e, name, lineno, err))
+		if (rc == 0 && !kind_ok(ret, &e, seen_keys, name, lineno, err))
 			rc = -1;
 		if (rc == 0)
 			fslist_push(ret, &e);

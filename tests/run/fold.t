@@ -335,6 +335,19 @@ bad_mf "a byte not escaped (shown escaped)" "./e$(printf '\351') type=file" "bad
 bad_mf "an absent path in a manifest" './gone type=absent' "'\./gone' is type=absent in a manifest"
 bad_mf "a delta's root in a manifest" '$SRC/x type=file' "'\\\$SRC/x' is not '\.' or below it"
 bad_mf "an empty mode" './m type=file mode=' "bad keyword 'mode='"
+bad_mf "a mode past four digits (no wrap to 0644)" './m type=file mode=040000000644 size=1' \
+	"bad keyword 'mode=040000000644'"
+bad_mf "a size with a sign" './m type=file mode=0644 size=+3' "bad keyword 'size=\\+3'"
+bad_mf "a size with a leading zero" './m type=file mode=0644 size=03' "bad keyword 'size=03'"
+bad_mf "a file without mode= and size=" './m type=file' "'\./m' needs mode= and size="
+bad_mf "a directory with a size" './m type=dir mode=0755 size=5' "'\./m' has a size= or digest"
+{ cat "$D"; printf './d/g type=file mode=0755 size=9 xxh128digest=00000000000000000000000000000000\n'; } \
+	> "$SCRATCH/noroot.delta"
+apply_bad "a delta path under no root (not taken as the manifest's)" 123 \
+	"$SCRATCH/noroot.delta:[0-9]+: '\./d/g' is under no root" "$M" "$SCRATCH/noroot.delta"
+{ cat "$D"; printf '$src/x type=absent\n'; } > "$SCRATCH/lowroot.delta"
+apply_bad "a delta path under a root that is no root's name" 123 \
+	"$SCRATCH/lowroot.delta:[0-9]+: '\\\$src/x' is under no root" "$M" "$SCRATCH/lowroot.delta"
 sed '2s/digest=[a-z0-9]*/digest=md5/' "$M" > "$SCRATCH/md5.mtree"
 apply_bad "a manifest of an unknown digest" 123 "$SCRATCH/md5.mtree:2: unknown digest 'md5'" \
 	"$SCRATCH/md5.mtree" "$D"
