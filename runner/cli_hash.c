@@ -58,9 +58,9 @@ static const char hash_usage[] =
 	"      --status      (--check) print nothing, the exit status says\n"
 	"  -j, --jobs=N      hash N files at once (default: the online CPUs)\n"
 	"      --rules=FILE  more regions to mask, one rule a line: GLOB bytes\n"
-	"                    START:END (negative from the end, END empty: to the\n"
-	"                    end, of what is signed: a signature after it is not\n"
-	"                    counted) or GLOB section NAME (an ELF64 section's\n"
+	"                    START:END (decimal; negative from the end, END empty:\n"
+	"                    to the end, of what is signed: a signature after it\n"
+	"                    is not counted) or GLOB section NAME (an ELF64 section's\n"
 	"                    bytes);\n"
 	"                    GLOB matches the path or its last component\n"
 	"  -h, --help        print this help and exit\n"
@@ -704,6 +704,12 @@ static int read_checks(const char *file, struct jobs *js, const struct hash_opts
 			line[--len] = '\0';
 		if (!len || line[0] == '#')
 			continue;
+		/* (a NUL would end the path early: another file checked) */
+		if (memchr(line, '\0', (size_t)len)) {
+			fprintf(stderr, "sandrun: %s:%lu: a NUL byte in the line\n", file, lineno);
+			bad = SR_EXIT_BAD_INPUT;
+			continue;
+		}
 		/* (a tree's line is a SHA-256 whatever its files' algorithm) */
 		if (!split_check(l, &hex, &path, &algo) ||
 		    (algo_given && algo != o->algo && !(algo == DIGEST_SHA256 && is_dir_line(path)))) {

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <fnmatch.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,21 @@
 #include "lib/cleanup.h"
 #include "lib/exitcode.h"
 #include "runner/hash.h"
+
+/* Whether s (up to stop, or its end) is an offset in decimal: an
+ * optional '-', then digits (not 010 for 8, nor 0x10). */
+static bool offset_ok(const char *s, const char *stop)
+{
+	size_t len = stop ? (size_t)(stop - s) : strlen(s);
+	size_t i = len && s[0] == '-';
+
+	if (i == len || (s[i] == '0' && len - i > 1))
+		return false;
+	for (; i < len; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+	return true;
+}
 
 int parse_rules(const char *path, struct hash_opts *o, struct sr_error **err)
 {
@@ -43,17 +59,23 @@ int parse_rules(const char *path, struct hash_opts *o, struct sr_error **err)
 		} else if (!strcmp(kind, "bytes")) {
 			char *colon = strchr(arg, ':'), *end;
 
+			bool explicit_end = colon && colon[1];
+
 			errno = 0;	/* (ERANGE: past 2^63, not saturated) */
-			r.start = colon ? strtoll(arg, &end, 0) : 0;
-			if (!colon || end != colon ||
-			    (colon[1] && (r.end = strtoll(colon + 1, &end, 0), *end)) ||
+			r.start = colon && offset_ok(arg, colon) ? strtoll(arg, &end, 10) : 0;
+			if (!colon || !offset_ok(arg, colon) || end != colon ||
+			    (explicit_end && (!offset_ok(colon + 1, NULL) ||
+					      (r.end = strtoll(colon + 1, &end, 10), *end))) ||
 			    errno == ERANGE ||
-			    /* (an END of 0 is the end of the file) */
-			    ((r.start < 0) == (r.end < 0) && r.end && r.start > r.end)) {
+			    /* (an END of 0 would be nothing, or the end: END is
+			     * left empty for the end of the file) */
+			    (explicit_end && !r.end) ||
+			    ((r.start < 0) == (r.end < 0) && r.end && r.start >= r.end)) {
 				free(line);
 				return sr_error_make(err, SR_EXIT_BAD_INPUT, 0, "%s:%lu: bad "
-						     "byte range '%s' (START:END, negative "
-						     "from the end)", path, lineno, arg);
+						     "byte range '%s' (START:END in decimal, "
+						     "START before END, negative from the end, "
+						     "END empty for the end)", path, lineno, arg);
 			}
 		} else {
 			free(line);

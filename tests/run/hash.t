@@ -276,6 +276,14 @@ printf '*.ko bytes 0:99999999999999999999999\n' > "$SCRATCH/rules"
 "$SR" hash --rules "$SCRATCH/rules" "$m" >/dev/null 2>"$SCRATCH/err"
 is "--rules: an end past 2^63 is bad input, not the whole file" "$?" 123
 like "... naming the line" "$(cat "$SCRATCH/err")" "rules:1: bad byte range '0:99999999999999999999999'"
+# Offsets are decimal in their one spelling (not 010 for 8, nor 0x10),
+# and an END of 0 is no range (END is left empty for the end).
+for r in 010:020 0x10:0x20 +5:9 0:0 8:8 5:0; do
+	printf '*.ko bytes %s\n' "$r" > "$SCRATCH/rules"
+	"$SR" hash --rules "$SCRATCH/rules" "$m" >/dev/null 2>"$SCRATCH/err"
+	is "--rules: '$r' is bad input" "$?" 123
+done
+like "... naming the range" "$(cat "$SCRATCH/err")" "rules:1: bad byte range '5:0'"
 "$SR" hash --rules "$SCRATCH" "$m" >/dev/null 2>"$SCRATCH/err"
 is "--rules: a directory is an I/O error (125)" "$?" 125
 like "--rules: a directory, said so" "$(cat "$SCRATCH/err")" "cannot open '$SCRATCH': Is a directory"
@@ -310,6 +318,12 @@ printf '%s\nnot a digest line\n' "$(head -n1 "$SCRATCH/payload-sums")" > "$SCRAT
 "$SR" hash -c "$SCRATCH/bad.sums" >/dev/null 2>"$SCRATCH/err"
 is "--check: a malformed line is bad input (123)" "$?" 123
 like "--check: with file and line" "$(cat "$SCRATCH/err")" "bad.sums:2: not a 'DIGEST  PATH' line"
+# A NUL in a line would end its path early: another file, checked OK.
+{ head -n1 "$SCRATCH/payload-sums" | tr -d '\n'; printf '\000x\n'; } > "$SCRATCH/nul.sums"
+out=$("$SR" hash -c "$SCRATCH/nul.sums" 2>"$SCRATCH/err")
+is "--check: a NUL byte in a line is bad input (123)" "$?" 123
+like "--check: ... said with file and line" "$(cat "$SCRATCH/err")" "nul.sums:1: a NUL byte in the line"
+is "--check: ... and nothing is called OK" "$out" ""
 "$SR" hash --algo=xxh128 "$FIX"/*.ko > "$SCRATCH/xxh.sums"
 check "--check: xxh128 lines are recognised by their length" "$SR" hash -c --quiet "$SCRATCH/xxh.sums"
 mkdir -p "$SCRATCH/ctree/sub"; cp "$FIX"/*.ko "$SCRATCH/ctree/"; cp "$FIX/signing-cert.pem" "$SCRATCH/ctree/sub/"
