@@ -177,6 +177,52 @@ static int check_event(struct trace_reader *r, struct sr_error **err)
 	return bad(r, err, msg);
 }
 
+/* The longest record read, with its newline: far past any exec's argv
+ * and environment (the kernel's limit is a quarter of the stack), and
+ * short of a line that would take the reader's memory. */
+#define TRACE_LINE_MAX ((size_t)64 << 20)
+#define TRACE_IN_BUF ((size_t)64 << 10)
+
+/* One line of r->f into r->buf (its newline and a NUL after): its length,
+ * 0 at the end, -1 on a read error (errno), -2 past TRACE_LINE_MAX, which
+ * getline would have taken whole first. */
+static ssize_t line_get(struct trace_reader *r)
+{
+	size_t len = 0;
+
+	if (!r->in)
+		r->in = xmalloc(TRACE_IN_BUF);
+	for (;;) {
+		const char *at, *nl;
+		size_t avail, take;
+
+		if (r->in_pos == r->in_len) {
+			size_t k = fread(r->in, 1, TRACE_IN_BUF, r->f);
+
+			if (!k)
+				return ferror(r->f) ? -1 : (ssize_t)len;
+			r->in_pos = 0;
+			r->in_len = k;
+		}
+		at = r->in + r->in_pos;
+		avail = r->in_len - r->in_pos;
+		nl = memchr(at, '\n', avail);
+		take = nl ? (size_t)(nl - at) + 1 : avail;
+		if (len + take >= TRACE_LINE_MAX)
+			return -2;
+		if (len + take + 1 > r->cap) {
+			r->cap = len + take + 1 > 2 * r->cap ? len + take + 1 : 2 * r->cap;
+			r->buf = xrealloc(r->buf, r->cap);
+		}
+		memcpy(r->buf + len, at, take);
+		len += take;
+		r->in_pos += take;
+		r->buf[len] = '\0';
+		if (nl)
+			return (ssize_t)len;
+	}
+}
+
 /* One line as a JSON object; 0 at end of file, 2 when skipped. */
 static int read_object_if(struct trace_reader *r,
 			  bool (*want)(const char *, void *), void *ctx,
@@ -188,10 +234,16 @@ static int read_object_if(struct trace_reader *r,
 	bool skip;
 
 	errno = 0;
-	n = getline(&r->buf, &r->cap, r->f);
-	if (n < 0)
-		return errno ? read_failed(r, err) : 0;
+	n = line_get(r);
+	if (n == -1)
+		return read_failed(r, err);
 	r->line++;
+	if (n == -2)
+		return bad(r, err, "a record longer than 64 MiB");
+	if (n == 0) {
+		r->line--;
+		return 0;
+	}
 	if (n == 0 || r->buf[n - 1] != '\n')
 		return bad(r, err, "truncated line");
 	/* (counted for check_counts; the kind is the first member, as the
@@ -440,7 +492,7 @@ int trace_next_if(struct trace_reader *r,
 				     r->path, r->line);
 	if (r->is_end) {
 		r->end = j;
-		if (getc(r->f) != EOF)
+		if (r->in_pos < r->in_len || getc(r->f) != EOF)
 			return bad(r, err, "data after the end record");
 		if (ferror(r->f))
 			return read_failed(r, err);
@@ -478,6 +530,7 @@ void trace_close(struct trace_reader *r)
 	json_decref(r->header);
 	json_decref(r->end);
 	free(r->buf);
+	free(r->in);
 	free(r->path);
 	sbuf_free(&r->cut_text);
 	sbuf_free(&r->last_proc);

@@ -33,6 +33,8 @@ struct trace_reader {
 	bool is_end;		/* the line read is the end record */
 	char *buf;
 	size_t cap;
+	char *in;		/* what was read of f, up to in_len */
+	size_t in_pos, in_len;
 	/* Set after opening: a member (e.g. "\"env\":") whose array of
 	 * strings is taken out of each wanted line before it is parsed, the
 	 * strings joined by '\n' into cut_text (cut_done: it was, in the

@@ -925,6 +925,16 @@ head -n 5 "$SCRATCH/open.trace" > "$SCRATCH/truncated.trace"
 "$SR" show "$SCRATCH/truncated.trace" >/dev/null 2>"$SCRATCH/err"
 is "a truncated trace is bad input (123)" "$?" 123
 like "and the error names the file and line" "$(cat "$SCRATCH/err")" "truncated.trace:5: truncated: the trace has no end record"
+# A record past 64 MiB is refused before it is held whole (a small
+# compressed file could ask for gigabytes).
+{ head -n 2 "$SCRATCH/open.trace"; printf '{"p":"1","ev":"exec-fail","path":"/'
+  head -c $((65 << 20)) /dev/zero | tr '\0' a; printf '","res":"ENOENT"}\n'; } |
+	zstd -q -c > "$SCRATCH/long.trace.zst"
+for sub in show fold lock; do
+	"$SR" "$sub" "$SCRATCH/long.trace.zst" >/dev/null 2>"$SCRATCH/err"
+	is "$sub: a record past 64 MiB is bad input (123)" "$?" 123
+	like "$sub: ... said with its line" "$(cat "$SCRATCH/err")" "long.trace.zst:3: a record longer than 64 MiB"
+done
 sed '3s/.*/{"p":"1","ev":/' "$SCRATCH/open.trace" > "$SCRATCH/corrupt.trace"
 "$SR" show "$SCRATCH/corrupt.trace" >/dev/null 2>"$SCRATCH/err"
 is "a corrupt line is bad input (123)" "$?" 123
