@@ -100,6 +100,17 @@ static int state_entry(const json_t *rec, struct fsentry *e, bool need_path,
 	else if (*digest && (algo ? !mtree_hex_digest(digest, algo) :
 			     !mtree_hex_digest(digest, "xxh128") && !mtree_hex_digest(digest, "sha256")))
 		*why = "a digest that is not lowercase hex of the trace's digest";
+	/* (the members each type has, as the tracer writes them) */
+	else if (json_object_get(rec, "res"))
+		*why = "a type and an errno (res) both";
+	else if (types[i].t == FS_ABSENT && *perm)
+		*why = "a perm of what is absent";
+	/* (a symlink's target may be unknown: /proc/self's in the
+	 * tracer's view) */
+	else if (types[i].t != FS_LINK && json_object_get(rec, "target"))
+		*why = "a target of what is no symlink";
+	else if (types[i].t != FS_FILE && (size || *digest))
+		*why = "a size or digest of what is no file";
 	if (*why)
 		return -1;
 	e->type = types[i].t;
@@ -115,7 +126,11 @@ static int state_entry(const json_t *rec, struct fsentry *e, bool need_path,
 
 bool fold_state_unknown(const json_t *rec)
 {
-	return !json_object_get(rec, "type") && json_is_string(json_object_get(rec, "res"));
+	const char *res = jstr(rec, "res");
+
+	/* (an errno's name: ENOENT, EACCES, ...) */
+	return !json_object_get(rec, "type") && json_is_string(json_object_get(rec, "res")) &&
+	       res[0] == 'E' && res[1] && !res[1 + strspn(res + 1, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")];
 }
 
 bool fold_state_ok(const json_t *rec, const char *algo, const char **why)

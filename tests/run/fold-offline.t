@@ -133,6 +133,15 @@ bad_state "a file without its size" 'a file without its size' "${L}s/\"size\":[0
 bad_state "a root that is none" 'no path, or one that is neither' "${L}s/\"path\":\"\\\$SRC/\"path\":\"\$SRCX/"
 bad_state "a path not normalized" 'no path, or one that is neither' "${L}s/\"path\":\"\\\$SRC/\"path\":\"\$SRC\/..\/x/"
 bad_state "a '/' written \\x2f" 'no path, or one that is neither' "${L}s/\"path\":\"\\\$SRC\/f\"/\"path\":\"\$SRC\/a\\\\\\\\x2f..\\\\\\\\x2f..\\\\\\\\x2fx\"/"
+# The members each type has, as the tracer writes them.
+bad_state "a type and an errno both" 'a type and an errno \(res\) both' \
+	"${L}s/\"type\":\"file\"/\"type\":\"file\",\"res\":\"EACCES\"/"
+bad_state "a directory with a size and digest" 'a size or digest of what is no file' \
+	"${L}s/\"type\":\"file\"/\"type\":\"dir\"/"
+bad_state "a target of a file" 'a target of what is no symlink' \
+	"${L}s/\"size\":/\"target\":\"x\",\"size\":/"
+bad_state "an unknown state whose res is no errno" 'no known type' \
+	"${L}s/,\"type\":.*/,\"res\":\"hello\"}/"
 # An event a scope's fold replays is checked as a state record is: a
 # malformed one is refused with its line, not made a wrong delta.
 W=$(grep -n '"ev":"wrote"' "$F/two-writers.trace" | head -n 1 | cut -d: -f1)
