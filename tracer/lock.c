@@ -122,6 +122,17 @@ int lock_from_trace(const char *trace, struct lock *ret, struct sr_error **err)
 
 		if (k == 2)
 			continue;
+		/* (a digest of another form would make a lock that run --lock
+		 * refuses) */
+		if ((*jstr(rec, "digest") && !mtree_hex_digest(jstr(rec, "digest"), ret->digest)) ||
+		    (*jstr(rec, "loader_digest") &&
+		     !mtree_hex_digest(jstr(rec, "loader_digest"), ret->digest))) {
+			json_decref(rec);
+			k = sr_error_make(err, SR_EXIT_BAD_INPUT, 0, "%s:%lu: a digest that is not "
+					  "lowercase hex of the trace's digest (%s)", trace, tr.line,
+					  ret->digest);
+			break;
+		}
 		path = through_proc_root(jstr(rec, "path"));
 		/* a program's loader (its ELF interpreter), which no open of
 		 * the build's reads */

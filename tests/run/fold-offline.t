@@ -73,6 +73,12 @@ is "fold: ... with its 42nd key the 3rd's again: 123" "$?" 123
 like "... said" "$(cat "$SCRATCH/err")" "manydup.trace:13: invalid JSON: duplicate object key"
 is "lock -o -: standard output, no file named -" "$(cd "$SCRATCH" && "$SR" lock -o - "$T"; \
 	test -e "$SCRATCH/-" && echo "(a file named -)")" "$("$SR" lock "$T")"
+# A trace whose digests are not of its header's algorithm makes no lock
+# (run --lock would refuse the lock).
+sed '1s/"digest":"xxh128"/"digest":"sha256"/' "$T" > "$SCRATCH/t256.trace"
+"$SR" lock "$SCRATCH/t256.trace" >"$SCRATCH/out" 2>"$SCRATCH/err"
+is "lock: digests of another algorithm than the header's: 123, no lock" "$? $(wc -c < "$SCRATCH/out")" "123 0"
+like "... with the line" "$(cat "$SCRATCH/err")" "t256.trace:[0-9]+: a digest that is not lowercase hex of the trace's digest \(sha256\)"
 if command -v zstd >/dev/null; then
 	is "show -: a compressed trace on standard input" "$(zstd -q -c "$T" | "$SR" show -t -)" \
 		"$("$SR" show -t "$T" | sed "1s|$T|-|")"
