@@ -815,6 +815,9 @@ static int build_config(const struct run_args *a, struct run_config *cfg,
 	if ((a->policy || cfg->lock_path) && !cfg->trace_path)
 		return sr_error_make(err, SR_EXIT_USAGE, 0, "%s needs the tracer: drop "
 				     "--no-trace", a->policy ? "--policy" : "--lock");
+	if (a->trace && !cfg->trace_path)
+		fprintf(stderr, "sandrun: warning: --no-trace: no trace is written to '%s'\n",
+			a->trace);
 	/* (a report says what a policy or a lock found: nothing without) */
 	if (cfg->report_path && !a->policy && !cfg->lock_path)
 		return sr_error_make(err, SR_EXIT_USAGE, 0, "--report needs --policy or "

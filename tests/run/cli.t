@@ -150,6 +150,11 @@ is "the environment passes through by default" \
 out=$(TZ=Europe/Paris "$SR" --clean-env --epoch=1700000000 -- env | sort | tr '\n' ' ')
 like "--clean-env drops other variables" "$out" '^[^S]*SOURCE_DATE_EPOCH=1700000000 [^S]*$'
 like "--clean-env sets TZ and LC_ALL" "$out" 'LC_ALL=C.UTF-8 .*TZ=UTC'
+# A trace asked for without the tracer: said, not silently ignored.
+out=$(cd "$SCRATCH" && "$SR" -q --no-trace -o nt.trace -- true 2>&1)
+is "--no-trace with -o: the command's status" "$?" 0
+like "--no-trace with -o: a warning" "$out" "warning: --no-trace: no trace is written to 'nt.trace'"
+check "--no-trace with -o: no trace written" test ! -e "$SCRATCH/nt.trace"
 out=$("$SR" --setenv=A=1 --setenv=B=x=y --unsetenv=SANDRUN_TEST_VAR -- env)
 like "--setenv sets" "$out" '^A=1$'
 like "--setenv keeps '=' in the value" "$out" '^B=x=y$'
