@@ -261,6 +261,11 @@ static void print(const struct hash_opts *o, const char *name, const struct hash
 	char hex[2 * DIGEST_MAX + 1];
 
 	digest_hex(&h->d, hex);
+	/* (on stderr with --json too, as -v says: the same as its "masked") */
+	for (size_t i = 0; o->verbose && i < h->n && o->mode != MASK_NONE; i++)
+		fprintf(stderr, "%s: masked %llu+%llu %s\n", name,
+			(unsigned long long)h->r[i].off, (unsigned long long)h->r[i].len,
+			region_kind_name(h->r[i].kind));
 	if (o->json) {
 		printf("{\"path\":");
 		json_write_bytes(stdout, name);
@@ -281,10 +286,6 @@ static void print(const struct hash_opts *o, const char *name, const struct hash
 		if (esc != name)
 			free(esc);
 	}
-	for (size_t i = 0; o->verbose && i < h->n && o->mode != MASK_NONE; i++)
-		fprintf(stderr, "%s: masked %llu+%llu %s\n", name,
-			(unsigned long long)h->r[i].off, (unsigned long long)h->r[i].len,
-			region_kind_name(h->r[i].kind));
 }
 
 /*

@@ -38,6 +38,8 @@ out=$("$SR" hash --json "$m")
 like "--json names the regions" "$out" "\"offset\":$((n - 40 - sl)),\"length\":$sl,\"kind\":\"module-signature\""
 "$SR" hash -v "$m" 2>"$SCRATCH/err" >/dev/null
 like "--verbose says what was masked" "$(cat "$SCRATCH/err")" "masked $((n - 40 - sl))\\+$sl module-signature"
+"$SR" hash -v --json "$m" 2>"$SCRATCH/err" >/dev/null
+like "--verbose with --json says it too" "$(cat "$SCRATCH/err")" "masked $((n - 40 - sl))\\+$sl module-signature"
 
 # verify: the Debian modules with their certificate, PEM and DER.
 out=$("$SR" verify --cert "$FIX/signing-cert.pem" "$FIX"/*.ko)
