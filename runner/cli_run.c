@@ -158,7 +158,7 @@ struct run_args {
 	size_t n_mounts;
 	struct env_spec env;
 	char *src, *chdir, *trace, *policy;
-	bool no_trace;
+	bool no_trace, digest_given;
 	bool no_preload;
 	bool no_notify;
 	char *digest_cache;
@@ -364,6 +364,7 @@ static int parse_run_args(int argc, char **argv, struct run_args *a,
 			a->no_trace = true;
 			break;
 		case OPT_DIGEST:
+			a->digest_given = true;
 			if (digest_algo_parse(optarg, &cfg->algo) < 0)
 				return usage_error("--digest: unknown algorithm "
 						   "'%s' (xxh128 or sha256)", optarg);
@@ -792,6 +793,23 @@ static int build_config(const struct run_args *a, struct run_config *cfg,
 		cfg->trace_path = t[0] == '/' ? xstrdup(t) : xasprintf("%s/%s", here, t);
 		if (!cfg->meta_path)
 			cfg->meta_path = xasprintf("%s.meta.json", cfg->trace_path);
+		/* A lock that cannot be read fails now, not after the build
+		 * (the verdict reads it again); its digests are the run's,
+		 * which --digest cannot make others (none would compare). */
+		if (cfg->lock_path) {
+			struct lock l;
+			enum digest_algo la;
+
+			if (lock_read(cfg->lock_path, &l, err) < 0)
+				return -1;
+			la = digest_algo_parse(l.digest, &la) < 0 ? cfg->algo : la;
+			lock_free(&l);
+			if (a->digest_given && la != cfg->algo)
+				return sr_error_make(err, SR_EXIT_USAGE, 0, "--digest=%s: the lock "
+						     "'%s' has %s digests", digest_algo_name(cfg->algo),
+						     cfg->lock_path, digest_algo_name(la));
+			cfg->algo = la;
+		}
 		if (!a->no_digest_cache)
 			cfg->digest_cache = digest_cache_path(a->digest_cache, here, cfg->algo);
 	}
@@ -822,15 +840,6 @@ static int build_config(const struct run_args *a, struct run_config *cfg,
 	if (cfg->report_path && !a->policy && !cfg->lock_path)
 		return sr_error_make(err, SR_EXIT_USAGE, 0, "--report needs --policy or "
 				     "--lock: there is nothing else to report");
-	/* A lock that cannot be read fails now, not after the build; the
-	 * verdict reads it again. */
-	if (cfg->lock_path) {
-		struct lock l;
-
-		if (lock_read(cfg->lock_path, &l, err) < 0)
-			return -1;
-		lock_free(&l);
-	}
 	if (!cfg->policy || !cfg->policy->env_rules)
 		env_build(&env, environ, &cfg->env);
 	/* A policy's checks at each open need the stop: no preload then. */

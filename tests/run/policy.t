@@ -300,6 +300,18 @@ like "... but the host's /etc listed" "$(cat "$SCRATCH/runls.lock")" $'dir:[0-9a
 check "lock -o: the same lock" cmp -s "$SCRATCH/build.lock" "$SCRATCH/build2.lock"
 lrun l2 --lock "$SCRATCH/build.lock"
 is "--lock: an unchanged build passes (exit 0)" "$?" 0
+# A lock of SHA-256 digests: the run takes its digests so, and passes;
+# --digest asking for others is refused before the build.
+lrun l1s --digest=sha256
+"$SR" lock -o "$SCRATCH/sha.lock" "$SCRATCH/l1s.trace"
+lrun l2s --lock "$SCRATCH/sha.lock"
+is "--lock of SHA-256 digests: the run takes them (exit 0)" "$?" 0
+like "... its trace's digests are SHA-256" "$(head -n1 "$SCRATCH/l2s.trace")" '"digest":"sha256"'
+rm -f "$SCRATCH/l3s.trace"
+lrun l3s --lock "$SCRATCH/sha.lock" --digest=xxh128
+is "--lock of SHA-256 with --digest=xxh128: usage (124)" "$?" 124
+like "... said" "$(cat "$SCRATCH/err")" "--digest=xxh128: the lock '.*sha.lock' has sha256 digests"
+check "... before the build" test ! -e "$SCRATCH/l3s.trace"
 cp /usr/include/limits.h "$SCRATCH/limits.h"
 echo '/* changed */' >> "$SCRATCH/limits.h"
 lrun l3 --lock "$SCRATCH/build.lock" --ro-bind "$SCRATCH/limits.h:/usr/include/limits.h"
