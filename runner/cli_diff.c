@@ -227,7 +227,11 @@ static void print_report(const char *pa, const char *pb, const struct diff_resul
 		printf("\n%zu more difference%s reach%s no differing output "
 		       "(--all lists them):", rest, rest == 1 ? "" : "s", rest == 1 ? "es" : "");
 		for (size_t i = 0, k = 0; i < r->ncauses && k < 8; i++)
-			if (!r->causes[i].nreaches)
+			if (!r->causes[i].nreaches && r->causes[i].kind == CAUSE_ARGV &&
+			    r->causes[i].nprocs)	/* (what: exec, argv or cwd) */
+				printf("%s %s of %s", k++ ? "," : "", vis(r->causes[i].what),
+				       vis(r->causes[i].procs[0].id));
+			else if (!r->causes[i].nreaches)
 				printf("%s %s %s", k++ ? "," : "",
 				       cause_kind_name(r->causes[i].kind), vis(r->causes[i].what));
 		printf("%s\n", rest > 8 ? ", ..." : "");
