@@ -26,25 +26,26 @@
 enum written { W_FILE, W_LOG, W_NOT_A_FILE };
 
 /* What fd was opened on: the file the thread told (told), or the one
- * the fd holds now. */
+ * the fd holds now (*known: whether st is it). */
 static enum written written_to(const struct tracer *t, pid_t tid, int fd,
-			       const struct inproc_rec *told)
+			       const struct inproc_rec *told, struct stat *st, bool *known)
 {
 	char path[64];
-	struct stat st;
 
+	*known = false;
 	snprintf(path, sizeof(path), "/proc/%d/fd/%d", (int)tid, fd);
 	if (told && told->has_stat) {
-		st.st_dev = (dev_t)told->dev;
-		st.st_ino = (ino_t)told->ino;
-		st.st_mode = told->mode;
-	} else if (told || stat(path, &st) != 0) {
+		st->st_dev = (dev_t)told->dev;
+		st->st_ino = (ino_t)told->ino;
+		st->st_mode = told->mode;
+	} else if (told || stat(path, st) != 0) {
 		return W_FILE;
 	}
+	*known = true;
 	for (unsigned i = 0; i < t->opts->outputs.n; i++)
-		if (t->opts->outputs.dev[i] == st.st_dev && t->opts->outputs.ino[i] == st.st_ino)
+		if (t->opts->outputs.dev[i] == st->st_dev && t->opts->outputs.ino[i] == st->st_ino)
 			return W_LOG;
-	return S_ISREG(st.st_mode) ? W_FILE : W_NOT_A_FILE;
+	return S_ISREG(st->st_mode) ? W_FILE : W_NOT_A_FILE;
 }
 
 /* A notified open that also reads, its result told in the ring (not by
@@ -64,6 +65,7 @@ static void exit_open(struct tracer *t, struct task *task, int fd)
 	int acc = (int)(ev->flags & O_ACCMODE);
 	uint8_t fl = 0;
 	struct stat st = { 0 };
+	bool known = false;
 
 	if (acc != O_RDONLY)
 		fl |= FDF_WRITE;
@@ -78,13 +80,23 @@ static void exit_open(struct tracer *t, struct task *task, int fd)
 	 * digest; sandrun's own log: written, with no digest (sandrun
 	 * appends to it too).  The preload records their closes (rec.c). */
 	if (fl & FDF_WRITE) {
-		enum written w = written_to(t, task->tid, fd, task->pend.told);
+		enum written w = written_to(t, task->tid, fd, task->pend.told, &st, &known);
 
 		if (w != W_FILE)
 			fl = (uint8_t)((fl & ~FDF_WRITE) | (w == W_LOG ? FDF_LOG : 0));
 	}
-	if (ev->path)
+	if (ev->path) {
 		fd_put(task->proc, fd, ev->path, fl);
+		/* (a writer's file, known from its open on: at its close
+		 * the fd must still hold it, fd_writer_swapped) */
+		if ((fl & FDF_WRITE) && known) {
+			struct fdent *e = fd_lookup(task->proc, fd);
+
+			e->dev = st.st_dev;
+			e->ino = st.st_ino;
+			e->flags |= FDF_IDENT;
+		}
+	}
 	if (!(ev->flags & O_PATH) && acc != O_WRONLY) {
 		if (told_empty(task)) {
 			/* (told in the ring, later: what the file holds by
@@ -389,7 +401,19 @@ void decode_flush_writes(struct tracer *t, struct task *task, int only_fd, unsig
 		if ((e->flags & FDF_WRITE) && (how & FLUSH_GONE)) {
 			wrote_by_path(t, &ev, e->path);
 		} else if ((e->flags & FDF_WRITE) &&
-			   digest_writer_fd(t, task->tid, fd, &ev.digest, &st) == 0) {
+			   digest_writer_fd(t, task->tid, fd, &ev.digest, &st) == 0 &&
+			   (e->flags & FDF_IDENT) && (st.st_dev != e->dev || st.st_ino != e->ino)) {
+			/* the fd holds another file: the writer's was closed
+			 * unrecorded (a close through the trampoline, its
+			 * number taken again); its file by its path */
+			struct event u = { .kind = EV_UNTRACEABLE, .pid = pr->tgid };
+
+			u.name = xstrdup("close");
+			u.path = xstrdup("sandrun:writer");
+			tracer_emit(t, &u);
+			memset(&ev.digest, 0, sizeof(ev.digest));
+			wrote_by_path(t, &ev, e->path);
+		} else if ((e->flags & FDF_WRITE) && ev.digest.len) {
 			ev.post.has = true;
 			ev.post.mode = st.st_mode & (S_IFMT | 07777);
 			ev.post.size = st.st_size;

@@ -319,6 +319,21 @@ static int forged(void)
 	return 0;
 }
 
+/* raw-close: a writer's fd closed through the trampoline (unrecorded),
+ * its number taken again by an open of another file, then an exit. */
+static int raw_close(void)
+{
+	long (*tramp)(long, long, long, long, long, long) =
+		(long (*)(long, long, long, long, long, long))(uintptr_t)TRAMP;
+	int fd = open("written", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+	if (fd < 0 || write(fd, "AAAA", 4) != 4)
+		return 1;
+	tramp(SYS_close, fd, 0, 0, 0, 0);
+	printf("reused: %s\n", open("other", O_RDONLY) == fd ? "yes" : "no");
+	return 0;
+}
+
 static int clones(void)
 {
 	typedef long (*tramp_fn)(long, long, long, long, long, long);
@@ -876,6 +891,8 @@ int main(int argc, char **argv)
 		return vfork_first();
 	if (argc == 2 && !strcmp(argv[1], "tamper"))
 		return tamper();
+	if (argc == 2 && !strcmp(argv[1], "raw-close"))
+		return raw_close();
 	if (argc == 2 && !strcmp(argv[1], "forged"))
 		return forged();
 	if (argc == 2 && !strcmp(argv[1], "clones"))

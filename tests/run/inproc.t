@@ -738,6 +738,15 @@ check "a forged mkdir left untold at the exit is in the trace" \
 	grep -qF '"ev":"untraceable","call":"mkdir","path":"$SRC/ghostdir"' "$SCRATCH/out-root/forged.trace"
 check "the result left untold before the next call is tampering" \
 	grep -qF '"ev":"untraceable","call":"inproc","path":"sandrun:result"' "$SCRATCH/out-root/forged.trace"
+# A writer's fd closed through the trampoline and its number taken by
+# another file: the writer's digest is its own file's, not the other's.
+run raw-close root -- sh -c 'echo other-content > other; exec "$0" raw-close' "$SCRATCH/bin/inproc"
+like "a raw close: the fd number was taken again" "$(cat "$SCRATCH/out-root/raw-close.out")" 'reused: yes'
+check "a raw close: the written file's digest is its own (AAAA)" \
+	grep -qF "\"ev\":\"wrote\",\"path\":\"\$SRC/written\",\"digest\":\"$(printf AAAA | xxhsum -H2 | cut -d' ' -f1)\"" \
+	"$SCRATCH/out-root/raw-close.trace"
+check "a raw close: said (untraceable close, sandrun:writer)" \
+	grep -qF '"ev":"untraceable","call":"close","path":"sandrun:writer"' "$SCRATCH/out-root/raw-close.trace"
 run tamper-np root --no-preload -- "$SCRATCH/bin/inproc" tamper
 like "without the preload the page is nothing special" "$(cat "$SCRATCH/out-root/tamper-np.out")" 'mmap: mapped'
 
