@@ -169,13 +169,30 @@ static bool tree_line(const char *line, void *ctx)
 	return str_has_prefix(line, "{\"proc\"") || strstr(line, ",\"ev\":\"exec\",");
 }
 
+/* The heading a record waits under, printed once: a process's
+ * (*proc, its record) or the states' (*states). */
+static void print_heading(json_t **proc, bool *states)
+{
+	if (*states)
+		puts("states");	/* (after the processes, the run's) */
+	*states = false;
+	if (!*proc)
+		return;
+	printf("process %s", jstr(*proc, "proc"));
+	if (*jstr(*proc, "parent"))
+		label(" (parent ", jstr(*proc, "parent"), ")");
+	putchar('\n');
+	json_decref(*proc);
+	*proc = NULL;
+}
+
 static int show(const struct show_opts *o, const char *path)
 {
 	struct trace_reader r;
 	struct sr_error *err = NULL;
 	const char *scope = o->process ? o->process : o->subtree;
-	bool found = false, states = false;
-	json_t *rec;
+	bool found = false, states = false, states_waits = false;
+	json_t *rec, *heading = NULL;
 	int n;
 
 	if (trace_open(&r, path, &err) < 0) {
@@ -200,15 +217,16 @@ static int show(const struct show_opts *o, const char *path)
 		if (scope && !found)
 			print_header(&r, path);
 		found = true;
+		/* (with --path, a heading waits for its first match) */
 		if (*jstr(rec, "state") && !states && !o->tree) {
-			puts("states");	/* (after the processes, the run's) */
 			states = true;
+			json_decref(heading);
+			heading = NULL;
+			states_waits = true;
 		}
 		if (*jstr(rec, "proc") && !o->tree) {
-			printf("process %s", id);
-			if (*jstr(rec, "parent"))
-				label(" (parent ", jstr(rec, "parent"), ")");
-			putchar('\n');
+			json_decref(heading);
+			heading = json_incref(rec);
 		} else if (*jstr(rec, "proc")) {
 			printf("%*s%s\n", 2 * depth(id), "", id);
 		} else if (o->tree) {
@@ -218,10 +236,14 @@ static int show(const struct show_opts *o, const char *path)
 				putchar('\n');
 			}
 		} else if (path_matches(o, rec)) {
+			print_heading(&heading, &states_waits);
 			print_event(rec);
 		}
+		if (!o->path)
+			print_heading(&heading, &states_waits);
 		json_decref(rec);
 	}
+	json_decref(heading);
 	if (n < 0) {
 		trace_close(&r);
 		return sr_error_report(err);

@@ -920,6 +920,11 @@ check "show -p: only that process" sh -c "! echo '$out' | grep -q 'process 1\$'"
 out=$("$SR" show --path='$SRC/sub/*' "$SCRATCH/dirfd.trace")
 check "show --path: only matching paths" sh -c "! echo '$out' | grep -q ld.so"
 like "show --path: the matching events" "$out" 'via-dup.txt'
+is "show --path: a heading only for a process with a match" \
+	"$(echo "$out" | grep -c '^process ')" \
+	"$(echo "$out" | grep -B1 '^    ' | grep -c '^process ')"
+check "show --path: no states heading without a matching state" \
+	sh -c "! '$SR' show --path='/nowhere/*' '$SCRATCH/dirfd.trace' | grep -q '^states\|^process'"
 
 head -n 5 "$SCRATCH/open.trace" > "$SCRATCH/truncated.trace"
 "$SR" show "$SCRATCH/truncated.trace" >/dev/null 2>"$SCRATCH/err"
