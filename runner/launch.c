@@ -293,10 +293,13 @@ static int outputs_ok(const struct run_config *cfg, struct sr_error **err)
 		if (paths[i] && outfile_check(paths[i], err) < 0)
 			return -1;
 	/* (the metadata is written after the build: that its directory
-	 * takes a new file is known now, not then; a report's failure
-	 * yields to a violation's 122 or a drift's 121, as documented) */
-	if (cfg->meta_path) {
-		if (outfile_open(&o, cfg->meta_path, err) < 0)
+	 * takes a new file is known now, not then, and the trace's is
+	 * tried before it, to be the one named; a report's failure yields
+	 * to a violation's 122 or a drift's 121, as documented) */
+	for (size_t i = 0; i < 3; i += 2) {	/* (the trace's, named first) */
+		if (!paths[i])
+			continue;
+		if (outfile_open(&o, paths[i], err) < 0)
 			return -1;
 		outfile_abort(&o);
 	}

@@ -534,6 +534,9 @@ sums=$(cd "$SCRATCH/keep" && sha256sum sandrun.trace*)
 (cd "$SCRATCH/keep" && "$SR" -q --meta="$SCRATCH/no/dir/m.json" -- true) 2>/dev/null
 is "a run refused before it began (--meta into a missing directory): 125" "$?" 125
 is "... the last run's trace, delta and metadata untouched" "$(cd "$SCRATCH/keep" && sha256sum sandrun.trace*)" "$sums"
+"$SR" -q -o "$SCRATCH/no/dir/x.trace" -- true 2>"$SCRATCH/err"
+is "-o into a missing directory: 125, naming the trace (not its metadata)" \
+	"$? $(cat "$SCRATCH/err")" "125 sandrun: cannot create '$SCRATCH/no/dir/x.trace': No such file or directory"
 : > "$SCRATCH/keep/afile"
 (cd "$SCRATCH/keep" && "$SR" -q --src=afile -- true) 2>"$SCRATCH/err"
 is "--src naming a file: a usage error (124)" "$?" 124
