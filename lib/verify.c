@@ -264,11 +264,23 @@ int verify_cms(const struct certs *c, const uint8_t *sig, size_t sig_len, uint64
 		sk_X509_free(signers);
 	} else {
 		unsigned long e = ERR_peek_last_error();
+		STACK_OF(CMS_SignerInfo) *sis = CMS_get0_SignerInfos(cms);
+		CMS_SignerInfo *si = sis && sk_CMS_SignerInfo_num(sis) > 0 ?
+				     sk_CMS_SignerInfo_value(sis, 0) : NULL;
 
 		snprintf(r->reason, sizeof(r->reason), "%s",
 			 e ? ERR_reason_error_string(e) : "signature does not match");
 		if (!r->reason[0] || !strcmp(r->reason, "(null)"))
 			snprintf(r->reason, sizeof(r->reason), "signature does not match");
+		/* (a FAIL names its signer too: the given certificate its
+		 * signer info names, if one is) */
+		for (int i = 0; si && i < sk_X509_num(c->stack); i++)
+			if (CMS_SignerInfo_cert_cmp(si, sk_X509_value(c->stack, i)) == 0) {
+				X509_NAME_get_text_by_NID(
+					X509_get_subject_name(sk_X509_value(c->stack, i)),
+					NID_commonName, r->signer, sizeof(r->signer));
+				break;
+			}
 	}
 	ERR_clear_error();
 	BIO_free(data);
@@ -448,6 +460,30 @@ static int trusted(const struct certs *c, X509 *signer, STACK_OF(X509) *extra)
 	return ok;
 }
 
+/* The signature's signers' certificates (its own, or the given ones, by
+ * issuer and serial), the first's CN and issuer and serial into r. */
+static STACK_OF(X509) *pe_signers(PKCS7 *p7, const struct certs *c, struct verify_result *r)
+{
+	STACK_OF(X509) *signers = PKCS7_get0_signers(p7, c->stack, 0);
+	X509 *x;
+	char name[256];
+	BIGNUM *bn;
+	char *hex;
+
+	if (!signers || !sk_X509_num(signers))
+		return signers;
+	x = sk_X509_value(signers, 0);
+	bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(x), NULL);
+	hex = bn ? BN_bn2hex(bn) : NULL;
+	X509_NAME_get_text_by_NID(X509_get_subject_name(x), NID_commonName,
+				  r->signer, sizeof(r->signer));
+	X509_NAME_oneline(X509_get_issuer_name(x), name, sizeof(name));
+	snprintf(r->id, sizeof(r->id), "issuer=%s serial=%s", name, hex ? hex : "?");
+	OPENSSL_free(hex);
+	BN_free(bn);
+	return signers;
+}
+
 static int verify_nth(const struct certs *c, const uint8_t *sigbuf, uint64_t sigsize,
 		      const char *signame, unsigned nth, const uint8_t *img,
 		      uint64_t imgsize, const char *name, struct verify_result *r,
@@ -515,26 +551,18 @@ static int verify_nth(const struct certs *c, const uint8_t *sigbuf, uint64_t sig
 			 "signature does not match");
 		goto out;
 	}
-	signers = PKCS7_get0_signers(p7, c->stack, 0);
+	signers = pe_signers(p7, c, r);
 	if (signers && sk_X509_num(signers)) {
-		X509 *x = sk_X509_value(signers, 0);
-		char name_[256];
-		BIGNUM *bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(x), NULL);
-		char *hex = bn ? BN_bn2hex(bn) : NULL;
-
-		X509_NAME_get_text_by_NID(X509_get_subject_name(x), NID_commonName,
-					  r->signer, sizeof(r->signer));
-		X509_NAME_oneline(X509_get_issuer_name(x), name_, sizeof(name_));
-		snprintf(r->id, sizeof(r->id), "issuer=%s serial=%s", name_, hex ? hex : "?");
-		OPENSSL_free(hex);
-		BN_free(bn);
-		r->ok = trusted(c, x, p7->d.sign->cert);
+		r->ok = trusted(c, sk_X509_value(signers, 0), p7->d.sign->cert);
 		if (!r->ok)
 			snprintf(r->reason, sizeof(r->reason),
 				 "the signer is not a given certificate and does not chain to one");
 	}
 	sk_X509_free(signers);
 out:
+	/* (a FAIL names its signer too, where its certificate is known) */
+	if (!r->ok && !r->signer[0])
+		sk_X509_free(pe_signers(p7, c, r));
 	ERR_clear_error();
 	X509_SIG_free(di);
 	PKCS7_free(p7);
