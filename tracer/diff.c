@@ -302,8 +302,10 @@ static void env_causes(struct engine *e, struct proc *x, struct proc *y, bool *c
 			free(name);
 		}
 	}
+	bool explained = x->weak.count || x->causes.count;
+
 	for (size_t i = 0; i < nmade; i++) {
-		if (!x->weak.count && !x->causes.count) {
+		if (!explained) {
 			int c = find_cause(e, CAUSE_ENV, made[i].name, made[i].va, made[i].vb);
 
 			if (c < 0)

@@ -28,13 +28,22 @@ static bool trace_path_ok(const char *p)
 	static const char *const roots[] = { "$SRC", "$TMP", "$HOME" };
 	const char *c = p[0] == '/' ? p : NULL;
 
-	/* (\xHH is a byte that is not UTF-8, never an ASCII one: "\x2f"
-	 * would make a "/" of the delta's path that this walk did not see) */
-	for (const char *x = p; *x; x++)
-		if (x[0] == '\\' && x[1] == '\\')
+	/* (each byte in its one spelling: a backslash doubled, \xhh a byte
+	 * that is not UTF-8, never an ASCII one: "\x2f" would make a "/" of
+	 * the delta's path that this walk did not see, and "\q" or "\xzz"
+	 * would be a byte the trace's writer never spells so) */
+	for (const char *x = p; *x; x++) {
+		if (x[0] != '\\')
+			continue;
+		if (x[1] == '\\') {
 			x++;
-		else if (x[0] == '\\' && x[1] == 'x' && x[2] >= '0' && x[2] <= '7')
+		} else if (x[1] == 'x' && x[2] >= '8' && x[2] <= 'f' && (x[2] <= '9' || x[2] >= 'a') &&
+			   ((x[3] >= '0' && x[3] <= '9') || (x[3] >= 'a' && x[3] <= 'f'))) {
+			x += 3;
+		} else {
 			return false;
+		}
+	}
 	for (size_t i = 0; !c && i < ARRAY_SIZE(roots); i++) {
 		size_t n = strlen(roots[i]);
 

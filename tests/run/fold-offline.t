@@ -139,6 +139,8 @@ bad_state "a file without its size" 'a file without its size' "${L}s/\"size\":[0
 bad_state "a root that is none" 'no path, or one that is neither' "${L}s/\"path\":\"\\\$SRC/\"path\":\"\$SRCX/"
 bad_state "a path not normalized" 'no path, or one that is neither' "${L}s/\"path\":\"\\\$SRC/\"path\":\"\$SRC\/..\/x/"
 bad_state "a '/' written \\x2f" 'no path, or one that is neither' "${L}s/\"path\":\"\\\$SRC\/f\"/\"path\":\"\$SRC\/a\\\\\\\\x2f..\\\\\\\\x2f..\\\\\\\\x2fx\"/"
+bad_state "a backslash escaping nothing" 'no path, or one that is neither' "${L}s/\"path\":\"\\\$SRC\/f\"/\"path\":\"\$SRC\/a\\\\\\\\qb\"/"
+bad_state "an escape of no hex byte" 'no path, or one that is neither' "${L}s/\"path\":\"\\\$SRC\/f\"/\"path\":\"\$SRC\/a\\\\\\\\xzz\"/"
 # The members each type has, as the tracer writes them.
 bad_state "a type and an errno both" 'a type and an errno \(res\) both' \
 	"${L}s/\"type\":\"file\"/\"type\":\"file\",\"res\":\"EACCES\"/"
