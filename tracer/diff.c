@@ -388,10 +388,11 @@ static void kids_status(struct engine *e, struct proc *x, bool *changed)
 	}
 }
 
-/* What came down the pipe on its stdin: the writers' causes are its.
- * For every matched process, differing or not: the middle of a
- * pipeline passes on what it was given without a trace of it. */
-static void pipe_input(struct engine *e, struct proc *x, bool *changed)
+/* Each process that wrote into x's stdin pipe, on either side (the A-side
+ * process that carries it), but x itself: fn(e, x, w, arg). */
+static void each_pipe_writer(struct engine *e, struct proc *x,
+			     void (*fn)(struct engine *, struct proc *, struct proc *, void *),
+			     void *arg)
 {
 	const struct proc *y = &e->d.b.p[x->match];
 
@@ -406,12 +407,27 @@ static void pipe_input(struct engine *e, struct proc *x, bool *changed)
 		for (size_t i = lo; i < hi; i++) {
 			struct proc *w = owner(&e->d, r, r->w[i].proc);
 
-			if (w == x || (!(w->flags & (D_CONTENT | D_ONLY)) && !w->causes.count))
-				continue;
-			x->inputs_differ = true;
-			*changed |= union_into(x, w);
+			if (w != x)
+				fn(e, x, w, arg);
 		}
 	}
+}
+
+static void take_writer_causes(struct engine *e, struct proc *x, struct proc *w, void *arg)
+{
+	(void)e;
+	if (!(w->flags & (D_CONTENT | D_ONLY)) && !w->causes.count)
+		return;
+	x->inputs_differ = true;
+	*(bool *)arg |= union_into(x, w);
+}
+
+/* What came down the pipe on its stdin: the writers' causes are its.
+ * For every matched process, differing or not: the middle of a
+ * pipeline passes on what it was given without a trace of it. */
+static void pipe_input(struct engine *e, struct proc *x, bool *changed)
+{
+	each_pipe_writer(e, x, take_writer_causes, changed);
 }
 
 /* One pass over a matched pair's facts; returns whether sets grew. */
@@ -535,6 +551,15 @@ static void nondet_cause(struct engine *e, struct proc *x)
 	x->rooted = true;
 }
 
+static void name_writer_nondet(struct engine *e, struct proc *x, struct proc *w, void *arg)
+{
+	(void)x;
+	if (w->match < 0 || w->causes.count || w->weak.count || w->inputs_differ)
+		return;
+	nondet_cause(e, w);
+	*(bool *)arg = true;
+}
+
 /*
  * x differs with identical inputs, but its stdin is a pipe, whose data no
  * trace has: a writer of it that saw identical inputs too (find, whose
@@ -543,27 +568,9 @@ static void nondet_cause(struct engine *e, struct proc *x)
  */
 static bool pipe_writers_nondet(struct engine *e, struct proc *x)
 {
-	const struct proc *y = &e->d.b.p[x->match];
 	bool named = false;
 
-	for (int side = 0; side < 2; side++) {
-		struct run *r = side ? &e->d.b : &e->d.a;
-		uint64_t h = side ? y->pipe_in : x->pipe_in;
-		size_t lo, hi;
-
-		if (!h)
-			continue;
-		diff_writers(r->w, r->nw, h, &lo, &hi);
-		for (size_t i = lo; i < hi; i++) {
-			struct proc *w = owner(&e->d, r, r->w[i].proc);
-
-			if (w == x || w->match < 0 || w->causes.count || w->weak.count ||
-			    w->inputs_differ)
-				continue;
-			nondet_cause(e, w);
-			named = true;
-		}
-	}
+	each_pipe_writer(e, x, name_writer_nondet, &named);
 	return named;
 }
 
