@@ -309,6 +309,11 @@ static bool delta_root_ok(const char *path)
 	return !path[n] || path[n] == '/';
 }
 
+bool mtree_rooted_path_ok(const char *p)
+{
+	return !strcmp(p, "/") || (path_ok(p, true) && delta_root_ok(p));
+}
+
 /* The keys each type has, as mtree_write_entry writes them: what must
  * be there, what may (a digest: none where it could not be taken). */
 static const char *keys_missing(enum fs_type type, unsigned seen)

@@ -43,6 +43,10 @@ char *mtree_escape(const char *s);
 char *mtree_unescape(const char *s);
 /* Whether s is lowercase hex of the length of algo's digests. */
 bool mtree_hex_digest(const char *s, const char *algo);
+/* Whether p is a path as a delta or a lock writes one: under a root
+ * ("$SRC", "$HOME", ...) or "/", then names, none empty, "." or "..",
+ * escaped as mtree_escape does, in its one spelling. */
+bool mtree_rooted_path_ok(const char *p);
 
 void fslist_push(struct fslist *l, struct fsentry *e);	/* takes ownership */
 void fslist_sort(struct fslist *l);

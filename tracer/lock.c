@@ -261,8 +261,12 @@ int lock_read(const char *file, struct lock *ret, struct sr_error **err)
 		char *tab;
 
 		lineno++;
-		if (n && line[n - 1] == '\n')
-			line[--n] = '\0';
+		if (!n || line[n - 1] != '\n') {
+			sr_error_make(err, SR_EXIT_BAD_INPUT, 0, "%s:%lu: truncated line "
+				      "(no newline at its end)", file, lineno);
+			goto fail;
+		}
+		line[--n] = '\0';
 		/* (names are escaped: no raw carriage return is one's) */
 		if (n && line[n - 1] == '\r') {
 			sr_error_make(err, SR_EXIT_BAD_INPUT, 0, "%s:%lu: a carriage return "
@@ -297,6 +301,12 @@ int lock_read(const char *file, struct lock *ret, struct sr_error **err)
 			goto fail;
 		}
 		*tab = '\0';
+		if (!mtree_rooted_path_ok(tab + 1)) {
+			sr_error_make(err, SR_EXIT_BAD_INPUT, 0, "%s:%lu: bad path (not "
+				      "absolute or under a root, not normalized, or not "
+				      "escaped as sandrun lock writes it)", file, lineno);
+			goto fail;
+		}
 		if (!valid_state(line, hexlen)) {
 			sr_error_make(err, SR_EXIT_BAD_INPUT, 0, "%s:%lu: '%s' is no state "
 				      "(absent, a type, file:DIGEST or dir:DIGEST of %s)",

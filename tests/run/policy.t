@@ -361,6 +361,14 @@ badlock() {	# NAME SED-EXPRESSION WANT-ERR
 badlock state '2s/^[a-z]*/banana/' "state.lock:2: 'banana' is no state"
 badlock algo '1s/digest=.*/digest=md5/' "algo.lock:1: unknown digest 'md5'"
 badlock digest '0,/^file:/s/^file:[0-9a-f]*/file:zz/' "digest.lock:[0-9]+: 'file:zz' is no state"
+badlock relpath 's|\t/usr/include/limits.h|\tusr/include/limits.h|' "relpath.lock:[0-9]+: bad path"
+badlock dotpath 's|\t/usr/include/limits.h|\t/usr/./include/limits.h|' "dotpath.lock:[0-9]+: bad path"
+badlock slashpath 's|\t/usr/include/limits.h|\t/usr/include/limits.h/|' "slashpath.lock:[0-9]+: bad path"
+badlock blankpath 's|\t/usr/include/limits.h|\t/usr/include/lim its.h|' "blankpath.lock:[0-9]+: bad path"
+{ cat "$SCRATCH/build.lock"; printf 'absent\t/nonexistent'; } > "$SCRATCH/nonl.lock"
+lrun lk-nonl --lock "$SCRATCH/nonl.lock"
+is "--lock cut without its last newline: exit 123" "$?" 123
+like "... says so" "$(cat "$SCRATCH/err")" "nonl.lock:[0-9]+: truncated line"
 sed '2p' "$SCRATCH/build.lock" > "$SCRATCH/twice.lock"
 lrun lk-twice --lock "$SCRATCH/twice.lock"
 is "--lock with a path listed twice: exit 123" "$?" 123
