@@ -88,7 +88,7 @@ static void exit_open(struct tracer *t, struct task *task, int fd)
 	if (ev->path) {
 		fd_put(task->proc, fd, ev->path, fl);
 		/* (a writer's file, known from its open on: at its close
-		 * the fd must still hold it, fd_writer_swapped) */
+		 * the fd must still hold it, decode_flush_writes) */
 		if ((fl & FDF_WRITE) && known) {
 			struct fdent *e = fd_lookup(task->proc, fd);
 
