@@ -181,6 +181,22 @@ static int cmp_entry_path(const void *a, const void *b)
 		      ((const struct fsentry *)b)->path);
 }
 
+/*
+ * A delta's symlink needs its target, which the tracer can lack (its
+ * readlink lost a race with a removal; /proc/self is its own in its
+ * view): a delta line "link=" that apply refuses is not written.  (The
+ * same unknown target before and after is no change, and no line.)
+ */
+static int delta_whole(const struct fold_result *r, const char *trace, struct sr_error **err)
+{
+	for (size_t i = 0; i < r->delta.n; i++)
+		if (r->delta.v[i].type == FS_LINK && !r->delta.v[i].target)
+			return sr_error_make(err, SR_EXIT_BAD_INPUT, 0, "%s: '%s' ends a symlink "
+					     "whose target the trace does not have", trace,
+					     r->delta.v[i].path);
+	return 0;
+}
+
 static void diff_states(struct fslist *before, struct fslist *after,
 			struct fold_result *r)
 {
@@ -350,6 +366,7 @@ static int fold_reader(struct trace_reader *tr, const char *trace, struct fold_r
 		diff_states(&before, &after, r);
 		r->read = c.reads.n;
 		r->untraceable = c.untraceable;
+		n = delta_whole(r, trace, err);
 	}
 	trace_close(tr);
 	strset_free(&c.reads);
@@ -404,10 +421,13 @@ static void add_change(struct change **v, size_t *n, size_t *cap,
 	c->changed = changed;
 	/* (an event's after: of either digest, checked as the states are;
 	 * one that is not whole, a wrote's of a file the tracer could not
-	 * stat, is known only from the run's states, as derived ones are) */
-	if (state && state_entry(state, &c->e, false, NULL, &why) == 0) {
+	 * stat, or a symlink's whose target it could not read, is known
+	 * only from the run's states, as derived ones are) */
+	if (state && state_entry(state, &c->e, false, NULL, &why) == 0 &&
+	    (c->e.type != FS_LINK || c->e.target)) {
 		free(c->e.path);
 	} else {
+		fsentry_free(&c->e);
 		c->e.type = FS_ABSENT;
 		c->derived = state != NULL;
 	}
@@ -802,6 +822,7 @@ int fold_set(const char *trace, int copy, bool (*member)(const char *id, void *c
 			i = j;
 		}
 		fslist_sort(&r->delta);
+		k = delta_whole(r, trace, err);
 	}
 	for (size_t i = 0; i < n; i++)
 		fsentry_free(&v[i].e);

@@ -148,6 +148,13 @@ bad_state "a directory with a size and digest" 'a size or digest of what is no f
 	"${L}s/\"type\":\"file\"/\"type\":\"dir\"/"
 bad_state "a target of a file" 'a target of what is no symlink' \
 	"${L}s/\"size\":/\"target\":\"x\",\"size\":/"
+# A symlink the run leaves whose target the tracer could not read (a race
+# with its removal) makes no "link=" line, which apply would refuse.
+sed -e "${L}s/\"type\":\"file\".*/\"type\":\"symlink\",\"perm\":\"0777\"}/" \
+	"$F/two-writers.trace" > "$SCRATCH/sl.trace"
+"$SR" fold "$SCRATCH/sl.trace" >"$SCRATCH/out" 2>"$SCRATCH/err"
+is "fold: a symlink left without its target: refused (123), no delta" "$? $(wc -c < "$SCRATCH/out")" "123 0"
+like "... naming it" "$(cat "$SCRATCH/err")" "sl.trace: '\\\$SRC/f' ends a symlink whose target the trace does not have"
 bad_state "an unknown state whose res is no errno" 'no known type' \
 	"${L}s/,\"type\":.*/,\"res\":\"hello\"}/"
 # An event a scope's fold replays is checked as a state record is: a
