@@ -380,7 +380,7 @@ int mtree_read(FILE *f, const char *name, struct fslist *ret,
 	int rc = 0;
 
 	errno = 0;
-	while (rc == 0 && (n = getline(&line, &cap, f)) >= 0) {
+	while (rc == 0 && (n = text_getline(&line, &cap, f)) >= 0) {
 		struct fsentry e = { .type = FS_FILE };
 		char *save = NULL, *tok;
 		bool bad;
@@ -470,6 +470,9 @@ int mtree_read(FILE *f, const char *name, struct fslist *ret,
 		else
 			fsentry_free(&e);
 	}
+	if (rc == 0 && n == -2)
+		rc = sr_error_make(err, SR_EXIT_BAD_INPUT, 0, "%s:%lu: a line longer than 1 MiB",
+				   name, lineno + 1);
 	if (rc == 0 && ferror(f))
 		rc = sr_error_make(err, SR_EXIT_FAILURE, errno, "cannot read '%s'", name);
 	free(line);

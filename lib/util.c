@@ -275,6 +275,28 @@ FILE *input_open(const char *path, const char *what, struct sr_error **err)
 	return f;
 }
 
+ssize_t text_getline(char **line, size_t *cap, FILE *f)
+{
+	size_t len = 0;
+	int c = EOF;
+
+	flockfile(f);
+	while (len < TEXT_LINE_MAX && (c = getc_unlocked(f)) != EOF) {
+		if (len + 2 > *cap) {
+			*cap = *cap ? 2 * *cap : 128;
+			*line = xrealloc(*line, *cap);
+		}
+		(*line)[len++] = (char)c;
+		if (c == '\n')
+			break;
+	}
+	funlockfile(f);
+	if (c == EOF && (ferror(f) || !len))
+		return -1;
+	(*line)[len] = '\0';
+	return c != '\n' && len == TEXT_LINE_MAX ? -2 : (ssize_t)len;
+}
+
 char *str_visible(const char *s)
 {
 	char *out = xmalloc(4 * strlen(s) + 1), *o = out;

@@ -66,6 +66,16 @@ struct sr_error;
  */
 FILE *input_open(const char *path, const char *what, struct sr_error **err);
 
+/*
+ * The longest line of a text input (a policy, manifest, delta, lock,
+ * checksum list or rules file): far past any path, escaped four bytes a
+ * byte, and short of a line that would take the reader's memory.
+ */
+#define TEXT_LINE_MAX ((size_t)1 << 20)
+/* getline(3), but a line longer than TEXT_LINE_MAX is -2 (its first
+ * TEXT_LINE_MAX bytes read): never mistaken for the end (-1). */
+ssize_t text_getline(char **line, size_t *cap, FILE *f);
+
 /* Parse a decimal into [min, max]; -1 on anything else. */
 int parse_long(const char *s, long min, long max, long *ret);
 /* The same with an optional K, M or G (powers of 1024) after it. */

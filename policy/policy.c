@@ -164,7 +164,7 @@ int policy_load(const char *path, struct policy *p, struct sr_error **err)
 	if (!f)
 		return -1;
 	p->file = xstrdup(path);
-	while (r == 0 && (len = getline(&line, &cap, f)) >= 0) {
+	while (r == 0 && (len = text_getline(&line, &cap, f)) >= 0) {
 		char *w[256], *save = NULL, *tok;
 		size_t n = 0;
 
@@ -183,6 +183,8 @@ int policy_load(const char *path, struct policy *p, struct sr_error **err)
 			r = directive(p, w, n, lineno, err);
 	}
 	free(line);
+	if (r == 0 && len == -2)
+		r = bad(err, path, lineno + 1, "%s", "a line longer than 1 MiB");
 	if (r == 0 && ferror(f))
 		r = sr_error_make(err, SR_EXIT_FAILURE, errno, "cannot read policy '%s'", path);
 	if (r < 0)

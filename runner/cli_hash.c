@@ -692,7 +692,7 @@ static int read_checks(const char *file, struct jobs *js, const struct hash_opts
 		fprintf(stderr, "sandrun: %s: %s\n", file, strerror(errno));
 		return SR_EXIT_FAILURE;
 	}
-	while ((len = getline(&line, &cap, f)) >= 0) {
+	while ((len = text_getline(&line, &cap, f)) >= 0) {
 		bool escaped = line[0] == '\\';
 		char *l = line + escaped, *path, *hex;
 		enum digest_algo algo;
@@ -770,7 +770,10 @@ static int read_checks(const char *file, struct jobs *js, const struct hash_opts
 		last_file = j->name;
 		last_algo = algo;
 	}
-	if (ferror(f)) {
+	if (len == -2) {
+		fprintf(stderr, "sandrun: %s:%lu: a line longer than 1 MiB\n", file, lineno + 1);
+		bad = SR_EXIT_BAD_INPUT;
+	} else if (ferror(f)) {
 		fprintf(stderr, "sandrun: %s: %s\n", file, strerror(errno));
 		bad = bad ? bad : SR_EXIT_FAILURE;
 	} else if (!nlines && !bad) {

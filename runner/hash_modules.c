@@ -23,6 +23,7 @@ static int module_list(const char *dir, struct strv *out)
 	FILE *f = fopen(order, "re");
 	char *line = NULL;
 	size_t cap = 0;
+	unsigned long lineno = 0;
 	ssize_t n;
 	int rc = SR_EXIT_OK;
 
@@ -54,7 +55,8 @@ static int module_list(const char *dir, struct strv *out)
 		strv_free(&all);
 		return status;
 	}
-	while ((n = getline(&line, &cap, f)) > 0) {
+	while ((n = text_getline(&line, &cap, f)) > 0) {
+		lineno++;
 		line[strcspn(line, "\n")] = '\0';
 		if (!*line)
 			continue;
@@ -65,7 +67,12 @@ static int module_list(const char *dir, struct strv *out)
 
 		strv_push(out, name[0] == '/' ? xstrdup(name) : xasprintf("%s/%s", dir, name));
 	}
-	if (ferror(f)) {
+	/* (no module hashed: the list is not the tree's) */
+	if (n == -2) {
+		fprintf(stderr, "sandrun: %s:%lu: a line longer than 1 MiB\n", order, lineno + 1);
+		strv_free(out);
+		rc = SR_EXIT_BAD_INPUT;
+	} else if (ferror(f)) {
 		fprintf(stderr, "sandrun: cannot read '%s': %s\n", order, strerror(errno));
 		rc = SR_EXIT_FAILURE;
 	}

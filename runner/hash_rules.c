@@ -35,10 +35,11 @@ int parse_rules(const char *path, struct hash_opts *o, struct sr_error **err)
 	char *line = NULL;
 	size_t cap = 0;
 	unsigned long lineno = 0;
+	ssize_t len;
 
 	if (!f)
 		return -1;
-	while (getline(&line, &cap, f) >= 0) {
+	while ((len = text_getline(&line, &cap, f)) >= 0) {
 		char glob[1024], kind[32], arg[1024], extra[2];
 		struct rule r = { 0 };
 		int n;
@@ -88,6 +89,9 @@ int parse_rules(const char *path, struct hash_opts *o, struct sr_error **err)
 		o->rules[o->nrules++] = r;
 	}
 	free(line);
+	if (len == -2)
+		return sr_error_make(err, SR_EXIT_BAD_INPUT, 0, "%s:%lu: a line longer than "
+				     "1 MiB", path, lineno + 1);
 	if (ferror(f))
 		return sr_error_make(err, SR_EXIT_FAILURE, errno, "cannot read '%s'", path);
 	return 0;

@@ -257,7 +257,7 @@ int lock_read(const char *file, struct lock *ret, struct sr_error **err)
 	memset(ret, 0, sizeof(*ret));
 	if (!f)
 		return -1;
-	while ((n = getline(&line, &cap, f)) >= 0) {
+	while ((n = text_getline(&line, &cap, f)) >= 0) {
 		char *tab;
 
 		lineno++;
@@ -315,6 +315,11 @@ int lock_read(const char *file, struct lock *ret, struct sr_error **err)
 		}
 		add(ret, &vcap, xstrdup(tab + 1), xstrdup(line));
 		ret->v[ret->n - 1].line = lineno;
+	}
+	if (n == -2) {
+		sr_error_make(err, SR_EXIT_BAD_INPUT, 0, "%s:%lu: a line longer than 1 MiB",
+			      file, lineno + 1);
+		goto fail;
 	}
 	if (ferror(f)) {
 		sr_error_make(err, SR_EXIT_FAILURE, errno, "cannot read lock '%s'", file);

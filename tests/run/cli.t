@@ -580,4 +580,28 @@ like "... named as the option" "$(cat "$SCRATCH/err")" "^sandrun: --bind needs S
 "$SR" -n --ro-bind /etc/hostname:rel -- true 2>"$SCRATCH/err"
 like "--ro-bind with a relative destination: named, with it" "$(cat "$SCRATCH/err")" \
 	"^sandrun: --ro-bind: the destination must be absolute, not 'rel'"
+# Every text input takes a line up to 1 MiB, and refuses a longer one with
+# its line (123) before it is held whole: a policy, a lock, a manifest and
+# a delta, a checksum list, a rules file, a tree's modules.order.
+mkdir -p "$SCRATCH/longtree"
+{ printf '# fine\n'; head -c $((1100 << 10)) /dev/zero | tr '\0' a; printf '\n'; } > "$SCRATCH/long.txt"
+{ echo hello.ko; sed 1d "$SCRATCH/long.txt"; } > "$SCRATCH/longtree/modules.order"
+{ echo '# sandrun lock v1 digest=xxh128'; sed 1d "$SCRATCH/long.txt"; } > "$SCRATCH/long.lock"
+while IFS='|' read -r what cmd; do
+	eval "\"\$SR\" $cmd" >/dev/null 2>"$SCRATCH/err"
+	is "a line past 1 MiB in $what: 123" "$?" 123
+	like "... said with its line" "$(cat "$SCRATCH/err")" ":2: a line longer than 1 MiB"
+done <<'CMDS'
+a policy|-n --policy "$SCRATCH/long.txt" -- true
+a lock|-n --lock "$SCRATCH/long.lock" -- true
+a manifest|apply "$SCRATCH/long.txt" /dev/null
+a checksum list|hash --check "$SCRATCH/long.txt"
+a rules file|hash --rules "$SCRATCH/long.txt" "$SR"
+modules.order|hash --module-hashes "$SCRATCH/longtree"
+CMDS
+# (a line just under it is whole: the file's next line is its own)
+{ head -c $(((1 << 20) - 1)) /dev/zero | tr '\0' '#'; printf '\nnot a rule\n'; } > "$SCRATCH/edge.rules"
+"$SR" hash --rules "$SCRATCH/edge.rules" "$SR" >/dev/null 2>"$SCRATCH/err"
+like "a line of 1 MiB with its newline is read whole, the next on its own" \
+	"$(cat "$SCRATCH/err")" "edge.rules:2: unknown rule kind 'a'"
 done_testing

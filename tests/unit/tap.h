@@ -10,10 +10,11 @@ static int tap_n, tap_failed;
 
 #define ok(cond, ...)                                                   \
 	do {                                                            \
+		int _c = !!(cond);	/* (once: it may have effects) */ \
 		tap_n++;                                                \
-		if (!(cond))                                            \
+		if (!_c)                                                \
 			tap_failed++;                                   \
-		printf("%sok %d - ", (cond) ? "" : "not ", tap_n);      \
+		printf("%sok %d - ", _c ? "" : "not ", tap_n);          \
 		printf(__VA_ARGS__);                                    \
 		printf("\n");                                           \
 	} while (0)

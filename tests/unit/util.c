@@ -201,6 +201,41 @@ static void json_check_cases(void)
 	ok(!json_check(deep, 4098, &at) && at == 2048, "json_check: 2049 deep, refused");
 }
 
+/* text_getline: getline's lengths (a NUL kept), a last line without its
+ * newline, and -2, not the end, past TEXT_LINE_MAX. */
+static void check_text_getline(void)
+{
+	size_t big = TEXT_LINE_MAX + 10, cap = 0;
+	char *text = malloc(big + 16), *line = NULL;
+	FILE *f;
+
+	memcpy(text, "ab\0c\nlast", 9);
+	f = fmemopen(text, 9, "r");
+	ok(f && text_getline(&line, &cap, f) == 5 && !memcmp(line, "ab\0c\n", 6),
+	   "text_getline: a line with a NUL, its length whole");
+	ok(f && text_getline(&line, &cap, f) == 4 && !strcmp(line, "last"),
+	   "text_getline: a last line without its newline");
+	ok(f && text_getline(&line, &cap, f) == -1 && !ferror(f), "text_getline: then the end");
+	if (f)
+		fclose(f);
+	/* a line of TEXT_LINE_MAX with its newline, then one past it */
+	memset(text, 'x', big);
+	text[TEXT_LINE_MAX - 1] = '\n';
+	f = fmemopen(text, big, "r");
+	ok(f && text_getline(&line, &cap, f) == (ssize_t)TEXT_LINE_MAX,
+	   "text_getline: a line of the limit, its newline counted, is whole");
+	ok(f && text_getline(&line, &cap, f) == 10, "text_getline: the next on its own");
+	if (f)
+		fclose(f);
+	text[TEXT_LINE_MAX - 1] = 'x';
+	f = fmemopen(text, TEXT_LINE_MAX + 1, "r");
+	ok(f && text_getline(&line, &cap, f) == -2, "text_getline: a longer line is -2");
+	if (f)
+		fclose(f);
+	free(line);
+	free(text);
+}
+
 int main(void)
 {
 	struct sr_error *err = NULL;
@@ -210,6 +245,7 @@ int main(void)
 	json_check_cases();
 
 	check_sbuf();
+	check_text_getline();
 	check_zstd_full();
 	check_strset();
 	check_normalize("/", "/");
