@@ -24,19 +24,35 @@ struct certs {
 	STACK_OF(X509) *stack;
 };
 
-/* Every certificate of a PEM file (a bundle), else its one DER
- * certificate, onto stack: how many (0: none). */
-static int load_file_certs(const char *path, STACK_OF(X509) *stack)
+/*
+ * Every certificate of a PEM file (a bundle), else its one DER
+ * certificate, onto stack: how many (0: none), or -1 with why where a
+ * certificate was read and then something is wrong, which would
+ * otherwise leave a certificate out unsaid: a PEM certificate block
+ * that does not parse after the good ones (text around the blocks, and
+ * other kinds of block, are as OpenSSL takes them), or bytes after a DER
+ * certificate (at *off).
+ */
+static int load_file_certs(const char *path, STACK_OF(X509) *stack, const char **why,
+			   long *off)
 {
 	BIO *b = BIO_new_file(path, "rb");
+	unsigned long e;
 	X509 *x;
+	char c;
 	int n = 0;
 
 	if (!b)
 		return 0;
+	ERR_clear_error();
 	while ((x = PEM_read_bio_X509(b, NULL, NULL, NULL)) != NULL) {
 		sk_X509_push(stack, x);
 		n++;
+	}
+	e = ERR_peek_last_error();
+	if (n && !(ERR_GET_LIB(e) == ERR_LIB_PEM && ERR_GET_REASON(e) == PEM_R_NO_START_LINE)) {
+		*why = "a PEM certificate that does not parse, after the good ones";
+		n = -1;
 	}
 	ERR_clear_error();
 	if (!n) {
@@ -44,7 +60,13 @@ static int load_file_certs(const char *path, STACK_OF(X509) *stack)
 		if ((x = d2i_X509_bio(b, NULL)) != NULL) {
 			sk_X509_push(stack, x);
 			n++;
+			*off = BIO_tell(b);
+			if (BIO_read(b, &c, 1) > 0) {
+				*why = "bytes after its DER certificate";
+				n = -1;
+			}
 		}
+		ERR_clear_error();
 	}
 	BIO_free(b);
 	return n;
@@ -57,8 +79,10 @@ int certs_load(struct certs **ret, const char *const *paths, size_t n,
 
 	c->stack = sk_X509_new_null();
 	for (size_t i = 0; i < n; i++) {
+		const char *why = NULL;
 		struct stat st;
-		int e = 0;
+		long off = -1;
+		int e = 0, k;
 
 		/* (a directory or a FIFO is no certificate file: 125, as
 		 * any file that cannot be read) */
@@ -74,12 +98,16 @@ int certs_load(struct certs **ret, const char *const *paths, size_t n,
 					     e == EINVAL ? "cannot read '%s': not a regular file" :
 					     "cannot read '%s'", paths[i]);
 		}
-		if (!load_file_certs(paths[i], c->stack)) {
+		k = load_file_certs(paths[i], c->stack, &why, &off);
+		if (k <= 0) {
 			certs_free(c);
-			ERR_clear_error();
-			return sr_error_make(err, SR_EXIT_BAD_INPUT, 0,
-					     "%s: not a PEM or DER X.509 certificate",
-					     paths[i]);
+			if (!k)
+				return sr_error_make(err, SR_EXIT_BAD_INPUT, 0, "%s: not a PEM or "
+						     "DER X.509 certificate", paths[i]);
+			if (off >= 0)
+				return sr_error_make(err, SR_EXIT_BAD_INPUT, 0, "%s: byte %ld: %s",
+						     paths[i], off, why);
+			return sr_error_make(err, SR_EXIT_BAD_INPUT, 0, "%s: %s", paths[i], why);
 		}
 	}
 	*ret = c;

@@ -60,6 +60,21 @@ is "verify: and says so, where the signature is" "$(cat "$SCRATCH/err")" \
 	"sandrun: $SCRATCH/garbage.ko: byte 100: the signature is not a CMS SignedData (bad DER)"
 "$SR" verify --cert "$SCRATCH/err" "$FIX/tcp_westwood.ko" >/dev/null 2>&1
 is "verify: a certificate that is not one is bad input" "$?" 123
+# A certificate file that goes wrong after its first certificate would
+# leave a certificate out unsaid; text around PEM blocks, and other kinds
+# of block (a key), are taken as OpenSSL takes them.
+{ cat "$FIX/signing-cert.der"; echo junk; } > "$SCRATCH/junk.der"
+"$SR" verify --cert "$SCRATCH/junk.der" "$FIX/tcp_westwood.ko" >/dev/null 2>"$SCRATCH/err"
+is "verify: bytes after a DER certificate: 123" "$?" 123
+is "verify: ... said, with where" "$(cat "$SCRATCH/err")" \
+	"sandrun: $SCRATCH/junk.der: byte $(stat -c %s "$FIX/signing-cert.der"): bytes after its DER certificate"
+{ cat "$FIX/signing-cert.pem"; head -n 4 "$FIX/signing-cert.pem"; } > "$SCRATCH/cut.pem"
+"$SR" verify --cert "$SCRATCH/cut.pem" "$FIX/tcp_westwood.ko" >/dev/null 2>"$SCRATCH/err"
+is "verify: a bundle whose second certificate is cut: 123" "$?" 123
+like "verify: ... said so" "$(cat "$SCRATCH/err")" "cut.pem: a PEM certificate that does not parse"
+{ echo "subject=/CN=x"; cat "$FIX/signing-cert.pem"; printf -- '-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIA==\n-----END PRIVATE KEY-----\nthe end\n'; } > "$SCRATCH/text.pem"
+"$SR" verify --cert "$SCRATCH/text.pem" "$FIX/tcp_westwood.ko" >/dev/null
+is "verify: text and a key around a PEM certificate: taken" "$?" 0
 "$SR" verify --cert "$SCRATCH" "$FIX/tcp_westwood.ko" >/dev/null 2>"$SCRATCH/err"
 is "verify: a directory as the certificate cannot be read (125)" "$?" 125
 like "verify: ... said so" "$(cat "$SCRATCH/err")" "cannot read '$SCRATCH': Is a directory"
