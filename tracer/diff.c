@@ -1,5 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* `sandrun diff`'s engine: matching, root causes, reach (see diff.h). */
+/*
+ * `sandrun diff`'s engine: the analysis of two matched runs, from their
+ * facts to root causes (diff_causes.c) and the outputs they reach
+ * (diff_reach.c); see diff.h.
+ */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,152 +18,7 @@
 
 /* --- analysis ------------------------------------------------------- */
 
-struct engine {
-	struct diff d;
-	struct diff_result *res;
-	struct diff_cause *c;	/* grown in res */
-	size_t nc;
-};
 
-static void proc_ref(const struct proc *p, struct diff_proc_ref *ret)
-{
-	ret->id = p->id;
-	ret->exe = p->exe;
-	ret->cmd = p->cmd;
-}
-
-/* (a cause's sides: NULL is a variable that is not set) */
-static bool str_same(const char *a, const char *b)
-{
-	return a && b ? !strcmp(a, b) : a == b;
-}
-
-static int find_cause(struct engine *e, enum cause_kind kind, const char *what,
-		      const char *a, const char *b)
-{
-	for (size_t i = 0; i < e->res->ncauses; i++) {
-		struct diff_cause *c = &e->res->causes[i];
-
-		if (c->kind == kind && !strcmp(c->what, what) && str_same(c->a, a) &&
-		    str_same(c->b, b))
-			return (int)i;
-	}
-	return -1;
-}
-
-static int add_cause(struct engine *e, enum cause_kind kind, const char *what,
-		     const char *a, const char *b, const struct proc *p)
-{
-	int i = find_cause(e, kind, what, a, b);
-	struct diff_cause *c;
-	struct diff_result *r = e->res;
-
-	if (i < 0) {
-		r->causes = xrealloc(r->causes, (r->ncauses + 1) * sizeof(*r->causes));
-		c = &r->causes[r->ncauses];
-		memset(c, 0, sizeof(*c));
-		c->kind = kind;
-		c->what = xstrdup(what);
-		c->a = a ? xstrdup(a) : NULL;
-		c->b = b ? xstrdup(b) : NULL;
-		i = (int)r->ncauses++;
-	}
-	c = &r->causes[i];
-	for (size_t k = 0; k < c->nprocs; k++)
-		if (!strcmp(c->procs[k].id, p->id))
-			return i;
-	c->procs = xrealloc(c->procs, (c->nprocs + 1) * sizeof(*c->procs));
-	proc_ref(p, &c->procs[c->nprocs++]);
-	return i;
-}
-
-static void cset_grow(struct cset *s, size_t words)
-{
-	size_t nw = words > 2 * s->nw ? words : 2 * s->nw;
-
-	if (words <= s->nw)
-		return;
-	s->w = xrealloc(s->w, nw * sizeof(*s->w));
-	memset(s->w + s->nw, 0, (nw - s->nw) * sizeof(*s->w));
-	s->nw = nw;
-}
-
-static bool cset_add(struct cset *s, int x)
-{
-	size_t word = (size_t)x / 64;
-	uint64_t bit = 1ull << (x % 64);
-
-	cset_grow(s, word + 1);
-	if (s->w[word] & bit)
-		return false;
-	s->w[word] |= bit;
-	s->count++;
-	return true;
-}
-
-static bool cset_union(struct cset *to, const struct cset *from)
-{
-	bool changed = false;
-
-	if (!from->count)
-		return false;
-	for (size_t i = 0; i < from->nw; i++) {
-		uint64_t add = from->w[i] & ~(i < to->nw ? to->w[i] : 0);
-
-		if (!add)
-			continue;
-		cset_grow(to, i + 1);
-		to->w[i] |= add;
-		changed = true;
-	}
-	if (changed) {
-		to->count = 0;
-		for (size_t i = 0; i < to->nw; i++)
-			to->count += (size_t)__builtin_popcountll(to->w[i]);
-	}
-	return changed;
-}
-
-static bool add_to_set(struct proc *p, int cause)
-{
-	return cset_add(&p->causes, cause);
-}
-
-/* Remember from whom each new cause came: the chain to an output. */
-static void note_links(struct proc *to, const struct proc *from)
-{
-	for (size_t i = 0; i < from->causes.nw; i++) {
-		uint64_t add = from->causes.w[i] & ~(i < to->causes.nw ? to->causes.w[i] : 0);
-
-		while (add) {
-			int bit = __builtin_ctzll(add);
-
-			add &= add - 1;
-			to->links = xrealloc(to->links, (to->nlinks + 1) * sizeof(*to->links));
-			to->links[to->nlinks++] = (struct link){ (int)(i * 64) + bit,
-								 (struct proc *)from };
-		}
-	}
-}
-
-static bool union_into(struct proc *to, const struct proc *from)
-{
-	bool a;
-
-	note_links(to, from);
-	a = cset_union(&to->causes, &from->causes);
-	bool b = cset_union(&to->weak, &from->weak);
-
-	return a || b;
-}
-
-/* The A-side process that carries the analysis of run r's process i. */
-static struct proc *owner(struct diff *d, const struct run *r, int i)
-{
-	if (r == &d->a || d->b.p[i].match < 0)
-		return &((struct run *)r)->p[i];
-	return &d->a.p[d->b.p[i].match];
-}
 
 /* The contents a read saw, from its fact's value ("ok file DIGEST": the
  * third word; more than one joined by " | "), as writer content hashes;
@@ -211,111 +70,16 @@ static bool explained_by_writers(struct engine *e, uint64_t h, struct proc *self
 
 		diff_writers(r->w, r->nw, h, &lo, &hi);
 		for (size_t i = lo; i < hi; i++) {
-			struct proc *w = owner(&e->d, r, r->w[i].proc);
+			struct proc *w = diff_owner(&e->d, r, r->w[i].proc);
 
 			if (w == self || !(w->flags & (D_CONTENT | D_ONLY)) ||
 			    !wrote_seen(&r->w[i], seen[side]))
 				continue;
 			found = true;
-			*changed |= union_into(self, w);
+			*changed |= diff_union_into(self, w);
 		}
 	}
 	return found;
-}
-
-static const char *env_value(const struct proc *p, const char *name, size_t nlen)
-{
-	for (size_t i = 0; i < p->nenv; i++)
-		if (!strncmp(p->env[i], name, nlen) && p->env[i][nlen] == '=')
-			return p->env[i] + nlen + 1;
-	return NULL;
-}
-
-/* The nearest ancestor of p that exec'd (a subshell forked without an
- * exec has its parent's environment, and none of its own in a trace). */
-static struct proc *exec_parent(struct engine *e, const struct proc *p)
-{
-	struct proc *q = p->parent >= 0 ? &e->d.a.p[p->parent] : NULL;
-
-	while (q && !q->has_exec && q->parent >= 0)
-		q = &e->d.a.p[q->parent];
-	return q;
-}
-
-/*
- * Environment differences of a pair: root causes where they start,
- * inherited below (the same difference in an ancestor), or caused by a
- * differing parent that set them.  One that starts below a parent whose
- * environment differs too was made by that parent from its own (make
- * deriving KBUILD_CFLAGS from KCFLAGS for its recipes): what explains
- * the differences it inherited explains it, and it is a root cause only
- * where nothing was inherited.
- */
-static void env_causes(struct engine *e, struct proc *x, struct proc *y, bool *changed)
-{
-	struct proc *up = exec_parent(e, x);
-	struct pending { char *name; const char *va, *vb; } *made = NULL;
-	size_t nmade = 0;
-
-	for (int side = 0; side < 2; side++) {
-		struct proc *p = side ? y : x, *q = side ? x : y;
-
-		for (size_t i = 0; i < p->nenv; i++) {
-			const char *eq = strchr(p->env[i], '=');
-			size_t nlen = eq ? (size_t)(eq - p->env[i]) : strlen(p->env[i]);
-			const char *pv = eq ? eq + 1 : "", *qv = env_value(q, p->env[i], nlen);
-			const char *va, *vb;
-			char *name;
-			int c = -1;
-
-			if (qv && (side || !strcmp(pv, qv)))
-				continue;	/* the same, or already seen from A */
-			x->inputs_differ = true;
-			va = side ? qv : pv;	/* (NULL: not set) */
-			vb = side ? pv : qv;
-			name = strndup(p->env[i], nlen);
-			if (!name)
-				die_oom();
-			struct proc *top = NULL, *from = up;
-
-			for (struct proc *anc = up; anc && c < 0 && (anc->flags & D_ENV);
-			     anc = exec_parent(e, anc)) {
-				c = find_cause(e, CAUSE_ENV, name, va, vb);
-				top = anc;
-			}
-			if (c < 0 && top && exec_parent(e, top) &&
-			    (exec_parent(e, top)->flags & D_CONTENT))
-				from = exec_parent(e, top);	/* set where it started */
-			if (c >= 0) {
-				*changed |= cset_add(&x->weak, c);	/* inherited */
-			} else if (from && (from->flags & D_CONTENT)) {
-				*changed |= union_into(x, from);	/* set by a differing parent */
-			} else if (up && (up->flags & D_ENV)) {
-				made = xrealloc(made, (nmade + 1) * sizeof(*made));
-				made[nmade++] = (struct pending){ name, va, vb };
-				continue;
-			} else {
-				c = add_cause(e, CAUSE_ENV, name, va, vb, x);
-				*changed |= add_to_set(x, c);
-				x->rooted = true;
-			}
-			free(name);
-		}
-	}
-	bool explained = x->weak.count || x->causes.count;
-
-	for (size_t i = 0; i < nmade; i++) {
-		if (!explained) {
-			int c = find_cause(e, CAUSE_ENV, made[i].name, made[i].va, made[i].vb);
-
-			if (c < 0)
-				c = add_cause(e, CAUSE_ENV, made[i].name, made[i].va, made[i].vb, x);
-			*changed |= add_to_set(x, c);
-			x->rooted = true;
-		}
-		free(made[i].name);
-	}
-	free(made);
 }
 
 /* Did the process itself write what it read? */
@@ -362,13 +126,13 @@ static bool written_below(struct engine *e, int ia, const struct fact *f, bool *
 
 		diff_writers(r->w, r->nw, h, &lo, &hi);
 		for (size_t i = lo; i < hi; i++) {
-			struct proc *w = owner(&e->d, r, r->w[i].proc);
+			struct proc *w = diff_owner(&e->d, r, r->w[i].proc);
 
 			if (r->w[i].proc == self || !is_ancestor(r, self, r->w[i].proc) ||
 			    !(w->flags & (D_CONTENT | D_ONLY)))
 				continue;
 			found = true;
-			*changed |= union_into(&e->d.a.p[ia], w);
+			*changed |= diff_union_into(&e->d.a.p[ia], w);
 		}
 	}
 	return found;
@@ -384,7 +148,7 @@ static void kids_status(struct engine *e, struct proc *x, bool *changed)
 		if (!other || !kid->status || !other->status || !strcmp(kid->status, other->status))
 			continue;
 		x->inputs_differ = true;
-		*changed |= union_into(x, kid);
+		*changed |= diff_union_into(x, kid);
 	}
 }
 
@@ -405,7 +169,7 @@ static void each_pipe_writer(struct engine *e, struct proc *x,
 			continue;
 		diff_writers(r->w, r->nw, h, &lo, &hi);
 		for (size_t i = lo; i < hi; i++) {
-			struct proc *w = owner(&e->d, r, r->w[i].proc);
+			struct proc *w = diff_owner(&e->d, r, r->w[i].proc);
 
 			if (w != x)
 				fn(e, x, w, arg);
@@ -419,7 +183,7 @@ static void take_writer_causes(struct engine *e, struct proc *x, struct proc *w,
 	if (!(w->flags & (D_CONTENT | D_ONLY)) && !w->causes.count)
 		return;
 	x->inputs_differ = true;
-	*(bool *)arg |= union_into(x, w);
+	*(bool *)arg |= diff_union_into(x, w);
 }
 
 /* What came down the pipe on its stdin: the writers' causes are its.
@@ -438,7 +202,7 @@ static bool visit_pair(struct engine *e, int ia, bool *behaviour)
 	size_t i = 0, j = 0;
 	bool changed = false;
 
-	env_causes(e, x, y, &changed);
+	diff_env_causes(e, x, y, &changed);
 	kids_status(e, x, &changed);
 	*behaviour = false;
 	while (i < x->nfacts || j < y->nfacts) {
@@ -469,21 +233,21 @@ static bool visit_pair(struct engine *e, int ia, bool *behaviour)
 		}
 		x->inputs_differ = true;
 		if (f->kind == CAUSE_ARGV) {
-			struct proc *ep = exec_parent(e, x);
+			struct proc *ep = diff_exec_parent(e, x);
 
 			if (up && (up->flags & D_CONTENT)) {
 				up->spawned_differently = true;
-				changed |= union_into(x, up);
+				changed |= diff_union_into(x, up);
 			} else if (ep && (ep->flags & D_ENV) && x->weak.count) {
 				/* made by a parent whose inputs differ only
 				 * in the environment it passed on: that
 				 * difference is the cause (make's recipes
 				 * from KCFLAGS) */
-				changed |= cset_union(&x->causes, &x->weak);
+				changed |= diff_cset_union(&x->causes, &x->weak);
 			} else {
 				const char *what = strchr(f->key, '\t') + 1;
 
-				changed |= add_to_set(x, add_cause(e, CAUSE_ARGV, what, f->val,
+				changed |= diff_add_to_set(x, diff_add_cause(e, CAUSE_ARGV, what, f->val,
 								   g->val, x));
 				x->rooted = true;
 			}
@@ -512,7 +276,7 @@ static bool visit_pair(struct engine *e, int ia, bool *behaviour)
 				continue;
 			if (explained_by_writers(e, h, x, seen, &changed))
 				continue;
-			changed |= add_to_set(x, add_cause(e, f->kind, path, f->val, g->val, x));
+			changed |= diff_add_to_set(x, diff_add_cause(e, f->kind, path, f->val, g->val, x));
 			x->rooted = true;
 		}
 	}
@@ -536,7 +300,7 @@ static void subtree_random(const struct run *r, int top, int i, char ***v, size_
 
 static void nondet_cause(struct engine *e, struct proc *x)
 {
-	int c = add_cause(e, CAUSE_NONDET, x->id, "", "", x);
+	int c = diff_add_cause(e, CAUSE_NONDET, x->id, "", "", x);
 	struct diff_cause *dc = &e->res->causes[c];
 
 	/* pipes are not traced: what its children drew counts too */
@@ -547,7 +311,7 @@ static void nondet_cause(struct engine *e, struct proc *x)
 		if (top >= 0)
 			subtree_random(r, top, top, &dc->random, &dc->nrandom);
 	}
-	add_to_set(x, c);
+	diff_add_to_set(x, c);
 	x->rooted = true;
 }
 
@@ -592,13 +356,13 @@ static void analyze(struct engine *e)
 				if (x->match >= 0 && (x->flags & D_LOAD))
 					changed |= visit_pair(e, (int)i, &behaviour[i]);
 				else if ((x->flags & D_ONLY) && x->parent >= 0)
-					changed |= union_into(x, &a->p[x->parent]);
+					changed |= diff_union_into(x, &a->p[x->parent]);
 			}
 			for (size_t i = 0; i < b->n; i++) {
 				struct proc *y = &b->p[i];
 
 				if ((y->flags & D_ONLY) && y->parent >= 0)
-					changed |= union_into(y, owner(&e->d, b, y->parent));
+					changed |= diff_union_into(y, diff_owner(&e->d, b, y->parent));
 			}
 		}
 		/* different outputs or behaviour, with no cause upstream */
@@ -627,140 +391,6 @@ static void analyze(struct engine *e)
 			break;
 	}
 	free(behaviour);
-}
-
-/* By path, a path's start before its end. */
-static int cmp_state(const void *x, const void *y)
-{
-	const struct state *a = x, *b = y;
-	int c = strcmp(a->path, b->path);
-
-	if (c || a->before != b->before)
-		return c ? c : (int)b->before - (int)a->before;
-	return a->seq < b->seq ? -1 : a->seq > b->seq;
-}
-
-/* The states of path at *i on (r's start and end, NULL where the trace
- * has none), *i past them. */
-static void path_states(const struct run *r, size_t *i, const char *path,
-			const char **start, const char **end)
-{
-	*start = *end = NULL;
-	for (; *i < r->nst && !strcmp(r->st[*i].path, path); ++*i)
-		*(r->st[*i].before ? start : end) = r->st[*i].val;
-}
-
-static void add_output(struct diff_result *r, const char *path, const char *va,
-		       const char *vb)
-{
-	r->outputs = xrealloc(r->outputs, (r->noutputs + 1) * sizeof(*r->outputs));
-	r->outputs[r->noutputs++] = (struct diff_output){ xstrdup(path), xstrdup(va),
-							  xstrdup(vb) };
-}
-
-static const struct proc *link_from(const struct proc *p, int cause)
-{
-	for (size_t i = 0; i < p->nlinks; i++)
-		if (p->links[i].cause == cause)
-			return p->links[i].from;
-	return NULL;
-}
-
-/* "1.3.3 cc1 > 1.3.4 as > 1.3.5.1 ld": from the process the cause came
- * from first to the writer w; "" when w saw it itself. */
-static char *chain_text(const struct proc *w, int cause)
-{
-	const struct proc *steps[16];
-	size_t n = 0, len = 0;
-	char *out, *q;
-
-	for (const struct proc *p = w; p && n < ARRAY_SIZE(steps); p = link_from(p, cause))
-		steps[n++] = p;
-	if (n < 2)
-		return xstrdup("");
-	for (size_t i = 0; i < n; i++)
-		len += strlen(steps[i]->id) + strlen(steps[i]->exe) + 4;
-	out = q = xmalloc(len + 8);
-	*q = '\0';
-	if (n == ARRAY_SIZE(steps))
-		q = stpcpy(q, "... > ");
-	for (size_t i = n; i-- > 0;) {
-		const char *base = strrchr(steps[i]->exe, '/');
-
-		q += sprintf(q, "%s%s %s", i + 1 < n ? " > " : "", steps[i]->id,
-			     base ? base + 1 : steps[i]->exe);
-	}
-	return out;
-}
-
-static void reach(struct engine *e, const char *path)
-{
-	uint64_t h = diff_hash(path, strlen(path));
-
-	for (int side = 0; side < 2; side++) {
-		struct run *r = side ? &e->d.b : &e->d.a;
-		size_t lo, hi;
-
-		diff_writers(r->w, r->nw, h, &lo, &hi);
-		for (size_t i = lo; i < hi; i++) {
-			struct proc *w = owner(&e->d, r, r->w[i].proc);
-			const struct cset *set = w->causes.count ? &w->causes : &w->weak;
-
-			for (size_t k = 0; k < set->nw * 64; k++) {
-				struct diff_cause *c;
-				size_t before;
-
-				if (!(set->w[k / 64] & (1ull << (k % 64))))
-					continue;
-				c = &e->res->causes[k];
-				before = c->nreaches;
-
-				diff_add_str(&c->reaches, &c->nreaches, path);
-				if (c->nreaches > before) {
-					char *v = xasprintf("%s (%s)", w->id, *w->cmd ? w->cmd : w->exe);
-
-					c->via = xrealloc(c->via, (c->nvia + 1) * sizeof(char *));
-					c->via[c->nvia++] = v;
-					c->chains = xrealloc(c->chains,
-							     (c->nchains + 1) * sizeof(char *));
-					c->chains[c->nchains++] = chain_text(w, (int)k);
-				}
-			}
-		}
-	}
-}
-
-static void outputs(struct engine *e)
-{
-	struct run *a = &e->d.a, *b = &e->d.b;
-	size_t i = 0, j = 0;
-
-	if (a->nst > 1)
-		qsort(a->st, a->nst, sizeof(*a->st), cmp_state);
-	if (b->nst > 1)
-		qsort(b->st, b->nst, sizeof(*b->st), cmp_state);
-	/* A path's final state on each side: its end's, else its start's
-	 * (it was looked at, not changed), else, when only the other run
-	 * touched it, that run's start (both start from the same tree: a
-	 * file one run deletes is still there after the other). */
-	while (i < a->nst || j < b->nst) {
-		int c = i == a->nst ? 1 : j == b->nst ? -1 : strcmp(a->st[i].path, b->st[j].path);
-		const char *path = c <= 0 ? a->st[i].path : b->st[j].path;
-		const char *sa = NULL, *ea = NULL, *sb = NULL, *eb = NULL, *fa, *fb;
-
-		if (c <= 0)
-			path_states(a, &i, path, &sa, &ea);
-		if (c >= 0)
-			path_states(b, &j, path, &sb, &eb);
-		fa = ea ? ea : sa ? sa : sb ? sb : "absent";
-		fb = eb ? eb : sb ? sb : sa ? sa : "absent";
-		if (!strcmp(fa, fb))
-			continue;
-		add_output(e->res, path, strcmp(fa, "absent") ? fa : "",
-			   strcmp(fb, "absent") ? fb : "");
-	}
-	for (size_t k = 0; k < e->res->noutputs; k++)
-		reach(e, e->res->outputs[k].path);
 }
 
 /* Causes that reach outputs first, then in the order they were found
@@ -801,7 +431,7 @@ static void unmatched(struct run *r, struct diff_proc_ref **ret, size_t *n)
 	for (size_t i = 0; i < r->n; i++)
 		if (r->p[i].flags & D_ONLY) {
 			*ret = xrealloc(*ret, (*n + 1) * sizeof(**ret));
-			proc_ref(&r->p[i], &(*ret)[(*n)++]);
+			diff_ref_of(&r->p[i], &(*ret)[(*n)++]);
 		}
 	own_refs(*ret, *n);
 }
@@ -901,7 +531,7 @@ int diff_traces(const char *pa, const char *pb, struct diff_result *res,
 	for (size_t i = 0; i < b->n; i++)
 		diff_sort_facts(&b->p[i]);
 	analyze(&e);
-	outputs(&e);
+	diff_outputs(&e);
 	if (res->ncauses > 1)	/* qsort is not stable: keep found order in ties */
 		for (size_t i = 1; i < res->ncauses; i++)
 			for (size_t k = i; k > 0 && cmp_cause(&res->causes[k - 1],

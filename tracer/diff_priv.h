@@ -4,7 +4,9 @@
 
 /*
  * Inside `sandrun diff`: the two runs as read (diff_read.c: the passes
- * over the traces, matching, facts) and analysed (diff.c).
+ * over the traces, matching, facts) and analysed (diff.c, with the
+ * causes' table and sets in diff_causes.c and the outputs they reach in
+ * diff_reach.c).
  */
 #include <stdbool.h>
 #include <stddef.h>
@@ -110,6 +112,12 @@ struct diff {
 	struct run a, b;
 };
 
+/* The analysis: the two runs, and the result it makes. */
+struct engine {
+	struct diff d;
+	struct diff_result *res;
+};
+
 /* diff_read.c */
 uint64_t diff_hash(const char *s, size_t len);
 uint64_t diff_content_hash(const char *digest, size_t len);
@@ -122,5 +130,22 @@ void diff_index_writers(struct run *r);
 void diff_writers(const struct writer *w, size_t n, uint64_t h, size_t *lo, size_t *hi);
 void diff_free_strs(char **v, size_t n);
 void diff_run_free(struct run *r);
+
+/* diff_causes.c */
+void diff_ref_of(const struct proc *p, struct diff_proc_ref *ret);
+/* The cause (kind, what, a, b), added the first time; p is one of the
+ * processes it is found in.  Its index. */
+int diff_add_cause(struct engine *e, enum cause_kind kind, const char *what,
+		   const char *a, const char *b, const struct proc *p);
+bool diff_cset_union(struct cset *to, const struct cset *from);
+bool diff_add_to_set(struct proc *p, int cause);
+/* from's causes into to's, noting from whom each new one came. */
+bool diff_union_into(struct proc *to, const struct proc *from);
+struct proc *diff_owner(struct diff *d, const struct run *r, int i);
+struct proc *diff_exec_parent(struct engine *e, const struct proc *p);
+void diff_env_causes(struct engine *e, struct proc *x, struct proc *y, bool *changed);
+
+/* diff_reach.c: the differing outputs, and the causes reaching each */
+void diff_outputs(struct engine *e);
 
 #endif
