@@ -4,8 +4,8 @@
 
 /*
  * `sandrun hash`'s parts: options and results (cli_hash.c runs the jobs
- * and prints), user mask rules and tree listing (hash_rules.c), the
- * module hash list (hash_modules.c).
+ * and prints), one file's digest (hash_file.c), user mask rules and tree
+ * listing (hash_rules.c), the module hash list (hash_modules.c).
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -34,6 +34,16 @@ struct hash_out {
 	struct region r[MAX_REGIONS];
 	size_t n;
 };
+
+/* One file's digest into out (hash_file.c): rel under dirfd, called name
+ * in errors; "-" is standard input, and a pipe is read as a stream.
+ * block: MASKED_BLOCK bytes of scratch.  -1 with *err. */
+int hash_file(const struct hash_opts *o, enum digest_algo algo, int dirfd,
+	      const char *rel, const char *name, uint8_t *block,
+	      struct hash_out *out, struct sr_error **err);
+/* A file that shrinks while mapped is an I/O error, not a crash: once,
+ * before hash_file runs. */
+void hash_catch_sigbus(void);
 
 /* --rules FILE: FILE:LINE errors (123). */
 int parse_rules(const char *path, struct hash_opts *o, struct sr_error **err);
