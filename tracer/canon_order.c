@@ -169,7 +169,7 @@ static void group_segment(struct canon *c, struct cproc *p, size_t lo, size_t hi
 	qsort(g, ng, sizeof(*g), cmp_tgroup);
 	out = xcalloc(hi - lo, sizeof(*out));
 	for (size_t i = lo; i < hi; i++)
-		if (canon_leader_event(p, &p->evs[i]))
+		if (canon_leader_event(p, &p->evs[i]) && p->evs[i].kind != EV_EXIT)
 			out[o++] = p->evs[i];
 	for (size_t k = 0; k < ng; k++) {
 		for (size_t i = lo; i < hi; i++)
@@ -177,6 +177,11 @@ static void group_segment(struct canon *c, struct cproc *p, size_t lo, size_t hi
 				out[o++] = p->evs[i];
 		free(g[k].key);
 	}
+	/* (the exit last: a thread's calls the tracer saw end after the
+	 * leader's exit, as a raw clone's thread killed by exit_group's) */
+	for (size_t i = lo; i < hi; i++)
+		if (p->evs[i].kind == EV_EXIT)
+			out[o++] = p->evs[i];
 	memcpy(&p->evs[lo], out, (hi - lo) * sizeof(*out));
 	free(out);
 	free(g);

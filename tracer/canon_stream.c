@@ -583,10 +583,8 @@ static void take_held(struct stream *s, const char *key, uint32_t klen, const ch
 		event_clear(&ev);
 		return;
 	}
-	if (s->exit_rec.len) {
-		put_held(s, &s->exit_rec);
-		s->exit_rec.len = 0;
-	}
+	/* (an exit held stays held: it comes after the threads', as
+	 * group_segment puts it) */
 	if (s->n == c->kcap) {
 		c->kcap = c->kcap ? 2 * c->kcap : 1024;
 		c->kidx = xrealloc(c->kidx, c->kcap * sizeof(*c->kidx));

@@ -791,6 +791,10 @@ ip=$(meta "$SCRATCH/out-root/thfirst.trace.meta.json" in_process)
 check "first records in a second thread: recorded in-process ($ip)" test "${ip:-0}" -ge 800
 is "first records in a second thread: the raw opens stopped" \
 	"$(grep -c '"ev":"open","path":"$SRC/raw.txt","mode":"r","res":"ok"' "$SCRATCH/out-root/thfirst.trace")" 200
+# (the exit last: the threads' events, grouped after the leader's, are
+# before it, as they were in time)
+is "first records in a second thread: the process's exit is its last event" \
+	"$(grep '"p":"1","ev"' "$SCRATCH/out-root/thfirst.trace" | tail -n 1 | cut -d, -f2)" '"ev":"exit"'
 # ... and with a thread glibc does not know of (a raw clone).
 run rawthr root -- /bin/sh -c "unset LD_AUDIT; exec $SCRATCH/bin/inproc raw-thread 30"
 is "a raw clone's thread alongside: every open is in the trace" \
