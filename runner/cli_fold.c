@@ -40,13 +40,26 @@ static const char fold_usage[] =
 	"124 usage error (a process the trace does not have too); 125 when the\n"
 	"trace cannot be read.\n";
 
+/* A fold's error; a process, or a --split-at GLOB, that the trace does
+ * not have is a usage error, said as show says it. */
+static int fold_failed(struct sr_error *err)
+{
+	if (err->status == SR_EXIT_USAGE) {
+		int st = cli_usage("fold", "%s", err->msg);
+
+		sr_error_free(err);
+		return st;
+	}
+	return sr_error_report(err);
+}
+
 static int print_split(const char *trace, const char *pattern, bool checksum)
 {
 	struct fold_result r[PHASE_COUNT];
 	struct sr_error *err = NULL;
 
 	if (fold_split(trace, pattern, r, &err) < 0)
-		return sr_error_report(err);
+		return fold_failed(err);
 	for (int k = 0; k < PHASE_COUNT; k++) {
 		char hex[65];
 
@@ -85,7 +98,7 @@ int cmd_fold(int argc, char **argv)
 		if (c == 'c') {
 			checksum = true;
 		} else if ((c == 'S' || c == 'p' || c == 's') && (scope || split)) {
-			return cli_usage("fold", "--process, --subtree and --split "
+			return cli_usage("fold", "--process, --subtree and --split-at "
 					 "exclude each other");
 		} else if (c == 'S') {
 			split = optarg;
@@ -104,17 +117,8 @@ int cmd_fold(int argc, char **argv)
 	if (split)
 		return print_split(argv[optind], split, checksum);
 	if ((scope ? fold_scope(argv[optind], scope, subtree, &r, &err) :
-		     fold_trace(argv[optind], &r, &err)) < 0) {
-		/* (a process the trace does not have: a usage error, said
-		 * as show says it) */
-		if (err->status == SR_EXIT_USAGE) {
-			int st = cli_usage("fold", "%s", err->msg);
-
-			sr_error_free(err);
-			return st;
-		}
-		return sr_error_report(err);
-	}
+		     fold_trace(argv[optind], &r, &err)) < 0)
+		return fold_failed(err);
 	if (checksum) {
 		char hex[65];
 

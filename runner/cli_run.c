@@ -518,8 +518,12 @@ int cmd_run(int argc, char **argv)
 		status = r < 0 ? SR_EXIT_OK : r;
 		goto out;
 	}
+	/* (a usage error found there, as --src's missing directory: its
+	 * pointer to --help too) */
 	if (build_config(&args, &cfg, &err) < 0) {
 		status = sr_error_report(err);
+		if (status == SR_EXIT_USAGE)
+			cli_try_help("run");
 		goto out;
 	}
 	if (cfg.dry_run) {

@@ -292,12 +292,13 @@ static int outputs_ok(const struct run_config *cfg, struct sr_error **err)
 	for (size_t i = 0; i < ARRAY_SIZE(paths); i++)
 		if (paths[i] && outfile_check(paths[i], err) < 0)
 			return -1;
-	/* (the metadata is written after the build: that its directory
-	 * takes a new file is known now, not then, and the trace's is
-	 * tried before it, to be the one named; a report's failure yields
-	 * to a violation's 122 or a drift's 121, as documented) */
-	for (size_t i = 0; i < 3; i += 2) {	/* (the trace's, named first) */
-		if (!paths[i])
+	/* (the metadata and a report are written after the build: that
+	 * their directories take a new file is known now, not then, and
+	 * the trace's is tried first, to be the one named; a report that
+	 * fails to be written after all yields to a violation's 122 or a
+	 * drift's 121, as documented) */
+	for (size_t i = 0; i < ARRAY_SIZE(paths); i++) {
+		if (!paths[i] || i == 1)	/* (the delta's is the trace's) */
 			continue;
 		if (outfile_open(&o, paths[i], err) < 0)
 			return -1;

@@ -155,9 +155,14 @@ static int dispatch(int argc, char **argv)
 			argv[1] = xasprintf("sandrun %s", subcommands[i].name);
 			return subcommands[i].fn(argc - 1, argv + 1);
 		}
-	/* `sandrun -- CMD` and `sandrun --src=. -- CMD` mean `run`. */
-	if (argv[1][0] == '-')
+	/* `sandrun -- CMD` and `sandrun --src=. -- CMD` mean `run`, whose
+	 * usage errors then say "sandrun:" (not the path it was run by). */
+	if (argv[1][0] == '-') {
+		static char name[] = "sandrun";
+
+		argv[0] = name;
 		return cmd_run(argc, argv);
+	}
 	fprintf(stderr, "sandrun: unknown subcommand '%s'\n"
 		"Try 'sandrun --help' for more information.\n", argv[1]);
 	return SR_EXIT_USAGE;

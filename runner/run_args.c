@@ -16,6 +16,7 @@
 #include "lib/error.h"
 #include "lib/exitcode.h"
 #include "lib/util.h"
+#include "runner/cli.h"
 #include "runner/run_args.h"
 
 static const char run_usage[] =
@@ -135,13 +136,16 @@ static const struct option run_options[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
+/* How run is named in its usage errors: "sandrun run", or "sandrun" for
+ * `sandrun [OPTION]... -- COMMAND` (its argv[0], as getopt names it). */
+static const char *prog = "sandrun";
 
 __attribute__((format(printf, 1, 2)))
 static int usage_error(const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "sandrun: ");
+	fprintf(stderr, "%s: ", prog);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
@@ -207,8 +211,9 @@ int parse_run_args(int argc, char **argv, struct run_args *a,
 	long v;
 
 	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:C:o:nqh", run_options, NULL)) != -1) {
+	opterr = 1;	/* (getopt's own words: ambiguous, no argument allowed) */
+	prog = argv[0];
+	while ((c = getopt_long(argc, argv, "+C:o:nqh", run_options, NULL)) != -1) {
 		const char *eq;
 
 		switch (c) {
@@ -349,14 +354,8 @@ int parse_run_args(int argc, char **argv, struct run_args *a,
 		case 'h':
 			fputs(run_usage, stdout);
 			return -1;
-		case '?':
-			if (optopt > 0 && optopt < 256)
-				return usage_error("invalid option -- '%c'", optopt);
-			return usage_error("unrecognized option '%s'",
-					   argv[optind - 1]);
-		case ':':
-			return usage_error("option '%s' requires an argument",
-					   argv[optind - 1]);
+		case '?':	/* (said by getopt) */
+			return cli_try_help("run");
 		default:
 			return usage_error("unexpected option '%s'",
 					   argv[optind - 1]);

@@ -87,6 +87,9 @@ static void reach(struct engine *e, const char *path)
 		for (size_t i = lo; i < hi; i++) {
 			struct proc *w = diff_owner(&e->d, r, r->w[i].proc);
 			const struct cset *set = w->causes.count ? &w->causes : &w->weak;
+			/* (named as it is in its own run: a B process's match
+			 * in A carries its causes, but did not write this) */
+			const struct proc *who = &r->p[r->w[i].proc];
 
 			for (size_t k = 0; k < set->nw * 64; k++) {
 				struct diff_cause *c;
@@ -99,7 +102,9 @@ static void reach(struct engine *e, const char *path)
 
 				diff_add_str(&c->reaches, &c->nreaches, path);
 				if (c->nreaches > before) {
-					char *v = xasprintf("%s (%s)", w->id, *w->cmd ? w->cmd : w->exe);
+					char *v = xasprintf("%s (%s)%s", who->id,
+							    *who->cmd ? who->cmd : who->exe,
+							    side ? " in B" : "");
 
 					c->via = xrealloc(c->via, (c->nvia + 1) * sizeof(char *));
 					c->via[c->nvia++] = v;

@@ -176,7 +176,7 @@ int fold_split(const char *trace, const char *pattern,
 	if (r == 0) {
 		classify(&ph);
 		if (!ph.ids[PHASE_MATCH].n)
-			r = sr_error_make(err, SR_EXIT_BAD_INPUT, 0,
+			r = sr_error_make(err, SR_EXIT_USAGE, 0,
 					  "%s: no process matches '%s'", trace, pattern);
 	}
 	for (k = 0; r == 0 && k < PHASE_COUNT; k++)

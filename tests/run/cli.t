@@ -57,12 +57,20 @@ is "no arguments: 124, in two lines, nothing on stdout" \
 	"$?:$(wc -l < "$SCRATCH/err"):$(wc -c < "$SCRATCH/out")" "124:2:0"
 like "no arguments: says so, and where the help is" "$(cat "$SCRATCH/err")" \
 	"^sandrun: no command given .*"$'\n'"Try 'sandrun --help' for more information.\$"
+# run's options say what getopt says of them, as the others' do
+usage_case "run --quiet=1" "option '--quiet' doesn't allow an argument" run --quiet=1 true
+usage_case "run --no (ambiguous)" "option '--no' is ambiguous; possibilities:" run --no true
+usage_case "run -C without DIR" "option requires an argument -- 'C'" run -C
+"$SR" --root=1 -- true 2>"$SCRATCH/err"
+is "sandrun --root=1 -- true (run by default): 124, named 'sandrun', then the help" \
+	"$?:$(cat "$SCRATCH/err")" "124:sandrun: option '--root' doesn't allow an argument
+Try 'sandrun run --help' for more information."
 usage_case "diff --jsn" "unrecognized option '--jsn'" diff --jsn a b
 usage_case "diff --json=1" "option '--json' doesn't allow an argument" diff --json=1 a b
 usage_case "diff with one trace" "needs two traces" diff a
 usage_case "show -x" "invalid option -- 'x'" show -x t
 usage_case "lock -o without FILE" "option requires an argument -- 'o'" lock -o
-usage_case "fold -p and -s" "--process, --subtree and --split exclude each other" fold -p 1 -s 1 t
+usage_case "fold -p and -s" "--process, --subtree and --split-at exclude each other" fold -p 1 -s 1 t
 usage_case "show -p and -s" "--process and --subtree exclude each other" show -p 1 -s 1 t
 usage_case "filter --dump --list" "--dump and --list exclude each other" filter --dump --list
 usage_case "filter with no mode" "needs --dump or --list" filter
@@ -540,7 +548,8 @@ is "-o into a missing directory: 125, naming the trace (not its metadata)" \
 : > "$SCRATCH/keep/afile"
 (cd "$SCRATCH/keep" && "$SR" -q --src=afile -- true) 2>"$SCRATCH/err"
 is "--src naming a file: a usage error (124)" "$?" 124
-is "... said" "$(cat "$SCRATCH/err")" "sandrun: --src: '$(cd "$SCRATCH/keep" && pwd -P)/afile' is not a directory"
+is "... said, then where the help is" "$(cat "$SCRATCH/err")" "sandrun: --src: '$(cd "$SCRATCH/keep" && pwd -P)/afile' is not a directory
+Try 'sandrun run --help' for more information."
 is "... the last run's outputs untouched" "$(cd "$SCRATCH/keep" && sha256sum sandrun.trace*)" "$sums"
 # sandrun without its recorder objects (a binary copied alone, a package
 # that put them elsewhere): the run goes on, every syscall stopped, and

@@ -549,4 +549,13 @@ like "... the cause is the argv" "$out" "a process was started differently \\(ar
 like "a run of one process against itself: 1 process, singular" \
 	"$("$SR" diff "$SCRATCH/av-one.trace" "$SCRATCH/av-one.trace")" 'are equivalent: 1 process, the same'
 
+# An output written in B only is named by its writer there, not by the
+# A process it was matched to.
+(cd "$O" && rm -f wb.txt && "$SR" -q -o "$SCRATCH/wb-a.trace" -- true) >/dev/null 2>&1
+(cd "$O" && "$SR" -q -o "$SCRATCH/wb-b.trace" -- sh -c 'echo hi > wb.txt') >/dev/null 2>&1
+rm -f "$O/wb.txt"
+like "an output B's process wrote: named as B's, in B" \
+	"$("$SR" diff "$SCRATCH/wb-a.trace" "$SCRATCH/wb-b.trace")" \
+	"reaches \\\$SRC/wb\\.txt, written by 1 \\(sh -c 'echo hi > wb\\.txt'\\) in B"
+
 done_testing

@@ -253,8 +253,11 @@ check "split-at: unrelated work is not after" sh -c "! echo '$after' | grep -q u
 like "split-at --checksum: one line per phase, sha256sum style" \
 	"$("$SR" fold -c --split-at='*/sign.sh' "$SCRATCH/phases.trace" | cut -c65- | tr '\n' ' ')" \
 	'^  before   match   after $'
-"$SR" fold --split-at='*/nothing-like-this' "$SCRATCH/phases.trace" >/dev/null 2>&1
-is "split-at: a pattern that matches nothing is bad input" "$?" 123
+"$SR" fold --split-at='*/nothing-like-this' "$SCRATCH/phases.trace" >/dev/null 2>"$SCRATCH/err"
+is "split-at: a pattern that matches nothing is a usage error, as -p of no process" "$?" 124
+is "... said, then where the help is" "$(cat "$SCRATCH/err")" \
+	"sandrun fold: $SCRATCH/phases.trace: no process matches '*/nothing-like-this'
+Try 'sandrun fold --help' for more information."
 
 # Bad input.
 "$SR" fold "$SCRATCH/nope.trace" 2>"$SCRATCH/err"

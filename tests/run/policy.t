@@ -427,14 +427,17 @@ check "--lock: a lock that cannot be read stops sandrun before the build" \
 	sh -c "! test -e '$L/a.o' && ! test -e '$SCRATCH/l7.trace'"
 
 # --report is for CI: not writing it is a failure (125), unless the run
-# failed its verdict anyway.
+# failed its verdict anyway.  A directory that is not there is known
+# before the build, which then does not run.
 (cd "$S" && "$SR" -q --policy "$SCRATCH/enforce.policy" -o "$SCRATCH/rep.trace" \
-	--report "$SCRATCH/no/dir/r.json" -- true) 2>"$SCRATCH/err"
+	--report "$SCRATCH/no/dir/r.json" -- touch out/ran) 2>"$SCRATCH/err"
 is "--report into a missing directory: 125" "$?" 125
 like "--report: says why" "$(cat "$SCRATCH/err")" "no/dir/r.json"
+check "--report into a missing directory: refused before the build" test ! -e "$S/out/ran"
+mkdir -p "$S/out/rdir"
 (cd "$S" && "$SR" -q --policy "$SCRATCH/enforce.policy" -o "$SCRATCH/rep.trace" \
-	--report "$SCRATCH/no/dir/r.json" -- cat "$FORBID") >/dev/null 2>&1
-is "--report into a missing directory, with a violation: still 122" "$?" 122
+	--report "$S/out/rdir/r.json" -- sh -c "rmdir out/rdir; cat '$FORBID'") >/dev/null 2>&1
+is "--report whose directory the build removed, with a violation: still 122" "$?" 122
 # A command that cannot start under an enforcing policy (Landlock would
 # refuse its exec, or its ELF interpreter's, or a script's #! line's) is
 # a violation named before the run, not "cannot execute" (126).
