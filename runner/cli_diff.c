@@ -12,7 +12,7 @@
 #include "tracer/diff.h"
 
 static const char diff_usage[] =
-	"Usage: sandrun diff [--json] [--all] A.trace B.trace\n"
+	"Usage: sandrun diff [--json] [--all] [--outputs] A.trace B.trace\n"
 	"Explain why two runs of a build differ, from their traces: the root\n"
 	"causes first (the first processes that saw a different input: a file's\n"
 	"content, a file found on one side only, a directory listing, an\n"
@@ -29,6 +29,10 @@ static const char diff_usage[] =
 	"\n"
 	"      --json   one JSON object for tools (documented in sandrun(1))\n"
 	"      --all    list every difference that reaches no output too\n"
+	"      --outputs  exit 0 when the outputs are the same (and so is the\n"
+	"               command's exit status), however the runs differed in\n"
+	"               how they ran (a compiler probe's temporary files):\n"
+	"               a reproducibility check; the report is the same\n"
 	"  -h, --help   print this help and exit\n"
 	"\n"
 	"Exit status: 0 when the runs are equivalent, 1 when they differ, 123\n"
@@ -339,12 +343,13 @@ int cmd_diff(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' },
 		{ "all", no_argument, NULL, 'a' },
+		{ "outputs", no_argument, NULL, 'o' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct sr_error *err = NULL;
 	struct diff_result r;
-	bool json = false, all = false;
+	bool json = false, all = false, outputs = false;
 	int c, rc;
 
 	optind = 1;
@@ -354,6 +359,8 @@ int cmd_diff(int argc, char **argv)
 			json = true;
 		} else if (c == 'a') {
 			all = true;
+		} else if (c == 'o') {
+			outputs = true;
 		} else if (c == 'h') {
 			fputs(diff_usage, stdout);
 			return SR_EXIT_OK;
@@ -371,7 +378,8 @@ int cmd_diff(int argc, char **argv)
 		print_json(&r);
 	else
 		print_report(argv[optind], argv[optind + 1], &r, all);
-	rc = r.equivalent ? SR_EXIT_OK : SR_EXIT_DIFFERS;
+	rc = r.equivalent || (outputs && !r.noutputs && r.exit_a == r.exit_b) ?
+	     SR_EXIT_OK : SR_EXIT_DIFFERS;
 	diff_free(&r);
 	return rc;
 }

@@ -81,6 +81,8 @@ echo 'int sandrun_changed_header = 7;' >> "$SCRATCH/limits.h"
 build hdr "$T" --ro-bind "$SCRATCH/limits.h:$H"
 out=$("$SR" diff "$SCRATCH/a.trace" "$SCRATCH/hdr.trace")
 is "system header: exit 1 (differ)" "$?" 1
+"$SR" diff --outputs "$SCRATCH/a.trace" "$SCRATCH/hdr.trace" >/dev/null
+is "system header, --outputs: exit 1 (an output differs)" "$?" 1
 first=$(echo "$out" | grep -A8 'Root causes' | sed -n 2p)
 like "system header: the first root cause names the header" "$first" "1\\. $H was read with different content"
 like "system header: and the compiler (cc1) that read it first" \
@@ -100,6 +102,9 @@ if [ -n "$ld" ] && [ -f "$ld" ]; then
 	out=$("$SR" diff "$SCRATCH/a.trace" "$SCRATCH/ldr.trace")
 	is "another loader: exit 1 (differ)" "$?" 1
 	like "another loader: the same outputs" "$out" 'differ in how they ran, not in their outputs'
+	"$SR" diff --outputs "$SCRATCH/a.trace" "$SCRATCH/ldr.trace" >"$SCRATCH/o.out"
+	is "another loader, --outputs: exit 0 (the outputs are the same), the same report" \
+		"$?:$(cat "$SCRATCH/o.out")" "0:$out"
 	like "another loader: named" "$out" "1\\. $ld was read with different content"
 	like "another loader: first seen by make, then the others" "$out" \
 		'first seen by 1 \(make -s\), and by [1-9][0-9]* more processes'
