@@ -286,10 +286,16 @@ like "the command ran to its end" "$(cat "$SCRATCH/sig.out")" survived
 # A signal during setup is queued and forwarded, not lost (1000 mounts
 # take ~70 ms to set up here; the mount points are made in the sandbox's
 # /tmp, so the setup cannot fail before the signal comes).
-"$SR" --no-trace $(for i in $(seq 1000); do printf -- '--tmpfs=/tmp/t%d ' "$i"; done) \
-	-- sleep 5 2>/dev/null &
+# (the arguments made before the fork, and the signal sent once sandrun
+# runs: one that reached the forked shell before its exec would have run
+# this script's EXIT trap there, removing the scratch directory)
+margs=()
+for i in $(seq 1000); do margs+=("--tmpfs=/tmp/t$i"); done
+"$SR" --no-trace "${margs[@]}" -- sleep 5 2>/dev/null &
 pid=$!
-sleep 0.05
+srexe=$(readlink -f "$SR")
+for _ in $(seq 500); do [ "$(readlink "/proc/$pid/exe" 2>/dev/null)" = "$srexe" ] && break; sleep 0.01; done
+sleep 0.02
 kill -TERM "$pid"
 wait "$pid"
 st=$?
