@@ -563,4 +563,22 @@ like "an output B's process wrote: named as B's, in B" \
 	"$("$SR" diff "$SCRATCH/wb-a.trace" "$SCRATCH/wb-b.trace")" \
 	"reaches \\\$SRC/wb\\.txt, written by 1 \\(sh -c 'echo hi > wb\\.txt'\\) in B"
 
+# sed -i sets its temporary file's ACL (an extended attribute), then
+# renames it over its input: the attribute of a file renamed away is no
+# output, though each run's temporary name is another.
+for x in a b; do
+	echo hello > "$O/sedin.txt"
+	(cd "$O" && "$SR" -q -o "$SCRATCH/sed-$x.trace" -- sed -i s/hello/world/ sedin.txt) >/dev/null 2>&1
+done
+if grep -q '"ev":"xattr"' "$SCRATCH/sed-a.trace"; then
+	out=$("$SR" diff "$SCRATCH/sed-a.trace" "$SCRATCH/sed-b.trace")
+	like "sed -i twice: the same outputs (the temporary file's ACL is none)" "$out" \
+		'differ in how they ran, not in their outputs'
+	"$SR" diff --outputs "$SCRATCH/sed-a.trace" "$SCRATCH/sed-b.trace" >/dev/null
+	is "sed -i twice, --outputs: 0" "$?" 0
+else
+	skip "sed -i sets no extended attribute here"
+	skip "sed -i sets no extended attribute here"
+fi
+
 done_testing
