@@ -73,7 +73,8 @@ static bool explained_by_writers(struct engine *e, uint64_t h, struct proc *self
 			struct proc *w = diff_owner(&e->d, r, r->w[i].proc);
 
 			if (w == self || !(w->flags & (D_CONTENT | D_ONLY)) ||
-			    !wrote_seen(&r->w[i], seen[side]))
+			    !wrote_seen(&r->w[i], seen[side]) ||
+			    (e->strict && !w->causes.count && !w->weak.count))
 				continue;
 			found = true;
 			*changed |= diff_union_into(self, w);
@@ -386,6 +387,20 @@ static void analyze(struct engine *e)
 					nondet_cause(e, x);
 				added = true;
 			}
+		}
+		/* Reads explained only by writers that no cause reached, which
+		 * are explained in turn by them (a shell that created d/list
+		 * and the ls it runs into it, whose listing of d differs):
+		 * nothing upstream, so the reads themselves are the causes. */
+		for (size_t i = 0; !added && i < a->n; i++) {
+			struct proc *x = &a->p[i];
+
+			if (x->match < 0 || !(x->flags & D_LOAD) || !x->inputs_differ ||
+			    x->causes.count || x->weak.count)
+				continue;
+			e->strict = true;
+			added = visit_pair(e, (int)i, &behaviour[i]);
+			e->strict = false;
 		}
 		if (!added)
 			break;

@@ -116,6 +116,7 @@ struct diff {
 struct engine {
 	struct diff d;
 	struct diff_result *res;
+	bool strict;		/* only writers with causes explain a read */
 };
 
 /* diff_read.c */

@@ -92,6 +92,9 @@ static bool want1(const char *line, void *ctx)
 		return false;
 	}
 	mix(p->h, rest, strlen(rest));
+	/* (an open that made its file: a name in its directory) */
+	if (str_has_prefix(ev, "open\""))
+		return strstr(ev, ",new\"") != NULL;
 	for (size_t i = 0; ev[i] && ev[i] != '"' && i < 16; i++)
 		if (ev[i + 1] == '"') {
 			char name[17];
@@ -169,13 +172,23 @@ static char *argv_text(const json_t *argv)
 	return b.p;
 }
 
-static void add_writer(struct run *r, const char *path, uint64_t vh, int proc)
+/*
+ * A change of path by proc, and of its directory's listing where it can
+ * change the directory's names (names: a creation, removal, rename,
+ * link; not a write into a file already there, such as ls's into the
+ * d/list the shell created before running it, which does not explain
+ * that ls's listing of d differs).  What: 1 the path, 2 the listing, 3
+ * both.
+ */
+static void add_change(struct run *r, const char *path, uint64_t vh, int proc, int what)
 {
 	const char *slash = strrchr(path, '/');
 
 	if (!*path)
 		return;
 	for (int k = 0; k < 2; k++) {
+		if (!(what & (1 << k)))
+			continue;
 		if (r->nw == r->capw) {
 			r->capw = r->capw ? 2 * r->capw : 256;
 			r->w = xrealloc(r->w, r->capw * sizeof(*r->w));
@@ -185,6 +198,11 @@ static void add_writer(struct run *r, const char *path, uint64_t vh, int proc)
 			k ? diff_hash(path, slash && slash != path ? (size_t)(slash - path) : 1) ^ 1
 			  : diff_hash(path, strlen(path)), k ? VH_ANY : vh, proc };
 	}
+}
+
+static void add_writer(struct run *r, const char *path, uint64_t vh, int proc)
+{
+	add_change(r, path, vh, proc, 3);
 }
 
 /* A pipeline: what a process writes to its stdout's pipe, the process
@@ -291,7 +309,7 @@ static void change_writers(struct run *r, const json_t *rec, const char *ev, int
 	if (!strcmp(ev, "xattr")) {
 		char *key = xattr_key(rec);
 
-		add_writer(r, key, content_hash(jstr(rec, "digest")), proc);
+		add_change(r, key, content_hash(jstr(rec, "digest")), proc, 1);
 		/* (what it set last, or that it removed it, is its end) */
 		if (!strcmp(jstr(rec, "res"), "ok") && *path)
 			add_state(r, xstrdup(key), false, *jstr(rec, "digest") ?
@@ -299,16 +317,18 @@ static void change_writers(struct run *r, const json_t *rec, const char *ev, int
 				  xstrdup("absent"));
 		free(key);
 	} else if (!strcmp(ev, "wrote"))
-		add_writer(r, path, content_hash(jstr(rec, "digest")), proc);
+		add_change(r, path, content_hash(jstr(rec, "digest")), proc, 1);
 	else if (!strcmp(ev, "rename") || !strcmp(ev, "link")) {
 		add_writer(r, path, VH_NONE, proc);
 		add_writer(r, jstr(rec, "to"), content_hash(after), proc);
 	} else if (!strcmp(ev, "truncate"))
-		add_writer(r, path, content_hash(after), proc);
+		add_change(r, path, content_hash(after), proc, 1);
 	else if (!strcmp(ev, "mkdir") || !strcmp(ev, "symlink") || !strcmp(ev, "mknod"))
 		add_writer(r, path, VH_ANY, proc);
-	else			/* unlink, rmdir, chmod, chown, utimes */
+	else if (!strcmp(ev, "unlink") || !strcmp(ev, "rmdir"))
 		add_writer(r, path, VH_NONE, proc);
+	else			/* chmod, chown, utimes: no name changes */
+		add_change(r, path, VH_NONE, proc, 1);
 }
 
 /* A final state as one comparable string: "file mode=0644 size=3 digest=..." */
@@ -345,7 +365,7 @@ int diff_pass1(struct run *r, struct sr_error **err)
 	tr.cut = "\"env\":";
 	while ((k = trace_next_if(&tr, want1, &ctx, &rec, err)) > 0) {
 		struct proc *p;
-		const char *ev;
+		const char *ev = "";
 
 		if (k == 2)
 			continue;
@@ -422,6 +442,9 @@ int diff_pass1(struct run *r, struct sr_error **err)
 			free(src);
 		} else if (r->n && is_change(ev)) {
 			change_writers(r, rec, ev, (int)r->n - 1);
+		} else if (r->n && !strcmp(ev, "open") && strstr(jstr(rec, "mode"), ",new")) {
+			/* (a name made: its content is its wrote's) */
+			add_change(r, jstr(rec, "path"), VH_ANY, (int)r->n - 1, 2);
 		}
 		json_decref(rec);
 	}

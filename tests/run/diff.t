@@ -581,4 +581,18 @@ else
 	skip "sed -i sets no extended attribute here"
 fi
 
+# A listing of the directory the listing is written into (ls d > d/list):
+# the shell made the name before ls ran, and ls's write into it makes no
+# name; the listing is the cause, not nothing (a circle of explanations).
+L=$SCRATCH/lsinto
+for x in a b; do
+	rm -rf "$L"; mkdir -p "$L/d"; echo 1 > "$L/d/a"; echo 2 > "$L/d/b"
+	[ "$x" = b ] && echo 3 > "$L/d/c"
+	(cd "$L" && "$SR" -q -o "$SCRATCH/lsinto-$x.trace" -- sh -c 'ls d > d/list.txt') >/dev/null 2>&1
+done
+out=$("$SR" diff "$SCRATCH/lsinto-a.trace" "$SCRATCH/lsinto-b.trace")
+like "ls d > d/list.txt, d with one more file: the listing of d is the cause" \
+	"$(echo "$out" | grep -E '^  1\. ')" '1\. the listing of directory \$SRC/d differs'
+like "... first seen by ls" "$out" 'first seen by 1\.1 \(ls d\)'
+
 done_testing
