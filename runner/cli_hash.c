@@ -30,7 +30,8 @@ static const char hash_usage[] =
 	"gives every regular file below it (not symlinks: they are left out),\n"
 	"then DIGEST  DIR/ for the tree (the SHA-256 of its file lines).  With\n"
 	"no PATH, or PATH -, read standard input; a PATH that is a pipe\n"
-	"(/dev/stdin, <(...)) is read too, a named FIFO refused.\n"
+	"(/dev/stdin, <(...)) or a character device (/dev/null) is read too,\n"
+	"a named FIFO refused.\n"
 	"\n"
 	"      --mask=MODE   auto (default: cut what is detected), none, cut (leave\n"
 	"                    the regions out), zero (zero-fill them, keep length)\n"
@@ -619,7 +620,6 @@ int cmd_hash(int argc, char **argv)
 	unsigned nthreads = default_jobs();
 	const char *mh = NULL;		/* --module-hashes DIR */
 	int c, worst = 0, others = 0;
-	char *end;
 
 	optind = 1;
 	opterr = 1;
@@ -643,12 +643,15 @@ int cmd_hash(int argc, char **argv)
 		case 'c': check = true; break;
 		case 'q': cs.quiet = true; break;
 		case 's': cs.status = true; break;
-		case 'j':
-			nthreads = (unsigned)strtoul(optarg, &end, 10);
-			if (*end || !*optarg || nthreads < 1 || nthreads > 256)
+		case 'j': {
+			long n;
+
+			if (parse_long(optarg, 1, 256, &n) < 0)
 				return cli_usage("hash", "--jobs wants 1 to 256, not '%s'",
 						 optarg);
+			nthreads = (unsigned)n;
 			break;
+		}
 		case 'M': mh = optarg; break;
 		case 'R': {
 			struct sr_error *err = NULL;
@@ -667,6 +670,8 @@ int cmd_hash(int argc, char **argv)
 				 cs.status ? "status" : "quiet");
 	if (check && o.json)
 		return cli_usage("hash", "--json is not for --check (its lines say OK or FAILED)");
+	if (o.mode == MASK_NONE && o.nrules)
+		return cli_usage("hash", "--rules masks nothing with --mask=none");
 	if (mh) {
 		if (others || optind < argc)
 			return cli_usage("hash", "--module-hashes takes no other option "

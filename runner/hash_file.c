@@ -179,6 +179,16 @@ int hash_file(const struct hash_opts *o, enum digest_algo algo, int dirfd,
 		if (fd >= 0)
 			close(fd);
 	}
+	/* (a character device named, /dev/null, is read as sha256sum
+	 * reads it: as a stream, to its end) */
+	if (dirfd == AT_FDCWD && stat(rel, &st) == 0 && S_ISCHR(st.st_mode)) {
+		fd = open(rel, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			return sr_error_make(err, SR_EXIT_FAILURE, errno, "cannot open '%s'", name);
+		r = hash_stream(o, algo, fd, name, out, err);
+		close(fd);
+		return r;
+	}
 	if (read_or_map_file(dirfd, rel, name, block, MASKED_BLOCK, &m, err) < 0)
 		return -1;
 	if (!m.map) {		/* read whole into block */

@@ -740,4 +740,13 @@ is "hash /dev/stdin: a pipe read, the file's digest" "$(cat "$m" | "$SR" hash /d
 	"$want  /dev/stdin"
 like "hash <(...): the same" "$("$SR" hash <(cat "$m"))" "^$want  /dev/fd/[0-9]+\$"
 
+# ... and a character device, as sha256sum reads /dev/null.
+is "hash /dev/null: sha256sum's" "$("$SR" hash /dev/null)" "$(sha256sum /dev/null)"
+"$SR" hash -j 4294967297 "$m" >/dev/null 2>"$SCRATCH/err"
+is "--jobs past 256 (2^32 + 1 wrapped to 1 before): 124" "$?" 124
+echo '*.ko bytes 0:4' > "$SCRATCH/none.rules"
+"$SR" hash --mask=none --rules "$SCRATCH/none.rules" "$m" >/dev/null 2>"$SCRATCH/err"
+is "--rules with --mask=none (ignored before): 124" "$?" 124
+like "... says why" "$(cat "$SCRATCH/err")" "rules masks nothing with --mask=none"
+
 done_testing
