@@ -309,22 +309,27 @@ static const char apply_usage[] =
 	"Print the manifest that results from applying the $SRC part of DELTA\n"
 	"(from `sandrun fold`) to MANIFEST (from `sandrun manifest` of the\n"
 	"source tree).  $SRC/x is ./x; paths under other roots, and absolute\n"
-	"ones (outside the roots), are skipped.\n"
+	"ones (outside the roots), are skipped.  One of them may be -, standard\n"
+	"input.\n"
 	"\n"
 	"  -h, --help   print this help and exit\n"
 	"\n"
 	"Exit status: 0; 123 for a malformed input or differing digests; 124 usage\n"
 	"error; 125 when an input cannot be read.\n";
 
-/* A manifest or delta (kind) of ours, whole. */
+/* A manifest or delta (kind) of ours, whole; "-" is standard input. */
 static int read_list(const char *path, const char *kind, struct fslist *l,
 		     struct sr_error **err)
 {
-	cleanup_fclose FILE *f = input_open(path, "", err);
+	FILE *f = strcmp(path, "-") ? input_open(path, "", err) : stdin;
+	int r;
 
 	if (!f)
 		return -1;
-	if (mtree_read(f, path, l, err) < 0)
+	r = mtree_read(f, path, l, err);
+	if (f != stdin)
+		fclose(f);
+	if (r < 0)
 		return -1;
 	if (!l->kind || strcmp(l->kind, kind))
 		return sr_error_make(err, SR_EXIT_BAD_INPUT, 0,
@@ -396,6 +401,8 @@ int cmd_apply(int argc, char **argv)
 	}
 	if (argc - optind != 2)
 		return cli_usage("apply", "needs a MANIFEST and a DELTA");
+	if (!strcmp(argv[optind], "-") && !strcmp(argv[optind + 1], "-"))
+		return cli_usage("apply", "only one of MANIFEST and DELTA can be standard input");
 	argv += optind - 1;
 	if (read_list(argv[1], "manifest", &man, &err) < 0 ||
 	    read_list(argv[2], "delta", &delta, &err) < 0)

@@ -77,6 +77,7 @@ usage_case "filter with no mode" "needs --dump or --list" filter
 usage_case "manifest --digest=md5" "unknown digest 'md5'" manifest --digest=md5 .
 usage_case "apply with one file" "needs a MANIFEST and a DELTA" apply a
 usage_case "apply --bogus" "unrecognized option '--bogus'" apply --bogus a b
+usage_case "apply - -" "only one of MANIFEST and DELTA can be standard input" apply - -
 usage_case "apply --help with a file" "needs a MANIFEST and a DELTA" apply -- --help
 usage_case "hash --mask=foo" "unknown --mask mode 'foo'" hash --mask=foo x
 usage_case "hash --jobs=0" "--jobs wants 1 to 256, not '0'" hash --jobs=0 x

@@ -275,6 +275,10 @@ printf 'not a manifest line with bad=keys\n' > "$SCRATCH/bad.mtree"
 is "apply: a manifest of another digest is refused" "$?" 123
 # apply's inputs must be whole, in order, and well formed.
 M=$SCRATCH/make-j2.before D=$SCRATCH/make-j2.delta
+is "apply - DELTA: the manifest from standard input, the same" \
+	"$("$SR" apply - "$D" < "$M")" "$("$SR" apply "$M" "$D")"
+is "apply MANIFEST -: the delta from standard input, the same" \
+	"$(cat "$D" | "$SR" apply "$M" -)" "$("$SR" apply "$M" "$D")"
 apply_bad() {	# apply_bad WHAT STATUS PATTERN MANIFEST DELTA
 	"$SR" apply "$4" "$5" >"$SCRATCH/out" 2>"$SCRATCH/err"
 	is "apply: $1: $2" "$?" "$2"
