@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* `sandrun diff`: why two runs of a build differ. */
 #include <getopt.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -192,8 +193,26 @@ static void print_cause(size_t n, const struct diff_cause *c, const struct diff_
 		       c->nreaches - SHOW_PATHS, r->noutputs);
 }
 
+/* The source tree a trace was recorded in, from its TRACE.meta.json
+ * beside it (NULL: none there, or not readable). */
+static char *meta_src(const char *trace)
+{
+	char *path, *src = NULL;
+	json_t *m;
+
+	if (!strcmp(trace, "-"))
+		return NULL;
+	path = xasprintf("%s.meta.json", trace);
+	m = json_load_file(path, 0, NULL);
+	if (m && json_is_string(json_object_get(m, "src")))
+		src = xstrdup(json_string_value(json_object_get(m, "src")));
+	json_decref(m);
+	free(path);
+	return src;
+}
+
 static void print_report(const char *pa, const char *pb, const struct diff_result *r,
-			 bool all)
+			 bool all, char *const src[2])
 {
 	size_t reaching = 0, n = 0, rest = 0;
 
@@ -215,6 +234,14 @@ static void print_report(const char *pa, const char *pb, const struct diff_resul
 		printf("%s and %s differ in how they ran, not in their outputs: %zu "
 		       "process%s (of %zu and %zu)\n", pa, pb, r->differing,
 		       r->differing == 1 ? "" : "es", r->processes_a, r->processes_b);
+	/* (traces name the tree $SRC; what a build writes of its path, its
+	 * own content, differs all the same) */
+	if (src[0] && src[1] && strcmp(src[0], src[1])) {
+		printf("\nRecorded in different source trees (what embeds the tree's path,\n"
+		       "as debug information or kbuild's .mod files do, differs for that alone):\n");
+		printf("  A: %s\n", vis(src[0]));
+		printf("  B: %s\n", vis(src[1]));
+	}
 	if (reaching) {
 		printf("\nRoot causes of the differing outputs:\n");
 		for (size_t i = 0; i < r->ncauses && r->causes[i].nreaches; i++)
@@ -299,7 +326,7 @@ static void json_procs(const char *name, const struct diff_proc_ref *v, size_t n
 	putchar(']');
 }
 
-static void print_json(const struct diff_result *r)
+static void print_json(const struct diff_result *r, char *const src[2])
 {
 	printf("{\"equivalent\":%s,\"digest\":\"%s\",\"processes\":[%zu,%zu],"
 	       "\"differing\":%zu,\"downstream\":%zu,\"env_only\":%zu,\"exit\":[%d,%d],"
@@ -335,7 +362,16 @@ static void print_json(const struct diff_result *r)
 	putchar(']');
 	json_procs("only_a", r->only_a, r->nonly_a);
 	json_procs("only_b", r->only_b, r->nonly_b);
-	printf("}\n");
+	printf(",\"src\":[");
+	for (int k = 0; k < 2; k++) {
+		if (k)
+			putchar(',');
+		if (src[k])
+			json_write_bytes(stdout, src[k]);
+		else
+			fputs("null", stdout);
+	}
+	printf("]}\n");
 }
 
 int cmd_diff(int argc, char **argv)
@@ -350,6 +386,7 @@ int cmd_diff(int argc, char **argv)
 	struct sr_error *err = NULL;
 	struct diff_result r;
 	bool json = false, all = false, outputs = false;
+	char *src[2];
 	int c, rc;
 
 	optind = 1;
@@ -374,10 +411,14 @@ int cmd_diff(int argc, char **argv)
 		return cli_usage("diff", "only one trace can be read from standard input");
 	if (diff_traces(argv[optind], argv[optind + 1], &r, &err) < 0)
 		return sr_error_report(err);
+	src[0] = meta_src(argv[optind]);
+	src[1] = meta_src(argv[optind + 1]);
 	if (json)
-		print_json(&r);
+		print_json(&r, src);
 	else
-		print_report(argv[optind], argv[optind + 1], &r, all);
+		print_report(argv[optind], argv[optind + 1], &r, all, src);
+	free(src[0]);
+	free(src[1]);
 	rc = r.equivalent || (outputs && !r.noutputs && r.exit_a == r.exit_b) ?
 	     SR_EXIT_OK : SR_EXIT_DIFFERS;
 	diff_free(&r);

@@ -68,7 +68,7 @@ if [ "$(id -u)" -eq 0 ] && require_sandbox user >/dev/null 2>&1; then
 	out=$("$SR" diff "$SCRATCH/root.trace" "$SCRATCH/asuser/out/u.trace")
 	like "root and an unprivileged user: the same outputs" "$out" 'differ in how they ran, not in their outputs'
 	check "root and an unprivileged user: only environment variables differ" \
-		sh -c "! echo '$out' | grep -E '^  [0-9]+\. ' | grep -vq 'environment variable'"
+		sh -c '! echo "$1" | grep -E "^  [0-9]+\. " | grep -vq "environment variable"' _ "$out"
 else
 	skip "not root: cannot compare a run as root with one as another user"
 	skip "not root: cannot compare a run as root with one as another user"
@@ -90,7 +90,7 @@ like "system header: and the compiler (cc1) that read it first" \
 like "system header: and the output it reaches" "$out" 'reaches \$SRC/prog, written by'
 like "system header: the linker is downstream, not a cause" "$out" 'Downstream: [1-9][0-9]* process'
 like "system header: the chain from the compiler to the linker" "$out" 'through [0-9.]+ cc1 > [0-9.]+ as > .*[0-9.]+ (ld|collect2)'
-check "system header: ld is not named a cause" sh -c "! echo '$out' | grep -q 'first seen by .*/ld '"
+check "system header: ld is not named a cause" sh -c '! echo "$1" | grep -q "first seen by .*/ld "' _ "$out"
 
 # 1b. another dynamic loader (the programs' ELF interpreter, which no
 # open of the build's reads): named, reaching no output.
@@ -136,7 +136,7 @@ is "environment: with both values" "$(echo "$out" | grep -A2 'BUILD_ID differs' 
  B: 2"
 like "environment: and the output it reaches" "$out" "reaches \\\$SRC/out\\.txt, written by [0-9.]+ \\(/bin/sh -c 'echo"
 check "environment: prog is not among the differing outputs" \
-	sh -c "! echo '$out' | grep -q '^  \\\$SRC/prog\$'"
+	sh -c '! echo "$1" | grep -q "^  \\\$SRC/prog\$"' _ "$out"
 # a variable set to "" and one not set are told apart
 build envempty "$T" --setenv BUILD_ID=
 build envunset "$T" --unsetenv BUILD_ID
@@ -594,5 +594,20 @@ out=$("$SR" diff "$SCRATCH/lsinto-a.trace" "$SCRATCH/lsinto-b.trace")
 like "ls d > d/list.txt, d with one more file: the listing of d is the cause" \
 	"$(echo "$out" | grep -E '^  1\. ')" '1\. the listing of directory \$SRC/d differs'
 like "... first seen by ls" "$out" 'first seen by 1\.1 \(ls d\)'
+
+# Two trees whose build writes its own path: the traces say $SRC, the
+# outputs differ; the report names the two trees, from the metadata.
+for x in a b; do
+	mkdir -p "$SCRATCH/where-$x"
+	(cd "$SCRATCH/where-$x" && "$SR" -q -o "$SCRATCH/where-$x.trace" -- sh -c 'pwd > where.txt') \
+		>/dev/null 2>&1
+done
+out=$("$SR" diff "$SCRATCH/where-a.trace" "$SCRATCH/where-b.trace")
+like "a build that writes its path, in two trees: the trees named" "$out" \
+	"Recorded in different source trees .*"$'\n'"  A: $SCRATCH/where-a"$'\n'"  B: $SCRATCH/where-b"
+like "... and in --json" "$("$SR" diff --json "$SCRATCH/where-a.trace" "$SCRATCH/where-b.trace")" \
+	"\"src\":\\[\"$SCRATCH/where-a\",\"$SCRATCH/where-b\"\\]"
+check "... not said of a trace without its metadata (standard input)" \
+	sh -c "! '$SR' diff - '$SCRATCH/where-b.trace' < '$SCRATCH/where-a.trace' | grep -q 'different source trees'"
 
 done_testing
