@@ -42,7 +42,8 @@ static const char hash_usage[] =
 	"                    CONFIG_MODULE_HASHES would embed it: the SHA-256 of each\n"
 	"                    module's unsigned payload, in modules.order order (else\n"
 	"                    sorted), then the Merkle root of v4/v5 of the series\n"
-	"      --json        one JSON object per file, with the regions\n"
+	"      --json        one JSON object per file, with the regions (and\n"
+	"                    per tree), as sandrun(1) describes\n"
 	"  -c, --check       read DIGEST  PATH lines from the FILEs (or stdin) and\n"
 	"                    check them with the same masking: PATH: OK or FAILED\n"
 	"                    (also sha256sum's other forms and BSD --tag lines;\n"
@@ -404,7 +405,15 @@ static void consume(const struct jobs *js, struct job *j, struct check_stats *cs
 	if (!cs) {
 		if (j->kind == JOB_FILE) {
 			print(js->o, j->name, &j->h);
-		} else if (!js->o->json) {
+		} else if (js->o->json) {	/* (a tree's is a SHA-256) */
+			char *dir = xasprintf("%s/", j->name);
+
+			digest_hex(&j->h.d, hex);
+			printf("{\"path\":");
+			json_write_bytes(stdout, dir);
+			printf(",\"algo\":\"sha256\",\"digest\":\"%s\",\"tree\":true}\n", hex);
+			free(dir);
+		} else {
 			char *esc = escape_name(j->name);
 
 			digest_hex(&j->h.d, hex);

@@ -38,6 +38,11 @@ out=$("$SR" hash --json "$m")
 like "--json names the regions" "$out" "\"offset\":$((n - 40 - sl)),\"length\":$sl,\"kind\":\"module-signature\""
 "$SR" hash -v "$m" 2>"$SCRATCH/err" >/dev/null
 like "--verbose says what was masked" "$(cat "$SCRATCH/err")" "masked $((n - 40 - sl))\\+$sl module-signature"
+mkdir -p "$SCRATCH/jtree" && cp "$m" "$SCRATCH/jtree/"
+is "--json of a directory: its file, then its tree checksum, as without" \
+	"$("$SR" hash --json "$SCRATCH/jtree" | sed -n 's/.*"path":"\([^"]*\)".*"digest":"\([0-9a-f]*\)".*/\2  \1/p')" \
+	"$("$SR" hash "$SCRATCH/jtree")"
+like "... the tree's object says so" "$("$SR" hash --json "$SCRATCH/jtree" | tail -n 1)" '"tree":true}$'
 "$SR" hash -v --json "$m" 2>"$SCRATCH/err" >/dev/null
 like "--verbose with --json says it too" "$(cat "$SCRATCH/err")" "masked $((n - 40 - sl))\\+$sl module-signature"
 
