@@ -345,6 +345,8 @@ int trace_copy_if_pipe(const char *path, int *copy, struct sr_error **err)
 	*copy = -1;
 	if (strcmp(path, "-") && stat(path, &st) == 0 && S_ISREG(st.st_mode))
 		return 0;
+	if (strcmp(path, "-") && stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+		return sr_error_make(err, SR_EXIT_FAILURE, EISDIR, "cannot read '%s'", path);
 	in = open_in(path);
 	if (in < 0)
 		return sr_error_make(err, SR_EXIT_FAILURE, errno, "cannot open '%s'", path);

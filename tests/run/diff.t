@@ -610,4 +610,8 @@ like "... and in --json" "$("$SR" diff --json "$SCRATCH/where-a.trace" "$SCRATCH
 check "... not said of a trace without its metadata (standard input)" \
 	sh -c "! '$SR' diff - '$SCRATCH/where-b.trace' < '$SCRATCH/where-a.trace' | grep -q 'different source trees'"
 
+"$SR" diff "$SCRATCH/where-a.trace" "$SCRATCH/where-b" 2>"$SCRATCH/err"
+is "a directory for a trace: 125, said as such (not a failed copy)" "$?:$(cat "$SCRATCH/err")" \
+	"125:sandrun: cannot read '$SCRATCH/where-b': Is a directory"
+
 done_testing
