@@ -25,7 +25,7 @@ static const char lock_usage[] =
 	"  -h, --help          print this help and exit\n"
 	"\n"
 	"Exit status: 0; 123 for an unusable trace; 124 usage error; 125 when\n"
-	"FILE cannot be written.\n";
+	"TRACE cannot be read or FILE cannot be written.\n";
 
 int cmd_lock(int argc, char **argv)
 {
