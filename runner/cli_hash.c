@@ -674,18 +674,26 @@ int cmd_hash(int argc, char **argv)
 		}
 	}
 	/* (as sha256sum: an option that says nothing here is an error) */
-	if (!check && (cs.quiet || cs.status))
-		return cli_usage("hash", "--%s is meaningful only with --check",
-				 cs.status ? "status" : "quiet");
-	if (check && o.json)
-		return cli_usage("hash", "--json is not for --check (its lines say OK or FAILED)");
-	if (o.mode == MASK_NONE && o.nrules)
-		return cli_usage("hash", "--rules masks nothing with --mask=none");
+	if (!check && (cs.quiet || cs.status)) {
+		worst = cli_usage("hash", "--%s is meaningful only with --check",
+				  cs.status ? "status" : "quiet");
+		goto out;
+	}
+	if (check && o.json) {
+		worst = cli_usage("hash", "--json is not for --check (its lines say OK or "
+				  "FAILED)");
+		goto out;
+	}
+	if (o.mode == MASK_NONE && o.nrules) {
+		worst = cli_usage("hash", "--rules masks nothing with --mask=none");
+		goto out;
+	}
 	if (mh) {
-		if (others || optind < argc)
-			return cli_usage("hash", "--module-hashes takes no other option "
-					 "but --jobs, and no PATH");
-		return module_hashes(mh);
+		worst = others || optind < argc ?
+			cli_usage("hash", "--module-hashes takes no other option but --jobs, "
+				  "and no PATH") :
+			module_hashes(mh);
+		goto out;
 	}
 	if (check) {
 		if (optind >= argc)
@@ -715,6 +723,7 @@ int cmd_hash(int argc, char **argv)
 	}
 	if (check && worst == SR_EXIT_OK && (cs.failed || cs.unreadable))
 		worst = SR_EXIT_DIFFERS;
+out:
 	for (size_t i = 0; i < o.nrules; i++) {
 		free(o.rules[i].glob);
 		free(o.rules[i].section);
