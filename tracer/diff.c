@@ -62,23 +62,18 @@ static bool wrote_seen(const struct writer *w, const struct seen *s)
 static bool explained_by_writers(struct engine *e, uint64_t h, struct proc *self,
 				 const struct seen *seen[2], bool *changed)
 {
+	struct writer_it it = { 0 };
 	bool found = false;
 
-	for (int side = 0; side < 2; side++) {
-		struct run *r = side ? &e->d.b : &e->d.a;
-		size_t lo, hi;
+	while (diff_next_writer(e, h, &it)) {
+		struct proc *w = diff_owner(&e->d, it.r, it.r->w[it.i].proc);
 
-		diff_writers(r->w, r->nw, h, &lo, &hi);
-		for (size_t i = lo; i < hi; i++) {
-			struct proc *w = diff_owner(&e->d, r, r->w[i].proc);
-
-			if (w == self || !(w->flags & (D_CONTENT | D_ONLY)) ||
-			    !wrote_seen(&r->w[i], seen[side]) ||
-			    (e->strict && !w->causes.count && !w->weak.count))
-				continue;
-			found = true;
-			*changed |= diff_union_into(self, w);
-		}
+		if (w == self || !(w->flags & (D_CONTENT | D_ONLY)) ||
+		    !wrote_seen(&it.r->w[it.i], seen[it.side]) ||
+		    (e->strict && !w->causes.count && !w->weak.count))
+			continue;
+		found = true;
+		*changed |= diff_union_into(self, w);
 	}
 	return found;
 }

@@ -150,6 +150,22 @@ struct proc *diff_owner(struct diff *d, const struct run *r, int i)
 	return &d->a.p[d->b.p[i].match];
 }
 
+bool diff_next_writer(struct engine *e, uint64_t h, struct writer_it *it)
+{
+	if (it->begun)
+		it->i++;
+	else
+		it->side = -1;
+	it->begun = true;
+	while (!it->r || it->i >= it->hi) {
+		if (++it->side == 2)
+			return false;
+		it->r = it->side ? &e->d.b : &e->d.a;
+		diff_writers(it->r->w, it->r->nw, h, &it->i, &it->hi);
+	}
+	return true;
+}
+
 static const char *env_value(const struct proc *p, const char *name, size_t nlen)
 {
 	for (size_t i = 0; i < p->nenv; i++)

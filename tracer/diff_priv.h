@@ -143,6 +143,15 @@ bool diff_add_to_set(struct proc *p, int cause);
 /* from's causes into to's, noting from whom each new one came. */
 bool diff_union_into(struct proc *to, const struct proc *from);
 struct proc *diff_owner(struct diff *d, const struct run *r, int i);
+/* The writers of key h on both sides, one a call: it->r, it->side, and
+ * it->i in it->r->w; start with it zeroed. */
+struct writer_it {
+	struct run *r;
+	int side;
+	size_t i, hi;
+	bool begun;
+};
+bool diff_next_writer(struct engine *e, uint64_t h, struct writer_it *it);
 struct proc *diff_exec_parent(struct engine *e, const struct proc *p);
 void diff_env_causes(struct engine *e, struct proc *x, struct proc *y, bool *changed);
 

@@ -78,40 +78,34 @@ static char *chain_text(const struct proc *w, int cause)
 static void reach(struct engine *e, const char *path)
 {
 	uint64_t h = diff_hash(path, strlen(path));
+	struct writer_it it = { 0 };
 
-	for (int side = 0; side < 2; side++) {
-		struct run *r = side ? &e->d.b : &e->d.a;
-		size_t lo, hi;
+	while (diff_next_writer(e, h, &it)) {
+		struct proc *w = diff_owner(&e->d, it.r, it.r->w[it.i].proc);
+		const struct cset *set = w->causes.count ? &w->causes : &w->weak;
+		/* (named as it is in its own run: a B process's match in A
+		 * carries its causes, but did not write this) */
+		const struct proc *who = &it.r->p[it.r->w[it.i].proc];
 
-		diff_writers(r->w, r->nw, h, &lo, &hi);
-		for (size_t i = lo; i < hi; i++) {
-			struct proc *w = diff_owner(&e->d, r, r->w[i].proc);
-			const struct cset *set = w->causes.count ? &w->causes : &w->weak;
-			/* (named as it is in its own run: a B process's match
-			 * in A carries its causes, but did not write this) */
-			const struct proc *who = &r->p[r->w[i].proc];
+		for (size_t k = 0; k < set->nw * 64; k++) {
+			struct diff_cause *c;
+			size_t before;
 
-			for (size_t k = 0; k < set->nw * 64; k++) {
-				struct diff_cause *c;
-				size_t before;
+			if (!(set->w[k / 64] & (1ull << (k % 64))))
+				continue;
+			c = &e->res->causes[k];
+			before = c->nreaches;
 
-				if (!(set->w[k / 64] & (1ull << (k % 64))))
-					continue;
-				c = &e->res->causes[k];
-				before = c->nreaches;
+			diff_add_str(&c->reaches, &c->nreaches, path);
+			if (c->nreaches > before) {
+				char *v = xasprintf("%s (%s)%s", who->id,
+						    *who->cmd ? who->cmd : who->exe,
+						    it.side ? " in B" : "");
 
-				diff_add_str(&c->reaches, &c->nreaches, path);
-				if (c->nreaches > before) {
-					char *v = xasprintf("%s (%s)%s", who->id,
-							    *who->cmd ? who->cmd : who->exe,
-							    side ? " in B" : "");
-
-					c->via = xrealloc(c->via, (c->nvia + 1) * sizeof(char *));
-					c->via[c->nvia++] = v;
-					c->chains = xrealloc(c->chains,
-							     (c->nchains + 1) * sizeof(char *));
-					c->chains[c->nchains++] = chain_text(w, (int)k);
-				}
+				c->via = xrealloc(c->via, (c->nvia + 1) * sizeof(char *));
+				c->via[c->nvia++] = v;
+				c->chains = xrealloc(c->chains, (c->nchains + 1) * sizeof(char *));
+				c->chains[c->nchains++] = chain_text(w, (int)k);
 			}
 		}
 	}
