@@ -308,9 +308,10 @@ static int write_delta(const struct run_config *cfg, struct fold_job *job,
 		return -1;
 	}
 	if (!cfg->quiet)
-		fprintf(stderr, "sandrun: %lu processes, %lu files read, %lu created, "
+		fprintf(stderr, "sandrun: %lu process%s, %lu file%s read, %lu created, "
 			"%lu modified, %lu deleted; delta sha256:%.16s (%s)\n",
-			r.processes, r.read, r.created, r.modified, r.deleted, hex,
+			r.processes, r.processes == 1 ? "" : "es", r.read,
+			r.read == 1 ? "" : "s", r.created, r.modified, r.deleted, hex,
 			cfg->trace_path);
 	/* (io_uring, ptrace, mounts, ...: what the delta may not show) */
 	if (r.untraceable)

@@ -373,13 +373,18 @@ mkdir -p "$R/d"
 echo a > "$R/a"; echo b > "$R/b"
 reads() {
 	(cd "$R" && "$SR" -o "$SCRATCH/reads.trace" -- /bin/sh -c "$1") 2>&1 >/dev/null |
-		sed -n 's/.* processes, \([0-9]*\) files read,.*/\1/p'
+		sed -n 's/.* process\(es\)\{0,1\}, \([0-9]*\) files\{0,1\} read,.*/\2/p'
 }
 n1=$(reads 'cat a; cat a b a; cat missing d; echo x > w; cat a </dev/null; true')
 n0=$(reads 'cat a; cat a a; cat w2 2>/dev/null; true')
 like "files read: counted" "$n1" '^[0-9]+$'
 is "files read: each file once, whatever it was read again, failed or not a file" \
 	"$n1" "$((n0 + 1))"
+
+# The summary counts in words: one process is "1 process" (it said
+# "1 processes").
+one=$(cd "$R" && "$SR" -o "$SCRATCH/one.trace" -- /bin/true 2>&1 >/dev/null | grep '^sandrun: [0-9]')
+like "summary: one process, in the singular" "$one" '^sandrun: 1 process, [0-9]+ files? read, '
 
 # Inputs the fuzzers (make fuzz) once crashed on: now clean errors.
 for f in "$TOP"/tests/fuzz/corpus/mtree/*; do
