@@ -207,8 +207,20 @@ static char *expand(const char *pattern, const char *src, const char *home,
 	return xstrdup(pattern);
 }
 
+/* The sandbox's own scratch directories: a tree bound below one is not
+ * theirs (runner/cli_run.c's read-only tree says the same). */
+static bool is_scratch(const char *path)
+{
+	return !strcmp(path, "/tmp") || !strcmp(path, "/var/tmp");
+}
+
 void policy_expand(struct policy *p, const char *src, const char *home, const char *tmp)
 {
+	free(p->scratch_tree);
+	p->scratch_tree = NULL;
+	if (src && (path_is_under(src, "/tmp") || path_is_under(src, "/var/tmp")) &&
+	    !is_scratch(src))
+		p->scratch_tree = path_normalize(src);
 	for (size_t i = 0; i < p->nrules; i++) {
 		char *e = expand(p->rules[i].pattern, src, home, tmp);
 
@@ -240,6 +252,11 @@ unsigned policy_allowed(const struct policy *p, const char *path)
 		const struct policy_rule *r = &p->rules[i];
 
 		if (!r->path)
+			continue;
+		/* (a rule for the sandbox's /tmp, $TMP, is not one for a
+		 * tree bound below it, --src under /tmp) */
+		if (!r->glob && p->scratch_tree && is_scratch(r->path) &&
+		    path_is_under(path, p->scratch_tree))
 			continue;
 		if (matches(r->path, r->glob, path))
 			a |= r->access;
@@ -290,6 +307,7 @@ void policy_free(struct policy *p)
 	strv_free(&p->env_keep);
 	strv_free(&p->env_set);
 	free(p->file);
+	free(p->scratch_tree);
 	memset(p, 0, sizeof(*p));
 }
 

@@ -46,6 +46,8 @@ struct policy {
 	struct strv env_keep;	/* names */
 	struct strv env_set;	/* NAME=VALUE */
 	bool env_rules;		/* any env directive: start from an empty env */
+	char *scratch_tree;	/* the source tree, if it lies under the
+				 * sandbox's own /tmp or /var/tmp (expanded) */
 };
 
 /* What every build may touch: the null and random devices, a terminal,
