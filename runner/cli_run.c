@@ -541,7 +541,10 @@ int cmd_run(int argc, char **argv)
 	}
 	else if (cfg.policy || cfg.lock_path)
 		status = verdict(&cfg, &outcome, status);
+	if (outcome.meta)
+		launch_meta_write(&cfg, outcome.meta, status);
 out:
+	free(outcome.meta);
 	violations_free(outcome.vlist, outcome.nvlist);
 	run_args_free(&args);
 	run_config_free(&cfg);

@@ -31,6 +31,8 @@ struct run_outcome {
 	bool begun;		/* past the checks made before anything is
 				 * written: a failure now leaves an
 				 * incomplete trace (record_abandon) */
+	struct run_meta *meta;	/* the run's metadata, written once its
+				 * verdict is known (launch_meta_write) */
 };
 
 /* One run's whole configuration: built once from argv, then const. */

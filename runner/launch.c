@@ -427,16 +427,28 @@ int launch_run(const struct run_config *cfg, int *ret_status,
 	}
 	*ret_status = exit_code(wstatus);
 	meta_end(&meta, wstatus, *ret_status);
-	/* The build's status matters more than its metadata: warn only. */
-	if (cfg->meta_path && meta_write(&meta, cfg, cfg->meta_path, err) < 0) {
-		char buf[512];
-
-		fprintf(stderr, "sandrun: warning: %s\n",
-			sr_error_text(*err, buf, sizeof(buf)));
-		sr_error_free(*err);
-		*err = NULL;
+	/* (its exit_code is sandrun's: a policy's or a lock's verdict may
+	 * still change it) */
+	if (cfg->meta_path && cfg->outcome) {
+		cfg->outcome->meta = xmalloc(sizeof(meta));
+		*cfg->outcome->meta = meta;
+	} else if (cfg->meta_path) {
+		launch_meta_write(cfg, &meta, *ret_status);
 	}
 	return 0;
+}
+
+void launch_meta_write(const struct run_config *cfg, struct run_meta *meta, int status)
+{
+	struct sr_error *err = NULL;
+	char buf[512];
+
+	meta->exit_code = status;
+	/* The build's status matters more than its metadata: warn only. */
+	if (meta_write(meta, cfg, cfg->meta_path, &err) < 0) {
+		fprintf(stderr, "sandrun: warning: %s\n", sr_error_text(err, buf, sizeof(buf)));
+		sr_error_free(err);
+	}
 }
 
 /* Print a word for a shell reader: quoted when it needs to be. */

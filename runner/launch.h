@@ -15,6 +15,12 @@
 int launch_run(const struct run_config *cfg, int *ret_status,
 	       struct sr_error **err);
 
+/* The run's metadata (cfg->meta_path) written with status, sandrun's
+ * exit status, as its exit_code: launch_run leaves it in cfg->outcome
+ * for this, once the verdict is known; a failure is a warning. */
+struct run_meta;
+void launch_meta_write(const struct run_config *cfg, struct run_meta *meta, int status);
+
 /* The --dry-run output: every step the launch would take, in order. */
 void launch_print_plan(const struct run_config *cfg, FILE *f);
 

@@ -524,7 +524,10 @@ like "... out/ read-write over it" "$(cat "$SCRATCH/out")" "$S/out rw,"
 v=$(grep -o '"path":"[^"]*","verdict":"denied"' "$SCRATCH/tmpw.json" | sort -u | tr '\n' ' ')
 is "... the violations: the tree's files, not out/ or /tmp" "$v" \
 	"\"path\":\"$S/new\",\"verdict\":\"denied\" \"path\":\"$S/secret\",\"verdict\":\"denied\" "
-like "... the chmod among them" "$(cat "$SCRATCH/tmpw.json")" '"call":"fchmodat","access":"write"
+like "... the chmod among them" "$(cat "$SCRATCH/tmpw.json")" '"call":"fchmodat","access":"write"'
+like "... meta.json's exit_code is sandrun's (it was the command's 0)" \
+	"$(tr -d "\n" < "$SCRATCH/tmpw.trace.meta.json")" '"status": 0,.*"exit_code": 122'
+like "... the trace's end record has the command's" "$(tail -n 1 "$SCRATCH/tmpw.trace")" '"exit":0,'
 rm -f "$S/secret" "$S/out/w.txt"
 mkdir -p "$SCRATCH/dry"
 printf '%s\n' "mode enforce" 'read /usr /etc /lib /lib64 /bin $SRC' 'write $SRC/new/out' \
