@@ -142,8 +142,8 @@ static char *before(struct tracer *t, struct task *task, const char *path,
 		return NULL;
 	if (!raw && !root && snapshot_seen_lexical(t, path, false))
 		return NULL;	/* (no allocation on the common path) */
-	phys = root && raw ? snapshot_physical_in(task->tid, root, raw, follow_last) :
-	       snapshot_physical(task->tid, raw ? raw : path, follow_last);
+	phys = root && raw ? snapshot_physical_in(task, root, raw, follow_last) :
+	       snapshot_physical(task, raw ? raw : path, follow_last);
 	snapshot_before(t, task->tid, phys, false);
 	/* A path without links resolves to itself for good (a link in it
 	 * may be retargeted, so such a path is resolved every time). */
@@ -171,7 +171,7 @@ static void before_change(struct tracer *t, struct task *task)
 		 * the file a link leads to, not the link; through a magic
 		 * link, the path it was named by, whose walk from here
 		 * would go through the tracer's own /proc/self.) */
-		if ((ev->flags & O_CREAT) && ev->path &&
+		if ((ev->flags & O_CREAT) && ev->path && !path_is_under(ev->path, "/proc") &&
 		    tracee_lstat(t, task->tid, phys && !task->pend.magic ? phys : ev->path,
 				 &st) < 0 && errno == ENOENT)
 			task->pend.ev.flags |= EVF_CREATED;
@@ -180,9 +180,9 @@ static void before_change(struct tracer *t, struct task *task)
 	}
 	case EV_RENAME: {
 		const char *raw0 = task->pend.raw[0], *raw1 = task->pend.raw[1];
-		char *src = ev->path ? snapshot_physical(task->tid, raw0 ? raw0 : ev->path,
+		char *src = ev->path ? snapshot_physical(task, raw0 ? raw0 : ev->path,
 							  false) : NULL;
-		char *dst = ev->path2 ? snapshot_physical(task->tid, raw1 ? raw1 : ev->path2,
+		char *dst = ev->path2 ? snapshot_physical(task, raw1 ? raw1 : ev->path2,
 							   false) : NULL;
 
 		snapshot_rename(t, task->tid, src, dst);

@@ -59,6 +59,14 @@ static bool told_empty(const struct task *task)
 	return r && r->has_stat && S_ISREG(r->mode) && inproc_open_empties(fl);
 }
 
+/* Whether path names a /proc/.../mem file. */
+static bool is_mem(const char *path)
+{
+	size_t n = strlen(path);
+
+	return n > 4 && !strcmp(path + n - 4, "/mem");
+}
+
 static void exit_open(struct tracer *t, struct task *task, int fd)
 {
 	struct event *ev = &task->pend.ev;
@@ -117,6 +125,17 @@ static void exit_open(struct tracer *t, struct task *task, int fd)
 		r.name = xstrdup("open");
 		r.path = xstrdup(ev->path);
 		tracer_emit(t, &r);
+	}
+	/* another process's memory open for writing: what process_vm_writev
+	 * does (untraceable), its path strings and its rings within reach */
+	if (ev->path && acc != O_RDONLY && !(ev->flags & O_PATH) &&
+	    path_is_under(ev->path, "/proc") && is_mem(ev->path) &&
+	    !decode_proc_own(task->proc, ev->path)) {
+		struct event u = { .kind = EV_UNTRACEABLE, .pid = ev->pid };
+
+		u.name = xstrdup("open");
+		u.path = xstrdup(ev->path);
+		tracer_emit(t, &u);
 	}
 }
 

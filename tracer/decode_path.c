@@ -140,6 +140,27 @@ static char *magic_fd_path(struct proc *pr, const char *path)
 	return *rest ? xasprintf("%s%s", e->path, rest) : xstrdup(e->path);
 }
 
+bool decode_proc_own(struct proc *pr, const char *path)
+{
+	return proc_own(pr, path) != NULL;
+}
+
+char *decode_magic_link(struct proc *pr, const char *path)
+{
+	const char *own = proc_own(pr, path), *rest;
+	char *to;
+
+	if (!(own && (!strcmp(own, "/root") || !strcmp(own, "/cwd"))) &&
+	    (decode_magic_fd(pr, path, &rest) < 0 || *rest))
+		return NULL;
+	to = magic_fd_path(pr, path);
+	if (to && str_has_prefix(to, FD_UNNAMED)) {
+		free(to);
+		return NULL;
+	}
+	return to;
+}
+
 char *decode_resolve(struct proc *pr, int dirfd, const char *path)
 {
 	const char *base;

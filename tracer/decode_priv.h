@@ -54,6 +54,12 @@ struct proc;
 char *decode_resolve(struct proc *pr, int dirfd, const char *path);
 char *decode_raw_join(struct proc *pr, int dirfd, const char *path);
 int decode_magic_fd(struct proc *pr, const char *path, const char **rest);
+/* What path leads to if it is one of the process's own magic links
+ * itself (/proc/self/fd/N, /proc/self/cwd, /dev/fd/N, ... with nothing
+ * after it) and the tracer knows its file; else NULL. */
+char *decode_magic_link(struct proc *pr, const char *path);
+/* Whether path is in the process's own /proc/PID (self, thread-self). */
+bool decode_proc_own(struct proc *pr, const char *path);
 void decode_magic_from_kernel(struct task *task, const char *raw);
 
 #endif

@@ -128,7 +128,7 @@ static int net_denied(const struct policy *p, const struct task *task,
 
 		if (!path)
 			return 0;	/* abstract: the namespace's own */
-		real = snapshot_physical(task->tid, path, true);
+		real = snapshot_physical(task, path, true);
 		if ((policy_allowed(p, path) & PA_WRITE) &&
 		    (policy_allowed(p, real) & PA_WRITE)) {
 			free(path);
@@ -244,7 +244,7 @@ static bool path_ok(const struct policy *p, struct task *task, const struct even
 	 * Opens are checked on the opened object at their exit. */
 	if (!change && ev->kind != EV_EXEC)
 		return true;
-	real = snapshot_physical(task->tid, path, follow);
+	real = snapshot_physical(task, path, follow);
 	if (!real || (policy_allowed(p, real) & *need) == *need) {
 		free(real);
 		return true;

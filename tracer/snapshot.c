@@ -25,6 +25,7 @@
 
 #include "lib/cleanup.h"
 #include "lib/util.h"
+#include "tracer/decode_priv.h"
 #include "tracer/inproc.h"
 #include "tracer/tracer.h"
 
@@ -112,31 +113,46 @@ static DIR *opendir_nofollow(const char *path)
  * directories (and in the last component when the syscall follows it),
  * and applying ".." to what a link led to, not to the link's name.
  */
-char *snapshot_physical(pid_t tid, const char *path, bool follow_last)
+char *snapshot_physical(const struct task *task, const char *path, bool follow_last)
 {
-	return snapshot_physical_in(tid, "", path, follow_last);
+	return snapshot_physical_in(task, "", path, follow_last);
 }
 
-char *snapshot_physical_in(pid_t tid, const char *root, const char *path, bool follow_last)
+/* A link's target's components pushed to be walked next (in reverse);
+ * an absolute one restarts the walk at the root. */
+static void walk_link(struct strv *todo, const char *target, char **done, const char *root,
+		      size_t rootlen)
 {
-	struct strv todo = { 0 };	/* components left, in reverse */
-	size_t rootlen = strcmp(root, "/") ? strlen(root) : 0;
-	char *done = xasprintf("%.*s", (int)rootlen, root);	/* the resolved prefix */
-	int links = 0;
-	char *copy = xstrdup(path), *save = NULL, *tok;
 	struct strv parts = { 0 };
+	char *copy = xstrdup(target), *save = NULL, *tok;
 
 	for (tok = strtok_r(copy, "/", &save); tok; tok = strtok_r(NULL, "/", &save))
 		strv_push(&parts, xstrdup(tok));
 	free(copy);
 	for (size_t i = parts.n; i-- > 0;)
-		strv_push(&todo, xstrdup(parts.v[i]));
+		strv_push(todo, xstrdup(parts.v[i]));
 	strv_free(&parts);
+	if (target[0] == '/') {
+		free(*done);
+		*done = xasprintf("%.*s", (int)rootlen, root);
+	}
+}
+
+char *snapshot_physical_in(const struct task *task, const char *root, const char *path,
+			   bool follow_last)
+{
+	pid_t tid = task->tid;
+	struct strv todo = { 0 };	/* components left, in reverse */
+	size_t rootlen = strcmp(root, "/") ? strlen(root) : 0;
+	char *done = xasprintf("%.*s", (int)rootlen, root);	/* the resolved prefix */
+	int links = 0;
+
+	walk_link(&todo, path, &done, root, rootlen);
 	while (todo.n) {
 		char *comp = todo.v[--todo.n];
 		bool last = todo.n == 0;
 		char target[PATH_MAX];
-		char *next, *full;
+		char *next, *full, *magic;
 		ssize_t n = -1;
 
 		todo.v[todo.n] = NULL;
@@ -155,6 +171,18 @@ char *snapshot_physical_in(pid_t tid, const char *root, const char *path, bool f
 		}
 		next = xasprintf("%s/%s", done, comp);
 		free(comp);
+		/* (the process's own magic link, reached however: what its
+		 * fd table or cwd names; the tracer's readlink of the
+		 * sandbox's /proc/self would find no process) */
+		if ((!last || follow_last) && links < 40 && !rootlen && task->proc &&
+		    (str_has_prefix(next, "/proc/") || str_has_prefix(next, "/dev/")) &&
+		    (magic = decode_magic_link(task->proc, next))) {
+			links++;
+			free(next);
+			walk_link(&todo, magic, &done, root, rootlen);
+			free(magic);
+			continue;
+		}
 		if ((!last || follow_last) && links < 40) {
 			full = xasprintf("/proc/%d/root%s", (int)tid, next);
 			n = readlink(full, target, sizeof(target) - 1);
@@ -169,17 +197,7 @@ char *snapshot_physical_in(pid_t tid, const char *root, const char *path, bool f
 		target[n] = '\0';
 		links++;
 		free(next);
-		copy = xstrdup(target);
-		for (tok = strtok_r(copy, "/", &save); tok; tok = strtok_r(NULL, "/", &save))
-			strv_push(&parts, xstrdup(tok));
-		free(copy);
-		for (size_t i = parts.n; i-- > 0;)
-			strv_push(&todo, xstrdup(parts.v[i]));
-		strv_free(&parts);
-		if (target[0] == '/') {
-			free(done);
-			done = xasprintf("%.*s", (int)rootlen, root);
-		}
+		walk_link(&todo, target, &done, root, rootlen);
 	}
 	strv_free(&todo);
 	if (!*done) {
@@ -359,7 +377,9 @@ bool snapshot_seen_lexical(struct tracer *t, const char *path, bool mark)
 
 void snapshot_before(struct tracer *t, pid_t tid, const char *path, bool tree)
 {
-	if (!path || path[0] != '/')
+	/* (the sandbox's /proc is no file a run leaves: a write to a
+	 * process's oom_score_adj was a "removed" file, named by its pid) */
+	if (!path || path[0] != '/' || path_is_under(path, "/proc"))
 		return;
 	if (!t->touched)
 		t->touched = xcalloc(1, sizeof(*t->touched));

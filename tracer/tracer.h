@@ -236,10 +236,13 @@ void enforce_exit(struct tracer *t, struct task *task, int64_t rval);
 /* Snapshots of changed paths (snapshot.c): the state before the first
  * change, and the state when the command ends. */
 void snapshot_before(struct tracer *t, pid_t tid, const char *path, bool tree);
-char *snapshot_physical(pid_t tid, const char *path, bool follow_last);
+/* (the task's own magic links, /proc/self/fd/N and the rest, followed
+ * to what its fd table names, wherever the walk meets them) */
+char *snapshot_physical(const struct task *task, const char *path, bool follow_last);
 /* The same with root as "/" (openat2's RESOLVE_IN_ROOT: an absolute link
  * and ".." stay below it), path relative to it. */
-char *snapshot_physical_in(pid_t tid, const char *root, const char *path, bool follow_last);
+char *snapshot_physical_in(const struct task *task, const char *root, const char *path,
+			   bool follow_last);
 /* Whether a change to this path as named needs no link resolution any
  * more (the stop path skips it); with mark, remember that it does not. */
 bool snapshot_seen_lexical(struct tracer *t, const char *path, bool mark);

@@ -10,6 +10,9 @@
  *   breach unix-serve PATH     listen on the unix socket PATH, for one client
  *   breach unix PATH           connect to the unix socket PATH
  *   breach memfd-exec FILE     copy FILE into a memfd and execveat it
+ *   breach pokemem             write a child's memory through /proc/PID/mem
+ *                              (and open its own /proc/self/mem); prints
+ *                              what the child then holds
  *   breach race GOOD BAD LINK N
  *                              a thread swaps LINK between GOOD and BAD while
  *                              the main thread opens and reads LINK N times
@@ -26,6 +29,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -274,6 +278,41 @@ static int race(int n)
 	return 0;
 }
 
+static char poked[16] = "original";
+
+static int pokemem(void)
+{
+	char path[64], x;
+	int p[2], fd, self;
+	pid_t c;
+
+	if (pipe(p) < 0)
+		return fail("pipe");
+	c = fork();
+	if (c < 0)
+		return fail("fork");
+	if (!c) {
+		if (read(p[0], &x, 1) != 1)
+			_exit(1);
+		printf("%s\n", poked);
+		_exit(0);
+	}
+	snprintf(path, sizeof(path), "/proc/%d/mem", (int)c);
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		fail("open");
+	else if (pwrite(fd, "changed", 8, (off_t)(uintptr_t)poked) != 8)
+		fail("pwrite");
+	if (write(p[1], "x", 1) != 1)
+		return fail("write");
+	waitpid(c, NULL, 0);
+	self = open("/proc/self/mem", O_RDWR | O_CLOEXEC);
+	if (self < 0)
+		return fail("open self");
+	close(self);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -293,6 +332,8 @@ int main(int argc, char **argv)
 		return uring(argv[2]);
 	if (argc == 3 && !strcmp(argv[1], "int80"))
 		return int80(argv[2]);
+	if (argc == 2 && !strcmp(argv[1], "pokemem"))
+		return pokemem();
 	if (argc == 6 && !strcmp(argv[1], "race")) {
 		good = argv[2];
 		bad = argv[3];
@@ -300,6 +341,6 @@ int main(int argc, char **argv)
 		return race(atoi(argv[5]));
 	}
 	fprintf(stderr, "usage: breach tcp|udp|udp-msg PORT | io_uring|int80|unix|"
-		"unix-serve|memfd-exec PATH | race GOOD BAD LINK N\n");
+		"unix-serve|memfd-exec PATH | pokemem | race GOOD BAD LINK N\n");
 	return 2;
 }

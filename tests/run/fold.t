@@ -381,6 +381,24 @@ like "files read: counted" "$n1" '^[0-9]+$'
 is "files read: each file once, whatever it was read again, failed or not a file" \
 	"$n1" "$((n0 + 1))"
 
+# Writes through the process's own magic links, however reached (a ".."
+# through /proc/self, a symlink to /proc/self/fd/N), change the files
+# they lead to, and the delta has them (it had states of
+# "/proc/self/fd/N", absent, instead); /proc has no states at all (a
+# write to a child's oom_score_adj was a removed file in the delta).
+M=$SCRATCH/magic
+mkdir -p "$M"
+echo orig > "$M/f"
+echo orig > "$M/g"
+(cd "$M" && "$SR" -q -o "$SCRATCH/magic.trace" -- sh -c 'exec 3<f 4<g
+	echo X >> /proc/self/../self/fd/3; ln -s /proc/self/fd/4 l; echo Y >> l
+	sleep 0.1 & echo 0 > /proc/$!/oom_score_adj; wait')
+is "writes through magic links: the files written" "$(cat "$M/f" "$M/g" | tr '\n' ' ')" "orig X orig Y "
+d=$("$SR" fold "$SCRATCH/magic.trace" | grep -v '^#' | cut -d' ' -f1,2 | tr '\n' ' ')
+is "... the files they lead to in the delta, nothing of /proc" "$d" \
+	'$SRC/f type=file $SRC/g type=file $SRC/l type=link '
+is "... no state under /proc" "$(grep -c '^{"state":.*"path":"/proc' "$SCRATCH/magic.trace")" 0
+
 # The summary counts in words: one process is "1 process" (it said
 # "1 processes").
 one=$(cd "$R" && "$SR" -o "$SCRATCH/one.trace" -- /bin/true 2>&1 >/dev/null | grep '^sandrun: [0-9]')

@@ -119,6 +119,15 @@ like "audit: io_uring: it read the file" "$out" '^io_uring read Package:'
 like "audit: io_uring: and was reported" "$(grep violation "$SCRATCH/uring-a.trace")" \
 	'"call":"io_uring_setup","access":"syscall","res":"ok"'
 
+# Another process's memory written through /proc/PID/mem (no policy):
+# what process_vm_writev does, untraceable, with the run's warning; a
+# process's own /proc/self/mem is not.
+out=$(cd "$S" && "$SR" -o "$SCRATCH/mem.trace" -- bin/breach pokemem 2>"$SCRATCH/mem.err")
+is "/proc/PID/mem: the child's memory written" "$out" "changed"
+like "... an untraceable open of it" "$(grep untraceable "$SCRATCH/mem.trace")" \
+	'^\{"p":"1","ev":"untraceable","call":"open","path":"/proc/[0-9]+/mem","res":"ok"\}$'
+like "... the run warns" "$(cat "$SCRATCH/mem.err")" '1 operation could not be recorded'
+
 # 7. a symlink race: a thread flips out/lnk between an allowed and a
 # forbidden file while the main thread opens it
 try enforce race bin/breach race "$S/out/good.txt" "$FORBID" "$S/out/lnk" 2000
