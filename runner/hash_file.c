@@ -34,13 +34,21 @@ static int find_regions(const struct hash_opts *o, const uint8_t *buf, uint64_t 
 		uint64_t end = size;
 		size_t n = 0;
 
-		/* (trailers stacked by signing a signed module: each cut) */
-		for (int k = 0; k < 4 && out->n + 3 <= MAX_REGIONS; k++) {
-			r = modsig_regions(buf, end, name, out->r + out->n, &n, err);
+		/* (trailers stacked by signing a signed module: each cut;
+		 * past four, one would be left in the digest unsaid) */
+		for (int k = 0;; k++) {
+			struct region sig[3];
+
+			r = modsig_regions(buf, end, name, sig, &n, err);
 			if (r <= 0)
 				break;
+			if (k == 4 || out->n + n > MAX_REGIONS)
+				return sr_error_make(err, SR_EXIT_BAD_INPUT, 0, "%s: byte %llu: "
+						     "more than 4 stacked module signatures",
+						     name, (unsigned long long)sig[0].off);
+			memcpy(out->r + out->n, sig, n * sizeof(*sig));
 			out->n += n;
-			end = out->r[out->n - n].off;
+			end = sig[0].off;
 		}
 		if (r == 0 && !out->n)
 			r = pe_regions(buf, size, name, out->r, &out->n, err);

@@ -45,6 +45,12 @@ int parse_rules(const char *path, struct hash_opts *o, struct sr_error **err)
 		int n;
 
 		lineno++;
+		/* (sscanf would stop at it: the rest of the line unread) */
+		if (memchr(line, '\0', (size_t)len)) {
+			free(line);
+			return sr_error_make(err, SR_EXIT_BAD_INPUT, 0, "%s:%lu: a NUL byte "
+					     "in the line", path, lineno);
+		}
 		line[strcspn(line, "#\n")] = '\0';
 		n = sscanf(line, "%1023s %31s %1023s %1s", glob, kind, arg, extra);
 		if (n <= 0)
@@ -99,8 +105,9 @@ int parse_rules(const char *path, struct hash_opts *o, struct sr_error **err)
 
 static uint64_t clamp_off(long long v, uint64_t size)
 {
+	/* (0 - v in unsigned: -LLONG_MIN is no long long) */
 	if (v < 0)
-		return (uint64_t)-v > size ? 0 : size - (uint64_t)-v;
+		return 0 - (uint64_t)v > size ? 0 : size - (0 - (uint64_t)v);
 	return (uint64_t)v > size ? size : (uint64_t)v;
 }
 

@@ -299,6 +299,28 @@ printf '*.ko bytes 0:99999999999999999999999\n' > "$SCRATCH/rules"
 "$SR" hash --rules "$SCRATCH/rules" "$m" >/dev/null 2>"$SCRATCH/err"
 is "--rules: an end past 2^63 is bad input, not the whole file" "$?" 123
 like "... naming the line" "$(cat "$SCRATCH/err")" "rules:1: bad byte range '0:99999999999999999999999'"
+# Signatures stacked by signing a signed module: four are cut (the
+# payload's digest), a fifth is refused, not left in the digest unsaid.
+n=$(stat -c %s "$m")
+tl=$((n - $(payload "$m" | wc -c)))
+{ cat "$m"; for i in 1 2 3; do tail -c "$tl" "$m"; done; } > "$SCRATCH/stack4.ko"
+is "four stacked signatures: all cut" "$("$SR" hash "$SCRATCH/stack4.ko" | cut -d' ' -f1)" \
+	"$(payload "$m" | sha256sum | cut -d' ' -f1)"
+{ cat "$SCRATCH/stack4.ko"; tail -c "$tl" "$m"; } > "$SCRATCH/stack5.ko"
+"$SR" hash "$SCRATCH/stack5.ko" >/dev/null 2>"$SCRATCH/err"
+is "a fifth: bad input" "$?" 123
+like "... said so, with its offset" "$(cat "$SCRATCH/err")" \
+	"stack5.ko: byte $((n - tl)): more than 4 stacked module signatures"
+# A NUL byte in a rule is refused (the rest of its line was unread: the
+# whole file masked); the most negative offset is from the end, as any.
+printf '*.ko bytes 0:\0005\n' > "$SCRATCH/rules"
+"$SR" hash --rules "$SCRATCH/rules" "$m" >/dev/null 2>"$SCRATCH/err"
+is "--rules: a NUL byte is bad input" "$?" 123
+like "... naming the line" "$(cat "$SCRATCH/err")" "rules:1: a NUL byte in the line"
+printf '*.ko bytes -9223372036854775808:\n' > "$SCRATCH/rules"
+is "--rules: START -2^63 masks from the start, as any START before it" \
+	"$("$SR" hash --rules "$SCRATCH/rules" "$m" | cut -d' ' -f1)" \
+	"$(printf '' | sha256sum | cut -d' ' -f1)"
 # Offsets are decimal in their one spelling (not 010 for 8, nor 0x10),
 # and an END of 0 is no range (END is left empty for the end).
 for r in 010:020 0x10:0x20 +5:9 0:0 8:8 5:0; do
