@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -154,18 +155,35 @@ static int walk_error(struct sr_error **err, const char *what, const char *top,
 			     rel + 1);
 }
 
-/* The entries below rel ("." at the top, the DIR named top). */
-static int walk(int parent, const char *top, const char *rel, enum digest_algo algo,
+/* A symlink's target, or NULL (errno). */
+static char *link_target(int dir, const char *name)
+{
+	char *buf = xmalloc(PATH_MAX);
+	ssize_t n = readlinkat(dir, name, buf, PATH_MAX - 1);
+
+	if (n < 0) {
+		free(buf);
+		return NULL;
+	}
+	buf[n] = '\0';
+	return buf;
+}
+
+/*
+ * The entries below rel ("." at the top, the DIR named top), from fd (a
+ * directory's, consumed).  One fd a level and a small frame: a tree 2,000
+ * deep overflowed the stack (a PATH_MAX buffer a level), and two fds a
+ * level ran out at 512.
+ */
+static int walk(int fd, const char *top, const char *rel, enum digest_algo algo,
 		struct fslist *out, struct sr_error **err)
 {
-	DIR *d;
+	DIR *d = fdopendir(fd);
 	struct dirent *de;
-	int fd = openat(parent, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
-	if (fd < 0 || !(d = fdopendir(fd))) {
+	if (!d) {
 		walk_error(err, "read", top, rel);
-		if (fd >= 0)
-			close(fd);
+		close(fd);
 		return -1;
 	}
 	while ((errno = 0, de = readdir(d))) {
@@ -202,26 +220,29 @@ static int walk(int parent, const char *top, const char *rel, enum digest_algo a
 			digest_hex(&dg, hex);
 			e.digest = xstrdup(hex);
 		} else if (e.type == FS_LINK) {
-			char target[PATH_MAX];
-			ssize_t n = readlinkat(dirfd(d), de->d_name, target, sizeof(target) - 1);
+			/* (not "link=", which apply refuses: a link gone or
+			 * replaced since its stat is an error) */
+			cleanup_free char *target = link_target(dirfd(d), de->d_name);
 
-			target[n > 0 ? n : 0] = '\0';
+			if (!target) {
+				walk_error(err, "read the link", top, path);
+				fsentry_free(&e);
+				closedir(d);
+				return -1;
+			}
 			e.target = mtree_escape(target);
 		}
 		fslist_push(out, &e);
 		if (S_ISDIR(st.st_mode)) {
 			int sub = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY |
 					 O_NOFOLLOW | O_CLOEXEC);
-			int r;
 
 			if (sub < 0) {
 				walk_error(err, "open", top, path);
 				closedir(d);
 				return -1;
 			}
-			r = walk(sub, top, path, algo, out, err);
-			close(sub);
-			if (r < 0) {
+			if (walk(sub, top, path, algo, out, err) < 0) {
 				closedir(d);
 				return -1;
 			}
@@ -259,6 +280,7 @@ int cmd_manifest(int argc, char **argv)
 	enum digest_algo algo = DIGEST_XXH128;
 	struct fslist l = { 0 };
 	struct sr_error *err = NULL;
+	struct rlimit rl;
 	struct stat st;
 	int c, fd;
 
@@ -276,6 +298,11 @@ int cmd_manifest(int argc, char **argv)
 	}
 	if (optind != argc - 1)
 		return cli_usage("manifest", "needs exactly one DIR");
+	/* (an fd a level of the walk: as deep as the hard limit allows) */
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
 	fd = open(argv[optind], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0 || fstat(fd, &st) < 0) {
 		fprintf(stderr, "sandrun: cannot open '%s': %s\n", argv[optind], strerror(errno));
@@ -289,11 +316,9 @@ int cmd_manifest(int argc, char **argv)
 		fslist_push(&l, &root);
 	}
 	if (walk(fd, argv[optind], ".", algo, &l, &err) < 0) {
-		close(fd);
 		fslist_free(&l);
 		return sr_error_report(err);
 	}
-	close(fd);
 	fslist_sort(&l);
 	printf("#mtree v2.0\n#sandrun-manifest 1 digest=%s\n", l.algo);
 	for (size_t i = 0; i < l.n; i++)

@@ -175,4 +175,17 @@ for o in "" "--process 1"; do
 	is "fold ${o:-(the run)}: a path's after state given twice: refused (123)" "$?" 123
 	like "... naming it" "$(cat "$SCRATCH/err")" "the after state of '.*' is given twice"
 done
+
+# manifest walks a tree 2,000 deep (it overflowed its stack, a PATH_MAX
+# buffer a level, and took two fds a level) with a soft fd limit of 256,
+# raised to the hard one.
+D=$SCRATCH/deep
+mkdir -p "$D/$(printf 'd/%.0s' $(seq 2000))"
+if [ "$(ulimit -Hn)" = unlimited ] || [ "$(ulimit -Hn)" -gt 2100 ]; then
+	n=$( (ulimit -Sn 256 && "$SR" manifest "$D") | grep -c ' type=dir ')
+	is "manifest: a tree 2,000 deep" "$n" 2001
+else
+	skip "a hard fd limit of $(ulimit -Hn): too few for a tree 2,000 deep"
+fi
+rm -rf "$D"
 done_testing
