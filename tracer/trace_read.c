@@ -330,26 +330,83 @@ int trace_open(struct trace_reader *r, const char *path, struct sr_error **err)
 	return trace_open_file(r, f, path, err);
 }
 
+/* Whether line (len bytes, its newline included) is a trace's header. */
+static bool header_line(const char *line, size_t len)
+{
+	json_t *j = json_loadb(line, len, 0, NULL);
+	bool ok = json_is_object(j) && !strcmp(jstr(j, "format"), "sandrun-trace");
+
+	json_decref(j);
+	return ok;
+}
+
 /*
- * A trace read more than once: one that is no regular file (a pipe,
- * `<(zstdcat ...)`) is copied first to a temporary file with no name, in
- * $TMPDIR or /tmp.
+ * Where a copy of a stream can stop: the reader will refuse what follows
+ * (a first line that is no header, a line past TRACE_LINE_MAX), so no
+ * more is copied (a `diff /dev/zero B` filled $TMPDIR).  A zstd stream is
+ * copied whole.
+ */
+struct copy_check {
+	bool plain, header_seen;
+	struct sbuf first;	/* the first line, up to its newline */
+	size_t line_len;	/* the current line's bytes so far */
+};
+
+/* How many of the n bytes at buf to copy (fewer: the copy ends there). */
+static size_t copy_take(struct copy_check *c, const unsigned char *buf, size_t n, bool start)
+{
+	static const unsigned char zstd_magic[4] = { 0x28, 0xb5, 0x2f, 0xfd };
+
+	/* (a zstd frame, or a skippable one: 0x184D2A5?) */
+	if (start)
+		c->plain = n < 4 || (memcmp(buf, zstd_magic, 4) &&
+				     ((buf[0] & 0xf0) != 0x50 || memcmp(buf + 1, "\x2a\x4d\x18", 3)));
+	if (!c->plain)
+		return n;
+	for (size_t i = 0; i < n; i++) {
+		if (!c->header_seen)
+			sbuf_putc(&c->first, (char)buf[i]);
+		if (buf[i] != '\n') {
+			if (++c->line_len > TRACE_LINE_MAX)
+				return i + 1;
+			continue;
+		}
+		c->line_len = 0;
+		if (!c->header_seen) {
+			c->header_seen = true;
+			if (!header_line(c->first.p, c->first.len))
+				return i + 1;
+		}
+	}
+	return n;
+}
+
+/*
+ * A trace read more than once: held open, so that each pass reads the
+ * same file (one renamed over it between two passes made a report of
+ * both); one that is no regular file (a pipe, `<(zstdcat ...)`) is
+ * copied first to a temporary file with no name, in $TMPDIR or /tmp, up
+ * to where the reader will refuse it.
  */
 int trace_copy_if_pipe(const char *path, int *copy, struct sr_error **err)
 {
+	struct copy_check c = { 0 };
 	struct stat st;
-	char buf[1 << 16];
+	unsigned char buf[1 << 16];
+	bool start = true, done = false;
 	ssize_t n;
 	int in;
 
 	*copy = -1;
-	if (strcmp(path, "-") && stat(path, &st) == 0 && S_ISREG(st.st_mode))
-		return 0;
 	if (strcmp(path, "-") && stat(path, &st) == 0 && S_ISDIR(st.st_mode))
 		return sr_error_make(err, SR_EXIT_FAILURE, EISDIR, "cannot read '%s'", path);
 	in = open_in(path);
 	if (in < 0)
 		return sr_error_make(err, SR_EXIT_FAILURE, errno, "cannot open '%s'", path);
+	if (fstat(in, &st) == 0 && S_ISREG(st.st_mode)) {
+		*copy = in;
+		return 0;
+	}
 	*copy = tmpfile_unnamed();
 	if (*copy < 0) {
 		int e = errno;
@@ -358,10 +415,25 @@ int trace_copy_if_pipe(const char *path, int *copy, struct sr_error **err)
 		return sr_error_make(err, SR_EXIT_FAILURE, e, "cannot make a temporary "
 				     "copy of '%s' (a pipe is read twice)", path);
 	}
-	while ((n = read(in, buf, sizeof(buf))) > 0)
-		if (write_all(*copy, buf, (size_t)n) < 0)
+	while (!done && (n = read(in, buf, sizeof(buf))) > 0) {
+		size_t take;
+
+		/* (the first four bytes together: zstd's magic or not) */
+		while (start && n < 4) {
+			ssize_t more = read(in, buf + n, sizeof(buf) - (size_t)n);
+
+			if (more <= 0)
+				break;
+			n += more;
+		}
+		take = copy_take(&c, buf, (size_t)n, start);
+		start = false;
+		done = take < (size_t)n;
+		if (write_all(*copy, buf, take) < 0)
 			break;
-	if (n != 0) {
+	}
+	sbuf_free(&c.first);
+	if (!done && n != 0) {
 		int e = errno;
 
 		close(in);

@@ -614,4 +614,19 @@ check "... not said of a trace without its metadata (standard input)" \
 is "a directory for a trace: 125, said as such (not a failed copy)" "$?:$(cat "$SCRATCH/err")" \
 	"125:sandrun: cannot read '$SCRATCH/where-b': Is a directory"
 
+# A stream that is no trace is copied (a pipe is read twice) only as far
+# as the reader will refuse it: /dev/zero filled $TMPDIR at ~1.5 GB/s,
+# and an endless stream of records behind no header did too.  What is
+# left unread of a bounded stream says where the copy stopped.
+left=$(head -c 200M /dev/zero | { "$SR" diff - "$SCRATCH/where-a.trace" >/dev/null 2>"$SCRATCH/err"
+	echo "$?"; wc -c; } | tr '\n' ' ')
+like "zeros as a trace: refused (123), 64 MiB or so read of 200" "$left" '^123 1[34][0-9]{7} $'
+like "... at its first record's 64 MiB" "$(cat "$SCRATCH/err")" '^sandrun: -:1: a record longer than 64 MiB'
+left=$(yes '{"p":"1"}' | head -c 50M | { "$SR" diff - "$SCRATCH/where-a.trace" >/dev/null 2>"$SCRATCH/err"
+	echo "$?"; wc -c; } | tr '\n' ' ')
+like "records behind no header: refused (123), the rest left unread" "$left" '^123 5[0-9]{7} $'
+like "... at its first line" "$(cat "$SCRATCH/err")" '^sandrun: -:1: not a sandrun trace'
+zstd -q -c "$SCRATCH/where-a.trace" | "$SR" diff - "$SCRATCH/where-a.trace" >/dev/null
+is "a zstd stream is copied whole (the same run: 0)" "$?" 0
+
 done_testing
