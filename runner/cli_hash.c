@@ -363,7 +363,7 @@ static void consume(const struct jobs *js, struct job *j, struct check_stats *cs
 		check_merkle(js, j, cs);
 		return;
 	}
-	if (j->kind == JOB_TREE) {
+	if (j->kind == JOB_TREE && !j->err) {
 		size_t bad = 0;
 
 		for (size_t i = j->first; i < (size_t)(j - js->v); i++)
@@ -562,6 +562,8 @@ static int read_checks(const char *file, struct jobs *js, const struct hash_opts
 			unescape_name(path);
 		if (is_dir_line(path)) {
 			size_t before = js->n;
+			struct stat st;
+			bool there;
 			/* its files' algorithm: --algo's, else their lines' just
 			 * before it (as hash prints a tree), else SHA-256 */
 			enum digest_algo files = algo_given ? o->algo :
@@ -569,12 +571,25 @@ static int read_checks(const char *file, struct jobs *js, const struct hash_opts
 				DIGEST_SHA256;
 
 			path[strlen(path) - 1] = '\0';
-			add_path(js, path);
-			if (js->v[js->n - 1].kind != JOB_TREE) {
-				fprintf(stderr, "sandrun: %s:%lu: '%s' is not a directory\n",
-					file, lineno, path);
-				bad = SR_EXIT_BAD_INPUT;
+			/* (no tree there, missing or a file: a tree that cannot
+			 * be read, as sha256sum says of a missing file, exit 1;
+			 * the list is well formed) */
+			there = stat(path, &st) == 0;
+			if (!there || !S_ISDIR(st.st_mode)) {
+				int e = errno;
+
+				j = job_add(js, JOB_TREE, xstrdup(path));
+				j->first = js->n - 1;
+				if (there)
+					sr_error_make(&j->err, SR_EXIT_FAILURE, 0, "cannot read "
+						      "'%s/': not a directory", path);
+				else
+					sr_error_make(&j->err, SR_EXIT_FAILURE, e,
+						      "cannot read '%s/'", path);
+				j->want = xstrdup(hex);
+				continue;
 			}
+			add_path(js, path);
 			/* only the tree line is checked: its files' outputs are not */
 			for (size_t i = before; i < js->n; i++) {
 				js->v[i].want = NULL;

@@ -387,6 +387,16 @@ echo x >> "$SCRATCH/ctree/sub/signing-cert.pem"
 is "--check: a changed file below fails the tree" "$?" 1
 (cd "$SCRATCH" && "$SR" hash -c "$SCRATCH/xtree.sums" >/dev/null 2>&1)
 is "--check: and an xxh128 tree's too" "$?" 1
+# A tree line whose tree is missing, or a file, is a tree that cannot be
+# read (1, as a missing file's line), not a malformed list (it was 123).
+sed 's|ctree/$|gone/|' "$SCRATCH/cctree.sums" > "$SCRATCH/gone.sums"
+out=$(cd "$SCRATCH" && "$SR" hash -c "$SCRATCH/gone.sums" 2>"$SCRATCH/err")
+is "--check: a tree line of a missing tree: 1" "$?:$out" "1:gone/: FAILED open or read"
+like "... said why" "$(cat "$SCRATCH/err")" "cannot read 'gone/': No such file or directory"
+sed 's|ctree/$|ctree/sub/signing-cert.pem/|' "$SCRATCH/cctree.sums" > "$SCRATCH/file.sums"
+out=$(cd "$SCRATCH" && "$SR" hash -c "$SCRATCH/file.sums" 2>"$SCRATCH/err")
+is "--check: a tree line of a file: 1" "$?:$out" "1:ctree/sub/signing-cert.pem/: FAILED open or read"
+like "... said why" "$(cat "$SCRATCH/err")" "signing-cert.pem/': not a directory"
 # names sha256sum escapes; CRLF sums; digests of both kinds in one file;
 # nothing to check; an unreadable directory in a tree.
 mkdir -p "$SCRATCH/esc"
