@@ -53,8 +53,9 @@ int modsig_regions(const uint8_t *buf, uint64_t size, const char *name,
 	 * signature; 3: the Merkle proof CONFIG_MODULE_HASHES proposes.
 	 * Cut as 2 is; only verify says the kernel refuses them.) */
 	if (info[2] > PKEY_ID_MERKLE)
-		return bad(err, name, size - tail + 2,
-			   "module signature id_type is none of 0-3 (2: PKCS#7)");
+		return sr_error_make(err, SR_EXIT_BAD_INPUT, 0, "%s: byte %llu: module "
+				     "signature id_type %u is none of 0-3 (2: PKCS#7)", name,
+				     (unsigned long long)(size - tail + 2), info[2]);
 	sig_len = (uint64_t)info[8] << 24 | (uint64_t)info[9] << 16 |
 		  (uint64_t)info[10] << 8 | info[11];
 	if (sig_len == 0)

@@ -700,7 +700,7 @@ like "naming the sig_len offset" "$(cat "$SCRATCH/err")" 'big.ko: byte 108: modu
 { head -c 100 /dev/zero; printf '\0\0\7\0\0\0\0\0\0\0\0\4'; printf '~Module signature appended~\n'; } > "$SCRATCH/pgp.ko"
 "$SR" hash "$SCRATCH/pgp.ko" >/dev/null 2>"$SCRATCH/err"
 is "an id_type none of 0-3 is bad input" "$?" 123
-like "naming the id_type offset" "$(cat "$SCRATCH/err")" 'pgp.ko: byte 102: module signature id_type is none of 0-3'
+like "naming the id_type's offset and value" "$(cat "$SCRATCH/err")" 'pgp.ko: byte 102: module signature id_type 7 is none of 0-3'
 { head -c 100 /dev/zero; printf '\0\0\1\0\0\0\0\0\0\0\0\4'; printf '~Module signature appended~\n'; } > "$SCRATCH/legacy.ko"
 is "a legacy id_type (1) is cut, not refused" "$("$SR" hash "$SCRATCH/legacy.ko" | cut -d' ' -f1)" \
 	"$(head -c 96 /dev/zero | sha256sum | cut -d' ' -f1)"
