@@ -403,6 +403,34 @@ static void mark_gone(const struct fslist *l, bool *gone, const char *path, bool
 	}
 }
 
+/* Whether l (sorted) is a tree: "." a directory, and each entry's parent
+ * one; else an error naming what is not, from file (a manifest, or the
+ * delta that made the result so). */
+static int tree_check(const struct fslist *l, const char *file, const char *what,
+		      struct sr_error **err)
+{
+	if (!l->n || strcmp(l->v[0].path, ".") || l->v[0].type != FS_DIR)
+		return sr_error_make(err, SR_EXIT_BAD_INPUT, 0, "'%s': %s has no '.' "
+				     "directory, its tree's top", file, what);
+	for (size_t i = 1; i < l->n; i++) {
+		const char *path = l->v[i].path, *slash = strrchr(path, '/');
+		char *parent = xasprintf("%.*s", (int)(slash - path), path);
+		size_t k = lower_bound(l, parent);
+		bool ok = k < l->n && !strcmp(l->v[k].path, parent) && l->v[k].type == FS_DIR;
+
+		if (!ok) {
+			sr_error_make(err, SR_EXIT_BAD_INPUT, 0, "'%s': %s has '%s' in '%s', "
+				      "which is %s", file, what, path, parent,
+				      k < l->n && !strcmp(l->v[k].path, parent) ?
+				      "no directory" : "not there");
+			free(parent);
+			return -1;
+		}
+		free(parent);
+	}
+	return 0;
+}
+
 int cmd_apply(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -443,6 +471,8 @@ int cmd_apply(int argc, char **argv)
 	 * entry and subtree found by a binary search), then what it adds:
 	 * no pass over the manifest a delta line. */
 	fslist_sort(&man);
+	if (tree_check(&man, argv[1], "the manifest", &err) < 0)
+		goto fail;
 	gone = xcalloc(man.n ? man.n : 1, sizeof(*gone));
 	for (size_t i = 0; i < delta.n; i++) {
 		struct fsentry *d = &delta.v[i];
@@ -469,6 +499,8 @@ int cmd_apply(int argc, char **argv)
 			fslist_push(&man, &delta.v[i]);
 	free(gone);
 	fslist_sort(&man);
+	if (tree_check(&man, argv[2], "the tree after the delta", &err) < 0)
+		goto fail;
 	printf("#mtree v2.0\n#sandrun-manifest 1 digest=%s\n", man.algo);
 	for (size_t i = 0; i < man.n; i++)
 		mtree_write_entry(stdout, &man.v[i], man.algo);

@@ -297,6 +297,22 @@ apply_bad "a malformed digest" 123 "$SCRATCH/baddigest.mtree:[0-9]+: bad keyword
 sed -E '0,/xxh128digest=/s/xxh128digest=[0-9a-f]+/sha256digest=aa/' "$M" > "$SCRATCH/otherdigest.mtree"
 apply_bad "a digest of another algorithm than the header's" 123 \
 	"$SCRATCH/otherdigest.mtree:[0-9]+: bad keyword 'sha256digest=aa'" "$SCRATCH/otherdigest.mtree" "$D"
+# Neither a manifest nor what a delta makes of it may be no tree: an
+# entry in a file or in nothing, no '.' (apply printed them).
+{ head -n 2 "$D"; printf '%s\n' '$SRC/nowhere/deep type=dir mode=0755'; } > "$SCRATCH/orphan.delta"
+apply_bad "a delta's entry in a directory that is not there" 123 \
+	"'$SCRATCH/orphan.delta': the tree after the delta has './nowhere/deep' in './nowhere', which is not there" \
+	"$M" "$SCRATCH/orphan.delta"
+{ head -n 2 "$D"; printf '%s\n' '$SRC type=absent'; } > "$SCRATCH/noroot.delta"
+apply_bad "a delta removing the tree's top" 123 \
+	"'$SCRATCH/noroot.delta': the tree after the delta has no '.' directory" "$M" "$SCRATCH/noroot.delta"
+f=$(grep -m1 ' type=file ' "$M" | cut -d' ' -f1)
+{ head -n 2 "$D"; printf '%s\n' "\$SRC${f#.}/x type=dir mode=0755"; } > "$SCRATCH/infile.delta"
+apply_bad "a delta's entry in a file" 123 "'$SCRATCH/infile.delta': .* in '$f', which is no directory" \
+	"$M" "$SCRATCH/infile.delta"
+grep -v '^\. ' "$M" > "$SCRATCH/topless.mtree"
+apply_bad "a manifest without '.'" 123 "'$SCRATCH/topless.mtree': the manifest has no '.'" \
+	"$SCRATCH/topless.mtree" "$D"
 sed 3p "$M" > "$SCRATCH/twice.mtree"
 apply_bad "a path listed twice" 123 "$SCRATCH/twice.mtree:4: '.*' is listed twice" "$SCRATCH/twice.mtree" "$D"
 # Lines no sandrun writes: another format version, no type, a key given
