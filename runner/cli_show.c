@@ -290,6 +290,9 @@ int cmd_show(int argc, char **argv)
 	}
 	if (o.process && o.subtree)
 		return cli_usage("show", "--process and --subtree exclude each other");
+	/* (no process's: it showed them all) */
+	if ((o.process && !*o.process) || (o.subtree && !*o.subtree))
+		return cli_usage("show", "an empty process ID");
 	if (optind != argc - 1)
 		return cli_usage("show", "needs exactly one TRACE");
 	return show(&o, argv[optind]);

@@ -72,6 +72,7 @@ usage_case "show -x" "invalid option -- 'x'" show -x t
 usage_case "lock -o without FILE" "option requires an argument -- 'o'" lock -o
 usage_case "fold -p and -s" "--process, --subtree and --split-at exclude each other" fold -p 1 -s 1 t
 usage_case "show -p and -s" "--process and --subtree exclude each other" show -p 1 -s 1 t
+usage_case "show -p ''" "an empty process ID" show -p '' t
 usage_case "filter --dump --list" "--dump and --list exclude each other" filter --dump --list
 usage_case "filter with no mode" "needs --dump or --list" filter
 usage_case "manifest --digest=md5" "unknown digest 'md5'" manifest --digest=md5 .
