@@ -134,6 +134,7 @@ static int check_proc(struct trace_reader *r, struct sr_error **err)
 	}
 	r->last_proc.len = 0;
 	sbuf_add(&r->last_proc, id, n);
+	r->last_exited = false;
 	dot = memrchr(id, '.', n);
 	np = dot ? (size_t)(dot - id) : 0;
 	/* (the whole line: {"proc":"ID"} or {"proc":"ID","parent":"PID"}) */
@@ -164,8 +165,15 @@ static int check_event(struct trace_reader *r, struct sr_error **err)
 
 	if (!n)
 		return bad(r, err, "an event whose process ID is not 1, 2, ... or PARENT.N");
-	if (r->last_proc.len == n && !memcmp(r->last_proc.p, id, n))
+	if (r->last_proc.len == n && !memcmp(r->last_proc.p, id, n)) {
+		/* (a process's exit is its last event, as the format
+		 * writes it: {"p":"ID","ev":"exit",...) */
+		if (r->last_exited)
+			return bad(r, err, "an event after its process's exit (a process's "
+				   "exit is its last event)");
+		r->last_exited = !strncmp(id + n, "\",\"ev\":\"exit\"", 13);
 		return 0;
+	}
 	if (!r->nprocs)
 		snprintf(msg, sizeof(msg), "an event of process %.*s before any process record",
 			 (int)(n < 64 ? n : 64), id);

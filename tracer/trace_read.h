@@ -30,6 +30,7 @@ struct trace_reader {
 	 * the last one's ID, whose events follow it. */
 	struct strset procs;
 	struct sbuf last_proc;
+	bool last_exited;	/* its exit read: no event of it may follow */
 	bool is_end;		/* the line read is the end record */
 	char *buf;
 	size_t cap;

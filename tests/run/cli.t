@@ -389,6 +389,10 @@ sed 's/^{"proc":"1.1","parent":"1"/{"proc":"1.1","parent":"1.1"/' "$SCRATCH/whol
 awk 'NR > 1 && /^\{"p":"1",/ && !m { m = $0; next } { print } /^\{"proc":"1.1",/ { print m }' \
 	"$SCRATCH/whole.trace" > "$SCRATCH/moved.trace"
 sed '1a {"p":"1","ev":"exit","status":0}' "$SCRATCH/whole.trace" > "$SCRATCH/early.trace"
+# (process 1's exit swapped with the event before it)
+awk '{ if (/^\{"p":"1","ev":"exit"/ && prev ~ /^\{"p":"1",/) { print; print prev; held = 0; next }
+	if (held) print prev; prev = $0; held = 1 } END { if (held) print prev }' \
+	"$SCRATCH/whole.trace" > "$SCRATCH/afterexit.trace"
 sed '$s/,"processes":[0-9]*//' "$SCRATCH/whole.trace" > "$SCRATCH/nocounts.trace"
 sed 's/^{"proc":"1.1","parent":"1"/{"proc":"2.1","parent":"2"/; s/^{"p":"1.1",/{"p":"2.1",/' \
 	"$SCRATCH/whole.trace" > "$SCRATCH/undeclared.trace"
@@ -413,6 +417,7 @@ for sub in show fold lock "diff $SCRATCH/whole.trace"; do
 		 "rootmore:[0-9]+: process 1, a root: \{\"proc\":\"1\"\} and nothing more" \
 		 "moved:[0-9]+: an event of process 1 among those of 1.1 \(each process's events follow its record\)" \
 		 "early:2: an event of process 1 before any process record" \
+		 "afterexit:[0-9]+: an event after its process's exit \(a process's exit is its last event\)" \
 		 "nocounts:[0-9]+: the end record of a complete trace has no \"processes\" count"; do
 		# shellcheck disable=SC2086
 		"$SR" $sub "$SCRATCH/${t%%:*}.trace" >/dev/null 2>"$SCRATCH/err"
