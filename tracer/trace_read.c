@@ -231,6 +231,26 @@ static ssize_t line_get(struct trace_reader *r)
 	}
 }
 
+/* The most values (arrays, objects, members and elements) a record may
+ * hold, far past any exec's argv and environment: each is a node of
+ * jansson's, ~90 bytes for 3 of a line ("[],"): a 63 MiB line of them
+ * took show 3 GB and diff 6 GB. */
+#define TRACE_VALUES_MAX ((size_t)4 << 20)
+
+/* Whether a line holds more than TRACE_VALUES_MAX values, counted from
+ * above (each value but the first follows a ',' or opens a '[' or '{',
+ * in strings or not); short lines cannot. */
+static bool too_many_values(const char *s, size_t n)
+{
+	size_t count = 0;
+
+	if (n / 3 <= TRACE_VALUES_MAX)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		count += s[i] == ',' || s[i] == '[' || s[i] == '{';
+	return count > TRACE_VALUES_MAX;
+}
+
 /* One line as a JSON object; 0 at end of file, 2 when skipped. */
 static int read_object_if(struct trace_reader *r,
 			  bool (*want)(const char *, void *), void *ctx,
@@ -291,6 +311,8 @@ static int read_object_if(struct trace_reader *r,
 	/* (jansson would take a NUL for the record's end) */
 	if (memchr(r->buf, '\0', (size_t)n))
 		return bad(r, err, "a NUL byte in a record");
+	if (too_many_values(r->buf, (size_t)n))
+		return bad(r, err, "a record of more than 4M JSON values");
 	if (r->cut)
 		n = (ssize_t)cut_member(r, (size_t)n);
 	j = json_loadb(r->buf, (size_t)n, JSON_REJECT_DUPLICATES, &je);
