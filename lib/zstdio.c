@@ -241,9 +241,18 @@ FILE *zstd_fopen_any(const char *path)
 	return fd < 0 ? NULL : zstd_fdopen_any(fd);
 }
 
-FILE *zstd_fdopen_any(int fd)
+/* Whether a stream's first 4 bytes start a zstd frame, or a skippable
+ * frame (0x184D2A50-5F, little-endian), which zstd -d reads past too. */
+static bool zstd_head(const unsigned char *head, size_t n)
 {
 	static const unsigned char magic[4] = { 0x28, 0xb5, 0x2f, 0xfd };
+
+	return n == 4 && (!memcmp(head, magic, 4) ||
+			  ((head[0] & 0xf0) == 0x50 && !memcmp(head + 1, "\x2a\x4d\x18", 3)));
+}
+
+FILE *zstd_fdopen_any(int fd)
+{
 	unsigned char head[4] = { 0 };
 	FILE *f = fdopen(fd, "r");
 	size_t n;
@@ -265,9 +274,9 @@ FILE *zstd_fdopen_any(int fd)
 	}
 	/* (a file is read again from its start; a pipe cannot be) */
 	if (fseeko(f, 0, SEEK_SET) == 0)
-		return n == 4 && !memcmp(head, magic, 4) ? zstd_open_read(f) : f;
+		return zstd_head(head, n) ? zstd_open_read(f) : f;
 	clearerr(f);
-	if (n == 4 && !memcmp(head, magic, 4))
+	if (zstd_head(head, n))
 		return open_read_after(f, head, n);
 	return plain_after(f, head, n);
 }

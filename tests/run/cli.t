@@ -472,8 +472,17 @@ if command -v zstd >/dev/null; then
 	like "a .zst trace cut short: says so" "$(cat "$SCRATCH/err")" \
 		'^sandrun: .*cut.trace.zst:[0-9]+: damaged zstd data: the compressed stream ends mid-frame \(truncated\)$'
 	like "a .zst trace's frame has a checksum" "$(zstd -lv "$SCRATCH/big.trace.zst" 2>&1)" 'Check: XXH64'
+	# (a skippable frame first, as zstd -d reads past: it was taken for
+	# plain text, "a NUL byte in a record")
+	{ printf '\120\052\115\030\004\000\000\000meta'; cat "$SCRATCH/big.trace.zst"; } \
+		> "$SCRATCH/skip.trace.zst"
+	is "a .zst trace starting with a skippable frame: read as zstd -d reads it" \
+		"$("$SR" fold "$SCRATCH/skip.trace.zst" | sha256sum)" \
+		"$("$SR" fold "$SCRATCH/big.trace.zst" | sha256sum)"
+	is "... from a pipe too" "$("$SR" fold - < "$SCRATCH/skip.trace.zst" | sha256sum)" \
+		"$("$SR" fold "$SCRATCH/big.trace.zst" | sha256sum)"
 else
-	skip "zstd is not installed"; skip "(same)"; skip "(same)"
+	skip "zstd is not installed"; skip "(same)"; skip "(same)"; skip "(same)"; skip "(same)"
 fi
 "$SR" show -p 9.9 "$SCRATCH/whole.trace" >"$SCRATCH/out" 2>"$SCRATCH/err"
 is "show -p with a process the trace does not have: 124" "$?" 124
