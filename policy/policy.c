@@ -166,6 +166,7 @@ int policy_load(const char *path, struct policy *p, struct sr_error **err)
 	p->file = xstrdup(path);
 	while (r == 0 && (len = text_getline(&line, &cap, f)) >= 0) {
 		char *w[256], *save = NULL, *tok;
+		bool more = false;
 		size_t n = 0;
 
 		lineno++;
@@ -174,11 +175,15 @@ int policy_load(const char *path, struct policy *p, struct sr_error **err)
 			break;
 		}
 		line[strcspn(line, "#\n")] = '\0';
-		for (tok = strtok_r(line, " \t\r", &save); tok && n < ARRAY_SIZE(w);
-		     tok = strtok_r(NULL, " \t\r", &save))
-			w[n++] = tok;
-		if (n == ARRAY_SIZE(w))
-			r = bad(err, path, lineno, "%s", "too many words on one line");
+		/* (256 words, not 255: a 257th is too many) */
+		for (tok = strtok_r(line, " \t\r", &save); tok && !more;
+		     tok = strtok_r(NULL, " \t\r", &save)) {
+			more = n == ARRAY_SIZE(w);
+			if (!more)
+				w[n++] = tok;
+		}
+		if (more)
+			r = bad(err, path, lineno, "%s", "more than 256 words on one line");
 		else if (n)
 			r = directive(p, w, n, lineno, err);
 	}

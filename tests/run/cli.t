@@ -629,6 +629,15 @@ like "... named as the option" "$(cat "$SCRATCH/err")" "^sandrun: --bind needs S
 "$SR" -n --ro-bind /etc/hostname:rel -- true 2>"$SCRATCH/err"
 like "--ro-bind with a relative destination: named, with it" "$(cat "$SCRATCH/err")" \
 	"^sandrun: --ro-bind: the destination must be absolute, not 'rel'"
+# A policy line of 256 words is one (it was "too many"); a 257th is not.
+{ echo 'mode audit'; printf 'read'; for i in $(seq 255); do printf ' /usr/p%d' "$i"; done; echo; } \
+	> "$SCRATCH/words.policy"
+"$SR" -n --policy "$SCRATCH/words.policy" -- true >/dev/null 2>"$SCRATCH/err"
+is "a policy line of 256 words: taken (0)" "$?" 0
+sed -i '2s|$| /usr/p256|' "$SCRATCH/words.policy"
+"$SR" -n --policy "$SCRATCH/words.policy" -- true >/dev/null 2>"$SCRATCH/err"
+is "... of 257: 123" "$?" 123
+like "... said with its line" "$(cat "$SCRATCH/err")" "words.policy:2: more than 256 words on one line"
 # Every text input takes a line up to 1 MiB, and refuses a longer one with
 # its line (123) before it is held whole: a policy, a lock, a manifest and
 # a delta, a checksum list, a rules file, a tree's modules.order.
