@@ -81,6 +81,15 @@ static int verify_one(const struct certs *c, const struct mapped *sigsrc,
 		unmap_file(&m);
 		return sr_error_report(err);
 	}
+	/* (a module's payload against a PE image's signature: each kind of
+	 * signature is over a file of its kind; it said "not a PE image") */
+	if (!ns && sigsrc && sigsrc->size >= 2 && !memcmp(sigsrc->buf, "MZ", 2) &&
+	    (np || (m.size >= 4 && !memcmp(m.buf, "\177ELF", 4)))) {
+		unmap_file(&m);
+		sr_error_make(&err, SR_EXIT_BAD_INPUT, 0, "%s: a module, but %s "
+			      "(--signature-from) is a PE image", path, signame);
+		return sr_error_report(err);
+	}
 	if (!ns) {
 		/* not a module signature: an Authenticode-signed PE image? */
 		int k = verify_authenticode(c, s->buf, s->size, sigsrc ? signame : path,

@@ -598,6 +598,11 @@ if command -v sbattach >/dev/null && command -v sbsign >/dev/null; then
 	"$SR" verify --cert "$SCRATCH/debian-signer.pem" --signature-from "$V" \
 		"$SCRATCH/vmlinuz.resigned" >/dev/null
 	is "authenticode: transplant onto the image re-signed with another key" "$?" 0
+	"$SR" verify --cert "$SCRATCH/debian-signer.pem" --signature-from "$V" "$m" \
+		>/dev/null 2>"$SCRATCH/err"
+	is "authenticode: a module against an image's signature: bad input (123)" "$?" 123
+	like "... said as such (it was 'not a PE image')" "$(cat "$SCRATCH/err")" \
+		"$(basename "$m"): a module, but .*vmlinuz.* \(--signature-from\) is a PE image"
 	# two signatures (sbsign appends): either signer verifies
 	openssl req -new -x509 -newkey rsa:2048 -nodes -subj /CN=sandrun-second/ -days 1 \
 		-keyout "$SCRATCH/db2.key" -out "$SCRATCH/db2.crt" >/dev/null 2>&1
