@@ -120,7 +120,7 @@ char *snapshot_physical(const struct task *task, const char *path, bool follow_l
 
 /* A link's target's components pushed to be walked next (in reverse);
  * an absolute one restarts the walk at the root. */
-static void walk_link(struct strv *todo, const char *target, char **done, const char *root,
+static void walk_link(struct strv *ahead, const char *target, char **done, const char *root,
 		      size_t rootlen)
 {
 	struct strv parts = { 0 };
@@ -130,7 +130,7 @@ static void walk_link(struct strv *todo, const char *target, char **done, const 
 		strv_push(&parts, xstrdup(tok));
 	free(copy);
 	for (size_t i = parts.n; i-- > 0;)
-		strv_push(todo, xstrdup(parts.v[i]));
+		strv_push(ahead, xstrdup(parts.v[i]));
 	strv_free(&parts);
 	if (target[0] == '/') {
 		free(*done);
@@ -142,20 +142,20 @@ char *snapshot_physical_in(const struct task *task, const char *root, const char
 			   bool follow_last)
 {
 	pid_t tid = task->tid;
-	struct strv todo = { 0 };	/* components left, in reverse */
+	struct strv ahead = { 0 };	/* components left, in reverse */
 	size_t rootlen = strcmp(root, "/") ? strlen(root) : 0;
 	char *done = xasprintf("%.*s", (int)rootlen, root);	/* the resolved prefix */
 	int links = 0;
 
-	walk_link(&todo, path, &done, root, rootlen);
-	while (todo.n) {
-		char *comp = todo.v[--todo.n];
-		bool last = todo.n == 0;
+	walk_link(&ahead, path, &done, root, rootlen);
+	while (ahead.n) {
+		char *comp = ahead.v[--ahead.n];
+		bool last = ahead.n == 0;
 		char target[PATH_MAX];
 		char *next, *full, *magic;
 		ssize_t n = -1;
 
-		todo.v[todo.n] = NULL;
+		ahead.v[ahead.n] = NULL;
 		if (!strcmp(comp, ".")) {
 			free(comp);
 			continue;
@@ -179,7 +179,7 @@ char *snapshot_physical_in(const struct task *task, const char *root, const char
 		    (magic = decode_magic_link(task->proc, next))) {
 			links++;
 			free(next);
-			walk_link(&todo, magic, &done, root, rootlen);
+			walk_link(&ahead, magic, &done, root, rootlen);
 			free(magic);
 			continue;
 		}
@@ -197,9 +197,9 @@ char *snapshot_physical_in(const struct task *task, const char *root, const char
 		target[n] = '\0';
 		links++;
 		free(next);
-		walk_link(&todo, target, &done, root, rootlen);
+		walk_link(&ahead, target, &done, root, rootlen);
 	}
-	strv_free(&todo);
+	strv_free(&ahead);
 	if (!*done) {
 		free(done);
 		return xstrdup("/");
