@@ -107,6 +107,20 @@ void strv_free(struct strv *sv)
 	sv->n = sv->cap = 0;
 }
 
+static int stdout_failed;
+
+void flush_stdout(void)
+{
+	if (fflush(stdout) != 0 && !stdout_failed)
+		stdout_failed = errno;
+}
+
+int stdout_errno(void)
+{
+	flush_stdout();
+	return stdout_failed;
+}
+
 int tmpfile_unnamed(void)
 {
 	const char *env = getenv("TMPDIR"), *dir = env && env[0] == '/' ? env : "/tmp";

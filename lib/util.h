@@ -37,6 +37,12 @@ struct strv {
 void strv_push(struct strv *sv, char *owned);
 void strv_free(struct strv *sv);
 
+/* fflush(stdout), its first failure's errno kept for stdout_errno():
+ * a later flush of an empty buffer succeeds and would leave main's
+ * report of the write error without its reason. */
+void flush_stdout(void);
+int stdout_errno(void);
+
 /* A temporary file with no name (O_TMPFILE), read-write, in $TMPDIR or
  * /tmp; -1 with errno. */
 int tmpfile_unnamed(void);

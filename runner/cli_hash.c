@@ -727,7 +727,7 @@ int cmd_hash(int argc, char **argv)
 	hash_catch_sigbus();
 	run_jobs(&js, nthreads, check ? &cs : NULL, &worst);
 	jobs_free(&js);
-	fflush(stdout);
+	flush_stdout();
 	if (check && !cs.status) {
 		if (cs.unreadable)
 			fprintf(stderr, "sandrun: WARNING: %lu listed file%s could not be read\n",

@@ -105,7 +105,7 @@ static int cmd_help(int argc, char **argv)
  */
 static int close_stdout(int rc)
 {
-	int e = fflush(stdout) ? errno : 0;
+	int e = stdout_errno();
 
 	if (!ferror(stdout))
 		return rc;

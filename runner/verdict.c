@@ -7,6 +7,7 @@
 #include "lib/json.h"
 #include "lib/mtree.h"
 #include "lib/outfile.h"
+#include "lib/util.h"
 #include "policy/policy.h"
 #include "runner/verdict.h"
 #include "tracer/tracer.h"
@@ -209,6 +210,6 @@ int verdict(const struct run_config *cfg, const struct run_outcome *out, int sta
 	 * the verdicts that are failures already. */
 	if (report_failed && final != SR_EXIT_VIOLATION && final != SR_EXIT_LOCK_DRIFT)
 		final = SR_EXIT_FAILURE;
-	fflush(stdout);
+	flush_stdout();
 	return final;
 }

@@ -805,7 +805,9 @@ int filter_dump(FILE *f, struct sr_error **err)
 {
 	struct late late;
 	scmp_filter_ctx ctx = build(false, false, false, &late, err);
-	int r;
+	char buf[4096];
+	ssize_t n;
+	int r, fd;
 
 	if (!ctx)
 		return -1;
@@ -824,9 +826,21 @@ int filter_dump(FILE *f, struct sr_error **err)
 				name ? name : "?");
 		}
 	}
-	fflush(f);
-	r = seccomp_export_pfc(ctx, fileno(f));
+	/* (libseccomp writes to an fd and ignores its write errors: into
+	 * a memory file, copied to f, whose errors its caller sees) */
+	fd = memfd_create("sandrun-filter", MFD_CLOEXEC);
+	r = fd < 0 ? -errno : seccomp_export_pfc(ctx, fd);
 	seccomp_release(ctx);
+	if (r >= 0 && lseek(fd, 0, SEEK_SET) < 0)
+		r = -errno;
+	while (r >= 0 && (n = read(fd, buf, sizeof(buf))) != 0) {
+		if (n < 0 && errno != EINTR)
+			r = -errno;
+		else if (n > 0)
+			fwrite(buf, 1, (size_t)n, f);
+	}
+	if (fd >= 0)
+		close(fd);
 	if (r < 0)
 		return sr_error_make(err, SR_EXIT_FAILURE, -r,
 				     "cannot print the seccomp filter");
