@@ -41,10 +41,29 @@ is() {
 		not_ok "$1"; diag "got:  '$2'" "want: '$3'"; fi
 }
 
-# like DESC GOT REGEX: pass when GOT matches the extended regex.
+# like DESC GOT REGEX: pass when GOT matches the extended regex.  A regex
+# with a newline matches across lines, as written (grep would take each
+# of its lines for a pattern of its own, and match any: an empty one
+# matches everything): by perl, with ^ and $ at every line's start and
+# end, as grep's, and . matching no newline.  A regex an empty line
+# matches ('', 'x*') would match anything: a test that cannot fail, which
+# fails.
 like() {
-	if printf '%s' "$2" | grep -Eq -- "$3"; then ok "$1"; else
-		not_ok "$1"; diag "got:  '$2'" "want match: '$3'"; fi
+	case $3 in
+	*$'\n'*)
+		if printf '\n' | LIKE_RE=$3 perl -0777 -e 'exit(!(<STDIN> =~ /$ENV{LIKE_RE}/m))'; then
+			not_ok "$1"; diag "the regex '$3' matches anything"
+		elif printf '%s' "$2" | LIKE_RE=$3 perl -0777 -e '$_ = <STDIN> // ""; exit(!/$ENV{LIKE_RE}/m)'; then
+			ok "$1"
+		else
+			not_ok "$1"; diag "got:  '$2'" "want match: '$3'"
+		fi ;;
+	*)
+		if printf '\n' | grep -Eq -- "$3"; then
+			not_ok "$1"; diag "the regex '$3' matches anything"
+		elif printf '%s' "$2" | grep -Eq -- "$3"; then ok "$1"; else
+			not_ok "$1"; diag "got:  '$2'" "want match: '$3'"; fi ;;
+	esac
 }
 
 # A scratch directory under /tmp (so trees under /tmp are tested), removed

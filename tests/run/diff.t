@@ -604,7 +604,7 @@ for x in a b; do
 done
 out=$("$SR" diff "$SCRATCH/where-a.trace" "$SCRATCH/where-b.trace")
 like "a build that writes its path, in two trees: the trees named" "$out" \
-	"Recorded in different source trees .*"$'\n'"  A: $SCRATCH/where-a"$'\n'"  B: $SCRATCH/where-b"
+	"Recorded in different source trees .*"$'\n'".*"$'\n'"  A: $SCRATCH/where-a"$'\n'"  B: $SCRATCH/where-b"
 like "... and in --json" "$("$SR" diff --json "$SCRATCH/where-a.trace" "$SCRATCH/where-b.trace")" \
 	"\"src\":\\[\"$SCRATCH/where-a\",\"$SCRATCH/where-b\"\\]"
 check "... not said of a trace without its metadata (standard input)" \
