@@ -66,7 +66,8 @@ static const char *vis(const char *s)
 	return out;
 }
 
-static const char *describe(const struct diff_cause *c, char *buf, size_t len)
+/* trees: whether the runs were made in source trees at different paths. */
+static const char *describe(const struct diff_cause *c, bool trees, char *buf, size_t len)
 {
 	switch (c->kind) {
 	case CAUSE_CONTENT:
@@ -88,8 +89,9 @@ static const char *describe(const struct diff_cause *c, char *buf, size_t len)
 		snprintf(buf, len, "a network operation had another result (%s)", vis(c->what));
 		break;
 	case CAUSE_NONDET:
-		snprintf(buf, len, "process %s saw identical inputs but did not "
-			 "produce identical results", vis(c->what));
+		snprintf(buf, len, "process %s saw identical inputs%s did not "
+			 "produce identical results", vis(c->what),
+			 trees ? " but for the source tree's path, and" : " but");
 		break;
 	}
 	return buf;
@@ -144,11 +146,12 @@ static void print_proc(const char *prefix, const struct diff_proc_ref *p)
 		printf("%s%s (%s)", prefix, vis(p->id), cmd);
 }
 
-static void print_cause(size_t n, const struct diff_cause *c, const struct diff_result *r)
+static void print_cause(size_t n, const struct diff_cause *c, const struct diff_result *r,
+			bool trees)
 {
 	char buf[1024];
 
-	printf("  %zu. %s\n", n, describe(c, buf, sizeof(buf)));
+	printf("  %zu. %s\n", n, describe(c, trees, buf, sizeof(buf)));
 	if (c->kind != CAUSE_NONDET) {
 		print_side("A", c, c->a);
 		print_side("B", c, c->b);
@@ -161,8 +164,11 @@ static void print_cause(size_t n, const struct diff_cause *c, const struct diff_
 	} else {
 		print_proc("       ", &c->procs[0]);
 		putchar('\n');
+		if (trees)
+			printf("       it may write the tree's path, which it was given "
+			       "(its directory, a $SRC name)\n");
 		if (c->nrandom) {
-			printf("       randomness it drew:");
+			printf("       %srandomness it drew:", trees ? "or " : "");
 			for (size_t i = 0; i < c->nrandom; i++)
 				printf("%s %s", i ? "," : "", vis(c->random[i]));
 			/* (glibc's malloc draws at every program's start: the
@@ -170,9 +176,9 @@ static void print_cause(size_t n, const struct diff_cause *c, const struct diff_
 			printf("; or what is not recorded: the clock, a directory "
 			       "listing's order, a race or uninitialised memory\n");
 		} else {
-			printf("       it drew no recorded randomness: the clock, a "
-			       "directory listing's order, a race or uninitialised "
-			       "memory\n");
+			printf("       %s: the clock, a directory listing's order, a race "
+			       "or uninitialised memory\n", trees ? "or, as it drew no recorded "
+			       "randomness, what is not recorded" : "it drew no recorded randomness");
 		}
 	}
 	for (size_t i = 0; i < c->nreaches && i < SHOW_PATHS; i++) {
@@ -211,10 +217,34 @@ static char *meta_src(const char *trace)
 	return src;
 }
 
+/* An output's size from its state ("file mode=... size=N ..."), or -1. */
+static long long state_size(const char *state)
+{
+	const char *p = strstr(state, " size=");
+
+	return p && !strncmp(state, "file ", 5) ? strtoll(p + 6, NULL, 10) : -1;
+}
+
+/* How many differing outputs are files whose size differs by a nonzero
+ * multiple of delta, B's tree's path's length less A's (a file that
+ * embeds the path k times), where delta is not 0. */
+static size_t path_sized(const struct diff_result *r, long long delta)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; delta && i < r->noutputs; i++) {
+		long long a = state_size(r->outputs[i].a), b = state_size(r->outputs[i].b);
+
+		k += a >= 0 && b >= 0 && b != a && (b - a) % delta == 0 && (b - a) / delta > 0;
+	}
+	return k;
+}
+
 static void print_report(const char *pa, const char *pb, const struct diff_result *r,
 			 bool all, char *const src[2])
 {
 	size_t reaching = 0, n = 0, rest = 0;
+	bool trees = src[0] && src[1] && strcmp(src[0], src[1]);
 
 	pa = vis(pa);
 	pb = vis(pb);
@@ -236,16 +266,24 @@ static void print_report(const char *pa, const char *pb, const struct diff_resul
 		       r->differing == 1 ? "" : "es", r->processes_a, r->processes_b);
 	/* (traces name the tree $SRC; what a build writes of its path, its
 	 * own content, differs all the same) */
-	if (src[0] && src[1] && strcmp(src[0], src[1])) {
+	if (trees) {
+		size_t k = path_sized(r, (long long)strlen(src[1]) - (long long)strlen(src[0]));
+
 		printf("\nRecorded in different source trees (what embeds the tree's path,\n"
 		       "as debug information or kbuild's .mod files do, differs for that alone):\n");
 		printf("  A: %s\n", vis(src[0]));
 		printf("  B: %s\n", vis(src[1]));
+		if (k)
+			printf("%zu of the %zu differing outputs differ in size by a multiple of the\n"
+			       "paths' difference in length (%+lld bytes), as files that embed the "
+			       "path do.\nBuild in the same path on both sides, or have the "
+			       "tools map it away\n(gcc's -ffile-prefix-map=OLD=NEW).\n", k,
+			       r->noutputs, (long long)strlen(src[1]) - (long long)strlen(src[0]));
 	}
 	if (reaching) {
 		printf("\nRoot causes of the differing outputs:\n");
 		for (size_t i = 0; i < r->ncauses && r->causes[i].nreaches; i++)
-			print_cause(++n, &r->causes[i], r);
+			print_cause(++n, &r->causes[i], r, trees);
 	}
 	for (size_t i = 0; i < r->ncauses; i++)
 		rest += !r->causes[i].nreaches;
@@ -253,7 +291,7 @@ static void print_report(const char *pa, const char *pb, const struct diff_resul
 		printf("\nDifferences that reach no differing output:\n");
 		for (size_t i = 0; i < r->ncauses; i++)
 			if (!r->causes[i].nreaches)
-				print_cause(++n, &r->causes[i], r);
+				print_cause(++n, &r->causes[i], r, trees);
 	} else if (rest) {
 		printf("\n%zu more difference%s reach%s no differing output "
 		       "(--all lists them):", rest, rest == 1 ? "" : "s", rest == 1 ? "es" : "");

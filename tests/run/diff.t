@@ -610,6 +610,31 @@ like "... and in --json" "$("$SR" diff --json "$SCRATCH/where-a.trace" "$SCRATCH
 check "... not said of a trace without its metadata (standard input)" \
 	sh -c "! '$SR' diff - '$SCRATCH/where-b.trace' < '$SCRATCH/where-a.trace' | grep -q 'different source trees'"
 
+# Trees whose paths differ in length (by 3): a file that embeds the path
+# twice is 6 bytes longer, and the report counts it; one whose size does
+# not change is not; the step that wrote them is said to have had the
+# tree's path for input.
+for x in a abcd; do
+	mkdir -p "$SCRATCH/len-$x"
+	(cd "$SCRATCH/len-$x" && "$SR" -q -o "$SCRATCH/len-$x.trace" -- \
+		sh -c 'pwd > where.txt; pwd >> where.txt; printf %s "$PWD" | wc -c > len.txt') \
+		>/dev/null 2>&1
+done
+out=$("$SR" diff "$SCRATCH/len-a.trace" "$SCRATCH/len-abcd.trace")
+# (like's pattern is grep's: one line, a newline would make two)
+is "paths of other lengths: the outputs sized by it counted" \
+	"$(echo "$out" | grep -A1 '^1 of the 2 differing outputs')" \
+	"1 of the 2 differing outputs differ in size by a multiple of the
+paths' difference in length (+3 bytes), as files that embed the path do."
+like "... the step that wrote them had the path for input" "$out" \
+	'^  1\. process 1 saw identical inputs but for the source tree.s path, and did not produce identical results$'
+is "... said so first among what it may be" "$(echo "$out" | grep -A2 '^  1\. process 1 ' | sed -n 3p)" \
+	"       it may write the tree's path, which it was given (its directory, a \$SRC name)"
+check "... no count where the paths' lengths are equal" \
+	sh -c "! '$SR' diff '$SCRATCH/where-a.trace' '$SCRATCH/where-b.trace' | grep -q 'differ in size by'"
+check "... nor the path named as an input of a run in one tree" \
+	sh -c "! '$SR' diff - '$SCRATCH/len-abcd.trace' < '$SCRATCH/len-a.trace' | grep -q 'but for the source tree'"
+
 "$SR" diff "$SCRATCH/where-a.trace" "$SCRATCH/where-b" 2>"$SCRATCH/err"
 is "a directory for a trace: 125, said as such (not a failed copy)" "$?:$(cat "$SCRATCH/err")" \
 	"125:sandrun: cannot read '$SCRATCH/where-b': Is a directory"
