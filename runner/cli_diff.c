@@ -409,7 +409,8 @@ static void print_json(const struct diff_result *r, char *const src[2])
 		else
 			fputs("null", stdout);
 	}
-	printf("]}\n");
+	printf("],\"path_sized\":%zu}\n", src[0] && src[1] ?
+	       path_sized(r, (long long)strlen(src[1]) - (long long)strlen(src[0])) : 0);
 }
 
 int cmd_diff(int argc, char **argv)

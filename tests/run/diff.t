@@ -630,10 +630,25 @@ like "... the step that wrote them had the path for input" "$out" \
 	'^  1\. process 1 saw identical inputs but for the source tree.s path, and did not produce identical results$'
 is "... said so first among what it may be" "$(echo "$out" | grep -A2 '^  1\. process 1 ' | sed -n 3p)" \
 	"       it may write the tree's path, which it was given (its directory, a \$SRC name)"
-check "... no count where the paths' lengths are equal" \
-	sh -c "! '$SR' diff '$SCRATCH/where-a.trace' '$SCRATCH/where-b.trace' | grep -q 'differ in size by'"
-check "... nor the path named as an input of a run in one tree" \
-	sh -c "! '$SR' diff - '$SCRATCH/len-abcd.trace' < '$SCRATCH/len-a.trace' | grep -q 'but for the source tree'"
+like "... and in --json" "$("$SR" diff --json "$SCRATCH/len-a.trace" "$SCRATCH/len-abcd.trace")" \
+	'"src":\[[^]]*\],"path_sized":1\}$'
+# (paths as long, and an output whose size differs: nothing to count by,
+# and no division by 0)
+for x in a b; do
+	mkdir -p "$SCRATCH/eq-$x"
+	(cd "$SCRATCH/eq-$x" && "$SR" -q -o "$SCRATCH/eq-$x.trace" -- \
+		sh -c 'pwd > where.txt; case $PWD in *-a) echo 1;; *) echo 22;; esac > n.txt') \
+		>/dev/null 2>&1
+done
+out=$("$SR" diff "$SCRATCH/eq-a.trace" "$SCRATCH/eq-b.trace")
+is "... no count where the paths' lengths are equal" \
+	"$?:$(printf '%s\n' "$out" | grep -c 'differ in size by'):$(printf '%s\n' "$out" | grep -c '^  [AB]: ')" \
+	"1:0:2"
+out=$("$SR" diff - "$SCRATCH/len-abcd.trace" < "$SCRATCH/len-a.trace")
+is "... nor the path named as an input where no metadata says the trees" \
+	"$?:$(printf '%s\n' "$out" | grep -c 'but for the source tree')" "1:0"
+like "... which says the step the usual way" "$out" \
+	'^  1\. process 1 saw identical inputs but did not produce identical results$'
 
 "$SR" diff "$SCRATCH/where-a.trace" "$SCRATCH/where-b" 2>"$SCRATCH/err"
 is "a directory for a trace: 125, said as such (not a failed copy)" "$?:$(cat "$SCRATCH/err")" \
