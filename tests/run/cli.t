@@ -99,8 +99,8 @@ if [ -w /dev/full ]; then
 		# shellcheck disable=SC2086
 		"$SR" $args >/dev/full 2>"$SCRATCH/err"
 		is "'$args' >/dev/full: 125" "$?" 125
-		like "'$args' >/dev/full: says so, with the reason" "$(cat "$SCRATCH/err")" \
-			'^sandrun: write error on standard output: No space left on device$'
+		is "'$args' >/dev/full: says so once, with the reason" "$(cat "$SCRATCH/err")" \
+			'sandrun: write error on standard output: No space left on device'
 	done
 else
 	skip "/dev/full is not writable here"
@@ -144,7 +144,8 @@ like "and names the directory" "$(cat "$SCRATCH/err")" "cannot change to '/no/su
 # --dry-run prints the plan and runs nothing.
 out=$("$SR" --dry-run --tmpfs=/var/cache -- touch "$SCRATCH/dry")
 check "--dry-run runs nothing" test ! -e "$SCRATCH/dry"
-like "--dry-run shows the read-only root" "$out" '^namespaces user mount pid uts ipc net'
+like "--dry-run shows the namespaces" "$out" '^namespaces user mount pid uts ipc net'
+like "--dry-run shows the read-only root" "$out" '^root-ro-bind / /$'
 like "--dry-run shows the source tree bind" "$out" "bind $SCRATCH $SCRATCH # source tree"
 like "--dry-run shows the user's tmpfs" "$out" "tmpfs /var/cache mode=0755"
 like "--dry-run ends with the command" "$(echo "$out" | tail -n1)" "^exec touch $SCRATCH/dry$"
@@ -450,7 +451,7 @@ check "an event with an \"end\" member: the trace was changed" grep -q ',"end":"
 	"$SCRATCH/endmember.trace"
 for sub in show fold lock; do
 	is "$sub: an event with an \"end\" member is an event, not the end" \
-		"$("$SR" $sub "$SCRATCH/endmember.trace" 2>&1 | sed "s|endmember|whole|g"; echo "rc=$?")" \
+		"$({ "$SR" $sub "$SCRATCH/endmember.trace" 2>&1; echo "rc=$?"; } | sed "s|endmember|whole|g")" \
 		"$("$SR" $sub "$SCRATCH/whole.trace" 2>&1; echo "rc=$?")"
 done
 # A wrote sandrun writes without perm or size (sandrun's own stderr, a
@@ -515,8 +516,8 @@ for sub in show fold lock "diff $SCRATCH/whole.trace"; do
 	# shellcheck disable=SC2086
 	"$SR" $sub "$SCRATCH/whole.trace" >/dev/full 2>"$SCRATCH/err"
 	is "$sub >/dev/full: 125" "$?" 125
-	like "$sub >/dev/full: says why, once" "$(cat "$SCRATCH/err")" \
-		'^sandrun: write error on standard output: No space left on device$'
+	is "$sub >/dev/full: says why, once" "$(cat "$SCRATCH/err")" \
+		'sandrun: write error on standard output: No space left on device'
 done
 for sub in show fold lock; do
 	"$SR" $sub "$SCRATCH/no-such.trace" >/dev/null 2>"$SCRATCH/err"
@@ -576,8 +577,8 @@ rm -f "$SCRATCH/rodir-w/ran.txt"
 as user "$SR" -q --no-digest-cache -o "$SCRATCH/rodir-w/t.trace" \
 	--meta="$SCRATCH/rodir/m.json" -- touch "$SCRATCH/rodir-w/ran.txt" 2>"$SCRATCH/err"
 is "--meta into a directory that takes no new file: 125" "$?" 125
-like "... before the build ran" "$(cat "$SCRATCH/err"; test -e "$SCRATCH/rodir-w/ran.txt" && echo ran)" \
-	"^sandrun: cannot create '$SCRATCH/rodir/m.json': Permission denied\$"
+is "... said" "$(cat "$SCRATCH/err")" "sandrun: cannot create '$SCRATCH/rodir/m.json': Permission denied"
+check "... before the build ran" test ! -e "$SCRATCH/rodir-w/ran.txt"
 # ... and the last run's outputs there are left as they are: no run
 # began (an incomplete trace stands for a run that began and failed).
 mkdir -p "$SCRATCH/keep"

@@ -59,7 +59,8 @@ for who in $(test_users); do
 		"0
 0
 refused"
-	sr "$who" "$src" -- sh -c 'sh -c "kill -SEGV \$\$"' 2>/dev/null
+	# (a soft limit of 0 outside would leave none anyway: unlimited here)
+	(ulimit -S -c unlimited; sr "$who" "$src" -- sh -c 'sh -c "kill -SEGV \$\$"') 2>/dev/null
 	check "$who: a crash leaves no core file in the tree" test ! -e "$src/core"
 
 	# Writing outside the source tree fails and leaves nothing behind.
