@@ -667,4 +667,31 @@ CMDS
 "$SR" hash --rules "$SCRATCH/edge.rules" "$SR" >/dev/null 2>"$SCRATCH/err"
 like "a line of 1 MiB with its newline is read whole, the next on its own" \
 	"$(cat "$SCRATCH/err")" "edge.rules:2: unknown rule kind 'a'"
+
+# make install PREFIX=... DESTDIR=...: the binary, its two objects where
+# it looks for them (../lib/sandrun), the man page; a run of the
+# installed binary records in-process, with no warning; uninstall takes
+# it all away.
+if command -v make >/dev/null && [ -f "$TOP/GNUmakefile" ]; then
+	D=$SCRATCH/dest
+	mk() { env -u MAKEFLAGS -u MAKELEVEL -u MFLAGS make -s -C "$TOP" \
+		SANITIZE="${SANITIZE:-}" DESTDIR="$D" PREFIX=/usr "$@"; }
+	mk install >/dev/null 2>"$SCRATCH/err"
+	is "make install DESTDIR PREFIX=/usr: 0" "$?:$(cat "$SCRATCH/err")" "0:"
+	is "... installs the binary, its objects and the man page" \
+		"$(cd "$D" && find . -type f | sort)" "./usr/bin/sandrun
+./usr/lib/sandrun/sandrun-audit.so
+./usr/lib/sandrun/sandrun-rec.so
+./usr/share/man/man1/sandrun.1"
+	(cd "$SCRATCH/keep" && "$D/usr/bin/sandrun" -q -o "$SCRATCH/inst.trace" -- true) \
+		2>"$SCRATCH/err"
+	is "... whose run succeeds, warning of nothing" "$?:$(cat "$SCRATCH/err")" "0:"
+	like "... recording in-process (its objects found)" \
+		"$(cat "$SCRATCH/inst.trace.meta.json")" '"in_process": *[1-9]'
+	mk uninstall >/dev/null 2>"$SCRATCH/err"
+	is "make uninstall: 0, nothing left" "$?:$(cat "$SCRATCH/err"):$(cd "$D" && find . -type f)" "0::"
+else
+	skip "make install: no make or no GNUmakefile"; skip "(same)"; skip "(same)"; skip "(same)"
+	skip "(same)"
+fi
 done_testing
