@@ -225,11 +225,18 @@ static long long state_size(const char *state)
 	return p && !strncmp(state, "file ", 5) ? strtoll(p + 6, NULL, 10) : -1;
 }
 
-/* How many differing outputs are files whose size differs by a nonzero
- * multiple of delta, B's tree's path's length less A's (a file that
- * embeds the path k times), where delta is not 0. */
-static size_t path_sized(const struct diff_result *r, long long delta)
+/* B's tree's path's length less A's (0: either unknown). */
+static long long path_delta(char *const src[2])
 {
+	return src[0] && src[1] ? (long long)strlen(src[1]) - (long long)strlen(src[0]) : 0;
+}
+
+/* How many differing outputs are files whose size differs by a nonzero
+ * multiple of the trees' paths' difference in length (a file that embeds
+ * the path that many times), where it is not 0. */
+static size_t path_sized(const struct diff_result *r, char *const src[2])
+{
+	long long delta = path_delta(src);
 	size_t k = 0;
 
 	for (size_t i = 0; delta && i < r->noutputs; i++) {
@@ -267,7 +274,7 @@ static void print_report(const char *pa, const char *pb, const struct diff_resul
 	/* (traces name the tree $SRC; what a build writes of its path, its
 	 * own content, differs all the same) */
 	if (trees) {
-		size_t k = path_sized(r, (long long)strlen(src[1]) - (long long)strlen(src[0]));
+		size_t k = path_sized(r, src);
 
 		printf("\nRecorded in different source trees (what embeds the tree's path,\n"
 		       "as debug information or kbuild's .mod files do, differs for that alone):\n");
@@ -278,7 +285,7 @@ static void print_report(const char *pa, const char *pb, const struct diff_resul
 			       "paths' difference in length (%+lld bytes), as files that embed the "
 			       "path do.\nBuild in the same path on both sides, or have the "
 			       "tools map it away\n(gcc's -ffile-prefix-map=OLD=NEW).\n", k,
-			       r->noutputs, (long long)strlen(src[1]) - (long long)strlen(src[0]));
+			       r->noutputs, path_delta(src));
 	}
 	if (reaching) {
 		printf("\nRoot causes of the differing outputs:\n");
@@ -409,8 +416,7 @@ static void print_json(const struct diff_result *r, char *const src[2])
 		else
 			fputs("null", stdout);
 	}
-	printf("],\"path_sized\":%zu}\n", src[0] && src[1] ?
-	       path_sized(r, (long long)strlen(src[1]) - (long long)strlen(src[0])) : 0);
+	printf("],\"path_sized\":%zu}\n", path_sized(r, src));
 }
 
 int cmd_diff(int argc, char **argv)
