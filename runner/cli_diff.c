@@ -66,6 +66,30 @@ static const char *vis(const char *s)
 	return out;
 }
 
+/* Whether a lookup's outcomes ("ok", "ok dir", "ENOENT", joined by
+ * " | ") found the path, at least once. */
+static bool found(const char *v)
+{
+	return v && (!strncmp(v, "ok", 2) || strstr(v, "| ok"));
+}
+
+/* A lookup's outcomes for people: "found", "found dir", "not found
+ * (ENOENT)", joined by " | ". */
+static void print_outcomes(const char *v)
+{
+	for (const char *p = v, *end; p; p = end ? end + 3 : NULL) {
+		end = strstr(p, " | ");
+		int n = end ? (int)(end - p) : (int)strlen(p);
+
+		if (p != v)
+			fputs(" | ", stdout);
+		if (n >= 2 && !strncmp(p, "ok", 2))
+			printf("found%.*s", n - 2, p + 2);
+		else
+			printf("not found (%.*s)", n, p);
+	}
+}
+
 /* trees: whether the runs were made in source trees at different paths. */
 static const char *describe(const struct diff_cause *c, bool trees, char *buf, size_t len)
 {
@@ -74,7 +98,11 @@ static const char *describe(const struct diff_cause *c, bool trees, char *buf, s
 		snprintf(buf, len, "%s was read with different content", vis(c->what));
 		break;
 	case CAUSE_FOUND:
-		snprintf(buf, len, "%s was looked up and found on one side only", vis(c->what));
+		if (found(c->a) && found(c->b))
+			snprintf(buf, len, "%s was looked up with different results", vis(c->what));
+		else
+			snprintf(buf, len, "%s was looked up and found on one side only",
+				 vis(c->what));
 		break;
 	case CAUSE_LISTING:
 		snprintf(buf, len, "the listing of directory %s differs", vis(c->what));
@@ -117,10 +145,11 @@ static void print_side(const char *side, const struct diff_cause *c, const char 
 		printf("       %s: (absent)\n", side);
 	else if (c->kind == CAUSE_CONTENT && !strncmp(v, "ok file ", 8))
 		printf("       %s: %s\n", side, vis(v + 8));
-	else if (c->kind == CAUSE_FOUND && !strncmp(v, "ok", 2))
-		printf("       %s: found%s\n", side, vis(v + 2));
-	else if (c->kind == CAUSE_FOUND)
-		printf("       %s: not found (%s)\n", side, vis(v));
+	else if (c->kind == CAUSE_FOUND) {
+		printf("       %s: ", side);
+		print_outcomes(vis(v));
+		putchar('\n');
+	}
 	else
 		printf("       %s: %s\n", side, vis(v));
 }

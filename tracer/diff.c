@@ -97,6 +97,52 @@ static const char *fact_path(const struct fact *f)
 	return t ? t + 1 : f->key;
 }
 
+/* Whether outcome (its first len bytes) is among v's ("ok", "ok dir",
+ * "ENOENT", joined by " | "), of those found (starting "ok ") or not. */
+static bool has_outcome(const char *v, const char *outcome, size_t len)
+{
+	for (const char *p = v; p; p = strstr(p, " | ") ? strstr(p, " | ") + 3 : NULL) {
+		size_t n = strstr(p, " | ") ? (size_t)(strstr(p, " | ") - p) : strlen(p);
+
+		if (n == len && !memcmp(p, outcome, len))
+			return true;
+	}
+	return false;
+}
+
+/* Whether each of a's outcomes that is a failure or a type found is b's
+ * too, a bare "ok" (a probe that tells no type: access) standing for
+ * any type found. */
+static bool outcomes_within(const char *a, const char *b)
+{
+	bool b_bare = has_outcome(b, "ok", 2);
+
+	for (const char *p = a; p; p = strstr(p, " | ") ? strstr(p, " | ") + 3 : NULL) {
+		size_t n = strstr(p, " | ") ? (size_t)(strstr(p, " | ") - p) : strlen(p);
+
+		if (n == 2 && !memcmp(p, "ok", 2))
+			continue;
+		if (!has_outcome(b, p, n) && !(b_bare && !strncmp(p, "ok ", 3)))
+			return false;
+	}
+	return true;
+}
+
+/* Two sides' lookups of a path that found the same (the same failures,
+ * the same types) however often or by which call: how the process
+ * looked differs, not what it was given (a compiler driver that stopped
+ * at a failed step looked less). */
+static bool probes_alike(const struct fact *f, const struct fact *g)
+{
+	/* (found at all on both sides or on neither: a bare "ok" on one side
+	 * is not a failure's match on the other) */
+	bool found_f = !strncmp(f->val, "ok", 2) || strstr(f->val, "| ok"),
+	     found_g = !strncmp(g->val, "ok", 2) || strstr(g->val, "| ok");
+
+	return !strncmp(f->key, "probe\t", 6) && found_f == found_g &&
+	       outcomes_within(f->val, g->val) && outcomes_within(g->val, f->val);
+}
+
 static bool is_ancestor(const struct run *r, int anc, int i)
 {
 	while (i >= 0 && i != anc)
@@ -211,6 +257,10 @@ static bool visit_pair(struct engine *e, int ia, bool *behaviour)
 		j += c >= 0;
 		if (g && !strcmp(f->val, g->val))
 			continue;
+		if (g && probes_alike(f, g)) {
+			*behaviour = true;
+			continue;
+		}
 		if (f->side == OUT || f->side == BEHAVIOUR) {
 			if (f->side == OUT && g && !strncmp(f->key, "wrote\t", 6) &&
 			    written_below(e, ia, f, &changed))

@@ -237,10 +237,12 @@ check "nondeterministic: no compiler is named a root cause" \
 is "nondeterministic: one cause only" "$(echo "$out" | grep -cE '^  [0-9]+\. ')" 1
 
 # A generator whose output differs (the clock) feeding a compiler: only
-# the generator is nondeterministic; cc1, as and ld are downstream.
+# the generator is nondeterministic; cc1, as and ld are downstream.  (The
+# nanoseconds behind a 1: a leading 0 made an octal number that an 8 or
+# a 9 in it made no C, one time in ten.)
 D=$SCRATCH/dated
 mkdir -p "$D"
-printf 'prog: a.c gen.c\n\t$(CC) -o prog a.c gen.c\ngen.c:\n\tdate +"int gen(void){return %%N & 0;}" > gen.c\n' > "$D/Makefile"
+printf 'prog: a.c gen.c\n\t$(CC) -o prog a.c gen.c\ngen.c:\n\tdate +"int gen(void){return 1%%N & 0;}" > gen.c\n' > "$D/Makefile"
 printf 'int gen(void);\nint main(void){return gen();}\n' > "$D/a.c"
 for i in 1 2; do
 	rm -f "$D/gen.c" "$D/prog"
@@ -251,6 +253,35 @@ check "a clock-dependent generator: no compiler, assembler or linker is a cause"
 	sh -c '! printf "%s" "$1" | grep -A3 -E "^  [0-9]+\. " | grep -Eq "\((/[^ ]*/)?(cc1|as|ld|collect2) "' _ "$out"
 is "... one cause only" "$(echo "$out" | grep -cE '^  [0-9]+\. ')" 1
 like "a clock-dependent generator: the compile is downstream" "$out" 'Downstream: [1-9]'
+
+# A variable that makes the generated source no C on one side: its
+# compile fails there, and the driver (cc) stops and looks up its
+# directories less; what it found is the same, so the variable is the one
+# cause, and it reaches the program too (not cc's lookups).
+D=$SCRATCH/badgen
+mkdir -p "$D"
+printf 'prog: a.c gen.c\n\t$(CC) -o prog a.c gen.c\ngen.c:\n\techo "int gen(void){return $$V & 0;}" > gen.c\n' > "$D/Makefile"
+printf 'int gen(void);\nint main(void){return gen();}\n' > "$D/a.c"
+for v in 1 08; do
+	rm -f "$D/gen.c" "$D/prog"
+	(cd "$D" && env -u MAKEFLAGS -u OLDPWD "$SR" -q --setenv=V=$v -o "$SCRATCH/bg$v.trace" -- make -s) \
+		>/dev/null 2>&1
+done
+out=$("$SR" diff "$SCRATCH/bg1.trace" "$SCRATCH/bg08.trace")
+is "a failed compile on one side: exit 1, one cause, the variable" \
+	"$?:$(echo "$out" | grep -E '^  [0-9]+\. ')" "1:  1. environment variable V differs"
+like "... which reaches the program" "$out" '^               \$SRC/prog, written by '
+# (a lookup that found a file on both sides, of other types: said so)
+sed 's|"ev":"probe","path":"/usr/lib/gcc/x86_64-linux-gnu/12","res":"ok"|&,"type":"file"|' \
+	"$SCRATCH/bg08.trace" > "$SCRATCH/bgtype.trace"
+if cmp -s "$SCRATCH/bg08.trace" "$SCRATCH/bgtype.trace"; then
+	skip "no untyped lookup of gcc's directory here to retype"
+else
+	out=$("$SR" diff "$SCRATCH/bg1.trace" "$SCRATCH/bgtype.trace" 2>&1)
+	like "... a lookup that found other types: with different results, not on one side only" \
+		"$out" 'was looked up with different results$'
+	like "... each outcome said" "$out" '^       A: found \| found dir$'
+fi
 
 # A Makefile with one more target: the Makefile is the cause, not the
 # extra lookups of cc along the PATH that the extra target makes.
@@ -599,13 +630,21 @@ like "ls d > d/list.txt, d with one more file: the listing of d is the cause" \
 	"$(echo "$out" | grep -E '^  1\. ')" '1\. the listing of directory \$SRC/d differs'
 like "... first seen by ls" "$out" 'first seen by 1\.1 \(ls d\)'
 
+# in_trees NAME SCRIPT X...: SCRIPT run by sh under sandrun in a tree
+# $SCRATCH/NAME-X for each X, traced to $SCRATCH/NAME-X.trace.
+in_trees() {
+	local name=$1 script=$2 x
+	shift 2
+	for x; do
+		mkdir -p "$SCRATCH/$name-$x"
+		(cd "$SCRATCH/$name-$x" && "$SR" -q -o "$SCRATCH/$name-$x.trace" -- sh -c "$script") \
+			>/dev/null 2>&1
+	done
+}
+
 # Two trees whose build writes its own path: the traces say $SRC, the
 # outputs differ; the report names the two trees, from the metadata.
-for x in a b; do
-	mkdir -p "$SCRATCH/where-$x"
-	(cd "$SCRATCH/where-$x" && "$SR" -q -o "$SCRATCH/where-$x.trace" -- sh -c 'pwd > where.txt') \
-		>/dev/null 2>&1
-done
+in_trees where 'pwd > where.txt' a b
 out=$("$SR" diff "$SCRATCH/where-a.trace" "$SCRATCH/where-b.trace")
 like "a build that writes its path, in two trees: the trees named" "$out" \
 	"Recorded in different source trees .*"$'\n'".*"$'\n'"  A: $SCRATCH/where-a"$'\n'"  B: $SCRATCH/where-b"
@@ -618,14 +657,8 @@ check "... not said of a trace without its metadata (standard input)" \
 # twice is 6 bytes longer, and the report counts it; one whose size does
 # not change is not; the step that wrote them is said to have had the
 # tree's path for input.
-for x in a abcd; do
-	mkdir -p "$SCRATCH/len-$x"
-	(cd "$SCRATCH/len-$x" && "$SR" -q -o "$SCRATCH/len-$x.trace" -- \
-		sh -c 'pwd > where.txt; pwd >> where.txt; printf %s "$PWD" | wc -c > len.txt') \
-		>/dev/null 2>&1
-done
+in_trees len 'pwd > where.txt; pwd >> where.txt; printf %s "$PWD" | wc -c > len.txt' a abcd
 out=$("$SR" diff "$SCRATCH/len-a.trace" "$SCRATCH/len-abcd.trace")
-# (like's pattern is grep's: one line, a newline would make two)
 is "paths of other lengths: the outputs sized by it counted" \
 	"$(echo "$out" | grep -A1 '^1 of the 2 differing outputs')" \
 	"1 of the 2 differing outputs differ in size by a multiple of the
@@ -638,12 +671,7 @@ like "... and in --json" "$("$SR" diff --json "$SCRATCH/len-a.trace" "$SCRATCH/l
 	'"src":\[[^]]*\],"path_sized":1\}$'
 # (paths as long, and an output whose size differs: nothing to count by,
 # and no division by 0)
-for x in a b; do
-	mkdir -p "$SCRATCH/eq-$x"
-	(cd "$SCRATCH/eq-$x" && "$SR" -q -o "$SCRATCH/eq-$x.trace" -- \
-		sh -c 'pwd > where.txt; case $PWD in *-a) echo 1;; *) echo 22;; esac > n.txt') \
-		>/dev/null 2>&1
-done
+in_trees eq 'pwd > where.txt; case $PWD in *-a) echo 1;; *) echo 22;; esac > n.txt' a b
 out=$("$SR" diff "$SCRATCH/eq-a.trace" "$SCRATCH/eq-b.trace")
 is "... no count where the paths' lengths are equal" \
 	"$?:$(printf '%s\n' "$out" | grep -c 'differ in size by'):$(printf '%s\n' "$out" | grep -c '^  [AB]: ')" \
