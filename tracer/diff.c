@@ -284,12 +284,16 @@ static bool visit_pair(struct engine *e, int ia, bool *behaviour)
 			if (up && (up->flags & D_CONTENT)) {
 				up->spawned_differently = true;
 				changed |= diff_union_into(x, up);
-			} else if (ep && (ep->flags & D_ENV) && x->weak.count) {
+			} else if (ep && (ep->flags & D_ENV) && (x->weak.count || ep->causes.count)) {
 				/* made by a parent whose inputs differ only
 				 * in the environment it passed on: that
 				 * difference is the cause (make's recipes
-				 * from KCFLAGS) */
+				 * from KCFLAGS), or what made it differ
+				 * (a sub-make's from a variable given on
+				 * its parent's command line, passed down
+				 * in MAKEFLAGS) */
 				changed |= diff_cset_union(&x->causes, &x->weak);
+				changed |= diff_union_into(x, ep);
 			} else {
 				const char *what = strchr(f->key, '\t') + 1;
 

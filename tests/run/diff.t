@@ -375,6 +375,25 @@ like "a variable made from another: reaching the output" "$out" 'reaches \$SRC/o
 is "a variable made from another: the only cause (DERIVED is not one)" \
 	"$(echo "$out" | grep -cE '^  [0-9]+\. |variable DERIVED')" 1
 
+# A variable on make's command line, passed to a sub-make in MAKEFLAGS
+# (make -C $KDIR M=... KCFLAGS=...): the command line is the one cause,
+# not the recipes the sub-make made from it.
+D=$SCRATCH/submake
+mkdir -p "$D/sub"
+printf 'all:\n\t$(MAKE) -s -C sub\n' > "$D/Makefile"
+printf 'all:\n\tsh -c "echo $(X) > out.txt"\n' > "$D/sub/Makefile"
+for v in 1 2; do
+	rm -f "$D/sub/out.txt"
+	(cd "$D" && env -u MAKEFLAGS -u MAKELEVEL -u OLDPWD "$SR" -q -o "$SCRATCH/submake$v.trace" \
+		-- make -s X=$v) >/dev/null 2>&1
+done
+out=$("$SR" diff "$SCRATCH/submake1.trace" "$SCRATCH/submake2.trace")
+is "a variable on make's command line, for a sub-make: one cause, make's argv" \
+	"$?:$(echo "$out" | grep -E -A2 '^  [0-9]+\. ')" "1:  1. a process was started differently (argv)
+       A: make -s X=1
+       B: make -s X=2"
+like "... reaching the sub-make's output" "$out" 'reaches \$SRC/sub/out\.txt'
+
 # What went down a pipe is in no trace: a reader that spawns differently
 # from it (xargs) with identical inputs has the pipe's writer for its
 # cause (the clock here; find's listing order in a real tree), never no
