@@ -10,6 +10,7 @@
 #include "lib/json.h"
 #include "lib/util.h"
 #include "runner/cli.h"
+#include "runner/word_diff.h"
 #include "tracer/diff.h"
 
 static const char diff_usage[] =
@@ -163,6 +164,29 @@ static int cut_at(const char *s, int max)
 	return max;
 }
 
+/* A value past this many bytes (a kbuild recipe's command line, some
+ * 5 KB) is cut, with its length, and B's told by the words that differ. */
+#define LONG_VALUE 200
+
+static void print_sides(const struct diff_cause *c)
+{
+	char *a, *b;
+
+	if ((c->kind != CAUSE_ARGV && c->kind != CAUSE_ENV) || !c->a || !c->b ||
+	    (strlen(c->a) <= LONG_VALUE && strlen(c->b) <= LONG_VALUE)) {
+		print_side("A", c, c->a);
+		print_side("B", c, c->b);
+		return;
+	}
+	a = xstrdup(vis(c->a));
+	b = xstrdup(vis(c->b));
+	printf("       A: %.*s ... (%zu bytes)\n", cut_at(a, 100), a, strlen(a));
+	printf("       B: A, but for these words (git's word diff: [-A's-] {+B's+}):\n");
+	word_diff(stdout, "          ", a, b);
+	free(a);
+	free(b);
+}
+
 /* A process as "ID (argv...)", long command lines cut. */
 static void print_proc(const char *prefix, const struct diff_proc_ref *p)
 {
@@ -182,8 +206,7 @@ static void print_cause(size_t n, const struct diff_cause *c, const struct diff_
 
 	printf("  %zu. %s\n", n, describe(c, trees, buf, sizeof(buf)));
 	if (c->kind != CAUSE_NONDET) {
-		print_side("A", c, c->a);
-		print_side("B", c, c->b);
+		print_sides(c);
 		print_proc(c->kind == CAUSE_ENV ? "       in process " : "       first seen by ",
 			   &c->procs[0]);
 		if (c->nprocs > 1)

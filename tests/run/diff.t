@@ -302,6 +302,18 @@ is "an extra make target: the only cause" "$(echo "$out" | grep -cE '^  [0-9]+\.
 # two_runs DIR NAME [BUILD_ID2]: trace DIR's make twice (after setup_1 /
 # setup_2, shell functions run in DIR), as NAME1 and NAME2; BUILD_ID is 1,
 # then BUILD_ID2 (default 1).
+# in_trees NAME SCRIPT X...: SCRIPT run by sh under sandrun in a tree
+# $SCRATCH/NAME-X for each X, traced to $SCRATCH/NAME-X.trace.
+in_trees() {
+	local name=$1 script=$2 x
+	shift 2
+	for x; do
+		mkdir -p "$SCRATCH/$name-$x"
+		(cd "$SCRATCH/$name-$x" && "$SR" -q -o "$SCRATCH/$name-$x.trace" -- sh -c "$script") \
+			>/dev/null 2>&1
+	done
+}
+
 two_runs() {
 	local dir=$1 name=$2 i id
 	for i in 1 2; do
@@ -374,6 +386,21 @@ like "a variable made from another: the one given is the cause" "$(echo "$out" |
 like "a variable made from another: reaching the output" "$out" 'reaches \$SRC/out\.txt'
 is "a variable made from another: the only cause (DERIVED is not one)" \
 	"$(echo "$out" | grep -cE '^  [0-9]+\. |variable DERIVED')" 1
+
+# A long command line (a kbuild recipe's is ~5 KB) that differs by a
+# word: A's cut, with its length; B's told by the words that differ.
+L=$(printf -- '-Wflag%d ' $(seq 1 40))
+in_trees longargv "echo $L -O2 $L -g" a
+in_trees longargv "echo $L -O3 -DX $L -g" b
+out=$("$SR" diff "$SCRATCH/longargv-a.trace" "$SCRATCH/longargv-b.trace")
+is "a long argv that differs by words: exit 1" "$?" 1
+like "... A's cut, with its length" "$out" \
+	"^       A: sh -c 'echo -Wflag1 -Wflag2 .* -Wflag1 \\.\\.\\. \\([0-9]+ bytes\\)\$"
+is "... B's as a word diff" "$(echo "$out" | grep -A1 '^       B: ')" \
+	"       B: A, but for these words (git's word diff: [-A's-] {+B's+}):
+          ... -Wflag39 -Wflag40 [--O2-] {+-O3+} {+-DX+} -Wflag1 -Wflag2 ..."
+like "... --json keeps both whole" "$("$SR" diff --json "$SCRATCH/longargv-a.trace" "$SCRATCH/longargv-b.trace")" \
+	'"b":"sh -c .echo -Wflag1 .* -O3 -DX -Wflag1 .* -Wflag40 +-g.","processes"'
 
 # A variable on make's command line, passed to a sub-make in MAKEFLAGS
 # (make -C $KDIR M=... KCFLAGS=...): the command line is the one cause,
@@ -648,18 +675,6 @@ out=$("$SR" diff "$SCRATCH/lsinto-a.trace" "$SCRATCH/lsinto-b.trace")
 like "ls d > d/list.txt, d with one more file: the listing of d is the cause" \
 	"$(echo "$out" | grep -E '^  1\. ')" '1\. the listing of directory \$SRC/d differs'
 like "... first seen by ls" "$out" 'first seen by 1\.1 \(ls d\)'
-
-# in_trees NAME SCRIPT X...: SCRIPT run by sh under sandrun in a tree
-# $SCRATCH/NAME-X for each X, traced to $SCRATCH/NAME-X.trace.
-in_trees() {
-	local name=$1 script=$2 x
-	shift 2
-	for x; do
-		mkdir -p "$SCRATCH/$name-$x"
-		(cd "$SCRATCH/$name-$x" && "$SR" -q -o "$SCRATCH/$name-$x.trace" -- sh -c "$script") \
-			>/dev/null 2>&1
-	done
-}
 
 # Two trees whose build writes its own path: the traces say $SRC, the
 # outputs differ; the report names the two trees, from the metadata.
