@@ -408,6 +408,10 @@ sed '0,/^{"p":"1.1",/s/^{"p":"1.1",/{ "p":"1.1",/' "$SCRATCH/whole.trace" > "$SC
 sed 's/^{"proc":"1"}$/{"proc":"1","x":0,"parent":"7"}/' "$SCRATCH/whole.trace" > "$SCRATCH/rootmore.trace"
 sed '0,/^{"p":"1",/s/^{"p":"1",\(.*\)}$/{"p":"1",\1,"end":"complete"}/' "$SCRATCH/whole.trace" \
 	> "$SCRATCH/endmember.trace"
+# (an ID with a leading 0; an end record counting a state more)
+sed 's/^{"proc":"1.1","parent":"1"/{"proc":"1.01","parent":"1"/; s/^{"p":"1.1",/{"p":"1.01",/' \
+	"$SCRATCH/whole.trace" > "$SCRATCH/zeroid.trace"
+sed -E '$s/"states":([0-9]+)/"states":1\1/' "$SCRATCH/whole.trace" > "$SCRATCH/states.trace"
 for sub in show fold lock "diff $SCRATCH/whole.trace"; do
 	for t in "md5:1: the header's \"digest\" is not sha256 or xxh128" \
 		 "vstr:1: the header's \"version\" is not an integer" \
@@ -416,6 +420,8 @@ for sub in show fold lock "diff $SCRATCH/whole.trace"; do
 		 "selfparent:[0-9]+: process 1.1 without its parent 1" \
 		 "undeclared:[0-9]+: the parent 2 is not declared before its child" \
 		 "escid:[0-9]+: a process ID that is not 1, 2, ... or PARENT.N" \
+		 "zeroid:[0-9]+: a process ID that is not 1, 2, ... or PARENT.N" \
+		 "states:[0-9]+: the end record counts 1[0-9]* states, the trace has [0-9]+ \(lines lost or added\)" \
 		 "spaced:[0-9]+: a record that does not begin with its kind's member .*" \
 		 "rootmore:[0-9]+: process 1, a root: \{\"proc\":\"1\"\} and nothing more" \
 		 "moved:[0-9]+: an event of process 1 among those of 1.1 \(each process's events follow its record\)" \

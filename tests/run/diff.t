@@ -147,6 +147,12 @@ is "environment: empty against not set, told apart" \
 like "environment: ... and in --json, not set is null" \
 	"$("$SR" diff --json "$SCRATCH/envempty.trace" "$SCRATCH/envunset.trace")" \
 	'"what":"BUILD_ID","a":"","b":null'
+# (a variable whose name another's begins with: BUILD_IDX is not BUILD_ID)
+build envx "$T" --unsetenv BUILD_ID --setenv BUILD_IDX=2
+out=$("$SR" diff "$SCRATCH/a.trace" "$SCRATCH/envx.trace")
+is "environment: not set, not a longer name's prefix" \
+	"$(echo "$out" | grep -A2 'BUILD_ID differs' | tail -n2 | tr -s ' ')" ' A: 1
+ B: (not set)'
 json=$("$SR" diff --json "$SCRATCH/a.trace" "$SCRATCH/env.trace")
 like "--json: the cause, machine-readable" "$json" \
 	'"causes":\[\{"kind":"env","what":"BUILD_ID","a":"1","b":"2","processes":\[\{"id":"1"'
@@ -401,6 +407,23 @@ is "... B's as a word diff" "$(echo "$out" | grep -A1 '^       B: ')" \
           ... -Wflag39 -Wflag40 [--O2-] {+-O3+} {+-DX+} -Wflag1 -Wflag2 ..."
 like "... --json keeps both whole" "$("$SR" diff --json "$SCRATCH/longargv-a.trace" "$SCRATCH/longargv-b.trace")" \
 	'"b":"sh -c .echo -Wflag1 .* -O3 -DX -Wflag1 .* -Wflag40 +-g.","processes"'
+
+# A cause that reaches an output is listed first, before one found first
+# that reaches none (FOO, which nothing uses; the file read, which
+# reaches out.txt).
+D=$SCRATCH/reachfirst
+mkdir -p "$D"
+printf 'out.txt:\n\tcat v.txt > out.txt\n' > "$D/Makefile"
+for v in a b; do
+	echo "$v" > "$D/v.txt"
+	build "rf$v" "$D" --setenv FOO=$v
+done
+out=$("$SR" diff "$SCRATCH/rfa.trace" "$SCRATCH/rfb.trace")
+is "a cause reaching an output first, one reaching none after" \
+	"$(echo "$out" | grep -E '^  [0-9]+\. |^Root|^Differences|more difference')" \
+	"Root causes of the differing outputs:
+  1. \$SRC/v.txt was read with different content
+1 more difference reaches no differing output (--all lists them): env FOO"
 
 # A variable on make's command line, passed to a sub-make in MAKEFLAGS
 # (make -C $KDIR M=... KCFLAGS=...): the command line is the one cause,

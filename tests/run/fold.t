@@ -74,6 +74,19 @@ if command -v cc >/dev/null; then
 	is "fold --subtree of the a.c compile: only a.o" \
 		"$("$SR" fold -s "$cc_id" "$tr" | tail -n +2 | cut -d' ' -f1)" '$SRC/a.o'
 	mv_id=$("$SR" show --tree "$tr" | grep -B1 -- '^ *mv gen.h.tmp gen.h$' | head -n1 | tr -d ' ')
+	# (a subtree is its id and what is below it: 1.1 is not 1.10)
+	mkdir -p "$SCRATCH/ten"
+	(cd "$SCRATCH/ten" && "$SR" -q -o "$SCRATCH/ten.trace" -- \
+		sh -c 'for i in 1 2 3 4 5 6 7 8 9 10; do sh -c "echo \$0 > f\$0" $i; done')
+	is "fold --subtree 1.1 is not 1.10's too" \
+		"$("$SR" fold -s 1.1 "$SCRATCH/ten.trace" | tail -n +2 | cut -d' ' -f1)" '$SRC/f1'
+	# (a directory made and removed by one process, then by another: the
+	# first's subtree changed nothing either)
+	mkdir -p "$SCRATCH/mkrm"
+	(cd "$SCRATCH/mkrm" && "$SR" -q -o "$SCRATCH/mkrm.trace" -- \
+		sh -c 'sh -c "mkdir d; rmdir d"; sh -c "mkdir d; rmdir d"')
+	is "fold --subtree of a mkdir and rmdir that another process repeats: no line" \
+		"$("$SR" fold -s 1.1 "$SCRATCH/mkrm.trace" | tail -n +2)" ""
 	is "fold --process of the mv: the rename" \
 		"$("$SR" fold -p "$mv_id" "$tr" | tail -n +2 | cut -d' ' -f1,2 | tr '\n' ' ')" \
 		'$SRC/gen.h type=file $SRC/gen.h.tmp type=absent '
@@ -325,6 +338,9 @@ f=$(grep -m1 ' type=file ' "$M" | cut -d' ' -f1)
 { head -n 2 "$D"; printf '%s\n' "\$SRC${f#.}/x type=dir mode=0755"; } > "$SCRATCH/infile.delta"
 apply_bad "a delta's entry in a file" 123 "'$SCRATCH/infile.delta': .* in '$f', which is no directory" \
 	"$M" "$SCRATCH/infile.delta"
+{ cat "$M"; echo '.x type=dir mode=0755'; } > "$SCRATCH/dotx.mtree"
+apply_bad "a path beside '.', not below it" 123 \
+	"$SCRATCH/dotx.mtree:[0-9]+: '\\.x' is not '\\.' or below it" "$SCRATCH/dotx.mtree" "$D"
 grep -v '^\. ' "$M" > "$SCRATCH/topless.mtree"
 apply_bad "a manifest without '.'" 123 "'$SCRATCH/topless.mtree': the manifest has no '.'" \
 	"$SCRATCH/topless.mtree" "$D"

@@ -211,6 +211,14 @@ try audit unix-a bin/breach unix "$S/host.sock"
 is "audit: a host unix socket: it connected" "$out" "unix connected"
 like "audit: a host unix socket: reported" "$(grep violation "$SCRATCH/unix-a.trace")" \
 	'"call":"connect","access":"write","path":"\$SRC/host.sock","res":"ok"'
+# ... and through a link in out/, where writes are allowed: the socket it
+# leads to is what is checked (after the audit run: the server takes one
+# client, and a connect let through would use it)
+ln -sf ../host.sock "$S/out/sock"
+try enforce unix-link bin/breach unix out/sock
+is "enforce: a host unix socket through a link in out/: exit 122" "$rc" 122
+is "... refused" "$out" "connect: EACCES"
+rm -f "$S/out/sock"
 kill $serve 2>/dev/null; wait $serve 2>/dev/null; rm -f "$S/host.sock"
 try enforce udpmsg bin/breach udp-msg 4713
 is "enforce: UDP to loopback with sendmsg: refused" "$out" "bind: EACCES"
