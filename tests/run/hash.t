@@ -564,6 +564,17 @@ if command -v sbattach >/dev/null && command -v sbsign >/dev/null; then
 		-keyout "$SCRATCH/db.key" -out "$SCRATCH/db.crt" >/dev/null 2>&1
 	sbsign --key "$SCRATCH/db.key" --cert "$SCRATCH/db.crt" --output "$SCRATCH/vmlinuz.resigned" \
 		"$SCRATCH/vmlinuz" >/dev/null 2>&1
+	# an Authenticode digest shorter than 160 bits (MD5) is refused, as
+	# the kernel's verify_pefile does, not checked
+	if command -v osslsigncode >/dev/null; then
+		osslsigncode sign -h md5 -certs "$SCRATCH/db.crt" -key "$SCRATCH/db.key" \
+			-in "$SCRATCH/vmlinuz" -out "$SCRATCH/vmlinuz.md5" >/dev/null 2>&1
+		"$SR" verify --cert "$SCRATCH/db.crt" "$SCRATCH/vmlinuz.md5" >/dev/null 2>"$SCRATCH/err"
+		is "authenticode: an MD5 digest is refused (123)" "$?:$(cat "$SCRATCH/err")" \
+			"123:sandrun: $SCRATCH/vmlinuz.md5: unknown or unsupported Authenticode digest algorithm"
+	else
+		skip "no osslsigncode to sign with MD5"
+	fi
 	check "vmlinuz: re-signed with a test key (raw hash differs)" \
 		test "$(sha256sum < "$SCRATCH/vmlinuz.resigned")" != "$(sha256sum < "$V")"
 	is "vmlinuz: masked hash unchanged by re-signing" \
