@@ -246,14 +246,23 @@ is "nondeterministic: one cause only" "$(echo "$out" | grep -cE '^  [0-9]+\. ')"
 # the generator is nondeterministic; cc1, as and ld are downstream.  (The
 # nanoseconds behind a 1: a leading 0 made an octal number that an 8 or
 # a 9 in it made no C, one time in ten.)
+# gen_tree DIR RECIPE: prog made from a.c and gen.c, which RECIPE writes
+# to its stdout; gen_build DIR TRACE [OPTION...]: a build of it from
+# nothing, traced.
+gen_tree() {
+	mkdir -p "$1"
+	printf 'prog: a.c gen.c\n\t$(CC) -o prog a.c gen.c\ngen.c:\n\t%s > gen.c\n' "$2" > "$1/Makefile"
+	printf 'int gen(void);\nint main(void){return gen();}\n' > "$1/a.c"
+}
+gen_build() {
+	local dir=$1 trace=$2
+	shift 2
+	rm -f "$dir/gen.c" "$dir/prog"
+	(cd "$dir" && env -u MAKEFLAGS -u OLDPWD "$SR" -q "$@" -o "$trace" -- make -s) >/dev/null 2>&1
+}
 D=$SCRATCH/dated
-mkdir -p "$D"
-printf 'prog: a.c gen.c\n\t$(CC) -o prog a.c gen.c\ngen.c:\n\tdate +"int gen(void){return 1%%N & 0;}" > gen.c\n' > "$D/Makefile"
-printf 'int gen(void);\nint main(void){return gen();}\n' > "$D/a.c"
-for i in 1 2; do
-	rm -f "$D/gen.c" "$D/prog"
-	(cd "$D" && env -u MAKEFLAGS -u OLDPWD "$SR" -q -o "$SCRATCH/d$i.trace" -- make -s) >/dev/null 2>&1
-done
+gen_tree "$D" 'date +"int gen(void){return 1%N & 0;}"'
+for i in 1 2; do gen_build "$D" "$SCRATCH/d$i.trace"; done
 out=$("$SR" diff "$SCRATCH/d1.trace" "$SCRATCH/d2.trace")
 check "a clock-dependent generator: no compiler, assembler or linker is a cause" \
 	sh -c '! printf "%s" "$1" | grep -A3 -E "^  [0-9]+\. " | grep -Eq "\((/[^ ]*/)?(cc1|as|ld|collect2) "' _ "$out"
@@ -265,14 +274,8 @@ like "a clock-dependent generator: the compile is downstream" "$out" 'Downstream
 # directories less; what it found is the same, so the variable is the one
 # cause, and it reaches the program too (not cc's lookups).
 D=$SCRATCH/badgen
-mkdir -p "$D"
-printf 'prog: a.c gen.c\n\t$(CC) -o prog a.c gen.c\ngen.c:\n\techo "int gen(void){return $$V & 0;}" > gen.c\n' > "$D/Makefile"
-printf 'int gen(void);\nint main(void){return gen();}\n' > "$D/a.c"
-for v in 1 08; do
-	rm -f "$D/gen.c" "$D/prog"
-	(cd "$D" && env -u MAKEFLAGS -u OLDPWD "$SR" -q --setenv=V=$v -o "$SCRATCH/bg$v.trace" -- make -s) \
-		>/dev/null 2>&1
-done
+gen_tree "$D" 'echo "int gen(void){return $$V & 0;}"'
+for v in 1 08; do gen_build "$D" "$SCRATCH/bg$v.trace" --setenv=V=$v; done
 out=$("$SR" diff "$SCRATCH/bg1.trace" "$SCRATCH/bg08.trace")
 is "a failed compile on one side: exit 1, one cause, the variable" \
 	"$?:$(echo "$out" | grep -E '^  [0-9]+\. ')" "1:  1. environment variable V differs"
