@@ -67,28 +67,23 @@ static const char *vis(const char *s)
 	return out;
 }
 
-/* Whether a lookup's outcomes ("ok", "ok dir", "ENOENT", joined by
- * " | ") found the path, at least once. */
-static bool found(const char *v)
+/* A side's lookup outcomes for people: "found", "found dir", "not
+ * found (ENOENT)", joined by " | ". */
+static void print_outcomes(const char *side, const char *v)
 {
-	return v && (!strncmp(v, "ok", 2) || strstr(v, "| ok"));
-}
+	const char *s;
+	size_t n;
 
-/* A lookup's outcomes for people: "found", "found dir", "not found
- * (ENOENT)", joined by " | ". */
-static void print_outcomes(const char *v)
-{
-	for (const char *p = v, *end; p; p = end ? end + 3 : NULL) {
-		end = strstr(p, " | ");
-		int n = end ? (int)(end - p) : (int)strlen(p);
-
-		if (p != v)
+	printf("       %s: ", side);
+	for (const char *p = v; diff_next_outcome(&p, &s, &n);) {
+		if (s != v)
 			fputs(" | ", stdout);
-		if (n >= 2 && !strncmp(p, "ok", 2))
-			printf("found%.*s", n - 2, p + 2);
+		if (n >= 2 && !memcmp(s, "ok", 2))
+			printf("found%.*s", (int)n - 2, s + 2);
 		else
-			printf("not found (%.*s)", n, p);
+			printf("not found (%.*s)", (int)n, s);
 	}
+	putchar('\n');
 }
 
 /* trees: whether the runs were made in source trees at different paths. */
@@ -99,7 +94,7 @@ static const char *describe(const struct diff_cause *c, bool trees, char *buf, s
 		snprintf(buf, len, "%s was read with different content", vis(c->what));
 		break;
 	case CAUSE_FOUND:
-		if (found(c->a) && found(c->b))
+		if (c->a && c->b && diff_found(c->a) && diff_found(c->b))
 			snprintf(buf, len, "%s was looked up with different results", vis(c->what));
 		else
 			snprintf(buf, len, "%s was looked up and found on one side only",
@@ -146,11 +141,8 @@ static void print_side(const char *side, const struct diff_cause *c, const char 
 		printf("       %s: (absent)\n", side);
 	else if (c->kind == CAUSE_CONTENT && !strncmp(v, "ok file ", 8))
 		printf("       %s: %s\n", side, vis(v + 8));
-	else if (c->kind == CAUSE_FOUND) {
-		printf("       %s: ", side);
-		print_outcomes(vis(v));
-		putchar('\n');
-	}
+	else if (c->kind == CAUSE_FOUND)
+		print_outcomes(side, vis(v));
 	else
 		printf("       %s: %s\n", side, vis(v));
 }

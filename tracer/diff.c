@@ -97,32 +97,55 @@ static const char *fact_path(const struct fact *f)
 	return t ? t + 1 : f->key;
 }
 
-/* Whether outcome (its first len bytes) is among v's ("ok", "ok dir",
- * "ENOENT", joined by " | "), of those found (starting "ok ") or not. */
+bool diff_next_outcome(const char **p, const char **s, size_t *n)
+{
+	const char *sep;
+
+	if (!*p)
+		return false;
+	sep = strstr(*p, " | ");
+	*s = *p;
+	*n = sep ? (size_t)(sep - *p) : strlen(*p);
+	*p = sep ? sep + 3 : NULL;
+	return true;
+}
+
+bool diff_found(const char *v)
+{
+	const char *s;
+	size_t n;
+
+	while (diff_next_outcome(&v, &s, &n))
+		if (n >= 2 && !memcmp(s, "ok", 2))
+			return true;
+	return false;
+}
+
+/* Whether outcome (len bytes) is one of v's. */
 static bool has_outcome(const char *v, const char *outcome, size_t len)
 {
-	for (const char *p = v; p; p = strstr(p, " | ") ? strstr(p, " | ") + 3 : NULL) {
-		size_t n = strstr(p, " | ") ? (size_t)(strstr(p, " | ") - p) : strlen(p);
+	const char *s;
+	size_t n;
 
-		if (n == len && !memcmp(p, outcome, len))
+	while (diff_next_outcome(&v, &s, &n))
+		if (n == len && !memcmp(s, outcome, len))
 			return true;
-	}
 	return false;
 }
 
 /* Whether each of a's outcomes that is a failure or a type found is b's
- * too, a bare "ok" (a probe that tells no type: access) standing for
- * any type found. */
+ * too, a bare "ok" of b's (a probe that tells no type: access) standing
+ * for any type found. */
 static bool outcomes_within(const char *a, const char *b)
 {
 	bool b_bare = has_outcome(b, "ok", 2);
+	const char *s;
+	size_t n;
 
-	for (const char *p = a; p; p = strstr(p, " | ") ? strstr(p, " | ") + 3 : NULL) {
-		size_t n = strstr(p, " | ") ? (size_t)(strstr(p, " | ") - p) : strlen(p);
-
-		if (n == 2 && !memcmp(p, "ok", 2))
+	while (diff_next_outcome(&a, &s, &n)) {
+		if (n == 2 && !memcmp(s, "ok", 2))
 			continue;
-		if (!has_outcome(b, p, n) && !(b_bare && !strncmp(p, "ok ", 3)))
+		if (!has_outcome(b, s, n) && !(b_bare && n > 3 && !memcmp(s, "ok ", 3)))
 			return false;
 	}
 	return true;
@@ -136,10 +159,7 @@ static bool probes_alike(const struct fact *f, const struct fact *g)
 {
 	/* (found at all on both sides or on neither: a bare "ok" on one side
 	 * is not a failure's match on the other) */
-	bool found_f = !strncmp(f->val, "ok", 2) || strstr(f->val, "| ok"),
-	     found_g = !strncmp(g->val, "ok", 2) || strstr(g->val, "| ok");
-
-	return !strncmp(f->key, "probe\t", 6) && found_f == found_g &&
+	return !strncmp(f->key, "probe\t", 6) && diff_found(f->val) == diff_found(g->val) &&
 	       outcomes_within(f->val, g->val) && outcomes_within(g->val, f->val);
 }
 

@@ -85,4 +85,11 @@ void diff_free(struct diff_result *r);
 
 const char *cause_kind_name(enum cause_kind k);
 
+/* A lookup cause's side (a, b): its outcomes joined by " | ", each "ok",
+ * "ok TYPE" or an errno name ("ENOENT").  The next one at *p: its start
+ * and length, *p moved past it (NULL after the last); false when there
+ * is none left.  diff_found: whether any is "ok...". */
+bool diff_next_outcome(const char **p, const char **s, size_t *n);
+bool diff_found(const char *v);
+
 #endif
