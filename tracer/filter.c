@@ -20,6 +20,13 @@
 #include "lib/exitcode.h"
 #include "lib/util.h"
 #include "tracer/filter.h"
+
+/* libseccomp's SCMP_An(op, datum) leaves the struct's datum_b to its
+ * zero, which clang's -Wextra names (gcc's does not, for a compound
+ * literal). */
+#ifdef __clang__
+#pragma clang diagnostic ignored "-Wmissing-field-initializers"
+#endif
 #include "tracer/inproc.h"
 #include "tracer/syscalls.h"
 

@@ -212,7 +212,7 @@ static int m_in_root(void)
 	struct open_how w = { .flags = O_WRONLY | O_CREAT | O_TRUNC, .mode = 0644,
 			      .resolve = RESOLVE_IN_ROOT };
 	struct open_how r = { .flags = O_RDONLY, .resolve = RESOLVE_IN_ROOT };
-	int dfd, fd;
+	int dfd = -1, fd;
 
 	must(mkdir("ir", 0755) == 0 && (dfd = open("ir", O_RDONLY | O_DIRECTORY)) >= 0, "ir");
 	fd = (int)syscall(SYS_openat2, dfd, "/made", &w, sizeof(w));

@@ -392,7 +392,7 @@ static int unnamed_cwd(void)
 			      .msg_controllen = sizeof(ctl) };
 	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
 	struct stat st;
-	int sv[2], d, got, fails = 0;
+	int sv[2], d = -1, got, fails = 0;
 
 	must(getcwd(cwd, sizeof(cwd)) != NULL, "getcwd");
 	write_file("x", "in the cwd before\n");

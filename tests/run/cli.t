@@ -703,4 +703,33 @@ else
 	skip "make install: no make or no GNUmakefile"; skip "(same)"; skip "(same)"; skip "(same)"
 	skip "(same)"; skip "(same)"
 fi
+
+# Built with clang, where it is installed: with the same flags, no
+# warning (-Werror), and sandrun-audit.so needing no other object (the
+# GNUmakefile checks); the clang build's runs record in-process, and a
+# program's trace is the same bytes as the gcc build's.
+if command -v clang >/dev/null && command -v make >/dev/null && [ -f "$TOP/GNUmakefile" ]; then
+	C=$SCRATCH/clang-tree
+	mkdir -p "$C" "$SCRATCH/cc-src"
+	(cd "$TOP" && tar --exclude=./build --exclude=./.git --exclude=./sandrun \
+		--exclude='./sandrun*.so' --exclude='./sandrun.trace*' -cf - .) | tar -C "$C" -xf -
+	env -u MAKEFLAGS -u MAKELEVEL -u MFLAGS make -s -C "$C" -j2 CC=clang \
+		>/dev/null 2>"$SCRATCH/err"
+	is "make CC=clang: 0, no warning" "$?:$(cat "$SCRATCH/err")" "0:"
+	echo in > "$SCRATCH/cc-src/in.txt"
+	prog='cat in.txt; ls; mkdir d; echo x > d/f; cat d/f; ln -s f d/l; rm -r d'
+	for b in gcc clang; do
+		bin=$SCRATCH/bin/sandrun
+		[ "$b" = clang ] && bin=$C/sandrun
+		(cd "$SCRATCH/cc-src" && env -i PATH=/usr/bin:/bin "$bin" -q -o "$SCRATCH/cc-$b.trace" -- /bin/sh -c "$prog") \
+			>/dev/null 2>"$SCRATCH/err"
+		is "$b's sandrun: the run succeeds, warning of nothing" "$?:$(cat "$SCRATCH/err")" "0:"
+	done
+	like "clang's: recording in-process (its objects found)" \
+		"$(cat "$SCRATCH/cc-clang.trace.meta.json")" '"in_process": *[1-9]'
+	check "clang's and gcc's: the same trace" cmp "$SCRATCH/cc-gcc.trace" "$SCRATCH/cc-clang.trace"
+	check "... of the program's events" grep -q '"path":"$SRC/d/l"' "$SCRATCH/cc-clang.trace"
+else
+	for i in 1 2 3 4 5 6; do skip "make CC=clang: no clang installed"; done
+fi
 done_testing
