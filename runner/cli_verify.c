@@ -111,8 +111,27 @@ static int verify_one(const struct certs *c, const struct mapped *sigsrc,
 		      !ns && np ? MASK_CUT : MASK_NONE, DIGEST_SHA256, &d);
 	digest_hex(&d, hex);
 	if (!ns) {
-		printf("%s: FAIL (%s has no module or Authenticode signature) payload-sha256=%s\n",
-		       path, sigsrc ? signame : "it", hex);
+		struct region cr[MAX_REGIONS];
+		struct sr_error *cerr = NULL;
+		char why[128] = "";
+		size_t nc = 0;
+
+		/* (a certificate table whose entries are all of another
+		 * type: X.509, or one reserved; the kernel and sbverify
+		 * look for PKCS_SIGNED_DATA alone) */
+		if (!sigsrc)
+			memcpy(cr, pr, (nc = np) * sizeof(*pr));
+		else if (pe_regions(s->buf, s->size, signame, cr, &nc, &cerr) < 0)
+			sr_error_free(cerr);
+		if (nc >= 3 && cr[2].len >= 8) {
+			const uint8_t *e = s->buf + cr[2].off;
+
+			snprintf(why, sizeof(why), ": its certificate table's entry at byte %llu "
+				 "is WIN_CERTIFICATE type 0x%04x, not PKCS#7 signed data (0x0002)",
+				 (unsigned long long)cr[2].off, (unsigned)(e[6] | e[7] << 8));
+		}
+		printf("%s: FAIL (%s has no module or Authenticode signature%s) payload-sha256=%s\n",
+		       path, sigsrc ? signame : "it", why, hex);
 		unmap_file(&m);
 		return SR_EXIT_DIFFERS;
 	}

@@ -549,8 +549,22 @@ if command -v perl >/dev/null; then
 	is "verify: a WIN_CERTIFICATE of revision 1.0: 123" "$?" 123
 	is "... said, with its offset" "$(cat "$SCRATCH/err")" \
 		"sandrun: $SCRATCH/vmlinuz.rev1: byte $(cat "$SCRATCH/revoff"): WIN_CERTIFICATE revision is 0x0100, not 2.0 (0x0200)"
+	# ... and one of type X.509 (1), not PKCS#7: no signature, said so,
+	# for the file and as another's --signature-from; hash cuts it all
+	perl -e 'open F, "<", $ARGV[0] or die; binmode F; local $/; my $c = <F>;
+		my $l = unpack("V", substr($c, 0x3c, 4));
+		my $d = $l + 24 + (unpack("v", substr($c, $l + 24, 2)) == 0x20b ? 112 : 96);
+		my $o = unpack("V", substr($c, $d + 32, 4));
+		substr($c, $o + 6, 2) = pack("v", 1); print STDERR $o; binmode STDOUT; print $c' \
+		"$V" >"$SCRATCH/vmlinuz.x509" 2>"$SCRATCH/x509off"
+	why="has no module or Authenticode signature: its certificate table's entry at byte $(cat "$SCRATCH/x509off") is WIN_CERTIFICATE type 0x0001, not PKCS#7 signed data (0x0002)"
+	out=$("$SR" verify --cert "$FIX/signing-cert.pem" "$SCRATCH/vmlinuz.x509")
+	is "verify: a WIN_CERTIFICATE of type X.509: FAIL (1)" "$?" 1
+	is "... its type said" "$out" "$SCRATCH/vmlinuz.x509: FAIL (it $why) payload-sha256=$signed"
+	out=$("$SR" verify --cert "$FIX/signing-cert.pem" --signature-from "$SCRATCH/vmlinuz.x509" "$V")
+	is "... as --signature-from" "$?:$out" "1:$V: FAIL ($SCRATCH/vmlinuz.x509 $why) payload-sha256=$signed"
 else
-	for i in 1 2; do skip "no perl"; done
+	for i in 1 2 3 4 5; do skip "no perl"; done
 fi
 if command -v sbattach >/dev/null && command -v sbsign >/dev/null; then
 	cp "$V" "$SCRATCH/vmlinuz"; chmod u+w "$SCRATCH/vmlinuz"
