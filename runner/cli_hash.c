@@ -26,7 +26,9 @@ static const char hash_usage[] =
 	"       sandrun hash --check [OPTION]... [FILE]...\n"
 	"Print a digest per file, sha256sum style (DIGEST  PATH), with signature\n"
 	"regions masked: a Linux module's appended signature, a PE/EFI image's\n"
-	"CheckSum, certificate-table entry and certificate table.  A directory\n"
+	"CheckSum, certificate-table entry and certificate table.  A compressed\n"
+	"module (NAME.ko.zst, .ko.xz, .ko.gz) is its decompressed content's digest,\n"
+	"as it was signed.  A directory\n"
 	"gives every regular file below it (not symlinks: they are left out),\n"
 	"then DIGEST  DIR/ for the tree (the SHA-256 of its file lines).  With\n"
 	"no PATH, or PATH -, read standard input; a PATH that is a pipe\n"
@@ -80,8 +82,10 @@ static void print(const struct hash_opts *o, const char *name, const struct hash
 	if (o->json) {
 		printf("{\"path\":");
 		json_write_bytes(stdout, name);
-		printf(",\"algo\":\"%s\",\"digest\":\"%s\",\"masked\":[",
-		       digest_algo_name(o->algo), hex);
+		printf(",\"algo\":\"%s\",\"digest\":\"%s\",", digest_algo_name(o->algo), hex);
+		if (h->unpacked)
+			printf("\"unpacked\":\"%s\",", h->unpacked);
+		printf("\"masked\":[");
 		for (size_t i = 0; i < h->n && o->mode != MASK_NONE; i++)
 			printf("%s{\"offset\":%llu,\"length\":%llu,\"kind\":\"%s\"}",
 			       i ? "," : "", (unsigned long long)h->r[i].off,

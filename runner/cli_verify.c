@@ -9,6 +9,7 @@
 #include "lib/artifact.h"
 #include "lib/exitcode.h"
 #include "lib/mapfile.h"
+#include "lib/unpack.h"
 #include "lib/util.h"
 #include "lib/verify.h"
 #include "runner/cli.h"
@@ -73,8 +74,10 @@ static int verify_one(const struct certs *c, const struct mapped *sigsrc,
 	const struct mapped *s;
 	const char *refused;
 
-	if (load_file(AT_FDCWD, path, path, &m, &err) < 0)
+	if (load_file(AT_FDCWD, path, path, &m, &err) < 0 || unpack_module(&m, path, &err) < 0) {
+		unmap_file(&m);
 		return sr_error_report(err);
+	}
 	s = sigsrc ? sigsrc : &m;
 	if (modsig_regions(s->buf, s->size, sigsrc ? signame : path, sr, &ns, &err) < 0 ||
 	    modsig_regions(m.buf, m.size, path, pr, &np, &err) < 0) {
@@ -189,7 +192,9 @@ int cmd_verify(int argc, char **argv)
 				 "needs at least one FILE to verify");
 	}
 	if (certs_load(&c, certs, ncerts, &err) < 0 ||
-	    (sigfrom && load_file(AT_FDCWD, sigfrom, sigfrom, &sig, &err) < 0)) {
+	    (sigfrom && (load_file(AT_FDCWD, sigfrom, sigfrom, &sig, &err) < 0 ||
+			 unpack_module(&sig, sigfrom, &err) < 0))) {
+		unmap_file(&sig);
 		free(certs);
 		certs_free(c);
 		return sr_error_report(err);

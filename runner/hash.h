@@ -31,8 +31,10 @@ struct hash_opts {
 
 struct hash_out {
 	struct digest d;
-	struct region r[MAX_REGIONS];
+	struct region r[MAX_REGIONS];	/* offsets in the content hashed */
 	size_t n;
+	const char *unpacked;	/* a compressed module's format, its content
+				 * the decompressed module (lib/unpack.h) */
 };
 
 /* One file's digest into out (hash_file.c): rel under dirfd, called name

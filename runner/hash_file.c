@@ -21,6 +21,7 @@
 #include "lib/artifact.h"
 #include "lib/exitcode.h"
 #include "lib/mapfile.h"
+#include "lib/unpack.h"
 #include "lib/util.h"
 #include "runner/hash.h"
 
@@ -169,6 +170,7 @@ int hash_file(const struct hash_opts *o, enum digest_algo algo, int dirfd,
 	struct stat st;
 	int r, fd;
 
+	out->unpacked = NULL;
 	if (!strcmp(name, "-") && !strcmp(rel, "-"))
 		return hash_stream(o, algo, STDIN_FILENO, "-", out, err);
 	/* (a PATH given that is a pipe, /dev/stdin or <(...), is read as a
@@ -197,8 +199,17 @@ int hash_file(const struct hash_opts *o, enum digest_algo algo, int dirfd,
 		close(fd);
 		return r;
 	}
-	if (read_or_map_file(dirfd, rel, name, block, MASKED_BLOCK, &m, err) < 0)
+	/* (a compressed module: its content, decompressed whole, read into
+	 * memory first, not mapped: it is small) */
+	out->unpacked = module_packing(rel);
+	if (out->unpacked) {
+		if (load_file(dirfd, rel, name, &m, err) < 0 || unpack_module(&m, name, err) < 0) {
+			unmap_file(&m);
+			return -1;
+		}
+	} else if (read_or_map_file(dirfd, rel, name, block, MASKED_BLOCK, &m, err) < 0) {
 		return -1;
+	}
 	if (!m.map) {		/* read whole into block */
 		r = find_regions(o, m.buf, m.size, name, out, err);
 		if (r == 0)

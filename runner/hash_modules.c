@@ -5,15 +5,38 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "lib/cleanup.h"
 #include "lib/digest.h"
 #include "lib/exitcode.h"
 #include "lib/mapfile.h"
+#include "lib/unpack.h"
 #include "runner/hash.h"
 
+/* A module modules.order names X.ko, as modules_install left it: X.ko,
+ * else X.ko.zst, X.ko.xz or X.ko.gz if one is there (path: taken). */
+static char *installed(char *path)
+{
+	static const char *const packed[] = { ".zst", ".xz", ".gz" };
+
+	if (access(path, F_OK) == 0 || errno != ENOENT)
+		return path;
+	for (size_t i = 0; i < sizeof(packed) / sizeof(*packed); i++) {
+		char *p = xasprintf("%s%s", path, packed[i]);
+
+		if (access(p, F_OK) == 0) {
+			free(path);
+			return p;
+		}
+		free(p);
+	}
+	return path;
+}
+
 /*
- * The modules of a tree: modules.order's lines, else every .ko, sorted.
+ * The modules of a tree: modules.order's lines, else every .ko (or
+ * compressed .ko: lib/unpack.h), sorted.
  * 125 when the tree cannot be read whole (a module left out would give
  * another root), after saying what could not be read.
  */
@@ -49,8 +72,9 @@ static int module_list(const char *dir, struct strv *out)
 		if (all.n > 1)
 			qsort(all.v, all.n, sizeof(char *), hash_cmp_names);
 		for (size_t i = 0; i < all.n; i++)
-			if (strlen(all.v[i]) > 3 &&
-			    !strcmp(all.v[i] + strlen(all.v[i]) - 3, ".ko"))
+			if ((strlen(all.v[i]) > 3 &&
+			     !strcmp(all.v[i] + strlen(all.v[i]) - 3, ".ko")) ||
+			    module_packing(all.v[i]))
 				strv_push(out, xasprintf("%s/%s", dir, all.v[i]));
 		strv_free(&all);
 		return status;
@@ -65,7 +89,8 @@ static int module_list(const char *dir, struct strv *out)
 		cleanup_free char *name = len > 2 && !strcmp(line + len - 2, ".o") ?
 			xasprintf("%.*s.ko", (int)(len - 2), line) : xstrdup(line);
 
-		strv_push(out, name[0] == '/' ? xstrdup(name) : xasprintf("%s/%s", dir, name));
+		strv_push(out, installed(name[0] == '/' ? xstrdup(name) :
+					 xasprintf("%s/%s", dir, name)));
 	}
 	/* (no module hashed: the list is not the tree's) */
 	if (n == -2) {
@@ -103,7 +128,7 @@ int module_leaf(const char *path, uint32_t pos, struct digest *leaf, struct dige
 	uint8_t pre[5] = { 0x01, (uint8_t)(pos >> 24), (uint8_t)(pos >> 16), (uint8_t)(pos >> 8),
 			   (uint8_t)pos };
 
-	if (load_file(AT_FDCWD, path, path, &m, err) < 0 ||
+	if (load_file(AT_FDCWD, path, path, &m, err) < 0 || unpack_module(&m, path, err) < 0 ||
 	    modsig_regions(m.buf, m.size, path, r, &nr, err) < 0) {
 		unmap_file(&m);
 		return -1;

@@ -833,4 +833,89 @@ echo '*.ko bytes 0:4' > "$SCRATCH/none.rules"
 is "--rules with --mask=none (ignored before): 124" "$?" 124
 like "... says why" "$(cat "$SCRATCH/err")" "rules masks nothing with --mask=none"
 
+
+# Compressed modules (CONFIG_MODULE_COMPRESS_*: modules_install signs,
+# then compresses): foo.ko.zst, .ko.xz and .ko.gz are their decompressed
+# module's digest, verify and go in the module hash list as it does.
+mkdir -p "$SCRATCH/packed/kernel" "$SCRATCH/plain"
+exts=()
+command -v zstd >/dev/null && exts+=(zst)
+command -v xz >/dev/null && exts+=(xz)
+command -v gzip >/dev/null && exts+=(gz)
+nmods=0
+for m in "$FIX"/*.ko; do
+	b=$(basename "$m")
+	cp "$m" "$SCRATCH/plain/$b"
+	echo "kernel/$b" >> "$SCRATCH/packed/modules.order"
+	# (each module by the next format in turn, so that the tree has all)
+	if [ ${#exts[@]} -eq 3 ]; then
+		ext=${exts[nmods % 3]}
+		case $ext in zst) pack="zstd -q -c";; xz) pack="xz -c";; gz) pack="gzip -n -c";; esac
+		$pack "$m" > "$SCRATCH/packed/kernel/$b.$ext"
+	fi
+	nmods=$((nmods + 1))
+done
+if [ ${#exts[@]} -eq 3 ] && [ "$nmods" -ge 3 ]; then
+	for f in "$SCRATCH"/packed/kernel/*; do
+		plain=$SCRATCH/plain/$(basename "${f%.*}")
+		want=$("$SR" hash "$plain" | cut -d' ' -f1)
+		is "hash of $(basename "$f"): the decompressed module's masked digest" \
+			"$("$SR" hash "$f")" "$want  $f"
+		check "... not the bytes'" test "$want" != "$(sha256sum < "$f" | cut -d' ' -f1)"
+		out=$("$SR" verify --cert "$FIX/signing-cert.pem" "$f")
+		is "verify of $(basename "$f"): OK, the payload's SHA-256 the module's" "$?:$out" \
+			"0:$("$SR" verify --cert "$FIX/signing-cert.pem" "$plain" | sed "s|^$plain|$f|")"
+	done
+	f=$(ls "$SCRATCH"/packed/kernel/*.xz | head -n1)
+	plain=$SCRATCH/plain/$(basename "${f%.xz}")
+	like "--json says how it was packed, the regions in the module" "$("$SR" hash --json "$f")" \
+		"\"unpacked\":\"xz\",\"masked\":$("$SR" hash --json "$plain" | sed 's/.*"masked"://; s/}$//; s/[][]/\\&/g')"
+	"$SR" hash "$SCRATCH"/packed/kernel/* > "$SCRATCH/packed.sums"
+	out=$("$SR" hash -c "$SCRATCH/packed.sums")
+	is "hash -c of compressed modules: OK" "$?:$(grep -c ': OK$' <<<"$out")" "0:$nmods"
+	out=$("$SR" verify --cert "$FIX/signing-cert.pem" --signature-from "$f" "$plain")
+	is "verify --signature-from a compressed module, over its module's payload: OK" \
+		"$?:${out%% signer=*}" "0:$plain: OK"
+	# the list: modules.order names X.ko, the tree holds X.ko.zst ...
+	"$SR" hash --module-hashes "$SCRATCH/plain" > "$SCRATCH/plain.list"
+	"$SR" hash --module-hashes "$SCRATCH/packed" > "$SCRATCH/packed.list"
+	is "module-hashes of a compressed tree: the plain tree's root" \
+		"$(tail -n1 "$SCRATCH/packed.list" | cut -d' ' -f1)" "$(tail -n1 "$SCRATCH/plain.list" | cut -d' ' -f1)"
+	is "... each module listed by its file" "$(grep -c '/packed/kernel/.*\.ko\.\(zst\|xz\|gz\)$' "$SCRATCH/packed.list")" "$nmods"
+	rm "$SCRATCH/packed/modules.order"
+	"$SR" hash --module-hashes "$SCRATCH/packed" > "$SCRATCH/packed2.list"
+	is "... and with no modules.order, found by their names" \
+		"$(grep -c '\.ko\.\(zst\|xz\|gz\)$' "$SCRATCH/packed2.list")" "$nmods"
+	# bad streams: 123, with the byte offset
+	z=$(ls "$SCRATCH"/packed/kernel/*.zst | head -n1)
+	head -c 1000 "$z" > "$SCRATCH/cut.ko.zst"
+	"$SR" hash "$SCRATCH/cut.ko.zst" >/dev/null 2>"$SCRATCH/err"
+	is "a zstd module cut short: 123, said where" "$?:$(cat "$SCRATCH/err")" \
+		"123:sandrun: $SCRATCH/cut.ko.zst: byte 1000: the zstd stream ends early"
+	head -c 1000 "$f" > "$SCRATCH/cut.ko.xz"
+	"$SR" verify --cert "$FIX/signing-cert.pem" "$SCRATCH/cut.ko.xz" >/dev/null 2>"$SCRATCH/err"
+	is "an xz module cut short: verify 123 too" "$?:$(cat "$SCRATCH/err")" \
+		"123:sandrun: $SCRATCH/cut.ko.xz: byte 1000: the xz stream ends early"
+	g=$(ls "$SCRATCH"/packed/kernel/*.gz | head -n1)
+	{ head -c 2000 "$g"; printf 'XXXXXXXX'; tail -c +2009 "$g"; } > "$SCRATCH/bad.ko.gz"
+	"$SR" hash "$SCRATCH/bad.ko.gz" >/dev/null 2>"$SCRATCH/err"
+	is "a gzip module with corrupt data: 123" "$?" 123
+	like "... said with a byte offset" "$(cat "$SCRATCH/err")" "^sandrun: $SCRATCH/bad.ko.gz: byte [0-9]+: gzip: "
+	cp "$plain" "$SCRATCH/plain.ko.zst"
+	"$SR" hash "$SCRATCH/plain.ko.zst" >/dev/null 2>"$SCRATCH/err"
+	is "a .ko.zst that is no zstd stream: 123" "$?:$(cat "$SCRATCH/err")" \
+		"123:sandrun: $SCRATCH/plain.ko.zst: byte 0: zstd: Unknown frame descriptor"
+	# (no module: its bytes, as sha256sum's)
+	zstd -q -c "$plain" > "$SCRATCH/notamodule.zst"
+	is "a .zst not named as a module: its bytes" "$("$SR" hash "$SCRATCH/notamodule.zst")" \
+		"$(sha256sum "$SCRATCH/notamodule.zst")"
+	# more than 1 GiB decompressed: refused, not held
+	head -c $(((1 << 30) + 1)) /dev/zero | zstd -q -1 -c > "$SCRATCH/bomb.ko.zst"
+	"$SR" hash "$SCRATCH/bomb.ko.zst" >/dev/null 2>"$SCRATCH/err"
+	is "a module decompressing past 1 GiB: 123" "$?" 123
+	like "... said" "$(cat "$SCRATCH/err")" "bomb.ko.zst: byte [0-9]+: decompresses to more than 1073741824 bytes"
+else
+	for _ in $(seq 23); do skip "no zstd, xz or gzip, or fewer than 3 fixture modules"; done
+fi
+
 done_testing
