@@ -6,6 +6,7 @@
 #include <unistd.h>
 #include <zstd.h>
 
+#include "lib/unpack.h"
 #include "lib/util.h"
 #include "lib/zstdio.h"
 
@@ -279,4 +280,43 @@ FILE *zstd_fdopen_any(int fd)
 	if (zstd_head(head, n))
 		return open_read_after(f, head, n);
 	return plain_after(f, head, n);
+}
+
+int zstd_unpack(const uint8_t *in, size_t len, struct unpack_out *o, uint64_t *at,
+		const char **what)
+{
+	ZSTD_DCtx *z = ZSTD_createDCtx();
+	ZSTD_inBuffer ib = { in, len, 0 };
+	size_t r = 1;		/* 0: at a frame's end, all of it out */
+	int ret = 0;
+
+	if (!z)
+		die_oom();
+	while (ib.pos < ib.size || r) {
+		ZSTD_outBuffer ob;
+		size_t was = ib.pos;
+
+		if (!unpack_room(o)) {
+			*at = ib.pos;
+			ret = -2;
+			break;
+		}
+		ob = (ZSTD_outBuffer){ o->p + o->len, o->cap - o->len, 0 };
+		r = ZSTD_decompressStream(z, &ob, &ib);
+		if (ZSTD_isError(r)) {
+			*at = ib.pos;
+			*what = ZSTD_getErrorName(r);
+			ret = -1;
+			break;
+		}
+		o->len += ob.pos;
+		/* (no input left, none taken, nothing out: in a frame) */
+		if (!ob.pos && ib.pos == was && ib.pos == ib.size) {
+			*at = len;
+			ret = -3;
+			break;
+		}
+	}
+	ZSTD_freeDCtx(z);
+	return ret;
 }

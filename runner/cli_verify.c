@@ -74,7 +74,7 @@ static int verify_one(const struct certs *c, const struct mapped *sigsrc,
 	const struct mapped *s;
 	const char *refused;
 
-	if (load_file(AT_FDCWD, path, path, &m, &err) < 0 || unpack_module(&m, path, &err) < 0) {
+	if (load_unpacked(AT_FDCWD, path, path, module_packing(path), &m, &err) < 0) {
 		unmap_file(&m);
 		return sr_error_report(err);
 	}
@@ -192,8 +192,8 @@ int cmd_verify(int argc, char **argv)
 				 "needs at least one FILE to verify");
 	}
 	if (certs_load(&c, certs, ncerts, &err) < 0 ||
-	    (sigfrom && (load_file(AT_FDCWD, sigfrom, sigfrom, &sig, &err) < 0 ||
-			 unpack_module(&sig, sigfrom, &err) < 0))) {
+	    (sigfrom && load_unpacked(AT_FDCWD, sigfrom, sigfrom, module_packing(sigfrom), &sig,
+				      &err) < 0)) {
 		unmap_file(&sig);
 		free(certs);
 		certs_free(c);

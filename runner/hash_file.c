@@ -200,10 +200,11 @@ int hash_file(const struct hash_opts *o, enum digest_algo algo, int dirfd,
 		return r;
 	}
 	/* (a compressed module: its content, decompressed whole, read into
-	 * memory first, not mapped: it is small) */
-	out->unpacked = module_packing(rel);
+	 * memory first, not mapped: it is small; with --mask=none, its bytes,
+	 * as sha256sum's) */
+	out->unpacked = o->mode != MASK_NONE ? module_packing(rel) : NULL;
 	if (out->unpacked) {
-		if (load_file(dirfd, rel, name, &m, err) < 0 || unpack_module(&m, name, err) < 0) {
+		if (load_unpacked(dirfd, rel, name, out->unpacked, &m, err) < 0) {
 			unmap_file(&m);
 			return -1;
 		}

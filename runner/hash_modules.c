@@ -128,7 +128,7 @@ int module_leaf(const char *path, uint32_t pos, struct digest *leaf, struct dige
 	uint8_t pre[5] = { 0x01, (uint8_t)(pos >> 24), (uint8_t)(pos >> 16), (uint8_t)(pos >> 8),
 			   (uint8_t)pos };
 
-	if (load_file(AT_FDCWD, path, path, &m, err) < 0 || unpack_module(&m, path, err) < 0 ||
+	if (load_unpacked(AT_FDCWD, path, path, module_packing(path), &m, err) < 0 ||
 	    modsig_regions(m.buf, m.size, path, r, &nr, err) < 0) {
 		unmap_file(&m);
 		return -1;

@@ -20,15 +20,15 @@
 #include "lib/exitcode.h"
 #include "lib/util.h"
 #include "tracer/filter.h"
-
-/* libseccomp's SCMP_An(op, datum) leaves the struct's datum_b to its
- * zero, which clang's -Wextra names (gcc's does not, for a compound
- * literal). */
-#ifdef __clang__
-#pragma clang diagnostic ignored "-Wmissing-field-initializers"
-#endif
 #include "tracer/inproc.h"
 #include "tracer/syscalls.h"
+
+/* libseccomp's SCMP_An(op, datum) with its fields named: theirs leaves
+ * datum_b out of a positional initializer, which clang's -Wextra names. */
+#define CMP_ARG(n, cmp, a) ((struct scmp_arg_cmp){ .arg = (n), .op = (cmp), .datum_a = (a) })
+#define CMP_MASKED(n, mask, value) \
+	((struct scmp_arg_cmp){ .arg = (n), .op = SCMP_CMP_MASKED_EQ, .datum_a = (mask), \
+				.datum_b = (value) })
 
 static const uint32_t arches[FILTER_ARCH_COUNT] = {
 	[FILTER_ARCH_X86_64] = SCMP_ARCH_X86_64,
@@ -120,7 +120,7 @@ static int add_rules(scmp_filter_ctx ctx, const struct sc_desc *d, int nr, bool 
 	if (d->dec == DEC_FCNTL) {
 		for (size_t i = 0; i < sizeof(fcntl_cmds) / sizeof(*fcntl_cmds); i++) {
 			r = seccomp_rule_add(ctx, SCMP_ACT_TRACE(0), nr, 1,
-					     SCMP_A1(SCMP_CMP_EQ, (scmp_datum_t)fcntl_cmds[i]));
+					     CMP_ARG(1, SCMP_CMP_EQ, (scmp_datum_t)fcntl_cmds[i]));
 			if (r < 0)
 				return r;
 		}
@@ -130,12 +130,12 @@ static int add_rules(scmp_filter_ctx ctx, const struct sc_desc *d, int nr, bool 
 	 * change after its fd's close: decode.c); no result needed */
 	if (d->dec == DEC_MMAP)
 		return seccomp_rule_add(ctx, notify ? SCMP_ACT_NOTIFY : SCMP_ACT_TRACE(0), nr, 2,
-					SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_WRITE, PROT_WRITE),
-					SCMP_A3(SCMP_CMP_MASKED_EQ, MAP_SHARED | MAP_ANONYMOUS,
+					CMP_MASKED(2, PROT_WRITE, PROT_WRITE),
+					CMP_MASKED(3, MAP_SHARED | MAP_ANONYMOUS,
 						MAP_SHARED));
 	if (!strcmp(d->name, "sendto"))
 		return seccomp_rule_add(ctx, SCMP_ACT_TRACE(0), nr, 1,
-					SCMP_A4(SCMP_CMP_NE, 0));
+					CMP_ARG(4, SCMP_CMP_NE, 0));
 	return seccomp_rule_add(ctx, SCMP_ACT_TRACE(0), nr, 0);
 }
 
@@ -148,10 +148,10 @@ static int exit_rules(scmp_filter_ctx ctx)
 	/* (SECCOMP_SET_MODE_STRICT 0, SECCOMP_SET_MODE_FILTER 1) */
 	if (r >= 0)
 		r = seccomp_rule_add(ctx, SCMP_ACT_TRACE(0), SCMP_SYS(seccomp), 1,
-				     SCMP_A0(SCMP_CMP_LE, SECCOMP_SET_MODE_FILTER));
+				     CMP_ARG(0, SCMP_CMP_LE, SECCOMP_SET_MODE_FILTER));
 	if (r >= 0)
 		r = seccomp_rule_add(ctx, SCMP_ACT_TRACE(0), SCMP_SYS(prctl), 1,
-				     SCMP_A0(SCMP_CMP_EQ, PR_SET_SECCOMP));
+				     CMP_ARG(0, SCMP_CMP_EQ, PR_SET_SECCOMP));
 	return r;
 }
 
@@ -185,7 +185,7 @@ static int fork_rules(scmp_filter_ctx ctx)
 
 	for (size_t i = 0; i < ARRAY_SIZE(traced) && r >= 0; i++)
 		r = seccomp_rule_add(ctx, SCMP_ACT_TRACE(0), SCMP_SYS(clone), 1,
-				     SCMP_A0(SCMP_CMP_MASKED_EQ, traced[i][0], traced[i][1]));
+				     CMP_MASKED(0, traced[i][0], traced[i][1]));
 	if (r >= 0)
 		r = seccomp_rule_add(ctx, SCMP_ACT_TRACE(0), SCMP_SYS(fork), 0);
 	if (r >= 0)
@@ -203,7 +203,7 @@ static int fork_rules(scmp_filter_ctx ctx)
 static int untraced_rules(scmp_filter_ctx ctx)
 {
 	int r = seccomp_rule_add(ctx, SCMP_ACT_TRACE(0), SCMP_SYS(clone), 1,
-				 SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_UNTRACED, CLONE_UNTRACED));
+				 CMP_MASKED(0, CLONE_UNTRACED, CLONE_UNTRACED));
 
 	if (r >= 0)
 		r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
@@ -259,8 +259,8 @@ static scmp_filter_ctx build(bool policy, bool inproc, bool notify, struct late 
 	 * takes precedence over a trace), and the tracer says so. */
 	else if (r >= 0)
 		r = seccomp_rule_add(ctx, SCMP_ACT_TRACE(0), SCMP_SYS(seccomp), 2,
-				     SCMP_A0(SCMP_CMP_EQ, SECCOMP_SET_MODE_FILTER),
-				     SCMP_A1(SCMP_CMP_MASKED_EQ, SECCOMP_FILTER_FLAG_NEW_LISTENER,
+				     CMP_ARG(0, SCMP_CMP_EQ, SECCOMP_SET_MODE_FILTER),
+				     CMP_MASKED(1, SECCOMP_FILTER_FLAG_NEW_LISTENER,
 					     SECCOMP_FILTER_FLAG_NEW_LISTENER));
 	if (r >= 0)
 		r = notify && inproc ? fork_rules(ctx) : untraced_rules(ctx);
@@ -269,8 +269,8 @@ static scmp_filter_ctx build(bool policy, bool inproc, bool notify, struct late 
 	 * a getppid stops, for nothing) */
 	if (r >= 0 && notify && !inproc) {
 		r = seccomp_rule_add(ctx, SCMP_ACT_TRACE(0), SCMP_SYS(getppid), 2,
-				     SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)INPROC_KEY),
-				     SCMP_A1(SCMP_CMP_EQ, (scmp_datum_t)INPROC_LISTENER));
+				     CMP_ARG(0, SCMP_CMP_EQ, (scmp_datum_t)INPROC_KEY),
+				     CMP_ARG(1, SCMP_CMP_EQ, (scmp_datum_t)INPROC_LISTENER));
 		if (r == -EDOM || r == -EINVAL)
 			r = 0;
 	}

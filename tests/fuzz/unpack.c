@@ -10,7 +10,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const char *const names[] = { "f.ko.zst", "f.ko.xz", "f.ko.gz" };
+	static const char *const packings[] = { "zstd", "xz", "gzip" };
 	struct mapped m = { .fd = -1 };
 	struct region r[MAX_REGIONS];
 	struct sr_error *err = NULL;
@@ -21,7 +21,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	m.buf = data + 1;
 	m.size = size - 1;
-	if (unpack_module(&m, names[data[0] % 3], &err) == 0 &&
+	if (unpack_module(&m, "fuzz", packings[data[0] % 3], &err) == 0 &&
 	    modsig_regions(m.buf, m.size, "fuzz", r, &n, &err) >= 0 && n)
 		masked_digest(m.buf, m.size, r, n, MASK_CUT, DIGEST_XXH128, &d);
 	sr_error_free(err);
