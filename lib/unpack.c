@@ -5,8 +5,6 @@
  * lib/zstdio.c.  Each stream may be several frames, streams or members
  * one after the other, as the tools write them when concatenated.
  */
-#include <errno.h>
-#include <fcntl.h>
 #include <lzma.h>
 #include <stdlib.h>
 #include <string.h>

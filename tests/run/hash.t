@@ -930,7 +930,7 @@ if [ ${#exts[@]} -eq 3 ] && [ "$nmods" -ge 3 ]; then
 		substr($c, $h + $size - 4, 4) = pack("V", crc32(substr($c, $h, $size - 4)));
 		print STDERR $h + $size; binmode STDOUT; print $c' "$SCRATCH/two.ko.xz" \
 		> "$SCRATCH/bigdict.ko.xz" 2>"$SCRATCH/bigdict.end"
-	(ulimit -v 2000000; "$SR" hash "$SCRATCH/bigdict.ko.xz") >/dev/null 2>"$SCRATCH/err"
+	"$SR" hash "$SCRATCH/bigdict.ko.xz" >/dev/null 2>"$SCRATCH/err"
 	is "an xz module whose dictionary is 4 GiB: 123, said after its block header" \
 		"$?:$(cat "$SCRATCH/err")" "123:sandrun: $SCRATCH/bigdict.ko.xz: byte $(cat "$SCRATCH/bigdict.end"): xz: its dictionary needs more than 256 MiB"
 	# bad streams: 123, with the byte offset
