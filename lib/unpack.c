@@ -5,10 +5,12 @@
  * lib/zstdio.c.  Each stream may be several frames, streams or members
  * one after the other, as the tools write them when concatenated.
  */
+#include <errno.h>
 #include <lzma.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include "lib/exitcode.h"
@@ -31,6 +33,24 @@ const char *module_packing(const char *name)
 	if (has_suffix(name, ".ko.gz"))
 		return "gzip";
 	return NULL;
+}
+
+char *module_installed(char *path)
+{
+	static const char *const packed[] = { ".zst", ".xz", ".gz" };
+
+	if (!has_suffix(path, ".ko") || access(path, F_OK) == 0 || errno != ENOENT)
+		return path;
+	for (size_t i = 0; i < sizeof(packed) / sizeof(*packed); i++) {
+		char *p = xasprintf("%s%s", path, packed[i]);
+
+		if (access(p, F_OK) == 0) {
+			free(path);
+			return p;
+		}
+		free(p);
+	}
+	return path;
 }
 
 /* (one byte past UNPACK_MAX: an output of exactly UNPACK_MAX bytes

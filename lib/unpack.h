@@ -27,6 +27,10 @@
 
 /* "zstd", "xz" or "gzip" when name is a compressed module's; else NULL. */
 const char *module_packing(const char *name);
+/* A module named X.ko (path: taken) as modules_install may have left
+ * it: X.ko, else X.ko.zst, X.ko.xz or X.ko.gz if one is there (a
+ * modules.order's line, or a check line of a plain module's). */
+char *module_installed(char *path);
 /* The file rel under dirfd (called name in errors) read whole into m, and
  * replaced by its decompressed content when packing (module_packing's)
  * is not NULL: 0; -1 with *err, 123 for a stream that is not of its

@@ -17,6 +17,7 @@
 #include "lib/exitcode.h"
 #include "lib/json.h"
 #include "lib/mapfile.h"
+#include "lib/unpack.h"
 #include "lib/util.h"
 #include "runner/cli.h"
 #include "runner/hash.h"
@@ -605,6 +606,13 @@ static int read_checks(const char *file, struct jobs *js, const struct hash_opts
 		j = file_add(js, path);
 		j->want = xstrdup(hex);
 		j->algo = algo;
+		/* (a plain module's line on a tree that has it compressed:
+		 * X.ko's digest is X.ko.zst's, as for --module-hashes) */
+		j->rel = module_installed(xstrdup(path));
+		if (!strcmp(j->rel, path)) {
+			free(j->rel);
+			j->rel = NULL;
+		}
 		last_file = j->name;
 		last_algo = algo;
 	}

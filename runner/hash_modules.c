@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "lib/cleanup.h"
 #include "lib/digest.h"
@@ -13,26 +12,6 @@
 #include "lib/mapfile.h"
 #include "lib/unpack.h"
 #include "runner/hash.h"
-
-/* A module modules.order names X.ko, as modules_install left it: X.ko,
- * else X.ko.zst, X.ko.xz or X.ko.gz if one is there (path: taken). */
-static char *installed(char *path)
-{
-	static const char *const packed[] = { ".zst", ".xz", ".gz" };
-
-	if (access(path, F_OK) == 0 || errno != ENOENT)
-		return path;
-	for (size_t i = 0; i < sizeof(packed) / sizeof(*packed); i++) {
-		char *p = xasprintf("%s%s", path, packed[i]);
-
-		if (access(p, F_OK) == 0) {
-			free(path);
-			return p;
-		}
-		free(p);
-	}
-	return path;
-}
 
 /*
  * The modules of a tree: modules.order's lines, else every .ko (or
@@ -89,8 +68,8 @@ static int module_list(const char *dir, struct strv *out)
 		cleanup_free char *name = len > 2 && !strcmp(line + len - 2, ".o") ?
 			xasprintf("%.*s.ko", (int)(len - 2), line) : xstrdup(line);
 
-		strv_push(out, installed(name[0] == '/' ? xstrdup(name) :
-					 xasprintf("%s/%s", dir, name)));
+		strv_push(out, module_installed(name[0] == '/' ? xstrdup(name) :
+						xasprintf("%s/%s", dir, name)));
 	}
 	/* (no module hashed: the list is not the tree's) */
 	if (n == -2) {

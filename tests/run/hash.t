@@ -873,6 +873,10 @@ if [ ${#exts[@]} -eq 3 ] && [ "$nmods" -ge 3 ]; then
 	"$SR" hash "$SCRATCH"/packed/kernel/* > "$SCRATCH/packed.sums"
 	out=$("$SR" hash -c "$SCRATCH/packed.sums")
 	is "hash -c of compressed modules: OK" "$?:$(grep -c ': OK$' <<<"$out")" "0:$nmods"
+	(cd "$SCRATCH/plain" && "$SR" hash ./*.ko) > "$SCRATCH/plain.sums"
+	out=$(cd "$SCRATCH/packed/kernel" && "$SR" hash -c "$SCRATCH/plain.sums")
+	is "hash -c of a plain tree's sums on the compressed tree: each X.ko is X.ko.zst (.xz, .gz)" \
+		"$?:$(grep -c '^\./[^/]*\.ko: OK$' <<<"$out")" "0:$nmods"
 	out=$("$SR" verify --cert "$FIX/signing-cert.pem" --signature-from "$f" "$plain")
 	is "verify --signature-from a compressed module, over its module's payload: OK" \
 		"$?:${out%% signer=*}" "0:$plain: OK"
@@ -963,7 +967,7 @@ if [ ${#exts[@]} -eq 3 ] && [ "$nmods" -ge 3 ]; then
 	is "a module decompressing past 1 GiB: 123" "$?" 123
 	like "... said" "$(cat "$SCRATCH/err")" "bomb.ko.zst: byte [0-9]+: decompresses to more than 1073741824 bytes"
 else
-	for _ in $(seq 35); do skip "no zstd, xz or gzip, or fewer than 3 fixture modules"; done
+	for _ in $(seq 36); do skip "no zstd, xz or gzip, or fewer than 3 fixture modules"; done
 fi
 
 done_testing
