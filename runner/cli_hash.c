@@ -255,8 +255,11 @@ static void *worker(void *arg)
 			sr_error_make(&j->err, SR_EXIT_FAILURE, 0, "cannot read '%s': the "
 				      "pipe's reading under its first name failed", j->name);
 		pthread_mutex_unlock(&js->lock);
+		/* (errors name the file read: a --check line's X.ko.zst,
+		 * module_installed's, is not the line's X.ko) */
 		if (!j->err)
-			hash_file(js->o, j->algo, j->dirfd, j->rel ? j->rel : j->name, j->name,
+			hash_file(js->o, j->algo, j->dirfd, j->rel ? j->rel : j->name,
+				  j->rel && j->dirfd == AT_FDCWD ? j->rel : j->name,
 				  block, &j->h, &j->err);
 		pthread_mutex_lock(&js->lock);
 		j->read_failed = j->err && j->err->status == SR_EXIT_FAILURE;	/* (I/O) */

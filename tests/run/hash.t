@@ -877,6 +877,11 @@ if [ ${#exts[@]} -eq 3 ] && [ "$nmods" -ge 3 ]; then
 	out=$(cd "$SCRATCH/packed/kernel" && "$SR" hash -c "$SCRATCH/plain.sums")
 	is "hash -c of a plain tree's sums on the compressed tree: each X.ko is X.ko.zst (.xz, .gz)" \
 		"$?:$(grep -c '^\./[^/]*\.ko: OK$' <<<"$out")" "0:$nmods"
+	b=$(basename "$(ls "$SCRATCH"/packed/kernel/*.zst | head -n1)" .zst)
+	mkdir -p "$SCRATCH/cutdir" && head -c 1000 "$SCRATCH/packed/kernel/$b.zst" > "$SCRATCH/cutdir/$b.zst"
+	(cd "$SCRATCH/cutdir" && grep -F "./$b" "$SCRATCH/plain.sums" | "$SR" hash -c) >"$SCRATCH/out" 2>"$SCRATCH/err"
+	is "... one cut short: FAILED, the error naming the file read" "$?:$(cat "$SCRATCH/out"):$(head -n1 "$SCRATCH/err")" \
+		"123:./$b: FAILED open or read:sandrun: ./$b.zst: byte 1000: the zstd stream ends early"
 	out=$("$SR" verify --cert "$FIX/signing-cert.pem" --signature-from "$f" "$plain")
 	is "verify --signature-from a compressed module, over its module's payload: OK" \
 		"$?:${out%% signer=*}" "0:$plain: OK"
@@ -967,7 +972,7 @@ if [ ${#exts[@]} -eq 3 ] && [ "$nmods" -ge 3 ]; then
 	is "a module decompressing past 1 GiB: 123" "$?" 123
 	like "... said" "$(cat "$SCRATCH/err")" "bomb.ko.zst: byte [0-9]+: decompresses to more than 1073741824 bytes"
 else
-	for _ in $(seq 36); do skip "no zstd, xz or gzip, or fewer than 3 fixture modules"; done
+	for _ in $(seq 37); do skip "no zstd, xz or gzip, or fewer than 3 fixture modules"; done
 fi
 
 done_testing
