@@ -219,6 +219,34 @@ static bool is_scratch(const char *path)
 	return !strcmp(path, "/tmp") || !strcmp(path, "/var/tmp");
 }
 
+/* Whether a glob names tree or a path below it: its first components,
+ * as many as tree has, match tree's (/tmp/gw* names the tree /tmp/gw1;
+ * /tmp/?* names /tmp/x, not the tree /tmp/x/src below it). */
+static bool glob_reaches(const char *pattern, const char *tree)
+{
+	const char *c = pattern, *end;
+	char *head;
+	bool r;
+
+	for (const char *t = strchr(tree, '/'); t; t = strchr(t + 1, '/')) {
+		c = strchr(c, '/');
+		if (!c)
+			return false;	/* fewer components: above the tree */
+		c++;
+	}
+	end = strchrnul(c, '/');
+	head = xasprintf("%.*s", (int)(end - pattern), pattern);
+	r = fnmatch(head, tree, FNM_PATHNAME | FNM_PERIOD) == 0;
+	free(head);
+	return r;
+}
+
+bool policy_scratch_only(const struct policy *p, const char *path)
+{
+	return p->scratch_tree && !path_is_under(path, p->scratch_tree) &&
+	       (path_is_under(path, "/tmp") || path_is_under(path, "/var/tmp"));
+}
+
 void policy_expand(struct policy *p, const char *src, const char *home, const char *tmp)
 {
 	free(p->scratch_tree);
@@ -227,14 +255,23 @@ void policy_expand(struct policy *p, const char *src, const char *home, const ch
 	    !is_scratch(src))
 		p->scratch_tree = path_normalize(src);
 	for (size_t i = 0; i < p->nrules; i++) {
-		char *e = expand(p->rules[i].pattern, src, home, tmp);
+		struct policy_rule *r = &p->rules[i];
+		char *e = expand(r->pattern, src, home, tmp);
 
-		free(p->rules[i].path);
-		if (e && !p->rules[i].glob) {
-			p->rules[i].path = path_normalize(e);
+		free(r->path);
+		if (e && !r->glob) {
+			r->path = path_normalize(e);
 			free(e);
 		} else {
-			p->rules[i].path = e;
+			r->path = e;
+		}
+		r->scratch = false;
+		if (r->path) {
+			char *base = policy_rule_base(r);
+
+			r->scratch = policy_scratch_only(p, base) &&
+				     !(r->glob && glob_reaches(r->path, p->scratch_tree));
+			free(base);
 		}
 	}
 }
@@ -258,10 +295,10 @@ unsigned policy_allowed(const struct policy *p, const char *path)
 
 		if (!r->path)
 			continue;
-		/* (a rule for the sandbox's /tmp, $TMP, is not one for a
-		 * tree bound below it, --src under /tmp) */
-		if (!r->glob && p->scratch_tree && is_scratch(r->path) &&
-		    path_is_under(path, p->scratch_tree))
+		/* (a rule for the sandbox's /tmp, $TMP, or for a path in
+		 * it above the tree, is not one for a tree bound below it,
+		 * --src under /tmp: policy_scratch_only) */
+		if (r->scratch && path_is_under(path, p->scratch_tree))
 			continue;
 		if (matches(r->path, r->glob, path))
 			a |= r->access;

@@ -34,6 +34,8 @@ struct policy_rule {
 	unsigned access;
 	unsigned line;
 	bool glob;
+	bool scratch;		/* of the sandbox's own /tmp or /var/tmp, not
+				 * of a tree bound below them (expanded) */
 };
 
 struct policy {
@@ -65,6 +67,11 @@ void policy_expand(struct policy *p, const char *src, const char *home,
 		   const char *tmp);
 /* The access bits path is allowed, implicit rules included. */
 unsigned policy_allowed(const struct policy *p, const char *path);
+/* Whether path (a write rule's, what its glob matches, or where the glob
+ * starts) is the sandbox's own scratch, /tmp or /var/tmp or below, and
+ * not the source tree bound below them (--src under /tmp) or a path in
+ * it: such a rule does not reach into the tree. */
+bool policy_scratch_only(const struct policy *p, const char *path);
 /* The longest directory without globs a rule's path starts with. */
 char *policy_rule_base(const struct policy_rule *r);
 const char *policy_access_name(unsigned access);

@@ -56,11 +56,12 @@ static int resolve_host_path(const char *opt, const char *path, char **ret,
  * Missing write directories are made first, as Landlock's rules would.
  */
 /* Whether path, a write rule's (or what its glob matches), makes the
- * whole source tree writable: it is the tree or above it, but not the
- * sandbox's own /tmp or /var/tmp (a tree there is bound over them). */
-static bool opens_src(const char *path, const char *src)
+ * whole source tree writable: it is the tree or above it, but not in the
+ * sandbox's own /tmp or /var/tmp (a tree there is bound over them):
+ * policy_scratch_only. */
+static bool opens_src(const struct policy *pol, const char *path, const char *src)
 {
-	return path_is_under(src, path) && strcmp(path, "/tmp") && strcmp(path, "/var/tmp");
+	return path_is_under(src, path) && !policy_scratch_only(pol, path);
 }
 
 static void src_read_only(const struct policy *pol, const char *src, bool dry_run,
@@ -74,10 +75,10 @@ static void src_read_only(const struct policy *pol, const char *src, bool dry_ru
 		if (!(r->access & PA_WRITE) || !r->path)
 			continue;
 		if (!r->glob) {
-			all = opens_src(r->path, src);
+			all = opens_src(pol, r->path, src);
 		} else if (glob(r->path, GLOB_NOSORT, NULL, &g) == 0) {
 			for (size_t k = 0; k < g.gl_pathc && !all; k++)
-				all = opens_src(g.gl_pathv[k], src);
+				all = opens_src(pol, g.gl_pathv[k], src);
 			globfree(&g);
 		}
 		if (all)

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * Before an enforcing run: can the command start at all under the
- * policy?  Landlock checks the exec right on the program and on what the
+ * policy?  The tracer checks the name it is run by, and where that
+ * leads, by the rules as written.  Landlock checks the exec right on the program and on what the
  * kernel loads to run it (its ELF interpreter, a script's #! line).  The
  * tracer checks the program's path at each exec; the interpreter of the
  * very first one would only show as "cannot execute" (126) with nothing
@@ -67,16 +68,41 @@ static int denied(const struct policy *p, const char *path, const char *of,
 			     of ? of : "");
 }
 
+/* The tracer checks an exec on the name it is given and on where that
+ * leads (docs/policy.md), each by the rules as written: /bin/true is
+ * not below `exec /usr`, and /usr/bin/true, where it leads, not below
+ * `exec /bin`; the error, or 0. */
+static int traced_name(const struct policy *p, const char *prog, struct sr_error **err)
+{
+	cleanup_free char *real = realpath(prog, NULL);
+
+	if (!(policy_allowed(p, prog) & PA_EXEC) && (!real || !strcmp(real, prog)))
+		return denied(p, prog, NULL, err);
+	if (!(policy_allowed(p, prog) & PA_EXEC))
+		return sr_error_make(err, SR_EXIT_VIOLATION, 0, "policy %s: the command cannot "
+				     "start: no exec rule allows %s, the name it is run by (it "
+				     "leads to %s)", p->file, prog, real);
+	if (real && !(policy_allowed(p, real) & PA_EXEC))
+		return sr_error_make(err, SR_EXIT_VIOLATION, 0, "policy %s: the command cannot "
+				     "start: no exec rule allows %s, where %s leads",
+				     p->file, real, prog);
+	return 0;
+}
+
 int policy_preflight(const struct run_config *cfg, struct sr_error **err)
 {
 	cleanup_free char *prog = NULL, *interp = NULL;
 	const struct policy *p = cfg->policy;
 
-	if (!p || p->mode != POLICY_ENFORCE || cfg->landlock_abi <= 0 || !cfg->argv[0])
+	if (!p || p->mode != POLICY_ENFORCE || !cfg->argv[0])
 		return 0;
 	prog = resolve(cfg->argv[0], &cfg->env, cfg->cwd);
 	if (!prog)
 		return 0;	/* not found here: the run says so (127) */
+	if (traced_name(p, prog, err) < 0)
+		return -1;
+	if (cfg->landlock_abi <= 0)
+		return 0;
 	if (!policy_exec_allowed(p, prog))
 		return denied(p, prog, NULL, err);
 	interp = exec_interpreter(prog);

@@ -258,10 +258,13 @@ bool decode_entry(struct tracer *t, struct task *task)
 	exit_stop = decode_args(t, task);
 	if (exit_stop)
 		before_change(t, task);
-	free(p->raw[0]);
-	free(p->raw[1]);
+	if (!p->keep_raw) {
+		free(p->raw[0]);
+		free(p->raw[1]);
+		p->raw[0] = p->raw[1] = NULL;
+	}
 	free(p->root);
-	p->raw[0] = p->raw[1] = p->root = NULL;
+	p->root = NULL;
 	return exit_stop;
 }
 

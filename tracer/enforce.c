@@ -101,6 +101,31 @@ static int kind_of(pid_t tid, const char *path)
 	return errno == ENOENT || errno == ENOTDIR ? 0 : -1;
 }
 
+/* Where path leads in the tracee's root, its links followed (and a ".."
+ * after one walked from where it led, as the kernel walks it); NULL when
+ * nothing is there.  *type: the file type there, 0 for nothing, -1 when
+ * that cannot be told. */
+static char *leads_to(struct tracer *t, pid_t tid, const char *path, int *type)
+{
+	char link[64], buf[PATH_MAX];
+	struct stat st;
+	int fd = tracee_open(t, tid, path, O_PATH);
+	ssize_t n;
+
+	*type = fd < 0 && (errno == ENOENT || errno == ENOTDIR) ? 0 : -1;
+	if (fd < 0)
+		return NULL;
+	if (fstat(fd, &st) == 0)
+		*type = (int)(st.st_mode & S_IFMT);
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	n = readlink(link, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0 || buf[0] != '/')
+		return NULL;
+	buf[n] = '\0';
+	return xstrdup(buf);
+}
+
 /* A unix socket's path as an absolute one (abstract ones: NULL). */
 static char *unix_path(const struct task *task, const char *addr)
 {
@@ -211,9 +236,10 @@ static unsigned needs(const struct event *ev, const char **p1, const char **p2,
 
 /* Whether one path passes; may narrow *need (a directory opened for
  * reading needs only listing).  *ret_bad: the path to report. */
-static bool path_ok(const struct policy *p, struct task *task, const struct event *ev,
+static bool path_ok(struct tracer *t, struct task *task, const struct event *ev,
 		    const char *path, bool follow, unsigned *need, char **ret_bad)
 {
+	const struct policy *p = t->opts->policy;
 	bool lookup = ev->kind == EV_EXEC || (ev->kind == EV_OPEN && !(ev->flags & O_CREAT));
 	bool change = ev->kind != EV_OPEN && ev->kind != EV_EXEC;
 	char *real;
@@ -225,17 +251,37 @@ static bool path_ok(const struct policy *p, struct task *task, const struct even
 	}
 	if ((policy_allowed(p, path) & *need) != *need) {
 		/* Looking for what is not there (a PATH search, an include
-		 * path) breaches nothing: the call fails with ENOENT. */
+		 * path) breaches nothing: the call fails with ENOENT.  What
+		 * is there is what the kernel finds: with a ".." after a
+		 * link (l/../x, l -> /etc), not the name made lexically
+		 * (x), but where the link led (/etc/../x), named so. */
 		if (lookup) {
-			int type = kind_of(task->tid, path);
+			const char *raw = path == ev->path ? task->pend.raw[0] : NULL;
+			int type;
 
+			real = raw ? leads_to(t, task->tid, raw, &type) : NULL;
+			if (!raw)
+				type = kind_of(task->tid, path);
 			if (type == 0)
 				return true;
+			if (real)
+				path = real;
 			if (type == S_IFDIR && *need == PA_READ) {
 				*need = PA_LIST;
-				if (policy_allowed(p, path) & PA_LIST)
+				if (policy_allowed(p, path) & PA_LIST) {
+					free(real);
 					return true;
+				}
 			}
+			if (real && (policy_allowed(p, path) & *need) == *need) {
+				/* (an open's object is checked again at its
+				 * exit, as for an allowed name) */
+				task->pend.by_real = true;
+				free(real);
+				return true;
+			}
+			*ret_bad = real ? real : xstrdup(path);
+			return false;
 		}
 		*ret_bad = xstrdup(path);
 		return false;
@@ -307,7 +353,7 @@ int enforce_entry(struct tracer *t, struct task *task)
 		const char *path = k ? p2 : p1;
 		unsigned n = need;
 
-		if (!path || path_ok(p, task, ev, path, follow, &n, &bad))
+		if (!path || path_ok(t, task, ev, path, follow, &n, &bad))
 			continue;
 		violation(t, ev, bad, n, deny ? -EACCES : 0, v);
 		free(bad);
@@ -335,6 +381,7 @@ void enforce_exit(struct tracer *t, struct task *task, int64_t rval)
 	const struct policy *p = t->opts->policy;
 	const struct event *ev = &task->pend.ev;
 	char link[64], real[PATH_MAX];
+	bool named_ok;
 	unsigned need;
 	ssize_t n;
 
@@ -359,27 +406,29 @@ void enforce_exit(struct tracer *t, struct task *task, int64_t rval)
 	if (ev->kind != EV_OPEN || (ev->flags & O_PATH) || !ev->path)
 		return;
 	need = is_write_open(ev->flags) ? PA_WRITE : PA_READ;
-	if (rval == -EACCES && t->opts->landlock && !(ev->flags & O_DIRECTORY) &&
-	    (policy_allowed(p, ev->path) & need) == need) {
-		/* allowed by name, refused by Landlock: what the name led to
-		 * (a symlink, maybe swapped under us) is not; named as where
-		 * it leads now, if that is not allowed either */
-		int fd = tracee_open(t, task->tid, ev->path, O_PATH);
-		const char *named = ev->path;
+	named_ok = (policy_allowed(p, ev->path) & need) == need || task->pend.by_real;
+	if (((rval == -EACCES && t->opts->landlock) || rval == -EROFS) &&
+	    !(ev->flags & O_DIRECTORY) && named_ok) {
+		/* allowed by name, refused by a wall (Landlock's EACCES, a
+		 * read-only mount's EROFS): what the name led to (a symlink,
+		 * maybe swapped under us) is not; named as where it leads
+		 * now, if that is not allowed either.  (Only a file of the
+		 * policy's on a read-only mount, EROFS, is no breach.) */
+		int type;
+		char *to = leads_to(t, task->tid, ev->path, &type);
+		bool led_ok = to && (policy_allowed(p, to) & need) == need;
 
-		snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
-		if (fd >= 0 && (n = readlink(link, real, sizeof(real) - 1)) > 0 &&
-		    real[0] == '/') {
-			real[n] = '\0';
-			if ((policy_allowed(p, real) & need) != need)
-				named = real;
+		if (rval == -EROFS && (!to || led_ok)) {
+			free(to);
+			return;
 		}
-		if (fd >= 0)
-			close(fd);
-		violation(t, ev, named, need, -EACCES, V_DENIED);
+		violation(t, ev, to && !led_ok ? to : ev->path, need,
+			  p->mode == POLICY_ENFORCE ? (int)rval : 0,
+			  p->mode == POLICY_ENFORCE ? V_DENIED : V_ALLOWED);
+		free(to);
 		return;
 	}
-	if (rval < 0 || (policy_allowed(p, ev->path) & need) != need)
+	if (rval < 0 || !named_ok)
 		return;		/* failed, or judged at the entry */
 	snprintf(link, sizeof(link), "/proc/%d/fd/%d", task->tid, (int)rval);
 	n = readlink(link, real, sizeof(real) - 1);

@@ -193,6 +193,10 @@ static bool syscall_entry(struct tracer *t, struct task *task, const struct sc_d
 	task->pend.exe_known = false;
 	memcpy(task->pend.args, args, sizeof(task->pend.args));
 	task->has_pending = true;
+	/* (the paths as the kernel walks them, for the policy's check of
+	 * a lookup of nothing there) */
+	task->pend.keep_raw = t->opts->policy != NULL;
+	task->pend.by_real = false;
 	exit_stop = decode_entry(t, task);
 	/* (a probe answered at the entry has been emitted: nothing to check) */
 	if (t->opts->policy && task->pend.ev.name) {
@@ -200,6 +204,10 @@ static bool syscall_entry(struct tracer *t, struct task *task, const struct sc_d
 		if (*deny < 0)
 			exit_stop = false;
 	}
+	task->pend.keep_raw = false;
+	free(task->pend.raw[0]);
+	free(task->pend.raw[1]);
+	task->pend.raw[0] = task->pend.raw[1] = NULL;
 	if (!exit_stop) {
 		event_clear(&task->pend.ev);
 		task->has_pending = false;

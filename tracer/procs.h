@@ -95,7 +95,13 @@ struct pending {
 	int tmpfile_fd;		/* a link's: the O_TMPFILE fd it names, or -1 */
 	char *raw[2];		/* path, path2 before lexical normalization,
 				 * when they hold "..": the kernel resolves
-				 * ".." after following links */
+				 * ".." after following links (kept past
+				 * decode_entry for the policy's check with
+				 * keep_raw, then freed by its caller) */
+	bool keep_raw;
+	bool by_real;		/* a name the policy does not allow let
+				 * through for where the kernel finds it
+				 * (enforce.c), checked again at the exit */
 	char *root;		/* openat2's RESOLVE_IN_ROOT: the directory
 				 * that is "/" for raw[0] (relative then) */
 	const struct inproc_rec *rec;	/* replaying an in-process record:

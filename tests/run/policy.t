@@ -606,6 +606,83 @@ like "a glob's * covers a visible name, not a dotfile (audit)" "$(cat "$SCRATCH/
 	"dots/\\.hidden/f"
 check "... the visible one not reported" sh -c "! grep -q 'dots/vis' '$SCRATCH/dots.json'"
 
+# A ".." after a symlink climbs from where the link led, as the kernel
+# walks it: l/../../etc/x with l -> /etc is /etc/x, not the name made
+# lexically (a lookup of nothing there, which breached nothing).
+mkdir -p "$SCRATCH/dd/sub" "$SCRATCH/dd/src"
+ln -sfn /etc "$SCRATCH/dd/sub/etclink"
+for mode in audit enforce; do
+	printf '%s\n' "mode $mode" "network none" \
+		'read /usr /lib /lib64 $SRC /etc/ld.so.cache /srv/sub' \
+		'exec /usr /bin /lib /lib64' > "$SCRATCH/dd-$mode.policy"
+	(cd "$SCRATCH/dd/src" && "$SR" -q --bind="$SCRATCH/dd:/srv" \
+		--policy "$SCRATCH/dd-$mode.policy" -o "$SCRATCH/dd-$mode.trace" -- \
+		/usr/bin/head -c 3 /srv/sub/etclink/../../etc/hostname) >"$SCRATCH/out" 2>/dev/null
+	is "$mode: a read out of the policy by a \"..\" after a symlink: 122" "$?" 122
+	like "... the violation names the file the kernel found" \
+		"$(grep violation "$SCRATCH/dd-$mode.trace")" '"access":"read","path":"/etc/hostname"'
+done
+is "... audit: read" "$(cat "$SCRATCH/out")$(head -c 3 /etc/hostname)" "$(head -c 3 /etc/hostname)"
+# (a name that is not there, through the link, breaches nothing)
+(cd "$SCRATCH/dd/src" && "$SR" -q --bind="$SCRATCH/dd:/srv" --policy "$SCRATCH/dd-enforce.policy" \
+	-o "$SCRATCH/dd-none.trace" -- sh -c 'test -e /srv/sub/etclink/../../etc/no-such; exit 0') \
+	2>/dev/null
+is "... a lookup of nothing there through it: no violation (0)" "$?" 0
+
+# A write open allowed by name that a symlink leads out of the write
+# paths, refused by the read-only root (EROFS): a violation, named where
+# it leads; in audit mode too.
+mkdir -p "$SCRATCH/wl/out"
+ln -sf /etc/hostname "$SCRATCH/wl/out/host"
+for mode in enforce audit; do
+	printf '%s\n' "mode $mode" "network none" 'read /usr /lib /lib64 /etc $SRC' \
+		'exec /usr /bin /lib /lib64' 'write $SRC/out' > "$SCRATCH/wl-$mode.policy"
+	(cd "$SCRATCH/wl" && "$SR" -q --policy "$SCRATCH/wl-$mode.policy" \
+		-o "$SCRATCH/wl-$mode.trace" -- sh -c 'echo y >> out/host; exit 0') 2>/dev/null
+	is "$mode: a write through out/host -> /etc/hostname: 122" "$?" 122
+	like "... the violation names /etc/hostname" "$(grep violation "$SCRATCH/wl-$mode.trace")" \
+		"\"access\":\"write\",\"path\":\"/etc/hostname\",\"res\":\"$([ $mode = enforce ] && echo EROFS || echo ok)\""
+done
+# (a file the policy allows on a read-only mount is no breach)
+printf '%s\n' "mode enforce" 'read /usr /lib /lib64 /etc $SRC' 'exec /usr /bin /lib /lib64' \
+	'write $SRC/out /etc/hostname' > "$SCRATCH/wl-ok.policy"
+(cd "$SCRATCH/wl" && "$SR" -q --policy "$SCRATCH/wl-ok.policy" -o "$SCRATCH/wl-ok.trace" -- \
+	sh -c 'echo y >> out/host; exit 0') 2>/dev/null
+is "... where the policy writes it, the read-only root's EROFS is no violation (0)" "$?" 0
+
+# Rules of the sandbox's own /tmp reach no tree bound below it, whatever
+# they name there: a glob of /tmp's entries, a directory above the tree.
+mkdir -p "$SCRATCH/tt/src/bin"
+for rule in '$TMP/*' '$SRC/..' '/tmp/?*'; do
+	printf '%s\n' "mode enforce" 'read /usr /lib /lib64 /etc $SRC' 'exec /usr /bin /lib /lib64' \
+		"write $rule" > "$SCRATCH/tt.policy"
+	(cd "$SCRATCH/tt/src" && "$SR" -q --policy "$SCRATCH/tt.policy" --report "$SCRATCH/tt.json" \
+		-o "$SCRATCH/tt.trace" -- sh -c "touch $SCRATCH/tt/src/top; chmod 700 $SCRATCH/tt/src/bin") \
+		2>/dev/null
+	is "write $rule, the tree under /tmp: its writes are violations (122)" "$?" 122
+	check "... no file made in the tree" test ! -e "$SCRATCH/tt/src/top"
+	is "... nor its directory chmod-ed" "$(stat -c %a "$SCRATCH/tt/src/bin")" 755
+	like "... the violations name them" "$(cat "$SCRATCH/tt.json")" \
+		"\"path\":\"$SCRATCH/tt/src/top\",\"verdict\":\"denied\".*\"path\":\"$SCRATCH/tt/src/bin\""
+done
+
+# The command's own exec is checked before the run as the tracer checks
+# it: by the name it is run by, and where that leads, each by the rules
+# as written.
+printf '%s\n' "mode enforce" 'read /usr /lib /lib64 /etc' 'exec /usr' > "$SCRATCH/ex1.policy"
+"$SR" -q --policy "$SCRATCH/ex1.policy" --report "$SCRATCH/ex1.json" -o "$SCRATCH/ex1.trace" \
+	-- /bin/true 2>"$SCRATCH/err"
+is "exec /usr, the command /bin/true: refused before the run (122)" "$?" 122
+is "... saying which name" "$(cat "$SCRATCH/err")" \
+	"sandrun: policy $SCRATCH/ex1.policy: the command cannot start: no exec rule allows /bin/true, the name it is run by (it leads to $(realpath /bin/true))"
+printf '%s\n' "mode enforce" 'read /usr /lib /lib64 /etc' 'exec /bin /lib /lib64' > "$SCRATCH/ex2.policy"
+"$SR" -q --policy "$SCRATCH/ex2.policy" -o "$SCRATCH/ex2.trace" -- /bin/true 2>"$SCRATCH/err"
+is "exec /bin, the command /bin/true leading to /usr/bin/true: refused (122)" "$?" 122
+is "... saying where it leads" "$(cat "$SCRATCH/err")" \
+	"sandrun: policy $SCRATCH/ex2.policy: the command cannot start: no exec rule allows $(realpath /bin/true), where /bin/true leads"
+"$SR" -q --policy "$SCRATCH/ex1.policy" -o "$SCRATCH/ex3.trace" -- /usr/bin/true
+is "... exec /usr, /usr/bin/true: runs (0)" "$?" 0
+
 (cd "$S" && "$SR" -q --policy "$SCRATCH" -- true) 2>"$SCRATCH/err"
 is "--policy of a directory: 125" "$?" 125
 like "--policy of a directory: says so" "$(cat "$SCRATCH/err")" \
