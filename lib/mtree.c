@@ -295,18 +295,21 @@ static char *shown(const char *s)
 /* Whether entry e, of line lineno, may be in a list of this kind: a
  * manifest's paths are "." and below, and it has no absent ones; else
  * 0 with the error made. */
-/* Whether a delta's path is under a root ("$SRC", "$HOME", ...) or the
- * host's ("/..."), as fold writes them. */
+/* Whether a delta's path is under a root ($SRC, $TMP or $HOME: a trace's
+ * roots) or the host's ("/..."), as fold writes them. */
 static bool delta_root_ok(const char *path)
 {
-	size_t n;
+	static const char *const roots[] = { "$SRC", "$TMP", "$HOME" };
 
 	if (path[0] == '/')
 		return true;
-	if (path[0] != '$' || path[1] < 'A' || path[1] > 'Z')
-		return false;
-	n = 1 + strspn(path + 1, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_");
-	return !path[n] || path[n] == '/';
+	for (size_t i = 0; i < ARRAY_SIZE(roots); i++) {
+		size_t n = strlen(roots[i]);
+
+		if (!strncmp(path, roots[i], n) && (!path[n] || path[n] == '/'))
+			return true;
+	}
+	return false;
 }
 
 bool mtree_rooted_path_ok(const char *p)
@@ -355,7 +358,7 @@ static bool kind_ok(const struct fslist *l, const struct fsentry *e, unsigned se
 		else if (strcmp(e->path, ".") && !str_has_prefix(e->path, "./"))
 			why = "is not '.' or below it, as a manifest's are";
 	} else if (!strcmp(l->kind, "delta") && !delta_root_ok(e->path)) {
-		why = "is under no root ('$SRC', '$HOME', ...) and not absolute, as a delta's "
+		why = "is under no root ('$SRC', '$TMP', '$HOME') and not absolute, as a delta's "
 		      "paths are";
 	}
 	if (!why)
@@ -392,6 +395,12 @@ int mtree_read(FILE *f, const char *name, struct fslist *ret,
 			break;
 		}
 		line[--n] = '\0';
+		if (memchr(line, '\0', (size_t)n)) {
+			rc = sr_error_make(err, SR_EXIT_BAD_INPUT, 0, "%s:%lu: a NUL byte "
+					   "(byte %zu of the line)", name, lineno,
+					   (size_t)((char *)memchr(line, '\0', (size_t)n) - line) + 1);
+			break;
+		}
 		if (line[0] == '#') {
 			if (str_has_prefix(line, "#sandrun-") && (ret->kind || ret->n)) {
 				rc = sr_error_make(err, SR_EXIT_BAD_INPUT, 0, "%s:%lu: a #sandrun- "

@@ -377,6 +377,15 @@ apply_bad "a header after the entries" 123 "$SCRATCH/late.mtree:[0-9]+: a #sandr
 apply_bad "a second header" 123 "$SCRATCH/twohead.delta:[0-9]+: a #sandrun- header again" "$M" "$SCRATCH/twohead.delta"
 { cat "$D"; printf '/./x type=absent\n'; } > "$SCRATCH/hostdot.delta"
 apply_bad "a path outside the roots with a . name" 123 "$SCRATCH/hostdot.delta:[0-9]+: bad path '/\\./x'" "$M" "$SCRATCH/hostdot.delta"
+{ cat "$D"; printf '$FOO/x type=absent\n'; } > "$SCRATCH/foo.delta"
+apply_bad "a root no trace has (\$FOO)" 123 "$SCRATCH/foo.delta:[0-9]+: '\\\$FOO/x' is under no root" \
+	"$M" "$SCRATCH/foo.delta"
+{ cat "$D"; printf '$SRC/nul type=absent\0 more\n'; } > "$SCRATCH/nul.delta"
+apply_bad "a NUL byte in a delta's line" 123 "$SCRATCH/nul.delta:[0-9]+: a NUL byte \\(byte 21 of the line\\)" \
+	"$M" "$SCRATCH/nul.delta"
+{ cat "$M"; printf './n\0 type=file\n'; } > "$SCRATCH/nul.mtree"
+apply_bad "... in a manifest's" 123 "$SCRATCH/nul.mtree:[0-9]+: a NUL byte \\(byte 4 of the line\\)" \
+	"$SCRATCH/nul.mtree" "$D"
 # A manifest's lines as sandrun manifest writes them, in their one
 # spelling: what it never writes is refused, not taken for another path.
 bad_mf() {	# bad_mf WHAT LINE PATTERN
