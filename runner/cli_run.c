@@ -373,23 +373,46 @@ static void use_preload(struct run_config *cfg)
 		cfg->audit_appended = env_append(cfg, "LD_AUDIT", AUDIT_IN_SANDBOX);
 }
 
+/* Whether dir (made lexically absolute, its links resolved as far as it
+ * exists) is in the source tree src. */
+static bool in_tree(const char *dir, const char *src)
+{
+	cleanup_free char *norm = path_normalize(dir);
+	cleanup_free char *real = realpath(norm, NULL);
+
+	return path_is_under(real ? real : norm, src);
+}
+
 /* The digest cache: FILE as given (relative to here), else under
  * $XDG_CACHE_HOME, else under ~/.cache when the home is a directory of
  * our own (not one sudo -E kept: root would make a cache there its user
- * cannot write); NULL if none. */
-static char *digest_cache_path(const char *file, const char *here, enum digest_algo algo)
+ * cannot write); NULL if none.  Not by default in the source tree src (a
+ * home that is the tree, in a CI job): the run would leave a file there
+ * that no process of the build made. */
+static char *digest_cache_path(const char *file, const char *here, const char *src,
+			       enum digest_algo algo)
 {
 	const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+	const char *in = NULL;
 	struct stat st;
 
 	if (file)
 		return file[0] == '/' ? xstrdup(file) : xasprintf("%s/%s", here, file);
 	if (xdg && xdg[0] == '/')
+		in = in_tree(xdg, src) ? xdg : NULL;
+	else if (home && home[0] == '/' && stat(home, &st) == 0 && S_ISDIR(st.st_mode) &&
+		 st.st_uid == geteuid())
+		in = in_tree(home, src) ? home : NULL;
+	else
+		return NULL;
+	if (in) {
+		fprintf(stderr, "sandrun: warning: no digest cache: its place, in %s, is in "
+			"the source tree (--digest-cache=FILE keeps one elsewhere)\n", in);
+		return NULL;
+	}
+	if (xdg && xdg[0] == '/')
 		return xasprintf("%s/sandrun/digests-%s", xdg, digest_algo_name(algo));
-	if (home && home[0] == '/' && stat(home, &st) == 0 && S_ISDIR(st.st_mode) &&
-	    st.st_uid == geteuid())
-		return xasprintf("%s/.cache/sandrun/digests-%s", home, digest_algo_name(algo));
-	return NULL;
+	return xasprintf("%s/.cache/sandrun/digests-%s", home, digest_algo_name(algo));
 }
 
 static int build_config(const struct run_args *a, struct run_config *cfg,
@@ -429,16 +452,17 @@ static int build_config(const struct run_args *a, struct run_config *cfg,
 		if (!cfg->meta_path)
 			cfg->meta_path = xasprintf("%s.meta.json", cfg->trace_path);
 		/* A lock that cannot be read fails now, not after the build
-		 * (the verdict reads it again); its digests are the run's,
-		 * which --digest cannot make others (none would compare). */
+		 * (the verdict compares what was read now: a pipe cannot be
+		 * read twice, and the build may change the file); its
+		 * digests are the run's, which --digest cannot make others
+		 * (none would compare). */
 		if (cfg->lock_path) {
-			struct lock l;
 			enum digest_algo la;
 
-			if (lock_read(cfg->lock_path, &l, err) < 0)
+			cfg->lock = xcalloc(1, sizeof(*cfg->lock));
+			if (lock_read(cfg->lock_path, cfg->lock, err) < 0)
 				return -1;
-			la = digest_algo_parse(l.digest, &la) < 0 ? cfg->algo : la;
-			lock_free(&l);
+			la = digest_algo_parse(cfg->lock->digest, &la) < 0 ? cfg->algo : la;
 			if (a->digest_given && la != cfg->algo)
 				return sr_error_make(err, SR_EXIT_USAGE, 0, "--digest=%s: the lock "
 						     "'%s' has %s digests", digest_algo_name(cfg->algo),
@@ -446,7 +470,8 @@ static int build_config(const struct run_args *a, struct run_config *cfg,
 			cfg->algo = la;
 		}
 		if (!a->no_digest_cache)
-			cfg->digest_cache = digest_cache_path(a->digest_cache, here, cfg->algo);
+			cfg->digest_cache = digest_cache_path(a->digest_cache, here, cfg->src,
+							      cfg->algo);
 	}
 	ignored_forwarded(&cfg->ignored);
 	cfg->hostname = xstrdup("sandrun");
@@ -503,6 +528,9 @@ void run_config_free(struct run_config *cfg)
 		free(cfg->policy);
 	}
 	free(cfg->lock_path);
+	if (cfg->lock)
+		lock_free(cfg->lock);
+	free(cfg->lock);
 	free(cfg->report_path);
 }
 

@@ -11,6 +11,7 @@
 #include "runner/plan.h"
 #include "tracer/filter.h"
 #include "tracer/inproc.h"
+#include "tracer/lock.h"
 #include "tracer/tracer.h"
 
 enum net_mode {
@@ -77,6 +78,9 @@ struct run_config {
 	struct policy *policy;	/* --policy, expanded; NULL without */
 	int landlock_abi;	/* > 0: the policy's paths are Landlock rules */
 	char *lock_path;	/* --lock: compare host inputs after the run */
+	struct lock *lock;	/* its content, read before the run (once: a
+				 * pipe cannot be read again, and the build
+				 * may change the file) */
 	char *report_path;	/* --report: violations and drift as JSON */
 	struct run_outcome *outcome;
 };

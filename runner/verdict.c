@@ -167,26 +167,22 @@ int verdict(const struct run_config *cfg, const struct run_outcome *out, int sta
 		violations(cfg, out, report, github);
 	if (report)
 		fputs("],\"lock_drift\":[", report);
-	if (cfg->lock_path) {
-		struct lock locked, now;
+	if (cfg->lock) {
+		const struct lock *locked = cfg->lock;
+		struct lock now;
 
-		if (lock_read(cfg->lock_path, &locked, &err) < 0) {
+		if (lock_from_trace(cfg->trace_path, &now, &err) < 0) {
 			lock_status = sr_error_report(err);
 			err = NULL;
-		} else if (lock_from_trace(cfg->trace_path, &now, &err) < 0) {
-			lock_status = sr_error_report(err);
-			err = NULL;
-			lock_free(&locked);
 		} else {
 			d.report = report;
-			if (strcmp(locked.digest, now.digest))
+			if (strcmp(locked->digest, now.digest))
 				fprintf(stderr, "sandrun: lock: %s has %s digests, the run %s: "
 					"every file will differ\n", cfg->lock_path,
-					locked.digest, now.digest);
-			drift = lock_compare(&locked, &now, on_drift, &d);
+					locked->digest, now.digest);
+			drift = lock_compare(locked, &now, on_drift, &d);
 			if (drift > SHOWN)
 				fprintf(stderr, "sandrun: lock: ... and %zu more\n", drift - SHOWN);
-			lock_free(&locked);
 			lock_free(&now);
 		}
 	}

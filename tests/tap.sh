@@ -71,9 +71,11 @@ like() {
 new_scratch() {
 	SCRATCH=$(mktemp -d /tmp/sandrun-test.XXXXXX)
 	chmod 755 "$SCRATCH"
-	# sandrun's digest cache: the test's own, not the user's
-	export XDG_CACHE_HOME=$SCRATCH/cache
-	trap 'rm -rf "$SCRATCH"' EXIT
+	# sandrun's digest cache: the test's own, not the user's, and not
+	# in the scratch directory, which is a test's source tree as often
+	# as not (sandrun keeps no cache there)
+	export XDG_CACHE_HOME=$SCRATCH.cache
+	trap 'rm -rf "$SCRATCH" "$XDG_CACHE_HOME"' EXIT
 }
 
 # The users a test runs as: root (when we are root) and an unprivileged

@@ -351,6 +351,18 @@ fail:
 	return -1;
 }
 
+/* Whether two states of a path are the same as far as both runs know:
+ * a file or directory one run read (file:DIGEST, dir:DIGEST) and the
+ * other only looked up (file, dir) compare by their type. */
+static bool same_state(const char *a, const char *b)
+{
+	size_t la = strcspn(a, ":"), lb = strcspn(b, ":");
+
+	if (!strcmp(a, b))
+		return true;
+	return (!a[la] || !b[lb]) && la == lb && !strncmp(a, b, la);
+}
+
 size_t lock_compare(const struct lock *locked, const struct lock *now,
 		    void (*report)(const char *, const char *, const char *, void *),
 		    void *ctx)
@@ -363,7 +375,7 @@ size_t lock_compare(const struct lock *locked, const struct lock *now,
 		while (i < locked->n && (c = strcmp(locked->v[i].path, now->v[j].path)) < 0)
 			i++;
 		if (i < locked->n && c == 0) {
-			if (strcmp(locked->v[i].state, now->v[j].state)) {
+			if (!same_state(locked->v[i].state, now->v[j].state)) {
 				report(now->v[j].path, locked->v[i].state, now->v[j].state, ctx);
 				drift++;
 			}

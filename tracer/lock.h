@@ -33,7 +33,9 @@ void lock_write(FILE *f, const struct lock *l);
 void lock_free(struct lock *l);
 
 /* What drifted: new host inputs and changed ones (removed ones are not
- * drift: the build no longer looks there).  Calls report() for each. */
+ * drift: the build no longer looks there; a file or directory one run
+ * read and the other only looked up compares by its type).  Calls
+ * report() for each. */
 size_t lock_compare(const struct lock *locked, const struct lock *now,
 		    void (*report)(const char *path, const char *was, const char *is,
 				   void *ctx), void *ctx);

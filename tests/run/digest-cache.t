@@ -16,7 +16,7 @@ fi
 # The input on the filesystem the tree is on (a scratch dir under /tmp may
 # be a tmpfs, whose files are never kept).
 W=$(mktemp -d "$TOP/build/digest-cache.XXXXXX")
-trap 'rm -rf "$SCRATCH" "$W"' EXIT
+trap 'rm -rf "$SCRATCH" "$XDG_CACHE_HOME" "$W"' EXIT
 C=$SCRATCH/cache/sandrun/digests-xxh128
 printf 'version one\n' > "$W/in.txt"
 touch -d '-1 hour' "$W/in.txt"
@@ -199,6 +199,24 @@ is "written, then read: both reads after it have the second" \
 	"$(reads_of "$(digest_of "$SCRATCH/b")")" 2
 is "written, then read: two digests from the writers' closes, none while fd 3 was open" \
 	"$(meta fresh digests_from_run)" 2
+
+# A home (or XDG_CACHE_HOME) in the source tree, as in a CI job whose
+# HOME is the checkout: no cache by default (the run would leave a file
+# in the tree that no process of the build made), said once.
+mkdir -p "$W/home"
+(cd "$W" && HOME=$W/home XDG_CACHE_HOME= "$SR" -q -o "$SCRATCH/hometree.trace" -- cat in.txt) \
+	>/dev/null 2>"$SCRATCH/err"
+is "a home in the tree: the run succeeds" "$?" 0
+check "... and leaves no cache in the tree" test ! -e "$W/home/.cache"
+is "... saying why" "$(cat "$SCRATCH/err")" \
+	"sandrun: warning: no digest cache: its place, in $W/home, is in the source tree (--digest-cache=FILE keeps one elsewhere)"
+(cd "$W" && XDG_CACHE_HOME=$W/xdg "$SR" -q -o "$SCRATCH/xdgtree.trace" -- cat in.txt) \
+	>/dev/null 2>&1
+check "... an XDG_CACHE_HOME there: none either" test ! -e "$W/xdg"
+(cd "$W" && "$SR" -q --digest-cache="$W/mine" -o "$SCRATCH/given.trace" -- cat in.txt) \
+	>/dev/null 2>&1
+check "... a --digest-cache given there is kept" test -s "$W/mine"
+rm -rf "$W/home" "$W/mine"
 
 # A sparse file (holes before and after its data, and a hole at its end):
 # its zeros hashed, not read, to the digest of its bytes.

@@ -344,6 +344,34 @@ like "--lock: names the header" "$(cat "$SCRATCH/err")" \
 	sh -c 'cat /etc/hostname >/dev/null; cc -c a.c -o a.o') 2>"$SCRATCH/err"
 is "--lock: a new host input: exit 121" "$?" 121
 like "--lock: names it" "$(cat "$SCRATCH/err")" 'lock: new host input: /etc/hostname'
+# A host file the lock has read and this run only looks at (make
+# checking a header's time) is the same input: its type compares, not a
+# content this run never read; a file now something else is drift.
+mkdir -p "$SCRATCH/hf" "$SCRATCH/hd/f"
+echo 1 > "$SCRATCH/hf/f"
+(cd "$L" && "$SR" -q -o "$SCRATCH/l4r.trace" --ro-bind "$SCRATCH/hf:/srv" -- \
+	sh -c 'cat /srv/f >/dev/null') 2>/dev/null
+"$SR" lock -o "$SCRATCH/read.lock" "$SCRATCH/l4r.trace"
+(cd "$L" && "$SR" -q -o "$SCRATCH/l4s.trace" --lock "$SCRATCH/read.lock" \
+	--ro-bind "$SCRATCH/hf:/srv" -- sh -c 'test -f /srv/f') 2>"$SCRATCH/err"
+is "--lock: a file read then, only looked up now: no drift (0)" "$?" 0
+(cd "$L" && "$SR" -q -o "$SCRATCH/l4d.trace" --lock "$SCRATCH/read.lock" \
+	--ro-bind "$SCRATCH/hd:/srv" -- sh -c 'test -d /srv/f') 2>"$SCRATCH/err"
+is "--lock: that file now a directory, looked up: drift (121)" "$?" 121
+like "... named" "$(cat "$SCRATCH/err")" \
+	'lock: host input changed: /srv/f \(was file:[0-9a-f]+, is dir\)'
+# The lock is read once, before the run: from a pipe, and as it was
+# then, whatever the build does to the file.
+lrun l3p --lock <(cat "$SCRATCH/build.lock") --ro-bind "$SCRATCH/limits.h:/usr/include/limits.h"
+is "--lock from a pipe: read before the run, drift found (121)" "$?" 121
+like "... named" "$(cat "$SCRATCH/err")" 'lock: host input changed: /usr/include/limits.h'
+cp "$SCRATCH/build.lock" "$L/build.lock"
+(cd "$L" && "$SR" -q -o "$SCRATCH/l3t.trace" --lock "$L/build.lock" \
+	--ro-bind "$SCRATCH/limits.h:/usr/include/limits.h" -- \
+	cc -c a.c -o build.lock) 2>"$SCRATCH/err"
+is "--lock: a build that writes over its lock (an object file) still drifts (121)" "$?" 121
+like "... named" "$(cat "$SCRATCH/err")" 'lock: host input changed: /usr/include/limits.h'
+rm -f "$L/build.lock"
 # Drift of host inputs named with a backslash and a byte that is not
 # UTF-8: the lock escapes them as mtree does, --report's JSON gives their
 # bytes as the violations' paths are (a backslash as two, \xHH).
