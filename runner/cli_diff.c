@@ -230,7 +230,8 @@ static void print_cause(size_t n, const struct diff_cause *c, const struct diff_
 
 		const char *via = vis(c->via[i]);
 
-		printf("       %s %s, written by ", i ? "       " : "reaches", vis(c->reaches[i]));
+		printf("       %s %s, %s ", i ? "       " : "reaches", vis(c->reaches[i]),
+		       strcmp(c->reaches[i], DIFF_EXIT_OUTPUT) ? "written by" : "of");
 		if ((int)strlen(via) > max)
 			printf("%.*s ...)\n", cut_at(via, max), via);
 		else
@@ -307,10 +308,17 @@ static void print_report(const char *pa, const char *pb, const struct diff_resul
 	}
 	for (size_t i = 0; i < r->ncauses; i++)
 		reaching += r->causes[i].nreaches > 0;
-	if (r->noutputs)
-		printf("%s and %s differ: %zu output%s, %zu process%s (of %zu and %zu)\n",
-		       pa, pb, r->noutputs, r->noutputs == 1 ? "" : "s", r->differing,
-		       r->differing == 1 ? "" : "es", r->processes_a, r->processes_b);
+	if (r->noutputs || r->exit_a != r->exit_b) {
+		char *what = !r->noutputs ? xstrdup("the command's exit status (no other output)") :
+			     xasprintf("%zu output%s%s", r->noutputs, r->noutputs == 1 ? "" : "s",
+				       r->exit_a != r->exit_b ? " and the command's exit status" :
+				       "");
+
+		printf("%s and %s differ: %s, %zu process%s (of %zu and %zu)\n", pa, pb, what,
+		       r->differing, r->differing == 1 ? "" : "es", r->processes_a,
+		       r->processes_b);
+		free(what);
+	}
 	else
 		printf("%s and %s differ in how they ran, not in their outputs: %zu "
 		       "process%s (of %zu and %zu)\n", pa, pb, r->differing,

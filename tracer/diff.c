@@ -408,6 +408,35 @@ static bool pipe_writers_nondet(struct engine *e, struct proc *x)
 	return named;
 }
 
+/* Pairs pass 1 told apart by their events' text that the comparison of
+ * their facts found alike in every way it counts (a lookup made twice,
+ * or by another call, or reads in another order: no difference) are no
+ * differing processes. */
+static void same_after_all(struct engine *e, const bool *behaviour)
+{
+	struct run *a = &e->d.a, *b = &e->d.b;
+
+	for (size_t i = 0; i < a->n; i++) {
+		struct proc *x = &a->p[i], *y;
+		bool kids_differ = false;
+
+		if (x->match < 0 || !(x->flags & D_CONTENT) || !(x->flags & D_LOAD) ||
+		    x->outputs_differ || x->inputs_differ || behaviour[i] || x->causes.count ||
+		    x->weak.count || x->spawned_differently)
+			continue;
+		y = &b->p[x->match];
+		for (size_t k = 0; k < x->nkids; k++)
+			kids_differ |= (a->p[x->kids[k]].flags & D_ONLY) != 0;
+		for (size_t k = 0; k < y->nkids; k++)
+			kids_differ |= (b->p[y->kids[k]].flags & D_ONLY) != 0;
+		if (kids_differ || strcmp(x->key, y->key))
+			continue;
+		/* (loaded for that alone, unless its environment differs) */
+		x->flags &= ~(unsigned)(D_CONTENT | (x->flags & D_ENV ? 0 : D_LOAD));
+		y->flags = x->flags;
+	}
+}
+
 static void analyze(struct engine *e)
 {
 	struct run *a = &e->d.a, *b = &e->d.b;
@@ -474,6 +503,7 @@ static void analyze(struct engine *e)
 		if (!added)
 			break;
 	}
+	same_after_all(e, behaviour);
 	free(behaviour);
 }
 

@@ -49,7 +49,8 @@ struct diff_cause {
 	size_t nprocs;
 	char **random;		/* CAUSE_NONDET: randomness sources seen */
 	size_t nrandom;
-	char **reaches;		/* differing final outputs it reaches */
+	char **reaches;		/* differing final outputs it reaches (and
+				 * DIFF_EXIT_OUTPUT) */
 	size_t nreaches;
 	char **via;		/* output path -> the first step that wrote it */
 	size_t nvia;
@@ -57,6 +58,10 @@ struct diff_cause {
 				 * its writer ("1.3.3 cc1 > 1.3.4 as > ...") */
 	size_t nchains;
 };
+
+/* What a cause reaches when the runs' exit statuses differ and it
+ * reached the command's process: no path is written so. */
+#define DIFF_EXIT_OUTPUT "(the command's exit status)"
 
 struct diff_output {
 	char *path;

@@ -75,39 +75,44 @@ static char *chain_text(const struct proc *w, int cause)
 	return out;
 }
 
+/* Each cause in the set of w (who, in its own run, side) reaches out. */
+static void credit(struct engine *e, const struct proc *w, const struct proc *who, int side,
+		   const char *out)
+{
+	const struct cset *set = w->causes.count ? &w->causes : &w->weak;
+
+	for (size_t k = 0; k < set->nw * 64; k++) {
+		struct diff_cause *c;
+		size_t before;
+
+		if (!(set->w[k / 64] & (1ull << (k % 64))))
+			continue;
+		c = &e->res->causes[k];
+		before = c->nreaches;
+
+		diff_add_str(&c->reaches, &c->nreaches, out);
+		if (c->nreaches > before) {
+			char *v = xasprintf("%s (%s)%s", who->id, *who->cmd ? who->cmd : who->exe,
+					    side ? " in B" : "");
+
+			c->via = xrealloc(c->via, (c->nvia + 1) * sizeof(char *));
+			c->via[c->nvia++] = v;
+			c->chains = xrealloc(c->chains, (c->nchains + 1) * sizeof(char *));
+			c->chains[c->nchains++] = chain_text(w, (int)k);
+		}
+	}
+}
+
 static void reach(struct engine *e, const char *path)
 {
 	uint64_t h = diff_hash(path, strlen(path));
 	struct writer_it it = { 0 };
 
 	while (diff_next_writer(e, h, &it)) {
-		struct proc *w = diff_owner(&e->d, it.r, it.r->w[it.i].proc);
-		const struct cset *set = w->causes.count ? &w->causes : &w->weak;
 		/* (named as it is in its own run: a B process's match in A
 		 * carries its causes, but did not write this) */
-		const struct proc *who = &it.r->p[it.r->w[it.i].proc];
-
-		for (size_t k = 0; k < set->nw * 64; k++) {
-			struct diff_cause *c;
-			size_t before;
-
-			if (!(set->w[k / 64] & (1ull << (k % 64))))
-				continue;
-			c = &e->res->causes[k];
-			before = c->nreaches;
-
-			diff_add_str(&c->reaches, &c->nreaches, path);
-			if (c->nreaches > before) {
-				char *v = xasprintf("%s (%s)%s", who->id,
-						    *who->cmd ? who->cmd : who->exe,
-						    it.side ? " in B" : "");
-
-				c->via = xrealloc(c->via, (c->nvia + 1) * sizeof(char *));
-				c->via[c->nvia++] = v;
-				c->chains = xrealloc(c->chains, (c->nchains + 1) * sizeof(char *));
-				c->chains[c->nchains++] = chain_text(w, (int)k);
-			}
-		}
+		credit(e, diff_owner(&e->d, it.r, it.r->w[it.i].proc),
+		       &it.r->p[it.r->w[it.i].proc], it.side, path);
 	}
 }
 
@@ -164,4 +169,8 @@ void diff_outputs(struct engine *e)
 	}
 	for (size_t k = 0; k < e->res->noutputs; k++)
 		reach(e, e->res->outputs[k].path);
+	/* The command's exit status is an output too, of the command's
+	 * process, which a child's status reaches (make stopping). */
+	if (a->exit != b->exit && a->n)
+		credit(e, diff_owner(&e->d, a, 0), &a->p[0], 0, DIFF_EXIT_OUTPUT);
 }

@@ -332,6 +332,36 @@ two_runs() {
 	done
 }
 
+# A different exit status is an output of the command's: what reached
+# the command's process is its root cause (grep's status, sh's own).
+mkdir -p "$SCRATCH/ex-1" "$SCRATCH/ex-2"
+echo hello > "$SCRATCH/ex-1/in.txt"
+echo world > "$SCRATCH/ex-2/in.txt"
+in_trees ex 'grep -q hello in.txt' 1 2
+out=$("$SR" diff "$SCRATCH/ex-1.trace" "$SCRATCH/ex-2.trace")
+is "only the exit status differs: exit 1" "$?" 1
+like "... said first" "$(echo "$out" | head -n 1)" \
+	"differ: the command's exit status \(no other output\), 2 processes \(of 2 and 2\)\$"
+like "... the input grep read is its root cause, reaching it" "$out" \
+	"Root causes of the differing outputs:
+  1\. \\\$SRC/in\.txt was read with different content"
+like "... through grep to sh" "$out" \
+	"reaches \(the command's exit status\), of 1 \(sh -c 'grep -q hello in\.txt'\)
+ +through 1\.1 grep > 1 sh"
+like "... --json: in the cause's reaches" "$("$SR" diff --json "$SCRATCH/ex-1.trace" "$SCRATCH/ex-2.trace")" \
+	'"reaches":\["\(the command'"'"'s exit status\)"\]'
+
+# How often a process looked is no difference: a lookup made twice on
+# one side only (the trace edited: its first probe repeated, its count
+# of events one more) is equivalent, exit 0.
+awk '!d && /"ev":"probe"/ { print; d = 1 } { print }' "$SCRATCH/ex-1.trace" |
+	perl -pe 's/"events":(\d+)/"events":@{[$1 + 1]}/ if eof' > "$SCRATCH/ex-dup.trace"
+is "(the edited trace has one probe more)" \
+	"$(($(grep -c '"ev":"probe"' "$SCRATCH/ex-dup.trace") - $(grep -c '"ev":"probe"' "$SCRATCH/ex-1.trace")))" 1
+out=$("$SR" diff "$SCRATCH/ex-1.trace" "$SCRATCH/ex-dup.trace")
+is "a lookup made twice on one side: equivalent (0)" "$?" 0
+like "... said so" "$out" 'are equivalent'
+
 # A source read early and rewritten later in the build by a step that
 # differs too: the read still is a root cause (writes explain only what
 # was read of them, not what was read before them).
