@@ -444,6 +444,24 @@ static json_t *wrote_state(const json_t *rec)
 			 "digest", json_object_get(rec, "digest"));
 }
 
+/* Whether replay() takes a path of rec's member key ("path" or "to"):
+ * then rec must have it (a missing one would make a delta line of an
+ * empty path).  A link's "path" is its source, not replayed, but one
+ * with an "after" named both. */
+static bool replay_takes(const json_t *rec, const char *key)
+{
+	const char *ev = jstr(rec, "ev"), *res = jstr(rec, "res"), *mode = jstr(rec, "mode");
+	bool after = json_object_get(rec, "after") != NULL;
+
+	if (!strcmp(key, "to"))
+		return after && (!strcmp(ev, "rename") || !strcmp(ev, "link"));
+	if (!strcmp(ev, "wrote") || after)
+		return true;
+	if (!strcmp(ev, "open") && !strcmp(res, "ok"))
+		return strstr(mode, ",excl") || strstr(mode, ",new");
+	return (!strcmp(ev, "open") || !strcmp(ev, "probe")) && !strcmp(res, "ENOENT");
+}
+
 /* Whether an event is one replay() can make changes of: its paths as a
  * trace writes them, its states as the state records are checked (else
  * why not). */
@@ -473,7 +491,10 @@ static bool event_ok(const json_t *rec, const char **why)
 	for (size_t i = 0; !*why && i < ARRAY_SIZE(paths); i++) {
 		const json_t *p = json_object_get(rec, paths[i]);
 
-		if (p && (!json_is_string(p) || !trace_path_ok(json_string_value(p))))
+		if (!p && replay_takes(rec, paths[i]))
+			*why = !strcmp(paths[i], "to") ? "a rename or link without its \"to\"" :
+			       "a change without its \"path\"";
+		else if (p && (!json_is_string(p) || !trace_path_ok(json_string_value(p))))
 			*why = "a path that is not a string, absolute or under a root, "
 			       "and normalized";
 	}

@@ -169,6 +169,32 @@ bad_event() {	# bad_event WHAT REASON SED-EXPRESSION
 bad_event "a wrote's perm out of range" 'a perm that is not 1-4 octal digits' "${W}s/\"perm\":\"[0-7]*\"/\"perm\":\"0999\"/"
 bad_event "a wrote's path a number" 'a path that is not a string' "${W}s/\"path\":\"[^\"]*\"/\"path\":5/"
 bad_event "a wrote's digest a number" 'a member that should be a string' "${W}s/\"digest\":\"[0-9a-f]*\"/\"digest\":5/"
+# A replayed change without the path it changes (a rename or link
+# without its "to") is refused with its line, not made a delta line of an
+# empty path.
+no_path() {	# no_path WHAT REASON EVENT
+	printf '%s\n' '{"format":"sandrun-trace","version":1,"digest":"xxh128","roots":["$SRC","$HOME","$TMP"],"command":["sh"]}' \
+		'{"proc":"1"}' '{"p":"1","ev":"exec","path":"/bin/sh","argv":["sh"]}' "$3" \
+		'{"p":"1","ev":"exit","status":0}' \
+		'{"end":"complete","exit":0,"processes":1,"events":3,"states":0}' > "$SCRATCH/np.trace"
+	for o in "--process 1" "--subtree 1" "--split-at=*"; do
+		"$SR" fold $o "$SCRATCH/np.trace" >"$SCRATCH/out" 2>"$SCRATCH/err"
+		is "fold $o: $1: refused (123), no delta" "$? $(wc -c < "$SCRATCH/out")" "123 0"
+		is "... with the line and why" "$(cat "$SCRATCH/err")" "sandrun: $SCRATCH/np.trace:4: bad event: $2"
+	done
+}
+no_path "an unlink without its path" 'a change without its "path"' \
+	'{"p":"1","ev":"unlink","res":"ok","after":{"type":"absent"}}'
+no_path "a mkdir without its path" 'a change without its "path"' \
+	'{"p":"1","ev":"mkdir","perm":"0755","res":"ok","after":{"type":"dir","perm":"0755"}}'
+no_path "a wrote without its path" 'a change without its "path"' \
+	'{"p":"1","ev":"wrote","digest":"'"$(printf '%032d' 0)"'","perm":"0644","size":0}'
+no_path "a link without its path" 'a change without its "path"' \
+	'{"p":"1","ev":"link","to":"$SRC/b","res":"ok","after":{"type":"file","perm":"0644","size":0}}'
+no_path "a rename without its to" 'a rename or link without its "to"' \
+	'{"p":"1","ev":"rename","path":"$SRC/a","res":"ok","after":{"type":"file","perm":"0644","size":0}}'
+no_path "a probe that found nothing, without its path" 'a change without its "path"' \
+	'{"p":"1","ev":"probe","follow":true,"res":"ENOENT"}'
 sed -e "${L}p" -e "\$s/\"states\":$states/\"states\":$((states + 1))/" "$F/two-writers.trace" > "$SCRATCH/st2.trace"
 for o in "" "--process 1"; do
 	"$SR" fold $o "$SCRATCH/st2.trace" >"$SCRATCH/out" 2>"$SCRATCH/err"
