@@ -596,8 +596,10 @@ int trace_next_if(struct trace_reader *r,
 				     r->path, r->line);
 	if (r->is_end) {
 		r->end = j;
+		/* (named by its own line: the end record's is whole) */
 		if (r->in_pos < r->in_len || getc(r->f) != EOF)
-			return bad(r, err, "data after the end record");
+			return sr_error_make(err, SR_EXIT_BAD_INPUT, 0, "%s:%lu: data after "
+					     "the end record", r->path, r->line + 1);
 		if (ferror(r->f))
 			return read_failed(r, err);
 		return check_counts(r, err);

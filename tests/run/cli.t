@@ -374,10 +374,21 @@ for sub in fold lock "diff $SCRATCH/whole.trace"; do
 	like "$sub: says why it is incomplete" "$(cat "$SCRATCH/err")" \
 		"^sandrun: $SCRATCH/part.trace: the trace is incomplete \(killed by signal 9\); "
 done
+# (named by the line after the end record's: a record, an empty line, a
+# trace twice over)
 (cat "$SCRATCH/whole.trace"; echo '{"p":"1","ev":"exit","status":0}') > "$SCRATCH/more.trace"
-"$SR" fold "$SCRATCH/more.trace" >/dev/null 2>"$SCRATCH/err"
-is "a line after the end record: 123" "$?" 123
-like "a line after the end record: says so" "$(cat "$SCRATCH/err")" 'more.trace:[0-9]+: data after the end record$'
+(cat "$SCRATCH/whole.trace"; echo) > "$SCRATCH/blank.trace"
+cat "$SCRATCH/whole.trace" "$SCRATCH/whole.trace" > "$SCRATCH/twice.trace"
+L=$(($(wc -l < "$SCRATCH/whole.trace") + 1))
+for sub in show fold lock "diff $SCRATCH/whole.trace"; do
+	for t in more blank twice; do
+		# shellcheck disable=SC2086
+		"$SR" $sub "$SCRATCH/$t.trace" >/dev/null 2>"$SCRATCH/err"
+		is "$sub: $t.trace, data after the end record: 123" "$?" 123
+		is "... says so, with the line after the end record's" "$(cat "$SCRATCH/err")" \
+			"sandrun: $SCRATCH/$t.trace:$L: data after the end record"
+	done
+done
 # A header or process tree no sandrun writes: refused by every reader,
 # with the line (each reader, since fold and diff skip lines unparsed).
 sed '1s/"digest":"[a-z0-9]*"/"digest":"md5"/' "$SCRATCH/whole.trace" > "$SCRATCH/md5.trace"
