@@ -423,7 +423,14 @@ sed '0,/^{"p":"1",/s/^{"p":"1",\(.*\)}$/{"p":"1",\1,"end":"complete"}/' "$SCRATC
 sed 's/^{"proc":"1.1","parent":"1"/{"proc":"1.01","parent":"1"/; s/^{"p":"1.1",/{"p":"1.01",/' \
 	"$SCRATCH/whole.trace" > "$SCRATCH/zeroid.trace"
 sed -E '$s/"states":([0-9]+)/"states":1\1/' "$SCRATCH/whole.trace" > "$SCRATCH/states.trace"
-for sub in show fold lock "diff $SCRATCH/whole.trace"; do
+# (an event without its kind, with it not second, or spelt with an escape:
+# show and diff refused it, lock and show -t did not)
+sed '0,/^{"p":"1","ev":"[a-z-]*",/s/^{"p":"1","ev":"[a-z-]*",/{"p":"1",/' "$SCRATCH/whole.trace" \
+	> "$SCRATCH/noev.trace"
+sed -E '0,/^\{"p":"1","ev":"[a-z-]*",/s/^\{"p":"1",("ev":"[a-z-]*"),(.*)\}$/{"p":"1",\2,\1}/' \
+	"$SCRATCH/whole.trace" > "$SCRATCH/evlast.trace"
+sed 's/^{"p":"1","ev":"exit"/{"p":"1","ev":"\\u0065xit"/' "$SCRATCH/whole.trace" > "$SCRATCH/evesc.trace"
+for sub in show "show -t" fold lock "diff $SCRATCH/whole.trace"; do
 	for t in "md5:1: the header's \"digest\" is not sha256 or xxh128" \
 		 "vstr:1: the header's \"version\" is not an integer" \
 		 "dupproc:3: process 1 is declared twice" \
@@ -438,7 +445,10 @@ for sub in show fold lock "diff $SCRATCH/whole.trace"; do
 		 "moved:[0-9]+: an event of process 1 among those of 1.1 \(each process's events follow its record\)" \
 		 "early:2: an event of process 1 before any process record" \
 		 "afterexit:[0-9]+: an event after its process's exit \(a process's exit is its last event\)" \
-		 "nocounts:[0-9]+: the end record of a complete trace has no \"processes\" count"; do
+		 "nocounts:[0-9]+: the end record of a complete trace has no \"processes\" count" \
+		 "noev:[0-9]+: an event without its kind as its second member .*" \
+		 "evlast:[0-9]+: an event without its kind as its second member .*" \
+		 "evesc:[0-9]+: an event without its kind as its second member .*"; do
 		# shellcheck disable=SC2086
 		"$SR" $sub "$SCRATCH/${t%%:*}.trace" >/dev/null 2>"$SCRATCH/err"
 		is "$sub: ${t%%:*}.trace: 123" "$?" 123

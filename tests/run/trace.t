@@ -962,7 +962,8 @@ for sub in show fold lock; do
 	is "$sub: a record past 64 MiB is bad input (123)" "$?" 123
 	like "$sub: ... said with its line" "$(cat "$SCRATCH/err")" "long.trace.zst:3: a record longer than 64 MiB"
 done
-sed '3s/.*/{"p":"1","ev":/' "$SCRATCH/open.trace" > "$SCRATCH/corrupt.trace"
+# (cut after its kind: one cut before it is refused for that first)
+sed '3s/.*/{"p":"1","ev":"open",/' "$SCRATCH/open.trace" > "$SCRATCH/corrupt.trace"
 "$SR" show "$SCRATCH/corrupt.trace" >/dev/null 2>"$SCRATCH/err"
 is "a corrupt line is bad input (123)" "$?" 123
 like "with its line number" "$(cat "$SCRATCH/err")" "corrupt.trace:3: invalid JSON"
