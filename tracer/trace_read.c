@@ -163,6 +163,29 @@ static bool event_kind_ok(const char *s)
 	return n && s[n] == '"';
 }
 
+/* Whether s, what follows an exit's kind, begins with its status (0-255)
+ * or its signal, as the format writes them: ,"status":N or
+ * ,"signal":"SIGNAME" ("SIG?" for a signal with no name).  Read from the
+ * text, as readers skip an exit unparsed: a status "0" or none read as
+ * success. */
+static bool exit_rest_ok(const char *s)
+{
+	static const char status[] = "\",\"status\":", sig[] = "\",\"signal\":\"SIG";
+	char *end;
+	size_t n;
+
+	if (str_has_prefix(s, status)) {
+		s += strlen(status);
+		return *s >= '0' && *s <= '9' && strtoul(s, &end, 10) <= 255 &&
+		       (*end == '}' || *end == ',');
+	}
+	if (!str_has_prefix(s, sig))
+		return false;
+	s += strlen(sig);
+	n = strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+?");
+	return n && s[n] == '"' && (s[n + 1] == '}' || s[n + 1] == ',');
+}
+
 /* An event ({"p":"ID","ev":"KIND",...}) of the process declared last: a
  * reader takes it for that process's (diff does), so one that is not
  * (moved, or of a process never declared) is refused.  Its kind is its
@@ -187,6 +210,9 @@ static int check_event(struct trace_reader *r, struct sr_error **err)
 			return bad(r, err, "an event after its process's exit (a process's "
 				   "exit is its last event)");
 		r->last_exited = str_has_prefix(kind, "exit\"");
+		if (r->last_exited && !exit_rest_ok(kind + strlen("exit")))
+			return bad(r, err, "an exit whose member after its kind is not "
+				   "\"status\":N (N 0-255) or \"signal\":\"SIGNAME\"");
 		return 0;
 	}
 	if (!r->nprocs)
@@ -289,7 +315,7 @@ static int read_object_if(struct trace_reader *r,
 	}
 	if (n == 0 || r->buf[n - 1] != '\n')
 		return bad(r, err, "truncated line");
-	/* (counted for check_counts; the kind is the first member, as the
+	/* (counted for check_end; the kind is the first member, as the
 	 * format writes it: a line is one kind, whatever else it has) */
 	r->is_end = false;
 	if (r->header) {
@@ -577,14 +603,23 @@ static int check_count(struct trace_reader *r, const char *key, unsigned long ha
 			     (long long)json_integer_value(v), key, have);
 }
 
-static int check_counts(struct trace_reader *r, struct sr_error **err)
+/* The end record's counts, and its "exit": the command's status (0-255:
+ * 128+N for signal N), a complete trace's required (a reader would take
+ * "zero", or none, for 0: success). */
+static int check_end(struct trace_reader *r, struct sr_error **err)
 {
 	bool complete = !strcmp(jstr(r->end, "end"), "complete");
+	json_t *v = json_object_get(r->end, "exit");
 
 	if (check_count(r, "processes", r->nprocs, complete, err) < 0 ||
 	    check_count(r, "events", r->nevents, complete, err) < 0 ||
 	    check_count(r, "states", r->nstates, false, err) < 0)
 		return -1;
+	if (!v && complete)
+		return bad(r, err, "the end record of a complete trace has no \"exit\" status");
+	if (v && (!json_is_integer(v) || json_integer_value(v) < 0 ||
+		  json_integer_value(v) > 255))
+		return bad(r, err, "the end record's \"exit\" is not an exit status (0-255)");
 	return 0;
 }
 
@@ -617,7 +652,7 @@ int trace_next_if(struct trace_reader *r,
 					     "the end record", r->path, r->line + 1);
 		if (ferror(r->f))
 			return read_failed(r, err);
-		return check_counts(r, err);
+		return check_end(r, err);
 	}
 	*ret = j;
 	return 1;

@@ -430,6 +430,21 @@ sed '0,/^{"p":"1","ev":"[a-z-]*",/s/^{"p":"1","ev":"[a-z-]*",/{"p":"1",/' "$SCRA
 sed -E '0,/^\{"p":"1","ev":"[a-z-]*",/s/^\{"p":"1",("ev":"[a-z-]*"),(.*)\}$/{"p":"1",\2,\1}/' \
 	"$SCRATCH/whole.trace" > "$SCRATCH/evlast.trace"
 sed 's/^{"p":"1","ev":"exit"/{"p":"1","ev":"\\u0065xit"/' "$SCRATCH/whole.trace" > "$SCRATCH/evesc.trace"
+# (an end record or exit whose status is no number, none or out of
+# range: show printed "exit 0" and diff found it equivalent)
+sed -E '$s/"exit":[0-9]+/"exit":"zero"/' "$SCRATCH/whole.trace" > "$SCRATCH/endzero.trace"
+sed -E '$s/"exit":[0-9]+/"exit":256/' "$SCRATCH/whole.trace" > "$SCRATCH/end256.trace"
+sed -E '$s/"exit":[0-9]+,//' "$SCRATCH/whole.trace" > "$SCRATCH/endnoexit.trace"
+sed 's/^{"p":"1","ev":"exit","status":0}$/{"p":"1","ev":"exit","status":"0"}/' \
+	"$SCRATCH/whole.trace" > "$SCRATCH/exitstr.trace"
+sed 's/^{"p":"1","ev":"exit","status":0}$/{"p":"1","ev":"exit"}/' \
+	"$SCRATCH/whole.trace" > "$SCRATCH/exitnone.trace"
+sed 's/^{"p":"1","ev":"exit","status":0}$/{"p":"1","ev":"exit","x":1,"status":0}/' \
+	"$SCRATCH/whole.trace" > "$SCRATCH/exitlater.trace"
+sed 's/^{"p":"1","ev":"exit","status":0}$/{"p":"1","ev":"exit","status":300}/' \
+	"$SCRATCH/whole.trace" > "$SCRATCH/exit300.trace"
+check "an exit's status changed: the traces were changed" grep -q '"status":"0"}$' \
+	"$SCRATCH/exitstr.trace"
 for sub in show "show -t" fold lock "diff $SCRATCH/whole.trace"; do
 	for t in "md5:1: the header's \"digest\" is not sha256 or xxh128" \
 		 "vstr:1: the header's \"version\" is not an integer" \
@@ -448,7 +463,14 @@ for sub in show "show -t" fold lock "diff $SCRATCH/whole.trace"; do
 		 "nocounts:[0-9]+: the end record of a complete trace has no \"processes\" count" \
 		 "noev:[0-9]+: an event without its kind as its second member .*" \
 		 "evlast:[0-9]+: an event without its kind as its second member .*" \
-		 "evesc:[0-9]+: an event without its kind as its second member .*"; do
+		 "evesc:[0-9]+: an event without its kind as its second member .*" \
+		 "endzero:[0-9]+: the end record's \"exit\" is not an exit status \(0-255\)" \
+		 "end256:[0-9]+: the end record's \"exit\" is not an exit status \(0-255\)" \
+		 "endnoexit:[0-9]+: the end record of a complete trace has no \"exit\" status" \
+		 "exitstr:[0-9]+: an exit whose member after its kind is not .*" \
+		 "exitnone:[0-9]+: an exit whose member after its kind is not .*" \
+		 "exitlater:[0-9]+: an exit whose member after its kind is not .*" \
+		 "exit300:[0-9]+: an exit whose member after its kind is not .*"; do
 		# shellcheck disable=SC2086
 		"$SR" $sub "$SCRATCH/${t%%:*}.trace" >/dev/null 2>"$SCRATCH/err"
 		is "$sub: ${t%%:*}.trace: 123" "$?" 123
