@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* `sandrun diff`: why two runs of a build differ. */
+#include <fcntl.h>
 #include <getopt.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -8,6 +9,7 @@
 
 #include "lib/exitcode.h"
 #include "lib/json.h"
+#include "lib/mapfile.h"
 #include "lib/util.h"
 #include "runner/cli.h"
 #include "runner/word_diff.h"
@@ -245,19 +247,28 @@ static void print_cause(size_t n, const struct diff_cause *c, const struct diff_
 }
 
 /* The source tree a trace was recorded in, from its TRACE.meta.json
- * beside it (NULL: none there, or not readable). */
+ * beside it (NULL: none there, not readable, or no regular file, as
+ * sandrun writes it: a FIFO there is not waited on). */
 static char *meta_src(const char *trace)
 {
+	struct sr_error *err = NULL;
+	struct mapped f;
 	char *path, *src = NULL;
 	json_t *m;
 
 	if (!strcmp(trace, "-"))
 		return NULL;
 	path = xasprintf("%s.meta.json", trace);
-	m = json_load_file(path, 0, NULL);
+	if (load_file(AT_FDCWD, path, path, &f, &err) < 0) {
+		sr_error_free(err);
+		free(path);
+		return NULL;
+	}
+	m = json_loadb((const char *)f.buf, (size_t)f.size, 0, NULL);
 	if (m && json_is_string(json_object_get(m, "src")))
 		src = xstrdup(json_string_value(json_object_get(m, "src")));
 	json_decref(m);
+	unmap_file(&f);
 	free(path);
 	return src;
 }

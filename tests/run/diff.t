@@ -742,6 +742,12 @@ like "... and in --json" "$("$SR" diff --json "$SCRATCH/where-a.trace" "$SCRATCH
 	"\"src\":\\[\"$SCRATCH/where-a\",\"$SCRATCH/where-b\"\\]"
 check "... not said of a trace without its metadata (standard input)" \
 	sh -c "! '$SR' diff - '$SCRATCH/where-b.trace' < '$SCRATCH/where-a.trace' | grep -q 'different source trees'"
+# (a FIFO where the metadata would be is no metadata, not waited on)
+cp "$SCRATCH/where-a.trace" "$SCRATCH/fifo-a.trace"
+mkfifo "$SCRATCH/fifo-a.trace.meta.json"
+out=$(timeout 20 "$SR" diff "$SCRATCH/fifo-a.trace" "$SCRATCH/where-b.trace")
+is "... nor of one whose metadata is a FIFO: not waited on (1, not timeout's 124)" \
+	"$?:$(printf '%s\n' "$out" | grep -c 'different source trees')" "1:0"
 
 # Trees whose paths differ in length (by 3): a file that embeds the path
 # twice is 6 bytes longer, and the report counts it; one whose size does
