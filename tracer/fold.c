@@ -700,6 +700,28 @@ static bool is_mounted(const json_t *mounted, const char *path)
 	return false;
 }
 
+/* With every process in the scope (--subtree 1), what the run's states
+ * have changed that no event named (another name of a file hard-linked
+ * to one written, a unix socket's file made by bind, whose event names
+ * the address as given) is the scope's too: its delta is the run's. */
+static void add_unnamed(struct fold_result *r, struct fslist *before, struct fslist *after)
+{
+	struct fold_result run = { 0 };
+	size_t n = 0;
+
+	diff_states(before, after, &run);
+	/* (looked up before any is added: r->delta is sorted until then) */
+	for (size_t i = 0; i < run.delta.n; i++)
+		if (!find_entry(&r->delta, run.delta.v[i].path))
+			run.delta.v[n++] = run.delta.v[i];
+		else
+			fsentry_free(&run.delta.v[i]);
+	for (size_t i = 0; i < n; i++)
+		fslist_push(&r->delta, &run.delta.v[i]);
+	free(run.delta.v);
+	fslist_sort(&r->delta);
+}
+
 int fold_set(const char *trace, int copy, bool (*member)(const char *id, void *ctx),
 	     void *ctx, struct fold_result *r, struct sr_error **err)
 {
@@ -712,6 +734,7 @@ int fold_set(const char *trace, int copy, bool (*member)(const char *id, void *c
 	struct strv outside = { 0 };
 	struct trace_reader tr;
 	const char *bad;
+	bool all = true;	/* every event the scope's */
 	json_t *rec;
 	int k;
 
@@ -755,6 +778,7 @@ int fold_set(const char *trace, int copy, bool (*member)(const char *id, void *c
 			/* What others change: the scope does not own it. */
 			size_t m = 0;
 
+			all = false;
 			replay(rec, &others, &m, &ocap);
 			for (size_t i = 0; i < m; i++) {
 				if (others[i].changed)
@@ -843,8 +867,11 @@ int fold_set(const char *trace, int copy, bool (*member)(const char *id, void *c
 			i = j;
 		}
 		fslist_sort(&r->delta);
-		k = delta_whole(r, trace, err);
 	}
+	if (k == 0 && all)
+		add_unnamed(r, &before, &after);
+	if (k == 0 && (n || all))
+		k = delta_whole(r, trace, err);
 	for (size_t i = 0; i < n; i++)
 		fsentry_free(&v[i].e);
 	free(v);

@@ -70,6 +70,16 @@ if command -v cc >/dev/null; then
 	tr=$SCRATCH/make-j2.trace
 	is "fold --subtree 1 (replayed) equals the run's delta" \
 		"$("$SR" fold -s 1 "$tr")" "$(cat "$SCRATCH/make-j2.delta")"
+	# (what no event names, the other name of a file hard-linked to one
+	# written, is in the run's states: --subtree 1's too)
+	mkdir -p "$SCRATCH/hl"
+	echo a > "$SCRATCH/hl/a"
+	ln -f "$SCRATCH/hl/a" "$SCRATCH/hl/b"
+	(cd "$SCRATCH/hl" && "$SR" -q -o "$SCRATCH/hl.trace" -- sh -c 'echo more >> a') 2>/dev/null
+	like "a hard link's other name: in the run's delta" "$("$SR" fold "$SCRATCH/hl.trace")" \
+		'\$SRC/b type=file'
+	is "... and fold --subtree 1 equals it" \
+		"$("$SR" fold -s 1 "$SCRATCH/hl.trace")" "$("$SR" fold "$SCRATCH/hl.trace")"
 	cc_id=$("$SR" show --tree "$tr" | grep -B1 -- '^ *cc -c -o a.o a.c$' | head -n1 | tr -d ' ')
 	is "fold --subtree of the a.c compile: only a.o" \
 		"$("$SR" fold -s "$cc_id" "$tr" | tail -n +2 | cut -d' ' -f1)" '$SRC/a.o'
