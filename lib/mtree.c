@@ -395,6 +395,12 @@ int mtree_read(FILE *f, const char *name, struct fslist *ret,
 			break;
 		}
 		line[--n] = '\0';
+		if (lineno == 1 && line[0] == '{') {
+			rc = sr_error_make(err, SR_EXIT_BAD_INPUT, 0, "%s:1: not a manifest or a "
+					   "delta (a JSON line: a trace? 'sandrun fold' makes "
+					   "its delta)", name);
+			break;
+		}
 		if (memchr(line, '\0', (size_t)n)) {
 			rc = sr_error_make(err, SR_EXIT_BAD_INPUT, 0, "%s:%lu: a NUL byte "
 					   "(byte %zu of the line)", name, lineno,

@@ -387,6 +387,10 @@ apply_bad "a header after the entries" 123 "$SCRATCH/late.mtree:[0-9]+: a #sandr
 apply_bad "a second header" 123 "$SCRATCH/twohead.delta:[0-9]+: a #sandrun- header again" "$M" "$SCRATCH/twohead.delta"
 { cat "$D"; printf '/./x type=absent\n'; } > "$SCRATCH/hostdot.delta"
 apply_bad "a path outside the roots with a . name" 123 "$SCRATCH/hostdot.delta:[0-9]+: bad path '/\\./x'" "$M" "$SCRATCH/hostdot.delta"
+printf '%s\n' '{"format":"sandrun-trace","version":1}' > "$SCRATCH/json.delta"
+apply_bad "a trace given as the delta" 123 \
+	"$SCRATCH/json.delta:1: not a manifest or a delta \\(a JSON line: a trace\\? 'sandrun fold' makes its delta\\)" \
+	"$M" "$SCRATCH/json.delta"
 { cat "$D"; printf '$FOO/x type=absent\n'; } > "$SCRATCH/foo.delta"
 apply_bad "a root no trace has (\$FOO)" 123 "$SCRATCH/foo.delta:[0-9]+: '\\\$FOO/x' is under no root" \
 	"$M" "$SCRATCH/foo.delta"
