@@ -29,6 +29,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		policy_allowed(&p, "/usr/include/stdio.h");
 		for (size_t i = 0; i < p.nrules; i++)
 			free(policy_rule_base(&p.rules[i]));
+		/* (a tree under the sandbox's /tmp: which rules reach it) */
+		policy_expand(&p, "/tmp/b/src", "/home/u", "/tmp");
+		policy_allowed(&p, "/tmp/b/src/out/a.o");
+		policy_allowed(&p, "/tmp/x");
 		policy_free(&p);
 	}
 	sr_error_free(err);
