@@ -78,14 +78,17 @@ static bool explained_by_writers(struct engine *e, uint64_t h, struct proc *self
 	return found;
 }
 
-/* Did the process itself write what it read? */
-static bool self_wrote(const struct run *r, uint64_t h, int self, const struct seen *s)
+/* Did the process itself write what it read, before it first read it
+ * (seq: the read's event; a shell that lists d, then makes files in it,
+ * did not make what it listed)? */
+static bool self_wrote(const struct run *r, uint64_t h, int self, const struct seen *s,
+		       unsigned seq)
 {
 	size_t lo, hi;
 
 	diff_writers(r->w, r->nw, h, &lo, &hi);
 	for (size_t i = lo; i < hi; i++)
-		if (r->w[i].proc == self && wrote_seen(&r->w[i], s))
+		if (r->w[i].proc == self && r->w[i].seq < seq && wrote_seen(&r->w[i], s))
 			return true;
 	return false;
 }
@@ -341,8 +344,8 @@ static bool visit_pair(struct engine *e, int ia, bool *behaviour)
 			/* (whether a file was there when a process created
 			 * it is never explained by its own writes after) */
 			if (strncmp(f->key, "exists\t", 7) &&
-			    (self_wrote(&e->d.a, h, ia, seen[0]) ||
-			     self_wrote(&e->d.b, h, x->match, seen[1])))
+			    (self_wrote(&e->d.a, h, ia, seen[0], f->seq) ||
+			     self_wrote(&e->d.b, h, x->match, seen[1], g->seq)))
 				continue;
 			if (explained_by_writers(e, h, x, seen, &changed))
 				continue;

@@ -37,6 +37,7 @@ struct fact {
 	enum cause_kind kind;	/* for IN facts */
 	char *key;		/* "kind\tpath..." */
 	char *val;
+	unsigned seq;		/* its first event's, in its process's order */
 };
 
 struct proc {
@@ -57,6 +58,8 @@ struct proc {
 	/* pass 2 */
 	struct fact *facts;
 	size_t nfacts;
+	unsigned nev;		/* its events read so far (each pass counts
+				 * them alike: a fact's and a write's seq) */
 	uint64_t pipe_in;	/* its stdin's pipe (writers key), 0: none */
 	char *status;		/* how it exited ("0", "SIGSEGV"), NULL if unknown */
 	char **env;		/* first exec's environment */
@@ -86,6 +89,7 @@ struct writer {
 	uint64_t h;		/* of the path (or of a directory written into) */
 	uint64_t vh;		/* of the content written (VH_*) */
 	int proc;
+	unsigned seq;		/* its event's, in its process's order */
 };
 
 struct state {

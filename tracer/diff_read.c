@@ -77,11 +77,12 @@ static bool want1(const char *line, void *ctx)
 		return true;
 	if (!str_has_prefix(line, "{\"p\":\"") || !r->n)
 		return false;
+	p = &r->p[r->n - 1];
+	p->nev++;
 	rest = strstr(line + 6, "\",");
 	if (!rest)
 		return true;	/* malformed: let the parser say so */
 	rest += 2;
-	p = &r->p[r->n - 1];
 	if (!str_has_prefix(rest, "\"ev\":\""))
 		return true;
 	ev = rest + 6;
@@ -196,7 +197,7 @@ static void add_change(struct run *r, const char *path, uint64_t vh, int proc, i
 		/* the path, and its directory (for listings) */
 		r->w[r->nw++] = (struct writer){
 			k ? diff_hash(path, slash && slash != path ? (size_t)(slash - path) : 1) ^ 1
-			  : diff_hash(path, strlen(path)), k ? VH_ANY : vh, proc };
+			  : diff_hash(path, strlen(path)), k ? VH_ANY : vh, proc, r->p[proc].nev };
 	}
 }
 
@@ -227,7 +228,7 @@ static void exec_pipes(struct run *r, const json_t *rec, struct proc *p)
 			r->capw = r->capw ? 2 * r->capw : 256;
 			r->w = xrealloc(r->w, r->capw * sizeof(*r->w));
 		}
-		r->w[r->nw++] = (struct writer){ pipe_key(out), VH_ANY, (int)(p - r->p) };
+		r->w[r->nw++] = (struct writer){ pipe_key(out), VH_ANY, (int)(p - r->p), p->nev };
 	}
 }
 
@@ -577,6 +578,7 @@ static bool want2(const char *line, void *ctx)
 		return true;
 	if (!str_has_prefix(line, "{\"p\":\"") || !c->cur)
 		return false;
+	c->r->p[c->cur - 1].nev++;	/* (as pass 1 counts them) */
 	return c->r->p[c->cur - 1].flags & D_LOAD;
 }
 
@@ -584,7 +586,7 @@ static void add_fact(struct proc *p, enum fact_side side, enum cause_kind kind,
 		     char *key, char *val)
 {
 	p->facts = xrealloc(p->facts, (p->nfacts + 1) * sizeof(*p->facts));
-	p->facts[p->nfacts++] = (struct fact){ side, kind, key, val };
+	p->facts[p->nfacts++] = (struct fact){ side, kind, key, val, p->nev };
 }
 
 /* "a b c" without the empty ones */
@@ -728,6 +730,8 @@ int diff_pass2(struct run *r, struct sr_error **err)
 		trace_close(&tr);
 		return -1;
 	}
+	for (size_t i = 0; i < r->n; i++)
+		r->p[i].nev = 0;	/* (counted again, as pass 1 did) */
 	while ((k = trace_next_if(&tr, want2, &ctx, &rec, err)) > 0) {
 		if (k == 2)
 			continue;
@@ -769,6 +773,8 @@ void diff_sort_facts(struct proc *p)
 
 	for (size_t i = 1, o = 0; i <= p->nfacts; i++) {
 		if (i < p->nfacts && !strcmp(p->facts[i].key, p->facts[o].key)) {
+			if (p->facts[i].seq < p->facts[o].seq)
+				p->facts[o].seq = p->facts[i].seq;
 			if (strcmp(last, p->facts[i].val)) {
 				char *v = xasprintf("%s | %s", p->facts[o].val, p->facts[i].val);
 

@@ -351,6 +351,19 @@ like "... through grep to sh" "$out" \
 like "... --json: in the cause's reaches" "$("$SR" diff --json "$SCRATCH/ex-1.trace" "$SCRATCH/ex-2.trace")" \
 	'"reaches":\["\(the command'"'"'s exit status\)"\]'
 
+# A listing made before the process's own writes into the directory is
+# not explained by them: the shell that globs *.c, then writes $f.o
+# there, names the listing as the cause of the extra output.
+mkdir -p "$SCRATCH/gl-1" "$SCRATCH/gl-2"
+for d in gl-1 gl-2; do echo a > "$SCRATCH/$d/a.c"; echo c > "$SCRATCH/$d/c.c"; done
+echo b > "$SCRATCH/gl-2/b.c"
+in_trees gl 'for f in *.c; do cat $f > $f.o; done' 1 2
+out=$("$SR" diff "$SCRATCH/gl-1.trace" "$SCRATCH/gl-2.trace")
+like "a glob, then writes into its directory: the listing is the root cause" "$out" \
+	'Root causes of the differing outputs:
+  1\. the listing of directory \$SRC differs'
+like "... reaching the extra output" "$out" 'reaches \$SRC/b\.c\.o'
+
 # How often a process looked is no difference: a lookup made twice on
 # one side only (the trace edited: its first probe repeated, its count
 # of events one more) is equivalent, exit 0.
